@@ -1,0 +1,66 @@
+"""trustdata: couples' trust-rebuilding logs as validated DataFrames, analyses and charts.
+
+The data's path through the package is one way::
+
+    exports -> importers -> load() -> Logs -> analyses (tidy frames) -> charts / report / notebooks
+
+Examples
+--------
+>>> import trustdata
+>>> logs = trustdata.load("data/sample/couples")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from trustdata.errors import TrustDataError
+from trustdata.logs import Logs
+
+__version__ = "0.1.0"
+
+# Public names and the module each lives in; imported on first use so that `import trustdata`
+# stays fast (plotly and statsmodels are only loaded by the modules that draw or fit).
+_LAZY: dict[str, str] = {
+    "load": "trustdata.io",
+    "from_frames": "trustdata.io",
+    "write": "trustdata.io",
+    "find_setbacks": "trustdata.setbacks",
+    "sudden_losses": "trustdata.setbacks",
+    "setback_context": "trustdata.setbacks",
+}
+_MODULES = (
+    "schemas",
+    "io",
+    "synth",
+    "trends",
+    "triggers",
+    "setbacks",
+    "milestones",
+    "dyad",
+    "cohort",
+    "anonymize",
+    "importers",
+    "charts",
+    "report",
+    "cli",
+)
+
+__all__ = ["Logs", "TrustDataError", "__version__", *_LAZY, *_MODULES]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustdata.io import from_frames, load, write  # noqa: F401
+    from trustdata.setbacks import find_setbacks, setback_context, sudden_losses  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _MODULES:
+        return importlib.import_module(f"trustdata.{name}")
+    raise AttributeError(f"module 'trustdata' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,5 @@
+import sys
+
+from trustdata.cli import main
+
+sys.exit(main())
