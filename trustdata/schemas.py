@@ -57,6 +57,10 @@ __all__ = [
     "EVENT_KINDS",
     "ANCHOR_EVENT_KINDS",
     "MAJOR_TRIGGER_INTENSITY",
+    "GOOD_LEVEL",
+    "WEEK_FREQ",
+    "DAYS_PER_MONTH",
+    "week_start",
     "CHECKIN_COLUMNS",
     "TRIGGER_COLUMNS",
     "EVENT_COLUMNS",
@@ -139,6 +143,15 @@ ANCHOR_EVENT_KINDS: tuple[str, ...] = ("discovery", "disclosure")
 
 #: A trigger at least this intense is a "major" trigger (the guide's threshold).
 MAJOR_TRIGGER_INTENSITY = 7
+
+#: A four-week mean at or above this is a "good level" (the guide's default).
+GOOD_LEVEL = 7
+
+#: Weeks run Monday to Sunday and are labelled by their Monday (pandas period "W-SUN").
+WEEK_FREQ = "W-SUN"
+
+#: Average days in a month, for slopes "per month".
+DAYS_PER_MONTH = 365.25 / 12
 
 CHECKIN_COLUMNS: tuple[str, ...] = (
     "couple_id",
@@ -392,6 +405,17 @@ def normalize_bool(value: object) -> bool | None:
     if key in _BOOL_FALSE:
         return False
     return None
+
+
+def week_start(dates: pd.Series) -> pd.Series:
+    """The Monday (at midnight) of each date's week.
+
+    Examples
+    --------
+    >>> week_start(pd.Series(pd.to_datetime(["2025-01-08", "2025-01-12"]))).dt.day.tolist()
+    [6, 6]
+    """
+    return dates.dt.to_period(WEEK_FREQ).dt.start_time.astype("datetime64[ns]")
 
 
 def categorical(values: pd.Series, categories: tuple[str, ...]) -> pd.Series:
