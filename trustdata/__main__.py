@@ -1,5 +1,8 @@
+"""``python -m trustdata``: the same as the ``trustdata`` command."""
+
 import sys
 
 from trustdata.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
