@@ -1,0 +1,901 @@
+"""Small wins and red flags: milestones computed with the evidence that supports each.
+
+Three public functions:
+
+:func:`small_wins`
+    Encouraging findings (weeks without a major trigger, the longest calm stretch, the first
+    good month, the best week so far), one row per finding with a plain-language ``evidence``
+    sentence.
+:func:`red_flags`
+    Signs that call for attention, in a fixed vocabulary (:data:`FLAGS`), each with a severity
+    (:data:`SEVERITIES`: ``"safety"`` first, then ``"raise"``, then ``"watch"``), the numbers as
+    evidence and a gentle message for couples and therapists.
+:func:`safety_notice`
+    A :class:`SafetyNotice` when the events hold any ``abuse`` event, else None.
+
+Safety first: how the report and notebooks must use :func:`safety_notice`
+---------------------------------------------------------------------------
+Every output that summarises progress (the HTML report, a notebook, a CLI summary) calls
+``safety_notice(logs.events)`` **before** it shows anything else.  When the result is not None it
+shows, at the top and in place of any "keep working on trust" encouragement, the notice's
+``title``, ``text`` and every line of ``resources`` (plain text; nothing is fetched), and it does
+not show :func:`small_wins` as encouragement.  :func:`red_flags` puts an ``abuse`` row (severity
+``"safety"``) first for the same reason.  The wording lives only here (:data:`SAFETY_TITLE`,
+:data:`SAFETY_TEXT`, :data:`SAFETY_RESOURCES`); free text in the outputs of this module never
+comes from the logs' notes, but partner and couple ids are the users' own words: escape them
+(``html.escape``) when writing HTML.
+
+All score-based rules rest on the weekly scores of :func:`trustdata.trends.weekly_trend` (two
+check-ins in one week are averaged, a week without a check-in has no score) and the Reliable
+Change Index of :func:`trustdata.trends.trend_summary`, so "a week", "the first month" and
+"reliable improvement" mean the same thing here as in the trend charts.
+
+Examples
+--------
+>>> from trustdata.logs import as_table
+>>> events = as_table("events", [{"couple_id": "c1", "date": "2025-03-01", "kind": "abuse"}])
+>>> safety_notice(events).title
+'Your safety comes first'
+>>> red_flags(as_table("checkins", []), events=events)[["flag", "severity"]].values.tolist()
+[['abuse', 'safety']]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+
+__all__ = [
+    "SMALL_WIN_COLUMNS",
+    "SMALL_WIN_KINDS",
+    "RED_FLAG_COLUMNS",
+    "FLAGS",
+    "SEVERITIES",
+    "FLAG_SEVERITY",
+    "FLAG_MESSAGES",
+    "SAFETY_TITLE",
+    "SAFETY_TEXT",
+    "SAFETY_RESOURCES",
+    "SafetyNotice",
+    "small_wins",
+    "red_flags",
+    "safety_notice",
+]
+
+#: Columns of :func:`small_wins`, in order.
+SMALL_WIN_COLUMNS: tuple[str, ...] = (
+    "couple_id",
+    "partner",
+    "kind",
+    "date",
+    "value",
+    "start",
+    "end",
+    "evidence",
+)
+
+#: Kinds of small win, in the order rows are sorted.
+SMALL_WIN_KINDS: tuple[str, ...] = (
+    "weeks_without_major_trigger",
+    "longest_calm_streak",
+    "first_good_month",
+    "best_week",
+)
+
+#: Columns of :func:`red_flags`, in order.
+RED_FLAG_COLUMNS: tuple[str, ...] = (
+    "couple_id",
+    "partner",
+    "flag",
+    "severity",
+    "date",
+    "evidence",
+    "message",
+)
+
+#: Severities, most urgent first (the sort order of :func:`red_flags`).
+SEVERITIES: tuple[str, ...] = ("safety", "raise", "watch")
+
+#: The red flags, in the order they are sorted within a severity.
+FLAGS: tuple[str, ...] = (
+    "abuse",
+    "repeat_betrayal",
+    "new_information",
+    "worse_after_6_months",
+    "no_reliable_improvement_24m",
+    "no_reliable_improvement_12m",
+    "diverging_partners",
+)
+
+#: The severity of each flag.
+FLAG_SEVERITY: dict[str, str] = {
+    "abuse": "safety",
+    "repeat_betrayal": "raise",
+    "new_information": "raise",
+    "worse_after_6_months": "raise",
+    "no_reliable_improvement_24m": "raise",
+    "no_reliable_improvement_12m": "watch",
+    "diverging_partners": "watch",
+}
+
+SAFETY_TITLE = "Your safety comes first"
+
+SAFETY_TEXT = (
+    "Abuse has been recorded in these logs. When there is abuse, safety comes before rebuilding "
+    "trust: the work on the relationship can wait, your safety cannot. Please talk to someone "
+    "trained to help (a domestic-abuse helpline, your doctor or an individual therapist) and "
+    "think about a safety plan. Couples work is usually not advised while abuse is going on."
+)
+
+SAFETY_RESOURCES: tuple[str, ...] = (
+    "If you are in immediate danger, call your local emergency number "
+    "(for example 911 in the US and Canada, 999 in the UK, 112 in the European Union).",
+    "United States: National Domestic Violence Hotline, 1-800-799-7233 (24 hours).",
+    "United Kingdom: National Domestic Abuse Helpline, 0808 2000 247 (free, 24 hours).",
+    "Elsewhere: these numbers are only examples. Please check the domestic-abuse services "
+    "where you live, or ask your doctor or local emergency services to point you to them.",
+)
+
+#: The gentle, plain-language message of each flag (the same words for every couple).
+FLAG_MESSAGES: dict[str, str] = {
+    "abuse": SAFETY_TEXT,
+    "repeat_betrayal": (
+        "A new betrayal was recorded during the recovery. That usually means trust work has to "
+        "start again from honesty and safety; please consider bringing this to a therapist."
+    ),
+    "new_information": (
+        "New information came out during the recovery. New disclosures often shake how safe "
+        "the hurt partner feels, so a dip afterwards is common; talking it through with a "
+        "therapist can help."
+    ),
+    "worse_after_6_months": (
+        "Six months in, this partner feels worse than at the start. That is worth talking about "
+        "openly, ideally with a therapist; it does not mean anyone has failed."
+    ),
+    "no_reliable_improvement_12m": (
+        "After a year of check-ins the scores have not clearly improved. This may be a good "
+        "moment to look together, ideally with a therapist, at what helps and what does not."
+    ),
+    "no_reliable_improvement_24m": (
+        "After two years of check-ins the scores have not clearly improved. Please consider "
+        "talking with a therapist about what each of you needs and what support would help."
+    ),
+    "diverging_partners": (
+        "Your scores have been drifting apart: one of you may be feeling better while the other "
+        "is not. It may help to ask each other how the last weeks have felt."
+    ),
+}
+
+_WEEK = pd.Timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class SafetyNotice:
+    """What to show first, in place of encouragement, when abuse has been recorded.
+
+    Attributes
+    ----------
+    title : str
+        :data:`SAFETY_TITLE`.
+    text : str
+        :data:`SAFETY_TEXT`.
+    resources : tuple of str
+        :data:`SAFETY_RESOURCES`: plain-text lines (emergency number, example helplines and a
+        note to check local services); no links.
+    couple_ids : tuple of str
+        The couples with at least one ``abuse`` event, sorted.
+    """
+
+    title: str
+    text: str
+    resources: tuple[str, ...]
+    couple_ids: tuple[str, ...]
+
+
+def safety_notice(events: pd.DataFrame | None) -> SafetyNotice | None:
+    """Return a :class:`SafetyNotice` when any event is of kind ``abuse``, else None.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or None
+        Validated events (:attr:`trustdata.Logs.events`), any number of couples.
+
+    Returns
+    -------
+    SafetyNotice or None
+        See the module docstring for how a report or notebook must show it.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> safety_notice(as_table("events", [])) is None
+    True
+    >>> ev = as_table("events", [{"couple_id": "c2", "date": "2025-01-01", "kind": "abuse"}])
+    >>> notice = safety_notice(ev)
+    >>> notice.couple_ids, notice.resources[0].startswith("If you are in immediate danger")
+    (('c2',), True)
+    """
+    if events is None or len(events) == 0:
+        return None
+    abuse = events.loc[events["kind"].astype(object) == "abuse", "couple_id"]
+    if abuse.empty:
+        return None
+    return SafetyNotice(
+        title=SAFETY_TITLE,
+        text=SAFETY_TEXT,
+        resources=SAFETY_RESOURCES,
+        couple_ids=tuple(sorted(abuse.astype(str).unique().tolist())),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _day(value: pd.Series) -> pd.Series:
+    return value.dt.strftime("%Y-%m-%d")
+
+
+def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
+    return value.astype(float).round(digits).map(lambda v: f"{v:.{digits}f}")
+
+
+def _plural(n: pd.Series, word: str) -> pd.Series:
+    n = n.astype(int)
+    return n.astype(str) + " " + word + np.where(n == 1, "", "s")
+
+
+def _frame(columns: tuple[str, ...], data: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    """A frame with exactly ``columns`` and the module's dtypes (empty when ``data`` is None)."""
+    dtypes = {
+        "couple_id": "str",
+        "partner": "str",
+        "kind": "str",
+        "flag": "str",
+        "severity": "str",
+        "evidence": "str",
+        "message": "str",
+        "date": "datetime64[ns]",
+        "start": "datetime64[ns]",
+        "end": "datetime64[ns]",
+        "value": "float64",
+    }
+    data = data or {}
+    n = len(next(iter(data.values()))) if data else 0
+    out = {}
+    for col in columns:
+        values = data.get(col)
+        if values is None:
+            values = pd.Series([None] * n, dtype=object)
+        values = pd.Series(np.asarray(values, dtype=object), dtype=object)
+        if dtypes[col] == "datetime64[ns]":
+            out[col] = pd.to_datetime(values).astype("datetime64[ns]")
+        elif dtypes[col] == "float64":
+            out[col] = pd.to_numeric(values).astype("float64")
+        else:
+            out[col] = values.astype("str")
+    return pd.DataFrame(out, columns=list(columns))
+
+
+def _check_positive(name: str, value: object, *, integer: bool = True) -> None:
+    ok = isinstance(value, int | np.integer) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or value <= 0:
+        kind = "a positive whole number" if integer else "a positive number"
+        raise ValueError(f"The value for `{name}` must be {kind}, but {value!r} was passed.")
+
+
+def _check_measure(measure: str) -> None:
+    if measure not in schemas.SCORE_COLUMNS:
+        raise ValueError(
+            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, "
+            f"but {measure!r} was passed."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Small wins
+# --------------------------------------------------------------------------------------------
+
+
+def _trigger_weeks(
+    checkins: pd.DataFrame, triggers: pd.DataFrame, major: int, as_of: pd.Timestamp | None
+) -> pd.DataFrame:
+    """One row per partner-with-triggers and calendar week of their span, with ``major``."""
+    trig = triggers.loc[:, ["couple_id", "partner", "timestamp", "intensity"]]
+    trig = trig.assign(week=schemas.week_start(trig["timestamp"]))
+    first_trig = trig.groupby(["couple_id", "partner"])["week"].min()
+    chk_week = schemas.week_start(checkins["date"])
+    first_chk = chk_week.groupby([checkins["couple_id"], checkins["partner"]]).min()
+    first_chk = first_chk.rename_axis(["couple_id", "partner"])
+    first = pd.concat([first_trig, first_chk.reindex(first_trig.index)], axis=1).min(axis=1)
+    if as_of is None:
+        last_by_couple = pd.concat(
+            [
+                trig.groupby("couple_id")["week"].max(),
+                chk_week.groupby(checkins["couple_id"]).max(),
+            ],
+            axis=1,
+        ).max(axis=1)
+        last = last_by_couple.reindex(first.index.get_level_values("couple_id")).to_numpy()
+    else:
+        as_of_week = pd.Timestamp(as_of).to_period(schemas.WEEK_FREQ).start_time
+        last = np.full(len(first), np.datetime64(as_of_week, "ns"))
+    spans = pd.DataFrame({"first": first.to_numpy(), "last": last}, index=first.index)
+    spans = spans.loc[spans["last"] >= spans["first"]]
+    n = ((spans["last"] - spans["first"]) // _WEEK).astype(int) + 1
+    grid = spans.loc[spans.index.repeat(n)].reset_index()
+    offset = grid.groupby(["couple_id", "partner"]).cumcount()
+    grid["week"] = grid["first"] + pd.to_timedelta(offset * 7, unit="D")
+    major_weeks = (
+        trig.loc[trig["intensity"].fillna(0) >= major, ["couple_id", "partner", "week"]]
+        .drop_duplicates()
+        .assign(major=True)
+    )
+    grid = grid.merge(major_weeks, on=["couple_id", "partner", "week"], how="left")
+    grid["major"] = grid["major"].fillna(False).astype(bool)
+    return grid[["couple_id", "partner", "week", "major"]]
+
+
+def _calm_runs(grid: pd.DataFrame) -> pd.DataFrame:
+    """Runs of consecutive calm weeks: couple_id, partner, start, end, weeks, current."""
+    new_series = (grid["couple_id"] != grid["couple_id"].shift()) | (
+        grid["partner"] != grid["partner"].shift()
+    )
+    run = ((grid["major"] != grid["major"].shift()) | new_series).cumsum()
+    is_last = new_series.shift(-1, fill_value=True)
+    calm = grid.assign(run=run, is_last=is_last).loc[~grid["major"]]
+    return (
+        calm.groupby("run")
+        .agg(
+            couple_id=("couple_id", "first"),
+            partner=("partner", "first"),
+            start=("week", "min"),
+            end=("week", "max"),
+            weeks=("week", "size"),
+            current=("is_last", "any"),
+        )
+        .reset_index(drop=True)
+    )
+
+
+def small_wins(
+    checkins: pd.DataFrame,
+    triggers: pd.DataFrame | None = None,
+    *,
+    measure: str = "connection",
+    good_level: float = schemas.GOOD_LEVEL,
+    major: int = schemas.MAJOR_TRIGGER_INTENSITY,
+    window: int = 4,
+    min_weeks: int = 3,
+    as_of: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Small wins of each partner, each with the evidence that supports it.
+
+    The rules, exactly:
+
+    ``weeks_without_major_trigger`` (current calm streak)
+        A *major* trigger has ``intensity >= major``.  A partner's trigger weeks run from the
+        week of their first record (check-in or trigger) to the week of ``as_of`` (default: the
+        couple's latest check-in or trigger).  The win counts the calendar weeks since the last
+        week with a major trigger, up to and including the ``as_of`` week (a partner with no
+        major trigger at all counts every week of the span).  Reported when at least 1; ``start``
+        is the first calm week, ``end`` and ``date`` the ``as_of`` week.  Only partners with at
+        least one trigger logged are considered (someone who does not use the trigger log has
+        no calm weeks to celebrate); nothing is reported when ``triggers`` is None.
+    ``longest_calm_streak``
+        The longest run of consecutive calendar weeks of that span without a major trigger
+        (the earliest one on a tie); ``start`` and ``end`` are its first and last weeks,
+        ``date`` = ``end``.  Reported when the partner had at least one major trigger (else it
+        is the same as the current streak) and the run is at least 1 week.
+    ``first_good_month``
+        The first week whose trailing four-week mean (``rolling_mean`` of
+        :func:`trustdata.trends.weekly_trend` with ``window`` weeks: the mean of the weekly
+        scores of that week and the ``window - 1`` weeks before it) reaches ``good_level``,
+        counted only when that window holds at least ``min_weeks`` weekly scores.  ``value`` is
+        the mean; ``start`` is the window's first week, ``end`` = ``date`` its last.
+    ``best_week``
+        The partner's highest weekly score (the mean of that week's check-ins); when several
+        weeks share it, the most recent one, and the evidence says how often it was reached.
+        ``start`` = ``end`` = ``date`` = that week.
+
+    Weeks are labelled by their Monday (:func:`trustdata.schemas.week_start`).
+
+    Parameters
+    ----------
+    checkins : pandas.DataFrame
+        Validated check-ins (any number of couples).  Not modified.
+    triggers : pandas.DataFrame, optional
+        Validated triggers.  Not modified.  Without them only the score-based wins are found.
+    measure : str, default "connection"
+        The score the score-based wins use (any of :data:`trustdata.schemas.SCORE_COLUMNS`).
+    good_level : float, default :data:`trustdata.schemas.GOOD_LEVEL`
+        The four-week mean that counts as a good month.
+    major : int, default :data:`trustdata.schemas.MAJOR_TRIGGER_INTENSITY`
+        The intensity from which a trigger is major.
+    window : int, default 4
+        Weeks in the "month" of ``first_good_month``.
+    min_weeks : int, default 3
+        Weekly scores the window needs for ``first_good_month``.
+    as_of : date-like, optional
+        The "now" of the calm streak (default: each couple's latest check-in or trigger).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finding, sorted by couple, partner and kind (in :data:`SMALL_WIN_KINDS`
+        order); the same columns whatever the options.
+
+        - ``couple_id`` (str), ``partner`` (str)
+        - ``kind`` (str): one of :data:`SMALL_WIN_KINDS`.
+        - ``date`` (datetime64[ns]): the Monday of the week the win is dated to.
+        - ``value`` (float64): weeks for the two streaks, the score for the other two.
+        - ``start``, ``end`` (datetime64[ns]): Mondays of the first and last week it rests on.
+        - ``evidence`` (str): a plain-language sentence with the numbers.
+
+    Raises
+    ------
+    ValueError
+        When an option is not an allowed value.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", {"couple_id": "c1", "partner": "A",
+    ...     "date": pd.date_range("2025-01-06", periods=6, freq="7D"),
+    ...     "connection": [4, 5, 7, 8, 7, 6]})
+    >>> tr = as_table("triggers", [{"couple_id": "c1", "partner": "A",
+    ...     "timestamp": "2025-01-14 20:00", "category": "location", "intensity": 8}])
+    >>> wins = small_wins(ci, tr)
+    >>> wins[["kind", "value"]].values.tolist()
+    [['weeks_without_major_trigger', 4.0], ['longest_calm_streak', 4.0], \
+['first_good_month', 7.0], ['best_week', 8.0]]
+    >>> print(wins["evidence"].iloc[0])
+    A has gone 4 weeks without a major trigger (intensity 7 or more), since the week of 2025-01-20.
+    """
+    _check_measure(measure)
+    _check_positive("window", window)
+    _check_positive("min_weeks", min_weeks)
+    _check_positive("major", major)
+    _check_positive("good_level", good_level, integer=False)
+    if min_weeks > window:
+        raise ValueError(
+            f"The value for `min_weeks` must be at most `window` ({window}), "
+            f"but {min_weeks!r} was passed."
+        )
+    parts: list[pd.DataFrame] = []
+
+    if triggers is not None and len(triggers):
+        grid = _trigger_weeks(checkins, triggers, major, None if as_of is None else as_of)
+        runs = _calm_runs(grid)
+        had_major = grid.groupby(["couple_id", "partner"])["major"].any().rename("had_major")
+        runs = runs.join(had_major, on=["couple_id", "partner"])
+        current = runs.loc[runs["current"]]
+        if len(current):
+            since = np.where(
+                current["had_major"],
+                "since the week of " + _day(current["start"]),
+                "since they started logging (week of " + _day(current["start"]) + ")",
+            )
+            parts.append(
+                _frame(
+                    SMALL_WIN_COLUMNS,
+                    {
+                        "couple_id": current["couple_id"],
+                        "partner": current["partner"],
+                        "kind": ["weeks_without_major_trigger"] * len(current),
+                        "date": current["end"],
+                        "value": current["weeks"],
+                        "start": current["start"],
+                        "end": current["end"],
+                        "evidence": current["partner"]
+                        + " has gone "
+                        + _plural(current["weeks"], "week")
+                        + f" without a major trigger (intensity {major} or more), "
+                        + since
+                        + ".",
+                    },
+                )
+            )
+        longest = (
+            runs.loc[runs["had_major"]]
+            .sort_values(["couple_id", "partner", "weeks", "start"], ascending=[1, 1, 0, 1])
+            .drop_duplicates(["couple_id", "partner"])
+        )
+        if len(longest):
+            parts.append(
+                _frame(
+                    SMALL_WIN_COLUMNS,
+                    {
+                        "couple_id": longest["couple_id"],
+                        "partner": longest["partner"],
+                        "kind": ["longest_calm_streak"] * len(longest),
+                        "date": longest["end"],
+                        "value": longest["weeks"],
+                        "start": longest["start"],
+                        "end": longest["end"],
+                        "evidence": longest["partner"]
+                        + "'s longest stretch without a major trigger: "
+                        + _plural(longest["weeks"], "week")
+                        + " in a row, weeks of "
+                        + _day(longest["start"])
+                        + " to "
+                        + _day(longest["end"])
+                        + np.where(longest["current"], " (still going).", "."),
+                    },
+                )
+            )
+
+    if len(checkins):
+        from trustdata.trends import weekly_trend
+
+        trend = weekly_trend(checkins, measure=measure, window=window, band="none")
+        good = trend.loc[(trend["rolling_n"] >= min_weeks) & (trend["rolling_mean"] >= good_level)]
+        good = good.drop_duplicates(["couple_id", "partner"])  # sorted by week: the first
+        if len(good):
+            start = good["week"] - (window - 1) * _WEEK
+            parts.append(
+                _frame(
+                    SMALL_WIN_COLUMNS,
+                    {
+                        "couple_id": good["couple_id"],
+                        "partner": good["partner"],
+                        "kind": ["first_good_month"] * len(good),
+                        "date": good["week"],
+                        "value": good["rolling_mean"],
+                        "start": start,
+                        "end": good["week"],
+                        "evidence": good["partner"]
+                        + f"'s first good month: the {measure} score averaged "
+                        + _fmt(good["rolling_mean"])
+                        + f" over the {window} weeks from "
+                        + _day(start)
+                        + " to the week of "
+                        + _day(good["week"])
+                        + f" (a good level is {good_level:g} or more).",
+                    },
+                )
+            )
+        scored = trend.loc[trend["score"].notna()]
+        top = scored.groupby(["couple_id", "partner"])["score"].transform("max")
+        best_all = scored.loc[scored["score"] == top]
+        times = best_all.groupby(["couple_id", "partner"])["week"].transform("size")
+        best = best_all.assign(times=times).drop_duplicates(["couple_id", "partner"], keep="last")
+        if len(best):
+            again = np.where(
+                best["times"] > 1,
+                " (reached " + _plural(best["times"], "time") + " so far).",
+                ".",
+            )
+            parts.append(
+                _frame(
+                    SMALL_WIN_COLUMNS,
+                    {
+                        "couple_id": best["couple_id"],
+                        "partner": best["partner"],
+                        "kind": ["best_week"] * len(best),
+                        "date": best["week"],
+                        "value": best["score"],
+                        "start": best["week"],
+                        "end": best["week"],
+                        "evidence": best["partner"]
+                        + f"'s best week so far: a {measure} score of "
+                        + _fmt(best["score"])
+                        + " in the week of "
+                        + _day(best["week"])
+                        + again,
+                    },
+                )
+            )
+
+    if not parts:
+        return _frame(SMALL_WIN_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    order = out["kind"].map({k: i for i, k in enumerate(SMALL_WIN_KINDS)})
+    out = out.assign(_o=order).sort_values(["couple_id", "partner", "_o"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Red flags
+# --------------------------------------------------------------------------------------------
+
+
+def _anchor(events: pd.DataFrame) -> pd.Series:
+    """Each couple's anchor date: earliest ``discovery``, else earliest ``disclosure``."""
+    kinds = events["kind"].astype(object)
+    anchors = []
+    for kind in schemas.ANCHOR_EVENT_KINDS:  # a loop over 2 kinds, not over couples
+        anchors.append(events.loc[kinds == kind].groupby("couple_id")["date"].min())
+    out = anchors[0]
+    for other in anchors[1:]:
+        out = out.combine_first(other)
+    return out
+
+
+def _event_flags(events: pd.DataFrame) -> pd.DataFrame:
+    kinds = events["kind"].astype(object)
+    anchor = _anchor(events).reindex(events["couple_id"]).to_numpy()
+    after = pd.isna(anchor) | (events["date"].to_numpy() >= anchor)
+    abuse = kinds == "abuse"
+    recovery = kinds.isin(["new_information", "repeat_betrayal"]) & after
+    picked = events.loc[abuse | recovery]
+    flag = picked["kind"].astype(object)
+    what = flag.map(
+        {
+            "abuse": "An abuse event was recorded on ",
+            "new_information": "New information came out on ",
+            "repeat_betrayal": "A repeat betrayal was recorded on ",
+        }
+    )
+    who = np.where(picked["partner"].isna(), "", " (partner " + picked["partner"].fillna("") + ")")
+    evidence = what + _day(picked["date"]) + who + "."
+    anchor_p = pd.Series(anchor, index=events.index).loc[picked.index]
+    evidence = evidence.where(
+        (flag == "abuse") | anchor_p.isna(),
+        evidence.str[:-1]
+        + ", "
+        + ((picked["date"] - anchor_p).dt.days // 7).astype(str)
+        + " weeks after the discovery or disclosure.",
+    )
+    return _frame(
+        RED_FLAG_COLUMNS,
+        {
+            "couple_id": picked["couple_id"],
+            "partner": picked["partner"],
+            "flag": flag,
+            "severity": flag.map(FLAG_SEVERITY),
+            "date": picked["date"],
+            "evidence": evidence,
+            "message": flag.map(FLAG_MESSAGES),
+        },
+    )
+
+
+def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float) -> pd.DataFrame:
+    six = round(6 * schemas.DAYS_PER_MONTH / 7)  # 26 weeks
+    lo, hi = six - month_weeks // 2, six - month_weeks // 2 + month_weeks
+    wsf = trend["weeks_since_first"]
+    first = trend.loc[wsf < month_weeks]
+    around = trend.loc[(wsf >= lo) & (wsf < hi)]
+    keys = ["couple_id", "partner"]
+    a = first.groupby(keys).agg(first_mean=("score", "mean"), first_n=("score", "count"))
+    b = around.groupby(keys).agg(
+        six_mean=("score", "mean"), six_n=("score", "count"), six_week=("week", "max")
+    )
+    both = a.join(b, how="inner").reset_index()
+    drop = both["first_mean"] - both["six_mean"]
+    hit = both.loc[(both["first_n"] >= 2) & (both["six_n"] >= 2) & (drop >= min_drop)]
+    evidence = (
+        hit["partner"]
+        + ": mean "
+        + trend["measure"].iloc[0]
+        + " score "
+        + _fmt(hit["first_mean"])
+        + f" in the first {month_weeks} weeks, "
+        + _fmt(hit["six_mean"])
+        + f" in weeks {lo + 1}-{hi} (around six months in), "
+        + _fmt(hit["first_mean"] - hit["six_mean"])
+        + " points lower."
+    )
+    return _frame(
+        RED_FLAG_COLUMNS,
+        {
+            "couple_id": hit["couple_id"],
+            "partner": hit["partner"],
+            "flag": ["worse_after_6_months"] * len(hit),
+            "severity": [FLAG_SEVERITY["worse_after_6_months"]] * len(hit),
+            "date": hit["six_week"],
+            "evidence": evidence,
+            "message": [FLAG_MESSAGES["worse_after_6_months"]] * len(hit),
+        },
+    )
+
+
+def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
+    span = (summary["last_date"] - summary["first_date"]).dt.days / schemas.DAYS_PER_MONTH
+    months = np.where(span >= 24, 24, np.where(span >= 12, 12, 0))
+    hit = summary.assign(months=months).loc[
+        (months > 0) & summary["rci"].notna() & (summary["rci"] <= 1.96)
+    ]
+    flag = "no_reliable_improvement_" + hit["months"].astype(str) + "m"
+    evidence = (
+        hit["partner"]
+        + ": after "
+        + (span.loc[hit.index]).astype(int).astype(str)
+        + " months of check-ins, the mean "
+        + hit["measure"]
+        + " score went from "
+        + _fmt(hit["first_month_mean"])
+        + " in the first month to "
+        + _fmt(hit["latest_month_mean"])
+        + " in the latest month; Reliable Change Index "
+        + _fmt(hit["rci"], 2)
+        + " (reliable improvement needs more than 1.96)."
+    )
+    return _frame(
+        RED_FLAG_COLUMNS,
+        {
+            "couple_id": hit["couple_id"],
+            "partner": hit["partner"],
+            "flag": flag,
+            "severity": flag.map(FLAG_SEVERITY),
+            "date": hit["last_date"],
+            "evidence": evidence,
+            "message": flag.map(FLAG_MESSAGES),
+        },
+    )
+
+
+def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Couples whose absolute weekly gap grows reliably (``dyad.gap_trend``'s ``diverging``)."""
+    hit = gaps.loc[gaps["diverging"].astype(bool)]
+    evidence = (
+        "Over "
+        + _plural(hit["n_weeks"], "week")
+        + " in which both scored (weeks of "
+        + _day(hit["first_week"])
+        + " to "
+        + _day(hit["last_week"])
+        + "), the gap between "
+        + hit["partner_a"]
+        + "'s and "
+        + hit["partner_b"]
+        + "'s "
+        + hit["measure"]
+        + " scores grew by about "
+        + _fmt(hit["slope_per_month"], 2)
+        + " points a month (Mann-Kendall tau "
+        + _fmt(hit["mk_tau"], 2)
+        + ", p = "
+        + hit["mk_p"].map(lambda p: f"{p:.3g}")
+        + "); the mean gap was "
+        + _fmt(hit["mean_abs_gap"])
+        + " points."
+    )
+    return _frame(
+        RED_FLAG_COLUMNS,
+        {
+            "couple_id": hit["couple_id"],
+            "partner": [None] * len(hit),
+            "flag": ["diverging_partners"] * len(hit),
+            "severity": [FLAG_SEVERITY["diverging_partners"]] * len(hit),
+            "date": hit["last_week"],
+            "evidence": evidence,
+            "message": [FLAG_MESSAGES["diverging_partners"]] * len(hit),
+        },
+    )
+
+
+def red_flags(
+    checkins: pd.DataFrame,
+    triggers: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    *,
+    measure: str = "connection",
+    r: float = 0.8,
+    month_weeks: int = 4,
+    min_drop: float = 1.0,
+    diverge_alpha: float = 0.05,
+    diverge_min_weeks: int = 6,
+) -> pd.DataFrame:
+    """Red flags, sorted with safety first, each with its evidence and a gentle message.
+
+    The rules, exactly (weekly scores and the Reliable Change Index come from
+    :mod:`trustdata.trends`):
+
+    ``abuse`` (severity ``"safety"``)
+        One row per ``abuse`` event, whenever it happened.  Always sorted first; see also
+        :func:`safety_notice`.
+    ``repeat_betrayal``, ``new_information`` (``"raise"``)
+        One row per event of that kind on or after the couple's anchor event (earliest
+        ``discovery``, else earliest ``disclosure``), i.e. during the recovery; every such
+        event when the couple has no anchor event.
+    ``worse_after_6_months`` (``"raise"``)
+        Per partner: the mean weekly score of the first ``month_weeks`` calendar weeks of their
+        check-ins is compared with the mean of the ``month_weeks`` weeks centred on six months
+        in (6 x ``DAYS_PER_MONTH`` days = week 26; with 4 weeks: ``weeks_since_first`` 24 to
+        27, shown as weeks 25-28 counting the first as week 1).  Flagged when both windows hold
+        at least 2 weekly scores and the six-month mean is at least ``min_drop`` points lower.
+    ``no_reliable_improvement_12m`` (``"watch"``), ``no_reliable_improvement_24m`` (``"raise"``)
+        Per partner with at least 12 (24) months between their first and latest check-in:
+        flagged when the Jacobson-Truax Reliable Change Index of
+        :func:`trustdata.trends.trend_summary` (latest month vs first month, reliability ``r``)
+        is at most 1.96.  Only the longer one is reported (24 months supersedes 12).  Not
+        flagged when the index cannot be computed (e.g. no score in a month).
+    ``diverging_partners`` (``"watch"``, couple-level: ``partner`` missing)
+        The couple's ``diverging`` of :func:`trustdata.dyad.gap_trend` is True: over the weeks
+        in which both partners have a weekly score (at least ``diverge_min_weeks``), the
+        absolute gap ``|score_a - score_b|`` grows reliably (Mann-Kendall ``p <
+        diverge_alpha``, positive tau, Theil-Sen slope interval above 0).
+
+    Parameters
+    ----------
+    checkins : pandas.DataFrame
+        Validated check-ins (any number of couples).  Not modified.
+    triggers : pandas.DataFrame, optional
+        Validated triggers (accepted for a uniform call; no flag uses them yet).
+    events : pandas.DataFrame, optional
+        Validated events.  Without them no event flag is raised.
+    measure : str, default "connection"
+        The score the score-based flags use.
+    r : float, default 0.8
+        Test-retest reliability for the Reliable Change Index (the default of
+        :func:`trustdata.trends.trend_summary`).
+    month_weeks : int, default 4
+        Weeks in "a month" for ``worse_after_6_months`` and the Reliable Change Index.
+    min_drop : float, default 1.0
+        How many points lower six months in counts as "worse".
+    diverge_alpha : float, default 0.05
+        ``alpha`` of :func:`trustdata.dyad.gap_trend`.
+    diverge_min_weeks : int, default 6
+        ``min_weeks`` of :func:`trustdata.dyad.gap_trend`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flag, sorted by severity (:data:`SEVERITIES` order), then flag
+        (:data:`FLAGS` order), couple, date and partner; the same columns whatever the options.
+
+        - ``couple_id`` (str)
+        - ``partner`` (str, missing for couple-level flags and events without a partner)
+        - ``flag`` (str): one of :data:`FLAGS`.
+        - ``severity`` (str): ``"safety"``, ``"raise"`` or ``"watch"`` (:data:`FLAG_SEVERITY`).
+        - ``date`` (datetime64[ns]): the event's date, the last week of the window looked at,
+          or the latest check-in.
+        - ``evidence`` (str): a sentence with the numbers.
+        - ``message`` (str): gentle plain-language words (:data:`FLAG_MESSAGES`).
+
+    Raises
+    ------
+    ValueError
+        When an option is not an allowed value.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ev = as_table("events", [
+    ...     {"couple_id": "c1", "date": "2025-01-01", "kind": "discovery"},
+    ...     {"couple_id": "c1", "date": "2025-02-11", "kind": "new_information"}])
+    >>> flags = red_flags(as_table("checkins", []), events=ev)
+    >>> print(flags.loc[0, "flag"], "|", flags.loc[0, "evidence"])
+    new_information | New information came out on 2025-02-11, 5 weeks after the discovery or \
+disclosure.
+    """
+    _check_measure(measure)
+    _check_positive("month_weeks", month_weeks)
+    _check_positive("diverge_min_weeks", diverge_min_weeks)
+    _check_positive("min_drop", min_drop, integer=False)
+    if not (isinstance(diverge_alpha, int | float) and 0 < diverge_alpha < 1):
+        raise ValueError(
+            f"The value for `diverge_alpha` must be in (0, 1), but {diverge_alpha!r} was passed."
+        )
+    if not (isinstance(r, int | float) and 0 <= r < 1):
+        raise ValueError(f"The value for `r` must be in [0, 1), but {r!r} was passed.")
+    parts = [_frame(RED_FLAG_COLUMNS)]
+    if events is not None and len(events):
+        parts.append(_event_flags(events))
+    if len(checkins):
+        from trustdata.trends import trend_summary, weekly_trend
+
+        trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
+        parts.append(_worse_after_6_months(trend, month_weeks, min_drop))
+        summary = trend_summary(checkins, measure=measure, r=r, month_weeks=month_weeks)
+        parts.append(_no_reliable_improvement(summary))
+        from trustdata.dyad import gap_trend
+
+        gaps = gap_trend(
+            checkins, measure=measure, alpha=diverge_alpha, min_weeks=diverge_min_weeks
+        )
+        parts.append(_diverging(gaps))
+    out = pd.concat([p for p in parts if len(p)] or parts, ignore_index=True)
+    sev = out["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    flag = out["flag"].map({f: i for i, f in enumerate(FLAGS)})
+    out = out.assign(_s=sev, _f=flag).sort_values(
+        ["_s", "_f", "couple_id", "date", "partner"], kind="stable", na_position="first"
+    )
+    return _frame(RED_FLAG_COLUMNS, {c: out[c] for c in RED_FLAG_COLUMNS})
