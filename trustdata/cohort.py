@@ -1,0 +1,1463 @@
+"""Cohorts of many couples: alignment on an anchor event, group trajectories, models, survival.
+
+The path of a cohort analysis::
+
+    load_cohort(folders) -> Logs
+    align(logs.checkins, logs.events)            weekly scores per partner, weeks since the anchor
+    groups_from_couples(logs.couples) or groups_from_events(logs.events)   couple_id -> group
+    trajectories / growth_model / slope_comparison / time_to_good_level / logrank
+
+Conventions
+-----------
+* **Weeks** run Monday to Sunday (:data:`trustdata.schemas.WEEK_FREQ`).  A check-in's
+  ``aligned_week`` is the number of whole weeks between the Monday of its week and the Monday of
+  the anchor event's week: the anchor's own week is 0, the week before it -1.  Check-ins before
+  the anchor are kept (negative weeks); the models and the survival analysis use weeks >= 0.
+* **Couples without the anchor** (and without any ``fallback`` anchor) are left out of
+  :func:`align`'s result.  How many, and which, is in ``result.attrs["n_excluded"]`` and
+  ``result.attrs["excluded_couples"]``; :func:`anchor_dates` gives every couple's anchor date
+  (missing when it has none) for a fuller look.
+* **Groups** are a frame with the columns ``couple_id`` and ``group`` (or a Series indexed by
+  ``couple_id``); couples of the aligned frame that have no group are left out.
+* **Partners**: :func:`trajectories`, :func:`per_couple_slopes` and :func:`time_to_good_level`
+  first average the two partners' weekly scores within a couple (so ``n_couples`` counts
+  independent units); :func:`growth_model` keeps one row per partner and week and accounts for
+  the partner as a fixed factor or as a variance component nested in the couple.
+* Time in the models and slopes is in **months** (weeks x 7 / :data:`~trustdata.schemas.
+  DAYS_PER_MONTH`), which keeps the mixed model's random-slope variance on a sensible scale.
+
+Every per-couple function (:func:`align`, :func:`per_couple_slopes`, :func:`good_level_times`)
+only needs the rows of one couple together, so it runs unchanged on each partition of a
+``dask.dataframe`` partitioned by ``couple_id`` (``ddf.map_partitions(per_couple_slopes,
+meta=per_couple_slopes(sample.head(0)))``); see ``docs/research.md``.
+
+Examples
+--------
+>>> from trustdata.logs import as_table
+>>> checkins = as_table("checkins", [
+...     {"couple_id": "c1", "partner": "A", "date": "2025-01-08", "connection": 4},
+...     {"couple_id": "c1", "partner": "A", "date": "2025-01-15", "connection": 6},
+... ])
+>>> events = as_table("events", [{"couple_id": "c1", "date": "2025-01-01", "kind": "discovery"}])
+>>> align(checkins, events)[["aligned_week", "score"]].to_dict("records")
+[{'aligned_week': 1, 'score': 4.0}, {'aligned_week': 2, 'score': 6.0}]
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trustdata import schemas
+from trustdata.errors import TrustDataError
+from trustdata.logs import Logs, empty_table
+
+__all__ = [
+    "ANCHORS",
+    "ALIGNED_COLUMNS",
+    "TRAJECTORY_COLUMNS",
+    "MODEL_COLUMNS",
+    "SLOPE_COLUMNS",
+    "COMPARISON_COLUMNS",
+    "GOOD_LEVEL_TIME_COLUMNS",
+    "SURVIVAL_COLUMNS",
+    "MEDIAN_COLUMNS",
+    "LOGRANK_COLUMNS",
+    "load_cohort",
+    "anchor_dates",
+    "align",
+    "groups_from_couples",
+    "groups_from_events",
+    "trajectories",
+    "growth_model",
+    "per_couple_slopes",
+    "slope_comparison",
+    "good_level_times",
+    "time_to_good_level",
+    "survival_medians",
+    "logrank",
+]
+
+#: Event kinds a cohort can be aligned on.
+ANCHORS: tuple[str, ...] = ("discovery", "disclosure", "couples_therapy", "individual_therapy")
+
+ALIGNED_COLUMNS: tuple[str, ...] = (
+    "couple_id",
+    "partner",
+    "role",
+    "week",
+    "aligned_week",
+    "score",
+    "n_checkins",
+    "anchor",
+)
+TRAJECTORY_COLUMNS: tuple[str, ...] = (
+    "group",
+    "aligned_week",
+    "mean",
+    "sd",
+    "n_couples",
+    "ci_low",
+    "ci_high",
+)
+MODEL_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "z", "p", "ci_low", "ci_high")
+SLOPE_COLUMNS: tuple[str, ...] = (
+    "couple_id",
+    "slope",
+    "intercept",
+    "n_weeks",
+    "first_week",
+    "last_week",
+)
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "test",
+    "group_a",
+    "group_b",
+    "n_a",
+    "n_b",
+    "center_a",
+    "center_b",
+    "statistic",
+    "df",
+    "p",
+    "effect",
+    "effect_size",
+    "effect_ci_low",
+    "effect_ci_high",
+)
+GOOD_LEVEL_TIME_COLUMNS: tuple[str, ...] = ("couple_id", "group", "weeks", "reached")
+SURVIVAL_COLUMNS: tuple[str, ...] = (
+    "group",
+    "weeks",
+    "survival",
+    "ci_low",
+    "ci_high",
+    "at_risk",
+    "events",
+)
+MEDIAN_COLUMNS: tuple[str, ...] = (
+    "group",
+    "n_couples",
+    "n_events",
+    "median_weeks",
+    "ci_low",
+    "ci_high",
+)
+LOGRANK_COLUMNS: tuple[str, ...] = (
+    "group_a",
+    "group_b",
+    "n_a",
+    "n_b",
+    "events_a",
+    "events_b",
+    "statistic",
+    "p",
+)
+
+_TABLE_FILES = ("checkins", "triggers", "events", "couples")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def _is_log_folder(path: Path) -> bool:
+    return path.is_dir() and any(path.glob("checkins.*"))
+
+
+def _cohort_folders(path_or_paths: str | Path | Sequence[str | Path]) -> list[Path]:
+    if isinstance(path_or_paths, str | Path):
+        root = Path(path_or_paths)
+        if not root.exists():
+            raise TrustDataError(f"{root}: no such file or folder.", source=str(root))
+        if root.is_file() or _is_log_folder(root):
+            return [root]
+        subs = sorted(p for p in root.iterdir() if _is_log_folder(p))
+        if not subs:
+            raise TrustDataError(
+                f"{root}: expected a log folder (with a checkins file) or a folder of log "
+                "folders, but found neither.",
+                source=str(root),
+            )
+        return subs
+    paths = [Path(p) for p in path_or_paths]
+    if not paths:
+        raise ValueError("The value for `path_or_paths` must name at least one folder or file.")
+    return paths
+
+
+def _concat(frames: list[pd.DataFrame], template: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return template
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("category", "kind"):
+        if col in template.columns and col in out.columns:
+            out[col] = out[col].astype(template[col].dtype)
+    return out
+
+
+def load_cohort(
+    path_or_paths: str | Path | Sequence[str | Path],
+    *,
+    ids: str = "keep",
+    progress: bool = True,
+) -> Logs:
+    """Load a cohort: one folder holding many couples, a folder of couple folders, or a list.
+
+    Each folder (or file) is read with :func:`trustdata.load` (CSV, JSON or Parquet; bad records
+    are quarantined in ``Logs.rejected``).  While reading several folders a progress bar is shown
+    (``tqdm.auto``: a text bar on a terminal, a widget in a notebook).
+
+    Parameters
+    ----------
+    path_or_paths : path or list of paths
+        A log folder (all couples in one set of files), a folder whose sub-folders are log
+        folders (one per couple or per site), or a list of folders/files.
+    ids : {"keep", "prefix"}
+        Couple ids must be unique across folders.  ``"keep"`` (default) keeps them as they are
+        and raises :class:`~trustdata.TrustDataError` naming both folders when one id appears in
+        two of them; ``"prefix"`` makes each id ``"<folder name>/<couple_id>"``.
+    progress : bool
+        Show the progress bar (only when more than one folder is read).
+
+    Returns
+    -------
+    Logs
+        The concatenated tables; ``rejected`` and ``summary`` of every folder, concatenated.
+
+    Raises
+    ------
+    TrustDataError
+        For a path that does not exist or holds no logs, and for a couple id found in two
+        folders with ``ids="keep"``.
+
+    Examples
+    --------
+    >>> logs = load_cohort("data/sample/cohort")  # doctest: +SKIP
+    """
+    if ids not in ("keep", "prefix"):
+        raise ValueError(
+            f"The value for `ids` must be one of ['keep', 'prefix'], but {ids!r} was passed."
+        )
+    from trustdata.io import load
+
+    folders = _cohort_folders(path_or_paths)
+    iterator = folders
+    if progress and len(folders) > 1:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(folders, desc="Loading couples", unit="folder")
+    parts: list[Logs] = []
+    owner: dict[str, Path] = {}
+    for folder in iterator:
+        logs = load(folder)
+        if ids == "prefix":
+            prefix = f"{folder.stem if folder.is_file() else folder.name}/"
+            tables = {}
+            for name in _TABLE_FILES:
+                frame = getattr(logs, name).copy()
+                frame["couple_id"] = prefix + frame["couple_id"].astype(str)
+                tables[name] = frame
+            logs = replace(logs, **tables)
+        elif len(folders) > 1:
+            for cid in logs.couple_ids:
+                if cid in owner:
+                    raise TrustDataError(
+                        f"couple id {cid!r} is in both {owner[cid]} and {folder}; couple ids "
+                        "must be unique across a cohort (pass ids='prefix' to prefix each id "
+                        "with its folder name).",
+                        source=str(folder),
+                    )
+                owner[cid] = folder
+        parts.append(logs)
+    if len(parts) == 1:
+        return parts[0]
+    tables = {
+        name: _concat([getattr(p, name) for p in parts], empty_table(name)) for name in _TABLE_FILES
+    }
+    rejected = pd.concat([p.rejected for p in parts], ignore_index=True)
+    summary = pd.concat([p.summary for p in parts], ignore_index=True)
+    return Logs(**tables, rejected=rejected, summary=summary)
+
+
+# --------------------------------------------------------------------------------------------
+# Alignment
+# --------------------------------------------------------------------------------------------
+
+
+def _check_anchor(name: str, value: str) -> None:
+    if value not in ANCHORS:
+        raise ValueError(
+            f"The value for `{name}` must be one of {list(ANCHORS)}, but {value!r} was passed."
+        )
+
+
+def anchor_dates(
+    events: pd.DataFrame,
+    *,
+    anchor: str = "discovery",
+    fallback: str | Sequence[str] | None = None,
+    couple_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Each couple's anchor date: the first event of the ``anchor`` kind (or of a fallback kind).
+
+    Parameters
+    ----------
+    events : DataFrame
+        Validated events.
+    anchor : str
+        One of :data:`ANCHORS` (default ``"discovery"``).
+    fallback : str or sequence of str, optional
+        Kinds tried in order for couples without the anchor (e.g. ``"disclosure"``).
+    couple_ids : sequence of str, optional
+        The couples to report on (e.g. every couple with check-ins); those without any anchor get a
+        missing ``anchor`` and ``anchor_date``.  By default, the couples that have an anchor.
+
+    Returns
+    -------
+    DataFrame
+        One row per couple, sorted by ``couple_id``:
+
+        - ``couple_id`` : str
+        - ``anchor`` : str, the event kind used (missing when none)
+        - ``anchor_date`` : datetime64[ns], the date of the first such event (NaT when none)
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ev = as_table("events", [{"couple_id": "c1", "date": "2025-02-01", "kind": "disclosure"}])
+    >>> anchor_dates(ev, fallback="disclosure", couple_ids=["c1", "c2"])["anchor"].tolist()
+    ['disclosure', nan]
+    """
+    _check_anchor("anchor", anchor)
+    kinds = [anchor]
+    if fallback is not None:
+        kinds += [fallback] if isinstance(fallback, str) else list(fallback)
+    for kind in kinds[1:]:
+        _check_anchor("fallback", kind)
+    kind_text = events["kind"].astype(object)
+    relevant = events.loc[kind_text.isin(kinds), ["couple_id", "date"]].copy()
+    relevant["anchor"] = kind_text[relevant.index].astype(str)
+    relevant["_rank"] = relevant["anchor"].map({k: i for i, k in enumerate(kinds)})
+    relevant = relevant.sort_values(["couple_id", "_rank", "date"], kind="stable")
+    first = relevant.drop_duplicates("couple_id")[["couple_id", "anchor", "date"]]
+    first = first.rename(columns={"date": "anchor_date"})
+    if couple_ids is not None:
+        base = pd.DataFrame({"couple_id": pd.Series(sorted(set(couple_ids)), dtype="str")})
+        first = base.merge(first, on="couple_id", how="left")
+    out = first.sort_values("couple_id").reset_index(drop=True)
+    out["couple_id"] = out["couple_id"].astype("str")
+    out["anchor"] = out["anchor"].astype("str")
+    out["anchor_date"] = out["anchor_date"].astype("datetime64[ns]")
+    return out
+
+
+def align(
+    checkins: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    anchor: str = "discovery",
+    measure: str = "connection",
+    fallback: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Weekly scores per partner, on each couple's weeks since its anchor event.
+
+    Several check-ins of one partner in one week are averaged.  Couples without the anchor (nor
+    a fallback) are excluded: see ``attrs`` below and :func:`anchor_dates`.
+
+    Parameters
+    ----------
+    checkins, events : DataFrame
+        Validated check-ins and events (``Logs.checkins``, ``Logs.events``).
+    anchor : str
+        The event the weeks count from: one of :data:`ANCHORS` (default ``"discovery"``).
+    measure : str
+        The check-in score to align: one of :data:`trustdata.schemas.SCORE_COLUMNS`.
+    fallback : str or sequence of str, optional
+        Anchor kinds used, in order, for couples without ``anchor``.
+
+    Returns
+    -------
+    DataFrame
+        One row per couple, partner and week with a score, sorted by couple, partner and week:
+
+        - ``couple_id`` : str
+        - ``partner`` : str
+        - ``role`` : str, the partner's role that week (missing when not logged)
+        - ``week`` : datetime64[ns], the Monday of the calendar week
+        - ``aligned_week`` : int64, weeks since the anchor's week (0 = the anchor's week)
+        - ``score`` : float64, the mean of ``measure`` that week
+        - ``n_checkins`` : int64, the check-ins averaged
+        - ``anchor`` : str, the event kind the couple is aligned on
+
+        ``attrs["n_excluded"]`` (int) and ``attrs["excluded_couples"]`` (tuple of ids): couples
+        with check-ins but no anchor.  ``attrs["anchor"]`` and ``attrs["measure"]`` echo the
+        options.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-06", "connection": 5},
+    ...     {"couple_id": "c2", "partner": "A", "date": "2025-01-06", "connection": 5}])
+    >>> ev = as_table("events", [{"couple_id": "c1", "date": "2025-01-05", "kind": "discovery"}])
+    >>> out = align(ci, ev)
+    >>> out["aligned_week"].tolist(), out.attrs["excluded_couples"]
+    ([1], ('c2',))
+    """
+    if measure not in schemas.SCORE_COLUMNS:
+        raise ValueError(
+            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, "
+            f"but {measure!r} was passed."
+        )
+    _check_anchor("anchor", anchor)
+    rows = checkins.loc[
+        checkins[measure].notna(), ["couple_id", "partner", "role", "date", measure]
+    ]
+    anchors = anchor_dates(events, anchor=anchor, fallback=fallback)
+    excluded = sorted(set(rows["couple_id"].unique()) - set(anchors["couple_id"]))
+    rows = rows.merge(anchors, on="couple_id", how="inner")
+    rows["week"] = schemas.week_start(rows["date"])
+    rows["score"] = rows[measure].astype("float64")
+    weekly = rows.groupby(["couple_id", "partner", "week"], sort=True, observed=True).agg(
+        role=("role", "first"),
+        score=("score", "mean"),
+        n_checkins=("score", "size"),
+        anchor=("anchor", "first"),
+        anchor_date=("anchor_date", "first"),
+    )
+    weekly = weekly.reset_index()
+    anchor_week = schemas.week_start(weekly["anchor_date"])
+    weekly["aligned_week"] = ((weekly["week"] - anchor_week).dt.days // 7).astype("int64")
+    out = weekly[list(ALIGNED_COLUMNS)].reset_index(drop=True)
+    out = out.astype(
+        {
+            "couple_id": "str",
+            "partner": "str",
+            "role": "str",
+            "week": "datetime64[ns]",
+            "score": "float64",
+            "n_checkins": "int64",
+            "anchor": "str",
+        }
+    )
+    out.attrs = {
+        "anchor": anchor,
+        "measure": measure,
+        "n_excluded": len(excluded),
+        "excluded_couples": tuple(excluded),
+    }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Groups
+# --------------------------------------------------------------------------------------------
+
+
+def groups_from_couples(couples: pd.DataFrame, *, group: str = "group") -> pd.DataFrame:
+    """The group of each couple, from a column of the ``couples`` table.
+
+    Returns
+    -------
+    DataFrame
+        ``couple_id`` (str) and ``group`` (str), one row per couple with a group, sorted.
+
+    Raises
+    ------
+    ValueError
+        When the column is not in the table.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> couples = as_table("couples", [{"couple_id": "c1", "arm": "therapy"}])
+    >>> groups_from_couples(couples, group="arm").to_dict("records")
+    [{'couple_id': 'c1', 'group': 'therapy'}]
+    """
+    if group not in couples.columns:
+        raise ValueError(
+            f"The value for `group` must be a column of the couples table "
+            f"{list(couples.columns)}, but {group!r} was passed."
+        )
+    out = couples.loc[couples[group].notna(), ["couple_id", group]].rename(columns={group: "group"})
+    out = out.astype({"couple_id": "str", "group": "str"})
+    return out.sort_values("couple_id").reset_index(drop=True)
+
+
+def groups_from_events(
+    events: pd.DataFrame,
+    *,
+    kind: str = "couples_therapy",
+    couple_ids: Sequence[str] | None = None,
+    labels: tuple[str, str] = ("with", "without"),
+) -> pd.DataFrame:
+    """Split couples by whether they logged an event of ``kind`` (at any time).
+
+    Parameters
+    ----------
+    events : DataFrame
+        Validated events.
+    kind : str
+        An event kind of :data:`trustdata.schemas.EVENT_KINDS` (default ``"couples_therapy"``).
+    couple_ids : sequence of str, optional
+        Every couple to classify (e.g. ``aligned["couple_id"].unique()``); couples with no event
+        at all can only be put in the "without" group when they are listed here.  By default,
+        the couples that appear in ``events``.
+    labels : (str, str)
+        Labels of the couples with and without the event.
+
+    Returns
+    -------
+    DataFrame
+        ``couple_id`` (str) and ``group`` (str), one row per couple, sorted.
+
+    Notes
+    -----
+    "With" means the event happened at any time in the logs, also late in the recovery; a
+    comparison of trajectories by such a group can favour the group whose members stayed
+    longer (immortal-time bias).  See ``docs/research.md``.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ev = as_table("events", [{"couple_id": "c1", "date": "2025-01-01",
+    ...                           "kind": "couples_therapy"}])
+    >>> groups_from_events(ev, couple_ids=["c1", "c2"])["group"].tolist()
+    ['with', 'without']
+    """
+    if kind not in schemas.EVENT_KINDS:
+        raise ValueError(
+            f"The value for `kind` must be one of {list(schemas.EVENT_KINDS)}, "
+            f"but {kind!r} was passed."
+        )
+    ids = events["couple_id"].unique() if couple_ids is None else couple_ids
+    ids = pd.Series(sorted(set(map(str, ids))), dtype="str")
+    has = set(events.loc[events["kind"].astype(object) == kind, "couple_id"])
+    group = np.where(ids.isin(has), labels[0], labels[1])
+    return pd.DataFrame({"couple_id": ids, "group": pd.Series(group, dtype="str")})
+
+
+def _as_groups(groups: pd.DataFrame | pd.Series | None, ids: pd.Series) -> pd.DataFrame:
+    """Normalise ``groups`` to a frame couple_id, group (str)."""
+    if groups is None:
+        uniq = pd.Series(pd.unique(ids), dtype="str")
+        return pd.DataFrame(
+            {"couple_id": uniq, "group": pd.Series("all", index=uniq.index, dtype="str")}
+        )
+    if isinstance(groups, pd.Series):
+        frame = pd.DataFrame({"couple_id": groups.index.astype(str), "group": groups.to_numpy()})
+    elif isinstance(groups, pd.DataFrame) and {"couple_id", "group"} <= set(groups.columns):
+        frame = groups[["couple_id", "group"]]
+    else:
+        raise ValueError(
+            "The value for `groups` must be a DataFrame with the columns 'couple_id' and 'group' "
+            "(see groups_from_couples / groups_from_events), a Series indexed by couple_id, "
+            "or None."
+        )
+    frame = frame.loc[frame["group"].notna()].astype({"couple_id": "str", "group": "str"})
+    return frame.drop_duplicates("couple_id")
+
+
+def _couple_weekly(aligned: pd.DataFrame, min_week: int | None = None) -> pd.DataFrame:
+    """Partners averaged: one row per couple and aligned week (couple_id, aligned_week, score)."""
+    rows = aligned if min_week is None else aligned.loc[aligned["aligned_week"] >= min_week]
+    out = rows.groupby(["couple_id", "aligned_week"], sort=True)["score"].mean().reset_index()
+    return out.astype({"couple_id": "str", "aligned_week": "int64", "score": "float64"})
+
+
+# --------------------------------------------------------------------------------------------
+# Trajectories
+# --------------------------------------------------------------------------------------------
+
+
+def _check_level(level: float, name: str = "level") -> None:
+    if not 0 < level < 1:
+        raise ValueError(
+            f"The value for `{name}` must be between 0 and 1, but {level!r} was passed."
+        )
+
+
+def trajectories(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None = None,
+    *,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Mean score per group and aligned week, with a t-based confidence band.
+
+    The partners' scores are first averaged within each couple and week, so every couple counts
+    once and ``n_couples`` is the number of independent units the week's mean rests on.
+
+    Parameters
+    ----------
+    aligned : DataFrame
+        The output of :func:`align`.
+    groups : DataFrame or Series, optional
+        ``couple_id`` -> ``group`` (see :func:`groups_from_couples`); None puts every couple in
+        one group ``"all"``.  Couples without a group are left out.
+    level : float
+        Confidence level of the band (default 0.95).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and aligned week, sorted:
+
+        - ``group`` : str
+        - ``aligned_week`` : int64
+        - ``mean`` : float64, the mean of the couples' weekly scores
+        - ``sd`` : float64, their standard deviation (ddof=1; NaN for one couple)
+        - ``n_couples`` : int64
+        - ``ci_low``, ``ci_high`` : float64, ``mean -/+ t(level, n-1) * sd / sqrt(n)`` (NaN for
+          one couple)
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": ["a", "a", "b"], "partner": ["A", "B", "A"],
+    ...                         "aligned_week": [0, 0, 0], "score": [4.0, 6.0, 7.0]})
+    >>> trajectories(aligned)[["mean", "n_couples"]].to_dict("records")
+    [{'mean': 6.0, 'n_couples': 2}]
+    """
+    _check_level(level)
+    weekly = _couple_weekly(aligned)
+    weekly = weekly.merge(_as_groups(groups, weekly["couple_id"]), on="couple_id", how="inner")
+    agg = weekly.groupby(["group", "aligned_week"], sort=True)["score"].agg(["mean", "std", "size"])
+    agg = agg.reset_index().rename(columns={"std": "sd", "size": "n_couples"})
+    n = agg["n_couples"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tq = stats.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        half = tq * agg["sd"].to_numpy(dtype="float64") / np.sqrt(n)
+    agg["ci_low"] = agg["mean"] - half
+    agg["ci_high"] = agg["mean"] + half
+    out = agg[list(TRAJECTORY_COLUMNS)].astype(
+        {
+            "group": "str",
+            "aligned_week": "int64",
+            "mean": "float64",
+            "sd": "float64",
+            "n_couples": "int64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Mixed-effects growth model
+# --------------------------------------------------------------------------------------------
+
+
+def _months(weeks: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(weeks, dtype="float64") * 7.0 / schemas.DAYS_PER_MONTH
+
+
+def _empty(columns: Sequence[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, "float64")) for c in columns})
+
+
+def _model_frame(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None,
+    min_week: int,
+    max_week: int | None,
+) -> pd.DataFrame:
+    rows = aligned.loc[aligned["aligned_week"] >= min_week]
+    if max_week is not None:
+        rows = rows.loc[rows["aligned_week"] <= max_week]
+    rows = rows[["couple_id", "partner", "aligned_week", "score"]]
+    return rows.merge(_as_groups(groups, rows["couple_id"]), on="couple_id", how="inner")
+
+
+def growth_model(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None = None,
+    *,
+    partner: str = "factor",
+    reference: str | None = None,
+    min_week: int = 0,
+    max_week: int | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Linear mixed-effects growth model: ``score ~ time * group``, random intercept and slope.
+
+    Fitted with statsmodels ``MixedLM`` (REML) on one row per partner and aligned week, with a
+    random intercept and a random slope of time per couple.  Time is in **months** since the
+    anchor, so ``time`` is the reference group's mean change per month and
+    ``time:group[g]`` how much faster group ``g`` changes per month than the reference.
+
+    Parameters
+    ----------
+    aligned : DataFrame
+        The output of :func:`align`.
+    groups : DataFrame or Series, optional
+        ``couple_id`` -> ``group``; None fits one growth curve for every couple.
+    partner : {"factor", "nested"}
+        ``"factor"`` adds the partner label as a fixed effect (``partner[B]``: use consistent
+        labels such as A/B across couples); ``"nested"`` adds a random intercept per partner
+        within couple (a variance component) instead.
+    reference : str, optional
+        The reference group (default: the first label in sorted order).
+    min_week, max_week : int
+        The aligned weeks used (default: from the anchor's week on).
+    level : float
+        Confidence level of the intervals (default 0.95).
+
+    Returns
+    -------
+    DataFrame
+        One row per fixed effect:
+
+        - ``term`` : str (``Intercept``, ``group[g]``, ``time``, ``time:group[g]``,
+          ``partner[p]``)
+        - ``estimate``, ``std_error``, ``z``, ``p`` : float64 (Wald z test)
+        - ``ci_low``, ``ci_high`` : float64, the Wald interval at ``level``
+
+        Model information is in ``attrs``: ``n_obs``, ``n_couples``, ``converged`` (bool),
+        ``reference``, ``time_unit`` (``"month"``), ``partner``, ``formula``,
+        ``random_effects`` (dict of variances: ``couple_intercept``, ``couple_slope``,
+        ``couple_intercept_slope_cov``, ``partner`` when nested, ``residual``) and
+        ``fit_warnings`` (tuple of the fitting warnings' messages).
+
+    Warns
+    -----
+    RuntimeWarning
+        When the optimiser did not converge (``attrs["converged"]`` is then False; treat the
+        estimates with care) or the model could not be fitted at all (every value NaN).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> start, rate = rng.normal(4, 1, 12), rng.normal(0.1, 0.03, 12)  # per couple, per week
+    >>> rows = [{"couple_id": f"c{i}", "partner": p, "aligned_week": w,
+    ...          "score": start[i] + rate[i] * w + rng.normal(0, 0.5)}
+    ...         for i in range(12) for p in "AB" for w in range(0, 40, 4)]
+    >>> fit = growth_model(pd.DataFrame(rows))
+    >>> fit.set_index("term").loc["time", "estimate"].round(1)  # 0.1 per week in months
+    np.float64(0.4)
+    """
+    if partner not in ("factor", "nested"):
+        raise ValueError(
+            "The value for `partner` must be one of ['factor', 'nested'], "
+            f"but {partner!r} was passed."
+        )
+    _check_level(level)
+    import statsmodels.formula.api as smf
+
+    data = _model_frame(aligned, groups, min_week, max_week)
+    data = data.loc[data["score"].notna()].copy()
+    labels = sorted(data["group"].unique())
+    if reference is not None and labels and reference not in labels:
+        raise ValueError(
+            f"The value for `reference` must be one of the groups {labels}, "
+            f"but {reference!r} was passed."
+        )
+    reference = reference if reference is not None else (labels[0] if labels else None)
+    data["time"] = _months(data["aligned_week"])
+    rhs = "time"
+    if len(labels) > 1:
+        order = [reference, *[g for g in labels if g != reference]]
+        data["group"] = pd.Categorical(data["group"].astype(object), categories=order)
+        rhs = "time * group"
+    partner_labels = sorted(data["partner"].unique())
+    vc = None
+    if partner == "factor" and len(partner_labels) > 1:
+        data["partner"] = pd.Categorical(data["partner"].astype(object), categories=partner_labels)
+        rhs += " + partner"
+    elif partner == "nested":
+        data["partner"] = data["partner"].astype(object)
+        vc = {"partner": "0 + C(partner)"}
+    formula = f"score ~ {rhs}"
+    info: dict = {
+        "n_obs": len(data),
+        "n_couples": int(data["couple_id"].nunique()),
+        "converged": False,
+        "reference": reference,
+        "time_unit": "month",
+        "partner": partner,
+        "formula": formula,
+        "random_effects": {},
+        "fit_warnings": (),
+    }
+    dtypes = {"term": "str"}
+    if info["n_couples"] < 2:
+        out = _empty(MODEL_COLUMNS, dtypes)
+        out.attrs = info
+        return out
+    data["couple_id"] = data["couple_id"].astype(object)
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = smf.mixedlm(
+                formula, data, groups="couple_id", re_formula="~time", vc_formula=vc
+            )
+            result = model.fit(reml=True, method=["lbfgs", "bfgs"])
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        warnings.warn(
+            f"The growth model could not be fitted ({exc}); every estimate is NaN.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        out = _empty(MODEL_COLUMNS, dtypes)
+        out.attrs = info
+        return out
+    messages = tuple(dict.fromkeys(str(w.message).strip() for w in caught))
+    converged = bool(result.converged) and not any(
+        "converge" in m.lower() and "not" in m.lower() for m in messages
+    )
+    est = result.fe_params
+    se = result.bse_fe.reindex(est.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = est / se
+    zq = stats.norm.ppf(0.5 + level / 2)
+    out = pd.DataFrame(
+        {
+            "term": [_term_name(t) for t in est.index],
+            "estimate": est.to_numpy(dtype="float64"),
+            "std_error": se.to_numpy(dtype="float64"),
+            "z": z.to_numpy(dtype="float64"),
+            "p": 2 * stats.norm.sf(np.abs(z.to_numpy(dtype="float64"))),
+            "ci_low": (est - zq * se).to_numpy(dtype="float64"),
+            "ci_high": (est + zq * se).to_numpy(dtype="float64"),
+        }
+    ).astype({"term": "str"})
+    cov = np.asarray(result.cov_re, dtype="float64")
+    re = {
+        "couple_intercept": float(cov[0, 0]),
+        "couple_slope": float(cov[1, 1]) if cov.shape[0] > 1 else float("nan"),
+        "couple_intercept_slope_cov": float(cov[0, 1]) if cov.shape[0] > 1 else float("nan"),
+        "residual": float(result.scale),
+    }
+    if vc is not None:
+        re["partner"] = float(np.asarray(result.vcomp)[0])
+    info.update(converged=converged, random_effects=re, fit_warnings=messages)
+    out.attrs = info
+    if not converged:
+        warnings.warn(
+            "The growth model's optimiser did not converge; attrs['converged'] is False and the "
+            "estimates may be unreliable (try fewer weeks with max_week, or partner='factor').",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def _term_name(term: str) -> str:
+    return term.replace("[T.", "[").replace("C(partner)", "partner")
+
+
+# --------------------------------------------------------------------------------------------
+# Per-couple slopes and their comparison
+# --------------------------------------------------------------------------------------------
+
+
+def per_couple_slopes(
+    aligned: pd.DataFrame,
+    *,
+    method: str = "ols",
+    min_week: int = 0,
+    min_weeks: int = 3,
+) -> pd.DataFrame:
+    """Each couple's linear trend (score per month) over its aligned weeks.
+
+    The partners are averaged per week first.  Vectorised across couples (no loop per couple
+    for OLS; Theil-Sen works on a week grid in chunks of couples), and it only needs each
+    couple's rows together, so it runs per partition on Dask.
+
+    Parameters
+    ----------
+    aligned : DataFrame
+        The output of :func:`align` (or any frame with ``couple_id``, ``aligned_week``,
+        ``score``).
+    method : {"ols", "theilsen"}
+        Least squares, or the median of pairwise slopes (``scipy.stats.theilslopes``; its
+        intercept is ``median(score) - slope * median(time)``).
+    min_week : int
+        First aligned week used (default 0, the anchor's week).
+    min_weeks : int
+        Couples with fewer weeks get NaN ``slope`` and ``intercept``.
+
+    Returns
+    -------
+    DataFrame
+        One row per couple, sorted:
+
+        - ``couple_id`` : str
+        - ``slope`` : float64, score points per month
+        - ``intercept`` : float64, the fitted score at the anchor's week
+        - ``n_weeks`` : int64, weeks with a score
+        - ``first_week``, ``last_week`` : int64, aligned weeks
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": ["a"] * 3, "partner": ["A"] * 3,
+    ...                         "aligned_week": [0, 1, 2], "score": [1.0, 2.0, 3.0]})
+    >>> float(per_couple_slopes(aligned)["slope"].iloc[0].round(3))  # 1 per week, in months
+    4.348
+    """
+    if method not in ("ols", "theilsen"):
+        raise ValueError(
+            f"The value for `method` must be one of ['ols', 'theilsen'], but {method!r} was passed."
+        )
+    weekly = _couple_weekly(aligned, min_week)
+    weekly["t"] = _months(weekly["aligned_week"])
+    g = weekly.groupby("couple_id", sort=True)
+    base = g["aligned_week"].agg(["size", "min", "max"])
+    if method == "ols":
+        weekly["tt"] = weekly["t"] ** 2
+        weekly["ty"] = weekly["t"] * weekly["score"]
+        sums = weekly.groupby("couple_id", sort=True)[["t", "score", "tt", "ty"]].sum()
+        n = base["size"].to_numpy(dtype="float64")
+        st, sy, stt, sty = (sums[c].to_numpy() for c in ("t", "score", "tt", "ty"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = (n * sty - st * sy) / (n * stt - st**2)
+            intercept = (sy - slope * st) / n
+    else:
+        slope, intercept = _theil_sen(weekly, base.index)
+    out = pd.DataFrame(
+        {
+            "couple_id": base.index.astype("str"),
+            "slope": slope,
+            "intercept": intercept,
+            "n_weeks": base["size"].to_numpy(),
+            "first_week": base["min"].to_numpy(),
+            "last_week": base["max"].to_numpy(),
+        }
+    )
+    short = out["n_weeks"] < min_weeks
+    out.loc[short, ["slope", "intercept"]] = np.nan
+    return out.astype(
+        {
+            "couple_id": "str",
+            "slope": "float64",
+            "intercept": "float64",
+            "n_weeks": "int64",
+            "first_week": "int64",
+            "last_week": "int64",
+        }
+    ).reset_index(drop=True)
+
+
+def _theil_sen(
+    weekly: pd.DataFrame, ids: pd.Index, cells: int = 20_000_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Theil-Sen slope and intercept per couple, on a couple x week grid, in chunks of couples."""
+    codes = pd.Categorical(weekly["couple_id"], categories=ids).codes
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    t = weekly["t"].to_numpy()[order]
+    y = weekly["score"].to_numpy()[order]
+    counts = np.bincount(codes, minlength=len(ids))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pos = np.arange(len(codes)) - starts[codes]
+    width = int(counts.max()) if len(counts) else 0
+    slopes = np.full(len(ids), np.nan)
+    intercepts = np.full(len(ids), np.nan)
+    if width == 0:
+        return slopes, intercepts
+    chunk = max(1, cells // (width * width))
+    iu = np.triu_indices(width, k=1)
+    for lo in range(0, len(ids), chunk):
+        hi = min(lo + chunk, len(ids))
+        sel = (codes >= lo) & (codes < hi)
+        tg = np.full((hi - lo, width), np.nan)
+        yg = np.full((hi - lo, width), np.nan)
+        tg[codes[sel] - lo, pos[sel]] = t[sel]
+        yg[codes[sel] - lo, pos[sel]] = y[sel]
+        dt = tg[:, iu[1]] - tg[:, iu[0]]
+        dy = yg[:, iu[1]] - yg[:, iu[0]]
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pair = np.where(dt != 0, dy / dt, np.nan)
+            s = np.nanmedian(pair, axis=1)
+            intercepts[lo:hi] = np.nanmedian(yg, axis=1) - s * np.nanmedian(tg, axis=1)
+        slopes[lo:hi] = s
+    return slopes, intercepts
+
+
+def _two_groups(labels: Sequence[str], compare: tuple[str, str] | None) -> tuple[str, str]:
+    labels = sorted(labels)
+    if compare is None:
+        if len(labels) != 2:
+            raise ValueError(
+                f"The value for `compare` must name the two groups to compare when there are not "
+                f"exactly two; the groups are {labels}."
+            )
+        return labels[0], labels[1]
+    if len(compare) != 2 or any(c not in labels for c in compare):
+        raise ValueError(
+            f"The value for `compare` must be two of the groups {labels}, "
+            f"but {compare!r} was passed."
+        )
+    return compare[0], compare[1]
+
+
+def slope_comparison(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
+    *,
+    compare: tuple[str, str] | None = None,
+    method: str = "ols",
+    min_week: int = 0,
+    min_weeks: int = 3,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Compare two groups' per-couple slopes: Mann-Whitney U and Welch's t, with effect sizes.
+
+    Parameters
+    ----------
+    aligned : DataFrame
+        The output of :func:`align`.
+    groups : DataFrame or Series
+        ``couple_id`` -> ``group``.
+    compare : (str, str), optional
+        The groups ``a`` and ``b`` (default: the two groups, sorted); effects are ``a`` minus
+        ``b``.
+    method, min_week, min_weeks
+        Passed to :func:`per_couple_slopes`.
+    level : float
+        Confidence level of the effect-size intervals.
+
+    Returns
+    -------
+    DataFrame
+        Two rows (``mann_whitney``, ``welch_t``):
+
+        - ``test`` : str
+        - ``group_a``, ``group_b`` : str
+        - ``n_a``, ``n_b`` : int64, couples with a slope
+        - ``center_a``, ``center_b`` : float64, median slope (Mann-Whitney) or mean (Welch)
+        - ``statistic`` : float64, U of group a, or Welch's t
+        - ``df`` : float64, Welch-Satterthwaite degrees of freedom (NaN for Mann-Whitney)
+        - ``p`` : float64, two-sided
+        - ``effect`` : str, ``rank_biserial`` (``2 U / (n_a n_b) - 1``: positive when a's slopes
+          tend to be larger) or ``hedges_g`` (small-sample-corrected standardised mean
+          difference)
+        - ``effect_size``, ``effect_ci_low``, ``effect_ci_high`` : float64; the intervals are
+          normal approximations (rank-biserial: from U's null variance, clipped to [-1, 1];
+          Hedges' g: SE = sqrt((n_a + n_b) / (n_a n_b) + g^2 / (2 (n_a + n_b)))).
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": np.repeat(list("abcd"), 3), "partner": "A",
+    ...     "aligned_week": np.tile([0, 4, 8], 4),
+    ...     "score": [1, 2, 3, 1, 3, 5, 5, 5, 5, 4, 4, 5.0]})
+    >>> groups = pd.Series(["x", "x", "y", "y"], index=list("abcd"))
+    >>> slope_comparison(aligned, groups)[["test", "n_a", "n_b"]].to_dict("records")
+    [{'test': 'mann_whitney', 'n_a': 2, 'n_b': 2}, {'test': 'welch_t', 'n_a': 2, 'n_b': 2}]
+    """
+    _check_level(level)
+    slopes = per_couple_slopes(aligned, method=method, min_week=min_week, min_weeks=min_weeks)
+    slopes = slopes.merge(_as_groups(groups, slopes["couple_id"]), on="couple_id")
+    slopes = slopes.loc[slopes["slope"].notna()]
+    a_label, b_label = _two_groups(slopes["group"].unique().tolist(), compare)
+    a = slopes.loc[slopes["group"] == a_label, "slope"].to_numpy()
+    b = slopes.loc[slopes["group"] == b_label, "slope"].to_numpy()
+    na, nb = len(a), len(b)
+    zq = stats.norm.ppf(0.5 + level / 2)
+    nan = float("nan")
+    rows = []
+    if na and nb:
+        mw = stats.mannwhitneyu(a, b, alternative="two-sided")
+        r = 2 * mw.statistic / (na * nb) - 1
+        se_r = 2 * math.sqrt(na * nb * (na + nb + 1) / 12) / (na * nb)
+        mw_row = (
+            float(mw.statistic),
+            nan,
+            float(mw.pvalue),
+            r,
+            max(-1, r - zq * se_r),
+            min(1, r + zq * se_r),
+        )
+    else:
+        mw_row = (nan,) * 6
+    rows.append(
+        (
+            "mann_whitney",
+            np.median(a) if na else nan,
+            np.median(b) if nb else nan,
+            *mw_row[:3],
+            "rank_biserial",
+            *mw_row[3:],
+        )
+    )
+    if na > 1 and nb > 1:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            wt = stats.ttest_ind(a, b, equal_var=False)
+        sp = math.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
+        g = (a.mean() - b.mean()) / sp * (1 - 3 / (4 * (na + nb) - 9)) if sp > 0 else nan
+        se_g = math.sqrt((na + nb) / (na * nb) + g**2 / (2 * (na + nb)))
+        w_row = (
+            float(wt.statistic),
+            float(wt.df),
+            float(wt.pvalue),
+            g,
+            g - zq * se_g,
+            g + zq * se_g,
+        )
+    else:
+        w_row = (nan,) * 6
+    rows.append(
+        (
+            "welch_t",
+            a.mean() if na else nan,
+            b.mean() if nb else nan,
+            *w_row[:3],
+            "hedges_g",
+            *w_row[3:],
+        )
+    )
+    out = pd.DataFrame(
+        [
+            {
+                "test": test,
+                "group_a": a_label,
+                "group_b": b_label,
+                "n_a": na,
+                "n_b": nb,
+                "center_a": ca,
+                "center_b": cb,
+                "statistic": stat,
+                "df": df,
+                "p": p,
+                "effect": effect,
+                "effect_size": es,
+                "effect_ci_low": lo,
+                "effect_ci_high": hi,
+            }
+            for test, ca, cb, stat, df, p, effect, es, lo, hi in rows
+        ]
+    )
+    floats = [
+        c
+        for c in COMPARISON_COLUMNS
+        if c not in ("test", "group_a", "group_b", "effect", "n_a", "n_b")
+    ]
+    return out.astype(
+        {
+            "test": "str",
+            "group_a": "str",
+            "group_b": "str",
+            "effect": "str",
+            "n_a": "int64",
+            "n_b": "int64",
+        }
+        | dict.fromkeys(floats, "float64")
+    )[list(COMPARISON_COLUMNS)]
+
+
+# --------------------------------------------------------------------------------------------
+# Time to a good level (Kaplan-Meier) and the log-rank test
+# --------------------------------------------------------------------------------------------
+
+
+def good_level_times(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None = None,
+    *,
+    level: float = schemas.GOOD_LEVEL,
+    window: int = 4,
+    min_weeks: int | None = None,
+) -> pd.DataFrame:
+    """Each couple's weeks from the anchor to its first good ``window``-week mean, or censoring.
+
+    The couple's weekly score (partners averaged) is averaged over the ``window`` aligned weeks
+    ending at each week from the anchor's week on (weeks without a score are skipped; at least
+    ``min_weeks`` of them must have one, default half the window rounded up).  The first week
+    whose mean is >= ``level`` is the event; a couple that never gets there is censored at its
+    last aligned week.
+
+    Returns
+    -------
+    DataFrame
+        One row per couple (with a group), sorted:
+
+        - ``couple_id`` : str
+        - ``group`` : str (``"all"`` without ``groups``)
+        - ``weeks`` : int64, aligned week of the event, or of the last record when censored
+        - ``reached`` : bool, True for an event, False when censored
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": ["a"] * 3, "partner": "A",
+    ...                         "aligned_week": [0, 1, 2], "score": [5.0, 8.0, 9.0]})
+    >>> good_level_times(aligned, window=2).to_dict("records")  # (8 + 9) / 2 >= 7 at week 2
+    [{'couple_id': 'a', 'group': 'all', 'weeks': 2, 'reached': True}]
+    """
+    if window < 1:
+        raise ValueError(f"The value for `window` must be at least 1, but {window!r} was passed.")
+    need = math.ceil(window / 2) if min_weeks is None else min_weeks
+    weekly = _couple_weekly(aligned, 0)
+    ids = pd.Index(pd.unique(weekly["couple_id"]))
+    codes = pd.Categorical(weekly["couple_id"], categories=ids).codes
+    wk = weekly["aligned_week"].to_numpy()
+    last = np.full(len(ids), -1, dtype="int64")
+    np.maximum.at(last, codes, wk)
+    span = last + 1  # grid weeks 0..last per couple
+    starts = np.concatenate([[0], np.cumsum(span)[:-1]]).astype("int64")
+    total = int(span.sum())
+    score = np.zeros(total)
+    present = np.zeros(total)
+    idx = starts[codes] + wk
+    score[idx] = weekly["score"].to_numpy()
+    present[idx] = 1.0
+    cs = np.concatenate([[0.0], np.cumsum(score)])
+    cn = np.concatenate([[0.0], np.cumsum(present)])
+    couple_of = np.repeat(np.arange(len(ids)), span)
+    pos = np.arange(total) - starts[couple_of]
+    lo = starts[couple_of] + np.maximum(pos - window + 1, 0)
+    hi = np.arange(total) + 1
+    s = cs[hi] - cs[lo]
+    n = cn[hi] - cn[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        good = (n >= need) & (s / np.where(n > 0, n, 1) >= level)
+    first = np.full(len(ids), -1, dtype="int64")
+    hit = np.flatnonzero(good)
+    if len(hit):
+        # first hit per couple: hits are in grid order, so keep the first of each couple
+        hc = couple_of[hit]
+        keep = np.concatenate([[True], hc[1:] != hc[:-1]])
+        first[hc[keep]] = pos[hit[keep]]
+    reached = first >= 0
+    out = pd.DataFrame(
+        {
+            "couple_id": pd.Series(ids, dtype="str"),
+            "weeks": np.where(reached, first, last).astype("int64"),
+            "reached": reached,
+        }
+    )
+    out = out.merge(_as_groups(groups, out["couple_id"]), on="couple_id", how="inner")
+    out = out[list(GOOD_LEVEL_TIME_COLUMNS)].sort_values("couple_id").reset_index(drop=True)
+    return out.astype({"couple_id": "str", "group": "str", "weeks": "int64", "reached": "bool"})
+
+
+def time_to_good_level(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None = None,
+    *,
+    level: float = schemas.GOOD_LEVEL,
+    window: int = 4,
+    min_weeks: int | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Kaplan-Meier curve per group of the time to a good level, with censoring.
+
+    Uses :func:`good_level_times` and ``scipy.stats.ecdf`` on ``scipy.stats.CensoredData``
+    (survival function, its pointwise log-log confidence interval).  "Survival" is the share
+    of couples that have **not yet** reached the good level.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and distinct time (event or censoring), sorted, starting with a row at
+        week 0 before any event when no event happens at week 0:
+
+        - ``group`` : str
+        - ``weeks`` : int64, aligned weeks
+        - ``survival`` : float64, the estimate just after ``weeks``
+        - ``ci_low``, ``ci_high`` : float64 (NaN where the interval is undefined, e.g. when
+          survival is 0 or 1)
+        - ``at_risk`` : int64, couples still without the good level and not yet censored just
+          before ``weeks``
+        - ``events`` : int64, couples reaching the good level at ``weeks``
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": ["a", "a", "b", "b"], "partner": "A",
+    ...     "aligned_week": [0, 1, 0, 1], "score": [8.0, 8.0, 2.0, 2.0]})
+    >>> curve = time_to_good_level(aligned, window=1)
+    >>> curve[["weeks", "survival", "at_risk", "events"]].to_dict("records")[0]
+    {'weeks': 0, 'survival': 0.5, 'at_risk': 2, 'events': 1}
+    """
+    _check_level(confidence, "confidence")
+    times = good_level_times(aligned, groups, level=level, window=window, min_weeks=min_weeks)
+    parts = []
+    for label, rows in times.groupby("group", sort=True):
+        parts.append(_km_curve(str(label), rows, confidence))
+    if not parts:
+        return _empty(
+            SURVIVAL_COLUMNS,
+            {"group": "str", "weeks": "int64", "at_risk": "int64", "events": "int64"},
+        )
+    out = pd.concat(parts, ignore_index=True)
+    return out[list(SURVIVAL_COLUMNS)].astype(
+        {
+            "group": "str",
+            "weeks": "int64",
+            "survival": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+            "at_risk": "int64",
+            "events": "int64",
+        }
+    )
+
+
+def _censored(rows: pd.DataFrame) -> stats.CensoredData:
+    w = rows["weeks"].to_numpy(dtype="float64")
+    r = rows["reached"].to_numpy(dtype=bool)
+    return stats.CensoredData(uncensored=w[r], right=w[~r])
+
+
+def _km_curve(label: str, rows: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    res = stats.ecdf(_censored(rows))
+    times = res.sf.quantiles
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = res.sf.confidence_interval(confidence)
+        low, high = ci.low.evaluate(times), ci.high.evaluate(times)
+    w = rows["weeks"].to_numpy()
+    r = rows["reached"].to_numpy(dtype=bool)
+    at_risk = (w[None, :] >= times[:, None]).sum(axis=1)
+    events = ((w[None, :] == times[:, None]) & r[None, :]).sum(axis=1)
+    curve = pd.DataFrame(
+        {
+            "group": label,
+            "weeks": times.astype("int64"),
+            "survival": res.sf.probabilities,
+            "ci_low": low,
+            "ci_high": high,
+            "at_risk": at_risk,
+            "events": events,
+        }
+    )
+    if len(curve) and (curve["weeks"].iloc[0] > 0 or curve["events"].iloc[0] == 0):
+        start = pd.DataFrame(
+            [
+                {
+                    "group": label,
+                    "weeks": 0,
+                    "survival": 1.0,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "at_risk": len(rows),
+                    "events": 0,
+                }
+            ]
+        )
+        if curve["weeks"].iloc[0] > 0:
+            curve = pd.concat([start, curve], ignore_index=True)
+    return curve
+
+
+def survival_medians(curve: pd.DataFrame) -> pd.DataFrame:
+    """Median time to a good level per group, read off a :func:`time_to_good_level` curve.
+
+    The median is the first time the survival estimate is <= 0.5; its interval comes from the
+    curve's confidence band (the first times ``ci_low`` and ``ci_high`` fall to <= 0.5).  A
+    value that is never reached is NaN.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: ``group`` (str), ``n_couples`` (int64), ``n_events`` (int64),
+        ``median_weeks``, ``ci_low``, ``ci_high`` (float64).
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"group": "all", "weeks": [0, 3, 5], "survival": [1, 0.6, 0.3],
+    ...     "ci_low": [np.nan, 0.3, 0.1], "ci_high": [np.nan, 0.8, 0.6],
+    ...     "at_risk": [4, 4, 2], "events": [0, 1, 1]})
+    >>> survival_medians(curve)[["median_weeks", "ci_low", "ci_high"]].to_dict("records")
+    [{'median_weeks': 5.0, 'ci_low': 3.0, 'ci_high': nan}]
+    """
+    rows = []
+    for label, c in curve.groupby("group", sort=True):
+
+        def first_at_most_half(col: str, c: pd.DataFrame = c) -> float:
+            hit = c.loc[c[col] <= 0.5, "weeks"]
+            return float(hit.iloc[0]) if len(hit) else float("nan")
+
+        rows.append(
+            {
+                "group": str(label),
+                "n_couples": int(c["at_risk"].iloc[0]) if len(c) else 0,
+                "n_events": int(c["events"].sum()),
+                "median_weeks": first_at_most_half("survival"),
+                "ci_low": first_at_most_half("ci_low"),
+                "ci_high": first_at_most_half("ci_high"),
+            }
+        )
+    if not rows:
+        return _empty(MEDIAN_COLUMNS, {"group": "str", "n_couples": "int64", "n_events": "int64"})
+    return pd.DataFrame(rows)[list(MEDIAN_COLUMNS)].astype(
+        {
+            "group": "str",
+            "n_couples": "int64",
+            "n_events": "int64",
+            "median_weeks": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+        }
+    )
+
+
+def logrank(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
+    *,
+    compare: tuple[str, str] | None = None,
+    level: float = schemas.GOOD_LEVEL,
+    window: int = 4,
+    min_weeks: int | None = None,
+) -> pd.DataFrame:
+    """Log-rank test of the time to a good level between two groups (``scipy.stats.logrank``).
+
+    Returns
+    -------
+    DataFrame
+        One row: ``group_a``, ``group_b`` (str), ``n_a``, ``n_b``, ``events_a``, ``events_b``
+        (int64), ``statistic`` (float64, scipy's z statistic: positive when group a reaches
+        the good level later), ``p`` (float64, two-sided).
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": list("abcd"), "partner": "A",
+    ...     "aligned_week": [3, 4, 9, 10], "score": 8.0})
+    >>> groups = pd.Series(["x", "x", "y", "y"], index=list("abcd"))
+    >>> logrank(aligned, groups, window=1)[["n_a", "events_b"]].to_dict("records")
+    [{'n_a': 2, 'events_b': 2}]
+    """
+    times = good_level_times(aligned, groups, level=level, window=window, min_weeks=min_weeks)
+    a_label, b_label = _two_groups(times["group"].unique().tolist(), compare)
+    a = times.loc[times["group"] == a_label]
+    b = times.loc[times["group"] == b_label]
+    stat, p = float("nan"), float("nan")
+    if len(a) and len(b):
+        res = stats.logrank(_censored(a), _censored(b))
+        stat, p = float(res.statistic), float(res.pvalue)
+    return pd.DataFrame(
+        [
+            {
+                "group_a": a_label,
+                "group_b": b_label,
+                "n_a": len(a),
+                "n_b": len(b),
+                "events_a": int(a["reached"].sum()),
+                "events_b": int(b["reached"].sum()),
+                "statistic": stat,
+                "p": p,
+            }
+        ]
+    ).astype(
+        {
+            "group_a": "str",
+            "group_b": "str",
+            "n_a": "int64",
+            "n_b": "int64",
+            "events_a": "int64",
+            "events_b": "int64",
+        }
+    )
