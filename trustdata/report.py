@@ -1,0 +1,1199 @@
+"""The offline HTML report: one couple's logs as one self-contained page.
+
+:func:`build` returns the page as a string and :func:`write` writes it to a file; the command
+``trustdata report PATH --couple ID [--audience couple|therapist] [--since DATE] -o report.html``
+chains :func:`trustdata.load` and :func:`write`.
+
+The page is made for two readers:
+
+``couple``
+    A couple looking at their own logs: a summary in plain, gentle words, how connected each of
+    them has felt, whether triggers are getting rarer, the setbacks they came through and their
+    small wins.
+``therapist``
+    A therapist before a session: the same charts with numbers, both partners side by side, what
+    changed since the last session (``since``), setbacks with the triggers and events around them,
+    the red flags worth raising and the latest free-text answers.
+
+Privacy
+-------
+The page makes **no network request at all**: plotly.js is embedded once, inline; there are no
+web fonts (a system font stack), no external images and no links to fetch, and a
+``Content-Security-Policy`` meta tag (:data:`CSP`) forbids the browser to load anything.
+Everything a person typed (notes, answers, ids) is escaped with :func:`html.escape`.  When the
+logs hold an ``abuse`` event the page opens with a safety notice and support resources, before
+anything else, and does not encourage the couple to keep working on their relationship.
+
+Examples
+--------
+>>> from trustdata.report import esc, html_table
+>>> esc("<b>us & them</b>")
+'&lt;b&gt;us &amp; them&lt;/b&gt;'
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.logs import Logs
+
+__all__ = [
+    "AUDIENCES",
+    "CSP",
+    "FONT_STACK",
+    "Section",
+    "build",
+    "write",
+    "render_page",
+    "figure_html",
+    "html_table",
+    "esc",
+]
+
+#: The readers a report can be made for.
+AUDIENCES: tuple[str, ...] = ("couple", "therapist")
+
+#: The page's Content-Security-Policy: nothing may be fetched; only the inline script and style run.
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
+)
+
+#: Fonts the page (and its charts) use: whatever the reader's system has, nothing downloaded.
+FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+# Re-fit the charts to the paper when printing (plotly sizes its SVG in pixels).
+_PRINT_SCRIPT = """
+(function () {
+  function fit() {
+    if (!window.Plotly) { return; }
+    var plots = document.querySelectorAll('.js-plotly-plot');
+    for (var i = 0; i < plots.length; i++) { window.Plotly.Plots.resize(plots[i]); }
+  }
+  if (window.matchMedia) {
+    var mq = window.matchMedia('print');
+    if (mq.addEventListener) { mq.addEventListener('change', fit); }
+  }
+  window.addEventListener('beforeprint', fit);
+  window.addEventListener('afterprint', fit);
+})();
+"""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the page.
+
+    Attributes
+    ----------
+    key : str
+        The section's HTML id (letters, digits and ``-``).
+    title : str
+        Its heading (plain text; escaped when rendered).
+    body : str
+        Its content, **already safe HTML** (build it with :func:`esc`, :func:`html_table` and
+        :func:`figure_html`).
+    css_class : str
+        Extra CSS classes (``"safety"`` for the safety notice).
+    page_break : bool
+        Start the section on a new page when printed.
+    """
+
+    key: str
+    title: str
+    body: str
+    css_class: str = ""
+    page_break: bool = True
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or an attribute (missing values become an empty string).
+
+    Examples
+    --------
+    >>> esc('"quoted" <script>')
+    '&quot;quoted&quot; &lt;script&gt;'
+    >>> esc(None), esc(float("nan")), esc(pd.NA)
+    ('', '', '')
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _format_cell(value: object, digits: int) -> tuple[str, bool]:
+    """A cell's text and whether it is a number (numbers are right-aligned)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "", False
+    if isinstance(value, bool):
+        return ("yes" if value else "no"), False
+    if isinstance(value, pd.Timestamp):
+        if value == value.normalize():
+            return value.strftime("%Y-%m-%d"), False
+        return value.strftime("%Y-%m-%d %H:%M"), False
+    if isinstance(value, float):
+        if value != value:
+            return "", True
+        if value == int(value) and abs(value) < 1e15 and digits == 0:
+            return str(int(value)), True
+        return f"{value:.{digits}f}", True
+    if isinstance(value, int):
+        return str(value), True
+    try:
+        import numpy as np
+
+        if isinstance(value, np.bool_):
+            return ("yes" if value else "no"), False
+        if isinstance(value, np.integer):
+            return str(int(value)), True
+        if isinstance(value, np.floating):
+            return _format_cell(float(value), digits)
+    except ImportError:  # pragma: no cover
+        pass
+    return str(value), False
+
+
+def html_table(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    labels: dict[str, str] | None = None,
+    digits: int | dict[str, int] = 1,
+    empty: str = "Nothing to show.",
+) -> str:
+    """An HTML table of a frame, every cell escaped; wrapped so it scrolls sideways on a phone.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows to show, in order.
+    columns : sequence of str, optional
+        The columns to show, in order (default: all).
+    labels : dict, optional
+        Column headings, by column name (default: the column name with ``_`` as spaces).
+    digits : int or dict
+        Decimals of floating-point numbers, for all columns or by column name.
+    empty : str
+        The sentence shown instead of an empty table.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"partner": ["<A>"], "depth": [2.25]})
+    >>> out = html_table(df, labels={"depth": "How deep"})
+    >>> "<td>&lt;A&gt;</td>" in out, '<th class="num">How deep</th>' in out
+    (True, True)
+    """
+    columns = list(frame.columns if columns is None else columns)
+    labels = labels or {}
+    if frame.empty:
+        return f'<p class="note">{esc(empty)}</p>'
+    numeric = {
+        c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in columns
+    }
+    num = ' class="num"'
+    head = "".join(
+        f"<th{num if numeric[c] else ''}>{esc(labels.get(c, c.replace('_', ' ')))}</th>"
+        for c in columns
+    )
+    rows = []
+    for record in frame[columns].itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(columns, record, strict=True):
+            d = digits.get(col, 1) if isinstance(digits, dict) else digits
+            text, is_num = _format_cell(value, d)
+            cls = ' class="num"' if (is_num or numeric[col]) else ""
+            cells.append(f"<td{cls}>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<div class="table-wrap"><table class="data"><thead><tr>'
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
+    )
+
+
+def figure_html(fig, div_id: str, *, height: int | None = None) -> str:
+    """A plotly figure as a ``<div>`` for the page (plotly.js itself is embedded once, elsewhere).
+
+    The figure is copied (the caller's figure is not changed), set to fit the width of the page
+    (so it reads on a phone and prints on paper) and to use the system fonts.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The chart.
+    div_id : str
+        The ``id`` of the chart's ``<div>`` (fixed, so the page is the same on every run).
+    height : int, optional
+        Height in pixels (default: the figure's own, else 420).
+    """
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    fig = go.Figure(fig)
+    height = height or fig.layout.height or 420
+    fig.update_layout(
+        width=None, height=height, autosize=True, font_family=FONT_STACK, margin_autoexpand=True
+    )
+    config = {
+        "responsive": True,
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    }
+    div = pio.to_html(
+        fig,
+        config=config,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        default_width="100%",
+        default_height=f"{height}px",
+        div_id=div_id,
+    )
+    return f'<div class="chart">{div}</div>'
+
+
+def _plotly_js() -> str:
+    import plotly.offline
+
+    return plotly.offline.get_plotlyjs()
+
+
+def _css() -> str:
+    return resources.files("trustdata").joinpath("resources", "report.css").read_text("utf-8")
+
+
+def render_page(
+    title: str,
+    sections: Sequence[Section],
+    *,
+    subtitle: str = "",
+    footer: str = "",
+    charts: bool = True,
+) -> str:
+    """Assemble sections into one self-contained HTML page (no network request of any kind).
+
+    Parameters
+    ----------
+    title, subtitle, footer : str
+        Plain text (escaped here).
+    sections : sequence of Section
+        In the order they appear; the first one is never preceded by a page break.
+    charts : bool
+        Embed plotly.js (once, inline in ``<head>``); needed when any section holds a chart.
+
+    Examples
+    --------
+    >>> page = render_page("Us", [Section("s", "Hello <you>", "<p>hi</p>")], charts=False)
+    >>> "<h2>Hello &lt;you&gt;</h2>" in page, "://" in page
+    (True, False)
+    """
+    toc = "".join(f'<li><a href="#{esc(s.key)}">{esc(s.title)}</a></li>' for s in sections)
+    parts = []
+    for i, s in enumerate(sections):
+        classes = " ".join(
+            c for c in ("block", s.css_class, "page" if (s.page_break and i > 0) else "") if c
+        )
+        role = ' role="alert"' if "safety" in s.css_class.split() else ""
+        parts.append(
+            f'<section id="{esc(s.key)}" class="{classes}"{role}>'
+            f"<h2>{esc(s.title)}</h2>{s.body}</section>"
+        )
+    head_script = f"<script>{_plotly_js()}</script>" if charts else ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex, nofollow">\n'
+        f"<title>{esc(title)}</title>\n"
+        f"<style>\n{_css()}</style>\n"
+        f"{head_script}\n"
+        "</head>\n<body>\n<main>\n"
+        f'<header class="page-head"><h1>{esc(title)}</h1>'
+        + (f"<p>{esc(subtitle)}</p>" if subtitle else "")
+        + "</header>\n"
+        + (
+            f'<nav class="toc" aria-label="Sections"><ul>{toc}</ul></nav>\n'
+            if len(sections) > 1
+            else ""
+        )
+        + "\n".join(parts)
+        + (f'\n<footer class="page-foot"><p>{esc(footer)}</p></footer>' if footer else "")
+        + f"\n</main>\n<script>{_PRINT_SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+def _check_audience(audience: str) -> None:
+    if audience not in AUDIENCES:
+        raise ValueError(
+            f"The value for `audience` must be one of {list(AUDIENCES)}, but {audience!r} was "
+            "passed."
+        )
+
+
+def _parse_since(since: object) -> pd.Timestamp | None:
+    if since is None:
+        return None
+    try:
+        stamp = pd.Timestamp(since)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if stamp is pd.NaT or pd.isna(stamp):
+        raise ValueError(
+            f"The value for `since` must be a date such as '2025-03-01', but {since!r} was passed."
+        )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
+
+
+def build(
+    logs: Logs,
+    couple_id: str,
+    *,
+    audience: str = "couple",
+    since: object = None,
+) -> str:
+    """The report of one couple as one self-contained HTML page.
+
+    Parameters
+    ----------
+    logs : Logs
+        Validated logs (one couple or many).
+    couple_id : str
+        The couple to report on.
+    audience : {"couple", "therapist"}
+        Who will read it: gentle plain words for the couple; numbers, red flags, the changes
+        since the last session and the latest answers for a therapist.
+    since : date-like, optional
+        The last session: the therapist's page shows what changed since then (default: the last
+        four weeks of the logs).
+
+    Returns
+    -------
+    str
+        The page (UTF-8 text; about 5 MB, most of it plotly.js).
+
+    Raises
+    ------
+    ValueError
+        When the couple is not in the logs, or an argument is not one of the allowed values.
+    """
+    _check_audience(audience)
+    stamp = _parse_since(since)
+    one = logs.couple(couple_id)
+    title, subtitle, sections, footer = _assemble(one, couple_id, audience=audience, since=stamp)
+    return render_page(title, sections, subtitle=subtitle, footer=footer)
+
+
+def write(
+    logs: Logs,
+    couple_id: str,
+    path: str | Path,
+    *,
+    audience: str = "couple",
+    since: object = None,
+) -> Path:
+    """Write the report of one couple to ``path`` (UTF-8) and return the path.
+
+    See :func:`build` for the parameters.
+    """
+    page = build(logs, couple_id, audience=audience, since=since)
+    path = Path(path)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Presentation helpers (also used by the notebooks)
+# ---------------------------------------------------------------------------------------------
+
+#: Columns of :func:`monthly_scores`.
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "couple_id",
+    "partner",
+    "month",
+    "measure",
+    "mean",
+    "n_checkins",
+)
+
+#: Columns of :func:`latest_answers`.
+ANSWER_COLUMNS: tuple[str, ...] = ("couple_id", "partner", "date", *schemas.CHECKIN_TEXT_COLUMNS)
+
+#: Columns of :func:`changes_since`.
+SINCE_COLUMNS: tuple[str, ...] = (
+    "couple_id",
+    "partner",
+    "measure",
+    "before_start",
+    "since",
+    "until",
+    "checkins_before",
+    "mean_before",
+    "checkins_since",
+    "mean_since",
+    "difference",
+    "triggers_before",
+    "triggers_since",
+    "major_triggers_since",
+)
+
+
+def monthly_scores(checkins: pd.DataFrame, *, measure: str = "connection") -> pd.DataFrame:
+    """Each partner's mean score per calendar month: the "month by month" table people read.
+
+    Parameters
+    ----------
+    checkins : pandas.DataFrame
+        Validated check-ins.  Not modified.
+    measure : str, default "connection"
+        Any of :data:`trustdata.schemas.SCORE_COLUMNS`; check-ins without it are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple, partner and month with at least one check-in, sorted by them.
+
+        - ``couple_id``, ``partner`` (str)
+        - ``month`` (datetime64[ns]): the first day of the month.
+        - ``measure`` (str)
+        - ``mean`` (float): mean of the month's check-in scores.
+        - ``n_checkins`` (int64): how many check-ins the mean rests on.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-06", "connection": 4},
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-20", "connection": 6},
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-02-03", "connection": 7}])
+    >>> monthly_scores(ci)[["mean", "n_checkins"]].to_numpy().tolist()
+    [[5.0, 2.0], [7.0, 1.0]]
+    """
+    if measure not in schemas.SCORE_COLUMNS:
+        raise ValueError(
+            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, but "
+            f"{measure!r} was passed."
+        )
+    rows = checkins.loc[checkins[measure].notna(), ["couple_id", "partner", "date", measure]]
+    month = rows["date"].dt.to_period("M").dt.start_time.astype("datetime64[ns]")
+    out = (
+        rows.assign(month=month, _score=rows[measure].astype("float64"))
+        .groupby(["couple_id", "partner", "month"], sort=True)["_score"]
+        .agg(["mean", "size"])
+        .reset_index()
+        .rename(columns={"size": "n_checkins"})
+    )
+    out["measure"] = measure
+    out["n_checkins"] = out["n_checkins"].astype("int64")
+    out["mean"] = out["mean"].astype("float64")
+    return out[list(MONTHLY_COLUMNS)]
+
+
+def latest_answers(checkins: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
+    """The latest ``n`` check-ins of each partner that hold any free-text answer, newest first.
+
+    Parameters
+    ----------
+    checkins : pandas.DataFrame
+        Validated check-ins.  Not modified.
+    n : int, default 3
+        How many answered check-ins per partner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by couple, partner and date (newest first).
+
+        - ``couple_id``, ``partner`` (str)
+        - ``date`` (datetime64[ns])
+        - ``increased_trust``, ``decreased_trust``, ``need`` (str, missing when not answered):
+          the answers exactly as typed (escape them before writing HTML).
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-06", "connection": 4,
+    ...      "need": "time"},
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-13", "connection": 5},
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-20", "connection": 6,
+    ...      "need": "a walk"}])
+    >>> latest_answers(ci, n=1)["need"].tolist()
+    ['a walk']
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(
+            f"The value for `n` must be a positive whole number, but {n!r} was passed."
+        )
+    text = list(schemas.CHECKIN_TEXT_COLUMNS)
+    answered = checkins[text].apply(lambda col: col.notna() & (col.astype(str).str.strip() != ""))
+    rows = checkins.loc[answered.any(axis=1), list(ANSWER_COLUMNS)]
+    rows = rows.sort_values(["couple_id", "partner", "date"], ascending=[True, True, False])
+    return rows.groupby(["couple_id", "partner"], sort=False).head(n).reset_index(drop=True)
+
+
+def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> pd.DataFrame:
+    """What changed since a date (the last session), per partner, against as long a span before.
+
+    The span *since* runs from ``since`` to the couple's latest record (check-in, trigger or
+    event); the span *before* is as many days (at least 28) just before ``since``.
+
+    Parameters
+    ----------
+    logs : Logs
+        Validated logs; any number of couples.
+    since : date-like
+        The start of the span since (e.g. the last session's date).
+    measure : str, default "connection"
+        The score to compare.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple and partner with a check-in, sorted by both.
+
+        - ``couple_id``, ``partner``, ``measure`` (str)
+        - ``before_start``, ``since``, ``until`` (datetime64[ns]): the spans' limits
+          (``[before_start, since)`` and ``[since, until]``).
+        - ``checkins_before``, ``checkins_since`` (int64): check-ins with the measure in each.
+        - ``mean_before``, ``mean_since`` (float): their mean score (NaN when none).
+        - ``difference`` (float): ``mean_since - mean_before``.
+        - ``triggers_before``, ``triggers_since`` (int64): triggers logged in each span.
+        - ``major_triggers_since`` (int64): triggers since with intensity at least
+          :data:`trustdata.schemas.MAJOR_TRIGGER_INTENSITY`.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+    ...     for d, s in [("2025-01-06", 4), ("2025-01-27", 5), ("2025-02-10", 7)]])
+    >>> out = changes_since(Logs(checkins=ci), "2025-02-01")
+    >>> out[["mean_before", "mean_since", "difference"]].to_numpy().tolist()
+    [[4.5, 7.0, 2.5]]
+    """
+    stamp = _parse_since(since)
+    if stamp is None:
+        raise ValueError("The value for `since` must be a date such as '2025-03-01', not None.")
+    if measure not in schemas.SCORE_COLUMNS:
+        raise ValueError(
+            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, but "
+            f"{measure!r} was passed."
+        )
+    ci = logs.checkins.loc[logs.checkins[measure].notna()]
+    tr = logs.triggers
+    last = (
+        pd.concat(
+            [
+                ci[["couple_id", "date"]],
+                tr[["couple_id", "timestamp"]].rename(columns={"timestamp": "date"}),
+                logs.events[["couple_id", "date"]],
+            ]
+        )
+        .groupby("couple_id")["date"]
+        .max()
+    )
+    until = last.clip(lower=stamp).dt.normalize() + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    span = (until - stamp).clip(lower=pd.Timedelta(days=28))
+    before_start = (stamp - span).dt.normalize()
+
+    pairs = ci[["couple_id", "partner"]].drop_duplicates().sort_values(["couple_id", "partner"])
+    out = pairs.reset_index(drop=True)
+    out["measure"] = measure
+    out["before_start"] = out["couple_id"].map(before_start).astype("datetime64[ns]")
+    out["since"] = pd.Series(stamp, index=out.index).astype("datetime64[ns]")
+    out["until"] = out["couple_id"].map(until).dt.normalize().astype("datetime64[ns]")
+
+    def spans(frame: pd.DataFrame, when: str) -> tuple[pd.Series, pd.Series]:
+        bounds = frame[["couple_id"]].join(before_start.rename("_b"), on="couple_id")
+        t = frame[when]
+        in_before = (t >= bounds["_b"]) & (t < stamp)
+        in_since = t >= stamp
+        return in_before, in_since
+
+    keys = ["couple_id", "partner"]
+    b, s = spans(ci, "date")
+    score = ci[measure].astype("float64")
+    stats = {
+        "checkins_before": ci.loc[b].groupby(keys).size(),
+        "mean_before": score[b].groupby([ci.loc[b, k] for k in keys]).mean(),
+        "checkins_since": ci.loc[s].groupby(keys).size(),
+        "mean_since": score[s].groupby([ci.loc[s, k] for k in keys]).mean(),
+    }
+    tb, ts = spans(tr, "timestamp")
+    major = tr["intensity"] >= schemas.MAJOR_TRIGGER_INTENSITY
+    stats["triggers_before"] = tr.loc[tb].groupby(keys).size()
+    stats["triggers_since"] = tr.loc[ts].groupby(keys).size()
+    stats["major_triggers_since"] = tr.loc[ts & major.fillna(False)].groupby(keys).size()
+    index = pd.MultiIndex.from_frame(out[keys])
+    for name, series in stats.items():
+        values = series.reindex(index)
+        if name.startswith("mean"):
+            out[name] = values.to_numpy(dtype="float64", na_value=float("nan"))
+        else:
+            out[name] = values.fillna(0).to_numpy(dtype="int64")
+    out["difference"] = out["mean_since"] - out["mean_before"]
+    return out[list(SINCE_COLUMNS)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The report's sections
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Results:
+    """Everything the page shows, computed once from one couple's logs."""
+
+    logs: Logs
+    couple_id: str
+    audience: str
+    since: pd.Timestamp | None
+    notice: object
+    trend: pd.DataFrame
+    summary: pd.DataFrame
+    monthly: pd.DataFrame
+    freq_month: pd.DataFrame
+    freq_total: pd.DataFrame
+    trig_trend: pd.DataFrame
+    setbacks: pd.DataFrame
+    context: pd.DataFrame
+    wins: pd.DataFrame
+    flags: pd.DataFrame
+    gap: pd.DataFrame
+    partners: list[str]
+    roles: dict[str, str]
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+
+
+def _analyse(one: Logs, couple_id: str, audience: str, since: pd.Timestamp | None) -> _Results:
+    from trustdata import dyad, milestones, setbacks, trends, triggers
+
+    ci, tr, ev = one.checkins, one.triggers, one.events
+    found = setbacks.find_setbacks(ci)
+    dates = pd.concat([ci["date"], tr["timestamp"], ev["date"]]).dropna()
+    first = dates.min() if len(dates) else None
+    last = dates.max() if len(dates) else None
+    if audience == "therapist" and since is None and last is not None:
+        since = (last - pd.Timedelta(days=28)).normalize()
+    roles = (
+        ci.dropna(subset=["role"]).drop_duplicates("partner").set_index("partner")["role"].to_dict()
+    )
+    partners = sorted(set(ci["partner"]) | set(tr["partner"]))
+    return _Results(
+        logs=one,
+        couple_id=couple_id,
+        audience=audience,
+        since=since,
+        notice=milestones.safety_notice(ev),
+        trend=trends.weekly_trend(ci, ev, measure="connection"),
+        summary=trends.trend_summary(ci, measure="connection"),
+        monthly=monthly_scores(ci, measure="connection"),
+        freq_month=triggers.trigger_frequency(tr, period="month", by="category", checkins=ci),
+        freq_total=triggers.trigger_frequency(tr, period="month", by="total", checkins=ci),
+        trig_trend=triggers.trigger_trend(tr, checkins=ci),
+        setbacks=found,
+        context=setbacks.setback_context(found, tr, ev, days=14),
+        wins=milestones.small_wins(ci, tr),
+        flags=milestones.red_flags(ci, tr, ev),
+        gap=dyad.partner_gap(ci, measure="connection"),
+        partners=partners,
+        roles={str(k): str(v) for k, v in roles.items()},
+        first=first,
+        last=last,
+    )
+
+
+def _day(value: object) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _num(value: object, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    return f"{float(value):.{digits}f}"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _who(r: _Results, partner: str) -> str:
+    """A partner's name for the page (escaped), with their role for therapists."""
+    role = r.roles.get(partner)
+    label = esc(partner)
+    if r.audience == "therapist" and role:
+        label += f" ({esc(role)} partner)" if role != "both" else " (both roles)"
+    return label
+
+
+def _row(frame: pd.DataFrame, partner: str) -> pd.Series | None:
+    rows = frame.loc[frame["partner"] == partner]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _para(*sentences: str) -> str:
+    return "<p>" + " ".join(s for s in sentences if s) + "</p>"
+
+
+def _list(items: Sequence[str], css: str = "plain") -> str:
+    return f'<ul class="{css}">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+class _Charts:
+    """Numbers the chart divs of one page (fixed ids, so the page is the same on every run)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, fig, height: int | None = None) -> str:
+        self.n += 1
+        return figure_html(fig, f"chart-{self.n}", height=height)
+
+
+def _safety_section(notice) -> Section:
+    body = (
+        f"<p><strong>{esc(notice.text)}</strong></p>"
+        + _list([esc(line) for line in notice.resources])
+        + '<p class="note">This page was made on this computer from your own logs; nothing was '
+        "sent anywhere. If someone else can open this file, think about where you keep it.</p>"
+    )
+    return Section("safety", notice.title, body, css_class="safety", page_break=False)
+
+
+def _connection_sentences(r: _Results) -> list[str]:
+    out = []
+    therapist = r.audience == "therapist"
+    for p in r.partners:
+        row = _row(r.summary, p)
+        if row is None or pd.isna(row["first_month_mean"]) or pd.isna(row["latest_month_mean"]):
+            if row is not None and row["n_checkins"] > 0:
+                out.append(
+                    f"{_who(r, p)}: {_plural(int(row['n_checkins']), 'check-in')} so far; "
+                    "a few more weeks are needed to see a direction."
+                )
+            continue
+        a, b = float(row["first_month_mean"]), float(row["latest_month_mean"])
+        change = row["change"]
+        if therapist:
+            out.append(
+                f"{_who(r, p)}: connection {_num(a)} in the first month, {_num(b)} in the latest "
+                f"(Theil-Sen slope {_num(row['slope_per_month'], 2)} points/month, 95% CI "
+                f"{_num(row['slope_low'], 2)} to {_num(row['slope_high'], 2)}; Mann-Kendall "
+                f"tau {_num(row['mk_tau'], 2)}, p = {_num(row['mk_p'], 3)}; RCI "
+                f"{_num(row['rci'], 2)}: {esc(str(change).replace('_', ' '))})."
+            )
+            continue
+        text = (
+            f"{_who(r, p)} felt on average {_num(a)} out of 10 connected in the first month "
+            f"and {_num(b)} in the latest month."
+        )
+        if change == "improved":
+            text += " That is a clear rise: bigger than the usual ups and downs from week to week."
+        elif change == "deteriorated":
+            text += (
+                " Connection has been lower lately, by more than the usual week-to-week ups and "
+                "downs. That happens in recovery; it may help to talk about it together or with "
+                "someone you trust."
+            )
+        elif change == "unchanged":
+            text += (
+                " The difference is within the usual ups and downs from week to week, so it is "
+                "too early to call it a change either way."
+            )
+        out.append(text)
+    return out
+
+
+def _trigger_sentences(r: _Results) -> list[str]:
+    out = []
+    therapist = r.audience == "therapist"
+    for p in r.partners:
+        row = _row(r.trig_trend, p)
+        if row is None:
+            continue
+        verdict = row["verdict"]
+        first, latest = row["first_rate_per_month"], row["latest_rate_per_month"]
+        if verdict == "insufficient_data" or pd.isna(first):
+            out.append(f"{_who(r, p)}: not enough trigger logs yet to see a direction.")
+            continue
+        if therapist:
+            out.append(
+                f"{_who(r, p)}: {_num(first)} triggers/month at first, {_num(latest)} lately "
+                f"(rate ratio {_num(row['rate_ratio'], 2)}, 95% CI "
+                f"{_num(row['rate_ratio_low'], 2)} to {_num(row['rate_ratio_high'], 2)}, "
+                f"p = {_num(row['rate_p'], 3)}): {esc(str(verdict).replace('_', ' '))}."
+            )
+            continue
+        rates = f"about {_num(first)} a month at first, about {_num(latest)} a month lately"
+        if verdict == "lessening":
+            out.append(f"{_who(r, p)}'s triggers are getting rarer or milder: {rates}.")
+        elif verdict == "worsening":
+            out.append(
+                f"{_who(r, p)}'s triggers have come more often or harder lately ({rates}). "
+                "Triggers often come in waves, around dates or new stresses."
+            )
+        else:
+            out.append(
+                f"{_who(r, p)}'s triggers have come about as often as before ({rates}); "
+                "no clear change yet."
+            )
+    return out
+
+
+def _setback_sentences(r: _Results) -> list[str]:
+    sb = r.setbacks
+    if sb.empty:
+        return [
+            "No setbacks stand out in the check-ins: no stretch fell clearly below its "
+            "recent level."
+        ]
+    n = len(sb)
+    done = sb.loc[sb["recovered"].astype(bool)]
+    ongoing = n - len(done)
+    if r.audience == "therapist":
+        text = f"{_plural(n, 'setback')} ({ongoing} ongoing)"
+        if len(done):
+            text += (
+                f"; weeks from trough to recovery: median {_num(done['weeks_to_recover'].median())}"
+                f", longest {_num(done['weeks_to_recover'].max(), 0)}"
+            )
+        return [text + "."]
+    text = f"You came through {_plural(len(done), 'harder stretch', 'harder stretches')} (setbacks)"
+    if len(done):
+        text += (
+            f"; from the lowest point, getting back took about "
+            f"{_num(done['weeks_to_recover'].median(), 0)} weeks (half took less)"
+        )
+    text += "."
+    if ongoing:
+        text += (
+            f" {_plural(ongoing, 'harder stretch is', 'harder stretches are')} still going on; "
+            "setbacks are a normal part of recovery."
+        )
+    return [text]
+
+
+def _summary_section(r: _Results) -> Section:
+    therapist = r.audience == "therapist"
+    period = (
+        f"These logs run from {_day(r.first)} to {_day(r.last)}: "
+        f"{_plural(len(r.logs.checkins), 'check-in')}, {_plural(len(r.logs.triggers), 'trigger')}"
+        f" and {_plural(len(r.logs.events), 'event')}."
+    )
+    items = _connection_sentences(r) + _trigger_sentences(r) + _setback_sentences(r)
+    body = _para(esc(period)) + _list(items)
+    if r.notice is None and not therapist:
+        body += _para(
+            "Recovery is rarely a straight line: good weeks and hard weeks come and go, and "
+            "trust often takes many months to feel better. Every check-in you write is part of "
+            "the work."
+        )
+    if therapist:
+        cards = []
+        for p in r.partners:
+            s, t = _row(r.summary, p), _row(r.trig_trend, p)
+            n_sb = int((r.setbacks["partner"] == p).sum())
+            lines = [
+                f"<strong>{_who(r, p)}</strong>",
+                "check-ins: " + (str(int(s["n_checkins"])) if s is not None else "0"),
+            ]
+            if s is not None:
+                lines += [
+                    f"first / latest month: {_num(s['first_month_mean'])} / "
+                    f"{_num(s['latest_month_mean'])}",
+                    f"slope/month: {_num(s['slope_per_month'], 2)} "
+                    f"[{_num(s['slope_low'], 2)}, {_num(s['slope_high'], 2)}]",
+                    f"RCI: {_num(s['rci'], 2)} ({esc(str(s['change']).replace('_', ' '))})",
+                ]
+            if t is not None:
+                lines.append(
+                    f"triggers/month first / latest: {_num(t['first_rate_per_month'])} / "
+                    f"{_num(t['latest_rate_per_month'])}"
+                )
+            lines.append(f"setbacks: {n_sb}")
+            cards.append("<div>" + "<br>".join(lines) + "</div>")
+        body += '<div class="side-by-side">' + "".join(cards) + "</div>"
+        body += (
+            '<p class="note">Slope: Theil-Sen (the median of all pairwise slopes, robust to odd '
+            "weeks). Mann-Kendall tau: how consistently scores rise (+1) or fall (-1) over time. "
+            "RCI (Reliable Change Index): latest minus first month in units of the expected "
+            "measurement noise; beyond +/-1.96 is a reliable change.</p>"
+        )
+    title = "Summary" if therapist else "In short"
+    return Section("summary", title, body, page_break=False)
+
+
+def _connection_section(r: _Results, chart: _Charts) -> Section:
+    from trustdata import charts
+
+    therapist = r.audience == "therapist"
+    body = _para(
+        "Each dot is a week's score (1-10); the line is the average of the last four weeks and "
+        "the band around it shows how much the weeks varied. Setbacks are shaded."
+        if not therapist
+        else "Weekly connection (1-10) per partner, 4-week trailing mean +/- 1 SD; setbacks "
+        "shaded; events marked."
+    )
+    body += chart(charts.plot_trend(r.trend, setbacks=r.setbacks, events=r.logs.events))
+    if therapist and not r.gap.empty:
+        body += "<h3>The two partners side by side</h3>"
+        body += _para(
+            "Difference between the partners' weekly scores (4-week trailing mean); a gap that "
+            "keeps widening means they are experiencing the recovery differently."
+        )
+        body += chart(charts.plot_partner_gap(r.gap))
+    if not r.monthly.empty:
+        table = r.monthly.pivot(index="month", columns="partner", values="mean").reset_index()
+        table["month"] = table["month"].dt.strftime("%Y-%m")
+        body += "<h3>" + ("Month by month" if therapist else "Month by month, on average") + "</h3>"
+        body += html_table(table, labels={"month": "Month"}, digits={p: 1 for p in table.columns})
+    title = "Connection over time" if therapist else "How connected each of us has felt"
+    return Section("connection", title, body)
+
+
+def _trigger_section(r: _Results, chart: _Charts) -> Section:
+    from trustdata import charts
+
+    therapist = r.audience == "therapist"
+    if r.logs.triggers.empty:
+        return Section("triggers", "Triggers", _para("No triggers were logged."))
+    body = _list(_trigger_sentences(r))
+    body += chart(charts.plot_trigger_bars(r.freq_total))
+    if therapist:
+        body += "<h3>Trigger categories over time</h3>"
+        body += chart(charts.plot_trigger_heatmap(r.freq_month))
+        cols = [
+            "partner",
+            "first_count",
+            "latest_count",
+            "first_rate_per_month",
+            "latest_rate_per_month",
+            "rate_ratio",
+            "rate_ratio_low",
+            "rate_ratio_high",
+            "rate_p",
+            "intensity_slope_per_month",
+            "verdict",
+        ]
+        body += html_table(r.trig_trend, cols, digits=2)
+    else:
+        body += _para(
+            "A trigger is a moment when something brought the hurt back. Fewer or milder "
+            "triggers over the months is one sign that healing is happening."
+        )
+    title = "Triggers" if therapist else "Are triggers getting rarer?"
+    return Section("triggers", title, body)
+
+
+def _setback_table(r: _Results) -> str:
+    sb = r.setbacks.copy()
+    therapist = r.audience == "therapist"
+    if sb.empty:
+        return _para("No setbacks found.")
+    if therapist:
+        ctx = r.context.set_index("setback_id")
+        sb["triggers_around"] = sb["setback_id"].map(ctx["n_triggers"])
+        sb["major"] = sb["setback_id"].map(ctx["n_major_triggers"])
+        sb["top_category"] = sb["setback_id"].map(ctx["top_category"])
+        sb["events_around"] = sb["setback_id"].map(ctx["events"])
+        cols = [
+            "partner",
+            "start",
+            "trough_date",
+            "end",
+            "level_before",
+            "trough_score",
+            "depth",
+            "weeks",
+            "weeks_to_recover",
+            "triggers_around",
+            "major",
+            "top_category",
+            "events_around",
+        ]
+        return html_table(sb, cols, digits={"weeks_to_recover": 0, "weeks": 0})
+    sb["back"] = sb["end"].map(lambda d: _day(d) if pd.notna(d) else "not yet")
+    cols = ["partner", "start", "trough_date", "back", "depth", "weeks_to_recover"]
+    return html_table(
+        sb,
+        cols,
+        labels={
+            "partner": "Who",
+            "start": "Started (week of)",
+            "trough_date": "Lowest week",
+            "back": "Back near the usual level",
+            "depth": "How far it fell (points)",
+            "weeks_to_recover": "Weeks from lowest to back",
+        },
+        digits={"depth": 1, "weeks_to_recover": 0},
+    )
+
+
+def _setback_section(r: _Results, chart: _Charts) -> Section:
+    from trustdata import charts
+
+    therapist = r.audience == "therapist"
+    body = _list(_setback_sentences(r))
+    if not therapist:
+        body += _para(
+            "A setback is a stretch of weeks when a score fell clearly below its own recent "
+            "level, more than the usual ups and downs, until it came back near that level."
+        )
+    if not r.setbacks.empty:
+        body += chart(charts.plot_setback_timeline(r.setbacks))
+    body += _setback_table(r)
+    if therapist and not r.setbacks.empty:
+        body += (
+            '<p class="note">Context window: 14 days before the start to the end of each '
+            "setback, triggers and events of both partners.</p>"
+        )
+    title = "Setbacks and what happened around them" if therapist else "Setbacks we came through"
+    return Section("setbacks", title, body)
+
+
+def _wins_section(r: _Results) -> Section:
+    ev = r.logs.events
+    logged = ev.loc[ev["kind"].astype(object) == "small_win"].sort_values("date")
+    items = [esc(e) for e in r.wins["evidence"]]
+    for row in logged.itertuples(index=False):
+        who = f" ({esc(row.partner)})" if isinstance(row.partner, str) else ""
+        note = f": {esc(row.note)}" if isinstance(row.note, str) and row.note.strip() else ""
+        items.append(f"{_day(row.date)}{who} logged a small win{note}")
+    if not items:
+        body = _para("No small wins stand out yet; they often show up after the first months.")
+    else:
+        body = _list(items)
+    return Section("wins", "Small wins", body)
+
+
+def _flags_section(r: _Results) -> Section:
+    if r.flags.empty:
+        return Section("flags", "Red flags", _para("No red flags in these logs."))
+    items = []
+    for row in r.flags.itertuples(index=False):
+        who = f" {esc(row.partner)}" if isinstance(row.partner, str) else ""
+        items.append(
+            f'<div class="flag {esc(row.severity)}"><span class="sev">{esc(row.severity)}</span> '
+            f"<strong>{esc(str(row.flag).replace('_', ' '))}</strong>{who} "
+            f"({_day(row.date)}): {esc(row.evidence)}<br>"
+            f'<span class="note">{esc(row.message)}</span></div>'
+        )
+    return Section("flags", "Red flags worth raising", "".join(items))
+
+
+def _since_section(r: _Results) -> Section:
+    since = r.since
+    ch = changes_since(r.logs, since)
+    therapist = r.audience == "therapist"
+    items = []
+    for row in ch.itertuples(index=False):
+        if therapist:
+            items.append(
+                f"{_who(r, row.partner)}: connection {_num(row.mean_since)} over "
+                f"{row.checkins_since} check-ins since (vs {_num(row.mean_before)} over "
+                f"{row.checkins_before} before, difference {_num(row.difference)}); triggers "
+                f"{row.triggers_since} since ({row.major_triggers_since} major) vs "
+                f"{row.triggers_before} before."
+            )
+        else:
+            items.append(
+                f"{_who(r, row.partner)}: on average {_num(row.mean_since)} out of 10 since, "
+                f"{_num(row.mean_before)} in the weeks before; {row.triggers_since} triggers "
+                f"since, {row.triggers_before} before."
+            )
+    body = ""
+    if len(ch):
+        body += _para(
+            esc(
+                f"From {_day(since)} to {_day(ch['until'].iloc[0])}, compared with the same "
+                f"length of time before ({_day(ch['before_start'].iloc[0])} to {_day(since)})."
+            )
+        )
+    body += _list(items) if items else _para("No check-ins.")
+    sb = r.setbacks.loc[(r.setbacks["start"] >= since) | ~r.setbacks["recovered"].astype(bool)]
+    if len(sb):
+        body += "<h3>Setbacks that started since, or are still going on</h3>"
+        body += html_table(
+            sb,
+            ["partner", "start", "trough_date", "end", "depth", "weeks", "recovered"],
+            digits={"weeks": 0},
+        )
+    ev = r.logs.events.loc[r.logs.events["date"] >= since].sort_values("date")
+    if len(ev):
+        body += "<h3>Events since</h3>"
+        body += html_table(ev, ["date", "kind", "partner", "note"])
+    title = f"What changed since {_day(since)}"
+    return Section("since", title, body)
+
+
+def _answers_section(r: _Results) -> Section:
+    answers = latest_answers(r.logs.checkins, n=3)
+    if answers.empty:
+        return Section("answers", "Latest answers", _para("No written answers yet."))
+    body = _para(
+        "The latest check-ins with written answers (three per partner, newest first), exactly as "
+        "typed."
+    )
+    body += html_table(
+        answers,
+        ["partner", "date", *schemas.CHECKIN_TEXT_COLUMNS],
+        labels={
+            "increased_trust": "What increased trust",
+            "decreased_trust": "What decreased trust",
+            "need": "What I need",
+        },
+    )
+    return Section("answers", "Latest answers", body)
+
+
+def _assemble(
+    one: Logs, couple_id: str, *, audience: str, since: pd.Timestamp | None
+) -> tuple[str, str, list[Section], str]:
+    r = _analyse(one, couple_id, audience, since)
+    chart = _Charts()
+    sections: list[Section] = []
+    if r.notice is not None:
+        sections.append(_safety_section(r.notice))
+    sections.append(_summary_section(r))
+    if audience == "therapist":
+        sections.append(_flags_section(r))
+        if r.since is not None:
+            sections.append(_since_section(r))
+    sections.append(_connection_section(r, chart))
+    sections.append(_trigger_section(r, chart))
+    sections.append(_setback_section(r, chart))
+    if audience == "therapist":
+        sections.append(_answers_section(r))
+    elif r.since is not None:
+        sections.append(_since_section(r))
+    if r.notice is None:
+        sections.append(_wins_section(r))
+    if audience == "therapist":
+        title = f"Review of couple {couple_id}"
+    else:
+        title = "Our progress" if r.notice is None else "Our logs"
+    subtitle = f"Couple {couple_id}"
+    if r.first is not None:
+        subtitle += f" · logs from {_day(r.first)} to {_day(r.last)}"
+    footer = (
+        "Made by trustdata on this computer from these logs; the page loads nothing from the "
+        "internet and sends nothing anywhere. The numbers describe the logs, not the people."
+    )
+    return title, subtitle, sections, footer
