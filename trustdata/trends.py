@@ -16,7 +16,13 @@ Irregular logs are the norm and are handled the same way everywhere:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
 import pandas as pd
+from scipy import special, stats
 
 from trustdata import schemas
 
@@ -66,6 +72,46 @@ TREND_SUMMARY_COLUMNS: tuple[str, ...] = (
     "rci",
     "change",
 )
+
+_WEEKLY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "week": "datetime64[ns]",
+    "measure": "str",
+    "score": "float64",
+    "n_checkins": "int64",
+    "rolling_mean": "float64",
+    "rolling_sd": "float64",
+    "rolling_n": "int64",
+    "band_low": "float64",
+    "band_high": "float64",
+    "weeks_since_first": "int64",
+    "weeks_since_anchor": "float64",
+}
+_SUMMARY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "measure": "str",
+    "n_checkins": "int64",
+    "n_weeks": "int64",
+    "first_date": "datetime64[ns]",
+    "last_date": "datetime64[ns]",
+    **{
+        c: "float64"
+        for c in (
+            "slope_per_month",
+            "slope_low",
+            "slope_high",
+            "mk_tau",
+            "mk_p",
+            "first_month_mean",
+            "latest_month_mean",
+            "s_pre",
+            "rci",
+        )
+    },
+    "change": "str",
+}
 
 #: The kinds of band :func:`weekly_trend` can draw around the rolling mean.
 BANDS: tuple[str, ...] = ("sd", "ci", "none")
@@ -143,9 +189,51 @@ def weekly_trend(
     ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-20", "connection": 8}])
     >>> out = weekly_trend(ci, window=2)
     >>> out[["score", "n_checkins", "rolling_mean"]].to_numpy().tolist()
-    [[5.0, 1.0, 5.0], [nan, 0.0, 5.0], [8.0, 1.0, 8.0]]
+    [[5.0, 2.0, 5.0], [nan, 0.0, 5.0], [8.0, 1.0, 8.0]]
     """
-    raise NotImplementedError
+    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    _check_int("window", window, 1)
+    _check_choice("band", band, BANDS)
+    _check_level("level", level)
+    table, a = _weekly_scores(checkins, measure)
+    if len(a["sid"]) == 0:
+        return _empty(_WEEKLY_DTYPES)
+    gsid, offset, start = _grid(a["first"], a["last"])
+    size = len(gsid)
+    score = np.full(size, np.nan)
+    n_checkins = np.zeros(size, dtype=np.int64)
+    at = start[a["sid"]] + (a["week"] - a["first"][a["sid"]])
+    score[at] = a["score"]
+    n_checkins[at] = a["n"]
+    mean, sd, count = _trailing(score, offset, window)
+    if band == "sd":
+        half = sd
+    elif band == "ci":
+        with np.errstate(invalid="ignore"):
+            half = stats.t.ppf((1 + level) / 2, count - 1) * sd / np.sqrt(count)
+    else:
+        half = np.full(size, np.nan)
+    week = _week_dates(a["first"][gsid] + offset)
+    anchor = _anchor_dates(events, table["couple_id"])[gsid]
+    since_anchor = (week - anchor) / np.timedelta64(7, "D")
+    out = pd.DataFrame(
+        {
+            "couple_id": _take(table["couple_id"], gsid),
+            "partner": _take(table["partner"], gsid),
+            "week": week,
+            "measure": pd.Series(np.full(size, measure, dtype=object), dtype="str"),
+            "score": score,
+            "n_checkins": n_checkins,
+            "rolling_mean": mean,
+            "rolling_sd": sd,
+            "rolling_n": count,
+            "band_low": mean - half,
+            "band_high": mean + half,
+            "weeks_since_first": offset,
+            "weeks_since_anchor": since_anchor.astype(float),
+        }
+    )
+    return out.astype(_WEEKLY_DTYPES)
 
 
 def trend_summary(
@@ -234,4 +322,418 @@ def trend_summary(
     >>> bool(out["slope_per_month"].iloc[0] > 0)
     True
     """
-    raise NotImplementedError
+    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    if not isinstance(r, (int, float, np.floating)) or not 0 <= float(r) < 1:
+        raise ValueError(f"The value for `r` must be a number in [0, 1), but {r!r} was passed.")
+    _check_int("baseline_weeks", baseline_weeks, 2)
+    _check_int("month_weeks", month_weeks, 1)
+    _check_level("level", level)
+    _check_int("min_weeks", min_weeks, 2)
+    table, a = _weekly_scores(checkins, measure)
+    n_series = len(table)
+    if n_series == 0:
+        return _empty(_SUMMARY_DTYPES)
+    sid, score = a["sid"], a["score"]
+    offset = a["week"] - a["first"][sid]
+    span = (a["last"] - a["first"] + 1)[sid]
+    months = offset * 7 / schemas.DAYS_PER_MONTH
+    ts = _trend_stats(sid, months, score, n_series, level=level, min_n=min_weeks)
+
+    def mean_where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cnt = np.bincount(sid[mask], minlength=n_series)
+        tot = np.bincount(sid[mask], weights=score[mask], minlength=n_series)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan), cnt
+
+    first_mean, _ = mean_where(offset < month_weeks)
+    latest_mean, _ = mean_where(offset >= span - month_weeks)
+    rank = np.arange(len(sid)) - np.concatenate([[0], np.cumsum(ts["n"])[:-1]])[sid]
+    base = rank < baseline_weeks
+    base_mean, base_n = mean_where(base)
+    dev = np.bincount(
+        sid[base], weights=(score[base] - base_mean[sid[base]]) ** 2, minlength=n_series
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_pre = np.where(base_n >= 2, np.sqrt(dev / np.maximum(base_n - 1, 1)), np.nan)
+        sdiff = np.sqrt(2.0 * (s_pre * np.sqrt(1.0 - r)) ** 2)
+        rci = (latest_mean - first_mean) / sdiff
+    n_span = a["last"] - a["first"] + 1
+    ok = (
+        (n_span >= 2 * month_weeks)
+        & ~np.isnan(first_mean)
+        & ~np.isnan(latest_mean)
+        & (base_n >= 2)
+        & (s_pre > 0)
+    )
+    rci = np.where(ok, rci, np.nan)
+    change = np.where(
+        ~ok,
+        "insufficient_data",
+        np.where(rci > 1.96, "improved", np.where(rci < -1.96, "deteriorated", "unchanged")),
+    )
+    out = pd.DataFrame(
+        {
+            "couple_id": table["couple_id"],
+            "partner": table["partner"],
+            "measure": measure,
+            "n_checkins": a["n_checkins"],
+            "n_weeks": ts["n"],
+            "first_date": a["first_date"],
+            "last_date": a["last_date"],
+            "slope_per_month": ts["slope"],
+            "slope_low": ts["low"],
+            "slope_high": ts["high"],
+            "mk_tau": ts["tau"],
+            "mk_p": ts["p"],
+            "first_month_mean": first_mean,
+            "latest_month_mean": latest_mean,
+            "s_pre": s_pre,
+            "rci": rci,
+            "change": change.astype(object),
+        }
+    )
+    return out.astype(_SUMMARY_DTYPES)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared private helpers (also used by trustdata.triggers and trustdata.dyad)
+# --------------------------------------------------------------------------------------------
+
+_NS_PER_DAY = 86_400 * 10**9
+#: 1970-01-05 was a Monday: week index 0 is the week starting on that day.
+_EPOCH_MONDAY_DAYS = 4
+
+
+def _check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
+    if value not in allowed:
+        raise ValueError(
+            f"The value for `{name}` must be one of {list(allowed)}, but {value!r} was passed."
+        )
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(
+            f"The value for `{name}` must be an integer of at least {minimum}, "
+            f"but {value!r} was passed."
+        )
+
+
+def _check_level(name: str, value: object, low: float = 0.5) -> None:
+    if not isinstance(value, (int, float, np.floating)) or not low < float(value) < 1:
+        raise ValueError(
+            f"The value for `{name}` must be a number between {low} and 1, "
+            f"but {value!r} was passed."
+        )
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"The {what} frame must have the columns {list(columns)}, but {missing} "
+            f"{'is' if len(missing) == 1 else 'are'} missing (columns: {list(frame.columns)})."
+        )
+
+
+def _empty(dtypes: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with these columns and dtypes."""
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in dtypes.items()})
+
+
+def _day_index(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Whole days since 1970-01-01 (floor) of datetime64 values."""
+    ns = np.asarray(values, dtype="datetime64[ns]").astype(np.int64)
+    return ns // _NS_PER_DAY
+
+
+def _week_index(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Week number (weeks Monday-Sunday, :data:`schemas.WEEK_FREQ`) of datetime64 values."""
+    return (_day_index(values) - _EPOCH_MONDAY_DAYS) // 7
+
+
+def _week_dates(index: np.ndarray) -> np.ndarray:
+    """The Monday of each week number, as datetime64[ns]."""
+    days = np.asarray(index, dtype=np.int64) * 7 + _EPOCH_MONDAY_DAYS
+    return days.astype("datetime64[D]").astype("datetime64[ns]")
+
+
+def _series_codes(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer code of each row's series (sorted order) and the table of series keys."""
+    grouped = frame.groupby(list(keys), sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy()
+    table = grouped.size().index.to_frame(index=False)
+    return codes, table
+
+
+def _take(column: pd.Series, positions: np.ndarray) -> pd.Series:
+    return column.take(positions).reset_index(drop=True)
+
+
+def _grid(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every integer step from ``first`` to ``last`` (inclusive) of each series.
+
+    Returns the series of each grid row, its offset from the series' first step and the start row
+    of each series in the grid.
+    """
+    length = np.maximum(last - first + 1, 0)
+    start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    sid = np.repeat(np.arange(len(first)), length)
+    offset = np.arange(int(length.sum()), dtype=np.int64) - start[sid]
+    return sid, offset, start
+
+
+def _trailing(
+    values: np.ndarray, offset: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trailing mean, SD (ddof=1) and count of non-NaN values over ``window`` grid steps.
+
+    ``values`` is a grid sorted by series and step, ``offset`` each row's step within its series
+    (a window never reaches into the previous series).  Exact two-pass sums, no running totals.
+    """
+    n = len(values)
+    total = np.zeros(n)
+    count = np.zeros(n, dtype=np.int64)
+    shifted = []
+    for k in range(window):
+        v = np.full(n, np.nan)
+        v[k:] = values[: n - k]
+        v[offset < k] = np.nan
+        ok = ~np.isnan(v)
+        total += np.where(ok, v, 0.0)
+        count += ok
+        shifted.append(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        squares = np.zeros(n)
+        for v in shifted:
+            squares += np.where(np.isnan(v), 0.0, (v - mean) ** 2)
+        sd = np.where(count >= 2, np.sqrt(squares / np.maximum(count - 1, 1)), np.nan)
+    return mean, sd, count
+
+
+def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, dict]:
+    """Weekly mean score per couple, partner and week (only weeks with a score).
+
+    Returns the series table (couple_id, partner, sorted) and arrays: ``sid`` (series of each
+    week), ``week`` (week number), ``score``, ``n`` (check-ins), ``first``/``last`` (week numbers
+    per series), ``n_checkins``, ``first_date``/``last_date`` (per series, datetime64[ns]).
+    """
+    _require(checkins, ["couple_id", "partner", "date"], "check-ins")
+    if measure in checkins.columns:
+        mask = checkins[measure].notna().to_numpy()
+    else:
+        mask = np.zeros(len(checkins), dtype=bool)
+    df = checkins.loc[mask, ["couple_id", "partner", "date"]]
+    values = (
+        checkins.loc[mask, measure].to_numpy(dtype=float, na_value=np.nan)
+        if mask.any()
+        else np.array([], dtype=float)
+    )
+    if len(df) == 0:
+        table = pd.DataFrame(
+            {"couple_id": pd.Series([], dtype="str"), "partner": pd.Series([], dtype="str")}
+        )
+        empty_i = np.array([], dtype=np.int64)
+        arrays = {
+            "sid": empty_i,
+            "week": empty_i,
+            "score": np.array([], dtype=float),
+            "n": empty_i,
+            "first": empty_i,
+            "last": empty_i,
+            "n_checkins": empty_i,
+            "first_date": np.array([], dtype="datetime64[ns]"),
+            "last_date": np.array([], dtype="datetime64[ns]"),
+        }
+        return table, arrays
+    codes, table = _series_codes(df, ["couple_id", "partner"])
+    date_ns = df["date"].to_numpy(dtype="datetime64[ns]")
+    week = _week_index(date_ns)
+    wmin = int(week.min())
+    span = int(week.max()) - wmin + 1
+    key = codes.astype(np.int64) * span + (week - wmin)
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(uniq))
+    sid = uniq // span
+    wk = uniq % span + wmin
+    n_series = len(table)
+    is_first = np.r_[True, sid[1:] != sid[:-1]]
+    is_last = np.r_[sid[1:] != sid[:-1], True]
+    date_i = date_ns.astype(np.int64)
+    first_date = np.full(n_series, np.iinfo(np.int64).max)
+    last_date = np.full(n_series, np.iinfo(np.int64).min)
+    np.minimum.at(first_date, codes, date_i)
+    np.maximum.at(last_date, codes, date_i)
+    arrays = {
+        "sid": sid,
+        "week": wk,
+        "score": sums / counts,
+        "n": counts.astype(np.int64),
+        "first": wk[is_first],
+        "last": wk[is_last],
+        "n_checkins": np.bincount(codes, minlength=n_series).astype(np.int64),
+        "first_date": first_date.astype("datetime64[ns]"),
+        "last_date": last_date.astype("datetime64[ns]"),
+    }
+    return table, arrays
+
+
+def _anchor_dates(events: pd.DataFrame | None, couples: pd.Series) -> np.ndarray:
+    """Each couple's anchor date (earliest discovery, else disclosure) as datetime64[ns]; NaT."""
+    out = np.full(len(couples), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if events is None or len(events) == 0 or len(couples) == 0:
+        return out
+    _require(events, ["couple_id", "date", "kind"], "events")
+    kinds = events["kind"].astype(object)
+    anchors = pd.Series(dtype="datetime64[ns]")
+    for kind in reversed(schemas.ANCHOR_EVENT_KINDS):  # preferred kinds win
+        sel = events.loc[(kinds == kind).to_numpy() & events["date"].notna().to_numpy()]
+        first = sel.groupby("couple_id", sort=False)["date"].min()
+        anchors = first if anchors.empty else first.combine_first(anchors)
+    mapped = couples.map(anchors)
+    return mapped.to_numpy(dtype="datetime64[ns]")
+
+
+# --- Theil-Sen and Mann-Kendall, vectorised across series ----------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _kendall_p_exact(n: int, c: int) -> float:
+    """Two-sided exact p-value of Kendall's tau without ties (as scipy.stats.kendalltau).
+
+    Follows ``scipy.stats._mstats_basic._kendall_p_exact`` (Kendall 1970, *Rank Correlation
+    Methods*): the number of inversions of a random permutation, by recursion on ``n``.
+    """
+    c = int(min(c, (n * (n - 1)) // 2 - c))
+    if n == 1 or n == 2:
+        prob = 1.0
+    elif c == 0:
+        prob = 2.0 / math.factorial(n) if n < 171 else 0.0
+    elif c == 1:
+        prob = 2.0 / math.factorial(n - 1) if n < 172 else 0.0
+    elif 4 * c == n * (n - 1):
+        prob = 1.0
+    elif n < 171:
+        new = np.zeros(c + 1)
+        new[0:2] = 1.0
+        for j in range(3, n + 1):
+            new = np.cumsum(new)
+            if j <= c:
+                new[j:] -= new[: c + 1 - j]
+        prob = 2.0 * np.sum(new) / math.factorial(n)
+    else:  # pragma: no cover - the exact branch is only used for n <= 33 or c <= 1
+        new = np.zeros(c + 1)
+        new[0:2] = 1.0
+        for j in range(3, n + 1):
+            new = np.cumsum(new) / j
+            if j <= c:
+                new[j:] -= new[: c + 1 - j]
+        prob = float(np.sum(new))
+    return float(np.clip(prob, 0.0, 1.0))
+
+
+def _trend_stats(
+    sid: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    n_series: int,
+    *,
+    level: float = 0.95,
+    min_n: int = 3,
+    budget: int = 4_000_000,
+) -> dict[str, np.ndarray]:
+    """Theil-Sen slope with Sen's interval and Kendall's tau-b with its p-value, per series.
+
+    ``sid`` (series 0..n_series-1), ``x`` (time, distinct within a series) and ``y`` (no NaN)
+    are long arrays.  Each series is laid out as a row of a padded matrix (series of similar
+    length are processed together, at most ``budget`` pairwise slopes at a time); the pairwise
+    slopes are sorted per row and the median and interval read off by index, exactly as
+    ``scipy.stats.theilslopes(y, x, alpha=level)`` does (ties in ``y`` enter Sen's variance).
+    Kendall's tau-b and its two-sided p-value follow ``scipy.stats.kendalltau(x, y)``: exact
+    without ties when n <= 33 (or at most one discordant / concordant pair), else the normal
+    approximation with the tie-corrected variance.  Series with fewer than ``min_n`` points get
+    NaN everywhere.  Returns arrays ``n``, ``slope``, ``low``, ``high``, ``tau``, ``p``.
+    """
+    out = {k: np.full(n_series, np.nan) for k in ("slope", "low", "high", "tau", "p")}
+    sid = np.asarray(sid, dtype=np.int64)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = np.bincount(sid, minlength=n_series).astype(np.int64)
+    out["n"] = n
+    if len(sid) == 0:
+        return out
+    order = np.lexsort((x, sid))
+    x, y = x[order], y[order]
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+    eligible = np.flatnonzero(n >= max(min_n, 2))
+    eligible = eligible[np.argsort(n[eligible], kind="stable")]
+    z = stats.norm.ppf((1.0 - level) / 2.0)
+    pos = 0
+    while pos < len(eligible):
+        width = int(n[eligible[pos]])
+        # grow the chunk while the widest row's pair count keeps it within the budget
+        rows_fit = max(1, budget // max(1, width * (width - 1) // 2))
+        end = min(len(eligible), pos + rows_fit)
+        width = int(n[eligible[end - 1]])
+        rows_fit = max(1, budget // max(1, width * (width - 1) // 2))
+        end = min(end, pos + rows_fit)
+        rows = eligible[pos:end]
+        pos = end
+        _trend_chunk(rows, n, starts, x, y, width, z, out)
+    return out
+
+
+def _trend_chunk(rows, n, starts, x, y, width, z, out) -> None:
+    c = len(rows)
+    cn = n[rows]
+    r_idx = np.repeat(np.arange(c), cn)
+    col = np.arange(int(cn.sum())) - np.repeat(np.cumsum(cn) - cn, cn)
+    pts = np.repeat(starts[rows], cn) + col
+    Y = np.full((c, width), np.nan)
+    X = np.full((c, width), np.nan)
+    Y[r_idx, col] = y[pts]
+    X[r_idx, col] = x[pts]
+    i, j = np.triu_indices(width, 1)
+    dy = Y[:, j] - Y[:, i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = dy / (X[:, j] - X[:, i])
+    valid = ~np.isnan(dy)
+    s_stat = np.where(valid, np.sign(dy), 0.0).sum(axis=1)
+    dis = (dy < 0).sum(axis=1)
+    del dy
+    slopes.sort(axis=1)
+    tot = cn * (cn - 1) // 2
+    ar = np.arange(c)
+    median = (slopes[ar, (tot - 1) // 2] + slopes[ar, tot // 2]) / 2.0
+    # ties in y: sizes of groups of equal values, per row
+    ys = np.sort(Y, axis=1)
+    new_group = np.ones(ys.shape, dtype=bool)
+    new_group[:, 1:] = ys[:, 1:] != ys[:, :-1]
+    gid = np.cumsum(new_group, axis=1) - 1 + ar[:, None] * width
+    sizes = np.bincount(gid[~np.isnan(ys)], minlength=c * width).reshape(c, width)
+    sizes = sizes.astype(float)
+    ytie = (sizes * (sizes - 1) / 2).sum(axis=1)
+    y1 = (sizes * (sizes - 1) * (2 * sizes + 5)).sum(axis=1)
+    # Sen (1968), eq. 2.6, as in scipy.stats.theilslopes
+    sigsq = (cn * (cn - 1) * (2 * cn + 5) - y1) / 18.0
+    sigma = np.sqrt(sigsq)
+    upper = np.minimum(np.round((tot - z * sigma) / 2.0).astype(np.int64), tot - 1)
+    lower = np.maximum(np.round((tot + z * sigma) / 2.0).astype(np.int64) - 1, 0)
+    out["slope"][rows] = median
+    out["low"][rows] = slopes[ar, lower]
+    out["high"][rows] = slopes[ar, upper]
+    # Kendall's tau-b (x has no ties), as in scipy.stats.kendalltau
+    tied = ytie == tot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = s_stat / np.sqrt(tot) / np.sqrt(tot - ytie)
+        tau = np.clip(tau, -1.0, 1.0)
+        var = (cn * (cn - 1.0) * (2 * cn + 5) - y1) / 18.0
+        p = 2.0 * special.ndtr(-np.abs(s_stat / np.sqrt(var)))
+    exact = (ytie == 0) & ((cn <= 33) | (np.minimum(dis, tot - dis) <= 1))
+    for k in np.flatnonzero(exact):
+        p[k] = _kendall_p_exact(int(cn[k]), int(tot[k] - dis[k]))
+    tau[tied] = np.nan
+    p[tied] = np.nan
+    out["tau"][rows] = tau
+    out["p"][rows] = p
