@@ -101,11 +101,41 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    raise NotImplementedError("sample")
+    from trustdata import synth
+
+    syn = synth.write_sample(args.out, couples=args.couples, seed=args.seed, format=args.format)
+    print(synth.describe(syn, args.out))
+    return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    raise NotImplementedError("report")
+    from pathlib import Path
+
+    from trustdata import io, report
+
+    logs = io.load(args.path)
+    if args.couple not in logs.couple_ids:
+        known = logs.couple_ids
+        shown = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "")
+        print(
+            f"trustdata: no couple {args.couple!r} in {args.path}. Couples: {shown or 'none'}.",
+            file=sys.stderr,
+        )
+        return 2
+    out = report.write(
+        logs, args.couple, Path(args.output), audience=args.audience, since=args.since
+    )
+    if len(logs.rejected):
+        print(
+            f"Note: {len(logs.rejected)} records could not be used and are not in the report; "
+            f"`trustdata validate {args.path}` lists them with the reasons.",
+            file=sys.stderr,
+        )
+    size = out.stat().st_size / 1e6
+    print(f"Wrote the {args.audience} report for {args.couple} to {out} ({size:.1f} MB).")
+    print(f"Open it in a web browser: {out.resolve().as_uri()}")
+    print("It works offline and sends nothing anywhere.")
+    return 0
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -113,7 +143,37 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:
-    raise NotImplementedError("anonymize")
+    import warnings
+
+    from trustdata.anonymize import REPORT_FILE, KAnonymityWarning, anonymize_folder
+
+    qis = [c.strip() for c in args.quasi_identifiers.split(",") if c.strip()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KAnonymityWarning)  # the report lists them below
+        report = anonymize_folder(
+            args.input,
+            args.out,
+            key_file=args.key_file,
+            quasi_identifiers=qis,
+            k=args.k,
+            keep_text=args.keep_text,
+        )
+    print(f"Wrote {report.n_couples} anonymized couple(s) to {args.out} (see {REPORT_FILE}).")
+    for item in report.removed:
+        print(f"  removed: {item}")
+    problems = 0
+    for rec in report.small_groups.to_dict("records"):
+        combo = ", ".join(f"{c}={rec[c]}" for c in report.quasi_identifiers)
+        print(
+            f"warning: only {rec['n_couples']} couple(s) with {combo} (k={report.k})",
+            file=sys.stderr,
+        )
+        problems += 1
+    if report.n_couples < report.k:
+        print(f"warning: the cohort has fewer than k={report.k} couples", file=sys.stderr)
+        problems += 1
+    rejected = [r for r in report.removed if "rejected record" in r]
+    return 1 if problems or rejected else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -79,7 +79,6 @@ np.True_
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,6 +87,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from trustdata import schemas
 from trustdata.logs import Logs
@@ -97,6 +98,7 @@ __all__ = [
     "generate",
     "write_sample",
     "write_bundled",
+    "underlying_level",
     "describe",
     "main",
     "BUNDLED",
@@ -151,6 +153,7 @@ PARAM_COLUMNS: tuple[str, ...] = (
 )
 
 _WEEKS_PER_MONTH = 52.1775 / 12
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # the dtype pandas 3 calls "str"
 _GROUPS = ("therapy", "waitlist")
 _SITES = ("north", "south", "east", "west")
 _UTC_OFFSETS = np.array([0, 60, 120, -300, -360, -480, 330, 600])
@@ -277,10 +280,9 @@ def _to_ns(days: np.ndarray, minutes: np.ndarray | None = None) -> np.ndarray:
 
 def _str_col(choices: Sequence[str], codes: np.ndarray, present: np.ndarray | None = None):
     """A ``str`` column from codes into a list of strings (missing where ``present`` is False)."""
-    if present is not None:
-        codes = np.where(present, codes, -1)
-    cat = pd.Categorical.from_codes(codes, categories=list(dict.fromkeys(choices)))
-    return pd.Series(cat).astype("str")
+    mask = None if present is None else ~np.asarray(present, dtype=bool)
+    values = pc.take(pa.array(list(choices), type=pa.string()), pa.array(codes, mask=mask))
+    return pd.Series(values, dtype=_STR)
 
 
 def _int_col(values: np.ndarray, present: np.ndarray | None = None) -> pd.arrays.IntegerArray:
@@ -409,31 +411,33 @@ def generate(
     P = 2 * n
     cp = np.repeat(np.arange(n), 2)
     hurt = np.tile([True, False], n)
-    baseline = np.where(hurt, rng.uniform(2.0, 4.0, P), rng.uniform(4.5, 6.0, P))
-    plateau = rng.uniform(6.0, 12.0, P)
+    baseline = np.round(np.where(hurt, rng.uniform(2.0, 4.0, P), rng.uniform(4.5, 6.0, P)), 2)
+    plateau = np.round(rng.uniform(6.0, 12.0, P), 1)
     gain = np.where(hurt, rng.uniform(2.0, 3.8, P), rng.uniform(0.8, 2.0, P))
     slope_base = gain / plateau
     no_improve = hard_kind[cp] == 1
-    slope_base = np.where(no_improve, rng.uniform(-0.1, 0.0, P), slope_base)
+    slope_base = np.round(np.where(no_improve, rng.uniform(-0.1, 0.0, P), slope_base), 3)
     g_eff = np.where(group[cp] == 0, group_effect, 0.0)
-    slope = slope_base + g_eff
-    noise_sd = rng.uniform(0.4, 0.8, P)
-    miss_rate = rng.uniform(0.02, 0.06, P)
-    trust_share = np.where(rng.random(P) < 0.15, 0.0, rng.uniform(0.3, 1.0, P))
+    slope = np.round(slope_base + g_eff, 6)
+    noise_sd = np.round(rng.uniform(0.4, 0.8, P), 2)
+    miss_rate = np.round(rng.uniform(0.02, 0.06, P), 3)
+    trust_share = np.round(np.where(rng.random(P) < 0.15, 0.0, rng.uniform(0.3, 1.0, P)), 2)
     layer_share = rng.uniform(0.3, 0.9, P)
     text_share = np.where(rng.random(P) < 0.25, 0.0, rng.uniform(0.2, 0.7, P)) * text
     weekday = rng.integers(0, 7, P)
 
     # Couple-level events that cause setbacks: at most one per couple.
     months_f = weeks / _WEEKS_PER_MONTH
-    rb_month = np.where(hard_kind == 2, rng.uniform(4.0, 10.0, n), np.nan)
+    # (both within the first 60 % of the logs, so that the logs show what follows)
+    rb_draw = np.minimum(rng.uniform(4.0, 10.0, n), 0.6 * months_f)
     newinfo = (~hard) & (rng.random(n) < 0.3)
-    ni_month = np.where(newinfo, rng.uniform(2.0, 9.0, n), np.nan)
-    cause_month = np.where(hard_kind == 2, rb_month, ni_month)
-    cause_month = np.where(cause_month < months_f - 0.5, cause_month, np.nan)
-    rb_month = np.where(hard_kind == 2, cause_month, np.nan)
+    ni_draw = np.minimum(rng.uniform(2.0, 9.0, n), 0.6 * months_f)
+    cause_month = np.where(hard_kind == 2, rb_draw, np.where(newinfo, ni_draw, np.nan))
     cause_day = anchor + np.rint(cause_month * schemas.DAYS_PER_MONTH)  # float, nan if none
     cause_week = np.floor((cause_day - week0) / 7)  # float, nan if none
+    # The arc is flat from the plateau or from a repeat betrayal, whichever comes first.
+    rb_month = np.where(hard_kind == 2, (cause_day - anchor) / schemas.DAYS_PER_MONTH, np.inf)
+    plateau = np.minimum(plateau, rb_month[cp])
 
     # --- weekly grid (P x W) -------------------------------------------------------------------
     W = int(weeks.max())
@@ -443,7 +447,7 @@ def generate(
     t_mid = (mid_day - anchor[cp][:, None]) / schemas.DAYS_PER_MONTH  # months since anchor
 
     def level_at(t: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
-        cap = np.minimum(plateau[rows], np.nan_to_num(rb_month[cp][rows], nan=np.inf))
+        cap = plateau[rows]
         if t.ndim == 2:
             cap = cap[:, None]
             return baseline[rows][:, None] + slope[rows][:, None] * np.minimum(
@@ -649,8 +653,8 @@ def generate(
     setbacks = setbacks.sort_values(["couple_id", "partner", "start"]).reset_index(drop=True)
 
     # --- triggers ------------------------------------------------------------------------------
-    r_start = np.where(hurt, rng.uniform(3.0, 7.0, P), rng.uniform(0.2, 1.2, P))
-    r_end = np.where(hurt, rng.uniform(0.3, 0.9, P), rng.uniform(0.02, 0.15, P))
+    r_start = np.round(np.where(hurt, rng.uniform(4.0, 9.0, P), rng.uniform(0.2, 1.2, P)), 2)
+    r_end = np.round(np.where(hurt, rng.uniform(0.3, 0.9, P), rng.uniform(0.02, 0.15, P)), 3)
     quiet = (~hurt) & (rng.random(P) < 0.5)  # half the involved partners log no triggers
     r_start = np.where(quiet, 0.0, r_start)
     r_end = np.where(quiet, 0.0, r_end)
@@ -695,7 +699,7 @@ def generate(
             "couple_id": _str_col(ids, cp[t_p]),
             "partner": _str_col(("A", "B"), t_p % 2),
             "timestamp": _to_ns(t_day, minute),
-            "utc_offset_minutes": _int_col(utc_t, utc_known[cp[t_p]]),
+            "utc_offset_minutes": _int_col(utc_t, utc_known[cp[t_p]] & time_known),
             "time_known": time_known,
             "category": pd.Categorical.from_codes(cat, categories=list(schemas.TRIGGER_CATEGORIES)),
             "intensity": _int_col(intensity),
@@ -821,6 +825,42 @@ def generate(
     return Synthetic(logs=logs, setbacks=setbacks, params=params)
 
 
+def underlying_level(params: pd.DataFrame, frame: pd.DataFrame, *, on: str = "date") -> pd.Series:
+    """The planted underlying level (the recovery arc, without setbacks or noise) at each row.
+
+    Parameters
+    ----------
+    params : pandas.DataFrame
+        :attr:`Synthetic.params`.
+    frame : pandas.DataFrame
+        Rows with ``couple_id``, ``partner`` and a date column (e.g. check-ins).
+    on : str
+        The name of the date column.
+
+    Returns
+    -------
+    pandas.Series
+        Float, aligned with ``frame``'s index (NaN where the partner is not in ``params``):
+        ``baseline + slope_per_month * clip(months_since_anchor, 0, plateau_month)``, months being
+        whole days since ``anchor_date`` divided by :data:`trustdata.schemas.DAYS_PER_MONTH`.
+
+    Examples
+    --------
+    >>> syn = generate(couples=1, seed=2)
+    >>> gap = syn.logs.checkins["connection"] - underlying_level(syn.params, syn.logs.checkins)
+    >>> bool(abs(gap.median()) < 1)
+    True
+    """
+    cols = ["couple_id", "partner", "baseline", "slope_per_month", "plateau_month", "anchor_date"]
+    merged = frame[["couple_id", "partner", on]].merge(
+        params[cols], on=["couple_id", "partner"], how="left"
+    )
+    days = (merged[on].dt.normalize() - merged["anchor_date"]).dt.days.astype("float64")
+    months = np.clip(days / schemas.DAYS_PER_MONTH, 0.0, merged["plateau_month"])
+    level = merged["baseline"] + merged["slope_per_month"] * months
+    return pd.Series(level.to_numpy(dtype="float64"), index=frame.index, name="level")
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
@@ -834,64 +874,21 @@ BUNDLED: dict[str, dict[str, Any]] = {
 _FORMATS = ("csv", "json", "parquet")
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame as text cells (ISO dates, ``true``/``false``, None for missing)."""
+def _write_truth(frame: pd.DataFrame, path: Path) -> None:
+    """Write a truth table as CSV: ISO dates, ``true``/``false``, empty cells for missing."""
     out = {}
     for col in frame.columns:
         values = frame[col]
-        if col == "timestamp" and "time_known" in frame.columns:
-            text = values.dt.strftime("%Y-%m-%dT%H:%M")
-            text = text.where(frame["time_known"], values.dt.strftime("%Y-%m-%d"))
-        elif pd.api.types.is_datetime64_any_dtype(values):
+        if pd.api.types.is_datetime64_any_dtype(values):
             text = values.dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_bool_dtype(values):
             text = values.map({True: "true", False: "false"})
         elif pd.api.types.is_float_dtype(values):
-            text = values.map(lambda v: f"{v:g}" if pd.notna(v) else None)
+            text = values.map(repr)
         else:
-            text = (
-                values.astype(object)
-                .where(values.notna(), None)
-                .map(lambda v: v if v is None else str(v))
-            )
+            text = values.astype(object).map(str)
         out[col] = text.astype(object).where(values.notna(), None)
-    return pd.DataFrame(out, columns=frame.columns)
-
-
-def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
-    if fmt == "parquet":
-        frame.to_parquet(path, index=False)
-        return
-    text = _as_text(frame)
-    if fmt == "csv":
-        text.to_csv(path, index=False, lineterminator="\n")
-    else:
-        records = [
-            {k: v for k, v in row.items() if v is not None}
-            for row in text.to_dict(orient="records")
-        ]
-        path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", "utf-8")
-
-
-def _write_logs(logs: Logs, folder: Path, fmt: str) -> list[Path]:
-    try:
-        from trustdata import io as tio
-
-        writer = tio.write
-    except (ImportError, AttributeError):
-        writer = None
-    if writer is not None:
-        written = writer(logs, folder, format=fmt)
-        if written is not None:
-            return [Path(p) for p in written]
-        return sorted(p for p in folder.iterdir() if p.is_file())
-    paths = []
-    for table in schemas.TABLES:
-        frame = getattr(logs, table)
-        path = folder / f"{table}.{fmt}"
-        _write_table(frame, path, fmt)
-        paths.append(path)
-    return paths
+    pd.DataFrame(out, columns=frame.columns).to_csv(path, index=False, lineterminator="\n")
 
 
 def write_sample(
@@ -941,9 +938,11 @@ def write_sample(
     folder = Path(folder)
     truth = folder / "truth"
     truth.mkdir(parents=True, exist_ok=True)
-    _write_logs(syn.logs, folder, format)
-    _write_table(syn.setbacks, truth / "setbacks.csv", "csv")
-    _write_table(syn.params, truth / "params.csv", "csv")
+    from trustdata.io import write
+
+    write(syn.logs, folder, format=format)
+    _write_truth(syn.setbacks, truth / "setbacks.csv")
+    _write_truth(syn.params, truth / "params.csv")
     return syn
 
 
