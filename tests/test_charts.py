@@ -1,0 +1,427 @@
+"""Charts: read the data back out of each figure and compare it with a pandas one-liner."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trustdata import charts
+
+WEEKS = pd.date_range("2025-01-06", periods=5, freq="7D")
+
+
+def _trend(couples: tuple[str, ...] = ("c1",), band: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    rows = []
+    for c in couples:
+        for p in ("B", "A"):  # deliberately unsorted
+            score = rng.integers(2, 9, size=len(WEEKS)).astype(float)
+            score[2] = np.nan  # a missed week stays a gap
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "couple_id": c,
+                        "partner": p,
+                        "week": WEEKS,
+                        "measure": "connection",
+                        "score": score,
+                        "n_checkins": np.where(np.isnan(score), 0, 1),
+                        "rolling_mean": score + 0.5,
+                        "band_low": score - 1 if band else np.nan,
+                        "band_high": score + 1 if band else np.nan,
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _setbacks() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "setback_id": ["c1/A/1", "c1/B/1", "c1/B/2"],
+            "couple_id": "c1",
+            "partner": ["A", "B", "B"],
+            "measure": "connection",
+            "start": pd.to_datetime(["2025-01-13", "2025-01-06", "2025-01-27"]),
+            "trough_date": pd.to_datetime(["2025-01-13", "2025-01-06", "2025-02-03"]),
+            "end": pd.to_datetime(["2025-01-27", "2025-01-13", None]),
+            "level_before": [7.0, 6.0, 6.0],
+            "trough_score": [3.0, 4.0, 2.0],
+            "depth": [4.0, 2.0, 4.0],
+            "weeks": [2, 1, 2],
+            "recovered": [True, True, False],
+            "weeks_to_recover": [2.0, 1.0, np.nan],
+        }
+    )
+
+
+def _events(note: str = "talked") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "couple_id": ["c1", "c1", "c2"],
+            "date": pd.to_datetime(["2025-01-08", "2025-01-30", "2025-01-09"]),
+            "kind": pd.Categorical(["discovery", "new_information", "discovery"]),
+            "partner": ["A", None, "X"],
+            "note": [note, None, "other couple"],
+        }
+    )
+
+
+def _freq(period: str = "week") -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    starts = WEEKS[:3] if period == "week" else pd.date_range("2025-01-01", periods=3, freq="MS")
+    labels = (
+        [f"2025-W{w:02d}" for w in (2, 3, 4)]
+        if period == "week"
+        else ["2025-01", "2025-02", "2025-03"]
+    )
+    rows = [
+        {
+            "couple_id": "c1",
+            "partner": p,
+            "period_start": s,
+            "period_end": s,
+            "period": lab,
+            "category": c,
+            "count": int(rng.integers(0, 5)),
+            "mean_intensity": 5.0,
+            "max_intensity": 7.0,
+            "major_count": 1,
+            "plan_known": 0,
+            "plan_share": np.nan,
+        }
+        for p in ("A", "B")
+        for s, lab in zip(starts, labels, strict=True)
+        for c in ("date_or_anniversary", "location", "media")
+    ]
+    return pd.DataFrame(rows)
+
+
+def _gap() -> pd.DataFrame:
+    a, b = np.array([3.0, 5.0, 6.0]), np.array([7.0, 6.0, 4.0])
+    return pd.DataFrame(
+        {
+            "couple_id": "c1",
+            "week": WEEKS[:3],
+            "partner_a": "A",
+            "partner_b": "B",
+            "measure": "connection",
+            "score_a": a,
+            "score_b": b,
+            "gap": a - b,
+            "abs_gap": np.abs(a - b),
+            "rolling_gap": [-4.0, -2.5, -1.0],
+            "rolling_abs_gap": [4.0, 2.5, 2.333],
+            "rolling_n": [1, 2, 3],
+        }
+    )
+
+
+def _traj() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group": ["b", "b", "a", "a"],
+            "week": [0, 1, 0, 1],
+            "mean": [4.0, 4.5, 5.0, 5.5],
+            "ci_low": [3.0, 3.5, 4.0, 4.5],
+            "ci_high": [5.0, 5.5, 6.0, 6.5],
+            "n_couples": [10, 9, 12, 12],
+        }
+    )
+
+
+def _part(fig, part: str, partner: str | None = None):
+    return [
+        t
+        for t in fig.data
+        if t.meta
+        and t.meta.get("part") == part
+        and (partner is None or t.meta["partner"] == partner)
+    ]
+
+
+# --- plot_trend ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("partner", ["A", "B"])
+def test_trend_score_and_average_traces_hold_the_partners_values(partner):
+    trend = _trend()
+    fig = charts.plot_trend(trend)
+    (score,) = _part(fig, "score", partner)
+    (avg,) = _part(fig, "average", partner)
+    expected = trend.query("partner == @partner").sort_values("week")
+    np.testing.assert_array_equal(score.y, expected["score"].to_numpy())
+    np.testing.assert_array_equal(avg.y, expected["rolling_mean"].to_numpy())
+    assert pd.to_datetime(score.x).equals(pd.DatetimeIndex(expected["week"]))
+
+
+def test_trend_draws_partners_in_sorted_order_with_okabe_ito_colours():
+    fig = charts.plot_trend(_trend())
+    scores = _part(fig, "score")
+    assert [t.name for t in scores] == ["A: weekly score", "B: weekly score"]
+    assert [t.marker.color for t in scores] == [
+        charts.OKABE_ITO["blue"],
+        charts.OKABE_ITO["orange"],
+    ]
+
+
+@pytest.mark.parametrize("band", [True, False])
+def test_trend_band_is_drawn_only_when_it_has_values(band):
+    trend = _trend(band=band)
+    fig = charts.plot_trend(trend)
+    highs = _part(fig, "band_high", "A")
+    lows = _part(fig, "band_low", "A")
+    if band:
+        a = trend.query("partner == 'A'")
+        np.testing.assert_array_equal(highs[0].y, a["band_high"].to_numpy())
+        np.testing.assert_array_equal(lows[0].y, a["band_low"].to_numpy())
+        assert lows[0].fill == "tonexty"
+    else:
+        assert highs == [] and lows == []
+
+
+def test_trend_shades_one_rectangle_per_setback_and_runs_ongoing_ones_to_their_last_week():
+    setbacks = _setbacks()
+    fig = charts.plot_trend(_trend(), setbacks=setbacks)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == len(setbacks)
+    ends = sorted(pd.Timestamp(r.x1) for r in rects)
+    # the ongoing setback starts 2025-01-27 and has 2 weeks: it is shaded to 2025-02-10
+    expected = setbacks["end"].fillna(
+        setbacks["start"] + pd.to_timedelta(setbacks["weeks"] * 7, "D")
+    )
+    assert ends == sorted(expected)
+
+
+def test_trend_ignores_setbacks_of_other_couples_and_measures():
+    setbacks = pd.concat(
+        [_setbacks(), _setbacks().assign(couple_id="c2"), _setbacks().assign(measure="trust")]
+    )
+    fig = charts.plot_trend(_trend(), setbacks=setbacks)
+    assert len([s for s in fig.layout.shapes if s.type == "rect"]) == 3
+
+
+def test_trend_event_markers_and_lines_are_the_couples_events():
+    events = _events()
+    fig = charts.plot_trend(_trend(), events=events)
+    (marks,) = _part(fig, "events")
+    mine = events.query("couple_id == 'c1'")
+    assert pd.to_datetime(marks.x).equals(pd.DatetimeIndex(mine["date"]))
+    assert len([s for s in fig.layout.shapes if s.type == "line"]) == len(mine)
+    assert marks.customdata[0][0] == "Discovery"
+    assert marks.customdata[1][0] == "New information"
+
+
+def test_trend_hover_escapes_a_note_that_holds_a_script():
+    fig = charts.plot_trend(_trend(), events=_events(note="<script>alert(1)</script>"))
+    (marks,) = _part(fig, "events")
+    hover = " ".join(map(str, marks.customdata.ravel()))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hover
+    assert "<script>" not in hover
+
+
+def test_trend_escapes_partner_and_title_text():
+    trend = _trend().replace({"partner": {"A": "<b>Al</b>"}})
+    fig = charts.plot_trend(trend, title="<img src=x onerror=alert(1)>")
+    names = " ".join(t.name for t in fig.data)
+    assert "<b>" not in names and "&lt;b&gt;Al&lt;/b&gt;: weekly score" in names
+    assert fig.layout.title.text == "&lt;img src=x onerror=alert(1)&gt;"
+    custom = " ".join(map(str, _part(fig, "score", "<b>Al</b>")[0].customdata.ravel()))
+    assert "<b>" not in custom
+
+
+def test_trend_uses_plain_words_for_title_and_axes():
+    fig = charts.plot_trend(_trend())
+    assert fig.layout.title.text == "How connected each of you felt"
+    assert fig.layout.xaxis.title.text == "Week"
+    assert fig.layout.yaxis.title.text == "Connection (1-10)"
+
+
+def test_trend_with_several_couples_asks_to_pick_one():
+    trend = _trend(("c1", "c2"))
+    with pytest.raises(ValueError, match=r"pass `couple_id=` to pick one"):
+        charts.plot_trend(trend)
+    fig = charts.plot_trend(trend, couple_id="c2")
+    (score,) = _part(fig, "score", "A")
+    np.testing.assert_array_equal(
+        score.y, trend.query("couple_id == 'c2' and partner == 'A'")["score"].to_numpy()
+    )
+
+
+def test_trend_unknown_couple_is_a_sentence():
+    with pytest.raises(ValueError, match=r"The value for `couple_id` must be one of \['c1'\]"):
+        charts.plot_trend(_trend(), couple_id="zz")
+
+
+def test_trend_missing_columns_are_named():
+    with pytest.raises(ValueError, match=r"must have the columns \['rolling_mean'\]"):
+        charts.plot_trend(_trend().drop(columns="rolling_mean"))
+
+
+def test_charts_do_not_modify_their_input():
+    trend, setbacks, events = _trend(), _setbacks(), _events()
+    copies = [f.copy() for f in (trend, setbacks, events)]
+    charts.plot_trend(trend, setbacks=setbacks, events=events)
+    for before, after in zip(copies, (trend, setbacks, events), strict=True):
+        pd.testing.assert_frame_equal(before, after)
+
+
+# --- every chart -----------------------------------------------------------------------------
+
+ALL = [
+    (charts.plot_trend, _trend),
+    (charts.plot_trigger_heatmap, _freq),
+    (charts.plot_trigger_bars, lambda: _freq("month")),
+    (charts.plot_setback_timeline, _setbacks),
+    (charts.plot_partner_gap, _gap),
+    (charts.plot_cohort_trajectories, _traj),
+]
+
+
+@pytest.mark.parametrize(("plot", "make"), ALL)
+def test_each_call_returns_a_new_figure(plot, make):
+    frame = make()
+    first, second = plot(frame), plot(frame)
+    assert first is not second
+    first.update_layout(title_text="changed")
+    assert second.layout.title.text != "changed"
+
+
+@pytest.mark.parametrize(("plot", "make"), ALL)
+def test_empty_input_gives_a_no_data_yet_figure(plot, make):
+    fig = plot(make().iloc[0:0])
+    assert len(fig.data) == 0
+    assert [a.text for a in fig.layout.annotations] == [charts.NO_DATA_TEXT]
+    assert fig.layout.title.text  # still says what the chart would show
+
+
+@pytest.mark.parametrize(("plot", "make"), ALL)
+def test_figures_use_system_fonts_and_no_geo_traces(plot, make):
+    fig = plot(make())
+    assert fig.layout.font.family == charts.FONT
+    assert not any(
+        t.type in {"scattergeo", "choropleth", "scattermapbox", "scattermap"} for t in fig.data
+    )
+
+
+def test_palette_is_okabe_ito():
+    # Okabe & Ito (2008), "Color Universal Design": the eight colours, by hex code
+    assert set(charts.PALETTE) == {
+        "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
+    }  # fmt: skip
+    assert set(charts.CATEGORY_COLOURS.values()) <= set(charts.PALETTE)
+    assert len(set(charts.CATEGORY_COLOURS.values())) == len(charts.CATEGORY_COLOURS)
+
+
+def test_offline_html_fetches_nothing():
+    fig = charts.plot_trend(_trend(), setbacks=_setbacks(), events=_events())
+    page = fig.to_html(include_plotlyjs=True, full_html=True)
+    # plotly.js itself holds http(s) strings only for map/geo traces (STACK.md); what would
+    # fetch is a script or stylesheet pointing at the network
+    assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?https?://", page, re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?https?://", page, re.I)
+    # everything but the plotly.js bundle (the figure, its fonts, the page) holds no address
+    assert "http" not in fig.to_html(include_plotlyjs=False, full_html=True)
+
+
+# --- triggers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("partner", ["A", "B"])
+def test_heatmap_z_is_the_pivot_of_counts(partner):
+    freq = _freq()
+    fig = charts.plot_trigger_heatmap(freq)
+    (trace,) = [t for t in fig.data if t.name == partner]
+    expected = freq.query("partner == @partner").pivot(
+        index="category", columns="period_start", values="count"
+    )
+    np.testing.assert_array_equal(trace.z, expected.to_numpy(dtype=float))
+    assert list(trace.y) == [charts.CATEGORY_LABELS[c] for c in expected.index]
+    assert fig.layout.xaxis2.title.text == "Week"
+
+
+def test_heatmap_leaves_missing_cells_empty():
+    freq = _freq().iloc[1:]  # drop one (period, category) row
+    fig = charts.plot_trigger_heatmap(freq)
+    assert np.isnan(fig.data[0].z).sum() == 1
+
+
+def test_heatmap_drops_the_all_total_when_categories_exist():
+    freq = pd.concat([_freq(), _freq().assign(category="all", count=99)])
+    fig = charts.plot_trigger_heatmap(freq)
+    assert "All triggers" not in fig.data[0].y
+
+
+@pytest.mark.parametrize("category", ["date_or_anniversary", "location", "media"])
+def test_bars_stack_each_categorys_counts(category):
+    freq = _freq("month")
+    fig = charts.plot_trigger_bars(freq)
+    (trace,) = [t for t in fig.data if t.meta == {"partner": "A", "category": category}]
+    expected = freq.query("partner == 'A' and category == @category")["count"]
+    np.testing.assert_array_equal(trace.y, expected.to_numpy())
+    assert trace.marker.color == charts.CATEGORY_COLOURS[category]
+    assert fig.layout.barmode == "stack"
+    assert fig.layout.xaxis2.title.text == "Month"
+
+
+def test_bars_show_each_category_once_in_the_legend():
+    fig = charts.plot_trigger_bars(_freq("month"))
+    shown = [t.name for t in fig.data if t.showlegend]
+    assert sorted(shown) == sorted(set(shown)) and len(shown) == 3
+
+
+def test_mixed_periods_are_refused():
+    freq = pd.concat([_freq(), _freq("month")])
+    with pytest.raises(ValueError, match="mixes weeks and months"):
+        charts.plot_trigger_bars(freq)
+
+
+# --- setbacks --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("partner", ["A", "B"])
+def test_timeline_bars_start_at_start_and_last_to_end(partner):
+    setbacks = _setbacks()
+    fig = charts.plot_setback_timeline(setbacks)
+    (trace,) = [t for t in fig.data if t.meta["partner"] == partner]
+    mine = setbacks.query("partner == @partner")
+    end = mine["end"].fillna(mine["start"] + pd.to_timedelta(mine["weeks"] * 7, "D"))
+    assert pd.to_datetime(pd.Series(trace.base)).tolist() == mine["start"].tolist()
+    np.testing.assert_array_equal(trace.x, (end - mine["start"]).dt.total_seconds() * 1000)
+    assert trace.orientation == "h"
+
+
+def test_timeline_as_of_extends_ongoing_setbacks_and_marks_them():
+    fig = charts.plot_setback_timeline(_setbacks(), as_of="2025-03-03")
+    (b,) = [t for t in fig.data if t.meta["partner"] == "B"]
+    # ongoing: 2025-01-27 to 2025-03-03 = 35 days
+    assert b.x[1] == 35 * 24 * 3600 * 1000
+    assert list(b.marker.pattern.shape) == ["", "/"]
+    assert "still going on" in b.customdata[1][1]
+
+
+# --- partner gap and cohorts -----------------------------------------------------------------
+
+
+def test_gap_bars_are_the_gap_with_a_zero_line_and_rolling_gap():
+    gap = _gap()
+    fig = charts.plot_partner_gap(gap)
+    np.testing.assert_array_equal(fig.data[0].y, gap["gap"].to_numpy())
+    np.testing.assert_array_equal(fig.data[1].y, gap["rolling_gap"].to_numpy())
+    assert [(s.type, s.y0, s.y1) for s in fig.layout.shapes] == [("line", 0, 0)]
+    assert fig.layout.yaxis.title.text == "Gap in points (A minus B)"
+
+
+@pytest.mark.parametrize("group", ["a", "b"])
+def test_cohort_lines_are_the_group_means_with_bands(group):
+    traj = _traj()
+    fig = charts.plot_cohort_trajectories(traj)
+    (line,) = [t for t in fig.data if t.meta == {"group": group, "part": "mean"}]
+    (low,) = [t for t in fig.data if t.meta == {"group": group, "part": "ci_low"}]
+    mine = traj.query("group == @group").sort_values("week")
+    np.testing.assert_array_equal(line.y, mine["mean"].to_numpy())
+    np.testing.assert_array_equal(low.y, mine["ci_low"].to_numpy())
+    np.testing.assert_array_equal(line.customdata, mine["n_couples"].to_numpy())
