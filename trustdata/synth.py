@@ -607,47 +607,40 @@ def generate(
     )
 
     # --- setback truth -------------------------------------------------------------------------
-    # The check-ins of each setback (sb_id of the check-in's week), first one per setback.
+    # The check-ins of each setback (sb_id of the check-in's week; -1 picks the sentinel).
+    sb_w_pad, sb_l_pad = np.r_[sb_w, 0], np.r_[sb_L, 0]
     c_sb = sb_id[c_p, c_w]
-    c_k = np.where(c_sb >= 0, c_w - sb_w[np.maximum(c_sb, 0)], -1)
-    at_depth = (c_sb >= 0) & (c_k < sb_L[np.maximum(c_sb, 0)])
+    at_depth = (c_sb >= 0) & (c_w - sb_w_pad[c_sb] < sb_l_pad[c_sb])
     first_idx = np.full(len(sb_p), -1)
     hit = np.flatnonzero(at_depth)
     # check-ins are sorted by partner and date, so the first hit per setback is the earliest
     uniq, pos = np.unique(c_sb[hit], return_index=True)
     first_idx[uniq] = hit[pos]
-    seen = first_idx >= 0
-    # end: first check-in of the partner after the trough whose offset is below 1 point
-    back = c_off < 1.0
-    # for every check-in, the index of the next check-in (same partner) that is back
-    idx_back = np.where(back, np.arange(m), m)
+    s_idx = np.flatnonzero(first_idx >= 0)
+    fi = first_idx[s_idx]
+    # end: the partner's first check-in after the trough whose planted offset is below 1 point
+    idx_back = np.r_[np.where(c_off < 1.0, np.arange(m), m), m]
     nxt_back = np.minimum.accumulate(idx_back[::-1])[::-1]
-    end_idx = np.full(len(sb_p), -1)
-    fi = first_idx[seen]
     cand_end = nxt_back[fi]
-    same = (cand_end < m) & (c_p[np.minimum(cand_end, m - 1)] == sb_p[seen])
-    end_idx[np.flatnonzero(seen)[same]] = cand_end[same]
-    lvl = under[np.maximum(first_idx, 0)]
-    s_idx = np.flatnonzero(seen)
+    has_end = np.r_[c_p, -1][cand_end] == sb_p[s_idx]
+    end_ns = np.where(has_end, _to_ns(np.r_[c_day, 0][cand_end]), np.datetime64("NaT", "ns"))
+    start_ns = _to_ns(c_day[fi])
+    lvl = under[fi]
     cause_names = np.array(["spontaneous", "anniversary", "new_information", "repeat_betrayal"])
-    end_ns = np.where(
-        end_idx[s_idx] >= 0, _to_ns(c_day[np.maximum(end_idx[s_idx], 0)]), np.datetime64("NaT")
-    )
-    start_ns = _to_ns(c_day[first_idx[s_idx]])
     setbacks = pd.DataFrame(
         {
             "couple_id": _str_col(ids, cp[sb_p[s_idx]]),
             "partner": _str_col(("A", "B"), sb_p[s_idx] % 2),
             "start": start_ns,
             "trough_date": start_ns,
-            "end": pd.Series(end_ns).astype("datetime64[ns]"),
-            "depth": np.round(np.minimum(sb_depth[s_idx], lvl[s_idx] - 1.0), 2),
+            "end": end_ns,
+            "depth": np.round(np.minimum(sb_depth[s_idx], lvl - 1.0), 2),
             "cause": _str_col(cause_names, sb_cause[s_idx]),
             "planted_depth": sb_depth[s_idx],
             "weeks_at_depth": sb_L[s_idx],
             "recovery_weeks": sb_R[s_idx],
             "planted_start": _to_ns(week0[cp[sb_p[s_idx]]] + 7 * sb_w[s_idx]),
-            "level_at_trough": np.round(lvl[s_idx], 3),
+            "level_at_trough": np.round(lvl, 3),
         }
     )
     setbacks = setbacks.sort_values(["couple_id", "partner", "start"]).reset_index(drop=True)
