@@ -1,0 +1,1368 @@
+"""Loading and writing log folders: parse first, validate second, quarantine what does not fit.
+
+:func:`load` reads a log folder (or one table file) in log format v1 (see ``docs/format.md``),
+:func:`from_frames` runs the same parse + validate + quarantine path on in-memory frames (the
+importers use it), :func:`write` writes a log folder that :func:`load` reads back to equal frames,
+and :func:`read_raw_csv` is the shared hardened CSV reader (encodings, BOM, delimiters, blank lines,
+ragged rows, physical line numbers).
+
+How a table is read
+-------------------
+1. Every value is read as **text** (missing = empty or only whitespace).
+2. Each known column is converted by trustdata itself (numbers, dates, timestamps, categories,
+   yes/no); a value that does not convert is remembered with the reason.
+3. The typed frame is validated lazily with the table's pandera schema
+   (:data:`trustdata.schemas.SCHEMAS`); failures are mapped back to their rows (a value that already
+   failed to parse is not reported twice).
+4. Later copies of a record that must be unique (one check-in per couple, partner and date) are
+   rejected; the first copy is kept.
+5. Every record with a problem goes to :attr:`Logs.rejected` with all its problems joined by
+   ``"; "``; the rest form the validated frame.  For every file, ``valid + rejected == records``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> logs = from_frames(checkins=pd.DataFrame({
+...     "couple_id": ["c1", "c1"], "partner": ["A", "A"],
+...     "date": ["2025-03-03", "2025-02-30"], "connection": ["6", "seven"]}))
+>>> len(logs.checkins), logs.rejected.loc[0, "reason"]
+(1, "date is '2025-02-30', expected a date like 2025-02-28; connection is 'seven', expected a whole number 1-10")
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import codecs
+import copy
+import csv
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
+from trustdata.logs import SUMMARY_COLUMNS, Logs, empty_rejected, empty_summary, empty_table
+
+__all__ = ["load", "from_frames", "write", "read_raw_csv", "EXTENSIONS", "ERRORS"]
+
+#: File extensions :func:`load` reads, in order of preference.
+EXTENSIONS: tuple[str, ...] = (".csv", ".json", ".parquet")
+
+#: Accepted values of the ``errors`` argument.
+ERRORS: tuple[str, ...] = ("quarantine", "raise")
+
+#: How many problems a :class:`RecordsRejected` message lists before pointing at ``.rejected``.
+_MAX_LISTED = 100
+
+_LINE = "_line"
+_PROBLEM = "_problem"
+
+# --------------------------------------------------------------------------------------------
+# What each known column holds (the facts come from schemas; this only says how to parse)
+# --------------------------------------------------------------------------------------------
+
+_KIND: dict[str, str] = {
+    "couple_id": "id",
+    "partner": "id",
+    "role": "role",
+    "date": "date",
+    "timestamp": "timestamp",
+    "utc_offset_minutes": "whole",
+    "time_known": "bool",
+    "category": "category",
+    "kind": "kind",
+    "intensity": "whole",
+    "used_plan": "bool",
+    "minutes": "number",
+    **{c: "whole" for c in schemas.SCORE_COLUMNS},
+    **{c: "text" for c in schemas.TEXT_COLUMNS},
+}
+
+_SCORE_TEXT = f"a whole number {schemas.SCORE_MIN}-{schemas.SCORE_MAX}"
+_OFFSET_LIMIT = 16 * 60
+
+_EXPECTED: dict[str, str] = {
+    **{c: _SCORE_TEXT for c in (*schemas.SCORE_COLUMNS, "intensity")},
+    "utc_offset_minutes": (
+        f"a whole number of minutes between -{_OFFSET_LIMIT} and {_OFFSET_LIMIT} "
+        "(a UTC offset, e.g. 60 for +01:00)"
+    ),
+    "minutes": "a number of minutes, 0 or more",
+    "date": "a date like 2025-02-28",
+    "timestamp": (
+        "a date or a date and time like 2025-02-28 or 2025-02-28T21:15, optionally with a UTC "
+        "offset like +01:00 or Z"
+    ),
+    "category": "one of " + ", ".join(schemas.TRIGGER_CATEGORIES),
+    "kind": "one of " + ", ".join(schemas.EVENT_KINDS),
+    "role": "one of " + ", ".join(schemas.ROLES) + " (or empty)",
+    "used_plan": "yes or no (or empty)",
+    "time_known": "yes or no",
+    "couple_id": "a non-empty id",
+    "partner": "a non-empty name or id",
+}
+
+_DUPLICATE_WORD = {"checkins": "check-in", "couples": "couple row"}
+
+_TS_RE = re.compile(
+    r"^(?P<wall>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)"
+    r"\s*(?P<off>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_TS_PATTERN = _TS_RE.pattern
+
+# A text cell a spreadsheet would run as a formula (after any number of protecting quotes).
+_FORMULA_RE = r"^'*[=+\-@\t\r]"
+_ESCAPED_RE = r"^'+[=+\-@\t\r]"
+_PLAIN_NUMBER_RE = r"^[+-]?\d+(\.\d+)?$"
+
+_SCHEMA_CACHE: dict[str, tuple[Any, list[str]]] = {}
+
+
+def _schemas(table: str) -> tuple[Any, list[str]]:
+    """The table's schema without uniqueness checks, and the columns that must be unique."""
+    if table not in _SCHEMA_CACHE:
+        schema = copy.deepcopy(schemas.SCHEMAS[table].to_schema())
+        keys = list(schema.unique or [])
+        for name, col in schema.columns.items():
+            if col.unique:
+                keys.append(name)
+                schema = schema.update_column(name, unique=False)
+        schema.unique = None
+        _SCHEMA_CACHE[table] = (schema, keys)
+    return _SCHEMA_CACHE[table]
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------------------------
+
+
+def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
+    """Read a log folder (or one table file), validate it and quarantine what does not fit.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A log folder holding ``checkins.*`` (required), and optionally ``triggers.*``,
+        ``events.*`` and ``couples.*``, each ``.csv``, ``.json`` or ``.parquet``; other files in the
+        folder are not read (they are named in the check-ins file's ``notes``).  Or a single
+        file: its table is its name's stem (``triggers.csv`` holds triggers); any other stem is
+        read as check-ins.
+    errors : {"quarantine", "raise"}
+        ``"quarantine"`` (default) puts records that do not fit in :attr:`Logs.rejected`;
+        ``"raise"`` raises :class:`~trustdata.errors.RecordsRejected` listing every problem of
+        every file (after reading them all), with ``.rejected`` attached.
+
+    Returns
+    -------
+    Logs
+        Validated frames of the four tables, ``rejected`` (``table``, ``source``, ``line``,
+        ``reason``, then the record's original values as text) and ``summary`` (one row per file:
+        ``table``, ``source``, ``records``, ``valid``, ``rejected``, ``extra_columns``, ``notes``).
+
+    Raises
+    ------
+    FileProblem
+        A file cannot be used at all (missing, unreadable, not a table, a required column missing,
+        two files for one table).
+    RecordsRejected
+        With ``errors="raise"``, when any record was rejected.
+    ValueError
+        When ``errors`` is not one of the accepted values.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "checkins.csv").write_text(
+    ...     "couple_id,partner,date,connection\\nc1,A,2025-03-03,6\\nc1,A,2025-03-10,11\\n")
+    >>> logs = load(folder)
+    >>> len(logs.checkins), logs.rejected[["line", "reason"]].values.tolist()
+    (1, [[3, 'connection is 11, expected a whole number 1-10']])
+    """
+    _check_errors(errors)
+    files, ignored = _find_files(path)
+    parts: list[_Result] = []
+    for table, file in files:
+        raw, notes, name = _read_file(file, table)
+        if table == "checkins" and ignored:
+            notes.append("other files in the folder were not read: " + ", ".join(ignored))
+        parts.append(_process(table, raw, source=name, notes=notes))
+    return _assemble(parts, errors=errors)
+
+
+def from_frames(
+    checkins: pd.DataFrame | None = None,
+    triggers: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    couples: pd.DataFrame | None = None,
+    *,
+    source: str | Mapping[str, str] = "<memory>",
+    errors: str = "quarantine",
+) -> Logs:
+    """Parse, validate and quarantine raw in-memory frames exactly as :func:`load` does for files.
+
+    Values may be text (as read from an export) or already typed (numbers, dates, booleans,
+    timezone-aware timestamps); every known column is converted and checked the same way a file's
+    would be.  The input frames are not modified.
+
+    Parameters
+    ----------
+    checkins, triggers, events, couples : pandas.DataFrame, optional
+        Raw records of each table (a table left out is empty in the result).  Two optional helper
+        columns are honoured and not kept: ``_line`` gives each record's line number in
+        ``source`` (otherwise line = position + 1), and ``_problem`` (text, missing when fine)
+        rejects the record with that reason (as :func:`read_raw_csv` does for ragged rows).
+    source : str or mapping of table name to str
+        The name the records are reported under (``Logs.rejected.source``, ``Logs.summary``);
+        a mapping gives one per table (tables it leaves out are ``"<memory>"``).
+    errors : {"quarantine", "raise"}
+        As in :func:`load`.
+
+    Returns
+    -------
+    Logs
+        As :func:`load`; ``summary`` has one row per frame passed.
+
+    Raises
+    ------
+    FileProblem
+        A required column is missing from a frame.
+    RecordsRejected
+        With ``errors="raise"``, when any record was rejected.
+    ValueError
+        When ``errors`` is not accepted, or a frame is not a DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"couple_id": ["c1"], "partner": ["A"], "date": ["2025-03-03"],
+    ...                     "connection": ["7"], "_line": [12]})
+    >>> logs = from_frames(checkins=raw, source="export.csv")
+    >>> logs.checkins["connection"].tolist(), logs.summary["source"].tolist()
+    ([7], ['export.csv'])
+    """
+    _check_errors(errors)
+    frames = {"checkins": checkins, "triggers": triggers, "events": events, "couples": couples}
+    parts: list[_Result] = []
+    for table, frame in frames.items():
+        if frame is None:
+            continue
+        if not isinstance(frame, pd.DataFrame):
+            raise ValueError(
+                f"The value for `{table}` must be a pandas DataFrame or None, but a "
+                f"{type(frame).__name__} was passed."
+            )
+        if isinstance(source, Mapping):
+            name = str(source.get(table, "<memory>"))
+        else:
+            name = str(source)
+        raw = _raw_from_frame(frame, name)
+        parts.append(_process(table, raw, source=name, notes=[]))
+    return _assemble(parts, errors=errors)
+
+
+def read_raw_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """Read a CSV file as text, hardened against what real exports look like.
+
+    Handles UTF-8 with or without BOM, UTF-16 with BOM, a Windows-1252 (cp1252) fallback for
+    files that are not UTF-8, CRLF / LF / CR line ends, comma-, semicolon- or tab-separated files
+    (decided from the header line), quoted fields spanning lines, very long fields, blank lines and
+    rows with too many or too few values.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        One row per record, one ``str`` column per header column (names stripped of surrounding
+        spaces; an empty header name becomes ``unnamed_<n>``), every value as the text in the
+        file (an empty cell is ``""``), plus ``_line`` (int, the physical line the record starts on;
+        the header is line 1 when the file starts with it) and ``_problem`` (text, missing unless
+        the row had too many or too few values; such rows are padded with ``""`` / cut to the
+        header's width).  Blank lines (empty, only whitespace, or only delimiters) are not records.
+    notes : list of str
+        What was noticed and forgiven (encoding fallback, delimiter other than a comma, ...).
+
+    Raises
+    ------
+    FileProblem
+        The file is missing, empty, binary, HTML, not decodable, has duplicate column names or a
+        quote that never closes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = f.write_bytes(b"a;b\\r\\n1;2\\r\\n\\r\\n3;4;5\\r\\n")
+    >>> frame, notes = read_raw_csv(f)
+    >>> frame.to_dict("list")["_line"], frame["_problem"].notna().tolist(), notes
+    ([2, 4], [False, True], ['semicolon-separated (read with ";" as the delimiter)'])
+    """
+    name = str(path)
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileProblem("the file does not exist.", source=name) from None
+    except OSError as exc:
+        raise FileProblem(f"the file cannot be read ({exc.strerror}).", source=name) from None
+    return _parse_csv_bytes(data, name)
+
+
+def write(logs: Logs, folder: str | Path, *, format: str = "csv") -> Path:
+    """Write validated logs as a log folder (format v1) that :func:`load` reads back unchanged.
+
+    ``checkins`` is always written; ``triggers``, ``events`` and ``couples`` when they have rows.
+    In CSV and JSON, a text cell a spreadsheet would run as a formula (starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return, possibly after ``'`` quotes) is written with one more
+    leading ``'``; :func:`load` removes exactly one such ``'`` again.  Numbers are not text cells,
+    so negative numbers are written as they are.  Trigger timestamps are written as local
+    wall-clock ISO text with their UTC offset (``2025-03-03T21:15:00+01:00``), or as a bare date
+    when the time is not known.  Parquet keeps the typed columns as they are.
+
+    Parameters
+    ----------
+    logs : Logs
+        What to write (``rejected`` and ``summary`` are not written).
+    folder : str or pathlib.Path
+        The folder (created when missing; existing table files in it are overwritten).
+    format : {"csv", "json", "parquet"}
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> logs = from_frames(checkins=pd.DataFrame({"couple_id": ["c1"], "partner": ["A"],
+    ...     "date": ["2025-03-03"], "connection": [6], "need": ["=1+1"]}))
+    >>> folder = write(logs, tempfile.mkdtemp())
+    >>> (folder / "checkins.csv").read_text().splitlines()[1].endswith("'=1+1")
+    True
+    >>> load(folder).checkins["need"].tolist()
+    ['=1+1']
+    """
+    formats = ("csv", "json", "parquet")
+    if format not in formats:
+        raise ValueError(
+            f"The value for `format` must be one of {list(formats)}, but {format!r} was passed."
+        )
+    if not isinstance(logs, Logs):
+        raise ValueError(
+            "The value for `logs` must be a trustdata Logs, but a "
+            f"{type(logs).__name__} was passed."
+        )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in schemas.TABLES:
+        frame = getattr(logs, table)
+        if table != "checkins" and len(frame) == 0:
+            continue
+        target = folder / f"{table}.{format}"
+        for other in EXTENSIONS:
+            stale = folder / f"{table}{other}"
+            if stale != target and stale.exists():
+                stale.unlink()
+        if format == "parquet":
+            frame.to_parquet(target, index=False)
+            continue
+        text = _to_text_frame(table, frame, for_json=format == "json")
+        if format == "csv":
+            text.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+        else:
+            text = text.astype(object).where(text.notna(), None)
+            records = [
+                {k: v for k, v in zip(text.columns, row, strict=True) if v is not None}
+                for row in text.itertuples(index=False, name=None)
+            ]
+            with open(target, "w", encoding="utf-8") as fh:
+                json.dump(records, fh, ensure_ascii=False, indent=1)
+    return folder
+
+
+# --------------------------------------------------------------------------------------------
+# Finding and reading files
+# --------------------------------------------------------------------------------------------
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ERRORS:
+        raise ValueError(
+            f"The value for `errors` must be one of {list(ERRORS)}, but {errors!r} was passed."
+        )
+
+
+def _find_files(path: str | Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    name = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise FileProblem(
+            "no such file or folder; expected a log folder or a check-ins file.", source=name
+        )
+    if p.is_file():
+        stem = p.stem.lower()
+        return [(stem if stem in schemas.TABLES else "checkins", p)], []
+    found: dict[str, list[Path]] = {}
+    ignored: list[str] = []
+    for entry in sorted(p.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        stem, ext = entry.stem.lower(), entry.suffix.lower()
+        if entry.is_file() and stem in schemas.TABLES and ext in EXTENSIONS:
+            found.setdefault(stem, []).append(entry)
+        else:
+            ignored.append(entry.name)
+    for table, paths in found.items():
+        if len(paths) > 1:
+            names = ", ".join(x.name for x in paths)
+            raise FileProblem(
+                f"more than one file for the {table} table ({names}); keep exactly one.",
+                source=name,
+            )
+    if "checkins" not in found:
+        raise FileProblem(
+            "no check-ins file in the folder; expected checkins.csv, checkins.json or "
+            "checkins.parquet.",
+            source=name,
+        )
+    return [(t, found[t][0]) for t in schemas.TABLES if t in found], ignored
+
+
+def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
+    name = str(path)
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        raw, notes = read_raw_csv(path)
+    elif ext == ".json":
+        raw, notes = _read_json(path)
+    elif ext == ".parquet":
+        raw, notes = _read_parquet(path)
+    else:
+        raise FileProblem(
+            f"has the extension {ext!r}; expected .csv, .json or .parquet "
+            "(save a spreadsheet as CSV UTF-8).",
+            source=name,
+        )
+    return raw, notes, name
+
+
+def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"the file cannot be read ({exc.strerror}).", source=name) from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileProblem("is not UTF-8 text; JSON files must be UTF-8.", source=name) from None
+    if not text.strip():
+        raise FileProblem("is empty; expected a JSON list of records.", source=name)
+    try:
+        records = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise FileProblem(
+            f"is not valid JSON{detail}; expected a list of records like "
+            '[{"couple_id": "c1", ...}, ...].',
+            source=name,
+        ) from None
+    if not isinstance(records, list):
+        raise FileProblem(
+            f"holds a JSON {type(records).__name__}, not a list of records; expected "
+            '[{"couple_id": "c1", ...}, ...].',
+            source=name,
+        )
+    columns: dict[str, None] = {}
+    for rec in records:
+        if isinstance(rec, dict):
+            for key in rec:
+                columns.setdefault(str(key).strip(), None)
+    names = _clean_names(list(columns), name)
+    key_of = dict(zip(columns, names, strict=True))
+    values: dict[str, list[Any]] = {n: [] for n in names}
+    problems: list[Any] = []
+    for rec in records:
+        problem = None
+        if not isinstance(rec, dict):
+            problem = f"the record is a JSON {_json_type(rec)}, expected an object of named values"
+            rec = {}
+        bad = []
+        row = {key_of[str(k).strip()]: v for k, v in rec.items()}
+        for n in names:
+            v = row.get(n)
+            if isinstance(v, (dict, list)):
+                bad.append(f"{n} is a JSON {_json_type(v)}, expected a single value")
+                v = json.dumps(v, ensure_ascii=False)
+            values[n].append(_json_text(v))
+        if bad:
+            problem = "; ".join(bad) if problem is None else problem
+        problems.append(problem)
+    frame = pd.DataFrame({n: pd.Series(v, dtype="str") for n, v in values.items()})
+    frame.index = pd.RangeIndex(len(records))
+    frame[_LINE] = np.arange(1, len(records) + 1, dtype="int64")
+    frame[_PROBLEM] = pd.Series(problems, dtype="str")
+    return frame, []
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "list"}.get(type(value), type(value).__name__)
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    return str(value)
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    name = str(path)
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many kinds for a file that is not parquet
+        raise FileProblem(
+            f"cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:200]}).", source=name
+        ) from None
+    frame = frame.reset_index(drop=True)
+    return _raw_from_frame(frame, name), []
+
+
+def _clean_names(names: list[str], source: str) -> list[str]:
+    known = {c.lower(): c for t in schemas.TABLES for c in schemas.KNOWN_COLUMNS[t]}
+    out: list[str] = []
+    for i, n in enumerate(names, start=1):
+        n = str(n).strip()
+        if not n:
+            n = f"unnamed_{i}"
+        out.append(known.get(n.lower(), n))
+    seen: dict[str, int] = {}
+    for i, n in enumerate(out, start=1):
+        if n in seen:
+            raise FileProblem(
+                f"the column {n!r} appears twice (columns {seen[n]} and {i}); each column name "
+                "must be unique.",
+                source=source,
+            )
+        seen[n] = i
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The hardened CSV reader
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
+    """UTF-8 bytes of the file, where its text starts (after a BOM) and notes.
+
+    Raises FileProblem when the file is not a text table.
+    """
+    notes: list[str] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeError:
+            raise FileProblem("starts like UTF-16 text but is not.", source=name) from None
+        notes.append("UTF-16 text (read as UTF-16)")
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    head = data[start : start + 65536]
+    if not head.strip():
+        raise FileProblem(
+            "is empty; expected a header line naming the columns "
+            "(e.g. couple_id,partner,date,connection).",
+            source=name,
+        )
+    if b"\x00" in head:
+        raise FileProblem("is not a text table (it holds binary data); expected CSV.", source=name)
+    first = head.lstrip()[:64].lower()
+    if first.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table")):
+        raise FileProblem(
+            "looks like an HTML/XML page, not a CSV table; download or export the data as CSV.",
+            source=name,
+        )
+    if first.startswith((b"[", b"{")):
+        raise FileProblem(
+            "looks like JSON, not CSV; name it with the .json extension.", source=name
+        )
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        step = 1 << 24
+        for i in range(start, len(data), step):
+            decoder.decode(view[i : i + step], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        try:
+            text = data[start:].decode("cp1252")
+        except UnicodeDecodeError:
+            raise FileProblem(
+                "is neither UTF-8 nor Windows-1252 (cp1252) text; save it as CSV UTF-8.",
+                source=name,
+            ) from None
+        notes.append("not UTF-8: read as Windows-1252 (cp1252), as Excel writes it")
+        data, start = text.encode("utf-8"), 0
+    finally:
+        view.release()
+    return data, start, notes
+
+
+def _parse_csv_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
+    data, pos, notes = _decode(data, name)
+    # The header is the first line that is not blank.
+    header_line = 1
+    while True:
+        end = data.find(b"\n", pos)
+        line = data[pos:] if end < 0 else data[pos:end]
+        if line.strip() or end < 0:
+            break
+        pos, header_line = end + 1, header_line + 1
+    header = line.rstrip(b"\r")
+    if b"," in header:
+        delim = ","
+    elif b";" in header:
+        delim = ";"
+        notes.append('semicolon-separated (read with ";" as the delimiter)')
+    elif b"\t" in header:
+        delim = "\t"
+        notes.append("tab-separated (read with a tab as the delimiter)")
+    else:
+        delim = ","
+    header_text = header.decode("utf-8", errors="replace")
+    if header_text.count('"') % 2:
+        raise FileProblem(
+            "the header line has an unclosed quote; expected one line of column names.",
+            source=name,
+        )
+    names = _clean_names(next(csv.reader([header_text], delimiter=delim)), name)
+    body = len(data) if end < 0 else end + 1
+    frame = None
+    if data.count(b"\r", body) == data.count(b"\r\n", body):
+        frame = _fast_csv(data, body, names, delim, header_line)
+    if frame is None:
+        frame = _slow_csv(data, body, names, delim, header_line, name)
+    del data
+    # Rows whose every value is empty or whitespace (",,,," left by spreadsheets) are blank.
+    if len(frame) and names:
+        blank = (frame[names[0]].str.strip() == "").to_numpy(dtype=bool)
+        for col in names[1:]:
+            if not blank.any():
+                break
+            sub = np.flatnonzero(blank)
+            blank[sub] = (frame[col].iloc[sub].str.strip() == "").to_numpy(dtype=bool)
+        if blank.any():
+            frame = frame.loc[~blank].reset_index(drop=True)
+    return frame, notes
+
+
+def _fast_csv(
+    data: bytes, body: int, names: list[str], delim: str, header_line: int
+) -> pd.DataFrame | None:
+    """pyarrow's reader; None when the file needs the careful reader (ragged rows, quoted
+    newlines, whitespace-only lines), which the count of lines reveals."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if len(names) < 2:
+        return None  # one column: whitespace-only lines would pass as records
+    view = memoryview(data)[body:]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(view),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    del view
+    lines = _record_lines(data, body, header_line)
+    if len(lines) != table.num_rows:
+        return None
+    frame = table.to_pandas()
+    del table
+    frame[_LINE] = lines
+    frame[_PROBLEM] = pd.Series(np.nan, index=frame.index, dtype="str")
+    return frame
+
+
+_EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")
+
+
+def _record_lines(data: bytes, body: int, header_line: int) -> np.ndarray:
+    """Physical line numbers of the non-empty lines after the header."""
+    size = len(data) - body
+    n_lines = data.count(b"\n", body) + (0 if size == 0 or data.endswith(b"\n") else 1)
+    empty: list[int] = []
+    if data.startswith((b"\n", b"\r\n"), body):
+        empty.append(0)
+    if data.find(b"\n\n", body) >= 0 or data.find(b"\n\r\n", body) >= 0:
+        line, last = 0, body
+        for m in _EMPTY_LINE.finditer(data, body):
+            line += data.count(b"\n", last, m.start() + 1)
+            last = m.start() + 1
+            empty.append(line)
+    idx = np.arange(n_lines, dtype="int64")
+    if empty:
+        idx = np.delete(idx, np.asarray(empty, dtype="int64"))
+    return idx + header_line + 1
+
+
+def _slow_csv(
+    data: bytes, body: int, names: list[str], delim: str, header_line: int, name: str
+) -> pd.DataFrame:
+    """The csv module, line by line: knows where every record starts and handles ragged rows."""
+    text = data[body:].decode("utf-8")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    ncol = len(names)
+    cols: list[list[str]] = [[] for _ in range(ncol)]
+    lines: list[int] = []
+    problems: list[str | None] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
+    prev = 0
+    try:
+        for row in reader:
+            start = header_line + prev + 1
+            prev = reader.line_num
+            if not row or all(not f.strip() for f in row):
+                continue
+            problem = None
+            if len(row) != ncol:
+                word = "few" if len(row) < ncol else "many"
+                problem = (
+                    f"the line has too {word} values ({len(row)}; the header has {ncol} columns)"
+                )
+                if len(row) > ncol:
+                    surplus = ", ".join(repr(v) for v in row[ncol:][:5])
+                    problem += f"; surplus values: {surplus}"
+                row = (row + [""] * ncol)[:ncol]
+            for c, v in zip(cols, row, strict=True):
+                c.append(v)
+            lines.append(start)
+            problems.append(problem)
+    except csv.Error as exc:
+        raise FileProblem(
+            f"line {header_line + reader.line_num}: the file cannot be read as CSV ({exc}).",
+            source=name,
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
+    frame = pd.DataFrame({n: pd.Series(c, dtype="str") for n, c in zip(names, cols, strict=True)})
+    frame.index = pd.RangeIndex(len(lines))
+    frame[_LINE] = np.asarray(lines, dtype="int64")
+    frame[_PROBLEM] = pd.Series(problems, dtype="str")
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Raw frames from typed inputs
+# --------------------------------------------------------------------------------------------
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """The values as ``str`` (missing stays missing); typed values are written as text."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return values.astype("str")
+    if pd.api.types.is_bool_dtype(dtype):
+        out = values.map({True: "true", False: "false"}, na_action="ignore")
+        return out.astype("str")
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z")
+        text = text.str.replace(r"\.000000", "", regex=True)
+        return text.str.replace(r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True).astype("str")
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return values.astype("str").where(values.notna()).astype("str")
+    if pd.api.types.is_float_dtype(dtype):
+        return values.map(_json_text, na_action="ignore").astype("str")
+    if pd.api.types.is_numeric_dtype(dtype):
+        return values.astype("str").where(values.notna()).astype("str")
+    return values.map(_object_text, na_action="ignore").astype("str")
+
+
+def _object_text(value: Any) -> str | None:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        return None if value != value else _json_text(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    names = _clean_names([str(c) for c in frame.columns if c not in (_LINE, _PROBLEM)], name)
+    data: dict[str, pd.Series] = {}
+    src = [c for c in frame.columns if c not in (_LINE, _PROBLEM)]
+    for col, new in zip(src, names, strict=True):
+        series = frame[col].reset_index(drop=True)
+        # Known columns are parsed from text; extra columns are kept as they are.
+        data[new] = _as_text(series) if new in _KIND else series
+    raw = pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+    if _LINE in frame.columns:
+        line = pd.to_numeric(frame[_LINE].reset_index(drop=True), errors="coerce")
+        fallback = pd.Series(np.arange(1, len(frame) + 1), dtype="float64")
+        raw[_LINE] = line.where(line.notna() & (line >= 1), fallback).astype("int64")
+    else:
+        raw[_LINE] = np.arange(1, len(frame) + 1, dtype="int64")
+    if _PROBLEM in frame.columns:
+        raw[_PROBLEM] = _as_text(frame[_PROBLEM].reset_index(drop=True))
+    else:
+        raw[_PROBLEM] = pd.Series(np.nan, index=raw.index, dtype="str")
+    return raw
+
+
+# --------------------------------------------------------------------------------------------
+# Parse + validate + quarantine
+# --------------------------------------------------------------------------------------------
+
+
+class _Result:
+    __slots__ = ("rejected", "summary", "table", "valid")
+
+    def __init__(self, table: str, valid: pd.DataFrame, rejected: pd.DataFrame, summary: dict):
+        self.table, self.valid, self.rejected, self.summary = table, valid, rejected, summary
+
+
+class _Problems:
+    """Reasons per row position, collected column by column (only failing rows are stored)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.pos: list[np.ndarray] = []
+        self.text: list[np.ndarray] = []
+        self.failed: dict[str, np.ndarray] = {}
+
+    def add(self, positions: np.ndarray, reasons: Any, column: str | None = None) -> None:
+        positions = np.asarray(positions, dtype="int64")
+        if not len(positions):
+            return
+        reasons = np.asarray(reasons, dtype=object)
+        if reasons.ndim == 0:
+            reasons = np.full(len(positions), reasons.item(), dtype=object)
+        self.pos.append(positions)
+        self.text.append(reasons)
+        if column is not None:
+            mask = self.failed.setdefault(column, np.zeros(self.n, dtype=bool))
+            mask[positions] = True
+
+    def mask(self) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        for p in self.pos:
+            out[p] = True
+        return out
+
+    def joined(self) -> pd.Series:
+        if not self.pos:
+            return pd.Series([], dtype="str")
+        pos = np.concatenate(self.pos)
+        text = np.concatenate(self.text)
+        df = pd.DataFrame({"pos": pos, "text": text})
+        return df.groupby("pos", sort=True)["text"].agg("; ".join)
+
+
+def _fmt(value: Any) -> str:
+    """A value as shown in a reason: numbers bare, text quoted."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return _json_text(float(value)) or "missing"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    return repr(str(value))
+
+
+def _factorize(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    return codes, pd.Index(uniques, dtype="str")
+
+
+def _missing_mask(text: pd.Series) -> np.ndarray:
+    return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
+
+
+def _process(table: str, raw: pd.DataFrame, *, source: str, notes: list[str]) -> _Result:
+    n = len(raw)
+    columns = [c for c in raw.columns if c not in (_LINE, _PROBLEM)]
+    missing_required = [c for c in schemas.REQUIRED_COLUMNS[table] if c not in columns]
+    if missing_required:
+        col = missing_required[0]
+        more = (
+            f" (also missing: {', '.join(repr(c) for c in missing_required[1:])})"
+            if len(missing_required) > 1
+            else ""
+        )
+        raise FileProblem(
+            f"required column {col!r} is missing{more}. Columns in the file: {columns}. "
+            f"A {table} file needs {list(schemas.REQUIRED_COLUMNS[table])}.",
+            source=source,
+        )
+    known = schemas.KNOWN_COLUMNS[table]
+    extra = [c for c in columns if c not in known]
+    problems = _Problems(n)
+    if _PROBLEM in raw.columns:
+        has = raw[_PROBLEM].notna().to_numpy()
+        if has.any():
+            where = np.flatnonzero(has)
+            problems.add(where, raw[_PROBLEM].to_numpy()[where])
+    schema, keys = _schemas(table)
+    typed: dict[str, pd.Series] = {}
+    for col in known:
+        kind = _KIND.get(col, "text")
+        required = not schema.columns[col].nullable if col in schema.columns else False
+        if col == "time_known" or col == "utc_offset_minutes":
+            continue  # derived with the timestamp
+        if col not in raw.columns:
+            typed[col] = empty_table(table)[col].reindex(range(n))
+            continue
+        if kind == "timestamp":
+            ts, off, known_time = _parse_timestamp(raw, col, problems)
+            typed[col], typed["utc_offset_minutes"], typed["time_known"] = ts, off, known_time
+            continue
+        typed[col] = _parse_column(table, col, kind, raw[col], problems, required)
+    if table == "triggers":
+        # timestamp is required, so it was parsed above
+        typed = {c: typed[c] for c in known}
+    for col in extra:
+        values = raw[col]
+        if values.dtype == "str":
+            values = _unescape(values).where(~_missing_mask(values))
+        typed[col] = values
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(n))
+    _validate(table, frame, schema, problems)
+    if keys:
+        _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems)
+    bad = problems.mask()
+    reasons = problems.joined()
+    valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
+    rejected = _rejected_frame(table, raw, columns, bad, reasons, source)
+    summary = {
+        "table": table,
+        "source": source,
+        "records": n,
+        "valid": len(valid),
+        "rejected": int(bad.sum()),
+        "extra_columns": ", ".join(extra),
+        "notes": "; ".join(notes),
+    }
+    return _Result(table, valid, rejected, summary)
+
+
+def _parse_column(
+    table: str, col: str, kind: str, text: pd.Series, problems: _Problems, required: bool
+) -> pd.Series:
+    n = len(text)
+    missing = _missing_mask(text)
+    if required and missing.any():
+        problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+    if kind in ("id", "text"):
+        out = text.str.strip() if kind == "id" else _unescape(text)
+        return out.where(~missing).astype("str")
+    codes, uniques = _factorize(text)
+    codes = np.where(missing, -1, codes)
+    if kind in ("whole", "number"):
+        num = pd.to_numeric(pd.Series(uniques.str.strip(), dtype="str"), errors="coerce")
+        num = num.to_numpy(dtype="float64", na_value=np.nan)
+        bad_u = np.isnan(num) | ~np.isfinite(num)
+        if kind == "whole":
+            frac = ~bad_u & (num != np.round(num))
+            values = np.where(bad_u | frac, np.nan, num)
+        else:
+            frac = np.zeros(len(num), dtype=bool)
+            values = np.where(bad_u, np.nan, num)
+        shown = np.array(
+            [
+                f"{col} is {_fmt(num[i]) if frac[i] else _fmt(u)}, expected {_EXPECTED[col]}"
+                for i, u in enumerate(uniques)
+            ],
+            dtype=object,
+        )
+        _report_uniques(codes, bad_u | frac, shown, col, problems)
+        arr = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else np.nan, np.nan)
+        if kind == "whole":
+            ok = ~np.isnan(arr) & (np.abs(arr) < 2**53)
+            out = pd.array(np.where(ok, arr, 0).astype("int64"), dtype="Int64")
+            out[~ok] = pd.NA
+            return pd.Series(out, index=text.index)
+        return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
+    if kind == "date":
+        return _parse_dates(col, codes, uniques, problems, n)
+    if kind in ("category", "kind", "role"):
+        norm = {
+            "category": schemas.normalize_category,
+            "kind": schemas.normalize_kind,
+            "role": schemas.normalize_role,
+        }[kind]
+        cats = {
+            "category": schemas.TRIGGER_CATEGORIES,
+            "kind": schemas.EVENT_KINDS,
+            "role": schemas.ROLES,
+        }[kind]
+        mapped = [norm(u) for u in uniques]
+        bad_u = np.array([m is None for m in mapped], dtype=bool)
+        shown = np.array([f"{col} is {_fmt(u)}, expected {_EXPECTED[col]}" for u in uniques])
+        _report_uniques(codes, bad_u, shown.astype(object), col, problems)
+        cat_code = np.array(
+            [cats.index(m) if m is not None else -1 for m in mapped] or [-1], dtype="int64"
+        )
+        codes2 = np.where(codes >= 0, cat_code[np.maximum(codes, 0)], -1)
+        if kind == "role":
+            values = np.array([*cats, None], dtype=object)[codes2]
+            return pd.Series(values, index=text.index, dtype="str")
+        return pd.Series(pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index)
+    if kind == "bool":
+        mapped = [schemas.normalize_bool(u) for u in uniques]
+        bad_u = np.array([m is None for m in mapped], dtype=bool)
+        shown = np.array([f"{col} is {_fmt(u)}, expected {_EXPECTED[col]}" for u in uniques])
+        _report_uniques(codes, bad_u, shown.astype(object), col, problems)
+        lookup = np.array([-1 if m is None else int(m) for m in mapped] or [-1], dtype="int64")
+        v = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
+        out = pd.array(v == 1, dtype="boolean")
+        out[v < 0] = pd.NA
+        return pd.Series(out, index=text.index)
+    raise AssertionError(kind)  # pragma: no cover - every kind is handled above
+
+
+def _report_uniques(
+    codes: np.ndarray, bad_unique: np.ndarray, shown: np.ndarray, col: str, problems: _Problems
+) -> None:
+    if not bad_unique.any():
+        return
+    bad_rows = np.flatnonzero((codes >= 0) & bad_unique[np.maximum(codes, 0)])
+    problems.add(bad_rows, shown[codes[bad_rows]], col)
+
+
+_NS_MIN = pd.Timestamp("1677-09-22")
+_NS_MAX = pd.Timestamp("2262-04-11")
+
+
+def _to_ns(parsed: pd.Series) -> pd.Series:
+    """datetime64[ns] with values outside its range made missing."""
+    parsed = parsed.where((parsed >= _NS_MIN) & (parsed < _NS_MAX))
+    return parsed.astype("datetime64[ns]")
+
+
+def _parse_dates(
+    col: str, codes: np.ndarray, uniques: pd.Index, problems: _Problems, n: int
+) -> pd.Series:
+    u = pd.Series(uniques, dtype="str").str.strip()
+    parsed = pd.to_datetime(u, format="%Y-%m-%d", errors="coerce")
+    retry = parsed.isna() & u.notna()
+    if retry.any():
+        # A full ISO date-time is accepted when its time is midnight.
+        more = pd.to_datetime(u[retry], format="ISO8601", errors="coerce")
+        if isinstance(more.dtype, pd.DatetimeTZDtype):
+            more = more.dt.tz_localize(None)
+        more = more.where(more == more.dt.normalize())
+        parsed = parsed.astype("datetime64[us]")
+        parsed.loc[retry] = more.astype("datetime64[us]")
+    parsed = _to_ns(parsed)
+    bad_u = parsed.isna().to_numpy()
+    shown = np.array(
+        [f"{col} is {_fmt(x)}, expected {_EXPECTED[col]}" for x in uniques], dtype=object
+    )
+    _report_uniques(codes, bad_u, shown, col, problems)
+    values = parsed.to_numpy()
+    if not len(values):
+        values = np.array([np.datetime64("NaT", "ns")])
+    out = np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT", "ns"))
+    return pd.Series(out.astype("datetime64[ns]"), index=pd.RangeIndex(n))
+
+
+def _parse_timestamp(
+    raw: pd.DataFrame, col: str, problems: _Problems
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = raw[col]
+    n = len(text)
+    missing = _missing_mask(text)
+    if missing.any():
+        problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+    stripped = text.str.strip()
+    arr = pa.array(stripped.array, type=pa.large_string(), from_pandas=True)
+    parts = pc.extract_regex(arr, _TS_PATTERN)
+    wall = pd.Series(parts.field("wall").to_pandas(), dtype="str").where(~missing)
+    off_text = pd.Series(parts.field("off").to_pandas(), dtype="str").where(~missing)
+    del parts, arr
+    length = wall.str.len()
+    date_only = (length == 10).to_numpy(dtype=bool)
+    ts = pd.to_datetime(wall, format="ISO8601", errors="coerce")
+    ts = _to_ns(ts)
+    bad = ~missing & ts.isna().to_numpy()
+    if bad.any():
+        where = np.flatnonzero(bad)
+        shown = [f"{col} is {_fmt(v)}, expected {_EXPECTED[col]}" for v in text.to_numpy()[where]]
+        problems.add(where, np.array(shown, dtype=object), col)
+    # The UTC offset written in the timestamp, in minutes.
+    o = off_text.fillna("")
+    z = o.isin(["Z", "z", "UTC"])
+    sign = np.where(o.str.startswith("-").to_numpy(dtype=bool), -1, 1)
+    digits = o.str.replace(":", "", regex=False).str.slice(1)
+    hours = pd.to_numeric(digits.str.slice(0, 2), errors="coerce").to_numpy(dtype="float64")
+    mins = pd.to_numeric(digits.str.slice(2, 4), errors="coerce").to_numpy(dtype="float64")
+    mins = np.where(np.isnan(mins), 0.0, mins)
+    offset = np.where(z.to_numpy(dtype=bool), 0.0, sign * (hours * 60 + mins))
+    off_bad = (~np.isnan(hours) & (mins >= 60)) | (np.abs(np.nan_to_num(offset)) > _OFFSET_LIMIT)
+    off_bad &= ~bad
+    if off_bad.any():
+        where = np.flatnonzero(off_bad)
+        shown = [
+            f"{col} is {_fmt(v)}, expected a UTC offset between -16:00 and +16:00"
+            for v in text.to_numpy()[where]
+        ]
+        problems.add(where, np.array(shown, dtype=object), col)
+        offset[where] = np.nan
+    offset_series = pd.Series(pd.array(offset, dtype="Float64")).round().astype("Int64")
+    if "utc_offset_minutes" in raw.columns:
+        given = _parse_column(
+            "triggers", "utc_offset_minutes", "whole", raw["utc_offset_minutes"], problems, False
+        )
+        both = given.notna() & offset_series.notna() & (given != offset_series)
+        if both.any():
+            where = np.flatnonzero(both.to_numpy(dtype=bool))
+            shown = [
+                f"utc_offset_minutes is {given.iloc[i]} but the timestamp "
+                f"{_fmt(text.iloc[i])} says {offset_series.iloc[i]}"
+                for i in where
+            ]
+            problems.add(where, np.array(shown, dtype=object), "utc_offset_minutes")
+        offset_series = given.fillna(offset_series).astype("Int64")
+    known_time = pd.Series(~date_only, dtype=bool)
+    if "time_known" in raw.columns:
+        given_known = _parse_column(
+            "triggers", "time_known", "bool", raw["time_known"], problems, False
+        )
+        known_time = given_known.fillna(known_time).astype(bool)
+    ts = ts.astype("datetime64[ns]")
+    ts.index = pd.RangeIndex(n)
+    return ts, offset_series, known_time
+
+
+def _unescape(values: pd.Series) -> pd.Series:
+    """Remove the one ``'`` that :func:`write` put in front of a formula-looking text cell."""
+    escaped = values.str.match(_ESCAPED_RE, na=False)
+    if not escaped.any():
+        return values
+    out = values.copy()
+    out.loc[escaped] = values.loc[escaped].str.slice(1)
+    return out
+
+
+def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems) -> None:
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True, inplace=True)
+        return
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases.loc[cases["index"].notna()]
+    if not len(cases):
+        raise TrustDataError(f"{table}: the parsed frame does not fit the schema")
+    order = {c: i for i, c in enumerate(frame.columns)}
+    cases = cases.assign(_o=cases["column"].map(order)).sort_values("_o", kind="stable")
+    for col, group in cases.groupby("column", sort=False):
+        idx = group["index"].astype("int64").to_numpy()
+        failed = problems.failed.get(str(col))
+        keep = ~failed[idx] if failed is not None else np.ones(len(idx), dtype=bool)
+        idx = np.unique(idx[keep])
+        if not len(idx):
+            continue
+        values = frame[col].to_numpy(dtype=object)[idx]
+        expected = _EXPECTED.get(str(col), "a valid value")
+        shown = [
+            f"{col} is missing"
+            if v is None or v is pd.NA or v != v
+            else f"{col} is {_fmt(v)}, expected {expected}"
+            for v in values
+        ]
+        problems.add(idx, np.array(shown, dtype=object), str(col))
+
+
+def _duplicates(
+    table: str, frame: pd.DataFrame, keys: list[str], lines: np.ndarray, problems: _Problems
+) -> None:
+    """Reject later copies of a record that must be unique; the first clean copy is kept."""
+    import pandera.pandas as pa
+
+    clean = ~problems.mask()
+    sub = frame.loc[clean, keys]
+    dup_schema = pa.DataFrameSchema(unique=keys, report_duplicates="exclude_first")
+    try:
+        dup_schema.validate(sub, lazy=True)
+        return
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    idx = np.unique(cases["index"].dropna().astype("int64").to_numpy())
+    if not len(idx):
+        return
+    firsts = sub.loc[~sub.duplicated(keys, keep="first")].copy()
+    firsts["first_pos"] = firsts.index.to_numpy()
+    later = sub.loc[idx].copy()
+    later["_pos"] = idx
+    merged = later.merge(firsts, on=keys, how="left")
+    word = _DUPLICATE_WORD.get(table, f"{table} record")
+    shown = []
+    for row in merged.itertuples(index=False):
+        first_line = int(lines[int(row.first_pos)])
+        values = dict(zip(keys, row[: len(keys)], strict=True))
+        if table == "checkins":
+            shown.append(
+                f"duplicate {word}: couple {values['couple_id']}, partner {values['partner']} "
+                f"already has one on {values['date']:%Y-%m-%d} (line {first_line})"
+            )
+        elif table == "couples":
+            shown.append(
+                f"duplicate {word}: couple {values['couple_id']} already has a row "
+                f"(line {first_line})"
+            )
+        else:
+            same = ", ".join(f"{k} {_fmt(v)}" for k, v in values.items())
+            shown.append(f"duplicate {word}: same {same} as line {first_line}")
+    problems.add(merged["_pos"].to_numpy(), np.array(shown, dtype=object))
+
+
+def _rejected_frame(
+    table: str,
+    raw: pd.DataFrame,
+    columns: list[str],
+    bad: np.ndarray,
+    reasons: pd.Series,
+    source: str,
+) -> pd.DataFrame:
+    if not bad.any():
+        return empty_rejected()
+    where = np.flatnonzero(bad)
+    out = pd.DataFrame(
+        {
+            "table": pd.Series([table] * len(where), dtype="str"),
+            "source": pd.Series([source] * len(where), dtype="str"),
+            "line": pd.array(raw[_LINE].to_numpy()[where], dtype="Int64"),
+            "reason": pd.Series(reasons.loc[where].to_numpy(), dtype="str"),
+        }
+    )
+    for col in columns:
+        name = f"input_{col}" if col in schemas.REJECTED_COLUMNS else col
+        out[name] = _as_text(raw[col].iloc[where].reset_index(drop=True))
+    return out
+
+
+def _assemble(parts: list[_Result], *, errors: str) -> Logs:
+    tables: dict[str, pd.DataFrame] = {}
+    for part in parts:
+        tables[part.table] = part.valid
+    rejected_parts = [p.rejected for p in parts if len(p.rejected)]
+    rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else empty_rejected()
+    if parts:
+        summary = pd.DataFrame([p.summary for p in parts], columns=list(SUMMARY_COLUMNS))
+        summary = summary.astype(empty_summary().dtypes.to_dict())
+    else:
+        summary = empty_summary()
+    if errors == "raise" and len(rejected):
+        listed = [
+            f"{r.source}, line {r.line}: {r.reason}"
+            for r in rejected.head(_MAX_LISTED).itertuples(index=False)
+        ]
+        more = len(rejected) - len(listed)
+        tail = f"\n... and {more} more (see the exception's .rejected)" if more > 0 else ""
+        raise RecordsRejected(
+            f"{len(rejected)} record(s) were rejected:\n" + "\n".join(listed) + tail,
+            rejected=rejected,
+        )
+    return Logs(**tables, rejected=rejected, summary=summary)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _escape(values: pd.Series) -> pd.Series:
+    risky = values.str.match(_FORMULA_RE, na=False) & ~values.str.match(_PLAIN_NUMBER_RE, na=False)
+    if not risky.any():
+        return values
+    out = values.copy()
+    out.loc[risky] = "'" + values.loc[risky]
+    return out
+
+
+def _to_text_frame(table: str, frame: pd.DataFrame, *, for_json: bool = False) -> pd.DataFrame:
+    """The frame as text cells for CSV, or as JSON-ready values (numbers and booleans kept)."""
+    out: dict[str, pd.Series] = {}
+    for col in frame.columns:
+        values = frame[col]
+        if col == "time_known" or col == "utc_offset_minutes":
+            continue  # carried by the timestamp text
+        if col == "timestamp" and table == "triggers":
+            out[col] = _timestamp_text(frame)
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[col] = values.dt.strftime("%Y-%m-%d").astype("str")
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            out[col] = values.astype("str")
+        elif pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(
+            values.dtype
+        ):
+            if for_json:
+                plain = values.astype(object)
+                out[col] = plain.where(values.notna(), None)
+            else:
+                out[col] = _as_text(values)
+        else:
+            out[col] = _escape(_as_text(values))
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _timestamp_text(frame: pd.DataFrame) -> pd.Series:
+    ts = frame["timestamp"]
+    text = ts.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    frac = ts.dt.microsecond + ts.dt.nanosecond
+    if (frac > 0).any():
+        text = text.where(frac == 0, ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%f"))
+    off = frame.get("utc_offset_minutes")
+    if off is not None and off.notna().any():
+        o = off.astype("Float64")
+        sign = np.where(o.fillna(0).to_numpy() < 0, "-", "+")
+        a = o.abs().fillna(0).astype("int64")
+        suffix = (
+            pd.Series(sign, index=frame.index)
+            + (a // 60).map("{:02d}".format)
+            + ":"
+            + (a % 60).map("{:02d}".format)
+        )
+        text = text.where(off.isna().to_numpy(), text + suffix)
+    known = frame.get("time_known")
+    if known is not None:
+        text = text.where(known.to_numpy(dtype=bool), ts.dt.strftime("%Y-%m-%d"))
+    return text.astype("str")
