@@ -1,0 +1,316 @@
+"""Tests of trustdata.anonymize: pseudonyms, shifted timelines, no leaks in the output bytes."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustdata import schemas
+from trustdata.anonymize import (
+    NEUTRAL_START,
+    REPORT_FILE,
+    KAnonymityWarning,
+    anonymize,
+    load_key,
+    write_anonymized,
+)
+from trustdata.cli import main
+from trustdata.errors import TrustDataError
+from trustdata.logs import Logs, as_table
+
+KEY = b"test key 0123456789abcdef"
+OTHER_KEY = b"another key 9876543210fedcba"
+HAS_IO = importlib.util.find_spec("trustdata.io") is not None
+
+COUPLES = ["couple-smith-7781", "couple-okafor-1342", "couple-lindqvist-5521"]
+PARTNERS = ["Annabelle", "Bartholomew"]
+TEXTS = {
+    "increased_trust": "Showed me his phone at Lakeside Cafe",
+    "decreased_trust": "Came home late from Brookfield office",
+    "need": "Call Dr Moreau on Tuesdays",
+    "note": "Saw Veronique at the Riverside gym",
+}
+
+
+def _logs(seed: int = 0) -> Logs:
+    rng = random.Random(seed)
+    checkins, triggers, events = [], [], []
+    for i, couple in enumerate(COUPLES):
+        start = pd.Timestamp("2024-02-14") + pd.Timedelta(days=37 * i)
+        events.append(
+            {"couple_id": couple, "date": start, "kind": "discovery", "note": TEXTS["note"]}
+        )
+        events.append(
+            {
+                "couple_id": couple,
+                "date": start + pd.Timedelta(days=45),
+                "kind": "couples_therapy",
+                "partner": PARTNERS[0],
+                "note": TEXTS["note"],
+            }
+        )
+        for p, partner in enumerate(PARTNERS):
+            for w in range(6):
+                date = start + pd.Timedelta(days=7 * w + 3 + p)
+                checkins.append(
+                    {
+                        "couple_id": couple,
+                        "partner": partner,
+                        "role": ("hurt", "involved")[p],
+                        "date": date,
+                        "connection": rng.randint(1, 10),
+                        "trust": rng.randint(1, 10),
+                        **{c: TEXTS[c] for c in schemas.CHECKIN_TEXT_COLUMNS},
+                        "entered_at": f"{date:%d/%m/%Y} 21:14",
+                    }
+                )
+            for t in range(3):
+                triggers.append(
+                    {
+                        "couple_id": couple,
+                        "partner": partner,
+                        "timestamp": start + pd.Timedelta(days=5 * t + p, hours=8 + t, minutes=17),
+                        "utc_offset_minutes": 60 if t < 2 else 120,
+                        "time_known": t != 1,
+                        "category": "location",
+                        "intensity": rng.randint(1, 10),
+                        "used_plan": t == 0,
+                        "minutes": 12.5,
+                        "note": TEXTS["note"],
+                    }
+                )
+    triggers = pd.DataFrame(triggers)
+    triggers.loc[~triggers["time_known"], "timestamp"] = triggers["timestamp"].dt.normalize()
+    couples = pd.DataFrame(
+        {
+            "couple_id": COUPLES,
+            "group": ["therapy", "therapy", "waitlist"],
+            "site": ["north", "north", "south"],
+            "wedding": ["2011-06-18", "2015-09-05", "2009-05-30"],
+            "story": ["Met in Lisbon", "Met at church", "Met online"],
+        }
+    )
+    return Logs(
+        checkins=as_table("checkins", checkins),
+        triggers=as_table("triggers", triggers),
+        events=as_table("events", events),
+        couples=as_table("couples", couples),
+    )
+
+
+def _date_spellings(ts: pd.Timestamp) -> set[str]:
+    return {
+        f"{ts:%Y-%m-%d}",
+        f"{ts:%Y%m%d}",
+        f"{ts:%Y/%m/%d}",
+        f"{ts:%d/%m/%Y}",
+        f"{ts:%m/%d/%Y}",
+        f"{ts:%d.%m.%Y}",
+    }
+
+
+def _original_strings(logs: Logs) -> set[str]:
+    found = set(COUPLES) | set(PARTNERS) | set(TEXTS.values())
+    found |= {"Lisbon", "church", "2011-06-18", "Lakeside", "Veronique"}
+    dates = pd.concat(
+        [logs.checkins["date"], logs.events["date"], logs.triggers["timestamp"]]
+    ).dt.normalize()
+    for ts in dates.unique():
+        found |= _date_spellings(pd.Timestamp(ts))
+    return found
+
+
+def _anonymize(logs: Logs, key: bytes = KEY, **kwargs) -> tuple[Logs, object]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KAnonymityWarning)
+        return anonymize(logs, key=key, quasi_identifiers=("group",), k=1, **kwargs)
+
+
+def _write(logs: Logs, folder: Path, key: bytes = KEY, fmt: str = "csv") -> Path:
+    anon, report = _anonymize(logs, key)
+    write_anonymized(anon, folder, report=report, format=fmt)
+    return folder
+
+
+def _all_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_no_original_id_date_or_text_survives_in_any_output_byte(tmp_path, fmt):
+    logs = _logs()
+    files = _all_bytes(_write(logs, tmp_path / "out", fmt=fmt))
+    assert {f"{t}.{fmt}" for t in schemas.TABLES} | {REPORT_FILE} == set(files)
+    needles = _original_strings(logs)
+    for name, data in files.items():
+        for needle in needles:
+            assert needle.encode() not in data, f"{needle!r} leaked into {name}"
+            assert needle not in name
+
+
+def test_timeline_is_shifted_to_the_neutral_week_keeping_every_interval():
+    logs = _logs()
+    anon, _ = _anonymize(logs)
+    for cid in COUPLES:
+        # an export of one couple gives it the same pseudonym as the whole cohort's export
+        alone, _ = _anonymize(logs.couple(cid))
+        (pseudo,) = alone.couple_ids
+        before, after = _times(logs, cid), _times(anon, pseudo)
+        assert [t - before[0] for t in before] == [t - after[0] for t in after]  # to the minute
+        assert [t.day_of_week for t in before] == [t.day_of_week for t in after]
+        assert schemas.week_start(pd.Series([after[0]])).iloc[0] == NEUTRAL_START
+
+
+def _times(lg: Logs, cid: str) -> list[pd.Timestamp]:
+    sel = lambda f: f.loc[f["couple_id"] == cid]  # noqa: E731
+    ts = pd.concat(
+        [sel(lg.checkins)["date"], sel(lg.events)["date"], sel(lg.triggers)["timestamp"]]
+    )
+    return sorted(pd.Timestamp(t) for t in ts)
+
+
+def test_same_key_gives_byte_identical_output_whatever_the_input_order(tmp_path):
+    logs = _logs()
+    shuffled = replace(
+        logs,
+        checkins=logs.checkins.sample(frac=1, random_state=3).reset_index(drop=True),
+        triggers=logs.triggers.sample(frac=1, random_state=4).reset_index(drop=True),
+        events=logs.events.iloc[::-1].reset_index(drop=True),
+    )
+    first = _all_bytes(_write(logs, tmp_path / "a"))
+    second = _all_bytes(_write(shuffled, tmp_path / "b"))
+    assert first == second
+
+
+def test_pseudonyms_are_keyed_and_a_different_key_gives_unlinkable_ids():
+    logs = _logs()
+    a, _ = _anonymize(logs, KEY)
+    b, _ = _anonymize(logs, OTHER_KEY)
+    assert len(a.couple_ids) == len(COUPLES)
+    assert set(a.couple_ids).isdisjoint(b.couple_ids)
+    assert set(a.checkins["partner"]).isdisjoint(b.checkins["partner"])
+    # partner pseudonyms are keyed with the couple: the same label differs across couples
+    assert a.checkins["partner"].nunique() == len(COUPLES) * len(PARTNERS)
+    # events carry the same partner pseudonym as check-ins
+    assert set(a.events["partner"].dropna()) <= set(a.checkins["partner"])
+
+
+def test_free_text_offsets_and_undeclared_columns_are_removed():
+    logs = _logs()
+    anon, report = _anonymize(logs)
+    for table in ("checkins", "triggers", "events"):
+        frame = getattr(anon, table)
+        for col in schemas.TEXT_COLUMNS:
+            if col in frame.columns:
+                assert frame[col].isna().all()
+    assert "entered_at" not in anon.checkins.columns
+    assert anon.triggers["utc_offset_minutes"].isna().all()
+    assert list(anon.couples.columns) == ["couple_id", "group"]
+    text = " ".join(report.removed)
+    assert "free text" in text and "'entered_at'" in text and "utc_offset_minutes" in text
+
+
+def test_keep_text_keeps_the_answers():
+    anon, _ = _anonymize(_logs(), keep_text=True)
+    assert (anon.checkins["need"] == TEXTS["need"]).all()
+
+
+def test_k_anonymity_warns_for_each_small_combination():
+    logs = _logs()
+    with pytest.warns(KAnonymityWarning) as record:
+        _, report = anonymize(logs, key=KEY, quasi_identifiers=("group", "site"), k=2)
+    assert len(record) == 1 and "group=waitlist, site=south" in str(record[0].message)
+    assert report.small_groups[["group", "site", "n_couples"]].to_dict("records") == [
+        {"group": "waitlist", "site": "south", "n_couples": 1}
+    ]
+    assert not report.k_anonymous
+    assert "group=waitlist, site=south: 1 couple(s)" in report.to_markdown()
+
+
+def test_a_kept_column_holding_dates_is_refused():
+    with pytest.raises(TrustDataError, match="'wedding' of the couples table holds dates"):
+        anonymize(_logs(), key=KEY, quasi_identifiers=("wedding",), k=1)
+
+
+def test_an_unknown_quasi_identifier_is_a_value_error():
+    with pytest.raises(ValueError, match=r"\['cohort'\] is not there"):
+        anonymize(_logs(), key=KEY, quasi_identifiers=("cohort",))
+
+
+@pytest.mark.parametrize("content", [b"", b"short\n", b"   fifteen bytes   "])
+def test_a_short_key_file_is_refused(tmp_path, content):
+    path = tmp_path / "k.key"
+    path.write_bytes(content)
+    with pytest.raises(TrustDataError, match="expected at least 16"):
+        load_key(path)
+
+
+def test_a_missing_key_file_is_a_trustdata_error_naming_how_to_make_one(tmp_path):
+    with pytest.raises(TrustDataError, match="does not exist; make one with"):
+        load_key(tmp_path / "nope.key")
+    with pytest.raises(TrustDataError, match="there is no default key"):
+        load_key(None)
+
+
+def test_key_file_whitespace_is_ignored(tmp_path):
+    path = tmp_path / "k.key"
+    path.write_text("a" * 64 + "\n")
+    assert load_key(path) == b"a" * 64
+
+
+def test_cli_missing_key_file_exits_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["anonymize", str(tmp_path), str(out), "--key-file", str(tmp_path / "none.key")])
+    assert code == 2
+    assert "key file does not exist" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_writing_into_a_non_empty_folder_is_refused(tmp_path):
+    (tmp_path / "x.txt").write_text("x")
+    anon, _ = _anonymize(_logs())
+    with pytest.raises(TrustDataError, match="not empty"):
+        write_anonymized(anon, tmp_path)
+
+
+@pytest.mark.skipif(not HAS_IO, reason="trustdata.io is not there yet")
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_output_is_a_log_folder_that_load_reads_back(tmp_path, fmt):
+    from trustdata.io import load
+
+    anon, report = _anonymize(_logs())
+    write_anonymized(anon, tmp_path / "out", report=report, format=fmt)
+    back = load(tmp_path / "out")
+    assert back.rejected.empty
+    for table in schemas.TABLES:
+        got = getattr(back, table)
+        want = getattr(anon, table)
+        cols = [c for c in want.columns if want[c].notna().any()]
+        pd.testing.assert_frame_equal(
+            got[cols].reset_index(drop=True), want[cols].reset_index(drop=True), check_dtype=False
+        )
+
+
+@pytest.mark.skipif(not HAS_IO, reason="trustdata.io is not there yet")
+def test_cli_anonymizes_a_folder(tmp_path, capsys):
+    from trustdata.io import write
+
+    logs = _logs()
+    write(logs, tmp_path / "in", format="csv")
+    key = tmp_path / "k.key"
+    key.write_text("b" * 64)
+    out = tmp_path / "out"
+    code = main(["anonymize", str(tmp_path / "in"), str(out), "--key-file", str(key),
+                 "--quasi-identifiers", "group", "-k", "2"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1  # the waitlist group has one couple
+    assert "group=waitlist" in captured.err
+    data = b"".join(_all_bytes(out).values())
+    for needle in _original_strings(logs):
+        assert needle.encode() not in data

@@ -1,0 +1,617 @@
+"""Anonymized copies of logs for research: keyed pseudonyms, shifted timelines, no free text.
+
+What :func:`anonymize` does to a :class:`~trustdata.Logs`
+--------------------------------------------------------
+Ids
+    ``couple_id`` becomes ``"c"`` + 16 hex digits of HMAC-SHA256(key, couple id); ``partner``
+    (in check-ins, triggers and events) becomes ``"p"`` + 8 hex digits of HMAC-SHA256(key,
+    couple id + partner), so the same partner label in two couples gets two unrelated
+    pseudonyms.  The same key gives the same pseudonyms in every export (a researcher can add
+    new weeks to a cohort); without the key, pseudonyms cannot be linked back to ids or to an
+    export made with another key.  There is no default key: see :func:`load_key`.
+Dates
+    Each couple's timeline is moved, as a whole, so that the Monday of the week of its first
+    record (check-in, trigger or event) falls on :data:`NEUTRAL_START` (Monday 3 January 2000).
+    The shift is a whole number of weeks, so every interval between two records of a couple is
+    exact, weekdays and week boundaries are kept, and triggers keep their time of day.  Couples
+    are shifted independently: no calendar date, season or order of couples in calendar time
+    survives.  ``utc_offset_minutes`` is blanked (an offset that changes at a daylight-saving
+    switch would reveal the season, and the offset itself the region).
+Free text
+    ``increased_trust``, ``decreased_trust``, ``need`` and ``note`` are removed unless
+    ``keep_text=True`` (they are the likeliest place for names, places and dates).
+Other columns
+    Columns the format does not know are removed from check-ins, triggers and events unless
+    the researcher lists them in ``keep_columns`` (declaring them safe).  The ``couples`` table
+    keeps only ``couple_id``, the declared ``quasi_identifiers`` (e.g. ``group``, ``site``) and
+    ``keep_columns``; a kept column that holds dates is refused.
+Rejected records
+    ``Logs.rejected`` (which holds original values) and ``Logs.summary`` (which names the
+    original files) are not carried over; the report counts them.
+Row order
+    Rows are sorted by pseudonym, then by (shifted) date and the other columns, so the output
+    order says nothing about the original ids or file order, and the same input and key give
+    byte-identical files.
+
+The report (:class:`AnonymizationReport`, written as ``anonymization_report.md`` next to the
+tables) says what was removed and checks k-anonymity over the quasi-identifiers: each
+combination of their values held by fewer than ``k`` couples is listed and warned about
+(:class:`KAnonymityWarning`).  It holds counts, column names and group labels only, never an
+original id or date.
+
+Making a key (keep it secret, outside the data folder, and the same for every export)::
+
+    python -c "import secrets; print(secrets.token_hex(32))" > research.key
+
+Examples
+--------
+>>> from trustdata.logs import Logs, as_table
+>>> logs = Logs(checkins=as_table("checkins", [
+...     {"couple_id": "smith", "partner": "Ann", "date": "2025-03-12", "connection": 4,
+...      "need": "time"}]))
+>>> anon, report = anonymize(logs, key=b"0123456789abcdef-demo-only", k=1)
+>>> row = anon.checkins.iloc[0]
+>>> row["couple_id"], row["partner"], row["date"].date(), row["need"]
+('c8cbd4fa49ea554c0', 'p7ec05685', datetime.date(2000, 1, 5), nan)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.errors import TrustDataError
+from trustdata.logs import Logs, empty_rejected, empty_summary
+
+__all__ = [
+    "NEUTRAL_START",
+    "MIN_KEY_BYTES",
+    "REPORT_FILE",
+    "KEY_HOWTO",
+    "KAnonymityWarning",
+    "AnonymizationReport",
+    "load_key",
+    "anonymize",
+    "write_anonymized",
+    "anonymize_folder",
+]
+
+#: Every couple's timeline starts in the week of this Monday.
+NEUTRAL_START = pd.Timestamp("2000-01-03")
+
+#: The shortest key accepted, in bytes.
+MIN_KEY_BYTES = 16
+
+#: The report's file name inside the output folder.
+REPORT_FILE = "anonymization_report.md"
+
+KEY_HOWTO = (
+    'make one with: python -c "import secrets; print(secrets.token_hex(32))" > research.key '
+    "(keep it secret, outside the data folder, and reuse it for every export of the cohort)"
+)
+
+_DATE_LIKE = re.compile(
+    r"(?<!\d)(?:1[89]|20)\d\d[-/._ ]?(?:0[1-9]|1[0-2])[-/._ ]?(?:[0-2]\d|3[01])(?!\d)"
+    r"|(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:1[89]|20)\d\d(?!\d)"
+)
+_SORT_KEYS = {
+    "checkins": ["couple_id", "partner", "date"],
+    "triggers": ["couple_id", "partner", "timestamp"],
+    "events": ["couple_id", "date", "kind"],
+    "couples": ["couple_id"],
+}
+
+
+class KAnonymityWarning(UserWarning):
+    """A combination of quasi-identifier values is held by fewer than ``k`` couples."""
+
+
+@dataclass(frozen=True)
+class AnonymizationReport:
+    """What :func:`anonymize` did: counts, removed columns, the k-anonymity check.
+
+    Attributes
+    ----------
+    n_couples, n_partners : int
+        Couples and partners in the output.
+    rows : dict
+        Rows per table in the output.
+    removed : tuple of str
+        One sentence per thing removed (free-text columns, extra columns, offsets, rejected
+        records).
+    quasi_identifiers : tuple of str
+        The columns of the ``couples`` table checked for k-anonymity.
+    k : int
+        The smallest group size allowed.
+    groups : DataFrame
+        One row per combination of quasi-identifier values: those columns, then ``n_couples``
+        and ``ok`` (``n_couples >= k``).  Empty without quasi-identifiers.
+    """
+
+    n_couples: int
+    n_partners: int
+    rows: dict[str, int]
+    removed: tuple[str, ...]
+    quasi_identifiers: tuple[str, ...]
+    k: int
+    groups: pd.DataFrame = field(repr=False)
+
+    @property
+    def small_groups(self) -> pd.DataFrame:
+        """The combinations held by fewer than ``k`` couples."""
+        return self.groups.loc[~self.groups["ok"]].reset_index(drop=True)
+
+    @property
+    def k_anonymous(self) -> bool:
+        """True when every combination has at least ``k`` couples (and the cohort has k)."""
+        return self.small_groups.empty and self.n_couples >= self.k
+
+    def to_markdown(self) -> str:
+        """The report as a short Markdown page (no original id or date in it)."""
+        lines = [
+            "# Anonymization report",
+            "",
+            f"- Couples: {self.n_couples}; partners: {self.n_partners}.",
+            "- Rows: " + ", ".join(f"{t} {n}" for t, n in self.rows.items()) + ".",
+            "- Ids: couple and partner ids replaced by keyed pseudonyms (HMAC-SHA256).",
+            f"- Dates: each couple's timeline shifted by whole weeks to start in the week of "
+            f"{NEUTRAL_START:%Y-%m-%d}; intervals, weekdays and times of day kept.",
+            "",
+            "## Removed",
+            "",
+            *[f"- {item}" for item in self.removed],
+            "",
+            f"## k-anonymity (k = {self.k})",
+            "",
+        ]
+        if not self.quasi_identifiers:
+            lines.append("No quasi-identifiers were declared.")
+        else:
+            qi = ", ".join(self.quasi_identifiers)
+            small = self.small_groups
+            if small.empty:
+                lines.append(f"Every combination of {qi} has at least {self.k} couples.")
+            else:
+                lines.append(
+                    f"WARNING: {len(small)} combination(s) of {qi} have fewer than {self.k} "
+                    "couples; recode or merge them before sharing:"
+                )
+                lines.append("")
+                for rec in small.to_dict("records"):
+                    combo = ", ".join(f"{c}={_label(rec[c])}" for c in self.quasi_identifiers)
+                    lines.append(f"- {combo}: {rec['n_couples']} couple(s)")
+        if self.n_couples < self.k:
+            lines += ["", f"WARNING: the whole cohort has fewer than {self.k} couples."]
+        return "\n".join(lines) + "\n"
+
+
+def _label(value: object) -> str:
+    return "(missing)" if value is None or value is pd.NA or value != value else str(value)
+
+
+def load_key(path: str | Path | None) -> bytes:
+    """Read the researcher's secret pseudonym key from a file.
+
+    The key is the file's bytes with surrounding whitespace removed; it must be at least
+    :data:`MIN_KEY_BYTES` (16) bytes long.  Make one with::
+
+        python -c "import secrets; print(secrets.token_hex(32))" > research.key
+
+    Raises
+    ------
+    TrustDataError
+        When no path is given, the file does not exist or cannot be read, or the key is too
+        short.  There is never a default key.
+
+    Examples
+    --------
+    >>> load_key("no/such.key")
+    Traceback (most recent call last):
+    ...
+    trustdata.errors.TrustDataError: no/such.key: the key file does not exist; make one with: ...
+    """
+    if path is None or str(path) == "":
+        raise TrustDataError(
+            f"a secret key file is required (there is no default key); {KEY_HOWTO}."
+        )
+    p = Path(path)
+    if not p.is_file():
+        raise TrustDataError(f"the key file does not exist; {KEY_HOWTO}.", source=str(p))
+    try:
+        key = p.read_bytes().strip()
+    except OSError as exc:
+        raise TrustDataError(
+            f"the key file cannot be read ({exc.strerror}).", source=str(p)
+        ) from None
+    if len(key) < MIN_KEY_BYTES:
+        raise TrustDataError(
+            f"the key is {len(key)} bytes long, expected at least {MIN_KEY_BYTES}; {KEY_HOWTO}.",
+            source=str(p),
+        )
+    return key
+
+
+def _digest(key: bytes, *parts: str) -> str:
+    msg = b"\x00".join(part.encode("utf-8") for part in parts)
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def _couple_map(key: bytes, ids: Sequence[str]) -> dict[str, str]:
+    out = {cid: "c" + _digest(key, "trustdata-couple", cid)[:16] for cid in ids}
+    if len(set(out.values())) != len(out):  # pragma: no cover - 2**-64 per pair
+        raise TrustDataError("two couple ids got the same pseudonym; use another key.")
+    return out
+
+
+def _partner_map(key: bytes, pairs: pd.DataFrame) -> dict[tuple[str, str], str]:
+    out = {
+        (c, p): "p" + _digest(key, "trustdata-partner", c, p)[:8]
+        for c, p in pairs.itertuples(index=False)
+    }
+    seen = pd.DataFrame([(c, v) for (c, _), v in out.items()], columns=["c", "v"])
+    if seen.duplicated().any():  # pragma: no cover - 2**-32 per pair within one couple
+        raise TrustDataError("two partners of one couple got the same pseudonym; use another key.")
+    return out
+
+
+def _first_dates(logs: Logs) -> pd.Series:
+    parts = [
+        logs.checkins[["couple_id", "date"]],
+        logs.events[["couple_id", "date"]],
+        logs.triggers[["couple_id", "timestamp"]].rename(columns={"timestamp": "date"}),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.Series(dtype="datetime64[ns]")
+    dates = pd.concat(parts, ignore_index=True)
+    return dates.groupby("couple_id")["date"].min().dt.normalize()
+
+
+def _check_no_dates(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    for col in columns:
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values) or isinstance(
+            values.dtype, pd.DatetimeTZDtype
+        ):
+            bad = True
+        else:
+            text = values.dropna().astype(str)
+            bad = bool(text.str.contains(_DATE_LIKE).any())
+        if bad:
+            raise TrustDataError(
+                f"column {col!r} of the {table} table holds dates, which may not leave "
+                "anonymized; recode it (e.g. to a label or to weeks since the anchor) or leave "
+                "it out.",
+                source=table,
+            )
+
+
+def _safe_name(name: str) -> str:
+    return "(a column named like a date)" if _DATE_LIKE.search(str(name)) else repr(str(name))
+
+
+def anonymize(
+    logs: Logs,
+    *,
+    key: bytes,
+    keep_text: bool = False,
+    quasi_identifiers: Sequence[str] = (),
+    k: int = 5,
+    keep_columns: Sequence[str] = (),
+) -> tuple[Logs, AnonymizationReport]:
+    """An anonymized copy of ``logs`` and a report of what was done (see the module notes).
+
+    Parameters
+    ----------
+    logs : Logs
+        Validated logs (e.g. from :func:`trustdata.load`); not modified.
+    key : bytes
+        The researcher's secret key, at least 16 bytes (:func:`load_key`).
+    keep_text : bool
+        Keep the free-text columns (default: remove them).
+    quasi_identifiers : sequence of str
+        Columns of the ``couples`` table kept and checked for k-anonymity (e.g. ``group``).
+    k : int
+        The smallest number of couples a combination of quasi-identifier values may have.
+    keep_columns : sequence of str
+        Further columns, of any table, the researcher declares safe to keep (refused when they
+        hold dates).
+
+    Returns
+    -------
+    (Logs, AnonymizationReport)
+        The anonymized logs (valid log format v1; empty ``rejected`` and ``summary``; free-text
+        columns all missing unless kept) and the report.
+
+    Raises
+    ------
+    ValueError
+        For a key shorter than 16 bytes, ``k < 1``, or a quasi-identifier that is not a column
+        of the couples table.
+    TrustDataError
+        When a kept column holds dates.
+
+    Warns
+    -----
+    KAnonymityWarning
+        Once per combination of quasi-identifier values held by fewer than ``k`` couples, and
+        when the whole cohort has fewer than ``k`` couples.
+
+    Examples
+    --------
+    >>> from trustdata.logs import Logs, as_table
+    >>> logs = Logs(checkins=as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-03-12", "connection": 4},
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-03-26", "connection": 6}]))
+    >>> anon, _ = anonymize(logs, key=b"demo key, not for real data", k=1)
+    >>> anon.checkins["date"].diff().dt.days.tolist()[1:]  # intervals are kept
+    [14.0]
+    """
+    if not isinstance(key, bytes | bytearray) or len(key) < MIN_KEY_BYTES:
+        raise ValueError(
+            f"The value for `key` must be at least {MIN_KEY_BYTES} bytes (see load_key), "
+            "but a shorter or non-bytes key was passed."
+        )
+    if k < 1:
+        raise ValueError(f"The value for `k` must be at least 1, but {k!r} was passed.")
+    quasi_identifiers = tuple(quasi_identifiers)
+    missing = [c for c in quasi_identifiers if c not in logs.couples.columns]
+    if missing:
+        raise ValueError(
+            f"The value for `quasi_identifiers` must name columns of the couples table "
+            f"{[c for c in logs.couples.columns if c != 'couple_id']}, but {missing} "
+            f"{'is' if len(missing) == 1 else 'are'} not there."
+        )
+    key = bytes(key)
+    removed: list[str] = []
+    cmap = _couple_map(key, logs.couple_ids)
+    pairs = pd.concat(
+        [
+            logs.checkins[["couple_id", "partner"]],
+            logs.triggers[["couple_id", "partner"]],
+            logs.events.loc[logs.events["partner"].notna(), ["couple_id", "partner"]],
+        ],
+        ignore_index=True,
+    ).drop_duplicates()
+    pmap = _partner_map(key, pairs.astype(str))
+    first = _first_dates(logs)
+    monday = schemas.week_start(first.astype("datetime64[ns]")) if len(first) else first
+    shift = (NEUTRAL_START - monday).dt.days if len(first) else pd.Series(dtype="int64")
+
+    tables: dict[str, pd.DataFrame] = {}
+    for name in ("checkins", "triggers", "events"):
+        frame = getattr(logs, name)
+        known = schemas.KNOWN_COLUMNS[name]
+        extra = [c for c in frame.columns if c not in known]
+        dropped = [c for c in extra if c not in keep_columns]
+        kept = [c for c in extra if c in keep_columns]
+        _check_no_dates(frame, kept, name)
+        if dropped:
+            removed.append(
+                f"{name}: {len(dropped)} column(s) the format does not know: "
+                + ", ".join(_safe_name(c) for c in dropped)
+            )
+        out = frame[[c for c in frame.columns if c not in dropped]].copy()
+        days = pd.to_timedelta(out["couple_id"].map(shift).fillna(0).astype("int64"), unit="D")
+        time_col = "timestamp" if name == "triggers" else "date"
+        out[time_col] = (out[time_col] + days.to_numpy()).astype("datetime64[ns]")
+        has_partner = out["partner"].notna()
+        out.loc[has_partner, "partner"] = [
+            pmap[(c, p)]
+            for c, p in zip(
+                out.loc[has_partner, "couple_id"], out.loc[has_partner, "partner"], strict=True
+            )
+        ]
+        out["couple_id"] = out["couple_id"].map(cmap).astype("str")
+        if name == "triggers" and out["utc_offset_minutes"].notna().any():
+            out["utc_offset_minutes"] = pd.array([pd.NA] * len(out), dtype="Int64")
+            removed.append(
+                "triggers: utc_offset_minutes (the offset and its changes reveal region and season)"
+            )
+        text_cols = [c for c in schemas.TEXT_COLUMNS if c in out.columns]
+        if not keep_text:
+            filled = [c for c in text_cols if out[c].notna().any()]
+            for c in text_cols:
+                out[c] = pd.Series([pd.NA] * len(out), index=out.index, dtype="str")
+            if filled:
+                removed.append(f"{name}: free text ({', '.join(filled)})")
+        tables[name] = _sorted(out, _SORT_KEYS[name])
+
+    couples = logs.couples
+    extra = [c for c in couples.columns if c != "couple_id"]
+    kept = [c for c in extra if c in quasi_identifiers or c in keep_columns]
+    _check_no_dates(couples, kept, "couples")
+    dropped = [c for c in extra if c not in kept]
+    if dropped:
+        removed.append(
+            f"couples: {len(dropped)} attribute column(s) not declared as quasi-identifiers: "
+            + ", ".join(_safe_name(c) for c in dropped)
+        )
+    cout = couples[["couple_id", *kept]].copy()
+    cout["couple_id"] = cout["couple_id"].map(cmap).astype("str")
+    tables["couples"] = _sorted(cout, _SORT_KEYS["couples"])
+    if len(logs.rejected):
+        removed.append(f"{len(logs.rejected)} rejected record(s) (they hold original values)")
+    if len(logs.summary):
+        removed.append("the load summary (it names the original files)")
+
+    anon = Logs(**tables, rejected=empty_rejected(), summary=empty_summary())
+    n_couples = len(cmap)
+    groups = _k_groups(tables["couples"], list(cmap.values()), quasi_identifiers, k)
+    report = AnonymizationReport(
+        n_couples=n_couples,
+        n_partners=len(pmap),
+        rows={name: len(tables[name]) for name in schemas.TABLES},
+        removed=tuple(removed) if removed else ("nothing beyond the ids and dates",),
+        quasi_identifiers=quasi_identifiers,
+        k=int(k),
+        groups=groups,
+    )
+    for rec in report.small_groups.to_dict("records"):
+        combo = ", ".join(f"{c}={_label(rec[c])}" for c in quasi_identifiers)
+        warnings.warn(
+            f"Only {rec['n_couples']} couple(s) have {combo}, fewer than k={k}: they may be "
+            "re-identifiable; recode or merge this group before sharing.",
+            KAnonymityWarning,
+            stacklevel=2,
+        )
+    if n_couples < k:
+        warnings.warn(
+            f"The cohort has {n_couples} couple(s), fewer than k={k}.",
+            KAnonymityWarning,
+            stacklevel=2,
+        )
+    return anon, report
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    rest = [c for c in frame.columns if c not in keys]
+    order = frame[keys + rest].copy()
+    for c in order.columns:  # sort on text for a total, type-independent order
+        if isinstance(order[c].dtype, pd.CategoricalDtype):
+            order[c] = order[c].astype(object)
+    order = order.astype(str) if len(order) else order
+    idx = order.sort_values(list(order.columns), kind="stable").index
+    return frame.loc[idx].reset_index(drop=True)
+
+
+def _k_groups(
+    couples: pd.DataFrame, ids: list[str], quasi_identifiers: tuple[str, ...], k: int
+) -> pd.DataFrame:
+    cols = list(quasi_identifiers)
+    if not cols:
+        return pd.DataFrame(
+            {"n_couples": pd.Series([], dtype="int64"), "ok": pd.Series([], dtype="bool")}
+        )
+    base = pd.DataFrame({"couple_id": pd.Series(sorted(ids), dtype="str")})
+    table = base.merge(couples[["couple_id", *cols]], on="couple_id", how="left")
+    sizes = table.groupby(cols, dropna=False, sort=True).size().rename("n_couples").reset_index()
+    sizes["n_couples"] = sizes["n_couples"].astype("int64")
+    sizes["ok"] = sizes["n_couples"] >= k
+    return sizes
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _csv_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        s = frame[col]
+        if col == "timestamp":
+            with_time = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
+            out[col] = with_time.where(frame["time_known"], s.dt.strftime("%Y-%m-%d"))
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d")
+        elif isinstance(s.dtype, pd.BooleanDtype) or s.dtype == bool:
+            out[col] = s.map({True: "true", False: "false"}).astype(object)
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(object)
+        else:
+            out[col] = s
+    return out
+
+
+def write_anonymized(
+    logs: Logs,
+    out: str | Path,
+    *,
+    report: AnonymizationReport | None = None,
+    format: str = "csv",
+) -> list[Path]:
+    """Write anonymized logs as a log folder (and the report as ``anonymization_report.md``).
+
+    Only tables with rows are written; free-text columns that are entirely empty are left out.
+    File names are the table names (``checkins.csv``, ...).  Parquet files carry no index and
+    no metadata beyond pandas' column types.  ``out`` must not exist or be empty.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    TrustDataError
+        When ``out`` is a file or a folder that is not empty.
+    """
+    if format not in ("csv", "parquet"):
+        raise ValueError(
+            f"The value for `format` must be one of ['csv', 'parquet'], but {format!r} was passed."
+        )
+    folder = Path(out)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise TrustDataError(
+            "the output folder exists and is not empty; choose a new folder so that anonymized "
+            "and original files are never mixed.",
+            source=str(folder),
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in schemas.TABLES:
+        frame = getattr(logs, name)
+        if frame.empty:
+            continue
+        frame = frame[
+            [c for c in frame.columns if not (c in schemas.TEXT_COLUMNS and frame[c].isna().all())]
+        ]
+        path = folder / f"{name}.{format}"
+        if format == "csv":
+            _csv_frame(name, frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+            pq.write_table(table, path)
+        written.append(path)
+    if report is not None:
+        path = folder / REPORT_FILE
+        path.write_text(report.to_markdown(), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def anonymize_folder(
+    input: str | Path,
+    out: str | Path,
+    *,
+    key_file: str | Path | None,
+    quasi_identifiers: Sequence[str] = (),
+    k: int = 5,
+    keep_text: bool = False,
+    keep_columns: Sequence[str] = (),
+    format: str = "csv",
+) -> AnonymizationReport:
+    """Load a log folder, anonymize it and write the result (what ``trustdata anonymize`` runs).
+
+    The key is read first, so a missing key file fails before anything is read or written.
+
+    Returns
+    -------
+    AnonymizationReport
+    """
+    key = load_key(key_file)
+    from trustdata.io import load
+
+    logs = load(input)
+    anon, report = anonymize(
+        logs,
+        key=key,
+        keep_text=keep_text,
+        quasi_identifiers=quasi_identifiers,
+        k=k,
+        keep_columns=keep_columns,
+    )
+    write_anonymized(anon, out, report=report, format=format)
+    return report
