@@ -13,9 +13,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from trustdata import schemas
+from trustdata.errors import TrustDataError
+from trustdata.trends import (
+    _NS_PER_DAY,
+    _check_choice,
+    _check_int,
+    _day_index,
+    _empty,
+    _grid,
+    _require,
+    _series_codes,
+    _take,
+    _trend_stats,
+    _week_dates,
+    _week_index,
+)
 
 __all__ = [
     "FREQUENCY_COLUMNS",
@@ -185,7 +202,76 @@ def trigger_frequency(
     >>> out[["period", "count", "major_count"]].to_numpy().tolist()
     [['2025-W02', 1, 1], ['2025-W03', 0, 0], ['2025-W04', 1, 0]]
     """
-    raise NotImplementedError
+    _check_choice("period", period, PERIODS)
+    _check_choice("by", by, BY)
+    start_ts = None if start is None else pd.Timestamp(start)
+    end_ts = None if end is None else pd.Timestamp(end)
+    if start_ts is not None and end_ts is not None and start_ts > end_ts:
+        raise ValueError(
+            f"The value for `start` ({start_ts.date()}) must not be after `end` ({end_ts.date()})."
+        )
+    _require(triggers, ["couple_id", "partner", "timestamp", "category", "intensity"], "triggers")
+    sid, table, n_trig, ts_ns, first, last = _spans(
+        triggers, checkins, lambda v: _period_index(v, period)
+    )
+    if start_ts is not None:
+        first = np.full_like(first, _period_index(np.array([start_ts.to_datetime64()]), period)[0])
+    if end_ts is not None:
+        last = np.full_like(last, _period_index(np.array([end_ts.to_datetime64()]), period)[0])
+    if len(table) == 0:
+        return _empty(_FREQUENCY_DTYPES)
+    trig_sid = sid[:n_trig]
+    pidx = _period_index(ts_ns, period)
+    keep = (pidx >= first[trig_sid]) & (pidx <= last[trig_sid])
+    gsid, offset, gstart = _grid(first, last)
+    n_cat = len(schemas.TRIGGER_CATEGORIES) if by == "category" else 1
+    n_cells = len(gsid) * n_cat
+    cat = _category_codes(triggers) if by == "category" else np.zeros(len(triggers), np.int64)
+    cell = ((gstart[trig_sid] + pidx - first[trig_sid]) * n_cat + cat)[keep]
+    intensity = triggers["intensity"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    if "used_plan" in triggers.columns:
+        plan = triggers["used_plan"].astype("boolean")
+        plan_known = plan.notna().to_numpy()[keep]
+        plan_used = plan.fillna(False).to_numpy(dtype=bool)[keep]
+    else:
+        plan_known = plan_used = np.zeros(len(cell), dtype=bool)
+    count = np.bincount(cell, minlength=n_cells)
+    total = np.bincount(cell, weights=intensity, minlength=n_cells)
+    high = np.full(n_cells, -np.inf)
+    np.maximum.at(high, cell, intensity)
+    major = np.bincount(
+        cell, weights=intensity >= schemas.MAJOR_TRIGGER_INTENSITY, minlength=n_cells
+    )
+    known = np.bincount(cell, weights=plan_known, minlength=n_cells)
+    used = np.bincount(cell, weights=plan_used & plan_known, minlength=n_cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_intensity = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        plan_share = np.where(known > 0, used / np.maximum(known, 1), np.nan)
+    row_sid = np.repeat(gsid, n_cat)
+    pid = np.repeat(first[gsid] + offset, n_cat)
+    labels, p_start, p_end = _period_labels(pid, period)
+    if by == "category":
+        cats = np.tile(np.arange(n_cat), len(gsid))
+        category = pd.Categorical.from_codes(cats, categories=list(schemas.TRIGGER_CATEGORIES))
+    else:
+        category = pd.Categorical.from_codes(np.zeros(n_cells, np.int64), categories=["all"])
+    out = pd.DataFrame(
+        {
+            "couple_id": _take(table["couple_id"], row_sid),
+            "partner": _take(table["partner"], row_sid),
+            "period_start": p_start,
+            "period_end": p_end,
+            "period": labels,
+            "category": pd.Series(category).astype("str"),
+            "count": count.astype(np.int64),
+            "mean_intensity": mean_intensity,
+            "max_intensity": np.where(count > 0, high, np.nan),
+            "major_count": major.astype(np.int64),
+            "plan_known": known.astype(np.int64),
+            "plan_share": plan_share,
+        }
+    )
+    return out.astype(_FREQUENCY_DTYPES)
 
 
 def trigger_trend(
@@ -274,7 +360,99 @@ def trigger_trend(
     >>> out[["first_count", "latest_count", "verdict"]].to_numpy().tolist()
     [[10, 2, 'lessening']]
     """
-    raise NotImplementedError
+    if not isinstance(months, (int, float, np.integer, np.floating)) or not months > 0:
+        raise ValueError(
+            f"The value for `months` must be a positive number, but {months!r} was passed."
+        )
+    if not isinstance(alpha, (int, float, np.floating)) or not 0 < alpha < 0.5:
+        raise ValueError(
+            f"The value for `alpha` must be a number between 0 and 0.5, but {alpha!r} was passed."
+        )
+    _require(triggers, ["couple_id", "partner", "timestamp", "intensity"], "triggers")
+    sid, table, n_trig, ts_ns, first_day, last_day = _spans(triggers, checkins, _day_index)
+    n_series = len(table)
+    if n_series == 0:
+        return _empty(_TREND_DTYPES)
+    trig_sid = sid[:n_trig]
+    span_start = first_day * _NS_PER_DAY
+    span_end = (last_day + 1) * _NS_PER_DAY
+    span_days = (last_day + 1 - first_day).astype(float)
+    width = np.minimum(months * schemas.DAYS_PER_MONTH, span_days / 2)
+    width_ns = np.round(width * _NS_PER_DAY).astype(np.int64)
+    first_end = span_start + width_ns
+    latest_start = span_end - width_ns
+    tsi = ts_ns.astype(np.int64)
+    in_first = tsi < first_end[trig_sid]
+    in_latest = tsi >= latest_start[trig_sid]
+    first_count = np.bincount(trig_sid[in_first], minlength=n_series)
+    latest_count = np.bincount(trig_sid[in_latest], minlength=n_series)
+    total = first_count + latest_count
+    enough = (span_days >= 14) & (total > 0)
+    per_month = schemas.DAYS_PER_MONTH
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first_rate = first_count / width * per_month
+        latest_rate = latest_count / width * per_month
+        ratio = np.where(total > 0, (latest_count / width) / (first_count / width), np.nan)
+    low, high, pval = _rate_ratio_tests(latest_count, total, width, width, 1 - alpha, enough)
+    ratio = np.where(enough, ratio, np.nan)
+    # intensity: weekly mean intensity against months since the span's first week
+    week = _week_index(ts_ns)
+    wfirst = (first_day - 4) // 7
+    wspan = int(week.max() - week.min()) + 1 if n_trig else 1
+    wmin = int(week.min()) if n_trig else 0
+    key = trig_sid.astype(np.int64) * wspan + (week - wmin)
+    inten = triggers["intensity"].to_numpy(dtype=float, na_value=np.nan)
+    uniq, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    wk_mean = np.bincount(inv, weights=inten, minlength=len(uniq)) / cnt
+    wk_sid = uniq // wspan
+    wk = uniq % wspan + wmin
+    x = (wk - wfirst[wk_sid]) * 7 / schemas.DAYS_PER_MONTH
+    ts = _trend_stats(wk_sid, x, wk_mean, n_series, level=1 - alpha, min_n=3)
+    rate_down = enough & (pval < alpha) & (ratio < 1)
+    rate_up = enough & (pval < alpha) & (ratio > 1)
+    inten_down = (ts["p"] < alpha) & (ts["slope"] < 0)
+    inten_up = (ts["p"] < alpha) & (ts["slope"] > 0)
+    down = rate_down | (inten_down & ~rate_up)
+    up = rate_up | (inten_up & ~rate_down)
+    verdict = np.select(
+        [~enough, down & up, down, up],
+        ["insufficient_data", "mixed", "lessening", "worsening"],
+        default="no_clear_change",
+    )
+    lessening = pd.array(rate_down, dtype="boolean")
+    lessening[~enough] = pd.NA
+    ns = "datetime64[ns]"
+    out = pd.DataFrame(
+        {
+            "couple_id": table["couple_id"],
+            "partner": table["partner"],
+            "span_start": span_start.astype(ns),
+            "span_end": span_end.astype(ns),
+            "first_start": span_start.astype(ns),
+            "first_end": first_end.astype(ns),
+            "latest_start": latest_start.astype(ns),
+            "latest_end": span_end.astype(ns),
+            "first_count": first_count,
+            "latest_count": latest_count,
+            "first_days": width,
+            "latest_days": width,
+            "first_rate_per_month": first_rate,
+            "latest_rate_per_month": latest_rate,
+            "rate_ratio": ratio,
+            "rate_ratio_low": low,
+            "rate_ratio_high": high,
+            "rate_p": pval,
+            "n_weeks_with_triggers": np.bincount(wk_sid, minlength=n_series),
+            "intensity_slope_per_month": ts["slope"],
+            "intensity_slope_low": ts["low"],
+            "intensity_slope_high": ts["high"],
+            "intensity_tau": ts["tau"],
+            "intensity_p": ts["p"],
+            "lessening": lessening,
+            "verdict": verdict.astype(object),
+        }
+    )
+    return out.astype(_TREND_DTYPES)
 
 
 def anniversary_triggers(
@@ -326,10 +504,40 @@ def anniversary_triggers(
     >>> tr = as_table("triggers", [
     ...     {"couple_id": "c1", "partner": "A", "timestamp": "2025-02-26 21:00",
     ...      "category": "date_or_anniversary", "intensity": 9}])
-    >>> anniversary_triggers(tr, ev)[["anniversary", "days_from_anniversary"]].iloc[0].tolist()
-    [Timestamp('2025-02-28 00:00:00'), -2]
+    >>> out = anniversary_triggers(tr, ev)
+    >>> str(out["anniversary"].iloc[0].date()), int(out["days_from_anniversary"].iloc[0])
+    ('2025-02-28', -2)
     """
-    raise NotImplementedError
+    _check_int("days", days, 0)
+    if days > 182:
+        raise ValueError(f"The value for `days` must be at most 182, but {days!r} was passed.")
+    kinds = list(kinds) if not isinstance(kinds, str) else [kinds]
+    for kind in kinds:
+        _check_choice("kinds", kind, schemas.EVENT_KINDS)
+    _require(triggers, ["couple_id", "partner", "timestamp", "category", "intensity"], "triggers")
+    _require(events, ["couple_id", "date", "kind"], "events")
+    matches = _anniversary_matches(triggers, events, days, kinds)
+    if matches.empty:
+        return _empty(_ANNIVERSARY_DTYPES)
+    rows = matches["row"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "couple_id": _take(triggers["couple_id"], rows),
+            "partner": _take(triggers["partner"], rows),
+            "timestamp": triggers["timestamp"].to_numpy(dtype="datetime64[ns]")[rows],
+            "category": _take(triggers["category"], rows).astype(object),
+            "intensity": triggers["intensity"].to_numpy(dtype=float, na_value=np.nan)[rows],
+            "event_kind": matches["event_kind"].to_numpy(dtype=object),
+            "event_date": matches["event_date"].to_numpy(dtype="datetime64[ns]"),
+            "anniversary": matches["anniversary"].to_numpy(dtype="datetime64[ns]"),
+            "years_since": matches["years_since"].to_numpy(dtype=np.int64),
+            "days_from_anniversary": matches["days_from"].to_numpy(dtype=np.int64),
+        }
+    )
+    out = out.sort_values(
+        ["couple_id", "partner", "timestamp", "event_date", "event_kind"], kind="stable"
+    ).reset_index(drop=True)
+    return out.astype(_ANNIVERSARY_DTYPES)
 
 
 def anniversary_summary(
@@ -384,4 +592,343 @@ def anniversary_summary(
     >>> anniversary_summary(tr, ev)[["n_triggers", "n_near", "days_near"]].iloc[0].tolist()
     [4, 2, 15]
     """
-    raise NotImplementedError
+    _check_int("days", days, 0)
+    if days > 182:
+        raise ValueError(f"The value for `days` must be at most 182, but {days!r} was passed.")
+    kinds = list(kinds) if not isinstance(kinds, str) else [kinds]
+    for kind in kinds:
+        _check_choice("kinds", kind, schemas.EVENT_KINDS)
+    _require(triggers, ["couple_id", "partner", "timestamp"], "triggers")
+    _require(events, ["couple_id", "date", "kind"], "events")
+    sid, table, n_trig, _, first_day, last_day = _spans(triggers, checkins, _day_index)
+    n_series = len(table)
+    trig_sid = sid[:n_trig]
+    n_triggers = np.bincount(trig_sid, minlength=n_series)
+    has = n_triggers > 0
+    if n_series == 0 or not has.any():
+        return _empty(_ANNIVERSARY_SUMMARY_DTYPES)
+    matches = _anniversary_matches(triggers, events, days, kinds)
+    near_rows = np.unique(matches["row"].to_numpy(dtype=np.int64))
+    n_near = np.bincount(trig_sid[near_rows], minlength=n_series)
+    # days of each partner's span within `days` of an anniversary (a day counted once)
+    couple_of = table["couple_id"]
+    ev = _anchor_events(events, kinds)
+    series = pd.DataFrame(
+        {"couple_id": couple_of, "sid": np.arange(n_series), "lo": first_day, "hi": last_day}
+    )
+    pairs = series.merge(ev, on="couple_id", how="inner")
+    near_days = pd.DataFrame({"sid": np.array([], np.int64), "day": np.array([], np.int64)})
+    if len(pairs):
+        lo_year = (pd.to_datetime(pairs["lo"].to_numpy() * _NS_PER_DAY).year.to_numpy() - 1).astype(
+            np.int64
+        )
+        hi_year = (pd.to_datetime(pairs["hi"].to_numpy() * _NS_PER_DAY).year.to_numpy() + 1).astype(
+            np.int64
+        )
+        n_years = hi_year - lo_year + 1
+        rep = np.repeat(np.arange(len(pairs)), n_years)
+        year = np.repeat(lo_year, n_years) + (
+            np.arange(int(n_years.sum())) - np.repeat(np.cumsum(n_years) - n_years, n_years)
+        )
+        p = pairs.iloc[rep].reset_index(drop=True)
+        ann = _anniversary_dates(p["date"], year)
+        ok = year > p["date"].dt.year.to_numpy()
+        ann_day = _day_index(ann)[ok]
+        psid = p["sid"].to_numpy()[ok]
+        offsets = np.arange(-days, days + 1)
+        day = (ann_day[:, None] + offsets[None, :]).ravel()
+        dsid = np.repeat(psid, len(offsets))
+        inside = (day >= first_day[dsid]) & (day <= last_day[dsid])
+        near_days = pd.DataFrame({"sid": dsid[inside], "day": day[inside]}).drop_duplicates()
+    days_near = np.bincount(near_days["sid"].to_numpy(np.int64), minlength=n_series)
+    days_total = last_day - first_day + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = n_near / n_triggers
+        expected = days_near / days_total
+        ratio = np.where(days_near > 0, observed / expected, np.nan)
+        pv = np.where(days_near > 0, stats.binom.sf(n_near - 1, n_triggers, expected), np.nan)
+    out = pd.DataFrame(
+        {
+            "couple_id": table["couple_id"],
+            "partner": table["partner"],
+            "n_triggers": n_triggers,
+            "n_near": n_near,
+            "observed_share": observed,
+            "days_total": days_total,
+            "days_near": days_near,
+            "expected_share": expected,
+            "ratio": ratio,
+            "p": np.minimum(pv, 1.0),
+        }
+    )
+    out = out.loc[has].reset_index(drop=True)
+    return out.astype(_ANNIVERSARY_SUMMARY_DTYPES)
+
+
+# --------------------------------------------------------------------------------------------
+# Private helpers
+# --------------------------------------------------------------------------------------------
+
+_FREQUENCY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "period_start": "datetime64[ns]",
+    "period_end": "datetime64[ns]",
+    "period": "str",
+    "category": "str",
+    "count": "int64",
+    "mean_intensity": "float64",
+    "max_intensity": "float64",
+    "major_count": "int64",
+    "plan_known": "int64",
+    "plan_share": "float64",
+}
+_TREND_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    **{
+        c: "datetime64[ns]"
+        for c in (
+            "span_start",
+            "span_end",
+            "first_start",
+            "first_end",
+            "latest_start",
+            "latest_end",
+        )
+    },
+    "first_count": "int64",
+    "latest_count": "int64",
+    **{
+        c: "float64"
+        for c in (
+            "first_days",
+            "latest_days",
+            "first_rate_per_month",
+            "latest_rate_per_month",
+            "rate_ratio",
+            "rate_ratio_low",
+            "rate_ratio_high",
+            "rate_p",
+        )
+    },
+    "n_weeks_with_triggers": "int64",
+    **{
+        c: "float64"
+        for c in (
+            "intensity_slope_per_month",
+            "intensity_slope_low",
+            "intensity_slope_high",
+            "intensity_tau",
+            "intensity_p",
+        )
+    },
+    "lessening": "boolean",
+    "verdict": "str",
+}
+_ANNIVERSARY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "timestamp": "datetime64[ns]",
+    "category": "str",
+    "intensity": "int64",
+    "event_kind": "str",
+    "event_date": "datetime64[ns]",
+    "anniversary": "datetime64[ns]",
+    "years_since": "int64",
+    "days_from_anniversary": "int64",
+}
+_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "n_triggers": "int64",
+    "n_near": "int64",
+    "observed_share": "float64",
+    "days_total": "int64",
+    "days_near": "int64",
+    "expected_share": "float64",
+    "ratio": "float64",
+    "p": "float64",
+}
+
+
+def _spans(triggers: pd.DataFrame, checkins: pd.DataFrame | None, index) -> tuple:
+    """Series codes of triggers (then check-ins) and each series' first/last ``index`` value.
+
+    Returns ``sid`` (triggers first, then check-ins), the series table (couple_id, partner),
+    the number of triggers, the trigger timestamps (datetime64[ns]) and per-series first and
+    last values of ``index(dates)`` over all records.
+    """
+    keys = [triggers[["couple_id", "partner"]]]
+    ts_ns = triggers["timestamp"].to_numpy(dtype="datetime64[ns]")
+    dates = [ts_ns]
+    if checkins is not None and len(checkins):
+        _require(checkins, ["couple_id", "partner", "date"], "check-ins")
+        keys.append(checkins[["couple_id", "partner"]])
+        dates.append(checkins["date"].to_numpy(dtype="datetime64[ns]"))
+    frame = pd.concat(keys, ignore_index=True) if len(keys) > 1 else keys[0]
+    all_dates = np.concatenate(dates)
+    if np.isnat(all_dates).any():
+        raise TrustDataError("triggers: some timestamps or check-in dates are missing.")
+    if len(frame) == 0:
+        empty = np.array([], dtype=np.int64)
+        table = pd.DataFrame(
+            {"couple_id": pd.Series([], dtype="str"), "partner": pd.Series([], dtype="str")}
+        )
+        return empty, table, 0, ts_ns, empty, empty
+    sid, table = _series_codes(frame, ["couple_id", "partner"])
+    idx = index(all_dates)
+    n_series = len(table)
+    first = np.full(n_series, np.iinfo(np.int64).max)
+    last = np.full(n_series, np.iinfo(np.int64).min)
+    np.minimum.at(first, sid, idx)
+    np.maximum.at(last, sid, idx)
+    return sid, table, len(triggers), ts_ns, first, last
+
+
+def _period_index(values: np.ndarray, period: str) -> np.ndarray:
+    """Week number (see trustdata.trends) or month number (months since 1970-01)."""
+    if period == "week":
+        return _week_index(values)
+    idx = pd.DatetimeIndex(values)
+    return ((idx.year - 1970) * 12 + idx.month - 1).to_numpy(dtype=np.int64)
+
+
+def _period_labels(pid: np.ndarray, period: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Label, first day and last day of each period number (computed once per distinct one)."""
+    uniq, inv = np.unique(pid, return_inverse=True)
+    if period == "week":
+        starts = _week_dates(uniq)
+        ends = starts + np.timedelta64(6, "D")
+        iso = pd.DatetimeIndex(starts).isocalendar()
+        labels = [f"{y}-W{w:02d}" for y, w in zip(iso["year"], iso["week"], strict=True)]
+    else:
+        starts = uniq.astype("datetime64[M]").astype("datetime64[ns]")
+        ends = (uniq + 1).astype("datetime64[M]").astype("datetime64[ns]") - np.timedelta64(1, "D")
+        labels = [str(m) for m in uniq.astype("datetime64[M]")]
+    lab = pd.Categorical.from_codes(inv, categories=labels)
+    return pd.Series(lab).astype("str"), starts[inv], ends[inv]
+
+
+def _category_codes(triggers: pd.DataFrame) -> np.ndarray:
+    """Position of each trigger's category in :data:`schemas.TRIGGER_CATEGORIES`."""
+    col = triggers["category"]
+    if isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) == list(
+        schemas.TRIGGER_CATEGORIES
+    ):
+        codes = col.cat.codes.to_numpy(dtype=np.int64)
+    else:
+        lookup = {c: i for i, c in enumerate(schemas.TRIGGER_CATEGORIES)}
+        codes = col.astype(object).map(lookup).to_numpy(dtype=float, na_value=np.nan)
+        codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
+    if (codes < 0).any():
+        bad = triggers["category"].astype(object)[codes < 0].iloc[0]
+        raise TrustDataError(
+            f"triggers: the category {bad!r} is not one of {list(schemas.TRIGGER_CATEGORIES)}."
+        )
+    return codes
+
+
+def _rate_ratio_tests(
+    latest: np.ndarray,
+    total: np.ndarray,
+    latest_days: np.ndarray,
+    first_days: np.ndarray,
+    confidence: float,
+    enough: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact conditional test of two Poisson rates, once per distinct (k, n, p0).
+
+    ``latest`` out of ``total`` is Binomial(total, p0) under equal rates, p0 the latest window's
+    share of the exposure; the Clopper-Pearson interval (pl, ph) of the proportion becomes the
+    rate-ratio interval ``pl / (1 - pl) * first_days / latest_days`` (and likewise for ph).
+    """
+    n_rows = len(latest)
+    low = np.full(n_rows, np.nan)
+    high = np.full(n_rows, np.nan)
+    pval = np.full(n_rows, np.nan)
+    p0 = latest_days / (latest_days + first_days)
+    rows = np.flatnonzero(enough)
+    if len(rows) == 0:
+        return low, high, pval
+    combos = pd.DataFrame({"k": latest[rows], "n": total[rows], "p0": p0[rows]})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(combos))
+    u_low = np.empty(len(uniq))
+    u_high = np.empty(len(uniq))
+    u_p = np.empty(len(uniq))
+    for i, (k, n, p) in enumerate(uniq):
+        res = stats.binomtest(int(k), int(n), float(p))
+        ci = res.proportion_ci(confidence_level=confidence, method="exact")
+        u_low[i], u_high[i], u_p[i] = ci.low, ci.high, res.pvalue
+    pl, ph = u_low[codes], u_high[codes]
+    scale = first_days[rows] / latest_days[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low[rows] = pl / (1 - pl) * scale
+        high[rows] = np.where(ph >= 1, np.inf, ph / (1 - ph)) * scale
+    pval[rows] = u_p[codes]
+    return low, high, pval
+
+
+def _anchor_events(events: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
+    kind = events["kind"].astype(object)
+    sel = events.loc[kind.isin(list(kinds)).to_numpy() & events["date"].notna().to_numpy()]
+    return pd.DataFrame(
+        {
+            "couple_id": sel["couple_id"].to_numpy(dtype=object),
+            "date": sel["date"].to_numpy(dtype="datetime64[ns]"),
+            "kind": sel["kind"].astype(object).to_numpy(),
+        }
+    ).drop_duplicates()
+
+
+def _anniversary_dates(event_dates: pd.Series, years: np.ndarray) -> np.ndarray:
+    """The event's month and day in each year (29 February -> 28 February in other years)."""
+    month = event_dates.dt.month.to_numpy()
+    day = event_dates.dt.day.to_numpy()
+    years = np.asarray(years, dtype=np.int64)
+    leap = (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
+    day = np.where((month == 2) & (day == 29) & ~leap, 28, day)
+    return pd.to_datetime(pd.DataFrame({"year": years, "month": month, "day": day})).to_numpy(
+        dtype="datetime64[ns]"
+    )
+
+
+def _anniversary_matches(
+    triggers: pd.DataFrame, events: pd.DataFrame, days: int, kinds: Sequence[str]
+) -> pd.DataFrame:
+    """Pairs (trigger row, event) where the trigger's date is within ``days`` of an anniversary."""
+    cols = ["row", "event_kind", "event_date", "anniversary", "years_since", "days_from"]
+    ev = _anchor_events(events, kinds)
+    if len(triggers) == 0 or len(ev) == 0:
+        return pd.DataFrame({c: [] for c in cols})
+    trig = pd.DataFrame(
+        {
+            "row": np.arange(len(triggers)),
+            "couple_id": triggers["couple_id"].to_numpy(dtype=object),
+            "day": _day_index(triggers["timestamp"].to_numpy(dtype="datetime64[ns]")),
+        }
+    )
+    pairs = trig.merge(ev, on="couple_id", how="inner")
+    if pairs.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    year = pd.to_datetime(pairs["day"].to_numpy() * _NS_PER_DAY).year.to_numpy()
+    found = []
+    for shift in (-1, 0, 1):
+        y = year + shift
+        ann = _anniversary_dates(pairs["date"], y)
+        diff = pairs["day"].to_numpy() - _day_index(ann)
+        since = y - pairs["date"].dt.year.to_numpy()
+        ok = (np.abs(diff) <= days) & (since >= 1)
+        found.append(
+            pd.DataFrame(
+                {
+                    "row": pairs["row"].to_numpy()[ok],
+                    "event_kind": pairs["kind"].to_numpy()[ok],
+                    "event_date": pairs["date"].to_numpy()[ok],
+                    "anniversary": ann[ok],
+                    "years_since": since[ok],
+                    "days_from": diff[ok],
+                }
+            )
+        )
+    return pd.concat(found, ignore_index=True)
