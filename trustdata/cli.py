@@ -97,7 +97,50 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    raise NotImplementedError("validate")
+    """Load a log folder or file and print, per file, what was read, kept and rejected and why.
+
+    Exit 0 when nothing was rejected, 1 when some records were, 2 (via :func:`main`) when a
+    file cannot be read at all.
+    """
+    import re
+    from collections import Counter
+
+    from trustdata.io import load
+
+    examples = int(getattr(args, "examples", 5))
+    logs = load(args.path)
+    rejected = logs.rejected
+
+    def kind(problem: str) -> str:
+        if problem.startswith("duplicate"):
+            return "duplicate"
+        if problem.startswith("the line has too"):
+            return "wrong number of values"
+        if problem.startswith("the record is"):
+            return "not a record"
+        m = re.match(r"(\w+) is ", problem)
+        return m.group(1) if m else "other"
+
+    for row in logs.summary.itertuples(index=False):
+        print(
+            f"{row.source} ({row.table}): {row.records} records, {row.valid} valid, "
+            f"{row.rejected} rejected"
+        )
+        if row.extra_columns:
+            print(f"  extra columns (kept): {row.extra_columns}")
+        if row.notes:
+            print(f"  notes: {row.notes}")
+        mine = rejected.loc[(rejected["source"] == row.source) & (rejected["table"] == row.table)]
+        if len(mine):
+            counts = Counter(kind(p) for reason in mine["reason"] for p in reason.split("; "))
+            shown = ", ".join(f"{k} {n}" for k, n in counts.most_common())
+            print(f"  problems by kind: {shown}")
+            print(f"  first {min(examples, len(mine))} rejected line(s):")
+            for r in mine.head(examples).itertuples(index=False):
+                print(f"    line {r.line}: {r.reason}")
+    total = len(rejected)
+    print(f"{'OK' if total == 0 else 'REJECTED'}: {total} record(s) rejected in total.")
+    return 0 if total == 0 else 1
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:

@@ -755,12 +755,10 @@ def _slow_csv(
             problem = None
             if len(row) != ncol:
                 word = "few" if len(row) < ncol else "many"
-                problem = (
-                    f"the line has too {word} values ({len(row)}; the header has {ncol} columns)"
-                )
+                problem = f"the line has too {word} values ({len(row)} where the header has {ncol})"
                 if len(row) > ncol:
                     surplus = ", ".join(repr(v) for v in row[ncol:][:5])
-                    problem += f"; surplus values: {surplus}"
+                    problem += f", surplus: {surplus}"
                 row = (row + [""] * ncol)[:ncol]
             for c, v in zip(cols, row, strict=True):
                 c.append(v)
