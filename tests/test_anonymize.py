@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import warnings
 from dataclasses import replace
@@ -22,11 +21,11 @@ from trustdata.anonymize import (
 )
 from trustdata.cli import main
 from trustdata.errors import TrustDataError
+from trustdata.io import load, write
 from trustdata.logs import Logs, as_table
 
 KEY = b"test key 0123456789abcdef"
 OTHER_KEY = b"another key 9876543210fedcba"
-HAS_IO = importlib.util.find_spec("trustdata.io") is not None
 
 COUPLES = ["couple-smith-7781", "couple-okafor-1342", "couple-lindqvist-5521"]
 PARTNERS = ["Annabelle", "Bartholomew"]
@@ -142,7 +141,7 @@ def _all_bytes(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
 def test_no_original_id_date_or_text_survives_in_any_output_byte(tmp_path, fmt):
     logs = _logs()
     files = _all_bytes(_write(logs, tmp_path / "out", fmt=fmt))
@@ -279,11 +278,8 @@ def test_writing_into_a_non_empty_folder_is_refused(tmp_path):
         write_anonymized(anon, tmp_path)
 
 
-@pytest.mark.skipif(not HAS_IO, reason="trustdata.io is not there yet")
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
 def test_output_is_a_log_folder_that_load_reads_back(tmp_path, fmt):
-    from trustdata.io import load
-
     anon, report = _anonymize(_logs())
     write_anonymized(anon, tmp_path / "out", report=report, format=fmt)
     back = load(tmp_path / "out")
@@ -297,10 +293,7 @@ def test_output_is_a_log_folder_that_load_reads_back(tmp_path, fmt):
         )
 
 
-@pytest.mark.skipif(not HAS_IO, reason="trustdata.io is not there yet")
 def test_cli_anonymizes_a_folder(tmp_path, capsys):
-    from trustdata.io import write
-
     logs = _logs()
     write(logs, tmp_path / "in", format="csv")
     key = tmp_path / "k.key"

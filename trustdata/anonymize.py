@@ -504,24 +504,6 @@ def _k_groups(
 # --------------------------------------------------------------------------------------------
 
 
-def _csv_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(index=frame.index)
-    for col in frame.columns:
-        s = frame[col]
-        if col == "timestamp":
-            with_time = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
-            out[col] = with_time.where(frame["time_known"], s.dt.strftime("%Y-%m-%d"))
-        elif pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.dt.strftime("%Y-%m-%d")
-        elif isinstance(s.dtype, pd.BooleanDtype) or s.dtype == bool:
-            out[col] = s.map({True: "true", False: "false"}).astype(object)
-        elif isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype(object)
-        else:
-            out[col] = s
-    return out
-
-
 def write_anonymized(
     logs: Logs,
     out: str | Path,
@@ -531,9 +513,10 @@ def write_anonymized(
 ) -> list[Path]:
     """Write anonymized logs as a log folder (and the report as ``anonymization_report.md``).
 
-    Only tables with rows are written; free-text columns that are entirely empty are left out.
-    File names are the table names (``checkins.csv``, ...).  Parquet files carry no index and
-    no metadata beyond pandas' column types.  ``out`` must not exist or be empty.
+    The tables are written by :func:`trustdata.io.write` (file names are the table names:
+    ``checkins.csv``, ...; Parquet files carry no index and no metadata beyond pandas' column
+    types); free-text columns that are entirely empty are left out.  ``out`` must not exist or
+    be empty.
 
     Returns
     -------
@@ -545,9 +528,10 @@ def write_anonymized(
     TrustDataError
         When ``out`` is a file or a folder that is not empty.
     """
-    if format not in ("csv", "parquet"):
+    if format not in ("csv", "json", "parquet"):
         raise ValueError(
-            f"The value for `format` must be one of ['csv', 'parquet'], but {format!r} was passed."
+            "The value for `format` must be one of ['csv', 'json', 'parquet'], "
+            f"but {format!r} was passed."
         )
     folder = Path(out)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
@@ -556,25 +540,15 @@ def write_anonymized(
             "and original files are never mixed.",
             source=str(folder),
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for name in schemas.TABLES:
-        frame = getattr(logs, name)
-        if frame.empty:
-            continue
-        frame = frame[
-            [c for c in frame.columns if not (c in schemas.TEXT_COLUMNS and frame[c].isna().all())]
-        ]
-        path = folder / f"{name}.{format}"
-        if format == "csv":
-            _csv_frame(name, frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+    from trustdata.io import write
 
-            table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
-            pq.write_table(table, path)
-        written.append(path)
+    def slim(frame: pd.DataFrame) -> pd.DataFrame:
+        empty = [c for c in schemas.TEXT_COLUMNS if c in frame.columns and frame[c].isna().all()]
+        return frame.drop(columns=empty)
+
+    slimmed = Logs(**{name: slim(getattr(logs, name)) for name in schemas.TABLES})
+    write(slimmed, folder, format=format)
+    written = sorted(p for p in folder.iterdir() if p.is_file())
     if report is not None:
         path = folder / REPORT_FILE
         path.write_text(report.to_markdown(), encoding="utf-8")
