@@ -44,21 +44,27 @@ Events
 The setback truth (what is observable)
 --------------------------------------
 ``Synthetic.setbacks`` lists the setbacks **as the check-ins show them**, one row per partner
-and setback:
+and setback.  At each check-in the visible drop is the planted offset, capped at what the 1-10
+scale can show (``min(offset, level - 1)``: a fall below 1 is clipped); then:
 
-- ``start``: the date of the first check-in whose planted offset is above zero (the drop is
-  sudden, so this is a check-in at the full depth);
-- ``trough_date``: the first check-in at the full planted depth (equal to ``start``);
-- ``end``: the first check-in after that whose planted offset is below 1 point ("back near the
-  level"); missing (NaT) when the partner logged nothing after the recovery;
-- ``depth``: the planted depth, capped at what the 1-10 scale can show
-  (``min(planted_depth, level_at_trough - 1)``);
-- a setback whose full-depth weeks all fall on missed weeks (or after a partner stopped logging,
-  or after the end of the logs) cannot be seen and is **not** listed.
+- ``start``: the date of the first check-in with a planted offset above zero (the drop is
+  sudden, so this is normally a check-in at the full depth);
+- ``trough_date``: the first check-in with the largest visible drop (usually ``start``; later
+  when the first lowered check-in was clipped at 1 or fell in the recovery weeks);
+- ``depth``: that largest visible drop, in points (the planted depth unless clipped or only the
+  recovery weeks were seen);
+- ``end``: the partner's first check-in after the trough whose planted offset is below 1 point
+  ("back near the level"); NaT when the partner logged nothing after that;
+- a setback is listed only when its visible ``depth`` is at least :data:`MIN_VISIBLE_DEPTH`
+  (2 points): one whose weeks all fell on missed weeks, after the partner stopped logging or
+  after the end of the logs, or that shows only in the last recovery weeks, is **not** listed.
 
-Extra columns say ``cause`` (``"spontaneous"``, ``"anniversary"``, ``"new_information"``,
-``"repeat_betrayal"``), ``planted_depth``, ``weeks_at_depth``, ``recovery_weeks``,
-``planted_start`` (the Monday of the first lowered week) and ``level_at_trough``.
+Extra columns: ``cause`` (``"spontaneous"``, ``"anniversary"``, ``"new_information"``,
+``"repeat_betrayal"``), ``planted_depth``, ``weeks_at_depth`` (1-8), ``recovery_weeks`` (1-4;
+in recovery week ``j`` the offset is ``planted_depth * (1 - j / (recovery_weeks + 1))``),
+``planted_start`` (the Monday of the first lowered week), ``level_at_trough`` (the underlying
+level there, see :func:`underlying_level`) and ``low_checkins`` (check-ins at least 1 point
+low).
 
 Regenerating the bundled sample
 -------------------------------
@@ -105,10 +111,14 @@ __all__ = [
     "SETBACK_TRUTH_COLUMNS",
     "PARAM_COLUMNS",
     "COHORT_THRESHOLD",
+    "MIN_VISIBLE_DEPTH",
 ]
 
 #: From this many couples on, :func:`generate` behaves as with ``cohort=True``.
 COHORT_THRESHOLD = 100
+
+#: A planted setback is listed in the truth when its check-ins show it at least this deep.
+MIN_VISIBLE_DEPTH = 2.0
 
 #: Columns of :attr:`Synthetic.setbacks`, in order.
 SETBACK_TRUTH_COLUMNS: tuple[str, ...] = (
@@ -124,6 +134,7 @@ SETBACK_TRUTH_COLUMNS: tuple[str, ...] = (
     "recovery_weeks",
     "planted_start",
     "level_at_trough",
+    "low_checkins",
 )
 
 #: Columns of :attr:`Synthetic.params`, in order.
@@ -416,7 +427,7 @@ def generate(
     gain = np.where(hurt, rng.uniform(2.0, 3.8, P), rng.uniform(0.8, 2.0, P))
     slope_base = gain / plateau
     no_improve = hard_kind[cp] == 1
-    slope_base = np.round(np.where(no_improve, rng.uniform(-0.1, 0.0, P), slope_base), 3)
+    slope_base = np.round(np.where(no_improve, rng.uniform(-0.05, 0.03, P), slope_base), 3)
     g_eff = np.where(group[cp] == 0, group_effect, 0.0)
     slope = np.round(slope_base + g_eff, 6)
     noise_sd = np.round(rng.uniform(0.4, 0.8, P), 2)
@@ -607,40 +618,47 @@ def generate(
     )
 
     # --- setback truth -------------------------------------------------------------------------
-    # The check-ins of each setback (sb_id of the check-in's week; -1 picks the sentinel).
-    sb_w_pad, sb_l_pad = np.r_[sb_w, 0], np.r_[sb_L, 0]
+    # What the check-ins show of each setback: the offset the 1-10 scale can show at each
+    # check-in of the setback's weeks (a drop below 1 is clipped).
     c_sb = sb_id[c_p, c_w]
-    at_depth = (c_sb >= 0) & (c_w - sb_w_pad[c_sb] < sb_l_pad[c_sb])
+    lowered = np.flatnonzero((c_sb >= 0) & (c_off > 0))  # in check-in order (partner, date)
+    low_sb = c_sb[lowered]
+    low_off = np.minimum(c_off[lowered], under[lowered] - 1.0)
+    uniq, pos = np.unique(low_sb, return_index=True)  # first lowered check-in per setback
     first_idx = np.full(len(sb_p), -1)
-    hit = np.flatnonzero(at_depth)
-    # check-ins are sorted by partner and date, so the first hit per setback is the earliest
-    uniq, pos = np.unique(c_sb[hit], return_index=True)
-    first_idx[uniq] = hit[pos]
-    s_idx = np.flatnonzero(first_idx >= 0)
-    fi = first_idx[s_idx]
+    first_idx[uniq] = lowered[pos]
+    by_depth = np.lexsort((lowered, -low_off, low_sb))  # deepest, then earliest, per setback
+    uniq_t, pos_t = np.unique(low_sb[by_depth], return_index=True)
+    trough_idx = np.full(len(sb_p), -1)
+    trough_idx[uniq_t] = lowered[by_depth][pos_t]
+    seen_depth = np.full(len(sb_p), -np.inf)
+    seen_depth[uniq_t] = np.round(low_off[by_depth][pos_t], 2)
+    n_low = np.bincount(low_sb[low_off >= 1.0], minlength=len(sb_p))
+    s_idx = np.flatnonzero(seen_depth >= MIN_VISIBLE_DEPTH)
+    fi, ti = first_idx[s_idx], trough_idx[s_idx]
     # end: the partner's first check-in after the trough whose planted offset is below 1 point
     idx_back = np.r_[np.where(c_off < 1.0, np.arange(m), m), m]
     nxt_back = np.minimum.accumulate(idx_back[::-1])[::-1]
-    cand_end = nxt_back[fi]
+    cand_end = nxt_back[ti]
     has_end = np.r_[c_p, -1][cand_end] == sb_p[s_idx]
     end_ns = np.where(has_end, _to_ns(np.r_[c_day, 0][cand_end]), np.datetime64("NaT", "ns"))
-    start_ns = _to_ns(c_day[fi])
-    lvl = under[fi]
+    lvl = under[ti]
     cause_names = np.array(["spontaneous", "anniversary", "new_information", "repeat_betrayal"])
     setbacks = pd.DataFrame(
         {
             "couple_id": _str_col(ids, cp[sb_p[s_idx]]),
             "partner": _str_col(("A", "B"), sb_p[s_idx] % 2),
-            "start": start_ns,
-            "trough_date": start_ns,
+            "start": _to_ns(c_day[fi]),
+            "trough_date": _to_ns(c_day[ti]),
             "end": end_ns,
-            "depth": np.round(np.minimum(sb_depth[s_idx], lvl - 1.0), 2),
+            "depth": seen_depth[s_idx],
             "cause": _str_col(cause_names, sb_cause[s_idx]),
             "planted_depth": sb_depth[s_idx],
             "weeks_at_depth": sb_L[s_idx],
             "recovery_weeks": sb_R[s_idx],
             "planted_start": _to_ns(week0[cp[sb_p[s_idx]]] + 7 * sb_w[s_idx]),
             "level_at_trough": np.round(lvl, 3),
+            "low_checkins": n_low[s_idx],
         }
     )
     setbacks = setbacks.sort_values(["couple_id", "partner", "start"]).reset_index(drop=True)
@@ -860,8 +878,8 @@ def underlying_level(params: pd.DataFrame, frame: pd.DataFrame, *, on: str = "da
 
 #: The bundled sample: sub-folder of ``data/sample`` -> arguments of :func:`write_sample`.
 BUNDLED: dict[str, dict[str, Any]] = {
-    "couples": {"couples": 4, "seed": 7, "months": (12, 24)},
-    "cohort": {"couples": 300, "seed": 11, "months": (12, 18), "cohort": True, "text": False},
+    "couples": {"couples": 4, "seed": 242, "months": (12, 24)},
+    "cohort": {"couples": 300, "seed": 11, "months": (12, 15), "cohort": True, "text": False},
 }
 
 _FORMATS = ("csv", "json", "parquet")
