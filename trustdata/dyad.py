@@ -15,9 +15,22 @@ logging drop out.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy import special
 
 from trustdata import schemas
+from trustdata.trends import (
+    _check_choice,
+    _check_int,
+    _empty,
+    _grid,
+    _take,
+    _trailing,
+    _trend_stats,
+    _week_dates,
+    _weekly_scores,
+)
 
 __all__ = [
     "GAP_COLUMNS",
@@ -140,7 +153,43 @@ def partner_gap(
     >>> partner_gap(ci)[["gap", "abs_gap", "rolling_abs_gap"]].to_numpy().tolist()
     [[-4.0, 4.0, 4.0], [-1.0, 1.0, 2.5]]
     """
-    raise NotImplementedError
+    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    _check_int("window", window, 1)
+    pairs = _pairs(checkins, measure)
+    if pairs is None or len(pairs["shared_week"]) == 0:
+        return _empty(_GAP_DTYPES)
+    cid, week, sa, sb = pairs["shared_couple"], pairs["shared_week"], pairs["sa"], pairs["sb"]
+    n_couples = len(pairs["couples"])
+    first = np.full(n_couples, np.iinfo(np.int64).max)
+    last = np.full(n_couples, np.iinfo(np.int64).min)
+    np.minimum.at(first, cid, week)
+    np.maximum.at(last, cid, week)
+    has = np.bincount(cid, minlength=n_couples) > 0
+    first, last = np.where(has, first, 0), np.where(has, last, -1)
+    gcid, offset, start = _grid(first, last)
+    gap = np.full(len(gcid), np.nan)
+    at = start[cid] + week - first[cid]
+    gap[at] = sa - sb
+    roll, _, count = _trailing(gap, offset, window)
+    roll_abs, _, _ = _trailing(np.abs(gap), offset, window)
+    couples = pairs["couples"]
+    out = pd.DataFrame(
+        {
+            "couple_id": _take(couples["couple_id"], cid),
+            "week": _week_dates(week),
+            "partner_a": _take(couples["partner_a"], cid),
+            "partner_b": _take(couples["partner_b"], cid),
+            "measure": measure,
+            "score_a": sa,
+            "score_b": sb,
+            "gap": sa - sb,
+            "abs_gap": np.abs(sa - sb),
+            "rolling_gap": roll[at],
+            "rolling_abs_gap": roll_abs[at],
+            "rolling_n": count[at],
+        }
+    )
+    return out.astype(_GAP_DTYPES)
 
 
 def gap_trend(
@@ -189,11 +238,53 @@ def gap_trend(
     >>> from trustdata.logs import as_table
     >>> rows = [{"couple_id": "c1", "partner": p, "date": d, "connection": s}
     ...         for i, d in enumerate(pd.date_range("2025-01-06", periods=10, freq="7D"))
-    ...         for p, s in [("A", 5), ("B", max(1, 5 - i))]]
-    >>> gap_trend(as_table("checkins", rows))[["n_weeks", "diverging"]].iloc[0].tolist()
-    [10, True]
+    ...         for p, s in [("A", min(10, 3 + i)), ("B", 3)]]
+    >>> out = gap_trend(as_table("checkins", rows))
+    >>> int(out["n_weeks"].iloc[0]), bool(out["diverging"].iloc[0])
+    (10, True)
     """
-    raise NotImplementedError
+    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    if not isinstance(alpha, (int, float, np.floating)) or not 0 < alpha < 0.5:
+        raise ValueError(
+            f"The value for `alpha` must be a number between 0 and 0.5, but {alpha!r} was passed."
+        )
+    _check_int("min_weeks", min_weeks, 2)
+    gaps = partner_gap(checkins, measure=measure)
+    if gaps.empty:
+        return _empty(_GAP_TREND_DTYPES)
+    codes, keys = pd.factorize(gaps["couple_id"], sort=True)
+    n = len(keys)
+    wk = gaps["week"].to_numpy(dtype="datetime64[ns]")
+    first = pd.Series(wk).groupby(codes).min().to_numpy(dtype="datetime64[ns]")
+    last = pd.Series(wk).groupby(codes).max().to_numpy(dtype="datetime64[ns]")
+    months = (wk - first[codes]) / np.timedelta64(1, "D") / schemas.DAYS_PER_MONTH
+    abs_gap = gaps["abs_gap"].to_numpy(dtype=float)
+    ts = _trend_stats(codes, months, abs_gap, n, level=1 - alpha, min_n=min_weeks)
+    count = ts["n"]
+    mean_gap = np.bincount(codes, weights=gaps["gap"].to_numpy(dtype=float), minlength=n) / count
+    mean_abs = np.bincount(codes, weights=abs_gap, minlength=n) / count
+    diverging = (count >= min_weeks) & (ts["p"] < alpha) & (ts["tau"] > 0) & (ts["low"] > 0)
+    firsts = np.unique(codes, return_index=True)[1]
+    out = pd.DataFrame(
+        {
+            "couple_id": _take(gaps["couple_id"], firsts),
+            "partner_a": _take(gaps["partner_a"], firsts),
+            "partner_b": _take(gaps["partner_b"], firsts),
+            "measure": measure,
+            "n_weeks": count,
+            "first_week": first,
+            "last_week": last,
+            "mean_gap": mean_gap,
+            "mean_abs_gap": mean_abs,
+            "slope_per_month": ts["slope"],
+            "slope_low": ts["low"],
+            "slope_high": ts["high"],
+            "mk_tau": ts["tau"],
+            "mk_p": ts["p"],
+            "diverging": diverging,
+        }
+    )
+    return out.astype(_GAP_TREND_DTYPES)
 
 
 def lagged_correlation(
@@ -248,7 +339,55 @@ def lagged_correlation(
     >>> out.loc[out["lag"] == 1, ["n_weeks", "r"]].iloc[0].tolist()
     [8.0, 1.0]
     """
-    raise NotImplementedError
+    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    _check_int("max_lag", max_lag, 0)
+    _check_int("min_pairs", min_pairs, 3)
+    pairs = _pairs(checkins, measure)
+    if pairs is None:
+        return _empty(_LAG_DTYPES)
+    couples = pairs["couples"]
+    n_couples = len(couples)
+    first = np.minimum(pairs["first_a"], pairs["first_b"])
+    last = np.maximum(pairs["last_a"], pairs["last_b"])
+    gcid, offset, start = _grid(first, last)
+    length = (last - first + 1)[gcid]
+    size = len(gcid)
+    changes = []
+    for side in ("a", "b"):
+        score = np.full(size, np.nan)
+        cid, week, value = pairs[f"cid_{side}"], pairs[f"week_{side}"], pairs[f"score_{side}"]
+        score[start[cid] + week - first[cid]] = value
+        change = np.full(size, np.nan)
+        change[1:] = score[1:] - score[:-1]
+        change[offset == 0] = np.nan
+        changes.append(change)
+    da, db = changes
+    lags = np.arange(-max_lag, max_lag + 1)
+    rows = []
+    for lag in lags:
+        later = np.full(size, np.nan)
+        inside = (offset + lag >= 0) & (offset + lag < length)
+        later[inside] = db[np.flatnonzero(inside) + lag]
+        ok = ~np.isnan(da) & ~np.isnan(later)
+        r, p, n = _pearson_by_group(gcid[ok], da[ok], later[ok], n_couples, min_pairs)
+        rows.append(
+            pd.DataFrame({"cid": np.arange(n_couples), "lag": lag, "n_weeks": n, "r": r, "p": p})
+        )
+    res = pd.concat(rows, ignore_index=True).sort_values(["cid", "lag"], kind="stable")
+    cid = res["cid"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "couple_id": _take(couples["couple_id"], cid),
+            "partner_a": _take(couples["partner_a"], cid),
+            "partner_b": _take(couples["partner_b"], cid),
+            "measure": measure,
+            "lag": res["lag"].to_numpy(),
+            "n_weeks": res["n_weeks"].to_numpy(),
+            "r": res["r"].to_numpy(),
+            "p": res["p"].to_numpy(),
+        }
+    )
+    return out.astype(_LAG_DTYPES)
 
 
 def leader_summary(
@@ -284,7 +423,198 @@ def leader_summary(
     ...                        "measure": "connection", "lag": [-1, 0, 1],
     ...                        "n_weeks": [8, 9, 8], "r": [0.1, 0.2, 0.9],
     ...                        "p": [0.8, 0.6, 0.002]})
-    >>> leader_summary(lagged)[["best_lag", "leader"]].iloc[0].tolist()
-    [1.0, 'A']
+    >>> leader_summary(lagged)[["best_lag", "leader"]].to_numpy().tolist()
+    [[1.0, 'A']]
     """
-    raise NotImplementedError
+    if not isinstance(alpha, (int, float, np.floating)) or not 0 < alpha < 1:
+        raise ValueError(
+            f"The value for `alpha` must be a number between 0 and 1, but {alpha!r} was passed."
+        )
+    missing = [c for c in LAG_COLUMNS if c not in lagged.columns]
+    if missing:
+        raise ValueError(
+            f"The `lagged` frame must be the output of lagged_correlation(); it lacks {missing}."
+        )
+    if lagged.empty:
+        return _empty(_LEADER_DTYPES)
+    df = lagged[list(LAG_COLUMNS)].copy()
+    df["_abs_r"] = -df["r"].abs()
+    df["_abs_lag"] = df["lag"].abs()
+    df = df.sort_values(
+        ["couple_id", "_abs_r", "_abs_lag", "lag"], kind="stable", na_position="last"
+    )
+    best = df.groupby("couple_id", sort=True).head(1).reset_index(drop=True)
+    has_r = best["r"].notna().to_numpy()
+    lag = np.where(has_r, best["lag"].to_numpy(dtype=float), np.nan)
+    sig = has_r & (best["p"].to_numpy(dtype=float) < alpha)
+    leader = np.select(
+        [~sig, lag > 0, lag < 0],
+        [
+            "none",
+            best["partner_a"].to_numpy(dtype=object),
+            best["partner_b"].to_numpy(dtype=object),
+        ],
+        default="together",
+    )
+    out = pd.DataFrame(
+        {
+            "couple_id": best["couple_id"],
+            "partner_a": best["partner_a"],
+            "partner_b": best["partner_b"],
+            "measure": best["measure"],
+            "best_lag": lag,
+            "n_weeks": np.where(has_r, best["n_weeks"].to_numpy(dtype=float), np.nan),
+            "r": best["r"].to_numpy(dtype=float),
+            "p": best["p"].to_numpy(dtype=float),
+            "leader": leader.astype(object),
+        }
+    )
+    return out.astype(_LEADER_DTYPES)
+
+
+# --------------------------------------------------------------------------------------------
+# Private helpers
+# --------------------------------------------------------------------------------------------
+
+_GAP_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "week": "datetime64[ns]",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "score_a": "float64",
+    "score_b": "float64",
+    "gap": "float64",
+    "abs_gap": "float64",
+    "rolling_gap": "float64",
+    "rolling_abs_gap": "float64",
+    "rolling_n": "int64",
+}
+_GAP_TREND_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "n_weeks": "int64",
+    "first_week": "datetime64[ns]",
+    "last_week": "datetime64[ns]",
+    **{
+        c: "float64"
+        for c in (
+            "mean_gap",
+            "mean_abs_gap",
+            "slope_per_month",
+            "slope_low",
+            "slope_high",
+            "mk_tau",
+            "mk_p",
+        )
+    },
+    "diverging": "bool",
+}
+_LAG_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "lag": "int64",
+    "n_weeks": "int64",
+    "r": "float64",
+    "p": "float64",
+}
+_LEADER_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "best_lag": "float64",
+    "n_weeks": "float64",
+    "r": "float64",
+    "p": "float64",
+    "leader": "str",
+}
+
+
+def _pairs(checkins: pd.DataFrame, measure: str) -> dict | None:
+    """Weekly scores of partner A and B of every couple with two partners with a score.
+
+    Returns None when no couple has two such partners.  Otherwise a dict with ``couples`` (a
+    frame: couple_id, partner_a, partner_b), per side ``cid_a``/``week_a``/``score_a`` (and b)
+    for every week with a score, ``first_a``/``last_a`` (and b) week numbers per couple, and the
+    weeks both have a score: ``shared_couple``, ``shared_week``, ``sa``, ``sb``.
+    """
+    table, a = _weekly_scores(checkins, measure)
+    if len(table) == 0:
+        return None
+    rank = table.groupby("couple_id", sort=False).cumcount().to_numpy()
+    is_a, is_b = rank == 0, rank == 1
+    b_couples = set(table.loc[is_b, "couple_id"])
+    in_pair = table["couple_id"].isin(b_couples).to_numpy()
+    is_a &= in_pair
+    if not is_b.any():
+        return None
+    couples = pd.DataFrame(
+        {
+            "couple_id": table.loc[is_a, "couple_id"].reset_index(drop=True),
+            "partner_a": table.loc[is_a, "partner"].reset_index(drop=True),
+            "partner_b": table.loc[is_b, "partner"].reset_index(drop=True),
+        }
+    )
+    n_couples = len(couples)
+    couple_of = np.full(len(table), -1)
+    couple_of[is_a] = np.arange(n_couples)
+    couple_of[is_b] = np.arange(n_couples)
+    out: dict = {"couples": couples}
+    sid = a["sid"]
+    wmin = int(a["week"].min())
+    span = int(a["week"].max()) - wmin + 1
+    keys = {}
+    for side, mask in (("a", is_a), ("b", is_b)):
+        sel = mask[sid]
+        cid = couple_of[sid[sel]]
+        out[f"cid_{side}"] = cid
+        out[f"week_{side}"] = a["week"][sel]
+        out[f"score_{side}"] = a["score"][sel]
+        out[f"first_{side}"] = a["first"][mask]
+        out[f"last_{side}"] = a["last"][mask]
+        keys[side] = cid.astype(np.int64) * span + (a["week"][sel] - wmin)
+    _, ia, ib = np.intersect1d(keys["a"], keys["b"], assume_unique=True, return_indices=True)
+    out["shared_couple"] = out["cid_a"][ia]
+    out["shared_week"] = out["week_a"][ia]
+    out["sa"] = out["score_a"][ia]
+    out["sb"] = out["score_b"][ib]
+    return out
+
+
+def _pearson_by_group(
+    group: np.ndarray, x: np.ndarray, y: np.ndarray, n_groups: int, min_pairs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pearson's r and its two-sided p-value per group, as scipy.stats.pearsonr.
+
+    The p-value is that of scipy: ``2 * P(|R| >= |r|)`` with R ~ Beta(n/2 - 1, n/2 - 1) on
+    [-1, 1].  Groups with fewer than ``min_pairs`` pairs or a constant x or y get NaN.
+    """
+    n = np.bincount(group, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = np.bincount(group, weights=x, minlength=n_groups) / n
+        my = np.bincount(group, weights=y, minlength=n_groups) / n
+        dx = x - mx[group]
+        dy = y - my[group]
+        sxx = np.bincount(group, weights=dx * dx, minlength=n_groups)
+        syy = np.bincount(group, weights=dy * dy, minlength=n_groups)
+        sxy = np.bincount(group, weights=dx * dy, minlength=n_groups)
+        r = np.clip(sxy / np.sqrt(sxx * syy), -1.0, 1.0)
+    const = np.zeros(n_groups, dtype=bool)
+    for v in (x, y):
+        lo = np.full(n_groups, np.inf)
+        hi = np.full(n_groups, -np.inf)
+        np.minimum.at(lo, group, v)
+        np.maximum.at(hi, group, v)
+        const |= lo == hi
+    bad = (n < min_pairs) | const
+    r[bad] = np.nan
+    ab = n / 2.0 - 1
+    with np.errstate(invalid="ignore"):
+        p = 2.0 * special.betainc(ab, ab, 0.5 * (1.0 - np.abs(r)))
+    p[bad] = np.nan
+    return r, np.minimum(p, 1.0), n
