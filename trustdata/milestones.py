@@ -242,7 +242,7 @@ def _day(value: pd.Series) -> pd.Series:
 
 
 def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
-    return value.astype(float).round(digits).map(lambda v: f"{v:.{digits}f}")
+    return value.astype(float).round(digits).map(lambda v: f"{v:.{digits}f}").astype("str")
 
 
 def _plural(n: pd.Series, word: str) -> pd.Series:
@@ -752,7 +752,7 @@ def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
         + " points a month (Mann-Kendall tau "
         + _fmt(hit["mk_tau"], 2)
         + ", p = "
-        + hit["mk_p"].map(lambda p: f"{p:.3g}")
+        + hit["mk_p"].astype(float).map(lambda p: f"{p:.3g}").astype("str")
         + "); the mean gap was "
         + _fmt(hit["mean_abs_gap"])
         + " points."

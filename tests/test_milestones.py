@@ -1,0 +1,401 @@
+"""Small wins, red flags and the safety notice, on hand-made logs with answers worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trustdata import milestones, schemas
+from trustdata.logs import as_table
+
+MONDAY = pd.Timestamp("2025-01-06")
+
+
+def _weekly_checkins(scores, *, partner="A", couple="c1", start=MONDAY) -> pd.DataFrame:
+    """One check-in a week (on the Monday) per score; None skips that week."""
+    rows = [
+        {"couple_id": couple, "partner": partner, "date": start + pd.Timedelta(weeks=i),
+         "connection": s}
+        for i, s in enumerate(scores)
+        if s is not None
+    ]  # fmt: skip
+    return as_table("checkins", rows)
+
+
+def _triggers(rows) -> pd.DataFrame:
+    return as_table(
+        "triggers",
+        [
+            {"couple_id": "c1", "partner": p, "timestamp": t, "category": "location",
+             "intensity": i}
+            for p, t, i in rows
+        ],
+    )  # fmt: skip
+
+
+def _events(rows) -> pd.DataFrame:
+    return as_table("events", [{"couple_id": "c1", "date": d, "kind": k} for d, k in rows])
+
+
+def _win(wins: pd.DataFrame, kind: str, partner: str = "A") -> pd.Series:
+    (row,) = wins.loc[(wins["kind"] == kind) & (wins["partner"] == partner)].to_dict("records")
+    return pd.Series(row)
+
+
+# --------------------------------------------------------------------------------------------
+# Small wins
+# --------------------------------------------------------------------------------------------
+
+# Eight weeks of check-ins from Monday 2025-01-06 (weeks 0..7 = Jan 6, 13, 20, 27, Feb 3, 10,
+# 17, 24).  Triggers: intensity 8 in week 1 (Jan 14), 3 in week 3 (not major), 7 in week 5
+# (Feb 12; 7 is major: >= MAJOR_TRIGGER_INTENSITY).  Calm weeks: 0 | 2, 3, 4 | 6, 7.
+CALM_TRIGGERS = [("A", "2025-01-14 21:00", 8), ("A", "2025-01-29 08:00", 3),
+                 ("A", "2025-02-12 12:00", 7)]  # fmt: skip
+
+
+def test_current_calm_streak_counts_weeks_since_the_last_major_trigger():
+    wins = milestones.small_wins(_weekly_checkins([5] * 8), _triggers(CALM_TRIGGERS))
+    win = _win(wins, "weeks_without_major_trigger")
+    # weeks 6 and 7 (Feb 17, Feb 24): 2 weeks
+    assert win["value"] == 2
+    assert (win["start"], win["end"], win["date"]) == (
+        pd.Timestamp("2025-02-17"), pd.Timestamp("2025-02-24"), pd.Timestamp("2025-02-24")
+    )  # fmt: skip
+    assert win["evidence"] == (
+        "A has gone 2 weeks without a major trigger (intensity 7 or more), "
+        "since the week of 2025-02-17."
+    )
+
+
+def test_longest_calm_streak_is_the_longest_run_with_its_start_and_end():
+    wins = milestones.small_wins(_weekly_checkins([5] * 8), _triggers(CALM_TRIGGERS))
+    win = _win(wins, "longest_calm_streak")
+    # weeks 2, 3, 4 (Jan 20 to Feb 3): 3 weeks, longer than week 0 alone and weeks 6-7
+    assert win["value"] == 3
+    assert (win["start"], win["end"]) == (pd.Timestamp("2025-01-20"), pd.Timestamp("2025-02-03"))
+    assert win["evidence"].endswith("3 weeks in a row, weeks of 2025-01-20 to 2025-02-03.")
+
+
+@pytest.mark.parametrize(
+    ("major", "current", "longest"),
+    [
+        (7, 2, 3),  # as worked out above
+        (8, 6, 6),  # only week 1 is major: calm weeks 0 | 2..7
+        (9, 8, None),  # no major trigger at all: every week calm, no "longest" row
+    ],
+)
+def test_the_major_threshold_decides_which_weeks_are_calm(major, current, longest):
+    wins = milestones.small_wins(_weekly_checkins([5] * 8), _triggers(CALM_TRIGGERS), major=major)
+    assert _win(wins, "weeks_without_major_trigger")["value"] == current
+    kinds = set(wins["kind"])
+    assert ("longest_calm_streak" in kinds) == (longest is not None)
+    if longest is not None:
+        assert _win(wins, "longest_calm_streak")["value"] == longest
+
+
+def test_no_current_streak_when_the_latest_week_had_a_major_trigger():
+    trig = _triggers([*CALM_TRIGGERS, ("A", "2025-02-25 10:00", 9)])  # week 7
+    wins = milestones.small_wins(_weekly_checkins([5] * 8), trig)
+    assert "weeks_without_major_trigger" not in set(wins["kind"])
+    assert _win(wins, "longest_calm_streak")["value"] == 3
+
+
+def test_as_of_extends_the_current_streak_to_that_week():
+    wins = milestones.small_wins(
+        _weekly_checkins([5] * 8), _triggers(CALM_TRIGGERS), as_of="2025-03-12"
+    )
+    # Feb 17, 24, Mar 3, Mar 10 (the week of Mar 12): 4 weeks
+    assert _win(wins, "weeks_without_major_trigger")["value"] == 4
+
+
+def test_partners_without_triggers_and_calls_without_triggers_get_no_trigger_wins():
+    checkins = pd.concat([_weekly_checkins([5] * 8), _weekly_checkins([5] * 8, partner="B")])
+    wins = milestones.small_wins(checkins, _triggers(CALM_TRIGGERS))
+    assert set(wins.loc[wins["partner"] == "B", "kind"]) == {"best_week"}
+    assert set(milestones.small_wins(checkins)["kind"]) == {"best_week"}
+
+
+@pytest.mark.parametrize(
+    ("scores", "min_weeks", "week", "value"),
+    [
+        # trailing 4-week means: w2 (5+6+7)/3=6, w3 (5+6+7+8)/4=6.5, w4 (6+7+8+8)/4=7.25
+        ([5, 6, 7, 8, 8, 9], 3, 4, 7.25),
+        # w0 = 8 but only 1 weekly score; w1 5; w2 19/3; w3 (8+2+9+9)/4 = 7.0
+        ([8, 2, 9, 9], 3, 3, 7.0),
+        ([8, 2, 9, 9], 1, 0, 8.0),
+        # a missed week 2: w3's window holds weeks 0, 1, 3 = 3 scores, mean 7
+        ([7, 7, None, 7, 7], 3, 3, 7.0),
+    ],
+)
+def test_first_good_month_is_the_first_four_week_mean_at_the_good_level(
+    scores, min_weeks, week, value
+):
+    wins = milestones.small_wins(_weekly_checkins(scores), None, min_weeks=min_weeks)
+    win = _win(wins, "first_good_month")
+    assert win["date"] == MONDAY + pd.Timedelta(weeks=week)
+    assert win["start"] == MONDAY + pd.Timedelta(weeks=week - 3)
+    assert win["value"] == pytest.approx(value)
+
+
+@pytest.mark.parametrize("good_level", [schemas.GOOD_LEVEL, 9])
+def test_no_first_good_month_below_the_good_level(good_level):
+    wins = milestones.small_wins(_weekly_checkins([6, 6, 7, 6, 6]), good_level=good_level)
+    assert "first_good_month" not in set(wins["kind"])
+
+
+def test_best_week_averages_the_week_and_reports_the_latest_of_ties():
+    checkins = as_table(
+        "checkins",
+        [
+            {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+            for d, s in [("2025-01-06", 6), ("2025-01-09", 9),  # week 0: 7.5
+                         ("2025-01-13", 8), ("2025-01-20", 8), ("2025-01-27", 3)]
+        ],
+    )  # fmt: skip
+    win = _win(milestones.small_wins(checkins), "best_week")
+    assert win["value"] == 8.0
+    assert win["date"] == pd.Timestamp("2025-01-20")
+    assert win["evidence"] == (
+        "A's best week so far: a connection score of 8.0 in the week of 2025-01-20 "
+        "(reached 2 times so far)."
+    )
+
+
+def test_small_wins_columns_and_order_are_fixed_and_the_input_is_untouched():
+    checkins, triggers = _weekly_checkins([5, 6, 7, 8, 8, 9, 9, 9]), _triggers(CALM_TRIGGERS)
+    before = checkins.copy(), triggers.copy()
+    wins = milestones.small_wins(checkins, triggers)
+    assert tuple(wins.columns) == milestones.SMALL_WIN_COLUMNS
+    assert list(wins["kind"]) == list(milestones.SMALL_WIN_KINDS)
+    pd.testing.assert_frame_equal(checkins, before[0])
+    pd.testing.assert_frame_equal(triggers, before[1])
+
+
+def test_small_wins_of_empty_logs_is_an_empty_frame_with_the_columns():
+    wins = milestones.small_wins(as_table("checkins", []), as_table("triggers", []))
+    assert wins.empty and tuple(wins.columns) == milestones.SMALL_WIN_COLUMNS
+    assert wins["date"].dtype == "datetime64[ns]" and wins["value"].dtype == "float64"
+
+
+def test_small_wins_are_found_for_several_couples_at_once():
+    one = _weekly_checkins([5, 6, 7, 8, 8, 9])
+    both = pd.concat([one, one.assign(couple_id="c2")], ignore_index=True)
+    wins = milestones.small_wins(both)
+    c1 = wins.loc[wins["couple_id"] == "c1"].drop(columns="couple_id").reset_index(drop=True)
+    c2 = wins.loc[wins["couple_id"] == "c2"].drop(columns="couple_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(c1, c2)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("measure", "mood"), ("window", 0), ("min_weeks", 5), ("good_level", -1)],
+)
+def test_small_wins_bad_options_are_sentences(option, value):
+    with pytest.raises(ValueError, match=rf"The value for `{option}` must be"):
+        milestones.small_wins(_weekly_checkins([5]), **{option: value})
+
+
+# --------------------------------------------------------------------------------------------
+# Red flags
+# --------------------------------------------------------------------------------------------
+
+EMPTY = as_table("checkins", [])
+
+
+def _flags(frame: pd.DataFrame) -> list[str]:
+    return frame["flag"].tolist()
+
+
+def test_an_abuse_event_always_gives_the_safety_flag_first():
+    # worse after six months (see below) + new information + abuse dated last
+    checkins = _weekly_checkins([6] * 4 + [6] * 20 + [4] * 4)
+    events = _events([("2025-01-01", "discovery"), ("2025-03-01", "new_information"),
+                      ("2025-09-01", "abuse")])  # fmt: skip
+    flags = milestones.red_flags(checkins, events=events)
+    assert flags.loc[0, "flag"] == "abuse" and flags.loc[0, "severity"] == "safety"
+    assert flags.loc[0, "message"] == milestones.SAFETY_TEXT
+    assert set(flags["flag"]) == {"abuse", "new_information", "worse_after_6_months"}
+    assert list(flags["severity"]) == sorted(flags["severity"], key=milestones.SEVERITIES.index)
+
+
+@pytest.mark.parametrize("kind", ["repeat_betrayal", "new_information"])
+@pytest.mark.parametrize(
+    ("anchor", "date", "flagged"),
+    [
+        ("2025-01-01", "2025-03-01", True),  # during the recovery
+        ("2025-01-01", "2025-01-01", True),  # on the day of the discovery
+        ("2025-01-01", "2024-06-01", False),  # history from before the discovery
+        (None, "2024-06-01", True),  # no anchor event: every such event counts
+    ],
+)
+def test_recovery_events_are_flagged_on_or_after_the_anchor(kind, anchor, date, flagged):
+    rows = [(date, kind)] + ([(anchor, "discovery")] if anchor else [])
+    flags = milestones.red_flags(EMPTY, events=_events(rows))
+    assert _flags(flags) == ([kind] if flagged else [])
+    if flagged:
+        assert flags.loc[0, "severity"] == "raise"
+        assert flags.loc[0, "date"] == pd.Timestamp(date)
+
+
+def test_the_discovery_is_preferred_over_an_earlier_disclosure_as_anchor():
+    events = _events([("2024-01-01", "disclosure"), ("2025-01-01", "discovery"),
+                      ("2024-06-01", "repeat_betrayal")])  # fmt: skip
+    assert _flags(milestones.red_flags(EMPTY, events=events)) == []
+
+
+def test_event_flags_say_how_long_after_the_discovery():
+    events = _events([("2025-01-01", "discovery"), ("2025-02-12", "repeat_betrayal")])
+    (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
+    # 42 days = 6 weeks
+    assert evidence == (
+        "A repeat betrayal was recorded on 2025-02-12, 6 weeks after the discovery or disclosure."
+    )
+
+
+@pytest.mark.parametrize(
+    ("six_months", "flagged"),
+    [
+        ([4, 5, 4, 5], True),  # 6.0 -> 4.5: 1.5 points lower
+        ([5, 5, 5, 5], True),  # exactly min_drop = 1.0 lower
+        ([5, 6, 5, 6], False),  # only 0.5 lower
+        ([8, 8, 8, 8], False),  # better
+    ],
+)
+def test_worse_after_6_months_compares_the_first_month_with_weeks_24_to_27(six_months, flagged):
+    # weeks 0-3: 6 (mean 6.0); weeks 4-23: 7; weeks 24-27 (around 26 weeks = 6 months)
+    checkins = _weekly_checkins([6] * 4 + [7] * 20 + six_months)
+    six_month_score = np.mean(six_months)
+    flags = milestones.red_flags(checkins)
+    assert _flags(flags) == (["worse_after_6_months"] if flagged else [])
+    if flagged:
+        row = flags.iloc[0]
+        assert row["partner"] == "A" and row["severity"] == "raise"
+        assert row["date"] == MONDAY + pd.Timedelta(weeks=27)
+        assert f"6.0 in the first 4 weeks, {six_month_score:.1f} in weeks 25-28" in row["evidence"]
+
+
+def test_worse_after_6_months_needs_two_scores_in_each_window():
+    scores = [6] * 4 + [7] * 20 + [4, None, None, None]
+    assert _flags(milestones.red_flags(_weekly_checkins(scores))) == []
+
+
+def _long_logs(n_weeks: int, latest: float) -> pd.DataFrame:
+    # alternating 4, 5 (first-month mean 4.5, s_pre = sd(4, 5, 4, 5) = sqrt(1/3)), then four
+    # last weeks with mean `latest` (4.5 as 4, 5, 4, 5)
+    last = [4, 5, 4, 5] if latest == 4.5 else [int(latest)] * 4
+    scores = [4 + i % 2 for i in range(n_weeks - 4)] + last
+    return _weekly_checkins(scores)
+
+
+@pytest.mark.parametrize(
+    ("n_weeks", "latest", "expected", "severity"),
+    [
+        # 54 weekly check-ins span 53 weeks = 371 days >= 12 months (365.25 days).
+        # latest 4.5: RCI = 0 <= 1.96 -> flagged
+        (54, 4.5, "no_reliable_improvement_12m", "watch"),
+        # latest 8: RCI = (8 - 4.5) / sqrt(2 * (sqrt(1/3) * sqrt(1 - 0.8))**2) = 9.59 -> not
+        (54, 8.0, None, None),
+        # 5.0: RCI = 0.5 / 0.3651 = 1.37 -> flagged (improved, but not reliably)
+        (54, 5.0, "no_reliable_improvement_12m", "watch"),
+        # 52 check-ins span 357 days < 12 months -> not evaluated
+        (52, 4.5, None, None),
+        # 106 check-ins span 735 days >= 24 months (730.5 days): the 24-month flag only
+        (106, 4.5, "no_reliable_improvement_24m", "raise"),
+    ],
+)
+def test_no_reliable_improvement_after_12_and_24_months(n_weeks, latest, expected, severity):
+    flags = milestones.red_flags(_long_logs(n_weeks, latest))
+    flags = flags.loc[flags["flag"].str.startswith("no_reliable")]
+    assert _flags(flags) == ([expected] if expected else [])
+    if expected:
+        assert flags.iloc[0]["severity"] == severity
+        assert "Reliable Change Index" in flags.iloc[0]["evidence"]
+
+
+def test_rci_in_the_evidence_matches_the_jacobson_truax_formula():
+    flags = milestones.red_flags(_long_logs(54, 5.0))
+    # Jacobson & Truax (1991): (5.0 - 4.5) / sqrt(2 * (sqrt(1/3) * sqrt(0.2))**2) = 1.369
+    rci = 0.5 / np.sqrt(2 * (np.sqrt(1 / 3) * np.sqrt(0.2)) ** 2)
+    assert f"Reliable Change Index {rci:.2f}" in flags.iloc[0]["evidence"]
+
+
+def _pair(b_scores) -> pd.DataFrame:
+    a = _weekly_checkins([9] * len(b_scores))
+    b = _weekly_checkins(b_scores, partner="B")
+    return pd.concat([a, b], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("b_scores", "flagged"),
+    [
+        ([9, 8, 7, 6, 5, 4, 3, 2], True),  # A stays at 9: the gap grows 0, 1, ..., 7
+        ([9, 8, 9, 7, 9, 8, 9, 7, 9, 8], False),  # the gap comes and goes
+        ([9, 7, 5, 3, 1], False),  # growing, but fewer than 6 shared weeks
+    ],
+)
+def test_diverging_partners_is_a_couple_level_watch_flag(b_scores, flagged):
+    flags = milestones.red_flags(_pair(b_scores))
+    flags = flags.loc[flags["flag"] == "diverging_partners"]
+    assert len(flags) == int(flagged)
+    if flagged:
+        row = flags.iloc[0]
+        assert pd.isna(row["partner"]) and row["severity"] == "watch"
+        assert "the gap between A's and B's connection scores grew" in row["evidence"]
+
+
+def test_red_flags_columns_are_fixed_and_empty_logs_give_none():
+    flags = milestones.red_flags(EMPTY, as_table("triggers", []), as_table("events", []))
+    assert flags.empty and tuple(flags.columns) == milestones.RED_FLAG_COLUMNS
+    assert flags["date"].dtype == "datetime64[ns]"
+
+
+def test_red_flags_do_not_modify_their_input():
+    checkins = _weekly_checkins([6] * 4 + [7] * 20 + [4] * 4)
+    events = _events([("2025-03-01", "abuse")])
+    before = checkins.copy(), events.copy()
+    milestones.red_flags(checkins, events=events)
+    pd.testing.assert_frame_equal(checkins, before[0])
+    pd.testing.assert_frame_equal(events, before[1])
+
+
+def test_every_flag_has_a_severity_and_a_message():
+    assert set(milestones.FLAG_SEVERITY) == set(milestones.FLAGS) == set(milestones.FLAG_MESSAGES)
+    assert set(milestones.FLAG_SEVERITY.values()) <= set(milestones.SEVERITIES)
+    assert milestones.FLAG_SEVERITY["abuse"] == "safety"
+
+
+@pytest.mark.parametrize(("option", "value"), [("r", 1.0), ("measure", "x"), ("min_drop", 0)])
+def test_red_flags_bad_options_are_sentences(option, value):
+    with pytest.raises(ValueError, match=rf"The value for `{option}` must be"):
+        milestones.red_flags(EMPTY, **{option: value})
+
+
+# --------------------------------------------------------------------------------------------
+# Safety notice
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [([], None), (["discovery", "repeat_betrayal"], None), (["discovery", "abuse"], ("c1",))],
+)
+def test_safety_notice_appears_exactly_when_abuse_was_recorded(kinds, expected):
+    events = _events([("2025-01-01", k) for k in kinds])
+    notice = milestones.safety_notice(events)
+    if expected is None:
+        assert notice is None
+    else:
+        assert notice.couple_ids == expected
+        assert notice.title == milestones.SAFETY_TITLE
+        assert notice.text.startswith("Abuse has been recorded")
+
+
+def test_safety_notice_puts_emergency_first_and_fetches_nothing():
+    notice = milestones.safety_notice(_events([("2025-01-01", "abuse")]))
+    assert notice.resources[0].startswith("If you are in immediate danger")
+    joined = " ".join(notice.resources)
+    assert "1-800-799-7233" in joined and "0808 2000 247" in joined
+    assert "http" not in joined and "www." not in joined
+    assert "check" in notice.resources[-1]
+    assert milestones.safety_notice(None) is None
