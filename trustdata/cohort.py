@@ -732,8 +732,9 @@ def growth_model(
     Warns
     -----
     RuntimeWarning
-        When the optimiser did not converge (``attrs["converged"]`` is then False; treat the
-        estimates with care) or the model could not be fitted at all (every value NaN).
+        When the optimiser did not converge or a standard error is undefined
+        (``attrs["converged"]`` is then False; treat the estimates with care), or when the model
+        could not be fitted at all (an empty result).
 
     Examples
     --------
@@ -803,6 +804,8 @@ def growth_model(
                 formula, data, groups="couple_id", re_formula="~time", vc_formula=vc
             )
             result = model.fit(reml=True, method=["lbfgs", "bfgs"])
+            est = result.fe_params
+            se = result.bse_fe.reindex(est.index)
     except (np.linalg.LinAlgError, ValueError) as exc:
         warnings.warn(
             f"The growth model could not be fitted ({exc}); every estimate is NaN.",
@@ -813,11 +816,12 @@ def growth_model(
         out.attrs = info
         return out
     messages = tuple(dict.fromkeys(str(w.message).strip() for w in caught))
-    converged = bool(result.converged) and not any(
-        "converge" in m.lower() and "not" in m.lower() for m in messages
+    failed = ("failed to converge", "did not converge", "optimization failed")
+    converged = (
+        bool(result.converged)
+        and not any(f in m.lower() for m in messages for f in failed)
+        and bool(np.isfinite(se.to_numpy(dtype="float64")).all())
     )
-    est = result.fe_params
-    se = result.bse_fe.reindex(est.index)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = est / se
     zq = stats.norm.ppf(0.5 + level / 2)
@@ -845,8 +849,9 @@ def growth_model(
     out.attrs = info
     if not converged:
         warnings.warn(
-            "The growth model's optimiser did not converge; attrs['converged'] is False and the "
-            "estimates may be unreliable (try fewer weeks with max_week, or partner='factor').",
+            "The growth model's fit did not converge (or some standard errors are undefined); "
+            "attrs['converged'] is False and the estimates may be unreliable (try fewer weeks "
+            "with max_week, more couples, or partner='factor'; attrs['fit_warnings'] says more).",
             RuntimeWarning,
             stacklevel=2,
         )

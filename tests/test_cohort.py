@@ -1,0 +1,499 @@
+"""Tests of trustdata.cohort: alignment, groups, trajectories, models, survival, Dask."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from trustdata import cohort, schemas
+from trustdata.errors import TrustDataError
+from trustdata.io import write
+from trustdata.logs import Logs, as_table
+
+MONTH = 7 / schemas.DAYS_PER_MONTH  # one week, in months
+
+
+def _aligned(
+    n: int = 40, *, seed: int = 0, effect: float = 0.4, weeks: int = 30, noise: float = 0.7
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Aligned weekly scores with a planted group difference in slope (points per month)."""
+    rng = np.random.default_rng(seed)
+    ids = [f"c{i:03d}" for i in range(n)]
+    group = np.where(np.arange(n) % 2 == 0, "therapy", "waitlist")
+    start = rng.normal(4, 1, n)
+    slope = rng.normal(0.3, 0.15, n) + np.where(group == "therapy", effect, 0)
+    rows = []
+    for i, cid in enumerate(ids):
+        for p, offset in (("A", -0.5), ("B", 0.5)):
+            w = np.arange(weeks)
+            y = start[i] + offset + slope[i] * w * MONTH + rng.normal(0, noise, weeks)
+            rows.append(
+                pd.DataFrame({"couple_id": cid, "partner": p, "aligned_week": w, "score": y})
+            )
+    aligned = pd.concat(rows, ignore_index=True)
+    groups = pd.DataFrame({"couple_id": ids, "group": group})
+    return aligned, groups
+
+
+def _checkins(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
+    return as_table(
+        "checkins",
+        [{"couple_id": c, "partner": p, "date": d, "connection": s} for c, p, d, s in rows],
+    )
+
+
+def _events(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return as_table("events", [{"couple_id": c, "date": d, "kind": k} for c, d, k in rows])
+
+
+# --------------------------------------------------------------------------------------------
+# align / anchor_dates
+# --------------------------------------------------------------------------------------------
+
+
+def test_align_counts_weeks_from_the_anchor_week_and_averages_within_a_week():
+    checkins = _checkins(
+        [
+            ("c1", "A", "2025-01-01", 3),  # Wed, week of Mon 2024-12-30: one week before
+            ("c1", "A", "2025-01-06", 4),  # Mon of the anchor's week
+            ("c1", "A", "2025-01-12", 6),  # Sun, same week: averaged with the Monday
+            ("c1", "B", "2025-01-20", 8),  # two weeks after
+        ]
+    )
+    events = _events([("c1", "2025-01-09", "discovery")])  # Thursday
+    out = cohort.align(checkins, events)
+    assert list(out.columns) == list(cohort.ALIGNED_COLUMNS)
+    got = out[["partner", "aligned_week", "score", "n_checkins"]].to_dict("records")
+    assert got == [
+        {"partner": "A", "aligned_week": -1, "score": 3.0, "n_checkins": 1},
+        {"partner": "A", "aligned_week": 0, "score": 5.0, "n_checkins": 2},
+        {"partner": "B", "aligned_week": 2, "score": 8.0, "n_checkins": 1},
+    ]
+    assert out["aligned_week"].dtype == "int64"
+    assert out["week"].iloc[1] == pd.Timestamp("2025-01-06")
+
+
+def test_couples_without_the_anchor_are_excluded_and_counted():
+    checkins = _checkins([("c1", "A", "2025-01-06", 5), ("c2", "A", "2025-01-06", 5)])
+    events = _events([("c1", "2025-01-01", "discovery"), ("c2", "2025-01-02", "disclosure")])
+    out = cohort.align(checkins, events)
+    assert out["couple_id"].unique().tolist() == ["c1"]
+    assert out.attrs["n_excluded"] == 1 and out.attrs["excluded_couples"] == ("c2",)
+    with_fallback = cohort.align(checkins, events, fallback="disclosure")
+    assert with_fallback.groupby("couple_id")["anchor"].first().to_dict() == {
+        "c1": "discovery",
+        "c2": "disclosure",
+    }
+    assert with_fallback.attrs["n_excluded"] == 0
+
+
+def test_anchor_dates_takes_the_first_event_of_the_preferred_kind():
+    events = _events(
+        [
+            ("c1", "2025-03-01", "discovery"),
+            ("c1", "2025-01-01", "discovery"),
+            ("c1", "2024-12-01", "disclosure"),
+        ]
+    )
+    out = cohort.anchor_dates(
+        events, anchor="discovery", fallback="disclosure", couple_ids=["c1", "c9"]
+    )
+    assert out["anchor"].tolist()[0] == "discovery"
+    assert out["anchor_date"].tolist()[0] == pd.Timestamp("2025-01-01")
+    assert out["anchor_date"].isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"anchor": "wedding"}, "`anchor` must be one of"),
+        ({"measure": "mood"}, "`measure` must be one of"),
+        ({"fallback": ["disclosure", "party"]}, "`fallback` must be one of"),
+    ],
+)
+def test_align_rejects_bad_arguments_with_a_sentence(kwargs, message):
+    checkins = _checkins([("c1", "A", "2025-01-06", 5)])
+    with pytest.raises(ValueError, match=message):
+        cohort.align(checkins, _events([("c1", "2025-01-01", "discovery")]), **kwargs)
+
+
+def test_align_on_another_measure_and_anchor():
+    checkins = as_table(
+        "checkins",
+        [{"couple_id": "c1", "partner": "A", "date": "2025-02-03", "connection": 5, "trust": 2}],
+    )
+    events = _events([("c1", "2025-01-20", "couples_therapy")])
+    out = cohort.align(checkins, events, anchor="couples_therapy", measure="trust")
+    assert out[["aligned_week", "score"]].to_dict("records") == [{"aligned_week": 2, "score": 2.0}]
+
+
+# --------------------------------------------------------------------------------------------
+# groups
+# --------------------------------------------------------------------------------------------
+
+
+def test_groups_from_couples_and_from_events():
+    couples = as_table(
+        "couples", [{"couple_id": "c2", "group": "b"}, {"couple_id": "c1", "group": "a"}]
+    )
+    assert cohort.groups_from_couples(couples).to_dict("records") == [
+        {"couple_id": "c1", "group": "a"},
+        {"couple_id": "c2", "group": "b"},
+    ]
+    with pytest.raises(ValueError, match="`group` must be a column"):
+        cohort.groups_from_couples(couples, group="arm")
+    events = _events([("c1", "2025-01-01", "couples_therapy"), ("c2", "2025-01-01", "discovery")])
+    got = cohort.groups_from_events(events, couple_ids=["c1", "c2", "c3"])
+    assert got["group"].tolist() == ["with", "without", "without"]
+
+
+# --------------------------------------------------------------------------------------------
+# trajectories
+# --------------------------------------------------------------------------------------------
+
+
+def test_trajectories_average_partners_first_and_use_a_t_interval():
+    aligned = pd.DataFrame(
+        {
+            "couple_id": ["a", "a", "b", "c", "c"],
+            "partner": ["A", "B", "A", "A", "B"],
+            "aligned_week": [0, 0, 0, 0, 0],
+            "score": [3.0, 5.0, 6.0, 7.0, 9.0],  # couple means 4, 6, 8
+        }
+    )
+    out = cohort.trajectories(aligned, level=0.9)
+    assert list(out.columns) == list(cohort.TRAJECTORY_COLUMNS)
+    row = out.iloc[0]
+    assert (row["mean"], row["sd"], row["n_couples"]) == (6.0, 2.0, 3)
+    # hand-worked: 6 +/- t(0.95, df=2) * 2 / sqrt(3), t = scipy.stats.t.ppf(0.95, 2) = 2.919986
+    assert row["ci_high"] == pytest.approx(6 + 2.919986 * 2 / np.sqrt(3), rel=1e-6)
+    assert row["ci_low"] == pytest.approx(6 - 2.919986 * 2 / np.sqrt(3), rel=1e-6)
+
+
+def test_trajectories_by_group_leave_out_couples_without_a_group():
+    aligned, groups = _aligned(6, weeks=3)
+    out = cohort.trajectories(aligned, groups.iloc[:4])
+    assert out["group"].unique().tolist() == ["therapy", "waitlist"]
+    assert out["n_couples"].tolist() == [2] * 6
+    one = cohort.trajectories(aligned.loc[aligned["couple_id"] == "c000"])
+    assert one["sd"].isna().all() and one["ci_low"].isna().all()
+
+
+# --------------------------------------------------------------------------------------------
+# growth model
+# --------------------------------------------------------------------------------------------
+
+
+def test_growth_model_matches_statsmodels_and_recovers_the_planted_effect():
+    import statsmodels.formula.api as smf
+
+    aligned, groups = _aligned(40, seed=2, effect=0.4)
+    fit = cohort.growth_model(aligned, groups)
+    assert list(fit.columns) == list(cohort.MODEL_COLUMNS)
+    assert fit["term"].tolist() == [
+        "Intercept",
+        "group[waitlist]",
+        "partner[B]",
+        "time",
+        "time:group[waitlist]",
+    ]
+    assert fit.attrs["converged"] and fit.attrs["n_couples"] == 40
+    assert fit.attrs["n_obs"] == len(aligned)
+    # reference: the same model fitted directly with statsmodels
+    data = aligned.merge(groups, on="couple_id")
+    data["time"] = data["aligned_week"] * MONTH
+    ref = smf.mixedlm(
+        "score ~ time * group + partner", data, groups="couple_id", re_formula="~time"
+    ).fit(reml=True, method=["lbfgs"])
+    est = fit.set_index("term")["estimate"]
+    assert est["time:group[waitlist]"] == pytest.approx(
+        ref.fe_params["time:group[T.waitlist]"], abs=1e-4
+    )
+    row = fit.set_index("term").loc["time:group[waitlist]"]
+    assert row["ci_low"] < -0.4 < row["ci_high"]  # the planted difference (waitlist - therapy)
+    assert row["p"] < 0.01
+    assert fit.set_index("term").loc["partner[B]", "estimate"] == pytest.approx(1.0, abs=0.15)
+
+
+def test_growth_model_nested_partner_and_reference_group():
+    aligned, groups = _aligned(20, seed=3, weeks=12)
+    fit = cohort.growth_model(aligned, groups, partner="nested", reference="waitlist")
+    assert "time:group[therapy]" in fit["term"].tolist()
+    assert "partner[B]" not in fit["term"].tolist()
+    assert "partner" in fit.attrs["random_effects"]
+
+
+def test_growth_model_flags_a_failed_fit_instead_of_crashing():
+    aligned, groups = _aligned(6, weeks=4)
+    aligned = aligned.assign(score=5.0)  # no variance at all
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = cohort.growth_model(aligned, groups)
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+    assert fit.attrs["converged"] is False
+    assert list(fit.columns) == list(cohort.MODEL_COLUMNS)
+
+
+def test_growth_model_bad_arguments():
+    aligned, groups = _aligned(4, weeks=3)
+    with pytest.raises(ValueError, match="`partner` must be one of"):
+        cohort.growth_model(aligned, groups, partner="random")
+    with pytest.raises(ValueError, match="`reference` must be one of the groups"):
+        cohort.growth_model(aligned, groups, reference="control")
+
+
+# --------------------------------------------------------------------------------------------
+# slopes and their comparison
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["ols", "theilsen"])
+def test_per_couple_slopes_match_numpy_and_scipy(method):
+    aligned, _ = _aligned(5, seed=4, weeks=10)
+    aligned = aligned.drop(index=[3, 7, 25])  # uneven weeks
+    out = cohort.per_couple_slopes(aligned, method=method)
+    assert list(out.columns) == list(cohort.SLOPE_COLUMNS)
+    weekly = aligned.groupby(["couple_id", "aligned_week"])["score"].mean().reset_index()
+    for cid, rows in weekly.groupby("couple_id"):
+        t = rows["aligned_week"].to_numpy() * MONTH
+        y = rows["score"].to_numpy()
+        if method == "ols":
+            slope, intercept = np.polyfit(t, y, 1)
+        else:
+            slope, intercept, _, _ = stats.theilslopes(y, t)
+        got = out.set_index("couple_id").loc[cid]
+        assert got["slope"] == pytest.approx(slope, rel=1e-9)
+        assert got["intercept"] == pytest.approx(intercept, rel=1e-9)
+
+
+def test_couples_with_too_few_weeks_get_no_slope():
+    aligned = pd.DataFrame(
+        {"couple_id": ["a", "a"], "partner": "A", "aligned_week": [0, 1], "score": [1.0, 2.0]}
+    )
+    out = cohort.per_couple_slopes(aligned, min_weeks=3)
+    assert out["slope"].isna().all() and out["n_weeks"].tolist() == [2]
+
+
+def test_slope_comparison_matches_scipy_and_hand_worked_effect_sizes():
+    aligned, groups = _aligned(30, seed=5, effect=0.5)
+    out = cohort.slope_comparison(aligned, groups)
+    assert list(out.columns) == list(cohort.COMPARISON_COLUMNS)
+    slopes = cohort.per_couple_slopes(aligned).merge(groups, on="couple_id")
+    a = slopes.loc[slopes["group"] == "therapy", "slope"].to_numpy()
+    b = slopes.loc[slopes["group"] == "waitlist", "slope"].to_numpy()
+    mw, wt = out.iloc[0], out.iloc[1]
+    ref_mw = stats.mannwhitneyu(a, b, alternative="two-sided")
+    assert (mw["statistic"], mw["p"]) == pytest.approx((ref_mw.statistic, ref_mw.pvalue))
+    assert mw["effect_size"] == pytest.approx(2 * ref_mw.statistic / (15 * 15) - 1)
+    ref_t = stats.ttest_ind(a, b, equal_var=False)
+    assert (wt["statistic"], wt["df"], wt["p"]) == pytest.approx(
+        (ref_t.statistic, ref_t.df, ref_t.pvalue)
+    )
+    # Hedges' g by hand: pooled sd, correction J = 1 - 3 / (4 * 30 - 9)
+    sp = np.sqrt((14 * a.var(ddof=1) + 14 * b.var(ddof=1)) / 28)
+    g = (a.mean() - b.mean()) / sp * (1 - 3 / 111)
+    assert wt["effect_size"] == pytest.approx(g)
+    assert wt["effect_ci_low"] < g < wt["effect_ci_high"]
+    assert g > 0 and mw["effect_size"] > 0  # therapy couples improve faster
+
+
+def test_slope_comparison_needs_two_groups_named_when_more():
+    aligned, groups = _aligned(6, weeks=4)
+    groups = groups.assign(group=["x", "y", "z", "x", "y", "z"])
+    with pytest.raises(ValueError, match="must name the two groups"):
+        cohort.slope_comparison(aligned, groups)
+    out = cohort.slope_comparison(aligned, groups, compare=("z", "x"))
+    assert out[["group_a", "group_b"]].iloc[0].tolist() == ["z", "x"]
+
+
+# --------------------------------------------------------------------------------------------
+# time to a good level
+# --------------------------------------------------------------------------------------------
+
+
+def _scores(per_couple: dict[str, list[float | None]]) -> pd.DataFrame:
+    rows = [
+        {"couple_id": c, "partner": "A", "aligned_week": w, "score": s}
+        for c, scores in per_couple.items()
+        for w, s in enumerate(scores)
+        if s is not None
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_good_level_times_use_the_window_mean_and_censor_at_the_last_week():
+    aligned = _scores(
+        {
+            "a": [5, 6, 7, 8, 8, 9],  # means of 4 weeks: w3 6.5, w4 7.25 -> event at 4
+            "b": [8, 8, None, None, None, 2],  # w0 has 1 of 4 < 2 needed; w1 8 -> event at 1
+            "c": [3, 3, 3, 3, 3],  # censored at 4
+        }
+    )
+    out = cohort.good_level_times(aligned, level=7, window=4)
+    assert out[["couple_id", "weeks", "reached"]].to_dict("records") == [
+        {"couple_id": "a", "weeks": 4, "reached": True},
+        {"couple_id": "b", "weeks": 1, "reached": True},
+        {"couple_id": "c", "weeks": 4, "reached": False},
+    ]
+
+
+def test_time_to_good_level_matches_scipy_ecdf():
+    rng = np.random.default_rng(7)
+    weeks = rng.integers(2, 30, 25)
+    reached = rng.random(25) < 0.7
+    rows = {}
+    for i, (w, r) in enumerate(zip(weeks, reached, strict=True)):
+        rows[f"c{i:02d}"] = [3.0] * w + ([9.0] if r else [3.0])  # event or censoring at week w
+    curve = cohort.time_to_good_level(_scores(rows), window=1)
+    assert list(curve.columns) == list(cohort.SURVIVAL_COLUMNS)
+    ref = stats.ecdf(stats.CensoredData(uncensored=weeks[reached], right=weeks[~reached])).sf
+    got = curve.loc[curve["weeks"] > 0].reset_index(drop=True)
+    assert got["weeks"].tolist() == ref.quantiles.astype(int).tolist()
+    np.testing.assert_allclose(got["survival"], ref.probabilities)
+    first = curve.iloc[0]
+    assert (first["weeks"], first["survival"], first["at_risk"]) == (0, 1.0, 25)
+    assert curve["events"].sum() == reached.sum()
+    assert got["at_risk"].iloc[0] == (weeks >= got["weeks"].iloc[0]).sum()
+    med = cohort.survival_medians(curve)
+    assert list(med.columns) == list(cohort.MEDIAN_COLUMNS)
+    assert med["median_weeks"].iloc[0] == got.loc[got["survival"] <= 0.5, "weeks"].iloc[0]
+
+
+def test_logrank_matches_scipy():
+    fast = {f"f{i}": [3.0] * w + [9.0] for i, w in enumerate([2, 3, 3, 5, 8])}
+    slow = {f"s{i}": [3.0] * w + [9.0] for i, w in enumerate([6, 9, 12, 14])}
+    slow["s9"] = [3.0] * 15  # censored at 14
+    aligned = _scores(fast | slow)
+    groups = pd.Series({c: c[0] for c in fast | slow})
+    out = cohort.logrank(aligned, groups, window=1)
+    assert list(out.columns) == list(cohort.LOGRANK_COLUMNS)
+    ref = stats.logrank(
+        stats.CensoredData(uncensored=[2, 3, 3, 5, 8]),
+        stats.CensoredData(uncensored=[6, 9, 12, 14], right=[14]),
+    )
+    assert (out["statistic"].iloc[0], out["p"].iloc[0]) == pytest.approx(
+        (ref.statistic, ref.pvalue)
+    )
+    assert out[["n_a", "n_b", "events_a", "events_b"]].iloc[0].tolist() == [5, 5, 5, 4]
+
+
+# --------------------------------------------------------------------------------------------
+# contract: input untouched, empty in -> empty out
+# --------------------------------------------------------------------------------------------
+
+
+CALLS = {
+    "trajectories": (lambda a, g: cohort.trajectories(a, g), cohort.TRAJECTORY_COLUMNS),
+    "per_couple_slopes": (lambda a, g: cohort.per_couple_slopes(a), cohort.SLOPE_COLUMNS),
+    "good_level_times": (
+        lambda a, g: cohort.good_level_times(a, g),
+        cohort.GOOD_LEVEL_TIME_COLUMNS,
+    ),
+    "time_to_good_level": (lambda a, g: cohort.time_to_good_level(a, g), cohort.SURVIVAL_COLUMNS),
+    "growth_model": (lambda a, g: cohort.growth_model(a, g), cohort.MODEL_COLUMNS),
+}
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_input_is_not_modified_and_empty_input_gives_empty_output(name):
+    func, columns = CALLS[name]
+    aligned, groups = _aligned(6, weeks=6)
+    before = aligned.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        func(aligned, groups)
+    pd.testing.assert_frame_equal(aligned, before)
+    empty = func(aligned.head(0), groups)
+    assert empty.empty and list(empty.columns) == list(columns)
+
+
+def test_align_of_empty_checkins_is_empty_with_the_columns():
+    out = cohort.align(_checkins([]), _events([]))
+    assert out.empty and list(out.columns) == list(cohort.ALIGNED_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------
+# load_cohort
+# --------------------------------------------------------------------------------------------
+
+
+def _couple_logs(cid: str) -> Logs:
+    return Logs(
+        checkins=_checkins([(cid, "A", "2025-01-06", 5), (cid, "B", "2025-01-07", 6)]),
+        events=_events([(cid, "2025-01-01", "discovery")]),
+    )
+
+
+def test_load_cohort_reads_a_folder_of_couple_folders_with_a_progress_bar(tmp_path, capsys):
+    for cid in ("c1", "c2", "c3"):
+        write(
+            _couple_logs(cid), tmp_path / f"site_{cid}", format="parquet" if cid == "c2" else "csv"
+        )
+    logs = cohort.load_cohort(tmp_path)
+    assert logs.couple_ids == ["c1", "c2", "c3"]
+    assert len(logs.checkins) == 6 and len(logs.events) == 3
+    assert logs.events["kind"].dtype == logs.events["kind"].dtype  # categorical kept
+    assert isinstance(logs.events["kind"].dtype, pd.CategoricalDtype)
+    assert "Loading couples" in capsys.readouterr().err
+    cohort.load_cohort(tmp_path, progress=False)
+    assert "Loading couples" not in capsys.readouterr().err
+
+
+def test_a_couple_id_in_two_folders_is_an_error_or_prefixed(tmp_path):
+    write(_couple_logs("c1"), tmp_path / "north")
+    write(_couple_logs("c1"), tmp_path / "south")
+    with pytest.raises(TrustDataError, match="'c1' is in both"):
+        cohort.load_cohort([tmp_path / "north", tmp_path / "south"], progress=False)
+    logs = cohort.load_cohort(tmp_path, ids="prefix", progress=False)
+    assert logs.couple_ids == ["north/c1", "south/c1"]
+
+
+def test_load_cohort_of_one_folder_with_many_couples(tmp_path):
+    both = Logs(
+        checkins=pd.concat([_couple_logs("c1").checkins, _couple_logs("c2").checkins]),
+        events=pd.concat([_couple_logs("c1").events, _couple_logs("c2").events]),
+    )
+    write(both, tmp_path / "all")
+    assert cohort.load_cohort(tmp_path / "all").couple_ids == ["c1", "c2"]
+    with pytest.raises(TrustDataError, match="no such file"):
+        cohort.load_cohort(tmp_path / "missing")
+
+
+# --------------------------------------------------------------------------------------------
+# Dask: the per-couple kernels run unchanged on partitions
+# --------------------------------------------------------------------------------------------
+
+
+def test_per_couple_slopes_and_align_on_a_local_dask_cluster():
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    aligned, _ = _aligned(12, seed=8, weeks=8)
+    expected = cohort.per_couple_slopes(aligned)
+    checkins = as_table(
+        "checkins",
+        aligned.assign(
+            date=pd.Timestamp("2025-01-06") + pd.to_timedelta(aligned["aligned_week"] * 7, "D"),
+            connection=aligned["score"].round().clip(1, 10).astype(int),
+        )[["couple_id", "partner", "date", "connection"]],
+    )
+    events = _events([(c, "2025-01-06", "discovery") for c in aligned["couple_id"].unique()])
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        ddf = dd.from_pandas(aligned, npartitions=3, sort=False).shuffle("couple_id")
+        got = ddf.map_partitions(cohort.per_couple_slopes, meta=expected.head(0)).compute()
+        dci = dd.from_pandas(checkins, npartitions=3, sort=False).shuffle("couple_id")
+        meta = cohort.align(checkins.head(0), events)
+        dal = dci.map_partitions(cohort.align, events, meta=meta).compute()
+    got = got.sort_values("couple_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    ref = cohort.align(checkins, events)
+    dal = dal.sort_values(["couple_id", "partner", "week"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(dal, ref, check_dtype=False)
