@@ -1,0 +1,668 @@
+"""What the three importers share: reading the export, mappings, the report and the accounting.
+
+Every importer reads its export with :func:`trustdata.io.read_raw_csv` (BOM, cp1252 fallback,
+semicolons, ragged rows, blank lines; ``_line`` = the record's line in the file), translates each
+record into log format v1 text, and hands the translated frames to :func:`trustdata.io.from_frames`,
+the same parse + validate + quarantine path as :func:`trustdata.load`.  Records the importer itself
+cannot translate (a date it cannot read, a mood label the mapping does not know) are rejected here,
+with the same columns as ``load``'s rejections: ``table``, ``source``, ``line`` (the line in the
+original export), ``reason``, then the record's original values.
+
+Every record of the export ends in exactly one outcome (see :class:`ImportReport`)::
+
+    records == checkins + triggers + merged + not_mapped + rejected
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.errors import FileProblem, MappingProblem
+from trustdata.logs import Logs
+
+__all__ = [
+    "OUTCOMES",
+    "ImportReport",
+    "ImportResult",
+    "Rejection",
+    "load_mapping",
+    "default_mapping_text",
+    "spellings",
+    "score_table",
+    "category_of",
+    "norm_text",
+    "text",
+    "parse_number",
+    "round_half_up",
+    "rescale",
+    "read_export",
+    "find_column",
+    "require_columns",
+    "finish",
+    "counted",
+    "plural",
+    "check_ids",
+    "prefix_category",
+    "blank_values",
+    "ragged",
+    "HELPER_COLUMNS",
+]
+
+#: Columns :func:`trustdata.io.read_raw_csv` adds to the export's own.
+HELPER_COLUMNS: tuple[str, ...] = ("_line", "_problem")
+
+#: The outcomes a record of an export can have, in the order the report lists them.
+OUTCOMES: tuple[str, ...] = ("checkins", "triggers", "merged", "not_mapped", "rejected")
+
+
+# ---------------------------------------------------------------------------------------------
+# Small text helpers
+# ---------------------------------------------------------------------------------------------
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+    }
+)
+
+
+def norm_text(value: object) -> str:
+    """A spelling-insensitive key for a question, label or activity.
+
+    Case, repeated or odd spaces, curly quotes and apostrophes, dashes and spaces around them,
+    and trailing ``?``, ``:``, ``.`` and ``*`` do not matter.
+
+    Examples
+    --------
+    >>> norm_text("  What’s one thing  that DECREASED your trust? ")
+    "what's one thing that decreased your trust"
+    >>> norm_text("How connected (1 – 10)?") == norm_text("how connected (1-10)")
+    True
+    """
+    out = unicodedata.normalize("NFKC", str(value)).translate(_QUOTES)
+    out = " ".join(out.split()).casefold()
+    out = re.sub(r"\s*-\s*", "-", out)
+    return out.rstrip("?:.* ").strip()
+
+
+def text(value: object) -> str | None:
+    """The stripped text of a raw cell, None when it is missing or blank.
+
+    Examples
+    --------
+    >>> text("  hi "), text(""), text(None), text(float("nan"))
+    ('hi', None, None, None)
+    """
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    out = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return out or None
+
+
+def round_half_up(value: Fraction | float | int) -> int:
+    """Round to the nearest whole number, halves up (6.5 -> 7, not Python's banker's 6).
+
+    Examples
+    --------
+    >>> round_half_up(Fraction(13, 2)), round_half_up(Fraction(11, 2)), round_half_up(7)
+    (7, 6, 7)
+    """
+    frac = Fraction(value)
+    return int((frac + Fraction(1, 2)).__floor__())
+
+
+def rescale(value: Fraction | float, low: float, high: float) -> Fraction:
+    """Map ``value`` on the scale ``[low, high]`` linearly onto 1-10 (not rounded).
+
+    Examples
+    --------
+    >>> rescale(3, 1, 5), rescale(7, 1, 10)
+    (Fraction(11, 2), Fraction(7, 1))
+    """
+    low_f, high_f = Fraction(low), Fraction(high)
+    lo, hi = Fraction(schemas.SCORE_MIN), Fraction(schemas.SCORE_MAX)
+    if (low_f, high_f) == (lo, hi):
+        return Fraction(value)
+    return lo + (Fraction(value) - low_f) * (hi - lo) / (high_f - low_f)
+
+
+def parse_number(raw: str | None) -> Fraction | None:
+    """A plain decimal number (``7``, ``7.5``, ``7,5``), or None.
+
+    Examples
+    --------
+    >>> parse_number("7,5"), parse_number("seven")
+    (Fraction(15, 2), None)
+    """
+    if raw is None:
+        return None
+    candidate = raw.strip().replace(",", ".")
+    if not re.fullmatch(r"[+-]?\d{1,6}(\.\d{1,6})?", candidate):
+        return None
+    return Fraction(candidate)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mappings
+# ---------------------------------------------------------------------------------------------
+
+
+def default_mapping_text(kind: str) -> str:
+    """The TOML text of a kind's built-in mapping (``google_forms``, ``daylio``, ``bearable``)."""
+    return (
+        resources.files("trustdata.importers")
+        .joinpath("mappings", f"{kind}.toml")
+        .read_text(encoding="utf-8")
+    )
+
+
+def load_mapping(
+    kind: str,
+    mapping: str | Path | Mapping[str, Any] | None,
+    *,
+    open_tables: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The built-in mapping of ``kind`` with the user's mapping laid over it, section by section.
+
+    Parameters
+    ----------
+    kind : str
+        ``google_forms``, ``daylio`` or ``bearable``.
+    mapping : path, dict or None
+        A TOML file, an already-parsed dict, or None for the defaults alone.  Each table of the
+        user's mapping updates the default table of the same name (keys it does not name keep
+        their default); a section the format does not know is an error, as is a key the
+        section does not have (except in ``open_tables``, whose keys are the user's labels).
+    open_tables : iterable of str
+        Tables whose keys are free (mood labels, activities, answers).
+
+    Raises
+    ------
+    MappingProblem
+        When the file is not valid TOML or names a section the format does not have.
+    FileProblem
+        When the file cannot be read.
+    """
+    default = tomllib.loads(default_mapping_text(kind))
+    if mapping is None:
+        return default
+    source = None
+    if isinstance(mapping, str | Path):
+        source = str(mapping)
+        try:
+            raw = Path(mapping).read_bytes()
+        except OSError as exc:
+            raise FileProblem(
+                f"the mapping file cannot be read: {exc.strerror or exc}", source=source
+            ) from None
+        try:
+            user = tomllib.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise MappingProblem("the mapping file is not UTF-8 text", source=source) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise MappingProblem(
+                f"the mapping file is not valid TOML: {exc}", source=source
+            ) from None
+    elif isinstance(mapping, Mapping):
+        user = dict(mapping)
+    else:
+        raise ValueError(
+            "The value for `mapping` must be a path to a TOML file, a dict or None, "
+            f"but {type(mapping).__name__} was passed."
+        )
+    merged = {
+        key: (dict(value) if isinstance(value, dict) else value) for key, value in default.items()
+    }
+    for key, value in user.items():
+        if key not in default:
+            raise MappingProblem(
+                f"the mapping has a section [{key}] that a {kind} mapping does not have; "
+                f"known sections: {sorted(default)}",
+                source=source,
+            )
+        if isinstance(default[key], dict):
+            if not isinstance(value, dict):
+                raise MappingProblem(
+                    f"[{key}] in the mapping must be a table of keys and values", source=source
+                )
+            unknown = sorted(set(value) - set(default[key]))
+            if unknown and key not in set(open_tables):
+                raise MappingProblem(
+                    f"[{key}] in the mapping has key(s) {unknown} that it does not know; "
+                    f"known keys: {sorted(default[key])}",
+                    source=source,
+                )
+            merged[key].update(value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def spellings(value: object, *, where: str) -> list[str]:
+    """A mapping value that may be one string or a list of strings, as a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise MappingProblem(f"{where} in the mapping must be a string or a list of strings")
+
+
+def score_table(table: Mapping[str, Any], *, where: str) -> dict[str, int]:
+    """A ``label = level`` table of the mapping, checked (levels whole numbers 1-10)."""
+    out: dict[str, int] = {}
+    for label, level in table.items():
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise MappingProblem(f"[{where}] {label!r} must be a whole number 1-10, not {level!r}")
+        if not schemas.SCORE_MIN <= level <= schemas.SCORE_MAX:
+            raise MappingProblem(f"[{where}] {label!r} = {level} is outside 1-10")
+        out[norm_text(label)] = level
+    return out
+
+
+def category_of(value: object, *, where: str) -> str:
+    """A trigger category named in a mapping, checked against the format's list."""
+    category = schemas.normalize_category(value)
+    if category is None:
+        raise MappingProblem(
+            f"{where}: {value!r} is not a trigger category; use one of "
+            f"{list(schemas.TRIGGER_CATEGORIES)}"
+        )
+    return category
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the export
+# ---------------------------------------------------------------------------------------------
+
+
+def read_export(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """Read an export as text with the loader's hardened CSV reader.
+
+    Returns the frame (one column per export column, plus ``_line``) and the reader's notes.
+    Header names are stripped of surrounding spaces.
+    """
+    from trustdata.io import read_raw_csv
+
+    frame, notes = read_raw_csv(path)
+    frame = frame.rename(columns={c: c.strip() for c in frame.columns if isinstance(c, str)})
+    return frame, list(notes)
+
+
+def find_column(columns: Iterable[str], names: Iterable[str]) -> str | None:
+    """The first of ``columns`` whose :func:`norm_text` equals that of one of ``names``."""
+    wanted = {norm_text(n) for n in names}
+    for col in columns:
+        if col not in HELPER_COLUMNS and norm_text(col) in wanted:
+            return col
+    return None
+
+
+def require_columns(
+    frame: pd.DataFrame, needed: Mapping[str, Iterable[str]], *, kind: str, source: str
+) -> dict[str, str]:
+    """Find each needed column (by any of its spellings) or fail with what was found."""
+    found: dict[str, str] = {}
+    missing = []
+    for key, names in needed.items():
+        col = find_column(frame.columns, names)
+        if col is None:
+            missing.append(key)
+        else:
+            found[key] = col
+    if missing:
+        have = [c for c in frame.columns if c not in HELPER_COLUMNS]
+        raise FileProblem(
+            f"this does not look like a {kind} export: column(s) {missing} not found. "
+            f"Columns in the file: {have}",
+            source=source,
+        )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The report and the result
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did with every record of the export.
+
+    Attributes
+    ----------
+    kind : str
+        ``google-forms``, ``daylio`` or ``bearable``.
+    source : str
+        The export's file name (the ``source`` of its records in the logs).
+    records : int
+        Data records in the export (its rows, the header and blank lines not counted).
+    outcomes : dict
+        How many records ended as each outcome: ``checkins`` (became a valid check-in),
+        ``triggers`` (became a valid trigger), ``merged`` (folded into another record's check-in
+        of the same day), ``not_mapped`` (nothing in the mapping applies to it), ``rejected``.
+        They add up to ``records``.
+    derived_triggers : dict
+        Triggers made *from* check-in records (Daylio activities, Google Forms checkboxes):
+        ``valid`` and ``rejected``; these are extra rows, not records of the export.
+    mapped : list of str
+        What was mapped to what (columns, labels, categories), with counts.
+    not_mapped : list of str
+        What could not be mapped (columns, labels, categories), with counts.
+    merges : list of str
+        Each merged day: which lines were combined and how.
+    date_order : str
+        The day/month order used for dates and how it was decided.
+    notes : list of str
+        Anything else worth knowing (encoding fallback, time-zone labels removed, ...).
+    """
+
+    kind: str
+    source: str
+    records: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    derived_triggers: dict[str, int] = field(default_factory=lambda: {"valid": 0, "rejected": 0})
+    mapped: list[str] = field(default_factory=list)
+    not_mapped: list[str] = field(default_factory=list)
+    merges: list[str] = field(default_factory=list)
+    date_order: str = "not needed"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        """True when every record has exactly one outcome (``records == sum(outcomes)``)."""
+        return self.records == sum(self.outcomes.values())
+
+    @property
+    def rejected(self) -> int:
+        """Records rejected, plus derived triggers rejected."""
+        return self.outcomes["rejected"] + self.derived_triggers["rejected"]
+
+    def to_text(self) -> str:
+        """The report as text for a person (what the ``trustdata import`` command prints)."""
+        o = self.outcomes
+        always = ("checkins", "rejected")
+        parts = [f"{o[k]} {k.replace('_', ' ')}" for k in OUTCOMES if o[k] or k in always]
+        lines = [
+            f"Imported {self.source} ({self.kind}): {self.records} records = " + " + ".join(parts),
+        ]
+        d = self.derived_triggers
+        if d["valid"] or d["rejected"]:
+            lines.append(
+                f"Triggers made from those records: {d['valid']} valid, {d['rejected']} rejected."
+            )
+        lines.append(f"Date order: {self.date_order}.")
+        for title, items in (
+            ("Mapped", self.mapped),
+            ("Not mapped", self.not_mapped),
+            ("Merged", self.merges),
+            ("Notes", self.notes),
+        ):
+            if items:
+                lines.append(f"{title}:")
+                lines.extend(f"  - {item}" for item in items)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The logs an import produced and its report.
+
+    Attributes
+    ----------
+    logs : trustdata.Logs
+        Validated logs; ``logs.rejected`` holds every rejected record with its reason and its line
+        in the original export.
+    report : ImportReport
+        What was mapped, what was not, what was merged, the date-order decision.
+    """
+
+    logs: Logs
+    report: ImportReport
+
+    def write(self, out: str | Path, format: str = "csv") -> Path:
+        """Write the logs as a log folder that :func:`trustdata.load` reads back.
+
+        Returns the folder's path.  CSV cells a spreadsheet would run as a formula are
+        neutralised by :func:`trustdata.io.write`.
+        """
+        from trustdata.io import write
+
+        return write(self.logs, out, format=format)
+
+
+# ---------------------------------------------------------------------------------------------
+# Finishing: translated frames -> from_frames -> one set of logs with every rejection
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rejection:
+    """A record the importer itself could not translate."""
+
+    table: str
+    line: int
+    reason: str
+    values: dict[str, str | None]
+
+
+def _frame(rows: list[dict[str, Any]], table: str) -> pd.DataFrame | None:
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    for col in schemas.REQUIRED_COLUMNS[table]:
+        if col not in frame.columns:
+            frame[col] = None
+    return frame
+
+
+def finish(
+    report: ImportReport,
+    *,
+    checkins: list[dict[str, Any]],
+    triggers: list[dict[str, Any]],
+    rejections: list[Rejection],
+    merged: int,
+    not_mapped: int,
+    triggers_are_records: bool,
+) -> ImportResult:
+    """Validate the translated records with :func:`trustdata.io.from_frames` and count outcomes.
+
+    ``checkins`` and ``triggers`` are lists of dicts of log-format text with a ``_line`` key (the
+    record's line in the export).  ``triggers_are_records`` says whether each trigger is a record
+    of the export (Bearable) or made from a check-in record (Daylio, Google Forms).
+    """
+    from trustdata.io import from_frames
+
+    logs = from_frames(
+        checkins=_frame(checkins, "checkins"),
+        triggers=_frame(triggers, "triggers"),
+        source=report.source,
+        errors="quarantine",
+    )
+    rejected = logs.rejected
+    by_table = rejected["table"].value_counts().to_dict() if len(rejected) else {}
+    ci_rejected = int(by_table.get("checkins", 0))
+    tr_rejected = int(by_table.get("triggers", 0))
+    own: dict[str, int] = {}
+    for r in rejections:
+        own[r.table] = own.get(r.table, 0) + 1
+
+    report.outcomes["checkins"] = len(logs.checkins)
+    report.outcomes["merged"] = merged
+    report.outcomes["not_mapped"] = not_mapped
+    if triggers_are_records:
+        report.outcomes["triggers"] = len(logs.triggers)
+        report.outcomes["rejected"] = len(rejections) + ci_rejected + tr_rejected
+    else:
+        report.outcomes["rejected"] = len(rejections) + ci_rejected
+        report.derived_triggers = {"valid": len(logs.triggers), "rejected": tr_rejected}
+
+    if rejections:
+        extra = pd.DataFrame(
+            [
+                {
+                    "table": r.table,
+                    "source": report.source,
+                    "line": r.line,
+                    "reason": r.reason,
+                    **{k: v for k, v in r.values.items() if k not in schemas.REJECTED_COLUMNS},
+                }
+                for r in rejections
+            ]
+        )
+        extra["line"] = extra["line"].astype("Int64")
+        for col in extra.columns:
+            if col != "line":
+                extra[col] = extra[col].astype("str").where(extra[col].notna(), None)
+        parts = [f for f in (rejected, extra) if len(f)]
+        rejected = pd.concat(parts, ignore_index=True) if len(parts) > 1 else extra
+        summary = logs.summary.copy()
+        for table, count in own.items():
+            mask = (summary["table"] == table) & (summary["source"] == report.source)
+            if mask.any():
+                summary.loc[mask, "records"] += count
+                summary.loc[mask, "rejected"] += count
+            else:
+                row = {
+                    "table": table,
+                    "source": report.source,
+                    "records": count,
+                    "valid": 0,
+                    "rejected": count,
+                    "extra_columns": "",
+                    "notes": "",
+                }
+                summary = pd.concat([summary, pd.DataFrame([row])], ignore_index=True)
+        logs = dataclasses.replace(logs, rejected=rejected, summary=summary)
+    extra_notes = list(report.notes)
+    if merged:
+        extra_notes.append(
+            f"{plural(merged, 'record')} of the export merged into another record's check-in "
+            "of the same day (see the import report)"
+        )
+    if not_mapped:
+        extra_notes.append(f"{plural(not_mapped, 'record')} of the export not mapped")
+    if len(logs.rejected):
+        logs = dataclasses.replace(
+            logs,
+            rejected=logs.rejected.sort_values(["line", "table"], kind="stable").reset_index(
+                drop=True
+            ),
+        )
+    if extra_notes and len(logs.summary):
+        summary = logs.summary.copy()
+        mine = (summary["source"] == report.source) & (summary["table"] == "checkins")
+        joined = "; ".join(extra_notes)
+        summary.loc[mine, "notes"] = [
+            f"{n}; {joined}" if n else joined for n in summary.loc[mine, "notes"]
+        ]
+        logs = dataclasses.replace(logs, summary=summary)
+    if not report.balanced:  # pragma: no cover - a bug in an importer, never bad input
+        raise RuntimeError(f"import accounting does not add up: {report}")
+    return ImportResult(logs=logs, report=report)
+
+
+def plural(n: int, unit: str) -> str:
+    """``"1 entry"``, ``"2 entries"``, ``"3 records"``.
+
+    Examples
+    --------
+    >>> plural(1, "entry"), plural(2, "entry"), plural(3, "answer")
+    ('1 entry', '2 entries', '3 answers')
+    """
+    if n == 1:
+        return f"{n} {unit}"
+    if unit.endswith("y") and unit[-2:-1] not in "aeiou":
+        return f"{n} {unit[:-1]}ies"
+    return f"{n} {unit}s"
+
+
+def counted(items: Mapping[str, int], unit: str = "record", *, quote: bool = True) -> list[str]:
+    """``["'x' (3 records)", ...]`` for a report, most frequent first.
+
+    Examples
+    --------
+    >>> counted({"walk": 2, "work": 1}, "entry")
+    ["'walk' (2 entries)", "'work' (1 entry)"]
+    """
+    ordered = sorted(items.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [
+        f"{name!r} ({plural(n, unit)})" if quote else f"{name} ({plural(n, unit)})"
+        for name, n in ordered
+    ]
+
+
+def check_ids(couple: str | None, partner: str | None) -> None:
+    """Reject blank ids given as arguments (a programming or typing mistake)."""
+    for name, value in (("couple", couple), ("partner", partner)):
+        if value is not None and not str(value).strip():
+            raise ValueError(
+                f"The value for `{name}` must be a non-empty id, but {value!r} was passed."
+            )
+
+
+def prefix_category(name: str, prefix: str) -> str | None:
+    """The trigger category an activity or detail like ``"triggered: anniversary"`` names.
+
+    None when ``name`` does not start with ``prefix`` (as a word); ``"other"`` when what follows
+    the prefix is missing or is not a category.
+
+    Examples
+    --------
+    >>> prefix_category("Triggered: anniversary", "triggered")
+    'date_or_anniversary'
+    >>> prefix_category("triggered (weather)", "triggered"), prefix_category("tired", "triggered")
+    ('other', None)
+    """
+    key, start = norm_text(name), norm_text(prefix)
+    if not start or not key.startswith(start):
+        return None
+    rest = key[len(start) :]
+    if rest and rest[0].isalnum():
+        return None
+    rest = rest.strip(" :-()[]").strip()
+    return schemas.normalize_category(rest) or "other"
+
+
+def ragged(frame: pd.DataFrame, index: Any) -> str | None:
+    """The reader's problem with a record (too many or too few values), or None."""
+    if "_problem" not in frame.columns:
+        return None
+    return text(frame.at[index, "_problem"])
+
+
+def blank_values(frame: pd.DataFrame, index: Any, *, drop: Iterable[str] = ()) -> dict[str, Any]:
+    """The original values of one raw record (for a rejection), without ``_line`` and ``drop``."""
+    skip = {*HELPER_COLUMNS, *drop}
+    row = frame.loc[index]
+    return {c: text(row[c]) for c in frame.columns if c not in skip}

@@ -1,0 +1,429 @@
+"""Bearable CSV exports -> check-ins (from mood readings) and triggers (from symptoms).
+
+Bearable writes one row per reading::
+
+    date,weekday,time of day,category,rating/amount,detail,notes
+
+(newer exports add ``date formatted``).  Dates are ordinal (``8th Dec 2021``); the time of day is a
+clock time or a part of the day (``am``, ``mid``, ``pm``, ``morning``, ...).  Rules (see
+``docs/importers.md``):
+
+- **Mood readings -> connection.**  Readings of the ``[connection] category`` (default ``Mood``,
+  which Bearable rates 1-10) are rescaled from ``scale`` to 1-10; several readings a day become
+  one check-in whose connection is their mean rounded half up (the others count as *merged*);
+  their notes are joined.
+- **Symptoms -> triggers.**  A reading of a ``[triggers] category`` (default ``Symptom(s)``) whose
+  detail starts with the prefix (``Triggered (anniversary)``) or is listed in ``[details]`` becomes
+  a trigger; its intensity is the rating rescaled from ``scale`` (symptom severity 0-4), else
+  the severity word in brackets (mild 1 ... unbearable 4, same scale).
+- **Time of day.**  A clock time gives the trigger's time; a part of the day gives
+  ``time_known = False`` (timestamp at midnight) and is kept as text in a ``time_of_day`` column.
+- **Everything else is not mapped**: counted per category (and per detail of the trigger
+  categories) in the report, never dropped silently.
+- ``couple`` and ``partner`` must be given: a Bearable export is one person's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from trustdata import schemas
+from trustdata.errors import MappingProblem, TrustDataError
+from trustdata.importers._common import (
+    ImportReport,
+    ImportResult,
+    Rejection,
+    blank_values,
+    category_of,
+    check_ids,
+    counted,
+    find_column,
+    finish,
+    load_mapping,
+    norm_text,
+    parse_number,
+    plural,
+    prefix_category,
+    ragged,
+    read_export,
+    require_columns,
+    rescale,
+    round_half_up,
+    spellings,
+    text,
+)
+from trustdata.importers._dates import parse_stamps, parse_time
+
+__all__ = ["read_bearable", "PARTS_OF_DAY", "SEVERITIES"]
+
+#: Parts of the day Bearable (and people) write instead of a clock time.
+PARTS_OF_DAY: tuple[str, ...] = (
+    "am",
+    "morning",
+    "mid",
+    "midday",
+    "noon",
+    "afternoon",
+    "pm",
+    "evening",
+    "night",
+    "all day",
+    "day",
+)
+
+#: Bearable's symptom severities, on its 0-4 scale.
+SEVERITIES: dict[str, int] = {"none": 0, "mild": 1, "moderate": 2, "severe": 3, "unbearable": 4}
+_SEVERITY_TAIL = re.compile(
+    r"\s*[(\[]\s*(?P<sev>none|mild|moderate|severe|unbearable|extreme)\s*[)\]]\s*$", re.IGNORECASE
+)
+NOTE_FIELDS: tuple[str, ...] = ("note", *schemas.CHECKIN_TEXT_COLUMNS)
+_MAX_LISTED = 20
+
+
+def _scale(value: Any, where: str) -> tuple[Fraction, Fraction]:
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        and value[0] < value[1]
+    )
+    if not ok:
+        raise MappingProblem(
+            f"{where} must be two numbers [low, high] with low < high, not {value!r}"
+        )
+    return Fraction(value[0]), Fraction(value[1])
+
+
+def read_bearable(
+    path: str | Path,
+    *,
+    couple: str | None = None,
+    partner: str | None = None,
+    mapping: Any = None,
+    dayfirst: bool | None = None,
+) -> ImportResult:
+    """Import a Bearable CSV export as one partner's check-ins and triggers.
+
+    Parameters
+    ----------
+    path : str or Path
+        The exported CSV.
+    couple, partner : str
+        The couple id and the partner the export belongs to (required).
+    mapping : path, dict or None
+        A TOML mapping laid over the default (``[connection]``, ``[triggers]``, ``[details]``,
+        ``[fields]``; see ``docs/importers.md``).
+    dayfirst : bool, optional
+        Day/month order, only needed when dates were re-saved as numbers and cannot be told.
+
+    Returns
+    -------
+    ImportResult
+        ``.logs`` and ``.report``; every reading is a check-in, a trigger, merged, not mapped or
+        rejected.
+
+    Raises
+    ------
+    ValueError
+        When ``couple`` or ``partner`` is missing.
+    TrustDataError
+        When the file cannot be used (not a Bearable export, unreadable, a bad mapping).
+
+    Examples
+    --------
+    >>> result = read_bearable("bearable.csv", couple="c1", partner="B")  # doctest: +SKIP
+    >>> result.report.outcomes  # doctest: +SKIP
+    """
+    check_ids(couple, partner)
+    if couple is None or partner is None:
+        raise ValueError(
+            "A Bearable export holds one person's readings: say whose they are with `couple` and "
+            "`partner` (on the command line: --couple ID --partner P)."
+        )
+    couple, partner = str(couple).strip(), str(partner).strip()
+    m = load_mapping("bearable", mapping, open_tables=("details",))
+    mood_names = spellings(m["connection"]["category"], where="[connection] category")
+    mood_cats = {norm_text(c) for c in mood_names}
+    mood_lo, mood_hi = _scale(m["connection"]["scale"], "[connection] scale")
+    trig = m["triggers"]
+    trig_cats = {norm_text(c) for c in spellings(trig["category"], where="[triggers] category")}
+    trig_lo, trig_hi = _scale(trig["scale"], "[triggers] scale")
+    prefix = trig["prefix"]
+    if not isinstance(prefix, str):
+        raise MappingProblem(f"[triggers] prefix must be text, not {prefix!r}")
+    default_intensity = trig["intensity"]
+    if (
+        isinstance(default_intensity, bool)
+        or not isinstance(default_intensity, int)
+        or not 0 <= default_intensity <= schemas.SCORE_MAX
+    ):
+        raise MappingProblem(
+            f"[triggers] intensity must be a whole number 0-10, not {default_intensity!r}"
+        )
+    details = {
+        norm_text(name): category_of(cat, where=f"[details] {name!r}")
+        for name, cat in m["details"].items()
+    }
+    note_field = m["fields"]["note"]
+    if note_field not in NOTE_FIELDS:
+        raise MappingProblem(
+            f"[fields] note must be one of {list(NOTE_FIELDS)}, not {note_field!r}"
+        )
+
+    source = Path(path).name
+    frame, notes = read_export(path)
+    cols = require_columns(
+        frame,
+        {
+            "date": ["date"],
+            "category": ["category"],
+            "rating/amount": ["rating/amount", "rating", "amount"],
+        },
+        kind="Bearable",
+        source=source,
+    )
+    time_col = find_column(frame.columns, ["time of day", "time"])
+    detail_col = find_column(frame.columns, ["detail", "details"])
+    notes_col = find_column(frame.columns, ["notes", "note"])
+    formatted_col = find_column(frame.columns, ["date formatted"])
+    report = ImportReport(kind="bearable", source=source, records=len(frame), notes=list(notes))
+    lines = [int(x) for x in frame["_line"]]
+    stamps = parse_stamps(
+        [text(v) for v in frame[cols["date"]]],
+        what=cols["date"],
+        dayfirst=dayfirst,
+        lines=lines,
+        source=source,
+    )
+    report.date_order = stamps.order
+    backup = None
+    if formatted_col is not None and any(d is None for d in stamps.dates):
+        try:
+            backup = parse_stamps(
+                [text(v) for v in frame[formatted_col]],
+                what=formatted_col,
+                dayfirst=dayfirst,
+                lines=lines,
+                source=source,
+            )
+        except TrustDataError:
+            backup = None
+
+    rejections: list[Rejection] = []
+    readings: list[dict[str, Any]] = []
+    trigger_rows: list[dict[str, Any]] = []
+    not_mapped: Counter = Counter()
+    trigger_details: Counter = Counter()
+    parts_seen: Counter = Counter()
+    for pos, idx in enumerate(frame.index):
+        row = frame.loc[idx]
+        line = lines[pos]
+        category = text(row[cols["category"]])
+        cat_key = norm_text(category) if category else ""
+        detail = text(row[detail_col]) if detail_col else None
+        broken = ragged(frame, idx)
+        if category is None or broken:
+            why = broken or "category: no category"
+            rejections.append(Rejection("checkins", line, why, blank_values(frame, idx)))
+            continue
+        trigger_category = None
+        if cat_key in trig_cats and cat_key not in mood_cats:
+            bare = _SEVERITY_TAIL.sub("", detail or "")
+            trigger_category = details.get(norm_text(bare)) or prefix_category(bare, prefix)
+            if trigger_category is None:
+                not_mapped[f"{category}: {bare or '(no detail)'}"] += 1
+                continue
+        elif cat_key not in mood_cats:
+            not_mapped[category] += 1
+            continue
+        table = "checkins" if trigger_category is None else "triggers"
+        problems = []
+        date = stamps.dates[pos]
+        if date is None and backup is not None and backup.dates[pos] is not None:
+            date = backup.dates[pos]
+        if date is None:
+            problems.append(f"date: {stamps.errors[pos]}")
+        raw_rating = text(row[cols["rating/amount"]])
+        value = parse_number(raw_rating)
+        note = text(row[notes_col]) if notes_col else None
+        if trigger_category is None:
+            if value is None:
+                problems.append(
+                    f"rating/amount: {raw_rating!r} is not a number"
+                    if raw_rating
+                    else "rating/amount: no mood rating"
+                )
+            elif not mood_lo <= value <= mood_hi:
+                problems.append(
+                    f"rating/amount: {raw_rating} is outside the mapping's scale "
+                    f"{float(mood_lo):g}-{float(mood_hi):g}"
+                )
+            if problems:
+                rejections.append(
+                    Rejection(table, line, "; ".join(problems), blank_values(frame, idx))
+                )
+                continue
+            readings.append(
+                {
+                    "line": line,
+                    "date": date,
+                    "score": rescale(value, mood_lo, mood_hi),
+                    "note": note,
+                }
+            )
+            continue
+        # a trigger
+        sev = _SEVERITY_TAIL.search(detail or "")
+        if value is not None:
+            if not trig_lo <= value <= trig_hi:
+                problems.append(
+                    f"rating/amount: {raw_rating} is outside the mapping's trigger scale "
+                    f"{float(trig_lo):g}-{float(trig_hi):g}"
+                )
+                intensity = None
+            else:
+                intensity = round_half_up(rescale(value, trig_lo, trig_hi))
+        elif sev is not None:
+            word = sev["sev"].lower()
+            level = SEVERITIES.get(word, SEVERITIES["unbearable"])
+            intensity = round_half_up(rescale(level, trig_lo, trig_hi))
+        elif raw_rating is not None:
+            problems.append(f"rating/amount: {raw_rating!r} is not a number")
+            intensity = None
+        elif default_intensity:
+            intensity = default_intensity
+        else:
+            intensity = None
+            problems.append(
+                "intensity: no rating and no severity; set [triggers] intensity in the mapping "
+                "to give such readings one"
+            )
+        raw_time = text(row[time_col]) if time_col else None
+        time, part = None, None
+        if raw_time is not None:
+            if norm_text(raw_time) in PARTS_OF_DAY:
+                part = raw_time
+                parts_seen[norm_text(raw_time)] += 1
+            else:
+                time, rest = parse_time(raw_time)
+                if time is None or rest.strip():
+                    problems.append(
+                        f"time of day: {raw_time!r} is neither a clock time (14:58, 11:00 pm) nor "
+                        f"a part of the day ({', '.join(PARTS_OF_DAY)})"
+                    )
+        if problems:
+            rejections.append(Rejection(table, line, "; ".join(problems), blank_values(frame, idx)))
+            continue
+        trigger_details[
+            f"{category}: {_SEVERITY_TAIL.sub('', detail or '')!r} -> {trigger_category}"
+        ] += 1
+        if time is None:
+            stamp = date.isoformat()
+        else:
+            stamp = dt.datetime.combine(date, time).isoformat(sep=" ")
+        trigger_rows.append(
+            {
+                "couple_id": couple,
+                "partner": partner,
+                "timestamp": stamp,
+                "time_known": "true" if time is not None else "false",
+                "category": trigger_category,
+                "intensity": str(intensity),
+                "note": note,
+                "time_of_day": part,
+                "_line": line,
+            }
+        )
+
+    checkins, merged = _combine(readings, couple, partner, note_field, report)
+    report.mapped.append(f"{cols['date']!r} -> date")
+    n_mood = len(readings)
+    if n_mood:
+        report.mapped.append(
+            f"category {' or '.join(mood_names)} rating {float(mood_lo):g}-{float(mood_hi):g} -> "
+            f"connection 1-10 ({n_mood} readings)"
+        )
+    if trigger_details:
+        report.mapped.append(
+            f"readings -> triggers (intensity: rating {float(trig_lo):g}-{float(trig_hi):g} "
+            "rescaled to 1-10, else the severity word): "
+            + ", ".join(counted(trigger_details, "reading", quote=False))
+        )
+    if parts_seen:
+        report.notes.append(
+            "parts of the day kept in `time_of_day`, time_known = False: "
+            + ", ".join(counted(parts_seen, "trigger"))
+        )
+    if not_mapped:
+        shown = counted(not_mapped, "reading")
+        more = f" and {len(shown) - _MAX_LISTED} more" if len(shown) > _MAX_LISTED else ""
+        report.not_mapped.append(
+            f"{sum(not_mapped.values())} readings not mapped (not imported): "
+            + ", ".join(shown[:_MAX_LISTED])
+            + more
+        )
+    if stamps.zones:
+        report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
+    if not any(r.get("time_of_day") for r in trigger_rows):
+        for r in trigger_rows:
+            r.pop("time_of_day", None)
+    return finish(
+        report,
+        checkins=checkins,
+        triggers=trigger_rows,
+        rejections=rejections,
+        merged=merged,
+        not_mapped=sum(not_mapped.values()),
+        triggers_are_records=True,
+    )
+
+
+def _combine(
+    readings: list[dict[str, Any]],
+    couple: str,
+    partner: str,
+    note_field: str,
+    report: ImportReport,
+) -> tuple[list[dict[str, Any]], int]:
+    """One check-in per day: the mean of the day's rescaled mood readings rounded half up."""
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for r in readings:
+        by_day[r["date"]].append(r)
+    checkins, merged, merge_lines = [], 0, []
+    for day in sorted(by_day):
+        group = sorted(by_day[day], key=lambda r: r["line"])
+        mean = sum((r["score"] for r in group), Fraction(0)) / len(group)
+        connection = round_half_up(mean)
+        row = {
+            "couple_id": couple,
+            "partner": partner,
+            "date": day.isoformat(),
+            "connection": str(connection),
+            "_line": group[0]["line"],
+        }
+        notes = [r["note"] for r in group if r["note"]]
+        if notes:
+            row[note_field] = "\n".join(notes)
+        checkins.append(row)
+        if len(group) > 1:
+            merged += len(group) - 1
+            shown = ", ".join(f"line {r['line']} score {float(r['score']):g}" for r in group)
+            merge_lines.append(
+                f"{day.isoformat()}: {shown} -> one check-in at line {group[0]['line']}, "
+                f"connection {connection} (mean {float(mean):g} rounded half up)"
+            )
+    if merge_lines:
+        report.merges.append(
+            f"{plural(merged, 'reading')} merged into the check-ins of "
+            f"{plural(len(merge_lines), 'day')} "
+            "(rule: the day's mean mood score rounded half up; notes joined)"
+        )
+        report.merges.extend(merge_lines[:_MAX_LISTED])
+        if len(merge_lines) > _MAX_LISTED:
+            report.merges.append(f"... and {len(merge_lines) - _MAX_LISTED} more days")
+    return checkins, merged

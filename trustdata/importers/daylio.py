@@ -1,0 +1,356 @@
+"""Daylio CSV exports -> check-ins (and triggers from activities).
+
+Daylio writes one row per entry, newest first, in one of three headers::
+
+    full_date,date,weekday,time,mood,activities,note_title,note    (current)
+    full_date,date,weekday,time,mood,activities,note               (older, no note title)
+    year,date,weekday,time,mood,activities,note                    (oldest: date like "18 May")
+
+Times come as ``11:00 pm`` or ``14:58``, even in one file.  Rules (see ``docs/importers.md``):
+
+- **Mood -> connection.**  The mood *label* is mapped to 1-10 by ``[moods]`` of the mapping
+  (default rad 10, good 8, meh 5, bad 3, awful 1); labels are matched ignoring case and spaces.
+  An entry whose label is not in the mapping is rejected with the known labels in the reason.
+- **Several entries a day -> one check-in.**  Its connection is the mean of the day's mood scores
+  rounded half up (8 and 5 -> 6.5 -> 7); the notes are joined in time order, one per line.  The
+  check-in's line is the first of the day's lines in the file; the other entries count as
+  *merged*, and the report lists each merged day.
+- **Activities -> triggers.**  An activity ``triggered: <category>`` (the prefix is set in the
+  mapping) or one listed in ``[activities]`` makes a trigger at the entry's date and time; its
+  intensity is 11 minus the entry's mood score (or a fixed number from the mapping).  Other
+  activities are listed in the report as not mapped.
+- **Note** (title and text) -> the check-in's ``note`` column (or a text field the mapping names).
+- ``couple`` and ``partner`` must be given: a Daylio export is one person's diary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from trustdata import schemas
+from trustdata.errors import MappingProblem
+from trustdata.importers._common import (
+    ImportReport,
+    ImportResult,
+    Rejection,
+    blank_values,
+    category_of,
+    check_ids,
+    counted,
+    find_column,
+    finish,
+    load_mapping,
+    norm_text,
+    plural,
+    prefix_category,
+    ragged,
+    read_export,
+    require_columns,
+    round_half_up,
+    score_table,
+    text,
+)
+from trustdata.importers._dates import parse_stamps, parse_time
+
+__all__ = ["read_daylio"]
+
+NOTE_FIELDS: tuple[str, ...] = ("note", *schemas.CHECKIN_TEXT_COLUMNS)
+_MAX_LISTED = 20
+
+
+def _settings(mapping: dict[str, Any]) -> tuple[dict[str, int], str, str | int, dict, str]:
+    moods = score_table(mapping["moods"], where="moods")
+    trig = mapping["triggers"]
+    prefix = trig.get("prefix", "")
+    if not isinstance(prefix, str):
+        raise MappingProblem(f"[triggers] prefix must be text, not {prefix!r}")
+    intensity = trig.get("intensity", "mood")
+    ok_number = (
+        isinstance(intensity, int)
+        and not isinstance(intensity, bool)
+        and schemas.SCORE_MIN <= intensity <= schemas.SCORE_MAX
+    )
+    if intensity != "mood" and not ok_number:
+        raise MappingProblem(
+            f'[triggers] intensity must be "mood" or a whole number 1-10, not {intensity!r}'
+        )
+    activities = {
+        norm_text(name): category_of(cat, where=f"[activities] {name!r}")
+        for name, cat in mapping["activities"].items()
+    }
+    note_field = mapping["fields"].get("note", "note")
+    if note_field not in NOTE_FIELDS:
+        raise MappingProblem(
+            f"[fields] note must be one of {list(NOTE_FIELDS)}, not {note_field!r}"
+        )
+    return moods, prefix, intensity, activities, note_field
+
+
+def read_daylio(
+    path: str | Path,
+    *,
+    couple: str | None = None,
+    partner: str | None = None,
+    mapping: Any = None,
+    dayfirst: bool | None = None,
+) -> ImportResult:
+    """Import a Daylio CSV export as one partner's check-ins (and triggers).
+
+    Parameters
+    ----------
+    path : str or Path
+        The exported CSV (``daylio_export.csv``).
+    couple, partner : str
+        The couple id and the partner the diary belongs to (required).
+    mapping : path, dict or None
+        A TOML mapping laid over the default (``[moods]``, ``[triggers]``, ``[activities]``,
+        ``[fields]``; see ``docs/importers.md``).
+    dayfirst : bool, optional
+        Day/month order, only needed when the dates were re-saved as numbers (e.g. by Excel) and
+        cannot be told from the file.
+
+    Returns
+    -------
+    ImportResult
+        ``.logs`` (check-ins, triggers, rejected records with their lines in the export) and
+        ``.report``.
+
+    Raises
+    ------
+    ValueError
+        When ``couple`` or ``partner`` is missing.
+    TrustDataError
+        When the file cannot be used (not a Daylio export, unreadable, a bad mapping).
+
+    Examples
+    --------
+    >>> result = read_daylio("daylio_export.csv", couple="c1", partner="A")  # doctest: +SKIP
+    >>> print(result.report)  # doctest: +SKIP
+    """
+    check_ids(couple, partner)
+    if couple is None or partner is None:
+        raise ValueError(
+            "A Daylio export holds one person's diary: say whose it is with `couple` and "
+            "`partner` (on the command line: --couple ID --partner P)."
+        )
+    couple, partner = str(couple).strip(), str(partner).strip()
+    moods, prefix, intensity_rule, activities_map, note_field = _settings(
+        load_mapping("daylio", mapping, open_tables=("moods", "activities"))
+    )
+    source = Path(path).name
+    frame, notes = read_export(path)
+    cols = require_columns(
+        frame, {"mood": ["mood"], "time": ["time"]}, kind="Daylio", source=source
+    )
+    full_date = find_column(frame.columns, ["full_date", "full date"])
+    year_col = find_column(frame.columns, ["year"])
+    date_col = find_column(frame.columns, ["date"])
+    if full_date is None and date_col is None:
+        date_col = require_columns(
+            frame, {"full_date": ["full_date"]}, kind="Daylio", source=source
+        )["full_date"]  # raises: neither column is there
+    activities_col = find_column(frame.columns, ["activities"])
+    title_col = find_column(frame.columns, ["note_title", "note title"])
+    note_col = find_column(frame.columns, ["note", "notes"])
+    report = ImportReport(kind="daylio", source=source, records=len(frame), notes=list(notes))
+    lines = [int(x) for x in frame["_line"]]
+
+    if full_date is not None:
+        stamps = parse_stamps(
+            [text(v) for v in frame[full_date]],
+            what=full_date,
+            dayfirst=dayfirst,
+            lines=lines,
+            source=source,
+        )
+        report.mapped.append(f"{full_date!r} -> date")
+    else:
+        stamps = parse_stamps(
+            [text(v) for v in frame[date_col]],
+            what=date_col,
+            dayfirst=dayfirst,
+            lines=lines,
+            source=source,
+            year=[text(v) for v in frame[year_col]] if year_col is not None else None,
+        )
+        shown = f"{year_col!r} + {date_col!r}" if year_col is not None else repr(date_col)
+        report.mapped.append(f"{shown} -> date")
+    report.date_order = stamps.order
+    report.mapped.append(f"{cols['mood']!r} -> connection (by the [moods] labels)")
+    if note_col is not None or title_col is not None:
+        shown = " + ".join(repr(c) for c in (title_col, note_col) if c)
+        report.mapped.append(f"{shown} -> {note_field}")
+
+    rejections: list[Rejection] = []
+    entries: list[dict[str, Any]] = []
+    label_counts: Counter = Counter()
+    unknown_labels: Counter = Counter()
+    unmapped_activities: Counter = Counter()
+    trigger_activities: Counter = Counter()
+    for pos, idx in enumerate(frame.index):
+        row = frame.loc[idx]
+        problems = [p for p in (ragged(frame, idx),) if p]
+        date = stamps.dates[pos]
+        if date is None:
+            problems.append(f"date: {stamps.errors[pos]}")
+        raw_time = text(row[cols["time"]])
+        time = None
+        if raw_time is not None:
+            time, why = parse_time(raw_time)
+            if time is None or why.strip():
+                time = None
+                problems.append(f"time: {raw_time!r} is not a clock time like 14:58 or 11:00 pm")
+        label = text(row[cols["mood"]])
+        level = moods.get(norm_text(label)) if label is not None else None
+        if label is None:
+            problems.append("mood: no mood label")
+        elif level is None:
+            unknown_labels[label] += 1
+            problems.append(
+                f"mood: the label {label!r} is not in the mapping's [moods] "
+                f"({', '.join(sorted(moods))}); add it there with its score 1-10"
+            )
+        if problems:
+            rejections.append(
+                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(frame, idx))
+            )
+            continue
+        label_counts[norm_text(label)] += 1
+        raw_acts = text(row[activities_col]) if activities_col else None
+        triggers = []
+        for act in (a.strip() for a in (raw_acts or "").split("|")):
+            if not act:
+                continue
+            category = activities_map.get(norm_text(act)) or prefix_category(act, prefix)
+            if category is None:
+                unmapped_activities[act] += 1
+            else:
+                trigger_activities[f"{act!r} -> {category}"] += 1
+                triggers.append((act, category))
+        parts = [text(row[c]) for c in (title_col, note_col) if c is not None]
+        note = "\n".join(p for p in parts if p) or None
+        entries.append(
+            {
+                "line": lines[pos],
+                "date": date,
+                "time": time,
+                "level": level,
+                "label": label,
+                "note": note,
+                "triggers": triggers,
+            }
+        )
+
+    checkins, trigger_rows, merged = _combine(entries, couple, partner, note_field, report)
+    for entry in entries:
+        for act, category in entry["triggers"]:
+            intensity = 11 - entry["level"] if intensity_rule == "mood" else intensity_rule
+            if entry["time"] is None:
+                stamp = entry["date"].isoformat()
+            else:
+                stamp = dt.datetime.combine(entry["date"], entry["time"]).isoformat(sep=" ")
+            trigger_rows.append(
+                {
+                    "couple_id": couple,
+                    "partner": partner,
+                    "timestamp": stamp,
+                    "time_known": "true" if entry["time"] is not None else "false",
+                    "category": category,
+                    "intensity": str(max(schemas.SCORE_MIN, min(schemas.SCORE_MAX, intensity))),
+                    "note": act,
+                    "_line": entry["line"],
+                }
+            )
+
+    for label, n in sorted(label_counts.items()):
+        report.mapped.append(
+            f"mood {label!r} -> {moods[label]} ({n} entr{'y' if n == 1 else 'ies'})"
+        )
+    if trigger_activities:
+        how = "11 - mood score" if intensity_rule == "mood" else f"{intensity_rule} (fixed)"
+        report.mapped.append(
+            f"activities -> triggers (intensity {how}): "
+            + ", ".join(counted(trigger_activities, "entry", quote=False))
+        )
+    if unknown_labels:
+        report.not_mapped.append(
+            "mood labels not in [moods] (those entries rejected): "
+            + ", ".join(counted(unknown_labels, "entry"))
+        )
+    if unmapped_activities:
+        shown = counted(unmapped_activities, "entry")
+        more = f" and {len(shown) - _MAX_LISTED} more" if len(shown) > _MAX_LISTED else ""
+        report.not_mapped.append(
+            "activities that are not triggers (not imported): "
+            + ", ".join(shown[:_MAX_LISTED])
+            + more
+        )
+    if stamps.zones:
+        report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
+    return finish(
+        report,
+        checkins=checkins,
+        triggers=trigger_rows,
+        rejections=rejections,
+        merged=merged,
+        not_mapped=0,
+        triggers_are_records=False,
+    )
+
+
+def _combine(
+    entries: list[dict[str, Any]],
+    couple: str,
+    partner: str,
+    note_field: str,
+    report: ImportReport,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """One check-in per day: mean mood score rounded half up, notes joined in time order."""
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry["date"]].append(entry)
+    checkins: list[dict[str, Any]] = []
+    merged = 0
+    merge_lines: list[str] = []
+    for day in sorted(by_day):
+        group = sorted(by_day[day], key=lambda e: (e["time"] or dt.time(), -e["line"]))
+        levels = [e["level"] for e in group]
+        mean = Fraction(sum(levels), len(levels))
+        connection = round_half_up(mean)
+        first_line = min(e["line"] for e in group)
+        notes = [e["note"] for e in group if e["note"]]
+        row = {
+            "couple_id": couple,
+            "partner": partner,
+            "date": day.isoformat(),
+            "connection": str(connection),
+            "_line": first_line,
+        }
+        if notes:
+            row[note_field] = "\n".join(notes)
+        checkins.append(row)
+        if len(group) > 1:
+            merged += len(group) - 1
+            shown_mean = f"{float(mean):g}"
+            shown = ", ".join(
+                f"line {e['line']} {norm_text(e['label'])} {e['level']}"
+                for e in sorted(group, key=lambda e: e["line"])
+            )
+            merge_lines.append(
+                f"{day.isoformat()}: {shown} -> one check-in at line {first_line}, "
+                f"connection {connection} (mean {shown_mean} rounded half up)"
+            )
+    if merge_lines:
+        report.merges.append(
+            f"{plural(merged, 'entry')} merged into the check-ins of "
+            f"{plural(len(merge_lines), 'day')} "
+            "(rule: the day's mean mood score rounded half up; notes joined in time order)"
+        )
+        report.merges.extend(merge_lines[:_MAX_LISTED])
+        if len(merge_lines) > _MAX_LISTED:
+            report.merges.append(f"... and {len(merge_lines) - _MAX_LISTED} more days")
+    return checkins, [], merged
