@@ -182,7 +182,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    raise NotImplementedError("import")
+    from trustdata.importers import import_export
+
+    result = import_export(
+        args.kind,
+        args.input,
+        couple=args.couple,
+        partner=args.partner,
+        mapping=args.mapping,
+        dayfirst=args.dayfirst,
+    )
+    folder = result.write(args.out)
+    print(result.report.to_text())
+    rejected = result.logs.rejected
+    if len(rejected):
+        print(f"Rejected ({len(rejected)}):")
+        for row in rejected.head(50).itertuples(index=False):
+            print(f"  line {row.line} ({row.table}): {row.reason}")
+        if len(rejected) > 50:
+            print(f"  ... and {len(rejected) - 50} more")
+    print(f"Wrote the log folder {folder} (read it with `trustdata validate {folder}`).")
+    return 1 if len(rejected) else 0
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:
