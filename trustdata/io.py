@@ -194,7 +194,8 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
         raw, notes, name = _read_file(file, table)
         if table == "checkins" and ignored:
             notes.append("other files in the folder were not read: " + ", ".join(ignored))
-        parts.append(_process(table, raw, source=name, notes=notes))
+        unescape = file.suffix.lower() != ".parquet"
+        parts.append(_process(table, raw, source=name, notes=notes, unescape=unescape))
     return _assemble(parts, errors=errors)
 
 
@@ -265,7 +266,7 @@ def from_frames(
         else:
             name = str(source)
         raw = _raw_from_frame(frame, name)
-        parts.append(_process(table, raw, source=name, notes=[]))
+        parts.append(_process(table, raw, source=name, notes=[], unescape=False))
     return _assemble(parts, errors=errors)
 
 
@@ -541,8 +542,9 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many kinds for a file that is not parquet
+        detail = str(exc).replace(name, "the file").replace(str(path.resolve()), "the file")
         raise FileProblem(
-            f"cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:200]}).", source=name
+            f"cannot be read as Parquet ({type(exc).__name__}: {detail[:200]}).", source=name
         ) from None
     frame = frame.reset_index(drop=True)
     return _raw_from_frame(frame, name), []
@@ -599,6 +601,12 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
     if first.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table")):
         raise FileProblem(
             "looks like an HTML/XML page, not a CSV table; download or export the data as CSV.",
+            source=name,
+        )
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise FileProblem(
+            "is a spreadsheet workbook (or another zip/OLE file), not CSV; save the sheet as "
+            "CSV UTF-8.",
             source=name,
         )
     if first.startswith((b"[", b"{")):
@@ -909,7 +917,14 @@ def _missing_mask(text: pd.Series) -> np.ndarray:
     return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
 
 
-def _process(table: str, raw: pd.DataFrame, *, source: str, notes: list[str]) -> _Result:
+def _process(
+    table: str, raw: pd.DataFrame, *, source: str, notes: list[str], unescape: bool
+) -> _Result:
+    """Parse, validate and split one table's raw records.
+
+    ``unescape`` removes the ``'`` that :func:`write` puts before formula-looking text (only for
+    CSV and JSON files, which trustdata may have written).
+    """
     n = len(raw)
     columns = [c for c in raw.columns if c not in (_LINE, _PROBLEM)]
     missing_required = [c for c in schemas.REQUIRED_COLUMNS[table] if c not in columns]
@@ -948,13 +963,16 @@ def _process(table: str, raw: pd.DataFrame, *, source: str, notes: list[str]) ->
             typed[col], typed["utc_offset_minutes"], typed["time_known"] = ts, off, known_time
             continue
         typed[col] = _parse_column(table, col, kind, raw[col], problems, required)
+        if kind == "text" and unescape:
+            typed[col] = _unescape(typed[col])
     if table == "triggers":
         # timestamp is required, so it was parsed above
         typed = {c: typed[c] for c in known}
     for col in extra:
         values = raw[col]
         if values.dtype == "str":
-            values = _unescape(values).where(~_missing_mask(values))
+            values = values.where(~_missing_mask(values))
+            values = _unescape(values) if unescape else values
         typed[col] = values
     frame = pd.DataFrame(typed, index=pd.RangeIndex(n))
     _validate(table, frame, schema, problems)
@@ -984,7 +1002,7 @@ def _parse_column(
     if required and missing.any():
         problems.add(np.flatnonzero(missing), f"{col} is missing", col)
     if kind in ("id", "text"):
-        out = text.str.strip() if kind == "id" else _unescape(text)
+        out = text.str.strip() if kind == "id" else text
         return out.where(~missing).astype("str")
     codes, uniques = _factorize(text)
     codes = np.where(missing, -1, codes)
