@@ -295,8 +295,10 @@ def trigger_trend(
     (``scipy.stats.binomtest``, two-sided).  The Clopper-Pearson interval (pl, ph) for that
     proportion gives the rate-ratio interval ``(pl / (1 - pl), ph / (1 - ph)) * first_days /
     latest_days`` (Przyborowski & Wilenski 1940; Gu, Ng, Tang & Schucany 2008, "Testing the
-    ratio of two Poisson rates", *Biometrical Journal* 50(2)); it equals statsmodels'
-    ``test_poisson_2indep(..., method="exact-cond")``.
+    ratio of two Poisson rates", *Biometrical Journal* 50(2)); the p-value equals statsmodels'
+    ``test_poisson_2indep(..., method="exact-cond")``.  (scipy's ``poisson_means_test`` is the
+    more powerful but approximate E-test of Krishnamoorthy & Thomson 2004; its p-values are close
+    to, not equal to, these.)
 
     The intensity trend is the Theil-Sen slope (with Sen's interval) and Kendall's tau of the
     weekly mean intensity (weeks with at least one trigger) against time in months, as in
