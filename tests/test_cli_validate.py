@@ -1,0 +1,81 @@
+"""`trustdata validate PATH`: a summary per file and the exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustdata.cli import main
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_clean_folder_exits_0_with_a_summary(tmp_path, capsys):
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2025-03-03,6\n")
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "checkins.csv (checkins): 1 records, 1 valid, 0 rejected" in out
+    assert "OK: 0 record(s) rejected in total." in out
+
+
+def test_rejected_records_exit_1_with_kinds_and_examples(tmp_path, capsys):
+    write(
+        tmp_path,
+        "checkins.csv",
+        "couple_id,partner,date,connection,mood\n"
+        "c1,A,2025-03-03,6,ok\n"
+        "c1,A,2025-03-03,7,ok\n"
+        "c1,A,2025-03-10,11,ok\n"
+        "c1,A,2025-02-30,seven,ok\n"
+        "c1,A,2025-03-17,5,ok,surplus\n",
+    )
+    write(tmp_path, "events.csv", "couple_id,date,kind\nc1,2025-01-01,party\n")
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "checkins.csv (checkins): 5 records, 1 valid, 4 rejected" in out
+    assert "extra columns (kept): mood" in out
+    assert "problems by kind: connection 2, duplicate 1, date 1, wrong number of values 1" in out
+    assert "line 3: duplicate check-in: couple c1, partner A already has one on 2025-03-03" in out
+    assert "line 4: connection is 11, expected a whole number 1-10" in out
+    assert "events.csv (events): 1 records, 0 valid, 1 rejected" in out
+    assert "REJECTED: 5 record(s) rejected in total." in out
+
+
+def test_at_most_five_example_lines_per_file(tmp_path, capsys):
+    rows = "".join(f"c1,A,2025-03-{d:02d},0\n" for d in range(1, 9))
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + rows)
+    assert main(["validate", str(tmp_path / "checkins.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "first 5 rejected line(s):" in out
+    assert out.count("connection is 0") == 5
+
+
+def test_notes_are_printed(tmp_path, capsys):
+    (tmp_path / "checkins.csv").write_bytes(
+        "couple_id;partner;date;connection;need\nc1;A;2025-03-03;6;café\n".encode("cp1252")
+    )
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "notes: not UTF-8: read as Windows-1252" in out
+    assert "semicolon-separated" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("checkins.csv", "couple_id,partner,date\n", "required column 'connection' is missing"),
+        ("checkins.json", '{"a": 1}', "not a list of records"),
+        (None, "", "no such file or folder"),
+    ],
+)
+def test_unreadable_input_exits_2_with_the_reason(tmp_path, capsys, name, text, message):
+    target = write(tmp_path, name, text) if name else tmp_path / "missing"
+    assert main(["validate", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "Traceback" not in captured.err
