@@ -1,0 +1,149 @@
+"""Does the growth model's 95% interval cover a planted group difference 95% of the time?
+
+Each repetition simulates a cohort with a known difference between two groups' monthly slopes,
+fits :func:`trustdata.cohort.growth_model` and records whether the interval of
+``time:group[therapy]`` covers the planted value.  Coverage is printed with its exact
+(Clopper-Pearson) binomial 95% interval.
+
+Two sources of cohorts:
+
+``--source sim`` (default)
+    A small simulator that follows the fitted model exactly: per couple a random intercept
+    and slope, a fixed partner offset, independent normal noise, one score per partner and
+    week over ``--weeks`` weeks.  Coverage should be about 95%.
+``--source synth``
+    :func:`trustdata.synth.generate` (realistic logs: scores rounded and clipped to 1-10,
+    missed weeks, setbacks, plateaus after 6-12 months), aligned with
+    :func:`trustdata.cohort.align`; only the first ``--weeks`` weeks (before any plateau) are
+    used.  The planted effect is ``group_effect`` points per month for the ``therapy`` group.
+    Rounding, clipping and setbacks are not in the model, so this checks robustness.
+
+Run::
+
+    .venv/bin/python benchmarks/coverage_simulation.py --reps 200
+    .venv/bin/python benchmarks/coverage_simulation.py --source synth --reps 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trustdata import cohort, schemas
+
+TERM = "time:group[therapy]"
+
+
+def simulate(
+    couples: int,
+    *,
+    seed: int,
+    effect: float = 0.3,
+    weeks: int = 26,
+    slope_sd: float = 0.2,
+    noise_sd: float = 0.8,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An aligned cohort (couple_id, partner, aligned_week, score) and its groups.
+
+    Half the couples are ``therapy`` (slope + ``effect`` points per month), half ``waitlist``.
+    """
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"c{i:06d}" for i in range(couples)])
+    therapy = np.arange(couples) % 2 == 0
+    intercept = rng.normal(4.0, 1.0, couples)
+    slope = rng.normal(0.2, slope_sd, couples) + np.where(therapy, effect, 0.0)
+    n = couples * 2 * weeks
+    couple = np.repeat(np.arange(couples), 2 * weeks)
+    partner = np.tile(np.repeat([0, 1], weeks), couples)
+    week = np.tile(np.arange(weeks), 2 * couples)
+    months = week * 7 / schemas.DAYS_PER_MONTH
+    score = (
+        intercept[couple]
+        + np.where(partner == 1, 0.8, 0.0)
+        + slope[couple] * months
+        + rng.normal(0, noise_sd, n)
+    )
+    aligned = pd.DataFrame(
+        {
+            "couple_id": pd.Series(ids[couple], dtype="str"),
+            "partner": pd.Series(np.array(["A", "B"])[partner], dtype="str"),
+            "aligned_week": week.astype("int64"),
+            "score": score,
+        }
+    )
+    groups = pd.DataFrame(
+        {"couple_id": ids, "group": np.where(therapy, "therapy", "waitlist")}
+    ).astype("str")
+    return aligned, groups
+
+
+def synth_cohort(
+    couples: int, *, seed: int, effect: float, weeks: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from trustdata.synth import generate
+
+    syn = generate(couples, seed=seed, cohort=True, group_effect=effect, text=False)
+    aligned = cohort.align(syn.logs.checkins, syn.logs.events, fallback="disclosure")
+    aligned = aligned.loc[aligned["aligned_week"].between(0, weeks - 1)]
+    return aligned, cohort.groups_from_couples(syn.logs.couples)
+
+
+def run(source: str, reps: int, couples: int, effect: float, weeks: int, seed: int) -> None:
+    rows = []
+    t0 = time.perf_counter()
+    for rep in range(reps):
+        if source == "sim":
+            aligned, groups = simulate(couples, seed=seed + rep, effect=effect, weeks=weeks)
+        else:
+            aligned, groups = synth_cohort(couples, seed=seed + rep, effect=effect, weeks=weeks)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fit = cohort.growth_model(aligned, groups, reference="waitlist")
+        row = fit.set_index("term").loc[TERM]
+        rows.append(
+            {
+                "estimate": row["estimate"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "converged": fit.attrs["converged"],
+            }
+        )
+    res = pd.DataFrame(rows)
+    covered = int(((res["ci_low"] <= effect) & (effect <= res["ci_high"])).sum())
+    ci = stats.binomtest(covered, reps).proportion_ci(confidence_level=0.95, method="exact")
+    print(
+        f"source={source} reps={reps} couples={couples} weeks={weeks} planted={effect} "
+        f"points/month ({time.perf_counter() - t0:.0f} s)"
+    )
+    print(
+        f"coverage of the 95% interval of {TERM}: {covered}/{reps} = {covered / reps:.3f} "
+        f"(exact binomial 95% CI {ci.low:.3f}-{ci.high:.3f})"
+    )
+    mean = res["estimate"].mean()
+    print(
+        f"mean estimate {mean:.4f} (bias {mean - effect:+.4f}), "
+        f"sd of estimates {res['estimate'].std():.4f}, mean interval width "
+        f"{(res['ci_high'] - res['ci_low']).mean():.4f}, "
+        f"not converged {int((~res['converged']).sum())}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", choices=["sim", "synth"], default="sim")
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--couples", type=int, default=60)
+    parser.add_argument("--effect", type=float, default=0.3, help="points per month")
+    parser.add_argument("--weeks", type=int, default=26)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    run(args.source, args.reps, args.couples, args.effect, args.weeks, args.seed)
+
+
+if __name__ == "__main__":
+    main()
