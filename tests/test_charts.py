@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import charts
+from trustdata import charts, schemas
 
 WEEKS = pd.date_range("2025-01-06", periods=5, freq="7D")
 
@@ -425,3 +425,69 @@ def test_cohort_lines_are_the_group_means_with_bands(group):
     np.testing.assert_array_equal(line.y, mine["mean"].to_numpy())
     np.testing.assert_array_equal(low.y, mine["ci_low"].to_numpy())
     np.testing.assert_array_equal(line.customdata, mine["n_couples"].to_numpy())
+
+
+# --- the real analyses' outputs --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    from trustdata import synth
+
+    return synth.generate(couples=3, seed=11, months=(6, 8), text=False).logs
+
+
+def test_trend_draws_weekly_trend_output(synthetic):
+    from trustdata.setbacks import find_setbacks
+    from trustdata.trends import weekly_trend
+
+    logs = synthetic.couple(synthetic.couple_ids[0])
+    trend = weekly_trend(logs.checkins, logs.events)
+    setbacks = find_setbacks(logs.checkins)
+    fig = charts.plot_trend(trend, setbacks=setbacks, events=logs.events)
+    for p in trend["partner"].unique():
+        (score,) = _part(fig, "score", p)
+        np.testing.assert_array_equal(score.y, trend.query("partner == @p")["score"].to_numpy())
+    assert len([s for s in fig.layout.shapes if s.type == "rect"]) == len(setbacks)
+    assert len(_part(fig, "events")[0].x) == len(logs.events)
+
+
+def test_trigger_charts_draw_trigger_frequency_output(synthetic):
+    from trustdata.triggers import trigger_frequency
+
+    logs = synthetic.couple(synthetic.couple_ids[0])
+    weekly = trigger_frequency(logs.triggers)
+    monthly = trigger_frequency(logs.triggers, period="month")
+    heat = charts.plot_trigger_heatmap(weekly)
+    first = sorted(weekly["partner"].unique())[0]
+    expected = (
+        weekly.loc[weekly["partner"] == first]
+        .pivot(index="category", columns="period_start", values="count")
+        .reindex(list(schemas.TRIGGER_CATEGORIES))
+    )
+    np.testing.assert_array_equal(heat.data[0].z, expected.to_numpy(dtype=float))
+    bars = charts.plot_trigger_bars(monthly)
+    assert sum(t.y.sum() for t in bars.data) == monthly["count"].sum()
+
+
+def test_timeline_and_gap_draw_setbacks_and_partner_gap_output(synthetic):
+    from trustdata.dyad import partner_gap
+    from trustdata.setbacks import find_setbacks
+
+    logs = synthetic.couple(synthetic.couple_ids[0])
+    setbacks = find_setbacks(logs.checkins)
+    timeline = charts.plot_setback_timeline(setbacks)
+    assert sum(len(t.x) for t in timeline.data) == len(setbacks)
+    gap = partner_gap(logs.checkins)
+    np.testing.assert_array_equal(charts.plot_partner_gap(gap).data[0].y, gap["gap"].to_numpy())
+
+
+def test_cohort_chart_draws_cohort_trajectories_output(synthetic):
+    from trustdata import cohort
+
+    aligned = cohort.align(synthetic.checkins, synthetic.events, fallback="disclosure")
+    traj = cohort.trajectories(aligned, synthetic.couples)
+    fig = charts.plot_cohort_trajectories(traj)
+    means = [t for t in fig.data if t.meta["part"] == "mean"]
+    assert sum(len(t.y) for t in means) == len(traj)
+    assert fig.layout.xaxis.title.text == "Weeks since the discovery or disclosure"

@@ -819,7 +819,7 @@ def plot_partner_gap(
 def plot_cohort_trajectories(
     traj: pd.DataFrame,
     *,
-    x: str = "week",
+    x: str | None = None,
     y_label: str = "Connection (1-10)",
     title: str | None = None,
 ) -> go.Figure:
@@ -828,12 +828,13 @@ def plot_cohort_trajectories(
     Parameters
     ----------
     traj : pandas.DataFrame
-        One row per group and time point with the columns ``group`` (any label), ``x`` (by
-        default ``week``: a number of weeks, e.g. since the anchor event, or a date),
-        ``mean``, ``ci_low``, ``ci_high`` (floats; the band is drawn where both exist) and
-        ``n_couples`` (shown in the hover).
-    x : str, default "week"
-        The column on the horizontal axis.
+        One row per group and time point, e.g. the output of
+        :func:`trustdata.cohort.trajectories`, with the columns ``group`` (any label), the time
+        column ``x``, ``mean``, ``ci_low``, ``ci_high`` (floats; the band is drawn where both
+        exist) and ``n_couples`` (shown in the hover).
+    x : str, optional
+        The time column: by default ``aligned_week`` (weeks since each couple's anchor event, as
+        :func:`trustdata.cohort.trajectories` names it) when present, else ``week``.
     y_label : str, default "Connection (1-10)"
         Plain text.
     title : str, optional
@@ -852,9 +853,14 @@ def plot_cohort_trajectories(
     >>> plot_cohort_trajectories(traj).data[-1].y.tolist()
     [4.0, 4.5]
     """
+    if x is None:
+        x = "aligned_week" if "aligned_week" in getattr(traj, "columns", ()) else "week"
     _require(traj, ("group", x, "mean", "ci_low", "ci_high", "n_couples"), "traj")
     title = _title(title, "How groups of couples changed over time")
-    x_words = "Weeks since discovery" if x == "week" else x.replace("_", " ").capitalize()
+    x_words = {
+        "aligned_week": "Weeks since the discovery or disclosure",
+        "week": "Week",
+    }.get(x, _esc(x.replace("_", " ").capitalize()))
     y_label = _esc(y_label)
     if traj.empty:
         return _empty(title, x_words, y_label)
