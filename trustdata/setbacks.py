@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from trustdata import schemas
 
@@ -94,6 +95,7 @@ CONTEXT_COLUMNS: tuple[str, ...] = (
     "window_start",
     "window_end",
     "n_triggers",
+    "n_own_triggers",
     "n_major_triggers",
     "max_intensity",
     "top_category",
@@ -306,24 +308,54 @@ def sudden_losses(
     pct: float = 0.25,
     sessions: str = "weeks",
 ) -> pd.DataFrame:
-    """Sudden losses: Tang & DeRubeis' sudden-gain criteria mirrored for losses.
+    """Sudden losses: Tang & DeRubeis' (1999) sudden-gain criteria mirrored for losses.
 
-    Higher scores are better here, so a loss is a sudden *fall*.  Scores are rescaled to 0-9
-    (``score - 1``) for criterion 2, as a percentage needs a scale that starts at 0.
+    Higher scores are better here, so a sudden *loss* is a sudden fall: the arithmetic of a
+    sudden gain on a symptom scale (lower is better), applied to our scores, exactly as the R
+    package ``suddengains`` (Wiedemann et al., 2020; ``check_interval`` / ``identify_sg``)
+    computes it.  For every interval from session n to n+1 of a partner, with scores rescaled
+    to 0-9 (``score - 1``) so that a percentage has a zero to refer to:
+
+    1. the fall ``pre - post`` is at least ``cutoff`` points;
+    2. the fall is at least ``pct`` of the pre-loss score: ``pre - post >= pct * (pre - 1)``;
+    3. ``mean(n-2, n-1, n) - mean(n+1, n+2, n+3) > t_crit * pooled_sd``, over the sessions
+       of those six that are available, where ``pooled_sd = sqrt(((n_pre - 1) * sd_pre**2 +
+       (n_post - 1) * sd_post**2) / (n_pre + n_post - 2))`` (sample SDs) and ``t_crit`` is the
+       two-tailed 5 % critical value of Student's t with ``n_pre + n_post - 2`` degrees of
+       freedom: 2.776 with 3 + 3 sessions, 3.182 with one missing, 4.303 with one missing on
+       each side (``suddengains``' adjustment for missingness, Lutz et al., 2013).  At least
+       two sessions are needed on each side, otherwise the interval is not tested (as in
+       ``suddengains``, where criterion 3 is then missing and no loss is recorded).
+
+    Sessions n and n+1 must both be present.  Sessions before the first or after the last
+    count as missing, so the first and last intervals of a log can only qualify with 2 sessions
+    on that side.
+
+    Sessions: with ``sessions="weeks"`` (the default) a session is a calendar week (Monday-
+    Sunday; two check-ins in a week are averaged) from the partner's first to last observed
+    week, and **a missed week is a missing session** (it is never skipped over: a fall across a
+    missed week is not a session-to-session change).  With ``sessions="checkins"`` every check-in
+    is a session, in date order, whatever the gaps between them.
+
+    The default ``cutoff`` of 3 points: ``suddengains`` leaves criterion 1 to the user, usually
+    from the Reliable Change Index, ``1.96 * sqrt(2) * SD * sqrt(1 - reliability)``.  With the
+    week-to-week noise of a weekly 1-10 rating (SD 0.4-0.8 in our synthetic couples, taken as
+    the error SD) that is at most ``1.96 * sqrt(2) * 0.8 = 2.2`` points; as scores are whole
+    numbers, 3 is the smallest fall beyond it, and it is the same "sharp fall" as in
+    :func:`find_setbacks`.
 
     Parameters
     ----------
     checkins : pandas.DataFrame
-        Validated check-ins.
+        Validated check-ins; any number of couples.  Not modified.
     measure : str, default "connection"
         The score column to use.
     cutoff : float, default 3.0
-        Criterion 1: the fall from session n to n+1 is at least this many points.
+        Criterion 1, in points.
     pct : float, default 0.25
-        Criterion 2: the fall is at least this share of the pre-loss score (0-9 scale).
+        Criterion 2 (``sg_crit2_pct``).
     sessions : {"weeks", "checkins"}, default "weeks"
-        What a session is: one weekly score per calendar week (a missed week is a missing
-        session), or each check-in in date order.
+        What a session is (see above).
 
     Returns
     -------
@@ -331,25 +363,108 @@ def sudden_losses(
         One row per sudden loss, sorted by ``couple_id``, ``partner``, ``pre_date``:
 
         - ``couple_id``, ``partner``, ``measure`` (str).
-        - ``pre_session`` (int): 1-based number of session n (the last before the fall).
-        - ``pre_date``, ``post_date`` (datetime64[ns]): the dates of sessions n and n+1 (the
-          week's Monday for ``sessions="weeks"``).
+        - ``pre_session`` (int): 1-based number of session n in the partner's sequence (for
+          weeks: counted from the first observed week, missed weeks included).
+        - ``pre_date``, ``post_date`` (datetime64[ns]): sessions n and n+1 (the week's Monday
+          for ``sessions="weeks"``, the check-in date otherwise).
         - ``pre_score``, ``post_score`` (float): the scores at n and n+1 (1-10 scale).
         - ``loss`` (float): ``pre_score - post_score`` (> 0).
         - ``loss_pct`` (float): ``loss / (pre_score - 1)``, the share of the 0-9 pre-loss score.
-        - ``pre_mean``, ``post_mean`` (float): means of sessions n-2..n and n+1..n+3 (available
-          ones).
-        - ``n_pre``, ``n_post`` (int): how many of those sessions were available (2 or 3).
-        - ``pooled_sd`` (float): the pooled SD of the two sets of sessions.
+        - ``pre_mean``, ``post_mean`` (float): means of the available sessions n-2..n and
+          n+1..n+3.
+        - ``n_pre``, ``n_post`` (int): how many of them were available (2 or 3).
+        - ``pooled_sd`` (float): the pooled SD of the two sets.
         - ``t_crit`` (float): the critical value used (2.776, 3.182 or 4.303).
-        - ``crit3_diff`` (float): ``pre_mean - post_mean - t_crit * pooled_sd`` (> 0 for a loss).
+        - ``crit3_diff`` (float): ``pre_mean - post_mean - t_crit * pooled_sd`` (> 0).
 
     Raises
     ------
     ValueError
         For an unknown ``measure`` or ``sessions``, or a negative ``cutoff`` / ``pct``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trustdata.logs import as_table
+    >>> weeks = pd.date_range("2025-01-06", periods=7, freq="7D")
+    >>> checkins = as_table("checkins", {"couple_id": "c1", "partner": "A", "date": weeks,
+    ...                                  "connection": [8, 8, 9, 4, 4, 5, 5]})
+    >>> found = sudden_losses(checkins)
+    >>> found[["pre_session", "pre_score", "post_score", "n_pre", "n_post"]].to_dict("records")
+    [{'pre_session': 3, 'pre_score': 9.0, 'post_score': 4.0, 'n_pre': 3, 'n_post': 3}]
+    >>> round(float(found.loc[0, "t_crit"]), 3)
+    2.776
     """
-    raise NotImplementedError
+    _check_measure(checkins, measure)
+    _check_number("cutoff", cutoff)
+    _check_number("pct", pct)
+    if sessions not in ("weeks", "checkins"):
+        raise ValueError(
+            f"The value for `sessions` must be one of ['weeks', 'checkins'], "
+            f"but {sessions!r} was passed."
+        )
+    if sessions == "weeks":
+        seq = _week_sessions(_weekly_scores(checkins, measure))
+    else:
+        seq = _checkin_sessions(checkins, measure)
+    if seq.empty:
+        return _empty(SUDDEN_LOSS_COLUMNS, _LOSS_DTYPES)
+
+    x = seq["score"].to_numpy(dtype="float64")
+    code = seq["series"].to_numpy()
+    n = len(x)
+    # window[:, k] holds session n + k - 2 (k = 0..5) of the same partner, NaN outside.
+    window = np.full((n, 6), np.nan)
+    for k, shift in enumerate(range(-2, 4)):
+        src = np.arange(n) + shift
+        ok = (src >= 0) & (src < n)
+        ok[ok] &= code[src[ok]] == code[ok]
+        window[ok, k] = x[src[ok]]
+    pre_w, post_w = window[:, :3], window[:, 3:]
+    pre, post = window[:, 2], window[:, 3]
+    n_pre = np.sum(~np.isnan(pre_w), axis=1)
+    n_post = np.sum(~np.isnan(post_w), axis=1)
+    testable = ~np.isnan(pre) & ~np.isnan(post) & (n_pre >= 2) & (n_post >= 2)
+    fall = pre - post
+    crit1 = fall >= cutoff
+    crit2 = fall >= pct * (pre - 1.0)
+    hit = np.flatnonzero(testable & crit1 & crit2 & (fall > 0))
+    if len(hit):
+        pre_mean, pre_ss = _mean_ss(pre_w[hit])
+        post_mean, post_ss = _mean_ss(post_w[hit])
+        df = n_pre[hit] + n_post[hit] - 2
+        pooled = np.sqrt((pre_ss + post_ss) / df)
+        t_crit = stats.t.ppf(0.975, df)
+        diff = pre_mean - post_mean - t_crit * pooled
+        keep = diff > 0
+        hit = hit[keep]
+        pre_mean, post_mean, pooled = pre_mean[keep], post_mean[keep], pooled[keep]
+        t_crit, diff = t_crit[keep], diff[keep]
+    if len(hit) == 0:
+        return _empty(SUDDEN_LOSS_COLUMNS, _LOSS_DTYPES)
+    date = seq["date"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "couple_id": seq["couple_id"].to_numpy()[hit],
+            "partner": seq["partner"].to_numpy()[hit],
+            "measure": measure,
+            "pre_session": seq["session"].to_numpy()[hit],
+            "pre_date": date[hit],
+            "post_date": date[hit + 1],
+            "pre_score": pre[hit],
+            "post_score": post[hit],
+            "loss": fall[hit],
+            "loss_pct": fall[hit] / (pre[hit] - 1.0),
+            "pre_mean": pre_mean,
+            "post_mean": post_mean,
+            "n_pre": n_pre[hit],
+            "n_post": n_post[hit],
+            "pooled_sd": pooled,
+            "t_crit": t_crit,
+            "crit3_diff": diff,
+        }
+    )
+    return out.astype(_LOSS_DTYPES)
 
 
 def setback_context(
@@ -361,17 +476,26 @@ def setback_context(
 ) -> pd.DataFrame:
     """What happened around each setback: triggers and events of both partners of the couple.
 
-    The window runs from ``days`` days before the setback's ``start`` to its ``end`` (for an
-    ongoing setback: to the latest date in the setbacks, triggers or events of that couple).
+    The window runs from ``days`` days before the setback's ``start`` to the end of the day of
+    its ``end`` (the Monday of the week it was over).  For an ongoing setback (``end`` NaT) it
+    runs to the latest data of the couple: the latest trigger or event date, or the setback's
+    start if that is later.
+
+    Whose triggers and events: a setback of one partner is often set off by something the
+    other partner lived through too, so the triggers **of both partners** of the couple count
+    (``n_own_triggers`` says how many were logged by the setback's partner, by the triggers'
+    ``partner`` column), and so do all events of the couple, whoever they name in ``partner``
+    (couple-level events have none).
 
     Parameters
     ----------
     setbacks : pandas.DataFrame
-        The output of :func:`find_setbacks`.
+        The output of :func:`find_setbacks` (at least ``setback_id, couple_id, partner, start,
+        end``).  Not modified.
     triggers : pandas.DataFrame
-        Validated triggers (:attr:`trustdata.Logs.triggers`).
+        Validated triggers (:attr:`trustdata.Logs.triggers`); may be empty.
     events : pandas.DataFrame
-        Validated events (:attr:`trustdata.Logs.events`).
+        Validated events (:attr:`trustdata.Logs.events`); may be empty.
     days : int, default 14
         How many days before the start the window opens.
 
@@ -381,8 +505,10 @@ def setback_context(
         One row per setback, in the order of ``setbacks``:
 
         - ``setback_id``, ``couple_id``, ``partner`` (str).
-        - ``window_start``, ``window_end`` (datetime64[ns]).
+        - ``window_start``, ``window_end`` (datetime64[ns]): the first and the last day of the
+          window (both included).
         - ``n_triggers`` (int): triggers of either partner in the window.
+        - ``n_own_triggers`` (int): of those, logged by the setback's partner.
         - ``n_major_triggers`` (int): of those, intensity >= MAJOR_TRIGGER_INTENSITY.
         - ``max_intensity`` (float): the highest intensity (NaN when no trigger).
         - ``top_category`` (str): the most frequent category (ties: the first in
@@ -393,10 +519,124 @@ def setback_context(
         - ``n_events`` (int).
         - ``new_information``, ``repeat_betrayal``, ``abuse`` (bool): an event of that kind in the
           window.
-        - ``anniversary`` (bool): an anniversary (same month and day, a later year) of the
-          couple's discovery or disclosure falls in the window.
+        - ``anniversary`` (bool): an anniversary (same month and day, a later year; 29 February
+          falls on 28 February in other years) of the couple's discovery or disclosure falls in
+          the window.
+
+    Raises
+    ------
+    ValueError
+        When a frame lacks a needed column or ``days`` is not a whole number >= 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trustdata.logs import as_table
+    >>> setbacks = pd.DataFrame({"setback_id": ["c1/A/1"], "couple_id": ["c1"],
+    ...                          "partner": ["A"], "start": pd.to_datetime(["2025-03-03"]),
+    ...                          "end": pd.to_datetime(["2025-03-17"])})
+    >>> triggers = as_table("triggers", [
+    ...     {"couple_id": "c1", "partner": "B", "timestamp": "2025-02-20 21:00",
+    ...      "category": "media", "intensity": 8},
+    ...     {"couple_id": "c1", "partner": "A", "timestamp": "2025-04-20 09:00",
+    ...      "category": "location", "intensity": 3}])
+    >>> events = as_table("events", [
+    ...     {"couple_id": "c1", "date": "2024-03-10", "kind": "discovery"},
+    ...     {"couple_id": "c1", "date": "2025-03-02", "kind": "new_information"}])
+    >>> ctx = setback_context(setbacks, triggers, events)
+    >>> ctx[["n_triggers", "n_own_triggers", "top_category", "events", "anniversary"]].to_dict(
+    ...     "records")
+    [{'n_triggers': 1, 'n_own_triggers': 0, 'top_category': 'media', \
+'events': 'new_information 2025-03-02', 'anniversary': True}]
     """
-    raise NotImplementedError
+    _check_columns("setbacks", setbacks, ("setback_id", "couple_id", "partner", "start", "end"))
+    _check_columns(
+        "triggers", triggers, ("couple_id", "partner", "timestamp", "category", "intensity")
+    )
+    _check_columns("events", events, ("couple_id", "date", "kind"))
+    _check_int("days", days, 0)
+    if setbacks.empty:
+        return _empty(CONTEXT_COLUMNS, _CONTEXT_DTYPES)
+
+    sb_couple = setbacks["couple_id"].astype("str").to_numpy()
+    sb_partner = setbacks["partner"].astype("str").to_numpy()
+    start = setbacks["start"].to_numpy(dtype="datetime64[ns]")
+    end = setbacks["end"].to_numpy(dtype="datetime64[ns]")
+    window_start = (pd.DatetimeIndex(start).normalize() - pd.Timedelta(days=days)).to_numpy()
+
+    trig = triggers.loc[triggers["timestamp"].notna()]
+    ev = events.loc[events["date"].notna()]
+    ev_kind = ev["kind"].astype("str").to_numpy()
+    ev_date = ev["date"].to_numpy(dtype="datetime64[ns]")
+    latest = pd.concat(
+        [
+            pd.Series(
+                trig["timestamp"].to_numpy(dtype="datetime64[ns]"),
+                index=trig["couple_id"].astype("str").to_numpy(),
+            ),
+            pd.Series(ev_date, index=ev["couple_id"].astype("str").to_numpy()),
+        ]
+    )
+    latest = latest.groupby(level=0).max().dt.normalize()
+    last_seen = pd.Series(sb_couple).map(latest).to_numpy(dtype="datetime64[ns]")
+    ongoing_end = np.where(np.isnat(last_seen) | (last_seen < start), start, last_seen)
+    window_end = pd.DatetimeIndex(np.where(np.isnat(end), ongoing_end, end)).normalize().to_numpy()
+    # [window_start, window_end + 1 day): the last day is included whole.
+    stop = window_end + np.timedelta64(1, "D")
+
+    # Triggers sorted by (couple, time): each window is one slice [lo, hi) of that order.
+    t_couple = trig["couple_id"].astype("str").to_numpy()
+    t_partner = trig["partner"].astype("str").to_numpy()
+    t_time = trig["timestamp"].to_numpy(dtype="datetime64[ns]")
+    couple_code = _shared_codes([sb_couple], [t_couple])
+    order, lo, hi = _windows(couple_code[1], t_time, couple_code[0], window_start, stop)
+    t_cat = pd.Categorical(
+        trig["category"].astype("str").to_numpy()[order], categories=schemas.TRIGGER_CATEGORIES
+    ).codes
+    t_int = trig["intensity"].to_numpy(dtype="float64", na_value=np.nan)[order]
+    n_trig = hi - lo
+
+    def window_sum(flags: np.ndarray) -> np.ndarray:
+        cum = np.concatenate([[0], np.cumsum(flags, dtype="int64")])
+        return cum[hi] - cum[lo]
+
+    ncat = len(schemas.TRIGGER_CATEGORIES)
+    cat_counts = np.column_stack([window_sum(t_cat == k) for k in range(ncat)])
+    major = window_sum(t_int >= schemas.MAJOR_TRIGGER_INTENSITY)
+    max_int = _range_max(t_int, lo, hi)
+    # The setback's own partner: the same slices over (couple, partner) keys.
+    pair_code = _shared_codes([sb_couple, sb_partner], [t_couple, t_partner])
+    _, own_lo, own_hi = _windows(pair_code[1], t_time, pair_code[0], window_start, stop)
+    own = own_hi - own_lo
+
+    top = np.where(
+        n_trig > 0,
+        np.asarray(schemas.TRIGGER_CATEGORIES, dtype=object)[cat_counts.argmax(axis=1)],
+        None,
+    )
+    ev_text, n_ev, flags, anniversary = _events_in_windows(
+        sb_couple, window_start, stop, ev["couple_id"].astype("str").to_numpy(), ev_kind, ev_date
+    )
+    out = {
+        "setback_id": setbacks["setback_id"].astype("str").to_numpy(),
+        "couple_id": sb_couple,
+        "partner": sb_partner,
+        "window_start": window_start,
+        "window_end": window_end,
+        "n_triggers": n_trig,
+        "n_own_triggers": own,
+        "n_major_triggers": major,
+        "max_intensity": max_int,
+        "top_category": top,
+        **{f"triggers_{c}": cat_counts[:, k] for k, c in enumerate(schemas.TRIGGER_CATEGORIES)},
+        "events": ev_text,
+        "n_events": n_ev,
+        "new_information": flags["new_information"],
+        "repeat_betrayal": flags["repeat_betrayal"],
+        "anniversary": anniversary,
+        "abuse": flags["abuse"],
+    }
+    return pd.DataFrame(out, columns=list(CONTEXT_COLUMNS)).astype(_CONTEXT_DTYPES)
 
 
 def score_detection(
@@ -725,3 +965,244 @@ def _detect(
     level = np.concatenate([fwd[4], bwd[4][keep]]).astype("float64")
     order = np.lexsort((start, series))
     return series[order], start[order], trough[order], end[order], level[order]
+
+
+_LOSS_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "measure": "str",
+    "pre_session": "int64",
+    "pre_date": "datetime64[ns]",
+    "post_date": "datetime64[ns]",
+    "pre_score": "float64",
+    "post_score": "float64",
+    "loss": "float64",
+    "loss_pct": "float64",
+    "pre_mean": "float64",
+    "post_mean": "float64",
+    "n_pre": "int64",
+    "n_post": "int64",
+    "pooled_sd": "float64",
+    "t_crit": "float64",
+    "crit3_diff": "float64",
+}
+
+
+def _mean_ss(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row means and sums of squared deviations over the non-missing values (>= 1 per row)."""
+    present = ~np.isnan(values)
+    count = present.sum(axis=1)
+    filled = np.where(present, values, 0.0)
+    mean = filled.sum(axis=1) / count
+    ss = np.where(present, (values - mean[:, None]) ** 2, 0.0).sum(axis=1)
+    return mean, ss
+
+
+def _week_sessions(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Weekly scores on a full weekly grid per partner (missed weeks: NaN score).
+
+    Columns ``series, couple_id, partner, session, date, score``.
+    """
+    if weekly.empty:
+        return pd.DataFrame(
+            {
+                "series": pd.Series([], dtype="int64"),
+                "couple_id": pd.Series([], dtype="str"),
+                "partner": pd.Series([], dtype="str"),
+                "session": pd.Series([], dtype="int64"),
+                "date": pd.Series([], dtype="datetime64[ns]"),
+                "score": pd.Series([], dtype="float64"),
+            }
+        )
+    first = _series_starts(weekly)
+    n_series = len(first)
+    code = np.zeros(len(weekly), dtype="int64")
+    code[first[1:]] = 1
+    code = np.cumsum(code)
+    day = weekly["week"].to_numpy(dtype="datetime64[D]").astype("int64")
+    pos = (day - day[first][code]) // 7
+    last = np.append(first[1:], len(weekly)) - 1
+    length = pos[last] + 1
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
+    total = int(length.sum())
+    series = np.repeat(np.arange(n_series), length)
+    session = np.arange(total) - offset[series]
+    score = np.full(total, np.nan)
+    score[offset[code] + pos] = weekly["score"].to_numpy(dtype="float64")
+    monday = (day[first][series] + 7 * session).astype("datetime64[D]").astype("datetime64[ns]")
+    return pd.DataFrame(
+        {
+            "series": series,
+            "couple_id": weekly["couple_id"].to_numpy()[first][series],
+            "partner": weekly["partner"].to_numpy()[first][series],
+            "session": session + 1,
+            "date": monday,
+            "score": score,
+        }
+    )
+
+
+def _checkin_sessions(checkins: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Every check-in with a score is a session, in date order per partner."""
+    frame = checkins.loc[
+        checkins[measure].notna() & checkins["date"].notna(),
+        ["couple_id", "partner", "date", measure],
+    ]
+    seq = pd.DataFrame(
+        {
+            "couple_id": frame["couple_id"].astype("str").to_numpy(),
+            "partner": frame["partner"].astype("str").to_numpy(),
+            "date": frame["date"].to_numpy(dtype="datetime64[ns]"),
+            "score": frame[measure].to_numpy(dtype="float64", na_value=np.nan),
+        }
+    ).sort_values(["couple_id", "partner", "date"], ignore_index=True)
+    if seq.empty:
+        return seq.assign(series=pd.Series([], dtype="int64"), session=pd.Series([], dtype="int64"))
+    first = _series_starts(seq)
+    code = np.zeros(len(seq), dtype="int64")
+    code[first[1:]] = 1
+    code = np.cumsum(code)
+    return seq.assign(series=code, session=np.arange(len(seq)) - first[code] + 1)
+
+
+_CONTEXT_DTYPES: dict[str, str] = {
+    "setback_id": "str",
+    "couple_id": "str",
+    "partner": "str",
+    "window_start": "datetime64[ns]",
+    "window_end": "datetime64[ns]",
+    "n_triggers": "int64",
+    "n_own_triggers": "int64",
+    "n_major_triggers": "int64",
+    "max_intensity": "float64",
+    "top_category": "str",
+    **{f"triggers_{c}": "int64" for c in schemas.TRIGGER_CATEGORIES},
+    "events": "str",
+    "n_events": "int64",
+    "new_information": "bool",
+    "repeat_betrayal": "bool",
+    "anniversary": "bool",
+    "abuse": "bool",
+}
+
+
+def _check_columns(name: str, frame: pd.DataFrame, needed: tuple[str, ...]) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"The `{name}` frame must have the columns {list(needed)}, but {missing} are missing."
+        )
+
+
+def _shared_codes(left: list[np.ndarray], right: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of key tuples, shared between two sets of rows."""
+    n_left = len(left[0])
+    keys = [
+        np.concatenate([a.astype(object), b.astype(object)])
+        for a, b in zip(left, right, strict=True)
+    ]
+    if len(keys) == 1:
+        codes, _ = pd.factorize(keys[0])
+    else:
+        codes, _ = pd.MultiIndex.from_arrays(keys).factorize()
+    codes = np.asarray(codes, dtype="int64")
+    return codes[:n_left], codes[n_left:]
+
+
+def _windows(
+    item_code: np.ndarray,
+    item_time: np.ndarray,
+    query_code: np.ndarray,
+    query_from: np.ndarray,
+    query_to: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort items by (code, time); per query, the slice [lo, hi) of items with the same code and
+    ``query_from <= time < query_to``.  Returns (order, lo, hi)."""
+    t = item_time.astype("datetime64[ns]").astype("int64")
+    order = np.lexsort((t, item_code))
+    code_sorted, t_sorted = item_code[order], t[order]
+    # One int64 key per (code, time): code * span + time offset (seconds are enough: the
+    # window bounds are whole days, and flooring keeps "< midnight" comparisons exact).
+    sec = np.floor_divide(t_sorted, 10**9)
+    q_from = np.floor_divide(query_from.astype("datetime64[ns]").astype("int64"), 10**9)
+    q_to = np.floor_divide(query_to.astype("datetime64[ns]").astype("int64"), 10**9)
+    every = np.concatenate([sec, q_from, q_to])
+    base = every.min() if len(every) else 0
+    span = int(every.max() - base) + 2 if len(every) else 2
+    key = code_sorted * span + (sec - base)
+    lo = np.searchsorted(key, query_code * span + (q_from - base), side="left")
+    hi = np.searchsorted(key, query_code * span + (q_to - base), side="left")
+    return order, lo, np.maximum(hi, lo)
+
+
+def _range_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """max(values[lo:hi]) per query, NaN for an empty slice (missing values ignored)."""
+    out = np.full(len(lo), np.nan)
+    has = hi > lo
+    if not has.any() or len(values) == 0:
+        return out
+    filled = np.append(np.where(np.isnan(values), -np.inf, values), -np.inf)
+    idx = np.empty(2 * int(has.sum()), dtype="int64")
+    idx[0::2], idx[1::2] = lo[has], hi[has]
+    best = np.maximum.reduceat(filled, idx)[0::2]
+    out[has] = np.where(np.isinf(best), np.nan, best)
+    return out
+
+
+def _events_in_windows(
+    sb_couple: np.ndarray,
+    window_from: np.ndarray,
+    window_to: np.ndarray,
+    ev_couple: np.ndarray,
+    ev_kind: np.ndarray,
+    ev_date: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Per window: the events text, their number, flags per kind, and the anniversary flag."""
+    n = len(sb_couple)
+    pairs = pd.DataFrame(
+        {"_row": np.arange(n), "couple_id": sb_couple, "w_from": window_from, "w_to": window_to}
+    ).merge(
+        pd.DataFrame({"couple_id": ev_couple, "kind": ev_kind, "date": ev_date}),
+        on="couple_id",
+    )
+    inside = pairs.loc[(pairs["date"] >= pairs["w_from"]) & (pairs["date"] < pairs["w_to"])]
+    inside = inside.sort_values(["_row", "date", "kind"], kind="stable")
+    label = inside["kind"] + " " + inside["date"].dt.strftime("%Y-%m-%d")
+    text = label.groupby(inside["_row"]).agg("; ".join)
+    events_text = pd.Series("", index=np.arange(n), dtype=object)
+    events_text[text.index] = text.to_numpy()
+    n_events = np.bincount(inside["_row"].to_numpy(), minlength=n)
+    flags = {}
+    for kind in ("new_information", "repeat_betrayal", "abuse"):
+        rows = inside.loc[inside["kind"] == kind, "_row"].to_numpy()
+        flag = np.zeros(n, dtype=bool)
+        flag[rows] = True
+        flags[kind] = flag
+    anchors = pairs.loc[pairs["kind"].isin(schemas.ANCHOR_EVENT_KINDS)]
+    anniversary = np.zeros(n, dtype=bool)
+    if len(anchors):
+        first = _next_anniversary(anchors["date"], anchors["w_from"])
+        hit = anchors.loc[(first < anchors["w_to"]).to_numpy(), "_row"].to_numpy()
+        anniversary[hit] = True
+    return events_text.to_numpy(), n_events, flags, anniversary
+
+
+def _next_anniversary(anchor: pd.Series, after: pd.Series) -> pd.Series:
+    """The first anniversary of ``anchor`` (a later year) on or after the day ``after``.
+
+    29 February falls on 28 February in years without it.
+    """
+    anchor = pd.to_datetime(anchor).reset_index(drop=True)
+    after = pd.to_datetime(after).dt.normalize().reset_index(drop=True)
+    month = anchor.dt.month.to_numpy()
+    day = anchor.dt.day.to_numpy()
+    year = np.maximum(after.dt.year.to_numpy(), anchor.dt.year.to_numpy() + 1)
+
+    def on(years: np.ndarray) -> pd.Series:
+        leap = (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
+        d = np.where((month == 2) & (day == 29) & ~leap, 28, day)
+        return pd.to_datetime(pd.DataFrame({"year": years, "month": month, "day": d}))
+
+    candidate = on(year)
+    later = on(year + 1)
+    return candidate.where(candidate >= after, later)
