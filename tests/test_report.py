@@ -187,4 +187,221 @@ def test_bad_since_is_a_sentence():
         report.build(make_logs(), "couple-01", audience="therapist", since="last tuesday")
 
 
-_ = re
+# --------------------------------------------------------------------------------------------
+# The page as a whole
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def logs():
+    return make_logs()
+
+
+@pytest.fixture(scope="module")
+def pages(logs):
+    return {
+        "couple": report.build(logs, "couple-01"),
+        "therapist": report.build(logs, "couple-01", audience="therapist", since="2025-06-01"),
+        "abuse": report.build(make_logs(abuse=True), "couple-01"),
+        "abuse_therapist": report.build(make_logs(abuse=True), "couple-01", audience="therapist"),
+    }
+
+
+def _without_plotly_js(page: str) -> str:
+    import plotly.offline
+
+    js = plotly.offline.get_plotlyjs()
+    assert page.count(js) == 1, "plotly.js must be embedded exactly once"
+    return page.replace(js, "")
+
+
+def _sections(page: str) -> list[str]:
+    return re.findall(r'<section id="([^"]+)"', page)
+
+
+@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "abuse_therapist"])
+def test_plotly_js_is_embedded_exactly_once_and_inline(pages, name):
+    rest = _without_plotly_js(pages[name])
+    assert "plotly.js v" not in rest
+    assert not re.search(r"<script[^>]*\bsrc=", pages[name])
+
+
+@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "abuse_therapist"])
+def test_page_references_nothing_outside_itself(pages, name):
+    # the only "://" allowed is inside text a person typed, shown escaped
+    rest = _without_plotly_js(pages[name]).replace(report.esc(INJECT_IMG), "")
+    assert "://" not in rest  # no http(s), no CDN, no file links
+    assert "<link" not in rest and "@import" not in rest and "url(" not in rest
+    assert "<img" not in rest and "<iframe" not in rest
+    assert f'content="{report.CSP}"' in rest
+
+
+@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "abuse_therapist"])
+def test_free_text_is_escaped_everywhere(pages, name):
+    rest = _without_plotly_js(pages[name])
+    assert INJECT not in rest and "<script>alert" not in rest
+    assert INJECT_IMG not in rest and "onerror=" not in rest.replace("onerror=&quot;", "")
+    # the only scripts: plotly.js, one per chart, and the print helper
+    n_charts = rest.count('class="chart"')
+    assert rest.count("<script") == 1 + n_charts + 1
+
+
+def test_therapist_page_shows_the_answers_escaped(pages):
+    page = pages["therapist"]
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "more walks &amp; &lt;b&gt;time&lt;/b&gt;" in page
+
+
+def test_couple_page_sections_in_order(pages):
+    assert _sections(pages["couple"]) == ["summary", "connection", "triggers", "setbacks", "wins"]
+
+
+def test_therapist_page_sections_in_order(pages):
+    assert _sections(pages["therapist"]) == [
+        "summary",
+        "flags",
+        "since",
+        "connection",
+        "triggers",
+        "setbacks",
+        "answers",
+        "wins",
+    ]
+
+
+@pytest.mark.parametrize("name", ["abuse", "abuse_therapist"])
+def test_abuse_opens_with_the_safety_notice_and_no_encouragement(pages, name):
+    from trustdata import milestones
+
+    page = pages[name]
+    sections = _sections(page)
+    assert sections[0] == "safety" and "wins" not in sections
+    body = page[page.index("<body>") :]
+    assert body.index('id="safety"') < body.index("<h2>")
+    for line in milestones.SAFETY_RESOURCES:
+        assert report.esc(line) in page
+    assert "keep working on trust" not in page.lower()
+    assert "every check-in you write is part of the work" not in page.lower()
+
+
+def test_no_safety_notice_without_abuse(pages):
+    assert 'id="safety"' not in pages["couple"] and 'id="safety"' not in pages["therapist"]
+
+
+def test_therapist_summary_shows_trend_summary_numbers(logs, pages):
+    from trustdata import trends
+
+    summary = trends.trend_summary(logs.checkins)
+    for row in summary.itertuples():
+        expected = (
+            f"connection {row.first_month_mean:.1f} in the first month, "
+            f"{row.latest_month_mean:.1f} in the latest"
+        )
+        assert expected in pages["therapist"]
+
+
+def test_couple_summary_counts_the_setbacks_it_lists(logs, pages):
+    from trustdata import setbacks
+
+    found = setbacks.find_setbacks(logs.checkins)
+    page = pages["couple"]
+    table = page[page.index('<section id="setbacks"') :]
+    table = table[: table.index("</section>")]
+    assert table.count("<tr>") - 1 == len(found)
+
+
+def test_same_input_gives_the_same_page(logs, pages):
+    assert report.build(logs, "couple-01") == pages["couple"]
+
+
+def test_write_returns_the_path_and_writes_utf8(tmp_path, logs):
+    out = report.write(logs, "couple-01", tmp_path / "r.html")
+    assert out == tmp_path / "r.html"
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --------------------------------------------------------------------------------------------
+# Presentation helpers
+# --------------------------------------------------------------------------------------------
+
+
+def test_monthly_scores_equal_a_groupby_mean(logs):
+    out = report.monthly_scores(logs.checkins)
+    ci = logs.checkins
+    ref = ci.groupby(["partner", ci["date"].dt.strftime("%Y-%m")])["connection"].mean()
+    got = out.set_index(["partner", out["month"].dt.strftime("%Y-%m")])["mean"]
+    pd.testing.assert_series_equal(got, ref.astype("float64"), check_names=False)
+    assert tuple(out.columns) == report.MONTHLY_COLUMNS
+
+
+def test_monthly_scores_of_nothing_is_empty_with_the_columns():
+    out = report.monthly_scores(as_table("checkins", []))
+    assert out.empty and tuple(out.columns) == report.MONTHLY_COLUMNS
+
+
+def test_latest_answers_are_the_newest_answered_checkins(logs):
+    out = report.latest_answers(logs.checkins, n=2)
+    assert out.groupby("partner").size().tolist() == [2, 2]
+    a = out.loc[out["partner"] == "A"]
+    assert a["date"].is_monotonic_decreasing
+    assert a["decreased_trust"].iloc[0] == INJECT_IMG  # week 28 is the newest answered one
+    assert tuple(out.columns) == report.ANSWER_COLUMNS
+
+
+def test_changes_since_matches_a_hand_computation(logs):
+    since = pd.Timestamp("2025-06-01")
+    out = report.changes_since(logs, since).set_index("partner")
+    ci = logs.checkins
+    last = max(ci["date"].max(), logs.triggers["timestamp"].max(), logs.events["date"].max())
+    until = last.normalize()
+    before = since - (until + pd.Timedelta(days=1) - pd.Timedelta(1, "ns") - since)
+    for p in ("A", "B"):
+        rows = ci.loc[ci["partner"] == p]
+        after = rows.loc[rows["date"] >= since, "connection"]
+        prior = rows.loc[(rows["date"] >= before.normalize()) & (rows["date"] < since)]
+        assert out.loc[p, "checkins_since"] == len(after)
+        assert out.loc[p, "mean_since"] == pytest.approx(after.mean())
+        assert out.loc[p, "mean_before"] == pytest.approx(prior["connection"].mean())
+        tr = logs.triggers.loc[logs.triggers["partner"] == p]
+        assert out.loc[p, "triggers_since"] == int((tr["timestamp"] >= since).sum())
+    assert tuple(report.changes_since(logs, since).columns) == report.SINCE_COLUMNS
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------------
+
+
+def test_cli_report_writes_the_page_and_says_where(tmp_path, logs, capsys):
+    from trustdata import cli, io
+
+    folder = io.write(logs, tmp_path / "logs")
+    out = tmp_path / "r.html"
+    code = cli.main(
+        [
+            "report",
+            str(folder),
+            "--couple",
+            "couple-01",
+            "--audience",
+            "therapist",
+            "--since",
+            "2025-06-01",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert out.exists() and out.resolve().as_uri() in printed
+    assert 'id="since"' in out.read_text(encoding="utf-8")
+
+
+def test_cli_report_unknown_couple_exits_2(tmp_path, logs, capsys):
+    from trustdata import cli, io
+
+    folder = io.write(logs, tmp_path / "logs")
+    code = cli.main(["report", str(folder), "--couple", "nobody", "-o", str(tmp_path / "x.html")])
+    assert code == 2
+    assert "no couple 'nobody'" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()

@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -68,6 +69,8 @@ CSP = (
 
 #: Fonts the page (and its charts) use: whatever the reader's system has, nothing downloaded.
 FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+_TIME_WORDS = {"week", "date", "month", "day", "weeks", "months"}
 
 # Re-fit the charts to the paper when printing (plotly sizes its SVG in pixels).
 _PRINT_SCRIPT = """
@@ -142,7 +145,7 @@ def _format_cell(value: object, digits: int) -> tuple[str, bool]:
         return value.strftime("%Y-%m-%d %H:%M"), False
     if isinstance(value, float):
         if value != value:
-            return "", True
+            return "", False
         if value == int(value) and abs(value) < 1e15 and digits == 0:
             return str(int(value)), True
         return f"{value:.{digits}f}", True
@@ -243,8 +246,26 @@ def figure_html(fig, div_id: str, *, height: int | None = None) -> str:
 
     fig = go.Figure(fig)
     height = height or fig.layout.height or 420
+    # The title becomes HTML above the chart (it wraps on a phone; SVG text does not); the
+    # legend goes under the x-axis title, with the bottom margin growing to fit it.
+    title = fig.layout.title.text or ""
+    caption = html.unescape(re.sub(r"<[^>]*>", " ", title)).strip()
     fig.update_layout(
-        width=None, height=height, autosize=True, font_family=FONT_STACK, margin_autoexpand=True
+        title_text=None,
+        width=None,
+        height=height,
+        autosize=True,
+        font_family=FONT_STACK,
+        margin={"t": 40 if fig.layout.annotations else 20, "autoexpand": True},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
+    )
+    # A time axis speaks for itself; its title would collide with the legend on a phone.
+    fig.for_each_xaxis(
+        lambda ax: (
+            ax.update(title_text=None)
+            if (ax.title.text or "").strip().lower() in _TIME_WORDS
+            else None
+        )
     )
     config = {
         "responsive": True,
@@ -261,7 +282,8 @@ def figure_html(fig, div_id: str, *, height: int | None = None) -> str:
         default_height=f"{height}px",
         div_id=div_id,
     )
-    return f'<div class="chart">{div}</div>'
+    head = f'<p class="chart-title">{esc(caption)}</p>' if caption else ""
+    return f'<figure class="chart">{head}{div}</figure>'
 
 
 def _plotly_js() -> str:
@@ -669,7 +691,6 @@ class _Results:
     summary: pd.DataFrame
     monthly: pd.DataFrame
     freq_month: pd.DataFrame
-    freq_total: pd.DataFrame
     trig_trend: pd.DataFrame
     setbacks: pd.DataFrame
     context: pd.DataFrame
@@ -706,7 +727,6 @@ def _analyse(one: Logs, couple_id: str, audience: str, since: pd.Timestamp | Non
         summary=trends.trend_summary(ci, measure="connection"),
         monthly=monthly_scores(ci, measure="connection"),
         freq_month=triggers.trigger_frequency(tr, period="month", by="category", checkins=ci),
-        freq_total=triggers.trigger_frequency(tr, period="month", by="total", checkins=ci),
         trig_trend=triggers.trigger_trend(tr, checkins=ci),
         setbacks=found,
         context=setbacks.setback_context(found, tr, ev, days=14),
@@ -728,6 +748,12 @@ def _num(value: object, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "n/a"
     return f"{float(value):.{digits}f}"
+
+
+def _p(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "p n/a"
+    return "p < 0.001" if float(value) < 0.001 else f"p = {float(value):.3f}"
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -796,7 +822,7 @@ def _connection_sentences(r: _Results) -> list[str]:
                 f"{_who(r, p)}: connection {_num(a)} in the first month, {_num(b)} in the latest "
                 f"(Theil-Sen slope {_num(row['slope_per_month'], 2)} points/month, 95% CI "
                 f"{_num(row['slope_low'], 2)} to {_num(row['slope_high'], 2)}; Mann-Kendall "
-                f"tau {_num(row['mk_tau'], 2)}, p = {_num(row['mk_p'], 3)}; RCI "
+                f"tau {_num(row['mk_tau'], 2)}, {_p(row['mk_p'])}; RCI "
                 f"{_num(row['rci'], 2)}: {esc(str(change).replace('_', ' '))})."
             )
             continue
@@ -838,7 +864,7 @@ def _trigger_sentences(r: _Results) -> list[str]:
                 f"{_who(r, p)}: {_num(first)} triggers/month at first, {_num(latest)} lately "
                 f"(rate ratio {_num(row['rate_ratio'], 2)}, 95% CI "
                 f"{_num(row['rate_ratio_low'], 2)} to {_num(row['rate_ratio_high'], 2)}, "
-                f"p = {_num(row['rate_p'], 3)}): {esc(str(verdict).replace('_', ' '))}."
+                f"{_p(row['rate_p'])}): {esc(str(verdict).replace('_', ' '))}."
             )
             continue
         rates = f"about {_num(first)} a month at first, about {_num(latest)} a month lately"
@@ -975,7 +1001,7 @@ def _trigger_section(r: _Results, chart: _Charts) -> Section:
     if r.logs.triggers.empty:
         return Section("triggers", "Triggers", _para("No triggers were logged."))
     body = _list(_trigger_sentences(r))
-    body += chart(charts.plot_trigger_bars(r.freq_total))
+    body += chart(charts.plot_trigger_bars(r.freq_month))
     if therapist:
         body += "<h3>Trigger categories over time</h3>"
         body += chart(charts.plot_trigger_heatmap(r.freq_month))
@@ -1057,7 +1083,11 @@ def _setback_section(r: _Results, chart: _Charts) -> Section:
             "level, more than the usual ups and downs, until it came back near that level."
         )
     if not r.setbacks.empty:
-        body += chart(charts.plot_setback_timeline(r.setbacks))
+        fig = charts.plot_setback_timeline(r.setbacks, as_of=r.last)
+        if r.first is not None:
+            fig.update_xaxes(range=[r.first, r.last])
+        rows = r.setbacks["partner"].nunique()
+        body += chart(fig, height=170 + 70 * rows)
     body += _setback_table(r)
     if therapist and not r.setbacks.empty:
         body += (
