@@ -81,7 +81,7 @@ def test_longest_calm_streak_is_the_longest_run_with_its_start_and_end():
     ("major", "current", "longest"),
     [
         (7, 2, 3),  # as worked out above
-        (8, 6, 6),  # only week 1 is major: calm weeks 0 | 2..7
+        (8, 6, None),  # only week 1 is major: calm weeks 0 | 2..7, the current is longest
         (9, 8, None),  # no major trigger at all: every week calm, no "longest" row
     ],
 )
@@ -159,6 +159,15 @@ def test_best_week_averages_the_week_and_reports_the_latest_of_ties():
     assert win["evidence"] == (
         "A's best week so far: a connection score of 8.0 in the week of 2025-01-20 "
         "(reached 2 times so far)."
+    )
+
+
+def test_when_the_current_streak_is_the_longest_it_says_so_in_one_row():
+    trig = _triggers([("A", "2025-01-07 10:00", 9)])  # week 0; weeks 1..7 calm
+    wins = milestones.small_wins(_weekly_checkins([5] * 8), trig)
+    assert "longest_calm_streak" not in set(wins["kind"])
+    assert _win(wins, "weeks_without_major_trigger")["evidence"].endswith(
+        "since the week of 2025-01-13; their longest stretch so far."
     )
 
 
@@ -280,11 +289,11 @@ def test_worse_after_6_months_needs_two_scores_in_each_window():
     assert _flags(milestones.red_flags(_weekly_checkins(scores))) == []
 
 
-def _long_logs(n_weeks: int, latest: float) -> pd.DataFrame:
+def _long_logs(n_weeks: int, latest: float, *, flat: bool = False) -> pd.DataFrame:
     # alternating 4, 5 (first-month mean 4.5, s_pre = sd(4, 5, 4, 5) = sqrt(1/3)), then four
-    # last weeks with mean `latest` (4.5 as 4, 5, 4, 5)
+    # last weeks with mean `latest` (4.5 as 4, 5, 4, 5); flat: 4 every week but the last four
     last = [4, 5, 4, 5] if latest == 4.5 else [int(latest)] * 4
-    scores = [4 + i % 2 for i in range(n_weeks - 4)] + last
+    scores = [4 if flat else 4 + i % 2 for i in range(n_weeks - 4)] + last
     return _weekly_checkins(scores)
 
 
@@ -311,6 +320,16 @@ def test_no_reliable_improvement_after_12_and_24_months(n_weeks, latest, expecte
     if expected:
         assert flags.iloc[0]["severity"] == severity
         assert "Reliable Change Index" in flags.iloc[0]["evidence"]
+
+
+@pytest.mark.parametrize(("latest", "flagged"), [(4.0, True), (3.0, True), (5.0, False)])
+def test_flat_first_weeks_flag_only_when_the_score_did_not_rise(latest, flagged):
+    # s_pre = sd(4, 4, 4, 4) = 0: the index is undefined; any rise is "reliable" (limit +inf)
+    flags = milestones.red_flags(_long_logs(54, latest, flat=True))
+    got = flags.loc[flags["flag"].str.startswith("no_reliable"), "evidence"].tolist()
+    assert len(got) == int(flagged)
+    if flagged:
+        assert "no rise at all" in got[0]
 
 
 def test_rci_in_the_evidence_matches_the_jacobson_truax_formula():

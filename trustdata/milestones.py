@@ -390,8 +390,9 @@ def small_wins(
     ``longest_calm_streak``
         The longest run of consecutive calendar weeks of that span without a major trigger
         (the earliest one on a tie); ``start`` and ``end`` are its first and last weeks,
-        ``date`` = ``end``.  Reported when the partner had at least one major trigger (else it
-        is the same as the current streak) and the run is at least 1 week.
+        ``date`` = ``end``.  Reported when the partner had at least one major trigger and that
+        run is over; when the current streak is the longest, the current streak's evidence
+        says so ("their longest stretch so far") instead of a second row.
     ``first_good_month``
         The first week whose trailing four-week mean (``rolling_mean`` of
         :func:`trustdata.trends.weekly_trend` with ``window`` weeks: the mean of the weekly
@@ -452,10 +453,10 @@ def small_wins(
     ...     "timestamp": "2025-01-14 20:00", "category": "location", "intensity": 8}])
     >>> wins = small_wins(ci, tr)
     >>> wins[["kind", "value"]].values.tolist()
-    [['weeks_without_major_trigger', 4.0], ['longest_calm_streak', 4.0], \
-['first_good_month', 7.0], ['best_week', 8.0]]
+    [['weeks_without_major_trigger', 4.0], ['first_good_month', 7.0], ['best_week', 8.0]]
     >>> print(wins["evidence"].iloc[0])
-    A has gone 4 weeks without a major trigger (intensity 7 or more), since the week of 2025-01-20.
+    A has gone 4 weeks without a major trigger (intensity 7 or more), since the week of \
+2025-01-20; their longest stretch so far.
     """
     _check_measure(measure)
     _check_positive("window", window)
@@ -474,12 +475,20 @@ def small_wins(
         runs = _calm_runs(grid)
         had_major = grid.groupby(["couple_id", "partner"])["major"].any().rename("had_major")
         runs = runs.join(had_major, on=["couple_id", "partner"])
+        longest = (
+            runs.loc[runs["had_major"]]
+            .sort_values(["couple_id", "partner", "weeks", "start"], ascending=[1, 1, 0, 1])
+            .drop_duplicates(["couple_id", "partner"])
+        )
         current = runs.loc[runs["current"]]
         if len(current):
             since = np.where(
                 current["had_major"],
                 "since the week of " + _day(current["start"]),
                 "since they started logging (week of " + _day(current["start"]) + ")",
+            )
+            since = since + np.where(
+                current.index.isin(longest.index), "; their longest stretch so far", ""
             )
             parts.append(
                 _frame(
@@ -501,11 +510,7 @@ def small_wins(
                     },
                 )
             )
-        longest = (
-            runs.loc[runs["had_major"]]
-            .sort_values(["couple_id", "partner", "weeks", "start"], ascending=[1, 1, 0, 1])
-            .drop_duplicates(["couple_id", "partner"])
-        )
+        longest = longest.loc[~longest["current"]]
         if len(longest):
             parts.append(
                 _frame(
@@ -525,7 +530,7 @@ def small_wins(
                         + _day(longest["start"])
                         + " to "
                         + _day(longest["end"])
-                        + np.where(longest["current"], " (still going).", "."),
+                        + ".",
                     },
                 )
             )
@@ -699,9 +704,21 @@ def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float
 def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
     span = (summary["last_date"] - summary["first_date"]).dt.days / schemas.DAYS_PER_MONTH
     months = np.where(span >= 24, 24, np.where(span >= 12, 12, 0))
+    means = summary["first_month_mean"].notna() & summary["latest_month_mean"].notna()
+    # s_pre == 0: the index is +inf for any rise, so only "no rise at all" is unreliable
+    flat = (
+        means
+        & (summary["s_pre"] == 0)
+        & (summary["latest_month_mean"] <= summary["first_month_mean"])
+    )
     hit = summary.assign(months=months).loc[
-        (months > 0) & summary["rci"].notna() & (summary["rci"] <= 1.96)
+        (months > 0) & ((summary["rci"].notna() & (summary["rci"] <= 1.96)) | flat)
     ]
+    index_words = np.where(
+        hit["rci"].notna(),
+        "Reliable Change Index " + _fmt(hit["rci"].fillna(0), 2),
+        "no rise at all (the first weeks did not vary, so the Reliable Change Index is undefined)",
+    )
     flag = "no_reliable_improvement_" + hit["months"].astype(str) + "m"
     evidence = (
         hit["partner"]
@@ -713,9 +730,9 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + _fmt(hit["first_month_mean"])
         + " in the first month to "
         + _fmt(hit["latest_month_mean"])
-        + " in the latest month; Reliable Change Index "
-        + _fmt(hit["rci"], 2)
-        + " (reliable improvement needs more than 1.96)."
+        + " in the latest month; "
+        + index_words
+        + " (reliable improvement needs an index above 1.96)."
     )
     return _frame(
         RED_FLAG_COLUMNS,
@@ -805,8 +822,10 @@ def red_flags(
         Per partner with at least 12 (24) months between their first and latest check-in:
         flagged when the Jacobson-Truax Reliable Change Index of
         :func:`trustdata.trends.trend_summary` (latest month vs first month, reliability ``r``)
-        is at most 1.96.  Only the longer one is reported (24 months supersedes 12).  Not
-        flagged when the index cannot be computed (e.g. no score in a month).
+        is at most 1.96.  Only the longer one is reported (24 months supersedes 12).  When the
+        index is undefined because the first weeks did not vary at all (``s_pre`` = 0, so any
+        rise counts as reliable), it is flagged when the latest month is not above the first.
+        Not flagged when the index cannot be computed otherwise (e.g. no score in a month).
     ``diverging_partners`` (``"watch"``, couple-level: ``partner`` missing)
         The couple's ``diverging`` of :func:`trustdata.dyad.gap_trend` is True: over the weeks
         in which both partners have a weekly score (at least ``diverge_min_weeks``), the
