@@ -672,7 +672,7 @@ def _parse_csv_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
     del data
     # Rows whose every value is empty or whitespace (",,,," left by spreadsheets) are blank.
     if len(frame) and names:
-        blank = (frame[names[0]].str.strip() == "").to_numpy(dtype=bool)
+        blank = (frame[names[0]].str.strip() == "").to_numpy(dtype=bool, copy=True)
         for col in names[1:]:
             if not blank.any():
                 break
@@ -1093,7 +1093,7 @@ def _parse_dates(
 ) -> pd.Series:
     u = pd.Series(uniques, dtype="str").str.strip()
     parsed = pd.to_datetime(u, format="%Y-%m-%d", errors="coerce")
-    retry = parsed.isna() & u.notna()
+    retry = parsed.isna() & u.str.match(r"^\d{4}-\d{2}-\d{2}[T ]\d", na=False)
     if retry.any():
         # A full ISO date-time is accepted when its time is midnight.
         more = pd.to_datetime(u[retry], format="ISO8601", errors="coerce")
