@@ -194,8 +194,11 @@ def test_setback_causing_events_are_followed_by_setbacks(medium):
     assert len(causing) > 10
     truth = medium.setbacks[medium.setbacks["cause"].isin(["new_information", "repeat_betrayal"])]
     linked = causing.merge(truth, on="couple_id")
-    linked = linked[(linked["start"] - linked["date"]).dt.days.between(-7, 21)]
+    linked = linked[(linked["start"] - linked["date"]).dt.days.between(0, 21)]
     assert linked["couple_id"].nunique() / causing["couple_id"].nunique() > 0.8
+    # a caused setback never shows before its event
+    when = causing.groupby("couple_id")["date"].min()
+    assert (truth["start"] >= truth["couple_id"].map(when)).all()
 
 
 # --- triggers, events, missed weeks -------------------------------------------------------------
@@ -449,3 +452,11 @@ def test_bundled_sample_has_what_the_docs_promise():
     assert "couples_therapy" in set(cohort_events["kind"])
     size = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
     assert size < 5_000_000
+
+
+def test_some_spontaneous_setbacks_hit_both_partners_in_the_same_week(medium):
+    truth = medium.setbacks[medium.setbacks["cause"].isin(["spontaneous", "anniversary"])]
+    a = truth[truth["partner"] == "A"][["couple_id", "planted_start"]]
+    b = truth[truth["partner"] == "B"][["couple_id", "planted_start"]]
+    both = a.merge(b, on=["couple_id", "planted_start"])
+    assert 0.05 < len(both) / len(truth) < 0.5

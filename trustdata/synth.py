@@ -445,7 +445,7 @@ def generate(
     ni_draw = np.minimum(rng.uniform(2.0, 9.0, n), 0.6 * months_f)
     cause_month = np.where(hard_kind == 2, rb_draw, np.where(newinfo, ni_draw, np.nan))
     cause_day = anchor + np.rint(cause_month * schemas.DAYS_PER_MONTH)  # float, nan if none
-    cause_week = np.floor((cause_day - week0) / 7)  # float, nan if none
+    cause_week = np.ceil((cause_day - week0) / 7)  # the week from the Monday on/after it
     # The arc is flat from the plateau or from a repeat betrayal, whichever comes first.
     rb_month = np.where(hard_kind == 2, (cause_day - anchor) / schemas.DAYS_PER_MONTH, np.inf)
     plateau = np.minimum(plateau, rb_month[cp])
@@ -505,8 +505,12 @@ def generate(
         blocked = (w[None, :] >= cw - 16) & (w[None, :] <= cw + 20)
     cand &= ~blocked
     s_p, s_w = np.nonzero(cand)
+    # A third of them hit the other partner in the same week too (a little less deep).
+    shared = rng.random(len(s_p)) < 1 / 3
+    s_depth = np.r_[rng.uniform(3.0, 6.0, len(s_p)), rng.uniform(3.0, 4.5, shared.sum())]
+    s_p = np.r_[s_p, s_p[shared] ^ 1]
+    s_w = np.r_[s_w, s_w[shared]]
     s_cause = np.where(near_anniv[s_p, s_w], 1, 0)  # 0 spontaneous, 1 anniversary
-    s_depth = rng.uniform(3.0, 6.0, len(s_p))
     s_L = rng.integers(1, 9, len(s_p))
     s_R = rng.integers(1, 5, len(s_p))
     # Event-caused setbacks, for both partners.
@@ -677,12 +681,12 @@ def generate(
             0.0,
         )
     rate = rate * np.where(near_anniv, 3.0, 1.0) * np.where(offset > 0, 2.0, 1.0)
-    rb_w = cause_week[cp][:, None]
+    # New information and a repeat betrayal bring back triggers, fading over about two months.
+    ev_w = cause_week[cp][:, None]
+    boost = np.where(hard_kind == 2, 0.6, 0.3)[cp][:, None] * r_start[:, None]
     with np.errstate(invalid="ignore"):
-        after_rb = (hard_kind[cp] == 2)[:, None] & (w[None, :] >= rb_w)
-        rate = rate + np.where(
-            after_rb, 0.6 * r_start[:, None] * np.exp(-np.maximum(w[None, :] - rb_w, 0) / 8), 0
-        )
+        after = w[None, :] >= ev_w  # False where there is no such event (NaN)
+        rate = rate + np.where(after, boost * np.exp(-np.maximum(w[None, :] - ev_w, 0) / 8), 0)
     counts = rng.poisson(np.where(active, rate, 0.0))
     flat = np.repeat(np.arange(P * W), counts.ravel())
     t_p, t_w = np.divmod(flat, W)
@@ -719,8 +723,9 @@ def generate(
             "note": _str_col(_TRIGGER_NOTES, rng.integers(0, len(_TRIGGER_NOTES), k), note_present),
         }
     )
-    triggers = triggers.sort_values(["couple_id", "partner", "timestamp"], kind="stable")
-    triggers = triggers.reset_index(drop=True)
+    # sorted by couple, partner and time (ids are zero-padded, so code order is text order)
+    order = np.lexsort((t_day * 1440 + minute, t_p))
+    triggers = triggers.take(order).reset_index(drop=True)
 
     # --- events --------------------------------------------------------------------------------
     end_day = week0 + 7 * weeks - 1
@@ -780,7 +785,7 @@ def generate(
             "note": pd.Series(notes, dtype="str"),
         }
     )
-    events = events.sort_values(["couple_id", "date", "kind"], kind="stable")
+    events = events.take(np.lexsort((kind_code, e_day, e_c)))
     events = events.drop_duplicates().reset_index(drop=True)
 
     couples_t = pd.DataFrame(
