@@ -418,3 +418,40 @@ def test_safety_notice_puts_emergency_first_and_fetches_nothing():
     assert "http" not in joined and "www." not in joined
     assert "check" in notice.resources[-1]
     assert milestones.safety_notice(None) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Many couples at once (vectorised): the same answer as one couple at a time
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    from trustdata import synth
+
+    # seed 1: couple-03 has a planted repeat betrayal (a hard road)
+    return synth.generate(couples=4, seed=1, months=(12, 14), text=False)
+
+
+@pytest.mark.parametrize("analysis", ["small_wins", "red_flags"])
+def test_all_couples_at_once_equal_each_couple_alone(synthetic, analysis):
+    def run(logs):
+        if analysis == "red_flags":
+            return milestones.red_flags(logs.checkins, logs.triggers, logs.events)
+        return milestones.small_wins(logs.checkins, logs.triggers)
+
+    logs = synthetic.logs
+    together = run(logs)
+    alone = [run(logs.couple(c)) for c in logs.couple_ids]
+    assert together["couple_id"].nunique() >= 2  # several couples really are in play
+    key = ["couple_id", "flag" if analysis == "red_flags" else "kind", "partner", "date"]
+    expected = pd.concat(alone, ignore_index=True).sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(together.sort_values(key, ignore_index=True), expected)
+
+
+def test_planted_repeat_betrayals_are_flagged(synthetic):
+    logs, params = synthetic.logs, synthetic.params
+    flags = milestones.red_flags(logs.checkins, logs.triggers, logs.events)
+    planted = set(params.loc[params["hard_road_kind"] == "repeat_betrayal", "couple_id"])
+    flagged = set(flags.loc[flags["flag"] == "repeat_betrayal", "couple_id"])
+    assert planted == flagged == {"couple-03"}
