@@ -1,0 +1,165 @@
+"""How fast and how lean is ``trustdata.load`` on a large cohort, beside the pyarrow floor?
+
+Generates (once, cached under ``benchmarks/_data/``, git-ignored) a synthetic cohort with
+:func:`trustdata.synth.generate` written as a CSV log folder with :func:`trustdata.io.write`,
+then runs each step in a fresh Python process and prints its wall time and peak memory
+(resident memory sampled every 5 ms inside that process while the step runs; "step MB" is that
+peak minus the resident memory just before the step, after the imports).
+
+Steps:
+
+- ``pyarrow floor``: ``pyarrow.csv.read_csv(file).to_pandas()`` with type inference (no checks).
+- ``load(file)``: :func:`trustdata.load` on that one file (parse + validate + quarantine).
+- ``load(folder)``: the whole folder (check-ins, triggers, events, couples).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_load.py                 # 10,000 couples
+    .venv/bin/python benchmarks/bench_load.py --couples 1000  # a quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "_data"
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+class _PeakSampler:
+    """Highest resident memory seen while the step runs (sampled every 5 ms in a thread), so the
+    step's own peak shows even when the imports peaked higher."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = _current_rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, _current_rss_mb())
+
+    def __enter__(self) -> _PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _current_rss_mb())
+
+
+def make_cohort(couples: int, seed: int) -> Path:
+    """The cached CSV log folder of a synthetic cohort (generated when missing)."""
+    folder = DATA / f"cohort_{couples}_seed{seed}"
+    if (folder / "checkins.csv").exists() and (folder / "triggers.csv").exists():
+        return folder
+    from trustdata import io, synth
+
+    t0 = time.perf_counter()
+    logs = synth.generate(couples=couples, seed=seed).logs
+    io.write(logs, folder, format="csv")
+    print(f"generated {logs} in {time.perf_counter() - t0:.1f} s -> {folder}", file=sys.stderr)
+    return folder
+
+
+def child(step: str, target: str) -> None:
+    """Run one step in this (fresh) process and print its figures as JSON."""
+    import pandas as pd  # noqa: F401 - imported before the baseline, like the step's own imports
+    import pyarrow.csv as pacsv
+
+    import trustdata.io as tio
+
+    tio._schemas("checkins")  # build the cached schemas before the baseline
+    tio._schemas("triggers")
+    base = _current_rss_mb()
+    with _PeakSampler() as sampler:
+        t0 = time.perf_counter()
+        if step == "pyarrow":
+            frame = pacsv.read_csv(target).to_pandas()
+            rows = len(frame)
+        else:
+            logs = tio.load(target)
+            rows = int(logs.summary["records"].sum())
+            assert int(logs.summary["rejected"].sum()) == 0
+        seconds = time.perf_counter() - t0
+    result = {"seconds": seconds, "peak_mb": sampler.peak, "base_mb": base, "rows": rows}
+    print(json.dumps(result))
+
+
+def run(step: str, target: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", step, str(target)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--couples", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per step (best is shown)")
+    parser.add_argument("--child", nargs=2, metavar=("STEP", "TARGET"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    folder = make_cohort(args.couples, args.seed)
+    sizes = {p.name: p.stat().st_size / 1e6 for p in folder.iterdir()}
+    print(f"cohort: {folder}  ({', '.join(f'{k} {v:.0f} MB' for k, v in sizes.items())})")
+    print(
+        f"{'step':<16} {'file':<14} {'rows':>10} {'seconds':>8} {'peak MB':>8} "
+        f"{'step MB':>8} {'x floor':>8}"
+    )
+    floors: dict[str, float] = {}
+    plan = [
+        ("pyarrow", folder / "checkins.csv"),
+        ("load", folder / "checkins.csv"),
+        ("pyarrow", folder / "triggers.csv"),
+        ("load", folder / "triggers.csv"),
+        ("load", folder),
+    ]
+    for step, target in plan:
+        results = [run(step, target) for _ in range(args.repeat)]
+        best = min(results, key=lambda r: r["seconds"])
+        name = target.name if target.is_file() else "(folder)"
+        if step == "pyarrow":
+            floors[name] = best["seconds"]
+        ratio = best["seconds"] / floors[name] if name in floors and step != "pyarrow" else None
+        label = (
+            "pyarrow floor"
+            if step == "pyarrow"
+            else f"load({'file' if target.is_file() else 'folder'})"
+        )
+        print(
+            f"{label:<16} {name:<14} {best['rows']:>10,} {best['seconds']:>8.2f} "
+            f"{best['peak_mb']:>8.0f} {best['peak_mb'] - best['base_mb']:>8.0f} "
+            f"{'' if ratio is None else f'{ratio:.1f}x':>8}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
