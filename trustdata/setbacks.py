@@ -578,7 +578,7 @@ def setback_context(
         ]
     )
     latest = latest.groupby(level=0).max().dt.normalize()
-    last_seen = pd.Series(sb_couple).map(latest).to_numpy(dtype="datetime64[ns]")
+    last_seen = latest.reindex(sb_couple).to_numpy(dtype="datetime64[ns]")
     ongoing_end = np.where(np.isnat(last_seen) | (last_seen < start), start, last_seen)
     window_end = pd.DatetimeIndex(np.where(np.isnat(end), ongoing_end, end)).normalize().to_numpy()
     # [window_start, window_end + 1 day): the last day is included whole.
@@ -932,14 +932,9 @@ def _detect(
     Returns arrays sorted by series and start: series, start, trough, end (-1: ongoing), level.
     """
     n = len(score)
-    fwd = [
-        np.asarray(v) for v in _scan(score.tolist(), bounds.tolist(), threshold.tolist(), **options)
-    ]
+    fwd = _as_arrays(_scan(score.tolist(), bounds.tolist(), threshold.tolist(), **options))
     rev_bounds = (n - bounds[::-1]).tolist()
-    bwd = [
-        np.asarray(v)
-        for v in _scan(score[::-1].tolist(), rev_bounds, threshold[::-1].tolist(), **options)
-    ]
+    bwd = _as_arrays(_scan(score[::-1].tolist(), rev_bounds, threshold[::-1].tolist(), **options))
     n_series = len(bounds) - 1
     b_series = n_series - 1 - bwd[0]
     # backward start/end (rows of the reversed array) -> forward rows: the stretch ran from the
@@ -958,9 +953,14 @@ def _detect(
         & (b_depth >= float(options["sharp_drop"]))
         & (b_end - b_first <= 2 * int(options["level_weeks"]))
     )
+    # The backward scan keeps the *last* of equal lows; in time order the first one is the trough.
+    b_trough = np.array(
+        [a + int(np.argmin(score[a:b])) for a, b in zip(b_first[keep], b_end[keep], strict=True)],
+        dtype="int64",
+    )
     series = np.concatenate([fwd[0], b_series[keep]]).astype("int64")
     start = np.concatenate([fwd[1], b_first[keep]]).astype("int64")
-    trough = np.concatenate([fwd[2], b_trough[keep]]).astype("int64")
+    trough = np.concatenate([fwd[2], b_trough]).astype("int64")
     end = np.concatenate([fwd[3], b_end[keep]]).astype("int64")
     level = np.concatenate([fwd[4], bwd[4][keep]]).astype("float64")
     order = np.lexsort((start, series))
@@ -1182,7 +1182,8 @@ def _events_in_windows(
     anniversary = np.zeros(n, dtype=bool)
     if len(anchors):
         first = _next_anniversary(anchors["date"], anchors["w_from"])
-        hit = anchors.loc[(first < anchors["w_to"]).to_numpy(), "_row"].to_numpy()
+        inside_window = first.to_numpy() < anchors["w_to"].to_numpy()
+        hit = anchors["_row"].to_numpy()[inside_window]
         anniversary[hit] = True
     return events_text.to_numpy(), n_events, flags, anniversary
 
@@ -1206,3 +1207,9 @@ def _next_anniversary(anchor: pd.Series, after: pd.Series) -> pd.Series:
     candidate = on(year)
     later = on(year + 1)
     return candidate.where(candidate >= after, later)
+
+
+def _as_arrays(found: tuple[list[int], ...]) -> list[np.ndarray]:
+    """The lists of :func:`_scan` as arrays: four of row numbers, then the levels."""
+    *rows, level = found
+    return [*(np.asarray(r, dtype="int64") for r in rows), np.asarray(level, dtype="float64")]

@@ -1,0 +1,630 @@
+"""Tests of trustdata.setbacks: setbacks, sudden losses, their context and the detection metric.
+
+Numbers are worked by hand in the comments; the t critical values are scipy's
+(``scipy.stats.t.ppf(0.975, df)``, = R's ``abs(qt(0.025, df))`` that suddengains uses).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trustdata import schemas
+from trustdata.logs import as_table, empty_table
+from trustdata.setbacks import (
+    CONTEXT_COLUMNS,
+    DETECTION_SCORE_COLUMNS,
+    SETBACK_COLUMNS,
+    SUDDEN_LOSS_COLUMNS,
+    find_setbacks,
+    score_detection,
+    setback_context,
+    sudden_losses,
+)
+
+MONDAY = pd.Timestamp("2025-01-06")  # a Monday
+
+
+def weekly_checkins(scores, *, couple="c1", partner="A", start=MONDAY, day=0):
+    """One check-in per week (None = a missed week), on weekday ``day`` of each week."""
+    rows = [
+        {
+            "couple_id": couple,
+            "partner": partner,
+            "date": start + pd.Timedelta(weeks=k, days=day),
+            "connection": int(v),
+        }
+        for k, v in enumerate(scores)
+        if v is not None
+    ]
+    return rows
+
+
+def checkins(*series):
+    rows = [row for s in series for row in s]
+    return as_table("checkins", rows)
+
+
+def week(k):
+    return MONDAY + pd.Timedelta(weeks=k)
+
+
+# --------------------------------------------------------------------------------------------
+# find_setbacks
+# --------------------------------------------------------------------------------------------
+
+
+def test_find_setbacks_hand_worked_single_setback():
+    # weeks 0-4: 7 7 8 7 7 -> level = median = 7.
+    # week 5: 3 -> 4 below (>= sharp_drop 3): start; week 6: 4; week 7: 6 (< 7 - 0.5);
+    # week 8: 7 -> back within 0.5 of 7: end.  weeks = 8 - 5 = 3; trough week 5,
+    # weeks_to_recover = 8 - 5 = 3.
+    # noise: differences 0 1 -1 0 -4 1 2 1 0 1 -1, median 0, |dev| median 1
+    # -> 1.4826 * 1 / sqrt(2) = 1.048357.
+    ck = checkins(weekly_checkins([7, 7, 8, 7, 7, 3, 4, 6, 7, 7, 8, 7]))
+    out = find_setbacks(ck)
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert row["setback_id"] == "c1/A/1"
+    assert (row["start"], row["trough_date"], row["end"]) == (week(5), week(5), week(8))
+    assert row["level_before"] == 7.0
+    assert row["trough_score"] == 3.0
+    assert row["depth"] == 4.0
+    assert row["weeks"] == 3
+    assert row["recovered"]
+    assert row["weeks_to_recover"] == 3.0
+    assert row["noise"] == pytest.approx(1.4826 / np.sqrt(2))
+    assert row["measure"] == "connection"
+
+
+def test_ordinary_noise_is_not_a_setback():
+    # Up and down by one or two points around 6: never 3 below the level, never two weeks in a
+    # row more than max(2 * noise, 1.5) below it.
+    ck = checkins(weekly_checkins([6, 7, 6, 5, 7, 6, 4, 6, 7, 5, 6, 6, 7, 5, 6]))
+    assert find_setbacks(ck).empty
+
+
+@pytest.mark.parametrize(
+    ("scores", "n_found"),
+    [
+        # one sharp week 3 below the level counts on its own
+        ([6, 6, 6, 6, 6, 3, 6, 6, 6], 1),
+        # one week 2 below does not (it would need a second week)
+        ([6, 6, 6, 6, 6, 4, 6, 6, 6], 0),
+        # two weeks 2 below, noise 0 -> threshold max(0, 1.5) = 1.5: a setback
+        ([6, 6, 6, 6, 6, 4, 4, 6, 6, 6], 1),
+        # two weeks 1 below: within min_drop
+        ([6, 6, 6, 6, 6, 5, 5, 6, 6, 6], 0),
+    ],
+)
+def test_sharp_single_week_versus_lasting_smaller_fall(scores, n_found):
+    assert len(find_setbacks(checkins(weekly_checkins(scores)))) == n_found
+
+
+def test_missed_weeks_are_skipped_and_counted_in_weeks():
+    # week 6 and week 8 missed: the setback starts on week 7 (the first observed low week) and
+    # ends on week 9 (the next observed week, back at 7); weeks = 9 - 7 = 2 calendar weeks.
+    scores = [7, 7, 7, 7, 7, 7, None, 3, None, 7, 7]
+    out = find_setbacks(checkins(weekly_checkins(scores)))
+    assert out[["start", "end", "weeks"]].to_dict("records") == [
+        {"start": week(7), "end": week(9), "weeks": 2}
+    ]
+
+
+def test_two_checkins_in_a_week_are_averaged():
+    # week 5 has 2 and 4 (mean 3): 4 below a level of 7.
+    rows = weekly_checkins([7, 7, 7, 7, 7, 2, 7, 7], day=0)
+    rows.append(
+        {"couple_id": "c1", "partner": "A", "date": week(5) + pd.Timedelta(days=3), "connection": 4}
+    )
+    out = find_setbacks(as_table("checkins", rows))
+    assert out["trough_score"].tolist() == [3.0]
+    assert out["depth"].tolist() == [4.0]
+
+
+def test_weeks_run_monday_to_sunday():
+    # Sunday check-ins belong to the week that began six days earlier.
+    out = find_setbacks(checkins(weekly_checkins([7, 7, 7, 7, 7, 3, 7, 7], day=6)))
+    assert out["start"].tolist() == [week(5)]
+    assert out["start"].dt.day_of_week.tolist() == [0]
+
+
+def test_ongoing_setback_has_no_end():
+    # weeks 5-7 low and the log stops: ongoing; weeks counts 5, 6, 7 -> 3.
+    out = find_setbacks(checkins(weekly_checkins([7, 7, 7, 7, 7, 3, 3, 4])))
+    row = out.iloc[0]
+    assert pd.isna(row["end"])
+    assert not row["recovered"]
+    assert np.isnan(row["weeks_to_recover"])
+    assert row["weeks"] == 3
+
+
+def test_setback_at_the_start_of_a_log_is_found_backwards():
+    # No level before week 0; the weeks after settle at 7, so weeks 0-2 (2 2 3) are a setback
+    # 5 deep measured against the level after it; it ends on week 3.
+    out = find_setbacks(checkins(weekly_checkins([2, 2, 3, 7, 7, 7, 7, 7, 7, 7])))
+    assert out[["start", "trough_date", "end", "level_before", "depth", "weeks"]].to_dict(
+        "records"
+    ) == [
+        {
+            "start": week(0),
+            "trough_date": week(0),
+            "end": week(3),
+            "level_before": 7.0,
+            "depth": 5.0,
+            "weeks": 3,
+        }
+    ]
+
+
+def test_a_low_baseline_at_the_start_is_not_a_setback():
+    # A slow climb from 3 to 7 over many weeks: longer than 2 * level_weeks below the later
+    # level, so it is the partner's baseline, not a dip.
+    scores = [3] * 14 + [4, 5, 6, 7, 7, 7, 7, 7, 7, 7]
+    assert find_setbacks(checkins(weekly_checkins(scores))).empty
+
+
+def test_several_couples_and_partners_numbered_per_partner_and_sorted():
+    a = weekly_checkins([7, 7, 7, 7, 3, 7, 7, 7, 2, 7, 7], couple="c2", partner="A")
+    b = weekly_checkins([6, 6, 6, 6, 6, 6, 2, 6, 6], couple="c2", partner="B")
+    c = weekly_checkins([8, 8, 8, 8, 4, 8, 8], couple="c1", partner="B")
+    out = find_setbacks(checkins(a, b, c))
+    assert out["setback_id"].tolist() == ["c1/B/1", "c2/A/1", "c2/A/2", "c2/B/1"]
+    assert out["start"].tolist() == [week(4), week(4), week(8), week(6)]
+
+
+def test_row_order_of_the_input_does_not_matter_and_input_is_unchanged():
+    ck = checkins(
+        weekly_checkins([7, 7, 7, 7, 3, 7, 7, 7, 2, 7, 7], partner="A"),
+        weekly_checkins([6, 6, 6, 6, 6, 6, 2, 6, 6], partner="B"),
+    )
+    shuffled = ck.sample(frac=1.0, random_state=3)
+    before = shuffled.copy()
+    pd.testing.assert_frame_equal(find_setbacks(shuffled), find_setbacks(ck))
+    pd.testing.assert_frame_equal(shuffled, before)
+
+
+def test_other_measures_and_missing_scores():
+    rows = weekly_checkins([7, 7, 7, 7, 7, 7, 7, 7])
+    for k, row in enumerate(rows):
+        row["trust"] = [6, 6, 6, 6, 2, None, 6, 6][k]
+    out = find_setbacks(as_table("checkins", rows), measure="trust")
+    # the missing week 5 is skipped: week 4 (2) is the setback, week 6 ends it.
+    assert out[["measure", "start", "end", "weeks"]].to_dict("records") == [
+        {"measure": "trust", "start": week(4), "end": week(6), "weeks": 2}
+    ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"level_weeks": 3}, {"noise_factor": 3.0, "min_drop": 2.0}, {"recover_within": 1.5}],
+)
+def test_empty_input_gives_empty_output_with_the_same_columns(options):
+    out = find_setbacks(empty_table("checkins"), **options)
+    assert tuple(out.columns) == SETBACK_COLUMNS
+    assert out.empty
+    full = find_setbacks(checkins(weekly_checkins([7, 7, 7, 7, 3, 7])), **options)
+    assert tuple(full.columns) == SETBACK_COLUMNS
+    assert out.dtypes.to_dict() == full.dtypes.to_dict()
+
+
+def test_too_short_a_log_gives_no_setback():
+    assert find_setbacks(checkins(weekly_checkins([7, 2]))).empty
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"measure": "mood"}, r"`measure` must be one of \['connection'"),
+        ({"level_weeks": 0}, r"`level_weeks` must be a whole number of at least 1"),
+        ({"level_weeks": 2.5}, r"`level_weeks` must be a whole number"),
+        ({"noise_factor": -1}, r"`noise_factor` must be a number of at least 0"),
+        ({"sharp_drop": float("nan")}, r"`sharp_drop` must be a number"),
+    ],
+)
+def test_bad_arguments_raise_value_error_with_a_sentence(options, message):
+    with pytest.raises(ValueError, match=message):
+        find_setbacks(empty_table("checkins"), **options)
+
+
+def test_a_frame_without_the_measure_column_is_refused():
+    frame = empty_table("checkins").drop(columns=["trust"])
+    with pytest.raises(ValueError, match=r"must have the columns .* \['trust'\] are missing"):
+        find_setbacks(frame, measure="trust")
+
+
+#: F1 floor on a small fresh synthetic set.  benchmarks/setback_accuracy.py measures 0.97-0.98
+#: on 500 fresh couples; 30 couples (about 60 setbacks) vary more: 0.957-0.984 over seeds
+#: 5-11, so the floor leaves room for that spread without letting a real regression through.
+F1_FLOOR = 0.90
+
+
+@pytest.mark.parametrize("seed", [4242, 9001])
+def test_planted_setbacks_are_found_on_fresh_synthetic_couples(seed):
+    from trustdata.synth import generate
+
+    syn = generate(couples=30, seed=seed, text=False)
+    score = score_detection(find_setbacks(syn.logs.checkins), syn.setbacks).iloc[0]
+    assert score["tp"] >= 40  # the set is big enough to mean something
+    assert score["f1"] >= F1_FLOOR
+
+
+# --------------------------------------------------------------------------------------------
+# score_detection
+# --------------------------------------------------------------------------------------------
+
+
+def spans(*rows):
+    return pd.DataFrame(
+        {
+            "couple_id": [r[0] for r in rows],
+            "partner": [r[1] for r in rows],
+            "start": pd.to_datetime([r[2] for r in rows]),
+            "end": pd.to_datetime([r[3] for r in rows]),
+        }
+    )
+
+
+def test_score_detection_counts_overlaps_margins_and_one_match_each():
+    truth = spans(
+        ("c1", "A", "2025-02-03", "2025-03-03"),
+        ("c1", "A", "2025-06-02", "2025-06-16"),
+        ("c1", "B", "2025-01-06", "2025-01-20"),
+        ("c2", "A", "2025-05-05", "2025-05-19"),
+    )
+    detected = spans(
+        ("c1", "A", "2025-02-10", "2025-02-24"),  # overlaps truth 1: tp
+        ("c1", "A", "2025-02-17", "2025-02-24"),  # truth 1 already matched: fp
+        ("c1", "A", "2025-06-23", "2025-06-30"),  # no overlap, start 3 weeks after truth 2: fp
+        ("c1", "B", "2025-01-27", None),  # no overlap, start 3 weeks after: fp
+        ("c2", "A", "2025-04-21", "2025-05-05"),  # touches truth 4 on its start day: tp
+    )
+    # tp 2, fp 3, fn 2: precision 2/5, recall 2/4, f1 = 2*2 / (2*2 + 3 + 2) = 4/9
+    out = score_detection(detected, truth)
+    assert tuple(out.columns) == DETECTION_SCORE_COLUMNS
+    assert out.iloc[0, :3].tolist() == [2, 3, 2]
+    assert out["precision"].iloc[0] == pytest.approx(0.4)
+    assert out["recall"].iloc[0] == pytest.approx(0.5)
+    assert out["f1"].iloc[0] == pytest.approx(4 / 9)
+    # with a 3-week margin the two late starts match truths 2 and 3: tp 4, fp 1, fn 0
+    assert score_detection(detected, truth, margin_weeks=3).iloc[0, :3].tolist() == [4, 1, 0]
+
+
+def test_score_detection_open_end_and_empty_frames():
+    truth = spans(("c1", "A", "2025-06-02", "2025-06-16"))
+    open_ended = spans(("c1", "A", "2025-03-03", None))  # ongoing: overlaps everything later
+    assert score_detection(open_ended, truth)["tp"].iloc[0] == 1
+    none = score_detection(open_ended.iloc[:0], truth).iloc[0]
+    assert none[["tp", "fp", "fn"]].tolist() == [0, 0, 1]
+    assert np.isnan(none["precision"]) and none["recall"] == 0.0 and none["f1"] == 0.0
+
+
+def test_score_detection_refuses_frames_without_intervals():
+    with pytest.raises(ValueError, match=r"`truth` frame must have .* \['end'\] are missing"):
+        score_detection(spans(), spans().drop(columns="end"))
+
+
+# --------------------------------------------------------------------------------------------
+# sudden_losses
+# --------------------------------------------------------------------------------------------
+
+T3, T2, T1 = 2.7764451051977987, 3.182446305284263, 4.302652729911275  # df 4, 3, 2
+
+
+def test_sudden_loss_hand_worked_all_three_criteria():
+    # 8 8 9 | 4 4 5 5: interval session 3 -> 4 (9 -> 4).
+    # crit 1: 9 - 4 = 5 >= 3.  crit 2: 5 >= .25 * (9 - 1) = 2.
+    # crit 3: pre 8 8 9, mean 25/3, SS = 1/9 + 1/9 + 4/9 = 2/3; post 4 4 5, mean 13/3, SS 2/3;
+    # pooled SD = sqrt((2/3 + 2/3) / (3 + 3 - 2)) = sqrt(1/3) = 0.577350;
+    # 25/3 - 13/3 = 4 > 2.776445 * 0.577350 = 1.602981; crit3_diff = 2.397019.
+    out = sudden_losses(checkins(weekly_checkins([8, 8, 9, 4, 4, 5, 5])))
+    assert tuple(out.columns) == SUDDEN_LOSS_COLUMNS
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert row["pre_session"] == 3
+    assert (row["pre_date"], row["post_date"]) == (week(2), week(3))
+    assert (row["pre_score"], row["post_score"], row["loss"]) == (9.0, 4.0, 5.0)
+    assert row["loss_pct"] == pytest.approx(5 / 8)
+    assert row["pre_mean"] == pytest.approx(25 / 3)
+    assert row["post_mean"] == pytest.approx(13 / 3)
+    assert (row["n_pre"], row["n_post"]) == (3, 3)
+    assert row["pooled_sd"] == pytest.approx(np.sqrt(1 / 3))
+    assert row["t_crit"] == pytest.approx(T3)
+    assert row["crit3_diff"] == pytest.approx(4 - T3 * np.sqrt(1 / 3))
+    assert row["crit3_diff"] == pytest.approx(2.397019, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("scores", "options", "found"),
+    [
+        # criterion 1 alone fails: 8 -> 6 is 2 < 3 (crit 2: 2 >= .25 * 7 = 1.75; crit 3:
+        # 8 - 6 = 2 > t * 0 = 0) ...
+        ([8, 8, 8, 6, 6, 6], {}, False),
+        # ... and passes with cutoff 2.
+        ([8, 8, 8, 6, 6, 6], {"cutoff": 2}, True),
+        # criterion 2 alone fails: 10 -> 8 with cutoff 2: 2 < .25 * (10 - 1) = 2.25
+        # (crit 3: 10 - 8 = 2 > 0).  With cutoff 3 it can never fail alone on a 1-10 scale:
+        # 25 % of at most 9 is 2.25 < 3.
+        ([10, 10, 10, 8, 8, 8], {"cutoff": 2}, False),
+        # ... and passes with pct = .2: 2 >= 1.8.
+        ([10, 10, 10, 8, 8, 8], {"cutoff": 2, "pct": 0.2}, True),
+        # criterion 3 alone fails: 5 9 9 | 5 9 9: 9 -> 5 is 4 >= 3 and >= 2, but both means
+        # are 23/3: 0 > t * pooled is false.
+        ([5, 9, 9, 5, 9, 9], {}, False),
+        # criterion 3 fails on spread: 7 9 9 | 5 6 9: means 25/3 and 20/3, difference 5/3;
+        # SS 8/3 and 26/3, pooled sqrt((34/3) / 4) = 1.683251; 2.776445 * 1.683251 = 4.673
+        # > 1.667.
+        ([7, 9, 9, 5, 6, 9], {}, False),
+    ],
+)
+def test_each_criterion_can_fail_on_its_own(scores, options, found):
+    out = sudden_losses(checkins(weekly_checkins(scores)), **options)
+    assert (len(out) == 1) is found
+
+
+@pytest.mark.parametrize(
+    ("scores", "n_pre", "n_post", "t_crit", "pre_mean", "post_mean", "pooled"),
+    [
+        # one missing before: pre 8 _ 9 (mean 8.5, SS .5), post 4 4 5 (mean 13/3, SS 2/3);
+        # df 3, pooled sqrt((1/2 + 2/3) / 3) = 0.623610; diff 8.5 - 4.333 - 3.182446 * 0.623610
+        # = 2.182061 > 0.
+        ([8, None, 9, 4, 4, 5], 2, 3, T2, 8.5, 13 / 3, np.sqrt((1 / 2 + 2 / 3) / 3)),
+        # one missing after: pre 8 8 9, post 4 _ 5 (mean 4.5, SS .5): df 3.
+        ([8, 8, 9, 4, None, 5], 3, 2, T2, 25 / 3, 4.5, np.sqrt((2 / 3 + 1 / 2) / 3)),
+        # one missing on each side: pre 8 _ 9, post 4 _ 5: df 2, pooled sqrt(1 / 2) = 0.707107;
+        # 8.5 - 4.5 = 4 > 4.302653 * 0.707107 = 3.042468.
+        ([8, None, 9, 4, None, 5], 2, 2, T1, 8.5, 4.5, np.sqrt(0.5)),
+        # the start of a log: session 1 does not exist, so only 8 9 before (df 3).
+        ([8, 9, 4, 4, 5], 2, 3, T2, 8.5, 13 / 3, np.sqrt((1 / 2 + 2 / 3) / 3)),
+    ],
+)
+def test_missing_sessions_change_the_critical_value(
+    scores, n_pre, n_post, t_crit, pre_mean, post_mean, pooled
+):
+    out = sudden_losses(checkins(weekly_checkins(scores)))
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert (row["n_pre"], row["n_post"]) == (n_pre, n_post)
+    assert row["t_crit"] == pytest.approx(t_crit)
+    assert row["pre_mean"] == pytest.approx(pre_mean)
+    assert row["post_mean"] == pytest.approx(post_mean)
+    assert row["pooled_sd"] == pytest.approx(pooled)
+    assert row["crit3_diff"] == pytest.approx(pre_mean - post_mean - t_crit * pooled)
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        # two missing before: only 9 is left of n-2..n -> fewer than two points: not tested,
+        # however big the fall.
+        [8, None, None, 9, 2, 2, 2],
+        # two missing after: only 2 is left of n+1..n+3.
+        [9, 9, 9, 2, None, None, 2],
+        # the first interval of a log has a single session before it.
+        [9, 2, 2, 2, 2],
+        # the last interval has a single session after it.
+        [9, 9, 9, 9, 2],
+    ],
+)
+def test_at_least_two_sessions_are_needed_on_each_side(scores):
+    assert sudden_losses(checkins(weekly_checkins(scores))).empty
+
+
+def test_a_missed_week_breaks_the_session_to_session_step_unless_sessions_are_checkins():
+    # 8 8 9 _ 4 4 5: with weekly sessions the fall 9 -> 4 spans a missed week (session n+1 is
+    # missing): not a session-to-session change.  As check-ins, 8 8 9 4 4 5 are consecutive
+    # sessions: the loss of the first test (dates are the check-in dates).
+    ck = checkins(weekly_checkins([8, 8, 9, None, 4, 4, 5], day=2))
+    assert sudden_losses(ck).empty
+    out = sudden_losses(ck, sessions="checkins")
+    assert out[["pre_session", "pre_date", "post_date", "loss"]].to_dict("records") == [
+        {
+            "pre_session": 3,
+            "pre_date": week(2) + pd.Timedelta(days=2),
+            "post_date": week(4) + pd.Timedelta(days=2),
+            "loss": 5.0,
+        }
+    ]
+
+
+def test_sudden_losses_weekly_mean_of_two_checkins_and_several_partners():
+    rows = weekly_checkins([8, 8, 9, 4, 4, 5, 5], couple="c1", partner="B")
+    rows += weekly_checkins([6, 6, 6, 6, 6, 6], couple="c1", partner="A")
+    rows.append(
+        {"couple_id": "c1", "partner": "B", "date": week(3) + pd.Timedelta(days=4), "connection": 6}
+    )  # week 3 becomes (4 + 6) / 2 = 5: fall 9 -> 5 = 4
+    out = sudden_losses(as_table("checkins", rows))
+    assert out[["partner", "post_score", "loss"]].to_dict("records") == [
+        {"partner": "B", "post_score": 5.0, "loss": 4.0}
+    ]
+
+
+def test_sudden_gains_are_not_losses():
+    assert sudden_losses(checkins(weekly_checkins([4, 4, 5, 9, 9, 8]))).empty
+
+
+@pytest.mark.parametrize("options", [{}, {"sessions": "checkins"}, {"cutoff": 1, "pct": 0.1}])
+def test_sudden_losses_empty_in_empty_out_same_columns(options):
+    out = sudden_losses(empty_table("checkins"), **options)
+    assert tuple(out.columns) == SUDDEN_LOSS_COLUMNS
+    full = sudden_losses(checkins(weekly_checkins([8, 8, 9, 4, 4, 5, 5])), **options)
+    assert out.dtypes.to_dict() == full.dtypes.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"sessions": "days"}, r"`sessions` must be one of \['weeks', 'checkins'\], but 'days'"),
+        ({"cutoff": -1}, r"`cutoff` must be a number of at least 0"),
+        ({"measure": "Connection"}, r"`measure` must be one of"),
+    ],
+)
+def test_sudden_losses_bad_arguments(options, message):
+    with pytest.raises(ValueError, match=message):
+        sudden_losses(empty_table("checkins"), **options)
+
+
+# --------------------------------------------------------------------------------------------
+# setback_context
+# --------------------------------------------------------------------------------------------
+
+
+def one_setback(start="2025-03-03", end="2025-03-17", partner="A", couple="c1", sid="c1/A/1"):
+    return pd.DataFrame(
+        {
+            "setback_id": [sid],
+            "couple_id": [couple],
+            "partner": [partner],
+            "start": [pd.Timestamp(start)],
+            "end": [pd.Timestamp(end) if end else pd.NaT],
+        }
+    )
+
+
+def trig(ts, category="media", intensity=5, partner="A", couple="c1"):
+    return {
+        "couple_id": couple,
+        "partner": partner,
+        "timestamp": ts,
+        "category": category,
+        "intensity": intensity,
+    }
+
+
+def test_context_counts_triggers_of_both_partners_inside_the_window():
+    # window: 2025-03-03 - 14 days = 2025-02-17 00:00 up to the end of 2025-03-17.
+    triggers = as_table(
+        "triggers",
+        [
+            trig("2025-02-16 23:59", "media", 9),  # a minute before: out
+            trig("2025-02-17 00:00", "location", 4),  # first instant: in
+            trig("2025-03-01 20:00", "location", 7, partner="B"),  # the other partner: in
+            trig("2025-03-10 08:00", "media", 8),  # in
+            trig("2025-03-17 23:59", "media", 2, partner="B"),  # last minute: in
+            trig("2025-03-18 00:00", "other", 10),  # the day after: out
+            trig("2025-03-05 12:00", "other", 10, couple="c2"),  # another couple: out
+        ],
+    )
+    out = setback_context(one_setback(), triggers, empty_table("events"))
+    row = out.iloc[0]
+    assert (row["window_start"], row["window_end"]) == (
+        pd.Timestamp("2025-02-17"),
+        pd.Timestamp("2025-03-17"),
+    )
+    assert row["n_triggers"] == 4
+    assert row["n_own_triggers"] == 2
+    assert row["n_major_triggers"] == 2  # 7 and 8 (>= MAJOR_TRIGGER_INTENSITY)
+    assert row["max_intensity"] == 8.0
+    # location 2, media 2: a tie goes to the first in TRIGGER_CATEGORIES order
+    assert row["top_category"] == "location"
+    counts = {c: row[f"triggers_{c}"] for c in schemas.TRIGGER_CATEGORIES}
+    assert counts == {c: {"location": 2, "media": 2}.get(c, 0) for c in schemas.TRIGGER_CATEGORIES}
+
+
+def test_context_events_text_flags_and_anniversaries():
+    events = as_table(
+        "events",
+        [
+            {"couple_id": "c1", "date": "2024-03-10", "kind": "discovery"},
+            {"couple_id": "c1", "date": "2025-03-12", "kind": "repeat_betrayal", "partner": "B"},
+            {"couple_id": "c1", "date": "2025-02-20", "kind": "new_information"},
+            {"couple_id": "c1", "date": "2025-04-01", "kind": "abuse"},  # after the window
+            {"couple_id": "c2", "date": "2025-03-01", "kind": "abuse"},  # another couple
+        ],
+    )
+    row = setback_context(one_setback(), empty_table("triggers"), events).iloc[0]
+    assert row["events"] == "new_information 2025-02-20; repeat_betrayal 2025-03-12"
+    assert row["n_events"] == 2
+    assert (row["new_information"], row["repeat_betrayal"], row["abuse"]) == (True, True, False)
+    assert row["anniversary"]  # 2025-03-10, one year after the discovery
+    assert row["n_triggers"] == 0 and np.isnan(row["max_intensity"])
+    assert pd.isna(row["top_category"])
+
+
+@pytest.mark.parametrize(
+    ("anchor", "start", "end", "expected"),
+    [
+        ("2024-03-10", "2025-03-03", "2025-03-17", True),  # first anniversary inside
+        ("2024-03-10", "2025-04-07", "2025-04-21", False),  # a month after it
+        ("2025-03-10", "2025-03-03", "2025-03-17", False),  # the discovery itself, not a year on
+        ("2024-02-29", "2025-03-03", "2025-03-10", True),  # 29 Feb -> 28 Feb 2025, in window
+        ("2022-07-01", "2025-06-30", "2025-07-07", True),  # the third anniversary
+    ],
+)
+def test_anniversary_of_discovery_or_disclosure(anchor, start, end, expected):
+    events = as_table("events", [{"couple_id": "c1", "date": anchor, "kind": "disclosure"}])
+    row = setback_context(one_setback(start, end), empty_table("triggers"), events).iloc[0]
+    assert bool(row["anniversary"]) is expected
+
+
+def test_ongoing_setback_window_runs_to_the_couples_latest_data():
+    triggers = as_table("triggers", [trig("2025-05-20 10:00", partner="B")])
+    events = as_table("events", [{"couple_id": "c1", "date": "2025-04-30", "kind": "agreement"}])
+    row = setback_context(one_setback(end=None), triggers, events).iloc[0]
+    assert row["window_end"] == pd.Timestamp("2025-05-20")
+    assert row["n_triggers"] == 1
+    assert row["events"] == "agreement 2025-04-30"
+    # with no later data the window ends at the start
+    alone = setback_context(one_setback(end=None), empty_table("triggers"), empty_table("events"))
+    assert alone["window_end"].iloc[0] == pd.Timestamp("2025-03-03")
+
+
+def test_context_days_option_and_order_of_rows():
+    triggers = as_table("triggers", [trig("2025-02-25 10:00")])
+    setbacks = pd.concat(
+        [one_setback("2025-06-02", "2025-06-09", sid="c1/A/2"), one_setback()], ignore_index=True
+    )
+    out = setback_context(setbacks, triggers, empty_table("events"), days=3)
+    assert out["setback_id"].tolist() == ["c1/A/2", "c1/A/1"]
+    assert out["window_start"].tolist() == [pd.Timestamp("2025-05-30"), pd.Timestamp("2025-02-28")]
+    assert out["n_triggers"].tolist() == [0, 0]  # 25 Feb is before 28 Feb
+    assert setback_context(setbacks, triggers, empty_table("events"))["n_triggers"].tolist() == [
+        0,
+        1,
+    ]
+
+
+@pytest.mark.parametrize("days", [0, 14, 60])
+def test_context_empty_in_empty_out_and_same_columns(days):
+    empty = setback_context(
+        find_setbacks(empty_table("checkins")),
+        empty_table("triggers"),
+        empty_table("events"),
+        days=days,
+    )
+    assert tuple(empty.columns) == CONTEXT_COLUMNS
+    assert empty.empty
+    full = setback_context(one_setback(), empty_table("triggers"), empty_table("events"), days=days)
+    assert tuple(full.columns) == CONTEXT_COLUMNS
+    assert empty.dtypes.to_dict() == full.dtypes.to_dict()
+    assert all(f"triggers_{c}" in full.columns for c in schemas.TRIGGER_CATEGORIES)
+
+
+def test_context_does_not_mutate_and_refuses_bad_input():
+    setbacks = one_setback()
+    triggers = as_table("triggers", [trig("2025-03-01 10:00")])
+    before = (setbacks.copy(), triggers.copy())
+    setback_context(setbacks, triggers, empty_table("events"))
+    pd.testing.assert_frame_equal(setbacks, before[0])
+    pd.testing.assert_frame_equal(triggers, before[1])
+    with pytest.raises(ValueError, match=r"`days` must be a whole number of at least 0"):
+        setback_context(setbacks, triggers, empty_table("events"), days=-1)
+    with pytest.raises(ValueError, match=r"`setbacks` frame must have the columns"):
+        setback_context(setbacks.drop(columns="end"), triggers, empty_table("events"))
+
+
+def test_context_flags_match_the_planted_causes_on_synthetic_couples():
+    from trustdata.synth import generate
+
+    syn = generate(couples=40, seed=77, text=False)
+    found = find_setbacks(syn.logs.checkins)
+    ctx = setback_context(found, syn.logs.triggers, syn.logs.events)
+    assert ctx["setback_id"].tolist() == found["setback_id"].tolist()
+    truth = syn.setbacks
+    pairs = truth.merge(found, on=["couple_id", "partner"], suffixes=("", "_found"))
+    pairs = pairs.loc[(pairs["start_found"] - pairs["start"]).abs() <= pd.Timedelta(weeks=1)]
+    pairs = pairs.merge(ctx, on="setback_id")
+    caused = pairs.loc[pairs["cause"] == "new_information", "new_information"]
+    assert len(caused) >= 5
+    assert caused.mean() >= 0.9  # planted after a new_information event, for both partners
