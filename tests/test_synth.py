@@ -297,6 +297,7 @@ def test_free_text_holds_characters_that_need_escaping(medium):
     ).dropna()
     for char in ("<", "&", '"'):
         assert text.str.contains(char, regex=False).any(), char
+    assert text.str.match(r"[+-]").any()  # a spreadsheet would take these for formulas
     assert text.str.len().max() < 80
 
 

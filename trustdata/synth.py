@@ -5,7 +5,7 @@
 trigger rates), so that tests and benchmarks can check an analysis against a known answer.
 Everything is drawn from one :class:`numpy.random.Generator` seeded with ``seed``: the same
 arguments give the same frames, on any machine.  The work is vectorised across couples, so
-``generate(couples=10_000)`` (about 1.4 M check-ins and 2.5 M triggers) takes seconds.
+``generate(couples=10_000)`` (about 1.5 M check-ins and 1.6 M triggers) takes seconds.
 
 What is planted
 ---------------
@@ -183,6 +183,7 @@ _INCREASED = (
     "Walked the dog together",
     "Checked in at lunch",
     "Was patient when I got upset",
+    "+1 for the morning walk",
 )
 _DECREASED = (
     "A late reply",
@@ -207,6 +208,7 @@ _NEED = (
     "Space on Sunday",
     "Hugs < words this week",
     'A "check-in" text at lunch',
+    "- fewer late nights",
 )
 _TRIGGER_NOTES = (
     "Passed the restaurant",
