@@ -491,3 +491,32 @@ def test_cohort_chart_draws_cohort_trajectories_output(synthetic):
     means = [t for t in fig.data if t.meta["part"] == "mean"]
     assert sum(len(t.y) for t in means) == len(traj)
     assert fig.layout.xaxis.title.text == "Weeks since the discovery or disclosure"
+
+
+# --- one colour per partner across charts ----------------------------------------------------
+
+
+def test_partners_keep_their_colour_when_one_has_no_setbacks():
+    only_b = _setbacks().query("partner == 'B'")
+    trend = charts.plot_trend(_trend(), partners=["A", "B"])
+    timeline = charts.plot_setback_timeline(only_b, partners=["A", "B"])
+    (b_score,) = _part(trend, "score", "B")
+    (b_bar,) = timeline.data
+    assert b_bar.marker.color == b_score.marker.color == charts.OKABE_ITO["orange"]
+    assert list(timeline.layout.yaxis.categoryarray) == ["A", "B"]  # A keeps an empty row
+
+
+def test_partners_given_as_one_string_is_refused():
+    with pytest.raises(ValueError, match="must be a list of partner ids"):
+        charts.plot_trend(_trend(), partners="AB")
+
+
+def test_trend_has_a_legend_key_for_setbacks_only_when_one_is_shaded():
+    assert _part(charts.plot_trend(_trend(), setbacks=_setbacks()), "setbacks")
+    assert not _part(charts.plot_trend(_trend(), setbacks=_setbacks().iloc[0:0]), "setbacks")
+
+
+@pytest.mark.parametrize(("y_range", "expected"), [((0.5, 10.5), (0.5, 10.5)), (None, None)])
+def test_cohort_y_range_keeps_wide_bands_on_the_score_scale(y_range, expected):
+    fig = charts.plot_cohort_trajectories(_traj().assign(ci_low=-30.0), y_range=y_range)
+    assert (tuple(fig.layout.yaxis.range) if fig.layout.yaxis.range else None) == expected

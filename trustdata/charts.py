@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -219,6 +219,19 @@ def _colours(keys: list[str]) -> dict[str, str]:
     return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
 
 
+def _partner_order(present: pd.Series, partners: Sequence[str] | None) -> list[str]:
+    """The colour order of the partners: ``partners`` first (as given), then the rest sorted."""
+    found = sorted(present.astype(str).unique().tolist())
+    if partners is None:
+        return found
+    if isinstance(partners, str):
+        raise ValueError(
+            f"The value for `partners` must be a list of partner ids, but {partners!r} was passed."
+        )
+    given = [str(p) for p in partners]
+    return given + [p for p in found if p not in given]
+
+
 def _period_kind(freq: pd.DataFrame) -> str:
     """``"week"`` or ``"month"`` from the labels of ``trigger_frequency`` ("2025-W02"/"2025-01")."""
     weekly = freq["period"].astype(str).str.contains("-W", regex=False)
@@ -256,6 +269,7 @@ def plot_trend(
     events: pd.DataFrame | None = None,
     couple_id: str | None = None,
     measure: str | None = None,
+    partners: Sequence[str] | None = None,
     title: str | None = None,
 ) -> go.Figure:
     """Both partners' weekly scores, their rolling means and bands, events and setbacks.
@@ -276,17 +290,24 @@ def plot_trend(
         event and a marker on top with the kind, date, partner and (escaped) note in its hover.
     couple_id, measure : str, optional
         Which couple / measure to draw when ``trend`` holds several.
+    partners : list of str, optional
+        The couple's partners in colour order (Okabe-Ito blue, orange, ...); by default those in
+        ``trend``, sorted.  Pass the same list to every chart of a couple so each partner keeps
+        one colour across charts.
     title : str, optional
         Plain text; by default a sentence about the measure.
 
     Returns
     -------
     plotly.graph_objects.Figure
-        Per partner (sorted), in this order: the band's upper and lower edges (only when the band
-        has values; the lower one filled to the upper), ``"<partner>: weekly score"`` (markers,
-        ``y`` = ``score``), ``"<partner>: recent average"`` (line, ``y`` = ``rolling_mean``);
-        then ``"Events"`` when there are events.  Each trace's ``meta`` is
-        ``{"partner": ..., "part": "band_high" | "band_low" | "score" | "average"}``.
+        Per partner (in ``partners`` order), in this order: the band's upper and lower edges
+        (only when the band has values; the lower one filled to the upper),
+        ``"<partner>: weekly score"`` (markers, ``y`` = ``score``),
+        ``"<partner>: recent average"`` (line, ``y`` = ``rolling_mean``);
+        then ``"Setback (shaded)"`` (a legend key without data) when a setback is shaded, and
+        ``"Events"`` when there are events.  Each trace's ``meta`` is ``{"partner": ...,
+        "part": "band_high" | "band_low" | "score" | "average"}``, ``{"part": "setbacks"}`` or
+        ``{"part": "events"}``.
 
     Examples
     --------
@@ -308,11 +329,13 @@ def plot_trend(
         return _empty(title, "Week", y_label)
     cid = str(data["couple_id"].iloc[0])
     data = data.sort_values(["partner", "week"])
-    partners = sorted(data["partner"].astype(str).unique().tolist())
-    colour = _colours(partners)
+    order = _partner_order(data["partner"], partners)
+    colour = _colours(order)
     fig = go.Figure()
-    for p in partners:
+    for p in order:
         d = data.loc[data["partner"].astype(str) == p]
+        if d.empty:
+            continue
         name = _esc(p)
         weeks = d["week"]
         low, high = _floats(d["band_low"]), _floats(d["band_high"])
@@ -392,7 +415,21 @@ def _add_setbacks(
     keep = setbacks["couple_id"].astype(str) == couple_id
     if "measure" in setbacks.columns:
         keep &= setbacks["measure"].astype(str) == measure
-    for row in setbacks.loc[keep].itertuples(index=False):  # one shape per setback
+    rows = setbacks.loc[keep]
+    if rows.empty:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name="Setback (shaded)",
+            marker={"symbol": "square", "size": 12, "color": _rgba(OKABE_ITO["black"], 0.15)},
+            hoverinfo="skip",
+            meta={"part": "setbacks"},
+        )
+    )
+    for row in rows.itertuples(index=False):  # one shape per setback
         end = row.end
         if pd.isna(end):
             end = pd.Timestamp(row.start) + pd.Timedelta(days=7 * int(row.weeks))
@@ -634,6 +671,7 @@ def plot_setback_timeline(
     couple_id: str | None = None,
     measure: str | None = None,
     as_of: str | pd.Timestamp | None = None,
+    partners: Sequence[str] | None = None,
     title: str | None = None,
 ) -> go.Figure:
     """A timeline of setbacks: one horizontal bar per setback, one row per partner.
@@ -648,15 +686,19 @@ def plot_setback_timeline(
     as_of : date-like, optional
         Where ongoing setbacks (``end`` missing) end; by default ``start + weeks`` weeks (their
         last observed week included).
+    partners : list of str, optional
+        Every partner of the couple in colour order (as in :func:`plot_trend`); each gets a row,
+        also one without setbacks.  By default the partners in ``setbacks``, sorted.
     title : str, optional
         Plain text.
 
     Returns
     -------
     plotly.graph_objects.Figure
-        One horizontal ``Bar`` trace per partner (sorted): ``base`` = ``start``, ``x`` = the
-        length in milliseconds (``end - start``, or to the ongoing end above), ``y`` = the
-        partner; ongoing bars are hatched.  The hover gives the dates, the trough and its depth.
+        One horizontal ``Bar`` trace per partner with setbacks (in ``partners`` order):
+        ``base`` = ``start``, ``x`` = the length in milliseconds (``end - start``, or to the
+        ongoing end above), ``y`` = the partner; ongoing bars are hatched.  The hover gives
+        the dates, the trough and its depth.
 
     Examples
     --------
@@ -680,11 +722,13 @@ def plot_setback_timeline(
     if data.empty:
         return _empty(title, "Date", "")
     data = data.sort_values(["partner", "start"])
-    partners = sorted(data["partner"].astype(str).unique().tolist())
-    colour = _colours(partners)
+    order = _partner_order(data["partner"], partners)
+    colour = _colours(order)
     fig = go.Figure()
-    for p in partners:
+    for p in order:
         d = data.loc[data["partner"].astype(str) == p]
+        if d.empty:
+            continue
         start = pd.to_datetime(d["start"])
         ongoing = d["end"].isna().to_numpy()
         weeks = pd.to_numeric(d["weeks"], errors="coerce").fillna(0).to_numpy()
@@ -726,7 +770,12 @@ def plot_setback_timeline(
         )
     _style(fig, title, "Date", "")
     fig.update_xaxes(type="date")
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=[_esc(p) for p in order],
+        range=[len(order) - 0.5, -0.5],
+    )
     return fig
 
 
@@ -821,6 +870,7 @@ def plot_cohort_trajectories(
     *,
     x: str | None = None,
     y_label: str = "Connection (1-10)",
+    y_range: tuple[float, float] | None = (schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5),
     title: str | None = None,
 ) -> go.Figure:
     """Group trajectories with their confidence bands (several couples by design).
@@ -837,6 +887,9 @@ def plot_cohort_trajectories(
         :func:`trustdata.cohort.trajectories` names it) when present, else ``week``.
     y_label : str, default "Connection (1-10)"
         Plain text.
+    y_range : (float, float) or None, default (0.5, 10.5)
+        The visible score range (a band wider than the scale is cut at its edge); None lets
+        plotly choose.
     title : str, optional
         Plain text.
 
@@ -911,4 +964,6 @@ def plot_cohort_trajectories(
             )
         )
     _style(fig, title, x_words, y_label)
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
     return fig
