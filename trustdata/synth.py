@@ -317,11 +317,16 @@ def _check_args(couples: int, months: tuple[int, int] | int) -> tuple[int, int]:
             f"The value for `couples` must be a whole number of at least 1, but {couples!r} "
             "was passed."
         )
-    lo, hi = (months, months) if isinstance(months, (int, np.integer)) else tuple(months)
-    if not (1 <= lo <= hi <= 120):
+    try:
+        pair = (months, months) if isinstance(months, (int, np.integer)) else tuple(months)
+        lo, hi = pair
+        ok = all(isinstance(v, (int, np.integer)) for v in pair) and 1 <= lo <= hi <= 120
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
         raise ValueError(
-            "The value for `months` must be a number of months or a (shortest, longest) pair "
-            f"between 1 and 120, but {months!r} was passed."
+            "The value for `months` must be a whole number of months or a (shortest, longest) "
+            f"pair of them, between 1 and 120, but {months!r} was passed."
         )
     return int(lo), int(hi)
 
@@ -392,7 +397,7 @@ def generate(
         )
     try:
         start_day = np.datetime64(pd.Timestamp(start).date(), "D")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, AttributeError):
         raise ValueError(
             f"The value for `start` must be a date like '2024-01-01', but {start!r} was passed."
         ) from None
