@@ -364,6 +364,15 @@ def test_encodings_and_delimiters(tmp_path, data, note):
         assert logs.summary.loc[0, "notes"] == ""
 
 
+def test_cr_line_ends_and_header_case_are_forgiven(tmp_path):
+    data = b"Couple_ID , Partner,DATE,connection\rc1,A,2025-03-03,6\r\rc1,A,2025-03-10,0\r"
+    (tmp_path / "CheckIns.CSV").write_bytes(data)
+    logs = io.load(tmp_path)
+    assert logs.checkins["couple_id"].tolist() == ["c1"]
+    assert logs.rejected["line"].tolist() == [4]
+    assert "CR only" in logs.summary.loc[0, "notes"]
+
+
 def test_formula_and_html_text_is_kept_as_data_and_very_long_fields_load(tmp_path):
     long = "x" * 300_000
     texts = ["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "<script>alert(1)</script>", long]

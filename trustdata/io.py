@@ -637,6 +637,9 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
 
 def _parse_csv_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
     data, pos, notes = _decode(data, name)
+    if data.find(b"\n", pos) < 0 and data.find(b"\r", pos) >= 0:
+        data = data.replace(b"\r", b"\n")
+        notes.append("old Mac line ends (CR only)")
     # The header is the first line that is not blank.
     header_line = 1
     while True:
@@ -1141,16 +1144,11 @@ def _parse_timestamp(
         where = np.flatnonzero(bad)
         shown = [f"{col} is {_fmt(v)}, expected {_EXPECTED[col]}" for v in text.to_numpy()[where]]
         problems.add(where, np.array(shown, dtype=object), col)
-    # The UTC offset written in the timestamp, in minutes.
-    o = off_text.fillna("")
-    z = o.isin(["Z", "z", "UTC"])
-    sign = np.where(o.str.startswith("-").to_numpy(dtype=bool), -1, 1)
-    digits = o.str.replace(":", "", regex=False).str.slice(1)
-    hours = pd.to_numeric(digits.str.slice(0, 2), errors="coerce").to_numpy(dtype="float64")
-    mins = pd.to_numeric(digits.str.slice(2, 4), errors="coerce").to_numpy(dtype="float64")
-    mins = np.where(np.isnan(mins), 0.0, mins)
-    offset = np.where(z.to_numpy(dtype=bool), 0.0, sign * (hours * 60 + mins))
-    off_bad = (~np.isnan(hours) & (mins >= 60)) | (np.abs(np.nan_to_num(offset)) > _OFFSET_LIMIT)
+    # The UTC offset written in the timestamp, in minutes (worked out once per distinct text).
+    o_codes, o_uniques = pd.factorize(off_text, use_na_sentinel=True)
+    per_unique = np.array([_offset_minutes(u) for u in o_uniques] + [np.nan], dtype="float64")
+    offset = per_unique[np.where(o_codes >= 0, o_codes, len(o_uniques))]
+    off_bad = np.isinf(offset)
     off_bad &= ~bad
     if off_bad.any():
         where = np.flatnonzero(off_bad)
@@ -1159,7 +1157,7 @@ def _parse_timestamp(
             for v in text.to_numpy()[where]
         ]
         problems.add(where, np.array(shown, dtype=object), col)
-        offset[where] = np.nan
+    offset[np.isinf(offset)] = np.nan
     offset_series = pd.Series(pd.array(offset, dtype="Float64")).round().astype("Int64")
     if "utc_offset_minutes" in raw.columns:
         given = _parse_column(
@@ -1184,6 +1182,20 @@ def _parse_timestamp(
     ts = ts.astype("datetime64[ns]")
     ts.index = pd.RangeIndex(n)
     return ts, offset_series, known_time
+
+
+def _offset_minutes(text: str) -> float:
+    """Minutes of a UTC offset (``Z``, ``+01:00``, ``-0330``, ``+05``); inf when out of range."""
+    if not text:
+        return math.nan
+    if text in ("Z", "z", "UTC"):
+        return 0.0
+    digits = text[1:].replace(":", "")
+    hours, mins = int(digits[:2]), int(digits[2:4] or 0)
+    minutes = hours * 60 + mins
+    if mins >= 60 or minutes > _OFFSET_LIMIT:
+        return math.inf
+    return float(-minutes if text.startswith("-") else minutes)
 
 
 def _unescape(values: pd.Series) -> pd.Series:
