@@ -749,7 +749,6 @@ def generate(
         ev_kind.extend([kind] * int(ok.sum()))
         ev_partner.append(np.broadcast_to(np.asarray(partner), (n,))[ok])
 
-    every = np.ones(n, dtype=bool)
     add(anchor_kind == "discovery", anchor, "discovery", 0)
     add(anchor_kind == "disclosure", anchor, "disclosure", 1)
     add(rng.random(n) < 0.6, anchor + rng.integers(3, 30, n), "no_contact", 1)
@@ -768,7 +767,7 @@ def generate(
     add(hard_kind == 2, cause_day, "repeat_betrayal", 1)
     n_wins = np.where(hard, 0, rng.poisson(2.0, n))
     for j in range(int(n_wins.max()) if n else 0):
-        add((n_wins > j) & every, anchor + rng.integers(90, 720, n), "small_win", -1)
+        add(n_wins > j, anchor + rng.integers(90, 720, n), "small_win", -1)
     e_c = np.concatenate(ev_c) if ev_c else np.array([], dtype=np.int64)
     e_day = np.concatenate(ev_day) if ev_day else np.array([], dtype=np.int64)
     e_partner = np.concatenate(ev_partner) if ev_partner else np.array([], dtype=np.int64)
