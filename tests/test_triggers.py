@@ -426,3 +426,23 @@ def test_trend_columns_do_not_depend_on_options(cohort, months):
     out = triggers.trigger_trend(cohort.logs.triggers, months=months, alpha=0.1)
     assert tuple(out.columns) == triggers.TREND_COLUMNS
     assert set(out["verdict"]) <= set(triggers.VERDICTS)
+
+
+def test_vectorised_rate_test_equals_scipy_binomtest():
+    # every (k, n) with n up to 60, two windows of equal length (p0 = 1/2), plus unequal ones
+    k, n = np.array([(k, n) for n in range(1, 61) for k in range(n + 1)]).T
+    days = np.full(len(k), 30.0)
+    other = days.copy()
+    other[::7] = 45.0  # p0 = 30 / 75 for every 7th: the binomtest fallback
+    low, high, p = triggers._rate_ratio_tests(k, n, days, other, 0.9, np.ones(len(k), bool))
+    for i in range(len(k)):
+        p0 = days[i] / (days[i] + other[i])
+        ref = stats.binomtest(int(k[i]), int(n[i]), p0)  # scipy reference
+        ci = ref.proportion_ci(confidence_level=0.9, method="exact")
+        scale = other[i] / days[i]
+        assert p[i] == pytest.approx(ref.pvalue, abs=1e-9)
+        assert low[i] == pytest.approx(ci.low / (1 - ci.low) * scale, rel=1e-9, abs=1e-12)
+        if ci.high < 1:
+            assert high[i] == pytest.approx(ci.high / (1 - ci.high) * scale, rel=1e-9)
+        else:
+            assert np.isinf(high[i])

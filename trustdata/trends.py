@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import special, stats
 
 from trustdata import schemas
@@ -464,6 +465,12 @@ def _series_codes(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray,
     codes = grouped.ngroup().to_numpy()
     table = grouped.size().index.to_frame(index=False)
     return codes, table
+
+
+def _str_take(labels: Sequence[str], codes: np.ndarray) -> pd.Series:
+    """A ``str`` Series of ``labels[codes]`` (one Arrow take, no Python objects per row)."""
+    values = pa.array(list(labels), type=pa.large_string()).take(pa.array(codes))
+    return pd.Series(values, dtype="str")
 
 
 def _take(column: pd.Series, positions: np.ndarray) -> pd.Series:

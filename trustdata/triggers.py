@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from trustdata import schemas
 from trustdata.errors import TrustDataError
@@ -28,6 +28,7 @@ from trustdata.trends import (
     _grid,
     _require,
     _series_codes,
+    _str_take,
     _take,
     _trend_stats,
     _week_dates,
@@ -251,10 +252,9 @@ def trigger_frequency(
     pid = np.repeat(first[gsid] + offset, n_cat)
     labels, p_start, p_end = _period_labels(pid, period)
     if by == "category":
-        cats = np.tile(np.arange(n_cat), len(gsid))
-        category = pd.Categorical.from_codes(cats, categories=list(schemas.TRIGGER_CATEGORIES))
+        category = _str_take(schemas.TRIGGER_CATEGORIES, np.tile(np.arange(n_cat), len(gsid)))
     else:
-        category = pd.Categorical.from_codes(np.zeros(n_cells, np.int64), categories=["all"])
+        category = _str_take(["all"], np.zeros(n_cells, np.int64))
     out = pd.DataFrame(
         {
             "couple_id": _take(table["couple_id"], row_sid),
@@ -262,7 +262,7 @@ def trigger_frequency(
             "period_start": p_start,
             "period_end": p_end,
             "period": labels,
-            "category": pd.Series(category).astype("str"),
+            "category": category,
             "count": count.astype(np.int64),
             "mean_intensity": mean_intensity,
             "max_intensity": np.where(count > 0, high, np.nan),
@@ -797,8 +797,10 @@ def _period_index(values: np.ndarray, period: str) -> np.ndarray:
 
 
 def _period_labels(pid: np.ndarray, period: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Label, first day and last day of each period number (computed once per distinct one)."""
-    uniq, inv = np.unique(pid, return_inverse=True)
+    """Label, first day and last day of each period number (computed once per period)."""
+    low = int(pid.min()) if len(pid) else 0
+    uniq = np.arange(low, int(pid.max()) + 1 if len(pid) else 0)
+    inv = pid - low
     if period == "week":
         starts = _week_dates(uniq)
         ends = starts + np.timedelta64(6, "D")
@@ -808,8 +810,7 @@ def _period_labels(pid: np.ndarray, period: str) -> tuple[pd.Series, np.ndarray,
         starts = uniq.astype("datetime64[M]").astype("datetime64[ns]")
         ends = (uniq + 1).astype("datetime64[M]").astype("datetime64[ns]") - np.timedelta64(1, "D")
         labels = [str(m) for m in uniq.astype("datetime64[M]")]
-    lab = pd.Categorical.from_codes(inv, categories=labels)
-    return pd.Series(lab).astype("str"), starts[inv], ends[inv]
+    return _str_take(labels, inv), starts[inv], ends[inv]
 
 
 def _category_codes(triggers: pd.DataFrame) -> np.ndarray:
@@ -839,11 +840,14 @@ def _rate_ratio_tests(
     confidence: float,
     enough: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exact conditional test of two Poisson rates, once per distinct (k, n, p0).
+    """Exact conditional test of two Poisson rates, vectorised; equal to scipy.stats.binomtest.
 
     ``latest`` out of ``total`` is Binomial(total, p0) under equal rates, p0 the latest window's
     share of the exposure; the Clopper-Pearson interval (pl, ph) of the proportion becomes the
     rate-ratio interval ``pl / (1 - pl) * first_days / latest_days`` (and likewise for ph).
+    The interval limits are Beta quantiles (binomtest finds the same roots with brentq; they
+    agree to about 1e-12); the p-value is computed in closed form for p0 = 1/2 (always the case
+    for two windows of equal length) and by ``binomtest`` otherwise.
     """
     n_rows = len(latest)
     low = np.full(n_rows, np.nan)
@@ -853,21 +857,26 @@ def _rate_ratio_tests(
     rows = np.flatnonzero(enough)
     if len(rows) == 0:
         return low, high, pval
-    combos = pd.DataFrame({"k": latest[rows], "n": total[rows], "p0": p0[rows]})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(combos))
-    u_low = np.empty(len(uniq))
-    u_high = np.empty(len(uniq))
-    u_p = np.empty(len(uniq))
-    for i, (k, n, p) in enumerate(uniq):
-        res = stats.binomtest(int(k), int(n), float(p))
-        ci = res.proportion_ci(confidence_level=confidence, method="exact")
-        u_low[i], u_high[i], u_p[i] = ci.low, ci.high, res.pvalue
-    pl, ph = u_low[codes], u_high[codes]
+    k, n, p = latest[rows], total[rows], p0[rows]
+    pl = np.zeros(len(rows))
+    ph = np.ones(len(rows))
+    # Clopper-Pearson limits as Beta quantiles (what binomtest's brentq roots solve for)
+    tail = (1 - confidence) / 2
+    pos, below = k > 0, k < n
+    pl[pos] = special.betaincinv(k[pos], n[pos] - k[pos] + 1, tail)
+    ph[below] = special.betaincinv(k[below] + 1, n[below] - k[below], 1 - tail)
+    # two-sided p-value: for p0 = 1/2 scipy's "minlike" rule gives P(X <= m) + P(X >= n - m)
+    # with m = min(k, n - k), and 1 when k = n / 2; other p0 go through binomtest itself
+    half = p == 0.5
+    m = np.minimum(k, n - k)
+    pv = np.where(2 * k == n, 1.0, stats.binom.cdf(m, n, 0.5) + stats.binom.sf(n - m - 1, n, 0.5))
+    for i in np.flatnonzero(~half):
+        pv[i] = stats.binomtest(int(k[i]), int(n[i]), float(p[i])).pvalue
     scale = first_days[rows] / latest_days[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         low[rows] = pl / (1 - pl) * scale
         high[rows] = np.where(ph >= 1, np.inf, ph / (1 - ph)) * scale
-    pval[rows] = u_p[codes]
+    pval[rows] = np.minimum(pv, 1.0)
     return low, high, pval
 
 
