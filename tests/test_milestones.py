@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustdata import milestones, schemas
 from trustdata.logs import as_table
@@ -455,3 +457,44 @@ def test_planted_repeat_betrayals_are_flagged(synthetic):
     planted = set(params.loc[params["hard_road_kind"] == "repeat_betrayal", "couple_id"])
     flagged = set(flags.loc[flags["flag"] == "repeat_betrayal", "couple_id"])
     assert planted == flagged == {"couple-03"}
+
+
+# --------------------------------------------------------------------------------------------
+# Irregular logs of any shape: fixed columns, no errors
+# --------------------------------------------------------------------------------------------
+
+_day_offsets = st.lists(st.integers(0, 400), min_size=0, max_size=40, unique=True)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    a_days=_day_offsets,
+    b_days=_day_offsets,
+    trigger_days=st.lists(st.tuples(st.integers(0, 420), st.integers(1, 10)), max_size=30),
+    seed=st.integers(0, 2**16),
+)
+def test_any_irregular_logs_give_the_fixed_columns(a_days, b_days, trigger_days, seed):
+    rng = np.random.default_rng(seed)
+    rows = [
+        {"couple_id": "c1", "partner": p, "date": MONDAY + pd.Timedelta(days=d),
+         "connection": int(rng.integers(1, 11))}
+        for p, days in (("A", a_days), ("B", b_days))
+        for d in days
+    ]  # fmt: skip
+    checkins = as_table("checkins", rows) if rows else as_table("checkins", [])
+    triggers = _triggers(
+        [("A", MONDAY + pd.Timedelta(days=d, hours=20), i) for d, i in trigger_days]
+    )
+    wins = milestones.small_wins(checkins, triggers)
+    flags = milestones.red_flags(checkins, triggers)
+    assert tuple(wins.columns) == milestones.SMALL_WIN_COLUMNS
+    assert tuple(flags.columns) == milestones.RED_FLAG_COLUMNS
+    assert set(wins["kind"]) <= set(milestones.SMALL_WIN_KINDS)
+    assert set(flags["flag"]) <= set(milestones.FLAGS)
+    assert wins["evidence"].str.len().gt(0).all()
+    streak = wins.loc[wins["kind"] != "first_good_month"]
+    assert (streak["start"] <= streak["end"]).all()
+    # triggers alone (no check-ins) still give the trigger-based wins
+    if trigger_days:
+        alone = milestones.small_wins(as_table("checkins", []), triggers)
+        assert set(alone["kind"]) <= {"weeks_without_major_trigger", "longest_calm_streak"}
