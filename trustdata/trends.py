@@ -653,14 +653,15 @@ def _trend_stats(
     """Theil-Sen slope with Sen's interval and Kendall's tau-b with its p-value, per series.
 
     ``sid`` (series 0..n_series-1), ``x`` (time, distinct within a series) and ``y`` (no NaN)
-    are long arrays.  Each series is laid out as a row of a padded matrix (series of similar
-    length are processed together, at most ``budget`` pairwise slopes at a time); the pairwise
-    slopes are sorted per row and the median and interval read off by index, exactly as
-    ``scipy.stats.theilslopes(y, x, alpha=level)`` does (ties in ``y`` enter Sen's variance).
-    Kendall's tau-b and its two-sided p-value follow ``scipy.stats.kendalltau(x, y)``: exact
-    without ties when n <= 33 (or at most one discordant / concordant pair), else the normal
-    approximation with the tie-corrected variance.  Series with fewer than ``min_n`` points get
-    NaN everywhere.  Returns arrays ``n``, ``slope``, ``low``, ``high``, ``tau``, ``p``.
+    are long arrays.  Series with the same number of points ``n`` are laid out as the rows of
+    one dense matrix (at most ``budget`` pairwise slopes at a time); the order statistics of the
+    pairwise slopes that give the median and Sen's interval are found with ``np.partition`` and
+    equal what ``scipy.stats.theilslopes(y, x, alpha=level)`` reads off its sorted slopes (ties
+    in ``y`` enter Sen's variance).  Kendall's tau-b and its two-sided p-value follow
+    ``scipy.stats.kendalltau(x, y)``: exact without ties when n <= 33 (or at most one discordant
+    / concordant pair), else the normal approximation with the tie-corrected variance.  Series
+    with fewer than ``min_n`` points get NaN everywhere.  Returns arrays ``n``, ``slope``,
+    ``low``, ``high``, ``tau``, ``p``.
     """
     out = {k: np.full(n_series, np.nan) for k in ("slope", "low", "high", "tau", "p")}
     sid = np.asarray(sid, dtype=np.int64)
@@ -673,73 +674,56 @@ def _trend_stats(
     order = np.lexsort((x, sid))
     x, y = x[order], y[order]
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
-    eligible = np.flatnonzero(n >= max(min_n, 2))
-    eligible = eligible[np.argsort(n[eligible], kind="stable")]
     z = stats.norm.ppf((1.0 - level) / 2.0)
-    pos = 0
-    while pos < len(eligible):
-        width = int(n[eligible[pos]])
-        # grow the chunk while the widest row's pair count keeps it within the budget
-        rows_fit = max(1, budget // max(1, width * (width - 1) // 2))
-        end = min(len(eligible), pos + rows_fit)
-        width = int(n[eligible[end - 1]])
-        rows_fit = max(1, budget // max(1, width * (width - 1) // 2))
-        end = min(end, pos + rows_fit)
-        rows = eligible[pos:end]
-        pos = end
-        _trend_chunk(rows, n, starts, x, y, width, z, out)
+    eligible = np.flatnonzero(n >= max(min_n, 2))
+    for size in np.unique(n[eligible]):
+        rows = eligible[n[eligible] == size]
+        per_chunk = max(1, budget // int(size * (size - 1) // 2))
+        for pos in range(0, len(rows), per_chunk):
+            _trend_chunk(rows[pos : pos + per_chunk], int(size), starts, x, y, z, out)
     return out
 
 
-def _trend_chunk(rows, n, starts, x, y, width, z, out) -> None:
+def _trend_chunk(rows, size, starts, x, y, z, out) -> None:
+    """Theil-Sen and Kendall for series that all have ``size`` points (see _trend_stats)."""
     c = len(rows)
-    cn = n[rows]
-    r_idx = np.repeat(np.arange(c), cn)
-    col = np.arange(int(cn.sum())) - np.repeat(np.cumsum(cn) - cn, cn)
-    pts = np.repeat(starts[rows], cn) + col
-    Y = np.full((c, width), np.nan)
-    X = np.full((c, width), np.nan)
-    Y[r_idx, col] = y[pts]
-    X[r_idx, col] = x[pts]
-    i, j = np.triu_indices(width, 1)
+    pts = starts[rows][:, None] + np.arange(size)[None, :]
+    Y = y[pts]
+    X = x[pts]
+    i, j = np.triu_indices(size, 1)
     dy = Y[:, j] - Y[:, i]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slopes = dy / (X[:, j] - X[:, i])
-    valid = ~np.isnan(dy)
-    s_stat = np.where(valid, np.sign(dy), 0.0).sum(axis=1)
+    slopes = dy / (X[:, j] - X[:, i])  # x is increasing within a series: no zero division
+    s_stat = np.sign(dy).sum(axis=1)
     dis = (dy < 0).sum(axis=1)
     del dy
-    slopes.sort(axis=1)
-    tot = cn * (cn - 1) // 2
-    ar = np.arange(c)
-    median = (slopes[ar, (tot - 1) // 2] + slopes[ar, tot // 2]) / 2.0
-    # ties in y: sizes of groups of equal values, per row
+    tot = size * (size - 1) // 2
+    # ties in y: sizes of the groups of equal values, per row
     ys = np.sort(Y, axis=1)
     new_group = np.ones(ys.shape, dtype=bool)
     new_group[:, 1:] = ys[:, 1:] != ys[:, :-1]
-    gid = np.cumsum(new_group, axis=1) - 1 + ar[:, None] * width
-    sizes = np.bincount(gid[~np.isnan(ys)], minlength=c * width).reshape(c, width)
-    sizes = sizes.astype(float)
+    gid = np.cumsum(new_group, axis=1) - 1 + np.arange(c)[:, None] * size
+    sizes = np.bincount(gid.ravel(), minlength=c * size).reshape(c, size).astype(float)
     ytie = (sizes * (sizes - 1) / 2).sum(axis=1)
     y1 = (sizes * (sizes - 1) * (2 * sizes + 5)).sum(axis=1)
     # Sen (1968), eq. 2.6, as in scipy.stats.theilslopes
-    sigsq = (cn * (cn - 1) * (2 * cn + 5) - y1) / 18.0
-    sigma = np.sqrt(sigsq)
+    sigma = np.sqrt((size * (size - 1) * (2 * size + 5) - y1) / 18.0)
     upper = np.minimum(np.round((tot - z * sigma) / 2.0).astype(np.int64), tot - 1)
     lower = np.maximum(np.round((tot + z * sigma) / 2.0).astype(np.int64) - 1, 0)
-    out["slope"][rows] = median
+    kth = np.unique(np.concatenate([[(tot - 1) // 2, tot // 2], lower, upper]))
+    slopes.partition(kth, axis=1)
+    ar = np.arange(c)
+    out["slope"][rows] = (slopes[:, (tot - 1) // 2] + slopes[:, tot // 2]) / 2.0
     out["low"][rows] = slopes[ar, lower]
     out["high"][rows] = slopes[ar, upper]
     # Kendall's tau-b (x has no ties), as in scipy.stats.kendalltau
     tied = ytie == tot
     with np.errstate(invalid="ignore", divide="ignore"):
-        tau = s_stat / np.sqrt(tot) / np.sqrt(tot - ytie)
-        tau = np.clip(tau, -1.0, 1.0)
-        var = (cn * (cn - 1.0) * (2 * cn + 5) - y1) / 18.0
+        tau = np.clip(s_stat / np.sqrt(tot) / np.sqrt(tot - ytie), -1.0, 1.0)
+        var = (size * (size - 1.0) * (2 * size + 5) - y1) / 18.0
         p = 2.0 * special.ndtr(-np.abs(s_stat / np.sqrt(var)))
-    exact = (ytie == 0) & ((cn <= 33) | (np.minimum(dis, tot - dis) <= 1))
+    exact = (ytie == 0) & ((size <= 33) | (np.minimum(dis, tot - dis) <= 1))
     for k in np.flatnonzero(exact):
-        p[k] = _kendall_p_exact(int(cn[k]), int(tot[k] - dis[k]))
+        p[k] = _kendall_p_exact(size, int(tot - dis[k]))
     tau[tied] = np.nan
     p[tied] = np.nan
     out["tau"][rows] = tau
