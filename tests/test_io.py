@@ -203,6 +203,17 @@ def test_timestamps_keep_wall_clock_time_and_offset(text, wall, offset, time_kno
     assert logs.triggers["timestamp"].dtype == "datetime64[ns]"
 
 
+def test_timestamps_in_a_multi_chunk_column_parse():
+    # pd.concat keeps two pyarrow chunks, as a large CSV read does.
+    raw = pd.concat(
+        [one_record("triggers"), one_record("triggers", timestamp="2025-03-04+02:00")],
+        ignore_index=True,
+    )
+    logs = io.from_frames(triggers=raw)
+    assert logs.triggers["utc_offset_minutes"].tolist() == [pd.NA, 120]
+    assert logs.triggers["time_known"].tolist() == [True, False]
+
+
 def test_validated_frames_have_the_format_dtypes():
     logs = io.from_frames(
         checkins=one_record("checkins"),
@@ -446,6 +457,12 @@ def test_folder_problems(tmp_path):
     write_text(tmp_path, "checkins.csv", CHECKIN_HEADER + "\n")
     write_text(tmp_path, "checkins.json", "[]")
     with pytest.raises(FileProblem, match=r"more than one file for the checkins table"):
+        io.load(tmp_path)
+
+
+def test_a_checkins_file_of_another_kind_is_named(tmp_path):
+    write_text(tmp_path, "checkins.xlsx", "x")
+    with pytest.raises(FileProblem, match=r"found checkins.xlsx, but check-ins are read only"):
         io.load(tmp_path)
 
 

@@ -311,14 +311,16 @@ def read_raw_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     ([2, 4], [False, True], ['semicolon-separated (read with ";" as the delimiter)'])
     """
     name = str(path)
-    path = Path(path)
     try:
-        data = path.read_bytes()
+        # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
+        holder = [Path(path).read_bytes()]
+        return _parse_csv_bytes(holder, name)
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
+    except IsADirectoryError:
+        raise FileProblem("is a folder, not a CSV file.", source=name) from None
     except OSError as exc:
         raise FileProblem(f"the file cannot be read ({exc.strerror}).", source=name) from None
-    return _parse_csv_bytes(data, name)
 
 
 def write(logs: Logs, folder: str | Path, *, format: str = "csv") -> Path:
@@ -434,6 +436,13 @@ def _find_files(path: str | Path) -> tuple[list[tuple[str, Path]], list[str]]:
                 source=name,
             )
     if "checkins" not in found:
+        near = [n for n in ignored if Path(n).stem.lower() == "checkins"]
+        if near:
+            raise FileProblem(
+                f"found {', '.join(near)}, but check-ins are read only from checkins.csv, "
+                "checkins.json or checkins.parquet (save a spreadsheet as CSV UTF-8).",
+                source=name,
+            )
         raise FileProblem(
             "no check-ins file in the folder; expected checkins.csv, checkins.json or "
             "checkins.parquet.",
@@ -635,8 +644,9 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
     return data, start, notes
 
 
-def _parse_csv_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
-    data, pos, notes = _decode(data, name)
+def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
+    data, pos, notes = _decode(holder.pop(), name)
     if data.find(b"\n", pos) < 0 and data.find(b"\r", pos) >= 0:
         data = data.replace(b"\r", b"\n")
         notes.append("old Mac line ends (CR only)")
@@ -1132,8 +1142,8 @@ def _parse_timestamp(
     stripped = text.str.strip()
     arr = pa.array(stripped.array, type=pa.large_string(), from_pandas=True)
     parts = pc.extract_regex(arr, _TS_PATTERN)
-    wall = pd.Series(parts.field("wall").to_pandas(), dtype="str").where(~missing)
-    off_text = pd.Series(parts.field("off").to_pandas(), dtype="str").where(~missing)
+    wall = pd.Series(pc.struct_field(parts, "wall").to_pandas(), dtype="str").where(~missing)
+    off_text = pd.Series(pc.struct_field(parts, "off").to_pandas(), dtype="str").where(~missing)
     del parts, arr
     length = wall.str.len()
     date_only = (length == 10).to_numpy(dtype=bool)
