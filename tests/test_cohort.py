@@ -497,3 +497,14 @@ def test_per_couple_slopes_and_align_on_a_local_dask_cluster():
     ref = cohort.align(checkins, events)
     dal = dal.sort_values(["couple_id", "partner", "week"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(dal, ref, check_dtype=False)
+
+
+def test_growth_model_uses_the_role_as_partner_factor_when_every_row_has_one():
+    aligned, groups = _aligned(12, seed=9, weeks=8)
+    with_role = aligned.assign(role=aligned["partner"].map({"A": "hurt", "B": "involved"}))
+    fit = cohort.growth_model(with_role, groups)
+    assert "role[involved]" in fit["term"].tolist()
+    assert fit.attrs["formula"] == "score ~ time * group + role"
+    many = aligned.assign(partner=aligned["couple_id"] + aligned["partner"])  # like pseudonyms
+    with pytest.raises(ValueError, match="24 different labels"):
+        cohort.growth_model(many, groups)

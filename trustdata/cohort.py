@@ -675,7 +675,8 @@ def _model_frame(
     rows = aligned.loc[aligned["aligned_week"] >= min_week]
     if max_week is not None:
         rows = rows.loc[rows["aligned_week"] <= max_week]
-    rows = rows[["couple_id", "partner", "aligned_week", "score"]]
+    cols = ["couple_id", "partner", "aligned_week", "score"]
+    rows = rows[cols + (["role"] if "role" in rows.columns else [])]
     return rows.merge(_as_groups(groups, rows["couple_id"]), on="couple_id", how="inner")
 
 
@@ -703,9 +704,11 @@ def growth_model(
     groups : DataFrame or Series, optional
         ``couple_id`` -> ``group``; None fits one growth curve for every couple.
     partner : {"factor", "nested"}
-        ``"factor"`` adds the partner label as a fixed effect (``partner[B]``: use consistent
-        labels such as A/B across couples); ``"nested"`` adds a random intercept per partner
-        within couple (a variance component) instead.
+        ``"factor"`` adds a fixed effect of the partner's ``role`` (``role[involved]``) when
+        every row has one, else of the partner label (``partner[B]``; the labels must then be
+        the same few, such as A/B, in every couple: anonymized partner pseudonyms are not, so a
+        factor of more than 10 levels is refused); ``"nested"`` adds a random intercept per
+        partner within couple (a variance component) instead.
     reference : str, optional
         The reference group (default: the first label in sorted order).
     min_week, max_week : int
@@ -718,8 +721,8 @@ def growth_model(
     DataFrame
         One row per fixed effect:
 
-        - ``term`` : str (``Intercept``, ``group[g]``, ``time``, ``time:group[g]``,
-          ``partner[p]``)
+        - ``term`` : str (``Intercept``, ``group[g]``, ``time``, ``time:group[g]``, and
+          ``role[r]`` or ``partner[p]`` with ``partner="factor"``)
         - ``estimate``, ``std_error``, ``z``, ``p`` : float64 (Wald z test)
         - ``ci_low``, ``ci_high`` : float64, the Wald interval at ``level``
 
@@ -770,11 +773,18 @@ def growth_model(
         order = [reference, *[g for g in labels if g != reference]]
         data["group"] = pd.Categorical(data["group"].astype(object), categories=order)
         rhs = "time * group"
-    partner_labels = sorted(data["partner"].unique())
+    factor = "role" if "role" in data.columns and data["role"].notna().all() else "partner"
+    factor_labels = sorted(data[factor].unique())
     vc = None
-    if partner == "factor" and len(partner_labels) > 1:
-        data["partner"] = pd.Categorical(data["partner"].astype(object), categories=partner_labels)
-        rhs += " + partner"
+    if partner == "factor" and len(factor_labels) > 10:
+        raise ValueError(
+            f"The `{factor}` column has {len(factor_labels)} different labels, too many for a "
+            "fixed factor (anonymized partner pseudonyms differ in every couple); log a role "
+            "for every check-in, or pass partner='nested'."
+        )
+    if partner == "factor" and len(factor_labels) > 1:
+        data[factor] = pd.Categorical(data[factor].astype(object), categories=factor_labels)
+        rhs += f" + {factor}"
     elif partner == "nested":
         data["partner"] = data["partner"].astype(object)
         vc = {"partner": "0 + C(partner)"}
