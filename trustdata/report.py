@@ -47,6 +47,16 @@ from trustdata.logs import Logs
 
 __all__ = [
     "AUDIENCES",
+    "MONTHLY_COLUMNS",
+    "ANSWER_COLUMNS",
+    "SINCE_COLUMNS",
+    "monthly_scores",
+    "latest_answers",
+    "changes_since",
+    "default_since",
+    "plain_summary",
+    "safety_markdown",
+    "resolve_path",
     "CSP",
     "FONT_STACK",
     "Section",
@@ -703,6 +713,80 @@ class _Results:
     last: pd.Timestamp | None
 
 
+def resolve_path(path: str | Path, *, start: str | Path | None = None) -> Path:
+    """Find a data path given relative to the repository root, from any working directory.
+
+    An absolute path, or a relative one that exists from ``start`` (default: the working
+    directory), is returned as it is; otherwise each parent of ``start`` is tried in turn (so a
+    notebook run from ``notebooks/`` finds ``data/sample/couples``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When no parent holds the path.
+
+    Examples
+    --------
+    >>> resolve_path("trustdata/report.py").name
+    'report.py'
+    """
+    path = Path(path)
+    here = Path.cwd() if start is None else Path(start)
+    if path.is_absolute():
+        if path.exists():
+            return path
+        raise FileNotFoundError(f"No such file or folder: {path}")
+    for folder in (here.resolve(), *here.resolve().parents):
+        if (folder / path).exists():
+            return folder / path
+    raise FileNotFoundError(
+        f"Could not find {str(path)!r} in {here.resolve()} or any folder above it."
+    )
+
+
+def default_since(logs: Logs, *, days: int = 28) -> pd.Timestamp | None:
+    """The default "last session": ``days`` days before the latest record (None when empty).
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [{"couple_id": "c1", "partner": "A", "date": "2025-03-31",
+    ...                             "connection": 5}])
+    >>> default_since(Logs(checkins=ci)).date()
+    datetime.date(2025, 3, 3)
+    """
+    dates = pd.concat(
+        [logs.checkins["date"], logs.triggers["timestamp"], logs.events["date"]]
+    ).dropna()
+    if dates.empty:
+        return None
+    return (dates.max() - pd.Timedelta(days=days)).normalize()
+
+
+def safety_markdown(notice) -> str:
+    """The safety notice of :func:`trustdata.milestones.safety_notice` as Markdown ("" if None).
+
+    Notebooks show it first, with ``display(Markdown(...))``, before anything else.
+    """
+    if notice is None:
+        return ""
+    lines = "\n".join(f"- {esc(line)}" for line in notice.resources)
+    return f"## ⚠️ {esc(notice.title)}\n\n**{esc(notice.text)}**\n\n{lines}\n"
+
+
+def plain_summary(
+    logs: Logs, couple_id: str, *, audience: str = "couple", since: object = None
+) -> list[str]:
+    """The report's summary sentences (escaped, HTML/Markdown-safe): trend, triggers, setbacks.
+
+    The same words as the "In short" / "Summary" section of :func:`build`; notebooks show them
+    with ``display(Markdown(...))``.
+    """
+    _check_audience(audience)
+    r = _analyse(logs.couple(couple_id), couple_id, audience, _parse_since(since))
+    return _connection_sentences(r) + _trigger_sentences(r) + _setback_sentences(r)
+
+
 def _analyse(one: Logs, couple_id: str, audience: str, since: pd.Timestamp | None) -> _Results:
     from trustdata import dyad, milestones, setbacks, trends, triggers
 
@@ -711,8 +795,8 @@ def _analyse(one: Logs, couple_id: str, audience: str, since: pd.Timestamp | Non
     dates = pd.concat([ci["date"], tr["timestamp"], ev["date"]]).dropna()
     first = dates.min() if len(dates) else None
     last = dates.max() if len(dates) else None
-    if audience == "therapist" and since is None and last is not None:
-        since = (last - pd.Timedelta(days=28)).normalize()
+    if audience == "therapist" and since is None:
+        since = default_since(one)
     roles = (
         ci.dropna(subset=["role"]).drop_duplicates("partner").set_index("partner")["role"].to_dict()
     )
@@ -843,6 +927,11 @@ def _connection_sentences(r: _Results) -> list[str]:
                 " The difference is within the usual ups and downs from week to week, so it is "
                 "too early to call it a change either way."
             )
+        else:
+            text += (
+                " The first weeks do not yet show enough ups and downs to tell whether this is "
+                "more than everyday variation."
+            )
         out.append(text)
     return out
 
@@ -853,6 +942,9 @@ def _trigger_sentences(r: _Results) -> list[str]:
     for p in r.partners:
         row = _row(r.trig_trend, p)
         if row is None:
+            continue
+        if not (r.logs.triggers["partner"] == p).any():
+            out.append(f"{_who(r, p)} has not logged any triggers.")
             continue
         verdict = row["verdict"]
         first, latest = row["first_rate_per_month"], row["latest_rate_per_month"]
@@ -1134,7 +1226,12 @@ def _since_section(r: _Results) -> Section:
     therapist = r.audience == "therapist"
     items = []
     for row in ch.itertuples(index=False):
-        if therapist:
+        if row.checkins_since == 0:
+            items.append(
+                f"{_who(r, row.partner)}: no check-ins since ({row.checkins_before} in the span "
+                f"before); {row.triggers_since} triggers since, {row.triggers_before} before."
+            )
+        elif therapist:
             items.append(
                 f"{_who(r, row.partner)}: connection {_num(row.mean_since)} over "
                 f"{row.checkins_since} check-ins since (vs {_num(row.mean_before)} over "
