@@ -19,8 +19,15 @@ Every output that summarises progress (the HTML report, a notebook, a CLI summar
 ``safety_notice(logs.events)`` **before** it shows anything else.  When the result is not None it
 shows, at the top and in place of any "keep working on trust" encouragement, the notice's
 ``title``, ``text`` and every line of ``resources`` (plain text; nothing is fetched), and it does
-not show :func:`small_wins` as encouragement.  :func:`red_flags` puts an ``abuse`` row (severity
-``"safety"``) first for the same reason.  The wording lives only here (:data:`SAFETY_TITLE`,
+not show :func:`small_wins` as encouragement.  :func:`red_flags` puts an ``abuse`` row
+(severity ``"safety"``) first for the same reason.  A notebook does this in its first analysis
+cell::
+
+    notice = trustdata.milestones.safety_notice(logs.events)
+    if notice is not None:
+        print(notice.as_text())
+
+The wording lives only here (:data:`SAFETY_TITLE`,
 :data:`SAFETY_TEXT`, :data:`SAFETY_RESOURCES`); free text in the outputs of this module never
 comes from the logs' notes, but partner and couple ids are the users' own words: escape them
 (``html.escape``) when writing HTML.
@@ -194,6 +201,22 @@ class SafetyNotice:
     text: str
     resources: tuple[str, ...]
     couple_ids: tuple[str, ...]
+
+    def as_text(self) -> str:
+        """The notice as plain text (title, text, one resource per line), e.g. for a notebook.
+
+        Examples
+        --------
+        >>> notice = SafetyNotice("Title", "Text.", ("Line one.",), ("c1",))
+        >>> print(notice.as_text())
+        Title
+        <BLANKLINE>
+        Text.
+        <BLANKLINE>
+        - Line one.
+        """
+        lines = "\n".join(f"- {line}" for line in self.resources)
+        return f"{self.title}\n\n{self.text}\n\n{lines}"
 
 
 def safety_notice(events: pd.DataFrame | None) -> SafetyNotice | None:
