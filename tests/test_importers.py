@@ -1,0 +1,663 @@
+"""Importers: Google Forms, Daylio and Bearable exports -> log folders that `load` accepts.
+
+Every expected number below is worked by hand from the fixture files in
+tests/fixtures/importers/ (their line numbers are the physical lines of the files).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import trustdata
+from trustdata.cli import main
+from trustdata.errors import FileProblem, MappingProblem, TrustDataError
+from trustdata.importers import (
+    OUTCOMES,
+    import_export,
+    read_bearable,
+    read_daylio,
+    read_google_forms,
+)
+from trustdata.importers._common import norm_text, round_half_up
+from trustdata.importers._dates import parse_stamps
+from trustdata.io import read_raw_csv
+
+FIX = Path(__file__).parent / "fixtures" / "importers"
+GF = FIX / "google_forms" / "Weekly check-in (Responses) - Form Responses 1.csv"
+GF_TRIGGERS = FIX / "google_forms" / "triggers_mapping.toml"
+GF_MESSY = FIX / "google_forms" / "messy sheet export (cp1252, semicolons).csv"
+GF_MESSY_MAP = FIX / "google_forms" / "messy_mapping.toml"
+GF_AMBIGUOUS = FIX / "google_forms" / "ambiguous order.csv"
+DL = FIX / "daylio" / "daylio_export.csv"
+DL_2019 = FIX / "daylio" / "daylio_export_2019.csv"
+DL_2017 = FIX / "daylio" / "daylio_export_2017.csv"
+DL_MESSY = FIX / "daylio" / "daylio_messy.csv"
+BR = FIX / "bearable" / "bearable_export.csv"
+BR_MESSY = FIX / "bearable" / "bearable_messy.csv"
+
+
+def check_accounting(result, path: Path) -> None:
+    """records == checkins + triggers + merged + not_mapped + rejected, and the logs agree."""
+    report, logs = result.report, result.logs
+    frame, _ = read_raw_csv(path)
+    assert report.records == len(frame)
+    assert report.records == sum(report.outcomes[k] for k in OUTCOMES)
+    assert report.outcomes["checkins"] == len(logs.checkins)
+    if report.kind == "bearable":
+        assert report.outcomes["triggers"] == len(logs.triggers)
+    else:
+        assert report.derived_triggers["valid"] == len(logs.triggers)
+    assert len(logs.rejected) == report.outcomes["rejected"] + report.derived_triggers["rejected"]
+    assert set(logs.rejected["line"]) <= set(frame["_line"])
+    assert (logs.rejected["source"] == path.name).all()
+    s = logs.summary
+    assert (s["records"] == s["valid"] + s["rejected"]).all()
+
+
+def round_trip(result, folder: Path) -> trustdata.Logs:
+    """Write the import, load it back, and check `load` accepts it whole and unchanged."""
+    result.write(folder)
+    back = trustdata.load(folder)
+    assert len(back.rejected) == 0
+    for table in ("checkins", "triggers"):
+        mine = getattr(result.logs, table)
+        theirs = getattr(back, table)[list(mine.columns)]
+        pd.testing.assert_frame_equal(theirs, mine, check_dtype=False)
+    return back
+
+
+def by_day(checkins: pd.DataFrame, column: str = "connection") -> dict[tuple[str, str], object]:
+    return {
+        (row.partner, row.date.strftime("%Y-%m-%d")): getattr(row, column)
+        for row in checkins.itertuples(index=False)
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Google Forms
+# ---------------------------------------------------------------------------------------------
+
+
+def test_google_forms_fixture_outcomes_and_values(tmp_path):
+    result = read_google_forms(GF, couple="c1")
+    check_accounting(result, GF)
+    # 7 responses: A 05-10 answered twice (line 4 replaced by line 6); line 7 'ten', line 9 11.
+    assert result.report.outcomes == {
+        "checkins": 4,
+        "triggers": 0,
+        "merged": 1,
+        "not_mapped": 0,
+        "rejected": 2,
+    }
+    assert by_day(result.logs.checkins) == {
+        ("A", "2026-05-03"): 4,
+        ("A", "2026-05-10"): 6,
+        ("B", "2026-05-03"): 6,
+        ("B", "2026-05-17"): 7,
+    }
+    rejected = result.logs.rejected
+    assert rejected["line"].tolist() == [7, 9]
+    assert "connection is 'ten'" in rejected.loc[0, "reason"]
+    assert "connection is 11" in rejected.loc[1, "reason"]
+    round_trip(result, tmp_path / "out")
+
+
+def test_google_forms_later_response_replaces_the_earlier_one_the_same_day():
+    result = read_google_forms(GF, couple="c1")
+    kept = by_day(result.logs.checkins, "increased_trust")[("A", "2026-05-10")]
+    assert kept == "Coffee in bed, and the talk after"  # line 6, not line 4's "Coffee in bed"
+    assert any("line 4 replaced by the later response at line 6" in m for m in result.report.merges)
+
+
+def test_google_forms_email_addresses_become_labels_and_are_never_written(tmp_path):
+    result = read_google_forms(GF, couple="c1")
+    # sam@ answers first (line 2) -> A, alex@ -> B
+    assert by_day(result.logs.checkins, "partner")[("A", "2026-05-03")] == "A"
+    folder = result.write(tmp_path / "out")
+    written = "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
+    assert "@" not in written
+    assert "@" not in result.report.to_text()
+    assert not result.logs.rejected.astype(str).apply(lambda c: c.str.contains("@")).any().any()
+
+
+def test_google_forms_email_addresses_are_dropped_from_rejected_records(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        "Timestamp,Email Address,How connected do you feel to me right now (1-10)?\n"
+        "2026/05/03 8:00:00 PM,sam@example.org,4\n"
+        "not a date,alex@example.org,5\n",
+        encoding="utf-8",
+    )
+    result = read_google_forms(path, couple="c1")
+    assert result.logs.rejected["line"].tolist() == [3]
+    assert "Email Address" not in result.logs.rejected.columns
+    assert "@" not in result.logs.rejected.to_csv()
+
+
+def test_google_forms_trigger_checkboxes_with_a_mapping(tmp_path):
+    result = read_google_forms(GF, couple="c1", mapping=GF_TRIGGERS)
+    check_accounting(result, GF)
+    triggers = result.logs.triggers
+    got = sorted(
+        zip(
+            triggers["timestamp"].dt.strftime("%Y-%m-%d"),
+            triggers["partner"],
+            triggers["category"].astype(str),
+            triggers["intensity"].astype(int),
+            strict=True,
+        )
+    )
+    assert got == [
+        ("2026-05-03", "A", "date_or_anniversary", 8),  # "Anniversary" (a category's name)
+        ("2026-05-03", "A", "media", 8),  # "Something on TV" via [trigger_answers]
+        ("2026-05-10", "A", "location", 5),  # "A place", from the kept response (line 6)
+        ("2026-05-17", "B", "other", 4),  # "Weather" names no category
+    ]
+    assert not triggers["time_known"].any()
+    assert triggers.loc[triggers["category"] == "other", "note"].tolist() == ["Weather"]
+    round_trip(result, tmp_path / "out")
+
+
+def test_google_forms_messy_sheet_export_cp1252_semicolons_dayfirst(tmp_path):
+    result = read_google_forms(GF_MESSY, mapping=GF_MESSY_MAP)
+    check_accounting(result, GF_MESSY)
+    report = result.report
+    assert any("cp1252" in n for n in report.notes)
+    assert any("semicolon" in n for n in report.notes)
+    assert "day-first" in report.date_order and "line 2" in report.date_order
+    assert by_day(result.logs.checkins) == {
+        ("A", "2026-09-27"): 3,
+        ("A", "2026-10-04"): 4,
+        ("B", "2026-09-27"): 5,
+    }
+    assert by_day(result.logs.checkins, "couple_id")[("A", "2026-09-27")] == "c7"
+    assert "café" in by_day(result.logs.checkins, "increased_trust")[("A", "2026-10-04")]
+    reasons = dict(zip(result.logs.rejected["line"], result.logs.rejected["reason"], strict=True))
+    assert sorted(reasons) == [6, 7, 8, 9]  # line 3 is blank
+    assert "no such date" in reasons[6] and "month 2, day 31" in reasons[6]
+    assert "too many values" in reasons[7]
+    assert "partner" in reasons[8]
+    assert "couple" in reasons[9]
+    round_trip(result, tmp_path / "out")
+
+
+def test_google_forms_couple_flag_overrides_a_missing_couple_answer():
+    result = read_google_forms(GF_MESSY, mapping=GF_MESSY_MAP, couple="c9")
+    assert 9 not in result.logs.rejected["line"].tolist()
+    assert set(result.logs.checkins["couple_id"]) == {"c9"}
+
+
+def write_forms(tmp_path: Path, stamps: list[str]) -> Path:
+    path = tmp_path / "Form Responses 1.csv"
+    rows = "".join(f'"{s}","5"\n' for s in stamps)
+    path.write_text(
+        '"Timestamp","How connected do you feel to me right now (1-10)?"\n' + rows,
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("stamps", "dayfirst", "dates", "order"),
+    [
+        (["27/09/2026 15:00:00", "5/10/2026 09:15:00"], None, ["2026-09-27", "2026-10-05"], "day"),
+        (["9/27/2026 15:00:00", "5/10/2026 09:15:00"], None, ["2026-05-10", "2026-09-27"], "month"),
+        (["5/10/2026 09:15:00", "6/10/2026 09:15:00"], True, ["2026-10-05", "2026-10-06"], "given"),
+        (
+            ["5/10/2026 09:15:00", "6/10/2026 09:15:00"],
+            False,
+            ["2026-05-10", "2026-06-10"],
+            "given",
+        ),
+        (["5/5/2026 09:15:00", "7/7/2026"], None, ["2026-05-05", "2026-07-07"], "not needed"),
+        (["2022/06/22 11:07:29 AM AST"], None, ["2022-06-22"], "not needed"),
+        (["2026-05-10T23:30:00+02:00"], None, ["2026-05-10"], "not needed"),
+    ],
+)
+def test_google_forms_date_order_is_decided_for_the_whole_column(
+    tmp_path, stamps, dayfirst, dates, order
+):
+    result = read_google_forms(
+        write_forms(tmp_path, stamps), couple="c1", partner="A", dayfirst=dayfirst
+    )
+    got = sorted(result.logs.checkins["date"].dt.strftime("%Y-%m-%d"))
+    assert got == dates
+    assert order in result.report.date_order
+
+
+@pytest.mark.parametrize(
+    ("stamps", "message"),
+    [
+        (["5/10/2026 09:15:00", "6/10/2026 09:15:00"], "--dayfirst"),
+        (["27/09/2026 15:00:00", "9/27/2026 15:00:00"], "mix day-first"),
+    ],
+)
+def test_google_forms_date_order_that_cannot_be_told_is_an_error(tmp_path, stamps, message):
+    with pytest.raises(TrustDataError, match=message):
+        read_google_forms(write_forms(tmp_path, stamps), couple="c1", partner="A")
+
+
+def test_google_forms_dates_contradicting_the_given_order_are_rejected(tmp_path):
+    path = write_forms(tmp_path, ["27/09/2026 15:00:00", "5/10/2026 09:15:00"])
+    result = read_google_forms(path, couple="c1", partner="A", dayfirst=False)
+    assert result.logs.rejected["line"].tolist() == [2]
+    assert "read month-first" in result.logs.rejected.loc[0, "reason"]
+
+
+def test_google_forms_ambiguous_fixture_needs_dayfirst():
+    with pytest.raises(TrustDataError, match="--no-dayfirst"):
+        read_google_forms(GF_AMBIGUOUS, couple="c1", partner="A")
+    result = read_google_forms(GF_AMBIGUOUS, couple="c1", partner="A", dayfirst=True)
+    assert sorted(result.logs.checkins["date"].dt.strftime("%m-%d")) == ["07-07", "10-05", "10-06"]
+
+
+def test_google_forms_timezone_labels_are_removed_and_counted():
+    result = read_google_forms(GF, couple="c1")
+    assert any("'AST' (7 timestamps)" in n for n in result.report.notes)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "how connected do you feel to me right now (1–10)",
+        "  How  connected do you feel to me right now (1 - 10)? ",
+        "HOW CONNECTED DO YOU FEEL TO ME RIGHT NOW?",
+    ],
+)
+def test_google_forms_questions_match_whatever_the_spelling(tmp_path, header):
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        f'"Marca temporal","{header}","What\u2019s one thing that decreased your trust?"\n'
+        '"2026-05-03 20:00:00","7","Nothing"\n',
+        encoding="utf-8",
+    )
+    result = read_google_forms(path, couple="c1", partner="A")
+    assert result.logs.checkins["connection"].tolist() == [7]
+    assert result.logs.checkins["decreased_trust"].tolist() == ["Nothing"]
+
+
+def test_norm_text_ignores_case_spaces_quotes_and_dashes():
+    assert norm_text("What\u2019s  ONE thing?") == norm_text("what's one thing")
+    assert norm_text("(1 \u2013 10)") == norm_text("(1-10)")
+
+
+@pytest.mark.parametrize(
+    ("content", "kwargs", "error", "message"),
+    [
+        ("Timestamp,Something else\n2026-05-03,4\n", {"couple": "c1", "partner": "A"},
+         MappingProblem, "connection"),
+        ("Date,How connected do you feel to me right now?\n2026-05-03,4\n",
+         {"couple": "c1", "partner": "A"}, MappingProblem, "Timestamp"),
+        ("Timestamp,How connected do you feel to me right now?\n2026-05-03,4\n",
+         {"partner": "A"}, MappingProblem, "--couple"),
+        ("Timestamp,How connected do you feel to me right now?\n2026-05-03,4\n",
+         {"couple": "c1"}, MappingProblem, "--partner"),
+        ("", {"couple": "c1", "partner": "A"}, FileProblem, "empty"),
+    ],
+)  # fmt: skip
+def test_google_forms_unusable_input_says_why(tmp_path, content, kwargs, error, message):
+    path = tmp_path / "responses.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(error, match=message):
+        read_google_forms(path, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Daylio
+# ---------------------------------------------------------------------------------------------
+
+
+def test_daylio_fixture_outcomes_merges_and_triggers(tmp_path):
+    result = read_daylio(DL, couple="c1", partner="A")
+    check_accounting(result, DL)
+    assert result.report.outcomes == {
+        "checkins": 3,
+        "triggers": 0,
+        "merged": 3,
+        "not_mapped": 0,
+        "rejected": 1,
+    }
+    # 05-11: awful 1, bad 3, meh 5 -> mean 3; 05-12: good 8, meh 5 -> 6.5 -> 7 (half up)
+    assert by_day(result.logs.checkins) == {
+        ("A", "2026-05-10"): 10,
+        ("A", "2026-05-11"): 3,
+        ("A", "2026-05-12"): 7,
+    }
+    assert by_day(result.logs.checkins, "note")[("A", "2026-05-11")] == (
+        "Hard day\nThe date hit me at night"
+    )
+    triggers = result.logs.triggers.sort_values("timestamp")
+    assert triggers["timestamp"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2026-05-11 14:58",  # "14:58" and "11:00 pm" in the same file
+        "2026-05-11 23:00",
+    ]
+    assert triggers["category"].astype(str).tolist() == ["media", "date_or_anniversary"]
+    assert triggers["intensity"].tolist() == [8, 10]  # 11 - bad 3, 11 - awful 1
+    assert result.logs.rejected["line"].tolist() == [8]
+    assert "'sad'" in result.logs.rejected.loc[0, "reason"]
+    round_trip(result, tmp_path / "out")
+
+
+def test_daylio_renamed_mood_label_from_the_mapping(tmp_path):
+    mapping = tmp_path / "moods.toml"
+    mapping.write_text('[moods]\n"sad" = 3\n', encoding="utf-8")
+    result = read_daylio(DL, couple="c1", partner="A", mapping=mapping)
+    check_accounting(result, DL)
+    assert by_day(result.logs.checkins)[("A", "2026-05-09")] == 3
+    assert result.report.outcomes["rejected"] == 0
+    saw = result.logs.triggers.loc[result.logs.triggers["note"] == "triggered: saw their car"]
+    assert saw["category"].astype(str).tolist() == ["other"]
+    assert saw["intensity"].tolist() == [8]
+
+
+def test_daylio_mapping_fixed_intensity_activity_list_and_note_field():
+    mapping = {
+        "triggers": {"intensity": 6},
+        "activities": {"bad sleep": "other"},
+        "fields": {"note": "need"},
+    }
+    result = read_daylio(DL, couple="c1", partner="A", mapping=mapping)
+    assert set(result.logs.triggers["intensity"]) == {6}
+    assert len(result.logs.triggers) == 3  # + "bad sleep"
+    assert "note" not in result.logs.checkins.columns
+    assert by_day(result.logs.checkins, "need")[("A", "2026-05-12")].startswith("A good evening")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (DL_2019, {("A", "2019-03-04"): 5, ("A", "2019-03-05"): 8}),
+        (DL_2017, {("A", "2017-05-18"): 8, ("A", "2017-05-19"): 8}),  # (10 + 5) / 2 -> 8
+    ],
+)
+def test_daylio_older_headers(tmp_path, path, expected):
+    result = read_daylio(path, couple="c1", partner="A")
+    check_accounting(result, path)
+    assert by_day(result.logs.checkins) == expected
+    assert len(result.logs.triggers) == 1
+    round_trip(result, tmp_path / "out")
+
+
+def test_daylio_messy_export(tmp_path):
+    result = read_daylio(DL_MESSY, couple="c1", partner="A")
+    check_accounting(result, DL_MESSY)
+    assert "day-first" in result.report.date_order
+    assert by_day(result.logs.checkins) == {("A", "2026-09-27"): 5, ("A", "2026-09-28"): 8}
+    note = by_day(result.logs.checkins, "note")[("A", "2026-09-28")]
+    assert note == "Line one, with a comma\nand a second line"  # CRLF inside the quotes
+    reasons = dict(zip(result.logs.rejected["line"], result.logs.rejected["reason"], strict=True))
+    assert sorted(reasons) == [5, 6, 8, 9, 10]  # line 4 is blank
+    assert "'amazing'" in reasons[5]
+    assert "'25:61'" in reasons[6]
+    assert "no mood label" in reasons[8]
+    assert "too many values" in reasons[9]
+    assert "no such date" in reasons[10]
+    round_trip(result, tmp_path / "out")
+
+
+def rewrite(src: Path, dst: Path, *, delimiter: str, encoding: str, newline: str) -> Path:
+    rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8"), newline="")))
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerows(rows)
+    dst.write_bytes(buffer.getvalue().encode(encoding))
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding", "newline", "note"),
+    [
+        (",", "utf-8", "\n", None),
+        (",", "utf-8-sig", "\r\n", None),
+        (",", "cp1252", "\r\n", "cp1252"),
+        (";", "utf-8", "\n", "semicolon"),
+        (";", "cp1252", "\r\n", "semicolon"),
+    ],
+)
+def test_daylio_same_result_whatever_the_encoding_and_delimiter(
+    tmp_path, delimiter, encoding, newline, note
+):
+    path = rewrite(
+        DL, tmp_path / "daylio_export.csv", delimiter=delimiter, encoding=encoding, newline=newline
+    )
+    result = read_daylio(path, couple="c1", partner="A")
+    reference = read_daylio(DL, couple="c1", partner="A")
+    assert result.report.outcomes == reference.report.outcomes
+    pd.testing.assert_frame_equal(result.logs.checkins, reference.logs.checkins)
+    if note:
+        assert any(note in n for n in result.report.notes)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"moods": {"rad": 11}}, "outside 1-10"),
+        ({"moods": {"rad": "ten"}}, "whole number"),
+        ({"mood": {"rad": 10}}, r"section \[mood\]"),
+        ({"triggers": {"prefixx": "t"}}, "prefixx"),
+        ({"triggers": {"intensity": 0}}, "intensity"),
+        ({"activities": {"walk": "weather"}}, "not a trigger category"),
+        ({"fields": {"note": "diary"}}, "note"),
+    ],
+)
+def test_daylio_bad_mapping_is_a_mapping_problem(mapping, message):
+    with pytest.raises(MappingProblem, match=message):
+        read_daylio(DL, couple="c1", partner="A", mapping=mapping)
+
+
+def test_mapping_file_that_is_not_toml(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[moods\nrad = 10\n", encoding="utf-8")
+    with pytest.raises(MappingProblem, match="not valid TOML"):
+        read_daylio(DL, couple="c1", partner="A", mapping=bad)
+    with pytest.raises(FileProblem, match="cannot be read"):
+        read_daylio(DL, couple="c1", partner="A", mapping=tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("missing", ["couple", "partner"])
+def test_daylio_needs_couple_and_partner(missing):
+    kwargs = {"couple": "c1", "partner": "A"}
+    del kwargs[missing]
+    with pytest.raises(ValueError, match="--couple ID --partner P"):
+        read_daylio(DL, **kwargs)
+
+
+def test_daylio_importer_refuses_another_apps_export():
+    with pytest.raises(FileProblem, match="Daylio export"):
+        read_daylio(BR, couple="c1", partner="A")
+
+
+# ---------------------------------------------------------------------------------------------
+# Bearable
+# ---------------------------------------------------------------------------------------------
+
+
+def test_bearable_fixture_outcomes(tmp_path):
+    result = read_bearable(BR, couple="c1", partner="B")
+    check_accounting(result, BR)
+    # Energy, Sleep, Headache, Factors are not mapped; "seven" (line 10) is rejected.
+    assert result.report.outcomes == {
+        "checkins": 3,
+        "triggers": 2,
+        "merged": 1,
+        "not_mapped": 4,
+        "rejected": 1,
+    }
+    # 12-08: (6 + 3) / 2 = 4.5 -> 5 (half up)
+    assert by_day(result.logs.checkins) == {
+        ("B", "2021-12-08"): 5,
+        ("B", "2021-12-09"): 7,
+        ("B", "2021-12-11"): 8,
+    }
+    triggers = result.logs.triggers.sort_values("timestamp").reset_index(drop=True)
+    assert triggers["category"].astype(str).tolist() == ["date_or_anniversary", "location"]
+    # rating 3 on 0-4: 1 + 3 * 9 / 4 = 7.75 -> 8; "(Severe)" = 3 -> 8
+    assert triggers["intensity"].tolist() == [8, 8]
+    assert triggers["time_known"].tolist() == [False, True]
+    assert triggers["time_of_day"].tolist()[0] == "pm"
+    assert triggers["timestamp"].dt.strftime("%H:%M").tolist()[1] == "21:15"
+    not_mapped = " ".join(result.report.not_mapped)
+    for name in ("'Energy' (1 reading)", "'Sleep'", "'Factors'", "Headache"):
+        assert name in not_mapped
+    round_trip(result, tmp_path / "out")
+
+
+def test_bearable_messy_export(tmp_path):
+    result = read_bearable(BR_MESSY, couple="c1", partner="B")
+    check_accounting(result, BR_MESSY)
+    assert any("cp1252" in n for n in result.report.notes)
+    assert any("semicolon" in n for n in result.report.notes)
+    # 01-01: 5 (line 2) kept, 12 (line 3) outside 1-10; 01-04: "4,5" -> 4.5 -> 5
+    assert by_day(result.logs.checkins) == {("B", "2022-01-01"): 5, ("B", "2022-01-04"): 5}
+    assert by_day(result.logs.checkins, "note")[("B", "2022-01-01")] == "Café with you"
+    reasons = dict(zip(result.logs.rejected["line"], result.logs.rejected["reason"], strict=True))
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8]
+    assert "outside" in reasons[3]
+    assert "'teatime'" in reasons[4]
+    assert "date" in reasons[5]
+    assert "no category" in reasons[6]
+    assert "too many values" in reasons[7]
+    assert "no date" not in reasons[8] and "32" in reasons[8]
+    assert result.logs.triggers["category"].astype(str).tolist() == ["other_person"]
+    assert result.logs.triggers["intensity"].tolist() == [10]  # 4 on 0-4
+    round_trip(result, tmp_path / "out")
+
+
+def test_bearable_mood_scale_from_the_mapping(tmp_path):
+    path = tmp_path / "bearable.csv"
+    path.write_text(
+        "date,weekday,time of day,category,rating/amount,detail,notes\n"
+        "1st Mar 2022,Tuesday,am,Mood,3,,\n"
+        "2nd Mar 2022,Wednesday,am,Mood,5,,\n",
+        encoding="utf-8",
+    )
+    result = read_bearable(
+        path, couple="c1", partner="B", mapping={"connection": {"scale": [1, 5]}}
+    )
+    # 1 + (3 - 1) * 9 / 4 = 5.5 -> 6; 5 -> 10
+    assert by_day(result.logs.checkins) == {("B", "2022-03-01"): 6, ("B", "2022-03-02"): 10}
+
+
+def test_bearable_details_table_maps_symptoms_without_the_prefix():
+    result = read_bearable(
+        BR, couple="c1", partner="B", mapping={"details": {"Headache": "behavior_change"}}
+    )
+    assert result.report.outcomes["triggers"] == 3
+    assert result.report.outcomes["not_mapped"] == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(6.5, 7), (5.5, 6), (4.5, 5), (4.49, 4), (7, 7)],
+)
+def test_round_half_up(value, expected):
+    assert round_half_up(value) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("8th Dec 2021", "2021-12-08 None"),
+        ("December 1st, 2021", "2021-12-01 None"),
+        ("1 Sept 2021", "2021-09-01 None"),
+        ("2022/06/22 11:07:29 AM AST", "2022-06-22 11:07:29"),
+        ("2022/06/22 12:07:29 AM", "2022-06-22 00:07:29"),
+        ("2026-05-10 11:00 pm", "2026-05-10 23:00:00"),
+        ("2026-05-10T09:15+02:00", "2026-05-10 09:15:00"),
+    ],
+)
+def test_parse_stamps_reads_the_spellings_exports_use(text, expected):
+    col = parse_stamps([text], what="date")
+    assert f"{col.dates[0]} {col.times[0]}" == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["31/02/2026", "2026-13-01", "yesterday", "8th Foo 2021", "2026-05-10 25:00", "1/1/1800"],
+)
+def test_parse_stamps_gives_a_reason_for_what_it_cannot_read(text):
+    col = parse_stamps([text], what="date", dayfirst=True)
+    assert col.dates[0] is None and col.errors[0]
+
+
+def test_parse_stamps_year_column_for_old_daylio():
+    col = parse_stamps(["18 May", "May 19"], what="date", year=["2018", "2018"])
+    assert [d.isoformat() for d in col.dates] == ["2018-05-18", "2018-05-19"]
+
+
+def test_parse_stamps_offset_in_minutes():
+    col = parse_stamps(["2026-05-10 09:15 GMT+5:30", "2026-05-10 09:15 -0200"], what="t")
+    assert col.offsets == [330, -120]
+
+
+# ---------------------------------------------------------------------------------------------
+# import_export and the command line
+# ---------------------------------------------------------------------------------------------
+
+
+def test_import_export_dispatches_by_kind():
+    result = import_export("google_forms", GF, couple="c1")
+    assert result.report.kind == "google-forms"
+    with pytest.raises(ValueError, match=r"must be one of \['google-forms'"):
+        import_export("excel", GF)
+
+
+def test_formula_cells_are_neutralised_in_the_written_csv(tmp_path):
+    for result in (
+        read_daylio(DL, couple="c1", partner="A"),
+        read_bearable(BR, couple="c1", partner="A"),
+        read_google_forms(GF, couple="c1"),
+    ):
+        folder = result.write(tmp_path / result.report.kind)
+        text = (folder / "checkins.csv").read_text(encoding="utf-8")
+        assert "'=HYPERLINK" in text
+        assert ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+        back = trustdata.load(folder).checkins
+        cells = back.astype(str).apply(lambda c: c.str.startswith("=HYPERLINK")).any()
+        assert cells.any()  # the original text comes back from load
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "printed"),
+    [
+        (["daylio", str(DL_2019), "OUT", "--couple", "c1", "--partner", "A"], 0, "2 checkins"),
+        (["daylio", str(DL), "OUT", "--couple", "c1", "--partner", "A"], 1, "line 8 (checkins)"),
+        (["bearable", str(BR), "OUT", "--couple", "c1", "--partner", "A"], 1, "4 not mapped"),
+        (["google-forms", str(GF), "OUT", "--couple", "c1"], 1, "1 merged"),
+        (["google-forms", str(GF_AMBIGUOUS), "OUT", "--couple", "c1", "--partner", "A",
+          "--no-dayfirst"], 0, "month-first"),
+    ],
+)  # fmt: skip
+def test_cli_import_writes_a_folder_and_prints_the_report(tmp_path, capsys, argv, code, printed):
+    out = tmp_path / "out"
+    argv = [str(out) if a == "OUT" else a for a in argv]
+    assert main(["import", *argv]) == code
+    assert printed in capsys.readouterr().out
+    assert len(trustdata.load(out).rejected) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["daylio", str(DL), "OUT"], "--couple ID --partner P"),
+        (["google-forms", str(GF_AMBIGUOUS), "OUT", "--couple", "c1", "--partner", "A"],
+         "--dayfirst"),
+        (["bearable", "no such file.csv", "OUT", "--couple", "c1", "--partner", "A"],
+         "does not exist"),
+        (["daylio", str(DL), "OUT", "--couple", "c1", "--partner", "A", "--mapping",
+          str(GF_TRIGGERS)], "does not know"),
+    ],
+)  # fmt: skip
+def test_cli_import_unusable_input_exits_2_with_a_message(tmp_path, capsys, argv, message):
+    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    assert main(["import", *argv]) == 2
+    assert message in capsys.readouterr().err

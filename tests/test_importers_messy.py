@@ -1,0 +1,196 @@
+"""Generated messy exports thrown at every importer.
+
+Whatever the file holds (ragged rows, blank lines, junk in any cell, semicolons, cp1252, a BOM,
+CRLF, ambiguous dates, unknown labels), an import either raises TrustDataError (the file cannot
+be used) or returns logs in which every record is accounted for:
+records == checkins + triggers + merged + not_mapped + rejected, and the folder it writes is
+read back by `load` with nothing rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from pathlib import Path
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, given, settings
+
+import trustdata
+from trustdata.errors import TrustDataError
+from trustdata.importers import OUTCOMES, import_export
+from trustdata.io import read_raw_csv
+
+CONNECTION = "How connected do you feel to me right now (1-10)?"
+INCREASED = "What\u2019s one thing I did this week that increased your trust?"
+
+HEADERS = {
+    "daylio": [
+        ["full_date", "date", "weekday", "time", "mood", "activities", "note_title", "note"],
+        ["full_date", "date", "weekday", "time", "mood", "activities", "note"],
+        ["year", "date", "weekday", "time", "mood", "activities", "note"],
+    ],
+    "bearable": [
+        ["date", "weekday", "time of day", "category", "rating/amount", "detail", "notes"],
+        ["date", "date formatted", "weekday", "time of day", "category", "rating/amount", "detail"],
+    ],
+    "google-forms": [
+        ["Timestamp", "Email Address", CONNECTION, INCREASED],
+        ["Timestamp", "Which partner are you?", CONNECTION, "Anything else?"],
+        ["Timestamp", CONNECTION, "What do you need from me this coming week?"],
+    ],
+}
+
+JUNK = st.text(
+    alphabet=st.sampled_from([*"ab 1;,\"'\n\r\t=+-@/:.|()\u2019\u00e9\u00a0", "\U0001f642"]),
+    max_size=12,
+)
+DATES = st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2035, 12, 31))
+TIMES = st.times()
+
+
+def _ordinal(d: dt.date) -> str:
+    suffix = "th" if 11 <= d.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d.day % 10, "th")
+    return f"{d.day}{suffix} {d:%b %Y}"
+
+
+DATE_TEXT = st.one_of(
+    DATES.map(lambda d: d.isoformat()),
+    DATES.map(lambda d: f"{d.day}/{d.month}/{d.year}"),
+    DATES.map(lambda d: f"{d.month}/{d.day}/{d.year}"),
+    DATES.map(_ordinal),
+    DATES.map(lambda d: f"{d.day} {d:%B}"),
+    DATES.map(lambda d: f"{d:%B} {d.day}"),
+)
+TIME_TEXT = st.one_of(
+    TIMES.map(lambda t: t.strftime("%H:%M")),
+    TIMES.map(lambda t: t.strftime("%I:%M %p").lower().lstrip("0")),
+    st.sampled_from(["am", "mid", "pm", "morning", "night", "25:61", "noonish"]),
+)
+STAMP_TEXT = st.one_of(
+    st.builds(lambda d, t: f"{d} {t}", DATE_TEXT, TIME_TEXT),
+    st.builds(lambda d, t: f"{d:%Y/%m/%d} {t:%I:%M:%S %p} AST", DATES, TIMES),
+    DATE_TEXT,
+)
+CELLS = {
+    "full_date": DATE_TEXT,
+    "date": DATE_TEXT,
+    "date formatted": DATE_TEXT,
+    "year": st.integers(1990, 2040).map(str),
+    "weekday": st.sampled_from(["Monday", "Tue", ""]),
+    "time": TIME_TEXT,
+    "time of day": TIME_TEXT,
+    "mood": st.sampled_from(["rad", "good", " Meh ", "bad", "awful", "sad", ""]),
+    "activities": st.lists(
+        st.sampled_from(["triggered: anniversary", "triggered - song", "walk", "triggered", "x"]),
+        max_size=3,
+    ).map(" | ".join),
+    "category": st.sampled_from(["Mood", "Symptom", "Symptoms", "Energy", "Sleep", ""]),
+    "rating/amount": st.one_of(st.integers(-2, 12).map(str), st.sampled_from(["4,5", "seven", ""])),
+    "detail": st.sampled_from(
+        [
+            "Triggered (anniversary)",
+            "Triggered - place (Severe)",
+            "Headache (Mild)",
+            "",
+            "Triggered",
+        ]
+    ),
+    "Timestamp": STAMP_TEXT,
+    "Email Address": st.sampled_from(["sam@example.org", "ALEX@example.org ", "", "x@y.z"]),
+    "Which partner are you?": st.sampled_from(["A", "B", "", "Hurt partner"]),
+    CONNECTION: st.one_of(st.integers(0, 11).map(str), st.sampled_from(["ten", "", "7.5"])),
+}
+
+
+@st.composite
+def exports(draw, kind: str) -> tuple[bytes, list[str]]:
+    header = draw(st.sampled_from(HEADERS[kind]))
+    rows = []
+    for _ in range(draw(st.integers(0, 8))):
+        row = [
+            draw(
+                st.one_of(CELLS.get(col, JUNK), JUNK)
+                if draw(st.booleans())
+                else CELLS.get(col, JUNK)
+            )
+            for col in header
+        ]
+        cut = draw(st.sampled_from([0, 0, 0, 1, -1]))  # ragged rows now and then
+        row = [*row, "surplus"] if cut == 1 else row[:-1] if cut == -1 else row
+        rows.append(row)
+        if draw(st.integers(0, 9)) == 0:
+            rows.append([])  # a blank line
+    delimiter = draw(st.sampled_from([",", ";"]))
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(
+        buffer,
+        delimiter=delimiter,
+        quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+        lineterminator=draw(st.sampled_from(["\n", "\r\n"])),
+    )
+    writer.writerow(header)
+    writer.writerows(rows)
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+    return buffer.getvalue().encode(encoding, errors="replace"), header
+
+
+def check(kind: str, data: bytes, header: list[str], dayfirst: bool | None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(data)
+        partner = "A"
+        if kind == "google-forms" and ("Email Address" in header or len(header) == 4):
+            partner = None
+        try:
+            result = import_export(kind, path, couple="c1", partner=partner, dayfirst=dayfirst)
+        except TrustDataError:
+            return
+        report, logs = result.report, result.logs
+        records = len(read_raw_csv(path)[0])
+        assert report.records == records
+        assert records == sum(report.outcomes[k] for k in OUTCOMES), report.to_text()
+        assert report.outcomes["checkins"] == len(logs.checkins)
+        assert (
+            len(logs.rejected) == report.outcomes["rejected"] + report.derived_triggers["rejected"]
+        )
+        s = logs.summary
+        assert (s["records"] == s["valid"] + s["rejected"]).all()
+        assert logs.rejected["reason"].str.len().gt(0).all()
+        if "Email Address" in header:
+            for address in ("sam@example.org", "alex@example.org", "x@y.z"):
+                assert address not in logs.rejected.to_csv().lower()
+                assert address not in report.to_text().lower()
+        folder = result.write(Path(tmp) / "out")
+        back = trustdata.load(folder)
+        assert len(back.rejected) == 0
+        assert len(back.checkins) == len(logs.checkins)
+        assert len(back.triggers) == len(logs.triggers)
+
+
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+)
+
+
+@SETTINGS
+@given(export=exports("daylio"), dayfirst=st.sampled_from([None, True, False]))
+def test_messy_daylio_exports_are_accounted_for(export, dayfirst):
+    check("daylio", *export, dayfirst)
+
+
+@SETTINGS
+@given(export=exports("bearable"), dayfirst=st.sampled_from([None, True, False]))
+def test_messy_bearable_exports_are_accounted_for(export, dayfirst):
+    check("bearable", *export, dayfirst)
+
+
+@SETTINGS
+@given(export=exports("google-forms"), dayfirst=st.sampled_from([None, True, False]))
+def test_messy_google_forms_exports_are_accounted_for(export, dayfirst):
+    check("google-forms", *export, dayfirst)
