@@ -6,7 +6,9 @@ plus the typed frames each step starts from.  Every step then runs in a fresh su
 that first loads its inputs, then runs the step once while a thread samples the process's
 resident memory every 2 ms:
 
-- ``seconds``: wall-clock time of the step alone;
+- ``seconds``: wall-clock time of the step alone; ``cpu_s``: the CPU time the process used
+  in it (all its threads; less sensitive to other load on a shared machine, but without the
+  Dask workers' time);
 - ``peak_mb``: the highest resident memory during the step minus the memory just before it
   (what the step itself needs on top of its inputs);
 - ``rows``: rows of the step's output.
@@ -188,6 +190,7 @@ def child(step: str, n: int) -> dict:
         warnings.simplefilter("ignore")
         with _Peak() as peak:
             t0 = time.perf_counter()
+            c0 = time.process_time()
             if step in ("pyarrow_csv", "pyarrow_parquet"):
                 rows = _pyarrow_read(f[step.split("_")[1]], step.split("_")[1])
             elif step in ("load_csv", "load_parquet"):
@@ -213,6 +216,7 @@ def child(step: str, n: int) -> dict:
             else:  # pragma: no cover
                 raise ValueError(step)
             seconds = time.perf_counter() - t0
+            cpu = time.process_time() - c0
     if client is not None:
         client.close()
         cluster.close()
@@ -220,6 +224,7 @@ def child(step: str, n: int) -> dict:
         "couples": n,
         "step": step,
         "seconds": seconds,
+        "cpu_s": cpu,
         "peak_mb": (peak.peak - peak.base) / 1e6,
         "process_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
         "rows": rows,
@@ -266,16 +271,18 @@ def main() -> None:
             res = json.loads(proc.stdout.strip().splitlines()[-1])
             results.append(res)
             print(
-                f"{n:>7} {step:<16} {res['seconds']:8.2f} s {res['peak_mb']:8.0f} MB "
+                f"{n:>7} {step:<16} {res['seconds']:8.2f} s {res['cpu_s']:8.2f} cpu-s "
+                f"{res['peak_mb']:8.0f} MB "
                 f"{res['rows']:>10,} rows  {res.get('note', '')}",
                 flush=True,
             )
     print()
-    print("| couples | step | seconds | peak MB (step) | process peak MB | output rows |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| couples | step | wall s | CPU s | peak MB (step) | process peak MB | output rows |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for r in results:
         print(
-            f"| {r['couples']:,} | {r['step']} | {r['seconds']:.2f} | {r['peak_mb']:.0f} | "
+            f"| {r['couples']:,} | {r['step']} | {r['seconds']:.2f} | {r['cpu_s']:.2f} | "
+            f"{r['peak_mb']:.0f} | "
             f"{r['process_peak_mb']:.0f} | {r['rows']:,} |"
         )
 
