@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from trustdata import schemas, synth, trends
@@ -343,3 +345,31 @@ def test_measure_with_no_scores_gives_empty_frame():
     ci = checkins(weekly_series("c1", "A", "2025-01-06", [5, 6]))
     out = trends.trend_summary(ci, measure="honesty")
     assert out.empty and tuple(out.columns) == trends.TREND_SUMMARY_COLUMNS
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2"]),
+            st.sampled_from(["A", "B"]),
+            st.integers(0, 120),  # day offset
+            st.integers(1, 10),
+        ),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda t: t[:3],
+    )
+)
+def test_weekly_trend_accounts_for_every_checkin_and_every_week(rows):
+    base = pd.Timestamp("2025-01-01")  # a Wednesday
+    ci = checkins([(c, p, base + pd.Timedelta(days=d), s) for c, p, d, s in rows])
+    out = trends.weekly_trend(ci)
+    assert out["n_checkins"].sum() == len(ci)
+    for (couple, partner), g in out.groupby(["couple_id", "partner"]):
+        days = [d for c, p, d, _ in rows if (c, p) == (couple, partner)]
+        first = schemas.week_start(pd.Series([base + pd.Timedelta(days=min(days))]))[0]
+        last = schemas.week_start(pd.Series([base + pd.Timedelta(days=max(days))]))[0]
+        assert len(g) == (last - first).days // 7 + 1  # every week, also the empty ones
+        assert g["week"].iloc[0] == first and (g["week"].dt.day_of_week == 0).all()
+        assert g["score"].isna().eq(g["n_checkins"] == 0).all()

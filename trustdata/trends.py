@@ -260,12 +260,15 @@ def trend_summary(
     measure : str, default "connection"
         Any of :data:`trustdata.schemas.SCORE_COLUMNS`.
     r : float, default 0.8
-        Test-retest reliability of the weekly score, for the Reliable Change Index.  0.8 is a
-        conservative value for a single-item weekly rating: single-item well-being and
-        relationship-satisfaction items typically show test-retest correlations of about 0.7 to
-        0.9 over one to two weeks (e.g. single-item life-satisfaction and relationship
-        satisfaction measures), so 0.8 sits in the middle; set it to your instrument's own value
-        when you know it.  Must be in [0, 1).
+        Reliability of the weekly score, for the Reliable Change Index (Jacobson & Truax 1991,
+        *J. Consult. Clin. Psychol.* 59(1), 12-19).  No published test-retest value exists for
+        this one-item weekly rating, so the default is a conventional middle value: estimates
+        for single-item global ratings lie around 0.7 (overall job satisfaction: Wanous,
+        Reichers & Hudy 1997, *J. Appl. Psychol.* 82(2); life satisfaction: Cheung & Lucas
+        2014, *Qual. Life Res.* 23(10)), and one-to-two-week test-retest correlations of such
+        items reach about 0.8-0.9.  A lower ``r`` widens the band of "no reliable change"
+        (``r=0.7`` is the stricter choice); set your instrument's own value when you know it.
+        Must be in [0, 1).
     baseline_weeks : int, default 4
         ``s_pre`` is the SD of the partner's first ``baseline_weeks`` weekly scores.
     month_weeks : int, default 4
