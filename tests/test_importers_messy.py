@@ -105,19 +105,46 @@ CELLS = {
 }
 
 
+#: Values each app really writes: most rows are made of these, so that imports also succeed.
+CLEAN = {
+    "full_date": DATES.map(lambda d: d.isoformat()),
+    "date": DATES.map(lambda d: f"{d.day} {d:%B}"),
+    "year": st.sampled_from(["2017", "2024"]),
+    "time": st.one_of(
+        TIMES.map(lambda t: t.strftime("%H:%M")),
+        TIMES.map(lambda t: t.strftime("%I:%M %p").lower().lstrip("0")),
+    ),
+    "mood": st.sampled_from(["rad", "good", "meh", "bad", "awful"]),
+    "activities": CELLS["activities"],
+    "detail": st.sampled_from(["Triggered (anniversary)", "Triggered - place (Severe)", ""]),
+    "category": st.sampled_from(["Mood", "Mood", "Symptom", "Energy"]),
+    "rating/amount": st.integers(1, 4).map(str),
+    "time of day": st.sampled_from(["am", "mid", "pm", "08:30", "11:00 pm"]),
+    "Timestamp": st.builds(lambda d, t: f"{d:%Y/%m/%d} {t:%I:%M:%S %p} AST", DATES, TIMES),
+    "Email Address": st.sampled_from(["sam@example.org", "alex@example.org"]),
+    "Which partner are you?": st.sampled_from(["A", "B"]),
+    CONNECTION: st.integers(1, 10).map(str),
+}
+CLEAN_BY_KIND = {
+    "daylio": CLEAN,
+    "bearable": {**CLEAN, "date": DATES.map(_ordinal), "date formatted": DATES.map(str)},
+    "google-forms": CLEAN,
+}
+
+
 @st.composite
 def exports(draw, kind: str) -> tuple[bytes, list[str]]:
     header = draw(st.sampled_from(HEADERS[kind]))
     rows = []
     for _ in range(draw(st.integers(0, 8))):
-        row = [
-            draw(
-                st.one_of(CELLS.get(col, JUNK), JUNK)
-                if draw(st.booleans())
-                else CELLS.get(col, JUNK)
-            )
-            for col in header
-        ]
+        if draw(st.integers(0, 9)) < 5:  # a row as the app writes it
+            clean = CLEAN_BY_KIND[kind]
+            row = [draw(clean.get(col, JUNK)) for col in header]
+        else:  # plausible but messy values, junk in about one cell in ten
+            row = [
+                draw(JUNK if draw(st.integers(0, 9)) == 0 else CELLS.get(col, JUNK))
+                for col in header
+            ]
         cut = draw(st.sampled_from([0, 0, 0, 1, -1]))  # ragged rows now and then
         row = [*row, "surplus"] if cut == 1 else row[:-1] if cut == -1 else row
         rows.append(row)
