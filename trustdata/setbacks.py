@@ -558,41 +558,43 @@ def setback_context(
     if setbacks.empty:
         return _empty(CONTEXT_COLUMNS, _CONTEXT_DTYPES)
 
-    sb_couple = setbacks["couple_id"].astype("str").to_numpy()
-    sb_partner = setbacks["partner"].astype("str").to_numpy()
-    start = setbacks["start"].to_numpy(dtype="datetime64[ns]")
-    end = setbacks["end"].to_numpy(dtype="datetime64[ns]")
+    sb = setbacks.reset_index(drop=True)
+    start = sb["start"].to_numpy(dtype="datetime64[ns]")
+    end = sb["end"].to_numpy(dtype="datetime64[ns]")
     window_start = (pd.DatetimeIndex(start).normalize() - pd.Timedelta(days=days)).to_numpy()
 
     trig = triggers.loc[triggers["timestamp"].notna()]
     ev = events.loc[events["date"].notna()]
-    ev_kind = ev["kind"].astype("str").to_numpy()
+    t_time = trig["timestamp"].to_numpy(dtype="datetime64[ns]")
     ev_date = ev["date"].to_numpy(dtype="datetime64[ns]")
-    latest = pd.concat(
-        [
-            pd.Series(
-                trig["timestamp"].to_numpy(dtype="datetime64[ns]"),
-                index=trig["couple_id"].astype("str").to_numpy(),
-            ),
-            pd.Series(ev_date, index=ev["couple_id"].astype("str").to_numpy()),
-        ]
+    sb_c, t_c, ev_c = _codes(sb["couple_id"], trig["couple_id"], ev["couple_id"])
+    sb_p, t_p = _codes(sb["partner"], trig["partner"])
+    n_partners = int(max(sb_p.max(initial=-1), t_p.max(initial=-1))) + 1
+
+    # An ongoing setback's window runs to the couple's latest trigger or event.
+    latest = (
+        pd.Series(np.concatenate([t_time, ev_date]))
+        .groupby(np.concatenate([t_c, ev_c]))
+        .max()
+        .dt.normalize()
     )
-    latest = latest.groupby(level=0).max().dt.normalize()
-    last_seen = latest.reindex(sb_couple).to_numpy(dtype="datetime64[ns]")
+    last_seen = latest.reindex(sb_c).to_numpy(dtype="datetime64[ns]")
     ongoing_end = np.where(np.isnat(last_seen) | (last_seen < start), start, last_seen)
     window_end = pd.DatetimeIndex(np.where(np.isnat(end), ongoing_end, end)).normalize().to_numpy()
     # [window_start, window_end + 1 day): the last day is included whole.
     stop = window_end + np.timedelta64(1, "D")
 
     # Triggers sorted by (couple, time): each window is one slice [lo, hi) of that order.
-    t_couple = trig["couple_id"].astype("str").to_numpy()
-    t_partner = trig["partner"].astype("str").to_numpy()
-    t_time = trig["timestamp"].to_numpy(dtype="datetime64[ns]")
-    couple_code = _shared_codes([sb_couple], [t_couple])
-    order, lo, hi = _windows(couple_code[1], t_time, couple_code[0], window_start, stop)
-    t_cat = pd.Categorical(
-        trig["category"].astype("str").to_numpy()[order], categories=schemas.TRIGGER_CATEGORIES
-    ).codes
+    order, lo, hi = _windows(t_c, t_time, sb_c, window_start, stop)
+    category = trig["category"]
+    if not (
+        isinstance(category.dtype, pd.CategoricalDtype)
+        and list(category.cat.categories) == list(schemas.TRIGGER_CATEGORIES)
+    ):
+        category = pd.Series(
+            pd.Categorical(category.astype("str"), categories=schemas.TRIGGER_CATEGORIES)
+        )
+    t_cat = category.cat.codes.to_numpy()[order]
     t_int = trig["intensity"].to_numpy(dtype="float64", na_value=np.nan)[order]
     n_trig = hi - lo
 
@@ -605,8 +607,9 @@ def setback_context(
     major = window_sum(t_int >= schemas.MAJOR_TRIGGER_INTENSITY)
     max_int = _range_max(t_int, lo, hi)
     # The setback's own partner: the same slices over (couple, partner) keys.
-    pair_code = _shared_codes([sb_couple, sb_partner], [t_couple, t_partner])
-    _, own_lo, own_hi = _windows(pair_code[1], t_time, pair_code[0], window_start, stop)
+    _, own_lo, own_hi = _windows(
+        t_c * n_partners + t_p, t_time, sb_c * n_partners + sb_p, window_start, stop
+    )
     own = own_hi - own_lo
 
     top = np.where(
@@ -615,12 +618,12 @@ def setback_context(
         None,
     )
     ev_text, n_ev, flags, anniversary = _events_in_windows(
-        sb_couple, window_start, stop, ev["couple_id"].astype("str").to_numpy(), ev_kind, ev_date
+        sb_c, window_start, stop, ev_c, ev["kind"].astype("str").to_numpy(), ev_date
     )
     out = {
-        "setback_id": setbacks["setback_id"].astype("str").to_numpy(),
-        "couple_id": sb_couple,
-        "partner": sb_partner,
+        "setback_id": sb["setback_id"].astype("str"),
+        "couple_id": sb["couple_id"].astype("str"),
+        "partner": sb["partner"].astype("str"),
         "window_start": window_start,
         "window_end": window_end,
         "n_triggers": n_trig,
@@ -1094,19 +1097,12 @@ def _check_columns(name: str, frame: pd.DataFrame, needed: tuple[str, ...]) -> N
         )
 
 
-def _shared_codes(left: list[np.ndarray], right: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of key tuples, shared between two sets of rows."""
-    n_left = len(left[0])
-    keys = [
-        np.concatenate([a.astype(object), b.astype(object)])
-        for a, b in zip(left, right, strict=True)
-    ]
-    if len(keys) == 1:
-        codes, _ = pd.factorize(keys[0])
-    else:
-        codes, _ = pd.MultiIndex.from_arrays(keys).factorize()
-    codes = np.asarray(codes, dtype="int64")
-    return codes[:n_left], codes[n_left:]
+def _codes(*columns: pd.Series) -> list[np.ndarray]:
+    """Integer codes of the values of several columns, shared between them (-1: missing)."""
+    values = pd.concat([c.astype("str").reset_index(drop=True) for c in columns], ignore_index=True)
+    codes, _ = pd.factorize(values)
+    cuts = np.cumsum([len(c) for c in columns])[:-1]
+    return [np.asarray(part, dtype="int64") for part in np.split(codes, cuts)]
 
 
 def _windows(
@@ -1118,18 +1114,17 @@ def _windows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort items by (code, time); per query, the slice [lo, hi) of items with the same code and
     ``query_from <= time < query_to``.  Returns (order, lo, hi)."""
-    t = item_time.astype("datetime64[ns]").astype("int64")
-    order = np.lexsort((t, item_code))
-    code_sorted, t_sorted = item_code[order], t[order]
     # One int64 key per (code, time): code * span + time offset (seconds are enough: the
     # window bounds are whole days, and flooring keeps "< midnight" comparisons exact).
-    sec = np.floor_divide(t_sorted, 10**9)
+    sec = np.floor_divide(item_time.astype("datetime64[ns]").astype("int64"), 10**9)
     q_from = np.floor_divide(query_from.astype("datetime64[ns]").astype("int64"), 10**9)
     q_to = np.floor_divide(query_to.astype("datetime64[ns]").astype("int64"), 10**9)
     every = np.concatenate([sec, q_from, q_to])
     base = every.min() if len(every) else 0
     span = int(every.max() - base) + 2 if len(every) else 2
-    key = code_sorted * span + (sec - base)
+    key = item_code * span + (sec - base)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
     lo = np.searchsorted(key, query_code * span + (q_from - base), side="left")
     hi = np.searchsorted(key, query_code * span + (q_to - base), side="left")
     return order, lo, np.maximum(hi, lo)
@@ -1160,17 +1155,19 @@ def _events_in_windows(
     """Per window: the events text, their number, flags per kind, and the anniversary flag."""
     n = len(sb_couple)
     pairs = pd.DataFrame(
-        {"_row": np.arange(n), "couple_id": sb_couple, "w_from": window_from, "w_to": window_to}
+        {"_row": np.arange(n), "couple": sb_couple, "w_from": window_from, "w_to": window_to}
     ).merge(
-        pd.DataFrame({"couple_id": ev_couple, "kind": ev_kind, "date": ev_date}),
-        on="couple_id",
+        pd.DataFrame({"couple": ev_couple, "kind": ev_kind, "date": ev_date}),
+        on="couple",
     )
     inside = pairs.loc[(pairs["date"] >= pairs["w_from"]) & (pairs["date"] < pairs["w_to"])]
     inside = inside.sort_values(["_row", "date", "kind"], kind="stable")
-    label = inside["kind"] + " " + inside["date"].dt.strftime("%Y-%m-%d")
-    text = label.groupby(inside["_row"]).agg("; ".join)
-    events_text = pd.Series("", index=np.arange(n), dtype=object)
-    events_text[text.index] = text.to_numpy()
+    label = (inside["kind"] + " " + inside["date"].dt.strftime("%Y-%m-%d")).to_numpy(dtype=object)
+    rows = inside["_row"].to_numpy()
+    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+    last = np.r_[first[1:], len(rows)] if len(rows) else rows
+    events_text = np.full(n, "", dtype=object)
+    events_text[rows[first]] = ["; ".join(label[a:b]) for a, b in zip(first, last, strict=True)]
     n_events = np.bincount(inside["_row"].to_numpy(), minlength=n)
     flags = {}
     for kind in ("new_information", "repeat_betrayal", "abuse"):
@@ -1185,7 +1182,7 @@ def _events_in_windows(
         inside_window = first.to_numpy() < anchors["w_to"].to_numpy()
         hit = anchors["_row"].to_numpy()[inside_window]
         anniversary[hit] = True
-    return events_text.to_numpy(), n_events, flags, anniversary
+    return events_text, n_events, flags, anniversary
 
 
 def _next_anniversary(anchor: pd.Series, after: pd.Series) -> pd.Series:

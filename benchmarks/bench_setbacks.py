@@ -1,0 +1,104 @@
+"""Speed and peak memory of the setback analyses on a 10,000-couple cohort.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_setbacks.py [--couples 10000] [--repeat 3]
+
+The cohort is ``trustdata.synth.generate(couples=10_000, seed=1, text=False)`` (about 1.4 M
+check-ins and 2.5 M triggers), cached as Parquet under ``benchmarks/_data/`` (git-ignored) so
+later runs skip the generator.  For each step the script prints the best wall time of
+``--repeat`` runs, the peak memory allocated during one more run (``tracemalloc``, which sees
+NumPy's and pandas' buffers; a separate run, so tracing does not slow the timed ones) and the
+rows in and out.
+
+Steps: ``find_setbacks`` (weekly scores, noise, the per-partner scan forwards and backwards),
+``sudden_losses`` with weekly sessions and with check-in sessions, and ``setback_context``
+(the found setbacks against every trigger and event of the cohort).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from trustdata import setbacks, synth
+
+DATA = Path(__file__).resolve().parent / "_data"
+TABLES = ("checkins", "triggers", "events")
+
+
+def cohort(couples: int, seed: int = 1) -> dict[str, pd.DataFrame]:
+    """The synthetic cohort's tables, read from the Parquet cache (written on first use)."""
+    folder = DATA / f"setbacks_synth_{couples}_seed{seed}"
+    paths = {t: folder / f"{t}.parquet" for t in TABLES}
+    if not all(p.exists() for p in paths.values()):
+        start = time.perf_counter()
+        logs = synth.generate(couples=couples, seed=seed, text=False).logs
+        folder.mkdir(parents=True, exist_ok=True)
+        for table in TABLES:
+            getattr(logs, table).to_parquet(paths[table], index=False)
+        print(f"generated and cached {couples} couples in {time.perf_counter() - start:.1f} s")
+    frames = {t: pd.read_parquet(p) for t, p in paths.items()}
+    # Parquet keeps the categories; make sure the dtypes are the validated ones.
+    frames["checkins"]["date"] = frames["checkins"]["date"].astype("datetime64[ns]")
+    frames["triggers"]["timestamp"] = frames["triggers"]["timestamp"].astype("datetime64[ns]")
+    frames["events"]["date"] = frames["events"]["date"].astype("datetime64[ns]")
+    return frames
+
+
+def measure(step: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, float, int]:
+    """Best wall time (s) of ``repeat`` runs, peak traced memory (MB) of one more, rows out."""
+    best = float("inf")
+    out = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = step()
+        best = min(best, time.perf_counter() - start)
+    tracemalloc.start()
+    step()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return best, peak / 2**20, len(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--couples", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    frames = cohort(args.couples, args.seed)
+    ck, tr, ev = frames["checkins"], frames["triggers"], frames["events"]
+    found = setbacks.find_setbacks(ck)
+    steps: list[tuple[str, int, Callable[[], pd.DataFrame]]] = [
+        ("find_setbacks", len(ck), lambda: setbacks.find_setbacks(ck)),
+        ("sudden_losses (weeks)", len(ck), lambda: setbacks.sudden_losses(ck)),
+        (
+            "sudden_losses (checkins)",
+            len(ck),
+            lambda: setbacks.sudden_losses(ck, sessions="checkins"),
+        ),
+        (
+            "setback_context",
+            len(found) + len(tr) + len(ev),
+            lambda: setbacks.setback_context(found, tr, ev),
+        ),
+    ]
+    print(
+        f"cohort: {args.couples} couples, {len(ck):,} check-ins, {len(tr):,} triggers, "
+        f"{len(ev):,} events"
+    )
+    print(f"{'step':<26}{'rows in':>12}{'rows out':>10}{'best s':>9}{'peak MB':>9}")
+    for name, rows_in, step in steps:
+        seconds, peak, rows_out = measure(step, args.repeat)
+        print(f"{name:<26}{rows_in:>12,}{rows_out:>10,}{seconds:>9.2f}{peak:>9.0f}")
+
+
+if __name__ == "__main__":
+    main()
