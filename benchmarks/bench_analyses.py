@@ -1,4 +1,4 @@
-"""Speed and peak memory of the trend and trigger analyses on a 10,000-couple cohort.
+"""Speed and peak memory of the trend, trigger and dyad analyses on a 10,000-couple cohort.
 
 Run from the repository root::
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trustdata import synth, trends, triggers
+from trustdata import dyad, synth, trends, triggers
 from trustdata.logs import Logs
 
 DATA = Path(__file__).resolve().parent / "_data"
@@ -83,11 +83,15 @@ def main() -> None:
         "trigger_frequency(period='month')": lambda: triggers.trigger_frequency(tr, period="month"),
         "trigger_frequency(week, by='total')": lambda: triggers.trigger_frequency(tr, by="total"),
         "trigger_trend(triggers)": lambda: triggers.trigger_trend(tr),
+        "anniversary_triggers(triggers, events)": lambda: triggers.anniversary_triggers(tr, ev),
+        "dyad.partner_gap(checkins)": lambda: dyad.partner_gap(ci),
+        "dyad.gap_trend(checkins)": lambda: dyad.gap_trend(ci),
+        "dyad.lagged_correlation(checkins)": lambda: dyad.lagged_correlation(ci),
     }
-    print(f"{'analysis':<38} {'wall (s)':>9} {'CPU (s)':>8} {'peak MB':>8} {'rows out':>11}")
+    print(f"{'analysis':<40} {'wall (s)':>9} {'CPU (s)':>8} {'peak MB':>8} {'rows out':>11}")
     for name, func in steps.items():
         seconds, cpu, peak, rows = measure(func, args.repeat)
-        print(f"{name:<38} {seconds:>9.2f} {cpu:>8.2f} {peak:>8.0f} {rows:>11,}")
+        print(f"{name:<40} {seconds:>9.2f} {cpu:>8.2f} {peak:>8.0f} {rows:>11,}")
 
 
 if __name__ == "__main__":

@@ -931,41 +931,56 @@ def _detect(
     The forward scan cannot see a setback in the first ``min_history`` observed weeks (there is
     no level yet).  The same scan run backwards in time compares each week with the level that
     *follows* it; its setbacks that start in that blind stretch (and end before the first
-    forward setback) are added, with the level after them as ``level``.
+    forward setback) are added, with the level after them as ``level``.  A kept setback spans
+    at most ``2 * level_weeks`` weeks and its level ``level_weeks`` more, so the backward scan
+    only reads the first ``min_history + 3 * level_weeks`` observed weeks of each partner.
     Returns arrays sorted by series and start: series, start, trough, end (-1: ongoing), level.
     """
-    n = len(score)
-    fwd = _as_arrays(_scan(score.tolist(), bounds.tolist(), threshold.tolist(), **options))
-    rev_bounds = (n - bounds[::-1]).tolist()
-    bwd = _as_arrays(_scan(score[::-1].tolist(), rev_bounds, threshold[::-1].tolist(), **options))
-    n_series = len(bounds) - 1
-    b_series = n_series - 1 - bwd[0]
-    # backward start/end (rows of the reversed array) -> forward rows: the stretch ran from the
-    # backward "recovery" row (exclusive) to the backward start row (inclusive).
-    b_first = np.where(bwd[3] >= 0, n - bwd[3], bounds[b_series])
-    b_end = n - bwd[1]
-    b_trough = n - 1 - bwd[2]
-    first_fwd = np.full(n_series, n + 1)
-    if len(fwd[0]):
-        np.minimum.at(first_fwd, fwd[0], fwd[1])
+    level_weeks = int(options["level_weeks"])
     min_history = int(options["min_history"])
-    b_depth = bwd[4] - score[b_trough] if len(b_trough) else np.zeros(0)
+    fwd = _as_arrays(_scan(score.tolist(), bounds.tolist(), threshold.tolist(), **options))
+
+    # The head of each partner's weeks, reversed in time.
+    head = min_history + 3 * level_weeks
+    first_row = bounds[:-1]
+    length = np.minimum(np.diff(bounds), head)
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype("int64")
+    seg = np.repeat(np.arange(len(length)), length)
+    row = first_row[seg] + length[seg] - 1 - (np.arange(int(length.sum())) - offset[seg])
+    bwd = _as_arrays(
+        _scan(
+            score[row].tolist(),
+            np.append(offset, length.sum()).tolist(),
+            threshold.tolist(),
+            **options,
+        )
+    )
+    b_series = bwd[0]
+    # Backward: the stretch runs from its start row back to the row before its "recovery"
+    # row; in time order it starts after that recovery row (or at the very first week when it
+    # never recovered) and ends on the week after its backward start.
+    recovered = bwd[3] >= 0
+    b_first = np.where(recovered, row[np.where(recovered, bwd[3], 0)] + 1, first_row[b_series])
+    b_end = row[bwd[1]] + 1
+    b_depth = bwd[4] - score[row[bwd[2]]]
+    first_fwd = np.full(len(length), len(score) + 1)
+    np.minimum.at(first_fwd, fwd[0], fwd[1])
     keep = (
-        (b_first < bounds[b_series] + min_history)
+        (b_first < first_row[b_series] + min_history)
         & (b_end < first_fwd[b_series])
         & (b_depth >= float(options["sharp_drop"]))
-        & (b_end - b_first <= 2 * int(options["level_weeks"]))
+        & (b_end - b_first <= 2 * level_weeks)
     )
-    # The backward scan keeps the *last* of equal lows; in time order the first one is the trough.
+    # The trough is the first of the lowest weeks in time order.
     b_trough = np.array(
         [a + int(np.argmin(score[a:b])) for a, b in zip(b_first[keep], b_end[keep], strict=True)],
         dtype="int64",
     )
-    series = np.concatenate([fwd[0], b_series[keep]]).astype("int64")
-    start = np.concatenate([fwd[1], b_first[keep]]).astype("int64")
-    trough = np.concatenate([fwd[2], b_trough]).astype("int64")
-    end = np.concatenate([fwd[3], b_end[keep]]).astype("int64")
-    level = np.concatenate([fwd[4], bwd[4][keep]]).astype("float64")
+    series = np.concatenate([fwd[0], b_series[keep]])
+    start = np.concatenate([fwd[1], b_first[keep]])
+    trough = np.concatenate([fwd[2], b_trough])
+    end = np.concatenate([fwd[3], b_end[keep]])
+    level = np.concatenate([fwd[4], bwd[4][keep]])
     order = np.lexsort((start, series))
     return series[order], start[order], trough[order], end[order], level[order]
 
