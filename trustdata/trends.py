@@ -502,21 +502,25 @@ def _trailing(
     (a window never reaches into the previous series).  Exact two-pass sums, no running totals.
     """
     n = len(values)
-    total = np.zeros(n)
-    count = np.zeros(n, dtype=np.int64)
-    shifted = []
-    for k in range(window):
+
+    def shifted(k: int) -> np.ndarray:
         v = np.full(n, np.nan)
         v[k:] = values[: n - k]
         v[offset < k] = np.nan
+        return v
+
+    total = np.zeros(n)
+    count = np.zeros(n, dtype=np.int64)
+    for k in range(window):
+        v = shifted(k)
         ok = ~np.isnan(v)
         total += np.where(ok, v, 0.0)
         count += ok
-        shifted.append(v)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
         squares = np.zeros(n)
-        for v in shifted:
+        for k in range(window):
+            v = shifted(k)
             squares += np.where(np.isnan(v), 0.0, (v - mean) ** 2)
         sd = np.where(count >= 2, np.sqrt(squares / np.maximum(count - 1, 1)), np.nan)
     return mean, sd, count
