@@ -661,3 +661,37 @@ def test_cli_import_unusable_input_exits_2_with_a_message(tmp_path, capsys, argv
     argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
     assert main(["import", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/importers.md
+# ---------------------------------------------------------------------------------------------
+
+DOC = Path(__file__).parent.parent / "docs" / "importers.md"
+
+
+def doc_toml_blocks() -> list[dict]:
+    import re
+    import tomllib
+
+    blocks = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    return [tomllib.loads(b) for b in blocks]
+
+
+def test_docs_show_the_built_in_mappings_as_they_are():
+    from trustdata.importers._common import load_mapping
+
+    blocks = doc_toml_blocks()
+    for kind in ("google_forms", "daylio", "bearable"):
+        assert load_mapping(kind, None) in blocks, kind
+
+
+@pytest.mark.parametrize(("index", "kind"), [(0, "daylio"), (1, "google_forms")])
+def test_docs_mapping_examples_are_valid(index, kind):
+    from trustdata.importers._common import load_mapping
+
+    example = doc_toml_blocks()[index]
+    merged = load_mapping(kind, example)
+    for table, values in example.items():
+        for key, value in values.items():
+            assert merged[table][key] == value

@@ -38,6 +38,7 @@ __all__ = [
     "ImportResult",
     "Rejection",
     "load_mapping",
+    "OPEN_TABLES",
     "default_mapping_text",
     "spellings",
     "score_table",
@@ -183,12 +184,15 @@ def default_mapping_text(kind: str) -> str:
     )
 
 
-def load_mapping(
-    kind: str,
-    mapping: str | Path | Mapping[str, Any] | None,
-    *,
-    open_tables: Iterable[str] = (),
-) -> dict[str, Any]:
+#: Tables of each kind's mapping whose keys are the user's own labels (any key is allowed).
+OPEN_TABLES: dict[str, tuple[str, ...]] = {
+    "google_forms": ("partners", "trigger_answers"),
+    "daylio": ("moods", "activities"),
+    "bearable": ("details",),
+}
+
+
+def load_mapping(kind: str, mapping: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:
     """The built-in mapping of ``kind`` with the user's mapping laid over it, section by section.
 
     Parameters
@@ -199,9 +203,7 @@ def load_mapping(
         A TOML file, an already-parsed dict, or None for the defaults alone.  Each table of the
         user's mapping updates the default table of the same name (keys it does not name keep
         their default); a section the format does not know is an error, as is a key the
-        section does not have (except in ``open_tables``, whose keys are the user's labels).
-    open_tables : iterable of str
-        Tables whose keys are free (mood labels, activities, answers).
+        section does not have (except in :data:`OPEN_TABLES`, whose keys are the user's labels).
 
     Raises
     ------
@@ -253,7 +255,7 @@ def load_mapping(
                     f"[{key}] in the mapping must be a table of keys and values", source=source
                 )
             unknown = sorted(set(value) - set(default[key]))
-            if unknown and key not in set(open_tables):
+            if unknown and key not in OPEN_TABLES.get(kind, ()):
                 raise MappingProblem(
                     f"[{key}] in the mapping has key(s) {unknown} that it does not know; "
                     f"known keys: {sorted(default[key])}",

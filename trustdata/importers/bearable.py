@@ -146,7 +146,7 @@ def read_bearable(
             "`partner` (on the command line: --couple ID --partner P)."
         )
     couple, partner = str(couple).strip(), str(partner).strip()
-    m = load_mapping("bearable", mapping, open_tables=("details",))
+    m = load_mapping("bearable", mapping)
     mood_names = spellings(m["connection"]["category"], where="[connection] category")
     mood_cats = {norm_text(c) for c in mood_names}
     mood_lo, mood_hi = _scale(m["connection"]["scale"], "[connection] scale")

@@ -139,7 +139,7 @@ def read_daylio(
         )
     couple, partner = str(couple).strip(), str(partner).strip()
     moods, prefix, intensity_rule, activities_map, note_field = _settings(
-        load_mapping("daylio", mapping, open_tables=("moods", "activities"))
+        load_mapping("daylio", mapping)
     )
     source = Path(path).name
     frame, notes = read_export(path)

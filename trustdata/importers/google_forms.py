@@ -142,7 +142,7 @@ def read_google_forms(
     >>> print(result.report)  # doctest: +SKIP
     """
     check_ids(couple, partner)
-    m = load_mapping("google_forms", mapping, open_tables=("partners", "trigger_answers"))
+    m = load_mapping("google_forms", mapping)
     partner_labels = {norm_text(k): str(v).strip() for k, v in m["partners"].items()}
     if any(not v for v in partner_labels.values()):
         raise MappingProblem("[partners]: every partner label must be non-empty text")
