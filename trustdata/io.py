@@ -678,7 +678,7 @@ def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list
     names = _clean_names(next(csv.reader([header_text], delimiter=delim)), name)
     body = len(data) if end < 0 else end + 1
     frame = None
-    if data.count(b"\r", body) == data.count(b"\r\n", body):
+    if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
         frame = _fast_csv(data, body, names, delim, header_line)
     if frame is None:
         frame = _slow_csv(data, body, names, delim, header_line, name)
@@ -1011,14 +1011,21 @@ def _parse_column(
     table: str, col: str, kind: str, text: pd.Series, problems: _Problems, required: bool
 ) -> pd.Series:
     n = len(text)
-    missing = _missing_mask(text)
+    if kind in ("id", "text"):
+        stripped = text.str.strip()
+        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        if required and missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        out = stripped if kind == "id" else text
+        return out.where(~missing).astype("str") if missing.any() else out.astype("str")
+    # Everything else has few distinct values: work on those, then spread by the codes.
+    codes, uniques = _factorize(text)
+    blank_u = (pd.Series(uniques, dtype="str").str.strip() == "").to_numpy(dtype=bool)
+    if blank_u.any():
+        codes = np.where((codes >= 0) & blank_u[np.maximum(codes, 0)], -1, codes)
+    missing = codes < 0
     if required and missing.any():
         problems.add(np.flatnonzero(missing), f"{col} is missing", col)
-    if kind in ("id", "text"):
-        out = text.str.strip() if kind == "id" else text
-        return out.where(~missing).astype("str")
-    codes, uniques = _factorize(text)
-    codes = np.where(missing, -1, codes)
     if kind in ("whole", "number"):
         num = pd.to_numeric(pd.Series(uniques.str.strip(), dtype="str"), errors="coerce")
         num = num.to_numpy(dtype="float64", na_value=np.nan)
@@ -1040,9 +1047,8 @@ def _parse_column(
         arr = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else np.nan, np.nan)
         if kind == "whole":
             ok = ~np.isnan(arr) & (np.abs(arr) < 2**53)
-            out = pd.array(np.where(ok, arr, 0).astype("int64"), dtype="Int64")
-            out[~ok] = pd.NA
-            return pd.Series(out, index=text.index)
+            ints = pd.arrays.IntegerArray(np.where(ok, arr, 0).astype("int64"), ~ok)
+            return pd.Series(ints, index=text.index)
         return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
     if kind == "date":
         return _parse_dates(col, codes, uniques, problems, n)
@@ -1136,10 +1142,10 @@ def _parse_timestamp(
 
     text = raw[col]
     n = len(text)
-    missing = _missing_mask(text)
+    stripped = text.str.strip()
+    missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
     if missing.any():
         problems.add(np.flatnonzero(missing), f"{col} is missing", col)
-    stripped = text.str.strip()
     arr = pa.array(stripped.array, type=pa.large_string(), from_pandas=True)
     parts = pc.extract_regex(arr, _TS_PATTERN)
     wall = pd.Series(pc.struct_field(parts, "wall").to_pandas(), dtype="str").where(~missing)
@@ -1210,7 +1216,10 @@ def _offset_minutes(text: str) -> float:
 
 def _unescape(values: pd.Series) -> pd.Series:
     """Remove the one ``'`` that :func:`write` put in front of a formula-looking text cell."""
-    escaped = values.str.match(_ESCAPED_RE, na=False)
+    quoted = values.str.startswith("'", na=False)
+    if not quoted.any():
+        return values
+    escaped = quoted & values.str.match(_ESCAPED_RE, na=False)
     if not escaped.any():
         return values
     out = values.copy()
