@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ __all__ = [
     "prefix_category",
     "blank_values",
     "ragged",
+    "records_of",
     "HELPER_COLUMNS",
 ]
 
@@ -105,7 +107,12 @@ def norm_text(value: object) -> str:
     >>> norm_text("How connected (1 – 10)?") == norm_text("how connected (1-10)")
     True
     """
-    out = unicodedata.normalize("NFKC", str(value)).translate(_QUOTES)
+    return _norm_text(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _norm_text(value: str) -> str:
+    out = unicodedata.normalize("NFKC", value).translate(_QUOTES)
     out = " ".join(out.split()).casefold()
     out = re.sub(r"\s*-\s*", "-", out)
     return out.rstrip("?:.* ").strip()
@@ -656,15 +663,17 @@ def prefix_category(name: str, prefix: str) -> str | None:
     return schemas.normalize_category(rest) or "other"
 
 
-def ragged(frame: pd.DataFrame, index: Any) -> str | None:
+def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The raw records as plain dicts (fast to walk through one by one)."""
+    return frame.to_dict("records")
+
+
+def ragged(row: Mapping[str, Any]) -> str | None:
     """The reader's problem with a record (too many or too few values), or None."""
-    if "_problem" not in frame.columns:
-        return None
-    return text(frame.at[index, "_problem"])
+    return text(row.get("_problem"))
 
 
-def blank_values(frame: pd.DataFrame, index: Any, *, drop: Iterable[str] = ()) -> dict[str, Any]:
+def blank_values(row: Mapping[str, Any], *, drop: Iterable[str] = ()) -> dict[str, Any]:
     """The original values of one raw record (for a rejection), without ``_line`` and ``drop``."""
     skip = {*HELPER_COLUMNS, *drop}
-    row = frame.loc[index]
-    return {c: text(row[c]) for c in frame.columns if c not in skip}
+    return {c: text(v) for c, v in row.items() if c not in skip}

@@ -51,6 +51,7 @@ from trustdata.importers._common import (
     prefix_category,
     ragged,
     read_export,
+    records_of,
     require_columns,
     rescale,
     round_half_up,
@@ -220,16 +221,15 @@ def read_bearable(
     not_mapped: Counter = Counter()
     trigger_details: Counter = Counter()
     parts_seen: Counter = Counter()
-    for pos, idx in enumerate(frame.index):
-        row = frame.loc[idx]
+    for pos, row in enumerate(records_of(frame)):
         line = lines[pos]
         category = text(row[cols["category"]])
         cat_key = norm_text(category) if category else ""
         detail = text(row[detail_col]) if detail_col else None
-        broken = ragged(frame, idx)
+        broken = ragged(row)
         if category is None or broken:
             why = broken or "category: no category"
-            rejections.append(Rejection("checkins", line, why, blank_values(frame, idx)))
+            rejections.append(Rejection("checkins", line, why, blank_values(row)))
             continue
         trigger_category = None
         if cat_key in trig_cats and cat_key not in mood_cats:
@@ -264,9 +264,7 @@ def read_bearable(
                     f"{float(mood_lo):g}-{float(mood_hi):g}"
                 )
             if problems:
-                rejections.append(
-                    Rejection(table, line, "; ".join(problems), blank_values(frame, idx))
-                )
+                rejections.append(Rejection(table, line, "; ".join(problems), blank_values(row)))
                 continue
             readings.append(
                 {
@@ -317,7 +315,7 @@ def read_bearable(
                         f"a part of the day ({', '.join(PARTS_OF_DAY)})"
                     )
         if problems:
-            rejections.append(Rejection(table, line, "; ".join(problems), blank_values(frame, idx)))
+            rejections.append(Rejection(table, line, "; ".join(problems), blank_values(row)))
             continue
         trigger_details[
             f"{category}: {_SEVERITY_TAIL.sub('', detail or '')!r} -> {trigger_category}"

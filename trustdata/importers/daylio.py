@@ -49,6 +49,7 @@ from trustdata.importers._common import (
     prefix_category,
     ragged,
     read_export,
+    records_of,
     require_columns,
     round_half_up,
     score_table,
@@ -191,9 +192,8 @@ def read_daylio(
     unknown_labels: Counter = Counter()
     unmapped_activities: Counter = Counter()
     trigger_activities: Counter = Counter()
-    for pos, idx in enumerate(frame.index):
-        row = frame.loc[idx]
-        problems = [p for p in (ragged(frame, idx),) if p]
+    for pos, row in enumerate(records_of(frame)):
+        problems = [p for p in (ragged(row),) if p]
         date = stamps.dates[pos]
         if date is None:
             problems.append(f"date: {stamps.errors[pos]}")
@@ -216,7 +216,7 @@ def read_daylio(
             )
         if problems:
             rejections.append(
-                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(frame, idx))
+                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row))
             )
             continue
         label_counts[norm_text(label)] += 1

@@ -50,6 +50,7 @@ from trustdata.importers._common import (
     plural,
     ragged,
     read_export,
+    records_of,
     spellings,
     text,
 )
@@ -237,9 +238,8 @@ def read_google_forms(
     email_labels: dict[str, dict[str, str]] = defaultdict(dict)
     partner_source: Counter = Counter()
     drop = (email_col,) if email_col else ()
-    for pos, idx in enumerate(frame.index):
-        row = frame.loc[idx]
-        problems = [p for p in (ragged(frame, idx),) if p]
+    for pos, row in enumerate(records_of(frame)):
+        problems = [p for p in (ragged(row),) if p]
         date = stamps.dates[pos]
         if date is None:
             problems.append(f"{date_col}: {stamps.errors[pos]}")
@@ -269,9 +269,7 @@ def read_google_forms(
             problems.append("partner: no answer says which partner this is")
         if problems:
             rejections.append(
-                Rejection(
-                    "checkins", lines[pos], "; ".join(problems), blank_values(frame, idx, drop=drop)
-                )
+                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row, drop=drop))
             )
             continue
         partner_source[how] += 1
@@ -280,7 +278,7 @@ def read_google_forms(
         responses.append(
             {
                 "line": lines[pos],
-                "idx": idx,
+                "row": row,
                 "date": date,
                 "order": (stamp_date or dt.date.min, stamp_time or dt.time(), lines[pos]),
                 "couple_id": couple_id,
@@ -313,7 +311,7 @@ def read_google_forms(
                 f"{key[2].isoformat()} partner {key[1]}: line{'s' if len(group) > 2 else ''} "
                 f"{earlier} replaced by the later response at line {kept['line']}"
             )
-        row = frame.loc[kept["idx"]]
+        row = kept["row"]
         out = {
             "couple_id": key[0],
             "partner": key[1],
