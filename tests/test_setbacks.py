@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustdata import schemas
 from trustdata.logs import as_table, empty_table
@@ -232,6 +234,42 @@ def test_a_frame_without_the_measure_column_is_refused():
     frame = empty_table("checkins").drop(columns=["trust"])
     with pytest.raises(ValueError, match=r"must have the columns .* \['trust'\] are missing"):
         find_setbacks(frame, measure="trust")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=0, max_size=40),
+    st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=0, max_size=40),
+)
+def test_setbacks_are_consistent_whatever_the_scores(scores_a, scores_b):
+    ck = (
+        as_table(
+            "checkins",
+            weekly_checkins(scores_a, partner="A") + weekly_checkins(scores_b, partner="B"),
+        )
+        if any(v is not None for v in scores_a + scores_b)
+        else empty_table("checkins")
+    )
+    out = find_setbacks(ck)
+    assert tuple(out.columns) == SETBACK_COLUMNS
+    assert out["setback_id"].is_unique
+    assert (out["depth"] > 0).all()
+    assert (out["depth"] == out["level_before"] - out["trough_score"]).all()
+    assert (out["start"] <= out["trough_date"]).all()
+    assert (out["recovered"] == out["end"].notna()).all()
+    done = out.loc[out["recovered"]]
+    assert (done["trough_date"] < done["end"]).all()
+    assert (done["weeks"] == (done["end"] - done["start"]).dt.days // 7).all()
+    assert (out["weeks"] >= 1).all()
+    assert out["weeks_to_recover"].isna().eq(~out["recovered"]).all()
+    # a setback never starts or ends on a missed week
+    observed = set(zip(ck["partner"], schemas.week_start(ck["date"]), strict=True))
+    assert set(zip(out["partner"], out["start"], strict=True)) <= observed
+    assert set(zip(done["partner"], done["end"], strict=True)) <= observed
+    # setbacks of one partner do not overlap
+    for _, rows in out.groupby("partner"):
+        ends = rows["end"].fillna(pd.Timestamp.max)
+        assert (rows["start"].iloc[1:].to_numpy() >= ends.iloc[:-1].to_numpy()).all()
 
 
 #: F1 floor on a small fresh synthetic set.  benchmarks/setback_accuracy.py measures 0.97-0.98

@@ -26,7 +26,9 @@ Examples
 >>> scores = [7, 7, 8, 7, 7, 3, 4, 6, 7, 7, 8, 7]
 >>> checkins = as_table("checkins", {"couple_id": "c1", "partner": "A",
 ...                                  "date": weeks, "connection": scores})
->>> find_setbacks(checkins)[["setback_id", "start", "end", "depth", "weeks"]]  # doctest: +SKIP
+>>> found = find_setbacks(checkins)
+>>> found[["setback_id", "depth", "weeks"]].to_dict("records")
+[{'setback_id': 'c1/A/1', 'depth': 4.0, 'weeks': 3}]
 """
 
 from __future__ import annotations
@@ -662,7 +664,8 @@ def score_detection(
     detected : pandas.DataFrame
         With ``couple_id, partner, start, end`` (``end`` may be NaT: open to the right).
     truth : pandas.DataFrame
-        With ``couple_id, partner, start, end``.
+        With ``couple_id, partner, start, end`` (e.g. :attr:`trustdata.synth.Synthetic.setbacks`;
+        ``end`` may be NaT here too).  Starts need not be Mondays: distances are in days / 7.
     margin_weeks : int, default 2
         How far apart two starts may be and still match when the intervals do not overlap.
 
