@@ -292,7 +292,7 @@ def test_norm_text_ignores_case_spaces_quotes_and_dashes():
         ("Timestamp,Something else\n2026-05-03,4\n", {"couple": "c1", "partner": "A"},
          MappingProblem, "connection"),
         ("Date,How connected do you feel to me right now?\n2026-05-03,4\n",
-         {"couple": "c1", "partner": "A"}, MappingProblem, "Timestamp"),
+         {"couple": "c1", "partner": "A"}, FileProblem, "Timestamp"),
         ("Timestamp,How connected do you feel to me right now?\n2026-05-03,4\n",
          {"partner": "A"}, MappingProblem, "--couple"),
         ("Timestamp,How connected do you feel to me right now?\n2026-05-03,4\n",
@@ -655,12 +655,45 @@ def test_cli_import_writes_a_folder_and_prints_the_report(tmp_path, capsys, argv
          "does not exist"),
         (["daylio", str(DL), "OUT", "--couple", "c1", "--partner", "A", "--mapping",
           str(GF_TRIGGERS)], "does not know"),
+        (["daylio", "DUP", "OUT", "--couple", "c1", "--partner", "A"], "appears twice"),
+        (["daylio", "BIN", "OUT", "--couple", "c1", "--partner", "A"], "binary"),
     ],
 )  # fmt: skip
 def test_cli_import_unusable_input_exits_2_with_a_message(tmp_path, capsys, argv, message):
-    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    (tmp_path / "dup.csv").write_text("mood,time,mood\ngood,8:00,bad\n", encoding="utf-8")
+    (tmp_path / "bin.csv").write_bytes(b"PK\x03\x04\x00\x00binary\x00")
+    names = {
+        "OUT": str(tmp_path / "out"),
+        "DUP": str(tmp_path / "dup.csv"),
+        "BIN": str(tmp_path / "bin.csv"),
+    }
+    argv = [names.get(a, a) for a in argv]
     assert main(["import", *argv]) == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing is written
+
+
+@pytest.mark.parametrize(
+    ("kind", "header"),
+    [
+        ("daylio", "full_date,date,weekday,time,mood,activities,note_title,note"),
+        ("bearable", "date,weekday,time of day,category,rating/amount,detail,notes"),
+        ("google-forms", "Timestamp,How connected do you feel to me right now (1-10)?"),
+    ],
+)
+def test_an_export_with_no_records_gives_an_empty_log_folder(tmp_path, kind, header):
+    path = tmp_path / "export.csv"
+    path.write_text(header + "\n\n", encoding="utf-8")
+    result = import_export(kind, path, couple="c1", partner="A")
+    assert result.report.records == 0 and result.report.balanced
+    assert len(trustdata.load(result.write(tmp_path / "out")).checkins) == 0
+
+
+def test_utf16_export_is_read(tmp_path):
+    path = tmp_path / "bearable.csv"
+    path.write_bytes(BR.read_text(encoding="utf-8").encode("utf-16"))
+    result = read_bearable(path, couple="c1", partner="B")
+    assert result.report.outcomes == read_bearable(BR, couple="c1", partner="B").report.outcomes
 
 
 # ---------------------------------------------------------------------------------------------

@@ -419,7 +419,8 @@ class ImportReport:
         always = ("checkins", "rejected")
         parts = [f"{o[k]} {k.replace('_', ' ')}" for k in OUTCOMES if o[k] or k in always]
         lines = [
-            f"Imported {self.source} ({self.kind}): {self.records} records = " + " + ".join(parts),
+            f"Imported {self.source} ({self.kind}): {plural(self.records, 'record')} = "
+            + " + ".join(parts),
         ]
         d = self.derived_triggers
         if d["valid"] or d["rejected"]:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from trustdata import schemas
-from trustdata.errors import MappingProblem, TrustDataError
+from trustdata.errors import FileProblem, MappingProblem, TrustDataError
 from trustdata.importers._common import (
     HELPER_COLUMNS,
     ImportReport,
@@ -156,7 +156,7 @@ def read_google_forms(
     headers = [c for c in frame.columns if c not in HELPER_COLUMNS]
     ts_col = find_column(headers, TIMESTAMP_HEADERS)
     if ts_col is None:
-        raise MappingProblem(
+        raise FileProblem(
             f"this does not look like a Google Forms responses file: no 'Timestamp' column. "
             f"Columns in the file: {headers}",
             source=source,
