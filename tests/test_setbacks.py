@@ -478,6 +478,20 @@ def test_sudden_losses_weekly_mean_of_two_checkins_and_several_partners():
     ]
 
 
+def test_sudden_losses_do_not_depend_on_row_order_or_mutate_the_input():
+    ck = checkins(
+        weekly_checkins([8, 8, 9, 4, 4, 5, 5], partner="A"),
+        weekly_checkins([9, 9, 9, 9, 5, 5, 5], partner="B"),
+    )
+    shuffled = ck.sample(frac=1.0, random_state=5)
+    before = shuffled.copy()
+    for sessions in ("weeks", "checkins"):
+        expected = sudden_losses(ck, sessions=sessions)
+        assert expected["partner"].tolist() == ["A", "B"]
+        pd.testing.assert_frame_equal(sudden_losses(shuffled, sessions=sessions), expected)
+    pd.testing.assert_frame_equal(shuffled, before)
+
+
 def test_sudden_gains_are_not_losses():
     assert sudden_losses(checkins(weekly_checkins([4, 4, 5, 9, 9, 8]))).empty
 
