@@ -96,6 +96,15 @@ def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
             timeout=30_000,
         )
         page.wait_for_timeout(200)
+        # Hover: plotly draws hover labels from the data, and an injected on* handler would fire.
+        for gd in page.query_selector_all(".js-plotly-plot"):
+            box = gd.bounding_box()
+            if box:
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.evaluate(
+            "() => document.querySelectorAll('body *:not(.js-plotly-plot *)').forEach(e =>"
+            " e.dispatchEvent(new MouseEvent('mouseover', {bubbles: false})))"
+        )
         seen.update(page.evaluate(_INSPECT))
         page.emulate_media(media="print")
         seen["print_nav_display"] = page.evaluate(
@@ -124,6 +133,13 @@ def abuse_logs():
 
 
 @pytest.fixture(scope="module")
+def hostile_logs():
+    from test_report import HOSTILE_COUPLE, HOSTILE_PARTNERS, make_logs
+
+    return make_logs(couple_id=HOSTILE_COUPLE, partners=HOSTILE_PARTNERS)
+
+
+@pytest.fixture(scope="module")
 def browser():
     sync_playwright = _need_browser()
     with sync_playwright() as p:
@@ -135,7 +151,7 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, browser, sample_logs, abuse_logs):
+def pages(tmp_path_factory, browser, sample_logs, abuse_logs, hostile_logs):
     from trustdata import report
 
     out = tmp_path_factory.mktemp("browser")
@@ -146,13 +162,14 @@ def pages(tmp_path_factory, browser, sample_logs, abuse_logs):
             sample_logs, couple, out / "therapist.html", audience="therapist"
         ),
         "abuse": report.write(abuse_logs, abuse_logs.couple_ids[0], out / "abuse.html"),
+        "hostile": report.write(hostile_logs, hostile_logs.couple_ids[0], out / "hostile.html"),
     }
     seen = {name: _open(browser, path) for name, path in paths.items()}
     seen["phone"] = _open(browser, paths["therapist"], width=390, height=844)
     return seen
 
 
-@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "phone"])
+@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "hostile", "phone"])
 def test_every_chart_renders_with_traces_and_a_real_size(pages, name):
     seen = pages[name]
     assert len(seen["charts"]) >= 3, seen["charts"]
@@ -163,7 +180,7 @@ def test_every_chart_renders_with_traces_and_a_real_size(pages, name):
         assert chart["width"] > 200 and chart["height"] > 150, chart
 
 
-@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "phone"])
+@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "hostile", "phone"])
 def test_console_has_no_errors_or_warnings(pages, name):
     seen = pages[name]
     assert seen["errors"] == []
@@ -171,7 +188,7 @@ def test_console_has_no_errors_or_warnings(pages, name):
     assert bad == []
 
 
-@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "phone"])
+@pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "hostile", "phone"])
 def test_no_request_leaves_the_page(pages, name):
     seen = pages[name]
     assert seen["aborted"] == []
@@ -180,8 +197,10 @@ def test_no_request_leaves_the_page(pages, name):
 
 def test_injected_script_in_free_text_never_runs(pages):
     # the sample logs carry a note and an answer with <script>alert(...)</script>
-    assert pages["therapist"]["alerted"] == 0
-    assert pages["couple"]["alerted"] == 0
+    # the hostile page has <script> and on* handlers in the couple and partner ids too; hover
+    # over every chart so that an injected onmouseover would fire
+    for name in ("couple", "therapist", "hostile"):
+        assert pages[name]["alerted"] == 0, name
 
 
 def test_abuse_report_opens_with_the_safety_notice(pages):
@@ -202,11 +221,17 @@ def test_print_hides_navigation_and_makes_a_pdf(pages):
     assert pages["therapist"]["pdf_bytes"] > 10_000
 
 
-def test_the_alert_counter_catches_an_unescaped_script(browser, tmp_path):
-    # control: the detector used above does see a script that slipped through unescaped
+def test_a_script_that_slipped_in_would_not_run(browser, tmp_path):
     from trustdata import report
 
-    body = "<p>" + "<script>alert('x')</script>" + "</p>"
-    path = tmp_path / "bad.html"
-    path.write_text(report.render_page("T", [report.Section("a", "A", body)], charts=False))
-    assert _open(browser, path)["alerted"] == 1
+    injected = "<p><script>alert('x')</script><b onmouseover=\"alert('y')\">hover</b></p>"
+    # control: without the page's CSP the detector does see both (so 0 above means something)
+    bare = tmp_path / "bare.html"
+    bare.write_text(f"<!DOCTYPE html><html><body>{injected}</body></html>")
+    assert _open(browser, bare)["alerted"] == 2
+    # in a report page, the CSP lists only the page's own scripts by hash: neither runs
+    path = tmp_path / "page.html"
+    path.write_text(report.render_page("T", [report.Section("a", "A", injected)]))
+    seen = _open(browser, path)
+    assert seen["alerted"] == 0
+    assert any("Content Security Policy" in m or "CSP violation" in m for _, m in seen["console"])

@@ -15,7 +15,13 @@ INJECT = "<script>alert('x')</script>"
 INJECT_IMG = '<img src="http://example.invalid/x.png" onerror="alert(1)">'
 
 
-def make_logs(*, abuse: bool = False, couple_id: str = "couple-01", seed: int = 4) -> Logs:
+def make_logs(
+    *,
+    abuse: bool = False,
+    couple_id: str = "couple-01",
+    seed: int = 4,
+    partners: tuple[str, str] = ("A", "B"),
+) -> Logs:
     """A small couple with a planted dip, fewer triggers over time and hostile free text.
 
     Thirty weeks of weekly check-ins for partners A and B: connection rises from about 4 to
@@ -25,7 +31,7 @@ def make_logs(*, abuse: bool = False, couple_id: str = "couple-01", seed: int = 
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2025-01-06")
     rows = []
-    for partner, offset in (("A", 0), ("B", 1)):
+    for partner, offset in ((partners[0], 0), (partners[1], 1)):
         for w in range(30):
             level = 4 + 3 * w / 29 - (3 if 12 <= w <= 14 else 0)
             score = int(np.clip(round(level + rng.normal(0, 0.5)), 1, 10))
@@ -33,7 +39,7 @@ def make_logs(*, abuse: bool = False, couple_id: str = "couple-01", seed: int = 
                 {
                     "couple_id": couple_id,
                     "partner": partner,
-                    "role": "hurt" if partner == "A" else "involved",
+                    "role": "hurt" if partner == partners[0] else "involved",
                     "date": start + pd.Timedelta(days=7 * w + offset),
                     "connection": score,
                     "trust": max(1, score - 1),
@@ -44,7 +50,7 @@ def make_logs(*, abuse: bool = False, couple_id: str = "couple-01", seed: int = 
             )
     checkins = as_table("checkins", rows)
     trig = []
-    for partner in ("A", "B"):
+    for partner in partners:
         for day in range(0, 210):
             p = 0.5 * np.exp(-day / 60)
             if rng.random() < p:
@@ -75,7 +81,7 @@ def make_logs(*, abuse: bool = False, couple_id: str = "couple-01", seed: int = 
             "couple_id": couple_id,
             "date": start + pd.Timedelta(days=150),
             "kind": "small_win",
-            "partner": "A",
+            "partner": partners[0],
             "note": "a whole weekend away <3",
         },
     ]
@@ -85,7 +91,7 @@ def make_logs(*, abuse: bool = False, couple_id: str = "couple-01", seed: int = 
                 "couple_id": couple_id,
                 "date": start + pd.Timedelta(days=160),
                 "kind": "abuse",
-                "partner": "A",
+                "partner": partners[0],
                 "note": "shouted and threw a plate",
             }
         )
@@ -142,29 +148,65 @@ def test_html_table_of_an_empty_frame_is_a_sentence():
     assert out == '<p class="note">No setbacks.</p>'
 
 
+def _csp(page: str) -> str:
+    return re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
+
+
 def test_render_page_has_csp_viewport_and_no_network_reference():
-    page = report.render_page("T", [report.Section("a", "A", "<p>x</p>")], charts=False)
-    assert f'content="{report.CSP}"' in page
-    assert "default-src 'none'" in report.CSP and "unsafe-eval" not in report.CSP
+    page = report.render_page("T", [report.Section("a", "A", "<p>x</p>")])
+    csp = _csp(page)
+    assert csp.startswith("default-src 'none'; script-src 'unsafe-inline' 'sha256-")
+    assert "unsafe-eval" not in csp and "connect-src 'none'" in csp
     assert 'name="viewport"' in page
     assert "://" not in page
     assert "@media print" in page
 
 
+def test_csp_lists_exactly_the_hashes_of_the_pages_own_scripts(logs):
+    import base64
+    import hashlib
+
+    page = report.build(logs, "couple-01")
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 2  # plotly.js and the one that draws the charts
+    expected = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in scripts
+    }
+    assert set(re.findall(r"'sha256-[^']+'", _csp(page))) == expected
+
+
 def test_render_page_marks_page_breaks_after_the_first_section():
     secs = [report.Section(k, k, "") for k in ("a", "b", "c")]
-    page = report.render_page("T", secs, charts=False)
+    page = report.render_page("T", secs)
     assert '<section id="a" class="block">' in page
     assert '<section id="b" class="block page">' in page
 
 
-def test_figure_html_does_not_change_the_callers_figure():
+def test_charts_add_copies_the_figure_and_escapes_the_caption():
     import plotly.graph_objects as go
 
-    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"width": 500})
-    out = report.figure_html(fig, "chart-1")
-    assert fig.layout.width == 500
-    assert 'id="chart-1"' in out and "<script" in out and "cdn" not in out
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name=INJECT), layout={"width": 500})
+    fig.update_layout(title_text="Weeks of <b>&lt;us&gt;</b>")
+    charts = report.Charts()
+    out = charts.add(fig)
+    assert fig.layout.width == 500 and fig.layout.title.text  # the caller's figure is unchanged
+    assert '<p class="chart-title">Weeks of &lt;us&gt;</p>' in out
+    assert 'id="chart-1"' in out and "<script" not in out
+    script = charts.script()
+    assert "</script" not in script.lower() and "<script" not in script.lower()
+    assert "\\u003cscript\\u003e" in script  # the trace name, escaped inside the JSON
+    assert '"id":"chart-1"' in script and "Plotly.newPlot" in script
+
+
+def test_render_page_with_charts_has_plotly_once_and_one_drawing_script():
+    import plotly.graph_objects as go
+
+    charts = report.Charts()
+    body = charts.add(go.Figure(go.Bar(x=[1], y=[1]))) + charts.add(go.Figure(go.Bar(y=[2])))
+    page = report.render_page("T", [report.Section("a", "A", body)], charts=charts)
+    rest = _without_plotly_js(page)
+    assert rest.count("<script>") == 2 and rest.count("Plotly.newPlot") == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,7 +275,7 @@ def test_page_references_nothing_outside_itself(pages, name):
     assert "://" not in rest  # no http(s), no CDN, no file links
     assert "<link" not in rest and "@import" not in rest and "url(" not in rest
     assert "<img" not in rest and "<iframe" not in rest
-    assert f'content="{report.CSP}"' in rest
+    assert _csp(rest).startswith("default-src 'none';")
 
 
 @pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "abuse_therapist"])
@@ -241,9 +283,8 @@ def test_free_text_is_escaped_everywhere(pages, name):
     rest = _without_plotly_js(pages[name])
     assert INJECT not in rest and "<script>alert" not in rest
     assert INJECT_IMG not in rest and "onerror=" not in rest.replace("onerror=&quot;", "")
-    # the only scripts: plotly.js, one per chart, and the print helper
-    n_charts = rest.count('class="chart"')
-    assert rest.count("<script") == 1 + n_charts + 1
+    # the only scripts: plotly.js and the one that draws the charts
+    assert rest.count("<script") == 2
 
 
 def test_therapist_page_shows_the_answers_escaped(pages):
@@ -308,6 +349,43 @@ def test_couple_summary_counts_the_setbacks_it_lists(logs, pages):
     table = page[page.index('<section id="setbacks"') :]
     table = table[: table.index("</section>")]
     assert table.count("<tr>") - 1 == len(found)
+
+
+HOSTILE_COUPLE = "<script>alert('couple')</script>"
+HOSTILE_PARTNERS = ("<b onmouseover=alert(1)>Ann</b>", "Bob & <i>co</i>")
+
+
+def test_hostile_ids_are_escaped_in_text_and_charts():
+    logs = make_logs(couple_id=HOSTILE_COUPLE, partners=HOSTILE_PARTNERS)
+    for audience in report.AUDIENCES:
+        rest = _without_plotly_js(report.build(logs, HOSTILE_COUPLE, audience=audience))
+        assert HOSTILE_COUPLE not in rest and "<b onmouseover" not in rest and "<i>co" not in rest
+        assert report.esc(HOSTILE_PARTNERS[1]) in rest
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("A", "2025-01-06", 5)],
+        [(p, d, 5) for p in "AB" for d in ("2025-01-06", "2025-01-13", "2025-01-20")],
+    ],
+    ids=["one check-in", "three flat weeks"],
+)
+def test_a_short_log_gives_a_page_that_says_it_is_early(rows, audience):
+    checkins = as_table(
+        "checkins",
+        [{"couple_id": "c1", "partner": p, "date": d, "connection": x} for p, d, x in rows],
+    )
+    page = report.build(Logs(checkins=checkins), "c1", audience=audience)
+    assert "a few more weeks are needed to see a direction" in page
+    assert "No triggers were logged." in page
+
+
+def test_events_only_with_abuse_still_opens_with_safety():
+    events = as_table("events", [{"couple_id": "c1", "date": "2025-01-06", "kind": "abuse"}])
+    page = report.build(Logs(events=events), "c1")
+    assert _sections(page)[0] == "safety"
 
 
 def test_same_input_gives_the_same_page(logs, pages):

@@ -33,7 +33,10 @@ Examples
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,7 +66,7 @@ __all__ = [
     "build",
     "write",
     "render_page",
-    "figure_html",
+    "Charts",
     "html_table",
     "esc",
 ]
@@ -71,11 +74,19 @@ __all__ = [
 #: The readers a report can be made for.
 AUDIENCES: tuple[str, ...] = ("couple", "therapist")
 
-#: The page's Content-Security-Policy: nothing may be fetched; only the inline script and style run.
+#: The page's Content-Security-Policy: nothing may be fetched from anywhere.  The page adds the
+#: hashes of its own two scripts to ``script-src`` (browsers then ignore ``'unsafe-inline'``, kept
+#: only for those too old to know hashes), so no other script, inline handler or ``eval`` runs.
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
 )
+
+_PLOTLY_CONFIG = {
+    "responsive": True,
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+}
 
 #: Fonts the page (and its charts) use: whatever the reader's system has, nothing downloaded.
 FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
@@ -112,7 +123,7 @@ class Section:
         Its heading (plain text; escaped when rendered).
     body : str
         Its content, **already safe HTML** (build it with :func:`esc`, :func:`html_table` and
-        :func:`figure_html`).
+        :meth:`Charts.add`).
     css_class : str
         Extra CSS classes (``"safety"`` for the safety notice).
     page_break : bool
@@ -236,64 +247,112 @@ def html_table(
     )
 
 
-def figure_html(fig, div_id: str, *, height: int | None = None) -> str:
-    """A plotly figure as a ``<div>`` for the page (plotly.js itself is embedded once, elsewhere).
+class Charts:
+    """The charts of one page: each :meth:`add` returns the chart's place in the page.
 
-    The figure is copied (the caller's figure is not changed), set to fit the width of the page
-    (so it reads on a phone and prints on paper) and to use the system fonts.
+    The charts are drawn by **one** script at the end of the page (see :func:`render_page`), so
+    the page holds exactly two scripts (plotly.js and that one), both listed by hash in the
+    page's Content-Security-Policy: a script that slipped into the page any other way would not
+    run.  Chart ids are ``chart-1``, ``chart-2``, ... in the order they are added (the same page
+    on every run).
 
-    Parameters
-    ----------
-    fig : plotly.graph_objects.Figure
-        The chart.
-    div_id : str
-        The ``id`` of the chart's ``<div>`` (fixed, so the page is the same on every run).
-    height : int, optional
-        Height in pixels (default: the figure's own, else 420).
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> charts = Charts()
+    >>> charts.add(go.Figure(go.Bar(x=[1], y=[2]), layout={"title": "Per &lt;week&gt;"}))
+    '<figure class="chart"><p class="chart-title">Per &lt;week&gt;</p><div id="chart-1" ...'
+    >>> len(charts)
+    1
     """
-    import plotly.graph_objects as go
-    import plotly.io as pio
 
-    fig = go.Figure(fig)
-    height = height or fig.layout.height or 420
-    # The title becomes HTML above the chart (it wraps on a phone; SVG text does not); the
-    # legend goes under the x-axis title, with the bottom margin growing to fit it.
-    title = fig.layout.title.text or ""
-    caption = html.unescape(re.sub(r"<[^>]*>", " ", title)).strip()
-    fig.update_layout(
-        title_text=None,
-        width=None,
-        height=height,
-        autosize=True,
-        font_family=FONT_STACK,
-        margin={"t": 40 if fig.layout.annotations else 20, "autoexpand": True},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
-    )
-    # A time axis speaks for itself; its title would collide with the legend on a phone.
-    fig.for_each_xaxis(
-        lambda ax: (
-            ax.update(title_text=None)
-            if (ax.title.text or "").strip().lower() in _TIME_WORDS
-            else None
+    def __init__(self) -> None:
+        self._specs: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def add(self, fig, *, height: int | None = None) -> str:
+        """Add a plotly figure; return its ``<figure>`` block (caption and an empty ``<div>``).
+
+        The figure is copied (the caller's figure is not changed), set to fit the width of the
+        page (so it reads on a phone and prints on paper), to use the system fonts and to put
+        its legend under the plot; its title becomes an HTML caption (it wraps on a phone,
+        SVG text does not).
+
+        Parameters
+        ----------
+        fig : plotly.graph_objects.Figure
+            The chart.
+        height : int, optional
+            Height in pixels (default: the figure's own, else 420).
+        """
+        import plotly.graph_objects as go
+        import plotly.io as pio
+
+        fig = go.Figure(fig)
+        height = int(height or fig.layout.height or 420)
+        title = fig.layout.title.text or ""
+        caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
+        fig.update_layout(
+            title_text=None,
+            width=None,
+            height=height,
+            autosize=True,
+            font_family=FONT_STACK,
+            margin={"t": 40 if fig.layout.annotations else 20, "autoexpand": True},
+            legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
         )
+        # A time axis speaks for itself; its title would collide with the legend on a phone.
+        fig.for_each_xaxis(
+            lambda ax: (
+                ax.update(title_text=None)
+                if (ax.title.text or "").strip().lower() in _TIME_WORDS
+                else None
+            )
+        )
+        div_id = f"chart-{len(self._specs) + 1}"
+        figure = _script_safe(pio.to_json(fig, validate=False))
+        self._specs.append(f'{{"id":"{div_id}","figure":{figure}}}')
+        head = f'<p class="chart-title">{esc(caption)}</p>' if caption else ""
+        return (
+            f'<figure class="chart">{head}<div id="{div_id}" class="plotly-graph-div" '
+            f'style="height:{height}px; width:100%;"></div></figure>'
+        )
+
+    def script(self) -> str:
+        """The JavaScript that draws every chart added (plotly.js must be loaded first)."""
+        config = json.dumps(_PLOTLY_CONFIG)
+        return (
+            "(function () {\n"
+            f"  var charts = [{','.join(self._specs)}];\n"
+            f"  var config = {config};\n"
+            "  if (!window.Plotly) { return; }\n"
+            "  for (var i = 0; i < charts.length; i++) {\n"
+            "    var c = charts[i];\n"
+            "    if (document.getElementById(c.id)) {\n"
+            "      window.Plotly.newPlot(c.id, c.figure.data, c.figure.layout, config);\n"
+            "    }\n"
+            "  }\n"
+            "})();\n"
+        )
+
+
+def _script_safe(text: str) -> str:
+    """JSON text that cannot end or confuse the ``<script>`` element it sits in."""
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
     )
-    config = {
-        "responsive": True,
-        "displaylogo": False,
-        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
-    }
-    div = pio.to_html(
-        fig,
-        config=config,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        default_width="100%",
-        default_height=f"{height}px",
-        div_id=div_id,
+
+
+def _sha256(text: str) -> str:
+    return (
+        "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
     )
-    head = f'<p class="chart-title">{esc(caption)}</p>' if caption else ""
-    return f'<figure class="chart">{head}{div}</figure>'
 
 
 def _plotly_js() -> str:
@@ -312,7 +371,7 @@ def render_page(
     *,
     subtitle: str = "",
     footer: str = "",
-    charts: bool = True,
+    charts: Charts | None = None,
 ) -> str:
     """Assemble sections into one self-contained HTML page (no network request of any kind).
 
@@ -322,14 +381,15 @@ def render_page(
         Plain text (escaped here).
     sections : sequence of Section
         In the order they appear; the first one is never preceded by a page break.
-    charts : bool
-        Embed plotly.js (once, inline in ``<head>``); needed when any section holds a chart.
+    charts : Charts, optional
+        The charts the sections hold; plotly.js is then embedded once, inline in ``<head>``,
+        and one script at the end of the page draws them.
 
     Examples
     --------
-    >>> page = render_page("Us", [Section("s", "Hello <you>", "<p>hi</p>")], charts=False)
-    >>> "<h2>Hello &lt;you&gt;</h2>" in page, "://" in page
-    (True, False)
+    >>> page = render_page("Us", [Section("s", "Hello <you>", "<p>hi</p>")])
+    >>> "<h2>Hello &lt;you&gt;</h2>" in page, "://" in page, page.count("<script")
+    (True, False, 1)
     """
     toc = "".join(f'<li><a href="#{esc(s.key)}">{esc(s.title)}</a></li>' for s in sections)
     parts = []
@@ -342,17 +402,26 @@ def render_page(
             f'<section id="{esc(s.key)}" class="{classes}"{role}>'
             f"<h2>{esc(s.title)}</h2>{s.body}</section>"
         )
-    head_script = f"<script>{_plotly_js()}</script>" if charts else ""
+    scripts = []
+    if charts is not None and len(charts):
+        scripts.append(_plotly_js())
+        tail = charts.script() + _PRINT_SCRIPT
+    else:
+        tail = _PRINT_SCRIPT
+    scripts.append(tail)
+    hashes = " ".join(_sha256(text) for text in scripts)
+    csp = CSP.replace("script-src 'unsafe-inline'", f"script-src 'unsafe-inline' {hashes}")
+    head_script = f"<script>{scripts[0]}</script>\n" if len(scripts) == 2 else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex, nofollow">\n'
         f"<title>{esc(title)}</title>\n"
         f"<style>\n{_css()}</style>\n"
-        f"{head_script}\n"
+        f"{head_script}"
         "</head>\n<body>\n<main>\n"
         f'<header class="page-head"><h1>{esc(title)}</h1>'
         + (f"<p>{esc(subtitle)}</p>" if subtitle else "")
@@ -364,7 +433,7 @@ def render_page(
         )
         + "\n".join(parts)
         + (f'\n<footer class="page-foot"><p>{esc(footer)}</p></footer>' if footer else "")
-        + f"\n</main>\n<script>{_PRINT_SCRIPT}</script>\n</body>\n</html>\n"
+        + f"\n</main>\n<script>{tail}</script>\n</body>\n</html>\n"
     )
 
 
@@ -427,8 +496,10 @@ def build(
     _check_audience(audience)
     stamp = _parse_since(since)
     one = logs.couple(couple_id)
-    title, subtitle, sections, footer = _assemble(one, couple_id, audience=audience, since=stamp)
-    return render_page(title, sections, subtitle=subtitle, footer=footer)
+    title, subtitle, sections, footer, charts = _assemble(
+        one, couple_id, audience=audience, since=stamp
+    )
+    return render_page(title, sections, subtitle=subtitle, footer=footer, charts=charts)
 
 
 def write(
@@ -866,17 +937,6 @@ def _list(items: Sequence[str], css: str = "plain") -> str:
     return f'<ul class="{css}">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
-class _Charts:
-    """Numbers the chart divs of one page (fixed ids, so the page is the same on every run)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, fig, height: int | None = None) -> str:
-        self.n += 1
-        return figure_html(fig, f"chart-{self.n}", height=height)
-
-
 def _safety_section(notice) -> Section:
     body = (
         f"<p><strong>{esc(notice.text)}</strong></p>"
@@ -885,6 +945,10 @@ def _safety_section(notice) -> Section:
         "sent anywhere. If someone else can open this file, think about where you keep it.</p>"
     )
     return Section("safety", notice.title, body, css_class="safety", page_break=False)
+
+
+#: Below this span (two four-week months) the first and the latest month overlap.
+_SHORT_SPAN_DAYS = 7 * 7
 
 
 def _connection_sentences(r: _Results) -> list[str]:
@@ -901,6 +965,15 @@ def _connection_sentences(r: _Results) -> list[str]:
             continue
         a, b = float(row["first_month_mean"]), float(row["latest_month_mean"])
         change = row["change"]
+        if (row["last_date"] - row["first_date"]).days < _SHORT_SPAN_DAYS:
+            # the first and the latest month overlap: no direction to speak of yet
+            ci = r.logs.checkins
+            avg = ci.loc[ci["partner"] == p, "connection"].astype("float64").mean()
+            out.append(
+                f"{_who(r, p)}: {_plural(int(row['n_checkins']), 'check-in')} so far, on average "
+                f"{_num(avg)} out of 10; a few more weeks are needed to see a direction."
+            )
+            continue
         if therapist:
             out.append(
                 f"{_who(r, p)}: connection {_num(a)} in the first month, {_num(b)} in the latest "
@@ -1058,7 +1131,7 @@ def _summary_section(r: _Results) -> Section:
     return Section("summary", title, body, page_break=False)
 
 
-def _connection_section(r: _Results, chart: _Charts) -> Section:
+def _connection_section(r: _Results, chart: Charts) -> Section:
     from trustdata import charts
 
     therapist = r.audience == "therapist"
@@ -1069,14 +1142,14 @@ def _connection_section(r: _Results, chart: _Charts) -> Section:
         else "Weekly connection (1-10) per partner, 4-week trailing mean +/- 1 SD; setbacks "
         "shaded; events marked."
     )
-    body += chart(charts.plot_trend(r.trend, setbacks=r.setbacks, events=r.logs.events))
+    body += chart.add(charts.plot_trend(r.trend, setbacks=r.setbacks, events=r.logs.events))
     if therapist and not r.gap.empty:
         body += "<h3>The two partners side by side</h3>"
         body += _para(
             "Difference between the partners' weekly scores (4-week trailing mean); a gap that "
             "keeps widening means they are experiencing the recovery differently."
         )
-        body += chart(charts.plot_partner_gap(r.gap))
+        body += chart.add(charts.plot_partner_gap(r.gap))
     if not r.monthly.empty:
         table = r.monthly.pivot(index="month", columns="partner", values="mean").reset_index()
         table["month"] = table["month"].dt.strftime("%Y-%m")
@@ -1086,17 +1159,17 @@ def _connection_section(r: _Results, chart: _Charts) -> Section:
     return Section("connection", title, body)
 
 
-def _trigger_section(r: _Results, chart: _Charts) -> Section:
+def _trigger_section(r: _Results, chart: Charts) -> Section:
     from trustdata import charts
 
     therapist = r.audience == "therapist"
     if r.logs.triggers.empty:
         return Section("triggers", "Triggers", _para("No triggers were logged."))
     body = _list(_trigger_sentences(r))
-    body += chart(charts.plot_trigger_bars(r.freq_month))
+    body += chart.add(charts.plot_trigger_bars(r.freq_month))
     if therapist:
         body += "<h3>Trigger categories over time</h3>"
-        body += chart(charts.plot_trigger_heatmap(r.freq_month))
+        body += chart.add(charts.plot_trigger_heatmap(r.freq_month))
         cols = [
             "partner",
             "first_count",
@@ -1164,7 +1237,7 @@ def _setback_table(r: _Results) -> str:
     )
 
 
-def _setback_section(r: _Results, chart: _Charts) -> Section:
+def _setback_section(r: _Results, chart: Charts) -> Section:
     from trustdata import charts
 
     therapist = r.audience == "therapist"
@@ -1179,8 +1252,8 @@ def _setback_section(r: _Results, chart: _Charts) -> Section:
         if r.first is not None:
             fig.update_xaxes(range=[r.first, r.last])
         rows = r.setbacks["partner"].nunique()
-        body += chart(fig, height=170 + 70 * rows)
-    body += _setback_table(r)
+        body += chart.add(fig, height=170 + 70 * rows)
+        body += _setback_table(r)
     if therapist and not r.setbacks.empty:
         body += (
             '<p class="note">Context window: 14 days before the start to the end of each '
@@ -1292,9 +1365,9 @@ def _answers_section(r: _Results) -> Section:
 
 def _assemble(
     one: Logs, couple_id: str, *, audience: str, since: pd.Timestamp | None
-) -> tuple[str, str, list[Section], str]:
+) -> tuple[str, str, list[Section], str, Charts]:
     r = _analyse(one, couple_id, audience, since)
-    chart = _Charts()
+    chart = Charts()
     sections: list[Section] = []
     if r.notice is not None:
         sections.append(_safety_section(r.notice))
@@ -1323,4 +1396,4 @@ def _assemble(
         "Made by trustdata on this computer from these logs; the page loads nothing from the "
         "internet and sends nothing anywhere. The numbers describe the logs, not the people."
     )
-    return title, subtitle, sections, footer
+    return title, subtitle, sections, footer, chart
