@@ -153,7 +153,8 @@ def find_setbacks(
     ``min_history`` observed weeks, is at least ``sharp_drop`` deep, spans at most
     ``2 * level_weeks`` observed weeks (a longer low stretch at the start is the partner's
     baseline, not a dip) and ends before the first setback of the forward pass.  Its
-    ``level_before`` is then the level *after* it, the only one there is.
+    ``level_before`` is then the level *after* it, the only one there is.  (The backward pass
+    reads only the first ``min_history + 3 * level_weeks`` observed weeks of each log.)
 
     Irregular logs: input in any order, any number of couples and partners, several check-ins
     in a week (averaged), missing scores (ignored), partners with too few weeks (no setback).
@@ -178,16 +179,6 @@ def find_setbacks(
         A single week this many points below the level is a setback on its own.
     recover_within : float, default 0.5
         How close to the level (points) a week must be to end the setback.
-
-    The defaults were chosen by measuring precision and recall against setbacks planted by
-    :func:`trustdata.synth.generate` (``benchmarks/setback_accuracy.py``: a grid search on seeds
-    1-3, 200 couples each, where they rank first of 144 settings, F1 0.974), then fresh seeds.
-    On 500 fresh couples they give precision 0.976, recall 0.970, F1 0.973 (seed 2026) and
-    0.980, 0.973, 0.977 (seed 2027) (matching rule: :func:`score_detection`); 95 % of the
-    matched setbacks start in the planted week and 90 % end within a week of it.  Most misses
-    are shallow setbacks that noise hides; most false alarms are single weeks that noise alone
-    pushed 3 points down (the sharp-drop rule counts them, by design: ``sharp_drop=3.5`` gives
-    precision 0.999 but recall 0.936).
 
     Returns
     -------
@@ -223,6 +214,18 @@ def find_setbacks(
     --------
     setback_context : what happened around each setback.
     sudden_losses : single session-to-session falls by the Tang & DeRubeis criteria.
+
+    Notes
+    -----
+    The defaults were chosen by measuring precision and recall against setbacks planted by
+    :func:`trustdata.synth.generate` (``benchmarks/setback_accuracy.py``: a grid search on seeds
+    1-3, 200 couples each, where they rank first of 144 settings, F1 0.974), then fresh seeds.
+    On 500 fresh couples they give precision 0.976, recall 0.970, F1 0.973 (seed 2026) and
+    0.980, 0.973, 0.977 (seed 2027) (matching rule: :func:`score_detection`); 95 % of the
+    matched setbacks start in the planted week and 90 % end within a week of it.  Most misses
+    are shallow setbacks that noise hides; most false alarms are single weeks that noise alone
+    pushed 3 points down (the sharp-drop rule counts them, by design: ``sharp_drop=3.5`` gives
+    precision 0.999 but recall 0.936).
 
     Examples
     --------
