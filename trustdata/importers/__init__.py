@@ -12,11 +12,20 @@ See ``docs/importers.md`` for the formats, the mapping files and the rules.
 
 Examples
 --------
->>> from trustdata.importers import KINDS
+>>> import tempfile, pathlib
+>>> from trustdata.importers import KINDS, import_export
 >>> KINDS
 ('google-forms', 'daylio', 'bearable')
->>> result = import_export("daylio", "export.csv", couple="c1", partner="A")  # doctest: +SKIP
->>> result.write("logs/")  # doctest: +SKIP
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "export.csv").write_text(
+...     "full_date,date,weekday,time,mood,activities,note_title,note\\n"
+...     "2026-05-12,May 12,Tuesday,22:10,rad,,,\\n")
+>>> result = import_export("daylio", folder / "export.csv", couple="c1", partner="A")
+>>> print(result.report.to_text().splitlines()[0])
+Imported export.csv (daylio): 1 record = 1 checkins + 0 rejected
+>>> import trustdata
+>>> trustdata.load(result.write(folder / "logs")).checkins["connection"].tolist()
+[10]
 """
 
 from __future__ import annotations

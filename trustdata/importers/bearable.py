@@ -137,8 +137,15 @@ def read_bearable(
 
     Examples
     --------
-    >>> result = read_bearable("bearable.csv", couple="c1", partner="B")  # doctest: +SKIP
-    >>> result.report.outcomes  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "bearable.csv"
+    >>> _ = f.write_text("date,weekday,time of day,category,rating/amount,detail,notes\\n"
+    ...                  "8th Dec 2021,Wednesday,am,Mood,6,,\\n"
+    ...                  "8th Dec 2021,Wednesday,pm,Symptom,3,Triggered (anniversary),\\n"
+    ...                  "8th Dec 2021,Wednesday,pm,Energy,4,,\\n")
+    >>> result = read_bearable(f, couple="c1", partner="B")
+    >>> {k: v for k, v in result.report.outcomes.items() if v}
+    {'checkins': 1, 'triggers': 1, 'not_mapped': 1}
     """
     check_ids(couple, partner)
     if couple is None or partner is None:

@@ -129,8 +129,16 @@ def read_daylio(
 
     Examples
     --------
-    >>> result = read_daylio("daylio_export.csv", couple="c1", partner="A")  # doctest: +SKIP
-    >>> print(result.report)  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "daylio_export.csv"
+    >>> _ = f.write_text("full_date,date,weekday,time,mood,activities,note_title,note\\n"
+    ...                  "2026-05-12,May 12,Tuesday,22:10,good,,,\\n"
+    ...                  "2026-05-12,May 12,Tuesday,8:05 am,meh,triggered: anniversary,,\\n")
+    >>> result = read_daylio(f, couple="c1", partner="A")
+    >>> result.logs.checkins["connection"].tolist()  # (good 8 + meh 5) / 2 = 6.5 -> 7
+    [7]
+    >>> result.report.outcomes["merged"], result.logs.triggers["intensity"].tolist()
+    (1, [6])
     """
     check_ids(couple, partner)
     if couple is None or partner is None:

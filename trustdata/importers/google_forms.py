@@ -138,9 +138,19 @@ def read_google_forms(
 
     Examples
     --------
-    >>> result = read_google_forms("Weekly check-in (Responses) - Form Responses 1.csv",
-    ...                            couple="c1")  # doctest: +SKIP
-    >>> print(result.report)  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "Form Responses 1.csv"
+    >>> _ = f.write_text(
+    ...     '"Timestamp","Email Address","How connected do you feel to me right now (1-10)?"\\n'
+    ...     '"27/09/2026 15:00:00","sam@example.org","4"\\n'
+    ...     '"5/10/2026 09:15:00","alex@example.org","6"\\n')
+    >>> result = read_google_forms(f, couple="c1")
+    >>> result.logs.checkins[["partner", "connection"]].values.tolist()
+    [['A', 4], ['B', 6]]
+    >>> result.logs.checkins["date"].dt.strftime("%Y-%m-%d").tolist()
+    ['2026-09-27', '2026-10-05']
+    >>> result.report.date_order.split(",")[0]
+    "'timestamp': day-first (day/month/year)"
     """
     check_ids(couple, partner)
     m = load_mapping("google_forms", mapping)
