@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustdata import schemas
 from trustdata.anonymize import (
@@ -323,3 +325,40 @@ def test_the_committed_anonymized_sample_cohort_is_a_fresh_run_of_the_documented
     assert code == 0
     assert _all_bytes(out) == _all_bytes(SAMPLE / "cohort_anonymized")
     assert b"DEMO-KEY" in (SAMPLE / "demo.key").read_bytes()  # clearly labelled as a demo key
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ids=st.lists(st.from_regex(r"[a-z]{3}-[0-9]{4}-[a-z]{3}", fullmatch=True), min_size=1,
+                 max_size=4, unique=True),
+    days=st.lists(st.integers(0, 7000), min_size=1, max_size=6),
+    minutes=st.integers(0, 24 * 60 - 1),
+)  # fmt: skip
+def test_no_random_id_or_date_leaks_and_intervals_hold(tmp_path_factory, ids, days, minutes):
+    base = pd.Timestamp("2010-01-01")
+    checkins = [
+        {"couple_id": cid, "partner": f"{cid}-partner", "date": base + pd.Timedelta(days=d),
+         "connection": 5}
+        for cid in ids for d in sorted(set(days))
+    ]  # fmt: skip
+    triggers = [
+        {"couple_id": cid, "partner": f"{cid}-partner", "category": "media", "intensity": 3,
+         "timestamp": base + pd.Timedelta(days=days[0], minutes=minutes), "time_known": True}
+        for cid in ids
+    ]  # fmt: skip
+    logs = Logs(checkins=as_table("checkins", checkins), triggers=as_table("triggers", triggers))
+    out = tmp_path_factory.mktemp("anon")
+    anon, report = anonymize(logs, key=KEY, k=1)
+    write_anonymized(anon, out / "x", report=report)
+    data = b"".join(_all_bytes(out / "x").values())
+    for cid in ids:
+        assert cid.encode() not in data
+    for d in days:
+        for spelling in _date_spellings(base + pd.Timedelta(days=d)):
+            assert spelling.encode() not in data
+    first = anon.checkins.groupby("couple_id")["date"].min()
+    trig = anon.triggers.set_index("couple_id")["timestamp"]
+    gap = (trig - first.reindex(trig.index)).iloc[0]
+    assert gap == pd.Timedelta(days=days[0] - min(days), minutes=minutes)
