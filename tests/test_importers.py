@@ -176,6 +176,12 @@ def test_google_forms_messy_sheet_export_cp1252_semicolons_dayfirst(tmp_path):
         ("B", "2026-09-27"): 5,
     }
     assert by_day(result.logs.checkins, "couple_id")[("A", "2026-09-27")] == "c7"
+    # "Hurt partner" / "Involved partner": partners A / B by [partners], and their roles
+    assert by_day(result.logs.checkins, "role") == {
+        ("A", "2026-09-27"): "hurt",
+        ("A", "2026-10-04"): "hurt",
+        ("B", "2026-09-27"): "involved",
+    }
     assert "café" in by_day(result.logs.checkins, "increased_trust")[("A", "2026-10-04")]
     reasons = dict(zip(result.logs.rejected["line"], result.logs.rejected["reason"], strict=True))
     assert sorted(reasons) == [6, 7, 8, 9]  # line 3 is blank

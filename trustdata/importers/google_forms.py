@@ -13,9 +13,11 @@ Rules (see ``docs/importers.md``):
   ``AST`` is removed and counted in the report); the day/month order is decided once for the
   whole column (or given with ``dayfirst``), never row by row.
 - **Partner**: ``partner`` if given; else the answer to the partner question (via
-  ``[partners]``); else the ``Email Address`` column, each address one partner labelled A, B, ...
-  in order of first appearance within its couple (or by ``[partners]``).  Addresses are never
-  kept: not in the logs, not in the rejected records, not in the report.
+  ``[partners]``; an answer naming a role, "Hurt partner", also gives the check-in's ``role``
+  unless a question is mapped to it); else the ``Email Address`` column, each address one
+  partner labelled A, B, ... in order of first appearance within its couple (or by
+  ``[partners]``).  Addresses are never kept: not in the logs, not in the rejected records,
+  not in the report.
 - **Couple**: ``couple`` if given, else the answer to the couple question.
 - **Several responses by one partner on one day**: the latest (by Timestamp) is kept whole, the
   earlier ones count as *merged* (a resubmission replaces the first answers); the report lists them.
@@ -256,13 +258,14 @@ def read_google_forms(
         couple_id = couple if couple is not None else text(row[q["couple"]])
         if couple_id is None:
             problems.append(f"couple: no answer to {q['couple']!r}")
-        who = partner
+        who, role = partner, None
         how = "--partner"
         if who is None and "partner" in q:
             answer = text(row[q["partner"]])
             if answer is not None:
                 who = partner_labels.get(norm_text(answer), answer)
                 how = f"the answer to {q['partner']!r}"
+                role = schemas.normalize_role(answer)  # "Hurt partner" also says the role
         if who is None and email_col is not None:
             address = text(row[email_col])
             if address is not None and couple_id is not None:
@@ -293,10 +296,17 @@ def read_google_forms(
                 "order": (stamp_date or dt.date.min, stamp_time or dt.time(), lines[pos]),
                 "couple_id": couple_id,
                 "partner": who,
+                "role": role,
             }
         )
     for how, n in partner_source.items():
-        report.mapped.append(f"partner from {how} ({n} responses)")
+        report.mapped.append(f"partner from {how} ({plural(n, 'response')})")
+    n_roles = sum(r["role"] is not None for r in responses)
+    if n_roles and "role" not in q:
+        report.mapped.append(
+            f"role from the answers to {q['partner']!r} that name one "
+            f"({plural(n_roles, 'response')})"
+        )
     if email_labels and any(email_labels.values()):
         n_addresses = sum(len(v) for v in email_labels.values())
         report.notes.append(
@@ -331,6 +341,8 @@ def read_google_forms(
         for field_name in CHECKIN_FIELDS:
             if field_name in q:
                 out[field_name] = text(row[q[field_name]])
+        if "role" not in q and kept["role"] is not None:
+            out["role"] = kept["role"]
         checkins.append(out)
         if "category" in t:
             ticked = _split_answers(text(row[t["category"]]), answer_categories)
