@@ -1142,7 +1142,9 @@ def _connection_section(r: _Results, chart: Charts) -> Section:
         else "Weekly connection (1-10) per partner, 4-week trailing mean +/- 1 SD; setbacks "
         "shaded; events marked."
     )
-    body += chart.add(charts.plot_trend(r.trend, setbacks=r.setbacks, events=r.logs.events))
+    body += chart.add(
+        charts.plot_trend(r.trend, setbacks=r.setbacks, events=r.logs.events, partners=r.partners)
+    )
     if therapist and not r.gap.empty:
         body += "<h3>The two partners side by side</h3>"
         body += _para(
@@ -1248,7 +1250,7 @@ def _setback_section(r: _Results, chart: Charts) -> Section:
             "level, more than the usual ups and downs, until it came back near that level."
         )
     if not r.setbacks.empty:
-        fig = charts.plot_setback_timeline(r.setbacks, as_of=r.last)
+        fig = charts.plot_setback_timeline(r.setbacks, as_of=r.last, partners=r.partners)
         if r.first is not None:
             fig.update_xaxes(range=[r.first, r.last])
         rows = r.setbacks["partner"].nunique()
