@@ -269,7 +269,32 @@ def test_duplicate_couples_keep_the_first_row():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_line_numbers_count_physical_lines(tmp_path):
+@pytest.fixture(params=["pyarrow", "csv module"])
+def reader(request, monkeypatch):
+    """Run a test with pyarrow's reader (the fast path) and with the careful csv-module reader."""
+    if request.param == "csv module":
+        monkeypatch.setattr(io, "_fast_csv", lambda *args: None)
+    return request.param
+
+
+def test_multiline_values_and_blank_lines_give_start_lines(tmp_path, reader):
+    write_text(
+        tmp_path,
+        "checkins.csv",
+        "couple_id,partner,date,connection,need\r\n"
+        'c1,A,2025-03-03,6,"a\r\n\r\nb"\r\n'  # lines 2-4, a blank line inside the value
+        "\r\n"  # 5 blank
+        "c1,A,2025-03-04,66,x\r\n"  # 6
+        'c1,A,2025-03-05,6,"\n"\n'  # 7-8
+        "\n"  # 9 blank
+        "c1,A,2025-03-06,0,x\n",  # 10
+    )
+    frame, _ = io.read_raw_csv(tmp_path / "checkins.csv")
+    assert frame["_line"].tolist() == [2, 6, 7, 10]
+    assert frame["need"].tolist() == ["a\r\n\r\nb", "x", "\n", "x"]
+
+
+def test_line_numbers_count_physical_lines(tmp_path, reader):
     write_text(
         tmp_path,
         "checkins.csv",
