@@ -1185,7 +1185,21 @@ def _trigger_section(r: _Results, chart: Charts) -> Section:
             "intensity_slope_per_month",
             "verdict",
         ]
-        body += html_table(r.trig_trend, cols, digits=2)
+        body += html_table(
+            r.trig_trend,
+            cols,
+            labels={
+                "first_count": "first n",
+                "latest_count": "latest n",
+                "first_rate_per_month": "first /month",
+                "latest_rate_per_month": "latest /month",
+                "rate_ratio_low": "ratio low",
+                "rate_ratio_high": "ratio high",
+                "rate_p": "p",
+                "intensity_slope_per_month": "intensity slope /month",
+            },
+            digits={c: (3 if c == "rate_p" else 2) for c in cols},
+        )
     else:
         body += _para(
             "A trigger is a moment when something brought the hurt back. Fewer or milder "
