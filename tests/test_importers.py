@@ -287,6 +287,30 @@ def test_google_forms_questions_match_whatever_the_spelling(tmp_path, header):
     assert result.logs.checkins["decreased_trust"].tolist() == ["Nothing"]
 
 
+def test_google_forms_date_question_partner_labels_and_sheet_checkboxes(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        "Timestamp,Email Address,Date of this check-in,"
+        "How connected do you feel to me right now (1-10)?,What triggered you?\n"
+        '2026-05-04 09:00:00,alex@example.org,2026-05-03,5,"Anniversary, Place"\n'
+        "2026-05-04 10:00:00,sam@example.org,2026-05-03,6,\n",
+        encoding="utf-8",
+    )
+    mapping = {
+        "questions": {"date": "Date of this check-in"},
+        "partners": {"sam@example.org": "Sam", "ALEX@example.org": "Alex"},
+        "triggers": {"category": "What triggered you?"},
+        "trigger_answers": {},
+    }
+    result = read_google_forms(path, couple="c1", mapping=mapping)
+    assert by_day(result.logs.checkins) == {("Alex", "2026-05-03"): 5, ("Sam", "2026-05-03"): 6}
+    # no intensity question: the triggers are rejected as load would (intensity is required)
+    assert result.report.derived_triggers == {"valid": 0, "rejected": 2}
+    # the Sheet joins ticked answers with ", "; both name a category, so both are triggers
+    assert sorted(result.logs.rejected["category"]) == ["date_or_anniversary", "location"]
+    assert (result.logs.rejected["reason"].str.contains("intensity is missing")).all()
+
+
 def test_norm_text_ignores_case_spaces_quotes_and_dashes():
     assert norm_text("What\u2019s  ONE thing?") == norm_text("what's one thing")
     assert norm_text("(1 \u2013 10)") == norm_text("(1-10)")
@@ -531,6 +555,18 @@ def test_bearable_messy_export(tmp_path):
     assert result.logs.triggers["category"].astype(str).tolist() == ["other_person"]
     assert result.logs.triggers["intensity"].tolist() == [10]  # 4 on 0-4
     round_trip(result, tmp_path / "out")
+
+
+def test_bearable_date_formatted_is_used_when_date_cannot_be_read(tmp_path):
+    path = tmp_path / "bearable.csv"
+    path.write_text(
+        "date,date formatted,weekday,time of day,category,rating/amount,detail,notes\n"
+        "8th Dexember 2021,2021-12-08,Wednesday,am,Mood,6,,\n"
+        "9th Dec 2021,2021-12-09,Thursday,am,Mood,7,,\n",
+        encoding="utf-8",
+    )
+    result = read_bearable(path, couple="c1", partner="B")
+    assert by_day(result.logs.checkins) == {("B", "2021-12-08"): 6, ("B", "2021-12-09"): 7}
 
 
 def test_bearable_mood_scale_from_the_mapping(tmp_path):
