@@ -56,7 +56,7 @@ import pandas as pd
 from scipy import stats
 
 from trustdata import schemas
-from trustdata.errors import TrustDataError
+from trustdata.errors import FileProblem, TrustDataError
 from trustdata.logs import Logs, empty_table
 
 __all__ = [
@@ -177,12 +177,12 @@ def _cohort_folders(path_or_paths: str | Path | Sequence[str | Path]) -> list[Pa
     if isinstance(path_or_paths, str | Path):
         root = Path(path_or_paths)
         if not root.exists():
-            raise TrustDataError(f"{root}: no such file or folder.", source=str(root))
+            raise FileProblem(f"{root}: no such file or folder.", source=str(root))
         if root.is_file() or _is_log_folder(root):
             return [root]
         subs = sorted(p for p in root.iterdir() if _is_log_folder(p))
         if not subs:
-            raise TrustDataError(
+            raise FileProblem(
                 f"{root}: expected a log folder (with a checkins file) or a folder of log "
                 "folders, but found neither.",
                 source=str(root),
