@@ -105,6 +105,14 @@ BAD_VALUES = [
         "timestamp is '2025-03-03T21:15+17:00', expected a UTC offset between -16:00 and +16:00",
     ),
     ("triggers", "timestamp", "", "timestamp is missing"),
+    ("triggers", "timestamp", "2025-03-03T21:15:00+0a:00", "timestamp is '2025-03-03T21:15:00+0a"),
+    ("triggers", "timestamp", "2025-02-30T10:00:00+01:00", "timestamp is '2025-02-30T10:00:00+01"),
+    (
+        "triggers",
+        "timestamp",
+        "2025-03-03T21:15:00+25:00",
+        "timestamp is '2025-03-03T21:15:00+25:00', expected a UTC offset between",
+    ),
     ("events", "kind", "party", "kind is 'party', expected one of discovery, disclosure"),
     ("events", "kind", "", "kind is missing"),
     ("events", "date", "2025-13-01", "date is '2025-13-01', expected a date like 2025-02-28"),
@@ -190,6 +198,8 @@ def test_accepted_spellings_are_normalised(table, column, value, expected):
         ("2025-03-03T21:15:00+05:30", "2025-03-03 21:15", 330, True),
         ("2025-03-03T21:15-03:00", "2025-03-03 21:15", -180, True),
         ("2025-03-03T21:15:00+0100", "2025-03-03 21:15", 60, True),
+        ("2025-03-03T21:15:00.12345", "2025-03-03 21:15:00.12345", None, True),
+        ("2025-03-03 21:15:00-08:00", "2025-03-03 21:15", -480, True),
     ],
 )
 def test_timestamps_keep_wall_clock_time_and_offset(text, wall, offset, time_known):

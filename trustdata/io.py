@@ -1182,33 +1182,19 @@ def _parse_dates(
 def _parse_timestamp(
     raw: pd.DataFrame, col: str, problems: _Problems
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     text = raw[col]
     n = len(text)
     stripped = text.str.strip()
     missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
     if missing.any():
         problems.add(np.flatnonzero(missing), f"{col} is missing", col)
-    arr = pa.array(stripped.array, type=pa.large_string(), from_pandas=True)
-    parts = pc.extract_regex(arr, _TS_PATTERN)
-    wall = pd.Series(pc.struct_field(parts, "wall").to_pandas(), dtype="str").where(~missing)
-    off_text = pd.Series(pc.struct_field(parts, "off").to_pandas(), dtype="str").where(~missing)
-    del parts, arr
-    length = wall.str.len()
-    date_only = (length == 10).to_numpy(dtype=bool)
-    ts = pd.to_datetime(wall, format="ISO8601", errors="coerce")
-    ts = _to_ns(ts)
+    ts_values, offset, date_only = _timestamp_parts(stripped, missing)
+    ts = pd.Series(ts_values, index=pd.RangeIndex(n))
     bad = ~missing & ts.isna().to_numpy()
     if bad.any():
         where = np.flatnonzero(bad)
         shown = [f"{col} is {_fmt(v)}, expected {_EXPECTED[col]}" for v in text.to_numpy()[where]]
         problems.add(where, np.array(shown, dtype=object), col)
-    # The UTC offset written in the timestamp, in minutes (worked out once per distinct text).
-    o_codes, o_uniques = pd.factorize(off_text, use_na_sentinel=True)
-    per_unique = np.array([_offset_minutes(u) for u in o_uniques] + [np.nan], dtype="float64")
-    offset = per_unique[np.where(o_codes >= 0, o_codes, len(o_uniques))]
     off_bad = np.isinf(offset)
     off_bad &= ~bad
     if off_bad.any():
@@ -1243,6 +1229,71 @@ def _parse_timestamp(
     ts = ts.astype("datetime64[ns]")
     ts.index = pd.RangeIndex(n)
     return ts, offset_series, known_time
+
+
+_NAT = np.datetime64("NaT", "ns")
+
+
+def _timestamp_parts(
+    stripped: pd.Series, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wall-clock times (NaT where unparseable or missing), UTC offsets in minutes (NaN when none
+    was written, inf when out of range) and which values were dates only.
+
+    The usual shapes (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS``, the same followed by ``+HH:MM``)
+    are parsed with exact formats; anything else goes through the full pattern.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(stripped)
+    ts = np.full(n, _NAT, dtype="datetime64[ns]")
+    offset = np.full(n, np.nan)
+    date_only = np.zeros(n, dtype=bool)
+    length = stripped.str.len().to_numpy(dtype="float64", na_value=np.nan)
+    todo = ~missing
+
+    def exact(rows: np.ndarray, values: pd.Series, fmt: str) -> np.ndarray:
+        parsed = _to_ns(pd.to_datetime(values, format=fmt, errors="coerce")).to_numpy()
+        ok = ~np.isnat(parsed)
+        ts[rows[ok]] = parsed[ok]
+        todo[rows[ok]] = False
+        return ok
+
+    rows = np.flatnonzero(todo & (length == 10))
+    if len(rows):
+        ok = exact(rows, stripped.iloc[rows], "%Y-%m-%d")
+        date_only[rows[ok]] = True
+    rows = np.flatnonzero(todo & (length == 19))
+    if len(rows):
+        exact(rows, stripped.iloc[rows], "%Y-%m-%dT%H:%M:%S")
+    rows = np.flatnonzero(todo & (length == 25))
+    if len(rows):
+        sub = stripped.iloc[rows]
+        suffix = sub.str.slice(19)
+        codes, uniques = pd.factorize(suffix)
+        minutes = np.array(
+            [_offset_minutes(u) if re.fullmatch(r"[+-]\d\d:\d\d", u) else np.nan for u in uniques]
+            + [np.nan]
+        )
+        off = minutes[np.where(codes >= 0, codes, len(uniques))]
+        good = ~np.isnan(off)
+        rows, sub, off = rows[good], sub[good], off[good]
+        ok = exact(rows, sub.str.slice(0, 19), "%Y-%m-%dT%H:%M:%S")
+        offset[rows[ok]] = off[ok]
+    rows = np.flatnonzero(todo)
+    if len(rows):
+        arr = pa.array(stripped.iloc[rows].array, type=pa.large_string(), from_pandas=True)
+        parts = pc.extract_regex(arr, _TS_PATTERN)
+        wall = pd.Series(pc.struct_field(parts, "wall").to_pandas(), dtype="str")
+        off_text = pd.Series(pc.struct_field(parts, "off").to_pandas(), dtype="str")
+        parsed = _to_ns(pd.to_datetime(wall, format="ISO8601", errors="coerce")).to_numpy()
+        ts[rows] = parsed
+        date_only[rows] = (wall.str.len() == 10).to_numpy(dtype=bool)
+        codes, uniques = pd.factorize(off_text)
+        minutes = np.array([_offset_minutes(u) for u in uniques] + [np.nan], dtype="float64")
+        offset[rows] = np.where(np.isnat(parsed), np.nan, minutes[np.where(codes >= 0, codes, -1)])
+    return ts, offset, date_only
 
 
 def _offset_minutes(text: str) -> float:
