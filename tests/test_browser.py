@@ -90,9 +90,11 @@ def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
             " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI); });"
         )
         page.goto(page_url, wait_until="load")
+        # every chart placeholder has become a plotly graph with its SVG drawn
         page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-            ".every(gd => gd.querySelector('svg.main-svg'))",
+            "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".every(gd => gd.classList.contains('js-plotly-plot')"
+            " && gd.querySelector('svg.main-svg'))",
             timeout=30_000,
         )
         page.wait_for_timeout(200)
