@@ -483,3 +483,13 @@ def test_cli_report_unknown_couple_exits_2(tmp_path, logs, capsys):
     assert code == 2
     assert "no couple 'nobody'" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_report_bad_since_exits_2_with_a_sentence(tmp_path, logs, capsys):
+    from trustdata import cli, io
+
+    folder = io.write(logs, tmp_path / "logs")
+    argv = ["report", str(folder), "--couple", "couple-01", "--audience", "therapist"]
+    code = cli.main([*argv, "--since", "soon", "-o", str(tmp_path / "x.html")])
+    assert code == 2
+    assert "`since` must be a date" in capsys.readouterr().err
