@@ -89,6 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"trustdata: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `trustdata validate ... | head`: the reader stopped reading
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 # ---------------------------------------------------------------------------------------------
