@@ -721,7 +721,7 @@ def _fast_csv(
         try:
             table = pacsv.read_csv(
                 pa.py_buffer(view),
-                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+                read_options=pacsv.ReadOptions(column_names=names),
                 parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=multiline),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.large_string() for n in names},
@@ -790,7 +790,8 @@ def _line_structure(data: bytes, body: int) -> tuple[int, np.ndarray]:
     empty: list[int] = []
     if data.startswith((b"\n", b"\r\n"), body):
         empty.append(0)
-    if data.find(b"\n\n", body) >= 0 or data.find(b"\n\r\n", body) >= 0:
+    has_cr = data.find(b"\r", body) >= 0
+    if data.find(b"\n\n", body) >= 0 or (has_cr and data.find(b"\n\r\n", body) >= 0):
         line, last = 0, body
         for m in _EMPTY_LINE.finditer(data, body):
             line += data.count(b"\n", last, m.start() + 1)
