@@ -29,6 +29,17 @@ _LAZY: dict[str, str] = {
     "find_setbacks": "trustdata.setbacks",
     "sudden_losses": "trustdata.setbacks",
     "setback_context": "trustdata.setbacks",
+    "weekly_trend": "trustdata.trends",
+    "trend_summary": "trustdata.trends",
+    "trigger_frequency": "trustdata.triggers",
+    "trigger_trend": "trustdata.triggers",
+    "partner_gap": "trustdata.dyad",
+    "small_wins": "trustdata.milestones",
+    "red_flags": "trustdata.milestones",
+    "safety_notice": "trustdata.milestones",
+    "load_cohort": "trustdata.cohort",
+    "anonymize_folder": "trustdata.anonymize",
+    "import_export": "trustdata.importers",
 }
 _MODULES = (
     "schemas",
@@ -50,8 +61,15 @@ _MODULES = (
 __all__ = ["Logs", "TrustDataError", "__version__", *_LAZY, *_MODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from trustdata.anonymize import anonymize_folder  # noqa: F401
+    from trustdata.cohort import load_cohort  # noqa: F401
+    from trustdata.dyad import partner_gap  # noqa: F401
+    from trustdata.importers import import_export  # noqa: F401
     from trustdata.io import from_frames, load, write  # noqa: F401
+    from trustdata.milestones import red_flags, safety_notice, small_wins  # noqa: F401
     from trustdata.setbacks import find_setbacks, setback_context, sudden_losses  # noqa: F401
+    from trustdata.trends import trend_summary, weekly_trend  # noqa: F401
+    from trustdata.triggers import trigger_frequency, trigger_trend  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:
