@@ -75,6 +75,7 @@ BAD_VALUES = [
     ("checkins", "trust", "11", "trust is 11, expected a whole number 1-10"),
     ("checkins", "honesty", "-1", "honesty is -1, expected a whole number 1-10"),
     ("checkins", "honesty", "inf", "honesty is 'inf', expected a whole number 1-10"),
+    ("checkins", "honesty", "1e30", "honesty is '1e30', expected a whole number 1-10"),
     ("checkins", "date", "2025-02-30", "date is '2025-02-30', expected a date like 2025-02-28"),
     ("checkins", "date", "03/03/2025", "date is '03/03/2025', expected a date like 2025-02-28"),
     (
@@ -200,6 +201,7 @@ def test_accepted_spellings_are_normalised(table, column, value, expected):
         ("2025-03-03T21:15:00+0100", "2025-03-03 21:15", 60, True),
         ("2025-03-03T21:15:00.12345", "2025-03-03 21:15:00.12345", None, True),
         ("2025-03-03 21:15:00-08:00", "2025-03-03 21:15", -480, True),
+        ("2025-03-03T21:15+01", "2025-03-03 21:15", 60, True),  # 19 characters, like a time
     ],
 )
 def test_timestamps_keep_wall_clock_time_and_offset(text, wall, offset, time_known):

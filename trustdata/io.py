@@ -1077,6 +1077,7 @@ def _parse_column(
         num = num.to_numpy(dtype="float64", na_value=np.nan)
         bad_u = np.isnan(num) | ~np.isfinite(num)
         if kind == "whole":
+            bad_u |= np.abs(np.nan_to_num(num)) >= 2**53  # beyond exact whole numbers
             frac = ~bad_u & (num != np.round(num))
             values = np.where(bad_u | frac, np.nan, num)
         else:
@@ -1255,7 +1256,11 @@ def _timestamp_parts(
     todo = ~missing
 
     def exact(rows: np.ndarray, values: pd.Series, fmt: str) -> np.ndarray:
-        parsed = _to_ns(pd.to_datetime(values, format=fmt, errors="coerce")).to_numpy()
+        try:  # pyarrow's ISO parser is strict (no 30 February) and fast, but all-or-nothing
+            arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
+            parsed = np.asarray(pc.cast(arr, pa.timestamp("ns")).to_numpy(), dtype="M8[ns]")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
+            parsed = _to_ns(pd.to_datetime(values, format=fmt, errors="coerce")).to_numpy()
         ok = ~np.isnat(parsed)
         ts[rows[ok]] = parsed[ok]
         todo[rows[ok]] = False
