@@ -1009,6 +1009,7 @@ def _process(
             problems.add(where, raw[_PROBLEM].to_numpy()[where])
     schema, keys = _schemas(table)
     typed: dict[str, pd.Series] = {}
+    compact: dict[str, tuple[np.ndarray, pd.Index]] = {}
     for col in known:
         kind = _KIND.get(col, "text")
         required = not schema.columns[col].nullable if col in schema.columns else False
@@ -1021,7 +1022,9 @@ def _process(
             ts, off, known_time = _parse_timestamp(raw, col, problems)
             typed[col], typed["utc_offset_minutes"], typed["time_known"] = ts, off, known_time
             continue
-        typed[col] = _parse_column(table, col, kind, raw[col], problems, required)
+        typed[col] = _parse_column(table, col, kind, raw[col], problems, required, compact)
+        if col in compact:
+            del raw[col]  # the codes keep what the rejected rows need
         if kind == "text" and unescape:
             typed[col] = _unescape(typed[col])
     if table == "triggers":
@@ -1040,7 +1043,7 @@ def _process(
     bad = problems.mask()
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
-    rejected = _rejected_frame(table, raw, columns, bad, reasons, source)
+    rejected = _rejected_frame(table, raw, columns, bad, reasons, source, compact)
     summary = {
         "table": table,
         "source": source,
@@ -1054,18 +1057,31 @@ def _process(
 
 
 def _parse_column(
-    table: str, col: str, kind: str, text: pd.Series, problems: _Problems, required: bool
+    table: str,
+    col: str,
+    kind: str,
+    text: pd.Series,
+    problems: _Problems,
+    required: bool,
+    compact: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
 ) -> pd.Series:
+    """Convert one column's text; ``compact`` receives (codes, distinct texts) of factorised
+    columns, from which the original text of any row can be rebuilt once the raw column is gone.
+    """
     n = len(text)
     if kind in ("id", "text"):
         stripped = text.str.strip()
         missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
         if required and missing.any():
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
-        out = stripped if kind == "id" else text
-        return out.where(~missing).astype("str") if missing.any() else out.astype("str")
+        if kind == "id":
+            return stripped.where(~missing).astype("str") if missing.any() else stripped
+        return _null_where(text, missing)
     # Everything else has few distinct values: work on those, then spread by the codes.
     codes, uniques = _factorize(text)
+    if compact is not None:
+        small = np.int32 if len(uniques) < 2**31 - 1 else np.int64
+        compact[col] = (codes.astype(small), uniques)
     blank_u = (pd.Series(uniques, dtype="str").str.strip() == "").to_numpy(dtype=bool)
     if blank_u.any():
         codes = np.where((codes >= 0) & blank_u[np.maximum(codes, 0)], -1, codes)
@@ -1316,6 +1332,41 @@ def _offset_minutes(text: str) -> float:
     return float(-minutes if text.startswith("-") else minutes)
 
 
+def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
+    """``text`` as ``str`` with missing values where ``missing``; shares the text's pyarrow
+    buffers (only a new validity bitmap) when it can, instead of copying the column."""
+    import pyarrow as pa
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    if not missing.any():
+        return text.astype("str")
+    try:
+        arr = text.array._pa_array
+        chunks, start = [], 0
+        for chunk in arr.chunks:
+            stop = start + len(chunk)
+            if chunk.offset or not pa.types.is_large_string(chunk.type):
+                raise TypeError("not a plain large_string chunk")
+            keep = ~missing[start:stop]
+            valid = pa.array(keep).buffers()[1]
+            buffers = chunk.buffers()
+            chunks.append(
+                pa.Array.from_buffers(
+                    chunk.type,
+                    len(chunk),
+                    [valid, buffers[1], buffers[2]],
+                    null_count=int(len(chunk) - keep.sum()),
+                )
+            )
+            start = stop
+        shared = ArrowStringArray(
+            pa.chunked_array(chunks, type=arr.type), dtype=pd.StringDtype("pyarrow", np.nan)
+        )
+        return pd.Series(shared, index=text.index, name=text.name)
+    except (AttributeError, TypeError, ValueError, pa.ArrowException):
+        return text.where(~missing).astype("str")
+
+
 def _unescape(values: pd.Series) -> pd.Series:
     """Remove the one ``'`` that :func:`write` put in front of a formula-looking text cell."""
     quoted = values.str.startswith("'", na=False)
@@ -1410,6 +1461,7 @@ def _rejected_frame(
     bad: np.ndarray,
     reasons: pd.Series,
     source: str,
+    compact: dict[str, tuple[np.ndarray, pd.Index]],
 ) -> pd.DataFrame:
     if not bad.any():
         return empty_rejected()
@@ -1424,7 +1476,16 @@ def _rejected_frame(
     )
     for col in columns:
         name = f"input_{col}" if col in schemas.REJECTED_COLUMNS else col
-        out[name] = _as_text(raw[col].iloc[where].reset_index(drop=True))
+        if col in compact:
+            codes, uniques = compact[col]
+            picked = codes[where]
+            texts = np.asarray(uniques, dtype=object)
+            values = np.where(
+                picked >= 0, texts[np.maximum(picked, 0)] if len(texts) else None, None
+            )
+            out[name] = pd.Series(values, dtype="str")
+        else:
+            out[name] = _as_text(raw[col].iloc[where].reset_index(drop=True))
     return out
 
 
