@@ -133,6 +133,22 @@ def _traj() -> pd.DataFrame:
     )
 
 
+def _curve() -> pd.DataFrame:
+    # shaped like cohort.time_to_good_level: week 0 has no interval (survival 1), nor has the
+    # end of group "therapy" where survival reaches 0
+    return pd.DataFrame(
+        {
+            "group": ["waitlist"] * 3 + ["therapy"] * 4,
+            "weeks": [0, 6, 12, 0, 4, 8, 15],
+            "survival": [1.0, 0.8, 0.6, 1.0, 0.75, 0.25, 0.0],
+            "ci_low": [np.nan, 0.4, 0.3, np.nan, 0.3, 0.05, np.nan],
+            "ci_high": [np.nan, 0.95, 0.85, np.nan, 0.9, 0.6, np.nan],
+            "at_risk": [5, 5, 4, 4, 4, 3, 1],
+            "events": [0, 1, 1, 0, 1, 2, 1],
+        }
+    )
+
+
 def _part(fig, part: str, partner: str | None = None):
     return [
         t
@@ -278,6 +294,7 @@ ALL = [
     (charts.plot_setback_timeline, _setbacks),
     (charts.plot_partner_gap, _gap),
     (charts.plot_cohort_trajectories, _traj),
+    (charts.plot_survival, _curve),
 ]
 
 
@@ -304,6 +321,19 @@ def test_figures_use_system_fonts_and_no_geo_traces(plot, make):
     assert fig.layout.font.family == charts.FONT
     assert not any(
         t.type in {"scattergeo", "choropleth", "scattermapbox", "scattermap"} for t in fig.data
+    )
+
+
+@pytest.mark.parametrize(("plot", "make"), ALL)
+def test_legend_sits_at_the_bottom_of_the_figure_under_the_axis_title(plot, make):
+    # paper-relative legends (y=-0.3) land on the x-axis title; a container-relative one at
+    # y=0 is below everything and plotly grows the bottom margin to fit it
+    legend = plot(make()).layout.legend
+    assert (legend.orientation, legend.yref, legend.y, legend.yanchor) == (
+        "h",
+        "container",
+        0,
+        "bottom",
     )
 
 
@@ -520,3 +550,85 @@ def test_trend_has_a_legend_key_for_setbacks_only_when_one_is_shaded():
 def test_cohort_y_range_keeps_wide_bands_on_the_score_scale(y_range, expected):
     fig = charts.plot_cohort_trajectories(_traj().assign(ci_low=-30.0), y_range=y_range)
     assert (tuple(fig.layout.yaxis.range) if fig.layout.yaxis.range else None) == expected
+
+
+# --- plot_survival -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group", ["therapy", "waitlist"])
+def test_survival_line_is_the_groups_curve_as_steps(group):
+    curve = _curve()
+    (line,) = [t for t in _parts(charts.plot_survival(curve), "survival") if t.name == group]
+    rows = curve[curve["group"] == group].sort_values("weeks")
+    np.testing.assert_array_equal(line.x, rows["weeks"].to_numpy())
+    np.testing.assert_array_equal(line.y, rows["survival"].to_numpy())
+    assert line.line.shape == "hv"
+    np.testing.assert_array_equal(
+        np.asarray(line.customdata, dtype=float), rows[["at_risk", "events"]].to_numpy(float)
+    )
+
+
+@pytest.mark.parametrize("group", ["therapy", "waitlist"])
+def test_survival_band_covers_only_rows_with_both_bounds(group):
+    curve = _curve()
+    fig = charts.plot_survival(curve)
+    (high,) = [t for t in _parts(fig, "ci_high") if t.meta["group"] == group]
+    (low,) = [t for t in _parts(fig, "ci_low") if t.meta["group"] == group]
+    rows = curve[curve["group"] == group].dropna(subset=["ci_low", "ci_high"])
+    np.testing.assert_array_equal(high.x, rows["weeks"].to_numpy())
+    np.testing.assert_array_equal(high.y, rows["ci_high"].to_numpy())
+    np.testing.assert_array_equal(low.y, rows["ci_low"].to_numpy())
+    assert low.fill == "tonexty" and low.line.shape == high.line.shape == "hv"
+    assert not high.showlegend and not low.showlegend
+
+
+def test_survival_groups_sorted_with_okabe_ito_colours_and_plain_words():
+    fig = charts.plot_survival(_curve())
+    lines = _parts(fig, "survival")
+    assert [t.name for t in lines] == ["therapy", "waitlist"]
+    assert [t.line.color for t in lines] == [charts.OKABE_ITO["blue"], charts.OKABE_ITO["orange"]]
+    assert fig.layout.title.text == "Share of couples not yet at a good level"
+    assert fig.layout.xaxis.title.text == "Weeks since discovery"
+    assert list(fig.layout.yaxis.range) == [0, 1.02] and fig.layout.yaxis.tickformat == ".0%"
+
+
+def test_survival_hover_gives_the_numbers_at_risk():
+    (line, _) = _parts(charts.plot_survival(_curve()), "survival")
+    assert "%{customdata[0]} couples still followed and not yet there" in line.hovertemplate
+    assert "%{customdata[1]} got there this week" in line.hovertemplate
+
+
+def test_survival_without_ci_draws_only_the_lines():
+    fig = charts.plot_survival(_curve(), show_ci=False)
+    assert [t.meta["part"] for t in fig.data] == ["survival", "survival"]
+
+
+def test_survival_escapes_group_names_and_title():
+    curve = _curve().replace({"group": {"therapy": "<b>x</b>"}})
+    fig = charts.plot_survival(curve, title="<i>t</i>", x_label="Weeks since <disclosure>")
+    assert "&lt;b&gt;x&lt;/b&gt;" in [t.name for t in fig.data]
+    assert fig.layout.title.text == "&lt;i&gt;t&lt;/i&gt;"
+    assert fig.layout.xaxis.title.text == "Weeks since &lt;disclosure&gt;"
+
+
+def test_survival_missing_columns_are_named():
+    with pytest.raises(ValueError, match=r"\['at_risk'\]"):
+        charts.plot_survival(_curve().drop(columns="at_risk"))
+
+
+def test_survival_chart_draws_time_to_good_level_output(synthetic):
+    from trustdata import cohort
+
+    aligned = cohort.align(synthetic.checkins, synthetic.events, fallback="disclosure")
+    curve = cohort.time_to_good_level(aligned, window=1, level=5)
+    assert len(curve) > 1
+    fig = charts.plot_survival(curve)
+    lines = _parts(fig, "survival")
+    assert sum(len(t.y) for t in lines) == len(curve)
+    for t in lines:
+        rows = curve[curve["group"] == t.meta["group"]]
+        np.testing.assert_array_equal(t.y, rows.sort_values("weeks")["survival"].to_numpy())
+
+
+def _parts(fig, part: str):
+    return [t for t in fig.data if t.meta and t.meta.get("part") == part]

@@ -7,7 +7,8 @@ figure.
 
 Conventions
 -----------
-- One couple per figure (except :func:`plot_cohort_trajectories`): when a frame holds several
+- One couple per figure (except the cohort charts :func:`plot_cohort_trajectories` and
+  :func:`plot_survival`): when a frame holds several
   couples, pass ``couple_id=``; otherwise a ``ValueError`` says so.
 - An empty frame (or one couple with no rows) gives an empty figure with a plain-language
   :data:`NO_DATA_TEXT` annotation, not an error.  Missing columns give a ``ValueError`` naming them.
@@ -17,6 +18,8 @@ Conventions
   comes from the users (partner and couple ids, notes, group names) is passed through
   :func:`html.escape` before it reaches a trace name, a title or hover text, because plotly
   renders those as HTML.
+- Legends sit in one horizontal row under the x-axis title (:data:`LEGEND`), never over it,
+  on a wide screen and on a phone.
 - Figures render offline: no map or geo traces, no web fonts (:data:`FONT` lists system fonts).
   Write them with ``fig.write_html(path, include_plotlyjs=True)``, never ``"cdn"``.
 
@@ -52,12 +55,14 @@ __all__ = [
     "HEAT_SCALE",
     "FONT",
     "NO_DATA_TEXT",
+    "LEGEND",
     "plot_trend",
     "plot_trigger_heatmap",
     "plot_trigger_bars",
     "plot_setback_timeline",
     "plot_partner_gap",
     "plot_cohort_trajectories",
+    "plot_survival",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008), by name.
@@ -109,6 +114,20 @@ HEAT_SCALE: list[list[float | str]] = [[0.0, "#F4F4F4"], [1.0, OKABE_ITO["blue"]
 
 #: System fonts only (nothing is fetched).
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+#: Where every legend goes: a horizontal row at the bottom of the whole figure, below the x-axis
+#: title, whatever the height (``yref="container"``: plotly grows the bottom margin to fit it,
+#: also when the legend wraps to several lines on a phone); small text, groups close together.
+LEGEND: dict[str, object] = {
+    "orientation": "h",
+    "yref": "container",
+    "y": 0,
+    "yanchor": "bottom",
+    "x": 0,
+    "xanchor": "left",
+    "tracegroupgap": 2,
+    "font": {"size": 12},
+}
 
 #: The annotation of a figure drawn from an empty frame.
 NO_DATA_TEXT = "No data yet"
@@ -187,7 +206,7 @@ def _style(fig: go.Figure, title: str, x_label: str, y_label: str) -> go.Figure:
         template="plotly_white",
         font={"family": FONT, "size": 14},
         hoverlabel={"font": {"family": FONT}},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        legend=dict(LEGEND),
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
     )
     fig.update_xaxes(title_text=x_label)
@@ -966,4 +985,114 @@ def plot_cohort_trajectories(
     _style(fig, title, x_words, y_label)
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
+    return fig
+
+
+_SURVIVAL_COLUMNS = ("group", "weeks", "survival", "ci_low", "ci_high", "at_risk", "events")
+
+
+def plot_survival(
+    curve: pd.DataFrame,
+    *,
+    title: str | None = None,
+    x_label: str = "Weeks since discovery",
+    show_ci: bool = True,
+) -> go.Figure:
+    """Kaplan-Meier curves of the time to a good level: one step line per group, with its band.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Output of :func:`trustdata.cohort.time_to_good_level` (columns ``group, weeks,
+        survival, ci_low, ci_high, at_risk, events``): one row per group and time, the
+        estimate just after that time.
+    title : str, optional
+        Plain text; by default "Share of couples not yet at a good level".
+    x_label : str, default "Weeks since discovery"
+        Plain text for the time axis (say "since disclosure" when the curve was aligned so).
+    show_ci : bool, default True
+        Draw each group's confidence band.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Per group (sorted, coloured from :data:`PALETTE`), in this order: when ``show_ci`` and
+        the group has rows where both ``ci_low`` and ``ci_high`` exist, the band's upper and
+        lower edges over those rows only (``y = ci_high`` / ``ci_low``, the lower one filled to
+        the upper, no legend entry); then the line ``"<group>"`` with ``x = weeks``,
+        ``y = survival`` over all the group's rows sorted by ``weeks``, drawn as steps
+        (``line.shape = "hv"``: the estimate holds until the next time), with ``at_risk`` and
+        ``events`` in ``customdata`` for the hover.  ``meta = {"group": ..., "part":
+        "ci_high" | "ci_low" | "survival"}``.  The y axis runs from 0 % to 100 %.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"group": "therapy", "weeks": [0, 10, 20],
+    ...     "survival": [1.0, 0.6, 0.3], "ci_low": [float("nan"), 0.3, 0.1],
+    ...     "ci_high": [float("nan"), 0.8, 0.6], "at_risk": [10, 10, 5], "events": [0, 4, 3]})
+    >>> fig = plot_survival(curve)
+    >>> fig.data[-1].y.tolist(), fig.data[-1].line.shape, fig.data[0].y.tolist()
+    ([1.0, 0.6, 0.3], 'hv', [0.8, 0.6])
+    """
+    _require(curve, _SURVIVAL_COLUMNS, "curve")
+    title = _title(title, "Share of couples not yet at a good level")
+    x_label = _esc(x_label)
+    y_label = "Not yet at a good level"
+    if curve.empty:
+        return _empty(title, x_label, y_label)
+    groups = sorted(curve["group"].astype(str).unique().tolist())
+    colour = _colours(groups)
+    fig = go.Figure()
+    for g in groups:
+        d = curve.loc[curve["group"].astype(str) == g].sort_values("weeks", kind="stable")
+        name = _esc(g)
+        band = d.dropna(subset=["ci_low", "ci_high"])
+        if show_ci and not band.empty:
+            common = {
+                "x": band["weeks"].to_numpy(),
+                "mode": "lines",
+                "line": {"width": 0, "shape": "hv"},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "legendgroup": name,
+                "name": f"{name}: confidence band",
+            }
+            fig.add_trace(
+                go.Scatter(
+                    y=_floats(band["ci_high"]), meta={"group": g, "part": "ci_high"}, **common
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    y=_floats(band["ci_low"]),
+                    fill="tonexty",
+                    fillcolor=_rgba(colour[g], 0.15),
+                    meta={"group": g, "part": "ci_low"},
+                    **common,
+                )
+            )
+        custom = np.column_stack(
+            [
+                pd.to_numeric(d["at_risk"], errors="coerce").fillna(0).astype(int).to_numpy(),
+                pd.to_numeric(d["events"], errors="coerce").fillna(0).astype(int).to_numpy(),
+            ]
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=d["weeks"].to_numpy(),
+                y=_floats(d["survival"]),
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line={"color": colour[g], "width": 2.5, "shape": "hv"},
+                customdata=custom,
+                hovertemplate=f"{name}, week %{{x}}<br>%{{y:.0%}} not yet at a good level<br>"
+                "%{customdata[0]} couples still followed and not yet there, "
+                "%{customdata[1]} got there this week<extra></extra>",
+                meta={"group": g, "part": "survival"},
+            )
+        )
+    _style(fig, title, x_label, y_label)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_xaxes(rangemode="tozero")
     return fig

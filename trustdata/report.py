@@ -91,8 +91,6 @@ _PLOTLY_CONFIG = {
 #: Fonts the page (and its charts) use: whatever the reader's system has, nothing downloaded.
 FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
-_TIME_WORDS = {"week", "date", "month", "day", "weeks", "months"}
-
 # Re-fit the charts to the paper when printing (plotly sizes its SVG in pixels).
 _PRINT_SCRIPT = """
 (function () {
@@ -277,8 +275,9 @@ class Charts:
 
         The figure is copied (the caller's figure is not changed), set to fit the width of the
         page (so it reads on a phone and prints on paper), to use the system fonts and to put
-        its legend under the plot; its title becomes an HTML caption (it wraps on a phone,
-        SVG text does not).
+        its legend in a row under the plot and its x-axis title
+        (:data:`trustdata.charts.LEGEND`); its title becomes an HTML caption (it wraps on a
+        phone, SVG text does not).
 
         Parameters
         ----------
@@ -289,6 +288,8 @@ class Charts:
         """
         import plotly.graph_objects as go
         import plotly.io as pio
+
+        from trustdata.charts import LEGEND
 
         fig = go.Figure(fig)
         height = int(height or fig.layout.height or 420)
@@ -301,15 +302,7 @@ class Charts:
             autosize=True,
             font_family=FONT_STACK,
             margin={"t": 40 if fig.layout.annotations else 20, "autoexpand": True},
-            legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
-        )
-        # A time axis speaks for itself; its title would collide with the legend on a phone.
-        fig.for_each_xaxis(
-            lambda ax: (
-                ax.update(title_text=None)
-                if (ax.title.text or "").strip().lower() in _TIME_WORDS
-                else None
-            )
+            legend=dict(LEGEND),
         )
         div_id = f"chart-{len(self._specs) + 1}"
         figure = _script_safe(pio.to_json(fig, validate=False))
