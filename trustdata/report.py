@@ -1004,7 +1004,6 @@ def _connection_sentences(r: _Results) -> list[str]:
 
 def _trigger_sentences(r: _Results) -> list[str]:
     out = []
-    therapist = r.audience == "therapist"
     for p in r.partners:
         row = _row(r.trig_trend, p)
         if row is None:
@@ -1012,33 +1011,62 @@ def _trigger_sentences(r: _Results) -> list[str]:
         if not (r.logs.triggers["partner"] == p).any():
             out.append(f"{_who(r, p)} has not logged any triggers.")
             continue
-        verdict = row["verdict"]
-        first, latest = row["first_rate_per_month"], row["latest_rate_per_month"]
-        if verdict == "insufficient_data" or pd.isna(first):
-            out.append(f"{_who(r, p)}: not enough trigger logs yet to see a direction.")
-            continue
-        if therapist:
-            out.append(
-                f"{_who(r, p)}: {_num(first)} triggers/month at first, {_num(latest)} lately "
-                f"(rate ratio {_num(row['rate_ratio'], 2)}, 95% CI "
-                f"{_num(row['rate_ratio_low'], 2)} to {_num(row['rate_ratio_high'], 2)}, "
-                f"{_p(row['rate_p'])}): {esc(str(verdict).replace('_', ' '))}."
-            )
-            continue
-        rates = f"about {_num(first)} a month at first, about {_num(latest)} a month lately"
-        if verdict == "lessening":
-            out.append(f"{_who(r, p)}'s triggers are getting rarer or milder: {rates}.")
-        elif verdict == "worsening":
-            out.append(
-                f"{_who(r, p)}'s triggers have come more often or harder lately ({rates}). "
-                "Triggers often come in waves, around dates or new stresses."
-            )
-        else:
-            out.append(
-                f"{_who(r, p)}'s triggers have come about as often as before ({rates}); "
-                "no clear change yet."
-            )
+        out.append(_trigger_sentence(_who(r, p), row, therapist=r.audience == "therapist"))
     return out
+
+
+def _trigger_sentence(who: str, row: pd.Series, *, therapist: bool) -> str:
+    """One partner's trigger sentence from their :func:`trustdata.triggers.trigger_trend` row.
+
+    ``who`` is already escaped.  Each verdict gets its own words: ``"mixed"`` (rate and
+    intensity moved reliably in opposite directions) says which way each went.
+    """
+    verdict = str(row["verdict"])
+    first, latest = row["first_rate_per_month"], row["latest_rate_per_month"]
+    if verdict == "insufficient_data" or pd.isna(first):
+        return f"{who}: not enough trigger logs yet to see a direction."
+    fewer = bool(row["rate_ratio"] < 1)  # a "mixed" rate moved reliably, so never equal
+    if therapist:
+        text = (
+            f"{who}: {_num(first)} triggers/month at first, {_num(latest)} lately "
+            f"(rate ratio {_num(row['rate_ratio'], 2)}, 95% CI "
+            f"{_num(row['rate_ratio_low'], 2)} to {_num(row['rate_ratio_high'], 2)}, "
+            f"{_p(row['rate_p'])}): {esc(verdict.replace('_', ' '))}"
+        )
+        if verdict == "mixed":
+            text += (
+                f" (rate {'down' if fewer else 'up'}, intensity {'up' if fewer else 'down'}: "
+                f"Theil-Sen slope {_num(row['intensity_slope_per_month'], 2)} points/month, "
+                f"{_p(row['intensity_p'])})"
+            )
+        return text + "."
+    rates = f"about {_num(first)} a month at first, about {_num(latest)} a month lately"
+    if verdict == "lessening":
+        if pd.notna(row["lessening"]) and bool(row["lessening"]):  # the rate fell reliably
+            return f"{who}'s triggers have been coming less often: {rates}."
+        return f"{who}'s triggers have felt milder lately ({rates})."
+    if verdict == "worsening":
+        return (
+            f"{who}'s triggers have come more often or harder lately ({rates}). "
+            "Triggers often come in waves, around dates or new stresses."
+        )
+    if verdict == "mixed":
+        if fewer:
+            return (
+                f"{who}'s triggers have been coming less often ({rates}), but the ones that "
+                "still come have felt stronger. Both can be part of healing; the hard moments "
+                "may be worth talking through together."
+            )
+        return (
+            f"{who}'s triggers have been coming more often lately ({rates}), but they have "
+            "felt milder. Both can be part of healing; it may help to notice what sets them off."
+        )
+    if verdict == "no_clear_change":
+        return (
+            f"{who}'s triggers show no clear change yet ({rates}): neither how often they come "
+            "nor how strong they feel has moved beyond the usual ups and downs."
+        )
+    return f"{who}'s triggers: {rates}."
 
 
 def _setback_sentences(r: _Results) -> list[str]:
