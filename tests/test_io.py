@@ -421,6 +421,24 @@ def test_cr_line_ends_and_header_case_are_forgiven(tmp_path):
     assert "CR only" in logs.summary.loc[0, "notes"]
 
 
+def test_empty_unnamed_columns_are_dropped_and_named_ones_kept(tmp_path):
+    write_text(
+        tmp_path,
+        "checkins.csv",
+        "couple_id,partner,date,connection,,\nc1,A,2025-03-03,6,,x\n",
+    )
+    logs = io.load(tmp_path)
+    assert logs.summary.loc[0, "extra_columns"] == "unnamed_6"
+    assert logs.summary.loc[0, "notes"] == "dropped 1 empty column(s) without a name"
+
+
+def test_an_empty_json_list_is_an_empty_table(tmp_path):
+    write_text(tmp_path, "checkins.json", "[]")
+    logs = io.load(tmp_path)
+    assert len(logs.checkins) == 0
+    assert logs.summary.loc[0, ["records", "valid", "rejected"]].tolist() == [0, 0, 0]
+
+
 def test_formula_and_html_text_is_kept_as_data_and_very_long_fields_load(tmp_path):
     long = "x" * 300_000
     texts = ["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "<script>alert(1)</script>", long]

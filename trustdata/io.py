@@ -680,7 +680,9 @@ def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list
             "the header line has an unclosed quote; expected one line of column names.",
             source=name,
         )
-    names = _clean_names(next(csv.reader([header_text], delimiter=delim)), name)
+    header_cells = next(csv.reader([header_text], delimiter=delim))
+    names = _clean_names(header_cells, name)
+    unnamed = [n for n, cell in zip(names, header_cells, strict=True) if not cell.strip()]
     body = len(data) if end < 0 else end + 1
     frame = None
     if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
@@ -698,6 +700,11 @@ def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list
             blank[sub] = (frame[col].iloc[sub].str.strip() == "").to_numpy(dtype=bool)
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
+    # Columns with no name and no values (trailing delimiters from spreadsheets) are dropped.
+    empty = [c for c in unnamed if (frame[c].str.strip() == "").all()]
+    if empty:
+        frame = frame.drop(columns=empty)
+        notes.append(f"dropped {len(empty)} empty column(s) without a name")
     return frame, notes
 
 
@@ -986,6 +993,11 @@ def _process(
     """
     n = len(raw)
     columns = [c for c in raw.columns if c not in (_LINE, _PROBLEM)]
+    if n == 0 and not columns:  # an empty JSON list: no records, nothing missing
+        summary = dict(
+            zip(SUMMARY_COLUMNS, (table, source, 0, 0, 0, "", "; ".join(notes)), strict=True)
+        )
+        return _Result(table, empty_table(table), empty_rejected(), summary)
     missing_required = [c for c in schemas.REQUIRED_COLUMNS[table] if c not in columns]
     if missing_required:
         col = missing_required[0]
