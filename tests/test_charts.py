@@ -191,12 +191,22 @@ def test_trend_band_is_drawn_only_when_it_has_values(band):
     highs = _part(fig, "band_high", "A")
     lows = _part(fig, "band_low", "A")
     if band:
-        a = trend.query("partner == 'A'")
-        np.testing.assert_array_equal(highs[0].y, a["band_high"].to_numpy())
-        np.testing.assert_array_equal(lows[0].y, a["band_low"].to_numpy())
-        assert lows[0].fill == "tonexty"
+        a = trend.query("partner == 'A'").dropna(subset=["band_low", "band_high"])
+        np.testing.assert_array_equal(np.concatenate([t.y for t in highs]), a["band_high"])
+        np.testing.assert_array_equal(np.concatenate([t.y for t in lows]), a["band_low"])
+        assert all(t.fill == "tonexty" for t in lows)
     else:
         assert highs == [] and lows == []
+
+
+def test_trend_band_leaves_a_missed_week_as_a_gap():
+    # plotly's tonexty across a missing value fills shapes that are not the band: each run of
+    # weeks with a band is its own (upper, lower) pair
+    fig = charts.plot_trend(_trend())
+    highs, lows = _part(fig, "band_high", "A"), _part(fig, "band_low", "A")
+    runs = [list(pd.to_datetime(t.x)) for t in highs]
+    assert runs == [list(WEEKS[:2]), list(WEEKS[3:])]  # week 2 is missing
+    assert [list(pd.to_datetime(t.x)) for t in lows] == runs
 
 
 def test_trend_shades_one_rectangle_per_setback_and_runs_ongoing_ones_to_their_last_week():

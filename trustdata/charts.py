@@ -230,6 +230,52 @@ def _empty(title: str, x_label: str = "", y_label: str = "") -> go.Figure:
     return fig
 
 
+def _add_band(
+    fig: go.Figure,
+    x: pd.Series | np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    *,
+    colour: str,
+    name: str,
+    meta: dict[str, str],
+    parts: tuple[str, str],
+    shape: str | None = None,
+) -> None:
+    """Shade between ``low`` and ``high`` over ``x``, where both exist.
+
+    One pair of traces per run of consecutive points with both edges: the upper edge (``meta``
+    part ``parts[1]``), then the lower edge filled to it (``parts[0]``).  A gap in the band
+    stays a gap: plotly's ``fill="tonexty"`` across missing values draws shapes that are not
+    the band.
+    """
+    x = np.asarray(x)
+    ok = np.isfinite(low) & np.isfinite(high)
+    run = np.cumsum(~ok)  # consecutive points with both edges share a number
+    line = {"width": 0} if shape is None else {"width": 0, "shape": shape}
+    for r in np.unique(run[ok]):
+        keep = ok & (run == r)
+        common = {
+            "x": x[keep],
+            "mode": "lines",
+            "line": line,
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "legendgroup": name,
+            "name": f"{name}: band",
+        }
+        fig.add_trace(go.Scatter(y=high[keep], meta=meta | {"part": parts[1]}, **common))
+        fig.add_trace(
+            go.Scatter(
+                y=low[keep],
+                fill="tonexty",
+                fillcolor=_rgba(colour, 0.15),
+                meta=meta | {"part": parts[0]},
+                **common,
+            )
+        )
+
+
 def _title(title: str | None, default: str) -> str:
     return default if title is None else _esc(title)
 
@@ -319,8 +365,9 @@ def plot_trend(
     Returns
     -------
     plotly.graph_objects.Figure
-        Per partner (in ``partners`` order), in this order: the band's upper and lower edges
-        (only when the band has values; the lower one filled to the upper),
+        Per partner (in ``partners`` order), in this order: the band's upper and lower edges,
+        one pair per run of consecutive weeks where both exist (the lower one filled to the
+        upper; a week without a band stays a gap, none when the band has no values),
         ``"<partner>: weekly score"`` (markers, ``y`` = ``score``),
         ``"<partner>: recent average"`` (line, ``y`` = ``rolling_mean``);
         then ``"Setback (shaded)"`` (a legend key without data) when a setback is shaded, and
@@ -357,31 +404,16 @@ def plot_trend(
             continue
         name = _esc(p)
         weeks = d["week"]
-        low, high = _floats(d["band_low"]), _floats(d["band_high"])
-        if np.isfinite(low).any() or np.isfinite(high).any():
-            common = {
-                "x": weeks,
-                "mode": "lines",
-                "line": {"width": 0},
-                "hoverinfo": "skip",
-                "showlegend": False,
-                "legendgroup": name,
-            }
-            fig.add_trace(
-                go.Scatter(
-                    y=high, name=f"{name}: band", meta={"partner": p, "part": "band_high"}, **common
-                )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    y=low,
-                    name=f"{name}: band",
-                    fill="tonexty",
-                    fillcolor=_rgba(colour[p], 0.15),
-                    meta={"partner": p, "part": "band_low"},
-                    **common,
-                )
-            )
+        _add_band(
+            fig,
+            weeks,
+            _floats(d["band_low"]),
+            _floats(d["band_high"]),
+            colour=colour[p],
+            name=name,
+            meta={"partner": p},
+            parts=("band_low", "band_high"),
+        )
         custom = np.column_stack(
             [
                 np.full(len(d), name, dtype=object),
@@ -915,7 +947,8 @@ def plot_cohort_trajectories(
     Returns
     -------
     plotly.graph_objects.Figure
-        Per group (sorted): upper and lower band edges (lower filled to upper) and a line
+        Per group (sorted): upper and lower band edges, one pair per run of consecutive
+        points where both ``ci_low`` and ``ci_high`` exist (lower filled to upper), and a line
         ``"<group>"`` with ``y = mean``; ``meta = {"group": ..., "part": ...}``.
 
     Examples
@@ -942,31 +975,15 @@ def plot_cohort_trajectories(
     for g in groups:
         d = traj.loc[traj["group"].astype(str) == g].sort_values(x)
         name = _esc(g)
-        common = {
-            "x": d[x],
-            "mode": "lines",
-            "line": {"width": 0},
-            "hoverinfo": "skip",
-            "showlegend": False,
-            "legendgroup": name,
-        }
-        fig.add_trace(
-            go.Scatter(
-                y=_floats(d["ci_high"]),
-                meta={"group": g, "part": "ci_high"},
-                name=f"{name}: band",
-                **common,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                y=_floats(d["ci_low"]),
-                fill="tonexty",
-                fillcolor=_rgba(colour[g], 0.15),
-                meta={"group": g, "part": "ci_low"},
-                name=f"{name}: band",
-                **common,
-            )
+        _add_band(
+            fig,
+            d[x],
+            _floats(d["ci_low"]),
+            _floats(d["ci_high"]),
+            colour=colour[g],
+            name=name,
+            meta={"group": g},
+            parts=("ci_low", "ci_high"),
         )
         fig.add_trace(
             go.Scatter(
@@ -1016,14 +1033,15 @@ def plot_survival(
     Returns
     -------
     plotly.graph_objects.Figure
-        Per group (sorted, coloured from :data:`PALETTE`), in this order: when ``show_ci`` and
-        the group has rows where both ``ci_low`` and ``ci_high`` exist, the band's upper and
-        lower edges over those rows only (``y = ci_high`` / ``ci_low``, the lower one filled to
-        the upper, no legend entry); then the line ``"<group>"`` with ``x = weeks``,
-        ``y = survival`` over all the group's rows sorted by ``weeks``, drawn as steps
-        (``line.shape = "hv"``: the estimate holds until the next time), with ``at_risk`` and
-        ``events`` in ``customdata`` for the hover.  ``meta = {"group": ..., "part":
-        "ci_high" | "ci_low" | "survival"}``.  The y axis runs from 0 % to 100 %.
+        Per group (sorted, coloured from :data:`PALETTE`), in this order: when ``show_ci``,
+        the band's upper and lower edges (``y = ci_high`` / ``ci_low``, the lower one filled
+        to the upper, steps too, no legend entry), one pair per run of consecutive rows where
+        both exist (a curve's first and last rows often have no interval); then the line
+        ``"<group>"`` with ``x = weeks``, ``y = survival`` over all the group's rows sorted by
+        ``weeks``, drawn as steps (``line.shape = "hv"``: the estimate holds until the next
+        time), with ``at_risk`` and ``events`` in ``customdata`` for the hover.
+        ``meta = {"group": ..., "part": "ci_high" | "ci_low" | "survival"}``.  The y axis runs
+        from 0 % to 100 %.
 
     Examples
     --------
@@ -1046,30 +1064,17 @@ def plot_survival(
     for g in groups:
         d = curve.loc[curve["group"].astype(str) == g].sort_values("weeks", kind="stable")
         name = _esc(g)
-        band = d.dropna(subset=["ci_low", "ci_high"])
-        if show_ci and not band.empty:
-            common = {
-                "x": band["weeks"].to_numpy(),
-                "mode": "lines",
-                "line": {"width": 0, "shape": "hv"},
-                "hoverinfo": "skip",
-                "showlegend": False,
-                "legendgroup": name,
-                "name": f"{name}: confidence band",
-            }
-            fig.add_trace(
-                go.Scatter(
-                    y=_floats(band["ci_high"]), meta={"group": g, "part": "ci_high"}, **common
-                )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    y=_floats(band["ci_low"]),
-                    fill="tonexty",
-                    fillcolor=_rgba(colour[g], 0.15),
-                    meta={"group": g, "part": "ci_low"},
-                    **common,
-                )
+        if show_ci:
+            _add_band(
+                fig,
+                d["weeks"],
+                _floats(d["ci_low"]),
+                _floats(d["ci_high"]),
+                colour=colour[g],
+                name=name,
+                meta={"group": g},
+                parts=("ci_low", "ci_high"),
+                shape="hv",
             )
         custom = np.column_stack(
             [
