@@ -12,7 +12,7 @@ import io as stdio
 import json
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from trustdata import io
@@ -117,6 +117,12 @@ def test_messy_csv_accounts_for_every_record(
             line += 1
     text = buf.getvalue()
     data = text.encode("cp1252") if cp1252 else text.encode("utf-8")
+    if cp1252:
+        # Some cp1252 text is also valid UTF-8 ("ÂŒ" is b"\xc2\x8c"), and is then read as UTF-8.
+        try:
+            assume(data.decode("utf-8") == text)
+        except UnicodeDecodeError:
+            pass
     if bom and not cp1252:
         data = b"\xef\xbb\xbf" + data
     folder = tmp_path_factory.mktemp("messy")
