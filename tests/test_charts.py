@@ -642,3 +642,10 @@ def test_survival_chart_draws_time_to_good_level_output(synthetic):
 
 def _parts(fig, part: str):
     return [t for t in fig.data if t.meta and t.meta.get("part") == part]
+
+
+def test_bars_count_axes_start_at_zero_also_for_a_panel_of_zeros():
+    freq = _freq("month")
+    freq.loc[freq["partner"] == freq["partner"].iloc[-1], "count"] = 0
+    fig = charts.plot_trigger_bars(freq)
+    assert {fig.layout.yaxis.rangemode, fig.layout.yaxis2.rangemode} == {"nonnegative"}

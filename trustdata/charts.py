@@ -707,6 +707,7 @@ def plot_trigger_bars(
             )
     _style(fig, title, "", "Triggers")
     fig.update_layout(barmode="stack")
+    fig.update_yaxes(rangemode="nonnegative")  # a panel of zeros runs 0-1, not -1 to 1
     fig.update_xaxes(title_text=x_label, row=len(partners), col=1)
     return fig
 
