@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a log folder or file and summarise each file")
     p.add_argument("path", help="a log folder or a single table file")
+    p.add_argument(
+        "--examples", type=int, default=5, help="rejected lines shown per file (default 5)"
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("sample", help="write synthetic sample logs (never real people's data)")
