@@ -118,11 +118,16 @@ def test_messy_csv_accounts_for_every_record(
     text = buf.getvalue()
     data = text.encode("cp1252") if cp1252 else text.encode("utf-8")
     if cp1252:
-        # Some cp1252 text is also valid UTF-8 ("ÂŒ" is b"\xc2\x8c"), and is then read as UTF-8.
+        # Some cp1252 text is also valid UTF-8: "Ã©" is b"\xc3\xa9", which is "é" in UTF-8.
+        # No reader can tell those apart, so they are left out.  ("ÂŒ", b"\xc2\x8c", would be a
+        # C1 control character in UTF-8: the loader reads such files as cp1252 and must get it
+        # right, so those stay in.)
         try:
-            assume(data.decode("utf-8") == text)
+            as_utf8 = data.decode("utf-8")
         except UnicodeDecodeError:
             pass
+        else:
+            assume(as_utf8 == text or any("\x80" <= ch <= "\x9f" for ch in as_utf8))
     if bom and not cp1252:
         data = b"\xef\xbb\xbf" + data
     folder = tmp_path_factory.mktemp("messy")

@@ -644,9 +644,26 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
             ) from None
         notes.append("not UTF-8: read as Windows-1252 (cp1252), as Excel writes it")
         data, start = text.encode("utf-8"), 0
+    else:
+        # Valid UTF-8 that holds C1 control characters (U+0080-U+009F) is, in practice, a
+        # Windows-1252 file whose bytes happen to form UTF-8 sequences (e.g. "Â" + "Œ"): no
+        # person types those controls.  Read it as cp1252 when that decodes.
+        if _C1_IN_UTF8.search(data, start) is not None:
+            try:
+                text = data[start:].decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:
+                notes.append(
+                    "read as Windows-1252 (cp1252): as UTF-8 it would hold control characters"
+                )
+                data, start = text.encode("utf-8"), 0
     finally:
         view.release()
     return data, start, notes
+
+
+_C1_IN_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
 def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list[str]]:
