@@ -276,6 +276,31 @@ def test_trend_intensity_slope_equals_scipy_on_weekly_means():
     assert row["verdict"] == "lessening"  # ... but the intensity did
 
 
+def test_trend_rate_falling_while_intensity_rises_is_mixed():
+    # Weeks 0-7: four triggers a week at intensity 2-3; weeks 18-25: one a week at 8-9.
+    # The rate falls reliably (32 vs 8 in the two-month windows) while the weekly mean intensity
+    # rises monotonically (Kendall p < 0.05): neither "lessening" nor "worsening" says that.
+    days, inten = [], []
+    for w in range(26):
+        if w < 8:
+            days += [7 * w + d for d in (0, 1, 3, 5)]
+            inten += [2 + (w >= 4)] * 4
+        elif w >= 18:
+            days.append(7 * w + 2)
+            inten.append(8 + (w >= 22))
+        else:
+            days += [7 * w, 7 * w + 4]
+            inten += [5, 5]
+    out = triggers.trigger_trend(
+        trig(on_days("c1", "A", "2025-01-06", days, intensity=inten)), months=2
+    )
+    row = out.iloc[0]
+    assert row["rate_ratio"] < 1 and row["rate_p"] < 0.05
+    assert row["intensity_slope_per_month"] > 0 and row["intensity_p"] < 0.05
+    assert bool(row["lessening"])  # fewer triggers: true ...
+    assert row["verdict"] == "mixed"  # ... but the ones that come are stronger
+
+
 def test_trend_finds_planted_falling_rate(cohort):
     out = triggers.trigger_trend(cohort.logs.triggers).merge(
         cohort.params, on=["couple_id", "partner"]

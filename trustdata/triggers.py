@@ -340,11 +340,11 @@ def trigger_trend(
         - ``lessening`` (boolean, nullable): True when triggers became reliably less frequent
           (``rate_p < alpha`` and ``rate_ratio < 1``); False otherwise; missing when the data
           are insufficient (span under 14 days or no trigger in either window).
-        - ``verdict`` (str): one of :data:`VERDICTS`.  ``"lessening"``: the rate fell reliably,
-          or the intensity fell reliably (``intensity_p < alpha``, slope < 0) while the rate did
-          not rise reliably; ``"worsening"``: the mirror image; ``"mixed"``: one fell and the
-          other rose reliably; ``"no_clear_change"``: neither changed reliably;
-          ``"insufficient_data"``: as for ``lessening``.
+        - ``verdict`` (str): one of :data:`VERDICTS`.  ``"mixed"``: one of rate and intensity
+          fell reliably and the other rose reliably (``intensity_p < alpha`` with the slope's
+          sign for the intensity); ``"lessening"``: otherwise, the rate or the intensity (or
+          both) fell reliably; ``"worsening"``: the mirror image; ``"no_clear_change"``: neither
+          changed reliably; ``"insufficient_data"``: as for ``lessening``.
 
     Raises
     ------
@@ -414,10 +414,11 @@ def trigger_trend(
     rate_up = enough & (pval < alpha) & (ratio > 1)
     inten_down = (ts["p"] < alpha) & (ts["slope"] < 0)
     inten_up = (ts["p"] < alpha) & (ts["slope"] > 0)
-    down = rate_down | (inten_down & ~rate_up)
-    up = rate_up | (inten_up & ~rate_down)
+    mixed = (rate_down & inten_up) | (rate_up & inten_down)
+    down = (rate_down | inten_down) & ~mixed
+    up = (rate_up | inten_up) & ~mixed
     verdict = np.select(
-        [~enough, down & up, down, up],
+        [~enough, mixed, down, up],
         ["insufficient_data", "mixed", "lessening", "worsening"],
         default="no_clear_change",
     )
