@@ -536,6 +536,19 @@ def _add_events(fig: go.Figure, events: pd.DataFrame, couple_id: str) -> None:
 _FREQ_COLUMNS = ("couple_id", "partner", "period_start", "period", "category", "count")
 
 
+def _partner_panels(data: pd.DataFrame) -> tuple[list[str], go.Figure]:
+    """The partners of ``data`` (sorted) and a figure with one panel per partner, stacked."""
+    partners = sorted(data["partner"].astype(str).unique().tolist())
+    fig = make_subplots(
+        rows=len(partners),
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=[_esc(p) for p in partners],
+        vertical_spacing=0.12 if len(partners) > 1 else 0.0,
+    )
+    return partners, fig
+
+
 def _freq_rows(freq: pd.DataFrame, couple_id: str | None) -> tuple[pd.DataFrame, list[str]]:
     _require(freq, _FREQ_COLUMNS, "freq")
     data = _one(freq, "couple_id", couple_id, "freq", "couple_id")
@@ -588,14 +601,7 @@ def plot_trigger_heatmap(
     title = _title(title, f"When triggers came, each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "")
-    partners = sorted(data["partner"].astype(str).unique().tolist())
-    fig = make_subplots(
-        rows=len(partners),
-        cols=1,
-        shared_xaxes=True,
-        subplot_titles=[_esc(p) for p in partners],
-        vertical_spacing=0.12 if len(partners) > 1 else 0.0,
-    )
+    partners, fig = _partner_panels(data)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         z = d.pivot_table(
@@ -667,14 +673,7 @@ def plot_trigger_bars(
     title = _title(title, f"How many triggers came each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "Triggers")
-    partners = sorted(data["partner"].astype(str).unique().tolist())
-    fig = make_subplots(
-        rows=len(partners),
-        cols=1,
-        shared_xaxes=True,
-        subplot_titles=[_esc(p) for p in partners],
-        vertical_spacing=0.12 if len(partners) > 1 else 0.0,
-    )
+    partners, fig = _partner_panels(data)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         for c in order:
