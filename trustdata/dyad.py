@@ -20,17 +20,17 @@ import pandas as pd
 from scipy import special
 
 from trustdata import schemas
-from trustdata.trends import (
-    _check_choice,
+from trustdata._frames import (
     _check_int,
+    _check_measure,
     _empty,
     _grid,
     _take,
     _trailing,
-    _trend_stats,
     _week_dates,
     _weekly_scores,
 )
+from trustdata.trends import _trend_stats
 
 __all__ = [
     "GAP_COLUMNS",
@@ -153,7 +153,7 @@ def partner_gap(
     >>> partner_gap(ci)[["gap", "abs_gap", "rolling_abs_gap"]].to_numpy().tolist()
     [[-4.0, 4.0, 4.0], [-1.0, 1.0, 2.5]]
     """
-    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    _check_measure(measure)
     _check_int("window", window, 1)
     pairs = _pairs(checkins, measure)
     if pairs is None or len(pairs["shared_week"]) == 0:
@@ -243,7 +243,7 @@ def gap_trend(
     >>> int(out["n_weeks"].iloc[0]), bool(out["diverging"].iloc[0])
     (10, True)
     """
-    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    _check_measure(measure)
     if not isinstance(alpha, (int, float, np.floating)) or not 0 < alpha < 0.5:
         raise ValueError(
             f"The value for `alpha` must be a number between 0 and 0.5, but {alpha!r} was passed."
@@ -339,7 +339,7 @@ def lagged_correlation(
     >>> out.loc[out["lag"] == 1, ["n_weeks", "r"]].iloc[0].tolist()
     [8.0, 1.0]
     """
-    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+    _check_measure(measure)
     _check_int("max_lag", max_lag, 0)
     _check_int("min_pairs", min_pairs, 3)
     pairs = _pairs(checkins, measure)

@@ -18,8 +18,7 @@ import pandas as pd
 from scipy import special, stats
 
 from trustdata import schemas
-from trustdata.errors import TrustDataError
-from trustdata.trends import (
+from trustdata._frames import (
     _NS_PER_DAY,
     _check_choice,
     _check_int,
@@ -30,10 +29,11 @@ from trustdata.trends import (
     _series_codes,
     _str_take,
     _take,
-    _trend_stats,
     _week_dates,
     _week_index,
 )
+from trustdata.errors import TrustDataError
+from trustdata.trends import _trend_stats
 
 __all__ = [
     "FREQUENCY_COLUMNS",

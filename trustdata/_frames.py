@@ -1,0 +1,210 @@
+"""Shared private helpers of the analysis modules (trends, dyad, triggers, setbacks, milestones).
+
+Argument checks that raise the house ``ValueError`` sentences, week numbering (weeks Monday to
+Sunday, :data:`trustdata.schemas.WEEK_FREQ`), and the one place where a week's score is computed:
+:func:`_weekly_scores` (the mean of a partner's check-ins with a score in that week).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from trustdata import schemas
+
+_NS_PER_DAY = 86_400 * 10**9
+#: 1970-01-05 was a Monday: week index 0 is the week starting on that day.
+_EPOCH_MONDAY_DAYS = 4
+
+
+def _check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
+    if value not in allowed:
+        raise ValueError(
+            f"The value for `{name}` must be one of {list(allowed)}, but {value!r} was passed."
+        )
+
+
+def _check_measure(measure: object) -> None:
+    """``measure`` must name a score column (:data:`trustdata.schemas.SCORE_COLUMNS`)."""
+    _check_choice("measure", measure, schemas.SCORE_COLUMNS)
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(
+            f"The value for `{name}` must be an integer of at least {minimum}, "
+            f"but {value!r} was passed."
+        )
+
+
+def _check_level(name: str, value: object, low: float = 0.5) -> None:
+    if not isinstance(value, (int, float, np.floating)) or not low < float(value) < 1:
+        raise ValueError(
+            f"The value for `{name}` must be a number between {low} and 1, "
+            f"but {value!r} was passed."
+        )
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"The {what} frame must have the columns {list(columns)}, but {missing} "
+            f"{'is' if len(missing) == 1 else 'are'} missing (columns: {list(frame.columns)})."
+        )
+
+
+def _empty(dtypes: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with these columns and dtypes."""
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in dtypes.items()})
+
+
+def _day_index(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Whole days since 1970-01-01 (floor) of datetime64 values."""
+    ns = np.asarray(values, dtype="datetime64[ns]").astype(np.int64)
+    return ns // _NS_PER_DAY
+
+
+def _week_index(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Week number (weeks Monday-Sunday, :data:`schemas.WEEK_FREQ`) of datetime64 values."""
+    return (_day_index(values) - _EPOCH_MONDAY_DAYS) // 7
+
+
+def _week_dates(index: np.ndarray) -> np.ndarray:
+    """The Monday of each week number, as datetime64[ns]."""
+    days = np.asarray(index, dtype=np.int64) * 7 + _EPOCH_MONDAY_DAYS
+    return days.astype("datetime64[D]").astype("datetime64[ns]")
+
+
+def _series_codes(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer code of each row's series (sorted order) and the table of series keys."""
+    grouped = frame.groupby(list(keys), sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy()
+    table = grouped.size().index.to_frame(index=False)
+    return codes, table
+
+
+def _str_take(labels: Sequence[str], codes: np.ndarray) -> pd.Series:
+    """A ``str`` Series of ``labels[codes]`` (one Arrow take, no Python objects per row)."""
+    values = pa.array(list(labels), type=pa.large_string()).take(pa.array(codes))
+    return pd.Series(values, dtype="str")
+
+
+def _take(column: pd.Series, positions: np.ndarray) -> pd.Series:
+    return column.take(positions).reset_index(drop=True)
+
+
+def _grid(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every integer step from ``first`` to ``last`` (inclusive) of each series.
+
+    Returns the series of each grid row, its offset from the series' first step and the start row
+    of each series in the grid.
+    """
+    length = np.maximum(last - first + 1, 0)
+    start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    sid = np.repeat(np.arange(len(first)), length)
+    offset = np.arange(int(length.sum()), dtype=np.int64) - start[sid]
+    return sid, offset, start
+
+
+def _trailing(
+    values: np.ndarray, offset: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trailing mean, SD (ddof=1) and count of non-NaN values over ``window`` grid steps.
+
+    ``values`` is a grid sorted by series and step, ``offset`` each row's step within its series
+    (a window never reaches into the previous series).  Exact two-pass sums, no running totals.
+    """
+    n = len(values)
+
+    def shifted(k: int) -> np.ndarray:
+        v = np.full(n, np.nan)
+        v[k:] = values[: n - k]
+        v[offset < k] = np.nan
+        return v
+
+    total = np.zeros(n)
+    count = np.zeros(n, dtype=np.int64)
+    for k in range(window):
+        v = shifted(k)
+        ok = ~np.isnan(v)
+        total += np.where(ok, v, 0.0)
+        count += ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        squares = np.zeros(n)
+        for k in range(window):
+            v = shifted(k)
+            squares += np.where(np.isnan(v), 0.0, (v - mean) ** 2)
+        sd = np.where(count >= 2, np.sqrt(squares / np.maximum(count - 1, 1)), np.nan)
+    return mean, sd, count
+
+
+def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, dict]:
+    """Weekly mean score per couple, partner and week (only weeks with a score).
+
+    Returns the series table (couple_id, partner, sorted) and arrays: ``sid`` (series of each
+    week), ``week`` (week number), ``score``, ``n`` (check-ins), ``first``/``last`` (week numbers
+    per series), ``n_checkins``, ``first_date``/``last_date`` (per series, datetime64[ns]).
+    """
+    _require(checkins, ["couple_id", "partner", "date"], "check-ins")
+    if measure in checkins.columns:
+        mask = checkins[measure].notna().to_numpy()
+    else:
+        mask = np.zeros(len(checkins), dtype=bool)
+    df = checkins.loc[mask, ["couple_id", "partner", "date"]]
+    values = (
+        checkins.loc[mask, measure].to_numpy(dtype=float, na_value=np.nan)
+        if mask.any()
+        else np.array([], dtype=float)
+    )
+    if len(df) == 0:
+        table = pd.DataFrame(
+            {"couple_id": pd.Series([], dtype="str"), "partner": pd.Series([], dtype="str")}
+        )
+        empty_i = np.array([], dtype=np.int64)
+        arrays = {
+            "sid": empty_i,
+            "week": empty_i,
+            "score": np.array([], dtype=float),
+            "n": empty_i,
+            "first": empty_i,
+            "last": empty_i,
+            "n_checkins": empty_i,
+            "first_date": np.array([], dtype="datetime64[ns]"),
+            "last_date": np.array([], dtype="datetime64[ns]"),
+        }
+        return table, arrays
+    codes, table = _series_codes(df, ["couple_id", "partner"])
+    date_ns = df["date"].to_numpy(dtype="datetime64[ns]")
+    week = _week_index(date_ns)
+    wmin = int(week.min())
+    span = int(week.max()) - wmin + 1
+    key = codes.astype(np.int64) * span + (week - wmin)
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(uniq))
+    sid = uniq // span
+    wk = uniq % span + wmin
+    n_series = len(table)
+    is_first = np.r_[True, sid[1:] != sid[:-1]]
+    is_last = np.r_[sid[1:] != sid[:-1], True]
+    date_i = date_ns.astype(np.int64)
+    first_date = np.full(n_series, np.iinfo(np.int64).max)
+    last_date = np.full(n_series, np.iinfo(np.int64).min)
+    np.minimum.at(first_date, codes, date_i)
+    np.maximum.at(last_date, codes, date_i)
+    arrays = {
+        "sid": sid,
+        "week": wk,
+        "score": sums / counts,
+        "n": counts.astype(np.int64),
+        "first": wk[is_first],
+        "last": wk[is_last],
+        "n_checkins": np.bincount(codes, minlength=n_series).astype(np.int64),
+        "first_date": first_date.astype("datetime64[ns]"),
+        "last_date": last_date.astype("datetime64[ns]"),
+    }
+    return table, arrays
