@@ -435,14 +435,88 @@ def test_cli_sample_writes_logs_and_truth(tmp_path, capsys):
     assert (out / "truth" / "params.csv").exists()
 
 
-def test_bundled_sample_is_what_the_documented_command_writes(tmp_path):
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> Path:
     # docs/sample-data.md: `.venv/bin/python -m trustdata.synth data/sample`
-    assert synth.main([str(tmp_path)]) == 0
-    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    committed = sorted(p.relative_to(SAMPLE) for p in SAMPLE.rglob("*") if p.is_file())
-    assert written == committed
+    folder = tmp_path_factory.mktemp("sample")
+    assert synth.main([str(folder)]) == 0
+    return folder
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+
+
+def test_bundled_sample_is_what_the_documented_command_writes(regenerated):
+    """The committed ``data/sample`` is the output of the one documented command.
+
+    Same file names; CSV, Markdown and the demo key compared byte for byte; Parquet compared by
+    the loaded frames (``pd.read_parquet``, every column and dtype), because its bytes also hold
+    the pyarrow and pandas versions that wrote it.
+    """
+    written = _files(regenerated)
+    assert written == _files(SAMPLE)
+    assert Path("cohort_anonymized") / "checkins.parquet" in written
+    assert Path("demo.key") in written
     for rel in written:
-        assert (tmp_path / rel).read_bytes() == (SAMPLE / rel).read_bytes(), rel
+        if rel.suffix == ".parquet":
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(regenerated / rel), pd.read_parquet(SAMPLE / rel), obj=str(rel)
+            )
+        else:
+            assert (regenerated / rel).read_bytes() == (SAMPLE / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize(
+    ("folder", "suffix"),
+    [("couples", ".csv"), ("cohort", ".parquet"), ("cohort_anonymized", ".parquet")],
+)
+def test_bundled_sample_formats_csv_couples_and_parquet_cohorts(folder, suffix):
+    logs = sorted(p.name for p in (SAMPLE / folder).iterdir() if p.is_file() and p.suffix != ".md")
+    assert logs == sorted(f"{t}{suffix}" for t in schemas.TABLES)
+
+
+def test_rerunning_over_an_old_sample_removes_stale_files_and_keeps_the_key(tmp_path):
+    # an earlier run wrote the cohort as CSV; the demo key is an input that is never replaced
+    (tmp_path / "cohort").mkdir()
+    (tmp_path / "cohort" / "checkins.csv").write_text("couple_id,partner,date,connection\n")
+    (tmp_path / "cohort_anonymized").mkdir()
+    (tmp_path / "cohort_anonymized" / "triggers.csv").write_text("stale\n")
+    key = "another demo key, 0123456789abcdef\n"
+    (tmp_path / "demo.key").write_text(key)
+    written = synth.write_bundled(tmp_path)
+    assert not (tmp_path / "cohort" / "checkins.csv").exists()
+    assert not (tmp_path / "cohort_anonymized" / "triggers.csv").exists()
+    assert (tmp_path / "demo.key").read_text() == key
+    assert written["cohort_anonymized"].n_couples == 300
+    committed = pd.read_parquet(SAMPLE / "cohort_anonymized" / "couples.parquet")
+    other = pd.read_parquet(tmp_path / "cohort_anonymized" / "couples.parquet")
+    assert set(other["couple_id"]).isdisjoint(committed["couple_id"])  # another key, other ids
+
+
+def test_anonymized_sample_parquet_metadata_holds_no_original_id_or_date():
+    # Parquet keeps a pandas schema note and per-column min/max statistics: they must show only
+    # pseudonyms and shifted dates (every couple starts in the week of 2000-01-03).
+    import pyarrow.parquet as pq
+
+    ids = set(pd.read_parquet(SAMPLE / "cohort" / "couples.parquet")["couple_id"])
+    first_original = pd.read_parquet(SAMPLE / "cohort" / "events.parquet")["date"].min()
+    assert first_original >= pd.Timestamp("2024-01-01")
+    for path in sorted((SAMPLE / "cohort_anonymized").glob("*.parquet")):
+        assert b"couple-" not in path.read_bytes(), path.name
+        pf = pq.ParquetFile(path)
+        assert set(pf.schema_arrow.metadata) == {b"pandas"}, path.name
+        assert b"couple-" not in pf.schema_arrow.metadata[b"pandas"]
+        group = pf.metadata.row_group(0)
+        for i in range(group.num_columns):
+            stats = group.column(i).statistics
+            if stats is None or not stats.has_min_max:
+                continue
+            for value in (stats.min, stats.max):
+                if isinstance(value, str):
+                    assert value not in ids, (path.name, value)
+                elif hasattr(value, "year"):
+                    assert pd.Timestamp("2000-01-03") <= pd.Timestamp(value) < first_original
 
 
 def test_bundled_sample_has_what_the_docs_promise():
@@ -451,9 +525,9 @@ def test_bundled_sample_has_what_the_docs_promise():
     assert couples["hard_road"].any()
     events = pd.read_csv(SAMPLE / "couples" / "events.csv")
     assert "abuse" not in set(events["kind"])
-    cohort = pd.read_csv(SAMPLE / "cohort" / "couples.csv")
+    cohort = pd.read_parquet(SAMPLE / "cohort" / "couples.parquet")
     assert len(cohort) == 300 and {"group", "site"} <= set(cohort.columns)
-    cohort_events = pd.read_csv(SAMPLE / "cohort" / "events.csv")
+    cohort_events = pd.read_parquet(SAMPLE / "cohort" / "events.parquet")
     assert "couples_therapy" in set(cohort_events["kind"])
     size = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
     assert size < 5_000_000

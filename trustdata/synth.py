@@ -888,10 +888,32 @@ def underlying_level(params: pd.DataFrame, frame: pd.DataFrame, *, on: str = "da
 # ---------------------------------------------------------------------------------------------
 
 #: The bundled sample: sub-folder of ``data/sample`` -> arguments of :func:`write_sample`.
+#: The research cohort is Parquet (a researcher's format, and a tenth of the CSV's size); the
+#: four example couples stay CSV, readable in any editor.
 BUNDLED: dict[str, dict[str, Any]] = {
     "couples": {"couples": 4, "seed": 242, "months": (12, 24)},
-    "cohort": {"couples": 300, "seed": 11, "months": (12, 15), "cohort": True, "text": False},
+    "cohort": {
+        "couples": 300,
+        "seed": 11,
+        "months": (12, 15),
+        "cohort": True,
+        "text": False,
+        "format": "parquet",
+    },
 }
+
+#: The anonymized copy of the bundled cohort: ``trustdata anonymize`` of ``cohort`` into
+#: ``cohort_anonymized`` with the demo key ``demo.key`` (all relative to the sample folder).
+_ANONYMIZED: dict[str, Any] = {
+    "input": "cohort",
+    "out": "cohort_anonymized",
+    "key_file": "demo.key",
+    "quasi_identifiers": ("group", "site"),
+    "format": "parquet",
+}
+
+#: The content of ``data/sample/demo.key``: a fixed, public key for the synthetic sample only.
+_DEMO_KEY = "DEMO-KEY-for-the-synthetic-sample-cohort-only-NEVER-use-it-for-real-data\n"
 
 _FORMATS = ("csv", "json", "parquet")
 
@@ -968,14 +990,52 @@ def write_sample(
     return syn
 
 
-def write_bundled(folder: str | Path = "data/sample") -> dict[str, Synthetic]:
-    """Write the bundled sample data: ``folder/couples`` and ``folder/cohort`` (see BUNDLED).
+def _remove_log_files(folder: Path, extra: Sequence[str] = ()) -> None:
+    """Remove the log files (any format) and the named ``extra`` files from ``folder``."""
+    names = [f"{t}.{fmt}" for t in schemas.TABLES for fmt in _FORMATS] + list(extra)
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
 
-    This is what ``python -m trustdata.synth data/sample`` runs; the committed ``data/sample``
-    is exactly its output.
+
+def write_bundled(folder: str | Path = "data/sample") -> dict[str, Any]:
+    """Write the bundled sample data: what ``python -m trustdata.synth data/sample`` runs.
+
+    Writes ``folder/couples`` (CSV) and ``folder/cohort`` (Parquet) with :func:`write_sample`
+    (see :data:`BUNDLED`), then the anonymized research copy of the cohort,
+    ``folder/cohort_anonymized`` (Parquet), with :func:`trustdata.anonymize.anonymize_folder`,
+    the key ``folder/demo.key`` and the quasi-identifiers ``group`` and ``site``: the same as
+    ``trustdata anonymize folder/cohort folder/cohort_anonymized --key-file folder/demo.key
+    --quasi-identifiers group,site`` (which writes CSV).  ``demo.key`` is an input: a fixed demo
+    key for this synthetic data only, kept as it is; it is written (with its fixed content) only
+    when missing.  Log files of these folders left by an earlier run, in any format, are removed
+    first; the committed ``data/sample`` is exactly the output.
+
+    Returns
+    -------
+    dict
+        ``"couples"`` and ``"cohort"``: the :class:`Synthetic` written; ``"cohort_anonymized"``:
+        the :class:`trustdata.anonymize.AnonymizationReport`.
     """
+    from trustdata.anonymize import REPORT_FILE, anonymize_folder
+
     folder = Path(folder)
-    return {name: write_sample(folder / name, **kw) for name, kw in BUNDLED.items()}
+    out: dict[str, Any] = {}
+    for name, kw in BUNDLED.items():
+        _remove_log_files(folder / name)
+        out[name] = write_sample(folder / name, **kw)
+    key = folder / _ANONYMIZED["key_file"]
+    if not key.exists():
+        key.write_text(_DEMO_KEY, encoding="utf-8")
+    anon = folder / _ANONYMIZED["out"]
+    _remove_log_files(anon, extra=[REPORT_FILE])
+    out[_ANONYMIZED["out"]] = anonymize_folder(
+        folder / _ANONYMIZED["input"],
+        anon,
+        key_file=key,
+        quasi_identifiers=_ANONYMIZED["quasi_identifiers"],
+        format=_ANONYMIZED["format"],
+    )
+    return out
 
 
 def describe(syn: Synthetic, folder: str | Path) -> str:
@@ -995,12 +1055,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m trustdata.synth FOLDER``: regenerate the bundled sample into FOLDER."""
     parser = argparse.ArgumentParser(
         prog="python -m trustdata.synth",
-        description="Regenerate the bundled synthetic sample (FOLDER/couples and FOLDER/cohort).",
+        description=(
+            "Regenerate the bundled synthetic sample: FOLDER/couples (CSV), FOLDER/cohort "
+            "(Parquet) and its anonymized copy FOLDER/cohort_anonymized (demo key FOLDER/demo.key)."
+        ),
     )
     parser.add_argument("folder", nargs="?", default="data/sample")
     args = parser.parse_args(argv)
-    for name, syn in write_bundled(args.folder).items():
-        print(describe(syn, Path(args.folder) / name))
+    folder = Path(args.folder)
+    for name, what in write_bundled(folder).items():
+        if isinstance(what, Synthetic):
+            print(describe(what, folder / name))
+        else:
+            print(
+                f"{folder / name}: {what.n_couples} anonymized couples (key "
+                f"{folder / _ANONYMIZED['key_file']}, a demo key for this synthetic data only)"
+            )
     return 0
 
 
