@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from trustdata import schemas
+from trustdata._frames import _check_measure
 
 __all__ = [
     "SMALL_WIN_COLUMNS",
@@ -310,14 +311,6 @@ def _check_positive(name: str, value: object, *, integer: bool = True) -> None:
     if isinstance(value, bool) or not ok or value <= 0:
         kind = "a positive whole number" if integer else "a positive number"
         raise ValueError(f"The value for `{name}` must be {kind}, but {value!r} was passed.")
-
-
-def _check_measure(measure: str) -> None:
-    if measure not in schemas.SCORE_COLUMNS:
-        raise ValueError(
-            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, "
-            f"but {measure!r} was passed."
-        )
 
 
 # --------------------------------------------------------------------------------------------

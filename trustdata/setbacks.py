@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from trustdata import schemas
+from trustdata._frames import _check_choice, _check_measure
 
 __all__ = [
     "SETBACK_COLUMNS",
@@ -240,7 +241,7 @@ def find_setbacks(
     >>> found.loc[0, ["start", "trough_date", "end"]].dt.strftime("%Y-%m-%d").tolist()
     ['2025-02-10', '2025-02-10', '2025-03-03']
     """
-    _check_measure(checkins, measure)
+    _check_checkins(checkins, measure)
     _check_int("level_weeks", level_weeks, 1)
     _check_int("min_history", min_history, 1)
     for name, value in (
@@ -403,14 +404,10 @@ def sudden_losses(
     >>> round(float(found.loc[0, "t_crit"]), 3)
     2.776
     """
-    _check_measure(checkins, measure)
+    _check_checkins(checkins, measure)
     _check_number("cutoff", cutoff)
     _check_number("pct", pct)
-    if sessions not in ("weeks", "checkins"):
-        raise ValueError(
-            f"The value for `sessions` must be one of ['weeks', 'checkins'], "
-            f"but {sessions!r} was passed."
-        )
+    _check_choice("sessions", sessions, ("weeks", "checkins"))
     if sessions == "weeks":
         seq = _week_sessions(_weekly_scores(checkins, measure))
     else:
@@ -773,12 +770,8 @@ def _empty(columns: tuple[str, ...], dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns})
 
 
-def _check_measure(checkins: pd.DataFrame, measure: str) -> None:
-    if measure not in schemas.SCORE_COLUMNS:
-        raise ValueError(
-            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, "
-            f"but {measure!r} was passed."
-        )
+def _check_checkins(checkins: pd.DataFrame, measure: str) -> None:
+    _check_measure(measure)
     missing = [c for c in ("couple_id", "partner", "date", measure) if c not in checkins.columns]
     if missing:
         raise ValueError(
