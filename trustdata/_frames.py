@@ -146,13 +146,16 @@ def _trailing(
 def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, dict]:
     """Weekly mean score per couple, partner and week (only weeks with a score).
 
+    The one place where a week's score is computed: the mean of the partner's check-ins with a
+    score (and a date) in that Monday-Sunday week.
+
     Returns the series table (couple_id, partner, sorted) and arrays: ``sid`` (series of each
     week), ``week`` (week number), ``score``, ``n`` (check-ins), ``first``/``last`` (week numbers
     per series), ``n_checkins``, ``first_date``/``last_date`` (per series, datetime64[ns]).
     """
     _require(checkins, ["couple_id", "partner", "date"], "check-ins")
     if measure in checkins.columns:
-        mask = checkins[measure].notna().to_numpy()
+        mask = checkins[measure].notna().to_numpy() & checkins["date"].notna().to_numpy()
     else:
         mask = np.zeros(len(checkins), dtype=bool)
     df = checkins.loc[mask, ["couple_id", "partner", "date"]]

@@ -38,7 +38,8 @@ import pandas as pd
 from scipy import stats
 
 from trustdata import schemas
-from trustdata._frames import _check_choice, _check_measure
+from trustdata._frames import _check_choice, _check_measure, _take, _week_dates
+from trustdata._frames import _weekly_scores as _week_means
 
 __all__ = [
     "SETBACK_COLUMNS",
@@ -803,31 +804,18 @@ def _check_number(name: str, value: object) -> None:
 def _weekly_scores(checkins: pd.DataFrame, measure: str) -> pd.DataFrame:
     """One row per couple, partner and observed week: ``couple_id, partner, week, score``.
 
-    Sorted by couple, partner and week; ``score`` is the mean of that week's check-ins.
+    Sorted by couple, partner and week; ``score`` is the mean of that week's check-ins, computed
+    by :func:`trustdata._frames._weekly_scores` as for every other analysis.
     """
-    frame = checkins.loc[
-        checkins[measure].notna() & checkins["date"].notna(),
-        ["couple_id", "partner", "date", measure],
-    ]
-    if frame.empty:
-        return pd.DataFrame(
-            {
-                "couple_id": pd.Series([], dtype="str"),
-                "partner": pd.Series([], dtype="str"),
-                "week": pd.Series([], dtype="datetime64[ns]"),
-                "score": pd.Series([], dtype="float64"),
-            }
-        )
-    keyed = pd.DataFrame(
+    table, weeks = _week_means(checkins, measure)
+    return pd.DataFrame(
         {
-            "couple_id": frame["couple_id"].astype("str"),
-            "partner": frame["partner"].astype("str"),
-            "week": schemas.week_start(frame["date"].astype("datetime64[ns]")),
-            "score": frame[measure].to_numpy(dtype="float64", na_value=np.nan),
+            "couple_id": _take(table["couple_id"], weeks["sid"]).astype("str"),
+            "partner": _take(table["partner"], weeks["sid"]).astype("str"),
+            "week": _week_dates(weeks["week"]),
+            "score": weeks["score"],
         }
     )
-    weekly = keyed.groupby(["couple_id", "partner", "week"], sort=True)["score"].mean()
-    return weekly.reset_index()
 
 
 def _series_starts(weekly: pd.DataFrame) -> np.ndarray:
