@@ -319,16 +319,19 @@ def test_the_committed_anonymized_sample_cohort_is_a_fresh_run_of_the_documented
     data/sample``) holds what ``trustdata anonymize`` makes of ``data/sample/cohort``.
 
     docs/research.md: trustdata anonymize data/sample/cohort data/sample/cohort_anonymized
-    --key-file data/sample/demo.key --quasi-identifiers group,site.  The command writes CSV, the
-    committed folder is Parquet: the two are compared as loaded (every table, column and dtype),
-    and the report byte for byte.
+    --key-file data/sample/demo.key --quasi-identifiers group,site --format parquet.  Parquet
+    files carry the writer's library versions, so the two are compared as loaded (every table,
+    column and dtype) and the report byte for byte.
     """
     out = tmp_path / "anon"
     code = main(
         ["anonymize", str(SAMPLE / "cohort"), str(out), "--key-file", str(SAMPLE / "demo.key"),
-         "--quasi-identifiers", "group,site"]
+         "--quasi-identifiers", "group,site", "--format", "parquet"]
     )  # fmt: skip
     assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [REPORT_FILE] + [f"{t}.parquet" for t in schemas.TABLES]
+    )
     committed = SAMPLE / "cohort_anonymized"
     assert sorted(p.name for p in committed.iterdir()) == sorted(
         [REPORT_FILE] + [f"{t}.parquet" for t in schemas.TABLES]

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-k", type=int, default=5, help="smallest group size allowed (default 5)")
     p.add_argument("--keep-text", action="store_true", help="keep free text (off by default)")
+    p.add_argument(
+        "--format", choices=["csv", "json", "parquet"], default="csv", help="output file format"
+    )
     p.set_defaults(func=_cmd_anonymize)
     return parser
 
@@ -229,6 +232,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
             quasi_identifiers=qis,
             k=args.k,
             keep_text=args.keep_text,
+            format=args.format,
         )
     print(f"Wrote {report.n_couples} anonymized couple(s) to {args.out} (see {REPORT_FILE}).")
     for item in report.removed:
