@@ -579,6 +579,118 @@ def test_parquet_with_typed_values_goes_through_the_same_checks(tmp_path):
     assert only_reason(logs) == "connection is 12, expected a whole number 1-10"
 
 
+def _typed_and_text(columns: dict[str, tuple[list, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same records twice: as typed columns (``dtype``) and as the text a CSV would hold."""
+    text = pd.DataFrame({c: pd.Series(v, dtype="str") for c, (v, _) in columns.items()})
+    typed = {}
+    for col, (values, dtype) in columns.items():
+        series = pd.Series(values, dtype="str")
+        if dtype == "datetime":
+            typed[col] = pd.to_datetime(series, format="ISO8601")
+        elif dtype in ("Int64", "Float64"):
+            typed[col] = pd.to_numeric(series).astype(dtype)
+        elif dtype == "boolean":
+            typed[col] = series.map({"true": True, "false": False}).astype("boolean")
+        else:
+            typed[col] = series.astype(dtype)
+    return pd.DataFrame(typed), text
+
+
+TYPED_CASES = {
+    "checkins": {
+        "couple_id": (["c1", "c1", "c1", "c1", "c2"], "str"),
+        "partner": (["A", "A", "B", "A", "A"], "str"),
+        "role": (["hurt", None, "hurt", "hurt", "partner"], "category"),
+        "date": (["2025-03-03", "2025-03-10", "2025-03-03", "2025-03-03", None], "datetime"),
+        "connection": (["6", "12", None, "7", "5"], "Int64"),
+        "trust": (["5", None, "4", "3", "0"], "Int64"),
+        "need": (["time", None, "", "=sum", "talk"], "str"),
+    },
+    "triggers": {
+        "couple_id": (["c1", "c1", "c1", "c1"], "str"),
+        "partner": (["A", "A", "B", "A"], "str"),
+        "timestamp": (
+            ["2025-03-03 21:15:00", "2025-03-04 00:00:00", None, "2025-03-05 00:00:00"],
+            "datetime",
+        ),
+        "category": (["media", "location", "weather", "media"], "category"),
+        "intensity": (["6", "11", "3", "4"], "Int64"),
+        "used_plan": (["true", None, "false", "true"], "boolean"),
+        "minutes": (["20.5", None, "-1", "3"], "Float64"),
+    },
+    "triggers_dates_only": {
+        "couple_id": (["c1", "c1"], "str"),
+        "partner": (["A", "B"], "str"),
+        "timestamp": (["2025-03-03", "2025-03-04"], "datetime"),
+        "category": (["media", "media"], "str"),
+        "intensity": (["6", "2"], "Int64"),
+    },
+}
+
+
+@pytest.mark.parametrize("case", list(TYPED_CASES))
+def test_parquet_typed_and_text_columns_give_equal_frames_and_reasons(tmp_path, case):
+    # Typed columns skip the text round trip; they must give what their text would give.
+    table = case.split("_")[0]
+    typed, text = _typed_and_text(TYPED_CASES[case])
+    paths = [tmp_path / kind / f"{table}.parquet" for kind in ("typed", "text")]
+    for frame, path in zip((typed, text), paths, strict=True):
+        path.parent.mkdir()
+        frame.to_parquet(path)
+    assert not pd.read_parquet(paths[0]).dtypes.eq("str").all()
+    assert pd.read_parquet(paths[1]).dtypes.eq("str").all()
+    got = [io.load(path) for path in paths]
+    pd.testing.assert_frame_equal(getattr(got[0], table), getattr(got[1], table))
+    rejected = [g.rejected.drop(columns="source") for g in got]
+    pd.testing.assert_frame_equal(rejected[0], rejected[1])
+    assert len(getattr(got[0], table)) >= 1 and (len(rejected[0]) >= 1 or case.endswith("only"))
+
+
+def test_parquet_typed_timestamps_of_midnights_only_are_dates_without_time(tmp_path):
+    typed, _ = _typed_and_text(TYPED_CASES["triggers_dates_only"])
+    typed.to_parquet(tmp_path / "triggers.parquet")
+    assert io.load(tmp_path / "triggers.parquet").triggers["time_known"].tolist() == [False, False]
+
+
+def test_parquet_wrong_typed_columns_still_give_per_record_reasons(tmp_path):
+    # Integers in a date column, fractions in a whole-number column, a whole number too large
+    # to be exact and a time outside datetime64[ns] are parsed as text, record by record.
+    pd.DataFrame(
+        {
+            "couple_id": ["c1", "c1", "c1"],
+            "partner": ["A", "A", "A"],
+            "date": np.array([20250303, 20250310, 20250317]),
+            "connection": [6.0, 7.5, np.nan],
+        }
+    ).to_parquet(tmp_path / "checkins.parquet")
+    when = pd.to_datetime(["2025-03-03 10:00", "2300-01-01 10:00", "2025-03-04"], format="ISO8601")
+    pd.DataFrame(
+        {
+            "couple_id": ["c1", "c1", "c1"],
+            "partner": ["A", "A", "A"],
+            "timestamp": pd.Series(when).astype("datetime64[us]"),
+            "category": ["media", "location", "media"],
+            "intensity": [2**60, 5, 6],
+        }
+    ).to_parquet(tmp_path / "triggers.parquet")
+    logs = io.load(tmp_path)
+    date = "expected a date like 2025-02-28"
+    expected_ts = io._EXPECTED["timestamp"]
+    assert logs.rejected[["table", "line", "reason"]].values.tolist() == [
+        ["checkins", 1, f"date is '20250303', {date}"],
+        [
+            "checkins",
+            2,
+            f"date is '20250310', {date}; connection is 7.5, expected a whole number 1-10",
+        ],
+        ["checkins", 3, f"date is '20250317', {date}; connection is missing"],
+        ["triggers", 1, "intensity is '1152921504606846976', expected a whole number 1-10"],
+        ["triggers", 2, f"timestamp is '2300-01-01 10:00:00', expected {expected_ts}"],
+    ]
+    assert logs.rejected["timestamp"].tolist()[3:] == ["2025-03-03 10:00:00", "2300-01-01 10:00:00"]
+    assert logs.triggers["timestamp"].tolist() == [pd.Timestamp("2025-03-04")]
+
+
 # ---------------------------------------------------------------------------------------------
 # from_frames
 # ---------------------------------------------------------------------------------------------

@@ -907,14 +907,59 @@ def _object_text(value: Any) -> str | None:
     return str(value)
 
 
+def _is_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype)
+
+
+def _keeps_type(kind: str, values: pd.Series) -> bool:
+    """Whether a typed column (Parquet, an in-memory frame) can skip the round trip through text.
+
+    True when its dtype is the kind's own and every value converts exactly as its text would
+    and passes the parsing step (whole numbers below 2**53, finite numbers, midnight dates and
+    timestamps inside the datetime64[ns] range).  Otherwise the column is written as text and
+    parsed like a CSV column, so a bad value gets the same reason either way.  The checks that
+    come after parsing (ranges, categories, uniqueness) run on the typed values in both cases.
+    """
+    dtype = values.dtype
+    if kind in ("whole", "number"):
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            return False
+        if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
+            return False
+        if kind == "number" and pd.api.types.is_integer_dtype(dtype):
+            return True
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        arr = arr[~np.isnan(arr)]
+        if kind == "number":
+            return bool(np.isfinite(arr).all())
+        return bool((np.abs(arr) < 2**53).all() and (arr == np.round(arr)).all())
+    if kind in ("date", "timestamp"):
+        if not pd.api.types.is_datetime64_dtype(dtype) or isinstance(dtype, pd.DatetimeTZDtype):
+            return False
+        arr = values.to_numpy()
+        arr = arr[~np.isnat(arr)]
+        inside = (arr >= _NS_MIN.to_datetime64()) & (arr < _NS_MAX.to_datetime64())
+        if kind == "date":
+            inside &= arr.astype("datetime64[D]") == arr
+        return bool(inside.all())
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(dtype)
+    if kind in ("category", "kind", "role"):
+        return isinstance(dtype, pd.CategoricalDtype)  # parsed from its categories' text
+    return False
+
+
 def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     names = _clean_names([str(c) for c in frame.columns if c not in (_LINE, _PROBLEM)], name)
     data: dict[str, pd.Series] = {}
     src = [c for c in frame.columns if c not in (_LINE, _PROBLEM)]
     for col, new in zip(src, names, strict=True):
         series = frame[col].reset_index(drop=True)
-        # Known columns are parsed from text; extra columns are kept as they are.
-        data[new] = _as_text(series) if new in _KIND else series
+        # Known columns are parsed from text, unless their type is already the right one (then
+        # they are only checked); extra columns are kept as they are.
+        if new in _KIND and not _keeps_type(_KIND[new], series):
+            series = _as_text(series)
+        data[new] = series
     raw = pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
     if _LINE in frame.columns:
         line = pd.to_numeric(frame[_LINE].reset_index(drop=True), errors="coerce")
@@ -992,6 +1037,9 @@ def _fmt(value: Any) -> str:
 
 
 def _factorize(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    if isinstance(text.dtype, pd.CategoricalDtype):  # its codes, and its categories as text
+        categories = pd.Series(np.asarray(text.cat.categories, dtype=object))
+        return text.cat.codes.to_numpy(dtype="int64"), pd.Index(_as_text(categories), dtype="str")
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     return codes, pd.Index(uniques, dtype="str")
 
@@ -1098,6 +1146,21 @@ def _parse_column(
     columns, from which the original text of any row can be rebuilt once the raw column is gone.
     """
     n = len(text)
+    if not _is_text(text) and not isinstance(text.dtype, pd.CategoricalDtype):
+        # Kept typed by _raw_from_frame: nothing to parse.
+        missing = text.isna().to_numpy(dtype=bool)
+        if required and missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        if kind == "whole":
+            return pd.Series(text.astype("Int64").array, index=text.index)
+        if kind == "number":
+            arr = text.to_numpy(dtype="float64", na_value=np.nan)
+            return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
+        if kind == "date":
+            return pd.Series(text.to_numpy().astype("datetime64[ns]"), index=pd.RangeIndex(n))
+        if kind == "bool":
+            return pd.Series(text.astype("boolean").array, index=text.index)
+        raise AssertionError(kind)  # pragma: no cover - _keeps_type keeps no other kind
     if kind in ("id", "text"):
         stripped = text.str.strip()
         missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
@@ -1231,11 +1294,22 @@ def _parse_timestamp(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     text = raw[col]
     n = len(text)
-    stripped = text.str.strip()
-    missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
-    if missing.any():
-        problems.add(np.flatnonzero(missing), f"{col} is missing", col)
-    ts_values, offset, date_only = _timestamp_parts(stripped, missing)
+    if _is_text(text):
+        stripped = text.str.strip()
+        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        if missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        ts_values, offset, date_only = _timestamp_parts(stripped, missing)
+    else:  # naive datetimes kept typed by _raw_from_frame: wall-clock times, no offset
+        ts_values = text.to_numpy().astype("datetime64[ns]")
+        missing = np.isnat(ts_values)
+        if missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        offset = np.full(n, np.nan)
+        # As text, a column of midnights is written as dates only (the time is not known).
+        present = ts_values[~missing]
+        dates_only = bool((present.astype("datetime64[D]") == present).all())
+        date_only = ~missing & dates_only
     ts = pd.Series(ts_values, index=pd.RangeIndex(n))
     bad = ~missing & ts.isna().to_numpy()
     if bad.any():
@@ -1513,6 +1587,10 @@ def _rejected_frame(
                 picked >= 0, texts[np.maximum(picked, 0)] if len(texts) else None, None
             )
             out[name] = pd.Series(values, dtype="str")
+        elif pd.api.types.is_datetime64_dtype(raw[col].dtype):
+            # How a datetime is written depends on the whole column (dates only when every
+            # value is a midnight), so it is written whole, as when it was parsed from text.
+            out[name] = _as_text(raw[col]).iloc[where].reset_index(drop=True)
         else:
             out[name] = _as_text(raw[col].iloc[where].reset_index(drop=True))
     return out
