@@ -6,9 +6,13 @@ then runs each step in a fresh Python process and prints its wall time and peak 
 (resident memory sampled every 5 ms inside that process while the step runs; "step MB" is that
 peak minus the resident memory just before the step, after the imports).
 
-Steps:
+The same cohort is also written as a Parquet log folder (``io.write(..., format="parquet")``,
+typed columns), and the same steps run on it.
 
-- ``pyarrow floor``: ``pyarrow.csv.read_csv(file).to_pandas()`` with type inference (no checks).
+Steps (for each format):
+
+- ``pyarrow floor``: ``pyarrow.csv.read_csv(file).to_pandas()`` with type inference, or
+  ``pyarrow.parquet.read_table(file).to_pandas()`` (no checks).
 - ``load(file)``: :func:`trustdata.load` on that one file (parse + validate + quarantine).
 - ``load(folder)``: the whole folder (check-ins, triggers, events, couples).
 
@@ -19,6 +23,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_load.py                 # 10,000 couples
     .venv/bin/python benchmarks/bench_load.py --couples 1000  # a quicker look
+    .venv/bin/python benchmarks/bench_load.py --formats parquet
 """
 
 from __future__ import annotations
@@ -78,16 +83,20 @@ class _PeakSampler:
         self.peak = max(self.peak, _current_rss_mb())
 
 
-def make_cohort(couples: int, seed: int) -> Path:
-    """The cached CSV log folder of a synthetic cohort (generated when missing)."""
-    folder = DATA / f"cohort_{couples}_seed{seed}"
-    if (folder / "checkins.csv").exists() and (folder / "triggers.csv").exists():
+def make_cohort(couples: int, seed: int, fmt: str = "csv") -> Path:
+    """The cached CSV (or Parquet) log folder of a synthetic cohort (generated when missing)."""
+    folder = (
+        DATA / f"cohort_{couples}_seed{seed}"
+        if fmt == "csv"
+        else (DATA / f"cohort_{couples}_seed{seed}_{fmt}")
+    )
+    if (folder / f"checkins.{fmt}").exists() and (folder / f"triggers.{fmt}").exists():
         return folder
     from trustdata import io, synth
 
     t0 = time.perf_counter()
     logs = synth.generate(couples=couples, seed=seed).logs
-    io.write(logs, folder, format="csv")
+    io.write(logs, folder, format=fmt)
     print(f"generated {logs} in {time.perf_counter() - t0:.1f} s -> {folder}", file=sys.stderr)
     return folder
 
@@ -96,6 +105,7 @@ def child(step: str, target: str) -> None:
     """Run one step in this (fresh) process and print its figures as JSON."""
     import pandas as pd  # noqa: F401 - imported before the baseline, like the step's own imports
     import pyarrow.csv as pacsv
+    import pyarrow.parquet as papq
 
     import trustdata.io as tio
 
@@ -105,7 +115,10 @@ def child(step: str, target: str) -> None:
     cpu0 = _cpu_seconds()
     with _PeakSampler() as sampler:
         t0 = time.perf_counter()
-        if step == "pyarrow":
+        if step == "pyarrow" and target.endswith(".parquet"):
+            frame = papq.read_table(target).to_pandas()
+            rows = len(frame)
+        elif step == "pyarrow":
             frame = pacsv.read_csv(target).to_pandas()
             rows = len(frame)
         else:
@@ -140,29 +153,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1, help="runs per step (best is shown)")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "TARGET"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--formats", nargs="+", choices=["csv", "parquet"], default=["csv", "parquet"]
+    )
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
         return 0
-    folder = make_cohort(args.couples, args.seed)
-    sizes = {p.name: p.stat().st_size / 1e6 for p in folder.iterdir()}
-    print(f"cohort: {folder}  ({', '.join(f'{k} {v:.0f} MB' for k, v in sizes.items())})")
+    plan: list[tuple[str, Path]] = []
+    for fmt in args.formats:
+        folder = make_cohort(args.couples, args.seed, fmt)
+        sizes = {p.name: p.stat().st_size / 1e6 for p in sorted(folder.iterdir())}
+        print(f"cohort: {folder}  ({', '.join(f'{k} {v:.1f} MB' for k, v in sizes.items())})")
+        plan += [
+            ("pyarrow", folder / f"checkins.{fmt}"),
+            ("load", folder / f"checkins.{fmt}"),
+            ("pyarrow", folder / f"triggers.{fmt}"),
+            ("load", folder / f"triggers.{fmt}"),
+            ("load", folder),
+        ]
     print(
-        f"{'step':<16} {'file':<14} {'rows':>10} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} "
+        f"{'step':<16} {'file':<17} {'rows':>10} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} "
         f"{'step MB':>8} {'x floor':>8}"
     )
     floors: dict[str, float] = {}
-    plan = [
-        ("pyarrow", folder / "checkins.csv"),
-        ("load", folder / "checkins.csv"),
-        ("pyarrow", folder / "triggers.csv"),
-        ("load", folder / "triggers.csv"),
-        ("load", folder),
-    ]
     for step, target in plan:
         results = [run(step, target) for _ in range(args.repeat)]
         best = min(results, key=lambda r: r["cpu"])
-        name = target.name if target.is_file() else "(folder)"
+        fmt = "parquet" if target.name.endswith("parquet") else "csv"
+        name = target.name if target.is_file() else f"({fmt} folder)"
         if step == "pyarrow":
             floors[name] = best["cpu"]
         ratio = best["cpu"] / floors[name] if name in floors and step != "pyarrow" else None
@@ -172,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             else f"load({'file' if target.is_file() else 'folder'})"
         )
         print(
-            f"{label:<16} {name:<14} {best['rows']:>10,} {best['seconds']:>8.2f} "
+            f"{label:<16} {name:<17} {best['rows']:>10,} {best['seconds']:>8.2f} "
             f"{best['cpu']:>8.2f} "
             f"{best['peak_mb']:>8.0f} {best['peak_mb'] - best['base_mb']:>8.0f} "
             f"{'' if ratio is None else f'{ratio:.1f}x':>8}"
