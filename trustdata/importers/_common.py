@@ -16,10 +16,12 @@ Every record of the export ends in exactly one outcome (see :class:`ImportReport
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -61,6 +63,14 @@ __all__ = [
     "ragged",
     "records_of",
     "HELPER_COLUMNS",
+    "NOTE_FIELDS",
+    "MAX_LISTED",
+    "note_field_of",
+    "prefix_of",
+    "trigger_stamp",
+    "listed",
+    "add_listed",
+    "daily_checkins",
 ]
 
 #: Columns :func:`trustdata.io.read_raw_csv` adds to the export's own.
@@ -68,6 +78,12 @@ HELPER_COLUMNS: tuple[str, ...] = ("_line", "_problem")
 
 #: The outcomes a record of an export can have, in the order the report lists them.
 OUTCOMES: tuple[str, ...] = ("checkins", "triggers", "merged", "not_mapped", "rejected")
+
+#: The check-in columns a mapping's ``[fields] note`` may send an app's notes to.
+NOTE_FIELDS: tuple[str, ...] = ("note", *schemas.CHECKIN_TEXT_COLUMNS)
+
+#: How many items a report line lists before it says "and N more".
+MAX_LISTED = 20
 
 
 # ---------------------------------------------------------------------------------------------
@@ -678,3 +694,117 @@ def blank_values(row: Mapping[str, Any], *, drop: Iterable[str] = ()) -> dict[st
     """The original values of one raw record (for a rejection), without ``_line`` and ``drop``."""
     skip = {*HELPER_COLUMNS, *drop}
     return {c: text(v) for c, v in row.items() if c not in skip}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces the Daylio and Bearable importers (one person's app diary) share
+# ---------------------------------------------------------------------------------------------
+
+
+def note_field_of(value: object) -> str:
+    """The mapping's ``[fields] note``: which check-in column the app's notes go to."""
+    if value not in NOTE_FIELDS:
+        raise MappingProblem(f"[fields] note must be one of {list(NOTE_FIELDS)}, not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def prefix_of(value: object) -> str:
+    """The mapping's ``[triggers] prefix`` (``"triggered"``): text, else a MappingProblem."""
+    if not isinstance(value, str):
+        raise MappingProblem(f"[triggers] prefix must be text, not {value!r}")
+    return value
+
+
+def trigger_stamp(date: dt.date, time: dt.time | None) -> tuple[str, str]:
+    """A trigger's ``timestamp`` and ``time_known`` as log text (midnight when the time is unknown).
+
+    Examples
+    --------
+    >>> day = dt.date(2026, 5, 12)
+    >>> trigger_stamp(day, dt.time(8, 5)), trigger_stamp(day, None)
+    (('2026-05-12 08:05:00', 'true'), ('2026-05-12', 'false'))
+    """
+    if time is None:
+        return date.isoformat(), "false"
+    return dt.datetime.combine(date, time).isoformat(sep=" "), "true"
+
+
+def listed(items: list[str]) -> str:
+    """The first :data:`MAX_LISTED` items joined with commas, then ``" and N more"``.
+
+    Examples
+    --------
+    >>> listed(["a", "b"]), listed([str(i) for i in range(23)])[-13:]
+    ('a, b', '19 and 3 more')
+    """
+    more = f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
+    return ", ".join(items[:MAX_LISTED]) + more
+
+
+def add_listed(lines: list[str], items: list[str], *, more: str = "more") -> None:
+    """Append the first :data:`MAX_LISTED` items to ``lines``, then ``"... and N {more}"``."""
+    lines.extend(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        lines.append(f"... and {len(items) - MAX_LISTED} {more}")
+
+
+def daily_checkins(
+    readings: list[dict[str, Any]],
+    *,
+    couple: str,
+    partner: str,
+    note_field: str,
+    report: ImportReport,
+    score: str,
+    order: Callable[[dict[str, Any]], Any],
+    shown: Callable[[dict[str, Any]], str],
+    unit: str,
+    notes_rule: str,
+) -> tuple[list[dict[str, Any]], int]:
+    """One check-in per day from an app's readings: the day's mean score rounded half up.
+
+    Each reading has ``line``, ``date`` (a :class:`datetime.date`), its 1-10 score under the key
+    ``score`` and ``note``.  The check-in's line is the day's first line in the file; its notes
+    are the readings' notes in ``order``, one per line, in the column ``note_field``.  The other
+    readings of a day count as merged: the report says how many (``unit``: "entry", "reading")
+    and lists each merged day, each reading described by ``shown``.
+
+    Returns the check-ins (log text) and the number of merged readings.
+    """
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for reading in readings:
+        by_day[reading["date"]].append(reading)
+    checkins: list[dict[str, Any]] = []
+    merged = 0
+    merge_lines: list[str] = []
+    for day in sorted(by_day):
+        group = sorted(by_day[day], key=order)
+        mean = sum((r[score] for r in group), Fraction(0)) / len(group)
+        connection = round_half_up(mean)
+        first_line = min(r["line"] for r in group)
+        row = {
+            "couple_id": couple,
+            "partner": partner,
+            "date": day.isoformat(),
+            "connection": str(connection),
+            "_line": first_line,
+        }
+        notes = [r["note"] for r in group if r["note"]]
+        if notes:
+            row[note_field] = "\n".join(notes)
+        checkins.append(row)
+        if len(group) > 1:
+            merged += len(group) - 1
+            described = ", ".join(shown(r) for r in sorted(group, key=lambda r: r["line"]))
+            merge_lines.append(
+                f"{day.isoformat()}: {described} -> one check-in at line {first_line}, "
+                f"connection {connection} (mean {float(mean):g} rounded half up)"
+            )
+    if merge_lines:
+        report.merges.append(
+            f"{plural(merged, unit)} merged into the check-ins of "
+            f"{plural(len(merge_lines), 'day')} "
+            f"(rule: the day's mean mood score rounded half up; {notes_rule})"
+        )
+        add_listed(report.merges, merge_lines, more="more days")
+    return checkins, merged

@@ -26,8 +26,7 @@ Times come as ``11:00 pm`` or ``14:58``, even in one file.  Rules (see ``docs/im
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from fractions import Fraction
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -41,34 +40,32 @@ from trustdata.importers._common import (
     category_of,
     check_ids,
     counted,
+    daily_checkins,
     find_column,
     finish,
+    listed,
     load_mapping,
     norm_text,
-    plural,
+    note_field_of,
     prefix_category,
+    prefix_of,
     ragged,
     read_export,
     records_of,
     require_columns,
-    round_half_up,
     score_table,
     text,
+    trigger_stamp,
 )
 from trustdata.importers._dates import parse_stamps, parse_time
 
 __all__ = ["read_daylio"]
 
-NOTE_FIELDS: tuple[str, ...] = ("note", *schemas.CHECKIN_TEXT_COLUMNS)
-_MAX_LISTED = 20
-
 
 def _settings(mapping: dict[str, Any]) -> tuple[dict[str, int], str, str | int, dict, str]:
     moods = score_table(mapping["moods"], where="moods")
     trig = mapping["triggers"]
-    prefix = trig.get("prefix", "")
-    if not isinstance(prefix, str):
-        raise MappingProblem(f"[triggers] prefix must be text, not {prefix!r}")
+    prefix = prefix_of(trig.get("prefix", ""))
     intensity = trig.get("intensity", "mood")
     ok_number = (
         isinstance(intensity, int)
@@ -83,11 +80,7 @@ def _settings(mapping: dict[str, Any]) -> tuple[dict[str, int], str, str | int, 
         norm_text(name): category_of(cat, where=f"[activities] {name!r}")
         for name, cat in mapping["activities"].items()
     }
-    note_field = mapping["fields"].get("note", "note")
-    if note_field not in NOTE_FIELDS:
-        raise MappingProblem(
-            f"[fields] note must be one of {list(NOTE_FIELDS)}, not {note_field!r}"
-        )
+    note_field = note_field_of(mapping["fields"].get("note", "note"))
     return moods, prefix, intensity, activities, note_field
 
 
@@ -253,20 +246,29 @@ def read_daylio(
             }
         )
 
-    checkins, trigger_rows, merged = _combine(entries, couple, partner, note_field, report)
+    checkins, merged = daily_checkins(
+        entries,
+        couple=couple,
+        partner=partner,
+        note_field=note_field,
+        report=report,
+        score="level",
+        order=lambda e: (e["time"] or dt.time(), -e["line"]),
+        shown=lambda e: f"line {e['line']} {norm_text(e['label'])} {e['level']}",
+        unit="entry",
+        notes_rule="notes joined in time order",
+    )
+    trigger_rows: list[dict[str, Any]] = []
     for entry in entries:
         for act, category in entry["triggers"]:
             intensity = 11 - entry["level"] if intensity_rule == "mood" else intensity_rule
-            if entry["time"] is None:
-                stamp = entry["date"].isoformat()
-            else:
-                stamp = dt.datetime.combine(entry["date"], entry["time"]).isoformat(sep=" ")
+            stamp, time_known = trigger_stamp(entry["date"], entry["time"])
             trigger_rows.append(
                 {
                     "couple_id": couple,
                     "partner": partner,
                     "timestamp": stamp,
-                    "time_known": "true" if entry["time"] is not None else "false",
+                    "time_known": time_known,
                     "category": category,
                     "intensity": str(max(schemas.SCORE_MIN, min(schemas.SCORE_MAX, intensity))),
                     "note": act,
@@ -290,12 +292,9 @@ def read_daylio(
             + ", ".join(counted(unknown_labels, "entry"))
         )
     if unmapped_activities:
-        shown = counted(unmapped_activities, "entry")
-        more = f" and {len(shown) - _MAX_LISTED} more" if len(shown) > _MAX_LISTED else ""
         report.not_mapped.append(
             "activities that are not triggers (not imported): "
-            + ", ".join(shown[:_MAX_LISTED])
-            + more
+            + listed(counted(unmapped_activities, "entry"))
         )
     if stamps.zones:
         report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
@@ -308,57 +307,3 @@ def read_daylio(
         not_mapped=0,
         triggers_are_records=False,
     )
-
-
-def _combine(
-    entries: list[dict[str, Any]],
-    couple: str,
-    partner: str,
-    note_field: str,
-    report: ImportReport,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    """One check-in per day: mean mood score rounded half up, notes joined in time order."""
-    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
-    for entry in entries:
-        by_day[entry["date"]].append(entry)
-    checkins: list[dict[str, Any]] = []
-    merged = 0
-    merge_lines: list[str] = []
-    for day in sorted(by_day):
-        group = sorted(by_day[day], key=lambda e: (e["time"] or dt.time(), -e["line"]))
-        levels = [e["level"] for e in group]
-        mean = Fraction(sum(levels), len(levels))
-        connection = round_half_up(mean)
-        first_line = min(e["line"] for e in group)
-        notes = [e["note"] for e in group if e["note"]]
-        row = {
-            "couple_id": couple,
-            "partner": partner,
-            "date": day.isoformat(),
-            "connection": str(connection),
-            "_line": first_line,
-        }
-        if notes:
-            row[note_field] = "\n".join(notes)
-        checkins.append(row)
-        if len(group) > 1:
-            merged += len(group) - 1
-            shown_mean = f"{float(mean):g}"
-            shown = ", ".join(
-                f"line {e['line']} {norm_text(e['label'])} {e['level']}"
-                for e in sorted(group, key=lambda e: e["line"])
-            )
-            merge_lines.append(
-                f"{day.isoformat()}: {shown} -> one check-in at line {first_line}, "
-                f"connection {connection} (mean {shown_mean} rounded half up)"
-            )
-    if merge_lines:
-        report.merges.append(
-            f"{plural(merged, 'entry')} merged into the check-ins of "
-            f"{plural(len(merge_lines), 'day')} "
-            "(rule: the day's mean mood score rounded half up; notes joined in time order)"
-        )
-        report.merges.extend(merge_lines[:_MAX_LISTED])
-        if len(merge_lines) > _MAX_LISTED:
-            report.merges.append(f"... and {len(merge_lines) - _MAX_LISTED} more days")
-    return checkins, [], merged
