@@ -25,9 +25,8 @@ clock time or a part of the day (``am``, ``mid``, ``pm``, ``morning``, ...).  Ru
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -42,13 +41,16 @@ from trustdata.importers._common import (
     category_of,
     check_ids,
     counted,
+    daily_checkins,
     find_column,
     finish,
+    listed,
     load_mapping,
     norm_text,
+    note_field_of,
     parse_number,
-    plural,
     prefix_category,
+    prefix_of,
     ragged,
     read_export,
     records_of,
@@ -57,6 +59,7 @@ from trustdata.importers._common import (
     round_half_up,
     spellings,
     text,
+    trigger_stamp,
 )
 from trustdata.importers._dates import parse_stamps, parse_time
 
@@ -82,8 +85,6 @@ SEVERITIES: dict[str, int] = {"none": 0, "mild": 1, "moderate": 2, "severe": 3, 
 _SEVERITY_TAIL = re.compile(
     r"\s*[(\[]\s*(?P<sev>none|mild|moderate|severe|unbearable|extreme)\s*[)\]]\s*$", re.IGNORECASE
 )
-NOTE_FIELDS: tuple[str, ...] = ("note", *schemas.CHECKIN_TEXT_COLUMNS)
-_MAX_LISTED = 20
 
 
 def _scale(value: Any, where: str) -> tuple[Fraction, Fraction]:
@@ -161,9 +162,7 @@ def read_bearable(
     trig = m["triggers"]
     trig_cats = {norm_text(c) for c in spellings(trig["category"], where="[triggers] category")}
     trig_lo, trig_hi = _scale(trig["scale"], "[triggers] scale")
-    prefix = trig["prefix"]
-    if not isinstance(prefix, str):
-        raise MappingProblem(f"[triggers] prefix must be text, not {prefix!r}")
+    prefix = prefix_of(trig["prefix"])
     default_intensity = trig["intensity"]
     if (
         isinstance(default_intensity, bool)
@@ -177,11 +176,7 @@ def read_bearable(
         norm_text(name): category_of(cat, where=f"[details] {name!r}")
         for name, cat in m["details"].items()
     }
-    note_field = m["fields"]["note"]
-    if note_field not in NOTE_FIELDS:
-        raise MappingProblem(
-            f"[fields] note must be one of {list(NOTE_FIELDS)}, not {note_field!r}"
-        )
+    note_field = note_field_of(m["fields"]["note"])
 
     source = Path(path).name
     frame, notes = read_export(path)
@@ -327,16 +322,13 @@ def read_bearable(
         trigger_details[
             f"{category}: {_SEVERITY_TAIL.sub('', detail or '')!r} -> {trigger_category}"
         ] += 1
-        if time is None:
-            stamp = date.isoformat()
-        else:
-            stamp = dt.datetime.combine(date, time).isoformat(sep=" ")
+        stamp, time_known = trigger_stamp(date, time)
         trigger_rows.append(
             {
                 "couple_id": couple,
                 "partner": partner,
                 "timestamp": stamp,
-                "time_known": "true" if time is not None else "false",
+                "time_known": time_known,
                 "category": trigger_category,
                 "intensity": str(intensity),
                 "note": note,
@@ -345,7 +337,18 @@ def read_bearable(
             }
         )
 
-    checkins, merged = _combine(readings, couple, partner, note_field, report)
+    checkins, merged = daily_checkins(
+        readings,
+        couple=couple,
+        partner=partner,
+        note_field=note_field,
+        report=report,
+        score="score",
+        order=lambda r: r["line"],
+        shown=lambda r: f"line {r['line']} score {float(r['score']):g}",
+        unit="reading",
+        notes_rule="notes joined",
+    )
     report.mapped.append(f"{cols['date']!r} -> date")
     n_mood = len(readings)
     if n_mood:
@@ -365,12 +368,9 @@ def read_bearable(
             + ", ".join(counted(parts_seen, "trigger"))
         )
     if not_mapped:
-        shown = counted(not_mapped, "reading")
-        more = f" and {len(shown) - _MAX_LISTED} more" if len(shown) > _MAX_LISTED else ""
         report.not_mapped.append(
             f"{sum(not_mapped.values())} readings not mapped (not imported): "
-            + ", ".join(shown[:_MAX_LISTED])
-            + more
+            + listed(counted(not_mapped, "reading"))
         )
     if stamps.zones:
         report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
@@ -386,49 +386,3 @@ def read_bearable(
         not_mapped=sum(not_mapped.values()),
         triggers_are_records=True,
     )
-
-
-def _combine(
-    readings: list[dict[str, Any]],
-    couple: str,
-    partner: str,
-    note_field: str,
-    report: ImportReport,
-) -> tuple[list[dict[str, Any]], int]:
-    """One check-in per day: the mean of the day's rescaled mood readings rounded half up."""
-    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
-    for r in readings:
-        by_day[r["date"]].append(r)
-    checkins, merged, merge_lines = [], 0, []
-    for day in sorted(by_day):
-        group = sorted(by_day[day], key=lambda r: r["line"])
-        mean = sum((r["score"] for r in group), Fraction(0)) / len(group)
-        connection = round_half_up(mean)
-        row = {
-            "couple_id": couple,
-            "partner": partner,
-            "date": day.isoformat(),
-            "connection": str(connection),
-            "_line": group[0]["line"],
-        }
-        notes = [r["note"] for r in group if r["note"]]
-        if notes:
-            row[note_field] = "\n".join(notes)
-        checkins.append(row)
-        if len(group) > 1:
-            merged += len(group) - 1
-            shown = ", ".join(f"line {r['line']} score {float(r['score']):g}" for r in group)
-            merge_lines.append(
-                f"{day.isoformat()}: {shown} -> one check-in at line {group[0]['line']}, "
-                f"connection {connection} (mean {float(mean):g} rounded half up)"
-            )
-    if merge_lines:
-        report.merges.append(
-            f"{plural(merged, 'reading')} merged into the check-ins of "
-            f"{plural(len(merge_lines), 'day')} "
-            "(rule: the day's mean mood score rounded half up; notes joined)"
-        )
-        report.merges.extend(merge_lines[:_MAX_LISTED])
-        if len(merge_lines) > _MAX_LISTED:
-            report.merges.append(f"... and {len(merge_lines) - _MAX_LISTED} more days")
-    return checkins, merged
