@@ -41,6 +41,7 @@ from trustdata.importers._common import (
     ImportReport,
     ImportResult,
     Rejection,
+    add_listed,
     blank_values,
     category_of,
     check_ids,
@@ -89,7 +90,6 @@ CHECKIN_FIELDS: tuple[str, ...] = (
     "role",
 )
 TRIGGER_FIELDS: tuple[str, ...] = ("intensity", "used_plan", "minutes", "note")
-_MAX_LISTED = 20
 
 
 def _columns_for(headers: list[str], table: dict[str, Any], *, section: str) -> dict[str, str]:
@@ -371,9 +371,7 @@ def read_google_forms(
             f"{plural(merged, 'response')} replaced by a later response of the same partner on "
             "the same day (rule: the latest response of the day is kept whole)"
         )
-        report.merges.extend(merge_lines[:_MAX_LISTED])
-        if len(merge_lines) > _MAX_LISTED:
-            report.merges.append(f"... and {len(merge_lines) - _MAX_LISTED} more")
+        add_listed(report.merges, merge_lines)
     if answer_counts:
         report.mapped.append(
             "ticked trigger answers: " + ", ".join(counted(answer_counts, "response", quote=False))
