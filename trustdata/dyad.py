@@ -43,65 +43,79 @@ __all__ = [
     "leader_summary",
 ]
 
+# Each output's columns in order with their dtypes (the public column tuples are read from these).
+_GAP_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "week": "datetime64[ns]",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "score_a": "float64",
+    "score_b": "float64",
+    "gap": "float64",
+    "abs_gap": "float64",
+    "rolling_gap": "float64",
+    "rolling_abs_gap": "float64",
+    "rolling_n": "int64",
+}
+
 #: Columns of :func:`partner_gap`, in order.
-GAP_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "week",
-    "partner_a",
-    "partner_b",
-    "measure",
-    "score_a",
-    "score_b",
-    "gap",
-    "abs_gap",
-    "rolling_gap",
-    "rolling_abs_gap",
-    "rolling_n",
-)
+GAP_COLUMNS: tuple[str, ...] = tuple(_GAP_DTYPES)
+
+_GAP_TREND_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "n_weeks": "int64",
+    "first_week": "datetime64[ns]",
+    "last_week": "datetime64[ns]",
+    **{
+        c: "float64"
+        for c in (
+            "mean_gap",
+            "mean_abs_gap",
+            "slope_per_month",
+            "slope_low",
+            "slope_high",
+            "mk_tau",
+            "mk_p",
+        )
+    },
+    "diverging": "bool",
+}
 
 #: Columns of :func:`gap_trend`, in order.
-GAP_TREND_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner_a",
-    "partner_b",
-    "measure",
-    "n_weeks",
-    "first_week",
-    "last_week",
-    "mean_gap",
-    "mean_abs_gap",
-    "slope_per_month",
-    "slope_low",
-    "slope_high",
-    "mk_tau",
-    "mk_p",
-    "diverging",
-)
+GAP_TREND_COLUMNS: tuple[str, ...] = tuple(_GAP_TREND_DTYPES)
+
+_LAG_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "lag": "int64",
+    "n_weeks": "int64",
+    "r": "float64",
+    "p": "float64",
+}
 
 #: Columns of :func:`lagged_correlation`, in order.
-LAG_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner_a",
-    "partner_b",
-    "measure",
-    "lag",
-    "n_weeks",
-    "r",
-    "p",
-)
+LAG_COLUMNS: tuple[str, ...] = tuple(_LAG_DTYPES)
+
+_LEADER_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner_a": "str",
+    "partner_b": "str",
+    "measure": "str",
+    "best_lag": "float64",
+    "n_weeks": "float64",
+    "r": "float64",
+    "p": "float64",
+    "leader": "str",
+}
 
 #: Columns of :func:`leader_summary`, in order.
-LEADER_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner_a",
-    "partner_b",
-    "measure",
-    "best_lag",
-    "n_weeks",
-    "r",
-    "p",
-    "leader",
-)
+LEADER_COLUMNS: tuple[str, ...] = tuple(_LEADER_DTYPES)
 
 
 def partner_gap(
@@ -475,64 +489,6 @@ def leader_summary(
 # --------------------------------------------------------------------------------------------
 # Private helpers
 # --------------------------------------------------------------------------------------------
-
-_GAP_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "week": "datetime64[ns]",
-    "partner_a": "str",
-    "partner_b": "str",
-    "measure": "str",
-    "score_a": "float64",
-    "score_b": "float64",
-    "gap": "float64",
-    "abs_gap": "float64",
-    "rolling_gap": "float64",
-    "rolling_abs_gap": "float64",
-    "rolling_n": "int64",
-}
-_GAP_TREND_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner_a": "str",
-    "partner_b": "str",
-    "measure": "str",
-    "n_weeks": "int64",
-    "first_week": "datetime64[ns]",
-    "last_week": "datetime64[ns]",
-    **{
-        c: "float64"
-        for c in (
-            "mean_gap",
-            "mean_abs_gap",
-            "slope_per_month",
-            "slope_low",
-            "slope_high",
-            "mk_tau",
-            "mk_p",
-        )
-    },
-    "diverging": "bool",
-}
-_LAG_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner_a": "str",
-    "partner_b": "str",
-    "measure": "str",
-    "lag": "int64",
-    "n_weeks": "int64",
-    "r": "float64",
-    "p": "float64",
-}
-_LEADER_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner_a": "str",
-    "partner_b": "str",
-    "measure": "str",
-    "best_lag": "float64",
-    "n_weeks": "float64",
-    "r": "float64",
-    "p": "float64",
-    "leader": "str",
-}
 
 
 def _pairs(checkins: pd.DataFrame, measure: str) -> dict | None:

@@ -52,65 +52,72 @@ __all__ = [
     "score_detection",
 ]
 
+# Each output's columns in order with their dtypes (the public column tuples are read from these).
+_SETBACK_DTYPES: dict[str, str] = {
+    "setback_id": "str",
+    "couple_id": "str",
+    "partner": "str",
+    "measure": "str",
+    "start": "datetime64[ns]",
+    "trough_date": "datetime64[ns]",
+    "end": "datetime64[ns]",
+    "level_before": "float64",
+    "trough_score": "float64",
+    "depth": "float64",
+    "weeks": "int64",
+    "recovered": "bool",
+    "weeks_to_recover": "float64",
+    "noise": "float64",
+}
+
 #: Columns of :func:`find_setbacks`, in order.
-SETBACK_COLUMNS: tuple[str, ...] = (
-    "setback_id",
-    "couple_id",
-    "partner",
-    "measure",
-    "start",
-    "trough_date",
-    "end",
-    "level_before",
-    "trough_score",
-    "depth",
-    "weeks",
-    "recovered",
-    "weeks_to_recover",
-    "noise",
-)
+SETBACK_COLUMNS: tuple[str, ...] = tuple(_SETBACK_DTYPES)
+
+_LOSS_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "measure": "str",
+    "pre_session": "int64",
+    "pre_date": "datetime64[ns]",
+    "post_date": "datetime64[ns]",
+    "pre_score": "float64",
+    "post_score": "float64",
+    "loss": "float64",
+    "loss_pct": "float64",
+    "pre_mean": "float64",
+    "post_mean": "float64",
+    "n_pre": "int64",
+    "n_post": "int64",
+    "pooled_sd": "float64",
+    "t_crit": "float64",
+    "crit3_diff": "float64",
+}
 
 #: Columns of :func:`sudden_losses`, in order.
-SUDDEN_LOSS_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "measure",
-    "pre_session",
-    "pre_date",
-    "post_date",
-    "pre_score",
-    "post_score",
-    "loss",
-    "loss_pct",
-    "pre_mean",
-    "post_mean",
-    "n_pre",
-    "n_post",
-    "pooled_sd",
-    "t_crit",
-    "crit3_diff",
-)
+SUDDEN_LOSS_COLUMNS: tuple[str, ...] = tuple(_LOSS_DTYPES)
+
+_CONTEXT_DTYPES: dict[str, str] = {
+    "setback_id": "str",
+    "couple_id": "str",
+    "partner": "str",
+    "window_start": "datetime64[ns]",
+    "window_end": "datetime64[ns]",
+    "n_triggers": "int64",
+    "n_own_triggers": "int64",
+    "n_major_triggers": "int64",
+    "max_intensity": "float64",
+    "top_category": "str",
+    **{f"triggers_{c}": "int64" for c in schemas.TRIGGER_CATEGORIES},
+    "events": "str",
+    "n_events": "int64",
+    "new_information": "bool",
+    "repeat_betrayal": "bool",
+    "anniversary": "bool",
+    "abuse": "bool",
+}
 
 #: Columns of :func:`setback_context`, in order.
-CONTEXT_COLUMNS: tuple[str, ...] = (
-    "setback_id",
-    "couple_id",
-    "partner",
-    "window_start",
-    "window_end",
-    "n_triggers",
-    "n_own_triggers",
-    "n_major_triggers",
-    "max_intensity",
-    "top_category",
-    *(f"triggers_{c}" for c in schemas.TRIGGER_CATEGORIES),
-    "events",
-    "n_events",
-    "new_information",
-    "repeat_betrayal",
-    "anniversary",
-    "abuse",
-)
+CONTEXT_COLUMNS: tuple[str, ...] = tuple(_CONTEXT_DTYPES)
 
 #: Columns of :func:`score_detection`, in order.
 DETECTION_SCORE_COLUMNS: tuple[str, ...] = ("tp", "fp", "fn", "precision", "recall", "f1")
@@ -746,22 +753,6 @@ def score_detection(
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-_SETBACK_DTYPES: dict[str, str] = {
-    "setback_id": "str",
-    "couple_id": "str",
-    "partner": "str",
-    "measure": "str",
-    "start": "datetime64[ns]",
-    "trough_date": "datetime64[ns]",
-    "end": "datetime64[ns]",
-    "level_before": "float64",
-    "trough_score": "float64",
-    "depth": "float64",
-    "weeks": "int64",
-    "recovered": "bool",
-    "weeks_to_recover": "float64",
-    "noise": "float64",
-}
 
 #: 1.4826 * MAD estimates an SD for normal data; differences of two weeks have sqrt(2) x the SD.
 _MAD_TO_SD = 1.4826 / np.sqrt(2.0)
@@ -975,27 +966,6 @@ def _detect(
     return series[order], start[order], trough[order], end[order], level[order]
 
 
-_LOSS_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "measure": "str",
-    "pre_session": "int64",
-    "pre_date": "datetime64[ns]",
-    "post_date": "datetime64[ns]",
-    "pre_score": "float64",
-    "post_score": "float64",
-    "loss": "float64",
-    "loss_pct": "float64",
-    "pre_mean": "float64",
-    "post_mean": "float64",
-    "n_pre": "int64",
-    "n_post": "int64",
-    "pooled_sd": "float64",
-    "t_crit": "float64",
-    "crit3_diff": "float64",
-}
-
-
 def _mean_ss(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row means and sums of squared deviations over the non-missing values (>= 1 per row)."""
     present = ~np.isnan(values)
@@ -1071,27 +1041,6 @@ def _checkin_sessions(checkins: pd.DataFrame, measure: str) -> pd.DataFrame:
     code[first[1:]] = 1
     code = np.cumsum(code)
     return seq.assign(series=code, session=np.arange(len(seq)) - first[code] + 1)
-
-
-_CONTEXT_DTYPES: dict[str, str] = {
-    "setback_id": "str",
-    "couple_id": "str",
-    "partner": "str",
-    "window_start": "datetime64[ns]",
-    "window_end": "datetime64[ns]",
-    "n_triggers": "int64",
-    "n_own_triggers": "int64",
-    "n_major_triggers": "int64",
-    "max_intensity": "float64",
-    "top_category": "str",
-    **{f"triggers_{c}": "int64" for c in schemas.TRIGGER_CATEGORIES},
-    "events": "str",
-    "n_events": "int64",
-    "new_information": "bool",
-    "repeat_betrayal": "bool",
-    "anniversary": "bool",
-    "abuse": "bool",
-}
 
 
 def _check_columns(name: str, frame: pd.DataFrame, needed: tuple[str, ...]) -> None:

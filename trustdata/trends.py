@@ -47,44 +47,7 @@ __all__ = [
     "trend_summary",
 ]
 
-#: Columns of :func:`weekly_trend`, in order.
-WEEKLY_TREND_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "week",
-    "measure",
-    "score",
-    "n_checkins",
-    "rolling_mean",
-    "rolling_sd",
-    "rolling_n",
-    "band_low",
-    "band_high",
-    "weeks_since_first",
-    "weeks_since_anchor",
-)
-
-#: Columns of :func:`trend_summary`, in order.
-TREND_SUMMARY_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "measure",
-    "n_checkins",
-    "n_weeks",
-    "first_date",
-    "last_date",
-    "slope_per_month",
-    "slope_low",
-    "slope_high",
-    "mk_tau",
-    "mk_p",
-    "first_month_mean",
-    "latest_month_mean",
-    "s_pre",
-    "rci",
-    "change",
-)
-
+# Each output's columns in order with their dtypes (the public column tuples are read from these).
 _WEEKLY_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner": "str",
@@ -100,6 +63,10 @@ _WEEKLY_DTYPES: dict[str, str] = {
     "weeks_since_first": "int64",
     "weeks_since_anchor": "float64",
 }
+
+#: Columns of :func:`weekly_trend`, in order.
+WEEKLY_TREND_COLUMNS: tuple[str, ...] = tuple(_WEEKLY_DTYPES)
+
 _SUMMARY_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner": "str",
@@ -124,6 +91,10 @@ _SUMMARY_DTYPES: dict[str, str] = {
     },
     "change": "str",
 }
+
+#: Columns of :func:`trend_summary`, in order.
+TREND_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_SUMMARY_DTYPES)
+
 
 #: The kinds of band :func:`weekly_trend` can draw around the rolling mean.
 BANDS: tuple[str, ...] = ("sd", "ci", "none")

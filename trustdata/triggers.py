@@ -49,79 +49,103 @@ __all__ = [
     "anniversary_summary",
 ]
 
+# Each output's columns in order with their dtypes (the public column tuples are read from these).
+_FREQUENCY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "period_start": "datetime64[ns]",
+    "period_end": "datetime64[ns]",
+    "period": "str",
+    "category": "str",
+    "count": "int64",
+    "mean_intensity": "float64",
+    "max_intensity": "float64",
+    "major_count": "int64",
+    "plan_known": "int64",
+    "plan_share": "float64",
+}
+
 #: Columns of :func:`trigger_frequency`, in order.
-FREQUENCY_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "period_start",
-    "period_end",
-    "period",
-    "category",
-    "count",
-    "mean_intensity",
-    "max_intensity",
-    "major_count",
-    "plan_known",
-    "plan_share",
-)
+FREQUENCY_COLUMNS: tuple[str, ...] = tuple(_FREQUENCY_DTYPES)
+
+_TREND_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    **{
+        c: "datetime64[ns]"
+        for c in (
+            "span_start",
+            "span_end",
+            "first_start",
+            "first_end",
+            "latest_start",
+            "latest_end",
+        )
+    },
+    "first_count": "int64",
+    "latest_count": "int64",
+    **{
+        c: "float64"
+        for c in (
+            "first_days",
+            "latest_days",
+            "first_rate_per_month",
+            "latest_rate_per_month",
+            "rate_ratio",
+            "rate_ratio_low",
+            "rate_ratio_high",
+            "rate_p",
+        )
+    },
+    "n_weeks_with_triggers": "int64",
+    **{
+        c: "float64"
+        for c in (
+            "intensity_slope_per_month",
+            "intensity_slope_low",
+            "intensity_slope_high",
+            "intensity_tau",
+            "intensity_p",
+        )
+    },
+    "lessening": "boolean",
+    "verdict": "str",
+}
 
 #: Columns of :func:`trigger_trend`, in order.
-TREND_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "span_start",
-    "span_end",
-    "first_start",
-    "first_end",
-    "latest_start",
-    "latest_end",
-    "first_count",
-    "latest_count",
-    "first_days",
-    "latest_days",
-    "first_rate_per_month",
-    "latest_rate_per_month",
-    "rate_ratio",
-    "rate_ratio_low",
-    "rate_ratio_high",
-    "rate_p",
-    "n_weeks_with_triggers",
-    "intensity_slope_per_month",
-    "intensity_slope_low",
-    "intensity_slope_high",
-    "intensity_tau",
-    "intensity_p",
-    "lessening",
-    "verdict",
-)
+TREND_COLUMNS: tuple[str, ...] = tuple(_TREND_DTYPES)
+
+_ANNIVERSARY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "timestamp": "datetime64[ns]",
+    "category": "str",
+    "intensity": "int64",
+    "event_kind": "str",
+    "event_date": "datetime64[ns]",
+    "anniversary": "datetime64[ns]",
+    "years_since": "int64",
+    "days_from_anniversary": "int64",
+}
 
 #: Columns of :func:`anniversary_triggers`, in order.
-ANNIVERSARY_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "timestamp",
-    "category",
-    "intensity",
-    "event_kind",
-    "event_date",
-    "anniversary",
-    "years_since",
-    "days_from_anniversary",
-)
+ANNIVERSARY_COLUMNS: tuple[str, ...] = tuple(_ANNIVERSARY_DTYPES)
+
+_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "n_triggers": "int64",
+    "n_near": "int64",
+    "observed_share": "float64",
+    "days_total": "int64",
+    "days_near": "int64",
+    "expected_share": "float64",
+    "ratio": "float64",
+    "p": "float64",
+}
 
 #: Columns of :func:`anniversary_summary`, in order.
-ANNIVERSARY_SUMMARY_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "n_triggers",
-    "n_near",
-    "observed_share",
-    "days_total",
-    "days_near",
-    "expected_share",
-    "ratio",
-    "p",
-)
+ANNIVERSARY_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_ANNIVERSARY_SUMMARY_DTYPES)
 
 PERIODS: tuple[str, ...] = ("week", "month")
 BY: tuple[str, ...] = ("category", "total")
@@ -671,88 +695,6 @@ def anniversary_summary(
 # --------------------------------------------------------------------------------------------
 # Private helpers
 # --------------------------------------------------------------------------------------------
-
-_FREQUENCY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "period_start": "datetime64[ns]",
-    "period_end": "datetime64[ns]",
-    "period": "str",
-    "category": "str",
-    "count": "int64",
-    "mean_intensity": "float64",
-    "max_intensity": "float64",
-    "major_count": "int64",
-    "plan_known": "int64",
-    "plan_share": "float64",
-}
-_TREND_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    **{
-        c: "datetime64[ns]"
-        for c in (
-            "span_start",
-            "span_end",
-            "first_start",
-            "first_end",
-            "latest_start",
-            "latest_end",
-        )
-    },
-    "first_count": "int64",
-    "latest_count": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "first_days",
-            "latest_days",
-            "first_rate_per_month",
-            "latest_rate_per_month",
-            "rate_ratio",
-            "rate_ratio_low",
-            "rate_ratio_high",
-            "rate_p",
-        )
-    },
-    "n_weeks_with_triggers": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "intensity_slope_per_month",
-            "intensity_slope_low",
-            "intensity_slope_high",
-            "intensity_tau",
-            "intensity_p",
-        )
-    },
-    "lessening": "boolean",
-    "verdict": "str",
-}
-_ANNIVERSARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "timestamp": "datetime64[ns]",
-    "category": "str",
-    "intensity": "int64",
-    "event_kind": "str",
-    "event_date": "datetime64[ns]",
-    "anniversary": "datetime64[ns]",
-    "years_since": "int64",
-    "days_from_anniversary": "int64",
-}
-_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "n_triggers": "int64",
-    "n_near": "int64",
-    "observed_share": "float64",
-    "days_total": "int64",
-    "days_near": "int64",
-    "expected_share": "float64",
-    "ratio": "float64",
-    "p": "float64",
-}
 
 
 def _spans(triggers: pd.DataFrame, checkins: pd.DataFrame | None, index) -> tuple:
