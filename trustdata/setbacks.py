@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from trustdata import schemas
-from trustdata._frames import _check_choice, _check_measure, _take, _week_dates
+from trustdata._frames import _check_choice, _check_measure, _empty, _take, _week_dates
 from trustdata._frames import _weekly_scores as _week_means
 
 __all__ = [
@@ -261,7 +261,7 @@ def find_setbacks(
         _check_number(name, value)
     weekly = _weekly_scores(checkins, measure)
     if weekly.empty:
-        return _empty(SETBACK_COLUMNS, _SETBACK_DTYPES)
+        return _empty(_SETBACK_DTYPES)
 
     score = weekly["score"].to_numpy(dtype="float64")
     day = weekly["week"].to_numpy(dtype="datetime64[D]").astype("int64")
@@ -280,7 +280,7 @@ def find_setbacks(
         recover_within=float(recover_within),
     )
     if len(series) == 0:
-        return _empty(SETBACK_COLUMNS, _SETBACK_DTYPES)
+        return _empty(_SETBACK_DTYPES)
     recovered = i_end >= 0
     last = bounds[series + 1] - 1
     weeks = np.where(
@@ -421,7 +421,7 @@ def sudden_losses(
     else:
         seq = _checkin_sessions(checkins, measure)
     if seq.empty:
-        return _empty(SUDDEN_LOSS_COLUMNS, _LOSS_DTYPES)
+        return _empty(_LOSS_DTYPES)
 
     x = seq["score"].to_numpy(dtype="float64")
     code = seq["series"].to_numpy()
@@ -454,7 +454,7 @@ def sudden_losses(
         pre_mean, post_mean, pooled = pre_mean[keep], post_mean[keep], pooled[keep]
         t_crit, diff = t_crit[keep], diff[keep]
     if len(hit) == 0:
-        return _empty(SUDDEN_LOSS_COLUMNS, _LOSS_DTYPES)
+        return _empty(_LOSS_DTYPES)
     date = seq["date"].to_numpy()
     out = pd.DataFrame(
         {
@@ -569,7 +569,7 @@ def setback_context(
     _check_columns("events", events, ("couple_id", "date", "kind"))
     _check_int("days", days, 0)
     if setbacks.empty:
-        return _empty(CONTEXT_COLUMNS, _CONTEXT_DTYPES)
+        return _empty(_CONTEXT_DTYPES)
 
     sb = setbacks.reset_index(drop=True)
     start = sb["start"].to_numpy(dtype="datetime64[ns]")
@@ -756,10 +756,6 @@ def score_detection(
 
 #: 1.4826 * MAD estimates an SD for normal data; differences of two weeks have sqrt(2) x the SD.
 _MAD_TO_SD = 1.4826 / np.sqrt(2.0)
-
-
-def _empty(columns: tuple[str, ...], dtypes: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns})
 
 
 def _check_checkins(checkins: pd.DataFrame, measure: str) -> None:
