@@ -535,12 +535,7 @@ def anniversary_triggers(
     >>> str(out["anniversary"].iloc[0].date()), int(out["days_from_anniversary"].iloc[0])
     ('2025-02-28', -2)
     """
-    _check_int("days", days, 0)
-    if days > 182:
-        raise ValueError(f"The value for `days` must be at most 182, but {days!r} was passed.")
-    kinds = list(kinds) if not isinstance(kinds, str) else [kinds]
-    for kind in kinds:
-        _check_choice("kinds", kind, schemas.EVENT_KINDS)
+    kinds = _anniversary_args(days, kinds)
     _require(triggers, ["couple_id", "partner", "timestamp", "category", "intensity"], "triggers")
     _require(events, ["couple_id", "date", "kind"], "events")
     matches = _anniversary_matches(triggers, events, days, kinds)
@@ -619,12 +614,7 @@ def anniversary_summary(
     >>> anniversary_summary(tr, ev)[["n_triggers", "n_near", "days_near"]].iloc[0].tolist()
     [4, 2, 15]
     """
-    _check_int("days", days, 0)
-    if days > 182:
-        raise ValueError(f"The value for `days` must be at most 182, but {days!r} was passed.")
-    kinds = list(kinds) if not isinstance(kinds, str) else [kinds]
-    for kind in kinds:
-        _check_choice("kinds", kind, schemas.EVENT_KINDS)
+    kinds = _anniversary_args(days, kinds)
     _require(triggers, ["couple_id", "partner", "timestamp"], "triggers")
     _require(events, ["couple_id", "date", "kind"], "events")
     sid, table, n_trig, _, first_day, last_day = _spans(triggers, checkins, _day_index)
@@ -821,6 +811,17 @@ def _rate_ratio_tests(
         high[rows] = np.where(ph >= 1, np.inf, ph / (1 - ph)) * scale
     pval[rows] = np.minimum(pv, 1.0)
     return low, high, pval
+
+
+def _anniversary_args(days: int, kinds: Sequence[str] | str) -> list[str]:
+    """Check the ``days`` and ``kinds`` options of the anniversary analyses; the kinds as a list."""
+    _check_int("days", days, 0)
+    if days > 182:
+        raise ValueError(f"The value for `days` must be at most 182, but {days!r} was passed.")
+    kinds = list(kinds) if not isinstance(kinds, str) else [kinds]
+    for kind in kinds:
+        _check_choice("kinds", kind, schemas.EVENT_KINDS)
+    return kinds
 
 
 def _anchor_events(events: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
