@@ -65,6 +65,7 @@ __all__ = [
     "HELPER_COLUMNS",
     "NOTE_FIELDS",
     "MAX_LISTED",
+    "one_persons_ids",
     "note_field_of",
     "prefix_of",
     "trigger_stamp",
@@ -699,6 +700,25 @@ def blank_values(row: Mapping[str, Any], *, drop: Iterable[str] = ()) -> dict[st
 # ---------------------------------------------------------------------------------------------
 # Pieces the Daylio and Bearable importers (one person's app diary) share
 # ---------------------------------------------------------------------------------------------
+
+
+def one_persons_ids(couple: str | None, partner: str | None, *, whose: str) -> tuple[str, str]:
+    """The couple id and partner an app export of one person belongs to, both required.
+
+    ``whose`` starts the error's sentence: ``"A Daylio export holds one person's diary: say whose
+    it is"``.
+
+    Examples
+    --------
+    >>> one_persons_ids(" c1", "A ", whose="An export holds one person's diary: say whose it is")
+    ('c1', 'A')
+    """
+    check_ids(couple, partner)
+    if couple is None or partner is None:
+        raise ValueError(
+            f"{whose} with `couple` and `partner` (on the command line: --couple ID --partner P)."
+        )
+    return str(couple).strip(), str(partner).strip()
 
 
 def note_field_of(value: object) -> str:

@@ -39,7 +39,6 @@ from trustdata.importers._common import (
     Rejection,
     blank_values,
     category_of,
-    check_ids,
     counted,
     daily_checkins,
     find_column,
@@ -48,6 +47,7 @@ from trustdata.importers._common import (
     load_mapping,
     norm_text,
     note_field_of,
+    one_persons_ids,
     parse_number,
     prefix_category,
     prefix_of,
@@ -148,13 +148,9 @@ def read_bearable(
     >>> {k: v for k, v in result.report.outcomes.items() if v}
     {'checkins': 1, 'triggers': 1, 'not_mapped': 1}
     """
-    check_ids(couple, partner)
-    if couple is None or partner is None:
-        raise ValueError(
-            "A Bearable export holds one person's readings: say whose they are with `couple` and "
-            "`partner` (on the command line: --couple ID --partner P)."
-        )
-    couple, partner = str(couple).strip(), str(partner).strip()
+    couple, partner = one_persons_ids(
+        couple, partner, whose="A Bearable export holds one person's readings: say whose they are"
+    )
     m = load_mapping("bearable", mapping)
     mood_names = spellings(m["connection"]["category"], where="[connection] category")
     mood_cats = {norm_text(c) for c in mood_names}

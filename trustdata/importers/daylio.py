@@ -38,7 +38,6 @@ from trustdata.importers._common import (
     Rejection,
     blank_values,
     category_of,
-    check_ids,
     counted,
     daily_checkins,
     find_column,
@@ -47,6 +46,7 @@ from trustdata.importers._common import (
     load_mapping,
     norm_text,
     note_field_of,
+    one_persons_ids,
     prefix_category,
     prefix_of,
     ragged,
@@ -133,13 +133,9 @@ def read_daylio(
     >>> result.report.outcomes["merged"], result.logs.triggers["intensity"].tolist()
     (1, [6])
     """
-    check_ids(couple, partner)
-    if couple is None or partner is None:
-        raise ValueError(
-            "A Daylio export holds one person's diary: say whose it is with `couple` and "
-            "`partner` (on the command line: --couple ID --partner P)."
-        )
-    couple, partner = str(couple).strip(), str(partner).strip()
+    couple, partner = one_persons_ids(
+        couple, partner, whose="A Daylio export holds one person's diary: say whose it is"
+    )
     moods, prefix, intensity_rule, activities_map, note_field = _settings(
         load_mapping("daylio", mapping)
     )
