@@ -63,18 +63,18 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         "setback_accuracy.py",
         [],
         ["--tune-couples", "50", "--fresh-couples", "100", "--no-grid"],
-        r"^\s*20\d\d\s+0\.\d+\s+0\.\d+\s+0\.\d+\s*$",
+        r"^\s*seed\s+precision|^\s*20\d\d\s+[01]\.\d+\s+[01]\.\d+\s+[01]\.\d+\s*$",
     ),
     (
         "coverage_simulation.py",
         ["--reps", "200"],
-        ["--reps", "20"],
+        ["--reps", "50"],
         r"^coverage",
     ),
     (
         "coverage_simulation.py",
         ["--source", "synth", "--reps", "100"],
-        ["--source", "synth", "--reps", "10"],
+        ["--source", "synth", "--reps", "20"],
         r"^coverage",
     ),
 ]
