@@ -23,7 +23,7 @@ from trustdata.importers import (
     read_daylio,
     read_google_forms,
 )
-from trustdata.importers._common import norm_text, round_half_up
+from trustdata.importers._common import MAX_LISTED, add_listed, listed, norm_text, round_half_up
 from trustdata.importers._dates import parse_stamps
 from trustdata.io import read_raw_csv
 
@@ -770,3 +770,21 @@ def test_docs_mapping_examples_are_valid(index, kind):
     for table, values in example.items():
         for key, value in values.items():
             assert merged[table][key] == value
+
+
+@pytest.mark.parametrize(
+    ("n", "tail"),
+    [(MAX_LISTED - 1, None), (MAX_LISTED, None), (MAX_LISTED + 1, "1"), (MAX_LISTED + 5, "5")],
+)
+def test_report_lists_at_most_max_listed_items_then_says_how_many_more(n, tail):
+    items = [f"x{i}" for i in range(n)]
+    line = listed(items)
+    lines: list[str] = []
+    add_listed(lines, items, more="more days")
+    assert line.split(" and ")[0].split(", ") == items[:MAX_LISTED]
+    assert lines[:MAX_LISTED] == items[:MAX_LISTED]
+    if tail is None:
+        assert " more" not in line and len(lines) == n
+    else:
+        assert line.endswith(f" and {tail} more")
+        assert lines[-1] == f"... and {tail} more days" and len(lines) == MAX_LISTED + 1

@@ -680,3 +680,29 @@ def test_context_flags_match_the_planted_causes_on_synthetic_couples():
     caused = pairs.loc[pairs["cause"] == "new_information", "new_information"]
     assert len(caused) >= 5
     assert caused.mean() >= 0.9  # planted after a new_information event, for both partners
+
+
+def test_weeks_and_scores_are_those_of_weekly_trend():
+    # one place computes a week's score (trustdata._frames._weekly_scores): the weeks setbacks
+    # scan are weekly_trend's weeks that have a score, with the same means (7 and 4 -> 5.5)
+    from trustdata import setbacks
+    from trustdata.trends import weekly_trend
+
+    ci = as_table(
+        "checkins",
+        [
+            {"couple_id": c, "partner": p, "date": MONDAY + pd.Timedelta(days=d), "connection": s}
+            for c, p, d, s in [
+                ("c2", "B", 0, 6),
+                ("c1", "A", 0, 7),
+                ("c1", "A", 3, 4),
+                ("c1", "A", 15, 9),
+                ("c1", "B", 8, 2),
+            ]
+        ],
+    )
+    weekly = setbacks._weekly_scores(ci, "connection")
+    trend = weekly_trend(ci)
+    trend = trend.loc[trend["n_checkins"] > 0, ["couple_id", "partner", "week", "score"]]
+    pd.testing.assert_frame_equal(weekly, trend.reset_index(drop=True))
+    assert weekly["score"].tolist() == [5.5, 9.0, 2.0, 6.0]
