@@ -58,10 +58,6 @@ _GAP_DTYPES: dict[str, str] = {
     "rolling_abs_gap": "float64",
     "rolling_n": "int64",
 }
-
-#: Columns of :func:`partner_gap`, in order.
-GAP_COLUMNS: tuple[str, ...] = tuple(_GAP_DTYPES)
-
 _GAP_TREND_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner_a": "str",
@@ -84,10 +80,6 @@ _GAP_TREND_DTYPES: dict[str, str] = {
     },
     "diverging": "bool",
 }
-
-#: Columns of :func:`gap_trend`, in order.
-GAP_TREND_COLUMNS: tuple[str, ...] = tuple(_GAP_TREND_DTYPES)
-
 _LAG_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner_a": "str",
@@ -98,10 +90,6 @@ _LAG_DTYPES: dict[str, str] = {
     "r": "float64",
     "p": "float64",
 }
-
-#: Columns of :func:`lagged_correlation`, in order.
-LAG_COLUMNS: tuple[str, ...] = tuple(_LAG_DTYPES)
-
 _LEADER_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner_a": "str",
@@ -114,6 +102,12 @@ _LEADER_DTYPES: dict[str, str] = {
     "leader": "str",
 }
 
+#: Columns of :func:`partner_gap`, in order.
+GAP_COLUMNS: tuple[str, ...] = tuple(_GAP_DTYPES)
+#: Columns of :func:`gap_trend`, in order.
+GAP_TREND_COLUMNS: tuple[str, ...] = tuple(_GAP_TREND_DTYPES)
+#: Columns of :func:`lagged_correlation`, in order.
+LAG_COLUMNS: tuple[str, ...] = tuple(_LAG_DTYPES)
 #: Columns of :func:`leader_summary`, in order.
 LEADER_COLUMNS: tuple[str, ...] = tuple(_LEADER_DTYPES)
 

@@ -69,10 +69,6 @@ _SETBACK_DTYPES: dict[str, str] = {
     "weeks_to_recover": "float64",
     "noise": "float64",
 }
-
-#: Columns of :func:`find_setbacks`, in order.
-SETBACK_COLUMNS: tuple[str, ...] = tuple(_SETBACK_DTYPES)
-
 _LOSS_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner": "str",
@@ -92,10 +88,6 @@ _LOSS_DTYPES: dict[str, str] = {
     "t_crit": "float64",
     "crit3_diff": "float64",
 }
-
-#: Columns of :func:`sudden_losses`, in order.
-SUDDEN_LOSS_COLUMNS: tuple[str, ...] = tuple(_LOSS_DTYPES)
-
 _CONTEXT_DTYPES: dict[str, str] = {
     "setback_id": "str",
     "couple_id": "str",
@@ -116,8 +108,13 @@ _CONTEXT_DTYPES: dict[str, str] = {
     "abuse": "bool",
 }
 
+#: Columns of :func:`find_setbacks`, in order.
+SETBACK_COLUMNS: tuple[str, ...] = tuple(_SETBACK_DTYPES)
+#: Columns of :func:`sudden_losses`, in order.
+SUDDEN_LOSS_COLUMNS: tuple[str, ...] = tuple(_LOSS_DTYPES)
 #: Columns of :func:`setback_context`, in order.
 CONTEXT_COLUMNS: tuple[str, ...] = tuple(_CONTEXT_DTYPES)
+
 
 #: Columns of :func:`score_detection`, in order.
 DETECTION_SCORE_COLUMNS: tuple[str, ...] = ("tp", "fp", "fn", "precision", "recall", "f1")

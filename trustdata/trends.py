@@ -63,10 +63,6 @@ _WEEKLY_DTYPES: dict[str, str] = {
     "weeks_since_first": "int64",
     "weeks_since_anchor": "float64",
 }
-
-#: Columns of :func:`weekly_trend`, in order.
-WEEKLY_TREND_COLUMNS: tuple[str, ...] = tuple(_WEEKLY_DTYPES)
-
 _SUMMARY_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner": "str",
@@ -92,6 +88,8 @@ _SUMMARY_DTYPES: dict[str, str] = {
     "change": "str",
 }
 
+#: Columns of :func:`weekly_trend`, in order.
+WEEKLY_TREND_COLUMNS: tuple[str, ...] = tuple(_WEEKLY_DTYPES)
 #: Columns of :func:`trend_summary`, in order.
 TREND_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_SUMMARY_DTYPES)
 

@@ -64,10 +64,6 @@ _FREQUENCY_DTYPES: dict[str, str] = {
     "plan_known": "int64",
     "plan_share": "float64",
 }
-
-#: Columns of :func:`trigger_frequency`, in order.
-FREQUENCY_COLUMNS: tuple[str, ...] = tuple(_FREQUENCY_DTYPES)
-
 _TREND_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner": "str",
@@ -111,10 +107,6 @@ _TREND_DTYPES: dict[str, str] = {
     "lessening": "boolean",
     "verdict": "str",
 }
-
-#: Columns of :func:`trigger_trend`, in order.
-TREND_COLUMNS: tuple[str, ...] = tuple(_TREND_DTYPES)
-
 _ANNIVERSARY_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner": "str",
@@ -127,10 +119,6 @@ _ANNIVERSARY_DTYPES: dict[str, str] = {
     "years_since": "int64",
     "days_from_anniversary": "int64",
 }
-
-#: Columns of :func:`anniversary_triggers`, in order.
-ANNIVERSARY_COLUMNS: tuple[str, ...] = tuple(_ANNIVERSARY_DTYPES)
-
 _ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
     "couple_id": "str",
     "partner": "str",
@@ -144,8 +132,15 @@ _ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
     "p": "float64",
 }
 
+#: Columns of :func:`trigger_frequency`, in order.
+FREQUENCY_COLUMNS: tuple[str, ...] = tuple(_FREQUENCY_DTYPES)
+#: Columns of :func:`trigger_trend`, in order.
+TREND_COLUMNS: tuple[str, ...] = tuple(_TREND_DTYPES)
+#: Columns of :func:`anniversary_triggers`, in order.
+ANNIVERSARY_COLUMNS: tuple[str, ...] = tuple(_ANNIVERSARY_DTYPES)
 #: Columns of :func:`anniversary_summary`, in order.
 ANNIVERSARY_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_ANNIVERSARY_SUMMARY_DTYPES)
+
 
 PERIODS: tuple[str, ...] = ("week", "month")
 BY: tuple[str, ...] = ("category", "total")
