@@ -33,6 +33,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, MappingProblem
+from trustdata.importers._dates import StampColumn, parse_stamps
 from trustdata.logs import Logs
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "blank_values",
     "ragged",
     "records_of",
+    "column_stamps",
     "HELPER_COLUMNS",
     "NOTE_FIELDS",
     "MAX_LISTED",
@@ -679,6 +681,30 @@ def prefix_category(name: str, prefix: str) -> str | None:
         return None
     rest = rest.strip(" :-()[]").strip()
     return schemas.normalize_category(rest) or "other"
+
+
+def column_stamps(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    dayfirst: bool | None,
+    lines: list[int],
+    source: str | None = None,
+    year_column: str | None = None,
+) -> StampColumn:
+    """Read the export's date (or date-time) ``column`` with one day/month order for all of it.
+
+    :func:`trustdata.importers._dates.parse_stamps` on the column's text; ``year_column`` gives
+    the year of dates written without one (old Daylio exports).
+    """
+    return parse_stamps(
+        [text(v) for v in frame[column]],
+        what=column,
+        dayfirst=dayfirst,
+        lines=lines,
+        source=source,
+        year=[text(v) for v in frame[year_column]] if year_column is not None else None,
+    )
 
 
 def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:

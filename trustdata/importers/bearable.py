@@ -39,6 +39,7 @@ from trustdata.importers._common import (
     Rejection,
     blank_values,
     category_of,
+    column_stamps,
     counted,
     daily_checkins,
     find_column,
@@ -61,7 +62,7 @@ from trustdata.importers._common import (
     text,
     trigger_stamp,
 )
-from trustdata.importers._dates import parse_stamps, parse_time
+from trustdata.importers._dates import parse_time
 
 __all__ = ["read_bearable", "PARTS_OF_DAY", "SEVERITIES"]
 
@@ -192,23 +193,13 @@ def read_bearable(
     formatted_col = find_column(frame.columns, ["date formatted"])
     report = ImportReport(kind="bearable", source=source, records=len(frame), notes=list(notes))
     lines = [int(x) for x in frame["_line"]]
-    stamps = parse_stamps(
-        [text(v) for v in frame[cols["date"]]],
-        what=cols["date"],
-        dayfirst=dayfirst,
-        lines=lines,
-        source=source,
-    )
+    stamps = column_stamps(frame, cols["date"], dayfirst=dayfirst, lines=lines, source=source)
     report.date_order = stamps.order
     backup = None
     if formatted_col is not None and any(d is None for d in stamps.dates):
         try:
-            backup = parse_stamps(
-                [text(v) for v in frame[formatted_col]],
-                what=formatted_col,
-                dayfirst=dayfirst,
-                lines=lines,
-                source=source,
+            backup = column_stamps(
+                frame, formatted_col, dayfirst=dayfirst, lines=lines, source=source
             )
         except TrustDataError:
             backup = None

@@ -38,6 +38,7 @@ from trustdata.importers._common import (
     Rejection,
     blank_values,
     category_of,
+    column_stamps,
     counted,
     daily_checkins,
     find_column,
@@ -57,7 +58,7 @@ from trustdata.importers._common import (
     text,
     trigger_stamp,
 )
-from trustdata.importers._dates import parse_stamps, parse_time
+from trustdata.importers._dates import parse_time
 
 __all__ = ["read_daylio"]
 
@@ -158,22 +159,11 @@ def read_daylio(
     lines = [int(x) for x in frame["_line"]]
 
     if full_date is not None:
-        stamps = parse_stamps(
-            [text(v) for v in frame[full_date]],
-            what=full_date,
-            dayfirst=dayfirst,
-            lines=lines,
-            source=source,
-        )
+        stamps = column_stamps(frame, full_date, dayfirst=dayfirst, lines=lines, source=source)
         report.mapped.append(f"{full_date!r} -> date")
     else:
-        stamps = parse_stamps(
-            [text(v) for v in frame[date_col]],
-            what=date_col,
-            dayfirst=dayfirst,
-            lines=lines,
-            source=source,
-            year=[text(v) for v in frame[year_col]] if year_col is not None else None,
+        stamps = column_stamps(
+            frame, date_col, dayfirst=dayfirst, lines=lines, source=source, year_column=year_col
         )
         shown = f"{year_col!r} + {date_col!r}" if year_col is not None else repr(date_col)
         report.mapped.append(f"{shown} -> date")

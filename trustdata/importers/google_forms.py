@@ -45,6 +45,7 @@ from trustdata.importers._common import (
     blank_values,
     category_of,
     check_ids,
+    column_stamps,
     counted,
     find_column,
     finish,
@@ -57,7 +58,6 @@ from trustdata.importers._common import (
     spellings,
     text,
 )
-from trustdata.importers._dates import parse_stamps
 
 __all__ = ["read_google_forms", "TIMESTAMP_HEADERS", "EMAIL_HEADERS"]
 
@@ -200,19 +200,11 @@ def read_google_forms(
     report = ImportReport(kind="google-forms", source=source, records=len(frame), notes=list(notes))
     lines = [int(x) for x in frame["_line"]]
     date_col = q.get("date", ts_col)
-    stamps = parse_stamps(
-        [text(v) for v in frame[date_col]],
-        what=date_col,
-        dayfirst=dayfirst,
-        lines=lines,
-        source=source,
-    )
+    stamps = column_stamps(frame, date_col, dayfirst=dayfirst, lines=lines, source=source)
     order_stamps = stamps
     if date_col != ts_col:
         try:
-            order_stamps = parse_stamps(
-                [text(v) for v in frame[ts_col]], what=ts_col, dayfirst=dayfirst, lines=lines
-            )
+            order_stamps = column_stamps(frame, ts_col, dayfirst=dayfirst, lines=lines)
         except TrustDataError:  # only used to order resubmissions: fall back to file order
             order_stamps = None
     report.date_order = f"{date_col!r}: {stamps.order}"
