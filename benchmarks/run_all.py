@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n===== summary ({mode}, {time.perf_counter() - clock:.0f} s in all)")
     for label, status, seconds, headline in results:
         state = "ok" if status == 0 else f"FAILED (exit {status})"
-        print(f"{label:<60} {state:<16} {seconds:7.0f} s")
+        print(f"{label:<68} {state:<16} {seconds:7.0f} s")
         for line in headline:
             print(f"    {line.strip()}")
     return 0 if all(r[1] == 0 for r in results) else 1

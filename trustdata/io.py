@@ -926,8 +926,10 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
             return False
         if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
             return False
-        if kind == "number" and pd.api.types.is_integer_dtype(dtype):
-            return True
+        if pd.api.types.is_integer_dtype(dtype):
+            if kind == "number" or values.isna().all():
+                return True
+            return max(abs(int(values.min())), abs(int(values.max()))) < 2**53
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
