@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -237,6 +238,45 @@ def test_k_anonymity_warns_for_each_small_combination():
 def test_a_kept_column_holding_dates_is_refused():
     with pytest.raises(TrustDataError, match="'wedding' of the couples table holds dates"):
         anonymize(_logs(), key=KEY, quasi_identifiers=("wedding",), k=1)
+
+
+def _with_extra(logs: Logs, **columns: list) -> Logs:
+    checkins = logs.checkins.copy()
+    for name, values in columns.items():
+        checkins[name] = (values * len(checkins))[: len(checkins)]
+    return replace(logs, checkins=checkins)
+
+
+def test_a_dropped_column_named_after_a_partner_or_couple_is_not_named_in_the_report():
+    logs = _with_extra(
+        _logs(), annabelle_mood=["ok"], **{"couple-smith-7781_extra": ["x"], "mood_20240214": ["y"]}
+    )
+    _, report = _anonymize(logs)
+    text = report.to_markdown()
+    assert "annabelle" not in text.lower() and "7781" not in text and "20240214" not in text
+    assert "(a column named with an original id)" in text
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "match"),
+    [
+        ("mood_2024-02-14", ["ok"], "has a name that holds a date or an original id"),
+        ("annabelle_mood", ["ok"], "has a name that holds a date or an original id"),
+        ("who", ["Bartholomew", "other"], "'who' of the checkins table holds original ids"),
+        ("ref", ["see COUPLE-SMITH-7781"], "'ref' of the checkins table holds original ids"),
+        ("seen", ["14.02.2024"], "'seen' of the checkins table holds dates"),
+    ],
+)
+def test_a_kept_column_whose_name_or_values_hold_a_date_or_an_id_is_refused(column, values, match):
+    logs = _with_extra(_logs(), **{column: values})
+    with pytest.raises(TrustDataError, match=re.escape(match)):
+        _anonymize(logs, keep_columns=(column,))
+
+
+def test_a_kept_label_column_without_ids_or_dates_is_kept():
+    logs = _with_extra(_logs(), device=["phone", "web"])
+    anon, _ = _anonymize(logs, keep_columns=("device",))
+    assert set(anon.checkins["device"]) == {"phone", "web"}
 
 
 def test_an_unknown_quasi_identifier_is_a_value_error():

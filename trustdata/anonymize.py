@@ -24,7 +24,9 @@ Other columns
     Columns the format does not know are removed from check-ins, triggers and events unless
     the researcher lists them in ``keep_columns`` (declaring them safe).  The ``couples`` table
     keeps only ``couple_id``, the declared ``quasi_identifiers`` (e.g. ``group``, ``site``) and
-    ``keep_columns``; a kept column that holds dates is refused.
+    ``keep_columns``.  A kept column whose name or values hold a date or an original couple
+    or partner id (of three characters or more, in any case) is refused; the report does not
+    name a removed column whose name holds one.
 Rejected records
     ``Logs.rejected`` (which holds original values) and ``Logs.summary`` (which names the
     original files) are not carried over; the report counts them.
@@ -275,27 +277,59 @@ def _first_dates(logs: Logs) -> pd.Series:
     return dates.groupby("couple_id")["date"].min().dt.normalize()
 
 
-def _check_no_dates(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+#: Ids shorter than this are not looked for in column names and kept values ("A", "B").
+_MIN_ID_CHARS = 3
+
+
+def _id_finder(ids: Sequence[str]) -> re.Pattern[str] | None:
+    """A case-insensitive pattern matching any of ``ids`` (longest first) inside a string."""
+    words = sorted({str(i).lower() for i in ids if len(str(i)) >= _MIN_ID_CHARS}, key=len)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in reversed(words)), re.IGNORECASE)
+
+
+def _check_kept(
+    frame: pd.DataFrame, columns: Sequence[str], table: str, ids: re.Pattern[str] | None
+) -> None:
+    """Refuse kept columns whose name or values hold a date or an original id."""
     for col in columns:
+        if _DATE_LIKE.search(str(col)) or (ids is not None and ids.search(str(col))):
+            raise TrustDataError(
+                f"a kept column of the {table} table has a name that holds a date or an "
+                "original id, which may not leave anonymized; rename it or leave it out.",
+                source=table,
+            )
         values = frame[col]
         if pd.api.types.is_datetime64_any_dtype(values) or isinstance(
             values.dtype, pd.DatetimeTZDtype
         ):
-            bad = True
+            bad = "dates"
+        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            bad = ""
         else:
-            text = values.dropna().astype(str)
-            bad = bool(text.str.contains(_DATE_LIKE).any())
+            text = pd.Series(values.dropna().astype(str).unique(), dtype="str")
+            if bool(text.str.contains(_DATE_LIKE).any()):
+                bad = "dates"
+            elif ids is not None and any(ids.search(v) for v in text):
+                bad = "original ids"
+            else:
+                bad = ""
         if bad:
             raise TrustDataError(
-                f"column {col!r} of the {table} table holds dates, which may not leave "
+                f"column {col!r} of the {table} table holds {bad}, which may not leave "
                 "anonymized; recode it (e.g. to a label or to weeks since the anchor) or leave "
                 "it out.",
                 source=table,
             )
 
 
-def _safe_name(name: str) -> str:
-    return "(a column named like a date)" if _DATE_LIKE.search(str(name)) else repr(str(name))
+def _safe_name(name: str, ids: re.Pattern[str] | None = None) -> str:
+    if _DATE_LIKE.search(str(name)):
+        return "(a column named like a date)"
+    if ids is not None and ids.search(str(name)):
+        return "(a column named with an original id)"
+    return repr(str(name))
 
 
 def anonymize(
@@ -322,8 +356,8 @@ def anonymize(
     k : int
         The smallest number of couples a combination of quasi-identifier values may have.
     keep_columns : sequence of str
-        Further columns, of any table, the researcher declares safe to keep (refused when they
-        hold dates).
+        Further columns, of any table, the researcher declares safe to keep (refused when their
+        name or values hold dates or original ids).
 
     Returns
     -------
@@ -337,7 +371,7 @@ def anonymize(
         For a key shorter than 16 bytes, ``k < 1``, or a quasi-identifier that is not a column
         of the couples table.
     TrustDataError
-        When a kept column holds dates.
+        When a kept column's name or values hold dates or original ids.
 
     Warns
     -----
@@ -382,6 +416,7 @@ def anonymize(
         ignore_index=True,
     ).drop_duplicates()
     pmap = _partner_map(key, pairs.astype(str))
+    ids = _id_finder([*cmap, *pairs["partner"].astype(str)])
     first = _first_dates(logs)
     monday = schemas.week_start(first.astype("datetime64[ns]")) if len(first) else first
     shift = (NEUTRAL_START - monday).dt.days if len(first) else pd.Series(dtype="int64")
@@ -393,11 +428,11 @@ def anonymize(
         extra = [c for c in frame.columns if c not in known]
         dropped = [c for c in extra if c not in keep_columns]
         kept = [c for c in extra if c in keep_columns]
-        _check_no_dates(frame, kept, name)
+        _check_kept(frame, kept, name, ids)
         if dropped:
             removed.append(
                 f"{name}: {len(dropped)} column(s) the format does not know: "
-                + ", ".join(_safe_name(c) for c in dropped)
+                + ", ".join(_safe_name(c, ids) for c in dropped)
             )
         out = frame[[c for c in frame.columns if c not in dropped]].copy()
         days = pd.to_timedelta(out["couple_id"].map(shift).fillna(0).astype("int64"), unit="D")
@@ -428,12 +463,12 @@ def anonymize(
     couples = logs.couples
     extra = [c for c in couples.columns if c != "couple_id"]
     kept = [c for c in extra if c in quasi_identifiers or c in keep_columns]
-    _check_no_dates(couples, kept, "couples")
+    _check_kept(couples, kept, "couples", ids)
     dropped = [c for c in extra if c not in kept]
     if dropped:
         removed.append(
             f"couples: {len(dropped)} attribute column(s) not declared as quasi-identifiers: "
-            + ", ".join(_safe_name(c) for c in dropped)
+            + ", ".join(_safe_name(c, ids) for c in dropped)
         )
     cout = couples[["couple_id", *kept]].copy()
     cout["couple_id"] = cout["couple_id"].map(cmap).astype("str")
