@@ -56,6 +56,7 @@ import pandas as pd
 from scipy import stats
 
 from trustdata import schemas
+from trustdata._frames import _check_measure
 from trustdata.errors import FileProblem, TrustDataError
 from trustdata.logs import Logs, empty_table
 
@@ -414,11 +415,7 @@ def align(
     >>> out["aligned_week"].tolist(), out.attrs["excluded_couples"]
     ([1], ('c2',))
     """
-    if measure not in schemas.SCORE_COLUMNS:
-        raise ValueError(
-            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, "
-            f"but {measure!r} was passed."
-        )
+    _check_measure(measure)
     _check_anchor("anchor", anchor)
     rows = checkins.loc[
         checkins[measure].notna(), ["couple_id", "partner", "role", "date", measure]
