@@ -379,6 +379,7 @@ def test_logrank_matches_scipy():
         (ref.statistic, ref.pvalue)
     )
     assert out[["n_a", "n_b", "events_a", "events_b"]].iloc[0].tolist() == [5, 5, 5, 4]
+    assert out["statistic"].iloc[0] > 0  # the documented sign: group a ("f") gets there sooner
 
 
 # --------------------------------------------------------------------------------------------

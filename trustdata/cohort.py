@@ -1432,15 +1432,19 @@ def logrank(
     DataFrame
         One row: ``group_a``, ``group_b`` (str), ``n_a``, ``n_b``, ``events_a``, ``events_b``
         (int64), ``statistic`` (float64, scipy's z statistic: positive when group a reaches
-        the good level later), ``p`` (float64, two-sided).
+        the good level sooner, i.e. has more events than expected), ``p`` (float64,
+        two-sided).
 
     Examples
     --------
     >>> aligned = pd.DataFrame({"couple_id": list("abcd"), "partner": "A",
     ...     "aligned_week": [3, 4, 9, 10], "score": 8.0})
     >>> groups = pd.Series(["x", "x", "y", "y"], index=list("abcd"))
-    >>> logrank(aligned, groups, window=1)[["n_a", "events_b"]].to_dict("records")
+    >>> out = logrank(aligned, groups, window=1)
+    >>> out[["n_a", "events_b"]].to_dict("records")
     [{'n_a': 2, 'events_b': 2}]
+    >>> bool(out["statistic"].iloc[0] > 0)  # x (weeks 3 and 4) gets there sooner than y
+    True
     """
     times = good_level_times(aligned, groups, level=level, window=window, min_weeks=min_weeks)
     a_label, b_label = _two_groups(times["group"].unique().tolist(), compare)
