@@ -515,6 +515,22 @@ def test_folder_problems(tmp_path):
         io.load(tmp_path)
 
 
+@pytest.mark.parametrize("table", ["checkins", "triggers"])
+@pytest.mark.parametrize("kind", ["folder", "broken link"])
+def test_a_table_name_that_is_not_a_file_is_named(tmp_path, table, kind):
+    if table != "checkins":
+        write_text(tmp_path, "checkins.json", "[]")
+    target = tmp_path / f"{table}.csv"
+    if kind == "folder":
+        target.mkdir()
+        what = "a folder"
+    else:
+        target.symlink_to(tmp_path / "gone.csv")
+        what = "a link to a file that does not exist"
+    with pytest.raises(FileProblem, match=rf"{table}.csv is {what}; expected the {table} table"):
+        io.load(tmp_path)
+
+
 def test_a_checkins_file_of_another_kind_is_named(tmp_path):
     write_text(tmp_path, "checkins.xlsx", "x")
     with pytest.raises(FileProblem, match=r"found checkins.xlsx, but check-ins are read only"):

@@ -429,6 +429,17 @@ def _find_files(path: str | Path) -> tuple[list[tuple[str, Path]], list[str]]:
         if entry.name.startswith("."):
             continue
         stem, ext = entry.stem.lower(), entry.suffix.lower()
+        if stem in schemas.TABLES and ext in EXTENSIONS and not entry.is_file():
+            what = (
+                "a folder"
+                if entry.is_dir()
+                else "a link to a file that does not exist"
+                if entry.is_symlink() and not entry.exists()
+                else "not a regular file"
+            )
+            raise FileProblem(
+                f"{entry.name} is {what}; expected the {stem} table as a file.", source=name
+            )
         if entry.is_file() and stem in schemas.TABLES and ext in EXTENSIONS:
             found.setdefault(stem, []).append(entry)
         else:
