@@ -382,6 +382,31 @@ def test_logrank_matches_scipy():
     assert out["statistic"].iloc[0] > 0  # the documented sign: group a ("f") gets there sooner
 
 
+@pytest.mark.parametrize("compare", [("therapy", "waitlist"), None])
+def test_a_named_group_without_couples_in_the_data_gives_n_0_not_an_error(compare):
+    aligned, groups = _aligned(6, weeks=8)
+    therapy = groups.loc[groups["group"] == "therapy", "couple_id"]
+    only_waitlist = aligned[~aligned["couple_id"].isin(therapy)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no stray numpy/scipy warning either
+        slopes = cohort.slope_comparison(only_waitlist, groups, compare=compare)
+        test = cohort.logrank(only_waitlist, groups, compare=compare, window=1)
+    assert slopes[["n_a", "n_b"]].to_numpy().tolist() == [[0, 3], [0, 3]]
+    assert slopes[["statistic", "p", "effect_size"]].isna().all().all()
+    assert test[["n_a", "n_b", "events_a"]].iloc[0].tolist() == [0, 3, 0]
+    assert test[["statistic", "p"]].isna().all().all()
+
+
+def test_logrank_without_variance_is_nan_without_a_warning():
+    aligned = _scores({"a": [3.0, 3.0], "b": [3.0, 3.0, 3.0]})  # nobody gets there
+    groups = pd.Series({"a": "x", "b": "y"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = cohort.logrank(aligned, groups, window=1)
+    assert out[["events_a", "events_b"]].iloc[0].tolist() == [0, 0]
+    assert out[["statistic", "p"]].isna().all().all()
+
+
 # --------------------------------------------------------------------------------------------
 # contract: input untouched, empty in -> empty out
 # --------------------------------------------------------------------------------------------

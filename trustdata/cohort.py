@@ -1048,7 +1048,8 @@ def slope_comparison(
 
         - ``test`` : str
         - ``group_a``, ``group_b`` : str
-        - ``n_a``, ``n_b`` : int64, couples with a slope
+        - ``n_a``, ``n_b`` : int64, couples with a slope (the groups are those of ``groups``:
+          a group none of whose couples has a slope has 0, and NaN statistics)
         - ``center_a``, ``center_b`` : float64, median slope (Mann-Whitney) or mean (Welch)
         - ``statistic`` : float64, U of group a, or Welch's t
         - ``df`` : float64, Welch-Satterthwaite degrees of freedom (NaN for Mann-Whitney)
@@ -1071,9 +1072,10 @@ def slope_comparison(
     """
     _check_level(level)
     slopes = per_couple_slopes(aligned, method=method, min_week=min_week, min_weeks=min_weeks)
-    slopes = slopes.merge(_as_groups(groups, slopes["couple_id"]), on="couple_id")
+    known = _as_groups(groups, slopes["couple_id"])
+    slopes = slopes.merge(known, on="couple_id")
     slopes = slopes.loc[slopes["slope"].notna()]
-    a_label, b_label = _two_groups(slopes["group"].unique().tolist(), compare)
+    a_label, b_label = _two_groups(known["group"].unique().tolist(), compare)
     a = slopes.loc[slopes["group"] == a_label, "slope"].to_numpy()
     b = slopes.loc[slopes["group"] == b_label, "slope"].to_numpy()
     na, nb = len(a), len(b)
@@ -1433,7 +1435,9 @@ def logrank(
         One row: ``group_a``, ``group_b`` (str), ``n_a``, ``n_b``, ``events_a``, ``events_b``
         (int64), ``statistic`` (float64, scipy's z statistic: positive when group a reaches
         the good level sooner, i.e. has more events than expected), ``p`` (float64,
-        two-sided).
+        two-sided).  The groups are those of ``groups``: a group without couples here has
+        ``n`` 0, and ``statistic`` and ``p`` are NaN when a group is empty or the test has no
+        variance (no events, or all at one time).
 
     Examples
     --------
@@ -1447,12 +1451,15 @@ def logrank(
     True
     """
     times = good_level_times(aligned, groups, level=level, window=window, min_weeks=min_weeks)
-    a_label, b_label = _two_groups(times["group"].unique().tolist(), compare)
+    known = _as_groups(groups, times["couple_id"])["group"].unique().tolist()
+    a_label, b_label = _two_groups(known, compare)
     a = times.loc[times["group"] == a_label]
     b = times.loc[times["group"] == b_label]
     stat, p = float("nan"), float("nan")
     if len(a) and len(b):
-        res = stats.logrank(_censored(a), _censored(b))
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no variance: NaN, said below
+            res = stats.logrank(_censored(a), _censored(b))
         stat, p = float(res.statistic), float(res.pvalue)
     return pd.DataFrame(
         [
