@@ -152,6 +152,18 @@ def test_weekly_trend_anchor_prefers_discovery_over_disclosure():
     assert trends.weekly_trend(ci)["weeks_since_anchor"].isna().all()
 
 
+@pytest.mark.parametrize("kinds", [["new_information"], ["abuse", "small_win"]])
+def test_weekly_trend_events_without_any_anchor_give_nan_weeks_since_anchor(kinds):
+    # No couple has a discovery or disclosure: the anchor is missing everywhere (no crash).
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", [5, 6]))
+    ev = as_table(
+        "events", [{"couple_id": "c1", "date": "2025-01-08", "kind": kind} for kind in kinds]
+    )
+    out = trends.weekly_trend(ci, ev)
+    assert len(out) == 2
+    assert out["weeks_since_anchor"].isna().all()
+
+
 def test_weekly_trend_other_measure_ignores_checkins_without_it():
     ci = checkins(
         [

@@ -396,6 +396,8 @@ def _anchor_dates(events: pd.DataFrame | None, couples: pd.Series) -> np.ndarray
         sel = events.loc[(kinds == kind).to_numpy() & events["date"].notna().to_numpy()]
         first = sel.groupby("couple_id", sort=False)["date"].min()
         anchors = first if anchors.empty else first.combine_first(anchors)
+    if anchors.empty:  # events, but no discovery or disclosure among them
+        return out
     mapped = couples.map(anchors)
     return mapped.to_numpy(dtype="datetime64[ns]")
 
