@@ -715,6 +715,16 @@ def test_cli_import_unusable_input_exits_2_with_a_message(tmp_path, capsys, argv
     assert not (tmp_path / "out").exists()  # nothing is written
 
 
+@pytest.mark.parametrize("out", ["taken.csv", "taken.csv/logs"])
+def test_cli_import_into_a_file_exits_2_with_a_sentence(tmp_path, capsys, out):
+    (tmp_path / "taken.csv").write_text("x", encoding="utf-8")
+    argv = ["daylio", str(DL_2019), str(tmp_path / out), "--couple", "c1", "--partner", "A"]
+    assert main(["import", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"trustdata: {tmp_path / out}: ")
+    assert "is a file, not a folder" in err or "cannot write the log folder here" in err
+
+
 @pytest.mark.parametrize(
     ("kind", "header"),
     [

@@ -857,6 +857,20 @@ def test_write_rejects_bad_arguments(tmp_path, sample_logs):
         io.write({}, tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("taken.csv", r"taken.csv: is a file, not a folder; expected the folder"),
+        ("taken.csv/sub", r"taken.csv/sub: cannot write the log folder here \(Not a directory\)"),
+    ],
+)
+def test_write_to_a_place_that_cannot_be_a_folder_names_it(tmp_path, sample_logs, where, message):
+    (tmp_path / "taken.csv").write_text("a partner's own notes", encoding="utf-8")
+    with pytest.raises(FileProblem, match=message):
+        io.write(sample_logs, tmp_path / where)
+    assert (tmp_path / "taken.csv").read_text(encoding="utf-8") == "a partner's own notes"
+
+
 def test_write_replaces_a_table_file_of_another_format(tmp_path, sample_logs):
     io.write(sample_logs, tmp_path, format="json")
     io.write(sample_logs, tmp_path, format="csv")

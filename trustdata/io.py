@@ -352,6 +352,11 @@ def write(logs: Logs, folder: str | Path, *, format: str = "csv") -> Path:
     pathlib.Path
         The folder.
 
+    Raises
+    ------
+    FileProblem
+        ``folder`` is an existing file, or the folder or a file in it cannot be written.
+
     Examples
     --------
     >>> import tempfile
@@ -374,6 +379,24 @@ def write(logs: Logs, folder: str | Path, *, format: str = "csv") -> Path:
             f"{type(logs).__name__} was passed."
         )
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileProblem(
+            "is a file, not a folder; expected the folder to write the log files into.",
+            source=str(folder),
+        )
+    try:
+        _write_tables(logs, folder, format)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if exc.filename and str(exc.filename) != str(folder):
+            why = f"{exc.filename}: {why}"
+        raise FileProblem(
+            f"{folder}: cannot write the log folder here ({why}).", source=str(folder)
+        ) from None
+    return folder
+
+
+def _write_tables(logs: Logs, folder: Path, format: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for table in schemas.TABLES:
         frame = getattr(logs, table)
@@ -398,7 +421,6 @@ def write(logs: Logs, folder: str | Path, *, format: str = "csv") -> Path:
             ]
             with open(target, "w", encoding="utf-8") as fh:
                 json.dump(records, fh, ensure_ascii=False, indent=1)
-    return folder
 
 
 # --------------------------------------------------------------------------------------------
