@@ -111,6 +111,18 @@ def test_as_of_extends_the_current_streak_to_that_week():
     assert _win(wins, "weeks_without_major_trigger")["value"] == 4
 
 
+def test_a_partner_who_stopped_logging_is_not_credited_with_the_weeks_after():
+    # B checks in weeks 0-2 (Jan 6 to Jan 20) and logs one minor trigger, then stops; A goes on
+    # to week 7.  B's calm streak ends at B's own last record: 3 weeks, not A's 8.
+    checkins = pd.concat([_weekly_checkins([5] * 8), _weekly_checkins([5] * 3, partner="B")])
+    trig = _triggers([*CALM_TRIGGERS, ("B", "2025-01-08 09:00", 2)])
+    win = _win(milestones.small_wins(checkins, trig), "weeks_without_major_trigger", "B")
+    assert win["value"] == 3
+    assert (win["start"], win["end"]) == (pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-20"))
+    # A, still logging, is unchanged (weeks 6 and 7, as above)
+    assert _win(milestones.small_wins(checkins, trig), "weeks_without_major_trigger")["value"] == 2
+
+
 def test_partners_without_triggers_and_calls_without_triggers_get_no_trigger_wins():
     checkins = pd.concat([_weekly_checkins([5] * 8), _weekly_checkins([5] * 8, partner="B")])
     wins = milestones.small_wins(checkins, _triggers(CALM_TRIGGERS))

@@ -330,14 +330,11 @@ def _trigger_weeks(
     first_chk = first_chk.rename_axis(["couple_id", "partner"])
     first = pd.concat([first_trig, first_chk.reindex(first_trig.index)], axis=1).min(axis=1)
     if as_of is None:
-        last_by_couple = pd.concat(
-            [
-                trig.groupby("couple_id")["week"].max(),
-                chk_week.groupby(checkins["couple_id"]).max(),
-            ],
-            axis=1,
-        ).max(axis=1)
-        last = last_by_couple.reindex(first.index.get_level_values("couple_id")).to_numpy()
+        # each partner's own latest record: weeks after someone stopped logging are unknown
+        last_chk = chk_week.groupby([checkins["couple_id"], checkins["partner"]]).max()
+        last_chk = last_chk.rename_axis(["couple_id", "partner"]).reindex(first.index)
+        last_trig = trig.groupby(["couple_id", "partner"])["week"].max()
+        last = pd.concat([last_trig, last_chk], axis=1).max(axis=1).to_numpy()
     else:
         as_of_week = pd.Timestamp(as_of).to_period(schemas.WEEK_FREQ).start_time
         last = np.full(len(first), np.datetime64(as_of_week, "ns"))
@@ -397,7 +394,8 @@ def small_wins(
     ``weeks_without_major_trigger`` (current calm streak)
         A *major* trigger has ``intensity >= major``.  A partner's trigger weeks run from the
         week of their first record (check-in or trigger) to the week of ``as_of`` (default: the
-        couple's latest check-in or trigger).  The win counts the calendar weeks since the last
+        partner's own latest check-in or trigger, so a partner who stopped logging is not
+        credited with the weeks after).  The win counts the calendar weeks since the last
         week with a major trigger, up to and including the ``as_of`` week (a partner with no
         major trigger at all counts every week of the span).  Reported when at least 1; ``start``
         is the first calm week, ``end`` and ``date`` the ``as_of`` week.  Only partners with at
@@ -439,7 +437,7 @@ def small_wins(
     min_weeks : int, default 3
         Weekly scores the window needs for ``first_good_month``.
     as_of : date-like, optional
-        The "now" of the calm streak (default: each couple's latest check-in or trigger).
+        The "now" of the calm streak (default: each partner's latest check-in or trigger).
 
     Returns
     -------
