@@ -223,6 +223,40 @@ def test_keep_text_keeps_the_answers():
     assert (anon.checkins["need"] == TEXTS["need"]).all()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_kept_text_loses_its_dates_and_the_couples_own_ids(tmp_path, fmt):
+    logs = _logs()
+    checkins = logs.checkins.copy()
+    checkins["need"] = (
+        "ANNABELLE and bartholomew of " + checkins["couple_id"] + " met on 14/02/2024, the end"
+    )
+    logs = replace(logs, checkins=checkins)
+    anon, report = _anonymize(logs, keep_text=True)
+    write_anonymized(anon, tmp_path / "out", report=report, format=fmt)
+    data = b"".join(_all_bytes(tmp_path / "out").values())
+    for original in [*COUPLES, *PARTNERS, "ANNABELLE", "bartholomew", "14/02/2024"]:
+        assert original.encode() not in data
+    row = anon.checkins.iloc[0]
+    m = re.fullmatch(r"(p\w{8}) and (p\w{8}) of (c\w{16}) met on \[date\], the end", row["need"])
+    assert m is not None, row["need"]
+    own = anon.checkins.loc[anon.checkins["couple_id"] == row["couple_id"], "partner"]
+    assert {m[1], m[2]} == set(own) and m[3] == row["couple_id"]
+    assert "dates and ids inside the kept free text" in report.to_markdown()
+
+
+def test_kept_text_replaces_ids_as_whole_words_only():
+    logs = Logs(
+        checkins=as_table(
+            "checkins",
+            [{"couple_id": "c1", "partner": "Ann", "date": "2025-01-06", "connection": 5,
+              "need": "Annual leave for ann, 2025-01-06"}],
+        )
+    )  # fmt: skip
+    anon, _ = anonymize(logs, key=KEY, keep_text=True, k=1)
+    row = anon.checkins.iloc[0]
+    assert row["need"] == f"Annual leave for {row['partner']}, [date]"
+
+
 def test_k_anonymity_warns_for_each_small_combination():
     logs = _logs()
     with pytest.warns(KAnonymityWarning) as record:

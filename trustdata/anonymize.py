@@ -19,7 +19,11 @@ Dates
     switch would reveal the season, and the offset itself the region).
 Free text
     ``increased_trust``, ``decreased_trust``, ``need`` and ``note`` are removed unless
-    ``keep_text=True`` (they are the likeliest place for names, places and dates).
+    ``keep_text=True`` (they are the likeliest place for names, places and dates).  Kept text
+    has every date-like string (``2025-03-12``, ``12/03/2025``, ...) replaced by ``[date]`` and
+    the couple's own couple and partner ids (whole words of three characters or more, in any
+    case) by their pseudonyms; other names, places and dates spelled out in words stay: read
+    kept text before sharing it.
 Other columns
     Columns the format does not know are removed from check-ins, triggers and events unless
     the researcher lists them in ``keep_columns`` (declaring them safe).  The ``couples`` table
@@ -324,6 +328,29 @@ def _check_kept(
             )
 
 
+def _scrub_text(
+    values: pd.Series, couples: pd.Series, names: dict[str, dict[str, str]]
+) -> tuple[pd.Series, int]:
+    """Kept free text with dates replaced by ``[date]`` and the couple's own ids (as whole
+    words, any case, three characters or more) by their pseudonyms; and how many cells changed.
+    """
+    filled = values.notna()
+    text = values.loc[filled].astype(str)
+    new = text.str.replace(_DATE_LIKE, "[date]", regex=True)
+    for cid, idx in new.groupby(couples.loc[filled].astype(str), sort=False).groups.items():
+        repl = {w: v for w, v in names.get(cid, {}).items() if len(w) >= _MIN_ID_CHARS}
+        if not repl:
+            continue
+        words = "|".join(re.escape(w) for w in sorted(repl, key=len, reverse=True))
+        pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+        new.loc[idx] = new.loc[idx].str.replace(
+            pattern, lambda m, repl=repl: repl[m.group(0).lower()], regex=True
+        )
+    out = values.astype("str").copy()
+    out.loc[filled] = new
+    return out, int((new != text).sum())
+
+
 def _safe_name(name: str, ids: re.Pattern[str] | None = None) -> str:
     if _DATE_LIKE.search(str(name)):
         return "(a column named like a date)"
@@ -350,7 +377,8 @@ def anonymize(
     key : bytes
         The researcher's secret key, at least 16 bytes (:func:`load_key`).
     keep_text : bool
-        Keep the free-text columns (default: remove them).
+        Keep the free-text columns (default: remove them), with dates and the couple's own ids
+        in them replaced (see the module notes).
     quasi_identifiers : sequence of str
         Columns of the ``couples`` table kept and checked for k-anonymity (e.g. ``group``).
     k : int
@@ -417,6 +445,9 @@ def anonymize(
     ).drop_duplicates()
     pmap = _partner_map(key, pairs.astype(str))
     ids = _id_finder([*cmap, *pairs["partner"].astype(str)])
+    names: dict[str, dict[str, str]] = {cid: {cid.lower(): pseudo} for cid, pseudo in cmap.items()}
+    for (cid, partner), pseudo in pmap.items():
+        names[cid].setdefault(partner.lower(), pseudo)
     first = _first_dates(logs)
     monday = schemas.week_start(first.astype("datetime64[ns]")) if len(first) else first
     shift = (NEUTRAL_START - monday).dt.days if len(first) else pd.Series(dtype="int64")
@@ -458,6 +489,16 @@ def anonymize(
                 out[c] = pd.Series([pd.NA] * len(out), index=out.index, dtype="str")
             if filled:
                 removed.append(f"{name}: free text ({', '.join(filled)})")
+        else:
+            changed = 0
+            for c in text_cols:
+                out[c], n = _scrub_text(frame[c], frame["couple_id"], names)
+                changed += n
+            if changed:
+                removed.append(
+                    f"{name}: dates and ids inside the kept free text of {changed} cell(s) "
+                    "(replaced by [date] and by the pseudonyms)"
+                )
         tables[name] = _sorted(out, _SORT_KEYS[name])
 
     couples = logs.couples
