@@ -488,6 +488,27 @@ def test_mapping_file_that_is_not_toml(tmp_path):
         read_daylio(DL, couple="c1", partner="A", mapping=tmp_path / "missing.toml")
 
 
+@pytest.mark.parametrize(
+    ("kind", "toml", "message"),
+    [
+        ("daylio", '[moods]\nrad = "ten"\n', "[moods] 'rad' must be a whole number 1-10"),
+        ("bearable", "[triggers]\nintensity = 11\n", "[triggers] intensity must be"),
+        ("google-forms", '[partners]\n"sam@example.org" = ""\n', "[partners]: every partner"),
+    ],
+)
+def test_a_bad_value_in_a_mapping_file_names_the_file(tmp_path, capsys, kind, toml, message):
+    path = tmp_path / "my mapping.toml"
+    path.write_text(toml, encoding="utf-8")
+    export = {"daylio": DL, "bearable": BR, "google-forms": GF}[kind]
+    with pytest.raises(MappingProblem) as info:
+        import_export(kind, export, couple="c1", partner="A", mapping=path)
+    assert str(info.value).startswith(f"{path}: {message}")
+    assert info.value.source == str(path)
+    argv = [kind, str(export), str(tmp_path / "out"), "--couple", "c1", "--partner", "A"]
+    assert main(["import", *argv, "--mapping", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(f"trustdata: {path}: {message}")
+
+
 @pytest.mark.parametrize("missing", ["couple", "partner"])
 def test_daylio_needs_couple_and_partner(missing):
     kwargs = {"couple": "c1", "partner": "A"}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import tomllib
 import unicodedata
@@ -42,6 +43,7 @@ __all__ = [
     "ImportResult",
     "Rejection",
     "load_mapping",
+    "names_the_mapping",
     "OPEN_TABLES",
     "default_mapping_text",
     "spellings",
@@ -216,6 +218,27 @@ OPEN_TABLES: dict[str, tuple[str, ...]] = {
     "daylio": ("moods", "activities"),
     "bearable": ("details",),
 }
+
+
+def names_the_mapping(reader: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an importer so that a mapping problem without a file names the mapping file.
+
+    The readers check the mapping's values (``[moods] rad = "ten"``) after :func:`load_mapping`
+    has read it; this puts the mapping file's name in front of such a message, as for a file
+    that is not valid TOML.
+    """
+
+    @functools.wraps(reader)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return reader(*args, **kwargs)
+        except MappingProblem as exc:
+            mapping = kwargs.get("mapping")
+            if exc.source is not None or not isinstance(mapping, str | Path):
+                raise
+            raise MappingProblem(str(exc), source=str(mapping)) from None
+
+    return wrapped
 
 
 def load_mapping(kind: str, mapping: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from trustdata.importers._common import (
     finish,
     listed,
     load_mapping,
+    names_the_mapping,
     norm_text,
     note_field_of,
     one_persons_ids,
@@ -102,6 +103,7 @@ def _scale(value: Any, where: str) -> tuple[Fraction, Fraction]:
     return Fraction(value[0]), Fraction(value[1])
 
 
+@names_the_mapping
 def read_bearable(
     path: str | Path,
     *,

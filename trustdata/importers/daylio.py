@@ -45,6 +45,7 @@ from trustdata.importers._common import (
     finish,
     listed,
     load_mapping,
+    names_the_mapping,
     norm_text,
     note_field_of,
     one_persons_ids,
@@ -85,6 +86,7 @@ def _settings(mapping: dict[str, Any]) -> tuple[dict[str, int], str, str | int, 
     return moods, prefix, intensity, activities, note_field
 
 
+@names_the_mapping
 def read_daylio(
     path: str | Path,
     *,

@@ -50,6 +50,7 @@ from trustdata.importers._common import (
     find_column,
     finish,
     load_mapping,
+    names_the_mapping,
     norm_text,
     plural,
     ragged,
@@ -102,6 +103,7 @@ def _columns_for(headers: list[str], table: dict[str, Any], *, section: str) -> 
     return out
 
 
+@names_the_mapping
 def read_google_forms(
     path: str | Path,
     *,
