@@ -382,6 +382,33 @@ def test_a_short_log_gives_a_page_that_says_it_is_early(rows, audience):
     assert "No triggers were logged." in page
 
 
+@pytest.mark.parametrize(
+    ("scores", "says"),
+    [
+        # one setback: a single sharp fall (7 -> 3) back at 7 the next week: 1 week to recover
+        ([7] * 8 + [3] + [7] * 8, "getting back took about 1 week."),
+        # two setbacks of 1 week each: the same figure, and no "half took less"
+        ([7] * 8 + [3] + [7] * 8 + [3] + [7] * 8, "getting back took about 1 week each time."),
+    ],
+)
+def test_couple_setback_sentence_does_not_claim_half_took_less(scores, says):
+    from trustdata import setbacks
+
+    checkins = as_table(
+        "checkins",
+        [
+            {"couple_id": "c1", "partner": "A", "date": d, "connection": x}
+            for d, x in zip(
+                pd.date_range("2025-01-06", periods=len(scores), freq="7D"), scores, strict=True
+            )
+        ],
+    )
+    assert setbacks.find_setbacks(checkins)["weeks_to_recover"].tolist() == [1] * scores.count(3)
+    page = report.build(Logs(checkins=checkins), "c1")
+    assert "half took less" not in page
+    assert says in page
+
+
 def test_events_only_with_abuse_still_opens_with_safety():
     events = as_table("events", [{"couple_id": "c1", "date": "2025-01-06", "kind": "abuse"}])
     page = report.build(Logs(events=events), "c1")

@@ -1089,10 +1089,13 @@ def _setback_sentences(r: _Results) -> list[str]:
         return [text + "."]
     text = f"You came through {_plural(len(done), 'harder stretch', 'harder stretches')} (setbacks)"
     if len(done):
-        text += (
-            f"; from the lowest point, getting back took about "
-            f"{_num(done['weeks_to_recover'].median(), 0)} weeks (half took less)"
-        )
+        low = int(done["weeks_to_recover"].min())
+        high = int(done["weeks_to_recover"].max())
+        text += "; from the lowest point, getting back took "
+        if low != high:
+            text += f"between {low} and {high} weeks"
+        else:
+            text += f"about {_plural(low, 'week')}" + (" each time" if len(done) > 1 else "")
     text += "."
     if ongoing:
         text += (
