@@ -385,6 +385,20 @@ def test_cli_anonymizes_a_folder(tmp_path, capsys):
         assert needle.encode() not in data
 
 
+def test_cli_names_a_missing_quasi_identifier_like_the_report(tmp_path, capsys):
+    logs = _logs()
+    couples = logs.couples.copy()
+    couples.loc[couples["group"] == "waitlist", "group"] = pd.NA
+    write(replace(logs, couples=couples), tmp_path / "in", format="csv")
+    key = tmp_path / "k.key"
+    key.write_text("b" * 64)
+    code = main(["anonymize", str(tmp_path / "in"), str(tmp_path / "out"), "--key-file",
+                 str(key), "--quasi-identifiers", "group", "-k", "2"])  # fmt: skip
+    assert code == 1
+    assert "only 1 couple(s) with group=(missing) (k=2)" in capsys.readouterr().err
+    assert "group=(missing): 1 couple(s)" in (tmp_path / "out" / REPORT_FILE).read_text()
+
+
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 

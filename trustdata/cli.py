@@ -220,7 +220,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_anonymize(args: argparse.Namespace) -> int:
     import warnings
 
-    from trustdata.anonymize import REPORT_FILE, KAnonymityWarning, anonymize_folder
+    from trustdata.anonymize import REPORT_FILE, KAnonymityWarning, _label, anonymize_folder
 
     qis = [c.strip() for c in args.quasi_identifiers.split(",") if c.strip()]
     with warnings.catch_warnings():
@@ -239,7 +239,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         print(f"  removed: {item}")
     problems = 0
     for rec in report.small_groups.to_dict("records"):
-        combo = ", ".join(f"{c}={rec[c]}" for c in report.quasi_identifiers)
+        combo = ", ".join(f"{c}={_label(rec[c])}" for c in report.quasi_identifiers)
         print(
             f"warning: only {rec['n_couples']} couple(s) with {combo} (k={report.k})",
             file=sys.stderr,
