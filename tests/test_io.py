@@ -478,7 +478,16 @@ def test_read_raw_csv_gives_text_lines_problems_and_notes(tmp_path):
         ("checkins.csv", b"PK\x03\x04rest-of-a-zip", "checkins.csv: is a spreadsheet workbook"),
         ("checkins.csv", b"a,b\n\x81\x8d\x8f,\x90\n", "neither UTF-8 nor Windows-1252"),
         ("checkins.csv", b"couple_id,date,date,connection\n", "column 'date' appears twice"),
-        ("checkins.json", b'{"couple_id": "c1"}', "checkins.json: holds a JSON dict, not a list"),
+        ("checkins.json", b'{"couple_id": "c1"}', "checkins.json: holds a JSON object, not a list"),
+        ("checkins.json", b"null", "checkins.json: holds a JSON null, not a list"),
+        ("checkins.json", b'"c1,A"', "checkins.json: holds a JSON text, not a list"),
+        ("checkins.json", b"7", "checkins.json: holds a JSON number, not a list"),
+        (
+            "checkins.json",
+            b'[["c1", "A", "2025-03-03", 5], 3]',
+            r"checkins.json: holds a list of 2 item\(s\) but none is a record \(an object of named "
+            r"values; the first is a JSON list\)",
+        ),
         ("checkins.json", b"[{", "checkins.json: is not valid JSON"),
         ("checkins.json", b"", "checkins.json: is empty"),
         ("checkins.parquet", b"not parquet at all", "checkins.parquet: cannot be read as Parquet"),
@@ -573,7 +582,7 @@ def test_json_lines_are_record_positions_and_odd_records_are_rejected(tmp_path):
     assert logs.checkins["partner"].tolist() == ["A", "B"]
     assert logs.rejected["line"].tolist() == [2, 3, 4]
     reasons = logs.rejected["reason"].tolist()
-    assert reasons[0].startswith("the record is a JSON str, expected an object")
+    assert reasons[0].startswith("the record is a JSON text, expected an object")
     assert reasons[1] == "connection is 7.5, expected a whole number 1-10"
     assert reasons[2] == "need is a JSON list, expected a single value"
 

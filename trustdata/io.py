@@ -532,7 +532,7 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
         ) from None
     if not isinstance(records, list):
         raise FileProblem(
-            f"holds a JSON {type(records).__name__}, not a list of records; expected "
+            f"holds a JSON {_json_type(records)}, not a list of records; expected "
             '[{"couple_id": "c1", ...}, ...].',
             source=name,
         )
@@ -541,6 +541,13 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
         if isinstance(rec, dict):
             for key in rec:
                 columns.setdefault(str(key).strip(), None)
+    if records and not any(isinstance(rec, dict) for rec in records):
+        raise FileProblem(
+            f"holds a list of {len(records)} item(s) but none is a record (an object of named "
+            f"values; the first is a JSON {_json_type(records[0])}); expected "
+            '[{"couple_id": "c1", ...}, ...].',
+            source=name,
+        )
     names = _clean_names(list(columns), name)
     key_of = dict(zip(columns, names, strict=True))
     values: dict[str, list[Any]] = {n: [] for n in names}
@@ -569,7 +576,14 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _json_type(value: Any) -> str:
-    return {dict: "object", list: "list"}.get(type(value), type(value).__name__)
+    """The JSON name of a parsed value's type: object, list, text, number, true/false, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, int | float):
+        return "number"
+    return {dict: "object", list: "list", str: "text"}.get(type(value), type(value).__name__)
 
 
 def _json_text(value: Any) -> str | None:
