@@ -397,6 +397,30 @@ def test_a_named_group_without_couples_in_the_data_gives_n_0_not_an_error(compar
     assert test[["statistic", "p"]].isna().all().all()
 
 
+def test_survival_interval_is_scipys_log_log_interval_and_nan_at_0_and_1():
+    # a censored at 1 before any event, b..e reach at 2, 2, 3, 5: survival 1, 1/2, 1/4, 0
+    aligned = _scores(
+        {
+            "a": [3.0, 3.0],
+            "b": [3.0, 3.0, 9.0],
+            "c": [3.0, 3.0, 9.0],
+            "d": [3.0, 3.0, 3.0, 9.0],
+            "e": [3.0] * 5 + [9.0],
+        }
+    )
+    curve = cohort.time_to_good_level(aligned, window=1, confidence=0.9)
+    assert curve["weeks"].tolist() == [0, 1, 2, 3, 5]
+    assert curve["survival"].tolist() == pytest.approx([1, 1, 0.5, 0.25, 0])
+    assert curve[["ci_low", "ci_high"]].iloc[[0, 1, 4]].isna().all().all()
+    sf = stats.ecdf(stats.CensoredData(uncensored=[2, 2, 3, 5], right=[1])).sf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "undefined at some observations"
+        ci = sf.confidence_interval(0.9, method="log-log")
+    np.testing.assert_allclose(curve["ci_low"].iloc[2:4], ci.low.evaluate([2, 3]))
+    np.testing.assert_allclose(curve["ci_high"].iloc[2:4], ci.high.evaluate([2, 3]))
+    assert 0 < curve["ci_low"].iloc[2] < 0.5 < curve["ci_high"].iloc[2] < 1  # not clipped
+
+
 def test_logrank_without_variance_is_nan_without_a_warning():
     aligned = _scores({"a": [3.0, 3.0], "b": [3.0, 3.0, 3.0]})  # nobody gets there
     groups = pd.Series({"a": "x", "b": "y"})

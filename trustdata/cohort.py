@@ -1330,7 +1330,7 @@ def _km_curve(label: str, rows: pd.DataFrame, confidence: float) -> pd.DataFrame
     times = res.sf.quantiles
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        ci = res.sf.confidence_interval(confidence)
+        ci = res.sf.confidence_interval(confidence, method="log-log")
         low, high = ci.low.evaluate(times), ci.high.evaluate(times)
     w = rows["weeks"].to_numpy()
     r = rows["reached"].to_numpy(dtype=bool)
