@@ -55,6 +55,24 @@ def test_at_most_five_example_lines_per_file(tmp_path, capsys):
     assert out.count("connection is 0") == 5
 
 
+@pytest.mark.parametrize(("examples", "shown"), [("0", 0), ("2", 2), ("20", 8)])
+def test_examples_option_sets_how_many_lines_are_shown(tmp_path, capsys, examples, shown):
+    rows = "".join(f"c1,A,2025-03-{d:02d},0\n" for d in range(1, 9))
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + rows)
+    assert main(["validate", str(tmp_path), "--examples", examples]) == 1
+    out = capsys.readouterr().out
+    assert out.count("connection is 0") == shown
+    assert ("rejected line(s):" in out) == (shown > 0)
+
+
+def test_negative_examples_exit_2_with_a_sentence(tmp_path, capsys):
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2025-03-03,0\n")
+    assert main(["validate", str(tmp_path), "--examples", "-1"]) == 2
+    captured = capsys.readouterr()
+    assert "The value for `--examples` must be 0 or more, but -1 was passed." in captured.err
+    assert captured.out == ""
+
+
 def test_notes_are_printed(tmp_path, capsys):
     (tmp_path / "checkins.csv").write_bytes(
         "couple_id;partner;date;connection;need\nc1;A;2025-03-03;6;café\n".encode("cp1252")

@@ -120,6 +120,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from trustdata.io import load
 
     examples = int(getattr(args, "examples", 5))
+    if examples < 0:
+        raise ValueError(
+            f"The value for `--examples` must be 0 or more, but {examples} was passed."
+        )
     logs = load(args.path)
     rejected = logs.rejected
 
@@ -147,7 +151,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             counts = Counter(kind(p) for reason in mine["reason"] for p in reason.split("; "))
             shown = ", ".join(f"{k} {n}" for k, n in counts.most_common())
             print(f"  problems by kind: {shown}")
-            print(f"  first {min(examples, len(mine))} rejected line(s):")
+            if examples:
+                print(f"  first {min(examples, len(mine))} rejected line(s):")
             for r in mine.head(examples).itertuples(index=False):
                 print(f"    line {r.line}: {r.reason}")
     total = len(rejected)
