@@ -409,6 +409,47 @@ def test_couple_setback_sentence_does_not_claim_half_took_less(scores, says):
     assert says in page
 
 
+def _since_text(page: str) -> str:
+    part = page[page.index('<section id="since"') :]
+    return re.sub(r"<[^>]+>", "", part[: part.index("</section>")])
+
+
+def _three_weeks() -> Logs:
+    # A checks in on Mondays 2025-01-06, 01-13, 01-20 (scores 4, 5, 6)
+    rows = [("2025-01-06", 4), ("2025-01-13", 5), ("2025-01-20", 6)]
+    checkins = as_table(
+        "checkins",
+        [{"couple_id": "c1", "partner": "A", "date": d, "connection": x} for d, x in rows],
+    )
+    return Logs(checkins=checkins)
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+def test_since_after_the_logs_end_says_nothing_was_logged_since(audience):
+    text = _since_text(report.build(_three_weeks(), "c1", audience=audience, since="2027-01-01"))
+    says = "Nothing was logged on or after 2027-01-01; the latest record is from 2025-01-20."
+    assert says in text
+    assert "From 2027-01-01 to 2027-01-01" not in text and "2026-12" not in text
+
+
+def test_since_before_the_logs_start_does_not_compare_with_an_empty_span():
+    text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2024-12-01"))
+    assert "The logs start on 2025-01-06, after 2024-12-01: there is nothing before to compare" in (
+        text
+    )
+    assert "same length of time before" not in text and "n/a" not in text
+    assert "A: connection 5.0 over 3 check-ins since; 0 triggers since (0 major)." in text
+
+
+def test_since_whose_span_before_reaches_past_the_start_says_the_logs_start_later():
+    # since 2025-01-13: 8 days since (to 2025-01-20 inclusive), 28 days before -> 2024-12-16,
+    # but the logs start on 2025-01-06
+    text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2025-01-13"))
+    assert "(2024-12-16 to 2025-01-12; the logs start on 2025-01-06)" in text
+    # 1 check-in before (score 4), 2 since (5, 6): singular and plural
+    assert "A: connection 5.5 over 2 check-ins since (vs 4.0 over 1 check-in before" in text
+
+
 def test_events_only_with_abuse_still_opens_with_safety():
     events = as_table("events", [{"couple_id": "c1", "date": "2025-01-06", "kind": "abuse"}])
     page = report.build(Logs(events=events), "c1")

@@ -1337,36 +1337,65 @@ def _since_section(r: _Results) -> Section:
     since = r.since
     ch = changes_since(r.logs, since)
     therapist = r.audience == "therapist"
+    nothing_since = r.last is None or r.last < since
+    nothing_before = r.first is None or r.first >= since
     items = []
-    for row in ch.itertuples(index=False):
+    for row in ch.itertuples(index=False) if not nothing_since else ():
+        who = _who(r, row.partner)
+        triggers = f"{_plural(row.triggers_since, 'trigger')} since"
+        if therapist:
+            triggers += f" ({row.major_triggers_since} major)"
+        if not nothing_before:
+            triggers += f", {row.triggers_before} before"
         if row.checkins_since == 0:
             items.append(
-                f"{_who(r, row.partner)}: no check-ins since ({row.checkins_before} in the span "
-                f"before); {row.triggers_since} triggers since, {row.triggers_before} before."
+                f"{who}: no check-ins since ({_plural(row.checkins_before, 'check-in')} in the "
+                f"span before); {triggers}."
             )
-        elif therapist:
-            items.append(
-                f"{_who(r, row.partner)}: connection {_num(row.mean_since)} over "
-                f"{row.checkins_since} check-ins since (vs {_num(row.mean_before)} over "
-                f"{row.checkins_before} before, difference {_num(row.difference)}); triggers "
-                f"{row.triggers_since} since ({row.major_triggers_since} major) vs "
-                f"{row.triggers_before} before."
+            continue
+        if therapist:
+            text = (
+                f"{who}: connection {_num(row.mean_since)} over "
+                f"{_plural(row.checkins_since, 'check-in')} since"
             )
+            if row.checkins_before:
+                text += (
+                    f" (vs {_num(row.mean_before)} over "
+                    f"{_plural(row.checkins_before, 'check-in')} before, difference "
+                    f"{_num(row.difference)})"
+                )
+            elif not nothing_before:
+                text += " (none in the span before)"
         else:
-            items.append(
-                f"{_who(r, row.partner)}: on average {_num(row.mean_since)} out of 10 since, "
-                f"{_num(row.mean_before)} in the weeks before; {row.triggers_since} triggers "
-                f"since, {row.triggers_before} before."
-            )
+            text = f"{who}: on average {_num(row.mean_since)} out of 10 since"
+            if row.checkins_before:
+                text += f", {_num(row.mean_before)} in the weeks before"
+        items.append(f"{text}; {triggers}.")
     body = ""
-    if len(ch):
+    if nothing_since:
+        latest = f"; the latest record is from {_day(r.last)}" if r.last is not None else ""
+        body += _para(esc(f"Nothing was logged on or after {_day(since)}{latest}."))
+    elif nothing_before:
+        body += _para(
+            esc(
+                f"From {_day(since)} to {_day(r.last)}. The logs start on {_day(r.first)}, after "
+                f"{_day(since)}: there is nothing before to compare with."
+            )
+        )
+    elif len(ch):
+        before_start = ch["before_start"].iloc[0]
+        note = f"; the logs start on {_day(r.first)}" if r.first > before_start else ""
         body += _para(
             esc(
                 f"From {_day(since)} to {_day(ch['until'].iloc[0])}, compared with the same "
-                f"length of time before ({_day(ch['before_start'].iloc[0])} to {_day(since)})."
+                f"length of time before ({_day(before_start)} to "
+                f"{_day(since - pd.Timedelta(days=1))}{note})."
             )
         )
-    body += _list(items) if items else _para("No check-ins.")
+    if items:
+        body += _list(items)
+    elif not nothing_since:
+        body += _para("No check-ins.")
     sb = r.setbacks.loc[(r.setbacks["start"] >= since) | ~r.setbacks["recovered"].astype(bool)]
     if len(sb):
         body += "<h3>Setbacks that started since, or are still going on</h3>"
