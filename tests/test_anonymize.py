@@ -299,12 +299,23 @@ def test_a_dropped_column_named_after_a_partner_or_couple_is_not_named_in_the_re
         ("who", ["Bartholomew", "other"], "'who' of the checkins table holds original ids"),
         ("ref", ["see COUPLE-SMITH-7781"], "'ref' of the checkins table holds original ids"),
         ("seen", ["14.02.2024"], "'seen' of the checkins table holds dates"),
+        ("seen_ymd", [20240214], "'seen_ymd' of the checkins table holds dates"),
     ],
 )
 def test_a_kept_column_whose_name_or_values_hold_a_date_or_an_id_is_refused(column, values, match):
     logs = _with_extra(_logs(), **{column: values})
     with pytest.raises(TrustDataError, match=re.escape(match)):
         _anonymize(logs, keep_columns=(column,))
+
+
+def test_a_kept_number_column_holding_numeric_couple_ids_is_refused():
+    rows = [{"couple_id": cid, "partner": "A", "date": "2025-01-06", "connection": 5,
+             "file_no": int(cid), "score_x": 7} for cid in ("4217", "5530")]  # fmt: skip
+    logs = Logs(checkins=as_table("checkins", rows))
+    with pytest.raises(TrustDataError, match="'file_no' of the checkins table holds original ids"):
+        anonymize(logs, key=KEY, keep_columns=("file_no",), k=1)
+    anon, _ = anonymize(logs, key=KEY, keep_columns=("score_x",), k=1)  # 7: too short an id
+    assert anon.checkins["score_x"].tolist() == [7, 7]
 
 
 def test_a_kept_label_column_without_ids_or_dates_is_kept():

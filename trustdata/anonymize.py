@@ -294,7 +294,11 @@ def _id_finder(ids: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _check_kept(
-    frame: pd.DataFrame, columns: Sequence[str], table: str, ids: re.Pattern[str] | None
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    table: str,
+    ids: re.Pattern[str] | None,
+    id_words: frozenset[str] = frozenset(),
 ) -> None:
     """Refuse kept columns whose name or values hold a date or an original id."""
     for col in columns:
@@ -309,13 +313,16 @@ def _check_kept(
             values.dtype, pd.DatetimeTZDtype
         ):
             bad = "dates"
-        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        elif pd.api.types.is_bool_dtype(values):
             bad = ""
         else:
             text = pd.Series(values.dropna().astype(str).unique(), dtype="str")
+            numeric = pd.api.types.is_numeric_dtype(values)
             if bool(text.str.contains(_DATE_LIKE).any()):
-                bad = "dates"
-            elif ids is not None and any(ids.search(v) for v in text):
+                bad = "dates"  # also numbers such as 20250312
+            elif ids is not None and not numeric and any(ids.search(v) for v in text):
+                bad = "original ids"
+            elif numeric and not id_words.isdisjoint(text.str.lower()):
                 bad = "original ids"
             else:
                 bad = ""
@@ -445,6 +452,9 @@ def anonymize(
     ).drop_duplicates()
     pmap = _partner_map(key, pairs.astype(str))
     ids = _id_finder([*cmap, *pairs["partner"].astype(str)])
+    id_words = frozenset(
+        str(i).lower() for i in [*cmap, *pairs["partner"]] if len(str(i)) >= _MIN_ID_CHARS
+    )
     names: dict[str, dict[str, str]] = {cid: {cid.lower(): pseudo} for cid, pseudo in cmap.items()}
     for (cid, partner), pseudo in pmap.items():
         names[cid].setdefault(partner.lower(), pseudo)
@@ -459,7 +469,7 @@ def anonymize(
         extra = [c for c in frame.columns if c not in known]
         dropped = [c for c in extra if c not in keep_columns]
         kept = [c for c in extra if c in keep_columns]
-        _check_kept(frame, kept, name, ids)
+        _check_kept(frame, kept, name, ids, id_words)
         if dropped:
             removed.append(
                 f"{name}: {len(dropped)} column(s) the format does not know: "
@@ -504,7 +514,7 @@ def anonymize(
     couples = logs.couples
     extra = [c for c in couples.columns if c != "couple_id"]
     kept = [c for c in extra if c in quasi_identifiers or c in keep_columns]
-    _check_kept(couples, kept, "couples", ids)
+    _check_kept(couples, kept, "couples", ids, id_words)
     dropped = [c for c in extra if c not in kept]
     if dropped:
         removed.append(
