@@ -450,6 +450,30 @@ def test_since_whose_span_before_reaches_past_the_start_says_the_logs_start_late
     assert "A: connection 5.5 over 2 check-ins since (vs 4.0 over 1 check-in before" in text
 
 
+def _stopped_logs() -> Logs:
+    # A checks in every Monday for 20 weeks (2025-01-06 .. 2025-05-19); B for the first 10
+    # weeks only (last check-in 2025-03-10, 10 weeks before A's last).
+    days = pd.date_range("2025-01-06", periods=20, freq="7D")
+    rows = [{"partner": "A", "date": d, "connection": 5 + i % 2} for i, d in enumerate(days)]
+    rows += [{"partner": "B", "date": d, "connection": 4 + i % 3} for i, d in enumerate(days[:10])]
+    return Logs(checkins=as_table("checkins", [{"couple_id": "c1", **row} for row in rows]))
+
+
+@pytest.mark.parametrize(
+    ("audience", "says"),
+    [
+        ("couple", "B's latest check-in was on 2025-03-10."),
+        ("therapist", "B: last check-in 2025-03-10, 10 weeks before the latest record."),
+    ],
+)
+def test_a_partner_who_stopped_checking_in_is_named_with_the_date(audience, says):
+    page = report.build(_stopped_logs(), "c1", audience=audience)
+    summary = page[page.index('<section id="summary"') :]
+    summary = summary[: summary.index("</section>")]
+    assert says in summary
+    assert "A's latest check-in" not in summary and "A: last check-in" not in summary
+
+
 def test_events_only_with_abuse_still_opens_with_safety():
     events = as_table("events", [{"couple_id": "c1", "date": "2025-01-06", "kind": "abuse"}])
     page = report.build(Logs(events=events), "c1")

@@ -942,64 +942,85 @@ def _safety_section(notice) -> Section:
 
 #: Below this span (two four-week months) the first and the latest month overlap.
 _SHORT_SPAN_DAYS = 7 * 7
+#: A partner whose last check-in is more than this many days before the couple's latest record
+#: is named with that date (they may have stopped checking in).
+_STOPPED_DAYS = 28
+
+
+def _stopped_note(r: _Results, partner: str) -> str:
+    """A sentence when a partner's last check-in is well before the couple's latest record."""
+    ci = r.logs.checkins
+    last = ci.loc[ci["partner"] == partner, "date"].max()
+    if r.last is None or pd.isna(last):
+        return ""
+    days = (r.last.normalize() - last.normalize()).days
+    if days <= _STOPPED_DAYS:
+        return ""
+    weeks = days // 7
+    if r.audience == "therapist":
+        return (
+            f" {_who(r, partner)}: last check-in {_day(last)}, "
+            f"{_plural(weeks, 'week')} before the latest record."
+        )
+    return f" {esc(partner)}'s latest check-in was on {_day(last)}."
 
 
 def _connection_sentences(r: _Results) -> list[str]:
-    out = []
+    sentences = ((p, _connection_sentence(r, p)) for p in r.partners)
+    return [text + _stopped_note(r, p) for p, text in sentences if text is not None]
+
+
+def _connection_sentence(r: _Results, p: str) -> str | None:
     therapist = r.audience == "therapist"
-    for p in r.partners:
-        row = _row(r.summary, p)
-        if row is None or pd.isna(row["first_month_mean"]) or pd.isna(row["latest_month_mean"]):
-            if row is not None and row["n_checkins"] > 0:
-                out.append(
-                    f"{_who(r, p)}: {_plural(int(row['n_checkins']), 'check-in')} so far; "
-                    "a few more weeks are needed to see a direction."
-                )
-            continue
-        a, b = float(row["first_month_mean"]), float(row["latest_month_mean"])
-        change = row["change"]
-        if (row["last_date"] - row["first_date"]).days < _SHORT_SPAN_DAYS:
-            # the first and the latest month overlap: no direction to speak of yet
-            ci = r.logs.checkins
-            avg = ci.loc[ci["partner"] == p, "connection"].astype("float64").mean()
-            out.append(
-                f"{_who(r, p)}: {_plural(int(row['n_checkins']), 'check-in')} so far, on average "
-                f"{_num(avg)} out of 10; a few more weeks are needed to see a direction."
+    row = _row(r.summary, p)
+    if row is None or pd.isna(row["first_month_mean"]) or pd.isna(row["latest_month_mean"]):
+        if row is not None and row["n_checkins"] > 0:
+            return (
+                f"{_who(r, p)}: {_plural(int(row['n_checkins']), 'check-in')} so far; "
+                "a few more weeks are needed to see a direction."
             )
-            continue
-        if therapist:
-            out.append(
-                f"{_who(r, p)}: connection {_num(a)} in the first month, {_num(b)} in the latest "
-                f"(Theil-Sen slope {_num(row['slope_per_month'], 2)} points/month, 95% CI "
-                f"{_num(row['slope_low'], 2)} to {_num(row['slope_high'], 2)}; Mann-Kendall "
-                f"tau {_num(row['mk_tau'], 2)}, {_p(row['mk_p'])}; RCI "
-                f"{_num(row['rci'], 2)}: {esc(str(change).replace('_', ' '))})."
-            )
-            continue
-        text = (
-            f"{_who(r, p)} felt on average {_num(a)} out of 10 connected in the first month "
-            f"and {_num(b)} in the latest month."
+        return None
+    a, b = float(row["first_month_mean"]), float(row["latest_month_mean"])
+    change = row["change"]
+    if (row["last_date"] - row["first_date"]).days < _SHORT_SPAN_DAYS:
+        # the first and the latest month overlap: no direction to speak of yet
+        ci = r.logs.checkins
+        avg = ci.loc[ci["partner"] == p, "connection"].astype("float64").mean()
+        return (
+            f"{_who(r, p)}: {_plural(int(row['n_checkins']), 'check-in')} so far, on average "
+            f"{_num(avg)} out of 10; a few more weeks are needed to see a direction."
         )
-        if change == "improved":
-            text += " That is a clear rise: bigger than the usual ups and downs from week to week."
-        elif change == "deteriorated":
-            text += (
-                " Connection has been lower lately, by more than the usual week-to-week ups and "
-                "downs. That happens in recovery; it may help to talk about it together or with "
-                "someone you trust."
-            )
-        elif change == "unchanged":
-            text += (
-                " The difference is within the usual ups and downs from week to week, so it is "
-                "too early to call it a change either way."
-            )
-        else:
-            text += (
-                " The first weeks do not yet show enough ups and downs to tell whether this is "
-                "more than everyday variation."
-            )
-        out.append(text)
-    return out
+    if therapist:
+        return (
+            f"{_who(r, p)}: connection {_num(a)} in the first month, {_num(b)} in the latest "
+            f"(Theil-Sen slope {_num(row['slope_per_month'], 2)} points/month, 95% CI "
+            f"{_num(row['slope_low'], 2)} to {_num(row['slope_high'], 2)}; Mann-Kendall "
+            f"tau {_num(row['mk_tau'], 2)}, {_p(row['mk_p'])}; RCI "
+            f"{_num(row['rci'], 2)}: {esc(str(change).replace('_', ' '))})."
+        )
+    text = (
+        f"{_who(r, p)} felt on average {_num(a)} out of 10 connected in the first month "
+        f"and {_num(b)} in the latest month."
+    )
+    if change == "improved":
+        text += " That is a clear rise: bigger than the usual ups and downs from week to week."
+    elif change == "deteriorated":
+        text += (
+            " Connection has been lower lately, by more than the usual week-to-week ups and "
+            "downs. That happens in recovery; it may help to talk about it together or with "
+            "someone you trust."
+        )
+    elif change == "unchanged":
+        text += (
+            " The difference is within the usual ups and downs from week to week, so it is "
+            "too early to call it a change either way."
+        )
+    else:
+        text += (
+            " The first weeks do not yet show enough ups and downs to tell whether this is "
+            "more than everyday variation."
+        )
+    return text
 
 
 def _trigger_sentences(r: _Results) -> list[str]:
