@@ -73,6 +73,13 @@ def test_negative_examples_exit_2_with_a_sentence(tmp_path, capsys):
     assert captured.out == ""
 
 
+def test_an_unclosed_quote_is_its_own_kind_of_problem(tmp_path, capsys):
+    text = 'couple_id,partner,date,connection\nc1,B,2025-03-02,6\nc1,A,2025-03-03,"5\nc1,B,x,6\n'
+    write(tmp_path, "checkins.csv", text)
+    assert main(["validate", str(tmp_path)]) == 1
+    assert "problems by kind: unclosed quote 1, connection 1" in capsys.readouterr().out
+
+
 def test_notes_are_printed(tmp_path, capsys):
     (tmp_path / "checkins.csv").write_bytes(
         "couple_id;partner;date;connection;need\nc1;A;2025-03-03;6;café\n".encode("cp1252")

@@ -512,6 +512,35 @@ def test_unclosed_quote_rejects_or_raises_but_never_crashes(tmp_path):
         assert logs.summary.loc[0, "records"] == len(logs.checkins) + len(logs.rejected)
 
 
+@pytest.mark.parametrize(
+    ("body", "span", "checkins"),
+    [
+        ('c1,A,2025-03-03,"5\nc1,B,2025-03-03,6\n', "lines 2-3", 0),
+        ('c1,B,2025-03-02,6\nc1,A,2025-03-03,"5,x\nc1,B,2025-03-03,6\nc1,A,2025-03-10,6\n',
+         "lines 3-5", 1),
+        ('c1,A,"2025-03-03,5', "line 2", 0),
+    ],
+)  # fmt: skip
+def test_a_quote_never_closed_names_the_lines_it_swallowed(tmp_path, body, span, checkins):
+    write_text(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + body)
+    logs = io.load(tmp_path)
+    assert len(logs.checkins) == checkins
+    reason = logs.rejected["reason"].iloc[-1]
+    assert reason.startswith(
+        f'a quote (") in this record is never closed, so the rest of the file ({span}) was read '
+        "as this one record (close the quote or remove it)"
+    )
+    assert (logs.summary["records"] == logs.summary["valid"] + logs.summary["rejected"]).all()
+
+
+def test_a_stray_quote_inside_a_value_is_not_an_unclosed_quote(tmp_path):
+    text = "couple_id,partner,date,connection,need\nc1,A,2025-03-03,5,6'2\"\nc1,B,2025-03-03,6,y\n"
+    write_text(tmp_path, "checkins.csv", text)
+    logs = io.load(tmp_path)
+    assert logs.checkins["need"].tolist() == ["6'2\"", "y"]
+    assert len(logs.rejected) == 0
+
+
 def test_folder_problems(tmp_path):
     with pytest.raises(FileProblem, match="no such file or folder"):
         io.load(tmp_path / "missing")

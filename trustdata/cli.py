@@ -134,6 +134,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             return "wrong number of values"
         if problem.startswith("the record is"):
             return "not a record"
+        if problem.startswith("a quote"):
+            return "unclosed quote"
         m = re.match(r"(\w+) is ", problem)
         return m.group(1) if m else "other"
 

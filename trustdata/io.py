@@ -304,7 +304,8 @@ def read_raw_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     ------
     FileProblem
         The file is missing, empty, binary, HTML, not decodable, has duplicate column names or a
-        quote that never closes.
+        header line with a quote that never closes.  (A quote opened in a record and never closed
+        makes the rest of the file that one record, whose ``_problem`` says so.)
 
     Examples
     --------
@@ -753,6 +754,8 @@ def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list
         frame = _fast_csv(data, body, names, delim, header_line)
     if frame is None:
         frame = _slow_csv(data, body, names, delim, header_line, name)
+    if len(frame) and data.count(b'"', body) % 2:
+        _mark_unclosed_quote(frame, data, delim)
     del data
     # Rows whose every value is empty or whitespace (",,,," left by spreadsheets) are blank.
     if len(frame) and names:
@@ -770,6 +773,39 @@ def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list
         frame = frame.drop(columns=empty)
         notes.append(f"dropped {len(empty)} empty column(s) without a name")
     return frame, notes
+
+
+def _mark_unclosed_quote(frame: pd.DataFrame, data: bytes, delim: str) -> None:
+    """Say so in ``_problem`` when the last record opens a quote that the file never closes.
+
+    Such a quote makes the reader take the rest of the file as one value of that record; the
+    record is rejected with a reason that says which lines were swallowed, instead of a puzzling
+    "connection is '5\\nc1,B,...'" alone.  (An odd number of quotes can also be a stray quote in
+    an unquoted value, like ``6'2"``; the strict csv reader tells the two apart.)
+    """
+    first = int(frame[_LINE].iloc[-1])
+    offset = -1
+    for _ in range(first - 1):
+        offset = data.find(b"\n", offset + 1)
+        if offset < 0:
+            return
+    tail = data[offset + 1 :].decode("utf-8", errors="replace")
+    try:
+        for _row in csv.reader(io.StringIO(tail, newline=""), delimiter=delim, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return
+    else:
+        return
+    last = first + tail.rstrip("\r\n").count("\n")
+    span = f"line {first}" if last == first else f"lines {first}-{last}"
+    problem = (
+        f'a quote (") in this record is never closed, so the rest of the file ({span}) was read '
+        "as this one record (close the quote or remove it)"
+    )
+    col = frame.columns.get_loc(_PROBLEM)
+    frame.iloc[-1, col] = problem
 
 
 def _fast_csv(
