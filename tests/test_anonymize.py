@@ -257,6 +257,19 @@ def test_kept_text_replaces_ids_as_whole_words_only():
     assert row["need"] == f"Annual leave for {row['partner']}, [date]"
 
 
+def test_kept_text_replaces_a_non_ascii_name_in_every_case():
+    logs = Logs(
+        checkins=as_table(
+            "checkins",
+            [{"couple_id": "c1", "partner": "İlker", "date": "2025-01-06", "connection": 5,
+              "need": "İlker, İLKER, i̇lker"}],
+        )
+    )  # fmt: skip
+    anon, _ = anonymize(logs, key=KEY, keep_text=True, k=1)
+    p = anon.checkins["partner"].iloc[0]
+    assert anon.checkins["need"].iloc[0] == f"{p}, {p}, {p}"
+
+
 def test_k_anonymity_warns_for_each_small_combination():
     logs = _logs()
     with pytest.warns(KAnonymityWarning) as record:

@@ -345,13 +345,19 @@ def _scrub_text(
     text = values.loc[filled].astype(str)
     new = text.str.replace(_DATE_LIKE, "[date]", regex=True)
     for cid, idx in new.groupby(couples.loc[filled].astype(str), sort=False).groups.items():
-        repl = {w: v for w, v in names.get(cid, {}).items() if len(w) >= _MIN_ID_CHARS}
-        if not repl:
+        spellings = {
+            variant: pseudo
+            for original, pseudo in names.get(cid, {}).items()
+            if len(original) >= _MIN_ID_CHARS
+            for variant in (original, original.lower(), original.upper(), original.casefold())
+        }
+        if not spellings:
             continue
-        words = "|".join(re.escape(w) for w in sorted(repl, key=len, reverse=True))
+        repl = {w.lower(): v for w, v in spellings.items()}
+        words = "|".join(re.escape(w) for w in sorted(spellings, key=len, reverse=True))
         pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
         new.loc[idx] = new.loc[idx].str.replace(
-            pattern, lambda m, repl=repl: repl[m.group(0).lower()], regex=True
+            pattern, lambda m, repl=repl: repl.get(m.group(0).lower(), "[id]"), regex=True
         )
     out = values.astype("str").copy()
     out.loc[filled] = new
@@ -455,9 +461,9 @@ def anonymize(
     id_words = frozenset(
         str(i).lower() for i in [*cmap, *pairs["partner"]] if len(str(i)) >= _MIN_ID_CHARS
     )
-    names: dict[str, dict[str, str]] = {cid: {cid.lower(): pseudo} for cid, pseudo in cmap.items()}
+    names: dict[str, dict[str, str]] = {cid: {cid: pseudo} for cid, pseudo in cmap.items()}
     for (cid, partner), pseudo in pmap.items():
-        names[cid].setdefault(partner.lower(), pseudo)
+        names[cid].setdefault(partner, pseudo)
     first = _first_dates(logs)
     monday = schemas.week_start(first.astype("datetime64[ns]")) if len(first) else first
     shift = (NEUTRAL_START - monday).dt.days if len(first) else pd.Series(dtype="int64")
