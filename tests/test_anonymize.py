@@ -268,6 +268,9 @@ def test_kept_text_replaces_a_non_ascii_name_in_every_case():
     anon, _ = anonymize(logs, key=KEY, keep_text=True, k=1)
     p = anon.checkins["partner"].iloc[0]
     assert anon.checkins["need"].iloc[0] == f"{p}, {p}, {p}"
+    named = replace(logs, checkins=logs.checkins.assign(İlker_mood="ok"))
+    _, report = anonymize(named, key=KEY, k=1)
+    assert "İlker" not in report.to_markdown()
 
 
 def test_k_anonymity_warns_for_each_small_combination():

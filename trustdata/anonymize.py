@@ -287,7 +287,15 @@ _MIN_ID_CHARS = 3
 
 def _id_finder(ids: Sequence[str]) -> re.Pattern[str] | None:
     """A case-insensitive pattern matching any of ``ids`` (longest first) inside a string."""
-    words = sorted({str(i).lower() for i in ids if len(str(i)) >= _MIN_ID_CHARS}, key=len)
+    words = sorted(
+        {
+            variant
+            for i in map(str, ids)
+            if len(i) >= _MIN_ID_CHARS
+            for variant in (i, i.lower(), i.upper(), i.casefold())
+        },
+        key=len,
+    )
     if not words:
         return None
     return re.compile("|".join(re.escape(w) for w in reversed(words)), re.IGNORECASE)
