@@ -616,6 +616,22 @@ def test_json_lines_are_record_positions_and_odd_records_are_rejected(tmp_path):
     assert reasons[2] == "need is a JSON list, expected a single value"
 
 
+def test_a_key_written_twice_with_two_values_rejects_the_json_record(tmp_path):
+    text = (
+        '[{"couple_id": "c1", "partner": "A", "date": "2025-03-03", "connection": 5,'
+        ' " connection": 6, "need": {"a": 1, "a": 2}},'
+        ' {"couple_id": "c1", "couple_id": "c1", "partner": "B", "date": "2025-03-03",'
+        ' "connection": 7}]'
+    )
+    write_text(tmp_path, "checkins.json", text)
+    logs = io.load(tmp_path)
+    assert logs.rejected["reason"].tolist() == [
+        "connection is given 2 times in the record (5 and 6); "
+        "need is a JSON object, expected a single value",
+    ]
+    assert logs.checkins["partner"].tolist() == ["B"]  # the same value twice is harmless
+
+
 def test_parquet_with_typed_values_goes_through_the_same_checks(tmp_path):
     frame = pd.DataFrame(
         {

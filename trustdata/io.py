@@ -39,7 +39,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -523,7 +523,7 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if not text.strip():
         raise FileProblem("is empty; expected a JSON list of records.", source=name)
     try:
-        records = json.loads(text)
+        records = json.loads(text, object_pairs_hook=_json_object)
     except (json.JSONDecodeError, RecursionError) as exc:
         detail = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, json.JSONDecodeError) else ""
         raise FileProblem(
@@ -537,11 +537,12 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
             '[{"couple_id": "c1", ...}, ...].',
             source=name,
         )
-    columns: dict[str, None] = {}
+    raw_keys: dict[str, None] = {}  # every key as written, in order of first appearance
     for rec in records:
         if isinstance(rec, dict):
-            for key in rec:
-                columns.setdefault(str(key).strip(), None)
+            raw_keys.update(dict.fromkeys(rec))
+    columns = dict.fromkeys(str(key).strip() for key in raw_keys)
+    spaced = len(raw_keys) != len(columns)  # e.g. "need" and " need": one column
     if records and not any(isinstance(rec, dict) for rec in records):
         raise FileProblem(
             f"holds a list of {len(records)} item(s) but none is a record (an object of named "
@@ -559,6 +560,16 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
             problem = f"the record is a JSON {_json_type(rec)}, expected an object of named values"
             rec = {}
         bad = []
+        if spaced and len({str(k).strip() for k in rec}) < len(rec):
+            rec = _repeated_keys((str(k), v) for k, v in rec.items())  # "need" and " need"
+        for key, twice in getattr(rec, "repeated", {}).items():
+            shown = " and ".join(
+                json.dumps(v, ensure_ascii=False)
+                if v is None or isinstance(v, dict | list)
+                else _fmt(v)
+                for v in twice
+            )
+            bad.append(f"{key_of[key]} is given {len(twice)} times in the record ({shown})")
         row = {key_of[str(k).strip()]: v for k, v in rec.items()}
         for n in names:
             v = row.get(n)
@@ -576,6 +587,32 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
     return frame, []
 
 
+class _JsonObject(dict):
+    """A JSON object that remembers the keys written more than once with different values."""
+
+    repeated: dict[str, list[Any]]
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook``: a dict, or a :class:`_JsonObject` when a key is written twice."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    return _repeated_keys(pairs)
+
+
+def _repeated_keys(pairs: Iterable[tuple[str, Any]]) -> _JsonObject:
+    """The last value of each (stripped) key, remembering keys given different values."""
+    seen: dict[str, list[Any]] = {}
+    for k, v in pairs:
+        seen.setdefault(k.strip(), []).append(v)
+    out = _JsonObject()
+    for k, vs in seen.items():
+        out[k] = vs[-1]
+    out.repeated = {k: vs for k, vs in seen.items() if any(v != vs[0] for v in vs[1:])}
+    return out
+
+
 def _json_type(value: Any) -> str:
     """The JSON name of a parsed value's type: object, list, text, number, true/false, null."""
     if value is None:
@@ -584,7 +621,9 @@ def _json_type(value: Any) -> str:
         return "true/false value"
     if isinstance(value, int | float):
         return "number"
-    return {dict: "object", list: "list", str: "text"}.get(type(value), type(value).__name__)
+    if isinstance(value, dict):
+        return "object"
+    return {list: "list", str: "text"}.get(type(value), type(value).__name__)
 
 
 def _json_text(value: Any) -> str | None:
