@@ -334,6 +334,23 @@ def test_a_kept_number_column_holding_numeric_couple_ids_is_refused():
     assert anon.checkins["score_x"].tolist() == [7, 7]
 
 
+def test_unused_categories_of_kept_columns_do_not_leave_in_parquet(tmp_path):
+    logs = _logs()
+    secret = ["couple-smith-7781 pilot", "2024-02-14"]
+    couples = logs.couples.assign(
+        group=pd.Categorical(logs.couples["group"], categories=["therapy", "waitlist", *secret])
+    )
+    checkins = logs.checkins.assign(
+        device=pd.Categorical(["phone"] * len(logs.checkins), categories=["phone", *secret])
+    )
+    logs = replace(logs, couples=couples, checkins=checkins)
+    anon, report = _anonymize(logs, keep_columns=("device",))
+    write_anonymized(anon, tmp_path / "out", report=report, format="parquet")
+    data = b"".join(_all_bytes(tmp_path / "out").values())
+    assert b"7781" not in data and b"2024-02-14" not in data
+    assert list(anon.couples["group"].cat.categories) == ["therapy", "waitlist"]
+
+
 def test_a_kept_label_column_without_ids_or_dates_is_kept():
     logs = _with_extra(_logs(), device=["phone", "web"])
     anon, _ = _anonymize(logs, keep_columns=("device",))

@@ -372,6 +372,16 @@ def _scrub_text(
     return out, int((new != text).sum())
 
 
+def _unused_categories_dropped(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy whose categorical ``columns`` keep only the categories in use (a Parquet file
+    stores every category, so an unused one, never checked, would leave with it)."""
+    out = frame.copy()
+    for col in columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].cat.remove_unused_categories()
+    return out
+
+
 def _safe_name(name: str, ids: re.Pattern[str] | None = None) -> str:
     if _DATE_LIKE.search(str(name)):
         return "(a column named like a date)"
@@ -489,7 +499,9 @@ def anonymize(
                 f"{name}: {len(dropped)} column(s) the format does not know: "
                 + ", ".join(_safe_name(c, ids) for c in dropped)
             )
-        out = frame[[c for c in frame.columns if c not in dropped]].copy()
+        out = _unused_categories_dropped(
+            frame[[c for c in frame.columns if c not in dropped]], kept
+        )
         days = pd.to_timedelta(out["couple_id"].map(shift).fillna(0).astype("int64"), unit="D")
         time_col = "timestamp" if name == "triggers" else "date"
         out[time_col] = (out[time_col] + days.to_numpy()).astype("datetime64[ns]")
@@ -535,7 +547,7 @@ def anonymize(
             f"couples: {len(dropped)} attribute column(s) not declared as quasi-identifiers: "
             + ", ".join(_safe_name(c, ids) for c in dropped)
         )
-    cout = couples[["couple_id", *kept]].copy()
+    cout = _unused_categories_dropped(couples[["couple_id", *kept]], kept)
     cout["couple_id"] = cout["couple_id"].map(cmap).astype("str")
     tables["couples"] = _sorted(cout, _SORT_KEYS["couples"])
     if len(logs.rejected):
