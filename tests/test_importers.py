@@ -590,6 +590,20 @@ def test_bearable_date_formatted_is_used_when_date_cannot_be_read(tmp_path):
     assert by_day(result.logs.checkins) == {("B", "2021-12-08"): 6, ("B", "2021-12-09"): 7}
 
 
+def test_bearable_report_counts_one_reading_in_the_singular(tmp_path):
+    path = tmp_path / "bearable.csv"
+    path.write_text(
+        "date,weekday,time of day,category,rating/amount,detail,notes\n"
+        "8th Dec 2021,Wednesday,am,Mood,6,,\n"
+        "8th Dec 2021,Wednesday,am,Energy,4,,\n",
+        encoding="utf-8",
+    )
+    text = read_bearable(path, couple="c1", partner="B").report.to_text()
+    assert "connection 1-10 (1 reading)" in text
+    assert "1 reading not mapped (not imported): 'Energy' (1 reading)" in text
+    assert "1 readings" not in text
+
+
 def test_bearable_mood_scale_from_the_mapping(tmp_path):
     path = tmp_path / "bearable.csv"
     path.write_text(

@@ -51,6 +51,7 @@ from trustdata.importers._common import (
     note_field_of,
     one_persons_ids,
     parse_number,
+    plural,
     prefix_category,
     prefix_of,
     ragged,
@@ -343,7 +344,7 @@ def read_bearable(
     if n_mood:
         report.mapped.append(
             f"category {' or '.join(mood_names)} rating {float(mood_lo):g}-{float(mood_hi):g} -> "
-            f"connection 1-10 ({n_mood} readings)"
+            f"connection 1-10 ({plural(n_mood, 'reading')})"
         )
     if trigger_details:
         report.mapped.append(
@@ -358,7 +359,7 @@ def read_bearable(
         )
     if not_mapped:
         report.not_mapped.append(
-            f"{sum(not_mapped.values())} readings not mapped (not imported): "
+            f"{plural(sum(not_mapped.values()), 'reading')} not mapped (not imported): "
             + listed(counted(not_mapped, "reading"))
         )
     if stamps.zones:
