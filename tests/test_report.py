@@ -335,8 +335,8 @@ def test_therapist_summary_shows_trend_summary_numbers(logs, pages):
     summary = trends.trend_summary(logs.checkins)
     for row in summary.itertuples():
         expected = (
-            f"connection {row.first_month_mean:.1f} in the first month, "
-            f"{row.latest_month_mean:.1f} in the latest"
+            f"connection {row.first_month_mean:.1f} in the first 4 weeks, "
+            f"{row.latest_month_mean:.1f} in the latest 4"
         )
         assert expected in pages["therapist"]
 
@@ -472,6 +472,32 @@ def test_a_partner_who_stopped_checking_in_is_named_with_the_date(audience, says
     summary = summary[: summary.index("</section>")]
     assert says in summary
     assert "A's latest check-in" not in summary and "A: last check-in" not in summary
+
+
+@pytest.mark.parametrize(
+    ("audience", "says"),
+    [
+        ("couple", "A felt on average 5.0 out of 10 connected in the first four weeks and 6.0 in "
+                   "the latest four weeks."),
+        ("therapist", "A: connection 5.0 in the first 4 weeks, 6.0 in the latest 4 ("),
+    ],
+)  # fmt: skip
+def test_first_and_latest_levels_are_named_as_the_four_weeks_they_are(audience, says):
+    # Mondays 2025-01-06 .. 2025-03-10 (10 weeks): 5 every week but 7 on Mar 3 and Mar 10.  The
+    # latest four weeks (Feb 17, 24, Mar 3, 10) average 6.0, while March (the month table's last
+    # row) averages 7.0: the sentence must not call 6.0 "the latest month".
+    days = pd.date_range("2025-01-06", periods=10, freq="7D")
+    scores = [5] * 8 + [7, 7]
+    checkins = as_table(
+        "checkins",
+        [
+            {"couple_id": "c1", "partner": "A", "date": d, "connection": x}
+            for d, x in zip(days, scores, strict=True)
+        ],
+    )
+    page = report.build(Logs(checkins=checkins), "c1", audience=audience)
+    assert says in page
+    assert "in the latest month" not in page and "6.0 in the latest," not in page
 
 
 def test_events_only_with_abuse_still_opens_with_safety():

@@ -992,15 +992,15 @@ def _connection_sentence(r: _Results, p: str) -> str | None:
         )
     if therapist:
         return (
-            f"{_who(r, p)}: connection {_num(a)} in the first month, {_num(b)} in the latest "
+            f"{_who(r, p)}: connection {_num(a)} in the first 4 weeks, {_num(b)} in the latest 4 "
             f"(Theil-Sen slope {_num(row['slope_per_month'], 2)} points/month, 95% CI "
             f"{_num(row['slope_low'], 2)} to {_num(row['slope_high'], 2)}; Mann-Kendall "
             f"tau {_num(row['mk_tau'], 2)}, {_p(row['mk_p'])}; RCI "
             f"{_num(row['rci'], 2)}: {esc(str(change).replace('_', ' '))})."
         )
     text = (
-        f"{_who(r, p)} felt on average {_num(a)} out of 10 connected in the first month "
-        f"and {_num(b)} in the latest month."
+        f"{_who(r, p)} felt on average {_num(a)} out of 10 connected in the first four weeks "
+        f"and {_num(b)} in the latest four weeks."
     )
     if change == "improved":
         text += " That is a clear rise: bigger than the usual ups and downs from week to week."
@@ -1152,7 +1152,7 @@ def _summary_section(r: _Results) -> Section:
             ]
             if s is not None:
                 lines += [
-                    f"first / latest month: {_num(s['first_month_mean'])} / "
+                    f"first / latest 4 weeks: {_num(s['first_month_mean'])} / "
                     f"{_num(s['latest_month_mean'])}",
                     f"slope/month: {_num(s['slope_per_month'], 2)} "
                     f"[{_num(s['slope_low'], 2)}, {_num(s['slope_high'], 2)}]",
@@ -1169,7 +1169,7 @@ def _summary_section(r: _Results) -> Section:
         body += (
             '<p class="note">Slope: Theil-Sen (the median of all pairwise slopes, robust to odd '
             "weeks). Mann-Kendall tau: how consistently scores rise (+1) or fall (-1) over time. "
-            "RCI (Reliable Change Index): latest minus first month in units of the expected "
+            "RCI (Reliable Change Index): latest minus first 4 weeks in units of the expected "
             "measurement noise; beyond +/-1.96 is a reliable change.</p>"
         )
     title = "Summary" if therapist else "In short"
