@@ -412,6 +412,39 @@ def test_encodings_and_delimiters(tmp_path, data, note):
         assert logs.summary.loc[0, "notes"] == ""
 
 
+@pytest.mark.parametrize(
+    ("lines", "needs", "note"),
+    [
+        # UTF-8 rows, then a row appended by Excel in cp1252: each read in its own encoding.
+        (
+            ["c1,A,2025-03-03,6,café ÿ €".encode(), "c1,B,2025-03-03,7,Zoë – ok".encode("cp1252")],
+            ["café ÿ €", "Zoë – ok"],
+            "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
+            "on line 3); each part read in its own encoding",
+        ),
+        # cp1252 alone, with "Ã" before plain text, is still read as cp1252.
+        (
+            ["c1,A,2025-03-03,6,SÃO café".encode("cp1252")],
+            ["SÃO café"],
+            "not UTF-8: read as Windows-1252 (cp1252), as Excel writes it",
+        ),
+    ],
+)
+def test_a_file_mixing_utf8_and_cp1252_keeps_both_parts_readable(tmp_path, lines, needs, note):
+    data = b"couple_id,partner,date,connection,need\n" + b"\n".join(lines) + b"\n"
+    (tmp_path / "checkins.csv").write_bytes(data)
+    logs = io.load(tmp_path)
+    assert logs.checkins["need"].tolist() == needs
+    assert logs.summary.loc[0, "notes"] == note
+
+
+def test_a_mixed_file_with_a_byte_cp1252_lacks_is_a_file_problem(tmp_path):
+    data = "couple_id,partner,date,connection,need\nc1,A,2025-03-03,6,café\n".encode()
+    (tmp_path / "checkins.csv").write_bytes(data + b"c1,B,2025-03-03,6,\x81\n")
+    with pytest.raises(FileProblem, match="is neither UTF-8 nor Windows-1252"):
+        io.load(tmp_path)
+
+
 def test_cr_line_ends_and_header_case_are_forgiven(tmp_path):
     data = b"Couple_ID , Partner,DATE,connection\rc1,A,2025-03-03,6\r\rc1,A,2025-03-10,0\r"
     (tmp_path / "CheckIns.CSV").write_bytes(data)

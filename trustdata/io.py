@@ -722,14 +722,30 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
             decoder.decode(view[i : i + step], final=False)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
+        # UTF-8 letters (é as two bytes) beside lone cp1252 bytes (é as one): a file that was
+        # appended to by two programs.  Reading it all as cp1252 would garble the UTF-8 part.
+        mixed = _UTF8_LETTER.search(data, start) is not None
         try:
-            text = data[start:].decode("cp1252")
+            if mixed:
+                text = data[start:].decode("utf-8", errors=_CP1252_FALLBACK)
+            else:
+                text = data[start:].decode("cp1252")
         except UnicodeDecodeError:
             raise FileProblem(
                 "is neither UTF-8 nor Windows-1252 (cp1252) text; save it as CSV UTF-8.",
                 source=name,
             ) from None
-        notes.append("not UTF-8: read as Windows-1252 (cp1252), as Excel writes it")
+        if mixed:
+            try:
+                data[start:].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, start + exc.start) + 1
+            notes.append(
+                "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the "
+                f"first on line {line}); each part read in its own encoding"
+            )
+        else:
+            notes.append("not UTF-8: read as Windows-1252 (cp1252), as Excel writes it")
         data, start = text.encode("utf-8"), 0
     else:
         # Valid UTF-8 that holds C1 control characters (U+0080-U+009F) is, in practice, a
@@ -751,6 +767,19 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
 
 
 _C1_IN_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+# A two-byte UTF-8 letter of the Latin-1 Supplement or Latin Extended-A (à-ÿ, À-Þ, Œ, œ, Ł, ...).
+_UTF8_LETTER = re.compile(rb"[\xc3-\xc5][\x80-\xbf]")
+_CP1252_FALLBACK = "trustdata-cp1252-fallback"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as Windows-1252 (or fail)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("cp1252"), exc.end
+
+
+codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
 def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list[str]]:
