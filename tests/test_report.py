@@ -613,6 +613,22 @@ def test_cli_report_bad_since_exits_2_with_a_sentence(tmp_path, logs, capsys):
     assert "`since` must be a date" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("where", ["a folder", "a missing folder"])
+def test_cli_report_output_that_cannot_be_written_exits_2_with_a_sentence(
+    tmp_path, logs, capsys, where
+):
+    from trustdata import cli, io
+
+    folder = io.write(logs, tmp_path / "logs")
+    out = tmp_path if where == "a folder" else tmp_path / "nowhere" / "r.html"
+    code = cli.main(["report", str(folder), "--couple", "couple-01", "-o", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"could not write the report to {out}" in err and "Traceback" not in err
+    assert ("is a folder" in err) == (where == "a folder")
+    assert ("does not exist" in err) == (where == "a missing folder")
+
+
 # --- the trigger sentence for each trigger_trend verdict --------------------------------------
 
 

@@ -184,9 +184,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    out = report.write(
-        logs, args.couple, Path(args.output), audience=args.audience, since=args.since
-    )
+    target = Path(args.output)
+    problem = None
+    if target.is_dir():
+        problem = "that is a folder; give a file name such as report.html"
+    elif not target.parent.is_dir():
+        problem = f"the folder {target.parent} does not exist"
+    if problem is None:
+        try:
+            out = report.write(logs, args.couple, target, audience=args.audience, since=args.since)
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    if problem is not None:
+        print(f"trustdata: could not write the report to {target}: {problem}.", file=sys.stderr)
+        return 2
     if len(logs.rejected):
         print(
             f"Note: {len(logs.rejected)} records could not be used and are not in the report; "
