@@ -488,6 +488,26 @@ def test_mapping_file_that_is_not_toml(tmp_path):
         read_daylio(DL, couple="c1", partner="A", mapping=tmp_path / "missing.toml")
 
 
+def test_google_forms_questions_with_one_title_are_numbered_not_refused(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        "Timestamp,How connected do you feel to me right now (1-10)?,Anything else?,"
+        "Anything else?,Anything else?\n"
+        "2026/05/03 8:12:45 PM,5,a,b,c\n",
+        encoding="utf-8",
+    )
+    result = read_google_forms(path, couple="c1", partner="A")
+    assert result.logs.checkins["connection"].tolist() == [5]
+    assert "repeated column names numbered: 'Anything else? (2)', 'Anything else? (3)'" in (
+        result.report.notes
+    )
+    assert result.report.not_mapped == [
+        "question 'Anything else?' (1 answer, not imported)",
+        "question 'Anything else? (2)' (1 answer, not imported)",
+        "question 'Anything else? (3)' (1 answer, not imported)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("kind", "toml", "message"),
     [

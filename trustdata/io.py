@@ -270,7 +270,9 @@ def from_frames(
     return _assemble(parts, errors=errors)
 
 
-def read_raw_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+def read_raw_csv(
+    path: str | Path, *, number_repeated_columns: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Read a CSV file as text, hardened against what real exports look like.
 
     Handles UTF-8 with or without BOM, UTF-16 with BOM, a Windows-1252 (cp1252) fallback for
@@ -287,6 +289,10 @@ def read_raw_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     ----------
     path : str or pathlib.Path
         The CSV file.
+    number_repeated_columns : bool, default False
+        A column name the header repeats is an error (False), or each later copy is named
+        ``<name> (2)``, ``<name> (3)``, ... and a note says so (True: a form may ask two questions
+        with the same title).
 
     Returns
     -------
@@ -320,7 +326,7 @@ def read_raw_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(holder, name)
+        return _parse_csv_bytes(holder, name, number_repeated_columns)
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -651,7 +657,15 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
     return _raw_from_frame(frame, name), []
 
 
-def _clean_names(names: list[str], source: str) -> list[str]:
+def _clean_names(
+    names: list[str],
+    source: str,
+    *,
+    number_repeated: bool = False,
+    renamed: list[str] | None = None,
+) -> list[str]:
+    """Column names stripped, known ones in their schema spelling; a repeated name raises
+    FileProblem, or (``number_repeated``) gets ``(2)``, ``(3)``, ... appended into ``renamed``."""
     known = {c.lower(): c for t in schemas.TABLES for c in schemas.KNOWN_COLUMNS[t]}
     out: list[str] = []
     for i, n in enumerate(names, start=1):
@@ -661,7 +675,14 @@ def _clean_names(names: list[str], source: str) -> list[str]:
         out.append(known.get(n.lower(), n))
     seen: dict[str, int] = {}
     for i, n in enumerate(out, start=1):
-        if n in seen:
+        if n in seen and number_repeated:
+            k = 2
+            while f"{n} ({k})" in seen or f"{n} ({k})" in out:
+                k += 1
+            n = out[i - 1] = f"{n} ({k})"
+            if renamed is not None:
+                renamed.append(n)
+        elif n in seen:
             raise FileProblem(
                 f"the column {n!r} appears twice (columns {seen[n]} and {i}); each column name "
                 "must be unique.",
@@ -782,7 +803,9 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
-def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list[str]]:
+def _parse_csv_bytes(
+    holder: list[bytes], name: str, number_repeated: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
     data, pos, notes = _decode(holder.pop(), name)
     if data.find(b"\n", pos) < 0 and data.find(b"\r", pos) >= 0:
@@ -814,7 +837,10 @@ def _parse_csv_bytes(holder: list[bytes], name: str) -> tuple[pd.DataFrame, list
             source=name,
         )
     header_cells = next(csv.reader([header_text], delimiter=delim))
-    names = _clean_names(header_cells, name)
+    renamed: list[str] = []
+    names = _clean_names(header_cells, name, number_repeated=number_repeated, renamed=renamed)
+    if renamed:
+        notes.append(f"repeated column names numbered: {', '.join(repr(n) for n in renamed)}")
     unnamed = [n for n, cell in zip(names, header_cells, strict=True) if not cell.strip()]
     body = len(data) if end < 0 else end + 1
     frame = None

@@ -353,15 +353,19 @@ def category_of(value: object, *, where: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def read_export(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+def read_export(
+    path: str | Path, *, number_repeated_columns: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Read an export as text with the loader's hardened CSV reader.
 
     Returns the frame (one column per export column, plus ``_line``) and the reader's notes.
-    Header names are stripped of surrounding spaces.
+    Header names are stripped of surrounding spaces.  A repeated header name is an error, or with
+    ``number_repeated_columns`` (a form may ask two questions with one title) its later copies
+    are named ``<name> (2)``, ... and a note says so.
     """
     from trustdata.io import read_raw_csv
 
-    frame, notes = read_raw_csv(path)
+    frame, notes = read_raw_csv(path, number_repeated_columns=number_repeated_columns)
     frame = frame.rename(columns={c: c.strip() for c in frame.columns if isinstance(c, str)})
     return frame, list(notes)
 
