@@ -878,11 +878,13 @@ def _mark_unclosed_quote(frame: pd.DataFrame, data: bytes, delim: str) -> None:
     an unquoted value, like ``6'2"``; the strict csv reader tells the two apart.)
     """
     first = int(frame[_LINE].iloc[-1])
-    offset = -1
-    for _ in range(first - 1):
-        offset = data.find(b"\n", offset + 1)
+    # The start of line `first`, found from the end: the last record is near it (a stray quote
+    # in an unquoted value of a large file must not cost a walk over all its lines).
+    offset = len(data)
+    for _ in range(data.count(b"\n") - (first - 1) + 1):
+        offset = data.rfind(b"\n", 0, offset)
         if offset < 0:
-            return
+            break
     tail = data[offset + 1 :].decode("utf-8", errors="replace")
     try:
         for _row in csv.reader(io.StringIO(tail, newline=""), delimiter=delim, strict=True):
