@@ -500,6 +500,21 @@ def test_first_and_latest_levels_are_named_as_the_four_weeks_they_are(audience, 
     assert "in the latest month" not in page and "6.0 in the latest," not in page
 
 
+def test_therapist_card_gives_no_monthly_trigger_rate_for_a_few_days_of_triggers():
+    # one trigger on one day: trigger_trend's rate over half a day is 60.9 a month, which the
+    # card must not show as if it were a rate (the verdict is insufficient_data)
+    triggers = as_table(
+        "triggers",
+        [{"couple_id": "c1", "partner": "A", "timestamp": "2025-01-07 10:00",
+          "category": "other", "intensity": 8}],
+    )  # fmt: skip
+    page = report.build(Logs(triggers=triggers), "c1", audience="therapist")
+    summary = page[page.index('<section id="summary"') :]
+    summary = summary[: summary.index("</section>")]
+    assert "triggers: 1 (under 14 days of logs: no monthly rate yet)" in summary
+    assert "60.9" not in summary
+
+
 def test_events_only_with_abuse_still_opens_with_safety():
     events = as_table("events", [{"couple_id": "c1", "date": "2025-01-06", "kind": "abuse"}])
     page = report.build(Logs(events=events), "c1")

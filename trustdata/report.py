@@ -1158,7 +1158,11 @@ def _summary_section(r: _Results) -> Section:
                     f"[{_num(s['slope_low'], 2)}, {_num(s['slope_high'], 2)}]",
                     f"RCI: {_num(s['rci'], 2)} ({esc(str(s['change']).replace('_', ' '))})",
                 ]
-            if t is not None:
+            n_trig = int(t["first_count"] + t["latest_count"]) if t is not None else 0
+            if t is not None and t["verdict"] == "insufficient_data" and n_trig:
+                # trigger_trend: a span under 14 days (its rates would extrapolate a few days)
+                lines.append(f"triggers: {n_trig} (under 14 days of logs: no monthly rate yet)")
+            elif t is not None:
                 lines.append(
                     f"triggers/month first / latest: {_num(t['first_rate_per_month'])} / "
                     f"{_num(t['latest_rate_per_month'])}"
