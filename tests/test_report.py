@@ -441,6 +441,12 @@ def test_since_before_the_logs_start_does_not_compare_with_an_empty_span():
     assert "A: connection 5.0 over 3 check-ins since; 0 triggers since (0 major)." in text
 
 
+def test_since_on_the_first_day_of_the_logs_does_not_say_after():
+    text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2025-01-06"))
+    assert "The logs start on 2025-01-06: there is nothing before to compare with." in text
+    assert "after 2025-01-06" not in text
+
+
 def test_since_whose_span_before_reaches_past_the_start_says_the_logs_start_later():
     # since 2025-01-13: 8 days since (to 2025-01-20 inclusive), 28 days before -> 2024-12-16,
     # but the logs start on 2025-01-06

@@ -1403,8 +1403,9 @@ def _since_section(r: _Results) -> Section:
     elif nothing_before:
         body += _para(
             esc(
-                f"From {_day(since)} to {_day(r.last)}. The logs start on {_day(r.first)}, after "
-                f"{_day(since)}: there is nothing before to compare with."
+                f"From {_day(since)} to {_day(r.last)}. The logs start on {_day(r.first)}"
+                + (f", after {_day(since)}" if r.first.normalize() > since else "")
+                + ": there is nothing before to compare with."
             )
         )
     elif len(ch):
