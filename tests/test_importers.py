@@ -488,6 +488,24 @@ def test_mapping_file_that_is_not_toml(tmp_path):
         read_daylio(DL, couple="c1", partner="A", mapping=tmp_path / "missing.toml")
 
 
+@pytest.mark.parametrize(
+    ("kind", "header"),
+    [
+        ("daylio", "full_date,date,weekday,time,mood,activities,note_title,note"),
+        ("bearable", "date,weekday,time of day,category,rating/amount,detail,notes"),
+        ("google-forms", "Timestamp,Email Address,<one column per question>"),
+    ],
+)
+def test_an_empty_export_shows_the_apps_own_header(tmp_path, kind, header):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"")
+    with pytest.raises(FileProblem) as info:
+        import_export(kind, path, couple="c1", partner="A")
+    assert str(info.value) == (
+        f"{path}: is empty; expected a header line naming the columns (e.g. {header})."
+    )
+
+
 def test_google_forms_questions_with_one_title_are_numbered_not_refused(tmp_path):
     path = tmp_path / "responses.csv"
     path.write_text(

@@ -271,7 +271,10 @@ def from_frames(
 
 
 def read_raw_csv(
-    path: str | Path, *, number_repeated_columns: bool = False
+    path: str | Path,
+    *,
+    number_repeated_columns: bool = False,
+    header_example: str = "couple_id,partner,date,connection",
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read a CSV file as text, hardened against what real exports look like.
 
@@ -293,6 +296,8 @@ def read_raw_csv(
         A column name the header repeats is an error (False), or each later copy is named
         ``<name> (2)``, ``<name> (3)``, ... and a note says so (True: a form may ask two questions
         with the same title).
+    header_example : str, default "couple_id,partner,date,connection"
+        The header line shown as an example when the file is empty.
 
     Returns
     -------
@@ -326,7 +331,7 @@ def read_raw_csv(
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(holder, name, number_repeated_columns)
+        return _parse_csv_bytes(holder, name, number_repeated_columns, header_example)
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -697,7 +702,9 @@ def _clean_names(
 # --------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
+def _decode(
+    data: bytes, name: str, header_example: str = "couple_id,partner,date,connection"
+) -> tuple[bytes, int, list[str]]:
     """UTF-8 bytes of the file, where its text starts (after a BOM) and notes.
 
     Raises FileProblem when the file is not a text table.
@@ -713,8 +720,7 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, list[str]]:
     head = data[start : start + 65536]
     if not head.strip():
         raise FileProblem(
-            "is empty; expected a header line naming the columns "
-            "(e.g. couple_id,partner,date,connection).",
+            f"is empty; expected a header line naming the columns (e.g. {header_example}).",
             source=name,
         )
     if b"\x00" in head:
@@ -804,10 +810,13 @@ codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
 def _parse_csv_bytes(
-    holder: list[bytes], name: str, number_repeated: bool = False
+    holder: list[bytes],
+    name: str,
+    number_repeated: bool = False,
+    header_example: str = "couple_id,partner,date,connection",
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
-    data, pos, notes = _decode(holder.pop(), name)
+    data, pos, notes = _decode(holder.pop(), name, header_example)
     if data.find(b"\n", pos) < 0 and data.find(b"\r", pos) >= 0:
         data = data.replace(b"\r", b"\n")
         notes.append("old Mac line ends (CR only)")

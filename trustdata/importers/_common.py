@@ -354,18 +354,21 @@ def category_of(value: object, *, where: str) -> str:
 
 
 def read_export(
-    path: str | Path, *, number_repeated_columns: bool = False
+    path: str | Path, *, header: str, number_repeated_columns: bool = False
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read an export as text with the loader's hardened CSV reader.
 
     Returns the frame (one column per export column, plus ``_line``) and the reader's notes.
     Header names are stripped of surrounding spaces.  A repeated header name is an error, or with
     ``number_repeated_columns`` (a form may ask two questions with one title) its later copies
-    are named ``<name> (2)``, ... and a note says so.
+    are named ``<name> (2)``, ... and a note says so.  ``header`` is the export's usual header
+    line, shown when the file is empty.
     """
     from trustdata.io import read_raw_csv
 
-    frame, notes = read_raw_csv(path, number_repeated_columns=number_repeated_columns)
+    frame, notes = read_raw_csv(
+        path, number_repeated_columns=number_repeated_columns, header_example=header
+    )
     frame = frame.rename(columns={c: c.strip() for c in frame.columns if isinstance(c, str)})
     return frame, list(notes)
 

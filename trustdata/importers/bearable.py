@@ -179,7 +179,9 @@ def read_bearable(
     note_field = note_field_of(m["fields"]["note"])
 
     source = Path(path).name
-    frame, notes = read_export(path)
+    frame, notes = read_export(
+        path, header="date,weekday,time of day,category,rating/amount,detail,notes"
+    )
     cols = require_columns(
         frame,
         {

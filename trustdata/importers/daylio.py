@@ -143,7 +143,9 @@ def read_daylio(
         load_mapping("daylio", mapping)
     )
     source = Path(path).name
-    frame, notes = read_export(path)
+    frame, notes = read_export(
+        path, header="full_date,date,weekday,time,mood,activities,note_title,note"
+    )
     cols = require_columns(
         frame, {"mood": ["mood"], "time": ["time"]}, kind="Daylio", source=source
     )

@@ -166,7 +166,11 @@ def read_google_forms(
         for k, v in m["trigger_answers"].items()
     }
     source = Path(path).name
-    frame, notes = read_export(path, number_repeated_columns=True)
+    frame, notes = read_export(
+        path,
+        header="Timestamp,Email Address,<one column per question>",
+        number_repeated_columns=True,
+    )
     headers = [c for c in frame.columns if c not in HELPER_COLUMNS]
     ts_col = find_column(headers, TIMESTAMP_HEADERS)
     if ts_col is None:
