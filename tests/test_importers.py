@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -486,6 +487,20 @@ def test_mapping_file_that_is_not_toml(tmp_path):
         read_daylio(DL, couple="c1", partner="A", mapping=bad)
     with pytest.raises(FileProblem, match="cannot be read"):
         read_daylio(DL, couple="c1", partner="A", mapping=tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("kind", ["daylio", "bearable", "google-forms"])
+@pytest.mark.parametrize(
+    ("path", "dayfirst", "message"),
+    [
+        (None, None, "The value for `path` must be a file or folder path"),
+        ("", None, "The value for `path` must be a file or folder path"),
+        (DL, "yes", "The value for `dayfirst` must be True, False or None, but 'yes' was passed."),
+    ],
+)
+def test_importer_arguments_of_the_wrong_kind_are_value_errors(kind, path, dayfirst, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        import_export(kind, path, couple="c1", partner="A", dayfirst=dayfirst)
 
 
 @pytest.mark.parametrize(

@@ -574,6 +574,17 @@ def test_a_stray_quote_inside_a_value_is_not_an_unclosed_quote(tmp_path):
     assert len(logs.rejected) == 0
 
 
+@pytest.mark.parametrize("path", [None, 123, b"logs", "", "  "])
+def test_a_path_that_is_not_one_is_a_value_error(path):
+    with pytest.raises(ValueError, match=r"The value for `path` must be a file or folder path"):
+        io.load(path)
+
+
+def test_write_to_no_folder_is_a_value_error(sample_logs):
+    with pytest.raises(ValueError, match=r"The value for `folder` must be a file or folder path"):
+        io.write(sample_logs, None)
+
+
 def test_folder_problems(tmp_path):
     with pytest.raises(FileProblem, match="no such file or folder"):
         io.load(tmp_path / "missing")

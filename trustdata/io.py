@@ -37,6 +37,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -175,7 +176,7 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
     RecordsRejected
         With ``errors="raise"``, when any record was rejected.
     ValueError
-        When ``errors`` is not one of the accepted values.
+        When ``errors`` is not one of the accepted values, or ``path`` is not a path.
 
     Examples
     --------
@@ -188,6 +189,7 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
     (1, [[3, 'connection is 11, expected a whole number 1-10']])
     """
     _check_errors(errors)
+    check_path(path)
     files, ignored = _find_files(path)
     parts: list[_Result] = []
     for table, file in files:
@@ -390,6 +392,7 @@ def write(logs: Logs, folder: str | Path, *, format: str = "csv") -> Path:
             "The value for `logs` must be a trustdata Logs, but a "
             f"{type(logs).__name__} was passed."
         )
+    check_path(folder, "folder")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise FileProblem(
@@ -438,6 +441,25 @@ def _write_tables(logs: Logs, folder: Path, format: str) -> None:
 # --------------------------------------------------------------------------------------------
 # Finding and reading files
 # --------------------------------------------------------------------------------------------
+
+
+def check_path(path: object, name: str = "path") -> None:
+    """Raise ValueError unless ``path`` is a non-empty ``str`` or path-like object.
+
+    Examples
+    --------
+    >>> check_path("logs/")  # fine: nothing happens
+    >>> try:
+    ...     check_path(None)
+    ... except ValueError as exc:
+    ...     print(str(exc).split(", but")[1])
+     None was passed.
+    """
+    if not isinstance(path, str | os.PathLike) or not str(os.fspath(path)).strip():
+        raise ValueError(
+            f"The value for `{name}` must be a file or folder path (str or pathlib.Path), but "
+            f"{path!r} was passed."
+        )
 
 
 def _check_errors(errors: str) -> None:

@@ -221,15 +221,25 @@ OPEN_TABLES: dict[str, tuple[str, ...]] = {
 
 
 def names_the_mapping(reader: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap an importer so that a mapping problem without a file names the mapping file.
+    """Wrap an importer: check ``path`` and ``dayfirst``; name the mapping file in its problems.
 
-    The readers check the mapping's values (``[moods] rad = "ten"``) after :func:`load_mapping`
-    has read it; this puts the mapping file's name in front of such a message, as for a file
-    that is not valid TOML.
+    ``path`` must be a path and ``dayfirst`` True, False or None (else ValueError).  The readers
+    check the mapping's values (``[moods] rad = "ten"``) after :func:`load_mapping` has read it;
+    this puts the mapping file's name in front of such a message, as for a file that is not
+    valid TOML.
     """
 
     @functools.wraps(reader)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from trustdata.io import check_path
+
+        check_path(args[0] if args else kwargs.get("path"))
+        dayfirst = kwargs.get("dayfirst")
+        if dayfirst is not None and not isinstance(dayfirst, bool):
+            raise ValueError(
+                "The value for `dayfirst` must be True, False or None, but "
+                f"{dayfirst!r} was passed."
+            )
         try:
             return reader(*args, **kwargs)
         except MappingProblem as exc:
