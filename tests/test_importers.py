@@ -803,6 +803,23 @@ def test_cli_import_unusable_input_exits_2_with_a_message(tmp_path, capsys, argv
     assert not (tmp_path / "out").exists()  # nothing is written
 
 
+def test_cli_import_does_not_replace_another_persons_check_ins(tmp_path, capsys):
+    out = tmp_path / "logs"
+    a = ["daylio", str(DL_2019), str(out), "--couple", "c1", "--partner", "A"]
+    assert main(["import", *a]) == 0
+    before = (out / "checkins.csv").read_bytes()
+    b = ["bearable", str(BR), str(out), "--couple", "c1", "--partner", "B"]
+    assert main(["import", *b]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"trustdata: {out}: already holds check-ins of couple c1 partner A, which this import "
+        "would replace; import into a new folder (one per person)"
+    )
+    assert (out / "checkins.csv").read_bytes() == before
+    assert main(["import", *a]) == 0  # a newer export of the same person updates the folder
+    assert main(["import", *b[:2], str(tmp_path / "logs-b"), *b[3:]]) == 1
+
+
 @pytest.mark.parametrize("out", ["taken.csv", "taken.csv/logs"])
 def test_cli_import_into_a_file_exits_2_with_a_sentence(tmp_path, capsys, out):
     (tmp_path / "taken.csv").write_text("x", encoding="utf-8")

@@ -212,7 +212,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from trustdata.errors import FileProblem
     from trustdata.importers import import_export
+    from trustdata.io import EXTENSIONS, load
 
     result = import_export(
         args.kind,
@@ -222,6 +226,33 @@ def _cmd_import(args: argparse.Namespace) -> int:
         mapping=args.mapping,
         dayfirst=args.dayfirst,
     )
+    # A newer export of the same person into the same folder replaces their files (the usual
+    # update); partner B's export into the folder holding partner A's check-ins would silently
+    # delete A's, so it is refused.
+    out = Path(args.out)
+    if out.is_dir() and any(
+        p.is_file() and p.stem.lower() == "checkins" and p.suffix.lower() in EXTENSIONS
+        for p in out.iterdir()
+    ):
+        try:
+            old = load(out).checkins
+        except TrustDataError:
+            old = None  # nothing readable to protect: the folder's files are replaced
+        if old is not None:
+            new = result.logs.checkins
+            pairs = set(zip(new["couple_id"], new["partner"], strict=True))
+            others = sorted(
+                {p for p in zip(old["couple_id"], old["partner"], strict=True) if p not in pairs}
+            )
+            if others:
+                shown = ", ".join(f"couple {c} partner {p}" for c, p in others[:5])
+                more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+                raise FileProblem(
+                    f"already holds check-ins of {shown}{more}, which this import would "
+                    "replace; import into a new folder (one per person), or move those files "
+                    "away first.",
+                    source=str(out),
+                )
     folder = result.write(args.out)
     print(result.report.to_text())
     rejected = result.logs.rejected
