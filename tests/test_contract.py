@@ -50,6 +50,8 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
         lg.checkins, lg.events, measure="trust", band="ci"
     ),
     "trend_summary": lambda lg: trends.trend_summary(lg.checkins),
+    "monthly_scores": lambda lg: trends.monthly_scores(lg.checkins),
+    "changes_since": lambda lg: trends.changes_since(lg, "2024-06-01"),
     "trigger_frequency_week": lambda lg: triggers.trigger_frequency(lg.triggers),
     "trigger_frequency_month_total": lambda lg: triggers.trigger_frequency(
         lg.triggers, period="month", by="total"

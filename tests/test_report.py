@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import report
+from trustdata import report, trends
 from trustdata.logs import Logs, as_table
 
 INJECT = "<script>alert('x')</script>"
@@ -543,17 +543,17 @@ def test_write_returns_the_path_and_writes_utf8(tmp_path, logs):
 
 
 def test_monthly_scores_equal_a_groupby_mean(logs):
-    out = report.monthly_scores(logs.checkins)
+    out = trends.monthly_scores(logs.checkins)
     ci = logs.checkins
     ref = ci.groupby(["partner", ci["date"].dt.strftime("%Y-%m")])["connection"].mean()
     got = out.set_index(["partner", out["month"].dt.strftime("%Y-%m")])["mean"]
     pd.testing.assert_series_equal(got, ref.astype("float64"), check_names=False)
-    assert tuple(out.columns) == report.MONTHLY_COLUMNS
+    assert tuple(out.columns) == trends.MONTHLY_COLUMNS
 
 
 def test_monthly_scores_of_nothing_is_empty_with_the_columns():
-    out = report.monthly_scores(as_table("checkins", []))
-    assert out.empty and tuple(out.columns) == report.MONTHLY_COLUMNS
+    out = trends.monthly_scores(as_table("checkins", []))
+    assert out.empty and tuple(out.columns) == trends.MONTHLY_COLUMNS
 
 
 def test_latest_answers_are_the_newest_answered_checkins(logs):
@@ -567,7 +567,7 @@ def test_latest_answers_are_the_newest_answered_checkins(logs):
 
 def test_changes_since_matches_a_hand_computation(logs):
     since = pd.Timestamp("2025-06-01")
-    out = report.changes_since(logs, since).set_index("partner")
+    out = trends.changes_since(logs, since).set_index("partner")
     ci = logs.checkins
     last = max(ci["date"].max(), logs.triggers["timestamp"].max(), logs.events["date"].max())
     until = last.normalize()
@@ -581,7 +581,7 @@ def test_changes_since_matches_a_hand_computation(logs):
         assert out.loc[p, "mean_before"] == pytest.approx(prior["connection"].mean())
         tr = logs.triggers.loc[logs.triggers["partner"] == p]
         assert out.loc[p, "triggers_since"] == int((tr["timestamp"] >= since).sum())
-    assert tuple(report.changes_since(logs, since).columns) == report.SINCE_COLUMNS
+    assert tuple(trends.changes_since(logs, since).columns) == trends.SINCE_COLUMNS
 
 
 # --------------------------------------------------------------------------------------------

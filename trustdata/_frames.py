@@ -211,3 +211,19 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
         "last_date": last_date.astype("datetime64[ns]"),
     }
     return table, arrays
+
+
+def _parse_since(since: object) -> pd.Timestamp | None:
+    if since is None:
+        return None
+    try:
+        stamp = pd.Timestamp(since)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if stamp is pd.NaT or pd.isna(stamp):
+        raise ValueError(
+            f"The value for `since` must be a date such as '2025-03-01', but {since!r} was passed."
+        )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()

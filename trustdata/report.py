@@ -46,16 +46,14 @@ from pathlib import Path
 import pandas as pd
 
 from trustdata import schemas
+from trustdata._frames import _parse_since
 from trustdata.logs import Logs
+from trustdata.trends import changes_since, monthly_scores
 
 __all__ = [
     "AUDIENCES",
-    "MONTHLY_COLUMNS",
     "ANSWER_COLUMNS",
-    "SINCE_COLUMNS",
-    "monthly_scores",
     "latest_answers",
-    "changes_since",
     "default_since",
     "plain_summary",
     "safety_markdown",
@@ -438,22 +436,6 @@ def _check_audience(audience: str) -> None:
         )
 
 
-def _parse_since(since: object) -> pd.Timestamp | None:
-    if since is None:
-        return None
-    try:
-        stamp = pd.Timestamp(since)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if stamp is pd.NaT or pd.isna(stamp):
-        raise ValueError(
-            f"The value for `since` must be a date such as '2025-03-01', but {since!r} was passed."
-        )
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp.normalize()
-
-
 def build(
     logs: Logs,
     couple_id: str,
@@ -517,87 +499,8 @@ def write(
 # Presentation helpers (also used by the notebooks)
 # ---------------------------------------------------------------------------------------------
 
-#: Columns of :func:`monthly_scores`.
-MONTHLY_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "month",
-    "measure",
-    "mean",
-    "n_checkins",
-)
-
 #: Columns of :func:`latest_answers`.
 ANSWER_COLUMNS: tuple[str, ...] = ("couple_id", "partner", "date", *schemas.CHECKIN_TEXT_COLUMNS)
-
-#: Columns of :func:`changes_since`.
-SINCE_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "measure",
-    "before_start",
-    "since",
-    "until",
-    "checkins_before",
-    "mean_before",
-    "checkins_since",
-    "mean_since",
-    "difference",
-    "triggers_before",
-    "triggers_since",
-    "major_triggers_since",
-)
-
-
-def monthly_scores(checkins: pd.DataFrame, *, measure: str = "connection") -> pd.DataFrame:
-    """Each partner's mean score per calendar month: the "month by month" table people read.
-
-    Parameters
-    ----------
-    checkins : pandas.DataFrame
-        Validated check-ins.  Not modified.
-    measure : str, default "connection"
-        Any of :data:`trustdata.schemas.SCORE_COLUMNS`; check-ins without it are left out.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per couple, partner and month with at least one check-in, sorted by them.
-
-        - ``couple_id``, ``partner`` (str)
-        - ``month`` (datetime64[ns]): the first day of the month.
-        - ``measure`` (str)
-        - ``mean`` (float): mean of the month's check-in scores.
-        - ``n_checkins`` (int64): how many check-ins the mean rests on.
-
-    Examples
-    --------
-    >>> from trustdata.logs import as_table
-    >>> ci = as_table("checkins", [
-    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-06", "connection": 4},
-    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-20", "connection": 6},
-    ...     {"couple_id": "c1", "partner": "A", "date": "2025-02-03", "connection": 7}])
-    >>> monthly_scores(ci)[["mean", "n_checkins"]].to_numpy().tolist()
-    [[5.0, 2.0], [7.0, 1.0]]
-    """
-    if measure not in schemas.SCORE_COLUMNS:
-        raise ValueError(
-            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, but "
-            f"{measure!r} was passed."
-        )
-    rows = checkins.loc[checkins[measure].notna(), ["couple_id", "partner", "date", measure]]
-    month = rows["date"].dt.to_period("M").dt.start_time.astype("datetime64[ns]")
-    out = (
-        rows.assign(month=month, _score=rows[measure].astype("float64"))
-        .groupby(["couple_id", "partner", "month"], sort=True)["_score"]
-        .agg(["mean", "size"])
-        .reset_index()
-        .rename(columns={"size": "n_checkins"})
-    )
-    out["measure"] = measure
-    out["n_checkins"] = out["n_checkins"].astype("int64")
-    out["mean"] = out["mean"].astype("float64")
-    return out[list(MONTHLY_COLUMNS)]
 
 
 def latest_answers(checkins: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
@@ -641,110 +544,6 @@ def latest_answers(checkins: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
     rows = checkins.loc[answered.any(axis=1), list(ANSWER_COLUMNS)]
     rows = rows.sort_values(["couple_id", "partner", "date"], ascending=[True, True, False])
     return rows.groupby(["couple_id", "partner"], sort=False).head(n).reset_index(drop=True)
-
-
-def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> pd.DataFrame:
-    """What changed since a date (the last session), per partner, against as long a span before.
-
-    The span *since* runs from ``since`` to the couple's latest record (check-in, trigger or
-    event); the span *before* is as many days (at least 28) just before ``since``.
-
-    Parameters
-    ----------
-    logs : Logs
-        Validated logs; any number of couples.
-    since : date-like
-        The start of the span since (e.g. the last session's date).
-    measure : str, default "connection"
-        The score to compare.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per couple and partner with a check-in, sorted by both.
-
-        - ``couple_id``, ``partner``, ``measure`` (str)
-        - ``before_start``, ``since``, ``until`` (datetime64[ns]): the spans' limits
-          (``[before_start, since)`` and ``[since, until]``).
-        - ``checkins_before``, ``checkins_since`` (int64): check-ins with the measure in each.
-        - ``mean_before``, ``mean_since`` (float): their mean score (NaN when none).
-        - ``difference`` (float): ``mean_since - mean_before``.
-        - ``triggers_before``, ``triggers_since`` (int64): triggers logged in each span.
-        - ``major_triggers_since`` (int64): triggers since with intensity at least
-          :data:`trustdata.schemas.MAJOR_TRIGGER_INTENSITY`.
-
-    Examples
-    --------
-    >>> from trustdata.logs import as_table
-    >>> ci = as_table("checkins", [
-    ...     {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
-    ...     for d, s in [("2025-01-06", 4), ("2025-01-27", 5), ("2025-02-10", 7)]])
-    >>> out = changes_since(Logs(checkins=ci), "2025-02-01")
-    >>> out[["mean_before", "mean_since", "difference"]].to_numpy().tolist()
-    [[4.5, 7.0, 2.5]]
-    """
-    stamp = _parse_since(since)
-    if stamp is None:
-        raise ValueError("The value for `since` must be a date such as '2025-03-01', not None.")
-    if measure not in schemas.SCORE_COLUMNS:
-        raise ValueError(
-            f"The value for `measure` must be one of {list(schemas.SCORE_COLUMNS)}, but "
-            f"{measure!r} was passed."
-        )
-    ci = logs.checkins.loc[logs.checkins[measure].notna()]
-    tr = logs.triggers
-    last = (
-        pd.concat(
-            [
-                ci[["couple_id", "date"]],
-                tr[["couple_id", "timestamp"]].rename(columns={"timestamp": "date"}),
-                logs.events[["couple_id", "date"]],
-            ]
-        )
-        .groupby("couple_id")["date"]
-        .max()
-    )
-    until = last.clip(lower=stamp).dt.normalize() + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
-    span = (until - stamp).clip(lower=pd.Timedelta(days=28))
-    before_start = (stamp - span).dt.normalize()
-
-    pairs = ci[["couple_id", "partner"]].drop_duplicates().sort_values(["couple_id", "partner"])
-    out = pairs.reset_index(drop=True)
-    out["measure"] = measure
-    out["before_start"] = out["couple_id"].map(before_start).astype("datetime64[ns]")
-    out["since"] = pd.Series(stamp, index=out.index).astype("datetime64[ns]")
-    out["until"] = out["couple_id"].map(until).dt.normalize().astype("datetime64[ns]")
-
-    def spans(frame: pd.DataFrame, when: str) -> tuple[pd.Series, pd.Series]:
-        bounds = frame[["couple_id"]].join(before_start.rename("_b"), on="couple_id")
-        t = frame[when]
-        in_before = (t >= bounds["_b"]) & (t < stamp)
-        in_since = t >= stamp
-        return in_before, in_since
-
-    keys = ["couple_id", "partner"]
-    b, s = spans(ci, "date")
-    score = ci[measure].astype("float64")
-    stats = {
-        "checkins_before": ci.loc[b].groupby(keys).size(),
-        "mean_before": score[b].groupby([ci.loc[b, k] for k in keys]).mean(),
-        "checkins_since": ci.loc[s].groupby(keys).size(),
-        "mean_since": score[s].groupby([ci.loc[s, k] for k in keys]).mean(),
-    }
-    tb, ts = spans(tr, "timestamp")
-    major = tr["intensity"] >= schemas.MAJOR_TRIGGER_INTENSITY
-    stats["triggers_before"] = tr.loc[tb].groupby(keys).size()
-    stats["triggers_since"] = tr.loc[ts].groupby(keys).size()
-    stats["major_triggers_since"] = tr.loc[ts & major.fillna(False)].groupby(keys).size()
-    index = pd.MultiIndex.from_frame(out[keys])
-    for name, series in stats.items():
-        values = series.reindex(index)
-        if name.startswith("mean"):
-            out[name] = values.to_numpy(dtype="float64", na_value=float("nan"))
-        else:
-            out[name] = values.fillna(0).to_numpy(dtype="int64")
-    out["difference"] = out["mean_since"] - out["mean_before"]
-    return out[list(SINCE_COLUMNS)]
 
 
 # ---------------------------------------------------------------------------------------------

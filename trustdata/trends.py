@@ -1,7 +1,8 @@
 """Trust trends: weekly scores, rolling means with a band, and "is it getting better?" summaries.
 
 Every function takes the validated ``checkins`` frame of :class:`trustdata.Logs` (one row per
-couple, partner and date) and returns a tidy DataFrame with the same columns whatever the options.
+couple, partner and date; :func:`changes_since` takes the whole ``Logs``, as it also counts
+triggers) and returns a tidy DataFrame with the same columns whatever the options.
 The computations are vectorised across couples and partners: nothing loops in Python over series.
 
 Irregular logs are the norm and are handled the same way everywhere:
@@ -31,20 +32,26 @@ from trustdata._frames import (
     _check_measure,
     _empty,
     _grid,
+    _parse_since,
     _require,
     _take,
     _trailing,
     _week_dates,
     _weekly_scores,
 )
+from trustdata.logs import Logs
 
 __all__ = [
     "WEEKLY_TREND_COLUMNS",
     "TREND_SUMMARY_COLUMNS",
     "BANDS",
     "CHANGE_LABELS",
+    "MONTHLY_COLUMNS",
+    "SINCE_COLUMNS",
     "weekly_trend",
     "trend_summary",
+    "monthly_scores",
+    "changes_since",
 ]
 
 # Each output's columns in order with their dtypes (the public column tuples are read from these).
@@ -528,3 +535,185 @@ def _trend_chunk(rows, size, starts, x, y, z, out) -> None:
     p[tied] = np.nan
     out["tau"][rows] = tau
     out["p"][rows] = p
+
+
+_MONTHLY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "month": "datetime64[ns]",
+    "measure": "str",
+    "mean": "float64",
+    "n_checkins": "int64",
+}
+_SINCE_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "measure": "str",
+    "before_start": "datetime64[ns]",
+    "since": "datetime64[ns]",
+    "until": "datetime64[ns]",
+    "checkins_before": "int64",
+    "mean_before": "float64",
+    "checkins_since": "int64",
+    "mean_since": "float64",
+    "difference": "float64",
+    "triggers_before": "int64",
+    "triggers_since": "int64",
+    "major_triggers_since": "int64",
+}
+
+#: Columns of :func:`monthly_scores`.
+MONTHLY_COLUMNS: tuple[str, ...] = tuple(_MONTHLY_DTYPES)
+
+#: Columns of :func:`changes_since`.
+SINCE_COLUMNS: tuple[str, ...] = tuple(_SINCE_DTYPES)
+
+
+def monthly_scores(checkins: pd.DataFrame, *, measure: str = "connection") -> pd.DataFrame:
+    """Each partner's mean score per calendar month: the "month by month" table people read.
+
+    Parameters
+    ----------
+    checkins : pandas.DataFrame
+        Validated check-ins.  Not modified.
+    measure : str, default "connection"
+        Any of :data:`trustdata.schemas.SCORE_COLUMNS`; check-ins without it are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple, partner and month with at least one check-in, sorted by them.
+
+        - ``couple_id``, ``partner`` (str)
+        - ``month`` (datetime64[ns]): the first day of the month.
+        - ``measure`` (str)
+        - ``mean`` (float): mean of the month's check-in scores.
+        - ``n_checkins`` (int64): how many check-ins the mean rests on.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-06", "connection": 4},
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-01-20", "connection": 6},
+    ...     {"couple_id": "c1", "partner": "A", "date": "2025-02-03", "connection": 7}])
+    >>> monthly_scores(ci)[["mean", "n_checkins"]].to_numpy().tolist()
+    [[5.0, 2.0], [7.0, 1.0]]
+    """
+    _check_measure(measure)
+    rows = checkins.loc[checkins[measure].notna(), ["couple_id", "partner", "date", measure]]
+    month = rows["date"].dt.to_period("M").dt.start_time.astype("datetime64[ns]")
+    out = (
+        rows.assign(month=month, _score=rows[measure].astype("float64"))
+        .groupby(["couple_id", "partner", "month"], sort=True)["_score"]
+        .agg(["mean", "size"])
+        .reset_index()
+        .rename(columns={"size": "n_checkins"})
+    )
+    out["measure"] = measure
+    out["n_checkins"] = out["n_checkins"].astype("int64")
+    out["mean"] = out["mean"].astype("float64")
+    return out[list(MONTHLY_COLUMNS)]
+
+
+def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> pd.DataFrame:
+    """What changed since a date (the last session), per partner, against as long a span before.
+
+    The span *since* runs from ``since`` to the couple's latest record (check-in, trigger or
+    event); the span *before* is as many days (at least 28) just before ``since``.
+
+    Parameters
+    ----------
+    logs : Logs
+        Validated logs; any number of couples.
+    since : date-like
+        The start of the span since (e.g. the last session's date).
+    measure : str, default "connection"
+        The score to compare.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple and partner with a check-in, sorted by both.
+
+        - ``couple_id``, ``partner``, ``measure`` (str)
+        - ``before_start``, ``since``, ``until`` (datetime64[ns]): the spans' limits
+          (``[before_start, since)`` and ``[since, until]``).
+        - ``checkins_before``, ``checkins_since`` (int64): check-ins with the measure in each.
+        - ``mean_before``, ``mean_since`` (float): their mean score (NaN when none).
+        - ``difference`` (float): ``mean_since - mean_before``.
+        - ``triggers_before``, ``triggers_since`` (int64): triggers logged in each span.
+        - ``major_triggers_since`` (int64): triggers since with intensity at least
+          :data:`trustdata.schemas.MAJOR_TRIGGER_INTENSITY`.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+    ...     for d, s in [("2025-01-06", 4), ("2025-01-27", 5), ("2025-02-10", 7)]])
+    >>> from trustdata import Logs
+    >>> out = changes_since(Logs(checkins=ci), "2025-02-01")
+    >>> out[["mean_before", "mean_since", "difference"]].to_numpy().tolist()
+    [[4.5, 7.0, 2.5]]
+    """
+    stamp = _parse_since(since)
+    if stamp is None:
+        raise ValueError("The value for `since` must be a date such as '2025-03-01', not None.")
+    _check_measure(measure)
+    ci = logs.checkins.loc[logs.checkins[measure].notna()]
+    tr = logs.triggers
+    last = (
+        pd.concat(
+            [
+                ci[["couple_id", "date"]],
+                tr[["couple_id", "timestamp"]].rename(columns={"timestamp": "date"}),
+                logs.events[["couple_id", "date"]],
+            ]
+        )
+        .groupby("couple_id")["date"]
+        .max()
+    )
+    until = last.clip(lower=stamp).dt.normalize() + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    span = (until - stamp).clip(lower=pd.Timedelta(days=28))
+    before_start = (stamp - span).dt.normalize()
+
+    pairs = ci[["couple_id", "partner"]].drop_duplicates().sort_values(["couple_id", "partner"])
+    if pairs.empty:
+        return _empty(_SINCE_DTYPES)
+    out = pairs.reset_index(drop=True)
+    out["measure"] = measure
+    out["before_start"] = out["couple_id"].map(before_start).astype("datetime64[ns]")
+    out["since"] = pd.Series(stamp, index=out.index).astype("datetime64[ns]")
+    out["until"] = out["couple_id"].map(until).dt.normalize().astype("datetime64[ns]")
+
+    def spans(frame: pd.DataFrame, when: str) -> tuple[pd.Series, pd.Series]:
+        bounds = frame[["couple_id"]].join(before_start.rename("_b"), on="couple_id")
+        t = frame[when]
+        in_before = (t >= bounds["_b"]) & (t < stamp)
+        in_since = t >= stamp
+        return in_before, in_since
+
+    keys = ["couple_id", "partner"]
+    b, s = spans(ci, "date")
+    score = ci[measure].astype("float64")
+    stats = {
+        "checkins_before": ci.loc[b].groupby(keys).size(),
+        "mean_before": score[b].groupby([ci.loc[b, k] for k in keys]).mean(),
+        "checkins_since": ci.loc[s].groupby(keys).size(),
+        "mean_since": score[s].groupby([ci.loc[s, k] for k in keys]).mean(),
+    }
+    tb, ts = spans(tr, "timestamp")
+    major = tr["intensity"] >= schemas.MAJOR_TRIGGER_INTENSITY
+    stats["triggers_before"] = tr.loc[tb].groupby(keys).size()
+    stats["triggers_since"] = tr.loc[ts].groupby(keys).size()
+    stats["major_triggers_since"] = tr.loc[ts & major.fillna(False)].groupby(keys).size()
+    index = pd.MultiIndex.from_frame(out[keys])
+    for name, series in stats.items():
+        values = series.reindex(index)
+        if name.startswith("mean"):
+            out[name] = values.to_numpy(dtype="float64", na_value=float("nan"))
+        else:
+            out[name] = values.fillna(0).to_numpy(dtype="int64")
+    out["difference"] = out["mean_since"] - out["mean_before"]
+    return out[list(SINCE_COLUMNS)]
