@@ -130,3 +130,86 @@ def test_empty_input_gives_empty_output_with_the_same_columns(logs: Logs, name: 
 def test_options_do_not_change_the_columns(logs: Logs, pair: int) -> None:
     first, second = VARIANTS[pair]
     assert list(first(logs).columns) == list(second(logs).columns)
+
+
+# --- issue 14: expected recovery, plan effect, anniversaries ahead (appended) ----------------
+
+
+def _reference_expected() -> pd.DataFrame:
+    """One expected band for the contract cases (a reference of 120 synthetic couples)."""
+    global _EXPECTED
+    if _EXPECTED is None:
+        from trustdata import expected
+
+        ref = synth.generate(couples=120, seed=5, months=(12, 14), text=False).logs
+        _EXPECTED = expected.expected_recovery(ref)
+    return _EXPECTED
+
+
+_EXPECTED: pd.DataFrame | None = None
+
+
+def _track_status(lg: Logs) -> pd.DataFrame:
+    from trustdata import expected
+
+    return expected.track_status(lg, _reference_expected())
+
+
+ISSUE14: dict[str, Callable[[Logs], pd.DataFrame]] = {
+    "track_status": _track_status,
+    "plan_effect": lambda lg: triggers.plan_effect(lg.triggers),
+    "upcoming_anniversaries": lambda lg: triggers.upcoming_anniversaries(
+        lg.events, lg.triggers, weeks=52
+    ),
+}
+# The parametrized tests above were collected from ANALYSES before this point: these names are
+# added to it and run through the same four checks below.
+ANALYSES.update(ISSUE14)
+_N_VARIANTS = len(VARIANTS)
+VARIANTS += [
+    (ANALYSES["plan_effect"], lambda lg: triggers.plan_effect(lg.triggers, by=(), min_n=3)),
+    (
+        ANALYSES["upcoming_anniversaries"],
+        lambda lg: triggers.upcoming_anniversaries(lg.events, lg.triggers, on="2025-01-01"),
+    ),
+    (
+        _track_status,
+        lambda lg: __import__("trustdata.expected").expected.track_status(
+            lg, _reference_expected(), weeks_below=2
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE14))
+def test_issue14_analyses_keep_the_contract(logs: Logs, name: str) -> None:
+    test_analysis_does_not_mutate_its_input(logs, name)
+    test_analysis_output_is_tidy(logs, name)
+    test_empty_input_gives_empty_output_with_the_same_columns(logs, name)
+
+
+@pytest.mark.parametrize("pair", range(_N_VARIANTS, len(VARIANTS)))
+def test_issue14_options_do_not_change_the_columns(logs: Logs, pair: int) -> None:
+    test_options_do_not_change_the_columns(logs, pair)
+
+
+_ISSUE14_SCHEMAS = {
+    "track_status": "TrackStatusSchema",
+    "plan_effect": "PlanEffectSchema",
+    "upcoming_anniversaries": "UpcomingAnniversarySchema",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ISSUE14_SCHEMAS))
+def test_issue14_outputs_pass_their_output_models(logs: Logs, name: str) -> None:
+    from trustdata import schemas
+
+    model = getattr(schemas, _ISSUE14_SCHEMAS[name])
+    model.validate(ANALYSES[name](logs), lazy=True)
+    model.validate(ANALYSES[name](_empty(logs)), lazy=True)
+
+
+def test_issue14_expected_recovery_passes_its_output_model() -> None:
+    from trustdata import schemas
+
+    schemas.ExpectedRecoverySchema.validate(_reference_expected(), lazy=True)

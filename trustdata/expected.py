@@ -10,7 +10,7 @@ many couples: a clinic's own anonymized export, or the bundled *synthetic* cohor
 :func:`expected_recovery`
     From the reference, the expected 4-week mean score by weeks since the discovery (or
     disclosure), conditioned on the partner's baseline level (and role): a band of quantiles
-    (by default the 20th, 50th and 80th percentiles) and how many reference couples each week
+    (by default the 10th, 50th and 90th percentiles) and how many reference couples each week
     rests on.
 :func:`track_status`
     Per partner and week, where the partner's own 4-week mean stands against that band, and a
@@ -279,7 +279,7 @@ def expected_recovery(
     by: Sequence[str] = ("role",),
     baseline_weeks: int = 4,
     window: int = 4,
-    quantiles: Sequence[float] = (0.2, 0.5, 0.8),
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     baseline_by: int = 12,
     max_week: int = 104,
     min_couples: int = 30,
@@ -305,7 +305,7 @@ def expected_recovery(
         Weekly scores averaged into the baseline (at least 1).
     window : int, default 4
         Weeks of the trailing mean that is modelled (and followed by :func:`track_status`).
-    quantiles : (low, middle, high), default (0.2, 0.5, 0.8)
+    quantiles : (low, middle, high), default (0.1, 0.5, 0.9)
         Quantile levels of ``low``, ``median`` and ``high``.  :func:`track_status` flags a
         partner below ``low``; the default was chosen on tuning seeds of the benchmark
         (``benchmarks/not_on_track.py``, ``docs/expected.md``).
@@ -483,7 +483,7 @@ def track_status(
     logs: Logs,
     expected: pd.DataFrame,
     *,
-    weeks_below: int = 3,
+    weeks_below: int = 4,
     tolerance: float = 0.5,
 ) -> pd.DataFrame:
     """Where each partner stands against the expected band, week by week, and a status.
@@ -516,8 +516,10 @@ def track_status(
         The couple(s) to assess (check-ins and events).  Not modified.
     expected : pandas.DataFrame
         The output of :func:`expected_recovery` (its ``attrs`` are used).
-    weeks_below : int, default 3
-        Consecutive weeks below the low band that make ``"not_on_track"``.
+    weeks_below : int, default 4
+        Consecutive weeks below the low band that make ``"not_on_track"``.  With the default
+        band (10th percentile) this kept about 90 % of the partners who went on to improve
+        unflagged by week 16 on the benchmark's tuning seeds (``docs/expected.md``).
     tolerance : float, default 0.5
         How far (points) a baseline may lie outside the reference's baselines and still be
         assessed (the band is then that of the nearest reference baseline row).
@@ -637,7 +639,8 @@ def track_status(
     )
     flagged = status == "not_on_track"
     flag_week = np.where(flagged, wk.astype(float), np.nan)
-    first_flag = pd.Series(flag_week).groupby(sid).cummin().to_numpy()
+    # cummin leaves NaN on the weeks that are not flagged: carry the first flag forward
+    first_flag = pd.Series(flag_week).groupby(sid).cummin().groupby(sid).ffill().to_numpy()
     week_dates = weeks["week"].to_numpy(dtype="datetime64[ns]")
     anchor_monday = week_dates - wk * np.timedelta64(7, "D")
     flag_date = np.where(

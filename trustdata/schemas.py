@@ -431,3 +431,123 @@ def categorical(values: pd.Series, categories: tuple[str, ...]) -> pd.Series:
         index=values.index,
         name=values.name,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Output models of issue 14 (expected recovery, plan effect, anniversaries ahead), appended
+# --------------------------------------------------------------------------------------------
+
+_STATUS_VALUES = ["on_track", "watch", "not_on_track", "not_assessed"]
+_POSITION_VALUES = ["below", "within", "above", "unknown"]
+_PLAN_VERDICT_VALUES = [
+    "lower_with_plan",
+    "higher_with_plan",
+    "no_clear_difference",
+    "insufficient_data",
+]
+
+
+class ExpectedRecoverySchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.expected.expected_recovery`."""
+
+    role: Series[str]
+    baseline: Series[float]
+    aligned_week: Series[int] = pa.Field(ge=0)
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    low: Series[float] = pa.Field(ge=SCORE_MIN, le=SCORE_MAX)
+    median: Series[float] = pa.Field(ge=SCORE_MIN, le=SCORE_MAX)
+    high: Series[float] = pa.Field(ge=SCORE_MIN, le=SCORE_MAX)
+    n_couples: Series[int] = pa.Field(ge=1)
+    n_partners: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check
+    def band_is_ordered(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["low"] <= df["median"]) & (df["median"] <= df["high"])
+
+
+class TrackStatusSchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.expected.track_status`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    role: Series[str]
+    week: Series[pd.Timestamp]
+    aligned_week: Series[int] = pa.Field(ge=0)
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    score: Series[float] = pa.Field(nullable=True)
+    rolling_mean: Series[float] = pa.Field(nullable=True)
+    baseline: Series[float] = pa.Field(nullable=True)
+    expected_low: Series[float] = pa.Field(nullable=True)
+    expected_median: Series[float] = pa.Field(nullable=True)
+    expected_high: Series[float] = pa.Field(nullable=True)
+    position: Series[str] = pa.Field(isin=_POSITION_VALUES)
+    weeks_below: Series[int] = pa.Field(ge=0)
+    status: Series[str] = pa.Field(isin=_STATUS_VALUES)
+    first_flag_week: Series[float] = pa.Field(nullable=True, ge=0)
+    first_flag_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class PlanEffectSchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.triggers.plan_effect`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    category: Series[str] = pa.Field(isin=["all", *TRIGGER_CATEGORIES])
+    measure: Series[str] = pa.Field(isin=["intensity", "minutes"])
+    n_plan: Series[int] = pa.Field(ge=0)
+    n_no_plan: Series[int] = pa.Field(ge=0)
+    median_plan: Series[float] = pa.Field(nullable=True)
+    median_no_plan: Series[float] = pa.Field(nullable=True)
+    difference: Series[float] = pa.Field(nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+    u_statistic: Series[float] = pa.Field(nullable=True, ge=0)
+    p: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    verdict: Series[str] = pa.Field(isin=_PLAN_VERDICT_VALUES)
+    plan_share: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    plan_share_first: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    plan_share_latest: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    caution: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class UpcomingAnniversarySchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.triggers.upcoming_anniversaries`."""
+
+    couple_id: Series[str]
+    partner: Series[str] = pa.Field(nullable=True)
+    event_kind: Series[str] = pa.Field(isin=list(EVENT_KINDS))
+    label: Series[str]
+    event_date: Series[pd.Timestamp]
+    anniversary: Series[pd.Timestamp]
+    years_since: Series[int] = pa.Field(ge=1)
+    days_until: Series[int] = pa.Field(ge=0)
+    on: Series[pd.Timestamp]
+    last_year_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    last_year_n_triggers: Series[int] = pa.Field(ge=0)
+    last_year_n_near: Series[int] = pa.Field(ge=0)
+    last_year_ratio: Series[float] = pa.Field(nullable=True, ge=0)
+    last_year_p: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+__all__ += [
+    "ExpectedRecoverySchema",
+    "TrackStatusSchema",
+    "PlanEffectSchema",
+    "UpcomingAnniversarySchema",
+]
