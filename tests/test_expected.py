@@ -261,3 +261,24 @@ def test_partner_weeks_baseline_rule() -> None:
         _logs(rows, ["b1"]), measure="connection", window=4, baseline_weeks=4, baseline_by=4
     )
     assert late["baseline"].isna().all()
+
+
+def test_track_summary_latest_assessed_status_and_counts() -> None:
+    rows = _partner("s1", "A", "hurt", [3, 3, 3, 3] + [1] * 5 + [3, 3, None])
+    rows += _partner("s1", "B", "involved", [6] * 10)
+    rows += _partner("s2", "A", "hurt", [3] * 3)  # never assessed
+    st = ex.track_status(_logs(rows, ["s1", "s2"]), planted_expected(), weeks_below=4)
+    out = ex.track_summary(st)
+    assert list(out.columns) == list(ex.TRACK_SUMMARY_COLUMNS)
+    a = out.loc[(out["couple_id"] == "s1") & (out["partner"] == "A")].iloc[0]
+    # weeks 4-8 at 1 (flag at week 7), weeks 9-10 back at 3 -> on track now, at week 10
+    # (week 11 is past the last check-in, so not in the frame)
+    assert a["status"] == "on_track" and a["status_week"] == 10
+    assert a["first_flag_week"] == 7 and a["weeks_not_on_track"] == 2
+    assert a["weeks_assessed"] == 7
+    b = out.loc[(out["couple_id"] == "s1") & (out["partner"] == "B")].iloc[0]
+    assert b["status"] == "on_track" and np.isnan(b["first_flag_week"])
+    s2 = out.loc[out["couple_id"] == "s2"].iloc[0]
+    assert s2["status"] == "not_assessed" and s2["weeks_assessed"] == 0
+    empty = ex.track_summary(st.iloc[0:0])
+    assert empty.empty and list(empty.columns) == list(ex.TRACK_SUMMARY_COLUMNS)

@@ -15,6 +15,8 @@ many couples: a clinic's own anonymized export, or the bundled *synthetic* cohor
 :func:`track_status`
     Per partner and week, where the partner's own 4-week mean stands against that band, and a
     status ``on_track`` / ``watch`` / ``not_on_track`` with the week it first became so.
+:func:`track_summary`
+    One row per partner: the latest assessed status and the first flag (what a page shows).
 
 The shared weekly rules
 -----------------------
@@ -81,8 +83,10 @@ __all__ = [
     "STATUSES",
     "POSITIONS",
     "KNOTS",
+    "TRACK_SUMMARY_COLUMNS",
     "expected_recovery",
     "track_status",
+    "track_summary",
 ]
 
 _EXPECTED_DTYPES: dict[str, str] = {
@@ -671,3 +675,86 @@ def track_status(
     )
     out.attrs = {"weeks_below": weeks_below, "quantiles": at.get("quantiles")}
     return out.astype(_TRACK_DTYPES).reset_index(drop=True)
+
+
+_SUMMARY_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "role": "str",
+    "measure": "str",
+    "status": "str",
+    "status_week": "float64",
+    "status_date": "datetime64[ns]",
+    "rolling_mean": "float64",
+    "expected_low": "float64",
+    "expected_median": "float64",
+    "expected_high": "float64",
+    "weeks_assessed": "int64",
+    "weeks_not_on_track": "int64",
+    "first_flag_week": "float64",
+    "first_flag_date": "datetime64[ns]",
+}
+
+#: Columns of :func:`track_summary`, in order.
+TRACK_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_SUMMARY_DTYPES)
+
+
+def track_summary(status: pd.DataFrame) -> pd.DataFrame:
+    """Each partner's latest assessed status, from :func:`track_status` (what a page shows).
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        The output of :func:`track_status`.  Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple and partner, sorted by both.
+
+        - ``couple_id``, ``partner``, ``role``, ``measure`` (str)
+        - ``status`` (str): the status of the partner's latest assessed week
+          (``"not_assessed"`` when no week was assessed).
+        - ``status_week`` (float), ``status_date`` (datetime64[ns]): that week (aligned week
+          and Monday; NaN / NaT when none).
+        - ``rolling_mean``, ``expected_low``, ``expected_median``, ``expected_high`` (float):
+          the partner's mean and the band that week.
+        - ``weeks_assessed`` (int64), ``weeks_not_on_track`` (int64): weeks assessed, and of
+          them weeks ``"not_on_track"``.
+        - ``first_flag_week`` (float), ``first_flag_date`` (datetime64[ns]): the first week
+          ``"not_on_track"`` (NaN / NaT when never).
+
+    Examples
+    --------
+    >>> from trustdata import synth
+    >>> ref = synth.generate(couples=120, seed=5, months=(12, 14)).logs
+    >>> one = synth.generate(couples=1, seed=2, months=12).logs
+    >>> out = track_summary(track_status(one, expected_recovery(ref)))
+    >>> out[["partner", "weeks_assessed"]].shape
+    (2, 2)
+    """
+    _require(status, list(TRACK_COLUMNS), "status")
+    if len(status) == 0:
+        return _empty(_SUMMARY_DTYPES)
+    keys = ["couple_id", "partner"]
+    assessed = status.loc[status["status"] != "not_assessed"]
+    base = status.groupby(keys, sort=True).agg(
+        role=("role", "first"),
+        measure=("measure", "first"),
+        first_flag_week=("first_flag_week", "min"),
+        first_flag_date=("first_flag_date", "min"),
+    )
+    counts = assessed.groupby(keys, sort=True).agg(
+        weeks_assessed=("status", "size"),
+        weeks_not_on_track=("status", lambda s: int((s == "not_on_track").sum())),
+    )
+    latest = assessed.groupby(keys, sort=True).tail(1).set_index(keys)
+    latest = latest.rename(columns={"aligned_week": "status_week", "week": "status_date"})
+    cols = ["status", "status_week", "status_date", "rolling_mean"]
+    cols += ["expected_low", "expected_median", "expected_high"]
+    out = base.join(latest[cols], how="left").join(counts, how="left").reset_index()
+    out["status"] = out["status"].fillna("not_assessed")
+    out[["weeks_assessed", "weeks_not_on_track"]] = (
+        out[["weeks_assessed", "weeks_not_on_track"]].fillna(0).astype("int64")
+    )
+    return out[list(TRACK_SUMMARY_COLUMNS)].astype(_SUMMARY_DTYPES)
