@@ -62,6 +62,7 @@ def test_hodges_lehmann_matches_r_wilcox_test_without_ties() -> None:
         (0.05, 12, 12, 43),
         (0.05, 5, 30, 40),
         (0.05, 49, 3, 31),
+        (0.025, 49, 49, 925),
     ],
 )
 def test_wilcox_quantile_matches_r_qwilcox(alpha: float, m: int, n: int, expected: int) -> None:

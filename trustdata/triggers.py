@@ -936,19 +936,18 @@ def _wilcox_quantile(alpha: float, m: int, n: int) -> int:
     The null distribution of the Mann-Whitney count is built by the usual recursion on the
     number of ways to reach each value (Mann & Whitney 1947), in floating point.
     """
-    # counts[u] for sample sizes (i, j), built up over j with i = m fixed (polynomial product)
-    # generating function: prod_{k=1..n} (1 - q^(m+k)) / (1 - q^k)
+    # generating function of U: prod_{k=1..n} (1 - q^(m+k)) / (1 - q^k)
     size = m * n + 1
     poly = np.zeros(size)
     poly[0] = 1.0
     for k in range(1, n + 1):
-        # multiply by (1 - q^(m+k))
-        shifted = np.zeros(size)
+        shifted = np.zeros(size)  # times (1 - q^(m+k))
         shifted[m + k :] = poly[: size - (m + k)]
         poly = poly - shifted
-        # divide by (1 - q^k): running sum with step k
-        for u in range(k, size):
-            poly[u] += poly[u - k]
+        # divided by (1 - q^k): a running sum with step k, one cumsum per residue class
+        pad = (-size) % k
+        grid = np.concatenate([poly, np.zeros(pad)]).reshape(-1, k)
+        poly = np.cumsum(grid, axis=0).ravel()[:size]
     cdf = np.cumsum(poly) / poly.sum()
     return int(np.searchsorted(cdf, alpha - 1e-12))
 
