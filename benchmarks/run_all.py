@@ -77,6 +77,12 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         ["--source", "synth", "--reps", "20"],
         r"^coverage",
     ),
+    (
+        "not_on_track.py",
+        [],
+        ["--quick"],
+        r"^(all held-out|--- flagged)",
+    ),
 ]
 
 
