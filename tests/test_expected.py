@@ -282,3 +282,25 @@ def test_track_summary_latest_assessed_status_and_counts() -> None:
     assert s2["status"] == "not_assessed" and s2["weeks_assessed"] == 0
     empty = ex.track_summary(st.iloc[0:0])
     assert empty.empty and list(empty.columns) == list(ex.TRACK_SUMMARY_COLUMNS)
+
+
+def test_a_small_group_is_skipped_not_the_whole_reference() -> None:
+    ref = planted_reference()
+    extra = pd.DataFrame(_partner("u1", "A", None, [4] * 20))
+    checkins = pd.concat([ref.checkins.astype(object), extra], ignore_index=True)
+    events = pd.concat(
+        [
+            ref.events.astype(object),
+            pd.DataFrame([{"couple_id": "u1", "date": ANCHOR, "kind": "discovery"}]),
+        ],
+        ignore_index=True,
+    )
+    logs = from_frames(checkins=checkins, events=events)
+    exp = ex.expected_recovery(logs, window=1, min_couples=20)
+    assert set(exp["role"]) == {"hurt", "involved"}
+    assert (
+        "has 1 couples with a baseline in the group 'unknown'"
+        in exp.attrs["skipped_groups"]["unknown"]
+    )
+    st = ex.track_status(logs, exp)
+    assert (st.loc[st["couple_id"] == "u1", "status"] == "not_assessed").all()

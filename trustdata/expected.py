@@ -341,13 +341,15 @@ def expected_recovery(
 
         ``attrs``: ``quantiles``, ``window``, ``baseline_weeks``, ``baseline_by``,
         ``measure``, ``by``, ``n_reference_couples`` (per group), ``baseline_range`` (per
-        group, the reference's lowest and highest baseline), ``model`` (a sentence).
+        group, the reference's lowest and highest baseline), ``skipped_groups`` (group ->
+        the sentence saying why it has no band: too few couples; its partners are then not
+        assessed by :func:`track_status`), ``model`` (a sentence).
 
     Raises
     ------
     ValueError
-        When an option is not allowed, or when the reference is too small (fewer than
-        ``min_couples`` couples with a baseline in some group, or no week with that many).
+        When an option is not allowed, or when the reference is too small: no group has
+        ``min_couples`` couples with a baseline and two weeks with that many.
 
     Examples
     --------
@@ -408,25 +410,28 @@ def expected_recovery(
         )
     parts = []
     ranges = {}
+    skipped: dict[str, str] = {}
     for group in groups:
         n_couples_group = int(n_ref.get(group, 0))
         if n_couples_group < min_couples:
-            raise ValueError(
+            skipped[group] = (
                 f"The reference has {n_couples_group} couples with a baseline in the group "
                 f"{group!r}; expected recovery needs at least {min_couples} (pass by=() to pool "
                 "the roles, or a larger reference)."
             )
+            continue
         g = rows.loc[rows["role"] == group]
         per_week = g.groupby("aligned_week").agg(
             n_couples=("couple_id", "nunique"), n_partners=("couple_id", "size")
         )
         good = per_week.index[per_week["n_couples"] >= min_couples].to_numpy(dtype=np.int64)
         if len(good) < 2:
-            raise ValueError(
+            skipped[group] = (
                 f"The reference's group {group!r} has fewer than {min_couples} couples with a "
                 f"{window}-week mean in every week (or in all but one); expected recovery needs "
                 "a larger reference."
             )
+            continue
         lo, hi = int(good.min()), int(good.max())
         g = g.loc[(g["aligned_week"] >= lo) & (g["aligned_week"] <= hi)]
         center = float(g["baseline"].mean())  # centred for a well-conditioned design
@@ -462,6 +467,8 @@ def expected_recovery(
                 }
             )
         )
+    if not parts:  # no group is large enough: refuse with the first group's sentence
+        raise ValueError(next(iter(skipped.values())))
     out = pd.concat(parts, ignore_index=True).astype(_EXPECTED_DTYPES)
     out = out.sort_values(["role", "baseline", "aligned_week"], kind="stable")
     out = out.reset_index(drop=True)
@@ -474,6 +481,7 @@ def expected_recovery(
         "by": by,
         "n_reference_couples": {k: int(v) for k, v in n_ref.items()},
         "baseline_range": ranges,
+        "skipped_groups": skipped,
         "model": (
             "linear quantile regression (exact LP solution) of the "
             f"{window}-week mean on a cubic B-spline of the week since the discovery or "
