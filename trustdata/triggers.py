@@ -902,6 +902,11 @@ _PLAN_EFFECT_DTYPES: dict[str, str] = {
     "ci_high": "float64",
     "u_statistic": "float64",
     "p": "float64",
+    "n_months_compared": "int64",
+    "month_difference": "float64",
+    "month_ci_low": "float64",
+    "month_ci_high": "float64",
+    "month_p": "float64",
     "verdict": "str",
     "plan_share": "float64",
     "plan_share_first": "float64",
@@ -981,6 +986,97 @@ def _hodges_lehmann(
     return estimate, low, high, float(res.statistic), float(res.pvalue)
 
 
+def _van_elteren_z(x: np.ndarray, y: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> float:
+    """Van Elteren's stratified Wilcoxon statistic as a z-score (x above y: positive).
+
+    Within each stratum holding both groups, ``W_s`` is the rank sum of ``x`` (mid-ranks for
+    ties), centred by ``m_s (N_s + 1) / 2`` and weighted by ``1 / (N_s + 1)``; the variance
+    ``m_s n_s / 12 * (N_s + 1 - sum(t^3 - t) / (N_s (N_s - 1)))`` is tie-corrected (van Elteren
+    1960, *Bull. Int. Stat. Inst.* 37; Lehmann 1975, *Nonparametrics*, 3.3).  With one stratum
+    it is the usual normal approximation of the Wilcoxon-Mann-Whitney test without continuity
+    correction.  NaN when no stratum has both groups or the variance is 0.
+    """
+    shared = np.intersect1d(sx, sy)
+    values = np.concatenate([x, y])
+    is_x = np.r_[np.ones(len(x), bool), np.zeros(len(y), bool)]
+    strata = np.concatenate([sx, sy])
+    keep = np.isin(strata, shared)
+    if not keep.any():
+        return np.nan
+    values, is_x, strata = values[keep], is_x[keep], strata[keep]
+    order = np.lexsort((values, strata))
+    v, gx, st = values[order], is_x[order], strata[order]
+    n = len(v)
+    pos = np.arange(n)
+    new_s = np.r_[True, st[1:] != st[:-1]]
+    new_tie = new_s | np.r_[True, v[1:] != v[:-1]]
+    sid = np.cumsum(new_s) - 1
+    tid = np.cumsum(new_tie) - 1
+    raw = pos - np.maximum.accumulate(np.where(new_s, pos, 0)) + 1  # rank within stratum
+    t_count = np.bincount(tid)
+    ranks = (np.bincount(tid, weights=raw) / t_count)[tid]  # mid-ranks
+    tie_stratum = sid[new_tie]
+    ties = np.bincount(tie_stratum, weights=t_count**3.0 - t_count)
+    big_n = np.bincount(sid).astype(float)
+    m = np.bincount(sid, weights=gx.astype(float))
+    w = np.bincount(sid, weights=ranks * gx)
+    var = m * (big_n - m) / 12 * ((big_n + 1) - ties / (big_n * (big_n - 1)))
+    t_sum = float(np.sum((w - m * (big_n + 1) / 2) / (big_n + 1)))
+    v_sum = float(np.sum(var / (big_n + 1) ** 2))
+    if v_sum <= 0:
+        return np.nan
+    return t_sum / np.sqrt(v_sum)
+
+
+def _stratified_shift(
+    x: np.ndarray, y: np.ndarray, sx: np.ndarray, sy: np.ndarray, alpha: float
+) -> tuple[int, float, float, float, float]:
+    """Shift of x - y compared within strata: estimate, interval and p by inverting van Elteren.
+
+    The estimate is the shift ``d`` at which the stratified statistic of ``x - d`` against
+    ``y`` crosses 0 and the interval the shifts it does not reject at ``alpha`` (the
+    Hodges-Lehmann construction applied to the stratified test), searched over the
+    within-stratum pairwise differences, where the statistic changes.  Returns the number of
+    strata holding both groups, the estimate, the interval and the p-value at shift 0.
+    """
+    shared = np.intersect1d(sx, sy)
+    if len(shared) == 0:
+        return 0, np.nan, np.nan, np.nan, np.nan
+    z0 = _van_elteren_z(x, y, sx, sy)
+    if np.isnan(z0):
+        return len(shared), np.nan, np.nan, np.nan, np.nan
+    cands = np.unique(
+        np.concatenate([np.subtract.outer(x[sx == st], y[sy == st]).ravel() for st in shared])
+    )
+
+    def z_at(d: float) -> float:
+        return _van_elteren_z(x - d, y, sx, sy)
+
+    def first_where(pred) -> int:
+        """Smallest index i of cands with pred(z_at(cands[i])) True (pred is monotone)."""
+        lo, hi = 0, len(cands)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pred(z_at(cands[mid])):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    zq = stats.norm.ppf(1 - alpha / 2)
+    # z_at is non-increasing in d
+    i_le0 = first_where(lambda z: z <= 0)
+    i_lt0 = first_where(lambda z: z < 0)
+    top = len(cands) - 1
+    estimate = float((cands[min(i_le0, top)] + cands[max(min(i_lt0, top + 1) - 1, 0)]) / 2)
+    i_low = first_where(lambda z: z < zq)  # first shift not rejected from above
+    i_high = first_where(lambda z: z <= -zq)  # first shift rejected from below
+    low = float(cands[min(i_low, top)])
+    high = float(cands[max(i_high - 1, 0)])
+    p = float(2 * stats.norm.sf(abs(z0)))
+    return len(shared), estimate, low, high, min(p, 1.0)
+
+
 def _share(used: np.ndarray) -> float:
     return float(used.mean()) if len(used) else np.nan
 
@@ -1001,7 +1097,11 @@ def plan_effect(
     ``minutes`` (how long the trigger lasted), the difference *with minus without* is the
     Hodges-Lehmann shift (the median of all pairwise differences) with its distribution-free
     rank interval, and the Mann-Whitney test (see :func:`_hodges_lehmann` for the exact rules
-    and how they match R's ``wilcox.test(x, y, conf.int=TRUE)``).  Rows are given for every
+    and how they match R's ``wilcox.test(x, y, conf.int=TRUE)``); and the same comparison
+    within calendar months (``month_*``), as both plan use and intensity drift over the
+    months (in :mod:`trustdata.synth`, where the plan has no effect at all, the whole-span
+    comparison alone "finds" one for about one partner in eight; requiring both, about one in
+    ninety).  Rows are given for every
     category together (``category == "all"``) and for each category where both groups hold at
     least ``min_category`` triggers with the measure.
 
@@ -1045,10 +1145,16 @@ def plan_effect(
         - ``ci_low``, ``ci_high`` (float): its ``1 - alpha`` rank interval.
         - ``u_statistic`` (float): Mann-Whitney U of the with-plan group; ``p`` (float): its
           two-sided p-value.
+        - ``n_months_compared`` (int64): calendar months holding triggers of both groups.
+        - ``month_difference``, ``month_ci_low``, ``month_ci_high``, ``month_p`` (float): the
+          same comparison made *within calendar months* (van Elteren's stratified Wilcoxon
+          test, its shift and interval found by inverting it: :func:`_stratified_shift`), so
+          that the drift of both plan use and intensity over the recovery does not pass for
+          an effect of the plan.
         - ``verdict`` (str): ``"lower_with_plan"`` / ``"higher_with_plan"`` only when the
-          evidence is clear (``p < alpha`` and the interval excludes 0), otherwise
-          ``"no_clear_difference"`` (not evidence of no difference), or
-          ``"insufficient_data"``.
+          evidence is clear: both comparisons have ``p < alpha``, intervals excluding 0 and
+          the same sign; otherwise ``"no_clear_difference"`` (not evidence of no
+          difference), or ``"insufficient_data"``.
         - ``plan_share`` (float): share of the triggers with ``used_plan`` recorded (any
           category) where the plan was used; ``plan_share_first``, ``plan_share_latest``
           (float): the same in the first and the latest ``months``.
@@ -1122,6 +1228,7 @@ def plan_effect(
         else:
             first_mask, latest_mask = ts < start + window, ts > end - window
         used = g["used"].to_numpy()
+        month = pd.DatetimeIndex(ts).year.to_numpy() * 12 + pd.DatetimeIndex(ts).month.to_numpy()
         shares = (_share(used), _share(used[first_mask]), _share(used[latest_mask]))
         cats = [("all", np.ones(len(g), dtype=bool))] + [
             (name, g["category"].to_numpy() == i)
@@ -1136,9 +1243,20 @@ def plan_effect(
                 x, y = values[has & used], values[has & ~used]
                 if cat_name != "all" and min(len(x), len(y)) < min_category:
                     continue
+                n_months, m_diff, m_lo, m_hi, m_p = 0, np.nan, np.nan, np.nan, np.nan
                 if min(len(x), len(y)) >= min_n:
                     diff, lo, hi, u, p = _hodges_lehmann(x, y, alpha)
-                    clear = p < alpha and (lo > 0 or hi < 0)
+                    n_months, m_diff, m_lo, m_hi, m_p = _stratified_shift(
+                        x, y, month[has & used], month[has & ~used], alpha
+                    )
+                    # clear: the whole-span and the within-month comparisons agree
+                    clear = (
+                        p < alpha
+                        and (lo > 0 or hi < 0)
+                        and m_p < alpha
+                        and (m_lo > 0 or m_hi < 0)
+                        and np.sign(m_diff) == np.sign(diff)
+                    )
                     verdict = (
                         ("lower_with_plan" if diff < 0 else "higher_with_plan")
                         if clear
@@ -1162,6 +1280,11 @@ def plan_effect(
                         "ci_high": hi,
                         "u_statistic": u,
                         "p": p,
+                        "n_months_compared": n_months,
+                        "month_difference": m_diff,
+                        "month_ci_low": m_lo,
+                        "month_ci_high": m_hi,
+                        "month_p": m_p,
                         "verdict": verdict,
                         "plan_share": shares[0],
                         "plan_share_first": shares[1],
