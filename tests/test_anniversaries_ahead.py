@@ -66,6 +66,7 @@ def test_horizon_and_first_anniversary_has_no_last_year() -> None:
     row = out.iloc[0]
     assert row["years_since"] == 1 and pd.isna(row["last_year_date"])
     assert np.isnan(row["last_year_ratio"]) and row["last_year_n_near"] == 0
+    assert pd.isna(row["last_year_more_often"])
 
 
 def test_last_year_not_covered_by_the_logs_gives_no_ratio() -> None:
@@ -126,6 +127,12 @@ def test_planted_threefold_rate_around_last_years_date() -> None:
     ratio = out["last_year_ratio"].iloc[0]
     assert 2.0 < ratio < 4.0
     assert out["last_year_p"].iloc[0] < 0.01
+    assert bool(out["last_year_more_often"].iloc[0])
+    # no planted rise: not "more often"
+    flat = rng.poisson(np.full(len(days), 0.6))
+    stamps = np.repeat(days.to_numpy(), flat) + np.timedelta64(20, "h")
+    row = tg.upcoming_anniversaries(_events(EV), _trig(list(stamps)), on="2025-02-20").iloc[0]
+    assert not row["last_year_more_often"]
 
 
 def test_bad_arguments() -> None:

@@ -544,6 +544,7 @@ class UpcomingAnniversarySchema(pa.DataFrameModel):
     last_year_n_near: Series[int] = pa.Field(ge=0)
     last_year_ratio: Series[float] = pa.Field(nullable=True, ge=0)
     last_year_p: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    last_year_more_often: Series[pd.BooleanDtype] = pa.Field(nullable=True)
 
     class Config:
         strict = True

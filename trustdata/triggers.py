@@ -1319,6 +1319,7 @@ _UPCOMING_DTYPES: dict[str, str] = {
     "last_year_n_near": "int64",
     "last_year_ratio": "float64",
     "last_year_p": "float64",
+    "last_year_more_often": "boolean",
 }
 
 #: Columns of :func:`upcoming_anniversaries`, in order.
@@ -1374,6 +1375,7 @@ def upcoming_anniversaries(
     weeks: int = 6,
     days: int = 7,
     kinds: Sequence[str] = HARD_EVENT_KINDS,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Anniversaries coming up in the next ``weeks``, with how last year's went.
 
@@ -1403,6 +1405,8 @@ def upcoming_anniversaries(
         Half-width of the window around last year's date (as in :func:`anniversary_summary`).
     kinds : sequence of str
         Event kinds whose anniversaries are listed (default :data:`HARD_EVENT_KINDS`).
+    alpha : float, default 0.05
+        Level of the one-sided test behind ``last_year_more_often``.
 
     Returns
     -------
@@ -1421,6 +1425,10 @@ def upcoming_anniversaries(
         - ``last_year_n_triggers``, ``last_year_n_near`` (int64), ``last_year_ratio``,
           ``last_year_p`` (float): :func:`anniversary_summary`'s ``n_triggers``, ``n_near``,
           ``ratio`` and ``p`` for last year (0 / NaN when there is no last year).
+        - ``last_year_more_often`` (boolean, nullable): True when triggers came reliably more
+          often around last year's date (``last_year_p < alpha``), False when they did not
+          (tested), missing when there is no last year: the rule a page's "last year
+          triggers came about N times as often" rests on.
 
     Raises
     ------
@@ -1443,6 +1451,10 @@ def upcoming_anniversaries(
     """
     _check_int("weeks", weeks, 1)
     kinds = _anniversary_args(days, kinds)
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
+        raise ValueError(
+            f"The value for `alpha` must be a number between 0 and 0.5, but {alpha!r} was passed."
+        )
     _require(events, ["couple_id", "date", "kind"], "events")
     _require(triggers, ["couple_id", "partner", "timestamp"], "triggers")
     on_ts = None
@@ -1542,6 +1554,7 @@ def upcoming_anniversaries(
                 "last_year_n_near": 0,
                 "last_year_ratio": np.nan,
                 "last_year_p": np.nan,
+                "last_year_more_often": pd.NA,
             }
             if summary is not None and partner is not None:
                 s = summary.loc[summary["partner"].astype(str) == partner]
@@ -1550,6 +1563,8 @@ def upcoming_anniversaries(
                     row["last_year_n_near"] = int(s["n_near"].iloc[0])
                     row["last_year_ratio"] = float(s["ratio"].iloc[0])
                     row["last_year_p"] = float(s["p"].iloc[0])
+                    if not np.isnan(row["last_year_p"]):
+                        row["last_year_more_often"] = bool(row["last_year_p"] < alpha)
             out_rows.append(row)
     out = pd.DataFrame(out_rows, columns=list(UPCOMING_COLUMNS))
     out = out.sort_values(
