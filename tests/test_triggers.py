@@ -273,7 +273,9 @@ def test_trend_intensity_slope_equals_scipy_on_weekly_means():
     assert row["intensity_p"] == pytest.approx(kt.pvalue)
     assert row["n_weeks_with_triggers"] == 26
     assert not row["lessening"]  # the rate did not fall ...
-    assert row["verdict"] == "lessening"  # ... but the intensity did
+    assert row["intensity_verdict"] == "lessening"  # ... the intensity did,
+    assert row["rate_verdict"] == "no_clear_change"
+    assert row["verdict"] == "no_clear_change"  # and the frequency test decides the verdict
 
 
 def test_trend_rate_falling_while_intensity_rises_is_mixed():
