@@ -75,49 +75,19 @@ __all__ = [
 ]
 
 #: Columns of :func:`small_wins`, in order.
-SMALL_WIN_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "kind",
-    "date",
-    "value",
-    "start",
-    "end",
-    "evidence",
-)
+SMALL_WIN_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.SmallWinsOutput)
 
 #: Kinds of small win, in the order rows are sorted.
-SMALL_WIN_KINDS: tuple[str, ...] = (
-    "weeks_without_major_trigger",
-    "longest_calm_streak",
-    "first_good_month",
-    "best_week",
-)
+SMALL_WIN_KINDS: tuple[str, ...] = schemas.SMALL_WIN_KIND_CODES
 
 #: Columns of :func:`red_flags`, in order.
-RED_FLAG_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "flag",
-    "severity",
-    "date",
-    "evidence",
-    "message",
-)
+RED_FLAG_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.RedFlagsOutput)
 
 #: Severities, most urgent first (the sort order of :func:`red_flags`).
-SEVERITIES: tuple[str, ...] = ("safety", "raise", "watch")
+SEVERITIES: tuple[str, ...] = schemas.FLAG_SEVERITIES
 
 #: The red flags, in the order they are sorted within a severity.
-FLAGS: tuple[str, ...] = (
-    "abuse",
-    "repeat_betrayal",
-    "new_information",
-    "worse_after_6_months",
-    "no_reliable_improvement_24m",
-    "no_reliable_improvement_12m",
-    "diverging_partners",
-)
+FLAGS: tuple[str, ...] = schemas.RED_FLAG_CODES
 
 #: The severity of each flag.
 FLAG_SEVERITY: dict[str, str] = {

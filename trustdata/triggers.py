@@ -49,91 +49,13 @@ __all__ = [
     "anniversary_summary",
 ]
 
-# Each output's columns in order with their dtypes (the public column tuples are read from these).
-_FREQUENCY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "period_start": "datetime64[ns]",
-    "period_end": "datetime64[ns]",
-    "period": "str",
-    "category": "str",
-    "count": "int64",
-    "mean_intensity": "float64",
-    "max_intensity": "float64",
-    "major_count": "int64",
-    "plan_known": "int64",
-    "plan_share": "float64",
-}
-_TREND_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    **{
-        c: "datetime64[ns]"
-        for c in (
-            "span_start",
-            "span_end",
-            "first_start",
-            "first_end",
-            "latest_start",
-            "latest_end",
-        )
-    },
-    "first_count": "int64",
-    "latest_count": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "first_days",
-            "latest_days",
-            "first_rate_per_month",
-            "latest_rate_per_month",
-            "rate_ratio",
-            "rate_ratio_low",
-            "rate_ratio_high",
-            "rate_p",
-        )
-    },
-    "n_weeks_with_triggers": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "intensity_slope_per_month",
-            "intensity_slope_low",
-            "intensity_slope_high",
-            "intensity_tau",
-            "intensity_p",
-        )
-    },
-    "lessening": "boolean",
-    "verdict": "str",
-    "rate_verdict": "str",
-    "intensity_verdict": "str",
-    "alpha": "float64",
-}
-_ANNIVERSARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "timestamp": "datetime64[ns]",
-    "category": "str",
-    "intensity": "int64",
-    "event_kind": "str",
-    "event_date": "datetime64[ns]",
-    "anniversary": "datetime64[ns]",
-    "years_since": "int64",
-    "days_from_anniversary": "int64",
-}
-_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "n_triggers": "int64",
-    "n_near": "int64",
-    "observed_share": "float64",
-    "days_total": "int64",
-    "days_near": "int64",
-    "expected_share": "float64",
-    "ratio": "float64",
-    "p": "float64",
-}
+# Each output's columns in order with their dtypes, read from its model in trustdata.schemas.
+_FREQUENCY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TriggerFrequencyOutput)
+_TREND_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TriggerTrendOutput)
+_ANNIVERSARY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.AnniversaryTriggersOutput)
+_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = schemas.output_dtypes(
+    schemas.AnniversarySummaryOutput
+)
 
 #: Columns of :func:`trigger_frequency`, in order.
 FREQUENCY_COLUMNS: tuple[str, ...] = tuple(_FREQUENCY_DTYPES)
@@ -149,13 +71,7 @@ PERIODS: tuple[str, ...] = ("week", "month")
 BY: tuple[str, ...] = ("category", "total")
 
 #: Values of the ``verdict`` column of :func:`trigger_trend`.
-VERDICTS: tuple[str, ...] = (
-    "lessening",
-    "worsening",
-    "mixed",
-    "no_clear_change",
-    "insufficient_data",
-)
+VERDICTS: tuple[str, ...] = schemas.TRIGGER_VERDICTS
 
 
 def trigger_frequency(
