@@ -73,6 +73,12 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     "trajectories": lambda lg: cohort.trajectories(_aligned(lg), _groups(lg)),
     "per_couple_slopes": lambda lg: cohort.per_couple_slopes(_aligned(lg)),
     "good_level_times": lambda lg: cohort.good_level_times(_aligned(lg), _groups(lg)),
+    "leader_summary": lambda lg: dyad.leader_summary(dyad.lagged_correlation(lg.checkins)),
+    "growth_model": lambda lg: cohort.growth_model(_aligned(lg), _groups(lg)),
+    "time_to_good_level": lambda lg: cohort.time_to_good_level(_aligned(lg), _groups(lg)),
+    "survival_medians": lambda lg: cohort.survival_medians(
+        cohort.time_to_good_level(_aligned(lg), _groups(lg))
+    ),
 }
 
 # Options that must not change the output's columns.
@@ -161,6 +167,10 @@ MODEL_OF: dict[str, str] = {
     "trajectories": "trajectories",
     "per_couple_slopes": "per_couple_slopes",
     "good_level_times": "good_level_times",
+    "leader_summary": "leader_summary",
+    "growth_model": "growth_model",
+    "time_to_good_level": "time_to_good_level",
+    "survival_medians": "survival_medians",
 }
 
 # a module's public column tuple -> the model it must equal
@@ -185,6 +195,10 @@ COLUMN_TUPLES: list[tuple[tuple[str, ...], str]] = [
     (cohort.TRAJECTORY_COLUMNS, "trajectories"),
     (cohort.SLOPE_COLUMNS, "per_couple_slopes"),
     (cohort.GOOD_LEVEL_TIME_COLUMNS, "good_level_times"),
+    (dyad.LEADER_COLUMNS, "leader_summary"),
+    (cohort.MODEL_COLUMNS, "growth_model"),
+    (cohort.SURVIVAL_COLUMNS, "time_to_good_level"),
+    (cohort.MEDIAN_COLUMNS, "survival_medians"),
 ]
 
 

@@ -106,6 +106,10 @@ __all__ = [
     "TrajectoriesOutput",
     "PerCoupleSlopesOutput",
     "GoodLevelTimesOutput",
+    "LeaderSummaryOutput",
+    "GrowthModelOutput",
+    "TimeToGoodLevelOutput",
+    "SurvivalMediansOutput",
     "normalize_category",
     "normalize_kind",
     "normalize_role",
@@ -756,6 +760,55 @@ class GoodLevelTimesOutput(_Output):
     reached: Series[bool]
 
 
+class LeaderSummaryOutput(_Output):
+    """One row of :func:`trustdata.dyad.leader_summary`."""
+
+    couple_id: Series[str]
+    partner_a: Series[str]
+    partner_b: Series[str]
+    measure: Series[str]
+    best_lag: Series[float] = pa.Field(nullable=True)
+    n_weeks: Series[float] = pa.Field(nullable=True)
+    r: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    leader: Series[str]
+
+
+class GrowthModelOutput(_Output):
+    """One row of :func:`trustdata.cohort.growth_model`."""
+
+    term: Series[str]
+    estimate: Series[float] = pa.Field(nullable=True)
+    std_error: Series[float] = pa.Field(nullable=True)
+    z: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+
+
+class TimeToGoodLevelOutput(_Output):
+    """One row of :func:`trustdata.cohort.time_to_good_level`."""
+
+    group: Series[str]
+    weeks: Series[np.int64] = pa.Field(ge=0)
+    survival: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+    at_risk: Series[np.int64] = pa.Field(ge=0)
+    events: Series[np.int64] = pa.Field(ge=0)
+
+
+class SurvivalMediansOutput(_Output):
+    """One row of :func:`trustdata.cohort.survival_medians`."""
+
+    group: Series[str]
+    n_couples: Series[np.int64] = pa.Field(ge=0)
+    n_events: Series[np.int64] = pa.Field(ge=0)
+    median_weeks: Series[float] = pa.Field(nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+
+
 #: Every output model, by the name of the analysis it validates.
 OUTPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "weekly_trend": WeeklyTrendOutput,
@@ -778,6 +831,10 @@ OUTPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "trajectories": TrajectoriesOutput,
     "per_couple_slopes": PerCoupleSlopesOutput,
     "good_level_times": GoodLevelTimesOutput,
+    "leader_summary": LeaderSummaryOutput,
+    "growth_model": GrowthModelOutput,
+    "time_to_good_level": TimeToGoodLevelOutput,
+    "survival_medians": SurvivalMediansOutput,
 }
 
 # --------------------------------------------------------------------------------------------
