@@ -33,9 +33,10 @@ comes from the logs' notes, but partner and couple ids are the users' own words:
 (``html.escape``) when writing HTML.
 
 All score-based rules rest on the weekly scores of :func:`trustdata.trends.weekly_trend` (two
-check-ins in one week are averaged, a week without a check-in has no score) and the Reliable
-Change Index of :func:`trustdata.trends.trend_summary`, so "a week", "the first month" and
-"reliable improvement" mean the same thing here as in the trend charts.
+check-ins in one week are averaged, a week without a check-in has no score) and the verdict
+``change`` of :func:`trustdata.trends.trend_summary` (a Reliable Change Index against the
+partner's own week-to-week variation), so "a week", "the first weeks" and "reliable improvement"
+mean the same thing here as in the trend charts (see docs/verdicts.md).
 
 Examples
 --------

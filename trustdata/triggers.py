@@ -238,9 +238,11 @@ def trigger_trend(
     more powerful but approximate E-test of Krishnamoorthy & Thomson 2004; its p-values are close
     to, not equal to, these.)
 
-    The intensity trend is the Theil-Sen slope (with Sen's interval) and Kendall's tau of the
-    weekly mean intensity (weeks with at least one trigger) against time in months, as in
-    :func:`trustdata.trends.trend_summary`; fewer than 3 such weeks gives NaN.
+    The intensity trend is the Theil-Sen slope (with Sen's interval; ``scipy.stats.theilslopes``)
+    and Kendall's tau (``scipy.stats.kendalltau``) of the weekly mean intensity (weeks with at
+    least one trigger) against time in months; fewer than 3 such weeks gives NaN.  Its test
+    (``intensity_p < alpha``, direction from the sign of tau) gives ``intensity_verdict``; the
+    verdict itself rests on the frequency test (see ``verdict`` below and docs/verdicts.md).
 
     Parameters
     ----------
