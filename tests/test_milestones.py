@@ -534,3 +534,13 @@ def test_any_irregular_logs_give_the_fixed_columns(a_days, b_days, trigger_days,
     if trigger_days:
         alone = milestones.small_wins(as_table("checkins", []), triggers)
         assert set(alone["kind"]) <= {"weeks_without_major_trigger", "longest_calm_streak"}
+
+
+def test_reference_sd_sets_the_error_of_the_no_improvement_flag():
+    # a rise of 0.5 points: with a reference SD of 0.2 and r = 0.8 (error 0.089, a reliable
+    # change needs 0.25 points) it is a reliable improvement: no flag; without it, a flag
+    logs = _long_logs(54, 5.0)
+    flags = milestones.red_flags(logs)
+    assert "no_reliable_improvement_12m" in flags["flag"].tolist()
+    flags = milestones.red_flags(logs, reference_sd=0.2, r=0.8)
+    assert "no_reliable_improvement_12m" not in flags["flag"].tolist()

@@ -782,6 +782,7 @@ def red_flags(
     *,
     measure: str = "connection",
     r: float = 0.8,
+    reference_sd: float | None = None,
     month_weeks: int = 4,
     min_drop: float = 1.0,
     diverge_alpha: float = 0.05,
@@ -830,9 +831,11 @@ def red_flags(
     measure : str, default "connection"
         The score the score-based flags use.
     r : float, default 0.8
-        Reliability for the Reliable Change Index, passed to
-        :func:`trustdata.trends.trend_summary` (used there only with a ``reference_sd``; the
-        default error is the partner's own week-to-week variation).
+        Reliability for the Reliable Change Index, used with ``reference_sd``.
+    reference_sd : float, optional
+        A reference cohort's between-person baseline SD: when given, the index's measurement
+        error is ``reference_sd * sqrt(1 - r)`` (Jacobson & Truax) instead of the partner's own
+        week-to-week variation (both passed to :func:`trustdata.trends.trend_summary`).
     month_weeks : int, default 4
         Weeks in "a month" for ``worse_after_6_months`` and the Reliable Change Index.
     min_drop : float, default 1.0
@@ -891,7 +894,9 @@ disclosure.
 
         trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
         parts.append(_worse_after_6_months(trend, month_weeks, min_drop))
-        summary = trend_summary(checkins, measure=measure, r=r, month_weeks=month_weeks)
+        summary = trend_summary(
+            checkins, measure=measure, r=r, reference_sd=reference_sd, month_weeks=month_weeks
+        )
         parts.append(_no_reliable_improvement(summary))
         from trustdata.dyad import gap_trend
 

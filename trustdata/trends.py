@@ -227,7 +227,6 @@ def trend_summary(
     min_weeks: int = 3,
     reference_sd: float | None = None,
     r: float = 0.8,
-    baseline_weeks: int | None = None,
 ) -> pd.DataFrame:
     """Has each partner's score changed, by more than the usual ups and downs?  With the evidence.
 
@@ -291,8 +290,6 @@ def trend_summary(
         ``error_sd = reference_sd * sqrt(1 - r)``.
     r : float, default 0.8
         Reliability of the measure, used only with ``reference_sd``.  Must be in [0, 1).
-    baseline_weeks : None
-        Accepted for compatibility and ignored (the error no longer comes from the first weeks).
 
     Returns
     -------
