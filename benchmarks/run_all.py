@@ -66,6 +66,12 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         r"^\s*seed\s+precision|^\s*20\d\d\s+[01]\.\d+\s+[01]\.\d+\s+[01]\.\d+\s*$",
     ),
     (
+        "verdict_accuracy.py",
+        [],
+        ["--quick"],
+        r"^headline",
+    ),
+    (
         "coverage_simulation.py",
         ["--reps", "200"],
         ["--reps", "50"],

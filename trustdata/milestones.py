@@ -33,9 +33,10 @@ comes from the logs' notes, but partner and couple ids are the users' own words:
 (``html.escape``) when writing HTML.
 
 All score-based rules rest on the weekly scores of :func:`trustdata.trends.weekly_trend` (two
-check-ins in one week are averaged, a week without a check-in has no score) and the Reliable
-Change Index of :func:`trustdata.trends.trend_summary`, so "a week", "the first month" and
-"reliable improvement" mean the same thing here as in the trend charts.
+check-ins in one week are averaged, a week without a check-in has no score) and the verdict
+``change`` of :func:`trustdata.trends.trend_summary` (a Reliable Change Index against the
+partner's own week-to-week variation), so "a week", "the first weeks" and "reliable improvement"
+mean the same thing here as in the trend charts (see docs/verdicts.md).
 
 Examples
 --------
@@ -75,49 +76,19 @@ __all__ = [
 ]
 
 #: Columns of :func:`small_wins`, in order.
-SMALL_WIN_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "kind",
-    "date",
-    "value",
-    "start",
-    "end",
-    "evidence",
-)
+SMALL_WIN_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.SmallWinsOutput)
 
 #: Kinds of small win, in the order rows are sorted.
-SMALL_WIN_KINDS: tuple[str, ...] = (
-    "weeks_without_major_trigger",
-    "longest_calm_streak",
-    "first_good_month",
-    "best_week",
-)
+SMALL_WIN_KINDS: tuple[str, ...] = schemas.SMALL_WIN_KIND_CODES
 
 #: Columns of :func:`red_flags`, in order.
-RED_FLAG_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "flag",
-    "severity",
-    "date",
-    "evidence",
-    "message",
-)
+RED_FLAG_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.RedFlagsOutput)
 
 #: Severities, most urgent first (the sort order of :func:`red_flags`).
-SEVERITIES: tuple[str, ...] = ("safety", "raise", "watch")
+SEVERITIES: tuple[str, ...] = schemas.FLAG_SEVERITIES
 
 #: The red flags, in the order they are sorted within a severity.
-FLAGS: tuple[str, ...] = (
-    "abuse",
-    "repeat_betrayal",
-    "new_information",
-    "worse_after_6_months",
-    "no_reliable_improvement_24m",
-    "no_reliable_improvement_12m",
-    "diverging_partners",
-)
+FLAGS: tuple[str, ...] = schemas.RED_FLAG_CODES
 
 #: The severity of each flag.
 FLAG_SEVERITY: dict[str, str] = {
@@ -718,22 +689,12 @@ def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float
 def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
     span = (summary["last_date"] - summary["first_date"]).dt.days / schemas.DAYS_PER_MONTH
     months = np.where(span >= 24, 24, np.where(span >= 12, 12, 0))
-    means = summary["first_month_mean"].notna() & summary["latest_month_mean"].notna()
-    # s_pre == 0: the index is +inf for any rise, so only "no rise at all" is unreliable
-    flat = (
-        means
-        & (summary["s_pre"] == 0)
-        & (summary["latest_month_mean"] <= summary["first_month_mean"])
-    )
+    verdict = summary["change"].astype(object)
     hit = summary.assign(months=months).loc[
-        (months > 0) & ((summary["rci"].notna() & (summary["rci"] <= 1.96)) | flat)
+        (months > 0) & verdict.isin(["no_clear_change", "deteriorated"]).to_numpy()
     ]
-    index_words = np.where(
-        hit["rci"].notna(),
-        "Reliable Change Index " + _fmt(hit["rci"].fillna(0), 2),
-        "no rise at all (the first weeks did not vary, so the Reliable Change Index is undefined)",
-    )
     flag = "no_reliable_improvement_" + hit["months"].astype(str) + "m"
+    k = hit["end_weeks"].astype(int).astype(str)
     evidence = (
         hit["partner"]
         + ": after "
@@ -742,11 +703,23 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + hit["measure"]
         + " score went from "
         + _fmt(hit["first_month_mean"])
-        + " in the first month to "
+        + " in the first "
+        + k
+        + " weeks to "
         + _fmt(hit["latest_month_mean"])
-        + " in the latest month; "
-        + index_words
-        + " (reliable improvement needs an index above 1.96)."
+        + " in the latest "
+        + k
+        + " ("
+        + _fmt(hit["change_points"], 2)
+        + " points; a reliable change needs more than "
+        + _fmt(hit["rc_points"], 2)
+        + " points, as the week-to-week ups and downs are about "
+        + _fmt(hit["error_sd"], 2)
+        + " points; Reliable Change Index "
+        + _fmt(hit["rci"], 2)
+        + "; slope "
+        + _fmt(hit["slope_per_month"], 2)
+        + " points a month)."
     )
     return _frame(
         RED_FLAG_COLUMNS,
@@ -809,6 +782,7 @@ def red_flags(
     *,
     measure: str = "connection",
     r: float = 0.8,
+    reference_sd: float | None = None,
     month_weeks: int = 4,
     min_drop: float = 1.0,
     diverge_alpha: float = 0.05,
@@ -834,12 +808,12 @@ def red_flags(
         at least 2 weekly scores and the six-month mean is at least ``min_drop`` points lower.
     ``no_reliable_improvement_12m`` (``"watch"``), ``no_reliable_improvement_24m`` (``"raise"``)
         Per partner with at least 12 (24) months between their first and latest check-in:
-        flagged when the Jacobson-Truax Reliable Change Index of
-        :func:`trustdata.trends.trend_summary` (latest month vs first month, reliability ``r``)
-        is at most 1.96.  Only the longer one is reported (24 months supersedes 12).  When the
-        index is undefined because the first weeks did not vary at all (``s_pre`` = 0, so any
-        rise counts as reliable), it is flagged when the latest month is not above the first.
-        Not flagged when the index cannot be computed otherwise (e.g. no score in a month).
+        flagged when the verdict ``change`` of :func:`trustdata.trends.trend_summary` (the
+        latest ``month_weeks`` weekly scores against the first, Jacobson-Truax Reliable Change
+        Index with the partner's own week-to-week measurement error) is ``"no_clear_change"``
+        or ``"deteriorated"``, i.e. not ``"improved"``.  Only the longer one is reported (24
+        months supersedes 12).  Not flagged when the verdict is ``"insufficient_data"``
+        (fewer than 4 weekly scores at an end).
     ``diverging_partners`` (``"watch"``, couple-level: ``partner`` missing)
         The couple's ``diverging`` of :func:`trustdata.dyad.gap_trend` is True: over the weeks
         in which both partners have a weekly score (at least ``diverge_min_weeks``), the
@@ -857,8 +831,11 @@ def red_flags(
     measure : str, default "connection"
         The score the score-based flags use.
     r : float, default 0.8
-        Test-retest reliability for the Reliable Change Index (the default of
-        :func:`trustdata.trends.trend_summary`).
+        Reliability for the Reliable Change Index, used with ``reference_sd``.
+    reference_sd : float, optional
+        A reference cohort's between-person baseline SD: when given, the index's measurement
+        error is ``reference_sd * sqrt(1 - r)`` (Jacobson & Truax) instead of the partner's own
+        week-to-week variation (both passed to :func:`trustdata.trends.trend_summary`).
     month_weeks : int, default 4
         Weeks in "a month" for ``worse_after_6_months`` and the Reliable Change Index.
     min_drop : float, default 1.0
@@ -917,7 +894,9 @@ disclosure.
 
         trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
         parts.append(_worse_after_6_months(trend, month_weeks, min_drop))
-        summary = trend_summary(checkins, measure=measure, r=r, month_weeks=month_weeks)
+        summary = trend_summary(
+            checkins, measure=measure, r=r, reference_sd=reference_sd, month_weeks=month_weeks
+        )
         parts.append(_no_reliable_improvement(summary))
         from trustdata.dyad import gap_trend
 

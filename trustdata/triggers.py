@@ -49,88 +49,13 @@ __all__ = [
     "anniversary_summary",
 ]
 
-# Each output's columns in order with their dtypes (the public column tuples are read from these).
-_FREQUENCY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "period_start": "datetime64[ns]",
-    "period_end": "datetime64[ns]",
-    "period": "str",
-    "category": "str",
-    "count": "int64",
-    "mean_intensity": "float64",
-    "max_intensity": "float64",
-    "major_count": "int64",
-    "plan_known": "int64",
-    "plan_share": "float64",
-}
-_TREND_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    **{
-        c: "datetime64[ns]"
-        for c in (
-            "span_start",
-            "span_end",
-            "first_start",
-            "first_end",
-            "latest_start",
-            "latest_end",
-        )
-    },
-    "first_count": "int64",
-    "latest_count": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "first_days",
-            "latest_days",
-            "first_rate_per_month",
-            "latest_rate_per_month",
-            "rate_ratio",
-            "rate_ratio_low",
-            "rate_ratio_high",
-            "rate_p",
-        )
-    },
-    "n_weeks_with_triggers": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "intensity_slope_per_month",
-            "intensity_slope_low",
-            "intensity_slope_high",
-            "intensity_tau",
-            "intensity_p",
-        )
-    },
-    "lessening": "boolean",
-    "verdict": "str",
-}
-_ANNIVERSARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "timestamp": "datetime64[ns]",
-    "category": "str",
-    "intensity": "int64",
-    "event_kind": "str",
-    "event_date": "datetime64[ns]",
-    "anniversary": "datetime64[ns]",
-    "years_since": "int64",
-    "days_from_anniversary": "int64",
-}
-_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "n_triggers": "int64",
-    "n_near": "int64",
-    "observed_share": "float64",
-    "days_total": "int64",
-    "days_near": "int64",
-    "expected_share": "float64",
-    "ratio": "float64",
-    "p": "float64",
-}
+# Each output's columns in order with their dtypes, read from its model in trustdata.schemas.
+_FREQUENCY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TriggerFrequencyOutput)
+_TREND_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TriggerTrendOutput)
+_ANNIVERSARY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.AnniversaryTriggersOutput)
+_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = schemas.output_dtypes(
+    schemas.AnniversarySummaryOutput
+)
 
 #: Columns of :func:`trigger_frequency`, in order.
 FREQUENCY_COLUMNS: tuple[str, ...] = tuple(_FREQUENCY_DTYPES)
@@ -146,13 +71,7 @@ PERIODS: tuple[str, ...] = ("week", "month")
 BY: tuple[str, ...] = ("category", "total")
 
 #: Values of the ``verdict`` column of :func:`trigger_trend`.
-VERDICTS: tuple[str, ...] = (
-    "lessening",
-    "worsening",
-    "mixed",
-    "no_clear_change",
-    "insufficient_data",
-)
+VERDICTS: tuple[str, ...] = schemas.TRIGGER_VERDICTS
 
 
 def trigger_frequency(
@@ -319,9 +238,11 @@ def trigger_trend(
     more powerful but approximate E-test of Krishnamoorthy & Thomson 2004; its p-values are close
     to, not equal to, these.)
 
-    The intensity trend is the Theil-Sen slope (with Sen's interval) and Kendall's tau of the
-    weekly mean intensity (weeks with at least one trigger) against time in months, as in
-    :func:`trustdata.trends.trend_summary`; fewer than 3 such weeks gives NaN.
+    The intensity trend is the Theil-Sen slope (with Sen's interval; ``scipy.stats.theilslopes``)
+    and Kendall's tau (``scipy.stats.kendalltau``) of the weekly mean intensity (weeks with at
+    least one trigger) against time in months; fewer than 3 such weeks gives NaN.  Its test
+    (``intensity_p < alpha``, direction from the sign of tau) gives ``intensity_verdict``; the
+    verdict itself rests on the frequency test (see ``verdict`` below and docs/verdicts.md).
 
     Parameters
     ----------
@@ -359,11 +280,22 @@ def trigger_trend(
         - ``lessening`` (boolean, nullable): True when triggers became reliably less frequent
           (``rate_p < alpha`` and ``rate_ratio < 1``); False otherwise; missing when the data
           are insufficient (span under 14 days or no trigger in either window).
-        - ``verdict`` (str): one of :data:`VERDICTS`.  ``"mixed"``: one of rate and intensity
-          fell reliably and the other rose reliably (``intensity_p < alpha`` with the slope's
-          sign for the intensity); ``"lessening"``: otherwise, the rate or the intensity (or
-          both) fell reliably; ``"worsening"``: the mirror image; ``"no_clear_change"``: neither
-          changed reliably; ``"insufficient_data"``: as for ``lessening``.
+        - ``verdict`` (str): one of :data:`VERDICTS`, decided by the frequency test at
+          ``alpha``, which the intensity test can only turn into ``"mixed"``:
+          ``"lessening"`` when ``rate_verdict`` is ``"lessening"`` (``rate_p < alpha`` and
+          ``rate_ratio < 1``) and the intensity did not rise reliably; ``"worsening"`` the
+          mirror image; ``"mixed"`` when the rate fell reliably and the intensity rose
+          reliably, or the rate rose reliably and the intensity fell reliably;
+          ``"no_clear_change"`` when the rate test does not reject at ``alpha`` (whatever the
+          intensity did: see ``intensity_verdict``); ``"insufficient_data"`` as for
+          ``lessening``.
+        - ``rate_verdict`` (str): the frequency test alone: ``"lessening"``, ``"worsening"``,
+          ``"no_clear_change"`` or ``"insufficient_data"``.
+        - ``intensity_verdict`` (str): the intensity test alone, same codes: ``"lessening"``
+          when ``intensity_p < alpha`` and ``intensity_tau < 0``, ``"worsening"`` when
+          ``intensity_p < alpha`` and ``intensity_tau > 0``, ``"insufficient_data"`` with
+          fewer than 3 weeks with triggers (or all weekly intensities equal).
+        - ``alpha`` (float): the level the verdicts were tested at.
 
     Raises
     ------
@@ -431,13 +363,23 @@ def trigger_trend(
     ts = _trend_stats(wk_sid, x, wk_mean, n_series, level=1 - alpha, min_n=3)
     rate_down = enough & (pval < alpha) & (ratio < 1)
     rate_up = enough & (pval < alpha) & (ratio > 1)
-    inten_down = (ts["p"] < alpha) & (ts["slope"] < 0)
-    inten_up = (ts["p"] < alpha) & (ts["slope"] > 0)
+    inten_ok = ~np.isnan(ts["p"])
+    inten_down = inten_ok & (ts["p"] < alpha) & (ts["tau"] < 0)
+    inten_up = inten_ok & (ts["p"] < alpha) & (ts["tau"] > 0)
+    rate_verdict = np.select(
+        [~enough, rate_down, rate_up],
+        ["insufficient_data", "lessening", "worsening"],
+        default="no_clear_change",
+    )
+    intensity_verdict = np.select(
+        [~inten_ok, inten_down, inten_up],
+        ["insufficient_data", "lessening", "worsening"],
+        default="no_clear_change",
+    )
+    # the frequency test decides; the intensity test can only turn it into "mixed"
     mixed = (rate_down & inten_up) | (rate_up & inten_down)
-    down = (rate_down | inten_down) & ~mixed
-    up = (rate_up | inten_up) & ~mixed
     verdict = np.select(
-        [~enough, mixed, down, up],
+        [~enough, mixed, rate_down, rate_up],
         ["insufficient_data", "mixed", "lessening", "worsening"],
         default="no_clear_change",
     )
@@ -472,6 +414,9 @@ def trigger_trend(
             "intensity_p": ts["p"],
             "lessening": lessening,
             "verdict": verdict.astype(object),
+            "rate_verdict": rate_verdict.astype(object),
+            "intensity_verdict": intensity_verdict.astype(object),
+            "alpha": float(alpha),
         }
     )
     return out.astype(_TREND_DTYPES)
