@@ -30,10 +30,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from trustdata import schemas
 from trustdata.errors import MappingProblem
 from trustdata.importers._common import (
-    ImportReport,
     ImportResult,
     Rejection,
     blank_values,
@@ -42,9 +43,7 @@ from trustdata.importers._common import (
     counted,
     daily_checkins,
     find_column,
-    finish,
     listed,
-    load_mapping,
     names_the_mapping,
     norm_text,
     note_field_of,
@@ -52,7 +51,6 @@ from trustdata.importers._common import (
     prefix_category,
     prefix_of,
     ragged,
-    read_export,
     records_of,
     require_columns,
     score_table,
@@ -60,6 +58,7 @@ from trustdata.importers._common import (
     trigger_stamp,
 )
 from trustdata.importers._dates import parse_time
+from trustdata.importers._driver import Context, Importer, Translation, run_import
 
 __all__ = ["read_daylio"]
 
@@ -136,32 +135,55 @@ def read_daylio(
     >>> result.report.outcomes["merged"], result.logs.triggers["intensity"].tolist()
     (1, [6])
     """
-    couple, partner = one_persons_ids(
-        couple, partner, whose="A Daylio export holds one person's diary: say whose it is"
+    return run_import(
+        _DAYLIO, path, couple=couple, partner=partner, mapping=mapping, dayfirst=dayfirst
     )
-    moods, prefix, intensity_rule, activities_map, note_field = _settings(
-        load_mapping("daylio", mapping)
-    )
-    source = Path(path).name
-    frame, notes = read_export(
-        path, header="full_date,date,weekday,time,mood,activities,note_title,note"
-    )
-    cols = require_columns(
-        frame, {"mood": ["mood"], "time": ["time"]}, kind="Daylio", source=source
-    )
-    full_date = find_column(frame.columns, ["full_date", "full date"])
-    year_col = find_column(frame.columns, ["year"])
-    date_col = find_column(frame.columns, ["date"])
-    if full_date is None and date_col is None:
-        date_col = require_columns(
-            frame, {"full_date": ["full_date"]}, kind="Daylio", source=source
-        )["full_date"]  # raises: neither column is there
-    activities_col = find_column(frame.columns, ["activities"])
-    title_col = find_column(frame.columns, ["note_title", "note title"])
-    note_col = find_column(frame.columns, ["note", "notes"])
-    report = ImportReport(kind="daylio", source=source, records=len(frame), notes=list(notes))
-    lines = [int(x) for x in frame["_line"]]
 
+
+class _Daylio(Importer):
+    mapping = "daylio"
+    kind = "daylio"
+    header = "full_date,date,weekday,time,mood,activities,note_title,note"
+
+    def ids(self, couple: str | None, partner: str | None) -> tuple[str, str]:
+        return one_persons_ids(
+            couple, partner, whose="A Daylio export holds one person's diary: say whose it is"
+        )
+
+    def settings(self, mapping: dict[str, Any]) -> tuple:
+        return _settings(mapping)
+
+    def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
+        cols: dict[str, Any] = require_columns(
+            frame, {"mood": ["mood"], "time": ["time"]}, kind="Daylio", source=source
+        )
+        cols["full_date"] = find_column(frame.columns, ["full_date", "full date"])
+        cols["year"] = find_column(frame.columns, ["year"])
+        cols["date"] = find_column(frame.columns, ["date"])
+        if cols["full_date"] is None and cols["date"] is None:
+            require_columns(frame, {"full_date": ["full_date"]}, kind="Daylio", source=source)
+        cols["activities"] = find_column(frame.columns, ["activities"])
+        cols["title"] = find_column(frame.columns, ["note_title", "note title"])
+        cols["note"] = find_column(frame.columns, ["note", "notes"])
+        return cols
+
+    def translate(
+        self, frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+    ) -> Translation:
+        return _translate(frame, cols, settings, ctx)
+
+
+_DAYLIO = _Daylio()
+
+
+def _translate(
+    frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+) -> Translation:
+    moods, prefix, intensity_rule, activities_map, note_field = settings
+    couple, partner, report, lines = ctx.couple, ctx.partner, ctx.report, ctx.lines
+    source, dayfirst = ctx.source, ctx.dayfirst
+    full_date, date_col, year_col = cols["full_date"], cols["date"], cols["year"]
+    activities_col, title_col, note_col = cols["activities"], cols["title"], cols["note"]
     if full_date is not None:
         stamps = column_stamps(frame, full_date, dayfirst=dayfirst, lines=lines, source=source)
         report.mapped.append(f"{full_date!r} -> date")
@@ -288,12 +310,4 @@ def read_daylio(
         )
     if stamps.zones:
         report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
-    return finish(
-        report,
-        checkins=checkins,
-        triggers=trigger_rows,
-        rejections=rejections,
-        merged=merged,
-        not_mapped=0,
-        triggers_are_records=False,
-    )
+    return Translation(checkins, trigger_rows, rejections, merged=merged)

@@ -34,11 +34,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from trustdata import schemas
 from trustdata.errors import FileProblem, MappingProblem, TrustDataError
 from trustdata.importers._common import (
     HELPER_COLUMNS,
-    ImportReport,
     ImportResult,
     Rejection,
     add_listed,
@@ -48,17 +49,15 @@ from trustdata.importers._common import (
     column_stamps,
     counted,
     find_column,
-    finish,
-    load_mapping,
     names_the_mapping,
     norm_text,
     plural,
     ragged,
-    read_export,
     records_of,
     spellings,
     text,
 )
+from trustdata.importers._driver import Context, Importer, Translation, run_import
 
 __all__ = ["read_google_forms", "TIMESTAMP_HEADERS", "EMAIL_HEADERS"]
 
@@ -156,40 +155,70 @@ def read_google_forms(
     >>> result.report.date_order.split(",")[0]
     "'timestamp': day-first (day/month/year)"
     """
-    check_ids(couple, partner)
-    m = load_mapping("google_forms", mapping)
-    partner_labels = {norm_text(k): str(v).strip() for k, v in m["partners"].items()}
-    if any(not v for v in partner_labels.values()):
-        raise MappingProblem("[partners]: every partner label must be non-empty text")
-    answer_categories = {
-        norm_text(k): category_of(v, where=f"[trigger_answers] {k!r}")
-        for k, v in m["trigger_answers"].items()
-    }
-    source = Path(path).name
-    frame, notes = read_export(
-        path,
-        header="Timestamp,Email Address,<one column per question>",
-        number_repeated_columns=True,
+    return run_import(
+        _FORMS, path, couple=couple, partner=partner, mapping=mapping, dayfirst=dayfirst
     )
-    headers = [c for c in frame.columns if c not in HELPER_COLUMNS]
-    ts_col = find_column(headers, TIMESTAMP_HEADERS)
-    if ts_col is None:
-        raise FileProblem(
-            f"this does not look like a Google Forms responses file: no 'Timestamp' column. "
-            f"Columns in the file: {headers}",
-            source=source,
-        )
-    email_col = find_column(headers, EMAIL_HEADERS)
-    q = _columns_for(headers, m["questions"], section="questions")
-    t = _columns_for(headers, m["triggers"], section="triggers")
-    if "connection" not in q:
-        wanted = spellings(m["questions"]["connection"], where="[questions] connection")
-        raise MappingProblem(
-            f"no column holds the connection score: none of the headers matches {wanted}. "
-            'Name the question in a mapping file: [questions] connection = "<question text>". '
-            f"Columns in the file: {headers}",
-            source=source,
-        )
+
+
+class _GoogleForms(Importer):
+    mapping = "google_forms"
+    kind = "google-forms"
+    header = "Timestamp,Email Address,<one column per question>"
+    number_repeated_columns = True
+
+    def ids(self, couple: str | None, partner: str | None) -> tuple[str | None, str | None]:
+        check_ids(couple, partner)
+        return couple, partner
+
+    def settings(self, m: dict[str, Any]) -> tuple:
+        partner_labels = {norm_text(k): str(v).strip() for k, v in m["partners"].items()}
+        if any(not v for v in partner_labels.values()):
+            raise MappingProblem("[partners]: every partner label must be non-empty text")
+        answer_categories = {
+            norm_text(k): category_of(v, where=f"[trigger_answers] {k!r}")
+            for k, v in m["trigger_answers"].items()
+        }
+        return m, partner_labels, answer_categories
+
+    def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
+        m = settings[0]
+        headers = [c for c in frame.columns if c not in HELPER_COLUMNS]
+        ts_col = find_column(headers, TIMESTAMP_HEADERS)
+        if ts_col is None:
+            raise FileProblem(
+                f"this does not look like a Google Forms responses file: no 'Timestamp' column. "
+                f"Columns in the file: {headers}",
+                source=source,
+            )
+        email_col = find_column(headers, EMAIL_HEADERS)
+        q = _columns_for(headers, m["questions"], section="questions")
+        t = _columns_for(headers, m["triggers"], section="triggers")
+        if "connection" not in q:
+            wanted = spellings(m["questions"]["connection"], where="[questions] connection")
+            raise MappingProblem(
+                f"no column holds the connection score: none of the headers matches {wanted}. "
+                'Name the question in a mapping file: [questions] connection = "<question text>". '
+                f"Columns in the file: {headers}",
+                source=source,
+            )
+        return {"headers": headers, "ts": ts_col, "email": email_col, "q": q, "t": t}
+
+    def translate(
+        self, frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+    ) -> Translation:
+        return _translate(frame, cols, settings, ctx)
+
+
+_FORMS = _GoogleForms()
+
+
+def _translate(
+    frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+) -> Translation:
+    _, partner_labels, answer_categories = settings
+    headers, ts_col, email_col, q, t = (cols[k] for k in ("headers", "ts", "email", "q", "t"))
+    couple, partner, report, lines = ctx.couple, ctx.partner, ctx.report, ctx.lines
+    source, dayfirst = ctx.source, ctx.dayfirst
     if couple is None and "couple" not in q:
         raise MappingProblem(
             "no couple id: pass --couple ID (couple=...) or map a question to it "
@@ -203,8 +232,6 @@ def read_google_forms(
             source=source,
         )
 
-    report = ImportReport(kind="google-forms", source=source, records=len(frame), notes=list(notes))
-    lines = [int(x) for x in frame["_line"]]
     date_col = q.get("date", ts_col)
     stamps = column_stamps(frame, date_col, dayfirst=dayfirst, lines=lines, source=source)
     order_stamps = stamps
@@ -374,15 +401,7 @@ def read_google_forms(
         report.mapped.append(
             "ticked trigger answers: " + ", ".join(counted(answer_counts, "response", quote=False))
         )
-    return finish(
-        report,
-        checkins=checkins,
-        triggers=trigger_rows,
-        rejections=rejections,
-        merged=merged,
-        not_mapped=0,
-        triggers_are_records=False,
-    )
+    return Translation(checkins, trigger_rows, rejections, merged=merged)
 
 
 def _label(n: int) -> str:
