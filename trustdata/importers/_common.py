@@ -76,6 +76,10 @@ __all__ = [
     "listed",
     "add_listed",
     "daily_checkins",
+    "mapping_block",
+    "suggest_score",
+    "toml_key",
+    "toml_hint",
 ]
 
 #: Columns :func:`trustdata.io.read_raw_csv` adds to the export's own.
@@ -288,8 +292,9 @@ def load_mapping(kind: str, mapping: str | Path | Mapping[str, Any] | None) -> d
         except UnicodeDecodeError:
             raise MappingProblem("the mapping file is not UTF-8 text", source=source) from None
         except tomllib.TOMLDecodeError as exc:
+            hint = toml_hint(raw.decode("utf-8-sig"), str(exc))
             raise MappingProblem(
-                f"the mapping file is not valid TOML: {exc}", source=source
+                f"the mapping file is not valid TOML: {exc}{hint}", source=source
             ) from None
     elif isinstance(mapping, Mapping):
         user = dict(mapping)
@@ -324,6 +329,111 @@ def load_mapping(kind: str, mapping: str | Path | Mapping[str, Any] | None) -> d
         else:
             merged[key] = value
     return merged
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_KEY_LINE = re.compile(r"^\s*(?P<key>[^=\[#\"']+?)\s*=")
+
+
+def toml_key(label: str) -> str:
+    """``label`` as a TOML key: bare when it may be, else quoted.
+
+    Examples
+    --------
+    >>> toml_key("rad"), toml_key("almost Rad"), toml_key("Not so good [-]"), toml_key("źle")
+    ('rad', '"almost Rad"', '"Not so good [-]"', '"źle"')
+    """
+    if _BARE_KEY.fullmatch(label):
+        return label
+    return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def toml_hint(text: str, message: str) -> str:
+    """What to do about a TOML error: quote the key when the line's key has spaces, accents or
+    brackets (the usual mistake with Daylio's custom mood labels).
+
+    Examples
+    --------
+    >>> toml_hint("rad = 10\\nalmost Rad = 9\\n", "Expected '=' (at line 2, column 8)")
+    '. Keys with spaces, accents or brackets must be quoted: write "almost Rad" = 9'
+    """
+    m = re.search(r"at line (\d+)", message)
+    lines = text.splitlines()
+    if m and 0 < int(m[1]) <= len(lines):
+        line = lines[int(m[1]) - 1]
+        k = _KEY_LINE.match(line)
+        if k and not _BARE_KEY.fullmatch(k["key"].strip()):
+            key = k["key"].strip()
+            value = line.split("=", 1)[1].strip()
+            return (
+                ". Keys with spaces, accents or brackets must be quoted: write "
+                f"{toml_key(key)} = {value}"
+            )
+    return (
+        '. (Keys with spaces, accents or brackets must be quoted, e.g. "almost Rad" = 9; '
+        "text values too.)"
+    )
+
+
+# Words of mood labels and the score they suggest (a guess the report shows, never used alone).
+_MOOD_WORDS: dict[str, int] = {
+    **dict.fromkeys(("rad", "great", "amazing", "awesome", "excellent", "fantastic"), 10),
+    **dict.fromkeys(("grand", "wonderful", "perfect", "ecstatic", "best", "super"), 10),
+    **dict.fromkeys(("good", "happy", "nice", "well", "bien", "gut", "dobrze"), 8),
+    **dict.fromkeys(("meh", "ok", "okay", "fine", "neutral", "so-so", "normal"), 5),
+    **dict.fromkeys(("bad", "sad", "low", "down", "mal", "schlecht", "zle", "upset"), 3),
+    **dict.fromkeys(("awful", "terrible", "horrible", "worst", "fatalnie", "miserable"), 1),
+}
+_SOFTER = ("almost", "nearly", "quite", "fairly", "kinda", "kind of", "somewhat", "pretty", "so")
+_STRONGER = ("very", "really", "extremely", "super")
+
+
+def suggest_score(label: str) -> tuple[int, str]:
+    """A score 1-10 a mood label suggests, and why (``5`` and "no guess" when nothing does).
+
+    Examples
+    --------
+    >>> suggest_score("almost Rad"), suggest_score("Not so good [-]"), suggest_score("źle")
+    ((9, "like 'rad', softer"), (4, "like 'good', negated, softer"), (3, "like 'zle'"))
+    >>> suggest_score("purple")
+    (5, 'no guess: 1 awful, 3 bad, 5 meh, 8 good, 10 rad')
+    """
+    plain = unicodedata.normalize("NFKD", label.replace("ł", "l").replace("Ł", "L"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", plain)
+    hit = next((w for w in reversed(words) if w in _MOOD_WORDS), None)
+    if hit is None:
+        return 5, "no guess: 1 awful, 3 bad, 5 meh, 8 good, 10 rad"
+    score, why = _MOOD_WORDS[hit], [f"like {hit!r}"]
+    before = " ".join(words[: len(words) - 1 - words[::-1].index(hit)])
+    if re.search(r"\b(not|no|nie|nicht|pas)\b", before):
+        score, why = 11 - score, [*why, "negated"]
+    if any(re.search(rf"\b{w}\b", before) for w in _SOFTER):
+        score, why = score + (1 if score < 5 else -1 if score > 5 else 0), [*why, "softer"]
+    elif any(re.search(rf"\b{w}\b", before) for w in _STRONGER):
+        score, why = score + (-1 if score < 5 else 1 if score > 5 else 0), [*why, "stronger"]
+    return max(schemas.SCORE_MIN, min(schemas.SCORE_MAX, score)), ", ".join(why)
+
+
+def mapping_block(table: str, labels: Iterable[str], *, note: str) -> str:
+    """A paste-ready TOML table of ``labels`` (keys quoted as needed) with suggested scores.
+
+    Examples
+    --------
+    >>> print(mapping_block("moods", ["grand", "almost Rad"], note="check each score"))
+    # check each score
+    [moods]
+    "grand" = 10  # like 'grand'
+    "almost Rad" = 9  # like 'rad', softer
+    """
+    lines = [f"# {note}", f"[{table}]"]
+    for label in labels:
+        score, why = suggest_score(label)
+        key = toml_key(label)
+        if key == label:  # quoted anyway: a label may be renamed to one with spaces later
+            key = f'"{label}"'
+        lines.append(f"{key} = {score}  # {why}")
+    return "\n".join(lines)
 
 
 def spellings(value: object, *, where: str) -> list[str]:
@@ -449,6 +559,9 @@ class ImportReport:
         The day/month order used for dates and how it was decided.
     notes : list of str
         Anything else worth knowing (encoding fallback, time-zone labels removed, ...).
+    paste : str
+        A TOML block to paste into a mapping file (e.g. the unmapped Daylio moods with a
+        suggested score each), empty when there is nothing to add.
     """
 
     kind: str
@@ -461,6 +574,7 @@ class ImportReport:
     merges: list[str] = field(default_factory=list)
     date_order: str = "not needed"
     notes: list[str] = field(default_factory=list)
+    paste: str = ""
 
     @property
     def balanced(self) -> bool:
@@ -496,6 +610,9 @@ class ImportReport:
             if items:
                 lines.append(f"{title}:")
                 lines.extend(f"  - {item}" for item in items)
+        if self.paste:
+            lines.append("Paste into a mapping file (--mapping FILE), after checking each score:")
+            lines.extend(f"    {line}" for line in self.paste.splitlines())
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -542,6 +659,8 @@ class Rejection:
     line: int
     reason: str
     values: dict[str, str | None]
+    #: The record's day when it could be read (a rejected reading holds its day back).
+    date: dt.date | None = None
 
 
 def _frame(rows: list[dict[str, Any]], table: str) -> pd.DataFrame | None:
@@ -846,20 +965,64 @@ def daily_checkins(
     shown: Callable[[dict[str, Any]], str],
     unit: str,
     notes_rule: str,
-) -> tuple[list[dict[str, Any]], int]:
+    rejections: list[Rejection],
+    fix: str,
+) -> tuple[list[dict[str, Any]], int, set[dt.date]]:
     """One check-in per day from an app's readings: the day's mean score rounded half up.
 
     Each reading has ``line``, ``date`` (a :class:`datetime.date`), its 1-10 score under the key
-    ``score`` and ``note``.  The check-in's line is the day's first line in the file; its notes
-    are the readings' notes in ``order``, one per line, in the column ``note_field``.  The other
-    readings of a day count as merged: the report says how many (``unit``: "entry", "reading")
-    and lists each merged day, each reading described by ``shown``.
+    ``score``, ``note`` and ``values`` (its original values, for a rejection).  The check-in's
+    line is the day's first line in the file; its notes are the readings' notes in ``order``, one
+    per line, in the column ``note_field``.  The other readings of a day count as merged: the
+    report says how many (``unit``: "entry", "reading") and lists each merged day, each reading
+    described by ``shown``.
 
-    Returns the check-ins (log text) and the number of merged readings.
+    **A day with a rejected reading gets no check-in**: the mean of the rest would not be the
+    day's score.  Every ``"checkins"`` rejection already in ``rejections`` whose record has a
+    ``date`` (see :class:`Rejection`) holds its day back: the day's readings are rejected too,
+    each with a reason naming the rejected line(s) and what to do (``fix``), and the rejected
+    reading's own reason says which lines were held back with it.
+
+    Returns the check-ins (log text), the number of merged readings and the days held back.
     """
     by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
     for reading in readings:
         by_day[reading["date"]].append(reading)
+    bad_lines: dict[dt.date, list[Rejection]] = defaultdict(list)
+    for r in rejections:
+        if r.table == "checkins" and r.date is not None:
+            bad_lines[r.date].append(r)
+    held = {day for day in by_day if day in bad_lines}
+    for day in sorted(held):
+        bad = sorted(bad_lines[day], key=lambda r: r.line)
+        lines_bad = ", ".join(str(r.line) for r in bad)
+        word = "line" if len(bad) == 1 else "lines"
+        group = sorted(by_day.pop(day), key=lambda r: r["line"])
+        kept = ", ".join(str(r["line"]) for r in group)
+        for r in bad:
+            r.reason += (
+                f"; the other {plural(len(group), unit)} of {day.isoformat()} (line"
+                f"{'s' if len(group) > 1 else ''} {kept}) held back with it"
+            )
+        for reading in group:
+            rejections.append(
+                Rejection(
+                    "checkins",
+                    reading["line"],
+                    f"held back: {unit} {word} {lines_bad} of the same day ({day.isoformat()}) "
+                    "was rejected, so a check-in from the rest would not be the day's score; "
+                    f"{fix}",
+                    reading["values"],
+                    day,
+                )
+            )
+    if held:
+        n_held = sum(1 for r in rejections if r.reason.startswith("held back:"))
+        report.notes.append(
+            f"{plural(len(held), 'day')} held back whole ({plural(n_held, unit)} rejected with "
+            f"the {unit} that could not be read): a day's check-in is written only when every "
+            f"{unit} of the day counts"
+        )
     checkins: list[dict[str, Any]] = []
     merged = 0
     merge_lines: list[str] = []
@@ -893,4 +1056,4 @@ def daily_checkins(
             f"(rule: the day's mean mood score rounded half up; {notes_rule})"
         )
         add_listed(report.merges, merge_lines, more="more days")
-    return checkins, merged
+    return checkins, merged, held

@@ -312,7 +312,9 @@ def _translate(
                     f"{float(mood_lo):g}-{float(mood_hi):g}"
                 )
             if problems:
-                rejections.append(Rejection(table, line, "; ".join(problems), blank_values(row)))
+                rejections.append(
+                    Rejection(table, line, "; ".join(problems), blank_values(row), date)
+                )
                 continue
             readings.append(
                 {
@@ -320,6 +322,7 @@ def _translate(
                     "date": date,
                     "score": rescale(value, mood_lo, mood_hi),
                     "note": note,
+                    "values": blank_values(row),
                 }
             )
             continue
@@ -383,7 +386,7 @@ def _translate(
             }
         )
 
-    checkins, merged = daily_checkins(
+    checkins, merged, held = daily_checkins(
         readings,
         couple=couple,
         partner=partner,
@@ -394,9 +397,11 @@ def _translate(
         shown=lambda r: f"line {r['line']} score {float(r['score']):g}",
         unit="reading",
         notes_rule="notes joined",
+        rejections=rejections,
+        fix="fix that reading's rating and import again",
     )
     report.mapped.append(f"{cols['date']!r} -> date")
-    n_mood = len(readings)
+    n_mood = sum(r["date"] not in held for r in readings)
     if n_mood:
         report.mapped.append(
             f"category {' or '.join(mood_names)} rating {float(mood_lo):g}-{float(mood_hi):g} -> "

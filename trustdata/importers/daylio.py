@@ -44,6 +44,7 @@ from trustdata.importers._common import (
     daily_checkins,
     find_column,
     listed,
+    mapping_block,
     names_the_mapping,
     norm_text,
     note_field_of,
@@ -55,6 +56,7 @@ from trustdata.importers._common import (
     require_columns,
     score_table,
     text,
+    toml_key,
     trigger_stamp,
 )
 from trustdata.importers._dates import parse_time
@@ -225,11 +227,12 @@ def _translate(
             unknown_labels[label] += 1
             problems.append(
                 f"mood: the label {label!r} is not in the mapping's [moods] "
-                f"({', '.join(sorted(moods))}); add it there with its score 1-10"
+                f"({', '.join(sorted(moods))}); add it there with its score 1-10 "
+                f"({toml_key(label)} = ...; the import report prints a block to paste)"
             )
         if problems:
             rejections.append(
-                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row))
+                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row), date)
             )
             continue
         label_counts[norm_text(label)] += 1
@@ -242,7 +245,6 @@ def _translate(
             if category is None:
                 unmapped_activities[act] += 1
             else:
-                trigger_activities[f"{act!r} -> {category}"] += 1
                 triggers.append((act, category))
         parts = [text(row[c]) for c in (title_col, note_col) if c is not None]
         note = "\n".join(p for p in parts if p) or None
@@ -255,10 +257,11 @@ def _translate(
                 "label": label,
                 "note": note,
                 "triggers": triggers,
+                "values": blank_values(row),
             }
         )
 
-    checkins, merged = daily_checkins(
+    checkins, merged, held = daily_checkins(
         entries,
         couple=couple,
         partner=partner,
@@ -269,10 +272,15 @@ def _translate(
         shown=lambda e: f"line {e['line']} {norm_text(e['label'])} {e['level']}",
         unit="entry",
         notes_rule="notes joined in time order",
+        rejections=rejections,
+        fix="fix that entry (a mood label not in [moods]: add it there) and import again",
     )
     trigger_rows: list[dict[str, Any]] = []
     for entry in entries:
+        if entry["date"] in held:
+            continue  # the whole day is held back, its activities with it
         for act, category in entry["triggers"]:
+            trigger_activities[f"{act!r} -> {category}"] += 1
             intensity = 11 - entry["level"] if intensity_rule == "mood" else intensity_rule
             stamp, time_known = trigger_stamp(entry["date"], entry["time"])
             trigger_rows.append(
@@ -302,6 +310,12 @@ def _translate(
         report.not_mapped.append(
             "mood labels not in [moods] (those entries rejected): "
             + ", ".join(counted(unknown_labels, "entry"))
+        )
+        labels = [label for label, _ in sorted(unknown_labels.items(), key=lambda kv: -kv[1])]
+        report.paste = mapping_block(
+            "moods",
+            labels,
+            note="your mood labels with a suggested score 1-10 each (10 best): check every one",
         )
     if unmapped_activities:
         report.not_mapped.append(

@@ -1,0 +1,149 @@
+"""Issue 12: exports as people really have them.
+
+Each point has fixtures of our own in the app's real layout under tests/fixtures/importers/ and,
+where the import writes a log, the expected log folder next to it (``expected*/``): the written
+files must equal it byte for byte.  The numbers in the comments are worked by hand from the
+fixtures (line numbers are physical lines of the files, 1 = the header).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import trustdata
+from trustdata.errors import MappingProblem
+from trustdata.importers import OUTCOMES, read_bearable, read_daylio
+from trustdata.importers._common import mapping_block, suggest_score
+
+FIX = Path(__file__).parent / "fixtures" / "importers"
+MOODS = FIX / "daylio" / "custom_moods"
+
+
+def assert_log(result, tmp_path: Path, expected: Path) -> trustdata.Logs:
+    """The written log folder holds exactly the expected files, each byte for byte."""
+    out = result.write(tmp_path / expected.name)
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(p.name for p in expected.iterdir())
+    for name in written:
+        assert (out / name).read_text(encoding="utf-8") == (expected / name).read_text(
+            encoding="utf-8"
+        ), name
+    back = trustdata.load(out)
+    assert len(back.rejected) == 0
+    return back
+
+
+def balanced(result) -> None:
+    report = result.report
+    assert report.records == sum(report.outcomes[k] for k in OUTCOMES)
+    assert len(result.logs.rejected) == report.rejected
+
+
+def reasons(result) -> dict[int, str]:
+    rejected = result.logs.rejected
+    return dict(zip(rejected["line"], rejected["reason"], strict=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. No silently wrong Daylio day
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_daylio_day_with_an_unmapped_entry_is_held_back_whole(tmp_path):
+    result = read_daylio(MOODS / "daylio_export.csv", couple="c1", partner="A")
+    balanced(result)
+    # 10-18: grand (line 2, unmapped) + bad (line 3): bad alone would be written as 3.
+    assert 3 not in result.logs.checkins["connection"].tolist()
+    why = reasons(result)
+    assert sorted(why) == [2, 3, 5, 6, 7]
+    assert why[3].startswith("held back: entry line 2 of the same day (2023-10-18) was rejected")
+    assert "held back with it" in why[2] and "(line 3)" in why[2]
+    # Its trigger (line 3's anniversary) is held back with the day.
+    assert len(result.logs.triggers) == 0
+    assert any("1 day held back whole" in n for n in result.report.notes)
+    assert_log(result, tmp_path, MOODS / "expected_without_mapping")
+
+
+def test_with_the_moods_mapped_the_day_has_its_score(tmp_path):
+    result = read_daylio(
+        MOODS / "daylio_export.csv", couple="c1", partner="A", mapping=MOODS / "moods.toml"
+    )
+    balanced(result)
+    # 10-18: grand 10 + bad 3 -> 6.5 -> 7 (the issue's example); 10-16: 9 + 4 -> 6.5 -> 7.
+    assert result.report.outcomes["checkins"] == 4 and result.report.outcomes["merged"] == 2
+    assert_log(result, tmp_path, MOODS / "expected_with_mapping")
+
+
+def test_a_bearable_day_with_a_rejected_mood_reading_is_held_back(tmp_path):
+    path = tmp_path / "bearable.csv"
+    path.write_text(
+        "date,weekday,time of day,category,rating/amount,detail,notes\n"
+        "3rd Feb 2022,Thursday,am,Mood,2,,\n"
+        "3rd Feb 2022,Thursday,pm,Mood,eight,,\n"
+        "4th Feb 2022,Friday,pm,Mood,6,,\n",
+        encoding="utf-8",
+    )
+    result = read_bearable(path, couple="c1", partner="B")
+    balanced(result)
+    assert result.logs.checkins["date"].dt.strftime("%Y-%m-%d").tolist() == ["2022-02-04"]
+    assert reasons(result)[2].startswith("held back: reading line 3 of the same day")
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Custom moods: a paste-ready [moods] block, quoted keys, a TOML error that says to quote
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_report_prints_a_paste_ready_moods_block():
+    result = read_daylio(MOODS / "daylio_export.csv", couple="c1", partner="A")
+    block = result.report.paste
+    assert block.splitlines()[1] == "[moods]"
+    pasted = tomllib.loads(block)["moods"]
+    assert pasted == {"grand": 10, "almost Rad": 9, "Not so good [-]": 4, "źle": 3}
+    # The printed report carries it, indented, and the block still parses once pasted.
+    text = result.report.to_text()
+    assert "Paste into a mapping file" in text
+    printed = text.split("after checking each score:\n")[1]
+    assert tomllib.loads(printed)["moods"] == pasted
+    # Pasted as a mapping, it imports every entry.
+    again = read_daylio(
+        MOODS / "daylio_export.csv", couple="c1", partner="A", mapping={"moods": pasted}
+    )
+    assert again.report.outcomes["rejected"] == 0
+
+
+def test_an_unmapped_label_reason_shows_the_quoted_key():
+    why = reasons(read_daylio(MOODS / "daylio_export.csv", couple="c1", partner="A"))
+    assert '("almost Rad" = ...;' in why[5]
+
+
+def test_a_toml_error_says_to_quote_keys_with_spaces():
+    with pytest.raises(MappingProblem) as info:
+        read_daylio(
+            MOODS / "daylio_export.csv",
+            couple="c1",
+            partner="A",
+            mapping=MOODS / "bare_keys.toml",
+        )
+    message = str(info.value)
+    assert "bare_keys.toml" in message and "at line 2" in message
+    assert message.endswith(
+        'Keys with spaces, accents or brackets must be quoted: write "almost Rad" = 9'
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "score"),
+    [("rad", 10), ("Good", 8), ("meh", 5), ("bad", 3), ("awful", 1), ("very good", 9)],
+)
+def test_suggested_scores_agree_with_daylio_defaults(label, score):
+    assert suggest_score(label)[0] == score
+
+
+def test_mapping_block_quotes_every_key():
+    block = mapping_block("moods", ["rad", 'say "hi"'], note="n")
+    assert tomllib.loads(block)["moods"] == {"rad": 10, 'say "hi"': 5}
+    assert '"rad" = 10' in block
