@@ -8,6 +8,7 @@ fixtures (line numbers are physical lines of the files, 1 = the header).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 import trustdata
 from trustdata.errors import MappingProblem
-from trustdata.importers import OUTCOMES, read_bearable, read_daylio
+from trustdata.importers import OUTCOMES, read_bearable, read_daylio, read_google_forms
 from trustdata.importers._common import mapping_block, suggest_score
 
 FIX = Path(__file__).parent / "fixtures" / "importers"
@@ -147,3 +148,68 @@ def test_mapping_block_quotes_every_key():
     block = mapping_block("moods", ["rad", 'say "hi"'], note="n")
     assert tomllib.loads(block)["moods"] == {"rad": 10, 'say "hi"': 5}
     assert '"rad" = 10' in block
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Answer scales other than 1-10
+# ---------------------------------------------------------------------------------------------
+
+SCALES = FIX / "google_forms" / "scales"
+SCALES_CSV = SCALES / "Check-in (Responses) - Form Responses 1.csv"
+
+
+def test_a_scale_in_the_title_and_a_declared_scale_are_rescaled_onto_1_10(tmp_path):
+    result = read_google_forms(SCALES_CSV, couple="c1", mapping=SCALES / "trust_scale.toml")
+    balanced(result)
+    # connection (1-5 from the title): 4 -> 1 + 3 * 9/4 = 7.75 -> 8, 2 -> 3.25 -> 3, 5 -> 10,
+    # 3 -> 5.5 -> 6; trust ([scales] 1-4): 3 -> 1 + 2 * 3 = 7, 2 -> 4, 4 -> 10.
+    assert_log(result, tmp_path, SCALES / "expected")
+    assert reasons(result) == {5: "connection: 6 is outside the question's 1-5 scale"}
+    mapped = "\n".join(result.report.mapped)
+    assert "(1 -> 1, 2 -> 3, 3 -> 6, 4 -> 8, 5 -> 10)" in mapped
+    assert "its 1-4 scale (declared in [scales])" in mapped
+
+
+def test_answers_that_never_exceed_5_without_a_scale_are_warned_about():
+    result = read_google_forms(SCALES_CSV, couple="c1", mapping=SCALES / "trust_question.toml")
+    assert result.logs.checkins["trust"].dropna().tolist() == [3, 4, 2]  # stored as written
+    warning = [n for n in result.report.notes if n.startswith("warning:")]
+    assert len(warning) == 1 and "[scales] trust = [1, 5]" in warning[0]
+    declared = read_google_forms(SCALES_CSV, couple="c1", mapping=SCALES / "trust_scale.toml")
+    assert not [n for n in declared.report.notes if n.startswith("warning:")]
+
+
+@pytest.mark.parametrize(
+    ("scale", "message"),
+    [([5, 1], "low < high"), ([1, 5.5], "whole numbers"), ("1-5", "[low, high]")],
+)
+def test_a_bad_declared_scale_is_a_mapping_problem(scale, message):
+    with pytest.raises(MappingProblem, match=re.escape(message)):
+        read_google_forms(SCALES_CSV, couple="c1", mapping={"scales": {"connection": scale}})
+
+
+def test_a_scale_for_a_field_that_is_not_a_score_is_a_mapping_problem():
+    with pytest.raises(MappingProblem, match="score fields"):
+        read_google_forms(SCALES_CSV, couple="c1", mapping={"scales": {"need": [1, 5]}})
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. A resubmission replaces only the answers it gives
+# ---------------------------------------------------------------------------------------------
+
+RESUBMIT = FIX / "google_forms" / "resubmission"
+
+
+def test_a_blank_resubmission_does_not_wipe_out_the_day(tmp_path):
+    path = RESUBMIT / "Weekly check-in (Responses) - Form Responses 1.csv"
+    result = read_google_forms(path, couple="c1")
+    balanced(result)
+    # sam 10-05: line 3 leaves connection and the first answer blank, gives a new need;
+    # sam 10-12: line 6 is blank through and through.  No day is lost.
+    assert result.report.outcomes["rejected"] == 0 and result.report.outcomes["merged"] == 2
+    assert_log(result, tmp_path, RESUBMIT / "expected")
+    assert any(
+        "line 2 replaced by the later response at line 3, except the answers it left blank: "
+        "connection (line 2), increased_trust (line 2) kept" in m
+        for m in result.report.merges
+    )

@@ -49,6 +49,7 @@ __all__ = [
     "spellings",
     "score_table",
     "category_of",
+    "scale_of",
     "norm_text",
     "text",
     "parse_number",
@@ -218,7 +219,7 @@ def default_mapping_text(kind: str) -> str:
 
 #: Tables of each kind's mapping whose keys are the user's own labels (any key is allowed).
 OPEN_TABLES: dict[str, tuple[str, ...]] = {
-    "google_forms": ("partners", "trigger_answers"),
+    "google_forms": ("partners", "trigger_answers", "scales"),
     "daylio": ("moods", "activities"),
     "bearable": ("details",),
 }
@@ -455,6 +456,28 @@ def score_table(table: Mapping[str, Any], *, where: str) -> dict[str, int]:
             raise MappingProblem(f"[{where}] {label!r} = {level} is outside 1-10")
         out[norm_text(label)] = level
     return out
+
+
+def scale_of(value: object, *, where: str) -> tuple[int, int]:
+    """A ``[low, high]`` answer scale of a mapping: whole numbers, ``low < high``.
+
+    Examples
+    --------
+    >>> scale_of([1, 5], where="[scales] connection")
+    (1, 5)
+    """
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and value[0] < value[1]
+    )
+    if not ok:
+        raise MappingProblem(
+            f"{where} must be two whole numbers [low, high] with low < high (e.g. [1, 5]), "
+            f"not {value!r}"
+        )
+    return int(value[0]), int(value[1])  # type: ignore[index]
 
 
 def category_of(value: object, *, where: str) -> str:

@@ -30,6 +30,7 @@ Rules (see ``docs/importers.md``):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,13 @@ from trustdata.importers._common import (
     find_column,
     names_the_mapping,
     norm_text,
+    parse_number,
     plural,
     ragged,
     records_of,
+    rescale,
+    round_half_up,
+    scale_of,
     spellings,
     text,
 )
@@ -96,10 +101,19 @@ def _columns_for(headers: list[str], table: dict[str, Any], *, section: str) -> 
     """Field -> export column, for every field of ``table`` whose question is in the export."""
     out: dict[str, str] = {}
     for key, value in table.items():
-        col = find_column(headers, spellings(value, where=f"[{section}] {key}"))
+        names = spellings(value, where=f"[{section}] {key}")
+        col = find_column(headers, names)
+        if col is None and names:  # the same question with another scale: "(1-5)" for "(1-10)"
+            wanted = {_without_scale(n) for n in names}
+            col = next((h for h in headers if _without_scale(h) in wanted), None)
         if col is not None:
             out[key] = col
     return out
+
+
+def _without_scale(title: str) -> str:
+    """A question's title, normalised, without a scale in brackets: "... (1-5)?" -> "..."."""
+    return norm_text(re.sub(r"[(\[]\s*\d+\s*(?:-|\u2013|\u2014|to)\s*\d+\s*[)\]]", " ", title))
 
 
 @names_the_mapping
@@ -178,7 +192,15 @@ class _GoogleForms(Importer):
             norm_text(k): category_of(v, where=f"[trigger_answers] {k!r}")
             for k, v in m["trigger_answers"].items()
         }
-        return m, partner_labels, answer_categories
+        scales = {}
+        for field_name, value in m["scales"].items():
+            if field_name not in schemas.SCORE_COLUMNS:
+                raise MappingProblem(
+                    f"[scales] {field_name!r}: a scale can be declared for the score fields "
+                    f"{list(schemas.SCORE_COLUMNS)}"
+                )
+            scales[field_name] = scale_of(value, where=f"[scales] {field_name}")
+        return m, partner_labels, answer_categories, scales
 
     def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
         m = settings[0]
@@ -215,7 +237,7 @@ _FORMS = _GoogleForms()
 def _translate(
     frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
 ) -> Translation:
-    _, partner_labels, answer_categories = settings
+    _, partner_labels, answer_categories, declared = settings
     headers, ts_col, email_col, q, t = (cols[k] for k in ("headers", "ts", "email", "q", "t"))
     couple, partner, report, lines = ctx.couple, ctx.partner, ctx.report, ctx.lines
     source, dayfirst = ctx.source, ctx.dayfirst
@@ -255,8 +277,9 @@ def _translate(
     used = {ts_col, date_col, *q.values(), *t.values()}
     if email_col:
         used.add(email_col)
+    scales = _scales(q, declared, report)
     for field_name, col in q.items():
-        if field_name != "date":
+        if field_name != "date" and field_name not in scales:
             report.mapped.append(f"{col!r} -> {field_name}")
     for field_name, col in t.items():
         report.mapped.append(
@@ -305,6 +328,11 @@ def _translate(
                 how = f"the {email_col!r} column"
         if who is None:
             problems.append("partner: no answer says which partner this is")
+        values = {f: text(row[q[f]]) for f in CHECKIN_FIELDS if f in q}
+        for field_name, (low, high, _) in scales.items():
+            values[field_name], why = _on_scale(values[field_name], low, high)
+            if why:
+                problems.append(f"{field_name}: {why}")
         if problems:
             rejections.append(
                 Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row, drop=drop))
@@ -322,8 +350,10 @@ def _translate(
                 "couple_id": couple_id,
                 "partner": who,
                 "role": role,
+                "values": values,
             }
         )
+    _warn_small_answers(responses, q, scales, report)
     for how, n in partner_source.items():
         report.mapped.append(f"partner from {how} ({plural(n, 'response')})")
     n_roles = sum(r["role"] is not None for r in responses)
@@ -349,27 +379,48 @@ def _translate(
     for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
         group = sorted(groups[key], key=lambda r: r["order"])
         kept = group[-1]
+        # A resubmission replaces only the answers it gives: each field takes the latest
+        # response's answer that is not blank.
+        combined: dict[str, tuple[str | None, int]] = {}
+        for r in group:
+            for field_name, value in r["values"].items():
+                if value is not None or field_name not in combined:
+                    combined[field_name] = (value, r["line"])
         if len(group) > 1:
             merged += len(group) - 1
             earlier = ", ".join(str(r["line"]) for r in group[:-1])
+            from_earlier = sorted(
+                {
+                    f"{f} (line {line})"
+                    for f, (value, line) in combined.items()
+                    if line != kept["line"] and value is not None
+                }
+            )
             merge_lines.append(
                 f"{key[2].isoformat()} partner {key[1]}: line{'s' if len(group) > 2 else ''} "
                 f"{earlier} replaced by the later response at line {kept['line']}"
+                + (
+                    f", except the answers it left blank: {', '.join(from_earlier)} kept"
+                    if from_earlier
+                    else ""
+                )
             )
-        row = kept["row"]
         out = {
             "couple_id": key[0],
             "partner": key[1],
             "date": key[2].isoformat(),
             "_line": kept["line"],
         }
-        for field_name in CHECKIN_FIELDS:
-            if field_name in q:
-                out[field_name] = text(row[q[field_name]])
-        if "role" not in q and kept["role"] is not None:
-            out["role"] = kept["role"]
+        for field_name, (value, _) in combined.items():
+            out[field_name] = value
+        role = next((r["role"] for r in reversed(group) if r["role"] is not None), None)
+        if "role" not in q and role is not None:
+            out["role"] = role
         checkins.append(out)
-        if "category" in t:
+        ticking = [r for r in group if "category" in t and text(r["row"][t["category"]])]
+        if ticking:
+            kept = ticking[-1]  # the triggers of the latest response that ticked any
+            row = kept["row"]
             ticked = _split_answers(text(row[t["category"]]), answer_categories)
             for answer in ticked:
                 category = answer_categories.get(norm_text(answer)) or schemas.normalize_category(
@@ -394,7 +445,8 @@ def _translate(
     if merge_lines:
         report.merges.append(
             f"{plural(merged, 'response')} replaced by a later response of the same partner on "
-            "the same day (rule: the latest response of the day is kept whole)"
+            "the same day (rule: a later response replaces the answers it gives; an answer it "
+            "leaves blank is kept from the earlier one)"
         )
         add_listed(report.merges, merge_lines)
     if answer_counts:
@@ -402,6 +454,103 @@ def _translate(
             "ticked trigger answers: " + ", ".join(counted(answer_counts, "response", quote=False))
         )
     return Translation(checkins, trigger_rows, rejections, merged=merged)
+
+
+_TITLE_SCALE = re.compile(
+    r"(?<![\d.])(?P<low>[01])\s*(?:-|\u2013|\u2014|to|bis|a|à)\s*(?P<high>\d{1,3})(?![\d.])",
+    re.IGNORECASE,
+)
+
+
+def title_scale(title: str) -> tuple[int, int] | None:
+    """The answer scale a question's title states (``(1-5)``, ``1 to 4``, ``0 – 10``), or None.
+
+    Examples
+    --------
+    >>> title_scale("How connected do you feel to me right now (1-5)?")
+    (1, 5)
+    >>> title_scale("On a scale from 1 to 4, how safe do you feel?"), title_scale("Trust?")
+    ((1, 4), None)
+    """
+    m = _TITLE_SCALE.search(title)
+    if m is None:
+        return None
+    low, high = int(m["low"]), int(m["high"])
+    return (low, high) if high > low + 1 else None
+
+
+def _scales(
+    q: dict[str, str], declared: dict[str, tuple[int, int]], report: Any
+) -> dict[str, tuple[int, int, str]]:
+    """Score field -> (low, high, how it is known) for every mapped score field with a scale."""
+    out: dict[str, tuple[int, int, str]] = {}
+    for field_name in schemas.SCORE_COLUMNS:
+        if field_name not in q:
+            continue
+        col = q[field_name]
+        titled = title_scale(col)
+        if field_name in declared:
+            low, high = declared[field_name]
+            how = "declared in [scales]"
+            if titled is not None and titled != (low, high):
+                report.notes.append(
+                    f"{col!r} says {titled[0]}-{titled[1]} but [scales] {field_name} = "
+                    f"[{low}, {high}] is used"
+                )
+        elif titled is not None:
+            low, high = titled
+            how = "read from the question's title"
+        else:
+            continue
+        out[field_name] = (low, high, how)
+        if (low, high) == (schemas.SCORE_MIN, schemas.SCORE_MAX):
+            report.mapped.append(f"{col!r} -> {field_name} (1-10, {how})")
+            continue
+        table = ", ".join(
+            f"{v} -> {round_half_up(rescale(v, low, high))}" for v in range(low, high + 1)
+        )
+        report.mapped.append(
+            f"{col!r} -> {field_name}: its {low}-{high} scale ({how}) rescaled linearly to "
+            f"1-10 and rounded half up ({table})"
+        )
+    return out
+
+
+def _on_scale(value: str | None, low: int, high: int) -> tuple[str | None, str | None]:
+    """The 1-10 text of an answer on the scale ``low``-``high``, or (None, why it cannot be)."""
+    if value is None or (low, high) == (schemas.SCORE_MIN, schemas.SCORE_MAX):
+        return value, None  # 1-10 answers are checked by the loader, as in a log file
+    number = parse_number(value)
+    if number is None or number.denominator != 1:
+        return None, f"{value!r} is not a whole number on the question's {low}-{high} scale"
+    if not low <= number <= high:
+        return None, f"{value} is outside the question's {low}-{high} scale"
+    return str(round_half_up(rescale(number, low, high))), None
+
+
+def _warn_small_answers(
+    responses: list[dict[str, Any]],
+    q: dict[str, str],
+    scales: dict[str, tuple[int, int, str]],
+    report: Any,
+) -> None:
+    """Warn about a score question read as 1-10 whose answers never exceed 5 (3 answers or more).
+
+    Such answers are kept as written (a 1-10 question may well be answered low); the warning says
+    how to declare the scale if the question used a smaller one.
+    """
+    for field_name in schemas.SCORE_COLUMNS:
+        if field_name not in q or field_name in scales:
+            continue
+        numbers = [parse_number(r["values"].get(field_name)) for r in responses]
+        numbers = [n for n in numbers if n is not None]
+        if len(numbers) >= 3 and max(numbers) <= 5:
+            report.notes.append(
+                f"warning: no answer to {q[field_name]!r} is above {max(numbers)} "
+                f"({plural(len(numbers), 'answer')}); they were read as 1-10 scores as written. "
+                "If the question used a smaller scale (Google Forms' default is 1-5), declare it "
+                f"in a mapping file: [scales] {field_name} = [1, 5]"
+            )
 
 
 def _label(n: int) -> str:
