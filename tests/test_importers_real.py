@@ -213,3 +213,49 @@ def test_a_blank_resubmission_does_not_wipe_out_the_day(tmp_path):
         "connection (line 2), increased_trust (line 2) kept" in m
         for m in result.report.merges
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Question titles with a line break
+# ---------------------------------------------------------------------------------------------
+
+MULTILINE = FIX / "google_forms" / "multiline_headers"
+MULTILINE_CSV = MULTILINE / "Check-in (Responses) - Form Responses 1.csv"
+
+
+@pytest.fixture(params=["pyarrow", "csv module"])
+def reader(request, monkeypatch):
+    """Run a test with pyarrow's reader (the fast path) and with the careful csv-module reader."""
+    if request.param == "csv module":
+        monkeypatch.setattr(trustdata.io, "_fast_csv", lambda *args: None)
+    return request.param
+
+
+def test_a_header_spanning_lines_is_read(tmp_path, reader):
+    result = read_google_forms(MULTILINE_CSV, couple="c1", mapping=MULTILINE / "need.toml")
+    balanced(result)
+    # The header takes lines 1-3 (CRLF); the records start on lines 4, 5, 6 (to 7) and 8.
+    assert reasons(result) == {8: "connection is 'eleven', expected a whole number 1-10"}
+    assert any(n.startswith("the header spans lines 1-3") for n in result.report.notes)
+    assert_log(result, tmp_path, MULTILINE / "expected")
+
+
+def test_a_log_file_header_spanning_lines_keeps_the_line_numbers(tmp_path, reader):
+    path = tmp_path / "checkins.csv"
+    path.write_text(
+        'couple_id,partner,date,connection,"what\nI need"\n'
+        "c1,A,2025-03-03,6,x\nc1,A,2025-03-04,11,y\n",
+        encoding="utf-8",
+    )
+    logs = trustdata.load(path)
+    assert "what I need" in logs.checkins.columns
+    assert logs.rejected[["line", "reason"]].values.tolist() == [
+        [4, "connection is 11, expected a whole number 1-10"]
+    ]
+
+
+def test_a_header_quote_that_never_closes_is_still_refused(tmp_path):
+    path = tmp_path / "checkins.csv"
+    path.write_text('couple_id,partner,"date,connection\nc1,A,2025-03-03,6\n', encoding="utf-8")
+    with pytest.raises(trustdata.errors.FileProblem, match="unclosed quote"):
+        trustdata.load(path)

@@ -87,6 +87,10 @@ def read_raw_csv(
         raise FileProblem(f"the file cannot be read ({exc.strerror}).", source=name) from None
 
 
+#: How many lines after the first a header's quoted column name may run on.
+_HEADER_SPAN = 10
+
+
 def _parse_csv_bytes(
     holder: list[bytes],
     name: str,
@@ -106,6 +110,13 @@ def _parse_csv_bytes(
         if line.strip() or end < 0:
             break
         pos, header_line = end + 1, header_line + 1
+    # A quoted column name may span lines (a form question with a line break in its title): the
+    # header is then the lines up to the one that closes the quote.
+    header_end = header_line
+    while line.count(b'"') % 2 and end >= 0 and header_end - header_line < _HEADER_SPAN:
+        end = data.find(b"\n", end + 1)
+        line = data[pos:] if end < 0 else data[pos:end]
+        header_end += 1
     header = line.rstrip(b"\r")
     if b"," in header:
         delim = ","
@@ -120,10 +131,20 @@ def _parse_csv_bytes(
     header_text = header.decode("utf-8", errors="replace")
     if header_text.count('"') % 2:
         raise FileProblem(
-            "the header line has an unclosed quote; expected one line of column names.",
+            "the header line has an unclosed quote (it is never closed on this line or the "
+            f"{_HEADER_SPAN} after it); expected a line of column names.",
             source=name,
         )
-    header_cells = next(csv.reader([header_text], delimiter=delim))
+    header_cells = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim))
+    if header_end > header_line:
+        spanning = [c for c in header_cells if "\n" in c or "\r" in c]
+        header_cells = [" ".join(c.split()) if c in spanning else c for c in header_cells]
+        notes.append(
+            f"the header spans lines {header_line}-{header_end} (a column name with a line "
+            "break, read as one line: "
+            + ", ".join(repr(" ".join(c.split())) for c in spanning)
+            + ")"
+        )
     renamed: list[str] = []
     names = _clean_names(header_cells, name, number_repeated=number_repeated, renamed=renamed)
     if renamed:
@@ -132,9 +153,9 @@ def _parse_csv_bytes(
     body = len(data) if end < 0 else end + 1
     frame = None
     if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
-        frame = _fast_reader()(data, body, names, delim, header_line)
+        frame = _fast_reader()(data, body, names, delim, header_end)
     if frame is None:
-        frame = _slow_csv(data, body, names, delim, header_line, name)
+        frame = _slow_csv(data, body, names, delim, header_end, name)
     if len(frame) and data.count(b'"', body) % 2:
         _mark_unclosed_quote(frame, data, delim)
     del data
