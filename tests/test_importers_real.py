@@ -259,3 +259,30 @@ def test_a_header_quote_that_never_closes_is_still_refused(tmp_path):
     path.write_text('couple_id,partner,"date,connection\nc1,A,2025-03-03,6\n', encoding="utf-8")
     with pytest.raises(trustdata.errors.FileProblem, match="unclosed quote"):
         trustdata.load(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Bearable's `pre` part of the day; triggers keep the symptom's name
+# ---------------------------------------------------------------------------------------------
+
+PARTS = FIX / "bearable" / "parts_of_day"
+
+
+def test_bearable_pre_is_a_part_of_the_day_and_triggers_keep_the_symptom(tmp_path):
+    result = read_bearable(PARTS / "Bearable App - Data Export.csv", couple="c1", partner="B")
+    balanced(result)
+    # 7 readings: 2 moods, 4 triggers (two at `pre`), Energy not mapped; nothing rejected.
+    assert result.report.outcomes == {
+        "checkins": 2,
+        "triggers": 4,
+        "merged": 0,
+        "not_mapped": 1,
+        "rejected": 0,
+    }
+    others = result.logs.triggers.loc[result.logs.triggers["category"] == "other", "note"]
+    assert others.tolist() == [
+        "Triggered (saw her car)",
+        "Triggered; Her name came up at work",
+        "Triggered (old texts)",
+    ]
+    assert_log(result, tmp_path, PARTS / "expected")

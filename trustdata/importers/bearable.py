@@ -69,6 +69,7 @@ __all__ = ["read_bearable", "PARTS_OF_DAY", "SEVERITIES"]
 
 #: Parts of the day Bearable (and people) write instead of a clock time.
 PARTS_OF_DAY: tuple[str, ...] = (
+    "pre",
     "am",
     "morning",
     "mid",
@@ -380,7 +381,9 @@ def _translate(
                 "time_known": time_known,
                 "category": trigger_category,
                 "intensity": str(intensity),
-                "note": note,
+                # The symptom's own name first: "Triggered (saw her car)" and "Triggered" both
+                # map to `other`, and only the name tells them apart.
+                "note": "; ".join(x for x in (_SEVERITY_TAIL.sub("", detail or ""), note) if x),
                 "time_of_day": part,
                 "_line": line,
             }
