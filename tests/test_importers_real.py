@@ -286,3 +286,25 @@ def test_bearable_pre_is_a_part_of_the_day_and_triggers_keep_the_symptom(tmp_pat
         "Triggered (old texts)",
     ]
     assert_log(result, tmp_path, PARTS / "expected")
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Old Daylio exports with unquoted commas inside the activities
+# ---------------------------------------------------------------------------------------------
+
+UNQUOTED = FIX / "daylio" / "unquoted_activities"
+
+
+def test_commas_spilled_from_the_activities_are_joined_back(tmp_path, reader):
+    result = read_daylio(UNQUOTED / "daylio_export.csv", couple="c1", partner="A")
+    balanced(result)
+    # Lines 2 and 5 have commas inside an activity ("dinner, wine", "triggered: phone, texts").
+    note = [n for n in result.report.notes if "unquoted inside 'activities'" in n]
+    assert note == [
+        "2 line(s) had the delimiter unquoted inside 'activities' (lines 2, 5): the extra "
+        "values were joined back into it"
+    ]
+    assert "'dinner, wine' (1 entry)" in " ".join(result.report.not_mapped)
+    # Line 6's surplus is an empty value after the note: not text that spilled, still refused.
+    assert list(reasons(result)) == [6] and "too many values" in reasons(result)[6]
+    assert_log(result, tmp_path, UNQUOTED / "expected")

@@ -497,7 +497,11 @@ def category_of(value: object, *, where: str) -> str:
 
 
 def read_export(
-    path: str | Path, *, header: str, number_repeated_columns: bool = False
+    path: str | Path,
+    *,
+    header: str,
+    number_repeated_columns: bool = False,
+    surplus_into: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read an export as text with the loader's hardened CSV reader.
 
@@ -505,12 +509,16 @@ def read_export(
     Header names are stripped of surrounding spaces.  A repeated header name is an error, or with
     ``number_repeated_columns`` (a form may ask two questions with one title) its later copies
     are named ``<name> (2)``, ... and a note says so.  ``header`` is the export's usual header
-    line, shown when the file is empty.
+    line, shown when the file is empty.  ``surplus_into`` names a column that takes a row's
+    surplus values (see :func:`trustdata.io.read_raw_csv`).
     """
     from trustdata.io import read_raw_csv
 
     frame, notes = read_raw_csv(
-        path, number_repeated_columns=number_repeated_columns, header_example=header
+        path,
+        number_repeated_columns=number_repeated_columns,
+        header_example=header,
+        surplus_into=surplus_into,
     )
     frame = frame.rename(columns={c: c.strip() for c in frame.columns if isinstance(c, str)})
     return frame, list(notes)

@@ -52,6 +52,7 @@ from trustdata.importers._common import (
     prefix_category,
     prefix_of,
     ragged,
+    read_export,
     records_of,
     require_columns,
     score_table,
@@ -154,6 +155,12 @@ class _Daylio(Importer):
 
     def settings(self, mapping: dict[str, Any]) -> tuple:
         return _settings(mapping)
+
+    def read(self, path: str | Path, settings: Any) -> tuple[pd.DataFrame, list[str]]:
+        # Old exports wrote the activities unquoted: a comma in an activity's name spilled it
+        # over the next columns.  Every other column that may hold a comma is quoted, so the
+        # surplus values can only be the activities'.
+        return read_export(path, header=self.header, surplus_into="activities")
 
     def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
         cols: dict[str, Any] = require_columns(

@@ -22,6 +22,7 @@ def read_raw_csv(
     *,
     number_repeated_columns: bool = False,
     header_example: str = "couple_id,partner,date,connection",
+    surplus_into: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read a CSV file as text, hardened against what real exports look like.
 
@@ -45,6 +46,11 @@ def read_raw_csv(
         with the same title).
     header_example : str, default "couple_id,partner,date,connection"
         The header line shown as an example when the file is empty.
+    surplus_into : str, optional
+        A column that takes a row's surplus values (too many values), joined back with the
+        delimiter, instead of the row being marked: for an app that writes one free-text column
+        unquoted (old Daylio exports and their activities) and quotes every other one that may
+        hold the delimiter.  A note lists the repaired lines.
 
     Returns
     -------
@@ -78,7 +84,7 @@ def read_raw_csv(
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(holder, name, number_repeated_columns, header_example)
+        return _parse_csv_bytes(holder, name, number_repeated_columns, header_example, surplus_into)
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -96,6 +102,7 @@ def _parse_csv_bytes(
     name: str,
     number_repeated: bool = False,
     header_example: str = "couple_id,partner,date,connection",
+    surplus_into: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
     data, pos, notes = _decode(holder.pop(), name, header_example)
@@ -155,7 +162,18 @@ def _parse_csv_bytes(
     if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
         frame = _fast_reader()(data, body, names, delim, header_end)
     if frame is None:
-        frame = _slow_csv(data, body, names, delim, header_end, name)
+        lowered = [n.casefold() for n in names]
+        wanted = surplus_into.casefold() if surplus_into is not None else None
+        absorb = lowered.index(wanted) if wanted in lowered else None
+        repaired: list[int] = []
+        frame = _slow_csv(data, body, names, delim, header_end, name, absorb, repaired)
+        if repaired:
+            shown = ", ".join(str(x) for x in repaired[:20])
+            more = f" and {len(repaired) - 20} more" if len(repaired) > 20 else ""
+            notes.append(
+                f"{len(repaired)} line(s) had the delimiter unquoted inside {surplus_into!r} "
+                f"(lines {shown}{more}): the extra values were joined back into it"
+            )
     if len(frame) and data.count(b'"', body) % 2:
         _mark_unclosed_quote(frame, data, delim)
     del data
@@ -324,9 +342,20 @@ def _line_structure(data: bytes, body: int) -> tuple[int, np.ndarray]:
 
 
 def _slow_csv(
-    data: bytes, body: int, names: list[str], delim: str, header_line: int, name: str
+    data: bytes,
+    body: int,
+    names: list[str],
+    delim: str,
+    header_line: int,
+    name: str,
+    absorb: int | None = None,
+    repaired: list[int] | None = None,
 ) -> pd.DataFrame:
-    """The csv module, line by line: knows where every record starts and handles ragged rows."""
+    """The csv module, line by line: knows where every record starts and handles ragged rows.
+
+    ``absorb``: the position of a column that takes a row's surplus values (joined back with the
+    delimiter); the rows so repaired are added to ``repaired`` by their line.
+    """
     text = data[body:].decode("utf-8")
     limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -343,6 +372,20 @@ def _slow_csv(
             if not row or all(not f.strip() for f in row):
                 continue
             problem = None
+            k = len(row) - ncol
+            # Only text can have spilled over: a blank piece (",,") is a value of its own.
+            if (
+                absorb is not None
+                and k > 0
+                and all(v.strip() for v in row[absorb : absorb + k + 1])
+            ):
+                row = [
+                    *row[:absorb],
+                    delim.join(row[absorb : absorb + k + 1]),
+                    *row[absorb + k + 1 :],
+                ]
+                if repaired is not None:
+                    repaired.append(start)
             if len(row) != ncol:
                 word = "few" if len(row) < ncol else "many"
                 problem = f"the line has too {word} values ({len(row)} where the header has {ncol})"
