@@ -13,14 +13,17 @@ import csv
 import datetime as dt
 import io
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 import trustdata
 from trustdata.errors import TrustDataError
 from trustdata.importers import OUTCOMES, import_export
+from trustdata.importers._common import column_stamps, norm_text, parse_number, round_half_up, text
 from trustdata.io import read_raw_csv
 
 CONNECTION = "How connected do you feel to me right now (1-10)?"
@@ -190,11 +193,63 @@ def check(kind: str, data: bytes, header: list[str], dayfirst: bool | None) -> N
             for address in ("sam@example.org", "alex@example.org", "x@y.z"):
                 assert address not in logs.rejected.to_csv().lower()
                 assert address not in report.to_text().lower()
+        day_scores_hold(kind, path, result, dayfirst)
+        if result.nothing_imported:  # every record rejected: no (empty) log folder is written
+            with pytest.raises(TrustDataError, match="nothing to write"):
+                result.write(Path(tmp) / "out")
+            assert not (Path(tmp) / "out").exists()
+            return
         folder = result.write(Path(tmp) / "out")
         back = trustdata.load(folder)
         assert len(back.rejected) == 0
         assert len(back.checkins) == len(logs.checkins)
         assert len(back.triggers) == len(logs.triggers)
+
+
+DEFAULT_MOODS = {"rad": 10, "good": 8, "meh": 5, "bad": 3, "awful": 1}
+
+
+def day_scores_hold(kind: str, path: Path, result, dayfirst: bool | None) -> None:
+    """No written check-in differs from the day's score computed from all of that day's entries.
+
+    Each record's day is read again from the raw file; a day with a check-in must have every one
+    of its mood records readable and none rejected, and the check-in's connection must be their
+    mean rounded half up (issue 12.1).
+    """
+    if kind == "google-forms":
+        return
+    frame, _ = read_raw_csv(path)
+    lines = frame["_line"].tolist()
+    rejected = set(result.logs.rejected["line"].tolist())
+    cols = {norm_text(c): c for c in frame.columns}
+    if kind == "daylio":
+        date_col = cols.get("full_date") or cols["date"]
+        year = None if "full_date" in cols else cols.get("year")
+        stamps = column_stamps(frame, date_col, dayfirst=dayfirst, lines=lines, year_column=year)
+        dates = stamps.dates
+        scores = [DEFAULT_MOODS.get(norm_text(v)) if text(v) else None for v in frame[cols["mood"]]]
+        is_mood = [True] * len(frame)
+    else:
+        dates = column_stamps(frame, cols["date"], dayfirst=dayfirst, lines=lines).dates
+        if "date formatted" in cols and any(d is None for d in dates):
+            try:
+                second = cols["date formatted"]
+                backup = column_stamps(frame, second, dayfirst=dayfirst, lines=lines)
+            except TrustDataError:
+                backup = None
+            if backup is not None:
+                pairs = zip(dates, backup.dates, strict=True)
+                dates = [d if d is not None else b for d, b in pairs]
+        is_mood = [norm_text(v or "") == "mood" for v in frame[cols["category"]]]
+        scores = [parse_number(text(v)) for v in frame[cols["rating/amount"]]]
+    for row in result.logs.checkins.itertuples(index=False):
+        day = row.date.date()
+        mine = [i for i in range(len(frame)) if is_mood[i] and dates[i] == day]
+        assert mine, f"a check-in on {day} that no record of the file has"
+        assert not any(lines[i] in rejected for i in mine), f"{day}: written with a rejected entry"
+        assert all(scores[i] is not None for i in mine)
+        mean = sum(Fraction(scores[i]) for i in mine) / len(mine)
+        assert row.connection == round_half_up(mean), f"{day}: not the day's score"
 
 
 SETTINGS = settings(

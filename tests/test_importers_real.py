@@ -15,8 +15,15 @@ from pathlib import Path
 import pytest
 
 import trustdata
+from trustdata.cli import main
 from trustdata.errors import MappingProblem
-from trustdata.importers import OUTCOMES, read_bearable, read_daylio, read_google_forms
+from trustdata.importers import (
+    OUTCOMES,
+    import_export,
+    read_bearable,
+    read_daylio,
+    read_google_forms,
+)
 from trustdata.importers._common import mapping_block, suggest_score
 
 FIX = Path(__file__).parent / "fixtures" / "importers"
@@ -308,3 +315,52 @@ def test_commas_spilled_from_the_activities_are_joined_back(tmp_path, reader):
     # Line 6's surplus is an empty value after the note: not text that spilled, still refused.
     assert list(reasons(result)) == [6] and "too many values" in reasons(result)[6]
     assert_log(result, tmp_path, UNQUOTED / "expected")
+
+
+# ---------------------------------------------------------------------------------------------
+# 10. A missing header line; an import with every record rejected writes no folder
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "header"),
+    [
+        ("daylio", (FIX / "daylio" / "no_header" / "daylio_export.csv").read_text(), "full_date"),
+        ("bearable", "8th Dec 2021,Wednesday,am,Mood,6,,\n", "date,weekday,time of day"),
+        ("google-forms", '"2025/11/02 9:15:42 PM GMT","A","7"\n', "Timestamp,"),
+    ],
+)
+def test_a_missing_header_line_is_named(tmp_path, kind, content, header):
+    path = tmp_path / "export.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(trustdata.errors.FileProblem) as info:
+        import_export(kind, path, couple="c1", partner="A")
+    message = str(info.value)
+    assert "the header line seems to be missing" in message
+    assert f"add the app's header as the first line: {header}" in message
+
+
+def test_another_apps_export_is_not_taken_for_a_missing_header(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("date,weekday,time of day,category\n8th Dec 2021,Wed,am,Mood\n")
+    with pytest.raises(trustdata.errors.FileProblem) as info:
+        read_daylio(path, couple="c1", partner="A")
+    assert "seems to be missing" not in str(info.value)
+
+
+ALL_REJECTED = FIX / "daylio" / "all_rejected" / "daylio_export.csv"
+
+
+def test_an_import_with_every_record_rejected_writes_no_folder(tmp_path, capsys):
+    result = read_daylio(ALL_REJECTED, couple="c1", partner="A")
+    assert result.nothing_imported and result.report.outcomes["rejected"] == 3
+    with pytest.raises(trustdata.errors.FileProblem, match="nothing to write: all 3 records"):
+        result.write(tmp_path / "py")
+    assert not (tmp_path / "py").exists()
+    out = tmp_path / "cli"
+    argv = ["import", "daylio", str(ALL_REJECTED), str(out), "--couple", "c1", "--partner", "A"]
+    assert main(argv) == 1
+    printed = capsys.readouterr().out
+    assert "Nothing written: every record was rejected" in printed
+    assert "Paste into a mapping file" in printed  # the way out is printed with it
+    assert not out.exists()

@@ -253,7 +253,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
                     "away first.",
                     source=str(out),
                 )
-    folder = result.write(args.out)
     print(result.report.to_text())
     rejected = result.logs.rejected
     if len(rejected):
@@ -262,6 +261,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"  line {row.line} ({row.table}): {row.reason}")
         if len(rejected) > 50:
             print(f"  ... and {len(rejected) - 50} more")
+    if result.nothing_imported:  # an empty log folder would look like an import that worked
+        print(f"Nothing written: every record was rejected, so {out} was not made or changed.")
+        return 1
+    folder = result.write(args.out)
     print(f"Wrote the log folder {folder} (read it with `trustdata validate {folder}`).")
     return 1 if len(rejected) else 0
 

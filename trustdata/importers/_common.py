@@ -77,6 +77,7 @@ __all__ = [
     "listed",
     "add_listed",
     "daily_checkins",
+    "missing_header_hint",
     "mapping_block",
     "suggest_score",
     "toml_key",
@@ -534,9 +535,18 @@ def find_column(columns: Iterable[str], names: Iterable[str]) -> str | None:
 
 
 def require_columns(
-    frame: pd.DataFrame, needed: Mapping[str, Iterable[str]], *, kind: str, source: str
+    frame: pd.DataFrame,
+    needed: Mapping[str, Iterable[str]],
+    *,
+    kind: str,
+    source: str,
+    header: str | None = None,
 ) -> dict[str, str]:
-    """Find each needed column (by any of its spellings) or fail with what was found."""
+    """Find each needed column (by any of its spellings) or fail with what was found.
+
+    ``header`` (the app's usual header line) is shown when the file's first line looks like a
+    record: the header then seems to be missing.
+    """
     found: dict[str, str] = {}
     missing = []
     for key, names in needed.items():
@@ -549,10 +559,37 @@ def require_columns(
         have = [c for c in frame.columns if c not in HELPER_COLUMNS]
         raise FileProblem(
             f"this does not look like a {kind} export: column(s) {missing} not found. "
-            f"Columns in the file: {have}",
+            f"Columns in the file: {have}" + missing_header_hint(have, header),
             source=source,
         )
     return found
+
+
+_DATA_LIKE = re.compile(
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,}"
+    r"|\b[A-Za-z]{3,}\s+\d{1,2}\b"
+)
+
+
+def missing_header_hint(columns: Iterable[str], header: str | None) -> str:
+    """A sentence for an export whose first line looks like a record (a date or a time in the
+    "column names"): its header line seems to be missing.  Empty otherwise.
+
+    Examples
+    --------
+    >>> print(missing_header_hint(["2026-05-12", "May 12", "Tuesday", "22:10"], "full_date,..."))
+    . The first line looks like a record (2026-05-12, May 12), not column names: the header line
+    seems to be missing; add the app's header as the first line: full_date,...
+    """
+    looks = [c for c in columns if _DATA_LIKE.search(str(c)) and not str(c).startswith("unnamed_")]
+    if len(looks) < 1:
+        return ""
+    shown = ", ".join(c for c in looks[:2] if re.search(r"\d", c))
+    add = f"; add the app's header as the first line: {header}" if header else ""
+    return (
+        f". The first line looks like a record ({shown}), not column names: the header line "
+        f"seems to be missing{add}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,13 +703,31 @@ class ImportResult:
     logs: Logs
     report: ImportReport
 
+    @property
+    def nothing_imported(self) -> bool:
+        """True when the export had records and every one was rejected (nothing to write)."""
+        return (
+            self.report.records > 0
+            and len(self.logs.checkins) == 0
+            and len(self.logs.triggers) == 0
+        )
+
     def write(self, out: str | Path, format: str = "csv") -> Path:
         """Write the logs as a log folder that :func:`trustdata.load` reads back.
 
         Returns the folder's path.  CSV cells a spreadsheet would run as a formula are
-        neutralised by :func:`trustdata.io.write`.
+        neutralised by :func:`trustdata.io.write`.  An import in which every record was rejected
+        writes nothing (:class:`~trustdata.errors.FileProblem`): an empty log folder would look
+        like an import that worked.
         """
         from trustdata.io import write
+
+        if self.nothing_imported:
+            raise FileProblem(
+                f"nothing to write: all {plural(self.report.records, 'record')} of the export "
+                "were rejected (see the report), so no log folder was made.",
+                source=str(out),
+            )
 
         return write(self.logs, out, format=format)
 

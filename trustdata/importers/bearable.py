@@ -217,6 +217,7 @@ class _Bearable(Importer):
             },
             kind="Bearable",
             source=source,
+            header=self.header,
         )
         cols["time"] = find_column(frame.columns, ["time of day", "time"])
         cols["detail"] = find_column(frame.columns, ["detail", "details"])

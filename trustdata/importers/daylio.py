@@ -164,13 +164,23 @@ class _Daylio(Importer):
 
     def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
         cols: dict[str, Any] = require_columns(
-            frame, {"mood": ["mood"], "time": ["time"]}, kind="Daylio", source=source
+            frame,
+            {"mood": ["mood"], "time": ["time"]},
+            kind="Daylio",
+            source=source,
+            header=self.header,
         )
         cols["full_date"] = find_column(frame.columns, ["full_date", "full date"])
         cols["year"] = find_column(frame.columns, ["year"])
         cols["date"] = find_column(frame.columns, ["date"])
         if cols["full_date"] is None and cols["date"] is None:
-            require_columns(frame, {"full_date": ["full_date"]}, kind="Daylio", source=source)
+            require_columns(
+                frame,
+                {"full_date": ["full_date"]},
+                kind="Daylio",
+                source=source,
+                header=self.header,
+            )
         cols["activities"] = find_column(frame.columns, ["activities"])
         cols["title"] = find_column(frame.columns, ["note_title", "note title"])
         cols["note"] = find_column(frame.columns, ["note", "notes"])

@@ -50,6 +50,7 @@ from trustdata.importers._common import (
     column_stamps,
     counted,
     find_column,
+    missing_header_hint,
     names_the_mapping,
     norm_text,
     parse_number,
@@ -209,7 +210,8 @@ class _GoogleForms(Importer):
         if ts_col is None:
             raise FileProblem(
                 f"this does not look like a Google Forms responses file: no 'Timestamp' column. "
-                f"Columns in the file: {headers}",
+                f"Columns in the file: {headers}"
+                + missing_header_hint(headers, "Timestamp,<one column per question>"),
                 source=source,
             )
         email_col = find_column(headers, EMAIL_HEADERS)
