@@ -364,3 +364,20 @@ def test_an_import_with_every_record_rejected_writes_no_folder(tmp_path, capsys)
     assert "Nothing written: every record was rejected" in printed
     assert "Paste into a mapping file" in printed  # the way out is printed with it
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. Sheets written by Apps Script: JavaScript date strings
+# ---------------------------------------------------------------------------------------------
+
+APPS_SCRIPT = FIX / "google_forms" / "apps_script"
+
+
+def test_javascript_date_strings_are_read(tmp_path):
+    path = APPS_SCRIPT / "Check-ins (sheet written by Apps Script).csv"
+    result = read_google_forms(path, couple="c1")
+    balanced(result)
+    assert result.report.outcomes["rejected"] == 0
+    # The local date as written, the zone's name removed and counted.
+    assert "'GMT-0500' (3 timestamps), 'GMT-0600' (1 timestamp)" in " ".join(result.report.notes)
+    assert_log(result, tmp_path, APPS_SCRIPT / "expected")

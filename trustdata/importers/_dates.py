@@ -3,8 +3,9 @@
 Exports write dates in the owner's locale: ``2022/06/22 11:07:29 AM AST`` (Google Forms),
 ``5/10/2026 09:15:00`` or ``27/09/2026 15:00:00`` (day and month order unknown), ``8th Dec 2021``
 (Bearable), ``18 May`` or ``May 18`` with the year in another column (old Daylio), ``11:00 pm`` and
-``14:58`` in the same file.  :func:`parse_stamps` reads a whole column and decides the day/month
-order **once, for the column** (never row by row):
+``14:58`` in the same file, JavaScript's ``Mon Sep 08 2025 13:58:23 GMT-0500 (Central Daylight
+Time)`` (a sheet written by Apps Script).  :func:`parse_stamps` reads a whole column and decides
+the day/month order **once, for the column** (never row by row):
 
 - a numeric date whose first field is above 12 can only be day-first, one whose second field is
   above 12 only month-first;
@@ -154,8 +155,16 @@ class _Split:
     rest: str
 
 
+# A weekday name in front of a date ("Mon Sep 08 2025 ...", "Tuesday, 5 May 2026").
+_WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
+# The zone's name JavaScript's Date.toString() writes last: "(Central Daylight Time)".
+_ZONE_NAME = re.compile(r"\s*\((?P<name>[^()]*)\)\s*$")
+
+
 def _split(text: str, year: int | None) -> _Split | str:
     """Split one value into its date parts and the rest; a reason string when it is no date."""
+    if m := _WEEKDAY.match(text):
+        text = text[m.end() :]
     if m := _YMD.match(text):
         return _Split("ymd", int(m["y"]), int(m["m"]), int(m["d"]), text[m.end() :])
     if m := _NUM.match(text):
@@ -173,6 +182,7 @@ def _split(text: str, year: int | None) -> _Split | str:
 def _rest(rest: str) -> tuple[dt.time | None, str | None, int | None, str | None]:
     """Read what follows a date: an optional time and an optional time-zone label."""
     rest = rest.strip().lstrip("T,").strip()
+    rest = _ZONE_NAME.sub("", rest)  # Apps Script: "... GMT-0500 (Central Daylight Time)"
     time = None
     if rest and rest[0].isdigit():
         time, after = parse_time(rest)
