@@ -25,6 +25,7 @@ from trustdata.importers import (
     read_google_forms,
 )
 from trustdata.importers._common import mapping_block, suggest_score
+from trustdata.importers._dates import parse_stamps
 
 FIX = Path(__file__).parent / "fixtures" / "importers"
 MOODS = FIX / "daylio" / "custom_moods"
@@ -381,3 +382,47 @@ def test_javascript_date_strings_are_read(tmp_path):
     # The local date as written, the zone's name removed and counted.
     assert "'GMT-0500' (3 timestamps), 'GMT-0600' (1 timestamp)" in " ".join(result.report.notes)
     assert_log(result, tmp_path, APPS_SCRIPT / "expected")
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Month names in other languages (Babel's CLDR data)
+# ---------------------------------------------------------------------------------------------
+
+MONTH_NAMES = FIX / "daylio" / "month_names"
+
+
+@pytest.mark.parametrize(("language", "name"), [("pl", "Polish"), ("es", "Spanish")])
+def test_old_daylio_headers_with_month_names_in_other_languages(tmp_path, language, name):
+    result = read_daylio(
+        MONTH_NAMES / f"daylio_export_{language}.csv",
+        couple="c1",
+        partner="A",
+        mapping=MONTH_NAMES / f"moods_{language}.toml",
+    )
+    balanced(result)
+    assert result.report.outcomes["rejected"] == 0
+    note = [n for n in result.report.notes if n.startswith("month names")]
+    assert note and f"read as {name} ({language};" in note[0]
+    assert_log(result, tmp_path, MONTH_NAMES / f"expected_{language}")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7 września 2019", "2019-09-07"),
+        ("16 de octubre de 2019", "2019-10-16"),
+        ("3. März 2020", "2020-03-03"),
+        ("3 marz 2020", "2020-03-03"),  # accents lost on the way
+        ("12 févr. 2021", "2021-02-12"),
+        ("5 мая 2022", "2022-05-05"),
+    ],
+)
+def test_month_names_of_common_european_languages(text, expected):
+    column = parse_stamps([text], what="date")
+    assert column.dates[0].isoformat() == expected
+    assert column.language is not None
+
+
+def test_a_month_name_of_no_language_is_still_a_reason():
+    column = parse_stamps(["7 blorgember 2019"], what="date")
+    assert column.dates == [None] and "is not a date" in column.errors[0]

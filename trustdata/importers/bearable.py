@@ -429,6 +429,8 @@ def _translate(
         )
     if stamps.zones:
         report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
+    if stamps.language_note:
+        report.notes.append(stamps.language_note)
     if not any(r.get("time_of_day") for r in trigger_rows):
         for r in trigger_rows:
             r.pop("time_of_day", None)

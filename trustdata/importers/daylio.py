@@ -341,4 +341,6 @@ def _translate(
         )
     if stamps.zones:
         report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
+    if stamps.language_note:
+        report.notes.append(stamps.language_note)
     return Translation(checkins, trigger_rows, rejections, merged=merged)

@@ -275,6 +275,8 @@ def _translate(
             "time-zone labels removed from the timestamps (the local date as written is kept): "
             + ", ".join(counted(dict(stamps.zones), "timestamp"))
         )
+    if stamps.language_note:
+        report.notes.append(stamps.language_note)
 
     used = {ts_col, date_col, *q.values(), *t.values()}
     if email_col:
