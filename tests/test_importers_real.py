@@ -8,8 +8,11 @@ fixtures (line numbers are physical lines of the files, 1 = the header).
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -426,3 +429,65 @@ def test_month_names_of_common_european_languages(text, expected):
 def test_a_month_name_of_no_language_is_still_a_reason():
     column = parse_stamps(["7 blorgember 2019"], what="date")
     assert column.dates == [None] and "is not a date" in column.errors[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# 11. The Daylio backup (.daylio)
+# ---------------------------------------------------------------------------------------------
+
+BACKUP = FIX / "daylio" / "backup"
+BACKUP_FILE = BACKUP / "backup_2023_10_19.daylio"
+
+
+def test_the_backup_fixture_is_its_json_base64_encoded_in_a_zip():
+    with zipfile.ZipFile(BACKUP_FILE) as z:
+        assert z.namelist() == ["backup.daylio"]
+        decoded = json.loads(base64.b64decode(z.read("backup.daylio")))
+    assert decoded == json.loads((BACKUP / "backup.json").read_text(encoding="utf-8"))
+
+
+def test_a_daylio_backup_imports_with_each_moods_own_level(tmp_path, capsys):
+    result = read_daylio(BACKUP_FILE, couple="c1", partner="A")
+    balanced(result)
+    # No mapping: grand (level 1) 10 + bad (level 4) 3 on 10-18 -> 6.5 -> 7, as the CSV export
+    # with the mapping gives; "Not so good [-]" and "źle" are level 4 -> 3.  Entry 6 has a
+    # mood id the backup does not list: rejected.  Months are 0-11 in the backup (9 = October).
+    assert reasons(result) == {
+        6: "mood: the entry's mood (id 42) is not among the backup's moods (customMoods)"
+    }
+    assert_log(result, tmp_path, BACKUP / "expected")
+    # The HTML of a rich note is read as text.
+    notes = result.logs.checkins.set_index(result.logs.checkins["date"].dt.day)["note"]
+    assert notes[18] == "Anniversary\nOur old date\nIt still hurts"
+    assert notes[15] == "A song in the shop & a memory"
+    # The command reads it the same way.
+    out = tmp_path / "cli"
+    argv = ["import", "daylio", str(BACKUP_FILE), str(out), "--couple", "c1", "--partner", "A"]
+    assert main(argv) == 1
+    assert "Daylio backup" in capsys.readouterr().out
+    assert (out / "checkins.csv").read_text() == (BACKUP / "expected" / "checkins.csv").read_text()
+
+
+def _zip(path: Path, member: str, content: bytes) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(member, content)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b"not a zip at all") and p, "is not a Daylio backup"),
+        (lambda p: _zip(p, "photo.jpg", b"x"), "without 'backup.daylio' inside"),
+        (lambda p: _zip(p, "backup.daylio", b"{not base64!}"), "not base64-encoded JSON"),
+        (
+            lambda p: _zip(p, "backup.daylio", base64.b64encode(b'{"tags": []}')),
+            "no list of entries",
+        ),
+    ],
+)
+def test_a_damaged_backup_is_refused_with_a_sentence(tmp_path, make, message):
+    path = tmp_path / "backup.daylio"
+    make(path)
+    with pytest.raises(trustdata.errors.FileProblem, match=re.escape(message)):
+        read_daylio(path, couple="c1", partner="A")

@@ -84,8 +84,9 @@ __all__ = [
     "toml_hint",
 ]
 
-#: Columns :func:`trustdata.io.read_raw_csv` adds to the export's own.
-HELPER_COLUMNS: tuple[str, ...] = ("_line", "_problem")
+#: Columns :func:`trustdata.io.read_raw_csv` adds to the export's own (and ``_score``, the mood
+#: score a Daylio backup gives each entry).
+HELPER_COLUMNS: tuple[str, ...] = ("_line", "_problem", "_score")
 
 #: The outcomes a record of an export can have, in the order the report lists them.
 OUTCOMES: tuple[str, ...] = ("checkins", "triggers", "merged", "not_mapped", "rejected")

@@ -61,6 +61,7 @@ from trustdata.importers._common import (
     trigger_stamp,
 )
 from trustdata.importers._dates import parse_time
+from trustdata.importers._daylio_backup import is_backup, read_backup
 from trustdata.importers._driver import Context, Importer, Translation, run_import
 
 __all__ = ["read_daylio"]
@@ -157,6 +158,8 @@ class _Daylio(Importer):
         return _settings(mapping)
 
     def read(self, path: str | Path, settings: Any) -> tuple[pd.DataFrame, list[str]]:
+        if is_backup(path):
+            return read_backup(path)
         # Old exports wrote the activities unquoted: a comma in an activity's name spilled it
         # over the next columns.  Every other column that may hold a comma is quoted, so the
         # surplus values can only be the activities'.
@@ -203,6 +206,7 @@ def _translate(
     source, dayfirst = ctx.source, ctx.dayfirst
     full_date, date_col, year_col = cols["full_date"], cols["date"], cols["year"]
     activities_col, title_col, note_col = cols["activities"], cols["title"], cols["note"]
+    backup = "_score" in frame.columns
     if full_date is not None:
         stamps = column_stamps(frame, full_date, dayfirst=dayfirst, lines=lines, source=source)
         report.mapped.append(f"{full_date!r} -> date")
@@ -213,7 +217,10 @@ def _translate(
         shown = f"{year_col!r} + {date_col!r}" if year_col is not None else repr(date_col)
         report.mapped.append(f"{shown} -> date")
     report.date_order = stamps.order
-    report.mapped.append(f"{cols['mood']!r} -> connection (by the [moods] labels)")
+    report.mapped.append(
+        f"{cols['mood']!r} -> connection "
+        + ("(by each mood's level in the backup)" if backup else "(by the [moods] labels)")
+    )
     if note_col is not None or title_col is not None:
         shown = " + ".join(repr(c) for c in (title_col, note_col) if c)
         report.mapped.append(f"{shown} -> {note_field}")
@@ -221,6 +228,7 @@ def _translate(
     rejections: list[Rejection] = []
     entries: list[dict[str, Any]] = []
     label_counts: Counter = Counter()
+    label_scores: dict[str, int] = {}
     unknown_labels: Counter = Counter()
     unmapped_activities: Counter = Counter()
     trigger_activities: Counter = Counter()
@@ -237,8 +245,14 @@ def _translate(
                 time = None
                 problems.append(f"time: {raw_time!r} is not a clock time like 14:58 or 11:00 pm")
         label = text(row[cols["mood"]])
-        level = moods.get(norm_text(label)) if label is not None else None
-        if label is None:
+        if backup:  # the backup gives each mood's level; its problems are in `_problem`
+            score = text(row["_score"])
+            level = int(score) if score is not None else None
+        else:
+            level = moods.get(norm_text(label)) if label is not None else None
+        if backup and level is None:
+            pass
+        elif label is None:
             problems.append("mood: no mood label")
         elif level is None:
             unknown_labels[label] += 1
@@ -253,6 +267,7 @@ def _translate(
             )
             continue
         label_counts[norm_text(label)] += 1
+        label_scores[norm_text(label)] = level
         raw_acts = text(row[activities_col]) if activities_col else None
         triggers = []
         for act in (a.strip() for a in (raw_acts or "").split("|")):
@@ -315,7 +330,7 @@ def _translate(
 
     for label, n in sorted(label_counts.items()):
         report.mapped.append(
-            f"mood {label!r} -> {moods[label]} ({n} entr{'y' if n == 1 else 'ies'})"
+            f"mood {label!r} -> {label_scores[label]} ({n} entr{'y' if n == 1 else 'ies'})"
         )
     if trigger_activities:
         how = "11 - mood score" if intensity_rule == "mood" else f"{intensity_rule} (fixed)"
