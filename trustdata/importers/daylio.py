@@ -14,7 +14,11 @@ Times come as ``11:00 pm`` or ``14:58``, even in one file.  Rules (see ``docs/im
 - **Several entries a day -> one check-in.**  Its connection is the mean of the day's mood scores
   rounded half up (8 and 5 -> 6.5 -> 7); the notes are joined in time order, one per line.  The
   check-in's line is the first of the day's lines in the file; the other entries count as
-  *merged*, and the report lists each merged day.
+  *merged*, and the report lists each merged day.  A day with a rejected entry gets no check-in: its
+  other entries are held back (rejected) with it, since the rest would not be the day's score.
+- **The backup** (``.daylio``) is read by :mod:`._daylio_backup`: each mood's level comes from it,
+  so no ``[moods]`` mapping is needed.
+- **Old exports' unquoted commas** inside the activities are joined back into them.
 - **Activities -> triggers.**  An activity ``triggered: <category>`` (the prefix is set in the
   mapping) or one listed in ``[activities]`` makes a trigger at the entry's date and time; its
   intensity is 11 minus the entry's mood score (or a fixed number from the mapping).  Other
@@ -103,7 +107,7 @@ def read_daylio(
     Parameters
     ----------
     path : str or Path
-        The exported CSV (``daylio_export.csv``).
+        The exported CSV (``daylio_export.csv``), or the backup (``backup_2023_10_19.daylio``).
     couple, partner : str
         The couple id and the partner the diary belongs to (required).
     mapping : path, dict or None
