@@ -18,6 +18,7 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 import pytest
+from babel.dates import format_date
 from hypothesis import HealthCheck, given, settings
 
 import trustdata
@@ -28,6 +29,7 @@ from trustdata.io import read_raw_csv
 
 CONNECTION = "How connected do you feel to me right now (1-10)?"
 INCREASED = "What\u2019s one thing I did this week that increased your trust?"
+CONNECTION_2_LINES = "How connected do you feel to me right now?\n(1-5)"  # a title with a break
 
 HEADERS = {
     "daylio": [
@@ -43,6 +45,7 @@ HEADERS = {
         ["Timestamp", "Email Address", CONNECTION, INCREASED],
         ["Timestamp", "Which partner are you?", CONNECTION, "Anything else?"],
         ["Timestamp", CONNECTION, "What do you need from me this coming week?"],
+        ["Timestamp", "Which partner are you?", CONNECTION_2_LINES],
     ],
 }
 
@@ -66,11 +69,19 @@ DATE_TEXT = st.one_of(
     DATES.map(_ordinal),
     DATES.map(lambda d: f"{d.day} {d:%B}"),
     DATES.map(lambda d: f"{d:%B} {d.day}"),
+    # Month names in other languages, written by Babel's own date formatting (not by trustdata).
+    st.builds(
+        lambda d, lang: format_date(d, "d MMMM y", locale=lang),
+        DATES,
+        st.sampled_from(["pl", "es", "de", "fr"]),
+    ),
+    # A sheet written by Apps Script: JavaScript's Date.toString().
+    DATES.map(lambda d: f"{d:%a %b %d %Y} 13:58:23 GMT-0500 (Central Daylight Time)"),
 )
 TIME_TEXT = st.one_of(
     TIMES.map(lambda t: t.strftime("%H:%M")),
     TIMES.map(lambda t: t.strftime("%I:%M %p").lower().lstrip("0")),
-    st.sampled_from(["am", "mid", "pm", "morning", "night", "25:61", "noonish"]),
+    st.sampled_from(["pre", "am", "mid", "pm", "all day", "morning", "night", "25:61", "noonish"]),
 )
 STAMP_TEXT = st.one_of(
     st.builds(lambda d, t: f"{d} {t}", DATE_TEXT, TIME_TEXT),
@@ -85,7 +96,9 @@ CELLS = {
     "weekday": st.sampled_from(["Monday", "Tue", ""]),
     "time": TIME_TEXT,
     "time of day": TIME_TEXT,
-    "mood": st.sampled_from(["rad", "good", " Meh ", "bad", "awful", "sad", ""]),
+    "mood": st.sampled_from(
+        ["rad", "good", " Meh ", "bad", "awful", "sad", "almost Rad", "źle", ""]
+    ),
     "activities": st.lists(
         st.sampled_from(["triggered: anniversary", "triggered - song", "walk", "triggered", "x"]),
         max_size=3,
@@ -105,6 +118,7 @@ CELLS = {
     "Email Address": st.sampled_from(["sam@example.org", "ALEX@example.org ", "", "x@y.z"]),
     "Which partner are you?": st.sampled_from(["A", "B", "", "Hurt partner"]),
     CONNECTION: st.one_of(st.integers(0, 11).map(str), st.sampled_from(["ten", "", "7.5"])),
+    CONNECTION_2_LINES: st.one_of(st.integers(0, 6).map(str), st.sampled_from(["", "4.0"])),
 }
 
 
@@ -127,6 +141,7 @@ CLEAN = {
     "Email Address": st.sampled_from(["sam@example.org", "alex@example.org"]),
     "Which partner are you?": st.sampled_from(["A", "B"]),
     CONNECTION: st.integers(1, 10).map(str),
+    CONNECTION_2_LINES: st.integers(1, 5).map(str),
 }
 CLEAN_BY_KIND = {
     "daylio": CLEAN,

@@ -12,6 +12,7 @@ the report, and the rejected records' lines are one piece of code (:func:`~._com
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ class Translation:
     not_mapped: int = 0
 
 
-class Importer:
+class Importer(ABC):
     """One app's rules.  Subclasses set the class attributes and define the four steps."""
 
     #: The mapping's name (``trustdata/importers/mappings/<mapping>.toml``).
@@ -82,13 +83,13 @@ class Importer:
     #: Whether each trigger is a record of the export (Bearable) or made from a check-in record.
     triggers_are_records: bool = False
 
+    @abstractmethod
     def ids(self, couple: str | None, partner: str | None) -> tuple[str | None, str | None]:
         """Check the ids given (ValueError with a sentence); return them cleaned."""
-        raise NotImplementedError
 
+    @abstractmethod
     def settings(self, mapping: dict[str, Any]) -> Any:
         """The mapping's values, checked (MappingProblem naming the entry)."""
-        raise NotImplementedError
 
     def read(self, path: str | Path, settings: Any) -> tuple[pd.DataFrame, list[str]]:
         """The export's records as a frame of text with ``_line`` (and ``_problem``), and notes."""
@@ -96,15 +97,15 @@ class Importer:
             path, header=self.header, number_repeated_columns=self.number_repeated_columns
         )
 
+    @abstractmethod
     def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> Any:
         """Find the export's columns (FileProblem / MappingProblem when it cannot be used)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def translate(
         self, frame: pd.DataFrame, columns: Any, settings: Any, ctx: Context
     ) -> Translation:
         """Every record becomes log text, a rejection, part of a merge, or not mapped."""
-        raise NotImplementedError
 
 
 def run_import(

@@ -279,7 +279,14 @@ def _translate(
         broken = ragged(row)
         if category is None or broken:
             why = broken or "category: no category"
-            rejections.append(Rejection("checkins", line, why, blank_values(row)))
+            # It may have been the day's mood reading: its day is held back (never a score
+            # from the rest of the day).
+            day = None
+            if category is None or cat_key in mood_cats:
+                day = stamps.dates[pos]
+                if day is None and backup is not None:
+                    day = backup.dates[pos]
+            rejections.append(Rejection("checkins", line, why, blank_values(row), day))
             continue
         trigger_category = None
         if cat_key in trig_cats and cat_key not in mood_cats:
