@@ -491,3 +491,20 @@ def test_a_damaged_backup_is_refused_with_a_sentence(tmp_path, make, message):
     make(path)
     with pytest.raises(trustdata.errors.FileProblem, match=re.escape(message)):
         read_daylio(path, couple="c1", partner="A")
+
+
+def test_a_trigger_intensity_scale_is_rescaled_and_checked():
+    gf = FIX / "google_forms"
+    mapping = tomllib.loads((gf / "triggers_mapping.toml").read_text(encoding="utf-8"))
+    mapping["scales"] = {"intensity": [1, 5]}
+    result = read_google_forms(
+        gf / "Weekly check-in (Responses) - Form Responses 1.csv", couple="c1", mapping=mapping
+    )
+    balanced(result)
+    # Line 6 (A place, 5 -> 10) and line 8 (Weather, 4 -> 7.75 -> 8) fit 1-5; line 2's 8 does
+    # not: its two triggers are rejected with the scale's reason alone.
+    assert result.logs.triggers["intensity"].tolist() == [10, 8]
+    triggers = result.logs.rejected.loc[result.logs.rejected["table"] == "triggers"]
+    assert triggers["reason"].tolist() == ["intensity: 8 is outside the question's 1-5 scale"] * 2
+    notes = " ".join(result.report.notes)
+    assert "says 1-10 but [scales] intensity = [1, 5] is used" in notes

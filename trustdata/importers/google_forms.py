@@ -96,6 +96,8 @@ CHECKIN_FIELDS: tuple[str, ...] = (
     "role",
 )
 TRIGGER_FIELDS: tuple[str, ...] = ("intensity", "used_plan", "minutes", "note")
+#: The fields whose answer scale a mapping may declare in ``[scales]``.
+SCALE_FIELDS: tuple[str, ...] = (*schemas.SCORE_COLUMNS, "intensity")
 
 
 def _columns_for(headers: list[str], table: dict[str, Any], *, section: str) -> dict[str, str]:
@@ -195,10 +197,10 @@ class _GoogleForms(Importer):
         }
         scales = {}
         for field_name, value in m["scales"].items():
-            if field_name not in schemas.SCORE_COLUMNS:
+            if field_name not in SCALE_FIELDS:
                 raise MappingProblem(
                     f"[scales] {field_name!r}: a scale can be declared for the score fields "
-                    f"{list(schemas.SCORE_COLUMNS)}"
+                    f"{list(schemas.SCORE_COLUMNS)} and the trigger question's intensity"
                 )
             scales[field_name] = scale_of(value, where=f"[scales] {field_name}")
         return m, partner_labels, answer_categories, scales
@@ -281,11 +283,14 @@ def _translate(
     used = {ts_col, date_col, *q.values(), *t.values()}
     if email_col:
         used.add(email_col)
-    scales = _scales(q, declared, report)
+    scales = _scales(q, declared, report, fields=schemas.SCORE_COLUMNS)
+    trigger_scales = _scales(t, declared, report, fields=("intensity",), what="trigger ")
     for field_name, col in q.items():
         if field_name != "date" and field_name not in scales:
             report.mapped.append(f"{col!r} -> {field_name}")
     for field_name, col in t.items():
+        if field_name in trigger_scales:
+            continue
         report.mapped.append(
             f"{col!r} -> trigger {field_name}"
             + (" (one trigger per ticked answer)" if field_name == "category" else "")
@@ -443,6 +448,13 @@ def _translate(
                 for field_name in TRIGGER_FIELDS:
                     if field_name in t:
                         trig[field_name] = text(row[t[field_name]])
+                if "intensity" in trigger_scales:
+                    low, high, _ = trigger_scales["intensity"]
+                    value, why = _on_scale(trig.get("intensity"), low, high)
+                    if why:  # the trigger is rejected with the scale's reason alone
+                        trig["_problem"] = f"intensity: {why}"
+                    else:
+                        trig["intensity"] = value
                 if note is not None:
                     trig["note"] = "; ".join(x for x in (note, trig.get("note")) if x)
                 trigger_rows.append(trig)
@@ -484,11 +496,17 @@ def title_scale(title: str) -> tuple[int, int] | None:
 
 
 def _scales(
-    q: dict[str, str], declared: dict[str, tuple[int, int]], report: Any
+    q: dict[str, str],
+    declared: dict[str, tuple[int, int]],
+    report: Any,
+    *,
+    fields: tuple[str, ...],
+    what: str = "",
 ) -> dict[str, tuple[int, int, str]]:
-    """Score field -> (low, high, how it is known) for every mapped score field with a scale."""
+    """Field -> (low, high, how it is known) for every mapped field of ``fields`` with a scale
+    (declared in ``[scales]``, else read from the question's title); the report says each."""
     out: dict[str, tuple[int, int, str]] = {}
-    for field_name in schemas.SCORE_COLUMNS:
+    for field_name in fields:
         if field_name not in q:
             continue
         col = q[field_name]
@@ -508,13 +526,13 @@ def _scales(
             continue
         out[field_name] = (low, high, how)
         if (low, high) == (schemas.SCORE_MIN, schemas.SCORE_MAX):
-            report.mapped.append(f"{col!r} -> {field_name} (1-10, {how})")
+            report.mapped.append(f"{col!r} -> {what}{field_name} (1-10, {how})")
             continue
         table = ", ".join(
             f"{v} -> {round_half_up(rescale(v, low, high))}" for v in range(low, high + 1)
         )
         report.mapped.append(
-            f"{col!r} -> {field_name}: its {low}-{high} scale ({how}) rescaled linearly to "
+            f"{col!r} -> {what}{field_name}: its {low}-{high} scale ({how}) rescaled linearly to "
             f"1-10 and rounded half up ({table})"
         )
     return out
