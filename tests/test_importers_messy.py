@@ -291,3 +291,70 @@ def test_messy_bearable_exports_are_accounted_for(export, dayfirst):
 @given(export=exports("google-forms"), dayfirst=st.sampled_from([None, True, False]))
 def test_messy_google_forms_exports_are_accounted_for(export, dayfirst):
     check("google-forms", *export, dayfirst)
+
+
+LEVEL_SCORE = {1: 10, 2: 8, 3: 5, 4: 3, 5: 1}  # the backup's mood levels, as documented
+
+
+@st.composite
+def backups(draw) -> dict:
+    """A Daylio backup's JSON: moods with levels (some missing or odd), entries with dates."""
+    n_moods = draw(st.integers(1, 6))
+    moods = [
+        {
+            "id": i,
+            "custom_name": draw(st.sampled_from(["", "grand", "almost Rad", "źle", "x y"])),
+            "predefined_name_id": draw(st.sampled_from([-1, 1, 2, 3, 4, 5])),
+            "mood_group_id": draw(st.sampled_from([1, 2, 3, 4, 5, 5, 0, None])),
+        }
+        for i in range(1, n_moods + 1)
+    ]
+    entries = []
+    for _ in range(draw(st.integers(0, 10))):
+        day = draw(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2020, 1, 6)))
+        entries.append(
+            {
+                "year": day.year,
+                "month": day.month - 1,
+                "day": draw(st.sampled_from([day.day, day.day, 31, 32])),
+                "hour": draw(st.integers(0, 23)),
+                "minute": draw(st.integers(0, 59)),
+                "mood": draw(st.integers(1, n_moods + 1)),  # n_moods + 1 is not a mood
+                "tags": [],
+                "note": draw(st.sampled_from(["", "a<br>b", "&amp;"])),
+                "note_title": "",
+            }
+        )
+    return {"customMoods": moods, "tags": [], "dayEntries": entries}
+
+
+@SETTINGS
+@given(document=backups())
+def test_daylio_backups_are_accounted_for_and_each_day_has_its_score(document):
+    import base64
+    import json
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "backup.daylio"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("backup.daylio", base64.b64encode(json.dumps(document).encode("utf-8")))
+        result = import_export("daylio", path, couple="c1", partner="A")
+        report, logs = result.report, result.logs
+        entries = document["dayEntries"]
+        assert report.records == len(entries)
+        assert report.records == sum(report.outcomes[k] for k in OUTCOMES), report.to_text()
+        assert len(logs.rejected) == report.rejected
+        levels = {m["id"]: m["mood_group_id"] for m in document["customMoods"]}
+        for row in logs.checkins.itertuples(index=False):
+            day = row.date.date()
+            mine = []
+            for e in entries:
+                try:
+                    when = dt.date(e["year"], e["month"] + 1, e["day"])
+                except ValueError:
+                    continue
+                if when == day:
+                    mine.append(LEVEL_SCORE.get(levels.get(e["mood"])))
+            assert mine and None not in mine, f"{day}: written with an entry that has no score"
+            assert row.connection == round_half_up(Fraction(sum(mine), len(mine)))
