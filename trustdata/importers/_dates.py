@@ -109,11 +109,13 @@ def _language_of(words: set[str]) -> tuple[str | None, dict[str, int], list[str]
     """The language whose month names cover the most of ``words`` (the first such in
     :data:`MONTH_LANGUAGES`), its months merged with the English ones, and the other languages
     that fit as well."""
+    from babel.core import UnknownLocaleError
+
     best, best_n, fits = None, 0, []
     for language in MONTH_LANGUAGES:
         try:
             names = month_names(language)
-        except Exception:  # pragma: no cover - a language missing from this Babel
+        except (ValueError, UnknownLocaleError):  # pragma: no cover - not in this Babel
             continue
         n = sum(w in names for w in words)
         if n == len(words):
