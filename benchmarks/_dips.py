@@ -57,11 +57,13 @@ EXTRA_TRUTH_COLUMNS = ("shape", "length_weeks", "noise_sd", "ar", "slope", "on_r
 
 @dataclass(frozen=True)
 class Dips:
-    """Check-ins (log format v1, validated), the planted setbacks and each partner's parameters."""
+    """Check-ins (log format v1, validated), the planted setbacks, each partner's parameters and
+    the planted level and offset at each check-in (``levels``, in the order of ``checkins``)."""
 
     checkins: pd.DataFrame
     setbacks: pd.DataFrame
     params: pd.DataFrame
+    levels: pd.DataFrame
 
 
 def dip_offsets(shape: str, length: int, depth: float) -> np.ndarray:
@@ -145,6 +147,7 @@ def generate(couples: int = 200, seed: int = 0) -> Dips:
     rows: list[pd.DataFrame] = []
     truth: list[dict] = []
     params: list[dict] = []
+    levels: list[pd.DataFrame] = []
     first_monday = pd.Timestamp("2024-01-01")
     for c in range(couples):
         couple = f"dip-{seed}-{c:04d}"
@@ -187,6 +190,17 @@ def generate(couples: int = 200, seed: int = 0) -> Dips:
                         "partner": partner,
                         "date": dates[obs],
                         "connection": score[obs].astype("int64"),
+                    }
+                )
+            )
+            levels.append(
+                pd.DataFrame(
+                    {
+                        "couple_id": couple,
+                        "partner": partner,
+                        "date": dates[obs],
+                        "level": level[obs],
+                        "offset": offset[obs],
                     }
                 )
             )
@@ -246,4 +260,9 @@ def generate(couples: int = 200, seed: int = 0) -> Dips:
     setbacks["end"] = setbacks["end"].astype("datetime64[ns]")
     setbacks["planted_start"] = setbacks["planted_start"].astype("datetime64[ns]")
     setbacks = setbacks.sort_values(["couple_id", "partner", "start"], ignore_index=True)
-    return Dips(checkins=checkins, setbacks=setbacks, params=pd.DataFrame(params))
+    return Dips(
+        checkins=checkins,
+        setbacks=setbacks,
+        params=pd.DataFrame(params),
+        levels=pd.concat(levels, ignore_index=True),
+    )

@@ -34,6 +34,9 @@ from pathlib import Path
 
 import pandas as pd
 
+# This checkout's package first (not an installed trustdata).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from trustdata import setbacks, synth
 
 DATA = Path(__file__).resolve().parent / "_data"

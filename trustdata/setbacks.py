@@ -152,9 +152,10 @@ def find_setbacks(
     2. **Trend**: at every observed week, a straight line fitted by least squares (on calendar
        weeks) to the ``2 * trend_weeks + 1`` nearest observed weeks of the partner, the week
        itself in the middle; at the start and end of a log the window is shifted inwards so
-       it keeps that many weeks (a log shorter than that: the whole log).  The line is fitted
-       three times: with every week, then twice leaving out the weeks more than
-       ``1.5 * noise0`` below the previous fit, so that dips do not pull it down.
+       it keeps that many weeks (a log shorter than that: the whole log).  It is made robust
+       in three fits: first a flat line (the window's mean) through every week, then twice a
+       straight line leaving out the weeks more than ``1.5 * noise0`` below the previous fit,
+       so that dips pull it down neither in the middle nor at the end of a log.
     3. **Stretches** below the trend: runs of consecutive observed weeks (a missed week does not
        break a run) each more than ``recover_within`` points below it.  A stretch is a
        **setback** when any of these holds (``noise`` is the estimate in use):
@@ -164,7 +165,12 @@ def find_setbacks(
        b. two consecutive observed weeks of it are each more than
           ``max(noise_factor * noise, min_drop)`` below the trend (a fall that lasts);
        c. its total shortfall, the sum of ``trend - score`` over its weeks, is at least
-          ``max(area_factor * noise, min_area)`` points (a long shallow or slow dip).
+          ``max(area_factor * noise, min_area)`` points (a long shallow or slow dip);
+
+       **and** d. it is a fall: its lowest week is more than ``recover_within`` points below
+       the mean of the (up to) three observed weeks just before it.  At the very start of a
+       log there is no week before, and nothing to check.  (A long low start that then climbs
+       lies below a straight line at the bend, but it never fell.)
 
     4. **Final noise and trend**: the line of step 2 is fitted once more leaving out exactly
        the weeks of those setbacks, and the noise becomes ``max(1.4826 * MAD, 0.5)`` of the
@@ -184,7 +190,7 @@ def find_setbacks(
 
     Irregular logs: input in any order, any number of couples and partners, several check-ins
     in a week (averaged), missing scores (ignored), partners with fewer than three observed
-    weeks (no setback: there is no trend to fall from).
+    weeks (no setback: too little to tell a trend from a fall).
 
     Parameters
     ----------
@@ -794,6 +800,10 @@ _NOISE_FLOOR = 0.5
 _TRIM = 1.5
 #: Robust refits of the trend before the first detection (after the fit with every week).
 _TRIM_FITS = 2
+#: Partners with fewer observed weeks than this have no setback.
+_MIN_WEEKS = 3
+#: A stretch must fall from the mean of up to this many observed weeks just before it (rule d).
+_BEFORE_WEEKS = 3
 
 
 @dataclass(frozen=True)
@@ -856,7 +866,13 @@ def _trend_windows(
 
 
 def _trend(
-    score: np.ndarray, t: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    score: np.ndarray,
+    t: np.ndarray,
+    weight: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    flat: bool = False,
 ) -> np.ndarray:
     """Least-squares line through the weighted rows [lo, hi), evaluated at each row's time.
 
@@ -885,14 +901,14 @@ def _trend(
     window[:, fix] = np.take(sums, hi[fix], axis=1) - np.take(sums, lo[fix], axis=1)
     s0, s1, s2, sy, sty = window
     det = s0 * s2 - s1 * s1
-    sloped = det > 1e-9 * np.maximum(s0, 1.0) ** 2
+    sloped = (det > 1e-9 * np.maximum(s0, 1.0) ** 2) & (not flat)
     slope = np.where(sloped, (s0 * sty - s1 * sy) / np.where(sloped, det, 1.0), 0.0)
     filled = s0 > 0
     return np.where(filled, (sy + slope * (t * s0 - s1)) / np.where(filled, s0, 1.0), np.nan)
 
 
 def _stretches(
-    resid: np.ndarray, noise: np.ndarray, code: np.ndarray, rules: _Rules
+    resid: np.ndarray, noise: np.ndarray, code: np.ndarray, rules: _Rules, score: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rule 3 of :func:`find_setbacks` on residuals (score - trend).
 
@@ -921,6 +937,20 @@ def _stretches(
     run_noise = np.zeros(n_runs)
     run_noise[run] = row_noise
     hit |= total >= np.maximum(rules.area_factor * run_noise, rules.min_area)
+    # Rule d: a fall.  The lowest week more than recover_within below the mean of the (up to
+    # _BEFORE_WEEKS) observed weeks just before the stretch; none before it: nothing to check.
+    first_row = rows[np.r_[True, run[1:] != run[:-1]]]
+    low_score = np.full(n_runs, np.inf)
+    np.minimum.at(low_score, run, score[rows])
+    before_sum = np.zeros(n_runs)
+    before_n = np.zeros(n_runs)
+    for k in range(1, _BEFORE_WEEKS + 1):
+        prev = np.maximum(first_row - k, 0)
+        ok = (first_row - k >= 0) & (code[prev] == code[first_row])
+        before_sum += np.where(ok, score[prev], 0.0)
+        before_n += ok
+    before = before_sum / np.maximum(before_n, 1)
+    hit &= (before_n == 0) | (before - low_score > rules.recover_within)
     keep = hit[run]
     return rows[keep], run[keep]
 
@@ -939,21 +969,21 @@ def _detect(
     code = _series_codes(first, n)
     t = (week - week[first][code]).astype("float64")  # calendar weeks since the first
     lo, hi = _trend_windows(first, code, n, trend_weeks)
-    # Fewer than three observed weeks: no trend to fall from.
-    short = (np.append(first[1:], n) - first) < 3
     noise = _diff_noise(score, first, code)
     weight = np.ones(n)
-    for _ in range(_TRIM_FITS + 1):
-        resid = score - _trend(score, t, weight, lo, hi)
+    for k in range(_TRIM_FITS + 1):
+        # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
+        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0)
         weight = (resid >= -_TRIM * noise[code]).astype("float64")
-    rows, _ = _stretches(resid, noise, code, rules)
+    rows, _ = _stretches(resid, noise, code, rules, score)
     keep = np.ones(n, dtype=bool)
     keep[rows] = False
     trend = _trend(score, t, keep.astype("float64"), lo, hi)
     resid = score - trend
     noise = _resid_noise(resid, keep, code, n_series)
-    resid[short[code]] = np.nan
-    rows, run = _stretches(resid, noise, code, rules)
+    # Fewer than _MIN_WEEKS observed weeks: too little to tell a trend from a fall.
+    resid[(np.append(first[1:], n) - first)[code] < _MIN_WEEKS] = np.nan
+    rows, run = _stretches(resid, noise, code, rules, score)
     if len(rows) == 0:
         empty = np.array([], dtype="int64")
         return empty, empty, empty, np.array([], dtype="float64"), noise, empty
