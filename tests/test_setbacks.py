@@ -209,6 +209,22 @@ def test_a_setback_must_fall_from_the_weeks_just_before_it(recover_within, n_fou
         assert out["depth"].tolist() == [3.0]
 
 
+def test_partners_never_see_each_others_weeks():
+    # rows of A and B are next to each other inside find_setbacks.  A ends on a week 2 below
+    # its level (low, but alone not a setback) and B starts with a sharp setback (3 below):
+    # two "consecutive" low weeks only if rule b looked across from one partner to the other.
+    a = weekly_checkins([7] * 8 + [5], partner="A")
+    b = weekly_checkins([4] + [7] * 8, partner="B")
+    out = find_setbacks(checkins(a, b))
+    assert out[["partner", "start", "depth"]].values.tolist() == [["B", week(0), 3.0]]
+    # B's first week has no week before it (rule d has nothing to check), even though A's last
+    # weeks (4, 4, 4) come just before it in the rows: B's dip at the start of its log counts.
+    a = weekly_checkins([4] * 10, partner="A")
+    b = weekly_checkins([3] + [7] * 9, partner="B")
+    out = find_setbacks(checkins(a, b))
+    assert out[["partner", "start", "depth"]].values.tolist() == [["B", week(0), 4.0]]
+
+
 def test_a_dip_during_a_steep_rise_is_measured_against_the_rise():
     # 1, 2, ..., 10 with weeks 5 and 6 (true 6 and 7) at 2 and 2: 4 and 5 below the line.
     # The trough is the week furthest below the trend (week 6), not the first lowest score;

@@ -865,6 +865,13 @@ def _trend_windows(
     return lo, np.minimum(lo + width, b)
 
 
+def _off_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Rows whose window is not the full window centred on them (ends of logs, short logs)."""
+    width = int((hi - lo).max(initial=0))
+    centred = (lo == np.arange(len(lo)) - width // 2) & (hi - lo == width)
+    return np.flatnonzero(~centred)
+
+
 def _trend(
     score: np.ndarray,
     t: np.ndarray,
@@ -873,38 +880,52 @@ def _trend(
     hi: np.ndarray,
     *,
     flat: bool = False,
+    fix: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Least-squares line through the weighted rows [lo, hi), evaluated at each row's time.
+    """Least-squares line through the weighted rows [lo, hi), evaluated at each row's time
+    (``flat``: the weighted mean of the window).  ``fix``: :func:`_off_centre` of the windows.
 
     Window sums come from cumulative sums, so the cost does not depend on the window.  Rows
     whose window has no weight get NaN; one distinct time (or one row) gives a flat line.
     """
-    # Five running sums in one block: w, w t, w t^2, w y, w t y.
-    sums = np.zeros((5, len(score) + 1))
-    wt = weight * t
-    sums[0, 1:] = weight
-    sums[1, 1:] = wt
-    np.multiply(wt, t, out=sums[2, 1:])
-    np.multiply(weight, score, out=sums[3, 1:])
-    np.multiply(wt, score, out=sums[4, 1:])
-    np.cumsum(sums, axis=1, out=sums)
     n = len(score)
+    # The running sums in one block: w, w y (flat); w, w y, w t, w t^2, w t y (a line).
+    sums = np.zeros((2 if flat else 5, n + 1))
+    sums[0, 1:] = weight
+    np.multiply(weight, score, out=sums[1, 1:])
+    if not flat:
+        np.multiply(weight, t, out=sums[2, 1:])
+        np.multiply(sums[2, 1:], t, out=sums[3, 1:])
+        np.multiply(sums[2, 1:], score, out=sums[4, 1:])
+    np.cumsum(sums, axis=1, out=sums)
     width = int((hi - lo).max(initial=0))
-    window = np.empty((5, n))
-    # Rows whose window is centred on them and full: one slice, no gather ...
     half = width // 2
-    centred = (lo == np.arange(n) - half) & (hi - lo == width)
+    window = np.empty((len(sums), n))
+    # Rows whose window is centred on them and full: one slice, no gather ...
     if n >= width > 0:
-        window[:, half : half + n + 1 - width] = sums[:, width:] - sums[:, : n + 1 - width]
+        np.subtract(
+            sums[:, width:], sums[:, : n + 1 - width], out=window[:, half : half + n + 1 - width]
+        )
     # ... the others (near the ends of a log, or shorter logs) from their own bounds.
-    fix = np.flatnonzero(~centred)
+    fix = _off_centre(lo, hi) if fix is None else fix
     window[:, fix] = np.take(sums, hi[fix], axis=1) - np.take(sums, lo[fix], axis=1)
-    s0, s1, s2, sy, sty = window
-    det = s0 * s2 - s1 * s1
-    sloped = (det > 1e-9 * np.maximum(s0, 1.0) ** 2) & (not flat)
-    slope = np.where(sloped, (s0 * sty - s1 * sy) / np.where(sloped, det, 1.0), 0.0)
-    filled = s0 > 0
-    return np.where(filled, (sy + slope * (t * s0 - s1)) / np.where(filled, s0, 1.0), np.nan)
+    s0, sy = window[0], window[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if flat:
+            return sy / s0  # NaN where the window has no weight
+        s1, s2, sty = window[2], window[3], window[4]
+        det = s0 * s2
+        det -= s1 * s1
+        slope = s0 * sty
+        slope -= s1 * sy
+        slope /= det
+        slope[~(det > 1e-9 * np.maximum(s0, 1.0) ** 2)] = 0.0  # one distinct time: flat
+        level = t * s0
+        level -= s1
+        level *= slope
+        level += sy
+        level /= s0
+    return level
 
 
 def _stretches(
@@ -969,16 +990,17 @@ def _detect(
     code = _series_codes(first, n)
     t = (week - week[first][code]).astype("float64")  # calendar weeks since the first
     lo, hi = _trend_windows(first, code, n, trend_weeks)
+    fix = _off_centre(lo, hi)
     noise = _diff_noise(score, first, code)
     weight = np.ones(n)
     for k in range(_TRIM_FITS + 1):
         # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
-        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0)
+        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
         weight = (resid >= -_TRIM * noise[code]).astype("float64")
     rows, _ = _stretches(resid, noise, code, rules, score)
     keep = np.ones(n, dtype=bool)
     keep[rows] = False
-    trend = _trend(score, t, keep.astype("float64"), lo, hi)
+    trend = _trend(score, t, keep.astype("float64"), lo, hi, fix=fix)
     resid = score - trend
     noise = _resid_noise(resid, keep, code, n_series)
     # Fewer than _MIN_WEEKS observed weeks: too little to tell a trend from a fall.
