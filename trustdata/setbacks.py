@@ -396,8 +396,7 @@ def sudden_losses(
     from the Reliable Change Index, ``1.96 * sqrt(2) * SD * sqrt(1 - reliability)``.  With the
     week-to-week noise of a weekly 1-10 rating (SD 0.4-0.8 in our synthetic couples, taken as
     the error SD) that is at most ``1.96 * sqrt(2) * 0.8 = 2.2`` points; as scores are whole
-    numbers, 3 is the smallest fall beyond it, and it is the same "sharp fall" as in
-    :func:`find_setbacks`.
+    numbers, 3 is the smallest fall beyond it.
 
     Parameters
     ----------
