@@ -23,7 +23,9 @@ couples each); every figure under "fresh" comes from seeds never used while tuni
 2. **Fresh seeds**: tp / fp / fn, precision, recall and F1 per generator and seed, then by depth,
    length and noise level (bins below), pooled over the fresh seeds, with the targets; and the
    **ceiling** on ``dips``: the same rules applied to ``score - planted level`` with the
-   planted noise SD, i.e. what they could do if the trend and the noise were known exactly.
+   planted noise SD, i.e. what they could do if the trend and the noise were known exactly,
+   with the two halves of the gap (the planted noise with ``find_setbacks``' trend, the
+   planted level with its noise).
 3. **Baseline**: ruptures' PELT with the l2 cost on each partner's weekly series, run as
    ``KernelCPD(kernel="linear").predict(pen=...)`` (ruptures' C implementation of PELT for
    that cost: the change points of ``Pelt(model="l2", jump=1)``, some 300 times faster).  A
@@ -62,9 +64,12 @@ from _dips import generate as generate_dips  # noqa: E402
 from trustdata import schemas, synth  # noqa: E402
 from trustdata.setbacks import (  # noqa: E402
     _diff_noise,
+    _resid_noise,
     _Rules,
     _series_codes,
     _stretches,
+    _trend,
+    _trend_windows,
     _weekly_scores,
     find_setbacks,
     score_detection,
@@ -239,42 +244,63 @@ def at_most_noise(det: pd.DataFrame, tru: pd.DataFrame, top: float) -> dict[str,
 # --- the ceiling: the same rules on the planted level ---------------------------------------------
 
 
-def oracle_setbacks(s: Set, **options: float) -> pd.DataFrame:
-    """The stretches rule of ``find_setbacks`` applied to ``score - planted level`` with the
-    planted noise SD (``sqrt(noise_sd**2 + 1/12)``: whole points add rounding noise): what
-    the rule could do if the trend and the noise were known exactly (``dips`` only)."""
-    rules = _Rules(
-        **{k: float(v) for k, v in {**DEFAULTS, **options}.items() if k != "trend_weeks"}
-    )
+def _planted_frame(s: Set) -> pd.DataFrame:
+    """``dips`` check-ins (one a week) with the planted level and noise SD, sorted."""
     frame = s.checkins[["couple_id", "partner", "date", "connection"]].assign(
         level=s.levels["level"].to_numpy()
     )
-    frame = frame.merge(s.noise, on=["couple_id", "partner"]).sort_values(
+    return frame.merge(s.noise, on=["couple_id", "partner"]).sort_values(
         ["couple_id", "partner", "date"], ignore_index=True
     )
+
+
+def ceiling_split(s: Set) -> dict[str, pd.DataFrame]:
+    """Setbacks by the stretch rules of ``find_setbacks`` with four (trend, noise) pairs:
+    ``find_setbacks``' own trend and noise (steps 1-4, as in ``_detect``), its trend with the
+    planted noise SD, the planted level with its noise, and the planted level and noise SD
+    (the **ceiling**; ``sqrt(noise_sd**2 + 1/12)``: whole points add rounding noise).
+    ``dips`` only (it has one check-in a week, so its rows are its weeks)."""
+    frame = _planted_frame(s)
+    rules = _Rules(**{k: float(v) for k, v in DEFAULTS.items() if k != "trend_weeks"})
     couple, partner = frame["couple_id"].to_numpy(), frame["partner"].to_numpy()
     first = np.flatnonzero(np.r_[True, (couple[1:] != couple[:-1]) | (partner[1:] != partner[:-1])])
-    code = _series_codes(first, len(frame))
-    noise = np.sqrt(frame["noise_sd"].to_numpy()[first] ** 2 + 1 / 12)
+    n = len(frame)
+    code = _series_codes(first, n)
     score = frame["connection"].to_numpy(dtype="float64")
-    resid = score - frame["level"].to_numpy()
-    rows, run = _stretches(resid, noise, code, rules, score)
-    new = np.r_[True, run[1:] != run[:-1]]
-    last = np.r_[run[1:] != run[:-1], True]
-    start, stop = rows[new], rows[last]
-    ends = np.append(first, len(frame))[code[start] + 1]
     week = schemas.week_start(frame["date"]).to_numpy()
-    has_end = stop + 1 < ends
-    out = pd.DataFrame(
-        {
-            "couple_id": couple[start],
-            "partner": partner[start],
-            "start": week[start],
-            "end": np.where(has_end, week[np.where(has_end, stop + 1, 0)], np.datetime64("NaT")),
-        }
-    )
-    out["end"] = out["end"].astype("datetime64[ns]")
-    return out
+    t = ((week - week[first][code]) // np.timedelta64(7, "D")).astype("float64")
+    lo, hi = _trend_windows(first, code, n, DEFAULTS["trend_weeks"])
+    noise0 = _diff_noise(score, first, code)
+    weight = np.ones(n)
+    for k in range(3):
+        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0)
+        weight = (resid >= -1.5 * noise0[code]).astype("float64")
+    rows, _ = _stretches(resid, noise0, code, rules, score)
+    keep = np.ones(n, dtype=bool)
+    keep[rows] = False
+    trend = _trend(score, t, keep.astype("float64"), lo, hi)
+    noise = _resid_noise(score - trend, keep, code, len(first))
+    planted = np.sqrt(frame["noise_sd"].to_numpy()[first] ** 2 + 1 / 12)
+
+    def found(level: np.ndarray, sd: np.ndarray) -> pd.DataFrame:
+        rows, run = _stretches(score - level, sd, code, rules, score)
+        new = np.r_[True, run[1:] != run[:-1]]
+        last = np.r_[run[1:] != run[:-1], True]
+        start, stop = rows[new], rows[last]
+        has_end = stop + 1 < np.append(first, n)[code[start] + 1]
+        end = np.where(has_end, week[np.where(has_end, stop + 1, 0)], np.datetime64("NaT"))
+        out = pd.DataFrame(
+            {"couple_id": couple[start], "partner": partner[start], "start": week[start]}
+        )
+        return out.assign(end=pd.Series(end).astype("datetime64[ns]"))
+
+    level = frame["level"].to_numpy()
+    return {
+        "find_setbacks' trend and noise": found(trend, noise),
+        "its trend, planted noise": found(trend, planted),
+        "planted level, its noise": found(level, noise),
+        "planted level and noise (ceiling)": found(level, planted),
+    }
 
 
 # --- ruptures baseline ---------------------------------------------------------------------------
@@ -470,23 +496,24 @@ def main() -> None:
         )
     )
     print(
-        "\nceiling on dips (fresh): the same rules on score - planted level, with the planted"
-        " noise SD"
+        "\nceiling on dips (fresh): the stretch rules with find_setbacks' trend and noise or"
+        " the planted ones"
     )
     rows = []
     for s in fresh["dips"]:
-        found = oracle_setbacks(s)
-        found = found.merge(s.noise, on=["couple_id", "partner"], how="left")
-        det_hit, tru_hit = match(found, s.truth)
-        d, t = found.assign(hit=det_hit), s.truth.assign(hit=tru_hit)
-        tp = int(tru_hit.sum())
-        rows.append(
-            {
-                "seed": s.seed,
-                **prf(tp, len(found) - tp, len(s.truth) - tp),
-                "f1_noise<=0.8": at_most_noise(d, t, 0.8)["f1"],
-            }
-        )
+        for what, found in ceiling_split(s).items():
+            found = found.merge(s.noise, on=["couple_id", "partner"], how="left")
+            det_hit, tru_hit = match(found, s.truth)
+            d, t = found.assign(hit=det_hit), s.truth.assign(hit=tru_hit)
+            tp = int(tru_hit.sum())
+            rows.append(
+                {
+                    "seed": s.seed,
+                    "trend and noise": what,
+                    **prf(tp, len(found) - tp, len(s.truth) - tp),
+                    "f1_noise<=0.8": at_most_noise(d, t, 0.8)["f1"],
+                }
+            )
     print(show(pd.DataFrame(rows)))
 
     print("\ndates of the matched setbacks (fresh):")
