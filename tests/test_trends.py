@@ -271,6 +271,60 @@ def test_trend_summary_rci_cutoff_is_1_96(rci, expected):
     assert out["change"] == expected
 
 
+@pytest.mark.parametrize(("rci", "expected"), [(1.01, "improved"), (0.99, "no_clear_change")])
+def test_trend_summary_trend_route_needs_an_index_of_one(rci, expected):
+    # a steady rise over 40 weeks (the 99 % slope interval is far above 0), with the error set
+    # by reference_sd so that the index is exactly `rci`: below 1.96, the trend route decides
+    assert trends.TREND_RCI == 1.0 and trends.TREND_LEVEL == 0.99
+    scores = [int(v) for v in np.round(np.linspace(3, 7, 40))]
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    change = trends.trend_summary(ci).iloc[0]["change_points"]
+    ref = change / (rci * np.sqrt(2))
+    out = trends.trend_summary(ci, reference_sd=ref, r=0.0).iloc[0]
+    assert out["rci"] == pytest.approx(rci, abs=1e-12)
+    df = out["slope_points"] - 2
+    half99 = (
+        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
+    )
+    assert out["slope_per_month"] - half99 > 0
+    assert out["change"] == expected
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"), [([5, 5, 5, 6], "improved"), ([5] * 4, "no_clear_change")]
+)
+def test_trend_summary_trend_route_needs_one_and_a_quarter_points(last, expected):
+    # a steady rise from 4 to 5 over 40 weeks; the ends differ by 1.25 or by 1.0 points; the
+    # index is set to 1.5 with reference_sd: the trend route calls only the first a rise
+    assert trends.MIN_TREND_POINTS == 1.25
+    scores = [4] * 12 + [4, 5] * 4 + [5] * 16 + last
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    change = trends.trend_summary(ci).iloc[0]["change_points"]
+    out = trends.trend_summary(ci, reference_sd=change / (1.5 * np.sqrt(2)), r=0.0).iloc[0]
+    df = out["slope_points"] - 2
+    half99 = (
+        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
+    )
+    assert out["slope_per_month"] - half99 > 0 and out["rci"] == pytest.approx(1.5)
+    assert out["change_points"] == pytest.approx(np.mean(last) - 4)
+    assert out["change"] == expected
+
+
+def test_trend_summary_trend_route_needs_the_99_interval():
+    # the same index (1.5) on flat scores with one high end: the slope's 99 % interval reaches 0,
+    # so no verdict without a reliable change
+    scores = [5, 4, 5, 6] * 8 + [6, 7, 6, 7]
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    change = trends.trend_summary(ci).iloc[0]["change_points"]
+    out = trends.trend_summary(ci, reference_sd=change / (1.5 * np.sqrt(2)), r=0.0).iloc[0]
+    df = out["slope_points"] - 2
+    half99 = (
+        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
+    )
+    assert out["rci"] == pytest.approx(1.5) and out["slope_per_month"] - half99 <= 0
+    assert out["change"] == "no_clear_change"
+
+
 def test_trend_summary_reference_error_is_sd_times_sqrt_one_minus_r():
     scores = [3, 4, 3, 5, 5, 6, 6, 7, 8, 8]
     out = trends.trend_summary(
@@ -642,10 +696,27 @@ def test_trend_summary_verdict_exists_and_agrees_with_the_slope(scores):
     # 4 weekly scores at each end always give a verdict; fewer never do
     assert (out["change"] == "insufficient_data") == (n < 8)
     assert out["change"] in trends.CHANGE_LABELS and out["shape"] in trends.SHAPES
+    # the rule, both routes: a reliable change with the slope's sign, or a 99 % slope interval
+    # on one side of 0 with an index above 1 and 1.25 points the same way; never against the
+    # interval
+    slope, rci = out["slope_per_month"], out["rci"]
+    with np.errstate(invalid="ignore"):
+        df = max(out["slope_points"] - 2, 1)
+        half99 = (
+            (out["slope_high"] - out["slope_low"])
+            / 2
+            * (stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df))
+        )
+    cp = out["change_points"]
+    up = (rci > 1.96 and not slope <= 0) or (slope - half99 > 0 and rci > 1.0 and cp >= 1.25)
+    down = (rci < -1.96 and not slope >= 0) or (slope + half99 < 0 and rci < -1.0 and cp <= -1.25)
+    if n >= 8:
+        expected = "improved" if up else "deteriorated" if down else "no_clear_change"
+        assert out["change"] == expected
     if out["change"] == "improved":
-        assert out["rci"] > 1.96 and not out["slope_per_month"] <= 0
+        assert not slope <= 0 and not out["slope_high"] <= 0
     if out["change"] == "deteriorated":
-        assert out["rci"] < -1.96 and not out["slope_per_month"] >= 0
+        assert not slope >= 0 and not out["slope_low"] >= 0
     if n >= 8:
         assert out["error_sd"] >= np.sqrt(1 / 12) - 1e-12
         assert out["rc_points"] == pytest.approx(1.96 * np.sqrt(2) * out["error_sd"])

@@ -51,6 +51,9 @@ __all__ = [
     "RCI_CUTOFF",
     "MIN_END_WEEKS",
     "MAX_NOISE_RHO",
+    "TREND_LEVEL",
+    "TREND_RCI",
+    "MIN_TREND_POINTS",
     "MONTHLY_COLUMNS",
     "SINCE_COLUMNS",
     "weekly_trend",
@@ -89,6 +92,19 @@ ERROR_SOURCES: tuple[str, ...] = schemas.ERROR_SOURCES
 
 #: The Reliable Change Index cut-off (Jacobson & Truax 1991): a two-sided 5 % normal quantile.
 RCI_CUTOFF = 1.96
+
+#: The confidence level of the slope interval behind the verdict's trend route (fixed, whatever
+#: the ``level`` of the printed interval).
+TREND_LEVEL = 0.99
+
+#: The trend route also needs the change between the ends to agree, by at least this index.
+TREND_RCI = 1.0
+
+#: ... and a change between the ends of at least this many points: more than one whole point,
+#: the smallest step a partner can report (a steady drift of one point in a year and a half,
+#: like the sample's couple-02, is not called a rise).  1.25 was chosen over 0, 1.5 and 2 on
+#: the benchmark's tuning seeds.
+MIN_TREND_POINTS = 1.25
 
 #: The fewest weekly scores an end of :func:`trend_summary` may hold.
 MIN_END_WEEKS = 4
@@ -278,11 +294,18 @@ def trend_summary(
     :data:`MAX_NOISE_RHO`).  ``mk_tau`` / ``mk_p`` are the Mann-Kendall test on the same
     four-weekly means.
 
-    **Verdict** (``change``): ``"improved"`` when ``rci > 1.96`` (:data:`RCI_CUTOFF`) and the
-    slope is positive, ``"deteriorated"`` when ``rci < -1.96`` and the slope is negative (a
-    verdict never contradicts the slope's sign; without a slope, the index alone decides),
-    ``"no_clear_change"`` otherwise, ``"insufficient_data"`` when an end holds fewer than 4
-    weekly scores.  ``shape`` says whether the way there was steady: ``"up_then_down"`` when a
+    **Verdict** (``change``): ``"improved"`` when either
+
+    - the change is reliable, ``rci > 1.96`` (:data:`RCI_CUTOFF`), and the slope is positive
+      (without a slope, the index alone decides), or
+    - the trend is clear and the ends agree: the slope's :data:`TREND_LEVEL` (99 %) interval
+      lies above 0, ``rci > 1`` (:data:`TREND_RCI`) and ``change_points >= 1.25``
+      (:data:`MIN_TREND_POINTS`);
+
+    ``"deteriorated"`` for the mirror image, ``"no_clear_change"`` otherwise,
+    ``"insufficient_data"`` when an end holds fewer than 4 weekly scores.  A verdict never
+    contradicts the slope's sign, so never an interval on the other side of 0.  ``shape`` says
+    whether the way there was steady: ``"up_then_down"`` when a
     four-weekly mean between the ends rose above both end means by more than ``rc_points``,
     ``"down_then_up"`` for the mirror case (the larger excursion wins), else ``"steady"``.
 
@@ -406,17 +429,26 @@ def trend_summary(
     # the interval: the wider of the classical one and one that allows for AR(1) noise
     noise_sd, noise_rho = _ar1_noise(sid, offset, score, n_series, slope=ols["slope"])
     ar1_se = _block_slope_se(sid, offset, bsid, bblock, bx, n_series, noise_sd, noise_rho)
-    with np.errstate(invalid="ignore"):
-        q = stats.t.ppf((1 + level) / 2, np.maximum(ols["n"] - 2, 1))
-    half = np.fmax((ols["high"] - ols["low"]) / 2.0, q * ar1_se)
-    ols["low"] = ols["slope"] - half
-    ols["high"] = ols["slope"] + half
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = np.maximum(ols["n"] - 2, 1)
+        q = stats.t.ppf((1 + level) / 2, df)
+        se = np.fmax((ols["high"] - ols["low"]) / 2.0 / q, ar1_se)
+        trend_half = stats.t.ppf((1 + TREND_LEVEL) / 2, df) * se
+    ols["low"] = ols["slope"] - q * se
+    ols["high"] = ols["slope"] + q * se
     mk = _trend_stats(bsid, bx, bmean, n_series, level=level, min_n=min_weeks)
     slope = ols["slope"]
 
     # --- the verdict and the shape of the way there ------------------------------------------
-    up = ok & (rci > RCI_CUTOFF) & ~(slope <= 0)
-    down = ok & (rci < -RCI_CUTOFF) & ~(slope >= 0)
+    # a reliable change between the ends with the slope's sign, or a trend whose TREND_LEVEL
+    # interval excludes 0 with a change between the ends of at least TREND_RCI in the index and
+    # MIN_TREND_POINTS in points
+    trend_up = (slope - trend_half > 0) & (rci > TREND_RCI) & (change_points >= MIN_TREND_POINTS)
+    trend_down = (
+        (slope + trend_half < 0) & (rci < -TREND_RCI) & (change_points <= -MIN_TREND_POINTS)
+    )
+    up = ok & (((rci > RCI_CUTOFF) & ~(slope <= 0)) | trend_up)
+    down = ok & (((rci < -RCI_CUTOFF) & ~(slope >= 0)) | trend_down)
     change = np.where(
         ~ok, "insufficient_data", np.where(up, "improved", np.where(down, "deteriorated", _NCC))
     )
