@@ -464,7 +464,10 @@ def test_cohort_lines_are_the_group_means_with_bands(group):
     mine = traj.query("group == @group").sort_values("week")
     np.testing.assert_array_equal(line.y, mine["mean"].to_numpy())
     np.testing.assert_array_equal(low.y, mine["ci_low"].to_numpy())
-    np.testing.assert_array_equal(line.customdata, mine["n_couples"].to_numpy())
+    np.testing.assert_array_equal(
+        np.asarray(line.customdata)[:, 0].astype(float), mine["n_couples"].to_numpy(float)
+    )
+    assert (np.asarray(line.customdata)[:, 1] == group).all()
 
 
 # --- the real analyses' outputs --------------------------------------------------------------
@@ -574,7 +577,8 @@ def test_survival_line_is_the_groups_curve_as_steps(group):
     np.testing.assert_array_equal(line.y, rows["survival"].to_numpy())
     assert line.line.shape == "hv"
     np.testing.assert_array_equal(
-        np.asarray(line.customdata, dtype=float), rows[["at_risk", "events"]].to_numpy(float)
+        np.asarray(line.customdata)[:, :2].astype(float),
+        rows[["at_risk", "events"]].to_numpy(float),
     )
 
 
