@@ -871,7 +871,7 @@ def plot_layers(
         return _plot_layer_profile(frame, couple_id, partners, names, audience, title)
     if isinstance(frame, pd.DataFrame) and {"measure", "week"} <= set(frame.columns):
         return _plot_layer_weeks(frame, couple_id, partners, names, audience, title)
-    _require(frame, ("layer",), "frame")  # a sentence for a non-frame
+    _require(frame, (), "frame")  # a sentence for a non-frame
     raise ValueError(
         "The `frame` must be the output of layers_profile (with a `layer` column) or of "
         f"layers_weekly (with `measure` and `week`), but its columns are {list(frame.columns)}."
