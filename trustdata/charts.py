@@ -68,6 +68,9 @@ __all__ = [
     "plot_partner_gap",
     "plot_cohort_trajectories",
     "plot_survival",
+    "to_image",
+    "offline",
+    "OfflineFigure",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008), by name.
@@ -180,12 +183,12 @@ EVENT_LABELS: dict[str, str] = {
     "other": "Other event",
 }
 
-#: How each kind of event is marked: hard news (orange-red triangles), steps taken (blue
-#: circles), small wins (green stars), abuse (a black cross, its name in bold) and anything else
+#: How each kind of event is marked: hard news (vermillion triangles), steps taken (purple
+#: circles; the partners' blue and orange are left to the partners), small wins (green stars), abuse (a black cross, its name in bold) and anything else
 #: (grey diamonds): told apart by shape as well as colour.
 EVENT_STYLES: dict[str, dict[str, str]] = {
     "hard": {"color": OKABE_ITO["vermillion"], "symbol": "triangle-down"},
-    "step": {"color": OKABE_ITO["blue"], "symbol": "circle"},
+    "step": {"color": OKABE_ITO["reddish_purple"], "symbol": "circle"},
     "win": {"color": OKABE_ITO["bluish_green"], "symbol": "star"},
     "abuse": {"color": OKABE_ITO["black"], "symbol": "x"},
     "other": {"color": "#777777", "symbol": "diamond"},
@@ -713,9 +716,7 @@ def _stagger(dates: pd.Series, labels: list[str], x_min, x_max) -> tuple[list[in
 
 def _seen(value: str) -> str:
     """The characters a reader sees of escaped text (for measuring its width)."""
-    import html
-
-    return html.unescape(value)
+    return _unescape(value)
 
 
 def _add_events(
@@ -1085,6 +1086,8 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
         tickmode="array",
         tickvals=[1, 4, 7, 10],
     )
+    if cols == 2 and len(measures) % 2:  # the right column ends a row early: label its axis
+        fig.update_xaxes(showticklabels=True, row=rows - 1, col=2)
     fig.update_layout(height=max(320, 60 + 170 * rows))
     return fig
 
@@ -1681,3 +1684,158 @@ def plot_survival(
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     fig.update_xaxes(rangemode="tozero")
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Figures outside JupyterLab: a static image beside the interactive JSON
+# --------------------------------------------------------------------------------------------
+
+#: Width in CSS pixels of the static image of a figure (a page or a notebook column).
+IMAGE_WIDTH = 900
+_KALEIDO_STARTED = False
+_PLOTLYJS_SENT = False
+
+
+def _start_kaleido() -> None:
+    """Start kaleido's Chromium once per process (then about 0.3 s an image, not 2.5 s)."""
+    global _KALEIDO_STARTED
+    if _KALEIDO_STARTED:
+        return
+    import atexit
+
+    import kaleido
+
+    # mathjax=False: kaleido's page would otherwise load MathJax from a CDN; plotly.js comes
+    # from the plotly package, so rendering fetches nothing.
+    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+    _KALEIDO_STARTED = True
+
+
+def to_image(
+    fig: go.Figure,
+    *,
+    format: str = "png",
+    width: int = IMAGE_WIDTH,
+    height: int | None = None,
+    scale: float = 2.0,
+) -> bytes:
+    """A static PNG or SVG of a figure, drawn offline by kaleido in Debian's Chromium.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Any figure of this module.
+    format : {"png", "svg"}, default "png"
+    width, height : int, optional
+        Size in CSS pixels; ``height`` defaults to the figure's own height, else 450.
+    scale : float, default 2
+        Pixel density of a PNG (2 = sharp on high-density screens and in print).
+
+    Returns
+    -------
+    bytes
+        The image.  Nothing is fetched: plotly.js comes from the plotly package and MathJax
+        is off.
+
+    Raises
+    ------
+    trustdata.TrustDataError
+        When kaleido or Chromium is missing, with how to install them.
+    """
+    from trustdata.errors import TrustDataError
+
+    if format not in ("png", "svg"):
+        raise ValueError(
+            f"The value for `format` must be one of ['png', 'svg'], but {format!r} was passed."
+        )
+    height = int(height or fig.layout.height or 450)
+    try:
+        import kaleido
+
+        _start_kaleido()
+        return kaleido.calc_fig_sync(
+            fig, opts={"format": format, "width": int(width), "height": height, "scale": scale}
+        )
+    except ImportError as exc:
+        raise TrustDataError(
+            "Static chart images need kaleido: `pip install kaleido` (it draws with the "
+            "Chromium of `apt-get install chromium`)."
+        ) from exc
+    except Exception as exc:  # kaleido / choreographer: no browser, or it failed to start
+        raise TrustDataError(
+            "Could not draw a static chart image with Chromium (install it with "
+            f"`apt-get install chromium`, or set BROWSER_PATH): {exc}"
+        ) from exc
+
+
+class OfflineFigure:
+    """A figure that shows everywhere: interactive in JupyterLab, a still image elsewhere.
+
+    Its MIME bundle holds plotly's JSON (JupyterLab and VS Code draw it interactively), a PNG
+    (what ``jupyter nbconvert --to html``, a code host or a printer shows; no network, no
+    script) and a plain-text line.  When no image can be drawn (no Chromium), the PNG is
+    replaced by offline HTML with plotly.js embedded (once per kernel).  Made by
+    :func:`offline`.
+    """
+
+    def __init__(self, fig: go.Figure, *, width: int = IMAGE_WIDTH, height: int | None = None):
+        self.figure = fig
+        self.width = int(width)
+        self.height = height
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+        import json
+
+        global _PLOTLYJS_SENT
+        from trustdata.errors import TrustDataError
+
+        fig = self.figure
+        title = fig.layout.title.text or "Chart"
+        bundle: dict = {
+            "application/vnd.plotly.v1+json": {
+                **json.loads(fig.to_json()),
+                "config": {"displaylogo": False, "responsive": True},
+            },
+            "text/plain": f"[chart] {_unescape(title)}",
+        }
+        meta: dict = {}
+        try:
+            png = to_image(fig, width=self.width, height=self.height)
+        except TrustDataError:
+            bundle["text/html"] = fig.to_html(
+                full_html=False,
+                include_plotlyjs=not _PLOTLYJS_SENT,
+                config={"displaylogo": False},
+            )
+            _PLOTLYJS_SENT = True
+        else:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+            meta["image/png"] = {"width": self.width}
+        return bundle, meta
+
+
+def _unescape(text: str) -> str:
+    """Escaped figure text back to the characters a reader sees (for plain-text output)."""
+    import html as _html
+
+    return _html.unescape(text)
+
+
+def offline(
+    fig: go.Figure, *, width: int = IMAGE_WIDTH, height: int | None = None
+) -> OfflineFigure:
+    """Wrap a figure so a notebook shows it also outside JupyterLab (see :class:`OfflineFigure`).
+
+    Use it as a cell's last expression or with ``display(...)``:
+    ``charts.offline(charts.plot_trend(trend))``.
+
+    Examples
+    --------
+    >>> fig = plot_trend(pd.DataFrame(columns=list(_TREND_COLUMNS)))
+    >>> wrapped = offline(fig, width=600)
+    >>> wrapped.figure is fig, wrapped.width
+    (True, 600)
+    """
+    return OfflineFigure(fig, width=width, height=height)
