@@ -1,0 +1,196 @@
+"""The CLI's report, couples and version parts: unambiguous dates, sentences, exit codes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import trustdata
+from trustdata import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "couples"
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _parse_error(capsys, *argv: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(list(argv))
+    return exc.value.code, capsys.readouterr().err
+
+
+# --- bare command and --version ---------------------------------------------------------------
+
+
+def test_bare_trustdata_prints_the_help_and_exits_0(capsys):
+    code, out, err = _run(capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("usage: trustdata")
+    for command in ("validate", "sample", "report", "couples", "import", "anonymize"):
+        assert f"    {command}" in out
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--version"])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 0 and err == ""
+    assert out.strip() == f"trustdata {trustdata.__version__}"
+
+
+def test_version_from_the_command_line():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "trustdata", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, f"trustdata {trustdata.__version__}")
+
+
+# --- --since ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "since", ["01/05/2025", "05/01/2025", "2025-1-5", "5 Jan 2025", "20250105"]
+)
+def test_since_refuses_an_ambiguous_or_non_iso_date_with_a_sentence(capsys, tmp_path, since):
+    out = tmp_path / "r.html"
+    code, err = _parse_error(
+        capsys, "report", str(SAMPLE), "--couple", "couple-01", "--audience", "therapist",
+        "--since", since, "-o", str(out),
+    )  # fmt: skip
+    assert code == 2
+    assert f"{since!r} is not an unambiguous date: write it as YYYY-MM-DD" in err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_since_refuses_a_day_the_calendar_does_not_have(capsys, tmp_path):
+    code, err = _parse_error(
+        capsys, "report", str(SAMPLE), "--couple", "couple-01", "--since", "2025-02-30",
+        "-o", str(tmp_path / "r.html"),
+    )  # fmt: skip
+    assert code == 2 and "'2025-02-30' is not a date of the calendar" in err
+
+
+def test_since_is_refused_for_the_couple_page_with_a_sentence(capsys, tmp_path):
+    out = tmp_path / "r.html"
+    code, stdout, err = _run(
+        capsys, "report", str(SAMPLE), "--couple", "couple-04", "--since", "2025-02-03",
+        "-o", str(out),
+    )  # fmt: skip
+    assert code == 2
+    assert "--since is for the therapist page" in err and "--audience therapist" in err
+    assert not out.exists() and stdout == ""
+
+
+def test_since_works_for_the_therapist_page(capsys, tmp_path):
+    out = tmp_path / "r.html"
+    code, stdout, _ = _run(
+        capsys, "report", str(SAMPLE), "--couple", "couple-04", "--audience", "therapist",
+        "--since", "2025-02-03", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0 and out.exists()
+    page = out.read_text(encoding="utf-8")
+    assert "2025-02-03" in page or "3 February 2025" in page
+    assert "Wrote the therapist report" in stdout
+
+
+def test_iso_date_parses_what_it_accepts():
+    assert cli.iso_date("2025-01-05") == pd.Timestamp("2025-01-05")
+    assert cli.iso_date(" 2024-02-29 ") == pd.Timestamp("2024-02-29")
+
+
+# --- a report needs check-ins -----------------------------------------------------------------
+
+
+def _folder_without_checkins_for(tmp_path: Path, couple: str) -> Path:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    ci = pd.read_csv(SAMPLE / "checkins.csv", dtype=str, keep_default_na=False)
+    ci[ci["couple_id"] != couple].to_csv(folder / "checkins.csv", index=False)
+    shutil.copy(SAMPLE / "triggers.csv", folder / "triggers.csv")
+    return folder
+
+
+def test_a_couple_with_triggers_but_no_checkins_gets_no_report(capsys, tmp_path):
+    folder = _folder_without_checkins_for(tmp_path, "couple-04")
+    out = tmp_path / "r.html"
+    code, stdout, err = _run(capsys, "report", str(folder), "--couple", "couple-04", "-o", str(out))
+    assert code == 2
+    assert "couple 'couple-04' has no check-ins" in err and "needs at least one check-in" in err
+    assert not out.exists() and "Wrote" not in stdout
+
+
+def test_a_triggers_file_alone_is_exit_2_with_a_sentence(capsys, tmp_path):
+    shutil.copy(SAMPLE / "triggers.csv", tmp_path / "triggers.csv")
+    code, _, err = _run(
+        capsys, "report", str(tmp_path / "triggers.csv"), "--couple", "couple-01",
+        "-o", str(tmp_path / "r.html"),
+    )  # fmt: skip
+    assert code == 2 and err.startswith("trustdata: ") and "Traceback" not in err
+    assert not (tmp_path / "r.html").exists()
+
+
+# --- couples ----------------------------------------------------------------------------------
+
+
+def test_couples_lists_each_couple_with_its_dates_and_counts(capsys):
+    code, out, err = _run(capsys, "couples", str(SAMPLE))
+    assert code == 0 and err == ""
+    logs = trustdata.load(SAMPLE)
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "couple",
+        "partners",
+        "from",
+        "to",
+        "check-ins",
+        "triggers",
+        "events",
+    ]
+    assert lines[-1] == f"{len(logs.couple_ids)} couples."
+    rows = {line.split()[0]: line for line in lines[1:-1]}
+    assert sorted(rows) == logs.couple_ids
+    for cid, line in rows.items():
+        counts = [int(v) for v in line.split()[-3:]]
+        assert counts == [
+            int((logs.checkins["couple_id"] == cid).sum()),
+            int((logs.triggers["couple_id"] == cid).sum()),
+            int((logs.events["couple_id"] == cid).sum()),
+        ]
+    # dates over every table, in words: couple-01's first record is its discovery event
+    first = logs.events.loc[logs.events["couple_id"] == "couple-01", "date"].min()
+    assert first == pd.Timestamp("2024-01-21")
+    assert "21 January 2024" in rows["couple-01"]
+    assert "2024-01" not in out
+
+
+def test_couples_notes_rejected_records_on_stderr(capsys, tmp_path):
+    text = (SAMPLE / "checkins.csv").read_text(encoding="utf-8")
+    (tmp_path / "checkins.csv").write_text(
+        text + "couple-09,A,hurt,2025-01-06,eleven,,,,,,,,,,\n", encoding="utf-8"
+    )
+    code, out, err = _run(capsys, "couples", str(tmp_path))
+    assert code == 0
+    assert "1 records could not be used" in err
+    assert "couple-09" not in out
+
+
+def test_couples_of_an_empty_table_is_exit_2(capsys, tmp_path):
+    (tmp_path / "checkins.csv").write_text("couple_id,partner,date,connection\n", encoding="utf-8")
+    code, _, err = _run(capsys, "couples", str(tmp_path))
+    assert code == 2 and "no couple" in err
