@@ -240,6 +240,20 @@ class CoupleReview:
     setbacks_since_hard_news, recovered_since_hard_news : int
         Setbacks that started on or after the latest hard news, and how many of them ended.
     safety : trustdata.milestones.SafetyNotice or None
+    n_recovered : int
+        Setbacks that ended.
+    recover_weeks_min, recover_weeks_median, recover_weeks_max : float
+        Weeks from trough to recovery of the setbacks that ended (NaN when none).
+    setbacks_per_partner, triggers_per_partner : dict
+        Counts per partner.
+    partners_with_triggers : tuple of str
+    since_before_end : pandas.Timestamp or None
+        The day before ``since`` (the end of the span it is compared with).
+    since_logs_start_after, since_before_reaches_past_start : bool
+        The logs start after ``since``; the compared span before ``since`` starts before the
+        logs do.
+    constants : dict
+        The numbers the page's words use (scale, window, context days, the stopped rule).
     """
 
     couple_id: str
@@ -291,6 +305,16 @@ class CoupleReview:
     setbacks_since_hard_news: int
     recovered_since_hard_news: int
     safety: object | None
+    n_recovered: int
+    recover_weeks_min: float
+    recover_weeks_median: float
+    recover_weeks_max: float
+    setbacks_per_partner: dict[str, int]
+    triggers_per_partner: dict[str, int]
+    partners_with_triggers: tuple[str, ...]
+    since_before_end: pd.Timestamp | None
+    since_logs_start_after: bool
+    since_before_reaches_past_start: bool
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -353,9 +377,7 @@ def _kinds(events: pd.DataFrame) -> pd.Series:
     return events["kind"].astype(object).astype(str)
 
 
-def _trend_verdicts(
-    checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]
-) -> pd.DataFrame:
+def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for measure, summary in summaries.items():
         for s in summary.itertuples(index=False):
@@ -436,9 +458,11 @@ def _answered(checkins: pd.DataFrame) -> pd.Series:
     text = list(schemas.CHECKIN_TEXT_COLUMNS)
     if checkins.empty:
         return pd.Series([], dtype=bool)
-    return checkins[text].apply(
-        lambda col: col.notna() & (col.astype(object).astype(str).str.strip() != "")
-    ).any(axis=1)
+    return (
+        checkins[text]
+        .apply(lambda col: col.notna() & (col.astype(object).astype(str).str.strip() != ""))
+        .any(axis=1)
+    )
 
 
 def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
@@ -621,10 +645,11 @@ def review(
             "text": helped_rows["increased_trust"].astype(object).astype(str).str.strip(),
         }
     ).sort_values(["month", "partner", "date"])
-    helped = (
-        helped.groupby(["month", "partner"], sort=False).tail(HELPED_PER_MONTH).reset_index(drop=True)
-    )
+    helped = helped.groupby(["month", "partner"], sort=False).tail(HELPED_PER_MONTH)
+    helped = helped.reset_index(drop=True)
 
+    done = found.loc[found["recovered"].astype(bool)]
+    weeks = done["weeks_to_recover"].astype("float64")
     rejected = one.rejected
     rejected_couple = 0
     if len(rejected) and "couple_id" in rejected.columns:
@@ -682,4 +707,18 @@ def review(
         setbacks_since_hard_news=len(sb_after),
         recovered_since_hard_news=int(sb_after["recovered"].astype(bool).sum()),
         safety=milestones.safety_notice(ev),
+        n_recovered=len(done),
+        recover_weeks_min=float(weeks.min()) if len(done) else np.nan,
+        recover_weeks_median=float(weeks.median()) if len(done) else np.nan,
+        recover_weeks_max=float(weeks.max()) if len(done) else np.nan,
+        setbacks_per_partner={str(k): int(v) for k, v in found.groupby("partner").size().items()},
+        triggers_per_partner={str(k): int(v) for k, v in tr.groupby("partner").size().items()},
+        partners_with_triggers=tuple(sorted(set(tr["partner"]))),
+        since_before_end=None if since_value is None else since_value - pd.Timedelta(days=1),
+        since_logs_start_after=bool(
+            since_value is not None and first is not None and first.normalize() > since_value
+        ),
+        since_before_reaches_past_start=bool(
+            len(ch) and first is not None and first > ch["before_start"].iloc[0]
+        ),
     )
