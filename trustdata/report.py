@@ -734,6 +734,15 @@ def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
     return tables
 
 
+def _answer_table(rows: pd.DataFrame) -> Markup:
+    return html_table(
+        rows,
+        ["date", *[c for c, _ in _ANSWER_LABELS]],
+        labels={"date": "Date", **dict(_ANSWER_LABELS)},
+        typed=[c for c, _ in _ANSWER_LABELS],
+    )
+
+
 def _category(code: object) -> str:
     from trustdata.charts import CATEGORY_LABELS
 
@@ -800,7 +809,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         if r.since is not None:
             out.append(Section("since", f"What changed since {day(r.since)}",
                                m.since(r, audience, tables)))  # fmt: skip
-        out.append(Section("answers", "The partners' own words", m.answers(r)))
+        out.append(Section("answers", "The partners' own words", m.answers(r, _answer_table)))
 
     # scores: connection, trust (and the layers when the review has them)
     body = Markup("")
@@ -822,7 +831,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             title=_trend_caption(measure, audience),
         )
         _rename_partners(fig, r)
-        body += chart.add(fig, print_height=300)
+        body += chart.add(fig, print_height=250)
     if r.layers_profile is not None and hasattr(charts, "plot_layers"):
         body += chart.add(charts.plot_layers(r.layers_profile), print_height=320)
     if therapist and not r.partner_gap.empty:
@@ -835,7 +844,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         fig = charts.plot_partner_gap(
             r.partner_gap, title="How far apart the partners' scores were each week"
         )
-        body += chart.add(fig, print_height=260)
+        body += chart.add(fig, print_height=240)
     body += Markup('<h3 class="screen-only">{}</h3>').format(
         "Connection month by month" if therapist else "Month by month, on average"
     )
@@ -868,7 +877,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             else "How many triggers each of you logged each month, by kind",
         )
         _rename_partners(fig, r)
-        body += chart.add(fig, print_height=300)
+        body += chart.add(fig, print_height=250)
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
@@ -929,7 +938,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             fig.update_xaxes(range=[r.first, r.last])
         _rename_partners(fig, r)
         rows = r.setbacks["partner"].nunique()
-        body += chart.add(fig, height=170 + 70 * rows, print_height=120 + 50 * rows)
+        body += chart.add(fig, height=170 + 70 * rows, print_height=110 + 45 * rows)
         body += tables["setbacks"]
     if therapist and not r.setbacks.empty:
         body += Markup('<p class="note">{}</p>').format(
@@ -1010,6 +1019,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # a report is an ordinary file, not a private temp file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
