@@ -21,7 +21,7 @@ on the generator the rules could have been shaped around, so this one is structu
   probability 0.3 one gap of 2-6 weeks; check-ins on a usual weekday +/- 1 day; 5 % of weeks
   hold a second check-in (its own noise, same week).
 
-The truth is returned beside the check-ins: one row per series with its class, shape, planted
+The truth is returned beside the check-ins: one row per series with its class, ``arc_shape``, planted
 change (level in the last week minus level in the first), ``sigma``, ``rho`` and length.
 
 Examples
@@ -135,7 +135,7 @@ def generate(n: int, *, seed: int, classes: tuple[str, ...] = CLASSES) -> Arcs:
                 "couple_id": cid,
                 "partner": "A",
                 "klass": klass,
-                "shape": shape,
+                "arc_shape": shape,
                 "delta": delta,
                 "start": start,
                 "weeks": weeks,
