@@ -73,7 +73,10 @@ def score(m: pd.DataFrame, by: str = "klass") -> pd.DataFrame:
                 "class": key,
                 "n": len(g),
                 "accuracy": g["right"].mean() if klass in RIGHT else np.nan,
-                **{f"called_{c}": shares.get(c, 0.0) for c in (*RIGHT.values(), "insufficient_data")},
+                **{
+                    f"called_{c}": shares.get(c, 0.0)
+                    for c in (*RIGHT.values(), "insufficient_data")
+                },
                 "slope_right": g["slope_right"].mean() if klass in RIGHT else np.nan,
             }
         )
@@ -107,7 +110,9 @@ def synth_table(couples: int, seeds: tuple[int, ...]) -> pd.DataFrame:
             default="between",
         )
         out = trend_summary(ci)
-        out = out.merge(span[["couple_id", "partner", "klass", "delta"]], on=["couple_id", "partner"])
+        out = out.merge(
+            span[["couple_id", "partner", "klass", "delta"]], on=["couple_id", "partner"]
+        )
         parts.append(out.assign(couple_id=f"{seed}-" + out["couple_id"]))
     return pd.concat(parts, ignore_index=True)
 

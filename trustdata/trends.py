@@ -118,7 +118,12 @@ TREND_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_SUMMARY_DTYPES)
 BANDS: tuple[str, ...] = ("sd", "ci", "none")
 
 #: Values of the ``change`` column of :func:`trend_summary`.
-CHANGE_LABELS: tuple[str, ...] = ("improved", "deteriorated", "no_clear_change", "insufficient_data")
+CHANGE_LABELS: tuple[str, ...] = (
+    "improved",
+    "deteriorated",
+    "no_clear_change",
+    "insufficient_data",
+)
 _NCC = "no_clear_change"
 
 #: Values of the ``shape`` column of :func:`trend_summary`.
@@ -549,7 +554,7 @@ def _ols_stats(
 
 
 def _shape(bsid, bmean, bblock, first_mean, latest_mean, margin, n_series) -> np.ndarray:
-    """"steady", "up_then_down" or "down_then_up" from the interior four-weekly means."""
+    """ "steady", "up_then_down" or "down_then_up" from the interior four-weekly means."""
     last_block = np.full(n_series, -1, dtype=np.int64)
     np.maximum.at(last_block, bsid, bblock)
     inner = (bblock > 0) & (bblock < last_block[bsid])
