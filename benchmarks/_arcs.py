@@ -21,8 +21,8 @@ on the generator the rules could have been shaped around, so this one is structu
   probability 0.3 one gap of 2-6 weeks; check-ins on a usual weekday +/- 1 day; 5 % of weeks
   hold a second check-in (its own noise, same week).
 
-The truth is returned beside the check-ins: one row per series with its class, ``arc_shape``, planted
-change (level in the last week minus level in the first), ``sigma``, ``rho`` and length.
+The truth is returned beside the check-ins: one row per series with its class, ``arc_shape``,
+planted change (level in the last week minus level in the first), ``sigma``, ``rho`` and length.
 
 Examples
 --------

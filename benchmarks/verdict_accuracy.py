@@ -39,10 +39,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _arcs  # noqa: E402
+import _arcs
 
-from trustdata import synth  # noqa: E402
-from trustdata.trends import trend_summary  # noqa: E402
+from trustdata import synth
+from trustdata.trends import trend_summary
 
 TUNING_SEEDS = (1, 2, 3)
 FRESH_SEEDS = (2101, 2102, 2103)
