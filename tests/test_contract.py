@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import cohort, dyad, milestones, setbacks, synth, trends, triggers
+from trustdata import cohort, dyad, layers, milestones, setbacks, synth, trends, triggers
 from trustdata.logs import Logs
 
 
@@ -73,6 +73,8 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     "trajectories": lambda lg: cohort.trajectories(_aligned(lg), _groups(lg)),
     "per_couple_slopes": lambda lg: cohort.per_couple_slopes(_aligned(lg)),
     "good_level_times": lambda lg: cohort.good_level_times(_aligned(lg), _groups(lg)),
+    "layers_profile": lambda lg: layers.layers_profile(lg.checkins),
+    "layers_weekly": lambda lg: layers.layers_weekly(lg.checkins, lg.events),
 }
 
 # Options that must not change the output's columns.
@@ -90,6 +92,11 @@ VARIANTS: list[tuple[Callable[[Logs], pd.DataFrame], Callable[[Logs], pd.DataFra
         ANALYSES["find_setbacks"],
         lambda lg: setbacks.find_setbacks(lg.checkins, measure="trust"),
     ),
+    (
+        ANALYSES["layers_profile"],
+        lambda lg: layers.layers_profile(lg.checkins, recent_weeks=2, start_weeks=12),
+    ),
+    (ANALYSES["layers_weekly"], lambda lg: layers.layers_weekly(lg.checkins, band="ci")),
 ]
 
 

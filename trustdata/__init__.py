@@ -53,6 +53,7 @@ _MODULES = (
     "cohort",
     "anonymize",
     "importers",
+    "layers",
     "charts",
     "report",
     "cli",

@@ -439,3 +439,49 @@ def categorical(values: pd.Series, categories: tuple[str, ...]) -> pd.Series:
         index=values.index,
         name=values.name,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Output model: trustdata.layers.layers_profile
+# --------------------------------------------------------------------------------------------
+
+
+class LayersProfileSchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.layers.layers_profile`: one row per couple, partner and measure.
+
+    ``layer`` is ``trust`` or one of :data:`LAYERS`; levels are on the 1-10 scale; a layer that
+    lags or leads is one of the six (never ``trust``) and has a recent level.
+    """
+
+    couple_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    partner: Series[str] = pa.Field(str_length={"min_value": 1})
+    layer: Series[str] = pa.Field(isin=["trust", *LAYERS])
+    is_layer: Series[bool]
+    n_checkins: Series[int] = pa.Field(ge=1)
+    first_date: Series[pd.Timestamp]
+    last_date: Series[pd.Timestamp]
+    start_level: Series[float] = pa.Field(**_score, nullable=True)
+    n_start: Series[int] = pa.Field(ge=0)
+    recent_level: Series[float] = pa.Field(**_score, nullable=True)
+    n_recent: Series[int] = pa.Field(ge=0)
+    change: Series[float] = pa.Field(
+        ge=SCORE_MIN - SCORE_MAX, le=SCORE_MAX - SCORE_MIN, nullable=True
+    )
+    lags: Series[bool]
+    leads: Series[bool]
+
+    class Config:
+        strict = True
+        ordered = True
+        unique = ["couple_id", "partner", "layer"]
+
+    @pa.dataframe_check
+    def _lag_and_lead_only_layers_with_a_recent_level(cls, df: pd.DataFrame) -> pd.Series:
+        named = df["lags"] | df["leads"]
+        return ~named | (df["is_layer"] & df["recent_level"].notna())
+
+    @pa.dataframe_check
+    def _levels_have_checkins_behind_them(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["start_level"].isna() == (df["n_start"] == 0)) & (
+            df["recent_level"].isna() == (df["n_recent"] == 0)
+        )
