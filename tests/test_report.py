@@ -517,17 +517,17 @@ def test_a_partner_who_stopped_checking_in_is_named_with_the_date(audience, says
 @pytest.mark.parametrize(
     ("audience", "says"),
     [
-        ("couple", "A felt on average 5.0 out of 10 connected in the first four weeks and 6.0 in "
-                   "the latest four weeks."),
+        ("couple", "A felt on average 5.0 out of 10 connected in the first 4 weeks and 6.0 in "
+                   "the latest 4 weeks."),
         ("therapist", "A: connection 5.0 in the first 4 weeks, 6.0 in the latest 4 ("),
     ],
 )  # fmt: skip
 def test_first_and_latest_levels_are_named_as_the_four_weeks_they_are(audience, says):
-    # Mondays 2025-01-06 .. 2025-03-10 (10 weeks): 5 every week but 7 on Mar 3 and Mar 10.  The
-    # latest four weeks (Feb 17, 24, Mar 3, 10) average 6.0, while March (the month table's last
-    # row) averages 7.0: the sentence must not call 6.0 "the latest month".
-    days = pd.date_range("2025-01-06", periods=10, freq="7D")
-    scores = [5] * 8 + [7, 7]
+    # Mondays 2025-01-06 .. 2025-04-21 (16 weeks): 5 every week but 7 on Apr 14 and Apr 21.  The
+    # latest four weeks (Mar 31, Apr 7, 14, 21) average 6.0, while April (the month table's last
+    # row) averages 6.3: the sentence must not call 6.0 "the latest month".
+    days = pd.date_range("2025-01-06", periods=16, freq="7D")
+    scores = [5] * 14 + [7, 7]
     checkins = as_table(
         "checkins",
         [

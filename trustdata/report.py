@@ -146,6 +146,8 @@ _VERDICT_WORDS = {
     "improved": "improved",
     "deteriorated": "deteriorated",
     "unchanged": "no clear change",
+    "up_then_down": "up, then down",
+    "down_then_up": "down, then up",
     "insufficient_data": "not enough data",
     "too_short": "too short to tell",
     "lessening": "lessening",
@@ -238,7 +240,8 @@ def _num(value: object, digits: int = 1) -> str:
     value = float(value)
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
 
 
 def _signed(value: object) -> str:
@@ -828,12 +831,22 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             events=events,
             partners=list(r.partners),
             measure=measure,
+            names=r.names,
+            audience=audience,
             title=_trend_caption(measure, audience),
         )
-        _rename_partners(fig, r)
         body += chart.add(fig, print_height=250)
-    if r.layers_profile is not None and hasattr(charts, "plot_layers"):
-        body += chart.add(charts.plot_layers(r.layers_profile), print_height=320)
+    if r.layers_profile is not None:
+        fig = charts.plot_layers(
+            r.layers_profile,
+            partners=list(r.partners),
+            names=r.names,
+            audience=audience,
+            title="Trust and its layers: at the start and recently, per partner"
+            if therapist
+            else "Trust and its layers for each of you: at the start and recently",
+        )
+        body += chart.add(fig, print_height=300)
     if therapist and not r.partner_gap.empty:
         body += Markup("<h3>The two partners side by side</h3>")
         body += Markup("<p>{}</p>").format(
@@ -968,14 +981,16 @@ def _rename_partners(fig, r: CoupleReview) -> None:
     """Show display names in a chart's legend (trace names are partner ids, escaped)."""
     if all(r.name(p) == p for p in r.partners):
         return
+    from trustdata.charts import escape
+
     for trace in fig.data:
         name = trace.name
         if not isinstance(name, str):
             continue
         for p in r.partners:
-            shown = html.escape(p)
-            if name == shown or name.startswith(shown + " "):
-                trace.name = html.escape(r.name(p)) + name[len(shown) :]
+            shown = escape(p)
+            if name == shown or name.startswith((shown + " ", shown + ":")):
+                trace.name = escape(r.name(p)) + name[len(shown) :]
                 break
 
 

@@ -179,17 +179,18 @@ class CoupleReview:
     has_layers : bool
         Whether the check-ins hold any of the six layers of trust.
     layers_profile : pandas.DataFrame or None
-        The trust-layers profile (``trustdata.layers``) when the logs have the columns; None
-        until that analysis exists or when they do not.
+        :func:`trustdata.layers.layers_profile` when the check-ins hold trust or a layer; None
+        when they do not.
     trends, summaries, monthly : dict of measure -> DataFrame
         :func:`~trustdata.trends.weekly_trend`, :func:`~trustdata.trends.trend_summary` and
         :func:`~trustdata.trends.monthly_scores` of each measure.
     trend_verdicts : pandas.DataFrame
         One row per partner and measure: ``partner, measure, n_checkins, too_short`` (bool, the
         :data:`SHORT_SPAN_DAYS` rule), ``mean_all`` (mean of every check-in), ``first_mean``,
-        ``latest_mean`` (first / latest :data:`WINDOW_WEEKS` weeks), ``verdict`` (``too_short``
+        ``latest_mean`` (first / latest ``end_weeks`` weekly scores), ``verdict`` (``too_short``
         or the summary's ``change``) and the evidence ``slope_per_month, slope_low, slope_high,
-        mk_tau, mk_p, rci``.
+        mk_tau, mk_p, rci``, ``shape`` (``steady``, ``up_then_down``, ... where the summary
+        has it) and ``rc_points`` (the smallest change called reliable).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -400,6 +401,9 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                     "mk_tau": float(s.mk_tau),
                     "mk_p": float(s.mk_p),
                     "rci": float(s.rci),
+                    "shape": str(getattr(s, "shape", "")),
+                    "end_weeks": int(getattr(s, "end_weeks", WINDOW_WEEKS)),
+                    "rc_points": float(getattr(s, "rc_points", np.nan)),
                 }
             )
     columns = [
@@ -417,6 +421,9 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
         "mk_tau",
         "mk_p",
         "rci",
+        "shape",
+        "rc_points",
+        "end_weeks",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -544,13 +551,12 @@ def review(
         measures.append("trust")
     has_layers = any(c in ci.columns and ci[c].notna().any() for c in schemas.LAYERS)
     layers_profile = None
-    if has_layers:
-        try:  # trustdata.layers lands with the "charts" branch
-            from trustdata import layers as _layers  # type: ignore[attr-defined]
-        except ImportError:
-            _layers = None
-        if _layers is not None and hasattr(_layers, "layers_profile"):
-            layers_profile = _layers.layers_profile(ci)
+    if has_layers or ("trust" in measures):
+        from trustdata import layers
+
+        layers_profile = layers.layers_profile(ci)
+        if layers_profile.empty:
+            layers_profile = None
 
     scored = {m: ci.loc[ci[m].notna()] if m != "connection" else ci for m in measures}
     trend_frames = {m: trends.weekly_trend(scored[m], ev, measure=m) for m in measures}
