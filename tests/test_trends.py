@@ -1,8 +1,9 @@
-"""Tests of trustdata.trends: weekly scores, rolling band, Theil-Sen / Mann-Kendall / RCI."""
+"""Tests of trustdata.trends: weekly scores, rolling band, slope / Mann-Kendall / RCI verdicts."""
 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -198,53 +199,173 @@ def test_weekly_trend_rejects_bad_arguments(kwargs, match):
 # --------------------------------------------------------------------------------------------
 
 
+def _ends_error(scores):
+    """The within-person error of trend_summary by hand: mean |successive difference| < 3."""
+    d = np.abs(np.diff(np.asarray(scores, dtype=float)))
+    d = d[d < 3]
+    return max(d.mean() * np.sqrt(np.pi) / 2, np.sqrt(1 / 12))
+
+
 def test_trend_summary_rci_by_hand():
-    # 10 weekly scores.  First month (weeks 0-3): 3, 4, 3, 5 -> mean 3.75, s_pre = SD = 0.9574;
-    # latest month (weeks 6-9): 6, 7, 8, 8 -> 7.25.  With r = 0.8:
-    # S_diff = sqrt(2 * (0.9574 * sqrt(0.2))^2) = 0.6055, RCI = 3.5 / 0.6055 = 5.780.
-    ci = checkins(weekly_series("c1", "A", "2025-01-06", [3, 4, 3, 5, 5, 6, 6, 7, 8, 8]))
-    row = trends.trend_summary(ci).iloc[0]
-    s_pre = np.std([3, 4, 3, 5], ddof=1)
-    assert row["first_month_mean"] == 3.75
-    assert row["latest_month_mean"] == 7.25
-    assert row["s_pre"] == pytest.approx(s_pre)
-    assert row["rci"] == pytest.approx(3.5 / np.sqrt(2 * (s_pre * np.sqrt(0.2)) ** 2))
-    assert row["rci"] == pytest.approx(5.780, abs=1e-3)
-    assert row["change"] == "improved"
+    # 10 weekly scores, k = 4.  First 4: 3, 4, 3, 5 -> 3.75; latest 4: 6, 7, 8, 8 -> 7.25.
+    # Successive differences 1,1,2,0,1,0,1,1,0: mean 7/9; error = 7/9 * sqrt(pi)/2 = 0.68929.
+    # RCI = 3.5 / (sqrt(2) * 0.68929) = 3.5905; reliable change needs 1.96*sqrt(2)*0.68929.
+    scores = [3, 4, 3, 5, 5, 6, 6, 7, 8, 8]
+    row = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores))).iloc[0]
+    err = 7 / 9 * np.sqrt(np.pi) / 2
+    assert row["first_month_mean"] == 3.75 and row["latest_month_mean"] == 7.25
+    assert row["change_points"] == 3.5 and row["end_weeks"] == 4
+    assert row["error_sd"] == pytest.approx(err, abs=1e-12) and row["s_pre"] == row["error_sd"]
+    assert row["error_source"] == "within_person"
+    assert row["rci"] == pytest.approx(3.5 / (np.sqrt(2) * err), abs=1e-12)
+    assert row["rci"] == pytest.approx(3.5905, abs=1e-4)
+    assert row["rc_points"] == pytest.approx(1.96 * np.sqrt(2) * err, abs=1e-12)
+    assert row["change"] == "improved" and row["shape"] == "steady" and bool(row["steady"])
     assert row["n_weeks"] == 10 and row["n_checkins"] == 10
 
 
-def test_trend_summary_deteriorated_and_unchanged():
-    down = weekly_series("c1", "A", "2025-01-06", [8, 7, 8, 9, 7, 6, 5, 4, 4, 3])
-    flat = weekly_series("c2", "A", "2025-01-06", [5, 6, 5, 6, 5, 6, 5, 6, 5, 6])
-    out = trends.trend_summary(checkins(down + flat)).set_index("couple_id")
-    assert out.loc["c1", "change"] == "deteriorated"
-    assert out.loc["c2", "change"] == "unchanged"  # both months average 5.5
+def test_trend_summary_error_leaves_out_sudden_jumps_and_has_a_floor():
+    # the jump 5 -> 2 (3 points) and back 2 -> 5 are a setback, not measurement error
+    scores = [5, 6, 5, 6, 2, 5, 6, 5, 6, 5]
+    row = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores))).iloc[0]
+    assert row["error_sd"] == pytest.approx(np.sqrt(np.pi) / 2)  # the 7 steps of 1 point
+    assert row["error_sd"] == pytest.approx(_ends_error(scores))
+    # a jump of 2.5 points (two check-ins averaged) still counts
+    flat = [4, 4, 4, 4, 4, 4, 4, 4]
+    row = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", flat))).iloc[0]
+    assert row["error_sd"] == pytest.approx(np.sqrt(1 / 12))  # the rounding floor
+    assert row["change"] == "no_clear_change" and row["rci"] == 0
+
+
+def test_trend_summary_sudden_jump_boundary_is_three_points():
+    # differences of exactly 2.99 count, 3.0 do not (SUDDEN_JUMP)
+    assert trends.SUDDEN_JUMP == 3.0
+    sid = np.zeros(3, dtype=np.int64)
+    got = trends._successive_error(sid, np.array([1.0, 3.99, 6.99]), 1)[0]
+    assert got == pytest.approx(2.99 * np.sqrt(np.pi) / 2)
+    got = trends._successive_error(sid, np.array([1.0, 4.0, 7.0]), 1)[0]
+    assert got == pytest.approx(np.sqrt(1 / 12))  # nothing left: the floor
 
 
 @pytest.mark.parametrize(
-    "scores",
+    ("rci", "expected"),
     [
-        [3, 4, 5, 6, 7],  # span of 5 weeks < 2 x 4: the two months would overlap
-        [5, 5, 5, 5, 6, 7, 8, 9, 9],  # s_pre = 0
-        [5, None, 5, None, 5, 5, 7, 8, 9],  # s_pre = 0 over scores spread out by missed weeks
+        (1.955, "no_clear_change"),  # the cut-off 1.96 is strict and not 1.95
+        (1.965, "improved"),  # ... nor 1.97
+        (-1.955, "no_clear_change"),
+        (-1.965, "deteriorated"),
     ],
 )
-def test_trend_summary_insufficient_data(scores):
-    out = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores)))
-    assert out["change"].tolist() == ["insufficient_data"]
-    assert out["rci"].isna().all()
+def test_trend_summary_rci_cutoff_is_1_96(rci, expected):
+    # 4 weeks at 4, 4 weeks at 4 + d; the error is set with reference_sd (r = 0) so that the
+    # index is exactly `rci`.
+    assert trends.RCI_CUTOFF == 1.96
+    d = 2.0 if rci > 0 else -2.0
+    scores = [5, 5, 5, 5, 5 + d, 5 + d, 5 + d, 5 + d]
+    ref = d / (rci * np.sqrt(2))
+    out = trends.trend_summary(
+        checkins(weekly_series("c1", "A", "2025-01-06", scores)), reference_sd=ref, r=0.0
+    ).iloc[0]
+    assert out["rci"] == pytest.approx(rci, abs=1e-12)
+    assert out["error_source"] == "reference" and out["error_sd"] == pytest.approx(ref)
+    assert out["change"] == expected
 
 
-def test_trend_summary_first_and_latest_month_use_calendar_weeks():
-    # 12-week span with missed weeks: first month = weeks 0-3 (scores 2, 4), latest = weeks 8-11
-    # (scores 8 only: weeks 8, 9, 10 missed).
-    scores = [2, None, 4, None, 5, 6, 7, 7, None, None, None, 8]
-    out = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores)))
-    assert out["first_month_mean"].iloc[0] == 3.0
-    assert out["latest_month_mean"].iloc[0] == 8.0
-    # baseline = first 4 *scores*: 2, 4, 5, 6
-    assert out["s_pre"].iloc[0] == pytest.approx(np.std([2, 4, 5, 6], ddof=1))
+def test_trend_summary_reference_error_is_sd_times_sqrt_one_minus_r():
+    scores = [3, 4, 3, 5, 5, 6, 6, 7, 8, 8]
+    out = trends.trend_summary(
+        checkins(weekly_series("c1", "A", "2025-01-06", scores)), reference_sd=1.5, r=0.8
+    ).iloc[0]
+    assert out["error_sd"] == pytest.approx(1.5 * np.sqrt(0.2))
+    assert out["rci"] == pytest.approx(3.5 / (np.sqrt(2) * 1.5 * np.sqrt(0.2)))
+
+
+@pytest.mark.parametrize(
+    ("n", "expected_k"),
+    [(7, 0), (8, 4), (9, 4), (12, 4)],
+)
+def test_trend_summary_needs_four_weekly_scores_at_each_end(n, expected_k):
+    # the 8-week boundary: 7 weekly scores cannot give two ends of 4, 8 can (and always do,
+    # even when the first weeks are all equal, which made the old index undefined)
+    scores = [4] * (n // 2) + [7] * (n - n // 2)
+    out = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores))).iloc[0]
+    assert out["end_weeks"] == expected_k
+    if expected_k == 0:
+        assert out["change"] == "insufficient_data" and np.isnan(out["rci"])
+        assert out["shape"] == "insufficient_data" and pd.isna(out["steady"])
+    else:
+        assert out["change"] == "improved"
+        assert out["first_month_mean"] == 4.0 and out["latest_month_mean"] == 7.0
+
+
+def test_trend_summary_ends_are_weekly_scores_not_calendar_weeks():
+    # missed weeks do not shrink an end: the first 4 *scores* are 2, 4, 5, 6
+    scores = [2, None, 4, None, 5, 6, 7, 7, None, None, None, 8, 8]
+    out = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores))).iloc[0]
+    assert out["n_weeks"] == 8 and out["end_weeks"] == 4
+    assert out["first_month_mean"] == np.mean([2, 4, 5, 6])
+    assert out["latest_month_mean"] == np.mean([7, 7, 8, 8])
+
+
+def test_trend_summary_month_weeks_sets_k_and_halves_short_series():
+    scores = list(range(1, 11)) + [10] * 6  # 16 weekly scores
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    assert trends.trend_summary(ci, month_weeks=6)["end_weeks"].iloc[0] == 6
+    assert trends.trend_summary(ci, month_weeks=10)["end_weeks"].iloc[0] == 8  # halves
+    with pytest.raises(ValueError, match="month_weeks"):
+        trends.trend_summary(ci, month_weeks=3)
+
+
+def test_trend_summary_up_then_down_is_not_steady():
+    # up by 4 points for two months, then back: no change between the ends, not steady
+    hump = [3, 3, 3, 3, 3, 3, 3, 3, 7, 7, 7, 7, 7, 7, 7, 7, 3, 3, 3, 3, 3, 3, 3, 3]
+    dip = [8 - s + 3 for s in hump]  # the mirror image
+    rise = [3, 3, 3, 3, 3, 3, 3, 3, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]
+    ci = checkins(
+        weekly_series("c1", "A", "2025-01-06", hump)
+        + weekly_series("c2", "A", "2025-01-06", dip)
+        + weekly_series("c3", "A", "2025-01-06", rise)
+    )
+    out = trends.trend_summary(ci).set_index("couple_id")
+    assert out.loc["c1", "shape"] == "up_then_down" and not out.loc["c1", "steady"]
+    assert out.loc["c2", "shape"] == "down_then_up" and not out.loc["c2", "steady"]
+    assert out.loc["c1", "change"] == out.loc["c2", "change"] == "no_clear_change"
+    assert out.loc["c3", "shape"] == "steady" and out.loc["c3", "change"] == "improved"
+
+
+def test_trend_summary_shape_margin_is_rc_points():
+    # an interior four-weekly mean 2 points above both ends: a hump only when rc_points < 2
+    scores = [5, 5, 5, 5, 7, 7, 7, 7, 5, 5, 5, 5]
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    for rc, expected in ((2.01, "steady"), (1.99, "up_then_down")):
+        out = trends.trend_summary(ci, reference_sd=rc / (1.96 * np.sqrt(2)), r=0.0).iloc[0]
+        assert out["rc_points"] == pytest.approx(rc)
+        assert out["shape"] == expected
+
+
+def test_trend_summary_verdict_never_contradicts_the_slope(cohort):
+    out = trends.trend_summary(cohort.logs.checkins)
+    assert (out.loc[out["change"] == "improved", "slope_per_month"] > 0).all()
+    assert (out.loc[out["change"] == "deteriorated", "slope_per_month"] < 0).all()
+    assert not (out["change"] == "insufficient_data").any()
+
+
+def test_trend_summary_slope_is_not_zero_for_tied_whole_points():
+    # a clear rise in whole points with long runs of ties: the median of pairwise slopes of
+    # the weekly scores is exactly 0 (scipy.stats.theilslopes), the slope here is not
+    scores = [4, 5] * 5 + [5] * 30 + [5, 6] * 5
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    months = np.arange(len(scores)) * 7 / MONTH
+    assert stats.theilslopes(scores, months).slope == 0.0
+    out = trends.trend_summary(ci).iloc[0]
+    assert out["slope_per_month"] > 0.05 and out["slope_low"] > 0
+
+
+def _four_weekly(g: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    block = g["weeks_since_first"].to_numpy() // 4
+    means = pd.Series(g["score"].to_numpy()).groupby(block).mean()
+    x = (means.index.to_numpy() * 4 + 1.5) * 7 / MONTH
+    return x, means.to_numpy()
 
 
 @pytest.mark.parametrize("level", [0.95, 0.8])
@@ -254,15 +375,40 @@ def test_trend_summary_equals_scipy_per_series(cohort, level):
     weekly = trends.weekly_trend(ci).dropna(subset=["score"])
     for (couple, partner), g in weekly.groupby(["couple_id", "partner"]):
         row = out[(out["couple_id"] == couple) & (out["partner"] == partner)].iloc[0]
-        months = g["weeks_since_first"].to_numpy() * 7 / MONTH
-        ts = stats.theilslopes(g["score"], months, alpha=level)  # scipy reference
+        x, y = _four_weekly(g)
+        # reference: res = scipy.stats.linregress(x, y);
+        # res.slope -/+ scipy.stats.t.ppf((1 + level) / 2, len(x) - 2) * res.stderr
+        lr = stats.linregress(x, y)
+        half = stats.t.ppf((1 + level) / 2, len(x) - 2) * lr.stderr
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            kt = stats.kendalltau(months, g["score"])
+            kt = stats.kendalltau(x, y)  # reference: scipy.stats.kendalltau(x, y)
         got = row[["slope_per_month", "slope_low", "slope_high", "mk_tau", "mk_p"]]
-        ref = [ts.slope, ts.low_slope, ts.high_slope, kt.statistic, kt.pvalue]
+        ref = [lr.slope, lr.slope - half, lr.slope + half, kt.statistic, kt.pvalue]
         np.testing.assert_allclose(got.to_numpy(dtype=float), ref, rtol=0, atol=1e-9)
-        assert row["n_weeks"] == len(g)
+        assert row["n_weeks"] == len(g) and row["slope_points"] == len(x)
+        scores = g["score"].to_numpy()
+        assert row["error_sd"] == pytest.approx(_ends_error(scores), abs=1e-12)
+        k = min(4, len(scores) // 2)
+        assert row["change_points"] == pytest.approx(scores[-k:].mean() - scores[:k].mean())
+
+
+def test_trend_summary_slope_equals_statsmodels_ols():
+    # the same interval from statsmodels: sm.OLS(y, sm.add_constant(x)).fit().conf_int(0.05)
+    sm = pytest.importorskip("statsmodels.api")
+    scores = [3, 4, 4, 3, 5, 4, 5, 6, 5, 6, 6, 7, 6, 7, 8, 7, 8, 8, 7, 8]
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    g = trends.weekly_trend(ci).dropna(subset=["score"])
+    x, y = _four_weekly(g)
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    low, high = fit.conf_int(0.05)[1]
+    row = trends.trend_summary(ci).iloc[0]
+    np.testing.assert_allclose(
+        [row["slope_per_month"], row["slope_low"], row["slope_high"]],
+        [fit.params[1], low, high],
+        rtol=0,
+        atol=1e-9,
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -300,18 +446,37 @@ def test_trend_summary_finds_planted_slopes(cohort):
     )
     rising = out[out["slope_per_month_planted"] > 0.2]
     assert len(rising) >= 10
-    # a clearly rising planted arc gives a positive Mann-Kendall tau and a non-negative slope
     assert (rising["mk_tau"] > 0).mean() >= 0.9
-    assert (rising["slope_per_month"] >= 0).mean() >= 0.95
-    # and planted slopes rank like the estimated ones
-    rho = stats.spearmanr(out["slope_per_month_planted"], out["mk_tau"]).statistic
+    assert (rising["slope_per_month"] > 0).mean() >= 0.95
+    rho = stats.spearmanr(out["slope_per_month_planted"], out["slope_per_month"]).statistic
     assert rho > 0.3
 
 
 def test_trend_summary_few_weeks_give_nan_slope():
+    # two weekly scores: one four-weekly mean, no slope, and too few for a verdict
     out = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", [4, 6])))
-    assert out["n_weeks"].iloc[0] == 2
+    assert out["n_weeks"].iloc[0] == 2 and out["slope_points"].iloc[0] == 1
     assert out[["slope_per_month", "mk_tau", "mk_p"]].isna().all(axis=None)
+    assert out["change"].iloc[0] == "insufficient_data"
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="data/sample not generated")
+def test_trend_summary_reads_the_sample_couples_right():
+    # couple-02 is the sample's "no improvement" couple (planted 0.07 points a month);
+    # couple-01 A rose from 4.0 to 7.0: the biggest rise in the sample
+    import trustdata
+
+    logs = trustdata.load(SAMPLE)
+    out = trends.trend_summary(logs.checkins).set_index(["couple_id", "partner"])
+    assert out.loc[("couple-02", "A"), "change"] == "no_clear_change"
+    assert out.loc[("couple-02", "B"), "change"] == "no_clear_change"
+    assert out.loc[("couple-01", "A"), "change"] == "improved"
+    assert out.loc[("couple-01", "A"), "change_points"] == 3.0
+    assert not (out["change"] == "insufficient_data").any()
+    assert (out["slope_per_month"].abs() > 0.005).all()  # no 0.00 slopes
 
 
 # --------------------------------------------------------------------------------------------

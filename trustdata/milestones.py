@@ -718,22 +718,12 @@ def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float
 def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
     span = (summary["last_date"] - summary["first_date"]).dt.days / schemas.DAYS_PER_MONTH
     months = np.where(span >= 24, 24, np.where(span >= 12, 12, 0))
-    means = summary["first_month_mean"].notna() & summary["latest_month_mean"].notna()
-    # s_pre == 0: the index is +inf for any rise, so only "no rise at all" is unreliable
-    flat = (
-        means
-        & (summary["s_pre"] == 0)
-        & (summary["latest_month_mean"] <= summary["first_month_mean"])
-    )
+    verdict = summary["change"].astype(object)
     hit = summary.assign(months=months).loc[
-        (months > 0) & ((summary["rci"].notna() & (summary["rci"] <= 1.96)) | flat)
+        (months > 0) & verdict.isin(["no_clear_change", "deteriorated"]).to_numpy()
     ]
-    index_words = np.where(
-        hit["rci"].notna(),
-        "Reliable Change Index " + _fmt(hit["rci"].fillna(0), 2),
-        "no rise at all (the first weeks did not vary, so the Reliable Change Index is undefined)",
-    )
     flag = "no_reliable_improvement_" + hit["months"].astype(str) + "m"
+    k = hit["end_weeks"].astype(int).astype(str)
     evidence = (
         hit["partner"]
         + ": after "
@@ -742,11 +732,23 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + hit["measure"]
         + " score went from "
         + _fmt(hit["first_month_mean"])
-        + " in the first month to "
+        + " in the first "
+        + k
+        + " weeks to "
         + _fmt(hit["latest_month_mean"])
-        + " in the latest month; "
-        + index_words
-        + " (reliable improvement needs an index above 1.96)."
+        + " in the latest "
+        + k
+        + " ("
+        + _fmt(hit["change_points"], 2)
+        + " points; a reliable change needs more than "
+        + _fmt(hit["rc_points"], 2)
+        + " points, as the week-to-week ups and downs are about "
+        + _fmt(hit["error_sd"], 2)
+        + " points; Reliable Change Index "
+        + _fmt(hit["rci"], 2)
+        + "; slope "
+        + _fmt(hit["slope_per_month"], 2)
+        + " points a month)."
     )
     return _frame(
         RED_FLAG_COLUMNS,
@@ -834,12 +836,12 @@ def red_flags(
         at least 2 weekly scores and the six-month mean is at least ``min_drop`` points lower.
     ``no_reliable_improvement_12m`` (``"watch"``), ``no_reliable_improvement_24m`` (``"raise"``)
         Per partner with at least 12 (24) months between their first and latest check-in:
-        flagged when the Jacobson-Truax Reliable Change Index of
-        :func:`trustdata.trends.trend_summary` (latest month vs first month, reliability ``r``)
-        is at most 1.96.  Only the longer one is reported (24 months supersedes 12).  When the
-        index is undefined because the first weeks did not vary at all (``s_pre`` = 0, so any
-        rise counts as reliable), it is flagged when the latest month is not above the first.
-        Not flagged when the index cannot be computed otherwise (e.g. no score in a month).
+        flagged when the verdict ``change`` of :func:`trustdata.trends.trend_summary` (the
+        latest ``month_weeks`` weekly scores against the first, Jacobson-Truax Reliable Change
+        Index with the partner's own week-to-week measurement error) is ``"no_clear_change"``
+        or ``"deteriorated"``, i.e. not ``"improved"``.  Only the longer one is reported (24
+        months supersedes 12).  Not flagged when the verdict is ``"insufficient_data"``
+        (fewer than 4 weekly scores at an end).
     ``diverging_partners`` (``"watch"``, couple-level: ``partner`` missing)
         The couple's ``diverging`` of :func:`trustdata.dyad.gap_trend` is True: over the weeks
         in which both partners have a weekly score (at least ``diverge_min_weeks``), the
@@ -857,8 +859,9 @@ def red_flags(
     measure : str, default "connection"
         The score the score-based flags use.
     r : float, default 0.8
-        Test-retest reliability for the Reliable Change Index (the default of
-        :func:`trustdata.trends.trend_summary`).
+        Reliability for the Reliable Change Index, passed to
+        :func:`trustdata.trends.trend_summary` (used there only with a ``reference_sd``; the
+        default error is the partner's own week-to-week variation).
     month_weeks : int, default 4
         Weeks in "a month" for ``worse_after_6_months`` and the Reliable Change Index.
     min_drop : float, default 1.0

@@ -52,6 +52,7 @@ __all__ = [
     "CHECKIN_TEXT_COLUMNS",
     "TEXT_COLUMNS",
     "SCORE_MIN",
+    "DISPLAY_NAME_PREFIX",
     "SCORE_MAX",
     "TRIGGER_CATEGORIES",
     "EVENT_KINDS",
@@ -99,6 +100,9 @@ LAYERS: tuple[str, ...] = (
     "respect",
     "transparency",
 )
+
+#: Couples-table columns ``name_<partner>`` hold a partner's display name (optional text).
+DISPLAY_NAME_PREFIX = "name_"
 
 SCORE_MIN = 1
 SCORE_MAX = 10
@@ -257,7 +261,11 @@ class EventSchema(_Base):
 
 
 class CoupleSchema(_Base):
-    """Couple-level attributes (one row per couple)."""
+    """Couple-level attributes (one row per couple).
+
+    Optional display names: a text column ``name_<partner>`` (e.g. ``name_A``, ``name_B``; see
+    :data:`DISPLAY_NAME_PREFIX`) gives the name every view shows for that partner.
+    """
 
     couple_id: Series[str] = pa.Field(str_length={"min_value": 1}, unique=True)
 

@@ -46,6 +46,10 @@ __all__ = [
     "TREND_SUMMARY_COLUMNS",
     "BANDS",
     "CHANGE_LABELS",
+    "SHAPES",
+    "ERROR_SOURCES",
+    "RCI_CUTOFF",
+    "MIN_END_WEEKS",
     "MONTHLY_COLUMNS",
     "SINCE_COLUMNS",
     "weekly_trend",
@@ -93,6 +97,15 @@ _SUMMARY_DTYPES: dict[str, str] = {
         )
     },
     "change": "str",
+    "end_weeks": "int64",
+    "change_points": "float64",
+    "error_sd": "float64",
+    "error_source": "str",
+    "rc_points": "float64",
+    "level": "float64",
+    "slope_points": "int64",
+    "shape": "str",
+    "steady": "boolean",
 }
 
 #: Columns of :func:`weekly_trend`, in order.
@@ -105,7 +118,34 @@ TREND_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_SUMMARY_DTYPES)
 BANDS: tuple[str, ...] = ("sd", "ci", "none")
 
 #: Values of the ``change`` column of :func:`trend_summary`.
-CHANGE_LABELS: tuple[str, ...] = ("improved", "deteriorated", "unchanged", "insufficient_data")
+CHANGE_LABELS: tuple[str, ...] = (
+    "improved",
+    "deteriorated",
+    "no_clear_change",
+    "insufficient_data",
+)
+_NCC = "no_clear_change"
+
+#: Values of the ``shape`` column of :func:`trend_summary`.
+SHAPES: tuple[str, ...] = ("steady", "up_then_down", "down_then_up", "insufficient_data")
+
+#: Where ``error_sd`` of :func:`trend_summary` comes from.
+ERROR_SOURCES: tuple[str, ...] = ("within_person", "reference")
+
+#: The Reliable Change Index cut-off (Jacobson & Truax 1991): a two-sided 5 % normal quantile.
+RCI_CUTOFF = 1.96
+
+#: The fewest weekly scores an end of :func:`trend_summary` may hold.
+MIN_END_WEEKS = 4
+
+#: Week-to-week jumps at least this big are sudden changes, not measurement error.
+SUDDEN_JUMP = 3.0
+
+#: The rounding error of whole-point scores, sqrt(1/12): the floor of the measurement error.
+ROUNDING_SD = math.sqrt(1.0 / 12.0)
+
+#: Calendar weeks per block of the slope's four-weekly means.
+BLOCK_WEEKS = 4
 
 
 def weekly_trend(
@@ -228,17 +268,57 @@ def trend_summary(
     checkins: pd.DataFrame,
     *,
     measure: str = "connection",
-    r: float = 0.8,
-    baseline_weeks: int = 4,
     month_weeks: int = 4,
     level: float = 0.95,
     min_weeks: int = 3,
+    reference_sd: float | None = None,
+    r: float = 0.8,
+    baseline_weeks: int | None = None,
 ) -> pd.DataFrame:
-    """Is each partner's score rising?  Theil-Sen slope, Mann-Kendall test and Reliable Change.
+    """Has each partner's score changed, by more than the usual ups and downs?  With the evidence.
 
-    The weekly scores of :func:`weekly_trend` (weeks without a check-in are left out, never
-    interpolated; two check-ins in one week are averaged) are regressed on time in months
-    (``weeks_since_first * 7 / DAYS_PER_MONTH``).
+    Three pieces of evidence per partner, computed on the weekly scores of :func:`weekly_trend`
+    (two check-ins in one week are averaged; weeks without a check-in are left out, never
+    interpolated):
+
+    **Reliable change** (Jacobson & Truax 1991, *J. Consult. Clin. Psychol.* 59(1), 12-19).
+    ``change_points`` is the mean of the latest ``k`` weekly scores minus the mean of the first
+    ``k`` (``k = month_weeks``, or half the weekly scores when there are fewer than
+    ``2 * month_weeks``; at least 4 at each end, else ``"insufficient_data"``).  The Reliable
+    Change Index divides it by the standard error of a difference of two scores,
+    ``sqrt(2) * error_sd``, where ``error_sd`` is the measurement error of one weekly score:
+
+    - by default (``error_source="within_person"``) the partner's own week-to-week variation
+      around their local level over the **whole** series, from successive differences (von
+      Neumann, Kent, Bellinson & Hart 1941, *Ann. Math. Stat.* 12(2), 153-162; as a measure of
+      within-person instability in repeated self-reports: Jahng, Wood & Trull 2008, *Psychol.
+      Methods* 13(4), 354-375).  Robust form: the mean absolute difference between consecutive
+      weekly scores times ``sqrt(pi) / 2`` (for normal errors ``E|e1 - e2| = 2 sigma /
+      sqrt(pi)``), leaving out jumps of :data:`SUDDEN_JUMP` points or more (sudden changes such
+      as setbacks are not measurement error).  Differences cancel the slow movement of the
+      level, so a steady rise does not inflate it.  It is never taken below the rounding error
+      of whole-point scores, ``sqrt(1/12)`` = 0.29 (Sheppard's correction).  This is the
+      within-subject SD of Bland & Altman (1996, "Measurement error", *BMJ* 313, 744), whose
+      repeatability ``1.96 * sqrt(2) * s_w`` is ``rc_points`` below;
+    - with ``reference_sd`` (``error_source="reference"``): Jacobson & Truax's own standard
+      error of measurement, ``reference_sd * sqrt(1 - r)``, from a between-person baseline SD
+      of a reference cohort and the measure's reliability ``r``.
+
+    **Slope.** Ordinary least squares of the four-weekly means (the mean of the weekly scores
+    in each block of 4 calendar weeks from the partner's first week, at the block's midpoint in
+    months of ``DAYS_PER_MONTH`` days) on time, with the classical t-interval on ``n - 2``
+    degrees of freedom; equal to ``scipy.stats.linregress``.  Averaging four weeks removes the
+    ties of whole-point scores (the median of pairwise slopes of tied weekly scores is often
+    exactly 0) and most of the week-to-week correlation.  ``mk_tau`` / ``mk_p`` are the
+    Mann-Kendall test on the same four-weekly means.
+
+    **Verdict** (``change``): ``"improved"`` when ``rci > 1.96`` (:data:`RCI_CUTOFF`) and the
+    slope is positive, ``"deteriorated"`` when ``rci < -1.96`` and the slope is negative (a
+    verdict never contradicts the slope's sign; without a slope, the index alone decides),
+    ``"no_clear_change"`` otherwise, ``"insufficient_data"`` when an end holds fewer than 4
+    weekly scores.  ``shape`` says whether the way there was steady: ``"up_then_down"`` when a
+    four-weekly mean between the ends rose above both end means by more than ``rc_points``,
+    ``"down_then_up"`` for the mirror case (the larger excursion wins), else ``"steady"``.
 
     Parameters
     ----------
@@ -246,54 +326,51 @@ def trend_summary(
         Validated check-ins.  Not modified.
     measure : str, default "connection"
         Any of :data:`trustdata.schemas.SCORE_COLUMNS`.
-    r : float, default 0.8
-        Reliability of the weekly score, for the Reliable Change Index (Jacobson & Truax 1991,
-        *J. Consult. Clin. Psychol.* 59(1), 12-19).  No published test-retest value exists for
-        this one-item weekly rating, so the default is a conventional middle value: estimates
-        for single-item global ratings lie around 0.7 (overall job satisfaction: Wanous,
-        Reichers & Hudy 1997, *J. Appl. Psychol.* 82(2); life satisfaction: Cheung & Lucas
-        2014, *Qual. Life Res.* 23(10)), and one-to-two-week test-retest correlations of such
-        items reach about 0.8-0.9.  A lower ``r`` widens the band of "no reliable change"
-        (``r=0.7`` is the stricter choice); set your instrument's own value when you know it.
-        Must be in [0, 1).
-    baseline_weeks : int, default 4
-        ``s_pre`` is the SD of the partner's first ``baseline_weeks`` weekly scores.
     month_weeks : int, default 4
-        "First month" and "latest month" are the first and the last ``month_weeks`` calendar
-        weeks of the partner's span (weeks without a check-in count as weeks).
+        ``k``: how many weekly scores each end mean holds (at least 4).
     level : float, default 0.95
-        Confidence level of the Theil-Sen slope interval.
+        Confidence level of the slope interval.
     min_weeks : int, default 3
-        Fewer weekly scores than this: slope and Mann-Kendall columns are NaN.
+        Fewer four-weekly means than this: slope and Mann-Kendall columns are NaN.
+    reference_sd : float, optional
+        A between-person SD of the measure at baseline from a reference cohort; when given,
+        ``error_sd = reference_sd * sqrt(1 - r)``.
+    r : float, default 0.8
+        Reliability of the measure, used only with ``reference_sd``.  Must be in [0, 1).
+    baseline_weeks : None
+        Accepted for compatibility and ignored (the error no longer comes from the first weeks).
 
     Returns
     -------
     pandas.DataFrame
-        One row per couple and partner, sorted by both.
+        One row per couple and partner, sorted by both (columns :data:`TREND_SUMMARY_COLUMNS`,
+        validated by :class:`trustdata.schemas.TrendSummaryOutput`).
 
         - ``couple_id`` (str), ``partner`` (str), ``measure`` (str)
         - ``n_checkins`` (int64): check-ins with the measure.
-        - ``n_weeks`` (int64): weeks with a score (the points the slope rests on).
+        - ``n_weeks`` (int64): weeks with a score.
         - ``first_date``, ``last_date`` (datetime64[ns]): first and last check-in.
-        - ``slope_per_month`` (float): Theil-Sen slope (median of the pairwise slopes), in
-          score points per month (``DAYS_PER_MONTH`` days).  Equal to
-          ``scipy.stats.theilslopes(score, months)``.
-        - ``slope_low``, ``slope_high`` (float): its confidence interval at ``level``, Sen's
-          (1968) rank-based interval exactly as ``scipy.stats.theilslopes`` computes it.
-        - ``mk_tau`` (float): Mann-Kendall trend statistic, Kendall's tau-b of score against
-          time, equal to ``scipy.stats.kendalltau(months, score)``.
-        - ``mk_p`` (float): its two-sided p-value, equal to scipy's (exact distribution without
-          ties and with at most 33 points, else the normal approximation with the tie-corrected
-          variance).
-        - ``first_month_mean``, ``latest_month_mean`` (float): mean of the weekly scores in the
-          first and in the last ``month_weeks`` weeks of the span.
-        - ``s_pre`` (float): SD (ddof=1) of the first ``baseline_weeks`` weekly scores.
-        - ``rci`` (float): Jacobson & Truax (1991) Reliable Change Index,
-          ``(latest_month_mean - first_month_mean) / sqrt(2 * (s_pre * sqrt(1 - r))**2)``.
-        - ``change`` (str): ``"improved"`` when ``rci > 1.96``, ``"deteriorated"`` when
-          ``rci < -1.96``, ``"unchanged"`` otherwise, and ``"insufficient_data"`` (``rci`` NaN)
-          when the span is shorter than ``2 * month_weeks`` weeks (the two months would
-          overlap), a month has no score, fewer than 2 baseline scores exist, or ``s_pre`` is 0.
+        - ``slope_per_month``, ``slope_low``, ``slope_high`` (float): the OLS slope of the
+          four-weekly means in points per month and its interval at ``level``.
+        - ``mk_tau``, ``mk_p`` (float): Kendall's tau-b of the four-weekly means against time
+          and its two-sided p-value (as ``scipy.stats.kendalltau``).
+        - ``first_month_mean``, ``latest_month_mean`` (float): means of the first and of the
+          latest ``end_weeks`` weekly scores.
+        - ``s_pre`` (float): the measurement error the index uses (equal to ``error_sd``; the
+          name is kept from the earlier baseline SD).
+        - ``rci`` (float): ``change_points / (sqrt(2) * error_sd)``; NaN when insufficient.
+        - ``change`` (str): one of :data:`CHANGE_LABELS` (see above).
+        - ``end_weeks`` (int64): ``k``, the weekly scores in each end mean (0 when
+          insufficient).
+        - ``change_points`` (float): ``latest_month_mean - first_month_mean``.
+        - ``error_sd`` (float), ``error_source`` (str: ``"within_person"`` or
+          ``"reference"``): the measurement error and where it comes from.
+        - ``rc_points`` (float): the smallest change called reliable, ``1.96 * sqrt(2) *
+          error_sd``.
+        - ``level`` (float): the slope interval's confidence level.
+        - ``slope_points`` (int64): four-weekly means the slope rests on.
+        - ``shape`` (str): one of :data:`SHAPES` (``"insufficient_data"`` when ``change`` is).
+        - ``steady`` (boolean): ``shape == "steady"``; missing when insufficient.
 
     Raises
     ------
@@ -305,85 +382,192 @@ def trend_summary(
     >>> from trustdata.logs import as_table
     >>> ci = as_table("checkins", [
     ...     {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
-    ...     for d, s in zip(pd.date_range("2025-01-06", periods=10, freq="7D"),
-    ...                     [3, 4, 3, 5, 5, 6, 6, 7, 8, 8])])
+    ...     for d, s in zip(pd.date_range("2025-01-06", periods=12, freq="7D"),
+    ...                     [3, 4, 3, 4, 5, 5, 6, 6, 7, 8, 7, 8])])
     >>> out = trend_summary(ci)
-    >>> out[["n_weeks", "change"]].to_numpy().tolist()
-    [[10, 'improved']]
-    >>> bool(out["slope_per_month"].iloc[0] > 0)
-    True
+    >>> out[["n_weeks", "change_points", "change", "shape"]].to_numpy().tolist()
+    [[12, 4.0, 'improved', 'steady']]
+    >>> round(float(out["error_sd"].iloc[0]), 3), round(float(out["rci"].iloc[0]), 2)
+    (0.725, 3.9)
     """
     _check_measure(measure)
     if not isinstance(r, (int, float, np.floating)) or not 0 <= float(r) < 1:
         raise ValueError(f"The value for `r` must be a number in [0, 1), but {r!r} was passed.")
-    _check_int("baseline_weeks", baseline_weeks, 2)
-    _check_int("month_weeks", month_weeks, 1)
+    if reference_sd is not None and (
+        isinstance(reference_sd, bool)
+        or not isinstance(reference_sd, (int, float, np.floating))
+        or not float(reference_sd) > 0
+    ):
+        raise ValueError(
+            "The value for `reference_sd` must be a positive number or None, "
+            f"but {reference_sd!r} was passed."
+        )
+    _check_int("month_weeks", month_weeks, MIN_END_WEEKS)
     _check_level("level", level)
-    _check_int("min_weeks", min_weeks, 2)
+    _check_int("min_weeks", min_weeks, 3)
     table, a = _weekly_scores(checkins, measure)
     n_series = len(table)
     if n_series == 0:
         return _empty(_SUMMARY_DTYPES)
-    sid, score = a["sid"], a["score"]
+    sid, score = a["sid"], a["score"]  # sorted by series, then week
     offset = a["week"] - a["first"][sid]
-    span = (a["last"] - a["first"] + 1)[sid]
-    months = offset * 7 / schemas.DAYS_PER_MONTH
-    ts = _trend_stats(sid, months, score, n_series, level=level, min_n=min_weeks)
+    n = np.bincount(sid, minlength=n_series).astype(np.int64)
+    rank = np.arange(len(sid)) - np.concatenate([[0], np.cumsum(n)[:-1]])[sid]
 
-    def mean_where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        cnt = np.bincount(sid[mask], minlength=n_series)
-        tot = np.bincount(sid[mask], weights=score[mask], minlength=n_series)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan), cnt
+    # --- the two ends ----------------------------------------------------------------------
+    k = np.minimum(month_weeks, n // 2)
+    ok = k >= MIN_END_WEEKS
+    k = np.where(ok, k, 0)
+    first_mean = _group_mean(sid, score, rank < k[sid], n_series)
+    latest_mean = _group_mean(sid, score, rank >= (n - k)[sid], n_series)
+    first_mean[~ok] = np.nan
+    latest_mean[~ok] = np.nan
+    change_points = latest_mean - first_mean
 
-    first_mean, _ = mean_where(offset < month_weeks)
-    latest_mean, _ = mean_where(offset >= span - month_weeks)
-    rank = np.arange(len(sid)) - np.concatenate([[0], np.cumsum(ts["n"])[:-1]])[sid]
-    base = rank < baseline_weeks
-    base_mean, base_n = mean_where(base)
-    dev = np.bincount(
-        sid[base], weights=(score[base] - base_mean[sid[base]]) ** 2, minlength=n_series
-    )
+    # --- the measurement error ---------------------------------------------------------------
+    if reference_sd is None:
+        error_sd = _successive_error(sid, score, n_series)
+        source = "within_person"
+    else:
+        error_sd = np.full(n_series, float(reference_sd) * math.sqrt(1.0 - float(r)))
+        source = "reference"
     with np.errstate(invalid="ignore", divide="ignore"):
-        s_pre = np.where(base_n >= 2, np.sqrt(dev / np.maximum(base_n - 1, 1)), np.nan)
-        sdiff = np.sqrt(2.0 * (s_pre * np.sqrt(1.0 - r)) ** 2)
-        rci = (latest_mean - first_mean) / sdiff
-    n_span = a["last"] - a["first"] + 1
-    ok = (
-        (n_span >= 2 * month_weeks)
-        & ~np.isnan(first_mean)
-        & ~np.isnan(latest_mean)
-        & (base_n >= 2)
-        & (s_pre > 0)
-    )
-    rci = np.where(ok, rci, np.nan)
+        rci = change_points / (math.sqrt(2.0) * error_sd)
+    rc_points = RCI_CUTOFF * math.sqrt(2.0) * error_sd
+
+    # --- the slope on four-weekly means ------------------------------------------------------
+    bsid, bx, bmean, bblock = _block_means(sid, offset, score, BLOCK_WEEKS)
+    ols = _ols_stats(bsid, bx, bmean, n_series, level=level, min_n=min_weeks)
+    mk = _trend_stats(bsid, bx, bmean, n_series, level=level, min_n=min_weeks)
+    slope = ols["slope"]
+
+    # --- the verdict and the shape of the way there ------------------------------------------
+    up = ok & (rci > RCI_CUTOFF) & ~(slope <= 0)
+    down = ok & (rci < -RCI_CUTOFF) & ~(slope >= 0)
     change = np.where(
-        ~ok,
-        "insufficient_data",
-        np.where(rci > 1.96, "improved", np.where(rci < -1.96, "deteriorated", "unchanged")),
+        ~ok, "insufficient_data", np.where(up, "improved", np.where(down, "deteriorated", _NCC))
     )
+    shape = _shape(bsid, bmean, bblock, first_mean, latest_mean, rc_points, n_series)
+    shape = np.where(ok, shape, "insufficient_data")
+    steady = pd.array(shape == "steady", dtype="boolean")
+    steady[~ok] = pd.NA
     out = pd.DataFrame(
         {
             "couple_id": table["couple_id"],
             "partner": table["partner"],
             "measure": measure,
             "n_checkins": a["n_checkins"],
-            "n_weeks": ts["n"],
+            "n_weeks": n,
             "first_date": a["first_date"],
             "last_date": a["last_date"],
-            "slope_per_month": ts["slope"],
-            "slope_low": ts["low"],
-            "slope_high": ts["high"],
-            "mk_tau": ts["tau"],
-            "mk_p": ts["p"],
+            "slope_per_month": slope,
+            "slope_low": ols["low"],
+            "slope_high": ols["high"],
+            "mk_tau": mk["tau"],
+            "mk_p": mk["p"],
             "first_month_mean": first_mean,
             "latest_month_mean": latest_mean,
-            "s_pre": s_pre,
-            "rci": rci,
+            "s_pre": error_sd,
+            "rci": np.where(ok, rci, np.nan),
             "change": change.astype(object),
+            "end_weeks": k.astype(np.int64),
+            "change_points": change_points,
+            "error_sd": error_sd,
+            "error_source": source,
+            "rc_points": rc_points,
+            "level": float(level),
+            "slope_points": ols["n"],
+            "shape": shape.astype(object),
+            "steady": steady,
         }
     )
     return out.astype(_SUMMARY_DTYPES)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers of trend_summary
+# --------------------------------------------------------------------------------------------
+
+
+def _group_mean(sid: np.ndarray, y: np.ndarray, mask: np.ndarray, n_series: int) -> np.ndarray:
+    cnt = np.bincount(sid[mask], minlength=n_series)
+    tot = np.bincount(sid[mask], weights=y[mask], minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+
+def _successive_error(sid: np.ndarray, y: np.ndarray, n_series: int) -> np.ndarray:
+    """Robust SD of one weekly score from consecutive differences (see trend_summary)."""
+    d = np.abs(np.diff(y))
+    use = (sid[1:] == sid[:-1]) & (d < SUDDEN_JUMP)
+    cnt = np.bincount(sid[1:][use], minlength=n_series)
+    tot = np.bincount(sid[1:][use], weights=d[use], minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = np.where(cnt > 0, tot / np.maximum(cnt, 1), 0.0) * math.sqrt(math.pi) / 2.0
+    return np.maximum(est, ROUNDING_SD)
+
+
+def _block_means(
+    sid: np.ndarray, offset: np.ndarray, y: np.ndarray, weeks: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mean of the scores in each block of ``weeks`` calendar weeks, per series.
+
+    Returns the series of each block, its midpoint in months since the series' first week,
+    its mean and its block number (0, 1, ...; blocks without a score are absent).
+    """
+    block = offset // weeks
+    span = int(block.max()) + 1 if len(block) else 1
+    key = sid.astype(np.int64) * span + block
+    uniq, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    mean = np.bincount(inv, weights=y, minlength=len(uniq)) / cnt
+    bsid = uniq // span
+    bblock = uniq % span
+    x = (bblock * weeks + (weeks - 1) / 2.0) * 7.0 / schemas.DAYS_PER_MONTH
+    return bsid, x, mean, bblock
+
+
+def _ols_stats(
+    sid: np.ndarray, x: np.ndarray, y: np.ndarray, n_series: int, *, level: float, min_n: int
+) -> dict[str, np.ndarray]:
+    """OLS slope of y on x per series with its t-interval (as ``scipy.stats.linregress``)."""
+    n = np.bincount(sid, minlength=n_series).astype(np.int64)
+    sx = np.bincount(sid, weights=x, minlength=n_series)
+    sy = np.bincount(sid, weights=y, minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = sx / n, sy / n
+        dx, dy = x - mx[sid], y - my[sid]
+        sxx = np.bincount(sid, weights=dx * dx, minlength=n_series)
+        sxy = np.bincount(sid, weights=dx * dy, minlength=n_series)
+        syy = np.bincount(sid, weights=dy * dy, minlength=n_series)
+        slope = sxy / sxx
+        resid = np.maximum(syy - slope * sxy, 0.0)
+        se = np.sqrt(resid / (n - 2) / sxx)
+        half = stats.t.ppf((1 + level) / 2, np.maximum(n - 2, 1)) * se
+    enough = (n >= max(min_n, 3)) & (sxx > 0)
+    nan = np.full(n_series, np.nan)
+    return {
+        "n": n,
+        "slope": np.where(enough, slope, nan),
+        "low": np.where(enough, slope - half, nan),
+        "high": np.where(enough, slope + half, nan),
+    }
+
+
+def _shape(bsid, bmean, bblock, first_mean, latest_mean, margin, n_series) -> np.ndarray:
+    """ "steady", "up_then_down" or "down_then_up" from the interior four-weekly means."""
+    last_block = np.full(n_series, -1, dtype=np.int64)
+    np.maximum.at(last_block, bsid, bblock)
+    inner = (bblock > 0) & (bblock < last_block[bsid])
+    peak = np.full(n_series, -np.inf)
+    trough = np.full(n_series, np.inf)
+    np.maximum.at(peak, bsid[inner], bmean[inner])
+    np.minimum.at(trough, bsid[inner], bmean[inner])
+    with np.errstate(invalid="ignore"):
+        rise = peak - np.fmax(first_mean, latest_mean)
+        fall = np.fmin(first_mean, latest_mean) - trough
+    hump = (rise > margin) & ~(fall > rise)
+    dip = (fall > margin) & ~(rise >= fall)
+    return np.where(hump, "up_then_down", np.where(dip, "down_then_up", "steady"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -106,6 +106,9 @@ _TREND_DTYPES: dict[str, str] = {
     },
     "lessening": "boolean",
     "verdict": "str",
+    "rate_verdict": "str",
+    "intensity_verdict": "str",
+    "alpha": "float64",
 }
 _ANNIVERSARY_DTYPES: dict[str, str] = {
     "couple_id": "str",
@@ -359,11 +362,22 @@ def trigger_trend(
         - ``lessening`` (boolean, nullable): True when triggers became reliably less frequent
           (``rate_p < alpha`` and ``rate_ratio < 1``); False otherwise; missing when the data
           are insufficient (span under 14 days or no trigger in either window).
-        - ``verdict`` (str): one of :data:`VERDICTS`.  ``"mixed"``: one of rate and intensity
-          fell reliably and the other rose reliably (``intensity_p < alpha`` with the slope's
-          sign for the intensity); ``"lessening"``: otherwise, the rate or the intensity (or
-          both) fell reliably; ``"worsening"``: the mirror image; ``"no_clear_change"``: neither
-          changed reliably; ``"insufficient_data"``: as for ``lessening``.
+        - ``verdict`` (str): one of :data:`VERDICTS`, decided by the frequency test at
+          ``alpha``, which the intensity test can only turn into ``"mixed"``:
+          ``"lessening"`` when ``rate_verdict`` is ``"lessening"`` (``rate_p < alpha`` and
+          ``rate_ratio < 1``) and the intensity did not rise reliably; ``"worsening"`` the
+          mirror image; ``"mixed"`` when the rate fell reliably and the intensity rose
+          reliably, or the rate rose reliably and the intensity fell reliably;
+          ``"no_clear_change"`` when the rate test does not reject at ``alpha`` (whatever the
+          intensity did: see ``intensity_verdict``); ``"insufficient_data"`` as for
+          ``lessening``.
+        - ``rate_verdict`` (str): the frequency test alone: ``"lessening"``, ``"worsening"``,
+          ``"no_clear_change"`` or ``"insufficient_data"``.
+        - ``intensity_verdict`` (str): the intensity test alone, same codes: ``"lessening"``
+          when ``intensity_p < alpha`` and ``intensity_tau < 0``, ``"worsening"`` when
+          ``intensity_p < alpha`` and ``intensity_tau > 0``, ``"insufficient_data"`` with
+          fewer than 3 weeks with triggers (or all weekly intensities equal).
+        - ``alpha`` (float): the level the verdicts were tested at.
 
     Raises
     ------
@@ -431,13 +445,23 @@ def trigger_trend(
     ts = _trend_stats(wk_sid, x, wk_mean, n_series, level=1 - alpha, min_n=3)
     rate_down = enough & (pval < alpha) & (ratio < 1)
     rate_up = enough & (pval < alpha) & (ratio > 1)
-    inten_down = (ts["p"] < alpha) & (ts["slope"] < 0)
-    inten_up = (ts["p"] < alpha) & (ts["slope"] > 0)
+    inten_ok = ~np.isnan(ts["p"])
+    inten_down = inten_ok & (ts["p"] < alpha) & (ts["tau"] < 0)
+    inten_up = inten_ok & (ts["p"] < alpha) & (ts["tau"] > 0)
+    rate_verdict = np.select(
+        [~enough, rate_down, rate_up],
+        ["insufficient_data", "lessening", "worsening"],
+        default="no_clear_change",
+    )
+    intensity_verdict = np.select(
+        [~inten_ok, inten_down, inten_up],
+        ["insufficient_data", "lessening", "worsening"],
+        default="no_clear_change",
+    )
+    # the frequency test decides; the intensity test can only turn it into "mixed"
     mixed = (rate_down & inten_up) | (rate_up & inten_down)
-    down = (rate_down | inten_down) & ~mixed
-    up = (rate_up | inten_up) & ~mixed
     verdict = np.select(
-        [~enough, mixed, down, up],
+        [~enough, mixed, rate_down, rate_up],
         ["insufficient_data", "mixed", "lessening", "worsening"],
         default="no_clear_change",
     )
@@ -472,6 +496,9 @@ def trigger_trend(
             "intensity_p": ts["p"],
             "lessening": lessening,
             "verdict": verdict.astype(object),
+            "rate_verdict": rate_verdict.astype(object),
+            "intensity_verdict": intensity_verdict.astype(object),
+            "alpha": float(alpha),
         }
     )
     return out.astype(_TREND_DTYPES)

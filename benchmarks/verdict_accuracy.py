@@ -1,0 +1,177 @@
+"""How often are the verdicts of ``trend_summary`` right on planted truth?
+
+Run from the repository root::
+
+    nice -n 10 .venv/bin/python benchmarks/verdict_accuracy.py            # the figures
+    nice -n 10 .venv/bin/python benchmarks/verdict_accuracy.py --quick    # a smoke run
+
+Two sources of planted truth:
+
+1. **benchmarks/_arcs.py**, a generator built to differ from :mod:`trustdata.synth` (one
+   partner per series; improving by 2.5-4.5 points, flat, or worsening by 2-3.5 points; steady,
+   early-then-plateau, late and sigmoid arcs; AR(1) heavy-tailed noise; whole points; missed
+   weeks and gaps; 30-110 weeks).  The rules were chosen on the seeds :data:`TUNING_SEEDS`;
+   the figures are printed for :data:`FRESH_SEEDS`, never looked at while choosing.
+2. **trustdata.synth** couples (fresh seeds too).  The planted change of a partner is the
+   underlying level (:func:`trustdata.synth.underlying_level`, without setbacks or noise) at
+   their last check-in minus at their first.  Partners with a change of at least 2.5 points are
+   ``improving``, within 0.5 points of zero ``flat``, at most -2 ``worsening`` (synth plants
+   none); the rest (0.5-2.5 points) are ``between`` and are only counted, not scored: whether
+   "no clear change" or "improved" is right for a 1-point rise is the question the verdict
+   leaves open on purpose.
+
+Printed per planted class: how many series, the share of right verdicts (``improved`` /
+``no_clear_change`` / ``deteriorated``), the share called each verdict, and how often the
+slope interval lies on the right side of zero (above for improving, below for worsening,
+containing 0 for flat).  Then the headline figures against the targets: verdict accuracy >=
+0.97 in every class, flat called improved <= 3 %, slope interval right >= 0.95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _arcs
+
+from trustdata import synth
+from trustdata.trends import trend_summary
+
+TUNING_SEEDS = (1, 2, 3)
+FRESH_SEEDS = (2101, 2102, 2103)
+SYNTH_SEEDS = (3101, 3102)
+RIGHT = {"improving": "improved", "flat": "no_clear_change", "worsening": "deteriorated"}
+TARGETS = {"accuracy": 0.97, "flat_improved": 0.03, "slope_right": 0.95}
+
+
+def score(m: pd.DataFrame, by: str = "klass") -> pd.DataFrame:
+    """One row per planted class: counts, verdict accuracy and shares, slope interval right.
+
+    ``m`` is the output of ``trend_summary`` with the planted class in ``klass``.
+    """
+    m = m.copy()
+    lo, hi = m["slope_low"], m["slope_high"]
+    m["slope_right"] = np.select(
+        [m["klass"] == "improving", m["klass"] == "worsening", m["klass"] == "flat"],
+        [lo > 0, hi < 0, (lo <= 0) & (hi >= 0)],
+        default=False,
+    )
+    m["right"] = m["change"] == m["klass"].map(RIGHT)
+    rows = []
+    for key, g in m.groupby(by, sort=False):
+        klass = g["klass"].iloc[0]
+        shares = g["change"].value_counts(normalize=True)
+        rows.append(
+            {
+                "class": key,
+                "n": len(g),
+                "accuracy": g["right"].mean() if klass in RIGHT else np.nan,
+                **{
+                    f"called_{c}": shares.get(c, 0.0)
+                    for c in (*RIGHT.values(), "insufficient_data")
+                },
+                "slope_right": g["slope_right"].mean() if klass in RIGHT else np.nan,
+            }
+        )
+    order = {"improving": 0, "flat": 1, "worsening": 2, "between": 3}
+    out = pd.DataFrame(rows)
+    return out.sort_values("class", key=lambda s: s.astype(str).map(order).fillna(9))
+
+
+def arcs_table(n: int, seeds: tuple[int, ...]) -> pd.DataFrame:
+    parts = []
+    for seed in seeds:
+        arcs = _arcs.generate(n, seed=seed)
+        out = trend_summary(arcs.checkins)
+        out = out.merge(arcs.truth, on=["couple_id", "partner"])
+        parts.append(out.assign(couple_id=f"{seed}-" + out["couple_id"]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def synth_table(couples: int, seeds: tuple[int, ...]) -> pd.DataFrame:
+    parts = []
+    for seed in seeds:
+        syn = synth.generate(couples=couples, seed=seed, text=False)
+        ci = syn.logs.checkins
+        span = ci.groupby(["couple_id", "partner"])["date"].agg(["min", "max"]).reset_index()
+        first = synth.underlying_level(syn.params, span.rename(columns={"min": "date"}))
+        last = synth.underlying_level(syn.params, span.rename(columns={"max": "date"}))
+        span["delta"] = (last - first).to_numpy()
+        span["klass"] = np.select(
+            [span["delta"] >= 2.5, span["delta"].abs() < 0.5, span["delta"] <= -2],
+            ["improving", "flat", "worsening"],
+            default="between",
+        )
+        out = trend_summary(ci)
+        out = out.merge(
+            span[["couple_id", "partner", "klass", "delta"]], on=["couple_id", "partner"]
+        )
+        parts.append(out.assign(couple_id=f"{seed}-" + out["couple_id"]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _print(title: str, table: pd.DataFrame) -> dict[str, float]:
+    print(f"\n## {title}")
+    res = score(table)
+    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 160):
+        print(res.to_string(index=False))
+        if "arc_shape" in table.columns:
+            print("by planted class and arc shape:")
+            by = table.assign(key=table["klass"] + "/" + table["arc_shape"])
+            print(score(by, "key").to_string(index=False))
+    scored = res[res["class"].isin(list(RIGHT))]
+    flat = res.loc[res["class"] == "flat", "called_improved"]
+    changing = res[res["class"].isin(["improving", "worsening"])]
+    head = {
+        "min_accuracy": float(scored["accuracy"].min()),
+        "flat_improved": float(flat.iloc[0]) if len(flat) else float("nan"),
+        "min_slope_right_changing": float(changing["slope_right"].min()),
+        "flat_slope_covers_0": float(res.loc[res["class"] == "flat", "slope_right"].iloc[0])
+        if len(flat)
+        else float("nan"),
+    }
+    ok = (
+        head["min_accuracy"] >= TARGETS["accuracy"],
+        head["flat_improved"] <= TARGETS["flat_improved"],
+        head["min_slope_right_changing"] >= TARGETS["slope_right"],
+    )
+    print(
+        f"headline: lowest class accuracy {head['min_accuracy']:.3f} (target >= 0.97: "
+        f"{'met' if ok[0] else 'MISSED'}); flat called improved {head['flat_improved']:.3f} "
+        f"(target <= 0.03: {'met' if ok[1] else 'MISSED'}); slope interval on the right side "
+        f"for changing arcs, lowest class {head['min_slope_right_changing']:.3f} (target >= "
+        f"0.95: {'met' if ok[2] else 'MISSED'}); flat arcs' interval covering 0 "
+        f"{head['flat_slope_covers_0']:.3f}"
+    )
+    return head
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small samples (a smoke run)")
+    ap.add_argument("--arcs", type=int, default=1500, help="series per fresh arcs seed")
+    ap.add_argument("--couples", type=int, default=500, help="couples per synth seed")
+    ap.add_argument("--tuning", action="store_true", help="score the tuning seeds instead")
+    args = ap.parse_args(argv)
+    n_arcs, n_couples = (150, 60) if args.quick else (args.arcs, args.couples)
+    seeds = TUNING_SEEDS if args.tuning else FRESH_SEEDS
+    t0 = time.perf_counter()
+    print(f"# verdict accuracy of trend_summary ({'quick' if args.quick else 'full'} run)")
+    _print(f"benchmarks/_arcs.py, {n_arcs} series x seeds {seeds}", arcs_table(n_arcs, seeds))
+    _print(
+        f"trustdata.synth, {n_couples} couples x seeds {SYNTH_SEEDS} (both partners)",
+        synth_table(n_couples, SYNTH_SEEDS),
+    )
+    print(f"\n({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""What each known column holds, and how a value is shown as text (shared by the io modules).
+
+The facts come from :mod:`trustdata.schemas`; this only says how each column is parsed, what a
+reason says was expected, and how values are written as text in files and reasons.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.errors import FileProblem
+
+_LINE = "_line"
+
+
+_PROBLEM = "_problem"
+
+
+_KIND: dict[str, str] = {
+    "couple_id": "id",
+    "partner": "id",
+    "role": "role",
+    "date": "date",
+    "timestamp": "timestamp",
+    "utc_offset_minutes": "whole",
+    "time_known": "bool",
+    "category": "category",
+    "kind": "kind",
+    "intensity": "whole",
+    "used_plan": "bool",
+    "minutes": "number",
+    **{c: "whole" for c in schemas.SCORE_COLUMNS},
+    **{c: "text" for c in schemas.TEXT_COLUMNS},
+}
+
+
+_SCORE_TEXT = f"a whole number {schemas.SCORE_MIN}-{schemas.SCORE_MAX}"
+
+
+_OFFSET_LIMIT = 16 * 60
+
+
+_EXPECTED: dict[str, str] = {
+    **{c: _SCORE_TEXT for c in (*schemas.SCORE_COLUMNS, "intensity")},
+    "utc_offset_minutes": (
+        f"a whole number of minutes between -{_OFFSET_LIMIT} and {_OFFSET_LIMIT} "
+        "(a UTC offset, e.g. 60 for +01:00)"
+    ),
+    "minutes": "a number of minutes, 0 or more",
+    "date": "a date like 2025-02-28",
+    "timestamp": (
+        "a date or a date and time like 2025-02-28 or 2025-02-28T21:15, optionally with a UTC "
+        "offset like +01:00 or Z"
+    ),
+    "category": "one of " + ", ".join(schemas.TRIGGER_CATEGORIES),
+    "kind": "one of " + ", ".join(schemas.EVENT_KINDS),
+    "role": "one of " + ", ".join(schemas.ROLES) + " (or empty)",
+    "used_plan": "yes or no (or empty)",
+    "time_known": "yes or no",
+    "couple_id": "a non-empty id",
+    "partner": "a non-empty name or id",
+}
+
+
+def _clean_names(
+    names: list[str],
+    source: str,
+    *,
+    number_repeated: bool = False,
+    renamed: list[str] | None = None,
+) -> list[str]:
+    """Column names stripped, known ones in their schema spelling; a repeated name raises
+    FileProblem, or (``number_repeated``) gets ``(2)``, ``(3)``, ... appended into ``renamed``."""
+    known = {c.lower(): c for t in schemas.TABLES for c in schemas.KNOWN_COLUMNS[t]}
+    out: list[str] = []
+    for i, n in enumerate(names, start=1):
+        n = str(n).strip()
+        if not n:
+            n = f"unnamed_{i}"
+        out.append(known.get(n.lower(), n))
+    seen: dict[str, int] = {}
+    for i, n in enumerate(out, start=1):
+        if n in seen and number_repeated:
+            k = 2
+            while f"{n} ({k})" in seen or f"{n} ({k})" in out:
+                k += 1
+            n = out[i - 1] = f"{n} ({k})"
+            if renamed is not None:
+                renamed.append(n)
+        elif n in seen:
+            raise FileProblem(
+                f"the column {n!r} appears twice (columns {seen[n]} and {i}); each column name "
+                "must be unique.",
+                source=source,
+            )
+        seen[n] = i
+    return out
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    return str(value)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """The values as ``str`` (missing stays missing); typed values are written as text."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return values.astype("str")
+    if pd.api.types.is_bool_dtype(dtype):
+        out = values.map({True: "true", False: "false"}, na_action="ignore")
+        return out.astype("str")
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z")
+        text = text.str.replace(r"\.000000", "", regex=True)
+        return text.str.replace(r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True).astype("str")
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return values.astype("str").where(values.notna()).astype("str")
+    if pd.api.types.is_float_dtype(dtype):
+        return values.map(_json_text, na_action="ignore").astype("str")
+    if pd.api.types.is_numeric_dtype(dtype):
+        return values.astype("str").where(values.notna()).astype("str")
+    return values.map(_object_text, na_action="ignore").astype("str")
+
+
+def _object_text(value: Any) -> str | None:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        return None if value != value else _json_text(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def _fmt(value: Any) -> str:
+    """A value as shown in a reason: numbers bare, text quoted."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return _json_text(float(value)) or "missing"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    return repr(str(value))

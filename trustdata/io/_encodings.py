@@ -1,0 +1,119 @@
+"""Encodings: the bytes of a text table as UTF-8 (BOM, UTF-16, Windows-1252, mixed files)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from trustdata.errors import FileProblem
+
+
+def _decode(
+    data: bytes, name: str, header_example: str = "couple_id,partner,date,connection"
+) -> tuple[bytes, int, list[str]]:
+    """UTF-8 bytes of the file, where its text starts (after a BOM) and notes.
+
+    Raises FileProblem when the file is not a text table.
+    """
+    notes: list[str] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeError:
+            raise FileProblem("starts like UTF-16 text but is not.", source=name) from None
+        notes.append("UTF-16 text (read as UTF-16)")
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    head = data[start : start + 65536]
+    if not head.strip():
+        raise FileProblem(
+            f"is empty; expected a header line naming the columns (e.g. {header_example}).",
+            source=name,
+        )
+    if b"\x00" in head:
+        raise FileProblem("is not a text table (it holds binary data); expected CSV.", source=name)
+    first = head.lstrip()[:64].lower()
+    if first.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table")):
+        raise FileProblem(
+            "looks like an HTML/XML page, not a CSV table; download or export the data as CSV.",
+            source=name,
+        )
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise FileProblem(
+            "is a spreadsheet workbook (or another zip/OLE file), not CSV; save the sheet as "
+            "CSV UTF-8.",
+            source=name,
+        )
+    if first.startswith((b"[", b"{")):
+        raise FileProblem(
+            "looks like JSON, not CSV; name it with the .json extension.", source=name
+        )
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        step = 1 << 24
+        for i in range(start, len(data), step):
+            decoder.decode(view[i : i + step], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        # UTF-8 letters (é as two bytes) beside lone cp1252 bytes (é as one): a file that was
+        # appended to by two programs.  Reading it all as cp1252 would garble the UTF-8 part.
+        mixed = _UTF8_LETTER.search(data, start) is not None
+        try:
+            if mixed:
+                text = data[start:].decode("utf-8", errors=_CP1252_FALLBACK)
+            else:
+                text = data[start:].decode("cp1252")
+        except UnicodeDecodeError:
+            raise FileProblem(
+                "is neither UTF-8 nor Windows-1252 (cp1252) text; save it as CSV UTF-8.",
+                source=name,
+            ) from None
+        if mixed:
+            try:
+                data[start:].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, start + exc.start) + 1
+            notes.append(
+                "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the "
+                f"first on line {line}); each part read in its own encoding"
+            )
+        else:
+            notes.append("not UTF-8: read as Windows-1252 (cp1252), as Excel writes it")
+        data, start = text.encode("utf-8"), 0
+    else:
+        # Valid UTF-8 that holds C1 control characters (U+0080-U+009F) is, in practice, a
+        # Windows-1252 file whose bytes happen to form UTF-8 sequences (e.g. "Â" + "Œ"): no
+        # person types those controls.  Read it as cp1252 when that decodes.
+        if _C1_IN_UTF8.search(data, start) is not None:
+            try:
+                text = data[start:].decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:
+                notes.append(
+                    "read as Windows-1252 (cp1252): as UTF-8 it would hold control characters"
+                )
+                data, start = text.encode("utf-8"), 0
+    finally:
+        view.release()
+    return data, start, notes
+
+
+_C1_IN_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+# A two-byte UTF-8 letter of the Latin-1 Supplement or Latin Extended-A (à-ÿ, À-Þ, Œ, œ, Ł, ...).
+_UTF8_LETTER = re.compile(rb"[\xc3-\xc5][\x80-\xbf]")
+
+
+_CP1252_FALLBACK = "trustdata-cp1252-fallback"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as Windows-1252 (or fail)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("cp1252"), exc.end
+
+
+codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)

@@ -1,0 +1,255 @@
+"""Files and discovery: which files of a log folder are read, and reading JSON and Parquet."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.errors import FileProblem
+from trustdata.io._columns import _LINE, _PROBLEM, _clean_names, _fmt, _json_text
+from trustdata.io._csv import read_raw_csv
+from trustdata.io._parse import _raw_from_frame
+
+#: File extensions :func:`load` reads, in order of preference.
+EXTENSIONS: tuple[str, ...] = (".csv", ".json", ".parquet")
+
+
+#: Accepted values of the ``errors`` argument.
+ERRORS: tuple[str, ...] = ("quarantine", "raise")
+
+
+def check_path(path: object, name: str = "path") -> None:
+    """Raise ValueError unless ``path`` is a non-empty ``str`` or path-like object.
+
+    Examples
+    --------
+    >>> check_path("logs/")  # fine: nothing happens
+    >>> try:
+    ...     check_path(None)
+    ... except ValueError as exc:
+    ...     print(str(exc).split(", but")[1])
+     None was passed.
+    """
+    if not isinstance(path, str | os.PathLike) or not str(os.fspath(path)).strip():
+        raise ValueError(
+            f"The value for `{name}` must be a file or folder path (str or pathlib.Path), but "
+            f"{path!r} was passed."
+        )
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ERRORS:
+        raise ValueError(
+            f"The value for `errors` must be one of {list(ERRORS)}, but {errors!r} was passed."
+        )
+
+
+def _find_files(path: str | Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    name = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise FileProblem(
+            "no such file or folder; expected a log folder or a check-ins file.", source=name
+        )
+    if p.is_file():
+        stem = p.stem.lower()
+        return [(stem if stem in schemas.TABLES else "checkins", p)], []
+    found: dict[str, list[Path]] = {}
+    ignored: list[str] = []
+    for entry in sorted(p.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        stem, ext = entry.stem.lower(), entry.suffix.lower()
+        if stem in schemas.TABLES and ext in EXTENSIONS and not entry.is_file():
+            what = (
+                "a folder"
+                if entry.is_dir()
+                else "a link to a file that does not exist"
+                if entry.is_symlink() and not entry.exists()
+                else "not a regular file"
+            )
+            raise FileProblem(
+                f"{entry.name} is {what}; expected the {stem} table as a file.", source=name
+            )
+        if entry.is_file() and stem in schemas.TABLES and ext in EXTENSIONS:
+            found.setdefault(stem, []).append(entry)
+        else:
+            ignored.append(entry.name)
+    for table, paths in found.items():
+        if len(paths) > 1:
+            names = ", ".join(x.name for x in paths)
+            raise FileProblem(
+                f"more than one file for the {table} table ({names}); keep exactly one.",
+                source=name,
+            )
+    if "checkins" not in found:
+        near = [n for n in ignored if Path(n).stem.lower() == "checkins"]
+        if near:
+            raise FileProblem(
+                f"found {', '.join(near)}, but check-ins are read only from checkins.csv, "
+                "checkins.json or checkins.parquet (save a spreadsheet as CSV UTF-8).",
+                source=name,
+            )
+        raise FileProblem(
+            "no check-ins file in the folder; expected checkins.csv, checkins.json or "
+            "checkins.parquet.",
+            source=name,
+        )
+    return [(t, found[t][0]) for t in schemas.TABLES if t in found], ignored
+
+
+def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
+    name = str(path)
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        raw, notes = read_raw_csv(path)
+    elif ext == ".json":
+        raw, notes = _read_json(path)
+    elif ext == ".parquet":
+        raw, notes = _read_parquet(path)
+    else:
+        raise FileProblem(
+            f"has the extension {ext!r}; expected .csv, .json or .parquet "
+            "(save a spreadsheet as CSV UTF-8).",
+            source=name,
+        )
+    return raw, notes, name
+
+
+def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"the file cannot be read ({exc.strerror}).", source=name) from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileProblem("is not UTF-8 text; JSON files must be UTF-8.", source=name) from None
+    if not text.strip():
+        raise FileProblem("is empty; expected a JSON list of records.", source=name)
+    try:
+        records = json.loads(text, object_pairs_hook=_json_object)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise FileProblem(
+            f"is not valid JSON{detail}; expected a list of records like "
+            '[{"couple_id": "c1", ...}, ...].',
+            source=name,
+        ) from None
+    if not isinstance(records, list):
+        raise FileProblem(
+            f"holds a JSON {_json_type(records)}, not a list of records; expected "
+            '[{"couple_id": "c1", ...}, ...].',
+            source=name,
+        )
+    raw_keys: dict[str, None] = {}  # every key as written, in order of first appearance
+    for rec in records:
+        if isinstance(rec, dict):
+            raw_keys.update(dict.fromkeys(rec))
+    columns = dict.fromkeys(str(key).strip() for key in raw_keys)
+    spaced = len(raw_keys) != len(columns)  # e.g. "need" and " need": one column
+    if records and not any(isinstance(rec, dict) for rec in records):
+        raise FileProblem(
+            f"holds a list of {len(records)} item(s) but none is a record (an object of named "
+            f"values; the first is a JSON {_json_type(records[0])}); expected "
+            '[{"couple_id": "c1", ...}, ...].',
+            source=name,
+        )
+    names = _clean_names(list(columns), name)
+    key_of = dict(zip(columns, names, strict=True))
+    values: dict[str, list[Any]] = {n: [] for n in names}
+    problems: list[Any] = []
+    for rec in records:
+        problem = None
+        if not isinstance(rec, dict):
+            problem = f"the record is a JSON {_json_type(rec)}, expected an object of named values"
+            rec = {}
+        bad = []
+        if spaced and len({str(k).strip() for k in rec}) < len(rec):
+            rec = _repeated_keys((str(k), v) for k, v in rec.items())  # "need" and " need"
+        for key, twice in getattr(rec, "repeated", {}).items():
+            shown = " and ".join(
+                json.dumps(v, ensure_ascii=False)
+                if v is None or isinstance(v, dict | list)
+                else _fmt(v)
+                for v in twice
+            )
+            bad.append(f"{key_of[key]} is given {len(twice)} times in the record ({shown})")
+        row = {key_of[str(k).strip()]: v for k, v in rec.items()}
+        for n in names:
+            v = row.get(n)
+            if isinstance(v, (dict, list)):
+                bad.append(f"{n} is a JSON {_json_type(v)}, expected a single value")
+                v = json.dumps(v, ensure_ascii=False)
+            values[n].append(_json_text(v))
+        if bad:
+            problem = "; ".join(bad) if problem is None else problem
+        problems.append(problem)
+    frame = pd.DataFrame({n: pd.Series(v, dtype="str") for n, v in values.items()})
+    frame.index = pd.RangeIndex(len(records))
+    frame[_LINE] = np.arange(1, len(records) + 1, dtype="int64")
+    frame[_PROBLEM] = pd.Series(problems, dtype="str")
+    return frame, []
+
+
+class _JsonObject(dict):
+    """A JSON object that remembers the keys written more than once with different values."""
+
+    repeated: dict[str, list[Any]]
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook``: a dict, or a :class:`_JsonObject` when a key is written twice."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    return _repeated_keys(pairs)
+
+
+def _repeated_keys(pairs: Iterable[tuple[str, Any]]) -> _JsonObject:
+    """The last value of each (stripped) key, remembering keys given different values."""
+    seen: dict[str, list[Any]] = {}
+    for k, v in pairs:
+        seen.setdefault(k.strip(), []).append(v)
+    out = _JsonObject()
+    for k, vs in seen.items():
+        out[k] = vs[-1]
+    out.repeated = {k: vs for k, vs in seen.items() if any(v != vs[0] for v in vs[1:])}
+    return out
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type: object, list, text, number, true/false, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    return {list: "list", str: "text"}.get(type(value), type(value).__name__)
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    name = str(path)
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many kinds for a file that is not parquet
+        detail = str(exc).replace(name, "the file").replace(str(path.resolve()), "the file")
+        raise FileProblem(
+            f"cannot be read as Parquet ({type(exc).__name__}: {detail[:200]}).", source=name
+        ) from None
+    frame = frame.reset_index(drop=True)
+    return _raw_from_frame(frame, name), []

@@ -1,0 +1,494 @@
+"""Typed parsing: each known column converted from text (or typed values), one reason per failure.
+
+Known columns are parsed by trustdata itself (numbers, dates, timestamps with UTC offsets,
+categories, yes/no), working on the distinct values of a column and spreading the result by
+codes.  A value that does not convert is remembered in :class:`_Problems` with a reason that
+names the column, the value and what was expected.  Typed inputs (Parquet files, in-memory
+frames) are turned into the same raw frames by :func:`_raw_from_frame`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.io._columns import (
+    _EXPECTED,
+    _KIND,
+    _LINE,
+    _OFFSET_LIMIT,
+    _PROBLEM,
+    _as_text,
+    _clean_names,
+    _fmt,
+)
+
+_TS_RE = re.compile(
+    r"^(?P<wall>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)"
+    r"\s*(?P<off>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+_TS_PATTERN = _TS_RE.pattern
+
+
+def _is_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype)
+
+
+def _keeps_type(kind: str, values: pd.Series) -> bool:
+    """Whether a typed column (Parquet, an in-memory frame) can skip the round trip through text.
+
+    True when its dtype is the kind's own and every value converts exactly as its text would
+    and passes the parsing step (whole numbers below 2**53, finite numbers, midnight dates and
+    timestamps inside the datetime64[ns] range).  Otherwise the column is written as text and
+    parsed like a CSV column, so a bad value gets the same reason either way.  The checks that
+    come after parsing (ranges, categories, uniqueness) run on the typed values in both cases.
+    """
+    dtype = values.dtype
+    if kind in ("whole", "number"):
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            return False
+        if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
+            return False
+        if pd.api.types.is_integer_dtype(dtype):
+            if kind == "number" or values.isna().all():
+                return True
+            return max(abs(int(values.min())), abs(int(values.max()))) < 2**53
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        arr = arr[~np.isnan(arr)]
+        if kind == "number":
+            return bool(np.isfinite(arr).all())
+        return bool((np.abs(arr) < 2**53).all() and (arr == np.round(arr)).all())
+    if kind in ("date", "timestamp"):
+        if not pd.api.types.is_datetime64_dtype(dtype) or isinstance(dtype, pd.DatetimeTZDtype):
+            return False
+        arr = values.to_numpy()
+        arr = arr[~np.isnat(arr)]
+        inside = (arr >= _NS_MIN.to_datetime64()) & (arr < _NS_MAX.to_datetime64())
+        if kind == "date":
+            inside &= arr.astype("datetime64[D]") == arr
+        return bool(inside.all())
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(dtype)
+    if kind in ("category", "kind", "role"):
+        return isinstance(dtype, pd.CategoricalDtype)  # parsed from its categories' text
+    return False
+
+
+def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    names = _clean_names([str(c) for c in frame.columns if c not in (_LINE, _PROBLEM)], name)
+    data: dict[str, pd.Series] = {}
+    src = [c for c in frame.columns if c not in (_LINE, _PROBLEM)]
+    for col, new in zip(src, names, strict=True):
+        series = frame[col].reset_index(drop=True)
+        # Known columns are parsed from text, unless their type is already the right one (then
+        # they are only checked); extra columns are kept as they are.
+        if new in _KIND and not _keeps_type(_KIND[new], series):
+            series = _as_text(series)
+        data[new] = series
+    raw = pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+    if _LINE in frame.columns:
+        line = pd.to_numeric(frame[_LINE].reset_index(drop=True), errors="coerce")
+        fallback = pd.Series(np.arange(1, len(frame) + 1), dtype="float64")
+        raw[_LINE] = line.where(line.notna() & (line >= 1), fallback).astype("int64")
+    else:
+        raw[_LINE] = np.arange(1, len(frame) + 1, dtype="int64")
+    if _PROBLEM in frame.columns:
+        raw[_PROBLEM] = _as_text(frame[_PROBLEM].reset_index(drop=True))
+    else:
+        raw[_PROBLEM] = pd.Series(np.nan, index=raw.index, dtype="str")
+    return raw
+
+
+class _Problems:
+    """Reasons per row position, collected column by column (only failing rows are stored)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.pos: list[np.ndarray] = []
+        self.text: list[np.ndarray] = []
+        self.failed: dict[str, np.ndarray] = {}
+
+    def add(self, positions: np.ndarray, reasons: Any, column: str | None = None) -> None:
+        positions = np.asarray(positions, dtype="int64")
+        if not len(positions):
+            return
+        reasons = np.asarray(reasons, dtype=object)
+        if reasons.ndim == 0:
+            reasons = np.full(len(positions), reasons.item(), dtype=object)
+        self.pos.append(positions)
+        self.text.append(reasons)
+        if column is not None:
+            mask = self.failed.setdefault(column, np.zeros(self.n, dtype=bool))
+            mask[positions] = True
+
+    def mask(self) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        for p in self.pos:
+            out[p] = True
+        return out
+
+    def joined(self) -> pd.Series:
+        if not self.pos:
+            return pd.Series([], dtype="str")
+        pos = np.concatenate(self.pos)
+        text = np.concatenate(self.text)
+        df = pd.DataFrame({"pos": pos, "text": text})
+        return df.groupby("pos", sort=True)["text"].agg("; ".join)
+
+
+def _factorize(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    if isinstance(text.dtype, pd.CategoricalDtype):  # its codes, and its categories as text
+        categories = pd.Series(np.asarray(text.cat.categories, dtype=object))
+        return text.cat.codes.to_numpy(dtype="int64"), pd.Index(_as_text(categories), dtype="str")
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    return codes, pd.Index(uniques, dtype="str")
+
+
+def _missing_mask(text: pd.Series) -> np.ndarray:
+    return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
+
+
+def _parse_column(
+    table: str,
+    col: str,
+    kind: str,
+    text: pd.Series,
+    problems: _Problems,
+    required: bool,
+    compact: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
+) -> pd.Series:
+    """Convert one column's text; ``compact`` receives (codes, distinct texts) of factorised
+    columns, from which the original text of any row can be rebuilt once the raw column is gone.
+    """
+    n = len(text)
+    if not _is_text(text) and not isinstance(text.dtype, pd.CategoricalDtype):
+        # Kept typed by _raw_from_frame: nothing to parse.
+        missing = text.isna().to_numpy(dtype=bool)
+        if required and missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        if kind == "whole":
+            return pd.Series(text.astype("Int64").array, index=text.index)
+        if kind == "number":
+            arr = text.to_numpy(dtype="float64", na_value=np.nan)
+            return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
+        if kind == "date":
+            return pd.Series(text.to_numpy().astype("datetime64[ns]"), index=pd.RangeIndex(n))
+        if kind == "bool":
+            return pd.Series(text.astype("boolean").array, index=text.index)
+        raise AssertionError(kind)  # pragma: no cover - _keeps_type keeps no other kind
+    if kind in ("id", "text"):
+        stripped = text.str.strip()
+        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        if required and missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        if kind == "id":
+            return stripped.where(~missing).astype("str") if missing.any() else stripped
+        return _null_where(text, missing)
+    # Everything else has few distinct values: work on those, then spread by the codes.
+    codes, uniques = _factorize(text)
+    if compact is not None:
+        small = np.int32 if len(uniques) < 2**31 - 1 else np.int64
+        compact[col] = (codes.astype(small), uniques)
+    blank_u = (pd.Series(uniques, dtype="str").str.strip() == "").to_numpy(dtype=bool)
+    if blank_u.any():
+        codes = np.where((codes >= 0) & blank_u[np.maximum(codes, 0)], -1, codes)
+    missing = codes < 0
+    if required and missing.any():
+        problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+    if kind in ("whole", "number"):
+        num = pd.to_numeric(pd.Series(uniques.str.strip(), dtype="str"), errors="coerce")
+        num = num.to_numpy(dtype="float64", na_value=np.nan)
+        bad_u = np.isnan(num) | ~np.isfinite(num)
+        if kind == "whole":
+            bad_u |= np.abs(np.nan_to_num(num)) >= 2**53  # beyond exact whole numbers
+            frac = ~bad_u & (num != np.round(num))
+            values = np.where(bad_u | frac, np.nan, num)
+        else:
+            frac = np.zeros(len(num), dtype=bool)
+            values = np.where(bad_u, np.nan, num)
+        shown = np.array(
+            [
+                f"{col} is {_fmt(num[i]) if frac[i] else _fmt(u)}, expected {_EXPECTED[col]}"
+                for i, u in enumerate(uniques)
+            ],
+            dtype=object,
+        )
+        _report_uniques(codes, bad_u | frac, shown, col, problems)
+        arr = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else np.nan, np.nan)
+        if kind == "whole":
+            ok = ~np.isnan(arr) & (np.abs(arr) < 2**53)
+            ints = pd.arrays.IntegerArray(np.where(ok, arr, 0).astype("int64"), ~ok)
+            return pd.Series(ints, index=text.index)
+        return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
+    if kind == "date":
+        return _parse_dates(col, codes, uniques, problems, n)
+    if kind in ("category", "kind", "role"):
+        norm = {
+            "category": schemas.normalize_category,
+            "kind": schemas.normalize_kind,
+            "role": schemas.normalize_role,
+        }[kind]
+        cats = {
+            "category": schemas.TRIGGER_CATEGORIES,
+            "kind": schemas.EVENT_KINDS,
+            "role": schemas.ROLES,
+        }[kind]
+        mapped = [norm(u) for u in uniques]
+        bad_u = np.array([m is None for m in mapped], dtype=bool)
+        shown = np.array([f"{col} is {_fmt(u)}, expected {_EXPECTED[col]}" for u in uniques])
+        _report_uniques(codes, bad_u, shown.astype(object), col, problems)
+        cat_code = np.array(
+            [cats.index(m) if m is not None else -1 for m in mapped] or [-1], dtype="int64"
+        )
+        codes2 = np.where(codes >= 0, cat_code[np.maximum(codes, 0)], -1)
+        if kind == "role":
+            values = np.array([*cats, None], dtype=object)[codes2]
+            return pd.Series(values, index=text.index, dtype="str")
+        return pd.Series(pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index)
+    if kind == "bool":
+        mapped = [schemas.normalize_bool(u) for u in uniques]
+        bad_u = np.array([m is None for m in mapped], dtype=bool)
+        shown = np.array([f"{col} is {_fmt(u)}, expected {_EXPECTED[col]}" for u in uniques])
+        _report_uniques(codes, bad_u, shown.astype(object), col, problems)
+        lookup = np.array([-1 if m is None else int(m) for m in mapped] or [-1], dtype="int64")
+        v = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
+        out = pd.array(v == 1, dtype="boolean")
+        out[v < 0] = pd.NA
+        return pd.Series(out, index=text.index)
+    raise AssertionError(kind)  # pragma: no cover - every kind is handled above
+
+
+def _report_uniques(
+    codes: np.ndarray, bad_unique: np.ndarray, shown: np.ndarray, col: str, problems: _Problems
+) -> None:
+    if not bad_unique.any():
+        return
+    bad_rows = np.flatnonzero((codes >= 0) & bad_unique[np.maximum(codes, 0)])
+    problems.add(bad_rows, shown[codes[bad_rows]], col)
+
+
+_NS_MIN = pd.Timestamp("1677-09-22")
+
+
+_NS_MAX = pd.Timestamp("2262-04-11")
+
+
+def _to_ns(parsed: pd.Series) -> pd.Series:
+    """datetime64[ns] with values outside its range made missing."""
+    parsed = parsed.where((parsed >= _NS_MIN) & (parsed < _NS_MAX))
+    return parsed.astype("datetime64[ns]")
+
+
+def _parse_dates(
+    col: str, codes: np.ndarray, uniques: pd.Index, problems: _Problems, n: int
+) -> pd.Series:
+    u = pd.Series(uniques, dtype="str").str.strip()
+    parsed = pd.to_datetime(u, format="%Y-%m-%d", errors="coerce")
+    retry = parsed.isna() & u.str.match(r"^\d{4}-\d{2}-\d{2}[T ]\d", na=False)
+    if retry.any():
+        # A full ISO date-time is accepted when its time is midnight.
+        more = pd.to_datetime(u[retry], format="ISO8601", errors="coerce")
+        if isinstance(more.dtype, pd.DatetimeTZDtype):
+            more = more.dt.tz_localize(None)
+        more = more.where(more == more.dt.normalize())
+        parsed = parsed.astype("datetime64[us]")
+        parsed.loc[retry] = more.astype("datetime64[us]")
+    parsed = _to_ns(parsed)
+    bad_u = parsed.isna().to_numpy()
+    shown = np.array(
+        [f"{col} is {_fmt(x)}, expected {_EXPECTED[col]}" for x in uniques], dtype=object
+    )
+    _report_uniques(codes, bad_u, shown, col, problems)
+    values = parsed.to_numpy()
+    if not len(values):
+        values = np.array([np.datetime64("NaT", "ns")])
+    out = np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT", "ns"))
+    return pd.Series(out.astype("datetime64[ns]"), index=pd.RangeIndex(n))
+
+
+def _parse_timestamp(
+    raw: pd.DataFrame, col: str, problems: _Problems
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    text = raw[col]
+    n = len(text)
+    if _is_text(text):
+        stripped = text.str.strip()
+        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        if missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        ts_values, offset, date_only = _timestamp_parts(stripped, missing)
+    else:  # naive datetimes kept typed by _raw_from_frame: wall-clock times, no offset
+        ts_values = text.to_numpy().astype("datetime64[ns]")
+        missing = np.isnat(ts_values)
+        if missing.any():
+            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        offset = np.full(n, np.nan)
+        # As text, a column of midnights is written as dates only (the time is not known).
+        present = ts_values[~missing]
+        dates_only = bool((present.astype("datetime64[D]") == present).all())
+        date_only = ~missing & dates_only
+    ts = pd.Series(ts_values, index=pd.RangeIndex(n))
+    bad = ~missing & ts.isna().to_numpy()
+    if bad.any():
+        where = np.flatnonzero(bad)
+        shown = [f"{col} is {_fmt(v)}, expected {_EXPECTED[col]}" for v in text.to_numpy()[where]]
+        problems.add(where, np.array(shown, dtype=object), col)
+    off_bad = np.isinf(offset)
+    off_bad &= ~bad
+    if off_bad.any():
+        where = np.flatnonzero(off_bad)
+        shown = [
+            f"{col} is {_fmt(v)}, expected a UTC offset between -16:00 and +16:00"
+            for v in text.to_numpy()[where]
+        ]
+        problems.add(where, np.array(shown, dtype=object), col)
+    offset[np.isinf(offset)] = np.nan
+    offset_series = pd.Series(pd.array(offset, dtype="Float64")).round().astype("Int64")
+    if "utc_offset_minutes" in raw.columns:
+        given = _parse_column(
+            "triggers", "utc_offset_minutes", "whole", raw["utc_offset_minutes"], problems, False
+        )
+        both = given.notna() & offset_series.notna() & (given != offset_series)
+        if both.any():
+            where = np.flatnonzero(both.to_numpy(dtype=bool))
+            shown = [
+                f"utc_offset_minutes is {given.iloc[i]} but the timestamp "
+                f"{_fmt(text.iloc[i])} says {offset_series.iloc[i]}"
+                for i in where
+            ]
+            problems.add(where, np.array(shown, dtype=object), "utc_offset_minutes")
+        offset_series = given.fillna(offset_series).astype("Int64")
+    known_time = pd.Series(~date_only, dtype=bool)
+    if "time_known" in raw.columns:
+        given_known = _parse_column(
+            "triggers", "time_known", "bool", raw["time_known"], problems, False
+        )
+        known_time = given_known.fillna(known_time).astype(bool)
+    ts = ts.astype("datetime64[ns]")
+    ts.index = pd.RangeIndex(n)
+    return ts, offset_series, known_time
+
+
+_NAT = np.datetime64("NaT", "ns")
+
+
+def _timestamp_parts(
+    stripped: pd.Series, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wall-clock times (NaT where unparseable or missing), UTC offsets in minutes (NaN when none
+    was written, inf when out of range) and which values were dates only.
+
+    The usual shapes (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS``, the same followed by ``+HH:MM``)
+    are parsed with exact formats; anything else goes through the full pattern.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(stripped)
+    ts = np.full(n, _NAT, dtype="datetime64[ns]")
+    offset = np.full(n, np.nan)
+    date_only = np.zeros(n, dtype=bool)
+    length = stripped.str.len().to_numpy(dtype="float64", na_value=np.nan)
+    todo = ~missing
+
+    def exact(rows: np.ndarray, values: pd.Series, fmt: str) -> np.ndarray:
+        try:  # pyarrow's ISO parser is strict (no 30 February) and fast, but all-or-nothing
+            arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
+            parsed = np.asarray(pc.cast(arr, pa.timestamp("ns")).to_numpy(), dtype="M8[ns]")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
+            parsed = _to_ns(pd.to_datetime(values, format=fmt, errors="coerce")).to_numpy()
+        ok = ~np.isnat(parsed)
+        ts[rows[ok]] = parsed[ok]
+        todo[rows[ok]] = False
+        return ok
+
+    rows = np.flatnonzero(todo & (length == 10))
+    if len(rows):
+        ok = exact(rows, stripped.iloc[rows], "%Y-%m-%d")
+        date_only[rows[ok]] = True
+    rows = np.flatnonzero(todo & (length == 19))
+    if len(rows):
+        exact(rows, stripped.iloc[rows], "%Y-%m-%dT%H:%M:%S")
+    rows = np.flatnonzero(todo & (length == 25))
+    if len(rows):
+        sub = stripped.iloc[rows]
+        suffix = sub.str.slice(19)
+        codes, uniques = pd.factorize(suffix)
+        minutes = np.array(
+            [_offset_minutes(u) if re.fullmatch(r"[+-]\d\d:\d\d", u) else np.nan for u in uniques]
+            + [np.nan]
+        )
+        off = minutes[np.where(codes >= 0, codes, len(uniques))]
+        good = ~np.isnan(off)
+        rows, sub, off = rows[good], sub[good], off[good]
+        ok = exact(rows, sub.str.slice(0, 19), "%Y-%m-%dT%H:%M:%S")
+        offset[rows[ok]] = off[ok]
+    rows = np.flatnonzero(todo)
+    if len(rows):
+        arr = pa.array(stripped.iloc[rows].array, type=pa.large_string(), from_pandas=True)
+        parts = pc.extract_regex(arr, _TS_PATTERN)
+        wall = pd.Series(pc.struct_field(parts, "wall").to_pandas(), dtype="str")
+        off_text = pd.Series(pc.struct_field(parts, "off").to_pandas(), dtype="str")
+        parsed = _to_ns(pd.to_datetime(wall, format="ISO8601", errors="coerce")).to_numpy()
+        ts[rows] = parsed
+        date_only[rows] = (wall.str.len() == 10).to_numpy(dtype=bool)
+        codes, uniques = pd.factorize(off_text)
+        minutes = np.array([_offset_minutes(u) for u in uniques] + [np.nan], dtype="float64")
+        offset[rows] = np.where(np.isnat(parsed), np.nan, minutes[np.where(codes >= 0, codes, -1)])
+    return ts, offset, date_only
+
+
+def _offset_minutes(text: str) -> float:
+    """Minutes of a UTC offset (``Z``, ``+01:00``, ``-0330``, ``+05``); inf when out of range."""
+    if not text:
+        return math.nan
+    if text in ("Z", "z", "UTC"):
+        return 0.0
+    digits = text[1:].replace(":", "")
+    hours, mins = int(digits[:2]), int(digits[2:4] or 0)
+    minutes = hours * 60 + mins
+    if mins >= 60 or minutes > _OFFSET_LIMIT:
+        return math.inf
+    return float(-minutes if text.startswith("-") else minutes)
+
+
+def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
+    """``text`` as ``str`` with missing values where ``missing``; shares the text's pyarrow
+    buffers (only a new validity bitmap) when it can, instead of copying the column."""
+    import pyarrow as pa
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    if not missing.any():
+        return text.astype("str")
+    try:
+        arr = text.array._pa_array
+        chunks, start = [], 0
+        for chunk in arr.chunks:
+            stop = start + len(chunk)
+            if chunk.offset or not pa.types.is_large_string(chunk.type):
+                raise TypeError("not a plain large_string chunk")
+            keep = ~missing[start:stop]
+            valid = pa.array(keep).buffers()[1]
+            buffers = chunk.buffers()
+            chunks.append(
+                pa.Array.from_buffers(
+                    chunk.type,
+                    len(chunk),
+                    [valid, buffers[1], buffers[2]],
+                    null_count=int(len(chunk) - keep.sum()),
+                )
+            )
+            start = stop
+        shared = ArrowStringArray(
+            pa.chunked_array(chunks, type=arr.type), dtype=pd.StringDtype("pyarrow", np.nan)
+        )
+        return pd.Series(shared, index=text.index, name=text.name)
+    except (AttributeError, TypeError, ValueError, pa.ArrowException):
+        return text.where(~missing).astype("str")

@@ -1,0 +1,269 @@
+"""Validation and quarantine: the typed frame checked with its schema, bad records set aside."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
+from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM, _as_text, _fmt
+from trustdata.io._parse import _missing_mask, _parse_column, _parse_timestamp, _Problems
+from trustdata.io._write import _unescape
+from trustdata.logs import SUMMARY_COLUMNS, Logs, empty_rejected, empty_summary, empty_table
+
+#: How many problems a :class:`RecordsRejected` message lists before pointing at ``.rejected``.
+_MAX_LISTED = 100
+
+
+_DUPLICATE_WORD = {"checkins": "check-in", "couples": "couple row"}
+
+
+_SCHEMA_CACHE: dict[str, tuple[Any, list[str]]] = {}
+
+
+def _schemas(table: str) -> tuple[Any, list[str]]:
+    """The table's schema without uniqueness checks, and the columns that must be unique."""
+    if table not in _SCHEMA_CACHE:
+        schema = copy.deepcopy(schemas.SCHEMAS[table].to_schema())
+        keys = list(schema.unique or [])
+        for name, col in schema.columns.items():
+            if col.unique:
+                keys.append(name)
+                schema = schema.update_column(name, unique=False)
+        schema.unique = None
+        _SCHEMA_CACHE[table] = (schema, keys)
+    return _SCHEMA_CACHE[table]
+
+
+class _Result:
+    __slots__ = ("rejected", "summary", "table", "valid")
+
+    def __init__(self, table: str, valid: pd.DataFrame, rejected: pd.DataFrame, summary: dict):
+        self.table, self.valid, self.rejected, self.summary = table, valid, rejected, summary
+
+
+def _process(
+    table: str, raw: pd.DataFrame, *, source: str, notes: list[str], unescape: bool
+) -> _Result:
+    """Parse, validate and split one table's raw records.
+
+    ``unescape`` removes the ``'`` that :func:`write` puts before formula-looking text (only for
+    CSV and JSON files, which trustdata may have written).
+    """
+    n = len(raw)
+    columns = [c for c in raw.columns if c not in (_LINE, _PROBLEM)]
+    if n == 0 and not columns:  # an empty JSON list: no records, nothing missing
+        summary = dict(
+            zip(SUMMARY_COLUMNS, (table, source, 0, 0, 0, "", "; ".join(notes)), strict=True)
+        )
+        return _Result(table, empty_table(table), empty_rejected(), summary)
+    missing_required = [c for c in schemas.REQUIRED_COLUMNS[table] if c not in columns]
+    if missing_required:
+        col = missing_required[0]
+        more = (
+            f" (also missing: {', '.join(repr(c) for c in missing_required[1:])})"
+            if len(missing_required) > 1
+            else ""
+        )
+        raise FileProblem(
+            f"required column {col!r} is missing{more}. Columns in the file: {columns}. "
+            f"A {table} file needs {list(schemas.REQUIRED_COLUMNS[table])}.",
+            source=source,
+        )
+    known = schemas.KNOWN_COLUMNS[table]
+    extra = [c for c in columns if c not in known]
+    problems = _Problems(n)
+    if _PROBLEM in raw.columns:
+        has = raw[_PROBLEM].notna().to_numpy()
+        if has.any():
+            where = np.flatnonzero(has)
+            problems.add(where, raw[_PROBLEM].to_numpy()[where])
+    schema, keys = _schemas(table)
+    typed: dict[str, pd.Series] = {}
+    compact: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    for col in known:
+        kind = _KIND.get(col, "text")
+        required = not schema.columns[col].nullable if col in schema.columns else False
+        if col == "time_known" or col == "utc_offset_minutes":
+            continue  # derived with the timestamp
+        if col not in raw.columns:
+            typed[col] = empty_table(table)[col].reindex(range(n))
+            continue
+        if kind == "timestamp":
+            ts, off, known_time = _parse_timestamp(raw, col, problems)
+            typed[col], typed["utc_offset_minutes"], typed["time_known"] = ts, off, known_time
+            continue
+        typed[col] = _parse_column(table, col, kind, raw[col], problems, required, compact)
+        if col in compact:
+            del raw[col]  # the codes keep what the rejected rows need
+        if kind == "text" and unescape:
+            typed[col] = _unescape(typed[col])
+    if table == "triggers":
+        # timestamp is required, so it was parsed above
+        typed = {c: typed[c] for c in known}
+    for col in extra:
+        values = raw[col]
+        if values.dtype == "str":
+            values = values.where(~_missing_mask(values))
+            values = _unescape(values) if unescape else values
+        typed[col] = values
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(n))
+    _validate(table, frame, schema, problems)
+    if keys:
+        _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems)
+    bad = problems.mask()
+    reasons = problems.joined()
+    valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
+    rejected = _rejected_frame(table, raw, columns, bad, reasons, source, compact)
+    summary = {
+        "table": table,
+        "source": source,
+        "records": n,
+        "valid": len(valid),
+        "rejected": int(bad.sum()),
+        "extra_columns": ", ".join(extra),
+        "notes": "; ".join(notes),
+    }
+    return _Result(table, valid, rejected, summary)
+
+
+def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems) -> None:
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True, inplace=True)
+        return
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases.loc[cases["index"].notna()]
+    if not len(cases):
+        raise TrustDataError(f"{table}: the parsed frame does not fit the schema")
+    order = {c: i for i, c in enumerate(frame.columns)}
+    cases = cases.assign(_o=cases["column"].map(order)).sort_values("_o", kind="stable")
+    for col, group in cases.groupby("column", sort=False):
+        idx = group["index"].astype("int64").to_numpy()
+        failed = problems.failed.get(str(col))
+        keep = ~failed[idx] if failed is not None else np.ones(len(idx), dtype=bool)
+        idx = np.unique(idx[keep])
+        if not len(idx):
+            continue
+        values = frame[col].to_numpy(dtype=object)[idx]
+        expected = _EXPECTED.get(str(col), "a valid value")
+        shown = [
+            f"{col} is missing"
+            if v is None or v is pd.NA or v != v
+            else f"{col} is {_fmt(v)}, expected {expected}"
+            for v in values
+        ]
+        problems.add(idx, np.array(shown, dtype=object), str(col))
+
+
+def _duplicates(
+    table: str, frame: pd.DataFrame, keys: list[str], lines: np.ndarray, problems: _Problems
+) -> None:
+    """Reject later copies of a record that must be unique; the first clean copy is kept."""
+    import pandera.pandas as pa
+
+    clean = ~problems.mask()
+    sub = frame.loc[clean, keys]
+    dup_schema = pa.DataFrameSchema(unique=keys, report_duplicates="exclude_first")
+    try:
+        dup_schema.validate(sub, lazy=True)
+        return
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    idx = np.unique(cases["index"].dropna().astype("int64").to_numpy())
+    if not len(idx):
+        return
+    firsts = sub.loc[~sub.duplicated(keys, keep="first")].copy()
+    firsts["first_pos"] = firsts.index.to_numpy()
+    later = sub.loc[idx].copy()
+    later["_pos"] = idx
+    merged = later.merge(firsts, on=keys, how="left")
+    word = _DUPLICATE_WORD.get(table, f"{table} record")
+    shown = []
+    for row in merged.itertuples(index=False):
+        first_line = int(lines[int(row.first_pos)])
+        values = dict(zip(keys, row[: len(keys)], strict=True))
+        if table == "checkins":
+            shown.append(
+                f"duplicate {word}: couple {values['couple_id']}, partner {values['partner']} "
+                f"already has one on {values['date']:%Y-%m-%d} (line {first_line})"
+            )
+        elif table == "couples":
+            shown.append(
+                f"duplicate {word}: couple {values['couple_id']} already has a row "
+                f"(line {first_line})"
+            )
+        else:
+            same = ", ".join(f"{k} {_fmt(v)}" for k, v in values.items())
+            shown.append(f"duplicate {word}: same {same} as line {first_line}")
+    problems.add(merged["_pos"].to_numpy(), np.array(shown, dtype=object))
+
+
+def _rejected_frame(
+    table: str,
+    raw: pd.DataFrame,
+    columns: list[str],
+    bad: np.ndarray,
+    reasons: pd.Series,
+    source: str,
+    compact: dict[str, tuple[np.ndarray, pd.Index]],
+) -> pd.DataFrame:
+    if not bad.any():
+        return empty_rejected()
+    where = np.flatnonzero(bad)
+    out = pd.DataFrame(
+        {
+            "table": pd.Series([table] * len(where), dtype="str"),
+            "source": pd.Series([source] * len(where), dtype="str"),
+            "line": pd.array(raw[_LINE].to_numpy()[where], dtype="Int64"),
+            "reason": pd.Series(reasons.loc[where].to_numpy(), dtype="str"),
+        }
+    )
+    for col in columns:
+        name = f"input_{col}" if col in schemas.REJECTED_COLUMNS else col
+        if col in compact:
+            codes, uniques = compact[col]
+            picked = codes[where]
+            texts = np.asarray(uniques, dtype=object)
+            values = np.where(
+                picked >= 0, texts[np.maximum(picked, 0)] if len(texts) else None, None
+            )
+            out[name] = pd.Series(values, dtype="str")
+        elif pd.api.types.is_datetime64_dtype(raw[col].dtype):
+            # How a datetime is written depends on the whole column (dates only when every
+            # value is a midnight), so it is written whole, as when it was parsed from text.
+            out[name] = _as_text(raw[col]).iloc[where].reset_index(drop=True)
+        else:
+            out[name] = _as_text(raw[col].iloc[where].reset_index(drop=True))
+    return out
+
+
+def _assemble(parts: list[_Result], *, errors: str) -> Logs:
+    tables: dict[str, pd.DataFrame] = {}
+    for part in parts:
+        tables[part.table] = part.valid
+    rejected_parts = [p.rejected for p in parts if len(p.rejected)]
+    rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else empty_rejected()
+    if parts:
+        summary = pd.DataFrame([p.summary for p in parts], columns=list(SUMMARY_COLUMNS))
+        summary = summary.astype(empty_summary().dtypes.to_dict())
+    else:
+        summary = empty_summary()
+    if errors == "raise" and len(rejected):
+        listed = [
+            f"{r.source}, line {r.line}: {r.reason}"
+            for r in rejected.head(_MAX_LISTED).itertuples(index=False)
+        ]
+        more = len(rejected) - len(listed)
+        tail = f"\n... and {more} more (see the exception's .rejected)" if more > 0 else ""
+        raise RecordsRejected(
+            f"{len(rejected)} record(s) were rejected:\n" + "\n".join(listed) + tail,
+            rejected=rejected,
+        )
+    return Logs(**tables, rejected=rejected, summary=summary)
