@@ -194,3 +194,22 @@ def test_couples_of_an_empty_table_is_exit_2(capsys, tmp_path):
     (tmp_path / "checkins.csv").write_text("couple_id,partner,date,connection\n", encoding="utf-8")
     code, _, err = _run(capsys, "couples", str(tmp_path))
     assert code == 2 and "no couple" in err
+
+
+def test_couples_shows_display_names_and_no_terminal_escape_sequence(capsys, tmp_path):
+    (tmp_path / "checkins.csv").write_text(
+        "couple_id,partner,date,connection\n"
+        "c1,A,2025-01-06,5\nc1,B,2025-01-07,6\nc1,A,2025-03-03,7\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "couples.csv").write_text(
+        "couple_id,name_A,name_B\nc1,Sam\x1b[2J,Alex\u202e\n", encoding="utf-8"
+    )
+    code, out, _ = _run(capsys, "couples", str(tmp_path))
+    assert code == 0
+    line = out.splitlines()[1]
+    assert line.split("  ")[0] == "c1"
+    assert "A (Sam\\u001b[2J), B (Alex\\u202e)" in line
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "6 January 2025" in line and "3 March 2025" in line
+    assert line.split()[-3:] == ["3", "0", "0"]

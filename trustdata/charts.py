@@ -15,9 +15,17 @@ Conventions
 - Colours come from the colour-blind-safe Okabe-Ito palette (:data:`OKABE_ITO`, :data:`PALETTE`);
   the heat map uses a single-hue light-to-blue scale (:data:`HEAT_SCALE`).
 - Titles and axis labels are plain words; ``title=`` is plain text.  Every piece of text that
-  comes from the users (partner and couple ids, notes, group names) is passed through
-  :func:`html.escape` before it reaches a trace name, a title or hover text, because plotly
-  renders those as HTML.
+  comes from the users (partner ids and names, notes, group names, titles) is passed through
+  :func:`escape` before it reaches a trace name, a title, a label, an annotation or hover
+  text: plotly renders those as HTML *and* substitutes ``%{...}`` templates in them (from
+  ``meta`` too), so ``escape`` turns ``< > & " '`` into character references and ``%`` and
+  ``$`` too.  Hover templates hold only the package's words and ``%{customdata[i]}``
+  placeholders; typed text reaches the hover through ``customdata``.
+- Events are marked by name (:data:`EVENT_LABELS`) on the chart itself, readable without
+  hover and in print; ``audience="couple"`` (the default) never shows an abuse event's note or
+  who recorded it.
+- Notebooks wrap each figure in :func:`offline`, which adds a PNG (kaleido, Chromium) so the
+  chart shows outside JupyterLab too.
 - Legends sit in one horizontal row under the x-axis title (:data:`LEGEND`), never over it,
   on a wide screen and on a phone.
 - Figures render offline: no map or geo traces, no web fonts (:data:`FONT` lists system fonts).

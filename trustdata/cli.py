@@ -326,6 +326,14 @@ def _cmd_couples(args: argparse.Namespace) -> int:
     span = dates.groupby("couple_id")["day"].agg(["min", "max"])
     counts = {k: t.groupby("couple_id").size() for k, t in tables.items()}
     partners = logs.checkins.groupby("couple_id")["partner"].unique()
+    names = _display_names(logs.couples)
+
+    def who(cid: str) -> str:
+        shown = []
+        for p in sorted(map(str, partners.get(cid, []))):
+            name = names.get((cid, p))
+            shown.append(f"{p} ({name})" if name and name != p else p)
+        return _printable(", ".join(shown)) or "-"
 
     def day(value: object) -> str:
         return "" if pd.isna(value) else f"{pd.Timestamp(value).day} {pd.Timestamp(value):%B %Y}"
@@ -336,8 +344,8 @@ def _cmd_couples(args: argparse.Namespace) -> int:
         last = span["max"].get(cid)
         rows.append(
             [
-                cid,
-                ", ".join(sorted(map(str, partners.get(cid, [])))) or "-",
+                _printable(cid),
+                who(cid),
                 day(first) or "-",
                 day(last) or "-",
                 *(str(int(counts[k].get(cid, 0))) for k in tables),
@@ -360,6 +368,34 @@ def _cmd_couples(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _display_names(couples) -> dict[tuple[str, str], str]:
+    """(couple, partner) -> display name, from the couples table's ``name_<partner>`` columns."""
+    import pandas as pd
+
+    from trustdata import schemas
+
+    prefix = getattr(schemas, "DISPLAY_NAME_PREFIX", "name_")
+    out: dict[tuple[str, str], str] = {}
+    for col in couples.columns:
+        if not str(col).startswith(prefix) or "couple_id" not in couples.columns:
+            continue
+        partner = str(col)[len(prefix) :]
+        for cid, name in zip(couples["couple_id"], couples[col], strict=True):
+            if not pd.isna(name) and str(name).strip():
+                out[(str(cid), partner)] = str(name).strip()
+    return out
+
+
+def _printable(text: str) -> str:
+    """Typed text made safe for a terminal: control and format characters (escape sequences,
+    bidi overrides, zero-width characters) are shown as ``\\uXXXX`` instead of acting."""
+    import unicodedata
+
+    return "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch).startswith("C") else ch for ch in text
+    )
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
