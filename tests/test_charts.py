@@ -958,3 +958,19 @@ def test_layer_charts_of_empty_frames_say_no_data_yet(make):
 def test_layer_chart_of_another_frame_is_a_sentence():
     with pytest.raises(ValueError, match="output of layers_profile"):
         charts.plot_layers(_freq())
+
+
+def test_every_partner_chart_uses_the_display_names():
+    names = {"A": "Sam <3", "B": "Alex"}
+    sam = charts.escape("Sam <3")
+    figs = [
+        charts.plot_trigger_heatmap(_freq(), names=names),
+        charts.plot_trigger_bars(_freq("month"), names=names),
+        charts.plot_setback_timeline(_setbacks(), names=names),
+        charts.plot_partner_gap(_gap(), names=names),
+        charts.plot_layers(_profile(), names=names),
+    ]
+    for fig in figs:
+        texts = [text for _, text in _strings(fig.to_plotly_json())]
+        assert any(sam in t for t in texts), fig.layout.title.text
+        assert not any("Sam <3" in t for t in texts)

@@ -192,8 +192,8 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 #: How each kind of event is marked: hard news (vermillion triangles), steps taken (purple
-#: circles; the partners' blue and orange are left to the partners), small wins (green stars), abuse (a black cross, its name in bold) and anything else
-#: (grey diamonds): told apart by shape as well as colour.
+#: circles; blue and orange are the partners'), small wins (green stars), abuse (a black cross,
+#: its name in bold) and anything else (grey diamonds): told apart by shape as well as colour.
 EVENT_STYLES: dict[str, dict[str, str]] = {
     "hard": {"color": OKABE_ITO["vermillion"], "symbol": "triangle-down"},
     "step": {"color": OKABE_ITO["reddish_purple"], "symbol": "circle"},
@@ -1107,14 +1107,14 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
 _FREQ_COLUMNS = ("couple_id", "partner", "period_start", "period", "category", "count")
 
 
-def _partner_panels(data: pd.DataFrame) -> tuple[list[str], go.Figure]:
+def _partner_panels(data: pd.DataFrame, shown) -> tuple[list[str], go.Figure]:
     """The partners of ``data`` (sorted) and a figure with one panel per partner, stacked."""
     partners = sorted(data["partner"].astype(str).unique().tolist())
     fig = make_subplots(
         rows=len(partners),
         cols=1,
         shared_xaxes=True,
-        subplot_titles=[_esc(p) for p in partners],
+        subplot_titles=[shown(p) for p in partners],
         vertical_spacing=0.12 if len(partners) > 1 else 0.0,
     )
     return partners, fig
@@ -1133,7 +1133,11 @@ def _freq_rows(freq: pd.DataFrame, couple_id: str | None) -> tuple[pd.DataFrame,
 
 
 def plot_trigger_heatmap(
-    freq: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    freq: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """Trigger counts as a heat map: periods across, categories down, one panel per partner.
 
@@ -1146,6 +1150,8 @@ def plot_trigger_heatmap(
         is filled in.
     couple_id : str, optional
         Which couple to draw when ``freq`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1173,7 +1179,8 @@ def plot_trigger_heatmap(
     title = _title(title, f"When triggers came, each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "")
-    partners, fig = _partner_panels(data)
+    shown = _namer(names)
+    partners, fig = _partner_panels(data, shown)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         z = d.pivot_table(
@@ -1185,9 +1192,9 @@ def plot_trigger_heatmap(
                 x=z.columns,
                 y=labels,
                 z=z.to_numpy(dtype="float64"),
-                name=_esc(p),
+                name=shown(p),
                 coloraxis="coloraxis",
-                customdata=np.full(z.shape, _esc(p), dtype=object),
+                customdata=np.full(z.shape, shown(p), dtype=object),
                 hovertemplate=f"%{{customdata}}<br>{x_label} of %{{x|{date_format}}}<br>"
                 "%{y}: %{z} triggers<extra></extra>",
                 xgap=1,
@@ -1205,7 +1212,11 @@ def plot_trigger_heatmap(
 
 
 def plot_trigger_bars(
-    freq: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    freq: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """Stacked bars of trigger counts per period and category, one panel per partner.
 
@@ -1220,6 +1231,8 @@ def plot_trigger_bars(
         ``major_count`` when present).
     couple_id : str, optional
         Which couple to draw when ``freq`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1247,7 +1260,8 @@ def plot_trigger_bars(
     title = _title(title, f"How many triggers came each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "Triggers")
-    partners, fig = _partner_panels(data)
+    shown = _namer(names)
+    partners, fig = _partner_panels(data, shown)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         for c in order:
@@ -1273,7 +1287,7 @@ def plot_trigger_bars(
                         [
                             mean.astype(object),
                             major.astype(object),
-                            np.full(len(dc), _esc(p), dtype=object),
+                            np.full(len(dc), shown(p), dtype=object),
                             np.full(len(dc), label, dtype=object),
                         ]
                     ),
@@ -1305,6 +1319,7 @@ def plot_setback_timeline(
     measure: str | None = None,
     as_of: str | pd.Timestamp | None = None,
     partners: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> go.Figure:
     """A timeline of setbacks: one horizontal bar per setback, one row per partner.
@@ -1322,6 +1337,8 @@ def plot_setback_timeline(
     partners : list of str, optional
         Every partner of the couple in colour order (as in :func:`plot_trend`); each gets a row,
         also one without setbacks.  By default the partners in ``setbacks``, sorted.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1357,6 +1374,7 @@ def plot_setback_timeline(
     data = data.sort_values(["partner", "start"])
     order = _partner_order(data["partner"], partners)
     colour = _colours(order)
+    shown = _namer(names)
     fig = go.Figure()
     for p in order:
         d = data.loc[data["partner"].astype(str) == p]
@@ -1380,16 +1398,16 @@ def plot_setback_timeline(
                 _floats(d["trough_score"]),
                 _floats(d["depth"]),
                 weeks,
-                np.full(len(d), _esc(p), dtype=object),
+                np.full(len(d), shown(p), dtype=object),
             ]
         )
         fig.add_trace(
             go.Bar(
                 base=start,
                 x=length,
-                y=np.full(len(d), _esc(p), dtype=object),
+                y=np.full(len(d), shown(p), dtype=object),
                 orientation="h",
-                name=_esc(p),
+                name=shown(p),
                 marker={
                     "color": colour[p],
                     "pattern": {"shape": np.where(ongoing, "/", "").tolist()},
@@ -1407,7 +1425,7 @@ def plot_setback_timeline(
     fig.update_yaxes(
         type="category",
         categoryorder="array",
-        categoryarray=[_esc(p) for p in order],
+        categoryarray=[shown(p) for p in order],
         range=[len(order) - 0.5, -0.5],
     )
     return fig
@@ -1419,7 +1437,11 @@ def plot_setback_timeline(
 
 
 def plot_partner_gap(
-    gap: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    gap: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """The weekly gap between the partners' scores, with a zero line and the rolling gap.
 
@@ -1430,6 +1452,8 @@ def plot_partner_gap(
         partner_a, partner_b, score_a, score_b, gap``, and ``rolling_gap`` when present).
     couple_id : str, optional
         Which couple to draw when ``gap`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1456,7 +1480,8 @@ def plot_partner_gap(
     if data.empty:
         return _empty(title, "Week", "Gap in points")
     data = data.sort_values("week")
-    a, b = _esc(data["partner_a"].iloc[0]), _esc(data["partner_b"].iloc[0])
+    shown = _namer(names)
+    a, b = shown(data["partner_a"].iloc[0]), shown(data["partner_b"].iloc[0])
     values = _floats(data["gap"])
     colours = np.where(values >= 0, PALETTE[0], PALETTE[1])
     custom = np.column_stack(
