@@ -664,9 +664,9 @@ def _add_setbacks(
 
 
 #: Rows of event names above the scores; names that would still overlap share the emptiest row.
-EVENT_LANES = 3
+EVENT_LANES = 4
 _LANE_HEIGHT = 0.75  # y units per row of names (the axis is extended by this per row used)
-_PLOT_PX = 600  # plot width assumed when staggering names (a phone-width page is narrower)
+_PLOT_PX = 480  # plot width assumed when staggering names (a phone-width plot is narrower)
 _CHAR_PX = 7.0  # width of one character of a 12 px name, about
 
 
