@@ -24,12 +24,6 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def _parse_error(capsys, *argv: str) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(list(argv))
-    return exc.value.code, capsys.readouterr().err
-
-
 # --- bare command and --version ---------------------------------------------------------------
 
 
@@ -69,21 +63,22 @@ def test_version_from_the_command_line():
 )
 def test_since_refuses_an_ambiguous_or_non_iso_date_with_a_sentence(capsys, tmp_path, since):
     out = tmp_path / "r.html"
-    code, err = _parse_error(
+    code, stdout, err = _run(
         capsys, "report", str(SAMPLE), "--couple", "couple-01", "--audience", "therapist",
         "--since", since, "-o", str(out),
     )  # fmt: skip
     assert code == 2
-    assert f"{since!r} is not an unambiguous date: write it as YYYY-MM-DD" in err
-    assert "Traceback" not in err and not out.exists()
+    assert f"`since` must be a date written as YYYY-MM-DD, but {since!r} was passed" in err
+    assert "reads both ways" in err
+    assert "Traceback" not in err and not out.exists() and stdout == ""
 
 
 def test_since_refuses_a_day_the_calendar_does_not_have(capsys, tmp_path):
-    code, err = _parse_error(
+    code, _, err = _run(
         capsys, "report", str(SAMPLE), "--couple", "couple-01", "--since", "2025-02-30",
-        "-o", str(tmp_path / "r.html"),
+        "--audience", "therapist", "-o", str(tmp_path / "r.html"),
     )  # fmt: skip
-    assert code == 2 and "'2025-02-30' is not a date of the calendar" in err
+    assert code == 2 and "`since` must be a date of the calendar, but '2025-02-30'" in err
 
 
 def test_since_is_refused_for_the_couple_page_with_a_sentence(capsys, tmp_path):
@@ -213,3 +208,53 @@ def test_couples_shows_display_names_and_no_terminal_escape_sequence(capsys, tmp
     assert "\x1b" not in out and "\u202e" not in out
     assert "6 January 2025" in line and "3 March 2025" in line
     assert line.split()[-3:] == ["3", "0", "0"]
+
+
+# --- -o never overwrites an input; it says when it replaces an older report --------------------
+
+
+def _copy_sample(tmp_path: Path) -> Path:
+    folder = tmp_path / "logs"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("truth"))
+    return folder
+
+
+@pytest.mark.parametrize("name", ["checkins.csv", "events.csv"])
+def test_report_refuses_to_write_over_a_log_file(capsys, tmp_path, name):
+    folder = _copy_sample(tmp_path)
+    before = (folder / name).read_bytes()
+    code, _, err = _run(
+        capsys, "report", str(folder), "--couple", "couple-01", "-o", str(folder / name)
+    )
+    assert code == 2 and "could not write the report" in err
+    assert (folder / name).read_bytes() == before
+
+
+def test_the_input_check_knows_every_file_read_also_through_a_link(tmp_path):
+    # .html/.pdf names cannot be logs today (load reads CSV, JSON, Parquet); the check stands
+    # behind the suffix rule, whatever load learns to read later
+    folder = _copy_sample(tmp_path)
+    logs = trustdata.load(folder)
+    link = tmp_path / "link.html"
+    link.symlink_to(folder / "triggers.csv")
+    assert cli._is_an_input(folder / "checkins.csv", folder, logs)
+    assert cli._is_an_input(link, folder, logs)
+    assert cli._is_an_input(folder / "events.json", folder, logs)  # a table name of the folder
+    assert not cli._is_an_input(tmp_path / "report.html", folder, logs)
+
+
+def test_report_to_a_name_that_is_not_a_page_is_refused(capsys, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine", encoding="utf-8")
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-01", "-o", str(target))
+    assert code == 2 and "a report is an .html page" in err
+    assert target.read_text(encoding="utf-8") == "mine"
+
+
+def test_report_says_when_it_replaces_an_older_report(capsys, tmp_path):
+    out = tmp_path / "r.html"
+    argv = ["report", str(SAMPLE), "--couple", "couple-02", "-o", str(out)]
+    code, first, _ = _run(capsys, *argv)
+    assert code == 0 and "Replaced" not in first
+    code, second, _ = _run(capsys, *argv)
+    assert code == 0 and f"Replaced the older report at {out}." in second

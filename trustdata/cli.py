@@ -18,11 +18,11 @@ from trustdata.errors import TrustDataError
 __all__ = ["main", "build_parser", "iso_date"]
 
 
-def iso_date(text: str):
+def iso_date(text: str, *, option: str = "since"):
     """Parse ``--since``: only an unambiguous ISO date (YYYY-MM-DD) is accepted.
 
     ``01/05/2025`` is 1 May in most of the world and 5 January in the US: it is refused with
-    a sentence (argparse then exits 2), never guessed.
+    a sentence (a ``ValueError``, which the command prints and exits 2 on), never guessed.
 
     Examples
     --------
@@ -31,24 +31,26 @@ def iso_date(text: str):
     >>> iso_date("01/05/2025")
     Traceback (most recent call last):
     ...
-    argparse.ArgumentTypeError: '01/05/2025' is not an unambiguous date: write it as YYYY-MM-DD...
+    ValueError: `since` must be a date written as YYYY-MM-DD, but '01/05/2025' was passed...
     """
     import re
 
     import pandas as pd
 
     value = str(text).strip()
-    example = (
-        "write it as YYYY-MM-DD, e.g. 2025-05-01 for 1 May 2025 or 2025-01-05 for 5 January 2025."
+    said = (
+        f"`{option}` must be a date written as YYYY-MM-DD, but {text!r} was passed: "
+        "2025-05-01 is 1 May 2025 and 2025-01-05 is 5 January 2025 (a date such as 01/05/2025 "
+        "reads both ways, so it is refused rather than guessed)."
     )
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an unambiguous date: {example}")
+        raise ValueError(said)
     try:
         return pd.Timestamp(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date of the calendar (the month is 01-12 and the day must exist "
-            f"in it): {example}"
+        raise ValueError(
+            f"`{option}` must be a date of the calendar, but {text!r} was passed (the month "
+            "runs 01-12 and the day must exist in it)."
         ) from None
 
 
@@ -89,7 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audience", choices=["couple", "therapist"], default="couple")
     p.add_argument(
         "--since",
-        type=iso_date,
         metavar="YYYY-MM-DD",
         help="therapist page only: what changed since this date, e.g. the last session "
         "(ISO dates only; refused for the couple page, which always tells the whole story)",
@@ -237,14 +238,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     Refused with a sentence and exit 2: ``--since`` with the couple audience (the couple's
     page always tells their whole story, hard news included: cutting it at a date would hide
     what came before, so the option is for the therapist's "since the last session"), an
-    unknown couple, and a couple without check-ins (a report is about how each partner felt;
-    triggers or events alone cannot make one).
+    unknown couple, a couple without check-ins (a report is about how each partner felt;
+    triggers or events alone cannot make one), an output that is not ``.html``/``.htm``/``.pdf``
+    (:data:`REPORT_SUFFIXES`) or is one of the files read.  An older report at the output path
+    is replaced, and the command says so.
     """
     from pathlib import Path
 
     from trustdata import io, report
 
-    if args.since is not None and args.audience == "couple":
+    since = None if args.since is None else iso_date(args.since)
+    if since is not None and args.audience == "couple":
         print(
             "trustdata: --since is for the therapist page (what changed since the last "
             "session); the couple page always shows your whole logs. Leave out --since, or add "
@@ -273,13 +277,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     target = Path(args.output)
     problem = None
+    replaced = target.is_file()
     if target.is_dir():
         problem = "that is a folder; give a file name such as report.html"
     elif not target.parent.is_dir():
         problem = f"the folder {target.parent} does not exist"
+    elif target.suffix.lower() not in REPORT_SUFFIXES:
+        problem = (
+            "a report is an .html page (or a .pdf); give a name such as report.html, so that "
+            "no log or other file is overwritten by mistake"
+        )
+    elif _is_an_input(target, args.path, logs):
+        problem = "that is one of the log files being read; a report never overwrites its input"
     if problem is None:
         try:
-            out = report.write(logs, args.couple, target, audience=args.audience, since=args.since)
+            out = report.write(logs, args.couple, target, audience=args.audience, since=since)
         except OSError as exc:
             problem = exc.strerror or str(exc)
     if problem is not None:
@@ -292,10 +304,39 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     size = out.stat().st_size / 1e6
+    if replaced:
+        print(f"Replaced the older report at {out}.")
     print(f"Wrote the {args.audience} report for {args.couple} to {out} ({size:.1f} MB).")
     print(f"Open it in a web browser: {out.resolve().as_uri()}")
     print("It works offline and sends nothing anywhere.")
     return 0
+
+
+#: What ``report -o`` may write: an HTML page or a PDF (any other name is refused).
+REPORT_SUFFIXES: tuple[str, ...] = (".html", ".htm", ".pdf")
+
+
+def _is_an_input(target, path, logs) -> bool:
+    """Whether ``target`` is a file the logs were read from (or a log table of that folder)."""
+    from pathlib import Path
+
+    from trustdata import schemas
+    from trustdata.io import EXTENSIONS
+
+    given = Path(path)
+    inputs = [Path(str(src)) for src in logs.summary["source"]] if len(logs.summary) else []
+    inputs.append(given)
+    if given.is_dir():
+        inputs += [given / f"{t}{ext}" for t in schemas.TABLES for ext in EXTENSIONS]
+    for item in inputs:
+        try:
+            if item.exists() and target.exists() and item.samefile(target):
+                return True
+        except OSError:
+            continue
+        if item.resolve() == target.resolve():
+            return True
+    return False
 
 
 def _cmd_couples(args: argparse.Namespace) -> int:
