@@ -1020,3 +1020,10 @@ def test_offline_figure_without_chromium_embeds_plotly_js_once(monkeypatch):
 def test_to_image_refuses_an_unknown_format():
     with pytest.raises(ValueError, match=r"`format` must be one of \['png', 'svg'\]"):
         charts.to_image(charts.plot_trend(_trend()), format="gif")
+
+
+def test_layer_profile_hover_says_when_recently_was():
+    prof = _profile().assign(recent_end=pd.Timestamp("2024-10-14"))
+    (recent,) = _part(charts.plot_layers(prof), "recent", "B")
+    assert recent.customdata[0][5] == " (the weeks to 14 October 2024)"
+    assert "%{customdata[5]}" in recent.hovertemplate

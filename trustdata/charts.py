@@ -936,6 +936,13 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 np.asarray(
                     ["" if np.isnan(c) else f", change {c:+.1f}" for c in change], dtype=object
                 ),
+                np.asarray(
+                    [
+                        f" (the weeks to {_day_words(e)})" if _day_words(e) else ""
+                        for e in (d["recent_end"] if "recent_end" in d else [None] * len(d))
+                    ],
+                    dtype=object,
+                ),
             ]
         )
         seg_x, seg_y = [], []
@@ -945,7 +952,7 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 seg_y += [lab, lab, None]
         hover = (
             "%{customdata[0]}, %{customdata[1]}<br>at the start %{customdata[2]}<br>"
-            "recently %{customdata[3]}%{customdata[4]}<extra></extra>"
+            "recently%{customdata[5]} %{customdata[3]}%{customdata[4]}<extra></extra>"
         )
         fig.add_trace(
             go.Scatter(

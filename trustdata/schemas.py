@@ -462,6 +462,8 @@ class LayersProfileSchema(pa.DataFrameModel):
     last_date: Series[pd.Timestamp]
     start_level: Series[float] = pa.Field(**_score, nullable=True)
     n_start: Series[int] = pa.Field(ge=0)
+    recent_start: Series[pd.Timestamp]
+    recent_end: Series[pd.Timestamp]
     recent_level: Series[float] = pa.Field(**_score, nullable=True)
     n_recent: Series[int] = pa.Field(ge=0)
     change: Series[float] = pa.Field(
