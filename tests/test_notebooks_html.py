@@ -9,6 +9,7 @@ Runs the real command (as a reader would), so it takes about 30 s a notebook.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -97,3 +98,41 @@ def test_the_couples_copy_shows_no_code_no_checks_and_no_nan(pages):
 def test_the_therapists_copy_keeps_its_code_and_checks(pages):
     squeezed = re.sub(r"\s+", "", _visible_text(pages["therapist_review.ipynb"]))
     assert "#Checks" in squeezed and "charts.offline" in squeezed
+
+
+def test_the_couples_notebook_never_carries_an_abuse_note(tmp_path):
+    # the joint page may be opened by either partner: the note must be nowhere in the executed
+    # notebook (its plotly JSON, hover text included), and the safety notice must come first
+    logs = tmp_path / "logs"
+    shutil.copytree(
+        ROOT / "data" / "sample" / "couples", logs, ignore=shutil.ignore_patterns("truth")
+    )
+    with (logs / "events.csv").open("a", encoding="utf-8") as f:
+        f.write("couple-01,2024-09-02,abuse,B,Pushed me during an argument\n")
+    book = json.loads((ROOT / "notebooks" / "our_progress.ipynb").read_text(encoding="utf-8"))
+    params = "".join(book["cells"][0]["source"]).replace('"data/sample/couples"', repr(str(logs)))
+    book["cells"][0]["source"] = params.splitlines(keepends=True)
+    copy = tmp_path / "our_progress.ipynb"
+    copy.write_text(json.dumps(book), encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    jupyter = str(JUPYTER) if JUPYTER.exists() else shutil.which("jupyter") or "jupyter"
+    cmd = [
+        jupyter,
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        str(copy),
+        "--output",
+        "run.ipynb",
+    ]
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run = (tmp_path / "run.ipynb").read_text(encoding="utf-8")
+    assert "Pushed me" not in run
+    outputs = [o for c in json.loads(run)["cells"] for o in c.get("outputs", [])]
+    first = "".join(outputs[0]["data"]["text/markdown"])
+    assert "safety comes first" in first
