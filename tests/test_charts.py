@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import charts, schemas
+from trustdata import charts, layers, schemas, synth, trends
 
 WEEKS = pd.date_range("2025-01-06", periods=5, freq="7D")
 
@@ -464,7 +465,10 @@ def test_cohort_lines_are_the_group_means_with_bands(group):
     mine = traj.query("group == @group").sort_values("week")
     np.testing.assert_array_equal(line.y, mine["mean"].to_numpy())
     np.testing.assert_array_equal(low.y, mine["ci_low"].to_numpy())
-    np.testing.assert_array_equal(line.customdata, mine["n_couples"].to_numpy())
+    np.testing.assert_array_equal(
+        np.asarray(line.customdata)[:, 0].astype(float), mine["n_couples"].to_numpy(float)
+    )
+    assert (np.asarray(line.customdata)[:, 1] == group).all()
 
 
 # --- the real analyses' outputs --------------------------------------------------------------
@@ -574,7 +578,8 @@ def test_survival_line_is_the_groups_curve_as_steps(group):
     np.testing.assert_array_equal(line.y, rows["survival"].to_numpy())
     assert line.line.shape == "hv"
     np.testing.assert_array_equal(
-        np.asarray(line.customdata, dtype=float), rows[["at_risk", "events"]].to_numpy(float)
+        np.asarray(line.customdata)[:, :2].astype(float),
+        rows[["at_risk", "events"]].to_numpy(float),
     )
 
 
@@ -649,3 +654,376 @@ def test_bars_count_axes_start_at_zero_also_for_a_panel_of_zeros():
     freq.loc[freq["partner"] == freq["partner"].iloc[-1], "count"] = 0
     fig = charts.plot_trigger_bars(freq)
     assert {fig.layout.yaxis.rangemode, fig.layout.yaxis2.rangemode} == {"nonnegative"}
+
+
+# --- typed text never reaches plotly live (issue 13 point 1) --------------------------------
+
+PAYLOADS = [
+    "%{meta.partner}",
+    "%{customdata[0]}",
+    '<a href="https://x.invalid/">link</a>',
+    "<img src=x onerror=alert(1)>",
+    '<b style="fill:url(https://x.invalid/a)">bold</b>',
+    "$\\alpha$",
+]
+# the package's own markup and template placeholders, nothing else may look like either
+_OWN_TAGS = re.compile(r"</?(br|b|extra)>")
+_OWN_PLACEHOLDER = re.compile(r"%\{(customdata(\[\d+\])?|x|y|z)(:[^{}]*|\|[^{}]*)?\}")
+
+
+def _strings(obj, path=""):
+    """Every string of a figure's JSON with its path (meta excluded: it is never rendered)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k != "meta":
+                yield from _strings(v, f"{path}.{k}")
+    elif isinstance(obj, list | tuple | np.ndarray):
+        for v in obj:
+            yield from _strings(v, path)
+    elif isinstance(obj, str):
+        yield path, obj
+
+
+def _assert_inert(fig, payload: str) -> None:
+    found = False
+    for path, text in _strings(fig.to_plotly_json()):
+        if path.endswith("hovertemplate"):
+            rest = _OWN_PLACEHOLDER.sub("", text)
+            assert "%{" not in rest, (path, text)
+        else:
+            assert "%{" not in text, (path, text)
+        rest = _OWN_TAGS.sub("", text)
+        assert "<" not in rest and ">" not in rest, (path, text)
+        assert "$" not in text, (path, text)
+        found |= charts.escape(payload) in text
+    assert found, "the payload should be shown, escaped"
+
+
+def _hostile_figures(payload: str):
+    trend = _trend().replace({"partner": {"A": payload}})
+    ev = _events(note=payload).assign(partner=payload)
+    sb = _setbacks().replace({"partner": {"A": payload}})
+    yield charts.plot_trend(trend, setbacks=sb, events=ev, title=payload)
+    yield charts.plot_trend(_trend(), events=ev, names={"A": payload}, audience="therapist")
+    yield charts.plot_trigger_heatmap(_freq().replace({"partner": {"A": payload}}))
+    freq = _freq("month").replace({"partner": {"A": payload}})
+    yield charts.plot_trigger_bars(freq, title=payload)
+    yield charts.plot_setback_timeline(sb, title=payload)
+    yield charts.plot_partner_gap(_gap().assign(partner_a=payload))
+    yield charts.plot_cohort_trajectories(_traj().replace({"group": {"a": payload}}))
+    yield charts.plot_survival(_curve().replace({"group": {"therapy": payload}}))
+    yield charts.plot_layers(_profile().replace({"partner": {"A": payload}}))
+    yield charts.plot_layers(_layer_weeks(), names={"B": payload}, title=payload)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_typed_text_reaches_no_template_title_label_legend_or_annotation_live(payload):
+    for fig in _hostile_figures(payload):
+        _assert_inert(fig, payload)
+
+
+def test_escape_turns_every_special_character_into_a_reference_plotly_decodes():
+    # plotly.js decodes numeric references and only a few named ones (amp, lt, gt, nbsp, ...):
+    # &quot; would show as it is, so quotes become &#34; and &#39;
+    assert charts.escape("a&b<c>\"d'e%{f}$") == "a&amp;b&lt;c&gt;&#34;d&#39;e&#37;{f}&#36;"
+
+
+def test_hover_templates_of_every_chart_hold_no_typed_text():
+    payload = "Zo\u00eb %{x}"
+    for fig in _hostile_figures(payload):
+        for t in fig.data:
+            template = t.hovertemplate or ""
+            assert "Zo" not in template, (t.name, template)
+
+
+# --- events by name --------------------------------------------------------------------------
+
+
+def _named_events(*rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "couple_id": "c1",
+            "date": pd.to_datetime([r[0] for r in rows]),
+            "kind": pd.Categorical([r[1] for r in rows], categories=schemas.EVENT_KINDS),
+            "partner": [r[2] for r in rows],
+            "note": [r[3] for r in rows],
+        }
+    )
+
+
+def _event_names(fig):
+    return [a for a in fig.layout.annotations if a.name == "event"]
+
+
+def test_each_event_is_named_in_words_beside_its_mark():
+    ev = _named_events(
+        ("2025-01-08", "repeat_betrayal", "B", "It happened again"),
+        ("2025-01-30", "small_win", None, None),
+    )
+    fig = charts.plot_trend(_trend(), events=ev)
+    names = _event_names(fig)
+    assert [a.text for a in names] == ["Repeat betrayal", "Small win"]
+    assert [pd.Timestamp(a.x) for a in names] == list(ev["date"])
+    # the names sit above the scores, inside the (extended) y range
+    top = fig.layout.yaxis.range[1]
+    assert all(schemas.SCORE_MAX < a.y < top for a in names)
+
+
+def test_two_events_a_week_apart_stay_two_marks_on_different_rows():
+    ev = _named_events(
+        ("2025-01-13", "new_information", "A", None),
+        ("2025-01-20", "couples_therapy", None, None),
+        ("2025-01-22", "agreement", None, None),
+    )
+    trend = _trend()  # over a year, a week is about 12 px of a 600 px plot: names would collide
+    trend = pd.concat([trend, trend.assign(week=trend["week"] + pd.Timedelta(weeks=52))])
+    fig = charts.plot_trend(trend, events=ev)
+    (marks,) = _part(fig, "events")
+    assert len(marks.x) == 3
+    names = _event_names(fig)
+    assert len(names) == 3 and len({a.y for a in names}) == 3  # staggered, none merged
+
+
+def test_events_far_apart_share_the_first_row():
+    trend = _trend()
+    trend = pd.concat([trend, trend.assign(week=trend["week"] + pd.Timedelta(weeks=52))])
+    ev = _named_events(("2025-01-13", "agreement", None, None), ("2025-12-01", "other", None, None))
+    names = _event_names(charts.plot_trend(trend, events=ev))
+    assert names[0].y == names[1].y
+
+
+def test_abuse_and_a_small_win_look_different():
+    ev = _named_events(("2025-01-08", "abuse", "A", "x"), ("2025-01-30", "small_win", None, None))
+    (marks,) = _part(charts.plot_trend(_trend(), events=ev, audience="therapist"), "events")
+    assert marks.marker.symbol[0] != marks.marker.symbol[1]
+    assert marks.marker.color[0] != marks.marker.color[1]
+    assert set(marks.marker.color) <= set(charts.PALETTE) | {"#777777"}
+
+
+@pytest.mark.parametrize("audience", [None, "couple"])
+def test_a_couple_figure_never_shows_an_abuse_note_or_who_recorded_it(audience):
+    ev = _named_events(
+        ("2025-01-08", "abuse", "A", "Pushed me during an argument"),
+        ("2025-01-30", "agreement", "B", "Phone agreement"),
+    )
+    kwargs = {} if audience is None else {"audience": audience}  # the default is the safe one
+    fig = charts.plot_trend(_trend(), events=ev, **kwargs)
+    everything = " ".join(text for _, text in _strings(fig.to_plotly_json()))
+    assert "Pushed" not in everything
+    (marks,) = _part(fig, "events")
+    assert list(marks.customdata[0]) == ["Safety concern", "8 January 2025", "", ""]
+    assert "Phone agreement" in marks.customdata[1][3]  # other notes stay, on hover only
+    assert "Phone agreement" not in " ".join(a.text for a in fig.layout.annotations)
+
+
+def test_a_therapist_figure_names_the_abuse_event_with_its_note():
+    ev = _named_events(("2025-01-08", "abuse", "A", "Pushed me <during>"))
+    fig = charts.plot_trend(_trend(), events=ev, audience="therapist")
+    (marks,) = _part(fig, "events")
+    assert marks.customdata[0][0] == "Abuse"
+    assert marks.customdata[0][2] == " (recorded by A)"
+    assert marks.customdata[0][3] == "<br>Pushed me &lt;during&gt;"
+    assert _event_names(fig)[0].text == "<b>Abuse</b>"
+
+
+def test_audience_is_checked():
+    with pytest.raises(ValueError, match=r"`audience` must be one of \['couple', 'therapist'\]"):
+        charts.plot_trend(_trend(), audience="public")
+
+
+def test_titles_speak_to_the_audience():
+    assert charts.plot_trend(_trend()).layout.title.text == "How connected each of you felt"
+    fig = charts.plot_trend(_trend(), audience="therapist")
+    assert fig.layout.title.text == "How connected each partner felt"
+
+
+def test_trust_trend_draws_weekly_trend_of_trust():
+    logs = synth.generate(couples=1, seed=3).logs
+    weekly = trends.weekly_trend(logs.checkins, logs.events, measure="trust")
+    fig = charts.plot_trend(weekly, events=logs.events)
+    assert fig.layout.title.text == "How much each of you trusted"
+    (score,) = [t for t in _part(fig, "score") if t.meta["partner"] == "A"]
+    a = weekly.query("partner == 'A'")
+    np.testing.assert_array_equal(score.y, a["score"].to_numpy())
+    assert len(_event_names(fig)) == len(logs.events)
+
+
+def test_display_names_label_the_partners_and_keep_the_colours():
+    fig = charts.plot_trend(_trend(), names={"A": "Sam", "B": "Alex"})
+    scores = _part(fig, "score")
+    assert [t.name for t in scores] == ["Sam: weekly score", "Alex: weekly score"]
+    assert [t.marker.color for t in scores] == list(charts.PALETTE[:2])
+    with pytest.raises(ValueError, match="`names` must map partner ids"):
+        charts.plot_trend(_trend(), names=["Sam"])
+
+
+# --- trust and its layers --------------------------------------------------------------------
+
+
+def _profile() -> pd.DataFrame:
+    rows = []
+    for p, base in (("B", 5.0), ("A", 3.0)):
+        for k, layer in enumerate(("trust", *schemas.LAYERS)):
+            recent = np.nan if (p, layer) == ("B", "respect") else base + k * 0.5
+            rows.append(
+                {
+                    "couple_id": "c1",
+                    "partner": p,
+                    "layer": layer,
+                    "start_level": base,
+                    "n_start": 3,
+                    "recent_level": recent,
+                    "n_recent": 0 if np.isnan(recent) else 2,
+                    "change": recent - base,
+                    "lags": layer == "reliability",
+                    "leads": layer == "transparency",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _layer_weeks() -> pd.DataFrame:
+    trend = _trend()
+    return pd.concat(
+        [
+            trend.assign(measure=m, score=trend["score"] + i)
+            for i, m in enumerate(("trust", "honesty"))
+        ],
+        ignore_index=True,
+    )
+
+
+@pytest.mark.parametrize("partner", ["A", "B"])
+def test_layer_profile_draws_each_partners_start_and_recent_levels(partner):
+    prof = _profile()
+    fig = charts.plot_layers(prof)
+    (start,) = _part(fig, "start", partner)
+    (recent,) = _part(fig, "recent", partner)
+    mine = prof.query("partner == @partner")
+    np.testing.assert_array_equal(start.x, mine["start_level"].to_numpy())
+    np.testing.assert_array_equal(recent.x, mine["recent_level"].to_numpy())
+    assert list(recent.y) == [charts.LAYER_LABELS[m] for m in mine["layer"]]
+    marks = dict(zip(recent.y, recent.text, strict=True))
+    assert marks["Reliability"] == "lowest now" and marks["Transparency"] == "highest now"
+    assert marks["Honesty"] == ""
+    # the hover says "not rated", never NaN
+    hover = " ".join(map(str, recent.customdata.ravel()))
+    assert "nan" not in hover.lower()
+    if partner == "B":
+        assert "not rated" in hover
+
+
+def test_layer_profile_puts_the_partners_side_by_side_in_their_colours():
+    fig = charts.plot_layers(_profile())
+    (a,), (b,) = _part(fig, "recent", "A"), _part(fig, "recent", "B")
+    assert (a.xaxis, b.xaxis) == ("x", "x2")
+    assert fig.layout.xaxis.domain[1] <= fig.layout.xaxis2.domain[0]
+    assert (a.marker.color, b.marker.color) == charts.PALETTE[:2]
+    assert [ann.text for ann in fig.layout.annotations] == ["A", "B"]
+    # trust on top, then the layers in the guide's order
+    assert list(fig.layout.yaxis.categoryarray)[::-1][:2] == ["Trust", "Reliability"]
+
+
+def test_layer_profile_change_segments_join_only_layers_with_both_levels():
+    fig = charts.plot_layers(_profile())
+    (seg,) = _part(fig, "change", "B")
+    assert sum(v is None for v in seg.x) == 6  # seven layers, respect has no recent level
+
+
+def test_layer_weeks_draw_one_panel_per_measure_with_both_partners():
+    weekly = _layer_weeks()
+    fig = charts.plot_layers(weekly)
+    assert [a.text for a in fig.layout.annotations] == ["Trust", "Honesty"]
+    for m in ("trust", "honesty"):
+        for p in ("A", "B"):
+            (avg,) = [t for t in _part(fig, "average", p) if t.meta["measure"] == m]
+            want = weekly.query("measure == @m and partner == @p").sort_values("week")
+            np.testing.assert_array_equal(avg.y, want["rolling_mean"].to_numpy())
+    axes = {t.xaxis for t in fig.data if t.meta["measure"] == "honesty"}
+    assert axes == {"x2"}
+
+
+def test_layer_weeks_from_layers_weekly_output():
+    logs = synth.generate(couples=1, seed=8).logs
+    weekly = layers.layers_weekly(logs.checkins)
+    fig = charts.plot_layers(weekly)
+    assert len(fig.layout.annotations) == weekly["measure"].nunique() == 7
+
+
+@pytest.mark.parametrize("make", [_profile, _layer_weeks])
+def test_layer_charts_of_empty_frames_say_no_data_yet(make):
+    fig = charts.plot_layers(make().iloc[0:0])
+    assert [a.text for a in fig.layout.annotations] == [charts.NO_DATA_TEXT]
+
+
+def test_layer_chart_of_another_frame_is_a_sentence():
+    with pytest.raises(ValueError, match="output of layers_profile"):
+        charts.plot_layers(_freq())
+
+
+def test_every_partner_chart_uses_the_display_names():
+    names = {"A": "Sam <3", "B": "Alex"}
+    sam = charts.escape("Sam <3")
+    figs = [
+        charts.plot_trigger_heatmap(_freq(), names=names),
+        charts.plot_trigger_bars(_freq("month"), names=names),
+        charts.plot_setback_timeline(_setbacks(), names=names),
+        charts.plot_partner_gap(_gap(), names=names),
+        charts.plot_layers(_profile(), names=names),
+    ]
+    for fig in figs:
+        texts = [text for _, text in _strings(fig.to_plotly_json())]
+        assert any(sam in t for t in texts), fig.layout.title.text
+        assert not any("Sam <3" in t for t in texts)
+
+
+# --- figures outside JupyterLab ---------------------------------------------------------------
+
+needs_chromium = pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="static images need Chromium"
+)
+
+
+@needs_chromium
+def test_offline_figure_carries_the_plotly_json_and_a_png():
+    import base64
+
+    fig = charts.plot_trend(_trend(), events=_events())
+    bundle, meta = charts.offline(fig, width=640)._repr_mimebundle_()
+    png = base64.b64decode(bundle["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # 640 CSS px at scale 2: the PNG is 1280 px wide (IHDR width, big-endian)
+    assert int.from_bytes(png[16:20], "big") == 1280
+    assert meta["image/png"]["width"] == 640
+    drawn = bundle["application/vnd.plotly.v1+json"]
+    assert [t.get("name") for t in drawn["data"]] == [t.name for t in fig.data]
+    assert bundle["text/plain"] == "[chart] How connected each of you felt"
+    assert "text/html" not in bundle  # no script needed
+
+
+def test_offline_figure_without_chromium_embeds_plotly_js_once(monkeypatch):
+    from trustdata.errors import TrustDataError
+
+    def no_browser(*args, **kwargs):
+        raise TrustDataError("no Chromium here")
+
+    monkeypatch.setattr(charts, "to_image", no_browser)
+    monkeypatch.setattr(charts, "_PLOTLYJS_SENT", False)
+    first, _ = charts.offline(charts.plot_trend(_trend()))._repr_mimebundle_()
+    second, _ = charts.offline(charts.plot_trend(_trend()))._repr_mimebundle_()
+    assert "image/png" not in first
+    assert len(first["text/html"]) > 1_000_000 > len(second["text/html"])  # plotly.js once
+    # plotly.js inline, never fetched (its bundle names CDN addresses only for map traces)
+    assert not re.search(r"<script[^>]*\bsrc=", first["text/html"] + second["text/html"])
+
+
+def test_to_image_refuses_an_unknown_format():
+    with pytest.raises(ValueError, match=r"`format` must be one of \['png', 'svg'\]"):
+        charts.to_image(charts.plot_trend(_trend()), format="gif")
+
+
+def test_layer_profile_hover_says_when_recently_was():
+    prof = _profile().assign(recent_end=pd.Timestamp("2024-10-14"))
+    (recent,) = _part(charts.plot_layers(prof), "recent", "B")
+    assert recent.customdata[0][5] == " (the weeks to 14 October 2024)"
+    assert "%{customdata[5]}" in recent.hovertemplate

@@ -138,7 +138,7 @@ def test_html_table_formats_dates_booleans_and_missing():
         }
     )
     out = report.html_table(df)
-    assert "<td>2025-01-06</td>" in out and "<td>2025-01-07 20:30</td>" in out
+    assert "<td>6 January 2025</td>" in out and "<td>7 January 2025, 20:30</td>" in out
     assert "<td>yes</td>" in out
     assert out.count("<tr>") == 3
 
@@ -176,11 +176,13 @@ def test_csp_lists_exactly_the_hashes_of_the_pages_own_scripts(logs):
     assert set(re.findall(r"'sha256-[^']+'", _csp(page))) == expected
 
 
-def test_render_page_marks_page_breaks_after_the_first_section():
-    secs = [report.Section(k, k, "") for k in ("a", "b", "c")]
+def test_sections_flow_on_unless_a_page_break_is_asked_for():
+    secs = [report.Section(k, k, "") for k in ("a", "b")]
+    secs.append(report.Section("c", "c", "", page_break=True))
     page = report.render_page("T", secs)
     assert '<section id="a" class="block">' in page
-    assert '<section id="b" class="block page">' in page
+    assert '<section id="b" class="block">' in page
+    assert '<section id="c" class="block page">' in page
 
 
 def test_charts_add_copies_the_figure_and_escapes_the_caption():
@@ -206,7 +208,12 @@ def test_render_page_with_charts_has_plotly_once_and_one_drawing_script():
     body = charts.add(go.Figure(go.Bar(x=[1], y=[1]))) + charts.add(go.Figure(go.Bar(y=[2])))
     page = report.render_page("T", [report.Section("a", "A", body)], charts=charts)
     rest = _without_plotly_js(page)
-    assert rest.count("<script>") == 2 and rest.count("Plotly.newPlot") == 1
+    assert rest.count("<script>") == 2
+    drawing = re.findall(r"<script>(.*?)</script>", rest, flags=re.S)[1]
+    assert "Plotly.newPlot" in drawing and '"id":"chart-2"' in drawing
+    # each chart has its place on screen and a static copy at paper width for print
+    assert 'id="chart-1"' in body and 'id="chart-1-print"' in body
+    assert f"width:{report.PRINT_WIDTH}px" in body
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,7 +278,9 @@ def test_plotly_js_is_embedded_exactly_once_and_inline(pages, name):
 @pytest.mark.parametrize("name", ["couple", "therapist", "abuse", "abuse_therapist"])
 def test_page_references_nothing_outside_itself(pages, name):
     # the only "://" allowed is inside text a person typed, shown escaped
-    rest = _without_plotly_js(pages[name]).replace(report.esc(INJECT_IMG), "")
+    from markupsafe import escape
+
+    rest = _without_plotly_js(pages[name]).replace(str(escape(INJECT_IMG)), "")
     assert "://" not in rest  # no http(s), no CDN, no file links
     assert "<link" not in rest and "@import" not in rest and "url(" not in rest
     assert "<img" not in rest and "<iframe" not in rest
@@ -282,19 +291,30 @@ def test_page_references_nothing_outside_itself(pages, name):
 def test_free_text_is_escaped_everywhere(pages, name):
     rest = _without_plotly_js(pages[name])
     assert INJECT not in rest and "<script>alert" not in rest
-    assert INJECT_IMG not in rest and "onerror=" not in rest.replace("onerror=&quot;", "")
+    assert INJECT_IMG not in rest and "<img" not in rest
+    assert not re.search(r"onerror=[\"']", rest)
     # the only scripts: plotly.js and the one that draws the charts
     assert rest.count("<script") == 2
 
 
 def test_therapist_page_shows_the_answers_escaped(pages):
+    from markupsafe import escape
+
     page = pages["therapist"]
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
-    assert "more walks &amp; &lt;b&gt;time&lt;/b&gt;" in page
+    assert f"<bdi>talked at dinner 27 {escape(INJECT)}</bdi>" in page
+    assert "<bdi>more walks &amp; &lt;b&gt;time&lt;/b&gt;</bdi>" in page
 
 
 def test_couple_page_sections_in_order(pages):
-    assert _sections(pages["couple"]) == ["summary", "connection", "triggers", "setbacks", "wins"]
+    assert _sections(pages["couple"]) == [
+        "summary",
+        "connection",
+        "triggers",
+        "setbacks",
+        "words",
+        "events",
+        "wins",
+    ]
 
 
 def test_therapist_page_sections_in_order(pages):
@@ -302,10 +322,11 @@ def test_therapist_page_sections_in_order(pages):
         "summary",
         "flags",
         "since",
+        "answers",
         "connection",
         "triggers",
         "setbacks",
-        "answers",
+        "events",
         "wins",
     ]
 
@@ -377,7 +398,7 @@ def test_a_short_log_gives_a_page_that_says_it_is_early(rows, audience):
         "checkins",
         [{"couple_id": "c1", "partner": p, "date": d, "connection": x} for p, d, x in rows],
     )
-    page = report.build(Logs(checkins=checkins), "c1", audience=audience)
+    page = _text(report.build(Logs(checkins=checkins), "c1", audience=audience))
     assert "a few more weeks are needed to see a direction" in page
     assert "No triggers were logged." in page
 
@@ -404,14 +425,27 @@ def test_couple_setback_sentence_does_not_claim_half_took_less(scores, says):
         ],
     )
     assert setbacks.find_setbacks(checkins)["weeks_to_recover"].tolist() == [1] * scores.count(3)
-    page = report.build(Logs(checkins=checkins), "c1")
+    page = _text(report.build(Logs(checkins=checkins), "c1"))
     assert "half took less" not in page
     assert says in page
 
 
+def _text(page: str) -> str:
+    """The page's words as a reader sees them: tags removed, entities decoded, spaces joined."""
+    import html
+
+    body = page[page.index("<body>") :]
+    body = re.sub(r"<script>.*?</script>", "", body, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
+
+
+def _section_text(page: str, key: str) -> str:
+    part = page[page.index(f'<section id="{key}"') :]
+    return _text("<body>" + part[: part.index("</section>")])
+
+
 def _since_text(page: str) -> str:
-    part = page[page.index('<section id="since"') :]
-    return re.sub(r"<[^>]+>", "", part[: part.index("</section>")])
+    return _section_text(page, "since")
 
 
 def _three_weeks() -> Logs:
@@ -427,31 +461,32 @@ def _three_weeks() -> Logs:
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
 def test_since_after_the_logs_end_says_nothing_was_logged_since(audience):
     text = _since_text(report.build(_three_weeks(), "c1", audience=audience, since="2027-01-01"))
-    says = "Nothing was logged on or after 2027-01-01; the latest record is from 2025-01-20."
+    says = (
+        "Nothing was logged on or after 1 January 2027; the latest record is from 20 January 2025."
+    )
     assert says in text
-    assert "From 2027-01-01 to 2027-01-01" not in text and "2026-12" not in text
+    assert "From 1 January 2027 to 1 January 2027" not in text and "December 2026" not in text
 
 
 def test_since_before_the_logs_start_does_not_compare_with_an_empty_span():
     text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2024-12-01"))
-    assert "The logs start on 2025-01-06, after 2024-12-01: there is nothing before to compare" in (
-        text
-    )
+    says = "The logs start on 6 January 2025, after 1 December 2024: there is nothing before"
+    assert says in text
     assert "same length of time before" not in text and "n/a" not in text
     assert "A: connection 5.0 over 3 check-ins since; 0 triggers since (0 major)." in text
 
 
 def test_since_on_the_first_day_of_the_logs_does_not_say_after():
     text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2025-01-06"))
-    assert "The logs start on 2025-01-06: there is nothing before to compare with." in text
-    assert "after 2025-01-06" not in text
+    assert "The logs start on 6 January 2025: there is nothing before to compare with." in text
+    assert "after 6 January 2025" not in text
 
 
 def test_since_whose_span_before_reaches_past_the_start_says_the_logs_start_later():
     # since 2025-01-13: 8 days since (to 2025-01-20 inclusive), 28 days before -> 2024-12-16,
     # but the logs start on 2025-01-06
     text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2025-01-13"))
-    assert "(2024-12-16 to 2025-01-12; the logs start on 2025-01-06)" in text
+    assert "(16 December 2024 to 12 January 2025; the logs start on 6 January 2025)" in text
     # 1 check-in before (score 4), 2 since (5, 6): singular and plural
     assert "A: connection 5.5 over 2 check-ins since (vs 4.0 over 1 check-in before" in text
 
@@ -468,14 +503,13 @@ def _stopped_logs() -> Logs:
 @pytest.mark.parametrize(
     ("audience", "says"),
     [
-        ("couple", "B's latest check-in was on 2025-03-10."),
-        ("therapist", "B: last check-in 2025-03-10, 10 weeks before the latest record."),
+        ("couple", "B's latest check-in was on 10 March 2025."),
+        ("therapist", "B: last check-in 10 March 2025, 10 weeks before the latest record."),
     ],
 )
 def test_a_partner_who_stopped_checking_in_is_named_with_the_date(audience, says):
     page = report.build(_stopped_logs(), "c1", audience=audience)
-    summary = page[page.index('<section id="summary"') :]
-    summary = summary[: summary.index("</section>")]
+    summary = _section_text(page, "summary")
     assert says in summary
     assert "A's latest check-in" not in summary and "A: last check-in" not in summary
 
@@ -483,17 +517,17 @@ def test_a_partner_who_stopped_checking_in_is_named_with_the_date(audience, says
 @pytest.mark.parametrize(
     ("audience", "says"),
     [
-        ("couple", "A felt on average 5.0 out of 10 connected in the first four weeks and 6.0 in "
-                   "the latest four weeks."),
+        ("couple", "A felt on average 5.0 out of 10 connected in the first 4 weeks and 6.0 in "
+                   "the latest 4 weeks."),
         ("therapist", "A: connection 5.0 in the first 4 weeks, 6.0 in the latest 4 ("),
     ],
 )  # fmt: skip
 def test_first_and_latest_levels_are_named_as_the_four_weeks_they_are(audience, says):
-    # Mondays 2025-01-06 .. 2025-03-10 (10 weeks): 5 every week but 7 on Mar 3 and Mar 10.  The
-    # latest four weeks (Feb 17, 24, Mar 3, 10) average 6.0, while March (the month table's last
-    # row) averages 7.0: the sentence must not call 6.0 "the latest month".
-    days = pd.date_range("2025-01-06", periods=10, freq="7D")
-    scores = [5] * 8 + [7, 7]
+    # Mondays 2025-01-06 .. 2025-04-21 (16 weeks): 5 every week but 7 on Apr 14 and Apr 21.  The
+    # latest four weeks (Mar 31, Apr 7, 14, 21) average 6.0, while April (the month table's last
+    # row) averages 6.3: the sentence must not call 6.0 "the latest month".
+    days = pd.date_range("2025-01-06", periods=16, freq="7D")
+    scores = [5] * 14 + [7, 7]
     checkins = as_table(
         "checkins",
         [
@@ -501,7 +535,7 @@ def test_first_and_latest_levels_are_named_as_the_four_weeks_they_are(audience, 
             for d, x in zip(days, scores, strict=True)
         ],
     )
-    page = report.build(Logs(checkins=checkins), "c1", audience=audience)
+    page = _text(report.build(Logs(checkins=checkins), "c1", audience=audience))
     assert says in page
     assert "in the latest month" not in page and "6.0 in the latest," not in page
 
@@ -515,8 +549,7 @@ def test_therapist_card_gives_no_monthly_trigger_rate_for_a_few_days_of_triggers
           "category": "other", "intensity": 8}],
     )  # fmt: skip
     page = report.build(Logs(triggers=triggers), "c1", audience="therapist")
-    summary = page[page.index('<section id="summary"') :]
-    summary = summary[: summary.index("</section>")]
+    summary = _section_text(page, "summary")
     assert "triggers: 1 (under 14 days of logs: no monthly rate yet)" in summary
     assert "60.9" not in summary
 
@@ -670,6 +703,10 @@ def _trend_row(verdict: str, **changes) -> pd.Series:
     return pd.Series(row | changes)
 
 
+def _trigger_sentence(who: str, row: pd.Series, *, therapist: bool) -> str:
+    return str(report._macros().trigger_item(who, row, therapist))
+
+
 @pytest.mark.parametrize(
     ("verdict", "changes", "says", "never"),
     [
@@ -711,7 +748,7 @@ def _trend_row(verdict: str, **changes) -> pd.Series:
     ids=["lessening", "lessening-milder", "worsening", "mixed-fewer", "mixed-more", "none", "few"],
 )
 def test_each_trigger_verdict_gets_its_own_gentle_sentence(verdict, changes, says, never):
-    text = report._trigger_sentence("A", _trend_row(verdict, **changes), therapist=False)
+    text = _trigger_sentence("A", _trend_row(verdict, **changes), therapist=False)
     assert text.startswith("A") and says in text
     assert never not in text
 
@@ -724,14 +761,13 @@ def test_each_trigger_verdict_gets_its_own_gentle_sentence(verdict, changes, say
     ],
 )
 def test_therapist_mixed_sentence_says_which_way_each_moved(changes, says):
-    text = report._trigger_sentence("A", _trend_row("mixed", **changes), therapist=True)
+    text = _trigger_sentence("A", _trend_row("mixed", **changes), therapist=True)
     assert "rate ratio" in text and says in text
 
 
-def test_a_mixed_trend_is_not_called_no_change_in_the_page(monkeypatch):
-    # first three months: many mild triggers; then fewer strong ones (rate down, intensity up).
-    # trigger_trend itself names this "lessening" today (its "mixed" branch cannot be reached,
-    # see the report to triggers.py's owner), so the verdict is set to "mixed" on its real row.
+def test_a_mixed_trend_is_not_called_no_change_in_the_page():
+    # first three months: many mild triggers; then fewer strong ones (rate down, intensity up):
+    # the real trigger_trend calls this "mixed" (no mock)
     from trustdata import triggers
 
     start = pd.Timestamp("2025-01-06")
@@ -748,11 +784,9 @@ def test_a_mixed_trend_is_not_called_no_change_in_the_page(monkeypatch):
         }
         for d in days
     ]
-    real = triggers.trigger_trend
-    monkeypatch.setattr(
-        triggers, "trigger_trend", lambda *a, **k: real(*a, **k).assign(verdict="mixed")
-    )
-    page = report.build(Logs(triggers=as_table("triggers", trig)), "c1")
-    assert "coming less often (about 15.4 a month at first, about 6.2 a month lately)" in page
+    logs = Logs(triggers=as_table("triggers", trig))
+    assert triggers.trigger_trend(logs.triggers)["verdict"].tolist() == ["mixed"]
+    page = _text(report.build(logs, "c1"))
+    assert "coming less often (about 15 a month at first, about 6.2 a month lately)" in page
     assert "but the ones that still come have felt stronger" in page
     assert "no clear change" not in page and "as often as before" not in page

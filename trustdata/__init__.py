@@ -54,6 +54,7 @@ _MODULES = (
     "expected",
     "anonymize",
     "importers",
+    "layers",
     "charts",
     "report",
     "cli",

@@ -15,9 +15,17 @@ Conventions
 - Colours come from the colour-blind-safe Okabe-Ito palette (:data:`OKABE_ITO`, :data:`PALETTE`);
   the heat map uses a single-hue light-to-blue scale (:data:`HEAT_SCALE`).
 - Titles and axis labels are plain words; ``title=`` is plain text.  Every piece of text that
-  comes from the users (partner and couple ids, notes, group names) is passed through
-  :func:`html.escape` before it reaches a trace name, a title or hover text, because plotly
-  renders those as HTML.
+  comes from the users (partner ids and names, notes, group names, titles) is passed through
+  :func:`escape` before it reaches a trace name, a title, a label, an annotation or hover
+  text: plotly renders those as HTML *and* substitutes ``%{...}`` templates in them (from
+  ``meta`` too), so ``escape`` turns ``< > & " '`` into character references and ``%`` and
+  ``$`` too.  Hover templates hold only the package's words and ``%{customdata[i]}``
+  placeholders; typed text reaches the hover through ``customdata``.
+- Events are marked by name (:data:`EVENT_LABELS`) on the chart itself, readable without
+  hover and in print; ``audience="couple"`` (the default) never shows an abuse event's note or
+  who recorded it.
+- Notebooks wrap each figure in :func:`offline`, which adds a PNG (kaleido, Chromium) so the
+  chart shows outside JupyterLab too.
 - Legends sit in one horizontal row under the x-axis title (:data:`LEGEND`), never over it,
   on a wide screen and on a phone.
 - Figures render offline: no map or geo traces, no web fonts (:data:`FONT` lists system fonts).
@@ -37,8 +45,7 @@ Examples
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,13 +63,22 @@ __all__ = [
     "FONT",
     "NO_DATA_TEXT",
     "LEGEND",
+    "EVENT_LABELS",
+    "EVENT_STYLES",
+    "LAYER_LABELS",
+    "AUDIENCES",
+    "escape",
     "plot_trend",
+    "plot_layers",
     "plot_trigger_heatmap",
     "plot_trigger_bars",
     "plot_setback_timeline",
     "plot_partner_gap",
     "plot_cohort_trajectories",
     "plot_survival",
+    "to_image",
+    "offline",
+    "OfflineFigure",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008), by name.
@@ -132,10 +148,74 @@ LEGEND: dict[str, object] = {
 #: The annotation of a figure drawn from an empty frame.
 NO_DATA_TEXT = "No data yet"
 
-_MEASURE_WORDS: dict[str, tuple[str, str]] = {
-    "connection": ("How connected each of you felt", "Connection (1-10)"),
-    "trust": ("How much each of you trusted", "Trust (1-10)"),
+#: Who a figure is for: the couple (the default, and the safe choice: addressed to "you", and
+#: an abuse event shows neither its note nor who recorded it) or their therapist.
+AUDIENCES: tuple[str, ...] = ("couple", "therapist")
+
+#: Plain words for trust and its six layers.
+LAYER_LABELS: dict[str, str] = {
+    "connection": "Connection",
+    "trust": "Trust",
+    "reliability": "Reliability",
+    "emotional_safety": "Emotional safety",
+    "honesty": "Honesty",
+    "consistency": "Consistency",
+    "respect": "Respect",
+    "transparency": "Transparency",
 }
+
+_MEASURE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "couple": {
+        "connection": ("How connected each of you felt", "Connection (1-10)"),
+        "trust": ("How much each of you trusted", "Trust (1-10)"),
+    },
+    "therapist": {
+        "connection": ("How connected each partner felt", "Connection (1-10)"),
+        "trust": ("How much each partner trusted", "Trust (1-10)"),
+    },
+}
+
+#: Plain words for the event kinds, as the charts print them beside each event.
+EVENT_LABELS: dict[str, str] = {
+    "discovery": "Discovery",
+    "disclosure": "Disclosure",
+    "no_contact": "No contact",
+    "individual_therapy": "Individual therapy",
+    "couples_therapy": "Couples therapy",
+    "agreement": "Agreement",
+    "new_information": "New information",
+    "repeat_betrayal": "Repeat betrayal",
+    "abuse": "Abuse",
+    "separation": "Separation",
+    "small_win": "Small win",
+    "other": "Other event",
+}
+
+#: How each kind of event is marked: hard news (vermillion triangles), steps taken (purple
+#: circles; blue and orange are the partners'), small wins (green stars), abuse (a black cross,
+#: its name in bold) and anything else (grey diamonds): told apart by shape as well as colour.
+EVENT_STYLES: dict[str, dict[str, str]] = {
+    "hard": {"color": OKABE_ITO["vermillion"], "symbol": "triangle-down"},
+    "step": {"color": OKABE_ITO["reddish_purple"], "symbol": "circle"},
+    "win": {"color": OKABE_ITO["bluish_green"], "symbol": "star"},
+    "abuse": {"color": OKABE_ITO["black"], "symbol": "x"},
+    "other": {"color": "#777777", "symbol": "diamond"},
+}
+_EVENT_GROUP: dict[str, str] = {
+    "discovery": "hard",
+    "disclosure": "hard",
+    "new_information": "hard",
+    "repeat_betrayal": "hard",
+    "separation": "hard",
+    "no_contact": "step",
+    "individual_therapy": "step",
+    "couples_therapy": "step",
+    "agreement": "step",
+    "small_win": "win",
+    "abuse": "abuse",
+}
+#: What the couple's figures call an abuse event (its note and who recorded it are not shown).
+_ABUSE_COUPLE_LABEL = "Safety concern"
 
 _WEEK_MS = 7 * 24 * 3600 * 1000
 
@@ -145,8 +225,41 @@ _WEEK_MS = 7 * 24 * 3600 * 1000
 # --------------------------------------------------------------------------------------------
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value))
+#: How typed text is made inert before it reaches a figure: the HTML plotly understands
+#: (``< > &`` and quotes, as numeric entities plotly decodes), plotly's template syntax
+#: (``%{...}`` is substituted in hover templates, trace names, titles and annotations, also
+#: from ``meta``: ``%`` becomes ``&#37;``) and its LaTeX switch (``$...$``).
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&#34;",
+        "'": "&#39;",
+        "%": "&#37;",
+        "$": "&#36;",
+    }
+)
+
+
+def escape(value: object) -> str:
+    """Make typed text safe to show in a plotly figure (title, label, legend, hover, annotation).
+
+    HTML-escapes it (plotly renders a subset of HTML, links and ``style`` included) and
+    neutralises plotly's ``%{...}`` template syntax and ``$...$`` LaTeX, with numeric character
+    references that plotly turns back into the characters on screen.  Every chart passes the
+    users' text (partner names, notes, group names, titles) through it; hover templates hold
+    only the package's own words and ``%{customdata[i]}`` placeholders.
+
+    Examples
+    --------
+    >>> escape('%{meta.partner} <a href="x">')
+    '&#37;{meta.partner} &lt;a href=&#34;x&#34;&gt;'
+    """
+    return str(value).translate(_ESCAPES)
+
+
+_esc = escape
 
 
 def _rgba(colour: str, alpha: float) -> str:
@@ -159,14 +272,45 @@ def _floats(values: pd.Series) -> np.ndarray:
 
 
 def _days(values: pd.Series) -> list[str]:
-    return [("" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")) for v in values]
+    """Dates in words ("6 January 2025"), "" where missing."""
+    return [_day_words(v) for v in values]
 
 
-def _measure_words(measure: str) -> tuple[str, str]:
-    if measure in _MEASURE_WORDS:
-        return _MEASURE_WORDS[measure]
-    label = measure.replace("_", " ").capitalize()
-    return f"{label} each week", f"{label} (1-10)"
+def _measure_words(measure: str, audience: str = "couple") -> tuple[str, str]:
+    words = _MEASURE_WORDS[audience]
+    if measure in words:
+        return words[measure]
+    label = LAYER_LABELS.get(measure, _esc(measure.replace("_", " ").capitalize()))
+    who = "each of you" if audience == "couple" else "each partner"
+    return f"{label}, as {who} rated it", f"{label} (1-10)"
+
+
+def _check_audience(audience: object) -> str:
+    if audience not in AUDIENCES:
+        raise ValueError(
+            f"The value for `audience` must be one of {list(AUDIENCES)}, but {audience!r} was "
+            "passed."
+        )
+    return str(audience)
+
+
+def _day_words(value: object) -> str:
+    """A date in words, as the pages write them: "6 January 2025"."""
+    if value is None or pd.isna(value):
+        return ""
+    day = pd.Timestamp(value)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _namer(names: Mapping[str, str] | None):
+    """Escaped display name of a partner id (``names`` maps ids to names; the id otherwise)."""
+    if names is not None and not isinstance(names, Mapping):
+        raise ValueError(
+            "The value for `names` must map partner ids to display names (a dict), but "
+            f"{type(names).__name__} was passed."
+        )
+    given = {str(k): str(v) for k, v in (names or {}).items() if v is not None and str(v)}
+    return lambda p: _esc(given.get(str(p), str(p)))
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -335,6 +479,8 @@ def plot_trend(
     couple_id: str | None = None,
     measure: str | None = None,
     partners: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
+    audience: str = "couple",
     title: str | None = None,
 ) -> go.Figure:
     """Both partners' weekly scores, their rolling means and bands, events and setbacks.
@@ -351,14 +497,27 @@ def plot_trend(
         ``start`` to ``end``; an ongoing one (``end`` missing) runs to ``start + weeks`` weeks
         (its last observed week included).
     events : pandas.DataFrame, optional
-        Validated events (``couple_id, date, kind, partner, note``): a dotted vertical line per
-        event and a marker on top with the kind, date, partner and (escaped) note in its hover.
+        Validated events (``couple_id, date, kind, partner, note``), marked by name so the chart
+        reads without hover, in print and on a phone: a dotted vertical line per event, a
+        marker on top styled by kind (:data:`EVENT_STYLES`: hard news, steps taken, small
+        wins and abuse differ in shape and colour) and the event's name in words
+        (:data:`EVENT_LABELS`) as an annotation beside it; names that would overlap are
+        staggered on up to :data:`EVENT_LANES` rows above the scores (two events a week apart
+        stay two marks).  Who recorded it and its note are in the hover only (escaped), except
+        for an abuse event on a couple figure (see ``audience``).
     couple_id, measure : str, optional
         Which couple / measure to draw when ``trend`` holds several.
     partners : list of str, optional
         The couple's partners in colour order (Okabe-Ito blue, orange, ...); by default those in
         ``trend``, sorted.  Pass the same list to every chart of a couple so each partner keeps
         one colour across charts.
+    names : dict, optional
+        Display names by partner id (e.g. ``CoupleReview.names``) for the legend and hover;
+        the id where a partner has none.  Colours and order follow the ids.
+    audience : {"couple", "therapist"}, default "couple"
+        Who the figure is for: the default title speaks to the couple ("each of you") or about
+        them ("each partner"); on a couple figure an abuse event is named "Safety concern"
+        and shows neither its note nor who recorded it, whoever opens the shared page.
     title : str, optional
         Plain text; by default a sentence about the measure.
 
@@ -371,9 +530,11 @@ def plot_trend(
         ``"<partner>: weekly score"`` (markers, ``y`` = ``score``),
         ``"<partner>: recent average"`` (line, ``y`` = ``rolling_mean``);
         then ``"Setback (shaded)"`` (a legend key without data) when a setback is shaded, and
-        ``"Events"`` when there are events.  Each trace's ``meta`` is ``{"partner": ...,
-        "part": "band_high" | "band_low" | "score" | "average"}``, ``{"part": "setbacks"}`` or
-        ``{"part": "events"}``.
+        ``"Events"`` when there are events (``customdata`` columns: name in words, date in
+        words, who recorded it, note; the last two empty where not shown).  Each trace's
+        ``meta`` is ``{"partner": ..., "part": "band_high" | "band_low" | "score" |
+        "average"}``, ``{"part": "setbacks"}`` or ``{"part": "events"}``.  Event names are
+        ``layout.annotations`` with ``name = "event"``, one per event, in date order.
 
     Examples
     --------
@@ -388,8 +549,10 @@ def plot_trend(
     _require(trend, _TREND_COLUMNS, "trend")
     data = _one(trend, "couple_id", couple_id, "trend", "couple_id")
     data = _one(data, "measure", measure, "trend", "measure")
+    audience = _check_audience(audience)
+    shown = _namer(names)
     m = str(data["measure"].iloc[0]) if len(data) else (measure or "connection")
-    default_title, y_label = _measure_words(m)
+    default_title, y_label = _measure_words(m, audience)
     title = _title(title, default_title)
     if data.empty:
         return _empty(title, "Week", y_label)
@@ -402,7 +565,7 @@ def plot_trend(
         d = data.loc[data["partner"].astype(str) == p]
         if d.empty:
             continue
-        name = _esc(p)
+        name = shown(p)
         weeks = d["week"]
         _add_band(
             fig,
@@ -452,10 +615,16 @@ def plot_trend(
         )
     if setbacks is not None:
         _add_setbacks(fig, setbacks, cid, m, colour)
+    lanes = 0
     if events is not None:
-        _add_events(fig, events, cid)
+        lanes = _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
     _style(fig, title, "Week", y_label)
-    fig.update_yaxes(range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.8])
+    top = schemas.SCORE_MAX + 0.8 + lanes * _LANE_HEIGHT
+    fig.update_yaxes(
+        range=[schemas.SCORE_MIN - 0.5, top],
+        tickmode="array",
+        tickvals=list(range(2, schemas.SCORE_MAX + 1, 2)),
+    )
     return fig
 
 
@@ -494,39 +663,448 @@ def _add_setbacks(
         )
 
 
-def _add_events(fig: go.Figure, events: pd.DataFrame, couple_id: str) -> None:
-    _require(events, ("couple_id", "date", "kind"), "events")
-    ev = events.loc[events["couple_id"].astype(str) == couple_id].sort_values("date")
-    if ev.empty:
-        return
-    for day in ev["date"]:  # one dotted line per event
-        fig.add_vline(x=day, line={"color": "#777777", "width": 1, "dash": "dot"}, layer="below")
-    kinds = ev["kind"].astype(object).astype(str).str.replace("_", " ").str.capitalize()
+#: Rows of event names above the scores; names that would still overlap share the emptiest row.
+EVENT_LANES = 4
+_LANE_HEIGHT = 0.75  # y units per row of names (the axis is extended by this per row used)
+_PLOT_PX = 480  # plot width assumed when staggering names (a phone-width plot is narrower)
+_CHAR_PX = 7.0  # width of one character of a 12 px name, about
+
+
+def _event_rows(ev: pd.DataFrame, audience: str, names: Mapping[str, str] | None) -> pd.DataFrame:
+    """What each event shows: its label, style, hover text (escaped), per audience."""
+    kind = ev["kind"].astype(object).astype(str)
+    group = kind.map(_EVENT_GROUP).fillna("other")
+    label = kind.map(EVENT_LABELS).fillna(kind.str.replace("_", " ").str.capitalize())
+    abuse_hidden = (kind == "abuse") & (audience == "couple")
+    label = label.where(~abuse_hidden, _ABUSE_COUPLE_LABEL)
+    shown = _namer(names)
     partner = ev["partner"] if "partner" in ev.columns else pd.Series(None, index=ev.index)
     note = ev["note"] if "note" in ev.columns else pd.Series(None, index=ev.index)
-    who = ["" if pd.isna(p) else f" ({_esc(p)})" for p in partner]
-    text = ["" if pd.isna(n) else "<br>" + _esc(n) for n in note]
+    who = [
+        "" if hide or pd.isna(p) else f" (recorded by {shown(p)})"
+        for p, hide in zip(partner, abuse_hidden, strict=True)
+    ]
+    text = [
+        "" if hide or pd.isna(n) else "<br>" + _esc(n)
+        for n, hide in zip(note, abuse_hidden, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(ev["date"]).to_numpy(),
+            "label": [_esc(v) for v in label],
+            "group": group.to_numpy(),
+            "who": who,
+            "note": text,
+        }
+    )
+
+
+def _stagger(dates: pd.Series, labels: list[str], x_min, x_max) -> tuple[list[int], list[str]]:
+    """Row and anchor of each name so names do not overlap (greedy, in date order).
+
+    A name takes about ``len * _CHAR_PX + 12`` pixels of a ``_PLOT_PX``-wide plot, converted
+    to days over the chart's span; it goes right of its line, or left of it near the right
+    edge; it takes the first row where it fits, else the row that frees up first.
+    """
+    span = max((x_max - x_min) / pd.Timedelta(days=1), 1.0)
+    days_per_px = span / _PLOT_PX
+    ends = [None] * EVENT_LANES  # the rightmost day taken on each row
+    rows, anchors = [], []
+    for day, label in zip(pd.to_datetime(dates), labels, strict=True):
+        width = pd.Timedelta(days=(len(_seen(label)) * _CHAR_PX + 12) * days_per_px)
+        right = day + width <= x_max + pd.Timedelta(days=2 * days_per_px)
+        lo, hi = (day, day + width) if right else (day - width, day)
+        free = [r for r in range(EVENT_LANES) if ends[r] is None or ends[r] < lo]
+        row = free[0] if free else min(range(EVENT_LANES), key=lambda r: ends[r])
+        ends[row] = hi if ends[row] is None else max(ends[row], hi)
+        rows.append(row)
+        anchors.append("left" if right else "right")
+    return rows, anchors
+
+
+def _seen(value: str) -> str:
+    """The characters a reader sees of escaped text (for measuring its width)."""
+    return _unescape(value)
+
+
+def _add_events(
+    fig: go.Figure,
+    events: pd.DataFrame,
+    couple_id: str,
+    *,
+    audience: str,
+    names: Mapping[str, str] | None,
+    x: pd.Series,
+) -> int:
+    """Mark the couple's events by name; return how many rows of names were used."""
+    _require(events, ("couple_id", "date", "kind"), "events")
+    ev = events.loc[events["couple_id"].astype(str) == couple_id].sort_values("date", kind="stable")
+    ev = ev.loc[ev["date"].notna()]
+    if ev.empty:
+        return 0
+    rows = _event_rows(ev, audience, names)
+    for day in rows["date"]:  # one dotted line per event
+        fig.add_vline(x=day, line={"color": "#777777", "width": 1, "dash": "dot"}, layer="below")
+    all_x = pd.concat([pd.Series(pd.to_datetime(x)), rows["date"]], ignore_index=True)
+    lanes, anchors = _stagger(rows["date"], rows["label"].tolist(), all_x.min(), all_x.max())
+    styles = [EVENT_STYLES[g] for g in rows["group"]]
     custom = np.column_stack(
         [
-            np.asarray([_esc(k) for k in kinds], dtype=object),
-            np.asarray(_days(ev["date"]), dtype=object),
-            np.asarray(who, dtype=object),
-            np.asarray(text, dtype=object),
+            rows["label"].to_numpy(dtype=object),
+            np.asarray([_day_words(d) for d in rows["date"]], dtype=object),
+            np.asarray(rows["who"], dtype=object),
+            np.asarray(rows["note"], dtype=object),
         ]
     )
     fig.add_trace(
         go.Scatter(
-            x=ev["date"],
-            y=np.full(len(ev), schemas.SCORE_MAX + 0.5),
+            x=rows["date"],
+            y=np.full(len(rows), schemas.SCORE_MAX + 0.5),
             mode="markers",
             name="Events",
-            marker={"symbol": "triangle-down", "size": 11, "color": OKABE_ITO["black"]},
+            marker={
+                "symbol": [st["symbol"] for st in styles],
+                "color": [st["color"] for st in styles],
+                "size": 11,
+                "line": {"width": 1, "color": [st["color"] for st in styles]},
+            },
             customdata=custom,
-            hovertemplate="%{customdata[0]}%{customdata[2]}, %{customdata[1]}"
+            hovertemplate="%{customdata[0]}, %{customdata[1]}%{customdata[2]}"
             "%{customdata[3]}<extra></extra>",
             meta={"part": "events"},
         )
     )
+    for day, label, group, lane, anchor in zip(
+        rows["date"], rows["label"], rows["group"], lanes, anchors, strict=True
+    ):
+        fig.add_annotation(
+            x=day,
+            y=schemas.SCORE_MAX + 0.85 + lane * _LANE_HEIGHT,
+            xref="x",
+            yref="y",
+            text=f"<b>{label}</b>" if group == "abuse" else label,
+            showarrow=False,
+            xanchor=anchor,
+            yanchor="bottom",
+            xshift=3 if anchor == "left" else -3,
+            font={"size": 12, "color": EVENT_STYLES[group]["color"]},
+            bgcolor="rgba(255, 255, 255, 0.85)",
+            name="event",
+        )
+    return max(lanes) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Trust and its six layers
+# --------------------------------------------------------------------------------------------
+
+_PROFILE_COLUMNS = (
+    "couple_id",
+    "partner",
+    "layer",
+    "start_level",
+    "n_start",
+    "recent_level",
+    "n_recent",
+    "change",
+    "lags",
+    "leads",
+)
+_LAYER_ORDER = ("trust", *schemas.LAYERS)
+
+
+def _level_words(level: object, n: object) -> str:
+    if level is None or pd.isna(level):
+        return "not rated"
+    n = int(n)
+    return f"{float(level):.1f} ({n} check-in{'s' if n != 1 else ''})"
+
+
+def plot_layers(
+    frame: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    partners: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
+    audience: str = "couple",
+    title: str | None = None,
+) -> go.Figure:
+    """Trust and its six layers: a profile per partner, or small multiples over time.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Either the output of :func:`trustdata.layers.layers_profile` (it has a ``layer``
+        column): one panel per partner, side by side, each layer a row with its level at the
+        start (hollow circle) joined to its recent level (filled circle), the lagging layer(s)
+        marked "lowest now" and the leading one(s) "highest now" in words;
+        or the output of :func:`trustdata.layers.layers_weekly` (``measure`` and ``week``
+        columns): one small panel per measure (trust first, then the six layers in the
+        guide's order, two panels a row, shared axes), both partners' recent averages as lines
+        and weekly scores as dots in each panel.
+    couple_id : str, optional
+        Which couple to draw when the frame holds several.
+    partners : list of str, optional
+        Partner ids in colour order (as in :func:`plot_trend`).
+    names : dict, optional
+        Display names by partner id (escaped); the id where a partner has none.
+    audience : {"couple", "therapist"}, default "couple"
+        The voice of the default title ("each of you" or "each partner").
+    title : str, optional
+        Plain text.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Profile: per partner (in ``partners`` order, panel ``i``): ``"<name>: change"`` (lines
+        from start to recent level, one segment per layer with both), ``"<name>: at the
+        start"`` (``x = start_level``) and ``"<name>: recently"`` (``x = recent_level``,
+        ``text`` "lowest now" / "highest now" / ""), ``y`` = the layer in words
+        (:data:`LAYER_LABELS`), ``meta = {"partner": ..., "part": "change" | "start" |
+        "recent"}``.  A level that is missing is not drawn (the hover says "not rated").
+        Weekly: per measure and partner ``"<name>: weekly score"`` (``y = score``) and
+        ``"<name>: recent average"`` (``y = rolling_mean``), ``meta = {"partner": ...,
+        "measure": ..., "part": "score" | "average"}``; panel titles are the measures in words.
+
+    Examples
+    --------
+    >>> prof = pd.DataFrame({"couple_id": "c1", "partner": "A", "layer": ["trust", "honesty"],
+    ...     "start_level": [3.0, 2.0], "n_start": [2, 2], "recent_level": [6.0, 5.0],
+    ...     "n_recent": [3, 3], "change": [3.0, 3.0], "lags": False, "leads": False})
+    >>> fig = plot_layers(prof)
+    >>> [t.name for t in fig.data], fig.data[2].x.tolist()
+    (['A: change', 'A: at the start', 'A: recently'], [6.0, 5.0])
+    """
+    audience = _check_audience(audience)
+    if isinstance(frame, pd.DataFrame) and "layer" in frame.columns:
+        return _plot_layer_profile(frame, couple_id, partners, names, audience, title)
+    if isinstance(frame, pd.DataFrame) and {"measure", "week"} <= set(frame.columns):
+        return _plot_layer_weeks(frame, couple_id, partners, names, audience, title)
+    _require(frame, (), "frame")  # a sentence for a non-frame
+    raise ValueError(
+        "The `frame` must be the output of layers_profile (with a `layer` column) or of "
+        f"layers_weekly (with `measure` and `week`), but its columns are {list(frame.columns)}."
+    )
+
+
+def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> go.Figure:
+    _require(frame, _PROFILE_COLUMNS, "profile")
+    data = _one(frame, "couple_id", couple_id, "profile", "couple_id")
+    who = "each of you" if audience == "couple" else "each partner"
+    title = _title(title, f"Trust and its six layers: where {who} started and stands now")
+    x_label = "Level (1-10)"
+    if data.empty:
+        return _empty(title, x_label, "")
+    shown = _namer(names)
+    order = _partner_order(data["partner"], partners)
+    order = [p for p in order if (data["partner"].astype(str) == p).any()]
+    colour = _colours(_partner_order(data["partner"], partners))
+    present = [m for m in _LAYER_ORDER if (data["layer"].astype(str) == m).any()]
+    present += sorted(set(data["layer"].astype(str)) - set(present))
+    labels = {m: LAYER_LABELS.get(m, _esc(m.replace("_", " ").capitalize())) for m in present}
+    fig = make_subplots(
+        rows=1,
+        cols=len(order),
+        shared_yaxes=True,
+        subplot_titles=[shown(p) for p in order],
+        horizontal_spacing=0.06,
+    )
+    for i, p in enumerate(order, start=1):
+        d = data.loc[data["partner"].astype(str) == p].copy()
+        d["_o"] = d["layer"].astype(str).map({m: k for k, m in enumerate(present)})
+        d = d.sort_values("_o")
+        y = [labels[str(m)] for m in d["layer"]]
+        start = _floats(d["start_level"])
+        recent = _floats(d["recent_level"])
+        name = shown(p)
+        lags = d["lags"].fillna(False).astype(bool).to_numpy()
+        leads = d["leads"].fillna(False).astype(bool).to_numpy()
+        mark = np.where(lags, "lowest now", np.where(leads, "highest now", ""))
+        change = _floats(d["change"])
+        custom = np.column_stack(
+            [
+                np.full(len(d), name, dtype=object),
+                np.asarray(y, dtype=object),
+                np.asarray(
+                    [_level_words(v, n) for v, n in zip(start, d["n_start"], strict=True)],
+                    dtype=object,
+                ),
+                np.asarray(
+                    [_level_words(v, n) for v, n in zip(recent, d["n_recent"], strict=True)],
+                    dtype=object,
+                ),
+                np.asarray(
+                    ["" if np.isnan(c) else f", change {c:+.1f}" for c in change], dtype=object
+                ),
+                np.asarray(
+                    [
+                        f" (the weeks to {_day_words(e)})" if _day_words(e) else ""
+                        for e in (d["recent_end"] if "recent_end" in d else [None] * len(d))
+                    ],
+                    dtype=object,
+                ),
+            ]
+        )
+        seg_x, seg_y = [], []
+        for a, b, lab in zip(start, recent, y, strict=True):
+            if np.isfinite(a) and np.isfinite(b):
+                seg_x += [a, b, None]
+                seg_y += [lab, lab, None]
+        hover = (
+            "%{customdata[0]}, %{customdata[1]}<br>at the start %{customdata[2]}<br>"
+            "recently%{customdata[5]} %{customdata[3]}%{customdata[4]}<extra></extra>"
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=seg_x,
+                y=seg_y,
+                mode="lines",
+                name=f"{name}: change",
+                legendgroup=name,
+                showlegend=False,
+                line={"color": colour[p], "width": 2},
+                hoverinfo="skip",
+                meta={"partner": p, "part": "change"},
+            ),
+            row=1,
+            col=i,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=start,
+                y=y,
+                mode="markers",
+                name=f"{name}: at the start",
+                legendgroup=name,
+                marker={
+                    "color": "white",
+                    "size": 11,
+                    "line": {"color": colour[p], "width": 2},
+                    "symbol": "circle",
+                },
+                customdata=custom,
+                hovertemplate=hover,
+                meta={"partner": p, "part": "start"},
+            ),
+            row=1,
+            col=i,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=recent,
+                y=y,
+                mode="markers+text",
+                name=f"{name}: recently",
+                legendgroup=name,
+                marker={"color": colour[p], "size": 12, "symbol": "circle"},
+                text=mark.tolist(),
+                textposition="top center",
+                textfont={"size": 11, "color": "#333333"},
+                customdata=custom,
+                hovertemplate=hover,
+                meta={"partner": p, "part": "recent"},
+            ),
+            row=1,
+            col=i,
+        )
+    _style(fig, title, "", "")
+    fig.update_xaxes(range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5], title_text=x_label)
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=[labels[m] for m in reversed(present)],
+    )
+    fig.update_layout(height=max(320, 70 + 48 * len(present)))
+    return fig
+
+
+def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.Figure:
+    _require(frame, _TREND_COLUMNS, "weekly")
+    data = _one(frame, "couple_id", couple_id, "weekly", "couple_id")
+    who = "each of you" if audience == "couple" else "each partner"
+    title = _title(title, f"Trust and its six layers over time, as {who} rated them")
+    if data.empty:
+        return _empty(title, "Week", "Level (1-10)")
+    shown = _namer(names)
+    order = _partner_order(data["partner"], partners)
+    colour = _colours(order)
+    measures = [m for m in _LAYER_ORDER if (data["measure"].astype(str) == m).any()]
+    measures += sorted(set(data["measure"].astype(str)) - set(measures))
+    cols = 1 if len(measures) == 1 else 2
+    rows = -(-len(measures) // cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        subplot_titles=[
+            LAYER_LABELS.get(m, _esc(m.replace("_", " ").capitalize())) for m in measures
+        ],
+        vertical_spacing=min(0.3 / max(rows - 1, 1), 0.08),
+        horizontal_spacing=0.06,
+    )
+    data = data.sort_values(["partner", "week"])
+    for k, m in enumerate(measures):
+        r, c = k // cols + 1, k % cols + 1
+        dm = data.loc[data["measure"].astype(str) == m]
+        for p in order:
+            d = dm.loc[dm["partner"].astype(str) == p]
+            if d.empty:
+                continue
+            name = shown(p)
+            custom = np.column_stack(
+                [
+                    np.full(len(d), name, dtype=object),
+                    np.full(len(d), LAYER_LABELS.get(m, _esc(m)), dtype=object),
+                    np.asarray([_day_words(w) for w in d["week"]], dtype=object),
+                ]
+            )
+            common = {
+                "x": d["week"],
+                "legendgroup": name,
+                "customdata": custom,
+            }
+            fig.add_trace(
+                go.Scatter(
+                    y=_floats(d["score"]),
+                    mode="markers",
+                    name=f"{name}: weekly score",
+                    showlegend=False,
+                    marker={"color": colour[p], "size": 4, "opacity": 0.6},
+                    hovertemplate="%{customdata[0]}, %{customdata[1]}, week of "
+                    "%{customdata[2]}: %{y:.1f}<extra></extra>",
+                    meta={"partner": p, "measure": m, "part": "score"},
+                    **common,
+                ),
+                row=r,
+                col=c,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    y=_floats(d["rolling_mean"]),
+                    mode="lines",
+                    name=f"{name}: recent average",
+                    showlegend=k == 0,
+                    line={"color": colour[p], "width": 2},
+                    connectgaps=False,
+                    hovertemplate="%{customdata[0]}, %{customdata[1]}, week of "
+                    "%{customdata[2]}: recent average %{y:.1f}<extra></extra>",
+                    meta={"partner": p, "measure": m, "part": "average"},
+                    **common,
+                ),
+                row=r,
+                col=c,
+            )
+    _style(fig, title, "", "")
+    fig.update_yaxes(
+        range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5],
+        tickmode="array",
+        tickvals=[1, 4, 7, 10],
+    )
+    if cols == 2 and len(measures) % 2:  # the right column ends a row early: label its axis
+        fig.update_xaxes(showticklabels=True, row=rows - 1, col=2)
+    fig.update_layout(height=max(320, 60 + 170 * rows))
+    return fig
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,14 +1114,14 @@ def _add_events(fig: go.Figure, events: pd.DataFrame, couple_id: str) -> None:
 _FREQ_COLUMNS = ("couple_id", "partner", "period_start", "period", "category", "count")
 
 
-def _partner_panels(data: pd.DataFrame) -> tuple[list[str], go.Figure]:
+def _partner_panels(data: pd.DataFrame, shown) -> tuple[list[str], go.Figure]:
     """The partners of ``data`` (sorted) and a figure with one panel per partner, stacked."""
     partners = sorted(data["partner"].astype(str).unique().tolist())
     fig = make_subplots(
         rows=len(partners),
         cols=1,
         shared_xaxes=True,
-        subplot_titles=[_esc(p) for p in partners],
+        subplot_titles=[shown(p) for p in partners],
         vertical_spacing=0.12 if len(partners) > 1 else 0.0,
     )
     return partners, fig
@@ -562,7 +1140,11 @@ def _freq_rows(freq: pd.DataFrame, couple_id: str | None) -> tuple[pd.DataFrame,
 
 
 def plot_trigger_heatmap(
-    freq: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    freq: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """Trigger counts as a heat map: periods across, categories down, one panel per partner.
 
@@ -575,6 +1157,8 @@ def plot_trigger_heatmap(
         is filled in.
     couple_id : str, optional
         Which couple to draw when ``freq`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -598,10 +1182,12 @@ def plot_trigger_heatmap(
     data, order = _freq_rows(freq, couple_id)
     kind = _period_kind(data) if len(data) else "week"
     x_label = kind.capitalize()
+    date_format = "%-d %B %Y" if kind == "week" else "%B %Y"
     title = _title(title, f"When triggers came, each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "")
-    partners, fig = _partner_panels(data)
+    shown = _namer(names)
+    partners, fig = _partner_panels(data, shown)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         z = d.pivot_table(
@@ -613,9 +1199,10 @@ def plot_trigger_heatmap(
                 x=z.columns,
                 y=labels,
                 z=z.to_numpy(dtype="float64"),
-                name=_esc(p),
+                name=shown(p),
                 coloraxis="coloraxis",
-                hovertemplate=f"{_esc(p)}<br>{x_label} of %{{x|%Y-%m-%d}}<br>"
+                customdata=np.full(z.shape, shown(p), dtype=object),
+                hovertemplate=f"%{{customdata}}<br>{x_label} of %{{x|{date_format}}}<br>"
                 "%{y}: %{z} triggers<extra></extra>",
                 xgap=1,
                 ygap=1,
@@ -632,7 +1219,11 @@ def plot_trigger_heatmap(
 
 
 def plot_trigger_bars(
-    freq: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    freq: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """Stacked bars of trigger counts per period and category, one panel per partner.
 
@@ -647,6 +1238,8 @@ def plot_trigger_bars(
         ``major_count`` when present).
     couple_id : str, optional
         Which couple to draw when ``freq`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -670,10 +1263,12 @@ def plot_trigger_bars(
     data, order = _freq_rows(freq, couple_id)
     kind = _period_kind(data) if len(data) else "month"
     x_label = kind.capitalize()
+    date_format = "%-d %B %Y" if kind == "week" else "%B %Y"
     title = _title(title, f"How many triggers came each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "Triggers")
-    partners, fig = _partner_panels(data)
+    shown = _namer(names)
+    partners, fig = _partner_panels(data, shown)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         for c in order:
@@ -695,10 +1290,18 @@ def plot_trigger_bars(
                     legendgroup=c,
                     showlegend=i == 1,
                     marker={"color": CATEGORY_COLOURS.get(c, OKABE_ITO["black"])},
-                    customdata=np.column_stack([mean, major]),
-                    hovertemplate=f"{_esc(p)}, {x_label.lower()} of %{{x|%Y-%m-%d}}<br>"
-                    f"{label}: %{{y}} triggers<br>average intensity %{{customdata[0]:.1f}}, "
-                    "%{customdata[1]} major<extra></extra>",
+                    customdata=np.column_stack(
+                        [
+                            mean.astype(object),
+                            major.astype(object),
+                            np.full(len(dc), shown(p), dtype=object),
+                            np.full(len(dc), label, dtype=object),
+                        ]
+                    ),
+                    hovertemplate=f"%{{customdata[2]}}, {x_label.lower()} of "
+                    f"%{{x|{date_format}}}<br>%{{customdata[3]}}: %{{y}} triggers<br>"
+                    "average intensity %{customdata[0]:.1f}, %{customdata[1]} major"
+                    "<extra></extra>",
                     meta={"partner": p, "category": c},
                 ),
                 row=i,
@@ -723,6 +1326,7 @@ def plot_setback_timeline(
     measure: str | None = None,
     as_of: str | pd.Timestamp | None = None,
     partners: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> go.Figure:
     """A timeline of setbacks: one horizontal bar per setback, one row per partner.
@@ -740,6 +1344,8 @@ def plot_setback_timeline(
     partners : list of str, optional
         Every partner of the couple in colour order (as in :func:`plot_trend`); each gets a row,
         also one without setbacks.  By default the partners in ``setbacks``, sorted.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -775,6 +1381,7 @@ def plot_setback_timeline(
     data = data.sort_values(["partner", "start"])
     order = _partner_order(data["partner"], partners)
     colour = _colours(order)
+    shown = _namer(names)
     fig = go.Figure()
     for p in order:
         d = data.loc[data["partner"].astype(str) == p]
@@ -798,21 +1405,22 @@ def plot_setback_timeline(
                 _floats(d["trough_score"]),
                 _floats(d["depth"]),
                 weeks,
+                np.full(len(d), shown(p), dtype=object),
             ]
         )
         fig.add_trace(
             go.Bar(
                 base=start,
                 x=length,
-                y=np.full(len(d), _esc(p), dtype=object),
+                y=np.full(len(d), shown(p), dtype=object),
                 orientation="h",
-                name=_esc(p),
+                name=shown(p),
                 marker={
                     "color": colour[p],
                     "pattern": {"shape": np.where(ongoing, "/", "").tolist()},
                 },
                 customdata=custom,
-                hovertemplate=f"{_esc(p)}: from %{{customdata[0]}}, %{{customdata[1]}} "
+                hovertemplate="%{customdata[6]}: from %{customdata[0]}, %{customdata[1]} "
                 "(%{customdata[5]} weeks)<br>lowest %{customdata[3]:.1f} in the week of "
                 "%{customdata[2]}, %{customdata[4]:.1f} points below the level before"
                 "<extra></extra>",
@@ -824,7 +1432,7 @@ def plot_setback_timeline(
     fig.update_yaxes(
         type="category",
         categoryorder="array",
-        categoryarray=[_esc(p) for p in order],
+        categoryarray=[shown(p) for p in order],
         range=[len(order) - 0.5, -0.5],
     )
     return fig
@@ -836,7 +1444,11 @@ def plot_setback_timeline(
 
 
 def plot_partner_gap(
-    gap: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    gap: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """The weekly gap between the partners' scores, with a zero line and the rolling gap.
 
@@ -847,6 +1459,8 @@ def plot_partner_gap(
         partner_a, partner_b, score_a, score_b, gap``, and ``rolling_gap`` when present).
     couple_id : str, optional
         Which couple to draw when ``gap`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -873,7 +1487,8 @@ def plot_partner_gap(
     if data.empty:
         return _empty(title, "Week", "Gap in points")
     data = data.sort_values("week")
-    a, b = _esc(data["partner_a"].iloc[0]), _esc(data["partner_b"].iloc[0])
+    shown = _namer(names)
+    a, b = shown(data["partner_a"].iloc[0]), shown(data["partner_b"].iloc[0])
     values = _floats(data["gap"])
     colours = np.where(values >= 0, PALETTE[0], PALETTE[1])
     custom = np.column_stack(
@@ -881,6 +1496,8 @@ def plot_partner_gap(
             np.asarray(_days(data["week"]), dtype=object),
             _floats(data["score_a"]),
             _floats(data["score_b"]),
+            np.full(len(data), a, dtype=object),
+            np.full(len(data), b, dtype=object),
         ]
     )
     fig = go.Figure()
@@ -891,8 +1508,8 @@ def plot_partner_gap(
             name="Gap each week",
             marker={"color": colours.tolist()},
             customdata=custom,
-            hovertemplate=f"Week of %{{customdata[0]}}<br>{a}: %{{customdata[1]:.1f}}, "
-            f"{b}: %{{customdata[2]:.1f}}<br>gap %{{y:+.1f}}<extra></extra>",
+            hovertemplate="Week of %{customdata[0]}<br>%{customdata[3]}: %{customdata[1]:.1f}, "
+            "%{customdata[4]}: %{customdata[2]:.1f}<br>gap %{y:+.1f}<extra></extra>",
         )
     )
     if "rolling_gap" in data.columns:
@@ -993,9 +1610,14 @@ def plot_cohort_trajectories(
                 name=name,
                 legendgroup=name,
                 line={"color": colour[g], "width": 2.5},
-                customdata=pd.to_numeric(d["n_couples"], errors="coerce").to_numpy(),
-                hovertemplate=f"{name}<br>%{{x}}: mean %{{y:.2f}} "
-                "(%{customdata} couples)<extra></extra>",
+                customdata=np.column_stack(
+                    [
+                        pd.to_numeric(d["n_couples"], errors="coerce").to_numpy().astype(object),
+                        np.full(len(d), name, dtype=object),
+                    ]
+                ),
+                hovertemplate="%{customdata[1]}<br>%{x}: mean %{y:.2f} "
+                "(%{customdata[0]} couples)<extra></extra>",
                 meta={"group": g, "part": "mean"},
             )
         )
@@ -1080,6 +1702,7 @@ def plot_survival(
             [
                 pd.to_numeric(d["at_risk"], errors="coerce").fillna(0).astype(int).to_numpy(),
                 pd.to_numeric(d["events"], errors="coerce").fillna(0).astype(int).to_numpy(),
+                np.full(len(d), name, dtype=object),
             ]
         )
         fig.add_trace(
@@ -1091,7 +1714,7 @@ def plot_survival(
                 legendgroup=name,
                 line={"color": colour[g], "width": 2.5, "shape": "hv"},
                 customdata=custom,
-                hovertemplate=f"{name}, week %{{x}}<br>%{{y:.0%}} not yet at a good level<br>"
+                hovertemplate="%{customdata[2]}, week %{x}<br>%{y:.0%} not yet at a good level<br>"
                 "%{customdata[0]} couples still followed and not yet there, "
                 "%{customdata[1]} got there this week<extra></extra>",
                 meta={"group": g, "part": "survival"},
@@ -1101,3 +1724,158 @@ def plot_survival(
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     fig.update_xaxes(rangemode="tozero")
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Figures outside JupyterLab: a static image beside the interactive JSON
+# --------------------------------------------------------------------------------------------
+
+#: Width in CSS pixels of the static image of a figure (a page or a notebook column).
+IMAGE_WIDTH = 900
+_KALEIDO_STARTED = False
+_PLOTLYJS_SENT = False
+
+
+def _start_kaleido() -> None:
+    """Start kaleido's Chromium once per process (then about 0.3 s an image, not 2.5 s)."""
+    global _KALEIDO_STARTED
+    if _KALEIDO_STARTED:
+        return
+    import atexit
+
+    import kaleido
+
+    # mathjax=False: kaleido's page would otherwise load MathJax from a CDN; plotly.js comes
+    # from the plotly package, so rendering fetches nothing.
+    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+    _KALEIDO_STARTED = True
+
+
+def to_image(
+    fig: go.Figure,
+    *,
+    format: str = "png",
+    width: int = IMAGE_WIDTH,
+    height: int | None = None,
+    scale: float = 2.0,
+) -> bytes:
+    """A static PNG or SVG of a figure, drawn offline by kaleido in Debian's Chromium.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Any figure of this module.
+    format : {"png", "svg"}, default "png"
+    width, height : int, optional
+        Size in CSS pixels; ``height`` defaults to the figure's own height, else 450.
+    scale : float, default 2
+        Pixel density of a PNG (2 = sharp on high-density screens and in print).
+
+    Returns
+    -------
+    bytes
+        The image.  Nothing is fetched: plotly.js comes from the plotly package and MathJax
+        is off.
+
+    Raises
+    ------
+    trustdata.TrustDataError
+        When kaleido or Chromium is missing, with how to install them.
+    """
+    from trustdata.errors import TrustDataError
+
+    if format not in ("png", "svg"):
+        raise ValueError(
+            f"The value for `format` must be one of ['png', 'svg'], but {format!r} was passed."
+        )
+    height = int(height or fig.layout.height or 450)
+    try:
+        import kaleido
+
+        _start_kaleido()
+        return kaleido.calc_fig_sync(
+            fig, opts={"format": format, "width": int(width), "height": height, "scale": scale}
+        )
+    except ImportError as exc:
+        raise TrustDataError(
+            "Static chart images need kaleido: `pip install kaleido` (it draws with the "
+            "Chromium of `apt-get install chromium`)."
+        ) from exc
+    except Exception as exc:  # kaleido / choreographer: no browser, or it failed to start
+        raise TrustDataError(
+            "Could not draw a static chart image with Chromium (install it with "
+            f"`apt-get install chromium`, or set BROWSER_PATH): {exc}"
+        ) from exc
+
+
+class OfflineFigure:
+    """A figure that shows everywhere: interactive in JupyterLab, a still image elsewhere.
+
+    Its MIME bundle holds plotly's JSON (JupyterLab and VS Code draw it interactively), a PNG
+    (what ``jupyter nbconvert --to html``, a code host or a printer shows; no network, no
+    script) and a plain-text line.  When no image can be drawn (no Chromium), the PNG is
+    replaced by offline HTML with plotly.js embedded (once per kernel).  Made by
+    :func:`offline`.
+    """
+
+    def __init__(self, fig: go.Figure, *, width: int = IMAGE_WIDTH, height: int | None = None):
+        self.figure = fig
+        self.width = int(width)
+        self.height = height
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+        import json
+
+        global _PLOTLYJS_SENT
+        from trustdata.errors import TrustDataError
+
+        fig = self.figure
+        title = fig.layout.title.text or "Chart"
+        bundle: dict = {
+            "application/vnd.plotly.v1+json": {
+                **json.loads(fig.to_json()),
+                "config": {"displaylogo": False, "responsive": True},
+            },
+            "text/plain": f"[chart] {_unescape(title)}",
+        }
+        meta: dict = {}
+        try:
+            png = to_image(fig, width=self.width, height=self.height)
+        except TrustDataError:
+            bundle["text/html"] = fig.to_html(
+                full_html=False,
+                include_plotlyjs=not _PLOTLYJS_SENT,
+                config={"displaylogo": False},
+            )
+            _PLOTLYJS_SENT = True
+        else:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+            meta["image/png"] = {"width": self.width}
+        return bundle, meta
+
+
+def _unescape(text: str) -> str:
+    """Escaped figure text back to the characters a reader sees (for plain-text output)."""
+    import html as _html
+
+    return _html.unescape(text)
+
+
+def offline(
+    fig: go.Figure, *, width: int = IMAGE_WIDTH, height: int | None = None
+) -> OfflineFigure:
+    """Wrap a figure so a notebook shows it also outside JupyterLab (see :class:`OfflineFigure`).
+
+    Use it as a cell's last expression or with ``display(...)``:
+    ``charts.offline(charts.plot_trend(trend))``.
+
+    Examples
+    --------
+    >>> fig = plot_trend(pd.DataFrame(columns=list(_TREND_COLUMNS)))
+    >>> wrapped = offline(fig, width=600)
+    >>> wrapped.figure is fig, wrapped.width
+    (True, 600)
+    """
+    return OfflineFigure(fig, width=width, height=height)

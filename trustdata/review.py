@@ -1,0 +1,730 @@
+"""One review of one couple: every frame, verdict and fact a view shows, computed once.
+
+:func:`review` chains a couple's analyses (trends, triggers, setbacks, milestones, dyad) and the
+rules that turn their numbers into what a reader is told: when a log is still too short to show
+a direction, when a partner has stopped checking in, which "last session" a review starts from,
+which hard news (a repeat betrayal, new information, a separation) changes what the couple is
+told, and what an abuse event hides from the couple's page.  :mod:`trustdata.report`, the
+notebooks and the CLI render a :class:`CoupleReview`; they compute nothing of their own.
+
+Rules (each lives here, nowhere else)
+-------------------------------------
+``too short``
+    A partner whose first and latest check-ins are less than :data:`SHORT_SPAN_DAYS` days apart
+    (seven weeks: the first and the latest four weeks would overlap) gets no direction, only
+    their count and average (``trend_verdicts.too_short``).
+``stopped checking in``
+    A partner whose latest check-in is more than :data:`STOPPED_DAYS` days before the couple's
+    latest record (check-in, trigger or event) is listed in ``stopped`` with that date; the
+    therapist page raises it as a note beside the red flags.
+``since``
+    The "last session".  When none is given it is :data:`DEFAULT_SINCE_DAYS` days before the
+    couple's latest record (:func:`default_since`).
+``hard news``
+    Events of a kind in :data:`HARD_NEWS_KINDS` on or after the couple's anchor event (earliest
+    discovery, else disclosure; every such event when there is none).  After the latest one,
+    "since then" counts from its date: setbacks that started on or after it, and small wins
+    from before it are dropped (a best week before a repeat betrayal is not news to celebrate).
+``abuse``
+    An abuse event's ``partner`` is **the partner who recorded the event** (who wrote it in the
+    log), not necessarily the one harmed or the one who harmed.  While any abuse event is
+    logged, ``safety`` holds the notice, ``couple_events`` (what the couple's shared page may
+    show) holds no abuse event at all (no date, no note), and ``abuse_events`` lists them for
+    the therapist with :data:`ABUSE_GUIDANCE`.
+``not logging is not a win``
+    A ``weeks_without_major_trigger`` or ``longest_calm_streak`` win is kept only when the
+    partner logged at least one trigger (of any intensity) inside the win's span: weeks with
+    no trigger at all may be weeks without logging.
+``display names``
+    Optional columns ``name_<partner>`` of the couples table (e.g. ``name_A``, ``name_B``: see
+    :data:`trustdata.schemas.DISPLAY_NAME_PREFIX`) give a partner's name; without one the
+    partner id is shown.  Partners keep the order of their ids whatever their names.
+
+Examples
+--------
+>>> from trustdata.logs import Logs, as_table
+>>> ci = as_table("checkins", [
+...     {"couple_id": "c1", "partner": p, "date": d, "connection": 5}
+...     for p in "AB" for d in ("2025-01-06", "2025-01-13")])
+>>> r = review(Logs(checkins=ci), "c1")
+>>> r.partners, r.names, bool(r.trend_verdicts["too_short"].all())
+(('A', 'B'), {'A': 'A', 'B': 'B'}, True)
+>>> r.since.date(), r.safety is None
+(datetime.date(2024, 12, 16), True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+from trustdata._frames import _parse_since
+from trustdata.logs import Logs
+
+__all__ = [
+    "CoupleReview",
+    "review",
+    "default_since",
+    "SHORT_SPAN_DAYS",
+    "STOPPED_DAYS",
+    "DEFAULT_SINCE_DAYS",
+    "CONTEXT_DAYS",
+    "WINDOW_WEEKS",
+    "HARD_NEWS_KINDS",
+    "HARD_NEWS_MESSAGES",
+    "ABUSE_GUIDANCE",
+    "THERAPIST_GUIDANCE",
+    "HELPED_PER_MONTH",
+]
+
+#: Below this span (seven weeks) the first and the latest four weeks overlap: no direction yet.
+SHORT_SPAN_DAYS = 7 * 7
+#: A partner whose latest check-in is more than this many days before the couple's latest
+#: record has stopped checking in (for now).
+STOPPED_DAYS = 28
+#: The default "last session": this many days before the couple's latest record.
+DEFAULT_SINCE_DAYS = 28
+#: Days before a setback's start that count as "around" it (triggers and events).
+CONTEXT_DAYS = 14
+#: Weeks of the trailing mean of the trend charts and of "the first / latest weeks".
+WINDOW_WEEKS = 4
+#: "What helped" answers kept per partner and month for the couple's page (the latest ones).
+HELPED_PER_MONTH = 1
+#: Event kinds that are hard news during the recovery, in the order they are named.
+HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separation")
+
+#: The words the couple reads about each kind of hard news (those of
+#: :data:`trustdata.milestones.FLAG_MESSAGES` where milestones has them).
+HARD_NEWS_MESSAGES: dict[str, str] = {}
+
+#: Guidance for a clinician when an abuse event is logged (about the couple, never to them).
+ABUSE_GUIDANCE: tuple[str, ...] = (
+    "See each partner alone before any further joint session, and ask about safety directly, "
+    "away from the other partner.",
+    "Make or review a safety plan with the partner at risk (a domestic-abuse service can help).",
+    "Conjoint work is usually paused while abuse is ongoing; this page is shared with the "
+    "couple, who see only the safety notice and not this event.",
+)
+
+#: What each red flag asks of a therapist (about the couple; the couple's words are in
+#: :data:`trustdata.milestones.FLAG_MESSAGES`).
+THERAPIST_GUIDANCE: dict[str, str] = {
+    "abuse": " ".join(ABUSE_GUIDANCE),
+    "repeat_betrayal": "Trust work usually restarts from disclosure and safety; review the "
+    "agreements and each partner's support.",
+    "new_information": "A dip after a new disclosure is common; check how safe the hurt "
+    "partner feels and whether more is still to come out.",
+    "worse_after_6_months": "This partner is worse six months in than at the start; review "
+    "the treatment plan and individual support.",
+    "no_reliable_improvement_12m": "A year without reliable improvement: review the goals "
+    "and what has and has not helped.",
+    "no_reliable_improvement_24m": "Two years without reliable improvement: consider a "
+    "change of approach and each partner's individual needs.",
+    "diverging_partners": "The partners' scores are drifting apart; explore how each of them "
+    "experiences the recovery.",
+    "stopped_checking_in": "A partner who stops checking in may be disengaging, or only tired "
+    "of the form; ask.",
+}
+
+_SEPARATION_MESSAGE = (
+    "A separation was recorded. Whatever it means for the two of you, looking after yourselves "
+    "comes first; the check-ins before it still tell how far you came, and a therapist can help "
+    "with what comes next."
+)
+
+
+def _hard_news_messages() -> dict[str, str]:
+    from trustdata.milestones import FLAG_MESSAGES
+
+    return {
+        "repeat_betrayal": FLAG_MESSAGES["repeat_betrayal"],
+        "new_information": FLAG_MESSAGES["new_information"],
+        "separation": _SEPARATION_MESSAGE,
+    }
+
+
+HARD_NEWS_MESSAGES.update(_hard_news_messages())
+
+
+@dataclass
+class CoupleReview:
+    """Everything any view shows about one couple, with the evidence behind each verdict.
+
+    Frames follow the columns of the analysis they come from (see its docstring) unless stated;
+    every frame holds this couple only.
+
+    Attributes
+    ----------
+    couple_id : str
+    logs : Logs
+        The couple's logs (``rejected`` and ``summary`` whole, as loaded).
+    partners : tuple of str
+        Partner ids in id order (the colour order of every chart).
+    names : dict
+        Display name of each partner (the id when none is given).
+    roles : dict
+        Role of each partner who gave one (``hurt``, ``involved``, ``both``).
+    generated : pandas.Timestamp
+        The day the review was made (``today``).
+    first, last : pandas.Timestamp or None
+        The couple's first and latest record (any table).
+    n_checkins, n_triggers, n_events : int
+    rejected_total, rejected_couple : int
+        Records the load rejected in all, and those whose couple id reads as this couple.
+    measures : tuple of str
+        The scores with a trend here: ``connection`` and, when any check-in has it, ``trust``.
+    has_layers : bool
+        Whether the check-ins hold any of the six layers of trust.
+    layers_profile : pandas.DataFrame or None
+        :func:`trustdata.layers.layers_profile` when the check-ins hold trust or a layer; None
+        when they do not.
+    trends, summaries, monthly : dict of measure -> DataFrame
+        :func:`~trustdata.trends.weekly_trend`, :func:`~trustdata.trends.trend_summary` and
+        :func:`~trustdata.trends.monthly_scores` of each measure.
+    trend_verdicts : pandas.DataFrame
+        One row per partner and measure: ``partner, measure, n_checkins, too_short`` (bool, the
+        :data:`SHORT_SPAN_DAYS` rule), ``mean_all`` (mean of every check-in), ``first_mean``,
+        ``latest_mean`` (first / latest ``end_weeks`` weekly scores), ``verdict`` (``too_short``
+        or the summary's ``change``) and the evidence ``slope_per_month, slope_low, slope_high,
+        mk_tau, mk_p, rci``, ``shape`` (``steady``, ``up_then_down``, ... where the summary
+        has it) and ``rc_points`` (the smallest change called reliable).
+    setbacks, setback_context : pandas.DataFrame
+        :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
+        (:data:`CONTEXT_DAYS`).
+    setback_events : pandas.DataFrame
+        ``setback_id, date, kind`` of each event inside a setback's context window (abuse
+        events only in ``setback_events_all``).
+    setback_events_all : pandas.DataFrame
+    trigger_frequency, trigger_trend : pandas.DataFrame
+        Monthly trigger counts per category and :func:`~trustdata.triggers.trigger_trend`.
+    small_wins : pandas.DataFrame
+        :func:`~trustdata.milestones.small_wins` after the review's rules (see the module).
+    logged_wins : pandas.DataFrame
+        ``small_win`` events (after the latest hard news, when there is one).
+    red_flags : pandas.DataFrame
+        :func:`~trustdata.milestones.red_flags` plus ``guidance`` (:data:`THERAPIST_GUIDANCE`).
+    stopped : pandas.DataFrame
+        ``partner, last_checkin, days_before_latest, weeks_before_latest`` of each partner who
+        stopped checking in (:data:`STOPPED_DAYS`).
+    partner_gap : pandas.DataFrame
+    since, since_given : pandas.Timestamp, bool
+        The last session (given, or :func:`default_since`) and whether it was given.
+    changes_since : pandas.DataFrame
+        :func:`~trustdata.trends.changes_since` plus ``mean_before_shown``, ``mean_since_shown``
+        (rounded to one decimal, as printed) and ``difference_shown`` (their difference).
+    since_nothing_after, since_nothing_before : bool
+        Nothing logged on or after ``since``; nothing logged before it.
+    since_setbacks : pandas.DataFrame
+        Setbacks that started since, are still going on, or span ``since`` (ended on or after).
+    since_events : pandas.DataFrame
+        Events on or after ``since`` (abuse events only in ``abuse_events``).
+    answers_since : pandas.DataFrame
+        ``partner, date, increased_trust, decreased_trust, need`` of every check-in since
+        ``since`` with an answer, per partner and date (oldest first).
+    silent_partners : tuple of str
+        Partners who wrote no answer since ``since``.
+    helped : pandas.DataFrame
+        ``partner, date, month, text``: what increased trust, :data:`HELPED_PER_MONTH` per
+        partner and month (the latest), oldest first.
+    events : pandas.DataFrame
+        Every event, dated, with notes (the therapist's list).
+    couple_events : pandas.DataFrame
+        The events the couple's shared page may show: no abuse event.
+    abuse_events : pandas.DataFrame
+        ``date, partner, note`` of abuse events (``partner``: who recorded it).
+    hard_news : pandas.DataFrame
+        ``date, kind, partner, note, message`` of each hard-news event, oldest first.
+    latest_hard_news : pandas.Timestamp or None
+    setbacks_since_hard_news, recovered_since_hard_news : int
+        Setbacks that started on or after the latest hard news, and how many of them ended.
+    safety : trustdata.milestones.SafetyNotice or None
+    n_recovered : int
+        Setbacks that ended.
+    recover_weeks_min, recover_weeks_median, recover_weeks_max : float
+        Weeks from trough to recovery of the setbacks that ended (NaN when none).
+    setbacks_per_partner, triggers_per_partner : dict
+        Counts per partner.
+    partners_with_triggers : tuple of str
+    since_before_end : pandas.Timestamp or None
+        The day before ``since`` (the end of the span it is compared with).
+    since_logs_start_after, since_before_reaches_past_start : bool
+        The logs start after ``since``; the compared span before ``since`` starts before the
+        logs do.
+    constants : dict
+        The numbers the page's words use (scale, window, context days, the stopped rule).
+    """
+
+    couple_id: str
+    logs: Logs
+    partners: tuple[str, ...]
+    names: dict[str, str]
+    roles: dict[str, str]
+    generated: pd.Timestamp
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    n_checkins: int
+    n_triggers: int
+    n_events: int
+    rejected_total: int
+    rejected_couple: int
+    measures: tuple[str, ...]
+    has_layers: bool
+    layers_profile: pd.DataFrame | None
+    trends: dict[str, pd.DataFrame]
+    summaries: dict[str, pd.DataFrame]
+    monthly: dict[str, pd.DataFrame]
+    trend_verdicts: pd.DataFrame
+    setbacks: pd.DataFrame
+    setback_context: pd.DataFrame
+    setback_events: pd.DataFrame
+    setback_events_all: pd.DataFrame
+    trigger_frequency: pd.DataFrame
+    trigger_trend: pd.DataFrame
+    small_wins: pd.DataFrame
+    logged_wins: pd.DataFrame
+    red_flags: pd.DataFrame
+    stopped: pd.DataFrame
+    partner_gap: pd.DataFrame
+    since: pd.Timestamp | None
+    since_given: bool
+    changes_since: pd.DataFrame
+    since_nothing_after: bool
+    since_nothing_before: bool
+    since_setbacks: pd.DataFrame
+    since_events: pd.DataFrame
+    answers_since: pd.DataFrame
+    silent_partners: tuple[str, ...]
+    helped: pd.DataFrame
+    events: pd.DataFrame
+    couple_events: pd.DataFrame
+    abuse_events: pd.DataFrame
+    hard_news: pd.DataFrame
+    latest_hard_news: pd.Timestamp | None
+    setbacks_since_hard_news: int
+    recovered_since_hard_news: int
+    safety: object | None
+    n_recovered: int
+    recover_weeks_min: float
+    recover_weeks_median: float
+    recover_weeks_max: float
+    setbacks_per_partner: dict[str, int]
+    triggers_per_partner: dict[str, int]
+    partners_with_triggers: tuple[str, ...]
+    since_before_end: pd.Timestamp | None
+    since_logs_start_after: bool
+    since_before_reaches_past_start: bool
+    constants: dict[str, int] = field(
+        default_factory=lambda: {
+            "scale_min": schemas.SCORE_MIN,
+            "scale_max": schemas.SCORE_MAX,
+            "window_weeks": WINDOW_WEEKS,
+            "context_days": CONTEXT_DAYS,
+            "stopped_weeks": STOPPED_DAYS // 7,
+            "major_intensity": schemas.MAJOR_TRIGGER_INTENSITY,
+        }
+    )
+
+    def name(self, partner: object) -> str:
+        """The display name of a partner (the id itself when unnamed or unknown)."""
+        if partner is None or (isinstance(partner, float) and np.isnan(partner)):
+            return ""
+        return self.names.get(str(partner), str(partner))
+
+
+def default_since(logs: Logs, *, days: int = DEFAULT_SINCE_DAYS) -> pd.Timestamp | None:
+    """The default "last session": ``days`` days before the latest record (None when empty).
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ci = as_table("checkins", [{"couple_id": "c1", "partner": "A", "date": "2025-03-31",
+    ...                             "connection": 5}])
+    >>> default_since(Logs(checkins=ci)).date()
+    datetime.date(2025, 3, 3)
+    """
+    dates = _all_dates(logs)
+    if dates.empty:
+        return None
+    return (dates.max() - pd.Timedelta(days=days)).normalize()
+
+
+def _all_dates(logs: Logs) -> pd.Series:
+    parts = [logs.checkins["date"], logs.triggers["timestamp"], logs.events["date"]]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.Series([], dtype="datetime64[ns]")
+    return pd.concat(parts, ignore_index=True).dropna()
+
+
+def _display_names(couples: pd.DataFrame, partners: tuple[str, ...]) -> dict[str, str]:
+    prefix = schemas.DISPLAY_NAME_PREFIX
+    names = {p: p for p in partners}
+    if couples.empty:
+        return names
+    row = couples.iloc[0]
+    for p in partners:
+        col = prefix + p
+        if col in couples.columns:
+            value = row[col]
+            if isinstance(value, str) and value.strip():
+                names[p] = " ".join(value.split())
+    return names
+
+
+def _kinds(events: pd.DataFrame) -> pd.Series:
+    return events["kind"].astype(object).astype(str)
+
+
+def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    rows = []
+    for measure, summary in summaries.items():
+        for s in summary.itertuples(index=False):
+            scores = checkins.loc[checkins["partner"] == s.partner, measure].astype("float64")
+            span = (s.last_date - s.first_date).days if pd.notna(s.first_date) else 0
+            too_short = bool(span < SHORT_SPAN_DAYS)
+            rows.append(
+                {
+                    "partner": s.partner,
+                    "measure": measure,
+                    "n_checkins": int(s.n_checkins),
+                    "too_short": too_short,
+                    "mean_all": float(scores.mean()) if scores.notna().any() else np.nan,
+                    "first_mean": float(s.first_month_mean),
+                    "latest_mean": float(s.latest_month_mean),
+                    "verdict": "too_short" if too_short else str(s.change),
+                    "slope_per_month": float(s.slope_per_month),
+                    "slope_low": float(s.slope_low),
+                    "slope_high": float(s.slope_high),
+                    "mk_tau": float(s.mk_tau),
+                    "mk_p": float(s.mk_p),
+                    "rci": float(s.rci),
+                    "shape": str(getattr(s, "shape", "")),
+                    "end_weeks": int(getattr(s, "end_weeks", WINDOW_WEEKS)),
+                    "rc_points": float(getattr(s, "rc_points", np.nan)),
+                }
+            )
+    columns = [
+        "partner",
+        "measure",
+        "n_checkins",
+        "too_short",
+        "mean_all",
+        "first_mean",
+        "latest_mean",
+        "verdict",
+        "slope_per_month",
+        "slope_low",
+        "slope_high",
+        "mk_tau",
+        "mk_p",
+        "rci",
+        "shape",
+        "rc_points",
+        "end_weeks",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _stopped(checkins: pd.DataFrame, partners, last) -> pd.DataFrame:
+    rows = []
+    for p in partners:
+        mine = checkins.loc[checkins["partner"] == p, "date"]
+        if mine.empty or last is None:
+            continue
+        latest = mine.max()
+        days = int((last.normalize() - latest.normalize()).days)
+        if days > STOPPED_DAYS:
+            rows.append(
+                {
+                    "partner": p,
+                    "last_checkin": latest.normalize(),
+                    "days_before_latest": days,
+                    "weeks_before_latest": days // 7,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["partner", "last_checkin", "days_before_latest", "weeks_before_latest"]
+    )
+
+
+def _window_events(context: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    out = []
+    for row in context.itertuples(index=False):
+        inside = events.loc[
+            (events["date"] >= row.window_start) & (events["date"] <= row.window_end)
+        ]
+        for e in inside.itertuples(index=False):
+            out.append({"setback_id": row.setback_id, "date": e.date, "kind": str(e.kind)})
+    return pd.DataFrame(out, columns=["setback_id", "date", "kind"])
+
+
+def _answered(checkins: pd.DataFrame) -> pd.Series:
+    text = list(schemas.CHECKIN_TEXT_COLUMNS)
+    if checkins.empty:
+        return pd.Series([], dtype=bool)
+    return (
+        checkins[text]
+        .apply(lambda col: col.notna() & (col.astype(object).astype(str).str.strip() != ""))
+        .any(axis=1)
+    )
+
+
+def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
+    streak = wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
+    keep = []
+    for i, w in wins.iterrows():
+        if not streak.loc[i]:
+            keep.append(True)
+            continue
+        mine = triggers.loc[triggers["partner"] == w["partner"], "timestamp"]
+        start = w["start"] if pd.notna(w["start"]) else mine.min()
+        end = (w["end"] if pd.notna(w["end"]) else mine.max()) + pd.Timedelta(days=7)
+        keep.append(bool(((mine >= start) & (mine < end)).any()))
+    return wins.loc[keep].reset_index(drop=True)
+
+
+def review(
+    logs: Logs,
+    couple_id: str,
+    *,
+    since: object = None,
+    today: object = None,
+) -> CoupleReview:
+    """Review one couple: run every analysis once and apply the review's rules.
+
+    Parameters
+    ----------
+    logs : Logs
+        Validated logs (one couple or many).  Not modified.
+    couple_id : str
+        The couple to review.
+    since : date-like, optional
+        The last session (an ISO date such as ``"2025-03-01"``); default
+        :func:`default_since`.
+    today : date-like, optional
+        The generation date shown on the page (default: today).
+
+    Returns
+    -------
+    CoupleReview
+
+    Raises
+    ------
+    ValueError
+        When the couple is not in the logs or ``since`` / ``today`` is not a date.
+
+    Examples
+    --------
+    >>> from trustdata.logs import Logs, as_table
+    >>> ev = as_table("events", [
+    ...     {"couple_id": "c1", "date": "2025-01-01", "kind": "discovery"},
+    ...     {"couple_id": "c1", "date": "2025-03-03", "kind": "repeat_betrayal", "partner": "B"},
+    ...     {"couple_id": "c1", "date": "2025-03-10", "kind": "abuse", "partner": "A",
+    ...      "note": "private"}])
+    >>> r = review(Logs(events=ev), "c1", since="2025-02-01", today="2025-04-01")
+    >>> r.hard_news["kind"].tolist(), r.latest_hard_news.date()
+    (['repeat_betrayal'], datetime.date(2025, 3, 3))
+    >>> "abuse" in r.couple_events["kind"].astype(str).tolist(), len(r.abuse_events)
+    (False, 1)
+    """
+    from trustdata import dyad, milestones, setbacks, trends, triggers
+
+    stamp = _parse_since(since)
+    generated = _parse_since(today) if today is not None else pd.Timestamp.today().normalize()
+    one = logs.couple(couple_id)
+    ci, tr, ev = one.checkins, one.triggers, one.events
+    ev = ev.sort_values("date", kind="stable").reset_index(drop=True)
+    dates = _all_dates(one)
+    first = dates.min() if len(dates) else None
+    last = dates.max() if len(dates) else None
+    partners = tuple(sorted(set(ci["partner"]) | set(tr["partner"])))
+    roles = (
+        ci.dropna(subset=["role"]).drop_duplicates("partner").set_index("partner")["role"].to_dict()
+    )
+    names = _display_names(one.couples, partners)
+
+    measures = ["connection"]
+    if "trust" in ci.columns and ci["trust"].notna().any():
+        measures.append("trust")
+    has_layers = any(c in ci.columns and ci[c].notna().any() for c in schemas.LAYERS)
+    layers_profile = None
+    if has_layers or ("trust" in measures):
+        from trustdata import layers
+
+        layers_profile = layers.layers_profile(ci)
+        if layers_profile.empty:
+            layers_profile = None
+
+    scored = {m: ci.loc[ci[m].notna()] if m != "connection" else ci for m in measures}
+    trend_frames = {m: trends.weekly_trend(scored[m], ev, measure=m) for m in measures}
+    summaries = {m: trends.trend_summary(scored[m], measure=m) for m in measures}
+    monthly = {m: trends.monthly_scores(scored[m], measure=m) for m in measures}
+    verdicts = _trend_verdicts(ci, summaries)
+
+    found = setbacks.find_setbacks(ci)
+    context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
+    kinds = _kinds(ev)
+    abuse = ev.loc[kinds == "abuse"]
+    couple_events = ev.loc[kinds != "abuse"].reset_index(drop=True)
+    window_all = _window_events(context, ev)
+    window_couple = window_all.loc[window_all["kind"] != "abuse"].reset_index(drop=True)
+
+    # hard news: during the recovery (on or after the anchor event), oldest first
+    anchor = None
+    for kind in schemas.ANCHOR_EVENT_KINDS:
+        got = ev.loc[kinds == kind, "date"]
+        if len(got):
+            anchor = got.min()
+            break
+    news = ev.loc[kinds.isin(HARD_NEWS_KINDS)]
+    if anchor is not None:
+        news = news.loc[news["date"] >= anchor]
+    hard_news = pd.DataFrame(
+        {
+            "date": news["date"],
+            "kind": news["kind"].astype(object).astype(str),
+            "partner": news["partner"],
+            "note": news["note"],
+            "message": news["kind"].astype(object).astype(str).map(HARD_NEWS_MESSAGES),
+        }
+    ).reset_index(drop=True)
+    latest_news = hard_news["date"].max() if len(hard_news) else None
+
+    wins = milestones.small_wins(ci, tr)
+    wins = _keep_logged_streaks(wins, tr)
+    logged_wins = couple_events.loc[_kinds(couple_events) == "small_win"]
+    if latest_news is not None:
+        wins = wins.loc[wins["date"] >= latest_news].reset_index(drop=True)
+        logged_wins = logged_wins.loc[logged_wins["date"] >= latest_news]
+    logged_wins = logged_wins.reset_index(drop=True)
+    sb_after = found.loc[found["start"] >= latest_news] if latest_news is not None else found[:0]
+
+    flags = milestones.red_flags(ci, tr, ev)
+    flags = flags.assign(guidance=flags["flag"].astype(str).map(THERAPIST_GUIDANCE))
+
+    if stamp is None:
+        since_value = default_since(one)
+    else:
+        since_value = stamp
+    if since_value is not None:
+        ch = trends.changes_since(one, since_value)
+        ch = ch.assign(
+            mean_before_shown=ch["mean_before"].round(1),
+            mean_since_shown=ch["mean_since"].round(1),
+        )
+        ch = ch.assign(difference_shown=(ch["mean_since_shown"] - ch["mean_before_shown"]).round(1))
+        nothing_after = last is None or last < since_value
+        nothing_before = first is None or first >= since_value
+        ended = found["end"]
+        since_sb = found.loc[
+            (found["start"] >= since_value)
+            | ~found["recovered"].astype(bool)
+            | (ended.notna() & (ended >= since_value))
+        ].reset_index(drop=True)
+        since_ev = couple_events.loc[couple_events["date"] >= since_value].reset_index(drop=True)
+        recent = ci.loc[(ci["date"] >= since_value) & _answered(ci).to_numpy()]
+    else:
+        ch = trends.changes_since(one, pd.Timestamp("2000-01-01"))[:0]
+        nothing_after = nothing_before = True
+        since_sb = found[:0]
+        since_ev = couple_events[:0]
+        recent = ci[:0]
+    answers = recent.sort_values(["partner", "date"])[
+        ["partner", "date", *schemas.CHECKIN_TEXT_COLUMNS]
+    ].reset_index(drop=True)
+    silent = tuple(
+        p for p in partners if p in set(ci["partner"]) and p not in set(answers["partner"])
+    )
+
+    helped_rows = ci.loc[
+        ci["increased_trust"].notna()
+        & (ci["increased_trust"].astype(object).astype(str).str.strip() != "")
+    ]
+    helped = pd.DataFrame(
+        {
+            "partner": helped_rows["partner"],
+            "date": helped_rows["date"],
+            "month": helped_rows["date"].dt.to_period("M").dt.to_timestamp(),
+            "text": helped_rows["increased_trust"].astype(object).astype(str).str.strip(),
+        }
+    ).sort_values(["month", "partner", "date"])
+    helped = helped.groupby(["month", "partner"], sort=False).tail(HELPED_PER_MONTH)
+    helped = helped.reset_index(drop=True)
+
+    done = found.loc[found["recovered"].astype(bool)]
+    weeks = done["weeks_to_recover"].astype("float64")
+    rejected = one.rejected
+    rejected_couple = 0
+    if len(rejected) and "couple_id" in rejected.columns:
+        rejected_couple = int((rejected["couple_id"].astype(str).str.strip() == couple_id).sum())
+
+    return CoupleReview(
+        couple_id=couple_id,
+        logs=one,
+        partners=partners,
+        names=names,
+        roles={str(k): str(v) for k, v in roles.items()},
+        generated=generated,
+        first=first,
+        last=last,
+        n_checkins=len(ci),
+        n_triggers=len(tr),
+        n_events=len(ev),
+        rejected_total=len(rejected),
+        rejected_couple=rejected_couple,
+        measures=tuple(measures),
+        has_layers=has_layers,
+        layers_profile=layers_profile,
+        trends=trend_frames,
+        summaries=summaries,
+        monthly=monthly,
+        trend_verdicts=verdicts,
+        setbacks=found,
+        setback_context=context,
+        setback_events=window_couple,
+        setback_events_all=window_all,
+        trigger_frequency=triggers.trigger_frequency(
+            tr, period="month", by="category", checkins=ci
+        ),
+        trigger_trend=triggers.trigger_trend(tr, checkins=ci),
+        small_wins=wins,
+        logged_wins=logged_wins,
+        red_flags=flags,
+        stopped=_stopped(ci, partners, last),
+        partner_gap=dyad.partner_gap(ci, measure="connection"),
+        since=since_value,
+        since_given=stamp is not None,
+        changes_since=ch,
+        since_nothing_after=nothing_after,
+        since_nothing_before=nothing_before,
+        since_setbacks=since_sb,
+        since_events=since_ev,
+        answers_since=answers,
+        silent_partners=silent,
+        helped=helped,
+        events=ev,
+        couple_events=couple_events,
+        abuse_events=abuse[["date", "partner", "note"]].reset_index(drop=True),
+        hard_news=hard_news,
+        latest_hard_news=latest_news,
+        setbacks_since_hard_news=len(sb_after),
+        recovered_since_hard_news=int(sb_after["recovered"].astype(bool).sum()),
+        safety=milestones.safety_notice(ev),
+        n_recovered=len(done),
+        recover_weeks_min=float(weeks.min()) if len(done) else np.nan,
+        recover_weeks_median=float(weeks.median()) if len(done) else np.nan,
+        recover_weeks_max=float(weeks.max()) if len(done) else np.nan,
+        setbacks_per_partner={str(k): int(v) for k, v in found.groupby("partner").size().items()},
+        triggers_per_partner={str(k): int(v) for k, v in tr.groupby("partner").size().items()},
+        partners_with_triggers=tuple(sorted(set(tr["partner"]))),
+        since_before_end=None if since_value is None else since_value - pd.Timedelta(days=1),
+        since_logs_start_after=bool(
+            since_value is not None and first is not None and first.normalize() > since_value
+        ),
+        since_before_reaches_past_start=bool(
+            len(ch) and first is not None and first > ch["before_start"].iloc[0]
+        ),
+    )
