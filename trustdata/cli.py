@@ -272,11 +272,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_anonymize(args: argparse.Namespace) -> int:
     import warnings
 
-    from trustdata.anonymize import REPORT_FILE, KAnonymityWarning, _label, anonymize_folder
+    from trustdata.anonymize import (
+        REPORT_FILE,
+        KAnonymityWarning,
+        KeyFileWarning,
+        _label,
+        anonymize_folder,
+    )
 
     qis = [c.strip() for c in args.quasi_identifiers.split(",") if c.strip()]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", KAnonymityWarning)  # the report lists them below
+        warnings.simplefilter("always", KeyFileWarning)
         report = anonymize_folder(
             args.input,
             args.out,
@@ -286,6 +293,9 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
             keep_text=args.keep_text,
             format=args.format,
         )
+    for w in caught:
+        if issubclass(w.category, KeyFileWarning):
+            print(f"trustdata: warning: {w.message}", file=sys.stderr)
     print(f"Wrote {report.n_couples} anonymized couple(s) to {args.out} (see {REPORT_FILE}).")
     for item in report.removed:
         print(f"  removed: {item}")
