@@ -88,6 +88,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from trustdata import schemas
@@ -441,34 +442,43 @@ def _first_dates(logs: Logs) -> pd.Series:
     return dates.groupby("couple_id")["date"].min().dt.normalize()
 
 
+_NS_PER_DAY = 86_400 * 10**9
+
+
 def _shifts(key: bytes, first: pd.Series) -> pd.Series:
     """Days to add to each couple's dates: its first day lands on a keyed day of the
-    :data:`SHIFT_DAYS` days from :data:`NEUTRAL_START` (not a whole number of weeks)."""
+    :data:`SHIFT_DAYS` days from :data:`NEUTRAL_START` (not a whole number of weeks).
+
+    Computed in whole days (int64), so a first record centuries away (beyond what a
+    ``Timedelta`` holds) is no overflow."""
     if not len(first):
         return pd.Series(dtype="int64")
-    jitter = pd.Series(
+    jitter = np.array(
         [int(_digest(key, "trustdata-shift", str(c))[:12], 16) % SHIFT_DAYS for c in first.index],
-        index=first.index,
         dtype="int64",
     )
-    start = first.astype("datetime64[ns]")
-    return (NEUTRAL_START - start).dt.days.astype("int64") + jitter
+    start_day = first.astype("datetime64[ns]").to_numpy().astype("datetime64[D]").astype("int64")
+    neutral_day = NEUTRAL_START.value // _NS_PER_DAY
+    return pd.Series(neutral_day - start_day + jitter, index=first.index, dtype="int64")
 
 
 def _shifted(values: pd.Series, days: pd.Series, table: str) -> pd.Series:
     """``values`` moved by ``days`` (per row), or a TrustDataError when that overflows."""
-    delta = days.fillna(0).astype("int64").to_numpy()
-    try:
-        moved = values.astype("datetime64[ns]") + pd.to_timedelta(delta, unit="D")
-    except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
-        moved = None
-    if moved is None or bool((moved.isna() & values.notna()).any()):
+    stamps = values.astype("datetime64[ns]")
+    missing = stamps.isna().to_numpy()
+    ns = stamps.to_numpy().astype("int64")
+    add = days.fillna(0).astype("int64").to_numpy()
+    # float first: int64 addition would wrap around silently
+    approx = ns.astype("float64") + add.astype("float64") * _NS_PER_DAY
+    lo, hi = pd.Timestamp.min.value, pd.Timestamp.max.value
+    if bool(((approx < lo + _NS_PER_DAY) | (approx > hi - _NS_PER_DAY))[~missing].any()):
         raise TrustDataError(
             "a couple's records span more years than a shifted timeline can hold (dates "
             "from 1677 to 2262); check the years of its first and last records.",
             source=table,
         )
-    return moved.astype("datetime64[ns]")
+    moved = np.where(missing, np.iinfo("int64").min, ns + add * _NS_PER_DAY)
+    return pd.Series(moved.astype("datetime64[ns]"), index=values.index)
 
 
 #: Ids shorter than this are not looked for in column names and kept values ("A", "B").
