@@ -698,3 +698,18 @@ def test_no_random_id_or_date_leaks_and_intervals_hold(tmp_path_factory, ids, da
     trig = anon.triggers.set_index("couple_id")["timestamp"]
     gap = (trig - first.reindex(trig.index)).iloc[0]
     assert gap == pd.Timedelta(days=days[0] - min(days), minutes=minutes)
+
+
+def test_a_first_record_centuries_ago_is_shifted_or_refused_with_a_sentence():
+    """Issue 13 point 19: anonymize died (OverflowError) for a first record before ~1708."""
+    old = Logs(checkins=as_table("checkins", [
+        {"couple_id": "c1", "partner": "A", "date": "1705-01-05", "connection": 5},
+        {"couple_id": "c1", "partner": "A", "date": "1705-01-12", "connection": 6}]))  # fmt: skip
+    anon, _ = anonymize(old, key=KEY, k=1)
+    assert anon.checkins["date"].diff().dt.days.tolist()[1:] == [7.0]
+    assert (anon.checkins["date"] >= NEUTRAL_START).all()
+    span = Logs(checkins=as_table("checkins", [
+        {"couple_id": "c1", "partner": "A", "date": "1705-01-05", "connection": 5},
+        {"couple_id": "c1", "partner": "A", "date": "2025-01-12", "connection": 6}]))  # fmt: skip
+    with pytest.raises(TrustDataError, match="span more years than a shifted timeline can hold"):
+        anonymize(span, key=KEY, k=1)
