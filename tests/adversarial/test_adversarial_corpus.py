@@ -34,15 +34,7 @@ atexit.register(_cleanup)
 CASES = [c for c in corpus.build(_ROOT, "small") if not c.large]
 
 #: Cases that still fail, with the issue-13 point that covers them (fixed in trustdata.io).
-KNOWN: dict[str, str] = {
-    "encoding/json-lone-surrogate": "point 18: a lone surrogate in a JSON string",
-    "structure/line-first": "point 18: a CSV whose first column is _line",
-    "structure/header-cell-200k": "point 18: a header cell over 128 KiB",
-    "numbers/huge-int-json": "point 18: a JSON integer of over 4,300 digits",
-    "files/long-path": "point 18: an over-long path",
-    "files/over-long-path": "point 18: an over-long path",
-    "files/dev-null-direct": "point 18: /dev/null",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _param(case: corpus.Case):

@@ -16,6 +16,29 @@ from trustdata.errors import FileProblem
 from trustdata.io._columns import _LINE, _PROBLEM, _clean_names
 from trustdata.io._encodings import _decode
 
+#: Input limits (see docs/format.md): longer or wider files are refused with a sentence, so
+#: that memory stays bounded by the file's size.
+MAX_HEADER_BYTES = 256 * 1024
+MAX_NAME_CHARS = 1_000
+MAX_COLUMNS = 1_000
+
+
+def check_columns(names: list[str], source: str) -> None:
+    """Refuse more than :data:`MAX_COLUMNS` columns or a name over :data:`MAX_NAME_CHARS`."""
+    if len(names) > MAX_COLUMNS:
+        raise FileProblem(
+            f"has {len(names):,} columns; a log table has at most {MAX_COLUMNS:,} (is this a "
+            "log file, or a table turned on its side?).",
+            source=source,
+        )
+    long = [n for n in names if len(str(n)) > MAX_NAME_CHARS]
+    if long:
+        raise FileProblem(
+            f"has a column name of {len(str(long[0])):,} characters; column names are at most "
+            f"{MAX_NAME_CHARS:,} characters.",
+            source=source,
+        )
+
 
 def read_raw_csv(
     path: str | Path,
@@ -135,6 +158,13 @@ def _parse_csv_bytes(
         notes.append("tab-separated (read with a tab as the delimiter)")
     else:
         delim = ","
+    if len(header) > MAX_HEADER_BYTES:
+        raise FileProblem(
+            f"the header line is {len(header) / 1024:,.0f} KB long; a log's header line is at "
+            f"most {MAX_HEADER_BYTES // 1024} KB (column names of at most {MAX_NAME_CHARS:,} "
+            "characters). Is this a log file?",
+            source=name,
+        )
     header_text = header.decode("utf-8", errors="replace")
     if header_text.count('"') % 2:
         raise FileProblem(
@@ -142,7 +172,11 @@ def _parse_csv_bytes(
             f"{_HEADER_SPAN} after it); expected a line of column names.",
             source=name,
         )
-    header_cells = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim))
+    try:
+        header_cells = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim))
+    except csv.Error as exc:  # pragma: no cover - the length check above comes first
+        raise FileProblem(f"the header line cannot be read ({exc}).", source=name) from None
+    check_columns(header_cells, name)
     if header_end > header_line:
         spanning = [c for c in header_cells if "\n" in c or "\r" in c]
         header_cells = [" ".join(c.split()) if c in spanning else c for c in header_cells]

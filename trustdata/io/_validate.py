@@ -100,7 +100,8 @@ def _process(
         typed[col] = _parse_column(table, col, kind, raw[col], problems, required, compact)
         if col in compact:
             del raw[col]  # the codes keep what the rejected rows need
-        if kind == "text" and unescape:
+        if kind in ("text", "id") and unescape:
+            # ids too: write() protects an id such as "=x" like any text cell
             typed[col] = _unescape(typed[col])
     if table == "triggers":
         # timestamp is required, so it was parsed above
