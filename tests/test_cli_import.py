@@ -136,3 +136,34 @@ def test_an_interrupted_import_leaves_the_old_log_whole(tmp_path, monkeypatch, c
     assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err
     assert _snapshot(out) == before
     assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no staging folder left
+
+
+GF = FIX / "google_forms" / "Weekly check-in (Responses) - Form Responses 1.csv"
+
+
+def test_an_email_address_never_leaves_the_importer(tmp_path, capsys):
+    """Issue 13 point 2: with ``partner = "Email Address"`` the address became an id; addresses
+    in free text, unmapped titles and surplus values reached checkins.csv and stdout."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[questions]\npartner = "Email Address"\n', encoding="utf-8")
+    text = GF.read_text(encoding="utf-8").splitlines()
+    text[0] += ',"Reply to me at kim@example.net"'
+    text[1:] = [line + ',""' for line in text[1:]]
+    text[1] = text[1].replace("A walk together on Sunday", "write to jo@example.com")
+    text[1] += ',"surplus lee@example.com"'
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(text) + "\n", encoding="utf-8")
+    out = tmp_path / "logs"
+    code = main(["import", "google-forms", str(export), str(out), "--couple", "c1",
+                 "--mapping", str(mapping)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code in (1, 2)
+    printed = captured.out + captured.err
+    written = (
+        b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file()) if out.exists() else b""
+    )
+    for address in ("sam@example.org", "alex@example.org", "kim@example.net", "jo@example.com",
+                    "lee@example.com"):  # fmt: skip
+        assert address not in printed, printed
+        assert address.encode() not in written
+    assert "e-mail address" in printed

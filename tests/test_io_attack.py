@@ -173,3 +173,76 @@ def test_a_device_or_an_over_long_path_is_one_sentence(tmp_path, path):
         path = str(tmp_path / ("x" * 300) / "checkins.csv")
     with pytest.raises(TrustDataError, match=r"not a regular file or a folder|cannot be used"):
         load(path)
+
+
+def test_a_c1_control_on_one_line_does_not_reread_the_whole_file(tmp_path):
+    """Point 15: one U+0085 made the whole UTF-8 file re-read as cp1252 (Zoë -> ZoÃ«)."""
+    text = f"{HEADER},note\nc1,Zoë,2025-03-03,5,café\nc1,B,2025-03-03,6,a\u0085b\n"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "checkins.csv").write_bytes(text.encode("utf-8"))
+    logs = load(folder)
+    assert "Zoë" in logs.checkins["partner"].tolist()
+    notes = dict(zip(logs.checkins["partner"], logs.checkins["note"], strict=True))
+    assert notes["Zoë"] == "café"  # the UTF-8 line stays UTF-8
+    assert notes["B"] == "aÂ…b"  # the line with the C1 control alone is read as cp1252
+    assert "1 line(s) read as Windows-1252" in logs.summary["notes"].iloc[0]
+
+
+def test_excels_sep_line_names_the_delimiter(tmp_path):
+    """Point 21: Excel's ``sep=;`` first line was reported only as missing columns."""
+    logs = load(_folder(tmp_path, "sep=;\ncouple_id;partner;date;connection\nc1;A;2025-03-03;6\n"))
+    assert len(logs.checkins) == 1 and logs.rejected.empty
+    assert logs.rejected.empty and "sep=;" in logs.summary["notes"].iloc[0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read(tmp_path, encoding):
+    """Point 21: UTF-16 without BOM was called "binary data"."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "checkins.csv").write_bytes(f"{HEADER}\nc1,Zoë,2025-03-03,6\n".encode(encoding))
+    logs = load(folder)
+    assert logs.checkins["partner"].tolist() == ["Zoë"]
+
+
+def test_json_nested_deeply_says_so(tmp_path):
+    """Point 21: valid JSON nested 990 deep was called "not valid JSON"."""
+    with pytest.raises(TrustDataError, match="nested too deeply"):
+        load(_folder(tmp_path, "[" * 990 + "]" * 990, "checkins.json"))
+
+
+def test_a_line_over_a_megabyte_is_refused_before_it_is_parsed(tmp_path):
+    """Point 20: one 1 GB field took 11.4 GB of memory."""
+    with pytest.raises(
+        TrustDataError, match=r"line 3 is 2\.0 MB long; a record of a log is at most"
+    ):
+        load(_folder(tmp_path, f"{HEADER},note\nc1,A,2025-03-03,5,x\nc1,A,2025-03-10,5,"
+                               + "y" * (2 * 2**20) + "\n"))  # fmt: skip
+
+
+def test_parquet_bytes_index_and_reserved_columns_are_read_as_data(tmp_path):
+    """Point 14: BINARY strings loaded as "b'c1'"; _line/_problem columns and an index vanished,
+    and a _problem column rejected rows with its own text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    table = pa.table({
+        "couple_id": pa.array([b"c1", b"c1"], type=pa.binary()),
+        "partner": pa.array([b"A", b"B"], type=pa.binary()),
+        "date": ["2025-03-03", "2025-03-03"], "connection": [6, 7],
+        "_problem": ["my own note", None], "_line": [70, 80]})  # fmt: skip
+    pq.write_table(table, folder / "checkins.parquet")
+    logs = load(folder)
+    assert logs.rejected.empty
+    assert logs.checkins["couple_id"].tolist() == ["c1", "c1"]
+    assert sorted(logs.checkins["partner"]) == ["A", "B"]
+    assert "_problem (column 5 of the file)" in logs.checkins.columns
+    assert "_line (column 6 of the file)" in logs.checkins.columns
+    indexed = pd.DataFrame({"couple_id": ["c1"], "date": ["2025-03-03"], "connection": [5],
+                            "partner": ["A"]}).set_index("partner")  # fmt: skip
+    indexed.to_parquet(folder / "checkins.parquet")
+    back = load(folder)
+    assert back.checkins["partner"].tolist() == ["A"]

@@ -265,15 +265,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from trustdata.importers import import_export
+    from trustdata.importers._common import scrub_addresses
 
-    result = import_export(
-        args.kind,
-        args.input,
-        couple=args.couple,
-        partner=args.partner,
-        mapping=args.mapping,
-        dayfirst=args.dayfirst,
-    )
+    try:
+        result = import_export(
+            args.kind,
+            args.input,
+            couple=args.couple,
+            partner=args.partner,
+            mapping=args.mapping,
+            dayfirst=args.dayfirst,
+        )
+    except TrustDataError as exc:  # a title or value quoted in the message: no address
+        if "@" not in str(exc):
+            raise
+        raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
     _check_import_target(out, Path(args.input), result.logs)
     print(result.report.to_text())

@@ -23,6 +23,28 @@ MAX_NAME_CHARS = 1_000
 MAX_COLUMNS = 1_000
 
 
+#: The longest line (a record) read, in bytes.
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1) -> None:
+    """Refuse a file with a line over :data:`MAX_LINE_BYTES` (e.g. one value of a gigabyte),
+    before it is parsed: parsing it would take many times its size in memory."""
+    if len(data) - pos <= MAX_LINE_BYTES:
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, offset=pos) == 10)
+    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
+    lengths = np.diff(bounds) - 1
+    longest = int(lengths.argmax())
+    if lengths[longest] > MAX_LINE_BYTES:
+        raise FileProblem(
+            f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MB long; a record "
+            f"of a log is at most {MAX_LINE_BYTES // 2**20} MB (a value that long is not an "
+            "answer: is this a log file?).",
+            source=source,
+        )
+
+
 def check_columns(names: list[str], source: str) -> None:
     """Refuse more than :data:`MAX_COLUMNS` columns or a name over :data:`MAX_NAME_CHARS`."""
     if len(names) > MAX_COLUMNS:
@@ -148,7 +170,19 @@ def _parse_csv_bytes(
         line = data[pos:] if end < 0 else data[pos:end]
         header_end += 1
     header = line.rstrip(b"\r")
-    if b"," in header:
+    sep = re.fullmatch(rb"\s*sep=(.)\s*", header)
+    if sep is not None and end >= 0:  # Excel's "sep=;" line names the delimiter
+        pos, header_line = end + 1, header_line + 1
+        end = data.find(b"\n", pos)
+        header = (data[pos:] if end < 0 else data[pos:end]).rstrip(b"\r")
+        named = sep.group(1).decode("latin-1")
+        notes.append(f"the first line (sep={named}) names the delimiter")
+    else:
+        named = None
+    _check_line_lengths(data, pos, name, header_line)
+    if named in (",", ";", "\t", "|"):
+        delim = named
+    elif b"," in header:
         delim = ","
     elif b";" in header:
         delim = ";"

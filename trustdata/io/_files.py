@@ -323,5 +323,31 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
         raise FileProblem(
             f"cannot be read as Parquet ({type(exc).__name__}: {detail[:200]}).", source=name
         ) from None
-    frame = frame.reset_index(drop=True)
-    return _raw_from_frame(frame, name), []
+    notes: list[str] = []
+    # an index pandas wrote (a named one, or any but 0, 1, 2, ...) holds columns of the table
+    index = frame.index
+    plain = isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0
+    frame = frame.reset_index(drop=plain)
+    if not plain:
+        notes.append("the Parquet index was read as column(s): " + ", ".join(
+            str(n) for n in (index.names if index.names != [None] else ["index"])))  # fmt: skip
+    # the loader's bookkeeping names are kept as the file's own columns, under another name
+    frame = frame.rename(
+        columns={
+            c: f"{c} (column {i} of the file)"
+            for i, c in enumerate(frame.columns, start=1)
+            if c in (_LINE, _PROBLEM)
+        }
+    )
+    for col in frame.columns:  # BINARY strings: text, not "b'c1'"
+        values = frame[col]
+        if values.dtype == object and values.map(lambda v: isinstance(v, bytes)).any():
+            frame[col] = values.map(
+                lambda v: v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else v
+            )
+            notes.append(f"column {col!r} held bytes, read as UTF-8 text")
+    frame.columns = [str(c) for c in frame.columns]
+    from trustdata.io._csv import check_columns
+
+    check_columns(list(frame.columns), name)
+    return _raw_from_frame(frame, name), notes
