@@ -246,3 +246,18 @@ def test_parquet_bytes_index_and_reserved_columns_are_read_as_data(tmp_path):
     indexed.to_parquet(folder / "checkins.parquet")
     back = load(folder)
     assert back.checkins["partner"].tolist() == ["A"]
+
+
+def test_look_alike_ids_are_normalised_or_noted(tmp_path):
+    """Point 22: NFC vs NFD, zero-width characters, homoglyphs and case made separate couples or
+    partners silently."""
+    text = (f"{HEADER}\ncaf\u00e9,A,2025-03-03,5\ncafe\u0301,A,2025-03-10,6\n"
+            "c\u200b1,A,2025-03-03,5\nc1,A,2025-03-10,6\nc2,\u0410,2025-03-03,5\n"
+            "c2,A,2025-03-10,6\nC3,B,2025-03-03,5\nc3,B,2025-03-10,6\n")  # fmt: skip
+    logs = load(_folder(tmp_path, text))
+    assert logs.rejected.empty
+    assert sorted(logs.couple_ids) == ["C3", "c1", "c2", "c3", "caf\u00e9"]
+    notes = logs.summary["notes"].iloc[0]
+    assert "couple_id spelling(s) normalised" in notes
+    assert "differ only in case" in notes and "'C3'" in notes
+    assert "look alike" in notes and "'\u0410' looks like 'A'" in notes
