@@ -261,3 +261,15 @@ def test_look_alike_ids_are_normalised_or_noted(tmp_path):
     assert "couple_id spelling(s) normalised" in notes
     assert "differ only in case" in notes and "'C3'" in notes
     assert "look alike" in notes and "'\u0410' looks like 'A'" in notes
+
+
+def test_millions_of_blank_lines_are_refused_with_a_sentence(tmp_path, monkeypatch):
+    """Point 20: one record and 1 GB of blank ,,, lines took 20.8 GB."""
+    import trustdata.io._csv as csv_module
+
+    monkeypatch.setattr(csv_module, "MAX_BLANK_LINES", 1_000)
+    monkeypatch.setattr(csv_module, "MAX_LINE_BYTES", 1_000)
+    with pytest.raises(TrustDataError, match="holds 5,000 blank lines"):
+        load(_folder(tmp_path, f"{HEADER}\nc1,A,2025-03-03,5\n" + ",,,\n" * 5_000))
+    logs = load(_folder(tmp_path, f"{HEADER}\nc1,A,2025-03-03,5\n" + ",,,\n" * 900))
+    assert len(logs.checkins) == 1

@@ -26,16 +26,35 @@ MAX_COLUMNS = 1_000
 #: The longest line (a record) read, in bytes.
 MAX_LINE_BYTES = 1024 * 1024
 
+#: The most blank lines (only delimiters and spaces) a CSV file may hold.
+MAX_BLANK_LINES = 1_000_000
+
 
 def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1) -> None:
     """Refuse a file with a line over :data:`MAX_LINE_BYTES` (e.g. one value of a gigabyte),
     before it is parsed: parsing it would take many times its size in memory."""
     if len(data) - pos <= MAX_LINE_BYTES:
         return
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, offset=pos) == 10)
+    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
+    ends = np.flatnonzero(raw == 10)
     bounds = np.concatenate(([-1], ends, [len(data) - pos]))
     lengths = np.diff(bounds) - 1
     longest = int(lengths.argmax())
+    if len(ends) > MAX_BLANK_LINES:
+        # a line is blank when it holds only delimiters and spaces (",,,," from a sheet)
+        filler = np.zeros(256, dtype=bool)
+        filler[list(b",;\t \r\n|")] = True
+        content = ~filler[raw]
+        starts = bounds[:-1] + 1
+        starts = starts[starts < len(raw)]
+        blank = int((~np.maximum.reduceat(content, starts)).sum()) if len(starts) else 0
+        del content
+        if blank > MAX_BLANK_LINES:
+            raise FileProblem(
+                f"holds {blank:,} blank lines (only delimiters or spaces); at most "
+                f"{MAX_BLANK_LINES:,} are read. Remove the sheet's empty rows and save again.",
+                source=source,
+            )
     if lengths[longest] > MAX_LINE_BYTES:
         raise FileProblem(
             f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MB long; a record "

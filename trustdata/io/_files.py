@@ -314,8 +314,40 @@ def _json_type(value: Any) -> str:
     return {list: "list", str: "text"}.get(type(value), type(value).__name__)
 
 
+#: The most rows one couple may have in one table (a couple logging every hour for ten years
+#: has 90,000): more is not a log, and would take memory out of all proportion to a compressed
+#: Parquet file's size (3 M identical rows are 37 KB on disk).
+MAX_ROWS_PER_COUPLE = 100_000
+
+
+def _check_parquet_rows(path: Path, name: str) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:  # reported by the full read below
+        return
+    if meta.num_rows <= MAX_ROWS_PER_COUPLE:
+        return
+    try:
+        ids = pq.read_table(path, columns=["couple_id"]).column(0)
+    except Exception:  # no couple_id column: the full read says so
+        return
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(ids)
+    most = max((c.as_py() for c in counts.field("counts")), default=0)
+    if most > MAX_ROWS_PER_COUPLE:
+        raise FileProblem(
+            f"has {most:,} rows for one couple; a log table holds at most "
+            f"{MAX_ROWS_PER_COUPLE:,} per couple (is this a log file?).",
+            source=name,
+        )
+
+
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
     name = str(path)
+    _check_parquet_rows(path, name)
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many kinds for a file that is not parquet
