@@ -198,7 +198,6 @@ def _parse_csv_bytes(
         notes.append(f"the first line (sep={named}) names the delimiter")
     else:
         named = None
-    _check_line_lengths(data, pos, name, header_line)
     if named in (",", ";", "\t", "|"):
         delim = named
     elif b"," in header:
@@ -218,6 +217,7 @@ def _parse_csv_bytes(
             "characters). Is this a log file?",
             source=name,
         )
+    _check_line_lengths(data, pos, name, header_line)
     header_text = header.decode("utf-8", errors="replace")
     if header_text.count('"') % 2:
         raise FileProblem(
