@@ -273,3 +273,12 @@ def test_millions_of_blank_lines_are_refused_with_a_sentence(tmp_path, monkeypat
         load(_folder(tmp_path, f"{HEADER}\nc1,A,2025-03-03,5\n" + ",,,\n" * 5_000))
     logs = load(_folder(tmp_path, f"{HEADER}\nc1,A,2025-03-03,5\n" + ",,,\n" * 900))
     assert len(logs.checkins) == 1
+
+
+def test_csv_whole_numbers_are_read_as_text_not_floats(tmp_path):
+    """Point 16 (CSV): 6.9999999999999999 was parsed as a float first and stored as 7."""
+    logs = load(_folder(tmp_path, f"{HEADER},trust\nc1,A,2025-03-03,6.9999999999999999,7.0\n"
+                                  "c1,A,2025-03-10,1e1,+7\n"))  # fmt: skip
+    assert logs.checkins["connection"].tolist() == [10]
+    assert logs.checkins["trust"].tolist() == [7]
+    assert "connection is '6.9999999999999999'" in logs.rejected["reason"].iloc[0]
