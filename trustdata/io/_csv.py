@@ -192,6 +192,7 @@ def _parse_csv_bytes(
     sep = re.fullmatch(rb"\s*sep=(.)\s*", header)
     if sep is not None and end >= 0:  # Excel's "sep=;" line names the delimiter
         pos, header_line = end + 1, header_line + 1
+        header_end = header_line
         end = data.find(b"\n", pos)
         header = (data[pos:] if end < 0 else data[pos:end]).rstrip(b"\r")
         named = sep.group(1).decode("latin-1")
