@@ -89,6 +89,12 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         ["--quick"],
         r"^(all held-out|--- flagged)",
     ),
+    (
+        "adversarial_memory.py",
+        [],
+        ["--quick"],
+        r"^worst",
+    ),
 ]
 
 

@@ -778,6 +778,7 @@ def finish(
     """
     from trustdata.io import from_frames
 
+    _drop_addresses(report, checkins, triggers, rejections)
     logs = from_frames(
         checkins=_frame(checkins, "checkins"),
         triggers=_frame(triggers, "triggers"),
@@ -864,7 +865,75 @@ def finish(
         logs = dataclasses.replace(logs, summary=summary)
     if not report.balanced:  # pragma: no cover - a bug in an importer, never bad input
         raise RuntimeError(f"import accounting does not add up: {report}")
+    logs = dataclasses.replace(logs, rejected=_scrub_frame(logs.rejected))
+    for name in ("mapped", "not_mapped", "merges", "notes"):
+        setattr(report, name, [scrub_addresses(item) for item in getattr(report, name)])
     return ImportResult(logs=logs, report=report)
+
+
+#: An e-mail address (issue 13 point 2: an address never leaves the importer).
+EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+_ID_KEYS = ("couple_id", "partner")
+
+
+def scrub_addresses(text: Any) -> Any:
+    """``text`` with every e-mail address replaced by ``[email]`` (other values unchanged).
+
+    Examples
+    --------
+    >>> scrub_addresses("write to ann.lee@example.org, please")
+    'write to [email], please'
+    """
+    return EMAIL.sub("[email]", text) if isinstance(text, str) and "@" in text else text
+
+
+def _drop_addresses(
+    report: ImportReport,
+    checkins: list[dict[str, Any]],
+    triggers: list[dict[str, Any]],
+    rejections: list[Rejection],
+) -> None:
+    """Remove e-mail addresses from the translated records before anything is validated.
+
+    An id that holds an address (``partner = "Email Address"``, or an address typed as the
+    answer) is blanked, so the record is rejected as missing its id (and the report says why);
+    an address inside any other value becomes ``[email]``.
+    """
+    ids = text = 0
+    for row in (*checkins, *triggers):
+        for key, value in row.items():
+            if not isinstance(value, str) or "@" not in value or not EMAIL.search(value):
+                continue
+            if key in _ID_KEYS:
+                row[key] = ""
+                ids += 1
+            else:
+                row[key] = scrub_addresses(value)
+                text += 1
+    for r in rejections:
+        r.reason = scrub_addresses(r.reason)
+        r.values = {k: scrub_addresses(v) for k, v in r.values.items()}
+    if ids:
+        report.notes.append(
+            f"{plural(ids, 'id')} held an e-mail address and were removed (an address never "
+            "leaves the importer), so those records are rejected as missing their couple or "
+            "partner: give --couple / --partner, or map the id from another question"
+        )
+    if text:
+        report.notes.append(f"e-mail addresses in {plural(text, 'value')} replaced by [email]")
+
+
+def _scrub_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with e-mail addresses in text cells and column names replaced."""
+    if not len(frame) and not any("@" in str(c) for c in frame.columns):
+        return frame
+    out = frame.rename(columns=lambda c: scrub_addresses(str(c)) if "@" in str(c) else c)
+    for col in out.columns:
+        if out[col].dtype == "str" or out[col].dtype == object:
+            has = out[col].astype("str").str.contains("@", regex=False, na=False)
+            if has.any():
+                out[col] = out[col].where(~has, out[col].map(scrub_addresses))
+    return out
 
 
 def plural(n: int, unit: str) -> str:

@@ -16,6 +16,70 @@ from trustdata.errors import FileProblem
 from trustdata.io._columns import _LINE, _PROBLEM, _clean_names
 from trustdata.io._encodings import _decode
 
+#: Input limits (see docs/format.md): longer or wider files are refused with a sentence, so
+#: that memory stays bounded by the file's size.
+MAX_HEADER_BYTES = 256 * 1024
+MAX_NAME_CHARS = 1_000
+MAX_COLUMNS = 1_000
+
+
+#: The longest line (a record) read, in bytes.
+MAX_LINE_BYTES = 1024 * 1024
+
+#: The most blank lines (only delimiters and spaces) a CSV file may hold.
+MAX_BLANK_LINES = 1_000_000
+
+
+def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1) -> None:
+    """Refuse a file with a line over :data:`MAX_LINE_BYTES` (e.g. one value of a gigabyte),
+    before it is parsed: parsing it would take many times its size in memory."""
+    if len(data) - pos <= MAX_LINE_BYTES:
+        return
+    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
+    ends = np.flatnonzero(raw == 10)
+    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
+    lengths = np.diff(bounds) - 1
+    longest = int(lengths.argmax())
+    if len(ends) > MAX_BLANK_LINES:
+        # a line is blank when it holds only delimiters and spaces (",,,," from a sheet)
+        filler = np.zeros(256, dtype=bool)
+        filler[list(b",;\t \r\n|")] = True
+        content = ~filler[raw]
+        starts = bounds[:-1] + 1
+        starts = starts[starts < len(raw)]
+        blank = int((~np.maximum.reduceat(content, starts)).sum()) if len(starts) else 0
+        del content
+        if blank > MAX_BLANK_LINES:
+            raise FileProblem(
+                f"holds {blank:,} blank lines (only delimiters or spaces); at most "
+                f"{MAX_BLANK_LINES:,} are read. Remove the sheet's empty rows and save again.",
+                source=source,
+            )
+    if lengths[longest] > MAX_LINE_BYTES:
+        raise FileProblem(
+            f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MB long; a record "
+            f"of a log is at most {MAX_LINE_BYTES // 2**20} MB (a value that long is not an "
+            "answer: is this a log file?).",
+            source=source,
+        )
+
+
+def check_columns(names: list[str], source: str) -> None:
+    """Refuse more than :data:`MAX_COLUMNS` columns or a name over :data:`MAX_NAME_CHARS`."""
+    if len(names) > MAX_COLUMNS:
+        raise FileProblem(
+            f"has {len(names):,} columns; a log table has at most {MAX_COLUMNS:,} (is this a "
+            "log file, or a table turned on its side?).",
+            source=source,
+        )
+    long = [n for n in names if len(str(n)) > MAX_NAME_CHARS]
+    if long:
+        raise FileProblem(
+            f"has a column name of {len(str(long[0])):,} characters; column names are at most "
+            f"{MAX_NAME_CHARS:,} characters.",
+            source=source,
+        )
+
 
 def read_raw_csv(
     path: str | Path,
@@ -125,7 +189,19 @@ def _parse_csv_bytes(
         line = data[pos:] if end < 0 else data[pos:end]
         header_end += 1
     header = line.rstrip(b"\r")
-    if b"," in header:
+    sep = re.fullmatch(rb"\s*sep=(.)\s*", header)
+    if sep is not None and end >= 0:  # Excel's "sep=;" line names the delimiter
+        pos, header_line = end + 1, header_line + 1
+        header_end = header_line
+        end = data.find(b"\n", pos)
+        header = (data[pos:] if end < 0 else data[pos:end]).rstrip(b"\r")
+        named = sep.group(1).decode("latin-1")
+        notes.append(f"the first line (sep={named}) names the delimiter")
+    else:
+        named = None
+    if named in (",", ";", "\t", "|"):
+        delim = named
+    elif b"," in header:
         delim = ","
     elif b";" in header:
         delim = ";"
@@ -135,6 +211,14 @@ def _parse_csv_bytes(
         notes.append("tab-separated (read with a tab as the delimiter)")
     else:
         delim = ","
+    if len(header) > MAX_HEADER_BYTES:
+        raise FileProblem(
+            f"the header line is {len(header) / 1024:,.0f} KB long; a log's header line is at "
+            f"most {MAX_HEADER_BYTES // 1024} KB (column names of at most {MAX_NAME_CHARS:,} "
+            "characters). Is this a log file?",
+            source=name,
+        )
+    _check_line_lengths(data, pos, name, header_line)
     header_text = header.decode("utf-8", errors="replace")
     if header_text.count('"') % 2:
         raise FileProblem(
@@ -142,7 +226,11 @@ def _parse_csv_bytes(
             f"{_HEADER_SPAN} after it); expected a line of column names.",
             source=name,
         )
-    header_cells = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim))
+    try:
+        header_cells = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim))
+    except csv.Error as exc:  # pragma: no cover - the length check above comes first
+        raise FileProblem(f"the header line cannot be read ({exc}).", source=name) from None
+    check_columns(header_cells, name)
     if header_end > header_line:
         spanning = [c for c in header_cells if "\n" in c or "\r" in c]
         header_cells = [" ".join(c.split()) if c in spanning else c for c in header_cells]
