@@ -871,7 +871,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             audience=audience,
             title=_trend_caption(r, measure, audience),
         )
-        body += chart.add(fig, print_height=250)
+        body += chart.add(fig, print_height=230)
     if r.layers_profile is not None:
         fig = charts.plot_layers(
             r.layers_profile,
@@ -882,7 +882,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             if therapist
             else "Trust and its layers for each of you: at the start and recently",
         )
-        body += chart.add(fig, print_height=300)
+        body += chart.add(fig, print_height=250)
     if therapist and not r.partner_gap.empty:
         body += Markup("<h3>The two partners side by side</h3>")
         body += Markup("<p>{}</p>").format(
@@ -893,7 +893,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         fig = charts.plot_partner_gap(
             r.partner_gap, title="How far apart the partners' scores were each week"
         )
-        body += chart.add(fig, print_height=240)
+        body += chart.add(fig, print_height=200)
     body += Markup('<h3 class="screen-only">{}</h3>').format(
         "Connection month by month" if therapist else "Month by month, on average"
     )
@@ -926,7 +926,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             else "How many triggers each of you logged each month, by kind",
         )
         _rename_partners(fig, r)
-        body += chart.add(fig, print_height=250)
+        body += chart.add(fig, print_height=220)
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
