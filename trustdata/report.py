@@ -730,7 +730,7 @@ def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
         sb["triggers_around"] = sb["setback_id"].map(ctx["n_triggers"]).astype("Int64")
         sb["major"] = sb["setback_id"].map(ctx["n_major_triggers"]).astype("Int64")
         sb["top_category"] = sb["setback_id"].map(ctx["top_category"]).map(_category)
-        sb["events_around"] = sb["setback_id"].map(around).fillna("")
+        sb["events_around"] = sb["setback_id"].map(lambda i: around.get(i, ""))
         tables["setbacks"] = html_table(
             sb,
             ["who", "start", "trough_date", "back", "depth", "weeks", "weeks_to_recover",
