@@ -66,6 +66,12 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         r"^\s*seed\s+precision|^\s*20\d\d\s+[01]\.\d+\s+[01]\.\d+\s+[01]\.\d+\s*$",
     ),
     (
+        "verdict_accuracy.py",
+        [],
+        ["--quick"],
+        r"^headline",
+    ),
+    (
         "coverage_simulation.py",
         ["--reps", "200"],
         ["--reps", "50"],
@@ -76,6 +82,12 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         ["--source", "synth", "--reps", "100"],
         ["--source", "synth", "--reps", "20"],
         r"^coverage",
+    ),
+    (
+        "not_on_track.py",
+        [],
+        ["--quick"],
+        r"^(all held-out|--- flagged)",
     ),
 ]
 

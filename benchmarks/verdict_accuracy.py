@@ -11,14 +11,21 @@ Two sources of planted truth:
    partner per series; improving by 2.5-4.5 points, flat, or worsening by 2-3.5 points; steady,
    early-then-plateau, late and sigmoid arcs; AR(1) heavy-tailed noise; whole points; missed
    weeks and gaps; 30-110 weeks).  The rules were chosen on the seeds :data:`TUNING_SEEDS`;
-   the figures are printed for :data:`FRESH_SEEDS`, never looked at while choosing.
-2. **trustdata.synth** couples (fresh seeds too).  The planted change of a partner is the
+   the figures are printed for :data:`FRESH_SEEDS`, never looked at while choosing
+   (``--tuning`` prints the tuning seeds instead).
+2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
+   looked at while choosing).  The planted change of a partner is the
    underlying level (:func:`trustdata.synth.underlying_level`, without setbacks or noise) at
    their last check-in minus at their first.  Partners with a change of at least 2.5 points are
    ``improving``, within 0.5 points of zero ``flat``, at most -2 ``worsening`` (synth plants
    none); the rest (0.5-2.5 points) are ``between`` and are only counted, not scored: whether
    "no clear change" or "improved" is right for a 1-point rise is the question the verdict
    leaves open on purpose.
+
+A planted setback in the first or the latest weeks moves an end mean by several points: the
+verdict then (rightly, for what the partner reported) is not "improved", while the planted arc
+without setbacks rose.  The synth figures are therefore printed twice: for every partner, and
+for the partners without a planted setback touching their first or latest five weeks.
 
 Printed per planted class: how many series, the share of right verdicts (``improved`` /
 ``no_clear_change`` / ``deteriorated``), the share called each verdict, and how often the
@@ -46,7 +53,8 @@ from trustdata.trends import trend_summary
 
 TUNING_SEEDS = (1, 2, 3)
 FRESH_SEEDS = (2101, 2102, 2103)
-SYNTH_SEEDS = (3101, 3102)
+SYNTH_TUNING_SEEDS = (3101, 3102)
+SYNTH_FRESH_SEEDS = (4101, 4102)
 RIGHT = {"improving": "improved", "flat": "no_clear_change", "worsening": "deteriorated"}
 TARGETS = {"accuracy": 0.97, "flat_improved": 0.03, "slope_right": 0.95}
 
@@ -109,10 +117,20 @@ def synth_table(couples: int, seeds: tuple[int, ...]) -> pd.DataFrame:
             ["improving", "flat", "worsening"],
             default="between",
         )
-        out = trend_summary(ci)
-        out = out.merge(
-            span[["couple_id", "partner", "klass", "delta"]], on=["couple_id", "partner"]
+        # a planted setback (from its first lowered week to its end, or the last check-in)
+        # overlapping the first or the latest five weeks of the partner's check-ins
+        sb = syn.setbacks.merge(span, on=["couple_id", "partner"])
+        sb_end = sb["end"].fillna(sb["max"])
+        five = pd.Timedelta(weeks=5)
+        hits = ((sb["planted_start"] < sb["min"] + five) & (sb_end >= sb["min"])) | (
+            sb_end > sb["max"] - five
         )
+        touched = sb.loc[hits, ["couple_id", "partner"]].drop_duplicates().assign(at_end=True)
+        span = span.merge(touched, on=["couple_id", "partner"], how="left")
+        span["at_end"] = span["at_end"].fillna(False).astype(bool)
+        out = trend_summary(ci)
+        cols = ["couple_id", "partner", "klass", "delta", "at_end"]
+        out = out.merge(span[cols], on=["couple_id", "partner"])
         parts.append(out.assign(couple_id=f"{seed}-" + out["couple_id"]))
     return pd.concat(parts, ignore_index=True)
 
@@ -162,12 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     n_arcs, n_couples = (150, 60) if args.quick else (args.arcs, args.couples)
     seeds = TUNING_SEEDS if args.tuning else FRESH_SEEDS
+    synth_seeds = SYNTH_TUNING_SEEDS if args.tuning else SYNTH_FRESH_SEEDS
     t0 = time.perf_counter()
     print(f"# verdict accuracy of trend_summary ({'quick' if args.quick else 'full'} run)")
     _print(f"benchmarks/_arcs.py, {n_arcs} series x seeds {seeds}", arcs_table(n_arcs, seeds))
+    syn = synth_table(n_couples, synth_seeds)
+    _print(f"trustdata.synth, {n_couples} couples x seeds {synth_seeds} (both partners)", syn)
     _print(
-        f"trustdata.synth, {n_couples} couples x seeds {SYNTH_SEEDS} (both partners)",
-        synth_table(n_couples, SYNTH_SEEDS),
+        "trustdata.synth, the same partners without a planted setback in their first or latest "
+        f"five weeks ({(~syn['at_end']).mean():.0%} of them)",
+        syn[~syn["at_end"]],
     )
     print(f"\n({time.perf_counter() - t0:.0f} s)")
     return 0

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import cohort, dyad, layers, milestones, setbacks, synth, trends, triggers
+from trustdata import cohort, dyad, milestones, setbacks, synth, trends, triggers
 from trustdata.logs import Logs
 
 
@@ -73,8 +73,12 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     "trajectories": lambda lg: cohort.trajectories(_aligned(lg), _groups(lg)),
     "per_couple_slopes": lambda lg: cohort.per_couple_slopes(_aligned(lg)),
     "good_level_times": lambda lg: cohort.good_level_times(_aligned(lg), _groups(lg)),
-    "layers_profile": lambda lg: layers.layers_profile(lg.checkins),
-    "layers_weekly": lambda lg: layers.layers_weekly(lg.checkins, lg.events),
+    "leader_summary": lambda lg: dyad.leader_summary(dyad.lagged_correlation(lg.checkins)),
+    "growth_model": lambda lg: cohort.growth_model(_aligned(lg), _groups(lg)),
+    "time_to_good_level": lambda lg: cohort.time_to_good_level(_aligned(lg), _groups(lg)),
+    "survival_medians": lambda lg: cohort.survival_medians(
+        cohort.time_to_good_level(_aligned(lg), _groups(lg))
+    ),
 }
 
 # Options that must not change the output's columns.
@@ -92,11 +96,6 @@ VARIANTS: list[tuple[Callable[[Logs], pd.DataFrame], Callable[[Logs], pd.DataFra
         ANALYSES["find_setbacks"],
         lambda lg: setbacks.find_setbacks(lg.checkins, measure="trust"),
     ),
-    (
-        ANALYSES["layers_profile"],
-        lambda lg: layers.layers_profile(lg.checkins, recent_weeks=2, start_weeks=12),
-    ),
-    (ANALYSES["layers_weekly"], lambda lg: layers.layers_weekly(lg.checkins, band="ci")),
 ]
 
 
@@ -137,3 +136,203 @@ def test_empty_input_gives_empty_output_with_the_same_columns(logs: Logs, name: 
 def test_options_do_not_change_the_columns(logs: Logs, pair: int) -> None:
     first, second = VARIANTS[pair]
     assert list(first(logs).columns) == list(second(logs).columns)
+
+
+# --------------------------------------------------------------------------------------------
+# Output models (trustdata.schemas, "Analysis outputs"): every output, empty ones included,
+# validates against its pandera model, and the modules' column tuples are the models' columns.
+# --------------------------------------------------------------------------------------------
+
+# analysis (a key of ANALYSES) -> its model in schemas.OUTPUT_MODELS
+MODEL_OF: dict[str, str] = {
+    "weekly_trend": "weekly_trend",
+    "weekly_trend_trust_ci": "weekly_trend",
+    "trend_summary": "trend_summary",
+    "monthly_scores": "monthly_scores",
+    "changes_since": "changes_since",
+    "trigger_frequency_week": "trigger_frequency",
+    "trigger_frequency_month_total": "trigger_frequency",
+    "trigger_trend": "trigger_trend",
+    "anniversary_triggers": "anniversary_triggers",
+    "anniversary_summary": "anniversary_summary",
+    "partner_gap": "partner_gap",
+    "gap_trend": "gap_trend",
+    "lagged_correlation": "lagged_correlation",
+    "find_setbacks": "find_setbacks",
+    "sudden_losses": "sudden_losses",
+    "setback_context": "setback_context",
+    "small_wins": "small_wins",
+    "red_flags": "red_flags",
+    "align": "align",
+    "trajectories": "trajectories",
+    "per_couple_slopes": "per_couple_slopes",
+    "good_level_times": "good_level_times",
+    "leader_summary": "leader_summary",
+    "growth_model": "growth_model",
+    "time_to_good_level": "time_to_good_level",
+    "survival_medians": "survival_medians",
+}
+
+# a module's public column tuple -> the model it must equal
+COLUMN_TUPLES: list[tuple[tuple[str, ...], str]] = [
+    (trends.WEEKLY_TREND_COLUMNS, "weekly_trend"),
+    (trends.TREND_SUMMARY_COLUMNS, "trend_summary"),
+    (trends.MONTHLY_COLUMNS, "monthly_scores"),
+    (trends.SINCE_COLUMNS, "changes_since"),
+    (triggers.FREQUENCY_COLUMNS, "trigger_frequency"),
+    (triggers.TREND_COLUMNS, "trigger_trend"),
+    (triggers.ANNIVERSARY_COLUMNS, "anniversary_triggers"),
+    (triggers.ANNIVERSARY_SUMMARY_COLUMNS, "anniversary_summary"),
+    (dyad.GAP_COLUMNS, "partner_gap"),
+    (dyad.GAP_TREND_COLUMNS, "gap_trend"),
+    (dyad.LAG_COLUMNS, "lagged_correlation"),
+    (setbacks.SETBACK_COLUMNS, "find_setbacks"),
+    (setbacks.SUDDEN_LOSS_COLUMNS, "sudden_losses"),
+    (setbacks.CONTEXT_COLUMNS, "setback_context"),
+    (milestones.SMALL_WIN_COLUMNS, "small_wins"),
+    (milestones.RED_FLAG_COLUMNS, "red_flags"),
+    (cohort.ALIGNED_COLUMNS, "align"),
+    (cohort.TRAJECTORY_COLUMNS, "trajectories"),
+    (cohort.SLOPE_COLUMNS, "per_couple_slopes"),
+    (cohort.GOOD_LEVEL_TIME_COLUMNS, "good_level_times"),
+    (dyad.LEADER_COLUMNS, "leader_summary"),
+    (cohort.MODEL_COLUMNS, "growth_model"),
+    (cohort.SURVIVAL_COLUMNS, "time_to_good_level"),
+    (cohort.MEDIAN_COLUMNS, "survival_medians"),
+]
+
+
+def test_every_analysis_and_every_model_is_paired():
+    from trustdata import schemas
+
+    assert set(MODEL_OF) == set(ANALYSES)
+    # expected_recovery needs a reference cohort, not the contract's logs: it is validated in
+    # test_issue14_expected_recovery_passes_its_output_model
+    assert set(MODEL_OF.values()) | {"expected_recovery"} == set(schemas.OUTPUT_MODELS)
+
+
+@pytest.mark.parametrize("name", sorted(ANALYSES))
+def test_output_validates_against_its_model(logs: Logs, name: str) -> None:
+    from trustdata import schemas
+
+    model = schemas.OUTPUT_MODELS[MODEL_OF[name]]
+    model.validate(ANALYSES[name](logs), lazy=True)
+
+
+@pytest.mark.parametrize("name", sorted(ANALYSES))
+def test_empty_output_validates_against_its_model(logs: Logs, name: str) -> None:
+    from trustdata import schemas
+
+    model = schemas.OUTPUT_MODELS[MODEL_OF[name]]
+    out = ANALYSES[name](_empty(logs))
+    model.validate(out, lazy=True)
+    assert out.dtypes.astype(str).tolist() == [
+        "str" if d == "str" else d for d in schemas.output_dtypes(model).values()
+    ]
+
+
+@pytest.mark.parametrize("pair", range(len(COLUMN_TUPLES)))
+def test_public_column_tuples_are_the_models_columns(pair: int) -> None:
+    from trustdata import schemas
+
+    columns, model = COLUMN_TUPLES[pair]
+    assert tuple(columns) == schemas.output_columns(schemas.OUTPUT_MODELS[model])
+
+
+def test_a_model_rejects_an_unknown_verdict_code(logs: Logs) -> None:
+    import pandera.errors
+
+    from trustdata import schemas
+
+    out = trends.trend_summary(logs.checkins)
+    out.loc[0, "change"] = "unchanged"  # the old code: no longer a verdict
+    with pytest.raises(pandera.errors.SchemaError):
+        schemas.TrendSummaryOutput.validate(out)
+
+
+# --- issue 14: expected recovery, plan effect, anniversaries ahead (appended) ----------------
+
+
+def _reference_expected() -> pd.DataFrame:
+    """One expected band for the contract cases (a reference of 120 synthetic couples)."""
+    global _EXPECTED
+    if _EXPECTED is None:
+        from trustdata import expected
+
+        ref = synth.generate(couples=120, seed=5, months=(12, 14), text=False).logs
+        _EXPECTED = expected.expected_recovery(ref)
+    return _EXPECTED
+
+
+_EXPECTED: pd.DataFrame | None = None
+
+
+def _track_status(lg: Logs) -> pd.DataFrame:
+    from trustdata import expected
+
+    return expected.track_status(lg, _reference_expected())
+
+
+ISSUE14: dict[str, Callable[[Logs], pd.DataFrame]] = {
+    "track_status": _track_status,
+    "track_summary": lambda lg: __import__("trustdata.expected").expected.track_summary(
+        _track_status(lg)
+    ),
+    "plan_effect": lambda lg: triggers.plan_effect(lg.triggers),
+    "upcoming_anniversaries": lambda lg: triggers.upcoming_anniversaries(
+        lg.events, lg.triggers, weeks=52
+    ),
+}
+# The parametrized tests above were collected from ANALYSES before this point: these names are
+# added to it and run through the same four checks below.
+ANALYSES.update(ISSUE14)
+MODEL_OF.update({name: name for name in ISSUE14})
+_N_VARIANTS = len(VARIANTS)
+VARIANTS += [
+    (ANALYSES["plan_effect"], lambda lg: triggers.plan_effect(lg.triggers, by=(), min_n=3)),
+    (
+        ANALYSES["upcoming_anniversaries"],
+        lambda lg: triggers.upcoming_anniversaries(lg.events, lg.triggers, on="2025-01-01"),
+    ),
+    (
+        _track_status,
+        lambda lg: __import__("trustdata.expected").expected.track_status(
+            lg, _reference_expected(), weeks_below=2
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE14))
+def test_issue14_analyses_keep_the_contract(logs: Logs, name: str) -> None:
+    test_analysis_does_not_mutate_its_input(logs, name)
+    test_analysis_output_is_tidy(logs, name)
+    test_empty_input_gives_empty_output_with_the_same_columns(logs, name)
+
+
+@pytest.mark.parametrize("pair", range(_N_VARIANTS, len(VARIANTS)))
+def test_issue14_options_do_not_change_the_columns(logs: Logs, pair: int) -> None:
+    test_options_do_not_change_the_columns(logs, pair)
+
+
+_ISSUE14_SCHEMAS = {
+    "track_status": "TrackStatusSchema",
+    "track_summary": "TrackSummarySchema",
+    "plan_effect": "PlanEffectSchema",
+    "upcoming_anniversaries": "UpcomingAnniversarySchema",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ISSUE14_SCHEMAS))
+def test_issue14_outputs_pass_their_output_models(logs: Logs, name: str) -> None:
+    from trustdata import schemas
+
+    model = getattr(schemas, _ISSUE14_SCHEMAS[name])
+    model.validate(ANALYSES[name](logs), lazy=True)
+    model.validate(ANALYSES[name](_empty(logs)), lazy=True)
+
+
+def test_issue14_expected_recovery_passes_its_output_model() -> None:
+    from trustdata import schemas
+
+    schemas.ExpectedRecoverySchema.validate(_reference_expected(), lazy=True)

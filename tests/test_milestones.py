@@ -304,8 +304,8 @@ def test_worse_after_6_months_needs_two_scores_in_each_window():
 
 
 def _long_logs(n_weeks: int, latest: float, *, flat: bool = False) -> pd.DataFrame:
-    # alternating 4, 5 (first-month mean 4.5, s_pre = sd(4, 5, 4, 5) = sqrt(1/3)), then four
-    # last weeks with mean `latest` (4.5 as 4, 5, 4, 5); flat: 4 every week but the last four
+    # alternating 4, 5 (first-4 mean 4.5), then four last weeks with mean `latest` (4.5 as 4, 5,
+    # 4, 5); flat: 4 every week but the last four
     last = [4, 5, 4, 5] if latest == 4.5 else [int(latest)] * 4
     scores = [4 if flat else 4 + i % 2 for i in range(n_weeks - 4)] + last
     return _weekly_checkins(scores)
@@ -315,11 +315,11 @@ def _long_logs(n_weeks: int, latest: float, *, flat: bool = False) -> pd.DataFra
     ("n_weeks", "latest", "expected", "severity"),
     [
         # 54 weekly check-ins span 53 weeks = 371 days >= 12 months (365.25 days).
-        # latest 4.5: RCI = 0 <= 1.96 -> flagged
+        # latest 4.5: no change at all -> flagged
         (54, 4.5, "no_reliable_improvement_12m", "watch"),
-        # latest 8: RCI = (8 - 4.5) / sqrt(2 * (sqrt(1/3) * sqrt(1 - 0.8))**2) = 9.59 -> not
+        # latest 8: a rise of 3.5 points, error 49/53 * sqrt(pi)/2 = 0.82: RCI 3.0 -> not
         (54, 8.0, None, None),
-        # 5.0: RCI = 0.5 / 0.3651 = 1.37 -> flagged (improved, but not reliably)
+        # 5.0: RCI = 0.5 / (sqrt(2) * 0.82) = 0.43 -> flagged (a rise, but not a reliable one)
         (54, 5.0, "no_reliable_improvement_12m", "watch"),
         # 52 check-ins span 357 days < 12 months -> not evaluated
         (52, 4.5, None, None),
@@ -337,20 +337,44 @@ def test_no_reliable_improvement_after_12_and_24_months(n_weeks, latest, expecte
 
 
 @pytest.mark.parametrize(("latest", "flagged"), [(4.0, True), (3.0, True), (5.0, False)])
-def test_flat_first_weeks_flag_only_when_the_score_did_not_rise(latest, flagged):
-    # s_pre = sd(4, 4, 4, 4) = 0: the index is undefined; any rise is "reliable" (limit +inf)
+def test_constant_first_weeks_still_give_a_verdict(latest, flagged):
+    # 4 every week: the error is the rounding floor sqrt(1/12) = 0.29, so a reliable change
+    # needs 1.96 * sqrt(2) * 0.29 = 0.80 points: a rise to 5 is one, 4 and 3 are not rises
     flags = milestones.red_flags(_long_logs(54, latest, flat=True))
     got = flags.loc[flags["flag"].str.startswith("no_reliable"), "evidence"].tolist()
     assert len(got) == int(flagged)
     if flagged:
-        assert "no rise at all" in got[0]
+        assert "ups and downs are about 0.29 points" in got[0]
+        assert "needs more than 0.80 points" in got[0]
+
+
+def test_the_sample_no_improvement_couple_is_flagged():
+    # couple-02 of data/sample is planted as "no improvement" (0.07 points a month, 17 months)
+    from pathlib import Path
+
+    import trustdata
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+    if not sample.exists():
+        pytest.skip("data/sample not generated")
+    logs = trustdata.load(sample)
+    flags = milestones.red_flags(logs.checkins, logs.triggers, logs.events)
+    hit = flags[
+        (flags["couple_id"] == "couple-02") & (flags["flag"] == "no_reliable_improvement_12m")
+    ]
+    assert sorted(hit["partner"]) == ["A", "B"]
+    rising = flags[(flags["couple_id"] == "couple-01") & flags["flag"].str.startswith("no_rel")]
+    assert "A" not in rising["partner"].tolist()
 
 
 def test_rci_in_the_evidence_matches_the_jacobson_truax_formula():
     flags = milestones.red_flags(_long_logs(54, 5.0))
-    # Jacobson & Truax (1991): (5.0 - 4.5) / sqrt(2 * (sqrt(1/3) * sqrt(0.2))**2) = 1.369
-    rci = 0.5 / np.sqrt(2 * (np.sqrt(1 / 3) * np.sqrt(0.2)) ** 2)
+    # Jacobson & Truax (1991) with the within-person error: 49 steps of 1 point and 4 of 0,
+    # error = 49/53 * sqrt(pi)/2; RCI = (5.0 - 4.5) / (sqrt(2) * error) = 0.43
+    error = 49 / 53 * np.sqrt(np.pi) / 2
+    rci = 0.5 / (np.sqrt(2) * error)
     assert f"Reliable Change Index {rci:.2f}" in flags.iloc[0]["evidence"]
+    assert f"ups and downs are about {error:.2f} points" in flags.iloc[0]["evidence"]
 
 
 def _pair(b_scores) -> pd.DataFrame:
@@ -510,3 +534,13 @@ def test_any_irregular_logs_give_the_fixed_columns(a_days, b_days, trigger_days,
     if trigger_days:
         alone = milestones.small_wins(as_table("checkins", []), triggers)
         assert set(alone["kind"]) <= {"weeks_without_major_trigger", "longest_calm_streak"}
+
+
+def test_reference_sd_sets_the_error_of_the_no_improvement_flag():
+    # a rise of 0.5 points: with a reference SD of 0.2 and r = 0.8 (error 0.089, a reliable
+    # change needs 0.25 points) it is a reliable improvement: no flag; without it, a flag
+    logs = _long_logs(54, 5.0)
+    flags = milestones.red_flags(logs)
+    assert "no_reliable_improvement_12m" in flags["flag"].tolist()
+    flags = milestones.red_flags(logs, reference_sd=0.2, r=0.8)
+    assert "no_reliable_improvement_12m" not in flags["flag"].tolist()

@@ -550,3 +550,26 @@ def test_weekly_trend_accounts_for_every_checkin_and_every_week(rows):
         assert len(g) == (last - first).days // 7 + 1  # every week, also the empty ones
         assert g["week"].iloc[0] == first and (g["week"].dt.day_of_week == 0).all()
         assert g["score"].isna().eq(g["n_checkins"] == 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=1, max_size=60),
+)
+def test_trend_summary_verdict_exists_and_agrees_with_the_slope(scores):
+    rows = weekly_series("c1", "A", "2025-01-06", scores)
+    if not rows:
+        return
+    out = trends.trend_summary(checkins(rows)).iloc[0]
+    n = sum(s is not None for s in scores)
+    assert out["n_weeks"] == n
+    # 4 weekly scores at each end always give a verdict; fewer never do
+    assert (out["change"] == "insufficient_data") == (n < 8)
+    assert out["change"] in trends.CHANGE_LABELS and out["shape"] in trends.SHAPES
+    if out["change"] == "improved":
+        assert out["rci"] > 1.96 and not out["slope_per_month"] <= 0
+    if out["change"] == "deteriorated":
+        assert out["rci"] < -1.96 and not out["slope_per_month"] >= 0
+    if n >= 8:
+        assert out["error_sd"] >= np.sqrt(1 / 12) - 1e-12
+        assert out["rc_points"] == pytest.approx(1.96 * np.sqrt(2) * out["error_sd"])

@@ -273,7 +273,9 @@ def test_trend_intensity_slope_equals_scipy_on_weekly_means():
     assert row["intensity_p"] == pytest.approx(kt.pvalue)
     assert row["n_weeks_with_triggers"] == 26
     assert not row["lessening"]  # the rate did not fall ...
-    assert row["verdict"] == "lessening"  # ... but the intensity did
+    assert row["intensity_verdict"] == "lessening"  # ... the intensity did,
+    assert row["rate_verdict"] == "no_clear_change"
+    assert row["verdict"] == "no_clear_change"  # and the frequency test decides the verdict
 
 
 def test_trend_rate_falling_while_intensity_rises_is_mixed():
@@ -299,6 +301,107 @@ def test_trend_rate_falling_while_intensity_rises_is_mixed():
     assert row["intensity_slope_per_month"] > 0 and row["intensity_p"] < 0.05
     assert bool(row["lessening"])  # fewer triggers: true ...
     assert row["verdict"] == "mixed"  # ... but the ones that come are stronger
+
+
+def _mixed_days(rate_falls: bool):
+    """26 weeks: 4 triggers a week at one end, 1 a week at the other, intensity the other way."""
+    days, inten = [], []
+    for w in range(26):
+        early, late = w < 8, w >= 18
+        busy = early if rate_falls else late
+        quiet = late if rate_falls else early
+        if busy:
+            days += [7 * w + d for d in (0, 1, 3, 5)]
+            inten += [2 + (w % 8 >= 4 if rate_falls else w % 8 < 4)] * 4
+        elif quiet:
+            days.append(7 * w + 2)
+            inten.append(8 + (w % 8 >= 4 if rate_falls else w % 8 < 4))
+        else:
+            days += [7 * w, 7 * w + 4]
+            inten += [5, 5]
+    return days, inten
+
+
+@pytest.mark.parametrize(
+    ("rate_falls", "rate_verdict", "intensity_verdict"),
+    [(True, "lessening", "worsening"), (False, "worsening", "lessening")],
+)
+def test_trend_mixed_has_two_halves(rate_falls, rate_verdict, intensity_verdict):
+    # "mixed" = rate down and intensity up, OR rate up and intensity down
+    days, inten = _mixed_days(rate_falls)
+    row = triggers.trigger_trend(
+        trig(on_days("c1", "A", "2025-01-06", days, intensity=inten)), months=2
+    ).iloc[0]
+    assert row["rate_verdict"] == rate_verdict and row["rate_p"] < 0.05
+    assert row["intensity_verdict"] == intensity_verdict and row["intensity_p"] < 0.05
+    assert row["verdict"] == "mixed"
+
+
+def test_trend_mixed_needs_both_tests_at_alpha():
+    # the same logs, tested at a level just below the rate test's p-value: the rate change is
+    # no longer reliable, so the verdict is no clear change (not mixed), whatever the intensity
+    days, inten = _mixed_days(True)
+    tr = trig(on_days("c1", "A", "2025-01-06", days, intensity=inten))
+    row = triggers.trigger_trend(tr, months=2).iloc[0]
+    strict = float(row["rate_p"])  # p < alpha is needed: at alpha = p it does not reject
+    assert row["intensity_p"] < strict
+    row = triggers.trigger_trend(tr, months=2, alpha=strict).iloc[0]
+    assert row["rate_verdict"] == "no_clear_change" and row["intensity_verdict"] == "worsening"
+    assert row["verdict"] == "no_clear_change" and row["alpha"] == strict
+
+
+def test_trend_lessening_only_when_the_rate_test_rejects():
+    # issue 9: "lessening" was said at rate p = 0.73 (from the intensity alone)
+    days, inten = [], []
+    for w in range(26):
+        n = 2 if w % 3 else 1  # a flat rate
+        days += [7 * w + d for d in range(n)]
+        inten += [max(1, 9 - w // 3)] * n  # falling intensity
+    row = triggers.trigger_trend(
+        trig(on_days("c1", "A", "2025-01-06", days, intensity=inten)), months=2
+    ).iloc[0]
+    assert row["rate_p"] > 0.05 and row["intensity_p"] < 0.05
+    assert row["verdict"] == "no_clear_change" and row["intensity_verdict"] == "lessening"
+    # and at exactly the level of the rate test's p-value it is still no verdict (p < alpha)
+    busy = triggers.trigger_trend(
+        trig(on_days("c1", "A", "2025-01-06", [*range(40), 150, 170])), months=1
+    ).iloc[0]
+    assert busy["verdict"] == "lessening"
+    at_p = triggers.trigger_trend(
+        trig(on_days("c1", "A", "2025-01-06", [*range(40), 150, 170])),
+        months=1,
+        alpha=min(0.49, float(busy["rate_p"])),
+    ).iloc[0]
+    assert at_p["rate_verdict"] == "no_clear_change"
+
+
+@pytest.mark.parametrize(("last_day", "enough"), [(12, False), (13, True)])
+def test_trend_needs_a_span_of_14_days(last_day, enough):
+    # span = first day .. end of the last day: days 0..13 are 14 days
+    out = triggers.trigger_trend(trig(on_days("c1", "A", "2025-01-06", [0, 1, 2, last_day])))
+    row = out.iloc[0]
+    assert (row["span_end"] - row["span_start"]).days == last_day + 1
+    assert (row["verdict"] != "insufficient_data") == enough
+    assert pd.isna(row["lessening"]) == (not enough)
+
+
+def test_trend_window_edges_are_half_open():
+    # span: day 0 00:00 .. day 201 00:00; months=1: width 30.4375 days = 30 d 10 h 30 min.
+    # first window [day 0, day 30 10:30), latest window [day 170 13:30, day 201).
+    base = pd.Timestamp("2025-01-06")
+    at = [
+        base,
+        base + pd.Timedelta(days=30, hours=10, minutes=29),  # in the first window
+        base + pd.Timedelta(days=30, hours=10, minutes=30),  # first_end itself: not in it
+        base + pd.Timedelta(days=170, hours=13, minutes=29),  # just before latest_start
+        base + pd.Timedelta(days=170, hours=13, minutes=30),  # latest_start itself: in it
+        base + pd.Timedelta(days=200, hours=23, minutes=59),
+    ]
+    row = triggers.trigger_trend(trig([("c1", "A", t, 5) for t in at]), months=1).iloc[0]
+    assert row["first_end"] == base + pd.Timedelta(days=30, hours=10, minutes=30)
+    assert row["latest_start"] == base + pd.Timedelta(days=170, hours=13, minutes=30)
+    assert row["first_days"] == pytest.approx(30.4375)
+    assert (row["first_count"], row["latest_count"]) == (2, 2)
 
 
 def test_trend_finds_planted_falling_rate(cohort):
@@ -396,6 +499,34 @@ def test_anniversary_summary_counts_overlapping_windows_once():
     row = triggers.anniversary_summary(tr, ev).iloc[0]
     # windows 04-24..05-08 and 04-28..05-12 overlap: union 04-24..05-12 = 19 days
     assert row["days_near"] == 19 and row["n_near"] == 1
+
+
+@pytest.mark.parametrize(("last", "days_near"), [("2025-03-13", 11), ("2025-03-12", 10)])
+def test_anniversary_summary_exposure_counts_window_days_inside_the_span(last, days_near):
+    # anniversary 2025-03-10, days=7: window 03-03..03-17; the span ends on `last`, so only the
+    # window days up to it count (03-03..03-13 = 11 days)
+    ev = events([("c1", "2024-03-10", "discovery")])
+    tr = trig([("c1", "A", d, 5) for d in ["2024-06-01", last]])
+    row = triggers.anniversary_summary(tr, ev).iloc[0]
+    assert row["days_near"] == days_near
+    assert row["days_total"] == (pd.Timestamp(last) - pd.Timestamp("2024-06-01")).days + 1
+
+
+@pytest.mark.parametrize(("days", "days_near"), [(0, 1), (1, 3), (7, 15)])
+def test_anniversary_summary_window_is_two_days_plus_one(days, days_near):
+    ev = events([("c1", "2024-03-10", "discovery")])
+    tr = trig([("c1", "A", d, 5) for d in ["2024-06-01", "2025-06-01"]])
+    assert triggers.anniversary_summary(tr, ev, days=days)["days_near"].iloc[0] == days_near
+
+
+def test_anniversary_days_cap_is_182():
+    ev = events([("c1", "2024-05-01", "discovery")])
+    tr = trig([("c1", "A", "2025-01-06", 4)])
+    triggers.anniversary_triggers(tr, ev, days=182)  # half a year: allowed
+    with pytest.raises(ValueError, match="at most 182"):
+        triggers.anniversary_triggers(tr, ev, days=183)
+    with pytest.raises(ValueError, match="at most 182"):
+        triggers.anniversary_summary(tr, ev, days=183)
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ _MODULES = (
     "milestones",
     "dyad",
     "cohort",
+    "expected",
     "anonymize",
     "importers",
     "layers",

@@ -33,9 +33,10 @@ comes from the logs' notes, but partner and couple ids are the users' own words:
 (``html.escape``) when writing HTML.
 
 All score-based rules rest on the weekly scores of :func:`trustdata.trends.weekly_trend` (two
-check-ins in one week are averaged, a week without a check-in has no score) and the Reliable
-Change Index of :func:`trustdata.trends.trend_summary`, so "a week", "the first month" and
-"reliable improvement" mean the same thing here as in the trend charts.
+check-ins in one week are averaged, a week without a check-in has no score) and the verdict
+``change`` of :func:`trustdata.trends.trend_summary` (a Reliable Change Index against the
+partner's own week-to-week variation), so "a week", "the first weeks" and "reliable improvement"
+mean the same thing here as in the trend charts (see docs/verdicts.md).
 
 Examples
 --------
@@ -75,49 +76,19 @@ __all__ = [
 ]
 
 #: Columns of :func:`small_wins`, in order.
-SMALL_WIN_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "kind",
-    "date",
-    "value",
-    "start",
-    "end",
-    "evidence",
-)
+SMALL_WIN_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.SmallWinsOutput)
 
 #: Kinds of small win, in the order rows are sorted.
-SMALL_WIN_KINDS: tuple[str, ...] = (
-    "weeks_without_major_trigger",
-    "longest_calm_streak",
-    "first_good_month",
-    "best_week",
-)
+SMALL_WIN_KINDS: tuple[str, ...] = schemas.SMALL_WIN_KIND_CODES
 
 #: Columns of :func:`red_flags`, in order.
-RED_FLAG_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "flag",
-    "severity",
-    "date",
-    "evidence",
-    "message",
-)
+RED_FLAG_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.RedFlagsOutput)
 
 #: Severities, most urgent first (the sort order of :func:`red_flags`).
-SEVERITIES: tuple[str, ...] = ("safety", "raise", "watch")
+SEVERITIES: tuple[str, ...] = schemas.FLAG_SEVERITIES
 
 #: The red flags, in the order they are sorted within a severity.
-FLAGS: tuple[str, ...] = (
-    "abuse",
-    "repeat_betrayal",
-    "new_information",
-    "worse_after_6_months",
-    "no_reliable_improvement_24m",
-    "no_reliable_improvement_12m",
-    "diverging_partners",
-)
+FLAGS: tuple[str, ...] = schemas.RED_FLAG_CODES
 
 #: The severity of each flag.
 FLAG_SEVERITY: dict[str, str] = {
@@ -811,6 +782,7 @@ def red_flags(
     *,
     measure: str = "connection",
     r: float = 0.8,
+    reference_sd: float | None = None,
     month_weeks: int = 4,
     min_drop: float = 1.0,
     diverge_alpha: float = 0.05,
@@ -859,9 +831,11 @@ def red_flags(
     measure : str, default "connection"
         The score the score-based flags use.
     r : float, default 0.8
-        Reliability for the Reliable Change Index, passed to
-        :func:`trustdata.trends.trend_summary` (used there only with a ``reference_sd``; the
-        default error is the partner's own week-to-week variation).
+        Reliability for the Reliable Change Index, used with ``reference_sd``.
+    reference_sd : float, optional
+        A reference cohort's between-person baseline SD: when given, the index's measurement
+        error is ``reference_sd * sqrt(1 - r)`` (Jacobson & Truax) instead of the partner's own
+        week-to-week variation (both passed to :func:`trustdata.trends.trend_summary`).
     month_weeks : int, default 4
         Weeks in "a month" for ``worse_after_6_months`` and the Reliable Change Index.
     min_drop : float, default 1.0
@@ -920,7 +894,9 @@ disclosure.
 
         trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
         parts.append(_worse_after_6_months(trend, month_weeks, min_drop))
-        summary = trend_summary(checkins, measure=measure, r=r, month_weeks=month_weeks)
+        summary = trend_summary(
+            checkins, measure=measure, r=r, reference_sd=reference_sd, month_weeks=month_weeks
+        )
         parts.append(_no_reliable_improvement(summary))
         from trustdata.dyad import gap_trend
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -52,7 +53,6 @@ __all__ = [
     "CHECKIN_TEXT_COLUMNS",
     "TEXT_COLUMNS",
     "SCORE_MIN",
-    "DISPLAY_NAME_PREFIX",
     "SCORE_MAX",
     "TRIGGER_CATEGORIES",
     "EVENT_KINDS",
@@ -75,6 +75,41 @@ __all__ = [
     "CoupleSchema",
     "RejectedSchema",
     "SCHEMAS",
+    "CHANGE_LABELS",
+    "SHAPES",
+    "ERROR_SOURCES",
+    "TRIGGER_VERDICTS",
+    "TRIGGER_TEST_VERDICTS",
+    "RED_FLAG_CODES",
+    "FLAG_SEVERITIES",
+    "SMALL_WIN_KIND_CODES",
+    "output_columns",
+    "output_dtypes",
+    "OUTPUT_MODELS",
+    "WeeklyTrendOutput",
+    "TrendSummaryOutput",
+    "MonthlyScoresOutput",
+    "ChangesSinceOutput",
+    "TriggerFrequencyOutput",
+    "TriggerTrendOutput",
+    "AnniversaryTriggersOutput",
+    "AnniversarySummaryOutput",
+    "PartnerGapOutput",
+    "GapTrendOutput",
+    "LaggedCorrelationOutput",
+    "SetbacksOutput",
+    "SuddenLossesOutput",
+    "SetbackContextOutput",
+    "SmallWinsOutput",
+    "RedFlagsOutput",
+    "AlignedOutput",
+    "TrajectoriesOutput",
+    "PerCoupleSlopesOutput",
+    "GoodLevelTimesOutput",
+    "LeaderSummaryOutput",
+    "GrowthModelOutput",
+    "TimeToGoodLevelOutput",
+    "SurvivalMediansOutput",
     "normalize_category",
     "normalize_kind",
     "normalize_role",
@@ -100,9 +135,6 @@ LAYERS: tuple[str, ...] = (
     "respect",
     "transparency",
 )
-
-#: Couples-table columns ``name_<partner>`` hold a partner's display name (optional text).
-DISPLAY_NAME_PREFIX = "name_"
 
 SCORE_MIN = 1
 SCORE_MAX = 10
@@ -261,11 +293,7 @@ class EventSchema(_Base):
 
 
 class CoupleSchema(_Base):
-    """Couple-level attributes (one row per couple).
-
-    Optional display names: a text column ``name_<partner>`` (e.g. ``name_A``, ``name_B``; see
-    :data:`DISPLAY_NAME_PREFIX`) gives the name every view shows for that partner.
-    """
+    """Couple-level attributes (one row per couple)."""
 
     couple_id: Series[str] = pa.Field(str_length={"min_value": 1}, unique=True)
 
@@ -288,6 +316,530 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "events": EventSchema,
     "couples": CoupleSchema,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis outputs (owner: trends/triggers/milestones; one model per public analysis output)
+# --------------------------------------------------------------------------------------------
+#
+# Every analysis returns a tidy frame whose columns, order and dtypes are fixed by the model
+# below; the modules read their public ``*_COLUMNS`` tuples (and the dtypes they build empty
+# frames with) from these models with :func:`output_columns` / :func:`output_dtypes`, and
+# ``tests/test_contract.py`` validates every output, empty ones included, against its model.
+# Machine codes of the verdicts live here too; the words for them are the views' job.
+
+#: ``change`` of :func:`trustdata.trends.trend_summary`.
+CHANGE_LABELS: tuple[str, ...] = (
+    "improved",
+    "deteriorated",
+    "no_clear_change",
+    "insufficient_data",
+)
+#: ``shape`` of :func:`trustdata.trends.trend_summary`: was the way from one end to the other
+#: steady, or up then down (down then up)?
+SHAPES: tuple[str, ...] = ("steady", "up_then_down", "down_then_up", "insufficient_data")
+#: ``error_source`` of :func:`trustdata.trends.trend_summary`.
+ERROR_SOURCES: tuple[str, ...] = ("within_person", "reference")
+#: ``verdict`` of :func:`trustdata.triggers.trigger_trend`.
+TRIGGER_VERDICTS: tuple[str, ...] = (
+    "lessening",
+    "worsening",
+    "mixed",
+    "no_clear_change",
+    "insufficient_data",
+)
+#: ``rate_verdict`` and ``intensity_verdict`` of :func:`trustdata.triggers.trigger_trend`.
+TRIGGER_TEST_VERDICTS: tuple[str, ...] = (
+    "lessening",
+    "worsening",
+    "no_clear_change",
+    "insufficient_data",
+)
+#: ``flag`` of :func:`trustdata.milestones.red_flags`, in their sort order within a severity.
+RED_FLAG_CODES: tuple[str, ...] = (
+    "abuse",
+    "repeat_betrayal",
+    "new_information",
+    "worse_after_6_months",
+    "no_reliable_improvement_24m",
+    "no_reliable_improvement_12m",
+    "diverging_partners",
+)
+#: ``severity`` of :func:`trustdata.milestones.red_flags`, most urgent first.
+FLAG_SEVERITIES: tuple[str, ...] = ("safety", "raise", "watch")
+#: ``kind`` of :func:`trustdata.milestones.small_wins`, in their sort order.
+SMALL_WIN_KIND_CODES: tuple[str, ...] = (
+    "weeks_without_major_trigger",
+    "longest_calm_streak",
+    "first_good_month",
+    "best_week",
+)
+
+
+class _Output(pa.DataFrameModel):
+    """Base of the output models: exactly these columns, in this order, no coercion."""
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = False
+
+
+def output_columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
+    """The columns of an output model, in order.
+
+    Examples
+    --------
+    >>> output_columns(MonthlyScoresOutput)
+    ('couple_id', 'partner', 'month', 'measure', 'mean', 'n_checkins')
+    """
+    return tuple(model.to_schema().columns)
+
+
+def output_dtypes(model: type[pa.DataFrameModel]) -> dict[str, str]:
+    """Column -> pandas dtype name of an output model (``"str"`` for text), to build frames.
+
+    Examples
+    --------
+    >>> output_dtypes(MonthlyScoresOutput)["month"], output_dtypes(MonthlyScoresOutput)["measure"]
+    ('datetime64[ns]', 'str')
+    """
+    out = {}
+    for name, column in model.to_schema().columns.items():
+        dtype = str(column.dtype)
+        out[name] = "str" if dtype.startswith("str") else dtype
+    return out
+
+
+class WeeklyTrendOutput(_Output):
+    """One row of :func:`trustdata.trends.weekly_trend`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    week: Series[pd.Timestamp]
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    score: Series[float] = pa.Field(nullable=True)
+    n_checkins: Series[np.int64] = pa.Field(ge=0)
+    rolling_mean: Series[float] = pa.Field(nullable=True)
+    rolling_sd: Series[float] = pa.Field(nullable=True)
+    rolling_n: Series[np.int64] = pa.Field(ge=0)
+    band_low: Series[float] = pa.Field(nullable=True)
+    band_high: Series[float] = pa.Field(nullable=True)
+    weeks_since_first: Series[np.int64]
+    weeks_since_anchor: Series[float] = pa.Field(nullable=True)
+
+
+class TrendSummaryOutput(_Output):
+    """One row of :func:`trustdata.trends.trend_summary`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    n_checkins: Series[np.int64] = pa.Field(ge=0)
+    n_weeks: Series[np.int64] = pa.Field(ge=0)
+    first_date: Series[pd.Timestamp]
+    last_date: Series[pd.Timestamp]
+    slope_per_month: Series[float] = pa.Field(nullable=True)
+    slope_low: Series[float] = pa.Field(nullable=True)
+    slope_high: Series[float] = pa.Field(nullable=True)
+    mk_tau: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+    mk_p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    first_month_mean: Series[float] = pa.Field(nullable=True)
+    latest_month_mean: Series[float] = pa.Field(nullable=True)
+    s_pre: Series[float] = pa.Field(nullable=True)
+    rci: Series[float] = pa.Field(nullable=True)
+    change: Series[str] = pa.Field(isin=list(CHANGE_LABELS))
+    end_weeks: Series[np.int64] = pa.Field(ge=0)
+    change_points: Series[float] = pa.Field(nullable=True)
+    error_sd: Series[float] = pa.Field(nullable=True)
+    error_source: Series[str] = pa.Field(isin=list(ERROR_SOURCES))
+    rc_points: Series[float] = pa.Field(nullable=True)
+    level: Series[float] = pa.Field(nullable=True)
+    slope_points: Series[np.int64] = pa.Field(ge=0)
+    shape: Series[str] = pa.Field(isin=list(SHAPES))
+    steady: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+
+
+class MonthlyScoresOutput(_Output):
+    """One row of :func:`trustdata.trends.monthly_scores`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    month: Series[pd.Timestamp]
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    mean: Series[float] = pa.Field(nullable=True)
+    n_checkins: Series[np.int64] = pa.Field(ge=0)
+
+
+class ChangesSinceOutput(_Output):
+    """One row of :func:`trustdata.trends.changes_since`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    before_start: Series[pd.Timestamp]
+    since: Series[pd.Timestamp]
+    until: Series[pd.Timestamp]
+    checkins_before: Series[np.int64] = pa.Field(ge=0)
+    mean_before: Series[float] = pa.Field(nullable=True)
+    checkins_since: Series[np.int64] = pa.Field(ge=0)
+    mean_since: Series[float] = pa.Field(nullable=True)
+    difference: Series[float] = pa.Field(nullable=True)
+    triggers_before: Series[np.int64] = pa.Field(ge=0)
+    triggers_since: Series[np.int64] = pa.Field(ge=0)
+    major_triggers_since: Series[np.int64] = pa.Field(ge=0)
+
+
+class TriggerFrequencyOutput(_Output):
+    """One row of :func:`trustdata.triggers.trigger_frequency`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    period_start: Series[pd.Timestamp]
+    period_end: Series[pd.Timestamp]
+    period: Series[str]
+    category: Series[str] = pa.Field(isin=[*TRIGGER_CATEGORIES, "all"])
+    count: Series[np.int64] = pa.Field(ge=0)
+    mean_intensity: Series[float] = pa.Field(nullable=True)
+    max_intensity: Series[float] = pa.Field(nullable=True)
+    major_count: Series[np.int64] = pa.Field(ge=0)
+    plan_known: Series[np.int64] = pa.Field(ge=0)
+    plan_share: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+
+
+class TriggerTrendOutput(_Output):
+    """One row of :func:`trustdata.triggers.trigger_trend`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    span_start: Series[pd.Timestamp]
+    span_end: Series[pd.Timestamp]
+    first_start: Series[pd.Timestamp]
+    first_end: Series[pd.Timestamp]
+    latest_start: Series[pd.Timestamp]
+    latest_end: Series[pd.Timestamp]
+    first_count: Series[np.int64] = pa.Field(ge=0)
+    latest_count: Series[np.int64] = pa.Field(ge=0)
+    first_days: Series[float] = pa.Field(nullable=True)
+    latest_days: Series[float] = pa.Field(nullable=True)
+    first_rate_per_month: Series[float] = pa.Field(nullable=True)
+    latest_rate_per_month: Series[float] = pa.Field(nullable=True)
+    rate_ratio: Series[float] = pa.Field(nullable=True)
+    rate_ratio_low: Series[float] = pa.Field(nullable=True)
+    rate_ratio_high: Series[float] = pa.Field(nullable=True)
+    rate_p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    n_weeks_with_triggers: Series[np.int64] = pa.Field(ge=0)
+    intensity_slope_per_month: Series[float] = pa.Field(nullable=True)
+    intensity_slope_low: Series[float] = pa.Field(nullable=True)
+    intensity_slope_high: Series[float] = pa.Field(nullable=True)
+    intensity_tau: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+    intensity_p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    lessening: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    verdict: Series[str] = pa.Field(isin=list(TRIGGER_VERDICTS))
+    rate_verdict: Series[str] = pa.Field(isin=list(TRIGGER_TEST_VERDICTS))
+    intensity_verdict: Series[str] = pa.Field(isin=list(TRIGGER_TEST_VERDICTS))
+    alpha: Series[float] = pa.Field(nullable=True)
+
+
+class AnniversaryTriggersOutput(_Output):
+    """One row of :func:`trustdata.triggers.anniversary_triggers`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    timestamp: Series[pd.Timestamp]
+    category: Series[str] = pa.Field(isin=list(TRIGGER_CATEGORIES))
+    intensity: Series[np.int64] = pa.Field(ge=0)
+    event_kind: Series[str] = pa.Field(isin=list(EVENT_KINDS))
+    event_date: Series[pd.Timestamp]
+    anniversary: Series[pd.Timestamp]
+    years_since: Series[np.int64] = pa.Field(ge=0)
+    days_from_anniversary: Series[np.int64]
+
+
+class AnniversarySummaryOutput(_Output):
+    """One row of :func:`trustdata.triggers.anniversary_summary`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    n_triggers: Series[np.int64] = pa.Field(ge=0)
+    n_near: Series[np.int64] = pa.Field(ge=0)
+    observed_share: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    days_total: Series[np.int64] = pa.Field(ge=0)
+    days_near: Series[np.int64] = pa.Field(ge=0)
+    expected_share: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ratio: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+
+
+class PartnerGapOutput(_Output):
+    """One row of :func:`trustdata.dyad.partner_gap`."""
+
+    couple_id: Series[str]
+    week: Series[pd.Timestamp]
+    partner_a: Series[str]
+    partner_b: Series[str]
+    measure: Series[str]
+    score_a: Series[float] = pa.Field(nullable=True)
+    score_b: Series[float] = pa.Field(nullable=True)
+    gap: Series[float] = pa.Field(nullable=True)
+    abs_gap: Series[float] = pa.Field(nullable=True)
+    rolling_gap: Series[float] = pa.Field(nullable=True)
+    rolling_abs_gap: Series[float] = pa.Field(nullable=True)
+    rolling_n: Series[np.int64] = pa.Field(ge=0)
+
+
+class GapTrendOutput(_Output):
+    """One row of :func:`trustdata.dyad.gap_trend`."""
+
+    couple_id: Series[str]
+    partner_a: Series[str]
+    partner_b: Series[str]
+    measure: Series[str]
+    n_weeks: Series[np.int64] = pa.Field(ge=0)
+    first_week: Series[pd.Timestamp]
+    last_week: Series[pd.Timestamp]
+    mean_gap: Series[float] = pa.Field(nullable=True)
+    mean_abs_gap: Series[float] = pa.Field(nullable=True)
+    slope_per_month: Series[float] = pa.Field(nullable=True)
+    slope_low: Series[float] = pa.Field(nullable=True)
+    slope_high: Series[float] = pa.Field(nullable=True)
+    mk_tau: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+    mk_p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    diverging: Series[bool]
+
+
+class LaggedCorrelationOutput(_Output):
+    """One row of :func:`trustdata.dyad.lagged_correlation`."""
+
+    couple_id: Series[str]
+    partner_a: Series[str]
+    partner_b: Series[str]
+    measure: Series[str]
+    lag: Series[np.int64]
+    n_weeks: Series[np.int64] = pa.Field(ge=0)
+    r: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+
+
+class SetbacksOutput(_Output):
+    """One row of :func:`trustdata.setbacks.find_setbacks`."""
+
+    setback_id: Series[str]
+    couple_id: Series[str]
+    partner: Series[str]
+    measure: Series[str]
+    start: Series[pd.Timestamp]
+    trough_date: Series[pd.Timestamp]
+    end: Series[pd.Timestamp] = pa.Field(nullable=True)
+    level_before: Series[float] = pa.Field(nullable=True)
+    trough_score: Series[float] = pa.Field(nullable=True)
+    depth: Series[float] = pa.Field(nullable=True)
+    weeks: Series[np.int64] = pa.Field(ge=0)
+    recovered: Series[bool]
+    weeks_to_recover: Series[float] = pa.Field(nullable=True)
+    noise: Series[float] = pa.Field(nullable=True)
+
+
+class SuddenLossesOutput(_Output):
+    """One row of :func:`trustdata.setbacks.sudden_losses`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    measure: Series[str]
+    pre_session: Series[np.int64]
+    pre_date: Series[pd.Timestamp]
+    post_date: Series[pd.Timestamp]
+    pre_score: Series[float] = pa.Field(nullable=True)
+    post_score: Series[float] = pa.Field(nullable=True)
+    loss: Series[float] = pa.Field(nullable=True)
+    loss_pct: Series[float] = pa.Field(nullable=True)
+    pre_mean: Series[float] = pa.Field(nullable=True)
+    post_mean: Series[float] = pa.Field(nullable=True)
+    n_pre: Series[np.int64] = pa.Field(ge=0)
+    n_post: Series[np.int64] = pa.Field(ge=0)
+    pooled_sd: Series[float] = pa.Field(nullable=True)
+    t_crit: Series[float] = pa.Field(nullable=True)
+    crit3_diff: Series[float] = pa.Field(nullable=True)
+
+
+class SetbackContextOutput(_Output):
+    """One row of :func:`trustdata.setbacks.setback_context`."""
+
+    setback_id: Series[str]
+    couple_id: Series[str]
+    partner: Series[str]
+    window_start: Series[pd.Timestamp]
+    window_end: Series[pd.Timestamp]
+    n_triggers: Series[np.int64] = pa.Field(ge=0)
+    n_own_triggers: Series[np.int64] = pa.Field(ge=0)
+    n_major_triggers: Series[np.int64] = pa.Field(ge=0)
+    max_intensity: Series[float] = pa.Field(nullable=True)
+    top_category: Series[str] = pa.Field(nullable=True)
+    triggers_date_or_anniversary: Series[np.int64] = pa.Field(ge=0)
+    triggers_location: Series[np.int64] = pa.Field(ge=0)
+    triggers_similar_situation: Series[np.int64] = pa.Field(ge=0)
+    triggers_other_person: Series[np.int64] = pa.Field(ge=0)
+    triggers_behavior_change: Series[np.int64] = pa.Field(ge=0)
+    triggers_media: Series[np.int64] = pa.Field(ge=0)
+    triggers_other: Series[np.int64] = pa.Field(ge=0)
+    events: Series[str]
+    n_events: Series[np.int64] = pa.Field(ge=0)
+    new_information: Series[bool]
+    repeat_betrayal: Series[bool]
+    anniversary: Series[bool]
+    abuse: Series[bool]
+
+
+class SmallWinsOutput(_Output):
+    """One row of :func:`trustdata.milestones.small_wins`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    kind: Series[str] = pa.Field(isin=list(SMALL_WIN_KIND_CODES))
+    date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    value: Series[float] = pa.Field(nullable=True)
+    start: Series[pd.Timestamp] = pa.Field(nullable=True)
+    end: Series[pd.Timestamp] = pa.Field(nullable=True)
+    evidence: Series[str]
+
+
+class RedFlagsOutput(_Output):
+    """One row of :func:`trustdata.milestones.red_flags`."""
+
+    couple_id: Series[str]
+    partner: Series[str] = pa.Field(nullable=True)
+    flag: Series[str] = pa.Field(isin=list(RED_FLAG_CODES))
+    severity: Series[str] = pa.Field(isin=list(FLAG_SEVERITIES))
+    date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    evidence: Series[str]
+    message: Series[str]
+
+
+class AlignedOutput(_Output):
+    """One row of :func:`trustdata.cohort.align`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    role: Series[str] = pa.Field(nullable=True)
+    week: Series[pd.Timestamp]
+    aligned_week: Series[np.int64]
+    score: Series[float] = pa.Field(nullable=True)
+    n_checkins: Series[np.int64] = pa.Field(ge=0)
+    anchor: Series[str]
+
+
+class TrajectoriesOutput(_Output):
+    """One row of :func:`trustdata.cohort.trajectories`."""
+
+    group: Series[str]
+    aligned_week: Series[np.int64]
+    mean: Series[float] = pa.Field(nullable=True)
+    sd: Series[float] = pa.Field(nullable=True)
+    n_couples: Series[np.int64] = pa.Field(ge=0)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+
+
+class PerCoupleSlopesOutput(_Output):
+    """One row of :func:`trustdata.cohort.per_couple_slopes`."""
+
+    couple_id: Series[str]
+    slope: Series[float] = pa.Field(nullable=True)
+    intercept: Series[float] = pa.Field(nullable=True)
+    n_weeks: Series[np.int64] = pa.Field(ge=0)
+    first_week: Series[np.int64]
+    last_week: Series[np.int64]
+
+
+class GoodLevelTimesOutput(_Output):
+    """One row of :func:`trustdata.cohort.good_level_times`."""
+
+    couple_id: Series[str]
+    group: Series[str]
+    weeks: Series[np.int64] = pa.Field(ge=0)
+    reached: Series[bool]
+
+
+class LeaderSummaryOutput(_Output):
+    """One row of :func:`trustdata.dyad.leader_summary`."""
+
+    couple_id: Series[str]
+    partner_a: Series[str]
+    partner_b: Series[str]
+    measure: Series[str]
+    best_lag: Series[float] = pa.Field(nullable=True)
+    n_weeks: Series[float] = pa.Field(nullable=True)
+    r: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    leader: Series[str]
+
+
+class GrowthModelOutput(_Output):
+    """One row of :func:`trustdata.cohort.growth_model`."""
+
+    term: Series[str]
+    estimate: Series[float] = pa.Field(nullable=True)
+    std_error: Series[float] = pa.Field(nullable=True)
+    z: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+
+
+class TimeToGoodLevelOutput(_Output):
+    """One row of :func:`trustdata.cohort.time_to_good_level`."""
+
+    group: Series[str]
+    weeks: Series[np.int64] = pa.Field(ge=0)
+    survival: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+    at_risk: Series[np.int64] = pa.Field(ge=0)
+    events: Series[np.int64] = pa.Field(ge=0)
+
+
+class SurvivalMediansOutput(_Output):
+    """One row of :func:`trustdata.cohort.survival_medians`."""
+
+    group: Series[str]
+    n_couples: Series[np.int64] = pa.Field(ge=0)
+    n_events: Series[np.int64] = pa.Field(ge=0)
+    median_weeks: Series[float] = pa.Field(nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+
+
+#: Every output model, by the name of the analysis it validates.
+OUTPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "weekly_trend": WeeklyTrendOutput,
+    "trend_summary": TrendSummaryOutput,
+    "monthly_scores": MonthlyScoresOutput,
+    "changes_since": ChangesSinceOutput,
+    "trigger_frequency": TriggerFrequencyOutput,
+    "trigger_trend": TriggerTrendOutput,
+    "anniversary_triggers": AnniversaryTriggersOutput,
+    "anniversary_summary": AnniversarySummaryOutput,
+    "partner_gap": PartnerGapOutput,
+    "gap_trend": GapTrendOutput,
+    "lagged_correlation": LaggedCorrelationOutput,
+    "find_setbacks": SetbacksOutput,
+    "sudden_losses": SuddenLossesOutput,
+    "setback_context": SetbackContextOutput,
+    "small_wins": SmallWinsOutput,
+    "red_flags": RedFlagsOutput,
+    "align": AlignedOutput,
+    "trajectories": TrajectoriesOutput,
+    "per_couple_slopes": PerCoupleSlopesOutput,
+    "good_level_times": GoodLevelTimesOutput,
+    "leader_summary": LeaderSummaryOutput,
+    "growth_model": GrowthModelOutput,
+    "time_to_good_level": TimeToGoodLevelOutput,
+    "survival_medians": SurvivalMediansOutput,
+}
+
+# --------------------------------------------------------------------------------------------
+# End of the analysis outputs
+# --------------------------------------------------------------------------------------------
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,46 +994,162 @@ def categorical(values: pd.Series, categories: tuple[str, ...]) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------
-# Output model: trustdata.layers.layers_profile
+# Output models of issue 14 (expected recovery, plan effect, anniversaries ahead), appended
 # --------------------------------------------------------------------------------------------
 
+_STATUS_VALUES = ["on_track", "watch", "not_on_track", "not_assessed"]
+_POSITION_VALUES = ["below", "within", "above", "unknown"]
+_PLAN_VERDICT_VALUES = [
+    "lower_with_plan",
+    "higher_with_plan",
+    "no_clear_difference",
+    "insufficient_data",
+]
 
-class LayersProfileSchema(pa.DataFrameModel):
-    """Output of :func:`trustdata.layers.layers_profile`: one row per couple, partner and measure.
 
-    ``layer`` is ``trust`` or one of :data:`LAYERS`; levels are on the 1-10 scale; a layer that
-    lags or leads is one of the six (never ``trust``) and has a recent level.
-    """
+class ExpectedRecoverySchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.expected.expected_recovery`."""
 
-    couple_id: Series[str] = pa.Field(str_length={"min_value": 1})
-    partner: Series[str] = pa.Field(str_length={"min_value": 1})
-    layer: Series[str] = pa.Field(isin=["trust", *LAYERS])
-    is_layer: Series[bool]
-    n_checkins: Series[int] = pa.Field(ge=1)
-    first_date: Series[pd.Timestamp]
-    last_date: Series[pd.Timestamp]
-    start_level: Series[float] = pa.Field(**_score, nullable=True)
-    n_start: Series[int] = pa.Field(ge=0)
-    recent_level: Series[float] = pa.Field(**_score, nullable=True)
-    n_recent: Series[int] = pa.Field(ge=0)
-    change: Series[float] = pa.Field(
-        ge=SCORE_MIN - SCORE_MAX, le=SCORE_MAX - SCORE_MIN, nullable=True
-    )
-    lags: Series[bool]
-    leads: Series[bool]
+    role: Series[str]
+    baseline: Series[float]
+    aligned_week: Series[int] = pa.Field(ge=0)
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    low: Series[float] = pa.Field(ge=SCORE_MIN, le=SCORE_MAX)
+    median: Series[float] = pa.Field(ge=SCORE_MIN, le=SCORE_MAX)
+    high: Series[float] = pa.Field(ge=SCORE_MIN, le=SCORE_MAX)
+    n_couples: Series[int] = pa.Field(ge=1)
+    n_partners: Series[int] = pa.Field(ge=1)
 
     class Config:
         strict = True
         ordered = True
-        unique = ["couple_id", "partner", "layer"]
 
     @pa.dataframe_check
-    def _lag_and_lead_only_layers_with_a_recent_level(cls, df: pd.DataFrame) -> pd.Series:
-        named = df["lags"] | df["leads"]
-        return ~named | (df["is_layer"] & df["recent_level"].notna())
+    def band_is_ordered(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["low"] <= df["median"]) & (df["median"] <= df["high"])
 
-    @pa.dataframe_check
-    def _levels_have_checkins_behind_them(cls, df: pd.DataFrame) -> pd.Series:
-        return (df["start_level"].isna() == (df["n_start"] == 0)) & (
-            df["recent_level"].isna() == (df["n_recent"] == 0)
-        )
+
+class TrackStatusSchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.expected.track_status`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    role: Series[str]
+    week: Series[pd.Timestamp]
+    aligned_week: Series[int] = pa.Field(ge=0)
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    score: Series[float] = pa.Field(nullable=True)
+    rolling_mean: Series[float] = pa.Field(nullable=True)
+    baseline: Series[float] = pa.Field(nullable=True)
+    expected_low: Series[float] = pa.Field(nullable=True)
+    expected_median: Series[float] = pa.Field(nullable=True)
+    expected_high: Series[float] = pa.Field(nullable=True)
+    position: Series[str] = pa.Field(isin=_POSITION_VALUES)
+    weeks_below: Series[int] = pa.Field(ge=0)
+    status: Series[str] = pa.Field(isin=_STATUS_VALUES)
+    first_flag_week: Series[float] = pa.Field(nullable=True, ge=0)
+    first_flag_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class PlanEffectSchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.triggers.plan_effect`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    category: Series[str] = pa.Field(isin=["all", *TRIGGER_CATEGORIES])
+    measure: Series[str] = pa.Field(isin=["intensity", "minutes"])
+    n_plan: Series[int] = pa.Field(ge=0)
+    n_no_plan: Series[int] = pa.Field(ge=0)
+    median_plan: Series[float] = pa.Field(nullable=True)
+    median_no_plan: Series[float] = pa.Field(nullable=True)
+    difference: Series[float] = pa.Field(nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+    u_statistic: Series[float] = pa.Field(nullable=True, ge=0)
+    p: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    n_months_compared: Series[int] = pa.Field(ge=0)
+    month_difference: Series[float] = pa.Field(nullable=True)
+    month_ci_low: Series[float] = pa.Field(nullable=True)
+    month_ci_high: Series[float] = pa.Field(nullable=True)
+    month_p: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    verdict: Series[str] = pa.Field(isin=_PLAN_VERDICT_VALUES)
+    plan_share: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    plan_share_first: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    plan_share_latest: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    caution: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class UpcomingAnniversarySchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.triggers.upcoming_anniversaries`."""
+
+    couple_id: Series[str]
+    partner: Series[str] = pa.Field(nullable=True)
+    event_kind: Series[str] = pa.Field(isin=list(EVENT_KINDS))
+    label: Series[str]
+    event_date: Series[pd.Timestamp]
+    anniversary: Series[pd.Timestamp]
+    years_since: Series[int] = pa.Field(ge=1)
+    days_until: Series[int] = pa.Field(ge=0)
+    on: Series[pd.Timestamp]
+    last_year_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    last_year_n_triggers: Series[int] = pa.Field(ge=0)
+    last_year_n_near: Series[int] = pa.Field(ge=0)
+    last_year_ratio: Series[float] = pa.Field(nullable=True, ge=0)
+    last_year_p: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    last_year_more_often: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+__all__ += [
+    "ExpectedRecoverySchema",
+    "TrackStatusSchema",
+    "PlanEffectSchema",
+    "UpcomingAnniversarySchema",
+]
+
+
+class TrackSummarySchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.expected.track_summary`."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    role: Series[str]
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    status: Series[str] = pa.Field(isin=_STATUS_VALUES)
+    status_week: Series[float] = pa.Field(nullable=True, ge=0)
+    status_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    rolling_mean: Series[float] = pa.Field(nullable=True)
+    expected_low: Series[float] = pa.Field(nullable=True)
+    expected_median: Series[float] = pa.Field(nullable=True)
+    expected_high: Series[float] = pa.Field(nullable=True)
+    weeks_assessed: Series[np.int64] = pa.Field(ge=0)
+    weeks_not_on_track: Series[np.int64] = pa.Field(ge=0)
+    first_flag_week: Series[float] = pa.Field(nullable=True, ge=0)
+    first_flag_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+# The issue-14 analyses join the registry of every output model.
+OUTPUT_MODELS.update(
+    {
+        "expected_recovery": ExpectedRecoverySchema,
+        "track_status": TrackStatusSchema,
+        "track_summary": TrackSummarySchema,
+        "plan_effect": PlanEffectSchema,
+        "upcoming_anniversaries": UpcomingAnniversarySchema,
+    }
+)

@@ -58,55 +58,9 @@ __all__ = [
     "changes_since",
 ]
 
-# Each output's columns in order with their dtypes (the public column tuples are read from these).
-_WEEKLY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "week": "datetime64[ns]",
-    "measure": "str",
-    "score": "float64",
-    "n_checkins": "int64",
-    "rolling_mean": "float64",
-    "rolling_sd": "float64",
-    "rolling_n": "int64",
-    "band_low": "float64",
-    "band_high": "float64",
-    "weeks_since_first": "int64",
-    "weeks_since_anchor": "float64",
-}
-_SUMMARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "measure": "str",
-    "n_checkins": "int64",
-    "n_weeks": "int64",
-    "first_date": "datetime64[ns]",
-    "last_date": "datetime64[ns]",
-    **{
-        c: "float64"
-        for c in (
-            "slope_per_month",
-            "slope_low",
-            "slope_high",
-            "mk_tau",
-            "mk_p",
-            "first_month_mean",
-            "latest_month_mean",
-            "s_pre",
-            "rci",
-        )
-    },
-    "change": "str",
-    "end_weeks": "int64",
-    "change_points": "float64",
-    "error_sd": "float64",
-    "error_source": "str",
-    "rc_points": "float64",
-    "level": "float64",
-    "slope_points": "int64",
-    "shape": "str",
-    "steady": "boolean",
-}
+# Each output's columns in order with their dtypes, read from its model in trustdata.schemas.
+_WEEKLY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.WeeklyTrendOutput)
+_SUMMARY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TrendSummaryOutput)
 
 #: Columns of :func:`weekly_trend`, in order.
 WEEKLY_TREND_COLUMNS: tuple[str, ...] = tuple(_WEEKLY_DTYPES)
@@ -127,10 +81,10 @@ CHANGE_LABELS: tuple[str, ...] = (
 _NCC = "no_clear_change"
 
 #: Values of the ``shape`` column of :func:`trend_summary`.
-SHAPES: tuple[str, ...] = ("steady", "up_then_down", "down_then_up", "insufficient_data")
+SHAPES: tuple[str, ...] = schemas.SHAPES
 
 #: Where ``error_sd`` of :func:`trend_summary` comes from.
-ERROR_SOURCES: tuple[str, ...] = ("within_person", "reference")
+ERROR_SOURCES: tuple[str, ...] = schemas.ERROR_SOURCES
 
 #: The Reliable Change Index cut-off (Jacobson & Truax 1991): a two-sided 5 % normal quantile.
 RCI_CUTOFF = 1.96
@@ -273,7 +227,6 @@ def trend_summary(
     min_weeks: int = 3,
     reference_sd: float | None = None,
     r: float = 0.8,
-    baseline_weeks: int | None = None,
 ) -> pd.DataFrame:
     """Has each partner's score changed, by more than the usual ups and downs?  With the evidence.
 
@@ -337,8 +290,6 @@ def trend_summary(
         ``error_sd = reference_sd * sqrt(1 - r)``.
     r : float, default 0.8
         Reliability of the measure, used only with ``reference_sd``.  Must be in [0, 1).
-    baseline_weeks : None
-        Accepted for compatibility and ignored (the error no longer comes from the first weeks).
 
     Returns
     -------
@@ -721,30 +672,8 @@ def _trend_chunk(rows, size, starts, x, y, z, out) -> None:
     out["p"][rows] = p
 
 
-_MONTHLY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "month": "datetime64[ns]",
-    "measure": "str",
-    "mean": "float64",
-    "n_checkins": "int64",
-}
-_SINCE_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "measure": "str",
-    "before_start": "datetime64[ns]",
-    "since": "datetime64[ns]",
-    "until": "datetime64[ns]",
-    "checkins_before": "int64",
-    "mean_before": "float64",
-    "checkins_since": "int64",
-    "mean_since": "float64",
-    "difference": "float64",
-    "triggers_before": "int64",
-    "triggers_since": "int64",
-    "major_triggers_since": "int64",
-}
+_MONTHLY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.MonthlyScoresOutput)
+_SINCE_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.ChangesSinceOutput)
 
 #: Columns of :func:`monthly_scores`.
 MONTHLY_COLUMNS: tuple[str, ...] = tuple(_MONTHLY_DTYPES)

@@ -49,91 +49,13 @@ __all__ = [
     "anniversary_summary",
 ]
 
-# Each output's columns in order with their dtypes (the public column tuples are read from these).
-_FREQUENCY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "period_start": "datetime64[ns]",
-    "period_end": "datetime64[ns]",
-    "period": "str",
-    "category": "str",
-    "count": "int64",
-    "mean_intensity": "float64",
-    "max_intensity": "float64",
-    "major_count": "int64",
-    "plan_known": "int64",
-    "plan_share": "float64",
-}
-_TREND_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    **{
-        c: "datetime64[ns]"
-        for c in (
-            "span_start",
-            "span_end",
-            "first_start",
-            "first_end",
-            "latest_start",
-            "latest_end",
-        )
-    },
-    "first_count": "int64",
-    "latest_count": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "first_days",
-            "latest_days",
-            "first_rate_per_month",
-            "latest_rate_per_month",
-            "rate_ratio",
-            "rate_ratio_low",
-            "rate_ratio_high",
-            "rate_p",
-        )
-    },
-    "n_weeks_with_triggers": "int64",
-    **{
-        c: "float64"
-        for c in (
-            "intensity_slope_per_month",
-            "intensity_slope_low",
-            "intensity_slope_high",
-            "intensity_tau",
-            "intensity_p",
-        )
-    },
-    "lessening": "boolean",
-    "verdict": "str",
-    "rate_verdict": "str",
-    "intensity_verdict": "str",
-    "alpha": "float64",
-}
-_ANNIVERSARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "timestamp": "datetime64[ns]",
-    "category": "str",
-    "intensity": "int64",
-    "event_kind": "str",
-    "event_date": "datetime64[ns]",
-    "anniversary": "datetime64[ns]",
-    "years_since": "int64",
-    "days_from_anniversary": "int64",
-}
-_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = {
-    "couple_id": "str",
-    "partner": "str",
-    "n_triggers": "int64",
-    "n_near": "int64",
-    "observed_share": "float64",
-    "days_total": "int64",
-    "days_near": "int64",
-    "expected_share": "float64",
-    "ratio": "float64",
-    "p": "float64",
-}
+# Each output's columns in order with their dtypes, read from its model in trustdata.schemas.
+_FREQUENCY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TriggerFrequencyOutput)
+_TREND_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TriggerTrendOutput)
+_ANNIVERSARY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.AnniversaryTriggersOutput)
+_ANNIVERSARY_SUMMARY_DTYPES: dict[str, str] = schemas.output_dtypes(
+    schemas.AnniversarySummaryOutput
+)
 
 #: Columns of :func:`trigger_frequency`, in order.
 FREQUENCY_COLUMNS: tuple[str, ...] = tuple(_FREQUENCY_DTYPES)
@@ -149,13 +71,7 @@ PERIODS: tuple[str, ...] = ("week", "month")
 BY: tuple[str, ...] = ("category", "total")
 
 #: Values of the ``verdict`` column of :func:`trigger_trend`.
-VERDICTS: tuple[str, ...] = (
-    "lessening",
-    "worsening",
-    "mixed",
-    "no_clear_change",
-    "insufficient_data",
-)
+VERDICTS: tuple[str, ...] = schemas.TRIGGER_VERDICTS
 
 
 def trigger_frequency(
@@ -322,9 +238,11 @@ def trigger_trend(
     more powerful but approximate E-test of Krishnamoorthy & Thomson 2004; its p-values are close
     to, not equal to, these.)
 
-    The intensity trend is the Theil-Sen slope (with Sen's interval) and Kendall's tau of the
-    weekly mean intensity (weeks with at least one trigger) against time in months, as in
-    :func:`trustdata.trends.trend_summary`; fewer than 3 such weeks gives NaN.
+    The intensity trend is the Theil-Sen slope (with Sen's interval; ``scipy.stats.theilslopes``)
+    and Kendall's tau (``scipy.stats.kendalltau``) of the weekly mean intensity (weeks with at
+    least one trigger) against time in months; fewer than 3 such weeks gives NaN.  Its test
+    (``intensity_p < alpha``, direction from the sign of tau) gives ``intensity_verdict``; the
+    verdict itself rests on the frequency test (see ``verdict`` below and docs/verdicts.md).
 
     Parameters
     ----------
@@ -909,3 +827,718 @@ def _anniversary_matches(
             )
         )
     return pd.concat(found, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Which plan works: triggers handled with the plan vs without (issue 14)
+# --------------------------------------------------------------------------------------------
+
+_PLAN_EFFECT_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "category": "str",
+    "measure": "str",
+    "n_plan": "int64",
+    "n_no_plan": "int64",
+    "median_plan": "float64",
+    "median_no_plan": "float64",
+    "difference": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "u_statistic": "float64",
+    "p": "float64",
+    "n_months_compared": "int64",
+    "month_difference": "float64",
+    "month_ci_low": "float64",
+    "month_ci_high": "float64",
+    "month_p": "float64",
+    "verdict": "str",
+    "plan_share": "float64",
+    "plan_share_first": "float64",
+    "plan_share_latest": "float64",
+    "caution": "str",
+}
+
+#: Columns of :func:`plan_effect`, in order.
+PLAN_EFFECT_COLUMNS: tuple[str, ...] = tuple(_PLAN_EFFECT_DTYPES)
+
+#: Values of the ``verdict`` column of :func:`plan_effect`.
+PLAN_VERDICTS: tuple[str, ...] = (
+    "lower_with_plan",
+    "higher_with_plan",
+    "no_clear_difference",
+    "insufficient_data",
+)
+
+#: The caution every :func:`plan_effect` row carries (its ``caution`` column and ``attrs``).
+PLAN_CAUTION = (
+    "This compares triggers handled with the plan and without it; it cannot show that the "
+    "plan made the difference. The plan may get used on the milder triggers (or on the harder "
+    "ones), and more often later in the recovery, when triggers are milder anyway."
+)
+
+_PLAN_MEASURES: tuple[str, ...] = ("intensity", "minutes")
+
+
+def _wilcox_quantile(alpha: float, m: int, n: int) -> int:
+    """R's ``qwilcox(alpha, m, n)``: the smallest u with P(U <= u) >= alpha (exact null of U).
+
+    The null distribution of the Mann-Whitney count is built by the usual recursion on the
+    number of ways to reach each value (Mann & Whitney 1947), in floating point.
+    """
+    # generating function of U: prod_{k=1..n} (1 - q^(m+k)) / (1 - q^k)
+    size = m * n + 1
+    poly = np.zeros(size)
+    poly[0] = 1.0
+    for k in range(1, n + 1):
+        shifted = np.zeros(size)  # times (1 - q^(m+k))
+        shifted[m + k :] = poly[: size - (m + k)]
+        poly = poly - shifted
+        # divided by (1 - q^k): a running sum with step k, one cumsum per residue class
+        pad = (-size) % k
+        grid = np.concatenate([poly, np.zeros(pad)]).reshape(-1, k)
+        poly = np.cumsum(grid, axis=0).ravel()[:size]
+    cdf = np.cumsum(poly) / poly.sum()
+    return int(np.searchsorted(cdf, alpha - 1e-12))
+
+
+def _hodges_lehmann(
+    x: np.ndarray, y: np.ndarray, alpha: float
+) -> tuple[float, float, float, float, float]:
+    """Shift estimate of x - y, its rank interval, U statistic and two-sided p-value.
+
+    The estimate is the median of the ``m * n`` differences ``x_i - y_j`` (Hodges & Lehmann
+    1963).  The interval is ``[D_(k), D_(mn + 1 - k)]`` of the sorted differences, with ``k =
+    qwilcox(alpha / 2, m, n)`` (at least 1), the order-statistic interval R's
+    ``wilcox.test(x, y, conf.int=TRUE)`` gives when there are no ties and m, n < 50 (Bauer 1972,
+    *JASA* 67(339)); for larger samples ``k`` comes from the normal approximation of U,
+    ``floor(mn / 2 - z * sqrt(mn (m + n + 1) / 12))``.  With ties the same order-statistic
+    interval is kept (R then switches to an asymptotic interval found by root-finding).  The
+    test is ``scipy.stats.mannwhitneyu(x, y)`` (exact without ties for small samples, otherwise
+    the normal approximation with tie and continuity corrections: R's ``wilcox.test(x, y,
+    exact=FALSE, correct=TRUE)``).
+    """
+    m, n = len(x), len(y)
+    diffs = np.sort(np.subtract.outer(x, y).ravel())
+    estimate = float(np.median(diffs))
+    if m < 50 and n < 50:
+        k = max(_wilcox_quantile(alpha / 2, m, n), 1)
+    else:
+        z = stats.norm.ppf(1 - alpha / 2)
+        k = max(int(np.floor(m * n / 2 - z * np.sqrt(m * n * (m + n + 1) / 12))), 1)
+    low, high = float(diffs[k - 1]), float(diffs[m * n - k])
+    res = stats.mannwhitneyu(x, y, alternative="two-sided")
+    return estimate, low, high, float(res.statistic), float(res.pvalue)
+
+
+def _van_elteren_z(x: np.ndarray, y: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> float:
+    """Van Elteren's stratified Wilcoxon statistic as a z-score (x above y: positive).
+
+    Within each stratum holding both groups, ``W_s`` is the rank sum of ``x`` (mid-ranks for
+    ties), centred by ``m_s (N_s + 1) / 2`` and weighted by ``1 / (N_s + 1)``; the variance
+    ``m_s n_s / 12 * (N_s + 1 - sum(t^3 - t) / (N_s (N_s - 1)))`` is tie-corrected (van Elteren
+    1960, *Bull. Int. Stat. Inst.* 37; Lehmann 1975, *Nonparametrics*, 3.3).  With one stratum
+    it is the usual normal approximation of the Wilcoxon-Mann-Whitney test without continuity
+    correction.  NaN when no stratum has both groups or the variance is 0.
+    """
+    shared = np.intersect1d(sx, sy)
+    values = np.concatenate([x, y])
+    is_x = np.r_[np.ones(len(x), bool), np.zeros(len(y), bool)]
+    strata = np.concatenate([sx, sy])
+    keep = np.isin(strata, shared)
+    if not keep.any():
+        return np.nan
+    values, is_x, strata = values[keep], is_x[keep], strata[keep]
+    order = np.lexsort((values, strata))
+    v, gx, st = values[order], is_x[order], strata[order]
+    n = len(v)
+    pos = np.arange(n)
+    new_s = np.r_[True, st[1:] != st[:-1]]
+    new_tie = new_s | np.r_[True, v[1:] != v[:-1]]
+    sid = np.cumsum(new_s) - 1
+    tid = np.cumsum(new_tie) - 1
+    raw = pos - np.maximum.accumulate(np.where(new_s, pos, 0)) + 1  # rank within stratum
+    t_count = np.bincount(tid)
+    ranks = (np.bincount(tid, weights=raw) / t_count)[tid]  # mid-ranks
+    tie_stratum = sid[new_tie]
+    ties = np.bincount(tie_stratum, weights=t_count**3.0 - t_count)
+    big_n = np.bincount(sid).astype(float)
+    m = np.bincount(sid, weights=gx.astype(float))
+    w = np.bincount(sid, weights=ranks * gx)
+    var = m * (big_n - m) / 12 * ((big_n + 1) - ties / (big_n * (big_n - 1)))
+    t_sum = float(np.sum((w - m * (big_n + 1) / 2) / (big_n + 1)))
+    v_sum = float(np.sum(var / (big_n + 1) ** 2))
+    if v_sum <= 0:
+        return np.nan
+    return t_sum / np.sqrt(v_sum)
+
+
+def _stratified_shift(
+    x: np.ndarray, y: np.ndarray, sx: np.ndarray, sy: np.ndarray, alpha: float
+) -> tuple[int, float, float, float, float]:
+    """Shift of x - y compared within strata: estimate, interval and p by inverting van Elteren.
+
+    The estimate is the shift ``d`` at which the stratified statistic of ``x - d`` against
+    ``y`` crosses 0 and the interval the shifts it does not reject at ``alpha`` (the
+    Hodges-Lehmann construction applied to the stratified test), searched over the
+    within-stratum pairwise differences, where the statistic changes.  Returns the number of
+    strata holding both groups, the estimate, the interval and the p-value at shift 0.
+    """
+    shared = np.intersect1d(sx, sy)
+    if len(shared) == 0:
+        return 0, np.nan, np.nan, np.nan, np.nan
+    z0 = _van_elteren_z(x, y, sx, sy)
+    if np.isnan(z0):
+        return len(shared), np.nan, np.nan, np.nan, np.nan
+    cands = np.unique(
+        np.concatenate([np.subtract.outer(x[sx == st], y[sy == st]).ravel() for st in shared])
+    )
+
+    def z_at(d: float) -> float:
+        return _van_elteren_z(x - d, y, sx, sy)
+
+    def first_where(pred) -> int:
+        """Smallest index i of cands with pred(z_at(cands[i])) True (pred is monotone)."""
+        lo, hi = 0, len(cands)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pred(z_at(cands[mid])):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    zq = stats.norm.ppf(1 - alpha / 2)
+    # z_at is non-increasing in d
+    i_le0 = first_where(lambda z: z <= 0)
+    i_lt0 = first_where(lambda z: z < 0)
+    top = len(cands) - 1
+    estimate = float((cands[min(i_le0, top)] + cands[max(min(i_lt0, top + 1) - 1, 0)]) / 2)
+    i_low = first_where(lambda z: z < zq)  # first shift not rejected from above
+    i_high = first_where(lambda z: z <= -zq)  # first shift rejected from below
+    low = float(cands[min(i_low, top)])
+    high = float(cands[max(i_high - 1, 0)])
+    p = float(2 * stats.norm.sf(abs(z0)))
+    return len(shared), estimate, low, high, min(p, 1.0)
+
+
+def _share(used: np.ndarray) -> float:
+    return float(used.mean()) if len(used) else np.nan
+
+
+def plan_effect(
+    triggers: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("partner",),
+    min_n: int = 5,
+    min_category: int = 10,
+    alpha: float = 0.05,
+    months: float = 3,
+) -> pd.DataFrame:
+    """Triggers handled with the agreed plan versus without it: intensity and minutes.
+
+    For each couple (and partner, with the default ``by``), the triggers whose ``used_plan`` is
+    recorded are split into *with the plan* and *without*; for ``intensity`` and, when logged,
+    ``minutes`` (how long the trigger lasted), the difference *with minus without* is the
+    Hodges-Lehmann shift (the median of all pairwise differences) with its distribution-free
+    rank interval, and the Mann-Whitney test (see :func:`_hodges_lehmann` for the exact rules
+    and how they match R's ``wilcox.test(x, y, conf.int=TRUE)``); and the same comparison
+    within calendar months (``month_*``), as both plan use and intensity drift over the
+    months (in :mod:`trustdata.synth`, where the plan has no effect at all, the whole-span
+    comparison alone "finds" one for about one partner in eight; requiring both, about one in
+    ninety).  Rows are given for every
+    category together (``category == "all"``) and for each category where both groups hold at
+    least ``min_category`` triggers with the measure.
+
+    What the data can show, and what it cannot: whether triggers *handled with the plan* were
+    milder or shorter than the others.  It cannot show that the plan *made* them so: people may
+    reach for the plan on milder triggers (or keep it for the worst ones), and plan use grows
+    over the recovery, when triggers are milder anyway (``plan_share_first`` and
+    ``plan_share_latest`` show that drift).  Every row carries :data:`PLAN_CAUTION`.
+
+    Parameters
+    ----------
+    triggers : pandas.DataFrame
+        Validated triggers.  Not modified.
+    by : ("partner",) or ()
+        ``("partner",)``: one set of rows per partner; ``()``: both partners of a couple
+        pooled (``partner`` is then ``"both"``).
+    min_n : int, default 5
+        Fewer triggers with the measure than this in either group: ``"insufficient_data"``
+        (the difference, interval and test are NaN).
+    min_category : int, default 10
+        Triggers per group a category needs for its own rows.
+    alpha : float, default 0.05
+        Test level; the interval's level is ``1 - alpha``.
+    months : float, default 3
+        ``plan_share_first`` / ``plan_share_latest`` are the plan shares in the first and the
+        latest ``months`` of the partner's triggers (the two halves when the span is shorter
+        than twice that).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple, partner, category and measure, sorted by couple, partner,
+        category (``"all"`` first, then the fixed category order) and measure; ``minutes`` rows
+        only where some minutes are logged.
+
+        - ``couple_id``, ``partner``, ``category``, ``measure`` (str)
+        - ``n_plan``, ``n_no_plan`` (int64): triggers with the measure, with / without the plan.
+        - ``median_plan``, ``median_no_plan`` (float): the groups' medians.
+        - ``difference`` (float): Hodges-Lehmann shift, with minus without (negative: milder
+          or shorter with the plan).
+        - ``ci_low``, ``ci_high`` (float): its ``1 - alpha`` rank interval.
+        - ``u_statistic`` (float): Mann-Whitney U of the with-plan group; ``p`` (float): its
+          two-sided p-value.
+        - ``n_months_compared`` (int64): calendar months holding triggers of both groups.
+        - ``month_difference``, ``month_ci_low``, ``month_ci_high``, ``month_p`` (float): the
+          same comparison made *within calendar months* (van Elteren's stratified Wilcoxon
+          test, its shift and interval found by inverting it: :func:`_stratified_shift`), so
+          that the drift of both plan use and intensity over the recovery does not pass for
+          an effect of the plan.
+        - ``verdict`` (str): ``"lower_with_plan"`` / ``"higher_with_plan"`` only when the
+          evidence is clear: both comparisons have ``p < alpha``, intervals excluding 0 and
+          the same sign; otherwise ``"no_clear_difference"`` (not evidence of no
+          difference), or ``"insufficient_data"``.
+        - ``plan_share`` (float): share of the triggers with ``used_plan`` recorded (any
+          category) where the plan was used; ``plan_share_first``, ``plan_share_latest``
+          (float): the same in the first and the latest ``months``.
+        - ``caution`` (str): :data:`PLAN_CAUTION`.
+
+        ``attrs["caution"]`` holds the caution too.
+
+    Raises
+    ------
+    ValueError
+        When an option is not allowed.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> rows = [{"couple_id": "c1", "partner": "A", "timestamp": f"2025-01-{d:02d}",
+    ...          "category": "media", "intensity": i, "used_plan": d > 12}
+    ...         for d, i in zip(range(1, 25), [8, 7, 9, 8, 7, 8, 9, 6, 8, 7, 9, 8,
+    ...                                         4, 5, 3, 4, 5, 4, 6, 3, 4, 5, 4, 3])]
+    >>> out = plan_effect(as_table("triggers", rows))
+    >>> out[["category", "n_plan", "n_no_plan", "difference", "verdict"]].to_numpy().tolist()
+    [['all', 12, 12, -4.0, 'lower_with_plan'], ['media', 12, 12, -4.0, 'lower_with_plan']]
+    """
+    by = (by,) if isinstance(by, str) else tuple(by)
+    if by not in (("partner",), ()):
+        raise ValueError(f"The value for `by` must be ('partner',) or (), but {by!r} was passed.")
+    _check_int("min_n", min_n, 2)
+    _check_int("min_category", min_category, 2)
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
+        raise ValueError(
+            f"The value for `alpha` must be a number between 0 and 0.5, but {alpha!r} was passed."
+        )
+    if not isinstance(months, (int, float)) or months <= 0:
+        raise ValueError(
+            f"The value for `months` must be a positive number, but {months!r} was passed."
+        )
+    _require(triggers, ["couple_id", "partner", "timestamp", "category", "intensity"], "triggers")
+    if "used_plan" not in triggers.columns or len(triggers) == 0:
+        return _empty(_PLAN_EFFECT_DTYPES)
+    plan = triggers["used_plan"].astype("boolean")
+    known = plan.notna().to_numpy()
+    if not known.any():
+        return _empty(_PLAN_EFFECT_DTYPES)
+    frame = pd.DataFrame(
+        {
+            "couple_id": triggers["couple_id"].astype(str).to_numpy(dtype=object)[known],
+            "partner": (
+                triggers["partner"].astype(str).to_numpy(dtype=object)[known]
+                if by
+                else np.full(int(known.sum()), "both", dtype=object)
+            ),
+            "timestamp": triggers["timestamp"].to_numpy(dtype="datetime64[ns]")[known],
+            "category": _category_codes(triggers)[known],
+            "used": plan.to_numpy(dtype=bool, na_value=False)[known],
+            "intensity": triggers["intensity"].to_numpy(dtype=float, na_value=np.nan)[known],
+            "minutes": (
+                triggers["minutes"].to_numpy(dtype=float, na_value=np.nan)[known]
+                if "minutes" in triggers.columns
+                else np.full(int(known.sum()), np.nan)
+            ),
+        }
+    )
+    window = np.timedelta64(round(months * schemas.DAYS_PER_MONTH * 86400), "s")
+    rows = []
+    for (cid, partner), g in frame.groupby(["couple_id", "partner"], sort=True):
+        ts = g["timestamp"].to_numpy()
+        start, end = ts.min(), ts.max()
+        if end - start < 2 * window:
+            mid = start + (end - start) / 2
+            first_mask, latest_mask = ts <= mid, ts > mid
+        else:
+            first_mask, latest_mask = ts < start + window, ts > end - window
+        used = g["used"].to_numpy()
+        month = pd.DatetimeIndex(ts).year.to_numpy() * 12 + pd.DatetimeIndex(ts).month.to_numpy()
+        shares = (_share(used), _share(used[first_mask]), _share(used[latest_mask]))
+        cats = [("all", np.ones(len(g), dtype=bool))] + [
+            (name, g["category"].to_numpy() == i)
+            for i, name in enumerate(schemas.TRIGGER_CATEGORIES)
+        ]
+        for cat_name, in_cat in cats:
+            for measure in _PLAN_MEASURES:
+                values = g[measure].to_numpy()
+                has = ~np.isnan(values) & in_cat
+                if measure == "minutes" and not (~np.isnan(values)).any():
+                    continue
+                x, y = values[has & used], values[has & ~used]
+                if cat_name != "all" and min(len(x), len(y)) < min_category:
+                    continue
+                n_months, m_diff, m_lo, m_hi, m_p = 0, np.nan, np.nan, np.nan, np.nan
+                if min(len(x), len(y)) >= min_n:
+                    diff, lo, hi, u, p = _hodges_lehmann(x, y, alpha)
+                    n_months, m_diff, m_lo, m_hi, m_p = _stratified_shift(
+                        x, y, month[has & used], month[has & ~used], alpha
+                    )
+                    # clear: the whole-span and the within-month comparisons agree
+                    clear = (
+                        p < alpha
+                        and (lo > 0 or hi < 0)
+                        and m_p < alpha
+                        and (m_lo > 0 or m_hi < 0)
+                        and np.sign(m_diff) == np.sign(diff)
+                    )
+                    verdict = (
+                        ("lower_with_plan" if diff < 0 else "higher_with_plan")
+                        if clear
+                        else "no_clear_difference"
+                    )
+                else:
+                    diff = lo = hi = u = p = np.nan
+                    verdict = "insufficient_data"
+                rows.append(
+                    {
+                        "couple_id": cid,
+                        "partner": partner,
+                        "category": cat_name,
+                        "measure": measure,
+                        "n_plan": len(x),
+                        "n_no_plan": len(y),
+                        "median_plan": float(np.median(x)) if len(x) else np.nan,
+                        "median_no_plan": float(np.median(y)) if len(y) else np.nan,
+                        "difference": diff,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                        "u_statistic": u,
+                        "p": p,
+                        "n_months_compared": n_months,
+                        "month_difference": m_diff,
+                        "month_ci_low": m_lo,
+                        "month_ci_high": m_hi,
+                        "month_p": m_p,
+                        "verdict": verdict,
+                        "plan_share": shares[0],
+                        "plan_share_first": shares[1],
+                        "plan_share_latest": shares[2],
+                        "caution": PLAN_CAUTION,
+                    }
+                )
+    out = pd.DataFrame(rows, columns=list(PLAN_EFFECT_COLUMNS)) if rows else None
+    if out is None:
+        return _empty(_PLAN_EFFECT_DTYPES)
+    out = out.astype(_PLAN_EFFECT_DTYPES)
+    out.attrs = {"caution": PLAN_CAUTION, "alpha": alpha}
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Anniversaries ahead (issue 14)
+# --------------------------------------------------------------------------------------------
+
+_UPCOMING_DTYPES: dict[str, str] = {
+    "couple_id": "str",
+    "partner": "str",
+    "event_kind": "str",
+    "label": "str",
+    "event_date": "datetime64[ns]",
+    "anniversary": "datetime64[ns]",
+    "years_since": "int64",
+    "days_until": "int64",
+    "on": "datetime64[ns]",
+    "last_year_date": "datetime64[ns]",
+    "last_year_n_triggers": "int64",
+    "last_year_n_near": "int64",
+    "last_year_ratio": "float64",
+    "last_year_p": "float64",
+    "last_year_more_often": "boolean",
+}
+
+#: Columns of :func:`upcoming_anniversaries`, in order.
+UPCOMING_COLUMNS: tuple[str, ...] = tuple(_UPCOMING_DTYPES)
+
+#: Event kinds whose yearly return :func:`upcoming_anniversaries` lists by default.
+HARD_EVENT_KINDS: tuple[str, ...] = (
+    "discovery",
+    "disclosure",
+    "new_information",
+    "repeat_betrayal",
+    "separation",
+)
+
+#: Holidays recognised in an event's note (label -> words looked for, lower case).  An event
+#: of any kind whose note names one returns on its own date each year.
+HOLIDAYS: dict[str, tuple[str, ...]] = {
+    "wedding anniversary": ("wedding anniversary", "our anniversary"),
+    "valentine's day": ("valentine",),
+    "christmas": ("christmas", "xmas"),
+    "new year": ("new year",),
+    "thanksgiving": ("thanksgiving",),
+    "easter": ("easter",),
+    "birthday": ("birthday",),
+    "mother's day": ("mother's day", "mothers day"),
+    "father's day": ("father's day", "fathers day"),
+    "halloween": ("halloween",),
+    "hanukkah": ("hanukkah", "chanukah"),
+    "diwali": ("diwali",),
+    "eid": ("eid",),
+}
+
+
+def _holiday_label(note: object) -> str | None:
+    import re  # local: the top of this module is edited by another change in parallel
+
+    if not isinstance(note, str):
+        return None
+    text = note.lower()
+    for label, words in HOLIDAYS.items():
+        for word in words:
+            # whole words only ("eid" must not match "beside")
+            if re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text):
+                return label
+    return None
+
+
+def upcoming_anniversaries(
+    events: pd.DataFrame,
+    triggers: pd.DataFrame,
+    *,
+    on: str | pd.Timestamp | None = None,
+    weeks: int = 6,
+    days: int = 7,
+    kinds: Sequence[str] = HARD_EVENT_KINDS,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Anniversaries coming up in the next ``weeks``, with how last year's went.
+
+    The yearly returns (29 February falls on 28 February in other years, as in
+    :func:`anniversary_triggers`) of each dated event of ``kinds``, and of every event whose
+    note names a holiday of :data:`HOLIDAYS` (on the date the event was logged; holidays that
+    move, like Easter, are approximate), that fall from ``on`` to ``on + weeks`` weeks.
+
+    For each such anniversary and partner, last year's return (one year earlier) is weighed
+    with :func:`anniversary_summary`'s rule (not a second one): it is called on that one event
+    and the partner's triggers in the year centred on last year's date (182 days each side,
+    cut at ``on``), so ``last_year_ratio`` is the share of that year's triggers within ``days``
+    days of last year's date over the share of that year's days that lie there (about "how many
+    times as often"), with its one-sided exact binomial ``last_year_p``.  No last year (the
+    event is less than two years old, or the partner's triggers do not cover the days around
+    last year's date): the last-year columns are 0 / NaN.
+
+    Parameters
+    ----------
+    events, triggers : pandas.DataFrame
+        Validated events and triggers.  Not modified.
+    on : date-like, optional
+        The day to look ahead from; by default each couple's latest record (trigger or event).
+    weeks : int, default 6
+        How far ahead to look.
+    days : int, default 7
+        Half-width of the window around last year's date (as in :func:`anniversary_summary`).
+    kinds : sequence of str
+        Event kinds whose anniversaries are listed (default :data:`HARD_EVENT_KINDS`).
+    alpha : float, default 0.05
+        Level of the one-sided test behind ``last_year_more_often``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple, anniversary and partner with triggers (partner missing when the
+        couple logged no trigger), sorted by couple, anniversary date, event kind and partner.
+
+        - ``couple_id``, ``partner`` (str)
+        - ``event_kind`` (str): the event's kind; ``label`` (str): the kind, or the holiday's
+          name for an event named as one.
+        - ``event_date``, ``anniversary`` (datetime64[ns]): the event and its coming return.
+        - ``years_since`` (int64), ``days_until`` (int64): from ``on`` to the anniversary.
+        - ``on`` (datetime64[ns]): the day looked ahead from.
+        - ``last_year_date`` (datetime64[ns]): the return one year earlier (NaT when before
+          the event's first anniversary).
+        - ``last_year_n_triggers``, ``last_year_n_near`` (int64), ``last_year_ratio``,
+          ``last_year_p`` (float): :func:`anniversary_summary`'s ``n_triggers``, ``n_near``,
+          ``ratio`` and ``p`` for last year (0 / NaN when there is no last year).
+        - ``last_year_more_often`` (boolean, nullable): True when triggers came reliably more
+          often around last year's date (``last_year_p < alpha``), False when they did not
+          (tested), missing when there is no last year: the rule a page's "last year
+          triggers came about N times as often" rests on.
+
+    Raises
+    ------
+    ValueError
+        When an option is not allowed.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ev = as_table("events", [{"couple_id": "c1", "date": "2023-03-14", "kind": "discovery"}])
+    >>> tr = as_table("triggers", [
+    ...     {"couple_id": "c1", "partner": "A", "timestamp": f"2024-{m:02d}-{d:02d}",
+    ...      "category": "media", "intensity": 5}
+    ...     for m in range(1, 13) for d in (5, 20)] + [
+    ...     {"couple_id": "c1", "partner": "A", "timestamp": t, "category": "media",
+    ...      "intensity": 8} for t in ("2024-03-12", "2024-03-15")])
+    >>> out = upcoming_anniversaries(ev, tr, on="2025-02-10")
+    >>> out[["label", "anniversary", "days_until", "last_year_n_near"]].to_numpy().tolist()
+    [['discovery', Timestamp('2025-03-14 00:00:00'), 32, 3]]
+    """
+    _check_int("weeks", weeks, 1)
+    kinds = _anniversary_args(days, kinds)
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
+        raise ValueError(
+            f"The value for `alpha` must be a number between 0 and 0.5, but {alpha!r} was passed."
+        )
+    _require(events, ["couple_id", "date", "kind"], "events")
+    _require(triggers, ["couple_id", "partner", "timestamp"], "triggers")
+    on_ts = None
+    if on is not None:
+        on_ts = _parse_day(on)
+    if len(events) == 0:
+        return _empty(_UPCOMING_DTYPES)
+    kind_text = events["kind"].astype(object)
+    notes = events["note"] if "note" in events.columns else pd.Series(None, index=events.index)
+    labels = notes.map(_holiday_label)
+    hard = kind_text.isin(kinds).to_numpy()
+    holiday = labels.notna().to_numpy()
+    sel = (hard | holiday) & events["date"].notna().to_numpy()
+    if not sel.any():
+        return _empty(_UPCOMING_DTYPES)
+    ev = pd.DataFrame(
+        {
+            "couple_id": events["couple_id"].astype(str).to_numpy(dtype=object)[sel],
+            "event_kind": kind_text.to_numpy(dtype=object)[sel],
+            "label": np.where(
+                hard, kind_text.to_numpy(dtype=object), labels.to_numpy(dtype=object)
+            )[sel],
+            "event_date": events["date"].to_numpy(dtype="datetime64[ns]")[sel],
+            "row": np.flatnonzero(sel),
+        }
+    ).drop_duplicates(["couple_id", "event_kind", "label", "event_date"])
+    ev["event_date"] = ev["event_date"].astype("datetime64[ns]").dt.normalize()
+    if on_ts is None:
+        latest = pd.concat(
+            [
+                events[["couple_id", "date"]].rename(columns={"date": "t"}),
+                triggers[["couple_id", "timestamp"]].rename(columns={"timestamp": "t"}),
+            ],
+            ignore_index=True,
+        )
+        latest["couple_id"] = latest["couple_id"].astype(str)
+        last_of = latest.groupby("couple_id")["t"].max().dt.normalize()
+        ev["on"] = ev["couple_id"].map(last_of).astype("datetime64[ns]")
+    else:
+        ev["on"] = np.datetime64(on_ts.to_datetime64(), "ns")
+    horizon = ev["on"] + pd.Timedelta(weeks=weeks)
+    found = []
+    year0 = ev["on"].dt.year.to_numpy()
+    for shift in (0, 1):
+        year = year0 + shift
+        ann = _anniversary_dates(ev["event_date"], year)
+        ok = (
+            (ann >= ev["on"].to_numpy())
+            & (ann <= horizon.to_numpy())
+            & (year > ev["event_date"].dt.year.to_numpy())
+        )
+        part = ev.loc[ok].copy()
+        part["anniversary"] = ann[ok]
+        part["year"] = year[ok]
+        found.append(part)
+    up = pd.concat(found, ignore_index=True)
+    if up.empty:
+        return _empty(_UPCOMING_DTYPES)
+    up["years_since"] = up["year"] - up["event_date"].dt.year
+    up["days_until"] = (up["anniversary"] - up["on"]).dt.days
+    up["last_year_date"] = np.where(
+        up["years_since"].to_numpy() >= 2,
+        _anniversary_dates(up["event_date"], up["year"].to_numpy() - 1),
+        np.datetime64("NaT", "ns"),
+    )
+    trig = triggers.assign(_cid=triggers["couple_id"].astype(str))
+    out_rows = []
+    for rec in up.itertuples(index=False):
+        mine = trig.loc[trig["_cid"] == rec.couple_id]
+        partners = sorted(mine["partner"].astype(str).unique()) or [None]
+        summary = None
+        if not pd.isna(rec.last_year_date):
+            centre = pd.Timestamp(rec.last_year_date)
+            lo = centre - pd.Timedelta(days=182)
+            hi = min(centre + pd.Timedelta(days=183), pd.Timestamp(rec.on))
+            near_year = mine.loc[(mine["timestamp"] >= lo) & (mine["timestamp"] < hi)]
+            one_event = events.iloc[[rec.row]]
+            if len(near_year):
+                summary = anniversary_summary(
+                    near_year.drop(columns="_cid"), one_event, days=days, kinds=(rec.event_kind,)
+                )
+                # the days around last year's date must lie inside the partner's span
+                summary = summary.loc[summary["days_near"] == 2 * days + 1]
+        for partner in partners:
+            row = {
+                "couple_id": rec.couple_id,
+                "partner": partner,
+                "event_kind": rec.event_kind,
+                "label": rec.label,
+                "event_date": rec.event_date,
+                "anniversary": rec.anniversary,
+                "years_since": rec.years_since,
+                "days_until": rec.days_until,
+                "on": rec.on,
+                "last_year_date": rec.last_year_date,
+                "last_year_n_triggers": 0,
+                "last_year_n_near": 0,
+                "last_year_ratio": np.nan,
+                "last_year_p": np.nan,
+                "last_year_more_often": pd.NA,
+            }
+            if summary is not None and partner is not None:
+                s = summary.loc[summary["partner"].astype(str) == partner]
+                if len(s):
+                    row["last_year_n_triggers"] = int(s["n_triggers"].iloc[0])
+                    row["last_year_n_near"] = int(s["n_near"].iloc[0])
+                    row["last_year_ratio"] = float(s["ratio"].iloc[0])
+                    row["last_year_p"] = float(s["p"].iloc[0])
+                    if not np.isnan(row["last_year_p"]):
+                        row["last_year_more_often"] = bool(row["last_year_p"] < alpha)
+            out_rows.append(row)
+    out = pd.DataFrame(out_rows, columns=list(UPCOMING_COLUMNS))
+    out = out.sort_values(
+        ["couple_id", "anniversary", "event_kind", "partner"], kind="stable", na_position="first"
+    )
+    return out.reset_index(drop=True).astype(_UPCOMING_DTYPES)
+
+
+def _parse_day(value: object) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if stamp is pd.NaT or pd.isna(stamp):
+        raise ValueError(
+            f"The value for `on` must be a date such as '2025-03-01', but {value!r} was passed."
+        )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
+
+
+__all__ += [
+    "PLAN_EFFECT_COLUMNS",
+    "PLAN_VERDICTS",
+    "PLAN_CAUTION",
+    "UPCOMING_COLUMNS",
+    "HARD_EVENT_KINDS",
+    "HOLIDAYS",
+    "plan_effect",
+    "upcoming_anniversaries",
+]
