@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -958,3 +959,71 @@ def test_layer_charts_of_empty_frames_say_no_data_yet(make):
 def test_layer_chart_of_another_frame_is_a_sentence():
     with pytest.raises(ValueError, match="output of layers_profile"):
         charts.plot_layers(_freq())
+
+
+def test_every_partner_chart_uses_the_display_names():
+    names = {"A": "Sam <3", "B": "Alex"}
+    sam = charts.escape("Sam <3")
+    figs = [
+        charts.plot_trigger_heatmap(_freq(), names=names),
+        charts.plot_trigger_bars(_freq("month"), names=names),
+        charts.plot_setback_timeline(_setbacks(), names=names),
+        charts.plot_partner_gap(_gap(), names=names),
+        charts.plot_layers(_profile(), names=names),
+    ]
+    for fig in figs:
+        texts = [text for _, text in _strings(fig.to_plotly_json())]
+        assert any(sam in t for t in texts), fig.layout.title.text
+        assert not any("Sam <3" in t for t in texts)
+
+
+# --- figures outside JupyterLab ---------------------------------------------------------------
+
+needs_chromium = pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="static images need Chromium"
+)
+
+
+@needs_chromium
+def test_offline_figure_carries_the_plotly_json_and_a_png():
+    import base64
+
+    fig = charts.plot_trend(_trend(), events=_events())
+    bundle, meta = charts.offline(fig, width=640)._repr_mimebundle_()
+    png = base64.b64decode(bundle["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # 640 CSS px at scale 2: the PNG is 1280 px wide (IHDR width, big-endian)
+    assert int.from_bytes(png[16:20], "big") == 1280
+    assert meta["image/png"]["width"] == 640
+    drawn = bundle["application/vnd.plotly.v1+json"]
+    assert [t.get("name") for t in drawn["data"]] == [t.name for t in fig.data]
+    assert bundle["text/plain"] == "[chart] How connected each of you felt"
+    assert "text/html" not in bundle  # no script needed
+
+
+def test_offline_figure_without_chromium_embeds_plotly_js_once(monkeypatch):
+    from trustdata.errors import TrustDataError
+
+    def no_browser(*args, **kwargs):
+        raise TrustDataError("no Chromium here")
+
+    monkeypatch.setattr(charts, "to_image", no_browser)
+    monkeypatch.setattr(charts, "_PLOTLYJS_SENT", False)
+    first, _ = charts.offline(charts.plot_trend(_trend()))._repr_mimebundle_()
+    second, _ = charts.offline(charts.plot_trend(_trend()))._repr_mimebundle_()
+    assert "image/png" not in first
+    assert len(first["text/html"]) > 1_000_000 > len(second["text/html"])  # plotly.js once
+    # plotly.js inline, never fetched (its bundle names CDN addresses only for map traces)
+    assert not re.search(r"<script[^>]*\bsrc=", first["text/html"] + second["text/html"])
+
+
+def test_to_image_refuses_an_unknown_format():
+    with pytest.raises(ValueError, match=r"`format` must be one of \['png', 'svg'\]"):
+        charts.to_image(charts.plot_trend(_trend()), format="gif")
+
+
+def test_layer_profile_hover_says_when_recently_was():
+    prof = _profile().assign(recent_end=pd.Timestamp("2024-10-14"))
+    (recent,) = _part(charts.plot_layers(prof), "recent", "B")
+    assert recent.customdata[0][5] == " (the weeks to 14 October 2024)"
+    assert "%{customdata[5]}" in recent.hovertemplate

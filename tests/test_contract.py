@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import cohort, dyad, milestones, setbacks, synth, trends, triggers
+from trustdata import cohort, dyad, layers, milestones, setbacks, synth, trends, triggers
 from trustdata.logs import Logs
 
 
@@ -79,6 +79,8 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     "survival_medians": lambda lg: cohort.survival_medians(
         cohort.time_to_good_level(_aligned(lg), _groups(lg))
     ),
+    "layers_profile": lambda lg: layers.layers_profile(lg.checkins),
+    "layers_weekly": lambda lg: layers.layers_weekly(lg.checkins, lg.events),
 }
 
 # Options that must not change the output's columns.
@@ -96,6 +98,11 @@ VARIANTS: list[tuple[Callable[[Logs], pd.DataFrame], Callable[[Logs], pd.DataFra
         ANALYSES["find_setbacks"],
         lambda lg: setbacks.find_setbacks(lg.checkins, measure="trust"),
     ),
+    (
+        ANALYSES["layers_profile"],
+        lambda lg: layers.layers_profile(lg.checkins, recent_weeks=2, start_weeks=12),
+    ),
+    (ANALYSES["layers_weekly"], lambda lg: layers.layers_weekly(lg.checkins, band="ci")),
 ]
 
 
@@ -171,6 +178,8 @@ MODEL_OF: dict[str, str] = {
     "growth_model": "growth_model",
     "time_to_good_level": "time_to_good_level",
     "survival_medians": "survival_medians",
+    "layers_profile": "layers_profile",
+    "layers_weekly": "weekly_trend",
 }
 
 # a module's public column tuple -> the model it must equal
@@ -199,6 +208,7 @@ COLUMN_TUPLES: list[tuple[tuple[str, ...], str]] = [
     (cohort.MODEL_COLUMNS, "growth_model"),
     (cohort.SURVIVAL_COLUMNS, "time_to_good_level"),
     (cohort.MEDIAN_COLUMNS, "survival_medians"),
+    (layers.LAYERS_PROFILE_COLUMNS, "layers_profile"),
 ]
 
 

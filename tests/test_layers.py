@@ -42,6 +42,10 @@ def test_start_and_recent_levels_are_means_of_weekly_scores_hand_worked():
     assert row["n_checkins"] == 6
     assert row["first_date"] == pd.Timestamp("2025-01-06")
     assert row["last_date"] == pd.Timestamp("2025-03-03")
+    assert (row["recent_start"], row["recent_end"]) == (
+        pd.Timestamp("2025-02-24"),
+        pd.Timestamp("2025-03-03"),
+    )
     assert not row["is_layer"] and not row["lags"] and not row["leads"]
     assert list(out.columns) == list(layers.LAYERS_PROFILE_COLUMNS)
 
@@ -61,6 +65,7 @@ def test_a_layer_not_scored_recently_has_no_recent_level():
     assert np.isnan(row["recent_level"]) and row["n_recent"] == 0
     assert np.isnan(row["change"])
     assert row["last_date"] == pd.Timestamp("2025-01-13")
+    assert row["recent_end"] == pd.Timestamp("2025-03-03")  # B's last check-in of any kind
 
 
 def test_no_checkin_counts_in_both_windows():

@@ -15,9 +15,17 @@ Conventions
 - Colours come from the colour-blind-safe Okabe-Ito palette (:data:`OKABE_ITO`, :data:`PALETTE`);
   the heat map uses a single-hue light-to-blue scale (:data:`HEAT_SCALE`).
 - Titles and axis labels are plain words; ``title=`` is plain text.  Every piece of text that
-  comes from the users (partner and couple ids, notes, group names) is passed through
-  :func:`html.escape` before it reaches a trace name, a title or hover text, because plotly
-  renders those as HTML.
+  comes from the users (partner ids and names, notes, group names, titles) is passed through
+  :func:`escape` before it reaches a trace name, a title, a label, an annotation or hover
+  text: plotly renders those as HTML *and* substitutes ``%{...}`` templates in them (from
+  ``meta`` too), so ``escape`` turns ``< > & " '`` into character references and ``%`` and
+  ``$`` too.  Hover templates hold only the package's words and ``%{customdata[i]}``
+  placeholders; typed text reaches the hover through ``customdata``.
+- Events are marked by name (:data:`EVENT_LABELS`) on the chart itself, readable without
+  hover and in print; ``audience="couple"`` (the default) never shows an abuse event's note or
+  who recorded it.
+- Notebooks wrap each figure in :func:`offline`, which adds a PNG (kaleido, Chromium) so the
+  chart shows outside JupyterLab too.
 - Legends sit in one horizontal row under the x-axis title (:data:`LEGEND`), never over it,
   on a wide screen and on a phone.
 - Figures render offline: no map or geo traces, no web fonts (:data:`FONT` lists system fonts).
@@ -184,8 +192,8 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 #: How each kind of event is marked: hard news (vermillion triangles), steps taken (purple
-#: circles; the partners' blue and orange are left to the partners), small wins (green stars), abuse (a black cross, its name in bold) and anything else
-#: (grey diamonds): told apart by shape as well as colour.
+#: circles; blue and orange are the partners'), small wins (green stars), abuse (a black cross,
+#: its name in bold) and anything else (grey diamonds): told apart by shape as well as colour.
 EVENT_STYLES: dict[str, dict[str, str]] = {
     "hard": {"color": OKABE_ITO["vermillion"], "symbol": "triangle-down"},
     "step": {"color": OKABE_ITO["reddish_purple"], "symbol": "circle"},
@@ -656,9 +664,9 @@ def _add_setbacks(
 
 
 #: Rows of event names above the scores; names that would still overlap share the emptiest row.
-EVENT_LANES = 3
+EVENT_LANES = 4
 _LANE_HEIGHT = 0.75  # y units per row of names (the axis is extended by this per row used)
-_PLOT_PX = 600  # plot width assumed when staggering names (a phone-width page is narrower)
+_PLOT_PX = 480  # plot width assumed when staggering names (a phone-width plot is narrower)
 _CHAR_PX = 7.0  # width of one character of a 12 px name, about
 
 
@@ -928,6 +936,13 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 np.asarray(
                     ["" if np.isnan(c) else f", change {c:+.1f}" for c in change], dtype=object
                 ),
+                np.asarray(
+                    [
+                        f" (the weeks to {_day_words(e)})" if _day_words(e) else ""
+                        for e in (d["recent_end"] if "recent_end" in d else [None] * len(d))
+                    ],
+                    dtype=object,
+                ),
             ]
         )
         seg_x, seg_y = [], []
@@ -937,7 +952,7 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 seg_y += [lab, lab, None]
         hover = (
             "%{customdata[0]}, %{customdata[1]}<br>at the start %{customdata[2]}<br>"
-            "recently %{customdata[3]}%{customdata[4]}<extra></extra>"
+            "recently%{customdata[5]} %{customdata[3]}%{customdata[4]}<extra></extra>"
         )
         fig.add_trace(
             go.Scatter(
@@ -1099,14 +1114,14 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
 _FREQ_COLUMNS = ("couple_id", "partner", "period_start", "period", "category", "count")
 
 
-def _partner_panels(data: pd.DataFrame) -> tuple[list[str], go.Figure]:
+def _partner_panels(data: pd.DataFrame, shown) -> tuple[list[str], go.Figure]:
     """The partners of ``data`` (sorted) and a figure with one panel per partner, stacked."""
     partners = sorted(data["partner"].astype(str).unique().tolist())
     fig = make_subplots(
         rows=len(partners),
         cols=1,
         shared_xaxes=True,
-        subplot_titles=[_esc(p) for p in partners],
+        subplot_titles=[shown(p) for p in partners],
         vertical_spacing=0.12 if len(partners) > 1 else 0.0,
     )
     return partners, fig
@@ -1125,7 +1140,11 @@ def _freq_rows(freq: pd.DataFrame, couple_id: str | None) -> tuple[pd.DataFrame,
 
 
 def plot_trigger_heatmap(
-    freq: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    freq: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """Trigger counts as a heat map: periods across, categories down, one panel per partner.
 
@@ -1138,6 +1157,8 @@ def plot_trigger_heatmap(
         is filled in.
     couple_id : str, optional
         Which couple to draw when ``freq`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1165,7 +1186,8 @@ def plot_trigger_heatmap(
     title = _title(title, f"When triggers came, each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "")
-    partners, fig = _partner_panels(data)
+    shown = _namer(names)
+    partners, fig = _partner_panels(data, shown)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         z = d.pivot_table(
@@ -1177,9 +1199,9 @@ def plot_trigger_heatmap(
                 x=z.columns,
                 y=labels,
                 z=z.to_numpy(dtype="float64"),
-                name=_esc(p),
+                name=shown(p),
                 coloraxis="coloraxis",
-                customdata=np.full(z.shape, _esc(p), dtype=object),
+                customdata=np.full(z.shape, shown(p), dtype=object),
                 hovertemplate=f"%{{customdata}}<br>{x_label} of %{{x|{date_format}}}<br>"
                 "%{y}: %{z} triggers<extra></extra>",
                 xgap=1,
@@ -1197,7 +1219,11 @@ def plot_trigger_heatmap(
 
 
 def plot_trigger_bars(
-    freq: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    freq: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """Stacked bars of trigger counts per period and category, one panel per partner.
 
@@ -1212,6 +1238,8 @@ def plot_trigger_bars(
         ``major_count`` when present).
     couple_id : str, optional
         Which couple to draw when ``freq`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1239,7 +1267,8 @@ def plot_trigger_bars(
     title = _title(title, f"How many triggers came each {kind}, by kind")
     if data.empty:
         return _empty(title, x_label, "Triggers")
-    partners, fig = _partner_panels(data)
+    shown = _namer(names)
+    partners, fig = _partner_panels(data, shown)
     for i, p in enumerate(partners, start=1):
         d = data.loc[data["partner"].astype(str) == p]
         for c in order:
@@ -1265,7 +1294,7 @@ def plot_trigger_bars(
                         [
                             mean.astype(object),
                             major.astype(object),
-                            np.full(len(dc), _esc(p), dtype=object),
+                            np.full(len(dc), shown(p), dtype=object),
                             np.full(len(dc), label, dtype=object),
                         ]
                     ),
@@ -1297,6 +1326,7 @@ def plot_setback_timeline(
     measure: str | None = None,
     as_of: str | pd.Timestamp | None = None,
     partners: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> go.Figure:
     """A timeline of setbacks: one horizontal bar per setback, one row per partner.
@@ -1314,6 +1344,8 @@ def plot_setback_timeline(
     partners : list of str, optional
         Every partner of the couple in colour order (as in :func:`plot_trend`); each gets a row,
         also one without setbacks.  By default the partners in ``setbacks``, sorted.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1349,6 +1381,7 @@ def plot_setback_timeline(
     data = data.sort_values(["partner", "start"])
     order = _partner_order(data["partner"], partners)
     colour = _colours(order)
+    shown = _namer(names)
     fig = go.Figure()
     for p in order:
         d = data.loc[data["partner"].astype(str) == p]
@@ -1372,16 +1405,16 @@ def plot_setback_timeline(
                 _floats(d["trough_score"]),
                 _floats(d["depth"]),
                 weeks,
-                np.full(len(d), _esc(p), dtype=object),
+                np.full(len(d), shown(p), dtype=object),
             ]
         )
         fig.add_trace(
             go.Bar(
                 base=start,
                 x=length,
-                y=np.full(len(d), _esc(p), dtype=object),
+                y=np.full(len(d), shown(p), dtype=object),
                 orientation="h",
-                name=_esc(p),
+                name=shown(p),
                 marker={
                     "color": colour[p],
                     "pattern": {"shape": np.where(ongoing, "/", "").tolist()},
@@ -1399,7 +1432,7 @@ def plot_setback_timeline(
     fig.update_yaxes(
         type="category",
         categoryorder="array",
-        categoryarray=[_esc(p) for p in order],
+        categoryarray=[shown(p) for p in order],
         range=[len(order) - 0.5, -0.5],
     )
     return fig
@@ -1411,7 +1444,11 @@ def plot_setback_timeline(
 
 
 def plot_partner_gap(
-    gap: pd.DataFrame, *, couple_id: str | None = None, title: str | None = None
+    gap: pd.DataFrame,
+    *,
+    couple_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """The weekly gap between the partners' scores, with a zero line and the rolling gap.
 
@@ -1422,6 +1459,8 @@ def plot_partner_gap(
         partner_a, partner_b, score_a, score_b, gap``, and ``rolling_gap`` when present).
     couple_id : str, optional
         Which couple to draw when ``gap`` holds several.
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
     title : str, optional
         Plain text.
 
@@ -1448,7 +1487,8 @@ def plot_partner_gap(
     if data.empty:
         return _empty(title, "Week", "Gap in points")
     data = data.sort_values("week")
-    a, b = _esc(data["partner_a"].iloc[0]), _esc(data["partner_b"].iloc[0])
+    shown = _namer(names)
+    a, b = shown(data["partner_a"].iloc[0]), shown(data["partner_b"].iloc[0])
     values = _floats(data["gap"])
     colours = np.where(values >= 0, PALETTE[0], PALETTE[1])
     custom = np.column_stack(

@@ -1,8 +1,10 @@
 """The ``trustdata`` command: chains load -> analyse -> write; no analysis of its own.
 
-Subcommands: ``validate``, ``sample``, ``report``, ``import``, ``anonymize``.  Exit codes: 0 all
-good, 1 some records were rejected (or a check failed), 2 a file or an argument could not be used.
-Each subcommand's body lives in a ``_cmd_<name>`` function below.
+Subcommands: ``validate``, ``sample``, ``report``, ``couples``, ``import``, ``anonymize``.  Exit
+codes: 0 all good, 1 some records were rejected (or a check failed), 2 a file or an argument could
+not be used.  ``trustdata`` alone prints the help and exits 0 (asking what the command does is not
+an error); ``trustdata --version`` prints the version.  Each subcommand's body lives in a
+``_cmd_<name>`` function below.
 """
 
 from __future__ import annotations
@@ -13,16 +15,59 @@ from collections.abc import Sequence
 
 from trustdata.errors import TrustDataError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "iso_date"]
+
+
+def iso_date(text: str, *, option: str = "since"):
+    """Parse ``--since``: only an unambiguous ISO date (YYYY-MM-DD) is accepted.
+
+    ``01/05/2025`` is 1 May in most of the world and 5 January in the US: it is refused with
+    a sentence (a ``ValueError``, which the command prints and exits 2 on), never guessed.
+
+    Examples
+    --------
+    >>> iso_date("2025-05-01").date()
+    datetime.date(2025, 5, 1)
+    >>> iso_date("01/05/2025")
+    Traceback (most recent call last):
+    ...
+    ValueError: `since` must be a date written as YYYY-MM-DD, but '01/05/2025' was passed...
+    """
+    import re
+
+    import pandas as pd
+
+    value = str(text).strip()
+    said = (
+        f"`{option}` must be a date written as YYYY-MM-DD, but {text!r} was passed: "
+        "2025-05-01 is 1 May 2025 and 2025-01-05 is 5 January 2025 (a date such as 01/05/2025 "
+        "reads both ways, so it is refused rather than guessed)."
+    )
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(said)
+    try:
+        return pd.Timestamp(value)
+    except ValueError:
+        raise ValueError(
+            f"`{option}` must be a date of the calendar, but {text!r} was passed (the month "
+            "runs 01-12 and the day must exist in it)."
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``trustdata`` command."""
+    from trustdata import __version__
+
     parser = argparse.ArgumentParser(
         prog="trustdata",
         description="Validate, analyse and report the logs couples keep while rebuilding trust.",
+        epilog="Run `trustdata COMMAND --help` for a command's options. Exit codes: 0 all good, "
+        "1 some records were rejected, 2 a file or an argument could not be used.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"trustdata {__version__}")
+    # bare `trustdata` prints this help (exit 0); each subcommand sets its own func
+    parser.set_defaults(func=_cmd_help, parser=parser)
+    sub = parser.add_subparsers(dest="command", required=False, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a log folder or file and summarise each file")
     p.add_argument("path", help="a log folder or a single table file")
@@ -44,9 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="a log folder or a single check-ins file")
     p.add_argument("--couple", required=True, help="the couple's id")
     p.add_argument("--audience", choices=["couple", "therapist"], default="couple")
-    p.add_argument("--since", help="for therapists: what changed since this date (YYYY-MM-DD)")
+    p.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="therapist page only: what changed since this date, e.g. the last session "
+        "(ISO dates only; refused for the couple page, which always tells the whole story)",
+    )
     p.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "couples", help="list the couples of a log folder with their dates and record counts"
+    )
+    p.add_argument("path", help="a log folder or a single table file")
+    p.set_defaults(func=_cmd_couples)
 
     p = sub.add_parser(
         "import", help="turn a Google Forms, Daylio or Bearable export into a log folder"
@@ -170,11 +226,36 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_help(args: argparse.Namespace) -> int:
+    """Bare ``trustdata``: the help, on stdout, exit 0."""
+    args.parser.print_help()
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
+    """Write one couple's report.
+
+    Refused with a sentence and exit 2: ``--since`` with the couple audience (the couple's
+    page always tells their whole story, hard news included: cutting it at a date would hide
+    what came before, so the option is for the therapist's "since the last session"), an
+    unknown couple, a couple without check-ins (a report is about how each partner felt;
+    triggers or events alone cannot make one), an output that is not ``.html``/``.htm``/``.pdf``
+    (:data:`REPORT_SUFFIXES`) or is one of the files read.  An older report at the output path
+    is replaced, and the command says so.
+    """
     from pathlib import Path
 
     from trustdata import io, report
 
+    since = None if args.since is None else iso_date(args.since)
+    if since is not None and args.audience == "couple":
+        print(
+            "trustdata: --since is for the therapist page (what changed since the last "
+            "session); the couple page always shows your whole logs. Leave out --since, or add "
+            "--audience therapist.",
+            file=sys.stderr,
+        )
+        return 2
     logs = io.load(args.path)
     if args.couple not in logs.couple_ids:
         known = logs.couple_ids
@@ -184,15 +265,33 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    n_checkins = int((logs.checkins["couple_id"] == args.couple).sum())
+    if n_checkins == 0:
+        print(
+            f"trustdata: couple {args.couple!r} has no check-ins in {args.path}, and a report "
+            "is about how each of you felt week by week: it needs at least one check-in "
+            "(a checkins file with couple_id, partner, date and connection). "
+            "`trustdata validate` shows what was read.",
+            file=sys.stderr,
+        )
+        return 2
     target = Path(args.output)
     problem = None
+    replaced = target.is_file()
     if target.is_dir():
         problem = "that is a folder; give a file name such as report.html"
     elif not target.parent.is_dir():
         problem = f"the folder {target.parent} does not exist"
+    elif target.suffix.lower() not in REPORT_SUFFIXES:
+        problem = (
+            "a report is an .html page (or a .pdf); give a name such as report.html, so that "
+            "no log or other file is overwritten by mistake"
+        )
+    elif _is_an_input(target, args.path, logs):
+        problem = "that is one of the log files being read; a report never overwrites its input"
     if problem is None:
         try:
-            out = report.write(logs, args.couple, target, audience=args.audience, since=args.since)
+            out = report.write(logs, args.couple, target, audience=args.audience, since=since)
         except OSError as exc:
             problem = exc.strerror or str(exc)
     if problem is not None:
@@ -205,10 +304,139 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     size = out.stat().st_size / 1e6
+    if replaced:
+        print(f"Replaced the older report at {out}.")
     print(f"Wrote the {args.audience} report for {args.couple} to {out} ({size:.1f} MB).")
     print(f"Open it in a web browser: {out.resolve().as_uri()}")
     print("It works offline and sends nothing anywhere.")
     return 0
+
+
+#: What ``report -o`` may write: an HTML page or a PDF (any other name is refused).
+REPORT_SUFFIXES: tuple[str, ...] = (".html", ".htm", ".pdf")
+
+
+def _is_an_input(target, path, logs) -> bool:
+    """Whether ``target`` is a file the logs were read from (or a log table of that folder)."""
+    from pathlib import Path
+
+    from trustdata import schemas
+    from trustdata.io import EXTENSIONS
+
+    given = Path(path)
+    inputs = [Path(str(src)) for src in logs.summary["source"]] if len(logs.summary) else []
+    inputs.append(given)
+    if given.is_dir():
+        inputs += [given / f"{t}{ext}" for t in schemas.TABLES for ext in EXTENSIONS]
+    for item in inputs:
+        try:
+            if item.exists() and target.exists() and item.samefile(target):
+                return True
+        except OSError:
+            continue
+        if item.resolve() == target.resolve():
+            return True
+    return False
+
+
+def _cmd_couples(args: argparse.Namespace) -> int:
+    """List the couples of a folder: partners, first and last date, records per table.
+
+    Dates run over every table (check-ins, triggers, events).  Exit 0; records the loader
+    rejected are not counted, and a note on stderr says how many there were (as ``report``
+    does); a folder with no couple at all is exit 2.
+    """
+    import pandas as pd
+
+    from trustdata.io import load
+
+    logs = load(args.path)
+    ids = logs.couple_ids
+    if not ids:
+        print(f"trustdata: no couple in {args.path}: no table holds a record.", file=sys.stderr)
+        return 2
+    tables = {"check-ins": logs.checkins, "triggers": logs.triggers, "events": logs.events}
+    when = {"check-ins": "date", "triggers": "timestamp", "events": "date"}
+    dates = pd.concat(
+        [
+            t[["couple_id", when[k]]].set_axis(["couple_id", "day"], axis=1)
+            for k, t in tables.items()
+        ],
+        ignore_index=True,
+    ).dropna()
+    span = dates.groupby("couple_id")["day"].agg(["min", "max"])
+    counts = {k: t.groupby("couple_id").size() for k, t in tables.items()}
+    partners = logs.checkins.groupby("couple_id")["partner"].unique()
+    names = _display_names(logs.couples)
+
+    def who(cid: str) -> str:
+        shown = []
+        for p in sorted(map(str, partners.get(cid, []))):
+            name = names.get((cid, p))
+            shown.append(f"{p} ({name})" if name and name != p else p)
+        return _printable(", ".join(shown)) or "-"
+
+    def day(value: object) -> str:
+        return "" if pd.isna(value) else f"{pd.Timestamp(value).day} {pd.Timestamp(value):%B %Y}"
+
+    rows = []
+    for cid in ids:
+        first = span["min"].get(cid)
+        last = span["max"].get(cid)
+        rows.append(
+            [
+                _printable(cid),
+                who(cid),
+                day(first) or "-",
+                day(last) or "-",
+                *(str(int(counts[k].get(cid, 0))) for k in tables),
+            ]
+        )
+    head = ["couple", "partners", "from", "to", *tables]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    numeric = {4, 5, 6}
+    for r in [head, *rows]:
+        cells = [
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+    print(f"{len(ids)} couple{'s' if len(ids) != 1 else ''}.")
+    if len(logs.rejected):
+        print(
+            f"Note: {len(logs.rejected)} records could not be used and are not counted; "
+            f"`trustdata validate {args.path}` lists them with the reasons.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _display_names(couples) -> dict[tuple[str, str], str]:
+    """(couple, partner) -> display name, from the couples table's ``name_<partner>`` columns."""
+    import pandas as pd
+
+    from trustdata import schemas
+
+    prefix = getattr(schemas, "DISPLAY_NAME_PREFIX", "name_")
+    out: dict[tuple[str, str], str] = {}
+    for col in couples.columns:
+        if not str(col).startswith(prefix) or "couple_id" not in couples.columns:
+            continue
+        partner = str(col)[len(prefix) :]
+        for cid, name in zip(couples["couple_id"], couples[col], strict=True):
+            if not pd.isna(name) and str(name).strip():
+                out[(str(cid), partner)] = str(name).strip()
+    return out
+
+
+def _printable(text: str) -> str:
+    """Typed text made safe for a terminal: control and format characters (escape sequences,
+    bidi overrides, zero-width characters) are shown as ``\\uXXXX`` instead of acting."""
+    import unicodedata
+
+    return "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch).startswith("C") else ch for ch in text
+    )
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

@@ -41,6 +41,8 @@ _PROFILE_DTYPES: dict[str, str] = {
     "last_date": "datetime64[ns]",
     "start_level": "float64",
     "n_start": "int64",
+    "recent_start": "datetime64[ns]",
+    "recent_end": "datetime64[ns]",
     "recent_level": "float64",
     "n_recent": "int64",
     "change": "float64",
@@ -92,6 +94,10 @@ def layers_profile(
         - ``start_level`` (float): mean of the weekly scores in the start window; NaN when the
           window is empty (the measure was first scored inside the recent window).
         - ``n_start`` (int64): check-ins behind ``start_level``.
+        - ``recent_start``, ``recent_end`` (datetime64[ns]): the recent window, from the Monday
+          of its first week to the partner's last check-in (the same for every measure of a
+          partner; a view can say "recently" means the weeks to that date, e.g. for a partner
+          who stopped checking in months ago).
         - ``recent_level`` (float): mean of the weekly scores in the recent window; NaN when the
           partner did not score it there.
         - ``n_recent`` (int64): check-ins behind ``recent_level``.
@@ -140,8 +146,9 @@ def layers_profile(
     # the recent window ends with the week of the partner's last check-in of any kind
     last_week = base.groupby(keys, sort=False)["week"].transform("max")
     base["recent_from"] = last_week - pd.Timedelta(weeks=recent_weeks - 1)
+    base["recent_to"] = base.groupby(keys, sort=False)["date"].transform("max")
     long = base.melt(
-        id_vars=[*keys, "date", "week", "recent_from"],
+        id_vars=[*keys, "date", "week", "recent_from", "recent_to"],
         value_vars=measures,
         var_name="layer",
         value_name="score",
@@ -172,7 +179,11 @@ def layers_profile(
         )
 
     out = grouped.agg(
-        n_checkins=("score", "size"), first_date=("date", "min"), last_date=("date", "max")
+        n_checkins=("score", "size"),
+        first_date=("date", "min"),
+        last_date=("date", "max"),
+        recent_start=("recent_from", "first"),
+        recent_end=("recent_to", "first"),
     )
     out = out.join(window(in_start, "start")).join(window(in_recent, "recent")).reset_index()
     out["n_start"] = out["n_start"].fillna(0)

@@ -53,6 +53,7 @@ __all__ = [
     "CHECKIN_TEXT_COLUMNS",
     "TEXT_COLUMNS",
     "SCORE_MIN",
+    "DISPLAY_NAME_PREFIX",
     "SCORE_MAX",
     "TRIGGER_CATEGORIES",
     "EVENT_KINDS",
@@ -135,6 +136,9 @@ LAYERS: tuple[str, ...] = (
     "respect",
     "transparency",
 )
+
+#: Couples-table columns ``name_<partner>`` hold a partner's display name (optional text).
+DISPLAY_NAME_PREFIX = "name_"
 
 SCORE_MIN = 1
 SCORE_MAX = 10
@@ -293,7 +297,11 @@ class EventSchema(_Base):
 
 
 class CoupleSchema(_Base):
-    """Couple-level attributes (one row per couple)."""
+    """Couple-level attributes (one row per couple).
+
+    Optional display names: a text column ``name_<partner>`` (e.g. ``name_A``, ``name_B``; see
+    :data:`DISPLAY_NAME_PREFIX`) gives the name every view shows for that partner.
+    """
 
     couple_id: Series[str] = pa.Field(str_length={"min_value": 1}, unique=True)
 
@@ -1153,3 +1161,55 @@ OUTPUT_MODELS.update(
         "upcoming_anniversaries": UpcomingAnniversarySchema,
     }
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Output model: trustdata.layers.layers_profile
+# --------------------------------------------------------------------------------------------
+
+
+class LayersProfileSchema(pa.DataFrameModel):
+    """Output of :func:`trustdata.layers.layers_profile`: one row per couple, partner and measure.
+
+    ``layer`` is ``trust`` or one of :data:`LAYERS`; levels are on the 1-10 scale; a layer that
+    lags or leads is one of the six (never ``trust``) and has a recent level.
+    """
+
+    couple_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    partner: Series[str] = pa.Field(str_length={"min_value": 1})
+    layer: Series[str] = pa.Field(isin=["trust", *LAYERS])
+    is_layer: Series[bool]
+    n_checkins: Series[int] = pa.Field(ge=1)
+    first_date: Series[pd.Timestamp]
+    last_date: Series[pd.Timestamp]
+    start_level: Series[float] = pa.Field(**_score, nullable=True)
+    n_start: Series[int] = pa.Field(ge=0)
+    recent_start: Series[pd.Timestamp]
+    recent_end: Series[pd.Timestamp]
+    recent_level: Series[float] = pa.Field(**_score, nullable=True)
+    n_recent: Series[int] = pa.Field(ge=0)
+    change: Series[float] = pa.Field(
+        ge=SCORE_MIN - SCORE_MAX, le=SCORE_MAX - SCORE_MIN, nullable=True
+    )
+    lags: Series[bool]
+    leads: Series[bool]
+
+    class Config:
+        strict = True
+        ordered = True
+        unique = ["couple_id", "partner", "layer"]
+
+    @pa.dataframe_check
+    def _lag_and_lead_only_layers_with_a_recent_level(cls, df: pd.DataFrame) -> pd.Series:
+        named = df["lags"] | df["leads"]
+        return ~named | (df["is_layer"] & df["recent_level"].notna())
+
+    @pa.dataframe_check
+    def _levels_have_checkins_behind_them(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["start_level"].isna() == (df["n_start"] == 0)) & (
+            df["recent_level"].isna() == (df["n_recent"] == 0)
+        )
+
+
+__all__ += ["LayersProfileSchema"]
+OUTPUT_MODELS["layers_profile"] = LayersProfileSchema
