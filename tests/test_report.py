@@ -1049,3 +1049,31 @@ def test_pdf_is_a_real_pdf(tmp_path):
     out = report.write(make_logs(), "couple-01", tmp_path / "r.pdf", audience="therapist")
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 1
+
+
+def test_cli_report_pdf_without_chromium_exits_2_saying_how_to_install(
+    tmp_path, logs, capsys, monkeypatch
+):
+    from trustdata import cli, io
+
+    folder = io.write(logs, tmp_path / "logs")
+    monkeypatch.setenv("TRUSTDATA_CHROMIUM", str(tmp_path / "none"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(report, "_FALLBACK_CHROMIUM", str(tmp_path / "none"))
+    code = cli.main(["report", str(folder), "--couple", "couple-01", "-o", str(tmp_path / "r.pdf")])
+    assert code == 2
+    assert "apt-get install chromium" in capsys.readouterr().err
+    assert not (tmp_path / "r.pdf").exists()
+
+
+@pytest.mark.browser
+def test_cli_report_writes_a_real_pdf(tmp_path, logs, capsys):
+    from trustdata import cli, io
+
+    if report.find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    folder = io.write(logs, tmp_path / "logs")
+    out = tmp_path / "r.pdf"
+    code = cli.main(["report", str(folder), "--couple", "couple-01", "-o", str(out)])
+    assert code == 0 and out.read_bytes().startswith(b"%PDF-")
+    assert "A PDF of the page" in capsys.readouterr().out
