@@ -897,7 +897,9 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     body += Markup('<h3 class="screen-only">{}</h3>').format(
         "Connection month by month" if therapist else "Month by month, on average"
     )
-    body += Markup('<div class="screen-only">{}</div>').format(_month_table(r, "connection"))
+    body += Markup('<div class="screen-only narrow">{}</div>').format(
+        _month_table(r, "connection")
+    )
     title = "Scores over time" if therapist else "How each of you has felt"
     out.append(Section("connection", title, body))
 
