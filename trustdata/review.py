@@ -109,8 +109,8 @@ ABUSE_GUIDANCE: tuple[str, ...] = (
     "See each partner alone before any further joint session, and ask about safety directly, "
     "away from the other partner.",
     "Make or review a safety plan with the partner at risk (a domestic-abuse service can help).",
-    "Conjoint work is usually paused while abuse is ongoing; this page is shared with the "
-    "couple, who see only the safety notice and not this event.",
+    "Conjoint work is usually paused while abuse is ongoing; individual support for each "
+    "partner comes first.",
 )
 
 #: What each red flag asks of a therapist (about the couple; the couple's words are in
