@@ -1077,3 +1077,15 @@ def test_cli_report_writes_a_real_pdf(tmp_path, logs, capsys):
     code = cli.main(["report", str(folder), "--couple", "couple-01", "-o", str(out)])
     assert code == 0 and out.read_bytes().startswith(b"%PDF-")
     assert "A PDF of the page" in capsys.readouterr().out
+
+
+def test_couple_page_tells_its_red_flags_in_the_couples_own_words(sample_logs):
+    from trustdata import milestones
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-02")
+    assert "no_reliable_improvement_12m" in r.couple_notes["flag"].tolist()
+    page = report.render(r, audience="couple")
+    text = _section_text(page, "notes")
+    assert milestones.FLAG_MESSAGES["no_reliable_improvement_12m"] in text
+    assert "For the therapist" not in text

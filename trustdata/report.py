@@ -843,6 +843,8 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         else:
             out.append(Section("safety", r.safety.title, m.safety_couple(r), "safety"))
     out.append(Section("summary", "Summary" if therapist else "In short", m.summary(r, audience)))
+    if not therapist and r.safety is None and len(r.couple_notes):
+        out.append(Section("notes", "Worth talking about", m.couple_notes(r)))
     if therapist:
         out.append(Section("flags", "Red flags and notes for the therapist", m.flags(r)))
         if r.since is not None:
@@ -897,9 +899,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     body += Markup('<h3 class="screen-only">{}</h3>').format(
         "Connection month by month" if therapist else "Month by month, on average"
     )
-    body += Markup('<div class="screen-only narrow">{}</div>').format(
-        _month_table(r, "connection")
-    )
+    body += Markup('<div class="screen-only narrow">{}</div>').format(_month_table(r, "connection"))
     title = "Scores over time" if therapist else "How each of you has felt"
     out.append(Section("connection", title, body))
 

@@ -251,6 +251,10 @@ class CoupleReview:
     setbacks_since_hard_news, recovered_since_hard_news : int
         Setbacks that started on or after the latest hard news, and how many of them ended.
     safety : trustdata.milestones.SafetyNotice or None
+    couple_notes : pandas.DataFrame
+        ``flag, partner, message``: the red flags the couple's page tells them about in their
+        own words (:data:`trustdata.milestones.FLAG_MESSAGES`): the score-based flags, once per
+        flag and partner.  Event flags are told as hard news, abuse by the safety notice.
     n_recovered : int
         Setbacks that ended.
     recover_weeks_min, recover_weeks_median, recover_weeks_max : float
@@ -316,6 +320,7 @@ class CoupleReview:
     setbacks_since_hard_news: int
     recovered_since_hard_news: int
     safety: object | None
+    couple_notes: pd.DataFrame
     n_recovered: int
     recover_weeks_min: float
     recover_weeks_median: float
@@ -486,6 +491,16 @@ def _answered(checkins: pd.DataFrame) -> pd.Series:
         .apply(lambda col: col.notna() & (col.astype(object).astype(str).str.strip() != ""))
         .any(axis=1)
     )
+
+
+#: Red flags told as hard news or by the safety notice, not as a note to the couple.
+_EVENT_FLAGS = ("abuse", *HARD_NEWS_KINDS)
+
+
+def _couple_notes(flags: pd.DataFrame) -> pd.DataFrame:
+    picked = flags.loc[~flags["flag"].astype(str).isin(_EVENT_FLAGS)]
+    picked = picked.drop_duplicates(["flag", "partner"])
+    return picked[["flag", "partner", "message"]].reset_index(drop=True)
 
 
 def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
@@ -734,6 +749,7 @@ def review(
         setbacks_since_hard_news=len(sb_after),
         recovered_since_hard_news=int(sb_after["recovered"].astype(bool).sum()),
         safety=milestones.safety_notice(ev),
+        couple_notes=_couple_notes(flags),
         n_recovered=len(done),
         recover_weeks_min=float(weeks.min()) if len(done) else np.nan,
         recover_weeks_median=float(weeks.median()) if len(done) else np.nan,
