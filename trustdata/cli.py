@@ -95,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="therapist page only: what changed since this date, e.g. the last session "
         "(ISO dates only; refused for the couple page, which always tells the whole story)",
     )
-    p.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    p.add_argument(
+        "-o",
+        "--output",
+        default="report.html",
+        help="the .html page (or .pdf) to write; never one of the logs read",
+    )
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
