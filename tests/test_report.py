@@ -1089,3 +1089,26 @@ def test_couple_page_tells_its_red_flags_in_the_couples_own_words(sample_logs):
     text = _section_text(page, "notes")
     assert milestones.FLAG_MESSAGES["no_reliable_improvement_12m"] in text
     assert "For the therapist" not in text
+
+
+def test_couple_04_cut_four_weeks_after_the_betrayal_reads_true(sample_logs):
+    # issue 11: cut at four weeks after the repeat betrayal (6 July 2024) the page said "You came
+    # through 0 harder stretches ... setbacks are a normal part of recovery" and celebrated a
+    # best week from before the betrayal
+    from trustdata.review import review
+
+    end = pd.Timestamp("2024-08-03")
+    one = sample_logs.couple("couple-04")
+    cut = Logs(
+        checkins=one.checkins.loc[one.checkins["date"] <= end],
+        triggers=one.triggers.loc[one.triggers["timestamp"] <= end],
+        events=one.events.loc[one.events["date"] <= end],
+        couples=one.couples,
+    )
+    r = review(cut, "couple-04")
+    text = _text(report.render(r, audience="couple"))
+    assert "On 6 July 2024, a repeat betrayal was recorded" in text
+    assert "came through 0" not in text and "normal part of recovery" not in text
+    assert "Every check-in you write is part of the work" not in text
+    assert (r.small_wins["date"] >= pd.Timestamp("2024-07-06")).all()
+    assert r.logged_wins.empty or (r.logged_wins["date"] >= pd.Timestamp("2024-07-06")).all()
