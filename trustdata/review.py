@@ -500,6 +500,7 @@ _EVENT_FLAGS = ("abuse", *HARD_NEWS_KINDS)
 def _couple_notes(flags: pd.DataFrame) -> pd.DataFrame:
     picked = flags.loc[~flags["flag"].astype(str).isin(_EVENT_FLAGS)]
     picked = picked.drop_duplicates(["flag", "partner"])
+    picked = picked.sort_values(["flag", "partner"], kind="stable", na_position="last")
     return picked[["flag", "partner", "message"]].reset_index(drop=True)
 
 
