@@ -11,20 +11,31 @@ later runs skip the generator.  For each step the script prints the best wall ti
 NumPy's and pandas' buffers; a separate run, so tracing does not slow the timed ones) and the
 rows in and out.
 
-Steps: ``find_setbacks`` (weekly scores, noise, the per-partner scan forwards and backwards),
-``sudden_losses`` with weekly sessions and with check-in sessions, and ``setback_context``
+Steps: ``find_setbacks`` (weekly scores, noise, the robust trend fits and the stretches below
+it), ``sudden_losses`` with weekly sessions and with check-in sessions, and ``setback_context``
 (the found setbacks against every trigger and event of the cohort).
+
+``--baseline REF`` (e.g. ``main``) also times the ``find_setbacks`` of that git revision of
+``trustdata/setbacks.py`` (read with ``git show``, imported under another name) in the same
+run, its timed repeats interleaved with this one's, so that both see the same machine load.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+# This checkout's package first (not an installed trustdata).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from trustdata import setbacks, synth
 
@@ -51,6 +62,40 @@ def cohort(couples: int, seed: int = 1) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def baseline_module(ref: str):
+    """``trustdata/setbacks.py`` as of git revision ``ref``, imported as ``_setbacks_<ref>``."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(
+        ["git", "-C", str(root), "show", f"{ref}:trustdata/setbacks.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    name = f"_setbacks_{''.join(c if c.isalnum() else '_' for c in ref)}"
+    path = Path(tempfile.mkdtemp()) / f"{name}.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def interleaved(
+    steps: list[Callable[[], pd.DataFrame]], repeat: int
+) -> tuple[list[float], list[float]]:
+    """Best wall and best CPU time (s) of each step over ``repeat`` rounds running each once."""
+    wall = [float("inf")] * len(steps)
+    cpu = [float("inf")] * len(steps)
+    for _ in range(repeat):
+        for k, step in enumerate(steps):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            step()
+            wall[k] = min(wall[k], time.perf_counter() - start)
+            cpu[k] = min(cpu[k], time.process_time() - start_cpu)
+    return wall, cpu
+
+
 def measure(step: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, float, int]:
     """Best wall time (s) of ``repeat`` runs, peak traced memory (MB) of one more, rows out."""
     best = float("inf")
@@ -71,6 +116,8 @@ def main() -> None:
     parser.add_argument("--couples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", help="also time find_setbacks of this git revision")
+    parser.add_argument("--only-find", action="store_true", help="time find_setbacks only")
     args = parser.parse_args()
 
     frames = cohort(args.couples, args.seed)
@@ -94,6 +141,20 @@ def main() -> None:
         f"cohort: {args.couples} couples, {len(ck):,} check-ins, {len(tr):,} triggers, "
         f"{len(ev):,} events"
     )
+    if args.baseline:
+        old = baseline_module(args.baseline)
+        (new_s, old_s), (new_c, old_c) = interleaved(
+            [lambda: setbacks.find_setbacks(ck), lambda: old.find_setbacks(ck)], args.repeat
+        )
+        n_old = len(old.find_setbacks(ck))
+        print(
+            f"find_setbacks, best of {args.repeat} interleaved runs (wall s / CPU s):\n"
+            f"  this tree {new_s:.2f} / {new_c:.2f} ({len(found):,} setbacks)\n"
+            f"  {args.baseline:<9} {old_s:.2f} / {old_c:.2f} ({n_old:,} setbacks)\n"
+            f"  ratio     {new_s / old_s:.2f} / {new_c / old_c:.2f}"
+        )
+    if args.only_find:
+        steps = steps[:1]
     print(f"{'step':<26}{'rows in':>12}{'rows out':>10}{'best s':>9}{'peak MB':>9}")
     for name, rows_in, step in steps:
         seconds, peak, rows_out = measure(step, args.repeat)

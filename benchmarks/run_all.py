@@ -62,8 +62,8 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
     (
         "setback_accuracy.py",
         [],
-        ["--tune-couples", "50", "--fresh-couples", "100", "--no-grid"],
-        r"^\s*seed\s+precision|^\s*20\d\d\s+[01]\.\d+\s+[01]\.\d+\s+[01]\.\d+\s*$",
+        ["--quick"],
+        r"^generator\s+seed\s+tp|^\s*(synth|dips)\s+all\s",
     ),
     (
         "verdict_accuracy.py",
@@ -88,6 +88,12 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         [],
         ["--quick"],
         r"^(all held-out|--- flagged)",
+    ),
+    (
+        "adversarial_memory.py",
+        [],
+        ["--quick"],
+        r"^worst",
     ),
 ]
 

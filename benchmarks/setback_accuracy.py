@@ -1,70 +1,170 @@
-"""Choose and justify the defaults of ``find_setbacks`` by precision and recall on planted setbacks.
+"""How often ``find_setbacks`` is right, on setbacks planted by two different generators.
 
-Run from the repository root::
+Run from the repository root (every figure of ``docs/setbacks.md`` is printed by the first)::
 
-    .venv/bin/python benchmarks/setback_accuracy.py [--tune-couples 200] [--fresh-couples 500]
-                                                    [--fresh-seeds 2026 2027] [--no-grid]
+    nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py            # about 10 minutes
+    nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py --quick    # about 1 minute
 
-1. **Tuning set**: ``trustdata.synth.generate(couples=200, seed=s, text=False)`` for the seeds
-   1, 2 and 3, the seeds the defaults were tuned on.  A grid over ``level_weeks``,
-   ``min_history``, ``noise_factor``, ``min_drop`` and ``recover_within`` (``sharp_drop`` stays
-   at 3 points: "one sharp single-week fall of three points or more counts" is a rule, not a
-   knob) is scored with :func:`trustdata.setbacks.score_detection` (a detection matches a
-   planted setback of the same partner when their intervals overlap or their starts are at
-   most 2 weeks apart; each matched at most once).  The best settings by F1 are printed, and
-   where the defaults rank.
-2. **Sensitivity**: each option moved alone around the defaults (``sharp_drop`` too).
-3. **Fresh couples**: the defaults on newly generated couples with seeds never tuned on
-   (500 couples each), with precision, recall, F1, and how well the dates come out for the
-   matched setbacks (start in the same week as planted; end error in weeks).
-4. **Sudden losses** (Tang & DeRubeis mirrored): how many fall on the first week of a planted
-   setback, and how many planted setbacks begin with one (they are meant to be strict).
+Two generators of planted setbacks:
+
+- ``synth``: :func:`trustdata.synth.generate` (sudden drops of 3-6 points held 1-8 weeks then a
+  linear recovery over 1-4 weeks, independent noise SD 0.4-0.8, recovery arcs);
+- ``dips``: ``benchmarks/_dips.py`` (three dip shapes, 2-8 weeks, 2-5 points, AR(1) noise SD
+  0.3-1.0, on steep rises and plateaus).
+
+Seeds: the defaults were tuned **only** on the tuning seeds 1, 2 and 3 of both generators (200
+couples each); every figure under "fresh" comes from seeds never used while tuning (2026 and
+2027, 500 couples each, unless changed with ``--fresh-seeds``).
+
+1. **Tuning set**: the defaults, and each option moved alone around them (sensitivity).
+   ``--search N`` runs a random search like the ones the defaults came from (N settings drawn
+   with a fixed seed from :data:`SPACE`, ranked by the mean of the two generators' F1; the
+   defaults were picked from about 250 such settings, over several versions of the rules).
+2. **Fresh seeds**: tp / fp / fn, precision, recall and F1 per generator and seed, then by depth,
+   length and noise level (bins below), pooled over the fresh seeds, with the targets; and the
+   **ceiling** on ``dips``: the same rules applied to ``score - planted level`` with the
+   planted noise SD, i.e. what they could do if the trend and the noise were known exactly,
+   with the two halves of the gap (the planted noise with ``find_setbacks``' trend, the
+   planted level with its noise).
+3. **Baseline**: ruptures' PELT with the l2 cost on each partner's weekly series, run as
+   ``KernelCPD(kernel="linear").predict(pen=...)`` (ruptures' C implementation of PELT for
+   that cost: the change points of ``Pelt(model="l2", jump=1)``, some 300 times faster).  A
+   segment whose mean lies at least ``drop`` points below the segment before it is a setback
+   (start: its first week; end: the first week of the next segment, or ongoing).  The penalty
+   ``beta * noise**2 * log(n)`` (noise: the partner's robust noise estimate) and ``drop`` are
+   tuned on the same tuning seeds, then scored on the same fresh seeds.
+4. Dates of the matched setbacks and (``synth`` only) how sudden losses line up with planted
+   setbacks.
+
+Matching (:func:`trustdata.setbacks.score_detection`): a detection matches a planted setback of
+the same partner when their intervals overlap or their starts are at most 2 weeks apart; each is
+matched at most once.  In the bins, **recall** uses the planted setback's depth, length and the
+partner's planted noise SD; **precision** uses the detection's own depth and length (``weeks``)
+and the partner's planted noise SD (a false alarm has no planted depth).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import random
+import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from trustdata import schemas, synth
-from trustdata.setbacks import find_setbacks, score_detection, sudden_losses
+# This checkout's package and the benchmarks' helpers come first (not an installed trustdata).
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
+
+from _dips import generate as generate_dips  # noqa: E402
+
+from trustdata import schemas, synth  # noqa: E402
+from trustdata.setbacks import (  # noqa: E402
+    _diff_noise,
+    _resid_noise,
+    _Rules,
+    _series_codes,
+    _stretches,
+    _trend,
+    _trend_windows,
+    _weekly_scores,
+    find_setbacks,
+    score_detection,
+    sudden_losses,
+)
 
 TUNING_SEEDS = (1, 2, 3)
+FRESH_SEEDS = (2026, 2027)
+GENERATORS = ("synth", "dips")
 DEFAULTS = {
-    "level_weeks": 6,
-    "min_history": 2,
-    "noise_factor": 2.0,
-    "min_drop": 1.5,
-    "sharp_drop": 3.0,
-    "recover_within": 0.5,
+    "trend_weeks": 10,
+    "noise_factor": 2.5,
+    "min_drop": 1.75,
+    "sharp_factor": 3.5,
+    "sharp_drop": 2.5,
+    "area_factor": 5.0,
+    "min_area": 4.0,
+    "recover_within": 1.0,
 }
-GRID = {
-    "level_weeks": [4, 6, 8],
-    "min_history": [2, 3],
-    "noise_factor": [1.5, 2.0, 2.5, 3.0],
-    "min_drop": [1.0, 1.5, 2.0],
-    "recover_within": [0.5, 1.0],
+#: The random search's space (``--search N``).
+SPACE = {
+    "trend_weeks": [8, 10, 12],
+    "noise_factor": [2.25, 2.5, 2.75, 3.0],
+    "min_drop": [1.5, 1.75, 2.0],
+    "sharp_drop": [2.0, 2.25, 2.5, 3.0],
+    "sharp_factor": [3.5, 4.0, 4.5],
+    "area_factor": [5.0, 6.0, 7.0, 8.0],
+    "min_area": [2.5, 3.0, 3.5, 4.0],
+    "recover_within": [0.75, 1.0, 1.25],
 }
 SWEEP = {
-    "level_weeks": [3, 4, 6, 8, 12],
-    "min_history": [1, 2, 3, 4],
-    "noise_factor": [1.0, 1.5, 2.0, 2.5, 3.0, 4.0],
-    "min_drop": [0.5, 1.0, 1.5, 2.0, 2.5],
-    "sharp_drop": [2.0, 2.5, 3.0, 3.5, 4.0],
-    "recover_within": [0.0, 0.5, 1.0, 1.5, 2.0],
+    "trend_weeks": [6, 8, 10, 12, 16],
+    "noise_factor": [2.0, 2.5, 3.0],
+    "min_drop": [1.5, 1.75, 2.0],
+    "sharp_factor": [3.0, 3.5, 4.0],
+    "sharp_drop": [2.0, 2.5, 3.0],
+    "area_factor": [4.0, 5.0, 6.0],
+    "min_area": [3.0, 4.0, 5.0],
+    "recover_within": [0.5, 1.0, 1.5],
 }
+DEPTH_BINS = [2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 10.0]
+LENGTH_BINS = [1, 2, 3, 4, 6, 8, 100]
+NOISE_BINS = [0.0, 0.4, 0.6, 0.8, 0.9, 1.0]
+PELT_BETA = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
+PELT_DROP = [1.0, 1.5, 2.0]
 
 
-def scores(data: list[tuple[pd.DataFrame, pd.DataFrame]], **options: float) -> dict[str, float]:
-    """Pooled tp / fp / fn and precision, recall, F1 over several synthetic sets."""
-    total = pd.concat([score_detection(find_setbacks(ck, **options), truth) for ck, truth in data])[
-        ["tp", "fp", "fn"]
-    ].sum()
-    tp, fp, fn = (int(total[k]) for k in ("tp", "fp", "fn"))
+class Set:
+    """One generated set: check-ins, planted truth (with ``length_weeks`` and ``noise_sd``)
+    and each partner's planted noise SD."""
+
+    def __init__(self, kind: str, seed: int, couples: int) -> None:
+        self.kind, self.seed, self.couples = kind, seed, couples
+        if kind == "synth":
+            syn = synth.generate(couples=couples, seed=seed, text=False)
+            self.noise = syn.params[["couple_id", "partner", "noise_sd"]]
+            truth = syn.setbacks.assign(
+                length_weeks=syn.setbacks["weeks_at_depth"] + syn.setbacks["recovery_weeks"]
+            )
+            self.truth = truth.merge(self.noise, on=["couple_id", "partner"], how="left")
+            self.checkins = syn.logs.checkins
+        else:
+            dips = generate_dips(couples=couples, seed=seed)
+            self.noise = dips.params[["couple_id", "partner", "noise_sd"]]
+            self.truth = dips.setbacks
+            self.checkins = dips.checkins
+            self.levels = dips.levels
+
+
+def match(detected: pd.DataFrame, truth: pd.DataFrame, margin_weeks: int = 2):
+    """Which detections and which planted setbacks are matched: the rule of
+    :func:`trustdata.setbacks.score_detection` (checked against it in :func:`evaluate`)."""
+    keys = ["couple_id", "partner"]
+    det = detected[[*keys, "start", "end"]].reset_index(drop=True)
+    tru = truth[[*keys, "start", "end"]].reset_index(drop=True)
+    det_hit = np.zeros(len(det), dtype=bool)
+    tru_hit = np.zeros(len(tru), dtype=bool)
+    if len(det) and len(tru):
+        pairs = det.assign(_d=np.arange(len(det))).merge(
+            tru.assign(_t=np.arange(len(tru))), on=keys, suffixes=("_d", "_t")
+        )
+        far = pd.Timestamp.max.as_unit("ns")
+        gap = (pairs["start_d"] - pairs["start_t"]).abs()
+        overlap = (pairs["start_d"] <= pairs["end_t"].fillna(far)) & (
+            pairs["start_t"] <= pairs["end_d"].fillna(far)
+        )
+        near = gap <= pd.Timedelta(weeks=margin_weeks)
+        pairs = pairs.assign(_gap=gap).loc[overlap | near].sort_values(["_gap", "_t", "_d"])
+        for d, t in zip(pairs["_d"].tolist(), pairs["_t"].tolist(), strict=True):
+            if not det_hit[d] and not tru_hit[t]:
+                det_hit[d] = tru_hit[t] = True
+    return det_hit, tru_hit
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {
         "tp": tp,
         "fp": fp,
@@ -75,9 +175,184 @@ def scores(data: list[tuple[pd.DataFrame, pd.DataFrame]], **options: float) -> d
     }
 
 
-def generate(couples: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    syn = synth.generate(couples=couples, seed=seed, text=False)
-    return syn.logs.checkins, syn.setbacks
+def evaluate(sets: list[Set], detect: Callable[[pd.DataFrame], pd.DataFrame]):
+    """Detections and truth of several sets, each row flagged ``hit``, plus pooled scores."""
+    det_all, tru_all = [], []
+    for s in sets:
+        found = detect(s.checkins)
+        det_hit, tru_hit = match(found, s.truth)
+        check = score_detection(found, s.truth).iloc[0]
+        assert int(check["tp"]) == int(det_hit.sum()) == int(tru_hit.sum())
+        det_all.append(
+            found.assign(hit=det_hit, seed=s.seed).merge(
+                s.noise, on=["couple_id", "partner"], how="left"
+            )
+        )
+        tru_all.append(s.truth.assign(hit=tru_hit, seed=s.seed))
+    det = pd.concat(det_all, ignore_index=True)
+    tru = pd.concat(tru_all, ignore_index=True)
+    tp = int(tru["hit"].sum())
+    return det, tru, prf(tp, len(det) - tp, len(tru) - tp)
+
+
+def pooled(sets: list[Set], **options: float) -> dict[str, float]:
+    return evaluate(sets, lambda ck: find_setbacks(ck, **options))[2]
+
+
+def binned(det: pd.DataFrame, tru: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Precision (detections' own bin) and recall (planted bin) per bin of depth/length/noise."""
+    if by == "depth":
+        t_val, d_val, bins = tru["depth"], det["depth"], DEPTH_BINS
+    elif by == "length":
+        t_val, d_val, bins = tru["length_weeks"], det["weeks"], LENGTH_BINS
+    else:
+        t_val, d_val, bins = tru["noise_sd"], det["noise_sd"], NOISE_BINS
+    right = by != "depth"
+    t_bin = pd.cut(t_val, bins, right=right)
+    d_bin = pd.cut(d_val, bins, right=right)
+    rec = tru.groupby(t_bin, observed=False)["hit"].agg(["size", "mean"])
+    pre = det.groupby(d_bin, observed=False)["hit"].agg(["size", "mean"])
+    out = pd.DataFrame(
+        {
+            by: [_label(b, by) for b in rec.index],
+            "planted": rec["size"].to_numpy(),
+            "recall": rec["mean"].to_numpy(),
+            "found": pre["size"].to_numpy(),
+            "precision": pre["mean"].to_numpy(),
+        }
+    )
+    return out.loc[(out["planted"] > 0) | (out["found"] > 0)]
+
+
+def _label(interval: pd.Interval, by: str) -> str:
+    lo, hi = interval.left, interval.right
+    if by == "length":
+        lo, hi = int(lo) + 1, int(hi)
+        return f"{lo}" if lo == hi else (f"{lo}+" if hi >= 100 else f"{lo}-{hi}")
+    if by == "depth":
+        return f"{lo:g}+" if hi >= 10 else f"[{lo:g}, {hi:g})"
+    return f"({lo:g}, {hi:g}]"
+
+
+def at_most_noise(det: pd.DataFrame, tru: pd.DataFrame, top: float) -> dict[str, float]:
+    d = det.loc[det["noise_sd"] <= top]
+    t = tru.loc[tru["noise_sd"] <= top]
+    tp = int(t["hit"].sum())
+    return prf(tp, len(d) - int(d["hit"].sum()), len(t) - tp)
+
+
+# --- the ceiling: the same rules on the planted level ---------------------------------------------
+
+
+def _planted_frame(s: Set) -> pd.DataFrame:
+    """``dips`` check-ins (one a week) with the planted level and noise SD, sorted."""
+    frame = s.checkins[["couple_id", "partner", "date", "connection"]].assign(
+        level=s.levels["level"].to_numpy()
+    )
+    return frame.merge(s.noise, on=["couple_id", "partner"]).sort_values(
+        ["couple_id", "partner", "date"], ignore_index=True
+    )
+
+
+def ceiling_split(s: Set) -> dict[str, pd.DataFrame]:
+    """Setbacks by the stretch rules of ``find_setbacks`` with four (trend, noise) pairs:
+    ``find_setbacks``' own trend and noise (steps 1-4, as in ``_detect``), its trend with the
+    planted noise SD, the planted level with its noise, and the planted level and noise SD
+    (the **ceiling**; ``sqrt(noise_sd**2 + 1/12)``: whole points add rounding noise).
+    ``dips`` only (it has one check-in a week, so its rows are its weeks)."""
+    frame = _planted_frame(s)
+    rules = _Rules(**{k: float(v) for k, v in DEFAULTS.items() if k != "trend_weeks"})
+    couple, partner = frame["couple_id"].to_numpy(), frame["partner"].to_numpy()
+    first = np.flatnonzero(np.r_[True, (couple[1:] != couple[:-1]) | (partner[1:] != partner[:-1])])
+    n = len(frame)
+    code = _series_codes(first, n)
+    score = frame["connection"].to_numpy(dtype="float64")
+    week = schemas.week_start(frame["date"]).to_numpy()
+    t = ((week - week[first][code]) // np.timedelta64(7, "D")).astype("float64")
+    lo, hi = _trend_windows(first, code, n, DEFAULTS["trend_weeks"])
+    noise0 = _diff_noise(score, first, code)
+    weight = np.ones(n)
+    for k in range(3):
+        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0)
+        weight = (resid >= -1.5 * noise0[code]).astype("float64")
+    rows, _ = _stretches(resid, noise0, code, rules, score)
+    keep = np.ones(n, dtype=bool)
+    keep[rows] = False
+    trend = _trend(score, t, keep.astype("float64"), lo, hi)
+    noise = _resid_noise(score - trend, keep, code, len(first))
+    planted = np.sqrt(frame["noise_sd"].to_numpy()[first] ** 2 + 1 / 12)
+
+    def found(level: np.ndarray, sd: np.ndarray) -> pd.DataFrame:
+        rows, run = _stretches(score - level, sd, code, rules, score)
+        new = np.r_[True, run[1:] != run[:-1]]
+        last = np.r_[run[1:] != run[:-1], True]
+        start, stop = rows[new], rows[last]
+        has_end = stop + 1 < np.append(first, n)[code[start] + 1]
+        end = np.where(has_end, week[np.where(has_end, stop + 1, 0)], np.datetime64("NaT"))
+        out = pd.DataFrame(
+            {"couple_id": couple[start], "partner": partner[start], "start": week[start]}
+        )
+        return out.assign(end=pd.Series(end).astype("datetime64[ns]"))
+
+    level = frame["level"].to_numpy()
+    return {
+        "find_setbacks' trend and noise": found(trend, noise),
+        "its trend, planted noise": found(trend, planted),
+        "planted level, its noise": found(level, noise),
+        "planted level and noise (ceiling)": found(level, planted),
+    }
+
+
+# --- ruptures baseline ---------------------------------------------------------------------------
+
+
+def pelt_setbacks(checkins: pd.DataFrame, *, beta: float, drop: float) -> pd.DataFrame:
+    """Setbacks from PELT (l2 cost) change points on each partner's weekly series (module doc)."""
+    import ruptures as rpt
+
+    weekly = _weekly_scores(checkins, "connection")
+    score = weekly["score"].to_numpy(dtype="float64")
+    new = np.r_[
+        True,
+        (weekly["couple_id"].to_numpy()[1:] != weekly["couple_id"].to_numpy()[:-1])
+        | (weekly["partner"].to_numpy()[1:] != weekly["partner"].to_numpy()[:-1]),
+    ]
+    first = np.flatnonzero(new)
+    code = _series_codes(first, len(score))
+    noise = _diff_noise(score, first, code)
+    bounds = np.append(first, len(score))
+    week = weekly["week"].to_numpy()
+    rows = []
+    for s in range(len(first)):
+        a, b = bounds[s], bounds[s + 1]
+        y = score[a:b]
+        if len(y) < 4:
+            continue
+        pen = beta * noise[s] ** 2 * np.log(len(y))
+        cuts = rpt.KernelCPD(kernel="linear", min_size=1).fit(y).predict(pen=pen)
+        edges = [0, *cuts]
+        means = [y[edges[k] : edges[k + 1]].mean() for k in range(len(edges) - 1)]
+        for k in range(1, len(means)):
+            if means[k] <= means[k - 1] - drop:
+                start = a + edges[k]
+                end = a + edges[k + 1] if k + 1 < len(means) else None
+                rows.append(
+                    {
+                        "couple_id": weekly["couple_id"].iat[a],
+                        "partner": weekly["partner"].iat[a],
+                        "start": week[start],
+                        "end": week[end] if end is not None else pd.NaT,
+                        "depth": means[k - 1] - y[edges[k] : edges[k + 1]].min(),
+                        "weeks": int(edges[k + 1] - edges[k]),
+                    }
+                )
+    out = pd.DataFrame(rows, columns=["couple_id", "partner", "start", "end", "depth", "weeks"])
+    out["start"] = out["start"].astype("datetime64[ns]")
+    out["end"] = out["end"].astype("datetime64[ns]")
+    return out
+
+
+# --- dates and sudden losses ---------------------------------------------------------------------
 
 
 def date_accuracy(found: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
@@ -88,18 +363,18 @@ def date_accuracy(found: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
         t_end=schemas.week_start(truth["end"]),
         _t=np.arange(len(truth)),
     )
-    pairs = t.merge(found, on=["couple_id", "partner"], suffixes=("", "_found"))
-    gap = (pairs["start_found"] - pairs["t_start"]).abs()
+    pairs = t[["couple_id", "partner", "t_start", "t_end", "_t"]].merge(
+        found[["couple_id", "partner", "start", "end"]], on=["couple_id", "partner"]
+    )
+    gap = (pairs["start"] - pairs["t_start"]).abs()
     pairs = pairs.loc[gap <= pd.Timedelta(weeks=2)].assign(_gap=gap)
     pairs = pairs.sort_values("_gap").drop_duplicates("_t")
-    start_exact = float((pairs["start_found"] == pairs["t_start"]).mean())
-    both = pairs.dropna(subset=["end_found", "t_end"])
-    end_err = (both["end_found"] - both["t_end"]).dt.days / 7
+    both = pairs.dropna(subset=["end", "t_end"])
+    end_err = (both["end"] - both["t_end"]).dt.days / 7
     return {
-        "start_same_week": start_exact,
+        "start_same_week": float((pairs["start"] == pairs["t_start"]).mean()),
         "end_same_week": float((end_err == 0).mean()),
         "end_within_1_week": float((end_err.abs() <= 1).mean()),
-        "end_error_median_weeks": float(end_err.median()),
     }
 
 
@@ -123,75 +398,166 @@ def show(frame: pd.DataFrame) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tune-couples", type=int, default=200)
-    parser.add_argument("--fresh-couples", type=int, default=500)
-    parser.add_argument("--fresh-seeds", type=int, nargs="+", default=[2026, 2027])
-    parser.add_argument("--no-grid", action="store_true", help="skip the grid search")
+    parser.add_argument("--quick", action="store_true", help="small sets, no sensitivity sweep")
+    parser.add_argument("--tune-couples", type=int, default=None)
+    parser.add_argument("--fresh-couples", type=int, default=None)
+    parser.add_argument("--fresh-seeds", type=int, nargs="+", default=list(FRESH_SEEDS))
+    parser.add_argument("--search", type=int, default=0, help="random-search N settings")
+    parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the ruptures baseline")
     args = parser.parse_args()
+    tune_n = args.tune_couples or (60 if args.quick else 200)
+    fresh_n = args.fresh_couples or (120 if args.quick else 500)
+    if set(args.fresh_seeds) & set(TUNING_SEEDS):
+        parser.error(f"fresh seeds must not be tuning seeds {list(TUNING_SEEDS)}")
     clock = time.perf_counter()
 
-    tuning = [generate(args.tune_couples, s) for s in TUNING_SEEDS]
-    n_truth = sum(len(t) for _, t in tuning)
-    print(
-        f"tuning set: seeds {list(TUNING_SEEDS)}, {args.tune_couples} couples each, "
-        f"{n_truth} planted setbacks"
-    )
-    if not args.no_grid:
+    tuning = {g: [Set(g, s, tune_n) for s in TUNING_SEEDS] for g in GENERATORS}
+    fresh = {g: [Set(g, s, fresh_n) for s in args.fresh_seeds] for g in GENERATORS}
+    for name, sets in (("tuning", tuning), ("fresh", fresh)):
+        for g in GENERATORS:
+            seeds = [s.seed for s in sets[g]]
+            n_truth = sum(len(s.truth) for s in sets[g])
+            print(
+                f"{name} {g}: seeds {seeds}, {sets[g][0].couples} couples each, "
+                f"{n_truth} planted setbacks"
+            )
+
+    print("\n== 1. tuning set ==")
+    print(f"defaults {DEFAULTS}")
+    print(show(pd.DataFrame([{"generator": g, **pooled(tuning[g])} for g in GENERATORS])))
+    if args.search:
+        rng = random.Random(10)
         rows = []
-        for values in itertools.product(*GRID.values()):
-            options = {**DEFAULTS, **dict(zip(GRID, values, strict=True))}
-            rows.append({**dict(zip(GRID, values, strict=True)), **scores(tuning, **options)})
-        grid = pd.DataFrame(rows).sort_values(["f1", "precision"], ascending=False)
-        grid.insert(0, "rank", np.arange(1, len(grid) + 1))
-        is_default = np.all([grid[k] == DEFAULTS[k] for k in GRID], axis=0)
-        print(f"\ngrid search ({len(grid)} settings), best 10 by F1:")
-        print(show(grid.head(10)))
-        print("\nthe defaults:")
-        print(show(grid.loc[is_default]))
+        for _ in range(args.search):
+            options = {k: rng.choice(v) for k, v in SPACE.items()}
+            f1 = {g: pooled(tuning[g], **options)["f1"] for g in GENERATORS}
+            rows.append({**options, **{f"f1_{g}": f1[g] for g in GENERATORS}})
+        search = pd.DataFrame(rows)
+        search["mean_f1"] = search[[f"f1_{g}" for g in GENERATORS]].mean(axis=1)
+        print(f"\nrandom search, {args.search} settings, best 10 by mean F1:")
+        print(show(search.sort_values("mean_f1", ascending=False).head(10)))
+    if not (args.quick or args.no_sweep):
+        print("\nsensitivity (one option moved, F1 on the tuning set):")
+        rows = []
+        for name, values in SWEEP.items():
+            for value in values:
+                options = {**DEFAULTS, name: value}
+                row = {"option": name, "value": f"{value}{' *' if value == DEFAULTS[name] else ''}"}
+                for g in GENERATORS:
+                    r = pooled(tuning[g], **options)
+                    row |= {f"{g}_p": r["precision"], f"{g}_r": r["recall"], f"{g}_f1": r["f1"]}
+                rows.append(row)
+        print(show(pd.DataFrame(rows)))
 
-    print("\nsensitivity on the tuning set (one option moved, the others at their defaults):")
+    print(f"\n== 2. fresh seeds {args.fresh_seeds} (never tuned on), defaults ==")
+    results = {}
     rows = []
-    for name, values in SWEEP.items():
-        for value in values:
-            result = scores(tuning, **{**DEFAULTS, name: value})
-            mark = " (default)" if value == DEFAULTS[name] else ""
-            rows.append({"option": name, "value": f"{value}{mark}", **result})
+    for g in GENERATORS:
+        for s in fresh[g]:
+            rows.append({"generator": g, "seed": s.seed, **evaluate([s], find_setbacks)[2]})
+        det, tru, total = evaluate(fresh[g], find_setbacks)
+        results[g] = (det, tru)
+        rows.append({"generator": g, "seed": "all", **total})
     print(show(pd.DataFrame(rows)))
-
-    print(f"\nfresh couples (never tuned on), defaults {DEFAULTS}:")
-    rows = []
-    for seed in args.fresh_seeds:
-        ck, truth = generate(args.fresh_couples, seed)
-        found = find_setbacks(ck)
-        rows.append(
-            {
-                "seed": seed,
-                "couples": args.fresh_couples,
-                "planted": len(truth),
-                "found": len(found),
-                **scores([(ck, truth)]),
-                **date_accuracy(found, truth),
-            }
-        )
-        if seed == args.fresh_seeds[0]:
-            overlap = sudden_loss_overlap(ck, truth)
-    fresh = pd.DataFrame(rows)
-    print(show(fresh[["seed", "couples", "planted", "found", "tp", "fp", "fn"]]))
-    print(show(fresh[["seed", "precision", "recall", "f1"]]))
+    for g in GENERATORS:
+        det, tru = results[g]
+        for by in ("depth", "length", "noise"):
+            print(f"\n{g}: by {by}")
+            print(show(binned(det, tru, by)))
+    print("\ntargets (fresh seeds):")
+    targets = []
+    for g in GENERATORS:
+        det, tru = results[g]
+        low = at_most_noise(det, tru, 0.8)
+        two = tru.loc[tru["length_weeks"] == 2, "hit"]
+        shallow = tru.loc[(tru["depth"] >= 2.5) & (tru["depth"] < 3.0), "hit"]
+        noisy = det.loc[det["noise_sd"] > 0.9, "hit"]
+        targets += [
+            (g, "F1 at noise SD <= 0.8", low["f1"], 0.95),
+            (g, f"recall, 2-week setbacks (n={len(two)})", two.mean(), 0.90),
+            (g, f"recall, [2.5, 3) point setbacks (n={len(shallow)})", shallow.mean(), 0.90),
+            (g, f"precision at noise SD 0.9-1.0 (n={len(noisy)})", noisy.mean(), 0.90),
+        ]
     print(
         show(
-            fresh[
+            pd.DataFrame(
                 [
-                    "seed",
-                    "start_same_week",
-                    "end_same_week",
-                    "end_within_1_week",
-                    "end_error_median_weeks",
+                    {
+                        "generator": g,
+                        "target": what,
+                        "value": v,
+                        "goal": f">= {goal}",
+                        "met": "-" if np.isnan(v) else ("yes" if v >= goal else "NO"),
+                    }
+                    for g, what, v, goal in targets
                 ]
-            ]
+            )
         )
     )
-    print(f"\nsudden losses (defaults) on seed {args.fresh_seeds[0]}: {overlap}")
+    print(
+        "\nceiling on dips (fresh): the stretch rules with find_setbacks' trend and noise or"
+        " the planted ones"
+    )
+    rows = []
+    for s in fresh["dips"]:
+        for what, found in ceiling_split(s).items():
+            found = found.merge(s.noise, on=["couple_id", "partner"], how="left")
+            det_hit, tru_hit = match(found, s.truth)
+            d, t = found.assign(hit=det_hit), s.truth.assign(hit=tru_hit)
+            tp = int(tru_hit.sum())
+            rows.append(
+                {
+                    "seed": s.seed,
+                    "trend and noise": what,
+                    **prf(tp, len(found) - tp, len(s.truth) - tp),
+                    "f1_noise<=0.8": at_most_noise(d, t, 0.8)["f1"],
+                }
+            )
+    print(show(pd.DataFrame(rows)))
+
+    print("\ndates of the matched setbacks (fresh):")
+    rows = []
+    for g in GENERATORS:
+        for s in fresh[g]:
+            dates = date_accuracy(find_setbacks(s.checkins), s.truth)
+            rows.append({"generator": g, "seed": s.seed, **dates})
+    print(show(pd.DataFrame(rows)))
+
+    if not args.no_baseline:
+        print("\n== 3. baseline: ruptures PELT (l2 cost) on each partner's weekly series ==")
+        rows = []
+        for beta, drop in itertools.product(PELT_BETA, PELT_DROP):
+            row = {"beta": beta, "drop": drop}
+            for g in GENERATORS:
+                r = evaluate(
+                    tuning[g], lambda ck, b=beta, d=drop: pelt_setbacks(ck, beta=b, drop=d)
+                )
+                row[f"f1_{g}"] = r[2]["f1"]
+            rows.append(row)
+        grid = pd.DataFrame(rows)
+        grid["mean_f1"] = grid[[f"f1_{g}" for g in GENERATORS]].mean(axis=1)
+        best = grid.sort_values("mean_f1", ascending=False).iloc[0]
+        print("tuning set, best 5 of the penalty / drop grid by mean F1:")
+        print(show(grid.sort_values("mean_f1", ascending=False).head(5)))
+        beta, drop = float(best["beta"]), float(best["drop"])
+        print(f"\nfresh seeds, PELT beta={beta:g}, drop={drop:g}, against find_setbacks:")
+        rows = []
+        for g in GENERATORS:
+            det, tru, total = evaluate(fresh[g], lambda ck: pelt_setbacks(ck, beta=beta, drop=drop))
+            low = at_most_noise(det, tru, 0.8)
+            rows.append({"generator": g, "method": "PELT", **total, "f1_noise<=0.8": low["f1"]})
+            det, tru = results[g]
+            ours = prf(int(tru["hit"].sum()), int((~det["hit"]).sum()), int((~tru["hit"]).sum()))
+            low = at_most_noise(det, tru, 0.8)
+            rows.append(
+                {"generator": g, "method": "find_setbacks", **ours, "f1_noise<=0.8": low["f1"]}
+            )
+        print(show(pd.DataFrame(rows)))
+
+    s = fresh["synth"][0]
+    print(f"\n== 4. sudden losses on synth seed {s.seed} ==")
+    print(sudden_loss_overlap(s.checkins, s.truth))
     print(f"\n({time.perf_counter() - clock:.0f} s)")
 
 

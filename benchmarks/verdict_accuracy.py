@@ -10,7 +10,9 @@ Two sources of planted truth:
 1. **benchmarks/_arcs.py**, a generator built to differ from :mod:`trustdata.synth` (one
    partner per series; improving by 2.5-4.5 points, flat, or worsening by 2-3.5 points; steady,
    early-then-plateau, late and sigmoid arcs; AR(1) heavy-tailed noise; whole points; missed
-   weeks and gaps; 30-110 weeks).  The rules were chosen on the seeds :data:`TUNING_SEEDS`;
+   weeks and gaps; 30-110 weeks).  The rules (both rounds: the ends, the error, the AR(1)
+   slope interval and its cap, the verdict's trend route) were chosen on the seeds
+   :data:`TUNING_SEEDS`;
    the figures are printed for :data:`FRESH_SEEDS`, never looked at while choosing
    (``--tuning`` prints the tuning seeds instead).
 2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
@@ -44,6 +46,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# the checkout this file lives in, not whichever trustdata the venv installed
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _arcs

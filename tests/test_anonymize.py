@@ -18,6 +18,7 @@ from trustdata.anonymize import (
     NEUTRAL_START,
     REPORT_FILE,
     KAnonymityWarning,
+    KeyFileWarning,
     anonymize,
     load_key,
     write_anonymized,
@@ -28,6 +29,7 @@ from trustdata.io import load, write
 from trustdata.logs import Logs, as_table
 
 KEY = b"test key 0123456789abcdef"
+STRONG_KEY = "3f9c1e8a0b7d2c4e5a6f8b9d0c1e2f3a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e"
 OTHER_KEY = b"another key 9876543210fedcba"
 
 COUPLES = ["couple-smith-7781", "couple-okafor-1342", "couple-lindqvist-5521"]
@@ -156,17 +158,38 @@ def test_no_original_id_date_or_text_survives_in_any_output_byte(tmp_path, fmt):
             assert needle not in name
 
 
-def test_timeline_is_shifted_to_the_neutral_week_keeping_every_interval():
+def test_timeline_is_shifted_by_keyed_days_keeping_every_interval():
     logs = _logs()
     anon, _ = _anonymize(logs)
     for cid in COUPLES:
-        # an export of one couple gives it the same pseudonym as the whole cohort's export
+        # an export of one couple gives it the same pseudonym and shift as the cohort's export
         alone, _ = _anonymize(logs.couple(cid))
         (pseudo,) = alone.couple_ids
         before, after = _times(logs, cid), _times(anon, pseudo)
         assert [t - before[0] for t in before] == [t - after[0] for t in after]  # to the minute
-        assert [t.day_of_week for t in before] == [t.day_of_week for t in after]
-        assert schemas.week_start(pd.Series([after[0]])).iloc[0] == NEUTRAL_START
+        assert _times(alone, pseudo) == after
+        assert NEUTRAL_START <= after[0].normalize() < NEUTRAL_START + pd.Timedelta(days=365)
+
+
+def test_a_trigger_on_a_known_day_does_not_pin_weekday_or_start():
+    """Issue 13 point 6: with whole-week shifts, a trigger assumed on 25 December kept its
+    weekday, which (with the start week) pinned the real year and start date.  Thirty couples
+    with the same real calendar now get thirty unrelated shifted starts and weekdays."""
+    rows, trig = [], []
+    ids = [f"couple-{i:03d}" for i in range(30)]
+    for cid in ids:
+        rows.append({"couple_id": cid, "partner": "A", "date": "2024-12-02", "connection": 5})
+        trig.append({"couple_id": cid, "partner": "A", "timestamp": "2024-12-25 09:00",
+                     "category": "date_or_anniversary", "intensity": 8})  # fmt: skip
+    logs = Logs(checkins=as_table("checkins", rows), triggers=as_table("triggers", trig))
+    anon, _ = anonymize(logs, key=KEY, k=1)
+    starts = anon.checkins.groupby("couple_id")["date"].min()
+    christmas = anon.triggers.groupby("couple_id")["timestamp"].min()
+    assert starts.nunique() >= 25
+    assert christmas.dt.day_of_week.nunique() >= 6  # 2024-12-25 was a Wednesday for everyone
+    assert ((christmas - starts).dt.days == 23).all()  # the interval is kept
+    assert (starts >= NEUTRAL_START).all()
+    assert (starts < NEUTRAL_START + pd.Timedelta(days=365)).all()
 
 
 def _times(lg: Logs, cid: str) -> list[pd.Timestamp]:
@@ -215,7 +238,9 @@ def test_free_text_offsets_and_undeclared_columns_are_removed():
     assert anon.triggers["utc_offset_minutes"].isna().all()
     assert list(anon.couples.columns) == ["couple_id", "group"]
     text = " ".join(report.removed)
-    assert "free text" in text and "'entered_at'" in text and "utc_offset_minutes" in text
+    assert "free text" in text and "utc_offset_minutes" in text
+    assert "checkins: 1 column(s) the format does not know" in text
+    assert "entered_at" not in text  # removed columns are counted, never named
 
 
 def test_keep_text_keeps_the_answers():
@@ -304,14 +329,35 @@ def test_a_dropped_column_named_after_a_partner_or_couple_is_not_named_in_the_re
     _, report = _anonymize(logs)
     text = report.to_markdown()
     assert "annabelle" not in text.lower() and "7781" not in text and "20240214" not in text
-    assert "(a column named with an original id)" in text
+    assert "checkins: 4 column(s) the format does not know" in text
+
+
+def test_a_removed_column_with_an_address_in_its_name_is_not_named(tmp_path, capsys):
+    """Issue 13 point 3: a column named ``notes for name@example.com`` appeared verbatim."""
+    logs = _with_extra(_logs(), **{"notes for name@example.com": ["x"], "Kiki's diary": ["y"]})
+    _, report = _anonymize(logs)
+    assert "example.com" not in report.to_markdown() and "Kiki" not in report.to_markdown()
+    write(logs, tmp_path / "in", format="csv")
+    key = tmp_path / "k.key"
+    key.write_text(STRONG_KEY)
+    key.chmod(0o600)
+    code = main(["anonymize", str(tmp_path / "in"), str(tmp_path / "out"), "--key-file",
+                 str(key), "-k", "1"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "example.com" not in captured.out + captured.err
+    assert b"example.com" not in b"".join(_all_bytes(tmp_path / "out").values())
 
 
 @pytest.mark.parametrize(
     ("column", "values", "match"),
     [
-        ("mood_2024-02-14", ["ok"], "has a name that holds a date or an original id"),
-        ("annabelle_mood", ["ok"], "has a name that holds a date or an original id"),
+        ("mood_2024-02-14", ["ok"], "has a name that holds a date, an e-mail address or an"),
+        ("annabelle_mood", ["ok"], "has a name that holds a date, an e-mail address or an"),
+        ("to_a@b.org", ["ok"], "has a name that holds a date, an e-mail address or an"),
+        ("contact", ["ann@example.org"], "'contact' of the checkins table holds e-mail"),
+        ("seen_iso", ["2024-2-14"], "'seen_iso' of the checkins table holds dates"),
+        ("seen_us", ["2/14/24"], "'seen_us' of the checkins table holds dates"),
         ("who", ["Bartholomew", "other"], "'who' of the checkins table holds original ids"),
         ("ref", ["see COUPLE-SMITH-7781"], "'ref' of the checkins table holds original ids"),
         ("seen", ["14.02.2024"], "'seen' of the checkins table holds dates"),
@@ -379,8 +425,151 @@ def test_a_missing_key_file_is_a_trustdata_error_naming_how_to_make_one(tmp_path
 
 def test_key_file_whitespace_is_ignored(tmp_path):
     path = tmp_path / "k.key"
-    path.write_text("a" * 64 + "\n")
-    assert load_key(path) == b"a" * 64
+    path.write_text(f"  {STRONG_KEY}\n")
+    path.chmod(0o600)
+    assert load_key(path) == STRONG_KEY.encode()
+
+
+def _key_file(tmp_path: Path, content: bytes | str, mode: int = 0o600) -> Path:
+    path = tmp_path / "research.key"
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"a" * 16, "a block of 1 byte"),
+        (b"a" * 64, "a block of 1 byte"),
+        (b"abcabcabcabcabcabc", "a block of 3 byte"),
+        (b"0123456789abcdef", "bits of entropy"),
+        (b"password12345678", "bits of entropy"),
+        (b"abcdefghijklmnopqrstuvwxyz", "bits of entropy"),
+    ],
+)
+def test_a_low_entropy_key_is_refused_with_a_sentence(tmp_path, content, match):
+    with pytest.raises(TrustDataError, match=match):
+        load_key(_key_file(tmp_path, content))
+    with pytest.raises(ValueError, match="too weak"):
+        anonymize(_logs(), key=content, k=1)
+
+
+def test_the_public_demo_key_is_refused_outside_the_synthetic_sample(tmp_path, capsys):
+    demo = (SAMPLE / "demo.key").read_bytes()
+    with pytest.raises(TrustDataError, match="public demo key"):
+        load_key(_key_file(tmp_path, demo))
+    with pytest.raises(ValueError, match="public demo key"):
+        anonymize(_logs(), key=demo.strip(), k=1)
+    # recognised by its content, wherever it lies and whatever the whitespace around it
+    write(_logs(), tmp_path / "in", format="csv")
+    key = _key_file(tmp_path, b"\n" + demo.strip() + b"  \n")
+    code = main(["anonymize", str(tmp_path / "in"), str(tmp_path / "out"), "--key-file",
+                 str(key), "-k", "1"])  # fmt: skip
+    assert code == 2 and "public demo key" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert load_key(_key_file(tmp_path, demo), synthetic=True) == demo.strip()
+
+
+def test_a_readable_key_file_or_one_inside_the_data_folder_is_warned_about(tmp_path):
+    with pytest.warns(KeyFileWarning, match="can be read by other users"):
+        load_key(_key_file(tmp_path, STRONG_KEY, mode=0o644))
+    (tmp_path / "data").mkdir()
+    inside = tmp_path / "data" / "k.key"
+    inside.write_text(STRONG_KEY)
+    inside.chmod(0o600)
+    with pytest.warns(KeyFileWarning, match="inside the data folder"):
+        load_key(inside, data=tmp_path / "data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_key(_key_file(tmp_path, STRONG_KEY), data=tmp_path / "data")
+
+
+def test_cli_prints_key_warnings_as_one_line(tmp_path, capsys):
+    write(_logs(), tmp_path / "in", format="csv")
+    key = _key_file(tmp_path, STRONG_KEY, mode=0o644)
+    code = main(["anonymize", str(tmp_path / "in"), str(tmp_path / "out"), "--key-file",
+                 str(key), "-k", "1"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "warning:" in err and "chmod 600" in err and "Traceback" not in err
+
+
+def test_a_key_file_that_is_a_folder_says_so(tmp_path):
+    with pytest.raises(TrustDataError, match="is a folder"):
+        load_key(tmp_path)
+
+
+def test_k_anonymity_counts_only_couples_with_records():
+    """Issue 13 point 4: four rows that exist only in couples.csv made one real couple pass k=5."""
+    logs = Logs(
+        checkins=as_table("checkins", [{"couple_id": "real", "partner": "A",
+                                        "date": "2025-01-06", "connection": 5}]),
+        couples=as_table("couples", pd.DataFrame({
+            "couple_id": ["real", "pad1", "pad2", "pad3", "pad4"], "group": ["x"] * 5})),
+    )  # fmt: skip
+    with pytest.warns(KAnonymityWarning) as record:
+        anon, report = anonymize(logs, key=KEY, quasi_identifiers=("group",), k=5)
+    assert any("Only 1 couple(s) have group=x" in str(w.message) for w in record)
+    assert not report.k_anonymous and report.n_couples == 1
+    assert len(anon.couples) == 1
+    assert "4 row(s) of couples without any check-in" in report.to_markdown()
+
+
+def test_a_quasi_identifier_holding_a_short_id_inside_a_word_is_kept():
+    """Issue 13 point 21: "Island" was refused because partner "isl" is inside it."""
+    logs = Logs(
+        checkins=as_table("checkins", [{"couple_id": "c1", "partner": "isl",
+                                        "date": "2025-01-06", "connection": 5}]),
+        couples=as_table("couples", pd.DataFrame({"couple_id": ["c1"], "site": ["Island"]})),
+    )  # fmt: skip
+    anon, _ = anonymize(logs, key=KEY, quasi_identifiers=("site",), k=1)
+    assert anon.couples["site"].tolist() == ["Island"]
+    named = Logs(checkins=logs.checkins, couples=logs.couples.assign(site=["isl north"]))
+    with pytest.raises(TrustDataError, match="holds original ids"):
+        anonymize(named, key=KEY, quasi_identifiers=("site",), k=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("met on 2025-3-3 again", "met on [date] again"),
+        ("since 3/3/25, calmer", "since [date], calmer"),
+        ("on 3.3.2025 and 3.3.", "on [date] and [date]"),
+        ("from 2025/03/03 to 20250310", "from [date] to [date]"),
+        ("the 4th of July and March 3rd, 2025", "the [date] and [date]"),
+        ("write to ann.lee+x@mail.example.org now", "write to [email] now"),
+        ("see https://example.org/ann?x=1 or www.x.org", "see [link] or [link]"),
+        ("call +44 20 7946 0958", "call [number]"),
+        ("slept 1.5 hours, score 3.5", "slept 1.5 hours, score 3.5"),
+    ],
+)
+def test_kept_text_loses_numeric_dates_addresses_and_numbers(text, expected):
+    """Issue 13 point 7: 2025-3-3, 3/3/25 and e-mail addresses stayed in kept text."""
+    logs = Logs(checkins=as_table("checkins", [{"couple_id": "c1", "partner": "A",
+                "date": "2025-01-06", "connection": 5, "need": text}]))  # fmt: skip
+    anon, _ = anonymize(logs, key=KEY, keep_text=True, k=1)
+    assert anon.checkins["need"].iloc[0] == expected
+
+
+def test_an_interrupted_export_leaves_no_partial_folder(tmp_path, monkeypatch):
+    """Issue 13 point 11: Ctrl-C during anonymize left a partial export that validated."""
+    import trustdata.io as io_module
+
+    real = io_module.write
+    calls = []
+
+    def interrupted(logs, folder, **kw):
+        real(Logs(checkins=logs.checkins), folder, **kw)
+        calls.append(folder)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(io_module, "write", interrupted)
+    anon, report = _anonymize(_logs())
+    with pytest.raises(KeyboardInterrupt):
+        write_anonymized(anon, tmp_path / "out", report=report)
+    assert calls and not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []  # the staging folder is gone too
 
 
 def test_cli_missing_key_file_exits_2_and_writes_nothing(tmp_path, capsys):
@@ -416,8 +605,7 @@ def test_output_is_a_log_folder_that_load_reads_back(tmp_path, fmt):
 def test_cli_anonymizes_a_folder(tmp_path, capsys):
     logs = _logs()
     write(logs, tmp_path / "in", format="csv")
-    key = tmp_path / "k.key"
-    key.write_text("b" * 64)
+    key = _key_file(tmp_path, STRONG_KEY)
     out = tmp_path / "out"
     code = main(["anonymize", str(tmp_path / "in"), str(out), "--key-file", str(key),
                  "--quasi-identifiers", "group", "-k", "2"])  # fmt: skip
@@ -434,8 +622,7 @@ def test_cli_names_a_missing_quasi_identifier_like_the_report(tmp_path, capsys):
     couples = logs.couples.copy()
     couples.loc[couples["group"] == "waitlist", "group"] = pd.NA
     write(replace(logs, couples=couples), tmp_path / "in", format="csv")
-    key = tmp_path / "k.key"
-    key.write_text("b" * 64)
+    key = _key_file(tmp_path, STRONG_KEY)
     code = main(["anonymize", str(tmp_path / "in"), str(tmp_path / "out"), "--key-file",
                  str(key), "--quasi-identifiers", "group", "-k", "2"])  # fmt: skip
     assert code == 1
@@ -511,3 +698,18 @@ def test_no_random_id_or_date_leaks_and_intervals_hold(tmp_path_factory, ids, da
     trig = anon.triggers.set_index("couple_id")["timestamp"]
     gap = (trig - first.reindex(trig.index)).iloc[0]
     assert gap == pd.Timedelta(days=days[0] - min(days), minutes=minutes)
+
+
+def test_a_first_record_centuries_ago_is_shifted_or_refused_with_a_sentence():
+    """Issue 13 point 19: anonymize died (OverflowError) for a first record before ~1708."""
+    old = Logs(checkins=as_table("checkins", [
+        {"couple_id": "c1", "partner": "A", "date": "1705-01-05", "connection": 5},
+        {"couple_id": "c1", "partner": "A", "date": "1705-01-12", "connection": 6}]))  # fmt: skip
+    anon, _ = anonymize(old, key=KEY, k=1)
+    assert anon.checkins["date"].diff().dt.days.tolist()[1:] == [7.0]
+    assert (anon.checkins["date"] >= NEUTRAL_START).all()
+    span = Logs(checkins=as_table("checkins", [
+        {"couple_id": "c1", "partner": "A", "date": "1705-01-05", "connection": 5},
+        {"couple_id": "c1", "partner": "A", "date": "2025-01-12", "connection": 6}]))  # fmt: skip
+    with pytest.raises(TrustDataError, match="span more years than a shifted timeline can hold"):
+        anonymize(span, key=KEY, k=1)

@@ -418,13 +418,16 @@ def test_daylio_messy_export(tmp_path):
     result = read_daylio(DL_MESSY, couple="c1", partner="A")
     check_accounting(result, DL_MESSY)
     assert "day-first" in result.report.date_order
-    assert by_day(result.logs.checkins) == {("A", "2026-09-27"): 5, ("A", "2026-09-28"): 8}
+    # 27/09 has an unmapped label (line 5) and a bad time (line 6): its one readable entry
+    # (line 7, meh) is held back with them, since 5 would not be the day's score (issue 12.1).
+    assert by_day(result.logs.checkins) == {("A", "2026-09-28"): 8}
     note = by_day(result.logs.checkins, "note")[("A", "2026-09-28")]
     assert note == "Line one, with a comma\nand a second line"  # CRLF inside the quotes
     reasons = dict(zip(result.logs.rejected["line"], result.logs.rejected["reason"], strict=True))
-    assert sorted(reasons) == [5, 6, 8, 9, 10]  # line 4 is blank
-    assert "'amazing'" in reasons[5]
+    assert sorted(reasons) == [5, 6, 7, 8, 9, 10]  # line 4 is blank
+    assert "'amazing'" in reasons[5] and "held back with it" in reasons[5]
     assert "'25:61'" in reasons[6]
+    assert reasons[7].startswith("held back: entry lines 5, 6 of the same day (2026-09-27)")
     assert "no mood label" in reasons[8]
     assert "too many values" in reasons[9]
     assert "no such date" in reasons[10]
@@ -615,11 +618,13 @@ def test_bearable_messy_export(tmp_path):
     check_accounting(result, BR_MESSY)
     assert any("cp1252" in n for n in result.report.notes)
     assert any("semicolon" in n for n in result.report.notes)
-    # 01-01: 5 (line 2) kept, 12 (line 3) outside 1-10; 01-04: "4,5" -> 4.5 -> 5
-    assert by_day(result.logs.checkins) == {("B", "2022-01-01"): 5, ("B", "2022-01-04"): 5}
-    assert by_day(result.logs.checkins, "note")[("B", "2022-01-01")] == "Café with you"
+    # 01-01: 12 (line 3) is outside 1-10, so 5 (line 2) is not the day's score: the day is held
+    # back whole (issue 12.1); 01-04: "4,5" -> 4.5 -> 5
+    assert by_day(result.logs.checkins) == {("B", "2022-01-04"): 5}
     reasons = dict(zip(result.logs.rejected["line"], result.logs.rejected["reason"], strict=True))
-    assert sorted(reasons) == [3, 4, 5, 6, 7, 8]
+    assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8]
+    assert reasons[2].startswith("held back: reading line 3 of the same day (2022-01-01)")
+    assert result.logs.rejected.set_index("line").loc[2, "notes"] == "Café with you"
     assert "outside" in reasons[3]
     assert "'teatime'" in reasons[4]
     assert "date" in reasons[5]

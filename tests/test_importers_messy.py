@@ -13,18 +13,23 @@ import csv
 import datetime as dt
 import io
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
+from babel.dates import format_date
 from hypothesis import HealthCheck, given, settings
 
 import trustdata
 from trustdata.errors import TrustDataError
 from trustdata.importers import OUTCOMES, import_export
+from trustdata.importers._common import column_stamps, norm_text, parse_number, round_half_up, text
 from trustdata.io import read_raw_csv
 
 CONNECTION = "How connected do you feel to me right now (1-10)?"
 INCREASED = "What\u2019s one thing I did this week that increased your trust?"
+CONNECTION_2_LINES = "How connected do you feel to me right now?\n(1-5)"  # a title with a break
 
 HEADERS = {
     "daylio": [
@@ -40,6 +45,7 @@ HEADERS = {
         ["Timestamp", "Email Address", CONNECTION, INCREASED],
         ["Timestamp", "Which partner are you?", CONNECTION, "Anything else?"],
         ["Timestamp", CONNECTION, "What do you need from me this coming week?"],
+        ["Timestamp", "Which partner are you?", CONNECTION_2_LINES],
     ],
 }
 
@@ -63,11 +69,19 @@ DATE_TEXT = st.one_of(
     DATES.map(_ordinal),
     DATES.map(lambda d: f"{d.day} {d:%B}"),
     DATES.map(lambda d: f"{d:%B} {d.day}"),
+    # Month names in other languages, written by Babel's own date formatting (not by trustdata).
+    st.builds(
+        lambda d, lang: format_date(d, "d MMMM y", locale=lang),
+        DATES,
+        st.sampled_from(["pl", "es", "de", "fr"]),
+    ),
+    # A sheet written by Apps Script: JavaScript's Date.toString().
+    DATES.map(lambda d: f"{d:%a %b %d %Y} 13:58:23 GMT-0500 (Central Daylight Time)"),
 )
 TIME_TEXT = st.one_of(
     TIMES.map(lambda t: t.strftime("%H:%M")),
     TIMES.map(lambda t: t.strftime("%I:%M %p").lower().lstrip("0")),
-    st.sampled_from(["am", "mid", "pm", "morning", "night", "25:61", "noonish"]),
+    st.sampled_from(["pre", "am", "mid", "pm", "all day", "morning", "night", "25:61", "noonish"]),
 )
 STAMP_TEXT = st.one_of(
     st.builds(lambda d, t: f"{d} {t}", DATE_TEXT, TIME_TEXT),
@@ -82,7 +96,9 @@ CELLS = {
     "weekday": st.sampled_from(["Monday", "Tue", ""]),
     "time": TIME_TEXT,
     "time of day": TIME_TEXT,
-    "mood": st.sampled_from(["rad", "good", " Meh ", "bad", "awful", "sad", ""]),
+    "mood": st.sampled_from(
+        ["rad", "good", " Meh ", "bad", "awful", "sad", "almost Rad", "źle", ""]
+    ),
     "activities": st.lists(
         st.sampled_from(["triggered: anniversary", "triggered - song", "walk", "triggered", "x"]),
         max_size=3,
@@ -102,6 +118,7 @@ CELLS = {
     "Email Address": st.sampled_from(["sam@example.org", "ALEX@example.org ", "", "x@y.z"]),
     "Which partner are you?": st.sampled_from(["A", "B", "", "Hurt partner"]),
     CONNECTION: st.one_of(st.integers(0, 11).map(str), st.sampled_from(["ten", "", "7.5"])),
+    CONNECTION_2_LINES: st.one_of(st.integers(0, 6).map(str), st.sampled_from(["", "4.0"])),
 }
 
 
@@ -124,6 +141,7 @@ CLEAN = {
     "Email Address": st.sampled_from(["sam@example.org", "alex@example.org"]),
     "Which partner are you?": st.sampled_from(["A", "B"]),
     CONNECTION: st.integers(1, 10).map(str),
+    CONNECTION_2_LINES: st.integers(1, 5).map(str),
 }
 CLEAN_BY_KIND = {
     "daylio": CLEAN,
@@ -190,11 +208,63 @@ def check(kind: str, data: bytes, header: list[str], dayfirst: bool | None) -> N
             for address in ("sam@example.org", "alex@example.org", "x@y.z"):
                 assert address not in logs.rejected.to_csv().lower()
                 assert address not in report.to_text().lower()
+        day_scores_hold(kind, path, result, dayfirst)
+        if result.nothing_imported:  # every record rejected: no (empty) log folder is written
+            with pytest.raises(TrustDataError, match="nothing to write"):
+                result.write(Path(tmp) / "out")
+            assert not (Path(tmp) / "out").exists()
+            return
         folder = result.write(Path(tmp) / "out")
         back = trustdata.load(folder)
         assert len(back.rejected) == 0
         assert len(back.checkins) == len(logs.checkins)
         assert len(back.triggers) == len(logs.triggers)
+
+
+DEFAULT_MOODS = {"rad": 10, "good": 8, "meh": 5, "bad": 3, "awful": 1}
+
+
+def day_scores_hold(kind: str, path: Path, result, dayfirst: bool | None) -> None:
+    """No written check-in differs from the day's score computed from all of that day's entries.
+
+    Each record's day is read again from the raw file; a day with a check-in must have every one
+    of its mood records readable and none rejected, and the check-in's connection must be their
+    mean rounded half up (issue 12.1).
+    """
+    if kind == "google-forms":
+        return
+    frame, _ = read_raw_csv(path)
+    lines = frame["_line"].tolist()
+    rejected = set(result.logs.rejected["line"].tolist())
+    cols = {norm_text(c): c for c in frame.columns}
+    if kind == "daylio":
+        date_col = cols.get("full_date") or cols["date"]
+        year = None if "full_date" in cols else cols.get("year")
+        stamps = column_stamps(frame, date_col, dayfirst=dayfirst, lines=lines, year_column=year)
+        dates = stamps.dates
+        scores = [DEFAULT_MOODS.get(norm_text(v)) if text(v) else None for v in frame[cols["mood"]]]
+        is_mood = [True] * len(frame)
+    else:
+        dates = column_stamps(frame, cols["date"], dayfirst=dayfirst, lines=lines).dates
+        if "date formatted" in cols and any(d is None for d in dates):
+            try:
+                second = cols["date formatted"]
+                backup = column_stamps(frame, second, dayfirst=dayfirst, lines=lines)
+            except TrustDataError:
+                backup = None
+            if backup is not None:
+                pairs = zip(dates, backup.dates, strict=True)
+                dates = [d if d is not None else b for d, b in pairs]
+        is_mood = [norm_text(v or "") == "mood" for v in frame[cols["category"]]]
+        scores = [parse_number(text(v)) for v in frame[cols["rating/amount"]]]
+    for row in result.logs.checkins.itertuples(index=False):
+        day = row.date.date()
+        mine = [i for i in range(len(frame)) if is_mood[i] and dates[i] == day]
+        assert mine, f"a check-in on {day} that no record of the file has"
+        assert not any(lines[i] in rejected for i in mine), f"{day}: written with a rejected entry"
+        assert all(scores[i] is not None for i in mine)
+        mean = sum(Fraction(scores[i]) for i in mine) / len(mine)
+        assert row.connection == round_half_up(mean), f"{day}: not the day's score"
 
 
 SETTINGS = settings(
@@ -221,3 +291,70 @@ def test_messy_bearable_exports_are_accounted_for(export, dayfirst):
 @given(export=exports("google-forms"), dayfirst=st.sampled_from([None, True, False]))
 def test_messy_google_forms_exports_are_accounted_for(export, dayfirst):
     check("google-forms", *export, dayfirst)
+
+
+LEVEL_SCORE = {1: 10, 2: 8, 3: 5, 4: 3, 5: 1}  # the backup's mood levels, as documented
+
+
+@st.composite
+def backups(draw) -> dict:
+    """A Daylio backup's JSON: moods with levels (some missing or odd), entries with dates."""
+    n_moods = draw(st.integers(1, 6))
+    moods = [
+        {
+            "id": i,
+            "custom_name": draw(st.sampled_from(["", "grand", "almost Rad", "źle", "x y"])),
+            "predefined_name_id": draw(st.sampled_from([-1, 1, 2, 3, 4, 5])),
+            "mood_group_id": draw(st.sampled_from([1, 2, 3, 4, 5, 5, 0, None])),
+        }
+        for i in range(1, n_moods + 1)
+    ]
+    entries = []
+    for _ in range(draw(st.integers(0, 10))):
+        day = draw(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2020, 1, 6)))
+        entries.append(
+            {
+                "year": day.year,
+                "month": day.month - 1,
+                "day": draw(st.sampled_from([day.day, day.day, 31, 32])),
+                "hour": draw(st.integers(0, 23)),
+                "minute": draw(st.integers(0, 59)),
+                "mood": draw(st.integers(1, n_moods + 1)),  # n_moods + 1 is not a mood
+                "tags": [],
+                "note": draw(st.sampled_from(["", "a<br>b", "&amp;"])),
+                "note_title": "",
+            }
+        )
+    return {"customMoods": moods, "tags": [], "dayEntries": entries}
+
+
+@SETTINGS
+@given(document=backups())
+def test_daylio_backups_are_accounted_for_and_each_day_has_its_score(document):
+    import base64
+    import json
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "backup.daylio"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("backup.daylio", base64.b64encode(json.dumps(document).encode("utf-8")))
+        result = import_export("daylio", path, couple="c1", partner="A")
+        report, logs = result.report, result.logs
+        entries = document["dayEntries"]
+        assert report.records == len(entries)
+        assert report.records == sum(report.outcomes[k] for k in OUTCOMES), report.to_text()
+        assert len(logs.rejected) == report.rejected
+        levels = {m["id"]: m["mood_group_id"] for m in document["customMoods"]}
+        for row in logs.checkins.itertuples(index=False):
+            day = row.date.date()
+            mine = []
+            for e in entries:
+                try:
+                    when = dt.date(e["year"], e["month"] + 1, e["day"])
+                except ValueError:
+                    continue
+                if when == day:
+                    mine.append(LEVEL_SCORE.get(levels.get(e["mood"])))
+            assert mine and None not in mine, f"{day}: written with an entry that has no score"
+            assert row.connection == round_half_up(Fraction(sum(mine), len(mine)))

@@ -271,6 +271,60 @@ def test_trend_summary_rci_cutoff_is_1_96(rci, expected):
     assert out["change"] == expected
 
 
+@pytest.mark.parametrize(("rci", "expected"), [(1.01, "improved"), (0.99, "no_clear_change")])
+def test_trend_summary_trend_route_needs_an_index_of_one(rci, expected):
+    # a steady rise over 40 weeks (the 99 % slope interval is far above 0), with the error set
+    # by reference_sd so that the index is exactly `rci`: below 1.96, the trend route decides
+    assert trends.TREND_RCI == 1.0 and trends.TREND_LEVEL == 0.99
+    scores = [int(v) for v in np.round(np.linspace(3, 7, 40))]
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    change = trends.trend_summary(ci).iloc[0]["change_points"]
+    ref = change / (rci * np.sqrt(2))
+    out = trends.trend_summary(ci, reference_sd=ref, r=0.0).iloc[0]
+    assert out["rci"] == pytest.approx(rci, abs=1e-12)
+    df = out["slope_points"] - 2
+    half99 = (
+        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
+    )
+    assert out["slope_per_month"] - half99 > 0
+    assert out["change"] == expected
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"), [([5, 5, 5, 6], "improved"), ([5] * 4, "no_clear_change")]
+)
+def test_trend_summary_trend_route_needs_one_and_a_quarter_points(last, expected):
+    # a steady rise from 4 to 5 over 40 weeks; the ends differ by 1.25 or by 1.0 points; the
+    # index is set to 1.5 with reference_sd: the trend route calls only the first a rise
+    assert trends.MIN_TREND_POINTS == 1.25
+    scores = [4] * 12 + [4, 5] * 4 + [5] * 16 + last
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    change = trends.trend_summary(ci).iloc[0]["change_points"]
+    out = trends.trend_summary(ci, reference_sd=change / (1.5 * np.sqrt(2)), r=0.0).iloc[0]
+    df = out["slope_points"] - 2
+    half99 = (
+        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
+    )
+    assert out["slope_per_month"] - half99 > 0 and out["rci"] == pytest.approx(1.5)
+    assert out["change_points"] == pytest.approx(np.mean(last) - 4)
+    assert out["change"] == expected
+
+
+def test_trend_summary_trend_route_needs_the_99_interval():
+    # the same index (1.5) on flat scores with one high end: the slope's 99 % interval reaches 0,
+    # so no verdict without a reliable change
+    scores = [5, 4, 5, 6] * 8 + [6, 7, 6, 7]
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    change = trends.trend_summary(ci).iloc[0]["change_points"]
+    out = trends.trend_summary(ci, reference_sd=change / (1.5 * np.sqrt(2)), r=0.0).iloc[0]
+    df = out["slope_points"] - 2
+    half99 = (
+        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
+    )
+    assert out["rci"] == pytest.approx(1.5) and out["slope_per_month"] - half99 <= 0
+    assert out["change"] == "no_clear_change"
+
+
 def test_trend_summary_reference_error_is_sd_times_sqrt_one_minus_r():
     scores = [3, 4, 3, 5, 5, 6, 6, 7, 8, 8]
     out = trends.trend_summary(
@@ -368,18 +422,48 @@ def _four_weekly(g: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return x, means.to_numpy()
 
 
+def _ar1_half(g: pd.DataFrame, level: float) -> float:
+    """Reference half-width of the AR(1) slope interval, by dense matrices, one series.
+
+    Noise from the semivariogram of the weekly scores at lags 1 and 2 (less the OLS line's
+    share, differences of 3 points or more left out): rho = g2 / g1 - 1 clipped to [0, 0.6],
+    s^2 = g1 / (1 - rho), s >= sqrt(1/12).  The slope of the four-weekly means is w @ y with
+    w = pinv([1, x])[1] spread over each block's weeks; Var = w @ Sigma @ w with
+    Sigma[t, u] = s^2 rho^|t - u| (t, u calendar weeks); half = t(level, n_blocks - 2) * SE.
+    """
+    x, y = _four_weekly(g)
+    per_week = stats.linregress(x, y).slope * 7 / MONTH
+    weeks = g["weeks_since_first"].to_numpy()
+    score = pd.Series(g["score"].to_numpy(), index=weeks)
+    gam = []
+    for h in (1, 2):
+        d = (score.reindex(weeks + h).to_numpy() - score.to_numpy()) - h * per_week
+        d = d[np.isfinite(d) & (np.abs(d) < 3)]
+        gam.append((d**2).mean() / 2 if len(d) else np.nan)
+    rho = float(np.clip(np.nan_to_num(gam[1] / gam[0] - 1, nan=0.0), 0.0, 0.6))
+    sd = max(np.sqrt(np.nan_to_num(gam[0]) / (1 - rho)), np.sqrt(1 / 12))
+    block = weeks // 4
+    _, inv, per_block = np.unique(block, return_inverse=True, return_counts=True)
+    w = np.linalg.pinv(np.column_stack([np.ones(len(x)), x]))[1][inv] / per_block[inv]
+    sigma = sd**2 * rho ** np.abs(weeks[:, None] - weeks[None, :])
+    return float(stats.t.ppf((1 + level) / 2, len(x) - 2) * np.sqrt(w @ sigma @ w))
+
+
 @pytest.mark.parametrize("level", [0.95, 0.8])
 def test_trend_summary_equals_scipy_per_series(cohort, level):
     ci = cohort.logs.checkins
     out = trends.trend_summary(ci, level=level)
     weekly = trends.weekly_trend(ci).dropna(subset=["score"])
+    wider = 0
     for (couple, partner), g in weekly.groupby(["couple_id", "partner"]):
         row = out[(out["couple_id"] == couple) & (out["partner"] == partner)].iloc[0]
         x, y = _four_weekly(g)
         # reference: res = scipy.stats.linregress(x, y);
         # res.slope -/+ scipy.stats.t.ppf((1 + level) / 2, len(x) - 2) * res.stderr
         lr = stats.linregress(x, y)
-        half = stats.t.ppf((1 + level) / 2, len(x) - 2) * lr.stderr
+        classical = stats.t.ppf((1 + level) / 2, len(x) - 2) * lr.stderr
+        half = max(classical, _ar1_half(g, level))
+        wider += half > classical
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             kt = stats.kendalltau(x, y)  # reference: scipy.stats.kendalltau(x, y)
@@ -391,10 +475,12 @@ def test_trend_summary_equals_scipy_per_series(cohort, level):
         assert row["error_sd"] == pytest.approx(_ends_error(scores), abs=1e-12)
         k = min(4, len(scores) // 2)
         assert row["change_points"] == pytest.approx(scores[-k:].mean() - scores[:k].mean())
+    assert 0 < wider < len(out)  # both halves of the max are exercised
 
 
 def test_trend_summary_slope_equals_statsmodels_ols():
-    # the same interval from statsmodels: sm.OLS(y, sm.add_constant(x)).fit().conf_int(0.05)
+    # the classical interval from statsmodels: sm.OLS(y, sm.add_constant(x)).fit().conf_int(0.05);
+    # the AR(1) one as the sandwich (X'X)^-1 X' Sigma X (X'X)^-1 of the weekly scores
     sm = pytest.importorskip("statsmodels.api")
     scores = [3, 4, 4, 3, 5, 4, 5, 6, 5, 6, 6, 7, 6, 7, 8, 7, 8, 8, 7, 8]
     ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
@@ -402,13 +488,57 @@ def test_trend_summary_slope_equals_statsmodels_ols():
     x, y = _four_weekly(g)
     fit = sm.OLS(y, sm.add_constant(x)).fit()
     low, high = fit.conf_int(0.05)[1]
+    half = max((high - low) / 2, _ar1_half(g, 0.95))
     row = trends.trend_summary(ci).iloc[0]
     np.testing.assert_allclose(
         [row["slope_per_month"], row["slope_low"], row["slope_high"]],
-        [fit.params[1], low, high],
+        [fit.params[1], fit.params[1] - half, fit.params[1] + half],
         rtol=0,
         atol=1e-9,
     )
+
+
+def test_trend_summary_interval_allows_for_correlated_noise():
+    # flat AR(1) noise (rho 0.6): the classical interval of the four-weekly means treats them
+    # as independent and covers the true slope 0 too rarely; the reported one is the wider of
+    # it and the AR(1) reference, so never narrower than the classical one
+    rng = np.random.default_rng(3)
+    ratios, covered = [], 0
+    for _ in range(20):
+        e = np.zeros(104)
+        for t in range(1, 104):
+            e[t] = 0.6 * e[t - 1] + rng.normal(0, 0.8)
+        ci = checkins(weekly_series("c1", "A", "2025-01-06", list(np.round(5 + e).clip(1, 10))))
+        g = trends.weekly_trend(ci).dropna(subset=["score"])
+        x, y = _four_weekly(g)
+        classical = stats.t.ppf(0.975, len(x) - 2) * stats.linregress(x, y).stderr
+        row = trends.trend_summary(ci).iloc[0]
+        half = (row["slope_high"] - row["slope_low"]) / 2
+        assert half == pytest.approx(max(classical, _ar1_half(g, 0.95)), abs=1e-12)
+        ratios.append(half / classical)
+        covered += row["slope_low"] <= 0 <= row["slope_high"]
+    assert np.mean(ratios) > 1.03 and min(ratios) >= 1.0 - 1e-12
+    assert covered >= 18
+
+
+def test_ar1_noise_recovers_sd_and_rho():
+    # a long continuous AR(1) series with a marginal SD of 0.6 (differences of 3 points, left
+    # out as sudden jumps, are then rare): the semivariogram estimates are close to the truth,
+    # a steady slope does not enter them, and rho is capped at MAX_NOISE_RHO
+    rng = np.random.default_rng(0)
+    for rho, cap in ((0.4, 0.4), (0.85, trends.MAX_NOISE_RHO)):
+        e = np.zeros(20000)
+        u = rng.normal(0, 1.0, e.size)
+        for t in range(1, e.size):
+            e[t] = rho * e[t - 1] + u[t]
+        y = 5 + 0.01 * np.arange(e.size) + 0.6 * e * np.sqrt(1 - rho**2)  # marginal SD 0.6
+        sid = np.zeros(e.size, dtype=np.int64)
+        off = np.arange(e.size)
+        slope = np.array([0.01 * MONTH / 7])
+        sd, r = trends._ar1_noise(sid, off, y, 1, slope=slope)
+        assert r[0] == pytest.approx(cap, abs=0.03)
+        if rho < trends.MAX_NOISE_RHO:
+            assert sd[0] == pytest.approx(0.6, abs=0.03)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -566,10 +696,27 @@ def test_trend_summary_verdict_exists_and_agrees_with_the_slope(scores):
     # 4 weekly scores at each end always give a verdict; fewer never do
     assert (out["change"] == "insufficient_data") == (n < 8)
     assert out["change"] in trends.CHANGE_LABELS and out["shape"] in trends.SHAPES
+    # the rule, both routes: a reliable change with the slope's sign, or a 99 % slope interval
+    # on one side of 0 with an index above 1 and 1.25 points the same way; never against the
+    # interval
+    slope, rci = out["slope_per_month"], out["rci"]
+    with np.errstate(invalid="ignore"):
+        df = max(out["slope_points"] - 2, 1)
+        half99 = (
+            (out["slope_high"] - out["slope_low"])
+            / 2
+            * (stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df))
+        )
+    cp = out["change_points"]
+    up = (rci > 1.96 and not slope <= 0) or (slope - half99 > 0 and rci > 1.0 and cp >= 1.25)
+    down = (rci < -1.96 and not slope >= 0) or (slope + half99 < 0 and rci < -1.0 and cp <= -1.25)
+    if n >= 8:
+        expected = "improved" if up else "deteriorated" if down else "no_clear_change"
+        assert out["change"] == expected
     if out["change"] == "improved":
-        assert out["rci"] > 1.96 and not out["slope_per_month"] <= 0
+        assert not slope <= 0 and not out["slope_high"] <= 0
     if out["change"] == "deteriorated":
-        assert out["rci"] < -1.96 and not out["slope_per_month"] >= 0
+        assert not slope >= 0 and not out["slope_low"] >= 0
     if n >= 8:
         assert out["error_sd"] >= np.sqrt(1 / 12) - 1e-12
         assert out["rc_points"] == pytest.approx(1.96 * np.sqrt(2) * out["error_sd"])

@@ -10,27 +10,35 @@ Ids
     new weeks to a cohort); without the key, pseudonyms cannot be linked back to ids or to an
     export made with another key.  There is no default key: see :func:`load_key`.
 Dates
-    Each couple's timeline is moved, as a whole, so that the Monday of the week of its first
-    record (check-in, trigger or event) falls on :data:`NEUTRAL_START` (Monday 3 January 2000).
-    The shift is a whole number of weeks, so every interval between two records of a couple is
-    exact, weekdays and week boundaries are kept, and triggers keep their time of day.  Couples
-    are shifted independently: no calendar date, season or order of couples in calendar time
-    survives.  ``utc_offset_minutes`` is blanked (an offset that changes at a daylight-saving
-    switch would reveal the season, and the offset itself the region).
+    Each couple's timeline is moved, as a whole, by a number of days drawn from the key and
+    the couple id (HMAC-SHA256): its first record (check-in, trigger or event) lands on a day
+    between :data:`NEUTRAL_START` (3 January 2000) and :data:`NEUTRAL_START` + 364 days.  The
+    shift is not a whole number of weeks, so the weekday of a record (and the weekday pattern
+    of a couple) says nothing about the real calendar; the month of the shifted start says
+    nothing about the real season; intervals between two records of a couple (to the minute)
+    and times of day are kept.  Couples are shifted independently: no calendar date, season,
+    weekday or order of couples in calendar time survives *without outside knowledge*.  What
+    an attacker who knows one real date of a couple can still do is in ``docs/privacy.md``:
+    one known date gives the couple's whole calendar back.  ``utc_offset_minutes`` is blanked
+    (an offset that changes at a daylight-saving switch would reveal the season, and the
+    offset itself the region).
 Free text
     ``increased_trust``, ``decreased_trust``, ``need`` and ``note`` are removed unless
     ``keep_text=True`` (they are the likeliest place for names, places and dates).  Kept text
-    has every date-like string (``2025-03-12``, ``12/03/2025``, ...) replaced by ``[date]`` and
-    the couple's own couple and partner ids (whole words of three characters or more, in any
-    case) by their pseudonyms; other names, places and dates spelled out in words stay: read
-    kept text before sharing it.
+    has every numeric date (``2025-03-12``, ``2025-3-3``, ``12/03/2025``, ``3/3/25``,
+    ``3.3.``, ``20250312``, ...) and every date with an English month name (``3 March``,
+    ``Mar 3rd, 2025``) replaced by ``[date]``, e-mail addresses by ``[email]``, web addresses
+    by ``[link]``, phone-like numbers (8 digits or more) by ``[number]``, and the couple's own
+    couple and partner ids (whole words of three characters or more, in any case) by their
+    pseudonyms; other names and places stay: read kept text before sharing it.
 Other columns
     Columns the format does not know are removed from check-ins, triggers and events unless
     the researcher lists them in ``keep_columns`` (declaring them safe).  The ``couples`` table
     keeps only ``couple_id``, the declared ``quasi_identifiers`` (e.g. ``group``, ``site``) and
     ``keep_columns``.  A kept column whose name or values hold a date or an original couple
-    or partner id (of three characters or more, in any case) is refused; the report does not
-    name a removed column whose name holds one.
+    or partner id (a whole word of three characters or more, in any case) or an e-mail
+    address is refused.  The report counts removed columns but never names them (a column
+    name such as ``notes for name@example.com`` is itself personal data).
 Rejected records
     ``Logs.rejected`` (which holds original values) and ``Logs.summary`` (which names the
     original files) are not carried over; the report counts them.
@@ -48,6 +56,12 @@ original id or date.
 Making a key (keep it secret, outside the data folder, and the same for every export)::
 
     python -c "import secrets; print(secrets.token_hex(32))" > research.key
+    chmod 600 research.key
+
+:func:`load_key` refuses a key shorter than 16 bytes, a low-entropy key (``aaaa...``,
+``0123...``, a repeated block) and the public demo key ``data/sample/demo.key`` (except for
+the synthetic sample itself); it warns (:class:`KeyFileWarning`) when the key file can be read
+by other users or lies inside the data folder.
 
 Examples
 --------
@@ -57,20 +71,24 @@ Examples
 ...      "need": "time"}]))
 >>> anon, report = anonymize(logs, key=b"0123456789abcdef-demo-only", k=1)
 >>> row = anon.checkins.iloc[0]
->>> row["couple_id"], row["partner"], row["date"].date(), row["need"]
-('c8cbd4fa49ea554c0', 'p7ec05685', datetime.date(2000, 1, 5), nan)
+>>> row["couple_id"], row["partner"], row["need"]
+('c8cbd4fa49ea554c0', 'p7ec05685', nan)
+>>> pd.Timestamp("2000-01-03") <= row["date"] < pd.Timestamp("2001-01-02")
+True
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from trustdata import schemas
@@ -82,7 +100,9 @@ __all__ = [
     "MIN_KEY_BYTES",
     "REPORT_FILE",
     "KEY_HOWTO",
+    "SHIFT_DAYS",
     "KAnonymityWarning",
+    "KeyFileWarning",
     "AnonymizationReport",
     "load_key",
     "anonymize",
@@ -90,8 +110,17 @@ __all__ = [
     "anonymize_folder",
 ]
 
-#: Every couple's timeline starts in the week of this Monday.
+#: Every couple's timeline starts on a keyed day of the SHIFT_DAYS days from this one.
 NEUTRAL_START = pd.Timestamp("2000-01-03")
+
+#: The number of possible (keyed) start days of a shifted timeline.
+SHIFT_DAYS = 365
+
+#: Estimated bits a key must have (see :func:`key_problem`).
+MIN_KEY_BITS = 48
+
+#: SHA-256 of the public demo key ``data/sample/demo.key`` (surrounding whitespace removed).
+DEMO_KEY_SHA256 = "0d9c458d65b6f725223802981d11456cf4e30577fb52e22f1f835bda3d7c8846"
 
 #: The shortest key accepted, in bytes.
 MIN_KEY_BYTES = 16
@@ -104,10 +133,31 @@ KEY_HOWTO = (
     "(keep it secret, outside the data folder, and reuse it for every export of the cohort)"
 )
 
-_DATE_LIKE = re.compile(
-    r"(?<!\d)(?:1[89]|20)\d\d[-/._ ]?(?:0[1-9]|1[0-2])[-/._ ]?(?:[0-2]\d|3[01])(?!\d)"
-    r"|(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:1[89]|20)\d\d(?!\d)"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+_DAY_TH = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+#: A numeric date with a year (looked for in kept columns' names and values, and in text).
+_DATE_LIKE = re.compile(
+    # 20250312, 2025-03-12, 2025-3-3, 2025/3/3, 2025.03.12, 2025 03 12
+    r"(?<!\d)(?:1[0-9]|20)\d\d(?:[-/._ ]?(?:0[1-9]|1[0-2])[-/._ ]?(?:[0-2]\d|3[01])"
+    r"|[-/.](?:0?[1-9]|1[0-2])[-/.](?:[0-2]?\d|3[01]))(?!\d)"
+    # 12/03/2025, 3/3/25, 3-3-2025, 3.3.25
+    r"|(?<![\d/.-])\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?![\d/-]|\.\d)"
+)
+#: Any date in free text: the above, day and month without a year (``3/3``, ``3.3.``; also
+#: catches a score such as ``7/10``) and dates with an English month name.
+_TEXT_DATE = re.compile(
+    _DATE_LIKE.pattern
+    + r"|(?<![\d/.-])\d{1,2}(?:/\d{1,2}|\.\d{1,2}\.)(?![\d/-]|\.\d)"
+    + rf"|(?<![\w])(?:{_DAY_TH}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
+    + rf"|{_MONTH}\s+{_DAY_TH}(?:,?\s+\d{{4}})?)(?![\w])",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ ().-]?\d){7,}(?!\w)")
 _SORT_KEYS = {
     "checkins": ["couple_id", "partner", "date"],
     "triggers": ["couple_id", "partner", "timestamp"],
@@ -118,6 +168,10 @@ _SORT_KEYS = {
 
 class KAnonymityWarning(UserWarning):
     """A combination of quasi-identifier values is held by fewer than ``k`` couples."""
+
+
+class KeyFileWarning(UserWarning):
+    """The key file can be read by other users, or lies inside the data folder."""
 
 
 @dataclass(frozen=True)
@@ -168,8 +222,9 @@ class AnonymizationReport:
             f"- Couples: {self.n_couples}; partners: {self.n_partners}.",
             "- Rows: " + ", ".join(f"{t} {n}" for t, n in self.rows.items()) + ".",
             "- Ids: couple and partner ids replaced by keyed pseudonyms (HMAC-SHA256).",
-            f"- Dates: each couple's timeline shifted by whole weeks to start in the week of "
-            f"{NEUTRAL_START:%Y-%m-%d}; intervals, weekdays and times of day kept.",
+            "- Dates: each couple's timeline shifted by a keyed number of days (not whole "
+            f"weeks) to start on a day of the {SHIFT_DAYS} days from {NEUTRAL_START:%Y-%m-%d}; "
+            "intervals and times of day kept, weekdays and seasons not.",
             "",
             "## Removed",
             "",
@@ -203,19 +258,86 @@ def _label(value: object) -> str:
     return "(missing)" if value is None or value is pd.NA or value != value else str(value)
 
 
-def load_key(path: str | Path | None) -> bytes:
+def _entropy_bits(values: Sequence[int]) -> float:
+    """Shannon entropy of the symbols of ``values`` times their number (an estimate, in bits)."""
+    import math
+    from collections import Counter
+
+    n = len(values)
+    if not n:
+        return 0.0
+    return -sum(c * math.log2(c / n) for c in Counter(values).values())
+
+
+def is_demo_key(key: bytes) -> bool:
+    """True when ``key`` is the public demo key of ``data/sample/demo.key``."""
+    return hashlib.sha256(bytes(key).strip()).hexdigest() == DEMO_KEY_SHA256
+
+
+def key_problem(key: bytes) -> str | None:
+    """Why ``key`` is too weak to pseudonymize real data, or None when it is acceptable.
+
+    A key is refused when it is shorter than :data:`MIN_KEY_BYTES`, when it is a shorter block
+    repeated (``abcabcabc...``), or when the estimated entropy of its bytes, or of the steps
+    between consecutive bytes (which catches ``0123456789abcdef`` and ``aaaa...``), is below
+    :data:`MIN_KEY_BITS`.  The estimate cannot tell a guessable phrase from a random one: make
+    keys with ``secrets.token_hex(32)``.
+
+    Examples
+    --------
+    >>> key_problem(b"a" * 16)
+    'the key is a block of 1 byte(s) repeated'
+    >>> key_problem(b"0123456789abcdef")[:31]
+    'the key has about 5 bits of ent'
+    >>> key_problem(b"3f9c1e8a0b7d2c4e5a6f8b9d0c1e2f3a") is None
+    True
+    """
+    key = bytes(key)
+    if len(key) < MIN_KEY_BYTES:
+        return f"the key is {len(key)} bytes long, expected at least {MIN_KEY_BYTES}"
+    for size in range(1, len(key) // 2 + 1):
+        if len(key) % size == 0 and key[:size] * (len(key) // size) == key:
+            return f"the key is a block of {size} byte(s) repeated"
+    steps = [(b - a) % 256 for a, b in itertools.pairwise(key)]
+    bits = min(_entropy_bits(list(key)), _entropy_bits(steps))
+    if bits < MIN_KEY_BITS:
+        return (
+            f"the key has about {bits:.0f} bits of entropy (its bytes repeat or run in "
+            f"sequence), expected at least {MIN_KEY_BITS}"
+        )
+    return None
+
+
+def load_key(
+    path: str | Path | None, *, data: str | Path | None = None, synthetic: bool = False
+) -> bytes:
     """Read the researcher's secret pseudonym key from a file.
 
-    The key is the file's bytes with surrounding whitespace removed; it must be at least
-    :data:`MIN_KEY_BYTES` (16) bytes long.  Make one with::
+    The key is the file's bytes with surrounding whitespace removed.  Make one with::
 
         python -c "import secrets; print(secrets.token_hex(32))" > research.key
+        chmod 600 research.key
+
+    Parameters
+    ----------
+    path : str or Path
+        The key file.
+    data : str or Path, optional
+        The data folder (or file) the key will anonymize: a key file inside it is warned about.
+    synthetic : bool
+        The data is trustdata's synthetic sample: only then is the public demo key accepted.
 
     Raises
     ------
     TrustDataError
-        When no path is given, the file does not exist or cannot be read, or the key is too
-        short.  There is never a default key.
+        When no path is given, the file does not exist, is a folder or cannot be read, the key
+        is too short or weak (:func:`key_problem`), or it is the public demo key and the data
+        is not the synthetic sample.  There is never a default key.
+
+    Warns
+    -----
+    KeyFileWarning
+        When other users may read the key file, or it lies inside the data folder.
 
     Examples
     --------
@@ -224,24 +346,63 @@ def load_key(path: str | Path | None) -> bytes:
     ...
     trustdata.errors.TrustDataError: no/such.key: the key file does not exist; make one with: ...
     """
+    import os
+    import stat
+
     if path is None or str(path) == "":
         raise TrustDataError(
             f"a secret key file is required (there is no default key); {KEY_HOWTO}."
         )
     p = Path(path)
-    if not p.is_file():
+    if p.is_dir():
+        raise TrustDataError(f"the key file is a folder, not a file; {KEY_HOWTO}.", source=str(p))
+    if not p.exists():
         raise TrustDataError(f"the key file does not exist; {KEY_HOWTO}.", source=str(p))
+    if not p.is_file():
+        raise TrustDataError(f"the key file is not a regular file; {KEY_HOWTO}.", source=str(p))
     try:
+        if p.stat().st_size > 4096:
+            raise TrustDataError(
+                "the key file is over 4 KB: is it really a key? " + KEY_HOWTO + ".",
+                source=str(p),
+            )
         key = p.read_bytes().strip()
+        mode = os.stat(p).st_mode
     except OSError as exc:
         raise TrustDataError(
             f"the key file cannot be read ({exc.strerror}).", source=str(p)
         ) from None
-    if len(key) < MIN_KEY_BYTES:
-        raise TrustDataError(
-            f"the key is {len(key)} bytes long, expected at least {MIN_KEY_BYTES}; {KEY_HOWTO}.",
-            source=str(p),
+    if is_demo_key(key):
+        if not synthetic:
+            raise TrustDataError(
+                "this is the public demo key of trustdata's synthetic sample (anyone can "
+                "read it, so anyone could undo the pseudonyms); it is accepted only for the "
+                f"synthetic sample. {KEY_HOWTO[0].upper()}{KEY_HOWTO[1:]}.",
+                source=str(p),
+            )
+        return key
+    problem = key_problem(key)
+    if problem is not None:
+        raise TrustDataError(f"{problem}; {KEY_HOWTO}.", source=str(p))
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        warnings.warn(
+            f"{p}: the key file can be read by other users of this computer "
+            f"(permissions {stat.filemode(mode)}); make it private with: chmod 600 {p}",
+            KeyFileWarning,
+            stacklevel=2,
         )
+    if data is not None:
+        try:
+            inside = p.resolve().is_relative_to(Path(data).resolve())
+        except OSError:  # pragma: no cover - resolve on a broken link loop
+            inside = False
+        if inside:
+            warnings.warn(
+                f"{p}: the key file lies inside the data folder {data}, so whoever receives a "
+                "copy of the folder gets the key too; keep it elsewhere.",
+                KeyFileWarning,
+                stacklevel=2,
+            )
     return key
 
 
@@ -281,12 +442,51 @@ def _first_dates(logs: Logs) -> pd.Series:
     return dates.groupby("couple_id")["date"].min().dt.normalize()
 
 
+_NS_PER_DAY = 86_400 * 10**9
+
+
+def _shifts(key: bytes, first: pd.Series) -> pd.Series:
+    """Days to add to each couple's dates: its first day lands on a keyed day of the
+    :data:`SHIFT_DAYS` days from :data:`NEUTRAL_START` (not a whole number of weeks).
+
+    Computed in whole days (int64), so a first record centuries away (beyond what a
+    ``Timedelta`` holds) is no overflow."""
+    if not len(first):
+        return pd.Series(dtype="int64")
+    jitter = np.array(
+        [int(_digest(key, "trustdata-shift", str(c))[:12], 16) % SHIFT_DAYS for c in first.index],
+        dtype="int64",
+    )
+    start_day = first.astype("datetime64[ns]").to_numpy().astype("datetime64[D]").astype("int64")
+    neutral_day = NEUTRAL_START.value // _NS_PER_DAY
+    return pd.Series(neutral_day - start_day + jitter, index=first.index, dtype="int64")
+
+
+def _shifted(values: pd.Series, days: pd.Series, table: str) -> pd.Series:
+    """``values`` moved by ``days`` (per row), or a TrustDataError when that overflows."""
+    stamps = values.astype("datetime64[ns]")
+    missing = stamps.isna().to_numpy()
+    ns = stamps.to_numpy().astype("int64")
+    add = days.fillna(0).astype("int64").to_numpy()
+    # float first: int64 addition would wrap around silently
+    approx = ns.astype("float64") + add.astype("float64") * _NS_PER_DAY
+    lo, hi = pd.Timestamp.min.value, pd.Timestamp.max.value
+    if bool(((approx < lo + _NS_PER_DAY) | (approx > hi - _NS_PER_DAY))[~missing].any()):
+        raise TrustDataError(
+            "a couple's records span more years than a shifted timeline can hold (dates "
+            "from 1677 to 2262); check the years of its first and last records.",
+            source=table,
+        )
+    moved = np.where(missing, np.iinfo("int64").min, ns + add * _NS_PER_DAY)
+    return pd.Series(moved.astype("datetime64[ns]"), index=values.index)
+
+
 #: Ids shorter than this are not looked for in column names and kept values ("A", "B").
 _MIN_ID_CHARS = 3
 
 
 def _id_finder(ids: Sequence[str]) -> re.Pattern[str] | None:
-    """A case-insensitive pattern matching any of ``ids`` (longest first) inside a string."""
+    """A case-insensitive pattern matching any of ``ids`` (longest first) as a whole word."""
     words = sorted(
         {
             variant
@@ -298,7 +498,10 @@ def _id_finder(ids: Sequence[str]) -> re.Pattern[str] | None:
     )
     if not words:
         return None
-    return re.compile("|".join(re.escape(w) for w in reversed(words)), re.IGNORECASE)
+    alternatives = "|".join(re.escape(w) for w in reversed(words))
+    # whole words only (an underscore separates words too: "ann_mood" holds "ann", "Annual"
+    # and "Island" hold no "ann" or "isl")
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
 
 def _check_kept(
@@ -310,10 +513,15 @@ def _check_kept(
 ) -> None:
     """Refuse kept columns whose name or values hold a date or an original id."""
     for col in columns:
-        if _DATE_LIKE.search(str(col)) or (ids is not None and ids.search(str(col))):
+        if (
+            _DATE_LIKE.search(str(col))
+            or _EMAIL.search(str(col))
+            or (ids is not None and ids.search(str(col)))
+        ):
             raise TrustDataError(
-                f"a kept column of the {table} table has a name that holds a date or an "
-                "original id, which may not leave anonymized; rename it or leave it out.",
+                f"a kept column of the {table} table has a name that holds a date, an e-mail "
+                "address or an original id, which may not leave anonymized; rename it or "
+                "leave it out.",
                 source=table,
             )
         values = frame[col]
@@ -328,6 +536,8 @@ def _check_kept(
             numeric = pd.api.types.is_numeric_dtype(values)
             if bool(text.str.contains(_DATE_LIKE).any()):
                 bad = "dates"  # also numbers such as 20250312
+            elif not numeric and bool(text.str.contains(_EMAIL).any()):
+                bad = "e-mail addresses"
             elif ids is not None and not numeric and any(ids.search(v) for v in text):
                 bad = "original ids"
             elif numeric and not id_words.isdisjoint(text.str.lower()):
@@ -346,12 +556,16 @@ def _check_kept(
 def _scrub_text(
     values: pd.Series, couples: pd.Series, names: dict[str, dict[str, str]]
 ) -> tuple[pd.Series, int]:
-    """Kept free text with dates replaced by ``[date]`` and the couple's own ids (as whole
+    """Kept free text with e-mail and web addresses, dates and phone-like numbers replaced
+    (``[email]``, ``[link]``, ``[date]``, ``[number]``) and the couple's own ids (as whole
     words, any case, three characters or more) by their pseudonyms; and how many cells changed.
     """
     filled = values.notna()
     text = values.loc[filled].astype(str)
-    new = text.str.replace(_DATE_LIKE, "[date]", regex=True)
+    new = text.str.replace(_EMAIL, "[email]", regex=True)
+    new = new.str.replace(_LINK, "[link]", regex=True)
+    new = new.str.replace(_TEXT_DATE, "[date]", regex=True)
+    new = new.str.replace(_PHONE, "[number]", regex=True)
     for cid, idx in new.groupby(couples.loc[filled].astype(str), sort=False).groups.items():
         spellings = {
             variant: pseudo
@@ -382,14 +596,6 @@ def _unused_categories_dropped(frame: pd.DataFrame, columns: Sequence[str]) -> p
     return out
 
 
-def _safe_name(name: str, ids: re.Pattern[str] | None = None) -> str:
-    if _DATE_LIKE.search(str(name)):
-        return "(a column named like a date)"
-    if ids is not None and ids.search(str(name)):
-        return "(a column named with an original id)"
-    return repr(str(name))
-
-
 def anonymize(
     logs: Logs,
     *,
@@ -398,6 +604,7 @@ def anonymize(
     quasi_identifiers: Sequence[str] = (),
     k: int = 5,
     keep_columns: Sequence[str] = (),
+    synthetic: bool = False,
 ) -> tuple[Logs, AnonymizationReport]:
     """An anonymized copy of ``logs`` and a report of what was done (see the module notes).
 
@@ -417,6 +624,8 @@ def anonymize(
     keep_columns : sequence of str
         Further columns, of any table, the researcher declares safe to keep (refused when their
         name or values hold dates or original ids).
+    synthetic : bool
+        The logs are trustdata's synthetic sample: only then is the public demo key accepted.
 
     Returns
     -------
@@ -427,10 +636,12 @@ def anonymize(
     Raises
     ------
     ValueError
-        For a key shorter than 16 bytes, ``k < 1``, or a quasi-identifier that is not a column
+        For a key that is too short or weak (:func:`key_problem`), the public demo key on
+        data that is not ``synthetic``, ``k < 1``, or a quasi-identifier that is not a column
         of the couples table.
     TrustDataError
-        When a kept column's name or values hold dates or original ids.
+        When a kept column's name or values hold dates, e-mail addresses or original ids, or a
+        couple's records span so many years that the shifted dates cannot be represented.
 
     Warns
     -----
@@ -448,11 +659,20 @@ def anonymize(
     >>> anon.checkins["date"].diff().dt.days.tolist()[1:]  # intervals are kept
     [14.0]
     """
-    if not isinstance(key, bytes | bytearray) or len(key) < MIN_KEY_BYTES:
+    if not isinstance(key, bytes | bytearray):
         raise ValueError(
-            f"The value for `key` must be at least {MIN_KEY_BYTES} bytes (see load_key), "
-            "but a shorter or non-bytes key was passed."
+            f"The value for `key` must be bytes (see load_key), but {type(key).__name__} "
+            "was passed."
         )
+    if is_demo_key(key) and not synthetic:
+        raise ValueError(
+            "The value for `key` must not be the public demo key of the synthetic sample "
+            "(anyone could undo the pseudonyms), but it was passed for data that is not "
+            "marked `synthetic`."
+        )
+    problem = None if is_demo_key(key) else key_problem(key)
+    if problem is not None:
+        raise ValueError(f"The value for `key` is too weak: {problem} (see load_key).")
     if k < 1:
         raise ValueError(f"The value for `k` must be at least 1, but {k!r} was passed.")
     quasi_identifiers = tuple(quasi_identifiers)
@@ -465,7 +685,15 @@ def anonymize(
         )
     key = bytes(key)
     removed: list[str] = []
-    cmap = _couple_map(key, logs.couple_ids)
+    with_records = sorted(
+        set().union(
+            *(
+                getattr(logs, t)["couple_id"].dropna().unique().tolist()
+                for t in ("checkins", "triggers", "events")
+            )
+        )
+    )
+    cmap = _couple_map(key, with_records)
     pairs = pd.concat(
         [
             logs.checkins[["couple_id", "partner"]],
@@ -483,8 +711,7 @@ def anonymize(
     for (cid, partner), pseudo in pmap.items():
         names[cid].setdefault(partner, pseudo)
     first = _first_dates(logs)
-    monday = schemas.week_start(first.astype("datetime64[ns]")) if len(first) else first
-    shift = (NEUTRAL_START - monday).dt.days if len(first) else pd.Series(dtype="int64")
+    shift = _shifts(key, first)
 
     tables: dict[str, pd.DataFrame] = {}
     for name in ("checkins", "triggers", "events"):
@@ -496,15 +723,14 @@ def anonymize(
         _check_kept(frame, kept, name, ids, id_words)
         if dropped:
             removed.append(
-                f"{name}: {len(dropped)} column(s) the format does not know: "
-                + ", ".join(_safe_name(c, ids) for c in dropped)
+                f"{name}: {len(dropped)} column(s) the format does not know (not named here: "
+                "a column name may itself hold a name or an address)"
             )
         out = _unused_categories_dropped(
             frame[[c for c in frame.columns if c not in dropped]], kept
         )
-        days = pd.to_timedelta(out["couple_id"].map(shift).fillna(0).astype("int64"), unit="D")
         time_col = "timestamp" if name == "triggers" else "date"
-        out[time_col] = (out[time_col] + days.to_numpy()).astype("datetime64[ns]")
+        out[time_col] = _shifted(out[time_col], out["couple_id"].map(shift), name)
         has_partner = out["partner"].notna()
         out.loc[has_partner, "partner"] = [
             pmap[(c, p)]
@@ -544,10 +770,18 @@ def anonymize(
     dropped = [c for c in extra if c not in kept]
     if dropped:
         removed.append(
-            f"couples: {len(dropped)} attribute column(s) not declared as quasi-identifiers: "
-            + ", ".join(_safe_name(c, ids) for c in dropped)
+            f"couples: {len(dropped)} attribute column(s) not declared as quasi-identifiers "
+            "(not named here: a column name may itself hold a name or an address)"
         )
-    cout = _unused_categories_dropped(couples[["couple_id", *kept]], kept)
+    has_records = couples["couple_id"].isin(cmap)
+    if not has_records.all():
+        removed.append(
+            f"couples: {int((~has_records).sum())} row(s) of couples without any check-in, "
+            "trigger or event (they would pad the k-anonymity groups without data)"
+        )
+    cout = _unused_categories_dropped(
+        couples.loc[has_records, ["couple_id", *kept]].reset_index(drop=True), kept
+    )
     cout["couple_id"] = cout["couple_id"].map(cmap).astype("str")
     tables["couples"] = _sorted(cout, _SORT_KEYS["couples"])
     if len(logs.rejected):
@@ -658,14 +892,43 @@ def write_anonymized(
         empty = [c for c in schemas.TEXT_COLUMNS if c in frame.columns and frame[c].isna().all()]
         return frame.drop(columns=empty)
 
+    import os
+    import shutil
+    import tempfile
+
     slimmed = Logs(**{name: slim(getattr(logs, name)) for name in schemas.TABLES})
-    write(slimmed, folder, format=format)
-    written = sorted(p for p in folder.iterdir() if p.is_file())
+    parent = folder.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise TrustDataError(
+            f"the output folder cannot be created ({exc.strerror or exc}).", source=str(folder)
+        ) from None
+    # The export is written into a hidden folder next to ``out`` and renamed into place at the
+    # end, so an interrupted run leaves no partial export that would load as a whole one.
+    try:
+        write(slimmed, staging, format=format)
+        if report is not None:
+            (staging / REPORT_FILE).write_text(report.to_markdown(), encoding="utf-8")
+        os.chmod(staging, 0o777 & ~_umask())
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != REPORT_FILE)
+    written = [folder / n for n in names]
     if report is not None:
-        path = folder / REPORT_FILE
-        path.write_text(report.to_markdown(), encoding="utf-8")
-        written.append(path)
+        written.append(folder / REPORT_FILE)
     return written
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def anonymize_folder(
@@ -682,18 +945,22 @@ def anonymize_folder(
     """Load a log folder, anonymize it and write the result (what ``trustdata anonymize`` runs).
 
     The key is read first, so a missing key file fails before anything is read or written.
+    The public demo key is accepted only when ``input`` is synthetic sample data written by
+    :mod:`trustdata.synth` (it holds ``truth/params.csv``, the planted truth no real log has).
 
     Returns
     -------
     AnonymizationReport
     """
-    key = load_key(key_file)
+    synthetic = (Path(input) / "truth" / "params.csv").is_file()
+    key = load_key(key_file, data=input, synthetic=synthetic)
     from trustdata.io import load
 
     logs = load(input)
     anon, report = anonymize(
         logs,
         key=key,
+        synthetic=synthetic,
         keep_text=keep_text,
         quasi_identifiers=quasi_identifiers,
         k=k,

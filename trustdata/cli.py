@@ -144,12 +144,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code of a run stopped with Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``trustdata`` command; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the ``trustdata`` command; returns the exit code.
+
+    Ctrl-C stops any subcommand with one line and exit code 130; every file is written to a
+    temporary file first and renamed into place, so an interrupted run leaves each file whole
+    (old or new), never truncated.
+    """
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.func(args))
+    except KeyboardInterrupt:
+        print(
+            "trustdata: interrupted; no file was left half-written (each is old or new).",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     except TrustDataError as exc:
         print(f"trustdata: {exc}", file=sys.stderr)
         return 2
@@ -162,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a folder under a file, a read-only folder, a full disk, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"trustdata: {where}{exc.strerror or exc}.", file=sys.stderr)
+        return 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,8 +243,28 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from trustdata import synth
+    """Write synthetic logs into a new folder, or an existing one without logs.
 
+    A folder that already holds log files (or a ``truth/`` folder) is refused: synthetic logs
+    written there would replace a couple's real ones.
+    """
+    from pathlib import Path
+
+    from trustdata import synth
+    from trustdata._atomic import log_files
+    from trustdata.errors import FileProblem
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise FileProblem("is a file, not a folder; give a new folder name.", source=str(out))
+    found = log_files(out)
+    if found or (out / "truth").exists():
+        shown = ", ".join(p.name for p in found[:4]) or "truth/"
+        raise FileProblem(
+            f"already holds log files ({shown}); synthetic logs written here would replace "
+            "them. Give a new or empty folder.",
+            source=str(out),
+        )
     syn = synth.write_sample(args.out, couples=args.couples, seed=args.seed, format=args.format)
     print(synth.describe(syn, args.out))
     return 0
@@ -448,48 +487,37 @@ def _printable(text: str) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    """Import an export into a log folder, without ever destroying a log.
+
+    A newer export of the same person into the same folder replaces what an earlier import of
+    that person wrote, as a whole: check-ins, and triggers (an import without triggers removes
+    the earlier import's triggers file, so the folder never mixes two exports).  Refused
+    (exit 2, nothing written): a folder holding records of another couple or partner, log
+    files that cannot be read (a renamed column, a truncated file) or records the loader
+    rejects (they would be lost), and an export that is itself one of the files to write.
+    Files are written into a hidden staging folder inside ``out`` and renamed into place one by
+    one, so an interrupted import leaves each file whole.
+    """
     from pathlib import Path
 
-    from trustdata.errors import FileProblem
     from trustdata.importers import import_export
-    from trustdata.io import EXTENSIONS, load
+    from trustdata.importers._common import scrub_addresses
 
-    result = import_export(
-        args.kind,
-        args.input,
-        couple=args.couple,
-        partner=args.partner,
-        mapping=args.mapping,
-        dayfirst=args.dayfirst,
-    )
-    # A newer export of the same person into the same folder replaces their files (the usual
-    # update); partner B's export into the folder holding partner A's check-ins would silently
-    # delete A's, so it is refused.
+    try:
+        result = import_export(
+            args.kind,
+            args.input,
+            couple=args.couple,
+            partner=args.partner,
+            mapping=args.mapping,
+            dayfirst=args.dayfirst,
+        )
+    except TrustDataError as exc:  # a title or value quoted in the message: no address
+        if "@" not in str(exc):
+            raise
+        raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
-    if out.is_dir() and any(
-        p.is_file() and p.stem.lower() == "checkins" and p.suffix.lower() in EXTENSIONS
-        for p in out.iterdir()
-    ):
-        try:
-            old = load(out).checkins
-        except TrustDataError:
-            old = None  # nothing readable to protect: the folder's files are replaced
-        if old is not None:
-            new = result.logs.checkins
-            pairs = set(zip(new["couple_id"], new["partner"], strict=True))
-            others = sorted(
-                {p for p in zip(old["couple_id"], old["partner"], strict=True) if p not in pairs}
-            )
-            if others:
-                shown = ", ".join(f"couple {c} partner {p}" for c, p in others[:5])
-                more = f" and {len(others) - 5} more" if len(others) > 5 else ""
-                raise FileProblem(
-                    f"already holds check-ins of {shown}{more}, which this import would "
-                    "replace; import into a new folder (one per person), or move those files "
-                    "away first.",
-                    source=str(out),
-                )
-    folder = result.write(args.out)
+    _check_import_target(out, Path(args.input), result.logs)
     print(result.report.to_text())
     rejected = result.logs.rejected
     if len(rejected):
@@ -498,18 +526,108 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"  line {row.line} ({row.table}): {row.reason}")
         if len(rejected) > 50:
             print(f"  ... and {len(rejected) - 50} more")
+    if result.nothing_imported:  # an empty log folder would look like an import that worked
+        print(f"Nothing written: every record was rejected, so {out} was not made or changed.")
+        return 1
+    folder = _write_import(result, out)
     print(f"Wrote the log folder {folder} (read it with `trustdata validate {folder}`).")
     return 1 if len(rejected) else 0
+
+
+def _check_import_target(out, export, new) -> None:
+    """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`)."""
+    from trustdata import schemas
+    from trustdata._atomic import check_not_an_input, log_files
+    from trustdata.errors import FileProblem
+    from trustdata.io import EXTENSIONS, load
+
+    if out.exists() and not out.is_dir():
+        raise FileProblem("is a file, not a folder; give the log folder to write.", source=str(out))
+    for table in schemas.TABLES:
+        for ext in EXTENSIONS:
+            target = out / f"{table}{ext}"
+            if target.exists() and export.exists() and export.resolve() == target.resolve():
+                check_not_an_input(target, [export], log_name_ok=True)
+    existing = [p for p in log_files(out) if p.stem.lower() in ("checkins", "triggers")]
+    if not existing:
+        return
+    try:
+        old = load(out)
+    except TrustDataError as exc:
+        raise FileProblem(
+            f"already holds log files that cannot be read ({exc}); this import would replace "
+            "them. Repair them, move them away, or import into a new folder.",
+            source=str(out),
+        ) from None
+    lost = old.rejected.loc[old.rejected["table"].isin(["checkins", "triggers"])]
+    if len(lost):
+        raise FileProblem(
+            f"already holds {len(lost)} check-in or trigger record(s) that cannot be read "
+            f"(`trustdata validate {out}` lists them); this import would replace the files and "
+            "lose them. Repair them, move the files away, or import into a new folder.",
+            source=str(out),
+        )
+
+    def people(frame):
+        return set(zip(frame["couple_id"], frame["partner"], strict=True))
+
+    pairs = people(new.checkins) | people(new.triggers)
+    for table in ("checkins", "triggers"):
+        others = sorted(p for p in people(getattr(old, table)) if p not in pairs)
+        if others:
+            shown = ", ".join(f"couple {c} partner {p}" for c, p in others[:5])
+            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+            word = "check-ins" if table == "checkins" else "triggers"
+            raise FileProblem(
+                f"already holds {word} of {shown}{more}, which this import would replace; "
+                "import into a new folder (one per person), or move those files away first.",
+                source=str(out),
+            )
+
+
+def _write_import(result, out):
+    """Write an import into ``out`` through a staging folder inside it (see _cmd_import)."""
+    import shutil
+    import tempfile
+
+    from trustdata._atomic import log_files, move_into
+    from trustdata.errors import FileProblem
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".trustdata-import-", dir=out)
+    except OSError as exc:
+        raise FileProblem(
+            f"cannot write the log folder here ({exc.strerror or exc}).", source=str(out)
+        ) from None
+    try:
+        result.write(staging)
+        # the import replaces the check-ins and triggers an earlier import of the same person
+        # wrote (checked by _check_import_target), in any format: an earlier triggers file
+        # left next to newer check-ins would mix two exports
+        stale = [p.name for p in log_files(out) if p.stem.lower() in ("checkins", "triggers")]
+        move_into(staging, out, remove=stale)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:
     import warnings
 
-    from trustdata.anonymize import REPORT_FILE, KAnonymityWarning, _label, anonymize_folder
+    from trustdata.anonymize import (
+        REPORT_FILE,
+        KAnonymityWarning,
+        KeyFileWarning,
+        _label,
+        anonymize_folder,
+    )
 
     qis = [c.strip() for c in args.quasi_identifiers.split(",") if c.strip()]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", KAnonymityWarning)  # the report lists them below
+        warnings.simplefilter("always", KeyFileWarning)
         report = anonymize_folder(
             args.input,
             args.out,
@@ -519,6 +637,9 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
             keep_text=args.keep_text,
             format=args.format,
         )
+    for w in caught:
+        if issubclass(w.category, KeyFileWarning):
+            print(f"trustdata: warning: {w.message}", file=sys.stderr)
     print(f"Wrote {report.n_couples} anonymized couple(s) to {args.out} (see {REPORT_FILE}).")
     for item in report.removed:
         print(f"  removed: {item}")

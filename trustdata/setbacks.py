@@ -23,15 +23,17 @@ Examples
 >>> from trustdata.logs import as_table
 >>> from trustdata.setbacks import find_setbacks
 >>> weeks = pd.date_range("2025-01-06", periods=12, freq="7D")
->>> scores = [7, 7, 8, 7, 7, 3, 4, 6, 7, 7, 8, 7]
+>>> scores = [7, 7, 7, 7, 7, 3, 4, 7, 7, 7, 7, 7]
 >>> checkins = as_table("checkins", {"couple_id": "c1", "partner": "A",
 ...                                  "date": weeks, "connection": scores})
 >>> found = find_setbacks(checkins)
 >>> found[["setback_id", "depth", "weeks"]].to_dict("records")
-[{'setback_id': 'c1/A/1', 'depth': 4.0, 'weeks': 3}]
+[{'setback_id': 'c1/A/1', 'depth': 4.0, 'weeks': 2}]
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -124,46 +126,71 @@ def find_setbacks(
     checkins: pd.DataFrame,
     *,
     measure: str = "connection",
-    level_weeks: int = 6,
-    min_history: int = 2,
-    noise_factor: float = 2.0,
-    min_drop: float = 1.5,
-    sharp_drop: float = 3.0,
-    recover_within: float = 0.5,
+    trend_weeks: int = 10,
+    noise_factor: float = 2.5,
+    min_drop: float = 1.75,
+    sharp_factor: float = 3.5,
+    sharp_drop: float = 2.5,
+    area_factor: float = 5.0,
+    min_area: float = 4.0,
+    recover_within: float = 1.0,
 ) -> pd.DataFrame:
-    """Find the setbacks of every partner: stretches clearly below their own recent level.
+    """Find the setbacks of every partner: stretches clearly below their own trend.
 
     The work is done on **weekly scores** (weeks run Monday-Sunday,
-    :func:`trustdata.schemas.week_start`; two check-ins in one week are averaged).  For each
-    partner, in time order over their *observed* weeks:
+    :func:`trustdata.schemas.week_start`; two check-ins in one week are averaged), over each
+    partner's *observed* weeks in time order.  A partner is compared with themselves twice over:
+    with their own **trend** (so a dip during a steep rise is still a dip, and a slow climb is
+    not one) and with their own **noise** (so a partner whose score always wobbles by two
+    points needs a bigger fall than one who is steady).
 
-    1. The partner's **noise** is estimated once, robustly: ``1.4826 * MAD / sqrt(2)`` of the
-       differences between consecutive observed weekly scores (an SD of one week's score; a
-       setback's two big steps hardly move a median).
-    2. The **recent level** is the median of the last ``level_weeks`` observed weeks that were
-       not part of a setback (it is frozen while a setback lasts).
-    3. A setback **starts** in a week that is ``sharp_drop`` points or more below the level (one
-       sharp week is enough), or more than ``max(noise_factor * noise, min_drop)`` points below
-       it when the next observed week is too (a smaller fall has to last).
-    4. It **ends** at the first observed week back within ``recover_within`` points of the level
-       it fell from; the lowest week in between is the trough.  If the log stops first, the
-       setback is ongoing (``end`` NaT).
+    1. **First noise estimate**: ``noise0 = max(1.4826 * MAD / sqrt(2), 0.5)`` of the
+       differences between consecutive observed weekly scores (1.4826 makes a MAD estimate an
+       SD for normal data; a difference of two weeks has ``sqrt(2)`` times the SD of one; a
+       setback's two big steps hardly move a median).  0.5 points is the floor: whole-point
+       scores of a steady partner give a MAD of 0.
+    2. **Trend**: at every observed week, a straight line fitted by least squares (on calendar
+       weeks) to the ``2 * trend_weeks + 1`` nearest observed weeks of the partner, the week
+       itself in the middle; at the start and end of a log the window is shifted inwards so
+       it keeps that many weeks (a log shorter than that: the whole log).  It is made robust
+       in three fits: first a flat line (the window's mean) through every week, then twice a
+       straight line leaving out the weeks more than ``1.5 * noise0`` below the previous fit,
+       so that dips pull it down neither in the middle nor at the end of a log.
+    3. **Stretches** below the trend: runs of consecutive observed weeks (a missed week does not
+       break a run) each more than ``recover_within`` points below it.  A stretch is a
+       **setback** when any of these holds (``noise`` is the estimate in use):
 
-    Missed weeks: a week without a check-in has no score.  It is skipped: the level is carried
-    over it, a setback can neither start nor end on it, and "the next observed week" may be
-    after it.  ``weeks`` and ``weeks_to_recover`` count calendar weeks, missed ones included.
+       a. one week of it is at least ``max(sharp_drop, sharp_factor * noise)`` below the
+          trend (a sharp fall);
+       b. two consecutive observed weeks of it are each more than
+          ``max(noise_factor * noise, min_drop)`` below the trend (a fall that lasts);
+       c. its total shortfall, the sum of ``trend - score`` over its weeks, is at least
+          ``max(area_factor * noise, min_area)`` points (a long shallow or slow dip);
 
-    The start of a log: before ``min_history`` observed weeks there is no level to fall from, so
-    the same rules are also applied **backwards in time** (each week compared with the level of
-    the weeks that follow it).  A setback found that way is kept when it starts within the first
-    ``min_history`` observed weeks, is at least ``sharp_drop`` deep, spans at most
-    ``2 * level_weeks`` observed weeks (a longer low stretch at the start is the partner's
-    baseline, not a dip) and ends before the first setback of the forward pass.  Its
-    ``level_before`` is then the level *after* it, the only one there is.  (The backward pass
-    reads only the first ``min_history + 3 * level_weeks`` observed weeks of each log.)
+       **and** d. it is a fall: its lowest week is more than ``recover_within`` points below
+       the mean of the (up to) three observed weeks just before it.  At the very start of a
+       log there is no week before, and nothing to check.  (A long low start that then climbs
+       lies below a straight line at the bend, but it never fell.)
+
+    4. **Final noise and trend**: the line of step 2 is fitted once more leaving out exactly
+       the weeks of those setbacks, and the noise becomes ``max(1.4826 * MAD, 0.5)`` of the
+       other weeks' residuals from it (an SD of one week around the trend, which also sees
+       week-to-week correlation, unlike the differences of step 1).  Step 3 is then applied
+       with this trend and noise: its setbacks are the result.
+    5. Each setback **starts** on the first week of its stretch and **ends** on the first
+       observed week after it (back within ``recover_within`` points of the trend); when the
+       log stops first, it is ongoing (``end`` NaT).  The **trough** is the week furthest below
+       the trend (the first, on ties).
+
+    Missed weeks: a week without a check-in has no score and is skipped (it neither starts,
+    ends nor breaks a stretch); ``weeks`` and ``weeks_to_recover`` count calendar weeks,
+    missed ones included.  The start of a log needs no special case: the trend window there
+    reaches forwards, so a dip in the first weeks is measured against the weeks after it,
+    while a long low start that climbs steadily is the trend itself.
 
     Irregular logs: input in any order, any number of couples and partners, several check-ins
-    in a week (averaged), missing scores (ignored), partners with too few weeks (no setback).
+    in a week (averaged), missing scores (ignored), partners with fewer than three observed
+    weeks (no setback: too little to tell a trend from a fall).
 
     Parameters
     ----------
@@ -172,19 +199,23 @@ def find_setbacks(
         modified.
     measure : str, default "connection"
         The score column to use (one of :data:`trustdata.schemas.SCORE_COLUMNS`).
-    level_weeks : int, default 6
-        How many recent observed (non-setback) weeks make the level.
-    min_history : int, default 2
-        Observed weeks needed before the forward pass can see a setback.
-    noise_factor : float, default 2.0
-        A fall must exceed this many times the partner's noise (and ``min_drop``) to count when
-        it is smaller than ``sharp_drop``.
-    min_drop : float, default 1.5
-        The smallest fall, in points, that can ever count (for partners with almost no noise).
-    sharp_drop : float, default 3.0
-        A single week this many points below the level is a setback on its own.
-    recover_within : float, default 0.5
-        How close to the level (points) a week must be to end the setback.
+    trend_weeks : int, default 10
+        Observed weeks on each side of a week in its trend window (``2 * trend_weeks + 1`` in
+        all).
+    noise_factor : float, default 2.5
+        Rule b: how many times the noise each of two consecutive weeks must fall.
+    min_drop : float, default 1.75
+        Rule b: the smallest fall, in points, that can count (for partners with little noise).
+    sharp_factor : float, default 3.5
+        Rule a: how many times the noise a single week must fall.
+    sharp_drop : float, default 2.5
+        Rule a: the smallest single-week fall, in points, that counts on its own.
+    area_factor : float, default 5.0
+        Rule c: the total shortfall, in multiples of the noise.
+    min_area : float, default 4.0
+        Rule c: the smallest total shortfall, in points.
+    recover_within : float, default 1.0
+        How close to the trend (points) a week must be to end a stretch.
 
     Returns
     -------
@@ -195,12 +226,13 @@ def find_setbacks(
           for that partner; stable for the same data and options.
         - ``couple_id``, ``partner`` (str).
         - ``measure`` (str): the score column used.
-        - ``start`` (datetime64[ns]): the Monday of the first week below the level.
-        - ``trough_date`` (datetime64[ns]): the Monday of the lowest week (the first, on ties).
-        - ``end`` (datetime64[ns]): the Monday of the first week back near the level; NaT while
-          the setback is still going on at the partner's last observed week.
-        - ``level_before`` (float): the partner's recent level just before the setback (for a
-          setback at the very start of a log: the level just after it).
+        - ``start`` (datetime64[ns]): the Monday of the first week of the setback.
+        - ``trough_date`` (datetime64[ns]): the Monday of the week furthest below the trend
+          (the first, on ties).
+        - ``end`` (datetime64[ns]): the Monday of the first week back near the trend; NaT
+          while the setback is still going on at the partner's last observed week.
+        - ``level_before`` (float): the level the partner's trend (fitted without the
+          setback's weeks) gives for the trough week: where they would have been.
         - ``trough_score`` (float): the weekly score at the trough.
         - ``depth`` (float): ``level_before - trough_score`` (points, > 0).
         - ``weeks`` (int): calendar weeks from ``start`` to ``end`` (``end`` not counted); while
@@ -208,7 +240,8 @@ def find_setbacks(
         - ``recovered`` (bool): False while ongoing.
         - ``weeks_to_recover`` (float): calendar weeks from ``trough_date`` to ``end``; NaN while
           ongoing.
-        - ``noise`` (float): the partner's robust noise estimate (points, SD of one week).
+        - ``noise`` (float): the partner's final noise estimate (step 4; points, SD of one
+          week around the trend).
 
     Raises
     ------
@@ -223,15 +256,16 @@ def find_setbacks(
 
     Notes
     -----
-    The defaults were chosen by measuring precision and recall against setbacks planted by
-    :func:`trustdata.synth.generate` (``benchmarks/setback_accuracy.py``: a grid search on seeds
-    1-3, 200 couples each, where they rank first of 144 settings, F1 0.974), then fresh seeds.
-    On 500 fresh couples they give precision 0.976, recall 0.970, F1 0.973 (seed 2026) and
-    0.980, 0.973, 0.977 (seed 2027) (matching rule: :func:`score_detection`); 95 % of the
-    matched setbacks start in the planted week and 90 % end within a week of it.  Most misses
-    are shallow setbacks that noise hides; most false alarms are single weeks that noise alone
-    pushed 3 points down (the sharp-drop rule counts them, by design: ``sharp_drop=3.5`` gives
-    precision 0.999 but recall 0.936).
+    The defaults were chosen on tuning seeds of two generators, :func:`trustdata.synth.generate`
+    and the structurally different one of ``benchmarks/_dips.py`` (three dip shapes, AR(1)
+    noise of SD 0.3-1.0, 2-8 weeks, 2-5 points, on steep rises and plateaus), and measured on
+    fresh seeds of both by ``benchmarks/setback_accuracy.py`` (figures by depth, length and
+    noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each: ``synth`` precision
+    0.988, recall 0.977, F1 0.982; ``dips`` precision 0.936, recall 0.812, F1 0.870 (0.889
+    at noise SD <= 0.8).  Setbacks of 3.5 points or more are found 92-100 % of the time; on
+    ``dips``, setbacks of 2-2.5 points only 53 % and two-week ones 68 %, and at noise SD
+    0.9-1.0 one setback found in six is noise (precision 0.83).  These are claims of that
+    strength, not more.
 
     Examples
     --------
@@ -239,59 +273,68 @@ def find_setbacks(
     >>> from trustdata.logs import as_table
     >>> weeks = pd.date_range("2025-01-06", periods=12, freq="7D")
     >>> checkins = as_table("checkins", {"couple_id": "c1", "partner": "A", "date": weeks,
-    ...                                  "connection": [7, 7, 8, 7, 7, 3, 4, 6, 7, 7, 8, 7]})
+    ...                                  "connection": [7, 7, 7, 7, 7, 3, 4, 7, 7, 7, 7, 7]})
     >>> found = find_setbacks(checkins)
     >>> found.loc[0, ["setback_id", "level_before", "depth", "weeks", "recovered"]].to_dict()
-    {'setback_id': 'c1/A/1', 'level_before': 7.0, 'depth': 4.0, 'weeks': 3, 'recovered': True}
+    {'setback_id': 'c1/A/1', 'level_before': 7.0, 'depth': 4.0, 'weeks': 2, 'recovered': True}
     >>> found.loc[0, ["start", "trough_date", "end"]].dt.strftime("%Y-%m-%d").tolist()
-    ['2025-02-10', '2025-02-10', '2025-03-03']
+    ['2025-02-10', '2025-02-10', '2025-02-24']
+
+    On a steep rise a dip is measured against the rise, not against the weeks before it (their
+    median, 4, is only 2 points above the trough):
+
+    >>> rising = [2, 2, 3, 3, 4, 4, 5, 5, 2, 3, 6, 7, 7, 8, 8, 9, 9]
+    >>> weeks = pd.date_range("2025-01-06", periods=len(rising), freq="7D")
+    >>> checkins = as_table("checkins", {"couple_id": "c1", "partner": "A", "date": weeks,
+    ...                                  "connection": rising})
+    >>> found = find_setbacks(checkins)
+    >>> found[["start", "end"]].apply(lambda d: d.dt.strftime("%Y-%m-%d")).values.tolist()
+    [['2025-03-03', '2025-03-17']]
+    >>> found[["level_before", "depth"]].round(1).values.tolist()
+    [[5.5, 3.5]]
     """
     _check_checkins(checkins, measure)
-    _check_int("level_weeks", level_weeks, 1)
-    _check_int("min_history", min_history, 1)
+    _check_int("trend_weeks", trend_weeks, 1)
     for name, value in (
         ("noise_factor", noise_factor),
         ("min_drop", min_drop),
+        ("sharp_factor", sharp_factor),
         ("sharp_drop", sharp_drop),
+        ("area_factor", area_factor),
+        ("min_area", min_area),
         ("recover_within", recover_within),
     ):
         _check_number(name, value)
-    weekly = _weekly_scores(checkins, measure)
-    if weekly.empty:
+    table, weeks = _week_means(checkins, measure)
+    sid = weeks["sid"]
+    if len(sid) == 0:
         return _empty(_SETBACK_DTYPES)
-
-    score = weekly["score"].to_numpy(dtype="float64")
-    day = weekly["week"].to_numpy(dtype="datetime64[D]").astype("int64")
-    first = _series_starts(weekly)
-    bounds = np.append(first, len(weekly))
-    noise = _robust_noise(score, first)
-    threshold = np.maximum(noise_factor * noise, min_drop)
-
-    series, i_start, i_trough, i_end, level = _detect(
-        score,
-        bounds,
-        threshold,
-        level_weeks=level_weeks,
-        min_history=min_history,
+    score = np.asarray(weeks["score"], dtype="float64")
+    week = np.asarray(weeks["week"], dtype="int64")  # week numbers (Monday-Sunday weeks)
+    first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    rules = _Rules(
+        noise_factor=float(noise_factor),
+        min_drop=float(min_drop),
+        sharp_factor=float(sharp_factor),
         sharp_drop=float(sharp_drop),
+        area_factor=float(area_factor),
+        min_area=float(min_area),
         recover_within=float(recover_within),
     )
-    if len(series) == 0:
+    i_start, i_trough, i_end, level, noise, series = _detect(
+        score, week, first, trend_weeks=int(trend_weeks), rules=rules
+    )
+    if len(i_start) == 0:
         return _empty(_SETBACK_DTYPES)
     recovered = i_end >= 0
-    last = bounds[series + 1] - 1
-    weeks = np.where(
-        recovered,
-        (day[np.where(recovered, i_end, 0)] - day[i_start]) // 7,
-        (day[last] - day[i_start]) // 7 + 1,
-    )
-    to_recover = np.where(
-        recovered, (day[np.where(recovered, i_end, 0)] - day[i_trough]) / 7.0, np.nan
-    )
-    week = weekly["week"].to_numpy()
-    end = np.where(recovered, week[np.where(recovered, i_end, 0)], np.datetime64("NaT"))
-    couple = weekly["couple_id"].to_numpy()[i_start]
-    partner = weekly["partner"].to_numpy()[i_start]
+    last = np.append(first[1:], len(score))[series] - 1
+    safe_end = np.where(recovered, i_end, 0)
+    weeks_long = np.where(recovered, week[safe_end] - week[i_start], week[last] - week[i_start] + 1)
+    to_recover = np.where(recovered, (week[safe_end] - week[i_trough]).astype("float64"), np.nan)
+    end = np.where(recovered, _week_dates(week[safe_end]), np.datetime64("NaT", "ns"))
+    owner = sid[i_start]
+    couple = _take(table["couple_id"], owner).astype("str").to_numpy()
+    partner = _take(table["partner"], owner).astype("str").to_numpy()
     number = pd.Series(series).groupby(series).cumcount().to_numpy() + 1
     out = pd.DataFrame(
         {
@@ -299,13 +342,13 @@ def find_setbacks(
             "couple_id": couple,
             "partner": partner,
             "measure": measure,
-            "start": week[i_start],
-            "trough_date": week[i_trough],
+            "start": _week_dates(week[i_start]),
+            "trough_date": _week_dates(week[i_trough]),
             "end": end,
-            "level_before": level.astype("float64"),
+            "level_before": level,
             "trough_score": score[i_trough],
             "depth": level - score[i_trough],
-            "weeks": weeks.astype("int64"),
+            "weeks": weeks_long.astype("int64"),
             "recovered": recovered,
             "weeks_to_recover": to_recover,
             "noise": noise[series],
@@ -355,8 +398,7 @@ def sudden_losses(
     from the Reliable Change Index, ``1.96 * sqrt(2) * SD * sqrt(1 - reliability)``.  With the
     week-to-week noise of a weekly 1-10 rating (SD 0.4-0.8 in our synthetic couples, taken as
     the error SD) that is at most ``1.96 * sqrt(2) * 0.8 = 2.2`` points; as scores are whole
-    numbers, 3 is the smallest fall beyond it, and it is the same "sharp fall" as in
-    :func:`find_setbacks`.
+    numbers, 3 is the smallest fall beyond it.
 
     Parameters
     ----------
@@ -751,8 +793,234 @@ def score_detection(
 # --------------------------------------------------------------------------------------------
 
 
-#: 1.4826 * MAD estimates an SD for normal data; differences of two weeks have sqrt(2) x the SD.
-_MAD_TO_SD = 1.4826 / np.sqrt(2.0)
+#: 1.4826 * MAD estimates an SD for normal data (the MAD's consistency constant).
+_MAD_TO_SD = 1.4826
+#: The smallest noise estimate (points): whole-point scores of a steady partner have MAD 0.
+_NOISE_FLOOR = 0.5
+#: While the trend is made robust, weeks more than this many first-noise SDs below it are left out.
+_TRIM = 1.5
+#: Robust refits of the trend before the first detection (after the fit with every week).
+_TRIM_FITS = 2
+#: Partners with fewer observed weeks than this have no setback.
+_MIN_WEEKS = 3
+#: A stretch must fall from the mean of up to this many observed weeks just before it (rule d).
+_BEFORE_WEEKS = 3
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The options of :func:`find_setbacks` that decide what a setback is (see its rules)."""
+
+    noise_factor: float
+    min_drop: float
+    sharp_factor: float
+    sharp_drop: float
+    area_factor: float
+    min_area: float
+    recover_within: float
+
+
+def _series_codes(first: np.ndarray, n: int) -> np.ndarray:
+    """The series number of every row, from the series' first rows."""
+    code = np.zeros(n, dtype="int64")
+    code[first[1:]] = 1
+    return np.cumsum(code)
+
+
+def _group_median(values: np.ndarray, code: np.ndarray, n_series: int) -> np.ndarray:
+    """Median per series, ignoring NaN (NaN for a series without a value)."""
+    med = pd.Series(values).groupby(code).median()
+    return med.reindex(np.arange(n_series)).to_numpy(dtype="float64")
+
+
+def _diff_noise(score: np.ndarray, first: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Per series: max(1.4826 * MAD(week-to-week differences) / sqrt(2), floor)."""
+    diff = np.empty(len(score))
+    diff[0] = np.nan
+    diff[1:] = score[1:] - score[:-1]
+    diff[first] = np.nan
+    centre = _group_median(diff, code, len(first))
+    mad = _group_median(np.abs(diff - centre[code]), code, len(first))
+    return np.maximum(np.nan_to_num(mad * _MAD_TO_SD / np.sqrt(2.0), nan=0.0), _NOISE_FLOOR)
+
+
+def _resid_noise(
+    resid: np.ndarray, keep: np.ndarray, code: np.ndarray, n_series: int
+) -> np.ndarray:
+    """Per series: max(1.4826 * MAD of the residuals of the rows kept, floor)."""
+    r = np.where(keep, resid, np.nan)
+    centre = _group_median(r, code, n_series)
+    mad = _group_median(np.abs(r - centre[code]), code, n_series)
+    return np.maximum(np.nan_to_num(mad * _MAD_TO_SD, nan=0.0), _NOISE_FLOOR)
+
+
+def _trend_windows(
+    first: np.ndarray, code: np.ndarray, n: int, half: int
+) -> tuple[np.ndarray, ...]:
+    """Rows [lo, hi) of each row's trend window: the 2 * half + 1 nearest rows of its series,
+    shifted inwards at the series' ends (the whole series when it is shorter)."""
+    bounds = np.append(first, n)
+    a, b = bounds[code], bounds[code + 1]
+    width = 2 * half + 1
+    lo = np.clip(np.arange(n) - half, a, np.maximum(a, b - width))
+    return lo, np.minimum(lo + width, b)
+
+
+def _off_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Rows whose window is not the full window centred on them (ends of logs, short logs)."""
+    width = int((hi - lo).max(initial=0))
+    centred = (lo == np.arange(len(lo)) - width // 2) & (hi - lo == width)
+    return np.flatnonzero(~centred)
+
+
+def _trend(
+    score: np.ndarray,
+    t: np.ndarray,
+    weight: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    flat: bool = False,
+    fix: np.ndarray | None = None,
+) -> np.ndarray:
+    """Least-squares line through the weighted rows [lo, hi), evaluated at each row's time
+    (``flat``: the weighted mean of the window).  ``fix``: :func:`_off_centre` of the windows.
+
+    Window sums come from cumulative sums, so the cost does not depend on the window.  Rows
+    whose window has no weight get NaN; one distinct time (or one row) gives a flat line.
+    """
+    n = len(score)
+    # The running sums in one block: w, w y (flat); w, w y, w t, w t^2, w t y (a line).
+    sums = np.zeros((2 if flat else 5, n + 1))
+    sums[0, 1:] = weight
+    np.multiply(weight, score, out=sums[1, 1:])
+    if not flat:
+        np.multiply(weight, t, out=sums[2, 1:])
+        np.multiply(sums[2, 1:], t, out=sums[3, 1:])
+        np.multiply(sums[2, 1:], score, out=sums[4, 1:])
+    np.cumsum(sums, axis=1, out=sums)
+    width = int((hi - lo).max(initial=0))
+    half = width // 2
+    window = np.empty((len(sums), n))
+    # Rows whose window is centred on them and full: one slice, no gather ...
+    if n >= width > 0:
+        np.subtract(
+            sums[:, width:], sums[:, : n + 1 - width], out=window[:, half : half + n + 1 - width]
+        )
+    # ... the others (near the ends of a log, or shorter logs) from their own bounds.
+    fix = _off_centre(lo, hi) if fix is None else fix
+    window[:, fix] = np.take(sums, hi[fix], axis=1) - np.take(sums, lo[fix], axis=1)
+    s0, sy = window[0], window[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if flat:
+            return sy / s0  # NaN where the window has no weight
+        s1, s2, sty = window[2], window[3], window[4]
+        det = s0 * s2
+        det -= s1 * s1
+        slope = s0 * sty
+        slope -= s1 * sy
+        slope /= det
+        slope[~(det > 1e-9 * np.maximum(s0, 1.0) ** 2)] = 0.0  # one distinct time: flat
+        level = t * s0
+        level -= s1
+        level *= slope
+        level += sy
+        level /= s0
+    return level
+
+
+def _stretches(
+    resid: np.ndarray, noise: np.ndarray, code: np.ndarray, rules: _Rules, score: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 3 of :func:`find_setbacks` on residuals (score - trend).
+
+    Returns ``(rows, run)``: the rows inside setbacks in row order, and the number of the
+    stretch each belongs to (increasing; the rows of one stretch are consecutive).
+    """
+    n = len(resid)
+    same_next = np.zeros(n, dtype=bool)
+    same_next[:-1] = code[1:] == code[:-1]
+    inside = resid < -rules.recover_within  # NaN (no trend) is never inside
+    start = inside.copy()
+    start[1:] &= ~(inside[:-1] & same_next[:-1])
+    rows = np.flatnonzero(inside)
+    if len(rows) == 0:
+        return rows, rows
+    run = (np.cumsum(start) - 1)[rows]
+    n_runs = int(run[-1]) + 1
+    row_noise = noise[code[rows]]
+    fall = -resid[rows]
+    sharp = fall >= np.maximum(rules.sharp_drop, rules.sharp_factor * row_noise)
+    low = resid < -np.maximum(rules.noise_factor * noise[code], rules.min_drop)
+    lasting = (low & np.r_[low[1:], False] & same_next)[rows]
+    hit = np.zeros(n_runs, dtype=bool)
+    np.logical_or.at(hit, run, sharp | lasting)
+    total = np.bincount(run, weights=fall, minlength=n_runs)
+    run_noise = np.zeros(n_runs)
+    run_noise[run] = row_noise
+    hit |= total >= np.maximum(rules.area_factor * run_noise, rules.min_area)
+    # Rule d: a fall.  The lowest week more than recover_within below the mean of the (up to
+    # _BEFORE_WEEKS) observed weeks just before the stretch; none before it: nothing to check.
+    first_row = rows[np.r_[True, run[1:] != run[:-1]]]
+    low_score = np.full(n_runs, np.inf)
+    np.minimum.at(low_score, run, score[rows])
+    before_sum = np.zeros(n_runs)
+    before_n = np.zeros(n_runs)
+    for k in range(1, _BEFORE_WEEKS + 1):
+        prev = np.maximum(first_row - k, 0)
+        ok = (first_row - k >= 0) & (code[prev] == code[first_row])
+        before_sum += np.where(ok, score[prev], 0.0)
+        before_n += ok
+    before = before_sum / np.maximum(before_n, 1)
+    hit &= (before_n == 0) | (before - low_score > rules.recover_within)
+    keep = hit[run]
+    return rows[keep], run[keep]
+
+
+def _detect(
+    score: np.ndarray, week: np.ndarray, first: np.ndarray, *, trend_weeks: int, rules: _Rules
+) -> tuple[np.ndarray, ...]:
+    """Steps 1-5 of :func:`find_setbacks`, vectorised over every partner at once.
+
+    Returns arrays, one entry per setback in (series, start) order: start row, trough row,
+    end row (-1 while ongoing), the level (trend at the trough), then the noise per series and
+    the series of each setback.
+    """
+    n = len(score)
+    n_series = len(first)
+    code = _series_codes(first, n)
+    t = (week - week[first][code]).astype("float64")  # calendar weeks since the first
+    lo, hi = _trend_windows(first, code, n, trend_weeks)
+    fix = _off_centre(lo, hi)
+    noise = _diff_noise(score, first, code)
+    weight = np.ones(n)
+    for k in range(_TRIM_FITS + 1):
+        # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
+        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
+        weight = (resid >= -_TRIM * noise[code]).astype("float64")
+    rows, _ = _stretches(resid, noise, code, rules, score)
+    keep = np.ones(n, dtype=bool)
+    keep[rows] = False
+    trend = _trend(score, t, keep.astype("float64"), lo, hi, fix=fix)
+    resid = score - trend
+    noise = _resid_noise(resid, keep, code, n_series)
+    # Fewer than _MIN_WEEKS observed weeks: too little to tell a trend from a fall.
+    resid[(np.append(first[1:], n) - first)[code] < _MIN_WEEKS] = np.nan
+    rows, run = _stretches(resid, noise, code, rules, score)
+    if len(rows) == 0:
+        empty = np.array([], dtype="int64")
+        return empty, empty, empty, np.array([], dtype="float64"), noise, empty
+    new = np.r_[True, run[1:] != run[:-1]]
+    last = np.r_[run[1:] != run[:-1], True]
+    i_start, i_last = rows[new], rows[last]
+    # The trough: the row furthest below the trend, the first on ties.
+    order = np.lexsort((rows, resid[rows], run))
+    by_depth = rows[order]
+    i_trough = by_depth[np.r_[True, run[order][1:] != run[order][:-1]]]
+    series = code[i_start]
+    ends = np.append(first, n)[series + 1]
+    i_end = np.where(i_last + 1 < ends, i_last + 1, -1)
+    return i_start, i_trough, i_end, trend[i_trough], noise, series
 
 
 def _check_checkins(checkins: pd.DataFrame, measure: str) -> None:
@@ -809,154 +1077,6 @@ def _series_starts(weekly: pd.DataFrame) -> np.ndarray:
     new = np.ones(len(weekly), dtype=bool)
     new[1:] = (couple[1:] != couple[:-1]) | (partner[1:] != partner[:-1])
     return np.flatnonzero(new)
-
-
-def _robust_noise(score: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Per series: 1.4826 * MAD(week-to-week differences) / sqrt(2); 0 with no difference."""
-    n = len(score)
-    code = np.zeros(n, dtype="int64")
-    code[first[1:]] = 1
-    code = np.cumsum(code)
-    diff = np.empty(n)
-    diff[0] = np.nan
-    diff[1:] = score[1:] - score[:-1]
-    diff[first] = np.nan
-    d = pd.Series(diff)
-    grouped = d.groupby(code)
-    centre = grouped.transform("median")
-    mad = (d - centre).abs().groupby(code).median()
-    noise = mad.reindex(np.arange(len(first))).to_numpy(dtype="float64") * _MAD_TO_SD
-    return np.nan_to_num(noise, nan=0.0)
-
-
-def _scan(
-    score: list[float],
-    bounds: list[int],
-    threshold: list[float],
-    *,
-    level_weeks: int,
-    min_history: int,
-    sharp_drop: float,
-    recover_within: float,
-) -> tuple[list[int], list[int], list[int], list[int], list[float]]:
-    """The per-partner state machine over observed weeks (a tight loop over plain lists).
-
-    Returns parallel lists: series number, start row, trough row, end row (-1 while ongoing)
-    and the level the setback fell from.
-    """
-    out_series: list[int] = []
-    out_start: list[int] = []
-    out_trough: list[int] = []
-    out_end: list[int] = []
-    out_level: list[float] = []
-    for s in range(len(bounds) - 1):
-        a, b = bounds[s], bounds[s + 1]
-        if b - a <= min_history:
-            continue
-        thr = threshold[s]
-        hist: list[float] = []
-        inside = False
-        level = trough = 0.0
-        ti = 0
-        for i in range(a, b):
-            x = score[i]
-            if inside:
-                if x >= level - recover_within:
-                    out_trough.append(ti)
-                    out_end.append(i)
-                    inside = False
-                elif x < trough:
-                    trough = x
-                    ti = i
-                    continue
-                else:
-                    continue
-            elif len(hist) >= min_history:
-                h = sorted(hist)
-                m = len(h) // 2
-                lvl = h[m] if len(h) % 2 else (h[m - 1] + h[m]) / 2.0
-                drop = lvl - x
-                if drop >= sharp_drop or (drop > thr and i + 1 < b and lvl - score[i + 1] > thr):
-                    inside = True
-                    level = lvl
-                    trough = x
-                    ti = i
-                    out_series.append(s)
-                    out_start.append(i)
-                    out_level.append(lvl)
-                    continue
-            hist.append(x)
-            if len(hist) > level_weeks:
-                del hist[0]
-        if inside:
-            out_trough.append(ti)
-            out_end.append(-1)
-    return out_series, out_start, out_trough, out_end, out_level
-
-
-def _detect(
-    score: np.ndarray,
-    bounds: np.ndarray,
-    threshold: np.ndarray,
-    **options: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Forward scan, plus a backward scan for setbacks at the very start of a partner's log.
-
-    The forward scan cannot see a setback in the first ``min_history`` observed weeks (there is
-    no level yet).  The same scan run backwards in time compares each week with the level that
-    *follows* it; its setbacks that start in that blind stretch (and end before the first
-    forward setback) are added, with the level after them as ``level``.  A kept setback spans
-    at most ``2 * level_weeks`` weeks and its level ``level_weeks`` more, so the backward scan
-    only reads the first ``min_history + 3 * level_weeks`` observed weeks of each partner.
-    Returns arrays sorted by series and start: series, start, trough, end (-1: ongoing), level.
-    """
-    level_weeks = int(options["level_weeks"])
-    min_history = int(options["min_history"])
-    fwd = _as_arrays(_scan(score.tolist(), bounds.tolist(), threshold.tolist(), **options))
-
-    # The head of each partner's weeks, reversed in time.
-    head = min_history + 3 * level_weeks
-    first_row = bounds[:-1]
-    length = np.minimum(np.diff(bounds), head)
-    offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype("int64")
-    seg = np.repeat(np.arange(len(length)), length)
-    row = first_row[seg] + length[seg] - 1 - (np.arange(int(length.sum())) - offset[seg])
-    bwd = _as_arrays(
-        _scan(
-            score[row].tolist(),
-            np.append(offset, length.sum()).tolist(),
-            threshold.tolist(),
-            **options,
-        )
-    )
-    b_series = bwd[0]
-    # Backward: the stretch runs from its start row back to the row before its "recovery"
-    # row; in time order it starts after that recovery row (or at the very first week when it
-    # never recovered) and ends on the week after its backward start.
-    recovered = bwd[3] >= 0
-    b_first = np.where(recovered, row[np.where(recovered, bwd[3], 0)] + 1, first_row[b_series])
-    b_end = row[bwd[1]] + 1
-    b_depth = bwd[4] - score[row[bwd[2]]]
-    first_fwd = np.full(len(length), len(score) + 1)
-    np.minimum.at(first_fwd, fwd[0], fwd[1])
-    keep = (
-        (b_first < first_row[b_series] + min_history)
-        & (b_end < first_fwd[b_series])
-        & (b_depth >= float(options["sharp_drop"]))
-        & (b_end - b_first <= 2 * level_weeks)
-    )
-    # The trough is the first of the lowest weeks in time order.
-    b_trough = np.array(
-        [a + int(np.argmin(score[a:b])) for a, b in zip(b_first[keep], b_end[keep], strict=True)],
-        dtype="int64",
-    )
-    series = np.concatenate([fwd[0], b_series[keep]])
-    start = np.concatenate([fwd[1], b_first[keep]])
-    trough = np.concatenate([fwd[2], b_trough])
-    end = np.concatenate([fwd[3], b_end[keep]])
-    level = np.concatenate([fwd[4], bwd[4][keep]])
-    order = np.lexsort((start, series))
-    return series[order], start[order], trough[order], end[order], level[order]
 
 
 def _mean_ss(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1151,9 +1271,3 @@ def _next_anniversary(anchor: pd.Series, after: pd.Series) -> pd.Series:
     candidate = on(year)
     later = on(year + 1)
     return candidate.where(candidate >= after, later)
-
-
-def _as_arrays(found: tuple[list[int], ...]) -> list[np.ndarray]:
-    """The lists of :func:`_scan` as arrays: four of row numbers, then the levels."""
-    *rows, level = found
-    return [*(np.asarray(r, dtype="int64") for r in rows), np.asarray(level, dtype="float64")]

@@ -76,7 +76,7 @@ def import_export(
     kind : {'google-forms', 'daylio', 'bearable'}
         The app that wrote the export (``google_forms`` is accepted too).
     path : str or Path
-        The exported CSV file.
+        The exported CSV file (for Daylio also its ``.daylio`` backup).
     couple, partner : str, optional
         The couple id and partner the records belong to (required for Daylio and Bearable; for
         Google Forms they may come from the answers instead).

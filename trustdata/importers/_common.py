@@ -49,6 +49,7 @@ __all__ = [
     "spellings",
     "score_table",
     "category_of",
+    "scale_of",
     "norm_text",
     "text",
     "parse_number",
@@ -76,10 +77,16 @@ __all__ = [
     "listed",
     "add_listed",
     "daily_checkins",
+    "missing_header_hint",
+    "mapping_block",
+    "suggest_score",
+    "toml_key",
+    "toml_hint",
 ]
 
-#: Columns :func:`trustdata.io.read_raw_csv` adds to the export's own.
-HELPER_COLUMNS: tuple[str, ...] = ("_line", "_problem")
+#: Columns :func:`trustdata.io.read_raw_csv` adds to the export's own (and ``_score``, the mood
+#: score a Daylio backup gives each entry).
+HELPER_COLUMNS: tuple[str, ...] = ("_line", "_problem", "_score")
 
 #: The outcomes a record of an export can have, in the order the report lists them.
 OUTCOMES: tuple[str, ...] = ("checkins", "triggers", "merged", "not_mapped", "rejected")
@@ -214,7 +221,7 @@ def default_mapping_text(kind: str) -> str:
 
 #: Tables of each kind's mapping whose keys are the user's own labels (any key is allowed).
 OPEN_TABLES: dict[str, tuple[str, ...]] = {
-    "google_forms": ("partners", "trigger_answers"),
+    "google_forms": ("partners", "trigger_answers", "scales"),
     "daylio": ("moods", "activities"),
     "bearable": ("details",),
 }
@@ -288,8 +295,9 @@ def load_mapping(kind: str, mapping: str | Path | Mapping[str, Any] | None) -> d
         except UnicodeDecodeError:
             raise MappingProblem("the mapping file is not UTF-8 text", source=source) from None
         except tomllib.TOMLDecodeError as exc:
+            hint = toml_hint(raw.decode("utf-8-sig"), str(exc))
             raise MappingProblem(
-                f"the mapping file is not valid TOML: {exc}", source=source
+                f"the mapping file is not valid TOML: {exc}{hint}", source=source
             ) from None
     elif isinstance(mapping, Mapping):
         user = dict(mapping)
@@ -326,6 +334,111 @@ def load_mapping(kind: str, mapping: str | Path | Mapping[str, Any] | None) -> d
     return merged
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_KEY_LINE = re.compile(r"^\s*(?P<key>[^=\[#\"']+?)\s*=")
+
+
+def toml_key(label: str) -> str:
+    """``label`` as a TOML key: bare when it may be, else quoted.
+
+    Examples
+    --------
+    >>> toml_key("rad"), toml_key("almost Rad"), toml_key("Not so good [-]"), toml_key("źle")
+    ('rad', '"almost Rad"', '"Not so good [-]"', '"źle"')
+    """
+    if _BARE_KEY.fullmatch(label):
+        return label
+    return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def toml_hint(text: str, message: str) -> str:
+    """What to do about a TOML error: quote the key when the line's key has spaces, accents or
+    brackets (the usual mistake with Daylio's custom mood labels).
+
+    Examples
+    --------
+    >>> toml_hint("rad = 10\\nalmost Rad = 9\\n", "Expected '=' (at line 2, column 8)")
+    '. Keys with spaces, accents or brackets must be quoted: write "almost Rad" = 9'
+    """
+    m = re.search(r"at line (\d+)", message)
+    lines = text.splitlines()
+    if m and 0 < int(m[1]) <= len(lines):
+        line = lines[int(m[1]) - 1]
+        k = _KEY_LINE.match(line)
+        if k and not _BARE_KEY.fullmatch(k["key"].strip()):
+            key = k["key"].strip()
+            value = line.split("=", 1)[1].strip()
+            return (
+                ". Keys with spaces, accents or brackets must be quoted: write "
+                f"{toml_key(key)} = {value}"
+            )
+    return (
+        '. (Keys with spaces, accents or brackets must be quoted, e.g. "almost Rad" = 9; '
+        "text values too.)"
+    )
+
+
+# Words of mood labels and the score they suggest (a guess the report shows, never used alone).
+_MOOD_WORDS: dict[str, int] = {
+    **dict.fromkeys(("rad", "great", "amazing", "awesome", "excellent", "fantastic"), 10),
+    **dict.fromkeys(("grand", "wonderful", "perfect", "ecstatic", "best", "super"), 10),
+    **dict.fromkeys(("good", "happy", "nice", "well", "bien", "gut", "dobrze"), 8),
+    **dict.fromkeys(("meh", "ok", "okay", "fine", "neutral", "so-so", "normal"), 5),
+    **dict.fromkeys(("bad", "sad", "low", "down", "mal", "schlecht", "zle", "upset"), 3),
+    **dict.fromkeys(("awful", "terrible", "horrible", "worst", "fatalnie", "miserable"), 1),
+}
+_SOFTER = ("almost", "nearly", "quite", "fairly", "kinda", "kind of", "somewhat", "pretty", "so")
+_STRONGER = ("very", "really", "extremely", "super")
+
+
+def suggest_score(label: str) -> tuple[int, str]:
+    """A score 1-10 a mood label suggests, and why (``5`` and "no guess" when nothing does).
+
+    Examples
+    --------
+    >>> suggest_score("almost Rad"), suggest_score("Not so good [-]"), suggest_score("źle")
+    ((9, "like 'rad', softer"), (4, "like 'good', negated, softer"), (3, "like 'zle'"))
+    >>> suggest_score("purple")
+    (5, 'no guess: 1 awful, 3 bad, 5 meh, 8 good, 10 rad')
+    """
+    plain = unicodedata.normalize("NFKD", label.replace("ł", "l").replace("Ł", "L"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", plain)
+    hit = next((w for w in reversed(words) if w in _MOOD_WORDS), None)
+    if hit is None:
+        return 5, "no guess: 1 awful, 3 bad, 5 meh, 8 good, 10 rad"
+    score, why = _MOOD_WORDS[hit], [f"like {hit!r}"]
+    before = " ".join(words[: len(words) - 1 - words[::-1].index(hit)])
+    if re.search(r"\b(not|no|nie|nicht|pas)\b", before):
+        score, why = 11 - score, [*why, "negated"]
+    if any(re.search(rf"\b{w}\b", before) for w in _SOFTER):
+        score, why = score + (1 if score < 5 else -1 if score > 5 else 0), [*why, "softer"]
+    elif any(re.search(rf"\b{w}\b", before) for w in _STRONGER):
+        score, why = score + (-1 if score < 5 else 1 if score > 5 else 0), [*why, "stronger"]
+    return max(schemas.SCORE_MIN, min(schemas.SCORE_MAX, score)), ", ".join(why)
+
+
+def mapping_block(table: str, labels: Iterable[str], *, note: str) -> str:
+    """A paste-ready TOML table of ``labels`` (keys quoted as needed) with suggested scores.
+
+    Examples
+    --------
+    >>> print(mapping_block("moods", ["grand", "almost Rad"], note="check each score"))
+    # check each score
+    [moods]
+    "grand" = 10  # like 'grand'
+    "almost Rad" = 9  # like 'rad', softer
+    """
+    lines = [f"# {note}", f"[{table}]"]
+    for label in labels:
+        score, why = suggest_score(label)
+        key = toml_key(label)
+        if key == label:  # quoted anyway: a label may be renamed to one with spaces later
+            key = f'"{label}"'
+        lines.append(f"{key} = {score}  # {why}")
+    return "\n".join(lines)
+
+
 def spellings(value: object, *, where: str) -> list[str]:
     """A mapping value that may be one string or a list of strings, as a list."""
     if isinstance(value, str):
@@ -347,6 +460,28 @@ def score_table(table: Mapping[str, Any], *, where: str) -> dict[str, int]:
     return out
 
 
+def scale_of(value: object, *, where: str) -> tuple[int, int]:
+    """A ``[low, high]`` answer scale of a mapping: whole numbers, ``low < high``.
+
+    Examples
+    --------
+    >>> scale_of([1, 5], where="[scales] connection")
+    (1, 5)
+    """
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and value[0] < value[1]
+    )
+    if not ok:
+        raise MappingProblem(
+            f"{where} must be two whole numbers [low, high] with low < high (e.g. [1, 5]), "
+            f"not {value!r}"
+        )
+    return int(value[0]), int(value[1])  # type: ignore[index]
+
+
 def category_of(value: object, *, where: str) -> str:
     """A trigger category named in a mapping, checked against the format's list."""
     category = schemas.normalize_category(value)
@@ -364,7 +499,11 @@ def category_of(value: object, *, where: str) -> str:
 
 
 def read_export(
-    path: str | Path, *, header: str, number_repeated_columns: bool = False
+    path: str | Path,
+    *,
+    header: str,
+    number_repeated_columns: bool = False,
+    surplus_into: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read an export as text with the loader's hardened CSV reader.
 
@@ -372,12 +511,16 @@ def read_export(
     Header names are stripped of surrounding spaces.  A repeated header name is an error, or with
     ``number_repeated_columns`` (a form may ask two questions with one title) its later copies
     are named ``<name> (2)``, ... and a note says so.  ``header`` is the export's usual header
-    line, shown when the file is empty.
+    line, shown when the file is empty.  ``surplus_into`` names a column that takes a row's
+    surplus values (see :func:`trustdata.io.read_raw_csv`).
     """
     from trustdata.io import read_raw_csv
 
     frame, notes = read_raw_csv(
-        path, number_repeated_columns=number_repeated_columns, header_example=header
+        path,
+        number_repeated_columns=number_repeated_columns,
+        header_example=header,
+        surplus_into=surplus_into,
     )
     frame = frame.rename(columns={c: c.strip() for c in frame.columns if isinstance(c, str)})
     return frame, list(notes)
@@ -393,9 +536,18 @@ def find_column(columns: Iterable[str], names: Iterable[str]) -> str | None:
 
 
 def require_columns(
-    frame: pd.DataFrame, needed: Mapping[str, Iterable[str]], *, kind: str, source: str
+    frame: pd.DataFrame,
+    needed: Mapping[str, Iterable[str]],
+    *,
+    kind: str,
+    source: str,
+    header: str | None = None,
 ) -> dict[str, str]:
-    """Find each needed column (by any of its spellings) or fail with what was found."""
+    """Find each needed column (by any of its spellings) or fail with what was found.
+
+    ``header`` (the app's usual header line) is shown when the file's first line looks like a
+    record: the header then seems to be missing.
+    """
     found: dict[str, str] = {}
     missing = []
     for key, names in needed.items():
@@ -408,10 +560,37 @@ def require_columns(
         have = [c for c in frame.columns if c not in HELPER_COLUMNS]
         raise FileProblem(
             f"this does not look like a {kind} export: column(s) {missing} not found. "
-            f"Columns in the file: {have}",
+            f"Columns in the file: {have}" + missing_header_hint(have, header),
             source=source,
         )
     return found
+
+
+_DATA_LIKE = re.compile(
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,}"
+    r"|\b[A-Za-z]{3,}\s+\d{1,2}\b"
+)
+
+
+def missing_header_hint(columns: Iterable[str], header: str | None) -> str:
+    """A sentence for an export whose first line looks like a record (a date or a time in the
+    "column names"): its header line seems to be missing.  Empty otherwise.
+
+    Examples
+    --------
+    >>> print(missing_header_hint(["2026-05-12", "May 12", "Tuesday", "22:10"], "full_date,..."))
+    . The first line looks like a record (2026-05-12, May 12), not column names: the header line
+    seems to be missing; add the app's header as the first line: full_date,...
+    """
+    looks = [c for c in columns if _DATA_LIKE.search(str(c)) and not str(c).startswith("unnamed_")]
+    if len(looks) < 1:
+        return ""
+    shown = ", ".join(c for c in looks[:2] if re.search(r"\d", c))
+    add = f"; add the app's header as the first line: {header}" if header else ""
+    return (
+        f". The first line looks like a record ({shown}), not column names: the header line "
+        f"seems to be missing{add}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,6 +628,9 @@ class ImportReport:
         The day/month order used for dates and how it was decided.
     notes : list of str
         Anything else worth knowing (encoding fallback, time-zone labels removed, ...).
+    paste : str
+        A TOML block to paste into a mapping file (e.g. the unmapped Daylio moods with a
+        suggested score each), empty when there is nothing to add.
     """
 
     kind: str
@@ -461,6 +643,7 @@ class ImportReport:
     merges: list[str] = field(default_factory=list)
     date_order: str = "not needed"
     notes: list[str] = field(default_factory=list)
+    paste: str = ""
 
     @property
     def balanced(self) -> bool:
@@ -496,6 +679,9 @@ class ImportReport:
             if items:
                 lines.append(f"{title}:")
                 lines.extend(f"  - {item}" for item in items)
+        if self.paste:
+            lines.append("Paste into a mapping file (--mapping FILE), after checking each score:")
+            lines.extend(f"    {line}" for line in self.paste.splitlines())
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -518,13 +704,31 @@ class ImportResult:
     logs: Logs
     report: ImportReport
 
+    @property
+    def nothing_imported(self) -> bool:
+        """True when the export had records and every one was rejected (nothing to write)."""
+        return (
+            self.report.records > 0
+            and len(self.logs.checkins) == 0
+            and len(self.logs.triggers) == 0
+        )
+
     def write(self, out: str | Path, format: str = "csv") -> Path:
         """Write the logs as a log folder that :func:`trustdata.load` reads back.
 
         Returns the folder's path.  CSV cells a spreadsheet would run as a formula are
-        neutralised by :func:`trustdata.io.write`.
+        neutralised by :func:`trustdata.io.write`.  An import in which every record was rejected
+        writes nothing (:class:`~trustdata.errors.FileProblem`): an empty log folder would look
+        like an import that worked.
         """
         from trustdata.io import write
+
+        if self.nothing_imported:
+            raise FileProblem(
+                f"nothing to write: all {plural(self.report.records, 'record')} of the export "
+                "were rejected (see the report), so no log folder was made.",
+                source=str(out),
+            )
 
         return write(self.logs, out, format=format)
 
@@ -542,6 +746,8 @@ class Rejection:
     line: int
     reason: str
     values: dict[str, str | None]
+    #: The record's day when it could be read (a rejected reading holds its day back).
+    date: dt.date | None = None
 
 
 def _frame(rows: list[dict[str, Any]], table: str) -> pd.DataFrame | None:
@@ -572,6 +778,7 @@ def finish(
     """
     from trustdata.io import from_frames
 
+    _drop_addresses(report, checkins, triggers, rejections)
     logs = from_frames(
         checkins=_frame(checkins, "checkins"),
         triggers=_frame(triggers, "triggers"),
@@ -658,7 +865,75 @@ def finish(
         logs = dataclasses.replace(logs, summary=summary)
     if not report.balanced:  # pragma: no cover - a bug in an importer, never bad input
         raise RuntimeError(f"import accounting does not add up: {report}")
+    logs = dataclasses.replace(logs, rejected=_scrub_frame(logs.rejected))
+    for name in ("mapped", "not_mapped", "merges", "notes"):
+        setattr(report, name, [scrub_addresses(item) for item in getattr(report, name)])
     return ImportResult(logs=logs, report=report)
+
+
+#: An e-mail address (issue 13 point 2: an address never leaves the importer).
+EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+_ID_KEYS = ("couple_id", "partner")
+
+
+def scrub_addresses(text: Any) -> Any:
+    """``text`` with every e-mail address replaced by ``[email]`` (other values unchanged).
+
+    Examples
+    --------
+    >>> scrub_addresses("write to ann.lee@example.org, please")
+    'write to [email], please'
+    """
+    return EMAIL.sub("[email]", text) if isinstance(text, str) and "@" in text else text
+
+
+def _drop_addresses(
+    report: ImportReport,
+    checkins: list[dict[str, Any]],
+    triggers: list[dict[str, Any]],
+    rejections: list[Rejection],
+) -> None:
+    """Remove e-mail addresses from the translated records before anything is validated.
+
+    An id that holds an address (``partner = "Email Address"``, or an address typed as the
+    answer) is blanked, so the record is rejected as missing its id (and the report says why);
+    an address inside any other value becomes ``[email]``.
+    """
+    ids = text = 0
+    for row in (*checkins, *triggers):
+        for key, value in row.items():
+            if not isinstance(value, str) or "@" not in value or not EMAIL.search(value):
+                continue
+            if key in _ID_KEYS:
+                row[key] = ""
+                ids += 1
+            else:
+                row[key] = scrub_addresses(value)
+                text += 1
+    for r in rejections:
+        r.reason = scrub_addresses(r.reason)
+        r.values = {k: scrub_addresses(v) for k, v in r.values.items()}
+    if ids:
+        report.notes.append(
+            f"{plural(ids, 'id')} held an e-mail address and were removed (an address never "
+            "leaves the importer), so those records are rejected as missing their couple or "
+            "partner: give --couple / --partner, or map the id from another question"
+        )
+    if text:
+        report.notes.append(f"e-mail addresses in {plural(text, 'value')} replaced by [email]")
+
+
+def _scrub_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with e-mail addresses in text cells and column names replaced."""
+    if not len(frame) and not any("@" in str(c) for c in frame.columns):
+        return frame
+    out = frame.rename(columns=lambda c: scrub_addresses(str(c)) if "@" in str(c) else c)
+    for col in out.columns:
+        if out[col].dtype == "str" or out[col].dtype == object:
+            has = out[col].astype("str").str.contains("@", regex=False, na=False)
+            if has.any():
+                out[col] = out[col].where(~has, out[col].map(scrub_addresses))
+    return out
 
 
 def plural(n: int, unit: str) -> str:
@@ -846,20 +1121,64 @@ def daily_checkins(
     shown: Callable[[dict[str, Any]], str],
     unit: str,
     notes_rule: str,
-) -> tuple[list[dict[str, Any]], int]:
+    rejections: list[Rejection],
+    fix: str,
+) -> tuple[list[dict[str, Any]], int, set[dt.date]]:
     """One check-in per day from an app's readings: the day's mean score rounded half up.
 
     Each reading has ``line``, ``date`` (a :class:`datetime.date`), its 1-10 score under the key
-    ``score`` and ``note``.  The check-in's line is the day's first line in the file; its notes
-    are the readings' notes in ``order``, one per line, in the column ``note_field``.  The other
-    readings of a day count as merged: the report says how many (``unit``: "entry", "reading")
-    and lists each merged day, each reading described by ``shown``.
+    ``score``, ``note`` and ``values`` (its original values, for a rejection).  The check-in's
+    line is the day's first line in the file; its notes are the readings' notes in ``order``, one
+    per line, in the column ``note_field``.  The other readings of a day count as merged: the
+    report says how many (``unit``: "entry", "reading") and lists each merged day, each reading
+    described by ``shown``.
 
-    Returns the check-ins (log text) and the number of merged readings.
+    **A day with a rejected reading gets no check-in**: the mean of the rest would not be the
+    day's score.  Every ``"checkins"`` rejection already in ``rejections`` whose record has a
+    ``date`` (see :class:`Rejection`) holds its day back: the day's readings are rejected too,
+    each with a reason naming the rejected line(s) and what to do (``fix``), and the rejected
+    reading's own reason says which lines were held back with it.
+
+    Returns the check-ins (log text), the number of merged readings and the days held back.
     """
     by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
     for reading in readings:
         by_day[reading["date"]].append(reading)
+    bad_lines: dict[dt.date, list[Rejection]] = defaultdict(list)
+    for r in rejections:
+        if r.table == "checkins" and r.date is not None:
+            bad_lines[r.date].append(r)
+    held = {day for day in by_day if day in bad_lines}
+    for day in sorted(held):
+        bad = sorted(bad_lines[day], key=lambda r: r.line)
+        lines_bad = ", ".join(str(r.line) for r in bad)
+        word = "line" if len(bad) == 1 else "lines"
+        group = sorted(by_day.pop(day), key=lambda r: r["line"])
+        kept = ", ".join(str(r["line"]) for r in group)
+        for r in bad:
+            r.reason += (
+                f"; the other {plural(len(group), unit)} of {day.isoformat()} (line"
+                f"{'s' if len(group) > 1 else ''} {kept}) held back with it"
+            )
+        for reading in group:
+            rejections.append(
+                Rejection(
+                    "checkins",
+                    reading["line"],
+                    f"held back: {unit} {word} {lines_bad} of the same day ({day.isoformat()}) "
+                    "was rejected, so a check-in from the rest would not be the day's score; "
+                    f"{fix}",
+                    reading["values"],
+                    day,
+                )
+            )
+    if held:
+        n_held = sum(1 for r in rejections if r.reason.startswith("held back:"))
+        report.notes.append(
+            f"{plural(len(held), 'day')} held back whole ({plural(n_held, unit)} rejected with "
+            f"the {unit} that could not be read): a day's check-in is written only when every "
+            f"{unit} of the day counts"
+        )
     checkins: list[dict[str, Any]] = []
     merged = 0
     merge_lines: list[str] = []
@@ -893,4 +1212,4 @@ def daily_checkins(
             f"(rule: the day's mean mood score rounded half up; {notes_rule})"
         )
         add_listed(report.merges, merge_lines, more="more days")
-    return checkins, merged
+    return checkins, merged, held

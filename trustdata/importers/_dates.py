@@ -3,8 +3,9 @@
 Exports write dates in the owner's locale: ``2022/06/22 11:07:29 AM AST`` (Google Forms),
 ``5/10/2026 09:15:00`` or ``27/09/2026 15:00:00`` (day and month order unknown), ``8th Dec 2021``
 (Bearable), ``18 May`` or ``May 18`` with the year in another column (old Daylio), ``11:00 pm`` and
-``14:58`` in the same file.  :func:`parse_stamps` reads a whole column and decides the day/month
-order **once, for the column** (never row by row):
+``14:58`` in the same file, JavaScript's ``Mon Sep 08 2025 13:58:23 GMT-0500 (Central Daylight
+Time)`` (a sheet written by Apps Script).  :func:`parse_stamps` reads a whole column and decides
+the day/month order **once, for the column** (never row by row):
 
 - a numeric date whose first field is above 12 can only be day-first, one whose second field is
   above 12 only month-first;
@@ -28,13 +29,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from trustdata.errors import TrustDataError
 
-__all__ = ["StampColumn", "parse_stamps", "parse_time", "MONTHS"]
+__all__ = ["StampColumn", "parse_stamps", "parse_time", "MONTHS", "MONTH_LANGUAGES", "month_names"]
 
 MONTHS: dict[str, int] = {}
 for _i, _name in enumerate(
@@ -58,14 +61,88 @@ for _i, _name in enumerate(
     MONTHS[_name[:3]] = _i
 MONTHS["sept"] = 9
 
+#: Languages whose month names are read (Babel's CLDR locale data), in order of preference when
+#: a column's month names fit more than one (``listopada`` is November in Polish, October in
+#: Croatian).
+MONTH_LANGUAGES: tuple[str, ...] = (
+    "en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "sv", "da", "nb", "fi", "hu",
+    "ro", "ca", "lt", "lv", "et", "sl", "hr", "el", "ru", "uk", "bg", "tr", "ga", "cy",
+)  # fmt: skip
+
+
+def _plain(word: str) -> str:
+    """A month word as it is compared: casefolded, without a final dot."""
+    return unicodedata.normalize("NFC", word).casefold().rstrip(".")
+
+
+def _unaccented(word: str) -> str:
+    out = unicodedata.normalize("NFKD", word.replace("ł", "l").replace("Ł", "L"))
+    return "".join(c for c in out if not unicodedata.combining(c))
+
+
+@cache
+def month_names(language: str) -> dict[str, int]:
+    """Month name -> month number in ``language`` (a CLDR code), from Babel's locale data.
+
+    Every form CLDR has is included: wide and abbreviated, in running text ("7 września") and
+    stand-alone ("wrzesień"), each also without its accents (a file that lost them).
+
+    Examples
+    --------
+    >>> month_names("pl")["września"], month_names("es")["octubre"], month_names("de")["marz"]
+    (9, 10, 3)
+    """
+    from babel import Locale
+
+    months: dict[str, int] = {}
+    locale = Locale.parse(language)
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            for number, name in locale.months[context][width].items():
+                for key in (_plain(name), _plain(_unaccented(name))):
+                    if len(key) >= 3:
+                        months.setdefault(key, int(number))
+    return months
+
+
+def _language_of(words: set[str]) -> tuple[str | None, dict[str, int], list[str]]:
+    """The language whose month names cover the most of ``words`` (the first such in
+    :data:`MONTH_LANGUAGES`), its months merged with the English ones, and the other languages
+    that fit as well."""
+    from babel.core import UnknownLocaleError
+
+    best, best_n, fits = None, 0, []
+    for language in MONTH_LANGUAGES:
+        try:
+            names = month_names(language)
+        except (ValueError, UnknownLocaleError):  # pragma: no cover - not in this Babel
+            continue
+        n = sum(w in names for w in words)
+        if n == len(words):
+            fits.append(language)
+        if n > best_n:
+            best, best_n = language, n
+    if best is None or best == "en":
+        return None, MONTHS, []
+    return best, {**month_names(best), **MONTHS}, [f for f in fits if f != best]
+
+
+def language_name(code: str) -> str:
+    """The English name of a CLDR language code (``pl`` -> ``Polish``)."""
+    from babel import Locale
+
+    return Locale.parse(code).english_name or code
+
+
 _SUFFIX = r"(?:st|nd|rd|th)?"
 _YMD = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _NUM = re.compile(r"(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})(?!\d)")
 _DAY_MON = re.compile(
-    rf"(?P<d>\d{{1,2}}){_SUFFIX}\.?\s*(?:of\s+)?(?P<mon>[A-Za-z]{{3,9}})\.?,?(?:\s+(?P<y>\d{{4}}))?"
+    rf"(?P<d>\d{{1,2}}){_SUFFIX}\.?\s*(?:of\s+|de\s+)?(?P<mon>[^\W\d_]{{3,12}}\.?),?"
+    r"(?:\s+(?:de\s+)?(?P<y>\d{4}))?"
 )
 _MON_DAY = re.compile(
-    rf"(?P<mon>[A-Za-z]{{3,9}})\.?\s+(?P<d>\d{{1,2}}){_SUFFIX},?(?:\s+(?P<y>\d{{4}}))?"
+    rf"(?P<mon>[^\W\d_]{{3,12}}\.?)\s+(?P<d>\d{{1,2}}){_SUFFIX},?(?:\s+(?P<y>\d{{4}}))?"
 )
 _TIME = re.compile(
     r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2})(?:\.\d+)?)?"
@@ -97,6 +174,10 @@ class StampColumn:
         The decision and how it was made, in a sentence.
     zones : collections.Counter
         The time-zone labels removed, with how many values had each.
+    language : str or None
+        The language of the month names when they are not English (a CLDR code, ``pl``).
+    language_note : str
+        The sentence saying so for a report (empty when the names are English or absent).
     """
 
     dates: list[dt.date | None]
@@ -106,6 +187,8 @@ class StampColumn:
     dayfirst: bool | None
     order: str
     zones: Counter = field(default_factory=Counter)
+    language: str | None = None
+    language_note: str = ""
 
 
 def parse_time(text: str) -> tuple[dt.time | None, str]:
@@ -154,25 +237,34 @@ class _Split:
     rest: str
 
 
-def _split(text: str, year: int | None) -> _Split | str:
+# A weekday name in front of a date ("Mon Sep 08 2025 ...", "Tuesday, 5 May 2026").
+_WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
+# The zone's name JavaScript's Date.toString() writes last: "(Central Daylight Time)".
+_ZONE_NAME = re.compile(r"\s*\((?P<name>[^()]*)\)\s*$")
+
+
+def _split(text: str, year: int | None, months: dict[str, int] = MONTHS) -> _Split | str:
     """Split one value into its date parts and the rest; a reason string when it is no date."""
+    if m := _WEEKDAY.match(text):
+        text = text[m.end() :]
     if m := _YMD.match(text):
         return _Split("ymd", int(m["y"]), int(m["m"]), int(m["d"]), text[m.end() :])
     if m := _NUM.match(text):
         return _Split("num", _year(m["y"], None), int(m["a"]), int(m["b"]), text[m.end() :])
     for pattern in (_DAY_MON, _MON_DAY):
         m = pattern.match(text)
-        if m and m["mon"].lower() in MONTHS:
+        if m and _plain(m["mon"]) in months:
             y = _year(m["y"], year)
             if y is None:
                 return f"{text!r} has no year"
-            return _Split("named", y, MONTHS[m["mon"].lower()], int(m["d"]), text[m.end() :])
+            return _Split("named", y, months[_plain(m["mon"])], int(m["d"]), text[m.end() :])
     return f"{text!r} is not a date (expected e.g. 2026-09-27, 27/09/2026 or 8th Dec 2021)"
 
 
 def _rest(rest: str) -> tuple[dt.time | None, str | None, int | None, str | None]:
     """Read what follows a date: an optional time and an optional time-zone label."""
     rest = rest.strip().lstrip("T,").strip()
+    rest = _ZONE_NAME.sub("", rest)  # Apps Script: "... GMT-0500 (Central Daylight Time)"
     time = None
     if rest and rest[0].isdigit():
         time, after = parse_time(rest)
@@ -246,6 +338,37 @@ def parse_stamps(
             ytext = (year[i] or "").strip()
             y = int(ytext) if ytext.isdigit() and len(ytext) == 4 else None
         splits.append(_split(text, y))
+    # Month names that are not English ("7 września", "16 de octubre"): find their language.
+    unknown: dict[int, str] = {}
+    for i, s in enumerate(splits):
+        if isinstance(s, str) and "is not a date" in s:
+            raw = str(values[i]).strip()
+            raw = raw[m.end() :] if (m := _WEEKDAY.match(raw)) else raw
+            for pattern in (_DAY_MON, _MON_DAY):
+                if (m := pattern.match(raw)) and _plain(m["mon"]) not in MONTHS:
+                    unknown[i] = _plain(m["mon"])
+                    break
+    language, language_note = None, ""
+    if unknown:
+        language, months, also = _language_of(set(unknown.values()))
+        if language is not None:
+            for i in unknown:
+                y = None
+                if year is not None:
+                    ytext = (year[i] or "").strip()
+                    y = int(ytext) if ytext.isdigit() and len(ytext) == 4 else None
+                splits[i] = _split(str(values[i]).strip(), y, months)
+            read = sum(isinstance(splits[i], _Split) for i in unknown)
+            language_note = (
+                f"month names in column {what!r} read as {language_name(language)} "
+                f"({language}; Babel's CLDR data): {read} of {len(unknown)} date(s)"
+            )
+            if also:
+                language_note += (
+                    "; they are also month names in "
+                    + ", ".join(f"{language_name(a)} ({a})" for a in also)
+                    + f", read as {language_name(language)}"
+                )
 
     def valid(y: int | None, month: int, day: int) -> bool:
         try:
@@ -310,7 +433,7 @@ def parse_stamps(
         )
         used = None
 
-    col = StampColumn([], [], [], [], used, order)
+    col = StampColumn([], [], [], [], used, order, language=language, language_note=language_note)
     for s in splits:
         date, time, offset, error = None, None, None, None
         if isinstance(s, str):

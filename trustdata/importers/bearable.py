@@ -31,10 +31,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from trustdata import schemas
 from trustdata.errors import MappingProblem, TrustDataError
 from trustdata.importers._common import (
-    ImportReport,
     ImportResult,
     Rejection,
     blank_values,
@@ -43,9 +44,7 @@ from trustdata.importers._common import (
     counted,
     daily_checkins,
     find_column,
-    finish,
     listed,
-    load_mapping,
     names_the_mapping,
     norm_text,
     note_field_of,
@@ -55,7 +54,6 @@ from trustdata.importers._common import (
     prefix_category,
     prefix_of,
     ragged,
-    read_export,
     records_of,
     require_columns,
     rescale,
@@ -65,11 +63,13 @@ from trustdata.importers._common import (
     trigger_stamp,
 )
 from trustdata.importers._dates import parse_time
+from trustdata.importers._driver import Context, Importer, Translation, run_import
 
 __all__ = ["read_bearable", "PARTS_OF_DAY", "SEVERITIES"]
 
 #: Parts of the day Bearable (and people) write instead of a clock time.
 PARTS_OF_DAY: tuple[str, ...] = (
+    "pre",
     "am",
     "morning",
     "mid",
@@ -152,52 +152,108 @@ def read_bearable(
     >>> {k: v for k, v in result.report.outcomes.items() if v}
     {'checkins': 1, 'triggers': 1, 'not_mapped': 1}
     """
-    couple, partner = one_persons_ids(
-        couple, partner, whose="A Bearable export holds one person's readings: say whose they are"
+    return run_import(
+        _BEARABLE, path, couple=couple, partner=partner, mapping=mapping, dayfirst=dayfirst
     )
-    m = load_mapping("bearable", mapping)
-    mood_names = spellings(m["connection"]["category"], where="[connection] category")
-    mood_cats = {norm_text(c) for c in mood_names}
-    mood_lo, mood_hi = _scale(m["connection"]["scale"], "[connection] scale")
-    trig = m["triggers"]
-    trig_cats = {norm_text(c) for c in spellings(trig["category"], where="[triggers] category")}
-    trig_lo, trig_hi = _scale(trig["scale"], "[triggers] scale")
-    prefix = prefix_of(trig["prefix"])
-    default_intensity = trig["intensity"]
-    if (
-        isinstance(default_intensity, bool)
-        or not isinstance(default_intensity, int)
-        or not 0 <= default_intensity <= schemas.SCORE_MAX
-    ):
-        raise MappingProblem(
-            f"[triggers] intensity must be a whole number 0-10, not {default_intensity!r}"
-        )
-    details = {
-        norm_text(name): category_of(cat, where=f"[details] {name!r}")
-        for name, cat in m["details"].items()
-    }
-    note_field = note_field_of(m["fields"]["note"])
 
-    source = Path(path).name
-    frame, notes = read_export(
-        path, header="date,weekday,time of day,category,rating/amount,detail,notes"
-    )
-    cols = require_columns(
-        frame,
-        {
-            "date": ["date"],
-            "category": ["category"],
-            "rating/amount": ["rating/amount", "rating", "amount"],
-        },
-        kind="Bearable",
-        source=source,
-    )
-    time_col = find_column(frame.columns, ["time of day", "time"])
-    detail_col = find_column(frame.columns, ["detail", "details"])
-    notes_col = find_column(frame.columns, ["notes", "note"])
-    formatted_col = find_column(frame.columns, ["date formatted"])
-    report = ImportReport(kind="bearable", source=source, records=len(frame), notes=list(notes))
-    lines = [int(x) for x in frame["_line"]]
+
+class _Bearable(Importer):
+    mapping = "bearable"
+    kind = "bearable"
+    header = "date,weekday,time of day,category,rating/amount,detail,notes"
+    triggers_are_records = True
+
+    def ids(self, couple: str | None, partner: str | None) -> tuple[str, str]:
+        return one_persons_ids(
+            couple,
+            partner,
+            whose="A Bearable export holds one person's readings: say whose they are",
+        )
+
+    def settings(self, m: dict[str, Any]) -> tuple:
+        mood_names = spellings(m["connection"]["category"], where="[connection] category")
+        mood_cats = {norm_text(c) for c in mood_names}
+        mood_lo, mood_hi = _scale(m["connection"]["scale"], "[connection] scale")
+        trig = m["triggers"]
+        trig_cats = {norm_text(c) for c in spellings(trig["category"], where="[triggers] category")}
+        trig_lo, trig_hi = _scale(trig["scale"], "[triggers] scale")
+        prefix = prefix_of(trig["prefix"])
+        default_intensity = trig["intensity"]
+        if (
+            isinstance(default_intensity, bool)
+            or not isinstance(default_intensity, int)
+            or not 0 <= default_intensity <= schemas.SCORE_MAX
+        ):
+            raise MappingProblem(
+                f"[triggers] intensity must be a whole number 0-10, not {default_intensity!r}"
+            )
+        details = {
+            norm_text(name): category_of(cat, where=f"[details] {name!r}")
+            for name, cat in m["details"].items()
+        }
+        note_field = note_field_of(m["fields"]["note"])
+
+        return (
+            mood_names,
+            mood_cats,
+            mood_lo,
+            mood_hi,
+            trig_cats,
+            trig_lo,
+            trig_hi,
+            prefix,
+            default_intensity,
+            details,
+            note_field,
+        )
+
+    def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
+        cols: dict[str, Any] = require_columns(
+            frame,
+            {
+                "date": ["date"],
+                "category": ["category"],
+                "rating/amount": ["rating/amount", "rating", "amount"],
+            },
+            kind="Bearable",
+            source=source,
+            header=self.header,
+        )
+        cols["time"] = find_column(frame.columns, ["time of day", "time"])
+        cols["detail"] = find_column(frame.columns, ["detail", "details"])
+        cols["notes"] = find_column(frame.columns, ["notes", "note"])
+        cols["formatted"] = find_column(frame.columns, ["date formatted"])
+        return cols
+
+    def translate(
+        self, frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+    ) -> Translation:
+        return _translate(frame, cols, settings, ctx)
+
+
+_BEARABLE = _Bearable()
+
+
+def _translate(
+    frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+) -> Translation:
+    (
+        mood_names,
+        mood_cats,
+        mood_lo,
+        mood_hi,
+        trig_cats,
+        trig_lo,
+        trig_hi,
+        prefix,
+        default_intensity,
+        details,
+        note_field,
+    ) = settings
+    couple, partner, report, lines = ctx.couple, ctx.partner, ctx.report, ctx.lines
+    source, dayfirst = ctx.source, ctx.dayfirst
+    time_col, detail_col, notes_col = cols["time"], cols["detail"], cols["notes"]
+    formatted_col = cols["formatted"]
     stamps = column_stamps(frame, cols["date"], dayfirst=dayfirst, lines=lines, source=source)
     report.date_order = stamps.order
     backup = None
@@ -223,7 +279,14 @@ def read_bearable(
         broken = ragged(row)
         if category is None or broken:
             why = broken or "category: no category"
-            rejections.append(Rejection("checkins", line, why, blank_values(row)))
+            # It may have been the day's mood reading: its day is held back (never a score
+            # from the rest of the day).
+            day = None
+            if category is None or cat_key in mood_cats:
+                day = stamps.dates[pos]
+                if day is None and backup is not None:
+                    day = backup.dates[pos]
+            rejections.append(Rejection("checkins", line, why, blank_values(row), day))
             continue
         trigger_category = None
         if cat_key in trig_cats and cat_key not in mood_cats:
@@ -258,7 +321,9 @@ def read_bearable(
                     f"{float(mood_lo):g}-{float(mood_hi):g}"
                 )
             if problems:
-                rejections.append(Rejection(table, line, "; ".join(problems), blank_values(row)))
+                rejections.append(
+                    Rejection(table, line, "; ".join(problems), blank_values(row), date)
+                )
                 continue
             readings.append(
                 {
@@ -266,6 +331,7 @@ def read_bearable(
                     "date": date,
                     "score": rescale(value, mood_lo, mood_hi),
                     "note": note,
+                    "values": blank_values(row),
                 }
             )
             continue
@@ -323,13 +389,15 @@ def read_bearable(
                 "time_known": time_known,
                 "category": trigger_category,
                 "intensity": str(intensity),
-                "note": note,
+                # The symptom's own name first: "Triggered (saw her car)" and "Triggered" both
+                # map to `other`, and only the name tells them apart.
+                "note": "; ".join(x for x in (_SEVERITY_TAIL.sub("", detail or ""), note) if x),
                 "time_of_day": part,
                 "_line": line,
             }
         )
 
-    checkins, merged = daily_checkins(
+    checkins, merged, held = daily_checkins(
         readings,
         couple=couple,
         partner=partner,
@@ -340,9 +408,11 @@ def read_bearable(
         shown=lambda r: f"line {r['line']} score {float(r['score']):g}",
         unit="reading",
         notes_rule="notes joined",
+        rejections=rejections,
+        fix="fix that reading's rating and import again",
     )
     report.mapped.append(f"{cols['date']!r} -> date")
-    n_mood = len(readings)
+    n_mood = sum(r["date"] not in held for r in readings)
     if n_mood:
         report.mapped.append(
             f"category {' or '.join(mood_names)} rating {float(mood_lo):g}-{float(mood_hi):g} -> "
@@ -366,15 +436,11 @@ def read_bearable(
         )
     if stamps.zones:
         report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
+    if stamps.language_note:
+        report.notes.append(stamps.language_note)
     if not any(r.get("time_of_day") for r in trigger_rows):
         for r in trigger_rows:
             r.pop("time_of_day", None)
-    return finish(
-        report,
-        checkins=checkins,
-        triggers=trigger_rows,
-        rejections=rejections,
-        merged=merged,
-        not_mapped=sum(not_mapped.values()),
-        triggers_are_records=True,
+    return Translation(
+        checkins, trigger_rows, rejections, merged=merged, not_mapped=sum(not_mapped.values())
     )

@@ -14,7 +14,11 @@ Times come as ``11:00 pm`` or ``14:58``, even in one file.  Rules (see ``docs/im
 - **Several entries a day -> one check-in.**  Its connection is the mean of the day's mood scores
   rounded half up (8 and 5 -> 6.5 -> 7); the notes are joined in time order, one per line.  The
   check-in's line is the first of the day's lines in the file; the other entries count as
-  *merged*, and the report lists each merged day.
+  *merged*, and the report lists each merged day.  A day with a rejected entry gets no check-in: its
+  other entries are held back (rejected) with it, since the rest would not be the day's score.
+- **The backup** (``.daylio``) is read by :mod:`._daylio_backup`: each mood's level comes from it,
+  so no ``[moods]`` mapping is needed.
+- **Old exports' unquoted commas** inside the activities are joined back into them.
 - **Activities -> triggers.**  An activity ``triggered: <category>`` (the prefix is set in the
   mapping) or one listed in ``[activities]`` makes a trigger at the entry's date and time; its
   intensity is 11 minus the entry's mood score (or a fixed number from the mapping).  Other
@@ -30,10 +34,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from trustdata import schemas
 from trustdata.errors import MappingProblem
 from trustdata.importers._common import (
-    ImportReport,
     ImportResult,
     Rejection,
     blank_values,
@@ -42,9 +47,8 @@ from trustdata.importers._common import (
     counted,
     daily_checkins,
     find_column,
-    finish,
     listed,
-    load_mapping,
+    mapping_block,
     names_the_mapping,
     norm_text,
     note_field_of,
@@ -57,9 +61,12 @@ from trustdata.importers._common import (
     require_columns,
     score_table,
     text,
+    toml_key,
     trigger_stamp,
 )
 from trustdata.importers._dates import parse_time
+from trustdata.importers._daylio_backup import is_backup, read_backup
+from trustdata.importers._driver import Context, Importer, Translation, run_import
 
 __all__ = ["read_daylio"]
 
@@ -100,7 +107,7 @@ def read_daylio(
     Parameters
     ----------
     path : str or Path
-        The exported CSV (``daylio_export.csv``).
+        The exported CSV (``daylio_export.csv``), or the backup (``backup_2023_10_19.daylio``).
     couple, partner : str
         The couple id and the partner the diary belongs to (required).
     mapping : path, dict or None
@@ -136,32 +143,74 @@ def read_daylio(
     >>> result.report.outcomes["merged"], result.logs.triggers["intensity"].tolist()
     (1, [6])
     """
-    couple, partner = one_persons_ids(
-        couple, partner, whose="A Daylio export holds one person's diary: say whose it is"
+    return run_import(
+        _DAYLIO, path, couple=couple, partner=partner, mapping=mapping, dayfirst=dayfirst
     )
-    moods, prefix, intensity_rule, activities_map, note_field = _settings(
-        load_mapping("daylio", mapping)
-    )
-    source = Path(path).name
-    frame, notes = read_export(
-        path, header="full_date,date,weekday,time,mood,activities,note_title,note"
-    )
-    cols = require_columns(
-        frame, {"mood": ["mood"], "time": ["time"]}, kind="Daylio", source=source
-    )
-    full_date = find_column(frame.columns, ["full_date", "full date"])
-    year_col = find_column(frame.columns, ["year"])
-    date_col = find_column(frame.columns, ["date"])
-    if full_date is None and date_col is None:
-        date_col = require_columns(
-            frame, {"full_date": ["full_date"]}, kind="Daylio", source=source
-        )["full_date"]  # raises: neither column is there
-    activities_col = find_column(frame.columns, ["activities"])
-    title_col = find_column(frame.columns, ["note_title", "note title"])
-    note_col = find_column(frame.columns, ["note", "notes"])
-    report = ImportReport(kind="daylio", source=source, records=len(frame), notes=list(notes))
-    lines = [int(x) for x in frame["_line"]]
 
+
+class _Daylio(Importer):
+    mapping = "daylio"
+    kind = "daylio"
+    header = "full_date,date,weekday,time,mood,activities,note_title,note"
+
+    def ids(self, couple: str | None, partner: str | None) -> tuple[str, str]:
+        return one_persons_ids(
+            couple, partner, whose="A Daylio export holds one person's diary: say whose it is"
+        )
+
+    def settings(self, mapping: dict[str, Any]) -> tuple:
+        return _settings(mapping)
+
+    def read(self, path: str | Path, settings: Any) -> tuple[pd.DataFrame, list[str]]:
+        if is_backup(path):
+            return read_backup(path)
+        # Old exports wrote the activities unquoted: a comma in an activity's name spilled it
+        # over the next columns.  Every other column that may hold a comma is quoted, so the
+        # surplus values can only be the activities'.
+        return read_export(path, header=self.header, surplus_into="activities")
+
+    def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
+        cols: dict[str, Any] = require_columns(
+            frame,
+            {"mood": ["mood"], "time": ["time"]},
+            kind="Daylio",
+            source=source,
+            header=self.header,
+        )
+        cols["full_date"] = find_column(frame.columns, ["full_date", "full date"])
+        cols["year"] = find_column(frame.columns, ["year"])
+        cols["date"] = find_column(frame.columns, ["date"])
+        if cols["full_date"] is None and cols["date"] is None:
+            require_columns(
+                frame,
+                {"full_date": ["full_date"]},
+                kind="Daylio",
+                source=source,
+                header=self.header,
+            )
+        cols["activities"] = find_column(frame.columns, ["activities"])
+        cols["title"] = find_column(frame.columns, ["note_title", "note title"])
+        cols["note"] = find_column(frame.columns, ["note", "notes"])
+        return cols
+
+    def translate(
+        self, frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+    ) -> Translation:
+        return _translate(frame, cols, settings, ctx)
+
+
+_DAYLIO = _Daylio()
+
+
+def _translate(
+    frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+) -> Translation:
+    moods, prefix, intensity_rule, activities_map, note_field = settings
+    couple, partner, report, lines = ctx.couple, ctx.partner, ctx.report, ctx.lines
+    source, dayfirst = ctx.source, ctx.dayfirst
+    full_date, date_col, year_col = cols["full_date"], cols["date"], cols["year"]
+    activities_col, title_col, note_col = cols["activities"], cols["title"], cols["note"]
+    backup = "_score" in frame.columns
     if full_date is not None:
         stamps = column_stamps(frame, full_date, dayfirst=dayfirst, lines=lines, source=source)
         report.mapped.append(f"{full_date!r} -> date")
@@ -172,7 +221,10 @@ def read_daylio(
         shown = f"{year_col!r} + {date_col!r}" if year_col is not None else repr(date_col)
         report.mapped.append(f"{shown} -> date")
     report.date_order = stamps.order
-    report.mapped.append(f"{cols['mood']!r} -> connection (by the [moods] labels)")
+    report.mapped.append(
+        f"{cols['mood']!r} -> connection "
+        + ("(by each mood's level in the backup)" if backup else "(by the [moods] labels)")
+    )
     if note_col is not None or title_col is not None:
         shown = " + ".join(repr(c) for c in (title_col, note_col) if c)
         report.mapped.append(f"{shown} -> {note_field}")
@@ -180,6 +232,7 @@ def read_daylio(
     rejections: list[Rejection] = []
     entries: list[dict[str, Any]] = []
     label_counts: Counter = Counter()
+    label_scores: dict[str, int] = {}
     unknown_labels: Counter = Counter()
     unmapped_activities: Counter = Counter()
     trigger_activities: Counter = Counter()
@@ -196,21 +249,29 @@ def read_daylio(
                 time = None
                 problems.append(f"time: {raw_time!r} is not a clock time like 14:58 or 11:00 pm")
         label = text(row[cols["mood"]])
-        level = moods.get(norm_text(label)) if label is not None else None
-        if label is None:
+        if backup:  # the backup gives each mood's level; its problems are in `_problem`
+            score = text(row["_score"])
+            level = int(score) if score is not None else None
+        else:
+            level = moods.get(norm_text(label)) if label is not None else None
+        if backup and level is None:
+            pass
+        elif label is None:
             problems.append("mood: no mood label")
         elif level is None:
             unknown_labels[label] += 1
             problems.append(
                 f"mood: the label {label!r} is not in the mapping's [moods] "
-                f"({', '.join(sorted(moods))}); add it there with its score 1-10"
+                f"({', '.join(sorted(moods))}); add it there with its score 1-10 "
+                f"({toml_key(label)} = ...; the import report prints a block to paste)"
             )
         if problems:
             rejections.append(
-                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row))
+                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row), date)
             )
             continue
         label_counts[norm_text(label)] += 1
+        label_scores[norm_text(label)] = level
         raw_acts = text(row[activities_col]) if activities_col else None
         triggers = []
         for act in (a.strip() for a in (raw_acts or "").split("|")):
@@ -220,7 +281,6 @@ def read_daylio(
             if category is None:
                 unmapped_activities[act] += 1
             else:
-                trigger_activities[f"{act!r} -> {category}"] += 1
                 triggers.append((act, category))
         parts = [text(row[c]) for c in (title_col, note_col) if c is not None]
         note = "\n".join(p for p in parts if p) or None
@@ -233,10 +293,11 @@ def read_daylio(
                 "label": label,
                 "note": note,
                 "triggers": triggers,
+                "values": blank_values(row),
             }
         )
 
-    checkins, merged = daily_checkins(
+    checkins, merged, held = daily_checkins(
         entries,
         couple=couple,
         partner=partner,
@@ -247,10 +308,15 @@ def read_daylio(
         shown=lambda e: f"line {e['line']} {norm_text(e['label'])} {e['level']}",
         unit="entry",
         notes_rule="notes joined in time order",
+        rejections=rejections,
+        fix="fix that entry (a mood label not in [moods]: add it there) and import again",
     )
     trigger_rows: list[dict[str, Any]] = []
     for entry in entries:
+        if entry["date"] in held:
+            continue  # the whole day is held back, its activities with it
         for act, category in entry["triggers"]:
+            trigger_activities[f"{act!r} -> {category}"] += 1
             intensity = 11 - entry["level"] if intensity_rule == "mood" else intensity_rule
             stamp, time_known = trigger_stamp(entry["date"], entry["time"])
             trigger_rows.append(
@@ -268,7 +334,7 @@ def read_daylio(
 
     for label, n in sorted(label_counts.items()):
         report.mapped.append(
-            f"mood {label!r} -> {moods[label]} ({n} entr{'y' if n == 1 else 'ies'})"
+            f"mood {label!r} -> {label_scores[label]} ({n} entr{'y' if n == 1 else 'ies'})"
         )
     if trigger_activities:
         how = "11 - mood score" if intensity_rule == "mood" else f"{intensity_rule} (fixed)"
@@ -281,6 +347,12 @@ def read_daylio(
             "mood labels not in [moods] (those entries rejected): "
             + ", ".join(counted(unknown_labels, "entry"))
         )
+        labels = [label for label, _ in sorted(unknown_labels.items(), key=lambda kv: -kv[1])]
+        report.paste = mapping_block(
+            "moods",
+            labels,
+            note="your mood labels with a suggested score 1-10 each (10 best): check every one",
+        )
     if unmapped_activities:
         report.not_mapped.append(
             "activities that are not triggers (not imported): "
@@ -288,12 +360,6 @@ def read_daylio(
         )
     if stamps.zones:
         report.notes.append(f"time-zone labels removed: {dict(stamps.zones)}")
-    return finish(
-        report,
-        checkins=checkins,
-        triggers=trigger_rows,
-        rejections=rejections,
-        merged=merged,
-        not_mapped=0,
-        triggers_are_records=False,
-    )
+    if stamps.language_note:
+        report.notes.append(stamps.language_note)
+    return Translation(checkins, trigger_rows, rejections, merged=merged)

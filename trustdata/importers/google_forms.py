@@ -30,15 +30,17 @@ Rules (see ``docs/importers.md``):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, MappingProblem, TrustDataError
 from trustdata.importers._common import (
     HELPER_COLUMNS,
-    ImportReport,
     ImportResult,
     Rejection,
     add_listed,
@@ -48,17 +50,20 @@ from trustdata.importers._common import (
     column_stamps,
     counted,
     find_column,
-    finish,
-    load_mapping,
+    missing_header_hint,
     names_the_mapping,
     norm_text,
+    parse_number,
     plural,
     ragged,
-    read_export,
     records_of,
+    rescale,
+    round_half_up,
+    scale_of,
     spellings,
     text,
 )
+from trustdata.importers._driver import Context, Importer, Translation, run_import
 
 __all__ = ["read_google_forms", "TIMESTAMP_HEADERS", "EMAIL_HEADERS"]
 
@@ -91,16 +96,27 @@ CHECKIN_FIELDS: tuple[str, ...] = (
     "role",
 )
 TRIGGER_FIELDS: tuple[str, ...] = ("intensity", "used_plan", "minutes", "note")
+#: The fields whose answer scale a mapping may declare in ``[scales]``.
+SCALE_FIELDS: tuple[str, ...] = (*schemas.SCORE_COLUMNS, "intensity")
 
 
 def _columns_for(headers: list[str], table: dict[str, Any], *, section: str) -> dict[str, str]:
     """Field -> export column, for every field of ``table`` whose question is in the export."""
     out: dict[str, str] = {}
     for key, value in table.items():
-        col = find_column(headers, spellings(value, where=f"[{section}] {key}"))
+        names = spellings(value, where=f"[{section}] {key}")
+        col = find_column(headers, names)
+        if col is None and names:  # the same question with another scale: "(1-5)" for "(1-10)"
+            wanted = {_without_scale(n) for n in names}
+            col = next((h for h in headers if _without_scale(h) in wanted), None)
         if col is not None:
             out[key] = col
     return out
+
+
+def _without_scale(title: str) -> str:
+    """A question's title, normalised, without a scale in brackets: "... (1-5)?" -> "..."."""
+    return norm_text(re.sub(r"[(\[]\s*\d+\s*(?:-|\u2013|\u2014|to)\s*\d+\s*[)\]]", " ", title))
 
 
 @names_the_mapping
@@ -156,40 +172,79 @@ def read_google_forms(
     >>> result.report.date_order.split(",")[0]
     "'timestamp': day-first (day/month/year)"
     """
-    check_ids(couple, partner)
-    m = load_mapping("google_forms", mapping)
-    partner_labels = {norm_text(k): str(v).strip() for k, v in m["partners"].items()}
-    if any(not v for v in partner_labels.values()):
-        raise MappingProblem("[partners]: every partner label must be non-empty text")
-    answer_categories = {
-        norm_text(k): category_of(v, where=f"[trigger_answers] {k!r}")
-        for k, v in m["trigger_answers"].items()
-    }
-    source = Path(path).name
-    frame, notes = read_export(
-        path,
-        header="Timestamp,Email Address,<one column per question>",
-        number_repeated_columns=True,
+    return run_import(
+        _FORMS, path, couple=couple, partner=partner, mapping=mapping, dayfirst=dayfirst
     )
-    headers = [c for c in frame.columns if c not in HELPER_COLUMNS]
-    ts_col = find_column(headers, TIMESTAMP_HEADERS)
-    if ts_col is None:
-        raise FileProblem(
-            f"this does not look like a Google Forms responses file: no 'Timestamp' column. "
-            f"Columns in the file: {headers}",
-            source=source,
-        )
-    email_col = find_column(headers, EMAIL_HEADERS)
-    q = _columns_for(headers, m["questions"], section="questions")
-    t = _columns_for(headers, m["triggers"], section="triggers")
-    if "connection" not in q:
-        wanted = spellings(m["questions"]["connection"], where="[questions] connection")
-        raise MappingProblem(
-            f"no column holds the connection score: none of the headers matches {wanted}. "
-            'Name the question in a mapping file: [questions] connection = "<question text>". '
-            f"Columns in the file: {headers}",
-            source=source,
-        )
+
+
+class _GoogleForms(Importer):
+    mapping = "google_forms"
+    kind = "google-forms"
+    header = "Timestamp,Email Address,<one column per question>"
+    number_repeated_columns = True
+
+    def ids(self, couple: str | None, partner: str | None) -> tuple[str | None, str | None]:
+        check_ids(couple, partner)
+        return couple, partner
+
+    def settings(self, m: dict[str, Any]) -> tuple:
+        partner_labels = {norm_text(k): str(v).strip() for k, v in m["partners"].items()}
+        if any(not v for v in partner_labels.values()):
+            raise MappingProblem("[partners]: every partner label must be non-empty text")
+        answer_categories = {
+            norm_text(k): category_of(v, where=f"[trigger_answers] {k!r}")
+            for k, v in m["trigger_answers"].items()
+        }
+        scales = {}
+        for field_name, value in m["scales"].items():
+            if field_name not in SCALE_FIELDS:
+                raise MappingProblem(
+                    f"[scales] {field_name!r}: a scale can be declared for the score fields "
+                    f"{list(schemas.SCORE_COLUMNS)} and the trigger question's intensity"
+                )
+            scales[field_name] = scale_of(value, where=f"[scales] {field_name}")
+        return m, partner_labels, answer_categories, scales
+
+    def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
+        m = settings[0]
+        headers = [c for c in frame.columns if c not in HELPER_COLUMNS]
+        ts_col = find_column(headers, TIMESTAMP_HEADERS)
+        if ts_col is None:
+            raise FileProblem(
+                f"this does not look like a Google Forms responses file: no 'Timestamp' column. "
+                f"Columns in the file: {headers}"
+                + missing_header_hint(headers, "Timestamp,<one column per question>"),
+                source=source,
+            )
+        email_col = find_column(headers, EMAIL_HEADERS)
+        q = _columns_for(headers, m["questions"], section="questions")
+        t = _columns_for(headers, m["triggers"], section="triggers")
+        if "connection" not in q:
+            wanted = spellings(m["questions"]["connection"], where="[questions] connection")
+            raise MappingProblem(
+                f"no column holds the connection score: none of the headers matches {wanted}. "
+                'Name the question in a mapping file: [questions] connection = "<question text>". '
+                f"Columns in the file: {headers}",
+                source=source,
+            )
+        return {"headers": headers, "ts": ts_col, "email": email_col, "q": q, "t": t}
+
+    def translate(
+        self, frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+    ) -> Translation:
+        return _translate(frame, cols, settings, ctx)
+
+
+_FORMS = _GoogleForms()
+
+
+def _translate(
+    frame: pd.DataFrame, cols: dict[str, Any], settings: Any, ctx: Context
+) -> Translation:
+    _, partner_labels, answer_categories, declared = settings
+    headers, ts_col, email_col, q, t = (cols[k] for k in ("headers", "ts", "email", "q", "t"))
+    couple, partner, report, lines = ctx.couple, ctx.partner, ctx.report, ctx.lines
+    source, dayfirst = ctx.source, ctx.dayfirst
     if couple is None and "couple" not in q:
         raise MappingProblem(
             "no couple id: pass --couple ID (couple=...) or map a question to it "
@@ -203,8 +258,6 @@ def read_google_forms(
             source=source,
         )
 
-    report = ImportReport(kind="google-forms", source=source, records=len(frame), notes=list(notes))
-    lines = [int(x) for x in frame["_line"]]
     date_col = q.get("date", ts_col)
     stamps = column_stamps(frame, date_col, dayfirst=dayfirst, lines=lines, source=source)
     order_stamps = stamps
@@ -224,14 +277,20 @@ def read_google_forms(
             "time-zone labels removed from the timestamps (the local date as written is kept): "
             + ", ".join(counted(dict(stamps.zones), "timestamp"))
         )
+    if stamps.language_note:
+        report.notes.append(stamps.language_note)
 
     used = {ts_col, date_col, *q.values(), *t.values()}
     if email_col:
         used.add(email_col)
+    scales = _scales(q, declared, report, fields=schemas.SCORE_COLUMNS)
+    trigger_scales = _scales(t, declared, report, fields=("intensity",), what="trigger ")
     for field_name, col in q.items():
-        if field_name != "date":
+        if field_name != "date" and field_name not in scales:
             report.mapped.append(f"{col!r} -> {field_name}")
     for field_name, col in t.items():
+        if field_name in trigger_scales:
+            continue
         report.mapped.append(
             f"{col!r} -> trigger {field_name}"
             + (" (one trigger per ticked answer)" if field_name == "category" else "")
@@ -278,6 +337,11 @@ def read_google_forms(
                 how = f"the {email_col!r} column"
         if who is None:
             problems.append("partner: no answer says which partner this is")
+        values = {f: text(row[q[f]]) for f in CHECKIN_FIELDS if f in q}
+        for field_name, (low, high, _) in scales.items():
+            values[field_name], why = _on_scale(values[field_name], low, high)
+            if why:
+                problems.append(f"{field_name}: {why}")
         if problems:
             rejections.append(
                 Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row, drop=drop))
@@ -295,8 +359,10 @@ def read_google_forms(
                 "couple_id": couple_id,
                 "partner": who,
                 "role": role,
+                "values": values,
             }
         )
+    _warn_small_answers(responses, q, scales, report)
     for how, n in partner_source.items():
         report.mapped.append(f"partner from {how} ({plural(n, 'response')})")
     n_roles = sum(r["role"] is not None for r in responses)
@@ -322,27 +388,48 @@ def read_google_forms(
     for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
         group = sorted(groups[key], key=lambda r: r["order"])
         kept = group[-1]
+        # A resubmission replaces only the answers it gives: each field takes the latest
+        # response's answer that is not blank.
+        combined: dict[str, tuple[str | None, int]] = {}
+        for r in group:
+            for field_name, value in r["values"].items():
+                if value is not None or field_name not in combined:
+                    combined[field_name] = (value, r["line"])
         if len(group) > 1:
             merged += len(group) - 1
             earlier = ", ".join(str(r["line"]) for r in group[:-1])
+            from_earlier = sorted(
+                {
+                    f"{f} (line {line})"
+                    for f, (value, line) in combined.items()
+                    if line != kept["line"] and value is not None
+                }
+            )
             merge_lines.append(
                 f"{key[2].isoformat()} partner {key[1]}: line{'s' if len(group) > 2 else ''} "
                 f"{earlier} replaced by the later response at line {kept['line']}"
+                + (
+                    f", except the answers it left blank: {', '.join(from_earlier)} kept"
+                    if from_earlier
+                    else ""
+                )
             )
-        row = kept["row"]
         out = {
             "couple_id": key[0],
             "partner": key[1],
             "date": key[2].isoformat(),
             "_line": kept["line"],
         }
-        for field_name in CHECKIN_FIELDS:
-            if field_name in q:
-                out[field_name] = text(row[q[field_name]])
-        if "role" not in q and kept["role"] is not None:
-            out["role"] = kept["role"]
+        for field_name, (value, _) in combined.items():
+            out[field_name] = value
+        role = next((r["role"] for r in reversed(group) if r["role"] is not None), None)
+        if "role" not in q and role is not None:
+            out["role"] = role
         checkins.append(out)
-        if "category" in t:
+        ticking = [r for r in group if "category" in t and text(r["row"][t["category"]])]
+        if ticking:
+            kept = ticking[-1]  # the triggers of the latest response that ticked any
+            row = kept["row"]
             ticked = _split_answers(text(row[t["category"]]), answer_categories)
             for answer in ticked:
                 category = answer_categories.get(norm_text(answer)) or schemas.normalize_category(
@@ -361,28 +448,131 @@ def read_google_forms(
                 for field_name in TRIGGER_FIELDS:
                     if field_name in t:
                         trig[field_name] = text(row[t[field_name]])
+                if "intensity" in trigger_scales:
+                    low, high, _ = trigger_scales["intensity"]
+                    value, why = _on_scale(trig.get("intensity"), low, high)
+                    if why:  # the trigger is rejected with the scale's reason alone
+                        trig["_problem"] = f"intensity: {why}"
+                    else:
+                        trig["intensity"] = value
                 if note is not None:
                     trig["note"] = "; ".join(x for x in (note, trig.get("note")) if x)
                 trigger_rows.append(trig)
     if merge_lines:
         report.merges.append(
             f"{plural(merged, 'response')} replaced by a later response of the same partner on "
-            "the same day (rule: the latest response of the day is kept whole)"
+            "the same day (rule: a later response replaces the answers it gives; an answer it "
+            "leaves blank is kept from the earlier one)"
         )
         add_listed(report.merges, merge_lines)
     if answer_counts:
         report.mapped.append(
             "ticked trigger answers: " + ", ".join(counted(answer_counts, "response", quote=False))
         )
-    return finish(
-        report,
-        checkins=checkins,
-        triggers=trigger_rows,
-        rejections=rejections,
-        merged=merged,
-        not_mapped=0,
-        triggers_are_records=False,
-    )
+    return Translation(checkins, trigger_rows, rejections, merged=merged)
+
+
+_TITLE_SCALE = re.compile(
+    r"(?<![\d.])(?P<low>[01])\s*(?:-|\u2013|\u2014|to|bis|a|à)\s*(?P<high>\d{1,3})(?![\d.])",
+    re.IGNORECASE,
+)
+
+
+def title_scale(title: str) -> tuple[int, int] | None:
+    """The answer scale a question's title states (``(1-5)``, ``1 to 4``, ``0 – 10``), or None.
+
+    Examples
+    --------
+    >>> title_scale("How connected do you feel to me right now (1-5)?")
+    (1, 5)
+    >>> title_scale("On a scale from 1 to 4, how safe do you feel?"), title_scale("Trust?")
+    ((1, 4), None)
+    """
+    m = _TITLE_SCALE.search(title)
+    if m is None:
+        return None
+    low, high = int(m["low"]), int(m["high"])
+    return (low, high) if high > low + 1 else None
+
+
+def _scales(
+    q: dict[str, str],
+    declared: dict[str, tuple[int, int]],
+    report: Any,
+    *,
+    fields: tuple[str, ...],
+    what: str = "",
+) -> dict[str, tuple[int, int, str]]:
+    """Field -> (low, high, how it is known) for every mapped field of ``fields`` with a scale
+    (declared in ``[scales]``, else read from the question's title); the report says each."""
+    out: dict[str, tuple[int, int, str]] = {}
+    for field_name in fields:
+        if field_name not in q:
+            continue
+        col = q[field_name]
+        titled = title_scale(col)
+        if field_name in declared:
+            low, high = declared[field_name]
+            how = "declared in [scales]"
+            if titled is not None and titled != (low, high):
+                report.notes.append(
+                    f"{col!r} says {titled[0]}-{titled[1]} but [scales] {field_name} = "
+                    f"[{low}, {high}] is used"
+                )
+        elif titled is not None:
+            low, high = titled
+            how = "read from the question's title"
+        else:
+            continue
+        out[field_name] = (low, high, how)
+        if (low, high) == (schemas.SCORE_MIN, schemas.SCORE_MAX):
+            report.mapped.append(f"{col!r} -> {what}{field_name} (1-10, {how})")
+            continue
+        table = ", ".join(
+            f"{v} -> {round_half_up(rescale(v, low, high))}" for v in range(low, high + 1)
+        )
+        report.mapped.append(
+            f"{col!r} -> {what}{field_name}: its {low}-{high} scale ({how}) rescaled linearly to "
+            f"1-10 and rounded half up ({table})"
+        )
+    return out
+
+
+def _on_scale(value: str | None, low: int, high: int) -> tuple[str | None, str | None]:
+    """The 1-10 text of an answer on the scale ``low``-``high``, or (None, why it cannot be)."""
+    if value is None or (low, high) == (schemas.SCORE_MIN, schemas.SCORE_MAX):
+        return value, None  # 1-10 answers are checked by the loader, as in a log file
+    number = parse_number(value)
+    if number is None or number.denominator != 1:
+        return None, f"{value!r} is not a whole number on the question's {low}-{high} scale"
+    if not low <= number <= high:
+        return None, f"{value} is outside the question's {low}-{high} scale"
+    return str(round_half_up(rescale(number, low, high))), None
+
+
+def _warn_small_answers(
+    responses: list[dict[str, Any]],
+    q: dict[str, str],
+    scales: dict[str, tuple[int, int, str]],
+    report: Any,
+) -> None:
+    """Warn about a score question read as 1-10 whose answers never exceed 5 (3 answers or more).
+
+    Such answers are kept as written (a 1-10 question may well be answered low); the warning says
+    how to declare the scale if the question used a smaller one.
+    """
+    for field_name in schemas.SCORE_COLUMNS:
+        if field_name not in q or field_name in scales:
+            continue
+        numbers = [parse_number(r["values"].get(field_name)) for r in responses]
+        numbers = [n for n in numbers if n is not None]
+        if len(numbers) >= 3 and max(numbers) <= 5:
+            report.notes.append(
+                f"warning: no answer to {q[field_name]!r} is above {max(numbers)} "
+                f"({plural(len(numbers), 'answer')}); they were read as 1-10 scores as written. "
+                "If the question used a smaller scale (Google Forms' default is 1-5), declare it "
+                f"in a mapping file: [scales] {field_name} = [1, 5]"
+            )
 
 
 def _label(n: int) -> str:

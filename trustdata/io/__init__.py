@@ -117,8 +117,23 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
         if table == "checkins" and ignored:
             notes.append("other files in the folder were not read: " + ", ".join(ignored))
         unescape = file.suffix.lower() != ".parquet"
+        if unescape and file.suffix.lower() == ".csv":
+            raw = _unescape_header(raw)
         parts.append(_process(table, raw, source=name, notes=notes, unescape=unescape))
     return _assemble(parts, errors=errors)
+
+
+def _unescape_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """Remove the ``'`` that :func:`write` puts before a formula-looking CSV header cell."""
+    from trustdata.io._write import _unescape
+
+    names = pd.Series([str(c) for c in raw.columns], dtype="str")
+    fixed = _unescape(names).tolist()
+    if fixed == names.tolist():
+        return raw
+    if len(set(fixed)) < len(fixed):  # "'=x" next to "=x": leave the file's names as they are
+        return raw
+    return raw.set_axis(fixed, axis=1)
 
 
 def from_frames(

@@ -82,6 +82,8 @@ def _clean_names(
         n = str(n).strip()
         if not n:
             n = f"unnamed_{i}"
+        if n in (_LINE, _PROBLEM):  # the loader's own bookkeeping columns: keep the file's
+            n = f"{n} (column {i} of the file)"
         out.append(known.get(n.lower(), n))
     seen: dict[str, int] = {}
     for i, n in enumerate(out, start=1):

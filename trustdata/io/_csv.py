@@ -16,12 +16,77 @@ from trustdata.errors import FileProblem
 from trustdata.io._columns import _LINE, _PROBLEM, _clean_names
 from trustdata.io._encodings import _decode
 
+#: Input limits (see docs/format.md): longer or wider files are refused with a sentence, so
+#: that memory stays bounded by the file's size.
+MAX_HEADER_BYTES = 256 * 1024
+MAX_NAME_CHARS = 1_000
+MAX_COLUMNS = 1_000
+
+
+#: The longest line (a record) read, in bytes.
+MAX_LINE_BYTES = 1024 * 1024
+
+#: The most blank lines (only delimiters and spaces) a CSV file may hold.
+MAX_BLANK_LINES = 1_000_000
+
+
+def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1) -> None:
+    """Refuse a file with a line over :data:`MAX_LINE_BYTES` (e.g. one value of a gigabyte),
+    before it is parsed: parsing it would take many times its size in memory."""
+    if len(data) - pos <= MAX_LINE_BYTES:
+        return
+    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
+    ends = np.flatnonzero(raw == 10)
+    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
+    lengths = np.diff(bounds) - 1
+    longest = int(lengths.argmax())
+    if len(ends) > MAX_BLANK_LINES:
+        # a line is blank when it holds only delimiters and spaces (",,,," from a sheet)
+        filler = np.zeros(256, dtype=bool)
+        filler[list(b",;\t \r\n|")] = True
+        content = ~filler[raw]
+        starts = bounds[:-1] + 1
+        starts = starts[starts < len(raw)]
+        blank = int((~np.maximum.reduceat(content, starts)).sum()) if len(starts) else 0
+        del content
+        if blank > MAX_BLANK_LINES:
+            raise FileProblem(
+                f"holds {blank:,} blank lines (only delimiters or spaces); at most "
+                f"{MAX_BLANK_LINES:,} are read. Remove the sheet's empty rows and save again.",
+                source=source,
+            )
+    if lengths[longest] > MAX_LINE_BYTES:
+        raise FileProblem(
+            f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MB long; a record "
+            f"of a log is at most {MAX_LINE_BYTES // 2**20} MB (a value that long is not an "
+            "answer: is this a log file?).",
+            source=source,
+        )
+
+
+def check_columns(names: list[str], source: str) -> None:
+    """Refuse more than :data:`MAX_COLUMNS` columns or a name over :data:`MAX_NAME_CHARS`."""
+    if len(names) > MAX_COLUMNS:
+        raise FileProblem(
+            f"has {len(names):,} columns; a log table has at most {MAX_COLUMNS:,} (is this a "
+            "log file, or a table turned on its side?).",
+            source=source,
+        )
+    long = [n for n in names if len(str(n)) > MAX_NAME_CHARS]
+    if long:
+        raise FileProblem(
+            f"has a column name of {len(str(long[0])):,} characters; column names are at most "
+            f"{MAX_NAME_CHARS:,} characters.",
+            source=source,
+        )
+
 
 def read_raw_csv(
     path: str | Path,
     *,
     number_repeated_columns: bool = False,
     header_example: str = "couple_id,partner,date,connection",
+    surplus_into: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read a CSV file as text, hardened against what real exports look like.
 
@@ -45,6 +110,11 @@ def read_raw_csv(
         with the same title).
     header_example : str, default "couple_id,partner,date,connection"
         The header line shown as an example when the file is empty.
+    surplus_into : str, optional
+        A column that takes a row's surplus values (too many values), joined back with the
+        delimiter, instead of the row being marked: for an app that writes one free-text column
+        unquoted (old Daylio exports and their activities) and quotes every other one that may
+        hold the delimiter.  A note lists the repaired lines.
 
     Returns
     -------
@@ -78,7 +148,7 @@ def read_raw_csv(
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(holder, name, number_repeated_columns, header_example)
+        return _parse_csv_bytes(holder, name, number_repeated_columns, header_example, surplus_into)
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -87,11 +157,16 @@ def read_raw_csv(
         raise FileProblem(f"the file cannot be read ({exc.strerror}).", source=name) from None
 
 
+#: How many lines after the first a header's quoted column name may run on.
+_HEADER_SPAN = 10
+
+
 def _parse_csv_bytes(
     holder: list[bytes],
     name: str,
     number_repeated: bool = False,
     header_example: str = "couple_id,partner,date,connection",
+    surplus_into: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
     data, pos, notes = _decode(holder.pop(), name, header_example)
@@ -106,8 +181,27 @@ def _parse_csv_bytes(
         if line.strip() or end < 0:
             break
         pos, header_line = end + 1, header_line + 1
+    # A quoted column name may span lines (a form question with a line break in its title): the
+    # header is then the lines up to the one that closes the quote.
+    header_end = header_line
+    while line.count(b'"') % 2 and end >= 0 and header_end - header_line < _HEADER_SPAN:
+        end = data.find(b"\n", end + 1)
+        line = data[pos:] if end < 0 else data[pos:end]
+        header_end += 1
     header = line.rstrip(b"\r")
-    if b"," in header:
+    sep = re.fullmatch(rb"\s*sep=(.)\s*", header)
+    if sep is not None and end >= 0:  # Excel's "sep=;" line names the delimiter
+        pos, header_line = end + 1, header_line + 1
+        header_end = header_line
+        end = data.find(b"\n", pos)
+        header = (data[pos:] if end < 0 else data[pos:end]).rstrip(b"\r")
+        named = sep.group(1).decode("latin-1")
+        notes.append(f"the first line (sep={named}) names the delimiter")
+    else:
+        named = None
+    if named in (",", ";", "\t", "|"):
+        delim = named
+    elif b"," in header:
         delim = ","
     elif b";" in header:
         delim = ";"
@@ -117,13 +211,35 @@ def _parse_csv_bytes(
         notes.append("tab-separated (read with a tab as the delimiter)")
     else:
         delim = ","
+    if len(header) > MAX_HEADER_BYTES:
+        raise FileProblem(
+            f"the header line is {len(header) / 1024:,.0f} KB long; a log's header line is at "
+            f"most {MAX_HEADER_BYTES // 1024} KB (column names of at most {MAX_NAME_CHARS:,} "
+            "characters). Is this a log file?",
+            source=name,
+        )
+    _check_line_lengths(data, pos, name, header_line)
     header_text = header.decode("utf-8", errors="replace")
     if header_text.count('"') % 2:
         raise FileProblem(
-            "the header line has an unclosed quote; expected one line of column names.",
+            "the header line has an unclosed quote (it is never closed on this line or the "
+            f"{_HEADER_SPAN} after it); expected a line of column names.",
             source=name,
         )
-    header_cells = next(csv.reader([header_text], delimiter=delim))
+    try:
+        header_cells = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim))
+    except csv.Error as exc:  # pragma: no cover - the length check above comes first
+        raise FileProblem(f"the header line cannot be read ({exc}).", source=name) from None
+    check_columns(header_cells, name)
+    if header_end > header_line:
+        spanning = [c for c in header_cells if "\n" in c or "\r" in c]
+        header_cells = [" ".join(c.split()) if c in spanning else c for c in header_cells]
+        notes.append(
+            f"the header spans lines {header_line}-{header_end} (a column name with a line "
+            "break, read as one line: "
+            + ", ".join(repr(" ".join(c.split())) for c in spanning)
+            + ")"
+        )
     renamed: list[str] = []
     names = _clean_names(header_cells, name, number_repeated=number_repeated, renamed=renamed)
     if renamed:
@@ -132,9 +248,20 @@ def _parse_csv_bytes(
     body = len(data) if end < 0 else end + 1
     frame = None
     if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
-        frame = _fast_reader()(data, body, names, delim, header_line)
+        frame = _fast_reader()(data, body, names, delim, header_end)
     if frame is None:
-        frame = _slow_csv(data, body, names, delim, header_line, name)
+        lowered = [n.casefold() for n in names]
+        wanted = surplus_into.casefold() if surplus_into is not None else None
+        absorb = lowered.index(wanted) if wanted in lowered else None
+        repaired: list[int] = []
+        frame = _slow_csv(data, body, names, delim, header_end, name, absorb, repaired)
+        if repaired:
+            shown = ", ".join(str(x) for x in repaired[:20])
+            more = f" and {len(repaired) - 20} more" if len(repaired) > 20 else ""
+            notes.append(
+                f"{len(repaired)} line(s) had the delimiter unquoted inside {surplus_into!r} "
+                f"(lines {shown}{more}): the extra values were joined back into it"
+            )
     if len(frame) and data.count(b'"', body) % 2:
         _mark_unclosed_quote(frame, data, delim)
     del data
@@ -303,9 +430,20 @@ def _line_structure(data: bytes, body: int) -> tuple[int, np.ndarray]:
 
 
 def _slow_csv(
-    data: bytes, body: int, names: list[str], delim: str, header_line: int, name: str
+    data: bytes,
+    body: int,
+    names: list[str],
+    delim: str,
+    header_line: int,
+    name: str,
+    absorb: int | None = None,
+    repaired: list[int] | None = None,
 ) -> pd.DataFrame:
-    """The csv module, line by line: knows where every record starts and handles ragged rows."""
+    """The csv module, line by line: knows where every record starts and handles ragged rows.
+
+    ``absorb``: the position of a column that takes a row's surplus values (joined back with the
+    delimiter); the rows so repaired are added to ``repaired`` by their line.
+    """
     text = data[body:].decode("utf-8")
     limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -322,6 +460,20 @@ def _slow_csv(
             if not row or all(not f.strip() for f in row):
                 continue
             problem = None
+            k = len(row) - ncol
+            # Only text can have spilled over: a blank piece (",,") is a value of its own.
+            if (
+                absorb is not None
+                and k > 0
+                and all(v.strip() for v in row[absorb : absorb + k + 1])
+            ):
+                row = [
+                    *row[:absorb],
+                    delim.join(row[absorb : absorb + k + 1]),
+                    *row[absorb + k + 1 :],
+                ]
+                if repaired is not None:
+                    repaired.append(start)
             if len(row) != ncol:
                 word = "few" if len(row) < ncol else "many"
                 problem = f"the line has too {word} values ({len(row)} where the header has {ncol})"

@@ -30,7 +30,27 @@ def _decode(
             source=name,
         )
     if b"\x00" in head:
-        raise FileProblem("is not a text table (it holds binary data); expected CSV.", source=name)
+        odd, even = head[1::2], head[0::2]
+        encoding = None
+        if len(head) >= 4 and odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+            encoding = "utf-16-le"
+        elif len(head) >= 4 and even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+            encoding = "utf-16-be"
+        if encoding is None:
+            raise FileProblem(
+                "is not a text table (it holds binary data); expected CSV.", source=name
+            )
+        try:
+            data = data.decode(encoding).encode("utf-8")
+        except UnicodeError:
+            raise FileProblem(
+                f"looks like {encoding.upper()} text without a byte-order mark, but is not; "
+                "save it as CSV UTF-8.",
+                source=name,
+            ) from None
+        notes.append(f"UTF-16 text without a byte-order mark (read as {encoding.upper()})")
+        start, head = 0, data[:65536]
+        first = head.lstrip()[:64].lower()
     first = head.lstrip()[:64].lower()
     if first.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table")):
         raise FileProblem(
@@ -84,16 +104,26 @@ def _decode(
         # Valid UTF-8 that holds C1 control characters (U+0080-U+009F) is, in practice, a
         # Windows-1252 file whose bytes happen to form UTF-8 sequences (e.g. "Â" + "Œ"): no
         # person types those controls.  Read it as cp1252 when that decodes.
+        # Decided per line: a line that also holds UTF-8 letters (Zoë) stays UTF-8.
         if _C1_IN_UTF8.search(data, start) is not None:
-            try:
-                text = data[start:].decode("cp1252")
-            except UnicodeDecodeError:
-                pass
-            else:
+            lines = data[start:].split(b"\n")
+            changed = 0
+            for i, line in enumerate(lines):
+                if _C1_IN_UTF8.search(line) is None:
+                    continue
+                if _UTF8_LETTER.search(_C1_IN_UTF8.sub(b"", line)) is not None:
+                    continue
+                try:
+                    lines[i] = line.decode("cp1252").encode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                changed += 1
+            if changed:
                 notes.append(
-                    "read as Windows-1252 (cp1252): as UTF-8 it would hold control characters"
+                    f"{changed} line(s) read as Windows-1252 (cp1252): as UTF-8 they would hold "
+                    "control characters"
                 )
-                data, start = text.encode("utf-8"), 0
+                data, start = b"\n".join(lines), 0
     finally:
         view.release()
     return data, start, notes

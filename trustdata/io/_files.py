@@ -55,18 +55,49 @@ def _check_errors(errors: str) -> None:
 def _find_files(path: str | Path) -> tuple[list[tuple[str, Path]], list[str]]:
     name = str(path)
     p = Path(path)
-    if not p.exists():
+    try:
+        exists = p.exists()
+        is_file, is_dir = p.is_file(), p.is_dir()
+    except OSError as exc:  # a path too long, a loop of links, ...
+        raise FileProblem(
+            f"cannot be used as a path ({exc.strerror or exc}).", source=_short(name)
+        ) from None
+    if not exists:
         raise FileProblem(
             "no such file or folder; expected a log folder or a check-ins file.", source=name
         )
-    if p.is_file():
+    if is_file:
         stem = p.stem.lower()
         return [(stem if stem in schemas.TABLES else "checkins", p)], []
+    if not is_dir:
+        raise FileProblem(
+            "is not a regular file or a folder (a device, a pipe or a socket); expected a log "
+            "folder or a check-ins file.",
+            source=name,
+        )
     found: dict[str, list[Path]] = {}
     ignored: list[str] = []
-    for entry in sorted(p.iterdir()):
+    try:
+        entries = sorted(p.iterdir())
+    except OSError as exc:
+        raise FileProblem(
+            f"the folder cannot be read ({exc.strerror or exc}).", source=name
+        ) from None
+    for entry in entries:
         if entry.name.startswith("."):
             continue
+        if (
+            entry.is_symlink()
+            and entry.stem.lower() in schemas.TABLES
+            and entry.suffix.lower() in EXTENSIONS
+        ):
+            target = Path(os.path.realpath(entry))
+            if not target.is_relative_to(Path(os.path.realpath(p))):
+                raise FileProblem(
+                    f"{entry.name} is a link to a file outside the folder; a log folder holds "
+                    "its own files (copy the file into the folder instead of linking it).",
+                    source=name,
+                )
         stem, ext = entry.stem.lower(), entry.suffix.lower()
         if stem in schemas.TABLES and ext in EXTENSIONS and not entry.is_file():
             what = (
@@ -106,6 +137,10 @@ def _find_files(path: str | Path) -> tuple[list[tuple[str, Path]], list[str]]:
     return [(t, found[t][0]) for t in schemas.TABLES if t in found], ignored
 
 
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
     name = str(path)
     ext = path.suffix.lower()
@@ -139,8 +174,22 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if not text.strip():
         raise FileProblem("is empty; expected a JSON list of records.", source=name)
     try:
-        records = json.loads(text, object_pairs_hook=_json_object)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        # numbers are kept as their text, as in a CSV: 6.9999999999999999 is not 7, and an
+        # integer of 5,000 digits is a value to reject, not a reason to refuse the file
+        records = json.loads(
+            text,
+            object_pairs_hook=_json_object,
+            parse_float=_JsonNumber,
+            parse_int=lambda s: int(s) if len(s) <= 18 else _JsonNumber(s),
+            parse_constant=_JsonNumber,
+        )
+    except RecursionError:
+        raise FileProblem(
+            "is nested too deeply to read (lists or objects inside each other hundreds of "
+            'times); expected a flat list of records like [{"couple_id": "c1", ...}, ...].',
+            source=name,
+        ) from None
+    except (json.JSONDecodeError, ValueError) as exc:
         detail = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, json.JSONDecodeError) else ""
         raise FileProblem(
             f"is not valid JSON{detail}; expected a list of records like "
@@ -166,8 +215,14 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
             '[{"couple_id": "c1", ...}, ...].',
             source=name,
         )
-    names = _clean_names(list(columns), name)
-    key_of = dict(zip(columns, names, strict=True))
+    from trustdata.io._csv import check_columns
+
+    check_columns(list(columns), name)
+    names = _clean_names(
+        [c.encode("utf-8", "backslashreplace").decode("utf-8") for c in columns], name
+    )
+    columns = dict(zip(columns, names, strict=True))
+    key_of = dict(columns)
     values: dict[str, list[Any]] = {n: [] for n in names}
     problems: list[Any] = []
     for rec in records:
@@ -189,6 +244,9 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
         row = {key_of[str(k).strip()]: v for k, v in rec.items()}
         for n in names:
             v = row.get(n)
+            if isinstance(v, str) and _has_surrogate(v):
+                bad.append(f"{n} holds an unpaired surrogate code point, which is not text")
+                v = v.encode("utf-8", "backslashreplace").decode("utf-8")
             if isinstance(v, (dict, list)):
                 bad.append(f"{n} is a JSON {_json_type(v)}, expected a single value")
                 v = json.dumps(v, ensure_ascii=False)
@@ -207,6 +265,18 @@ class _JsonObject(dict):
     """A JSON object that remembers the keys written more than once with different values."""
 
     repeated: dict[str, list[Any]]
+
+
+class _JsonNumber(str):
+    """A JSON number (or NaN / Infinity) kept as the text it was written as."""
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -233,6 +303,8 @@ def _json_type(value: Any) -> str:
     """The JSON name of a parsed value's type: object, list, text, number, true/false, null."""
     if value is None:
         return "null"
+    if isinstance(value, _JsonNumber):
+        return "number"
     if isinstance(value, bool):
         return "true/false value"
     if isinstance(value, int | float):
@@ -242,8 +314,40 @@ def _json_type(value: Any) -> str:
     return {list: "list", str: "text"}.get(type(value), type(value).__name__)
 
 
+#: The most rows one couple may have in one table (a couple logging every hour for ten years
+#: has 90,000): more is not a log, and would take memory out of all proportion to a compressed
+#: Parquet file's size (3 M identical rows are 37 KB on disk).
+MAX_ROWS_PER_COUPLE = 100_000
+
+
+def _check_parquet_rows(path: Path, name: str) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:  # reported by the full read below
+        return
+    if meta.num_rows <= MAX_ROWS_PER_COUPLE:
+        return
+    try:
+        ids = pq.read_table(path, columns=["couple_id"]).column(0)
+    except Exception:  # no couple_id column: the full read says so
+        return
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(ids)
+    most = max((c.as_py() for c in counts.field("counts")), default=0)
+    if most > MAX_ROWS_PER_COUPLE:
+        raise FileProblem(
+            f"has {most:,} rows for one couple; a log table holds at most "
+            f"{MAX_ROWS_PER_COUPLE:,} per couple (is this a log file?).",
+            source=name,
+        )
+
+
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
     name = str(path)
+    _check_parquet_rows(path, name)
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many kinds for a file that is not parquet
@@ -251,5 +355,31 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
         raise FileProblem(
             f"cannot be read as Parquet ({type(exc).__name__}: {detail[:200]}).", source=name
         ) from None
-    frame = frame.reset_index(drop=True)
-    return _raw_from_frame(frame, name), []
+    notes: list[str] = []
+    # an index pandas wrote (a named one, or any but 0, 1, 2, ...) holds columns of the table
+    index = frame.index
+    plain = isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0
+    frame = frame.reset_index(drop=plain)
+    if not plain:
+        notes.append("the Parquet index was read as column(s): " + ", ".join(
+            str(n) for n in (index.names if index.names != [None] else ["index"])))  # fmt: skip
+    # the loader's bookkeeping names are kept as the file's own columns, under another name
+    frame = frame.rename(
+        columns={
+            c: f"{c} (column {i} of the file)"
+            for i, c in enumerate(frame.columns, start=1)
+            if c in (_LINE, _PROBLEM)
+        }
+    )
+    for col in frame.columns:  # BINARY strings: text, not "b'c1'"
+        values = frame[col]
+        if values.dtype == object and values.map(lambda v: isinstance(v, bytes)).any():
+            frame[col] = values.map(
+                lambda v: v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else v
+            )
+            notes.append(f"column {col!r} held bytes, read as UTF-8 text")
+    frame.columns = [str(c) for c in frame.columns]
+    from trustdata.io._csv import check_columns
+
+    check_columns(list(frame.columns), name)
+    return _raw_from_frame(frame, name), notes

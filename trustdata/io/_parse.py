@@ -155,6 +155,17 @@ def _missing_mask(text: pd.Series) -> np.ndarray:
     return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
 
 
+def _exactly_whole(text: str) -> bool:
+    """True when ``text`` (a number pandas could read) is exactly a whole number."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        return True  # a form Decimal does not know (pandas read it): leave the check to pandas
+    return value.is_finite() and value == value.to_integral_value()
+
+
 def _parse_column(
     table: str,
     col: str,
@@ -209,7 +220,16 @@ def _parse_column(
         if kind == "whole":
             bad_u |= np.abs(np.nan_to_num(num)) >= 2**53  # beyond exact whole numbers
             frac = ~bad_u & (num != np.round(num))
-            values = np.where(bad_u | frac, np.nan, num)
+            # read as text, not as a float: 6.9999999999999999 is a float 7.0 but no whole number
+            inexact = np.array(
+                [
+                    not b and not f and not _exactly_whole(u)
+                    for u, b, f in zip(uniques, bad_u, frac, strict=True)
+                ],
+                dtype=bool,
+            )
+            values = np.where(bad_u | frac | inexact, np.nan, num)
+            bad_u |= inexact
         else:
             frac = np.zeros(len(num), dtype=bool)
             values = np.where(bad_u, np.nan, num)
@@ -274,16 +294,23 @@ def _report_uniques(
     problems.add(bad_rows, shown[codes[bad_rows]], col)
 
 
-_NS_MIN = pd.Timestamp("1677-09-22")
+#: The years a log's dates may have (first day, and the day after the last).  A year outside
+#: is a typo (``1725`` for ``2025``); the range also keeps every interval between two dates of
+#: the logs inside what a ``Timedelta`` holds (292 years), so no analysis overflows.
+MIN_YEAR, MAX_YEAR = 1900, 2150
+_NS_MIN = pd.Timestamp(f"{MIN_YEAR}-01-01")
 
 
-_NS_MAX = pd.Timestamp("2262-04-11")
+_NS_MAX = pd.Timestamp(f"{MAX_YEAR + 1}-01-01")
 
 
 def _to_ns(parsed: pd.Series) -> pd.Series:
-    """datetime64[ns] with values outside its range made missing."""
+    """datetime64[ns] with values outside MIN_YEAR-MAX_YEAR made missing."""
     parsed = parsed.where((parsed >= _NS_MIN) & (parsed < _NS_MAX))
     return parsed.astype("datetime64[ns]")
+
+
+_OFFSET_SUFFIX = r"\s*(?:[Zz]|UTC|[+-]\d{2}(?::?\d{2})?)$"
 
 
 def _parse_dates(
@@ -293,17 +320,27 @@ def _parse_dates(
     parsed = pd.to_datetime(u, format="%Y-%m-%d", errors="coerce")
     retry = parsed.isna() & u.str.match(r"^\d{4}-\d{2}-\d{2}[T ]\d", na=False)
     if retry.any():
-        # A full ISO date-time is accepted when its time is midnight.
-        more = pd.to_datetime(u[retry], format="ISO8601", errors="coerce")
+        # A full ISO date-time is accepted when its time is midnight; its offset is ignored
+        # (removed first: offsets that differ, as across a daylight-saving switch, or Z next
+        # to none, made pandas refuse the whole column)
+        wall = u[retry].str.replace(_OFFSET_SUFFIX, "", regex=True)
+        more = pd.to_datetime(wall, format="ISO8601", errors="coerce")
         if isinstance(more.dtype, pd.DatetimeTZDtype):
             more = more.dt.tz_localize(None)
         more = more.where(more == more.dt.normalize())
         parsed = parsed.astype("datetime64[us]")
         parsed.loc[retry] = more.astype("datetime64[us]")
+    outside = (parsed.notna() & ((parsed < _NS_MIN) | (parsed >= _NS_MAX))).to_numpy()
     parsed = _to_ns(parsed)
     bad_u = parsed.isna().to_numpy()
     shown = np.array(
-        [f"{col} is {_fmt(x)}, expected {_EXPECTED[col]}" for x in uniques], dtype=object
+        [
+            f"{col} is {_fmt(x)}, expected a year from {MIN_YEAR} to {MAX_YEAR} (a typo?)"
+            if far
+            else f"{col} is {_fmt(x)}, expected {_EXPECTED[col]}"
+            for x, far in zip(uniques, outside, strict=True)
+        ],
+        dtype=object,
     )
     _report_uniques(codes, bad_u, shown, col, problems)
     values = parsed.to_numpy()

@@ -100,8 +100,11 @@ def _process(
         typed[col] = _parse_column(table, col, kind, raw[col], problems, required, compact)
         if col in compact:
             del raw[col]  # the codes keep what the rejected rows need
-        if kind == "text" and unescape:
+        if kind in ("text", "id") and unescape:
+            # ids too: write() protects an id such as "=x" like any text cell
             typed[col] = _unescape(typed[col])
+        if kind == "id":
+            typed[col] = _normalised_ids(typed[col], col, notes)
     if table == "triggers":
         # timestamp is required, so it was parsed above
         typed = {c: typed[c] for c in known}
@@ -129,6 +132,54 @@ def _process(
         "notes": "; ".join(notes),
     }
     return _Result(table, valid, rejected, summary)
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
+    """Ids in Unicode NFC with invisible characters (zero-width spaces and joiners, soft
+    hyphens) removed, so that look-alike spellings of one id are one id; what was merged, and
+    ids that still differ only in case or look alike across scripts, are noted."""
+    import unicodedata
+
+    uniques = pd.Series(values.dropna().unique(), dtype="str")
+    if not len(uniques):
+        return values
+    fixed = uniques.map(lambda v: unicodedata.normalize("NFC", v.translate(_INVISIBLE)).strip())
+    changed = fixed != uniques
+    out = values
+    if changed.any():
+        out = values.replace(dict(zip(uniques[changed], fixed[changed], strict=True)))
+        merged = int(changed.sum())
+        notes.append(
+            f"{merged} {col} spelling(s) normalised (Unicode NFC, invisible characters removed) "
+            "and read as the same id as their plain spelling"
+        )
+    final = pd.Series(fixed.unique(), dtype="str")
+    folded = final.str.casefold()
+    twins = final[folded.duplicated(keep=False)]
+    if len(twins):
+        shown = ", ".join(repr(v) for v in sorted(twins)[:6])
+        notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
+    non_ascii = final[final.map(lambda v: not v.isascii())]
+    skeleton = non_ascii.map(_ascii_skeleton)
+    alike = [(v, s) for v, s in zip(non_ascii, skeleton, strict=True) if s in set(final)]
+    if alike:
+        shown = ", ".join(f"{v!r} looks like {s!r}" for v, s in alike[:6])
+        notes.append(f"{col} values that look alike (kept apart; check them): {shown}")
+    return out
+
+
+#: Letters of other scripts that look like Latin ones (the usual homoglyphs).
+_HOMOGLYPHS = str.maketrans(
+    "АВЕКМНОРСТХаеорсухіјѕԁɡΑΒΕΖΗΙΚΜΝΟΡΤΥΧον",
+    "ABEKMHOPCTXaeopcyxijsdgABEZHIKMNOPTYXov",
+)
+
+
+def _ascii_skeleton(value: str) -> str:
+    return value.translate(_HOMOGLYPHS)
 
 
 def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems) -> None:

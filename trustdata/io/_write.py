@@ -86,30 +86,42 @@ def write(logs: Logs, folder: str | Path, *, format: str = "csv") -> Path:
 
 
 def _write_tables(logs: Logs, folder: Path, format: str) -> None:
+    """Write each table to a temporary file in ``folder`` and rename it over the old one
+    (:func:`trustdata._atomic.atomic_path`): an interrupted write leaves every file whole.
+    A file of the same table in another format is removed only once the new one is in place."""
+    from trustdata._atomic import atomic_path
+
     folder.mkdir(parents=True, exist_ok=True)
     for table in schemas.TABLES:
         frame = getattr(logs, table)
         if table != "checkins" and len(frame) == 0:
             continue
         target = folder / f"{table}.{format}"
+        with atomic_path(target) as tmp:
+            _write_one(table, frame, tmp, format)
         for other in EXTENSIONS:
             stale = folder / f"{table}{other}"
             if stale != target and stale.exists():
                 stale.unlink()
-        if format == "parquet":
-            frame.to_parquet(target, index=False)
-            continue
-        text = _to_text_frame(table, frame, for_json=format == "json")
-        if format == "csv":
-            text.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
-        else:
-            text = text.astype(object).where(text.notna(), None)
-            records = [
-                {k: v for k, v in zip(text.columns, row, strict=True) if v is not None}
-                for row in text.itertuples(index=False, name=None)
-            ]
-            with open(target, "w", encoding="utf-8") as fh:
-                json.dump(records, fh, ensure_ascii=False, indent=1)
+
+
+def _write_one(table: str, frame: pd.DataFrame, target: Path, format: str) -> None:
+    if format == "parquet":
+        frame.to_parquet(target, index=False)
+        return
+    text = _to_text_frame(table, frame, for_json=format == "json")
+    if format == "csv":
+        # a header cell a spreadsheet would run as a formula gets the same ' as a data cell
+        text.columns = _escape(pd.Series([str(c) for c in text.columns], dtype="str")).tolist()
+        text.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+    else:
+        text = text.astype(object).where(text.notna(), None)
+        records = [
+            {k: v for k, v in zip(text.columns, row, strict=True) if v is not None}
+            for row in text.itertuples(index=False, name=None)
+        ]
+        with open(target, "w", encoding="utf-8") as fh:
+            json.dump(records, fh, ensure_ascii=False, indent=1)
 
 
 # A text cell a spreadsheet would run as a formula (after any number of protecting quotes).

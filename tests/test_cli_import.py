@@ -1,0 +1,169 @@
+"""`trustdata import`: no import ever destroys or truncates a log (issue 13 points 10-12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import trustdata
+from trustdata.cli import main
+
+FIX = Path(__file__).parent / "fixtures" / "importers"
+DL_2019 = FIX / "daylio" / "daylio_export_2019.csv"
+BR = FIX / "bearable" / "bearable_export.csv"
+HEADER = "full_date,date,weekday,time,mood,activities,note\n"
+
+
+def _daylio(path: Path, *lines: str) -> Path:
+    path.write_text(HEADER + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _import(export: Path, out: Path, partner: str = "A", kind: str = "daylio") -> int:
+    return main(["import", kind, str(export), str(out), "--couple", "c1", "--partner", partner])
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_a_log_of_another_partner_that_fails_to_load_is_not_replaced(tmp_path, capsys):
+    """Point 10: a renamed column made the old log unreadable, and the import replaced it."""
+    out = tmp_path / "logs"
+    out.mkdir()
+    (out / "checkins.csv").write_text(
+        "couple_id,partner,date,connexion\nc1,B,2025-03-03,6\n", encoding="utf-8"
+    )
+    before = _snapshot(out)
+    assert _import(DL_2019, out) == 2
+    err = capsys.readouterr().err
+    assert "already holds log files that cannot be read" in err and "Traceback" not in err
+    assert _snapshot(out) == before
+
+
+def test_a_truncated_json_log_is_not_deleted(tmp_path, capsys):
+    """Point 10: a truncated checkins.json was deleted when a CSV import was written."""
+    out = tmp_path / "logs"
+    out.mkdir()
+    (out / "checkins.json").write_text(
+        '[{"couple_id": "c1", "partner": "B", "date": "2025-03-03", "connection": 6}, {"cou',
+        encoding="utf-8",
+    )
+    before = _snapshot(out)
+    assert _import(DL_2019, out) == 2
+    assert "cannot be read" in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+def test_rejected_lines_of_the_old_log_are_not_lost(tmp_path, capsys):
+    out = tmp_path / "logs"
+    assert _import(DL_2019, out) == 0
+    text = (out / "checkins.csv").read_text(encoding="utf-8")
+    (out / "checkins.csv").write_text(text + "c1,A,2025-02-30,x\n", encoding="utf-8")
+    before = _snapshot(out)
+    assert _import(DL_2019, out) == 2
+    assert "1 check-in or trigger record(s) that cannot be read" in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+def test_another_partners_triggers_are_not_replaced(tmp_path, capsys):
+    out = tmp_path / "logs"
+    assert _import(DL_2019, out) == 0
+    checkins = (out / "checkins.csv").read_text(encoding="utf-8")
+    (out / "checkins.csv").write_text(checkins.replace(",A,", ",B,"), encoding="utf-8")
+    before = _snapshot(out)
+    # only the triggers still belong to A; an import of B would replace them
+    assert _import(DL_2019, out, partner="B") == 2
+    assert "already holds triggers of couple c1 partner A" in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize("name", ["checkins.csv", "triggers.csv"])
+def test_an_import_never_writes_over_the_export_it_reads(tmp_path, capsys, name):
+    """Point 10: ``import daylio OUT/checkins.csv OUT`` wrote over its own input."""
+    out = tmp_path / "logs"
+    out.mkdir()
+    export = _daylio(out / name, "2019-03-05,5 March,Tuesday,21:12,good,,ok")
+    before = export.read_bytes()
+    assert _import(export, out) == 2
+    assert "is one of this command's inputs" in capsys.readouterr().err
+    assert export.read_bytes() == before
+
+
+def test_a_newer_import_without_triggers_removes_the_earlier_imports_triggers(tmp_path):
+    """Point 12: the old triggers.csv stayed next to the newer check-ins (two exports mixed).
+
+    Decision (see ``_cmd_import``): a newer import of the same person replaces, as a whole,
+    what the earlier import wrote, so its triggers go too; another person's triggers are never
+    touched (the import is refused instead, see the test above).
+    """
+    out = tmp_path / "logs"
+    assert _import(DL_2019, out) == 0
+    assert len(trustdata.load(out).triggers) == 1
+    newer = _daylio(tmp_path / "newer.csv", "2019-03-12,12 March,Tuesday,21:12,good,friends,ok")
+    assert _import(newer, out) == 0
+    logs = trustdata.load(out)
+    assert logs.triggers.empty and not (out / "triggers.csv").exists()
+    assert logs.checkins["date"].dt.strftime("%Y-%m-%d").tolist() == ["2019-03-12"]
+
+
+def test_an_import_leaves_no_staging_folder_and_keeps_events(tmp_path):
+    out = tmp_path / "logs"
+    assert _import(DL_2019, out) == 0
+    (out / "events.csv").write_text("couple_id,date,kind\nc1,2019-01-01,discovery\n")
+    assert _import(DL_2019, out) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["checkins.csv", "events.csv", "triggers.csv"]
+
+
+def test_an_interrupted_import_leaves_the_old_log_whole(tmp_path, monkeypatch, capsys):
+    """Point 11: Ctrl-C during import left 0 of 81,000 check-ins after truncating the file."""
+    out = tmp_path / "logs"
+    assert _import(DL_2019, out) == 0
+    before = _snapshot(out)
+    import trustdata.io as io_module
+
+    real = io_module.write
+
+    def interrupted(logs, folder, **kw):
+        real(logs, folder, **kw)
+        (Path(folder) / "checkins.csv").write_text("couple_id,par")  # half-written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(io_module, "write", interrupted)
+    assert _import(DL_2019, out) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no staging folder left
+
+
+GF = FIX / "google_forms" / "Weekly check-in (Responses) - Form Responses 1.csv"
+
+
+def test_an_email_address_never_leaves_the_importer(tmp_path, capsys):
+    """Issue 13 point 2: with ``partner = "Email Address"`` the address became an id; addresses
+    in free text, unmapped titles and surplus values reached checkins.csv and stdout."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[questions]\npartner = "Email Address"\n', encoding="utf-8")
+    text = GF.read_text(encoding="utf-8").splitlines()
+    text[0] += ',"Reply to me at kim@example.net"'
+    text[1:] = [line + ',""' for line in text[1:]]
+    text[1] = text[1].replace("A walk together on Sunday", "write to jo@example.com")
+    text[1] += ',"surplus lee@example.com"'
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(text) + "\n", encoding="utf-8")
+    out = tmp_path / "logs"
+    code = main(["import", "google-forms", str(export), str(out), "--couple", "c1",
+                 "--mapping", str(mapping)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code in (1, 2)
+    printed = captured.out + captured.err
+    written = (
+        b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file()) if out.exists() else b""
+    )
+    for address in ("sam@example.org", "alex@example.org", "kim@example.net", "jo@example.com",
+                    "lee@example.com"):  # fmt: skip
+        assert address not in printed, printed
+        assert address.encode() not in written
+    assert "e-mail address" in printed
