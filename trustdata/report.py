@@ -1068,17 +1068,10 @@ def render(r: CoupleReview, *, audience: str = "couple") -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a report is an ordinary file, not a private temp file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write through :func:`trustdata._atomic.write_bytes` (temporary file, then rename)."""
+    from trustdata._atomic import write_bytes
+
+    write_bytes(path, data)
 
 
 def write(
