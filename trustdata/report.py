@@ -884,8 +884,10 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             if therapist
             else "Trust and its layers for each of you: at the start and recently",
         )
-        body += chart.add(fig, print_height=250)
+        body += chart.add(fig, print_height=300)
     if therapist and not r.partner_gap.empty:
+        # on screen only: in print the cards and sentences give both partners side by side
+        body += Markup('<div class="screen-only">')
         body += Markup("<h3>The two partners side by side</h3>")
         body += Markup("<p>{}</p>").format(
             f"Difference between the partners' weekly connection scores ({w}-week trailing "
@@ -896,6 +898,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             r.partner_gap, title="How far apart the partners' scores were each week"
         )
         body += chart.add(fig, print_height=200)
+        body += Markup("</div>")
     body += Markup('<h3 class="screen-only">{}</h3>').format(
         "Connection month by month" if therapist else "Month by month, on average"
     )
@@ -928,7 +931,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             else "How many triggers each of you logged each month, by kind",
         )
         _rename_partners(fig, r)
-        body += chart.add(fig, print_height=220)
+        body += chart.add(fig, print_height=260)
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
