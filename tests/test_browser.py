@@ -8,6 +8,7 @@ browser must be there; elsewhere the tests are skipped with a message when it is
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def _need_browser():
 
 # Read in the page: every chart's size, traces and drawn marks; the order of the sections.
 _INSPECT = """() => {
-  const charts = Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+  const charts = Array.from(document.querySelectorAll('.chart-screen.js-plotly-plot')).map(gd => {
     const r = gd.getBoundingClientRect();
     const svg = gd.querySelector('svg.main-svg');
     return {
@@ -47,6 +48,12 @@ _INSPECT = """() => {
       // drawn marks: lines, points, bars, heat-map images (not the axes or the background)
       marks: gd.querySelectorAll('path.js-line, path.point, g.point path, g.hm image').length,
       data_len: (gd.data || []).length,
+      caption: (gd.closest('figure').querySelector('.chart-title') || {}).textContent || '',
+      // what reads without hover: annotation texts (event names) and legend entries
+      annotations: Array.from(gd.querySelectorAll('g.annotation-text-g text, g.annotation text'))
+        .map(t => t.textContent),
+      legend: Array.from(gd.querySelectorAll('g.legendtext, text.legendtext'))
+        .map(t => t.textContent),
     };
   });
   const sections = Array.from(document.querySelectorAll('main > section')).map(s => s.id);
@@ -59,11 +66,37 @@ _INSPECT = """() => {
     client_width: document.documentElement.clientWidth,
     n_scripts: document.querySelectorAll('script').length,
     alerted: window.__alerted || 0,
+    text: document.body.innerText,
   };
 }"""
 
+# Read in print media at A4 content width: each print copy's size and its x-axis tick labels.
+_PRINT_INSPECT = """() => Array.from(document.querySelectorAll('.chart-print')).map(gd => {
+  const r = gd.getBoundingClientRect();
+  const ticks = Array.from(gd.querySelectorAll('g.xtick text')).map(t => {
+    const b = t.getBoundingClientRect();
+    return {text: t.textContent, right: b.right, left: b.left};
+  });
+  return {id: gd.id, left: r.left, right: r.right, width: r.width, height: r.height,
+          shown: getComputedStyle(gd).display !== 'none' && r.width > 0, ticks: ticks,
+          caption: (gd.closest('figure').querySelector('.chart-title') || {}).textContent || '',
+          screen_hidden: getComputedStyle(gd.closest('figure').querySelector('.chart-screen'))
+            .visibility === 'hidden'};
+})"""
 
-def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
+#: The content width of an A4 page with the report's 12 mm margins, in CSS pixels.
+A4_CONTENT_PX = (210 - 2 * 12) / 25.4 * 96
+
+
+def _open(
+    browser,
+    path: Path,
+    *,
+    width: int = 1200,
+    height: int = 900,
+    hover: bool = True,
+    pdf: bool = True,
+) -> dict:
     """Open a page with every non-page request aborted; return what was seen."""
     page_url = path.resolve().as_uri()
     seen: dict = {"console": [], "errors": [], "requests": [], "aborted": []}
@@ -99,7 +132,7 @@ def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
         )
         page.wait_for_timeout(200)
         # Hover: plotly draws hover labels from the data, and an injected on* handler would fire.
-        for gd in page.query_selector_all(".js-plotly-plot"):
+        for gd in page.query_selector_all(".chart-screen.js-plotly-plot") if hover else ():
             box = gd.bounding_box()
             if box:
                 page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -113,7 +146,12 @@ def _open(browser, path: Path, *, width: int = 1200, height: int = 900) -> dict:
             "() => { const n = document.querySelector('nav.toc');"
             " return n ? getComputedStyle(n).display : 'none'; }"
         )
-        seen["pdf_bytes"] = len(page.pdf(format="A4"))
+        if pdf:
+            printed = page.pdf(format="A4", prefer_css_page_size=True)
+            seen["pdf_bytes"] = len(printed)
+            seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page[^s]", printed))
+        page.set_viewport_size({"width": int(A4_CONTENT_PX), "height": 1100})
+        seen["print"] = page.evaluate(_PRINT_INSPECT)
     finally:
         context.close()
     seen["url"] = page_url
@@ -153,6 +191,36 @@ def browser():
 
 
 @pytest.fixture(scope="module")
+def bundled():
+    import trustdata
+    from trustdata import report
+
+    return trustdata.load(report.resolve_path("data/sample/couples"))
+
+
+@pytest.fixture(scope="module")
+def sample_pages(tmp_path_factory, browser, bundled):
+    """Every bundled sample couple, both audiences."""
+    from trustdata import report
+
+    out = tmp_path_factory.mktemp("sample")
+    seen = {}
+    from trustdata.review import review
+
+    for couple in bundled.couple_ids:
+        r = review(bundled, couple)  # once per couple, rendered for both readers
+        for audience in report.AUDIENCES:
+            path = out / f"{couple}-{audience}.html"
+            path.write_text(report.render(r, audience=audience), encoding="utf-8")
+            # a PDF of couple-04's therapist page (the page-count test); the others are read
+            # in print media at A4 width, which is what the PDF lays out
+            pdf = (couple, audience) == ("couple-04", "therapist")
+            seen[(couple, audience)] = _open(browser, path, hover=False, pdf=pdf)
+            seen[(couple, audience)]["gap_end"] = r.partner_gap["week"].max()
+    return seen
+
+
+@pytest.fixture(scope="module")
 def pages(tmp_path_factory, browser, sample_logs, abuse_logs, hostile_logs):
     from trustdata import report
 
@@ -168,6 +236,11 @@ def pages(tmp_path_factory, browser, sample_logs, abuse_logs, hostile_logs):
     }
     seen = {name: _open(browser, path) for name, path in paths.items()}
     seen["phone"] = _open(browser, paths["therapist"], width=390, height=844)
+    paths["abuse_therapist"] = report.write(
+        abuse_logs, abuse_logs.couple_ids[0], out / "abuse_therapist.html", audience="therapist"
+    )
+    seen["abuse_therapist"] = _open(browser, paths["abuse_therapist"])
+    seen["abuse_html"] = paths["abuse"].read_text(encoding="utf-8")
     return seen
 
 
@@ -237,3 +310,92 @@ def test_a_script_that_slipped_in_would_not_run(browser, tmp_path):
     seen = _open(browser, path)
     assert seen["alerted"] == 0
     assert any("Content Security Policy" in m or "CSP violation" in m for _, m in seen["console"])
+
+
+# --------------------------------------------------------------------------------------------
+# The bundled sample couples, both audiences (issue 11)
+# --------------------------------------------------------------------------------------------
+
+SAMPLE = [(c, a) for c in ("couple-01", "couple-02", "couple-03", "couple-04")
+          for a in ("couple", "therapist")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("couple", "audience"), SAMPLE)
+def test_trust_and_layer_charts_are_there_where_the_logs_have_the_columns(
+    sample_pages, bundled, couple, audience
+):
+    from trustdata import schemas
+
+    seen = sample_pages[(couple, audience)]
+    ci = bundled.checkins.loc[bundled.checkins["couple_id"] == couple]
+    captions = " | ".join(c["caption"].lower() for c in seen["charts"])
+    assert ("trusted" in captions or "weekly trust" in captions) == bool(ci["trust"].notna().any())
+    has_layers = any(ci[c].notna().any() for c in schemas.LAYERS)
+    assert ("layers" in captions) == (has_layers or bool(ci["trust"].notna().any()))
+    for chart in seen["charts"]:
+        assert chart["has_svg"] and chart["marks"] >= 1, chart
+
+
+@pytest.mark.parametrize(("couple", "audience"), SAMPLE)
+def test_event_names_read_without_hover(sample_pages, bundled, couple, audience):
+    from trustdata.charts import EVENT_LABELS
+
+    seen = sample_pages[(couple, audience)]
+    trend = seen["charts"][0]  # the connection trend, events marked
+    kinds = bundled.events.loc[bundled.events["couple_id"] == couple, "kind"].astype(str)
+    drawn = " ".join(trend["annotations"])
+    for kind in set(kinds):
+        assert EVENT_LABELS[kind] in drawn, (kind, trend["annotations"])
+
+
+@pytest.mark.parametrize(("couple", "audience"), SAMPLE)
+def test_printed_charts_are_whole_and_reach_the_logs_last_month(
+    sample_pages, bundled, couple, audience
+):
+    import pandas as pd
+
+    seen = sample_pages[(couple, audience)]
+    one = bundled.couple(couple)
+    last = max(one.checkins["date"].max(), one.triggers["timestamp"].max(),
+               one.events["date"].max())  # fmt: skip
+    gap_end = seen["gap_end"]
+    shown = [c for c in seen["print"] if c["shown"]]
+    assert shown and all(c["screen_hidden"] for c in shown)
+    dated = 0
+    for chart in shown:
+        assert chart["left"] >= -0.5 and chart["right"] <= A4_CONTENT_PX + 0.5, chart
+        for tick in chart["ticks"]:
+            assert tick["left"] >= -0.5 and tick["right"] <= A4_CONTENT_PX + 0.5, (chart, tick)
+        stamps = pd.to_datetime(
+            [t["text"] for t in chart["ticks"]], errors="coerce", format="mixed"
+        )
+        stamps = stamps[stamps.notna()]
+        if len(stamps) >= 2:
+            dated += 1
+            # the last tick is within a quarter of the logs' last month (ticks are monthly or
+            # two-monthly): the chart was not cut before the end
+            # (the gap chart ends with the last week both partners scored)
+            end = gap_end if "apart" in chart["caption"] else last
+            assert stamps.max() >= end - pd.Timedelta(days=92), (chart["caption"], stamps.max())
+    assert dated >= 2
+
+
+def test_couple_04_therapist_pdf_is_at_most_four_a4_pages(sample_pages):
+    assert 1 <= sample_pages[("couple-04", "therapist")]["pdf_pages"] <= 4
+
+
+def test_couple_04_page_names_its_repeat_betrayal(sample_pages):
+    text = sample_pages[("couple-04", "couple")]["text"]
+    assert "On 6 July 2024, a repeat betrayal was recorded" in text
+    assert "came through 0" not in text
+
+
+def test_no_abuse_note_on_the_couple_page_while_abuse_is_logged(pages):
+    note = "shouted and threw a plate"
+    seen = pages["abuse"]
+    assert note not in seen["text"] and note not in pages["abuse_html"]
+    for chart in seen["charts"]:
+        assert all(note not in a for a in chart["annotations"])
+    # the hover of every chart was opened in _open: plotly draws hover labels from the data,
+    # and the data has no abuse event at all
+    assert note in pages["abuse_therapist"]["text"]

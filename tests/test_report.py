@@ -790,3 +790,325 @@ def test_a_mixed_trend_is_not_called_no_change_in_the_page():
     assert "coming less often (about 15 a month at first, about 6.2 a month lately)" in page
     assert "but the ones that still come have felt stronger" in page
     assert "no clear change" not in page and "as often as before" not in page
+
+
+# --------------------------------------------------------------------------------------------
+# Every number on the page is a value of the review
+# --------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _review_values(r) -> set[str]:
+    """Every way the page may print a value of the review: numbers at 0-3 decimals, dates'
+    day and year, and the numbers inside the review's own text (evidence, notes, answers)."""
+    import dataclasses
+
+    out: set[str] = set()
+
+    def number(x: float) -> None:
+        if x != x or x in (float("inf"), float("-inf")):
+            return
+        for d in range(4):
+            out.add(f"{abs(x):.{d}f}")
+        if float(x).is_integer():
+            out.add(str(abs(int(x))))
+
+    def visit(value) -> None:
+        if value is None or value is pd.NaT or value is pd.NA:
+            return
+        if isinstance(value, pd.DataFrame):
+            for col in value.columns:
+                for v in value[col].tolist():
+                    visit(v)
+            return
+        if isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+            return
+        if isinstance(value, list | tuple | set):
+            for v in value:
+                visit(v)
+            return
+        if isinstance(value, pd.Timestamp):
+            out.update({str(value.day), str(value.year), f"{value:%H}", f"{value:%M}"})
+            return
+        if isinstance(value, bool | np.bool_):
+            return
+        if isinstance(value, int | float | np.integer | np.floating):
+            number(float(value))
+            return
+        if isinstance(value, str):
+            out.update(_NUMBER.findall(value))
+            return
+        if isinstance(value, Logs):
+            return  # the raw logs are not a value the page may print
+        if dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                visit(getattr(value, f.name))
+
+    visit(r)
+    return out
+
+
+def _printed_numbers(page: str) -> list[str]:
+    body = page[page.index("<body>") :]
+    body = re.sub(r"<script>.*?</script>", "", body, flags=re.S)
+    import html
+
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return _NUMBER.findall(text)
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+@pytest.mark.parametrize("couple", ["couple-01", "couple-04", "abuse"])
+def test_every_number_on_the_page_is_a_value_of_the_review(audience, couple, sample_logs):
+    from trustdata.review import review
+
+    logs = make_logs(abuse=True) if couple == "abuse" else sample_logs
+    cid = "couple-01" if couple == "abuse" else couple
+    r = review(logs, cid, today="2026-01-05")
+    page = report.render(r, audience=audience)
+    allowed = _review_values(r)
+    printed = _printed_numbers(page)
+    assert len(printed) > 50
+    strays = sorted({n for n in printed if n not in allowed})
+    assert strays == []
+
+
+@pytest.fixture(scope="module")
+def sample_logs():
+    import trustdata
+
+    return trustdata.load(report.resolve_path("data/sample/couples"))
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 11 on the page
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def couple04(sample_logs):
+    return {
+        a: report.build(sample_logs, "couple-04", audience=a, today="2026-01-05")
+        for a in report.AUDIENCES
+    }
+
+
+def test_couple_page_names_the_repeat_betrayal_kindly_and_counts_from_it(couple04):
+    from trustdata import milestones
+
+    text = _section_text(couple04["couple"], "summary")
+    assert "On 6 July 2024, a repeat betrayal was recorded" in text
+    assert milestones.FLAG_MESSAGES["repeat_betrayal"] in text
+    assert "Since 6 July 2024:" in text
+    page = _text(couple04["couple"])
+    assert "came through 0" not in page
+    assert "Every check-in you write is part of the work" not in page
+    assert "normal part of recovery" not in page
+
+
+def test_no_small_win_from_before_the_hard_news(sample_logs):
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-04")
+    assert len(r.small_wins) and (r.small_wins["date"] >= r.latest_hard_news).all()
+
+
+def test_therapist_flags_speak_about_the_couple_not_to_them(couple04):
+    from trustdata import milestones
+
+    flags = _section_text(couple04["therapist"], "flags")
+    assert "For the therapist:" in flags
+    for message in milestones.FLAG_MESSAGES.values():
+        assert message not in flags
+    assert "please consider" not in flags.lower() and "your scores" not in flags.lower()
+
+
+def test_pages_speak_in_one_voice(couple04):
+    therapist = _text(couple04["therapist"])
+    for phrase in (" you came through", "each of you", "Your logs", " your "):
+        assert phrase not in therapist
+    couple = _text(couple04["couple"])
+    assert "Your logs run from" in couple and "the couple's" not in couple
+
+
+def test_dates_are_in_words_and_event_names_too(couple04):
+    for page in couple04.values():
+        text = _text(page)
+        assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text)
+        assert "repeat_betrayal" not in text and "couples_therapy" not in text
+        assert "couples therapy" in text
+
+
+def test_generation_date_and_rejected_records_are_on_the_page(tmp_path):
+    import trustdata
+
+    (tmp_path / "checkins.csv").write_text(
+        "couple_id,partner,date,connection\nc1,A,2025-01-06,5\nc1,A,2025-01-13,11\n"
+    )
+    logs = trustdata.load(tmp_path)
+    for audience in report.AUDIENCES:
+        text = _text(report.build(logs, "c1", audience=audience, today="2026-02-03"))
+        assert "Made on 3 February 2026" in text
+        assert "1 record in the files could not be read and is not in this page" in text
+
+
+def test_display_names_are_used_in_every_view_and_roles_keep_their_order():
+    logs = make_logs()
+    named = Logs(
+        checkins=logs.checkins,
+        triggers=logs.triggers,
+        events=logs.events,
+        couples=as_table("couples", [{"couple_id": "couple-01", "name_A": "Ann", "name_B": "Bo"}]),
+    )
+    for audience in report.AUDIENCES:
+        page = report.build(named, "couple-01", audience=audience)
+        text = _text(page)
+        assert "Ann" in text and "Bo" in text
+        assert text.index("Ann") < text.index("Bo")
+        assert "<bdi>Ann</bdi>" in page
+        summary = _section_text(page, "summary")
+        assert not re.search(r"\bA\b felt|\bA\b:|\bB\b:", summary)
+        # the legend of the trend chart uses the names too
+        assert '"name":"Ann: weekly score"' in page or "Ann: weekly score" in page
+    therapist = _text(report.build(named, "couple-01", audience="therapist"))
+    assert "Ann (hurt partner)" in therapist and "Bo (involved partner)" in therapist
+
+
+def test_typed_text_is_isolated_in_bdi():
+    rlo = "\u202eevil\u202c"
+    logs = make_logs(partners=(f"Ann{rlo}", "Bob"))
+    for audience in report.AUDIENCES:
+        page = _without_plotly_js(report.build(logs, "couple-01", audience=audience))
+        body = page[page.index("<main>") : page.index("<script>", page.index("<main>"))]
+        # every occurrence of the typed name in the HTML is inside a <bdi> element
+        outside = re.sub(r"<bdi>.*?</bdi>", "", body, flags=re.S)
+        assert "\u202e" not in outside
+        assert body.count("\u202e") > 3
+
+
+def test_abuse_note_is_nowhere_on_the_couple_page_and_listed_for_the_therapist(pages):
+    note = "shouted and threw a plate"
+    assert note not in pages["abuse"]  # text, chart JSON and hover included
+    page = pages["abuse"]
+    rest = page[: page.index('<section id="safety"')] + page[page.index('<section id="summary"') :]
+    assert "abuse" not in _text(rest).lower()  # only the safety notice speaks of it
+    therapist = pages["abuse_therapist"]
+    assert note in therapist
+    text = _section_text(therapist, "safety")
+    assert "recorded by A (hurt partner)" in text
+    assert "See each partner alone" in text and "safety plan" in text
+    assert "Conjoint work is usually paused" in text
+
+
+def test_a_partner_who_stopped_checking_in_raises_a_note_for_the_therapist():
+    page = report.build(_stopped_logs(), "c1", audience="therapist")
+    flags = _section_text(page, "flags")
+    assert "stopped checking in · B" in flags and "10 March 2025" in flags
+    assert "No red flags" not in flags
+
+
+def test_therapist_sees_every_answer_since_and_who_wrote_none():
+    rows = [
+        {"couple_id": "c1", "partner": p, "date": d, "connection": 5,
+         "need": "time" if p == "A" else None}
+        for p in "AB"
+        for d in pd.date_range("2025-01-06", periods=6, freq="7D")
+    ]  # fmt: skip
+    page = report.build(
+        Logs(checkins=as_table("checkins", rows)), "c1", audience="therapist", since="2025-01-27"
+    )
+    text = _section_text(page, "answers")
+    assert text.count("time") == 3  # Jan 27, Feb 3, Feb 10
+    assert "B wrote no answers since 27 January 2025." in text
+
+
+def test_couple_page_shows_what_helped_in_their_own_words(pages):
+    text = _section_text(pages["couple"], "words")
+    assert "talked at dinner 27" in text  # the latest answer of June for A
+    assert "What decreased trust" not in text
+
+
+def test_pdf_needs_chromium_and_says_how_to_install_it(tmp_path, monkeypatch):
+    from trustdata.errors import TrustDataError
+
+    monkeypatch.setenv("TRUSTDATA_CHROMIUM", str(tmp_path / "none"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(report, "_FALLBACK_CHROMIUM", str(tmp_path / "none"))
+    with pytest.raises(TrustDataError, match="apt-get install chromium"):
+        report.write_pdf("<p>x</p>", tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.browser
+def test_pdf_is_a_real_pdf(tmp_path):
+    if report.find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    out = report.write(make_logs(), "couple-01", tmp_path / "r.pdf", audience="therapist")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 1
+
+
+def test_cli_report_pdf_without_chromium_exits_2_saying_how_to_install(
+    tmp_path, logs, capsys, monkeypatch
+):
+    from trustdata import cli, io
+
+    folder = io.write(logs, tmp_path / "logs")
+    monkeypatch.setenv("TRUSTDATA_CHROMIUM", str(tmp_path / "none"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(report, "_FALLBACK_CHROMIUM", str(tmp_path / "none"))
+    code = cli.main(["report", str(folder), "--couple", "couple-01", "-o", str(tmp_path / "r.pdf")])
+    assert code == 2
+    assert "apt-get install chromium" in capsys.readouterr().err
+    assert not (tmp_path / "r.pdf").exists()
+
+
+@pytest.mark.browser
+def test_cli_report_writes_a_real_pdf(tmp_path, logs, capsys):
+    from trustdata import cli, io
+
+    if report.find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    folder = io.write(logs, tmp_path / "logs")
+    out = tmp_path / "r.pdf"
+    code = cli.main(["report", str(folder), "--couple", "couple-01", "-o", str(out)])
+    assert code == 0 and out.read_bytes().startswith(b"%PDF-")
+    assert "A PDF of the page" in capsys.readouterr().out
+
+
+def test_couple_page_tells_its_red_flags_in_the_couples_own_words(sample_logs):
+    from trustdata import milestones
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-02")
+    assert "no_reliable_improvement_12m" in r.couple_notes["flag"].tolist()
+    page = report.render(r, audience="couple")
+    text = _section_text(page, "notes")
+    assert milestones.FLAG_MESSAGES["no_reliable_improvement_12m"] in text
+    assert "For the therapist" not in text
+
+
+def test_couple_04_cut_four_weeks_after_the_betrayal_reads_true(sample_logs):
+    # issue 11: cut at four weeks after the repeat betrayal (6 July 2024) the page said "You came
+    # through 0 harder stretches ... setbacks are a normal part of recovery" and celebrated a
+    # best week from before the betrayal
+    from trustdata.review import review
+
+    end = pd.Timestamp("2024-08-03")
+    one = sample_logs.couple("couple-04")
+    cut = Logs(
+        checkins=one.checkins.loc[one.checkins["date"] <= end],
+        triggers=one.triggers.loc[one.triggers["timestamp"] <= end],
+        events=one.events.loc[one.events["date"] <= end],
+        couples=one.couples,
+    )
+    r = review(cut, "couple-04")
+    text = _text(report.render(r, audience="couple"))
+    assert "On 6 July 2024, a repeat betrayal was recorded" in text
+    assert "came through 0" not in text and "normal part of recovery" not in text
+    assert "Every check-in you write is part of the work" not in text
+    assert (r.small_wins["date"] >= pd.Timestamp("2024-07-06")).all()
+    assert r.logged_wins.empty or (r.logged_wins["date"] >= pd.Timestamp("2024-07-06")).all()

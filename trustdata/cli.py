@@ -351,6 +351,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if replaced:
         print(f"Replaced the older report at {out}.")
     print(f"Wrote the {args.audience} report for {args.couple} to {out} ({size:.1f} MB).")
+    if out.suffix.lower() == ".pdf":  # printed through Chromium (report.write_pdf)
+        print("A PDF of the page, printed on this computer; it holds the same private logs.")
+        return 0
     print(f"Open it in a web browser: {out.resolve().as_uri()}")
     print("It works offline and sends nothing anywhere.")
     return 0

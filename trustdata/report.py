@@ -294,6 +294,30 @@ def _who(r: CoupleReview, partner: object, audience: str) -> Markup:
     return label
 
 
+def _evidence(r: CoupleReview, text: object, partner: object = None) -> Markup:
+    """An analysis' evidence sentence: dates in words, the partner's id (where the sentence
+    starts with it, or says "partner X") as their display name in ``<bdi>``."""
+    words = _dates_in_words(text)
+    ids = [str(partner)] if isinstance(partner, str) else []
+    ids += [p for p in r.partners if p not in ids]
+    for p in ids:
+        for prefix in (f"{p}'s ", f"{p}: ", f"{p} "):
+            if words.startswith(prefix):
+                rest = words[len(p) :]
+                return _bdi(r.name(p)) + _evidence_rest(r, rest)
+    return _evidence_rest(r, words)
+
+
+def _evidence_rest(r: CoupleReview, words: str) -> Markup:
+    out = Markup("")
+    for p in r.partners:
+        marker = f"(partner {p})"
+        if marker in words:
+            before, after = words.split(marker, 1)
+            return Markup("{}(partner {}){}").format(before, _bdi(r.name(p)), after)
+    return out + words
+
+
 def _first_row(frame: pd.DataFrame, partner: str):
     rows = frame.loc[frame["partner"] == partner]
     return None if rows.empty else next(rows.itertuples(index=False))
@@ -340,6 +364,7 @@ def _env():
 
     env.globals.update(
         who=_who,
+        evidence=_evidence,
         first_row=_first_row,
         answer_labels=_ANSWER_LABELS,
         abuse_guidance=ABUSE_GUIDANCE,
@@ -409,11 +434,13 @@ def html_table(
     digits: int | dict[str, int] = 1,
     empty: str = "Nothing to show.",
     typed: Sequence[str] = (),
+    typed_headings: Sequence[str] = (),
 ) -> Markup:
     """An HTML table of a frame (rendered by the ``table`` template; every cell escaped).
 
     Dates are written in words; ``typed`` columns (text a person typed) are wrapped in
-    ``<bdi>``; a whole-number column prints whole numbers.
+    ``<bdi>``, as are the headings of ``typed_headings`` columns (e.g. partner names); a
+    whole-number column prints whole numbers.
 
     Examples
     --------
@@ -428,7 +455,14 @@ def html_table(
         c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
         for c in columns
     }
-    head = [{"text": labels.get(c, c.replace("_", " ")), "num": numeric[c]} for c in columns]
+    head = [
+        {
+            "text": labels.get(c, c.replace("_", " ")),
+            "num": numeric[c],
+            "typed": c in typed_headings,
+        }
+        for c in columns
+    ]
     rows = []
     for record in frame[columns].itertuples(index=False, name=None):
         row = []
@@ -696,7 +730,7 @@ def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
         sb["triggers_around"] = sb["setback_id"].map(ctx["n_triggers"]).astype("Int64")
         sb["major"] = sb["setback_id"].map(ctx["n_major_triggers"]).astype("Int64")
         sb["top_category"] = sb["setback_id"].map(ctx["top_category"]).map(_category)
-        sb["events_around"] = sb["setback_id"].map(around).fillna("")
+        sb["events_around"] = sb["setback_id"].map(lambda i: around.get(i, ""))
         tables["setbacks"] = html_table(
             sb,
             ["who", "start", "trough_date", "back", "depth", "weeks", "weeks_to_recover",
@@ -779,12 +813,14 @@ def _month_table(r: CoupleReview, measure: str) -> Markup:
         ["month", *[r.name(p) for p in partners]],
         labels={"month": "Month"},
         digits=1,
+        typed_headings=[r.name(p) for p in partners],
     )
 
 
-def _trend_caption(measure: str, audience: str) -> str:
+def _trend_caption(r: CoupleReview, measure: str, audience: str) -> str:
     if audience == "therapist":
-        return f"Weekly {measure} (1-10) per partner"
+        low, high = r.constants["scale_min"], r.constants["scale_max"]
+        return f"Weekly {measure} ({low}-{high}) per partner"
     return {
         "connection": "How connected each of you felt, week by week",
         "trust": "How much each of you trusted, week by week",
@@ -807,6 +843,8 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         else:
             out.append(Section("safety", r.safety.title, m.safety_couple(r), "safety"))
     out.append(Section("summary", "Summary" if therapist else "In short", m.summary(r, audience)))
+    if not therapist and r.safety is None and len(r.couple_notes):
+        out.append(Section("notes", "Worth talking about", m.couple_notes(r)))
     if therapist:
         out.append(Section("flags", "Red flags and notes for the therapist", m.flags(r)))
         if r.since is not None:
@@ -819,7 +857,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     w = r.constants["window_weeks"]
     body += Markup("<p>{}</p>").format(
         f"Weekly scores ({r.constants['scale_min']}-{r.constants['scale_max']}) per partner, "
-        f"{w}-week trailing mean ± 1 SD; setbacks shaded; events marked."
+        f"{w}-week trailing mean ± {r.constants['band_sd']} SD; setbacks shaded; events marked."
         if therapist
         else "Each dot is a week's score; the line is the average of the last four weeks and "
         "the band around it shows how much the weeks varied. Setbacks are shaded."
@@ -833,9 +871,9 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             measure=measure,
             names=r.names,
             audience=audience,
-            title=_trend_caption(measure, audience),
+            title=_trend_caption(r, measure, audience),
         )
-        body += chart.add(fig, print_height=250)
+        body += chart.add(fig, print_height=230)
     if r.layers_profile is not None:
         fig = charts.plot_layers(
             r.layers_profile,
@@ -848,20 +886,23 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         )
         body += chart.add(fig, print_height=300)
     if therapist and not r.partner_gap.empty:
+        # on screen only: in print the cards and sentences give both partners side by side
+        body += Markup('<div class="screen-only">')
         body += Markup("<h3>The two partners side by side</h3>")
         body += Markup("<p>{}</p>").format(
-            "Difference between the partners' weekly connection scores (4-week trailing "
+            f"Difference between the partners' weekly connection scores ({w}-week trailing "
             "mean); a gap that keeps widening means they are experiencing the recovery "
             "differently."
         )
         fig = charts.plot_partner_gap(
             r.partner_gap, title="How far apart the partners' scores were each week"
         )
-        body += chart.add(fig, print_height=240)
+        body += chart.add(fig, print_height=200)
+        body += Markup("</div>")
     body += Markup('<h3 class="screen-only">{}</h3>').format(
         "Connection month by month" if therapist else "Month by month, on average"
     )
-    body += Markup('<div class="screen-only">{}</div>').format(_month_table(r, "connection"))
+    body += Markup('<div class="screen-only narrow">{}</div>').format(_month_table(r, "connection"))
     title = "Scores over time" if therapist else "How each of you has felt"
     out.append(Section("connection", title, body))
 
@@ -880,7 +921,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                 )
             else:
                 body += Markup("<li>{}</li>").format(
-                    m.trigger_item(_who(r, p, audience), row, therapist)
+                    m.trigger_item(_who(r, p, audience), row, therapist, r.constants["ci_percent"])
                 )
         body += Markup("</ul>")
         fig = charts.plot_trigger_bars(
@@ -890,7 +931,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             else "How many triggers each of you logged each month, by kind",
         )
         _rename_partners(fig, r)
-        body += chart.add(fig, print_height=250)
+        body += chart.add(fig, print_height=260)
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
@@ -1030,17 +1071,10 @@ def render(r: CoupleReview, *, audience: str = "couple") -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a report is an ordinary file, not a private temp file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write through :func:`trustdata._atomic.write_bytes` (temporary file, then rename)."""
+    from trustdata._atomic import write_bytes
+
+    write_bytes(path, data)
 
 
 def write(
@@ -1074,6 +1108,9 @@ INSTALL_CHROMIUM = (
 )
 
 
+_FALLBACK_CHROMIUM = "/usr/bin/chromium"
+
+
 def find_chromium() -> str | None:
     """The Chromium to print PDFs with: ``$TRUSTDATA_CHROMIUM``, ``chromium`` on the PATH, or
     ``/usr/bin/chromium``; None when there is none."""
@@ -1081,7 +1118,7 @@ def find_chromium() -> str | None:
         os.environ.get("TRUSTDATA_CHROMIUM"),
         shutil.which("chromium"),
         shutil.which("chromium-browser"),
-        "/usr/bin/chromium",
+        _FALLBACK_CHROMIUM,
     ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate

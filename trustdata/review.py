@@ -33,8 +33,9 @@ Rules (each lives here, nowhere else)
     the therapist with :data:`ABUSE_GUIDANCE`.
 ``not logging is not a win``
     A ``weeks_without_major_trigger`` or ``longest_calm_streak`` win is kept only when the
-    partner logged at least one trigger (of any intensity) inside the win's span: weeks with
-    no trigger at all may be weeks without logging.
+    partner's latest logged trigger (of any intensity) is at most :data:`STOPPED_DAYS` days
+    before the win's last week: weeks after someone stopped logging triggers may be weeks
+    without logging, not weeks without triggers.
 ``display names``
     Optional columns ``name_<partner>`` of the couples table (e.g. ``name_A``, ``name_B``: see
     :data:`trustdata.schemas.DISPLAY_NAME_PREFIX`) give a partner's name; without one the
@@ -89,6 +90,9 @@ STOPPED_DAYS = 28
 DEFAULT_SINCE_DAYS = 28
 #: Days before a setback's start that count as "around" it (triggers and events).
 CONTEXT_DAYS = 14
+#: Under this many days of trigger logs, :func:`trustdata.triggers.trigger_trend` gives no
+#: monthly rate (its ``insufficient_data`` rule); the page then gives the count only.
+TRIGGER_MIN_DAYS = 14
 #: Weeks of the trailing mean of the trend charts and of "the first / latest weeks".
 WINDOW_WEEKS = 4
 #: "What helped" answers kept per partner and month for the couple's page (the latest ones).
@@ -105,8 +109,8 @@ ABUSE_GUIDANCE: tuple[str, ...] = (
     "See each partner alone before any further joint session, and ask about safety directly, "
     "away from the other partner.",
     "Make or review a safety plan with the partner at risk (a domestic-abuse service can help).",
-    "Conjoint work is usually paused while abuse is ongoing; this page is shared with the "
-    "couple, who see only the safety notice and not this event.",
+    "Conjoint work is usually paused while abuse is ongoing; individual support for each "
+    "partner comes first.",
 )
 
 #: What each red flag asks of a therapist (about the couple; the couple's words are in
@@ -134,6 +138,12 @@ _SEPARATION_MESSAGE = (
     "comes first; the check-ins before it still tell how far you came, and a therapist can help "
     "with what comes next."
 )
+
+
+def _rci_cutoff() -> float:
+    from trustdata import trends
+
+    return float(getattr(trends, "RCI_CUTOFF", 1.96))
 
 
 def _hard_news_messages() -> dict[str, str]:
@@ -241,6 +251,10 @@ class CoupleReview:
     setbacks_since_hard_news, recovered_since_hard_news : int
         Setbacks that started on or after the latest hard news, and how many of them ended.
     safety : trustdata.milestones.SafetyNotice or None
+    couple_notes : pandas.DataFrame
+        ``flag, partner, message``: the red flags the couple's page tells them about in their
+        own words (:data:`trustdata.milestones.FLAG_MESSAGES`): the score-based flags, once per
+        flag and partner.  Event flags are told as hard news, abuse by the safety notice.
     n_recovered : int
         Setbacks that ended.
     recover_weeks_min, recover_weeks_median, recover_weeks_max : float
@@ -306,6 +320,7 @@ class CoupleReview:
     setbacks_since_hard_news: int
     recovered_since_hard_news: int
     safety: object | None
+    couple_notes: pd.DataFrame
     n_recovered: int
     recover_weeks_min: float
     recover_weeks_median: float
@@ -324,6 +339,12 @@ class CoupleReview:
             "context_days": CONTEXT_DAYS,
             "stopped_weeks": STOPPED_DAYS // 7,
             "major_intensity": schemas.MAJOR_TRIGGER_INTENSITY,
+            "rci_cutoff": _rci_cutoff(),
+            "ci_percent": 95,
+            "p_floor": 0.001,
+            "tau_range": 1,
+            "band_sd": 1,
+            "trigger_min_days": TRIGGER_MIN_DAYS,
         }
     )
 
@@ -472,17 +493,33 @@ def _answered(checkins: pd.DataFrame) -> pd.Series:
     )
 
 
+#: Red flags told as hard news or by the safety notice, not as a note to the couple.
+_EVENT_FLAGS = ("abuse", *HARD_NEWS_KINDS)
+
+
+def _couple_notes(flags: pd.DataFrame) -> pd.DataFrame:
+    picked = flags.loc[~flags["flag"].astype(str).isin(_EVENT_FLAGS)]
+    picked = picked.drop_duplicates(["flag", "partner"])
+    picked = picked.sort_values(["flag", "partner"], kind="stable", na_position="last")
+    return picked[["flag", "partner", "message"]].reset_index(drop=True)
+
+
 def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
+    """Drop calm-streak wins of a partner who was not logging triggers at the streak's end."""
     streak = wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
+    last = triggers.groupby("partner")["timestamp"].max()
     keep = []
     for i, w in wins.iterrows():
         if not streak.loc[i]:
             keep.append(True)
             continue
-        mine = triggers.loc[triggers["partner"] == w["partner"], "timestamp"]
-        start = w["start"] if pd.notna(w["start"]) else mine.min()
-        end = (w["end"] if pd.notna(w["end"]) else mine.max()) + pd.Timedelta(days=7)
-        keep.append(bool(((mine >= start) & (mine < end)).any()))
+        latest = last.get(w["partner"])
+        end = w["end"] if pd.notna(w["end"]) else w["date"]
+        keep.append(
+            latest is not None
+            and pd.notna(end)
+            and (end.normalize() - latest.normalize()).days <= STOPPED_DAYS
+        )
     return wins.loc[keep].reset_index(drop=True)
 
 
@@ -713,6 +750,7 @@ def review(
         setbacks_since_hard_news=len(sb_after),
         recovered_since_hard_news=int(sb_after["recovered"].astype(bool).sum()),
         safety=milestones.safety_notice(ev),
+        couple_notes=_couple_notes(flags),
         n_recovered=len(done),
         recover_weeks_min=float(weeks.min()) if len(done) else np.nan,
         recover_weeks_median=float(weeks.median()) if len(done) else np.nan,

@@ -1,0 +1,210 @@
+"""trustdata.review: one review of a couple, the rules that live in it, and its values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from trustdata import review as rv
+from trustdata.logs import Logs, as_table
+
+
+def _weekly(partner: str, scores: list[int], *, start: str = "2025-01-06", **extra) -> list[dict]:
+    days = pd.date_range(start, periods=len(scores), freq="7D")
+    return [
+        {"couple_id": "c1", "partner": partner, "date": d, "connection": s, **extra}
+        for d, s in zip(days, scores, strict=True)
+    ]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from test_report import make_logs  # tests/ is on sys.path
+
+    return make_logs()
+
+
+def test_review_holds_the_couple_and_its_frames(sample):
+    before = sample.checkins.copy()
+    r = rv.review(sample, "couple-01", today="2026-01-05")
+    pd.testing.assert_frame_equal(sample.checkins, before)  # input not modified
+    assert r.partners == ("A", "B") and r.names == {"A": "A", "B": "B"}
+    assert r.roles == {"A": "hurt", "B": "involved"}
+    assert r.measures == ("connection", "trust")
+    assert r.generated == pd.Timestamp("2026-01-05")
+    assert r.n_checkins == 60 and r.n_events == 4
+    assert set(r.trend_verdicts["partner"]) == {"A", "B"}
+    assert set(r.trend_verdicts["measure"]) == {"connection", "trust"}
+    # the summaries are the analyses' own (no second computation)
+    from trustdata import trends
+
+    pd.testing.assert_frame_equal(r.summaries["connection"], trends.trend_summary(sample.checkins))
+
+
+def test_unknown_couple_and_bad_since_are_sentences(sample):
+    with pytest.raises(ValueError, match="No couple 'nobody'"):
+        rv.review(sample, "nobody")
+    with pytest.raises(ValueError, match="`since` must be a date"):
+        rv.review(sample, "couple-01", since="next week")
+
+
+def test_default_since_is_four_weeks_before_the_latest_record(sample):
+    r = rv.review(sample, "couple-01")
+    tables = (sample.checkins["date"], sample.triggers["timestamp"], sample.events["date"])
+    last = max(t.max() for t in tables)
+    assert r.since == (last - pd.Timedelta(days=28)).normalize()
+    assert r.since_given is False
+    assert rv.review(sample, "couple-01", since="2025-06-01").since_given is True
+
+
+@pytest.mark.parametrize(("weeks", "short"), [(7, True), (8, False)])
+def test_too_short_is_a_span_under_seven_weeks(weeks, short):
+    # check-ins on weeks 0..weeks-1: a span of 7 * (weeks - 1) days (42 days: short; 49: not)
+    ci = as_table("checkins", _weekly("A", [5] * weeks))
+    r = rv.review(Logs(checkins=ci), "c1")
+    assert bool(r.trend_verdicts["too_short"].iloc[0]) is short
+    assert (r.trend_verdicts["verdict"].iloc[0] == "too_short") is short
+    assert r.trend_verdicts["mean_all"].iloc[0] == 5.0
+
+
+@pytest.mark.parametrize(("gap_days", "stopped"), [(28, False), (29, True)])
+def test_a_partner_stopped_checking_in_after_more_than_four_weeks(gap_days, stopped):
+    rows = _weekly("A", [5] * 10)
+    last_a = rows[-1]["date"]
+    rows.append(
+        {"couple_id": "c1", "partner": "B", "date": last_a - pd.Timedelta(days=gap_days),
+         "connection": 4}
+    )  # fmt: skip
+    r = rv.review(Logs(checkins=as_table("checkins", rows)), "c1")
+    assert (r.stopped["partner"].tolist() == ["B"]) is stopped
+    if stopped:
+        assert r.stopped["last_checkin"].iloc[0] == last_a - pd.Timedelta(days=gap_days)
+        assert r.stopped["weeks_before_latest"].iloc[0] == gap_days // 7
+
+
+def _news_logs(*, abuse: bool = False) -> Logs:
+    # A: 7 for 20 weeks; a repeat betrayal on week 10; A falls to 2 for 3 weeks, then back
+    scores = [7] * 10 + [2, 2, 2] + [7] * 10
+    ci = as_table("checkins", _weekly("A", scores) + _weekly("B", [6] * 23))
+    start = pd.Timestamp("2025-01-06")
+    ev = [
+        {"couple_id": "c1", "date": start - pd.Timedelta(days=30), "kind": "new_information"},
+        {"couple_id": "c1", "date": start - pd.Timedelta(days=20), "kind": "discovery"},
+        {"couple_id": "c1", "date": start + pd.Timedelta(days=68), "kind": "repeat_betrayal",
+         "partner": "B", "note": "again"},
+        {"couple_id": "c1", "date": start + pd.Timedelta(days=14), "kind": "small_win",
+         "note": "a good weekend"},
+    ]  # fmt: skip
+    if abuse:
+        ev.append({"couple_id": "c1", "date": start + pd.Timedelta(days=100), "kind": "abuse",
+                   "partner": "A", "note": "pushed me"})  # fmt: skip
+    tr = [
+        {"couple_id": "c1", "partner": "A", "timestamp": start + pd.Timedelta(days=d, hours=9),
+         "category": "location", "intensity": 4}
+        for d in range(0, 160, 9)
+    ]  # fmt: skip
+    # B logs two mild triggers in the first week, then none (but keeps checking in)
+    tr += [
+        {"couple_id": "c1", "partner": "B", "timestamp": start + pd.Timedelta(days=d, hours=9),
+         "category": "media", "intensity": 3}
+        for d in (1, 3)
+    ]  # fmt: skip
+    return Logs(checkins=ci, events=as_table("events", ev), triggers=as_table("triggers", tr))
+
+
+def test_hard_news_during_the_recovery_and_what_counts_since_then():
+    r = rv.review(_news_logs(), "c1")
+    # new_information before the discovery is not "during the recovery"
+    assert r.hard_news["kind"].tolist() == ["repeat_betrayal"]
+    assert r.latest_hard_news == pd.Timestamp("2025-03-15")
+    assert r.hard_news["message"].iloc[0] == rv.HARD_NEWS_MESSAGES["repeat_betrayal"]
+    # the setback after the betrayal counts "since then"
+    after = r.setbacks.loc[r.setbacks["start"] >= r.latest_hard_news]
+    assert r.setbacks_since_hard_news == len(after)
+    assert r.setbacks_since_hard_news >= 1
+    # no small win from before the news: the logged one (week 2) and any earlier best week
+    assert r.logged_wins.empty
+    assert (r.small_wins["date"] >= r.latest_hard_news).all()
+
+
+def test_abuse_is_kept_from_the_couples_frames_and_listed_for_the_therapist():
+    r = rv.review(_news_logs(abuse=True), "c1")
+    assert r.safety is not None
+    assert "abuse" not in r.couple_events["kind"].astype(str).tolist()
+    assert "abuse" not in r.setback_events["kind"].tolist()
+    assert r.abuse_events[["partner", "note"]].values.tolist() == [["A", "pushed me"]]
+    assert "abuse" in r.events["kind"].astype(str).tolist()
+    flags = r.red_flags.set_index("flag")
+    assert flags.loc["abuse", "guidance"] == rv.THERAPIST_GUIDANCE["abuse"]
+
+
+def test_not_logging_is_not_a_win():
+    # B logs two triggers in week one, then none for 22 weeks while checking in: milestones
+    # credits B with weeks without a major trigger; the review does not (no trigger logged in
+    # the span: the weeks may be weeks without logging)
+    r = rv.review(_news_logs(), "c1")
+    streaks = r.small_wins.loc[
+        r.small_wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
+    ]
+    assert "B" not in set(streaks["partner"])
+    from trustdata import milestones
+
+    raw = milestones.small_wins(r.logs.checkins, r.logs.triggers)
+    assert "B" in set(raw.loc[raw["kind"] == "weeks_without_major_trigger", "partner"])
+
+
+def test_what_changed_since_keeps_a_setback_that_spans_the_date():
+    r0 = rv.review(_news_logs(), "c1")
+    sb = r0.setbacks.loc[r0.setbacks["partner"] == "A"].iloc[0]
+    inside = sb["start"] + pd.Timedelta(days=7)
+    assert sb["recovered"] and sb["end"] > inside  # ended after the date, started before
+    r = rv.review(_news_logs(), "c1", since=inside)
+    assert sb["setback_id"] in r.since_setbacks["setback_id"].tolist()
+
+
+def test_differences_are_those_of_the_shown_rounded_values():
+    # before: 4.25 (4, 4, 5, 4 -> 4.25 shown 4.2); since: 3.75 (4, 4, 3, 4 -> 3.75 shown 3.8)
+    rows = _weekly("A", [4, 4, 5, 4, 4, 4, 3, 4])
+    r = rv.review(Logs(checkins=as_table("checkins", rows)), "c1", since="2025-02-03")
+    row = r.changes_since.iloc[0]
+    assert row["mean_before"] == 4.25 and row["mean_since"] == 3.75
+    assert row["mean_before_shown"] == 4.2 and row["mean_since_shown"] == 3.8
+    assert row["difference_shown"] == pytest.approx(-0.4)
+
+
+def test_answers_since_per_partner_and_who_wrote_none():
+    rows = _weekly("A", [5] * 6, need="time") + _weekly("B", [5] * 6)
+    r = rv.review(Logs(checkins=as_table("checkins", rows)), "c1", since="2025-01-27")
+    assert r.answers_since["partner"].unique().tolist() == ["A"]
+    assert r.answers_since["date"].min() == pd.Timestamp("2025-01-27")
+    assert len(r.answers_since) == 3
+    assert r.silent_partners == ("B",)
+
+
+def test_display_names_come_from_the_couples_table():
+    ci = as_table("checkins", _weekly("A", [5] * 3) + _weekly("B", [5] * 3))
+    couples = as_table("couples", [{"couple_id": "c1", "name_A": " Ann  Lee ", "name_B": ""}])
+    r = rv.review(Logs(checkins=ci, couples=couples), "c1")
+    assert r.names == {"A": "Ann Lee", "B": "B"}  # blank: the id
+    assert r.partners == ("A", "B")  # names never reorder the partners
+
+
+def test_helped_keeps_the_latest_answer_per_partner_and_month():
+    rows = _weekly("A", [5] * 6)
+    for i, row in enumerate(rows):
+        row["increased_trust"] = f"walk {i}"
+    r = rv.review(Logs(checkins=as_table("checkins", rows)), "c1")
+    # Jan 6, 13, 20, 27 -> "walk 3"; Feb 3, 10 -> "walk 5"
+    assert r.helped["text"].tolist() == ["walk 3", "walk 5"]
+
+
+def test_rejected_records_are_counted(tmp_path):
+    import trustdata
+
+    (tmp_path / "checkins.csv").write_text(
+        "couple_id,partner,date,connection\nc1,A,2025-01-06,5\nc1,A,2025-01-13,11\n"
+        "c2,A,2025-01-06,nope\n"
+    )
+    logs = trustdata.load(tmp_path)
+    r = rv.review(logs, "c1")
+    assert r.rejected_total == 2 and r.rejected_couple == 1
