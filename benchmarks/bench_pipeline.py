@@ -62,16 +62,11 @@ def peer_script(folder: Path) -> dict:
         months = (weekly.index - weekly.index[0]).days.to_numpy() / 30.44
         slope = stats.theilslopes(weekly.to_numpy(), months)[0] if len(weekly) > 1 else np.nan
         below = weekly < rolling.shift(1) - 2  # a naive setback: 2 points under the recent level
-        return pd.Series(
-            {"slope": slope, "weeks": len(weekly), "setback_weeks": int(below.sum())}
-        )
+        return pd.Series({"slope": slope, "weeks": len(weekly), "setback_weeks": int(below.sum())})
 
     summary = checkins.groupby(["couple_id", "partner"]).apply(one_partner, include_groups=False)
     weekly_triggers = (
-        triggers.set_index("timestamp")
-        .groupby(["couple_id", "partner"])
-        .resample("W-MON")
-        .size()
+        triggers.set_index("timestamp").groupby(["couple_id", "partner"]).resample("W-MON").size()
     )
     return {"rows": len(summary) + len(weekly_triggers)}
 
@@ -124,9 +119,7 @@ def child(step: str, target: str) -> None:
         t0 = time.perf_counter()
         out = STEPS[step](Path(target))
         seconds = time.perf_counter() - t0
-    out.update(
-        seconds=seconds, cpu=_cpu_seconds() - cpu0, peak_mb=sampler.peak, base_mb=base
-    )
+    out.update(seconds=seconds, cpu=_cpu_seconds() - cpu0, peak_mb=sampler.peak, base_mb=base)
     print(json.dumps(out))
 
 
@@ -175,9 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             f"peak {r['peak_mb']:7.0f} MB   (step {r['peak_mb'] - r['base_mb']:6.0f} MB)"
         )
 
-    imports = min(
-        process_cpu([sys.executable, "-c", BARE_IMPORT]) for _ in range(args.repeat + 1)
-    )
+    imports = min(process_cpu([sys.executable, "-c", BARE_IMPORT]) for _ in range(args.repeat + 1))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.html"
         report_cpu = []
