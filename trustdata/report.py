@@ -585,9 +585,9 @@ def _sha256(text: str) -> str:
 
 
 def _plotly_js() -> str:
-    import plotly.offline
+    from trustdata._plotlyjs import plotly_js
 
-    return plotly.offline.get_plotlyjs()
+    return plotly_js()
 
 
 def _css() -> str:

@@ -42,6 +42,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from trustdata import _pandera_compat
+
+_pandera_compat.install()
+
 __all__ = [
     "FORMAT_VERSION",
     "TABLES",

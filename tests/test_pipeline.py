@@ -1,0 +1,107 @@
+"""trustdata.pipeline: the per-couple analyses over partitions equal the whole-cohort call."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from trustdata import TrustDataError, io, pipeline, synth
+
+
+@pytest.fixture(scope="module")
+def logs():
+    return synth.generate(couples=24, seed=31).logs
+
+
+@pytest.fixture(scope="module")
+def whole(logs):
+    return {name: f(logs) for name, f in pipeline.ANALYSES.items()}
+
+
+def _same(a: dict, b: dict) -> None:
+    assert sorted(a) == sorted(b)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+def test_partitions_hold_whole_couples_once(logs):
+    parts = pipeline.partition_logs(logs, 5)
+    ids = [set(p.couple_ids) for p in parts]
+    assert sum(len(i) for i in ids) == len(logs.couple_ids)
+    assert set().union(*ids) == set(logs.couple_ids)
+    for table in ("checkins", "triggers", "events", "couples"):
+        assert sum(len(getattr(p, table)) for p in parts) == len(getattr(logs, table))
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 7, 100])
+def test_pandas_partitions_equal_the_whole_call(logs, whole, partitions):
+    _same(pipeline.run(logs, partitions=partitions), whole)
+
+
+def test_dask_threads_equal_the_whole_call(logs, whole):
+    _same(pipeline.run(logs, scheduler="threads", partitions=4), whole)
+
+
+def test_a_partitioned_folder_on_a_local_cluster_equals_the_whole_call(logs, whole, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "parts"
+    written = pipeline.write_partitions(pipeline.partition_logs(logs, 3), folder)
+    assert [p.name for p in written] == ["part-00000", "part-00001", "part-00002"]
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        got = pipeline.run(folder, scheduler=client)
+        paths = pipeline.run(folder, ["trend_summary"], scheduler=client, out=tmp_path / "out")
+    _same(got, whole)
+    assert [p.name for p in paths["trend_summary"]] == [f"part-0000{i}.parquet" for i in range(3)]
+    back = pipeline.read_results(paths, "trend_summary")
+    assert len(back) == len(whole["trend_summary"])
+    want = set(whole["trend_summary"]["couple_id"].astype(str))
+    assert set(back["couple_id"].astype(str)) == want
+
+
+def test_write_partitions_never_writes_over_logs(logs, tmp_path):
+    io.write(logs, tmp_path / "logs")
+    with pytest.raises(TrustDataError, match="never writes over existing logs"):
+        pipeline.write_partitions(pipeline.partition_logs(logs, 2), tmp_path / "logs")
+
+
+def test_a_couple_in_two_chunks_is_refused(logs, tmp_path):
+    with pytest.raises(TrustDataError, match="already written in an earlier partition"):
+        pipeline.write_partitions([logs, logs], tmp_path / "parts")
+
+
+def test_a_partition_with_rejected_records_names_file_and_line(logs, tmp_path):
+    folder = tmp_path / "parts"
+    pipeline.write_partitions([logs], folder)
+    part = folder / "part-00000"
+    (part / "checkins.parquet").unlink()
+    bad = logs.checkins.head(3).assign(connection=[5, 11, 6])  # line 3 of the CSV: the 2nd record
+    pd.DataFrame(bad).to_csv(part / "checkins.csv", index=False)
+    with pytest.raises(TrustDataError, match=r"checkins.csv, line 3: connection is 11"):
+        pipeline.run(folder, ["trend_summary"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"analyses": ["nope"]}, "must be a list of names"),
+        ({"analyses": []}, "must be a list of names"),
+        ({"scheduler": "gpu"}, "The value for `scheduler`"),
+        ({"scheduler": 3}, "The value for `scheduler`"),
+        ({"partitions": 0}, "The value for `partitions`"),
+    ],
+)
+def test_bad_arguments_are_sentences(logs, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pipeline.run(logs, **kwargs)
+
+
+def test_a_folder_without_partitions_is_a_trustdata_error(tmp_path):
+    with pytest.raises(TrustDataError, match="expected a partitioned log folder"):
+        pipeline.run(tmp_path)
+    with pytest.raises(TrustDataError, match="does not exist"):
+        pipeline.run(tmp_path / "missing")
