@@ -237,10 +237,10 @@ def test_the_input_check_knows_every_file_read_also_through_a_link(tmp_path):
     logs = trustdata.load(folder)
     link = tmp_path / "link.html"
     link.symlink_to(folder / "triggers.csv")
-    assert cli._is_an_input(folder / "checkins.csv", folder, logs)
-    assert cli._is_an_input(link, folder, logs)
-    assert cli._is_an_input(folder / "events.json", folder, logs)  # a table name of the folder
-    assert not cli._is_an_input(tmp_path / "report.html", folder, logs)
+    assert not cli._writable_report(folder / "checkins.csv", folder, logs)
+    assert not cli._writable_report(link, folder, logs)
+    assert not cli._writable_report(folder / "events.json", folder, logs)  # a log of the folder
+    assert cli._writable_report(tmp_path / "report.html", folder, logs)
 
 
 def test_report_to_a_name_that_is_not_a_page_is_refused(capsys, tmp_path):

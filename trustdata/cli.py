@@ -331,7 +331,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             "a report is an .html page (or a .pdf); give a name such as report.html, so that "
             "no log or other file is overwritten by mistake"
         )
-    elif _is_an_input(target, args.path, logs):
+    elif not _writable_report(target, args.path, logs):
         problem = "that is one of the log files being read; a report never overwrites its input"
     if problem is None:
         try:
@@ -359,31 +359,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _writable_report(target, path: str, logs) -> bool:
+    """Whether ``target`` is none of the files the logs were read from (nor a log of their
+    folders): the one rule of :func:`trustdata._atomic.check_not_an_input`."""
+    from trustdata._atomic import check_not_an_input
+    from trustdata.errors import FileProblem
+
+    sources = [str(src) for src in logs.summary["source"]] if len(logs.summary) else []
+    try:
+        check_not_an_input(target, [path, *sources])
+    except FileProblem:
+        return False
+    return True
+
+
 #: What ``report -o`` may write: an HTML page or a PDF (any other name is refused).
 REPORT_SUFFIXES: tuple[str, ...] = (".html", ".htm", ".pdf")
-
-
-def _is_an_input(target, path, logs) -> bool:
-    """Whether ``target`` is a file the logs were read from (or a log table of that folder)."""
-    from pathlib import Path
-
-    from trustdata import schemas
-    from trustdata.io import EXTENSIONS
-
-    given = Path(path)
-    inputs = [Path(str(src)) for src in logs.summary["source"]] if len(logs.summary) else []
-    inputs.append(given)
-    if given.is_dir():
-        inputs += [given / f"{t}{ext}" for t in schemas.TABLES for ext in EXTENSIONS]
-    for item in inputs:
-        try:
-            if item.exists() and target.exists() and item.samefile(target):
-                return True
-        except OSError:
-            continue
-        if item.resolve() == target.resolve():
-            return True
-    return False
 
 
 def _cmd_couples(args: argparse.Namespace) -> int:
