@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +56,8 @@ import pandas as pd
 from scipy import stats
 
 from trustdata import schemas
-from trustdata._frames import _check_measure
+from trustdata._frames import _check_choice, _check_measure
+from trustdata.cohort._fit import DEFAULT_METHODS
 from trustdata.errors import FileProblem, TrustDataError
 from trustdata.logs import Logs, empty_table
 
@@ -65,6 +66,9 @@ __all__ = [
     "ALIGNED_COLUMNS",
     "TRAJECTORY_COLUMNS",
     "MODEL_COLUMNS",
+    "TIME_SHAPES",
+    "DIFFERENCE_COLUMNS",
+    "SHAPE_COMPARISON_COLUMNS",
     "SLOPE_COLUMNS",
     "COMPARISON_COLUMNS",
     "GOOD_LEVEL_TIME_COLUMNS",
@@ -78,6 +82,8 @@ __all__ = [
     "groups_from_events",
     "trajectories",
     "growth_model",
+    "group_differences",
+    "compare_time_shapes",
     "per_couple_slopes",
     "slope_comparison",
     "good_level_times",
@@ -109,6 +115,31 @@ TRAJECTORY_COLUMNS: tuple[str, ...] = (
     "ci_high",
 )
 MODEL_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "z", "p", "ci_low", "ci_high")
+#: Shapes of the growth model's time trend (:func:`growth_model`'s ``time``).
+TIME_SHAPES: tuple[str, ...] = ("linear", "piecewise", "spline")
+DIFFERENCE_COLUMNS: tuple[str, ...] = (
+    "month",
+    "group",
+    "reference",
+    "estimate",
+    "std_error",
+    "z",
+    "p",
+    "ci_low",
+    "ci_high",
+)
+SHAPE_COMPARISON_COLUMNS: tuple[str, ...] = (
+    "shape",
+    "formula",
+    "n_params",
+    "loglik",
+    "aic",
+    "bic",
+    "lr_statistic",
+    "lr_df",
+    "p",
+    "converged",
+)
 SLOPE_COLUMNS: tuple[str, ...] = (
     "couple_id",
     "slope",
@@ -369,6 +400,7 @@ def align(
     anchor: str = "discovery",
     measure: str = "connection",
     fallback: str | Sequence[str] | None = None,
+    also: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Weekly scores per partner, on each couple's weeks since its anchor event.
 
@@ -385,6 +417,11 @@ def align(
         The check-in score to align: one of :data:`trustdata.schemas.SCORE_COLUMNS`.
     fallback : str or sequence of str, optional
         Anchor kinds used, in order, for couples without ``anchor``.
+    also : sequence of str
+        Further measures of :data:`trustdata.schemas.SCORE_COLUMNS` (e.g. ``"trust"`` and the
+        six layers) kept as extra columns of the same name: that week's mean of the measure
+        (NaN when not logged).  Every cohort analysis takes ``measure=`` to analyse one of them
+        instead of ``score``.
 
     Returns
     -------
@@ -417,9 +454,11 @@ def align(
     """
     _check_measure(measure)
     _check_anchor("anchor", anchor)
-    rows = checkins.loc[
-        checkins[measure].notna(), ["couple_id", "partner", "role", "date", measure]
-    ]
+    also = [m for m in dict.fromkeys(also) if m != measure]
+    for m in also:
+        _check_choice("also", m, schemas.SCORE_COLUMNS)
+    cols = ["couple_id", "partner", "role", "date", measure, *also]
+    rows = checkins.loc[checkins[measure].notna(), cols]
     anchors = anchor_dates(events, anchor=anchor, fallback=fallback)
     excluded = sorted(set(rows["couple_id"].unique()) - set(anchors["couple_id"]))
     rows = rows.merge(anchors, on="couple_id", how="inner")
@@ -431,11 +470,12 @@ def align(
         n_checkins=("score", "size"),
         anchor=("anchor", "first"),
         anchor_date=("anchor_date", "first"),
+        **{m: (m, "mean") for m in also},
     )
     weekly = weekly.reset_index()
     anchor_week = schemas.week_start(weekly["anchor_date"])
     weekly["aligned_week"] = ((weekly["week"] - anchor_week).dt.days // 7).astype("int64")
-    out = weekly[list(ALIGNED_COLUMNS)].reset_index(drop=True)
+    out = weekly[[*ALIGNED_COLUMNS, *also]].reset_index(drop=True)
     out = out.astype(
         {
             "couple_id": "str",
@@ -446,6 +486,7 @@ def align(
             "n_checkins": "int64",
             "anchor": "str",
         }
+        | dict.fromkeys(also, "float64")
     )
     out.attrs = {
         "anchor": anchor,
@@ -565,6 +606,23 @@ def _as_groups(groups: pd.DataFrame | pd.Series | None, ids: pd.Series) -> pd.Da
     return frame.drop_duplicates("couple_id")
 
 
+def _with_measure(aligned: pd.DataFrame, measure: str | None) -> pd.DataFrame:
+    """``aligned`` with ``score`` taken from the column ``measure`` (rows without it dropped)."""
+    if measure is None or measure == aligned.attrs.get("measure", "score"):
+        return aligned
+    if measure not in aligned.columns or measure in ALIGNED_COLUMNS:
+        extra = [c for c in aligned.columns if c not in ALIGNED_COLUMNS]
+        raise ValueError(
+            f"The value for `measure` must be the aligned measure "
+            f"({aligned.attrs.get('measure', 'score')!r}) or one of the columns added with "
+            f"align(..., also=[...]) {extra}, but {measure!r} was passed."
+        )
+    out = aligned.loc[aligned[measure].notna()].copy()
+    out["score"] = out[measure].astype("float64")
+    out.attrs = dict(aligned.attrs, measure=measure)
+    return out
+
+
 def _couple_weekly(aligned: pd.DataFrame, min_week: int | None = None) -> pd.DataFrame:
     """Partners averaged: one row per couple and aligned week (couple_id, aligned_week, score)."""
     rows = aligned if min_week is None else aligned.loc[aligned["aligned_week"] >= min_week]
@@ -677,6 +735,270 @@ def _model_frame(
     return rows.merge(_as_groups(groups, rows["couple_id"]), on="couple_id", how="inner")
 
 
+def _knot_name(knot: float) -> str:
+    return "time_after_" + f"{knot:g}".replace(".", "_").replace("-", "m")
+
+
+@dataclass
+class _GrowthSpec:
+    """What a growth model is fitted to: the rows, the formula and how to name its terms."""
+
+    data: pd.DataFrame
+    formula: str
+    vc: dict[str, str] | None
+    reference: str | None
+    labels: list[str]
+    factor: str | None
+    factor_labels: list[str]
+    time: str
+    knots: tuple[float, ...]
+    df: int
+    info: dict
+
+
+def _check_time(time: str, knots: float | Sequence[float] | None, df: int) -> tuple:
+    if time not in TIME_SHAPES:
+        raise ValueError(
+            f"The value for `time` must be one of {list(TIME_SHAPES)}, but {time!r} was passed."
+        )
+    if knots is not None:
+        ks = (float(knots),) if np.isscalar(knots) else tuple(float(k) for k in knots)
+        if not ks or not all(np.isfinite(ks)) or any(k <= 0 for k in ks):
+            raise ValueError(
+                "The value for `knots` must be one or more positive numbers of months since "
+                f"the anchor, but {knots!r} was passed."
+            )
+        knots = tuple(sorted(ks))
+    if time == "spline" and (not isinstance(df, int | np.integer) or not 2 <= df <= 8):
+        raise ValueError(
+            f"The value for `df` must be a whole number from 2 to 8, but {df!r} was passed."
+        )
+    return knots
+
+
+def _growth_spec(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None,
+    *,
+    partner: str,
+    reference: str | None,
+    min_week: int,
+    max_week: int | None,
+    time: str,
+    knots: tuple[float, ...] | None,
+    df: int,
+    measure: str | None,
+) -> _GrowthSpec:
+    if partner not in ("factor", "nested"):
+        raise ValueError(
+            "The value for `partner` must be one of ['factor', 'nested'], "
+            f"but {partner!r} was passed."
+        )
+    aligned = _with_measure(aligned, measure)
+    data = _model_frame(aligned, groups, min_week, max_week)
+    data = data.loc[data["score"].notna()].copy()
+    labels = sorted(data["group"].unique())
+    if reference is not None and labels and reference not in labels:
+        raise ValueError(
+            f"The value for `reference` must be one of the groups {labels}, "
+            f"but {reference!r} was passed."
+        )
+    reference = reference if reference is not None else (labels[0] if labels else None)
+    data["time"] = _months(data["aligned_week"])
+    if time == "linear":
+        tterm = "time"
+    elif time == "piecewise":
+        knots = knots or ()
+        for k in knots:
+            data[_knot_name(k)] = np.maximum(data["time"].to_numpy() - k, 0.0)
+        tterm = " + ".join(["time", *(_knot_name(k) for k in knots)])
+    else:
+        tterm = f"cr(time, df={int(df)}, constraints='center')"
+    rhs = tterm
+    if len(labels) > 1:
+        order = [reference, *[g for g in labels if g != reference]]
+        data["group"] = pd.Categorical(data["group"].astype(object), categories=order)
+        rhs = f"({tterm}) * group" if " " in tterm else f"{tterm} * group"
+    factor = "role" if "role" in data.columns and data["role"].notna().all() else "partner"
+    factor_labels = sorted(data[factor].unique())
+    vc = None
+    used_factor: str | None = None
+    if partner == "factor" and len(factor_labels) > 10:
+        raise ValueError(
+            f"The `{factor}` column has {len(factor_labels)} different labels, too many for a "
+            "fixed factor (anonymized partner pseudonyms differ in every couple); log a role "
+            "for every check-in, or pass partner='nested'."
+        )
+    if partner == "factor" and len(factor_labels) > 1:
+        data[factor] = pd.Categorical(data[factor].astype(object), categories=factor_labels)
+        rhs += f" + {factor}"
+        used_factor = factor
+    elif partner == "nested":
+        data["partner"] = data["partner"].astype(object)
+        vc = {"partner": "0 + C(partner)"}
+    formula = f"score ~ {rhs}"
+    data["couple_id"] = data["couple_id"].astype(object)
+    info: dict = {
+        "n_obs": len(data),
+        "n_couples": int(data["couple_id"].nunique()),
+        "converged": False,
+        "reference": reference,
+        "time_unit": "month",
+        "time": time,
+        "knots": tuple(knots or ()),
+        "df": int(df) if time == "spline" else None,
+        "partner": partner,
+        "measure": measure or aligned.attrs.get("measure", "score"),
+        "formula": formula,
+        "max_month": float(data["time"].max()) if len(data) else float("nan"),
+        "random_effects": {},
+        "reml_criterion": float("nan"),
+        "method": None,
+        "fits": (),
+        "fit_warnings": (),
+    }
+    return _GrowthSpec(
+        data=data,
+        formula=formula,
+        vc=vc,
+        reference=reference,
+        labels=labels,
+        factor=used_factor,
+        factor_labels=factor_labels,
+        time=time,
+        knots=tuple(knots or ()),
+        df=int(df),
+        info=info,
+    )
+
+
+def _mixedlm(spec: _GrowthSpec):
+    import statsmodels.formula.api as smf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return smf.mixedlm(
+            spec.formula, spec.data, groups="couple_id", re_formula="~time", vc_formula=spec.vc
+        )
+
+
+def _profile_knot(
+    aligned: pd.DataFrame, groups, kwargs: dict, candidates: Sequence[float] | None
+) -> tuple[float, list[tuple[float, float]]]:
+    """The knot (months) with the lowest ML deviance among ``candidates`` (lbfgs + polish)."""
+    from trustdata.cohort._fit import polish
+
+    base = _growth_spec(aligned, groups, time="linear", knots=None, **kwargs)
+    top = float(base.data["time"].max()) if len(base.data) else 0.0
+    if candidates is None:
+        candidates = [float(k) for k in np.arange(2.0, np.floor(top) - 1.0, 1.0)]
+    candidates = [k for k in candidates if 0 < k < top]
+    if not candidates:
+        raise ValueError(
+            f"No knot to profile: the data span {top:.1f} months; pass `knots` or more weeks."
+        )
+    profile = []
+    for k in candidates:
+        spec = _growth_spec(aligned, groups, time="piecewise", knots=(k,), **kwargs)
+        model = _mixedlm(spec)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                res = model.fit(reml=False, method=["lbfgs"])
+            except (np.linalg.LinAlgError, ValueError):
+                profile.append((k, float("inf")))
+                continue
+        packed = res.params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
+        profile.append((k, polish(model, np.asarray(packed, dtype="float64"))[1]))
+    best = min(profile, key=lambda kv: kv[1])
+    return best[0], profile
+
+
+def _pretty_term(term: str) -> str:
+    import re
+
+    term = re.sub(
+        r"cr\(time, df=\d+, constraints='center'\)\[(\d+)\]",
+        lambda m: f"spline{int(m.group(1)) + 1}",
+        term,
+    )
+    return term.replace("[T.", "[").replace("C(partner)", "partner")
+
+
+def _growth_fit(spec: _GrowthSpec, *, reml: bool, methods: Sequence[str], stacklevel: int):
+    """Fit ``spec`` with :func:`trustdata.cohort._fit.fit_verified`; (fit or None, info)."""
+    from trustdata.cohort._fit import fit_verified
+
+    info = dict(spec.info)
+    if info["n_couples"] < 2:
+        return None, None, info
+    model = _mixedlm(spec)
+    try:
+        fit = fit_verified(model, methods=tuple(methods), reml=reml)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        warnings.warn(
+            f"The growth model could not be fitted ({exc}); every estimate is NaN.",
+            RuntimeWarning,
+            stacklevel=stacklevel,
+        )
+        return None, model, info
+    se = np.sqrt(np.diag(fit.cov_fe.to_numpy()))
+    converged = fit.converged and bool(np.isfinite(se).all())
+    cov = fit.cov_re
+    re = {
+        "couple_intercept": float(cov[0, 0]),
+        "couple_slope": float(cov[1, 1]) if cov.shape[0] > 1 else float("nan"),
+        "couple_intercept_slope_cov": float(cov[0, 1]) if cov.shape[0] > 1 else float("nan"),
+        "residual": fit.scale,
+    }
+    if spec.vc is not None:
+        re["partner"] = float(fit.vcomp[0])
+    best = fit.attempts.loc[fit.attempts["deviance"].idxmin()] if len(fit.attempts) else None
+    info.update(
+        converged=converged,
+        random_effects=re,
+        reml_criterion=fit.deviance if reml else float("nan"),
+        deviance=fit.deviance,
+        reml=reml,
+        method=None if best is None else f"{best['method']} ({best['start']} start)",
+        fits=tuple(fit.attempts.to_dict("records")),
+        fit_warnings=fit.messages,
+        n_params=int(model.k_fe + model.k_re2 + model.k_vc + 1),
+    )
+    if not converged:
+        tried = ", ".join(
+            f"{r['method']}: {r['deviance']:.4f}" for r in fit.attempts.to_dict("records")
+        )
+        warnings.warn(
+            "The growth model's optimum could not be verified (no second optimizer reached the "
+            "same criterion with a small gradient, or a standard error is undefined); "
+            "attrs['converged'] is False and the estimates may be unreliable. Criteria "
+            f"reached ({'REML' if reml else 'ML'} deviance): {tried}.",
+            RuntimeWarning,
+            stacklevel=stacklevel,
+        )
+    return fit, model, info
+
+
+def _effects_table(fit, level: float) -> pd.DataFrame:
+    est = fit.fe_params
+    se = pd.Series(np.sqrt(np.diag(fit.cov_fe.to_numpy())), index=est.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = est / se
+    zq = stats.norm.ppf(0.5 + level / 2)
+    return pd.DataFrame(
+        {
+            "term": [_pretty_term(t) for t in est.index],
+            "estimate": est.to_numpy(dtype="float64"),
+            "std_error": se.to_numpy(dtype="float64"),
+            "z": z.to_numpy(dtype="float64"),
+            "p": 2 * stats.norm.sf(np.abs(z.to_numpy(dtype="float64"))),
+            "ci_low": (est - zq * se).to_numpy(dtype="float64"),
+            "ci_high": (est + zq * se).to_numpy(dtype="float64"),
+        }
+    ).astype({"term": "str"})
+
+
 def growth_model(
     aligned: pd.DataFrame,
     groups: pd.DataFrame | pd.Series | None = None,
@@ -686,13 +1008,24 @@ def growth_model(
     min_week: int = 0,
     max_week: int | None = None,
     level: float = 0.95,
+    time: str = "linear",
+    knots: float | Sequence[float] | None = None,
+    df: int = 4,
+    measure: str | None = None,
+    methods: Sequence[str] = DEFAULT_METHODS,
 ) -> pd.DataFrame:
     """Linear mixed-effects growth model: ``score ~ time * group``, random intercept and slope.
 
     Fitted with statsmodels ``MixedLM`` (REML) on one row per partner and aligned week, with a
-    random intercept and a random slope of time per couple.  Time is in **months** since the
-    anchor, so ``time`` is the reference group's mean change per month and
-    ``time:group[g]`` how much faster group ``g`` changes per month than the reference.
+    random intercept and a random slope of (linear) time per couple; the same model as lme4's
+    ``lmer(score ~ time * group + role + (time | couple_id), REML = TRUE)``.  Time is in
+    **months** since the anchor, so with ``time="linear"`` the ``time`` term is the reference
+    group's mean change per month and ``time:group[g]`` how much faster group ``g`` changes.
+
+    The fit is **verified**, not taken on trust: several optimizers (``methods``) are run and
+    polished with Newton steps, the lowest REML criterion is kept, and ``attrs["converged"]``
+    is True only when a second optimizer reached the same criterion (within 1e-4) and one more
+    Newton step would improve it by less than 1e-6 (see ``docs/research.md``).
 
     Parameters
     ----------
@@ -705,36 +1038,63 @@ def growth_model(
         every row has one, else of the partner label (``partner[B]``; the labels must then be
         the same few, such as A/B, in every couple: anonymized partner pseudonyms are not, so a
         factor of more than 10 levels is refused); ``"nested"`` adds a random intercept per
-        partner within couple (a variance component) instead.
+        partner within couple (a variance component; lme4's ``(1 | couple_id:partner)``).
     reference : str, optional
         The reference group (default: the first label in sorted order).
     min_week, max_week : int
-        The aligned weeks used (default: from the anchor's week on).
+        The aligned weeks used (default: from the anchor's week on, to the last week).  A linear
+        trend should be fitted only over the span where the data and the expected shape are
+        linear; ``time="piecewise"`` or ``"spline"`` fit longer spans.
     level : float
         Confidence level of the intervals (default 0.95).
+    time : {"linear", "piecewise", "spline"}
+        The shape of the fixed time trend (the random slope stays linear):
+
+        - ``"linear"``: ``time``;
+        - ``"piecewise"``: ``time`` plus ``time_after_<k> = max(time - k, 0)`` per knot ``k``
+          (months), each the change of slope after the knot; ``knots=None`` profiles one knot
+          over the whole months from 2 to the last month - 2 by the ML deviance (the intervals
+          are then conditional on the chosen knot, ``attrs["knot_profile"]``);
+        - ``"spline"``: a natural cubic regression spline of time with ``df`` basis functions
+          (patsy's ``cr(time, df=df, constraints='center')``: terms ``spline1`` ... ``spline<df>``);
+          its coefficients are hard to read alone: use :func:`group_differences`.
+    knots : float or sequence of float, optional
+        The knots of ``time="piecewise"``, in months since the anchor.
+    df : int
+        Basis functions of the spline (2-8, default 4).
+    measure : str, optional
+        Model this column of ``aligned`` (one added with ``align(..., also=...)``) instead of
+        ``score``.
+    methods : sequence of str
+        The optimizers tried, in order (default ``("lbfgs", "cg", "bfgs", "powell", "nm")``).
 
     Returns
     -------
     DataFrame
         One row per fixed effect:
 
-        - ``term`` : str (``Intercept``, ``group[g]``, ``time``, ``time:group[g]``, and
-          ``role[r]`` or ``partner[p]`` with ``partner="factor"``)
+        - ``term`` : str (``Intercept``, ``group[g]``, ``time``, ``time:group[g]``, the shape's
+          terms, and ``role[r]`` or ``partner[p]`` with ``partner="factor"``)
         - ``estimate``, ``std_error``, ``z``, ``p`` : float64 (Wald z test)
         - ``ci_low``, ``ci_high`` : float64, the Wald interval at ``level``
 
-        Model information is in ``attrs``: ``n_obs``, ``n_couples``, ``converged`` (bool),
-        ``reference``, ``time_unit`` (``"month"``), ``partner``, ``formula``,
-        ``random_effects`` (dict of variances: ``couple_intercept``, ``couple_slope``,
-        ``couple_intercept_slope_cov``, ``partner`` when nested, ``residual``) and
-        ``fit_warnings`` (tuple of the fitting warnings' messages).
+        Model information is in ``attrs``: ``n_obs``, ``n_couples``, ``converged`` (bool,
+        verified), ``reml_criterion`` (-2 REML log-likelihood, lme4's ``REMLcrit``), ``method``
+        (the optimizer and start that reached it), ``fits`` (one dict per attempt: ``method``,
+        ``start``, ``optimizer_deviance`` where the optimizer stopped, ``deviance`` after the
+        Newton polish, ``decrement``), ``reference``, ``time_unit`` (``"month"``), ``time``,
+        ``knots``, ``df``, ``max_month`` (the last month in the data), ``partner``,
+        ``measure``, ``formula``, ``random_effects`` (dict of variances:
+        ``couple_intercept``, ``couple_slope``, ``couple_intercept_slope_cov``, ``partner``
+        when nested, ``residual``), ``vcov`` (DataFrame: the fixed effects' covariance) and
+        ``fit_warnings`` (the optimizers' warnings).
 
     Warns
     -----
     RuntimeWarning
-        When the optimiser did not converge or a standard error is undefined
-        (``attrs["converged"]`` is then False; treat the estimates with care), or when the model
-        could not be fitted at all (an empty result).
+        When the optimum could not be verified or a standard error is undefined
+        (``attrs["converged"]`` is then False), or when the model could not be fitted at all
+        (an empty result).
 
     Examples
     --------
@@ -746,127 +1106,297 @@ def growth_model(
     >>> fit = growth_model(pd.DataFrame(rows))
     >>> fit.set_index("term").loc["time", "estimate"].round(1)  # 0.1 per week in months
     np.float64(0.4)
+    >>> fit.attrs["converged"]
+    True
     """
-    if partner not in ("factor", "nested"):
-        raise ValueError(
-            "The value for `partner` must be one of ['factor', 'nested'], "
-            f"but {partner!r} was passed."
-        )
     _check_level(level)
-    import statsmodels.formula.api as smf
-
-    data = _model_frame(aligned, groups, min_week, max_week)
-    data = data.loc[data["score"].notna()].copy()
-    labels = sorted(data["group"].unique())
-    if reference is not None and labels and reference not in labels:
-        raise ValueError(
-            f"The value for `reference` must be one of the groups {labels}, "
-            f"but {reference!r} was passed."
-        )
-    reference = reference if reference is not None else (labels[0] if labels else None)
-    data["time"] = _months(data["aligned_week"])
-    rhs = "time"
-    if len(labels) > 1:
-        order = [reference, *[g for g in labels if g != reference]]
-        data["group"] = pd.Categorical(data["group"].astype(object), categories=order)
-        rhs = "time * group"
-    factor = "role" if "role" in data.columns and data["role"].notna().all() else "partner"
-    factor_labels = sorted(data[factor].unique())
-    vc = None
-    if partner == "factor" and len(factor_labels) > 10:
-        raise ValueError(
-            f"The `{factor}` column has {len(factor_labels)} different labels, too many for a "
-            "fixed factor (anonymized partner pseudonyms differ in every couple); log a role "
-            "for every check-in, or pass partner='nested'."
-        )
-    if partner == "factor" and len(factor_labels) > 1:
-        data[factor] = pd.Categorical(data[factor].astype(object), categories=factor_labels)
-        rhs += f" + {factor}"
-    elif partner == "nested":
-        data["partner"] = data["partner"].astype(object)
-        vc = {"partner": "0 + C(partner)"}
-    formula = f"score ~ {rhs}"
-    info: dict = {
-        "n_obs": len(data),
-        "n_couples": int(data["couple_id"].nunique()),
-        "converged": False,
-        "reference": reference,
-        "time_unit": "month",
-        "partner": partner,
-        "formula": formula,
-        "random_effects": {},
-        "fit_warnings": (),
-    }
-    dtypes = {"term": "str"}
-    if info["n_couples"] < 2:
-        out = _empty(MODEL_COLUMNS, dtypes)
-        out.attrs = info
-        return out
-    data["couple_id"] = data["couple_id"].astype(object)
-    caught: list[warnings.WarningMessage] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model = smf.mixedlm(
-                formula, data, groups="couple_id", re_formula="~time", vc_formula=vc
-            )
-            result = model.fit(reml=True, method=["lbfgs", "bfgs"])
-            est = result.fe_params
-            se = result.bse_fe.reindex(est.index)
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        warnings.warn(
-            f"The growth model could not be fitted ({exc}); every estimate is NaN.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        out = _empty(MODEL_COLUMNS, dtypes)
-        out.attrs = info
-        return out
-    messages = tuple(dict.fromkeys(str(w.message).strip() for w in caught))
-    failed = ("failed to converge", "did not converge", "optimization failed")
-    converged = (
-        bool(result.converged)
-        and not any(f in m.lower() for m in messages for f in failed)
-        and bool(np.isfinite(se.to_numpy(dtype="float64")).all())
+    knots = _check_time(time, knots, df)
+    kwargs = dict(
+        partner=partner,
+        reference=reference,
+        min_week=min_week,
+        max_week=max_week,
+        df=df,
+        measure=measure,
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = est / se
-    zq = stats.norm.ppf(0.5 + level / 2)
-    out = pd.DataFrame(
-        {
-            "term": [_term_name(t) for t in est.index],
-            "estimate": est.to_numpy(dtype="float64"),
-            "std_error": se.to_numpy(dtype="float64"),
-            "z": z.to_numpy(dtype="float64"),
-            "p": 2 * stats.norm.sf(np.abs(z.to_numpy(dtype="float64"))),
-            "ci_low": (est - zq * se).to_numpy(dtype="float64"),
-            "ci_high": (est + zq * se).to_numpy(dtype="float64"),
-        }
-    ).astype({"term": "str"})
-    cov = np.asarray(result.cov_re, dtype="float64")
-    re = {
-        "couple_intercept": float(cov[0, 0]),
-        "couple_slope": float(cov[1, 1]) if cov.shape[0] > 1 else float("nan"),
-        "couple_intercept_slope_cov": float(cov[0, 1]) if cov.shape[0] > 1 else float("nan"),
-        "residual": float(result.scale),
-    }
-    if vc is not None:
-        re["partner"] = float(np.asarray(result.vcomp)[0])
-    info.update(converged=converged, random_effects=re, fit_warnings=messages)
+    profile = None
+    if time == "piecewise" and knots is None:
+        spec0 = _growth_spec(aligned, groups, time="linear", knots=None, **kwargs)
+        if spec0.info["n_couples"] >= 2:
+            knot, profile = _profile_knot(aligned, groups, kwargs, None)
+            knots = (knot,)
+    spec = _growth_spec(aligned, groups, time=time, knots=knots, **kwargs)
+    fit, _, info = _growth_fit(spec, reml=True, methods=methods, stacklevel=3)
+    if profile is not None:
+        info["knot_profile"] = tuple(profile)
+    if fit is None:
+        out = _empty(MODEL_COLUMNS, {"term": "str"})
+        out.attrs = info
+        return out
+    out = _effects_table(fit, level)
+    vcov = fit.cov_fe.copy()
+    vcov.index = vcov.columns = [_pretty_term(t) for t in vcov.columns]
+    info["vcov"] = vcov
     out.attrs = info
-    if not converged:
-        warnings.warn(
-            "The growth model's fit did not converge (or some standard errors are undefined); "
-            "attrs['converged'] is False and the estimates may be unreliable (try fewer weeks "
-            "with max_week, more couples, or partner='factor'; attrs['fit_warnings'] says more).",
-            RuntimeWarning,
-            stacklevel=2,
-        )
     return out
 
 
-def _term_name(term: str) -> str:
-    return term.replace("[T.", "[").replace("C(partner)", "partner")
+def group_differences(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
+    *,
+    months: Sequence[float] = (6, 12),
+    time: str = "linear",
+    knots: float | Sequence[float] | None = None,
+    df: int = 4,
+    partner: str = "factor",
+    reference: str | None = None,
+    min_week: int = 0,
+    max_week: int | None = None,
+    level: float = 0.95,
+    measure: str | None = None,
+    methods: Sequence[str] = DEFAULT_METHODS,
+) -> pd.DataFrame:
+    """The difference between each group and the reference at given months, with intervals.
+
+    Fits :func:`growth_model` (same options) and answers "how far apart are the groups at 6
+    and 12 months?": for each month ``m`` and group ``g`` the contrast ``c' beta`` with
+    ``c = x(m, g) - x(m, reference)`` (the model's fixed-effect design rows at that time, all
+    else equal), its standard error ``sqrt(c' V c)`` from the fixed effects' covariance ``V``
+    and a Wald interval.  Months past the data (``attrs["max_month"]``) are refused: a model
+    says nothing there.
+
+    Returns
+    -------
+    DataFrame
+        One row per month and non-reference group, sorted:
+
+        - ``month`` : float64, months since the anchor
+        - ``group``, ``reference`` : str
+        - ``estimate`` : float64, expected score of ``group`` minus that of ``reference``
+        - ``std_error``, ``z``, ``p``, ``ci_low``, ``ci_high`` : float64 (Wald, at ``level``)
+
+        ``attrs`` are those of the growth model (``converged``, ``formula``, ...).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> rows = [{"couple_id": f"c{i}", "partner": p, "aligned_week": w,
+    ...          "score": 4 + (0.1 + 0.05 * (i % 2)) * w + rng.normal(0, 0.5)}
+    ...         for i in range(16) for p in "AB" for w in range(0, 30, 3)]
+    >>> groups = pd.Series(["b", "a"] * 8, index=[f"c{i}" for i in range(16)])
+    >>> out = group_differences(pd.DataFrame(rows), groups, months=(6,))
+    >>> out[["month", "group", "reference"]].to_dict("records")
+    [{'month': 6.0, 'group': 'b', 'reference': 'a'}]
+    >>> bool(out["ci_low"].iloc[0] < 0.05 * 6 * 30.436875 / 7 < out["ci_high"].iloc[0])
+    True
+    """
+    _check_level(level)
+    months = [float(m) for m in months]
+    if not months or any(not np.isfinite(m) or m < 0 for m in months):
+        raise ValueError(
+            f"The value for `months` must be months since the anchor (>= 0), but {months!r} "
+            "was passed."
+        )
+    fit_frame = growth_model(
+        aligned,
+        groups,
+        partner=partner,
+        reference=reference,
+        min_week=min_week,
+        max_week=max_week,
+        level=level,
+        time=time,
+        knots=knots,
+        df=df,
+        measure=measure,
+        methods=methods,
+    )
+    info = dict(fit_frame.attrs)
+    dtypes = {"group": "str", "reference": "str"}
+    if fit_frame.empty or len(info.get("vcov", [])) == 0:
+        out = _empty(DIFFERENCE_COLUMNS, dtypes)
+        out.attrs = info
+        return out
+    too_far = [m for m in months if m > info["max_month"] + 7 / schemas.DAYS_PER_MONTH]
+    if too_far:
+        raise ValueError(
+            f"The value for `months` must be within the data (up to {info['max_month']:.1f} "
+            f"months since the anchor), but {too_far} was passed."
+        )
+    import patsy
+
+    spec = _growth_spec(
+        aligned,
+        groups,
+        partner=partner,
+        reference=reference,
+        min_week=min_week,
+        max_week=max_week,
+        time=time,
+        knots=info["knots"] or None,
+        df=df,
+        measure=measure,
+    )
+    model = _mixedlm(spec)
+    design = model.data.model_spec
+    beta = fit_frame["estimate"].to_numpy()
+    vcov = info["vcov"].to_numpy()
+    ref = info["reference"]
+    others = [g for g in spec.labels if g != ref]
+    rows = []
+    zq = stats.norm.ppf(0.5 + level / 2)
+    for m in months:
+        for g in others:
+            new = pd.DataFrame({"time": [m, m]})
+            for k in spec.knots:
+                new[_knot_name(k)] = max(m - k, 0.0)
+            new["group"] = pd.Categorical([g, ref], categories=spec.data["group"].cat.categories)
+            if spec.factor is not None:
+                first = spec.factor_labels[0]
+                new[spec.factor] = pd.Categorical([first, first], categories=spec.factor_labels)
+            x = np.asarray(patsy.build_design_matrices([design], new)[0])
+            c = x[0] - x[1]
+            est = float(c @ beta)
+            se = float(np.sqrt(c @ vcov @ c))
+            z = est / se if se > 0 else float("nan")
+            rows.append(
+                {
+                    "month": m,
+                    "group": g,
+                    "reference": ref,
+                    "estimate": est,
+                    "std_error": se,
+                    "z": z,
+                    "p": float(2 * stats.norm.sf(abs(z))),
+                    "ci_low": est - zq * se,
+                    "ci_high": est + zq * se,
+                }
+            )
+    out = pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS)).astype(dtypes)
+    out.attrs = info
+    return out
+
+
+def compare_time_shapes(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None = None,
+    *,
+    shapes: Sequence[dict] | None = None,
+    partner: str = "factor",
+    reference: str | None = None,
+    min_week: int = 0,
+    max_week: int | None = None,
+    measure: str | None = None,
+    methods: Sequence[str] = DEFAULT_METHODS,
+) -> pd.DataFrame:
+    """Compare time shapes of the growth model by AIC, BIC and likelihood-ratio tests.
+
+    Every shape is fitted by **maximum likelihood** (ML, not REML: REML criteria of models with
+    different fixed effects are not comparable), with the same random effects and rows.  The
+    likelihood-ratio test compares each shape with the first (by default the linear one,
+    nested in the others): ``2 (loglik - loglik_first)`` against a chi-squared with the
+    difference in parameters.  A profiled knot counts as one more parameter, and the test is
+    then only approximate (the knot is not a regular parameter).
+
+    Parameters
+    ----------
+    shapes : sequence of dict, optional
+        Each a dict of :func:`growth_model`'s ``time``, ``knots`` and ``df``; by default
+        ``[{"time": "linear"}, {"time": "piecewise"}, {"time": "spline", "df": 4}]``.
+
+    Returns
+    -------
+    DataFrame
+        One row per shape, in order:
+
+        - ``shape`` : str, e.g. ``linear``, ``piecewise(knot=6)``, ``spline(df=4)``
+        - ``formula`` : str
+        - ``n_params`` : int64, fixed effects + variance parameters + residual (+ 1 per
+          profiled knot)
+        - ``loglik`` : float64, the ML log-likelihood
+        - ``aic``, ``bic`` : float64 (``-2 loglik + 2 n_params``, ``+ log(n_obs) n_params``)
+        - ``lr_statistic``, ``lr_df``, ``p`` : float64, the likelihood-ratio test against the
+          first shape (NaN for the first)
+        - ``converged`` : bool, the ML fit verified
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(4)
+    >>> rows = [{"couple_id": f"c{i}", "partner": "A", "aligned_week": w,
+    ...          "score": 3 + 0.2 * min(w, 12) + rng.normal(0, 0.4)}
+    ...         for i in range(12) for w in range(0, 40, 2)]
+    >>> out = compare_time_shapes(pd.DataFrame(rows), shapes=[{"time": "linear"},
+    ...                           {"time": "piecewise", "knots": 12 * 7 / 30.436875}])
+    >>> out["shape"].tolist()
+    ['linear', 'piecewise(knot=2.76)']
+    >>> bool(out["aic"].iloc[1] < out["aic"].iloc[0]) and bool(out["p"].iloc[1] < 0.001)
+    True
+    """
+    if shapes is None:
+        shapes = [{"time": "linear"}, {"time": "piecewise"}, {"time": "spline", "df": 4}]
+    rows = []
+    base_kwargs = dict(
+        partner=partner,
+        reference=reference,
+        min_week=min_week,
+        max_week=max_week,
+        measure=measure,
+    )
+    for shape in shapes:
+        unknown = set(shape) - {"time", "knots", "df"}
+        if unknown or "time" not in shape:
+            raise ValueError(
+                "Each of `shapes` must be a dict with 'time' and optionally 'knots' and 'df', "
+                f"but {shape!r} was passed."
+            )
+        time, df = shape["time"], int(shape.get("df", 4))
+        knots = _check_time(time, shape.get("knots"), df)
+        extra = 0
+        if time == "piecewise" and knots is None:
+            spec0 = _growth_spec(aligned, groups, time="linear", knots=None, df=df, **base_kwargs)
+            if spec0.info["n_couples"] < 2:
+                continue
+            knots = (_profile_knot(aligned, groups, dict(base_kwargs, df=df), None)[0],)
+            extra = 1
+        spec = _growth_spec(aligned, groups, time=time, knots=knots, df=df, **base_kwargs)
+        fit, _, info = _growth_fit(spec, reml=False, methods=methods, stacklevel=3)
+        if fit is None:
+            continue
+        label = {
+            "linear": "linear",
+            "piecewise": "piecewise(" + ", ".join(f"knot={k:.3g}" for k in spec.knots) + ")",
+            "spline": f"spline(df={df})",
+        }[time]
+        k = info["n_params"] + extra
+        rows.append(
+            {
+                "shape": label,
+                "formula": spec.formula,
+                "n_params": k,
+                "loglik": -fit.deviance / 2,
+                "aic": fit.deviance + 2 * k,
+                "bic": fit.deviance + np.log(info["n_obs"]) * k,
+                "converged": info["converged"],
+            }
+        )
+    out = pd.DataFrame(rows, columns=[c for c in SHAPE_COMPARISON_COLUMNS if "lr" not in c])
+    out["lr_statistic"] = np.nan
+    out["lr_df"] = np.nan
+    out["p"] = np.nan
+    if len(out) > 1:
+        stat = 2 * (out["loglik"] - out["loglik"].iloc[0])
+        ddf = out["n_params"] - out["n_params"].iloc[0]
+        out.loc[1:, "lr_statistic"] = stat.iloc[1:].clip(lower=0)
+        out.loc[1:, "lr_df"] = ddf.iloc[1:].astype("float64")
+        with np.errstate(invalid="ignore"):
+            pval = stats.chi2.sf(stat.clip(lower=0), ddf.where(ddf > 0))
+        out.loc[1:, "p"] = pval[1:]
+    return (
+        out[list(SHAPE_COMPARISON_COLUMNS)]
+        .astype({"shape": "str", "formula": "str", "n_params": "int64", "converged": "bool"})
+        .reset_index(drop=True)
+    )
 
 
 # --------------------------------------------------------------------------------------------
