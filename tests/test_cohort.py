@@ -558,3 +558,291 @@ def test_growth_model_uses_the_role_as_partner_factor_when_every_row_has_one():
     many = aligned.assign(partner=aligned["couple_id"] + aligned["partner"])  # like pseudonyms
     with pytest.raises(ValueError, match="24 different labels"):
         cohort.growth_model(many, groups)
+
+
+# --------------------------------------------------------------------------------------------
+# growth model against lme4 (R 4.x, lme4 1.1.31) on the bundled sample cohort
+# --------------------------------------------------------------------------------------------
+#
+# The references were computed once (R is not needed by the tests) from the model frame of the
+# bundled cohort exported to CSV:
+#
+#   logs = cohort.load_cohort("data/sample/cohort")
+#   aligned = cohort.align(logs.checkins, logs.events, fallback="disclosure")
+#   data = cohort._model_frame(aligned, cohort.groups_from_couples(logs.couples), 0, None)
+#   data["time"] = cohort._months(data["aligned_week"]); data.to_csv("sample.csv")
+#
+# and in R:
+#
+#   library(lme4)
+#   d <- read.csv("sample.csv")
+#   d$group <- factor(d$group, levels = c("therapy", "waitlist"))
+#   d$role <- factor(d$role, levels = c("hurt", "involved"))
+#   ctl <- lmerControl(optimizer = "nloptwrap", optCtrl = list(ftol_abs = 1e-14,
+#       ftol_rel = 1e-14, xtol_abs = 1e-12, xtol_rel = 1e-12, maxeval = 100000))
+#   m <- lmer(<formula>, data = <d>, REML = TRUE, control = ctl)
+#   cf <- coef(summary(m)); cbind(cf, p = 2 * pnorm(-abs(cf[, 3]))); REMLcrit(m)
+#
+# (the default optimizer, bobyqa, stops with "Model failed to converge with max|grad| =
+# 0.00406" on the default fit and 0.00545 on max_week=52; with the tight nloptwrap settings it
+# does not warn.)  Printed output, rows in R's order, re-ordered below to trustdata's:
+#
+# default: score ~ time*group + role + (time|couple_id), d
+#                    Estimate       Std. Error    t value      p
+# (Intercept)        3.602292108    0.05073634791 71.00022482  0
+# time               0.1870602844   0.00793962211 23.56035108  9.833007445e-123
+# groupwaitlist      -0.1608447149  0.07069582708 -2.275165616 0.02289599669
+# roleinvolved       1.224763209    0.01554241862 78.8013268   0
+# time:groupwaitlist -0.05589444561 0.01120049827 -4.990353487 6.026889937e-07
+# REMLcrit 113468.986396
+#
+# nested: score ~ time*group + (time|couple_id) + (1|couple_id:partner), d
+#   ("boundary (singular) fit": the couple intercept-slope correlation is -1)
+# (Intercept)         4.208059826   0.06105298148  68.92472281  0
+# time                0.1886860927  0.007862400113 23.99853607  2.880393687e-127
+# groupwaitlist      -0.1548633184  0.086089992    -1.798853906 0.07204179359
+# time:groupwaitlist -0.05781062106 0.0110895703   -5.213062317 1.857484622e-07
+# REMLcrit 110849.933695
+#
+# max_week=52: score ~ time*group + role + (time|couple_id), d[d$aligned_week <= 52, ]
+# (Intercept)        3.387597231    0.05284001574 64.11045083   0
+# time               0.2283395294   0.009120371348 25.03620967  2.46734287e-138
+# groupwaitlist      -0.07154909442 0.07357731652 -0.9724341387 0.3308346152
+# roleinvolved       1.287364389    0.01615125032 79.70679445   0
+# time:groupwaitlist -0.07617502107 0.01284790158 -5.928985412  3.048121632e-09
+# REMLcrit 97766.9994711
+
+LME4 = {
+    "default": (
+        {},
+        ["Intercept", "group[waitlist]", "role[involved]", "time", "time:group[waitlist]"],
+        [3.602292108, -0.1608447149, 1.224763209, 0.1870602844, -0.05589444561],
+        [0.05073634791, 0.07069582708, 0.01554241862, 0.00793962211, 0.01120049827],
+        [0.0, 0.02289599669, 0.0, 9.833007445e-123, 6.026889937e-07],
+        113468.986396,
+    ),
+    "nested": (
+        {"partner": "nested"},
+        ["Intercept", "group[waitlist]", "time", "time:group[waitlist]"],
+        [4.208059826, -0.1548633184, 0.1886860927, -0.05781062106],
+        [0.06105298148, 0.086089992, 0.007862400113, 0.0110895703],
+        [0.0, 0.07204179359, 2.880393687e-127, 1.857484622e-07],
+        110849.933695,
+    ),
+    "max_week=52": (
+        {"max_week": 52},
+        ["Intercept", "group[waitlist]", "role[involved]", "time", "time:group[waitlist]"],
+        [3.387597231, -0.07154909442, 1.287364389, 0.2283395294, -0.07617502107],
+        [0.05284001574, 0.07357731652, 0.01615125032, 0.009120371348, 0.01284790158],
+        [0.0, 0.3308346152, 0.0, 2.46734287e-138, 3.048121632e-09],
+        97766.9994711,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def sample_cohort() -> tuple[pd.DataFrame, pd.DataFrame, Logs]:
+    logs = cohort.load_cohort("data/sample/cohort", progress=False)
+    aligned = cohort.align(logs.checkins, logs.events, fallback="disclosure", also=["trust"])
+    return aligned, cohort.groups_from_couples(logs.couples), logs
+
+
+@pytest.mark.parametrize("case", list(LME4))
+def test_growth_model_agrees_with_lme4_on_the_sample_cohort(sample_cohort, case):
+    aligned, groups, _ = sample_cohort
+    kwargs, terms, est, se, p, crit = LME4[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a verified fit warns about nothing
+        fit = cohort.growth_model(aligned, groups, **kwargs)
+    assert fit["term"].tolist() == terms
+    assert fit.attrs["converged"] is True
+    # the nested fit is singular (lme4 stops on the boundary): a looser, still tight, match
+    tol = 1e-6 if case == "nested" else 1e-7
+    np.testing.assert_allclose(fit["estimate"], est, atol=tol, rtol=0)
+    np.testing.assert_allclose(fit["std_error"], se, rtol=50 * tol)
+    big = np.array(p) > 1e-20
+    np.testing.assert_allclose(fit["p"][big], np.array(p)[big], rtol=1e-3)
+    assert (fit["p"][~big] < 1e-20).all()
+    # equal REML criteria (ours at least as low: never stopped short of lme4's optimum)
+    assert fit.attrs["reml_criterion"] == pytest.approx(crit, abs=1e-4)
+    assert fit.attrs["reml_criterion"] <= crit + 1e-5
+    fits = pd.DataFrame(list(fit.attrs["fits"]))
+    agree = fits.loc[(fits["deviance"] - fit.attrs["reml_criterion"]).abs() < 1e-4, "method"]
+    assert agree.nunique() >= 2  # a second optimizer reached the same optimum
+    vcov = fit.attrs["vcov"]
+    np.testing.assert_allclose(np.sqrt(np.diag(vcov)), fit["std_error"], rtol=1e-12)
+
+
+def test_a_single_optimizer_cannot_verify_its_fit_and_the_warning_gives_no_bad_advice():
+    aligned, groups = _aligned(20, seed=12, weeks=10)
+    with pytest.warns(RuntimeWarning, match="could not be verified") as caught:
+        fit = cohort.growth_model(aligned, groups, methods=("lbfgs",))
+    assert fit.attrs["converged"] is False
+    text = " ".join(str(w.message) for w in caught)
+    assert "max_week" not in text and "fewer weeks" not in text
+    assert len(fit.attrs["fits"]) == 3  # one optimizer, three starting values
+    both = cohort.growth_model(aligned, groups, methods=("lbfgs", "cg"))
+    assert both.attrs["converged"] is True
+    np.testing.assert_allclose(both["estimate"], fit["estimate"], atol=1e-6)
+
+
+def test_an_optimizer_that_stops_short_is_polished_and_the_shortfall_reported():
+    aligned, groups = _aligned(30, seed=13, weeks=20)
+    fit = cohort.growth_model(aligned, groups, methods=("powell", "lbfgs"))
+    fits = pd.DataFrame(list(fit.attrs["fits"]))
+    assert list(fits.columns) == ["method", "start", "optimizer_deviance", "deviance", "decrement"]
+    assert (fits["deviance"] <= fits["optimizer_deviance"] + 1e-9).all()  # never worse
+    assert fit.attrs["reml_criterion"] == pytest.approx(fits["deviance"].min())
+    assert fit.attrs["converged"] is True
+
+
+# --------------------------------------------------------------------------------------------
+# time that bends: piecewise and spline time, contrasts, model comparison
+# --------------------------------------------------------------------------------------------
+#
+# lme4 references (same CSV and control as above; d52 <- d[d$aligned_week <= 52, ];
+# d52$time_after_6 <- pmax(d52$time - 6, 0)):
+#   m0 <- lmer(score ~ time*group + role + (time|couple_id), d52, REML = FALSE, control = ctl)
+#   m1 <- lmer(score ~ (time + time_after_6)*group + role + (time|couple_id), d52,
+#              REML = FALSE, control = ctl)
+#   logLik(m0)  # 'log Lik.' -48868.3346167 (df=9)
+#   logLik(m1)  # 'log Lik.' -48803.2531882 (df=11)
+#   AIC(m0, m1) # 97754.6692334, 97628.5063765
+#   anova(m0, m1)  # Chisq 130.16286, Df 2
+#   m1r <- update(m1, REML = TRUE); b <- fixef(m1r); V <- vcov(m1r)
+#   contrast waitlist - therapy at t months: c["groupwaitlist"] <- 1;
+#   c["time:groupwaitlist"] <- t; c["time_after_6:groupwaitlist"] <- max(t - 6, 0)
+#   sum(c * b), sqrt(c %*% V %*% c), +- qnorm(0.975) * se:
+#   6  -0.5770188139  0.0789715811 -0.7318002687 -0.4222373592
+#   12 -0.9346434004  0.1345596515 -1.1983754710 -0.6709113297
+
+
+def test_piecewise_time_comparison_and_contrasts_agree_with_lme4(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    shapes = [{"time": "linear"}, {"time": "piecewise", "knots": 6}]
+    comp = cohort.compare_time_shapes(aligned, groups, shapes=shapes, max_week=52)
+    assert list(comp.columns) == list(cohort.SHAPE_COMPARISON_COLUMNS)
+    assert comp["shape"].tolist() == ["linear", "piecewise(knot=6)"]
+    np.testing.assert_allclose(comp["loglik"], [-48868.3346167, -48803.2531882], atol=1e-5)
+    np.testing.assert_allclose(comp["aic"], [97754.6692334, 97628.5063765], atol=1e-4)
+    assert comp["n_params"].tolist() == [9, 11]
+    assert comp["lr_statistic"].iloc[1] == pytest.approx(130.16286, abs=1e-4)
+    assert comp["lr_df"].iloc[1] == 2 and comp["p"].iloc[1] < 1e-16
+    assert comp["converged"].all()
+    diff = cohort.group_differences(
+        aligned, groups, months=(6, 12), time="piecewise", knots=6, max_week=52
+    )
+    assert list(diff.columns) == list(cohort.DIFFERENCE_COLUMNS)
+    assert diff[["month", "group", "reference"]].to_dict("records") == [
+        {"month": 6.0, "group": "waitlist", "reference": "therapy"},
+        {"month": 12.0, "group": "waitlist", "reference": "therapy"},
+    ]
+    np.testing.assert_allclose(diff["estimate"], [-0.5770188139, -0.9346434004], atol=1e-6)
+    np.testing.assert_allclose(diff["std_error"], [0.0789715811, 0.1345596515], rtol=1e-5)
+    np.testing.assert_allclose(diff["ci_low"], [-0.7318002687, -1.1983754710], atol=1e-5)
+    np.testing.assert_allclose(diff["ci_high"], [-0.4222373592, -0.6709113297], atol=1e-5)
+
+
+def test_group_differences_of_the_linear_model_are_its_coefficients_combined():
+    aligned, groups = _aligned(24, seed=14, weeks=16)
+    fit = cohort.growth_model(aligned, groups)
+    diff = cohort.group_differences(aligned, groups, months=(0, 3))
+    b = fit.set_index("term")["estimate"]
+    v = fit.attrs["vcov"]
+    g, i = "group[waitlist]", "time:group[waitlist]"
+    for row in diff.itertuples():
+        assert row.estimate == pytest.approx(b[g] + row.month * b[i], abs=1e-9)
+        var = v.loc[g, g] + 2 * row.month * v.loc[g, i] + row.month**2 * v.loc[i, i]
+        assert row.std_error == pytest.approx(np.sqrt(var), rel=1e-9)
+    with pytest.raises(ValueError, match="within the data"):
+        cohort.group_differences(aligned, groups, months=(12,))
+
+
+def test_spline_and_profiled_knot_recover_a_planted_plateau():
+    rng = np.random.default_rng(15)
+    n, weeks = 60, 52
+    therapy = np.arange(n) % 2 == 0
+    rows = []
+    for i in range(n):
+        slope = 0.3 + (0.2 if therapy[i] else 0.0) + rng.normal(0, 0.05)
+        base = rng.normal(3, 0.7)
+        t = np.arange(weeks) * MONTH
+        for p, off in (("A", -0.4), ("B", 0.4)):
+            y = base + off + slope * np.minimum(t, 6.0) + rng.normal(0, 0.5, weeks)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "couple_id": f"c{i:02d}",
+                        "partner": p,
+                        "aligned_week": range(weeks),
+                        "score": y,
+                    }
+                )
+            )
+    aligned = pd.concat(rows, ignore_index=True)
+    groups = pd.DataFrame(
+        {"couple_id": [f"c{i:02d}" for i in range(n)], "group": np.where(therapy, "t", "w")}
+    )
+    piece = cohort.growth_model(aligned, groups, time="piecewise")
+    assert piece.attrs["knots"] == (6.0,)  # the profile finds the planted plateau
+    assert dict(piece.attrs["knot_profile"])[6.0] == min(dict(piece.attrs["knot_profile"]).values())
+    for time in ("piecewise", "spline"):
+        knots = 6.0 if time == "piecewise" else None
+        diff = cohort.group_differences(aligned, groups, months=(6, 11), time=time, knots=knots)
+        # planted: w - t = -0.2 * min(m, 6) = -1.2 at 6 and at 11 months
+        assert (diff["ci_low"] < -1.2).all() and (diff["ci_high"] > -1.2).all(), time
+    spline = cohort.growth_model(aligned, groups, time="spline", df=4)
+    assert [t for t in spline["term"] if t.startswith("spline") and ":" not in t] == [
+        "spline1",
+        "spline2",
+        "spline3",
+        "spline4",
+    ]
+    comp = cohort.compare_time_shapes(
+        aligned, groups, shapes=[{"time": "linear"}, {"time": "spline", "df": 4}]
+    )
+    assert comp["shape"].tolist() == ["linear", "spline(df=4)"]
+    assert comp["aic"].iloc[0] > comp["aic"].iloc[1]  # the bend is real
+    assert comp["n_params"].iloc[1] == comp["n_params"].iloc[0] + 6  # 3 more basis x 2 groups
+    assert piece.attrs["n_params"] == comp["n_params"].iloc[0] + 2 + 1  # 2 terms + the knot
+
+
+def test_growth_model_of_another_measure(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    trust = cohort.growth_model(aligned, groups, measure="trust", max_week=26)
+    assert trust.attrs["measure"] == "trust"
+    assert trust.attrs["n_obs"] == int(
+        aligned.loc[aligned["aligned_week"] <= 26, "trust"].notna().sum()
+    )
+    with pytest.raises(ValueError, match="`measure` must be the aligned measure"):
+        cohort.growth_model(aligned, groups, measure="honesty")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time": "quadratic"}, "`time` must be one of"),
+        ({"time": "piecewise", "knots": -1}, "`knots` must be one or more positive"),
+        ({"time": "spline", "df": 20}, "`df` must be a whole number"),
+    ],
+)
+def test_time_shape_arguments_are_checked(kwargs, message):
+    aligned, groups = _aligned(4, weeks=3)
+    with pytest.raises(ValueError, match=message):
+        cohort.growth_model(aligned, groups, **kwargs)
+
+
+def test_the_statsmodels_engine_agrees_with_the_sufficient_statistics_engine():
+    aligned, groups = _aligned(16, seed=16, weeks=12)
+    for partner in ("factor", "nested"):
+        fast = cohort.growth_model(aligned, groups, partner=partner)
+        slow = cohort.growth_model(aligned, groups, partner=partner, engine="statsmodels")
+        assert fast.attrs["converged"] and slow.attrs["converged"]
+        assert fast.attrs["engine"] == "sufficient" and slow.attrs["engine"] == "statsmodels"
+        np.testing.assert_allclose(fast["estimate"], slow["estimate"], atol=1e-6)
+        np.testing.assert_allclose(fast["std_error"], slow["std_error"], rtol=1e-4)
+        assert fast.attrs["reml_criterion"] == pytest.approx(slow.attrs["reml_criterion"], abs=1e-4)
+    with pytest.raises(ValueError, match="`engine` must be one of"):
+        cohort.growth_model(aligned, groups, engine="R")
+    with pytest.raises(ValueError, match="`methods` must name optimizers"):
+        cohort.growth_model(aligned, groups, methods=("newton",))

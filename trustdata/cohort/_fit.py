@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 #: The optimizers tried, in order.
-DEFAULT_METHODS: tuple[str, ...] = ("lbfgs", "cg", "bfgs", "powell", "nm")
+DEFAULT_METHODS: tuple[str, ...] = ("lbfgs", "bfgs", "cg", "powell", "nm")
 #: End points worse than the best so far by more than this are not polished (they disagree).
 POLISH_WITHIN = 1.0
 #: Two fits agree when their deviances (-2 log-likelihood) differ by less than this.
@@ -198,13 +198,14 @@ def fit_verified(
         scale = float(model.get_scale(fe, params.cov_re, params.vcomp))
         params.fe_params = fe
         hess, _ = model.hessian(params)
+        k = model.k_fe
         try:
-            pcov = np.linalg.inv(-hess)
+            # the fixed-effect block alone: sigma^2 (X' V^-1 X)^-1, lme4's vcov()
+            pcov = np.linalg.inv(-hess[:k, :k])
         except np.linalg.LinAlgError:
-            pcov = np.full_like(hess, np.nan)
+            pcov = np.full((k, k), np.nan)
     names = list(model.exog_names)
-    k = model.k_fe
-    cov_fe = pd.DataFrame(pcov[:k, :k], index=names, columns=names)
+    cov_fe = pd.DataFrame(pcov, index=names, columns=names)
     return VerifiedFit(
         packed=packed,
         deviance=dev,
