@@ -846,3 +846,116 @@ def test_the_statsmodels_engine_agrees_with_the_sufficient_statistics_engine():
         cohort.growth_model(aligned, groups, engine="R")
     with pytest.raises(ValueError, match="`methods` must name optimizers"):
         cohort.growth_model(aligned, groups, methods=("newton",))
+
+
+# --------------------------------------------------------------------------------------------
+# honest comparisons: medians in words, RMST, Cox, crossover, attrition (against R survival)
+# --------------------------------------------------------------------------------------------
+#
+# R 4.x, survival (Debian r-cran-survival), on the times of the bundled cohort exported once:
+#   cohort.good_level_times(aligned, groups).to_csv("times.csv")   # window 4, level 7
+#   library(survival)
+#   d <- read.csv("times.csv"); d$status <- as.integer(d$reached == "True")
+#   d$group <- factor(d$group, levels = c("therapy", "waitlist"))
+#   survfit(Surv(weeks, status) ~ group, d, conf.type = "log-log")
+#   #  group=therapy  149 103 median 41 0.95LCL 40 0.95UCL 46 ; group=waitlist 151 27 NA NA NA
+#   survdiff(Surv(weeks, status) ~ group, d)      # Chisq= 93.4 on 1 df
+#   coxph(Surv(weeks, status) ~ group, d, ties = "efron")
+#   #  groupwaitlist coef -1.8474823992 se(coef) 0.2176144855
+#   coxph(Surv(weeks, status) ~ group, d, ties = "breslow")
+#   #  groupwaitlist coef -1.831706412  se 0.2176308199
+#   # RMST by hand from survfit (survRM2's variance: sum(A_j^2 d_j / (n_j (n_j - d_j)))):
+#   rmst <- function(time, status, tau) {
+#     f <- survfit(Surv(time, status) ~ 1); keep <- f$time <= tau
+#     t <- c(0, f$time[keep], tau); s <- c(1, f$surv[keep]); areas <- diff(t) * s
+#     n <- f$n.risk[keep]; dd <- f$n.event[keep]
+#     wk <- ifelse(n - dd == 0, 0, dd / (n * (n - dd)))
+#     after <- rev(cumsum(rev(areas)))[-1]
+#     c(rmst = sum(areas), se = sqrt(sum(after^2 * wk))) }
+#   tau <- min(tapply(d$weeks, d$group, max))   # 67
+#   therapy: 46.26555490189 1.27541677324 ; waitlist: 62.981241705348 0.737142436848
+#   difference: -16.7156868035 se 1.47311469942 CI -19.6029385594 -13.8284350475
+#               p 7.65997157547e-30
+#   therapy, tau = 26: 25.7919463087248 0.0828934690924
+
+
+def test_survival_comparisons_agree_with_r_survival(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    curve = cohort.time_to_good_level(aligned, groups)
+    med = cohort.survival_medians(curve).set_index("group")
+    assert list(med.reset_index().columns) == list(cohort.MEDIAN_COLUMNS)
+    assert med.loc["therapy", ["median_weeks", "ci_low", "ci_high"]].tolist() == [41, 40, 46]
+    assert med.loc["therapy", "median_text"] == "41 weeks (95% CI 40 to 46)"
+    assert np.isnan(med.loc["waitlist", "median_weeks"])
+    assert med.loc["waitlist", "median_text"] == "not reached (> 67 weeks)"
+    test = cohort.logrank(aligned, groups)
+    assert test["statistic"].iloc[0] ** 2 == pytest.approx(93.4, abs=0.05)
+    r = cohort.rmst(aligned, groups)
+    assert list(r.columns) == list(cohort.RMST_COLUMNS)
+    assert r["group"].tolist() == ["therapy", "waitlist", "therapy - waitlist"]
+    assert (r["tau"] == 67).all()
+    np.testing.assert_allclose(r["rmst"], [46.26555490189, 62.981241705348, -16.7156868035])
+    np.testing.assert_allclose(
+        r["std_error"], [1.27541677324, 0.737142436848, 1.47311469942], rtol=1e-9
+    )
+    assert r["ci_low"].iloc[2] == pytest.approx(-19.6029385594, rel=1e-9)
+    assert r["ci_high"].iloc[2] == pytest.approx(-13.8284350475, rel=1e-9)
+    assert r["p"].iloc[2] == pytest.approx(7.65997157547e-30, rel=1e-6)
+    r26 = cohort.rmst(aligned, groups, tau=26)
+    assert (r26["rmst"].iloc[0], r26["std_error"].iloc[0]) == pytest.approx(
+        (25.7919463087248, 0.0828934690924), rel=1e-9
+    )
+    with pytest.raises(ValueError, match="`tau` must be between 0 and the shorter follow-up"):
+        cohort.rmst(aligned, groups, tau=100)
+    for ties, coef, se in (
+        ("efron", 1.8474823992, 0.2176144855),
+        ("breslow", 1.831706412, 0.2176308199),
+    ):
+        cox = cohort.cox_hazard_ratio(aligned, groups, ties=ties)
+        assert list(cox.columns) == list(cohort.COX_COLUMNS)
+        row = cox.iloc[0]
+        assert row["log_hr"] == pytest.approx(coef, rel=1e-7)  # therapy vs waitlist = -R's
+        assert row["std_error"] == pytest.approx(se, rel=1e-6)
+        assert row["hazard_ratio"] == pytest.approx(np.exp(coef), rel=1e-7)
+        assert row["ci_low"] == pytest.approx(np.exp(coef - 1.959963985 * se), rel=1e-6)
+        assert (row["events_a"], row["events_b"]) == (103, 27)
+
+
+def test_crossover_and_the_per_protocol_sensitivity_analysis(sample_cohort):
+    aligned, groups, logs = sample_cohort
+    table = cohort.crossover(aligned, groups, logs.events)
+    assert list(table.columns) == list(cohort.CROSSOVER_COLUMNS)
+    waitlist = table[table["group"] == "waitlist"]
+    assert int(waitlist["received"].sum()) == 36  # the 36 of 151 the issue counted
+    therapy_ids = set(logs.events.loc[logs.events["kind"] == "couples_therapy", "couple_id"])
+    assert set(table.loc[table["received"], "couple_id"]) == therapy_ids & set(table["couple_id"])
+    pp = cohort.per_protocol(aligned, groups, logs.events)
+    assert pp.attrs["n_crossed_over"] == 36 and pp.attrs["per_protocol"] is True
+    crossed = waitlist.loc[waitlist["received"]].set_index("couple_id")["received_week"]
+    kept = pp.loc[pp["couple_id"].isin(crossed.index)]
+    assert (kept["aligned_week"] < kept["couple_id"].map(crossed)).all()  # censored at crossover
+    others = aligned.loc[~aligned["couple_id"].isin(crossed.index)]
+    assert len(pp) == len(others) + len(kept)
+    fit = cohort.growth_model(pp, groups, max_week=26)
+    assert fit.attrs["converged"]
+
+
+def test_attrition_counts_retained_couples_and_missed_weeks_by_hand():
+    aligned = pd.DataFrame(
+        {
+            "couple_id": ["a"] * 4 + ["b"] * 2 + ["c"] * 3,
+            "partner": ["A", "B", "A", "A", "A", "A", "A", "B", "A"],
+            "aligned_week": [1, 1, 2, 5, 0, 1, 0, 3, 6],
+            "score": 5.0,
+        }
+    )
+    groups = pd.Series({"a": "x", "b": "x", "c": "y"})
+    out = cohort.attrition(aligned, groups, weeks=(2, 5))
+    assert list(out.columns) == list(cohort.ATTRITION_COLUMNS)
+    got = out.set_index(["group", "week"])
+    # x at 5: a (1..5, logged 1, 2, 5: 2 missed of 5), b (0..1, none missed) -> 2 / 7
+    assert got.loc[("x", 5), ["n_couples", "n_retained"]].tolist() == [2, 1]
+    assert got.loc[("x", 5), "missed_share"] == pytest.approx(2 / 7)
+    # y at 2: c (0..2, logged 0: 2 missed of 3)
+    assert got.loc[("y", 2), "missed_share"] == pytest.approx(2 / 3)
+    assert got.loc[("y", 2), "retained_share"] == 1.0

@@ -75,6 +75,10 @@ __all__ = [
     "SURVIVAL_COLUMNS",
     "MEDIAN_COLUMNS",
     "LOGRANK_COLUMNS",
+    "RMST_COLUMNS",
+    "COX_COLUMNS",
+    "CROSSOVER_COLUMNS",
+    "ATTRITION_COLUMNS",
     "load_cohort",
     "anchor_dates",
     "align",
@@ -90,6 +94,11 @@ __all__ = [
     "time_to_good_level",
     "survival_medians",
     "logrank",
+    "rmst",
+    "cox_hazard_ratio",
+    "crossover",
+    "per_protocol",
+    "attrition",
 ]
 
 #: Event kinds a cohort can be aligned on.
@@ -181,6 +190,8 @@ MEDIAN_COLUMNS: tuple[str, ...] = (
     "median_weeks",
     "ci_low",
     "ci_high",
+    "follow_up_weeks",
+    "median_text",
 )
 LOGRANK_COLUMNS: tuple[str, ...] = (
     "group_a",
@@ -191,6 +202,49 @@ LOGRANK_COLUMNS: tuple[str, ...] = (
     "events_b",
     "statistic",
     "p",
+)
+
+RMST_COLUMNS: tuple[str, ...] = (
+    "group",
+    "tau",
+    "n_couples",
+    "rmst",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p",
+)
+COX_COLUMNS: tuple[str, ...] = (
+    "group_a",
+    "group_b",
+    "n_a",
+    "n_b",
+    "events_a",
+    "events_b",
+    "hazard_ratio",
+    "log_hr",
+    "std_error",
+    "z",
+    "p",
+    "ci_low",
+    "ci_high",
+    "ties",
+)
+CROSSOVER_COLUMNS: tuple[str, ...] = (
+    "couple_id",
+    "group",
+    "received",
+    "received_week",
+    "per_protocol",
+    "last_week",
+)
+ATTRITION_COLUMNS: tuple[str, ...] = (
+    "group",
+    "week",
+    "n_couples",
+    "n_retained",
+    "retained_share",
+    "missed_share",
 )
 
 _TABLE_FILES = ("checkins", "triggers", "events", "couples")
@@ -1943,7 +1997,7 @@ def time_to_good_level(
             {"group": "str", "weeks": "int64", "at_risk": "int64", "events": "int64"},
         )
     out = pd.concat(parts, ignore_index=True)
-    return out[list(SURVIVAL_COLUMNS)].astype(
+    out = out[list(SURVIVAL_COLUMNS)].astype(
         {
             "group": "str",
             "weeks": "int64",
@@ -1954,6 +2008,8 @@ def time_to_good_level(
             "events": "int64",
         }
     )
+    out.attrs = {"confidence": confidence}
+    return out
 
 
 def _censored(rows: pd.DataFrame) -> stats.CensoredData:
@@ -2008,13 +2064,17 @@ def survival_medians(curve: pd.DataFrame) -> pd.DataFrame:
 
     The median is the first time the survival estimate is <= 0.5; its interval comes from the
     curve's confidence band (the first times ``ci_low`` and ``ci_high`` fall to <= 0.5).  A
-    value that is never reached is NaN.
+    value that is never reached is NaN in the numbers, and said in words in ``median_text``:
+    ``"not reached (> 65 weeks)"`` with the group's follow-up.
 
     Returns
     -------
     DataFrame
         One row per group: ``group`` (str), ``n_couples`` (int64), ``n_events`` (int64),
-        ``median_weeks``, ``ci_low``, ``ci_high`` (float64).
+        ``median_weeks``, ``ci_low``, ``ci_high`` (float64), ``follow_up_weeks`` (float64,
+        the last time on the group's curve) and ``median_text`` (str, e.g. ``"41 weeks (95%
+        CI 40 to 46)"``, ``"41 weeks (95% CI 40 to not reached)"`` or ``"not reached (> 65
+        weeks)"``; the level is the curve's ``attrs["confidence"]``, 95% when not set).
 
     Examples
     --------
@@ -2023,6 +2083,8 @@ def survival_medians(curve: pd.DataFrame) -> pd.DataFrame:
     ...     "at_risk": [4, 4, 2], "events": [0, 1, 1]})
     >>> survival_medians(curve)[["median_weeks", "ci_low", "ci_high"]].to_dict("records")
     [{'median_weeks': 5.0, 'ci_low': 3.0, 'ci_high': nan}]
+    >>> survival_medians(curve.assign(survival=[1, 0.8, 0.6]))["median_text"].iloc[0]
+    'not reached (> 5 weeks)'
     """
     rows = []
     for label, c in curve.groupby("group", sort=True):
@@ -2031,18 +2093,33 @@ def survival_medians(curve: pd.DataFrame) -> pd.DataFrame:
             hit = c.loc[c[col] <= 0.5, "weeks"]
             return float(hit.iloc[0]) if len(hit) else float("nan")
 
+        med = first_at_most_half("survival")
+        lo, hi = first_at_most_half("ci_low"), first_at_most_half("ci_high")
+        follow = float(c["weeks"].max()) if len(c) else float("nan")
+        if np.isnan(med):
+            text = f"not reached (> {follow:g} weeks)"
+        else:
+            lo_t = "not reached" if np.isnan(lo) else f"{lo:g}"
+            hi_t = "not reached" if np.isnan(hi) else f"{hi:g}"
+            conf = curve.attrs.get("confidence", 0.95)
+            text = f"{med:g} weeks ({conf:.0%} CI {lo_t} to {hi_t})"
         rows.append(
             {
                 "group": str(label),
                 "n_couples": int(c["at_risk"].iloc[0]) if len(c) else 0,
                 "n_events": int(c["events"].sum()),
-                "median_weeks": first_at_most_half("survival"),
-                "ci_low": first_at_most_half("ci_low"),
-                "ci_high": first_at_most_half("ci_high"),
+                "median_weeks": med,
+                "ci_low": lo,
+                "ci_high": hi,
+                "follow_up_weeks": follow,
+                "median_text": text,
             }
         )
     if not rows:
-        return _empty(MEDIAN_COLUMNS, {"group": "str", "n_couples": "int64", "n_events": "int64"})
+        return _empty(
+            MEDIAN_COLUMNS,
+            {"group": "str", "n_couples": "int64", "n_events": "int64", "median_text": "str"},
+        )
     return pd.DataFrame(rows)[list(MEDIAN_COLUMNS)].astype(
         {
             "group": "str",
@@ -2051,6 +2128,8 @@ def survival_medians(curve: pd.DataFrame) -> pd.DataFrame:
             "median_weeks": "float64",
             "ci_low": "float64",
             "ci_high": "float64",
+            "follow_up_weeks": "float64",
+            "median_text": "str",
         }
     )
 
@@ -2120,4 +2199,430 @@ def logrank(
             "events_a": "int64",
             "events_b": "int64",
         }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Restricted mean time, Cox hazard ratio
+# --------------------------------------------------------------------------------------------
+
+
+def _km_steps(weeks: np.ndarray, reached: np.ndarray):
+    """Distinct times, at-risk counts, events and the KM estimate just after each time."""
+    times = np.unique(weeks)
+    at_risk = (weeks[None, :] >= times[:, None]).sum(axis=1)
+    events = ((weeks[None, :] == times[:, None]) & reached[None, :]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        surv = np.cumprod(1.0 - events / at_risk)
+    return times, at_risk, events, surv
+
+
+def _rmst_one(weeks: np.ndarray, reached: np.ndarray, tau: float) -> tuple[float, float]:
+    """RMST up to ``tau`` and its SE (the Greenwood-type formula of survRM2::rmst2)."""
+    times, n, d, s = _km_steps(weeks, reached)
+    keep = times <= tau
+    t = np.concatenate([[0.0], times[keep], [tau]])
+    surv = np.concatenate([[1.0], s[keep]])
+    areas = np.diff(t) * surv
+    est = float(areas.sum())
+    nk, dk = n[keep], d[keep]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(nk - dk == 0, 0.0, dk / (nk * (nk - dk)))
+    after = np.cumsum(areas[::-1])[::-1][1:]
+    return est, float(np.sqrt(np.sum(after**2 * w)))
+
+
+def rmst(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
+    *,
+    compare: tuple[str, str] | None = None,
+    tau: float | None = None,
+    level: float = 0.95,
+    good_level: float = schemas.GOOD_LEVEL,
+    window: int = 4,
+    min_weeks: int | None = None,
+    measure: str | None = None,
+) -> pd.DataFrame:
+    """Restricted mean time (weeks) **before** a good level, per group, and their difference.
+
+    The area under each group's Kaplan-Meier curve of :func:`good_level_times` from week 0 to
+    ``tau``: the mean number of weeks, out of the first ``tau``, that a couple spends not yet
+    at the good level.  Unlike a median it exists when fewer than half the couples get there.
+    Standard errors follow survRM2's ``rmst2`` (Uno et al. 2014; Royston & Parmar 2013):
+    ``sum_j A_j^2 d_j / (n_j (n_j - d_j))`` with ``A_j`` the area after event time ``j``;
+    intervals and the test of the difference are Wald (normal).
+
+    Parameters
+    ----------
+    tau : float, optional
+        The horizon in weeks (default: the smaller of the two groups' last follow-up time, as
+        survRM2).  It must not exceed either group's follow-up.
+
+    Returns
+    -------
+    DataFrame
+        Three rows: group a, group b, and ``"<a> - <b>"`` (the difference):
+
+        - ``group`` : str
+        - ``tau`` : float64, weeks
+        - ``n_couples`` : int64
+        - ``rmst`` : float64, weeks (for the difference: a minus b)
+        - ``std_error``, ``ci_low``, ``ci_high`` : float64
+        - ``p`` : float64, two-sided test of no difference (NaN on the group rows)
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": list("abcd"), "partner": "A",
+    ...     "aligned_week": [2, 4, 6, 8], "score": 8.0})
+    >>> groups = pd.Series(["x", "x", "y", "y"], index=list("abcd"))
+    >>> rmst(aligned, groups, window=1)["rmst"].tolist()  # tau 4: x 2 + 2 x 1/2, y 4
+    [3.0, 4.0, -1.0]
+    """
+    _check_level(level)
+    times = good_level_times(
+        _with_measure(aligned, measure),
+        groups,
+        level=good_level,
+        window=window,
+        min_weeks=min_weeks,
+    )
+    known = _as_groups(groups, times["couple_id"])["group"].unique().tolist()
+    a_label, b_label = _two_groups(known, compare)
+    parts = {g: times.loc[times["group"] == g] for g in (a_label, b_label)}
+    dtypes = {"group": "str", "n_couples": "int64"}
+    if any(len(p) == 0 for p in parts.values()):
+        return _empty(RMST_COLUMNS, dtypes)
+    follow = min(float(p["weeks"].max()) for p in parts.values())
+    if tau is None:
+        tau = follow
+    elif not 0 < tau <= follow:
+        raise ValueError(
+            f"The value for `tau` must be between 0 and the shorter follow-up ({follow:g} "
+            f"weeks), but {tau!r} was passed."
+        )
+    zq = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    ests = {}
+    for g, p in parts.items():
+        est, se = _rmst_one(
+            p["weeks"].to_numpy(dtype="float64"), p["reached"].to_numpy(dtype=bool), tau
+        )
+        ests[g] = (est, se)
+        rows.append((g, len(p), est, se, np.nan))
+    d = ests[a_label][0] - ests[b_label][0]
+    se = math.hypot(ests[a_label][1], ests[b_label][1])
+    p_value = float(2 * stats.norm.sf(abs(d / se))) if se > 0 else float("nan")
+    rows.append((f"{a_label} - {b_label}", len(times), d, se, p_value))
+    out = pd.DataFrame(
+        [
+            {
+                "group": g,
+                "tau": float(tau),
+                "n_couples": n,
+                "rmst": est,
+                "std_error": s,
+                "ci_low": est - zq * s,
+                "ci_high": est + zq * s,
+                "p": pv,
+            }
+            for g, n, est, s, pv in rows
+        ]
+    )
+    return out[list(RMST_COLUMNS)].astype(dtypes)
+
+
+def cox_hazard_ratio(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
+    *,
+    compare: tuple[str, str] | None = None,
+    level: float = 0.95,
+    ties: str = "efron",
+    good_level: float = schemas.GOOD_LEVEL,
+    window: int = 4,
+    min_weeks: int | None = None,
+    measure: str | None = None,
+) -> pd.DataFrame:
+    """Cox proportional-hazards ratio of reaching a good level, group a versus group b.
+
+    statsmodels ``PHReg`` on :func:`good_level_times` with one covariate (1 for group a);
+    ``ties="efron"`` (default, as R's ``coxph``) or ``"breslow"``.  A hazard ratio above 1
+    means group a reaches the good level sooner.  Report it beside :func:`logrank` and
+    :func:`rmst`: the ratio assumes proportional hazards, the other two do not.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``group_a``, ``group_b`` (str), ``n_a``, ``n_b``, ``events_a``, ``events_b``
+        (int64), ``hazard_ratio``, ``log_hr``, ``std_error``, ``z``, ``p``, ``ci_low``,
+        ``ci_high`` (float64; the interval is of the ratio, Wald on the log scale), ``ties``
+        (str).  NaN statistics when a group is empty or has no events.
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": list("abcdef"), "partner": "A",
+    ...     "aligned_week": [1, 3, 6, 2, 7, 9], "score": 8.0})
+    >>> groups = pd.Series(["x", "x", "x", "y", "y", "y"], index=list("abcdef"))
+    >>> bool(cox_hazard_ratio(aligned, groups, window=1)["hazard_ratio"].iloc[0] > 1)
+    True
+    """
+    _check_level(level)
+    if ties not in ("efron", "breslow"):
+        raise ValueError(
+            f"The value for `ties` must be one of ['efron', 'breslow'], but {ties!r} was passed."
+        )
+    times = good_level_times(
+        _with_measure(aligned, measure),
+        groups,
+        level=good_level,
+        window=window,
+        min_weeks=min_weeks,
+    )
+    known = _as_groups(groups, times["couple_id"])["group"].unique().tolist()
+    a_label, b_label = _two_groups(known, compare)
+    rows = times.loc[times["group"].isin([a_label, b_label])]
+    a = rows["group"] == a_label
+    nan = float("nan")
+    est = se = nan
+    if a.any() and (~a).any() and rows["reached"].any():
+        from statsmodels.duration.hazard_regression import PHReg
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                res = PHReg(
+                    rows["weeks"].to_numpy(dtype="float64"),
+                    a.to_numpy(dtype="float64")[:, None],
+                    status=rows["reached"].to_numpy(dtype="float64"),
+                    ties=ties,
+                ).fit()
+                est, se = float(res.params[0]), float(res.bse[0])
+            except (np.linalg.LinAlgError, ValueError):
+                pass
+    zq = stats.norm.ppf(0.5 + level / 2)
+    z = est / se if se > 0 else nan
+    with np.errstate(over="ignore"):
+        hr = [float(np.exp(v)) for v in (est, est - zq * se, est + zq * se)]
+    out = pd.DataFrame(
+        [
+            {
+                "group_a": a_label,
+                "group_b": b_label,
+                "n_a": int(a.sum()),
+                "n_b": int((~a).sum()),
+                "events_a": int(rows.loc[a, "reached"].sum()),
+                "events_b": int(rows.loc[~a, "reached"].sum()),
+                "hazard_ratio": hr[0],
+                "log_hr": est,
+                "std_error": se,
+                "z": z,
+                "p": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else nan,
+                "ci_low": hr[1],
+                "ci_high": hr[2],
+                "ties": ties,
+            }
+        ]
+    )
+    return out[list(COX_COLUMNS)].astype(
+        {"group_a": "str", "group_b": "str", "ties": "str"}
+        | dict.fromkeys(["n_a", "n_b", "events_a", "events_b"], "int64")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# As assigned, per protocol, attrition
+# --------------------------------------------------------------------------------------------
+
+
+def _anchor_monday(aligned: pd.DataFrame) -> pd.Series:
+    """The Monday of each couple's anchor week, from the aligned frame itself."""
+    monday = aligned["week"] - pd.to_timedelta(aligned["aligned_week"] * 7, unit="D")
+    return monday.groupby(aligned["couple_id"]).first()
+
+
+def crossover(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
+    events: pd.DataFrame,
+    *,
+    kind: str = "couples_therapy",
+    treated: str = "therapy",
+) -> pd.DataFrame:
+    """Who received the treatment, and when: the basis of a per-protocol sensitivity analysis.
+
+    Groups are as **assigned** (intention to treat): every analysis of this module compares
+    them as given.  Couples of the ``treated`` group are expected to have an event of ``kind``
+    (e.g. ``couples_therapy``), the others not; a couple of another group that has one
+    *crossed over*, a treated couple without one did not receive the treatment.
+
+    Returns
+    -------
+    DataFrame
+        One row per aligned couple with a group, sorted:
+
+        - ``couple_id``, ``group`` : str (as assigned)
+        - ``received`` : bool, an event of ``kind`` was logged
+        - ``received_week`` : float64, aligned week of the first such event (NaN when none)
+        - ``per_protocol`` : bool, treated and received, or not treated and not received
+          before its last aligned week
+        - ``last_week`` : int64, the couple's last aligned week
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> aligned = pd.DataFrame({"couple_id": ["a", "b"], "partner": "A", "score": 5.0,
+    ...     "week": pd.to_datetime(["2025-01-13", "2025-01-13"]), "aligned_week": [2, 2]})
+    >>> ev = as_table("events", [{"couple_id": "b", "date": "2025-01-08",
+    ...                           "kind": "couples_therapy"}])
+    >>> groups = pd.Series(["therapy", "waitlist"], index=["a", "b"])
+    >>> crossover(aligned, groups, ev)[["couple_id", "received_week", "per_protocol"]].to_dict(
+    ...     "records")
+    [{'couple_id': 'a', 'received_week': nan, 'per_protocol': False}, \
+{'couple_id': 'b', 'received_week': 1.0, 'per_protocol': False}]
+    """
+    if kind not in schemas.EVENT_KINDS:
+        raise ValueError(
+            f"The value for `kind` must be one of {list(schemas.EVENT_KINDS)}, "
+            f"but {kind!r} was passed."
+        )
+    ids = pd.Series(pd.unique(aligned["couple_id"].astype(str)), dtype="str")
+    g = _as_groups(groups, ids)
+    g = g.loc[g["couple_id"].isin(set(ids))]
+    monday = _anchor_monday(aligned)
+    last = aligned.groupby("couple_id")["aligned_week"].max()
+    ev = events.loc[events["kind"].astype(object) == kind, ["couple_id", "date"]]
+    first = ev.groupby("couple_id")["date"].min()
+    out = g.sort_values("couple_id").reset_index(drop=True)
+    anchor = out["couple_id"].map(monday)
+    when = schemas.week_start(out["couple_id"].map(first))
+    out["received_week"] = ((when - anchor).dt.days // 7).astype("float64")
+    out["last_week"] = out["couple_id"].map(last).astype("int64")
+    out["received"] = out["couple_id"].isin(set(first.index))
+    is_treated = out["group"] == treated
+    out["per_protocol"] = np.where(
+        is_treated, out["received"], ~(out["received"] & (out["received_week"] <= out["last_week"]))
+    ).astype(bool)
+    out.attrs = {"kind": kind, "treated": treated}
+    return out[list(CROSSOVER_COLUMNS)].astype(
+        {"couple_id": "str", "group": "str", "received": "bool", "per_protocol": "bool"}
+    )
+
+
+def per_protocol(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
+    events: pd.DataFrame,
+    *,
+    kind: str = "couples_therapy",
+    treated: str = "therapy",
+) -> pd.DataFrame:
+    """The aligned rows of a per-protocol sensitivity analysis (see :func:`crossover`).
+
+    Treated couples that never received the treatment are left out; couples of the other
+    groups that crossed over are kept **until** the week before their first event of ``kind``
+    (censored at the crossover), so that what the treatment did to them is not credited to
+    their assigned group.  Run any analysis on the result with the same ``groups``; state it
+    beside the as-assigned result, never instead of it.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``aligned`` kept, its columns; ``attrs`` add ``n_not_received`` and
+        ``n_crossed_over`` (couples) and ``per_protocol`` (True).
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> aligned = pd.DataFrame({"couple_id": ["b"] * 3, "partner": "A", "score": 5.0,
+    ...     "week": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20"]),
+    ...     "aligned_week": [0, 1, 2]})
+    >>> ev = as_table("events", [{"couple_id": "b", "date": "2025-01-15",
+    ...                           "kind": "couples_therapy"}])
+    >>> per_protocol(aligned, pd.Series(["waitlist"], index=["b"]), ev)["aligned_week"].tolist()
+    [0]
+    """
+    table = crossover(aligned, groups, events, kind=kind, treated=treated)
+    not_received = table.loc[(table["group"] == treated) & ~table["received"], "couple_id"]
+    crossed = table.loc[(table["group"] != treated) & table["received"]]
+    cut = crossed.set_index("couple_id")["received_week"]
+    limit = aligned["couple_id"].map(cut)
+    keep = ~aligned["couple_id"].isin(set(not_received)) & ~(aligned["aligned_week"] >= limit)
+    out = aligned.loc[keep].reset_index(drop=True)
+    out.attrs = dict(
+        aligned.attrs,
+        per_protocol=True,
+        n_not_received=len(not_received),
+        n_crossed_over=int((crossed["received_week"] <= crossed["last_week"]).sum()),
+    )
+    return out
+
+
+def attrition(
+    aligned: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series | None = None,
+    *,
+    weeks: Sequence[int] = (13, 26, 52),
+) -> pd.DataFrame:
+    """Attrition and missed weeks by group: who is still logging at each checkpoint week.
+
+    A couple is *retained* at week ``w`` when its last aligned week (either partner) is at
+    least ``w``; its *missed* weeks up to ``w`` are the weeks from its first logged week (from
+    the anchor's week on) to ``min(w, last week)`` in which neither partner logged a score.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and checkpoint, sorted:
+
+        - ``group`` : str
+        - ``week`` : int64, the checkpoint
+        - ``n_couples`` : int64, couples in the group
+        - ``n_retained`` : int64, couples still logging at ``week``
+        - ``retained_share`` : float64
+        - ``missed_share`` : float64, the share of the couples' weeks first..min(week, last)
+          without a score (all the group's couples pooled)
+
+    Examples
+    --------
+    >>> aligned = pd.DataFrame({"couple_id": ["a", "a", "b"], "partner": "A",
+    ...     "aligned_week": [0, 3, 0], "score": 5.0})  # a misses weeks 1 and 2 of 0..3
+    >>> attrition(aligned, weeks=(3,))[["n_retained", "missed_share"]].to_dict("records")
+    [{'n_retained': 1, 'missed_share': 0.4}]
+    """
+    ws = [int(w) for w in weeks]
+    if not ws or any(w < 0 for w in ws):
+        raise ValueError(f"The value for `weeks` must be weeks >= 0, but {weeks!r} was passed.")
+    weekly = _couple_weekly(aligned, 0)
+    weekly = weekly.merge(_as_groups(groups, weekly["couple_id"]), on="couple_id", how="inner")
+    last = weekly.groupby("couple_id")["aligned_week"].max()
+    first = weekly.groupby("couple_id")["aligned_week"].min()
+    rows = []
+    for label, part in weekly.groupby("group", sort=True):
+        ids = part["couple_id"].unique()
+        lw = last.loc[ids].to_numpy()
+        fw = first.loc[ids].to_numpy()
+        for w in ws:
+            span = np.clip(np.minimum(lw, w) - fw + 1, 0, None)
+            logged = part.loc[part["aligned_week"] <= w].groupby("couple_id").size()
+            logged = logged.reindex(ids, fill_value=0).to_numpy()
+            rows.append(
+                {
+                    "group": str(label),
+                    "week": w,
+                    "n_couples": len(ids),
+                    "n_retained": int((lw >= w).sum()),
+                    "retained_share": float((lw >= w).mean()),
+                    "missed_share": float(1 - logged.sum() / span.sum())
+                    if span.sum()
+                    else float("nan"),
+                }
+            )
+    if not rows:
+        return _empty(
+            ATTRITION_COLUMNS,
+            {"group": "str", "week": "int64", "n_couples": "int64", "n_retained": "int64"},
+        )
+    return pd.DataFrame(rows)[list(ATTRITION_COLUMNS)].astype(
+        {"group": "str", "week": "int64", "n_couples": "int64", "n_retained": "int64"}
     )
