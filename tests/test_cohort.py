@@ -959,3 +959,91 @@ def test_attrition_counts_retained_couples_and_missed_weeks_by_hand():
     # y at 2: c (0..2, logged 0: 2 missed of 3)
     assert got.loc[("y", 2), "missed_share"] == pytest.approx(2 / 3)
     assert got.loc[("y", 2), "retained_share"] == 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# dyads: the lagged APIM against lme4
+# --------------------------------------------------------------------------------------------
+#
+#   cohort.apim_frame(aligned).to_csv("apim.csv")      # aligned as in sample_cohort
+#   d <- read.csv("apim.csv"); d$role <- factor(d$role, levels = c("hurt", "involved"))
+#   m <- lmer(score ~ 0 + role + role:own_lag + role:partner_lag + (1 | couple_id), d,
+#             REML = TRUE, control = ctl)                 # ctl as above
+#                            Estimate     Std. Error     t value     p
+#   rolehurt                 0.8480836555 0.03600861943  23.55224024 1.190727123e-122
+#   roleinvolved             1.354907255  0.03599621625  37.64026878 0
+#   rolehurt:own_lag         0.7632299308 0.006083937236 125.4500007 0
+#   roleinvolved:own_lag     0.7134095703 0.006042867685 118.0581154 0
+#   rolehurt:partner_lag     0.0483483501 0.006033893828 8.012794305 1.12131094e-15
+#   roleinvolved:partner_lag 0.0726782154 0.006104734311  11.9052217 1.111674598e-32
+#   REMLcrit 80342.7137539; couple_id (Intercept) 0.01658994081, Residual 1.08980068975
+
+
+def test_apim_agrees_with_lme4(sample_cohort):
+    aligned, _, _ = sample_cohort
+    frame = cohort.apim_frame(aligned)
+    assert list(frame.columns) == list(cohort.APIM_FRAME_COLUMNS) and len(frame) == 27375
+    out = cohort.apim(aligned)
+    assert list(out.columns) == list(cohort.APIM_COLUMNS)
+    got = out.set_index(["role", "effect"])
+    ref = {
+        ("hurt", "intercept"): (0.8480836555, 0.03600861943, 1.190727123e-122),
+        ("hurt", "actor"): (0.7632299308, 0.006083937236, 0.0),
+        ("hurt", "partner"): (0.0483483501, 0.006033893828, 1.12131094e-15),
+        ("involved", "intercept"): (1.354907255, 0.03599621625, 0.0),
+        ("involved", "actor"): (0.7134095703, 0.006042867685, 0.0),
+        ("involved", "partner"): (0.0726782154, 0.006104734311, 1.111674598e-32),
+    }
+    # the criterion is flat in the small couple variance (equal to lme4's to 1e-7 deviance
+    # units), which leaves the intercepts determined to a few 1e-7
+    for key, (est, se, p) in ref.items():
+        assert got.loc[key, "estimate"] == pytest.approx(est, abs=1e-6), key
+        assert got.loc[key, "std_error"] == pytest.approx(se, rel=1e-6), key
+        assert got.loc[key, "p"] == pytest.approx(p, rel=1e-3, abs=1e-300), key
+    assert out.attrs["converged"] is True
+    assert out.attrs["reml_criterion"] == pytest.approx(80342.7137539, abs=1e-4)
+    assert out.attrs["couple_variance"] == pytest.approx(0.01658994081, rel=1e-4)
+    assert out.attrs["residual"] == pytest.approx(1.08980068975, rel=1e-6)
+
+
+def test_apim_needs_distinguishable_dyads_and_builds_lags_by_hand():
+    aligned = pd.DataFrame(
+        {
+            "couple_id": "c",
+            "partner": ["A", "B", "A", "B", "A"],
+            "role": ["hurt", "involved", "hurt", "involved", "hurt"],
+            "aligned_week": [0, 0, 1, 1, 3],  # week 3 has no week 2 before it
+            "score": [3.0, 6.0, 4.0, 7.0, 5.0],
+        }
+    )
+    frame = cohort.apim_frame(aligned)
+    assert frame[["role", "aligned_week", "own_lag", "partner_lag"]].to_dict("records") == [
+        {"role": "hurt", "aligned_week": 1, "own_lag": 3.0, "partner_lag": 6.0},
+        {"role": "involved", "aligned_week": 1, "own_lag": 6.0, "partner_lag": 3.0},
+    ]
+    two = cohort.apim_frame(aligned, lag=2)
+    assert two.empty and list(two.columns) == list(cohort.APIM_FRAME_COLUMNS)
+    with pytest.raises(ValueError, match="distinct roles"):
+        cohort.apim_frame(aligned.assign(role="hurt"))
+    with pytest.raises(ValueError, match="`lag` must be a whole number"):
+        cohort.apim_frame(aligned, lag=0)
+
+
+def test_every_cohort_analysis_takes_measure(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    trust = aligned.loc[aligned["trust"].notna()].assign(score=lambda f: f["trust"])
+    pairs = [
+        (lambda a, **k: cohort.trajectories(a, groups, **k)),
+        (lambda a, **k: cohort.per_couple_slopes(a, **k)),
+        (lambda a, **k: cohort.slope_comparison(a, groups, **k)),
+        (lambda a, **k: cohort.good_level_times(a, groups, **k)),
+        (lambda a, **k: cohort.time_to_good_level(a, groups, **k)),
+        (lambda a, **k: cohort.logrank(a, groups, **k)),
+        (lambda a, **k: cohort.rmst(a, groups, **k)),
+        (lambda a, **k: cohort.attrition(a, groups, **k)),
+    ]
+    for func in pairs:
+        pd.testing.assert_frame_equal(func(aligned, measure="trust"), func(trust))
+    np.testing.assert_allclose(
+        cohort.apim(aligned, measure="trust")["estimate"], cohort.apim(trust)["estimate"]
+    )
