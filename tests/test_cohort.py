@@ -1021,9 +1021,11 @@ def test_apim_needs_distinguishable_dyads_and_builds_lags_by_hand():
         {"role": "hurt", "aligned_week": 1, "own_lag": 3.0, "partner_lag": 6.0},
         {"role": "involved", "aligned_week": 1, "own_lag": 6.0, "partner_lag": 3.0},
     ]
-    two = cohort.apim_frame(aligned, lag=2)
-    assert two.empty and list(two.columns) == list(cohort.APIM_FRAME_COLUMNS)
-    with pytest.raises(ValueError, match="distinct roles"):
+    two = cohort.apim_frame(aligned, lag=2)  # week 3 on week 1 (the involved partner has none)
+    assert two[["role", "aligned_week", "own_lag", "partner_lag"]].to_dict("records") == [
+        {"role": "hurt", "aligned_week": 3, "own_lag": 4.0, "partner_lag": 7.0}
+    ]
+    with pytest.raises(ValueError, match="two distinct partner roles"):
         cohort.apim_frame(aligned.assign(role="hurt"))
     with pytest.raises(ValueError, match="`lag` must be a whole number"):
         cohort.apim_frame(aligned, lag=0)

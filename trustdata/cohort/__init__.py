@@ -2685,8 +2685,9 @@ def apim_frame(aligned: pd.DataFrame, *, lag: int = 1, measure: str | None = Non
     Raises
     ------
     ValueError
-        When a couple's rows do not have exactly two roles (the dyad must be distinguishable:
-        log ``role`` as ``hurt`` / ``involved``).
+        When the rows do not have exactly two roles (the dyads must be distinguishable: log
+        ``role`` as ``hurt`` / ``involved``).  Couples with one partner's scores only give no
+        rows.
 
     Examples
     --------
@@ -2708,13 +2709,11 @@ def apim_frame(aligned: pd.DataFrame, *, lag: int = 1, measure: str | None = Non
         return _empty(APIM_FRAME_COLUMNS, dtypes)
     rows = rows.loc[rows["aligned_week"] >= 0, cols].dropna()
     rows = rows.groupby(["couple_id", "role", "aligned_week"], as_index=False)["score"].mean()
-    n_roles = rows.groupby("couple_id")["role"].nunique()
-    bad = n_roles[n_roles != 2]
-    if len(bad):
+    roles = sorted(rows["role"].unique())
+    if len(roles) != 2:
         raise ValueError(
-            "The value for `aligned` must hold two partners with distinct roles per couple for "
-            f"an APIM (distinguishable dyads), but {len(bad)} couple(s) do not, e.g. "
-            f"{bad.index[0]!r} with {int(bad.iloc[0])} role(s)."
+            "The value for `aligned` must hold two distinct partner roles (e.g. hurt and "
+            f"involved) for an APIM of distinguishable dyads, but it has {roles}."
         )
     wide = rows.pivot_table(index=["couple_id", "aligned_week"], columns="role", values="score")
     roles = list(wide.columns)
