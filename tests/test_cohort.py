@@ -669,7 +669,7 @@ def test_growth_model_agrees_with_lme4_on_the_sample_cohort(sample_cohort, case)
     fits = pd.DataFrame(list(fit.attrs["fits"]))
     agree = fits.loc[(fits["deviance"] - fit.attrs["reml_criterion"]).abs() < 1e-4, "method"]
     assert agree.nunique() >= 2  # a second optimizer reached the same optimum
-    vcov = fit.attrs["vcov"]
+    vcov = pd.DataFrame(fit.attrs["vcov"])
     np.testing.assert_allclose(np.sqrt(np.diag(vcov)), fit["std_error"], rtol=1e-12)
 
 
@@ -748,7 +748,7 @@ def test_group_differences_of_the_linear_model_are_its_coefficients_combined():
     fit = cohort.growth_model(aligned, groups)
     diff = cohort.group_differences(aligned, groups, months=(0, 3))
     b = fit.set_index("term")["estimate"]
-    v = fit.attrs["vcov"]
+    v = pd.DataFrame(fit.attrs["vcov"])
     g, i = "group[waitlist]", "time:group[waitlist]"
     for row in diff.itertuples():
         assert row.estimate == pytest.approx(b[g] + row.month * b[i], abs=1e-9)

@@ -103,6 +103,7 @@ __all__ = [
     "attrition",
     "apim_frame",
     "apim",
+    "export_tables",
 ]
 
 #: Event kinds a cohort can be aligned on.
@@ -1239,8 +1240,9 @@ def growth_model(
         ``knots``, ``df``, ``max_month`` (the last month in the data), ``partner``,
         ``measure``, ``formula``, ``random_effects`` (dict of variances:
         ``couple_intercept``, ``couple_slope``, ``couple_intercept_slope_cov``, ``partner``
-        when nested, ``residual``), ``vcov`` (DataFrame: the fixed effects' covariance) and
-        ``fit_warnings`` (the optimizers' warnings).
+        when nested, ``residual``), ``vcov`` (the fixed effects' covariance as a dict of
+        dicts: ``pd.DataFrame(attrs["vcov"])``) and ``fit_warnings`` (the optimizers'
+        warnings).
 
     Warns
     -----
@@ -1282,7 +1284,7 @@ def growth_model(
         out.attrs = info
         return out
     out = _effects_table(fit, level)
-    info["vcov"] = fit.vcov.copy()
+    info["vcov"] = fit.vcov.to_dict()
     out.attrs = info
     return out
 
@@ -1419,7 +1421,7 @@ def group_differences(
     import patsy
 
     design = fit.design_info
-    info["vcov"] = fit.vcov.copy()
+    info["vcov"] = fit.vcov.to_dict()
     beta = fit.beta.to_numpy()
     vcov = fit.vcov.to_numpy()
     ref = info["reference"]
@@ -2881,3 +2883,96 @@ def apim(
         )
     out.attrs = info
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reproducible artefacts: tables to CSV and LaTeX
+# --------------------------------------------------------------------------------------------
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_tables(
+    tables: dict[str, pd.DataFrame],
+    folder: str | Path,
+    *,
+    digits: int = 3,
+    captions: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Write each table as ``<name>.csv`` (full precision) and ``<name>.tex`` (pandas Styler).
+
+    The LaTeX is ``DataFrame.style.to_latex`` with booktabs rules, the index hidden, numbers
+    rounded to ``digits`` decimals (p-values below 0.001 as ``$<$ 0.001``), text escaped for
+    LaTeX, and a ``\\caption`` / ``\\label{tab:<name>}`` when a caption is given.  Every file
+    is written atomically (a temporary file, then a rename).
+
+    Parameters
+    ----------
+    tables : dict of str -> DataFrame
+        Name (a file stem of letters, digits, ``_`` and ``-``) -> table.
+    folder : path
+        Created when missing.
+
+    Returns
+    -------
+    DataFrame
+        One row per table: ``name`` (str), ``rows`` (int64), ``csv``, ``tex`` (str paths).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> out = export_tables({"effects": pd.DataFrame({"term": ["time_x"], "p": [0.0001]})},
+    ...                     folder)
+    >>> print(open(out["tex"].iloc[0]).read().splitlines()[4])
+    time\\_x & $<$ 0.001 \\\\
+    """
+    import re
+
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
+        raise ValueError(
+            f"The value for `digits` must be a whole number >= 0, but {digits!r} was passed."
+        )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    captions = captions or {}
+    rows = []
+    for name, table in tables.items():
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", str(name)):
+            raise ValueError(
+                "The keys of `tables` must be file stems of letters, digits, '_' and '-', "
+                f"but {name!r} was passed."
+            )
+        csv_path, tex_path = folder / f"{name}.csv", folder / f"{name}.tex"
+        _write_atomic(csv_path, table.to_csv(index=False))
+        plain = table.reset_index(drop=True)
+        formats = {}
+        for col in plain.columns:
+            if col == "p" or col.endswith("_p"):
+                formats[col] = lambda v: "$<$ 0.001" if v < 0.001 else f"{v:.3f}"
+            elif pd.api.types.is_float_dtype(plain[col]):
+                formats[col] = f"{{:.{digits}f}}"
+        styler = plain.style.hide(axis="index").format(formats, escape="latex", na_rep="")
+        styler = styler.format_index(escape="latex", axis=1)
+        kwargs = {"hrules": True}
+        if name in captions:
+            kwargs |= {"caption": captions[name], "label": f"tab:{name}"}
+        _write_atomic(tex_path, styler.to_latex(**kwargs))
+        rows.append(
+            {"name": str(name), "rows": len(table), "csv": str(csv_path), "tex": str(tex_path)}
+        )
+    return pd.DataFrame(rows, columns=["name", "rows", "csv", "tex"]).astype(
+        {"name": "str", "rows": "int64", "csv": "str", "tex": "str"}
+    )
