@@ -914,10 +914,8 @@ def _growth_spec(
         rhs += f" + {factor}"
         used_factor = factor
     elif partner == "nested":
-        data["partner"] = data["partner"].astype(object)
         vc = {"partner": "0 + C(partner)"}
     formula = f"score ~ {rhs}"
-    data["couple_id"] = data["couple_id"].astype(object)
     info: dict = {
         "n_obs": len(data),
         "n_couples": int(data["couple_id"].nunique()),
@@ -957,8 +955,11 @@ def _mixedlm(spec: _GrowthSpec):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        data = spec.data.assign(couple_id=spec.data["couple_id"].astype(object))
+        if spec.vc is not None:
+            data["partner"] = data["partner"].astype(object)
         return smf.mixedlm(
-            spec.formula, spec.data, groups="couple_id", re_formula="~time", vc_formula=spec.vc
+            spec.formula, data, groups="couple_id", re_formula="~time", vc_formula=spec.vc
         )
 
 
@@ -1031,10 +1032,14 @@ def _design(spec: _GrowthSpec):
 
 def _partner_codes(data: pd.DataFrame) -> np.ndarray:
     """Each row's partner as 0, 1, ... within its couple."""
-    pairs = data[["couple_id", "partner"]].astype(str)
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs), sort=True)
-    within = pd.Series(uniques.get_level_values(0)).groupby(uniques.get_level_values(0)).cumcount()
-    return within.to_numpy()[codes]
+    cc = pd.factorize(data["couple_id"])[0].astype("int64")
+    pc = pd.factorize(data["partner"])[0].astype("int64")
+    k = int(pc.max()) + 1 if len(pc) else 1
+    key = cc * k + pc
+    uniq = np.unique(key)
+    owner = uniq // k
+    rank = np.arange(len(uniq)) - np.searchsorted(owner, owner, side="left")
+    return rank[np.searchsorted(uniq, key)]
 
 
 def _growth_fit(
