@@ -59,6 +59,7 @@ class Stats:
     q_couple: int  # 1 (intercept) or 2 (intercept and slope)
     n_partner: int  # partner columns (0 unless nested)
     names: list[str]  # fixed-effect names
+    _ztw_t: np.ndarray | None = None
 
     @property
     def q(self) -> int:
@@ -134,17 +135,48 @@ def start_theta(st: Stats, factor: float = 1.0) -> np.ndarray:
     return factor * np.array(base)
 
 
+def _chol_whiten(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batched Cholesky ``a = L L'`` (n x q x q, q small) and ``L^-1 b``; (diag of L, L^-1 b).
+
+    Vectorised over the couples, looping over the few rows of ``L`` (numpy's batched LAPACK
+    calls cost more than the arithmetic for 2 x 2 and 4 x 4 blocks).
+    """
+    q = a.shape[1]
+    low = np.zeros_like(a)
+    for j in range(q):
+        s = a[:, j, j] - np.einsum("nk,nk->n", low[:, j, :j], low[:, j, :j])
+        low[:, j, j] = np.sqrt(s)
+        for i in range(j + 1, q):
+            low[:, i, j] = (a[:, i, j] - np.einsum("nk,nk->n", low[:, i, :j], low[:, j, :j])) / low[
+                :, j, j
+            ]
+    c = np.empty_like(b)
+    for i in range(q):
+        acc = b[:, i, :]
+        if i:
+            acc = acc - np.einsum("nk,nkm->nm", low[:, i, :i], c[:, :i, :])
+        c[:, i, :] = acc / low[:, i, i][:, None]
+    return np.diagonal(low, axis1=1, axis2=2), c
+
+
 def _parts(theta: np.ndarray, st: Stats):
     lam = _lambda(theta, st)
     q, p = st.q, st.p
-    ztz = st.ztw[:, :, :q]
-    ztxy = st.ztw[:, :, q:]
-    a = np.einsum("ji,njk,kl->nil", lam, ztz, lam) + np.eye(q)
-    b = np.einsum("ji,njk->nik", lam, ztxy)  # Lambda' Z' [X y]
-    chol = np.linalg.cholesky(a)
-    logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum()
-    sol = np.linalg.solve(a, b)
-    g = st.wtw - np.einsum("nki,nkj->ij", b, sol)  # [X y]' V^-1 [X y]
+    n = st.ztw.shape[0]
+    if st._ztw_t is None:  # (n, q + p + 1, q): each couple's [Z X y]' Z, contiguous, once
+        st._ztw_t = np.ascontiguousarray(st.ztw.transpose(0, 2, 1))
+    wz = st._ztw_t.reshape(-1, q) @ lam  # rows of [Z X y]' Z Lambda
+    wz = wz.reshape(n, -1, q)
+    # T = Z' Z Lambda (the first q rows); A = Lambda' Z' Z Lambda = T' Lambda (symmetric)
+    t_t = np.ascontiguousarray(wz[:, :q, :].transpose(0, 2, 1))
+    a = (t_t.reshape(-1, q) @ lam).reshape(n, q, q) + np.eye(q)
+    b = np.ascontiguousarray(wz[:, q:, :].transpose(0, 2, 1))  # Lambda' Z' [X y]
+    diag, c = _chol_whiten(a, b)
+    if not np.all(diag > 0):
+        raise np.linalg.LinAlgError("not positive definite")
+    logdet = 2.0 * np.log(diag).sum()
+    flat = c.reshape(-1, c.shape[2])
+    g = st.wtw - flat.T @ flat  # [X y]' V^-1 [X y]
     xvx, xvy, yvy = g[:p, :p], g[:p, p], g[p, p]
     return lam, logdet, xvx, xvy, yvy
 
