@@ -812,7 +812,10 @@ def _model_frame(
         rows = rows.loc[rows["aligned_week"] <= max_week]
     cols = ["couple_id", "partner", "aligned_week", "score"]
     rows = rows[cols + (["role"] if "role" in rows.columns else [])]
-    return rows.merge(_as_groups(groups, rows["couple_id"]), on="couple_id", how="inner")
+    lookup = _as_groups(groups, rows["couple_id"]).set_index("couple_id")["group"]
+    group = rows["couple_id"].map(lookup)
+    rows = rows.loc[group.notna()].assign(group=group[group.notna()].astype("str"))
+    return rows.reset_index(drop=True)
 
 
 def _knot_name(knot: float) -> str:
@@ -897,7 +900,7 @@ def _growth_spec(
     rhs = tterm
     if len(labels) > 1:
         order = [reference, *[g for g in labels if g != reference]]
-        data["group"] = pd.Categorical(data["group"].astype(object), categories=order)
+        data["group"] = pd.Categorical(data["group"], categories=order)
         rhs = f"({tterm}) * group" if " " in tterm else f"{tterm} * group"
     factor = "role" if "role" in data.columns and data["role"].notna().all() else "partner"
     factor_labels = sorted(data[factor].unique())
@@ -910,7 +913,7 @@ def _growth_spec(
             "for every check-in, or pass partner='nested'."
         )
     if partner == "factor" and len(factor_labels) > 1:
-        data[factor] = pd.Categorical(data[factor].astype(object), categories=factor_labels)
+        data[factor] = pd.Categorical(data[factor], categories=factor_labels)
         rhs += f" + {factor}"
         used_factor = factor
     elif partner == "nested":

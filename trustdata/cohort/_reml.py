@@ -142,6 +142,17 @@ def _chol_whiten(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     calls cost more than the arithmetic for 2 x 2 and 4 x 4 blocks).
     """
     q = a.shape[1]
+    if q == 1:
+        d = np.sqrt(a[:, 0, 0])
+        return d[:, None], b / d[:, None, None]
+    if q == 2:  # closed form
+        l11 = np.sqrt(a[:, 0, 0])
+        l21 = a[:, 1, 0] / l11
+        l22 = np.sqrt(a[:, 1, 1] - l21 * l21)
+        c = np.empty_like(b)
+        c[:, 0, :] = b[:, 0, :] / l11[:, None]
+        c[:, 1, :] = (b[:, 1, :] - l21[:, None] * c[:, 0, :]) / l22[:, None]
+        return np.column_stack([l11, l22]), c
     low = np.zeros_like(a)
     for j in range(q):
         s = a[:, j, j] - np.einsum("nk,nk->n", low[:, j, :j], low[:, j, :j])
@@ -239,8 +250,10 @@ def polish(f, x: np.ndarray, *, max_iter: int = 30) -> tuple[np.ndarray, float, 
     x = np.asarray(x, dtype="float64").copy()
     fx = f(x)
     decrement = float("inf")
+    fresh = False  # is `decrement` that of the current x?
     for _ in range(max_iter):
         step, decrement = _newton(f, x)
+        fresh = True
         if not np.isfinite(decrement) or decrement < GRADIENT_TOL / 10:
             break
         t = 1.0
@@ -253,7 +266,8 @@ def polish(f, x: np.ndarray, *, max_iter: int = 30) -> tuple[np.ndarray, float, 
         else:
             break
         x, fx = trial, ft
-    if np.isfinite(fx):
+        fresh = False
+    if np.isfinite(fx) and not fresh:
         _, decrement = _newton(f, x)
     return x, fx, decrement
 
