@@ -119,6 +119,7 @@ def run(
     shape: str = "linear",
     month: float = 6.0,
     plateau: float | None = None,
+    se: str = "model",
 ) -> None:
     rows = []
     t0 = time.perf_counter()
@@ -149,11 +150,17 @@ def run(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if shape == "linear":
-                fit = cohort.growth_model(aligned, groups, reference="waitlist")
+                fit = cohort.growth_model(aligned, groups, reference="waitlist", se=se)
                 row = fit.set_index("term").loc[TERM]
             else:
                 fit = cohort.group_differences(
-                    aligned, groups, reference="waitlist", months=(month,), time="spline", df=4
+                    aligned,
+                    groups,
+                    reference="waitlist",
+                    months=(month,),
+                    time="spline",
+                    df=4,
+                    se=se,
                 )
                 row = fit.iloc[0]
         rows.append(
@@ -170,7 +177,7 @@ def run(
     ci = stats.binomtest(covered, reps).proportion_ci(confidence_level=0.95, method="exact")
     target = TERM if shape == "linear" else f"the therapy - waitlist difference at {month:g} months"
     print(
-        f"source={source} time={shape} reps={reps} couples={couples} weeks={weeks} "
+        f"source={source} time={shape} se={se} reps={reps} couples={couples} weeks={weeks} "
         f"effect={effect} points/month"
         + (f" plateau={plateau:g} months" if source == "sim" and plateau is not None else "")
         + f" ({time.perf_counter() - t0:.0f} s)"
@@ -200,6 +207,7 @@ def main() -> None:
     parser.add_argument("--time", choices=["linear", "spline"], default="linear")
     parser.add_argument("--month", type=float, default=6.0, help="spline: month compared")
     parser.add_argument("--plateau", type=float, default=None, help="sim: months of growth")
+    parser.add_argument("--se", choices=["model", "robust"], default="model")
     args = parser.parse_args()
     run(
         args.source,
@@ -211,6 +219,7 @@ def main() -> None:
         shape=args.time,
         month=args.month,
         plateau=args.plateau,
+        se=args.se,
     )
 
 

@@ -1049,3 +1049,45 @@ def test_every_cohort_analysis_takes_measure(sample_cohort):
     np.testing.assert_allclose(
         cohort.apim(aligned, measure="trust")["estimate"], cohort.apim(trust)["estimate"]
     )
+
+
+def test_robust_standard_errors_are_the_couple_sandwich_computed_by_hand():
+    aligned, groups = _aligned(12, seed=17, weeks=8)
+    fit = cohort.growth_model(aligned, groups, se="robust")
+    model = cohort.growth_model(aligned, groups)
+    np.testing.assert_allclose(fit["estimate"], model["estimate"], atol=1e-12)
+    assert fit.attrs["se"] == "robust"
+    # by hand, dense: V_i = Z_i D Z_i' + s2 I from the fitted variances, GLS scores per couple
+    re = model.attrs["random_effects"]
+    d = np.array(
+        [
+            [re["couple_intercept"], re["couple_intercept_slope_cov"]],
+            [re["couple_intercept_slope_cov"], re["couple_slope"]],
+        ]
+    )
+    data = aligned.merge(groups, on="couple_id")
+    data["time"] = data["aligned_week"] * MONTH
+    beta = model["estimate"].to_numpy()
+    bread = np.zeros((5, 5))
+    scores = []
+    for _, rows in data.groupby("couple_id"):
+        x = np.column_stack(
+            [
+                np.ones(len(rows)),
+                rows["group"] == "waitlist",
+                rows["partner"] == "B",
+                rows["time"],
+                rows["time"] * (rows["group"] == "waitlist"),
+            ]
+        ).astype(float)
+        z = np.column_stack([np.ones(len(rows)), rows["time"]])
+        vinv = np.linalg.inv(z @ d @ z.T + re["residual"] * np.eye(len(rows)))
+        bread += x.T @ vinv @ x
+        scores.append(x.T @ vinv @ (rows["score"].to_numpy() - x @ beta))
+    s = np.array(scores)
+    b = np.linalg.inv(bread)
+    ref = b @ (s.T @ s * 12 / 11) @ b
+    np.testing.assert_allclose(fit["std_error"], np.sqrt(np.diag(ref)), rtol=1e-6)
+    np.testing.assert_allclose(model["std_error"], np.sqrt(np.diag(b)), rtol=1e-6)
+    with pytest.raises(ValueError, match="`se` must be one of"):
+        cohort.growth_model(aligned, groups, se="hc3")

@@ -1046,7 +1046,13 @@ def _partner_codes(data: pd.DataFrame) -> np.ndarray:
 
 
 def _growth_fit(
-    spec: _GrowthSpec, *, reml: bool, methods: Sequence[str], stacklevel: int, engine: str
+    spec: _GrowthSpec,
+    *,
+    reml: bool,
+    methods: Sequence[str],
+    stacklevel: int,
+    engine: str,
+    se: str = "model",
 ) -> tuple[_Fitted | None, dict]:
     """Fit ``spec``: (fitted or None, info with ``converged``, ``fits``, variances...)."""
     from trustdata.cohort import _reml
@@ -1066,6 +1072,9 @@ def _growth_fit(
         if engine == "statsmodels":
             from trustdata.cohort._fit import fit_verified
 
+            if se == "robust":
+                raise ValueError("robust standard errors need engine='sufficient'")
+
             model = _mixedlm(spec)
             vf = fit_verified(model, methods=tuple(methods), reml=reml)
             beta, vcov, dev, attempts = vf.fe_params, vf.cov_fe, vf.deviance, vf.attempts
@@ -1081,9 +1090,12 @@ def _growth_fit(
                 data["time"].to_numpy(dtype="float64"),
                 names=names,
                 partner=_partner_codes(data) if spec.vc is not None else None,
+                robust=se == "robust",
             )
             res = _reml.fit(st, reml=reml, methods=tuple(methods))
             beta, vcov, dev, attempts = res.beta, res.vcov, res.deviance, res.attempts
+            if se == "robust":
+                vcov = res.vcov_robust
             converged, messages = res.converged, ()
             cov, sigma2, partner_var = res.cov_couple, res.sigma2, res.partner_var
     except (np.linalg.LinAlgError, ValueError) as exc:
@@ -1093,8 +1105,8 @@ def _growth_fit(
             stacklevel=stacklevel,
         )
         return None, info
-    se = np.sqrt(np.diag(vcov.to_numpy()))
-    converged = bool(converged) and bool(np.isfinite(se).all())
+    se_fe = np.sqrt(np.diag(vcov.to_numpy()))
+    converged = bool(converged) and bool(np.isfinite(se_fe).all())
     re = {
         "couple_intercept": float(cov[0, 0]),
         "couple_slope": float(cov[1, 1]),
@@ -1116,6 +1128,7 @@ def _growth_fit(
         fits=tuple(attempts.to_dict("records")),
         fit_warnings=tuple(messages),
         n_params=len(names) + k_re + 1,
+        se=se,
     )
     if not converged:
         tried = ", ".join(
@@ -1169,6 +1182,7 @@ def growth_model(
     measure: str | None = None,
     methods: Sequence[str] = DEFAULT_METHODS,
     engine: str = "sufficient",
+    se: str = "model",
 ) -> pd.DataFrame:
     """Linear mixed-effects growth model: ``score ~ time * group``, random intercept and slope.
 
@@ -1229,6 +1243,10 @@ def growth_model(
         statistics (lme4's profiled formulation; seconds for 100,000 couples);
         ``"statsmodels"`` runs the same verification on statsmodels ``MixedLM`` (its
         optimizers; slow on large cohorts).  Both agree with lme4 (see the tests).
+    se : {"model", "robust"}
+        ``"model"`` (default): ``sigma^2 (X' V^-1 X)^-1``, lme4's ``vcov``; ``"robust"``: the
+        cluster-robust sandwich by couple (CR1; Liang & Zeger 1986), for when the random
+        linear slope does not capture each couple's curve (bending time over many months).
 
     Returns
     -------
@@ -1286,6 +1304,7 @@ def growth_model(
         measure=measure,
         methods=methods,
         engine=engine,
+        se=se,
     )
     if fit is None:
         out = _empty(MODEL_COLUMNS, {"term": "str"})
@@ -1313,6 +1332,7 @@ def _growth(
     engine,
     reml=True,
     stacklevel=4,
+    se="model",
 ) -> tuple[_Fitted | None, dict, _GrowthSpec]:
     """The growth model's spec and fit (a profiled knot first when asked for)."""
     if engine not in ("sufficient", "statsmodels"):
@@ -1336,7 +1356,13 @@ def _growth(
             knot, profile = _profile_knot(aligned, groups, kwargs, None)
             knots = (knot,)
     spec = _growth_spec(aligned, groups, time=time, knots=knots, **kwargs)
-    fit, info = _growth_fit(spec, reml=reml, methods=methods, stacklevel=stacklevel, engine=engine)
+    if se not in ("model", "robust"):
+        raise ValueError(
+            f"The value for `se` must be one of ['model', 'robust'], but {se!r} was passed."
+        )
+    fit, info = _growth_fit(
+        spec, reml=reml, methods=methods, stacklevel=stacklevel, engine=engine, se=se
+    )
     if profile is not None:
         info["knot_profile"] = tuple(profile)
         info["n_params"] = info.get("n_params", 0) + 1
@@ -1359,6 +1385,7 @@ def group_differences(
     measure: str | None = None,
     methods: Sequence[str] = DEFAULT_METHODS,
     engine: str = "sufficient",
+    se: str = "model",
 ) -> pd.DataFrame:
     """The difference between each group and the reference at given months, with intervals.
 
@@ -1414,6 +1441,7 @@ def group_differences(
         measure=measure,
         methods=methods,
         engine=engine,
+        se=se,
     )
     dtypes = {"group": "str", "reference": "str"}
     if fit is None:

@@ -59,6 +59,7 @@ class Stats:
     q_couple: int  # 1 (intercept) or 2 (intercept and slope)
     n_partner: int  # partner columns (0 unless nested)
     names: list[str]  # fixed-effect names
+    xtw: np.ndarray | None = None  # (n_couples, p, p + 1): X_i' [X_i y_i], for robust SEs
     _ztw_t: np.ndarray | None = None
 
     @property
@@ -79,6 +80,7 @@ def sufficient_stats(
     names: list[str],
     partner: np.ndarray | None = None,
     slope: bool = True,
+    robust: bool = False,
 ) -> Stats:
     """One pass over the rows: ``couple`` holds integer codes 0..n-1, ``partner`` codes 0..P-1."""
     couple = np.asarray(couple)
@@ -90,6 +92,7 @@ def sufficient_stats(
     p = X.shape[1]
     m = q + p + 1
     ztw = np.zeros((n, q, m))
+    xtw = np.zeros((n, p, p + 1)) if robust else None
     for lo in range(0, len(order), _ROW_CHUNK):
         idx = order[lo : lo + _ROW_CHUNK]
         k = len(idx)
@@ -104,9 +107,13 @@ def sufficient_stats(
         starts = np.flatnonzero(np.concatenate([[True], c[1:] != c[:-1]]))
         outer = z[:, :, None] * w[:, None, :]
         ztw[c[starts]] += np.add.reduceat(outer, starts, axis=0)
+        if robust:
+            xw = w[:, q:]
+            outer = xw[:, :p, None] * xw[:, None, :]
+            xtw[c[starts]] += np.add.reduceat(outer, starts, axis=0)
     xy = np.concatenate([X, y[:, None]], axis=1)
     wtw = xy.T @ xy
-    return Stats(ztw, wtw, len(y), q_c, n_partner, list(names))
+    return Stats(ztw, wtw, len(y), q_c, n_partner, list(names), xtw=xtw)
 
 
 def _lambda(theta: np.ndarray, st: Stats) -> np.ndarray:
@@ -285,6 +292,31 @@ def _newton(f, x: np.ndarray) -> tuple[np.ndarray, float]:
     return step, float(-g @ step) / 2
 
 
+def robust_vcov(theta: np.ndarray, st: Stats, beta: np.ndarray, xvx: np.ndarray) -> np.ndarray:
+    """Cluster-robust (sandwich, by couple) covariance of the GLS fixed effects, CR1.
+
+    ``bread meat bread`` with ``bread = (X' V^-1 X)^-1`` and ``meat = G / (G - 1) sum_i s_i
+    s_i'``, ``s_i = X_i' V_i^-1 (y_i - X_i beta)`` (Liang & Zeger 1986): valid when the random
+    effects do not capture all of the within-couple correlation (e.g. curved individual
+    trajectories under a random linear slope).
+    """
+    if st.xtw is None:
+        raise ValueError("robust standard errors need sufficient_stats(..., robust=True)")
+    lam = _lambda(theta, st)
+    q, p = st.q, st.p
+    ztz = st.ztw[:, :, :q]
+    a = np.matmul(np.matmul(lam.T, ztz), lam) + np.eye(q)
+    b = np.matmul(lam.T, st.ztw[:, :, q:])
+    _, c = _chol_whiten(a, b)
+    cx, cy = c[:, :, :p], c[:, :, p]
+    xx, xy = st.xtw[:, :, :p], st.xtw[:, :, p]
+    s = (xy - xx @ beta) - np.einsum("nkp,nk->np", cx, cy - cx @ beta)
+    g = s.shape[0]
+    meat = (s.T @ s) * (g / (g - 1))
+    bread = np.linalg.inv(xvx)
+    return bread @ meat @ bread
+
+
 @dataclass
 class Result:
     theta: np.ndarray
@@ -297,6 +329,7 @@ class Result:
     converged: bool
     decrement: float
     attempts: pd.DataFrame
+    vcov_robust: pd.DataFrame | None = None
 
 
 def fit(
@@ -365,6 +398,7 @@ def fit(
     r2 = float(yvy - xvy @ beta)
     sigma2 = r2 / (st.n_obs - st.p if reml else st.n_obs)
     vcov = sigma2 * np.linalg.inv(xvx)
+    vcov_robust = robust_vcov(theta, st, beta, xvx) if st.xtw is not None else None
     # canonical signs (lme4 keeps the Cholesky diagonal >= 0)
     lc = lam[: st.q_couple, : st.q_couple]
     cov_couple = sigma2 * lc @ lc.T
@@ -380,4 +414,7 @@ def fit(
         converged=verified,
         decrement=dec,
         attempts=attempts,
+        vcov_robust=None
+        if vcov_robust is None
+        else pd.DataFrame(vcov_robust, index=st.names, columns=st.names),
     )
