@@ -1091,3 +1091,17 @@ def test_robust_standard_errors_are_the_couple_sandwich_computed_by_hand():
     np.testing.assert_allclose(model["std_error"], np.sqrt(np.diag(b)), rtol=1e-6)
     with pytest.raises(ValueError, match="`se` must be one of"):
         cohort.growth_model(aligned, groups, se="hc3")
+
+
+def test_new_analyses_of_empty_input_are_empty_with_their_columns():
+    aligned, groups = _aligned(6, weeks=6)
+    empty = aligned.head(0)
+    for out, cols in (
+        (cohort.rmst(empty, groups), cohort.RMST_COLUMNS),
+        (cohort.cox_hazard_ratio(empty, groups), cohort.COX_COLUMNS),
+        (cohort.attrition(empty, groups), cohort.ATTRITION_COLUMNS),
+        (cohort.apim(empty.assign(role="hurt")), cohort.APIM_COLUMNS),
+        (cohort.group_differences(empty, groups), cohort.DIFFERENCE_COLUMNS),
+        (cohort.compare_time_shapes(empty, groups), cohort.SHAPE_COMPARISON_COLUMNS),
+    ):
+        assert out.empty and list(out.columns) == list(cols)

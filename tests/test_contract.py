@@ -81,6 +81,9 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     ),
     "layers_profile": lambda lg: layers.layers_profile(lg.checkins),
     "layers_weekly": lambda lg: layers.layers_weekly(lg.checkins, lg.events),
+    "attrition": lambda lg: cohort.attrition(_aligned(lg), _groups(lg)),
+    "crossover": lambda lg: cohort.crossover(_aligned(lg), _groups(lg), lg.events),
+    "apim_frame": lambda lg: cohort.apim_frame(_aligned(lg)),
 }
 
 # Options that must not change the output's columns.

@@ -2363,9 +2363,11 @@ def rmst(
         min_weeks=min_weeks,
     )
     known = _as_groups(groups, times["couple_id"])["group"].unique().tolist()
+    dtypes = {"group": "str", "n_couples": "int64"}
+    if times.empty and compare is None:
+        return _empty(RMST_COLUMNS, dtypes)
     a_label, b_label = _two_groups(known, compare)
     parts = {g: times.loc[times["group"] == g] for g in (a_label, b_label)}
-    dtypes = {"group": "str", "n_couples": "int64"}
     if any(len(p) == 0 for p in parts.values()):
         return _empty(RMST_COLUMNS, dtypes)
     follow = min(float(p["weeks"].max()) for p in parts.values())
@@ -2455,6 +2457,12 @@ def cox_hazard_ratio(
         min_weeks=min_weeks,
     )
     known = _as_groups(groups, times["couple_id"])["group"].unique().tolist()
+    if times.empty and compare is None:
+        return _empty(
+            COX_COLUMNS,
+            {"group_a": "str", "group_b": "str", "ties": "str"}
+            | dict.fromkeys(["n_a", "n_b", "events_a", "events_b"], "int64"),
+        )
     a_label, b_label = _two_groups(known, compare)
     rows = times.loc[times["group"].isin([a_label, b_label])]
     a = rows["group"] == a_label
@@ -2564,6 +2572,19 @@ def crossover(
     ids = pd.Series(pd.unique(aligned["couple_id"].astype(str)), dtype="str")
     g = _as_groups(groups, ids)
     g = g.loc[g["couple_id"].isin(set(ids))]
+    if g.empty:
+        out = _empty(
+            CROSSOVER_COLUMNS,
+            {
+                "couple_id": "str",
+                "group": "str",
+                "received": "bool",
+                "per_protocol": "bool",
+                "last_week": "int64",
+            },
+        )
+        out.attrs = {"kind": kind, "treated": treated}
+        return out
     monday = _anchor_monday(aligned)
     last = aligned.groupby("couple_id")["aligned_week"].max()
     ev = events.loc[events["kind"].astype(object) == kind, ["couple_id", "date"]]
