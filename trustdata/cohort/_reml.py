@@ -61,6 +61,7 @@ class Stats:
     names: list[str]  # fixed-effect names
     xtw: np.ndarray | None = None  # (n_couples, p, p + 1): X_i' [X_i y_i], for robust SEs
     _ztw_t: np.ndarray | None = None
+    _cache: tuple | None = None
 
     @property
     def q(self) -> int:
@@ -177,7 +178,42 @@ def _chol_whiten(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.diagonal(low, axis1=1, axis2=2), c
 
 
+def _parts_2(theta: np.ndarray, st: Stats):
+    """:func:`_parts` for a random intercept and slope (q = 2), elementwise over couples."""
+    if st._cache is None:
+        zw = st.ztw
+        st._cache = (
+            np.ascontiguousarray(zw[:, 0, 0]),
+            np.ascontiguousarray(zw[:, 0, 1]),
+            np.ascontiguousarray(zw[:, 1, 1]),
+            np.ascontiguousarray(zw[:, 0, 2:]),
+            np.ascontiguousarray(zw[:, 1, 2:]),
+        )
+    s00, s01, s11, w0, w1 = st._cache
+    a, b, c = float(theta[0]), float(theta[1]), float(theta[2])
+    # A = Lambda' S Lambda + I with Lambda = [[a, 0], [b, c]]
+    u0, u1 = s00 * a + s01 * b, s01 * a + s11 * b  # first column of S Lambda
+    a00 = a * u0 + b * u1 + 1.0
+    a01 = c * (a * s01 + b * s11)
+    a11 = c * c * s11 + 1.0
+    l11 = np.sqrt(a00)
+    l21 = a01 / l11
+    l22 = np.sqrt(a11 - l21 * l21)
+    if not (np.all(l11 > 0) and np.all(l22 > 0)):
+        raise np.linalg.LinAlgError("not positive definite")
+    b0 = a * w0 + b * w1  # rows of Lambda' Z' [X y]
+    c0 = b0 / l11[:, None]
+    c1 = (c * w1 - l21[:, None] * c0) / l22[:, None]
+    logdet = 2.0 * (np.log(l11).sum() + np.log(l22).sum())
+    g = st.wtw - c0.T @ c0 - c1.T @ c1
+    p = st.p
+    lam = _lambda(theta, st)
+    return lam, logdet, g[:p, :p], g[:p, p], g[p, p]
+
+
 def _parts(theta: np.ndarray, st: Stats):
+    if st.q == 2:
+        return _parts_2(theta, st)
     lam = _lambda(theta, st)
     q, p = st.q, st.p
     n = st.ztw.shape[0]
