@@ -5,7 +5,9 @@ The path of a cohort analysis::
     load_cohort(folders) -> Logs
     align(logs.checkins, logs.events)            weekly scores per partner, weeks since the anchor
     groups_from_couples(logs.couples) or groups_from_events(logs.events)   couple_id -> group
-    trajectories / growth_model / slope_comparison / time_to_good_level / logrank
+    trajectories / growth_model / group_differences / compare_time_shapes / slope_comparison
+    time_to_good_level / survival_medians / logrank / rmst / cox_hazard_ratio
+    crossover / per_protocol / attrition / apim / export_tables
 
 Conventions
 -----------
@@ -23,6 +25,11 @@ Conventions
   first average the two partners' weekly scores within a couple (so ``n_couples`` counts
   independent units); :func:`growth_model` keeps one row per partner and week and accounts for
   the partner as a fixed factor or as a variance component nested in the couple.
+* **Measures**: :func:`align` aligns one measure as ``score`` (``measure=``) and keeps others as
+  columns (``also=["trust", ...]``); every analysis of an aligned frame takes ``measure=`` to
+  analyse one of those columns instead of ``score``.
+* **As assigned**: groups are compared as given (intention to treat); :func:`crossover` and
+  :func:`per_protocol` give the per-protocol sensitivity analysis.
 * Time in the models and slopes is in **months** (weeks x 7 / :data:`~trustdata.schemas.
   DAYS_PER_MONTH`), which keeps the mixed model's random-slope variance on a sensible scale.
 
