@@ -183,6 +183,9 @@ MODEL_OF: dict[str, str] = {
     "survival_medians": "survival_medians",
     "layers_profile": "layers_profile",
     "layers_weekly": "weekly_trend",
+    "attrition": "attrition",
+    "crossover": "crossover",
+    "apim_frame": "apim_frame",
 }
 
 # a module's public column tuple -> the model it must equal
@@ -212,6 +215,9 @@ COLUMN_TUPLES: list[tuple[tuple[str, ...], str]] = [
     (cohort.SURVIVAL_COLUMNS, "time_to_good_level"),
     (cohort.MEDIAN_COLUMNS, "survival_medians"),
     (layers.LAYERS_PROFILE_COLUMNS, "layers_profile"),
+    (cohort.ATTRITION_COLUMNS, "attrition"),
+    (cohort.CROSSOVER_COLUMNS, "crossover"),
+    (cohort.APIM_FRAME_COLUMNS, "apim_frame"),
 ]
 
 
