@@ -1249,7 +1249,8 @@ def growth_model(
         ``"sufficient"`` (default) computes the criterion from per-couple sufficient
         statistics (lme4's profiled formulation; seconds for 100,000 couples);
         ``"statsmodels"`` runs the same verification on statsmodels ``MixedLM`` (its
-        optimizers; slow on large cohorts).  Both agree with lme4 (see the tests).
+        optimizers; slow on large cohorts).  The tests pin the first against lme4 and the
+        second against the first.
     se : {"model", "robust"}
         ``"model"`` (default): ``sigma^2 (X' V^-1 X)^-1``, lme4's ``vcov``; ``"robust"``: the
         cluster-robust sandwich by couple (CR1; Liang & Zeger 1986), for when the random
