@@ -18,10 +18,21 @@ Two sources of cohorts:
     used.  The planted effect is ``group_effect`` points per month for the ``therapy`` group.
     Rounding, clipping and setbacks are not in the model, so this checks robustness.
 
-Run::
+``--time linear`` (default) checks the interval of ``time:group[therapy]`` of a straight
+line; ``--time spline`` checks the interval of :func:`trustdata.cohort.group_differences` at
+``--month`` months (natural cubic spline of time, ``df=4``) against the planted difference
+``effect * min(month, plateau)`` averaged over the therapy couples: the simulator then bends
+(each couple's slope stops after uniform(``--plateau``, 2 ``--plateau``) months, default 6 to
+12, like synth), and for ``synth`` the planted value is the mean over the therapy partners of
+``group_effect * min(month, plateau_month)`` from ``params``.
+
+Run (fits are cheap, from sufficient statistics; ``nice`` on a shared machine)::
 
     .venv/bin/python benchmarks/coverage_simulation.py --reps 200
+    .venv/bin/python benchmarks/coverage_simulation.py --time spline --weeks 52 --reps 200
     .venv/bin/python benchmarks/coverage_simulation.py --source synth --reps 100
+    .venv/bin/python benchmarks/coverage_simulation.py --source synth --time spline --weeks 52 \
+        --effect 0.1 --reps 100
 """
 
 from __future__ import annotations
@@ -47,6 +58,7 @@ def simulate(
     weeks: int = 26,
     slope_sd: float = 0.2,
     noise_sd: float = 0.8,
+    plateau: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """An aligned cohort (couple_id, partner, aligned_week, score) and its groups.
 
@@ -57,6 +69,8 @@ def simulate(
     therapy = np.arange(couples) % 2 == 0
     intercept = rng.normal(4.0, 1.0, couples)
     slope = rng.normal(0.2, slope_sd, couples) + np.where(therapy, effect, 0.0)
+    # with a plateau, each couple's growth stops after uniform(plateau, 2 plateau) months
+    plat = rng.uniform(plateau, 2 * plateau, couples) if plateau is not None else None
     n = couples * 2 * weeks
     couple = np.repeat(np.arange(couples), 2 * weeks)
     partner = np.tile(np.repeat([0, 1], weeks), couples)
@@ -65,7 +79,7 @@ def simulate(
     score = (
         intercept[couple]
         + np.where(partner == 1, 0.8, 0.0)
-        + slope[couple] * months
+        + slope[couple] * (months if plateau is None else np.minimum(months, plat[couple]))
         + rng.normal(0, noise_sd, n)
     )
     aligned = pd.DataFrame(
@@ -79,34 +93,79 @@ def simulate(
     groups = pd.DataFrame(
         {"couple_id": ids, "group": np.where(therapy, "therapy", "waitlist")}
     ).astype("str")
+    if plat is not None:
+        groups["plateau"] = plat
     return aligned, groups
 
 
 def synth_cohort(
     couples: int, *, seed: int, effect: float, weeks: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     from trustdata.synth import generate
 
     syn = generate(couples, seed=seed, cohort=True, group_effect=effect, text=False)
     aligned = cohort.align(syn.logs.checkins, syn.logs.events, fallback="disclosure")
     aligned = aligned.loc[aligned["aligned_week"].between(0, weeks - 1)]
-    return aligned, cohort.groups_from_couples(syn.logs.couples)
+    return aligned, cohort.groups_from_couples(syn.logs.couples), syn.params
 
 
-def run(source: str, reps: int, couples: int, effect: float, weeks: int, seed: int) -> None:
+def run(
+    source: str,
+    reps: int,
+    couples: int,
+    effect: float,
+    weeks: int,
+    seed: int,
+    shape: str = "linear",
+    month: float = 6.0,
+    plateau: float | None = None,
+    se: str = "model",
+) -> None:
     rows = []
     t0 = time.perf_counter()
+    if shape == "spline" and plateau is None:
+        plateau = 6.0
     for rep in range(reps):
         if source == "sim":
-            aligned, groups = simulate(couples, seed=seed + rep, effect=effect, weeks=weeks)
+            aligned, groups = simulate(
+                couples, seed=seed + rep, effect=effect, weeks=weeks, plateau=plateau
+            )
+            if shape == "linear":
+                planted = effect
+            else:
+                p = groups.loc[groups["group"] == "therapy", "plateau"]
+                planted = float(effect * np.minimum(month, p).mean())
         else:
-            aligned, groups = synth_cohort(couples, seed=seed + rep, effect=effect, weeks=weeks)
+            aligned, groups, params = synth_cohort(
+                couples, seed=seed + rep, effect=effect, weeks=weeks
+            )
+            therapy = params[params["group"] == "therapy"]
+            planted = (
+                effect
+                if shape == "linear"
+                else float(
+                    (therapy["group_effect"] * np.minimum(month, therapy["plateau_month"])).mean()
+                )
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            fit = cohort.growth_model(aligned, groups, reference="waitlist")
-        row = fit.set_index("term").loc[TERM]
+            if shape == "linear":
+                fit = cohort.growth_model(aligned, groups, reference="waitlist", se=se)
+                row = fit.set_index("term").loc[TERM]
+            else:
+                fit = cohort.group_differences(
+                    aligned,
+                    groups,
+                    reference="waitlist",
+                    months=(month,),
+                    time="spline",
+                    df=4,
+                    se=se,
+                )
+                row = fit.iloc[0]
         rows.append(
             {
+                "planted": planted,
                 "estimate": row["estimate"],
                 "ci_low": row["ci_low"],
                 "ci_high": row["ci_high"],
@@ -114,19 +173,23 @@ def run(source: str, reps: int, couples: int, effect: float, weeks: int, seed: i
             }
         )
     res = pd.DataFrame(rows)
-    covered = int(((res["ci_low"] <= effect) & (effect <= res["ci_high"])).sum())
+    covered = int(((res["ci_low"] <= res["planted"]) & (res["planted"] <= res["ci_high"])).sum())
     ci = stats.binomtest(covered, reps).proportion_ci(confidence_level=0.95, method="exact")
+    target = TERM if shape == "linear" else f"the therapy - waitlist difference at {month:g} months"
     print(
-        f"source={source} reps={reps} couples={couples} weeks={weeks} planted={effect} "
-        f"points/month ({time.perf_counter() - t0:.0f} s)"
+        f"source={source} time={shape} se={se} reps={reps} couples={couples} weeks={weeks} "
+        f"effect={effect} points/month"
+        + (f" plateau={plateau:g} months" if source == "sim" and plateau is not None else "")
+        + f" ({time.perf_counter() - t0:.0f} s)"
     )
     print(
-        f"coverage of the 95% interval of {TERM}: {covered}/{reps} = {covered / reps:.3f} "
+        f"coverage of the 95% interval of {target}: {covered}/{reps} = {covered / reps:.3f} "
         f"(exact binomial 95% CI {ci.low:.3f}-{ci.high:.3f})"
     )
     mean = res["estimate"].mean()
+    effect = res["planted"].mean()
     print(
-        f"mean estimate {mean:.4f} (bias {mean - effect:+.4f}), "
+        f"mean planted {effect:.4f}, mean estimate {mean:.4f} (bias {mean - effect:+.4f}), "
         f"sd of estimates {res['estimate'].std():.4f}, mean interval width "
         f"{(res['ci_high'] - res['ci_low']).mean():.4f}, "
         f"not converged {int((~res['converged']).sum())}"
@@ -141,8 +204,23 @@ def main() -> None:
     parser.add_argument("--effect", type=float, default=0.3, help="points per month")
     parser.add_argument("--weeks", type=int, default=26)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--time", choices=["linear", "spline"], default="linear")
+    parser.add_argument("--month", type=float, default=6.0, help="spline: month compared")
+    parser.add_argument("--plateau", type=float, default=None, help="sim: months of growth")
+    parser.add_argument("--se", choices=["model", "robust"], default="model")
     args = parser.parse_args()
-    run(args.source, args.reps, args.couples, args.effect, args.weeks, args.seed)
+    run(
+        args.source,
+        args.reps,
+        args.couples,
+        args.effect,
+        args.weeks,
+        args.seed,
+        shape=args.time,
+        month=args.month,
+        plateau=args.plateau,
+        se=args.se,
+    )
 
 
 if __name__ == "__main__":

@@ -558,3 +558,550 @@ def test_growth_model_uses_the_role_as_partner_factor_when_every_row_has_one():
     many = aligned.assign(partner=aligned["couple_id"] + aligned["partner"])  # like pseudonyms
     with pytest.raises(ValueError, match="24 different labels"):
         cohort.growth_model(many, groups)
+
+
+# --------------------------------------------------------------------------------------------
+# growth model against lme4 (R 4.x, lme4 1.1.31) on the bundled sample cohort
+# --------------------------------------------------------------------------------------------
+#
+# The references were computed once (R is not needed by the tests) from the model frame of the
+# bundled cohort exported to CSV:
+#
+#   logs = cohort.load_cohort("data/sample/cohort")
+#   aligned = cohort.align(logs.checkins, logs.events, fallback="disclosure")
+#   data = cohort._model_frame(aligned, cohort.groups_from_couples(logs.couples), 0, None)
+#   data["time"] = cohort._months(data["aligned_week"]); data.to_csv("sample.csv")
+#
+# and in R:
+#
+#   library(lme4)
+#   d <- read.csv("sample.csv")
+#   d$group <- factor(d$group, levels = c("therapy", "waitlist"))
+#   d$role <- factor(d$role, levels = c("hurt", "involved"))
+#   ctl <- lmerControl(optimizer = "nloptwrap", optCtrl = list(ftol_abs = 1e-14,
+#       ftol_rel = 1e-14, xtol_abs = 1e-12, xtol_rel = 1e-12, maxeval = 100000))
+#   m <- lmer(<formula>, data = <d>, REML = TRUE, control = ctl)
+#   cf <- coef(summary(m)); cbind(cf, p = 2 * pnorm(-abs(cf[, 3]))); REMLcrit(m)
+#
+# (the default optimizer, bobyqa, stops with "Model failed to converge with max|grad| =
+# 0.00406" on the default fit and 0.00545 on max_week=52; with the tight nloptwrap settings it
+# does not warn.)  Printed output, rows in R's order, re-ordered below to trustdata's:
+#
+# default: score ~ time*group + role + (time|couple_id), d
+#                    Estimate       Std. Error    t value      p
+# (Intercept)        3.602292108    0.05073634791 71.00022482  0
+# time               0.1870602844   0.00793962211 23.56035108  9.833007445e-123
+# groupwaitlist      -0.1608447149  0.07069582708 -2.275165616 0.02289599669
+# roleinvolved       1.224763209    0.01554241862 78.8013268   0
+# time:groupwaitlist -0.05589444561 0.01120049827 -4.990353487 6.026889937e-07
+# REMLcrit 113468.986396
+#
+# nested: score ~ time*group + (time|couple_id) + (1|couple_id:partner), d
+#   ("boundary (singular) fit": the couple intercept-slope correlation is -1)
+# (Intercept)         4.208059826   0.06105298148  68.92472281  0
+# time                0.1886860927  0.007862400113 23.99853607  2.880393687e-127
+# groupwaitlist      -0.1548633184  0.086089992    -1.798853906 0.07204179359
+# time:groupwaitlist -0.05781062106 0.0110895703   -5.213062317 1.857484622e-07
+# REMLcrit 110849.933695
+#
+# max_week=52: score ~ time*group + role + (time|couple_id), d[d$aligned_week <= 52, ]
+# (Intercept)        3.387597231    0.05284001574 64.11045083   0
+# time               0.2283395294   0.009120371348 25.03620967  2.46734287e-138
+# groupwaitlist      -0.07154909442 0.07357731652 -0.9724341387 0.3308346152
+# roleinvolved       1.287364389    0.01615125032 79.70679445   0
+# time:groupwaitlist -0.07617502107 0.01284790158 -5.928985412  3.048121632e-09
+# REMLcrit 97766.9994711
+
+LME4 = {
+    "default": (
+        {},
+        ["Intercept", "group[waitlist]", "role[involved]", "time", "time:group[waitlist]"],
+        [3.602292108, -0.1608447149, 1.224763209, 0.1870602844, -0.05589444561],
+        [0.05073634791, 0.07069582708, 0.01554241862, 0.00793962211, 0.01120049827],
+        [0.0, 0.02289599669, 0.0, 9.833007445e-123, 6.026889937e-07],
+        113468.986396,
+    ),
+    "nested": (
+        {"partner": "nested"},
+        ["Intercept", "group[waitlist]", "time", "time:group[waitlist]"],
+        [4.208059826, -0.1548633184, 0.1886860927, -0.05781062106],
+        [0.06105298148, 0.086089992, 0.007862400113, 0.0110895703],
+        [0.0, 0.07204179359, 2.880393687e-127, 1.857484622e-07],
+        110849.933695,
+    ),
+    "max_week=52": (
+        {"max_week": 52},
+        ["Intercept", "group[waitlist]", "role[involved]", "time", "time:group[waitlist]"],
+        [3.387597231, -0.07154909442, 1.287364389, 0.2283395294, -0.07617502107],
+        [0.05284001574, 0.07357731652, 0.01615125032, 0.009120371348, 0.01284790158],
+        [0.0, 0.3308346152, 0.0, 2.46734287e-138, 3.048121632e-09],
+        97766.9994711,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def sample_cohort() -> tuple[pd.DataFrame, pd.DataFrame, Logs]:
+    logs = cohort.load_cohort("data/sample/cohort", progress=False)
+    aligned = cohort.align(logs.checkins, logs.events, fallback="disclosure", also=["trust"])
+    return aligned, cohort.groups_from_couples(logs.couples), logs
+
+
+@pytest.mark.parametrize("case", list(LME4))
+def test_growth_model_agrees_with_lme4_on_the_sample_cohort(sample_cohort, case):
+    aligned, groups, _ = sample_cohort
+    kwargs, terms, est, se, p, crit = LME4[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a verified fit warns about nothing
+        fit = cohort.growth_model(aligned, groups, **kwargs)
+    assert fit["term"].tolist() == terms
+    assert fit.attrs["converged"] is True
+    # the nested fit is singular (lme4 stops on the boundary): a looser, still tight, match
+    tol = 1e-6 if case == "nested" else 1e-7
+    np.testing.assert_allclose(fit["estimate"], est, atol=tol, rtol=0)
+    np.testing.assert_allclose(fit["std_error"], se, rtol=50 * tol)
+    big = np.array(p) > 1e-20
+    np.testing.assert_allclose(fit["p"][big], np.array(p)[big], rtol=1e-3)
+    assert (fit["p"][~big] < 1e-20).all()
+    # equal REML criteria (ours at least as low: never stopped short of lme4's optimum)
+    assert fit.attrs["reml_criterion"] == pytest.approx(crit, abs=1e-4)
+    assert fit.attrs["reml_criterion"] <= crit + 1e-5
+    fits = pd.DataFrame(list(fit.attrs["fits"]))
+    agree = fits.loc[(fits["deviance"] - fit.attrs["reml_criterion"]).abs() < 1e-4, "method"]
+    assert agree.nunique() >= 2  # a second optimizer reached the same optimum
+    vcov = pd.DataFrame(fit.attrs["vcov"])
+    np.testing.assert_allclose(np.sqrt(np.diag(vcov)), fit["std_error"], rtol=1e-12)
+
+
+def test_a_single_optimizer_cannot_verify_its_fit_and_the_warning_gives_no_bad_advice():
+    aligned, groups = _aligned(20, seed=12, weeks=10)
+    with pytest.warns(RuntimeWarning, match="could not be verified") as caught:
+        fit = cohort.growth_model(aligned, groups, methods=("lbfgs",))
+    assert fit.attrs["converged"] is False
+    text = " ".join(str(w.message) for w in caught)
+    assert "max_week" not in text and "fewer weeks" not in text
+    assert len(fit.attrs["fits"]) == 3  # one optimizer, three starting values
+    both = cohort.growth_model(aligned, groups, methods=("lbfgs", "cg"))
+    assert both.attrs["converged"] is True
+    np.testing.assert_allclose(both["estimate"], fit["estimate"], atol=1e-6)
+
+
+def test_an_optimizer_that_stops_short_is_polished_and_the_shortfall_reported():
+    aligned, groups = _aligned(30, seed=13, weeks=20)
+    fit = cohort.growth_model(aligned, groups, methods=("powell", "lbfgs"))
+    fits = pd.DataFrame(list(fit.attrs["fits"]))
+    assert list(fits.columns) == ["method", "start", "optimizer_deviance", "deviance", "decrement"]
+    assert (fits["deviance"] <= fits["optimizer_deviance"] + 1e-9).all()  # never worse
+    assert fit.attrs["reml_criterion"] == pytest.approx(fits["deviance"].min())
+    assert fit.attrs["converged"] is True
+
+
+# --------------------------------------------------------------------------------------------
+# time that bends: piecewise and spline time, contrasts, model comparison
+# --------------------------------------------------------------------------------------------
+#
+# lme4 references (same CSV and control as above; d52 <- d[d$aligned_week <= 52, ];
+# d52$time_after_6 <- pmax(d52$time - 6, 0)):
+#   m0 <- lmer(score ~ time*group + role + (time|couple_id), d52, REML = FALSE, control = ctl)
+#   m1 <- lmer(score ~ (time + time_after_6)*group + role + (time|couple_id), d52,
+#              REML = FALSE, control = ctl)
+#   logLik(m0)  # 'log Lik.' -48868.3346167 (df=9)
+#   logLik(m1)  # 'log Lik.' -48803.2531882 (df=11)
+#   AIC(m0, m1) # 97754.6692334, 97628.5063765
+#   anova(m0, m1)  # Chisq 130.16286, Df 2
+#   m1r <- update(m1, REML = TRUE); b <- fixef(m1r); V <- vcov(m1r)
+#   contrast waitlist - therapy at t months: c["groupwaitlist"] <- 1;
+#   c["time:groupwaitlist"] <- t; c["time_after_6:groupwaitlist"] <- max(t - 6, 0)
+#   sum(c * b), sqrt(c %*% V %*% c), +- qnorm(0.975) * se:
+#   6  -0.5770188139  0.0789715811 -0.7318002687 -0.4222373592
+#   12 -0.9346434004  0.1345596515 -1.1983754710 -0.6709113297
+
+
+def test_piecewise_time_comparison_and_contrasts_agree_with_lme4(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    shapes = [{"time": "linear"}, {"time": "piecewise", "knots": 6}]
+    comp = cohort.compare_time_shapes(aligned, groups, shapes=shapes, max_week=52)
+    assert list(comp.columns) == list(cohort.SHAPE_COMPARISON_COLUMNS)
+    assert comp["shape"].tolist() == ["linear", "piecewise(knot=6)"]
+    np.testing.assert_allclose(comp["loglik"], [-48868.3346167, -48803.2531882], atol=1e-5)
+    np.testing.assert_allclose(comp["aic"], [97754.6692334, 97628.5063765], atol=1e-4)
+    assert comp["n_params"].tolist() == [9, 11]
+    assert comp["lr_statistic"].iloc[1] == pytest.approx(130.16286, abs=1e-4)
+    assert comp["lr_df"].iloc[1] == 2 and comp["p"].iloc[1] < 1e-16
+    assert comp["converged"].all()
+    diff = cohort.group_differences(
+        aligned, groups, months=(6, 12), time="piecewise", knots=6, max_week=52
+    )
+    assert list(diff.columns) == list(cohort.DIFFERENCE_COLUMNS)
+    assert diff[["month", "group", "reference"]].to_dict("records") == [
+        {"month": 6.0, "group": "waitlist", "reference": "therapy"},
+        {"month": 12.0, "group": "waitlist", "reference": "therapy"},
+    ]
+    np.testing.assert_allclose(diff["estimate"], [-0.5770188139, -0.9346434004], atol=1e-6)
+    np.testing.assert_allclose(diff["std_error"], [0.0789715811, 0.1345596515], rtol=1e-5)
+    np.testing.assert_allclose(diff["ci_low"], [-0.7318002687, -1.1983754710], atol=1e-5)
+    np.testing.assert_allclose(diff["ci_high"], [-0.4222373592, -0.6709113297], atol=1e-5)
+
+
+def test_group_differences_of_the_linear_model_are_its_coefficients_combined():
+    aligned, groups = _aligned(24, seed=14, weeks=16)
+    fit = cohort.growth_model(aligned, groups)
+    diff = cohort.group_differences(aligned, groups, months=(0, 3))
+    b = fit.set_index("term")["estimate"]
+    v = pd.DataFrame(fit.attrs["vcov"])
+    g, i = "group[waitlist]", "time:group[waitlist]"
+    for row in diff.itertuples():
+        assert row.estimate == pytest.approx(b[g] + row.month * b[i], abs=1e-9)
+        var = v.loc[g, g] + 2 * row.month * v.loc[g, i] + row.month**2 * v.loc[i, i]
+        assert row.std_error == pytest.approx(np.sqrt(var), rel=1e-9)
+    with pytest.raises(ValueError, match="within the data"):
+        cohort.group_differences(aligned, groups, months=(12,))
+
+
+def test_spline_and_profiled_knot_recover_a_planted_plateau():
+    rng = np.random.default_rng(15)
+    n, weeks = 60, 52
+    therapy = np.arange(n) % 2 == 0
+    rows = []
+    for i in range(n):
+        slope = 0.3 + (0.2 if therapy[i] else 0.0) + rng.normal(0, 0.05)
+        base = rng.normal(3, 0.7)
+        t = np.arange(weeks) * MONTH
+        for p, off in (("A", -0.4), ("B", 0.4)):
+            y = base + off + slope * np.minimum(t, 6.0) + rng.normal(0, 0.5, weeks)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "couple_id": f"c{i:02d}",
+                        "partner": p,
+                        "aligned_week": range(weeks),
+                        "score": y,
+                    }
+                )
+            )
+    aligned = pd.concat(rows, ignore_index=True)
+    groups = pd.DataFrame(
+        {"couple_id": [f"c{i:02d}" for i in range(n)], "group": np.where(therapy, "t", "w")}
+    )
+    piece = cohort.growth_model(aligned, groups, time="piecewise")
+    assert piece.attrs["knots"] == (6.0,)  # the profile finds the planted plateau
+    assert dict(piece.attrs["knot_profile"])[6.0] == min(dict(piece.attrs["knot_profile"]).values())
+    for time in ("piecewise", "spline"):
+        knots = 6.0 if time == "piecewise" else None
+        diff = cohort.group_differences(aligned, groups, months=(6, 11), time=time, knots=knots)
+        # planted: w - t = -0.2 * min(m, 6) = -1.2 at 6 and at 11 months
+        assert (diff["ci_low"] < -1.2).all() and (diff["ci_high"] > -1.2).all(), time
+    spline = cohort.growth_model(aligned, groups, time="spline", df=4)
+    assert [t for t in spline["term"] if t.startswith("spline") and ":" not in t] == [
+        "spline1",
+        "spline2",
+        "spline3",
+        "spline4",
+    ]
+    comp = cohort.compare_time_shapes(
+        aligned, groups, shapes=[{"time": "linear"}, {"time": "spline", "df": 4}]
+    )
+    assert comp["shape"].tolist() == ["linear", "spline(df=4)"]
+    assert comp["aic"].iloc[0] > comp["aic"].iloc[1]  # the bend is real
+    assert comp["n_params"].iloc[1] == comp["n_params"].iloc[0] + 6  # 3 more basis x 2 groups
+    assert piece.attrs["n_params"] == comp["n_params"].iloc[0] + 2 + 1  # 2 terms + the knot
+
+
+def test_growth_model_of_another_measure(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    trust = cohort.growth_model(aligned, groups, measure="trust", max_week=26)
+    assert trust.attrs["measure"] == "trust"
+    assert trust.attrs["n_obs"] == int(
+        aligned.loc[aligned["aligned_week"] <= 26, "trust"].notna().sum()
+    )
+    with pytest.raises(ValueError, match="`measure` must be the aligned measure"):
+        cohort.growth_model(aligned, groups, measure="honesty")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time": "quadratic"}, "`time` must be one of"),
+        ({"time": "piecewise", "knots": -1}, "`knots` must be one or more positive"),
+        ({"time": "spline", "df": 20}, "`df` must be a whole number"),
+    ],
+)
+def test_time_shape_arguments_are_checked(kwargs, message):
+    aligned, groups = _aligned(4, weeks=3)
+    with pytest.raises(ValueError, match=message):
+        cohort.growth_model(aligned, groups, **kwargs)
+
+
+def test_the_statsmodels_engine_agrees_with_the_sufficient_statistics_engine():
+    aligned, groups = _aligned(16, seed=16, weeks=12)
+    for partner in ("factor", "nested"):
+        fast = cohort.growth_model(aligned, groups, partner=partner)
+        slow = cohort.growth_model(aligned, groups, partner=partner, engine="statsmodels")
+        assert fast.attrs["converged"] and slow.attrs["converged"]
+        assert fast.attrs["engine"] == "sufficient" and slow.attrs["engine"] == "statsmodels"
+        np.testing.assert_allclose(fast["estimate"], slow["estimate"], atol=1e-6)
+        np.testing.assert_allclose(fast["std_error"], slow["std_error"], rtol=1e-4)
+        assert fast.attrs["reml_criterion"] == pytest.approx(slow.attrs["reml_criterion"], abs=1e-4)
+    with pytest.raises(ValueError, match="`engine` must be one of"):
+        cohort.growth_model(aligned, groups, engine="R")
+    with pytest.raises(ValueError, match="`methods` must name optimizers"):
+        cohort.growth_model(aligned, groups, methods=("newton",))
+
+
+# --------------------------------------------------------------------------------------------
+# honest comparisons: medians in words, RMST, Cox, crossover, attrition (against R survival)
+# --------------------------------------------------------------------------------------------
+#
+# R 4.x, survival (Debian r-cran-survival), on the times of the bundled cohort exported once:
+#   cohort.good_level_times(aligned, groups).to_csv("times.csv")   # window 4, level 7
+#   library(survival)
+#   d <- read.csv("times.csv"); d$status <- as.integer(d$reached == "True")
+#   d$group <- factor(d$group, levels = c("therapy", "waitlist"))
+#   survfit(Surv(weeks, status) ~ group, d, conf.type = "log-log")
+#   #  group=therapy  149 103 median 41 0.95LCL 40 0.95UCL 46 ; group=waitlist 151 27 NA NA NA
+#   survdiff(Surv(weeks, status) ~ group, d)      # Chisq= 93.4 on 1 df
+#   coxph(Surv(weeks, status) ~ group, d, ties = "efron")
+#   #  groupwaitlist coef -1.8474823992 se(coef) 0.2176144855
+#   coxph(Surv(weeks, status) ~ group, d, ties = "breslow")
+#   #  groupwaitlist coef -1.831706412  se 0.2176308199
+#   # RMST by hand from survfit (survRM2's variance: sum(A_j^2 d_j / (n_j (n_j - d_j)))):
+#   rmst <- function(time, status, tau) {
+#     f <- survfit(Surv(time, status) ~ 1); keep <- f$time <= tau
+#     t <- c(0, f$time[keep], tau); s <- c(1, f$surv[keep]); areas <- diff(t) * s
+#     n <- f$n.risk[keep]; dd <- f$n.event[keep]
+#     wk <- ifelse(n - dd == 0, 0, dd / (n * (n - dd)))
+#     after <- rev(cumsum(rev(areas)))[-1]
+#     c(rmst = sum(areas), se = sqrt(sum(after^2 * wk))) }
+#   tau <- min(tapply(d$weeks, d$group, max))   # 67
+#   therapy: 46.26555490189 1.27541677324 ; waitlist: 62.981241705348 0.737142436848
+#   difference: -16.7156868035 se 1.47311469942 CI -19.6029385594 -13.8284350475
+#               p 7.65997157547e-30
+#   therapy, tau = 26: 25.7919463087248 0.0828934690924
+
+
+def test_survival_comparisons_agree_with_r_survival(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    curve = cohort.time_to_good_level(aligned, groups)
+    med = cohort.survival_medians(curve).set_index("group")
+    assert list(med.reset_index().columns) == list(cohort.MEDIAN_COLUMNS)
+    assert med.loc["therapy", ["median_weeks", "ci_low", "ci_high"]].tolist() == [41, 40, 46]
+    assert med.loc["therapy", "median_text"] == "41 weeks (95% CI 40 to 46)"
+    assert np.isnan(med.loc["waitlist", "median_weeks"])
+    assert med.loc["waitlist", "median_text"] == "not reached (> 67 weeks)"
+    test = cohort.logrank(aligned, groups)
+    assert test["statistic"].iloc[0] ** 2 == pytest.approx(93.4, abs=0.05)
+    r = cohort.rmst(aligned, groups)
+    assert list(r.columns) == list(cohort.RMST_COLUMNS)
+    assert r["group"].tolist() == ["therapy", "waitlist", "therapy - waitlist"]
+    assert (r["tau"] == 67).all()
+    np.testing.assert_allclose(r["rmst"], [46.26555490189, 62.981241705348, -16.7156868035])
+    np.testing.assert_allclose(
+        r["std_error"], [1.27541677324, 0.737142436848, 1.47311469942], rtol=1e-9
+    )
+    assert r["ci_low"].iloc[2] == pytest.approx(-19.6029385594, rel=1e-9)
+    assert r["ci_high"].iloc[2] == pytest.approx(-13.8284350475, rel=1e-9)
+    assert r["p"].iloc[2] == pytest.approx(7.65997157547e-30, rel=1e-6)
+    r26 = cohort.rmst(aligned, groups, tau=26)
+    assert (r26["rmst"].iloc[0], r26["std_error"].iloc[0]) == pytest.approx(
+        (25.7919463087248, 0.0828934690924), rel=1e-9
+    )
+    with pytest.raises(ValueError, match="`tau` must be between 0 and the shorter follow-up"):
+        cohort.rmst(aligned, groups, tau=100)
+    for ties, coef, se in (
+        ("efron", 1.8474823992, 0.2176144855),
+        ("breslow", 1.831706412, 0.2176308199),
+    ):
+        cox = cohort.cox_hazard_ratio(aligned, groups, ties=ties)
+        assert list(cox.columns) == list(cohort.COX_COLUMNS)
+        row = cox.iloc[0]
+        assert row["log_hr"] == pytest.approx(coef, rel=1e-7)  # therapy vs waitlist = -R's
+        assert row["std_error"] == pytest.approx(se, rel=1e-6)
+        assert row["hazard_ratio"] == pytest.approx(np.exp(coef), rel=1e-7)
+        assert row["ci_low"] == pytest.approx(np.exp(coef - 1.959963985 * se), rel=1e-6)
+        assert (row["events_a"], row["events_b"]) == (103, 27)
+
+
+def test_crossover_and_the_per_protocol_sensitivity_analysis(sample_cohort):
+    aligned, groups, logs = sample_cohort
+    table = cohort.crossover(aligned, groups, logs.events)
+    assert list(table.columns) == list(cohort.CROSSOVER_COLUMNS)
+    waitlist = table[table["group"] == "waitlist"]
+    assert int(waitlist["received"].sum()) == 36  # the 36 of 151 the issue counted
+    therapy_ids = set(logs.events.loc[logs.events["kind"] == "couples_therapy", "couple_id"])
+    assert set(table.loc[table["received"], "couple_id"]) == therapy_ids & set(table["couple_id"])
+    pp = cohort.per_protocol(aligned, groups, logs.events)
+    assert pp.attrs["n_crossed_over"] == 36 and pp.attrs["per_protocol"] is True
+    crossed = waitlist.loc[waitlist["received"]].set_index("couple_id")["received_week"]
+    kept = pp.loc[pp["couple_id"].isin(crossed.index)]
+    assert (kept["aligned_week"] < kept["couple_id"].map(crossed)).all()  # censored at crossover
+    others = aligned.loc[~aligned["couple_id"].isin(crossed.index)]
+    assert len(pp) == len(others) + len(kept)
+    fit = cohort.growth_model(pp, groups, max_week=26)
+    assert fit.attrs["converged"]
+
+
+def test_attrition_counts_retained_couples_and_missed_weeks_by_hand():
+    aligned = pd.DataFrame(
+        {
+            "couple_id": ["a"] * 4 + ["b"] * 2 + ["c"] * 3,
+            "partner": ["A", "B", "A", "A", "A", "A", "A", "B", "A"],
+            "aligned_week": [1, 1, 2, 5, 0, 1, 0, 3, 6],
+            "score": 5.0,
+        }
+    )
+    groups = pd.Series({"a": "x", "b": "x", "c": "y"})
+    out = cohort.attrition(aligned, groups, weeks=(2, 5))
+    assert list(out.columns) == list(cohort.ATTRITION_COLUMNS)
+    got = out.set_index(["group", "week"])
+    # x at 5: a (1..5, logged 1, 2, 5: 2 missed of 5), b (0..1, none missed) -> 2 / 7
+    assert got.loc[("x", 5), ["n_couples", "n_retained"]].tolist() == [2, 1]
+    assert got.loc[("x", 5), "missed_share"] == pytest.approx(2 / 7)
+    # y at 2: c (0..2, logged 0: 2 missed of 3)
+    assert got.loc[("y", 2), "missed_share"] == pytest.approx(2 / 3)
+    assert got.loc[("y", 2), "retained_share"] == 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# dyads: the lagged APIM against lme4
+# --------------------------------------------------------------------------------------------
+#
+#   cohort.apim_frame(aligned).to_csv("apim.csv")      # aligned as in sample_cohort
+#   d <- read.csv("apim.csv"); d$role <- factor(d$role, levels = c("hurt", "involved"))
+#   m <- lmer(score ~ 0 + role + role:own_lag + role:partner_lag + (1 | couple_id), d,
+#             REML = TRUE, control = ctl)                 # ctl as above
+#                            Estimate     Std. Error     t value     p
+#   rolehurt                 0.8480836555 0.03600861943  23.55224024 1.190727123e-122
+#   roleinvolved             1.354907255  0.03599621625  37.64026878 0
+#   rolehurt:own_lag         0.7632299308 0.006083937236 125.4500007 0
+#   roleinvolved:own_lag     0.7134095703 0.006042867685 118.0581154 0
+#   rolehurt:partner_lag     0.0483483501 0.006033893828 8.012794305 1.12131094e-15
+#   roleinvolved:partner_lag 0.0726782154 0.006104734311  11.9052217 1.111674598e-32
+#   REMLcrit 80342.7137539; couple_id (Intercept) 0.01658994081, Residual 1.08980068975
+
+
+def test_apim_agrees_with_lme4(sample_cohort):
+    aligned, _, _ = sample_cohort
+    frame = cohort.apim_frame(aligned)
+    assert list(frame.columns) == list(cohort.APIM_FRAME_COLUMNS) and len(frame) == 27375
+    out = cohort.apim(aligned)
+    assert list(out.columns) == list(cohort.APIM_COLUMNS)
+    got = out.set_index(["role", "effect"])
+    ref = {
+        ("hurt", "intercept"): (0.8480836555, 0.03600861943, 1.190727123e-122),
+        ("hurt", "actor"): (0.7632299308, 0.006083937236, 0.0),
+        ("hurt", "partner"): (0.0483483501, 0.006033893828, 1.12131094e-15),
+        ("involved", "intercept"): (1.354907255, 0.03599621625, 0.0),
+        ("involved", "actor"): (0.7134095703, 0.006042867685, 0.0),
+        ("involved", "partner"): (0.0726782154, 0.006104734311, 1.111674598e-32),
+    }
+    # the criterion is flat in the small couple variance (equal to lme4's to 1e-7 deviance
+    # units), which leaves the intercepts determined to a few 1e-7
+    for key, (est, se, p) in ref.items():
+        assert got.loc[key, "estimate"] == pytest.approx(est, abs=1e-6), key
+        assert got.loc[key, "std_error"] == pytest.approx(se, rel=1e-6), key
+        assert got.loc[key, "p"] == pytest.approx(p, rel=1e-3, abs=1e-300), key
+    assert out.attrs["converged"] is True
+    assert out.attrs["reml_criterion"] == pytest.approx(80342.7137539, abs=1e-4)
+    assert out.attrs["couple_variance"] == pytest.approx(0.01658994081, rel=1e-4)
+    assert out.attrs["residual"] == pytest.approx(1.08980068975, rel=1e-6)
+
+
+def test_apim_needs_distinguishable_dyads_and_builds_lags_by_hand():
+    aligned = pd.DataFrame(
+        {
+            "couple_id": "c",
+            "partner": ["A", "B", "A", "B", "A"],
+            "role": ["hurt", "involved", "hurt", "involved", "hurt"],
+            "aligned_week": [0, 0, 1, 1, 3],  # week 3 has no week 2 before it
+            "score": [3.0, 6.0, 4.0, 7.0, 5.0],
+        }
+    )
+    frame = cohort.apim_frame(aligned)
+    assert frame[["role", "aligned_week", "own_lag", "partner_lag"]].to_dict("records") == [
+        {"role": "hurt", "aligned_week": 1, "own_lag": 3.0, "partner_lag": 6.0},
+        {"role": "involved", "aligned_week": 1, "own_lag": 6.0, "partner_lag": 3.0},
+    ]
+    two = cohort.apim_frame(aligned, lag=2)  # week 3 on week 1 (the involved partner has none)
+    assert two[["role", "aligned_week", "own_lag", "partner_lag"]].to_dict("records") == [
+        {"role": "hurt", "aligned_week": 3, "own_lag": 4.0, "partner_lag": 7.0}
+    ]
+    with pytest.raises(ValueError, match="two distinct partner roles"):
+        cohort.apim_frame(aligned.assign(role="hurt"))
+    with pytest.raises(ValueError, match="`lag` must be a whole number"):
+        cohort.apim_frame(aligned, lag=0)
+
+
+def test_every_cohort_analysis_takes_measure(sample_cohort):
+    aligned, groups, _ = sample_cohort
+    trust = aligned.loc[aligned["trust"].notna()].assign(score=lambda f: f["trust"])
+    pairs = [
+        (lambda a, **k: cohort.trajectories(a, groups, **k)),
+        (lambda a, **k: cohort.per_couple_slopes(a, **k)),
+        (lambda a, **k: cohort.slope_comparison(a, groups, **k)),
+        (lambda a, **k: cohort.good_level_times(a, groups, **k)),
+        (lambda a, **k: cohort.time_to_good_level(a, groups, **k)),
+        (lambda a, **k: cohort.logrank(a, groups, **k)),
+        (lambda a, **k: cohort.rmst(a, groups, **k)),
+        (lambda a, **k: cohort.attrition(a, groups, **k)),
+    ]
+    for func in pairs:
+        pd.testing.assert_frame_equal(func(aligned, measure="trust"), func(trust))
+    np.testing.assert_allclose(
+        cohort.apim(aligned, measure="trust")["estimate"], cohort.apim(trust)["estimate"]
+    )
+
+
+def test_robust_standard_errors_are_the_couple_sandwich_computed_by_hand():
+    aligned, groups = _aligned(12, seed=17, weeks=8)
+    fit = cohort.growth_model(aligned, groups, se="robust")
+    model = cohort.growth_model(aligned, groups)
+    np.testing.assert_allclose(fit["estimate"], model["estimate"], atol=1e-12)
+    assert fit.attrs["se"] == "robust"
+    # by hand, dense: V_i = Z_i D Z_i' + s2 I from the fitted variances, GLS scores per couple
+    re = model.attrs["random_effects"]
+    d = np.array(
+        [
+            [re["couple_intercept"], re["couple_intercept_slope_cov"]],
+            [re["couple_intercept_slope_cov"], re["couple_slope"]],
+        ]
+    )
+    data = aligned.merge(groups, on="couple_id")
+    data["time"] = data["aligned_week"] * MONTH
+    beta = model["estimate"].to_numpy()
+    bread = np.zeros((5, 5))
+    scores = []
+    for _, rows in data.groupby("couple_id"):
+        x = np.column_stack(
+            [
+                np.ones(len(rows)),
+                rows["group"] == "waitlist",
+                rows["partner"] == "B",
+                rows["time"],
+                rows["time"] * (rows["group"] == "waitlist"),
+            ]
+        ).astype(float)
+        z = np.column_stack([np.ones(len(rows)), rows["time"]])
+        vinv = np.linalg.inv(z @ d @ z.T + re["residual"] * np.eye(len(rows)))
+        bread += x.T @ vinv @ x
+        scores.append(x.T @ vinv @ (rows["score"].to_numpy() - x @ beta))
+    s = np.array(scores)
+    b = np.linalg.inv(bread)
+    ref = b @ (s.T @ s * 12 / 11) @ b
+    np.testing.assert_allclose(fit["std_error"], np.sqrt(np.diag(ref)), rtol=1e-6)
+    np.testing.assert_allclose(model["std_error"], np.sqrt(np.diag(b)), rtol=1e-6)
+    with pytest.raises(ValueError, match="`se` must be one of"):
+        cohort.growth_model(aligned, groups, se="hc3")
+
+
+def test_new_analyses_of_empty_input_are_empty_with_their_columns():
+    aligned, groups = _aligned(6, weeks=6)
+    empty = aligned.head(0)
+    for out, cols in (
+        (cohort.rmst(empty, groups), cohort.RMST_COLUMNS),
+        (cohort.cox_hazard_ratio(empty, groups), cohort.COX_COLUMNS),
+        (cohort.attrition(empty, groups), cohort.ATTRITION_COLUMNS),
+        (cohort.apim(empty.assign(role="hurt")), cohort.APIM_COLUMNS),
+        (cohort.group_differences(empty, groups), cohort.DIFFERENCE_COLUMNS),
+        (cohort.compare_time_shapes(empty, groups), cohort.SHAPE_COMPARISON_COLUMNS),
+    ):
+        assert out.empty and list(out.columns) == list(cols)

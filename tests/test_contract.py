@@ -81,6 +81,9 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     ),
     "layers_profile": lambda lg: layers.layers_profile(lg.checkins),
     "layers_weekly": lambda lg: layers.layers_weekly(lg.checkins, lg.events),
+    "attrition": lambda lg: cohort.attrition(_aligned(lg), _groups(lg)),
+    "crossover": lambda lg: cohort.crossover(_aligned(lg), _groups(lg), lg.events),
+    "apim_frame": lambda lg: cohort.apim_frame(_aligned(lg)),
 }
 
 # Options that must not change the output's columns.
@@ -180,6 +183,9 @@ MODEL_OF: dict[str, str] = {
     "survival_medians": "survival_medians",
     "layers_profile": "layers_profile",
     "layers_weekly": "weekly_trend",
+    "attrition": "attrition",
+    "crossover": "crossover",
+    "apim_frame": "apim_frame",
 }
 
 # a module's public column tuple -> the model it must equal
@@ -209,6 +215,9 @@ COLUMN_TUPLES: list[tuple[tuple[str, ...], str]] = [
     (cohort.SURVIVAL_COLUMNS, "time_to_good_level"),
     (cohort.MEDIAN_COLUMNS, "survival_medians"),
     (layers.LAYERS_PROFILE_COLUMNS, "layers_profile"),
+    (cohort.ATTRITION_COLUMNS, "attrition"),
+    (cohort.CROSSOVER_COLUMNS, "crossover"),
+    (cohort.APIM_FRAME_COLUMNS, "apim_frame"),
 ]
 
 

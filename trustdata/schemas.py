@@ -1217,3 +1217,53 @@ class LayersProfileSchema(pa.DataFrameModel):
 
 __all__ += ["LayersProfileSchema"]
 OUTPUT_MODELS["layers_profile"] = LayersProfileSchema
+
+
+# --- issue 16: cohort outputs (appended) ------------------------------------------------------
+
+
+class SurvivalMediansWordsOutput(SurvivalMediansOutput):
+    """One row of :func:`trustdata.cohort.survival_medians`: the medians, also in words."""
+
+    follow_up_weeks: Series[float] = pa.Field(ge=0, nullable=True)
+    median_text: Series[str]
+
+
+class AttritionOutput(_Output):
+    """One row of :func:`trustdata.cohort.attrition`."""
+
+    group: Series[str]
+    week: Series[np.int64] = pa.Field(ge=0)
+    n_couples: Series[np.int64] = pa.Field(ge=0)
+    n_retained: Series[np.int64] = pa.Field(ge=0)
+    retained_share: Series[float] = pa.Field(ge=0, le=1)
+    missed_share: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+
+
+class CrossoverOutput(_Output):
+    """One row of :func:`trustdata.cohort.crossover`."""
+
+    couple_id: Series[str] = pa.Field(unique=True)
+    group: Series[str]
+    received: Series[bool]
+    received_week: Series[float] = pa.Field(nullable=True)
+    per_protocol: Series[bool]
+    last_week: Series[np.int64]
+
+
+class ApimFrameOutput(_Output):
+    """One row of :func:`trustdata.cohort.apim_frame`."""
+
+    couple_id: Series[str]
+    role: Series[str]
+    aligned_week: Series[np.int64] = pa.Field(ge=0)
+    score: Series[float]
+    own_lag: Series[float]
+    partner_lag: Series[float]
+
+
+__all__ += ["SurvivalMediansWordsOutput", "AttritionOutput", "CrossoverOutput", "ApimFrameOutput"]
+OUTPUT_MODELS["survival_medians"] = SurvivalMediansWordsOutput
+OUTPUT_MODELS["attrition"] = AttritionOutput
+OUTPUT_MODELS["crossover"] = CrossoverOutput
+OUTPUT_MODELS["apim_frame"] = ApimFrameOutput
