@@ -67,8 +67,10 @@ from trustdata._frames import _check_choice, _check_measure
 from trustdata.cohort._fit import DEFAULT_METHODS
 from trustdata.errors import FileProblem, TrustDataError
 from trustdata.logs import Logs, empty_table
+from trustdata.pipeline import run  # the per-couple pipeline over partitions (Dask or pandas)
 
 __all__ = [
+    "run",
     "ANCHORS",
     "ALIGNED_COLUMNS",
     "TRAJECTORY_COLUMNS",
