@@ -45,3 +45,25 @@ def test_partial_false_gives_the_full_bundle():
 )
 def test_unsupported_traces(trace, expected):
     assert _plotlyjs.unsupported_traces([go.Figure(trace)]) == expected
+
+
+def test_every_chart_of_every_sample_page_is_drawable_by_the_partial_bundle(monkeypatch):
+    # a chart with a trace type outside the cartesian bundle would draw nothing in the report
+    import trustdata
+    from trustdata import report
+
+    seen = []
+    real_add = report.Charts.add
+
+    def recording_add(self, fig, **kwargs):
+        seen.append(fig)
+        return real_add(self, fig, **kwargs)
+
+    monkeypatch.setattr(report.Charts, "add", recording_add)
+    logs = trustdata.load("data/sample/couples")
+    for couple in logs.couple_ids:
+        for audience in ("couple", "therapist"):
+            report.build(logs, couple, audience=audience)
+    assert len(seen) >= 8 * len(logs.couple_ids)
+    assert _plotlyjs.unsupported_traces(seen) == []
+    assert {t.type for fig in seen for t in fig.data} >= {"scatter", "bar", "heatmap"}
