@@ -1080,14 +1080,14 @@ def test_cli_report_writes_a_real_pdf(tmp_path, logs, capsys):
 
 
 def test_couple_page_tells_its_red_flags_in_the_couples_own_words(sample_logs):
-    from trustdata import milestones
+    from trustdata import review as rv
     from trustdata.review import review
 
     r = review(sample_logs, "couple-02")
     assert "no_reliable_improvement_12m" in r.couple_notes["flag"].tolist()
     page = report.render(r, audience="couple")
     text = _section_text(page, "notes")
-    assert milestones.FLAG_MESSAGES["no_reliable_improvement_12m"] in text
+    assert rv.COUPLE_NOTE_MESSAGES["no_reliable_improvement_12m"] in text
     assert "For the therapist" not in text
 
 

@@ -208,3 +208,28 @@ def test_rejected_records_are_counted(tmp_path):
     logs = trustdata.load(tmp_path)
     r = rv.review(logs, "c1")
     assert r.rejected_total == 2 and r.rejected_couple == 1
+
+
+@pytest.fixture(scope="module")
+def sample_couples():
+    import trustdata
+    from trustdata.report import resolve_path
+
+    return trustdata.load(resolve_path("data/sample/couples"))
+
+
+def test_couple_notes_speak_of_the_past_and_never_of_this_partner(sample_couples):
+    # couple-04: both partners were lower around six months in (August 2024) than at the start,
+    # and are not now; the note once said "Six months in, this partner feels worse"
+    r = rv.review(sample_couples, "couple-04")
+    notes = r.couple_notes.set_index(["flag", "partner"])["message"]
+    for p in ("A", "B"):
+        six = notes[("worse_after_6_months", p)]
+        assert "this partner" not in six.lower() and "feels worse" not in six
+        assert six.startswith("Around six months in, the connection score was lower")
+        # the year flag rests on the connection score alone, and says so
+        assert (
+            "the connection score has not clearly improved"
+            in notes[("no_reliable_improvement_12m", p)]
+        )
+    assert "was worse six months in" in rv.THERAPIST_GUIDANCE["worse_after_6_months"]

@@ -78,6 +78,7 @@ __all__ = [
     "HARD_NEWS_MESSAGES",
     "ABUSE_GUIDANCE",
     "THERAPIST_GUIDANCE",
+    "COUPLE_NOTE_MESSAGES",
     "HELPED_PER_MONTH",
 ]
 
@@ -121,7 +122,7 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "agreements and each partner's support.",
     "new_information": "A dip after a new disclosure is common; check how safe the hurt "
     "partner feels and whether more is still to come out.",
-    "worse_after_6_months": "This partner is worse six months in than at the start; review "
+    "worse_after_6_months": "This partner was worse six months in than at the start; review "
     "the treatment plan and individual support.",
     "no_reliable_improvement_12m": "A year without reliable improvement: review the goals "
     "and what has and has not helped.",
@@ -131,6 +132,27 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "experiences the recovery.",
     "stopped_checking_in": "A partner who stops checking in may be disengaging, or only tired "
     "of the form; ask.",
+}
+
+#: The couple's own words for the score-based red flags, where those of
+#: :data:`trustdata.milestones.FLAG_MESSAGES` do not fit their page: the page puts the partner's
+#: name before the note, so the note does not say "this partner"; the six-month flag is about
+#: the weeks around six months in (told in the past: the scores may have risen since); the
+#: year flags rest on the connection score alone, so they name it.
+COUPLE_NOTE_MESSAGES: dict[str, str] = {
+    "worse_after_6_months": (
+        "Around six months in, the connection score was lower than at the start. That is worth "
+        "talking about openly, ideally with a therapist; it does not mean anyone has failed."
+    ),
+    "no_reliable_improvement_12m": (
+        "After a year of check-ins the connection score has not clearly improved. This may be a "
+        "good moment to look together, ideally with a therapist, at what helps and what does not."
+    ),
+    "no_reliable_improvement_24m": (
+        "After two years of check-ins the connection score has not clearly improved. Please "
+        "consider talking with a therapist about what each of you needs and what support would "
+        "help."
+    ),
 }
 
 _SEPARATION_MESSAGE = (
@@ -253,8 +275,9 @@ class CoupleReview:
     safety : trustdata.milestones.SafetyNotice or None
     couple_notes : pandas.DataFrame
         ``flag, partner, message``: the red flags the couple's page tells them about in their
-        own words (:data:`trustdata.milestones.FLAG_MESSAGES`): the score-based flags, once per
-        flag and partner.  Event flags are told as hard news, abuse by the safety notice.
+        own words (:data:`COUPLE_NOTE_MESSAGES`, else :data:`trustdata.milestones.FLAG_MESSAGES`):
+        the score-based flags, once per flag and partner.  Event flags are told as hard news,
+        abuse by the safety notice.
     n_recovered : int
         Setbacks that ended.
     recover_weeks_min, recover_weeks_median, recover_weeks_max : float
@@ -501,6 +524,8 @@ def _couple_notes(flags: pd.DataFrame) -> pd.DataFrame:
     picked = flags.loc[~flags["flag"].astype(str).isin(_EVENT_FLAGS)]
     picked = picked.drop_duplicates(["flag", "partner"])
     picked = picked.sort_values(["flag", "partner"], kind="stable", na_position="last")
+    words = picked["flag"].astype(str).map(COUPLE_NOTE_MESSAGES)
+    picked = picked.assign(message=words.where(words.notna(), picked["message"]))
     return picked[["flag", "partner", "message"]].reset_index(drop=True)
 
 
