@@ -699,6 +699,7 @@ def _trend_row(verdict: str, **changes) -> pd.Series:
         "lessening": verdict == "lessening",
         "intensity_slope_per_month": 0.8,
         "intensity_p": 0.01,
+        "intensity_verdict": "worsening",
     }
     return pd.Series(row | changes)
 
@@ -734,9 +735,22 @@ def _trigger_sentence(who: str, row: pd.Series, *, therapist: bool) -> str:
         ),
         (
             "no_clear_change",
-            {"rate_p": 0.4, "intensity_p": 0.6},
+            {"rate_p": 0.4, "intensity_p": 0.6, "intensity_verdict": "no_clear_change"},
             "show no clear change yet (about 6.0 a month at first, about 2.0 a month lately)",
             "as often as before",
+        ),
+        (
+            "no_clear_change",  # the rate did not move reliably; the intensity fell reliably
+            {"rate_p": 0.4, "intensity_slope_per_month": -0.5, "intensity_verdict": "lessening"},
+            "have not clearly become rarer (about 6.0 a month at first, about 2.0 a month "
+            "lately), but the ones that still come have felt milder",
+            "nor how strong",
+        ),
+        (
+            "no_clear_change",  # the rate did not move reliably; the intensity rose reliably
+            {"rate_p": 0.4},
+            "but the ones that come have felt stronger lately",
+            "nor how strong",
         ),
         (
             "insufficient_data",
@@ -745,7 +759,17 @@ def _trigger_sentence(who: str, row: pd.Series, *, therapist: bool) -> str:
             "a month",
         ),
     ],
-    ids=["lessening", "lessening-milder", "worsening", "mixed-fewer", "mixed-more", "none", "few"],
+    ids=[
+        "lessening",
+        "lessening-milder",
+        "worsening",
+        "mixed-fewer",
+        "mixed-more",
+        "none",
+        "rate-none-milder",
+        "rate-none-stronger",
+        "few",
+    ],
 )
 def test_each_trigger_verdict_gets_its_own_gentle_sentence(verdict, changes, says, never):
     text = _trigger_sentence("A", _trend_row(verdict, **changes), therapist=False)
@@ -1112,3 +1136,20 @@ def test_couple_04_cut_four_weeks_after_the_betrayal_reads_true(sample_logs):
     assert "Every check-in you write is part of the work" not in text
     assert (r.small_wins["date"] >= pd.Timestamp("2024-07-06")).all()
     assert r.logged_wins.empty or (r.logged_wins["date"] >= pd.Timestamp("2024-07-06")).all()
+
+
+def test_no_clear_change_in_the_rate_does_not_deny_a_reliable_fall_in_intensity(sample_logs):
+    # couple-03: B's trigger rate did not change reliably (p = 0.73) but the intensity fell
+    # reliably (Kendall p = 0.003); the page said "neither how often they come nor how strong
+    # they feel has moved"
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-03")
+    row = r.trigger_trend.set_index("partner").loc["B"]
+    assert row["verdict"] == "no_clear_change" and row["intensity_verdict"] == "lessening"
+    couple = _text(report.render(r, audience="couple"))
+    assert "nor how strong they feel" not in couple
+    assert "B's triggers have not clearly become rarer" in couple
+    assert "but the ones that still come have felt milder" in couple
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert "no clear change in the rate; intensity down (Theil-Sen slope -0.14" in therapist
