@@ -1153,3 +1153,44 @@ def test_no_clear_change_in_the_rate_does_not_deny_a_reliable_fall_in_intensity(
     assert "but the ones that still come have felt milder" in couple
     therapist = _section_text(report.render(r, audience="therapist"), "summary")
     assert "no clear change in the rate; intensity down (Theil-Sen slope -0.14" in therapist
+
+
+def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sample_logs):
+    # couple-01 B: "improved" by the slope rule with RCI 1.66 (under 1.96): the page said "bigger
+    # than the usual ups and downs" (the words of a reliable change, RCI beyond 1.96) and the
+    # therapist's "RCI 1.66: improved" read as if the index had decided
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-01")
+    couple = _section_text(report.render(r, audience="couple"), "summary")
+    b = couple[couple.index("B felt") :]
+    b = b[: b.index("B's latest check-in")]
+    assert "bigger than the usual ups and downs" not in b
+    assert "a steady climb over the months" in b
+    a = couple[couple.index("A felt") : couple.index("B felt")]
+    assert "bigger than the usual ups and downs" in a
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert "RCI 1.66: improved as a steady trend, the slope's 99% interval above 0" in therapist
+    assert "RCI 3.75: improved)" in therapist
+    assert "or as a steady trend: the slope's 99% interval above (below) 0" in therapist
+
+
+def test_ends_apart_against_the_slope_is_not_within_the_ups_and_downs():
+    # the latest four weeks far above the first (RCI beyond 1.96) but the line through the
+    # months falls (a high middle): no clear change, yet not "within the usual ups and downs"
+    scores = [2] * 4 + [9] * 20 + [4] * 12 + [5] * 4
+    days = pd.date_range("2025-01-06", periods=len(scores), freq="7D")
+    rows = [
+        {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+        for d, s in zip(days, scores, strict=True)
+    ]
+    from trustdata.review import review
+
+    r = review(Logs(checkins=as_table("checkins", rows)), "c1")
+    v = r.trend_verdicts.iloc[0]
+    assert v["verdict"] == "no_clear_change" and v["ends_reliable"] and v["slope_per_month"] < 0
+    text = _section_text(report.render(r, audience="couple"), "summary")
+    assert "within the usual ups and downs" not in text
+    assert "differ from the first by more than the usual ups and downs" in text
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert "no clear change, the RCI beyond ±1.96 but the slope not rising" in therapist

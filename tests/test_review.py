@@ -233,3 +233,16 @@ def test_couple_notes_speak_of_the_past_and_never_of_this_partner(sample_couples
             in notes[("no_reliable_improvement_12m", p)]
         )
     assert "was worse six months in" in rv.THERAPIST_GUIDANCE["worse_after_6_months"]
+
+
+def test_the_route_of_a_verdict_is_named(sample_couples):
+    # couple-01: B's connection improved by the trend rule (RCI 1.66, under 1.96), A's by a
+    # reliable change (RCI 3.75)
+    r = rv.review(sample_couples, "couple-01")
+    v = r.trend_verdicts.set_index(["partner", "measure"])
+    assert v.loc[("B", "connection"), "verdict"] == "improved"
+    assert v.loc[("B", "connection"), "route"] == "trend"
+    assert not v.loc[("B", "connection"), "ends_reliable"]
+    assert v.loc[("A", "connection"), "route"] == "reliable_change"
+    assert v.loc[("A", "connection"), "ends_reliable"]
+    assert r.constants["trend_percent"] == 99

@@ -168,6 +168,32 @@ def _rci_cutoff() -> float:
     return float(getattr(trends, "RCI_CUTOFF", 1.96))
 
 
+def _trend_rule() -> dict[str, float]:
+    """The numbers of :func:`trustdata.trends.trend_summary`'s trend route, for the page."""
+    from trustdata import trends
+
+    return {
+        "trend_percent": round(100 * trends.TREND_LEVEL),
+        "trend_rci": trends.TREND_RCI,
+        "min_trend_points": trends.MIN_TREND_POINTS,
+    }
+
+
+def _route(verdict: str, rci: float) -> str:
+    """Which of trend_summary's two routes gave an ``improved`` / ``deteriorated`` verdict.
+
+    ``"reliable_change"`` when the index is beyond :data:`trustdata.trends.RCI_CUTOFF` in the
+    verdict's direction (the first route), else ``"trend"`` (the slope route); ``""`` for any
+    other verdict.
+    """
+    cutoff = _rci_cutoff()
+    if verdict == "improved":
+        return "reliable_change" if rci > cutoff else "trend"
+    if verdict == "deteriorated":
+        return "reliable_change" if rci < -cutoff else "trend"
+    return ""
+
+
 def _hard_news_messages() -> dict[str, str]:
     from trustdata.milestones import FLAG_MESSAGES
 
@@ -222,7 +248,12 @@ class CoupleReview:
         ``latest_mean`` (first / latest ``end_weeks`` weekly scores), ``verdict`` (``too_short``
         or the summary's ``change``) and the evidence ``slope_per_month, slope_low, slope_high,
         mk_tau, mk_p, rci``, ``shape`` (``steady``, ``up_then_down``, ... where the summary
-        has it) and ``rc_points`` (the smallest change called reliable).
+        has it), ``rc_points`` (the smallest change called reliable), ``route`` (which rule
+        of :func:`~trustdata.trends.trend_summary` gave an ``improved`` / ``deteriorated``
+        verdict: ``reliable_change``, the index beyond ±1.96 in its direction, or ``trend``, the
+        slope's 99 % interval with the ends agreeing; ``""`` for other verdicts) and
+        ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
+        more than the usual ups and downs).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -368,6 +399,7 @@ class CoupleReview:
             "tau_range": 1,
             "band_sd": 1,
             "trigger_min_days": TRIGGER_MIN_DAYS,
+            **_trend_rule(),
         }
     )
 
@@ -448,6 +480,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                     "shape": str(getattr(s, "shape", "")),
                     "end_weeks": int(getattr(s, "end_weeks", WINDOW_WEEKS)),
                     "rc_points": float(getattr(s, "rc_points", np.nan)),
+                    "route": "" if too_short else _route(str(s.change), float(s.rci)),
+                    "ends_reliable": bool(abs(float(s.rci)) > _rci_cutoff()),
                 }
             )
     columns = [
@@ -468,6 +502,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
         "shape",
         "rc_points",
         "end_weeks",
+        "route",
+        "ends_reliable",
     ]
     return pd.DataFrame(rows, columns=columns)
 
