@@ -257,9 +257,9 @@ def pages(logs):
 
 
 def _without_plotly_js(page: str) -> str:
-    import plotly.offline
+    from trustdata._plotlyjs import plotly_js
 
-    js = plotly.offline.get_plotlyjs()
+    js = plotly_js()  # the vendored bundle the page embeds (not plotly.py's full one)
     assert page.count(js) == 1, "plotly.js must be embedded exactly once"
     return page.replace(js, "")
 
