@@ -246,3 +246,15 @@ def test_the_route_of_a_verdict_is_named(sample_couples):
     assert v.loc[("A", "connection"), "route"] == "reliable_change"
     assert v.loc[("A", "connection"), "ends_reliable"]
     assert r.constants["trend_percent"] == 99
+
+
+def test_no_win_rests_on_weeks_before_the_hard_news(sample_couples):
+    # couple-04: B's longest calm streak ran from February 2024 to the week of 8 July 2024,
+    # through the repeat betrayal of 6 July 2024: its last week is after the news, but the
+    # streak is not a win of the time since
+    r = rv.review(sample_couples, "couple-04")
+    assert len(r.small_wins)
+    assert (r.small_wins["start"] >= r.latest_hard_news).all()
+    assert not (
+        (r.small_wins["partner"] == "B") & (r.small_wins["kind"] == "longest_calm_streak")
+    ).any()

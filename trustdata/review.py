@@ -24,7 +24,9 @@ Rules (each lives here, nowhere else)
     Events of a kind in :data:`HARD_NEWS_KINDS` on or after the couple's anchor event (earliest
     discovery, else disclosure; every such event when there is none).  After the latest one,
     "since then" counts from its date: setbacks that started on or after it, and small wins
-    from before it are dropped (a best week before a repeat betrayal is not news to celebrate).
+    from before it are dropped (a best week before a repeat betrayal is not news to celebrate),
+    as are wins that rest on weeks before it (a calm streak that ran through it: its ``start``
+    is before the news).
 ``abuse``
     An abuse event's ``partner`` is **the partner who recorded the event** (who wrote it in the
     log), not necessarily the one harmed or the one who harmed.  While any abuse event is
@@ -695,7 +697,10 @@ def review(
     wins = _keep_logged_streaks(wins, tr)
     logged_wins = couple_events.loc[_kinds(couple_events) == "small_win"]
     if latest_news is not None:
-        wins = wins.loc[wins["date"] >= latest_news].reset_index(drop=True)
+        # a win must rest only on weeks from the news on: a streak that ran through it is no
+        # win to celebrate (its first week is before the news)
+        wins = wins.loc[(wins["date"] >= latest_news) & (wins["start"] >= latest_news)]
+        wins = wins.reset_index(drop=True)
         logged_wins = logged_wins.loc[logged_wins["date"] >= latest_news]
     logged_wins = logged_wins.reset_index(drop=True)
     sb_after = found.loc[found["start"] >= latest_news] if latest_news is not None else found[:0]
