@@ -1194,3 +1194,13 @@ def test_ends_apart_against_the_slope_is_not_within_the_ups_and_downs():
     assert "differ from the first by more than the usual ups and downs" in text
     therapist = _section_text(report.render(r, audience="therapist"), "summary")
     assert "no clear change, the RCI beyond ±1.96 but the slope not rising" in therapist
+
+
+def test_trigger_table_never_prints_a_p_value_of_zero(sample_logs):
+    # couple-01 A: p = 1e-16; the sentence said "p < 0.001", the table "0.000"
+    page = report.build(sample_logs, "couple-01", audience="therapist", today="2026-01-05")
+    section = page[page.index('<section id="triggers"') :]
+    table = section[section.index("<table") : section.index("</table>")]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)
+    assert "0.000" not in cells
+    assert "&lt; 0.001" in cells

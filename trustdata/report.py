@@ -935,9 +935,13 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
-                    "rate_p", "intensity_slope_per_month", "verdict_words"]  # fmt: skip
+                    "p_shown", "intensity_slope_per_month", "verdict_words"]  # fmt: skip
             tt = r.trigger_trend.assign(
                 who=r.trigger_trend["partner"].map(r.name),
+                # as in the sentences: a p-value under 0.001 is "< 0.001", never "0.000"
+                p_shown=r.trigger_trend["rate_p"].map(
+                    lambda p: "" if _missing(p) else _pvalue(p).removeprefix("p ").lstrip("= ")
+                ),
                 verdict_words=r.trigger_trend["verdict"].map(
                     lambda v: _VERDICT_WORDS.get(str(v), str(v))
                 ),
@@ -953,11 +957,11 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                     "latest_rate_per_month": "latest /month",
                     "rate_ratio_low": "ratio low",
                     "rate_ratio_high": "ratio high",
-                    "rate_p": "p",
+                    "p_shown": "p",
                     "intensity_slope_per_month": "intensity slope /month",
                     "verdict_words": "verdict",
                 },
-                digits={c: (3 if c == "rate_p" else 2) for c in cols},
+                digits=2,
                 typed=["who"],
             )
             body += Markup('<h3 class="screen-only">Trigger categories over time</h3>')
