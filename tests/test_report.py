@@ -517,6 +517,24 @@ def test_a_partner_who_stopped_checking_in_is_named_with_the_date(audience, says
 @pytest.mark.parametrize(
     ("audience", "says"),
     [
+        ("couple", "B felt on average 4.8 out of 10 connected in the first 4 weeks and 4.8 in "
+                   "their last 4 weeks of check-ins."),
+        ("therapist", "B: connection 4.8 in the first 4 weeks, 4.8 in their last 4 weeks of "
+                      "check-ins ("),
+    ],
+)  # fmt: skip
+def test_the_latest_weeks_of_a_partner_who_stopped_are_their_last_weeks(audience, says):
+    # B's "latest 4 weeks" are 17 February .. 10 March 2025, ten weeks before the logs end: not
+    # "the latest 4 weeks" of the couple's logs
+    summary = _section_text(report.build(_stopped_logs(), "c1", audience=audience), "summary")
+    assert says in summary
+    a = "in the latest 4 weeks." if audience == "couple" else "in the latest 4 ("
+    assert a in summary  # A, who still checks in, keeps the plain words
+
+
+@pytest.mark.parametrize(
+    ("audience", "says"),
+    [
         ("couple", "A felt on average 5.0 out of 10 connected in the first 4 weeks and 6.0 in "
                    "the latest 4 weeks."),
         ("therapist", "A: connection 5.0 in the first 4 weeks, 6.0 in the latest 4 ("),

@@ -255,7 +255,8 @@ class CoupleReview:
         verdict: ``reliable_change``, the index beyond ±1.96 in its direction, or ``trend``, the
         slope's 99 % interval with the ends agreeing; ``""`` for other verdicts) and
         ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
-        more than the usual ups and downs).
+        more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
+        latest weeks are their last weeks of check-ins, not the couple's latest weeks).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -662,7 +663,9 @@ def review(
     trend_frames = {m: trends.weekly_trend(scored[m], ev, measure=m) for m in measures}
     summaries = {m: trends.trend_summary(scored[m], measure=m) for m in measures}
     monthly = {m: trends.monthly_scores(scored[m], measure=m) for m in measures}
+    stopped = _stopped(ci, partners, last)
     verdicts = _trend_verdicts(ci, summaries)
+    verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
     found = setbacks.find_setbacks(ci)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
@@ -796,7 +799,7 @@ def review(
         small_wins=wins,
         logged_wins=logged_wins,
         red_flags=flags,
-        stopped=_stopped(ci, partners, last),
+        stopped=stopped,
         partner_gap=dyad.partner_gap(ci, measure="connection"),
         since=since_value,
         since_given=stamp is not None,
