@@ -1222,3 +1222,13 @@ def test_trigger_table_never_prints_a_p_value_of_zero(sample_logs):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)
     assert "0.000" not in cells
     assert "&lt; 0.001" in cells
+
+
+def test_new_information_is_told_to_both_partners_not_about_the_hurt_one(sample_logs):
+    # couple-03: "new information came out (B). New information came out during the recovery.
+    # New disclosures often shake how safe the hurt partner feels"
+    text = _section_text(report.build(sample_logs, "couple-03", today="2026-01-05"), "summary")
+    assert "On 28 April 2024, new information came out" in text
+    assert "the hurt partner" not in text
+    assert text.count("ew information came out") == 1
+    assert "New disclosures often shake the feeling of safety" in text

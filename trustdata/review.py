@@ -104,7 +104,8 @@ HELPED_PER_MONTH = 1
 HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separation")
 
 #: The words the couple reads about each kind of hard news (those of
-#: :data:`trustdata.milestones.FLAG_MESSAGES` where milestones has them).
+#: :data:`trustdata.milestones.FLAG_MESSAGES` for a repeat betrayal; the page's own for new
+#: information, which speak to both partners, and for a separation).
 HARD_NEWS_MESSAGES: dict[str, str] = {}
 
 #: Guidance for a clinician when an abuse event is logged (about the couple, never to them).
@@ -157,6 +158,13 @@ COUPLE_NOTE_MESSAGES: dict[str, str] = {
     ),
 }
 
+# milestones' words speak of "the hurt partner" and repeat the sentence the page puts before
+# them ("On ..., new information came out."); the couple's page speaks to both of them
+_NEW_INFORMATION_MESSAGE = (
+    "New disclosures often shake the feeling of safety that was being rebuilt, so a dip "
+    "afterwards is common; talking it through with a therapist can help."
+)
+
 _SEPARATION_MESSAGE = (
     "A separation was recorded. Whatever it means for the two of you, looking after yourselves "
     "comes first; the check-ins before it still tell how far you came, and a therapist can help "
@@ -201,7 +209,7 @@ def _hard_news_messages() -> dict[str, str]:
 
     return {
         "repeat_betrayal": FLAG_MESSAGES["repeat_betrayal"],
-        "new_information": FLAG_MESSAGES["new_information"],
+        "new_information": _NEW_INFORMATION_MESSAGE,
         "separation": _SEPARATION_MESSAGE,
     }
 
