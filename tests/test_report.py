@@ -1232,3 +1232,23 @@ def test_new_information_is_told_to_both_partners_not_about_the_hurt_one(sample_
     assert "the hurt partner" not in text
     assert text.count("ew information came out") == 1
     assert "New disclosures often shake the feeling of safety" in text
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "says"),
+    [
+        (2, 1, "2 setbacks began; you came through 1 of them, and the other is still going on."),
+        (3, 1, "3 setbacks began; you came through 1 of them, and the others are still going on."),
+    ],
+)
+def test_setbacks_since_hard_news_agree_in_number(n, m, says):
+    from types import SimpleNamespace
+
+    r = SimpleNamespace(
+        hard_news=pd.DataFrame(columns=["date", "kind", "partner", "note", "message"]),
+        latest_hard_news=pd.Timestamp("2024-07-06"),
+        setbacks_since_hard_news=n,
+        recovered_since_hard_news=m,
+    )
+    text = " ".join(str(report._macros().news_items(r, "couple")).split())
+    assert says in text
