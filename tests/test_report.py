@@ -530,6 +530,9 @@ def test_the_latest_weeks_of_a_partner_who_stopped_are_their_last_weeks(audience
     assert says in summary
     a = "in the latest 4 weeks." if audience == "couple" else "in the latest 4 ("
     assert a in summary  # A, who still checks in, keeps the plain words
+    if audience == "therapist":  # the partners side by side
+        assert "10 check-ins; first / last 4 weeks 4.8 / 4.8" in summary
+        assert "20 check-ins; first / latest 4 weeks" in summary
 
 
 @pytest.mark.parametrize(
