@@ -1255,3 +1255,14 @@ def test_setbacks_since_hard_news_agree_in_number(n, m, says):
     )
     text = " ".join(str(report._macros().news_items(r, "couple")).split())
     assert says in text
+
+
+def test_therapist_card_of_a_short_log_gives_no_empty_evidence():
+    # one check-in, no trigger: the card said "1 check-ins; first / latest 0 weeks n/a / n/a;
+    # slope/month n/a [n/a, n/a]; RCI n/a" and "triggers/month first / latest: 0.0 / 0.0"
+    ci = as_table("checkins", [{"couple_id": "c1", "partner": "A", "date": "2025-01-06",
+                                "connection": 5}])  # fmt: skip
+    text = _section_text(report.build(Logs(checkins=ci), "c1", audience="therapist"), "summary")
+    assert "connection: 1 check-in, on average 5.0 (too short to tell)" in text
+    assert "triggers: none logged" in text
+    assert "n/a" not in text and "1 check-ins" not in text and "0 weeks" not in text
