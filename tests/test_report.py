@@ -942,11 +942,12 @@ def couple04(sample_logs):
 
 
 def test_couple_page_names_the_repeat_betrayal_kindly_and_counts_from_it(couple04):
-    from trustdata import milestones
+    from trustdata.review import HARD_NEWS_MESSAGES
 
     text = _section_text(couple04["couple"], "summary")
     assert "On 6 July 2024, a repeat betrayal was recorded" in text
-    assert milestones.FLAG_MESSAGES["repeat_betrayal"] in text
+    assert HARD_NEWS_MESSAGES["repeat_betrayal"] in text
+    assert text.count("betrayal was recorded") == 1  # said once, not twice
     assert "Since 6 July 2024:" in text
     page = _text(couple04["couple"])
     assert "came through 0" not in page

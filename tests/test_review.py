@@ -258,3 +258,14 @@ def test_no_win_rests_on_weeks_before_the_hard_news(sample_couples):
     assert not (
         (r.small_wins["partner"] == "B") & (r.small_wins["kind"] == "longest_calm_streak")
     ).any()
+
+
+def test_hard_news_words_do_not_repeat_the_sentence_before_them():
+    # the page says "On <date>, a repeat betrayal was recorded (B)." and then the message
+    for kind, said in (
+        ("repeat_betrayal", "betrayal was recorded"),
+        ("new_information", "information came out"),
+        ("separation", "separation was recorded"),
+    ):
+        assert said not in rv.HARD_NEWS_MESSAGES[kind].lower()
+        assert "the hurt partner" not in rv.HARD_NEWS_MESSAGES[kind]

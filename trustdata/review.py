@@ -103,9 +103,9 @@ HELPED_PER_MONTH = 1
 #: Event kinds that are hard news during the recovery, in the order they are named.
 HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separation")
 
-#: The words the couple reads about each kind of hard news (those of
-#: :data:`trustdata.milestones.FLAG_MESSAGES` for a repeat betrayal; the page's own for new
-#: information, which speak to both partners, and for a separation).
+#: The words the couple reads about each kind of hard news, after the page's own "On <date>,
+#: a repeat betrayal was recorded." (so not the :data:`trustdata.milestones.FLAG_MESSAGES`,
+#: which would say it twice).
 HARD_NEWS_MESSAGES: dict[str, str] = {}
 
 #: Guidance for a clinician when an abuse event is logged (about the couple, never to them).
@@ -158,17 +158,21 @@ COUPLE_NOTE_MESSAGES: dict[str, str] = {
     ),
 }
 
-# milestones' words speak of "the hurt partner" and repeat the sentence the page puts before
-# them ("On ..., new information came out."); the couple's page speaks to both of them
+# milestones' words repeat the sentence the page puts before them ("On ..., a repeat betrayal
+# was recorded.", "On ..., new information came out.") and speak of "the hurt partner"; the
+# couple's page speaks to both of them
+_REPEAT_BETRAYAL_MESSAGE = (
+    "That usually means trust work has to start again from honesty and safety; please consider "
+    "bringing this to a therapist."
+)
 _NEW_INFORMATION_MESSAGE = (
     "New disclosures often shake the feeling of safety that was being rebuilt, so a dip "
     "afterwards is common; talking it through with a therapist can help."
 )
 
 _SEPARATION_MESSAGE = (
-    "A separation was recorded. Whatever it means for the two of you, looking after yourselves "
-    "comes first; the check-ins before it still tell how far you came, and a therapist can help "
-    "with what comes next."
+    "Whatever it means for the two of you, looking after yourselves comes first; the check-ins "
+    "before it still tell how far you came, and a therapist can help with what comes next."
 )
 
 
@@ -205,10 +209,8 @@ def _route(verdict: str, rci: float) -> str:
 
 
 def _hard_news_messages() -> dict[str, str]:
-    from trustdata.milestones import FLAG_MESSAGES
-
     return {
-        "repeat_betrayal": FLAG_MESSAGES["repeat_betrayal"],
+        "repeat_betrayal": _REPEAT_BETRAYAL_MESSAGE,
         "new_information": _NEW_INFORMATION_MESSAGE,
         "separation": _SEPARATION_MESSAGE,
     }
