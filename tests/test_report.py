@@ -1267,3 +1267,30 @@ def test_therapist_card_of_a_short_log_gives_no_empty_evidence():
     assert "connection: 1 check-in, on average 5.0 (too short to tell)" in text
     assert "triggers: none logged" in text
     assert "n/a" not in text and "1 check-ins" not in text and "0 weeks" not in text
+
+
+def test_the_setbacks_heading_says_came_through_only_when_they_did(sample_logs):
+    def heading(page: str) -> str:
+        section = page[page.index('<section id="setbacks"') :]
+        return re.search(r"<h2>(.*?)</h2>", section).group(1)
+
+    # couple-01: one setback, ended
+    assert heading(report.build(sample_logs, "couple-01")) == "Setbacks you came through"
+    # no setback at all: the heading does not claim one
+    ci = as_table("checkins", _weekly_rows([5, 6] * 8))
+    page = report.build(Logs(checkins=ci), "c1")
+    assert "No setbacks stand out" in _section_text(page, "setbacks")
+    assert heading(page) == "Setbacks"
+    # a setback still going on at the end of the logs
+    ci = as_table("checkins", _weekly_rows([7] * 14 + [2, 2, 2]))
+    page = report.build(Logs(checkins=ci), "c1")
+    assert "still going on" in _section_text(page, "setbacks")
+    assert heading(page) == "Setbacks"
+
+
+def _weekly_rows(scores: list[int]) -> list[dict]:
+    days = pd.date_range("2025-01-06", periods=len(scores), freq="7D")
+    return [
+        {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+        for d, s in zip(days, scores, strict=True)
+    ]

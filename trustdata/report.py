@@ -1003,8 +1003,11 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             f"Context window: {r.constants['context_days']} days before the start to the end "
             "of each setback, triggers and events of both partners."
         )
+    # "came through" only when there were setbacks and every one of them ended
+    came_through = len(r.setbacks) and r.n_recovered == len(r.setbacks)
     out.append(Section("setbacks", "Setbacks and what happened around them" if therapist
-                       else "Setbacks you came through", body))  # fmt: skip
+                       else "Setbacks you came through" if came_through else "Setbacks",
+                       body))  # fmt: skip
 
     if not therapist:
         out.append(Section("words", "What helped, in your own words", m.helped(r)))
