@@ -1294,3 +1294,26 @@ def _weekly_rows(scores: list[int]) -> list[dict]:
         {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
         for d, s in zip(days, scores, strict=True)
     ]
+
+
+def test_the_diverging_flag_names_both_partners_by_their_names():
+    # A rises, B drifts down: milestones' evidence says "the gap between A's and B's connection
+    # scores"; the page showed the ids although the couples table names them Ann and Bo
+    days = pd.date_range("2025-01-06", periods=20, freq="7D")
+    a = [5, 5, 6, 5, 6, 6, 7, 6, 7, 7, 8, 7, 8, 8, 9, 8, 9, 9, 10, 9]
+    b = [5, 5, 5, 4, 5, 4, 4, 5, 4, 4, 3, 4, 3, 4, 3, 3, 4, 3, 3, 3]
+    rows = [
+        {"couple_id": "c1", "partner": p, "date": d, "connection": x}
+        for p, scores in (("A", a), ("B", b))
+        for d, x in zip(days, scores, strict=True)
+    ]
+    logs = Logs(
+        checkins=as_table("checkins", rows),
+        couples=as_table("couples", [{"couple_id": "c1", "name_A": "Ann", "name_B": "Bo"}]),
+    )
+    page = report.build(logs, "c1", audience="therapist")
+    flags = _section_text(page, "flags")
+    assert "partners drifting apart" in flags
+    assert "the gap between Ann's and Bo's connection scores" in flags
+    assert "A's" not in flags and "B's" not in flags
+    assert "between <bdi>Ann</bdi>'s and <bdi>Bo</bdi>'s connection" in page

@@ -310,6 +310,15 @@ def _evidence(r: CoupleReview, text: object, partner: object = None) -> Markup:
 
 def _evidence_rest(r: CoupleReview, words: str) -> Markup:
     out = Markup("")
+    # the couple-level flag names both partners: "the gap between A's and B's ... scores"
+    for a in r.partners:
+        for b in r.partners:
+            marker = f"between {a}'s and {b}'s "
+            if a != b and marker in words:
+                before, after = words.split(marker, 1)
+                return Markup("{}between {}'s and {}'s {}").format(
+                    before, _bdi(r.name(a)), _bdi(r.name(b)), after
+                )
     for p in r.partners:
         marker = f"(partner {p})"
         if marker in words:
