@@ -1317,3 +1317,11 @@ def test_the_diverging_flag_names_both_partners_by_their_names():
     assert "the gap between Ann's and Bo's connection scores" in flags
     assert "A's" not in flags and "B's" not in flags
     assert "between <bdi>Ann</bdi>'s and <bdi>Bo</bdi>'s connection" in page
+
+
+def test_the_couples_month_table_says_it_is_connection(sample_logs):
+    # the table of monthly connection means follows the trust and layers charts; its heading
+    # "Month by month, on average" did not say which score it holds
+    text = _section_text(report.build(sample_logs, "couple-01"), "connection")
+    assert "How connected each of you felt, month by month (on average)" in text
+    assert "Month by month, on average" not in text

@@ -909,7 +909,9 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         body += chart.add(fig, print_height=200)
         body += Markup("</div>")
     body += Markup('<h3 class="screen-only">{}</h3>').format(
-        "Connection month by month" if therapist else "Month by month, on average"
+        "Connection month by month"
+        if therapist
+        else "How connected each of you felt, month by month (on average)"
     )
     body += Markup('<div class="screen-only narrow">{}</div>').format(_month_table(r, "connection"))
     title = "Scores over time" if therapist else "How each of you has felt"
