@@ -1325,3 +1325,12 @@ def test_the_couples_month_table_says_it_is_connection(sample_logs):
     text = _section_text(report.build(sample_logs, "couple-01"), "connection")
     assert "How connected each of you felt, month by month (on average)" in text
     assert "Month by month, on average" not in text
+
+
+def test_setbacks_are_named_as_falls_of_the_connection_score(sample_logs):
+    # find_setbacks runs on the connection score only; the words said "a score", which a reader
+    # of the trust chart above could take for trust
+    text = _section_text(report.build(sample_logs, "couple-03"), "setbacks")
+    assert "stretches when the connection score fell clearly below its usual level" in text
+    assert "when the connection score fell clearly below its own recent level" in text
+    assert "a score fell" not in text

@@ -993,8 +993,9 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     body = Markup('<ul class="plain"><li>{}</li></ul>').format(m.setback_item(r, audience))
     if not therapist:
         body += Markup("<p>{}</p>").format(
-            "A setback is a stretch of weeks when a score fell clearly below its own recent "
-            "level, more than the usual ups and downs, until it came back near that level."
+            "A setback is a stretch of weeks when the connection score fell clearly below its "
+            "own recent level, more than the usual ups and downs, until it came back near that "
+            "level."
         )
     if not r.setbacks.empty:
         fig = charts.plot_setback_timeline(
