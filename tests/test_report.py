@@ -1334,3 +1334,25 @@ def test_setbacks_are_named_as_falls_of_the_connection_score(sample_logs):
     assert "stretches when the connection score fell clearly below its usual level" in text
     assert "when the connection score fell clearly below its own recent level" in text
     assert "a score fell" not in text
+
+
+def test_while_abuse_is_logged_the_couple_page_suggests_no_joint_talk(pages):
+    # make_logs(abuse=True): B's triggers are "mixed" (fewer, stronger); the sentence ended
+    # "the hard moments may be worth talking through together", advice for joint work that
+    # the safety notice above it says can wait
+    text = _text(pages["abuse"])
+    assert "have felt stronger" in text
+    assert "talking through together" not in text and "talk about it together" not in text
+    assert "worth talking through with someone you trust" in text
+    # without abuse the words are unchanged
+    row = _trend_row("mixed")
+    assert "talking through together" in _trigger_sentence("A", row, therapist=False)
+
+
+def test_a_fall_under_the_safety_notice_is_not_told_to_talk_it_over_together():
+    from types import SimpleNamespace
+
+    v = SimpleNamespace(verdict="deteriorated", route="reliable_change", shape="steady")
+    words = str(report._macros().verdict_words(v, False))
+    assert "together" not in words and "with someone you trust" in words
+    assert "together or with someone you trust" in str(report._macros().verdict_words(v))

@@ -932,7 +932,13 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                 )
             else:
                 body += Markup("<li>{}</li>").format(
-                    m.trigger_item(_who(r, p, audience), row, therapist, r.constants["ci_percent"])
+                    m.trigger_item(
+                        _who(r, p, audience),
+                        row,
+                        therapist,
+                        r.constants["ci_percent"],
+                        r.safety is None,
+                    )
                 )
         body += Markup("</ul>")
         fig = charts.plot_trigger_bars(
