@@ -517,6 +517,27 @@ def test_a_partner_who_stopped_checking_in_is_named_with_the_date(audience, says
 @pytest.mark.parametrize(
     ("audience", "says"),
     [
+        ("couple", "B felt on average 4.8 out of 10 connected in the first 4 weeks and 4.8 in "
+                   "their last 4 weeks of check-ins."),
+        ("therapist", "B: connection 4.8 in the first 4 weeks, 4.8 in their last 4 weeks of "
+                      "check-ins ("),
+    ],
+)  # fmt: skip
+def test_the_latest_weeks_of_a_partner_who_stopped_are_their_last_weeks(audience, says):
+    # B's "latest 4 weeks" are 17 February .. 10 March 2025, ten weeks before the logs end: not
+    # "the latest 4 weeks" of the couple's logs
+    summary = _section_text(report.build(_stopped_logs(), "c1", audience=audience), "summary")
+    assert says in summary
+    a = "in the latest 4 weeks." if audience == "couple" else "in the latest 4 ("
+    assert a in summary  # A, who still checks in, keeps the plain words
+    if audience == "therapist":  # the partners side by side
+        assert "10 check-ins; first / last 4 weeks 4.8 / 4.8" in summary
+        assert "20 check-ins; first / latest 4 weeks" in summary
+
+
+@pytest.mark.parametrize(
+    ("audience", "says"),
+    [
         ("couple", "A felt on average 5.0 out of 10 connected in the first 4 weeks and 6.0 in "
                    "the latest 4 weeks."),
         ("therapist", "A: connection 5.0 in the first 4 weeks, 6.0 in the latest 4 ("),
@@ -699,6 +720,7 @@ def _trend_row(verdict: str, **changes) -> pd.Series:
         "lessening": verdict == "lessening",
         "intensity_slope_per_month": 0.8,
         "intensity_p": 0.01,
+        "intensity_verdict": "worsening",
     }
     return pd.Series(row | changes)
 
@@ -734,9 +756,22 @@ def _trigger_sentence(who: str, row: pd.Series, *, therapist: bool) -> str:
         ),
         (
             "no_clear_change",
-            {"rate_p": 0.4, "intensity_p": 0.6},
+            {"rate_p": 0.4, "intensity_p": 0.6, "intensity_verdict": "no_clear_change"},
             "show no clear change yet (about 6.0 a month at first, about 2.0 a month lately)",
             "as often as before",
+        ),
+        (
+            "no_clear_change",  # the rate did not move reliably; the intensity fell reliably
+            {"rate_p": 0.4, "intensity_slope_per_month": -0.5, "intensity_verdict": "lessening"},
+            "have not clearly become rarer (about 6.0 a month at first, about 2.0 a month "
+            "lately), but the ones that still come have felt milder",
+            "nor how strong",
+        ),
+        (
+            "no_clear_change",  # the rate did not move reliably; the intensity rose reliably
+            {"rate_p": 0.4},
+            "but the ones that come have felt stronger lately",
+            "nor how strong",
         ),
         (
             "insufficient_data",
@@ -745,7 +780,17 @@ def _trigger_sentence(who: str, row: pd.Series, *, therapist: bool) -> str:
             "a month",
         ),
     ],
-    ids=["lessening", "lessening-milder", "worsening", "mixed-fewer", "mixed-more", "none", "few"],
+    ids=[
+        "lessening",
+        "lessening-milder",
+        "worsening",
+        "mixed-fewer",
+        "mixed-more",
+        "none",
+        "rate-none-milder",
+        "rate-none-stronger",
+        "few",
+    ],
 )
 def test_each_trigger_verdict_gets_its_own_gentle_sentence(verdict, changes, says, never):
     text = _trigger_sentence("A", _trend_row(verdict, **changes), therapist=False)
@@ -897,11 +942,12 @@ def couple04(sample_logs):
 
 
 def test_couple_page_names_the_repeat_betrayal_kindly_and_counts_from_it(couple04):
-    from trustdata import milestones
+    from trustdata.review import HARD_NEWS_MESSAGES
 
     text = _section_text(couple04["couple"], "summary")
     assert "On 6 July 2024, a repeat betrayal was recorded" in text
-    assert milestones.FLAG_MESSAGES["repeat_betrayal"] in text
+    assert HARD_NEWS_MESSAGES["repeat_betrayal"] in text
+    assert text.count("betrayal was recorded") == 1  # said once, not twice
     assert "Since 6 July 2024:" in text
     page = _text(couple04["couple"])
     assert "came through 0" not in page
@@ -1080,14 +1126,14 @@ def test_cli_report_writes_a_real_pdf(tmp_path, logs, capsys):
 
 
 def test_couple_page_tells_its_red_flags_in_the_couples_own_words(sample_logs):
-    from trustdata import milestones
+    from trustdata import review as rv
     from trustdata.review import review
 
     r = review(sample_logs, "couple-02")
     assert "no_reliable_improvement_12m" in r.couple_notes["flag"].tolist()
     page = report.render(r, audience="couple")
     text = _section_text(page, "notes")
-    assert milestones.FLAG_MESSAGES["no_reliable_improvement_12m"] in text
+    assert rv.COUPLE_NOTE_MESSAGES["no_reliable_improvement_12m"] in text
     assert "For the therapist" not in text
 
 
@@ -1112,3 +1158,201 @@ def test_couple_04_cut_four_weeks_after_the_betrayal_reads_true(sample_logs):
     assert "Every check-in you write is part of the work" not in text
     assert (r.small_wins["date"] >= pd.Timestamp("2024-07-06")).all()
     assert r.logged_wins.empty or (r.logged_wins["date"] >= pd.Timestamp("2024-07-06")).all()
+
+
+def test_no_clear_change_in_the_rate_does_not_deny_a_reliable_fall_in_intensity(sample_logs):
+    # couple-03: B's trigger rate did not change reliably (p = 0.73) but the intensity fell
+    # reliably (Kendall p = 0.003); the page said "neither how often they come nor how strong
+    # they feel has moved"
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-03")
+    row = r.trigger_trend.set_index("partner").loc["B"]
+    assert row["verdict"] == "no_clear_change" and row["intensity_verdict"] == "lessening"
+    couple = _text(report.render(r, audience="couple"))
+    assert "nor how strong they feel" not in couple
+    assert "B's triggers have not clearly become rarer" in couple
+    assert "but the ones that still come have felt milder" in couple
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert "no clear change in the rate; intensity down (Theil-Sen slope -0.14" in therapist
+
+
+def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sample_logs):
+    # couple-01 B: "improved" by the slope rule with RCI 1.66 (under 1.96): the page said "bigger
+    # than the usual ups and downs" (the words of a reliable change, RCI beyond 1.96) and the
+    # therapist's "RCI 1.66: improved" read as if the index had decided
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-01")
+    couple = _section_text(report.render(r, audience="couple"), "summary")
+    b = couple[couple.index("B felt") :]
+    b = b[: b.index("B's latest check-in")]
+    assert "bigger than the usual ups and downs" not in b
+    assert "a steady climb over the months" in b
+    a = couple[couple.index("A felt") : couple.index("B felt")]
+    assert "bigger than the usual ups and downs" in a
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert "RCI 1.66: improved as a steady trend, the slope's 99% interval above 0" in therapist
+    assert "RCI 3.75: improved)" in therapist
+    assert "or as a steady trend: the slope's 99% interval above (below) 0" in therapist
+
+
+def test_ends_apart_against_the_slope_is_not_within_the_ups_and_downs():
+    # the latest four weeks far above the first (RCI beyond 1.96) but the line through the
+    # months falls (a high middle): no clear change, yet not "within the usual ups and downs"
+    scores = [2] * 4 + [9] * 20 + [4] * 12 + [5] * 4
+    days = pd.date_range("2025-01-06", periods=len(scores), freq="7D")
+    rows = [
+        {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+        for d, s in zip(days, scores, strict=True)
+    ]
+    from trustdata.review import review
+
+    r = review(Logs(checkins=as_table("checkins", rows)), "c1")
+    v = r.trend_verdicts.iloc[0]
+    assert v["verdict"] == "no_clear_change" and v["ends_reliable"] and v["slope_per_month"] < 0
+    text = _section_text(report.render(r, audience="couple"), "summary")
+    assert "within the usual ups and downs" not in text
+    assert "differ from the first by more than the usual ups and downs" in text
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert "no clear change, the RCI beyond ±1.96 but the slope not rising" in therapist
+
+
+def test_trigger_table_never_prints_a_p_value_of_zero(sample_logs):
+    # couple-01 A: p = 1e-16; the sentence said "p < 0.001", the table "0.000"
+    page = report.build(sample_logs, "couple-01", audience="therapist", today="2026-01-05")
+    section = page[page.index('<section id="triggers"') :]
+    table = section[section.index("<table") : section.index("</table>")]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)
+    assert "0.000" not in cells
+    assert "&lt; 0.001" in cells
+
+
+def test_new_information_is_told_to_both_partners_not_about_the_hurt_one(sample_logs):
+    # couple-03: "new information came out (B). New information came out during the recovery.
+    # New disclosures often shake how safe the hurt partner feels"
+    text = _section_text(report.build(sample_logs, "couple-03", today="2026-01-05"), "summary")
+    assert "On 28 April 2024, new information came out" in text
+    assert "the hurt partner" not in text
+    assert text.count("ew information came out") == 1
+    assert "New disclosures often shake the feeling of safety" in text
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "says"),
+    [
+        (2, 1, "2 setbacks began; you came through 1 of them, and the other is still going on."),
+        (3, 1, "3 setbacks began; you came through 1 of them, and the others are still going on."),
+    ],
+)
+def test_setbacks_since_hard_news_agree_in_number(n, m, says):
+    from types import SimpleNamespace
+
+    r = SimpleNamespace(
+        hard_news=pd.DataFrame(columns=["date", "kind", "partner", "note", "message"]),
+        latest_hard_news=pd.Timestamp("2024-07-06"),
+        setbacks_since_hard_news=n,
+        recovered_since_hard_news=m,
+    )
+    text = " ".join(str(report._macros().news_items(r, "couple")).split())
+    assert says in text
+
+
+def test_therapist_card_of_a_short_log_gives_no_empty_evidence():
+    # one check-in, no trigger: the card said "1 check-ins; first / latest 0 weeks n/a / n/a;
+    # slope/month n/a [n/a, n/a]; RCI n/a" and "triggers/month first / latest: 0.0 / 0.0"
+    ci = as_table("checkins", [{"couple_id": "c1", "partner": "A", "date": "2025-01-06",
+                                "connection": 5}])  # fmt: skip
+    text = _section_text(report.build(Logs(checkins=ci), "c1", audience="therapist"), "summary")
+    assert "connection: 1 check-in, on average 5.0 (too short to tell)" in text
+    assert "triggers: none logged" in text
+    assert "n/a" not in text and "1 check-ins" not in text and "0 weeks" not in text
+
+
+def test_the_setbacks_heading_says_came_through_only_when_they_did(sample_logs):
+    def heading(page: str) -> str:
+        section = page[page.index('<section id="setbacks"') :]
+        return re.search(r"<h2>(.*?)</h2>", section).group(1)
+
+    # couple-01: one setback, ended
+    assert heading(report.build(sample_logs, "couple-01")) == "Setbacks you came through"
+    # no setback at all: the heading does not claim one
+    ci = as_table("checkins", _weekly_rows([5, 6] * 8))
+    page = report.build(Logs(checkins=ci), "c1")
+    assert "No setbacks stand out" in _section_text(page, "setbacks")
+    assert heading(page) == "Setbacks"
+    # a setback still going on at the end of the logs
+    ci = as_table("checkins", _weekly_rows([7] * 14 + [2, 2, 2]))
+    page = report.build(Logs(checkins=ci), "c1")
+    assert "still going on" in _section_text(page, "setbacks")
+    assert heading(page) == "Setbacks"
+
+
+def _weekly_rows(scores: list[int]) -> list[dict]:
+    days = pd.date_range("2025-01-06", periods=len(scores), freq="7D")
+    return [
+        {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+        for d, s in zip(days, scores, strict=True)
+    ]
+
+
+def test_the_diverging_flag_names_both_partners_by_their_names():
+    # A rises, B drifts down: milestones' evidence says "the gap between A's and B's connection
+    # scores"; the page showed the ids although the couples table names them Ann and Bo
+    days = pd.date_range("2025-01-06", periods=20, freq="7D")
+    a = [5, 5, 6, 5, 6, 6, 7, 6, 7, 7, 8, 7, 8, 8, 9, 8, 9, 9, 10, 9]
+    b = [5, 5, 5, 4, 5, 4, 4, 5, 4, 4, 3, 4, 3, 4, 3, 3, 4, 3, 3, 3]
+    rows = [
+        {"couple_id": "c1", "partner": p, "date": d, "connection": x}
+        for p, scores in (("A", a), ("B", b))
+        for d, x in zip(days, scores, strict=True)
+    ]
+    logs = Logs(
+        checkins=as_table("checkins", rows),
+        couples=as_table("couples", [{"couple_id": "c1", "name_A": "Ann", "name_B": "Bo"}]),
+    )
+    page = report.build(logs, "c1", audience="therapist")
+    flags = _section_text(page, "flags")
+    assert "partners drifting apart" in flags
+    assert "the gap between Ann's and Bo's connection scores" in flags
+    assert "A's" not in flags and "B's" not in flags
+    assert "between <bdi>Ann</bdi>'s and <bdi>Bo</bdi>'s connection" in page
+
+
+def test_the_couples_month_table_says_it_is_connection(sample_logs):
+    # the table of monthly connection means follows the trust and layers charts; its heading
+    # "Month by month, on average" did not say which score it holds
+    text = _section_text(report.build(sample_logs, "couple-01"), "connection")
+    assert "How connected each of you felt, month by month (on average)" in text
+    assert "Month by month, on average" not in text
+
+
+def test_setbacks_are_named_as_falls_of_the_connection_score(sample_logs):
+    # find_setbacks runs on the connection score only; the words said "a score", which a reader
+    # of the trust chart above could take for trust
+    text = _section_text(report.build(sample_logs, "couple-03"), "setbacks")
+    assert "stretches when the connection score fell clearly below its usual level" in text
+    assert "when the connection score fell clearly below its own recent level" in text
+    assert "a score fell" not in text
+
+
+def test_while_abuse_is_logged_the_couple_page_suggests_no_joint_talk(pages):
+    # make_logs(abuse=True): B's triggers are "mixed" (fewer, stronger); the sentence ended
+    # "the hard moments may be worth talking through together", advice for joint work that
+    # the safety notice above it says can wait
+    text = _text(pages["abuse"])
+    assert "have felt stronger" in text
+    assert "talking through together" not in text and "talk about it together" not in text
+    assert "worth talking through with someone you trust" in text
+    # without abuse the words are unchanged
+    row = _trend_row("mixed")
+    assert "talking through together" in _trigger_sentence("A", row, therapist=False)
+
+
+def test_a_fall_under_the_safety_notice_is_not_told_to_talk_it_over_together():
+    from types import SimpleNamespace
+
+    v = SimpleNamespace(verdict="deteriorated", route="reliable_change", shape="steady")
+    words = str(report._macros().verdict_words(v, False))
+    assert "together" not in words and "with someone you trust" in words
+    assert "together or with someone you trust" in str(report._macros().verdict_words(v))

@@ -208,3 +208,64 @@ def test_rejected_records_are_counted(tmp_path):
     logs = trustdata.load(tmp_path)
     r = rv.review(logs, "c1")
     assert r.rejected_total == 2 and r.rejected_couple == 1
+
+
+@pytest.fixture(scope="module")
+def sample_couples():
+    import trustdata
+    from trustdata.report import resolve_path
+
+    return trustdata.load(resolve_path("data/sample/couples"))
+
+
+def test_couple_notes_speak_of_the_past_and_never_of_this_partner(sample_couples):
+    # couple-04: both partners were lower around six months in (August 2024) than at the start,
+    # and are not now; the note once said "Six months in, this partner feels worse"
+    r = rv.review(sample_couples, "couple-04")
+    notes = r.couple_notes.set_index(["flag", "partner"])["message"]
+    for p in ("A", "B"):
+        six = notes[("worse_after_6_months", p)]
+        assert "this partner" not in six.lower() and "feels worse" not in six
+        assert six.startswith("Around six months in, the connection score was lower")
+        # the year flag rests on the connection score alone, and says so
+        assert (
+            "the connection score has not clearly improved"
+            in notes[("no_reliable_improvement_12m", p)]
+        )
+    assert "was worse six months in" in rv.THERAPIST_GUIDANCE["worse_after_6_months"]
+
+
+def test_the_route_of_a_verdict_is_named(sample_couples):
+    # couple-01: B's connection improved by the trend rule (RCI 1.66, under 1.96), A's by a
+    # reliable change (RCI 3.75)
+    r = rv.review(sample_couples, "couple-01")
+    v = r.trend_verdicts.set_index(["partner", "measure"])
+    assert v.loc[("B", "connection"), "verdict"] == "improved"
+    assert v.loc[("B", "connection"), "route"] == "trend"
+    assert not v.loc[("B", "connection"), "ends_reliable"]
+    assert v.loc[("A", "connection"), "route"] == "reliable_change"
+    assert v.loc[("A", "connection"), "ends_reliable"]
+    assert r.constants["trend_percent"] == 99
+
+
+def test_no_win_rests_on_weeks_before_the_hard_news(sample_couples):
+    # couple-04: B's longest calm streak ran from February 2024 to the week of 8 July 2024,
+    # through the repeat betrayal of 6 July 2024: its last week is after the news, but the
+    # streak is not a win of the time since
+    r = rv.review(sample_couples, "couple-04")
+    assert len(r.small_wins)
+    assert (r.small_wins["start"] >= r.latest_hard_news).all()
+    assert not (
+        (r.small_wins["partner"] == "B") & (r.small_wins["kind"] == "longest_calm_streak")
+    ).any()
+
+
+def test_hard_news_words_do_not_repeat_the_sentence_before_them():
+    # the page says "On <date>, a repeat betrayal was recorded (B)." and then the message
+    for kind, said in (
+        ("repeat_betrayal", "betrayal was recorded"),
+        ("new_information", "information came out"),
+        ("separation", "separation was recorded"),
+    ):
+        assert said not in rv.HARD_NEWS_MESSAGES[kind].lower()
+        assert "the hurt partner" not in rv.HARD_NEWS_MESSAGES[kind]

@@ -310,6 +310,15 @@ def _evidence(r: CoupleReview, text: object, partner: object = None) -> Markup:
 
 def _evidence_rest(r: CoupleReview, words: str) -> Markup:
     out = Markup("")
+    # the couple-level flag names both partners: "the gap between A's and B's ... scores"
+    for a in r.partners:
+        for b in r.partners:
+            marker = f"between {a}'s and {b}'s "
+            if a != b and marker in words:
+                before, after = words.split(marker, 1)
+                return Markup("{}between {}'s and {}'s {}").format(
+                    before, _bdi(r.name(a)), _bdi(r.name(b)), after
+                )
     for p in r.partners:
         marker = f"(partner {p})"
         if marker in words:
@@ -900,7 +909,9 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         body += chart.add(fig, print_height=200)
         body += Markup("</div>")
     body += Markup('<h3 class="screen-only">{}</h3>').format(
-        "Connection month by month" if therapist else "Month by month, on average"
+        "Connection month by month"
+        if therapist
+        else "How connected each of you felt, month by month (on average)"
     )
     body += Markup('<div class="screen-only narrow">{}</div>').format(_month_table(r, "connection"))
     title = "Scores over time" if therapist else "How each of you has felt"
@@ -921,7 +932,13 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                 )
             else:
                 body += Markup("<li>{}</li>").format(
-                    m.trigger_item(_who(r, p, audience), row, therapist, r.constants["ci_percent"])
+                    m.trigger_item(
+                        _who(r, p, audience),
+                        row,
+                        therapist,
+                        r.constants["ci_percent"],
+                        r.safety is None,
+                    )
                 )
         body += Markup("</ul>")
         fig = charts.plot_trigger_bars(
@@ -935,9 +952,13 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
-                    "rate_p", "intensity_slope_per_month", "verdict_words"]  # fmt: skip
+                    "p_shown", "intensity_slope_per_month", "verdict_words"]  # fmt: skip
             tt = r.trigger_trend.assign(
                 who=r.trigger_trend["partner"].map(r.name),
+                # as in the sentences: a p-value under 0.001 is "< 0.001", never "0.000"
+                p_shown=r.trigger_trend["rate_p"].map(
+                    lambda p: "" if _missing(p) else _pvalue(p).removeprefix("p ").lstrip("= ")
+                ),
                 verdict_words=r.trigger_trend["verdict"].map(
                     lambda v: _VERDICT_WORDS.get(str(v), str(v))
                 ),
@@ -953,11 +974,11 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                     "latest_rate_per_month": "latest /month",
                     "rate_ratio_low": "ratio low",
                     "rate_ratio_high": "ratio high",
-                    "rate_p": "p",
+                    "p_shown": "p",
                     "intensity_slope_per_month": "intensity slope /month",
                     "verdict_words": "verdict",
                 },
-                digits={c: (3 if c == "rate_p" else 2) for c in cols},
+                digits=2,
                 typed=["who"],
             )
             body += Markup('<h3 class="screen-only">Trigger categories over time</h3>')
@@ -978,8 +999,9 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     body = Markup('<ul class="plain"><li>{}</li></ul>').format(m.setback_item(r, audience))
     if not therapist:
         body += Markup("<p>{}</p>").format(
-            "A setback is a stretch of weeks when a score fell clearly below its own recent "
-            "level, more than the usual ups and downs, until it came back near that level."
+            "A setback is a stretch of weeks when the connection score fell clearly below its "
+            "own recent level, more than the usual ups and downs, until it came back near that "
+            "level."
         )
     if not r.setbacks.empty:
         fig = charts.plot_setback_timeline(
@@ -999,8 +1021,11 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             f"Context window: {r.constants['context_days']} days before the start to the end "
             "of each setback, triggers and events of both partners."
         )
+    # "came through" only when there were setbacks and every one of them ended
+    came_through = len(r.setbacks) and r.n_recovered == len(r.setbacks)
     out.append(Section("setbacks", "Setbacks and what happened around them" if therapist
-                       else "Setbacks you came through", body))  # fmt: skip
+                       else "Setbacks you came through" if came_through else "Setbacks",
+                       body))  # fmt: skip
 
     if not therapist:
         out.append(Section("words", "What helped, in your own words", m.helped(r)))

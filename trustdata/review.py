@@ -24,7 +24,9 @@ Rules (each lives here, nowhere else)
     Events of a kind in :data:`HARD_NEWS_KINDS` on or after the couple's anchor event (earliest
     discovery, else disclosure; every such event when there is none).  After the latest one,
     "since then" counts from its date: setbacks that started on or after it, and small wins
-    from before it are dropped (a best week before a repeat betrayal is not news to celebrate).
+    from before it are dropped (a best week before a repeat betrayal is not news to celebrate),
+    as are wins that rest on weeks before it (a calm streak that ran through it: its ``start``
+    is before the news).
 ``abuse``
     An abuse event's ``partner`` is **the partner who recorded the event** (who wrote it in the
     log), not necessarily the one harmed or the one who harmed.  While any abuse event is
@@ -78,6 +80,7 @@ __all__ = [
     "HARD_NEWS_MESSAGES",
     "ABUSE_GUIDANCE",
     "THERAPIST_GUIDANCE",
+    "COUPLE_NOTE_MESSAGES",
     "HELPED_PER_MONTH",
 ]
 
@@ -100,8 +103,9 @@ HELPED_PER_MONTH = 1
 #: Event kinds that are hard news during the recovery, in the order they are named.
 HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separation")
 
-#: The words the couple reads about each kind of hard news (those of
-#: :data:`trustdata.milestones.FLAG_MESSAGES` where milestones has them).
+#: The words the couple reads about each kind of hard news, after the page's own "On <date>,
+#: a repeat betrayal was recorded." (so not the :data:`trustdata.milestones.FLAG_MESSAGES`,
+#: which would say it twice).
 HARD_NEWS_MESSAGES: dict[str, str] = {}
 
 #: Guidance for a clinician when an abuse event is logged (about the couple, never to them).
@@ -121,7 +125,7 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "agreements and each partner's support.",
     "new_information": "A dip after a new disclosure is common; check how safe the hurt "
     "partner feels and whether more is still to come out.",
-    "worse_after_6_months": "This partner is worse six months in than at the start; review "
+    "worse_after_6_months": "This partner was worse six months in than at the start; review "
     "the treatment plan and individual support.",
     "no_reliable_improvement_12m": "A year without reliable improvement: review the goals "
     "and what has and has not helped.",
@@ -133,10 +137,42 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "of the form; ask.",
 }
 
+#: The couple's own words for the score-based red flags, where those of
+#: :data:`trustdata.milestones.FLAG_MESSAGES` do not fit their page: the page puts the partner's
+#: name before the note, so the note does not say "this partner"; the six-month flag is about
+#: the weeks around six months in (told in the past: the scores may have risen since); the
+#: year flags rest on the connection score alone, so they name it.
+COUPLE_NOTE_MESSAGES: dict[str, str] = {
+    "worse_after_6_months": (
+        "Around six months in, the connection score was lower than at the start. That is worth "
+        "talking about openly, ideally with a therapist; it does not mean anyone has failed."
+    ),
+    "no_reliable_improvement_12m": (
+        "After a year of check-ins the connection score has not clearly improved. This may be a "
+        "good moment to look together, ideally with a therapist, at what helps and what does not."
+    ),
+    "no_reliable_improvement_24m": (
+        "After two years of check-ins the connection score has not clearly improved. Please "
+        "consider talking with a therapist about what each of you needs and what support would "
+        "help."
+    ),
+}
+
+# milestones' words repeat the sentence the page puts before them ("On ..., a repeat betrayal
+# was recorded.", "On ..., new information came out.") and speak of "the hurt partner"; the
+# couple's page speaks to both of them
+_REPEAT_BETRAYAL_MESSAGE = (
+    "That usually means trust work has to start again from honesty and safety; please consider "
+    "bringing this to a therapist."
+)
+_NEW_INFORMATION_MESSAGE = (
+    "New disclosures often shake the feeling of safety that was being rebuilt, so a dip "
+    "afterwards is common; talking it through with a therapist can help."
+)
+
 _SEPARATION_MESSAGE = (
-    "A separation was recorded. Whatever it means for the two of you, looking after yourselves "
-    "comes first; the check-ins before it still tell how far you came, and a therapist can help "
-    "with what comes next."
+    "Whatever it means for the two of you, looking after yourselves comes first; the check-ins "
+    "before it still tell how far you came, and a therapist can help with what comes next."
 )
 
 
@@ -146,12 +182,36 @@ def _rci_cutoff() -> float:
     return float(getattr(trends, "RCI_CUTOFF", 1.96))
 
 
-def _hard_news_messages() -> dict[str, str]:
-    from trustdata.milestones import FLAG_MESSAGES
+def _trend_rule() -> dict[str, float]:
+    """The numbers of :func:`trustdata.trends.trend_summary`'s trend route, for the page."""
+    from trustdata import trends
 
     return {
-        "repeat_betrayal": FLAG_MESSAGES["repeat_betrayal"],
-        "new_information": FLAG_MESSAGES["new_information"],
+        "trend_percent": round(100 * trends.TREND_LEVEL),
+        "trend_rci": trends.TREND_RCI,
+        "min_trend_points": trends.MIN_TREND_POINTS,
+    }
+
+
+def _route(verdict: str, rci: float) -> str:
+    """Which of trend_summary's two routes gave an ``improved`` / ``deteriorated`` verdict.
+
+    ``"reliable_change"`` when the index is beyond :data:`trustdata.trends.RCI_CUTOFF` in the
+    verdict's direction (the first route), else ``"trend"`` (the slope route); ``""`` for any
+    other verdict.
+    """
+    cutoff = _rci_cutoff()
+    if verdict == "improved":
+        return "reliable_change" if rci > cutoff else "trend"
+    if verdict == "deteriorated":
+        return "reliable_change" if rci < -cutoff else "trend"
+    return ""
+
+
+def _hard_news_messages() -> dict[str, str]:
+    return {
+        "repeat_betrayal": _REPEAT_BETRAYAL_MESSAGE,
+        "new_information": _NEW_INFORMATION_MESSAGE,
         "separation": _SEPARATION_MESSAGE,
     }
 
@@ -200,7 +260,13 @@ class CoupleReview:
         ``latest_mean`` (first / latest ``end_weeks`` weekly scores), ``verdict`` (``too_short``
         or the summary's ``change``) and the evidence ``slope_per_month, slope_low, slope_high,
         mk_tau, mk_p, rci``, ``shape`` (``steady``, ``up_then_down``, ... where the summary
-        has it) and ``rc_points`` (the smallest change called reliable).
+        has it), ``rc_points`` (the smallest change called reliable), ``route`` (which rule
+        of :func:`~trustdata.trends.trend_summary` gave an ``improved`` / ``deteriorated``
+        verdict: ``reliable_change``, the index beyond ±1.96 in its direction, or ``trend``, the
+        slope's 99 % interval with the ends agreeing; ``""`` for other verdicts) and
+        ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
+        more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
+        latest weeks are their last weeks of check-ins, not the couple's latest weeks).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -253,8 +319,9 @@ class CoupleReview:
     safety : trustdata.milestones.SafetyNotice or None
     couple_notes : pandas.DataFrame
         ``flag, partner, message``: the red flags the couple's page tells them about in their
-        own words (:data:`trustdata.milestones.FLAG_MESSAGES`): the score-based flags, once per
-        flag and partner.  Event flags are told as hard news, abuse by the safety notice.
+        own words (:data:`COUPLE_NOTE_MESSAGES`, else :data:`trustdata.milestones.FLAG_MESSAGES`):
+        the score-based flags, once per flag and partner.  Event flags are told as hard news,
+        abuse by the safety notice.
     n_recovered : int
         Setbacks that ended.
     recover_weeks_min, recover_weeks_median, recover_weeks_max : float
@@ -345,6 +412,7 @@ class CoupleReview:
             "tau_range": 1,
             "band_sd": 1,
             "trigger_min_days": TRIGGER_MIN_DAYS,
+            **_trend_rule(),
         }
     )
 
@@ -425,6 +493,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                     "shape": str(getattr(s, "shape", "")),
                     "end_weeks": int(getattr(s, "end_weeks", WINDOW_WEEKS)),
                     "rc_points": float(getattr(s, "rc_points", np.nan)),
+                    "route": "" if too_short else _route(str(s.change), float(s.rci)),
+                    "ends_reliable": bool(abs(float(s.rci)) > _rci_cutoff()),
                 }
             )
     columns = [
@@ -445,6 +515,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
         "shape",
         "rc_points",
         "end_weeks",
+        "route",
+        "ends_reliable",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -501,6 +573,8 @@ def _couple_notes(flags: pd.DataFrame) -> pd.DataFrame:
     picked = flags.loc[~flags["flag"].astype(str).isin(_EVENT_FLAGS)]
     picked = picked.drop_duplicates(["flag", "partner"])
     picked = picked.sort_values(["flag", "partner"], kind="stable", na_position="last")
+    words = picked["flag"].astype(str).map(COUPLE_NOTE_MESSAGES)
+    picked = picked.assign(message=words.where(words.notna(), picked["message"]))
     return picked[["flag", "partner", "message"]].reset_index(drop=True)
 
 
@@ -599,7 +673,9 @@ def review(
     trend_frames = {m: trends.weekly_trend(scored[m], ev, measure=m) for m in measures}
     summaries = {m: trends.trend_summary(scored[m], measure=m) for m in measures}
     monthly = {m: trends.monthly_scores(scored[m], measure=m) for m in measures}
+    stopped = _stopped(ci, partners, last)
     verdicts = _trend_verdicts(ci, summaries)
+    verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
     found = setbacks.find_setbacks(ci)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
@@ -634,7 +710,10 @@ def review(
     wins = _keep_logged_streaks(wins, tr)
     logged_wins = couple_events.loc[_kinds(couple_events) == "small_win"]
     if latest_news is not None:
-        wins = wins.loc[wins["date"] >= latest_news].reset_index(drop=True)
+        # a win must rest only on weeks from the news on: a streak that ran through it is no
+        # win to celebrate (its first week is before the news)
+        wins = wins.loc[(wins["date"] >= latest_news) & (wins["start"] >= latest_news)]
+        wins = wins.reset_index(drop=True)
         logged_wins = logged_wins.loc[logged_wins["date"] >= latest_news]
     logged_wins = logged_wins.reset_index(drop=True)
     sb_after = found.loc[found["start"] >= latest_news] if latest_news is not None else found[:0]
@@ -730,7 +809,7 @@ def review(
         small_wins=wins,
         logged_wins=logged_wins,
         red_flags=flags,
-        stopped=_stopped(ci, partners, last),
+        stopped=stopped,
         partner_gap=dyad.partner_gap(ci, measure="connection"),
         since=since_value,
         since_given=stamp is not None,
