@@ -38,6 +38,23 @@ Rules (each lives here, nowhere else)
     partner's latest logged trigger (of any intensity) is at most :data:`STOPPED_DAYS` days
     before the win's last week: weeks after someone stopped logging triggers may be weeks
     without logging, not weeks without triggers.
+``plan effect``
+    ``plan_effect`` holds :func:`trustdata.triggers.plan_effect` rows of category ``"all"``
+    (the caution in ``plan_caution``); a page may say the plan went with milder triggers only
+    when a row's verdict is ``"lower_with_plan"``.
+``anniversaries``
+    ``anniversaries`` is :func:`trustdata.triggers.upcoming_anniversaries` of the couple (the
+    next 6 weeks after its latest record); "last year triggers came about N times as often"
+    only where ``last_year_more_often`` is True.
+``expected reference``
+    With ``reference=`` the review holds ``expected_band`` (the reference's band),
+    ``track`` / ``track_now`` (:func:`trustdata.expected.track_status` / ``track_summary`` of
+    this couple) and ``reference_couples``; when the reference is too small
+    (``expected_recovery`` raises ``ValueError``) ``expected_refusal`` holds its sentence and
+    nothing is claimed.  ``reference_synthetic`` is True for the bundled synthetic cohort: a
+    reference whose folder holds a ``truth`` folder (written only by :mod:`trustdata.synth`)
+    or whose couples table has a true ``synthetic`` column; any page must then say
+    "synthetic reference, not real couples".
 ``display names``
     Optional columns ``name_<partner>`` of the couples table (e.g. ``name_A``, ``name_B``: see
     :data:`trustdata.schemas.DISPLAY_NAME_PREFIX`) give a partner's name; without one the
@@ -398,6 +415,16 @@ class CoupleReview:
     since_before_end: pd.Timestamp | None
     since_logs_start_after: bool
     since_before_reaches_past_start: bool
+    plan_effect: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_caution: str = ""
+    anniversaries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference_given: bool = False
+    reference_synthetic: bool = False
+    reference_couples: int = 0
+    expected_refusal: str | None = None
+    expected_band: pd.DataFrame | None = None
+    track: pd.DataFrame | None = None
+    track_now: pd.DataFrame | None = None
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -421,6 +448,45 @@ class CoupleReview:
         if partner is None or (isinstance(partner, float) and np.isnan(partner)):
             return ""
         return self.names.get(str(partner), str(partner))
+
+
+def _is_synthetic(reference: object, ref: Logs) -> bool:
+    """The reference is synthetic: its folder holds ``truth`` or its couples say so."""
+    from pathlib import Path
+
+    if isinstance(reference, str | Path) and (Path(reference) / "truth").is_dir():
+        return True
+    couples = ref.couples
+    if "synthetic" in couples.columns and len(couples):
+        return bool(couples["synthetic"].fillna(False).astype(bool).all())
+    return False
+
+
+def _expected_fields(one: Logs, reference: object) -> dict:
+    """The expected-recovery fields of a review (empty when there is no reference)."""
+    if reference is None:
+        return {}
+    from trustdata import expected
+
+    if isinstance(reference, Logs):
+        ref = reference
+    else:
+        from trustdata.cohort import load_cohort
+
+        ref = load_cohort(reference, progress=False)
+    out: dict = {
+        "reference_given": True,
+        "reference_synthetic": _is_synthetic(reference, ref),
+        "reference_couples": len(ref.couple_ids),
+    }
+    try:
+        band = expected.expected_recovery(ref)
+    except ValueError as exc:
+        out["expected_refusal"] = str(exc)
+        return out
+    status = expected.track_status(one, band)
+    out.update(expected_band=band, track=status, track_now=expected.track_summary(status))
+    return out
 
 
 def default_since(logs: Logs, *, days: int = DEFAULT_SINCE_DAYS) -> pd.Timestamp | None:
@@ -603,6 +669,7 @@ def review(
     *,
     since: object = None,
     today: object = None,
+    reference: object = None,
 ) -> CoupleReview:
     """Review one couple: run every analysis once and apply the review's rules.
 
@@ -617,6 +684,11 @@ def review(
         :func:`default_since`.
     today : date-like, optional
         The generation date shown on the page (default: today).
+    reference : Logs or path, optional
+        A reference cohort (a :class:`Logs` of many couples, or a folder read with
+        :func:`trustdata.cohort.load_cohort`) for the expected-recovery band
+        (:func:`trustdata.expected.expected_recovery`) and this couple's track status.  Without
+        one nothing about expected recovery is claimed (see ``expected reference`` above).
 
     Returns
     -------
@@ -677,6 +749,8 @@ def review(
     verdicts = _trend_verdicts(ci, summaries)
     verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
+    plan = triggers.plan_effect(tr)
+    plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
@@ -844,4 +918,8 @@ def review(
         since_before_reaches_past_start=bool(
             len(ch) and first is not None and first > ch["before_start"].iloc[0]
         ),
+        plan_effect=plan_rows,
+        plan_caution=str(plan.attrs.get("caution", triggers.PLAN_CAUTION)),
+        anniversaries=triggers.upcoming_anniversaries(ev, tr),
+        **_expected_fields(one, reference),
     )
