@@ -485,8 +485,29 @@ def _expected_fields(one: Logs, reference: object) -> dict:
         out["expected_refusal"] = str(exc)
         return out
     status = expected.track_status(one, band)
-    out.update(expected_band=band, track=status, track_now=expected.track_summary(status))
+    out.update(expected_band=band, track=status, track_now=_status_since(status))
     return out
+
+
+def _status_since(status: pd.DataFrame) -> pd.DataFrame:
+    """``track_summary`` plus ``status_since``: the Monday the latest run of that status began."""
+    from trustdata import expected
+
+    now = expected.track_summary(status)
+    since = []
+    for row in now.itertuples():
+        rows = status.loc[
+            (status["partner"] == row.partner) & (status["status"] != "not_assessed")
+        ].sort_values("week")
+        if rows.empty:
+            since.append(pd.NaT)
+            continue
+        same = (rows["status"] == row.status).to_numpy()
+        k = len(same)
+        while k > 0 and same[k - 1]:
+            k -= 1
+        since.append(rows["week"].iloc[k])
+    return now.assign(status_since=pd.to_datetime(pd.Series(since, index=now.index, dtype=object)))
 
 
 def default_since(logs: Logs, *, days: int = DEFAULT_SINCE_DAYS) -> pd.Timestamp | None:
