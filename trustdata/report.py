@@ -1078,8 +1078,8 @@ EXPECTED_CAVEAT = (
 
 #: The couple page's sentence when the therapist chose to include the expected range.
 EXPECTED_COUPLE_BELOW = (
-    "Your therapist chose to show this: over the last weeks {who}'s average has been below "
-    "where most people who started at a similar level were at this point. It does not say how "
+    "Your therapist chose to show this: for four weeks or more, {who}'s recent average has been lower "
+    "than most people who started at a similar level had at this point. It does not say how "
     "things will go; it may be worth talking about together with your therapist."
 )
 EXPECTED_COUPLE_WITHIN = (
