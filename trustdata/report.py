@@ -1055,8 +1055,8 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
 #: Status words of :func:`trustdata.expected.track_status` on the therapist's card.
 _STATUS_WORDS = {
     "on_track": "on track",
-    "watch": "watch (below the expected range, fewer than 4 weeks running)",
-    "not_on_track": "not on track (below the expected range 4 weeks or more running)",
+    "watch": "watch (below the expected range, fewer than {n} weeks running)",
+    "not_on_track": "not on track (below the expected range {n} weeks or more running)",
     "not_assessed": "not assessed",
 }
 
@@ -1068,18 +1068,11 @@ _PLAN_WORDS = {
     "insufficient_data": "too few to compare",
 }
 
-#: The benchmark's caveat (docs/expected.md, section 3), on every status card.
-EXPECTED_CAVEAT = (
-    "How far to trust this: on held-out synthetic couples the flag caught about 1 in 6 of "
-    "those who later did not improve (sensitivity 0.17 by week 16) and was wrongly raised for "
-    "about 1 in 10 of the others (specificity 0.90). A flag is a reason to look closer, not a "
-    "prediction; no flag is no all-clear."
-)
-
 #: The couple page's sentence when the therapist chose to include the expected range.
 EXPECTED_COUPLE_BELOW = (
-    "Your therapist chose to show this: for four weeks or more, {who}'s recent average has been lower "
-    "than most people who started at a similar level had at this point. It does not say how "
+    "Your therapist chose to show this: for four weeks or more, {who}'s recent average has "
+    "been lower than most people who started at a similar level had at this point. It does "
+    "not say how "
     "things will go; it may be worth talking about together with your therapist."
 )
 EXPECTED_COUPLE_WITHIN = (
@@ -1099,19 +1092,16 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
         body = Markup("")
         if r.expected_refusal is not None:
             body += Markup("<p>{}</p>").format(
-                "No expected range is shown: the reference cannot give one. "
-                + r.expected_refusal
+                "No expected range is shown: the reference cannot give one. " + r.expected_refusal
             )
         else:
-            label = (
-                " Synthetic reference, not real couples."
-                if r.reference_synthetic
-                else ""
-            )
+            label = " Synthetic reference, not real couples." if r.reference_synthetic else ""
+            low, _, high = r.expected_percentiles
+            w = r.constants["window_weeks"]
             body += Markup('<p class="note">{}</p>').format(
                 f"Expected range from a reference of {r.reference_couples} couples: the "
-                "10th-90th percentile band and dashed median of the 4-week mean of partners who "
-                "started at the same level, by weeks since the discovery." + label
+                f"{low}th-{high}th percentile band and dashed median of the {w}-week mean of "
+                "partners who started at the same level, by weeks since the discovery." + label
             )
             for p in r.partners:
                 rows = r.track.loc[r.track["partner"] == p]
@@ -1128,7 +1118,9 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                 body += chart.add(fig, print_height=230)
             body += Markup('<ul class="plain">')
             for row in r.track_now.itertuples():
-                words = _STATUS_WORDS.get(str(row.status), str(row.status))
+                words = _STATUS_WORDS.get(str(row.status), str(row.status)).format(
+                    n=r.expected_weeks_below
+                )
                 item = Markup("{}: <strong>{}</strong>").format(_who(r, row.partner, audience),
                                                                words)  # fmt: skip
                 if not _missing(row.status_since):
@@ -1141,7 +1133,7 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                     )
                 body += Markup("<li>{}.</li>").format(item)
             body += Markup("</ul>")
-            body += Markup('<p class="note">{}</p>').format(EXPECTED_CAVEAT)
+            body += Markup('<p class="note">{}</p>').format(r.expected_caveat)
         new.append(Section("expected", "Against expected recovery", body))
     elif r.reference_given and include_expected and r.track_now is not None:
         body = Markup("")
@@ -1160,6 +1152,7 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
     # plan effect
     plan = r.plan_effect
     if therapist and len(plan):
+
         def shown_p(col: str):
             return plan[col].map(
                 lambda p: "" if _missing(p) else _pvalue(p).removeprefix("p ").lstrip("= ")
@@ -1172,13 +1165,32 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                 month_p_shown=shown_p("month_p"),
                 verdict_words=plan["verdict"].map(lambda v: _PLAN_WORDS.get(str(v), str(v))),
             ),
-            ["who", "measure", "n_plan", "n_no_plan", "median_plan", "median_no_plan",
-             "difference", "ci_low", "ci_high", "p_shown", "month_p_shown",
-             "verdict_words"],  # fmt: skip
-            labels={"who": "partner", "n_plan": "n with plan", "n_no_plan": "n without",
-                    "median_plan": "median with", "median_no_plan": "median without",
-                    "ci_low": "CI low", "ci_high": "CI high", "p_shown": "p",
-                    "month_p_shown": "within-month p", "verdict_words": "verdict"},  # fmt: skip
+            [
+                "who",
+                "measure",
+                "n_plan",
+                "n_no_plan",
+                "median_plan",
+                "median_no_plan",
+                "difference",
+                "ci_low",
+                "ci_high",
+                "p_shown",
+                "month_p_shown",
+                "verdict_words",
+            ],
+            labels={
+                "who": "partner",
+                "n_plan": "n with plan",
+                "n_no_plan": "n without",
+                "median_plan": "median with",
+                "median_no_plan": "median without",
+                "ci_low": "CI low",
+                "ci_high": "CI high",
+                "p_shown": "p",
+                "month_p_shown": "within-month p",
+                "verdict_words": "verdict",
+            },
             digits=2,
             typed=["who"],
         )
@@ -1204,17 +1216,29 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
         if therapist:
             body += html_table(
                 ahead.assign(who=ahead["partner"].map(r.name)),
-                ["label", "anniversary", "years_since", "who", "last_year_ratio",
-                 "last_year_p", "last_year_more_often"],  # fmt: skip
-                labels={"who": "partner", "last_year_ratio": "last year ratio",
-                        "last_year_p": "p", "last_year_more_often": "more often"},  # fmt: skip
+                [
+                    "label",
+                    "anniversary",
+                    "years_since",
+                    "who",
+                    "last_year_ratio",
+                    "last_year_p",
+                    "last_year_more_often",
+                ],
+                labels={
+                    "who": "partner",
+                    "last_year_ratio": "last year ratio",
+                    "last_year_p": "p",
+                    "last_year_more_often": "more often",
+                },
                 digits=2,
                 typed=["who"],
             )
         elif r.safety is None:
             for _, group in ahead.groupby(["label", "anniversary"], sort=True):
                 first = group.iloc[0]
-                text = f"The anniversary of the {first['label']} is on {day(first['anniversary'])}."
+                when = pd.Timestamp(first["anniversary"])
+                text = f"The anniversary of the {first['label']} is on {when.day} {when:%B}."
                 more = group.loc[group["last_year_more_often"].fillna(False).astype(bool)]
                 if len(more):
                     ratio = _num(more["last_year_ratio"].max())

@@ -425,6 +425,9 @@ class CoupleReview:
     expected_band: pd.DataFrame | None = None
     track: pd.DataFrame | None = None
     track_now: pd.DataFrame | None = None
+    expected_percentiles: tuple[int, int, int] = (10, 50, 90)
+    expected_weeks_below: int = 4
+    expected_caveat: str = ""
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -448,6 +451,20 @@ class CoupleReview:
         if partner is None or (isinstance(partner, float) and np.isnan(partner)):
             return ""
         return self.names.get(str(partner), str(partner))
+
+
+#: The quantiles of the expected band (10th, median, 90th percentile) and the run of weeks below
+#: its low line that makes "not on track" (``trustdata.expected`` defaults, docs/expected.md).
+EXPECTED_QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
+EXPECTED_WEEKS_BELOW = 4
+
+#: The benchmark's caveat (docs/expected.md, section 3), shown with every status.
+EXPECTED_CAVEAT = (
+    "How far to trust this: on held-out synthetic couples the flag caught about 1 in 6 of "
+    "those who later did not improve (sensitivity 0.17 by week 16) and was wrongly raised for "
+    "about 1 in 10 of the others (specificity 0.90). A flag is a reason to look closer, not a "
+    "prediction; no flag is no all-clear."
+)
 
 
 def _is_synthetic(reference: object, ref: Logs) -> bool:
@@ -475,16 +492,19 @@ def _expected_fields(one: Logs, reference: object) -> dict:
 
         ref = load_cohort(reference, progress=False)
     out: dict = {
+        "expected_percentiles": tuple(round(100 * q) for q in EXPECTED_QUANTILES),
+        "expected_weeks_below": EXPECTED_WEEKS_BELOW,
+        "expected_caveat": EXPECTED_CAVEAT,
         "reference_given": True,
         "reference_synthetic": _is_synthetic(reference, ref),
         "reference_couples": len(ref.couple_ids),
     }
     try:
-        band = expected.expected_recovery(ref)
+        band = expected.expected_recovery(ref, quantiles=EXPECTED_QUANTILES)
     except ValueError as exc:
         out["expected_refusal"] = str(exc)
         return out
-    status = expected.track_status(one, band)
+    status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
     out.update(expected_band=band, track=status, track_now=_status_since(status))
     return out
 
