@@ -226,3 +226,12 @@ def test_every_number_with_a_reference_is_a_value_of_the_review(reviewed, audien
     allowed = _review_values(reviewed)
     strays = sorted({n for n in _printed_numbers(page) if n not in allowed})
     assert strays == []
+
+
+def test_couple_page_on_track_and_watch_words(bundled):
+    r = rv.review(bundled, "couple-03", reference=str(COHORT), today="2026-01-05")
+    now = r.track_now.set_index("partner")["status"].to_dict()
+    assert now == {"A": "on_track", "B": "watch"}
+    text = _text(report.render(r, audience="couple", include_expected=True))
+    assert "A 's recent average is not below the usual range" in text
+    assert "B 's recent average" not in text  # "watch" is not clear enough to tell the couple

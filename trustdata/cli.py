@@ -342,8 +342,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             reference = load_cohort(args.reference, progress=False)
             if not reference.couple_ids:
                 raise TrustDataError("it holds no couples")
-            if (Path(args.reference) / "truth").is_dir():
-                reference = args.reference  # the review sees the folder and its synthetic mark
+            reference = args.reference  # read again by the review, which decides "synthetic"
         except (OSError, TrustDataError, ValueError) as exc:
             print(
                 f"trustdata: the reference {args.reference} could not be read: {exc}. Give a "

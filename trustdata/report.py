@@ -1073,11 +1073,11 @@ EXPECTED_COUPLE_BELOW = (
     "Your therapist chose to show this: for four weeks or more, {who}'s recent average has "
     "been lower than most people who started at a similar level had at this point. It does "
     "not say how "
-    "things will go; it may be worth talking about together with your therapist."
+    "things will go; it may be worth talking about with your therapist."
 )
 EXPECTED_COUPLE_WITHIN = (
-    "Your therapist chose to show this: {who}'s recent average is within the range most people "
-    "who started at a similar level were in at this point."
+    "Your therapist chose to show this: {who}'s recent average is not below the usual range: "
+    "it is at or above where most people who started at a similar level were at this point."
 )
 
 
