@@ -235,3 +235,15 @@ def test_couple_page_on_track_and_watch_words(bundled):
     text = _text(report.render(r, audience="couple", include_expected=True))
     assert "A 's recent average is not below the usual range" in text
     assert "B 's recent average" not in text  # "watch" is not clear enough to tell the couple
+
+
+def test_review_decides_what_the_couple_page_may_say(reviewed):
+    assert reviewed.expected_couple == {"A": "below"}  # B is on "watch": not told
+    assert reviewed.plan_clear_partners == ("A",)
+    r = rv.review(_anniversary_logs(), "c1")
+    notes = r.anniversary_notes
+    assert notes["label"].tolist() == ["discovery"]
+    assert notes["anniversary"].tolist() == [pd.Timestamp("2025-03-14")]
+    assert notes["last_year_ratio"].iloc[0] == pytest.approx(
+        r.anniversaries["last_year_ratio"].max()
+    )

@@ -1135,20 +1135,14 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
             body += Markup("</ul>")
             body += Markup('<p class="note">{}</p>').format(r.expected_caveat)
         new.append(Section("expected", "Against expected recovery", body))
-    elif r.reference_given and include_expected and r.track_now is not None:
+    elif r.reference_given and include_expected and r.expected_couple:
         body = Markup("")
-        for row in r.track_now.itertuples():
-            if row.status == "not_assessed":
-                continue
-            text = EXPECTED_COUPLE_BELOW if row.status == "not_on_track" else (
-                EXPECTED_COUPLE_WITHIN if row.status == "on_track" else None)  # fmt: skip
-            if text is None:
-                continue
+        for p, told in r.expected_couple.items():
+            text = EXPECTED_COUPLE_BELOW if told == "below" else EXPECTED_COUPLE_WITHIN
             body += Markup("<p>{}</p>").format(
-                Markup(text.replace("{who}", "{}")).format(_who(r, row.partner, audience))
+                Markup(text.replace("{who}", "{}")).format(_who(r, p, audience))
             )
-        if body:
-            new.append(Section("expected", "Compared with others", body))
+        new.append(Section("expected", "Compared with others", body))
     # plan effect
     plan = r.plan_effect
     if therapist and len(plan):
@@ -1197,10 +1191,9 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
         body += Markup('<p class="note">{}</p>').format(r.plan_caution)
         new.append(Section("plan", "Triggers with and without the plan", body))
     elif not therapist and r.safety is None:
-        clear = plan.loc[(plan["verdict"] == "lower_with_plan") & (plan["measure"] == "intensity")]
-        if len(clear):
+        if r.plan_clear_partners:
             body = Markup("")
-            for p in clear["partner"].drop_duplicates():
+            for p in r.plan_clear_partners:
                 body += Markup("<p>{}</p>").format(
                     Markup(
                         "The triggers {} handled with your plan were clearly milder than the "
@@ -1235,16 +1228,13 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                 typed=["who"],
             )
         elif r.safety is None:
-            for _, group in ahead.groupby(["label", "anniversary"], sort=True):
-                first = group.iloc[0]
-                when = pd.Timestamp(first["anniversary"])
-                text = f"The anniversary of the {first['label']} is on {when.day} {when:%B}."
-                more = group.loc[group["last_year_more_often"].fillna(False).astype(bool)]
-                if len(more):
-                    ratio = _num(more["last_year_ratio"].max())
+            for note in r.anniversary_notes.itertuples():
+                when = pd.Timestamp(note.anniversary)
+                text = f"The anniversary of the {note.label} is on {when.day} {when:%B}."
+                if not _missing(note.last_year_ratio):
                     text += (
-                        f" Last year triggers came about {ratio} times as often in the two weeks "
-                        "around it; planning that week together may help."
+                        f" Last year triggers came about {_num(note.last_year_ratio)} times as "
+                        "often in the two weeks around it; planning that week together may help."
                     )
                 body += Markup("<p>{}</p>").format(text)
         if body:

@@ -44,8 +44,13 @@ Rules (each lives here, nowhere else)
     when a row's verdict is ``"lower_with_plan"``.
 ``anniversaries``
     ``anniversaries`` is :func:`trustdata.triggers.upcoming_anniversaries` of the couple (the
-    next 6 weeks after its latest record); "last year triggers came about N times as often"
-    only where ``last_year_more_often`` is True.
+    next 6 weeks after its latest record); ``anniversary_notes`` (one row per coming date) holds
+    a ``last_year_ratio`` ("last year triggers came about N times as often") only where a
+    partner's ``last_year_more_often`` is True.  ``plan_clear_partners``: partners whose
+    intensity verdict is ``"lower_with_plan"`` (the couple page's one sentence).
+    ``expected_couple``: what the couple page may say when the therapist includes the
+    expected range: ``"below"`` for ``not_on_track``, ``"not_below"`` for ``on_track``,
+    nothing for ``watch`` / ``not_assessed``.
 ``expected reference``
     With ``reference=`` the review holds ``expected_band`` (the reference's band),
     ``track`` / ``track_now`` (:func:`trustdata.expected.track_status` / ``track_summary`` of
@@ -428,6 +433,9 @@ class CoupleReview:
     expected_percentiles: tuple[int, int, int] = (10, 50, 90)
     expected_weeks_below: int = 4
     expected_caveat: str = ""
+    expected_couple: dict[str, str] = field(default_factory=dict)
+    plan_clear_partners: tuple[str, ...] = ()
+    anniversary_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -505,8 +513,27 @@ def _expected_fields(one: Logs, reference: object) -> dict:
         out["expected_refusal"] = str(exc)
         return out
     status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
-    out.update(expected_band=band, track=status, track_now=_status_since(status))
+    now = _status_since(status)
+    told = {"not_on_track": "below", "on_track": "not_below"}  # "watch" is not clear enough
+    out.update(
+        expected_band=band,
+        track=status,
+        track_now=now,
+        expected_couple={
+            str(p): told[s] for p, s in zip(now["partner"], now["status"], strict=True) if s in told
+        },
+    )
     return out
+
+
+def _anniversary_notes(ahead: pd.DataFrame) -> pd.DataFrame:
+    """One row per coming anniversary: label, date, and last year's ratio only when clear."""
+    rows = []
+    for (label, when), group in ahead.groupby(["label", "anniversary"], sort=True):
+        more = group.loc[group["last_year_more_often"].fillna(False).astype(bool)]
+        ratio = float(more["last_year_ratio"].max()) if len(more) else np.nan
+        rows.append({"label": str(label), "anniversary": when, "last_year_ratio": ratio})
+    return pd.DataFrame(rows, columns=["label", "anniversary", "last_year_ratio"])
 
 
 def _status_since(status: pd.DataFrame) -> pd.DataFrame:
@@ -791,6 +818,7 @@ def review(
     verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
     plan = triggers.plan_effect(tr)
+    ahead = triggers.upcoming_anniversaries(ev, tr)
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
@@ -961,6 +989,14 @@ def review(
         ),
         plan_effect=plan_rows,
         plan_caution=str(plan.attrs.get("caution", triggers.PLAN_CAUTION)),
-        anniversaries=triggers.upcoming_anniversaries(ev, tr),
+        anniversaries=ahead,
+        anniversary_notes=_anniversary_notes(ahead),
+        plan_clear_partners=tuple(
+            str(p)
+            for p in plan_rows.loc[
+                (plan_rows["verdict"] == "lower_with_plan") & (plan_rows["measure"] == "intensity"),
+                "partner",
+            ].drop_duplicates()
+        ),
         **_expected_fields(one, reference),
     )
