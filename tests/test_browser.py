@@ -399,3 +399,19 @@ def test_no_abuse_note_on_the_couple_page_while_abuse_is_logged(pages):
     # the hover of every chart was opened in _open: plotly draws hover labels from the data,
     # and the data has no abuse event at all
     assert note in pages["abuse_therapist"]["text"]
+
+
+def test_therapist_page_with_the_synthetic_reference_draws_the_band(browser, bundled, tmp_path):
+    from trustdata import report
+
+    path = report.write(bundled, "couple-02", tmp_path / "ref.html", audience="therapist",
+                        reference=report.resolve_path("data/sample/cohort"))  # fmt: skip
+    seen = _open(browser, path)
+    band = [c for c in seen["charts"] if "against the expected range" in c["caption"]]
+    assert len(band) == 2
+    for c in band:
+        assert c["has_svg"] and c["data_len"] == 5 and c["traces"] >= 4 and c["marks"] > 0
+        assert c["width"] > 200 and c["height"] > 100
+    assert "expected" in seen["sections"]
+    assert "Synthetic reference, not real couples." in seen["text"]
+    assert seen["aborted"] == [] and seen["errors"] == []

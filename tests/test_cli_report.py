@@ -258,3 +258,35 @@ def test_report_says_when_it_replaces_an_older_report(capsys, tmp_path):
     assert code == 0 and "Replaced" not in first
     code, second, _ = _run(capsys, *argv)
     assert code == 0 and f"Replaced the older report at {out}." in second
+
+
+# --- --reference and --include-expected (issue 14) ---------------------------------------------
+
+COHORT = ROOT / "data" / "sample" / "cohort"
+
+
+def test_reference_that_cannot_be_read_exits_2_with_a_sentence(capsys, tmp_path):
+    out = tmp_path / "r.html"
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-02",
+                        "--reference", str(tmp_path / "nowhere"), "-o", str(out))  # fmt: skip
+    assert code == 2 and "the reference" in err and "could not be read" in err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_therapist_report_with_the_synthetic_reference(capsys, tmp_path):
+    out = tmp_path / "t.html"
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-02", "--audience",
+                        "therapist", "--reference", str(COHORT), "-o", str(out))  # fmt: skip
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    assert 'id="expected"' in page and "Synthetic reference, not real couples." in page
+
+
+def test_couple_report_says_the_expected_range_only_with_include_expected(capsys, tmp_path):
+    plain, chosen = tmp_path / "c.html", tmp_path / "e.html"
+    assert _run(capsys, "report", str(SAMPLE), "--couple", "couple-02", "--reference",
+                str(COHORT), "-o", str(plain))[0] == 0  # fmt: skip
+    assert _run(capsys, "report", str(SAMPLE), "--couple", "couple-02", "--reference",
+                str(COHORT), "--include-expected", "-o", str(chosen))[0] == 0  # fmt: skip
+    assert "Your therapist chose" not in plain.read_text(encoding="utf-8")
+    assert "Your therapist chose to show this" in chosen.read_text(encoding="utf-8")

@@ -68,6 +68,7 @@ __all__ = [
     "LAYER_LABELS",
     "AUDIENCES",
     "escape",
+    "plot_expected_band",
     "plot_trend",
     "plot_layers",
     "plot_trigger_heatmap",
@@ -1525,6 +1526,123 @@ def plot_partner_gap(
         )
     fig.add_hline(y=0, line={"color": "#555555", "width": 1})
     _style(fig, title, "Week", f"Gap in points ({a} minus {b})")
+    return fig
+
+
+def plot_expected_band(
+    status: pd.DataFrame,
+    *,
+    partner: str | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """One partner's 4-week mean in front of the reference's expected band.
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        Output of :func:`trustdata.expected.track_status` for one couple (used columns
+        ``partner, week, rolling_mean, expected_low, expected_median, expected_high,
+        status``).  Not modified.
+    partner : str, optional
+        Which partner to draw when ``status`` holds two (default: the only one).
+    names : dict, optional
+        Display names by partner id (as in :func:`plot_trend`).
+    title : str, optional
+        Plain text.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``Scatter`` traces only: ``"Expected low (10th percentile)"`` (a line),
+        ``"Expected range (10th-90th percentile)"`` (``y = expected_high``, filled down to the
+        low line), ``"Expected median"`` (dashed), the partner's 4-week mean
+        (``y = rolling_mean``) and ``"Not on track"`` (markers on the weeks whose status is
+        ``"not_on_track"``; an empty trace when none).
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"partner": "A", "week": pd.to_datetime(["2025-01-06", "2025-01-13"]),
+    ...     "rolling_mean": [3.0, 2.5], "expected_low": [4.0, 4.1],
+    ...     "expected_median": [5.0, 5.2], "expected_high": [6.0, 6.3],
+    ...     "status": ["watch", "not_on_track"]})
+    >>> fig = plot_expected_band(st)
+    >>> [t.type for t in fig.data], fig.data[4].y.tolist()
+    (['scatter', 'scatter', 'scatter', 'scatter', 'scatter'], [2.5])
+    """
+    cols = ("partner", "week", "rolling_mean", "expected_low", "expected_median",
+            "expected_high", "status")  # fmt: skip
+    _require(status, cols, "status")
+    data = _one(status, "partner", partner, "status", "partner")
+    shown = _namer(names)
+    who = shown(data["partner"].iloc[0]) if len(data) else ""
+    title = _title(title, f"{who}: 4-week mean against the expected range")
+    data = data.loc[data["expected_low"].notna()].sort_values("week")
+    if data.empty:
+        return _empty(title, "Week", "Connection (1-10)")
+    days = np.asarray(_days(data["week"]), dtype=object)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=data["week"],
+            y=_floats(data["expected_low"]),
+            mode="lines",
+            name="Expected low (10th percentile)",
+            line={"color": "#9aa7b8", "width": 1},
+            customdata=days,
+            hovertemplate="Week of %{customdata}<br>10th percentile %{y:.1f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=data["week"],
+            y=_floats(data["expected_high"]),
+            mode="lines",
+            fill="tonexty",
+            fillcolor="rgba(154, 167, 184, 0.30)",
+            name="Expected range (10th-90th percentile)",
+            line={"color": "#9aa7b8", "width": 1},
+            customdata=days,
+            hovertemplate="Week of %{customdata}<br>90th percentile %{y:.1f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=data["week"],
+            y=_floats(data["expected_median"]),
+            mode="lines",
+            name="Expected median",
+            line={"color": "#555555", "width": 1.5, "dash": "dash"},
+            customdata=days,
+            hovertemplate="Week of %{customdata}<br>median %{y:.1f}<extra></extra>",
+        )
+    )
+    custom = np.column_stack([days, np.full(len(data), who, dtype=object)])
+    fig.add_trace(
+        go.Scatter(
+            x=data["week"],
+            y=_floats(data["rolling_mean"]),
+            mode="lines",
+            name=f"{who}: 4-week mean",
+            line={"color": PALETTE[0], "width": 2.5},
+            customdata=custom,
+            hovertemplate="Week of %{customdata[0]}<br>%{customdata[1]}: 4-week mean "
+            "%{y:.1f}<extra></extra>",
+        )
+    )
+    flagged = data.loc[data["status"] == "not_on_track"]
+    fig.add_trace(
+        go.Scatter(
+            x=flagged["week"],
+            y=_floats(flagged["rolling_mean"]),
+            mode="markers",
+            name="Not on track",
+            marker={"color": OKABE_ITO["vermillion"], "size": 8, "symbol": "x"},
+            customdata=np.asarray(_days(flagged["week"]), dtype=object),
+            hovertemplate="Week of %{customdata}<br>not on track<extra></extra>",
+        )
+    )
+    _style(fig, title, "Week", "Connection (1-10)")
     return fig
 
 

@@ -96,6 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(ISO dates only; refused for the couple page, which always tells the whole story)",
     )
     p.add_argument(
+        "--reference",
+        metavar="COHORT",
+        help="a reference cohort folder (many couples' logs, e.g. data/sample/cohort, which is "
+        "synthetic): the therapist page shows each partner against the expected recovery",
+    )
+    p.add_argument(
+        "--include-expected",
+        action="store_true",
+        help="with --reference: the couple page too says, in gentle words, where each partner "
+        "stands against the expected range (the therapist's choice; off by default)",
+    )
+    p.add_argument(
         "-o",
         "--output",
         default="report.html",
@@ -319,6 +331,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    reference = None
+    if args.reference is not None:
+        from trustdata.cohort import load_cohort
+        from trustdata.errors import TrustDataError
+
+        try:
+            if not Path(args.reference).is_dir():
+                raise OSError("it is not a folder")
+            reference = load_cohort(args.reference, progress=False)
+            if not reference.couple_ids:
+                raise TrustDataError("it holds no couples")
+            reference = args.reference  # read again by the review, which decides "synthetic"
+        except (OSError, TrustDataError, ValueError) as exc:
+            print(
+                f"trustdata: the reference {args.reference} could not be read: {exc}. Give a "
+                "folder of many couples' logs, such as data/sample/cohort.",
+                file=sys.stderr,
+            )
+            return 2
     target = Path(args.output)
     problem = None
     replaced = target.is_file()
@@ -335,7 +366,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         problem = "that is one of the log files being read; a report never overwrites its input"
     if problem is None:
         try:
-            out = report.write(logs, args.couple, target, audience=args.audience, since=since)
+            out = report.write(
+                logs,
+                args.couple,
+                target,
+                audience=args.audience,
+                since=since,
+                reference=reference,
+                include_expected=args.include_expected,
+            )
         except OSError as exc:
             problem = exc.strerror or str(exc)
     if problem is not None:

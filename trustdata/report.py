@@ -693,6 +693,8 @@ def build(
     audience: str = "couple",
     since: object = None,
     today: object = None,
+    reference: object = None,
+    include_expected: bool = False,
 ) -> str:
     """The report of one couple as one self-contained HTML page.
 
@@ -709,6 +711,12 @@ def build(
         always shows what changed since then; the couple page when it is given.
     today : date-like, optional
         The generation date printed on the page (default: today).
+    reference : Logs or path, optional
+        A reference cohort for the expected-recovery band (see
+        :func:`trustdata.review.review`); the therapist page then shows the band and status.
+    include_expected : bool
+        The couple page says where they stand against the reference only when this is True
+        (the therapist's choice); ignored without a reference.
 
     Returns
     -------
@@ -721,7 +729,8 @@ def build(
         When the couple is not in the logs, or an argument is not one of the allowed values.
     """
     _check_audience(audience)
-    return render(review(logs, couple_id, since=since, today=today), audience=audience)
+    r = review(logs, couple_id, since=since, today=today, reference=reference)
+    return render(r, audience=audience, include_expected=include_expected)
 
 
 def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
@@ -1043,6 +1052,196 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     return out
 
 
+#: Status words of :func:`trustdata.expected.track_status` on the therapist's card.
+_STATUS_WORDS = {
+    "on_track": "on track",
+    "watch": "watch (below the expected range, fewer than {n} weeks running)",
+    "not_on_track": "not on track (below the expected range {n} weeks or more running)",
+    "not_assessed": "not assessed",
+}
+
+#: Plan-effect verdicts in words (therapist table).
+_PLAN_WORDS = {
+    "lower_with_plan": "lower with the plan",
+    "higher_with_plan": "higher with the plan",
+    "no_clear_difference": "no clear difference",
+    "insufficient_data": "too few to compare",
+}
+
+#: The couple page's sentence when the therapist chose to include the expected range.
+EXPECTED_COUPLE_BELOW = (
+    "Your therapist chose to show this: for four weeks or more, {who}'s recent average has "
+    "been lower than most people who started at a similar level had at this point. It does "
+    "not say how "
+    "things will go; it may be worth talking about with your therapist."
+)
+EXPECTED_COUPLE_WITHIN = (
+    "Your therapist chose to show this: {who}'s recent average is not below the usual range: "
+    "it is at or above where most people who started at a similar level were at this point."
+)
+
+
+def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expected: bool) -> None:
+    """Expected recovery, plan effect and anniversaries ahead (issue 14), before the events."""
+    from trustdata import charts
+
+    therapist = audience == "therapist"
+    at = next((i for i, s in enumerate(sections) if s.key == "events"), len(sections))
+    new: list[Section] = []
+    if r.reference_given and therapist:
+        body = Markup("")
+        if r.expected_refusal is not None:
+            body += Markup("<p>{}</p>").format(
+                "No expected range is shown: the reference cannot give one. " + r.expected_refusal
+            )
+        else:
+            label = " Synthetic reference, not real couples." if r.reference_synthetic else ""
+            low, _, high = r.expected_percentiles
+            w = r.constants["window_weeks"]
+            body += Markup('<p class="note">{}</p>').format(
+                f"Expected range from a reference of {r.reference_couples} couples: the "
+                f"{low}th-{high}th percentile band and dashed median of the {w}-week mean of "
+                "partners who started at the same level, by weeks since the discovery." + label
+            )
+            for p in r.partners:
+                rows = r.track.loc[r.track["partner"] == p]
+                if rows.empty or rows["expected_low"].isna().all():
+                    body += Markup("<p>{}: not assessed against the reference.</p>").format(
+                        _who(r, p, audience)
+                    )
+                    continue
+                fig = charts.plot_expected_band(
+                    rows,
+                    names=r.names,
+                    title=f"{r.name(p)}: 4-week mean against the expected range",
+                )
+                body += chart.add(fig, print_height=230)
+            body += Markup('<ul class="plain">')
+            for row in r.track_now.itertuples():
+                words = _STATUS_WORDS.get(str(row.status), str(row.status)).format(
+                    n=r.expected_weeks_below
+                )
+                item = Markup("{}: <strong>{}</strong>").format(_who(r, row.partner, audience),
+                                                               words)  # fmt: skip
+                if not _missing(row.status_since):
+                    item += Markup(" since the week of {}").format(day(row.status_since))
+                if not _missing(row.status_date):
+                    item += Markup(" (latest week assessed: {})").format(day(row.status_date))
+                if not _missing(row.first_flag_date):
+                    item += Markup("; first flagged in the week of {}").format(
+                        day(row.first_flag_date)
+                    )
+                body += Markup("<li>{}.</li>").format(item)
+            body += Markup("</ul>")
+            body += Markup('<p class="note">{}</p>').format(r.expected_caveat)
+        new.append(Section("expected", "Against expected recovery", body))
+    elif r.reference_given and include_expected and r.expected_couple:
+        body = Markup("")
+        for p, told in r.expected_couple.items():
+            text = EXPECTED_COUPLE_BELOW if told == "below" else EXPECTED_COUPLE_WITHIN
+            body += Markup("<p>{}</p>").format(
+                Markup(text.replace("{who}", "{}")).format(_who(r, p, audience))
+            )
+        new.append(Section("expected", "Compared with others", body))
+    # plan effect
+    plan = r.plan_effect
+    if therapist and len(plan):
+
+        def shown_p(col: str):
+            return plan[col].map(
+                lambda p: "" if _missing(p) else _pvalue(p).removeprefix("p ").lstrip("= ")
+            )
+
+        body = html_table(
+            plan.assign(
+                who=plan["partner"].map(r.name),
+                p_shown=shown_p("p"),
+                month_p_shown=shown_p("month_p"),
+                verdict_words=plan["verdict"].map(lambda v: _PLAN_WORDS.get(str(v), str(v))),
+            ),
+            [
+                "who",
+                "measure",
+                "n_plan",
+                "n_no_plan",
+                "median_plan",
+                "median_no_plan",
+                "difference",
+                "ci_low",
+                "ci_high",
+                "p_shown",
+                "month_p_shown",
+                "verdict_words",
+            ],
+            labels={
+                "who": "partner",
+                "n_plan": "n with plan",
+                "n_no_plan": "n without",
+                "median_plan": "median with",
+                "median_no_plan": "median without",
+                "ci_low": "CI low",
+                "ci_high": "CI high",
+                "p_shown": "p",
+                "month_p_shown": "within-month p",
+                "verdict_words": "verdict",
+            },
+            digits=2,
+            typed=["who"],
+        )
+        body += Markup('<p class="note">{}</p>').format(r.plan_caution)
+        new.append(Section("plan", "Triggers with and without the plan", body))
+    elif not therapist and r.safety is None:
+        if r.plan_clear_partners:
+            body = Markup("")
+            for p in r.plan_clear_partners:
+                body += Markup("<p>{}</p>").format(
+                    Markup(
+                        "The triggers {} handled with your plan were clearly milder than the "
+                        "others. That may be partly because the plan gets used on milder "
+                        "moments, but it is worth keeping."
+                    ).format(_who(r, p, audience))
+                )
+            new.append(Section("plan", "Your plan for triggers", body))
+    # anniversaries ahead
+    ahead = r.anniversaries
+    if len(ahead):
+        body = Markup("")
+        if therapist:
+            body += html_table(
+                ahead.assign(who=ahead["partner"].map(r.name)),
+                [
+                    "label",
+                    "anniversary",
+                    "years_since",
+                    "who",
+                    "last_year_ratio",
+                    "last_year_p",
+                    "last_year_more_often",
+                ],
+                labels={
+                    "who": "partner",
+                    "last_year_ratio": "last year ratio",
+                    "last_year_p": "p",
+                    "last_year_more_often": "more often",
+                },
+                digits=2,
+                typed=["who"],
+            )
+        elif r.safety is None:
+            for note in r.anniversary_notes.itertuples():
+                when = pd.Timestamp(note.anniversary)
+                text = f"The anniversary of the {note.label} is on {when.day} {when:%B}."
+                if not _missing(note.last_year_ratio):
+                    text += (
+                        f" Last year triggers came about {_num(note.last_year_ratio)} times as "
+                        "often in the two weeks around it; planning that week together may help."
+                    )
+                body += Markup("<p>{}</p>").format(text)
+        if body:
+            new.append(Section("anniversaries", "Anniversaries ahead", body))
+    sections[at:at] = new
+
+
 def _rename_partners(fig, r: CoupleReview) -> None:
     """Show display names in a chart's legend (trace names are partner ids, escaped)."""
     if all(r.name(p) == p for p in r.partners):
@@ -1060,7 +1259,7 @@ def _rename_partners(fig, r: CoupleReview) -> None:
                 break
 
 
-def render(r: CoupleReview, *, audience: str = "couple") -> str:
+def render(r: CoupleReview, *, audience: str = "couple", include_expected: bool = False) -> str:
     """Render a :class:`~trustdata.review.CoupleReview` as one self-contained HTML page.
 
     Parameters
@@ -1068,6 +1267,8 @@ def render(r: CoupleReview, *, audience: str = "couple") -> str:
     r : CoupleReview
         From :func:`trustdata.review.review`.
     audience : {"couple", "therapist"}
+    include_expected : bool
+        The couple page shows the expected-recovery sentence (when the review has a reference).
 
     Returns
     -------
@@ -1077,6 +1278,7 @@ def render(r: CoupleReview, *, audience: str = "couple") -> str:
     _check_audience(audience)
     chart = Charts()
     sections = _sections(r, audience, chart)
+    _add_issue14(sections, r, audience, chart, include_expected)
     names = [r.name(p) for p in r.partners]
     together = Markup(" and ").join(_bdi(n) for n in names) if names else Markup("")
     if audience == "therapist":
@@ -1110,6 +1312,8 @@ def write(
     audience: str = "couple",
     since: object = None,
     today: object = None,
+    reference: object = None,
+    include_expected: bool = False,
 ) -> Path:
     """Write the report of one couple to ``path`` and return the path.
 
@@ -1117,7 +1321,15 @@ def write(
     other as the HTML page (UTF-8).  The file is written atomically (a temporary file in the
     same folder, then renamed).  See :func:`build` for the parameters.
     """
-    page = build(logs, couple_id, audience=audience, since=since, today=today)
+    page = build(
+        logs,
+        couple_id,
+        audience=audience,
+        since=since,
+        today=today,
+        reference=reference,
+        include_expected=include_expected,
+    )
     path = Path(path)
     if path.suffix.lower() == ".pdf":
         return write_pdf(page, path)

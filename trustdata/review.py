@@ -38,6 +38,28 @@ Rules (each lives here, nowhere else)
     partner's latest logged trigger (of any intensity) is at most :data:`STOPPED_DAYS` days
     before the win's last week: weeks after someone stopped logging triggers may be weeks
     without logging, not weeks without triggers.
+``plan effect``
+    ``plan_effect`` holds :func:`trustdata.triggers.plan_effect` rows of category ``"all"``
+    (the caution in ``plan_caution``); a page may say the plan went with milder triggers only
+    when a row's verdict is ``"lower_with_plan"``.
+``anniversaries``
+    ``anniversaries`` is :func:`trustdata.triggers.upcoming_anniversaries` of the couple (the
+    next 6 weeks after its latest record); ``anniversary_notes`` (one row per coming date) holds
+    a ``last_year_ratio`` ("last year triggers came about N times as often") only where a
+    partner's ``last_year_more_often`` is True.  ``plan_clear_partners``: partners whose
+    intensity verdict is ``"lower_with_plan"`` (the couple page's one sentence).
+    ``expected_couple``: what the couple page may say when the therapist includes the
+    expected range: ``"below"`` for ``not_on_track``, ``"not_below"`` for ``on_track``,
+    nothing for ``watch`` / ``not_assessed``.
+``expected reference``
+    With ``reference=`` the review holds ``expected_band`` (the reference's band),
+    ``track`` / ``track_now`` (:func:`trustdata.expected.track_status` / ``track_summary`` of
+    this couple) and ``reference_couples``; when the reference is too small
+    (``expected_recovery`` raises ``ValueError``) ``expected_refusal`` holds its sentence and
+    nothing is claimed.  ``reference_synthetic`` is True for the bundled synthetic cohort: a
+    reference whose folder holds a ``truth`` folder (written only by :mod:`trustdata.synth`)
+    or whose couples table has a true ``synthetic`` column; any page must then say
+    "synthetic reference, not real couples".
 ``display names``
     Optional columns ``name_<partner>`` of the couples table (e.g. ``name_A``, ``name_B``: see
     :data:`trustdata.schemas.DISPLAY_NAME_PREFIX`) give a partner's name; without one the
@@ -398,6 +420,22 @@ class CoupleReview:
     since_before_end: pd.Timestamp | None
     since_logs_start_after: bool
     since_before_reaches_past_start: bool
+    plan_effect: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_caution: str = ""
+    anniversaries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference_given: bool = False
+    reference_synthetic: bool = False
+    reference_couples: int = 0
+    expected_refusal: str | None = None
+    expected_band: pd.DataFrame | None = None
+    track: pd.DataFrame | None = None
+    track_now: pd.DataFrame | None = None
+    expected_percentiles: tuple[int, int, int] = (10, 50, 90)
+    expected_weeks_below: int = 4
+    expected_caveat: str = ""
+    expected_couple: dict[str, str] = field(default_factory=dict)
+    plan_clear_partners: tuple[str, ...] = ()
+    anniversary_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -421,6 +459,102 @@ class CoupleReview:
         if partner is None or (isinstance(partner, float) and np.isnan(partner)):
             return ""
         return self.names.get(str(partner), str(partner))
+
+
+#: The quantiles of the expected band (10th, median, 90th percentile) and the run of weeks below
+#: its low line that makes "not on track" (``trustdata.expected`` defaults, docs/expected.md).
+EXPECTED_QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
+EXPECTED_WEEKS_BELOW = 4
+
+#: The benchmark's caveat (docs/expected.md, section 3), shown with every status.
+EXPECTED_CAVEAT = (
+    "How far to trust this: on held-out synthetic couples the flag caught about 1 in 6 of "
+    "those who later did not improve (sensitivity 0.17 by week 16) and was wrongly raised for "
+    "about 1 in 10 of the others (specificity 0.90). A flag is a reason to look closer, not a "
+    "prediction; no flag is no all-clear."
+)
+
+
+def _is_synthetic(reference: object, ref: Logs) -> bool:
+    """The reference is synthetic: its folder holds ``truth`` or its couples say so."""
+    from pathlib import Path
+
+    if isinstance(reference, str | Path) and (Path(reference) / "truth").is_dir():
+        return True
+    couples = ref.couples
+    if "synthetic" in couples.columns and len(couples):
+        return bool(couples["synthetic"].fillna(False).astype(bool).all())
+    return False
+
+
+def _expected_fields(one: Logs, reference: object) -> dict:
+    """The expected-recovery fields of a review (empty when there is no reference)."""
+    if reference is None:
+        return {}
+    from trustdata import expected
+
+    if isinstance(reference, Logs):
+        ref = reference
+    else:
+        from trustdata.cohort import load_cohort
+
+        ref = load_cohort(reference, progress=False)
+    out: dict = {
+        "expected_percentiles": tuple(round(100 * q) for q in EXPECTED_QUANTILES),
+        "expected_weeks_below": EXPECTED_WEEKS_BELOW,
+        "expected_caveat": EXPECTED_CAVEAT,
+        "reference_given": True,
+        "reference_synthetic": _is_synthetic(reference, ref),
+        "reference_couples": len(ref.couple_ids),
+    }
+    try:
+        band = expected.expected_recovery(ref, quantiles=EXPECTED_QUANTILES)
+    except ValueError as exc:
+        out["expected_refusal"] = str(exc)
+        return out
+    status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
+    now = _status_since(status)
+    told = {"not_on_track": "below", "on_track": "not_below"}  # "watch" is not clear enough
+    out.update(
+        expected_band=band,
+        track=status,
+        track_now=now,
+        expected_couple={
+            str(p): told[s] for p, s in zip(now["partner"], now["status"], strict=True) if s in told
+        },
+    )
+    return out
+
+
+def _anniversary_notes(ahead: pd.DataFrame) -> pd.DataFrame:
+    """One row per coming anniversary: label, date, and last year's ratio only when clear."""
+    rows = []
+    for (label, when), group in ahead.groupby(["label", "anniversary"], sort=True):
+        more = group.loc[group["last_year_more_often"].fillna(False).astype(bool)]
+        ratio = float(more["last_year_ratio"].max()) if len(more) else np.nan
+        rows.append({"label": str(label), "anniversary": when, "last_year_ratio": ratio})
+    return pd.DataFrame(rows, columns=["label", "anniversary", "last_year_ratio"])
+
+
+def _status_since(status: pd.DataFrame) -> pd.DataFrame:
+    """``track_summary`` plus ``status_since``: the Monday the latest run of that status began."""
+    from trustdata import expected
+
+    now = expected.track_summary(status)
+    since = []
+    for row in now.itertuples():
+        rows = status.loc[
+            (status["partner"] == row.partner) & (status["status"] != "not_assessed")
+        ].sort_values("week")
+        if rows.empty:
+            since.append(pd.NaT)
+            continue
+        same = (rows["status"] == row.status).to_numpy()
+        k = len(same)
+        while k > 0 and same[k - 1]:
+            k -= 1
+        since.append(rows["week"].iloc[k])
+    return now.assign(status_since=pd.to_datetime(pd.Series(since, index=now.index, dtype=object)))
 
 
 def default_since(logs: Logs, *, days: int = DEFAULT_SINCE_DAYS) -> pd.Timestamp | None:
@@ -603,6 +737,7 @@ def review(
     *,
     since: object = None,
     today: object = None,
+    reference: object = None,
 ) -> CoupleReview:
     """Review one couple: run every analysis once and apply the review's rules.
 
@@ -617,6 +752,11 @@ def review(
         :func:`default_since`.
     today : date-like, optional
         The generation date shown on the page (default: today).
+    reference : Logs or path, optional
+        A reference cohort (a :class:`Logs` of many couples, or a folder read with
+        :func:`trustdata.cohort.load_cohort`) for the expected-recovery band
+        (:func:`trustdata.expected.expected_recovery`) and this couple's track status.  Without
+        one nothing about expected recovery is claimed (see ``expected reference`` above).
 
     Returns
     -------
@@ -677,6 +817,9 @@ def review(
     verdicts = _trend_verdicts(ci, summaries)
     verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
+    plan = triggers.plan_effect(tr)
+    ahead = triggers.upcoming_anniversaries(ev, tr)
+    plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
@@ -844,4 +987,16 @@ def review(
         since_before_reaches_past_start=bool(
             len(ch) and first is not None and first > ch["before_start"].iloc[0]
         ),
+        plan_effect=plan_rows,
+        plan_caution=str(plan.attrs.get("caution", triggers.PLAN_CAUTION)),
+        anniversaries=ahead,
+        anniversary_notes=_anniversary_notes(ahead),
+        plan_clear_partners=tuple(
+            str(p)
+            for p in plan_rows.loc[
+                (plan_rows["verdict"] == "lower_with_plan") & (plan_rows["measure"] == "intensity"),
+                "partner",
+            ].drop_duplicates()
+        ),
+        **_expected_fields(one, reference),
     )

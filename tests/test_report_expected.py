@@ -1,0 +1,249 @@
+"""Issue 14 on the pages: expected recovery against a reference, plan effect, anniversaries."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import trustdata
+from trustdata import charts, expected, report, synth, triggers
+from trustdata import review as rv
+from trustdata.logs import Logs, as_table
+
+COHORT = report.resolve_path("data/sample/cohort")
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return trustdata.load(report.resolve_path("data/sample/couples"))
+
+
+@pytest.fixture(scope="module")
+def reviewed(bundled):
+    """couple-02 (partner A not on track, plan clearly lower) against the bundled cohort."""
+    return rv.review(bundled, "couple-02", reference=str(COHORT), today="2026-01-05")
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'")
+
+
+def _anniversary_logs() -> Logs:
+    """Discovery on 14 March 2023; triggers about 6 times as often around 14 March 2024."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for d in pd.date_range("2023-03-01", "2025-02-20", freq="D"):
+        near = abs((d - pd.Timestamp("2024-03-14")).days) <= 7
+        if rng.random() < (0.9 if near else 0.15):
+            rows.append({"couple_id": "c1", "partner": "A", "category": "location",
+                         "timestamp": d + pd.Timedelta(hours=20), "intensity": 5})  # fmt: skip
+    checkins = [
+        {"couple_id": "c1", "partner": "A", "date": d, "connection": 5}
+        for d in pd.date_range("2023-03-20", "2025-02-17", freq="W-MON")
+    ]
+    events = [{"couple_id": "c1", "date": "2023-03-14", "kind": "discovery", "partner": "A"}]
+    return Logs(
+        checkins=as_table("checkins", checkins),
+        triggers=as_table("triggers", rows),
+        events=as_table("events", events),
+    )
+
+
+# --- the review -------------------------------------------------------------------------------
+
+
+def test_review_without_a_reference_claims_nothing(bundled):
+    r = rv.review(bundled, "couple-02", today="2026-01-05")
+    assert not r.reference_given and r.track is None and r.expected_band is None
+    for audience in report.AUDIENCES:
+        page = report.render(r, audience=audience, include_expected=True)
+        assert 'id="expected"' not in page and "expected range" not in page
+
+
+def test_review_holds_the_band_and_status_of_the_analyses(bundled, reviewed):
+    ref = trustdata.cohort.load_cohort(COHORT, progress=False)
+    band = expected.expected_recovery(ref)
+    pd.testing.assert_frame_equal(reviewed.expected_band, band)
+    status = expected.track_status(bundled.couple("couple-02"), band)
+    pd.testing.assert_frame_equal(reviewed.track, status)
+    summary = expected.track_summary(status)
+    pd.testing.assert_frame_equal(reviewed.track_now.drop(columns="status_since"), summary)
+    assert reviewed.reference_synthetic and reviewed.reference_couples == 300
+    a = reviewed.track_now.set_index("partner").loc["A"]
+    assert a["status"] == "not_on_track"
+    # since when: the Monday the latest run of not_on_track began, and every assessed week from
+    # it on is not_on_track while the week before it is not
+    rows = status.loc[(status["partner"] == "A") & (status["status"] != "not_assessed")]
+    rows = rows.sort_values("week")
+    after = rows.loc[rows["week"] >= a["status_since"], "status"]
+    before = rows.loc[rows["week"] < a["status_since"], "status"]
+    assert set(after) == {"not_on_track"} and before.iloc[-1] != "not_on_track"
+
+
+def test_a_logs_reference_is_synthetic_only_with_the_marker(bundled):
+    ref = trustdata.cohort.load_cohort(COHORT, progress=False)
+    r = rv.review(bundled, "couple-02", reference=ref, today="2026-01-05")
+    assert r.reference_given and not r.reference_synthetic and r.track_now is not None
+    marked = Logs(
+        checkins=ref.checkins,
+        triggers=ref.triggers,
+        events=ref.events,
+        couples=ref.couples.assign(synthetic=True),
+    )
+    assert rv.review(bundled, "couple-02", reference=marked).reference_synthetic
+
+
+def test_a_too_small_reference_is_refused_with_a_sentence_and_nothing_claimed(bundled):
+    small = synth.generate(couples=5, seed=3, months=12).logs
+    with pytest.raises(ValueError) as err:
+        expected.expected_recovery(small)
+    r = rv.review(bundled, "couple-02", reference=small, today="2026-01-05")
+    assert r.expected_refusal == str(err.value) and r.track is None and r.track_now is None
+    text = _text(report.render(r, audience="therapist"))
+    assert str(err.value) in text and "not on track" not in text
+    couple = _text(report.render(r, audience="couple", include_expected=True))
+    assert "Your therapist chose" not in couple
+
+
+def test_review_always_holds_plan_effect_and_anniversaries(bundled):
+    r = rv.review(bundled, "couple-02", today="2026-01-05")
+    plan = triggers.plan_effect(bundled.couple("couple-02").triggers)
+    want = plan.loc[plan["category"] == "all"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(r.plan_effect, want)
+    assert r.plan_caution == triggers.PLAN_CAUTION
+    assert list(r.anniversaries.columns) == list(
+        triggers.upcoming_anniversaries(bundled.events, bundled.triggers).columns
+    )
+
+
+# --- the chart --------------------------------------------------------------------------------
+
+
+def test_expected_band_chart_draws_the_status_frame(reviewed):
+    rows = reviewed.track.loc[reviewed.track["partner"] == "A"]
+    fig = charts.plot_expected_band(rows, names={"A": "<b>Al</b>"})
+    assert [t.type for t in fig.data] == ["scatter"] * 5
+    low, high, median, mean, flags = fig.data
+    banded = rows.loc[rows["expected_low"].notna()].sort_values("week")
+    np.testing.assert_allclose(low.y, banded["expected_low"])
+    np.testing.assert_allclose(high.y, banded["expected_high"])
+    assert high.fill == "tonexty" and median.line.dash == "dash"
+    np.testing.assert_allclose(median.y, banded["expected_median"])
+    np.testing.assert_allclose(mean.y, banded["rolling_mean"].to_numpy(), equal_nan=True)
+    flagged = banded.loc[banded["status"] == "not_on_track"]
+    assert len(flags.y) == len(flagged) > 0
+    assert mean.name == "&lt;b&gt;Al&lt;/b&gt;: 4-week mean"  # typed text escaped
+    assert "<b>" not in str(mean.customdata)
+
+
+def test_expected_band_chart_of_an_unassessed_partner_is_empty():
+    st = pd.DataFrame({"partner": ["A"], "week": pd.to_datetime(["2025-01-06"]),
+                       "rolling_mean": [np.nan], "expected_low": [np.nan],
+                       "expected_median": [np.nan], "expected_high": [np.nan],
+                       "status": ["not_assessed"]})  # fmt: skip
+    assert len(charts.plot_expected_band(st).data) == 0
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+def test_therapist_page_shows_the_band_status_and_caveat(reviewed):
+    page = report.render(reviewed, audience="therapist")
+    text = _text(page)
+    assert "Against expected recovery" in text
+    assert "reference of 300 couples" in text and "Synthetic reference, not real couples." in text
+    since = report.day(reviewed.track_now.set_index("partner").loc["A", "status_since"])
+    assert (
+        f"not on track (below the expected range 4 weeks or more running) since the week of {since}"
+        in text
+    )
+    assert "first flagged in the week of" in text
+    assert rv.EXPECTED_CAVEAT in text
+    assert text.count("4-week mean against the expected range") == 2  # a chart per partner
+
+
+def test_therapist_page_lists_the_plan_rows_with_the_caution(reviewed):
+    text = _text(report.render(reviewed, audience="therapist"))
+    assert "Triggers with and without the plan" in text
+    assert "lower with the plan" in text and triggers.PLAN_CAUTION in text.replace("&#39;", "'")
+
+
+def test_couple_page_says_the_expected_range_only_when_the_therapist_chose(reviewed):
+    plain = _text(report.render(reviewed, audience="couple"))
+    assert "Your therapist chose" not in plain and "Synthetic" not in plain
+    chosen = _text(report.render(reviewed, audience="couple", include_expected=True))
+    assert (
+        "Your therapist chose to show this: for four weeks or more, A 's recent average" in chosen
+    )
+    assert "It does not say how things will go" in chosen
+
+
+def test_couple_page_plan_sentence_only_when_the_verdict_is_clear(bundled, reviewed):
+    assert "lower_with_plan" in set(reviewed.plan_effect["verdict"])
+    assert "handled with your plan were clearly milder" in _text(
+        report.render(reviewed, audience="couple")
+    )
+    other = rv.review(bundled, "couple-01", today="2026-01-05")
+    assert "lower_with_plan" not in set(other.plan_effect["verdict"])
+    assert "handled with your plan" not in _text(report.render(other, audience="couple"))
+
+
+def test_anniversary_sentences_and_therapist_list():
+    r = rv.review(_anniversary_logs(), "c1", today="2025-02-21")
+    row = r.anniversaries.iloc[0]
+    assert bool(row["last_year_more_often"])
+    couple = _text(report.render(r, audience="couple"))
+    ratio = f"{row['last_year_ratio']:.1f}"
+    assert (
+        "The anniversary of the discovery is on 14 March. Last year triggers came about "
+        f"{ratio} times as often in the two weeks around it; planning that week together may help."
+    ) in couple
+    therapist = _text(report.render(r, audience="therapist"))
+    assert "Anniversaries ahead" in therapist and f"{row['last_year_ratio']:.2f}" in therapist
+
+
+def test_anniversary_without_a_clear_last_year_says_only_the_date():
+    logs = _anniversary_logs()
+    calm = logs.triggers.loc[
+        (logs.triggers["timestamp"] - pd.Timestamp("2024-03-14")).abs() > pd.Timedelta(days=8)
+    ]
+    r = rv.review(Logs(checkins=logs.checkins, triggers=calm, events=logs.events), "c1")
+    assert not r.anniversaries["last_year_more_often"].fillna(False).astype(bool).any()
+    couple = _text(report.render(r, audience="couple"))
+    assert "The anniversary of the discovery is on 14 March." in couple
+    assert "Last year triggers came" not in couple
+
+
+@pytest.mark.parametrize("audience", ["therapist", "couple"])
+def test_every_number_with_a_reference_is_a_value_of_the_review(reviewed, audience):
+    from test_report import _printed_numbers, _review_values
+
+    page = report.render(reviewed, audience=audience, include_expected=True)
+    allowed = _review_values(reviewed)
+    strays = sorted({n for n in _printed_numbers(page) if n not in allowed})
+    assert strays == []
+
+
+def test_couple_page_on_track_and_watch_words(bundled):
+    r = rv.review(bundled, "couple-03", reference=str(COHORT), today="2026-01-05")
+    now = r.track_now.set_index("partner")["status"].to_dict()
+    assert now == {"A": "on_track", "B": "watch"}
+    text = _text(report.render(r, audience="couple", include_expected=True))
+    assert "A 's recent average is not below the usual range" in text
+    assert "B 's recent average" not in text  # "watch" is not clear enough to tell the couple
+
+
+def test_review_decides_what_the_couple_page_may_say(reviewed):
+    assert reviewed.expected_couple == {"A": "below"}  # B is on "watch": not told
+    assert reviewed.plan_clear_partners == ("A",)
+    r = rv.review(_anniversary_logs(), "c1")
+    notes = r.anniversary_notes
+    assert notes["label"].tolist() == ["discovery"]
+    assert notes["anniversary"].tolist() == [pd.Timestamp("2025-03-14")]
+    assert notes["last_year_ratio"].iloc[0] == pytest.approx(
+        r.anniversaries["last_year_ratio"].max()
+    )
