@@ -401,6 +401,14 @@ def test_diverging_partners_is_a_couple_level_watch_flag(b_scores, flagged):
         assert "the gap between A's and B's connection scores grew" in row["evidence"]
 
 
+def test_diverging_partners_evidence_prints_small_p_as_the_pages_do():
+    # 14 shared weeks of a steadily growing gap: Mann-Kendall p is far below 0.001
+    flags = milestones.red_flags(_pair([9, 9, 8, 8, 7, 7, 6, 6, 5, 5, 4, 4, 3, 3]))
+    evidence = flags.loc[flags["flag"] == "diverging_partners", "evidence"].iloc[0]
+    assert "p < 0.001" in evidence
+    assert "e-0" not in evidence and "p = 0.000" not in evidence
+
+
 def test_red_flags_columns_are_fixed_and_empty_logs_give_none():
     flags = milestones.red_flags(EMPTY, as_table("triggers", []), as_table("events", []))
     assert flags.empty and tuple(flags.columns) == milestones.RED_FLAG_COLUMNS

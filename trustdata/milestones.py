@@ -755,8 +755,11 @@ def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
         + _fmt(hit["slope_per_month"], 2)
         + " points a month (Mann-Kendall tau "
         + _fmt(hit["mk_tau"], 2)
-        + ", p = "
-        + hit["mk_p"].astype(float).map(lambda p: f"{p:.3g}").astype("str")
+        + ", "
+        + hit["mk_p"]
+        .astype(float)
+        .map(lambda p: "p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+        .astype("str")
         + "); the mean gap was "
         + _fmt(hit["mean_abs_gap"])
         + " points."
