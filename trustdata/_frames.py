@@ -213,7 +213,9 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
     return table, arrays
 
 
-def _parse_since(since: object) -> pd.Timestamp | None:
+def _parse_since(since: object, *, name: str = "since") -> pd.Timestamp | None:
+    """A date argument as a naive midnight Timestamp (None stays None); ``name`` is the
+    argument's name in the error sentence."""
     if since is None:
         return None
     try:
@@ -222,7 +224,7 @@ def _parse_since(since: object) -> pd.Timestamp | None:
         stamp = pd.NaT
     if stamp is pd.NaT or pd.isna(stamp):
         raise ValueError(
-            f"The value for `since` must be a date such as '2025-03-01', but {since!r} was passed."
+            f"The value for `{name}` must be a date such as '2025-03-01', but {since!r} was passed."
         )
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)

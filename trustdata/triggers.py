@@ -25,6 +25,7 @@ from trustdata._frames import (
     _day_index,
     _empty,
     _grid,
+    _parse_since,
     _require,
     _series_codes,
     _str_take,
@@ -1404,7 +1405,7 @@ def upcoming_anniversaries(
     _require(triggers, ["couple_id", "partner", "timestamp"], "triggers")
     on_ts = None
     if on is not None:
-        on_ts = _parse_day(on)
+        on_ts = _parse_since(on, name="on")
     if len(events) == 0:
         return _empty(_UPCOMING_DTYPES)
     kind_text = events["kind"].astype(object)
@@ -1516,20 +1517,6 @@ def upcoming_anniversaries(
         ["couple_id", "anniversary", "event_kind", "partner"], kind="stable", na_position="first"
     )
     return out.reset_index(drop=True).astype(_UPCOMING_DTYPES)
-
-
-def _parse_day(value: object) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if stamp is pd.NaT or pd.isna(stamp):
-        raise ValueError(
-            f"The value for `on` must be a date such as '2025-03-01', but {value!r} was passed."
-        )
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp.normalize()
 
 
 __all__ += [
