@@ -54,6 +54,8 @@ __all__ = [
     "TREND_LEVEL",
     "TREND_RCI",
     "MIN_TREND_POINTS",
+    "DIP_MARGIN",
+    "MAX_DIP_WEEKS",
     "MONTHLY_COLUMNS",
     "SINCE_COLUMNS",
     "weekly_trend",
@@ -114,6 +116,14 @@ SUDDEN_JUMP = 3.0
 
 #: The rounding error of whole-point scores, sqrt(1/12): the floor of the measurement error.
 ROUNDING_SD = math.sqrt(1.0 / 12.0)
+
+#: A dip set aside by :func:`trend_summary` lasts while the scores stay more than this many
+#: points below the score before the sudden drop that started it.
+DIP_MARGIN = 1.5
+
+#: ... for at most this many weekly scores (setbacks are held for weeks, then recover); a dip
+#: that is still that low after them is a new level and is kept.
+MAX_DIP_WEEKS = 12
 
 #: Calendar weeks per block of the slope's four-weekly means.
 BLOCK_WEEKS = 4
@@ -399,6 +409,11 @@ def trend_summary(
         return _empty(_SUMMARY_DTYPES)
     sid, score = a["sid"], a["score"]  # sorted by series, then week
     offset = a["week"] - a["first"][sid]
+    n_all = np.bincount(sid, minlength=n_series).astype(np.int64)
+    # weeks inside a sudden dip (a setback) are set aside, unless too few weeks would be left
+    keep = ~_dip_weeks(sid, score)
+    keep |= (np.bincount(sid[keep], minlength=n_series) < 2 * MIN_END_WEEKS)[sid]
+    sid, score, offset = sid[keep], score[keep], offset[keep]
     n = np.bincount(sid, minlength=n_series).astype(np.int64)
     rank = np.arange(len(sid)) - np.concatenate([[0], np.cumsum(n)[:-1]])[sid]
 
@@ -412,9 +427,24 @@ def trend_summary(
     latest_mean[~ok] = np.nan
     change_points = latest_mean - first_mean
 
+    # --- the slope on four-weekly means ------------------------------------------------------
+    bsid, bx, bmean, bblock = _block_means(sid, offset, score, BLOCK_WEEKS)
+    ols = _ols_stats(bsid, bx, bmean, n_series, level=level, min_n=min_weeks)
+    # the interval: the wider of the successive-difference one and one that allows for AR(1)
+    # noise
+    noise_sd, noise_rho = _ar1_noise(sid, offset, score, n_series, slope=ols["slope"])
+    ar1_se = _block_slope_se(sid, offset, bsid, bblock, bx, n_series, noise_sd, noise_rho)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = np.maximum(ols["n"] - 2, 1)
+        q = stats.t.ppf((1 + level) / 2, df)
+        se = np.fmax(_mssd_slope_se(bsid, bx, bmean, n_series), ar1_se)
+        trend_half = stats.t.ppf((1 + TREND_LEVEL) / 2, df) * se
+
     # --- the measurement error ---------------------------------------------------------------
     if reference_sd is None:
-        error_sd = _successive_error(sid, score, n_series)
+        # successive differences see only 1 - rho of the noise variance under AR(1) noise
+        succ = _successive_error(sid, score, n_series)
+        error_sd = np.maximum(succ / np.sqrt(1.0 - noise_rho), ROUNDING_SD)
         source = "within_person"
     else:
         error_sd = np.full(n_series, float(reference_sd) * math.sqrt(1.0 - float(r)))
@@ -422,18 +452,6 @@ def trend_summary(
     with np.errstate(invalid="ignore", divide="ignore"):
         rci = change_points / (math.sqrt(2.0) * error_sd)
     rc_points = RCI_CUTOFF * math.sqrt(2.0) * error_sd
-
-    # --- the slope on four-weekly means ------------------------------------------------------
-    bsid, bx, bmean, bblock = _block_means(sid, offset, score, BLOCK_WEEKS)
-    ols = _ols_stats(bsid, bx, bmean, n_series, level=level, min_n=min_weeks)
-    # the interval: the wider of the classical one and one that allows for AR(1) noise
-    noise_sd, noise_rho = _ar1_noise(sid, offset, score, n_series, slope=ols["slope"])
-    ar1_se = _block_slope_se(sid, offset, bsid, bblock, bx, n_series, noise_sd, noise_rho)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        df = np.maximum(ols["n"] - 2, 1)
-        q = stats.t.ppf((1 + level) / 2, df)
-        se = np.fmax((ols["high"] - ols["low"]) / 2.0 / q, ar1_se)
-        trend_half = stats.t.ppf((1 + TREND_LEVEL) / 2, df) * se
     ols["low"] = ols["slope"] - q * se
     ols["high"] = ols["slope"] + q * se
     mk = _trend_stats(bsid, bx, bmean, n_series, level=level, min_n=min_weeks)
@@ -462,7 +480,7 @@ def trend_summary(
             "partner": table["partner"],
             "measure": measure,
             "n_checkins": a["n_checkins"],
-            "n_weeks": n,
+            "n_weeks": n_all,
             "first_date": a["first_date"],
             "last_date": a["last_date"],
             "slope_per_month": slope,
@@ -593,6 +611,63 @@ def _block_slope_se(
         prod = np.where(gs[h:] == gs[:-h], grid[h:] * grid[:-h], 0.0)
         var += 2.0 * rpow * np.bincount(gs[h:], weights=prod, minlength=n_series)
     return sd * np.sqrt(np.maximum(var, 0.0))
+
+
+def _dip_weeks(sid: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Weekly scores inside a sudden dip (a setback), to be set aside by :func:`trend_summary`.
+
+    A dip starts at a weekly score at least :data:`SUDDEN_JUMP` points below the one before
+    (same series) and goes on while the scores stay more than :data:`DIP_MARGIN` points below
+    that score before the drop.  A dip still that low after :data:`MAX_DIP_WEEKS` weekly scores
+    (and not ended by the end of the logs) is a new level, not a setback, and is kept.
+    """
+    same = np.r_[False, sid[1:] == sid[:-1]]
+    prev = np.r_[np.nan, y[:-1]]
+    with np.errstate(invalid="ignore"):
+        drop = same & (y - prev <= -SUDDEN_JUMP)
+    ref = np.where(drop, prev, np.nan)  # the score before the drop, carried along the dip
+    in_dip = drop.copy()
+    length = drop.astype(np.int64)
+    for _ in range(MAX_DIP_WEEKS - 1):
+        pref = np.r_[np.nan, ref[:-1]]
+        with np.errstate(invalid="ignore"):
+            ext = np.r_[False, in_dip[:-1]] & same & ~in_dip & (y <= pref - DIP_MARGIN)
+        if not ext.any():
+            break
+        in_dip |= ext
+        ref = np.where(ext, pref, ref)
+        length = np.where(ext, np.r_[0, length[:-1]] + 1, length)
+    # a dip whose next score (same series) is still low after MAX_DIP_WEEKS is a new level
+    nxt_same = np.r_[sid[1:] == sid[:-1], False]
+    with np.errstate(invalid="ignore"):
+        still_low = nxt_same & (np.r_[y[1:], np.nan] <= ref - DIP_MARGIN)
+    too_long = in_dip & (length >= MAX_DIP_WEEKS) & still_low
+    run = np.cumsum(np.r_[True, (in_dip[1:] != in_dip[:-1]) | ~same[1:]])
+    new_level = np.zeros(int(run.max()) + 1 if len(run) else 1, dtype=bool)
+    new_level[run[too_long]] = True
+    return in_dip & ~new_level[run]
+
+
+def _mssd_slope_se(
+    bsid: np.ndarray, bx: np.ndarray, bmean: np.ndarray, n_series: int
+) -> np.ndarray:
+    """SE of the OLS slope of the four-weekly means with their variance from successive means.
+
+    ``sqrt(s2 / Sxx)``, the classical formula, with the residual variance ``s2`` replaced by von
+    Neumann's mean square successive difference of the four-weekly means (consecutive blocks
+    with a score), halved: ``s2 = sum (b[i+1] - b[i])^2 / (2 (m - 1))`` (von Neumann, Kent,
+    Bellinson & Hart 1941).  It counts sudden changes between neighbouring blocks as noise but,
+    unlike the straight line's residuals, not a plateau the line misfits.
+    """
+    same = bsid[1:] == bsid[:-1]
+    d2 = np.where(same, np.diff(bmean) ** 2, 0.0)
+    cnt = np.bincount(bsid[1:][same], minlength=n_series)
+    tot = np.bincount(bsid[1:], weights=d2, minlength=n_series)
+    nb = np.bincount(bsid, minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dx = bx - (np.bincount(bsid, weights=bx, minlength=n_series) / nb)[bsid]
+        sxx = np.bincount(bsid, weights=dx * dx, minlength=n_series)
+        return np.sqrt(tot / cnt / 2.0 / sxx)
 
 
 def _block_means(
