@@ -199,11 +199,12 @@ def test_weekly_trend_rejects_bad_arguments(kwargs, match):
 # --------------------------------------------------------------------------------------------
 
 
-def _ends_error(scores):
+def _ends_error(scores, *, floor=True):
     """The within-person error of trend_summary by hand: mean |successive difference| < 3."""
     d = np.abs(np.diff(np.asarray(scores, dtype=float)))
     d = d[d < 3]
-    return max(d.mean() * np.sqrt(np.pi) / 2, np.sqrt(1 / 12))
+    est = d.mean() * np.sqrt(np.pi) / 2 if len(d) else 0.0
+    return max(est, np.sqrt(1 / 12)) if floor else est
 
 
 def test_trend_summary_rci_by_hand():
@@ -422,15 +423,8 @@ def _four_weekly(g: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return x, means.to_numpy()
 
 
-def _ar1_half(g: pd.DataFrame, level: float) -> float:
-    """Reference half-width of the AR(1) slope interval, by dense matrices, one series.
-
-    Noise from the semivariogram of the weekly scores at lags 1 and 2 (less the OLS line's
-    share, differences of 3 points or more left out): rho = g2 / g1 - 1 clipped to [0, 0.6],
-    s^2 = g1 / (1 - rho), s >= sqrt(1/12).  The slope of the four-weekly means is w @ y with
-    w = pinv([1, x])[1] spread over each block's weeks; Var = w @ Sigma @ w with
-    Sigma[t, u] = s^2 rho^|t - u| (t, u calendar weeks); half = t(level, n_blocks - 2) * SE.
-    """
+def _ar1_fit(g: pd.DataFrame) -> tuple[float, float]:
+    """Reference AR(1) noise (SD, rho) of one series from the semivariogram, by pandas."""
     x, y = _four_weekly(g)
     per_week = stats.linregress(x, y).slope * 7 / MONTH
     weeks = g["weeks_since_first"].to_numpy()
@@ -442,6 +436,21 @@ def _ar1_half(g: pd.DataFrame, level: float) -> float:
         gam.append((d**2).mean() / 2 if len(d) else np.nan)
     rho = float(np.clip(np.nan_to_num(gam[1] / gam[0] - 1, nan=0.0), 0.0, 0.6))
     sd = max(np.sqrt(np.nan_to_num(gam[0]) / (1 - rho)), np.sqrt(1 / 12))
+    return sd, rho
+
+
+def _ar1_half(g: pd.DataFrame, level: float) -> float:
+    """Reference half-width of the AR(1) slope interval, by dense matrices, one series.
+
+    Noise from the semivariogram of the weekly scores at lags 1 and 2 (less the OLS line's
+    share, differences of 3 points or more left out): rho = g2 / g1 - 1 clipped to [0, 0.6],
+    s^2 = g1 / (1 - rho), s >= sqrt(1/12).  The slope of the four-weekly means is w @ y with
+    w = pinv([1, x])[1] spread over each block's weeks; Var = w @ Sigma @ w with
+    Sigma[t, u] = s^2 rho^|t - u| (t, u calendar weeks); half = t(level, n_blocks - 2) * SE.
+    """
+    x, _ = _four_weekly(g)
+    sd, rho = _ar1_fit(g)
+    weeks = g["weeks_since_first"].to_numpy()
     block = weeks // 4
     _, inv, per_block = np.unique(block, return_inverse=True, return_counts=True)
     w = np.linalg.pinv(np.column_stack([np.ones(len(x)), x]))[1][inv] / per_block[inv]
@@ -449,46 +458,97 @@ def _ar1_half(g: pd.DataFrame, level: float) -> float:
     return float(stats.t.ppf((1 + level) / 2, len(x) - 2) * np.sqrt(w @ sigma @ w))
 
 
+def _mssd_half(g: pd.DataFrame, level: float) -> float:
+    """Reference half-width from von Neumann's successive differences of the four-weekly means.
+
+    s2 = sum(diff(b)^2) / (2 (m - 1)); SE = sqrt(s2 / Sxx); half = t(level, m - 2) * SE.
+    """
+    x, y = _four_weekly(g)
+    s2 = np.sum(np.diff(y) ** 2) / (2 * (len(y) - 1))
+    se = np.sqrt(s2 / np.sum((x - x.mean()) ** 2))
+    return float(stats.t.ppf((1 + level) / 2, len(x) - 2) * se)
+
+
+def _dips_by_hand(y: np.ndarray) -> np.ndarray:
+    """Reference of trends._dip_weeks for one series, as a plain loop over the weekly scores."""
+    n = len(y)
+    in_dip = np.zeros(n, dtype=bool)
+    ref = np.full(n, np.nan)
+    length = np.zeros(n, dtype=int)
+    for i in range(1, n):
+        if y[i] - y[i - 1] <= -3:  # a sudden drop starts a dip
+            in_dip[i], ref[i], length[i] = True, y[i - 1], 1
+        elif in_dip[i - 1] and length[i - 1] < 12 and y[i] <= ref[i - 1] - 1.5:
+            in_dip[i], ref[i], length[i] = True, ref[i - 1], length[i - 1] + 1
+    out = in_dip.copy()
+    i = 0
+    while i < n:
+        if not in_dip[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and in_dip[j + 1]:
+            j += 1
+        new_level = (length[j] >= 12 and j + 1 < n and y[j + 1] <= ref[j] - 1.5) or (
+            j == n - 1 and length[j] > 4
+        )
+        if new_level:
+            out[i : j + 1] = False
+        i = j + 1
+    return out
+
+
+def _kept(g: pd.DataFrame) -> pd.DataFrame:
+    """The weekly scores trend_summary keeps: all but those in a dip (if 8 or more are left)."""
+    dip = _dips_by_hand(g["score"].to_numpy())
+    return g[~dip] if (~dip).sum() >= 8 else g
+
+
 @pytest.mark.parametrize("level", [0.95, 0.8])
 def test_trend_summary_equals_scipy_per_series(cohort, level):
     ci = cohort.logs.checkins
     out = trends.trend_summary(ci, level=level)
     weekly = trends.weekly_trend(ci).dropna(subset=["score"])
-    wider = 0
-    for (couple, partner), g in weekly.groupby(["couple_id", "partner"]):
+    wider = set_aside = 0
+    for (couple, partner), g_all in weekly.groupby(["couple_id", "partner"]):
         row = out[(out["couple_id"] == couple) & (out["partner"] == partner)].iloc[0]
+        g = _kept(g_all)
+        set_aside += len(g) < len(g_all)
         x, y = _four_weekly(g)
-        # reference: res = scipy.stats.linregress(x, y);
-        # res.slope -/+ scipy.stats.t.ppf((1 + level) / 2, len(x) - 2) * res.stderr
+        # reference: res = scipy.stats.linregress(x, y) on the kept weeks' four-weekly means
         lr = stats.linregress(x, y)
-        classical = stats.t.ppf((1 + level) / 2, len(x) - 2) * lr.stderr
-        half = max(classical, _ar1_half(g, level))
-        wider += half > classical
+        successive = _mssd_half(g, level)
+        half = max(successive, _ar1_half(g, level))
+        wider += half > successive
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             kt = stats.kendalltau(x, y)  # reference: scipy.stats.kendalltau(x, y)
         got = row[["slope_per_month", "slope_low", "slope_high", "mk_tau", "mk_p"]]
         ref = [lr.slope, lr.slope - half, lr.slope + half, kt.statistic, kt.pvalue]
         np.testing.assert_allclose(got.to_numpy(dtype=float), ref, rtol=0, atol=1e-9)
-        assert row["n_weeks"] == len(g) and row["slope_points"] == len(x)
+        assert row["n_weeks"] == len(g_all) and row["slope_points"] == len(x)
         scores = g["score"].to_numpy()
-        assert row["error_sd"] == pytest.approx(_ends_error(scores), abs=1e-12)
+        raw = _ends_error(scores, floor=False)
+        err = max(raw / np.sqrt(1 - _ar1_fit(g)[1]), np.sqrt(1 / 12))
+        assert row["error_sd"] == pytest.approx(err, abs=1e-12)
         k = min(4, len(scores) // 2)
         assert row["change_points"] == pytest.approx(scores[-k:].mean() - scores[:k].mean())
     assert 0 < wider < len(out)  # both halves of the max are exercised
+    assert 0 < set_aside < len(out)  # dips set aside for some partners, not all
 
 
 def test_trend_summary_slope_equals_statsmodels_ols():
-    # the classical interval from statsmodels: sm.OLS(y, sm.add_constant(x)).fit().conf_int(0.05);
-    # the AR(1) one as the sandwich (X'X)^-1 X' Sigma X (X'X)^-1 of the weekly scores
+    # the slope from statsmodels: sm.OLS(y, sm.add_constant(x)).fit().params[1]; its interval
+    # the wider of von Neumann's successive-difference one and the AR(1) sandwich
+    # (X'X)^-1 X' Sigma X (X'X)^-1 of the weekly scores
     sm = pytest.importorskip("statsmodels.api")
     scores = [3, 4, 4, 3, 5, 4, 5, 6, 5, 6, 6, 7, 6, 7, 8, 7, 8, 8, 7, 8]
     ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
     g = trends.weekly_trend(ci).dropna(subset=["score"])
     x, y = _four_weekly(g)
     fit = sm.OLS(y, sm.add_constant(x)).fit()
-    low, high = fit.conf_int(0.05)[1]
-    half = max((high - low) / 2, _ar1_half(g, 0.95))
+    assert not _dips_by_hand(g["score"].to_numpy()).any()
+    half = max(_mssd_half(g, 0.95), _ar1_half(g, 0.95))
     row = trends.trend_summary(ci).iloc[0]
     np.testing.assert_allclose(
         [row["slope_per_month"], row["slope_low"], row["slope_high"]],
@@ -499,9 +559,9 @@ def test_trend_summary_slope_equals_statsmodels_ols():
 
 
 def test_trend_summary_interval_allows_for_correlated_noise():
-    # flat AR(1) noise (rho 0.6): the classical interval of the four-weekly means treats them
-    # as independent and covers the true slope 0 too rarely; the reported one is the wider of
-    # it and the AR(1) reference, so never narrower than the classical one
+    # flat AR(1) noise (rho 0.6): the successive differences of the four-weekly means treat
+    # them as independent and see too little of the noise; the reported interval is the wider
+    # of that one and the AR(1) reference, and covers the true slope 0 (at 95 %)
     rng = np.random.default_rng(3)
     ratios, covered = [], 0
     for _ in range(20):
@@ -509,13 +569,12 @@ def test_trend_summary_interval_allows_for_correlated_noise():
         for t in range(1, 104):
             e[t] = 0.6 * e[t - 1] + rng.normal(0, 0.8)
         ci = checkins(weekly_series("c1", "A", "2025-01-06", list(np.round(5 + e).clip(1, 10))))
-        g = trends.weekly_trend(ci).dropna(subset=["score"])
-        x, y = _four_weekly(g)
-        classical = stats.t.ppf(0.975, len(x) - 2) * stats.linregress(x, y).stderr
+        g = _kept(trends.weekly_trend(ci).dropna(subset=["score"]))
+        successive = _mssd_half(g, 0.95)
         row = trends.trend_summary(ci).iloc[0]
         half = (row["slope_high"] - row["slope_low"]) / 2
-        assert half == pytest.approx(max(classical, _ar1_half(g, 0.95)), abs=1e-12)
-        ratios.append(half / classical)
+        assert half == pytest.approx(max(successive, _ar1_half(g, 0.95)), abs=1e-12)
+        ratios.append(half / successive)
         covered += row["slope_low"] <= 0 <= row["slope_high"]
     assert np.mean(ratios) > 1.03 and min(ratios) >= 1.0 - 1e-12
     assert covered >= 18
@@ -582,6 +641,30 @@ def test_trend_summary_finds_planted_slopes(cohort):
     assert rho > 0.3
 
 
+def test_trend_summary_sets_aside_a_setback_at_an_end():
+    # a rise from 4 to 7 over a year, then a sudden drop to 3 for the latest 3 weeks: a setback
+    # in progress (MAX_TRAILING_DIP = 4), set aside: the rise is still the verdict.  Held for
+    # 5 weeks it is the present and the ends show no change.
+    assert (trends.DIP_MARGIN, trends.MAX_DIP_WEEKS, trends.MAX_TRAILING_DIP) == (1.5, 12, 4)
+    rise = [int(v) for v in np.round(np.linspace(4, 7, 50))]
+    for tail, expected in (([3] * 3, "improved"), ([3] * 5, "no_clear_change")):
+        ci = checkins(weekly_series("c1", "A", "2025-01-06", rise + tail))
+        row = trends.trend_summary(ci).iloc[0]
+        assert row["n_weeks"] == 50 + len(tail) and row["change"] == expected
+        if expected == "improved":
+            assert row["latest_month_mean"] == 7.0
+    # the boundaries of a dip, by hand: 1.5 points below the score before the drop still
+    # counts, 1.4 does not; a dip holds at most 12 weekly scores: a 13th still low is a new level
+    sid = np.zeros(9, dtype=np.int64)
+    y = np.array([7, 7, 7, 4, 5.5, 5.6, 7, 7, 7.0])
+    assert trends._dip_weeks(sid, y).tolist() == [False] * 3 + [True] * 2 + [False] * 4
+    for low, expected in ((12, True), (13, False)):
+        y = np.array([7.0] * 3 + [3.0] * low + [7.0] * 3)
+        got = trends._dip_weeks(np.zeros(len(y), dtype=np.int64), y)
+        assert got[3 : 3 + low].all() == expected and not got[:3].any()
+        assert (got == _dips_by_hand(y)).all()
+
+
 def test_trend_summary_few_weeks_give_nan_slope():
     # two weekly scores: one four-weekly mean, no slope, and too few for a verdict
     out = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", [4, 6])))
@@ -606,7 +689,12 @@ def test_trend_summary_reads_the_sample_couples_right():
     assert out.loc[("couple-01", "A"), "change"] == "improved"
     assert out.loc[("couple-01", "A"), "change_points"] == 3.0
     assert not (out["change"] == "insufficient_data").any()
-    assert (out["slope_per_month"].abs() > 0.005).all()  # no 0.00 slopes
+    # no 0.00 slope for a partner whose ends differ by a point or more; couple-04 B (5.75 to
+    # 6.00, a 6-week setback in the middle set aside) is flat and its interval covers 0
+    moved = out["change_points"].abs() >= 1
+    assert moved.sum() >= 5 and (out.loc[moved, "slope_per_month"].abs() > 0.005).all()
+    b4 = out.loc[("couple-04", "B")]
+    assert b4["change"] == "no_clear_change" and b4["slope_low"] < 0 < b4["slope_high"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ __all__ = [
     "MIN_TREND_POINTS",
     "DIP_MARGIN",
     "MAX_DIP_WEEKS",
+    "MAX_TRAILING_DIP",
     "MONTHLY_COLUMNS",
     "SINCE_COLUMNS",
     "weekly_trend",
@@ -124,6 +125,12 @@ DIP_MARGIN = 1.5
 #: ... for at most this many weekly scores (setbacks are held for weeks, then recover); a dip
 #: that is still that low after them is a new level and is kept.
 MAX_DIP_WEEKS = 12
+
+#: ... and a dip that runs to the latest score is set aside only while it holds at most this
+#: many weekly scores (an end's worth): a setback in progress.  Longer, it is the partner's
+#: present (4 was chosen over 8 and 12 on the benchmark's tuning seeds: a rise of two months
+#: followed by two months back at the start is no change).
+MAX_TRAILING_DIP = 4
 
 #: Calendar weeks per block of the slope's four-weekly means.
 BLOCK_WEEKS = 4
@@ -413,6 +420,7 @@ def trend_summary(
     # weeks inside a sudden dip (a setback) are set aside, unless too few weeks would be left
     keep = ~_dip_weeks(sid, score)
     keep |= (np.bincount(sid[keep], minlength=n_series) < 2 * MIN_END_WEEKS)[sid]
+    every_week = (sid, offset, score)  # the shape of the way there is read from all of them
     sid, score, offset = sid[keep], score[keep], offset[keep]
     n = np.bincount(sid, minlength=n_series).astype(np.int64)
     rank = np.arange(len(sid)) - np.concatenate([[0], np.cumsum(n)[:-1]])[sid]
@@ -443,7 +451,8 @@ def trend_summary(
     # --- the measurement error ---------------------------------------------------------------
     if reference_sd is None:
         # successive differences see only 1 - rho of the noise variance under AR(1) noise
-        succ = _successive_error(sid, score, n_series)
+        # (the rounding floor applies after: rounding error is not correlated week to week)
+        succ = _successive_error(sid, score, n_series, floor=False)
         error_sd = np.maximum(succ / np.sqrt(1.0 - noise_rho), ROUNDING_SD)
         source = "within_person"
     else:
@@ -470,7 +479,8 @@ def trend_summary(
     change = np.where(
         ~ok, "insufficient_data", np.where(up, "improved", np.where(down, "deteriorated", _NCC))
     )
-    shape = _shape(bsid, bmean, bblock, first_mean, latest_mean, rc_points, n_series)
+    all_bsid, _, all_bmean, all_bblock = _block_means(*every_week, BLOCK_WEEKS)
+    shape = _shape(all_bsid, all_bmean, all_bblock, first_mean, latest_mean, rc_points, n_series)
     shape = np.where(ok, shape, "insufficient_data")
     steady = pd.array(shape == "steady", dtype="boolean")
     steady[~ok] = pd.NA
@@ -519,15 +529,20 @@ def _group_mean(sid: np.ndarray, y: np.ndarray, mask: np.ndarray, n_series: int)
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
 
-def _successive_error(sid: np.ndarray, y: np.ndarray, n_series: int) -> np.ndarray:
-    """Robust SD of one weekly score from consecutive differences (see trend_summary)."""
+def _successive_error(
+    sid: np.ndarray, y: np.ndarray, n_series: int, *, floor: bool = True
+) -> np.ndarray:
+    """Robust SD of one weekly score from consecutive differences (see trend_summary).
+
+    Never below :data:`ROUNDING_SD` unless ``floor=False``.
+    """
     d = np.abs(np.diff(y))
     use = (sid[1:] == sid[:-1]) & (d < SUDDEN_JUMP)
     cnt = np.bincount(sid[1:][use], minlength=n_series)
     tot = np.bincount(sid[1:][use], weights=d[use], minlength=n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
         est = np.where(cnt > 0, tot / np.maximum(cnt, 1), 0.0) * math.sqrt(math.pi) / 2.0
-    return np.maximum(est, ROUNDING_SD)
+    return np.maximum(est, ROUNDING_SD) if floor else est
 
 
 def _week_grid(
@@ -604,9 +619,18 @@ def _block_slope_se(
     gs, grid = _week_grid(sid, offset, w, n_series, 0.0)
     var = np.bincount(gs, weights=grid * grid, minlength=n_series)
     rpow = np.ones(n_series)
+    n_active = n_series
     for h in range(1, len(grid)):
         rpow = rpow * rho
-        if rpow.max(initial=0.0) < 1e-12:
+        live = rpow >= 1e-12
+        if not live.any():
+            break
+        if live.sum() < 0.8 * n_active:
+            # each series is a contiguous run of the grid: keep only those whose rho^h still
+            # counts (the pairs of the others add less than 1e-12 of their variance)
+            keep = live[gs]
+            gs, grid, n_active = gs[keep], grid[keep], int(live.sum())
+        if h >= len(grid):
             break
         prod = np.where(gs[h:] == gs[:-h], grid[h:] * grid[:-h], 0.0)
         var += 2.0 * rpow * np.bincount(gs[h:], weights=prod, minlength=n_series)
@@ -619,33 +643,43 @@ def _dip_weeks(sid: np.ndarray, y: np.ndarray) -> np.ndarray:
     A dip starts at a weekly score at least :data:`SUDDEN_JUMP` points below the one before
     (same series) and goes on while the scores stay more than :data:`DIP_MARGIN` points below
     that score before the drop.  A dip still that low after :data:`MAX_DIP_WEEKS` weekly scores
-    (and not ended by the end of the logs) is a new level, not a setback, and is kept.
+    is a new level, not a setback, and is kept; so is a dip that runs to the latest score and
+    holds more than :data:`MAX_TRAILING_DIP` of them.
     """
+    n = len(y)
     same = np.r_[False, sid[1:] == sid[:-1]]
-    prev = np.r_[np.nan, y[:-1]]
     with np.errstate(invalid="ignore"):
-        drop = same & (y - prev <= -SUDDEN_JUMP)
-    ref = np.where(drop, prev, np.nan)  # the score before the drop, carried along the dip
-    in_dip = drop.copy()
-    length = drop.astype(np.int64)
-    for _ in range(MAX_DIP_WEEKS - 1):
-        pref = np.r_[np.nan, ref[:-1]]
-        with np.errstate(invalid="ignore"):
-            ext = np.r_[False, in_dip[:-1]] & same & ~in_dip & (y <= pref - DIP_MARGIN)
-        if not ext.any():
+        front = np.flatnonzero(same & (np.diff(y, prepend=np.nan) <= -SUDDEN_JUMP))
+    in_dip = np.zeros(n, dtype=bool)
+    ref = np.full(n, np.nan)  # the score before the drop, carried along the dip
+    length = np.zeros(n, dtype=np.int64)
+    in_dip[front], ref[front], length[front] = True, y[front - 1], 1
+    for _ in range(MAX_DIP_WEEKS - 1):  # grow each dip by one weekly score at a time
+        nxt = front + 1
+        nxt_ok = nxt < n
+        front, nxt = front[nxt_ok], nxt[nxt_ok]
+        grow = same[nxt] & ~in_dip[nxt] & (y[nxt] <= ref[front] - DIP_MARGIN)
+        front, nxt = front[grow], nxt[grow]
+        if not len(nxt):
             break
-        in_dip |= ext
-        ref = np.where(ext, pref, ref)
-        length = np.where(ext, np.r_[0, length[:-1]] + 1, length)
-    # a dip whose next score (same series) is still low after MAX_DIP_WEEKS is a new level
-    nxt_same = np.r_[sid[1:] == sid[:-1], False]
-    with np.errstate(invalid="ignore"):
-        still_low = nxt_same & (np.r_[y[1:], np.nan] <= ref - DIP_MARGIN)
-    too_long = in_dip & (length >= MAX_DIP_WEEKS) & still_low
-    run = np.cumsum(np.r_[True, (in_dip[1:] != in_dip[:-1]) | ~same[1:]])
-    new_level = np.zeros(int(run.max()) + 1 if len(run) else 1, dtype=bool)
-    new_level[run[too_long]] = True
-    return in_dip & ~new_level[run]
+        in_dip[nxt], ref[nxt], length[nxt] = True, ref[front], length[front] + 1
+        front = nxt
+    # the last score of each dip decides whether it is one: still low after MAX_DIP_WEEKS
+    # scores (a new level), or running to the latest score for more than MAX_TRAILING_DIP
+    last = np.flatnonzero(in_dip & ~np.r_[in_dip[1:], False])
+    nxt = last + 1
+    has_next = np.zeros(len(last), dtype=bool)
+    has_next[nxt < n] = same[nxt[nxt < n]]
+    still_low = np.zeros(len(last), dtype=bool)
+    still_low[has_next] = y[nxt[has_next]] <= ref[last[has_next]] - DIP_MARGIN
+    new_level = ((length[last] >= MAX_DIP_WEEKS) & still_low) | (
+        ~has_next & (length[last] > MAX_TRAILING_DIP)
+    )
+    first = np.flatnonzero(in_dip & ~np.r_[False, in_dip[:-1]])
+    drop_run = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(drop_run, first[new_level], 1)
+    np.add.at(drop_run, last[new_level] + 1, -1)
+    return in_dip & (np.cumsum(drop_run)[:n] == 0)
 
 
 def _mssd_slope_se(
@@ -680,8 +714,12 @@ def _block_means(
     """
     block = offset // weeks
     span = int(block.max()) + 1 if len(block) else 1
-    key = sid.astype(np.int64) * span + block
-    uniq, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    key = sid.astype(np.int64) * span + block  # sorted: by series, then week
+    new_block = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new_block)
+    uniq = key[starts]
+    inv = np.cumsum(new_block) - 1
+    cnt = np.diff(np.r_[starts, len(key)])
     mean = np.bincount(inv, weights=y, minlength=len(uniq)) / cnt
     bsid = uniq // span
     bblock = uniq % span
