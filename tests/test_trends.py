@@ -476,8 +476,8 @@ def _dips_by_hand(y: np.ndarray) -> np.ndarray:
     ref = np.full(n, np.nan)
     length = np.zeros(n, dtype=int)
     for i in range(1, n):
-        if y[i] - y[i - 1] <= -3:  # a sudden drop starts a dip
-            in_dip[i], ref[i], length[i] = True, y[i - 1], 1
+        if y[i] - y[i - 1] <= -3:  # a sudden drop starts a dip, below the mean of 2 before
+            in_dip[i], ref[i], length[i] = True, np.mean(y[max(i - 2, 0) : i]), 1
         elif in_dip[i - 1] and length[i - 1] < 12 and y[i] <= ref[i - 1] - 1.5:
             in_dip[i], ref[i], length[i] = True, ref[i - 1], length[i - 1] + 1
     out = in_dip.copy()
@@ -646,6 +646,7 @@ def test_trend_summary_sets_aside_a_setback_at_an_end():
     # in progress (MAX_TRAILING_DIP = 4), set aside: the rise is still the verdict.  Held for
     # 5 weeks it is the present and the ends show no change.
     assert (trends.DIP_MARGIN, trends.MAX_DIP_WEEKS, trends.MAX_TRAILING_DIP) == (1.5, 12, 4)
+    assert trends.PRE_DIP_WEEKS == 2
     rise = [int(v) for v in np.round(np.linspace(4, 7, 50))]
     for tail, expected in (([3] * 3, "improved"), ([3] * 5, "no_clear_change")):
         ci = checkins(weekly_series("c1", "A", "2025-01-06", rise + tail))
@@ -657,6 +658,9 @@ def test_trend_summary_sets_aside_a_setback_at_an_end():
     # counts, 1.4 does not; a dip holds at most 12 weekly scores: a 13th still low is a new level
     sid = np.zeros(9, dtype=np.int64)
     y = np.array([7, 7, 7, 4, 5.5, 5.6, 7, 7, 7.0])
+    assert trends._dip_weeks(sid, y).tolist() == [False] * 3 + [True] * 2 + [False] * 4
+    # measured from the mean of the 2 scores before the drop (6.5 here), not the last one
+    y = np.array([7, 6, 7, 4, 5.0, 5.1, 7, 7, 7.0])
     assert trends._dip_weeks(sid, y).tolist() == [False] * 3 + [True] * 2 + [False] * 4
     for low, expected in ((12, True), (13, False)):
         y = np.array([7.0] * 3 + [3.0] * low + [7.0] * 3)

@@ -57,6 +57,7 @@ __all__ = [
     "DIP_MARGIN",
     "MAX_DIP_WEEKS",
     "MAX_TRAILING_DIP",
+    "PRE_DIP_WEEKS",
     "MONTHLY_COLUMNS",
     "SINCE_COLUMNS",
     "weekly_trend",
@@ -118,9 +119,14 @@ SUDDEN_JUMP = 3.0
 #: The rounding error of whole-point scores, sqrt(1/12): the floor of the measurement error.
 ROUNDING_SD = math.sqrt(1.0 / 12.0)
 
-#: A dip set aside by :func:`trend_summary` lasts while the scores stay more than this many
-#: points below the score before the sudden drop that started it.
+#: A dip set aside by :func:`trend_summary` lasts while the scores stay at least this many
+#: points below the level before the sudden drop (of :data:`SUDDEN_JUMP` points or more) that
+#: started it.
 DIP_MARGIN = 1.5
+
+#: The level a dip is measured from: the mean of up to this many weekly scores before the drop
+#: (2 was chosen over 1 and 4 on the benchmark's tuning seeds).
+PRE_DIP_WEEKS = 2
 
 #: ... for at most this many weekly scores (setbacks are held for weeks, then recover); a dip
 #: that is still that low after them is a new level and is kept.
@@ -641,10 +647,11 @@ def _dip_weeks(sid: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Weekly scores inside a sudden dip (a setback), to be set aside by :func:`trend_summary`.
 
     A dip starts at a weekly score at least :data:`SUDDEN_JUMP` points below the one before
-    (same series) and goes on while the scores stay more than :data:`DIP_MARGIN` points below
-    that score before the drop.  A dip still that low after :data:`MAX_DIP_WEEKS` weekly scores
-    is a new level, not a setback, and is kept; so is a dip that runs to the latest score and
-    holds more than :data:`MAX_TRAILING_DIP` of them.
+    (same series) and goes on while the scores stay at least :data:`DIP_MARGIN` points below
+    the level before the drop (the mean of up to :data:`PRE_DIP_WEEKS` scores before it).  A
+    dip still that low after :data:`MAX_DIP_WEEKS` weekly scores is a new level, not a setback,
+    and is kept; so is a dip that runs to the latest score and holds more than
+    :data:`MAX_TRAILING_DIP` of them.
     """
     n = len(y)
     same = np.r_[False, sid[1:] == sid[:-1]]
@@ -653,7 +660,15 @@ def _dip_weeks(sid: np.ndarray, y: np.ndarray) -> np.ndarray:
     in_dip = np.zeros(n, dtype=bool)
     ref = np.full(n, np.nan)  # the score before the drop, carried along the dip
     length = np.zeros(n, dtype=np.int64)
-    in_dip[front], ref[front], length[front] = True, y[front - 1], 1
+    # the level before the drop: the mean of up to PRE_DIP_WEEKS scores before it, same series
+    before = np.zeros(len(front))
+    count = np.zeros(len(front))
+    for lag in range(1, PRE_DIP_WEEKS + 1):
+        at = front - lag
+        ok = (at >= 0) & (sid[np.maximum(at, 0)] == sid[front])
+        before += np.where(ok, y[np.maximum(at, 0)], 0.0)
+        count += ok
+    in_dip[front], ref[front], length[front] = True, before / count, 1
     for _ in range(MAX_DIP_WEEKS - 1):  # grow each dip by one weekly score at a time
         nxt = front + 1
         nxt_ok = nxt < n
