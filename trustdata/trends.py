@@ -278,7 +278,15 @@ def trend_summary(
 
     Three pieces of evidence per partner, computed on the weekly scores of :func:`weekly_trend`
     (two check-ins in one week are averaged; weeks without a check-in are left out, never
-    interpolated):
+    interpolated).  Weekly scores inside a **sudden dip** are set aside first: a dip starts
+    with a drop of :data:`SUDDEN_JUMP` points or more from one weekly score to the next and
+    lasts while the scores stay :data:`DIP_MARGIN` points or more below the level before the
+    drop, for at most :data:`MAX_DIP_WEEKS` scores (longer, it is a new level and is kept; a dip
+    running to the latest score is set aside only while it holds at most
+    :data:`MAX_TRAILING_DIP` scores, a setback in progress).  A setback is then not read as the
+    partner's level at an end, nor does it pull the slope; :func:`trustdata.find_setbacks`
+    names it.  Nothing is set aside when fewer than 8 weekly scores would be left.  ``shape``
+    is read from every weekly score.
 
     **Reliable change** (Jacobson & Truax 1991, *J. Consult. Clin. Psychol.* 59(1), 12-19).
     ``change_points`` is the mean of the latest ``k`` weekly scores minus the mean of the first
@@ -295,7 +303,10 @@ def trend_summary(
       weekly scores times ``sqrt(pi) / 2`` (for normal errors ``E|e1 - e2| = 2 sigma /
       sqrt(pi)``), leaving out jumps of :data:`SUDDEN_JUMP` points or more (sudden changes such
       as setbacks are not measurement error).  Differences cancel the slow movement of the
-      level, so a steady rise does not inflate it.  It is never taken below the rounding error
+      level, so a steady rise does not inflate it; but under AR(1) noise with autocorrelation
+      ``rho`` they see only ``1 - rho`` of its variance (``E (e1 - e2)^2 = 2 sigma^2 (1 -
+      rho)``), so the estimate is divided by ``sqrt(1 - rho)``, ``rho`` the semivariogram
+      estimate of the slope interval below.  It is never taken below the rounding error
       of whole-point scores, ``sqrt(1/12)`` = 0.29 (Sheppard's correction).  This is the
       within-subject SD of Bland & Altman (1996, "Measurement error", *BMJ* 313, 744), whose
       repeatability ``1.96 * sqrt(2) * s_w`` is ``rc_points`` below;
@@ -308,9 +319,12 @@ def trend_summary(
     months of ``DAYS_PER_MONTH`` days) on time; equal to ``scipy.stats.linregress``.  Averaging
     four weeks removes the ties of whole-point scores (the median of pairwise slopes of tied
     weekly scores is often exactly 0).  Its interval is ``slope +/- t(level, n - 2) * SE``
-    with the **wider** of two half-widths: the classical one (``linregress``'s ``stderr``,
-    which counts a poor straight-line fit and setbacks as noise but takes the four-weekly means
-    as independent) and one that allows for week-to-week correlation: the SE of the same slope
+    with the **wider** of two standard errors: the classical formula ``sqrt(s2 / Sxx)`` with
+    ``s2`` from the successive differences of the four-weekly means (von Neumann's mean square
+    successive difference, halved; it counts sudden changes between neighbouring blocks as
+    noise but, unlike the straight line's residuals, not a plateau the line misfits, and takes
+    the four-weekly means as independent) and one that allows for week-to-week correlation:
+    the SE of the same slope
     when the weekly scores carry AR(1) noise, ``sqrt(w' Sigma w)`` with the slope's weights
     ``w`` on the weekly scores and ``Sigma[t, u] = s^2 rho^|t - u|`` over calendar weeks, ``s``
     and ``rho`` from the semivariogram of the weekly scores at lags 1 and 2 (``rho`` at most
@@ -358,11 +372,11 @@ def trend_summary(
 
         - ``couple_id`` (str), ``partner`` (str), ``measure`` (str)
         - ``n_checkins`` (int64): check-ins with the measure.
-        - ``n_weeks`` (int64): weeks with a score.
+        - ``n_weeks`` (int64): weeks with a score (those set aside in a dip included).
         - ``first_date``, ``last_date`` (datetime64[ns]): first and last check-in.
         - ``slope_per_month``, ``slope_low``, ``slope_high`` (float): the OLS slope of the
           four-weekly means in points per month and its interval at ``level`` (the wider of
-          the classical and the AR(1) interval, see above).
+          the successive-difference and the AR(1) interval, see above).
         - ``mk_tau``, ``mk_p`` (float): Kendall's tau-b of the four-weekly means against time
           and its two-sided p-value (as ``scipy.stats.kendalltau``).
         - ``first_month_mean``, ``latest_month_mean`` (float): means of the first and of the
