@@ -90,7 +90,9 @@ def generate_other(couples: int, seed: int, start: str = "2023-01-02"):
     """Logs and truth from the second generator (see the module docstring).
 
     Returns (logs, truth): ``truth`` has couple_id, partner, role, arc, gain (planted level at
-    week 52 minus the planted baseline level).
+    week 52 minus the planted baseline level); ``truth.attrs["level"]`` is the planted
+    noise-free level minus the planted baseline level at aligned weeks 0..16 (partners x 17,
+    rows in ``truth``'s order), for the oracle.
     """
     rng = np.random.default_rng(seed)
     n = couples
@@ -175,6 +177,7 @@ def generate_other(couples: int, seed: int, start: str = "2023-01-02"):
             "gain": l52 - lb,
         }
     )
+    truth.attrs["level"] = level[:, : BY_WEEK + 1] - base[:, None] - lb[:, None]
     return logs, truth
 
 
@@ -209,6 +212,14 @@ def synth_set(couples: int, seed: int):
             "gain": gain,
         }
     )
+    # the planted level minus the planted baseline level at aligned weeks 0..16 (the oracle)
+    monday = prm["anchor_date"] - pd.to_timedelta(prm["anchor_date"].dt.day_of_week, unit="D")
+    cols = []
+    for w in range(BY_WEEK + 1):
+        at = prm[["couple_id", "partner"]].assign(date=monday + pd.Timedelta(days=7 * w + 3))
+        cols.append(synth.underlying_level(prm, at).to_numpy())
+    base_level = synth.underlying_level(prm, first).to_numpy()
+    truth.attrs["level"] = np.column_stack(cols) - base_level[:, None]
     return syn.logs, truth
 
 
@@ -298,6 +309,132 @@ def ceiling(logs, truth, assessed: pd.DataFrame, by_week: int = BY_WEEK) -> floa
     return hits / total if total else np.nan
 
 
+# ------------------------------------------------------------------------------------------
+# What is possible: oracle bounds
+# ------------------------------------------------------------------------------------------
+
+ORACLE_WEEKS = (4, 8, 12, 16)
+
+
+def sens_at_spec(risk_bad: np.ndarray, risk_good: np.ndarray, spec: float = 0.90) -> float:
+    """Sensitivity of ``risk > t`` with ``t`` the smallest threshold keeping ``spec`` of good."""
+    risk_bad, risk_good = np.asarray(risk_bad, float), np.asarray(risk_good, float)
+    if not len(risk_bad) or not len(risk_good):
+        return np.nan
+    t = np.quantile(risk_good, spec, method="higher")
+    return float(np.mean(risk_bad > t))
+
+
+def knn_risk(train_x, train_y, test_x, k: int = 60) -> np.ndarray:
+    """The share of bad outcomes among the ``k`` nearest training partners (standardised)."""
+    from scipy.spatial import cKDTree
+
+    mu, sd = train_x.mean(axis=0), train_x.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    tree = cKDTree((train_x - mu) / sd)
+    _, idx = tree.query((test_x - mu) / sd, k=min(k, len(train_x)))
+    return train_y[idx].mean(axis=1)
+
+
+def _labels(truth: pd.DataFrame, rc: dict) -> np.ndarray:
+    return (truth["gain"] < truth["role"].map(rc)).to_numpy()
+
+
+def planted_features(truth: pd.DataFrame) -> np.ndarray:
+    """Planted level minus planted baseline at weeks 2, 4, ..., 16 and the role."""
+    lv = truth.attrs["level"]
+    hurt = (truth["role"] == "hurt").to_numpy(dtype=float)
+    return np.column_stack([lv[:, range(2, BY_WEEK + 1, 2)], hurt * 10])
+
+
+def observed_features(logs, truth: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """What the logs show by week 16, per partner in ``truth``'s order (and who has it).
+
+    The observed baseline, the 4-week mean at weeks 8, 12 and 16 minus the baseline (the last
+    one available up to that week), the least-squares slope of the scores after the baseline
+    up to week 16 (points a week), and the role.
+    """
+    from trustdata.expected import _partner_weeks
+
+    w = _partner_weeks(logs, measure="connection", window=4, baseline_weeks=4, baseline_by=12)
+    w = w.loc[(w["aligned_week"] <= BY_WEEK) & w["baseline"].notna()]
+    post = w.loc[w["aligned_week"] > w["baseline_end"]]
+    keys = ["couple_id", "partner"]
+    feats = w.groupby(keys)["baseline"].first().to_frame()
+    for wk in (8, 12, 16):
+        m = post.loc[post["aligned_week"] <= wk].dropna(subset=["rolling_mean"])
+        feats[f"m{wk}"] = m.groupby(keys)["rolling_mean"].last() - feats["baseline"]
+    sc = post.dropna(subset=["score"])
+
+    def slope(g: pd.DataFrame) -> float:
+        if len(g) < 3:
+            return np.nan
+        return float(np.polyfit(g["aligned_week"], g["score"], 1)[0])
+
+    feats["slope"] = sc.groupby(keys)[["aligned_week", "score"]].apply(slope)
+    out = truth[keys].merge(feats.reset_index(), on=keys, how="left")
+    out["hurt"] = (truth["role"].to_numpy() == "hurt") * 10.0
+    x = out[["baseline", "m8", "m12", "m16", "slope", "hurt"]].to_numpy(dtype=float)
+    ok = ~np.isnan(x).any(axis=1)
+    return x, ok
+
+
+def logit_risk(train_x, train_y, test_x) -> np.ndarray:
+    """Logistic regression per role (the last column), fitted on the training partners."""
+    import statsmodels.api as sm
+
+    risk = np.full(len(test_x), np.nan)
+    for role in np.unique(train_x[:, -1]):
+        tr, te = train_x[:, -1] == role, test_x[:, -1] == role
+        xtr = sm.add_constant(train_x[tr, :-1], has_constant="add")
+        fit = sm.Logit(train_y[tr].astype(float), xtr).fit(disp=0, maxiter=200)
+        risk[te] = fit.predict(sm.add_constant(test_x[te, :-1], has_constant="add"))
+    return risk
+
+
+def oracle(ref_logs, ref_truth, rc, sets, train_sets) -> None:
+    """Print the oracle bounds: sensitivity at specificity 0.90 by week 16.
+
+    1. **Planted level**: a k-nearest-neighbour posterior of ending badly given the planted,
+       noise-free level (minus the planted baseline) at weeks 2-16 and the role, trained on a
+       large sample of the *same* generator (tuning seeds), threshold set on the held-out
+       couples themselves: no rule seeing only 16 weeks can do much better.
+    2. **Observed, fitted on the reference**: logistic regression (and k-NN) of ending badly
+       on what the logs show by week 16 (observed baseline, 4-week means at weeks 8, 12, 16,
+       slope), fitted on the REFERENCE cohort with its planted truth; threshold set on the
+       held-out couples (generous) and on the reference (what a tool could do).
+    """
+    print("--- oracle bounds: sensitivity at specificity 0.90, by week 16")
+    rx, rok = observed_features(ref_logs, ref_truth)
+    ry = _labels(ref_truth, rc)
+    rx, ry = rx[rok], ry[rok]
+    ref_logit = logit_risk(rx, ry, rx)
+    t_ref = np.quantile(ref_logit[~ry], 0.90, method="higher")
+    for name, logs, truth in sets:
+        y = _labels(truth, rc)
+        train = train_sets["other" if name.startswith("second") else "synth"]
+        px = planted_features(truth)
+        tx = planted_features(train[1])
+        ty = _labels(train[1], rc)
+        risk = knn_risk(tx, ty, px)
+        planted = sens_at_spec(risk[y], risk[~y])
+        ox, ok = observed_features(logs, truth)
+        gx, gok = observed_features(*train)
+        gy = _labels(train[1], rc)
+        big = logit_risk(gx[gok], gy[gok], ox[ok])
+        lr = logit_risk(rx, ry, ox[ok])
+        kn = knn_risk(rx, ry, ox[ok])
+        yy = y[ok]
+        print(
+            f"{name:<34} bad {int(y.sum()):>3}/{len(y)}: planted level (k-NN, same generator) "
+            f"{planted:.3f}; observed, fitted on the reference: logistic {sens_at_spec(lr[yy], lr[~yy]):.3f} "
+            f"(threshold from the reference: sensitivity {np.mean(lr[yy] > t_ref):.3f}, "
+            f"specificity {np.mean(lr[~yy] <= t_ref):.3f}), k-NN {sens_at_spec(kn[yy], kn[~yy]):.3f}; "
+            f"observed, logistic fitted on a large sample of the same generator "
+            f"{sens_at_spec(big[yy], big[~yy]):.3f}"
+        )
+
+
 def line(name: str, s: dict) -> str:
     return (
         f"{name:<34} partners {s['assessed']:>4} assessed ({s['partners']}), bad {s['bad']:>3}: "
@@ -313,11 +450,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer couples (development)")
     parser.add_argument("--tune", action="store_true", help="the grid, on the tuning seeds")
     parser.add_argument("--by-arc", action="store_true", help="flag rates per kind of arc")
+    parser.add_argument("--oracle", action="store_true", help="what is possible (oracle bounds)")
     args = parser.parse_args()
     n_ref = 150 if args.quick else 300
     n_test = 100 if args.quick else 250
     t0 = time.time()
-    ref_logs, _ = synth_set(n_ref, REFERENCE_SEED)
+    ref_logs, ref_truth = synth_set(n_ref, REFERENCE_SEED)
     print(f"reference: trustdata.synth, {n_ref} couples, seed {REFERENCE_SEED}")
     if args.tune:
         sets = [(f"synth seed {s}", *synth_set(n_test, s)) for s in TUNING_SEEDS]
@@ -343,6 +481,15 @@ def main() -> None:
     sets.append(
         (f"second generator seed {OTHER_TEST_SEED}", *generate_other(n_test, OTHER_TEST_SEED))
     )
+    if args.oracle:
+        n_train = 400 if args.quick else 1500
+        train_sets = {
+            "synth": synth_set(n_train, TUNING_SEEDS[0]),
+            "other": generate_other(n_train, OTHER_TUNING_SEED),
+        }
+        oracle(ref_logs, ref_truth, rc, sets, train_sets)
+        print(f"done in {time.time() - t0:.0f} s")
+        return
     for by_week in (BY_WEEK, 26):
         print(
             f"--- flagged by week {by_week}"
