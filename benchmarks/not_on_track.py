@@ -35,14 +35,18 @@ tuning seeds :data:`TUNING_SEEDS` only; the defaults of the package were chosen 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout this script is in
+
 from trustdata import schemas, synth
-from trustdata.expected import expected_recovery, track_status
+from trustdata.expected import FORECAST_QUANTILE, expected_recovery, track_status
 from trustdata.io import from_frames
 
 REFERENCE_SEED = 101
@@ -51,6 +55,18 @@ TEST_SEEDS = (301, 302)
 OTHER_TUNING_SEED = 401
 OTHER_TEST_SEED = 501
 BY_WEEK = 16
+LATER_WEEK = 40  # flags at any week before the 12-month outcome is known (secondary figure)
+NO_BAND = 10**6  # weeks_below that no run reaches: the forecast rule alone
+#: The grid of --tune: (forecast quantile, weeks_below, forecast_run).  Earlier rounds (same
+#: seeds): quantiles 0.6-0.9 with the band's 4 weeks and without the band, runs of 1-4 weeks.
+TUNE_GRID = (
+    (0.65, NO_BAND, 1),
+    (0.675, NO_BAND, 1),
+    (0.7, NO_BAND, 1),
+    (0.75, 6, 1),
+    (0.8, 5, 1),
+    (0.9, 4, 1),
+)
 R = 0.8
 MONTHS = (13, 18)
 
@@ -245,11 +261,8 @@ def rc_thresholds(expected: pd.DataFrame, ref_logs) -> dict[str, float]:
     return {role: float(1.96 * np.sqrt(2) * s * np.sqrt(1 - R)) for role, s in s1.items()}
 
 
-def score(
-    logs, truth, expected, rc, *, weeks_below: int | None = None, by_week: int = BY_WEEK
-) -> dict:
-    opts = {} if weeks_below is None else {"weeks_below": weeks_below}
-    st = track_status(logs, expected, **opts)
+def score(logs, truth, expected, rc, *, by_week: int = BY_WEEK, status=None, **opts) -> dict:
+    st = track_status(logs, expected, **opts) if status is None else status
     early = st.loc[st["aligned_week"] <= by_week]
     per = early.groupby(["couple_id", "partner"]).agg(
         assessed=("status", lambda s: bool((s != "not_assessed").any())),
@@ -410,6 +423,7 @@ def oracle(ref_logs, ref_truth, rc, sets, train_sets) -> None:
     rx, ry = rx[rok], ry[rok]
     ref_logit = logit_risk(rx, ry, rx)
     t_ref = np.quantile(ref_logit[~ry], 0.90, method="higher")
+    pool: dict[str, list] = {"planted": [], "logistic": [], "knn": [], "big": [], "y": [], "yo": []}
     for name, logs, truth in sets:
         y = _labels(truth, rc)
         train = train_sets["other" if name.startswith("second") else "synth"]
@@ -425,14 +439,42 @@ def oracle(ref_logs, ref_truth, rc, sets, train_sets) -> None:
         lr = logit_risk(rx, ry, ox[ok])
         kn = knn_risk(rx, ry, ox[ok])
         yy = y[ok]
+        pool["planted"].append(risk)
+        pool["y"].append(y)
+        pool["logistic"].append(lr)
+        pool["knn"].append(kn)
+        pool["big"].append(big)
+        pool["yo"].append(yy)
+        s_lr, s_kn, s_big = (sens_at_spec(v[yy], v[~yy]) for v in (lr, kn, big))
         print(
             f"{name:<34} bad {int(y.sum()):>3}/{len(y)}: planted level (k-NN, same generator) "
-            f"{planted:.3f}; observed, fitted on the reference: logistic {sens_at_spec(lr[yy], lr[~yy]):.3f} "
+            f"{planted:.3f}; observed, fitted on the reference: logistic {s_lr:.3f} "
             f"(threshold from the reference: sensitivity {np.mean(lr[yy] > t_ref):.3f}, "
-            f"specificity {np.mean(lr[~yy] <= t_ref):.3f}), k-NN {sens_at_spec(kn[yy], kn[~yy]):.3f}; "
-            f"observed, logistic fitted on a large sample of the same generator "
-            f"{sens_at_spec(big[yy], big[~yy]):.3f}"
+            f"specificity {np.mean(lr[~yy] <= t_ref):.3f}), k-NN {s_kn:.3f}; "
+            f"observed, logistic fitted on a large sample of the same generator {s_big:.3f}"
         )
+    y, yo = np.concatenate(pool["y"]), np.concatenate(pool["yo"])
+    got = {k: np.concatenate(pool[k]) for k in ("planted", "logistic", "knn", "big")}
+    s_pl = sens_at_spec(got["planted"][y], got["planted"][~y])
+    s_lr, s_kn, s_big = (sens_at_spec(got[k][yo], got[k][~yo]) for k in ("logistic", "knn", "big"))
+    print(
+        f"{'all held-out (one threshold)':<34} planted level {s_pl:.3f}; observed, fitted on "
+        f"the reference: logistic {s_lr:.3f}, k-NN {s_kn:.3f}; observed, logistic on a large "
+        f"sample of the same generator {s_big:.3f}"
+    )
+
+
+def pooled(totals: list[dict]) -> str:
+    tp = sum(s["tp"] for s in totals)
+    nb = sum(s["bad"] for s in totals)
+    tn = sum(s["tn"] for s in totals)
+    ng = sum(s["good"] for s in totals)
+    lo, hi = clopper_pearson(tp, nb)
+    slo, shi = clopper_pearson(tn, ng)
+    return (
+        f"{'all':<34} sensitivity {tp / nb:.3f} [{lo:.3f}, {hi:.3f}] ({tp}/{nb}), "
+        f"specificity {tn / ng:.3f} [{slo:.3f}, {shi:.3f}] ({tn}/{ng})"
+    )
 
 
 def line(name: str, s: dict) -> str:
@@ -460,14 +502,22 @@ def main() -> None:
     if args.tune:
         sets = [(f"synth seed {s}", *synth_set(n_test, s)) for s in TUNING_SEEDS]
         sets.append((f"other seed {OTHER_TUNING_SEED}", *generate_other(n_test, OTHER_TUNING_SEED)))
-        for window in (4,):
-            for low in (0.1, 0.2, 0.3):
-                exp = expected_recovery(ref_logs, quantiles=(low, 0.5, 1 - low), window=window)
-                rc = rc_thresholds(exp, ref_logs)
-                for wb in (2, 4, 6):
-                    for name, logs, truth in sets:
-                        s = score(logs, truth, exp, rc, weeks_below=wb)
-                        print(f"window {window} low {low:.2f} weeks_below {wb}  " + line(name, s))
+        band = expected_recovery(ref_logs)
+        rc = rc_thresholds(band, ref_logs)
+        for name, logs, truth in sets:
+            old = score(logs, truth, band, rc, forecast=False)
+            print("band only (the old rule)     " + line(name, old))
+        fits = {}
+        for fq, wb, run in TUNE_GRID:
+            if fq not in fits:
+                fits[fq] = expected_recovery(ref_logs, forecast=True, forecast_quantile=fq)
+            tot = []
+            tag = f"forecast q {fq:.3f} run {run} band {'off' if wb == NO_BAND else wb}  "
+            for name, logs, truth in sets:
+                s = score(logs, truth, fits[fq], rc, forecast_run=run, weeks_below=wb)
+                tot.append(s)
+                print(tag + line(name, s))
+            print(tag + pooled(tot))
         print(f"done in {time.time() - t0:.0f} s")
         return
     exp = expected_recovery(ref_logs)
@@ -490,10 +540,22 @@ def main() -> None:
         oracle(ref_logs, ref_truth, rc, sets, train_sets)
         print(f"done in {time.time() - t0:.0f} s")
         return
-    for by_week in (BY_WEEK, 26):
+    fexp = expected_recovery(ref_logs, forecast=True)
+    for by_week in (BY_WEEK, LATER_WEEK):
+        print(
+            f"opt-in outcome forecast (forecast=True, quantile {FORECAST_QUANTILE}), flagged by "
+            f"week {by_week}, for comparison:"
+        )
+        print("  " + pooled([score(lg, tr, fexp, rc, by_week=by_week) for _, lg, tr in sets]))
+    for by_week in (BY_WEEK, 26, LATER_WEEK):
         print(
             f"--- flagged by week {by_week}"
-            + (" (the issue's figure)" if by_week == BY_WEEK else " (secondary, not tuned on)")
+            + (
+                " (the issue's figure)"
+                if by_week == BY_WEEK
+                else " (flags at any week up to it, as outcome monitoring reports them; "
+                "not tuned on)"
+            )
         )
         totals = []
         for name, logs, truth in sets:
