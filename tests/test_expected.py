@@ -401,3 +401,18 @@ def test_expected_curves_take_the_grid_row_nearest_the_median_baseline() -> None
     assert set(chosen["baseline"]) == {2.0, 5.0}
     with pytest.raises(ValueError, match="`baseline`"):
         ex.expected_curves(exp, baseline="3")
+
+
+def test_the_benchmark_figures_have_one_place() -> None:
+    """The status card's caveat is built from ``BENCHMARK``, and the docs quote the same figures."""
+    from pathlib import Path
+
+    from trustdata import review
+
+    assert review.EXPECTED_CAVEAT == ex.BENCHMARK_CAVEAT
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "expected.md").read_text("utf-8")
+    for key in ("sensitivity", "specificity", "sensitivity_later", "specificity_later"):
+        shown = f"{ex.BENCHMARK[key]:.3f}"
+        assert shown in ex.BENCHMARK_CAVEAT and shown in doc, key
+    one_in = round(1 / ex.BENCHMARK["sensitivity"])
+    assert f"about 1 in {one_in} of those who later did not improve" in ex.BENCHMARK_CAVEAT
