@@ -58,18 +58,21 @@ their linear interpolation: :func:`track_status` uses exactly that.
 
 The outcome forecast
 --------------------
-The band conditions on the intake only (as OQ-style expected curves do).  The forecast also
-conditions on the weeks so far: for each group and each assessment week ``t`` (week 5 to
-four weeks before ``horizon``, default 52), one linear quantile regression, over the
-reference partners' weeks ``t - 2`` to ``t + 2``, of the **gain at the horizon** (the mean of
-the partner's scores within 8 weeks of it, at least 4, minus the baseline) on the baseline,
-the **recent median** (of the last 8 weekly scores, at least 4; a setback of a few weeks
-moves it less than a mean) and the **post-baseline mean** (of every score after the baseline,
-at least 3), the last two minus the baseline.  Its quantile ``forecast_quantile`` (default
-0.675) is compared with the group's **reliable change** ``1.96 * sqrt(2) * s1 * sqrt(1 - r)``
-(Jacobson & Truax 1991; ``s1`` the SD of the reference's baselines, ``r = 0.8`` as in
-:func:`trustdata.trends.trend_summary`): below it, fewer than about a third of the reference
-partners with that start and those weeks went on to a reliable improvement by the horizon.
+Opt-in (``expected_recovery(..., forecast=True)``): on the benchmark's held-out couples it
+did no better than the band rule by week 16 (``docs/expected.md``), so the default status
+is the band's.  The band conditions on the intake only (as OQ-style expected curves do); the
+forecast also conditions on the weeks so far: for each group and each assessment week
+``t`` (week 5 to four weeks before ``horizon``, default 52), one linear quantile regression,
+over the reference partners' weeks ``t - 2`` to ``t + 2``, of the **gain at the horizon**
+(the mean of the partner's scores within 8 weeks of it, at least 4, minus the baseline) on
+the baseline, the **recent median** (of the last 8 weekly scores, at least 4; a setback of a
+few weeks moves it less than a mean) and the **post-baseline mean** (of every score after the
+baseline, at least 3), the last two minus the baseline.  Its quantile ``forecast_quantile``
+(default 0.675) is compared with the group's **reliable change** ``1.96 * sqrt(2) * s1 *
+sqrt(1 - r)`` (Jacobson & Truax 1991; ``s1`` the SD of the reference's baselines, ``r = 0.8``
+as in :func:`trustdata.trends.trend_summary`): below it, fewer than about a third of the
+reference partners with that start and those weeks went on to a reliable improvement by the
+horizon.
 
 Examples
 --------
@@ -376,13 +379,10 @@ def _trailing_median(weeks: pd.DataFrame, window: int, min_scores: int) -> np.nd
         stack[k, k:] = sc[: n - k]
         stack[k, wk < k] = np.nan
     count = (~np.isnan(stack)).sum(axis=0)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            med = np.nanmedian(stack, axis=0)
-    return np.where(count >= min_scores, med, np.nan)
+    med = np.full(n, np.nan)
+    enough = count >= min_scores  # (nanmedian of an all-NaN column would warn)
+    med[enough] = np.nanmedian(stack[:, enough], axis=0)
+    return med
 
 
 def _forecast_x(weeks: pd.DataFrame, post_mean: np.ndarray, center: float) -> np.ndarray:
