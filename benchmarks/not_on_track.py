@@ -35,14 +35,18 @@ tuning seeds :data:`TUNING_SEEDS` only; the defaults of the package were chosen 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout this script is in
+
 from trustdata import schemas, synth
-from trustdata.expected import expected_recovery, track_status
+from trustdata.expected import FORECAST_QUANTILE, expected_recovery, track_status
 from trustdata.io import from_frames
 
 REFERENCE_SEED = 101
@@ -51,6 +55,18 @@ TEST_SEEDS = (301, 302)
 OTHER_TUNING_SEED = 401
 OTHER_TEST_SEED = 501
 BY_WEEK = 16
+LATER_WEEK = 40  # flags at any week before the 12-month outcome is known (secondary figure)
+NO_BAND = 10**6  # weeks_below that no run reaches: the forecast rule alone
+#: The grid of --tune: (forecast quantile, weeks_below, forecast_run).  Earlier rounds (same
+#: seeds): quantiles 0.6-0.9 with the band's 4 weeks and without the band, runs of 1-4 weeks.
+TUNE_GRID = (
+    (0.65, NO_BAND, 1),
+    (0.675, NO_BAND, 1),
+    (0.7, NO_BAND, 1),
+    (0.75, 6, 1),
+    (0.8, 5, 1),
+    (0.9, 4, 1),
+)
 R = 0.8
 MONTHS = (13, 18)
 
@@ -90,7 +106,9 @@ def generate_other(couples: int, seed: int, start: str = "2023-01-02"):
     """Logs and truth from the second generator (see the module docstring).
 
     Returns (logs, truth): ``truth`` has couple_id, partner, role, arc, gain (planted level at
-    week 52 minus the planted baseline level).
+    week 52 minus the planted baseline level); ``truth.attrs["level"]`` is the planted
+    noise-free level minus the planted baseline level at aligned weeks 0..16 (partners x 17,
+    rows in ``truth``'s order), for the oracle.
     """
     rng = np.random.default_rng(seed)
     n = couples
@@ -175,6 +193,7 @@ def generate_other(couples: int, seed: int, start: str = "2023-01-02"):
             "gain": l52 - lb,
         }
     )
+    truth.attrs["level"] = level[:, : BY_WEEK + 1] - base[:, None] - lb[:, None]
     return logs, truth
 
 
@@ -209,6 +228,14 @@ def synth_set(couples: int, seed: int):
             "gain": gain,
         }
     )
+    # the planted level minus the planted baseline level at aligned weeks 0..16 (the oracle)
+    monday = prm["anchor_date"] - pd.to_timedelta(prm["anchor_date"].dt.day_of_week, unit="D")
+    cols = []
+    for w in range(BY_WEEK + 1):
+        at = prm[["couple_id", "partner"]].assign(date=monday + pd.Timedelta(days=7 * w + 3))
+        cols.append(synth.underlying_level(prm, at).to_numpy())
+    base_level = synth.underlying_level(prm, first).to_numpy()
+    truth.attrs["level"] = np.column_stack(cols) - base_level[:, None]
     return syn.logs, truth
 
 
@@ -234,11 +261,8 @@ def rc_thresholds(expected: pd.DataFrame, ref_logs) -> dict[str, float]:
     return {role: float(1.96 * np.sqrt(2) * s * np.sqrt(1 - R)) for role, s in s1.items()}
 
 
-def score(
-    logs, truth, expected, rc, *, weeks_below: int | None = None, by_week: int = BY_WEEK
-) -> dict:
-    opts = {} if weeks_below is None else {"weeks_below": weeks_below}
-    st = track_status(logs, expected, **opts)
+def score(logs, truth, expected, rc, *, by_week: int = BY_WEEK, status=None, **opts) -> dict:
+    st = track_status(logs, expected, **opts) if status is None else status
     early = st.loc[st["aligned_week"] <= by_week]
     per = early.groupby(["couple_id", "partner"]).agg(
         assessed=("status", lambda s: bool((s != "not_assessed").any())),
@@ -298,6 +322,161 @@ def ceiling(logs, truth, assessed: pd.DataFrame, by_week: int = BY_WEEK) -> floa
     return hits / total if total else np.nan
 
 
+# ------------------------------------------------------------------------------------------
+# What is possible: oracle bounds
+# ------------------------------------------------------------------------------------------
+
+ORACLE_WEEKS = (4, 8, 12, 16)
+
+
+def sens_at_spec(risk_bad: np.ndarray, risk_good: np.ndarray, spec: float = 0.90) -> float:
+    """Sensitivity of ``risk > t`` with ``t`` the smallest threshold keeping ``spec`` of good."""
+    risk_bad, risk_good = np.asarray(risk_bad, float), np.asarray(risk_good, float)
+    if not len(risk_bad) or not len(risk_good):
+        return np.nan
+    t = np.quantile(risk_good, spec, method="higher")
+    return float(np.mean(risk_bad > t))
+
+
+def knn_risk(train_x, train_y, test_x, k: int = 60) -> np.ndarray:
+    """The share of bad outcomes among the ``k`` nearest training partners (standardised)."""
+    from scipy.spatial import cKDTree
+
+    mu, sd = train_x.mean(axis=0), train_x.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    tree = cKDTree((train_x - mu) / sd)
+    _, idx = tree.query((test_x - mu) / sd, k=min(k, len(train_x)))
+    return train_y[idx].mean(axis=1)
+
+
+def _labels(truth: pd.DataFrame, rc: dict) -> np.ndarray:
+    return (truth["gain"] < truth["role"].map(rc)).to_numpy()
+
+
+def planted_features(truth: pd.DataFrame) -> np.ndarray:
+    """Planted level minus planted baseline at weeks 2, 4, ..., 16 and the role."""
+    lv = truth.attrs["level"]
+    hurt = (truth["role"] == "hurt").to_numpy(dtype=float)
+    return np.column_stack([lv[:, range(2, BY_WEEK + 1, 2)], hurt * 10])
+
+
+def observed_features(logs, truth: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """What the logs show by week 16, per partner in ``truth``'s order (and who has it).
+
+    The observed baseline, the 4-week mean at weeks 8, 12 and 16 minus the baseline (the last
+    one available up to that week), the least-squares slope of the scores after the baseline
+    up to week 16 (points a week), and the role.
+    """
+    from trustdata.expected import _partner_weeks
+
+    w = _partner_weeks(logs, measure="connection", window=4, baseline_weeks=4, baseline_by=12)
+    w = w.loc[(w["aligned_week"] <= BY_WEEK) & w["baseline"].notna()]
+    post = w.loc[w["aligned_week"] > w["baseline_end"]]
+    keys = ["couple_id", "partner"]
+    feats = w.groupby(keys)["baseline"].first().to_frame()
+    for wk in (8, 12, 16):
+        m = post.loc[post["aligned_week"] <= wk].dropna(subset=["rolling_mean"])
+        feats[f"m{wk}"] = m.groupby(keys)["rolling_mean"].last() - feats["baseline"]
+    sc = post.dropna(subset=["score"])
+
+    def slope(g: pd.DataFrame) -> float:
+        if len(g) < 3:
+            return np.nan
+        return float(np.polyfit(g["aligned_week"], g["score"], 1)[0])
+
+    feats["slope"] = sc.groupby(keys)[["aligned_week", "score"]].apply(slope)
+    out = truth[keys].merge(feats.reset_index(), on=keys, how="left")
+    out["hurt"] = (truth["role"].to_numpy() == "hurt") * 10.0
+    x = out[["baseline", "m8", "m12", "m16", "slope", "hurt"]].to_numpy(dtype=float)
+    ok = ~np.isnan(x).any(axis=1)
+    return x, ok
+
+
+def logit_risk(train_x, train_y, test_x) -> np.ndarray:
+    """Logistic regression per role (the last column), fitted on the training partners."""
+    import statsmodels.api as sm
+
+    risk = np.full(len(test_x), np.nan)
+    for role in np.unique(train_x[:, -1]):
+        tr, te = train_x[:, -1] == role, test_x[:, -1] == role
+        xtr = sm.add_constant(train_x[tr, :-1], has_constant="add")
+        fit = sm.Logit(train_y[tr].astype(float), xtr).fit(disp=0, maxiter=200)
+        risk[te] = fit.predict(sm.add_constant(test_x[te, :-1], has_constant="add"))
+    return risk
+
+
+def oracle(ref_logs, ref_truth, rc, sets, train_sets) -> None:
+    """Print the oracle bounds: sensitivity at specificity 0.90 by week 16.
+
+    1. **Planted level**: a k-nearest-neighbour posterior of ending badly given the planted,
+       noise-free level (minus the planted baseline) at weeks 2-16 and the role, trained on a
+       large sample of the *same* generator (tuning seeds), threshold set on the held-out
+       couples themselves: no rule seeing only 16 weeks can do much better.
+    2. **Observed, fitted on the reference**: logistic regression (and k-NN) of ending badly
+       on what the logs show by week 16 (observed baseline, 4-week means at weeks 8, 12, 16,
+       slope), fitted on the REFERENCE cohort with its planted truth; threshold set on the
+       held-out couples (generous) and on the reference (what a tool could do).
+    """
+    print("--- oracle bounds: sensitivity at specificity 0.90, by week 16")
+    rx, rok = observed_features(ref_logs, ref_truth)
+    ry = _labels(ref_truth, rc)
+    rx, ry = rx[rok], ry[rok]
+    ref_logit = logit_risk(rx, ry, rx)
+    t_ref = np.quantile(ref_logit[~ry], 0.90, method="higher")
+    pool: dict[str, list] = {"planted": [], "logistic": [], "knn": [], "big": [], "y": [], "yo": []}
+    for name, logs, truth in sets:
+        y = _labels(truth, rc)
+        train = train_sets["other" if name.startswith("second") else "synth"]
+        px = planted_features(truth)
+        tx = planted_features(train[1])
+        ty = _labels(train[1], rc)
+        risk = knn_risk(tx, ty, px)
+        planted = sens_at_spec(risk[y], risk[~y])
+        ox, ok = observed_features(logs, truth)
+        gx, gok = observed_features(*train)
+        gy = _labels(train[1], rc)
+        big = logit_risk(gx[gok], gy[gok], ox[ok])
+        lr = logit_risk(rx, ry, ox[ok])
+        kn = knn_risk(rx, ry, ox[ok])
+        yy = y[ok]
+        pool["planted"].append(risk)
+        pool["y"].append(y)
+        pool["logistic"].append(lr)
+        pool["knn"].append(kn)
+        pool["big"].append(big)
+        pool["yo"].append(yy)
+        s_lr, s_kn, s_big = (sens_at_spec(v[yy], v[~yy]) for v in (lr, kn, big))
+        print(
+            f"{name:<34} bad {int(y.sum()):>3}/{len(y)}: planted level (k-NN, same generator) "
+            f"{planted:.3f}; observed, fitted on the reference: logistic {s_lr:.3f} "
+            f"(threshold from the reference: sensitivity {np.mean(lr[yy] > t_ref):.3f}, "
+            f"specificity {np.mean(lr[~yy] <= t_ref):.3f}), k-NN {s_kn:.3f}; "
+            f"observed, logistic fitted on a large sample of the same generator {s_big:.3f}"
+        )
+    y, yo = np.concatenate(pool["y"]), np.concatenate(pool["yo"])
+    got = {k: np.concatenate(pool[k]) for k in ("planted", "logistic", "knn", "big")}
+    s_pl = sens_at_spec(got["planted"][y], got["planted"][~y])
+    s_lr, s_kn, s_big = (sens_at_spec(got[k][yo], got[k][~yo]) for k in ("logistic", "knn", "big"))
+    print(
+        f"{'all held-out (one threshold)':<34} planted level {s_pl:.3f}; observed, fitted on "
+        f"the reference: logistic {s_lr:.3f}, k-NN {s_kn:.3f}; observed, logistic on a large "
+        f"sample of the same generator {s_big:.3f}"
+    )
+
+
+def pooled(totals: list[dict]) -> str:
+    tp = sum(s["tp"] for s in totals)
+    nb = sum(s["bad"] for s in totals)
+    tn = sum(s["tn"] for s in totals)
+    ng = sum(s["good"] for s in totals)
+    lo, hi = clopper_pearson(tp, nb)
+    slo, shi = clopper_pearson(tn, ng)
+    return (
+        f"{'all':<34} sensitivity {tp / nb:.3f} [{lo:.3f}, {hi:.3f}] ({tp}/{nb}), "
+        f"specificity {tn / ng:.3f} [{slo:.3f}, {shi:.3f}] ({tn}/{ng})"
+    )
+
+
 def line(name: str, s: dict) -> str:
     return (
         f"{name:<34} partners {s['assessed']:>4} assessed ({s['partners']}), bad {s['bad']:>3}: "
@@ -313,23 +492,32 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer couples (development)")
     parser.add_argument("--tune", action="store_true", help="the grid, on the tuning seeds")
     parser.add_argument("--by-arc", action="store_true", help="flag rates per kind of arc")
+    parser.add_argument("--oracle", action="store_true", help="what is possible (oracle bounds)")
     args = parser.parse_args()
     n_ref = 150 if args.quick else 300
     n_test = 100 if args.quick else 250
     t0 = time.time()
-    ref_logs, _ = synth_set(n_ref, REFERENCE_SEED)
+    ref_logs, ref_truth = synth_set(n_ref, REFERENCE_SEED)
     print(f"reference: trustdata.synth, {n_ref} couples, seed {REFERENCE_SEED}")
     if args.tune:
         sets = [(f"synth seed {s}", *synth_set(n_test, s)) for s in TUNING_SEEDS]
         sets.append((f"other seed {OTHER_TUNING_SEED}", *generate_other(n_test, OTHER_TUNING_SEED)))
-        for window in (4,):
-            for low in (0.1, 0.2, 0.3):
-                exp = expected_recovery(ref_logs, quantiles=(low, 0.5, 1 - low), window=window)
-                rc = rc_thresholds(exp, ref_logs)
-                for wb in (2, 4, 6):
-                    for name, logs, truth in sets:
-                        s = score(logs, truth, exp, rc, weeks_below=wb)
-                        print(f"window {window} low {low:.2f} weeks_below {wb}  " + line(name, s))
+        band = expected_recovery(ref_logs)
+        rc = rc_thresholds(band, ref_logs)
+        for name, logs, truth in sets:
+            old = score(logs, truth, band, rc, forecast=False)
+            print("band only (the old rule)     " + line(name, old))
+        fits = {}
+        for fq, wb, run in TUNE_GRID:
+            if fq not in fits:
+                fits[fq] = expected_recovery(ref_logs, forecast=True, forecast_quantile=fq)
+            tot = []
+            tag = f"forecast q {fq:.3f} run {run} band {'off' if wb == NO_BAND else wb}  "
+            for name, logs, truth in sets:
+                s = score(logs, truth, fits[fq], rc, forecast_run=run, weeks_below=wb)
+                tot.append(s)
+                print(tag + line(name, s))
+            print(tag + pooled(tot))
         print(f"done in {time.time() - t0:.0f} s")
         return
     exp = expected_recovery(ref_logs)
@@ -343,10 +531,31 @@ def main() -> None:
     sets.append(
         (f"second generator seed {OTHER_TEST_SEED}", *generate_other(n_test, OTHER_TEST_SEED))
     )
-    for by_week in (BY_WEEK, 26):
+    if args.oracle:
+        n_train = 400 if args.quick else 1500
+        train_sets = {
+            "synth": synth_set(n_train, TUNING_SEEDS[0]),
+            "other": generate_other(n_train, OTHER_TUNING_SEED),
+        }
+        oracle(ref_logs, ref_truth, rc, sets, train_sets)
+        print(f"done in {time.time() - t0:.0f} s")
+        return
+    fexp = expected_recovery(ref_logs, forecast=True)
+    for by_week in (BY_WEEK, LATER_WEEK):
+        print(
+            f"opt-in outcome forecast (forecast=True, quantile {FORECAST_QUANTILE}), flagged by "
+            f"week {by_week}, for comparison:"
+        )
+        print("  " + pooled([score(lg, tr, fexp, rc, by_week=by_week) for _, lg, tr in sets]))
+    for by_week in (BY_WEEK, 26, LATER_WEEK):
         print(
             f"--- flagged by week {by_week}"
-            + (" (the issue's figure)" if by_week == BY_WEEK else " (secondary, not tuned on)")
+            + (
+                " (the issue's figure)"
+                if by_week == BY_WEEK
+                else " (flags at any week up to it, as outcome monitoring reports them; "
+                "not tuned on)"
+            )
         )
         totals = []
         for name, logs, truth in sets:

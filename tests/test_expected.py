@@ -304,3 +304,115 @@ def test_a_small_group_is_skipped_not_the_whole_reference() -> None:
     )
     st = ex.track_status(logs, exp)
     assert (st.loc[st["couple_id"] == "u1", "status"] == "not_assessed").all()
+
+
+# --- the outcome forecast (issue 14: a signal conditioned on the weeks so far) ---------------
+
+
+@lru_cache(maxsize=1)
+def forecast_reference() -> Logs:
+    """60 couples over 60 weeks: after 4 baseline weeks at b, each partner sits at b + k.
+
+    Hurt partners: b in {2, 3, 4}; involved: b in {5, 6, 7}; k in {0, 1, 2, 3} spread over the
+    couples.  The gain at week 52 is k exactly, and so is every predictor (the recent median
+    and the post-baseline mean minus the baseline): any quantile of the forecast gain is k.
+    """
+    rows, ids = [], []
+    for i in range(60):
+        cid = f"f{i:02d}"
+        ids.append(cid)
+        k = i % 4
+        b_hurt = 2 + (i // 4) % 3
+        b_inv = 5 + (i // 4) % 3
+        rows += _partner(cid, "A", "hurt", [b_hurt] * 4 + [b_hurt + k] * 56)
+        rows += _partner(cid, "B", "involved", [b_inv] * 4 + [b_inv + k] * 56)
+    return _logs(rows, ids)
+
+
+@lru_cache(maxsize=1)
+def forecast_expected() -> pd.DataFrame:
+    return ex.expected_recovery(forecast_reference(), window=1, min_couples=20, forecast=True)
+
+
+def test_forecast_hand_worked() -> None:
+    exp = forecast_expected()
+    fc = exp.attrs["forecast"]
+    assert fc["horizon"] == 52 and fc["quantile"] == ex.FORECAST_QUANTILE
+    hurt = fc["groups"]["hurt"]
+    # the forecast is made from week 5 (the first week after the baseline with a recent
+    # median) to 4 weeks before the horizon
+    assert hurt["weeks"][0] == 5 and hurt["weeks"][-1] == 48
+    # reliable change: 1.96 * sqrt(2) * SD of the reference's baselines * sqrt(1 - 0.8)
+    b = np.array([2 + (i // 4) % 3 for i in range(60)], dtype=float)
+    assert hurt["reliable_change"] == pytest.approx(
+        1.96 * np.sqrt(2) * b.std(ddof=1) * np.sqrt(0.2)
+    )
+    rows = []
+    rows += _partner("g0", "A", "hurt", [3] * 4 + [3] * 10)  # no gain: forecast 0, short
+    rows += _partner("g2", "A", "hurt", [3] * 4 + [5] * 10)  # gain 2: forecast 2, fine
+    out = ex.track_status(_logs(rows, ["g0", "g2"]), exp, forecast_run=2)
+    assert list(out.columns) == list(ex.TRACK_COLUMNS)
+    # week 4 is the first after the baseline (weeks 0-3); the post-baseline mean needs 3
+    # scores, so the first forecast is at week 6
+    g0 = out.loc[(out["couple_id"] == "g0") & (out["aligned_week"] >= 4)]
+    assert g0["forecast_gain_high"].iloc[:2].isna().all()
+    np.testing.assert_allclose(g0["forecast_gain_high"].iloc[2:], 0.0, atol=1e-6)
+    # never 4 weeks below the band (its low line is about b + 0): the forecast flags, after 2
+    # weeks short of a reliable change
+    assert (g0["weeks_below"] < 4).all()
+    assert g0["weeks_short"].tolist() == [0, 0, *range(1, 9)]
+    assert g0["status"].tolist() == ["on_track"] * 2 + ["watch"] + ["not_on_track"] * 7
+    assert (
+        g0["first_flag_week"].iloc[:3].isna().all() and (g0["first_flag_week"].iloc[3:] == 7).all()
+    )
+    g2 = out.loc[(out["couple_id"] == "g2") & (out["aligned_week"] >= 6)]
+    np.testing.assert_allclose(g2["forecast_gain_high"], 2.0, atol=1e-6)
+    assert (g2["weeks_short"] == 0).all() and (g2["status"] == "on_track").all()
+    # forecast=False: the band rule alone, no forecast in the frame
+    band_only = ex.track_status(_logs(rows, ["g0", "g2"]), exp, forecast=False)
+    assert band_only["forecast_gain_high"].isna().all() and (band_only["weeks_short"] == 0).all()
+    assert not (band_only["status"] == "not_on_track").any()
+    with pytest.raises(ValueError, match="`forecast_run`"):
+        ex.track_status(_logs(rows, ["g0"]), exp, forecast_run=0)
+    with pytest.raises(ValueError, match="`forecast_quantile`"):
+        ex.expected_recovery(forecast_reference(), forecast_quantile=1.5)
+
+
+def test_a_reference_shorter_than_the_horizon_gives_no_forecast() -> None:
+    assert planted_expected().attrs["forecast"] is None  # off by default
+    # 40 weeks of logs: nothing at week 52 to forecast
+    exp = ex.expected_recovery(planted_reference(), window=1, min_couples=20, forecast=True)
+    assert exp.attrs["forecast"]["groups"] == {}
+    st = ex.track_status(_logs(_partner("h1", "A", "hurt", [3] * 12), ["h1"]), exp)
+    assert st["forecast_gain_high"].isna().all()
+
+
+def test_expected_curves_take_the_grid_row_nearest_the_median_baseline() -> None:
+    exp = planted_expected()
+    cur = ex.expected_curves(exp)
+    assert list(cur.columns) == list(ex.EXPECTED_COLUMNS)
+    # hurt baselines 2, 3, 4 (median 3); involved 5, 6, 7 (median 6)
+    assert cur.groupby("role")["baseline"].unique().map(list).to_dict() == {
+        "hurt": [3.0],
+        "involved": [6.0],
+    }
+    np.testing.assert_allclose(cur.loc[cur["role"] == "hurt", "median"], 3.0, atol=1e-6)
+    chosen = ex.expected_curves(exp, baseline=2.1)
+    assert set(chosen["baseline"]) == {2.0, 5.0}
+    with pytest.raises(ValueError, match="`baseline`"):
+        ex.expected_curves(exp, baseline="3")
+
+
+def test_the_benchmark_figures_have_one_place() -> None:
+    """The status card's caveat is built from ``BENCHMARK``, and the docs quote the same figures."""
+    from pathlib import Path
+
+    from trustdata import review
+
+    assert review.EXPECTED_CAVEAT == ex.BENCHMARK_CAVEAT
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "expected.md").read_text("utf-8")
+    for key in ("sensitivity", "specificity", "sensitivity_later", "specificity_later"):
+        shown = f"{ex.BENCHMARK[key]:.3f}"
+        assert shown in ex.BENCHMARK_CAVEAT and shown in doc, key
+    one_in = round(1 / ex.BENCHMARK["sensitivity"])
+    assert f"about 1 in {one_in} of those who later did not improve" in ex.BENCHMARK_CAVEAT

@@ -28,8 +28,9 @@ CHARTS = {
     # connection trend, trust trend, layers profile, trigger bars, setback timeline
     "our_progress.ipynb": 5,
     # connection trend, partner gap, trust trend, layers profile, layers over time, setback
-    # timeline, trigger heat map
-    "therapist_review.ipynb": 7,
+    # timeline, the expected band of each partner (against the bundled synthetic reference),
+    # trigger heat map
+    "therapist_review.ipynb": 9,
 }
 
 pytestmark = [

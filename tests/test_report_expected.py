@@ -71,7 +71,12 @@ def test_review_holds_the_band_and_status_of_the_analyses(bundled, reviewed):
     status = expected.track_status(bundled.couple("couple-02"), band)
     pd.testing.assert_frame_equal(reviewed.track, status)
     summary = expected.track_summary(status)
-    pd.testing.assert_frame_equal(reviewed.track_now.drop(columns="status_since"), summary)
+    pd.testing.assert_frame_equal(
+        reviewed.track_now.drop(columns=["status_since", "status_reason"]), summary
+    )
+    # no forecast in the review's band (off by default): the band's rule decides every status
+    assert reviewed.expected_band.attrs["forecast"] is None
+    assert set(reviewed.track_now["status_reason"]) == {"band"}
     assert reviewed.reference_synthetic and reviewed.reference_couples == 300
     a = reviewed.track_now.set_index("partner").loc["A"]
     assert a["status"] == "not_on_track"

@@ -69,6 +69,7 @@ __all__ = [
     "AUDIENCES",
     "escape",
     "plot_expected_band",
+    "plot_expected_curves",
     "plot_trend",
     "plot_layers",
     "plot_trigger_heatmap",
@@ -1643,6 +1644,78 @@ def plot_expected_band(
         )
     )
     _style(fig, title, "Week", "Connection (1-10)")
+    return fig
+
+
+def plot_expected_curves(curves: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """A reference's expected curves: per role, the percentile band and median by week.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Output of :func:`trustdata.expected.expected_curves` (used columns ``role,
+        baseline, aligned_week, low, median, high, n_couples``).  Not modified.
+    title : str, optional
+        Plain text.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Per role (sorted): the band's edges (``meta`` parts ``"low"`` / ``"high"``, the lower
+        filled to the upper) and the median line ``"<role> (baseline b)"`` (``y = median``,
+        ``meta = {"role": ..., "part": "median"}``), its hover naming the couples that week.
+
+    Examples
+    --------
+    >>> cur = pd.DataFrame({"role": "hurt", "baseline": 3.0, "aligned_week": [5, 6],
+    ...     "low": [2.5, 2.6], "median": [3.2, 3.4], "high": [4.0, 4.3], "n_couples": 40})
+    >>> plot_expected_curves(cur).data[-1].y.tolist()
+    [3.2, 3.4]
+    """
+    cols = ("role", "baseline", "aligned_week", "low", "median", "high", "n_couples")
+    _require(curves, cols, "curves")
+    title = _title(title, "Expected 4-week mean by weeks since the discovery")
+    x_words = "Weeks since the discovery or disclosure"
+    if curves.empty:
+        return _empty(title, x_words, "Connection (1-10)")
+    roles = sorted(curves["role"].astype(str).unique().tolist())
+    colour = _colours(roles)
+    fig = go.Figure()
+    for role in roles:
+        d = curves.loc[curves["role"].astype(str) == role].sort_values("aligned_week")
+        name = f"{_esc(role)} (baseline {float(d['baseline'].iloc[0]):g})"
+        _add_band(
+            fig,
+            d["aligned_week"],
+            _floats(d["low"]),
+            _floats(d["high"]),
+            colour=colour[role],
+            name=name,
+            meta={"role": role},
+            parts=("low", "high"),
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=d["aligned_week"],
+                y=_floats(d["median"]),
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line={"color": colour[role], "width": 2.5},
+                customdata=np.column_stack(
+                    [
+                        d["n_couples"].to_numpy().astype(object),
+                        _floats(d["low"]).astype(object),
+                        _floats(d["high"]).astype(object),
+                    ]
+                ),
+                hovertemplate="week %{x}: median %{y:.2f}, band %{customdata[1]:.2f}-"
+                "%{customdata[2]:.2f} (%{customdata[0]} reference couples)<extra></extra>",
+                meta={"role": role, "part": "median"},
+            )
+        )
+    _style(fig, title, x_words, "Connection (1-10)")
+    fig.update_yaxes(range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5])
     return fig
 
 

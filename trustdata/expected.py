@@ -13,8 +13,11 @@ many couples: a clinic's own anonymized export, or the bundled *synthetic* cohor
     (by default the 10th, 50th and 90th percentiles) and how many reference couples each week
     rests on.
 :func:`track_status`
-    Per partner and week, where the partner's own 4-week mean stands against that band, and a
-    status ``on_track`` / ``watch`` / ``not_on_track`` with the week it first became so.
+    Per partner and week, where the partner's own 4-week mean stands against that band, the
+    reference's forecast of the partner's 12-month gain given the weeks so far, and a status
+    ``on_track`` / ``watch`` / ``not_on_track`` with the week it first became so.
+:func:`expected_curves`
+    The band of one baseline per group, by week (what a cohort chart shows).
 :func:`track_summary`
     One row per partner: the latest assessed status and the first flag (what a page shows).
 
@@ -53,6 +56,24 @@ rearrangement, Chernozhukov, Fernandez-Val & Galichon 2010, *Econometrica* 78(3)
 is linear in the baseline, so the band of any baseline between two rows of the output is
 their linear interpolation: :func:`track_status` uses exactly that.
 
+The outcome forecast
+--------------------
+Opt-in (``expected_recovery(..., forecast=True)``): on the benchmark's held-out couples it
+did no better than the band rule by week 16 (``docs/expected.md``), so the default status
+is the band's.  The band conditions on the intake only (as OQ-style expected curves do); the
+forecast also conditions on the weeks so far: for each group and each assessment week
+``t`` (week 5 to four weeks before ``horizon``, default 52), one linear quantile regression,
+over the reference partners' weeks ``t - 2`` to ``t + 2``, of the **gain at the horizon**
+(the mean of the partner's scores within 8 weeks of it, at least 4, minus the baseline) on
+the baseline, the **recent median** (of the last 8 weekly scores, at least 4; a setback of a
+few weeks moves it less than a mean) and the **post-baseline mean** (of every score after the
+baseline, at least 3), the last two minus the baseline.  Its quantile ``forecast_quantile``
+(default 0.675) is compared with the group's **reliable change** ``1.96 * sqrt(2) * s1 *
+sqrt(1 - r)`` (Jacobson & Truax 1991; ``s1`` the SD of the reference's baselines, ``r = 0.8``
+as in :func:`trustdata.trends.trend_summary`): below it, fewer than about a third of the
+reference partners with that start and those weeks went on to a reliable improvement by the
+horizon.
+
 Examples
 --------
 >>> from trustdata import synth
@@ -83,10 +104,15 @@ __all__ = [
     "STATUSES",
     "POSITIONS",
     "KNOTS",
+    "FORECAST_QUANTILE",
+    "FORECAST_RUN",
+    "BENCHMARK",
+    "BENCHMARK_CAVEAT",
     "TRACK_SUMMARY_COLUMNS",
     "expected_recovery",
     "track_status",
     "track_summary",
+    "expected_curves",
 ]
 
 _EXPECTED_DTYPES: dict[str, str] = {
@@ -118,6 +144,9 @@ _TRACK_DTYPES: dict[str, str] = {
     "status": "str",
     "first_flag_week": "float64",
     "first_flag_date": "datetime64[ns]",
+    "forecast_gain_high": "float64",
+    "reliable_change": "float64",
+    "weeks_short": "int64",
 }
 
 #: Columns of :func:`expected_recovery`, in order (``role`` is the group; ``"all"`` for by=()).
@@ -130,6 +159,49 @@ STATUSES: tuple[str, ...] = ("on_track", "watch", "not_on_track", "not_assessed"
 POSITIONS: tuple[str, ...] = ("below", "within", "above", "unknown")
 #: Interior knots of the week spline (weeks since the anchor).
 KNOTS: tuple[int, ...] = (8, 16, 26, 39, 52, 78)
+#: Quantile of the forecast 12-month gain compared with the reliable change (chosen on the
+#: benchmark's tuning seeds, ``docs/expected.md``).
+FORECAST_QUANTILE = 0.675
+#: Consecutive weeks the forecast must fall short before "not on track" (tuning seeds).
+FORECAST_RUN = 1
+#: The weeks at which the outcome is forecast: from week 5 to 4 weeks before the horizon.
+FORECAST_FIRST_WEEK = 5
+#: Each week's forecast pools the reference's weeks this far either side of it.
+FORECAST_POOL = 2
+#: Weeks of the recent median among the forecast's predictors.
+FORECAST_RECENT = 8
+
+#: The benchmark's held-out figures for the defaults, their one place: the status card's caveat
+#: (:data:`BENCHMARK_CAVEAT`) is built from them and docs/expected.md quotes them (a test checks
+#: both).  From ``nice -n 10 python benchmarks/not_on_track.py``: reference ``trustdata.synth``
+#: seed 101 (300 couples); held out synth seeds 301, 302 and the second generator seed 501.
+BENCHMARK: dict[str, float] = {
+    "by_week": 16,
+    "sensitivity": 0.171,  # 78/455, 95 % CI 0.138-0.209
+    "specificity": 0.905,  # 940/1039, 0.885-0.922
+    "later_week": 40,
+    "sensitivity_later": 0.462,  # 210/455, 0.415-0.509: flags at any week up to week 40
+    "specificity_later": 0.732,  # 761/1039, 0.704-0.759
+}
+
+
+def _one_in(p: float) -> int:
+    return max(1, round(1 / p))
+
+
+#: What a page says with every status (``trustdata.review.EXPECTED_CAVEAT``).
+BENCHMARK_CAVEAT = (
+    "How far to trust this: on held-out synthetic couples the flag caught about 1 in "
+    f"{_one_in(BENCHMARK['sensitivity'])} of those who later did not improve (sensitivity "
+    f"{BENCHMARK['sensitivity']:.3f} by week {BENCHMARK['by_week']}) and was wrongly raised for "
+    f"about 1 in {_one_in(1 - BENCHMARK['specificity'])} of the others (specificity "
+    f"{BENCHMARK['specificity']:.3f}). Counting flags at any week up to week "
+    f"{BENCHMARK['later_week']}, it caught about 1 in {_one_in(BENCHMARK['sensitivity_later'])} "
+    f"(sensitivity {BENCHMARK['sensitivity_later']:.3f}) but was wrongly raised for about 1 in "
+    f"{_one_in(1 - BENCHMARK['specificity_later'])} of the others (specificity "
+    f"{BENCHMARK['specificity_later']:.3f}). A flag is a reason to look closer, not a "
+    "prediction; no flag is no all-clear."
+)
 
 _WEEK_DTYPES: dict[str, str] = {
     "couple_id": "str",
@@ -271,9 +343,115 @@ def _rq(y: np.ndarray, x: np.ndarray, q: float) -> np.ndarray:
     return -np.asarray(res.eqlin.marginals, dtype=float)
 
 
+def _rci_z() -> float:
+    from trustdata import trends
+
+    return float(getattr(trends, "RCI_CUTOFF", 1.96))
+
+
 def _design(weeks: np.ndarray, baseline: np.ndarray, lo: int, hi: int) -> np.ndarray:
     b = _basis(weeks, lo, hi)
     return np.hstack([b, b * np.asarray(baseline, dtype=float)[:, None]])
+
+
+def _post_mean(weeks: pd.DataFrame, min_scores: int = 3) -> np.ndarray:
+    """Mean of each partner's scores after the baseline up to each week (NaN with fewer)."""
+    wk = weeks["aligned_week"].to_numpy(dtype=np.int64)
+    sc = weeks["score"].to_numpy(dtype=float)
+    post = (wk > weeks["baseline_end"].to_numpy(dtype=np.int64)) & ~np.isnan(sc)
+    post &= ~np.isnan(weeks["baseline"].to_numpy(dtype=float))
+    key = pd.factorize(
+        weeks["couple_id"].astype(str) + "\x00" + weeks["partner"].astype(str), sort=False
+    )[0]
+    total = pd.Series(np.where(post, sc, 0.0)).groupby(key).cumsum().to_numpy()
+    count = pd.Series(post.astype(np.int64)).groupby(key).cumsum().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count >= min_scores, total / np.maximum(count, 1), np.nan)
+
+
+def _trailing_median(weeks: pd.DataFrame, window: int, min_scores: int) -> np.ndarray:
+    """Median of each partner's last ``window`` weekly scores (NaN with fewer than ``min``)."""
+    sc = weeks["score"].to_numpy(dtype=float)
+    wk = weeks["aligned_week"].to_numpy(dtype=np.int64)
+    n = len(sc)
+    stack = np.full((window, n), np.nan)
+    for k in range(window):  # the grid is contiguous per partner from week 0
+        stack[k, k:] = sc[: n - k]
+        stack[k, wk < k] = np.nan
+    count = (~np.isnan(stack)).sum(axis=0)
+    med = np.full(n, np.nan)
+    enough = count >= min_scores  # (nanmedian of an all-NaN column would warn)
+    med[enough] = np.nanmedian(stack[:, enough], axis=0)
+    return med
+
+
+def _forecast_x(weeks: pd.DataFrame, post_mean: np.ndarray, center: float) -> np.ndarray:
+    """Design of the outcome forecast: 1, baseline, recent median and post-baseline mean.
+
+    The recent median is that of the last :data:`FORECAST_RECENT` weekly scores (a setback
+    of a few weeks moves it less than a mean); all but the intercept are minus the baseline.
+    """
+    base = weeks["baseline"].to_numpy(dtype=float)
+    recent = _trailing_median(weeks, FORECAST_RECENT, FORECAST_RECENT // 2)
+    return np.column_stack([np.ones(len(weeks)), base - center, recent - base, post_mean - base])
+
+
+def _outcome(g: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Each partner's level at the horizon: the mean of their scores within 8 weeks of it."""
+    near = g.loc[(g["aligned_week"] - horizon).abs() <= 8].dropna(subset=["score"])
+    agg = near.groupby(["couple_id", "partner"])["score"].agg(["mean", "size"])
+    agg = agg.loc[agg["size"] >= 4, ["mean"]].rename(columns={"mean": "y"})
+    return agg.reset_index()
+
+
+def _fit_forecast(
+    g: pd.DataFrame,
+    *,
+    horizon: int,
+    quantile: float,
+    weeks: range,
+    pool: int,
+    min_couples: int,
+) -> dict | None:
+    """Per assessment week, the quantile regression of the gain at ``horizon`` (one group).
+
+    ``g``: the group's partner-weeks (all weeks, baseline known).  The outcome is the
+    partner's 4-week mean at aligned week ``horizon`` minus the baseline; the predictors at
+    week ``t`` are those of :func:`_forecast_x`; each week's fit pools the weeks ``t - pool``
+    to ``t + pool`` (the same partners, a steadier fit).  Weeks whose pooled rows come from
+    fewer than ``min_couples`` couples are not fitted.
+    """
+    g = g.reset_index(drop=True)
+    pm = _post_mean(g)
+    y_at = _outcome(g, horizon)
+    if y_at.empty:
+        return None
+    center = float(g.drop_duplicates(["couple_id", "partner"])["baseline"].mean())
+    x_all = _forecast_x(g, pm, center)
+    y_all = (
+        g[["couple_id", "partner"]].merge(y_at, on=["couple_id", "partner"], how="left")["y"]
+    ).to_numpy(dtype=float) - g["baseline"].to_numpy(dtype=float)
+    wk = g["aligned_week"].to_numpy(dtype=np.int64)
+    ok = (
+        ~np.isnan(x_all).any(axis=1)
+        & ~np.isnan(y_all)
+        & (wk > g["baseline_end"].to_numpy(dtype=np.int64))
+    )
+    fitted_weeks, coefs = [], []
+    for t in weeks:
+        rows = ok & (np.abs(wk - t) <= pool)
+        if g.loc[rows, "couple_id"].nunique() < min_couples:
+            continue
+        fitted_weeks.append(t)
+        coefs.append(_rq(y_all[rows], x_all[rows], quantile))
+    if not fitted_weeks:
+        return None
+    return {  # plain tuples: pandas compares attrs when frames are combined
+        "weeks": tuple(int(t) for t in fitted_weeks),
+        "coef": tuple(tuple(float(v) for v in c) for c in coefs),
+        "center": center,
+        "n_couples": int(y_at["couple_id"].nunique()),
+    }
 
 
 def expected_recovery(
@@ -288,6 +466,10 @@ def expected_recovery(
     max_week: int = 104,
     min_couples: int = 30,
     baseline_step: float = 0.25,
+    forecast: bool = False,
+    horizon: int = 52,
+    forecast_quantile: float = FORECAST_QUANTILE,
+    reliability: float = 0.8,
 ) -> pd.DataFrame:
     """The expected trajectory of the 4-week mean score, by week and baseline, from a cohort.
 
@@ -324,6 +506,18 @@ def expected_recovery(
     baseline_step : float, default 0.25
         Spacing of the ``baseline`` rows (between the lowest and highest baseline of the
         group's reference partners, rounded outwards to the step).
+    forecast : bool, default False
+        Also fit the outcome forecast (module docstring); :func:`track_status` then uses it.
+        Off by default: on the benchmark's held-out couples it did no better than the band
+        rule by week 16 (``docs/expected.md``).
+    horizon : int, default 52
+        The aligned week of the outcome forecast (12 months).  A group whose reference
+        partners do not reach it gets no forecast (``attrs["forecast"]["groups"]`` lacks it).
+    forecast_quantile : float, default :data:`FORECAST_QUANTILE`
+        The quantile of the forecast gain compared with the reliable change (chosen on the
+        benchmark's tuning seeds for specificity 0.90 by week 16, ``docs/expected.md``).
+    reliability : float, default 0.8
+        ``r`` of the reliable change.
 
     Returns
     -------
@@ -341,7 +535,12 @@ def expected_recovery(
 
         ``attrs``: ``quantiles``, ``window``, ``baseline_weeks``, ``baseline_by``,
         ``measure``, ``by``, ``n_reference_couples`` (per group), ``baseline_range`` (per
-        group, the reference's lowest and highest baseline), ``skipped_groups`` (group ->
+        group, the reference's lowest and highest baseline), ``baseline_median`` (per
+        group), ``forecast`` (None with ``forecast=False``; else ``horizon``, ``quantile``,
+        ``reliability``, ``pool`` and ``groups``: per group the assessment ``weeks``, one
+        ``coef`` row per week for the design 1, baseline - ``center``, recent median -
+        baseline, post-baseline mean - baseline, ``center``, ``n_couples`` with an outcome
+        and the ``reliable_change``), ``skipped_groups`` (group ->
         the sentence saying why it has no band: too few couples; its partners are then not
         assessed by :func:`track_status`), ``model`` (a sentence).
 
@@ -379,6 +578,17 @@ def expected_recovery(
             "The value for `baseline_step` must be a number above 0 and at most 1, "
             f"but {baseline_step!r} was passed."
         )
+    _check_int("horizon", horizon, 8)
+    if not isinstance(forecast_quantile, (int, float)) or not 0 < forecast_quantile < 1:
+        raise ValueError(
+            "The value for `forecast_quantile` must be a number between 0 and 1, but "
+            f"{forecast_quantile!r} was passed."
+        )
+    if not isinstance(reliability, (int, float)) or not 0 <= reliability < 1:
+        raise ValueError(
+            "The value for `reliability` must be a number from 0 to below 1, but "
+            f"{reliability!r} was passed."
+        )
     if not isinstance(reference, Logs):
         raise ValueError(
             "The value for `reference` must be a trustdata.Logs of many couples (e.g. "
@@ -410,6 +620,7 @@ def expected_recovery(
         )
     parts = []
     ranges = {}
+    medians: dict[str, float] = {}
     skipped: dict[str, str] = {}
     for group in groups:
         n_couples_group = int(n_ref.get(group, 0))
@@ -440,6 +651,7 @@ def expected_recovery(
         b_lo = float(based.loc[based["role"] == group, "baseline"].min())
         b_hi = float(based.loc[based["role"] == group, "baseline"].max())
         ranges[group] = (b_lo, b_hi)
+        medians[group] = float(based.loc[based["role"] == group, "baseline"].median())
         grid_b = np.arange(
             np.floor(b_lo / baseline_step) * baseline_step,
             np.ceil(b_hi / baseline_step) * baseline_step + baseline_step / 2,
@@ -469,6 +681,26 @@ def expected_recovery(
         )
     if not parts:  # no group is large enough: refuse with the first group's sentence
         raise ValueError(next(iter(skipped.values())))
+    fc: dict = {}
+    if forecast:
+        assess = range(FORECAST_FIRST_WEEK, horizon - 3)
+        for group in {p["role"].iloc[0] for p in parts}:
+            g = weeks.loc[(weeks["role"] == group) & weeks["baseline"].notna()]
+            fit = _fit_forecast(
+                g,
+                horizon=horizon,
+                quantile=forecast_quantile,
+                weeks=assess,
+                pool=FORECAST_POOL,
+                min_couples=min_couples,
+            )
+            if fit is None:
+                continue
+            sd = float(g.drop_duplicates(["couple_id", "partner"])["baseline"].std())
+            fit["reliable_change"] = float(
+                _rci_z() * np.sqrt(2.0) * sd * np.sqrt(1.0 - reliability)
+            )
+            fc[group] = fit
     out = pd.concat(parts, ignore_index=True).astype(_EXPECTED_DTYPES)
     out = out.sort_values(["role", "baseline", "aligned_week"], kind="stable")
     out = out.reset_index(drop=True)
@@ -481,7 +713,17 @@ def expected_recovery(
         "by": by,
         "n_reference_couples": {k: int(v) for k, v in n_ref.items()},
         "baseline_range": ranges,
+        "baseline_median": medians,
         "skipped_groups": skipped,
+        "forecast": {
+            "horizon": horizon,
+            "quantile": forecast_quantile,
+            "reliability": reliability,
+            "pool": FORECAST_POOL,
+            "groups": fc,
+        }
+        if forecast
+        else None,
         "model": (
             "linear quantile regression (exact LP solution) of the "
             f"{window}-week mean on a cubic B-spline of the week since the discovery or "
@@ -491,12 +733,26 @@ def expected_recovery(
     return out
 
 
+def _runs(hit: np.ndarray, known: np.ndarray, sid: np.ndarray) -> np.ndarray:
+    """Per partner, the run of consecutive known weeks with ``hit`` up to each week.
+
+    A week that is not known neither breaks nor extends the run; a known week without a hit
+    ends it.
+    """
+    reset = known & ~hit
+    cum = pd.Series(hit.astype(np.int64)).groupby(sid).cumsum().to_numpy()
+    at_reset = pd.Series(np.where(reset, cum, np.nan)).groupby(sid).ffill()
+    return (cum - at_reset.fillna(0).to_numpy()).astype(np.int64)
+
+
 def track_status(
     logs: Logs,
     expected: pd.DataFrame,
     *,
     weeks_below: int = 4,
     tolerance: float = 0.5,
+    forecast: bool = True,
+    forecast_run: int = FORECAST_RUN,
 ) -> pd.DataFrame:
     """Where each partner stands against the expected band, week by week, and a status.
 
@@ -513,11 +769,19 @@ def track_status(
       the week has no 4-week mean or no band);
     - ``weeks_below`` counts the consecutive assessed weeks ``"below"`` up to this week (an
       unassessed week neither breaks nor extends the run; a week not below ends it);
-    - ``status`` is ``"not_on_track"`` when ``weeks_below >= weeks_below`` (the option),
-      ``"watch"`` when it is 1 to ``weeks_below - 1``, ``"on_track"`` when 0, and
-      ``"not_assessed"`` for a week with position ``"unknown"``, for every week of a partner
-      without a baseline, without the anchor event, whose group is not in ``expected``, or
-      whose baseline lies more than ``tolerance`` points outside the reference's range.
+    - ``forecast_gain_high``: the forecast's ``forecast_quantile`` of the partner's gain at
+      the horizon given the weeks so far (NaN where the reference cannot forecast: before
+      the partner has 3 scores after the baseline and 4 of the last 8 weeks, outside the
+      forecast's weeks, or ``forecast=False``); ``reliable_change`` its threshold;
+      ``weeks_short`` the run of consecutive forecast weeks with ``forecast_gain_high <
+      reliable_change`` (counted like ``weeks_below``);
+    - ``status`` is ``"not_on_track"`` where the reference forecasts when ``weeks_short >=
+      forecast_run``, and elsewhere (e.g. after week 48) when ``weeks_below >= weeks_below``;
+      ``"watch"`` when not so but either run is above 0 (below the band lately, or short for
+      fewer than ``forecast_run`` weeks); ``"on_track"`` otherwise; ``"not_assessed"`` for a
+      week with neither a band position nor a forecast, for every week of a partner without
+      a baseline, without the anchor event, whose group is not in ``expected``, or whose
+      baseline lies more than ``tolerance`` points outside the reference's range.
     - ``first_flag_week`` / ``first_flag_date``: the first aligned week (and its Monday) at
       which the partner was ``"not_on_track"``, given on every row of the partner once it has
       happened (NaN / NaT on the weeks before it and when it never did).
@@ -529,12 +793,16 @@ def track_status(
     expected : pandas.DataFrame
         The output of :func:`expected_recovery` (its ``attrs`` are used).
     weeks_below : int, default 4
-        Consecutive weeks below the low band that make ``"not_on_track"``.  With the default
-        band (10th percentile) this kept about 90 % of the partners who went on to improve
-        unflagged by week 16 on the benchmark's tuning seeds (``docs/expected.md``).
+        Consecutive weeks below the low band that make ``"not_on_track"`` where there is no
+        forecast (with ``forecast=False``: everywhere, the rule before the forecast).
     tolerance : float, default 0.5
         How far (points) a baseline may lie outside the reference's baselines and still be
         assessed (the band is then that of the nearest reference baseline row).
+    forecast : bool, default True
+        Use the reference's outcome forecast when ``expected`` has one
+        (``expected_recovery(..., forecast=True)``); without one the band rule decides.
+    forecast_run : int, default :data:`FORECAST_RUN`
+        Consecutive forecast weeks short of the reliable change that make ``"not_on_track"``.
 
     Returns
     -------
@@ -556,6 +824,8 @@ def track_status(
         - ``weeks_below`` (int64): the current run of weeks below the band.
         - ``status`` (str): one of :data:`STATUSES`.
         - ``first_flag_week`` (float), ``first_flag_date`` (datetime64[ns]): see above.
+        - ``forecast_gain_high``, ``reliable_change`` (float), ``weeks_short`` (int64): see
+          above.
 
     Raises
     ------
@@ -574,6 +844,7 @@ def track_status(
     np.True_
     """
     _check_int("weeks_below", weeks_below, 1)
+    _check_int("forecast_run", forecast_run, 1)
     if not isinstance(tolerance, (int, float)) or tolerance < 0:
         raise ValueError(
             f"The value for `tolerance` must be a number of at least 0, but {tolerance!r} "
@@ -637,17 +908,40 @@ def track_status(
     position = np.where(
         ~known, "unknown", np.where(below, "below", np.where(mean > high, "above", "within"))
     )
-    # runs of consecutive assessed weeks below the band, per partner (unassessed weeks skipped)
     key = weeks["couple_id"].astype(str) + "\x00" + weeks["partner"].astype(str)
     sid = pd.factorize(key, sort=False)[0]
-    reset = known & ~below
-    below_cum = pd.Series(below.astype(np.int64)).groupby(sid).cumsum().to_numpy()
-    at_reset = pd.Series(np.where(reset, below_cum, np.nan)).groupby(sid).ffill()
-    run = (below_cum - at_reset.fillna(0).to_numpy()).astype(np.int64)
+    run = _runs(below, known, sid)
+    # the forecast: the upper quantile of the gain at the horizon, given the weeks so far
+    gain_high = np.full(len(weeks), np.nan)
+    rc = np.full(len(weeks), np.nan)
+    fc = at.get("forecast") if forecast else None
+    if fc:
+        pm = _post_mean(weeks)
+        x_part = _forecast_x(weeks, pm, 0.0)  # the centre is added per group below
+        for g, fit in fc["groups"].items():
+            f_weeks = np.asarray(fit["weeks"], dtype=np.int64)
+            f_coef = np.asarray(fit["coef"], dtype=float)
+            rows = np.flatnonzero((group == g) & after & ~np.isnan(base))
+            col = np.searchsorted(f_weeks, wk[rows])
+            inside = (col < len(f_weeks)) & (f_weeks[np.minimum(col, len(f_weeks) - 1)] == wk[rows])
+            rows, col = rows[inside], col[inside]
+            b_lo, b_hi = at["baseline_range"][g]
+            fine = (base[rows] >= b_lo - tolerance) & (base[rows] <= b_hi + tolerance)
+            rows, col = rows[fine], col[fine]
+            x = x_part[rows].copy()
+            x[:, 1] -= fit["center"]
+            gain_high[rows] = np.einsum("ij,ij->i", x, f_coef[col])
+            rc[rows] = fit["reliable_change"]
+    f_known = ~np.isnan(gain_high)
+    short = f_known & (gain_high < rc)
+    short_run = _runs(short, f_known, sid)
+    assessed = known | f_known
+    # the forecast decides where the reference can forecast; the band's run elsewhere
+    flag = np.where(f_known, short_run >= forecast_run, run >= weeks_below)
     status = np.where(
-        ~known,
+        ~assessed,
         "not_assessed",
-        np.where(run >= weeks_below, "not_on_track", np.where(run > 0, "watch", "on_track")),
+        np.where(flag, "not_on_track", np.where((run > 0) | (short_run > 0), "watch", "on_track")),
     )
     flagged = status == "not_on_track"
     flag_week = np.where(flagged, wk.astype(float), np.nan)
@@ -679,9 +973,18 @@ def track_status(
             "status": status,
             "first_flag_week": first_flag,
             "first_flag_date": flag_date.astype("datetime64[ns]"),
+            "forecast_gain_high": gain_high,
+            "reliable_change": rc,
+            "weeks_short": short_run,
         }
     )
-    out.attrs = {"weeks_below": weeks_below, "quantiles": at.get("quantiles")}
+    out.attrs = {
+        "weeks_below": weeks_below,
+        "quantiles": at.get("quantiles"),
+        "forecast_run": forecast_run,
+        "forecast_quantile": fc["quantile"] if fc else None,
+        "horizon": fc["horizon"] if fc else None,
+    }
     return out.astype(_TRACK_DTYPES).reset_index(drop=True)
 
 
@@ -766,3 +1069,46 @@ def track_summary(status: pd.DataFrame) -> pd.DataFrame:
         out[["weeks_assessed", "weeks_not_on_track"]].fillna(0).astype("int64")
     )
     return out[list(TRACK_SUMMARY_COLUMNS)].astype(_SUMMARY_DTYPES)
+
+
+def expected_curves(expected: pd.DataFrame, *, baseline: float | None = None) -> pd.DataFrame:
+    """The expected curves of one baseline per group: the band by week (what a chart shows).
+
+    Parameters
+    ----------
+    expected : pandas.DataFrame
+        The output of :func:`expected_recovery`.  Not modified.
+    baseline : float, optional
+        The baseline level; by default each group's median reference baseline.  The nearest
+        ``baseline`` row of the grid is taken.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``expected`` at that baseline: one per group and aligned week, with all
+        of :data:`EXPECTED_COLUMNS` (``n_couples``: the reference couples that week).
+
+    Examples
+    --------
+    >>> from trustdata import synth
+    >>> exp = expected_recovery(synth.generate(couples=120, seed=5, months=(12, 14)).logs)
+    >>> cur = expected_curves(exp)
+    >>> sorted(cur["role"].unique()), cur.groupby("role")["baseline"].nunique().max()
+    (['hurt', 'involved'], np.int64(1))
+    """
+    _require(expected, list(EXPECTED_COLUMNS), "expected")
+    if baseline is not None and not isinstance(baseline, (int, float)):
+        raise ValueError(f"The value for `baseline` must be a number, but {baseline!r} was passed.")
+    medians = expected.attrs.get("baseline_median", {})
+    parts = []
+    for group, rows in expected.groupby("role", sort=True):
+        target = baseline if baseline is not None else medians.get(group)
+        grid = np.sort(rows["baseline"].unique())
+        if target is None:
+            target = float(np.median(grid))
+        nearest = grid[np.argmin(np.abs(grid - float(target)))]
+        parts.append(rows.loc[rows["baseline"] == nearest])
+    if not parts:
+        return expected.iloc[0:0].copy()
+    out = pd.concat(parts).sort_values(["role", "aligned_week"], kind="stable")
+    return out.reset_index(drop=True)

@@ -332,6 +332,12 @@ def _first_row(frame: pd.DataFrame, partner: str):
     return None if rows.empty else next(rows.itertuples(index=False))
 
 
+def _day_month(value: object) -> str:
+    """A day of the year in words: ``14 March`` (an anniversary)."""
+    when = pd.Timestamp(value)
+    return f"{when.day} {when:%B}"
+
+
 @lru_cache(maxsize=1)
 def _env():
     import jinja2
@@ -364,6 +370,7 @@ def _env():
         kind=lambda k: EVENT_WORDS.get(str(k), str(k).replace("_", " ")),
         news_phrase=lambda k: _NEWS_PHRASES.get(str(k), str(k).replace("_", " ")),
         dates_in_words=_dates_in_words,
+        day_month=_day_month,
     )
     env.tests.update(
         nan=_missing,
@@ -1081,67 +1088,40 @@ EXPECTED_COUPLE_WITHIN = (
 )
 
 
+def _issue14():
+    return _env().get_template("expected.html.j2").module
+
+
 def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expected: bool) -> None:
-    """Expected recovery, plan effect and anniversaries ahead (issue 14), before the events."""
+    """Expected recovery, plan effect and anniversaries ahead (issue 14), before the events.
+
+    The sections are the macros of ``templates/expected.html.j2``; the band charts and the
+    tables are built here (in the page's chart order), as for the other sections.
+    """
     from trustdata import charts
 
     therapist = audience == "therapist"
+    m = _issue14()
     at = next((i for i, s in enumerate(sections) if s.key == "events"), len(sections))
     new: list[Section] = []
     if r.reference_given and therapist:
-        body = Markup("")
-        if r.expected_refusal is not None:
-            body += Markup("<p>{}</p>").format(
-                "No expected range is shown: the reference cannot give one. " + r.expected_refusal
-            )
-        else:
-            label = " Synthetic reference, not real couples." if r.reference_synthetic else ""
-            low, _, high = r.expected_percentiles
-            w = r.constants["window_weeks"]
-            body += Markup('<p class="note">{}</p>').format(
-                f"Expected range from a reference of {r.reference_couples} couples: the "
-                f"{low}th-{high}th percentile band and dashed median of the {w}-week mean of "
-                "partners who started at the same level, by weeks since the discovery." + label
-            )
+        figures: dict[str, Markup | None] = {}
+        if r.expected_refusal is None:
             for p in r.partners:
                 rows = r.track.loc[r.track["partner"] == p]
                 if rows.empty or rows["expected_low"].isna().all():
-                    body += Markup("<p>{}: not assessed against the reference.</p>").format(
-                        _who(r, p, audience)
-                    )
+                    figures[p] = None
                     continue
                 fig = charts.plot_expected_band(
                     rows,
                     names=r.names,
                     title=f"{r.name(p)}: 4-week mean against the expected range",
                 )
-                body += chart.add(fig, print_height=230)
-            body += Markup('<ul class="plain">')
-            for row in r.track_now.itertuples():
-                words = _STATUS_WORDS.get(str(row.status), str(row.status)).format(
-                    n=r.expected_weeks_below
-                )
-                item = Markup("{}: <strong>{}</strong>").format(_who(r, row.partner, audience),
-                                                               words)  # fmt: skip
-                if not _missing(row.status_since):
-                    item += Markup(" since the week of {}").format(day(row.status_since))
-                if not _missing(row.status_date):
-                    item += Markup(" (latest week assessed: {})").format(day(row.status_date))
-                if not _missing(row.first_flag_date):
-                    item += Markup("; first flagged in the week of {}").format(
-                        day(row.first_flag_date)
-                    )
-                body += Markup("<li>{}.</li>").format(item)
-            body += Markup("</ul>")
-            body += Markup('<p class="note">{}</p>').format(r.expected_caveat)
+                figures[p] = chart.add(fig, print_height=230)
+        body = Markup(m.expected_therapist(r, figures, _STATUS_WORDS))
         new.append(Section("expected", "Against expected recovery", body))
     elif r.reference_given and include_expected and r.expected_couple:
-        body = Markup("")
-        for p, told in r.expected_couple.items():
-            text = EXPECTED_COUPLE_BELOW if told == "below" else EXPECTED_COUPLE_WITHIN
-            body += Markup("<p>{}</p>").format(
-                Markup(text.replace("{who}", "{}")).format(_who(r, p, audience))
-            )
+        body = Markup(m.expected_couple(r, EXPECTED_COUPLE_BELOW, EXPECTED_COUPLE_WITHIN))
         new.append(Section("expected", "Compared with others", body))
     # plan effect
     plan = r.plan_effect
@@ -1188,20 +1168,11 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
             digits=2,
             typed=["who"],
         )
-        body += Markup('<p class="note">{}</p>').format(r.plan_caution)
+        body = Markup(m.plan_therapist(r, body))
         new.append(Section("plan", "Triggers with and without the plan", body))
     elif not therapist and r.safety is None:
         if r.plan_clear_partners:
-            body = Markup("")
-            for p in r.plan_clear_partners:
-                body += Markup("<p>{}</p>").format(
-                    Markup(
-                        "The triggers {} handled with your plan were clearly milder than the "
-                        "others. That may be partly because the plan gets used on milder "
-                        "moments, but it is worth keeping."
-                    ).format(_who(r, p, audience))
-                )
-            new.append(Section("plan", "Your plan for triggers", body))
+            new.append(Section("plan", "Your plan for triggers", Markup(m.plan_couple(r))))
     # anniversaries ahead
     ahead = r.anniversaries
     if len(ahead):
@@ -1228,15 +1199,7 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                 typed=["who"],
             )
         elif r.safety is None:
-            for note in r.anniversary_notes.itertuples():
-                when = pd.Timestamp(note.anniversary)
-                text = f"The anniversary of the {note.label} is on {when.day} {when:%B}."
-                if not _missing(note.last_year_ratio):
-                    text += (
-                        f" Last year triggers came about {_num(note.last_year_ratio)} times as "
-                        "often in the two weeks around it; planning that week together may help."
-                    )
-                body += Markup("<p>{}</p>").format(text)
+            body += Markup(m.anniversaries_couple(r))
         if body:
             new.append(Section("anniversaries", "Anniversaries ahead", body))
     sections[at:at] = new

@@ -87,6 +87,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata._frames import _parse_since
+from trustdata.expected import BENCHMARK_CAVEAT
 from trustdata.logs import Logs
 
 __all__ = [
@@ -466,13 +467,9 @@ class CoupleReview:
 EXPECTED_QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
 EXPECTED_WEEKS_BELOW = 4
 
-#: The benchmark's caveat (docs/expected.md, section 3), shown with every status.
-EXPECTED_CAVEAT = (
-    "How far to trust this: on held-out synthetic couples the flag caught about 1 in 6 of "
-    "those who later did not improve (sensitivity 0.17 by week 16) and was wrongly raised for "
-    "about 1 in 10 of the others (specificity 0.90). A flag is a reason to look closer, not a "
-    "prediction; no flag is no all-clear."
-)
+#: The benchmark's caveat, shown with every status: built from the figures of
+#: ``trustdata.expected.BENCHMARK`` (their one place; docs/expected.md quotes them).
+EXPECTED_CAVEAT = BENCHMARK_CAVEAT
 
 
 def _is_synthetic(reference: object, ref: Logs) -> bool:
@@ -514,13 +511,18 @@ def _expected_fields(one: Logs, reference: object) -> dict:
         return out
     status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
     now = _status_since(status)
-    told = {"not_on_track": "below", "on_track": "not_below"}  # "watch" is not clear enough
+    # "watch" is not clear enough to tell the couple; nor is a flag of the forecast alone (the
+    # couple's sentence says the recent average has been below the range for four weeks)
+    told = {("not_on_track", "band"): "below", ("on_track", "band"): "not_below"}
+    told |= {("on_track", "forecast"): "not_below"}
     out.update(
         expected_band=band,
         track=status,
         track_now=now,
         expected_couple={
-            str(p): told[s] for p, s in zip(now["partner"], now["status"], strict=True) if s in told
+            str(p): told[(s, why)]
+            for p, s, why in zip(now["partner"], now["status"], now["status_reason"], strict=True)
+            if (s, why) in told
         },
     )
     return out
@@ -537,24 +539,32 @@ def _anniversary_notes(ahead: pd.DataFrame) -> pd.DataFrame:
 
 
 def _status_since(status: pd.DataFrame) -> pd.DataFrame:
-    """``track_summary`` plus ``status_since``: the Monday the latest run of that status began."""
+    """``track_summary`` plus ``status_since`` (the Monday the latest run of that status began)
+    and ``status_reason`` (``"forecast"`` or ``"band"``: the rule that decided it)."""
     from trustdata import expected
 
     now = expected.track_summary(status)
-    since = []
+    since: list = []
+    reason: list = []
     for row in now.itertuples():
         rows = status.loc[
             (status["partner"] == row.partner) & (status["status"] != "not_assessed")
         ].sort_values("week")
         if rows.empty:
             since.append(pd.NaT)
+            reason.append(None)
             continue
         same = (rows["status"] == row.status).to_numpy()
         k = len(same)
         while k > 0 and same[k - 1]:
             k -= 1
         since.append(rows["week"].iloc[k])
-    return now.assign(status_since=pd.to_datetime(pd.Series(since, index=now.index, dtype=object)))
+        # which rule decided the latest status: the forecast where there was one, the band else
+        reason.append("forecast" if pd.notna(rows["forecast_gain_high"].iloc[-1]) else "band")
+    return now.assign(
+        status_since=pd.to_datetime(pd.Series(since, index=now.index, dtype=object)),
+        status_reason=pd.Series(reason, index=now.index, dtype=object),
+    )
 
 
 def default_since(logs: Logs, *, days: int = DEFAULT_SINCE_DAYS) -> pd.Timestamp | None:

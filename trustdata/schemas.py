@@ -1061,6 +1061,9 @@ class TrackStatusSchema(pa.DataFrameModel):
     status: Series[str] = pa.Field(isin=_STATUS_VALUES)
     first_flag_week: Series[float] = pa.Field(nullable=True, ge=0)
     first_flag_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    forecast_gain_high: Series[float] = pa.Field(nullable=True)
+    reliable_change: Series[float] = pa.Field(nullable=True, ge=0)
+    weeks_short: Series[int] = pa.Field(ge=0)
 
     class Config:
         strict = True
