@@ -355,3 +355,20 @@ def test_issue14_expected_recovery_passes_its_output_model() -> None:
     from trustdata import schemas
 
     schemas.ExpectedRecoverySchema.validate(_reference_expected(), lazy=True)
+
+
+def test_issue14_expected_curves_keep_the_expected_recovery_model() -> None:
+    """``expected_curves`` is a slice of ``expected_recovery``: same model, same columns, tidy."""
+    from trustdata import expected, schemas
+
+    exp = _reference_expected()
+    before = exp.copy()
+    cur = expected.expected_curves(exp)
+    pd.testing.assert_frame_equal(exp, before)  # not mutated
+    schemas.ExpectedRecoverySchema.validate(cur, lazy=True)
+    assert list(cur.columns) == list(exp.columns)
+    assert len(cur) > 0
+    # one baseline per group: one row a week
+    assert not cur.duplicated(["role", "aligned_week"]).any()
+    empty = expected.expected_curves(exp.iloc[0:0])
+    assert list(empty.columns) == list(exp.columns) and empty.empty
