@@ -126,13 +126,11 @@ def find_setbacks(
     checkins: pd.DataFrame,
     *,
     measure: str = "connection",
-    trend_weeks: int = 10,
-    noise_factor: float = 2.5,
-    min_drop: float = 1.75,
-    sharp_factor: float = 3.5,
-    sharp_drop: float = 2.5,
-    area_factor: float = 5.0,
-    min_area: float = 4.0,
+    trend_weeks: int = 8,
+    z: float = 3.25,
+    min_shift: float = 1.0,
+    min_depth: float = 2.0,
+    max_weeks: int = 8,
     recover_within: float = 1.0,
 ) -> pd.DataFrame:
     """Find the setbacks of every partner: stretches clearly below their own trend.
@@ -147,40 +145,40 @@ def find_setbacks(
     1. **First noise estimate**: ``noise0 = max(1.4826 * MAD / sqrt(2), 0.5)`` of the
        differences between consecutive observed weekly scores (1.4826 makes a MAD estimate an
        SD for normal data; a difference of two weeks has ``sqrt(2)`` times the SD of one; a
-       setback's two big steps hardly move a median).  0.5 points is the floor: whole-point
-       scores of a steady partner give a MAD of 0.
+       setback's two big steps hardly move a median).  It is only used to trim the first trend.
     2. **Trend**: at every observed week, a straight line fitted by least squares (on calendar
        weeks) to the ``2 * trend_weeks + 1`` nearest observed weeks of the partner, the week
        itself in the middle; at the start and end of a log the window is shifted inwards so
        it keeps that many weeks (a log shorter than that: the whole log).  It is made robust
        in three fits: first a flat line (the window's mean) through every week, then twice a
-       straight line leaving out the weeks more than ``1.5 * noise0`` below the previous fit,
-       so that dips pull it down neither in the middle nor at the end of a log.
-    3. **Stretches** below the trend: runs of consecutive observed weeks (a missed week does not
-       break a run) each more than ``recover_within`` points below it.  A stretch is a
-       **setback** when any of these holds (``noise`` is the estimate in use):
+       straight line leaving out the weeks more than ``1.5 * noise0`` below the previous fit.
+    3. **Noise and correlation** of the weeks kept (not left out of the trend): ``noise`` =
+       ``max(sqrt(mean((r - median(r))**2 over the residuals r above their median)), 0.5)``,
+       one-sided because a setback only pushes residuals down (0.5 points is the floor: whole
+       points of a steady partner); ``ar``, the week-to-week (AR(1)) correlation, =
+       ``sum r_k r_(k-1) / sum r_k**2`` over consecutive calendar weeks, residuals clipped to
+       +-2.5 ``noise``, the result clipped to 0-0.8.
+    4. **Scan**: for every window of 2 to ``max_weeks`` consecutive observed weeks, the
+       generalised likelihood-ratio test of a mean shift under AR(1) noise: the residuals and
+       the window's indicator are whitened (``(r_k - rho r_(k-1)) / (noise sqrt(1 - rho**2))``,
+       ``rho = ar ** weeks since the previous observed week``), the shift's estimate is
+       ``mu = sum(w x) / sum(x x)`` and its z statistic ``sum(w x) / sqrt(sum(x x))``.  A
+       window is **significant** when ``z <= -z`` (the option, at least) and ``mu <=
+       -min_shift`` points.
+    5. **Choice**: per partner the most significant window (lowest z; ties: the earliest, then
+       the shortest), then the most significant one not overlapping it, and so on.
+    6. **Setbacks**: each chosen window becomes the weeks from its first to its last week more
+       than ``recover_within`` below the trend, extended over the consecutive weeks (a missed
+       week does not break them) that are also more than ``recover_within`` below; setbacks
+       that overlap or touch are merged; one is kept when its lowest week is at least
+       ``min_depth`` below the trend.
+    7. **Refits**: the trend of step 2 is refitted twice leaving out the weeks of the setbacks
+       found, each time followed by steps 3-6; the last ones are the result.
 
-       a. one week of it is at least ``max(sharp_drop, sharp_factor * noise)`` below the
-          trend (a sharp fall);
-       b. two consecutive observed weeks of it are each more than
-          ``max(noise_factor * noise, min_drop)`` below the trend (a fall that lasts);
-       c. its total shortfall, the sum of ``trend - score`` over its weeks, is at least
-          ``max(area_factor * noise, min_area)`` points (a long shallow or slow dip);
-
-       **and** d. it is a fall: its lowest week is more than ``recover_within`` points below
-       the mean of the (up to) three observed weeks just before it.  At the very start of a
-       log there is no week before, and nothing to check.  (A long low start that then climbs
-       lies below a straight line at the bend, but it never fell.)
-
-    4. **Final noise and trend**: the line of step 2 is fitted once more leaving out exactly
-       the weeks of those setbacks, and the noise becomes ``max(1.4826 * MAD, 0.5)`` of the
-       other weeks' residuals from it (an SD of one week around the trend, which also sees
-       week-to-week correlation, unlike the differences of step 1).  Step 3 is then applied
-       with this trend and noise: its setbacks are the result.
-    5. Each setback **starts** on the first week of its stretch and **ends** on the first
-       observed week after it (back within ``recover_within`` points of the trend); when the
-       log stops first, it is ongoing (``end`` NaT).  The **trough** is the week furthest below
-       the trend (the first, on ties).
+    Each setback **starts** on its first week and **ends** on the first observed week after it
+    (back within ``recover_within`` points of the trend); when the log stops first it is
+    ongoing (``end`` NaT).  The **trough** is the week furthest below the trend (the first, on
+    ties).
 
     Missed weeks: a week without a check-in has no score and is skipped (it neither starts,
     ends nor breaks a stretch); ``weeks`` and ``weeks_to_recover`` count calendar weeks,
@@ -199,23 +197,21 @@ def find_setbacks(
         modified.
     measure : str, default "connection"
         The score column to use (one of :data:`trustdata.schemas.SCORE_COLUMNS`).
-    trend_weeks : int, default 10
+    trend_weeks : int, default 8
         Observed weeks on each side of a week in its trend window (``2 * trend_weeks + 1`` in
         all).
-    noise_factor : float, default 2.5
-        Rule b: how many times the noise each of two consecutive weeks must fall.
-    min_drop : float, default 1.75
-        Rule b: the smallest fall, in points, that can count (for partners with little noise).
-    sharp_factor : float, default 3.5
-        Rule a: how many times the noise a single week must fall.
-    sharp_drop : float, default 2.5
-        Rule a: the smallest single-week fall, in points, that counts on its own.
-    area_factor : float, default 5.0
-        Rule c: the total shortfall, in multiples of the noise.
-    min_area : float, default 4.0
-        Rule c: the smallest total shortfall, in points.
+    z : float, default 3.25
+        Step 4: how many standard errors below the trend a window's mean must lie (the false
+        alarms per partner-year it gives are in ``docs/setbacks.md``).
+    min_shift : float, default 1.0
+        Step 4: how far (points) below the trend a window's estimated mean must lie.
+    min_depth : float, default 2.0
+        Step 6: how far (points) below the trend a setback's lowest week must lie.
+    max_weeks : int, default 8
+        Step 4: the longest window scanned (observed weeks; at least 2).  Longer setbacks are
+        still found whole: step 6 extends them.
     recover_within : float, default 1.0
-        How close to the trend (points) a week must be to end a stretch.
+        How close to the trend (points) a week must be to end a setback.
 
     Returns
     -------
@@ -240,7 +236,7 @@ def find_setbacks(
         - ``recovered`` (bool): False while ongoing.
         - ``weeks_to_recover`` (float): calendar weeks from ``trough_date`` to ``end``; NaN while
           ongoing.
-        - ``noise`` (float): the partner's final noise estimate (step 4; points, SD of one
+        - ``noise`` (float): the partner's final noise estimate (step 3; points, SD of one
           week around the trend).
 
     Raises
@@ -295,13 +291,11 @@ def find_setbacks(
     """
     _check_checkins(checkins, measure)
     _check_int("trend_weeks", trend_weeks, 1)
+    _check_int("max_weeks", max_weeks, 2)
     for name, value in (
-        ("noise_factor", noise_factor),
-        ("min_drop", min_drop),
-        ("sharp_factor", sharp_factor),
-        ("sharp_drop", sharp_drop),
-        ("area_factor", area_factor),
-        ("min_area", min_area),
+        ("z", z),
+        ("min_shift", min_shift),
+        ("min_depth", min_depth),
         ("recover_within", recover_within),
     ):
         _check_number(name, value)
@@ -313,12 +307,10 @@ def find_setbacks(
     week = np.asarray(weeks["week"], dtype="int64")  # week numbers (Monday-Sunday weeks)
     first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
     rules = _Rules(
-        noise_factor=float(noise_factor),
-        min_drop=float(min_drop),
-        sharp_factor=float(sharp_factor),
-        sharp_drop=float(sharp_drop),
-        area_factor=float(area_factor),
-        min_area=float(min_area),
+        z=float(z),
+        min_shift=float(min_shift),
+        min_depth=float(min_depth),
+        max_weeks=int(max_weeks),
         recover_within=float(recover_within),
     )
     i_start, i_trough, i_end, level, noise, series = _detect(
@@ -803,20 +795,22 @@ _TRIM = 1.5
 _TRIM_FITS = 2
 #: Partners with fewer observed weeks than this have no setback.
 _MIN_WEEKS = 3
-#: A stretch must fall from the mean of up to this many observed weeks just before it (rule d).
-_BEFORE_WEEKS = 3
+#: Residuals are clipped to this many noise SDs before their lag-1 correlation is taken.
+_AR_CLIP = 2.5
+#: The largest week-to-week correlation used (more would whiten a dip away).
+_MAX_AR = 0.8
+#: Times the trend is refitted without the setbacks found, each followed by a new scan.
+_REFITS = 2
 
 
 @dataclass(frozen=True)
 class _Rules:
     """The options of :func:`find_setbacks` that decide what a setback is (see its rules)."""
 
-    noise_factor: float
-    min_drop: float
-    sharp_factor: float
-    sharp_drop: float
-    area_factor: float
-    min_area: float
+    z: float
+    min_shift: float
+    min_depth: float
+    max_weeks: int
     recover_within: float
 
 
@@ -929,58 +923,199 @@ def _trend(
     return level
 
 
-def _stretches(
-    resid: np.ndarray, noise: np.ndarray, code: np.ndarray, rules: _Rules, score: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 3 of :func:`find_setbacks` on residuals (score - trend).
+def _upper_noise(
+    resid: np.ndarray, keep: np.ndarray, code: np.ndarray, n_series: int
+) -> np.ndarray:
+    """Per series: max(sqrt(mean (r - median)^2 over the kept rows above the median), floor).
 
-    Returns ``(rows, run)``: the rows inside setbacks in row order, and the number of the
-    stretch each belongs to (increasing; the rows of one stretch are consecutive).
+    One-sided on purpose: a setback only pushes residuals *down*, so the upper half is not
+    inflated by the setbacks the trend did not leave out, and it uses every residual's size
+    (a MAD of whole-point scores is often 0 or 1 and jumps between them).  For normal noise
+    the mean square above the median is the variance.
+    """
+    r = np.where(keep, resid, np.nan)
+    centre = _group_median(r, code, n_series)
+    d = r - centre[code]
+    up = d > 0  # NaN compares False
+    total = np.bincount(code[up], weights=d[up] * d[up], minlength=n_series)
+    count = np.bincount(code[up], minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(total / count)
+    return np.maximum(np.nan_to_num(sd, nan=0.0), _NOISE_FLOOR)
+
+
+def _lag1(
+    resid: np.ndarray,
+    keep: np.ndarray,
+    t: np.ndarray,
+    code: np.ndarray,
+    noise: np.ndarray,
+    n_series: int,
+) -> np.ndarray:
+    """Per series: the lag-1 autocorrelation of the kept residuals, clipped to [0, _MAX_AR].
+
+    ``sum r_k r_(k-1) / sum r_k^2`` over pairs of consecutive calendar weeks both kept, with
+    the residuals first clipped to +-_AR_CLIP noise SDs (one wild week cannot make a partner
+    look correlated).
     """
     n = len(resid)
-    same_next = np.zeros(n, dtype=bool)
-    same_next[:-1] = code[1:] == code[:-1]
-    inside = resid < -rules.recover_within  # NaN (no trend) is never inside
-    start = inside.copy()
-    start[1:] &= ~(inside[:-1] & same_next[:-1])
-    rows = np.flatnonzero(inside)
-    if len(rows) == 0:
-        return rows, rows
-    run = (np.cumsum(start) - 1)[rows]
-    n_runs = int(run[-1]) + 1
-    row_noise = noise[code[rows]]
-    fall = -resid[rows]
-    sharp = fall >= np.maximum(rules.sharp_drop, rules.sharp_factor * row_noise)
-    low = resid < -np.maximum(rules.noise_factor * noise[code], rules.min_drop)
-    lasting = (low & np.r_[low[1:], False] & same_next)[rows]
-    hit = np.zeros(n_runs, dtype=bool)
-    np.logical_or.at(hit, run, sharp | lasting)
-    total = np.bincount(run, weights=fall, minlength=n_runs)
-    run_noise = np.zeros(n_runs)
-    run_noise[run] = row_noise
-    hit |= total >= np.maximum(rules.area_factor * run_noise, rules.min_area)
-    # Rule d: a fall.  The lowest week more than recover_within below the mean of the (up to
-    # _BEFORE_WEEKS) observed weeks just before the stretch; none before it: nothing to check.
-    first_row = rows[np.r_[True, run[1:] != run[:-1]]]
-    low_score = np.full(n_runs, np.inf)
-    np.minimum.at(low_score, run, score[rows])
-    before_sum = np.zeros(n_runs)
-    before_n = np.zeros(n_runs)
-    for k in range(1, _BEFORE_WEEKS + 1):
-        prev = np.maximum(first_row - k, 0)
-        ok = (first_row - k >= 0) & (code[prev] == code[first_row])
-        before_sum += np.where(ok, score[prev], 0.0)
-        before_n += ok
-    before = before_sum / np.maximum(before_n, 1)
-    hit &= (before_n == 0) | (before - low_score > rules.recover_within)
-    keep = hit[run]
-    return rows[keep], run[keep]
+    pair = np.zeros(n, dtype=bool)
+    pair[1:] = keep[1:] & keep[:-1] & (code[1:] == code[:-1]) & (t[1:] - t[:-1] == 1)
+    limit = _AR_CLIP * noise[code]
+    r = np.clip(np.where(keep, resid, 0.0), -limit, limit)
+    prod = np.zeros(n)
+    prod[1:] = r[1:] * r[:-1]
+    num = np.bincount(code[pair], weights=prod[pair], minlength=n_series)
+    den = np.bincount(code[keep], weights=(r * r)[keep], minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ar = num / den
+    return np.clip(np.nan_to_num(ar, nan=0.0), 0.0, _MAX_AR)
+
+
+def _scan(
+    resid: np.ndarray,
+    t: np.ndarray,
+    first: np.ndarray,
+    code: np.ndarray,
+    ar: np.ndarray,
+    noise: np.ndarray,
+    rules: _Rules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 4 of :func:`find_setbacks`: the windows of 2 to ``max_weeks`` consecutive observed
+    weeks whose mean shift below the trend is significant.
+
+    The residuals are whitened for AR(1) noise: ``w_k = (r_k - rho_k r_(k-1)) / s_k`` with
+    ``rho_k = ar ** (weeks since the previous observed week)`` and ``s_k = noise *
+    sqrt(1 - rho_k ** 2)`` (the first week of a log: ``rho = 0``).  For a window W the
+    regressor ``x = 1[k in W]`` is whitened the same way and the shift's least-squares
+    estimate is ``mu = sum(w x) / sum(x x)``, its z statistic ``sum(w x) / sqrt(sum(x x))``
+    (the generalised likelihood ratio of a mean shift over W, for known noise).  The window
+    sums come from cumulative sums.  Returns ``(first row, length, z)`` of the significant
+    windows (``z <= -rules.z`` and ``mu <= -rules.min_shift``).
+    """
+    n = len(resid)
+    gap = np.ones(n)
+    gap[1:] = t[1:] - t[:-1]
+    gap[first] = 1.0
+    rho = np.power(ar[code], gap)
+    rho[first] = 0.0
+    inv = 1.0 / (noise[code] * np.sqrt(1.0 - rho * rho))
+    prev = np.empty(n)
+    prev[1:] = resid[:-1]
+    prev[first] = 0.0
+    w = (resid - rho * prev) * inv
+    missing = np.isnan(w)
+    w[missing] = 0.0
+    cum_wx = np.concatenate([[0.0], np.cumsum(w * (1.0 - rho) * inv)])
+    cum_xx = np.concatenate([[0.0], np.cumsum(((1.0 - rho) * inv) ** 2)])
+    cum_bad = np.concatenate([[0], np.cumsum(missing)])
+    ends = np.append(first, n)[code + 1]  # one past each row's series
+    rows = np.arange(n)
+    nxt = np.minimum(rows + 1, n)
+    w_after = np.append(w * rho * inv, 0.0)  # what the week after a window subtracts
+    x_after = np.append((rho * inv) ** 2, 0.0)
+    found_row, found_len, found_z = [], [], []
+    for length in range(2, rules.max_weeks + 1):
+        stop = rows + length
+        fits = stop <= ends
+        cap = np.minimum(stop, n)
+        after = (stop < ends).astype("float64")
+        sum_wx = w * inv + cum_wx[cap] - cum_wx[nxt] - after * w_after[cap]
+        sum_xx = inv * inv + cum_xx[cap] - cum_xx[nxt] + after * x_after[cap]
+        fits &= cum_bad[cap] == cum_bad[rows]
+        with np.errstate(invalid="ignore"):
+            z = sum_wx / np.sqrt(sum_xx)
+            hit = np.flatnonzero(fits & (z <= -rules.z) & (sum_wx <= -rules.min_shift * sum_xx))
+        found_row.append(hit)
+        found_len.append(np.full(len(hit), length))
+        found_z.append(z[hit])
+    return np.concatenate(found_row), np.concatenate(found_len), np.concatenate(found_z)
+
+
+def _select(
+    row: np.ndarray, length: np.ndarray, z: np.ndarray, code: np.ndarray, n_series: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 5: per partner the most significant window (lowest z; ties: the earliest, then the
+    shortest), then the most significant of those not overlapping it, and so on.  Each round
+    takes one window of every partner at once.  Returns the windows' rows ``[lo, hi)``."""
+    series = code[row]
+    order = np.lexsort((length, row, z, series))
+    row, length, series = row[order], length[order], series[order]
+    alive = np.ones(len(row), dtype=bool)
+    took_lo, took_hi = [], []
+    while alive.any():
+        left = np.flatnonzero(alive)
+        best = left[np.r_[True, series[left][1:] != series[left][:-1]]]
+        lo = np.full(n_series, -1)
+        hi = np.full(n_series, -1)
+        lo[series[best]] = row[best]
+        hi[series[best]] = row[best] + length[best]
+        took_lo.append(row[best])
+        took_hi.append(row[best] + length[best])
+        mine = series[left]
+        overlap = (row[left] < hi[mine]) & (row[left] + length[left] > lo[mine])
+        alive[left[overlap]] = False
+    if not took_lo:
+        empty = np.array([], dtype="int64")
+        return empty, empty
+    return np.concatenate(took_lo), np.concatenate(took_hi)
+
+
+def _episodes(
+    win_lo: np.ndarray,
+    win_hi: np.ndarray,
+    resid: np.ndarray,
+    code: np.ndarray,
+    rules: _Rules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 6: each selected window becomes the weeks from its first to its last week more than
+    ``recover_within`` below the trend, extended over the runs of such weeks it touches; those
+    overlapping or touching are merged; one is kept when its lowest week is at least
+    ``min_depth`` below the trend.  Returns (first row, trough row, last row)."""
+    n = len(resid)
+    low = resid < -rules.recover_within  # NaN is never low
+    same_prev = np.zeros(n, dtype=bool)
+    same_prev[1:] = code[1:] == code[:-1]
+    run = np.cumsum(low & ~(np.r_[False, low[:-1]] & same_prev)) - 1
+    low_rows = np.flatnonzero(low)
+    empty = np.array([], dtype="int64")
+    cum_low = np.concatenate([[0], np.cumsum(low)])
+    has = cum_low[win_hi] > cum_low[win_lo]
+    if len(low_rows) == 0 or not has.any():
+        return empty, empty, empty
+    win_lo, win_hi = win_lo[has], win_hi[has]
+    n_runs = int(run[low_rows[-1]]) + 1
+    run_lo = np.full(n_runs, n)
+    run_hi = np.full(n_runs, -1)
+    np.minimum.at(run_lo, run[low_rows], low_rows)
+    np.maximum.at(run_hi, run[low_rows], low_rows)
+    lo = run_lo[run[low_rows[cum_low[win_lo]]]]  # the run of the window's first low week
+    hi = run_hi[run[low_rows[cum_low[win_hi] - 1]]]  # ... and of its last
+    series = code[lo]
+    order = np.lexsort((lo, series))
+    lo, hi, series = lo[order], hi[order], series[order]
+    reach = np.maximum.accumulate(series * (n + 1) + hi)
+    new = np.r_[True, series[1:] * (n + 1) + lo[1:] > reach[:-1] + 1]
+    group = np.cumsum(new) - 1
+    n_groups = int(group[-1]) + 1
+    g_lo = np.full(n_groups, n)
+    g_hi = np.full(n_groups, -1)
+    np.minimum.at(g_lo, group, lo)
+    np.maximum.at(g_hi, group, hi)
+    # The trough: the week furthest below the trend, the first on ties.
+    span = g_hi - g_lo + 1
+    rows = np.repeat(g_lo - np.r_[0, np.cumsum(span)[:-1]], span) + np.arange(int(span.sum()))
+    owner = np.repeat(np.arange(n_groups), span)
+    order = np.lexsort((rows, resid[rows], owner))
+    trough = rows[order][np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    keep = resid[trough] <= -rules.min_depth
+    return g_lo[keep], trough[keep], g_hi[keep]
 
 
 def _detect(
     score: np.ndarray, week: np.ndarray, first: np.ndarray, *, trend_weeks: int, rules: _Rules
 ) -> tuple[np.ndarray, ...]:
-    """Steps 1-5 of :func:`find_setbacks`, vectorised over every partner at once.
+    """Steps 1-7 of :func:`find_setbacks`, vectorised over every partner at once.
 
     Returns arrays, one entry per setback in (series, start) order: start row, trough row,
     end row (-1 while ongoing), the level (trend at the trough), then the noise per series and
@@ -992,31 +1127,30 @@ def _detect(
     t = (week - week[first][code]).astype("float64")  # calendar weeks since the first
     lo, hi = _trend_windows(first, code, n, trend_weeks)
     fix = _off_centre(lo, hi)
-    noise = _diff_noise(score, first, code)
+    noise0 = _diff_noise(score, first, code)
     weight = np.ones(n)
     for k in range(_TRIM_FITS + 1):
         # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
-        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
-        weight = (resid >= -_TRIM * noise[code]).astype("float64")
-    rows, _ = _stretches(resid, noise, code, rules, score)
-    keep = np.ones(n, dtype=bool)
-    keep[rows] = False
-    trend = _trend(score, t, keep.astype("float64"), lo, hi, fix=fix)
-    resid = score - trend
-    noise = _resid_noise(resid, keep, code, n_series)
+        trend = _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
+        weight = (score - trend >= -_TRIM * noise0[code]).astype("float64")
+    keep = weight > 0
     # Fewer than _MIN_WEEKS observed weeks: too little to tell a trend from a fall.
-    resid[(np.append(first[1:], n) - first)[code] < _MIN_WEEKS] = np.nan
-    rows, run = _stretches(resid, noise, code, rules, score)
-    if len(rows) == 0:
-        empty = np.array([], dtype="int64")
-        return empty, empty, empty, np.array([], dtype="float64"), noise, empty
-    new = np.r_[True, run[1:] != run[:-1]]
-    last = np.r_[run[1:] != run[:-1], True]
-    i_start, i_last = rows[new], rows[last]
-    # The trough: the row furthest below the trend, the first on ties.
-    order = np.lexsort((rows, resid[rows], run))
-    by_depth = rows[order]
-    i_trough = by_depth[np.r_[True, run[order][1:] != run[order][:-1]]]
+    short = (np.append(first[1:], n) - first)[code] < _MIN_WEEKS
+    for rounds in range(_REFITS + 1):
+        resid = score - trend
+        noise = _upper_noise(resid, keep, code, n_series)
+        ar = _lag1(resid, keep, t, code, noise, n_series)
+        resid[short] = np.nan
+        row, length, z = _scan(resid, t, first, code, ar, noise, rules)
+        win_lo, win_hi = _select(row, length, z, code, n_series)
+        i_start, i_trough, i_last = _episodes(win_lo, win_hi, resid, code, rules)
+        if rounds == _REFITS:
+            break
+        cover = np.zeros(n + 1, dtype="int64")
+        np.add.at(cover, i_start, 1)
+        np.add.at(cover, i_last + 1, -1)
+        keep = np.cumsum(cover[:n]) == 0
+        trend = _trend(score, t, keep.astype("float64"), lo, hi, fix=fix)
     series = code[i_start]
     ends = np.append(first, n)[series + 1]
     i_end = np.where(i_last + 1 < ends, i_last + 1, -1)
