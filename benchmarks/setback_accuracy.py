@@ -396,6 +396,15 @@ def pelt_setbacks(checkins: pd.DataFrame, *, beta: float, drop: float) -> pd.Dat
     return out
 
 
+def partner_years(checkins: pd.DataFrame) -> float:
+    """Calendar weeks from each partner's first to last check-in (both counted), in years."""
+    week = schemas.week_start(checkins["date"])
+    span = week.groupby([checkins["couple_id"], checkins["partner"]], observed=True).agg(
+        ["min", "max"]
+    )
+    return float(((span["max"] - span["min"]).dt.days / 7 + 1).sum() / 52.18)
+
+
 # --- dates and sudden losses ---------------------------------------------------------------------
 
 
@@ -546,6 +555,21 @@ def main() -> None:
     print(show(oracle_bound(tuning, fresh)))
     print("\nfind_setbacks on the same figures (fresh):")
     print(show(pd.DataFrame([{"generator": g, **_targets_row(*results[g])} for g in GENERATORS])))
+
+    print("\nfalse alarms per partner-year of logs (fresh; a year = 52.18 calendar weeks):")
+    rows = []
+    for g in GENERATORS:
+        det, _ = results[g]
+        years = sum(partner_years(s.checkins) for s in fresh[g])
+        rows.append(
+            {
+                "generator": g,
+                "false_alarms": int((~det["hit"]).sum()),
+                "partner_years": years,
+                "per_partner_year": int((~det["hit"]).sum()) / years,
+            }
+        )
+    print(show(pd.DataFrame(rows)))
 
     print("\ndates of the matched setbacks (fresh):")
     rows = []

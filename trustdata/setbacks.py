@@ -150,15 +150,16 @@ def find_setbacks(
        weeks) to the ``2 * trend_weeks + 1`` nearest observed weeks of the partner, the week
        itself in the middle; at the start and end of a log the window is shifted inwards so
        it keeps that many weeks (a log shorter than that: the whole log).  It is made robust
-       in three fits: first a flat line (the window's mean) through every week, then twice a
-       straight line leaving out the weeks more than ``1.5 * noise0`` below the previous fit.
+       in two fits: first a flat line (the window's mean) through every week, then a straight
+       line leaving out the weeks more than ``1.5 * noise0`` below the flat one.
     3. **Noise and correlation** of the weeks kept (not left out of the trend): ``noise`` =
-       ``max(sqrt(mean((r - median(r))**2 over the residuals r above their median)), 0.5)``,
+       ``max(sqrt(mean((r - mean(r))**2 over the residuals r above their mean)), 0.5)``,
        one-sided because a setback only pushes residuals down (0.5 points is the floor: whole
        points of a steady partner); ``ar``, the week-to-week (AR(1)) correlation, =
        ``sum r_k r_(k-1) / sum r_k**2`` over consecutive calendar weeks, residuals clipped to
        +-2.5 ``noise``, the result clipped to 0-0.8.
-    4. **Scan**: for every window of 2 to ``max_weeks`` consecutive observed weeks, the
+    4. **Scan**: for every window of 2 to ``max_weeks`` consecutive observed weeks holding at
+       least one week more than ``recover_within`` below the trend, the
        generalised likelihood-ratio test of a mean shift under AR(1) noise: the residuals and
        the window's indicator are whitened (``(r_k - rho r_(k-1)) / (noise sqrt(1 - rho**2))``,
        ``rho = ar ** weeks since the previous observed week``), the shift's estimate is
@@ -172,8 +173,6 @@ def find_setbacks(
        week does not break them) that are also more than ``recover_within`` below; setbacks
        that overlap or touch are merged; one is kept when its lowest week is at least
        ``min_depth`` below the trend.
-    7. **Refits**: the trend of step 2 is refitted twice leaving out the weeks of the setbacks
-       found, each time followed by steps 3-6; the last ones are the result.
 
     Each setback **starts** on its first week and **ends** on the first observed week after it
     (back within ``recover_within`` points of the trend); when the log stops first it is
@@ -227,8 +226,8 @@ def find_setbacks(
           (the first, on ties).
         - ``end`` (datetime64[ns]): the Monday of the first week back near the trend; NaT
           while the setback is still going on at the partner's last observed week.
-        - ``level_before`` (float): the level the partner's trend (fitted without the
-          setback's weeks) gives for the trough week: where they would have been.
+        - ``level_before`` (float): the level the partner's trend (step 2, fitted without
+          the weeks far below it) gives for the trough week: where they would have been.
         - ``trough_score`` (float): the weekly score at the trough.
         - ``depth`` (float): ``level_before - trough_score`` (points, > 0).
         - ``weeks`` (int): calendar weeks from ``start`` to ``end`` (``end`` not counted); while
@@ -792,15 +791,13 @@ _NOISE_FLOOR = 0.5
 #: While the trend is made robust, weeks more than this many first-noise SDs below it are left out.
 _TRIM = 1.5
 #: Robust refits of the trend before the first detection (after the fit with every week).
-_TRIM_FITS = 2
+_TRIM_FITS = 1
 #: Partners with fewer observed weeks than this have no setback.
 _MIN_WEEKS = 3
 #: Residuals are clipped to this many noise SDs before their lag-1 correlation is taken.
 _AR_CLIP = 2.5
 #: The largest week-to-week correlation used (more would whiten a dip away).
 _MAX_AR = 0.8
-#: Times the trend is refitted without the setbacks found, each followed by a new scan.
-_REFITS = 2
 
 
 @dataclass(frozen=True)
@@ -926,22 +923,22 @@ def _trend(
 def _upper_noise(
     resid: np.ndarray, keep: np.ndarray, code: np.ndarray, n_series: int
 ) -> np.ndarray:
-    """Per series: max(sqrt(mean (r - median)^2 over the kept rows above the median), floor).
+    """Per series: max(sqrt(mean (r - mean r)^2 over the kept rows above their mean), floor).
 
     One-sided on purpose: a setback only pushes residuals *down*, so the upper half is not
     inflated by the setbacks the trend did not leave out, and it uses every residual's size
     (a MAD of whole-point scores is often 0 or 1 and jumps between them).  For normal noise
-    the mean square above the median is the variance.
+    the mean square above the mean is the variance.
     """
-    r = np.where(keep, resid, np.nan)
-    centre = _group_median(r, code, n_series)
-    d = r - centre[code]
-    up = d > 0  # NaN compares False
-    total = np.bincount(code[up], weights=d[up] * d[up], minlength=n_series)
-    count = np.bincount(code[up], minlength=n_series)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(total / count)
-    return np.maximum(np.nan_to_num(sd, nan=0.0), _NOISE_FLOOR)
+    count = np.bincount(code[keep], minlength=n_series)
+    total = np.bincount(code[keep], weights=resid[keep], minlength=n_series)
+    centre = total / np.maximum(count, 1)
+    d = np.where(keep, resid - centre[code], 0.0)
+    up = d > 0
+    square = np.bincount(code[up], weights=d[up] * d[up], minlength=n_series)
+    above = np.bincount(code[up], minlength=n_series)
+    sd = np.sqrt(square / np.maximum(above, 1))
+    return np.maximum(sd, _NOISE_FLOOR)
 
 
 def _lag1(
@@ -1006,29 +1003,56 @@ def _scan(
     w = (resid - rho * prev) * inv
     missing = np.isnan(w)
     w[missing] = 0.0
-    cum_wx = np.concatenate([[0.0], np.cumsum(w * (1.0 - rho) * inv)])
-    cum_xx = np.concatenate([[0.0], np.cumsum(((1.0 - rho) * inv) ** 2)])
-    cum_bad = np.concatenate([[0], np.cumsum(missing)])
-    ends = np.append(first, n)[code + 1]  # one past each row's series
-    rows = np.arange(n)
-    nxt = np.minimum(rows + 1, n)
-    w_after = np.append(w * rho * inv, 0.0)  # what the week after a window subtracts
-    x_after = np.append((rho * inv) ** 2, 0.0)
+    # A window [a, a + length): its first week's terms, then the weeks after it (added one
+    # length at a time), less what the week after the window takes off (nothing when that
+    # week is the next series' first: its rho is 0).
+    core_wx = w * inv
+    core_xx = inv * inv
+    step_wx = w * (1.0 - rho) * inv
+    step_xx = ((1.0 - rho) * inv) ** 2
+    tail_wx = np.append(w * rho * inv, 0.0)
+    tail_xx = np.append((rho * inv) ** 2, 0.0)
+    # Weeks left in the row's series, from the row on; a window may not hold a week without
+    # a residual (only partners too short to scan have those).
+    left = np.append(first, n)[code + 1] - np.arange(n)
+    if missing.any():
+        blocked = np.flatnonzero(missing)
+        nxt = np.full(n + 1, n)
+        nxt[blocked] = blocked
+        nxt = np.minimum.accumulate(nxt[::-1])[::-1][:n]
+        left = np.minimum(left, nxt - np.arange(n))
+    # Only windows holding a week more than recover_within below the trend count.
+    cum_low = np.concatenate([[0], np.cumsum(resid < -rules.recover_within)])
+    # best[a]: the lowest z of a significant window inside [a, a + length - 1) (inf: none).
+    best = np.full(n + 1, np.inf)
     found_row, found_len, found_z = [], [], []
     for length in range(2, rules.max_weeks + 1):
-        stop = rows + length
-        fits = stop <= ends
-        cap = np.minimum(stop, n)
-        after = (stop < ends).astype("float64")
-        sum_wx = w * inv + cum_wx[cap] - cum_wx[nxt] - after * w_after[cap]
-        sum_xx = inv * inv + cum_xx[cap] - cum_xx[nxt] + after * x_after[cap]
-        fits &= cum_bad[cap] == cum_bad[rows]
-        with np.errstate(invalid="ignore"):
-            z = sum_wx / np.sqrt(sum_xx)
-            hit = np.flatnonzero(fits & (z <= -rules.z) & (sum_wx <= -rules.min_shift * sum_xx))
-        found_row.append(hit)
-        found_len.append(np.full(len(hit), length))
-        found_z.append(z[hit])
+        m = n - length + 1
+        if m <= 0:
+            break
+        core_wx[:m] += step_wx[length - 1 : length - 1 + m]
+        core_xx[:m] += step_xx[length - 1 : length - 1 + m]
+        sum_wx = core_wx[:m] - tail_wx[length : length + m]
+        sum_xx = core_xx[:m] + tail_xx[length : length + m]
+        ok = sum_wx <= sum_xx * -rules.min_shift
+        ok &= left[:m] >= length
+        ok &= cum_low[length : length + m] > cum_low[:m]
+        hit = np.flatnonzero(ok)
+        z = sum_wx[hit] / np.sqrt(sum_xx[hit])
+        sig = z <= -rules.z
+        hit, z = hit[sig], z[sig]
+        # A window that holds a more significant one is never chosen (rule 5: the inner one
+        # goes first, or is dropped with it): keep only those better than all they hold.
+        inner = np.minimum(best[hit], best[hit + 1])
+        keep = z <= inner
+        found_row.append(hit[keep])
+        found_len.append(np.full(int(keep.sum()), length))
+        found_z.append(z[keep])
+        best[:m] = np.minimum(best[:m], best[1 : m + 1])
+        best[hit] = np.minimum(best[hit], z)
+    if not found_row:
+        empty = np.array([], dtype="int64")
+        return empty, empty, np.array([], dtype="float64")
     return np.concatenate(found_row), np.concatenate(found_len), np.concatenate(found_z)
 
 
@@ -1040,21 +1064,21 @@ def _select(
     takes one window of every partner at once.  Returns the windows' rows ``[lo, hi)``."""
     series = code[row]
     order = np.lexsort((length, row, z, series))
-    row, length, series = row[order], length[order], series[order]
-    alive = np.ones(len(row), dtype=bool)
+    row, series = row[order], series[order]
+    stop = row + length[order]
     took_lo, took_hi = [], []
-    while alive.any():
-        left = np.flatnonzero(alive)
-        best = left[np.r_[True, series[left][1:] != series[left][:-1]]]
-        lo = np.full(n_series, -1)
-        hi = np.full(n_series, -1)
-        lo[series[best]] = row[best]
-        hi[series[best]] = row[best] + length[best]
+    lo = np.full(n_series, -1)
+    hi = np.full(n_series, -1)
+    while len(row):
+        # The candidates are sorted by (series, z, row, length): a series' first is its best.
+        best = np.flatnonzero(np.r_[True, series[1:] != series[:-1]])
+        who = series[best]
+        lo[who] = row[best]
+        hi[who] = stop[best]
         took_lo.append(row[best])
-        took_hi.append(row[best] + length[best])
-        mine = series[left]
-        overlap = (row[left] < hi[mine]) & (row[left] + length[left] > lo[mine])
-        alive[left[overlap]] = False
+        took_hi.append(stop[best])
+        alive = (row >= hi[series]) | (stop <= lo[series])
+        row, series, stop = row[alive], series[alive], stop[alive]
     if not took_lo:
         empty = np.array([], dtype="int64")
         return empty, empty
@@ -1115,7 +1139,7 @@ def _episodes(
 def _detect(
     score: np.ndarray, week: np.ndarray, first: np.ndarray, *, trend_weeks: int, rules: _Rules
 ) -> tuple[np.ndarray, ...]:
-    """Steps 1-7 of :func:`find_setbacks`, vectorised over every partner at once.
+    """Steps 1-6 of :func:`find_setbacks`, vectorised over every partner at once.
 
     Returns arrays, one entry per setback in (series, start) order: start row, trough row,
     end row (-1 while ongoing), the level (trend at the trough), then the noise per series and
@@ -1134,23 +1158,14 @@ def _detect(
         trend = _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
         weight = (score - trend >= -_TRIM * noise0[code]).astype("float64")
     keep = weight > 0
+    resid = score - trend
+    noise = _upper_noise(resid, keep, code, n_series)
+    ar = _lag1(resid, keep, t, code, noise, n_series)
     # Fewer than _MIN_WEEKS observed weeks: too little to tell a trend from a fall.
-    short = (np.append(first[1:], n) - first)[code] < _MIN_WEEKS
-    for rounds in range(_REFITS + 1):
-        resid = score - trend
-        noise = _upper_noise(resid, keep, code, n_series)
-        ar = _lag1(resid, keep, t, code, noise, n_series)
-        resid[short] = np.nan
-        row, length, z = _scan(resid, t, first, code, ar, noise, rules)
-        win_lo, win_hi = _select(row, length, z, code, n_series)
-        i_start, i_trough, i_last = _episodes(win_lo, win_hi, resid, code, rules)
-        if rounds == _REFITS:
-            break
-        cover = np.zeros(n + 1, dtype="int64")
-        np.add.at(cover, i_start, 1)
-        np.add.at(cover, i_last + 1, -1)
-        keep = np.cumsum(cover[:n]) == 0
-        trend = _trend(score, t, keep.astype("float64"), lo, hi, fix=fix)
+    resid[(np.append(first[1:], n) - first)[code] < _MIN_WEEKS] = np.nan
+    row, length, z = _scan(resid, t, first, code, ar, noise, rules)
+    win_lo, win_hi = _select(row, length, z, code, n_series)
+    i_start, i_trough, i_last = _episodes(win_lo, win_hi, resid, code, rules)
     series = code[i_start]
     ends = np.append(first, n)[series + 1]
     i_end = np.where(i_last + 1 < ends, i_last + 1, -1)
