@@ -4,6 +4,7 @@ Run from the repository root (every figure of ``docs/setbacks.md`` is printed by
 
     nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py            # about 10 minutes
     nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py --quick    # about 1 minute
+    nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py --diagnose # the oracle's tables
 
 Two generators of planted setbacks:
 
@@ -62,6 +63,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 from _dips import generate as generate_dips  # noqa: E402
 
 from trustdata import schemas, synth  # noqa: E402
+from trustdata import setbacks as sb  # noqa: E402
 from trustdata.setbacks import (  # noqa: E402
     _diff_noise,
     _episodes,
@@ -347,6 +349,89 @@ def _targets_row(det: pd.DataFrame, tru: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def swapped_setbacks(s: Set, p: Planted, *, level: bool, noise: bool) -> pd.DataFrame:
+    """``find_setbacks`` (defaults) with its trend and / or its noise and AR coefficient
+    replaced by the planted ones (``dips``: one check-in a week, so the weekly rows of
+    ``find_setbacks`` are the rows of :class:`Planted`)."""
+    f, first, code, t = p.frame, p.first, p.code, p.t
+    score = f["score"].to_numpy()
+    n, n_series = len(score), len(first)
+    rules = _Rules(
+        z=DEFAULTS["z"],
+        min_shift=DEFAULTS["min_shift"],
+        min_depth=DEFAULTS["min_depth"],
+        max_weeks=DEFAULTS["max_weeks"],
+        recover_within=DEFAULTS["recover_within"],
+    )
+    lo, hi = sb._trend_windows(first, code, n, DEFAULTS["trend_weeks"])
+    noise0 = _diff_noise(score, first, code)
+    weight = np.ones(n)
+    for k in range(sb._TRIM_FITS + 1):
+        trend = sb._trend(score, t, weight, lo, hi, flat=k == 0)
+        weight = (score - trend >= -sb._TRIM * noise0[code]).astype("float64")
+    keep = weight > 0
+    resid = score - trend
+    sd = sb._upper_noise(resid, keep, code, n_series)
+    ar = sb._lag1(resid, keep, t, code, sd, n_series)
+    if level:
+        resid = score - f["level"].to_numpy()
+    if noise:
+        sd = np.sqrt(f["noise_sd"].to_numpy()[first] ** 2 + 1 / 12)
+        ar = f["ar"].to_numpy()[first]
+    resid[(np.append(first[1:], n) - first)[code] < sb._MIN_WEEKS] = np.nan
+    row, length, z = _scan(resid, t, first, code, ar, sd, rules)
+    w_lo, w_hi = _select(row, length, z, code, n_series)
+    i_lo, _, i_hi = _episodes(w_lo, w_hi, resid, code, rules)
+    ends = np.append(first, n)[code[i_lo] + 1]
+    week = f["week"].to_numpy()
+    has = i_hi + 1 < ends
+    end = np.where(has, week[np.where(has, i_hi + 1, 0)], np.datetime64("NaT"))
+    return pd.DataFrame(
+        {
+            "couple_id": f["couple_id"].to_numpy()[i_lo],
+            "partner": f["partner"].to_numpy()[i_lo],
+            "start": week[i_lo],
+            "end": pd.Series(end).astype("datetime64[ns]"),
+        }
+    )
+
+
+def diagnose(tuning: dict[str, list[Set]], fresh: dict[str, list[Set]]) -> None:
+    """``--diagnose``: where ``find_setbacks`` loses against the oracle (tuning seeds, the
+    planted trend and noise swapped in one at a time), and the oracle's precision-recall
+    trade-off on the fresh ``dips`` seeds (a description of the bound, not a tuning)."""
+    sets = tuning["dips"]
+    planted = [Planted(s) for s in sets]
+    rows = []
+    for level, noise in ((False, False), (False, True), (True, False), (True, True)):
+        det_all, tru_all = [], []
+        for s, p in zip(sets, planted, strict=True):
+            found = swapped_setbacks(s, p, level=level, noise=noise)
+            det_hit, tru_hit = match(found, s.truth)
+            det_all.append(
+                found.assign(hit=det_hit).merge(s.noise, on=["couple_id", "partner"], how="left")
+            )
+            tru_all.append(s.truth.assign(hit=tru_hit))
+        det, tru = pd.concat(det_all, ignore_index=True), pd.concat(tru_all, ignore_index=True)
+        rows.append(
+            {
+                "trend": "planted" if level else "its own",
+                "noise": "planted" if noise else "its own",
+                **_targets_row(det, tru),
+            }
+        )
+    print("dips, tuning seeds: find_setbacks with the planted trend and / or noise swapped in")
+    print(show(pd.DataFrame(rows)))
+    planted = [Planted(s) for s in fresh["dips"]]
+    rows = []
+    for z, depth in itertools.product([2.0, 2.5, 3.0], [1.5, 2.0]):
+        options = {"z": z, "shift": 1.0, "depth": depth}
+        det, tru = _scored(fresh["dips"], planted, options)
+        rows.append({**options, **_targets_row(det, tru)})
+    print("\ndips, fresh seeds: the oracle's trade-off (min_shift 1)")
+    print(show(pd.DataFrame(rows)))
+
+
 # --- ruptures baseline ---------------------------------------------------------------------------
 
 
@@ -458,6 +543,11 @@ def main() -> None:
     parser.add_argument("--search", type=int, default=0, help="random-search N settings")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--no-baseline", action="store_true", help="skip the ruptures baseline")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="only: the trend / noise swaps and the oracle's trade-off (docs' two tables)",
+    )
     args = parser.parse_args()
     tune_n = args.tune_couples or (60 if args.quick else 200)
     fresh_n = args.fresh_couples or (120 if args.quick else 500)
@@ -475,6 +565,10 @@ def main() -> None:
                 f"{name} {g}: seeds {seeds}, {sets[g][0].couples} couples each, "
                 f"{n_truth} planted setbacks"
             )
+
+    if args.diagnose:
+        diagnose(tuning, fresh)
+        return
 
     print("\n== 1. tuning set ==")
     print(f"defaults {DEFAULTS}")
