@@ -182,6 +182,20 @@ def test_a_week_back_inside_the_chosen_window_does_not_split_a_setback():
     assert spans_of(out) == [(8, 8, 10), (16, 16, 18)]
 
 
+def test_setbacks_one_high_week_apart_stay_two_and_long_ones_are_extended():
+    # 1 1 9 1 1 on a level of 5: the 9 makes the 5-week window weaker than each 2-week one,
+    # so two windows are chosen; one week back (the 9) between them keeps them apart (only
+    # setbacks that overlap or touch are merged: merging across one week would make one).
+    five = [5] * 8
+    out = find([*five, 1, 1, 9, 1, 1, *five])
+    assert [(a, c) for a, _, c in spans_of(out)] == [(8, 10), (11, 13)]
+    # ten weeks 2 below with windows of at most 8 weeks: the chosen window is extended over
+    # the adjacent low weeks, so the setback is all ten weeks (one setback, not two).
+    out = find([*FLAT, *([5] * 10), *FLAT])
+    assert [(a, c) for a, _, c in spans_of(out)] == [(8, 18)]
+    assert out["weeks"].tolist() == [10]
+
+
 def test_choice_takes_the_most_significant_window_then_those_not_overlapping():
     from trustdata import setbacks as sb
 
@@ -268,14 +282,14 @@ def test_noise_and_correlation_estimates():
     assert sb._diff_noise(score, first, code)[0] == pytest.approx(1.4826 / np.sqrt(2))
     assert sb._diff_noise(np.full(6, 7.0), first, code)[0] == 0.5  # MAD 0: the floor
     # residuals 0 1 -1 3 -2 (the 9 is not kept): mean 0.2; above it 0.8 and 2.8 ->
-    # sqrt((0.64 + 7.84) / 2)
+    # sqrt(2 / 5 * (0.64 + 7.84)), 5 weeks kept
     resid = np.array([0.0, 1, -1, 3, -2, 9])
     keep = np.array([True] * 5 + [False])
-    assert sb._upper_noise(resid, keep, code, 1)[0] == pytest.approx(np.sqrt(4.24))
+    assert sb._upper_noise(resid, keep, code, 1)[0] == pytest.approx(np.sqrt(0.4 * 8.48))
     assert sb._upper_noise(np.zeros(6), keep, code, 1)[0] == 0.5  # nothing above: the floor
-    # lag-1: residuals clipped to +-2.5 * noise (noise 1: the 3 becomes 2.5), pairs of
-    # consecutive kept weeks: (0 * 1 + 1 * -1 + -1 * 2.5 + 2.5 * -2) / (1 + 1 + 6.25 + 4) < 0
-    # -> clipped to 0; a partner whose residuals drift: 1 1 1 -1 -1 -1 -> 3 / 6 = 0.5 (the
+    # lag-1: residuals less their mean (0.2), clipped to +-2.5 * noise (noise 1: 2.8 becomes
+    # 2.5), pairs of consecutive kept weeks: -0.2 * 0.8 + 0.8 * -1.2 + -1.2 * 2.5 + 2.5 * -2.2
+    # < 0 -> clipped to 0; a partner whose residuals drift: 1 1 1 -1 -1 -1 -> 3 / 6 = 0.5 (the
     # week of a gap (t jumps by 2) has no pair).
     t = np.arange(6.0)
     noise = np.array([1.0])
@@ -285,8 +299,13 @@ def test_noise_and_correlation_estimates():
     assert sb._lag1(drift, every, t, code, noise, 1)[0] == pytest.approx(0.5)
     t_gap = np.array([0.0, 1, 2, 4, 5, 6])  # the pair (1, -1) spans a missed week
     assert sb._lag1(drift, every, t_gap, code, noise, 1)[0] == pytest.approx(4 / 6)
-    # residuals that never change sign: 5 / 6, more than the most used, 0.8
-    assert sb._lag1(np.ones(6), every, t, code, noise, 1)[0] == pytest.approx(0.8)
+    # ten weeks 1 above then ten 1 below (mean 0): 17 / 20, more than the most used, 0.8
+    code20 = np.zeros(20, dtype="int64")
+    long_drift = np.repeat([1.0, -1.0], 10)
+    assert sb._lag1(long_drift, np.ones(20, bool), np.arange(20.0), code20, noise, 1)[0] == 0.8
+    # the residuals are centred: a trend a little off a steady partner leaves equal residuals,
+    # which are not correlated noise
+    assert sb._lag1(np.full(6, -0.25), every, t, code, noise, 1)[0] == 0.0
 
 
 @pytest.mark.parametrize("seed", range(4))

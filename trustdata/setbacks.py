@@ -152,12 +152,13 @@ def find_setbacks(
        it keeps that many weeks (a log shorter than that: the whole log).  It is made robust
        in two fits: first a flat line (the window's mean) through every week, then a straight
        line leaving out the weeks more than ``1.5 * noise0`` below the flat one.
-    3. **Noise and correlation** of the weeks kept (not left out of the trend): ``noise`` =
-       ``max(sqrt(mean((r - mean(r))**2 over the residuals r above their mean)), 0.5)``,
+    3. **Noise and correlation** of the ``n`` weeks kept (not left out of the trend):
+       ``noise = max(sqrt(2 / n * sum((r - mean(r))**2 over the residuals r above their
+       mean)), 0.5)`` (twice the upper semivariance),
        one-sided because a setback only pushes residuals down (0.5 points is the floor: whole
        points of a steady partner); ``ar``, the week-to-week (AR(1)) correlation, =
-       ``sum r_k r_(k-1) / sum r_k**2`` over consecutive calendar weeks, residuals clipped to
-       +-2.5 ``noise``, the result clipped to 0-0.8.
+       ``sum d_k d_(k-1) / sum d_k**2`` over consecutive calendar weeks, ``d = r - mean(r)``
+       clipped to +-2.5 ``noise``, the result clipped to 0-0.8.
     4. **Scan**: for every window of 2 to ``max_weeks`` consecutive observed weeks holding at
        least one week more than ``recover_within`` below the trend, the
        generalised likelihood-ratio test of a mean shift under AR(1) noise: the residuals and
@@ -914,12 +915,14 @@ def _trend(
 def _upper_noise(
     resid: np.ndarray, keep: np.ndarray, code: np.ndarray, n_series: int
 ) -> np.ndarray:
-    """Per series: max(sqrt(mean (r - mean r)^2 over the kept rows above their mean), floor).
+    """Per series: ``max(sqrt(2 / n * sum (r - mean r)^2 over the kept r above the mean), floor)``
+    (``n`` kept rows): twice the upper semivariance.
 
-    One-sided on purpose: a setback only pushes residuals *down*, so the upper half is not
-    inflated by the setbacks the trend did not leave out, and it uses every residual's size
-    (a MAD of whole-point scores is often 0 or 1 and jumps between them).  For normal noise
-    the mean square above the mean is the variance.
+    One-sided on purpose: a setback only pushes residuals *down*, so the dips the trend did
+    not leave out do not inflate it, and it uses every residual's size (a MAD of whole-point
+    scores is often 0 or 1 and jumps between them).  For symmetric noise half the rows lie
+    above the mean, so this is the variance; dividing by ``n / 2`` rather than by the number
+    above keeps one great week of a steady partner from making their noise huge.
     """
     count = np.bincount(code[keep], minlength=n_series)
     total = np.bincount(code[keep], weights=resid[keep], minlength=n_series)
@@ -927,9 +930,7 @@ def _upper_noise(
     d = np.where(keep, resid - centre[code], 0.0)
     up = d > 0
     square = np.bincount(code[up], weights=d[up] * d[up], minlength=n_series)
-    above = np.bincount(code[up], minlength=n_series)
-    sd = np.sqrt(square / np.maximum(above, 1))
-    return np.maximum(sd, _NOISE_FLOOR)
+    return np.maximum(np.sqrt(2.0 * square / np.maximum(count, 1)), _NOISE_FLOOR)
 
 
 def _lag1(
@@ -942,15 +943,18 @@ def _lag1(
 ) -> np.ndarray:
     """Per series: the lag-1 autocorrelation of the kept residuals, clipped to [0, _MAX_AR].
 
-    ``sum r_k r_(k-1) / sum r_k^2`` over pairs of consecutive calendar weeks both kept, with
-    the residuals first clipped to +-_AR_CLIP noise SDs (one wild week cannot make a partner
-    look correlated).
+    ``sum d_k d_(k-1) / sum d_k^2`` over pairs of consecutive calendar weeks both kept, where
+    ``d`` is a residual less the mean of the kept ones (a trend that sits a little off a
+    steady partner must not make them look correlated), clipped to +-_AR_CLIP noise SDs (one
+    wild week cannot either).
     """
     n = len(resid)
     pair = np.zeros(n, dtype=bool)
     pair[1:] = keep[1:] & keep[:-1] & (code[1:] == code[:-1]) & (t[1:] - t[:-1] == 1)
+    count = np.bincount(code[keep], minlength=n_series)
+    centre = np.bincount(code[keep], weights=resid[keep], minlength=n_series) / np.maximum(count, 1)
     limit = _AR_CLIP * noise[code]
-    r = np.clip(np.where(keep, resid, 0.0), -limit, limit)
+    r = np.clip(np.where(keep, resid - centre[code], 0.0), -limit, limit)
     prod = np.zeros(n)
     prod[1:] = r[1:] * r[:-1]
     num = np.bincount(code[pair], weights=prod[pair], minlength=n_series)
