@@ -1029,10 +1029,9 @@ def _scan(
         core_xx[:m] += step_xx[length - 1 : length - 1 + m]
         sum_wx = core_wx[:m] - tail_wx[length : length + m]
         sum_xx = core_xx[:m] + tail_xx[length : length + m]
-        ok = sum_wx <= sum_xx * -rules.min_shift
-        ok &= left[:m] >= length
-        ok &= cum_low[length : length + m] > cum_low[:m]
-        hit = np.flatnonzero(ok)
+        hit = np.flatnonzero(sum_wx <= sum_xx * -rules.min_shift)
+        # ... then, on those few: the window fits in its series and holds a low week.
+        hit = hit[(left[hit] >= length) & (cum_low[hit + length] > cum_low[hit])]
         z = sum_wx[hit] / np.sqrt(sum_xx[hit])
         sig = z <= -rules.z
         hit, z = hit[sig], z[sig]
