@@ -4,6 +4,7 @@ Run from the repository root (every figure of ``docs/setbacks.md`` is printed by
 
     nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py            # about 10 minutes
     nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py --quick    # about 1 minute
+    nice -n 10 .venv/bin/python benchmarks/setback_accuracy.py --diagnose # the oracle's tables
 
 Two generators of planted setbacks:
 
@@ -22,10 +23,10 @@ couples each); every figure under "fresh" comes from seeds never used while tuni
    defaults were picked from about 250 such settings, over several versions of the rules).
 2. **Fresh seeds**: tp / fp / fn, precision, recall and F1 per generator and seed, then by depth,
    length and noise level (bins below), pooled over the fresh seeds, with the targets; and the
-   **ceiling** on ``dips``: the same rules applied to ``score - planted level`` with the
-   planted noise SD, i.e. what they could do if the trend and the noise were known exactly,
-   with the two halves of the gap (the planted noise with ``find_setbacks``' trend, the
-   planted level with its noise).
+   **oracle bound**: the same scan of mean shifts (rules 4-6 of ``find_setbacks``) applied to
+   ``score - planted level`` with the planted noise SD and AR(1) coefficient, i.e. what it can
+   do when the trend and the noise are known exactly (its three thresholds picked on the
+   tuning seeds per generator).
 3. **Baseline**: ruptures' PELT with the l2 cost on each partner's weekly series, run as
    ``KernelCPD(kernel="linear").predict(pen=...)`` (ruptures' C implementation of PELT for
    that cost: the change points of ``Pelt(model="l2", jump=1)``, some 300 times faster).  A
@@ -62,14 +63,14 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 from _dips import generate as generate_dips  # noqa: E402
 
 from trustdata import schemas, synth  # noqa: E402
+from trustdata import setbacks as sb  # noqa: E402
 from trustdata.setbacks import (  # noqa: E402
     _diff_noise,
-    _resid_noise,
+    _episodes,
     _Rules,
+    _scan,
+    _select,
     _series_codes,
-    _stretches,
-    _trend,
-    _trend_windows,
     _weekly_scores,
     find_setbacks,
     score_detection,
@@ -80,36 +81,34 @@ TUNING_SEEDS = (1, 2, 3)
 FRESH_SEEDS = (2026, 2027)
 GENERATORS = ("synth", "dips")
 DEFAULTS = {
-    "trend_weeks": 10,
-    "noise_factor": 2.5,
-    "min_drop": 1.75,
-    "sharp_factor": 3.5,
-    "sharp_drop": 2.5,
-    "area_factor": 5.0,
-    "min_area": 4.0,
+    "trend_weeks": 8,
+    "z": 3.25,
+    "min_shift": 1.0,
+    "min_depth": 2.0,
+    "max_weeks": 8,
     "recover_within": 1.0,
 }
 #: The random search's space (``--search N``).
 SPACE = {
-    "trend_weeks": [8, 10, 12],
-    "noise_factor": [2.25, 2.5, 2.75, 3.0],
-    "min_drop": [1.5, 1.75, 2.0],
-    "sharp_drop": [2.0, 2.25, 2.5, 3.0],
-    "sharp_factor": [3.5, 4.0, 4.5],
-    "area_factor": [5.0, 6.0, 7.0, 8.0],
-    "min_area": [2.5, 3.0, 3.5, 4.0],
-    "recover_within": [0.75, 1.0, 1.25],
+    "trend_weeks": [6, 8, 10, 13],
+    "z": [3.0, 3.25, 3.5, 4.0],
+    "min_shift": [0.75, 1.0, 1.25, 1.5],
+    "min_depth": [1.5, 2.0],
+    "max_weeks": [6, 8, 10],
+    "recover_within": [0.75, 1.0],
 }
 SWEEP = {
-    "trend_weeks": [6, 8, 10, 12, 16],
-    "noise_factor": [2.0, 2.5, 3.0],
-    "min_drop": [1.5, 1.75, 2.0],
-    "sharp_factor": [3.0, 3.5, 4.0],
-    "sharp_drop": [2.0, 2.5, 3.0],
-    "area_factor": [4.0, 5.0, 6.0],
-    "min_area": [3.0, 4.0, 5.0],
-    "recover_within": [0.5, 1.0, 1.5],
+    "trend_weeks": [6, 8, 10, 13],
+    "z": [3.0, 3.25, 3.5, 4.0],
+    "min_shift": [0.75, 1.0, 1.5],
+    "min_depth": [1.5, 2.0, 2.5],
+    "max_weeks": [6, 8, 10],
+    "recover_within": [0.75, 1.0, 1.25],
 }
+#: The oracle's grid (tuned on the tuning seeds, per generator, by F1 at noise SD <= 0.8).
+ORACLE_Z = [3.0, 3.5, 4.0]
+ORACLE_SHIFT = [1.0, 1.5]
+ORACLE_DEPTH = [1.5, 2.0]
 DEPTH_BINS = [2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 10.0]
 LENGTH_BINS = [1, 2, 3, 4, 6, 8, 100]
 NOISE_BINS = [0.0, 0.4, 0.6, 0.8, 0.9, 1.0]
@@ -241,66 +240,196 @@ def at_most_noise(det: pd.DataFrame, tru: pd.DataFrame, top: float) -> dict[str,
     return prf(tp, len(d) - int(d["hit"].sum()), len(t) - tp)
 
 
-# --- the ceiling: the same rules on the planted level ---------------------------------------------
+# --- the oracle: the scan on the planted level, with the planted noise ---------------------------
 
 
-def _planted_frame(s: Set) -> pd.DataFrame:
-    """``dips`` check-ins (one a week) with the planted level and noise SD, sorted."""
-    frame = s.checkins[["couple_id", "partner", "date", "connection"]].assign(
-        level=s.levels["level"].to_numpy()
+class Planted:
+    """A set's weekly scores (one row per partner and observed week, sorted) with the planted
+    noise-free level (without the setbacks) and the planted noise SD and AR(1) coefficient."""
+
+    def __init__(self, s: Set) -> None:
+        ck = s.checkins
+        if s.kind == "dips":
+            level = s.levels["level"].to_numpy(dtype="float64")
+            gen = generate_dips(couples=s.couples, seed=s.seed)
+            params = gen.params[["couple_id", "partner", "noise_sd", "ar"]]
+        else:
+            syn = synth.generate(couples=s.couples, seed=s.seed, text=False)
+            level = synth.underlying_level(syn.params, ck).to_numpy(dtype="float64")
+            params = syn.params[["couple_id", "partner", "noise_sd"]].assign(ar=0.0)
+        frame = pd.DataFrame(
+            {
+                "couple_id": ck["couple_id"].astype("str").to_numpy(),
+                "partner": ck["partner"].astype("str").to_numpy(),
+                "week": schemas.week_start(ck["date"]).to_numpy(),
+                "score": ck["connection"].to_numpy(dtype="float64", na_value=np.nan),
+                "level": level,
+            }
+        ).dropna(subset=["score"])
+        keys = ["couple_id", "partner", "week"]
+        frame = frame.groupby(keys, as_index=False)[["score", "level"]].mean()
+        self.frame = frame.merge(params, on=["couple_id", "partner"], how="left")
+        c, p = self.frame["couple_id"].to_numpy(), self.frame["partner"].to_numpy()
+        self.first = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (p[1:] != p[:-1])])
+        self.code = _series_codes(self.first, len(self.frame))
+        week = self.frame["week"].to_numpy()
+        self.t = ((week - week[self.first][self.code]) // np.timedelta64(7, "D")).astype(float)
+
+
+def oracle_setbacks(p: Planted, *, z: float, shift: float, depth: float) -> pd.DataFrame:
+    """Rules 4-6 of ``find_setbacks`` (the AR(1) GLR scan of 2-8-week windows, the greedy
+    choice, the episodes) on ``score - planted level`` with the planted noise SD (with the
+    whole-point rounding: ``sqrt(noise_sd**2 + 1/12)``) and AR coefficient: what a scan of
+    mean shifts can do when the trend and the noise are known exactly."""
+    f, first, code = p.frame, p.first, p.code
+    resid = f["score"].to_numpy() - f["level"].to_numpy()
+    sd = np.sqrt(f["noise_sd"].to_numpy()[first] ** 2 + 1 / 12)
+    ar = f["ar"].to_numpy()[first]
+    rules = _Rules(z=z, min_shift=shift, min_depth=depth, max_weeks=8, recover_within=1.0)
+    row, length, zz = _scan(resid, p.t, first, code, ar, sd, rules)
+    lo, hi = _select(row, length, zz, code, len(first))
+    i_lo, _, i_hi = _episodes(lo, hi, resid, code, rules)
+    n = len(f)
+    ends = np.append(first, n)[code[i_lo] + 1]
+    week = f["week"].to_numpy()
+    has = i_hi + 1 < ends
+    end = np.where(has, week[np.where(has, i_hi + 1, 0)], np.datetime64("NaT"))
+    return pd.DataFrame(
+        {
+            "couple_id": f["couple_id"].to_numpy()[i_lo],
+            "partner": f["partner"].to_numpy()[i_lo],
+            "start": week[i_lo],
+            "end": pd.Series(end).astype("datetime64[ns]"),
+        }
     )
-    return frame.merge(s.noise, on=["couple_id", "partner"]).sort_values(
-        ["couple_id", "partner", "date"], ignore_index=True
+
+
+def oracle_bound(tuning: dict[str, list[Set]], fresh: dict[str, list[Set]]) -> pd.DataFrame:
+    """Per generator: the oracle's grid point best on the tuning seeds (F1 at noise SD <= 0.8),
+    scored on the fresh seeds (the same figures as for ``find_setbacks``)."""
+    rows = []
+    for g in GENERATORS:
+        planted = [Planted(s) for s in tuning[g]]
+        best, best_f1 = None, -1.0
+        for z, shift, depth in itertools.product(ORACLE_Z, ORACLE_SHIFT, ORACLE_DEPTH):
+            options = {"z": z, "shift": shift, "depth": depth}
+            det, tru = _scored(tuning[g], planted, options)
+            f1 = at_most_noise(det, tru, 0.8)["f1"]
+            if f1 > best_f1:
+                best, best_f1 = options, f1
+        det, tru = _scored(fresh[g], [Planted(s) for s in fresh[g]], best)
+        rows.append({"generator": g, **best, **_targets_row(det, tru)})
+    return pd.DataFrame(rows)
+
+
+def _scored(sets: list[Set], planted: list[Planted], options: dict) -> tuple[pd.DataFrame, ...]:
+    det_all, tru_all = [], []
+    for s, p in zip(sets, planted, strict=True):
+        found = oracle_setbacks(p, **options)
+        det_hit, tru_hit = match(found, s.truth)
+        det_all.append(
+            found.assign(hit=det_hit).merge(s.noise, on=["couple_id", "partner"], how="left")
+        )
+        tru_all.append(s.truth.assign(hit=tru_hit))
+    return pd.concat(det_all, ignore_index=True), pd.concat(tru_all, ignore_index=True)
+
+
+def _targets_row(det: pd.DataFrame, tru: pd.DataFrame) -> dict[str, float]:
+    """Precision, recall, F1, F1 at noise SD <= 0.8 and the three other targets' figures."""
+    tp = int(tru["hit"].sum())
+    total = prf(tp, len(det) - tp, len(tru) - tp)
+    return {
+        "precision": total["precision"],
+        "recall": total["recall"],
+        "f1": total["f1"],
+        "f1_noise<=0.8": at_most_noise(det, tru, 0.8)["f1"],
+        "recall_2_weeks": tru.loc[tru["length_weeks"] == 2, "hit"].mean(),
+        "recall_2.5-3_points": tru.loc[(tru["depth"] >= 2.5) & (tru["depth"] < 3.0), "hit"].mean(),
+        "precision_noise>0.9": det.loc[det["noise_sd"] > 0.9, "hit"].mean(),
+    }
+
+
+def swapped_setbacks(s: Set, p: Planted, *, level: bool, noise: bool) -> pd.DataFrame:
+    """``find_setbacks`` (defaults) with its trend and / or its noise and AR coefficient
+    replaced by the planted ones (``dips``: one check-in a week, so the weekly rows of
+    ``find_setbacks`` are the rows of :class:`Planted`)."""
+    f, first, code, t = p.frame, p.first, p.code, p.t
+    score = f["score"].to_numpy()
+    n, n_series = len(score), len(first)
+    rules = _Rules(
+        z=DEFAULTS["z"],
+        min_shift=DEFAULTS["min_shift"],
+        min_depth=DEFAULTS["min_depth"],
+        max_weeks=DEFAULTS["max_weeks"],
+        recover_within=DEFAULTS["recover_within"],
     )
-
-
-def ceiling_split(s: Set) -> dict[str, pd.DataFrame]:
-    """Setbacks by the stretch rules of ``find_setbacks`` with four (trend, noise) pairs:
-    ``find_setbacks``' own trend and noise (steps 1-4, as in ``_detect``), its trend with the
-    planted noise SD, the planted level with its noise, and the planted level and noise SD
-    (the **ceiling**; ``sqrt(noise_sd**2 + 1/12)``: whole points add rounding noise).
-    ``dips`` only (it has one check-in a week, so its rows are its weeks)."""
-    frame = _planted_frame(s)
-    rules = _Rules(**{k: float(v) for k, v in DEFAULTS.items() if k != "trend_weeks"})
-    couple, partner = frame["couple_id"].to_numpy(), frame["partner"].to_numpy()
-    first = np.flatnonzero(np.r_[True, (couple[1:] != couple[:-1]) | (partner[1:] != partner[:-1])])
-    n = len(frame)
-    code = _series_codes(first, n)
-    score = frame["connection"].to_numpy(dtype="float64")
-    week = schemas.week_start(frame["date"]).to_numpy()
-    t = ((week - week[first][code]) // np.timedelta64(7, "D")).astype("float64")
-    lo, hi = _trend_windows(first, code, n, DEFAULTS["trend_weeks"])
+    lo, hi = sb._trend_windows(first, code, n, DEFAULTS["trend_weeks"])
     noise0 = _diff_noise(score, first, code)
     weight = np.ones(n)
-    for k in range(3):
-        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0)
-        weight = (resid >= -1.5 * noise0[code]).astype("float64")
-    rows, _ = _stretches(resid, noise0, code, rules, score)
-    keep = np.ones(n, dtype=bool)
-    keep[rows] = False
-    trend = _trend(score, t, keep.astype("float64"), lo, hi)
-    noise = _resid_noise(score - trend, keep, code, len(first))
-    planted = np.sqrt(frame["noise_sd"].to_numpy()[first] ** 2 + 1 / 12)
+    for k in range(sb._TRIM_FITS + 1):
+        trend = sb._trend(score, t, weight, lo, hi, flat=k == 0)
+        weight = (score - trend >= -sb._TRIM * noise0[code]).astype("float64")
+    keep = weight > 0
+    resid = score - trend
+    sd = sb._upper_noise(resid, keep, code, n_series)
+    ar = sb._lag1(resid, keep, t, code, sd, n_series)
+    if level:
+        resid = score - f["level"].to_numpy()
+    if noise:
+        sd = np.sqrt(f["noise_sd"].to_numpy()[first] ** 2 + 1 / 12)
+        ar = f["ar"].to_numpy()[first]
+    resid[(np.append(first[1:], n) - first)[code] < sb._MIN_WEEKS] = np.nan
+    row, length, z = _scan(resid, t, first, code, ar, sd, rules)
+    w_lo, w_hi = _select(row, length, z, code, n_series)
+    i_lo, _, i_hi = _episodes(w_lo, w_hi, resid, code, rules)
+    ends = np.append(first, n)[code[i_lo] + 1]
+    week = f["week"].to_numpy()
+    has = i_hi + 1 < ends
+    end = np.where(has, week[np.where(has, i_hi + 1, 0)], np.datetime64("NaT"))
+    return pd.DataFrame(
+        {
+            "couple_id": f["couple_id"].to_numpy()[i_lo],
+            "partner": f["partner"].to_numpy()[i_lo],
+            "start": week[i_lo],
+            "end": pd.Series(end).astype("datetime64[ns]"),
+        }
+    )
 
-    def found(level: np.ndarray, sd: np.ndarray) -> pd.DataFrame:
-        rows, run = _stretches(score - level, sd, code, rules, score)
-        new = np.r_[True, run[1:] != run[:-1]]
-        last = np.r_[run[1:] != run[:-1], True]
-        start, stop = rows[new], rows[last]
-        has_end = stop + 1 < np.append(first, n)[code[start] + 1]
-        end = np.where(has_end, week[np.where(has_end, stop + 1, 0)], np.datetime64("NaT"))
-        out = pd.DataFrame(
-            {"couple_id": couple[start], "partner": partner[start], "start": week[start]}
+
+def diagnose(tuning: dict[str, list[Set]], fresh: dict[str, list[Set]]) -> None:
+    """``--diagnose``: where ``find_setbacks`` loses against the oracle (tuning seeds, the
+    planted trend and noise swapped in one at a time), and the oracle's precision-recall
+    trade-off on the fresh ``dips`` seeds (a description of the bound, not a tuning)."""
+    sets = tuning["dips"]
+    planted = [Planted(s) for s in sets]
+    rows = []
+    for level, noise in ((False, False), (False, True), (True, False), (True, True)):
+        det_all, tru_all = [], []
+        for s, p in zip(sets, planted, strict=True):
+            found = swapped_setbacks(s, p, level=level, noise=noise)
+            det_hit, tru_hit = match(found, s.truth)
+            det_all.append(
+                found.assign(hit=det_hit).merge(s.noise, on=["couple_id", "partner"], how="left")
+            )
+            tru_all.append(s.truth.assign(hit=tru_hit))
+        det, tru = pd.concat(det_all, ignore_index=True), pd.concat(tru_all, ignore_index=True)
+        rows.append(
+            {
+                "trend": "planted" if level else "its own",
+                "noise": "planted" if noise else "its own",
+                **_targets_row(det, tru),
+            }
         )
-        return out.assign(end=pd.Series(end).astype("datetime64[ns]"))
-
-    level = frame["level"].to_numpy()
-    return {
-        "find_setbacks' trend and noise": found(trend, noise),
-        "its trend, planted noise": found(trend, planted),
-        "planted level, its noise": found(level, noise),
-        "planted level and noise (ceiling)": found(level, planted),
-    }
+    print("dips, tuning seeds: find_setbacks with the planted trend and / or noise swapped in")
+    print(show(pd.DataFrame(rows)))
+    planted = [Planted(s) for s in fresh["dips"]]
+    rows = []
+    for z, depth in itertools.product([2.0, 2.5, 3.0], [1.5, 2.0]):
+        options = {"z": z, "shift": 1.0, "depth": depth}
+        det, tru = _scored(fresh["dips"], planted, options)
+        rows.append({**options, **_targets_row(det, tru)})
+    print("\ndips, fresh seeds: the oracle's trade-off (min_shift 1)")
+    print(show(pd.DataFrame(rows)))
 
 
 # --- ruptures baseline ---------------------------------------------------------------------------
@@ -350,6 +479,15 @@ def pelt_setbacks(checkins: pd.DataFrame, *, beta: float, drop: float) -> pd.Dat
     out["start"] = out["start"].astype("datetime64[ns]")
     out["end"] = out["end"].astype("datetime64[ns]")
     return out
+
+
+def partner_years(checkins: pd.DataFrame) -> float:
+    """Calendar weeks from each partner's first to last check-in (both counted), in years."""
+    week = schemas.week_start(checkins["date"])
+    span = week.groupby([checkins["couple_id"], checkins["partner"]], observed=True).agg(
+        ["min", "max"]
+    )
+    return float(((span["max"] - span["min"]).dt.days / 7 + 1).sum() / 52.18)
 
 
 # --- dates and sudden losses ---------------------------------------------------------------------
@@ -405,6 +543,11 @@ def main() -> None:
     parser.add_argument("--search", type=int, default=0, help="random-search N settings")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--no-baseline", action="store_true", help="skip the ruptures baseline")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="only: the trend / noise swaps and the oracle's trade-off (docs' two tables)",
+    )
     args = parser.parse_args()
     tune_n = args.tune_couples or (60 if args.quick else 200)
     fresh_n = args.fresh_couples or (120 if args.quick else 500)
@@ -422,6 +565,10 @@ def main() -> None:
                 f"{name} {g}: seeds {seeds}, {sets[g][0].couples} couples each, "
                 f"{n_truth} planted setbacks"
             )
+
+    if args.diagnose:
+        diagnose(tuning, fresh)
+        return
 
     print("\n== 1. tuning set ==")
     print(f"defaults {DEFAULTS}")
@@ -496,24 +643,26 @@ def main() -> None:
         )
     )
     print(
-        "\nceiling on dips (fresh): the stretch rules with find_setbacks' trend and noise or"
-        " the planted ones"
+        "\noracle bound (fresh): the same scan on score - planted level, with the planted noise"
+        " SD and AR(1) coefficient (grid point best on the tuning seeds, per generator)"
     )
+    print(show(oracle_bound(tuning, fresh)))
+    print("\nfind_setbacks on the same figures (fresh):")
+    print(show(pd.DataFrame([{"generator": g, **_targets_row(*results[g])} for g in GENERATORS])))
+
+    print("\nfalse alarms per partner-year of logs (fresh; a year = 52.18 calendar weeks):")
     rows = []
-    for s in fresh["dips"]:
-        for what, found in ceiling_split(s).items():
-            found = found.merge(s.noise, on=["couple_id", "partner"], how="left")
-            det_hit, tru_hit = match(found, s.truth)
-            d, t = found.assign(hit=det_hit), s.truth.assign(hit=tru_hit)
-            tp = int(tru_hit.sum())
-            rows.append(
-                {
-                    "seed": s.seed,
-                    "trend and noise": what,
-                    **prf(tp, len(found) - tp, len(s.truth) - tp),
-                    "f1_noise<=0.8": at_most_noise(d, t, 0.8)["f1"],
-                }
-            )
+    for g in GENERATORS:
+        det, _ = results[g]
+        years = sum(partner_years(s.checkins) for s in fresh[g])
+        rows.append(
+            {
+                "generator": g,
+                "false_alarms": int((~det["hit"]).sum()),
+                "partner_years": years,
+                "per_partner_year": int((~det["hit"]).sum()) / years,
+            }
+        )
     print(show(pd.DataFrame(rows)))
 
     print("\ndates of the matched setbacks (fresh):")

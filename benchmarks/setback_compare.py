@@ -7,6 +7,7 @@ the detector is judged against the one it replaces, on data neither was tuned on
 Usage::
 
     .venv/bin/python benchmarks/setback_compare.py        # against 81607fc (before issue 10)
+    .venv/bin/python benchmarks/setback_compare.py --rev main --couples 500
     .venv/bin/python benchmarks/setback_compare.py --rev main~3 --couples 500
 """
 
@@ -39,6 +40,7 @@ def _detector_at(rev: str):
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("setbacks_at_rev", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it runs
     spec.loader.exec_module(module)
     return module.find_setbacks
 

@@ -126,13 +126,11 @@ def find_setbacks(
     checkins: pd.DataFrame,
     *,
     measure: str = "connection",
-    trend_weeks: int = 10,
-    noise_factor: float = 2.5,
-    min_drop: float = 1.75,
-    sharp_factor: float = 3.5,
-    sharp_drop: float = 2.5,
-    area_factor: float = 5.0,
-    min_area: float = 4.0,
+    trend_weeks: int = 8,
+    z: float = 3.25,
+    min_shift: float = 1.0,
+    min_depth: float = 2.0,
+    max_weeks: int = 8,
     recover_within: float = 1.0,
 ) -> pd.DataFrame:
     """Find the setbacks of every partner: stretches clearly below their own trend.
@@ -147,40 +145,40 @@ def find_setbacks(
     1. **First noise estimate**: ``noise0 = max(1.4826 * MAD / sqrt(2), 0.5)`` of the
        differences between consecutive observed weekly scores (1.4826 makes a MAD estimate an
        SD for normal data; a difference of two weeks has ``sqrt(2)`` times the SD of one; a
-       setback's two big steps hardly move a median).  0.5 points is the floor: whole-point
-       scores of a steady partner give a MAD of 0.
+       setback's two big steps hardly move a median).  It is only used to trim the first trend.
     2. **Trend**: at every observed week, a straight line fitted by least squares (on calendar
        weeks) to the ``2 * trend_weeks + 1`` nearest observed weeks of the partner, the week
        itself in the middle; at the start and end of a log the window is shifted inwards so
        it keeps that many weeks (a log shorter than that: the whole log).  It is made robust
-       in three fits: first a flat line (the window's mean) through every week, then twice a
-       straight line leaving out the weeks more than ``1.5 * noise0`` below the previous fit,
-       so that dips pull it down neither in the middle nor at the end of a log.
-    3. **Stretches** below the trend: runs of consecutive observed weeks (a missed week does not
-       break a run) each more than ``recover_within`` points below it.  A stretch is a
-       **setback** when any of these holds (``noise`` is the estimate in use):
+       in two fits: first a flat line (the window's mean) through every week, then a straight
+       line leaving out the weeks more than ``1.5 * noise0`` below the flat one.
+    3. **Noise and correlation** of the ``n`` weeks kept (not left out of the trend):
+       ``noise = max(sqrt(2 / n * sum((r - mean(r))**2 over the residuals r above their
+       mean)), 0.5)`` (twice the upper semivariance),
+       one-sided because a setback only pushes residuals down (0.5 points is the floor: whole
+       points of a steady partner); ``ar``, the week-to-week (AR(1)) correlation, =
+       ``sum d_k d_(k-1) / sum d_k**2`` over consecutive calendar weeks, ``d = r - mean(r)``
+       clipped to +-2.5 ``noise``, the result clipped to 0-0.8.
+    4. **Scan**: for every window of 2 to ``max_weeks`` consecutive observed weeks holding at
+       least one week more than ``recover_within`` below the trend, the
+       generalised likelihood-ratio test of a mean shift under AR(1) noise: the residuals and
+       the window's indicator are whitened (``(r_k - rho r_(k-1)) / (noise sqrt(1 - rho**2))``,
+       ``rho = ar ** weeks since the previous observed week``), the shift's estimate is
+       ``mu = sum(w x) / sum(x x)`` and its z statistic ``sum(w x) / sqrt(sum(x x))``.  A
+       window is **significant** when ``z <= -z`` (the option, at least) and ``mu <=
+       -min_shift`` points.
+    5. **Choice**: per partner the most significant window (lowest z; ties: the earliest, then
+       the shortest), then the most significant one not overlapping it, and so on.
+    6. **Setbacks**: each chosen window becomes the weeks from its first to its last week more
+       than ``recover_within`` below the trend, extended over the consecutive weeks (a missed
+       week does not break them) that are also more than ``recover_within`` below; setbacks
+       that overlap or touch are merged; one is kept when its lowest week is at least
+       ``min_depth`` below the trend.
 
-       a. one week of it is at least ``max(sharp_drop, sharp_factor * noise)`` below the
-          trend (a sharp fall);
-       b. two consecutive observed weeks of it are each more than
-          ``max(noise_factor * noise, min_drop)`` below the trend (a fall that lasts);
-       c. its total shortfall, the sum of ``trend - score`` over its weeks, is at least
-          ``max(area_factor * noise, min_area)`` points (a long shallow or slow dip);
-
-       **and** d. it is a fall: its lowest week is more than ``recover_within`` points below
-       the mean of the (up to) three observed weeks just before it.  At the very start of a
-       log there is no week before, and nothing to check.  (A long low start that then climbs
-       lies below a straight line at the bend, but it never fell.)
-
-    4. **Final noise and trend**: the line of step 2 is fitted once more leaving out exactly
-       the weeks of those setbacks, and the noise becomes ``max(1.4826 * MAD, 0.5)`` of the
-       other weeks' residuals from it (an SD of one week around the trend, which also sees
-       week-to-week correlation, unlike the differences of step 1).  Step 3 is then applied
-       with this trend and noise: its setbacks are the result.
-    5. Each setback **starts** on the first week of its stretch and **ends** on the first
-       observed week after it (back within ``recover_within`` points of the trend); when the
-       log stops first, it is ongoing (``end`` NaT).  The **trough** is the week furthest below
-       the trend (the first, on ties).
+    Each setback **starts** on its first week and **ends** on the first observed week after it
+    (back within ``recover_within`` points of the trend); when the log stops first it is
+    ongoing (``end`` NaT).  The **trough** is the week furthest below the trend (the first, on
+    ties).
 
     Missed weeks: a week without a check-in has no score and is skipped (it neither starts,
     ends nor breaks a stretch); ``weeks`` and ``weeks_to_recover`` count calendar weeks,
@@ -199,23 +197,21 @@ def find_setbacks(
         modified.
     measure : str, default "connection"
         The score column to use (one of :data:`trustdata.schemas.SCORE_COLUMNS`).
-    trend_weeks : int, default 10
+    trend_weeks : int, default 8
         Observed weeks on each side of a week in its trend window (``2 * trend_weeks + 1`` in
         all).
-    noise_factor : float, default 2.5
-        Rule b: how many times the noise each of two consecutive weeks must fall.
-    min_drop : float, default 1.75
-        Rule b: the smallest fall, in points, that can count (for partners with little noise).
-    sharp_factor : float, default 3.5
-        Rule a: how many times the noise a single week must fall.
-    sharp_drop : float, default 2.5
-        Rule a: the smallest single-week fall, in points, that counts on its own.
-    area_factor : float, default 5.0
-        Rule c: the total shortfall, in multiples of the noise.
-    min_area : float, default 4.0
-        Rule c: the smallest total shortfall, in points.
+    z : float, default 3.25
+        Step 4: how many standard errors below the trend a window's mean must lie (the false
+        alarms per partner-year it gives are in ``docs/setbacks.md``).
+    min_shift : float, default 1.0
+        Step 4: how far (points) below the trend a window's estimated mean must lie.
+    min_depth : float, default 2.0
+        Step 6: how far (points) below the trend a setback's lowest week must lie.
+    max_weeks : int, default 8
+        Step 4: the longest window scanned (observed weeks; at least 2).  Longer setbacks are
+        still found whole: step 6 extends them.
     recover_within : float, default 1.0
-        How close to the trend (points) a week must be to end a stretch.
+        How close to the trend (points) a week must be to end a setback.
 
     Returns
     -------
@@ -231,8 +227,8 @@ def find_setbacks(
           (the first, on ties).
         - ``end`` (datetime64[ns]): the Monday of the first week back near the trend; NaT
           while the setback is still going on at the partner's last observed week.
-        - ``level_before`` (float): the level the partner's trend (fitted without the
-          setback's weeks) gives for the trough week: where they would have been.
+        - ``level_before`` (float): the level the partner's trend (step 2, fitted without
+          the weeks far below it) gives for the trough week: where they would have been.
         - ``trough_score`` (float): the weekly score at the trough.
         - ``depth`` (float): ``level_before - trough_score`` (points, > 0).
         - ``weeks`` (int): calendar weeks from ``start`` to ``end`` (``end`` not counted); while
@@ -240,7 +236,7 @@ def find_setbacks(
         - ``recovered`` (bool): False while ongoing.
         - ``weeks_to_recover`` (float): calendar weeks from ``trough_date`` to ``end``; NaN while
           ongoing.
-        - ``noise`` (float): the partner's final noise estimate (step 4; points, SD of one
+        - ``noise`` (float): the partner's final noise estimate (step 3; points, SD of one
           week around the trend).
 
     Raises
@@ -261,11 +257,12 @@ def find_setbacks(
     noise of SD 0.3-1.0, 2-8 weeks, 2-5 points, on steep rises and plateaus), and measured on
     fresh seeds of both by ``benchmarks/setback_accuracy.py`` (figures by depth, length and
     noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each: ``synth`` precision
-    0.988, recall 0.977, F1 0.982; ``dips`` precision 0.936, recall 0.812, F1 0.870 (0.889
-    at noise SD <= 0.8).  Setbacks of 3.5 points or more are found 92-100 % of the time; on
-    ``dips``, setbacks of 2-2.5 points only 53 % and two-week ones 68 %, and at noise SD
-    0.9-1.0 one setback found in six is noise (precision 0.83).  These are claims of that
-    strength, not more.
+    0.963, recall 0.986, F1 0.974; ``dips`` precision 0.928, recall 0.842, F1 0.883 (0.906
+    at noise SD <= 0.8).  Setbacks of 3.5 points or more are found 96-100 % of the time; on
+    ``dips``, setbacks of 2-2.5 points only 56 % and two-week ones 81 %, and at noise SD
+    0.9-1.0 about one setback found in five is noise (precision 0.81).  Even with the planted
+    level and noise known, this scan reaches F1 0.952 on ``dips`` at noise SD <= 0.8 and
+    recalls 84 % of its two-week setbacks.  These are claims of that strength, not more.
 
     Examples
     --------
@@ -295,13 +292,11 @@ def find_setbacks(
     """
     _check_checkins(checkins, measure)
     _check_int("trend_weeks", trend_weeks, 1)
+    _check_int("max_weeks", max_weeks, 2)
     for name, value in (
-        ("noise_factor", noise_factor),
-        ("min_drop", min_drop),
-        ("sharp_factor", sharp_factor),
-        ("sharp_drop", sharp_drop),
-        ("area_factor", area_factor),
-        ("min_area", min_area),
+        ("z", z),
+        ("min_shift", min_shift),
+        ("min_depth", min_depth),
         ("recover_within", recover_within),
     ):
         _check_number(name, value)
@@ -313,12 +308,10 @@ def find_setbacks(
     week = np.asarray(weeks["week"], dtype="int64")  # week numbers (Monday-Sunday weeks)
     first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
     rules = _Rules(
-        noise_factor=float(noise_factor),
-        min_drop=float(min_drop),
-        sharp_factor=float(sharp_factor),
-        sharp_drop=float(sharp_drop),
-        area_factor=float(area_factor),
-        min_area=float(min_area),
+        z=float(z),
+        min_shift=float(min_shift),
+        min_depth=float(min_depth),
+        max_weeks=int(max_weeks),
         recover_within=float(recover_within),
     )
     i_start, i_trough, i_end, level, noise, series = _detect(
@@ -800,23 +793,23 @@ _NOISE_FLOOR = 0.5
 #: While the trend is made robust, weeks more than this many first-noise SDs below it are left out.
 _TRIM = 1.5
 #: Robust refits of the trend before the first detection (after the fit with every week).
-_TRIM_FITS = 2
+_TRIM_FITS = 1
 #: Partners with fewer observed weeks than this have no setback.
 _MIN_WEEKS = 3
-#: A stretch must fall from the mean of up to this many observed weeks just before it (rule d).
-_BEFORE_WEEKS = 3
+#: Residuals are clipped to this many noise SDs before their lag-1 correlation is taken.
+_AR_CLIP = 2.5
+#: The largest week-to-week correlation used (more would whiten a dip away).
+_MAX_AR = 0.8
 
 
 @dataclass(frozen=True)
 class _Rules:
     """The options of :func:`find_setbacks` that decide what a setback is (see its rules)."""
 
-    noise_factor: float
-    min_drop: float
-    sharp_factor: float
-    sharp_drop: float
-    area_factor: float
-    min_area: float
+    z: float
+    min_shift: float
+    min_depth: float
+    max_weeks: int
     recover_within: float
 
 
@@ -842,16 +835,6 @@ def _diff_noise(score: np.ndarray, first: np.ndarray, code: np.ndarray) -> np.nd
     centre = _group_median(diff, code, len(first))
     mad = _group_median(np.abs(diff - centre[code]), code, len(first))
     return np.maximum(np.nan_to_num(mad * _MAD_TO_SD / np.sqrt(2.0), nan=0.0), _NOISE_FLOOR)
-
-
-def _resid_noise(
-    resid: np.ndarray, keep: np.ndarray, code: np.ndarray, n_series: int
-) -> np.ndarray:
-    """Per series: max(1.4826 * MAD of the residuals of the rows kept, floor)."""
-    r = np.where(keep, resid, np.nan)
-    centre = _group_median(r, code, n_series)
-    mad = _group_median(np.abs(r - centre[code]), code, n_series)
-    return np.maximum(np.nan_to_num(mad * _MAD_TO_SD, nan=0.0), _NOISE_FLOOR)
 
 
 def _trend_windows(
@@ -929,58 +912,228 @@ def _trend(
     return level
 
 
-def _stretches(
-    resid: np.ndarray, noise: np.ndarray, code: np.ndarray, rules: _Rules, score: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 3 of :func:`find_setbacks` on residuals (score - trend).
+def _upper_noise(
+    resid: np.ndarray, keep: np.ndarray, code: np.ndarray, n_series: int
+) -> np.ndarray:
+    """Per series: ``max(sqrt(2 / n * sum (r - mean r)^2 over the kept r above the mean), floor)``
+    (``n`` kept rows): twice the upper semivariance.
 
-    Returns ``(rows, run)``: the rows inside setbacks in row order, and the number of the
-    stretch each belongs to (increasing; the rows of one stretch are consecutive).
+    One-sided on purpose: a setback only pushes residuals *down*, so the dips the trend did
+    not leave out do not inflate it, and it uses every residual's size (a MAD of whole-point
+    scores is often 0 or 1 and jumps between them).  For symmetric noise half the rows lie
+    above the mean, so this is the variance; dividing by ``n / 2`` rather than by the number
+    above keeps one great week of a steady partner from making their noise huge.
+    """
+    count = np.bincount(code[keep], minlength=n_series)
+    total = np.bincount(code[keep], weights=resid[keep], minlength=n_series)
+    centre = total / np.maximum(count, 1)
+    d = np.where(keep, resid - centre[code], 0.0)
+    up = d > 0
+    square = np.bincount(code[up], weights=d[up] * d[up], minlength=n_series)
+    return np.maximum(np.sqrt(2.0 * square / np.maximum(count, 1)), _NOISE_FLOOR)
+
+
+def _lag1(
+    resid: np.ndarray,
+    keep: np.ndarray,
+    t: np.ndarray,
+    code: np.ndarray,
+    noise: np.ndarray,
+    n_series: int,
+) -> np.ndarray:
+    """Per series: the lag-1 autocorrelation of the kept residuals, clipped to [0, _MAX_AR].
+
+    ``sum d_k d_(k-1) / sum d_k^2`` over pairs of consecutive calendar weeks both kept, where
+    ``d`` is a residual less the mean of the kept ones (a trend that sits a little off a
+    steady partner must not make them look correlated), clipped to +-_AR_CLIP noise SDs (one
+    wild week cannot either).
     """
     n = len(resid)
-    same_next = np.zeros(n, dtype=bool)
-    same_next[:-1] = code[1:] == code[:-1]
-    inside = resid < -rules.recover_within  # NaN (no trend) is never inside
-    start = inside.copy()
-    start[1:] &= ~(inside[:-1] & same_next[:-1])
-    rows = np.flatnonzero(inside)
-    if len(rows) == 0:
-        return rows, rows
-    run = (np.cumsum(start) - 1)[rows]
-    n_runs = int(run[-1]) + 1
-    row_noise = noise[code[rows]]
-    fall = -resid[rows]
-    sharp = fall >= np.maximum(rules.sharp_drop, rules.sharp_factor * row_noise)
-    low = resid < -np.maximum(rules.noise_factor * noise[code], rules.min_drop)
-    lasting = (low & np.r_[low[1:], False] & same_next)[rows]
-    hit = np.zeros(n_runs, dtype=bool)
-    np.logical_or.at(hit, run, sharp | lasting)
-    total = np.bincount(run, weights=fall, minlength=n_runs)
-    run_noise = np.zeros(n_runs)
-    run_noise[run] = row_noise
-    hit |= total >= np.maximum(rules.area_factor * run_noise, rules.min_area)
-    # Rule d: a fall.  The lowest week more than recover_within below the mean of the (up to
-    # _BEFORE_WEEKS) observed weeks just before the stretch; none before it: nothing to check.
-    first_row = rows[np.r_[True, run[1:] != run[:-1]]]
-    low_score = np.full(n_runs, np.inf)
-    np.minimum.at(low_score, run, score[rows])
-    before_sum = np.zeros(n_runs)
-    before_n = np.zeros(n_runs)
-    for k in range(1, _BEFORE_WEEKS + 1):
-        prev = np.maximum(first_row - k, 0)
-        ok = (first_row - k >= 0) & (code[prev] == code[first_row])
-        before_sum += np.where(ok, score[prev], 0.0)
-        before_n += ok
-    before = before_sum / np.maximum(before_n, 1)
-    hit &= (before_n == 0) | (before - low_score > rules.recover_within)
-    keep = hit[run]
-    return rows[keep], run[keep]
+    pair = np.zeros(n, dtype=bool)
+    pair[1:] = keep[1:] & keep[:-1] & (code[1:] == code[:-1]) & (t[1:] - t[:-1] == 1)
+    count = np.bincount(code[keep], minlength=n_series)
+    centre = np.bincount(code[keep], weights=resid[keep], minlength=n_series) / np.maximum(count, 1)
+    limit = _AR_CLIP * noise[code]
+    r = np.clip(np.where(keep, resid - centre[code], 0.0), -limit, limit)
+    prod = np.zeros(n)
+    prod[1:] = r[1:] * r[:-1]
+    num = np.bincount(code[pair], weights=prod[pair], minlength=n_series)
+    den = np.bincount(code[keep], weights=(r * r)[keep], minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ar = num / den
+    return np.clip(np.nan_to_num(ar, nan=0.0), 0.0, _MAX_AR)
+
+
+def _scan(
+    resid: np.ndarray,
+    t: np.ndarray,
+    first: np.ndarray,
+    code: np.ndarray,
+    ar: np.ndarray,
+    noise: np.ndarray,
+    rules: _Rules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 4 of :func:`find_setbacks`: the windows of 2 to ``max_weeks`` consecutive observed
+    weeks whose mean shift below the trend is significant.
+
+    The residuals are whitened for AR(1) noise: ``w_k = (r_k - rho_k r_(k-1)) / s_k`` with
+    ``rho_k = ar ** (weeks since the previous observed week)`` and ``s_k = noise *
+    sqrt(1 - rho_k ** 2)`` (the first week of a log: ``rho = 0``).  For a window W the
+    regressor ``x = 1[k in W]`` is whitened the same way and the shift's least-squares
+    estimate is ``mu = sum(w x) / sum(x x)``, its z statistic ``sum(w x) / sqrt(sum(x x))``
+    (the generalised likelihood ratio of a mean shift over W, for known noise).  The window
+    sums come from cumulative sums.  Returns ``(first row, length, z)`` of the significant
+    windows (``z <= -rules.z`` and ``mu <= -rules.min_shift``).
+    """
+    n = len(resid)
+    gap = np.ones(n)
+    gap[1:] = t[1:] - t[:-1]
+    gap[first] = 1.0
+    rho = np.power(ar[code], gap)
+    rho[first] = 0.0
+    inv = 1.0 / (noise[code] * np.sqrt(1.0 - rho * rho))
+    prev = np.empty(n)
+    prev[1:] = resid[:-1]
+    prev[first] = 0.0
+    w = (resid - rho * prev) * inv
+    missing = np.isnan(w)
+    w[missing] = 0.0
+    # A window [a, a + length): its first week's terms, then the weeks after it (added one
+    # length at a time), less what the week after the window takes off (nothing when that
+    # week is the next series' first: its rho is 0).
+    core_wx = w * inv
+    core_xx = inv * inv
+    step_wx = w * (1.0 - rho) * inv
+    step_xx = ((1.0 - rho) * inv) ** 2
+    tail_wx = np.append(w * rho * inv, 0.0)
+    tail_xx = np.append((rho * inv) ** 2, 0.0)
+    # Weeks left in the row's series, from the row on; a window may not hold a week without
+    # a residual (only partners too short to scan have those).
+    left = np.append(first, n)[code + 1] - np.arange(n)
+    if missing.any():
+        blocked = np.flatnonzero(missing)
+        nxt = np.full(n + 1, n)
+        nxt[blocked] = blocked
+        nxt = np.minimum.accumulate(nxt[::-1])[::-1][:n]
+        left = np.minimum(left, nxt - np.arange(n))
+    # Only windows holding a week more than recover_within below the trend count.
+    cum_low = np.concatenate([[0], np.cumsum(resid < -rules.recover_within)])
+    # best[a]: the lowest z of a significant window inside [a, a + length - 1) (inf: none).
+    best = np.full(n + 1, np.inf)
+    found_row, found_len, found_z = [], [], []
+    for length in range(2, rules.max_weeks + 1):
+        m = n - length + 1
+        if m <= 0:
+            break
+        core_wx[:m] += step_wx[length - 1 : length - 1 + m]
+        core_xx[:m] += step_xx[length - 1 : length - 1 + m]
+        sum_wx = core_wx[:m] - tail_wx[length : length + m]
+        sum_xx = core_xx[:m] + tail_xx[length : length + m]
+        hit = np.flatnonzero(sum_wx <= sum_xx * -rules.min_shift)
+        # ... then, on those few: the window fits in its series and holds a low week.
+        hit = hit[(left[hit] >= length) & (cum_low[hit + length] > cum_low[hit])]
+        z = sum_wx[hit] / np.sqrt(sum_xx[hit])
+        sig = z <= -rules.z
+        hit, z = hit[sig], z[sig]
+        # A window that holds a more significant one is never chosen (rule 5: the inner one
+        # goes first, or is dropped with it): keep only those better than all they hold.
+        inner = np.minimum(best[hit], best[hit + 1])
+        keep = z <= inner
+        found_row.append(hit[keep])
+        found_len.append(np.full(int(keep.sum()), length))
+        found_z.append(z[keep])
+        best[:m] = np.minimum(best[:m], best[1 : m + 1])
+        best[hit] = np.minimum(best[hit], z)
+    if not found_row:
+        empty = np.array([], dtype="int64")
+        return empty, empty, np.array([], dtype="float64")
+    return np.concatenate(found_row), np.concatenate(found_len), np.concatenate(found_z)
+
+
+def _select(
+    row: np.ndarray, length: np.ndarray, z: np.ndarray, code: np.ndarray, n_series: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 5: per partner the most significant window (lowest z; ties: the earliest, then the
+    shortest), then the most significant of those not overlapping it, and so on.  Each round
+    takes one window of every partner at once.  Returns the windows' rows ``[lo, hi)``."""
+    series = code[row]
+    order = np.lexsort((length, row, z, series))
+    row, series = row[order], series[order]
+    stop = row + length[order]
+    took_lo, took_hi = [], []
+    lo = np.full(n_series, -1)
+    hi = np.full(n_series, -1)
+    while len(row):
+        # The candidates are sorted by (series, z, row, length): a series' first is its best.
+        best = np.flatnonzero(np.r_[True, series[1:] != series[:-1]])
+        who = series[best]
+        lo[who] = row[best]
+        hi[who] = stop[best]
+        took_lo.append(row[best])
+        took_hi.append(stop[best])
+        alive = (row >= hi[series]) | (stop <= lo[series])
+        row, series, stop = row[alive], series[alive], stop[alive]
+    if not took_lo:
+        empty = np.array([], dtype="int64")
+        return empty, empty
+    return np.concatenate(took_lo), np.concatenate(took_hi)
+
+
+def _episodes(
+    win_lo: np.ndarray,
+    win_hi: np.ndarray,
+    resid: np.ndarray,
+    code: np.ndarray,
+    rules: _Rules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 6: each selected window becomes the weeks from its first to its last week more than
+    ``recover_within`` below the trend, extended over the runs of such weeks it touches; those
+    overlapping or touching are merged; one is kept when its lowest week is at least
+    ``min_depth`` below the trend.  Returns (first row, trough row, last row)."""
+    n = len(resid)
+    low = resid < -rules.recover_within  # NaN is never low
+    same_prev = np.zeros(n, dtype=bool)
+    same_prev[1:] = code[1:] == code[:-1]
+    run = np.cumsum(low & ~(np.r_[False, low[:-1]] & same_prev)) - 1
+    low_rows = np.flatnonzero(low)
+    empty = np.array([], dtype="int64")
+    cum_low = np.concatenate([[0], np.cumsum(low)])
+    has = cum_low[win_hi] > cum_low[win_lo]
+    if len(low_rows) == 0 or not has.any():
+        return empty, empty, empty
+    win_lo, win_hi = win_lo[has], win_hi[has]
+    n_runs = int(run[low_rows[-1]]) + 1
+    run_lo = np.full(n_runs, n)
+    run_hi = np.full(n_runs, -1)
+    np.minimum.at(run_lo, run[low_rows], low_rows)
+    np.maximum.at(run_hi, run[low_rows], low_rows)
+    lo = run_lo[run[low_rows[cum_low[win_lo]]]]  # the run of the window's first low week
+    hi = run_hi[run[low_rows[cum_low[win_hi] - 1]]]  # ... and of its last
+    series = code[lo]
+    order = np.lexsort((lo, series))
+    lo, hi, series = lo[order], hi[order], series[order]
+    reach = np.maximum.accumulate(series * (n + 1) + hi)
+    new = np.r_[True, series[1:] * (n + 1) + lo[1:] > reach[:-1] + 1]
+    group = np.cumsum(new) - 1
+    n_groups = int(group[-1]) + 1
+    g_lo = np.full(n_groups, n)
+    g_hi = np.full(n_groups, -1)
+    np.minimum.at(g_lo, group, lo)
+    np.maximum.at(g_hi, group, hi)
+    # The trough: the week furthest below the trend, the first on ties.
+    span = g_hi - g_lo + 1
+    rows = np.repeat(g_lo - np.r_[0, np.cumsum(span)[:-1]], span) + np.arange(int(span.sum()))
+    owner = np.repeat(np.arange(n_groups), span)
+    order = np.lexsort((rows, resid[rows], owner))
+    trough = rows[order][np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    keep = resid[trough] <= -rules.min_depth
+    return g_lo[keep], trough[keep], g_hi[keep]
 
 
 def _detect(
     score: np.ndarray, week: np.ndarray, first: np.ndarray, *, trend_weeks: int, rules: _Rules
 ) -> tuple[np.ndarray, ...]:
-    """Steps 1-5 of :func:`find_setbacks`, vectorised over every partner at once.
+    """Steps 1-6 of :func:`find_setbacks`, vectorised over every partner at once.
 
     Returns arrays, one entry per setback in (series, start) order: start row, trough row,
     end row (-1 while ongoing), the level (trend at the trough), then the noise per series and
@@ -992,31 +1145,21 @@ def _detect(
     t = (week - week[first][code]).astype("float64")  # calendar weeks since the first
     lo, hi = _trend_windows(first, code, n, trend_weeks)
     fix = _off_centre(lo, hi)
-    noise = _diff_noise(score, first, code)
+    noise0 = _diff_noise(score, first, code)
     weight = np.ones(n)
     for k in range(_TRIM_FITS + 1):
         # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
-        resid = score - _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
-        weight = (resid >= -_TRIM * noise[code]).astype("float64")
-    rows, _ = _stretches(resid, noise, code, rules, score)
-    keep = np.ones(n, dtype=bool)
-    keep[rows] = False
-    trend = _trend(score, t, keep.astype("float64"), lo, hi, fix=fix)
+        trend = _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
+        weight = (score - trend >= -_TRIM * noise0[code]).astype("float64")
+    keep = weight > 0
     resid = score - trend
-    noise = _resid_noise(resid, keep, code, n_series)
+    noise = _upper_noise(resid, keep, code, n_series)
+    ar = _lag1(resid, keep, t, code, noise, n_series)
     # Fewer than _MIN_WEEKS observed weeks: too little to tell a trend from a fall.
     resid[(np.append(first[1:], n) - first)[code] < _MIN_WEEKS] = np.nan
-    rows, run = _stretches(resid, noise, code, rules, score)
-    if len(rows) == 0:
-        empty = np.array([], dtype="int64")
-        return empty, empty, empty, np.array([], dtype="float64"), noise, empty
-    new = np.r_[True, run[1:] != run[:-1]]
-    last = np.r_[run[1:] != run[:-1], True]
-    i_start, i_last = rows[new], rows[last]
-    # The trough: the row furthest below the trend, the first on ties.
-    order = np.lexsort((rows, resid[rows], run))
-    by_depth = rows[order]
-    i_trough = by_depth[np.r_[True, run[order][1:] != run[order][:-1]]]
+    row, length, z = _scan(resid, t, first, code, ar, noise, rules)
+    win_lo, win_hi = _select(row, length, z, code, n_series)
+    i_start, i_trough, i_last = _episodes(win_lo, win_hi, resid, code, rules)
     series = code[i_start]
     ends = np.append(first, n)[series + 1]
     i_end = np.where(i_last + 1 < ends, i_last + 1, -1)
