@@ -609,8 +609,12 @@ def test_survival_groups_sorted_with_okabe_ito_colours_and_plain_words():
 
 def test_survival_hover_gives_the_numbers_at_risk():
     (line, _) = _parts(charts.plot_survival(_curve()), "survival")
-    assert "%{customdata[0]} couples still followed and not yet there" in line.hovertemplate
+    assert "%{customdata[3]} still followed and not yet there" in line.hovertemplate
     assert "%{customdata[1]} got there this week" in line.hovertemplate
+    rows = _curve().query("group == 'therapy'").sort_values("weeks")
+    assert np.asarray(line.customdata)[:, 3].tolist() == [
+        f"{n} couple{'s' if n != 1 else ''}" for n in rows["at_risk"]
+    ]
 
 
 def test_survival_without_ci_draws_only_the_lines():
@@ -1027,3 +1031,87 @@ def test_layer_profile_hover_says_when_recently_was():
     (recent,) = _part(charts.plot_layers(prof), "recent", "B")
     assert recent.customdata[0][5] == " (the weeks to 14 October 2024)"
     assert "%{customdata[5]}" in recent.hovertemplate
+
+
+# --- counts in words: "1 check-in", "2 check-ins" --------------------------------------------
+
+_FIELD = re.compile(r"%\{(customdata\[(\d+)\]|customdata|x|y|z)(?::([^{}|]*)|\|[^{}]*)?\}")
+
+
+def _hover_texts(trace):
+    """The hover text of every point of a trace, its template filled as plotly.js would."""
+    template = trace.hovertemplate
+    if not template or trace.customdata is None:
+        return []
+    custom = np.asarray(trace.customdata, dtype=object)
+    values = {k: getattr(trace, k, None) for k in ("x", "y", "z")}
+    cells = np.ndindex(custom.shape[:-1] if custom.ndim > 1 else custom.shape)
+    texts = []
+    for cell in cells:
+        point = custom[cell]
+
+        def fill(m, point=point, cell=cell):
+            name, index, fmt = m.group(1), m.group(2), m.group(3)
+            if index is not None:
+                value = point[int(index)]
+            elif name == "customdata":
+                value = point
+            else:
+                axis = np.asarray(values[name], dtype=object)
+                if axis.ndim < len(cell):  # a heat map: y down the rows, x across the columns
+                    cell = (cell[0],) if name == "y" else (cell[1],)
+                value = axis[cell]
+            if fmt and isinstance(value, int | float | np.number):
+                return format(value, fmt)
+            return str(value)
+
+        texts.append(_FIELD.sub(fill, template))
+    return texts
+
+
+_NOUNS = "check-in|trigger|week|couple"
+_ONE_MANY = re.compile(rf"(?<![\d.])1 ({_NOUNS})s\b")
+_MANY_ONE = re.compile(rf"(?<![\d.])(0|[2-9]|\d\d+) ({_NOUNS})\b(?!s)")
+
+
+def _count_figures():
+    trend = _trend()  # n_checkins of 1 and 0
+    trend.loc[trend.index[0], "n_checkins"] = 2
+    freq = _freq()
+    freq.loc[freq.index[:3], "count"] = [0, 1, 2]
+    bars = _freq("month")
+    bars.loc[bars.index[:3], "count"] = [0, 1, 2]
+    curve = _curve()  # at risk 1 at the end of "therapy"
+    traj = _traj().assign(n_couples=[1, 2, 1, 3])
+    yield "trend", charts.plot_trend(trend)
+    yield "heatmap", charts.plot_trigger_heatmap(freq)
+    yield "bars", charts.plot_trigger_bars(bars)
+    yield "timeline", charts.plot_setback_timeline(_setbacks())  # 1 and 2 weeks
+    yield "cohort", charts.plot_cohort_trajectories(traj)
+    yield "survival", charts.plot_survival(curve)
+
+
+@pytest.mark.parametrize(("name", "fig"), list(_count_figures()))
+def test_every_count_on_hover_agrees_with_its_noun(name, fig):
+    texts = [text for t in fig.data for text in _hover_texts(t)]
+    assert texts, name
+    for text in texts:
+        assert not _ONE_MANY.search(text), (name, text)
+        assert not _MANY_ONE.search(text), (name, text)
+
+
+def test_counts_of_one_read_in_the_singular_on_hover():
+    figs = dict(_count_figures())
+    hover = {k: " | ".join(x for t in f.data for x in _hover_texts(t)) for k, f in figs.items()}
+    assert "(1 check-in)" in hover["trend"] and "(2 check-ins)" in hover["trend"]
+    assert ": 1 trigger<" in hover["heatmap"] and ": 0 triggers<" in hover["heatmap"]
+    assert ": 1 trigger<" in hover["bars"] and ": 2 triggers<" in hover["bars"]
+    assert "(1 week)" in hover["timeline"] and "(2 weeks)" in hover["timeline"]
+    assert "(1 couple)" in hover["cohort"] and "(3 couples)" in hover["cohort"]
+    assert "1 couple still followed" in hover["survival"]
+    assert "5 couples still followed" in hover["survival"]
+
+
+def test_layer_levels_count_check_ins_in_the_singular_for_one():
+    assert charts._level_words(6.0, 1) == "6.0 (1 check-in)"
+    assert charts._level_words(6.0, 2) == "6.0 (2 check-ins)"

@@ -53,6 +53,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from trustdata import schemas
+from trustdata._words import day as _day_words
+from trustdata._words import days as _days
+from trustdata._words import plural, plurals
 
 __all__ = [
     "OKABE_ITO",
@@ -272,11 +275,6 @@ def _floats(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
 
 
-def _days(values: pd.Series) -> list[str]:
-    """Dates in words ("6 January 2025"), "" where missing."""
-    return [_day_words(v) for v in values]
-
-
 def _measure_words(measure: str, audience: str = "couple") -> tuple[str, str]:
     words = _MEASURE_WORDS[audience]
     if measure in words:
@@ -293,14 +291,6 @@ def _check_audience(audience: object) -> str:
             "passed."
         )
     return str(audience)
-
-
-def _day_words(value: object) -> str:
-    """A date in words, as the pages write them: "6 January 2025"."""
-    if value is None or pd.isna(value):
-        return ""
-    day = pd.Timestamp(value)
-    return f"{day.day} {day:%B %Y}"
 
 
 def _namer(names: Mapping[str, str] | None):
@@ -581,8 +571,8 @@ def plot_trend(
         custom = np.column_stack(
             [
                 np.full(len(d), name, dtype=object),
-                np.asarray(_days(weeks), dtype=object),
-                pd.to_numeric(d["n_checkins"], errors="coerce").fillna(0).astype(int).to_numpy(),
+                _days(weeks),
+                plurals(pd.to_numeric(d["n_checkins"], errors="coerce").fillna(0), "check-in"),
             ]
         )
         fig.add_trace(
@@ -595,7 +585,7 @@ def plot_trend(
                 marker={"color": colour[p], "size": 8},
                 customdata=custom,
                 hovertemplate="%{customdata[0]}, week of %{customdata[1]}<br>"
-                "Score %{y:.1f} (%{customdata[2]} check-ins)<extra></extra>",
+                "Score %{y:.1f} (%{customdata[2]})<extra></extra>",
                 meta={"partner": p, "part": "score"},
             )
         )
@@ -752,7 +742,7 @@ def _add_events(
     custom = np.column_stack(
         [
             rows["label"].to_numpy(dtype=object),
-            np.asarray([_day_words(d) for d in rows["date"]], dtype=object),
+            _days(rows["date"]),
             np.asarray(rows["who"], dtype=object),
             np.asarray(rows["note"], dtype=object),
         ]
@@ -817,8 +807,7 @@ _LAYER_ORDER = ("trust", *schemas.LAYERS)
 def _level_words(level: object, n: object) -> str:
     if level is None or pd.isna(level):
         return "not rated"
-    n = int(n)
-    return f"{float(level):.1f} ({n} check-in{'s' if n != 1 else ''})"
+    return f"{float(level):.1f} ({plural(n, 'check-in')})"
 
 
 def plot_layers(
@@ -1057,7 +1046,7 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
                 [
                     np.full(len(d), name, dtype=object),
                     np.full(len(d), LAYER_LABELS.get(m, _esc(m)), dtype=object),
-                    np.asarray([_day_words(w) for w in d["week"]], dtype=object),
+                    _days(d["week"]),
                 ]
             )
             common = {
@@ -1195,16 +1184,25 @@ def plot_trigger_heatmap(
             index="category", columns="period_start", values="count", aggfunc="first"
         ).reindex(order)
         labels = [CATEGORY_LABELS.get(c, _esc(c)) for c in z.index]
+        counts = z.to_numpy(dtype="float64")
+        custom = np.stack(
+            [
+                np.full(z.shape, shown(p), dtype=object),
+                plurals(counts.ravel(), "trigger").reshape(z.shape),
+            ],
+            axis=-1,
+        )
         fig.add_trace(
             go.Heatmap(
                 x=z.columns,
                 y=labels,
-                z=z.to_numpy(dtype="float64"),
+                z=counts,
                 name=shown(p),
                 coloraxis="coloraxis",
-                customdata=np.full(z.shape, shown(p), dtype=object),
-                hovertemplate=f"%{{customdata}}<br>{x_label} of %{{x|{date_format}}}<br>"
-                "%{y}: %{z} triggers<extra></extra>",
+                customdata=custom,
+                hovertemplate=f"%{{customdata[0]}}<br>{x_label} of %{{x|{date_format}}}<br>"
+                "%{y}: %{customdata[1]}<extra></extra>",
+                hoverongaps=False,  # a gap is a period outside this partner's logging
                 xgap=1,
                 ygap=1,
             ),
@@ -1297,10 +1295,11 @@ def plot_trigger_bars(
                             major.astype(object),
                             np.full(len(dc), shown(p), dtype=object),
                             np.full(len(dc), label, dtype=object),
+                            plurals(dc["count"], "trigger"),
                         ]
                     ),
                     hovertemplate=f"%{{customdata[2]}}, {x_label.lower()} of "
-                    f"%{{x|{date_format}}}<br>%{{customdata[3]}}: %{{y}} triggers<br>"
+                    f"%{{x|{date_format}}}<br>%{{customdata[3]}}: %{{customdata[4]}}<br>"
                     "average intensity %{customdata[0]:.1f}, %{customdata[1]} major"
                     "<extra></extra>",
                     meta={"partner": p, "category": c},
@@ -1400,13 +1399,14 @@ def plot_setback_timeline(
         status = np.where(ongoing, "still going on", "until " + pd.Series(_days(d["end"])))
         custom = np.column_stack(
             [
-                np.asarray(_days(start), dtype=object),
+                _days(start),
                 status.astype(object),
-                np.asarray(_days(d["trough_date"]), dtype=object),
+                _days(d["trough_date"]),
                 _floats(d["trough_score"]),
                 _floats(d["depth"]),
                 weeks,
                 np.full(len(d), shown(p), dtype=object),
+                plurals(weeks, "week"),
             ]
         )
         fig.add_trace(
@@ -1422,7 +1422,7 @@ def plot_setback_timeline(
                 },
                 customdata=custom,
                 hovertemplate="%{customdata[6]}: from %{customdata[0]}, %{customdata[1]} "
-                "(%{customdata[5]} weeks)<br>lowest %{customdata[3]:.1f} in the week of "
+                "(%{customdata[7]})<br>lowest %{customdata[3]:.1f} in the week of "
                 "%{customdata[2]}, %{customdata[4]:.1f} points below the level before"
                 "<extra></extra>",
                 meta={"partner": p},
@@ -1494,7 +1494,7 @@ def plot_partner_gap(
     colours = np.where(values >= 0, PALETTE[0], PALETTE[1])
     custom = np.column_stack(
         [
-            np.asarray(_days(data["week"]), dtype=object),
+            _days(data["week"]),
             _floats(data["score_a"]),
             _floats(data["score_b"]),
             np.full(len(data), a, dtype=object),
@@ -1580,7 +1580,7 @@ def plot_expected_band(
     data = data.loc[data["expected_low"].notna()].sort_values("week")
     if data.empty:
         return _empty(title, "Week", "Connection (1-10)")
-    days = np.asarray(_days(data["week"]), dtype=object)
+    days = _days(data["week"])
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -1638,7 +1638,7 @@ def plot_expected_band(
             mode="markers",
             name="Not on track",
             marker={"color": OKABE_ITO["vermillion"], "size": 8, "symbol": "x"},
-            customdata=np.asarray(_days(flagged["week"]), dtype=object),
+            customdata=_days(flagged["week"]),
             hovertemplate="Week of %{customdata}<br>not on track<extra></extra>",
         )
     )
@@ -1732,10 +1732,11 @@ def plot_cohort_trajectories(
                     [
                         pd.to_numeric(d["n_couples"], errors="coerce").to_numpy().astype(object),
                         np.full(len(d), name, dtype=object),
+                        plurals(d["n_couples"], "couple"),
                     ]
                 ),
                 hovertemplate="%{customdata[1]}<br>%{x}: mean %{y:.2f} "
-                "(%{customdata[0]} couples)<extra></extra>",
+                "(%{customdata[2]})<extra></extra>",
                 meta={"group": g, "part": "mean"},
             )
         )
@@ -1821,6 +1822,7 @@ def plot_survival(
                 pd.to_numeric(d["at_risk"], errors="coerce").fillna(0).astype(int).to_numpy(),
                 pd.to_numeric(d["events"], errors="coerce").fillna(0).astype(int).to_numpy(),
                 np.full(len(d), name, dtype=object),
+                plurals(pd.to_numeric(d["at_risk"], errors="coerce").fillna(0), "couple"),
             ]
         )
         fig.add_trace(
@@ -1833,7 +1835,7 @@ def plot_survival(
                 line={"color": colour[g], "width": 2.5, "shape": "hv"},
                 customdata=custom,
                 hovertemplate="%{customdata[2]}, week %{x}<br>%{y:.0%} not yet at a good level<br>"
-                "%{customdata[0]} couples still followed and not yet there, "
+                "%{customdata[3]} still followed and not yet there, "
                 "%{customdata[1]} got there this week<extra></extra>",
                 meta={"group": g, "part": "survival"},
             )
