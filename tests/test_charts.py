@@ -1115,3 +1115,102 @@ def test_counts_of_one_read_in_the_singular_on_hover():
 def test_layer_levels_count_check_ins_in_the_singular_for_one():
     assert charts._level_words(6.0, 1) == "6.0 (1 check-in)"
     assert charts._level_words(6.0, 2) == "6.0 (2 check-ins)"
+
+
+# --- event names at phone width (390 px: a 260 px plot) --------------------------------------
+
+_COUPLE_04_LIKE = [
+    ("2024-01-25", "disclosure"),
+    ("2024-02-26", "individual_therapy"),
+    ("2024-03-05", "couples_therapy"),
+    ("2024-04-21", "agreement"),
+    ("2024-05-22", "agreement"),
+    ("2024-07-06", "repeat_betrayal"),
+    ("2024-07-13", "agreement"),
+]
+
+
+def _year_trend():
+    trend = _trend()
+    weeks = pd.date_range("2024-01-29", "2025-03-03", freq="7D")
+    return pd.concat(
+        [trend.iloc[:1].assign(week=w, partner=p) for w in weeks for p in ("A", "B")],
+        ignore_index=True,
+    )
+
+
+def _crowded():
+    return _named_events(*[(d, k, None, None) for d, k in _COUPLE_04_LIKE])
+
+
+def test_crowded_events_are_numbered_with_a_key_of_names_and_dates():
+    fig = charts.plot_trend(_year_trend(), events=_crowded())
+    marks = _event_names(fig)
+    key = [a for a in fig.layout.annotations if a.name == "event_key"]
+    assert [a.text for a in marks] == [str(i) for i in range(1, 8)]
+    assert [a.text for a in key] == [
+        "1  Disclosure, 25 January 2024",
+        "2  Individual therapy, 26 February 2024",
+        "3  Couples therapy, 5 March 2024",
+        "4  Agreement, 21 April 2024",
+        "5  Agreement, 22 May 2024",
+        "6  Repeat betrayal, 6 July 2024",
+        "7  Agreement, 13 July 2024",
+    ]
+    # the key reads top to bottom in date order, above the plot, inside the grown top margin
+    shifts = [a.yshift for a in key]
+    assert shifts == sorted(shifts, reverse=True) and all(a.yref == "paper" for a in key)
+    assert charts.event_key_px(fig) == 7 * charts.EVENT_KEY_LINE_PX + 6
+    assert fig.layout.margin.t >= max(shifts) + charts.EVENT_KEY_LINE_PX
+    assert fig.layout.height == 450 + charts.event_key_px(fig)
+    # the key's colours are the marks' colours
+    assert [a.font.color for a in key] == [a.font.color for a in marks]
+
+
+def test_numbers_of_events_a_week_apart_sit_on_different_rows():
+    marks = _event_names(charts.plot_trend(_year_trend(), events=_crowded()))
+    by_text = {a.text: a for a in marks}
+    assert by_text["6"].y != by_text["7"].y  # 6 and 13 July
+    assert by_text["2"].y != by_text["3"].y  # 26 February and 5 March
+
+
+def test_names_on_one_row_never_overlap_at_phone_width():
+    # the names a chart keeps beside their marks do not overlap on a 260 px plot
+    for events in (
+        _named_events(
+            ("2025-01-08", "repeat_betrayal", "B", None), ("2025-01-30", "other", None, None)
+        ),
+        _named_events(
+            ("2025-01-13", "new_information", "A", None),
+            ("2025-01-20", "couples_therapy", None, None),
+            ("2025-01-22", "agreement", None, None),
+        ),
+    ):
+        trend = _trend()
+        trend = pd.concat([trend, trend.assign(week=trend["week"] + pd.Timedelta(weeks=52))])
+        fig = charts.plot_trend(trend, events=events)
+        names = _event_names(fig)
+        assert [a.text for a in names] == [charts.EVENT_LABELS[k] for k in events["kind"]]
+        assert charts.event_key_px(fig) == 0
+        x0 = min(trend["week"].min(), events["date"].min())
+        x1 = max(trend["week"].max(), events["date"].max())
+        px_per_day = charts.NARROW_PLOT_PX / ((x1 - x0) / pd.Timedelta(days=1))
+        boxes = []
+        for a in names:
+            at = (pd.Timestamp(a.x) - x0) / pd.Timedelta(days=1) * px_per_day
+            width = len(a.text) * charts._CHAR_PX + 12
+            boxes.append((a.y, at, at + width) if a.xanchor == "left" else (a.y, at - width, at))
+        for i, (y, lo, hi) in enumerate(boxes):
+            for y2, lo2, hi2 in boxes[i + 1 :]:
+                assert y != y2 or hi < lo2 or hi2 < lo, (boxes, i)
+
+
+def test_a_page_chart_grows_by_its_key_of_events():
+    from trustdata.report import Charts
+
+    fig = charts.plot_trend(_year_trend(), events=_crowded(), title="t")
+    key = charts.event_key_px(fig)
+    spec = Charts()
+    spec.add(fig, print_height=230)
+    assert f'"ph":{230 + key}' in spec._specs[0]
+    assert f'"t":{40 + key}' in spec._specs[0].replace(" ", "")

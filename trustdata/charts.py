@@ -71,6 +71,7 @@ __all__ = [
     "LAYER_LABELS",
     "AUDIENCES",
     "escape",
+    "event_key_px",
     "plot_expected_band",
     "plot_trend",
     "plot_layers",
@@ -492,9 +493,12 @@ def plot_trend(
         reads without hover, in print and on a phone: a dotted vertical line per event, a
         marker on top styled by kind (:data:`EVENT_STYLES`: hard news, steps taken, small
         wins and abuse differ in shape and colour) and the event's name in words
-        (:data:`EVENT_LABELS`) as an annotation beside it; names that would overlap are
-        staggered on up to :data:`EVENT_LANES` rows above the scores (two events a week apart
-        stay two marks).  Who recorded it and its note are in the hover only (escaped), except
+        (:data:`EVENT_LABELS`) as an annotation beside it when every name fits there at phone
+        width (:data:`NARROW_PLOT_PX`, staggered on up to :data:`EVENT_LANES` rows above the
+        scores; two events a week apart stay two marks); otherwise each mark is numbered in
+        date order and a key above the plot lists each number with the name and date in
+        words, which reads at any width (the figure grows by :func:`event_key_px`).  Who
+        recorded it and its note are in the hover only (escaped), except
         for an abuse event on a couple figure (see ``audience``).
     couple_id, measure : str, optional
         Which couple / measure to draw when ``trend`` holds several.
@@ -525,7 +529,9 @@ def plot_trend(
         words, who recorded it, note; the last two empty where not shown).  Each trace's
         ``meta`` is ``{"partner": ..., "part": "band_high" | "band_low" | "score" |
         "average"}``, ``{"part": "setbacks"}`` or ``{"part": "events"}``.  Event names are
-        ``layout.annotations`` with ``name = "event"``, one per event, in date order.
+        ``layout.annotations`` with ``name = "event"``, one per event, in date order (the
+        name, or its number when the names are in the key); the key's lines are annotations
+        with ``name = "event_key"`` ("1  Disclosure, 25 January 2024").
 
     Examples
     --------
@@ -610,6 +616,12 @@ def plot_trend(
     if events is not None:
         lanes = _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
     _style(fig, title, "Week", y_label)
+    if event_key_px(fig):  # the key of numbered events sits between the title and the plot
+        fig.update_layout(
+            height=450 + event_key_px(fig),  # plotly's default height, plus the key
+            margin_t=fig.layout.margin.t + event_key_px(fig),
+            title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}},
+        )
     top = schemas.SCORE_MAX + 0.8 + lanes * _LANE_HEIGHT
     fig.update_yaxes(
         range=[schemas.SCORE_MIN - 0.5, top],
@@ -657,8 +669,13 @@ def _add_setbacks(
 #: Rows of event names above the scores; names that would still overlap share the emptiest row.
 EVENT_LANES = 4
 _LANE_HEIGHT = 0.75  # y units per row of names (the axis is extended by this per row used)
-_PLOT_PX = 480  # plot width assumed when staggering names (a phone-width plot is narrower)
+#: Plot width (CSS px) names are placed for: the plot area of a chart on a 390 px-wide phone
+#: (the page's narrowest layout; measured in headless Chromium).  A wider plot only spreads
+#: the names further apart.
+NARROW_PLOT_PX = 260
 _CHAR_PX = 7.0  # width of one character of a 12 px name, about
+#: Height (px) of one line of the key of numbered events above the plot.
+EVENT_KEY_LINE_PX = 17
 
 
 def _event_rows(ev: pd.DataFrame, audience: str, names: Mapping[str, str] | None) -> pd.DataFrame:
@@ -690,27 +707,45 @@ def _event_rows(ev: pd.DataFrame, audience: str, names: Mapping[str, str] | None
     )
 
 
-def _stagger(dates: pd.Series, labels: list[str], x_min, x_max) -> tuple[list[int], list[str]]:
+def _stagger(
+    dates: pd.Series, labels: list[str], x_min, x_max
+) -> tuple[list[int], list[str], bool]:
     """Row and anchor of each name so names do not overlap (greedy, in date order).
 
-    A name takes about ``len * _CHAR_PX + 12`` pixels of a ``_PLOT_PX``-wide plot, converted
-    to days over the chart's span; it goes right of its line, or left of it near the right
-    edge; it takes the first row where it fits, else the row that frees up first.
+    A name takes about ``len * _CHAR_PX + 12`` pixels of a :data:`NARROW_PLOT_PX`-wide plot,
+    converted to days over the chart's span; it goes right of its line, or left of it near the
+    right edge; it takes the first row where it fits, else the row that frees up first.  The
+    third value is whether every name found a free row (no overlap at phone width).
     """
     span = max((x_max - x_min) / pd.Timedelta(days=1), 1.0)
-    days_per_px = span / _PLOT_PX
+    days_per_px = span / NARROW_PLOT_PX
     ends = [None] * EVENT_LANES  # the rightmost day taken on each row
-    rows, anchors = [], []
+    rows, anchors, fits = [], [], True
     for day, label in zip(pd.to_datetime(dates), labels, strict=True):
         width = pd.Timedelta(days=(len(_seen(label)) * _CHAR_PX + 12) * days_per_px)
         right = day + width <= x_max + pd.Timedelta(days=2 * days_per_px)
         lo, hi = (day, day + width) if right else (day - width, day)
         free = [r for r in range(EVENT_LANES) if ends[r] is None or ends[r] < lo]
+        fits &= bool(free)
         row = free[0] if free else min(range(EVENT_LANES), key=lambda r: ends[r])
         ends[row] = hi if ends[row] is None else max(ends[row], hi)
         rows.append(row)
         anchors.append("left" if right else "right")
-    return rows, anchors
+    return rows, anchors, fits
+
+
+def event_key_px(fig: go.Figure) -> int:
+    """Height in px of the key of numbered events a figure lists above its plot (0 if none).
+
+    A view that sets its own top margin adds this to it, so the key is never cut off.
+
+    Examples
+    --------
+    >>> event_key_px(go.Figure())
+    0
+    """
+    key = [a for a in (fig.layout.annotations or ()) if a.name == "event_key"]
+    return len(key) * EVENT_KEY_LINE_PX + (6 if key else 0)
 
 
 def _seen(value: str) -> str:
@@ -727,7 +762,13 @@ def _add_events(
     names: Mapping[str, str] | None,
     x: pd.Series,
 ) -> int:
-    """Mark the couple's events by name; return how many rows of names were used."""
+    """Mark the couple's events by name; return how many rows of names were used.
+
+    When the names fit beside their marks at phone width (:data:`NARROW_PLOT_PX`) they are
+    drawn there; otherwise each mark gets its number (1, 2, ... in date order) and the names
+    are listed, numbered and dated, in a key above the plot (``name = "event_key"``), which
+    reads at any width.
+    """
     _require(events, ("couple_id", "date", "kind"), "events")
     ev = events.loc[events["couple_id"].astype(str) == couple_id].sort_values("date", kind="stable")
     ev = ev.loc[ev["date"].notna()]
@@ -737,7 +778,10 @@ def _add_events(
     for day in rows["date"]:  # one dotted line per event
         fig.add_vline(x=day, line={"color": "#777777", "width": 1, "dash": "dot"}, layer="below")
     all_x = pd.concat([pd.Series(pd.to_datetime(x)), rows["date"]], ignore_index=True)
-    lanes, anchors = _stagger(rows["date"], rows["label"].tolist(), all_x.min(), all_x.max())
+    lanes, anchors, fits = _stagger(rows["date"], rows["label"].tolist(), all_x.min(), all_x.max())
+    numbers = [str(i) for i in range(1, len(rows) + 1)]
+    if not fits:  # numbers beside the marks, names in the key
+        lanes, anchors, _ = _stagger(rows["date"], numbers, all_x.min(), all_x.max())
     styles = [EVENT_STYLES[g] for g in rows["group"]]
     custom = np.column_stack(
         [
@@ -765,15 +809,16 @@ def _add_events(
             meta={"part": "events"},
         )
     )
-    for day, label, group, lane, anchor in zip(
-        rows["date"], rows["label"], rows["group"], lanes, anchors, strict=True
+    marks = rows["label"] if fits else pd.Series(numbers, index=rows.index)
+    for day, mark, group, lane, anchor in zip(
+        rows["date"], marks, rows["group"], lanes, anchors, strict=True
     ):
         fig.add_annotation(
             x=day,
             y=schemas.SCORE_MAX + 0.85 + lane * _LANE_HEIGHT,
             xref="x",
             yref="y",
-            text=f"<b>{label}</b>" if group == "abuse" else label,
+            text=f"<b>{mark}</b>" if group == "abuse" else mark,
             showarrow=False,
             xanchor=anchor,
             yanchor="bottom",
@@ -782,6 +827,26 @@ def _add_events(
             bgcolor="rgba(255, 255, 255, 0.85)",
             name="event",
         )
+    if not fits:
+        n = len(rows)
+        for i, (number, label, day, group) in enumerate(
+            zip(numbers, rows["label"], custom[:, 1], rows["group"], strict=True)
+        ):
+            line = f"{number}  {label}, {day}"
+            fig.add_annotation(
+                x=0,
+                y=1,
+                xref="paper",
+                yref="paper",
+                text=f"<b>{line}</b>" if group == "abuse" else line,
+                showarrow=False,
+                xanchor="left",
+                yanchor="bottom",
+                yshift=6 + (n - 1 - i) * EVENT_KEY_LINE_PX,
+                font={"size": 12, "color": EVENT_STYLES[group]["color"]},
+                align="left",
+                name="event_key",
+            )
     return max(lanes) + 1
 
 

@@ -527,11 +527,12 @@ class Charts:
         import plotly.graph_objects as go
         import plotly.io as pio
 
-        from trustdata.charts import LEGEND
+        from trustdata.charts import LEGEND, event_key_px
 
         fig = go.Figure(fig)
         height = int(height or fig.layout.height or 420)
-        print_height = int(print_height or max(200, round(height * 0.75)))
+        key = event_key_px(fig)  # a chart's own height already holds its key of events
+        print_height = int(print_height + key if print_height else max(200, round(height * 0.75)))
         title = fig.layout.title.text or ""
         caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
         fig.update_layout(
@@ -540,7 +541,10 @@ class Charts:
             height=height,
             autosize=True,
             font_family=FONT_STACK,
-            margin={"t": 40 if fig.layout.annotations else 20, "autoexpand": True},
+            margin={
+                "t": (40 if fig.layout.annotations else 20) + event_key_px(fig),
+                "autoexpand": True,
+            },
             legend=dict(LEGEND),
         )
         div_id = f"chart-{len(self._specs) + 1}"
