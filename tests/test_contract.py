@@ -355,3 +355,128 @@ def test_issue14_expected_recovery_passes_its_output_model() -> None:
     from trustdata import schemas
 
     schemas.ExpectedRecoverySchema.validate(_reference_expected(), lazy=True)
+
+
+# --- cohort: the effect tables with their own output models (appended) -----------------------
+
+COHORT: dict[str, Callable[[Logs], pd.DataFrame]] = {
+    "group_differences": lambda lg: cohort.group_differences(
+        _aligned(lg), _groups(lg), months=(3,)
+    ),
+    "compare_time_shapes": lambda lg: cohort.compare_time_shapes(_aligned(lg), _groups(lg)),
+    "slope_comparison": lambda lg: cohort.slope_comparison(_aligned(lg), _groups(lg)),
+    "logrank": lambda lg: cohort.logrank(_aligned(lg), _groups(lg)),
+    "rmst": lambda lg: cohort.rmst(_aligned(lg), _groups(lg)),
+    "cox_hazard_ratio": lambda lg: cohort.cox_hazard_ratio(_aligned(lg), _groups(lg)),
+    "apim": lambda lg: cohort.apim(_aligned(lg)),
+}
+ANALYSES.update(COHORT)
+MODEL_OF.update({name: name for name in COHORT})
+_N_VARIANTS_COHORT = len(VARIANTS)
+VARIANTS += [
+    (
+        COHORT["group_differences"],
+        lambda lg: cohort.group_differences(
+            _aligned(lg), _groups(lg), months=(2, 3), time="spline", df=3
+        ),
+    ),
+    (
+        COHORT["slope_comparison"],
+        lambda lg: cohort.slope_comparison(_aligned(lg), _groups(lg), method="theilsen"),
+    ),
+    (COHORT["rmst"], lambda lg: cohort.rmst(_aligned(lg), _groups(lg), tau=4, level=0.9)),
+    (
+        COHORT["cox_hazard_ratio"],
+        lambda lg: cohort.cox_hazard_ratio(_aligned(lg), _groups(lg), ties="breslow"),
+    ),
+    (COHORT["apim"], lambda lg: cohort.apim(_aligned(lg), lag=2)),
+]
+
+
+@pytest.fixture(scope="module")
+def cohort_outputs(logs: Logs) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each cohort effect table on the contract's logs and on empty logs (fitted once)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # six couples: fits may not verify
+        return {name: (f(logs), f(_empty(logs))) for name, f in COHORT.items()}
+
+
+@pytest.mark.parametrize("name", sorted(COHORT))
+def test_cohort_effect_tables_keep_the_contract(logs: Logs, name: str) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test_analysis_does_not_mutate_its_input(logs, name)
+
+
+@pytest.mark.parametrize("name", sorted(COHORT))
+def test_cohort_effect_tables_are_tidy_and_empty_in_gives_empty_out(cohort_outputs, name) -> None:
+    full, empty = cohort_outputs[name]
+    assert len(full) > 0, "the synthetic couples should give some rows"
+    for col in full.columns:
+        assert isinstance(col, str) and col.isidentifier(), col
+    for col in full.columns[full.dtypes.eq(object)]:
+        bad = full[col].map(lambda v: isinstance(v, list | tuple | dict | set | np.ndarray))
+        assert not bad.any(), f"{name}: column {col!r} holds containers"
+    assert len(empty) == 0
+    assert list(empty.columns) == list(full.columns)
+
+
+@pytest.mark.parametrize("name", sorted(COHORT))
+def test_cohort_effect_tables_pass_their_output_models(cohort_outputs, name) -> None:
+    from trustdata import schemas
+
+    model = schemas.OUTPUT_MODELS[name]
+    full, empty = cohort_outputs[name]
+    model.validate(full, lazy=True)
+    model.validate(empty, lazy=True)
+    assert empty.dtypes.astype(str).tolist() == full.dtypes.astype(str).tolist()
+    assert empty.dtypes.astype(str).tolist() == [
+        "str" if d == "str" else d for d in schemas.output_dtypes(model).values()
+    ]
+
+
+@pytest.mark.parametrize("pair", range(_N_VARIANTS_COHORT, len(VARIANTS)))
+def test_cohort_options_do_not_change_the_columns(logs: Logs, pair: int) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test_options_do_not_change_the_columns(logs, pair)
+
+
+COLUMN_TUPLES_COHORT = [
+    (cohort.DIFFERENCE_COLUMNS, "group_differences"),
+    (cohort.SHAPE_COMPARISON_COLUMNS, "compare_time_shapes"),
+    (cohort.COMPARISON_COLUMNS, "slope_comparison"),
+    (cohort.LOGRANK_COLUMNS, "logrank"),
+    (cohort.RMST_COLUMNS, "rmst"),
+    (cohort.COX_COLUMNS, "cox_hazard_ratio"),
+    (cohort.APIM_COLUMNS, "apim"),
+]
+
+
+@pytest.mark.parametrize(("columns", "model"), COLUMN_TUPLES_COHORT)
+def test_cohort_column_tuples_are_the_models_columns(columns, model) -> None:
+    from trustdata import schemas
+
+    assert tuple(columns) == schemas.output_columns(schemas.OUTPUT_MODELS[model])
+
+
+def test_a_cohort_model_rejects_an_interval_that_misses_its_estimate(cohort_outputs) -> None:
+    import pandera.errors
+
+    from trustdata import schemas
+
+    full, _ = cohort_outputs["apim"]
+    bad = full.copy()
+    bad.loc[0, "ci_low"] = bad.loc[0, "estimate"] + 1
+    with pytest.raises(pandera.errors.SchemaError):
+        schemas.ApimOutput.validate(bad)
+    bad = cohort_outputs["rmst"][0].copy()
+    bad.loc[0, "rmst"] = bad.loc[0, "tau"] + 1  # a group's mean time cannot pass tau
+    with pytest.raises(pandera.errors.SchemaError):
+        schemas.RmstOutput.validate(bad)

@@ -118,167 +118,27 @@ __all__ = [
 #: Event kinds a cohort can be aligned on.
 ANCHORS: tuple[str, ...] = ("discovery", "disclosure", "couples_therapy", "individual_therapy")
 
-ALIGNED_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "partner",
-    "role",
-    "week",
-    "aligned_week",
-    "score",
-    "n_checkins",
-    "anchor",
-)
-TRAJECTORY_COLUMNS: tuple[str, ...] = (
-    "group",
-    "aligned_week",
-    "mean",
-    "sd",
-    "n_couples",
-    "ci_low",
-    "ci_high",
-)
-MODEL_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "z", "p", "ci_low", "ci_high")
+# Columns of each output, in order: those of its model in trustdata.schemas.
+ALIGNED_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.AlignedOutput)
+TRAJECTORY_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.TrajectoriesOutput)
+MODEL_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.GrowthModelOutput)
 #: Shapes of the growth model's time trend (:func:`growth_model`'s ``time``).
 TIME_SHAPES: tuple[str, ...] = ("linear", "piecewise", "spline")
-DIFFERENCE_COLUMNS: tuple[str, ...] = (
-    "month",
-    "group",
-    "reference",
-    "estimate",
-    "std_error",
-    "z",
-    "p",
-    "ci_low",
-    "ci_high",
-)
-SHAPE_COMPARISON_COLUMNS: tuple[str, ...] = (
-    "shape",
-    "formula",
-    "n_params",
-    "loglik",
-    "aic",
-    "bic",
-    "lr_statistic",
-    "lr_df",
-    "p",
-    "converged",
-)
-SLOPE_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "slope",
-    "intercept",
-    "n_weeks",
-    "first_week",
-    "last_week",
-)
-COMPARISON_COLUMNS: tuple[str, ...] = (
-    "test",
-    "group_a",
-    "group_b",
-    "n_a",
-    "n_b",
-    "center_a",
-    "center_b",
-    "statistic",
-    "df",
-    "p",
-    "effect",
-    "effect_size",
-    "effect_ci_low",
-    "effect_ci_high",
-)
-GOOD_LEVEL_TIME_COLUMNS: tuple[str, ...] = ("couple_id", "group", "weeks", "reached")
-SURVIVAL_COLUMNS: tuple[str, ...] = (
-    "group",
-    "weeks",
-    "survival",
-    "ci_low",
-    "ci_high",
-    "at_risk",
-    "events",
-)
-MEDIAN_COLUMNS: tuple[str, ...] = (
-    "group",
-    "n_couples",
-    "n_events",
-    "median_weeks",
-    "ci_low",
-    "ci_high",
-    "follow_up_weeks",
-    "median_text",
-)
-LOGRANK_COLUMNS: tuple[str, ...] = (
-    "group_a",
-    "group_b",
-    "n_a",
-    "n_b",
-    "events_a",
-    "events_b",
-    "statistic",
-    "p",
-)
+DIFFERENCE_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.GroupDifferencesOutput)
+SHAPE_COMPARISON_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.ShapeComparisonOutput)
+SLOPE_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.PerCoupleSlopesOutput)
+COMPARISON_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.SlopeComparisonOutput)
+GOOD_LEVEL_TIME_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.GoodLevelTimesOutput)
+SURVIVAL_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.TimeToGoodLevelOutput)
+MEDIAN_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.SurvivalMediansWordsOutput)
+LOGRANK_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.LogrankOutput)
+RMST_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.RmstOutput)
+COX_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.CoxHazardRatioOutput)
+CROSSOVER_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.CrossoverOutput)
+ATTRITION_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.AttritionOutput)
 
-RMST_COLUMNS: tuple[str, ...] = (
-    "group",
-    "tau",
-    "n_couples",
-    "rmst",
-    "std_error",
-    "ci_low",
-    "ci_high",
-    "p",
-)
-COX_COLUMNS: tuple[str, ...] = (
-    "group_a",
-    "group_b",
-    "n_a",
-    "n_b",
-    "events_a",
-    "events_b",
-    "hazard_ratio",
-    "log_hr",
-    "std_error",
-    "z",
-    "p",
-    "ci_low",
-    "ci_high",
-    "ties",
-)
-CROSSOVER_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "group",
-    "received",
-    "received_week",
-    "per_protocol",
-    "last_week",
-)
-ATTRITION_COLUMNS: tuple[str, ...] = (
-    "group",
-    "week",
-    "n_couples",
-    "n_retained",
-    "retained_share",
-    "missed_share",
-)
-
-APIM_FRAME_COLUMNS: tuple[str, ...] = (
-    "couple_id",
-    "role",
-    "aligned_week",
-    "score",
-    "own_lag",
-    "partner_lag",
-)
-APIM_COLUMNS: tuple[str, ...] = (
-    "role",
-    "effect",
-    "estimate",
-    "std_error",
-    "z",
-    "p",
-    "ci_low",
-    "ci_high",
-)
+APIM_FRAME_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.ApimFrameOutput)
+APIM_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.ApimOutput)
 
 _TABLE_FILES = ("checkins", "triggers", "events", "couples")
 
@@ -1628,7 +1488,10 @@ def compare_time_shapes(
         out.loc[1:, "p"] = pval[1:]
     return (
         out[list(SHAPE_COMPARISON_COLUMNS)]
-        .astype({"shape": "str", "formula": "str", "n_params": "int64", "converged": "bool"})
+        .astype(
+            {"shape": "str", "formula": "str", "n_params": "int64", "converged": "bool"}
+            | dict.fromkeys(["loglik", "aic", "bic"], "float64")
+        )
         .reset_index(drop=True)
     )
 
@@ -1843,6 +1706,8 @@ def slope_comparison(
     known = _as_groups(groups, slopes["couple_id"])
     slopes = slopes.merge(known, on="couple_id")
     slopes = slopes.loc[slopes["slope"].notna()]
+    if known.empty and compare is None:  # empty in, empty out
+        return _empty(COMPARISON_COLUMNS, schemas.output_dtypes(schemas.SlopeComparisonOutput))
     a_label, b_label = _two_groups(known["group"].unique().tolist(), compare)
     a = slopes.loc[slopes["group"] == a_label, "slope"].to_numpy()
     b = slopes.loc[slopes["group"] == b_label, "slope"].to_numpy()
@@ -2253,6 +2118,8 @@ def logrank(
         aligned, groups, level=level, window=window, min_weeks=min_weeks, measure=measure
     )
     known = _as_groups(groups, times["couple_id"])["group"].unique().tolist()
+    if times.empty and compare is None:  # empty in, empty out
+        return _empty(LOGRANK_COLUMNS, schemas.output_dtypes(schemas.LogrankOutput))
     a_label, b_label = _two_groups(known, compare)
     a = times.loc[times["group"] == a_label]
     b = times.loc[times["group"] == b_label]
