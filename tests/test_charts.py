@@ -1205,12 +1205,46 @@ def test_names_on_one_row_never_overlap_at_phone_width():
                 assert y != y2 or hi < lo2 or hi2 < lo, (boxes, i)
 
 
-def test_a_page_chart_grows_by_its_key_of_events():
-    from trustdata.report import Charts
+def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit():
+    import json
+
+    from trustdata.report import PRINT_WIDTH, Charts
 
     fig = charts.plot_trend(_year_trend(), events=_crowded(), title="t")
     key = charts.event_key_px(fig)
+    assert key > 0
     spec = Charts()
     spec.add(fig, print_height=230)
-    assert f'"ph":{230 + key}' in spec._specs[0]
-    assert f'"t":{40 + key}' in spec._specs[0].replace(" ", "")
+    text = spec._specs[0]
+    assert '"ph":230,' in text  # the print copy names the events beside their marks
+    assert '"pl":' in text
+    page = json.loads(text)
+    assert page["figure"]["layout"]["height"] == 420 + key
+    assert page["figure"]["layout"]["margin"]["t"] == 40 + key
+    printed = page["pl"]["annotations"]
+    assert [a["text"] for a in printed if a.get("name") == "event"] == [
+        charts.EVENT_LABELS[k] for _, k in _COUPLE_04_LIKE
+    ]
+    assert not [a for a in printed if a.get("name") == "event_key"]
+    # the same names the figure itself gives a plot of the print copy's width
+    wide = charts.relabel_events(fig, PRINT_WIDTH - 80)
+    assert [a.text for a in _event_names(wide)] == [a["text"] for a in printed]
+    assert charts.event_key_px(wide) == 0 and wide.layout.height is None
+    assert fig.layout.height == 450 + key  # the figure relabelled is a copy
+
+
+def test_a_page_chart_without_events_keeps_its_own_layout_in_print():
+    from trustdata.report import Charts
+
+    spec = Charts()
+    spec.add(charts.plot_trend(_trend()), print_height=230)
+    assert '"pl":' not in spec._specs[0] and '"ph":230,' in spec._specs[0]
+
+
+def test_relabel_for_a_phone_gives_back_the_figures_own_names():
+    fig = charts.plot_trend(_year_trend(), events=_crowded())
+    again = charts.relabel_events(charts.relabel_events(fig, 600), charts.NARROW_PLOT_PX)
+    assert again.layout.annotations == fig.layout.annotations
+    assert again.layout.height == fig.layout.height
+    assert again.layout.margin.t == fig.layout.margin.t
+    assert list(again.layout.yaxis.range) == list(fig.layout.yaxis.range)

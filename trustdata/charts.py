@@ -72,6 +72,7 @@ __all__ = [
     "AUDIENCES",
     "escape",
     "event_key_px",
+    "relabel_events",
     "plot_expected_band",
     "plot_trend",
     "plot_layers",
@@ -612,22 +613,15 @@ def plot_trend(
         )
     if setbacks is not None:
         _add_setbacks(fig, setbacks, cid, m, colour)
-    lanes = 0
     if events is not None:
-        lanes = _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
+        _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
     _style(fig, title, "Week", y_label)
-    if event_key_px(fig):  # the key of numbered events sits between the title and the plot
-        fig.update_layout(
-            height=450 + event_key_px(fig),  # plotly's default height, plus the key
-            margin_t=fig.layout.margin.t + event_key_px(fig),
-            title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}},
-        )
-    top = schemas.SCORE_MAX + 0.8 + lanes * _LANE_HEIGHT
     fig.update_yaxes(
-        range=[schemas.SCORE_MIN - 0.5, top],
+        range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.8],
         tickmode="array",
         tickvals=list(range(2, schemas.SCORE_MAX + 1, 2)),
     )
+    _name_events(fig, NARROW_PLOT_PX)
     return fig
 
 
@@ -676,6 +670,7 @@ NARROW_PLOT_PX = 260
 _CHAR_PX = 7.0  # width of one character of a 12 px name, about
 #: Height (px) of one line of the key of numbered events above the plot.
 EVENT_KEY_LINE_PX = 17
+_KEY_GAP_PX = 16  # space between two entries on one line of the key
 
 
 def _event_rows(ev: pd.DataFrame, audience: str, names: Mapping[str, str] | None) -> pd.DataFrame:
@@ -708,17 +703,17 @@ def _event_rows(ev: pd.DataFrame, audience: str, names: Mapping[str, str] | None
 
 
 def _stagger(
-    dates: pd.Series, labels: list[str], x_min, x_max
+    dates: pd.Series, labels: list[str], x_min, x_max, plot_px: float = NARROW_PLOT_PX
 ) -> tuple[list[int], list[str], bool]:
     """Row and anchor of each name so names do not overlap (greedy, in date order).
 
-    A name takes about ``len * _CHAR_PX + 12`` pixels of a :data:`NARROW_PLOT_PX`-wide plot,
+    A name takes about ``len * _CHAR_PX + 12`` pixels of a ``plot_px``-wide plot,
     converted to days over the chart's span; it goes right of its line, or left of it near the
     right edge; it takes the first row where it fits, else the row that frees up first.  The
     third value is whether every name found a free row (no overlap at phone width).
     """
     span = max((x_max - x_min) / pd.Timedelta(days=1), 1.0)
-    days_per_px = span / NARROW_PLOT_PX
+    days_per_px = span / plot_px
     ends = [None] * EVENT_LANES  # the rightmost day taken on each row
     rows, anchors, fits = [], [], True
     for day, label in zip(pd.to_datetime(dates), labels, strict=True):
@@ -744,8 +739,8 @@ def event_key_px(fig: go.Figure) -> int:
     >>> event_key_px(go.Figure())
     0
     """
-    key = [a for a in (fig.layout.annotations or ()) if a.name == "event_key"]
-    return len(key) * EVENT_KEY_LINE_PX + (6 if key else 0)
+    rows = {a.yshift for a in (fig.layout.annotations or ()) if a.name == "event_key"}
+    return len(rows) * EVENT_KEY_LINE_PX + (6 if rows else 0)
 
 
 def _seen(value: str) -> str:
@@ -761,27 +756,18 @@ def _add_events(
     audience: str,
     names: Mapping[str, str] | None,
     x: pd.Series,
-) -> int:
-    """Mark the couple's events by name; return how many rows of names were used.
-
-    When the names fit beside their marks at phone width (:data:`NARROW_PLOT_PX`) they are
-    drawn there; otherwise each mark gets its number (1, 2, ... in date order) and the names
-    are listed, numbered and dated, in a key above the plot (``name = "event_key"``), which
-    reads at any width.
-    """
+) -> None:
+    """Mark the couple's events: a dotted line and a styled marker each (named by
+    :func:`_name_events`)."""
     _require(events, ("couple_id", "date", "kind"), "events")
     ev = events.loc[events["couple_id"].astype(str) == couple_id].sort_values("date", kind="stable")
     ev = ev.loc[ev["date"].notna()]
     if ev.empty:
-        return 0
+        return
     rows = _event_rows(ev, audience, names)
     for day in rows["date"]:  # one dotted line per event
         fig.add_vline(x=day, line={"color": "#777777", "width": 1, "dash": "dot"}, layer="below")
     all_x = pd.concat([pd.Series(pd.to_datetime(x)), rows["date"]], ignore_index=True)
-    lanes, anchors, fits = _stagger(rows["date"], rows["label"].tolist(), all_x.min(), all_x.max())
-    numbers = [str(i) for i in range(1, len(rows) + 1)]
-    if not fits:  # numbers beside the marks, names in the key
-        lanes, anchors, _ = _stagger(rows["date"], numbers, all_x.min(), all_x.max())
     styles = [EVENT_STYLES[g] for g in rows["group"]]
     custom = np.column_stack(
         [
@@ -806,13 +792,75 @@ def _add_events(
             customdata=custom,
             hovertemplate="%{customdata[0]}, %{customdata[1]}%{customdata[2]}"
             "%{customdata[3]}<extra></extra>",
-            meta={"part": "events"},
+            # what :func:`relabel_events` needs to lay the names out again (never rendered)
+            meta={
+                "part": "events",
+                "groups": rows["group"].tolist(),
+                "span": [all_x.min().isoformat(), all_x.max().isoformat()],
+            },
         )
     )
-    marks = rows["label"] if fits else pd.Series(numbers, index=rows.index)
-    for day, mark, group, lane, anchor in zip(
-        rows["date"], marks, rows["group"], lanes, anchors, strict=True
-    ):
+
+
+def _name_events(fig: go.Figure, plot_px: float) -> None:
+    """Name the events of a trend figure for a plot ``plot_px`` wide (in place).
+
+    When every name fits beside its mark (staggered on up to :data:`EVENT_LANES` rows) the
+    names sit there; otherwise each mark gets its number (1, 2, ... in date order) and a key
+    above the plot lists the numbered names (``name = "event_key"``); the figure's top margin
+    and height grow by the key, and the y axis by the rows used.
+    """
+    marks_trace = [t for t in fig.data if t.meta and t.meta.get("part") == "events"]
+    old_key = event_key_px(fig)
+    keep = [a for a in fig.layout.annotations if a.name not in ("event", "event_key")]
+    fig.layout.annotations = keep
+    lanes_used = 0
+    if marks_trace:
+        trace = marks_trace[0]
+        dates = pd.Series(pd.to_datetime(trace.x))
+        custom = np.asarray(trace.customdata, dtype=object)
+        labels = [str(v) for v in custom[:, 0]]
+        when = [str(v) for v in custom[:, 1]]
+        groups = list(trace.meta["groups"])
+        x_min, x_max = (pd.Timestamp(v) for v in trace.meta["span"])
+        lanes, anchors, fits = _stagger(dates, labels, x_min, x_max, plot_px)
+        numbers = [str(i) for i in range(1, len(labels) + 1)]
+        if not fits:  # numbers beside the marks, names in the key
+            lanes, anchors, _ = _stagger(dates, numbers, x_min, x_max, plot_px)
+        _mark_events(fig, dates, labels if fits else numbers, groups, lanes, anchors)
+        if not fits:
+            entries = [f"{n}  {t}, {d}" for n, t, d in zip(numbers, labels, when, strict=True)]
+            _add_event_key(fig, entries, groups, plot_px)
+        lanes_used = max(lanes) + 1
+    key = event_key_px(fig)
+    top = schemas.SCORE_MAX + 0.8 + lanes_used * _LANE_HEIGHT
+    fig.update_yaxes(range=[schemas.SCORE_MIN - 0.5, top])
+    fig.update_layout(margin_t=(fig.layout.margin.t or 0) - old_key + key)
+    fig.layout.height = 450 + key if key else None  # plotly's default height, plus the key
+    if key:  # the key sits between the title and the plot
+        fig.update_layout(title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}})
+
+
+def relabel_events(fig: go.Figure, plot_px: float) -> go.Figure:
+    """A copy of a :func:`plot_trend` figure with its events named for a plot ``plot_px`` wide.
+
+    The figure itself names events for a phone (:data:`NARROW_PLOT_PX`); a view that knows
+    its width, such as the report's print copy (about 620 px), can have the names beside
+    their marks again where they fit there.  Other figures are returned as a copy, unchanged.
+
+    Examples
+    --------
+    >>> relabel_events(go.Figure(), 600).layout.annotations
+    ()
+    """
+    out = go.Figure(fig)
+    if any(t.meta and t.meta.get("part") == "events" for t in out.data):
+        _name_events(out, plot_px)
+    return out
+
+
+def _mark_events(fig, dates, marks, groups, lanes, anchors) -> None:
+    for day, mark, group, lane, anchor in zip(dates, marks, groups, lanes, anchors, strict=True):
         fig.add_annotation(
             x=day,
             y=schemas.SCORE_MAX + 0.85 + lane * _LANE_HEIGHT,
@@ -827,27 +875,46 @@ def _add_events(
             bgcolor="rgba(255, 255, 255, 0.85)",
             name="event",
         )
-    if not fits:
-        n = len(rows)
-        for i, (number, label, day, group) in enumerate(
-            zip(numbers, rows["label"], custom[:, 1], rows["group"], strict=True)
-        ):
-            line = f"{number}  {label}, {day}"
+
+
+def _key_lines(entries: list[str], plot_px: float) -> list[list[int]]:
+    """Pack the key's entries, in order, into lines no wider than ``plot_px``."""
+    lines: list[list[int]] = []
+    width = 0.0
+    for i, text in enumerate(entries):
+        w = len(_seen(text)) * _CHAR_PX
+        if lines and width + _KEY_GAP_PX + w <= plot_px:
+            lines[-1].append(i)
+            width += _KEY_GAP_PX + w
+        else:
+            lines.append([i])
+            width = w
+    return lines
+
+
+def _add_event_key(fig: go.Figure, entries: list[str], groups: list[str], plot_px: float) -> None:
+    """The key of numbered events above the plot ("1  Disclosure, 25 January 2024"), each in
+    its event's colour, as many to a line as fit the plot's width."""
+    lines = _key_lines(entries, plot_px)
+    for row, line in enumerate(lines):
+        offset = 0.0
+        for i in line:
+            group = groups[i]
             fig.add_annotation(
                 x=0,
                 y=1,
                 xref="paper",
                 yref="paper",
-                text=f"<b>{line}</b>" if group == "abuse" else line,
+                text=f"<b>{entries[i]}</b>" if group == "abuse" else entries[i],
                 showarrow=False,
                 xanchor="left",
                 yanchor="bottom",
-                yshift=6 + (n - 1 - i) * EVENT_KEY_LINE_PX,
+                xshift=offset,
+                yshift=6 + (len(lines) - 1 - row) * EVENT_KEY_LINE_PX,
                 font={"size": 12, "color": EVENT_STYLES[group]["color"]},
-                align="left",
                 name="event_key",
             )
-    return max(lanes) + 1
+            offset += len(_seen(entries[i])) * _CHAR_PX + _KEY_GAP_PX
 
 
 # --------------------------------------------------------------------------------------------
