@@ -408,21 +408,10 @@ def test_cohort_effect_tables_keep_the_contract(logs: Logs, name: str) -> None:
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # six couples: fits may not verify
         test_analysis_does_not_mutate_its_input(logs, name)
-
-
-@pytest.mark.parametrize("name", sorted(COHORT))
-def test_cohort_effect_tables_are_tidy_and_empty_in_gives_empty_out(cohort_outputs, name) -> None:
-    full, empty = cohort_outputs[name]
-    assert len(full) > 0, "the synthetic couples should give some rows"
-    for col in full.columns:
-        assert isinstance(col, str) and col.isidentifier(), col
-    for col in full.columns[full.dtypes.eq(object)]:
-        bad = full[col].map(lambda v: isinstance(v, list | tuple | dict | set | np.ndarray))
-        assert not bad.any(), f"{name}: column {col!r} holds containers"
-    assert len(empty) == 0
-    assert list(empty.columns) == list(full.columns)
+        test_analysis_output_is_tidy(logs, name)
+        test_empty_input_gives_empty_output_with_the_same_columns(logs, name)
 
 
 @pytest.mark.parametrize("name", sorted(COHORT))

@@ -1334,8 +1334,8 @@ class SlopeComparisonOutput(_Output):
     effect_ci_high: Series[float] = pa.Field(nullable=True)
 
 
-class LogrankOutput(_Output):
-    """The one row of :func:`trustdata.cohort.logrank`."""
+class _TwoGroupsEvents(_Output):
+    """The first columns of a comparison of two groups' times to a good level."""
 
     group_a: Series[str]
     group_b: Series[str]
@@ -1343,12 +1343,17 @@ class LogrankOutput(_Output):
     n_b: Series[np.int64] = pa.Field(ge=0)
     events_a: Series[np.int64] = pa.Field(ge=0)
     events_b: Series[np.int64] = pa.Field(ge=0)
-    statistic: Series[float] = pa.Field(nullable=True)
-    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
 
     @pa.dataframe_check
     def _events_are_couples_who_got_there(cls, df: pd.DataFrame) -> pd.Series:
         return (df["events_a"] <= df["n_a"]) & (df["events_b"] <= df["n_b"])
+
+
+class LogrankOutput(_TwoGroupsEvents):
+    """The one row of :func:`trustdata.cohort.logrank`."""
+
+    statistic: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
 
 
 class RmstOutput(_Output):
@@ -1374,15 +1379,9 @@ class RmstOutput(_Output):
         return _interval_holds(df, "rmst")
 
 
-class CoxHazardRatioOutput(_Output):
+class CoxHazardRatioOutput(_TwoGroupsEvents):
     """The one row of :func:`trustdata.cohort.cox_hazard_ratio`."""
 
-    group_a: Series[str]
-    group_b: Series[str]
-    n_a: Series[np.int64] = pa.Field(ge=0)
-    n_b: Series[np.int64] = pa.Field(ge=0)
-    events_a: Series[np.int64] = pa.Field(ge=0)
-    events_b: Series[np.int64] = pa.Field(ge=0)
     hazard_ratio: Series[float] = pa.Field(ge=0, nullable=True)
     log_hr: Series[float] = pa.Field(nullable=True)
     std_error: Series[float] = pa.Field(ge=0, nullable=True)
