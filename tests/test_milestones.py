@@ -156,6 +156,24 @@ def test_first_good_month_is_the_first_four_week_mean_at_the_good_level(
     assert win["value"] == pytest.approx(value)
 
 
+@pytest.mark.parametrize(
+    ("scores", "min_weeks", "words"),
+    [
+        # one score in the window, the three weeks before it not logged at all
+        ([8, 2, 9, 9], 1, "averaged 8.0 over 1 weekly score in the 4 weeks to the week of "
+         "6 January 2025"),
+        # a missed week inside the window: 3 scores, not 4
+        ([7, 7, None, 7, 7], 3, "averaged 7.0 over 3 weekly scores in the 4 weeks to the week "
+         "of 27 January 2025"),
+        ([5, 6, 7, 8, 8, 9], 3, "averaged 7.2 over 4 weekly scores in the 4 weeks to the week "
+         "of 3 February 2025"),
+    ],
+)  # fmt: skip
+def test_first_good_month_counts_the_scores_behind_its_mean(scores, min_weeks, words):
+    wins = milestones.small_wins(_weekly_checkins(scores), None, min_weeks=min_weeks)
+    assert words in _win(wins, "first_good_month")["evidence"]
+
+
 @pytest.mark.parametrize("good_level", [schemas.GOOD_LEVEL, 9])
 def test_no_first_good_month_below_the_good_level(good_level):
     wins = milestones.small_wins(_weekly_checkins([6, 6, 7, 6, 6]), good_level=good_level)

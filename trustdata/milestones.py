@@ -541,12 +541,14 @@ def small_wins(
                         "value": good["rolling_mean"],
                         "start": start,
                         "end": good["week"],
+                        # the scores behind the mean, counted: the window may run back
+                        # before the partner's first check-in, or hold a missed week
                         "evidence": good["partner"]
                         + f"'s first good month: the {measure} score averaged "
                         + _fmt(good["rolling_mean"])
-                        + f" over the {window} weeks from "
-                        + _day(start)
-                        + " to the week of "
+                        + " over "
+                        + _plural(good["rolling_n"], "weekly score")
+                        + f" in the {window} weeks to the week of "
                         + _day(good["week"])
                         + f" (a good level is {good_level:g} or more).",
                     },
