@@ -26,13 +26,25 @@ line; ``--time spline`` checks the interval of :func:`trustdata.cohort.group_dif
 12, like synth), and for ``synth`` the planted value is the mean over the therapy partners of
 ``group_effect * min(month, plateau_month)`` from ``params``.
 
-Run (fits are cheap, from sufficient statistics; ``nice`` on a shared machine)::
+Each cohort is fitted with both standard errors (``--se both``, the default): the
+cluster-robust sandwich by couple (the package's default) and the model-based one (lme4's
+``vcov``), so the two coverages are paired.
 
-    .venv/bin/python benchmarks/coverage_simulation.py --reps 200
-    .venv/bin/python benchmarks/coverage_simulation.py --time spline --weeks 52 --reps 200
-    .venv/bin/python benchmarks/coverage_simulation.py --source synth --reps 100
-    .venv/bin/python benchmarks/coverage_simulation.py --source synth --time spline --weeks 52 \
-        --effect 0.1 --reps 100
+Run from the repository root with the checkout's package first on the path (a script's folder,
+not the current one, starts ``sys.path``; fits are cheap, from sufficient statistics; ``nice``
+on a shared machine)::
+
+    export PYTHONPATH=$PWD
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --couples 30
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --time spline \
+        --weeks 52
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --source synth \
+        --effect 0.1
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --source synth \
+        --time spline --weeks 52 --effect 0.1
+
+The figures and what they decided are in ``docs/research.md`` (section 3).
 """
 
 from __future__ import annotations
@@ -189,7 +201,7 @@ def run(
         ci = stats.binomtest(covered, reps).proportion_ci(confidence_level=0.95, method="exact")
         mean, planted_mean = res["estimate"].mean(), res["planted"].mean()
         print(
-            f"  se={kind}: coverage of the 95% interval of {target}: {covered}/{reps} = "
+            f"coverage of the 95% interval of {target}, {kind} SE: {covered}/{reps} = "
             f"{covered / reps:.3f} (exact binomial 95% CI {ci.low:.3f}-{ci.high:.3f}); "
             f"mean planted {planted_mean:.4f}, mean estimate {mean:.4f} "
             f"(bias {mean - planted_mean:+.4f}), sd of estimates {res['estimate'].std():.4f}, "
