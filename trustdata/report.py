@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from trustdata import schemas
+from trustdata import _words, schemas
 from trustdata.errors import TrustDataError
 from trustdata.logs import Logs
 from trustdata.review import CoupleReview, default_since, review
@@ -224,10 +224,7 @@ def day(value: object) -> str:
     >>> day(pd.Timestamp("2025-01-06 20:15"))
     '6 January 2025'
     """
-    if _missing(value):
-        return ""
-    stamp = pd.Timestamp(value)
-    return f"{stamp.day} {stamp:%B %Y}"
+    return "" if _missing(value) else _words.day(value)
 
 
 def _month(value: object) -> str:
@@ -265,8 +262,7 @@ def _pvalue(value: object) -> str:
 
 
 def _plural(n: object, word: str, plural: str | None = None) -> str:
-    n = int(n)
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+    return _words.plural(n, word, plural)
 
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
