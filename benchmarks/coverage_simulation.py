@@ -26,13 +26,25 @@ line; ``--time spline`` checks the interval of :func:`trustdata.cohort.group_dif
 12, like synth), and for ``synth`` the planted value is the mean over the therapy partners of
 ``group_effect * min(month, plateau_month)`` from ``params``.
 
-Run (fits are cheap, from sufficient statistics; ``nice`` on a shared machine)::
+Each cohort is fitted with both standard errors (``--se both``, the default): the
+cluster-robust sandwich by couple (the package's default) and the model-based one (lme4's
+``vcov``), so the two coverages are paired.
 
-    .venv/bin/python benchmarks/coverage_simulation.py --reps 200
-    .venv/bin/python benchmarks/coverage_simulation.py --time spline --weeks 52 --reps 200
-    .venv/bin/python benchmarks/coverage_simulation.py --source synth --reps 100
-    .venv/bin/python benchmarks/coverage_simulation.py --source synth --time spline --weeks 52 \
-        --effect 0.1 --reps 100
+Run from the repository root with the checkout's package first on the path (a script's folder,
+not the current one, starts ``sys.path``; fits are cheap, from sufficient statistics; ``nice``
+on a shared machine)::
+
+    export PYTHONPATH=$PWD
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --couples 30
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --time spline \
+        --weeks 52
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --source synth \
+        --effect 0.1
+    .venv/bin/python benchmarks/coverage_simulation.py --seed 20000 --reps 200 --source synth \
+        --time spline --weeks 52 --effect 0.1
+
+The figures and what they decided are in ``docs/research.md`` (section 3).
 """
 
 from __future__ import annotations
@@ -119,9 +131,10 @@ def run(
     shape: str = "linear",
     month: float = 6.0,
     plateau: float | None = None,
-    se: str = "model",
+    se: str = "both",
 ) -> None:
     rows = []
+    kinds = ("model", "robust") if se == "both" else (se,)
     t0 = time.perf_counter()
     if shape == "spline" and plateau is None:
         plateau = 6.0
@@ -147,53 +160,55 @@ def run(
                     (therapy["group_effect"] * np.minimum(month, therapy["plateau_month"])).mean()
                 )
             )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if shape == "linear":
-                fit = cohort.growth_model(aligned, groups, reference="waitlist", se=se)
-                row = fit.set_index("term").loc[TERM]
-            else:
-                fit = cohort.group_differences(
-                    aligned,
-                    groups,
-                    reference="waitlist",
-                    months=(month,),
-                    time="spline",
-                    df=4,
-                    se=se,
-                )
-                row = fit.iloc[0]
-        rows.append(
-            {
-                "planted": planted,
-                "estimate": row["estimate"],
-                "ci_low": row["ci_low"],
-                "ci_high": row["ci_high"],
-                "converged": fit.attrs["converged"],
-            }
-        )
-    res = pd.DataFrame(rows)
-    covered = int(((res["ci_low"] <= res["planted"]) & (res["planted"] <= res["ci_high"])).sum())
-    ci = stats.binomtest(covered, reps).proportion_ci(confidence_level=0.95, method="exact")
+        for kind in kinds:  # the same cohorts for every kind of SE: a paired comparison
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if shape == "linear":
+                    fit = cohort.growth_model(aligned, groups, reference="waitlist", se=kind)
+                    row = fit.set_index("term").loc[TERM]
+                else:
+                    fit = cohort.group_differences(
+                        aligned,
+                        groups,
+                        reference="waitlist",
+                        months=(month,),
+                        time="spline",
+                        df=4,
+                        se=kind,
+                    )
+                    row = fit.iloc[0]
+            rows.append(
+                {
+                    "se": kind,
+                    "planted": planted,
+                    "estimate": row["estimate"],
+                    "std_error": row["std_error"],
+                    "ci_low": row["ci_low"],
+                    "ci_high": row["ci_high"],
+                    "converged": fit.attrs["converged"],
+                }
+            )
     target = TERM if shape == "linear" else f"the therapy - waitlist difference at {month:g} months"
     print(
-        f"source={source} time={shape} se={se} reps={reps} couples={couples} weeks={weeks} "
-        f"effect={effect} points/month"
+        f"source={source} time={shape} reps={reps} couples={couples} weeks={weeks} "
+        f"effect={effect} points/month seed={seed}"
         + (f" plateau={plateau:g} months" if source == "sim" and plateau is not None else "")
         + f" ({time.perf_counter() - t0:.0f} s)"
     )
-    print(
-        f"coverage of the 95% interval of {target}: {covered}/{reps} = {covered / reps:.3f} "
-        f"(exact binomial 95% CI {ci.low:.3f}-{ci.high:.3f})"
-    )
-    mean = res["estimate"].mean()
-    effect = res["planted"].mean()
-    print(
-        f"mean planted {effect:.4f}, mean estimate {mean:.4f} (bias {mean - effect:+.4f}), "
-        f"sd of estimates {res['estimate'].std():.4f}, mean interval width "
-        f"{(res['ci_high'] - res['ci_low']).mean():.4f}, "
-        f"not converged {int((~res['converged']).sum())}"
-    )
+    for kind, res in pd.DataFrame(rows).groupby("se", sort=False):
+        hit = (res["ci_low"] <= res["planted"]) & (res["planted"] <= res["ci_high"])
+        covered = int(hit.sum())
+        ci = stats.binomtest(covered, reps).proportion_ci(confidence_level=0.95, method="exact")
+        mean, planted_mean = res["estimate"].mean(), res["planted"].mean()
+        print(
+            f"coverage of the 95% interval of {target}, {kind} SE: {covered}/{reps} = "
+            f"{covered / reps:.3f} (exact binomial 95% CI {ci.low:.3f}-{ci.high:.3f}); "
+            f"mean planted {planted_mean:.4f}, mean estimate {mean:.4f} "
+            f"(bias {mean - planted_mean:+.4f}), sd of estimates {res['estimate'].std():.4f}, "
+            f"mean SE {res['std_error'].mean():.4f}, mean interval width "
+            f"{(res['ci_high'] - res['ci_low']).mean():.4f}, "
+            f"not converged {int((~res['converged']).sum())}"
+        )
 
 
 def main() -> None:
@@ -207,7 +222,12 @@ def main() -> None:
     parser.add_argument("--time", choices=["linear", "spline"], default="linear")
     parser.add_argument("--month", type=float, default=6.0, help="spline: month compared")
     parser.add_argument("--plateau", type=float, default=None, help="sim: months of growth")
-    parser.add_argument("--se", choices=["model", "robust"], default="model")
+    parser.add_argument(
+        "--se",
+        choices=["model", "robust", "both"],
+        default="both",
+        help="the standard error(s) whose intervals are counted (both: on the same cohorts)",
+    )
     args = parser.parse_args()
     run(
         args.source,

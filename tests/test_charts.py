@@ -609,8 +609,12 @@ def test_survival_groups_sorted_with_okabe_ito_colours_and_plain_words():
 
 def test_survival_hover_gives_the_numbers_at_risk():
     (line, _) = _parts(charts.plot_survival(_curve()), "survival")
-    assert "%{customdata[0]} couples still followed and not yet there" in line.hovertemplate
+    assert "%{customdata[3]} still followed and not yet there" in line.hovertemplate
     assert "%{customdata[1]} got there this week" in line.hovertemplate
+    rows = _curve().query("group == 'therapy'").sort_values("weeks")
+    assert np.asarray(line.customdata)[:, 3].tolist() == [
+        f"{n} couple{'s' if n != 1 else ''}" for n in rows["at_risk"]
+    ]
 
 
 def test_survival_without_ci_draws_only_the_lines():
@@ -1027,3 +1031,220 @@ def test_layer_profile_hover_says_when_recently_was():
     (recent,) = _part(charts.plot_layers(prof), "recent", "B")
     assert recent.customdata[0][5] == " (the weeks to 14 October 2024)"
     assert "%{customdata[5]}" in recent.hovertemplate
+
+
+# --- counts in words: "1 check-in", "2 check-ins" --------------------------------------------
+
+_FIELD = re.compile(r"%\{(customdata\[(\d+)\]|customdata|x|y|z)(?::([^{}|]*)|\|[^{}]*)?\}")
+
+
+def _hover_texts(trace):
+    """The hover text of every point of a trace, its template filled as plotly.js would."""
+    template = trace.hovertemplate
+    if not template or trace.customdata is None:
+        return []
+    custom = np.asarray(trace.customdata, dtype=object)
+    values = {k: getattr(trace, k, None) for k in ("x", "y", "z")}
+    cells = np.ndindex(custom.shape[:-1] if custom.ndim > 1 else custom.shape)
+    texts = []
+    for cell in cells:
+        point = custom[cell]
+
+        def fill(m, point=point, cell=cell):
+            name, index, fmt = m.group(1), m.group(2), m.group(3)
+            if index is not None:
+                value = point[int(index)]
+            elif name == "customdata":
+                value = point
+            else:
+                axis = np.asarray(values[name], dtype=object)
+                if axis.ndim < len(cell):  # a heat map: y down the rows, x across the columns
+                    cell = (cell[0],) if name == "y" else (cell[1],)
+                value = axis[cell]
+            if fmt and isinstance(value, int | float | np.number):
+                return format(value, fmt)
+            return str(value)
+
+        texts.append(_FIELD.sub(fill, template))
+    return texts
+
+
+_NOUNS = "check-in|trigger|week|couple"
+_ONE_MANY = re.compile(rf"(?<![\d.])1 ({_NOUNS})s\b")
+_MANY_ONE = re.compile(rf"(?<![\d.])(0|[2-9]|\d\d+) ({_NOUNS})\b(?!s)")
+
+
+def _count_figures():
+    trend = _trend()  # n_checkins of 1 and 0
+    trend.loc[trend.index[0], "n_checkins"] = 2
+    freq = _freq()
+    freq.loc[freq.index[:3], "count"] = [0, 1, 2]
+    bars = _freq("month")
+    bars.loc[bars.index[:3], "count"] = [0, 1, 2]
+    curve = _curve()  # at risk 1 at the end of "therapy"
+    traj = _traj().assign(n_couples=[1, 2, 1, 3])
+    yield "trend", charts.plot_trend(trend)
+    yield "heatmap", charts.plot_trigger_heatmap(freq)
+    yield "bars", charts.plot_trigger_bars(bars)
+    yield "timeline", charts.plot_setback_timeline(_setbacks())  # 1 and 2 weeks
+    yield "cohort", charts.plot_cohort_trajectories(traj)
+    yield "survival", charts.plot_survival(curve)
+
+
+@pytest.mark.parametrize(("name", "fig"), list(_count_figures()))
+def test_every_count_on_hover_agrees_with_its_noun(name, fig):
+    texts = [text for t in fig.data for text in _hover_texts(t)]
+    assert texts, name
+    for text in texts:
+        assert not _ONE_MANY.search(text), (name, text)
+        assert not _MANY_ONE.search(text), (name, text)
+
+
+def test_counts_of_one_read_in_the_singular_on_hover():
+    figs = dict(_count_figures())
+    hover = {k: " | ".join(x for t in f.data for x in _hover_texts(t)) for k, f in figs.items()}
+    assert "(1 check-in)" in hover["trend"] and "(2 check-ins)" in hover["trend"]
+    assert ": 1 trigger<" in hover["heatmap"] and ": 0 triggers<" in hover["heatmap"]
+    assert ": 1 trigger<" in hover["bars"] and ": 2 triggers<" in hover["bars"]
+    assert "(1 week)" in hover["timeline"] and "(2 weeks)" in hover["timeline"]
+    assert "(1 couple)" in hover["cohort"] and "(3 couples)" in hover["cohort"]
+    assert "1 couple still followed" in hover["survival"]
+    assert "5 couples still followed" in hover["survival"]
+
+
+def test_layer_levels_count_check_ins_in_the_singular_for_one():
+    assert charts._level_words(6.0, 1) == "6.0 (1 check-in)"
+    assert charts._level_words(6.0, 2) == "6.0 (2 check-ins)"
+
+
+# --- event names at phone width (390 px: a 260 px plot) --------------------------------------
+
+_COUPLE_04_LIKE = [
+    ("2024-01-25", "disclosure"),
+    ("2024-02-26", "individual_therapy"),
+    ("2024-03-05", "couples_therapy"),
+    ("2024-04-21", "agreement"),
+    ("2024-05-22", "agreement"),
+    ("2024-07-06", "repeat_betrayal"),
+    ("2024-07-13", "agreement"),
+]
+
+
+def _year_trend():
+    trend = _trend()
+    weeks = pd.date_range("2024-01-29", "2025-03-03", freq="7D")
+    return pd.concat(
+        [trend.iloc[:1].assign(week=w, partner=p) for w in weeks for p in ("A", "B")],
+        ignore_index=True,
+    )
+
+
+def _crowded():
+    return _named_events(*[(d, k, None, None) for d, k in _COUPLE_04_LIKE])
+
+
+def test_crowded_events_are_numbered_with_a_key_of_names_and_dates():
+    fig = charts.plot_trend(_year_trend(), events=_crowded())
+    marks = _event_names(fig)
+    key = [a for a in fig.layout.annotations if a.name == "event_key"]
+    assert [a.text for a in marks] == [str(i) for i in range(1, 8)]
+    assert [a.text for a in key] == [
+        "1  Disclosure, 25 January 2024",
+        "2  Individual therapy, 26 February 2024",
+        "3  Couples therapy, 5 March 2024",
+        "4  Agreement, 21 April 2024",
+        "5  Agreement, 22 May 2024",
+        "6  Repeat betrayal, 6 July 2024",
+        "7  Agreement, 13 July 2024",
+    ]
+    # the key reads top to bottom in date order, above the plot, inside the grown top margin
+    shifts = [a.yshift for a in key]
+    assert shifts == sorted(shifts, reverse=True) and all(a.yref == "paper" for a in key)
+    assert charts.event_key_px(fig) == 7 * charts.EVENT_KEY_LINE_PX + 6
+    assert fig.layout.margin.t >= max(shifts) + charts.EVENT_KEY_LINE_PX
+    assert fig.layout.height == 450 + charts.event_key_px(fig)
+    # the key's colours are the marks' colours
+    assert [a.font.color for a in key] == [a.font.color for a in marks]
+
+
+def test_numbers_of_events_a_week_apart_sit_on_different_rows():
+    marks = _event_names(charts.plot_trend(_year_trend(), events=_crowded()))
+    by_text = {a.text: a for a in marks}
+    assert by_text["6"].y != by_text["7"].y  # 6 and 13 July
+    assert by_text["2"].y != by_text["3"].y  # 26 February and 5 March
+
+
+def test_names_on_one_row_never_overlap_at_phone_width():
+    # the names a chart keeps beside their marks do not overlap on a 260 px plot
+    for events in (
+        _named_events(
+            ("2025-01-08", "repeat_betrayal", "B", None), ("2025-01-30", "other", None, None)
+        ),
+        _named_events(
+            ("2025-01-13", "new_information", "A", None),
+            ("2025-01-20", "couples_therapy", None, None),
+            ("2025-01-22", "agreement", None, None),
+        ),
+    ):
+        trend = _trend()
+        trend = pd.concat([trend, trend.assign(week=trend["week"] + pd.Timedelta(weeks=52))])
+        fig = charts.plot_trend(trend, events=events)
+        names = _event_names(fig)
+        assert [a.text for a in names] == [charts.EVENT_LABELS[k] for k in events["kind"]]
+        assert charts.event_key_px(fig) == 0
+        x0 = min(trend["week"].min(), events["date"].min())
+        x1 = max(trend["week"].max(), events["date"].max())
+        px_per_day = charts.NARROW_PLOT_PX / ((x1 - x0) / pd.Timedelta(days=1))
+        boxes = []
+        for a in names:
+            at = (pd.Timestamp(a.x) - x0) / pd.Timedelta(days=1) * px_per_day
+            width = len(a.text) * charts._CHAR_PX + 12
+            boxes.append((a.y, at, at + width) if a.xanchor == "left" else (a.y, at - width, at))
+        for i, (y, lo, hi) in enumerate(boxes):
+            for y2, lo2, hi2 in boxes[i + 1 :]:
+                assert y != y2 or hi < lo2 or hi2 < lo, (boxes, i)
+
+
+def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit():
+    import json
+
+    from trustdata.report import PRINT_WIDTH, Charts
+
+    fig = charts.plot_trend(_year_trend(), events=_crowded(), title="t")
+    key = charts.event_key_px(fig)
+    assert key > 0
+    spec = Charts()
+    spec.add(fig, print_height=230)
+    text = spec._specs[0]
+    assert '"ph":230,' in text  # the print copy names the events beside their marks
+    assert '"pl":' in text
+    page = json.loads(text)
+    assert page["figure"]["layout"]["height"] == 420 + key
+    assert page["figure"]["layout"]["margin"]["t"] == 40 + key
+    printed = page["pl"]["annotations"]
+    assert [a["text"] for a in printed if a.get("name") == "event"] == [
+        charts.EVENT_LABELS[k] for _, k in _COUPLE_04_LIKE
+    ]
+    assert not [a for a in printed if a.get("name") == "event_key"]
+    # the same names the figure itself gives a plot of the print copy's width
+    wide = charts.relabel_events(fig, PRINT_WIDTH - 80)
+    assert [a.text for a in _event_names(wide)] == [a["text"] for a in printed]
+    assert charts.event_key_px(wide) == 0 and wide.layout.height is None
+    assert fig.layout.height == 450 + key  # the figure relabelled is a copy
+
+
+def test_a_page_chart_without_events_keeps_its_own_layout_in_print():
+    from trustdata.report import Charts
+
+    spec = Charts()
+    spec.add(charts.plot_trend(_trend()), print_height=230)
+    assert '"pl":' not in spec._specs[0] and '"ph":230,' in spec._specs[0]
+
+
+def test_relabel_for_a_phone_gives_back_the_figures_own_names():
+    fig = charts.plot_trend(_year_trend(), events=_crowded())
+    again = charts.relabel_events(charts.relabel_events(fig, 600), charts.NARROW_PLOT_PX)
+    assert again.layout.annotations == fig.layout.annotations
+    assert again.layout.height == fig.layout.height
+    assert again.layout.margin.t == fig.layout.margin.t
+    assert list(again.layout.yaxis.range) == list(fig.layout.yaxis.range)

@@ -653,7 +653,8 @@ def test_growth_model_agrees_with_lme4_on_the_sample_cohort(sample_cohort, case)
     kwargs, terms, est, se, p, crit = LME4[case]
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # a verified fit warns about nothing
-        fit = cohort.growth_model(aligned, groups, **kwargs)
+        # lme4's summary() prints model-based SEs: ask for them (the default is cluster-robust)
+        fit = cohort.growth_model(aligned, groups, se="model", **kwargs)
     assert fit["term"].tolist() == terms
     assert fit.attrs["converged"] is True
     # the nested fit is singular (lme4 stops on the boundary): a looser, still tight, match
@@ -730,7 +731,7 @@ def test_piecewise_time_comparison_and_contrasts_agree_with_lme4(sample_cohort):
     assert comp["lr_df"].iloc[1] == 2 and comp["p"].iloc[1] < 1e-16
     assert comp["converged"].all()
     diff = cohort.group_differences(
-        aligned, groups, months=(6, 12), time="piecewise", knots=6, max_week=52
+        aligned, groups, months=(6, 12), time="piecewise", knots=6, max_week=52, se="model"
     )
     assert list(diff.columns) == list(cohort.DIFFERENCE_COLUMNS)
     assert diff[["month", "group", "reference"]].to_dict("records") == [
@@ -835,8 +836,10 @@ def test_time_shape_arguments_are_checked(kwargs, message):
 def test_the_statsmodels_engine_agrees_with_the_sufficient_statistics_engine():
     aligned, groups = _aligned(16, seed=16, weeks=12)
     for partner in ("factor", "nested"):
-        fast = cohort.growth_model(aligned, groups, partner=partner)
-        slow = cohort.growth_model(aligned, groups, partner=partner, engine="statsmodels")
+        fast = cohort.growth_model(aligned, groups, partner=partner, se="model")
+        slow = cohort.growth_model(
+            aligned, groups, partner=partner, engine="statsmodels", se="model"
+        )
         assert fast.attrs["converged"] and slow.attrs["converged"]
         assert fast.attrs["engine"] == "sufficient" and slow.attrs["engine"] == "statsmodels"
         np.testing.assert_allclose(fast["estimate"], slow["estimate"], atol=1e-6)
@@ -844,6 +847,8 @@ def test_the_statsmodels_engine_agrees_with_the_sufficient_statistics_engine():
         assert fast.attrs["reml_criterion"] == pytest.approx(slow.attrs["reml_criterion"], abs=1e-4)
     with pytest.raises(ValueError, match="`engine` must be one of"):
         cohort.growth_model(aligned, groups, engine="R")
+    with pytest.raises(ValueError, match="need engine='sufficient'; pass se='model'"):
+        cohort.growth_model(aligned, groups, engine="statsmodels")  # robust by default
     with pytest.raises(ValueError, match="`methods` must name optimizers"):
         cohort.growth_model(aligned, groups, methods=("newton",))
 
@@ -1054,9 +1059,17 @@ def test_every_cohort_analysis_takes_measure(sample_cohort):
 def test_robust_standard_errors_are_the_couple_sandwich_computed_by_hand():
     aligned, groups = _aligned(12, seed=17, weeks=8)
     fit = cohort.growth_model(aligned, groups, se="robust")
-    model = cohort.growth_model(aligned, groups)
+    model = cohort.growth_model(aligned, groups, se="model")
     np.testing.assert_allclose(fit["estimate"], model["estimate"], atol=1e-12)
-    assert fit.attrs["se"] == "robust"
+    assert fit.attrs["se"] == "robust" and model.attrs["se"] == "model"
+    default = cohort.growth_model(aligned, groups)  # honest uncertainty by default
+    assert default.attrs["se"] == "robust"
+    pd.testing.assert_frame_equal(default, fit)
+    diff = cohort.group_differences(aligned, groups, months=(1,))
+    assert diff.attrs["se"] == "robust"
+    pd.testing.assert_frame_equal(
+        diff, cohort.group_differences(aligned, groups, months=(1,), se="robust")
+    )
     # by hand, dense: V_i = Z_i D Z_i' + s2 I from the fitted variances, GLS scores per couple
     re = model.attrs["random_effects"]
     d = np.array(

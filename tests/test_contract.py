@@ -372,3 +372,117 @@ def test_issue14_expected_curves_keep_the_expected_recovery_model() -> None:
     assert not cur.duplicated(["role", "aligned_week"]).any()
     empty = expected.expected_curves(exp.iloc[0:0])
     assert list(empty.columns) == list(exp.columns) and empty.empty
+
+
+# --- cohort: the effect tables with their own output models (appended) -----------------------
+
+COHORT: dict[str, Callable[[Logs], pd.DataFrame]] = {
+    "group_differences": lambda lg: cohort.group_differences(
+        _aligned(lg), _groups(lg), months=(3,)
+    ),
+    "compare_time_shapes": lambda lg: cohort.compare_time_shapes(_aligned(lg), _groups(lg)),
+    "slope_comparison": lambda lg: cohort.slope_comparison(_aligned(lg), _groups(lg)),
+    "logrank": lambda lg: cohort.logrank(_aligned(lg), _groups(lg)),
+    "rmst": lambda lg: cohort.rmst(_aligned(lg), _groups(lg)),
+    "cox_hazard_ratio": lambda lg: cohort.cox_hazard_ratio(_aligned(lg), _groups(lg)),
+    "apim": lambda lg: cohort.apim(_aligned(lg)),
+}
+ANALYSES.update(COHORT)
+MODEL_OF.update({name: name for name in COHORT})
+_N_VARIANTS_COHORT = len(VARIANTS)
+VARIANTS += [
+    (
+        COHORT["group_differences"],
+        lambda lg: cohort.group_differences(
+            _aligned(lg), _groups(lg), months=(2, 3), time="spline", df=3
+        ),
+    ),
+    (
+        COHORT["slope_comparison"],
+        lambda lg: cohort.slope_comparison(_aligned(lg), _groups(lg), method="theilsen"),
+    ),
+    (COHORT["rmst"], lambda lg: cohort.rmst(_aligned(lg), _groups(lg), tau=4, level=0.9)),
+    (
+        COHORT["cox_hazard_ratio"],
+        lambda lg: cohort.cox_hazard_ratio(_aligned(lg), _groups(lg), ties="breslow"),
+    ),
+    (COHORT["apim"], lambda lg: cohort.apim(_aligned(lg), lag=2)),
+]
+
+
+@pytest.fixture(scope="module")
+def cohort_outputs(logs: Logs) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each cohort effect table on the contract's logs and on empty logs (fitted once)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # six couples: fits may not verify
+        return {name: (f(logs), f(_empty(logs))) for name, f in COHORT.items()}
+
+
+@pytest.mark.parametrize("name", sorted(COHORT))
+def test_cohort_effect_tables_keep_the_contract(logs: Logs, name: str) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # six couples: fits may not verify
+        test_analysis_does_not_mutate_its_input(logs, name)
+        test_analysis_output_is_tidy(logs, name)
+        test_empty_input_gives_empty_output_with_the_same_columns(logs, name)
+
+
+@pytest.mark.parametrize("name", sorted(COHORT))
+def test_cohort_effect_tables_pass_their_output_models(cohort_outputs, name) -> None:
+    from trustdata import schemas
+
+    model = schemas.OUTPUT_MODELS[name]
+    full, empty = cohort_outputs[name]
+    model.validate(full, lazy=True)
+    model.validate(empty, lazy=True)
+    assert empty.dtypes.astype(str).tolist() == full.dtypes.astype(str).tolist()
+    assert empty.dtypes.astype(str).tolist() == [
+        "str" if d == "str" else d for d in schemas.output_dtypes(model).values()
+    ]
+
+
+@pytest.mark.parametrize("pair", range(_N_VARIANTS_COHORT, len(VARIANTS)))
+def test_cohort_options_do_not_change_the_columns(logs: Logs, pair: int) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test_options_do_not_change_the_columns(logs, pair)
+
+
+COLUMN_TUPLES_COHORT = [
+    (cohort.DIFFERENCE_COLUMNS, "group_differences"),
+    (cohort.SHAPE_COMPARISON_COLUMNS, "compare_time_shapes"),
+    (cohort.COMPARISON_COLUMNS, "slope_comparison"),
+    (cohort.LOGRANK_COLUMNS, "logrank"),
+    (cohort.RMST_COLUMNS, "rmst"),
+    (cohort.COX_COLUMNS, "cox_hazard_ratio"),
+    (cohort.APIM_COLUMNS, "apim"),
+]
+
+
+@pytest.mark.parametrize(("columns", "model"), COLUMN_TUPLES_COHORT)
+def test_cohort_column_tuples_are_the_models_columns(columns, model) -> None:
+    from trustdata import schemas
+
+    assert tuple(columns) == schemas.output_columns(schemas.OUTPUT_MODELS[model])
+
+
+def test_a_cohort_model_rejects_an_interval_that_misses_its_estimate(cohort_outputs) -> None:
+    import pandera.errors
+
+    from trustdata import schemas
+
+    full, _ = cohort_outputs["apim"]
+    bad = full.copy()
+    bad.loc[0, "ci_low"] = bad.loc[0, "estimate"] + 1
+    with pytest.raises(pandera.errors.SchemaError):
+        schemas.ApimOutput.validate(bad)
+    bad = cohort_outputs["rmst"][0].copy()
+    bad.loc[0, "rmst"] = bad.loc[0, "tau"] + 1  # a group's mean time cannot pass tau
+    with pytest.raises(pandera.errors.SchemaError):
+        schemas.RmstOutput.validate(bad)

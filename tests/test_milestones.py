@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,7 +68,7 @@ def test_current_calm_streak_counts_weeks_since_the_last_major_trigger():
     )  # fmt: skip
     assert win["evidence"] == (
         "A has gone 2 weeks without a major trigger (intensity 7 or more), "
-        "since the week of 2025-02-17."
+        "since the week of 17 February 2025."
     )
 
 
@@ -76,7 +78,9 @@ def test_longest_calm_streak_is_the_longest_run_with_its_start_and_end():
     # weeks 2, 3, 4 (Jan 20 to Feb 3): 3 weeks, longer than week 0 alone and weeks 6-7
     assert win["value"] == 3
     assert (win["start"], win["end"]) == (pd.Timestamp("2025-01-20"), pd.Timestamp("2025-02-03"))
-    assert win["evidence"].endswith("3 weeks in a row, weeks of 2025-01-20 to 2025-02-03.")
+    assert win["evidence"].endswith(
+        "3 weeks in a row, weeks of 20 January 2025 to 3 February 2025."
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,6 +156,24 @@ def test_first_good_month_is_the_first_four_week_mean_at_the_good_level(
     assert win["value"] == pytest.approx(value)
 
 
+@pytest.mark.parametrize(
+    ("scores", "min_weeks", "words"),
+    [
+        # one score in the window, the three weeks before it not logged at all
+        ([8, 2, 9, 9], 1, "averaged 8.0 over 1 weekly score in the 4 weeks to the week of "
+         "6 January 2025"),
+        # a missed week inside the window: 3 scores, not 4
+        ([7, 7, None, 7, 7], 3, "averaged 7.0 over 3 weekly scores in the 4 weeks to the week "
+         "of 27 January 2025"),
+        ([5, 6, 7, 8, 8, 9], 3, "averaged 7.2 over 4 weekly scores in the 4 weeks to the week "
+         "of 3 February 2025"),
+    ],
+)  # fmt: skip
+def test_first_good_month_counts_the_scores_behind_its_mean(scores, min_weeks, words):
+    wins = milestones.small_wins(_weekly_checkins(scores), None, min_weeks=min_weeks)
+    assert words in _win(wins, "first_good_month")["evidence"]
+
+
 @pytest.mark.parametrize("good_level", [schemas.GOOD_LEVEL, 9])
 def test_no_first_good_month_below_the_good_level(good_level):
     wins = milestones.small_wins(_weekly_checkins([6, 6, 7, 6, 6]), good_level=good_level)
@@ -171,7 +193,7 @@ def test_best_week_averages_the_week_and_reports_the_latest_of_ties():
     assert win["value"] == 8.0
     assert win["date"] == pd.Timestamp("2025-01-20")
     assert win["evidence"] == (
-        "A's best week so far: a connection score of 8.0 in the week of 2025-01-20 "
+        "A's best week so far: a connection score of 8.0 in the week of 20 January 2025 "
         "(reached 2 times so far)."
     )
 
@@ -181,7 +203,7 @@ def test_when_the_current_streak_is_the_longest_it_says_so_in_one_row():
     wins = milestones.small_wins(_weekly_checkins([5] * 8), trig)
     assert "longest_calm_streak" not in set(wins["kind"])
     assert _win(wins, "weeks_without_major_trigger")["evidence"].endswith(
-        "since the week of 2025-01-13; their longest stretch so far."
+        "since the week of 13 January 2025; their longest stretch so far."
     )
 
 
@@ -272,8 +294,65 @@ def test_event_flags_say_how_long_after_the_discovery():
     (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
     # 42 days = 6 weeks
     assert evidence == (
-        "A repeat betrayal was recorded on 2025-02-12, 6 weeks after the discovery or disclosure."
+        "A repeat betrayal was recorded on 12 February 2025, 6 weeks after the discovery or "
+        "disclosure."
     )
+
+
+@pytest.mark.parametrize(
+    ("days_after", "words"), [(3, "0 weeks after"), (7, "1 week after"), (14, "2 weeks after")]
+)
+def test_weeks_after_the_discovery_agree_in_number(days_after, words):
+    when = (pd.Timestamp("2025-01-01") + pd.Timedelta(days=days_after)).strftime("%Y-%m-%d")
+    events = _events([("2025-01-01", "discovery"), (when, "new_information")])
+    (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
+    assert f", {words} the discovery or disclosure." in evidence
+
+
+# every date an evidence sentence holds reads as the pages write dates: "6 January 2025"
+_ISO_OR_NUMERIC = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}")
+_PAGE_DATE = re.compile(
+    r"\b([1-9]|[12]\d|3[01]) (January|February|March|April|May|June|July|August|September|"
+    r"October|November|December) \d{4}\b"
+)
+
+
+def _dates_of_every_kind():
+    scores = [3, 4, 5, 8, 8, 8, 9, 8, 4, 3] + [2] * 30 + [None] * 3 + [2] * 20
+    ci = pd.concat(
+        [_weekly_checkins(scores), _weekly_checkins([8] * 30 + [2] * 33, partner="B")],
+        ignore_index=True,
+    )
+    trig = _triggers([*CALM_TRIGGERS, ("B", "2025-03-03 10:00", 9)])
+    ev = _events([("2025-01-01", "discovery"), ("2025-02-12", "repeat_betrayal"),
+                  ("2025-04-01", "new_information"), ("2025-05-01", "abuse")])  # fmt: skip
+    wins = milestones.small_wins(ci, trig)
+    flags = milestones.red_flags(ci, trig, ev)
+    return pd.concat([wins[["date", "evidence"]], flags[["date", "evidence"]]], ignore_index=True)
+
+
+def test_every_date_in_evidence_reads_as_the_pages_write_it():
+    rows = _dates_of_every_kind()
+    assert len(rows) >= 6
+    dated = 0
+    for text in rows["evidence"]:
+        assert not _ISO_OR_NUMERIC.search(text), text
+        dated += bool(_PAGE_DATE.search(text))
+    assert dated >= 5
+
+
+def test_evidence_dates_are_the_pages_and_the_charts_own_words():
+    from trustdata import _words, charts, report, trends
+
+    stamp = pd.Timestamp("2025-03-01")
+    events = _events([("2025-01-01", "discovery"), ("2025-03-01", "new_information")])
+    (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
+    assert report.day(stamp) == _words.day(stamp) == "1 March 2025"
+    assert f"came out on {report.day(stamp)}," in evidence
+    trend = trends.weekly_trend(_weekly_checkins([5, 6, 7, 6, 5, 6, 7, 8, 9]))
+    fig = charts.plot_trend(trend, events=events)
+    (marks,) = [t for t in fig.data if t.meta and t.meta.get("part") == "events"]
+    assert report.day(stamp) in [str(v) for v in marks.customdata[:, 1]]
 
 
 @pytest.mark.parametrize(

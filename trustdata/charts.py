@@ -53,6 +53,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from trustdata import schemas
+from trustdata._words import day as _day_words
+from trustdata._words import days as _days
+from trustdata._words import plural, plurals
 
 __all__ = [
     "OKABE_ITO",
@@ -68,6 +71,8 @@ __all__ = [
     "LAYER_LABELS",
     "AUDIENCES",
     "escape",
+    "event_key_px",
+    "relabel_events",
     "plot_expected_band",
     "plot_expected_curves",
     "plot_trend",
@@ -273,11 +278,6 @@ def _floats(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
 
 
-def _days(values: pd.Series) -> list[str]:
-    """Dates in words ("6 January 2025"), "" where missing."""
-    return [_day_words(v) for v in values]
-
-
 def _measure_words(measure: str, audience: str = "couple") -> tuple[str, str]:
     words = _MEASURE_WORDS[audience]
     if measure in words:
@@ -294,14 +294,6 @@ def _check_audience(audience: object) -> str:
             "passed."
         )
     return str(audience)
-
-
-def _day_words(value: object) -> str:
-    """A date in words, as the pages write them: "6 January 2025"."""
-    if value is None or pd.isna(value):
-        return ""
-    day = pd.Timestamp(value)
-    return f"{day.day} {day:%B %Y}"
 
 
 def _namer(names: Mapping[str, str] | None):
@@ -503,9 +495,12 @@ def plot_trend(
         reads without hover, in print and on a phone: a dotted vertical line per event, a
         marker on top styled by kind (:data:`EVENT_STYLES`: hard news, steps taken, small
         wins and abuse differ in shape and colour) and the event's name in words
-        (:data:`EVENT_LABELS`) as an annotation beside it; names that would overlap are
-        staggered on up to :data:`EVENT_LANES` rows above the scores (two events a week apart
-        stay two marks).  Who recorded it and its note are in the hover only (escaped), except
+        (:data:`EVENT_LABELS`) as an annotation beside it when every name fits there at phone
+        width (:data:`NARROW_PLOT_PX`, staggered on up to :data:`EVENT_LANES` rows above the
+        scores; two events a week apart stay two marks); otherwise each mark is numbered in
+        date order and a key above the plot lists each number with the name and date in
+        words, which reads at any width (the figure grows by :func:`event_key_px`).  Who
+        recorded it and its note are in the hover only (escaped), except
         for an abuse event on a couple figure (see ``audience``).
     couple_id, measure : str, optional
         Which couple / measure to draw when ``trend`` holds several.
@@ -536,7 +531,9 @@ def plot_trend(
         words, who recorded it, note; the last two empty where not shown).  Each trace's
         ``meta`` is ``{"partner": ..., "part": "band_high" | "band_low" | "score" |
         "average"}``, ``{"part": "setbacks"}`` or ``{"part": "events"}``.  Event names are
-        ``layout.annotations`` with ``name = "event"``, one per event, in date order.
+        ``layout.annotations`` with ``name = "event"``, one per event, in date order (the
+        name, or its number when the names are in the key); the key's lines are annotations
+        with ``name = "event_key"`` ("1  Disclosure, 25 January 2024").
 
     Examples
     --------
@@ -582,8 +579,8 @@ def plot_trend(
         custom = np.column_stack(
             [
                 np.full(len(d), name, dtype=object),
-                np.asarray(_days(weeks), dtype=object),
-                pd.to_numeric(d["n_checkins"], errors="coerce").fillna(0).astype(int).to_numpy(),
+                _days(weeks),
+                plurals(pd.to_numeric(d["n_checkins"], errors="coerce").fillna(0), "check-in"),
             ]
         )
         fig.add_trace(
@@ -596,7 +593,7 @@ def plot_trend(
                 marker={"color": colour[p], "size": 8},
                 customdata=custom,
                 hovertemplate="%{customdata[0]}, week of %{customdata[1]}<br>"
-                "Score %{y:.1f} (%{customdata[2]} check-ins)<extra></extra>",
+                "Score %{y:.1f} (%{customdata[2]})<extra></extra>",
                 meta={"partner": p, "part": "score"},
             )
         )
@@ -617,16 +614,15 @@ def plot_trend(
         )
     if setbacks is not None:
         _add_setbacks(fig, setbacks, cid, m, colour)
-    lanes = 0
     if events is not None:
-        lanes = _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
+        _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
     _style(fig, title, "Week", y_label)
-    top = schemas.SCORE_MAX + 0.8 + lanes * _LANE_HEIGHT
     fig.update_yaxes(
-        range=[schemas.SCORE_MIN - 0.5, top],
+        range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.8],
         tickmode="array",
         tickvals=list(range(2, schemas.SCORE_MAX + 1, 2)),
     )
+    _name_events(fig, NARROW_PLOT_PX)
     return fig
 
 
@@ -668,8 +664,14 @@ def _add_setbacks(
 #: Rows of event names above the scores; names that would still overlap share the emptiest row.
 EVENT_LANES = 4
 _LANE_HEIGHT = 0.75  # y units per row of names (the axis is extended by this per row used)
-_PLOT_PX = 480  # plot width assumed when staggering names (a phone-width plot is narrower)
+#: Plot width (CSS px) names are placed for: the plot area of a chart on a 390 px-wide phone
+#: (the page's narrowest layout; measured in headless Chromium).  A wider plot only spreads
+#: the names further apart.
+NARROW_PLOT_PX = 260
 _CHAR_PX = 7.0  # width of one character of a 12 px name, about
+#: Height (px) of one line of the key of numbered events above the plot.
+EVENT_KEY_LINE_PX = 17
+_KEY_GAP_PX = 16  # space between two entries on one line of the key
 
 
 def _event_rows(ev: pd.DataFrame, audience: str, names: Mapping[str, str] | None) -> pd.DataFrame:
@@ -701,27 +703,45 @@ def _event_rows(ev: pd.DataFrame, audience: str, names: Mapping[str, str] | None
     )
 
 
-def _stagger(dates: pd.Series, labels: list[str], x_min, x_max) -> tuple[list[int], list[str]]:
+def _stagger(
+    dates: pd.Series, labels: list[str], x_min, x_max, plot_px: float = NARROW_PLOT_PX
+) -> tuple[list[int], list[str], bool]:
     """Row and anchor of each name so names do not overlap (greedy, in date order).
 
-    A name takes about ``len * _CHAR_PX + 12`` pixels of a ``_PLOT_PX``-wide plot, converted
-    to days over the chart's span; it goes right of its line, or left of it near the right
-    edge; it takes the first row where it fits, else the row that frees up first.
+    A name takes about ``len * _CHAR_PX + 12`` pixels of a ``plot_px``-wide plot,
+    converted to days over the chart's span; it goes right of its line, or left of it near the
+    right edge; it takes the first row where it fits, else the row that frees up first.  The
+    third value is whether every name found a free row (no overlap at phone width).
     """
     span = max((x_max - x_min) / pd.Timedelta(days=1), 1.0)
-    days_per_px = span / _PLOT_PX
+    days_per_px = span / plot_px
     ends = [None] * EVENT_LANES  # the rightmost day taken on each row
-    rows, anchors = [], []
+    rows, anchors, fits = [], [], True
     for day, label in zip(pd.to_datetime(dates), labels, strict=True):
         width = pd.Timedelta(days=(len(_seen(label)) * _CHAR_PX + 12) * days_per_px)
         right = day + width <= x_max + pd.Timedelta(days=2 * days_per_px)
         lo, hi = (day, day + width) if right else (day - width, day)
         free = [r for r in range(EVENT_LANES) if ends[r] is None or ends[r] < lo]
+        fits &= bool(free)
         row = free[0] if free else min(range(EVENT_LANES), key=lambda r: ends[r])
         ends[row] = hi if ends[row] is None else max(ends[row], hi)
         rows.append(row)
         anchors.append("left" if right else "right")
-    return rows, anchors
+    return rows, anchors, fits
+
+
+def event_key_px(fig: go.Figure) -> int:
+    """Height in px of the key of numbered events a figure lists above its plot (0 if none).
+
+    A view that sets its own top margin adds this to it, so the key is never cut off.
+
+    Examples
+    --------
+    >>> event_key_px(go.Figure())
+    0
+    """
+    rows = {a.yshift for a in (fig.layout.annotations or ()) if a.name == "event_key"}
+    return len(rows) * EVENT_KEY_LINE_PX + (6 if rows else 0)
 
 
 def _seen(value: str) -> str:
@@ -737,23 +757,23 @@ def _add_events(
     audience: str,
     names: Mapping[str, str] | None,
     x: pd.Series,
-) -> int:
-    """Mark the couple's events by name; return how many rows of names were used."""
+) -> None:
+    """Mark the couple's events: a dotted line and a styled marker each (named by
+    :func:`_name_events`)."""
     _require(events, ("couple_id", "date", "kind"), "events")
     ev = events.loc[events["couple_id"].astype(str) == couple_id].sort_values("date", kind="stable")
     ev = ev.loc[ev["date"].notna()]
     if ev.empty:
-        return 0
+        return
     rows = _event_rows(ev, audience, names)
     for day in rows["date"]:  # one dotted line per event
         fig.add_vline(x=day, line={"color": "#777777", "width": 1, "dash": "dot"}, layer="below")
     all_x = pd.concat([pd.Series(pd.to_datetime(x)), rows["date"]], ignore_index=True)
-    lanes, anchors = _stagger(rows["date"], rows["label"].tolist(), all_x.min(), all_x.max())
     styles = [EVENT_STYLES[g] for g in rows["group"]]
     custom = np.column_stack(
         [
             rows["label"].to_numpy(dtype=object),
-            np.asarray([_day_words(d) for d in rows["date"]], dtype=object),
+            _days(rows["date"]),
             np.asarray(rows["who"], dtype=object),
             np.asarray(rows["note"], dtype=object),
         ]
@@ -773,18 +793,81 @@ def _add_events(
             customdata=custom,
             hovertemplate="%{customdata[0]}, %{customdata[1]}%{customdata[2]}"
             "%{customdata[3]}<extra></extra>",
-            meta={"part": "events"},
+            # what :func:`relabel_events` needs to lay the names out again (never rendered)
+            meta={
+                "part": "events",
+                "groups": rows["group"].tolist(),
+                "span": [all_x.min().isoformat(), all_x.max().isoformat()],
+            },
         )
     )
-    for day, label, group, lane, anchor in zip(
-        rows["date"], rows["label"], rows["group"], lanes, anchors, strict=True
-    ):
+
+
+def _name_events(fig: go.Figure, plot_px: float) -> None:
+    """Name the events of a trend figure for a plot ``plot_px`` wide (in place).
+
+    When every name fits beside its mark (staggered on up to :data:`EVENT_LANES` rows) the
+    names sit there; otherwise each mark gets its number (1, 2, ... in date order) and a key
+    above the plot lists the numbered names (``name = "event_key"``); the figure's top margin
+    and height grow by the key, and the y axis by the rows used.
+    """
+    marks_trace = [t for t in fig.data if t.meta and t.meta.get("part") == "events"]
+    old_key = event_key_px(fig)
+    keep = [a for a in fig.layout.annotations if a.name not in ("event", "event_key")]
+    fig.layout.annotations = keep
+    lanes_used = 0
+    if marks_trace:
+        trace = marks_trace[0]
+        dates = pd.Series(pd.to_datetime(trace.x))
+        custom = np.asarray(trace.customdata, dtype=object)
+        labels = [str(v) for v in custom[:, 0]]
+        when = [str(v) for v in custom[:, 1]]
+        groups = list(trace.meta["groups"])
+        x_min, x_max = (pd.Timestamp(v) for v in trace.meta["span"])
+        lanes, anchors, fits = _stagger(dates, labels, x_min, x_max, plot_px)
+        numbers = [str(i) for i in range(1, len(labels) + 1)]
+        if not fits:  # numbers beside the marks, names in the key
+            lanes, anchors, _ = _stagger(dates, numbers, x_min, x_max, plot_px)
+        _mark_events(fig, dates, labels if fits else numbers, groups, lanes, anchors)
+        if not fits:
+            entries = [f"{n}  {t}, {d}" for n, t, d in zip(numbers, labels, when, strict=True)]
+            _add_event_key(fig, entries, groups, plot_px)
+        lanes_used = max(lanes) + 1
+    key = event_key_px(fig)
+    top = schemas.SCORE_MAX + 0.8 + lanes_used * _LANE_HEIGHT
+    fig.update_yaxes(range=[schemas.SCORE_MIN - 0.5, top])
+    fig.update_layout(margin_t=(fig.layout.margin.t or 0) - old_key + key)
+    fig.layout.height = 450 + key if key else None  # plotly's default height, plus the key
+    if key:  # the key sits between the title and the plot
+        fig.update_layout(title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}})
+
+
+def relabel_events(fig: go.Figure, plot_px: float) -> go.Figure:
+    """A copy of a :func:`plot_trend` figure with its events named for a plot ``plot_px`` wide.
+
+    The figure itself names events for a phone (:data:`NARROW_PLOT_PX`); a view that knows
+    its width, such as the report's print copy (about 620 px), can have the names beside
+    their marks again where they fit there.  Other figures are returned as a copy, unchanged.
+
+    Examples
+    --------
+    >>> relabel_events(go.Figure(), 600).layout.annotations
+    ()
+    """
+    out = go.Figure(fig)
+    if any(t.meta and t.meta.get("part") == "events" for t in out.data):
+        _name_events(out, plot_px)
+    return out
+
+
+def _mark_events(fig, dates, marks, groups, lanes, anchors) -> None:
+    for day, mark, group, lane, anchor in zip(dates, marks, groups, lanes, anchors, strict=True):
         fig.add_annotation(
             x=day,
             y=schemas.SCORE_MAX + 0.85 + lane * _LANE_HEIGHT,
             xref="x",
             yref="y",
-            text=f"<b>{label}</b>" if group == "abuse" else label,
+            text=f"<b>{mark}</b>" if group == "abuse" else mark,
             showarrow=False,
             xanchor=anchor,
             yanchor="bottom",
@@ -793,7 +876,46 @@ def _add_events(
             bgcolor="rgba(255, 255, 255, 0.85)",
             name="event",
         )
-    return max(lanes) + 1
+
+
+def _key_lines(entries: list[str], plot_px: float) -> list[list[int]]:
+    """Pack the key's entries, in order, into lines no wider than ``plot_px``."""
+    lines: list[list[int]] = []
+    width = 0.0
+    for i, text in enumerate(entries):
+        w = len(_seen(text)) * _CHAR_PX
+        if lines and width + _KEY_GAP_PX + w <= plot_px:
+            lines[-1].append(i)
+            width += _KEY_GAP_PX + w
+        else:
+            lines.append([i])
+            width = w
+    return lines
+
+
+def _add_event_key(fig: go.Figure, entries: list[str], groups: list[str], plot_px: float) -> None:
+    """The key of numbered events above the plot ("1  Disclosure, 25 January 2024"), each in
+    its event's colour, as many to a line as fit the plot's width."""
+    lines = _key_lines(entries, plot_px)
+    for row, line in enumerate(lines):
+        offset = 0.0
+        for i in line:
+            group = groups[i]
+            fig.add_annotation(
+                x=0,
+                y=1,
+                xref="paper",
+                yref="paper",
+                text=f"<b>{entries[i]}</b>" if group == "abuse" else entries[i],
+                showarrow=False,
+                xanchor="left",
+                yanchor="bottom",
+                xshift=offset,
+                yshift=6 + (len(lines) - 1 - row) * EVENT_KEY_LINE_PX,
+                font={"size": 12, "color": EVENT_STYLES[group]["color"]},
+                name="event_key",
+            )
+            offset += len(_seen(entries[i])) * _CHAR_PX + _KEY_GAP_PX
 
 
 # --------------------------------------------------------------------------------------------
@@ -818,8 +940,7 @@ _LAYER_ORDER = ("trust", *schemas.LAYERS)
 def _level_words(level: object, n: object) -> str:
     if level is None or pd.isna(level):
         return "not rated"
-    n = int(n)
-    return f"{float(level):.1f} ({n} check-in{'s' if n != 1 else ''})"
+    return f"{float(level):.1f} ({plural(n, 'check-in')})"
 
 
 def plot_layers(
@@ -1058,7 +1179,7 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
                 [
                     np.full(len(d), name, dtype=object),
                     np.full(len(d), LAYER_LABELS.get(m, _esc(m)), dtype=object),
-                    np.asarray([_day_words(w) for w in d["week"]], dtype=object),
+                    _days(d["week"]),
                 ]
             )
             common = {
@@ -1196,16 +1317,25 @@ def plot_trigger_heatmap(
             index="category", columns="period_start", values="count", aggfunc="first"
         ).reindex(order)
         labels = [CATEGORY_LABELS.get(c, _esc(c)) for c in z.index]
+        counts = z.to_numpy(dtype="float64")
+        custom = np.stack(
+            [
+                np.full(z.shape, shown(p), dtype=object),
+                plurals(counts.ravel(), "trigger").reshape(z.shape),
+            ],
+            axis=-1,
+        )
         fig.add_trace(
             go.Heatmap(
                 x=z.columns,
                 y=labels,
-                z=z.to_numpy(dtype="float64"),
+                z=counts,
                 name=shown(p),
                 coloraxis="coloraxis",
-                customdata=np.full(z.shape, shown(p), dtype=object),
-                hovertemplate=f"%{{customdata}}<br>{x_label} of %{{x|{date_format}}}<br>"
-                "%{y}: %{z} triggers<extra></extra>",
+                customdata=custom,
+                hovertemplate=f"%{{customdata[0]}}<br>{x_label} of %{{x|{date_format}}}<br>"
+                "%{y}: %{customdata[1]}<extra></extra>",
+                hoverongaps=False,  # a gap is a period outside this partner's logging
                 xgap=1,
                 ygap=1,
             ),
@@ -1298,10 +1428,11 @@ def plot_trigger_bars(
                             major.astype(object),
                             np.full(len(dc), shown(p), dtype=object),
                             np.full(len(dc), label, dtype=object),
+                            plurals(dc["count"], "trigger"),
                         ]
                     ),
                     hovertemplate=f"%{{customdata[2]}}, {x_label.lower()} of "
-                    f"%{{x|{date_format}}}<br>%{{customdata[3]}}: %{{y}} triggers<br>"
+                    f"%{{x|{date_format}}}<br>%{{customdata[3]}}: %{{customdata[4]}}<br>"
                     "average intensity %{customdata[0]:.1f}, %{customdata[1]} major"
                     "<extra></extra>",
                     meta={"partner": p, "category": c},
@@ -1401,13 +1532,14 @@ def plot_setback_timeline(
         status = np.where(ongoing, "still going on", "until " + pd.Series(_days(d["end"])))
         custom = np.column_stack(
             [
-                np.asarray(_days(start), dtype=object),
+                _days(start),
                 status.astype(object),
-                np.asarray(_days(d["trough_date"]), dtype=object),
+                _days(d["trough_date"]),
                 _floats(d["trough_score"]),
                 _floats(d["depth"]),
                 weeks,
                 np.full(len(d), shown(p), dtype=object),
+                plurals(weeks, "week"),
             ]
         )
         fig.add_trace(
@@ -1423,7 +1555,7 @@ def plot_setback_timeline(
                 },
                 customdata=custom,
                 hovertemplate="%{customdata[6]}: from %{customdata[0]}, %{customdata[1]} "
-                "(%{customdata[5]} weeks)<br>lowest %{customdata[3]:.1f} in the week of "
+                "(%{customdata[7]})<br>lowest %{customdata[3]:.1f} in the week of "
                 "%{customdata[2]}, %{customdata[4]:.1f} points below the level before"
                 "<extra></extra>",
                 meta={"partner": p},
@@ -1495,7 +1627,7 @@ def plot_partner_gap(
     colours = np.where(values >= 0, PALETTE[0], PALETTE[1])
     custom = np.column_stack(
         [
-            np.asarray(_days(data["week"]), dtype=object),
+            _days(data["week"]),
             _floats(data["score_a"]),
             _floats(data["score_b"]),
             np.full(len(data), a, dtype=object),
@@ -1581,7 +1713,7 @@ def plot_expected_band(
     data = data.loc[data["expected_low"].notna()].sort_values("week")
     if data.empty:
         return _empty(title, "Week", "Connection (1-10)")
-    days = np.asarray(_days(data["week"]), dtype=object)
+    days = _days(data["week"])
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -1639,7 +1771,7 @@ def plot_expected_band(
             mode="markers",
             name="Not on track",
             marker={"color": OKABE_ITO["vermillion"], "size": 8, "symbol": "x"},
-            customdata=np.asarray(_days(flagged["week"]), dtype=object),
+            customdata=_days(flagged["week"]),
             hovertemplate="Week of %{customdata}<br>not on track<extra></extra>",
         )
     )
@@ -1805,10 +1937,11 @@ def plot_cohort_trajectories(
                     [
                         pd.to_numeric(d["n_couples"], errors="coerce").to_numpy().astype(object),
                         np.full(len(d), name, dtype=object),
+                        plurals(d["n_couples"], "couple"),
                     ]
                 ),
                 hovertemplate="%{customdata[1]}<br>%{x}: mean %{y:.2f} "
-                "(%{customdata[0]} couples)<extra></extra>",
+                "(%{customdata[2]})<extra></extra>",
                 meta={"group": g, "part": "mean"},
             )
         )
@@ -1894,6 +2027,7 @@ def plot_survival(
                 pd.to_numeric(d["at_risk"], errors="coerce").fillna(0).astype(int).to_numpy(),
                 pd.to_numeric(d["events"], errors="coerce").fillna(0).astype(int).to_numpy(),
                 np.full(len(d), name, dtype=object),
+                plurals(pd.to_numeric(d["at_risk"], errors="coerce").fillna(0), "couple"),
             ]
         )
         fig.add_trace(
@@ -1906,7 +2040,7 @@ def plot_survival(
                 line={"color": colour[g], "width": 2.5, "shape": "hv"},
                 customdata=custom,
                 hovertemplate="%{customdata[2]}, week %{x}<br>%{y:.0%} not yet at a good level<br>"
-                "%{customdata[0]} couples still followed and not yet there, "
+                "%{customdata[3]} still followed and not yet there, "
                 "%{customdata[1]} got there this week<extra></extra>",
                 meta={"group": g, "part": "survival"},
             )

@@ -57,6 +57,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata._frames import _check_measure
+from trustdata._words import days, plurals
 
 __all__ = [
     "SMALL_WIN_COLUMNS",
@@ -233,7 +234,8 @@ def safety_notice(events: pd.DataFrame | None) -> SafetyNotice | None:
 
 
 def _day(value: pd.Series) -> pd.Series:
-    return value.dt.strftime("%Y-%m-%d")
+    """Dates in words, as every page writes them ("6 January 2025"; :func:`_words.day`)."""
+    return pd.Series(days(value), index=value.index, dtype="str")
 
 
 def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
@@ -241,8 +243,8 @@ def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
 
 
 def _plural(n: pd.Series, word: str) -> pd.Series:
-    n = n.astype(int)
-    return n.astype(str) + " " + word + np.where(n == 1, "", "s")
+    """Counts in words ("1 week", "3 weeks"; :func:`trustdata._words.plural`)."""
+    return pd.Series(plurals(n, word), index=n.index, dtype="str")
 
 
 def _frame(columns: tuple[str, ...], data: dict[str, pd.Series] | None = None) -> pd.DataFrame:
@@ -441,7 +443,7 @@ def small_wins(
     [['weeks_without_major_trigger', 4.0], ['first_good_month', 7.0], ['best_week', 8.0]]
     >>> print(wins["evidence"].iloc[0])
     A has gone 4 weeks without a major trigger (intensity 7 or more), since the week of \
-2025-01-20; their longest stretch so far.
+20 January 2025; their longest stretch so far.
     """
     _check_measure(measure)
     _check_positive("window", window)
@@ -539,12 +541,14 @@ def small_wins(
                         "value": good["rolling_mean"],
                         "start": start,
                         "end": good["week"],
+                        # the scores behind the mean, counted: the window may run back
+                        # before the partner's first check-in, or hold a missed week
                         "evidence": good["partner"]
                         + f"'s first good month: the {measure} score averaged "
                         + _fmt(good["rolling_mean"])
-                        + f" over the {window} weeks from "
-                        + _day(start)
-                        + " to the week of "
+                        + " over "
+                        + _plural(good["rolling_n"], "weekly score")
+                        + f" in the {window} weeks to the week of "
                         + _day(good["week"])
                         + f" (a good level is {good_level:g} or more).",
                     },
@@ -629,8 +633,8 @@ def _event_flags(events: pd.DataFrame) -> pd.DataFrame:
         (flag == "abuse") | anchor_p.isna(),
         evidence.str[:-1]
         + ", "
-        + ((picked["date"] - anchor_p).dt.days // 7).astype(str)
-        + " weeks after the discovery or disclosure.",
+        + _plural((picked["date"] - anchor_p).dt.days // 7, "week")
+        + " after the discovery or disclosure.",
     )
     return _frame(
         RED_FLAG_COLUMNS,
@@ -876,7 +880,7 @@ def red_flags(
     ...     {"couple_id": "c1", "date": "2025-02-11", "kind": "new_information"}])
     >>> flags = red_flags(as_table("checkins", []), events=ev)
     >>> print(flags.loc[0, "flag"], "|", flags.loc[0, "evidence"])
-    new_information | New information came out on 2025-02-11, 5 weeks after the discovery or \
+    new_information | New information came out on 11 February 2025, 5 weeks after the discovery or \
 disclosure.
     """
     _check_measure(measure)

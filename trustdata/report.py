@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from trustdata import schemas
+from trustdata import _words, schemas
 from trustdata.errors import TrustDataError
 from trustdata.logs import Logs
 from trustdata.review import CoupleReview, default_since, review
@@ -224,10 +224,7 @@ def day(value: object) -> str:
     >>> day(pd.Timestamp("2025-01-06 20:15"))
     '6 January 2025'
     """
-    if _missing(value):
-        return ""
-    stamp = pd.Timestamp(value)
-    return f"{stamp.day} {stamp:%B %Y}"
+    return "" if _missing(value) else _words.day(value)
 
 
 def _month(value: object) -> str:
@@ -265,8 +262,7 @@ def _pvalue(value: object) -> str:
 
 
 def _plural(n: object, word: str, plural: str | None = None) -> str:
-    n = int(n)
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+    return _words.plural(n, word, plural)
 
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -533,26 +529,40 @@ class Charts:
         """
         import plotly.graph_objects as go
         import plotly.io as pio
+        from plotly.utils import PlotlyJSONEncoder
 
-        from trustdata.charts import LEGEND
+        from trustdata.charts import LEGEND, event_key_px, relabel_events
 
         fig = go.Figure(fig)
-        height = int(height or fig.layout.height or 420)
-        print_height = int(print_height or max(200, round(height * 0.75)))
+        # a trend chart names its events for a phone, maybe in a key above the plot that the
+        # chart grows by; the print copy names them for its own, wider plot
+        key = event_key_px(fig)
+        height = int(height or (None if key else fig.layout.height) or 420) + key
+        printed = relabel_events(fig, PRINT_WIDTH - 80)  # the print copy's plot width, about
+        print_key = event_key_px(printed)
+        print_height = int(print_height or max(200, round((height - key) * 0.75))) + print_key
         title = fig.layout.title.text or ""
         caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
-        fig.update_layout(
-            title_text=None,
-            width=None,
-            height=height,
-            autosize=True,
-            font_family=FONT_STACK,
-            margin={"t": 40 if fig.layout.annotations else 20, "autoexpand": True},
-            legend=dict(LEGEND),
-        )
+        for one, extra in ((fig, key), (printed, print_key)):
+            one.update_layout(
+                title_text=None,
+                width=None,
+                height=height,
+                autosize=True,
+                font_family=FONT_STACK,
+                margin={"t": (40 if one.layout.annotations else 20) + extra, "autoexpand": True},
+                legend=dict(LEGEND),
+            )
         div_id = f"chart-{len(self._specs) + 1}"
         figure = _script_safe(pio.to_json(fig, validate=False))
-        self._specs.append(f'{{"id":"{div_id}","ph":{print_height},"figure":{figure}}}')
+        spec = f'{{"id":"{div_id}","ph":{print_height},"figure":{figure}'
+        own = printed.layout.to_plotly_json()
+        if own.get("annotations") != fig.layout.to_plotly_json().get("annotations"):
+            # the print copy's events, named anew for its wider plot
+            keep = {"annotations": own["annotations"], "margin": own["margin"],
+                    "yrange": list(printed.layout.yaxis.range)}  # fmt: skip
+            spec += ',"pl":' + _script_safe(json.dumps(keep, cls=PlotlyJSONEncoder))
+        self._specs.append(spec + "}")
         return Markup(_blocks().chart(div_id, caption, height, print_height, PRINT_WIDTH))
 
     def script(self) -> str:
@@ -574,6 +584,10 @@ class Charts:
             "    var p = document.getElementById(c.id + '-print');\n"
             "    if (p) {\n"
             "      var layout = JSON.parse(JSON.stringify(c.figure.layout));\n"
+            "      if (c.pl) {\n"
+            "        layout.annotations = c.pl.annotations; layout.margin = c.pl.margin;\n"
+            "        layout.yaxis.range = c.pl.yrange;\n"
+            "      }\n"
             "      layout.autosize = false; layout.width = paper; layout.height = c.ph;\n"
             "      window.Plotly.newPlot(p, JSON.parse(JSON.stringify(c.figure.data)),"
             " layout, still);\n"

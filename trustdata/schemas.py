@@ -1270,3 +1270,175 @@ OUTPUT_MODELS["survival_medians"] = SurvivalMediansWordsOutput
 OUTPUT_MODELS["attrition"] = AttritionOutput
 OUTPUT_MODELS["crossover"] = CrossoverOutput
 OUTPUT_MODELS["apim_frame"] = ApimFrameOutput
+
+
+# --- cohort outputs without a model until now (appended) -------------------------------------
+
+
+def _interval_holds(df: pd.DataFrame, estimate: str = "estimate") -> pd.Series:
+    """Where an estimate and both bounds are known, the interval holds the estimate."""
+    known = df[[estimate, "ci_low", "ci_high"]].notna().all(axis=1)
+    return ~known | ((df["ci_low"] <= df[estimate]) & (df[estimate] <= df["ci_high"]))
+
+
+class GroupDifferencesOutput(_Output):
+    """One row of :func:`trustdata.cohort.group_differences`: a group against the reference."""
+
+    month: Series[float] = pa.Field(ge=0)
+    group: Series[str]
+    reference: Series[str]
+    estimate: Series[float] = pa.Field(nullable=True)
+    std_error: Series[float] = pa.Field(ge=0, nullable=True)
+    z: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def _a_group_is_never_its_own_reference(cls, df: pd.DataFrame) -> pd.Series:
+        return df["group"] != df["reference"]
+
+    @pa.dataframe_check
+    def _interval_holds_the_estimate(cls, df: pd.DataFrame) -> pd.Series:
+        return _interval_holds(df)
+
+
+class ShapeComparisonOutput(_Output):
+    """One row of :func:`trustdata.cohort.compare_time_shapes`: one time shape, fitted by ML."""
+
+    shape: Series[str] = pa.Field(str_length={"min_value": 1})
+    formula: Series[str] = pa.Field(str_length={"min_value": 1})
+    n_params: Series[np.int64] = pa.Field(ge=1)
+    loglik: Series[float]
+    aic: Series[float]
+    bic: Series[float]
+    lr_statistic: Series[float] = pa.Field(ge=0, nullable=True)
+    lr_df: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    converged: Series[bool]
+
+
+class SlopeComparisonOutput(_Output):
+    """One row of :func:`trustdata.cohort.slope_comparison`: one test of the two groups."""
+
+    test: Series[str]
+    group_a: Series[str]
+    group_b: Series[str]
+    n_a: Series[np.int64] = pa.Field(ge=0)
+    n_b: Series[np.int64] = pa.Field(ge=0)
+    center_a: Series[float] = pa.Field(nullable=True)
+    center_b: Series[float] = pa.Field(nullable=True)
+    statistic: Series[float] = pa.Field(nullable=True)
+    df: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    effect: Series[str]
+    effect_size: Series[float] = pa.Field(nullable=True)
+    effect_ci_low: Series[float] = pa.Field(nullable=True)
+    effect_ci_high: Series[float] = pa.Field(nullable=True)
+
+
+class _TwoGroupsEvents(_Output):
+    """The first columns of a comparison of two groups' times to a good level."""
+
+    group_a: Series[str]
+    group_b: Series[str]
+    n_a: Series[np.int64] = pa.Field(ge=0)
+    n_b: Series[np.int64] = pa.Field(ge=0)
+    events_a: Series[np.int64] = pa.Field(ge=0)
+    events_b: Series[np.int64] = pa.Field(ge=0)
+
+    @pa.dataframe_check
+    def _events_are_couples_who_got_there(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["events_a"] <= df["n_a"]) & (df["events_b"] <= df["n_b"])
+
+
+class LogrankOutput(_TwoGroupsEvents):
+    """The one row of :func:`trustdata.cohort.logrank`."""
+
+    statistic: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+
+
+class RmstOutput(_Output):
+    """One row of :func:`trustdata.cohort.rmst`: a group's restricted mean time, or the
+    difference of the two (``group`` ``"a - b"``, the only row with a ``p``)."""
+
+    group: Series[str]
+    tau: Series[float] = pa.Field(gt=0)
+    n_couples: Series[np.int64] = pa.Field(ge=0)
+    rmst: Series[float] = pa.Field(nullable=True)
+    std_error: Series[float] = pa.Field(ge=0, nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+
+    @pa.dataframe_check
+    def _a_group_stays_within_tau(cls, df: pd.DataFrame) -> pd.Series:
+        group_row = df["p"].isna()
+        return ~group_row | df["rmst"].isna() | df["rmst"].between(0, df["tau"])
+
+    @pa.dataframe_check
+    def _interval_holds_the_estimate(cls, df: pd.DataFrame) -> pd.Series:
+        return _interval_holds(df, "rmst")
+
+
+class CoxHazardRatioOutput(_TwoGroupsEvents):
+    """The one row of :func:`trustdata.cohort.cox_hazard_ratio`."""
+
+    hazard_ratio: Series[float] = pa.Field(ge=0, nullable=True)
+    log_hr: Series[float] = pa.Field(nullable=True)
+    std_error: Series[float] = pa.Field(ge=0, nullable=True)
+    z: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ci_low: Series[float] = pa.Field(ge=0, nullable=True)
+    ci_high: Series[float] = pa.Field(ge=0, nullable=True)
+    ties: Series[str] = pa.Field(isin=["efron", "breslow"])
+
+    @pa.dataframe_check
+    def _interval_holds_the_estimate(cls, df: pd.DataFrame) -> pd.Series:
+        return _interval_holds(df, "hazard_ratio")
+
+
+class ApimOutput(_Output):
+    """One row of :func:`trustdata.cohort.apim`: one role's intercept, actor or partner effect."""
+
+    role: Series[str]
+    effect: Series[str] = pa.Field(isin=["intercept", "actor", "partner"])
+    estimate: Series[float] = pa.Field(nullable=True)
+    std_error: Series[float] = pa.Field(ge=0, nullable=True)
+    z: Series[float] = pa.Field(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    ci_low: Series[float] = pa.Field(nullable=True)
+    ci_high: Series[float] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = False
+        unique = ["role", "effect"]
+
+    @pa.dataframe_check
+    def _interval_holds_the_estimate(cls, df: pd.DataFrame) -> pd.Series:
+        return _interval_holds(df)
+
+
+__all__ += [
+    "GroupDifferencesOutput",
+    "ShapeComparisonOutput",
+    "SlopeComparisonOutput",
+    "LogrankOutput",
+    "RmstOutput",
+    "CoxHazardRatioOutput",
+    "ApimOutput",
+]
+OUTPUT_MODELS.update(
+    {
+        "group_differences": GroupDifferencesOutput,
+        "compare_time_shapes": ShapeComparisonOutput,
+        "slope_comparison": SlopeComparisonOutput,
+        "logrank": LogrankOutput,
+        "rmst": RmstOutput,
+        "cox_hazard_ratio": CoxHazardRatioOutput,
+        "apim": ApimOutput,
+    }
+)

@@ -108,10 +108,14 @@ def sufficient_stats(
         starts = np.flatnonzero(np.concatenate([[True], c[1:] != c[:-1]]))
         outer = z[:, :, None] * w[:, None, :]
         ztw[c[starts]] += np.add.reduceat(outer, starts, axis=0)
-        if robust:
-            xw = w[:, q:]
-            outer = xw[:, :p, None] * xw[:, None, :]
-            xtw[c[starts]] += np.add.reduceat(outer, starts, axis=0)
+        if robust:  # in slices no larger than the outer product above (memory)
+            step = max(1, k * q // (p + 1))
+            for s0 in range(0, k, step):
+                xw = w[s0 : s0 + step, q:]
+                cs = c[s0 : s0 + step]
+                first = np.flatnonzero(np.concatenate([[True], cs[1:] != cs[:-1]]))
+                outer = xw[:, :p, None] * xw[:, None, :]
+                xtw[cs[first]] += np.add.reduceat(outer, first, axis=0)
     xy = np.concatenate([X, y[:, None]], axis=1)
     wtw = xy.T @ xy
     return Stats(ztw, wtw, len(y), q_c, n_partner, list(names), xtw=xtw)

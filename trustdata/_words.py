@@ -1,0 +1,102 @@
+"""Counts and dates in words, the one way every view writes them.
+
+A count takes the singular only for exactly one ("1 check-in", "0 check-ins", "2 check-ins");
+a date reads as the pages write it, day month year with the month's name and no leading zero
+("6 January 2025"), and a missing date is "".  Scalar helpers (:func:`plural`, :func:`day`)
+serve single values; the vectorised ones (:func:`plurals`, :func:`days`) build whole columns
+of evidence sentences or hover text at once.
+
+Examples
+--------
+>>> plural(1, "check-in"), plural(3, "check-in"), plural(1, "entry", "entries")
+('1 check-in', '3 check-ins', '1 entry')
+>>> day(pd.Timestamp("2025-01-06 20:15"))
+'6 January 2025'
+>>> days(pd.Series(pd.to_datetime(["2025-03-01", None]))).tolist()
+['1 March 2025', '']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plural", "plurals", "day", "days"]
+
+
+def plural(n: object, word: str, many: str | None = None) -> str:
+    """``n`` followed by ``word``, or by its plural (``many``, else ``word + "s"``) unless n is 1.
+
+    Parameters
+    ----------
+    n : int-like
+        The count (a float holding a whole number is accepted; it is written as an integer).
+    word : str
+        The singular.
+    many : str, optional
+        The plural when it is not ``word + "s"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> plural(0, "week"), plural(1, "week"), plural(2.0, "couple")
+    ('0 weeks', '1 week', '2 couples')
+    """
+    k = int(n)
+    return f"{k} {word if k == 1 else (many or word + 's')}"
+
+
+def plurals(n: pd.Series | np.ndarray | Sequence[object], word: str, many: str | None = None):
+    """:func:`plural` for every value of ``n`` at once; missing counts give "".
+
+    Returns
+    -------
+    numpy.ndarray of str (object dtype), the same length as ``n``.
+
+    Examples
+    --------
+    >>> plurals(pd.Series([1, 2, None]), "time").tolist()
+    ['1 time', '2 times', '']
+    """
+    values = pd.to_numeric(pd.Series(np.asarray(n, dtype=object)), errors="coerce")
+    missing = values.isna().to_numpy()
+    k = values.fillna(0).astype("int64")
+    text = k.astype(str).to_numpy(dtype=object) + " "
+    text = text + np.where(k.to_numpy() == 1, word, many or word + "s")
+    return np.where(missing, "", text).astype(object)
+
+
+def day(value: object) -> str:
+    """A date in words, as the pages write them: ``"6 January 2025"`` ("" when missing).
+
+    Examples
+    --------
+    >>> day("2024-07-06"), day(None), day(pd.NaT)
+    ('6 July 2024', '', '')
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%B %Y}"
+
+
+def days(values: pd.Series | Sequence[object]) -> np.ndarray:
+    """:func:`day` for every value at once.
+
+    Returns
+    -------
+    numpy.ndarray of str (object dtype), "" where a date is missing.
+
+    Examples
+    --------
+    >>> days(pd.to_datetime(pd.Series(["2025-01-06", "2025-12-31"]))).tolist()
+    ['6 January 2025', '31 December 2025']
+    """
+    stamps = pd.Series(pd.to_datetime(pd.Series(values, dtype=object)))
+    text = stamps.dt.day.astype("Int64").astype(str) + " " + stamps.dt.strftime("%B %Y")
+    return np.where(stamps.isna().to_numpy(), "", text.to_numpy(dtype=object)).astype(object)
