@@ -183,20 +183,26 @@ def _ascii_skeleton(value: str) -> str:
 
 
 def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems) -> None:
-    import pandera.pandas as pa
+    """Check the typed frame against the table's schema; failing values become problems.
 
-    try:
-        schema.validate(frame, lazy=True, inplace=True)
-        return
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    cases = cases.loc[cases["index"].notna()]
-    if not len(cases):
-        raise TrustDataError(f"{table}: the parsed frame does not fit the schema")
-    order = {c: i for i, c in enumerate(frame.columns)}
-    cases = cases.assign(_o=cases["column"].map(order)).sort_values("_o", kind="stable")
-    for col, group in cases.groupby("column", sort=False):
-        idx = group["index"].astype("int64").to_numpy()
+    The schema's checks are evaluated as array operations (:func:`_failing_rows`) when every
+    check is one it knows (bounds, allowed values, text length) and every dtype fits; otherwise,
+    and for checks it does not know, pandera validates the frame itself (:func:`_pandera_cases`).
+    Both give the same failing rows per column, so the reasons are the same.
+    """
+    failing = _failing_rows(frame, schema)
+    if failing is None:
+        failing = _pandera_cases(table, frame, schema)
+    _add_failures(frame, failing, problems)
+
+
+def _add_failures(
+    frame: pd.DataFrame, failing: dict[str, np.ndarray], problems: _Problems
+) -> None:
+    for col in frame.columns:  # in the frame's column order, as the reasons are joined
+        if col not in failing:
+            continue
+        idx = failing[col]
         failed = problems.failed.get(str(col))
         keep = ~failed[idx] if failed is not None else np.ones(len(idx), dtype=bool)
         idx = np.unique(idx[keep])
@@ -213,21 +219,113 @@ def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems)
         problems.add(idx, np.array(shown, dtype=object), str(col))
 
 
+def _pandera_cases(table: str, frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray]:
+    """The row positions that fail the schema, per column, as pandera validates them."""
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True, inplace=True)
+        return {}
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases.loc[cases["index"].notna()]
+    if not len(cases):
+        raise TrustDataError(f"{table}: the parsed frame does not fit the schema")
+    return {
+        str(col): group["index"].astype("int64").to_numpy()
+        for col, group in cases.groupby("column", sort=False)
+    }
+
+
+#: pandera's built-in checks that :func:`_failing_rows` evaluates itself, by name.
+_OWN_CHECKS = frozenset(
+    {"greater_than_or_equal_to", "less_than_or_equal_to", "isin", "str_length"}
+)
+
+
+def _failing_rows(frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray] | None:
+    """The row positions that fail the schema, per column, without pandera's machinery.
+
+    Evaluates what the schemas of :mod:`trustdata.schemas` hold: each column's dtype, its
+    nullability and the built-in checks in :data:`_OWN_CHECKS` (which, as pandera's, ignore
+    missing values).  None when the schema holds anything else (a custom or frame-wide check,
+    coercion, a regex column, a missing column) or a dtype does not fit: pandera then decides.
+    """
+    from pandera.engines import pandas_engine
+
+    if schema.checks or schema.coerce or schema.index is not None or schema.dtype is not None:
+        return None
+    failing: dict[str, np.ndarray] = {}
+    for name, col in schema.columns.items():
+        if col.regex or col.coerce or name not in frame.columns:
+            return None
+        if any(
+            check.name not in _OWN_CHECKS
+            or not check.ignore_na
+            or check.groupby is not None
+            or check.element_wise
+            for check in col.checks
+        ):
+            return None
+        values = frame[name]
+        if col.dtype is not None and not _dtype_fits(col.dtype, values, pandas_engine):
+            return None
+        present = values.notna().to_numpy(dtype=bool)
+        bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
+        for check in col.checks:
+            bad |= present & ~_passes(check.name, check.statistics, values)
+        if bad.any():
+            failing[name] = np.flatnonzero(bad)
+    return failing
+
+
+def _dtype_fits(dtype: Any, values: pd.Series, engine: Any) -> bool:
+    try:
+        fits = dtype.check(engine.Engine.dtype(values.dtype), values)
+    except Exception:  # pandera would say so: let it
+        return False
+    return bool(np.all(fits))
+
+
+def _passes(name: str, stats: dict[str, Any], values: pd.Series) -> np.ndarray:
+    """Where ``values`` pass pandera's built-in check ``name`` (missing values pass)."""
+    if name in ("greater_than_or_equal_to", "less_than_or_equal_to"):
+        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype
+        ):
+            arr = values.to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                if name == "greater_than_or_equal_to":
+                    return ~(arr < stats["min_value"])
+                return ~(arr > stats["max_value"])
+        cmp = values >= stats["min_value"] if name == "greater_than_or_equal_to" else None
+        if cmp is None:
+            cmp = values <= stats["max_value"]
+        return cmp.fillna(True).to_numpy(dtype=bool)
+    if name == "isin":
+        return values.isin(list(stats["allowed_values"])).to_numpy(dtype=bool) | values.isna()
+    if name == "str_length":
+        length = values.str.len().to_numpy(dtype="float64", na_value=np.nan)
+        ok = np.ones(len(values), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if stats.get("exact_value") is not None:
+                ok &= ~(length != stats["exact_value"]) | np.isnan(length)
+            if stats.get("min_value") is not None:
+                ok &= ~(length < stats["min_value"])
+            if stats.get("max_value") is not None:
+                ok &= ~(length > stats["max_value"])
+        return ok
+    raise AssertionError(name)  # pragma: no cover - _OWN_CHECKS lists the names handled
+
+
 def _duplicates(
     table: str, frame: pd.DataFrame, keys: list[str], lines: np.ndarray, problems: _Problems
 ) -> None:
     """Reject later copies of a record that must be unique; the first clean copy is kept."""
-    import pandera.pandas as pa
-
     clean = ~problems.mask()
     sub = frame.loc[clean, keys]
-    dup_schema = pa.DataFrameSchema(unique=keys, report_duplicates="exclude_first")
-    try:
-        dup_schema.validate(sub, lazy=True)
-        return
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    idx = np.unique(cases["index"].dropna().astype("int64").to_numpy())
+    # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
+    idx = np.unique(sub.index.to_numpy()[sub.duplicated(keys, keep="first").to_numpy()])
     if not len(idx):
         return
     firsts = sub.loc[~sub.duplicated(keys, keep="first")].copy()

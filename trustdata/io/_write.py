@@ -145,6 +145,12 @@ def _escape(values: pd.Series) -> pd.Series:
 
 def _unescape(values: pd.Series) -> pd.Series:
     """Remove the one ``'`` that :func:`write` put in front of a formula-looking text cell."""
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None:  # arrow-backed text: one pass in pyarrow, no mask built
+        import pyarrow.compute as pc
+
+        if not pc.any(pc.starts_with(arr, "'")).as_py():
+            return values
     quoted = values.str.startswith("'", na=False)
     if not quoted.any():
         return values
