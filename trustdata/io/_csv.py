@@ -186,11 +186,32 @@ def read_raw_csv(
     >>> frame.to_dict("list")["_line"], frame["_problem"].notna().tolist(), notes
     ([2, 4], [False, True], ['semicolon-separated (read with ";" as the delimiter)'])
     """
+    return _read_csv(
+        path,
+        number_repeated=number_repeated_columns,
+        header_example=header_example,
+        surplus_into=surplus_into,
+    )
+
+
+def _read_csv(
+    path: str | Path,
+    *,
+    number_repeated: bool = False,
+    header_example: str = "couple_id,partner,date,connection",
+    surplus_into: str | None = None,
+    coded: frozenset[str] = frozenset(),
+) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`read_raw_csv`; the columns named in ``coded`` may come back as categoricals of
+    their text (codes and the distinct values, as :func:`trustdata.io._parse._factorize` needs
+    them) instead of one string per row: the same text, a fraction of the memory."""
     name = str(path)
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(holder, name, number_repeated_columns, header_example, surplus_into)
+        return _parse_csv_bytes(
+            holder, name, number_repeated, header_example, surplus_into, coded
+        )
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -209,6 +230,7 @@ def _parse_csv_bytes(
     number_repeated: bool = False,
     header_example: str = "couple_id,partner,date,connection",
     surplus_into: str | None = None,
+    coded: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
     data, pos, notes = _decode(holder.pop(), name, header_example)
@@ -290,7 +312,7 @@ def _parse_csv_bytes(
     body = len(data) if end < 0 else end + 1
     frame = None
     if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
-        frame = _fast_reader()(data, body, names, delim, header_end)
+        frame = _fast_reader()(data, body, names, delim, header_end, coded)
     if frame is None:
         lowered = [n.casefold() for n in names]
         wanted = surplus_into.casefold() if surplus_into is not None else None
@@ -309,12 +331,12 @@ def _parse_csv_bytes(
     del data
     # Rows whose every value is empty or whitespace (",,,," left by spreadsheets) are blank.
     if len(frame) and names:
-        blank = (frame[names[0]].str.strip() == "").to_numpy(dtype=bool, copy=True)
+        blank = _blank(frame[names[0]]).copy()
         for col in names[1:]:
             if not blank.any():
                 break
             sub = np.flatnonzero(blank)
-            blank[sub] = (frame[col].iloc[sub].str.strip() == "").to_numpy(dtype=bool)
+            blank[sub] = _blank(frame[col])[sub]
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
     # Columns with no name and no values (trailing delimiters from spreadsheets) are dropped.
@@ -323,6 +345,17 @@ def _parse_csv_bytes(
         frame = frame.drop(columns=empty)
         notes.append(f"dropped {len(empty)} empty column(s) without a name")
     return frame, notes
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Where the text is empty or only whitespace (worked out on the distinct values of a
+    categorical column)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = pd.Series(values.cat.categories, dtype="str")
+        blank_cat = np.append((cats.str.strip() == "").to_numpy(dtype=bool), False)
+        codes = values.cat.codes.to_numpy()
+        return blank_cat[np.where(codes >= 0, codes, len(cats))]
+    return (values.str.strip() == "").to_numpy(dtype=bool)
 
 
 def _mark_unclosed_quote(frame: pd.DataFrame, data: bytes, delim: str) -> None:
@@ -373,12 +406,19 @@ def _fast_reader() -> Any:
 
 
 def _fast_csv(
-    data: bytes, body: int, names: list[str], delim: str, header_line: int
+    data: bytes,
+    body: int,
+    names: list[str],
+    delim: str,
+    header_line: int,
+    coded: frozenset[str] = frozenset(),
 ) -> pd.DataFrame | None:
     """pyarrow's reader, with each record's physical line worked out from the line structure.
 
-    Returns None when the file needs the careful reader (ragged rows, whitespace-only lines, or
-    line numbers that do not add up).
+    Columns named in ``coded`` are read as dictionaries (categoricals of their text): pyarrow
+    finds their distinct values while it reads, and no string is made per row.  Returns None
+    when the file needs the careful reader (ragged rows, whitespace-only lines, or line numbers
+    that do not add up).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -395,7 +435,9 @@ def _fast_csv(
                 read_options=pacsv.ReadOptions(column_names=names),
                 parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=multiline),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.large_string() for n in names},
+                    column_types={
+                        n: _coded_type() if n in coded else pa.large_string() for n in names
+                    },
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
                     null_values=[],
@@ -430,10 +472,21 @@ def _multiline_starts(table: Any, n_lines: int, empty: np.ndarray) -> np.ndarray
     """
     import pyarrow.compute as pc
 
+    import pyarrow as pa
+
     span = np.ones(table.num_rows, dtype="int64")
     for col in table.columns:
-        breaks = pc.count_substring(col, "\n")
-        span += np.asarray(breaks.to_numpy(), dtype="int64")
+        if pa.types.is_dictionary(col.type):  # counted on the distinct values
+            parts = [
+                np.asarray(
+                    pc.count_substring(chunk.dictionary, "\n").to_numpy(), dtype="int64"
+                )[np.asarray(chunk.indices.to_numpy(), dtype="int64")]
+                for chunk in col.chunks
+            ]
+            span += np.concatenate(parts) if parts else 0
+        else:
+            breaks = pc.count_substring(col, "\n")
+            span += np.asarray(breaks.to_numpy(), dtype="int64")
     if not len(empty):
         if int(span.sum()) != n_lines:
             return None
@@ -449,6 +502,12 @@ def _multiline_starts(table: Any, n_lines: int, empty: np.ndarray) -> np.ndarray
     while cur in blank:
         cur += 1
     return starts if cur == n_lines else None
+
+
+def _coded_type() -> Any:
+    import pyarrow as pa
+
+    return pa.dictionary(pa.int32(), pa.large_string())
 
 
 _EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")
