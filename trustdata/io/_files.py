@@ -344,14 +344,25 @@ def _check_parquet_rows(path: Path, name: str) -> None:
         return
     if meta.num_rows <= MAX_ROWS_PER_COUPLE:
         return
-    try:
-        ids = pq.read_table(path, columns=["couple_id"]).column(0)
-    except Exception:  # no couple_id column: the full read says so
-        return
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    counts = pc.value_counts(ids)
-    most = max((c.as_py() for c in counts.field("counts")), default=0)
+    try:  # as a dictionary: codes, not one string per row
+        ids = pq.read_table(path, columns=["couple_id"], read_dictionary=["couple_id"]).column(0)
+    except Exception:  # no couple_id column: the full read says so
+        return
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.unify_dictionaries()
+        codes = [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in ids.chunks]
+        present = [c for c, chunk in zip(codes, ids.chunks, strict=True) if chunk.null_count == 0]
+        if len(present) == len(codes):  # no missing ids: count the codes
+            counts = np.bincount(np.concatenate(codes).astype("int64")) if codes else []
+            most = int(max(counts, default=0))
+        else:
+            most = max((c.as_py() for c in pc.value_counts(ids).field("counts")), default=0)
+    else:
+        counts = pc.value_counts(ids)
+        most = max((c.as_py() for c in counts.field("counts")), default=0)
     if most > MAX_ROWS_PER_COUPLE:
         raise FileProblem(
             f"has {most:,} rows for one couple; a log table holds at most "

@@ -92,7 +92,7 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if new in _KIND and not _keeps_type(_KIND[new], series):
             series = _as_text(series)
         data[new] = series
-    raw = pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+    raw = pd.DataFrame(data, index=pd.RangeIndex(len(frame)), copy=False)  # copy-on-write
     if _LINE in frame.columns:
         line = pd.to_numeric(frame[_LINE].reset_index(drop=True), errors="coerce")
         fallback = pd.Series(np.arange(1, len(frame) + 1), dtype="float64")
@@ -186,14 +186,14 @@ def _parse_column(
         if required and missing.any():
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         if kind == "whole":
-            return pd.Series(text.astype("Int64").array, index=text.index)
+            return text.astype("Int64")  # no copy when it is Int64 already (copy-on-write)
         if kind == "number":
             arr = text.to_numpy(dtype="float64", na_value=np.nan)
-            return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
+            return pd.Series(pd.array(arr, dtype="Float64"), index=text.index, copy=False)
         if kind == "date":
-            return pd.Series(text.to_numpy().astype("datetime64[ns]"), index=pd.RangeIndex(n))
+            return text.astype("datetime64[ns]").set_axis(pd.RangeIndex(n))
         if kind == "bool":
-            return pd.Series(text.astype("boolean").array, index=text.index)
+            return text.astype("boolean")
         raise AssertionError(kind)  # pragma: no cover - _keeps_type keeps no other kind
     if kind in ("id", "text"):
         stripped = text.str.strip()
@@ -251,9 +251,9 @@ def _parse_column(
         if kind == "whole":
             whole = np.where(ok, lookup, 0).astype("int64")
             ints = pd.arrays.IntegerArray(whole[codes], ~ok[codes])
-            return pd.Series(ints, index=text.index)
+            return pd.Series(ints, index=text.index, copy=False)  # fresh arrays: no copy
         floats = pd.arrays.FloatingArray(lookup[codes], np.isnan(lookup)[codes])
-        return pd.Series(floats, index=text.index)
+        return pd.Series(floats, index=text.index, copy=False)
     if kind == "date":
         return _parse_dates(col, codes, uniques, problems, n)
     if kind in ("category", "kind", "role"):
@@ -278,7 +278,9 @@ def _parse_column(
         if kind == "role":
             values = np.array([*cats, None], dtype=object)[codes2]
             return pd.Series(values, index=text.index, dtype="str")
-        return pd.Series(pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index)
+        return pd.Series(
+            pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index, copy=False
+        )
     if kind == "bool":
         mapped = [schemas.normalize_bool(u) for u in uniques]
         bad_u = np.array([m is None for m in mapped], dtype=bool)
@@ -286,7 +288,7 @@ def _parse_column(
         _report_uniques(codes, bad_u, shown.astype(object), col, problems)
         lookup = np.array([-1 if m is None else int(m) for m in mapped] + [-1], dtype="int8")
         v = lookup[codes]
-        return pd.Series(pd.arrays.BooleanArray(v == 1, v < 0), index=text.index)
+        return pd.Series(pd.arrays.BooleanArray(v == 1, v < 0), index=text.index, copy=False)
     raise AssertionError(kind)  # pragma: no cover - every kind is handled above
 
 
@@ -349,7 +351,7 @@ def _parse_dates(
     )
     _report_uniques(codes, bad_u, shown, col, problems)
     lookup = np.append(parsed.to_numpy().astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
-    return pd.Series(lookup[codes], index=pd.RangeIndex(n))
+    return pd.Series(lookup[codes], index=pd.RangeIndex(n), copy=False)
 
 
 def _parse_timestamp(
@@ -373,7 +375,7 @@ def _parse_timestamp(
         present = ts_values[~missing]
         dates_only = bool((present.astype("datetime64[D]") == present).all())
         date_only = ~missing & dates_only
-    ts = pd.Series(ts_values, index=pd.RangeIndex(n))
+    ts = pd.Series(ts_values, index=pd.RangeIndex(n), copy=False)
     bad = ~missing & ts.isna().to_numpy()
     if bad.any():
         where = np.flatnonzero(bad)

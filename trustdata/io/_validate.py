@@ -114,7 +114,7 @@ def _process(
             values = values.where(~_missing_mask(values))
             values = _unescape(values) if unescape else values
         typed[col] = values
-    frame = pd.DataFrame(typed, index=pd.RangeIndex(n))
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)  # copy-on-write
     _validate(table, frame, schema, problems)
     if keys:
         _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems)
@@ -143,7 +143,13 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
     ids that still differ only in case or look alike across scripts, are noted."""
     import unicodedata
 
-    uniques = pd.Series(values.dropna().unique(), dtype="str")
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None and isinstance(values.dtype, pd.StringDtype):
+        import pyarrow.compute as pc
+
+        uniques = pd.Series(pc.unique(arr).drop_null().to_pandas(), dtype="str")
+    else:
+        uniques = pd.Series(values.dropna().unique(), dtype="str")
     if not len(uniques):
         return values
     fixed = uniques.map(lambda v: unicodedata.normalize("NFC", v.translate(_INVISIBLE)).strip())
@@ -272,8 +278,9 @@ def _failing_rows(frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray] | N
             return None
         present = values.notna().to_numpy(dtype=bool)
         bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
+        numbers = _numbers(values) if col.checks else None
         for check in col.checks:
-            bad |= present & ~_passes(check.name, check.statistics, values)
+            bad |= present & ~_passes(check.name, check.statistics, values, numbers)
         if bad.any():
             failing[name] = np.flatnonzero(bad)
     return failing
@@ -287,17 +294,31 @@ def _dtype_fits(dtype: Any, values: pd.Series, engine: Any) -> bool:
     return bool(np.all(fits))
 
 
-def _passes(name: str, stats: dict[str, Any], values: pd.Series) -> np.ndarray:
-    """Where ``values`` pass pandera's built-in check ``name`` (missing values pass)."""
+def _numbers(values: pd.Series) -> np.ndarray | None:
+    """The values of a numeric column as a plain array (masked positions hold anything: callers
+    use it only where values are present), or None for other columns."""
+    dtype = values.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    array = values.array
+    if isinstance(array, pd.api.extensions.ExtensionArray) and hasattr(array, "_data"):
+        data = array._data  # a masked array's values, without building a float copy
+        if isinstance(data, np.ndarray) and data.dtype.kind in "iuf":
+            return data
+    return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _passes(
+    name: str, stats: dict[str, Any], values: pd.Series, numbers: np.ndarray | None = None
+) -> np.ndarray:
+    """Where ``values`` pass pandera's built-in check ``name`` (missing values pass, and the
+    caller counts only present ones)."""
     if name in ("greater_than_or_equal_to", "less_than_or_equal_to"):
-        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
-            values.dtype
-        ):
-            arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        if numbers is not None:
             with np.errstate(invalid="ignore"):
                 if name == "greater_than_or_equal_to":
-                    return ~(arr < stats["min_value"])
-                return ~(arr > stats["max_value"])
+                    return ~(numbers < stats["min_value"])
+                return ~(numbers > stats["max_value"])
         cmp = values >= stats["min_value"] if name == "greater_than_or_equal_to" else None
         if cmp is None:
             cmp = values <= stats["max_value"]
@@ -325,7 +346,7 @@ def _duplicates(
     clean = ~problems.mask()
     sub = frame.loc[clean, keys]
     # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
-    idx = np.unique(sub.index.to_numpy()[sub.duplicated(keys, keep="first").to_numpy()])
+    idx = np.unique(sub.index.to_numpy()[_duplicated(sub, keys)])
     if not len(idx):
         return
     firsts = sub.loc[~sub.duplicated(keys, keep="first")].copy()
@@ -352,6 +373,21 @@ def _duplicates(
             same = ", ".join(f"{k} {_fmt(v)}" for k, v in values.items())
             shown.append(f"duplicate {word}: same {same} as line {first_line}")
     problems.add(merged["_pos"].to_numpy(), np.array(shown, dtype=object))
+
+
+def _duplicated(sub: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """``sub.duplicated(keys, keep="first")`` as a boolean array: each key column factorised,
+    the codes combined into one integer per row (when they fit), and that checked."""
+    combined = np.zeros(len(sub), dtype="int64")
+    size = 1
+    for key in keys:
+        codes, uniques = pd.factorize(sub[key], use_na_sentinel=False)
+        width = max(len(uniques), 1)
+        if size * width >= 2**62:  # would overflow: let pandas combine them
+            return sub.duplicated(keys, keep="first").to_numpy(dtype=bool)
+        combined = combined * width + codes
+        size *= width
+    return pd.Series(combined, copy=False).duplicated(keep="first").to_numpy(dtype=bool)
 
 
 def _rejected_frame(
