@@ -209,9 +209,7 @@ def _read_csv(
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(
-            holder, name, number_repeated, header_example, surplus_into, coded
-        )
+        return _parse_csv_bytes(holder, name, number_repeated, header_example, surplus_into, coded)
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -470,17 +468,16 @@ def _multiline_starts(table: Any, n_lines: int, empty: np.ndarray) -> np.ndarray
     A record takes one line plus one per line break inside its values; blank lines between
     records are skipped.  None when the lines do not add up (the careful reader then decides).
     """
-    import pyarrow.compute as pc
-
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     span = np.ones(table.num_rows, dtype="int64")
     for col in table.columns:
         if pa.types.is_dictionary(col.type):  # counted on the distinct values
             parts = [
-                np.asarray(
-                    pc.count_substring(chunk.dictionary, "\n").to_numpy(), dtype="int64"
-                )[np.asarray(chunk.indices.to_numpy(), dtype="int64")]
+                np.asarray(pc.count_substring(chunk.dictionary, "\n").to_numpy(), dtype="int64")[
+                    np.asarray(chunk.indices.to_numpy(), dtype="int64")
+                ]
                 for chunk in col.chunks
             ]
             span += np.concatenate(parts) if parts else 0

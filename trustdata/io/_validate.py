@@ -202,9 +202,7 @@ def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems)
     _add_failures(frame, failing, problems)
 
 
-def _add_failures(
-    frame: pd.DataFrame, failing: dict[str, np.ndarray], problems: _Problems
-) -> None:
+def _add_failures(frame: pd.DataFrame, failing: dict[str, np.ndarray], problems: _Problems) -> None:
     for col in frame.columns:  # in the frame's column order, as the reasons are joined
         if col not in failing:
             continue
@@ -244,9 +242,7 @@ def _pandera_cases(table: str, frame: pd.DataFrame, schema: Any) -> dict[str, np
 
 
 #: pandera's built-in checks that :func:`_failing_rows` evaluates itself, by name.
-_OWN_CHECKS = frozenset(
-    {"greater_than_or_equal_to", "less_than_or_equal_to", "isin", "str_length"}
-)
+_OWN_CHECKS = frozenset({"greater_than_or_equal_to", "less_than_or_equal_to", "isin", "str_length"})
 
 
 def _failing_rows(frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray] | None:
