@@ -152,7 +152,15 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
         uniques = pd.Series(values.dropna().unique(), dtype="str")
     if not len(uniques):
         return values
-    fixed = uniques.map(lambda v: unicodedata.normalize("NFC", v.translate(_INVISIBLE)).strip())
+    # Plain ASCII ids with no whitespace at either end are already normal: only the others
+    # go through Python (NFC, invisible characters, str.strip).
+    plain = _plain_ascii(uniques)
+    fixed = uniques.copy()
+    odd = ~plain
+    if odd.any():
+        fixed[odd] = uniques[odd].map(
+            lambda v: unicodedata.normalize("NFC", v.translate(_INVISIBLE)).strip()
+        )
     changed = fixed != uniques
     out = values
     if changed.any():
@@ -163,18 +171,39 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
             "and read as the same id as their plain spelling"
         )
     final = pd.Series(fixed.unique(), dtype="str")
-    folded = final.str.casefold()
+    ascii_ = _plain_ascii(final, edges=False)
+    folded = final.str.lower()  # casefold is lower for ASCII text
+    if not ascii_.all():
+        folded[~ascii_] = final[~ascii_].map(str.casefold)
     twins = final[folded.duplicated(keep=False)]
     if len(twins):
         shown = ", ".join(repr(v) for v in sorted(twins)[:6])
         notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
-    non_ascii = final[final.map(lambda v: not v.isascii())]
+    non_ascii = final[~ascii_]
     skeleton = non_ascii.map(_ascii_skeleton)
-    alike = [(v, s) for v, s in zip(non_ascii, skeleton, strict=True) if s in set(final)]
+    known = set(final)
+    alike = [(v, s) for v, s in zip(non_ascii, skeleton, strict=True) if s != v and s in known]
     if alike:
         shown = ", ".join(f"{v!r} looks like {s!r}" for v, s in alike[:6])
         notes.append(f"{col} values that look alike (kept apart; check them): {shown}")
     return out
+
+
+#: ASCII characters that ``str.strip`` removes.
+_ASCII_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f ]"
+
+
+def _plain_ascii(values: pd.Series, *, edges: bool = True) -> np.ndarray:
+    """Which values are ASCII (and, with ``edges``, neither start nor end with whitespace)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    out = pc.string_is_ascii(arr)
+    if edges:
+        spaced = pc.match_substring_regex(arr, f"^{_ASCII_SPACE}|{_ASCII_SPACE}$")
+        out = pc.and_(out, pc.invert(spaced))
+    return pc.fill_null(out, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 #: Letters of other scripts that look like Latin ones (the usual homoglyphs).
