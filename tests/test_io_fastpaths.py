@@ -91,13 +91,15 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch every fast path of this module's docstring off."""
     monkeypatch.setattr(files_mod, "_coded_columns", lambda table: frozenset())
     monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema: None)
-    monkeypatch.setattr(
-        validate_mod,
-        "_duplicated",
-        lambda sub, keys: sub.duplicated(keys, keep="first").to_numpy(dtype=bool),
-    )
+    monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
     monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
     monkeypatch.setattr(write_mod, "_unescape", _pandas_unescape)  # header cells
+
+
+def _pandas_duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.ndarray:
+    """The later copies among the clean rows, by pandas on a copy of the key columns."""
+    sub = frame.loc[clean, keys]
+    return sub.index.to_numpy()[sub.duplicated(keys, keep="first").to_numpy(dtype=bool)]
 
 
 def _pandas_unescape(values: pd.Series) -> pd.Series:
@@ -161,19 +163,24 @@ def test_fast_paths_match_on_parquet_and_json_too(tmp_path_factory, checkins):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.sampled_from(["c1", "c2", None]), st.sampled_from(["A", "B"]),
-                  st.sampled_from(["2025-03-03", "2025-03-04", None])),
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2", None]),
+            st.sampled_from(["A", "B"]),
+            st.sampled_from(["2025-03-03", "2025-03-04", None]),
+            st.booleans(),
+        ),
         max_size=30,
     )
-)  # fmt: skip
+)
 def test_combined_codes_find_the_same_duplicates_as_pandas(rows):
-    sub = pd.DataFrame(rows, columns=["couple_id", "partner", "date"])
-    sub = sub.astype({"couple_id": "str", "partner": "str"})
-    sub["date"] = pd.to_datetime(sub["date"])
-    expected = sub.duplicated(["couple_id", "partner", "date"], keep="first").to_numpy()
-    got = validate_mod._duplicated(sub, ["couple_id", "partner", "date"])
-    np.testing.assert_array_equal(got, expected)
+    keys = ["couple_id", "partner", "date"]
+    frame = pd.DataFrame([r[:3] for r in rows], columns=keys)
+    frame = frame.astype({"couple_id": "str", "partner": "str"})
+    frame["date"] = pd.to_datetime(frame["date"])
+    clean = np.array([r[3] for r in rows], dtype=bool)
+    expected = _pandas_duplicated(frame, keys, clean)
+    np.testing.assert_array_equal(validate_mod._duplicated(frame, keys, clean), expected)
 
 
 def test_a_schema_check_pandera_alone_knows_is_still_run(tmp_path, monkeypatch):
@@ -196,3 +203,39 @@ def test_a_schema_check_pandera_alone_knows_is_still_run(tmp_path, monkeypatch):
         [2, "connection is 4, expected a whole number 1-10"],
         [4, "connection is 11, expected a whole number 1-10"],
     ]
+
+
+def _python_says_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_pyarrow_and_python_agree_on_every_short_byte_sequence_being_utf8():
+    from trustdata.io._encodings import _is_utf8
+
+    lead = list(range(0x80, 0x100))
+    cont = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF]
+    cases = [bytes([a]) for a in range(256)]
+    cases += [bytes([a, b]) for a in lead for b in range(256)]
+    cases += [bytes([a, b, c]) for a in range(0xE0, 0xF0) for b in range(0x80, 0xC0) for c in cont]
+    cases += [
+        bytes([a, b, c, d])
+        for a in range(0xF0, 0xF8)
+        for b in (0x80, 0x8F, 0x90, 0xBF)
+        for c in (0x80, 0xBF, 0x41)
+        for d in (0x80, 0xBF, 0xC0)
+    ]
+    wrong = [c for c in cases if _is_utf8(b"x" + c + b"y", 1) != _python_says_utf8(c + b"y")]
+    assert wrong == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.text(max_size=20))
+def test_pyarrow_and_python_agree_on_utf8_of_any_bytes(noise, text):
+    from trustdata.io._encodings import _is_utf8
+
+    data = text.encode("utf-8", "surrogatepass") + noise
+    assert _is_utf8(data, 0) == _python_says_utf8(data)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
-from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM, _as_text, _fmt
+from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM, _as_text, _fmt, _null_text
 from trustdata.io._parse import _missing_mask, _parse_column, _parse_timestamp, _Problems
 from trustdata.io._write import _unescape
 from trustdata.logs import SUMMARY_COLUMNS, Logs, empty_rejected, empty_summary, empty_table
@@ -91,7 +91,7 @@ def _process(
         if col == "time_known" or col == "utc_offset_minutes":
             continue  # derived with the timestamp
         if col not in raw.columns:
-            typed[col] = empty_table(table)[col].reindex(range(n))
+            typed[col] = _absent(empty_table(table)[col], n)
             continue
         if kind == "timestamp":
             ts, off, known_time = _parse_timestamp(raw, col, problems)
@@ -132,6 +132,32 @@ def _process(
         "notes": "; ".join(notes),
     }
     return _Result(table, valid, rejected, summary)
+
+
+def _absent(empty: pd.Series, n: int) -> pd.Series:
+    """A column the file does not have: ``n`` missing values of ``empty``'s dtype, as
+    ``empty.reindex(range(n))`` gives, in little memory.
+
+    Masked numbers and booleans get zeroed values (pages the system maps lazily) under a full
+    mask; text gets one immutable all-missing pyarrow chunk, repeated.
+    """
+    dtype = empty.dtype
+    index = pd.RangeIndex(n)
+    masked = {
+        "Int64": (pd.arrays.IntegerArray, "int64"),
+        "Float64": (pd.arrays.FloatingArray, "float64"),
+        "boolean": (pd.arrays.BooleanArray, "bool"),
+    }
+    if str(dtype) in masked:
+        kind, values = masked[str(dtype)]
+        array = kind(np.zeros(n, dtype=values), np.ones(n, dtype=bool))
+        return pd.Series(array, index=index, copy=False)
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = np.full(n, -1, dtype="int8" if len(dtype.categories) < 127 else "int32")
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, copy=False)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return _null_text(n, dtype)
+    return empty.reindex(range(n))
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -369,11 +395,11 @@ def _duplicates(
 ) -> None:
     """Reject later copies of a record that must be unique; the first clean copy is kept."""
     clean = ~problems.mask()
-    sub = frame.loc[clean, keys]
     # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
-    idx = np.unique(sub.index.to_numpy()[_duplicated(sub, keys)])
+    idx = _duplicated(frame, keys, clean)
     if not len(idx):
         return
+    sub = frame.loc[clean, keys]
     firsts = sub.loc[~sub.duplicated(keys, keep="first")].copy()
     firsts["first_pos"] = firsts.index.to_numpy()
     later = sub.loc[idx].copy()
@@ -400,19 +426,54 @@ def _duplicates(
     problems.add(merged["_pos"].to_numpy(), np.array(shown, dtype=object))
 
 
-def _duplicated(sub: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """``sub.duplicated(keys, keep="first")`` as a boolean array: each key column factorised,
-    the codes combined into one integer per row (when they fit), and that checked."""
-    combined = np.zeros(len(sub), dtype="int64")
+def _duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.ndarray:
+    """The positions of the rows where ``clean`` that repeat an earlier clean row's ``keys``
+    (``frame.loc[clean, keys].duplicated(keep="first")``), in order.
+
+    Each key column is factorised whole and the codes combined into one integer per row, so
+    that no copy of the key columns is made; pandas combines them when that would overflow.
+    """
+    combined = np.zeros(len(frame), dtype="int64")
     size = 1
     for key in keys:
-        codes, uniques = pd.factorize(sub[key], use_na_sentinel=False)
-        width = max(len(uniques), 1)
+        codes, width = _key_codes(frame[key])
         if size * width >= 2**62:  # would overflow: let pandas combine them
-            return sub.duplicated(keys, keep="first").to_numpy(dtype=bool)
-        combined = combined * width + codes
+            sub = frame.loc[clean, keys]
+            return sub.index.to_numpy()[sub.duplicated(keys, keep="first").to_numpy(dtype=bool)]
+        combined *= width
+        combined += codes
+        del codes
         size *= width
-    return pd.Series(combined, copy=False).duplicated(keep="first").to_numpy(dtype=bool)
+    where = np.flatnonzero(clean)
+    picked = pd.Series(combined[where], copy=False)
+    del combined
+    return where[picked.duplicated(keep="first").to_numpy(dtype=bool)]
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes that tell the values apart (equal values, missing ones included, share a code),
+    and how many codes there can be.
+
+    Dates are counted in days from the first one (no hash table over every row); anything else
+    is factorised.
+    """
+    if values.dtype == "datetime64[ns]" and len(values):
+        ns = values.to_numpy().view("int64")
+        nat = np.isnat(values.to_numpy())
+        if not nat.all():
+            first = int(ns[~nat].min())
+            last = int(ns[~nat].max())
+            if (last - first) // _DAY_NS < 10_000_000 and not ((ns[~nat] - first) % _DAY_NS).any():
+                width = (last - first) // _DAY_NS + 2  # the last code is for missing dates
+                codes = ns - first
+                codes //= _DAY_NS
+                codes[nat] = width - 1
+                return codes, width
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, max(len(uniques), 1)
 
 
 def _rejected_frame(
