@@ -142,7 +142,7 @@ def test_fast_and_careful_paths_load_the_same(tmp_path_factory, checkins, trigge
 
 @SETTINGS
 @given(checkins=_table(VALUES))
-def test_fast_paths_match_on_parquet_and_json_too(tmp_path_factory, checkins):
+def test_fast_paths_match_on_typed_parquet_too(tmp_path_factory, checkins):
     columns, rows = checkins
     raw = pd.DataFrame(rows, columns=columns, dtype="str")
     folder = tmp_path_factory.mktemp("typed")
@@ -151,7 +151,8 @@ def test_fast_paths_match_on_parquet_and_json_too(tmp_path_factory, checkins):
     for col in ("connection", "trust"):
         if col in typed and len(typed):
             number = pd.to_numeric(typed[col].str.strip(), errors="coerce")
-            if number.notna().all() and (number == number.round()).all():
+            finite = np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan))
+            if finite.all() and (number == number.round()).all() and number.abs().max() < 2**53:
                 typed[col] = number.astype("int64")
     typed.to_parquet(folder / "checkins.parquet")
     fast = io.load(folder)
@@ -239,3 +240,33 @@ def test_pyarrow_and_python_agree_on_utf8_of_any_bytes(noise, text):
 
     data = text.encode("utf-8", "surrogatepass") + noise
     assert _is_utf8(data, 0) == _python_says_utf8(data)
+
+
+def _blank_lines_whole(data: bytes, pos: int) -> int:
+    """The blank-line count over the whole file at once (the way before pieces): a line is
+    blank when every byte of it, its line break included, is a delimiter or a space."""
+    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
+    ends = np.flatnonzero(raw == 10)
+    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
+    filler = np.zeros(256, dtype=bool)
+    filler[list(b",;\t \r\n|")] = True
+    content = ~filler[raw]
+    starts = bounds[:-1] + 1
+    starts = starts[starts < len(raw)]
+    return int((~np.maximum.reduceat(content, starts)).sum()) if len(starts) else 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=60).map(lambda b: bytes(b",; \t\r\n|ab"[x % 9] for x in b)),
+    pos=st.integers(0, 5),
+    piece=st.integers(1, 9),
+)
+def test_blank_lines_counted_in_pieces_as_over_the_whole_file(data, pos, piece):
+    import trustdata.io._csv as csv_mod
+
+    pos = min(pos, len(data))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(csv_mod, "_PIECE", piece)
+        got = csv_mod._blank_lines(data, pos)
+    assert got == _blank_lines_whole(data, pos)

@@ -35,28 +35,23 @@ def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1)
     before it is parsed: parsing it would take many times its size in memory."""
     if len(data) - pos <= MAX_LINE_BYTES:
         return
-    if not _maybe_long_line(data, pos) and not _maybe_many_blank_lines(data, pos):
-        return
-    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
-    ends = np.flatnonzero(raw == 10)
-    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
-    lengths = np.diff(bounds) - 1
-    longest = int(lengths.argmax())
-    if len(ends) > MAX_BLANK_LINES:
+    if _maybe_many_blank_lines(data, pos):
         # a line is blank when it holds only delimiters and spaces (",,,," from a sheet)
-        filler = np.zeros(256, dtype=bool)
-        filler[list(b",;\t \r\n|")] = True
-        content = ~filler[raw]
-        starts = bounds[:-1] + 1
-        starts = starts[starts < len(raw)]
-        blank = int((~np.maximum.reduceat(content, starts)).sum()) if len(starts) else 0
-        del content
+        blank = _blank_lines(data, pos)
         if blank > MAX_BLANK_LINES:
             raise FileProblem(
                 f"holds {blank:,} blank lines (only delimiters or spaces); at most "
                 f"{MAX_BLANK_LINES:,} are read. Remove the sheet's empty rows and save again.",
                 source=source,
             )
+    if not _maybe_long_line(data, pos):
+        return
+    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
+    ends = np.flatnonzero(raw == 10)
+    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
+    del ends
+    lengths = np.diff(bounds) - 1
+    longest = int(lengths.argmax())
     if lengths[longest] > MAX_LINE_BYTES:
         raise FileProblem(
             f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MB long; a record "
@@ -64,6 +59,37 @@ def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1)
             "answer: is this a log file?).",
             source=source,
         )
+
+
+#: Bytes per piece of the scans over a whole file.
+_PIECE = 1 << 24
+
+
+def _blank_lines(data: bytes, pos: int) -> int:
+    """How many lines after ``pos`` hold only filler bytes (delimiters, spaces, carriage
+    returns), counted piece by piece so that memory stays a small multiple of a piece.
+
+    With the filler removed, a blank line is a line break at the start or right after another
+    one; a last line without a line break is blank when it is not empty but all filler.
+    """
+    step = _PIECE
+    blank = 0
+    after_break = True  # the start counts as just after a line break
+    view = memoryview(data)
+    try:
+        for start in range(pos, len(data), step):
+            kept = np.frombuffer(bytes(view[start : start + step]).translate(None, _FILLER), "u1")
+            if not len(kept):
+                continue
+            breaks = kept == 10
+            blank += int(breaks[0] and after_break) + int((breaks[1:] & breaks[:-1]).sum())
+            after_break = bool(breaks[-1])
+    finally:
+        view.release()
+    last = data.rfind(b"\n", pos) + 1 if data.rfind(b"\n", pos) >= 0 else pos
+    if last < len(data) and not data[last:].translate(None, _FILLER + b"\n"):
+        blank += 1
+    return blank
 
 
 def _maybe_long_line(data: bytes, pos: int) -> bool:
@@ -94,7 +120,7 @@ def _maybe_many_blank_lines(data: bytes, pos: int) -> bool:
     """
     if data.count(b"\n", pos) <= MAX_BLANK_LINES:
         return False
-    step = 1 << 24  # in pieces, so that the copy stays small; one more pair per seam
+    step = _PIECE  # in pieces, so that the copy stays small; one more pair per seam
     pairs = 1
     view = memoryview(data)
     try:
