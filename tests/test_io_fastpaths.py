@@ -270,3 +270,36 @@ def test_blank_lines_counted_in_pieces_as_over_the_whole_file(data, pos, piece):
         monkeypatch.setattr(csv_mod, "_PIECE", piece)
         got = csv_mod._blank_lines(data, pos)
     assert got == _blank_lines_whole(data, pos)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 40), min_size=1, max_size=12),
+    pos=st.integers(0, 3),
+    limit=st.integers(2, 16),
+)
+def test_the_long_line_proof_finds_exactly_the_lines_over_the_limit(lengths, pos, limit):
+    import trustdata.io._csv as csv_mod
+
+    data = b"\n".join(b"x" * n for n in lengths)
+    pos = min(pos, len(data))
+    longest = max(len(line) for line in data[pos:].split(b"\n"))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(csv_mod, "MAX_LINE_BYTES", limit)
+        assert csv_mod._maybe_long_line(data, pos) == (longest > limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=60).map(lambda b: bytes(b",; \t\r\n|ab"[x % 9] for x in b)),
+    pos=st.integers(0, 5),
+    limit=st.integers(0, 6),
+)
+def test_the_blank_line_bound_never_misses_too_many_blank_lines(data, pos, limit):
+    import trustdata.io._csv as csv_mod
+
+    pos = min(pos, len(data))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(csv_mod, "MAX_BLANK_LINES", limit)
+        if _blank_lines_whole(data, pos) > limit:
+            assert csv_mod._maybe_many_blank_lines(data, pos)

@@ -93,17 +93,28 @@ def _blank_lines(data: bytes, pos: int) -> int:
 
 
 def _maybe_long_line(data: bytes, pos: int) -> bool:
-    """False when no line after ``pos`` is over :data:`MAX_LINE_BYTES` (a cheap proof).
+    """Whether a line after ``pos`` is over :data:`MAX_LINE_BYTES` (without an array over the
+    whole file).
 
     A line over L bytes holds L consecutive bytes without a line break, so it covers at least
     one whole piece of L/2 bytes of the file; when every piece holds a line break, no line is
-    that long.  One ``find`` per piece instead of an array over the whole file.
+    that long.  One ``find`` per piece; a piece without one is measured as the line it is in.
     """
     step = MAX_LINE_BYTES // 2
-    for start in range(pos, len(data), step):
+    start = pos
+    while start < len(data):
         stop = min(start + step, len(data))
         if stop - start == step and data.find(b"\n", start, stop) < 0:
-            return True
+            # a piece without a line break: measure the line around it
+            first = data.rfind(b"\n", pos, start) + 1 if start > pos else pos
+            first = max(first, pos)
+            end = data.find(b"\n", stop)
+            end = len(data) if end < 0 else end
+            if end - first > MAX_LINE_BYTES:
+                return True
+            start = end + 1
+            continue
+        start = stop
     return False
 
 
@@ -113,23 +124,19 @@ _FILLER = b",;\t |\r"
 def _maybe_many_blank_lines(data: bytes, pos: int) -> bool:
     """False when the file cannot hold over :data:`MAX_BLANK_LINES` blank lines (a cheap bound).
 
-    With the filler bytes (delimiters, spaces, carriage returns) removed, a blank line is a line
-    break right after another (or at the start).  ``bytes.count`` counts such pairs without
-    overlap, so it sees at least half of them: twice its count (plus one for the start) bounds
-    the number of blank lines.
+    Every blank line but the first line starts right after a line break, with a filler byte
+    (a delimiter, a space, a carriage return) or another line break.  ``bytes.count`` counts
+    such pairs (``"\\n\\n"`` without overlap, so at least half of them: twice that count bounds
+    them); in a log, lines start with an id, so the bound is near zero and no copy is made.
     """
-    if data.count(b"\n", pos) <= MAX_BLANK_LINES:
+    if data.count(b"\n", pos) + 1 <= MAX_BLANK_LINES:  # lines: one more than line breaks
         return False
-    step = _PIECE  # in pieces, so that the copy stays small; one more pair per seam
-    pairs = 1
-    view = memoryview(data)
-    try:
-        for start in range(pos, len(data), step):
-            kept = bytes(view[start : start + step]).translate(None, _FILLER)
-            pairs += kept.count(b"\n\n") * 2 + 1
-    finally:
-        view.release()
-    return pairs > MAX_BLANK_LINES
+    bound = 1 + 2 * data.count(b"\n\n", pos)
+    for byte in _FILLER:
+        bound += data.count(bytes([10, byte]), pos)
+        if bound > MAX_BLANK_LINES:
+            return True
+    return bound > MAX_BLANK_LINES
 
 
 def check_columns(names: list[str], source: str) -> None:
