@@ -41,6 +41,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
+# Measure the package of this checkout (a worktree included), not whichever one is installed.
+sys.path.insert(0, str(HERE.parent))
 
 
 def _rss_mb() -> float:
