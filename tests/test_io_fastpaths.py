@@ -294,12 +294,14 @@ def test_the_long_line_proof_finds_exactly_the_lines_over_the_limit(lengths, pos
     data=st.binary(max_size=60).map(lambda b: bytes(b",; \t\r\n|ab"[x % 9] for x in b)),
     pos=st.integers(0, 5),
     limit=st.integers(0, 6),
+    piece=st.integers(1, 9),
 )
-def test_the_blank_line_bound_never_misses_too_many_blank_lines(data, pos, limit):
+def test_the_blank_line_bound_never_misses_too_many_blank_lines(data, pos, limit, piece):
     import trustdata.io._csv as csv_mod
 
     pos = min(pos, len(data))
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(csv_mod, "MAX_BLANK_LINES", limit)
+        monkeypatch.setattr(csv_mod, "_PIECE", piece)
         if _blank_lines_whole(data, pos) > limit:
             assert csv_mod._maybe_many_blank_lines(data, pos)

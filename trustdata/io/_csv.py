@@ -125,15 +125,22 @@ def _maybe_many_blank_lines(data: bytes, pos: int) -> bool:
     """False when the file cannot hold over :data:`MAX_BLANK_LINES` blank lines (a cheap bound).
 
     Every blank line but the first line starts right after a line break, with a filler byte
-    (a delimiter, a space, a carriage return) or another line break.  ``bytes.count`` counts
-    such pairs (``"\\n\\n"`` without overlap, so at least half of them: twice that count bounds
-    them); in a log, lines start with an id, so the bound is near zero and no copy is made.
+    (a delimiter, a space, a carriage return) or another line break: counting the line breaks
+    so followed bounds them.  In a log, lines start with an id, so the bound is near zero; the
+    count looks only at the byte after each line break (piece by piece, no copy of the file).
     """
     if data.count(b"\n", pos) + 1 <= MAX_BLANK_LINES:  # lines: one more than line breaks
         return False
-    bound = 1 + 2 * data.count(b"\n\n", pos)
-    for byte in _FILLER:
-        bound += data.count(bytes([10, byte]), pos)
+    starts_blank = np.zeros(256, dtype=bool)  # a line starting so may be blank
+    starts_blank[list(_FILLER + b"\n")] = True
+    raw = np.frombuffer(data, dtype=np.uint8)
+    bound = 1
+    for start in range(pos, len(data), _PIECE):
+        stop = min(start + _PIECE, len(data) - 1)  # the byte after each line break, if any
+        if stop <= start:
+            break
+        breaks = np.flatnonzero(raw[start:stop] == 10)
+        bound += int(starts_blank[raw[breaks + start + 1]].sum())
         if bound > MAX_BLANK_LINES:
             return True
     return bound > MAX_BLANK_LINES
