@@ -973,3 +973,30 @@ def test_write_replaces_a_table_file_of_another_format(tmp_path, sample_logs):
     io.write(sample_logs, tmp_path, format="json")
     io.write(sample_logs, tmp_path, format="csv")
     assert len(io.load(tmp_path).checkins) == len(sample_logs.checkins)
+
+
+def test_an_id_with_accents_but_no_look_alike_letters_is_not_said_to_look_like_itself():
+    logs = io.from_frames(
+        checkins=pd.DataFrame(
+            {
+                "couple_id": ["c1", "c1"],
+                "partner": ["Zoë", "Аnna"],
+                "date": ["2025-03-03"] * 2,
+                "connection": ["6", "7"],
+            }
+        )
+    )
+    notes = logs.summary.loc[0, "notes"]
+    assert "'Zoë' looks like" not in notes
+    assert "partner values that look alike" not in notes  # 'Anna' (Latin) is not among them
+    logs = io.from_frames(
+        checkins=pd.DataFrame(
+            {
+                "couple_id": ["c1", "c1"],
+                "partner": ["Anna", "Аnna"],
+                "date": ["2025-03-03"] * 2,
+                "connection": ["6", "7"],
+            }
+        )
+    )
+    assert "'Аnna' looks like 'Anna'" in logs.summary.loc[0, "notes"]

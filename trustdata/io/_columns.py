@@ -104,6 +104,23 @@ def _clean_names(
     return out
 
 
+#: Rows per chunk of an all-missing text column (every chunk is the same immutable array).
+_NULL_CHUNK = 1 << 16
+
+
+def _null_text(n: int, dtype: pd.StringDtype | None = None) -> pd.Series:
+    """``n`` missing values as ``str`` (as ``pd.Series(np.nan, index=range(n), dtype="str")``),
+    in little memory: one all-missing pyarrow chunk, repeated."""
+    import pyarrow as pa
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    dtype = dtype if dtype is not None else pd.StringDtype("pyarrow", np.nan)
+    chunk = pa.nulls(min(n, _NULL_CHUNK), pa.large_string())
+    chunks = [chunk] * (n // _NULL_CHUNK) + [chunk.slice(0, n % _NULL_CHUNK)]
+    array = ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=dtype)
+    return pd.Series(array, index=pd.RangeIndex(n), copy=False)
+
+
 def _json_text(value: Any) -> str | None:
     if value is None:
         return None

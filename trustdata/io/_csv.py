@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from trustdata.errors import FileProblem
-from trustdata.io._columns import _LINE, _PROBLEM, _clean_names
+from trustdata.io._columns import _LINE, _PROBLEM, _clean_names, _null_text
 from trustdata.io._encodings import _decode
 
 #: Input limits (see docs/format.md): longer or wider files are refused with a sentence, so
@@ -35,26 +35,23 @@ def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1)
     before it is parsed: parsing it would take many times its size in memory."""
     if len(data) - pos <= MAX_LINE_BYTES:
         return
-    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
-    ends = np.flatnonzero(raw == 10)
-    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
-    lengths = np.diff(bounds) - 1
-    longest = int(lengths.argmax())
-    if len(ends) > MAX_BLANK_LINES:
+    if _maybe_many_blank_lines(data, pos):
         # a line is blank when it holds only delimiters and spaces (",,,," from a sheet)
-        filler = np.zeros(256, dtype=bool)
-        filler[list(b",;\t \r\n|")] = True
-        content = ~filler[raw]
-        starts = bounds[:-1] + 1
-        starts = starts[starts < len(raw)]
-        blank = int((~np.maximum.reduceat(content, starts)).sum()) if len(starts) else 0
-        del content
+        blank = _blank_lines(data, pos)
         if blank > MAX_BLANK_LINES:
             raise FileProblem(
                 f"holds {blank:,} blank lines (only delimiters or spaces); at most "
                 f"{MAX_BLANK_LINES:,} are read. Remove the sheet's empty rows and save again.",
                 source=source,
             )
+    if not _maybe_long_line(data, pos):
+        return
+    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
+    ends = np.flatnonzero(raw == 10)
+    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
+    del ends
+    lengths = np.diff(bounds) - 1
+    longest = int(lengths.argmax())
     if lengths[longest] > MAX_LINE_BYTES:
         raise FileProblem(
             f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MB long; a record "
@@ -62,6 +59,91 @@ def _check_line_lengths(data: bytes, pos: int, source: str, first_line: int = 1)
             "answer: is this a log file?).",
             source=source,
         )
+
+
+#: Bytes per piece of the scans over a whole file.
+_PIECE = 1 << 24
+
+
+def _blank_lines(data: bytes, pos: int) -> int:
+    """How many lines after ``pos`` hold only filler bytes (delimiters, spaces, carriage
+    returns), counted piece by piece so that memory stays a small multiple of a piece.
+
+    With the filler removed, a blank line is a line break at the start or right after another
+    one; a last line without a line break is blank when it is not empty but all filler.
+    """
+    step = _PIECE
+    blank = 0
+    after_break = True  # the start counts as just after a line break
+    view = memoryview(data)
+    try:
+        for start in range(pos, len(data), step):
+            kept = np.frombuffer(bytes(view[start : start + step]).translate(None, _FILLER), "u1")
+            if not len(kept):
+                continue
+            breaks = kept == 10
+            blank += int(breaks[0] and after_break) + int((breaks[1:] & breaks[:-1]).sum())
+            after_break = bool(breaks[-1])
+    finally:
+        view.release()
+    last = data.rfind(b"\n", pos) + 1 if data.rfind(b"\n", pos) >= 0 else pos
+    if last < len(data) and not data[last:].translate(None, _FILLER + b"\n"):
+        blank += 1
+    return blank
+
+
+def _maybe_long_line(data: bytes, pos: int) -> bool:
+    """Whether a line after ``pos`` is over :data:`MAX_LINE_BYTES` (without an array over the
+    whole file).
+
+    A line over L bytes holds L consecutive bytes without a line break, so it covers at least
+    one whole piece of L/2 bytes of the file; when every piece holds a line break, no line is
+    that long.  One ``find`` per piece; a piece without one is measured as the line it is in.
+    """
+    step = MAX_LINE_BYTES // 2
+    start = pos
+    while start < len(data):
+        stop = min(start + step, len(data))
+        if stop - start == step and data.find(b"\n", start, stop) < 0:
+            # a piece without a line break: measure the line around it
+            first = data.rfind(b"\n", pos, start) + 1 if start > pos else pos
+            first = max(first, pos)
+            end = data.find(b"\n", stop)
+            end = len(data) if end < 0 else end
+            if end - first > MAX_LINE_BYTES:
+                return True
+            start = end + 1
+            continue
+        start = stop
+    return False
+
+
+_FILLER = b",;\t |\r"
+
+
+def _maybe_many_blank_lines(data: bytes, pos: int) -> bool:
+    """False when the file cannot hold over :data:`MAX_BLANK_LINES` blank lines (a cheap bound).
+
+    Every blank line but the first line starts right after a line break, with a filler byte
+    (a delimiter, a space, a carriage return) or another line break: counting the line breaks
+    so followed bounds them.  In a log, lines start with an id, so the bound is near zero; the
+    count looks only at the byte after each line break (piece by piece, no copy of the file).
+    """
+    if data.count(b"\n", pos) + 1 <= MAX_BLANK_LINES:  # lines: one more than line breaks
+        return False
+    starts_blank = np.zeros(256, dtype=bool)  # a line starting so may be blank
+    starts_blank[list(_FILLER + b"\n")] = True
+    raw = np.frombuffer(data, dtype=np.uint8)
+    bound = 1
+    for start in range(pos, len(data), _PIECE):
+        stop = min(start + _PIECE, len(data) - 1)  # the byte after each line break, if any
+        if stop <= start:
+            break
+        breaks = np.flatnonzero(raw[start:stop] == 10)
+        bound += int(starts_blank[raw[breaks + start + 1]].sum())
+        if bound > MAX_BLANK_LINES:
+            return True
+    return bound > MAX_BLANK_LINES
 
 
 def check_columns(names: list[str], source: str) -> None:
@@ -144,11 +226,30 @@ def read_raw_csv(
     >>> frame.to_dict("list")["_line"], frame["_problem"].notna().tolist(), notes
     ([2, 4], [False, True], ['semicolon-separated (read with ";" as the delimiter)'])
     """
+    return _read_csv(
+        path,
+        number_repeated=number_repeated_columns,
+        header_example=header_example,
+        surplus_into=surplus_into,
+    )
+
+
+def _read_csv(
+    path: str | Path,
+    *,
+    number_repeated: bool = False,
+    header_example: str = "couple_id,partner,date,connection",
+    surplus_into: str | None = None,
+    coded: frozenset[str] = frozenset(),
+) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`read_raw_csv`; the columns named in ``coded`` may come back as categoricals of
+    their text (codes and the distinct values, as :func:`trustdata.io._parse._factorize` needs
+    them) instead of one string per row: the same text, a fraction of the memory."""
     name = str(path)
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(holder, name, number_repeated_columns, header_example, surplus_into)
+        return _parse_csv_bytes(holder, name, number_repeated, header_example, surplus_into, coded)
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -167,6 +268,7 @@ def _parse_csv_bytes(
     number_repeated: bool = False,
     header_example: str = "couple_id,partner,date,connection",
     surplus_into: str | None = None,
+    coded: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
     data, pos, notes = _decode(holder.pop(), name, header_example)
@@ -248,7 +350,7 @@ def _parse_csv_bytes(
     body = len(data) if end < 0 else end + 1
     frame = None
     if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
-        frame = _fast_reader()(data, body, names, delim, header_end)
+        frame = _fast_reader()(data, body, names, delim, header_end, coded)
     if frame is None:
         lowered = [n.casefold() for n in names]
         wanted = surplus_into.casefold() if surplus_into is not None else None
@@ -267,12 +369,12 @@ def _parse_csv_bytes(
     del data
     # Rows whose every value is empty or whitespace (",,,," left by spreadsheets) are blank.
     if len(frame) and names:
-        blank = (frame[names[0]].str.strip() == "").to_numpy(dtype=bool, copy=True)
+        blank = _blank(frame[names[0]]).copy()
         for col in names[1:]:
             if not blank.any():
                 break
             sub = np.flatnonzero(blank)
-            blank[sub] = (frame[col].iloc[sub].str.strip() == "").to_numpy(dtype=bool)
+            blank[sub] = _blank(frame[col])[sub]
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
     # Columns with no name and no values (trailing delimiters from spreadsheets) are dropped.
@@ -281,6 +383,17 @@ def _parse_csv_bytes(
         frame = frame.drop(columns=empty)
         notes.append(f"dropped {len(empty)} empty column(s) without a name")
     return frame, notes
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Where the text is empty or only whitespace (worked out on the distinct values of a
+    categorical column)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = pd.Series(values.cat.categories, dtype="str")
+        blank_cat = np.append((cats.str.strip() == "").to_numpy(dtype=bool), False)
+        codes = values.cat.codes.to_numpy()
+        return blank_cat[np.where(codes >= 0, codes, len(cats))]
+    return (values.str.strip() == "").to_numpy(dtype=bool)
 
 
 def _mark_unclosed_quote(frame: pd.DataFrame, data: bytes, delim: str) -> None:
@@ -331,12 +444,19 @@ def _fast_reader() -> Any:
 
 
 def _fast_csv(
-    data: bytes, body: int, names: list[str], delim: str, header_line: int
+    data: bytes,
+    body: int,
+    names: list[str],
+    delim: str,
+    header_line: int,
+    coded: frozenset[str] = frozenset(),
 ) -> pd.DataFrame | None:
     """pyarrow's reader, with each record's physical line worked out from the line structure.
 
-    Returns None when the file needs the careful reader (ragged rows, whitespace-only lines, or
-    line numbers that do not add up).
+    Columns named in ``coded`` are read as dictionaries (categoricals of their text): pyarrow
+    finds their distinct values while it reads, and no string is made per row.  Returns None
+    when the file needs the careful reader (ragged rows, whitespace-only lines, or line numbers
+    that do not add up).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -345,6 +465,9 @@ def _fast_csv(
         return None  # one column: whitespace-only lines would pass as records
     n_lines, empty = _line_structure(data, body)
     table, lines = None, None
+    # The system allocator hands freed blocks back at once; pyarrow's default pool keeps them
+    # in per-thread heaps, which raised the peak by about twice the file's size (and was slower).
+    pool = pa.system_memory_pool()
     for multiline in (False, True):
         view = memoryview(data)[body:]
         try:
@@ -353,11 +476,14 @@ def _fast_csv(
                 read_options=pacsv.ReadOptions(column_names=names),
                 parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=multiline),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.large_string() for n in names},
+                    column_types={
+                        n: _coded_type() if n in coded else pa.large_string() for n in names
+                    },
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
                     null_values=[],
                 ),
+                memory_pool=pool,
             )
         except (pa.ArrowInvalid, pa.ArrowException):
             if multiline:
@@ -367,16 +493,19 @@ def _fast_csv(
             del view
         if not multiline:
             if n_lines - len(empty) == table.num_rows:  # one line per record
-                lines = np.delete(np.arange(n_lines, dtype="int64"), empty)
+                lines = np.arange(n_lines, dtype="int64")
+                if len(empty):
+                    lines = np.delete(lines, empty)
                 break
         else:
             lines = _multiline_starts(table, n_lines, empty)
         if multiline and lines is None:
             return None
-    frame = table.to_pandas()
+    frame = table.to_pandas(memory_pool=pool)
     del table
-    frame[_LINE] = lines + header_line + 1
-    frame[_PROBLEM] = pd.Series(np.nan, index=frame.index, dtype="str")
+    lines += header_line + 1
+    frame[_LINE] = lines
+    frame[_PROBLEM] = _null_text(len(frame))
     return frame
 
 
@@ -386,12 +515,22 @@ def _multiline_starts(table: Any, n_lines: int, empty: np.ndarray) -> np.ndarray
     A record takes one line plus one per line break inside its values; blank lines between
     records are skipped.  None when the lines do not add up (the careful reader then decides).
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     span = np.ones(table.num_rows, dtype="int64")
     for col in table.columns:
-        breaks = pc.count_substring(col, "\n")
-        span += np.asarray(breaks.to_numpy(), dtype="int64")
+        if pa.types.is_dictionary(col.type):  # counted on the distinct values
+            parts = [
+                np.asarray(pc.count_substring(chunk.dictionary, "\n").to_numpy(), dtype="int64")[
+                    np.asarray(chunk.indices.to_numpy(), dtype="int64")
+                ]
+                for chunk in col.chunks
+            ]
+            span += np.concatenate(parts) if parts else 0
+        else:
+            breaks = pc.count_substring(col, "\n")
+            span += np.asarray(breaks.to_numpy(), dtype="int64")
     if not len(empty):
         if int(span.sum()) != n_lines:
             return None
@@ -407,6 +546,12 @@ def _multiline_starts(table: Any, n_lines: int, empty: np.ndarray) -> np.ndarray
     while cur in blank:
         cur += 1
     return starts if cur == n_lines else None
+
+
+def _coded_type() -> Any:
+    import pyarrow as pa
+
+    return pa.dictionary(pa.int32(), pa.large_string())
 
 
 _EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")

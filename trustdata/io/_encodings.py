@@ -67,13 +67,10 @@ def _decode(
         raise FileProblem(
             "looks like JSON, not CSV; name it with the .json extension.", source=name
         )
-    decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(data)
     try:
-        step = 1 << 24
-        for i in range(start, len(data), step):
-            decoder.decode(view[i : i + step], final=False)
-        decoder.decode(b"", final=True)
+        if not _is_utf8(data, start):
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "not UTF-8")
     except UnicodeDecodeError:
         # UTF-8 letters (é as two bytes) beside lone cp1252 bytes (é as one): a file that was
         # appended to by two programs.  Reading it all as cp1252 would garble the UTF-8 part.
@@ -127,6 +124,38 @@ def _decode(
     finally:
         view.release()
     return data, start, notes
+
+
+def _is_utf8(data: bytes, start: int) -> bool:
+    """Whether ``data[start:]`` is well-formed UTF-8, as Python's codec decides it.
+
+    pyarrow validates the bytes in place (about 20 times faster than decoding them); both follow
+    the Unicode standard's definition (no overlong forms, no surrogates, nothing past U+10FFFF),
+    which a test checks byte sequence by byte sequence.  Python decides when pyarrow cannot.
+    """
+    try:
+        import pyarrow as pa
+
+        body = pa.py_buffer(data)[start:]
+        offsets = pa.array([0, len(body)], type=pa.int64()).buffers()[1]
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, body]).cast(pa.large_string())
+        return True
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
+    except Exception:  # invalid, or a form pyarrow refuses: Python decides
+        pass
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        step = 1 << 24
+        for i in range(start, len(data), step):
+            decoder.decode(view[i : i + step], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        view.release()
+    return True
 
 
 _C1_IN_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")

@@ -14,8 +14,8 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem
-from trustdata.io._columns import _LINE, _PROBLEM, _clean_names, _fmt, _json_text
-from trustdata.io._csv import read_raw_csv
+from trustdata.io._columns import _KIND, _LINE, _PROBLEM, _clean_names, _fmt, _json_text
+from trustdata.io._csv import _read_csv
 from trustdata.io._parse import _raw_from_frame
 
 #: File extensions :func:`load` reads, in order of preference.
@@ -145,7 +145,7 @@ def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
     name = str(path)
     ext = path.suffix.lower()
     if ext == ".csv":
-        raw, notes = read_raw_csv(path)
+        raw, notes = _read_csv(path, coded=_coded_columns(table))
     elif ext == ".json":
         raw, notes = _read_json(path)
     elif ext == ".parquet":
@@ -157,6 +157,21 @@ def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
             source=name,
         )
     return raw, notes, name
+
+
+#: The kinds of column parsed on their distinct values (see ``_parse._parse_column``).
+_CODED_KINDS = frozenset({"whole", "number", "date", "category", "kind", "role", "bool"})
+
+
+def _coded_columns(table: str) -> frozenset[str]:
+    """The known columns of ``table`` that the CSV reader may hand over as categoricals: those
+    parsed on their distinct values, whose original text the parser keeps as codes (not the
+    offset and time columns derived with a trigger's timestamp)."""
+    return frozenset(
+        c
+        for c in schemas.KNOWN_COLUMNS.get(table, ())
+        if _KIND.get(c) in _CODED_KINDS and c not in ("utc_offset_minutes", "time_known")
+    )
 
 
 def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -329,14 +344,25 @@ def _check_parquet_rows(path: Path, name: str) -> None:
         return
     if meta.num_rows <= MAX_ROWS_PER_COUPLE:
         return
-    try:
-        ids = pq.read_table(path, columns=["couple_id"]).column(0)
-    except Exception:  # no couple_id column: the full read says so
-        return
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    counts = pc.value_counts(ids)
-    most = max((c.as_py() for c in counts.field("counts")), default=0)
+    try:  # as a dictionary: codes, not one string per row
+        ids = pq.read_table(path, columns=["couple_id"], read_dictionary=["couple_id"]).column(0)
+    except Exception:  # no couple_id column: the full read says so
+        return
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.unify_dictionaries()
+        codes = [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in ids.chunks]
+        present = [c for c, chunk in zip(codes, ids.chunks, strict=True) if chunk.null_count == 0]
+        if len(present) == len(codes):  # no missing ids: count the codes
+            counts = np.bincount(np.concatenate(codes).astype("int64")) if codes else []
+            most = int(max(counts, default=0))
+        else:
+            most = max((c.as_py() for c in pc.value_counts(ids).field("counts")), default=0)
+    else:
+        counts = pc.value_counts(ids)
+        most = max((c.as_py() for c in counts.field("counts")), default=0)
     if most > MAX_ROWS_PER_COUPLE:
         raise FileProblem(
             f"has {most:,} rows for one couple; a log table holds at most "

@@ -92,7 +92,7 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if new in _KIND and not _keeps_type(_KIND[new], series):
             series = _as_text(series)
         data[new] = series
-    raw = pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+    raw = pd.DataFrame(data, index=pd.RangeIndex(len(frame)), copy=False)  # copy-on-write
     if _LINE in frame.columns:
         line = pd.to_numeric(frame[_LINE].reset_index(drop=True), errors="coerce")
         fallback = pd.Series(np.arange(1, len(frame) + 1), dtype="float64")
@@ -146,7 +146,8 @@ class _Problems:
 def _factorize(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if isinstance(text.dtype, pd.CategoricalDtype):  # its codes, and its categories as text
         categories = pd.Series(np.asarray(text.cat.categories, dtype=object))
-        return text.cat.codes.to_numpy(dtype="int64"), pd.Index(_as_text(categories), dtype="str")
+        # the codes in their own (small) integer type: -1 indexes a lookup table's last entry
+        return text.cat.codes.to_numpy(), pd.Index(_as_text(categories), dtype="str")
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     return codes, pd.Index(uniques, dtype="str")
 
@@ -185,14 +186,14 @@ def _parse_column(
         if required and missing.any():
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         if kind == "whole":
-            return pd.Series(text.astype("Int64").array, index=text.index)
+            return text.astype("Int64")  # no copy when it is Int64 already (copy-on-write)
         if kind == "number":
             arr = text.to_numpy(dtype="float64", na_value=np.nan)
-            return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
+            return pd.Series(pd.array(arr, dtype="Float64"), index=text.index, copy=False)
         if kind == "date":
-            return pd.Series(text.to_numpy().astype("datetime64[ns]"), index=pd.RangeIndex(n))
+            return text.astype("datetime64[ns]").set_axis(pd.RangeIndex(n))
         if kind == "bool":
-            return pd.Series(text.astype("boolean").array, index=text.index)
+            return text.astype("boolean")
         raise AssertionError(kind)  # pragma: no cover - _keeps_type keeps no other kind
     if kind in ("id", "text"):
         stripped = text.str.strip()
@@ -206,7 +207,9 @@ def _parse_column(
     codes, uniques = _factorize(text)
     if compact is not None:
         small = np.int32 if len(uniques) < 2**31 - 1 else np.int64
-        compact[col] = (codes.astype(small), uniques)
+        if codes.dtype.itemsize > np.dtype(small).itemsize:
+            codes = codes.astype(small)
+        compact[col] = (codes, uniques)
     blank_u = (pd.Series(uniques, dtype="str").str.strip() == "").to_numpy(dtype=bool)
     if blank_u.any():
         codes = np.where((codes >= 0) & blank_u[np.maximum(codes, 0)], -1, codes)
@@ -241,12 +244,16 @@ def _parse_column(
             dtype=object,
         )
         _report_uniques(codes, bad_u | frac, shown, col, problems)
-        arr = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else np.nan, np.nan)
+        # per distinct value, then spread by the codes (a missing code, -1, takes the last)
+        lookup = np.append(values, np.nan)
+        with np.errstate(invalid="ignore"):
+            ok = ~np.isnan(lookup) & (np.abs(lookup) < 2**53)
         if kind == "whole":
-            ok = ~np.isnan(arr) & (np.abs(arr) < 2**53)
-            ints = pd.arrays.IntegerArray(np.where(ok, arr, 0).astype("int64"), ~ok)
-            return pd.Series(ints, index=text.index)
-        return pd.Series(pd.array(arr, dtype="Float64"), index=text.index).astype("Float64")
+            whole = np.where(ok, lookup, 0).astype("int64")
+            ints = pd.arrays.IntegerArray(whole[codes], ~ok[codes])
+            return pd.Series(ints, index=text.index, copy=False)  # fresh arrays: no copy
+        floats = pd.arrays.FloatingArray(lookup[codes], np.isnan(lookup)[codes])
+        return pd.Series(floats, index=text.index, copy=False)
     if kind == "date":
         return _parse_dates(col, codes, uniques, problems, n)
     if kind in ("category", "kind", "role"):
@@ -265,23 +272,23 @@ def _parse_column(
         shown = np.array([f"{col} is {_fmt(u)}, expected {_EXPECTED[col]}" for u in uniques])
         _report_uniques(codes, bad_u, shown.astype(object), col, problems)
         cat_code = np.array(
-            [cats.index(m) if m is not None else -1 for m in mapped] or [-1], dtype="int64"
+            [cats.index(m) if m is not None else -1 for m in mapped] + [-1], dtype="int8"
         )
-        codes2 = np.where(codes >= 0, cat_code[np.maximum(codes, 0)], -1)
+        codes2 = cat_code[codes]
         if kind == "role":
             values = np.array([*cats, None], dtype=object)[codes2]
             return pd.Series(values, index=text.index, dtype="str")
-        return pd.Series(pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index)
+        return pd.Series(
+            pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index, copy=False
+        )
     if kind == "bool":
         mapped = [schemas.normalize_bool(u) for u in uniques]
         bad_u = np.array([m is None for m in mapped], dtype=bool)
         shown = np.array([f"{col} is {_fmt(u)}, expected {_EXPECTED[col]}" for u in uniques])
         _report_uniques(codes, bad_u, shown.astype(object), col, problems)
-        lookup = np.array([-1 if m is None else int(m) for m in mapped] or [-1], dtype="int64")
-        v = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
-        out = pd.array(v == 1, dtype="boolean")
-        out[v < 0] = pd.NA
-        return pd.Series(out, index=text.index)
+        lookup = np.array([-1 if m is None else int(m) for m in mapped] + [-1], dtype="int8")
+        v = lookup[codes]
+        return pd.Series(pd.arrays.BooleanArray(v == 1, v < 0), index=text.index, copy=False)
     raise AssertionError(kind)  # pragma: no cover - every kind is handled above
 
 
@@ -343,11 +350,8 @@ def _parse_dates(
         dtype=object,
     )
     _report_uniques(codes, bad_u, shown, col, problems)
-    values = parsed.to_numpy()
-    if not len(values):
-        values = np.array([np.datetime64("NaT", "ns")])
-    out = np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT", "ns"))
-    return pd.Series(out.astype("datetime64[ns]"), index=pd.RangeIndex(n))
+    lookup = np.append(parsed.to_numpy().astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return pd.Series(lookup[codes], index=pd.RangeIndex(n), copy=False)
 
 
 def _parse_timestamp(
@@ -371,7 +375,7 @@ def _parse_timestamp(
         present = ts_values[~missing]
         dates_only = bool((present.astype("datetime64[D]") == present).all())
         date_only = ~missing & dates_only
-    ts = pd.Series(ts_values, index=pd.RangeIndex(n))
+    ts = pd.Series(ts_values, index=pd.RangeIndex(n), copy=False)
     bad = ~missing & ts.isna().to_numpy()
     if bad.any():
         where = np.flatnonzero(bad)
@@ -432,45 +436,52 @@ def _timestamp_parts(
     ts = np.full(n, _NAT, dtype="datetime64[ns]")
     offset = np.full(n, np.nan)
     date_only = np.zeros(n, dtype=bool)
-    length = stripped.str.len().to_numpy(dtype="float64", na_value=np.nan)
+    arr = _arrow_text(stripped)
+    length = pc.fill_null(pc.utf8_length(arr), -1).to_numpy()
     todo = ~missing
 
-    def exact(rows: np.ndarray, values: pd.Series, fmt: str) -> np.ndarray:
+    def pick(mask: np.ndarray) -> Any:
+        return pc.filter(arr, pa.array(mask))  # a filter copies far less than a take
+
+    def exact(rows: np.ndarray, values: Any, fmt: str) -> np.ndarray:
         try:  # pyarrow's ISO parser is strict (no 30 February) and fast, but all-or-nothing
-            arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
-            parsed = np.asarray(pc.cast(arr, pa.timestamp("ns")).to_numpy(), dtype="M8[ns]")
+            parsed = np.asarray(pc.cast(values, pa.timestamp("ns")).to_numpy(), dtype="M8[ns]")
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
-            parsed = _to_ns(pd.to_datetime(values, format=fmt, errors="coerce")).to_numpy()
+            text = pd.Series(values.to_pandas(), dtype="str")
+            parsed = _to_ns(pd.to_datetime(text, format=fmt, errors="coerce")).to_numpy()
         ok = ~np.isnat(parsed)
         ts[rows[ok]] = parsed[ok]
         todo[rows[ok]] = False
         return ok
 
-    rows = np.flatnonzero(todo & (length == 10))
-    if len(rows):
-        ok = exact(rows, stripped.iloc[rows], "%Y-%m-%d")
+    mask = todo & (length == 10)
+    if mask.any():
+        rows = np.flatnonzero(mask)
+        ok = exact(rows, pick(mask), "%Y-%m-%d")
         date_only[rows[ok]] = True
-    rows = np.flatnonzero(todo & (length == 19))
-    if len(rows):
-        exact(rows, stripped.iloc[rows], "%Y-%m-%dT%H:%M:%S")
-    rows = np.flatnonzero(todo & (length == 25))
-    if len(rows):
-        sub = stripped.iloc[rows]
-        suffix = sub.str.slice(19)
-        codes, uniques = pd.factorize(suffix)
+    mask = todo & (length == 19)
+    if mask.any():
+        exact(np.flatnonzero(mask), pick(mask), "%Y-%m-%dT%H:%M:%S")
+    mask = todo & (length == 25)
+    if mask.any():
+        rows = np.flatnonzero(mask)
+        sub = pick(mask)
+        encoded = pc.dictionary_encode(pc.utf8_slice_codeunits(sub, 19)).combine_chunks()
+        uniques = encoded.dictionary.to_pylist()
+        codes = pc.fill_null(encoded.indices, len(uniques)).to_numpy(zero_copy_only=False)
         minutes = np.array(
             [_offset_minutes(u) if re.fullmatch(r"[+-]\d\d:\d\d", u) else np.nan for u in uniques]
             + [np.nan]
         )
-        off = minutes[np.where(codes >= 0, codes, len(uniques))]
+        off = minutes[codes]
         good = ~np.isnan(off)
-        rows, sub, off = rows[good], sub[good], off[good]
-        ok = exact(rows, sub.str.slice(0, 19), "%Y-%m-%dT%H:%M:%S")
+        rows, off = rows[good], off[good]
+        sub = pc.filter(sub, pa.array(good)) if not good.all() else sub
+        ok = exact(rows, pc.utf8_slice_codeunits(sub, 0, 19), "%Y-%m-%dT%H:%M:%S")
         offset[rows[ok]] = off[ok]
     rows = np.flatnonzero(todo)
     if len(rows):
-        arr = pa.array(stripped.iloc[rows].array, type=pa.large_string(), from_pandas=True)
-        parts = pc.extract_regex(arr, _TS_PATTERN)
+        parts = pc.extract_regex(pick(todo), _TS_PATTERN)
         wall = pd.Series(pc.struct_field(parts, "wall").to_pandas(), dtype="str")
         off_text = pd.Series(pc.struct_field(parts, "off").to_pandas(), dtype="str")
         parsed = _to_ns(pd.to_datetime(wall, format="ISO8601", errors="coerce")).to_numpy()
@@ -480,6 +491,19 @@ def _timestamp_parts(
         minutes = np.array([_offset_minutes(u) for u in uniques] + [np.nan], dtype="float64")
         offset[rows] = np.where(np.isnat(parsed), np.nan, minutes[np.where(codes >= 0, codes, -1)])
     return ts, offset, date_only
+
+
+def _arrow_text(values: pd.Series) -> Any:
+    """The text of ``values`` as a pyarrow (chunked) large_string array, without a copy when
+    the column is arrow-backed already."""
+    import pyarrow as pa
+
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None and pa.types.is_large_string(arr.type):
+        return arr
+    return pa.chunked_array(
+        [pa.array(values.array, type=pa.large_string(), from_pandas=True)], pa.large_string()
+    )
 
 
 def _offset_minutes(text: str) -> float:

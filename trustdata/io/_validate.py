@@ -10,7 +10,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
-from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM, _as_text, _fmt
+from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM, _as_text, _fmt, _null_text
 from trustdata.io._parse import _missing_mask, _parse_column, _parse_timestamp, _Problems
 from trustdata.io._write import _unescape
 from trustdata.logs import SUMMARY_COLUMNS, Logs, empty_rejected, empty_summary, empty_table
@@ -91,7 +91,7 @@ def _process(
         if col == "time_known" or col == "utc_offset_minutes":
             continue  # derived with the timestamp
         if col not in raw.columns:
-            typed[col] = empty_table(table)[col].reindex(range(n))
+            typed[col] = _absent(empty_table(table)[col], n)
             continue
         if kind == "timestamp":
             ts, off, known_time = _parse_timestamp(raw, col, problems)
@@ -114,7 +114,7 @@ def _process(
             values = values.where(~_missing_mask(values))
             values = _unescape(values) if unescape else values
         typed[col] = values
-    frame = pd.DataFrame(typed, index=pd.RangeIndex(n))
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)  # copy-on-write
     _validate(table, frame, schema, problems)
     if keys:
         _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems)
@@ -134,6 +134,32 @@ def _process(
     return _Result(table, valid, rejected, summary)
 
 
+def _absent(empty: pd.Series, n: int) -> pd.Series:
+    """A column the file does not have: ``n`` missing values of ``empty``'s dtype, as
+    ``empty.reindex(range(n))`` gives, in little memory.
+
+    Masked numbers and booleans get zeroed values (pages the system maps lazily) under a full
+    mask; text gets one immutable all-missing pyarrow chunk, repeated.
+    """
+    dtype = empty.dtype
+    index = pd.RangeIndex(n)
+    masked = {
+        "Int64": (pd.arrays.IntegerArray, "int64"),
+        "Float64": (pd.arrays.FloatingArray, "float64"),
+        "boolean": (pd.arrays.BooleanArray, "bool"),
+    }
+    if str(dtype) in masked:
+        kind, values = masked[str(dtype)]
+        array = kind(np.zeros(n, dtype=values), np.ones(n, dtype=bool))
+        return pd.Series(array, index=index, copy=False)
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = np.full(n, -1, dtype="int8" if len(dtype.categories) < 127 else "int32")
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, copy=False)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return _null_text(n, dtype)
+    return empty.reindex(range(n))
+
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
@@ -143,10 +169,24 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
     ids that still differ only in case or look alike across scripts, are noted."""
     import unicodedata
 
-    uniques = pd.Series(values.dropna().unique(), dtype="str")
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None and isinstance(values.dtype, pd.StringDtype):
+        import pyarrow.compute as pc
+
+        uniques = pd.Series(pc.unique(arr).drop_null().to_pandas(), dtype="str")
+    else:
+        uniques = pd.Series(values.dropna().unique(), dtype="str")
     if not len(uniques):
         return values
-    fixed = uniques.map(lambda v: unicodedata.normalize("NFC", v.translate(_INVISIBLE)).strip())
+    # Plain ASCII ids with no whitespace at either end are already normal: only the others
+    # go through Python (NFC, invisible characters, str.strip).
+    plain = _plain_ascii(uniques)
+    fixed = uniques.copy()
+    odd = ~plain
+    if odd.any():
+        fixed[odd] = uniques[odd].map(
+            lambda v: unicodedata.normalize("NFC", v.translate(_INVISIBLE)).strip()
+        )
     changed = fixed != uniques
     out = values
     if changed.any():
@@ -157,18 +197,39 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
             "and read as the same id as their plain spelling"
         )
     final = pd.Series(fixed.unique(), dtype="str")
-    folded = final.str.casefold()
+    ascii_ = _plain_ascii(final, edges=False)
+    folded = final.str.lower()  # casefold is lower for ASCII text
+    if not ascii_.all():
+        folded[~ascii_] = final[~ascii_].map(str.casefold)
     twins = final[folded.duplicated(keep=False)]
     if len(twins):
         shown = ", ".join(repr(v) for v in sorted(twins)[:6])
         notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
-    non_ascii = final[final.map(lambda v: not v.isascii())]
+    non_ascii = final[~ascii_]
     skeleton = non_ascii.map(_ascii_skeleton)
-    alike = [(v, s) for v, s in zip(non_ascii, skeleton, strict=True) if s in set(final)]
+    known = set(final)
+    alike = [(v, s) for v, s in zip(non_ascii, skeleton, strict=True) if s != v and s in known]
     if alike:
         shown = ", ".join(f"{v!r} looks like {s!r}" for v, s in alike[:6])
         notes.append(f"{col} values that look alike (kept apart; check them): {shown}")
     return out
+
+
+#: ASCII characters that ``str.strip`` removes.
+_ASCII_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f ]"
+
+
+def _plain_ascii(values: pd.Series, *, edges: bool = True) -> np.ndarray:
+    """Which values are ASCII (and, with ``edges``, neither start nor end with whitespace)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    out = pc.string_is_ascii(arr)
+    if edges:
+        spaced = pc.match_substring_regex(arr, f"^{_ASCII_SPACE}|{_ASCII_SPACE}$")
+        out = pc.and_(out, pc.invert(spaced))
+    return pc.fill_null(out, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 #: Letters of other scripts that look like Latin ones (the usual homoglyphs).
@@ -183,20 +244,24 @@ def _ascii_skeleton(value: str) -> str:
 
 
 def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems) -> None:
-    import pandera.pandas as pa
+    """Check the typed frame against the table's schema; failing values become problems.
 
-    try:
-        schema.validate(frame, lazy=True, inplace=True)
-        return
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    cases = cases.loc[cases["index"].notna()]
-    if not len(cases):
-        raise TrustDataError(f"{table}: the parsed frame does not fit the schema")
-    order = {c: i for i, c in enumerate(frame.columns)}
-    cases = cases.assign(_o=cases["column"].map(order)).sort_values("_o", kind="stable")
-    for col, group in cases.groupby("column", sort=False):
-        idx = group["index"].astype("int64").to_numpy()
+    The schema's checks are evaluated as array operations (:func:`_failing_rows`) when every
+    check is one it knows (bounds, allowed values, text length) and every dtype fits; otherwise,
+    and for checks it does not know, pandera validates the frame itself (:func:`_pandera_cases`).
+    Both give the same failing rows per column, so the reasons are the same.
+    """
+    failing = _failing_rows(frame, schema)
+    if failing is None:
+        failing = _pandera_cases(table, frame, schema)
+    _add_failures(frame, failing, problems)
+
+
+def _add_failures(frame: pd.DataFrame, failing: dict[str, np.ndarray], problems: _Problems) -> None:
+    for col in frame.columns:  # in the frame's column order, as the reasons are joined
+        if col not in failing:
+            continue
+        idx = failing[col]
         failed = problems.failed.get(str(col))
         keep = ~failed[idx] if failed is not None else np.ones(len(idx), dtype=bool)
         idx = np.unique(idx[keep])
@@ -213,23 +278,128 @@ def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems)
         problems.add(idx, np.array(shown, dtype=object), str(col))
 
 
+def _pandera_cases(table: str, frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray]:
+    """The row positions that fail the schema, per column, as pandera validates them."""
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True, inplace=True)
+        return {}
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases.loc[cases["index"].notna()]
+    if not len(cases):
+        raise TrustDataError(f"{table}: the parsed frame does not fit the schema")
+    return {
+        str(col): group["index"].astype("int64").to_numpy()
+        for col, group in cases.groupby("column", sort=False)
+    }
+
+
+#: pandera's built-in checks that :func:`_failing_rows` evaluates itself, by name.
+_OWN_CHECKS = frozenset({"greater_than_or_equal_to", "less_than_or_equal_to", "isin", "str_length"})
+
+
+def _failing_rows(frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray] | None:
+    """The row positions that fail the schema, per column, without pandera's machinery.
+
+    Evaluates what the schemas of :mod:`trustdata.schemas` hold: each column's dtype, its
+    nullability and the built-in checks in :data:`_OWN_CHECKS` (which, as pandera's, ignore
+    missing values).  None when the schema holds anything else (a custom or frame-wide check,
+    coercion, a regex column, a missing column) or a dtype does not fit: pandera then decides.
+    """
+    from pandera.engines import pandas_engine
+
+    if schema.checks or schema.coerce or schema.index is not None or schema.dtype is not None:
+        return None
+    failing: dict[str, np.ndarray] = {}
+    for name, col in schema.columns.items():
+        if col.regex or col.coerce or name not in frame.columns:
+            return None
+        if any(
+            check.name not in _OWN_CHECKS
+            or not check.ignore_na
+            or check.groupby is not None
+            or check.element_wise
+            for check in col.checks
+        ):
+            return None
+        values = frame[name]
+        if col.dtype is not None and not _dtype_fits(col.dtype, values, pandas_engine):
+            return None
+        present = values.notna().to_numpy(dtype=bool)
+        bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
+        numbers = _numbers(values) if col.checks else None
+        for check in col.checks:
+            bad |= present & ~_passes(check.name, check.statistics, values, numbers)
+        if bad.any():
+            failing[name] = np.flatnonzero(bad)
+    return failing
+
+
+def _dtype_fits(dtype: Any, values: pd.Series, engine: Any) -> bool:
+    try:
+        fits = dtype.check(engine.Engine.dtype(values.dtype), values)
+    except Exception:  # pandera would say so: let it
+        return False
+    return bool(np.all(fits))
+
+
+def _numbers(values: pd.Series) -> np.ndarray | None:
+    """The values of a numeric column as a plain array (masked positions hold anything: callers
+    use it only where values are present), or None for other columns."""
+    dtype = values.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    array = values.array
+    if isinstance(array, pd.api.extensions.ExtensionArray) and hasattr(array, "_data"):
+        data = array._data  # a masked array's values, without building a float copy
+        if isinstance(data, np.ndarray) and data.dtype.kind in "iuf":
+            return data
+    return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _passes(
+    name: str, stats: dict[str, Any], values: pd.Series, numbers: np.ndarray | None = None
+) -> np.ndarray:
+    """Where ``values`` pass pandera's built-in check ``name`` (missing values pass, and the
+    caller counts only present ones)."""
+    if name in ("greater_than_or_equal_to", "less_than_or_equal_to"):
+        if numbers is not None:
+            with np.errstate(invalid="ignore"):
+                if name == "greater_than_or_equal_to":
+                    return ~(numbers < stats["min_value"])
+                return ~(numbers > stats["max_value"])
+        cmp = values >= stats["min_value"] if name == "greater_than_or_equal_to" else None
+        if cmp is None:
+            cmp = values <= stats["max_value"]
+        return cmp.fillna(True).to_numpy(dtype=bool)
+    if name == "isin":
+        return values.isin(list(stats["allowed_values"])).to_numpy(dtype=bool) | values.isna()
+    if name == "str_length":
+        length = values.str.len().to_numpy(dtype="float64", na_value=np.nan)
+        ok = np.ones(len(values), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if stats.get("exact_value") is not None:
+                ok &= ~(length != stats["exact_value"]) | np.isnan(length)
+            if stats.get("min_value") is not None:
+                ok &= ~(length < stats["min_value"])
+            if stats.get("max_value") is not None:
+                ok &= ~(length > stats["max_value"])
+        return ok
+    raise AssertionError(name)  # pragma: no cover - _OWN_CHECKS lists the names handled
+
+
 def _duplicates(
     table: str, frame: pd.DataFrame, keys: list[str], lines: np.ndarray, problems: _Problems
 ) -> None:
     """Reject later copies of a record that must be unique; the first clean copy is kept."""
-    import pandera.pandas as pa
-
     clean = ~problems.mask()
-    sub = frame.loc[clean, keys]
-    dup_schema = pa.DataFrameSchema(unique=keys, report_duplicates="exclude_first")
-    try:
-        dup_schema.validate(sub, lazy=True)
-        return
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    idx = np.unique(cases["index"].dropna().astype("int64").to_numpy())
+    # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
+    idx = _duplicated(frame, keys, clean)
     if not len(idx):
         return
+    sub = frame.loc[clean, keys]
     firsts = sub.loc[~sub.duplicated(keys, keep="first")].copy()
     firsts["first_pos"] = firsts.index.to_numpy()
     later = sub.loc[idx].copy()
@@ -254,6 +424,56 @@ def _duplicates(
             same = ", ".join(f"{k} {_fmt(v)}" for k, v in values.items())
             shown.append(f"duplicate {word}: same {same} as line {first_line}")
     problems.add(merged["_pos"].to_numpy(), np.array(shown, dtype=object))
+
+
+def _duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.ndarray:
+    """The positions of the rows where ``clean`` that repeat an earlier clean row's ``keys``
+    (``frame.loc[clean, keys].duplicated(keep="first")``), in order.
+
+    Each key column is factorised whole and the codes combined into one integer per row, so
+    that no copy of the key columns is made; pandas combines them when that would overflow.
+    """
+    combined = np.zeros(len(frame), dtype="int64")
+    size = 1
+    for key in keys:
+        codes, width = _key_codes(frame[key])
+        if size * width >= 2**62:  # would overflow: let pandas combine them
+            sub = frame.loc[clean, keys]
+            return sub.index.to_numpy()[sub.duplicated(keys, keep="first").to_numpy(dtype=bool)]
+        combined *= width
+        combined += codes
+        del codes
+        size *= width
+    where = np.flatnonzero(clean)
+    picked = pd.Series(combined[where], copy=False)
+    del combined
+    return where[picked.duplicated(keep="first").to_numpy(dtype=bool)]
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes that tell the values apart (equal values, missing ones included, share a code),
+    and how many codes there can be.
+
+    Dates are counted in days from the first one (no hash table over every row); anything else
+    is factorised.
+    """
+    if values.dtype == "datetime64[ns]" and len(values):
+        ns = values.to_numpy().view("int64")
+        nat = np.isnat(values.to_numpy())
+        if not nat.all():
+            first = int(ns[~nat].min())
+            last = int(ns[~nat].max())
+            if (last - first) // _DAY_NS < 10_000_000 and not ((ns[~nat] - first) % _DAY_NS).any():
+                width = (last - first) // _DAY_NS + 2  # the last code is for missing dates
+                codes = ns - first
+                codes //= _DAY_NS
+                codes[nat] = width - 1
+                return codes, width
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, max(len(uniques), 1)
 
 
 def _rejected_frame(

@@ -145,6 +145,18 @@ def _escape(values: pd.Series) -> pd.Series:
 
 def _unescape(values: pd.Series) -> pd.Series:
     """Remove the one ``'`` that :func:`write` put in front of a formula-looking text cell."""
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None and isinstance(values.dtype, pd.StringDtype):
+        # arrow-backed text: the same, in pyarrow (RE2 reads the pattern alike)
+        import pyarrow.compute as pc
+
+        if not pc.any(pc.starts_with(arr, "'")).as_py():
+            return values
+        escaped = pc.fill_null(pc.match_substring_regex(arr, _ESCAPED_RE), False)
+        if not pc.any(escaped).as_py():
+            return values
+        fixed = pc.if_else(escaped, pc.utf8_slice_codeunits(arr, 1), arr)
+        return pd.Series(fixed.to_pandas(), index=values.index, name=values.name, dtype="str")
     quoted = values.str.startswith("'", na=False)
     if not quoted.any():
         return values

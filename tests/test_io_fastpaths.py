@@ -1,0 +1,307 @@
+"""The fast paths of ``load`` give what the careful paths give: the same frames, the same
+rejected records (reasons, lines, original text) and the same summary.
+
+The fast paths (see ``docs/format.md``, "How fast"): CSV columns parsed on their distinct
+values are read by pyarrow as dictionaries (``_files._coded_columns``); the schema's checks are
+evaluated as array operations (``_validate._failing_rows``) instead of by pandera; later copies
+are found on one combined code (``_validate._duplicated``); the ``'`` that ``write`` puts before
+formula-looking text is removed in pyarrow (``_write._unescape``).  Each test switches them off
+and compares.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as stdio
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import trustdata.io._files as files_mod
+import trustdata.io._validate as validate_mod
+import trustdata.io._write as write_mod
+from trustdata import io, schemas
+
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+SCORES = ["1", "7", "10", " 5 ", "07", "+3", "7.0", "0", "11", "-3", "seven", "7.5", "", " ",
+          "1e400", "6.9999999999999999", "9007199254740993", "-0"]  # fmt: skip
+VALUES = {
+    "couple_id": ["c1", "c2", " c1 ", "", "=c3", "'=c3", "c\u200b1", "C1"],
+    "partner": ["A", "B", "", " A", "Zoë", "Zoe\u0308"],
+    "role": ["hurt", "Involved", "", "both", "nobody", " hurt "],
+    "date": ["2025-03-03", "2025-03-04", "2025-03-03T00:00:00", "2025-03-03T00:00:00+02:00",
+             "2025-02-30", "", "03/03/2025", "1725-03-03", "2025-03-03 14:00", " 2025-03-05"],
+    "connection": SCORES,
+    "trust": SCORES,
+    "need": ["", "fine", "'=1+1", "''-x", "'plain", "-", "a\nb", 'say "hi"', "x,y"],
+    "extra": ["", "e", "'=e"],
+}  # fmt: skip
+TRIGGER_VALUES = {
+    "couple_id": ["c1", "c2", ""],
+    "partner": ["A", "B", ""],
+    "timestamp": ["2025-03-03", "2025-03-03T21:15:00", "2025-03-03T21:15:00+01:00",
+                  "2025-03-03T21:15:00-08:00", "2025-03-03T21:15Z", "2025-03-03 21:15:00",
+                  "2025-03-03T21:15:00+17:00", "2025-02-30T10:00:00", "", "soon",
+                  "2025-03-03T21:15:00.5+05:30"],
+    "category": ["media", "Location", "other_person", "", "weather"],
+    "intensity": SCORES,
+    "used_plan": ["true", "no", "", "maybe", "Yes"],
+    "minutes": ["5", "0", "-1", "2.5", "", "lots", "inf"],
+    "note": ["", "ok", "'@x"],
+}  # fmt: skip
+
+
+def _table(values: dict[str, list[str]]) -> st.SearchStrategy[tuple[list[str], list[list[str]]]]:
+    @st.composite
+    def build(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+        names = list(values)
+        required = [c for c in names if c in ("couple_id", "partner", "date", "connection",
+                                               "timestamp", "category", "intensity")]  # fmt: skip
+        optional = draw(st.lists(st.sampled_from([c for c in names if c not in required]),
+                                 unique=True))  # fmt: skip
+        columns = [c for c in names if c in required or c in optional]
+        rows = draw(
+            st.lists(
+                st.tuples(*[st.sampled_from(values[c]) for c in columns]).map(list),
+                max_size=40,
+            )
+        )
+        return columns, rows
+
+    return build()
+
+
+def _write(path, columns: list[str], rows: list[list[str]]) -> None:
+    buffer = stdio.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch every fast path of this module's docstring off."""
+    monkeypatch.setattr(files_mod, "_coded_columns", lambda table: frozenset())
+    monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema: None)
+    monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
+    monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
+    monkeypatch.setattr(write_mod, "_unescape", _pandas_unescape)  # header cells
+
+
+def _pandas_duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.ndarray:
+    """The later copies among the clean rows, by pandas on a copy of the key columns."""
+    sub = frame.loc[clean, keys]
+    return sub.index.to_numpy()[sub.duplicated(keys, keep="first").to_numpy(dtype=bool)]
+
+
+def _pandas_unescape(values: pd.Series) -> pd.Series:
+    """``_write._unescape`` with pandas' string methods only (the path before pyarrow)."""
+    from trustdata.io._write import _ESCAPED_RE
+
+    quoted = values.str.startswith("'", na=False)
+    if not quoted.any():
+        return values
+    escaped = quoted & values.str.match(_ESCAPED_RE, na=False)
+    if not escaped.any():
+        return values
+    out = values.copy()
+    out.loc[escaped] = values.loc[escaped].str.slice(1)
+    return out
+
+
+def _assert_same(fast, careful) -> None:
+    for table in schemas.TABLES:
+        pd.testing.assert_frame_equal(getattr(fast, table), getattr(careful, table))
+    pd.testing.assert_frame_equal(fast.rejected, careful.rejected)
+    pd.testing.assert_frame_equal(fast.summary, careful.summary)
+
+
+@SETTINGS
+@given(checkins=_table(VALUES), triggers=_table(TRIGGER_VALUES))
+def test_fast_and_careful_paths_load_the_same(tmp_path_factory, checkins, triggers):
+    folder = tmp_path_factory.mktemp("logs")
+    _write(folder / "checkins.csv", *checkins)
+    _write(folder / "triggers.csv", *triggers)
+    fast = io.load(folder)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _careful(monkeypatch)
+        careful = io.load(folder)
+    _assert_same(fast, careful)
+    # and the accounting rule holds on the fast path
+    summary = fast.summary
+    assert (summary["valid"] + summary["rejected"] == summary["records"]).all()
+
+
+@SETTINGS
+@given(checkins=_table(VALUES))
+def test_fast_paths_match_on_typed_parquet_too(tmp_path_factory, checkins):
+    columns, rows = checkins
+    raw = pd.DataFrame(rows, columns=columns, dtype="str")
+    folder = tmp_path_factory.mktemp("typed")
+    # a typed Parquet file: whole numbers where the text is one, text elsewhere
+    typed = raw.copy()
+    for col in ("connection", "trust"):
+        if col in typed and len(typed):
+            number = pd.to_numeric(typed[col].str.strip(), errors="coerce")
+            finite = np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan))
+            if finite.all() and (number == number.round()).all() and number.abs().max() < 2**53:
+                typed[col] = number.astype("int64")
+    typed.to_parquet(folder / "checkins.parquet")
+    fast = io.load(folder)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _careful(monkeypatch)
+        careful = io.load(folder)
+    _assert_same(fast, careful)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2", None]),
+            st.sampled_from(["A", "B"]),
+            st.sampled_from(["2025-03-03", "2025-03-04", None]),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_combined_codes_find_the_same_duplicates_as_pandas(rows):
+    keys = ["couple_id", "partner", "date"]
+    frame = pd.DataFrame([r[:3] for r in rows], columns=keys)
+    frame = frame.astype({"couple_id": "str", "partner": "str"})
+    frame["date"] = pd.to_datetime(frame["date"])
+    clean = np.array([r[3] for r in rows], dtype=bool)
+    expected = _pandas_duplicated(frame, keys, clean)
+    np.testing.assert_array_equal(validate_mod._duplicated(frame, keys, clean), expected)
+
+
+def test_a_schema_check_pandera_alone_knows_is_still_run(tmp_path, monkeypatch):
+    """A check outside the built-in ones evaluated as arrays makes pandera validate."""
+    import pandera.pandas as pa
+
+    schema, keys = validate_mod._schemas("checkins")
+    odd = schema.update_column(
+        "connection",
+        checks=[*schema.columns["connection"].checks, pa.Check(lambda s: s != 4, name="not_4")],
+    )
+    monkeypatch.setitem(validate_mod._SCHEMA_CACHE, "checkins", (odd, keys))
+    (tmp_path / "checkins.csv").write_text(
+        "couple_id,partner,date,connection\nc1,A,2025-03-03,4\nc1,A,2025-03-10,5\n"
+        "c1,A,2025-03-17,11\n"
+    )
+    logs = io.load(tmp_path)
+    assert validate_mod._failing_rows(logs.checkins, odd) is None
+    assert logs.rejected[["line", "reason"]].values.tolist() == [
+        [2, "connection is 4, expected a whole number 1-10"],
+        [4, "connection is 11, expected a whole number 1-10"],
+    ]
+
+
+def _python_says_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_pyarrow_and_python_agree_on_every_short_byte_sequence_being_utf8():
+    from trustdata.io._encodings import _is_utf8
+
+    lead = list(range(0x80, 0x100))
+    cont = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF]
+    cases = [bytes([a]) for a in range(256)]
+    cases += [bytes([a, b]) for a in lead for b in range(256)]
+    cases += [bytes([a, b, c]) for a in range(0xE0, 0xF0) for b in range(0x80, 0xC0) for c in cont]
+    cases += [
+        bytes([a, b, c, d])
+        for a in range(0xF0, 0xF8)
+        for b in (0x80, 0x8F, 0x90, 0xBF)
+        for c in (0x80, 0xBF, 0x41)
+        for d in (0x80, 0xBF, 0xC0)
+    ]
+    wrong = [c for c in cases if _is_utf8(b"x" + c + b"y", 1) != _python_says_utf8(c + b"y")]
+    assert wrong == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.text(max_size=20))
+def test_pyarrow_and_python_agree_on_utf8_of_any_bytes(noise, text):
+    from trustdata.io._encodings import _is_utf8
+
+    data = text.encode("utf-8", "surrogatepass") + noise
+    assert _is_utf8(data, 0) == _python_says_utf8(data)
+
+
+def _blank_lines_whole(data: bytes, pos: int) -> int:
+    """The blank-line count over the whole file at once (the way before pieces): a line is
+    blank when every byte of it, its line break included, is a delimiter or a space."""
+    raw = np.frombuffer(data, dtype=np.uint8, offset=pos)
+    ends = np.flatnonzero(raw == 10)
+    bounds = np.concatenate(([-1], ends, [len(data) - pos]))
+    filler = np.zeros(256, dtype=bool)
+    filler[list(b",;\t \r\n|")] = True
+    content = ~filler[raw]
+    starts = bounds[:-1] + 1
+    starts = starts[starts < len(raw)]
+    return int((~np.maximum.reduceat(content, starts)).sum()) if len(starts) else 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=60).map(lambda b: bytes(b",; \t\r\n|ab"[x % 9] for x in b)),
+    pos=st.integers(0, 5),
+    piece=st.integers(1, 9),
+)
+def test_blank_lines_counted_in_pieces_as_over_the_whole_file(data, pos, piece):
+    import trustdata.io._csv as csv_mod
+
+    pos = min(pos, len(data))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(csv_mod, "_PIECE", piece)
+        got = csv_mod._blank_lines(data, pos)
+    assert got == _blank_lines_whole(data, pos)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 40), min_size=1, max_size=12),
+    pos=st.integers(0, 3),
+    limit=st.integers(2, 16),
+)
+def test_the_long_line_proof_finds_exactly_the_lines_over_the_limit(lengths, pos, limit):
+    import trustdata.io._csv as csv_mod
+
+    data = b"\n".join(b"x" * n for n in lengths)
+    pos = min(pos, len(data))
+    longest = max(len(line) for line in data[pos:].split(b"\n"))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(csv_mod, "MAX_LINE_BYTES", limit)
+        assert csv_mod._maybe_long_line(data, pos) == (longest > limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=60).map(lambda b: bytes(b",; \t\r\n|ab"[x % 9] for x in b)),
+    pos=st.integers(0, 5),
+    limit=st.integers(0, 6),
+    piece=st.integers(1, 9),
+)
+def test_the_blank_line_bound_never_misses_too_many_blank_lines(data, pos, limit, piece):
+    import trustdata.io._csv as csv_mod
+
+    pos = min(pos, len(data))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(csv_mod, "MAX_BLANK_LINES", limit)
+        monkeypatch.setattr(csv_mod, "_PIECE", piece)
+        if _blank_lines_whole(data, pos) > limit:
+            assert csv_mod._maybe_many_blank_lines(data, pos)
