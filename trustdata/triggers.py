@@ -178,7 +178,9 @@ def trigger_frequency(
     # counts as integer bincounts of the selected cells; means divided in place where defined
     # (one array per output column: the outputs are the largest arrays here)
     count = np.bincount(cell, minlength=n_cells)
-    mean_intensity = np.bincount(cell, weights=intensity, minlength=n_cells)
+    mean_intensity = np.bincount(cell, weights=intensity, minlength=n_cells).astype(
+        float, copy=False
+    )
     high = np.full(n_cells, -np.inf)
     np.maximum.at(high, cell, intensity)
     major = np.bincount(cell[intensity >= schemas.MAJOR_TRIGGER_INTENSITY], minlength=n_cells)
