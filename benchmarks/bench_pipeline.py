@@ -38,6 +38,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+# this checkout's trustdata (not whichever one the environment has installed): the child steps
+# run this file, so they import the same package as the report step (`-m trustdata` in ROOT)
+sys.path.insert(1, str(ROOT))
 
 from bench_load import _cpu_seconds, _current_rss_mb, _PeakSampler, make_cohort  # noqa: E402
 
@@ -75,11 +78,25 @@ def trustdata_pipeline(folder: Path) -> dict:
     import trustdata
     from trustdata import trends
 
-    logs = trustdata.load(folder)
-    weekly = trends.weekly_trend(logs.checkins, logs.events)
-    summary = trends.trend_summary(logs.checkins)
-    freq = trustdata.trigger_frequency(logs.triggers, period="week", by="total")
-    found = trustdata.find_setbacks(logs.checkins)
+    stages: dict[str, float] = {}
+
+    def timed(name, f, *args, **kwargs):
+        cpu0 = _cpu_seconds()
+        result = f(*args, **kwargs)
+        stages[name] = _cpu_seconds() - cpu0
+        return result
+
+    logs = timed("load", trustdata.load, folder)
+    weekly = timed("weekly_trend", trends.weekly_trend, logs.checkins, logs.events)
+    summary = timed("trend_summary", trends.trend_summary, logs.checkins)
+    freq = timed(
+        "trigger_frequency",
+        trustdata.trigger_frequency,
+        logs.triggers,
+        period="week",
+        by="total",
+    )
+    found = timed("find_setbacks", trustdata.find_setbacks, logs.checkins)
     frames_mb = (
         sum(
             f.memory_usage(deep=True).sum()
@@ -91,6 +108,7 @@ def trustdata_pipeline(folder: Path) -> dict:
         "rows": len(weekly) + len(summary) + len(freq) + len(found),
         "frames_mb": frames_mb,
         "rejected": len(logs.rejected),
+        "stages": stages,
     }
 
 
@@ -192,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         report_mb = out.stat().st_size / 1e6
 
     td, fl = best["trustdata"], best["floor"]
+    print(
+        "trustdata stages (CPU s): "
+        + ", ".join(f"{k} {v:.2f} ({v / fl['cpu']:.1f}x floor)" for k, v in td["stages"].items())
+    )
     rss_ratio = (td["peak_mb"] - td["base_mb"]) / td["frames_mb"]
     print()
     print("figure                                        value     target")

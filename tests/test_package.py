@@ -34,3 +34,13 @@ def test_public_errors_share_one_base_class() -> None:
 
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), trustdata.TrustDataError)
+
+
+def test_import_loads_pandas_only_with_the_first_name_that_needs_it() -> None:
+    code = (
+        "import sys, trustdata; before = 'pandas' in sys.modules; "
+        "from trustdata import Logs; import trustdata.logs as tl; "
+        "print(before, Logs is tl.Logs is trustdata.Logs, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "True"]

@@ -41,3 +41,35 @@ def test_pandera_still_validates_a_dask_model_once_dask_is_used():
     frame = dd.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
     checked: DataFrame[Model] = Model.validate(frame)
     assert checked.compute()["x"].tolist() == [1, 2]
+
+
+def test_the_geopandas_probe_gives_pandera_s_answer_without_searching_each_time():
+    import importlib.util
+
+    import numpy as np
+    import pandas as pd
+    from pandera.engines import pandas_engine
+
+    import trustdata.schemas  # noqa: F401 - installs the compat layer
+
+    probe = pandas_engine.is_geopandas_dtype
+    assert probe._trustdata
+    dtypes = [np.dtype("float64"), np.dtype("int64"), pd.StringDtype(), "geometry", "str"]
+    assert [probe(d) for d in dtypes] == [probe.original(d) for d in dtypes]
+
+    searched = []
+
+    class Spy:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] == "geopandas":
+                searched.append(name)
+            return None
+
+    sys.meta_path.insert(0, Spy())
+    try:
+        for d in dtypes:
+            probe(d)
+    finally:
+        sys.meta_path.pop(0)
+    if importlib.util.find_spec("geopandas") is None:
+        assert searched == []  # known to be missing: no new search of the path

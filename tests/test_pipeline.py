@@ -105,3 +105,43 @@ def test_a_folder_without_partitions_is_a_trustdata_error(tmp_path):
         pipeline.run(tmp_path)
     with pytest.raises(TrustDataError, match="does not exist"):
         pipeline.run(tmp_path / "missing")
+
+
+def test_one_partition_analyses_the_logs_themselves(logs, monkeypatch):
+    # one partition (the pandas default) hands the logs to the analyses as they are: no copy of
+    # every table first, and the analysis's own frame comes back (no concatenated copy)
+    seen = []
+    frame = pd.DataFrame({"couple_id": ["x"]})
+
+    def spy(got):
+        seen.append(got)
+        return frame
+
+    monkeypatch.setitem(pipeline.ANALYSES, "spy", spy)
+    out = pipeline.run(logs, ["spy"])
+    assert seen == [logs] and seen[0] is logs
+    assert out["spy"] is frame
+
+
+def test_frequency_by_category_adds_up_to_the_total_exactly(logs):
+    from trustdata import triggers
+
+    for period in ("week", "month"):
+        total = triggers.trigger_frequency(logs.triggers, period=period, by="total")
+        cat = triggers.trigger_frequency(
+            logs.triggers, period=period, by="category", checkins=logs.checkins
+        )
+        keys = ["couple_id", "partner", "period_start"]
+        summed = cat.groupby(keys, sort=True)[["count", "major_count", "plan_known"]].sum()
+        # the category frame also spans check-ins: compare on the periods the total has
+        summed = summed.loc[pd.MultiIndex.from_frame(total[keys])].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            summed, total[["count", "major_count", "plan_known"]], check_names=False
+        )
+        busy = cat["count"] > 0
+        assert cat.loc[busy, "mean_intensity"].notna().all()
+        assert cat.loc[~busy, ["mean_intensity", "max_intensity"]].isna().all().all()
+        assert (cat.loc[busy, "mean_intensity"] <= cat.loc[busy, "max_intensity"]).all()
+        known = cat["plan_known"] > 0
+        assert cat.loc[~known, "plan_share"].isna().all()
+        assert cat.loc[known, "plan_share"].between(0, 1).all()

@@ -16,13 +16,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from trustdata.errors import TrustDataError
-from trustdata.logs import Logs
 
 __version__ = "0.1.0"
 
 # Public names and the module each lives in; imported on first use so that `import trustdata`
-# stays fast (plotly and statsmodels are only loaded by the modules that draw or fit).
+# stays fast: pandas and pandera come with the first name that needs them (`Logs`, `load`, ...),
+# plotly and statsmodels only with the modules that draw or fit.
 _LAZY: dict[str, str] = {
+    "Logs": "trustdata.logs",
     "load": "trustdata.io",
     "from_frames": "trustdata.io",
     "write": "trustdata.io",
@@ -60,7 +61,7 @@ _MODULES = (
     "cli",
 )
 
-__all__ = ["Logs", "TrustDataError", "__version__", *_LAZY, *_MODULES]
+__all__ = ["TrustDataError", "__version__", *_LAZY, *_MODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
     from trustdata.anonymize import anonymize_folder  # noqa: F401
@@ -68,6 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from trustdata.dyad import partner_gap  # noqa: F401
     from trustdata.importers import import_export  # noqa: F401
     from trustdata.io import from_frames, load, write  # noqa: F401
+    from trustdata.logs import Logs  # noqa: F401
     from trustdata.milestones import red_flags, safety_notice, small_wins  # noqa: F401
     from trustdata.setbacks import find_setbacks, setback_context, sudden_losses  # noqa: F401
     from trustdata.trends import trend_summary, weekly_trend  # noqa: F401
@@ -77,7 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    if name in _MODULES:
+    if name in _MODULES or name == "logs":  # trustdata.logs: imported eagerly before
         return importlib.import_module(f"trustdata.{name}")
     raise AttributeError(f"module 'trustdata' has no attribute {name!r}")
 

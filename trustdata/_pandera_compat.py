@@ -49,8 +49,32 @@ def index_types() -> set[type]:
     return found
 
 
+def _geopandas_probe(original):
+    """pandera's ``is_geopandas_dtype``, without its failing import on every call.
+
+    pandera asks it of every column's dtype, and each call runs ``from geopandas.array import
+    GeometryDtype``: without geopandas installed, a failed import searches the whole path each
+    time (about 200 calls and 0.1 s of a report).  Whether geopandas is installed is looked up
+    once; when it is, pandera's own function answers.
+    """
+    import importlib.util
+
+    missing: list[bool] = []
+
+    def is_geopandas_dtype(pd_dtype):
+        if "geopandas" not in sys.modules:
+            if not missing:
+                missing.append(importlib.util.find_spec("geopandas") is None)
+            if missing[0]:
+                return False
+        return original(pd_dtype)
+
+    return is_geopandas_dtype
+
+
 def install() -> None:
-    """Point pandera's model builder at :func:`series_types` and :func:`index_types`."""
+    """Point pandera's model builder at :func:`series_types` and :func:`index_types`, and its
+    geopandas dtype probe at :func:`_geopandas_probe`."""
     try:
         from pandera.api.pandas import model
     except ImportError:  # pragma: no cover - another pandera layout: leave it as it is
@@ -58,3 +82,13 @@ def install() -> None:
     if hasattr(model, "get_series_types") and hasattr(model, "get_index_types"):
         model.get_series_types = series_types
         model.get_index_types = index_types
+    try:
+        from pandera.engines import pandas_engine
+    except ImportError:  # pragma: no cover
+        return
+    original = getattr(pandas_engine, "is_geopandas_dtype", None)
+    if original is not None and not getattr(original, "_trustdata", False):
+        probe = _geopandas_probe(original)
+        probe._trustdata = True
+        probe.original = original
+        pandas_engine.is_geopandas_dtype = probe

@@ -110,6 +110,14 @@ def _check_analyses(analyses: Sequence[str] | None) -> list[str]:
     return names
 
 
+def _check_partitions(partitions: object) -> None:
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+        raise ValueError(
+            "The value for `partitions` must be a whole number >= 1, "
+            f"but {partitions!r} was passed."
+        )
+
+
 def partition_logs(logs: Logs, partitions: int) -> list[Logs]:
     """Split logs into ``partitions`` parts of whole couples (the couples in sorted order).
 
@@ -133,11 +141,7 @@ def partition_logs(logs: Logs, partitions: int) -> list[Logs]:
     >>> [len(p.couple_ids) for p in parts]
     [3, 2]
     """
-    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
-        raise ValueError(
-            "The value for `partitions` must be a whole number >= 1, "
-            f"but {partitions!r} was passed."
-        )
+    _check_partitions(partitions)
     ids = sorted(logs.couple_ids)
     if not ids:
         return [logs]
@@ -287,6 +291,9 @@ def _combine(
     combined = {}
     for name in names:
         frames = [p[name] for p in parts]
+        if len(frames) == 1:  # the analysis's own frame: no copy, already in its own order
+            combined[name] = frames[0]
+            continue
         nonempty = [f for f in frames if len(f)]
         frame = pd.concat(nonempty, ignore_index=True) if nonempty else frames[0].iloc[:0].copy()
         combined[name] = _REORDER[name](frame) if name in _REORDER and len(frame) else frame
@@ -349,7 +356,11 @@ def run(
     if isinstance(source, Logs):
         if partitions is None:
             partitions = 1 if scheduler in (None, "pandas") else 2 * (os.cpu_count() or 1)
-        tasks: list[Logs | str] = list(partition_logs(source, partitions))
+        _check_partitions(partitions)
+        if partitions == 1:  # the logs themselves: no copy of every table
+            tasks: list[Logs | str] = [source]
+        else:
+            tasks = list(partition_logs(source, partitions))
     else:
         folder = Path(source)
         if not folder.is_dir():

@@ -175,21 +175,25 @@ def trigger_frequency(
         plan_used = plan.fillna(False).to_numpy(dtype=bool)[keep]
     else:
         plan_known = plan_used = np.zeros(len(cell), dtype=bool)
+    # counts as integer bincounts of the selected cells; means divided in place where defined
+    # (one array per output column: the outputs are the largest arrays here)
     count = np.bincount(cell, minlength=n_cells)
-    total = np.bincount(cell, weights=intensity, minlength=n_cells)
+    mean_intensity = np.bincount(cell, weights=intensity, minlength=n_cells).astype(
+        float, copy=False
+    )
     high = np.full(n_cells, -np.inf)
     np.maximum.at(high, cell, intensity)
-    major = np.bincount(
-        cell, weights=intensity >= schemas.MAJOR_TRIGGER_INTENSITY, minlength=n_cells
-    )
-    known = np.bincount(cell, weights=plan_known, minlength=n_cells)
-    used = np.bincount(cell, weights=plan_used & plan_known, minlength=n_cells)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_intensity = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        plan_share = np.where(known > 0, used / np.maximum(known, 1), np.nan)
-    row_sid = np.repeat(gsid, n_cat)
-    pid = np.repeat(first[gsid] + offset, n_cat)
-    labels, p_start, p_end = _period_labels(pid, period)
+    major = np.bincount(cell[intensity >= schemas.MAJOR_TRIGGER_INTENSITY], minlength=n_cells)
+    known = np.bincount(cell[plan_known], minlength=n_cells)
+    plan_share = np.bincount(cell[plan_used & plan_known], minlength=n_cells).astype(float)
+    empty = count == 0
+    np.divide(mean_intensity, count, out=mean_intensity, where=~empty)
+    mean_intensity[empty] = np.nan
+    high[empty] = np.nan
+    np.divide(plan_share, known, out=plan_share, where=known > 0)
+    plan_share[known == 0] = np.nan
+    row_sid = np.repeat(gsid, n_cat) if n_cat > 1 else gsid
+    labels, p_start, p_end = _period_labels(first[gsid] + offset, period, repeat=n_cat)
     if by == "category":
         category = _str_take(schemas.TRIGGER_CATEGORIES, np.tile(np.arange(n_cat), len(gsid)))
     else:
@@ -202,13 +206,14 @@ def trigger_frequency(
             "period_end": p_end,
             "period": labels,
             "category": category,
-            "count": count.astype(np.int64),
+            "count": count.astype(np.int64, copy=False),
             "mean_intensity": mean_intensity,
-            "max_intensity": np.where(count > 0, high, np.nan),
-            "major_count": major.astype(np.int64),
-            "plan_known": known.astype(np.int64),
+            "max_intensity": high,
+            "major_count": major.astype(np.int64, copy=False),
+            "plan_known": known.astype(np.int64, copy=False),
             "plan_share": plan_share,
-        }
+        },
+        copy=False,  # every column is a new array: no copy, no consolidation
     )
     return out.astype(_FREQUENCY_DTYPES)
 
@@ -670,11 +675,14 @@ def _period_index(values: np.ndarray, period: str) -> np.ndarray:
     return ((idx.year - 1970) * 12 + idx.month - 1).to_numpy(dtype=np.int64)
 
 
-def _period_labels(pid: np.ndarray, period: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Label, first day and last day of each period number (computed once per period)."""
+def _period_labels(
+    pid: np.ndarray, period: str, *, repeat: int = 1
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Label, first day and last day of each period number (computed once per period), each
+    value ``repeat`` times in a row."""
     low = int(pid.min()) if len(pid) else 0
     uniq = np.arange(low, int(pid.max()) + 1 if len(pid) else 0)
-    inv = pid - low
+    inv = pid - low if repeat == 1 else np.repeat(pid - low, repeat)
     if period == "week":
         starts = _week_dates(uniq)
         ends = starts + np.timedelta64(6, "D")
