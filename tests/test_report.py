@@ -1357,3 +1357,42 @@ def test_a_fall_under_the_safety_notice_is_not_told_to_talk_it_over_together():
     words = str(report._macros().verdict_words(v, False))
     assert "together" not in words and "with someone you trust" in words
     assert "together or with someone you trust" in str(report._macros().verdict_words(v))
+
+
+# --------------------------------------------------------------------------------------------
+# Fresh eyes, third read: sentences checked against the data
+# --------------------------------------------------------------------------------------------
+
+
+def _abuse_last_logs() -> Logs:
+    # two check-ins a week for ten weeks, one agreement, then an abuse event as the very
+    # latest record of the couple
+    rows = _partner_weeks("A", [5] * 10) + _partner_weeks("B", [6] * 10, offset=1)
+    ev = [
+        {"couple_id": "c1", "date": "2025-01-08", "kind": "agreement", "note": "phones"},
+        {"couple_id": "c1", "date": "2025-04-02", "kind": "abuse", "partner": "A", "note": "hit"},
+    ]
+    return Logs(checkins=as_table("checkins", rows), events=as_table("events", ev))
+
+
+def _partner_weeks(partner: str, scores, *, start: str = "2025-01-06", offset: int = 0, **extra):
+    days = pd.date_range(pd.Timestamp(start) + pd.Timedelta(days=offset), periods=len(scores),
+                         freq="7D")  # fmt: skip
+    return [
+        {"couple_id": "c1", "partner": partner, "date": d, "connection": int(s), **extra}
+        for d, s in zip(days, scores, strict=True)
+    ]
+
+
+def test_the_couple_page_neither_counts_nor_dates_a_hidden_abuse_event():
+    # the page said "logs from 6 January 2025 to 2 April 2025 ... 2 events" above a list of
+    # one event: the abuse event, kept out of the shared page, was counted, and its date was
+    # the end of "your logs run from ... to ..."
+    page = report.build(_abuse_last_logs(), "c1", audience="couple", today="2025-05-01")
+    text = _text(page)
+    assert "2 April 2025" not in text
+    assert "Your logs run from 6 January 2025 to 11 March 2025" in text
+    assert "1 event." in text and "2 events" not in text
+    therapist = _text(report.build(_abuse_last_logs(), "c1", audience="therapist"))
+    assert "These logs run from 6 January 2025 to 2 April 2025" in therapist
+    assert "and 2 events." in therapist

@@ -332,6 +332,13 @@ class CoupleReview:
         Every event, dated, with notes (the therapist's list).
     couple_events : pandas.DataFrame
         The events the couple's shared page may show: no abuse event.
+    couple_first, couple_last : pandas.Timestamp or None
+        The first and latest record the couple's shared page may show: every table, abuse
+        events left out (an abuse event's date is never on their page, not even as the end of
+        "your logs run from ... to ...").
+    n_couple_events : int
+        The events on the couple's shared page (``len(couple_events)``): the count they read
+        matches the list they see.
     abuse_events : pandas.DataFrame
         ``date, partner, note`` of abuse events (``partner``: who recorded it).
     hard_news : pandas.DataFrame
@@ -437,6 +444,9 @@ class CoupleReview:
     expected_couple: dict[str, str] = field(default_factory=dict)
     plan_clear_partners: tuple[str, ...] = ()
     anniversary_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    couple_first: pd.Timestamp | None = None
+    couple_last: pd.Timestamp | None = None
+    n_couple_events: int = 0
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -835,6 +845,7 @@ def review(
     kinds = _kinds(ev)
     abuse = ev.loc[kinds == "abuse"]
     couple_events = ev.loc[kinds != "abuse"].reset_index(drop=True)
+    shown = _all_dates(Logs(checkins=ci, triggers=tr, events=couple_events))
     window_all = _window_events(context, ev)
     window_couple = window_all.loc[window_all["kind"] != "abuse"].reset_index(drop=True)
 
@@ -976,6 +987,9 @@ def review(
         helped=helped,
         events=ev,
         couple_events=couple_events,
+        couple_first=shown.min() if len(shown) else None,
+        couple_last=shown.max() if len(shown) else None,
+        n_couple_events=len(couple_events),
         abuse_events=abuse[["date", "partner", "note"]].reset_index(drop=True),
         hard_news=hard_news,
         latest_hard_news=latest_news,
