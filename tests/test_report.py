@@ -1396,3 +1396,16 @@ def test_the_couple_page_neither_counts_nor_dates_a_hidden_abuse_event():
     therapist = _text(report.build(_abuse_last_logs(), "c1", audience="therapist"))
     assert "These logs run from 6 January 2025 to 2 April 2025" in therapist
     assert "and 2 events." in therapist
+
+
+@pytest.mark.parametrize("route", ["reliable_change", "trend"])
+def test_a_fall_under_the_safety_notice_is_not_called_part_of_recovery(route):
+    # abuse then a fall: "That happens in recovery" told a partner whose score fell after
+    # abuse that the fall was part of recovery; under the safety notice it is not said
+    from types import SimpleNamespace
+
+    v = SimpleNamespace(verdict="deteriorated", route=route, shape="steady")
+    words = str(report._macros().verdict_words(v, False))
+    assert "recovery" not in words
+    assert "It may help to talk about it with someone you trust." in words
+    assert "That happens in recovery; it may help" in str(report._macros().verdict_words(v))
