@@ -1409,3 +1409,25 @@ def test_a_fall_under_the_safety_notice_is_not_called_part_of_recovery(route):
     assert "recovery" not in words
     assert "It may help to talk about it with someone you trust." in words
     assert "That happens in recovery; it may help" in str(report._macros().verdict_words(v))
+
+
+def test_no_difference_is_not_called_within_the_usual_ups_and_downs():
+    # every score 10 (A) and every score 6 (B): the page said "The difference is within the
+    # usual ups and downs from week to week: no clear change yet" of a difference of 0 and
+    # of scores that never moved; at the scale's top no rise can show at all
+    rows = _partner_weeks("A", [10] * 12) + _partner_weeks("B", [6] * 12, offset=1)
+    logs = Logs(checkins=as_table("checkins", rows))
+    text = _text(report.build(logs, "c1", audience="couple"))
+    assert "within the usual ups and downs" not in text
+    assert (
+        "10.0 in the latest 4 weeks. That is the top of the scale, at the start and now: there "
+        "is no room on it to show a rise." in text
+    )
+    assert "6.0 in the latest 4 weeks. The same as in the first weeks: no change." in text
+    therapist = _text(report.build(logs, "c1", audience="therapist"))
+    assert "both at the scale's top (10): a ceiling, no rise can show" in therapist
+    assert therapist.count("a ceiling") == 1  # A only
+    # a difference within the noise keeps its words
+    rows = _partner_weeks("A", [4, 6, 5, 5, 6, 4, 5, 6, 5, 6, 5, 6])
+    text = _text(report.build(Logs(checkins=as_table("checkins", rows)), "c1"))
+    assert "The difference is within the usual ups and downs from week to week" in text
