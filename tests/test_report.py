@@ -1431,3 +1431,17 @@ def test_no_difference_is_not_called_within_the_usual_ups_and_downs():
     rows = _partner_weeks("A", [4, 6, 5, 5, 6, 4, 5, 6, 5, 6, 5, 6])
     text = _text(report.build(Logs(checkins=as_table("checkins", rows)), "c1"))
     assert "The difference is within the usual ups and downs from week to week" in text
+
+
+def test_a_partner_who_never_checks_in_is_named_on_both_pages():
+    rows = _partner_weeks("A", [4, 5, 5, 6, 6, 6, 7, 7, 7, 7])
+    tr = [{"couple_id": "c1", "partner": "B", "timestamp": f"2025-01-{d:02d} 20:00",
+           "intensity": 5, "category": "media"} for d in (8, 15, 22)]  # fmt: skip
+    logs = Logs(checkins=as_table("checkins", rows), triggers=as_table("triggers", tr))
+    couple = _section_text(report.build(logs, "c1"), "summary")
+    assert "B has not checked in yet: every score on this page is A's." in couple
+    therapist = report.build(logs, "c1", audience="therapist")
+    flags = _section_text(therapist, "flags")
+    assert "No red flags" not in flags
+    assert "no check-ins · B: no check-in in these logs (3 triggers logged)." in flags
+    assert "B has no check-ins, so no answers." in _section_text(therapist, "answers")

@@ -17,6 +17,10 @@ Rules (each lives here, nowhere else)
     A partner whose latest check-in is more than :data:`STOPPED_DAYS` days before the couple's
     latest record (check-in, trigger or event) is listed in ``stopped`` with that date; the
     therapist page raises it as a note beside the red flags.
+``never checked in``
+    The partners are everyone with a check-in or a trigger, named by an event's ``partner`` or
+    given a display name.  One with no check-in at all is listed in ``no_checkins``: the pages
+    say so (every score shown is the other partner's) and the therapist page raises a note.
 ``since``
     The "last session".  When none is given it is :data:`DEFAULT_SINCE_DAYS` days before the
     couple's latest record (:func:`default_since`).
@@ -158,6 +162,8 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "experiences the recovery.",
     "stopped_checking_in": "A partner who stops checking in may be disengaging, or only tired "
     "of the form; ask.",
+    "no_checkins": "A partner who never checks in may not have agreed to keep the logs, or may "
+    "find the questions hard; ask each partner, without pressing.",
 }
 
 #: The couple's own words for the score-based red flags, where those of
@@ -324,7 +330,10 @@ class CoupleReview:
         ``partner, date, increased_trust, decreased_trust, need`` of every check-in since
         ``since`` with an answer, per partner and date (oldest first).
     silent_partners : tuple of str
-        Partners who wrote no answer since ``since``.
+        Partners who wrote no answer since ``since`` (among those with a check-in).
+    no_checkins : tuple of str
+        Partners with no check-in at all (known from their triggers, an event naming them or
+        a display name): every score on a page is the other partner's.
     helped : pandas.DataFrame
         ``partner, date, month, text``: what increased trust, :data:`HELPED_PER_MONTH` per
         partner and month (the latest), oldest first.
@@ -447,6 +456,7 @@ class CoupleReview:
     couple_first: pd.Timestamp | None = None
     couple_last: pd.Timestamp | None = None
     n_couple_events: int = 0
+    no_checkins: tuple[str, ...] = ()
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -811,7 +821,18 @@ def review(
     dates = _all_dates(one)
     first = dates.min() if len(dates) else None
     last = dates.max() if len(dates) else None
-    partners = tuple(sorted(set(ci["partner"]) | set(tr["partner"])))
+    # a partner is anyone with a check-in or a trigger, named by an event or given a display
+    # name: a partner who never logs is still one of the two (``no_checkins``)
+    named = {
+        str(c)[len(schemas.DISPLAY_NAME_PREFIX) :]
+        for c in one.couples.columns
+        if str(c).startswith(schemas.DISPLAY_NAME_PREFIX)
+        and one.couples[c].astype(object).map(lambda v: isinstance(v, str) and v.strip()).any()
+    }
+    in_events = {str(x) for x in ev["partner"].dropna()} if "partner" in ev.columns else set()
+    partners = tuple(
+        sorted(set(ci["partner"]) | set(tr["partner"]) | {p for p in named | in_events if p})
+    )
     roles = (
         ci.dropna(subset=["role"]).drop_duplicates("partner").set_index("partner")["role"].to_dict()
     )
@@ -984,6 +1005,7 @@ def review(
         since_events=since_ev,
         answers_since=answers,
         silent_partners=silent,
+        no_checkins=tuple(p for p in partners if p not in set(ci["partner"])),
         helped=helped,
         events=ev,
         couple_events=couple_events,
