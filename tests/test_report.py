@@ -1445,3 +1445,18 @@ def test_a_partner_who_never_checks_in_is_named_on_both_pages():
     assert "No red flags" not in flags
     assert "no check-ins · B: no check-in in these logs (3 triggers logged)." in flags
     assert "B has no check-ins, so no answers." in _section_text(therapist, "answers")
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+def test_three_check_ins_are_too_early_to_say_no_setback_stands_out(audience):
+    # 2 check-ins of A and 1 of B: "No setbacks stand out in the check-ins: no stretch fell
+    # clearly below its recent level" claimed a search that three check-ins cannot make
+    rows = _partner_weeks("A", [4, 5]) + _partner_weeks("B", [6], offset=1)
+    page = report.build(Logs(checkins=as_table("checkins", rows)), "c1", audience=audience)
+    text = _section_text(page, "summary")
+    assert "No setbacks stand out" not in _text(page)
+    assert "It is too early to look for setbacks" in text
+    # one partner with a long enough log: the search was made, and found nothing
+    rows = _partner_weeks("A", [5, 6] * 6) + _partner_weeks("B", [6], offset=1)
+    page = report.build(Logs(checkins=as_table("checkins", rows)), "c1", audience=audience)
+    assert "No setbacks stand out in the check-ins" in _section_text(page, "summary")
