@@ -1460,3 +1460,27 @@ def test_three_check_ins_are_too_early_to_say_no_setback_stands_out(audience):
     rows = _partner_weeks("A", [5, 6] * 6) + _partner_weeks("B", [6], offset=1)
     page = report.build(Logs(checkins=as_table("checkins", rows)), "c1", audience=audience)
     assert "No setbacks stand out in the check-ins" in _section_text(page, "summary")
+
+
+@pytest.mark.parametrize(
+    ("audience", "says"),
+    [
+        ("couple", "Nothing has been logged since 10 March 2025, 52 weeks before this page was "
+         "made, so \"lately\" and \"the latest weeks\" here mean the weeks up to then, not now."),
+        ("therapist", "Nothing was logged in the 52 weeks from 11 March 2025 to 10 March 2026, the "
+         "day this page was made: \"latest\" and \"lately\" below mean the weeks up to 11 March "
+         "2025."),
+    ],
+)  # fmt: skip
+def test_a_year_old_log_says_its_latest_weeks_are_not_now(audience, says):
+    # the last check-in a year before the page was made: "in the latest 4 weeks", "lately",
+    # "best week so far" read as now; the page now says when the logs stop
+    rows = _partner_weeks("A", [4, 5, 5, 6, 6, 6, 7, 7, 7, 7])
+    rows += _partner_weeks("B", [5] * 10, offset=1)
+    logs = Logs(checkins=as_table("checkins", rows))
+    if audience == "couple":  # the couple's page ends at the latest record it may show
+        logs = Logs(checkins=logs.checkins[logs.checkins["partner"] == "A"])
+    page = report.build(logs, "c1", audience=audience, today="2026-03-10")
+    assert says in _section_text(page, "summary")
+    fresh = report.build(logs, "c1", audience=audience, today="2025-04-07")  # 4 weeks on
+    assert "Nothing has been logged since" not in fresh and "Nothing was logged in" not in fresh

@@ -345,6 +345,10 @@ class CoupleReview:
         The first and latest record the couple's shared page may show: every table, abuse
         events left out (an abuse event's date is never on their page, not even as the end of
         "your logs run from ... to ...").
+    weeks_since_last, weeks_since_couple_last : int or None
+        Whole weeks from ``last`` (``couple_last``) to ``generated`` when that is more than
+        :data:`STOPPED_DAYS` days (the page then says its "latest weeks" are not now); None
+        otherwise.
     n_couple_events : int
         The events on the couple's shared page (``len(couple_events)``): the count they read
         matches the list they see.
@@ -457,6 +461,8 @@ class CoupleReview:
     couple_last: pd.Timestamp | None = None
     n_couple_events: int = 0
     no_checkins: tuple[str, ...] = ()
+    weeks_since_last: int | None = None
+    weeks_since_couple_last: int | None = None
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -683,6 +689,14 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
         "ends_reliable",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _weeks_before(last: pd.Timestamp | None, generated: pd.Timestamp) -> int | None:
+    """Whole weeks from ``last`` to ``generated`` when more than STOPPED_DAYS days, else None."""
+    if last is None or pd.isna(last):
+        return None
+    days = int((generated.normalize() - last.normalize()).days)
+    return days // 7 if days > STOPPED_DAYS else None
 
 
 def _stopped(checkins: pd.DataFrame, partners, last) -> pd.DataFrame:
@@ -1005,6 +1019,8 @@ def review(
         since_events=since_ev,
         answers_since=answers,
         silent_partners=silent,
+        weeks_since_last=_weeks_before(last, generated),
+        weeks_since_couple_last=_weeks_before(shown.max() if len(shown) else None, generated),
         no_checkins=tuple(p for p in partners if p not in set(ci["partner"])),
         helped=helped,
         events=ev,
