@@ -298,3 +298,21 @@ def test_a_partner_who_never_checks_in_is_still_a_partner():
     blank = as_table("couples", [{"couple_id": "c1", "name_A": "Ann", "name_B": " "}])
     assert rv.review(Logs(checkins=ci, couples=blank), "c1").no_checkins == ()
     assert rv.review(Logs(checkins=ci), "c1").no_checkins == ()
+
+
+def test_a_separation_after_a_fall_is_not_told_how_far_they_came():
+    # A fell from 5 to 3, then a separation: the couple read "the check-ins before it still
+    # tell how far you came", a claim of progress the scores do not make
+    ci = as_table("checkins", _weekly("A", [5] * 8 + [3] * 8) + _weekly("B", [6] * 16))
+    ev = as_table(
+        "events",
+        [
+            {"couple_id": "c1", "date": "2025-01-01", "kind": "discovery"},
+            {"couple_id": "c1", "date": "2025-04-01", "kind": "separation", "partner": "A"},
+        ],
+    )
+    r = rv.review(Logs(checkins=ci, events=ev), "c1")
+    assert r.trend_verdicts.set_index("partner").loc["A", "verdict"] == "deteriorated"
+    (message,) = r.hard_news["message"]
+    assert "how far you came" not in message and "came" not in message
+    assert message.startswith("Whatever it means for the two of you")

@@ -199,9 +199,10 @@ _NEW_INFORMATION_MESSAGE = (
     "afterwards is common; talking it through with a therapist can help."
 )
 
+# not "how far you came": the scores before a separation may have fallen
 _SEPARATION_MESSAGE = (
-    "Whatever it means for the two of you, looking after yourselves comes first; the check-ins "
-    "before it still tell how far you came, and a therapist can help with what comes next."
+    "Whatever it means for the two of you, looking after yourselves comes first; a therapist "
+    "can help with what comes next."
 )
 
 
