@@ -1484,3 +1484,20 @@ def test_a_year_old_log_says_its_latest_weeks_are_not_now(audience, says):
     assert says in _section_text(page, "summary")
     fresh = report.build(logs, "c1", audience=audience, today="2025-04-07")  # 4 weeks on
     assert "Nothing has been logged since" not in fresh and "Nothing was logged in" not in fresh
+
+
+def test_the_therapist_reads_which_weeks_at_first_and_lately_are(sample_logs):
+    # "21.0 triggers/month at first, 0.7 lately": which months? couple-01 A's windows are the
+    # first and the latest three months of A's span (trigger_trend), 63 and 2 triggers
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-01")
+    row = r.trigger_trend.set_index("partner").loc["A"]
+    assert (row["first_count"], row["latest_count"]) == (63, 2)
+    assert row["latest_until"] == pd.Timestamp("2025-05-26")  # the end is exclusive
+    text = _section_text(report.render(r, audience="therapist"), "summary")
+    assert (
+        "A (hurt partner): 63 triggers from 29 January 2024 to 29 April 2024 (21.0/month), 2 from "
+        "24 February 2025 to 26 May 2025 (0.7/month); rate ratio 0.03, 95% CI 0.00 to 0.12, "
+        "p < 0.001: lessening." in text
+    )

@@ -305,7 +305,8 @@ class CoupleReview:
         events only in ``setback_events_all``).
     setback_events_all : pandas.DataFrame
     trigger_frequency, trigger_trend : pandas.DataFrame
-        Monthly trigger counts per category and :func:`~trustdata.triggers.trigger_trend`.
+        Monthly trigger counts per category and :func:`~trustdata.triggers.trigger_trend`
+        (plus ``first_until`` / ``latest_until``, the last day inside each window).
     small_wins : pandas.DataFrame
         :func:`~trustdata.milestones.small_wins` after the review's rules (see the module).
     logged_wins : pandas.DataFrame
@@ -692,6 +693,16 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
     return pd.DataFrame(rows, columns=columns)
 
 
+def _with_window_days(trend: pd.DataFrame) -> pd.DataFrame:
+    """``trigger_trend`` plus ``first_until`` / ``latest_until``: the last day inside each
+    window (the windows' ends are exclusive), for the therapist's "from ... to ..."."""
+    last = pd.Timedelta(1, "ns")
+    return trend.assign(
+        first_until=(trend["first_end"] - last).dt.normalize(),
+        latest_until=(trend["latest_end"] - last).dt.normalize(),
+    )
+
+
 def _weeks_before(last: pd.Timestamp | None, generated: pd.Timestamp) -> int | None:
     """Whole weeks from ``last`` to ``generated`` when more than STOPPED_DAYS days, else None."""
     if last is None or pd.isna(last):
@@ -1005,7 +1016,7 @@ def review(
         trigger_frequency=triggers.trigger_frequency(
             tr, period="month", by="category", checkins=ci
         ),
-        trigger_trend=triggers.trigger_trend(tr, checkins=ci),
+        trigger_trend=_with_window_days(triggers.trigger_trend(tr, checkins=ci)),
         small_wins=wins,
         logged_wins=logged_wins,
         red_flags=flags,
