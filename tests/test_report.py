@@ -1501,3 +1501,16 @@ def test_the_therapist_reads_which_weeks_at_first_and_lately_are(sample_logs):
         "24 February 2025 to 26 May 2025 (0.7/month); rate ratio 0.03, 95% CI 0.00 to 0.12, "
         "p < 0.001: lessening." in text
     )
+
+
+def test_the_therapist_sees_which_flags_are_new_since_the_last_session(couple04, sample_logs):
+    # couple-04 since 9 February 2025: the two year-without-improvement flags (6 and 9 March
+    # 2025) came up since the last session, the repeat betrayal (6 July 2024) did not; the
+    # flags read all alike, so what is new had to be worked out from their dates
+    flags = _section_text(couple04["therapist"], "flags")
+    assert flags.count("new since 9 February 2025") == 2
+    assert "(6 March 2025, new since 9 February 2025)" in flags
+    assert "(9 March 2025, new since 9 February 2025)" in flags
+    assert "(6 July 2024):" in flags
+    page = report.build(sample_logs, "couple-04", audience="therapist", since="2025-03-07")
+    assert _section_text(page, "flags").count("new since 7 March 2025") == 1

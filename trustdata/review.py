@@ -312,7 +312,9 @@ class CoupleReview:
     logged_wins : pandas.DataFrame
         ``small_win`` events (after the latest hard news, when there is one).
     red_flags : pandas.DataFrame
-        :func:`~trustdata.milestones.red_flags` plus ``guidance`` (:data:`THERAPIST_GUIDANCE`).
+        :func:`~trustdata.milestones.red_flags` plus ``guidance`` (:data:`THERAPIST_GUIDANCE`)
+        and ``new_since`` (the flag's date is on or after ``since``: new since the last
+        session).
     stopped : pandas.DataFrame
         ``partner, last_checkin, days_before_latest, weeks_before_latest`` of each partner who
         stopped checking in (:data:`STOPPED_DAYS`).
@@ -936,6 +938,9 @@ def review(
         since_value = default_since(one)
     else:
         since_value = stamp
+    flags = flags.assign(
+        new_since=(flags["date"] >= since_value).astype(bool) if since_value is not None else False
+    )
     if since_value is not None:
         ch = trends.changes_since(one, since_value)
         ch = ch.assign(
