@@ -1423,7 +1423,10 @@ def test_no_difference_is_not_called_within_the_usual_ups_and_downs():
         "10.0 in the latest 4 weeks. That is the top of the scale, at the start and now: there "
         "is no room on it to show a rise." in text
     )
-    assert "6.0 in the latest 4 weeks. The same as in the first weeks: no change." in text
+    assert (
+        "6.0 in the latest 4 weeks. That is the same level as in the first weeks: no clear change "
+        "yet." in text
+    )
     therapist = _text(report.build(logs, "c1", audience="therapist"))
     assert "both at the scale's top (10): a ceiling, no rise can show" in therapist
     assert therapist.count("a ceiling") == 1  # A only
