@@ -1517,3 +1517,34 @@ def test_the_therapist_sees_which_flags_are_new_since_the_last_session(couple04,
     assert "(6 July 2024):" in flags
     page = report.build(sample_logs, "couple-04", audience="therapist", since="2025-03-07")
     assert _section_text(page, "flags").count("new since 7 March 2025") == 1
+
+
+def _notebook_cell(name: str, marker: str) -> str:
+    import json
+
+    nb = json.loads((report.resolve_path("notebooks") / name).read_text(encoding="utf-8"))
+    (cell,) = [c for c in nb["cells"] if marker in "".join(c["source"])]
+    return "".join(cell["source"])
+
+
+def test_the_therapist_notebook_gives_the_stopped_note_not_no_red_flags():
+    # the therapist notebook said "No red flags in these logs." for couple-01, whose B had
+    # stopped checking in 32 weeks before (the page's note); the cell now runs on a review
+    # with a partner who stopped, and what it displays is read back
+    from IPython.display import Markdown
+
+    from trustdata.review import review
+
+    shown: list[str] = []
+    r = review(_stopped_logs(), "c1")
+    assert r.red_flags.empty and len(r.stopped) == 1
+    env = {
+        "r": r,
+        "report": report,
+        "Markdown": Markdown,
+        "display": lambda m: shown.append(m.data),
+    }
+    exec(_notebook_cell("therapist_review.ipynb", "flags = r.red_flags"), env)  # our own notebook
+    text = " ".join(shown)
+    assert "No red flags" not in text
+    assert "**Note: stopped checking in** · B: last check-in 10 March 2025" in text
