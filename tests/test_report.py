@@ -1548,3 +1548,24 @@ def test_the_therapist_notebook_gives_the_stopped_note_not_no_red_flags():
     text = " ".join(shown)
     assert "No red flags" not in text
     assert "**Note: stopped checking in** · B: last check-in 10 March 2025" in text
+
+
+def test_the_couple_notebook_gives_small_wins_with_dates_in_words(sample_logs):
+    # our_progress printed milestones' evidence as it is: "since the week of 2025-01-13",
+    # "weeks of 2024-08-19 to 2024-12-30"; the page writes those dates in words
+    from IPython.display import Markdown
+
+    from trustdata.review import review
+
+    shown: list[str] = []
+    r = review(sample_logs, "couple-01")
+    env = {
+        "r": r,
+        "report": report,
+        "Markdown": Markdown,
+        "display": lambda m: shown.append(m.data),
+    }
+    exec(_notebook_cell("our_progress.ipynb", "Small wins are left out"), env)  # our notebook
+    (text,) = shown
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None
+    assert "since the week of 13 January 2025" in text
