@@ -1583,3 +1583,30 @@ def test_no_setback_found_is_not_told_as_no_fall_at_all(audience):
     assert "no stretch fell" not in _text(page)
     if audience == "therapist":
         assert "the detector misses some dips, two-week ones most often" in text
+
+
+def test_a_setback_inside_the_compared_weeks_is_named_beside_the_verdict():
+    # B dips in weeks 2-3 and A in the last 3 weeks: B's "clear rise" (4.0 to 6.5) and A's fall
+    # rest on ends that hold a setback, where docs/verdicts.md finds the verdict right less
+    # often (synth: 0.913 against 0.987); the page gave them like any other verdict
+    rows = _partner_weeks("A", [6, 7] * 8 + [2, 2, 2])
+    rows += _partner_weeks("B", [6, 2, 2] + [6, 7] * 6 + [6], offset=1)
+    from trustdata.review import review
+
+    r = review(Logs(checkins=as_table("checkins", rows)), "c1")
+    ends = r.trend_verdicts.set_index("partner")["setback_at_end"]
+    assert ends.to_dict() == {"A": "latest", "B": "first"}
+    couple = _section_text(report.render(r, audience="couple"), "summary")
+    assert "The latest weeks include a setback, which pulls their average down." in couple
+    assert (
+        "The first weeks include a setback, so the starting average is lower than the usual "
+        "level then." in couple
+    )
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert (
+        "a setback overlaps the latest 4 weeks, where the verdict is right less often" in therapist
+    )
+    assert "a setback overlaps the first 4 weeks" in therapist
+    # no setback at an end: nothing is added
+    plain = report.build(Logs(checkins=as_table("checkins", _partner_weeks("A", [5, 6] * 8))), "c1")
+    assert "include a setback" not in plain

@@ -296,7 +296,10 @@ class CoupleReview:
         slope's 99 % interval with the ends agreeing; ``""`` for other verdicts) and
         ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
         more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
-        latest weeks are their last weeks of check-ins, not the couple's latest weeks).
+        latest weeks are their last weeks of check-ins, not the couple's latest weeks) and
+        ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
+        setback overlaps those compared weeks, where docs/verdicts.md finds the verdict right
+        less often; else ``""``).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -695,6 +698,36 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
     return pd.DataFrame(rows, columns=columns)
 
 
+def _setback_at_ends(verdicts: pd.DataFrame, weekly: pd.DataFrame, found: pd.DataFrame) -> list:
+    """Which end of each connection verdict a setback overlaps: ``"first"``, ``"latest"``,
+    ``"first and latest"`` or ``""`` (docs/verdicts.md: the verdict is right less often then).
+
+    The ends are the partner's first and latest ``end_weeks`` observed weeks (those the
+    verdict compares); a setback covers the weeks from its start to before its end (to the
+    last week when ongoing).
+    """
+    out = []
+    for v in verdicts.itertuples(index=False):
+        if v.measure != "connection" or v.too_short:
+            out.append("")
+            continue
+        mine = weekly.loc[(weekly["partner"] == v.partner) & weekly["score"].notna(), "week"]
+        mine = mine.sort_values()
+        sb = found.loc[found["partner"] == v.partner]
+        hit = []
+        for name, weeks in (
+            ("first", mine.iloc[: v.end_weeks]),
+            ("latest", mine.iloc[-v.end_weeks :]),
+        ):
+            for row in sb.itertuples(index=False):
+                stop = row.end if pd.notna(row.end) else pd.Timestamp.max
+                if ((weeks >= row.start) & (weeks < stop)).any():
+                    hit.append(name)
+                    break
+        out.append(" and ".join(hit))
+    return out
+
+
 def _with_window_days(trend: pd.DataFrame) -> pd.DataFrame:
     """``trigger_trend`` plus ``first_until`` / ``latest_until``: the last day inside each
     window (the windows' ends are exclusive), for the therapist's "from ... to ..."."""
@@ -890,6 +923,7 @@ def review(
     ahead = triggers.upcoming_anniversaries(ev, tr)
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
+    verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_frames["connection"], found)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
     abuse = ev.loc[kinds == "abuse"]
