@@ -1610,3 +1610,13 @@ def test_a_setback_inside_the_compared_weeks_is_named_beside_the_verdict():
     # no setback at an end: nothing is added
     plain = report.build(Logs(checkins=as_table("checkins", _partner_weeks("A", [5, 6] * 8))), "c1")
     assert "include a setback" not in plain
+
+
+def test_the_couple_notebook_names_setbacks_as_the_page_does():
+    # its fixed text said "Setbacks you came through" over setbacks still going on, "a score
+    # fell" (setbacks are found in the connection score only) and "Setbacks are a normal part
+    # of recovery" under the safety notice too (the text shows whatever the logs hold)
+    text = _notebook_cell("our_progress.ipynb", "A **setback** is")
+    assert text.startswith("## Setbacks\n")
+    assert "when the connection score fell clearly below" in " ".join(text.split())
+    assert "a score fell" not in text and "normal part of" not in text
