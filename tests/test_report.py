@@ -1448,6 +1448,8 @@ def test_a_partner_who_never_checks_in_is_named_on_both_pages():
     assert "No red flags" not in flags
     assert "no check-ins · B: no check-in in these logs (3 triggers logged)." in flags
     assert "B has no check-ins, so no answers." in _section_text(therapist, "answers")
+    card = therapist[therapist.index('<div class="side-by-side') :]
+    assert _text("<body>" + card[: card.index("</div></div>")]).count("check-ins: none") == 1
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
