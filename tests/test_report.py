@@ -1622,3 +1622,21 @@ def test_the_couple_notebook_names_setbacks_as_the_page_does():
     assert text.startswith("## Setbacks\n")
     assert "when the connection score fell clearly below" in " ".join(text.split())
     assert "a score fell" not in text and "normal part of" not in text
+
+
+def test_the_couple_notebook_says_when_its_logs_stopped(monkeypatch):
+    # the notebook reviews the logs as of today; the sample's latest record (couple-01: 26 May
+    # 2025) is long past, and "the latest 4 weeks" below read as now
+    import IPython.display
+
+    shown: list[str] = []
+    # the cell imports display itself: what it displays is caught where it goes
+    monkeypatch.setattr(IPython.display, "display", lambda m: shown.append(m.data))
+    env = {"LOGS": "data/sample/couples", "COUPLE": "couple-01"}
+    exec(_notebook_cell("our_progress.ipynb", "logs = trustdata.load("), env)  # our notebook
+    r = env["r"]
+    assert r.weeks_since_couple_last is not None  # the sample ends in 2025
+    assert (
+        f"Nothing has been logged since 26 May 2025, {r.weeks_since_couple_last} weeks before "
+        'today, so "lately" and "the latest weeks" below mean the weeks up to then, not now.'
+    ) in shown
