@@ -1472,9 +1472,9 @@ def test_three_check_ins_are_too_early_to_say_no_setback_stands_out(audience):
     [
         ("couple", "Nothing has been logged since 10 March 2025, 52 weeks before this page was "
          "made, so \"lately\" and \"the latest weeks\" here mean the weeks up to then, not now."),
-        ("therapist", "Nothing was logged in the 52 weeks from 11 March 2025 to 10 March 2026, the "
-         "day this page was made: \"latest\" and \"lately\" below mean the weeks up to 11 March "
-         "2025."),
+        ("therapist", "Nothing was logged in the 52 weeks after 11 March 2025 up to 10 March 2026, "
+         "the day this page was made: \"latest\" and \"lately\" below mean the weeks up to 11 "
+         "March 2025."),
     ],
 )  # fmt: skip
 def test_a_year_old_log_says_its_latest_weeks_are_not_now(audience, says):
