@@ -298,8 +298,7 @@ class CoupleReview:
         more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
         latest weeks are their last weeks of check-ins, not the couple's latest weeks) and
         ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
-        setback overlaps those compared weeks, where docs/verdicts.md finds the verdict right
-        less often; else ``""``).
+        setback lies in those compared weeks and their mean counts it; else ``""``).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -699,29 +698,34 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
 
 
 def _setback_at_ends(verdicts: pd.DataFrame, weekly: pd.DataFrame, found: pd.DataFrame) -> list:
-    """Which end of each connection verdict a setback overlaps: ``"first"``, ``"latest"``,
-    ``"first and latest"`` or ``""`` (docs/verdicts.md: the verdict is right less often then).
+    """Which compared end of each connection verdict holds a setback that its mean counts:
+    ``"first"``, ``"latest"``, ``"first and latest"`` or ``""``.
 
-    The ends are the partner's first and latest ``end_weeks`` observed weeks (those the
-    verdict compares); a setback covers the weeks from its start to before its end (to the
-    last week when ongoing).
+    The ends are the partner's first and latest ``end_weeks`` observed weeks; a setback covers
+    the weeks from its start to before its end (to the last week when ongoing).  An end counts
+    it only when the verdict's end mean is the plain mean of those weeks:
+    :func:`trustdata.trends.trend_summary` sets a sudden dip's weeks aside from its ends, and
+    then the setback does not pull the mean the page prints.
     """
     out = []
     for v in verdicts.itertuples(index=False):
         if v.measure != "connection" or v.too_short:
             out.append("")
             continue
-        mine = weekly.loc[(weekly["partner"] == v.partner) & weekly["score"].notna(), "week"]
-        mine = mine.sort_values()
+        mine = weekly.loc[(weekly["partner"] == v.partner) & weekly["score"].notna()]
+        mine = mine.sort_values("week")
         sb = found.loc[found["partner"] == v.partner]
+        k = v.end_weeks
         hit = []
-        for name, weeks in (
-            ("first", mine.iloc[: v.end_weeks]),
-            ("latest", mine.iloc[-v.end_weeks :]),
+        for name, rows, mean in (
+            ("first", mine.iloc[:k], v.first_mean),
+            ("latest", mine.iloc[-k:], v.latest_mean),
         ):
+            if not np.isclose(rows["score"].mean(), mean):
+                continue  # the end is not those weeks (a dip set aside)
             for row in sb.itertuples(index=False):
                 stop = row.end if pd.notna(row.end) else pd.Timestamp.max
-                if ((weeks >= row.start) & (weeks < stop)).any():
+                if ((rows["week"] >= row.start) & (rows["week"] < stop)).any():
                     hit.append(name)
                     break
         out.append(" and ".join(hit))
