@@ -1644,3 +1644,25 @@ def test_the_couple_notebook_says_when_its_logs_stopped(monkeypatch):
         f"Nothing has been logged since 26 May 2025, {r.weeks_since_couple_last} weeks before "
         'today, so "lately" and "the latest weeks" below mean the weeks up to then, not now.'
     ) in shown
+
+
+@pytest.mark.parametrize(
+    ("audience", "says"),
+    [
+        ("couple", "in the first 4 weeks and 6.5 in the latest 4 weeks outside a sudden dip."),
+        ("therapist", "6.5 in the first 4 weeks, 6.5 in the latest 4 outside a sudden dip ("),
+    ],
+)  # fmt: skip
+def test_an_end_that_leaves_a_sudden_dip_out_is_not_called_the_latest_weeks(audience, says):
+    # A ends 7, 2, 2, 2: trend_summary sets the dip aside from its latest mean (6.5); the page
+    # said "6.5 in the latest 4 weeks", whose scores average 3.25
+    from trustdata.review import review
+
+    r = review(
+        Logs(checkins=as_table("checkins", _partner_weeks("A", [6, 7] * 8 + [2, 2, 2]))), "c1"
+    )
+    v = r.trend_verdicts.iloc[0]
+    assert v["latest_mean"] == 6.5 and bool(v["latest_aside"]) and not bool(v["first_aside"])
+    text = _section_text(report.render(r, audience=audience), "summary")
+    assert says in text
+    assert "6.5 in the latest 4 weeks." not in text and "6.5 in the latest 4 (" not in text

@@ -298,7 +298,9 @@ class CoupleReview:
         more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
         latest weeks are their last weeks of check-ins, not the couple's latest weeks) and
         ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
-        setback lies in those compared weeks and their mean counts it; else ``""``).
+        setback lies in those compared weeks and their mean counts it; else ``""``),
+        ``first_aside`` / ``latest_aside`` (that end's mean leaves a sudden dip's weeks out, as
+        :func:`~trustdata.trends.trend_summary` does: it is not the plain mean of those weeks).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -732,6 +734,25 @@ def _setback_at_ends(verdicts: pd.DataFrame, weekly: pd.DataFrame, found: pd.Dat
     return out
 
 
+def _ends_aside(verdicts: pd.DataFrame, weekly: dict[str, pd.DataFrame]) -> tuple[list, list]:
+    """Whether each verdict's first / latest mean leaves weeks out: it is not the plain mean
+    of the partner's first / latest ``end_weeks`` observed weeks (``trend_summary`` sets a
+    sudden dip's weeks aside from its ends), so the page must not call it "the first 4 weeks".
+    """
+    first, latest = [], []
+    for v in verdicts.itertuples(index=False):
+        frame = weekly.get(v.measure)
+        if v.too_short or frame is None or np.isnan(v.first_mean) or np.isnan(v.latest_mean):
+            first.append(False)
+            latest.append(False)
+            continue
+        mine = frame.loc[(frame["partner"] == v.partner) & frame["score"].notna()]
+        scores = mine.sort_values("week")["score"]
+        first.append(not bool(np.isclose(scores.iloc[: v.end_weeks].mean(), v.first_mean)))
+        latest.append(not bool(np.isclose(scores.iloc[-v.end_weeks :].mean(), v.latest_mean)))
+    return first, latest
+
+
 def _with_window_days(trend: pd.DataFrame) -> pd.DataFrame:
     """``trigger_trend`` plus ``first_until`` / ``latest_until``: the last day inside each
     window (the windows' ends are exclusive), for the therapist's "from ... to ..."."""
@@ -928,6 +949,7 @@ def review(
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
     verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_frames["connection"], found)
+    verdicts["first_aside"], verdicts["latest_aside"] = _ends_aside(verdicts, trend_frames)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
     abuse = ev.loc[kinds == "abuse"]
