@@ -269,3 +269,50 @@ def test_hard_news_words_do_not_repeat_the_sentence_before_them():
     ):
         assert said not in rv.HARD_NEWS_MESSAGES[kind].lower()
         assert "the hurt partner" not in rv.HARD_NEWS_MESSAGES[kind]
+
+
+def test_a_partner_who_never_checks_in_is_still_a_partner():
+    # B logged only triggers, or is only named (by an event or a display name): the pages
+    # spoke of A alone and "No red flags in these logs", as if the couple were one person
+    ci = as_table("checkins", _weekly("A", [5] * 10))
+    tr = as_table(
+        "triggers",
+        [
+            {
+                "couple_id": "c1",
+                "partner": "B",
+                "timestamp": "2025-01-08 20:00",
+                "intensity": 5,
+                "category": "media",
+            }
+        ],
+    )
+    r = rv.review(Logs(checkins=ci, triggers=tr), "c1")
+    assert r.partners == ("A", "B") and r.no_checkins == ("B",)
+    ev = as_table("events", [{"couple_id": "c1", "date": "2025-01-01", "kind": "disclosure",
+                              "partner": "B"}])  # fmt: skip
+    assert rv.review(Logs(checkins=ci, events=ev), "c1").no_checkins == ("B",)
+    couples = as_table("couples", [{"couple_id": "c1", "name_A": "Ann", "name_B": "Bo"}])
+    r = rv.review(Logs(checkins=ci, couples=couples), "c1")
+    assert r.partners == ("A", "B") and r.no_checkins == ("B",) and r.name("B") == "Bo"
+    blank = as_table("couples", [{"couple_id": "c1", "name_A": "Ann", "name_B": " "}])
+    assert rv.review(Logs(checkins=ci, couples=blank), "c1").no_checkins == ()
+    assert rv.review(Logs(checkins=ci), "c1").no_checkins == ()
+
+
+def test_a_separation_after_a_fall_is_not_told_how_far_they_came():
+    # A fell from 5 to 3, then a separation: the couple read "the check-ins before it still
+    # tell how far you came", a claim of progress the scores do not make
+    ci = as_table("checkins", _weekly("A", [5] * 8 + [3] * 8) + _weekly("B", [6] * 16))
+    ev = as_table(
+        "events",
+        [
+            {"couple_id": "c1", "date": "2025-01-01", "kind": "discovery"},
+            {"couple_id": "c1", "date": "2025-04-01", "kind": "separation", "partner": "A"},
+        ],
+    )
+    r = rv.review(Logs(checkins=ci, events=ev), "c1")
+    assert r.trend_verdicts.set_index("partner").loc["A", "verdict"] == "deteriorated"
+    (message,) = r.hard_news["message"]
+    assert "how far you came" not in message and "came" not in message
+    assert message.startswith("Whatever it means for the two of you")

@@ -1036,12 +1036,14 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     if not r.setbacks.empty:
         fig = charts.plot_setback_timeline(
             r.setbacks,
-            as_of=r.last,
+            as_of=r.last if therapist else r.couple_last,
             partners=list(r.partners),
             title="Setbacks per partner" if therapist else "When each of you had a harder stretch",
         )
         if r.first is not None:
-            fig.update_xaxes(range=[r.first, r.last])
+            fig.update_xaxes(
+                range=[r.first, r.last] if therapist else [r.couple_first, r.couple_last]
+            )
         _rename_partners(fig, r)
         rows = r.setbacks["partner"].nunique()
         body += chart.add(fig, height=170 + 70 * rows, print_height=110 + 45 * rows)
@@ -1264,8 +1266,10 @@ def render(r: CoupleReview, *, audience: str = "couple", include_expected: bool 
     else:
         title = "Your progress" if r.safety is None else "Your logs"
         subtitle = Markup("{}").format(together)
-    if r.first is not None:
-        subtitle += Markup(" · logs from {} to {}").format(day(r.first), day(r.last))
+    # the couple's shared page never shows an abuse event's date, not even as the logs' end
+    first, last = (r.first, r.last) if audience == "therapist" else (r.couple_first, r.couple_last)
+    if first is not None:
+        subtitle += Markup(" · logs from {} to {}").format(day(first), day(last))
     footer = [
         f"Made on {day(r.generated)} by trustdata on this computer from these logs; the page "
         "loads nothing from the internet and sends nothing anywhere. The numbers describe the "

@@ -17,6 +17,10 @@ Rules (each lives here, nowhere else)
     A partner whose latest check-in is more than :data:`STOPPED_DAYS` days before the couple's
     latest record (check-in, trigger or event) is listed in ``stopped`` with that date; the
     therapist page raises it as a note beside the red flags.
+``never checked in``
+    The partners are everyone with a check-in or a trigger, named by an event's ``partner`` or
+    given a display name.  One with no check-in at all is listed in ``no_checkins``: the pages
+    say so (every score shown is the other partner's) and the therapist page raises a note.
 ``since``
     The "last session".  When none is given it is :data:`DEFAULT_SINCE_DAYS` days before the
     couple's latest record (:func:`default_since`).
@@ -158,6 +162,8 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "experiences the recovery.",
     "stopped_checking_in": "A partner who stops checking in may be disengaging, or only tired "
     "of the form; ask.",
+    "no_checkins": "A partner who never checks in may not have agreed to keep the logs, or may "
+    "find the questions hard; ask each partner, without pressing.",
 }
 
 #: The couple's own words for the score-based red flags, where those of
@@ -193,9 +199,10 @@ _NEW_INFORMATION_MESSAGE = (
     "afterwards is common; talking it through with a therapist can help."
 )
 
+# not "how far you came": the scores before a separation may have fallen
 _SEPARATION_MESSAGE = (
-    "Whatever it means for the two of you, looking after yourselves comes first; the check-ins "
-    "before it still tell how far you came, and a therapist can help with what comes next."
+    "Whatever it means for the two of you, looking after yourselves comes first; a therapist "
+    "can help with what comes next."
 )
 
 
@@ -289,7 +296,11 @@ class CoupleReview:
         slope's 99 % interval with the ends agreeing; ``""`` for other verdicts) and
         ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
         more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
-        latest weeks are their last weeks of check-ins, not the couple's latest weeks).
+        latest weeks are their last weeks of check-ins, not the couple's latest weeks) and
+        ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
+        setback lies in those compared weeks and their mean counts it; else ``""``),
+        ``first_aside`` / ``latest_aside`` (that end's mean leaves a sudden dip's weeks out, as
+        :func:`~trustdata.trends.trend_summary` does: it is not the plain mean of those weeks).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -298,13 +309,16 @@ class CoupleReview:
         events only in ``setback_events_all``).
     setback_events_all : pandas.DataFrame
     trigger_frequency, trigger_trend : pandas.DataFrame
-        Monthly trigger counts per category and :func:`~trustdata.triggers.trigger_trend`.
+        Monthly trigger counts per category and :func:`~trustdata.triggers.trigger_trend`
+        (plus ``first_until`` / ``latest_until``, the last day inside each window).
     small_wins : pandas.DataFrame
         :func:`~trustdata.milestones.small_wins` after the review's rules (see the module).
     logged_wins : pandas.DataFrame
         ``small_win`` events (after the latest hard news, when there is one).
     red_flags : pandas.DataFrame
-        :func:`~trustdata.milestones.red_flags` plus ``guidance`` (:data:`THERAPIST_GUIDANCE`).
+        :func:`~trustdata.milestones.red_flags` plus ``guidance`` (:data:`THERAPIST_GUIDANCE`)
+        and ``new_since`` (the flag's date is on or after ``since``: new since the last
+        session).
     stopped : pandas.DataFrame
         ``partner, last_checkin, days_before_latest, weeks_before_latest`` of each partner who
         stopped checking in (:data:`STOPPED_DAYS`).
@@ -324,7 +338,10 @@ class CoupleReview:
         ``partner, date, increased_trust, decreased_trust, need`` of every check-in since
         ``since`` with an answer, per partner and date (oldest first).
     silent_partners : tuple of str
-        Partners who wrote no answer since ``since``.
+        Partners who wrote no answer since ``since`` (among those with a check-in).
+    no_checkins : tuple of str
+        Partners with no check-in at all (known from their triggers, an event naming them or
+        a display name): every score on a page is the other partner's.
     helped : pandas.DataFrame
         ``partner, date, month, text``: what increased trust, :data:`HELPED_PER_MONTH` per
         partner and month (the latest), oldest first.
@@ -332,6 +349,17 @@ class CoupleReview:
         Every event, dated, with notes (the therapist's list).
     couple_events : pandas.DataFrame
         The events the couple's shared page may show: no abuse event.
+    couple_first, couple_last : pandas.Timestamp or None
+        The first and latest record the couple's shared page may show: every table, abuse
+        events left out (an abuse event's date is never on their page, not even as the end of
+        "your logs run from ... to ...").
+    weeks_since_last, weeks_since_couple_last : int or None
+        Whole weeks from ``last`` (``couple_last``) to ``generated`` when that is more than
+        :data:`STOPPED_DAYS` days (the page then says its "latest weeks" are not now); None
+        otherwise.
+    n_couple_events : int
+        The events on the couple's shared page (``len(couple_events)``): the count they read
+        matches the list they see.
     abuse_events : pandas.DataFrame
         ``date, partner, note`` of abuse events (``partner``: who recorded it).
     hard_news : pandas.DataFrame
@@ -437,6 +465,12 @@ class CoupleReview:
     expected_couple: dict[str, str] = field(default_factory=dict)
     plan_clear_partners: tuple[str, ...] = ()
     anniversary_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    couple_first: pd.Timestamp | None = None
+    couple_last: pd.Timestamp | None = None
+    n_couple_events: int = 0
+    no_checkins: tuple[str, ...] = ()
+    weeks_since_last: int | None = None
+    weeks_since_couple_last: int | None = None
     constants: dict[str, int] = field(
         default_factory=lambda: {
             "scale_min": schemas.SCORE_MIN,
@@ -665,6 +699,78 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
     return pd.DataFrame(rows, columns=columns)
 
 
+def _setback_at_ends(verdicts: pd.DataFrame, weekly: pd.DataFrame, found: pd.DataFrame) -> list:
+    """Which compared end of each connection verdict holds a setback that its mean counts:
+    ``"first"``, ``"latest"``, ``"first and latest"`` or ``""``.
+
+    The ends are the partner's first and latest ``end_weeks`` observed weeks; a setback covers
+    the weeks from its start to before its end (to the last week when ongoing).  An end counts
+    it only when the verdict's end mean is the plain mean of those weeks:
+    :func:`trustdata.trends.trend_summary` sets a sudden dip's weeks aside from its ends, and
+    then the setback does not pull the mean the page prints.
+    """
+    out = []
+    for v in verdicts.itertuples(index=False):
+        if v.measure != "connection" or v.too_short:
+            out.append("")
+            continue
+        mine = weekly.loc[(weekly["partner"] == v.partner) & weekly["score"].notna()]
+        mine = mine.sort_values("week")
+        sb = found.loc[found["partner"] == v.partner]
+        k = v.end_weeks
+        hit = []
+        for name, rows, mean in (
+            ("first", mine.iloc[:k], v.first_mean),
+            ("latest", mine.iloc[-k:], v.latest_mean),
+        ):
+            if not np.isclose(rows["score"].mean(), mean):
+                continue  # the end is not those weeks (a dip set aside)
+            for row in sb.itertuples(index=False):
+                stop = row.end if pd.notna(row.end) else pd.Timestamp.max
+                if ((rows["week"] >= row.start) & (rows["week"] < stop)).any():
+                    hit.append(name)
+                    break
+        out.append(" and ".join(hit))
+    return out
+
+
+def _ends_aside(verdicts: pd.DataFrame, weekly: dict[str, pd.DataFrame]) -> tuple[list, list]:
+    """Whether each verdict's first / latest mean leaves weeks out: it is not the plain mean
+    of the partner's first / latest ``end_weeks`` observed weeks (``trend_summary`` sets a
+    sudden dip's weeks aside from its ends), so the page must not call it "the first 4 weeks".
+    """
+    first, latest = [], []
+    for v in verdicts.itertuples(index=False):
+        frame = weekly.get(v.measure)
+        if v.too_short or frame is None or np.isnan(v.first_mean) or np.isnan(v.latest_mean):
+            first.append(False)
+            latest.append(False)
+            continue
+        mine = frame.loc[(frame["partner"] == v.partner) & frame["score"].notna()]
+        scores = mine.sort_values("week")["score"]
+        first.append(not bool(np.isclose(scores.iloc[: v.end_weeks].mean(), v.first_mean)))
+        latest.append(not bool(np.isclose(scores.iloc[-v.end_weeks :].mean(), v.latest_mean)))
+    return first, latest
+
+
+def _with_window_days(trend: pd.DataFrame) -> pd.DataFrame:
+    """``trigger_trend`` plus ``first_until`` / ``latest_until``: the last day inside each
+    window (the windows' ends are exclusive), for the therapist's "from ... to ..."."""
+    last = pd.Timedelta(1, "ns")
+    return trend.assign(
+        first_until=(trend["first_end"] - last).dt.normalize(),
+        latest_until=(trend["latest_end"] - last).dt.normalize(),
+    )
+
+
+def _weeks_before(last: pd.Timestamp | None, generated: pd.Timestamp) -> int | None:
+    """Whole weeks from ``last`` to ``generated`` when more than STOPPED_DAYS days, else None."""
+    if last is None or pd.isna(last):
+        return None
+    days = int((generated.normalize() - last.normalize()).days)
+    return days // 7 if days > STOPPED_DAYS else None
+
+
 def _stopped(checkins: pd.DataFrame, partners, last) -> pd.DataFrame:
     rows = []
     for p in partners:
@@ -801,7 +907,18 @@ def review(
     dates = _all_dates(one)
     first = dates.min() if len(dates) else None
     last = dates.max() if len(dates) else None
-    partners = tuple(sorted(set(ci["partner"]) | set(tr["partner"])))
+    # a partner is anyone with a check-in or a trigger, named by an event or given a display
+    # name: a partner who never logs is still one of the two (``no_checkins``)
+    named = {
+        str(c)[len(schemas.DISPLAY_NAME_PREFIX) :]
+        for c in one.couples.columns
+        if str(c).startswith(schemas.DISPLAY_NAME_PREFIX)
+        and one.couples[c].astype(object).map(lambda v: isinstance(v, str) and v.strip()).any()
+    }
+    in_events = {str(x) for x in ev["partner"].dropna()} if "partner" in ev.columns else set()
+    partners = tuple(
+        sorted(set(ci["partner"]) | set(tr["partner"]) | {p for p in named | in_events if p})
+    )
     roles = (
         ci.dropna(subset=["role"]).drop_duplicates("partner").set_index("partner")["role"].to_dict()
     )
@@ -831,10 +948,13 @@ def review(
     ahead = triggers.upcoming_anniversaries(ev, tr)
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
+    verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_frames["connection"], found)
+    verdicts["first_aside"], verdicts["latest_aside"] = _ends_aside(verdicts, trend_frames)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
     abuse = ev.loc[kinds == "abuse"]
     couple_events = ev.loc[kinds != "abuse"].reset_index(drop=True)
+    shown = _all_dates(Logs(checkins=ci, triggers=tr, events=couple_events))
     window_all = _window_events(context, ev)
     window_couple = window_all.loc[window_all["kind"] != "abuse"].reset_index(drop=True)
 
@@ -878,6 +998,9 @@ def review(
         since_value = default_since(one)
     else:
         since_value = stamp
+    flags = flags.assign(
+        new_since=(flags["date"] >= since_value).astype(bool) if since_value is not None else False
+    )
     if since_value is not None:
         ch = trends.changes_since(one, since_value)
         ch = ch.assign(
@@ -958,7 +1081,7 @@ def review(
         trigger_frequency=triggers.trigger_frequency(
             tr, period="month", by="category", checkins=ci
         ),
-        trigger_trend=triggers.trigger_trend(tr, checkins=ci),
+        trigger_trend=_with_window_days(triggers.trigger_trend(tr, checkins=ci)),
         small_wins=wins,
         logged_wins=logged_wins,
         red_flags=flags,
@@ -973,9 +1096,15 @@ def review(
         since_events=since_ev,
         answers_since=answers,
         silent_partners=silent,
+        weeks_since_last=_weeks_before(last, generated),
+        weeks_since_couple_last=_weeks_before(shown.max() if len(shown) else None, generated),
+        no_checkins=tuple(p for p in partners if p not in set(ci["partner"])),
         helped=helped,
         events=ev,
         couple_events=couple_events,
+        couple_first=shown.min() if len(shown) else None,
+        couple_last=shown.max() if len(shown) else None,
+        n_couple_events=len(couple_events),
         abuse_events=abuse[["date", "partner", "note"]].reset_index(drop=True),
         hard_news=hard_news,
         latest_hard_news=latest_news,
