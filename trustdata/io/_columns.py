@@ -166,8 +166,19 @@ def _object_text(value: Any) -> str | None:
     return str(value)
 
 
+#: A value longer than this many characters is shortened in a reason (the rejected record
+#: keeps it whole): a reason is read by a person, and a megabyte in it costs memory per copy.
+SHOWN_CHARS = 60
+
+
 def _fmt(value: Any) -> str:
-    """A value as shown in a reason: numbers bare, text quoted."""
+    """A value as shown in a reason: numbers bare, text quoted, long values shortened.
+
+    >>> _fmt(7), _fmt("seven")
+    ('7', "'seven'")
+    >>> _fmt("9" * 100)
+    "'999999999999999999999999999999999999999999999999999999999999...' (100 characters)"
+    """
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value)).lower()
     if isinstance(value, (int, np.integer)):
@@ -176,4 +187,8 @@ def _fmt(value: Any) -> str:
         return _json_text(float(value)) or "missing"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
-    return repr(str(value))
+    text = str(value)
+    if len(text) > SHOWN_CHARS:
+        head = repr(text[:SHOWN_CHARS])
+        return f"{head[:-1]}...{head[-1]} ({len(text):,} characters)"
+    return repr(text)
