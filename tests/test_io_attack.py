@@ -282,3 +282,22 @@ def test_csv_whole_numbers_are_read_as_text_not_floats(tmp_path):
     assert logs.checkins["connection"].tolist() == [10]
     assert logs.checkins["trust"].tolist() == [7]
     assert "connection is '6.9999999999999999'" in logs.rejected["reason"].iloc[0]
+
+
+def test_a_long_value_is_shortened_in_its_reason_and_kept_whole_in_the_record(tmp_path) -> None:
+    """Issue 13 point 20: a megabyte value must not be copied into its reason (memory per copy);
+    the rejected record still holds it exactly, so nothing is silently changed."""
+    import trustdata
+
+    value = "9" * 500
+    (tmp_path / "checkins.csv").write_text(
+        f"couple_id,partner,date,connection\nc1,A,2025-03-03,{value}\nc1,A,2025-03-10,5\n"
+    )
+    rejected = trustdata.load(tmp_path).rejected
+    assert len(rejected) == 1
+    row = rejected.iloc[0]
+    assert row["line"] == 2
+    assert row["connection"] == value
+    assert row["reason"] == (
+        f"connection is '{'9' * 60}...' (500 characters), expected a whole number 1-10"
+    )
