@@ -151,8 +151,9 @@ def test_first_good_month_is_the_first_four_week_mean_at_the_good_level(
 ):
     wins = milestones.small_wins(_weekly_checkins(scores), None, min_weeks=min_weeks)
     win = _win(wins, "first_good_month")
-    assert win["date"] == MONDAY + pd.Timedelta(weeks=week)
-    assert win["start"] == MONDAY + pd.Timedelta(weeks=week - 3)
+    assert win["date"] == win["end"] == MONDAY + pd.Timedelta(weeks=week)
+    # the first week with a score in the window, not a week before the first check-in
+    assert win["start"] == MONDAY + pd.Timedelta(weeks=max(week - 3, 0))
     assert win["value"] == pytest.approx(value)
 
 
@@ -160,18 +161,47 @@ def test_first_good_month_is_the_first_four_week_mean_at_the_good_level(
     ("scores", "min_weeks", "words"),
     [
         # one score in the window, the three weeks before it not logged at all
-        ([8, 2, 9, 9], 1, "averaged 8.0 over 1 weekly score in the 4 weeks to the week of "
-         "6 January 2025"),
+        ([8, 2, 9, 9], 1, "averaged 8.0 over 1 weekly score, in the week of 6 January 2025 ("),
         # a missed week inside the window: 3 scores, not 4
-        ([7, 7, None, 7, 7], 3, "averaged 7.0 over 3 weekly scores in the 4 weeks to the week "
-         "of 27 January 2025"),
-        ([5, 6, 7, 8, 8, 9], 3, "averaged 7.2 over 4 weekly scores in the 4 weeks to the week "
-         "of 3 February 2025"),
+        ([7, 7, None, 7, 7], 3, "averaged 7.0 over 3 weekly scores in the 4 weeks from the week "
+         "of 6 January 2025 to the week of 27 January 2025 (1 week without a check-in)"),
+        ([5, 6, 7, 8, 8, 9], 3, "averaged 7.2 over the 4 weeks from the week of 13 January 2025 "
+         "to the week of 3 February 2025 ("),
     ],
 )  # fmt: skip
 def test_first_good_month_counts_the_scores_behind_its_mean(scores, min_weeks, words):
     wins = milestones.small_wins(_weekly_checkins(scores), None, min_weeks=min_weeks)
     assert words in _win(wins, "first_good_month")["evidence"]
+
+
+def test_first_good_month_names_only_the_weeks_its_mean_is_over():
+    # reviewer's case: thirty weekly 10s from Monday 3 June 2024.  The first window with 3
+    # scores ends on 17 June; the week of 27 May, before the first check-in, has no score:
+    # the mean is over 3 weeks (3 to 17 June), not 4 from 27 May.
+    wins = milestones.small_wins(_weekly_checkins([10] * 30, start=pd.Timestamp("2024-06-03")))
+    win = _win(wins, "first_good_month")
+    assert (win["start"], win["end"]) == (pd.Timestamp("2024-06-03"), pd.Timestamp("2024-06-17"))
+    assert (
+        "averaged 10.0 over the 3 weeks from the week of 3 June 2024 to the week of "
+        in (win["evidence"])
+    )
+    assert "27 May" not in win["evidence"] and "4 weeks" not in win["evidence"]
+
+
+def test_first_good_month_reached_on_a_missed_week_ends_on_the_last_score():
+    # window 4: week 3's window (2, 8, 8, 8) averages 6.5; week 4 has no check-in and its
+    # window holds weeks 1-3 (8, 8, 8): the mean is over weeks 1 to 3, so those are named
+    wins = milestones.small_wins(_weekly_checkins([2, 8, 8, 8, None, 5]), None)
+    win = _win(wins, "first_good_month")
+    assert win["value"] == 8.0
+    assert (win["start"], win["end"], win["date"]) == (
+        MONDAY + pd.Timedelta(weeks=1), MONDAY + pd.Timedelta(weeks=3),
+        MONDAY + pd.Timedelta(weeks=3),
+    )  # fmt: skip
+    assert (
+        "over the 3 weeks from the week of 13 January 2025 to the week of 27 January"
+        in (win["evidence"])
+    )
 
 
 @pytest.mark.parametrize("good_level", [schemas.GOOD_LEVEL, 9])

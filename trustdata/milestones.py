@@ -385,7 +385,9 @@ def small_wins(
         :func:`trustdata.trends.weekly_trend` with ``window`` weeks: the mean of the weekly
         scores of that week and the ``window - 1`` weeks before it) reaches ``good_level``,
         counted only when that window holds at least ``min_weeks`` weekly scores.  ``value`` is
-        the mean; ``start`` is the window's first week, ``end`` = ``date`` its last.
+        the mean; ``start`` and ``end`` = ``date`` are the first and last weeks with a score in
+        that window (the weeks the mean is over: the window may run back before the partner's
+        first check-in or end on a missed week), and the evidence names them and the count.
     ``best_week``
         The partner's highest weekly score (the mean of that week's check-ins); when several
         weeks share it, the most recent one, and the evidence says how often it was reached.
@@ -529,7 +531,35 @@ def small_wins(
         good = trend.loc[(trend["rolling_n"] >= min_weeks) & (trend["rolling_mean"] >= good_level)]
         good = good.drop_duplicates(["couple_id", "partner"])  # sorted by week: the first
         if len(good):
-            start = good["week"] - (window - 1) * _WEEK
+            # the weeks the mean is over: the scored weeks of the window (it may run back
+            # before the partner's first check-in, hold a missed week, or end on one)
+            keys = ["couple_id", "partner"]
+            scored_weeks = trend.loc[trend["score"].notna(), [*keys, "week"]]
+            inside = scored_weeks.merge(good[[*keys, "week"]], on=keys, suffixes=("", "_to"))
+            inside = inside.loc[
+                (inside["week"] <= inside["week_to"])
+                & (inside["week"] > inside["week_to"] - window * _WEEK)
+            ]
+            span = inside.groupby(keys)["week"].agg(["min", "max"])
+            good = good.join(span, on=keys)
+            n = good["rolling_n"].astype(int)
+            weeks = ((good["max"] - good["min"]) // _WEEK).astype(int) + 1
+            missed = weeks - n
+            spanned = np.where(
+                n == 1,
+                " over 1 weekly score, in the week of " + _day(good["min"]),
+                np.where(
+                    missed == 0, " over the ", " over " + _plural(n, "weekly score") + " in the "
+                )
+                + _plural(weeks, "week")
+                + " from the week of "
+                + _day(good["min"])
+                + " to the week of "
+                + _day(good["max"])
+                + np.where(
+                    missed == 0, "", " (" + _plural(missed, "week") + " without a check-in)"
+                ),
+            )
             parts.append(
                 _frame(
                     SMALL_WIN_COLUMNS,
@@ -537,19 +567,14 @@ def small_wins(
                         "couple_id": good["couple_id"],
                         "partner": good["partner"],
                         "kind": ["first_good_month"] * len(good),
-                        "date": good["week"],
+                        "date": good["max"],
                         "value": good["rolling_mean"],
-                        "start": start,
-                        "end": good["week"],
-                        # the scores behind the mean, counted: the window may run back
-                        # before the partner's first check-in, or hold a missed week
+                        "start": good["min"],
+                        "end": good["max"],
                         "evidence": good["partner"]
                         + f"'s first good month: the {measure} score averaged "
                         + _fmt(good["rolling_mean"])
-                        + " over "
-                        + _plural(good["rolling_n"], "weekly score")
-                        + f" in the {window} weeks to the week of "
-                        + _day(good["week"])
+                        + spanned
                         + f" (a good level is {good_level:g} or more).",
                     },
                 )
