@@ -445,6 +445,35 @@ def test_no_reliable_improvement_after_12_and_24_months(n_weeks, latest, expecte
         assert "Reliable Change Index" in flags.iloc[0]["evidence"]
 
 
+@pytest.mark.parametrize(("latest", "flat"), [(4.5, False), (4.0, True)])
+def test_no_reliable_improvement_never_prints_a_zero_or_signed_zero_slope(latest, flat):
+    # alternating 4, 5 for a year (a slope of a few thousandths), or 4 every week (exactly 0):
+    # both round to 0.00 at two decimals, which read "slope -0.00 / 0.00 points a month"
+    flags = milestones.red_flags(_long_logs(54, latest, flat=flat))
+    (evidence,) = flags.loc[flags["flag"].str.startswith("no_reliable"), "evidence"]
+    assert "0.00 points a month" not in evidence
+    assert "slope about flat (under 0.01 points a month either way)" in evidence
+
+
+def test_the_sample_flat_partner_reads_about_flat():
+    # couple-04 B of data/sample: its no-improvement flag printed "slope -0.00 points a month"
+    from pathlib import Path
+
+    import trustdata
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+    if not sample.exists():
+        pytest.skip("data/sample not generated")
+    logs = trustdata.load(sample)
+    flags = milestones.red_flags(logs.checkins, logs.triggers, logs.events)
+    for evidence in flags["evidence"]:
+        assert not re.search(r"-0\.0+\b(?!\d)", evidence), evidence
+        assert "0.00 points a month" not in evidence, evidence
+    b = flags.loc[(flags["couple_id"] == "couple-04") & (flags["partner"] == "B")]
+    (evidence,) = b.loc[b["flag"].str.startswith("no_reliable"), "evidence"]
+    assert "slope about flat" in evidence
+
+
 @pytest.mark.parametrize(("latest", "flagged"), [(4.0, True), (3.0, True), (5.0, False)])
 def test_constant_first_weeks_still_give_a_verdict(latest, flagged):
     # 4 every week: the error is the rounding floor sqrt(1/12) = 0.29, so a reliable change

@@ -57,7 +57,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata._frames import _check_measure
-from trustdata._words import days, plurals
+from trustdata._words import days, plurals, slopes
 
 __all__ = [
     "SMALL_WIN_COLUMNS",
@@ -240,6 +240,11 @@ def _day(value: pd.Series) -> pd.Series:
 
 def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
     return value.astype(float).round(digits).map(lambda v: f"{v:.{digits}f}").astype("str")
+
+
+def _slope(value: pd.Series) -> pd.Series:
+    """Slopes a month in words, never "-0.00" (:func:`trustdata._words.slopes`)."""
+    return pd.Series(slopes(value), index=value.index, dtype="str")
 
 
 def _plural(n: pd.Series, word: str) -> pd.Series:
@@ -747,8 +752,8 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + " points; Reliable Change Index "
         + _fmt(hit["rci"], 2)
         + "; slope "
-        + _fmt(hit["slope_per_month"], 2)
-        + " points a month)."
+        + _slope(hit["slope_per_month"])
+        + ")."
     )
     return _frame(
         RED_FLAG_COLUMNS,
@@ -780,9 +785,13 @@ def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
         + hit["partner_b"]
         + "'s "
         + hit["measure"]
-        + " scores grew by about "
-        + _fmt(hit["slope_per_month"], 2)
-        + " points a month (Mann-Kendall tau "
+        + " scores grew by "
+        + np.where(
+            hit["slope_per_month"].astype(float).round(2) == 0,
+            "less than 0.01 points a month",  # rising, but below the printed precision
+            "about " + _slope(hit["slope_per_month"]),
+        )
+        + " (Mann-Kendall tau "
         + _fmt(hit["mk_tau"], 2)
         + ", "
         + hit["mk_p"]
