@@ -407,6 +407,60 @@ def test_worse_after_6_months_compares_the_first_month_with_weeks_24_to_27(six_m
         assert f"6.0 in the first 4 weeks, {six_month_score:.1f} in weeks 25-28" in row["evidence"]
 
 
+def test_worse_after_6_months_ends_and_drop_agree_as_printed():
+    # first month 6, 6, 5, 6 = 5.75; weeks 24-27: 4, 5, 4, 5 = 4.5; 1.25 lower.  One decimal
+    # would read "5.8 ... 4.5 ..., 1.2 points lower" (5.8 - 4.5 is 1.3): two decimals agree
+    flags = milestones.red_flags(_weekly_checkins([6, 6, 5, 6] + [7] * 20 + [4, 5, 4, 5]))
+    (evidence,) = flags.loc[flags["flag"] == "worse_after_6_months", "evidence"]
+    assert "score 5.75 in the first 4 weeks, 4.50 in weeks 25-28" in evidence
+    assert evidence.endswith(", 1.25 points lower.")
+
+
+def _printed_differences(evidence: str) -> list[tuple[float, float, float, bool]]:
+    """(first, second, difference, "about"?) as printed in a red flag's sentence with two means."""
+    found = []
+    went = re.search(
+        r"went from (-?[\d.]+) in .*? to (-?[\d.]+) in .*?\((about )?(-?[\d.]+) points", evidence
+    )
+    if went:
+        found.append((float(went[1]), float(went[2]), float(went[4]), went[3] is not None))
+    lower = re.search(
+        r"score (-?[\d.]+) in the first .*?, (-?[\d.]+) in weeks .*?, ([\d.]+) points lower",
+        evidence,
+    )
+    if lower:
+        found.append((float(lower[2]), float(lower[1]), float(lower[3]), False))
+    return found
+
+
+def test_no_reliable_improvement_ends_and_change_agree_as_printed():
+    # first 4 weeks 4, 5, 4, 5 = 4.50, latest 5, 6, 6, 6 = 5.75: a rise of 1.25, not reliable.
+    # It read "from 4.5 ... to 5.8 (1.25 points" (couple-02 B of data/sample)
+    flags = milestones.red_flags(_weekly_checkins([4 + i % 2 for i in range(50)] + [5, 6, 6, 6]))
+    (evidence,) = flags.loc[flags["flag"].str.startswith("no_reliable"), "evidence"]
+    assert "went from 4.50 in the first 4 weeks to 5.75 in the latest 4 (1.25 points;" in evidence
+    ((a, b, d, about),) = _printed_differences(evidence)
+    assert not about and round(b - a, 2) == d
+
+
+def test_the_sample_red_flags_print_ends_and_differences_that_agree():
+    from pathlib import Path
+
+    import trustdata
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+    if not sample.exists():
+        pytest.skip("data/sample not generated")
+    logs = trustdata.load(sample)
+    flags = milestones.red_flags(logs.checkins, logs.triggers, logs.events)
+    checked = 0
+    for evidence in flags["evidence"]:
+        for a, b, d, about in _printed_differences(evidence):
+            assert about or abs((b - a) - d) < 1e-9, evidence
+            checked += 1
+    assert checked >= 3  # couple-02 A and B, couple-04's flags
+
+
 def test_worse_after_6_months_needs_two_scores_in_each_window():
     scores = [6] * 4 + [7] * 20 + [4, None, None, None]
     assert _flags(milestones.red_flags(_weekly_checkins(scores))) == []

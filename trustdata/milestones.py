@@ -239,7 +239,28 @@ def _day(value: pd.Series) -> pd.Series:
 
 
 def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
-    return value.astype(float).round(digits).map(lambda v: f"{v:.{digits}f}").astype("str")
+    rounded = value.astype(float).round(digits) + 0.0  # + 0.0: no signed zero ("-0.0")
+    return rounded.map(lambda v: f"{v:.{digits}f}").astype("str")
+
+
+def _ends(first: pd.Series, last: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Two means and their difference ``last - first`` in words, agreeing as printed.
+
+    One decimal when both means have at most one (3.5 to 4.0, 0.5), else two (4.50 to 5.75,
+    1.25: one decimal would read 4.5 to 5.8 with 1.25 between them); the same precision for
+    all three in a row.  Should the printed ends still not differ by the printed difference
+    (means such as 13/3), the difference reads "about".
+    """
+    first, last = first.astype(float), last.astype(float)
+    exact = lambda v: np.isclose(v, v.round(1), rtol=0, atol=1e-9)  # noqa: E731
+    one = exact(first) & exact(last)
+    f1, f2 = _fmt(first, 1), _fmt(first, 2)
+    l1, l2 = _fmt(last, 1), _fmt(last, 2)
+    d1, d2 = _fmt(last - first, 1), _fmt(last - first, 2)
+    agree = np.isclose(l2.astype(float) - f2.astype(float), d2.astype(float), rtol=0, atol=1e-9)
+    d2 = d2.where(agree, "about " + d2)
+    pick = lambda a, b: pd.Series(np.where(one, a, b), index=first.index, dtype="str")  # noqa: E731
+    return pick(f1, f2), pick(l1, l2), pick(d1, d2)
 
 
 def _slope(value: pd.Series) -> pd.Series:
@@ -694,16 +715,17 @@ def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float
     both = a.join(b, how="inner").reset_index()
     drop = both["first_mean"] - both["six_mean"]
     hit = both.loc[(both["first_n"] >= 2) & (both["six_n"] >= 2) & (drop >= min_drop)]
+    six_text, first_text, lower = _ends(hit["six_mean"], hit["first_mean"])
     evidence = (
         hit["partner"]
         + ": mean "
         + trend["measure"].iloc[0]
         + " score "
-        + _fmt(hit["first_mean"])
+        + first_text
         + f" in the first {month_weeks} weeks, "
-        + _fmt(hit["six_mean"])
+        + six_text
         + f" in weeks {lo + 1}-{hi} (around six months in), "
-        + _fmt(hit["first_mean"] - hit["six_mean"])
+        + lower
         + " points lower."
     )
     return _frame(
@@ -729,6 +751,8 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
     ]
     flag = "no_reliable_improvement_" + hit["months"].astype(str) + "m"
     k = hit["end_weeks"].astype(int).astype(str)
+    # the printed ends and change agree (the change is latest - first of the summary)
+    first_text, latest_text, change = _ends(hit["first_month_mean"], hit["latest_month_mean"])
     evidence = (
         hit["partner"]
         + ": after "
@@ -736,15 +760,15 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + " months of check-ins, the mean "
         + hit["measure"]
         + " score went from "
-        + _fmt(hit["first_month_mean"])
+        + first_text
         + " in the first "
         + k
         + " weeks to "
-        + _fmt(hit["latest_month_mean"])
+        + latest_text
         + " in the latest "
         + k
         + " ("
-        + _fmt(hit["change_points"], 2)
+        + change
         + " points; a reliable change needs more than "
         + _fmt(hit["rc_points"], 2)
         + " points, as the week-to-week ups and downs are about "
