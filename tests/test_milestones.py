@@ -151,8 +151,9 @@ def test_first_good_month_is_the_first_four_week_mean_at_the_good_level(
 ):
     wins = milestones.small_wins(_weekly_checkins(scores), None, min_weeks=min_weeks)
     win = _win(wins, "first_good_month")
-    assert win["date"] == MONDAY + pd.Timedelta(weeks=week)
-    assert win["start"] == MONDAY + pd.Timedelta(weeks=week - 3)
+    assert win["date"] == win["end"] == MONDAY + pd.Timedelta(weeks=week)
+    # the first week with a score in the window, not a week before the first check-in
+    assert win["start"] == MONDAY + pd.Timedelta(weeks=max(week - 3, 0))
     assert win["value"] == pytest.approx(value)
 
 
@@ -160,18 +161,47 @@ def test_first_good_month_is_the_first_four_week_mean_at_the_good_level(
     ("scores", "min_weeks", "words"),
     [
         # one score in the window, the three weeks before it not logged at all
-        ([8, 2, 9, 9], 1, "averaged 8.0 over 1 weekly score in the 4 weeks to the week of "
-         "6 January 2025"),
+        ([8, 2, 9, 9], 1, "averaged 8.0 over 1 weekly score, in the week of 6 January 2025 ("),
         # a missed week inside the window: 3 scores, not 4
-        ([7, 7, None, 7, 7], 3, "averaged 7.0 over 3 weekly scores in the 4 weeks to the week "
-         "of 27 January 2025"),
-        ([5, 6, 7, 8, 8, 9], 3, "averaged 7.2 over 4 weekly scores in the 4 weeks to the week "
-         "of 3 February 2025"),
+        ([7, 7, None, 7, 7], 3, "averaged 7.0 over 3 weekly scores in the 4 weeks from the week "
+         "of 6 January 2025 to the week of 27 January 2025 (1 week without a check-in)"),
+        ([5, 6, 7, 8, 8, 9], 3, "averaged 7.2 over the 4 weeks from the week of 13 January 2025 "
+         "to the week of 3 February 2025 ("),
     ],
 )  # fmt: skip
 def test_first_good_month_counts_the_scores_behind_its_mean(scores, min_weeks, words):
     wins = milestones.small_wins(_weekly_checkins(scores), None, min_weeks=min_weeks)
     assert words in _win(wins, "first_good_month")["evidence"]
+
+
+def test_first_good_month_names_only_the_weeks_its_mean_is_over():
+    # reviewer's case: thirty weekly 10s from Monday 3 June 2024.  The first window with 3
+    # scores ends on 17 June; the week of 27 May, before the first check-in, has no score:
+    # the mean is over 3 weeks (3 to 17 June), not 4 from 27 May.
+    wins = milestones.small_wins(_weekly_checkins([10] * 30, start=pd.Timestamp("2024-06-03")))
+    win = _win(wins, "first_good_month")
+    assert (win["start"], win["end"]) == (pd.Timestamp("2024-06-03"), pd.Timestamp("2024-06-17"))
+    assert (
+        "averaged 10.0 over the 3 weeks from the week of 3 June 2024 to the week of "
+        in (win["evidence"])
+    )
+    assert "27 May" not in win["evidence"] and "4 weeks" not in win["evidence"]
+
+
+def test_first_good_month_reached_on_a_missed_week_ends_on_the_last_score():
+    # window 4: week 3's window (2, 8, 8, 8) averages 6.5; week 4 has no check-in and its
+    # window holds weeks 1-3 (8, 8, 8): the mean is over weeks 1 to 3, so those are named
+    wins = milestones.small_wins(_weekly_checkins([2, 8, 8, 8, None, 5]), None)
+    win = _win(wins, "first_good_month")
+    assert win["value"] == 8.0
+    assert (win["start"], win["end"], win["date"]) == (
+        MONDAY + pd.Timedelta(weeks=1), MONDAY + pd.Timedelta(weeks=3),
+        MONDAY + pd.Timedelta(weeks=3),
+    )  # fmt: skip
+    assert (
+        "over the 3 weeks from the week of 13 January 2025 to the week of 27 January"
+        in (win["evidence"])
+    )
 
 
 @pytest.mark.parametrize("good_level", [schemas.GOOD_LEVEL, 9])
@@ -377,6 +407,60 @@ def test_worse_after_6_months_compares_the_first_month_with_weeks_24_to_27(six_m
         assert f"6.0 in the first 4 weeks, {six_month_score:.1f} in weeks 25-28" in row["evidence"]
 
 
+def test_worse_after_6_months_ends_and_drop_agree_as_printed():
+    # first month 6, 6, 5, 6 = 5.75; weeks 24-27: 4, 5, 4, 5 = 4.5; 1.25 lower.  One decimal
+    # would read "5.8 ... 4.5 ..., 1.2 points lower" (5.8 - 4.5 is 1.3): two decimals agree
+    flags = milestones.red_flags(_weekly_checkins([6, 6, 5, 6] + [7] * 20 + [4, 5, 4, 5]))
+    (evidence,) = flags.loc[flags["flag"] == "worse_after_6_months", "evidence"]
+    assert "score 5.75 in the first 4 weeks, 4.50 in weeks 25-28" in evidence
+    assert evidence.endswith(", 1.25 points lower.")
+
+
+def _printed_differences(evidence: str) -> list[tuple[float, float, float, bool]]:
+    """(first, second, difference, "about"?) as printed in a red flag's sentence with two means."""
+    found = []
+    went = re.search(
+        r"went from (-?[\d.]+) in .*? to (-?[\d.]+) in .*?\((about )?(-?[\d.]+) points", evidence
+    )
+    if went:
+        found.append((float(went[1]), float(went[2]), float(went[4]), went[3] is not None))
+    lower = re.search(
+        r"score (-?[\d.]+) in the first .*?, (-?[\d.]+) in weeks .*?, ([\d.]+) points lower",
+        evidence,
+    )
+    if lower:
+        found.append((float(lower[2]), float(lower[1]), float(lower[3]), False))
+    return found
+
+
+def test_no_reliable_improvement_ends_and_change_agree_as_printed():
+    # first 4 weeks 4, 5, 4, 5 = 4.50, latest 5, 6, 6, 6 = 5.75: a rise of 1.25, not reliable.
+    # It read "from 4.5 ... to 5.8 (1.25 points" (couple-02 B of data/sample)
+    flags = milestones.red_flags(_weekly_checkins([4 + i % 2 for i in range(50)] + [5, 6, 6, 6]))
+    (evidence,) = flags.loc[flags["flag"].str.startswith("no_reliable"), "evidence"]
+    assert "went from 4.50 in the first 4 weeks to 5.75 in the latest 4 (1.25 points;" in evidence
+    ((a, b, d, about),) = _printed_differences(evidence)
+    assert not about and round(b - a, 2) == d
+
+
+def test_the_sample_red_flags_print_ends_and_differences_that_agree():
+    from pathlib import Path
+
+    import trustdata
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+    if not sample.exists():
+        pytest.skip("data/sample not generated")
+    logs = trustdata.load(sample)
+    flags = milestones.red_flags(logs.checkins, logs.triggers, logs.events)
+    checked = 0
+    for evidence in flags["evidence"]:
+        for a, b, d, about in _printed_differences(evidence):
+            assert about or abs((b - a) - d) < 1e-9, evidence
+            checked += 1
+    assert checked >= 3  # couple-02 A and B, couple-04's flags
+
+
 def test_worse_after_6_months_needs_two_scores_in_each_window():
     scores = [6] * 4 + [7] * 20 + [4, None, None, None]
     assert _flags(milestones.red_flags(_weekly_checkins(scores))) == []
@@ -413,6 +497,35 @@ def test_no_reliable_improvement_after_12_and_24_months(n_weeks, latest, expecte
     if expected:
         assert flags.iloc[0]["severity"] == severity
         assert "Reliable Change Index" in flags.iloc[0]["evidence"]
+
+
+@pytest.mark.parametrize(("latest", "flat"), [(4.5, False), (4.0, True)])
+def test_no_reliable_improvement_never_prints_a_zero_or_signed_zero_slope(latest, flat):
+    # alternating 4, 5 for a year (a slope of a few thousandths), or 4 every week (exactly 0):
+    # both round to 0.00 at two decimals, which read "slope -0.00 / 0.00 points a month"
+    flags = milestones.red_flags(_long_logs(54, latest, flat=flat))
+    (evidence,) = flags.loc[flags["flag"].str.startswith("no_reliable"), "evidence"]
+    assert "0.00 points a month" not in evidence
+    assert "slope about flat (under 0.01 points a month either way)" in evidence
+
+
+def test_the_sample_flat_partner_reads_about_flat():
+    # couple-04 B of data/sample: its no-improvement flag printed "slope -0.00 points a month"
+    from pathlib import Path
+
+    import trustdata
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+    if not sample.exists():
+        pytest.skip("data/sample not generated")
+    logs = trustdata.load(sample)
+    flags = milestones.red_flags(logs.checkins, logs.triggers, logs.events)
+    for evidence in flags["evidence"]:
+        assert not re.search(r"-0\.0+\b(?!\d)", evidence), evidence
+        assert "0.00 points a month" not in evidence, evidence
+    b = flags.loc[(flags["couple_id"] == "couple-04") & (flags["partner"] == "B")]
+    (evidence,) = b.loc[b["flag"].str.startswith("no_reliable"), "evidence"]
+    assert "slope about flat" in evidence
 
 
 @pytest.mark.parametrize(("latest", "flagged"), [(4.0, True), (3.0, True), (5.0, False)])

@@ -812,3 +812,50 @@ def test_trend_summary_verdict_exists_and_agrees_with_the_slope(scores):
     if n >= 8:
         assert out["error_sd"] >= np.sqrt(1 / 12) - 1e-12
         assert out["rc_points"] == pytest.approx(1.96 * np.sqrt(2) * out["error_sd"])
+
+
+def test_changes_since_gives_a_partner_with_triggers_but_no_checkins_their_row():
+    # B logs triggers but never checks in: "What changed since" must still show B's triggers
+    # (before: 1 on 20 January; since: 2, one of them major), with 0 check-ins and NaN means
+    from trustdata import Logs
+
+    ci = as_table(
+        "checkins",
+        [
+            {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+            for d, s in [("2025-01-06", 4), ("2025-01-27", 5), ("2025-02-10", 7)]
+        ],
+    )
+    tr = as_table(
+        "triggers",
+        [
+            {"couple_id": "c1", "partner": "B", "timestamp": t, "category": "location",
+             "intensity": i}
+            for t, i in [("2025-01-20 20:00", 3), ("2025-02-03 09:00", 8),
+                         ("2025-02-12 21:00", 2)]
+        ],
+    )  # fmt: skip
+    out = trends.changes_since(Logs(checkins=ci, triggers=tr), "2025-02-01")
+    schemas.ChangesSinceOutput.validate(out)
+    assert out["partner"].tolist() == ["A", "B"]
+    b = out.set_index("partner").loc["B"]
+    assert (b["checkins_before"], b["checkins_since"]) == (0, 0)
+    assert np.isnan(b["mean_before"]) and np.isnan(b["mean_since"]) and np.isnan(b["difference"])
+    assert (b["triggers_before"], b["triggers_since"], b["major_triggers_since"]) == (1, 2, 1)
+    a = out.set_index("partner").loc["A"]
+    assert (a["mean_before"], a["mean_since"], a["triggers_since"]) == (4.5, 7.0, 0)
+    # the spans are the couple's, the same for both partners
+    assert (out["before_start"].nunique(), out["until"].nunique()) == (1, 1)
+
+
+def test_changes_since_with_triggers_only_is_not_empty():
+    from trustdata import Logs
+
+    tr = as_table(
+        "triggers",
+        [{"couple_id": "c1", "partner": "B", "timestamp": "2025-02-03 09:00",
+          "category": "location", "intensity": 8}],
+    )  # fmt: skip
+    out = trends.changes_since(Logs(checkins=empty_table("checkins"), triggers=tr), "2025-02-01")
+    schemas.ChangesSinceOutput.validate(out)
+    assert out[["partner", "checkins_since", "triggers_since"]].values.tolist() == [["B", 0, 1]]

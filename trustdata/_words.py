@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["plural", "plurals", "day", "days"]
+__all__ = ["plural", "plurals", "day", "days", "slopes"]
 
 
 def plural(n: object, word: str, many: str | None = None) -> str:
@@ -100,3 +100,31 @@ def days(values: pd.Series | Sequence[object]) -> np.ndarray:
     stamps = pd.Series(pd.to_datetime(pd.Series(values, dtype=object)))
     text = stamps.dt.day.astype("Int64").astype(str) + " " + stamps.dt.strftime("%B %Y")
     return np.where(stamps.isna().to_numpy(), "", text.to_numpy(dtype=object)).astype(object)
+
+
+def slopes(
+    values: pd.Series | np.ndarray | Sequence[object],
+    digits: int = 2,
+    unit: str = "points a month",
+) -> np.ndarray:
+    """Slopes in words: ``"0.07 points a month"``, never a signed zero nor a 0.00 slope.
+
+    A slope that rounds to zero at ``digits`` decimals is "about flat" with its bound
+    (``"about flat (under 0.01 points a month either way)"``); a missing one gives "".
+
+    Returns
+    -------
+    numpy.ndarray of str (object dtype), the same length as ``values``.
+
+    Examples
+    --------
+    >>> slopes([0.0712, -0.0031, -0.25, None]).tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['0.07 points a month', 'about flat (under 0.01 points a month either way)',
+     '-0.25 points a month', '']
+    """
+    v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce").astype(float)
+    shown = v.round(digits)
+    text = shown.map(lambda x: f"{x:.{digits}f} {unit}").to_numpy(dtype=object)
+    flat = f"about flat (under {10.0**-digits:.{digits}f} {unit} either way)"
+    text = np.where(shown.to_numpy() == 0, flat, text)
+    return np.where(v.isna().to_numpy(), "", text).astype(object)

@@ -57,7 +57,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata._frames import _check_measure
-from trustdata._words import days, plurals
+from trustdata._words import days, plurals, slopes
 
 __all__ = [
     "SMALL_WIN_COLUMNS",
@@ -239,7 +239,33 @@ def _day(value: pd.Series) -> pd.Series:
 
 
 def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
-    return value.astype(float).round(digits).map(lambda v: f"{v:.{digits}f}").astype("str")
+    rounded = value.astype(float).round(digits) + 0.0  # + 0.0: no signed zero ("-0.0")
+    return rounded.map(lambda v: f"{v:.{digits}f}").astype("str")
+
+
+def _ends(first: pd.Series, last: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Two means and their difference ``last - first`` in words, agreeing as printed.
+
+    One decimal when both means have at most one (3.5 to 4.0, 0.5), else two (4.50 to 5.75,
+    1.25: one decimal would read 4.5 to 5.8 with 1.25 between them); the same precision for
+    all three in a row.  Should the printed ends still not differ by the printed difference
+    (means such as 13/3), the difference reads "about".
+    """
+    first, last = first.astype(float), last.astype(float)
+    exact = lambda v: np.isclose(v, v.round(1), rtol=0, atol=1e-9)  # noqa: E731
+    one = exact(first) & exact(last)
+    f1, f2 = _fmt(first, 1), _fmt(first, 2)
+    l1, l2 = _fmt(last, 1), _fmt(last, 2)
+    d1, d2 = _fmt(last - first, 1), _fmt(last - first, 2)
+    agree = np.isclose(l2.astype(float) - f2.astype(float), d2.astype(float), rtol=0, atol=1e-9)
+    d2 = d2.where(agree, "about " + d2)
+    pick = lambda a, b: pd.Series(np.where(one, a, b), index=first.index, dtype="str")  # noqa: E731
+    return pick(f1, f2), pick(l1, l2), pick(d1, d2)
+
+
+def _slope(value: pd.Series) -> pd.Series:
+    """Slopes a month in words, never "-0.00" (:func:`trustdata._words.slopes`)."""
+    return pd.Series(slopes(value), index=value.index, dtype="str")
 
 
 def _plural(n: pd.Series, word: str) -> pd.Series:
@@ -385,7 +411,9 @@ def small_wins(
         :func:`trustdata.trends.weekly_trend` with ``window`` weeks: the mean of the weekly
         scores of that week and the ``window - 1`` weeks before it) reaches ``good_level``,
         counted only when that window holds at least ``min_weeks`` weekly scores.  ``value`` is
-        the mean; ``start`` is the window's first week, ``end`` = ``date`` its last.
+        the mean; ``start`` and ``end`` = ``date`` are the first and last weeks with a score in
+        that window (the weeks the mean is over: the window may run back before the partner's
+        first check-in or end on a missed week), and the evidence names them and the count.
     ``best_week``
         The partner's highest weekly score (the mean of that week's check-ins); when several
         weeks share it, the most recent one, and the evidence says how often it was reached.
@@ -529,7 +557,35 @@ def small_wins(
         good = trend.loc[(trend["rolling_n"] >= min_weeks) & (trend["rolling_mean"] >= good_level)]
         good = good.drop_duplicates(["couple_id", "partner"])  # sorted by week: the first
         if len(good):
-            start = good["week"] - (window - 1) * _WEEK
+            # the weeks the mean is over: the scored weeks of the window (it may run back
+            # before the partner's first check-in, hold a missed week, or end on one)
+            keys = ["couple_id", "partner"]
+            scored_weeks = trend.loc[trend["score"].notna(), [*keys, "week"]]
+            inside = scored_weeks.merge(good[[*keys, "week"]], on=keys, suffixes=("", "_to"))
+            inside = inside.loc[
+                (inside["week"] <= inside["week_to"])
+                & (inside["week"] > inside["week_to"] - window * _WEEK)
+            ]
+            span = inside.groupby(keys)["week"].agg(["min", "max"])
+            good = good.join(span, on=keys)
+            n = good["rolling_n"].astype(int)
+            weeks = ((good["max"] - good["min"]) // _WEEK).astype(int) + 1
+            missed = weeks - n
+            spanned = np.where(
+                n == 1,
+                " over 1 weekly score, in the week of " + _day(good["min"]),
+                np.where(
+                    missed == 0, " over the ", " over " + _plural(n, "weekly score") + " in the "
+                )
+                + _plural(weeks, "week")
+                + " from the week of "
+                + _day(good["min"])
+                + " to the week of "
+                + _day(good["max"])
+                + np.where(
+                    missed == 0, "", " (" + _plural(missed, "week") + " without a check-in)"
+                ),
+            )
             parts.append(
                 _frame(
                     SMALL_WIN_COLUMNS,
@@ -537,19 +593,14 @@ def small_wins(
                         "couple_id": good["couple_id"],
                         "partner": good["partner"],
                         "kind": ["first_good_month"] * len(good),
-                        "date": good["week"],
+                        "date": good["max"],
                         "value": good["rolling_mean"],
-                        "start": start,
-                        "end": good["week"],
-                        # the scores behind the mean, counted: the window may run back
-                        # before the partner's first check-in, or hold a missed week
+                        "start": good["min"],
+                        "end": good["max"],
                         "evidence": good["partner"]
                         + f"'s first good month: the {measure} score averaged "
                         + _fmt(good["rolling_mean"])
-                        + " over "
-                        + _plural(good["rolling_n"], "weekly score")
-                        + f" in the {window} weeks to the week of "
-                        + _day(good["week"])
+                        + spanned
                         + f" (a good level is {good_level:g} or more).",
                     },
                 )
@@ -664,16 +715,17 @@ def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float
     both = a.join(b, how="inner").reset_index()
     drop = both["first_mean"] - both["six_mean"]
     hit = both.loc[(both["first_n"] >= 2) & (both["six_n"] >= 2) & (drop >= min_drop)]
+    six_text, first_text, lower = _ends(hit["six_mean"], hit["first_mean"])
     evidence = (
         hit["partner"]
         + ": mean "
         + trend["measure"].iloc[0]
         + " score "
-        + _fmt(hit["first_mean"])
+        + first_text
         + f" in the first {month_weeks} weeks, "
-        + _fmt(hit["six_mean"])
+        + six_text
         + f" in weeks {lo + 1}-{hi} (around six months in), "
-        + _fmt(hit["first_mean"] - hit["six_mean"])
+        + lower
         + " points lower."
     )
     return _frame(
@@ -699,6 +751,8 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
     ]
     flag = "no_reliable_improvement_" + hit["months"].astype(str) + "m"
     k = hit["end_weeks"].astype(int).astype(str)
+    # the printed ends and change agree (the change is latest - first of the summary)
+    first_text, latest_text, change = _ends(hit["first_month_mean"], hit["latest_month_mean"])
     evidence = (
         hit["partner"]
         + ": after "
@@ -706,15 +760,15 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + " months of check-ins, the mean "
         + hit["measure"]
         + " score went from "
-        + _fmt(hit["first_month_mean"])
+        + first_text
         + " in the first "
         + k
         + " weeks to "
-        + _fmt(hit["latest_month_mean"])
+        + latest_text
         + " in the latest "
         + k
         + " ("
-        + _fmt(hit["change_points"], 2)
+        + change
         + " points; a reliable change needs more than "
         + _fmt(hit["rc_points"], 2)
         + " points, as the week-to-week ups and downs are about "
@@ -722,8 +776,8 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + " points; Reliable Change Index "
         + _fmt(hit["rci"], 2)
         + "; slope "
-        + _fmt(hit["slope_per_month"], 2)
-        + " points a month)."
+        + _slope(hit["slope_per_month"])
+        + ")."
     )
     return _frame(
         RED_FLAG_COLUMNS,
@@ -755,9 +809,13 @@ def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
         + hit["partner_b"]
         + "'s "
         + hit["measure"]
-        + " scores grew by about "
-        + _fmt(hit["slope_per_month"], 2)
-        + " points a month (Mann-Kendall tau "
+        + " scores grew by "
+        + np.where(
+            hit["slope_per_month"].astype(float).round(2) == 0,
+            "less than 0.01 points a month",  # rising, but below the printed precision
+            "about " + _slope(hit["slope_per_month"]),
+        )
+        + " (Mann-Kendall tau "
         + _fmt(hit["mk_tau"], 2)
         + ", "
         + hit["mk_p"]

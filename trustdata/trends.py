@@ -1028,7 +1028,8 @@ def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> 
     Returns
     -------
     pandas.DataFrame
-        One row per couple and partner with a check-in, sorted by both.
+        One row per couple and partner with a check-in (with ``measure``) or a trigger, sorted by
+        both; a partner with triggers but no such check-in has 0 check-ins and NaN means.
 
         - ``couple_id``, ``partner``, ``measure`` (str)
         - ``before_start``, ``since``, ``until`` (datetime64[ns]): the spans' limits
@@ -1072,7 +1073,14 @@ def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> 
     span = (until - stamp).clip(lower=pd.Timedelta(days=28))
     before_start = (stamp - span).dt.normalize()
 
-    pairs = ci[["couple_id", "partner"]].drop_duplicates().sort_values(["couple_id", "partner"])
+    # every partner with a check-in (with the measure) or a trigger: a partner who logs
+    # triggers but no check-ins still has triggers to show (their check-in counts are 0, their
+    # means NaN)
+    pairs = (
+        pd.concat([ci[["couple_id", "partner"]], tr[["couple_id", "partner"]]])
+        .drop_duplicates()
+        .sort_values(["couple_id", "partner"])
+    )
     if pairs.empty:
         return _empty(_SINCE_DTYPES)
     out = pairs.reset_index(drop=True)
