@@ -51,6 +51,7 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     ),
     "trend_summary": lambda lg: trends.trend_summary(lg.checkins),
     "monthly_scores": lambda lg: trends.monthly_scores(lg.checkins),
+    "trend_weeks": lambda lg: trends.trend_weeks(lg.checkins),
     "changes_since": lambda lg: trends.changes_since(lg, "2024-06-01"),
     "trigger_frequency_week": lambda lg: triggers.trigger_frequency(lg.triggers),
     "trigger_frequency_month_total": lambda lg: triggers.trigger_frequency(
@@ -106,6 +107,7 @@ VARIANTS: list[tuple[Callable[[Logs], pd.DataFrame], Callable[[Logs], pd.DataFra
         lambda lg: layers.layers_profile(lg.checkins, recent_weeks=2, start_weeks=12),
     ),
     (ANALYSES["layers_weekly"], lambda lg: layers.layers_weekly(lg.checkins, band="ci")),
+    (ANALYSES["trend_weeks"], lambda lg: trends.trend_weeks(lg.checkins, measure="trust")),
 ]
 
 
@@ -159,6 +161,7 @@ MODEL_OF: dict[str, str] = {
     "weekly_trend_trust_ci": "weekly_trend",
     "trend_summary": "trend_summary",
     "monthly_scores": "monthly_scores",
+    "trend_weeks": "trend_weeks",
     "changes_since": "changes_since",
     "trigger_frequency_week": "trigger_frequency",
     "trigger_frequency_month_total": "trigger_frequency",
@@ -193,6 +196,7 @@ COLUMN_TUPLES: list[tuple[tuple[str, ...], str]] = [
     (trends.WEEKLY_TREND_COLUMNS, "weekly_trend"),
     (trends.TREND_SUMMARY_COLUMNS, "trend_summary"),
     (trends.MONTHLY_COLUMNS, "monthly_scores"),
+    (trends.TREND_WEEKS_COLUMNS, "trend_weeks"),
     (trends.SINCE_COLUMNS, "changes_since"),
     (triggers.FREQUENCY_COLUMNS, "trigger_frequency"),
     (triggers.TREND_COLUMNS, "trigger_trend"),

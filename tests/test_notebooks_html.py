@@ -137,3 +137,13 @@ def test_the_couples_notebook_never_carries_an_abuse_note(tmp_path):
     outputs = [o for c in json.loads(run)["cells"] for o in c.get("outputs", [])]
     first = "".join(outputs[0]["data"]["text/markdown"])
     assert "safety comes first" in first
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_the_exported_pages_carry_no_warning(pages, name):
+    # a warning a cell prints (stderr) lands in the reader's page, e.g. pandas' "obj.round has
+    # no effect with datetime ..." from rounding a whole frame that holds dates
+    page = pages[name]
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+    found = re.findall(r"\b\w*Warning\b[^<]{0,120}", _visible_text(page))
+    assert not found, found

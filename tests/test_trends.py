@@ -701,6 +701,68 @@ def test_trend_summary_reads_the_sample_couples_right():
     assert b4["change"] == "no_clear_change" and b4["slope_low"] < 0 < b4["slope_high"]
 
 
+def test_trend_weeks_sets_aside_the_weeks_of_the_reference_rule(cohort):
+    ci = cohort.logs.checkins
+    got = trends.trend_weeks(ci)
+    schemas.TrendWeeksOutput.validate(got)
+    weekly = trends.weekly_trend(ci).dropna(subset=["score"]).reset_index(drop=True)
+    # the same weekly scores as weekly_trend's weeks with a score, in the same order
+    for col in ("couple_id", "partner", "week", "score", "n_checkins", "weeks_since_first"):
+        assert got[col].tolist() == weekly[col].tolist(), col
+    assert (got["block"] == got["weeks_since_first"] // 4).all()
+    assert np.allclose(got["block_months"], (got["block"] * 4 + 1.5) * 7 / MONTH)
+    n_aside = 0
+    for (_, _), g in weekly.groupby(["couple_id", "partner"]):
+        mine = got.loc[g.index]
+        # reference: the plain-loop rule of _kept (all but the dips, if 8 or more are left)
+        expected = ~g.index.isin(_kept(g).index)
+        assert mine["set_aside"].tolist() == expected.tolist()
+        n_aside += bool(expected.any())
+    assert 0 < n_aside < got.groupby(["couple_id", "partner"]).ngroups
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="data/sample not generated")
+@pytest.mark.parametrize("measure", ["connection", "trust"])
+def test_trend_summary_slope_is_linregress_on_the_kept_weeks_of_trend_weeks(measure):
+    import trustdata
+
+    ci = trustdata.load(SAMPLE).checkins
+    out = trends.trend_summary(ci, measure=measure).set_index(["couple_id", "partner"])
+    weeks = trends.trend_weeks(ci, measure=measure)
+    checked = differs = 0
+    for key, g in weeks.groupby(["couple_id", "partner"]):
+        row = out.loc[key]
+        kept = g[~g["set_aside"]]
+        blocks = kept.groupby("block_months")["score"].mean()
+        # reference: scipy.stats.linregress(block_months, four-weekly means of the kept weeks)
+        lr = stats.linregress(blocks.index.to_numpy(), blocks.to_numpy())
+        assert row["slope_per_month"] == pytest.approx(lr.slope, abs=1e-9), key
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kt = stats.kendalltau(blocks.index.to_numpy(), blocks.to_numpy())
+        assert row["mk_tau"] == pytest.approx(kt.statistic, abs=1e-9), key
+        k = row["end_weeks"]
+        assert row["first_month_mean"] == pytest.approx(kept["score"].iloc[:k].mean())
+        assert row["latest_month_mean"] == pytest.approx(kept["score"].iloc[-k:].mean())
+        assert row["n_weeks"] == len(g)
+        every = g.groupby("block_months")["score"].mean()
+        all_slope = stats.linregress(every.index.to_numpy(), every.to_numpy()).slope
+        differs += not np.isclose(all_slope, row["slope_per_month"])
+        checked += 1
+    assert checked == len(out)
+    if measure == "connection":
+        # couple-01 A's setback is set aside: the slope of all weeks is not the summary's
+        assert weeks.loc[
+            (weeks["couple_id"] == "couple-01") & (weeks["partner"] == "A"), "set_aside"
+        ].any()
+        assert differs > 0
+
+
+def test_trend_weeks_rejects_a_bad_measure():
+    with pytest.raises(ValueError, match="measure"):
+        trends.trend_weeks(empty_table("checkins"), measure="mood")
+
+
 # --------------------------------------------------------------------------------------------
 # Contract
 # --------------------------------------------------------------------------------------------
@@ -708,6 +770,7 @@ def test_trend_summary_reads_the_sample_couples_right():
 FUNCTIONS = {
     "weekly_trend": (trends.weekly_trend, trends.WEEKLY_TREND_COLUMNS),
     "trend_summary": (trends.trend_summary, trends.TREND_SUMMARY_COLUMNS),
+    "trend_weeks": (trends.trend_weeks, trends.TREND_WEEKS_COLUMNS),
 }
 
 

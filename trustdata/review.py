@@ -284,6 +284,9 @@ class CoupleReview:
     trends, summaries, monthly : dict of measure -> DataFrame
         :func:`~trustdata.trends.weekly_trend`, :func:`~trustdata.trends.trend_summary` and
         :func:`~trustdata.trends.monthly_scores` of each measure.
+    trend_weeks : dict of measure -> DataFrame
+        :func:`~trustdata.trends.trend_weeks` of each measure: the weekly scores the summary
+        reads and which of them it sets aside (``set_aside``, a sudden dip).
     trend_verdicts : pandas.DataFrame
         One row per partner and measure: ``partner, measure, n_checkins, too_short`` (bool, the
         :data:`SHORT_SPAN_DAYS` rule), ``mean_all`` (mean of every check-in), ``first_mean``,
@@ -300,7 +303,8 @@ class CoupleReview:
         ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
         setback lies in those compared weeks and their mean counts it; else ``""``),
         ``first_aside`` / ``latest_aside`` (that end's mean leaves a sudden dip's weeks out, as
-        :func:`~trustdata.trends.trend_summary` does: it is not the plain mean of those weeks).
+        :func:`~trustdata.trends.trend_summary` does, ``set_aside`` of ``trend_weeks``: it is
+        not the plain mean of those weeks).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -408,6 +412,7 @@ class CoupleReview:
     trends: dict[str, pd.DataFrame]
     summaries: dict[str, pd.DataFrame]
     monthly: dict[str, pd.DataFrame]
+    trend_weeks: dict[str, pd.DataFrame]
     trend_verdicts: pd.DataFrame
     setbacks: pd.DataFrame
     setback_context: pd.DataFrame
@@ -699,31 +704,27 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
     return pd.DataFrame(rows, columns=columns)
 
 
-def _setback_at_ends(verdicts: pd.DataFrame, weekly: pd.DataFrame, found: pd.DataFrame) -> list:
+def _setback_at_ends(verdicts: pd.DataFrame, weeks: pd.DataFrame, found: pd.DataFrame) -> list:
     """Which compared end of each connection verdict holds a setback that its mean counts:
     ``"first"``, ``"latest"``, ``"first and latest"`` or ``""``.
 
-    The ends are the partner's first and latest ``end_weeks`` observed weeks; a setback covers
-    the weeks from its start to before its end (to the last week when ongoing).  An end counts
-    it only when the verdict's end mean is the plain mean of those weeks:
-    :func:`trustdata.trends.trend_summary` sets a sudden dip's weeks aside from its ends, and
-    then the setback does not pull the mean the page prints.
+    The ends are the partner's first and latest ``end_weeks`` observed weeks (``weeks`` is
+    :func:`trustdata.trends.trend_weeks`); a setback covers the weeks from its start to before
+    its end (to the last week when ongoing).  An end counts it only when none of those weeks is
+    ``set_aside``: :func:`trustdata.trends.trend_summary` sets a sudden dip's weeks aside from
+    its ends, and then the setback does not pull the mean the page prints.
     """
     out = []
     for v in verdicts.itertuples(index=False):
         if v.measure != "connection" or v.too_short:
             out.append("")
             continue
-        mine = weekly.loc[(weekly["partner"] == v.partner) & weekly["score"].notna()]
-        mine = mine.sort_values("week")
+        mine = weeks.loc[weeks["partner"] == v.partner]  # sorted by week
         sb = found.loc[found["partner"] == v.partner]
         k = v.end_weeks
         hit = []
-        for name, rows, mean in (
-            ("first", mine.iloc[:k], v.first_mean),
-            ("latest", mine.iloc[-k:], v.latest_mean),
-        ):
-            if not np.isclose(rows["score"].mean(), mean):
+        for name, rows in (("first", mine.iloc[:k]), ("latest", mine.iloc[-k:])):
+            if k == 0 or rows["set_aside"].any():
                 continue  # the end is not those weeks (a dip set aside)
             for row in sb.itertuples(index=False):
                 stop = row.end if pd.notna(row.end) else pd.Timestamp.max
@@ -734,22 +735,22 @@ def _setback_at_ends(verdicts: pd.DataFrame, weekly: pd.DataFrame, found: pd.Dat
     return out
 
 
-def _ends_aside(verdicts: pd.DataFrame, weekly: dict[str, pd.DataFrame]) -> tuple[list, list]:
-    """Whether each verdict's first / latest mean leaves weeks out: it is not the plain mean
-    of the partner's first / latest ``end_weeks`` observed weeks (``trend_summary`` sets a
-    sudden dip's weeks aside from its ends), so the page must not call it "the first 4 weeks".
+def _ends_aside(verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame]) -> tuple[list, list]:
+    """Whether each verdict's first / latest mean leaves weeks out: one of the partner's first
+    / latest ``end_weeks`` observed weeks is ``set_aside`` in
+    :func:`trustdata.trends.trend_weeks` (``trend_summary`` sets a sudden dip's weeks aside
+    from its ends), so the page must not call it "the first 4 weeks".
     """
     first, latest = [], []
     for v in verdicts.itertuples(index=False):
-        frame = weekly.get(v.measure)
+        frame = weeks.get(v.measure)
         if v.too_short or frame is None or np.isnan(v.first_mean) or np.isnan(v.latest_mean):
             first.append(False)
             latest.append(False)
             continue
-        mine = frame.loc[(frame["partner"] == v.partner) & frame["score"].notna()]
-        scores = mine.sort_values("week")["score"]
-        first.append(not bool(np.isclose(scores.iloc[: v.end_weeks].mean(), v.first_mean)))
-        latest.append(not bool(np.isclose(scores.iloc[-v.end_weeks :].mean(), v.latest_mean)))
+        aside = frame.loc[frame["partner"] == v.partner, "set_aside"]  # sorted by week
+        first.append(bool(aside.iloc[: v.end_weeks].any()))
+        latest.append(bool(aside.iloc[-v.end_weeks :].any()))
     return first, latest
 
 
@@ -940,6 +941,7 @@ def review(
     trend_frames = {m: trends.weekly_trend(scored[m], ev, measure=m) for m in measures}
     summaries = {m: trends.trend_summary(scored[m], measure=m) for m in measures}
     monthly = {m: trends.monthly_scores(scored[m], measure=m) for m in measures}
+    trend_weeks = {m: trends.trend_weeks(scored[m], measure=m) for m in measures}
     stopped = _stopped(ci, partners, last)
     verdicts = _trend_verdicts(ci, summaries)
     verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
@@ -948,8 +950,8 @@ def review(
     ahead = triggers.upcoming_anniversaries(ev, tr)
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
-    verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_frames["connection"], found)
-    verdicts["first_aside"], verdicts["latest_aside"] = _ends_aside(verdicts, trend_frames)
+    verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_weeks["connection"], found)
+    verdicts["first_aside"], verdicts["latest_aside"] = _ends_aside(verdicts, trend_weeks)
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
     abuse = ev.loc[kinds == "abuse"]
@@ -1073,6 +1075,7 @@ def review(
         trends=trend_frames,
         summaries=summaries,
         monthly=monthly,
+        trend_weeks=trend_weeks,
         trend_verdicts=verdicts,
         setbacks=found,
         setback_context=context,

@@ -1442,3 +1442,29 @@ OUTPUT_MODELS.update(
         "apim": ApimOutput,
     }
 )
+
+
+class TrendWeeksOutput(_Output):
+    """One row of :func:`trustdata.trends.trend_weeks`: a weekly score and whether
+    :func:`trustdata.trends.trend_summary` sets it aside (a sudden dip)."""
+
+    couple_id: Series[str]
+    partner: Series[str]
+    measure: Series[str] = pa.Field(isin=list(SCORE_COLUMNS))
+    week: Series[pd.Timestamp]
+    weeks_since_first: Series[np.int64] = pa.Field(ge=0)
+    score: Series[float]
+    n_checkins: Series[np.int64] = pa.Field(ge=1)
+    block: Series[np.int64] = pa.Field(ge=0)
+    block_months: Series[float] = pa.Field(ge=0)
+    set_aside: Series[bool]
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = False
+        unique = ["couple_id", "partner", "week"]
+
+
+__all__ += ["TrendWeeksOutput"]
+OUTPUT_MODELS["trend_weeks"] = TrendWeeksOutput

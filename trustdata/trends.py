@@ -61,8 +61,10 @@ __all__ = [
     "PRE_DIP_WEEKS",
     "MONTHLY_COLUMNS",
     "SINCE_COLUMNS",
+    "TREND_WEEKS_COLUMNS",
     "weekly_trend",
     "trend_summary",
+    "trend_weeks",
     "monthly_scores",
     "changes_since",
 ]
@@ -70,11 +72,14 @@ __all__ = [
 # Each output's columns in order with their dtypes, read from its model in trustdata.schemas.
 _WEEKLY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.WeeklyTrendOutput)
 _SUMMARY_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TrendSummaryOutput)
+_WEEKS_DTYPES: dict[str, str] = schemas.output_dtypes(schemas.TrendWeeksOutput)
 
 #: Columns of :func:`weekly_trend`, in order.
 WEEKLY_TREND_COLUMNS: tuple[str, ...] = tuple(_WEEKLY_DTYPES)
 #: Columns of :func:`trend_summary`, in order.
 TREND_SUMMARY_COLUMNS: tuple[str, ...] = tuple(_SUMMARY_DTYPES)
+#: Columns of :func:`trend_weeks`, in order.
+TREND_WEEKS_COLUMNS: tuple[str, ...] = tuple(_WEEKS_DTYPES)
 
 
 #: The kinds of band :func:`weekly_trend` can draw around the rolling mean.
@@ -440,8 +445,7 @@ def trend_summary(
     offset = a["week"] - a["first"][sid]
     n_all = np.bincount(sid, minlength=n_series).astype(np.int64)
     # weeks inside a sudden dip (a setback) are set aside, unless too few weeks would be left
-    keep = ~_dip_weeks(sid, score)
-    keep |= (np.bincount(sid[keep], minlength=n_series) < 2 * MIN_END_WEEKS)[sid]
+    keep = ~_set_aside(sid, score, n_series)
     every_week = (sid, offset, score)  # the shape of the way there is read from all of them
     sid, score, offset = sid[keep], score[keep], offset[keep]
     n = np.bincount(sid, minlength=n_series).astype(np.int64)
@@ -537,6 +541,87 @@ def trend_summary(
         }
     )
     return out.astype(_SUMMARY_DTYPES)
+
+
+def trend_weeks(checkins: pd.DataFrame, *, measure: str = "connection") -> pd.DataFrame:
+    """The weekly scores :func:`trend_summary` reads, and which of them it sets aside.
+
+    One row per couple, partner and week with a score: the week's score (the mean of its
+    check-ins, as in :func:`weekly_trend`), the block of :data:`BLOCK_WEEKS` calendar weeks of
+    the slope's four-weekly means it falls in, and ``set_aside``: the week lies inside a
+    sudden dip, so :func:`trend_summary` leaves it out of its two ends and its slope (the rule
+    is described there; this function applies the same code).  The summary's
+    ``slope_per_month`` is ``scipy.stats.linregress`` of the mean ``score`` per ``block`` of
+    the weeks not set aside on their ``block_months``; its end means are the means of the
+    first and of the latest ``end_weeks`` of those weeks.
+
+    Parameters
+    ----------
+    checkins : pandas.DataFrame
+        Validated check-ins.  Not modified.
+    measure : str, default "connection"
+        Any of :data:`trustdata.schemas.SCORE_COLUMNS`; check-ins without it are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by couple, partner and week (columns :data:`TREND_WEEKS_COLUMNS`, validated by
+        :class:`trustdata.schemas.TrendWeeksOutput`).
+
+        - ``couple_id``, ``partner``, ``measure`` (str)
+        - ``week`` (datetime64[ns]): the Monday of the week.
+        - ``weeks_since_first`` (int64): calendar weeks since the partner's first week with a
+          score.
+        - ``score`` (float): the mean of the week's check-ins.
+        - ``n_checkins`` (int64): how many check-ins the score rests on.
+        - ``block`` (int64): ``weeks_since_first // 4``, the four-weekly block.
+        - ``block_months`` (float): the block's midpoint in months since the partner's first
+          week (``DAYS_PER_MONTH`` days), the time axis of the slope.
+        - ``set_aside`` (bool): inside a sudden dip, left out of the ends and the slope.
+
+    Raises
+    ------
+    ValueError
+        When ``measure`` is not a score column.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> scores = [6, 6, 7, 6, 7, 7, 2, 2, 3, 7, 7, 8, 7, 8]
+    >>> ci = as_table("checkins", [
+    ...     {"couple_id": "c1", "partner": "A", "date": d, "connection": s}
+    ...     for d, s in zip(pd.date_range("2025-01-06", periods=14, freq="7D"), scores)])
+    >>> weeks = trend_weeks(ci)
+    >>> weeks.loc[weeks["set_aside"], "score"].tolist()
+    [2.0, 2.0, 3.0]
+    >>> kept = weeks[~weeks["set_aside"]].groupby("block_months")["score"].mean()
+    >>> slope = stats.linregress(kept.index, kept.to_numpy()).slope
+    >>> bool(np.isclose(slope, trend_summary(ci)["slope_per_month"].iloc[0]))
+    True
+    """
+    _check_measure(measure)
+    table, a = _weekly_scores(checkins, measure)
+    n_series = len(table)
+    if n_series == 0:
+        return _empty(_WEEKS_DTYPES)
+    sid, score = a["sid"], a["score"]  # sorted by series, then week
+    offset = (a["week"] - a["first"][sid]).astype(np.int64)
+    block = offset // BLOCK_WEEKS
+    out = pd.DataFrame(
+        {
+            "couple_id": _take(table["couple_id"], sid),
+            "partner": _take(table["partner"], sid),
+            "measure": _str_take([measure], np.zeros(len(sid), dtype=np.int64)),
+            "week": _week_dates(a["week"]),
+            "weeks_since_first": offset,
+            "score": score,
+            "n_checkins": a["n"],
+            "block": block,
+            "block_months": _block_midpoint(block, BLOCK_WEEKS),
+            "set_aside": _set_aside(sid, score, n_series),
+        }
+    )
+    return out.astype(_WEEKS_DTYPES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -659,6 +744,16 @@ def _block_slope_se(
     return sd * np.sqrt(np.maximum(var, 0.0))
 
 
+def _set_aside(sid: np.ndarray, y: np.ndarray, n_series: int) -> np.ndarray:
+    """The weekly scores :func:`trend_summary` leaves out of its ends and slope (the one place
+    of the rule; :func:`trend_weeks` shows it): those inside a sudden dip
+    (:func:`_dip_weeks`), unless fewer than ``2 * MIN_END_WEEKS`` weekly scores would be left.
+    """
+    aside = _dip_weeks(sid, y)
+    too_few = np.bincount(sid[~aside], minlength=n_series) < 2 * MIN_END_WEEKS
+    return aside & ~too_few[sid]
+
+
 def _dip_weeks(sid: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Weekly scores inside a sudden dip (a setback), to be set aside by :func:`trend_summary`.
 
@@ -754,8 +849,12 @@ def _block_means(
     mean = np.bincount(inv, weights=y, minlength=len(uniq)) / cnt
     bsid = uniq // span
     bblock = uniq % span
-    x = (bblock * weeks + (weeks - 1) / 2.0) * 7.0 / schemas.DAYS_PER_MONTH
-    return bsid, x, mean, bblock
+    return bsid, _block_midpoint(bblock, weeks), mean, bblock
+
+
+def _block_midpoint(block: np.ndarray, weeks: int) -> np.ndarray:
+    """The midpoint of each block of ``weeks`` calendar weeks, in months since the first week."""
+    return (block * weeks + (weeks - 1) / 2.0) * 7.0 / schemas.DAYS_PER_MONTH
 
 
 def _ols_stats(
