@@ -238,7 +238,7 @@ def test_couple_page_on_track_and_watch_words(bundled):
     now = r.track_now.set_index("partner")["status"].to_dict()
     assert now == {"A": "on_track", "B": "watch"}
     text = _text(report.render(r, audience="couple", include_expected=True))
-    assert "A 's recent average is not below the usual range" in text
+    assert "A 's recent average is within the usual range" in text
     assert "B 's recent average" not in text  # "watch" is not clear enough to tell the couple
 
 
@@ -252,3 +252,32 @@ def test_review_decides_what_the_couple_page_may_say(reviewed):
     assert notes["last_year_ratio"].iloc[0] == pytest.approx(
         r.anniversaries["last_year_ratio"].max()
     )
+
+
+def test_couple_page_within_the_band_below_its_median_is_not_at_or_above_most(bundled):
+    # couple-04's A: 4-week mean 4.5 against a band 3.38 / 6.21 / 7.45 (10th / median / 90th):
+    # inside the band, below its middle; "at or above where most people were" would be false
+    r = rv.review(bundled, "couple-04", reference=str(COHORT), today="2026-01-05")
+    a = r.track_now.set_index("partner").loc["A"]
+    assert a["status"] == "on_track"
+    assert a["expected_low"] <= a["rolling_mean"] < a["expected_median"]
+    assert r.expected_couple["A"] == "within"
+    text = _text(report.render(r, audience="couple", include_expected=True))
+    assert (
+        "A 's recent average is within the usual range: the range where most people who "
+        "started at a similar level were at this point."
+    ) in text
+    assert "at or above" not in text and "not below the usual range" not in text
+
+
+def test_review_tells_the_couple_above_only_above_the_band():
+    now = pd.DataFrame(
+        {"partner": ["A", "B", "C", "D", "E"],
+         "status": ["on_track", "on_track", "not_on_track", "watch", "on_track"],
+         "status_reason": ["band"] * 5,
+         "rolling_mean": [8.5, 6.0, 3.0, 4.0, np.nan],
+         "expected_low": [4.0, 4.0, 4.0, 5.0, 4.0],
+         "expected_high": [8.0, 8.0, 8.0, 8.0, 8.0]}
+    )  # fmt: skip
+    assert rv._told_couple(now) == {"A": "above", "B": "within", "C": "below"}
+    assert "above the usual range: higher than most people" in report.EXPECTED_COUPLE_ABOVE

@@ -53,8 +53,9 @@ Rules (each lives here, nowhere else)
     partner's ``last_year_more_often`` is True.  ``plan_clear_partners``: partners whose
     intensity verdict is ``"lower_with_plan"`` (the couple page's one sentence).
     ``expected_couple``: what the couple page may say when the therapist includes the
-    expected range: ``"below"`` for ``not_on_track``, ``"not_below"`` for ``on_track``,
-    nothing for ``watch`` / ``not_assessed``.
+    expected range: ``"below"`` for ``not_on_track``; for ``on_track``, ``"within"`` when the
+    latest 4-week mean lies inside the band that week (anywhere between its 10th and 90th
+    percentile lines) or ``"above"`` when above it; nothing for ``watch`` / ``not_assessed``.
 ``expected reference``
     With ``reference=`` the review holds ``expected_band`` (the reference's band),
     ``track`` / ``track_now`` (:func:`trustdata.expected.track_status` / ``track_summary`` of
@@ -545,21 +546,36 @@ def _expected_fields(one: Logs, reference: object) -> dict:
         return out
     status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
     now = _status_since(status)
-    # "watch" is not clear enough to tell the couple; nor is a flag of the forecast alone (the
-    # couple's sentence says the recent average has been below the range for four weeks)
-    told = {("not_on_track", "band"): "below", ("on_track", "band"): "not_below"}
-    told |= {("on_track", "forecast"): "not_below"}
     out.update(
         expected_band=band,
         track=status,
         track_now=now,
-        expected_couple={
-            str(p): told[(s, why)]
-            for p, s, why in zip(now["partner"], now["status"], now["status_reason"], strict=True)
-            if (s, why) in told
-        },
+        expected_couple=_told_couple(now),
     )
     return out
+
+
+def _told_couple(now: pd.DataFrame) -> dict[str, str]:
+    """What the couple page may say per partner, at the band's resolution.
+
+    ``"below"`` for ``not_on_track`` by the band's rule; for ``on_track``, where the latest
+    assessed 4-week mean lies against the band that week: ``"within"`` (between its low and
+    high lines: inside the range of most people, whether above or below its median) or
+    ``"above"`` (above its high line).  "watch" is not clear enough to tell the couple; nor is a
+    flag of the forecast alone (the couple's sentence says the recent average has been below
+    the range for four weeks); nor a week without a band position.
+    """
+    told: dict[str, str] = {}
+    for row in now.itertuples():
+        mean, low, high = row.rolling_mean, row.expected_low, row.expected_high
+        if row.status == "not_on_track" and row.status_reason == "band":
+            told[str(row.partner)] = "below"
+        elif row.status == "on_track" and pd.notna(mean) and pd.notna(low) and pd.notna(high):
+            if mean > high:
+                told[str(row.partner)] = "above"
+            elif mean >= low:
+                told[str(row.partner)] = "within"
+    return told
 
 
 def _anniversary_notes(ahead: pd.DataFrame) -> pd.DataFrame:
