@@ -71,9 +71,7 @@ def test_review_holds_the_band_and_status_of_the_analyses(bundled, reviewed):
     status = expected.track_status(bundled.couple("couple-02"), band)
     pd.testing.assert_frame_equal(reviewed.track, status)
     summary = expected.track_summary(status)
-    pd.testing.assert_frame_equal(
-        reviewed.track_now.drop(columns=["status_since", "status_reason"]), summary
-    )
+    pd.testing.assert_frame_equal(reviewed.track_now[list(summary.columns)], summary)
     # no forecast in the review's band (off by default): the band's rule decides every status
     assert reviewed.expected_band.attrs["forecast"] is None
     assert set(reviewed.track_now["status_reason"]) == {"band"}
@@ -281,3 +279,47 @@ def test_review_tells_the_couple_above_only_above_the_band():
     )  # fmt: skip
     assert rv._told_couple(now) == {"A": "above", "B": "within", "C": "below"}
     assert "above the usual range: higher than most people" in report.EXPECTED_COUPLE_ABOVE
+
+
+def test_pages_say_the_reference_does_not_reach_the_latest_weeks(bundled, reviewed):
+    # couple-02's logs run to 15 June 2025 (week of 9 June), 75 weeks after the discovery; the
+    # reference's band covers weeks 0-66 only (to the week of 7 April 2025): the comparison is
+    # for 7 April, and the pages must say so rather than "at this point"
+    now = reviewed.track_now.set_index("partner")
+    assert now.loc["A", "status_date"] == pd.Timestamp("2025-04-07")
+    assert now.loc["A", "reference_end"] == pd.Timestamp("2025-04-07")
+    assert now.loc["A", "last_week"] == pd.Timestamp("2025-06-09")
+    assert bool(now.loc["A", "beyond_reference"])
+    assert reviewed.expected_band["aligned_week"].max() == 66
+    couple = _text(report.render(reviewed, audience="couple", include_expected=True))
+    assert (
+        "This compares the week of 7 April 2025, the last week the reference covers; it does "
+        "not reach A 's later weeks."
+    ) in couple
+    therapist = _text(report.render(reviewed, audience="therapist"))
+    assert (
+        "(latest week assessed: 7 April 2025, the last week the reference covers; it does not "
+        "reach the later weeks, to the week of 9 June 2025)"
+    ) in therapist
+    # couple-04's logs end (3 March 2025, week 58) inside the reference's weeks: nothing to add
+    r = rv.review(bundled, "couple-04", reference=str(COHORT), today="2026-01-05")
+    assert not r.track_now["beyond_reference"].any()
+    for audience in report.AUDIENCES:
+        text = _text(report.render(r, audience=audience, include_expected=True))
+        assert "the reference covers" not in text and "does not reach" not in text
+
+
+def test_reference_reach_when_the_last_assessed_week_is_before_the_reference_end():
+    status = pd.DataFrame(
+        {"couple_id": ["c"] * 4, "partner": ["A"] * 4, "role": ["hurt"] * 4,
+         "week": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27"]),
+         "aligned_week": [8, 9, 10, 11], "score": [5.0, 5.0, 5.0, 6.0]}
+    )  # fmt: skip
+    band = pd.DataFrame({"role": ["hurt", "hurt"], "aligned_week": [0, 10]})
+    band.attrs["by"] = ("role",)
+    now = pd.DataFrame({"couple_id": ["c"], "partner": ["A"], "role": ["hurt"]})
+    out = rv._reference_reach(now, status, band).iloc[0]
+    assert out["reference_end"] == pd.Timestamp("2025-01-20")
+    assert out["last_week"] == pd.Timestamp("2025-01-27") and bool(out["beyond_reference"])
+    inside = rv._reference_reach(now, status.iloc[:3], band).iloc[0]
+    assert not bool(inside["beyond_reference"])

@@ -59,7 +59,10 @@ Rules (each lives here, nowhere else)
 ``expected reference``
     With ``reference=`` the review holds ``expected_band`` (the reference's band),
     ``track`` / ``track_now`` (:func:`trustdata.expected.track_status` / ``track_summary`` of
-    this couple) and ``reference_couples``; when the reference is too small
+    this couple; ``track_now`` adds ``status_since``, ``status_reason``, and ``last_week`` /
+    ``reference_end`` / ``beyond_reference``: a partner's logs may run past the last week the
+    reference covers, and then a page says which week it compares and that the reference does
+    not reach the later weeks) and ``reference_couples``; when the reference is too small
     (``expected_recovery`` raises ``ValueError``) ``expected_refusal`` holds its sentence and
     nothing is claimed.  ``reference_synthetic`` is True for the bundled synthetic cohort: a
     reference whose folder holds a ``truth`` folder (written only by :mod:`trustdata.synth`)
@@ -545,7 +548,7 @@ def _expected_fields(one: Logs, reference: object) -> dict:
         out["expected_refusal"] = str(exc)
         return out
     status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
-    now = _status_since(status)
+    now = _reference_reach(_status_since(status), status, band)
     out.update(
         expected_band=band,
         track=status,
@@ -614,6 +617,42 @@ def _status_since(status: pd.DataFrame) -> pd.DataFrame:
     return now.assign(
         status_since=pd.to_datetime(pd.Series(since, index=now.index, dtype=object)),
         status_reason=pd.Series(reason, index=now.index, dtype=object),
+    )
+
+
+def _reference_reach(now: pd.DataFrame, status: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:
+    """``now`` plus how far the reference reaches for each partner.
+
+    ``last_week``: the partner's last week with a score (the Monday); ``reference_end``: the
+    Monday of the last week since the anchor that the reference's band covers for the partner's
+    group (NaT when the group is not in it); ``beyond_reference``: the partner's logs run past
+    that week, so their latest weeks are not compared with the reference at all.
+    """
+    last_aligned = band.groupby("role")["aligned_week"].max().to_dict()
+    pooled = tuple(band.attrs.get("by", ("role",))) == ()
+    last: list = []
+    end: list = []
+    beyond: list = []
+    for row in now.itertuples():
+        rows = status.loc[
+            (status["couple_id"] == row.couple_id) & (status["partner"] == row.partner)
+        ]
+        scored = rows.loc[rows["score"].notna()]
+        if scored.empty:
+            last.append(pd.NaT)
+            end.append(pd.NaT)
+            beyond.append(False)
+            continue
+        top = last_aligned.get("all" if pooled else row.role)
+        final = scored.iloc[-1]
+        anchor = final["week"] - pd.Timedelta(weeks=int(final["aligned_week"]))
+        last.append(final["week"])
+        end.append(pd.NaT if top is None else anchor + pd.Timedelta(weeks=int(top)))
+        beyond.append(top is not None and int(final["aligned_week"]) > int(top))
+    return now.assign(
+        last_week=pd.to_datetime(pd.Series(last, index=now.index, dtype=object)),
+        reference_end=pd.to_datetime(pd.Series(end, index=now.index, dtype=object)),
+        beyond_reference=pd.Series(beyond, index=now.index, dtype=bool),
     )
 
 
