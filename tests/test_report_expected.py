@@ -159,11 +159,12 @@ def test_therapist_page_shows_the_band_status_and_caveat(reviewed):
     text = _text(page)
     assert "Against expected recovery" in text
     assert "reference of 300 couples" in text and "Synthetic reference, not real couples." in text
-    since = report.day(reviewed.track_now.set_index("partner").loc["A", "status_since"])
+    a = reviewed.track_now.set_index("partner").loc["A"]
+    since, below = report.day(a["status_since"]), report.day(a["below_since"])
     assert (
-        f"not on track (below the expected range 4 weeks or more running) since the week of {since}"
-        in text
-    )
+        f"not on track : below the expected range since the week of {below}; not on track from "
+        f"the week of {since}, after {a['weeks_below_at_since']} weeks below"
+    ) in text
     assert "first flagged in the week of" in text
     assert rv.EXPECTED_CAVEAT in text
     assert text.count("4-week mean against the expected range") == 2  # a chart per partner
@@ -323,3 +324,47 @@ def test_reference_reach_when_the_last_assessed_week_is_before_the_reference_end
     assert out["last_week"] == pd.Timestamp("2025-01-27") and bool(out["beyond_reference"])
     inside = rv._reference_reach(now, status.iloc[:3], band).iloc[0]
     assert not bool(inside["beyond_reference"])
+
+
+def test_therapist_card_names_when_the_run_below_began_and_when_the_flag_came(reviewed):
+    # couple-02's A: below the band from the week of 17 March 2025 (weeks 63-66), flagged "not
+    # on track" in the fourth week of that run (7 April); "not on track since 7 April" alone hid
+    # the three weeks below before it
+    a = reviewed.track_now.set_index("partner").loc["A"]
+    assert a["status"] == "not_on_track" and a["status_since"] == pd.Timestamp("2025-04-07")
+    assert a["below_since"] == pd.Timestamp("2025-03-17") and a["weeks_below_at_since"] == 4
+    text = _text(report.render(reviewed, audience="therapist"))
+    assert (
+        "A (hurt partner): not on track : below the expected range since the week of 17 March "
+        "2025; not on track from the week of 7 April 2025, after 4 weeks below (latest week "
+        "assessed: 7 April 2025"
+    ) in text
+    assert "not on track (below the expected range 4 weeks or more running) since" not in text
+
+
+def test_track_status_below_since_is_the_start_of_the_run_below(reviewed):
+    # recomputed from the positions alone: the first "below" week after the last known week
+    # that was not below (unknown weeks neither break nor extend the run)
+    for _, rows in reviewed.track.groupby("partner"):
+        start = pd.NaT
+        for row in rows.itertuples():
+            if row.position == "below":
+                start = row.week if pd.isna(start) else start
+            elif row.position in ("within", "above"):
+                start = pd.NaT
+            if row.weeks_below > 0:
+                assert row.below_since == start
+            else:
+                assert pd.isna(row.below_since)
+    assert reviewed.track["below_since"].notna().any()
+
+
+def test_below_since_survives_the_unknown_weeks_after_a_week_below(reviewed):
+    # couple-02's B: below the band in the week of 7 April 2025 (run 1), then weeks beyond the
+    # reference (position unknown) that keep the run at 1: they are no new start
+    b = reviewed.track.loc[reviewed.track["partner"] == "B"].set_index("week")
+    assert b.loc["2025-04-07", "position"] == "below" and b.loc["2025-04-07", "weeks_below"] == 1
+    after = b.loc[b.index > "2025-04-07"]
+    assert len(after) > 0 and set(after["position"]) == {"unknown"}
+    assert (after["weeks_below"] == 1).all()
+    assert (after["below_since"] == pd.Timestamp("2025-04-07")).all()

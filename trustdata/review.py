@@ -593,30 +593,43 @@ def _anniversary_notes(ahead: pd.DataFrame) -> pd.DataFrame:
 
 def _status_since(status: pd.DataFrame) -> pd.DataFrame:
     """``track_summary`` plus ``status_since`` (the Monday the latest run of that status began)
-    and ``status_reason`` (``"forecast"`` or ``"band"``: the rule that decided it)."""
+    and ``status_reason`` (``"forecast"`` or ``"band"``: the rule that decided it); and, from
+    ``track_status``'s ``below_since`` / ``weeks_below``, ``below_since`` (the Monday the latest
+    week's run below the band began; NaT when not below) and ``weeks_below_at_since`` (the run
+    below the band in the week ``status_since``: for a band flag, the weeks below that made it)."""
     from trustdata import expected
 
     now = expected.track_summary(status)
     since: list = []
     reason: list = []
+    below_since: list = []
+    run_at_since: list = []
     for row in now.itertuples():
         rows = status.loc[
-            (status["partner"] == row.partner) & (status["status"] != "not_assessed")
+            (status["couple_id"] == row.couple_id)
+            & (status["partner"] == row.partner)
+            & (status["status"] != "not_assessed")
         ].sort_values("week")
         if rows.empty:
             since.append(pd.NaT)
             reason.append(None)
+            below_since.append(pd.NaT)
+            run_at_since.append(0)
             continue
         same = (rows["status"] == row.status).to_numpy()
         k = len(same)
         while k > 0 and same[k - 1]:
             k -= 1
         since.append(rows["week"].iloc[k])
+        run_at_since.append(int(rows["weeks_below"].iloc[k]))
+        below_since.append(rows["below_since"].iloc[-1])
         # which rule decided the latest status: the forecast where there was one, the band else
         reason.append("forecast" if pd.notna(rows["forecast_gain_high"].iloc[-1]) else "band")
     return now.assign(
         status_since=pd.to_datetime(pd.Series(since, index=now.index, dtype=object)),
         status_reason=pd.Series(reason, index=now.index, dtype=object),
+        below_since=pd.to_datetime(pd.Series(below_since, index=now.index, dtype=object)),
+        weeks_below_at_since=pd.Series(run_at_since, index=now.index, dtype="int64"),
     )
 
 
