@@ -71,9 +71,7 @@ def test_review_holds_the_band_and_status_of_the_analyses(bundled, reviewed):
     status = expected.track_status(bundled.couple("couple-02"), band)
     pd.testing.assert_frame_equal(reviewed.track, status)
     summary = expected.track_summary(status)
-    pd.testing.assert_frame_equal(
-        reviewed.track_now.drop(columns=["status_since", "status_reason"]), summary
-    )
+    pd.testing.assert_frame_equal(reviewed.track_now[list(summary.columns)], summary)
     # no forecast in the review's band (off by default): the band's rule decides every status
     assert reviewed.expected_band.attrs["forecast"] is None
     assert set(reviewed.track_now["status_reason"]) == {"band"}
@@ -161,11 +159,12 @@ def test_therapist_page_shows_the_band_status_and_caveat(reviewed):
     text = _text(page)
     assert "Against expected recovery" in text
     assert "reference of 300 couples" in text and "Synthetic reference, not real couples." in text
-    since = report.day(reviewed.track_now.set_index("partner").loc["A", "status_since"])
+    a = reviewed.track_now.set_index("partner").loc["A"]
+    since, below = report.day(a["status_since"]), report.day(a["below_since"])
     assert (
-        f"not on track (below the expected range 4 weeks or more running) since the week of {since}"
-        in text
-    )
+        f"not on track : below the expected range since the week of {below}; not on track from "
+        f"the week of {since}, after {a['weeks_below_at_since']} weeks below"
+    ) in text
     assert "first flagged in the week of" in text
     assert rv.EXPECTED_CAVEAT in text
     assert text.count("4-week mean against the expected range") == 2  # a chart per partner
@@ -238,7 +237,7 @@ def test_couple_page_on_track_and_watch_words(bundled):
     now = r.track_now.set_index("partner")["status"].to_dict()
     assert now == {"A": "on_track", "B": "watch"}
     text = _text(report.render(r, audience="couple", include_expected=True))
-    assert "A 's recent average is not below the usual range" in text
+    assert "A 's recent average is within the usual range" in text
     assert "B 's recent average" not in text  # "watch" is not clear enough to tell the couple
 
 
@@ -252,3 +251,120 @@ def test_review_decides_what_the_couple_page_may_say(reviewed):
     assert notes["last_year_ratio"].iloc[0] == pytest.approx(
         r.anniversaries["last_year_ratio"].max()
     )
+
+
+def test_couple_page_within_the_band_below_its_median_is_not_at_or_above_most(bundled):
+    # couple-04's A: 4-week mean 4.5 against a band 3.38 / 6.21 / 7.45 (10th / median / 90th):
+    # inside the band, below its middle; "at or above where most people were" would be false
+    r = rv.review(bundled, "couple-04", reference=str(COHORT), today="2026-01-05")
+    a = r.track_now.set_index("partner").loc["A"]
+    assert a["status"] == "on_track"
+    assert a["expected_low"] <= a["rolling_mean"] < a["expected_median"]
+    assert r.expected_couple["A"] == "within"
+    text = _text(report.render(r, audience="couple", include_expected=True))
+    assert (
+        "A 's recent average is within the usual range: the range where most people who "
+        "started at a similar level were at this point."
+    ) in text
+    assert "at or above" not in text and "not below the usual range" not in text
+
+
+def test_review_tells_the_couple_above_only_above_the_band():
+    now = pd.DataFrame(
+        {"partner": ["A", "B", "C", "D", "E"],
+         "status": ["on_track", "on_track", "not_on_track", "watch", "on_track"],
+         "status_reason": ["band"] * 5,
+         "rolling_mean": [8.5, 6.0, 3.0, 4.0, np.nan],
+         "expected_low": [4.0, 4.0, 4.0, 5.0, 4.0],
+         "expected_high": [8.0, 8.0, 8.0, 8.0, 8.0]}
+    )  # fmt: skip
+    assert rv._told_couple(now) == {"A": "above", "B": "within", "C": "below"}
+    assert "above the usual range: higher than most people" in report.EXPECTED_COUPLE_ABOVE
+
+
+def test_pages_say_the_reference_does_not_reach_the_latest_weeks(bundled, reviewed):
+    # couple-02's logs run to 15 June 2025 (week of 9 June), 75 weeks after the discovery; the
+    # reference's band covers weeks 0-66 only (to the week of 7 April 2025): the comparison is
+    # for 7 April, and the pages must say so rather than "at this point"
+    now = reviewed.track_now.set_index("partner")
+    assert now.loc["A", "status_date"] == pd.Timestamp("2025-04-07")
+    assert now.loc["A", "reference_end"] == pd.Timestamp("2025-04-07")
+    assert now.loc["A", "last_week"] == pd.Timestamp("2025-06-09")
+    assert bool(now.loc["A", "beyond_reference"])
+    assert reviewed.expected_band["aligned_week"].max() == 66
+    couple = _text(report.render(reviewed, audience="couple", include_expected=True))
+    assert (
+        "This compares the week of 7 April 2025, the last week the reference covers; it does "
+        "not reach A 's later weeks."
+    ) in couple
+    therapist = _text(report.render(reviewed, audience="therapist"))
+    assert (
+        "(latest week assessed: 7 April 2025, the last week the reference covers; it does not "
+        "reach the later weeks, to the week of 9 June 2025)"
+    ) in therapist
+    # couple-04's logs end (3 March 2025, week 58) inside the reference's weeks: nothing to add
+    r = rv.review(bundled, "couple-04", reference=str(COHORT), today="2026-01-05")
+    assert not r.track_now["beyond_reference"].any()
+    for audience in report.AUDIENCES:
+        text = _text(report.render(r, audience=audience, include_expected=True))
+        assert "the reference covers" not in text and "does not reach" not in text
+
+
+def test_reference_reach_when_the_last_assessed_week_is_before_the_reference_end():
+    status = pd.DataFrame(
+        {"couple_id": ["c"] * 4, "partner": ["A"] * 4, "role": ["hurt"] * 4,
+         "week": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27"]),
+         "aligned_week": [8, 9, 10, 11], "score": [5.0, 5.0, 5.0, 6.0]}
+    )  # fmt: skip
+    band = pd.DataFrame({"role": ["hurt", "hurt"], "aligned_week": [0, 10]})
+    band.attrs["by"] = ("role",)
+    now = pd.DataFrame({"couple_id": ["c"], "partner": ["A"], "role": ["hurt"]})
+    out = rv._reference_reach(now, status, band).iloc[0]
+    assert out["reference_end"] == pd.Timestamp("2025-01-20")
+    assert out["last_week"] == pd.Timestamp("2025-01-27") and bool(out["beyond_reference"])
+    inside = rv._reference_reach(now, status.iloc[:3], band).iloc[0]
+    assert not bool(inside["beyond_reference"])
+
+
+def test_therapist_card_names_when_the_run_below_began_and_when_the_flag_came(reviewed):
+    # couple-02's A: below the band from the week of 17 March 2025 (weeks 63-66), flagged "not
+    # on track" in the fourth week of that run (7 April); "not on track since 7 April" alone hid
+    # the three weeks below before it
+    a = reviewed.track_now.set_index("partner").loc["A"]
+    assert a["status"] == "not_on_track" and a["status_since"] == pd.Timestamp("2025-04-07")
+    assert a["below_since"] == pd.Timestamp("2025-03-17") and a["weeks_below_at_since"] == 4
+    text = _text(report.render(reviewed, audience="therapist"))
+    assert (
+        "A (hurt partner): not on track : below the expected range since the week of 17 March "
+        "2025; not on track from the week of 7 April 2025, after 4 weeks below (latest week "
+        "assessed: 7 April 2025"
+    ) in text
+    assert "not on track (below the expected range 4 weeks or more running) since" not in text
+
+
+def test_track_status_below_since_is_the_start_of_the_run_below(reviewed):
+    # recomputed from the positions alone: the first "below" week after the last known week
+    # that was not below (unknown weeks neither break nor extend the run)
+    for _, rows in reviewed.track.groupby("partner"):
+        start = pd.NaT
+        for row in rows.itertuples():
+            if row.position == "below":
+                start = row.week if pd.isna(start) else start
+            elif row.position in ("within", "above"):
+                start = pd.NaT
+            if row.weeks_below > 0:
+                assert row.below_since == start
+            else:
+                assert pd.isna(row.below_since)
+    assert reviewed.track["below_since"].notna().any()
+
+
+def test_below_since_survives_the_unknown_weeks_after_a_week_below(reviewed):
+    # couple-02's B: below the band in the week of 7 April 2025 (run 1), then weeks beyond the
+    # reference (position unknown) that keep the run at 1: they are no new start
+    b = reviewed.track.loc[reviewed.track["partner"] == "B"].set_index("week")
+    assert b.loc["2025-04-07", "position"] == "below" and b.loc["2025-04-07", "weeks_below"] == 1
+    after = b.loc[b.index > "2025-04-07"]
+    assert len(after) > 0 and set(after["position"]) == {"unknown"}
+    assert (after["weeks_below"] == 1).all()
+    assert (after["below_since"] == pd.Timestamp("2025-04-07")).all()

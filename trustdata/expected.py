@@ -147,6 +147,7 @@ _TRACK_DTYPES: dict[str, str] = {
     "forecast_gain_high": "float64",
     "reliable_change": "float64",
     "weeks_short": "int64",
+    "below_since": "datetime64[ns]",
 }
 
 #: Columns of :func:`expected_recovery`, in order (``role`` is the group; ``"all"`` for by=()).
@@ -785,6 +786,10 @@ def track_status(
     - ``first_flag_week`` / ``first_flag_date``: the first aligned week (and its Monday) at
       which the partner was ``"not_on_track"``, given on every row of the partner once it has
       happened (NaN / NaT on the weeks before it and when it never did).
+    - ``below_since``: the Monday of the first week of the current run below the band (the
+      run ``weeks_below`` counts), on every row of that run; NaT where ``weeks_below`` is 0.
+      A partner flagged by the band's rule has been below the band since ``below_since`` and
+      not on track only from the week that run reached ``weeks_below`` weeks.
 
     Parameters
     ----------
@@ -826,6 +831,7 @@ def track_status(
         - ``first_flag_week`` (float), ``first_flag_date`` (datetime64[ns]): see above.
         - ``forecast_gain_high``, ``reliable_change`` (float), ``weeks_short`` (int64): see
           above.
+        - ``below_since`` (datetime64[ns]): see above.
 
     Raises
     ------
@@ -948,6 +954,11 @@ def track_status(
     # cummin leaves NaN on the weeks that are not flagged: carry the first flag forward
     first_flag = pd.Series(flag_week).groupby(sid).cummin().groupby(sid).ffill().to_numpy()
     week_dates = weeks["week"].to_numpy(dtype="datetime64[ns]")
+    # the run below starts at a week below where it is 1 (the first hit after a reset; an
+    # unknown week after it also shows 1 but is no start); carry its Monday through the run
+    start = pd.Series(np.where(below & (run == 1), week_dates, np.datetime64("NaT", "ns")))
+    since_below = start.groupby(sid).ffill().to_numpy(dtype="datetime64[ns]")
+    since_below = np.where(run > 0, since_below, np.datetime64("NaT", "ns"))
     anchor_monday = week_dates - wk * np.timedelta64(7, "D")
     flag_date = np.where(
         np.isnan(first_flag),
@@ -976,6 +987,7 @@ def track_status(
             "forecast_gain_high": gain_high,
             "reliable_change": rc,
             "weeks_short": short_run,
+            "below_since": since_below.astype("datetime64[ns]"),
         }
     )
     out.attrs = {

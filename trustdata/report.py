@@ -1099,9 +1099,19 @@ EXPECTED_COUPLE_BELOW = (
     "things will go; it may be worth talking about with your therapist."
 )
 EXPECTED_COUPLE_WITHIN = (
-    "Your therapist chose to show this: {who}'s recent average is not below the usual range: "
-    "it is at or above where most people who started at a similar level were at this point."
+    "Your therapist chose to show this: {who}'s recent average is within the usual range: "
+    "the range where most people who started at a similar level were at this point."
 )
+EXPECTED_COUPLE_ABOVE = (
+    "Your therapist chose to show this: {who}'s recent average is above the usual range: "
+    "higher than most people who started at a similar level had at this point."
+)
+#: The couple page's sentence per ``CoupleReview.expected_couple`` value.
+EXPECTED_COUPLE_WORDS = {
+    "below": EXPECTED_COUPLE_BELOW,
+    "within": EXPECTED_COUPLE_WITHIN,
+    "above": EXPECTED_COUPLE_ABOVE,
+}
 
 
 def _issue14():
@@ -1137,7 +1147,7 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
         body = Markup(m.expected_therapist(r, figures, _STATUS_WORDS))
         new.append(Section("expected", "Against expected recovery", body))
     elif r.reference_given and include_expected and r.expected_couple:
-        body = Markup(m.expected_couple(r, EXPECTED_COUPLE_BELOW, EXPECTED_COUPLE_WITHIN))
+        body = Markup(m.expected_couple(r, EXPECTED_COUPLE_WORDS))
         new.append(Section("expected", "Compared with others", body))
     # plan effect
     plan = r.plan_effect

@@ -53,12 +53,16 @@ Rules (each lives here, nowhere else)
     partner's ``last_year_more_often`` is True.  ``plan_clear_partners``: partners whose
     intensity verdict is ``"lower_with_plan"`` (the couple page's one sentence).
     ``expected_couple``: what the couple page may say when the therapist includes the
-    expected range: ``"below"`` for ``not_on_track``, ``"not_below"`` for ``on_track``,
-    nothing for ``watch`` / ``not_assessed``.
+    expected range: ``"below"`` for ``not_on_track``; for ``on_track``, ``"within"`` when the
+    latest 4-week mean lies inside the band that week (anywhere between its 10th and 90th
+    percentile lines) or ``"above"`` when above it; nothing for ``watch`` / ``not_assessed``.
 ``expected reference``
     With ``reference=`` the review holds ``expected_band`` (the reference's band),
     ``track`` / ``track_now`` (:func:`trustdata.expected.track_status` / ``track_summary`` of
-    this couple) and ``reference_couples``; when the reference is too small
+    this couple; ``track_now`` adds ``status_since``, ``status_reason``, and ``last_week`` /
+    ``reference_end`` / ``beyond_reference``: a partner's logs may run past the last week the
+    reference covers, and then a page says which week it compares and that the reference does
+    not reach the later weeks) and ``reference_couples``; when the reference is too small
     (``expected_recovery`` raises ``ValueError``) ``expected_refusal`` holds its sentence and
     nothing is claimed.  ``reference_synthetic`` is True for the bundled synthetic cohort: a
     reference whose folder holds a ``truth`` folder (written only by :mod:`trustdata.synth`)
@@ -549,22 +553,37 @@ def _expected_fields(one: Logs, reference: object) -> dict:
         out["expected_refusal"] = str(exc)
         return out
     status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
-    now = _status_since(status)
-    # "watch" is not clear enough to tell the couple; nor is a flag of the forecast alone (the
-    # couple's sentence says the recent average has been below the range for four weeks)
-    told = {("not_on_track", "band"): "below", ("on_track", "band"): "not_below"}
-    told |= {("on_track", "forecast"): "not_below"}
+    now = _reference_reach(_status_since(status), status, band)
     out.update(
         expected_band=band,
         track=status,
         track_now=now,
-        expected_couple={
-            str(p): told[(s, why)]
-            for p, s, why in zip(now["partner"], now["status"], now["status_reason"], strict=True)
-            if (s, why) in told
-        },
+        expected_couple=_told_couple(now),
     )
     return out
+
+
+def _told_couple(now: pd.DataFrame) -> dict[str, str]:
+    """What the couple page may say per partner, at the band's resolution.
+
+    ``"below"`` for ``not_on_track`` by the band's rule; for ``on_track``, where the latest
+    assessed 4-week mean lies against the band that week: ``"within"`` (between its low and
+    high lines: inside the range of most people, whether above or below its median) or
+    ``"above"`` (above its high line).  "watch" is not clear enough to tell the couple; nor is a
+    flag of the forecast alone (the couple's sentence says the recent average has been below
+    the range for four weeks); nor a week without a band position.
+    """
+    told: dict[str, str] = {}
+    for row in now.itertuples():
+        mean, low, high = row.rolling_mean, row.expected_low, row.expected_high
+        if row.status == "not_on_track" and row.status_reason == "band":
+            told[str(row.partner)] = "below"
+        elif row.status == "on_track" and pd.notna(mean) and pd.notna(low) and pd.notna(high):
+            if mean > high:
+                told[str(row.partner)] = "above"
+            elif mean >= low:
+                told[str(row.partner)] = "within"
+    return told
 
 
 def _anniversary_notes(ahead: pd.DataFrame) -> pd.DataFrame:
@@ -579,30 +598,79 @@ def _anniversary_notes(ahead: pd.DataFrame) -> pd.DataFrame:
 
 def _status_since(status: pd.DataFrame) -> pd.DataFrame:
     """``track_summary`` plus ``status_since`` (the Monday the latest run of that status began)
-    and ``status_reason`` (``"forecast"`` or ``"band"``: the rule that decided it)."""
+    and ``status_reason`` (``"forecast"`` or ``"band"``: the rule that decided it); and, from
+    ``track_status``'s ``below_since`` / ``weeks_below``, ``below_since`` (the Monday the latest
+    week's run below the band began; NaT when not below) and ``weeks_below_at_since`` (the run
+    below the band in the week ``status_since``: for a band flag, the weeks below that made it)."""
     from trustdata import expected
 
     now = expected.track_summary(status)
     since: list = []
     reason: list = []
+    below_since: list = []
+    run_at_since: list = []
     for row in now.itertuples():
         rows = status.loc[
-            (status["partner"] == row.partner) & (status["status"] != "not_assessed")
+            (status["couple_id"] == row.couple_id)
+            & (status["partner"] == row.partner)
+            & (status["status"] != "not_assessed")
         ].sort_values("week")
         if rows.empty:
             since.append(pd.NaT)
             reason.append(None)
+            below_since.append(pd.NaT)
+            run_at_since.append(0)
             continue
         same = (rows["status"] == row.status).to_numpy()
         k = len(same)
         while k > 0 and same[k - 1]:
             k -= 1
         since.append(rows["week"].iloc[k])
+        run_at_since.append(int(rows["weeks_below"].iloc[k]))
+        below_since.append(rows["below_since"].iloc[-1])
         # which rule decided the latest status: the forecast where there was one, the band else
         reason.append("forecast" if pd.notna(rows["forecast_gain_high"].iloc[-1]) else "band")
     return now.assign(
         status_since=pd.to_datetime(pd.Series(since, index=now.index, dtype=object)),
         status_reason=pd.Series(reason, index=now.index, dtype=object),
+        below_since=pd.to_datetime(pd.Series(below_since, index=now.index, dtype=object)),
+        weeks_below_at_since=pd.Series(run_at_since, index=now.index, dtype="int64"),
+    )
+
+
+def _reference_reach(now: pd.DataFrame, status: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:
+    """``now`` plus how far the reference reaches for each partner.
+
+    ``last_week``: the partner's last week with a score (the Monday); ``reference_end``: the
+    Monday of the last week since the anchor that the reference's band covers for the partner's
+    group (NaT when the group is not in it); ``beyond_reference``: the partner's logs run past
+    that week, so their latest weeks are not compared with the reference at all.
+    """
+    last_aligned = band.groupby("role")["aligned_week"].max().to_dict()
+    pooled = tuple(band.attrs.get("by", ("role",))) == ()
+    last: list = []
+    end: list = []
+    beyond: list = []
+    for row in now.itertuples():
+        rows = status.loc[
+            (status["couple_id"] == row.couple_id) & (status["partner"] == row.partner)
+        ]
+        scored = rows.loc[rows["score"].notna()]
+        if scored.empty:
+            last.append(pd.NaT)
+            end.append(pd.NaT)
+            beyond.append(False)
+            continue
+        top = last_aligned.get("all" if pooled else row.role)
+        final = scored.iloc[-1]
+        anchor = final["week"] - pd.Timedelta(weeks=int(final["aligned_week"]))
+        last.append(final["week"])
+        end.append(pd.NaT if top is None else anchor + pd.Timedelta(weeks=int(top)))
+        beyond.append(top is not None and int(final["aligned_week"]) > int(top))
+    return now.assign(
+        last_week=pd.to_datetime(pd.Series(last, index=now.index, dtype=object)),
+        reference_end=pd.to_datetime(pd.Series(end, index=now.index, dtype=object)),
+        beyond_reference=pd.Series(beyond, index=now.index, dtype=bool),
     )
 
 

@@ -1064,6 +1064,7 @@ class TrackStatusSchema(pa.DataFrameModel):
     forecast_gain_high: Series[float] = pa.Field(nullable=True)
     reliable_change: Series[float] = pa.Field(nullable=True, ge=0)
     weeks_short: Series[int] = pa.Field(ge=0)
+    below_since: Series[pd.Timestamp] = pa.Field(nullable=True)
 
     class Config:
         strict = True
