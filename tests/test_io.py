@@ -463,6 +463,14 @@ def test_a_file_mixing_utf8_and_cp1252_keeps_both_parts_readable(tmp_path, lines
             "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
             "on line 3); each part read in its own encoding",
         ),
+        # What no reader can tell apart (docs/format.md): a cp1252 line "Ã\xa0" is also UTF-8 "à"
+        # as a whole, so beside a cp1252 line it is read as UTF-8 and the file is noted as mixed.
+        (
+            b"c1,A,2025-03-03,6,x\xa0,\nc1,B,2025-03-03,7,\xc3\xa0,\n",
+            ["x\xa0", "à"],
+            "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
+            "on line 2); each part read in its own encoding",
+        ),
     ],
 )
 def test_a_cp1252_line_is_never_read_partly_as_utf8(tmp_path, body, needs, note):
