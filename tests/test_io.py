@@ -456,6 +456,14 @@ def test_a_file_mixing_utf8_and_cp1252_keeps_both_parts_readable(tmp_path, lines
             "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
             "on line 3); each part read in its own encoding",
         ),
+        # In a mixed file a UTF-8 line without a letter ("€ 5") is UTF-8 too.
+        (
+            "c1,A,2025-03-03,6,café,\nc1,B,2025-03-03,7,€ 5,\n".encode()
+            + "c1,A,2025-03-10,7,Zoë,\n".encode("cp1252"),
+            ["café", "€ 5", "Zoë"],
+            "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
+            "on line 4); each part read in its own encoding",
+        ),
         # CR-only line ends: the lines are still told apart.
         (
             b"c1,A,2025-03-03,6,caf\xc3\xa9,\rc1,B,2025-03-03,7,\xc3\xa9\xe9,\r",

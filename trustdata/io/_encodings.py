@@ -126,7 +126,8 @@ def _decode_by_line(data: bytes, start: int) -> tuple[str, int]:
 
     The file is mixed when at least one of its lines is UTF-8 as a whole and holds a UTF-8
     letter (``_UTF8_LETTER``); then each line that is UTF-8 as a whole is read as UTF-8 (unless,
-    as in a UTF-8 file, it holds C1 controls and no other letter) and every other line as cp1252.
+    as in a UTF-8 file, it holds C1 controls and no letter besides) and every other line as
+    cp1252 as a whole.
     Otherwise the whole file is cp1252 and the line returned is 0.  Raises UnicodeDecodeError
     when a line that must be cp1252 holds a byte cp1252 lacks.
     """
@@ -134,17 +135,20 @@ def _decode_by_line(data: bytes, start: int) -> tuple[str, int]:
         return data[start:].decode("cp1252"), 0
     lines = data[start:].splitlines(keepends=True)
     utf8 = [False] * len(lines)
+    mixed = False
     for i, line in enumerate(lines):
-        if line.isascii() or _UTF8_LETTER.search(line) is None:
+        if line.isascii():
             continue
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
             continue
+        letter = _UTF8_LETTER.search(line) is not None
         utf8[i] = _C1_IN_UTF8.search(line) is None or (
-            _UTF8_LETTER.search(_C1_IN_UTF8.sub(b"", line)) is not None
+            letter and _UTF8_LETTER.search(_C1_IN_UTF8.sub(b"", line)) is not None
         )
-    if not any(utf8):
+        mixed = mixed or (utf8[i] and letter)
+    if not mixed:
         return data[start:].decode("cp1252"), 0
     first = 0
     parts = []
