@@ -438,6 +438,59 @@ def test_a_file_mixing_utf8_and_cp1252_keeps_both_parts_readable(tmp_path, lines
     assert logs.summary.loc[0, "notes"] == note
 
 
+@pytest.mark.parametrize(
+    ("body", "needs", "note"),
+    [
+        # A cp1252 file whose "need" is "\xa0Ã\xa0" (bytes A0 C3 A0): C3 A0 is also UTF-8 for
+        # "à", but the line is not UTF-8 as a whole, so it is cp1252 as a whole (the hypothesis
+        # case of test_messy_csv_accounts_for_every_record, seed 6989912121918996591...).
+        (
+            b"c1,A,2025-03-03,1,\xa0\xc3\xa0,\r\n",
+            ["\xa0Ã\xa0"],
+            "not UTF-8: read as Windows-1252 (cp1252), as Excel writes it",
+        ),
+        # The same cp1252 line appended to a UTF-8 line: each line in its own encoding, none split.
+        (
+            b"c1,A,2025-03-03,6,caf\xc3\xa9,\nc1,B,2025-03-03,7,\xa0\xc3\xa0 \xe9,\n",
+            ["café", "\xa0Ã\xa0 é"],
+            "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
+            "on line 3); each part read in its own encoding",
+        ),
+        # In a mixed file a UTF-8 line without a letter ("€ 5") is UTF-8 too.
+        (
+            "c1,A,2025-03-03,6,café,\nc1,B,2025-03-03,7,€ 5,\n".encode()
+            + "c1,A,2025-03-10,7,Zoë,\n".encode("cp1252"),
+            ["café", "€ 5", "Zoë"],
+            "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
+            "on line 4); each part read in its own encoding",
+        ),
+        # CR-only line ends: the lines are still told apart.
+        (
+            b"c1,A,2025-03-03,6,caf\xc3\xa9,\rc1,B,2025-03-03,7,\xc3\xa9\xe9,\r",
+            ["café", "Ã©é"],
+            "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
+            "on line 3); each part read in its own encoding",
+        ),
+        # What no reader can tell apart (docs/format.md): a cp1252 line "Ã\xa0" is also UTF-8 "à"
+        # as a whole, so beside a cp1252 line it is read as UTF-8 and the file is noted as mixed.
+        (
+            b"c1,A,2025-03-03,6,x\xa0,\nc1,B,2025-03-03,7,\xc3\xa0,\n",
+            ["x\xa0", "à"],
+            "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the first "
+            "on line 2); each part read in its own encoding",
+        ),
+    ],
+)
+def test_a_cp1252_line_is_never_read_partly_as_utf8(tmp_path, body, needs, note):
+    end = b"\r" if body.endswith(b"\r") else b"\r\n" if body.endswith(b"\r\n") else b"\n"
+    data = b"couple_id,partner,date,connection,need,mood" + end + body
+    (tmp_path / "checkins.csv").write_bytes(data)
+    logs = io.load(tmp_path)
+    assert logs.checkins["need"].tolist() == needs
+    assert len(logs.checkins) == logs.summary.loc[0, "records"] == len(needs)
+    assert note in logs.summary.loc[0, "notes"]
+
+
 def test_a_mixed_file_with_a_byte_cp1252_lacks_is_a_file_problem(tmp_path):
     data = "couple_id,partner,date,connection,need\nc1,A,2025-03-03,6,café\n".encode()
     (tmp_path / "checkins.csv").write_bytes(data + b"c1,B,2025-03-03,6,\x81\n")

@@ -72,24 +72,19 @@ def _decode(
         if not _is_utf8(data, start):
             raise UnicodeDecodeError("utf-8", b"", 0, 1, "not UTF-8")
     except UnicodeDecodeError:
-        # UTF-8 letters (é as two bytes) beside lone cp1252 bytes (é as one): a file that was
-        # appended to by two programs.  Reading it all as cp1252 would garble the UTF-8 part.
-        mixed = _UTF8_LETTER.search(data, start) is not None
+        # UTF-8 letters (é as two bytes) on some lines, lone cp1252 bytes (é as one) on others: a
+        # file that was appended to by two programs.  Reading it all as cp1252 would garble the
+        # UTF-8 part.  Each line is read entirely in one encoding: a line that is not UTF-8 as a
+        # whole is cp1252 as a whole, so no byte pair inside a cp1252 line (A0 C3 A0, " Ã ") is
+        # ever taken for a UTF-8 letter ("à").
         try:
-            if mixed:
-                text = data[start:].decode("utf-8", errors=_CP1252_FALLBACK)
-            else:
-                text = data[start:].decode("cp1252")
+            text, line = _decode_by_line(data, start)
         except UnicodeDecodeError:
             raise FileProblem(
                 "is neither UTF-8 nor Windows-1252 (cp1252) text; save it as CSV UTF-8.",
                 source=name,
             ) from None
-        if mixed:
-            try:
-                data[start:].decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = data.count(b"\n", 0, start + exc.start) + 1
+        if line:
             notes.append(
                 "mixed encodings: UTF-8 text with some Windows-1252 (cp1252) characters (the "
                 f"first on line {line}); each part read in its own encoding"
@@ -124,6 +119,47 @@ def _decode(
     finally:
         view.release()
     return data, start, notes
+
+
+def _decode_by_line(data: bytes, start: int) -> tuple[str, int]:
+    """Text of ``data[start:]`` (not UTF-8 as a whole) and the first cp1252 line of a mixed file.
+
+    The file is mixed when at least one of its lines is UTF-8 as a whole and holds a UTF-8
+    letter (``_UTF8_LETTER``); then each line that is UTF-8 as a whole is read as UTF-8 (unless,
+    as in a UTF-8 file, it holds C1 controls and no letter besides) and every other line as
+    cp1252 as a whole.
+    Otherwise the whole file is cp1252 and the line returned is 0.  Raises UnicodeDecodeError
+    when a line that must be cp1252 holds a byte cp1252 lacks.
+    """
+    if _UTF8_LETTER.search(data, start) is None:
+        return data[start:].decode("cp1252"), 0
+    lines = data[start:].splitlines(keepends=True)
+    utf8 = [False] * len(lines)
+    mixed = False
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        letter = _UTF8_LETTER.search(line) is not None
+        utf8[i] = _C1_IN_UTF8.search(line) is None or (
+            letter and _UTF8_LETTER.search(_C1_IN_UTF8.sub(b"", line)) is not None
+        )
+        mixed = mixed or (utf8[i] and letter)
+    if not mixed:
+        return data[start:].decode("cp1252"), 0
+    first = 0
+    parts = []
+    for i, line in enumerate(lines):
+        if utf8[i]:
+            parts.append(line.decode("utf-8"))
+            continue
+        if not first and not line.isascii():
+            first = i + 1
+        parts.append(line.decode("cp1252"))
+    return "".join(parts), first or 1
 
 
 def _is_utf8(data: bytes, start: int) -> bool:
