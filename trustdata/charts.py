@@ -1760,41 +1760,37 @@ def plot_expected_band(
         return _empty(title, "Week", "Connection (1-10)")
     days = _days(data["week"])
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=data["week"],
-            y=_floats(data["expected_low"]),
-            mode="lines",
-            name="Expected low (10th percentile)",
-            line={"color": "#9aa7b8", "width": 1},
-            customdata=days,
-            hovertemplate="Week of %{customdata}<br>10th percentile %{y:.1f}<extra></extra>",
-        )
+    grey = {"color": "#9aa7b8", "width": 1}
+    band = (  # column, legend name, line, hover label, fill
+        ("expected_low", "Expected low (10th percentile)", grey, "10th percentile", {}),
+        (
+            "expected_high",
+            "Expected range (10th-90th percentile)",
+            grey,
+            "90th percentile",
+            {"fill": "tonexty", "fillcolor": "rgba(154, 167, 184, 0.30)"},
+        ),
+        (
+            "expected_median",
+            "Expected median",
+            {"color": "#555555", "width": 1.5, "dash": "dash"},
+            "median",
+            {},
+        ),
     )
-    fig.add_trace(
-        go.Scatter(
-            x=data["week"],
-            y=_floats(data["expected_high"]),
-            mode="lines",
-            fill="tonexty",
-            fillcolor="rgba(154, 167, 184, 0.30)",
-            name="Expected range (10th-90th percentile)",
-            line={"color": "#9aa7b8", "width": 1},
-            customdata=days,
-            hovertemplate="Week of %{customdata}<br>90th percentile %{y:.1f}<extra></extra>",
+    for column, name, line, label, fill in band:
+        fig.add_trace(
+            go.Scatter(
+                x=data["week"],
+                y=_floats(data[column]),
+                mode="lines",
+                **fill,
+                name=name,
+                line=line,
+                customdata=days,
+                hovertemplate=f"Week of %{{customdata}}<br>{label} %{{y:.1f}}<extra></extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=data["week"],
-            y=_floats(data["expected_median"]),
-            mode="lines",
-            name="Expected median",
-            line={"color": "#555555", "width": 1.5, "dash": "dash"},
-            customdata=days,
-            hovertemplate="Week of %{customdata}<br>median %{y:.1f}<extra></extra>",
-        )
-    )
     custom = np.column_stack([days, np.full(len(data), who, dtype=object)])
     fig.add_trace(
         go.Scatter(
