@@ -276,6 +276,22 @@ class Planted:
         self.t = ((week - week[self.first][self.code]) // np.timedelta64(7, "D")).astype(float)
 
 
+def _episode_frame(f, first, code, i_lo, i_hi) -> pd.DataFrame:
+    """Episodes (first and last low row of each) as couple, partner, start and end weeks."""
+    ends = np.append(first, len(f))[code[i_lo] + 1]
+    week = f["week"].to_numpy()
+    has = i_hi + 1 < ends
+    end = np.where(has, week[np.where(has, i_hi + 1, 0)], np.datetime64("NaT"))
+    return pd.DataFrame(
+        {
+            "couple_id": f["couple_id"].to_numpy()[i_lo],
+            "partner": f["partner"].to_numpy()[i_lo],
+            "start": week[i_lo],
+            "end": pd.Series(end).astype("datetime64[ns]"),
+        }
+    )
+
+
 def oracle_setbacks(p: Planted, *, z: float, shift: float, depth: float) -> pd.DataFrame:
     """Rules 4-6 of ``find_setbacks`` (the AR(1) GLR scan of 2-8-week windows, the greedy
     choice, the episodes) on ``score - planted level`` with the planted noise SD (with the
@@ -289,19 +305,7 @@ def oracle_setbacks(p: Planted, *, z: float, shift: float, depth: float) -> pd.D
     row, length, zz = _scan(resid, p.t, first, code, ar, sd, rules)
     lo, hi = _select(row, length, zz, code, len(first))
     i_lo, _, i_hi = _episodes(lo, hi, resid, code, rules)
-    n = len(f)
-    ends = np.append(first, n)[code[i_lo] + 1]
-    week = f["week"].to_numpy()
-    has = i_hi + 1 < ends
-    end = np.where(has, week[np.where(has, i_hi + 1, 0)], np.datetime64("NaT"))
-    return pd.DataFrame(
-        {
-            "couple_id": f["couple_id"].to_numpy()[i_lo],
-            "partner": f["partner"].to_numpy()[i_lo],
-            "start": week[i_lo],
-            "end": pd.Series(end).astype("datetime64[ns]"),
-        }
-    )
+    return _episode_frame(f, first, code, i_lo, i_hi)
 
 
 def oracle_bound(tuning: dict[str, list[Set]], fresh: dict[str, list[Set]]) -> pd.DataFrame:
@@ -382,18 +386,7 @@ def swapped_setbacks(s: Set, p: Planted, *, level: bool, noise: bool) -> pd.Data
     row, length, z = _scan(resid, t, first, code, ar, sd, rules)
     w_lo, w_hi = _select(row, length, z, code, n_series)
     i_lo, _, i_hi = _episodes(w_lo, w_hi, resid, code, rules)
-    ends = np.append(first, n)[code[i_lo] + 1]
-    week = f["week"].to_numpy()
-    has = i_hi + 1 < ends
-    end = np.where(has, week[np.where(has, i_hi + 1, 0)], np.datetime64("NaT"))
-    return pd.DataFrame(
-        {
-            "couple_id": f["couple_id"].to_numpy()[i_lo],
-            "partner": f["partner"].to_numpy()[i_lo],
-            "start": week[i_lo],
-            "end": pd.Series(end).astype("datetime64[ns]"),
-        }
-    )
+    return _episode_frame(f, first, code, i_lo, i_hi)
 
 
 def diagnose(tuning: dict[str, list[Set]], fresh: dict[str, list[Set]]) -> None:
