@@ -36,7 +36,8 @@ def plural(n: object, word: str, many: str | None = None) -> str:
     word : str
         The singular.
     many : str, optional
-        The plural when it is not ``word + "s"``.
+        The plural when it is not the regular one (``word + "s"``, or ``"ies"`` for a final
+        consonant + "y").
 
     Returns
     -------
@@ -46,9 +47,18 @@ def plural(n: object, word: str, many: str | None = None) -> str:
     --------
     >>> plural(0, "week"), plural(1, "week"), plural(2.0, "couple")
     ('0 weeks', '1 week', '2 couples')
+    >>> plural(2, "entry"), plural(2, "day")
+    ('2 entries', '2 days')
     """
     k = int(n)
-    return f"{k} {word if k == 1 else (many or word + 's')}"
+    return f"{k} {word if k == 1 else (many or _many(word))}"
+
+
+def _many(word: str) -> str:
+    """The regular plural: "entry" -> "entries", "day" -> "days", "week" -> "weeks"."""
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def plurals(n: pd.Series | np.ndarray | Sequence[object], word: str, many: str | None = None):
@@ -67,7 +77,7 @@ def plurals(n: pd.Series | np.ndarray | Sequence[object], word: str, many: str |
     missing = values.isna().to_numpy()
     k = values.fillna(0).astype("int64")
     text = k.astype(str).to_numpy(dtype=object) + " "
-    text = text + np.where(k.to_numpy() == 1, word, many or word + "s")
+    text = text + np.where(k.to_numpy() == 1, word, many or _many(word))
     return np.where(missing, "", text).astype(object)
 
 

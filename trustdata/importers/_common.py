@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from trustdata import schemas
+from trustdata._words import plural
 from trustdata.errors import FileProblem, MappingProblem
 from trustdata.importers._dates import StampColumn, parse_stamps
 from trustdata.logs import Logs
@@ -934,21 +935,6 @@ def _scrub_frame(frame: pd.DataFrame) -> pd.DataFrame:
             if has.any():
                 out[col] = out[col].where(~has, out[col].map(scrub_addresses))
     return out
-
-
-def plural(n: int, unit: str) -> str:
-    """``"1 entry"``, ``"2 entries"``, ``"3 records"``.
-
-    Examples
-    --------
-    >>> plural(1, "entry"), plural(2, "entry"), plural(3, "answer")
-    ('1 entry', '2 entries', '3 answers')
-    """
-    if n == 1:
-        return f"{n} {unit}"
-    if unit.endswith("y") and unit[-2:-1] not in "aeiou":
-        return f"{n} {unit[:-1]}ies"
-    return f"{n} {unit}s"
 
 
 def counted(items: Mapping[str, int], unit: str = "record", *, quote: bool = True) -> list[str]:
