@@ -54,6 +54,7 @@ TUNING_SEEDS = (201, 202)
 TEST_SEEDS = (301, 302)
 OTHER_TUNING_SEED = 401
 OTHER_TEST_SEED = 501
+OTHER_REFERENCE_SEED = 601  # the reference of the --triggers what-if (second generator)
 BY_WEEK = 16
 LATER_WEEK = 40  # flags at any week before the 12-month outcome is known (secondary figure)
 NO_BAND = 10**6  # weeks_below that no run reaches: the forecast rule alone
@@ -102,8 +103,46 @@ def _arc(kind: np.ndarray, t: np.ndarray, gain: np.ndarray, p: dict) -> np.ndarr
     return out
 
 
+#: With ``generate_other(..., triggers=True)``: the log trigger rate falls this much per point
+#: the planted level rises above the planted baseline (0.7: a full 3-point recovery cuts the
+#: rate about eightfold, as ``trustdata.synth``'s start-to-12-month rates do for hurt partners).
+#: An ASSUMPTION of this what-if, not a finding: it plants the link the trigger rules look for.
+TRIGGER_LINK = 0.7
+
+
+def _linked_triggers(rng, level, base, hurt, logged_span, anchor_monday, cp, ids) -> pd.DataFrame:
+    """Poisson triggers per week at ``r0 * exp(-TRIGGER_LINK * (level - base))``."""
+    P, W = level.shape
+    r0 = np.where(hurt, rng.uniform(3.0, 8.0, P), rng.uniform(0.3, 1.5, P))
+    r0 = np.where((~hurt) & (rng.random(P) < 0.5), 0.0, r0)  # half the involved log none
+    rise = level - base[:, None]
+    counts = rng.poisson(np.where(logged_span, r0[:, None] * np.exp(-TRIGGER_LINK * rise), 0))
+    flat = np.repeat(np.arange(P * W), counts.ravel())
+    tp, tw = np.divmod(flat, W)
+    k = len(tp)
+    day = anchor_monday[cp[tp]] + (tw * 7 + rng.integers(0, 7, k)).astype("timedelta64[D]")
+    minute = rng.integers(7 * 60, 23 * 60, k).astype("timedelta64[m]")
+    inten = np.clip(np.rint(7.0 - 0.8 * rise[tp, tw] + rng.normal(0, 1.3, k)), 1, 10)
+    cats = np.array(schemas.TRIGGER_CATEGORIES, dtype=object)
+    return pd.DataFrame(
+        {
+            "couple_id": ids[cp[tp]],
+            "partner": np.where(hurt[tp], "A", "B"),
+            "timestamp": (day.astype("datetime64[m]") + minute).astype("datetime64[ns]"),
+            "category": cats[rng.integers(0, len(cats), k)],
+            "intensity": inten.astype(int),
+            "used_plan": rng.random(k) < 0.2 + 0.05 * np.clip(rise[tp, tw], 0, 6),
+        }
+    )
+
+
 def generate_other(
-    couples: int, seed: int, start: str = "2023-01-02", *, noise_seed: int | None = None
+    couples: int,
+    seed: int,
+    start: str = "2023-01-02",
+    *,
+    noise_seed: int | None = None,
+    triggers: bool = False,
 ):
     """Logs and truth from the second generator (see the module docstring).
 
@@ -113,7 +152,9 @@ def generate_other(
     rows in ``truth``'s order), for the oracle.  ``noise_seed`` redraws only the weekly AR(1)
     noise from its own generator (the same couples, arcs, missed weeks and gaps: a second
     measurement of the same planted arcs, for the audit of the outcome label); without it the
-    output is that of earlier versions.
+    output is that of earlier versions.  ``triggers=True`` adds a trigger log, drawn from its
+    own generator (the rest unchanged), whose weekly rate follows the planted level through
+    :data:`TRIGGER_LINK`: a what-if in which triggers carry the signal.
     """
     rng = np.random.default_rng(seed)
     n = couples
@@ -188,7 +229,13 @@ def generate_other(
             "kind": np.where(rng.random(n) < 0.75, "discovery", "disclosure"),
         }
     )
-    logs = from_frames(checkins=checkins, events=events)
+    trig = None
+    if triggers:
+        span = (w[None, :] >= lag[cp][:, None]) & (w[None, :] < n_weeks[cp][:, None])
+        trig = _linked_triggers(
+            np.random.default_rng([seed, 7919]), level, base, hurt, span, anchor_monday, cp, ids
+        )
+    logs = from_frames(checkins=checkins, triggers=trig, events=events)
     t52 = 52 * 7 / schemas.DAYS_PER_MONTH
     tb = (lag[cp] + 1.5) * 7 / schemas.DAYS_PER_MONTH
     l52 = _arc(kind, np.full((P, 1), t52), gain, p)[:, 0]
@@ -743,6 +790,7 @@ def triggers_as_predictors(ref_logs, ref_truth, rc, sets, label: str) -> None:
     tbands = {q: trigger_band(ref_tw, ref_truth, q) for q in {q for q, _ in TRIGGER_GRID}}
     print(f"--- triggers as predictors, by week {BY_WEEK} ({label}; Wilson 95 % intervals)")
     res: dict[str, list] = {}
+    gen: dict[str, list] = {}
     for name, logs, truth in sets:
         y = _labels(truth, rc)
         bw, assessed = band_flag_week(logs, truth, band)
@@ -757,30 +805,46 @@ def triggers_as_predictors(ref_logs, ref_truth, rc, sets, label: str) -> None:
         ox, ok = observed_features(logs, truth)
         tf = trigger_features(tw)
         tf = np.where(np.isnan(tf), fill, tf)
-        for tag, x in (
-            ("scores", ox),
-            ("scores + triggers", np.column_stack([ox[:, :-1], tf, ox[:, -1:]])),
-        ):
+        xs = {"scores": ox, "scores + triggers": np.column_stack([ox[:, :-1], tf, ox[:, -1:]])}
+        risk, cut = {}, {}
+        for tag, x in xs.items():
             xtr, ytr, thr = models[tag]
-            risk = np.full(len(y), np.nan)
-            risk[ok] = logit_risk(xtr, ytr, x[ok])
-            cut = np.array([thr.get(r, np.inf) for r in x[:, -1]])
-            flag = np.where(risk > cut, float(BY_WEEK), np.nan)
-            if tag != "scores":  # partners who log no triggers: the scores-only model
-                flag = np.where(tw["any"], flag, rows["logistic on the reference: scores"])
+            risk[tag] = np.full(len(y), np.nan)
+            risk[tag][ok] = logit_risk(xtr, ytr, x[ok])
+            cut[tag] = np.array([thr.get(r, np.inf) for r in x[:, -1]])
+        # partners who log no triggers at all: the scores-only model
+        tag = "scores + triggers"
+        risk[tag] = np.where(tw["any"], risk[tag], risk["scores"])
+        cut[tag] = np.where(tw["any"], cut[tag], cut["scores"])
+        for tag in xs:
+            flag = np.where(risk[tag] > cut[tag], float(BY_WEEK), np.nan)
             rows[f"logistic on the reference: {tag}"] = flag
+            gen.setdefault(tag, []).append(risk[tag][a])
+        gen.setdefault("y", []).append(y[a])
         print(f"{name}: {int(a.sum())} partners assessed, triggers logged: {logs_triggers}")
         for k, fw in rows.items():
             part = _rates(fw[a], y[a])
             res.setdefault(k, []).append(part)
             print(rates_line(k, [part]))
-    print("all sets pooled:")
-    for k, parts in res.items():
-        print(rates_line(k, parts))
+    if len(sets) > 1:
+        print("all sets pooled:")
+        for k, parts in res.items():
+            print(rates_line(k, parts))
     n_synth = sum(1 for name, _, _ in sets if name.startswith("synth"))
-    print("trustdata.synth sets pooled (the only ones with trigger logs):")
-    for k, parts in res.items():
-        print(rates_line(k, parts[:n_synth]))
+    if n_synth > 1:
+        print("trustdata.synth sets pooled (the only ones with trigger logs):")
+        for k, parts in res.items():
+            print(rates_line(k, parts[:n_synth]))
+    y = np.concatenate(gen.pop("y"))
+    figs = []
+    for k, v in gen.items():
+        v = np.concatenate(v)
+        has = ~np.isnan(v)
+        figs.append(f"{k} {sens_at_spec(v[has & y], v[has & ~y]):.3f}")
+    print(
+        "  the logistic risks with one threshold set on these couples for specificity 0.90 "
+        "(generous; all sets): sensitivity " + ", ".join(figs)
+    )
 
 
 def pooled(totals: list[dict]) -> str:
@@ -833,6 +897,17 @@ def main() -> None:
         sets.append((f"second generator seed {other}", *generate_other(n_test, other)))
         label = "HELD-OUT seeds" if args.fresh else "tuning seeds"
         triggers_as_predictors(ref_logs, ref_truth, rc, sets, label)
+        # the what-if: a world whose triggers follow the planted level, with its own reference
+        w_ref = generate_other(n_ref, OTHER_REFERENCE_SEED, triggers=True)
+        w_rc = rc_thresholds(None, w_ref[0])
+        w_set = [(f"what-if seed {other}", *generate_other(n_test, other, triggers=True))]
+        print(
+            f"=== what-if: the second generator with triggers linked to the planted level "
+            f"(TRIGGER_LINK {TRIGGER_LINK}); reference: the same, {n_ref} couples, seed "
+            f"{OTHER_REFERENCE_SEED}; reliable change "
+            + ", ".join(f"{k} {v:.2f}" for k, v in w_rc.items())
+        )
+        triggers_as_predictors(*w_ref, w_rc, w_set, label + ", what-if")
         print(f"done in {time.time() - t0:.0f} s")
         return
     if args.audit:
