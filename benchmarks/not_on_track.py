@@ -597,6 +597,28 @@ def audit(rc: dict, sets: list, n_other: int) -> None:
             f"{np.mean(o == y[ok]):.3f}, kappa {kappa(o, y[ok]):.3f}; observed bad "
             f"{int(o.sum())}, of the planted bad called bad {np.mean(o[y[ok]]):.3f}"
         )
+    band = expected_recovery(sets[0][1])
+    print(
+        "the band rule's flags by week 16 by planted outcome (held-out sets pooled; the label "
+        "is unchanged, this splits it):"
+    )
+    strata = (
+        ("reliably worse (gain < -RC)", -np.inf, -1.0),
+        ("worse (-RC <= gain < 0)", -1.0, 0.0),
+        ("up, less than RC (0 <= gain < RC): still 'bad'", 0.0, 1.0),
+        ("reliable improvement (gain >= RC): 'good'", 1.0, np.inf),
+    )
+    counts = {k: [0, 0] for k, _, _ in strata}
+    for _name, logs, truth in sets[1:]:
+        fw, assessed = band_flag_week(logs, truth, band)
+        z = (truth["gain"] / truth["role"].map(rc)).to_numpy()
+        for k, lo, hi in strata:
+            m = assessed & (z >= lo) & (z < hi)
+            counts[k][0] += int((~np.isnan(fw) & m).sum())
+            counts[k][1] += int(m.sum())
+    for k, (f, n) in counts.items():
+        lo, hi = wilson(f, n)
+        print(f"  {k:<48} flagged {f}/{n} = {f / n if n else np.nan:.3f} [{lo:.3f}, {hi:.3f}]")
     for seed in (OTHER_TUNING_SEED, OTHER_TEST_SEED):
         (l1, t1), (l2, _) = (
             generate_other(n_other, seed),
