@@ -5,6 +5,9 @@ Run from the repository root (2 cores are shared: be nice)::
     nice -n 10 .venv/bin/python benchmarks/not_on_track.py            # full
     nice -n 10 .venv/bin/python benchmarks/not_on_track.py --quick    # smaller, for development
     nice -n 10 .venv/bin/python benchmarks/not_on_track.py --tune     # the grid, on tuning seeds
+    nice -n 10 .venv/bin/python benchmarks/not_on_track.py --oracle   # what is possible
+    nice -n 10 .venv/bin/python benchmarks/not_on_track.py --audit    # the outcome label
+    nice -n 10 .venv/bin/python benchmarks/not_on_track.py --triggers [--fresh]  # triggers
 
 1. **Reference cohort**: ``trustdata.synth.generate(couples=300, seed=REFERENCE_SEED,
    months=(13, 18), cohort=True)``, from which :func:`trustdata.expected.expected_recovery`
@@ -30,6 +33,15 @@ Run from the repository root (2 cores are shared: be nice)::
 
 ``--tune`` scores a grid of the rule's options (the low quantile and ``weeks_below``) on the
 tuning seeds :data:`TUNING_SEEDS` only; the defaults of the package were chosen there.
+
+``--audit`` shows what the outcome label is made of (:func:`audit`): planted, by role and arc,
+the band rule's flags per outcome stratum, and how a label measured from the noisy 12-month
+check-ins would agree with it and with itself on a second noise draw.
+
+``--triggers`` tries trigger-based predictors (:func:`triggers_as_predictors`) on the tuning
+seeds; ``--triggers --fresh`` on the held-out seeds, once the rules were fixed.  It ends with a
+what-if: the second generator with a trigger log planted to follow the level
+(:data:`TRIGGER_LINK`), against a reference of the same generator (:data:`OTHER_REFERENCE_SEED`).
 """
 
 from __future__ import annotations
