@@ -752,6 +752,23 @@ def trigger_features(tw: dict) -> np.ndarray:
     return np.column_stack([np.log1p(n / nw), np.log1p(late) - np.log1p(early), inten, plan])
 
 
+def partner_features(x: np.ndarray, truth: pd.DataFrame) -> np.ndarray:
+    """The other partner's columns 1-4 of :func:`observed_features` (4-week means at weeks 8,
+    12, 16 minus the baseline, slope), per partner in ``truth``'s order (NaN when none)."""
+    df = pd.DataFrame(x[:, 1:5], columns=["m8", "m12", "m16", "slope"])
+    df["couple_id"] = truth["couple_id"].to_numpy()
+    df["partner"] = truth["partner"].to_numpy()
+    out = np.full((len(df), 4), np.nan)
+    for _, g in df.groupby("couple_id"):
+        if len(g) == 2:
+            i, j = g.index
+            out[i], out[j] = (
+                df.loc[j, ["m8", "m12", "m16", "slope"]],
+                df.loc[i, ["m8", "m12", "m16", "slope"]],
+            )
+    return out
+
+
 def _rates(flag_week: np.ndarray, bad: np.ndarray) -> dict:
     f = ~np.isnan(flag_week)
     tp, nb = int((f & bad).sum()), int(bad.sum())
@@ -772,7 +789,7 @@ def rates_line(name: str, parts: list[dict]) -> str:
     (lo, hi), (slo, shi) = wilson(tp, nb), wilson(tn, ng)
     med = f"{np.median(weeks):.0f}" if len(weeks) else "-"
     return (
-        f"  {name:<46} sensitivity {tp / nb if nb else np.nan:.3f} [{lo:.3f}, {hi:.3f}] "
+        f"  {name:<52} sensitivity {tp / nb if nb else np.nan:.3f} [{lo:.3f}, {hi:.3f}] "
         f"({tp}/{nb}), specificity {tn / ng if ng else np.nan:.3f} [{slo:.3f}, {shi:.3f}] "
         f"({tn}/{ng}), median first flag week {med}"
     )
@@ -794,7 +811,9 @@ def band_flag_week(logs, truth: pd.DataFrame, expected: pd.DataFrame) -> tuple:
 
 
 def triggers_as_predictors(ref_logs, ref_truth, rc, sets, label: str) -> None:
-    """Print trigger rules alone, OR the band rule, and logistic models fitted on the reference.
+    """Print trigger rules alone, OR the band rule, and logistic models fitted on the reference
+    (on the partner's observed scores, with trigger features, or with the other partner's
+    scores: in both generators the partners of a couple mostly share the kind of arc).
 
     Wilson 95 % intervals; partners assessed by the band rule by week 16 are the population
     (as in :func:`score`).  The logistic models flag at week 16 only (their first flag week is
@@ -810,11 +829,14 @@ def triggers_as_predictors(ref_logs, ref_truth, rc, sets, label: str) -> None:
     fill = np.nanmean(rtf[rok], axis=0)
     rtf = np.where(np.isnan(rtf), fill, rtf)
     models = {}
+    rpf = partner_features(rx, ref_truth)
     for tag, cols in (
         ("scores", rx),
         ("scores + triggers", np.column_stack([rx[:, :-1], rtf, rx[:, -1:]])),
+        ("scores + partner's scores", np.column_stack([rx[:, :-1], rpf, rx[:, -1:]])),
     ):
-        xtr, ytr = cols[rok], ref_y[rok]
+        use = rok & ~np.isnan(cols).any(axis=1)
+        xtr, ytr = cols[use], ref_y[use]
         risk = logit_risk(xtr, ytr, xtr)
         thr = {
             r: np.quantile(risk[(xtr[:, -1] == r) & ~ytr], 0.90, method="higher")
@@ -839,17 +861,28 @@ def triggers_as_predictors(ref_logs, ref_truth, rc, sets, label: str) -> None:
         ox, ok = observed_features(logs, truth)
         tf = trigger_features(tw)
         tf = np.where(np.isnan(tf), fill, tf)
-        xs = {"scores": ox, "scores + triggers": np.column_stack([ox[:, :-1], tf, ox[:, -1:]])}
+        pf = partner_features(ox, truth)
+        xs = {
+            "scores": ox,
+            "scores + triggers": np.column_stack([ox[:, :-1], tf, ox[:, -1:]]),
+            "scores + partner's scores": np.column_stack([ox[:, :-1], pf, ox[:, -1:]]),
+        }
         risk, cut = {}, {}
         for tag, x in xs.items():
             xtr, ytr, thr = models[tag]
+            use = ok & ~np.isnan(x).any(axis=1)
             risk[tag] = np.full(len(y), np.nan)
-            risk[tag][ok] = logit_risk(xtr, ytr, x[ok])
+            risk[tag][use] = logit_risk(xtr, ytr, x[use])
             cut[tag] = np.array([thr.get(r, np.inf) for r in x[:, -1]])
         # partners who log no triggers at all: the scores-only model
         tag = "scores + triggers"
         risk[tag] = np.where(tw["any"], risk[tag], risk["scores"])
         cut[tag] = np.where(tw["any"], cut[tag], cut["scores"])
+        # partners whose partner has no scores to show: the scores-only model
+        tag = "scores + partner's scores"
+        alone = np.isnan(risk[tag])
+        risk[tag] = np.where(alone, risk["scores"], risk[tag])
+        cut[tag] = np.where(alone, cut["scores"], cut[tag])
         for tag in xs:
             flag = np.where(risk[tag] > cut[tag], float(BY_WEEK), np.nan)
             rows[f"logistic on the reference: {tag}"] = flag
