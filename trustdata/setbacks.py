@@ -877,15 +877,6 @@ def _trend(
     whose window has no weight get NaN; one distinct time (or one row) gives a flat line.
     """
     n = len(score)
-    # The running sums in one block: w, w y (flat); w, w y, w t, w t^2, w t y (a line).
-    sums = np.zeros((2 if flat else 5, n + 1))
-    sums[0, 1:] = weight
-    np.multiply(weight, score, out=sums[1, 1:])
-    if not flat:
-        np.multiply(weight, t, out=sums[2, 1:])
-        np.multiply(sums[2, 1:], t, out=sums[3, 1:])
-        np.multiply(sums[2, 1:], score, out=sums[4, 1:])
-    np.cumsum(sums, axis=1, out=sums)
     width = int((hi - lo).max(initial=0))
     centred = np.zeros(n, dtype=bool)
     if n >= width > 0:
@@ -893,10 +884,25 @@ def _trend(
     fix = _off_centre(lo, hi) if fix is None else fix
     centred[fix] = False
     level = np.empty(n)
-    # The window sums and the line, _CHUNK_ROWS rows at a time (the same arithmetic per row
-    # as all at once, without five more arrays of every row).
+    # The running sums w, w y (flat); w, w y, w t, w t^2, w t y (a line), _CHUNK_ROWS rows at a
+    # time.  A chunk's windows reach at most `width` rows beyond it, so its block holds the
+    # sums before rows `first` to `stop`, started from the running total before `first` that
+    # the previous block holds: a cumulative sum adds in order, so every sum is the one a
+    # single cumulative sum over all rows would give.
+    carry = np.zeros(2 if flat else 5)  # the sums before row `first` of the next chunk
     for a in range(0, n, _CHUNK_ROWS):
         b = min(a + _CHUNK_ROWS, n)
+        first, stop = max(a - width, 0), min(b + width, n)
+        block = np.empty((len(carry), stop - first + 1))
+        block[:, 0] = carry
+        block[0, 1:] = weight[first:stop]
+        np.multiply(weight[first:stop], score[first:stop], out=block[1, 1:])
+        if not flat:
+            np.multiply(weight[first:stop], t[first:stop], out=block[2, 1:])
+            np.multiply(block[2, 1:], t[first:stop], out=block[3, 1:])
+            np.multiply(block[2, 1:], score[first:stop], out=block[4, 1:])
+        np.cumsum(block, axis=1, out=block)
+        carry = block[:, max(b - width, 0) - first].copy()
         # Rows whose window is centred on them and full: [row - half, row - half + width) ...
         top = np.arange(a, b) - width // 2 + width
         bottom = top - width
@@ -904,8 +910,8 @@ def _trend(
         own = ~centred[a:b]
         top[own] = hi[a:b][own]
         bottom[own] = lo[a:b][own]
-        window = np.take(sums, top, axis=1)
-        window -= np.take(sums, bottom, axis=1)
+        window = np.take(block, top - first, axis=1)
+        window -= np.take(block, bottom - first, axis=1)
         level[a:b] = _line(window, t[a:b], flat)
     return level
 
