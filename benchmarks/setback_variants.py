@@ -10,7 +10,9 @@ noise; rules 4-6, the scan, choice and setbacks, are the library's own) and is s
 3.0, 3.25 and 3.5 on the tuning seeds 1-3 of both generators (200 couples each), the seeds the
 defaults were chosen on; fresh seeds are never read here.  The columns are the targets'
 figures of ``setback_accuracy.py`` on ``dips`` (F1, F1 at noise SD <= 0.8, recall of 2-week and
-of 2.5-3-point setbacks, precision at noise SD 0.9-1.0) and ``synth``'s F1.
+of 2.5-3-point setbacks, precision at noise SD 0.9-1.0), ``synth``'s F1, and the trend's mean
+error on ``dips`` (``trend - planted level``, points) on the weeks with a planted offset and
+on the others.
 
 The variants (``docs/setbacks.md``, "Variants tried"): the trend as a kernel-weighted local line
 (tricube or Gaussian weights) or a local quadratic, a line that leaves out the weeks around the
@@ -144,6 +146,10 @@ def lag1_raw(resid, keep, t, code, noise, n_series):
         return num / den
 
 
+#: Sums and counts of ``trend - planted level`` on the weeks with / without a planted offset.
+BIAS: dict[str, np.ndarray] = {}
+
+
 def detect(ck: pd.DataFrame, o: dict, planted: sa.Planted | None) -> pd.DataFrame:
     """``find_setbacks`` with the variant ``o`` of steps 1-3 (module doc); couple, partner,
     start, end, depth and weeks of each setback."""
@@ -245,6 +251,10 @@ def detect(ck: pd.DataFrame, o: dict, planted: sa.Planted | None) -> pd.DataFram
         noise = sb._upper_noise(resid, keep, code, n_series)
         ar = sb._lag1(resid, keep, t, code, noise, n_series)
         i_start, i_trough, i_last = scan(rules)
+    if planted is not None:
+        error = trend - planted.frame["level"].to_numpy()
+        for key, rows in (("dip", outside == 0), ("other", outside > 0)):
+            BIAS[key] += [float(np.nansum(error[rows])), int(np.sum(~np.isnan(error[rows])))]
     ends = np.append(first, n)[code[i_start] + 1]
     i_end = np.where(i_last + 1 < ends, i_last + 1, -1)
     owner = sid[i_start]
@@ -266,6 +276,7 @@ def score(sets: dict[str, list[sa.Set]], planted: list[sa.Planted], o: dict) -> 
     oracle = any(k.startswith("oracle") for k in o)
     row = {}
     for g in ("dips",) if oracle else sa.GENERATORS:
+        BIAS.update(dip=np.zeros(2), other=np.zeros(2))
         pairs = zip(sets[g], planted if g == "dips" else [None] * len(sets[g]), strict=True)
         found = {id(s.checkins): p for s, p in pairs}
         det, tru, _ = sa.evaluate(sets[g], lambda ck, f=found: detect(ck, o, f[id(ck)]))
@@ -277,6 +288,8 @@ def score(sets: dict[str, list[sa.Set]], planted: list[sa.Planted], o: dict) -> 
                 "2-week rec": r["recall_2_weeks"],
                 "2.5-3 rec": r["recall_2.5-3_points"],
                 "prec SD>0.9": r["precision_noise>0.9"],
+                "bias dip wks": BIAS["dip"][0] / BIAS["dip"][1],
+                "bias others": BIAS["other"][0] / BIAS["other"][1],
             }
         else:
             row["synth F1"] = r["f1"]
