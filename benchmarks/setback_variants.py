@@ -18,7 +18,8 @@ The variants (``docs/setbacks.md``, "Variants tried"): the trend as a kernel-wei
 (tricube or Gaussian weights) or a local quadratic, a line that leaves out the weeks around the
 week it is evaluated at, more or fewer trimming fits and other trimming thresholds, trimming
 only runs of low weeks or both tails, a refit without the setbacks found, other noise scales,
-an AR(1) coefficient shrunk to the pooled one or raised, and four oracles (``dips`` only): the
+an AR(1) coefficient shrunk to the pooled one or raised, the noise shrunk to the
+pooled one, and four oracles (``dips`` only): the
 trend fitted without exactly the planted setback weeks, with or without the trimming, and the
 planted level or noise.
 """
@@ -67,6 +68,7 @@ VARIANTS: list[dict] = [
     {"trim_hi": 2.0},
     {"ar_add": 0.1},
     {"ar_pool": 30},
+    {"noise_pool": 30},
     {"oracle_exclude": "only"},
     {"oracle_exclude": "and_trim"},
     {"oracle_level": True},
@@ -215,6 +217,11 @@ def detect(ck: pd.DataFrame, o: dict, planted: sa.Planted | None) -> pd.DataFram
         noise = upper_median(resid, code, n_series)
     else:
         noise = sb._upper_noise(resid, keep, code, n_series)
+    if "noise_pool" in o:
+        # Shrunk to the pooled median noise, a partner of n kept weeks with weight n / (n + k).
+        count = np.bincount(code[keep], minlength=n_series)
+        share = count / (count + o["noise_pool"])
+        noise = np.sqrt(share * noise**2 + (1 - share) * np.median(noise) ** 2)
     ar = sb._lag1(resid, keep, t, code, noise, n_series)
     if "ar_add" in o or "ar_pool" in o:
         raw = lag1_raw(resid, keep, t, code, noise, n_series)
