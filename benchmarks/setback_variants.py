@@ -19,7 +19,8 @@ The variants (``docs/setbacks.md``, "Variants tried"): the trend as a kernel-wei
 week it is evaluated at, more or fewer trimming fits and other trimming thresholds, trimming
 only runs of low weeks or both tails, a refit without the setbacks found, other noise scales,
 an AR(1) coefficient shrunk to the pooled one or raised, the noise shrunk to the
-pooled one, and four oracles (``dips`` only): the
+pooled one, a two-sided confirmation (the weeks before and after a setback above it), and
+four oracles (``dips`` only): the
 trend fitted without exactly the planted setback weeks, with or without the trimming, and the
 planted level or noise.
 """
@@ -73,6 +74,8 @@ VARIANTS: list[dict] = [
     {"oracle_exclude": "and_trim"},
     {"oracle_level": True},
     {"oracle_noise": True},
+    {"two_sided": 1.5},
+    {"two_sided": 2.0},
 ]
 
 
@@ -258,6 +261,19 @@ def detect(ck: pd.DataFrame, o: dict, planted: sa.Planted | None) -> pd.DataFram
         noise = sb._upper_noise(resid, keep, code, n_series)
         ar = sb._lag1(resid, keep, t, code, noise, n_series)
         i_start, i_trough, i_last = scan(rules)
+    if "two_sided" in o:
+        # Two-sided confirmation: the up to 3 observed weeks before and after a setback must
+        # lie two_sided noise SDs above its mean residual (a log's first / last weeks: no check).
+        bounds = np.append(first, n)
+        r = score - trend
+        kept = np.ones(len(i_start), dtype=bool)
+        for e, (a, b) in enumerate(zip(i_start, i_last + 1, strict=True)):
+            lo_s, hi_s = bounds[code[a]], bounds[code[a] + 1]
+            need = np.nanmean(r[a:b]) + o["two_sided"] * noise[code[a]]
+            for side in (r[max(lo_s, a - 3) : a], r[b : min(hi_s, b + 3)]):
+                if len(side) and np.nanmean(side) < need:
+                    kept[e] = False
+        i_start, i_trough, i_last = i_start[kept], i_trough[kept], i_last[kept]
     if planted is not None:
         error = trend - planted.frame["level"].to_numpy()
         for key, rows in (("dip", outside == 0), ("other", outside > 0)):
