@@ -18,6 +18,8 @@ it), ``sudden_losses`` with weekly sessions and with check-in sessions, and ``se
 ``--baseline REF`` (e.g. ``main``) also times the ``find_setbacks`` of that git revision of
 ``trustdata/setbacks.py`` (read with ``git show``, imported under another name) in the same
 run, its timed repeats interleaved with this one's, so that both see the same machine load.
+``--profile`` prints, for each step of one ``find_setbacks`` run, the memory held when it
+starts and the most it allocates on top (which step sets the peak).
 """
 
 from __future__ import annotations
@@ -111,6 +113,51 @@ def measure(step: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, float
     return best, peak / 2**20, len(out)
 
 
+#: The helpers of ``find_setbacks`` whose peak memory ``--profile`` reports, in call order.
+PROFILED = (
+    "_week_means",
+    "_diff_noise",
+    "_trend",
+    "_upper_noise",
+    "_lag1",
+    "_scan",
+    "_select",
+    "_episodes",
+)
+
+
+def profile(checkins: pd.DataFrame) -> None:
+    """``--profile``: for each helper call of one ``find_setbacks`` run, the memory traced when
+    it starts and the most it allocates on top of that (``tracemalloc``), so the step that
+    sets the peak can be seen."""
+    calls: list[tuple[str, float, float]] = []
+    saved = {name: getattr(setbacks, name) for name in PROFILED}
+
+    def traced(name: str, func: Callable) -> Callable:
+        def run(*args, **kwargs):
+            before, _ = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            out = func(*args, **kwargs)
+            _, peak = tracemalloc.get_traced_memory()
+            calls.append((name, before / 2**20, (peak - before) / 2**20))
+            return out
+
+        return run
+
+    for name, func in saved.items():
+        setattr(setbacks, name, traced(name, func))
+    try:
+        tracemalloc.start()
+        setbacks.find_setbacks(checkins)
+        tracemalloc.stop()
+    finally:
+        for name, func in saved.items():
+            setattr(setbacks, name, func)
+    print(f"{'find_setbacks step':<20}{'held MB':>9}{'+ peak MB':>11}{'= MB':>7}")
+    for name, before, extra in calls:
+        print(f"{name:<20}{before:>9.0f}{extra:>11.0f}{before + extra:>7.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--couples", type=int, default=10_000)
@@ -118,10 +165,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", help="also time find_setbacks of this git revision")
     parser.add_argument("--only-find", action="store_true", help="time find_setbacks only")
+    parser.add_argument(
+        "--profile", action="store_true", help="only: peak memory of find_setbacks' steps"
+    )
     args = parser.parse_args()
 
     frames = cohort(args.couples, args.seed)
     ck, tr, ev = frames["checkins"], frames["triggers"], frames["events"]
+    if args.profile:
+        profile(ck)
+        return
     found = setbacks.find_setbacks(ck)
     steps: list[tuple[str, int, Callable[[], pd.DataFrame]]] = [
         ("find_setbacks", len(ck), lambda: setbacks.find_setbacks(ck)),

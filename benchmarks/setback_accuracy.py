@@ -245,12 +245,15 @@ def at_most_noise(det: pd.DataFrame, tru: pd.DataFrame, top: float) -> dict[str,
 
 class Planted:
     """A set's weekly scores (one row per partner and observed week, sorted) with the planted
-    noise-free level (without the setbacks) and the planted noise SD and AR(1) coefficient."""
+    noise-free level (without the setbacks), the planted offset below it (``dips``; 0 for
+    ``synth``) and the planted noise SD and AR(1) coefficient."""
 
     def __init__(self, s: Set) -> None:
         ck = s.checkins
+        offset = np.zeros(len(ck))
         if s.kind == "dips":
             level = s.levels["level"].to_numpy(dtype="float64")
+            offset = s.levels["offset"].to_numpy(dtype="float64")
             gen = generate_dips(couples=s.couples, seed=s.seed)
             params = gen.params[["couple_id", "partner", "noise_sd", "ar"]]
         else:
@@ -264,10 +267,11 @@ class Planted:
                 "week": schemas.week_start(ck["date"]).to_numpy(),
                 "score": ck["connection"].to_numpy(dtype="float64", na_value=np.nan),
                 "level": level,
+                "offset": offset,
             }
         ).dropna(subset=["score"])
         keys = ["couple_id", "partner", "week"]
-        frame = frame.groupby(keys, as_index=False)[["score", "level"]].mean()
+        frame = frame.groupby(keys, as_index=False)[["score", "level", "offset"]].mean()
         self.frame = frame.merge(params, on=["couple_id", "partner"], how="left")
         c, p = self.frame["couple_id"].to_numpy(), self.frame["partner"].to_numpy()
         self.first = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (p[1:] != p[:-1])])
@@ -353,10 +357,14 @@ def _targets_row(det: pd.DataFrame, tru: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def swapped_setbacks(s: Set, p: Planted, *, level: bool, noise: bool) -> pd.DataFrame:
+def swapped_setbacks(
+    s: Set, p: Planted, *, level: bool, noise: bool, exclude: bool = False
+) -> pd.DataFrame:
     """``find_setbacks`` (defaults) with its trend and / or its noise and AR coefficient
     replaced by the planted ones (``dips``: one check-in a week, so the weekly rows of
-    ``find_setbacks`` are the rows of :class:`Planted`)."""
+    ``find_setbacks`` are the rows of :class:`Planted`).  ``exclude``: its own trend and noise,
+    but fitted on exactly the weeks without a planted offset (no trimming): what knowing
+    *which* weeks are setbacks would be worth."""
     f, first, code, t = p.frame, p.first, p.code, p.t
     score = f["score"].to_numpy()
     n, n_series = len(score), len(first)
@@ -369,10 +377,13 @@ def swapped_setbacks(s: Set, p: Planted, *, level: bool, noise: bool) -> pd.Data
     )
     lo, hi = sb._trend_windows(first, code, n, DEFAULTS["trend_weeks"])
     noise0 = _diff_noise(score, first, code)
-    weight = np.ones(n)
+    outside = (f["offset"].to_numpy() <= 0).astype("float64")
+    weight = outside if exclude else np.ones(n)
     for k in range(sb._TRIM_FITS + 1):
         trend = sb._trend(score, t, weight, lo, hi, flat=k == 0)
         weight = (score - trend >= -sb._TRIM * noise0[code]).astype("float64")
+        if exclude:
+            weight = outside
     keep = weight > 0
     resid = score - trend
     sd = sb._upper_noise(resid, keep, code, n_series)
@@ -396,10 +407,12 @@ def diagnose(tuning: dict[str, list[Set]], fresh: dict[str, list[Set]]) -> None:
     sets = tuning["dips"]
     planted = [Planted(s) for s in sets]
     rows = []
-    for level, noise in ((False, False), (False, True), (True, False), (True, True)):
+    swaps = [(False, False, False), (False, True, False), (True, False, False)]
+    swaps += [(True, True, False), (False, False, True)]
+    for level, noise, exclude in swaps:
         det_all, tru_all = [], []
         for s, p in zip(sets, planted, strict=True):
-            found = swapped_setbacks(s, p, level=level, noise=noise)
+            found = swapped_setbacks(s, p, level=level, noise=noise, exclude=exclude)
             det_hit, tru_hit = match(found, s.truth)
             det_all.append(
                 found.assign(hit=det_hit).merge(s.noise, on=["couple_id", "partner"], how="left")
@@ -408,8 +421,8 @@ def diagnose(tuning: dict[str, list[Set]], fresh: dict[str, list[Set]]) -> None:
         det, tru = pd.concat(det_all, ignore_index=True), pd.concat(tru_all, ignore_index=True)
         rows.append(
             {
-                "trend": "planted" if level else "its own",
-                "noise": "planted" if noise else "its own",
+                "trend": "planted" if level else ("own, dips left out" if exclude else "its own"),
+                "noise": "planted" if noise else ("own, dips left out" if exclude else "its own"),
                 **_targets_row(det, tru),
             }
         )

@@ -358,6 +358,44 @@ def test_scan_agrees_with_an_explicit_whitened_regression(seed):
         assert got[key] == pytest.approx(value)
 
 
+@pytest.mark.parametrize("chunk", [1, 5, 17, 40])
+def test_chunked_trend_and_scan_give_exactly_the_results_of_one_chunk(monkeypatch, chunk):
+    # The trend's running sums and the scan go _CHUNK_ROWS rows (whole partners for the scan)
+    # at a time to bound their memory; any chunk size, even smaller than a trend window, must
+    # give bit for bit what one chunk holding every row gives.
+    from trustdata import setbacks as sb
+
+    rng = np.random.default_rng(11)
+    series = []
+    for k, weeks in enumerate([3, 12, 30, 7, 45, 20]):
+        level = rng.uniform(4, 8) + np.cumsum(rng.normal(0.05, 0.3, weeks))
+        level[weeks // 2 : weeks // 2 + 3] -= 3.5
+        scores = np.clip(np.rint(level + rng.normal(0, 0.6, weeks)), 1, 10)
+        scores = [None if rng.random() < 0.1 else v for v in scores]
+        scores[0] = 7
+        series.append(weekly_checkins(scores, couple=f"c{k // 2}", partner="AB"[k % 2]))
+    data = checkins(*series)
+    options = [{}, {"trend_weeks": 2, "max_weeks": 3}, {"z": 2.0, "min_shift": 0.5}]
+    monkeypatch.setattr(sb, "_CHUNK_ROWS", 1 << 20)
+    whole = [find_setbacks(data, **o) for o in options]
+    assert len(whole[0]) > 0
+    # the trend alone on scores and weights that are not whole (so rounding shows): a chunk
+    # that restarts its running sums anywhere but where one cumulative sum has them differs
+    lengths = [4, 40, 9, 60]
+    first = np.cumsum([0, *lengths[:-1]])
+    n = sum(lengths)
+    code = sb._series_codes(first, n)
+    score, weight = rng.uniform(1, 10, n), rng.uniform(0, 1, n)
+    t = np.concatenate([np.cumsum(rng.integers(1, 3, k)) for k in lengths]).astype(float)
+    lo, hi = sb._trend_windows(first, code, n, 8)
+    lines = [sb._trend(score, t, weight, lo, hi, flat=flat) for flat in (False, True)]
+    monkeypatch.setattr(sb, "_CHUNK_ROWS", chunk)
+    for o, expected in zip(options, whole, strict=True):
+        pd.testing.assert_frame_equal(find_setbacks(data, **o), expected, check_exact=True)
+    for flat, expected in zip((False, True), lines, strict=True):
+        np.testing.assert_array_equal(sb._trend(score, t, weight, lo, hi, flat=flat), expected)
+
+
 def test_missed_weeks_are_skipped_and_counted_in_weeks():
     # week 6 and week 8 missed: the setback starts on week 7 (the first observed low week) and
     # ends on week 9 (the next observed week, back at 7); weeks = 9 - 7 = 2 calendar weeks.

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -800,6 +801,9 @@ _MIN_WEEKS = 3
 _AR_CLIP = 2.5
 #: The largest week-to-week correlation used (more would whiten a dip away).
 _MAX_AR = 0.8
+#: Rows handled at once by the trend's line and the scan (whole partners for the scan): bounds
+#: their temporary arrays; the results do not depend on it.
+_CHUNK_ROWS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -873,26 +877,47 @@ def _trend(
     whose window has no weight get NaN; one distinct time (or one row) gives a flat line.
     """
     n = len(score)
-    # The running sums in one block: w, w y (flat); w, w y, w t, w t^2, w t y (a line).
-    sums = np.zeros((2 if flat else 5, n + 1))
-    sums[0, 1:] = weight
-    np.multiply(weight, score, out=sums[1, 1:])
-    if not flat:
-        np.multiply(weight, t, out=sums[2, 1:])
-        np.multiply(sums[2, 1:], t, out=sums[3, 1:])
-        np.multiply(sums[2, 1:], score, out=sums[4, 1:])
-    np.cumsum(sums, axis=1, out=sums)
     width = int((hi - lo).max(initial=0))
-    half = width // 2
-    window = np.empty((len(sums), n))
-    # Rows whose window is centred on them and full: one slice, no gather ...
+    centred = np.zeros(n, dtype=bool)
     if n >= width > 0:
-        np.subtract(
-            sums[:, width:], sums[:, : n + 1 - width], out=window[:, half : half + n + 1 - width]
-        )
-    # ... the others (near the ends of a log, or shorter logs) from their own bounds.
+        centred[width // 2 : width // 2 + n + 1 - width] = True
     fix = _off_centre(lo, hi) if fix is None else fix
-    window[:, fix] = np.take(sums, hi[fix], axis=1) - np.take(sums, lo[fix], axis=1)
+    centred[fix] = False
+    level = np.empty(n)
+    # The running sums w, w y (flat); w, w y, w t, w t^2, w t y (a line), _CHUNK_ROWS rows at a
+    # time.  A chunk's windows reach at most `width` rows beyond it, so its block holds the
+    # sums before rows `first` to `stop`, started from the running total before `first` that
+    # the previous block holds: a cumulative sum adds in order, so every sum is the one a
+    # single cumulative sum over all rows would give.
+    carry = np.zeros(2 if flat else 5)  # the sums before row `first` of the next chunk
+    for a in range(0, n, _CHUNK_ROWS):
+        b = min(a + _CHUNK_ROWS, n)
+        first, stop = max(a - width, 0), min(b + width, n)
+        block = np.empty((len(carry), stop - first + 1))
+        block[:, 0] = carry
+        block[0, 1:] = weight[first:stop]
+        np.multiply(weight[first:stop], score[first:stop], out=block[1, 1:])
+        if not flat:
+            np.multiply(weight[first:stop], t[first:stop], out=block[2, 1:])
+            np.multiply(block[2, 1:], t[first:stop], out=block[3, 1:])
+            np.multiply(block[2, 1:], score[first:stop], out=block[4, 1:])
+        np.cumsum(block, axis=1, out=block)
+        carry = block[:, max(b - width, 0) - first].copy()
+        # Rows whose window is centred on them and full: [row - half, row - half + width) ...
+        top = np.arange(a, b) - width // 2 + width
+        bottom = top - width
+        # ... the others (near the ends of a log, or shorter logs) from their own bounds.
+        own = ~centred[a:b]
+        top[own] = hi[a:b][own]
+        bottom[own] = lo[a:b][own]
+        window = np.take(block, top - first, axis=1)
+        window -= np.take(block, bottom - first, axis=1)
+        level[a:b] = _line(window, t[a:b], flat)
+    return level
+
+
+def _line(window: np.ndarray, t: np.ndarray, flat: bool) -> np.ndarray:
+    """The weighted least-squares line of :func:`_trend` at times ``t`` from its window sums."""
     s0, sy = window[0], window[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         if flat:
@@ -954,17 +979,54 @@ def _lag1(
     count = np.bincount(code[keep], minlength=n_series)
     centre = np.bincount(code[keep], weights=resid[keep], minlength=n_series) / np.maximum(count, 1)
     limit = _AR_CLIP * noise[code]
-    r = np.clip(np.where(keep, resid - centre[code], 0.0), -limit, limit)
+    r = resid - centre[code]
+    r[~keep] = 0.0
+    np.clip(r, -limit, limit, out=r)
+    del limit
     prod = np.zeros(n)
-    prod[1:] = r[1:] * r[:-1]
+    np.multiply(r[1:], r[:-1], out=prod[1:])
     num = np.bincount(code[pair], weights=prod[pair], minlength=n_series)
-    den = np.bincount(code[keep], weights=(r * r)[keep], minlength=n_series)
+    np.multiply(r, r, out=prod)
+    den = np.bincount(code[keep], weights=prod[keep], minlength=n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
         ar = num / den
     return np.clip(np.nan_to_num(ar, nan=0.0), 0.0, _MAX_AR)
 
 
 def _scan(
+    resid: np.ndarray,
+    t: np.ndarray,
+    first: np.ndarray,
+    code: np.ndarray,
+    ar: np.ndarray,
+    noise: np.ndarray,
+    rules: _Rules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 4 of :func:`find_setbacks` (see :func:`_scan_block`), whole partners of about
+    ``_CHUNK_ROWS`` rows at a time, so its temporary arrays stay small whatever the cohort
+    (every window lies inside one partner, so the windows found are the same)."""
+    n = len(resid)
+    bounds = np.append(first, n)
+    cuts = [0]
+    while bounds[cuts[-1]] < n:
+        nxt = int(np.searchsorted(bounds, bounds[cuts[-1]] + _CHUNK_ROWS, side="right")) - 1
+        cuts.append(min(max(nxt, cuts[-1] + 1), len(first)))
+    rows, lengths, zs = [], [], []
+    for s0, s1 in itertools.pairwise(cuts):
+        a, b = int(bounds[s0]), int(bounds[s1])
+        row, length, z = _scan_block(
+            resid[a:b], t[a:b], first[s0:s1] - a, code[a:b] - s0, ar[s0:s1], noise[s0:s1], rules
+        )
+        rows.append(row + a)
+        lengths.append(length)
+        zs.append(z)
+    if not rows:
+        empty = np.array([], dtype="int64")
+        return empty, empty, np.array([], dtype="float64")
+    return np.concatenate(rows), np.concatenate(lengths), np.concatenate(zs)
+
+
+def _scan_block(
     resid: np.ndarray,
     t: np.ndarray,
     first: np.ndarray,
@@ -1151,7 +1213,9 @@ def _detect(
         # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
         trend = _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
         weight = (score - trend >= -_TRIM * noise0[code]).astype("float64")
+    del lo, hi, fix
     keep = weight > 0
+    del weight
     resid = score - trend
     noise = _upper_noise(resid, keep, code, n_series)
     ar = _lag1(resid, keep, t, code, noise, n_series)
