@@ -59,9 +59,11 @@ import _arcs
 from trustdata import synth
 from trustdata.trends import trend_summary
 
-TUNING_SEEDS = (1, 2, 3)
+#: Seeds 4-6 and 3103-3108 were added as tuning seeds in the fourth round (diagnosis and the
+#: choice of the trend route's size rule and ends test looked at all of them).
+TUNING_SEEDS = (1, 2, 3, 4, 5, 6)
 FRESH_SEEDS = (2201, 2202, 2203)
-SYNTH_TUNING_SEEDS = (3101, 3102)
+SYNTH_TUNING_SEEDS = (3101, 3102, 3103, 3104, 3105, 3106, 3107, 3108)
 SYNTH_FRESH_SEEDS = (4201, 4202)
 #: The fresh seeds of the earlier rounds: scored once by the rules of their round, and once by
 #: an intermediate version of the third round's rules; no longer fresh (``--previous``).

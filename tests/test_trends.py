@@ -274,56 +274,85 @@ def test_trend_summary_rci_cutoff_is_1_96(rci, expected):
 
 @pytest.mark.parametrize(("rci", "expected"), [(1.01, "improved"), (0.99, "no_clear_change")])
 def test_trend_summary_trend_route_needs_an_index_of_one(rci, expected):
-    # a steady rise over 40 weeks (the 99 % slope interval is far above 0), with the error set
+    # a steady rise over 40 weeks (the 95 % slope interval is far above 0), with the error set
     # by reference_sd so that the index is exactly `rci`: below 1.96, the trend route decides
-    assert trends.TREND_RCI == 1.0 and trends.TREND_LEVEL == 0.99
+    assert trends.TREND_RCI == 1.0 and trends.TREND_LEVEL == 0.95
     scores = [int(v) for v in np.round(np.linspace(3, 7, 40))]
     ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
     change = trends.trend_summary(ci).iloc[0]["change_points"]
     ref = change / (rci * np.sqrt(2))
     out = trends.trend_summary(ci, reference_sd=ref, r=0.0).iloc[0]
     assert out["rci"] == pytest.approx(rci, abs=1e-12)
-    df = out["slope_points"] - 2
-    half99 = (
-        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
-    )
-    assert out["slope_per_month"] - half99 > 0
+    assert out["level"] == trends.TREND_LEVEL and out["slope_low"] > 0  # the printed interval
     assert out["change"] == expected
+
+
+def _trend_points(scores: list[float], out: pd.Series) -> float:
+    """The size the trend route reads, by hand: the mean of the ends' difference and the line's
+    change from the first to the latest weekly score (consecutive weeks, nothing set aside)."""
+    months = (len(scores) - 1) * 7 / MONTH
+    return (out["change_points"] + out["slope_per_month"] * months) / 2
 
 
 @pytest.mark.parametrize(
-    ("last", "expected"), [([5, 5, 5, 6], "improved"), ([5] * 4, "no_clear_change")]
+    ("scores", "expected"),
+    [
+        # a steady rise from 4 to 5 over 40 weeks: ends 1.25 apart, size 1.371 (line 1.49)
+        ([4] * 12 + [4, 5] * 4 + [5] * 16 + [5, 5, 5, 6], "improved"),
+        # ... ends 1.0 apart, size 1.18: no rise
+        ([4] * 12 + [4, 5] * 4 + [5] * 16 + [5] * 4, "no_clear_change"),
+        # a steeper line: ends only 1.0 apart but size 1.27 (line 1.54): a rise
+        ([4] * 8 + [4, 5] * 4 + [5] * 12 + [5, 6] * 4 + [5] * 4, "improved"),
+        # ends 1.25 apart, the rise 8 weeks earlier (a shallower line): size 1.248, no rise
+        ([4] * 8 + [4, 5] * 4 + [5] * 24 + [5, 5, 5, 6], "no_clear_change"),
+        # ... the rise 2 weeks later: size 1.297, a rise
+        ([4] * 10 + [4, 5] * 4 + [5] * 22 + [5, 5, 5, 6], "improved"),
+    ],
 )
-def test_trend_summary_trend_route_needs_one_and_a_quarter_points(last, expected):
-    # a steady rise from 4 to 5 over 40 weeks; the ends differ by 1.25 or by 1.0 points; the
-    # index is set to 1.5 with reference_sd: the trend route calls only the first a rise
+def test_trend_summary_trend_route_needs_one_and_a_quarter_points(scores, expected):
+    # the index is set to 1.5 with reference_sd and the change is clear (the slope's 95 %
+    # interval above 0, or the ends beyond their own interval): the trend route then calls a
+    # rise exactly when the size, the mean of the ends' difference and the fitted line's
+    # change, is at least 1.25 points
     assert trends.MIN_TREND_POINTS == 1.25
-    scores = [4] * 12 + [4, 5] * 4 + [5] * 16 + last
     ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
     change = trends.trend_summary(ci).iloc[0]["change_points"]
     out = trends.trend_summary(ci, reference_sd=change / (1.5 * np.sqrt(2)), r=0.0).iloc[0]
-    df = out["slope_points"] - 2
-    half99 = (
-        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
-    )
-    assert out["slope_per_month"] - half99 > 0 and out["rci"] == pytest.approx(1.5)
-    assert out["change_points"] == pytest.approx(np.mean(last) - 4)
-    assert out["change"] == expected
+    assert out["rci"] == pytest.approx(1.5)
+    g = trends.weekly_trend(ci).dropna(subset=["score"])
+    assert out["slope_low"] > 0 or out["change_points"] / _ends_se(g) > 1.96
+    points = _trend_points(scores, out)
+    assert abs(points - 1.25) < 0.13  # near the boundary, on the side the verdict says
+    assert out["change"] == ("improved" if points >= 1.25 else "no_clear_change") == expected
 
 
-def test_trend_summary_trend_route_needs_the_99_interval():
-    # the same index (1.5) on flat scores with one high end: the slope's 99 % interval reaches 0,
-    # so no verdict without a reliable change
-    scores = [5, 4, 5, 6] * 8 + [6, 7, 6, 7]
+def test_trend_summary_trend_route_needs_a_clear_change():
+    # the same index (1.5) and a size of 1.39 points on flat scores with one high end: the
+    # slope's 95 % interval reaches 0 and the ends' difference is within its own 95 % interval
+    # (z 1.46), so no verdict without a reliable change
+    scores = [5, 4, 5, 6] * 8 + [7, 7, 6, 7]
     ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
     change = trends.trend_summary(ci).iloc[0]["change_points"]
     out = trends.trend_summary(ci, reference_sd=change / (1.5 * np.sqrt(2)), r=0.0).iloc[0]
-    df = out["slope_points"] - 2
-    half99 = (
-        (out["slope_high"] - out["slope_low"]) / 2 * stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df)
-    )
-    assert out["rci"] == pytest.approx(1.5) and out["slope_per_month"] - half99 <= 0
+    g = trends.weekly_trend(ci).dropna(subset=["score"])
+    assert out["rci"] == pytest.approx(1.5) and out["slope_low"] <= 0
+    assert 1.25 <= _trend_points(scores, out) and out["change_points"] / _ends_se(g) <= 1.96
     assert out["change"] == "no_clear_change"
+
+
+def test_trend_summary_trend_route_by_the_ends_alone():
+    # a fall of 2 points after 4 weeks, then 44 weeks of a noisy plateau: the straight line
+    # through the four-weekly means is shallow and its 95 % interval reaches 0, but the ends'
+    # difference is beyond its own AR(1) interval (z -2.36); with the index at -1.5 and a size
+    # of -1.45 points, the trend route calls it a fall
+    scores = [7, 6, 7, 7] + [5, 4, 5, 6, 4, 5, 6, 5] * 5 + [5, 5, 5, 4]
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    change = trends.trend_summary(ci).iloc[0]["change_points"]
+    out = trends.trend_summary(ci, reference_sd=-change / (1.5 * np.sqrt(2)), r=0.0).iloc[0]
+    g = trends.weekly_trend(ci).dropna(subset=["score"])
+    assert out["rci"] == pytest.approx(-1.5) and out["slope_high"] >= 0 > out["slope_per_month"]
+    assert out["change_points"] / _ends_se(g) < -1.96 and _trend_points(scores, out) <= -1.25
+    assert out["change"] == "deteriorated"
 
 
 def test_trend_summary_reference_error_is_sd_times_sqrt_one_minus_r():
@@ -456,6 +485,24 @@ def _ar1_half(g: pd.DataFrame, level: float) -> float:
     w = np.linalg.pinv(np.column_stack([np.ones(len(x)), x]))[1][inv] / per_block[inv]
     sigma = sd**2 * rho ** np.abs(weeks[:, None] - weeks[None, :])
     return float(stats.t.ppf((1 + level) / 2, len(x) - 2) * np.sqrt(w @ sigma @ w))
+
+
+def _ends_se(g: pd.DataFrame) -> float:
+    """Reference SE of the latest k weekly scores' mean minus the first k's, by dense matrices.
+
+    The same AR(1) noise as _ar1_half (from the semivariogram): w = -1/k on the first k weekly
+    scores, +1/k on the latest k (k = min(4, n // 2)); SE = sqrt(w @ Sigma @ w),
+    Sigma[t, u] = s^2 rho^|t - u| over calendar weeks.
+    """
+    sd, rho = _ar1_fit(g)
+    weeks = g["weeks_since_first"].to_numpy()
+    n = len(weeks)
+    k = min(4, n // 2)
+    w = np.zeros(n)
+    w[:k] -= 1 / k
+    w[n - k :] += 1 / k
+    sigma = sd**2 * rho ** np.abs(weeks[:, None] - weeks[None, :])
+    return float(np.sqrt(w @ sigma @ w))
 
 
 def _mssd_half(g: pd.DataFrame, level: float) -> float:
@@ -837,6 +884,35 @@ def test_weekly_trend_accounts_for_every_checkin_and_every_week(rows):
         assert g["score"].isna().eq(g["n_checkins"] == 0).all()
 
 
+def _verdict_by_hand(g_all: pd.DataFrame, out: pd.Series) -> str:
+    """The verdict rule of trend_summary, by hand, from one partner's weekly scores and the
+    summary's slope, interval, index and ends (8 or more weekly scores).
+
+    Either route: a reliable change (|rci| > 1.96) with the slope's sign; or a clear change at
+    95 % (the printed 95 % slope interval on one side of 0, or the ends' difference beyond
+    1.96 times its AR(1) standard error, _ends_se, with the slope's sign), an index beyond 1
+    and a size of 1.25 points or more the same way, the size being the mean of the ends'
+    difference and the line's change from the first to the latest kept weekly score.
+    """
+    g = _kept(g_all)
+    slope, rci, cp = out["slope_per_month"], out["rci"], out["change_points"]
+    weeks = g["weeks_since_first"].to_numpy()
+    line = slope * (weeks[-1] - weeks[0]) * 7 / MONTH
+    size = (cp + line) / 2 if np.isfinite(line) else cp
+    half = (out["slope_high"] - out["slope_low"]) / 2
+    half95 = (
+        half
+        * stats.t.ppf(0.975, max(out["slope_points"] - 2, 1))
+        / stats.t.ppf((1 + out["level"]) / 2, max(out["slope_points"] - 2, 1))
+    )
+    z = cp / _ends_se(g)
+    clear_up = slope - half95 > 0 or (z > stats.norm.ppf(0.975) and slope > 0)
+    clear_down = slope + half95 < 0 or (z < -stats.norm.ppf(0.975) and slope < 0)
+    up = (rci > 1.96 and not slope <= 0) or (clear_up and rci > 1.0 and size >= 1.25)
+    down = (rci < -1.96 and not slope >= 0) or (clear_down and rci < -1.0 and size <= -1.25)
+    return "improved" if up else "deteriorated" if down else "no_clear_change"
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=1, max_size=60),
@@ -845,29 +921,18 @@ def test_trend_summary_verdict_exists_and_agrees_with_the_slope(scores):
     rows = weekly_series("c1", "A", "2025-01-06", scores)
     if not rows:
         return
-    out = trends.trend_summary(checkins(rows)).iloc[0]
+    ci = checkins(rows)
+    out = trends.trend_summary(ci).iloc[0]
     n = sum(s is not None for s in scores)
     assert out["n_weeks"] == n
     # 4 weekly scores at each end always give a verdict; fewer never do
     assert (out["change"] == "insufficient_data") == (n < 8)
     assert out["change"] in trends.CHANGE_LABELS and out["shape"] in trends.SHAPES
-    # the rule, both routes: a reliable change with the slope's sign, or a 99 % slope interval
-    # on one side of 0 with an index above 1 and 1.25 points the same way; never against the
-    # interval
-    slope, rci = out["slope_per_month"], out["rci"]
-    with np.errstate(invalid="ignore"):
-        df = max(out["slope_points"] - 2, 1)
-        half99 = (
-            (out["slope_high"] - out["slope_low"])
-            / 2
-            * (stats.t.ppf(0.995, df) / stats.t.ppf(0.975, df))
-        )
-    cp = out["change_points"]
-    up = (rci > 1.96 and not slope <= 0) or (slope - half99 > 0 and rci > 1.0 and cp >= 1.25)
-    down = (rci < -1.96 and not slope >= 0) or (slope + half99 < 0 and rci < -1.0 and cp <= -1.25)
+    # the rule, both routes (_verdict_by_hand); never against the interval
+    slope = out["slope_per_month"]
     if n >= 8:
-        expected = "improved" if up else "deteriorated" if down else "no_clear_change"
-        assert out["change"] == expected
+        g_all = trends.weekly_trend(ci).dropna(subset=["score"])
+        assert out["change"] == _verdict_by_hand(g_all, out)
     if out["change"] == "improved":
         assert not slope <= 0 and not out["slope_high"] <= 0
     if out["change"] == "deteriorated":
@@ -875,6 +940,47 @@ def test_trend_summary_verdict_exists_and_agrees_with_the_slope(scores):
     if n >= 8:
         assert out["error_sd"] >= np.sqrt(1 / 12) - 1e-12
         assert out["rc_points"] == pytest.approx(1.96 * np.sqrt(2) * out["error_sd"])
+
+
+@pytest.mark.parametrize("level", [0.95, 0.8])
+def test_trend_summary_verdict_equals_the_rule_by_hand_per_series(cohort, level):
+    # every partner of a synth cohort (dips set aside for some), whatever level is printed:
+    # the verdict is the rule by hand with the ends' AR(1) standard error from dense matrices
+    out = trends.trend_summary(cohort.logs.checkins, level=level)
+    weekly = trends.weekly_trend(cohort.logs.checkins).dropna(subset=["score"])
+    routes = {"reliable": 0, "slope": 0, "ends": 0}
+    for (couple, partner), g_all in weekly.groupby(["couple_id", "partner"]):
+        row = out[(out["couple_id"] == couple) & (out["partner"] == partner)].iloc[0]
+        if row["n_weeks"] < 8:
+            continue
+        assert row["change"] == _verdict_by_hand(g_all, row), (couple, partner)
+        if row["change"] in ("improved", "deteriorated"):
+            if abs(row["rci"]) > 1.96:
+                routes["reliable"] += 1
+            elif row["slope_low"] > 0 or row["slope_high"] < 0:
+                routes["slope"] += 1
+            else:
+                routes["ends"] += 1
+    assert routes["reliable"] > 0 and routes["slope"] + routes["ends"] > 0
+
+
+def test_ar1_combination_se_equals_dense_matrices():
+    # any linear combination of weekly scores with gaps: sd * sqrt(w @ R @ w), R = rho^|t - u|
+    rng = np.random.default_rng(4)
+    sids, offs, ws, refs = [], [], [], []
+    sd, rho = np.array([0.7, 0.5, 1.1]), np.array([0.0, 0.35, 0.6])
+    for s in range(3):
+        off = np.sort(rng.choice(80, 40, replace=False))
+        w = rng.normal(size=40)
+        sids.append(np.full(40, s))
+        offs.append(off - off[0])
+        ws.append(w)
+        r = rho[s] ** np.abs(off[:, None] - off[None, :])
+        refs.append(sd[s] * np.sqrt(w @ r @ w))
+    got = trends._ar1_combination_se(
+        np.concatenate(sids), np.concatenate(offs), np.concatenate(ws), 3, sd, rho
+    )
+    np.testing.assert_allclose(got, refs, rtol=1e-12)
 
 
 def test_changes_since_gives_a_partner_with_triggers_but_no_checkins_their_row():
