@@ -1193,9 +1193,12 @@ def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sa
     a = couple[couple.index("A felt") : couple.index("B felt")]
     assert "bigger than the usual ups and downs" in a
     therapist = _section_text(report.render(r, audience="therapist"), "summary")
-    assert "RCI 1.66: improved as a steady trend, the slope's 99% interval above 0" in therapist
+    assert "RCI 1.66: improved as a steady trend, the slope's 95% interval above 0" in therapist
     assert "RCI 3.75: improved)" in therapist
-    assert "or as a steady trend: the slope's 99% interval above (below) 0" in therapist
+    assert (
+        "or as a clear change: the slope's 95% interval above (below) 0 (a steady trend), or the "
+        "latest 4 weeks' mean beyond its own 95% interval from the first's (by the ends)"
+    ) in therapist
 
 
 def test_ends_apart_against_the_slope_is_not_within_the_ups_and_downs():

@@ -245,7 +245,7 @@ def test_the_route_of_a_verdict_is_named(sample_couples):
     assert not v.loc[("B", "connection"), "ends_reliable"]
     assert v.loc[("A", "connection"), "route"] == "reliable_change"
     assert v.loc[("A", "connection"), "ends_reliable"]
-    assert r.constants["trend_percent"] == 99
+    assert r.constants["trend_percent"] == 95
 
 
 def test_no_win_rests_on_weeks_before_the_hard_news(sample_couples):

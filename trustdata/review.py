@@ -227,18 +227,21 @@ def _trend_rule() -> dict[str, float]:
     }
 
 
-def _route(verdict: str, rci: float) -> str:
-    """Which of trend_summary's two routes gave an ``improved`` / ``deteriorated`` verdict.
+def _route(verdict: str, rci: float, low: float = np.nan, high: float = np.nan) -> str:
+    """Which of trend_summary's routes gave an ``improved`` / ``deteriorated`` verdict.
 
     ``"reliable_change"`` when the index is beyond :data:`trustdata.trends.RCI_CUTOFF` in the
-    verdict's direction (the first route), else ``"trend"`` (the slope route); ``""`` for any
-    other verdict.
+    verdict's direction (the first route); else the trend route: ``"trend"`` when the slope's
+    interval (``low``, ``high``: the summary's, at its default level, which is
+    :data:`trustdata.trends.TREND_LEVEL`) lies on the verdict's side of 0, ``"ends"`` when it
+    does not (the difference of the ends was beyond its own interval); ``""`` for any other
+    verdict.
     """
     cutoff = _rci_cutoff()
     if verdict == "improved":
-        return "reliable_change" if rci > cutoff else "trend"
+        return "reliable_change" if rci > cutoff else "trend" if not low <= 0 else "ends"
     if verdict == "deteriorated":
-        return "reliable_change" if rci < -cutoff else "trend"
+        return "reliable_change" if rci < -cutoff else "trend" if not high >= 0 else "ends"
     return ""
 
 
@@ -299,8 +302,9 @@ class CoupleReview:
         mk_tau, mk_p, rci``, ``shape`` (``steady``, ``up_then_down``, ... where the summary
         has it), ``rc_points`` (the smallest change called reliable), ``route`` (which rule
         of :func:`~trustdata.trends.trend_summary` gave an ``improved`` / ``deteriorated``
-        verdict: ``reliable_change``, the index beyond ±1.96 in its direction, or ``trend``, the
-        slope's 99 % interval with the ends agreeing; ``""`` for other verdicts) and
+        verdict: ``reliable_change``, the index beyond ±1.96 in its direction, ``trend``, the
+        slope's 95 % interval with the ends agreeing, or ``ends``, the ends' difference beyond
+        its own 95 % interval, the slope's reaching 0; ``""`` for other verdicts) and
         ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
         more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
         latest weeks are their last weeks of check-ins, not the couple's latest weeks) and
@@ -744,7 +748,11 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                     "shape": str(getattr(s, "shape", "")),
                     "end_weeks": int(getattr(s, "end_weeks", WINDOW_WEEKS)),
                     "rc_points": float(getattr(s, "rc_points", np.nan)),
-                    "route": "" if too_short else _route(str(s.change), float(s.rci)),
+                    "route": ""
+                    if too_short
+                    else _route(
+                        str(s.change), float(s.rci), float(s.slope_low), float(s.slope_high)
+                    ),
                     "ends_reliable": bool(abs(float(s.rci)) > _rci_cutoff()),
                 }
             )

@@ -345,9 +345,14 @@ def trend_summary(
 
     - the change is reliable, ``rci > 1.96`` (:data:`RCI_CUTOFF`), and the slope is positive
       (without a slope, the index alone decides), or
-    - the trend is clear and the ends agree: the slope's :data:`TREND_LEVEL` (99 %) interval
-      lies above 0, ``rci > 1`` (:data:`TREND_RCI`) and ``change_points >= 1.25``
-      (:data:`MIN_TREND_POINTS`);
+    - the change is clear and large enough: at :data:`TREND_LEVEL` (95 %) the slope's interval
+      lies above 0, or the difference of the ends is beyond its own interval with a positive
+      slope (``change_points`` over its standard error under the same AR(1) noise, the
+      weights ``-1/k`` on the first ``k`` weekly scores and ``+1/k`` on the latest, above
+      1.96); and ``rci > 1`` (:data:`TREND_RCI`); and a size of at least 1.25 points
+      (:data:`MIN_TREND_POINTS`), the size being the mean of ``change_points`` and the fitted
+      line's change from the first to the latest kept weekly score (the ends alone rest on
+      8 scores; a straight line misses part of a change that came early or late);
 
     ``"deteriorated"`` for the mirror image, ``"no_clear_change"`` otherwise,
     ``"insufficient_data"`` when an end holds fewer than 4 weekly scores.  A verdict never
