@@ -1401,6 +1401,26 @@ def test_the_couple_page_neither_counts_nor_dates_a_hidden_abuse_event():
     assert "and 2 events." in therapist
 
 
+def test_a_change_shown_by_the_ends_is_not_called_steady():
+    # a fall of 2 points after 4 weeks, then 44 weeks of a noisy plateau: trend_summary calls it
+    # by the ends' own interval (RCI -1.37, the slope's 95 % interval -0.21 to 0.05); "come down
+    # steadily over the months" and "as a steady trend" would not be true of it
+    scores = [7, 6, 7, 7] + [5, 4, 5, 6, 4, 5, 6, 5] * 5 + [5, 5, 5, 4]
+    logs = Logs(checkins=as_table("checkins", _partner_weeks("A", scores)))
+    couple = _text(report.build(logs, "c1", audience="couple"))
+    therapist = _text(report.build(logs, "c1", audience="therapist"))
+    said = couple[couple.index("4.8 in the latest 4 weeks.") :][:300]
+    assert "steadily" not in said and "deteriorated as a steady trend" not in therapist
+    assert (
+        "4.8 in the latest 4 weeks. The latest weeks sit lower than the first, more than the usual "
+        "ups and downs of a few weeks would explain." in couple
+    )
+    assert (
+        "RCI -1.37: deteriorated by the ends, the latest 4 weeks' mean below the first's beyond "
+        "its own 95% interval, the slope's reaching 0, the RCI alone within ±1.96)" in therapist
+    )
+
+
 @pytest.mark.parametrize("route", ["reliable_change", "trend"])
 def test_a_fall_under_the_safety_notice_is_not_called_part_of_recovery(route):
     # abuse then a fall: "That happens in recovery" told a partner whose score fell after
