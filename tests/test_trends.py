@@ -981,6 +981,18 @@ def test_ar1_combination_se_equals_dense_matrices():
         np.concatenate(sids), np.concatenate(offs), np.concatenate(ws), 3, sd, rho
     )
     np.testing.assert_allclose(got, refs, rtol=1e-12)
+    # the ends' difference (k = 4, 3 and 0 scores per end): -1/k on the first k, +1/k on the
+    # latest k, from the 2k end scores alone
+    n, k = np.array([40, 40, 40]), np.array([4, 3, 0])
+    got = trends._ends_se(np.concatenate(offs), n, k, sd, rho)
+    for s in range(2):
+        off = offs[s]
+        w = np.zeros(40)
+        w[: k[s]] -= 1 / k[s]
+        w[40 - k[s] :] += 1 / k[s]
+        r = rho[s] ** np.abs(off[:, None] - off[None, :])
+        assert got[s] == pytest.approx(sd[s] * np.sqrt(w @ r @ w), rel=1e-12)
+    assert np.isnan(got[2])
 
 
 def test_changes_since_gives_a_partner_with_triggers_but_no_checkins_their_row():

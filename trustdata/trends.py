@@ -482,10 +482,7 @@ def trend_summary(
         se = np.fmax(_mssd_slope_se(bsid, bx, bmean, n_series), ar1_se)
         trend_half = stats.t.ppf((1 + TREND_LEVEL) / 2, df) * se
     # the difference of the ends against its own standard error under the same AR(1) noise
-    ends_w = np.where(rank < k[sid], -1.0, 0.0) + np.where(rank >= (n - k)[sid], 1.0, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ends_w = np.where(ok[sid], ends_w / np.maximum(k, 1)[sid], 0.0)
-    ends_se = _ar1_combination_se(sid, offset, ends_w, n_series, noise_sd, noise_rho)
+    ends_se = _ends_se(offset, n, k, noise_sd, noise_rho)
     # the size of the change: the mean of the ends' difference and the fitted line's change
     # over the kept weeks
     trend_points = _trend_points(sid, offset, n_series, change_points, ols["slope"])
@@ -778,6 +775,37 @@ def _ar1_combination_se(
         prod = np.where(gs[h:] == gs[:-h], grid[h:] * grid[:-h], 0.0)
         var += 2.0 * rpow * np.bincount(gs[h:], weights=prod, minlength=n_series)
     return sd * np.sqrt(np.maximum(var, 0.0))
+
+
+def _ends_se(
+    offset: np.ndarray, n: np.ndarray, k: np.ndarray, sd: np.ndarray, rho: np.ndarray
+) -> np.ndarray:
+    """SE of the latest ``k`` weekly scores' mean minus the first ``k``'s under AR(1) noise.
+
+    The difference is ``sum_t w_t y_t`` with ``w = -1/k`` on the first ``k`` scores and
+    ``+1/k`` on the latest ``k`` (``offset`` sorted by series, then week; ``n`` scores per
+    series): ``sd * sqrt(w' R w)``, ``R[t, u] = rho^|t - u|`` over calendar weeks, as
+    :func:`_ar1_combination_se` gives it for any weights, here from the ``2k`` end scores
+    alone.  NaN where ``k`` is 0.
+    """
+    width = int(k.max()) if len(k) else 0
+    if width == 0:
+        return np.full(len(n), np.nan)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    j = np.arange(width)
+    used = j[None, :] < k[:, None]
+    at_first = np.where(used, start[:, None] + j[None, :], 0)
+    at_latest = np.where(used, (start + n - k)[:, None] + j[None, :], 0)
+    # weeks of the end scores (first ends, then latest ends) and their weights
+    weeks = np.concatenate([offset[at_first], offset[at_latest]], axis=1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = used / k[:, None]
+        w = np.concatenate([-share, share], axis=1)
+    w = np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0)
+    lag = np.abs(weeks[:, :, None] - weeks[:, None, :])
+    r = np.power(rho[:, None, None], lag)
+    var = np.einsum("si,sij,sj->s", w, r, w)
+    return np.where(k > 0, sd * np.sqrt(np.maximum(var, 0.0)), np.nan)
 
 
 def _trend_points(
