@@ -906,8 +906,10 @@ def relabel_events(fig: go.Figure, plot_px: float) -> go.Figure:
 
 
 def _mark_events(fig, dates, marks, groups, lanes, anchors) -> None:
-    for day, mark, group, lane, anchor in zip(dates, marks, groups, lanes, anchors, strict=True):
-        fig.add_annotation(
+    # the annotations fig.add_annotation adds one by one, added at once (each call validates
+    # every annotation so far again)
+    fig.layout.annotations += tuple(
+        go.layout.Annotation(
             x=day,
             y=schemas.SCORE_MAX + 0.85 + lane * _LANE_HEIGHT,
             xref="x",
@@ -921,6 +923,8 @@ def _mark_events(fig, dates, marks, groups, lanes, anchors) -> None:
             bgcolor="rgba(255, 255, 255, 0.85)",
             name="event",
         )
+        for day, mark, group, lane, anchor in zip(dates, marks, groups, lanes, anchors, strict=True)
+    )
 
 
 def _key_lines(entries: list[str], plot_px: float) -> list[list[int]]:
@@ -942,25 +946,29 @@ def _add_event_key(fig: go.Figure, entries: list[str], groups: list[str], plot_p
     """The key of numbered events above the plot ("1  Disclosure, 25 January 2024"), each in
     its event's colour, as many to a line as fit the plot's width."""
     lines = _key_lines(entries, plot_px)
+    key = []  # added at once, as in _mark_events
     for row, line in enumerate(lines):
         offset = 0.0
         for i in line:
             group = groups[i]
-            fig.add_annotation(
-                x=0,
-                y=1,
-                xref="paper",
-                yref="paper",
-                text=f"<b>{entries[i]}</b>" if group == "abuse" else entries[i],
-                showarrow=False,
-                xanchor="left",
-                yanchor="bottom",
-                xshift=offset,
-                yshift=6 + (len(lines) - 1 - row) * EVENT_KEY_LINE_PX,
-                font={"size": 12, "color": EVENT_STYLES[group]["color"]},
-                name="event_key",
+            key.append(
+                go.layout.Annotation(
+                    x=0,
+                    y=1,
+                    xref="paper",
+                    yref="paper",
+                    text=f"<b>{entries[i]}</b>" if group == "abuse" else entries[i],
+                    showarrow=False,
+                    xanchor="left",
+                    yanchor="bottom",
+                    xshift=offset,
+                    yshift=6 + (len(lines) - 1 - row) * EVENT_KEY_LINE_PX,
+                    font={"size": 12, "color": EVENT_STYLES[group]["color"]},
+                    name="event_key",
+                )
             )
             offset += len(_seen(entries[i])) * _CHAR_PX + _KEY_GAP_PX
+    fig.layout.annotations += tuple(key)
 
 
 # --------------------------------------------------------------------------------------------
