@@ -68,3 +68,49 @@ def test_report_command_imports_no_heavy_module_it_does_not_use(tmp_path):
     assert out.is_file()
     heavy = ("statsmodels", "hypothesis", "dask", "distributed", "kaleido", "matplotlib")
     assert not {m for m in loaded if m.split(".")[0] in heavy}
+
+
+def _report_figures(audience, couple="couple-01"):
+    """The figures one page draws (couple-01's: trends with a key of numbered events, bars,
+    layers, setbacks)."""
+    from trustdata import io
+
+    r = report.review(io.load(ROOT / "data" / "sample" / "couples"), couple, today="2026-01-01")
+    figures = []
+    original = report.Charts.add
+
+    def add(self, fig, **kwargs):
+        figures.append(fig)
+        return original(self, fig, **kwargs)
+
+    report.Charts.add = add
+    try:
+        report.render(r, audience=audience)
+    finally:
+        report.Charts.add = original
+    return figures
+
+
+def test_fast_copy_of_a_validated_figure_is_the_validated_copy():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from trustdata import charts
+
+    figures = _report_figures("therapist")
+    assert any(charts.event_key_px(f) for f in figures)  # a key of numbered events is covered
+    for fig in figures:
+        for width in (report.PRINT_WIDTH - 80,):
+            slow = charts.relabel_events(go.Figure(fig), width)
+            fast = charts._relabel(charts._copy_validated(go.Figure(fig)), width)
+            assert pio.to_json(fast, validate=False) == pio.to_json(slow, validate=False)
+        # and the fast copy validates what is set on it afterwards, as any figure does
+        copy = charts._copy_validated(go.Figure(fig))
+        copy.update_layout(margin={"t": 7})
+        assert copy.layout.margin.t == 7
+        try:
+            copy.update_layout(margin={"t": "seven"})
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("a copy set a margin of words")

@@ -600,14 +600,15 @@ class Charts:
         import plotly.io as pio
         from plotly.utils import PlotlyJSONEncoder
 
-        from trustdata.charts import LEGEND, event_key_px, relabel_events
+        from trustdata.charts import LEGEND, _copy_validated, _relabel, event_key_px
 
         fig = go.Figure(fig)
         # a trend chart names its events for a phone, maybe in a key above the plot that the
         # chart grows by; the print copy names them for its own, wider plot
         key = event_key_px(fig)
         height = int(height or (None if key else fig.layout.height) or 420) + key
-        printed = relabel_events(fig, PRINT_WIDTH - 80)  # the print copy's plot width, about
+        # relabel_events(fig, ...), without validating the copy of the copy again
+        printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80)  # the print plot's width
         print_key = event_key_px(printed)
         print_height = int(print_height or max(200, round((height - key) * 0.75))) + print_key
         title = fig.layout.title.text or ""
