@@ -1,7 +1,10 @@
-"""Write trustdata/resources/templates.compiled.json: the report's templates compiled ahead.
+"""Write the report's resources made ahead: its templates compiled, plotly_white validated.
 
-Run after editing any ``trustdata/templates/*.html.j2`` (a test fails until then; the pages stay
-right meanwhile, the edited template being compiled from its source)::
+``trustdata/resources/templates.compiled.json`` (the Jinja2 templates compiled to Python) and
+``trustdata/resources/plotly_white.validated.json`` (plotly's template as plotly validates it).
+
+Run after editing any ``trustdata/templates/*.html.j2`` or upgrading jinja2 or plotly (a test
+fails until then; the pages stay right meanwhile: what is out of date is made from its source)::
 
     python scripts/compile_templates.py
 """
@@ -15,9 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from trustdata._atomic import write_bytes  # noqa: E402
+from trustdata.charts import WHITE_TEMPLATE, white_template_resource  # noqa: E402
 from trustdata.report import COMPILED_TEMPLATES, compiled_templates  # noqa: E402
 
 if __name__ == "__main__":
-    target = ROOT / "trustdata" / "resources" / COMPILED_TEMPLATES
-    write_bytes(target, compiled_templates().encode("utf-8"))
-    print(f"wrote {target.relative_to(ROOT)}")
+    for name, text in (
+        (COMPILED_TEMPLATES, compiled_templates()),
+        (WHITE_TEMPLATE, white_template_resource()),
+    ):
+        target = ROOT / "trustdata" / "resources" / name
+        write_bytes(target, text.encode("utf-8"))
+        print(f"wrote {target.relative_to(ROOT)}")

@@ -24,6 +24,21 @@ def test_shipped_compiled_templates_are_current():
     assert shipped.read_text("utf-8") == report.compiled_templates()
 
 
+def test_shipped_plotly_white_is_current_and_what_plotly_validates():
+    import plotly.graph_objects as go
+
+    from trustdata import charts
+
+    shipped = resources.files("trustdata").joinpath("resources", charts.WHITE_TEMPLATE)
+    assert shipped.read_text("utf-8") == charts.white_template_resource()
+    assert charts._shipped_white() is not None  # made from this plotly's own file
+    fig = go.Figure()
+    fig.update_layout(template="plotly_white")
+    fast = go.Figure()
+    charts._white_template(fast)
+    assert fast.to_json() == fig.to_json()
+
+
 def test_compiled_template_is_used_only_for_its_own_source():
     cache = report._precompiled_cache(jinja2)
     env = report._env()
@@ -100,10 +115,14 @@ def test_fast_copy_of_a_validated_figure_is_the_validated_copy():
     figures = _report_figures("therapist")
     assert any(charts.event_key_px(f) for f in figures)  # a key of numbered events is covered
     for fig in figures:
+        assert pio.to_json(charts._copy_figure(fig)) == pio.to_json(go.Figure(fig))
         for width in (report.PRINT_WIDTH - 80,):
-            slow = charts.relabel_events(go.Figure(fig), width)
-            fast = charts._relabel(charts._copy_validated(go.Figure(fig)), width)
+            slow = go.Figure(go.Figure(fig))
+            if any(t.meta and t.meta.get("part") == "events" for t in slow.data):
+                charts._name_events(slow, width)
+            fast = charts._relabel(charts._copy_validated(charts._copy_figure(fig)), width)
             assert pio.to_json(fast, validate=False) == pio.to_json(slow, validate=False)
+            assert pio.to_json(charts.relabel_events(fig, width)) == pio.to_json(slow)
         # and the fast copy validates what is set on it afterwards, as any figure does
         copy = charts._copy_validated(go.Figure(fig))
         copy.update_layout(margin={"t": 7})
