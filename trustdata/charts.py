@@ -395,6 +395,12 @@ def white_template_resource() -> str:
     plotly's version, the digest of its ``plotly_white.json`` and the template as
     ``update_layout(template="plotly_white")`` validates it (every object's properties in
     plotly's order).  ``python scripts/compile_templates.py`` writes it; a test checks it.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.loads(white_template_resource())["template"]["layout"]["plot_bgcolor"]
+    'white'
     """
     import json
 
