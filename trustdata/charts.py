@@ -46,6 +46,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -340,6 +341,89 @@ def _one(frame: pd.DataFrame, column: str, value: object, what: str, option: str
 
 _WHITE: dict[int, go.layout.Template] = {}
 
+#: plotly's "plotly_white" template as plotly validates it, made ahead (a package resource,
+#: see :func:`white_template_resource`): validating it takes the first chart of a process
+#: about 0.1 s, most of it importing plotly's classes of every trace type it styles.
+WHITE_TEMPLATE = "plotly_white.validated.json"
+
+
+def _plotly_white_digest() -> str:
+    import hashlib
+    import pkgutil
+
+    data = pkgutil.get_data("plotly", "package_data/templates/plotly_white.json") or b""
+    return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _shipped_white() -> str | None:
+    """The resource's template (JSON text) when it was made from this plotly's own file."""
+    import json
+    from importlib import resources
+
+    import plotly
+
+    try:
+        path = resources.files("trustdata").joinpath("resources", WHITE_TEMPLATE)
+        shipped = json.loads(path.read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    if shipped.get("plotly") != plotly.__version__ or shipped.get("sha256") != (
+        _plotly_white_digest()
+    ):
+        return None
+    return json.dumps(shipped["template"])
+
+
+def _white_text() -> str | None:
+    """The shipped template, while "plotly_white" is still plotly's own file, not yet loaded.
+
+    (Once loaded, or registered anew, the template may have been changed: then it is
+    validated as plotly would.)
+    """
+    import plotly.io as pio
+    from plotly.io._templates import Lazy
+
+    if pio.templates._templates.get("plotly_white") is not Lazy:
+        return None
+    return _shipped_white()
+
+
+def white_template_resource() -> str:
+    """The text of the ``resources/plotly_white.validated.json`` resource, made afresh.
+
+    plotly's version, the digest of its ``plotly_white.json`` and the template as
+    ``update_layout(template="plotly_white")`` validates it (every object's properties in
+    plotly's order).  ``python scripts/compile_templates.py`` writes it; a test checks it.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.loads(white_template_resource())["template"]["layout"]["plot_bgcolor"]
+    'white'
+    """
+    import json
+
+    import plotly
+
+    fig = go.Figure()
+    fig.update_layout(template=go.layout.Template(_load_plotly_white()))
+    template = fig.layout.to_plotly_json()["template"]
+    return (
+        json.dumps(
+            {"plotly": plotly.__version__, "sha256": _plotly_white_digest(), "template": template},
+            indent=1,
+        )
+        + "\n"
+    )
+
+
+def _load_plotly_white() -> dict:
+    import json
+    import pkgutil
+
+    return json.loads(pkgutil.get_data("plotly", "package_data/templates/plotly_white.json"))
+
 
 def _white_template(fig: go.Figure) -> None:
     """Give ``fig`` plotly's "plotly_white" template, validated once per process.
@@ -350,9 +434,20 @@ def _white_template(fig: go.Figure) -> None:
     the same figure in a tenth of the time.  (Kept per registered template object: a template
     registered again under that name is validated again.)
     """
+    import json
+
     import plotly.io as pio
 
     layout = fig.layout
+    text = _white_text()
+    if text is not None and hasattr(layout, "_validate"):
+        before = layout._validate
+        layout._validate = False
+        try:
+            layout.template = json.loads(text)
+        finally:
+            layout._validate = before
+        return
     key = id(pio.templates["plotly_white"])
     if key not in _WHITE or not hasattr(layout, "_validate"):
         fig.update_layout(template="plotly_white")
@@ -899,15 +994,61 @@ def relabel_events(fig: go.Figure, plot_px: float) -> go.Figure:
     >>> relabel_events(go.Figure(), 600).layout.annotations
     ()
     """
-    out = go.Figure(fig)
+    return _relabel(_copy_figure(fig), plot_px)
+
+
+def _relabel(out: go.Figure, plot_px: float) -> go.Figure:
+    """:func:`relabel_events` of a figure of the caller's own (changed in place)."""
     if any(t.meta and t.meta.get("part") == "events" for t in out.data):
         _name_events(out, plot_px)
     return out
 
 
+def _copy_figure(fig: go.Figure) -> go.Figure:
+    """``go.Figure(fig)``, without validating its template again when it is the shipped one.
+
+    The template is then exactly plotly's validated "plotly_white" (:func:`_shipped_white`):
+    the copy is validated with an empty template in its place (which keeps the template's
+    place among the layout's properties, in plotly's order) and then given it back.
+    """
+    import json
+
+    text = _white_text()
+    props = fig.layout._props or {}
+    template = props.get("template")
+    if text is None or not isinstance(template, dict) or json.dumps(template) != text:
+        return go.Figure(fig)
+    spec = fig.to_dict()
+    spec["layout"]["template"] = {}
+    out = go.Figure(spec)
+    out._grid_str, out._grid_ref = fig._grid_str, fig._grid_ref
+    out.layout._props["template"] = json.loads(text)
+    out.layout._compound_props.pop("template", None)
+    return out
+
+
+def _copy_validated(fig: go.Figure) -> go.Figure:
+    """A copy of a figure plotly has just validated whole (``go.Figure(other)``), made fast.
+
+    ``go.Figure(fig)`` validates every property again (the template's hundreds included), and
+    puts each object's properties in plotly's own order.  Of a figure just made that way the
+    result is its properties as they are: this copies them without validation, then turns
+    validation back on, so that changes made to the copy are validated as on any figure.  (Of
+    a figure changed since, key order could differ from ``go.Figure(fig)``: not for such.)
+    """
+    out = go.Figure(fig.to_dict(), _validate=False)
+    out._grid_str, out._grid_ref = fig._grid_str, fig._grid_ref
+    out._validate = out.layout._validate = True
+    for trace in out.data:
+        trace._validate = True
+    return out
+
+
 def _mark_events(fig, dates, marks, groups, lanes, anchors) -> None:
-    for day, mark, group, lane, anchor in zip(dates, marks, groups, lanes, anchors, strict=True):
-        fig.add_annotation(
+    # the annotations fig.add_annotation adds one by one, added at once (each call validates
+    # every annotation so far again)
+    fig.layout.annotations += tuple(
+        go.layout.Annotation(
             x=day,
             y=schemas.SCORE_MAX + 0.85 + lane * _LANE_HEIGHT,
             xref="x",
@@ -921,6 +1062,8 @@ def _mark_events(fig, dates, marks, groups, lanes, anchors) -> None:
             bgcolor="rgba(255, 255, 255, 0.85)",
             name="event",
         )
+        for day, mark, group, lane, anchor in zip(dates, marks, groups, lanes, anchors, strict=True)
+    )
 
 
 def _key_lines(entries: list[str], plot_px: float) -> list[list[int]]:
@@ -942,25 +1085,29 @@ def _add_event_key(fig: go.Figure, entries: list[str], groups: list[str], plot_p
     """The key of numbered events above the plot ("1  Disclosure, 25 January 2024"), each in
     its event's colour, as many to a line as fit the plot's width."""
     lines = _key_lines(entries, plot_px)
+    key = []  # added at once, as in _mark_events
     for row, line in enumerate(lines):
         offset = 0.0
         for i in line:
             group = groups[i]
-            fig.add_annotation(
-                x=0,
-                y=1,
-                xref="paper",
-                yref="paper",
-                text=f"<b>{entries[i]}</b>" if group == "abuse" else entries[i],
-                showarrow=False,
-                xanchor="left",
-                yanchor="bottom",
-                xshift=offset,
-                yshift=6 + (len(lines) - 1 - row) * EVENT_KEY_LINE_PX,
-                font={"size": 12, "color": EVENT_STYLES[group]["color"]},
-                name="event_key",
+            key.append(
+                go.layout.Annotation(
+                    x=0,
+                    y=1,
+                    xref="paper",
+                    yref="paper",
+                    text=f"<b>{entries[i]}</b>" if group == "abuse" else entries[i],
+                    showarrow=False,
+                    xanchor="left",
+                    yanchor="bottom",
+                    xshift=offset,
+                    yshift=6 + (len(lines) - 1 - row) * EVENT_KEY_LINE_PX,
+                    font={"size": 12, "color": EVENT_STYLES[group]["color"]},
+                    name="event_key",
+                )
             )
             offset += len(_seen(entries[i])) * _CHAR_PX + _KEY_GAP_PX
+    fig.layout.annotations += tuple(key)
 
 
 # --------------------------------------------------------------------------------------------

@@ -170,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        if argv is None and args.func is _cmd_report:  # the command itself, in its own process
+            _prepare_report_process()
         return int(args.func(args))
     except KeyboardInterrupt:
         print(
@@ -193,6 +195,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"trustdata: {where}{exc.strerror or exc}.", file=sys.stderr)
         return 2
+
+
+def _prepare_report_process() -> None:
+    """Import what a report uses, then keep Python's garbage collector off those objects.
+
+    The modules a report imports (pandas, pandera, plotly, jinja2 and trustdata's own) make a
+    few hundred thousand objects that live as long as the process; each full collection scans
+    them all again, about 0.2 s of a report.  :func:`gc.freeze` moves the objects alive after
+    the imports to a generation that is never scanned (nothing is freed by it: every object
+    made afterwards is collected as usual).  See also :func:`_without_pandera_strategies`.
+    """
+    import gc
+
+    _without_pandera_strategies()
+    from trustdata import charts, io, report  # noqa: F401
+
+    gc.freeze()
+
+
+def _without_pandera_strategies() -> None:
+    """Let pandera load without its data-generation strategies (and so without hypothesis).
+
+    When hypothesis is installed, pandera imports it (about 0.3 s, a tenth of a report) the
+    first time a schema validates, only to offer ``schema.strategy()``, which generates test
+    data and which no command uses.  A command's process is its own: hiding hypothesis while
+    pandera's strategies module is imported makes pandera take its "not installed" branch for
+    that process, and nothing else changes (the validation is the same code).  Only the
+    ``report`` command run as a command (``main()`` reading ``sys.argv``: a program calling
+    ``main([...])`` keeps its pandera whole), and only when neither hypothesis nor that module
+    is imported yet; ``import hypothesis`` itself works again right after.
+    """
+    if "hypothesis" in sys.modules or "pandera.strategies.base_strategies" in sys.modules:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("hypothesis") is None:
+        return  # not installed: pandera finds that out by itself
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` fails
+    try:
+        import pandera.strategies.base_strategies  # noqa: F401
+    finally:
+        del sys.modules["hypothesis"]
 
 
 # ---------------------------------------------------------------------------------------------

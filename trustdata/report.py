@@ -334,17 +334,91 @@ def _day_month(value: object) -> str:
     return f"{when.day} {when:%B}"
 
 
+#: The templates compiled ahead of time (package resource; see :func:`compiled_templates`).
+COMPILED_TEMPLATES = "templates.compiled.json"
+
+
+def _template_source(name: str) -> str | None:
+    path = resources.files("trustdata").joinpath("templates", name)
+    return path.read_text("utf-8") if path.is_file() else None
+
+
+def _source_digest(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _precompiled_cache(jinja2):
+    """A jinja2 bytecode cache that only reads the templates compiled ahead of time.
+
+    Compiling ``sections.html.j2`` to Python takes jinja2 about 0.15 s, in every process that
+    writes a report.  :func:`compiled_templates` stores that Python (what jinja2 generates,
+    as text) in a package resource; a template whose source has the digest stored with it,
+    under the jinja2 version that generated it, is taken from there (Python compiles it in a
+    hundredth of the time), and any other is compiled from its source as before.  Nothing is
+    ever written: the cache's ``set_bucket`` does nothing.
+    """
+    try:
+        text = resources.files("trustdata").joinpath("resources", COMPILED_TEMPLATES)
+        shipped = json.loads(text.read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        shipped = {}
+    table = shipped.get("templates", {}) if shipped.get("jinja2") == jinja2.__version__ else {}
+
+    class Precompiled(jinja2.BytecodeCache):
+        def get_bucket(self, environment, name, filename, source):
+            bucket = jinja2.bccache.Bucket(environment, name, _source_digest(source))
+            entry = table.get(name)
+            if entry is not None and entry["sha256"] == bucket.checksum:
+                bucket.code = compile(entry["python"], filename or "<template>", "exec")
+            return bucket
+
+        def set_bucket(self, bucket) -> None:  # read-only: nothing is written anywhere
+            return None
+
+        def load_bytecode(self, bucket) -> None:
+            return None
+
+        def dump_bytecode(self, bucket) -> None:
+            return None
+
+    return Precompiled()
+
+
+def compiled_templates() -> str:
+    """The text of the ``resources/templates.compiled.json`` resource, made afresh.
+
+    For each template, the digest of its source and the Python that jinja2 compiles it to,
+    with jinja2's version.  ``python scripts/compile_templates.py`` writes it; a test checks
+    that the shipped file is this text, so a template edited without running the script is
+    caught (and until then compiled from its source, so the page stays right).
+
+    Examples
+    --------
+    >>> sorted(json.loads(compiled_templates())["templates"])[0]
+    'blocks.html.j2'
+    """
+    import jinja2
+
+    env = _env()
+    folder = resources.files("trustdata").joinpath("templates")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".html.j2"))
+    table = {}
+    for name in names:
+        source = _template_source(name)
+        table[name] = {
+            "sha256": _source_digest(source),
+            "python": env.compile(source, name, None, raw=True),
+        }
+    return json.dumps({"jinja2": jinja2.__version__, "templates": table}, indent=1) + "\n"
+
+
 @lru_cache(maxsize=1)
 def _env():
     import jinja2
 
-    root = resources.files("trustdata").joinpath("templates")
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(
-            lambda name: (
-                root.joinpath(name).read_text("utf-8") if root.joinpath(name).is_file() else None
-            )
-        ),
+        loader=jinja2.FunctionLoader(_template_source),
+        bytecode_cache=_precompiled_cache(jinja2),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
@@ -527,18 +601,18 @@ class Charts:
         print_height : int, optional
             Height in pixels of the print copy (default: three quarters of ``height``).
         """
-        import plotly.graph_objects as go
         import plotly.io as pio
         from plotly.utils import PlotlyJSONEncoder
 
-        from trustdata.charts import LEGEND, event_key_px, relabel_events
+        from trustdata.charts import LEGEND, _copy_figure, _copy_validated, _relabel, event_key_px
 
-        fig = go.Figure(fig)
+        fig = _copy_figure(fig)  # go.Figure(fig), faster
         # a trend chart names its events for a phone, maybe in a key above the plot that the
         # chart grows by; the print copy names them for its own, wider plot
         key = event_key_px(fig)
         height = int(height or (None if key else fig.layout.height) or 420) + key
-        printed = relabel_events(fig, PRINT_WIDTH - 80)  # the print copy's plot width, about
+        # relabel_events(fig, ...), without validating the copy of the copy again
+        printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80)  # the print plot's width
         print_key = event_key_px(printed)
         print_height = int(print_height or max(200, round((height - key) * 0.75))) + print_key
         title = fig.layout.title.text or ""

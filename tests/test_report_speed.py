@@ -1,0 +1,135 @@
+"""What keeps one report cheap: templates compiled ahead, no heavy module it does not use.
+
+Behavioural checks only (no timing: speed is measured in benchmarks/bench_pipeline.py).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from trustdata import report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_compiled_templates_are_current():
+    # run `python scripts/compile_templates.py` after editing a template
+    shipped = resources.files("trustdata").joinpath("resources", report.COMPILED_TEMPLATES)
+    assert shipped.read_text("utf-8") == report.compiled_templates()
+
+
+def test_shipped_plotly_white_is_current_and_what_plotly_validates():
+    import plotly.graph_objects as go
+
+    from trustdata import charts
+
+    shipped = resources.files("trustdata").joinpath("resources", charts.WHITE_TEMPLATE)
+    assert shipped.read_text("utf-8") == charts.white_template_resource()
+    assert charts._shipped_white() is not None  # made from this plotly's own file
+    fig = go.Figure()
+    fig.update_layout(template="plotly_white")
+    fast = go.Figure()
+    charts._white_template(fast)
+    assert fast.to_json() == fig.to_json()
+
+
+def test_compiled_template_is_used_only_for_its_own_source():
+    cache = report._precompiled_cache(jinja2)
+    env = report._env()
+    source = report._template_source("blocks.html.j2")
+    assert cache.get_bucket(env, "blocks.html.j2", None, source).code is not None
+    # an edited template (or an unknown one) is compiled from its source
+    assert cache.get_bucket(env, "blocks.html.j2", None, source + " ").code is None
+    assert cache.get_bucket(env, "other.html.j2", None, source).code is None
+
+
+def test_compiled_templates_render_what_the_source_renders():
+    fresh = jinja2.Environment(
+        loader=jinja2.FunctionLoader(report._template_source),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    fresh.filters.update(report._env().filters)
+    args = ("chart-1", "Per <week>", 420, 315, report.PRINT_WIDTH)
+    ours = report._env().get_template("blocks.html.j2").module.chart(*args)
+    theirs = fresh.get_template("blocks.html.j2").module.chart(*args)
+    assert str(ours) == str(theirs)
+    assert "Per &lt;week&gt;" in str(ours)
+
+
+def test_report_command_imports_no_heavy_module_it_does_not_use(tmp_path):
+    out = tmp_path / "page.html"
+    code = (
+        "import json, sys, runpy\n"
+        f"sys.argv = ['trustdata', 'report', {str(ROOT / 'data/sample/couples')!r}, "
+        f"'--couple', 'couple-01', '-o', {str(out)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('trustdata', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert out.is_file()
+    heavy = ("statsmodels", "hypothesis", "dask", "distributed", "kaleido", "matplotlib")
+    assert not {m for m in loaded if m.split(".")[0] in heavy}
+
+
+def _report_figures(audience, couple="couple-01"):
+    """The figures one page draws (couple-01's: trends with a key of numbered events, bars,
+    layers, setbacks)."""
+    from trustdata import io
+
+    r = report.review(io.load(ROOT / "data" / "sample" / "couples"), couple, today="2026-01-01")
+    figures = []
+    original = report.Charts.add
+
+    def add(self, fig, **kwargs):
+        figures.append(fig)
+        return original(self, fig, **kwargs)
+
+    report.Charts.add = add
+    try:
+        report.render(r, audience=audience)
+    finally:
+        report.Charts.add = original
+    return figures
+
+
+def test_fast_copy_of_a_validated_figure_is_the_validated_copy():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from trustdata import charts
+
+    figures = _report_figures("therapist")
+    assert any(charts.event_key_px(f) for f in figures)  # a key of numbered events is covered
+    for fig in figures:
+        assert pio.to_json(charts._copy_figure(fig)) == pio.to_json(go.Figure(fig))
+        for width in (report.PRINT_WIDTH - 80,):
+            slow = go.Figure(go.Figure(fig))
+            if any(t.meta and t.meta.get("part") == "events" for t in slow.data):
+                charts._name_events(slow, width)
+            fast = charts._relabel(charts._copy_validated(charts._copy_figure(fig)), width)
+            assert pio.to_json(fast, validate=False) == pio.to_json(slow, validate=False)
+            assert pio.to_json(charts.relabel_events(fig, width)) == pio.to_json(slow)
+        # and the fast copy validates what is set on it afterwards, as any figure does
+        copy = charts._copy_validated(go.Figure(fig))
+        copy.update_layout(margin={"t": 7})
+        assert copy.layout.margin.t == 7
+        try:
+            copy.update_layout(margin={"t": "seven"})
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("a copy set a margin of words")
