@@ -1248,3 +1248,22 @@ def test_relabel_for_a_phone_gives_back_the_figures_own_names():
     assert again.layout.height == fig.layout.height
     assert again.layout.margin.t == fig.layout.margin.t
     assert list(again.layout.yaxis.range) == list(fig.layout.yaxis.range)
+
+
+def test_layer_profile_words_near_the_scales_ends_stay_inside_the_plot():
+    # "highest now" centred on a level of 9 of 10 was cut to "highest no" on a 390 px phone:
+    # near either end the word goes inward from its dot
+    prof = _profile()
+    fig = charts.plot_layers(prof)
+    pairs = []
+    for partner in ("A", "B"):
+        (recent,) = _part(fig, "recent", partner)
+        pairs += list(zip(recent.x, recent.textposition, strict=True))
+    for level, position in pairs:
+        if level >= 7:
+            assert position == "top left"
+        elif level <= 4:
+            assert position == "top right"
+        else:
+            assert position == "top center"
+    assert {position for _, position in pairs} == {"top left", "top right", "top center"}

@@ -1166,7 +1166,11 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 legendgroup=name,
                 marker={"color": colour[p], "size": 12, "symbol": "circle"},
                 text=mark.tolist(),
-                textposition="top center",
+                # a word near either end of the scale goes inward, so a phone's narrow plot
+                # does not cut it off ("highest no" at 9 of 10)
+                textposition=np.where(
+                    recent >= 7, "top left", np.where(recent <= 4, "top right", "top center")
+                ).tolist(),
                 textfont={"size": 11, "color": "#333333"},
                 customdata=custom,
                 hovertemplate=hover,
