@@ -1689,3 +1689,25 @@ def test_an_end_that_leaves_a_sudden_dip_out_is_not_called_the_latest_weeks(audi
     text = _section_text(report.render(r, audience=audience), "summary")
     assert says in text
     assert "6.5 in the latest 4 weeks." not in text and "6.5 in the latest 4 (" not in text
+
+
+def test_couple_page_says_a_note_both_partners_share_once_to_both(sample_logs):
+    # couple-04: both partners have both score flags; the page said each hard sentence twice,
+    # four bullets "A: ..." / "B: ..." with the same words
+    from trustdata import review as rv
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-04")
+    shared = r.couple_notes.groupby("flag")["partner"].nunique()
+    assert (shared == 2).sum() == 2  # the case this test is about
+    text = _section_text(report.render(r, audience="couple"), "notes")
+    for flag in shared.index:
+        message = rv.COUPLE_NOTE_MESSAGES[flag]
+        assert text.count(message) == 1
+        assert f"A and B: {message}" in text
+    # a note only one partner has still names that partner alone
+    three = _section_text(
+        report.render(review(sample_logs, "couple-03"), audience="couple"), "notes"
+    )
+    assert "B: " + rv.COUPLE_NOTE_MESSAGES["no_reliable_improvement_12m"] in three
+    assert "A and B" not in three
