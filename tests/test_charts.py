@@ -1267,3 +1267,24 @@ def test_layer_profile_words_near_the_scales_ends_stay_inside_the_plot():
         else:
             assert position == "top center"
     assert {position for _, position in pairs} == {"top left", "top right", "top center"}
+
+
+def test_hard_news_is_drawn_over_a_step_taken_a_week_later():
+    # couple-04 on a 390 px phone: the agreement's circle a week after the repeat betrayal
+    # covered the betrayal's triangle; hard news (and abuse) are drawn again on top
+    ev = _named_events(
+        ("2025-01-06", "repeat_betrayal", "B", None),
+        ("2025-01-13", "agreement", None, None),
+        ("2025-01-20", "abuse", "A", "x"),
+    )
+    fig = charts.plot_trend(_trend(), events=ev, audience="therapist")
+    parts = [t.meta.get("part") if t.meta else None for t in fig.data]
+    assert parts.index("events_on_top") > parts.index("events")  # drawn after: on top
+    (marks,) = _part(fig, "events")
+    (top,) = _part(fig, "events_on_top")
+    assert pd.to_datetime(top.x).equals(pd.DatetimeIndex(["2025-01-06", "2025-01-20"]))
+    assert list(top.marker.symbol) == [marks.marker.symbol[0], marks.marker.symbol[2]]
+    assert list(top.y) == [marks.y[0], marks.y[2]]
+    assert top.hoverinfo == "skip" and top.showlegend is False  # hover stays the Events'
+    calm = _named_events(("2025-01-13", "agreement", None, None))
+    assert _part(charts.plot_trend(_trend(), events=calm), "events_on_top") == []

@@ -558,9 +558,12 @@ def plot_trend(
         ``"<partner>: recent average"`` (line, ``y`` = ``rolling_mean``);
         then ``"Setback (shaded)"`` (a legend key without data) when a setback is shaded, and
         ``"Events"`` when there are events (``customdata`` columns: name in words, date in
-        words, who recorded it, note; the last two empty where not shown).  Each trace's
+        words, who recorded it, note; the last two empty where not shown), then, when there is
+        hard news or abuse among them, ``"Events (on top)"``: those marks again, without hover
+        or legend, so a step taken the same week never hides them.  Each trace's
         ``meta`` is ``{"partner": ..., "part": "band_high" | "band_low" | "score" |
-        "average"}``, ``{"part": "setbacks"}`` or ``{"part": "events"}``.  Event names are
+        "average"}``, ``{"part": "setbacks"}``, ``{"part": "events"}`` or
+        ``{"part": "events_on_top"}``.  Event names are
         ``layout.annotations`` with ``name = "event"``, one per event, in date order (the
         name, or its number when the names are in the key); the key's lines are annotations
         with ``name = "event_key"`` ("1  Disclosure, 25 January 2024").
@@ -846,6 +849,27 @@ def _add_events(
             },
         )
     )
+    # hard news and abuse drawn again on top: a week apart, a later step's circle hid them
+    top = rows["group"].isin(["hard", "abuse"]).to_numpy()
+    if top.any():
+        on_top = [st for st, t in zip(styles, top, strict=True) if t]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"][top],
+                y=np.full(int(top.sum()), schemas.SCORE_MAX + 0.5),
+                mode="markers",
+                name="Events (on top)",
+                showlegend=False,
+                hoverinfo="skip",
+                marker={
+                    "symbol": [st["symbol"] for st in on_top],
+                    "color": [st["color"] for st in on_top],
+                    "size": 11,
+                    "line": {"width": 1, "color": [st["color"] for st in on_top]},
+                },
+                meta={"part": "events_on_top"},
+            )
+        )
 
 
 def _name_events(fig: go.Figure, plot_px: float) -> None:
