@@ -1711,3 +1711,24 @@ def test_couple_page_says_a_note_both_partners_share_once_to_both(sample_logs):
     )
     assert "B: " + rv.COUPLE_NOTE_MESSAGES["no_reliable_improvement_12m"] in three
     assert "A and B" not in three
+
+
+def test_couple_page_against_expected_says_whose_last_weeks_a_stopped_partner_is_compared_on(
+    sample_logs,
+):
+    # couple-01 with --reference --include-expected: B stopped checking in on 14 October 2024,
+    # 32 weeks before the couple's latest record, yet the page said "B's recent average is
+    # within the usual range" as if about now
+    import trustdata
+    from trustdata.review import review
+
+    cohort = trustdata.load(report.resolve_path("data/sample/cohort"))
+    r = review(sample_logs, "couple-01", reference=cohort)
+    assert r.stopped["partner"].tolist() == ["B"] and r.expected_couple["B"] == "within"
+    text = _section_text(report.render(r, audience="couple", include_expected=True), "expected")
+    assert (
+        "B's recent average is within the usual range: the range where most people who "
+        "started at a similar level were at this point. This is about B's last weeks of "
+        "check-ins, up to the week of 14 October 2024."
+    ) in text
+    assert text.count("last weeks of check-ins") == 1  # A, still checking in, is not told so
