@@ -1732,3 +1732,17 @@ def test_couple_page_against_expected_says_whose_last_weeks_a_stopped_partner_is
         "check-ins, up to the week of 14 October 2024."
     ) in text
     assert text.count("last weeks of check-ins") == 1  # A, still checking in, is not told so
+
+
+def test_therapist_plan_table_says_its_difference_is_not_the_medians_difference(sample_logs):
+    # couple-01, A's intensity: median with 5.00, without 6.00, "difference 0.00": the column is
+    # the Hodges-Lehmann shift, and the page did not say so
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-01")
+    plan = r.plan_effect
+    row = plan.loc[(plan["partner"] == "A") & (plan["measure"] == "intensity")].iloc[0]
+    assert row["median_plan"] - row["median_no_plan"] != row["difference"]  # the confusing case
+    text = _section_text(report.render(r, audience="therapist"), "plan")
+    assert "Difference: with the plan minus without, the Hodges-Lehmann shift" in text
+    assert "need not equal the difference of the two medians" in text
