@@ -1288,3 +1288,14 @@ def test_hard_news_is_drawn_over_a_step_taken_a_week_later():
     assert top.hoverinfo == "skip" and top.showlegend is False  # hover stays the Events'
     calm = _named_events(("2025-01-13", "agreement", None, None))
     assert _part(charts.plot_trend(_trend(), events=calm), "events_on_top") == []
+
+
+def test_layer_profile_side_by_side_titles_fit_a_phone_and_words_are_not_clipped():
+    # at 390 px two panels are about 70 px wide each: "Level (1-10)" under each ran into the
+    # other, and "highest now" was clipped to "est now" by its panel
+    two = charts.plot_layers(_profile())
+    assert [two.layout.xaxis.title.text, two.layout.xaxis2.title.text] == ["Level", "Level"]
+    one = charts.plot_layers(_profile().query("partner == 'A'"))
+    assert one.layout.xaxis.title.text == "Level (1-10)"
+    (recent,) = _part(two, "recent", "B")
+    assert recent.cliponaxis is False

@@ -1195,6 +1195,7 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 textposition=np.where(
                     recent >= 7, "top left", np.where(recent <= 4, "top right", "top center")
                 ).tolist(),
+                cliponaxis=False,  # a panel narrower than the word: it may reach past the edge
                 textfont={"size": 11, "color": "#333333"},
                 customdata=custom,
                 hovertemplate=hover,
@@ -1204,7 +1205,12 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
             col=i,
         )
     _style(fig, title, "", "")
-    fig.update_xaxes(range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5], title_text=x_label)
+    # side by side on a 390 px phone a panel is about 70 px wide: "Level (1-10)" under each
+    # ran into the next one, "Level" fits (the ticks show the 1-10 scale)
+    fig.update_xaxes(
+        range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5],
+        title_text=x_label if len(order) == 1 else "Level",
+    )
     fig.update_yaxes(
         type="category",
         categoryorder="array",
