@@ -1248,3 +1248,54 @@ def test_relabel_for_a_phone_gives_back_the_figures_own_names():
     assert again.layout.height == fig.layout.height
     assert again.layout.margin.t == fig.layout.margin.t
     assert list(again.layout.yaxis.range) == list(fig.layout.yaxis.range)
+
+
+def test_layer_profile_words_near_the_scales_ends_stay_inside_the_plot():
+    # "highest now" centred on a level of 9 of 10 was cut to "highest no" on a 390 px phone:
+    # near either end the word goes inward from its dot
+    prof = _profile()
+    fig = charts.plot_layers(prof)
+    pairs = []
+    for partner in ("A", "B"):
+        (recent,) = _part(fig, "recent", partner)
+        pairs += list(zip(recent.x, recent.textposition, strict=True))
+    for level, position in pairs:
+        if level >= 7:
+            assert position == "top left"
+        elif level <= 4:
+            assert position == "top right"
+        else:
+            assert position == "top center"
+    assert {position for _, position in pairs} == {"top left", "top right", "top center"}
+
+
+def test_hard_news_is_drawn_over_a_step_taken_a_week_later():
+    # couple-04 on a 390 px phone: the agreement's circle a week after the repeat betrayal
+    # covered the betrayal's triangle; hard news (and abuse) are drawn again on top
+    ev = _named_events(
+        ("2025-01-06", "repeat_betrayal", "B", None),
+        ("2025-01-13", "agreement", None, None),
+        ("2025-01-20", "abuse", "A", "x"),
+    )
+    fig = charts.plot_trend(_trend(), events=ev, audience="therapist")
+    parts = [t.meta.get("part") if t.meta else None for t in fig.data]
+    assert parts.index("events_on_top") > parts.index("events")  # drawn after: on top
+    (marks,) = _part(fig, "events")
+    (top,) = _part(fig, "events_on_top")
+    assert pd.to_datetime(top.x).equals(pd.DatetimeIndex(["2025-01-06", "2025-01-20"]))
+    assert list(top.marker.symbol) == [marks.marker.symbol[0], marks.marker.symbol[2]]
+    assert list(top.y) == [marks.y[0], marks.y[2]]
+    assert top.hoverinfo == "skip" and top.showlegend is False  # hover stays the Events'
+    calm = _named_events(("2025-01-13", "agreement", None, None))
+    assert _part(charts.plot_trend(_trend(), events=calm), "events_on_top") == []
+
+
+def test_layer_profile_side_by_side_titles_fit_a_phone_and_words_are_not_clipped():
+    # at 390 px two panels are about 70 px wide each: "Level (1-10)" under each ran into the
+    # other, and "highest now" was clipped to "est now" by its panel
+    two = charts.plot_layers(_profile())
+    assert [two.layout.xaxis.title.text, two.layout.xaxis2.title.text] == ["Level", "Level"]
+    one = charts.plot_layers(_profile().query("partner == 'A'"))
+    assert one.layout.xaxis.title.text == "Level (1-10)"
+    (recent,) = _part(two, "recent", "B")
+    assert recent.cliponaxis is False

@@ -1689,3 +1689,60 @@ def test_an_end_that_leaves_a_sudden_dip_out_is_not_called_the_latest_weeks(audi
     text = _section_text(report.render(r, audience=audience), "summary")
     assert says in text
     assert "6.5 in the latest 4 weeks." not in text and "6.5 in the latest 4 (" not in text
+
+
+def test_couple_page_says_a_note_both_partners_share_once_to_both(sample_logs):
+    # couple-04: both partners have both score flags; the page said each hard sentence twice,
+    # four bullets "A: ..." / "B: ..." with the same words
+    from trustdata import review as rv
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-04")
+    shared = r.couple_notes.groupby("flag")["partner"].nunique()
+    assert (shared == 2).sum() == 2  # the case this test is about
+    text = _section_text(report.render(r, audience="couple"), "notes")
+    for flag in shared.index:
+        message = rv.COUPLE_NOTE_MESSAGES[flag]
+        assert text.count(message) == 1
+        assert f"A and B: {message}" in text
+    # a note only one partner has still names that partner alone
+    three = _section_text(
+        report.render(review(sample_logs, "couple-03"), audience="couple"), "notes"
+    )
+    assert "B: " + rv.COUPLE_NOTE_MESSAGES["no_reliable_improvement_12m"] in three
+    assert "A and B" not in three
+
+
+def test_couple_page_against_expected_says_whose_last_weeks_a_stopped_partner_is_compared_on(
+    sample_logs,
+):
+    # couple-01 with --reference --include-expected: B stopped checking in on 14 October 2024,
+    # 32 weeks before the couple's latest record, yet the page said "B's recent average is
+    # within the usual range" as if about now
+    import trustdata
+    from trustdata.review import review
+
+    cohort = trustdata.load(report.resolve_path("data/sample/cohort"))
+    r = review(sample_logs, "couple-01", reference=cohort)
+    assert r.stopped["partner"].tolist() == ["B"] and r.expected_couple["B"] == "within"
+    text = _section_text(report.render(r, audience="couple", include_expected=True), "expected")
+    assert (
+        "B's recent average is within the usual range: the range where most people who "
+        "started at a similar level were at this point. This is about B's last weeks of "
+        "check-ins, up to the week of 14 October 2024."
+    ) in text
+    assert text.count("last weeks of check-ins") == 1  # A, still checking in, is not told so
+
+
+def test_therapist_plan_table_says_its_difference_is_not_the_medians_difference(sample_logs):
+    # couple-01, A's intensity: median with 5.00, without 6.00, "difference 0.00": the column is
+    # the Hodges-Lehmann shift, and the page did not say so
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-01")
+    plan = r.plan_effect
+    row = plan.loc[(plan["partner"] == "A") & (plan["measure"] == "intensity")].iloc[0]
+    assert row["median_plan"] - row["median_no_plan"] != row["difference"]  # the confusing case
+    text = _section_text(report.render(r, audience="therapist"), "plan")
+    assert "Difference: with the plan minus without, the Hodges-Lehmann shift" in text
+    assert "need not equal the difference of the two medians" in text

@@ -653,9 +653,12 @@ def plot_trend(
         ``"<partner>: recent average"`` (line, ``y`` = ``rolling_mean``);
         then ``"Setback (shaded)"`` (a legend key without data) when a setback is shaded, and
         ``"Events"`` when there are events (``customdata`` columns: name in words, date in
-        words, who recorded it, note; the last two empty where not shown).  Each trace's
+        words, who recorded it, note; the last two empty where not shown), then, when there is
+        hard news or abuse among them, ``"Events (on top)"``: those marks again, without hover
+        or legend, so a step taken the same week never hides them.  Each trace's
         ``meta`` is ``{"partner": ..., "part": "band_high" | "band_low" | "score" |
-        "average"}``, ``{"part": "setbacks"}`` or ``{"part": "events"}``.  Event names are
+        "average"}``, ``{"part": "setbacks"}``, ``{"part": "events"}`` or
+        ``{"part": "events_on_top"}``.  Event names are
         ``layout.annotations`` with ``name = "event"``, one per event, in date order (the
         name, or its number when the names are in the key); the key's lines are annotations
         with ``name = "event_key"`` ("1  Disclosure, 25 January 2024").
@@ -941,6 +944,27 @@ def _add_events(
             },
         )
     )
+    # hard news and abuse drawn again on top: a week apart, a later step's circle hid them
+    top = rows["group"].isin(["hard", "abuse"]).to_numpy()
+    if top.any():
+        on_top = [st for st, t in zip(styles, top, strict=True) if t]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"][top],
+                y=np.full(int(top.sum()), schemas.SCORE_MAX + 0.5),
+                mode="markers",
+                name="Events (on top)",
+                showlegend=False,
+                hoverinfo="skip",
+                marker={
+                    "symbol": [st["symbol"] for st in on_top],
+                    "color": [st["color"] for st in on_top],
+                    "size": 11,
+                    "line": {"width": 1, "color": [st["color"] for st in on_top]},
+                },
+                meta={"part": "events_on_top"},
+            )
+        )
 
 
 def _name_events(fig: go.Figure, plot_px: float) -> None:
@@ -1313,7 +1337,12 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 legendgroup=name,
                 marker={"color": colour[p], "size": 12, "symbol": "circle"},
                 text=mark.tolist(),
-                textposition="top center",
+                # a word near either end of the scale goes inward, so a phone's narrow plot
+                # does not cut it off ("highest no" at 9 of 10)
+                textposition=np.where(
+                    recent >= 7, "top left", np.where(recent <= 4, "top right", "top center")
+                ).tolist(),
+                cliponaxis=False,  # a panel narrower than the word: it may reach past the edge
                 textfont={"size": 11, "color": "#333333"},
                 customdata=custom,
                 hovertemplate=hover,
@@ -1323,7 +1352,12 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
             col=i,
         )
     _style(fig, title, "", "")
-    fig.update_xaxes(range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5], title_text=x_label)
+    # side by side on a 390 px phone a panel is about 70 px wide: "Level (1-10)" under each
+    # ran into the next one, "Level" fits (the ticks show the 1-10 scale)
+    fig.update_xaxes(
+        range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5],
+        title_text=x_label if len(order) == 1 else "Level",
+    )
     fig.update_yaxes(
         type="category",
         categoryorder="array",
