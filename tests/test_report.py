@@ -1179,9 +1179,9 @@ def test_no_clear_change_in_the_rate_does_not_deny_a_reliable_fall_in_intensity(
 
 
 def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sample_logs):
-    # couple-01 B: "improved" by the slope rule with RCI 1.66 (under 1.96): the page said "bigger
+    # couple-01 B: "improved" by the slope rule with RCI 1.78 (under 1.96): the page said "bigger
     # than the usual ups and downs" (the words of a reliable change, RCI beyond 1.96) and the
-    # therapist's "RCI 1.66: improved" read as if the index had decided
+    # therapist's "RCI 1.78: improved" read as if the index had decided
     from trustdata.review import review
 
     r = review(sample_logs, "couple-01")
@@ -1193,8 +1193,8 @@ def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sa
     a = couple[couple.index("A felt") : couple.index("B felt")]
     assert "bigger than the usual ups and downs" in a
     therapist = _section_text(report.render(r, audience="therapist"), "summary")
-    assert "RCI 1.66: improved as a steady trend, the slope's 95% interval above 0" in therapist
-    assert "RCI 3.75: improved)" in therapist
+    assert "RCI 1.78: improved as a steady trend, the slope's 95% interval above 0" in therapist
+    assert "RCI 3.29: improved)" in therapist
     assert (
         "or as a clear change: the slope's 95% interval above (below) 0 (a steady trend), or the "
         "latest 4 weeks' mean beyond its own 95% interval from the first's (by the ends)"
@@ -1403,7 +1403,7 @@ def test_the_couple_page_neither_counts_nor_dates_a_hidden_abuse_event():
 
 def test_a_change_shown_by_the_ends_is_not_called_steady():
     # a fall of 2 points after 4 weeks, then 44 weeks of a noisy plateau: trend_summary calls it
-    # by the ends' own interval (RCI -1.37, the slope's 95 % interval -0.21 to 0.05); "come down
+    # by the ends' own interval (RCI -1.47, the slope's 95 % interval -0.21 to 0.05); "come down
     # steadily over the months" and "as a steady trend" would not be true of it
     scores = [7, 6, 7, 7] + [5, 4, 5, 6, 4, 5, 6, 5] * 5 + [5, 5, 5, 4]
     logs = Logs(checkins=as_table("checkins", _partner_weeks("A", scores)))
@@ -1416,7 +1416,7 @@ def test_a_change_shown_by_the_ends_is_not_called_steady():
         "ups and downs of a few weeks would explain." in couple
     )
     assert (
-        "RCI -1.37: deteriorated by the ends, the latest 4 weeks' mean below the first's beyond "
+        "RCI -1.47: deteriorated by the ends, the latest 4 weeks' mean below the first's beyond "
         "its own 95% interval, the slope's reaching 0, the RCI alone within ±1.96)" in therapist
     )
 

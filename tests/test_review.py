@@ -236,8 +236,8 @@ def test_couple_notes_speak_of_the_past_and_never_of_this_partner(sample_couples
 
 
 def test_the_route_of_a_verdict_is_named(sample_couples):
-    # couple-01: B's connection improved by the trend rule (RCI 1.66, under 1.96), A's by a
-    # reliable change (RCI 3.75)
+    # couple-01: B's connection improved by the trend rule (RCI 1.78, under 1.96), A's by a
+    # reliable change (RCI 3.29)
     r = rv.review(sample_couples, "couple-01")
     v = r.trend_verdicts.set_index(["partner", "measure"])
     assert v.loc[("B", "connection"), "verdict"] == "improved"

@@ -199,27 +199,40 @@ def test_weekly_trend_rejects_bad_arguments(kwargs, match):
 # --------------------------------------------------------------------------------------------
 
 
-def _ends_error(scores, *, floor=True):
-    """The within-person error of trend_summary by hand: mean |successive difference| < 3."""
-    d = np.abs(np.diff(np.asarray(scores, dtype=float)))
-    d = d[d < 3]
-    est = d.mean() * np.sqrt(np.pi) / 2 if len(d) else 0.0
-    return max(est, np.sqrt(1 / 12)) if floor else est
+def _error_ref(g: pd.DataFrame) -> float:
+    """The within-person error of trend_summary, by pandas, one series (kept weeks ``g``).
+
+    The sill of the semivariogram of AR(1) noise plus a rounding nugget c = 1/12: g1, g2 as in
+    :func:`_ar1_fit` (line's share out, differences of 3 or more out), rho = (g2 - g1) /
+    (g1 - c) clipped to [0, 0.6] (0 when g1 <= c), error = sqrt(c + max(g1 - c, 0) / (1 - rho)).
+    """
+    c = 1 / 12
+    g1, g2 = _gammas(g)
+    if not np.isfinite(g1):  # no two scores in adjacent weeks: consecutive scores
+        d = np.diff(g["score"].to_numpy())
+        d = d[np.abs(d) < 3]
+        g1 = (d**2).mean() / 2 if len(d) else 0.0
+    rho = float(np.clip(np.nan_to_num((g2 - g1) / (g1 - c), nan=0.0), 0.0, 0.6)) if g1 > c else 0
+    return float(np.sqrt(c + max(g1 - c, 0.0) / (1 - rho)))
 
 
 def test_trend_summary_rci_by_hand():
     # 10 weekly scores, k = 4.  First 4: 3, 4, 3, 5 -> 3.75; latest 4: 6, 7, 8, 8 -> 7.25.
-    # Successive differences 1,1,2,0,1,0,1,1,0: mean 7/9; error = 7/9 * sqrt(pi)/2 = 0.68929.
-    # RCI = 3.5 / (sqrt(2) * 0.68929) = 3.5905; reliable change needs 1.96*sqrt(2)*0.68929.
+    # The error: the semivariogram's sill (_error_ref): differences less the four-weekly
+    # line's 0.53125 a week, g1 = 0.34597, g2 = 0.18164, rho = (g2 - g1) / (g1 - 1/12) < 0 -> 0,
+    # error = sqrt(1/12 + (g1 - 1/12) / (1 - 0)) = sqrt(g1) = 0.58820;
+    # RCI = 3.5 / (sqrt(2) * 0.58820) = 4.2076; reliable change needs 1.96*sqrt(2)*0.58820.
     scores = [3, 4, 3, 5, 5, 6, 6, 7, 8, 8]
-    row = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores))).iloc[0]
-    err = 7 / 9 * np.sqrt(np.pi) / 2
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    row = trends.trend_summary(ci).iloc[0]
+    err = _error_ref(trends.trend_weeks(ci))
+    assert err == pytest.approx(0.58820, abs=1e-5)
     assert row["first_month_mean"] == 3.75 and row["latest_month_mean"] == 7.25
     assert row["change_points"] == 3.5 and row["end_weeks"] == 4
     assert row["error_sd"] == pytest.approx(err, abs=1e-12) and row["s_pre"] == row["error_sd"]
     assert row["error_source"] == "within_person"
     assert row["rci"] == pytest.approx(3.5 / (np.sqrt(2) * err), abs=1e-12)
-    assert row["rci"] == pytest.approx(3.5905, abs=1e-4)
+    assert row["rci"] == pytest.approx(4.2076, abs=1e-4)
     assert row["rc_points"] == pytest.approx(1.96 * np.sqrt(2) * err, abs=1e-12)
     assert row["change"] == "improved" and row["shape"] == "steady" and bool(row["steady"])
     assert row["n_weeks"] == 10 and row["n_checkins"] == 10
@@ -228,9 +241,11 @@ def test_trend_summary_rci_by_hand():
 def test_trend_summary_error_leaves_out_sudden_jumps_and_has_a_floor():
     # the jump 5 -> 2 (3 points) and back 2 -> 5 are a setback, not measurement error
     scores = [5, 6, 5, 6, 2, 5, 6, 5, 6, 5]
-    row = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", scores))).iloc[0]
-    assert row["error_sd"] == pytest.approx(np.sqrt(np.pi) / 2)  # the 7 steps of 1 point
-    assert row["error_sd"] == pytest.approx(_ends_error(scores))
+    ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
+    row = trends.trend_summary(ci).iloc[0]
+    weeks = trends.trend_weeks(ci)
+    assert row["error_sd"] == pytest.approx(_error_ref(weeks[~weeks["set_aside"]]), abs=1e-12)
+    assert weeks["set_aside"].tolist() == [False] * 4 + [True] + [False] * 5
     # a jump of 2.5 points (two check-ins averaged) still counts
     flat = [4, 4, 4, 4, 4, 4, 4, 4]
     row = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", flat))).iloc[0]
@@ -242,10 +257,14 @@ def test_trend_summary_sudden_jump_boundary_is_three_points():
     # differences of exactly 2.99 count, 3.0 do not (SUDDEN_JUMP)
     assert trends.SUDDEN_JUMP == 3.0
     sid = np.zeros(3, dtype=np.int64)
-    got = trends._successive_error(sid, np.array([1.0, 3.99, 6.99]), 1)[0]
-    assert got == pytest.approx(2.99 * np.sqrt(np.pi) / 2)
-    got = trends._successive_error(sid, np.array([1.0, 4.0, 7.0]), 1)[0]
-    assert got == pytest.approx(np.sqrt(1 / 12))  # nothing left: the floor
+    off = np.arange(3)
+    for y in (np.array([1.0, 3.99, 6.99]), np.array([1.0, 4.0, 7.0])):
+        kept = 2.99**2 / 2 if y[1] == 3.99 else np.nan  # half the mean square of what is kept
+        got = trends._successive_error(sid, y, 1)[0]
+        g1 = trends._semivariogram(sid, off, y, 1, slope=np.zeros(1))[0][0]
+        np.testing.assert_allclose([got, g1], [kept, kept])
+    err = trends._error_sd(sid, y, 1, [np.array([np.nan]), np.array([np.nan])])[0]
+    assert err == pytest.approx(np.sqrt(1 / 12))  # nothing left: the floor
 
 
 @pytest.mark.parametrize(
@@ -452,10 +471,10 @@ def _four_weekly(g: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return x, means.to_numpy()
 
 
-def _ar1_fit(g: pd.DataFrame) -> tuple[float, float]:
-    """Reference AR(1) noise (SD, rho) of one series from the semivariogram, by pandas."""
+def _gammas(g: pd.DataFrame) -> list[float]:
+    """Reference semivariogram g(1), g(2) of one series' kept weekly scores, by pandas."""
     x, y = _four_weekly(g)
-    per_week = stats.linregress(x, y).slope * 7 / MONTH
+    per_week = stats.linregress(x, y).slope * 7 / MONTH if len(x) >= 3 else 0.0
     weeks = g["weeks_since_first"].to_numpy()
     score = pd.Series(g["score"].to_numpy(), index=weeks)
     gam = []
@@ -463,6 +482,12 @@ def _ar1_fit(g: pd.DataFrame) -> tuple[float, float]:
         d = (score.reindex(weeks + h).to_numpy() - score.to_numpy()) - h * per_week
         d = d[np.isfinite(d) & (np.abs(d) < 3)]
         gam.append((d**2).mean() / 2 if len(d) else np.nan)
+    return gam
+
+
+def _ar1_fit(g: pd.DataFrame) -> tuple[float, float]:
+    """Reference AR(1) noise (SD, rho) of one series from the semivariogram, by pandas."""
+    gam = _gammas(g)
     rho = float(np.clip(np.nan_to_num(gam[1] / gam[0] - 1, nan=0.0), 0.0, 0.6))
     sd = max(np.sqrt(np.nan_to_num(gam[0]) / (1 - rho)), np.sqrt(1 / 12))
     return sd, rho
@@ -575,9 +600,7 @@ def test_trend_summary_equals_scipy_per_series(cohort, level):
         np.testing.assert_allclose(got.to_numpy(dtype=float), ref, rtol=0, atol=1e-9)
         assert row["n_weeks"] == len(g_all) and row["slope_points"] == len(x)
         scores = g["score"].to_numpy()
-        raw = _ends_error(scores, floor=False)
-        err = max(raw / np.sqrt(1 - _ar1_fit(g)[1]), np.sqrt(1 / 12))
-        assert row["error_sd"] == pytest.approx(err, abs=1e-12)
+        assert row["error_sd"] == pytest.approx(_error_ref(g), abs=1e-12)
         k = min(4, len(scores) // 2)
         assert row["change_points"] == pytest.approx(scores[-k:].mean() - scores[:k].mean())
     assert 0 < wider < len(out)  # both halves of the max are exercised
@@ -645,6 +668,31 @@ def test_ar1_noise_recovers_sd_and_rho():
         assert r[0] == pytest.approx(cap, abs=0.03)
         if rho < trends.MAX_NOISE_RHO:
             assert sd[0] == pytest.approx(0.6, abs=0.03)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.3, 0.5])
+def test_error_sd_is_unbiased_on_whole_point_ar1_noise(rho):
+    # R series of n weekly scores: a level at a uniformly random place between whole points,
+    # plus Gaussian AR(1) noise of marginal SD 0.5, rounded to whole points.  The rounding error
+    # is then uniform on (-0.5, 0.5) and independent of the noise, so one score's variance is
+    # exactly 0.5^2 + 1/12.  error_sd^2 must be unbiased for it: the mean over the R series
+    # within 4 standard errors of that mean (the SD over the series / sqrt(R)).  The estimator
+    # it replaced (mean |difference| * sqrt(pi) / 2, divided by sqrt(1 - rho)) gave 0.77, 0.66
+    # and 0.54 of it here (its square).
+    rng = np.random.default_rng(11)
+    reps, n, sigma = 200, 520, 0.5
+    e = np.empty((reps, n))
+    e[:, 0] = rng.normal(0, sigma, reps)
+    u = rng.normal(0, sigma * np.sqrt(1 - rho**2), (reps, n))
+    for t in range(1, n):
+        e[:, t] = rho * e[:, t - 1] + u[:, t]
+    y = np.round(rng.uniform(3, 7, reps)[:, None] + e).ravel()
+    sid = np.repeat(np.arange(reps), n)
+    off = np.tile(np.arange(n), reps)
+    g = trends._semivariogram(sid, off, y, reps, slope=np.zeros(reps))
+    var = trends._error_sd(sid, y, reps, g) ** 2
+    truth = sigma**2 + 1 / 12
+    assert abs(var.mean() - truth) < 4 * var.std(ddof=1) / np.sqrt(reps)
 
 
 @pytest.mark.parametrize("seed", range(4))

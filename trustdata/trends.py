@@ -306,18 +306,19 @@ def trend_summary(
     ``sqrt(2) * error_sd``, where ``error_sd`` is the measurement error of one weekly score:
 
     - by default (``error_source="within_person"``) the partner's own week-to-week variation
-      around their local level over the **whole** series, from successive differences (von
-      Neumann, Kent, Bellinson & Hart 1941, *Ann. Math. Stat.* 12(2), 153-162; as a measure of
-      within-person instability in repeated self-reports: Jahng, Wood & Trull 2008, *Psychol.
-      Methods* 13(4), 354-375).  Robust form: the mean absolute difference between consecutive
-      weekly scores times ``sqrt(pi) / 2`` (for normal errors ``E|e1 - e2| = 2 sigma /
-      sqrt(pi)``), leaving out jumps of :data:`SUDDEN_JUMP` points or more (sudden changes such
-      as setbacks are not measurement error).  Differences cancel the slow movement of the
-      level, so a steady rise does not inflate it; but under AR(1) noise with autocorrelation
-      ``rho`` they see only ``1 - rho`` of its variance (``E (e1 - e2)^2 = 2 sigma^2 (1 -
-      rho)``), so the estimate is divided by ``sqrt(1 - rho)``, ``rho`` the semivariogram
-      estimate of the slope interval below.  It is never taken below the rounding error
-      of whole-point scores, ``sqrt(1/12)`` = 0.29 (Sheppard's correction).  This is the
+      around their local level over the **whole** series: the SD of one weekly score, from the
+      semivariogram of the weekly scores at lags of 1 and 2 calendar weeks (half the mean
+      squared difference, less the straight line's share, leaving out jumps of
+      :data:`SUDDEN_JUMP` points or more: sudden changes such as setbacks are not measurement
+      error).  Differences cancel the slow movement of the level, so a steady rise does not
+      inflate it.  A whole-point score is the level plus AR(1) noise (SD ``s``,
+      autocorrelation ``rho``) plus its rounding, white with variance ``c = 1/12``
+      (Sheppard), so ``g(h) = c + s^2 (1 - rho^h)`` (a nugget; Cressie 1993, *Statistics for
+      Spatial Data*, 2.3.1), ``1 + rho = (g(2) - c) / (g(1) - c)`` and ``error_sd = sqrt(c +
+      (g(1) - c) / (1 - rho))`` (``rho`` in [0, :data:`MAX_NOISE_RHO`]), never below
+      ``sqrt(1/12)`` = 0.29.  Successive differences (von Neumann, Kent, Bellinson & Hart 1941,
+      *Ann. Math. Stat.* 12(2), 153-162; Jahng, Wood & Trull 2008, *Psychol. Methods* 13(4),
+      354-375) see only ``1 - rho`` of the AR(1) variance, hence the division.  This is the
       within-subject SD of Bland & Altman (1996, "Measurement error", *BMJ* 313, 744), whose
       repeatability ``1.96 * sqrt(2) * s_w`` is ``rc_points`` below;
     - with ``reference_sd`` (``error_source="reference"``): Jacobson & Truax's own standard
@@ -428,7 +429,7 @@ def trend_summary(
     >>> out[["n_weeks", "change_points", "change", "shape"]].to_numpy().tolist()
     [[12, 4.0, 'improved', 'steady']]
     >>> round(float(out["error_sd"].iloc[0]), 3), round(float(out["rci"].iloc[0]), 2)
-    (0.725, 3.9)
+    (0.554, 5.11)
     """
     _check_measure(measure)
     if not isinstance(r, (int, float, np.floating)) or not 0 <= float(r) < 1:
@@ -474,7 +475,8 @@ def trend_summary(
     ols = _ols_stats(bsid, bx, bmean, n_series, level=level, min_n=min_weeks)
     # the interval: the wider of the successive-difference one and one that allows for AR(1)
     # noise
-    noise_sd, noise_rho = _ar1_noise(sid, offset, score, n_series, slope=ols["slope"])
+    gamma = _semivariogram(sid, offset, score, n_series, slope=ols["slope"])
+    noise_sd, noise_rho = _ar1_noise(sid, offset, score, n_series, slope=ols["slope"], g=gamma)
     ar1_se = _block_slope_se(sid, offset, bsid, bblock, bx, n_series, noise_sd, noise_rho)
     with np.errstate(invalid="ignore", divide="ignore"):
         df = np.maximum(ols["n"] - 2, 1)
@@ -489,10 +491,8 @@ def trend_summary(
 
     # --- the measurement error ---------------------------------------------------------------
     if reference_sd is None:
-        # successive differences see only 1 - rho of the noise variance under AR(1) noise
-        # (the rounding floor applies after: rounding error is not correlated week to week)
-        succ = _successive_error(sid, score, n_series, floor=False)
-        error_sd = np.maximum(succ / np.sqrt(1.0 - noise_rho), ROUNDING_SD)
+        # the sill of the semivariogram of AR(1) noise plus the rounding of whole points
+        error_sd = _error_sd(sid, score, n_series, gamma)
         source = "within_person"
     else:
         error_sd = np.full(n_series, float(reference_sd) * math.sqrt(1.0 - float(r)))
@@ -653,20 +653,60 @@ def _group_mean(sid: np.ndarray, y: np.ndarray, mask: np.ndarray, n_series: int)
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
 
-def _successive_error(
-    sid: np.ndarray, y: np.ndarray, n_series: int, *, floor: bool = True
-) -> np.ndarray:
-    """Robust SD of one weekly score from consecutive differences (see trend_summary).
+def _successive_error(sid: np.ndarray, y: np.ndarray, n_series: int) -> np.ndarray:
+    """Half the mean square of differences between consecutive kept weekly scores (any gap).
 
-    Never below :data:`ROUNDING_SD` unless ``floor=False``.
+    Differences of :data:`SUDDEN_JUMP` points or more are left out; NaN where none is left.
+    The fallback of :func:`_error_sd` for a series without two scores in adjacent weeks.
     """
-    d = np.abs(np.diff(y))
-    use = (sid[1:] == sid[:-1]) & (d < SUDDEN_JUMP)
+    d = np.diff(y)
+    use = (sid[1:] == sid[:-1]) & (np.abs(d) < SUDDEN_JUMP)
     cnt = np.bincount(sid[1:][use], minlength=n_series)
-    tot = np.bincount(sid[1:][use], weights=d[use], minlength=n_series)
+    tot = np.bincount(sid[1:][use], weights=d[use] ** 2, minlength=n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
-        est = np.where(cnt > 0, tot / np.maximum(cnt, 1), 0.0) * math.sqrt(math.pi) / 2.0
-    return np.maximum(est, ROUNDING_SD) if floor else est
+        return tot / cnt / 2.0
+
+
+def _semivariogram(
+    sid: np.ndarray, offset: np.ndarray, y: np.ndarray, n_series: int, *, slope: np.ndarray
+) -> list[np.ndarray]:
+    """``g(1)`` and ``g(2)``: half the mean squared difference of weekly scores 1 and 2 calendar
+    weeks apart, less the straight line's share ``slope * h``, differences of
+    :data:`SUDDEN_JUMP` points or more left out; NaN where a lag has no pair.
+    """
+    gs, grid = _week_grid(sid, offset, y, n_series, np.nan)
+    per_week = np.nan_to_num(slope) * 7.0 / schemas.DAYS_PER_MONTH
+    g = []
+    for h in (1, 2):
+        d = grid[h:] - grid[:-h] - h * per_week[gs[h:]]
+        use = (gs[h:] == gs[:-h]) & np.isfinite(d) & (np.abs(d) < SUDDEN_JUMP)
+        cnt = np.bincount(gs[h:][use], minlength=n_series)
+        tot = np.bincount(gs[h:][use], weights=d[use] ** 2, minlength=n_series)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g.append(tot / cnt / 2.0)
+    return g
+
+
+def _error_sd(sid: np.ndarray, y: np.ndarray, n_series: int, g: list[np.ndarray]) -> np.ndarray:
+    """The SD of one weekly score around the partner's level: the sill of its semivariogram.
+
+    A whole-point weekly score is ``level + e + r``: ``e`` AR(1) noise (SD ``s``,
+    autocorrelation ``rho``) and ``r`` the rounding to whole points, white with variance
+    ``c = 1/12`` (Sheppard).  Its semivariogram is ``g(h) = c + s^2 (1 - rho^h)`` (a nugget
+    ``c``; Cressie 1993, *Statistics for Spatial Data*, 2.3.1), so ``1 + rho = (g(2) - c) /
+    (g(1) - c)`` and the SD of one score is ``sqrt(c + (g(1) - c) / (1 - rho))``.  ``g`` is
+    :func:`_semivariogram`'s; ``rho`` clipped to [0, :data:`MAX_NOISE_RHO`] (0 when
+    ``g(1) <= c`` or a lag has no pair); never below ``sqrt(c)`` = :data:`ROUNDING_SD`.  A
+    series without two scores in adjacent weeks takes ``g(1)`` from consecutive scores.
+    """
+    c = ROUNDING_SD**2
+    g1, g2 = g
+    g1 = np.where(np.isfinite(g1), g1, _successive_error(sid, y, n_series))
+    g1 = np.nan_to_num(g1, nan=0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.clip(np.nan_to_num((g2 - g1) / (g1 - c), nan=0.0), 0.0, MAX_NOISE_RHO)
+    rho = np.where(g1 > c, rho, 0.0)
+    return np.sqrt(c + np.maximum(g1 - c, 0.0) / (1.0 - rho))
 
 
 def _week_grid(
@@ -683,7 +723,13 @@ def _week_grid(
 
 
 def _ar1_noise(
-    sid: np.ndarray, offset: np.ndarray, y: np.ndarray, n_series: int, *, slope: np.ndarray
+    sid: np.ndarray,
+    offset: np.ndarray,
+    y: np.ndarray,
+    n_series: int,
+    *,
+    slope: np.ndarray,
+    g: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SD and lag-1 autocorrelation of the week-to-week noise (AR(1)), from its semivariogram.
 
@@ -695,16 +741,8 @@ def _ar1_noise(
     :data:`SUDDEN_JUMP` points or more (sudden changes).  ``rho`` is clipped to
     [0, :data:`MAX_NOISE_RHO`] (0 when a lag has no pair), ``s`` never below :data:`ROUNDING_SD`.
     """
-    gs, grid = _week_grid(sid, offset, y, n_series, np.nan)
-    per_week = np.nan_to_num(slope) * 7.0 / schemas.DAYS_PER_MONTH
-    g = []
-    for h in (1, 2):
-        d = grid[h:] - grid[:-h] - h * per_week[gs[h:]]
-        use = (gs[h:] == gs[:-h]) & np.isfinite(d) & (np.abs(d) < SUDDEN_JUMP)
-        cnt = np.bincount(gs[h:][use], minlength=n_series)
-        tot = np.bincount(gs[h:][use], weights=d[use] ** 2, minlength=n_series)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g.append(tot / cnt / 2.0)
+    if g is None:
+        g = _semivariogram(sid, offset, y, n_series, slope=slope)
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = np.clip(np.nan_to_num(g[1] / g[0] - 1.0, nan=0.0), 0.0, MAX_NOISE_RHO)
         var = np.nan_to_num(g[0], nan=0.0) / (1.0 - rho)
