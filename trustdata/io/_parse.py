@@ -24,8 +24,10 @@ from trustdata.io._columns import (
     _OFFSET_LIMIT,
     _PROBLEM,
     _as_text,
+    _blank_text,
     _clean_names,
     _fmt,
+    _strip_text,
 )
 
 _TS_RE = re.compile(
@@ -153,7 +155,7 @@ def _factorize(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _missing_mask(text: pd.Series) -> np.ndarray:
-    return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
+    return _blank_text(text, missing=True)
 
 
 def _exactly_whole(text: str) -> bool:
@@ -196,12 +198,12 @@ def _parse_column(
             return text.astype("boolean")
         raise AssertionError(kind)  # pragma: no cover - _keeps_type keeps no other kind
     if kind in ("id", "text"):
-        stripped = text.str.strip()
-        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        missing = _blank_text(text, missing=True)
         if required and missing.any():
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         if kind == "id":
-            return stripped.where(~missing).astype("str") if missing.any() else stripped
+            stripped = _strip_text(text)
+            return _null_where(stripped, missing) if missing.any() else stripped
         return _null_where(text, missing)
     # Everything else has few distinct values: work on those, then spread by the codes.
     codes, uniques = _factorize(text)
@@ -276,8 +278,7 @@ def _parse_column(
         )
         codes2 = cat_code[codes]
         if kind == "role":
-            values = np.array([*cats, None], dtype=object)[codes2]
-            return pd.Series(values, index=text.index, dtype="str")
+            return _text_from_codes(codes2, list(cats), text.index)
         return pd.Series(
             pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index, copy=False
         )
@@ -290,6 +291,21 @@ def _parse_column(
         v = lookup[codes]
         return pd.Series(pd.arrays.BooleanArray(v == 1, v < 0), index=text.index, copy=False)
     raise AssertionError(kind)  # pragma: no cover - every kind is handled above
+
+
+def _text_from_codes(codes: np.ndarray, texts: list[str], index: pd.Index) -> pd.Series:
+    """``str`` values ``texts[code]`` (missing where the code is -1), built in pyarrow from the
+    codes rather than one Python string per row."""
+    import pyarrow as pa
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    lookup = pa.array([*texts, None], type=pa.large_string())
+    where = np.where(codes >= 0, codes, len(texts)).astype("int32", copy=False)
+    values = lookup.take(pa.array(where))
+    array = ArrowStringArray(
+        pa.chunked_array([values], pa.large_string()), dtype=pd.StringDtype("pyarrow", np.nan)
+    )
+    return pd.Series(array, index=index, copy=False)
 
 
 def _report_uniques(
@@ -360,8 +376,8 @@ def _parse_timestamp(
     text = raw[col]
     n = len(text)
     if _is_text(text):
-        stripped = text.str.strip()
-        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        stripped = _strip_text(text)
+        missing = _blank_text(text, missing=True)
         if missing.any():
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         ts_values, offset, date_only = _timestamp_parts(stripped, missing)
@@ -441,6 +457,8 @@ def _timestamp_parts(
     todo = ~missing
 
     def pick(mask: np.ndarray) -> Any:
+        if mask.all():  # every row: no copy
+            return arr
         return pc.filter(arr, pa.array(mask))  # a filter copies far less than a take
 
     def exact(rows: np.ndarray, values: Any, fmt: str) -> np.ndarray:
@@ -533,6 +551,8 @@ def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
         chunks, start = [], 0
         for chunk in arr.chunks:
             stop = start + len(chunk)
+            if pa.types.is_string(chunk.type):  # e.g. from Parquet: 64-bit offsets, same text
+                chunk = chunk.cast(pa.large_string())
             if chunk.offset or not pa.types.is_large_string(chunk.type):
                 raise TypeError("not a plain large_string chunk")
             keep = ~missing[start:stop]
@@ -548,7 +568,8 @@ def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
             )
             start = stop
         shared = ArrowStringArray(
-            pa.chunked_array(chunks, type=arr.type), dtype=pd.StringDtype("pyarrow", np.nan)
+            pa.chunked_array(chunks, type=pa.large_string()),
+            dtype=pd.StringDtype("pyarrow", np.nan),
         )
         return pd.Series(shared, index=text.index, name=text.name)
     except (AttributeError, TypeError, ValueError, pa.ArrowException):

@@ -445,9 +445,13 @@ def _duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.n
         del codes
         size *= width
     where = np.flatnonzero(clean)
-    picked = pd.Series(combined[where], copy=False)
+    picked = combined[where]
     del combined
-    return where[picked.duplicated(keep="first").to_numpy(dtype=bool)]
+    if len(picked) < 2 or bool((picked[1:] > picked[:-1]).all()):
+        # strictly increasing (a log sorted by its keys, as write() leaves it): all distinct,
+        # no hash table needed
+        return where[:0]
+    return where[pd.Series(picked, copy=False).duplicated(keep="first").to_numpy(dtype=bool)]
 
 
 _DAY_NS = 86_400 * 10**9
