@@ -162,7 +162,9 @@ def _strip_text(values: pd.Series) -> pd.Series:
         if not (pa.types.is_large_string(chunk.type) or pa.types.is_string(chunk.type)):
             return values.str.strip()
         wide = pa.types.is_large_string(chunk.type)
-        off = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32, count=chunk.offset + n + 1)
+        off = np.frombuffer(
+            offsets, dtype=np.int64 if wide else np.int32, count=chunk.offset + n + 1
+        )
         off = off[chunk.offset :]
         raw = np.frombuffer(data, dtype=np.uint8)
         filled = off[1:] > off[:-1]

@@ -149,7 +149,6 @@ def _unescape(values: pd.Series) -> pd.Series:
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and isinstance(values.dtype, pd.StringDtype):
         # arrow-backed text: the same, in pyarrow (RE2 reads the pattern alike)
-        import pyarrow.compute as pc
 
         fixed = _unescape_arrow(arr)
         if fixed is None:
