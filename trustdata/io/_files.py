@@ -160,7 +160,7 @@ def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
 
 
 #: The kinds of column parsed on their distinct values (see ``_parse._parse_column``).
-_CODED_KINDS = frozenset({"whole", "number", "date", "category", "kind", "role", "bool"})
+_CODED_KINDS = frozenset({"id", "whole", "number", "date", "category", "kind", "role", "bool"})
 
 
 def _coded_columns(table: str) -> frozenset[str]:
