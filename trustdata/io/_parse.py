@@ -453,8 +453,9 @@ def _timestamp_parts(
     offset = np.full(n, np.nan)
     date_only = np.zeros(n, dtype=bool)
     arr = _arrow_text(stripped)
-    length = pc.fill_null(pc.utf8_length(arr), -1).to_numpy()
     todo = ~missing
+    _plain_iso(arr, todo, ts, offset)  # most values: read from the bytes, in numpy
+    length = pc.fill_null(pc.utf8_length(arr), -1).to_numpy()
 
     def pick(mask: np.ndarray) -> Any:
         if mask.all():  # every row: no copy
@@ -509,6 +510,94 @@ def _timestamp_parts(
         minutes = np.array([_offset_minutes(u) for u in uniques] + [np.nan], dtype="float64")
         offset[rows] = np.where(np.isnat(parsed), np.nan, minutes[np.where(codes >= 0, codes, -1)])
     return ts, offset, date_only
+
+
+_ISO = b"0000-00-00T00:00:00"
+_ISO_DIGITS = np.array([i for i, c in enumerate(_ISO) if c == ord("0")])
+_ISO_SEPS = np.array([i for i, c in enumerate(_ISO) if c != ord("0")])
+_ISO_SEP_BYTES = np.frombuffer(_ISO, dtype=np.uint8)[_ISO_SEPS]
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+#: Rows per block of :func:`_plain_iso` (its byte matrices stay a few MB).
+_ISO_BLOCK = 1 << 16
+
+
+def _plain_iso(arr: Any, todo: np.ndarray, ts: np.ndarray, offset: np.ndarray) -> None:
+    """Read the values that are exactly ``YYYY-MM-DDTHH:MM:SS`` or that followed by ``+HH:MM``
+    (ASCII digits, a real date and time, a year from MIN_YEAR to MAX_YEAR) straight from the
+    string bytes, writing ``ts`` and ``offset`` and clearing ``todo`` for them.
+
+    Every value read so is one the exact formats of :func:`_timestamp_parts` read to the same
+    time and offset; anything else (other shapes, impossible dates, far years) is left to them.
+    """
+    import pyarrow as pa
+
+    start = 0
+    for chunk in arr.chunks:
+        n = len(chunk)
+        validity, offsets, data = chunk.buffers()
+        if n and data is not None and pa.types.is_large_string(chunk.type):
+            off = np.frombuffer(offsets, dtype=np.int64, count=chunk.offset + n + 1)
+            off = off[chunk.offset :]
+            raw = np.frombuffer(data, dtype=np.uint8)
+            size = off[1:] - off[:-1]
+            sel = todo[start : start + n] & ((size == 19) | (size == 25))
+            if validity is not None and chunk.null_count:
+                sel &= chunk.is_valid().to_numpy(zero_copy_only=False)
+            rows = np.flatnonzero(sel)
+            for first in range(0, len(rows), _ISO_BLOCK):
+                block = rows[first : first + _ISO_BLOCK]
+                _plain_iso_block(
+                    raw, off[block], size[block] == 25, block + start, todo, ts, offset
+                )
+        start += n
+
+
+def _plain_iso_block(
+    raw: np.ndarray,
+    begin: np.ndarray,
+    zoned: np.ndarray,
+    rows: np.ndarray,
+    todo: np.ndarray,
+    ts: np.ndarray,
+    offset: np.ndarray,
+) -> None:
+    cells = raw[begin[:, None] + np.arange(19)]
+    digits = (cells[:, _ISO_DIGITS] - 48).astype(np.int64)  # a non-digit wraps past 9
+    ok = (digits <= 9).all(axis=1) & (cells[:, _ISO_SEPS] == _ISO_SEP_BYTES).all(axis=1)
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 4] * 10 + digits[:, 5]
+    day = digits[:, 6] * 10 + digits[:, 7]
+    hour = digits[:, 8] * 10 + digits[:, 9]
+    minute = digits[:, 10] * 10 + digits[:, 11]
+    second = digits[:, 12] * 10 + digits[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
+    ok &= (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12)
+    ok &= (day >= 1) & (day <= month_days) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    minutes = np.full(len(rows), np.nan)
+    if zoned.any():
+        tail = raw[begin[zoned][:, None] + np.arange(19, 25)]
+        tail_digits = (tail[:, [1, 2, 4, 5]] - 48).astype(np.int64)
+        form = (tail_digits <= 9).all(axis=1) & (tail[:, 3] == ord(":"))
+        form &= (tail[:, 0] == ord("+")) | (tail[:, 0] == ord("-"))
+        hh = tail_digits[:, 0] * 10 + tail_digits[:, 1]
+        mm = tail_digits[:, 2] * 10 + tail_digits[:, 3]
+        total = (hh * 60 + mm).astype("float64")
+        value = np.where(tail[:, 0] == ord("-"), -total, total)
+        value[(mm >= 60) | (total > _OFFSET_LIMIT)] = np.inf  # as _offset_minutes says
+        zoned_ok = ok[zoned] & form
+        ok[zoned] = zoned_ok
+        minutes[zoned] = value
+    if not ok.any():
+        return
+    months = ((year[ok] - 1970) * 12 + month[ok] - 1).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + (day[ok] - 1).astype("timedelta64[D]")
+    seconds = hour[ok] * 3600 + minute[ok] * 60 + second[ok]
+    value = days.astype("datetime64[ns]") + (seconds * 10**9).astype("timedelta64[ns]")
+    where = rows[ok]
+    ts[where] = value
+    offset[where] = minutes[ok]
+    todo[where] = False
 
 
 def _arrow_text(values: pd.Series) -> Any:
