@@ -20,7 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import trustdata.io._csv as csv_mod
 import trustdata.io._files as files_mod
+import trustdata.io._parse as parse_mod
 import trustdata.io._validate as validate_mod
 import trustdata.io._write as write_mod
 from trustdata import io, schemas
@@ -94,6 +96,20 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
     monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
     monkeypatch.setattr(write_mod, "_unescape", _pandas_unescape)  # header cells
+    # issue 15's byte-level shortcuts: plain ISO timestamps read in numpy, the regex pass that
+    # rules out blank and empty lines, and the strip skipped when no cell has edge whitespace
+    monkeypatch.setattr(parse_mod, "_plain_iso", lambda arr, todo, ts, offset: None)
+    monkeypatch.setattr(csv_mod, "_quiet_lines", lambda data, pos: False)
+    monkeypatch.setattr(parse_mod, "_strip_text", lambda values: values.str.strip())
+    monkeypatch.setattr(validate_mod, "_strip_text", lambda values: values.str.strip())
+    for mod in (csv_mod, parse_mod, validate_mod):
+        monkeypatch.setattr(mod, "_blank_text", _pandas_blank)
+
+
+def _pandas_blank(values: pd.Series, *, missing: bool) -> np.ndarray:
+    """Empty or whitespace-only cells by ``str.strip`` (missing ones count when ``missing``)."""
+    blank = (values.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+    return blank | values.isna().to_numpy(dtype=bool) if missing else blank
 
 
 def _pandas_duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.ndarray:

@@ -469,7 +469,11 @@ def _duplicates(
     ``known_codes``: codes of key columns already worked out (see :func:`_key_codes`)."""
     clean = ~problems.mask()
     # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
-    idx = _duplicated(frame, keys, clean, known_codes)
+    idx = (
+        _duplicated(frame, keys, clean, known_codes)
+        if known_codes
+        else _duplicated(frame, keys, clean)
+    )
     if not len(idx):
         return
     sub = frame.loc[clean, keys]
