@@ -98,7 +98,7 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(write_mod, "_unescape", _pandas_unescape)  # header cells
     # issue 15's byte-level shortcuts: plain ISO timestamps read in numpy, the regex pass that
     # rules out blank and empty lines, and the strip skipped when no cell has edge whitespace
-    monkeypatch.setattr(parse_mod, "_plain_iso", lambda arr, todo, ts, offset: None)
+    monkeypatch.setattr(parse_mod, "_plain_iso", lambda arr, todo, ts, offset, dates: None)
     monkeypatch.setattr(csv_mod, "_quiet_lines", lambda data, pos: False)
     monkeypatch.setattr(parse_mod, "_strip_text", lambda values: values.str.strip())
     monkeypatch.setattr(validate_mod, "_strip_text", lambda values: values.str.strip())

@@ -454,7 +454,9 @@ def _timestamp_parts(
     date_only = np.zeros(n, dtype=bool)
     arr = _arrow_text(stripped)
     todo = ~missing
-    _plain_iso(arr, todo, ts, offset)  # most values: read from the bytes, in numpy
+    _plain_iso(arr, todo, ts, offset, date_only)  # most values: read from the bytes, in numpy
+    if not todo.any():
+        return ts, offset, date_only
     length = pc.fill_null(pc.utf8_length(arr), -1).to_numpy()
 
     def pick(mask: np.ndarray) -> Any:
@@ -521,10 +523,13 @@ _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _ISO_BLOCK = 1 << 16
 
 
-def _plain_iso(arr: Any, todo: np.ndarray, ts: np.ndarray, offset: np.ndarray) -> None:
-    """Read the values that are exactly ``YYYY-MM-DDTHH:MM:SS`` or that followed by ``+HH:MM``
-    (ASCII digits, a real date and time, a year from MIN_YEAR to MAX_YEAR) straight from the
-    string bytes, writing ``ts`` and ``offset`` and clearing ``todo`` for them.
+def _plain_iso(
+    arr: Any, todo: np.ndarray, ts: np.ndarray, offset: np.ndarray, date_only: np.ndarray
+) -> None:
+    """Read the values that are exactly ``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS`` or that
+    followed by ``+HH:MM`` (ASCII digits, a real date and time, a year from MIN_YEAR to
+    MAX_YEAR) straight from the string bytes, writing ``ts``, ``offset`` and ``date_only`` and
+    clearing ``todo`` for them.
 
     Every value read so is one the exact formats of :func:`_timestamp_parts` read to the same
     time and offset; anything else (other shapes, impossible dates, far years) is left to them.
@@ -540,16 +545,57 @@ def _plain_iso(arr: Any, todo: np.ndarray, ts: np.ndarray, offset: np.ndarray) -
             off = off[chunk.offset :]
             raw = np.frombuffer(data, dtype=np.uint8)
             size = off[1:] - off[:-1]
-            sel = todo[start : start + n] & ((size == 19) | (size == 25))
+            sel = todo[start : start + n] & ((size == 10) | (size == 19) | (size == 25))
             if validity is not None and chunk.null_count:
                 sel &= chunk.is_valid().to_numpy(zero_copy_only=False)
-            rows = np.flatnonzero(sel)
-            for first in range(0, len(rows), _ISO_BLOCK):
-                block = rows[first : first + _ISO_BLOCK]
-                _plain_iso_block(
-                    raw, off[block], size[block] == 25, block + start, todo, ts, offset
-                )
+            for dates in (True, False):
+                rows = np.flatnonzero(sel & (size == 10) if dates else sel & (size != 10))
+                for first in range(0, len(rows), _ISO_BLOCK):
+                    block = rows[first : first + _ISO_BLOCK]
+                    at = block + start
+                    if dates:
+                        _plain_dates_block(raw, off[block], at, todo, ts, date_only)
+                    else:
+                        zoned = size[block] == 25
+                        _plain_iso_block(raw, off[block], zoned, at, todo, ts, offset)
         start += n
+
+
+def _calendar(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which (year, month, day) are real dates from MIN_YEAR to MAX_YEAR, and their days."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
+    ok = (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12)
+    ok &= (day >= 1) & (day <= month_days)
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+    return ok, days
+
+
+_DATE_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
+
+
+def _plain_dates_block(
+    raw: np.ndarray,
+    begin: np.ndarray,
+    rows: np.ndarray,
+    todo: np.ndarray,
+    ts: np.ndarray,
+    date_only: np.ndarray,
+) -> None:
+    cells = raw[begin[:, None] + np.arange(10)]
+    digits = (cells[:, _DATE_DIGITS] - 48).astype(np.int64)  # a non-digit wraps past 9
+    ok = (digits <= 9).all(axis=1) & (cells[:, 4] == ord("-")) & (cells[:, 7] == ord("-"))
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 4] * 10 + digits[:, 5]
+    real, days = _calendar(year, month, digits[:, 6] * 10 + digits[:, 7])
+    ok &= real
+    where = rows[ok]
+    ts[where] = days[ok].astype("datetime64[ns]")
+    date_only[where] = True
+    todo[where] = False
 
 
 def _plain_iso_block(
@@ -570,10 +616,8 @@ def _plain_iso_block(
     hour = digits[:, 8] * 10 + digits[:, 9]
     minute = digits[:, 10] * 10 + digits[:, 11]
     second = digits[:, 12] * 10 + digits[:, 13]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = _MONTH_DAYS[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
-    ok &= (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12)
-    ok &= (day >= 1) & (day <= month_days) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    real, days = _calendar(year, month, day)
+    ok &= real & (hour <= 23) & (minute <= 59) & (second <= 59)
     minutes = np.full(len(rows), np.nan)
     if zoned.any():
         tail = raw[begin[zoned][:, None] + np.arange(19, 25)]
@@ -590,10 +634,8 @@ def _plain_iso_block(
         minutes[zoned] = value
     if not ok.any():
         return
-    months = ((year[ok] - 1970) * 12 + month[ok] - 1).astype("datetime64[M]")
-    days = months.astype("datetime64[D]") + (day[ok] - 1).astype("timedelta64[D]")
     seconds = hour[ok] * 3600 + minute[ok] * 60 + second[ok]
-    value = days.astype("datetime64[ns]") + (seconds * 10**9).astype("timedelta64[ns]")
+    value = days[ok].astype("datetime64[ns]") + (seconds * 10**9).astype("timedelta64[ns]")
     where = rows[ok]
     ts[where] = value
     offset[where] = minutes[ok]
