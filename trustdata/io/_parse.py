@@ -59,9 +59,12 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
             return False
         if pd.api.types.is_integer_dtype(dtype):
-            if kind == "number" or values.isna().all():
+            if kind == "number":
                 return True
-            return max(abs(int(values.min())), abs(int(values.max()))) < 2**53
+            ints = _present_ints(values)
+            if not len(ints):
+                return True
+            return max(abs(int(ints.min())), abs(int(ints.max()))) < 2**53
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -80,7 +83,27 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         return pd.api.types.is_bool_dtype(dtype)
     if kind in ("category", "kind", "role"):
         return isinstance(dtype, pd.CategoricalDtype)  # parsed from its categories' text
+    if kind == "id":  # text categories (a Parquet dictionary): parsed once per category
+        return isinstance(dtype, pd.CategoricalDtype) and _text_categories(dtype)
     return False
+
+
+def _text_categories(dtype: pd.CategoricalDtype) -> bool:
+    categories = dtype.categories
+    if isinstance(categories.dtype, pd.StringDtype):
+        return True
+    return categories.dtype == object and all(isinstance(c, str) for c in categories)
+
+
+def _present_ints(values: pd.Series) -> np.ndarray:
+    """The present values of an integer column as a numpy array (a masked array's own data,
+    not a copy through pandas' reductions)."""
+    array = values.array
+    data = getattr(array, "_data", None)
+    mask = getattr(array, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        return data[~mask] if mask.any() else data
+    return values.dropna().to_numpy()
 
 
 def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
