@@ -27,6 +27,11 @@ Usage::
     .venv/bin/python benchmarks/bench_load.py                 # 10,000 couples
     .venv/bin/python benchmarks/bench_load.py --couples 1000  # a quicker look
     .venv/bin/python benchmarks/bench_load.py --formats parquet
+    .venv/bin/python benchmarks/bench_load.py --against /work/main   # another checkout too
+
+``--against DIR`` also runs every ``load`` step with the package of another checkout (e.g. the
+main branch), on the same files and taking turns with this one, so that a change is measured
+against its base in one run on the same machine load.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
-# Measure the package of this checkout (a worktree included), not whichever one is installed.
-sys.path.insert(0, str(HERE.parent))
+# Measure the package of this checkout (a worktree included), not whichever one is installed;
+# a child started for --against imports the other checkout's package instead.
+_ROOT = sys.argv[sys.argv.index("--root") + 1] if "--root" in sys.argv[:-1] else str(HERE.parent)
+sys.path.insert(0, _ROOT)
 
 
 def _rss_mb() -> float:
@@ -153,9 +160,10 @@ def _table_files(folder: Path) -> list[Path]:
     return [p for p in sorted(folder.iterdir()) if p.is_file() and p.stem in schemas.TABLES]
 
 
-def run(step: str, target: Path) -> dict:
+def run(step: str, target: Path, root: str | None = None) -> dict:
+    extra = ["--root", root] if root else []
     out = subprocess.run(
-        [sys.executable, __file__, "--child", step, str(target)],
+        [sys.executable, __file__, "--child", step, str(target), *extra],
         check=True,
         capture_output=True,
         text=True,
@@ -169,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1, help="runs per step (best is shown)")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "TARGET"), help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="another checkout whose package also runs every load step (taking turns)",
+    )
     parser.add_argument(
         "--formats", nargs="+", choices=["csv", "parquet"], default=["csv", "parquet"]
     )
@@ -195,35 +209,62 @@ def main(argv: list[str] | None = None) -> int:
     )
     floors: dict[str, float] = {}
     folder_ratios: dict[str, float] = {}
+    against_ratios: dict[str, float] = {}
+    against = str(Path(args.against).resolve()) if args.against else None
     for step, target in plan:
-        results = [run(step, target) for _ in range(args.repeat)]
-        best = min(results, key=lambda r: r["cpu"])
-        fmt = "parquet" if target.name.endswith("parquet") else "csv"
-        name = target.name if target.is_file() else f"({fmt} folder)"
-        if step == "pyarrow":
-            floors[name] = best["cpu"]
-        ratio = best["cpu"] / floors[name] if name in floors and step != "pyarrow" else None
-        label = (
-            "pyarrow floor"
-            if step == "pyarrow"
-            else f"load({'file' if target.is_file() else 'folder'})"
-        )
-        print(
-            f"{label:<16} {name:<17} {best['rows']:>10,} {best['seconds']:>8.2f} "
-            f"{best['cpu']:>8.2f} "
-            f"{best['peak_mb']:>8.0f} {best['peak_mb'] - best['base_mb']:>8.0f} "
-            f"{'' if ratio is None else f'{ratio:.2f}x':>8}"
-        )
-        if step == "load" and ratio is not None and not target.is_file():
-            folder_ratios[fmt] = ratio
+        roots = [None, against] if against and step == "load" else [None]
+        runs: dict[str | None, list[dict]] = {r: [] for r in roots}
+        for _ in range(args.repeat):
+            for root in roots:  # taking turns, so both see the same machine load
+                runs[root].append(run(step, target, root))
+        for root in roots:
+            _report(step, target, runs[root], root, floors, folder_ratios, against_ratios)
     for fmt, ratio in folder_ratios.items():
         target = {"csv": 2.0, "parquet": 1.5}[fmt]
         verdict = "met" if ratio <= target else "NOT met"
+        base = (
+            f"; {args.against}: {against_ratios[fmt]:.2f}x in the same run"
+            if fmt in against_ratios
+            else ""
+        )
         print(
             f"load of the {fmt} cohort: {ratio:.2f}x the pyarrow floor (CPU s; target <= "
-            f"{target}x: {verdict})"
+            f"{target}x: {verdict}){base}"
         )
     return 0
+
+
+def _report(
+    step: str,
+    target: Path,
+    results: list[dict],
+    root: str | None,
+    floors: dict[str, float],
+    folder_ratios: dict[str, float],
+    against_ratios: dict[str, float],
+) -> None:
+    """Print one step's best run (and remember the floors and the folders' ratios)."""
+    best = min(results, key=lambda r: r["cpu"])
+    fmt = "parquet" if target.name.endswith("parquet") else "csv"
+    name = target.name if target.is_file() else f"({fmt} folder)"
+    if step == "pyarrow":
+        floors[name] = best["cpu"]
+    ratio = best["cpu"] / floors[name] if name in floors and step != "pyarrow" else None
+    label = (
+        "pyarrow floor"
+        if step == "pyarrow"
+        else f"load({'file' if target.is_file() else 'folder'})"
+    )
+    if root:
+        label = f"  {Path(root).name}"
+    print(
+        f"{label:<16} {name:<17} {best['rows']:>10,} {best['seconds']:>8.2f} "
+        f"{best['cpu']:>8.2f} "
+        f"{best['peak_mb']:>8.0f} {best['peak_mb'] - best['base_mb']:>8.0f} "
+        f"{'' if ratio is None else f'{ratio:.2f}x':>8}"
+    )
+    if step == "load" and ratio is not None and not target.is_file():
+        (against_ratios if root else folder_ratios)[fmt] = ratio
 
 
 if __name__ == "__main__":
