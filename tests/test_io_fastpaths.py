@@ -92,6 +92,7 @@ def _write(path, columns: list[str], rows: list[list[str]]) -> None:
 def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch every fast path of this module's docstring off."""
     monkeypatch.setattr(files_mod, "_coded_columns", lambda table: frozenset())
+    monkeypatch.setattr(files_mod, "_text_ids", lambda path: [])  # Parquet ids as dictionaries
     monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema: None)
     monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
     monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
