@@ -537,13 +537,9 @@ def _timestamp_parts(
     return ts, offset, date_only
 
 
-_ISO = b"0000-00-00T00:00:00"
-_ISO_DIGITS = np.array([i for i, c in enumerate(_ISO) if c == ord("0")])
-_ISO_SEPS = np.array([i for i, c in enumerate(_ISO) if c != ord("0")])
-_ISO_SEP_BYTES = np.frombuffer(_ISO, dtype=np.uint8)[_ISO_SEPS]
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 #: Rows per block of :func:`_plain_iso` (its byte matrices stay a few MB).
-_ISO_BLOCK = 1 << 16
+_ISO_BLOCK = 1 << 18
 
 
 def _plain_iso(
@@ -587,17 +583,38 @@ def _plain_iso(
 def _calendar(
     year: np.ndarray, month: np.ndarray, day: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Which (year, month, day) are real dates from MIN_YEAR to MAX_YEAR, and their days."""
+    """Which (year, month, day) are real dates from MIN_YEAR to MAX_YEAR, and their day
+    numbers since 1970-01-01 (H. Hinnant's days_from_civil, in integers)."""
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_days = _MONTH_DAYS[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
     ok = (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12)
     ok &= (day >= 1) & (day <= month_days)
-    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
-    days = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
     return ok, days
 
 
-_DATE_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
+def _digits(raw: np.ndarray, begin: np.ndarray, positions: range | list[int]) -> tuple:
+    """The bytes at ``begin + p`` for each position as digit values (uint8; a byte that is not
+    an ASCII digit wraps past 9), one gather per position."""
+    return tuple(raw[begin + p] - np.uint8(48) for p in positions)
+
+
+def _number(digits: tuple) -> np.ndarray:
+    out = digits[0].astype(np.int64)
+    for d in digits[1:]:
+        out = out * 10 + d
+    return out
+
+
+def _all_digits(digits: tuple) -> np.ndarray:
+    ok = digits[0] <= 9
+    for d in digits[1:]:
+        ok &= d <= 9
+    return ok
 
 
 def _plain_dates_block(
@@ -608,17 +625,19 @@ def _plain_dates_block(
     ts: np.ndarray,
     date_only: np.ndarray,
 ) -> None:
-    cells = raw[begin[:, None] + np.arange(10)]
-    digits = (cells[:, _DATE_DIGITS] - 48).astype(np.int64)  # a non-digit wraps past 9
-    ok = (digits <= 9).all(axis=1) & (cells[:, 4] == ord("-")) & (cells[:, 7] == ord("-"))
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 4] * 10 + digits[:, 5]
-    real, days = _calendar(year, month, digits[:, 6] * 10 + digits[:, 7])
+    y = _digits(raw, begin, range(0, 4))
+    m = _digits(raw, begin, range(5, 7))
+    d = _digits(raw, begin, range(8, 10))
+    ok = _all_digits(y + m + d) & (raw[begin + 4] == ord("-")) & (raw[begin + 7] == ord("-"))
+    real, days = _calendar(_number(y), _number(m), _number(d))
     ok &= real
     where = rows[ok]
-    ts[where] = days[ok].astype("datetime64[ns]")
+    ts[where] = (days[ok] * (86_400 * 10**9)).view("datetime64[ns]")
     date_only[where] = True
     todo[where] = False
+
+
+_ISO_SEP_AT = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"))
 
 
 def _plain_iso_block(
@@ -630,37 +649,37 @@ def _plain_iso_block(
     ts: np.ndarray,
     offset: np.ndarray,
 ) -> None:
-    cells = raw[begin[:, None] + np.arange(19)]
-    digits = (cells[:, _ISO_DIGITS] - 48).astype(np.int64)  # a non-digit wraps past 9
-    ok = (digits <= 9).all(axis=1) & (cells[:, _ISO_SEPS] == _ISO_SEP_BYTES).all(axis=1)
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 4] * 10 + digits[:, 5]
-    day = digits[:, 6] * 10 + digits[:, 7]
-    hour = digits[:, 8] * 10 + digits[:, 9]
-    minute = digits[:, 10] * 10 + digits[:, 11]
-    second = digits[:, 12] * 10 + digits[:, 13]
-    real, days = _calendar(year, month, day)
+    y = _digits(raw, begin, range(0, 4))
+    mo = _digits(raw, begin, range(5, 7))
+    d = _digits(raw, begin, range(8, 10))
+    h = _digits(raw, begin, range(11, 13))
+    mi = _digits(raw, begin, range(14, 16))
+    se = _digits(raw, begin, range(17, 19))
+    ok = _all_digits(y + mo + d + h + mi + se)
+    for at, sep in _ISO_SEP_AT:
+        ok &= raw[begin + at] == ord(sep)
+    hour, minute, second = _number(h), _number(mi), _number(se)
+    real, days = _calendar(_number(y), _number(mo), _number(d))
     ok &= real & (hour <= 23) & (minute <= 59) & (second <= 59)
     minutes = np.full(len(rows), np.nan)
     if zoned.any():
-        tail = raw[begin[zoned][:, None] + np.arange(19, 25)]
-        tail_digits = (tail[:, [1, 2, 4, 5]] - 48).astype(np.int64)
-        form = (tail_digits <= 9).all(axis=1) & (tail[:, 3] == ord(":"))
-        form &= (tail[:, 0] == ord("+")) | (tail[:, 0] == ord("-"))
-        hh = tail_digits[:, 0] * 10 + tail_digits[:, 1]
-        mm = tail_digits[:, 2] * 10 + tail_digits[:, 3]
-        total = (hh * 60 + mm).astype("float64")
-        value = np.where(tail[:, 0] == ord("-"), -total, total)
-        value[(mm >= 60) | (total > _OFFSET_LIMIT)] = np.inf  # as _offset_minutes says
-        zoned_ok = ok[zoned] & form
-        ok[zoned] = zoned_ok
+        at = begin[zoned]
+        sign = raw[at + 19]
+        hh = _digits(raw, at, range(20, 22))
+        mm = _digits(raw, at, range(23, 25))
+        form = _all_digits(hh + mm) & (raw[at + 22] == ord(":"))
+        form &= (sign == ord("+")) | (sign == ord("-"))
+        hhv, mmv = _number(hh), _number(mm)
+        total = (hhv * 60 + mmv).astype("float64")
+        value = np.where(sign == ord("-"), -total, total)
+        value[(mmv >= 60) | (total > _OFFSET_LIMIT)] = np.inf  # as _offset_minutes says
+        ok[zoned] &= form
         minutes[zoned] = value
     if not ok.any():
         return
-    seconds = hour[ok] * 3600 + minute[ok] * 60 + second[ok]
-    value = days[ok].astype("datetime64[ns]") + (seconds * 10**9).astype("timedelta64[ns]")
+    seconds = days[ok] * 86_400 + hour[ok] * 3600 + minute[ok] * 60 + second[ok]
     where = rows[ok]
-    ts[where] = value
+    ts[where] = (seconds * 10**9).view("datetime64[ns]")
     offset[where] = minutes[ok]
     todo[where] = False
 
