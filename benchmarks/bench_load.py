@@ -29,6 +29,9 @@ Usage::
     .venv/bin/python benchmarks/bench_load.py --formats parquet
     .venv/bin/python benchmarks/bench_load.py --against /work/main   # another checkout too
 
+``--stages`` prints, per table file, where ``load``'s CPU time goes (one run in a fresh process,
+the CPU seconds inside each stage function; stages nest, so they do not add up to the total).
+
 ``--against DIR`` also runs every ``load`` step with the package of another checkout (e.g. the
 main branch), on the same files and taking turns with this one, so that a change is measured
 against its base in one run on the same machine load.
@@ -153,6 +156,65 @@ def child(step: str, target: str) -> None:
     print(json.dumps(result))
 
 
+#: The stage functions timed by ``--stages`` (module of ``trustdata.io``, function).
+_STAGES = [
+    ("_csv", "_read_csv", "read CSV (all of it)"),
+    ("_csv", "_decode", "  decode / check UTF-8"),
+    ("_csv", "_check_line_lengths", "  line-length and blank-line bounds"),
+    ("_csv", "_line_structure", "  line numbers"),
+    ("_csv", "_blank", "  blank records"),
+    ("_files", "_read_parquet", "read Parquet (all of it)"),
+    ("_files", "_check_parquet_rows", "  rows-per-couple bound"),
+    ("_files", "_raw_from_frame", "  typed columns kept or written as text"),
+    ("_validate", "_parse_column", "parse columns"),
+    ("_validate", "_coded_ids", "ids (per distinct value)"),
+    ("_validate", "_parse_timestamp", "timestamps"),
+    ("_validate", "_unescape", "formula unescape"),
+    ("_validate", "_validate", "schema checks"),
+    ("_validate", "_duplicates", "duplicates"),
+    ("_validate", "_rejected_frame", "rejected records"),
+    ("_validate", "_assemble", "Logs and summary"),
+]
+
+
+def stages(target: str) -> None:
+    """Print the CPU seconds of each stage of one ``load`` (in this fresh process) as JSON."""
+    import functools
+    import importlib
+
+    import pyarrow.csv as pacsv  # noqa: F401 - imported before, as in child()
+    import pyarrow.parquet as papq  # noqa: F401
+
+    import trustdata.io as tio
+
+    for table in ("checkins", "triggers", "events", "couples"):
+        tio._schemas(table)
+    spent: dict[str, float] = {}
+
+    def timed(func, label):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - start
+
+        return wrapper
+
+    for module, name, label in _STAGES:
+        mod = importlib.import_module(f"trustdata.io.{module}")
+        if hasattr(mod, name):
+            setattr(mod, name, timed(getattr(mod, name), label))
+    files = importlib.import_module("trustdata.io._files")
+    files._read_csv = importlib.import_module("trustdata.io._csv")._read_csv  # imported by name
+    tio._assemble = importlib.import_module("trustdata.io._validate")._assemble
+    cpu0 = _cpu_seconds()
+    tio.load(target)
+    spent["TOTAL load"] = _cpu_seconds() - cpu0
+    print(json.dumps(spent))
+
+
 def _table_files(folder: Path) -> list[Path]:
     """The table files of a log folder, as ``load`` reads them."""
     from trustdata import schemas
@@ -178,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per step (best is shown)")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "TARGET"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--stage-child", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stages", action="store_true", help="also print where load's CPU time goes, per file"
+    )
     parser.add_argument(
         "--against",
         metavar="DIR",
@@ -189,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
+        return 0
+    if args.stage_child:
+        stages(args.stage_child)
         return 0
     plan: list[tuple[str, Path]] = []
     for fmt in args.formats:
@@ -219,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
                 runs[root].append(run(step, target, root))
         for root in roots:
             _report(step, target, runs[root], root, floors, folder_ratios, against_ratios)
+    if args.stages:
+        _print_stages([t for s, t in plan if s == "load" and t.is_file()], floors)
     for fmt, ratio in folder_ratios.items():
         target = {"csv": 2.0, "parquet": 1.5}[fmt]
         verdict = "met" if ratio <= target else "NOT met"
@@ -232,6 +303,26 @@ def main(argv: list[str] | None = None) -> int:
             f"{target}x: {verdict}){base}"
         )
     return 0
+
+
+def _print_stages(targets: list[Path], floors: dict[str, float]) -> None:
+    """Where ``load``'s CPU seconds go, one column per file, beside the file's pyarrow floor."""
+    found = {}
+    for target in targets:
+        out = subprocess.run(
+            [sys.executable, __file__, "--stage-child", str(target)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        found[target.name] = json.loads(out.stdout.strip().splitlines()[-1])
+    labels = [label for _, _, label in _STAGES] + ["TOTAL load"]
+    print(f"\nCPU s per stage (one run each){'':<12}" + "".join(f"{n:>18}" for n in found))
+    print(f"{'pyarrow floor (best run above)':<42}" + "".join(
+        f"{floors.get(n, float('nan')):>18.2f}" for n in found))  # fmt: skip
+    for label in labels:
+        if any(label in f for f in found.values()):
+            print(f"{label:<42}" + "".join(f"{f.get(label, 0.0):>18.2f}" for f in found.values()))
 
 
 def _report(
