@@ -197,7 +197,7 @@ def _coded_ids(
     """An id column read as codes (a categorical of its text), parsed as the text path parses
     it (``_parse_column``, then ``_unescape``, then :func:`_normalised_ids`) but once per
     distinct value; also the codes of the final ids for the uniqueness check (equal ids share
-    a code, numbered in order of first appearance; missing ids take the last code).
+    a code, numbered in order of first appearance; missing ids are -1, taking the last code).
     """
     codes, uniques = _factorize(text)
     small = np.int32 if len(uniques) < 2**31 - 1 else np.int64
@@ -217,12 +217,10 @@ def _coded_ids(
         values = _unescape(values)
     values = _normalised_ids(values, col, notes)
     final_codes, final = pd.factorize(values, use_na_sentinel=True)
-    lookup = np.full(len(uniques) + 1, len(final), dtype=np.int64)  # missing: the last code
+    lookup = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last entry: code -1, missing
     lookup[order] = final_codes
-    row_codes = lookup[codes]
-    out = _text_from_codes(
-        np.where(row_codes < len(final), row_codes, -1), list(final), pd.RangeIndex(len(text))
-    )
+    row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
+    out = _text_from_codes(row_codes, list(final), pd.RangeIndex(len(text)))
     return out, (row_codes, len(final) + 1)
 
 
@@ -519,8 +517,8 @@ def _duplicated(
     size = 1
     for key in keys:
         if known_codes and key in known_codes:
-            codes, width = known_codes[key]
-            codes = codes.astype("int64")
+            codes, width = known_codes[key]  # -1 where missing: the last code
+            codes = np.where(codes >= 0, codes, width - 1).astype("int64", copy=False)
         else:
             codes, width = _key_codes(frame[key])
         if size * width >= 2**62:  # would overflow: let pandas combine them
