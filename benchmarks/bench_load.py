@@ -27,6 +27,14 @@ Usage::
     .venv/bin/python benchmarks/bench_load.py                 # 10,000 couples
     .venv/bin/python benchmarks/bench_load.py --couples 1000  # a quicker look
     .venv/bin/python benchmarks/bench_load.py --formats parquet
+    .venv/bin/python benchmarks/bench_load.py --against /work/main   # another checkout too
+
+``--stages`` prints, per table file, where ``load``'s CPU time goes (one run in a fresh process,
+the CPU seconds inside each stage function; stages nest, so they do not add up to the total).
+
+``--against DIR`` also runs every ``load`` step with the package of another checkout (e.g. the
+main branch), on the same files and taking turns with this one, so that a change is measured
+against its base in one run on the same machine load.
 """
 
 from __future__ import annotations
@@ -41,8 +49,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
-# Measure the package of this checkout (a worktree included), not whichever one is installed.
-sys.path.insert(0, str(HERE.parent))
+# Measure the package of this checkout (a worktree included), not whichever one is installed;
+# a child started for --against imports the other checkout's package instead.
+_ROOT = sys.argv[sys.argv.index("--root") + 1] if "--root" in sys.argv[:-1] else str(HERE.parent)
+sys.path.insert(0, _ROOT)
 
 
 def _rss_mb() -> float:
@@ -146,6 +156,65 @@ def child(step: str, target: str) -> None:
     print(json.dumps(result))
 
 
+#: The stage functions timed by ``--stages`` (module of ``trustdata.io``, function).
+_STAGES = [
+    ("_csv", "_read_csv", "read CSV (all of it)"),
+    ("_csv", "_decode", "  decode / check UTF-8"),
+    ("_csv", "_check_line_lengths", "  line-length and blank-line bounds"),
+    ("_csv", "_line_structure", "  line numbers"),
+    ("_csv", "_blank", "  blank records"),
+    ("_files", "_read_parquet", "read Parquet (all of it)"),
+    ("_files", "_check_parquet_rows", "  rows-per-couple bound"),
+    ("_files", "_raw_from_frame", "  typed columns kept or written as text"),
+    ("_validate", "_parse_column", "parse columns"),
+    ("_validate", "_coded_ids", "ids (per distinct value)"),
+    ("_validate", "_parse_timestamp", "timestamps"),
+    ("_validate", "_unescape", "formula unescape"),
+    ("_validate", "_validate", "schema checks"),
+    ("_validate", "_duplicates", "duplicates"),
+    ("_validate", "_rejected_frame", "rejected records"),
+    ("_validate", "_assemble", "Logs and summary"),
+]
+
+
+def stages(target: str) -> None:
+    """Print the CPU seconds of each stage of one ``load`` (in this fresh process) as JSON."""
+    import functools
+    import importlib
+
+    import pyarrow.csv as pacsv  # noqa: F401 - imported before, as in child()
+    import pyarrow.parquet as papq  # noqa: F401
+
+    import trustdata.io as tio
+
+    for table in ("checkins", "triggers", "events", "couples"):
+        tio._schemas(table)
+    spent: dict[str, float] = {}
+
+    def timed(func, label):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - start
+
+        return wrapper
+
+    for module, name, label in _STAGES:
+        mod = importlib.import_module(f"trustdata.io.{module}")
+        if hasattr(mod, name):
+            setattr(mod, name, timed(getattr(mod, name), label))
+    files = importlib.import_module("trustdata.io._files")
+    files._read_csv = importlib.import_module("trustdata.io._csv")._read_csv  # imported by name
+    tio._assemble = importlib.import_module("trustdata.io._validate")._assemble
+    cpu0 = _cpu_seconds()
+    tio.load(target)
+    spent["TOTAL load"] = _cpu_seconds() - cpu0
+    print(json.dumps(spent))
+
+
 def _table_files(folder: Path) -> list[Path]:
     """The table files of a log folder, as ``load`` reads them."""
     from trustdata import schemas
@@ -153,9 +222,10 @@ def _table_files(folder: Path) -> list[Path]:
     return [p for p in sorted(folder.iterdir()) if p.is_file() and p.stem in schemas.TABLES]
 
 
-def run(step: str, target: Path) -> dict:
+def run(step: str, target: Path, root: str | None = None) -> dict:
+    extra = ["--root", root] if root else []
     out = subprocess.run(
-        [sys.executable, __file__, "--child", step, str(target)],
+        [sys.executable, __file__, "--child", step, str(target), *extra],
         check=True,
         capture_output=True,
         text=True,
@@ -169,12 +239,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1, help="runs per step (best is shown)")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "TARGET"), help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--stage-child", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stages", action="store_true", help="also print where load's CPU time goes, per file"
+    )
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="another checkout whose package also runs every load step (taking turns)",
+    )
     parser.add_argument(
         "--formats", nargs="+", choices=["csv", "parquet"], default=["csv", "parquet"]
     )
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
+        return 0
+    if args.stage_child:
+        stages(args.stage_child)
         return 0
     plan: list[tuple[str, Path]] = []
     for fmt in args.formats:
@@ -195,35 +278,84 @@ def main(argv: list[str] | None = None) -> int:
     )
     floors: dict[str, float] = {}
     folder_ratios: dict[str, float] = {}
+    against_ratios: dict[str, float] = {}
+    against = str(Path(args.against).resolve()) if args.against else None
     for step, target in plan:
-        results = [run(step, target) for _ in range(args.repeat)]
-        best = min(results, key=lambda r: r["cpu"])
-        fmt = "parquet" if target.name.endswith("parquet") else "csv"
-        name = target.name if target.is_file() else f"({fmt} folder)"
-        if step == "pyarrow":
-            floors[name] = best["cpu"]
-        ratio = best["cpu"] / floors[name] if name in floors and step != "pyarrow" else None
-        label = (
-            "pyarrow floor"
-            if step == "pyarrow"
-            else f"load({'file' if target.is_file() else 'folder'})"
-        )
-        print(
-            f"{label:<16} {name:<17} {best['rows']:>10,} {best['seconds']:>8.2f} "
-            f"{best['cpu']:>8.2f} "
-            f"{best['peak_mb']:>8.0f} {best['peak_mb'] - best['base_mb']:>8.0f} "
-            f"{'' if ratio is None else f'{ratio:.2f}x':>8}"
-        )
-        if step == "load" and ratio is not None and not target.is_file():
-            folder_ratios[fmt] = ratio
+        roots = [None, against] if against and step == "load" else [None]
+        runs: dict[str | None, list[dict]] = {r: [] for r in roots}
+        for _ in range(args.repeat):
+            for root in roots:  # taking turns, so both see the same machine load
+                runs[root].append(run(step, target, root))
+        for root in roots:
+            _report(step, target, runs[root], root, floors, folder_ratios, against_ratios)
+    if args.stages:
+        _print_stages([t for s, t in plan if s == "load" and t.is_file()], floors)
     for fmt, ratio in folder_ratios.items():
         target = {"csv": 2.0, "parquet": 1.5}[fmt]
         verdict = "met" if ratio <= target else "NOT met"
+        base = (
+            f"; {args.against}: {against_ratios[fmt]:.2f}x in the same run"
+            if fmt in against_ratios
+            else ""
+        )
         print(
             f"load of the {fmt} cohort: {ratio:.2f}x the pyarrow floor (CPU s; target <= "
-            f"{target}x: {verdict})"
+            f"{target}x: {verdict}){base}"
         )
     return 0
+
+
+def _print_stages(targets: list[Path], floors: dict[str, float]) -> None:
+    """Where ``load``'s CPU seconds go, one column per file, beside the file's pyarrow floor."""
+    found = {}
+    for target in targets:
+        out = subprocess.run(
+            [sys.executable, __file__, "--stage-child", str(target)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        found[target.name] = json.loads(out.stdout.strip().splitlines()[-1])
+    labels = [label for _, _, label in _STAGES] + ["TOTAL load"]
+    print(f"\nCPU s per stage (one run each){'':<12}" + "".join(f"{n:>18}" for n in found))
+    print(f"{'pyarrow floor (best run above)':<42}" + "".join(
+        f"{floors.get(n, float('nan')):>18.2f}" for n in found))  # fmt: skip
+    for label in labels:
+        if any(label in f for f in found.values()):
+            print(f"{label:<42}" + "".join(f"{f.get(label, 0.0):>18.2f}" for f in found.values()))
+
+
+def _report(
+    step: str,
+    target: Path,
+    results: list[dict],
+    root: str | None,
+    floors: dict[str, float],
+    folder_ratios: dict[str, float],
+    against_ratios: dict[str, float],
+) -> None:
+    """Print one step's best run (and remember the floors and the folders' ratios)."""
+    best = min(results, key=lambda r: r["cpu"])
+    fmt = "parquet" if target.name.endswith("parquet") else "csv"
+    name = target.name if target.is_file() else f"({fmt} folder)"
+    if step == "pyarrow":
+        floors[name] = best["cpu"]
+    ratio = best["cpu"] / floors[name] if name in floors and step != "pyarrow" else None
+    label = (
+        "pyarrow floor"
+        if step == "pyarrow"
+        else f"load({'file' if target.is_file() else 'folder'})"
+    )
+    if root:
+        label = f"  {Path(root).name}"
+    print(
+        f"{label:<16} {name:<17} {best['rows']:>10,} {best['seconds']:>8.2f} "
+        f"{best['cpu']:>8.2f} "
+        f"{best['peak_mb']:>8.0f} {best['peak_mb'] - best['base_mb']:>8.0f} "
+        f"{'' if ratio is None else f'{ratio:.2f}x':>8}"
+    )
+    if step == "load" and ratio is not None and not target.is_file():
+        (against_ratios if root else folder_ratios)[fmt] = ratio
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import trustdata.io._csv as csv_mod
 import trustdata.io._files as files_mod
+import trustdata.io._parse as parse_mod
 import trustdata.io._validate as validate_mod
 import trustdata.io._write as write_mod
 from trustdata import io, schemas
@@ -90,10 +92,25 @@ def _write(path, columns: list[str], rows: list[list[str]]) -> None:
 def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch every fast path of this module's docstring off."""
     monkeypatch.setattr(files_mod, "_coded_columns", lambda table: frozenset())
+    monkeypatch.setattr(files_mod, "_text_ids", lambda path: [])  # Parquet ids as dictionaries
     monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema: None)
     monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
     monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
     monkeypatch.setattr(write_mod, "_unescape", _pandas_unescape)  # header cells
+    # issue 15's byte-level shortcuts: plain ISO timestamps read in numpy, the regex pass that
+    # rules out blank and empty lines, and the strip skipped when no cell has edge whitespace
+    monkeypatch.setattr(parse_mod, "_plain_iso", lambda arr, todo, ts, offset, dates: None)
+    monkeypatch.setattr(csv_mod, "_quiet_lines", lambda data, pos: False)
+    monkeypatch.setattr(parse_mod, "_strip_text", lambda values: values.str.strip())
+    monkeypatch.setattr(validate_mod, "_strip_text", lambda values: values.str.strip())
+    for mod in (csv_mod, parse_mod, validate_mod):
+        monkeypatch.setattr(mod, "_blank_text", _pandas_blank)
+
+
+def _pandas_blank(values: pd.Series, *, missing: bool) -> np.ndarray:
+    """Empty or whitespace-only cells by ``str.strip`` (missing ones count when ``missing``)."""
+    blank = (values.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+    return blank | values.isna().to_numpy(dtype=bool) if missing else blank
 
 
 def _pandas_duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.ndarray:
@@ -305,3 +322,74 @@ def test_the_blank_line_bound_never_misses_too_many_blank_lines(data, pos, limit
         monkeypatch.setattr(csv_mod, "_PIECE", piece)
         if _blank_lines_whole(data, pos) > limit:
             assert csv_mod._maybe_many_blank_lines(data, pos)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=60).map(lambda b: bytes(b",; \t\r\n|ab"[x % 9] for x in b)),
+    pos=st.integers(0, 5),
+)
+def test_quiet_lines_never_hide_a_blank_or_empty_line(data, pos):
+    """``_quiet_lines`` lets the blank- and empty-line scans be skipped: only when it is sound."""
+    import trustdata.io._csv as csv_mod
+
+    pos = min(pos, len(data))
+    if csv_mod._quiet_lines(data, pos):
+        assert _blank_lines_whole(data, pos) <= 1  # at most the first line, as the bound says
+        for body in range(pos + 1, len(data) + 1):  # after a line break, as the header's
+            if data[body - 1 : body] == b"\n":
+                assert not len(csv_mod._line_structure(data, body)[1])
+
+
+_WALL = st.builds(
+    "{:04d}-{:02d}-{:02d}{}{:02d}:{:02d}:{:02d}".format,
+    st.sampled_from([1850, 1899, 1900, 2000, 2024, 2100, 2150, 2151, 9999]),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.sampled_from(["T", " ", "t"]),
+    st.integers(0, 24),
+    st.integers(0, 60),
+    st.integers(0, 61),
+)
+_STAMP = st.one_of(
+    _WALL,
+    _WALL.map(lambda w: w[:10]),
+    st.tuples(
+        _WALL,
+        st.sampled_from(
+            [
+                "+01:00",
+                "-05:30",
+                "+16:00",
+                "+16:01",
+                "-00:00",
+                "+00:60",
+                "+99:99",
+                "Z",
+                "+0100",
+                "x01:00",
+                "+01:0a",
+                "+\u0661\u0662:00",
+            ]
+        ),
+    ).map("".join),
+    _WALL.map(lambda w: w.replace("0", "\u0660", 1)),
+    st.text(max_size=26),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), _STAMP), max_size=40))
+def test_plain_timestamps_read_from_bytes_as_the_exact_formats_read_them(values):
+    """``_plain_iso`` (numpy on the string bytes) gives the times, offsets and dates-only flags
+    the exact formats and the full pattern give."""
+    text = pd.Series(values, dtype="str")
+    stripped = text.str.strip()
+    missing = (text.isna() | (stripped == "")).to_numpy()
+    fast = parse_mod._timestamp_parts(stripped, missing.copy())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(parse_mod, "_plain_iso", lambda arr, todo, ts, offset, dates: None)
+        careful = parse_mod._timestamp_parts(stripped, missing.copy())
+    np.testing.assert_array_equal(fast[0], careful[0])
+    np.testing.assert_array_equal(fast[1], careful[1])
+    np.testing.assert_array_equal(fast[2], careful[2])

@@ -121,6 +121,61 @@ def _null_text(n: int, dtype: pd.StringDtype | None = None) -> pd.Series:
     return pd.Series(array, index=pd.RangeIndex(n), copy=False)
 
 
+def _blank_text(values: pd.Series, *, missing: bool) -> np.ndarray:
+    """Where ``values`` (``str``) are empty or only whitespace, as ``values.str.strip() == ""``
+    decides; missing values count as blank when ``missing``.
+
+    For arrow-backed text this is pyarrow's ``utf8_is_space`` (the same whitespace as the
+    ``utf8_trim_whitespace`` that ``str.strip`` uses) with no stripped copy of the column.
+    """
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None or not isinstance(values.dtype, pd.StringDtype):
+        blank = (values.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+        return blank | values.isna().to_numpy(dtype=bool) if missing else blank
+    import pyarrow.compute as pc
+
+    out = pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
+    out = pc.fill_null(out, missing)
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+#: Bytes a cell may start or end with when ``str.strip`` could change it: ASCII controls and
+#: space, and every byte of a multi-byte UTF-8 character (some are whitespace, e.g. U+00A0).
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[:0x21] = True
+_EDGE_BYTES[0x7F:] = True
+
+
+def _strip_text(values: pd.Series) -> pd.Series:
+    """``values.str.strip()``, or ``values`` itself when no cell starts or ends with a byte
+    that could be whitespace (read from the pyarrow offsets and bytes: no stripped copy)."""
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None or not isinstance(values.dtype, pd.StringDtype):
+        return values.str.strip()
+    import pyarrow as pa
+
+    for chunk in arr.chunks:
+        n = len(chunk)
+        validity, offsets, data = chunk.buffers()
+        if not n or data is None:
+            continue
+        if not (pa.types.is_large_string(chunk.type) or pa.types.is_string(chunk.type)):
+            return values.str.strip()
+        wide = pa.types.is_large_string(chunk.type)
+        off = np.frombuffer(
+            offsets, dtype=np.int64 if wide else np.int32, count=chunk.offset + n + 1
+        )
+        off = off[chunk.offset :]
+        raw = np.frombuffer(data, dtype=np.uint8)
+        filled = off[1:] > off[:-1]
+        if validity is not None and chunk.null_count:
+            filled &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        first, last = off[:-1][filled], off[1:][filled] - 1
+        if _EDGE_BYTES[raw[first]].any() or _EDGE_BYTES[raw[last]].any():
+            return values.str.strip()
+    return values
+
+
 def _json_text(value: Any) -> str | None:
     if value is None:
         return None

@@ -160,7 +160,7 @@ def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
 
 
 #: The kinds of column parsed on their distinct values (see ``_parse._parse_column``).
-_CODED_KINDS = frozenset({"whole", "number", "date", "category", "kind", "role", "bool"})
+_CODED_KINDS = frozenset({"id", "whole", "number", "date", "category", "kind", "role", "bool"})
 
 
 def _coded_columns(table: str) -> frozenset[str]:
@@ -371,11 +371,29 @@ def _check_parquet_rows(path: Path, name: str) -> None:
         )
 
 
+def _text_ids(path: Path) -> list[str]:
+    """The id columns (see ``_columns._KIND``) a Parquet file holds as text: read as
+    dictionaries, they are parsed once per distinct id (``_validate._coded_ids``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception:  # reported by the full read
+        return []
+    return [
+        field.name
+        for field in schema
+        if _KIND.get(field.name) == "id"
+        and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
+    ]
+
+
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
     name = str(path)
     _check_parquet_rows(path, name)
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(path, read_dictionary=_text_ids(path) or None)
     except Exception as exc:  # pyarrow raises many kinds for a file that is not parquet
         detail = str(exc).replace(name, "the file").replace(str(path.resolve()), "the file")
         raise FileProblem(

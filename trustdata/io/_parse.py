@@ -24,8 +24,10 @@ from trustdata.io._columns import (
     _OFFSET_LIMIT,
     _PROBLEM,
     _as_text,
+    _blank_text,
     _clean_names,
     _fmt,
+    _strip_text,
 )
 
 _TS_RE = re.compile(
@@ -57,9 +59,12 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
             return False
         if pd.api.types.is_integer_dtype(dtype):
-            if kind == "number" or values.isna().all():
+            if kind == "number":
                 return True
-            return max(abs(int(values.min())), abs(int(values.max()))) < 2**53
+            ints = _present_ints(values)
+            if not len(ints):
+                return True
+            return max(abs(int(ints.min())), abs(int(ints.max()))) < 2**53
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -78,7 +83,27 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         return pd.api.types.is_bool_dtype(dtype)
     if kind in ("category", "kind", "role"):
         return isinstance(dtype, pd.CategoricalDtype)  # parsed from its categories' text
+    if kind == "id":  # text categories (a Parquet dictionary): parsed once per category
+        return isinstance(dtype, pd.CategoricalDtype) and _text_categories(dtype)
     return False
+
+
+def _text_categories(dtype: pd.CategoricalDtype) -> bool:
+    categories = dtype.categories
+    if isinstance(categories.dtype, pd.StringDtype):
+        return True
+    return categories.dtype == object and all(isinstance(c, str) for c in categories)
+
+
+def _present_ints(values: pd.Series) -> np.ndarray:
+    """The present values of an integer column as a numpy array (a masked array's own data,
+    not a copy through pandas' reductions)."""
+    array = values.array
+    data = getattr(array, "_data", None)
+    mask = getattr(array, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        return data[~mask] if mask.any() else data
+    return values.dropna().to_numpy()
 
 
 def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -153,7 +178,7 @@ def _factorize(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _missing_mask(text: pd.Series) -> np.ndarray:
-    return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
+    return _blank_text(text, missing=True)
 
 
 def _exactly_whole(text: str) -> bool:
@@ -196,12 +221,12 @@ def _parse_column(
             return text.astype("boolean")
         raise AssertionError(kind)  # pragma: no cover - _keeps_type keeps no other kind
     if kind in ("id", "text"):
-        stripped = text.str.strip()
-        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        missing = _blank_text(text, missing=True)
         if required and missing.any():
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         if kind == "id":
-            return stripped.where(~missing).astype("str") if missing.any() else stripped
+            stripped = _strip_text(text)
+            return _null_where(stripped, missing) if missing.any() else stripped
         return _null_where(text, missing)
     # Everything else has few distinct values: work on those, then spread by the codes.
     codes, uniques = _factorize(text)
@@ -276,8 +301,7 @@ def _parse_column(
         )
         codes2 = cat_code[codes]
         if kind == "role":
-            values = np.array([*cats, None], dtype=object)[codes2]
-            return pd.Series(values, index=text.index, dtype="str")
+            return _text_from_codes(codes2, list(cats), text.index)
         return pd.Series(
             pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index, copy=False
         )
@@ -290,6 +314,21 @@ def _parse_column(
         v = lookup[codes]
         return pd.Series(pd.arrays.BooleanArray(v == 1, v < 0), index=text.index, copy=False)
     raise AssertionError(kind)  # pragma: no cover - every kind is handled above
+
+
+def _text_from_codes(codes: np.ndarray, texts: list[str], index: pd.Index) -> pd.Series:
+    """``str`` values ``texts[code]`` (missing where the code is -1), built in pyarrow from the
+    codes rather than one Python string per row."""
+    import pyarrow as pa
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    lookup = pa.array([*texts, None], type=pa.large_string())
+    where = np.where(codes >= 0, codes, len(texts)).astype("int32", copy=False)
+    values = lookup.take(pa.array(where))
+    array = ArrowStringArray(
+        pa.chunked_array([values], pa.large_string()), dtype=pd.StringDtype("pyarrow", np.nan)
+    )
+    return pd.Series(array, index=index, copy=False)
 
 
 def _report_uniques(
@@ -360,8 +399,8 @@ def _parse_timestamp(
     text = raw[col]
     n = len(text)
     if _is_text(text):
-        stripped = text.str.strip()
-        missing = (text.isna() | (stripped == "")).to_numpy(dtype=bool)
+        stripped = _strip_text(text)
+        missing = _blank_text(text, missing=True)
         if missing.any():
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         ts_values, offset, date_only = _timestamp_parts(stripped, missing)
@@ -437,10 +476,15 @@ def _timestamp_parts(
     offset = np.full(n, np.nan)
     date_only = np.zeros(n, dtype=bool)
     arr = _arrow_text(stripped)
-    length = pc.fill_null(pc.utf8_length(arr), -1).to_numpy()
     todo = ~missing
+    _plain_iso(arr, todo, ts, offset, date_only)  # most values: read from the bytes, in numpy
+    if not todo.any():
+        return ts, offset, date_only
+    length = pc.fill_null(pc.utf8_length(arr), -1).to_numpy()
 
     def pick(mask: np.ndarray) -> Any:
+        if mask.all():  # every row: no copy
+            return arr
         return pc.filter(arr, pa.array(mask))  # a filter copies far less than a take
 
     def exact(rows: np.ndarray, values: Any, fmt: str) -> np.ndarray:
@@ -493,6 +537,153 @@ def _timestamp_parts(
     return ts, offset, date_only
 
 
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+#: Rows per block of :func:`_plain_iso` (its byte matrices stay a few MB).
+_ISO_BLOCK = 1 << 18
+
+
+def _plain_iso(
+    arr: Any, todo: np.ndarray, ts: np.ndarray, offset: np.ndarray, date_only: np.ndarray
+) -> None:
+    """Read the values that are exactly ``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS`` or that
+    followed by ``+HH:MM`` (ASCII digits, a real date and time, a year from MIN_YEAR to
+    MAX_YEAR) straight from the string bytes, writing ``ts``, ``offset`` and ``date_only`` and
+    clearing ``todo`` for them.
+
+    Every value read so is one the exact formats of :func:`_timestamp_parts` read to the same
+    time and offset; anything else (other shapes, impossible dates, far years) is left to them.
+    """
+    import pyarrow as pa
+
+    start = 0
+    for chunk in arr.chunks:
+        n = len(chunk)
+        validity, offsets, data = chunk.buffers()
+        if n and data is not None and pa.types.is_large_string(chunk.type):
+            off = np.frombuffer(offsets, dtype=np.int64, count=chunk.offset + n + 1)
+            off = off[chunk.offset :]
+            raw = np.frombuffer(data, dtype=np.uint8)
+            size = off[1:] - off[:-1]
+            sel = todo[start : start + n] & ((size == 10) | (size == 19) | (size == 25))
+            if validity is not None and chunk.null_count:
+                sel &= chunk.is_valid().to_numpy(zero_copy_only=False)
+            for dates in (True, False):
+                rows = np.flatnonzero(sel & (size == 10) if dates else sel & (size != 10))
+                for first in range(0, len(rows), _ISO_BLOCK):
+                    block = rows[first : first + _ISO_BLOCK]
+                    at = block + start
+                    if dates:
+                        _plain_dates_block(raw, off[block], at, todo, ts, date_only)
+                    else:
+                        zoned = size[block] == 25
+                        _plain_iso_block(raw, off[block], zoned, at, todo, ts, offset)
+        start += n
+
+
+def _calendar(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which (year, month, day) are real dates from MIN_YEAR to MAX_YEAR, and their day
+    numbers since 1970-01-01 (H. Hinnant's days_from_civil, in integers)."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
+    ok = (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12)
+    ok &= (day >= 1) & (day <= month_days)
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return ok, days
+
+
+def _digits(raw: np.ndarray, begin: np.ndarray, positions: range | list[int]) -> tuple:
+    """The bytes at ``begin + p`` for each position as digit values (uint8; a byte that is not
+    an ASCII digit wraps past 9), one gather per position."""
+    return tuple(raw[begin + p] - np.uint8(48) for p in positions)
+
+
+def _number(digits: tuple) -> np.ndarray:
+    out = digits[0].astype(np.int64)
+    for d in digits[1:]:
+        out = out * 10 + d
+    return out
+
+
+def _all_digits(digits: tuple) -> np.ndarray:
+    ok = digits[0] <= 9
+    for d in digits[1:]:
+        ok &= d <= 9
+    return ok
+
+
+def _plain_dates_block(
+    raw: np.ndarray,
+    begin: np.ndarray,
+    rows: np.ndarray,
+    todo: np.ndarray,
+    ts: np.ndarray,
+    date_only: np.ndarray,
+) -> None:
+    y = _digits(raw, begin, range(0, 4))
+    m = _digits(raw, begin, range(5, 7))
+    d = _digits(raw, begin, range(8, 10))
+    ok = _all_digits(y + m + d) & (raw[begin + 4] == ord("-")) & (raw[begin + 7] == ord("-"))
+    real, days = _calendar(_number(y), _number(m), _number(d))
+    ok &= real
+    where = rows[ok]
+    ts[where] = (days[ok] * (86_400 * 10**9)).view("datetime64[ns]")
+    date_only[where] = True
+    todo[where] = False
+
+
+_ISO_SEP_AT = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"))
+
+
+def _plain_iso_block(
+    raw: np.ndarray,
+    begin: np.ndarray,
+    zoned: np.ndarray,
+    rows: np.ndarray,
+    todo: np.ndarray,
+    ts: np.ndarray,
+    offset: np.ndarray,
+) -> None:
+    y = _digits(raw, begin, range(0, 4))
+    mo = _digits(raw, begin, range(5, 7))
+    d = _digits(raw, begin, range(8, 10))
+    h = _digits(raw, begin, range(11, 13))
+    mi = _digits(raw, begin, range(14, 16))
+    se = _digits(raw, begin, range(17, 19))
+    ok = _all_digits(y + mo + d + h + mi + se)
+    for at, sep in _ISO_SEP_AT:
+        ok &= raw[begin + at] == ord(sep)
+    hour, minute, second = _number(h), _number(mi), _number(se)
+    real, days = _calendar(_number(y), _number(mo), _number(d))
+    ok &= real & (hour <= 23) & (minute <= 59) & (second <= 59)
+    minutes = np.full(len(rows), np.nan)
+    if zoned.any():
+        at = begin[zoned]
+        sign = raw[at + 19]
+        hh = _digits(raw, at, range(20, 22))
+        mm = _digits(raw, at, range(23, 25))
+        form = _all_digits(hh + mm) & (raw[at + 22] == ord(":"))
+        form &= (sign == ord("+")) | (sign == ord("-"))
+        hhv, mmv = _number(hh), _number(mm)
+        total = (hhv * 60 + mmv).astype("float64")
+        value = np.where(sign == ord("-"), -total, total)
+        value[(mmv >= 60) | (total > _OFFSET_LIMIT)] = np.inf  # as _offset_minutes says
+        ok[zoned] &= form
+        minutes[zoned] = value
+    if not ok.any():
+        return
+    seconds = days[ok] * 86_400 + hour[ok] * 3600 + minute[ok] * 60 + second[ok]
+    where = rows[ok]
+    ts[where] = (seconds * 10**9).view("datetime64[ns]")
+    offset[where] = minutes[ok]
+    todo[where] = False
+
+
 def _arrow_text(values: pd.Series) -> Any:
     """The text of ``values`` as a pyarrow (chunked) large_string array, without a copy when
     the column is arrow-backed already."""
@@ -533,6 +724,8 @@ def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
         chunks, start = [], 0
         for chunk in arr.chunks:
             stop = start + len(chunk)
+            if pa.types.is_string(chunk.type):  # e.g. from Parquet: 64-bit offsets, same text
+                chunk = chunk.cast(pa.large_string())
             if chunk.offset or not pa.types.is_large_string(chunk.type):
                 raise TypeError("not a plain large_string chunk")
             keep = ~missing[start:stop]
@@ -548,7 +741,8 @@ def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
             )
             start = stop
         shared = ArrowStringArray(
-            pa.chunked_array(chunks, type=arr.type), dtype=pd.StringDtype("pyarrow", np.nan)
+            pa.chunked_array(chunks, type=pa.large_string()),
+            dtype=pd.StringDtype("pyarrow", np.nan),
         )
         return pd.Series(shared, index=text.index, name=text.name)
     except (AttributeError, TypeError, ValueError, pa.ArrowException):

@@ -10,8 +10,25 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
-from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM, _as_text, _fmt, _null_text
-from trustdata.io._parse import _missing_mask, _parse_column, _parse_timestamp, _Problems
+from trustdata.io._columns import (
+    _EXPECTED,
+    _KIND,
+    _LINE,
+    _PROBLEM,
+    _as_text,
+    _blank_text,
+    _fmt,
+    _null_text,
+    _strip_text,
+)
+from trustdata.io._parse import (
+    _factorize,
+    _missing_mask,
+    _parse_column,
+    _parse_timestamp,
+    _Problems,
+    _text_from_codes,
+)
 from trustdata.io._write import _unescape
 from trustdata.logs import SUMMARY_COLUMNS, Logs, empty_rejected, empty_summary, empty_table
 
@@ -85,6 +102,7 @@ def _process(
     schema, keys = _schemas(table)
     typed: dict[str, pd.Series] = {}
     compact: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    id_codes: dict[str, tuple[np.ndarray, int]] = {}
     for col in known:
         kind = _KIND.get(col, "text")
         required = not schema.columns[col].nullable if col in schema.columns else False
@@ -96,6 +114,13 @@ def _process(
         if kind == "timestamp":
             ts, off, known_time = _parse_timestamp(raw, col, problems)
             typed[col], typed["utc_offset_minutes"], typed["time_known"] = ts, off, known_time
+            continue
+        if kind == "id" and isinstance(raw[col].dtype, pd.CategoricalDtype):
+            # read as codes: stripped, unescaped and normalised once per distinct value
+            typed[col], id_codes[col] = _coded_ids(
+                col, raw[col], problems, required, compact, unescape, notes
+            )
+            del raw[col]
             continue
         typed[col] = _parse_column(table, col, kind, raw[col], problems, required, compact)
         if col in compact:
@@ -117,7 +142,7 @@ def _process(
     frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)  # copy-on-write
     _validate(table, frame, schema, problems)
     if keys:
-        _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems)
+        _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems, id_codes)
     bad = problems.mask()
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
@@ -158,6 +183,45 @@ def _absent(empty: pd.Series, n: int) -> pd.Series:
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         return _null_text(n, dtype)
     return empty.reindex(range(n))
+
+
+def _coded_ids(
+    col: str,
+    text: pd.Series,
+    problems: _Problems,
+    required: bool,
+    compact: dict[str, tuple[np.ndarray, pd.Index]],
+    unescape: bool,
+    notes: list[str],
+) -> tuple[pd.Series, tuple[np.ndarray, int]]:
+    """An id column read as codes (a categorical of its text), parsed as the text path parses
+    it (``_parse_column``, then ``_unescape``, then :func:`_normalised_ids`) but once per
+    distinct value; also the codes of the final ids for the uniqueness check (equal ids share
+    a code, numbered in order of first appearance; missing ids are -1, taking the last code).
+    """
+    codes, uniques = _factorize(text)
+    small = np.int32 if len(uniques) < 2**31 - 1 else np.int64
+    if codes.dtype.itemsize > np.dtype(small).itemsize:
+        codes = codes.astype(small)
+    compact[col] = (codes, uniques)
+    texts = pd.Series(uniques, dtype="str")
+    blank_u = np.append(_blank_text(texts, missing=True), True)  # the last: code -1
+    missing = blank_u[codes]
+    if required and missing.any():
+        problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+    # the distinct values present, in order of first appearance (as the text path sees them)
+    order = pd.unique(codes[~missing])
+    values = texts.iloc[order].reset_index(drop=True)
+    values = _strip_text(values)
+    if unescape:
+        values = _unescape(values)
+    values = _normalised_ids(values, col, notes)
+    final_codes, final = pd.factorize(values, use_na_sentinel=True)
+    lookup = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last entry: code -1, missing
+    lookup[order] = final_codes
+    row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
+    out = _text_from_codes(row_codes, list(final), pd.RangeIndex(len(text)))
+    return out, (row_codes, len(final) + 1)
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -391,12 +455,23 @@ def _passes(
 
 
 def _duplicates(
-    table: str, frame: pd.DataFrame, keys: list[str], lines: np.ndarray, problems: _Problems
+    table: str,
+    frame: pd.DataFrame,
+    keys: list[str],
+    lines: np.ndarray,
+    problems: _Problems,
+    known_codes: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> None:
-    """Reject later copies of a record that must be unique; the first clean copy is kept."""
+    """Reject later copies of a record that must be unique; the first clean copy is kept.
+
+    ``known_codes``: codes of key columns already worked out (see :func:`_key_codes`)."""
     clean = ~problems.mask()
     # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
-    idx = _duplicated(frame, keys, clean)
+    idx = (
+        _duplicated(frame, keys, clean, known_codes)
+        if known_codes
+        else _duplicated(frame, keys, clean)
+    )
     if not len(idx):
         return
     sub = frame.loc[clean, keys]
@@ -426,7 +501,12 @@ def _duplicates(
     problems.add(merged["_pos"].to_numpy(), np.array(shown, dtype=object))
 
 
-def _duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.ndarray:
+def _duplicated(
+    frame: pd.DataFrame,
+    keys: list[str],
+    clean: np.ndarray,
+    known_codes: dict[str, tuple[np.ndarray, int]] | None = None,
+) -> np.ndarray:
     """The positions of the rows where ``clean`` that repeat an earlier clean row's ``keys``
     (``frame.loc[clean, keys].duplicated(keep="first")``), in order.
 
@@ -436,7 +516,11 @@ def _duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.n
     combined = np.zeros(len(frame), dtype="int64")
     size = 1
     for key in keys:
-        codes, width = _key_codes(frame[key])
+        if known_codes and key in known_codes:
+            codes, width = known_codes[key]  # -1 where missing: the last code
+            codes = np.where(codes >= 0, codes, width - 1).astype("int64", copy=False)
+        else:
+            codes, width = _key_codes(frame[key])
         if size * width >= 2**62:  # would overflow: let pandas combine them
             sub = frame.loc[clean, keys]
             return sub.index.to_numpy()[sub.duplicated(keys, keep="first").to_numpy(dtype=bool)]
@@ -445,9 +529,13 @@ def _duplicated(frame: pd.DataFrame, keys: list[str], clean: np.ndarray) -> np.n
         del codes
         size *= width
     where = np.flatnonzero(clean)
-    picked = pd.Series(combined[where], copy=False)
+    picked = combined[where]
     del combined
-    return where[picked.duplicated(keep="first").to_numpy(dtype=bool)]
+    if len(picked) < 2 or bool((picked[1:] > picked[:-1]).all()):
+        # strictly increasing (a log sorted by its keys, as write() leaves it): all distinct,
+        # no hash table needed
+        return where[:0]
+    return where[pd.Series(picked, copy=False).duplicated(keep="first").to_numpy(dtype=bool)]
 
 
 _DAY_NS = 86_400 * 10**9

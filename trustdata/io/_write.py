@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,15 +149,14 @@ def _unescape(values: pd.Series) -> pd.Series:
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and isinstance(values.dtype, pd.StringDtype):
         # arrow-backed text: the same, in pyarrow (RE2 reads the pattern alike)
-        import pyarrow.compute as pc
 
-        if not pc.any(pc.starts_with(arr, "'")).as_py():
+        fixed = _unescape_arrow(arr)
+        if fixed is None:
             return values
-        escaped = pc.fill_null(pc.match_substring_regex(arr, _ESCAPED_RE), False)
-        if not pc.any(escaped).as_py():
-            return values
-        fixed = pc.if_else(escaped, pc.utf8_slice_codeunits(arr, 1), arr)
-        return pd.Series(fixed.to_pandas(), index=values.index, name=values.name, dtype="str")
+        from pandas.core.arrays.string_arrow import ArrowStringArray
+
+        array = ArrowStringArray(fixed, dtype=pd.StringDtype("pyarrow", np.nan))
+        return pd.Series(array, index=values.index, name=values.name, copy=False)
     quoted = values.str.startswith("'", na=False)
     if not quoted.any():
         return values
@@ -166,6 +166,82 @@ def _unescape(values: pd.Series) -> pd.Series:
     out = values.copy()
     out.loc[escaped] = values.loc[escaped].str.slice(1)
     return out
+
+
+def _unescape_arrow(arr: Any) -> Any:
+    """:func:`_unescape` on a pyarrow (chunked) string array: the fixed array as one
+    ``large_string`` chunk, or None when no cell is escaped.
+
+    Which cells start with ``'`` is read from each chunk's offsets and bytes (no copy); the
+    pattern is matched on those cells only, and only when one is escaped is the column rebuilt,
+    from its buffers, with one byte less per escaped cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    found, start = [], 0
+    for chunk in chunks:
+        quoted = _quoted_cells(chunk)
+        if quoted is not None:
+            found.append(quoted + start)
+        start += len(chunk)
+    if not found:
+        return None
+    rows = np.concatenate(found)
+    whole = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if not pa.types.is_large_string(whole.type):
+        whole = whole.cast(pa.large_string())
+    cells = whole.take(pa.array(rows))
+    escaped = pc.fill_null(pc.match_substring_regex(cells, _ESCAPED_RE), False)
+    escaped = escaped.to_numpy(zero_copy_only=False)
+    if not escaped.any():
+        return None
+    rows = rows[escaped]
+    n = len(whole)
+    validity, offsets, data = whole.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64, count=whole.offset + n + 1)[whole.offset :]
+    raw = np.frombuffer(data, dtype=np.uint8)
+    keep = np.ones(int(off[-1] - off[0]), dtype=bool)
+    keep[off[rows] - off[0]] = False  # the first byte of each escaped cell: its "'"
+    new_data = raw[int(off[0]) : int(off[-1])][keep]
+    removed = np.zeros(n + 1, dtype=np.int64)
+    removed[rows + 1] = 1
+    new_off = off - off[0] - np.cumsum(removed)
+    if validity is not None and whole.offset:
+        validity = pa.array(whole.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
+    fixed = pa.Array.from_buffers(
+        pa.large_string(),
+        n,
+        [validity, pa.py_buffer(new_off), pa.py_buffer(new_data)],
+        null_count=whole.null_count,
+    )
+    return pa.chunked_array([fixed], pa.large_string())
+
+
+def _quoted_cells(chunk: Any) -> np.ndarray | None:
+    """Positions of the present cells of one string chunk that start with ``'`` (None when
+    there are none), read from its offsets and bytes."""
+    import pyarrow as pa
+
+    n = len(chunk)
+    if not n:
+        return None
+    validity, offsets, data = chunk.buffers()
+    if data is None:
+        return None
+    wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    off = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32, count=chunk.offset + n + 1)
+    off = off[chunk.offset :]
+    raw = np.frombuffer(data, dtype=np.uint8)
+    quoted = off[1:] > off[:-1]
+    quoted[quoted] = raw[off[:-1][quoted]] == ord("'")
+    if not quoted.any():
+        return None
+    if validity is not None and chunk.null_count:
+        quoted &= chunk.is_valid().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(quoted)
+    return rows if len(rows) else None
 
 
 def _to_text_frame(table: str, frame: pd.DataFrame, *, for_json: bool = False) -> pd.DataFrame:
