@@ -9,9 +9,16 @@ Steps:
 - ``peer``: what a researcher writes by hand (the script in :func:`peer_script`): ``pd.read_csv``,
   then a groupby-apply per partner (weekly mean, 4-week rolling mean, ``scipy.stats.theilslopes``,
   a naive setback rule) and weekly trigger counts.
-- ``trustdata``: ``load`` (parse, validate, quarantine: every check), ``weekly_trend``,
-  ``trend_summary``, ``trigger_frequency(period="week", by="total")``, ``find_setbacks``.
-  Its peak resident memory is compared with the memory of the loaded frames.
+- ``trustdata``: ``load`` (parse, validate, quarantine: every check), then ``weekly_trend``,
+  ``trend_summary``, ``trigger_frequency(period="week", by="total")``, ``find_setbacks``
+  through :func:`trustdata.pipeline.run`.  Its peak resident memory (above the RSS after the
+  imports) is compared with the memory of the loaded frames (``memory_usage(deep=True)``).
+- ``direct``: the same, the analyses called directly (without ``run``'s release of freed
+  memory); ``--no-direct`` skips it.
+
+Each step's modules are imported before its baseline (pandas, pyarrow, scipy, and trustdata's
+``io``, ``pipeline``, ``trends``, ``triggers``, ``setbacks`` with pandera): the steps compare
+work, not imports.  The definitions are in docs/scale.md, "Speed on one machine".
 - ``import``: the bare import of pandas + pandera + plotly + scipy + pyarrow.
 - ``report``: ``trustdata report`` of one sample couple (a whole process: imports included), and
   the size of the file it writes.
@@ -23,6 +30,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_pipeline.py                 # 10,000 couples
     .venv/bin/python benchmarks/bench_pipeline.py --couples 1000  # quick
+    .venv/bin/python benchmarks/bench_pipeline.py --skip-peer --skip-report  # the pipeline only
 """
 
 from __future__ import annotations
