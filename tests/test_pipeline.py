@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import platform
+import sys
+
 import pandas as pd
 import pytest
 
@@ -145,3 +148,28 @@ def test_frequency_by_category_adds_up_to_the_total_exactly(logs):
         known = cat["plan_known"] > 0
         assert cat.loc[~known, "plan_share"].isna().all()
         assert cat.loc[known, "plan_share"].between(0, 1).all()
+
+
+def test_freed_memory_is_handed_back_before_and_after_each_analysis(logs, monkeypatch):
+    calls = []
+    real = pipeline._release_memory
+    monkeypatch.setattr(pipeline, "_release_memory", lambda: calls.append(1) or real())
+    out = pipeline.run(logs, ["trend_summary", "find_setbacks"])
+    assert len(calls) == 3  # after the loading, then after each of the two analyses
+    assert sorted(out) == ["find_setbacks", "trend_summary"]
+
+
+def test_without_malloc_trim_the_results_are_the_same(logs, whole, monkeypatch):
+    # macOS, Windows and musl have no malloc_trim: only Arrow's pool is released there
+    monkeypatch.setattr(pipeline, "_malloc_trim", lambda: None)
+    _same(pipeline.run(logs), whole)
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="malloc_trim is glibc's",
+)
+def test_glibc_malloc_trim_is_found():
+    trim = pipeline._malloc_trim()
+    assert trim is not None
+    assert trim(0) in (0, 1)

@@ -119,26 +119,25 @@ def _trailing(
     (a window never reaches into the previous series).  Exact two-pass sums, no running totals.
     """
     n = len(values)
-
-    def shifted(k: int) -> np.ndarray:
-        v = np.full(n, np.nan)
-        v[k:] = values[: n - k]
-        v[offset < k] = np.nan
-        return v
-
+    present = ~np.isnan(values)
+    filled = np.where(present, values, 0.0)
     total = np.zeros(n)
     count = np.zeros(n, dtype=np.int64)
-    for k in range(window):
-        v = shifted(k)
-        ok = ~np.isnan(v)
-        total += np.where(ok, v, 0.0)
-        count += ok
+    # Step k adds the value k rows back where that row is in the same series (offset >= k): the
+    # same sums, in the same order, as adding it or 0.0 to every row, without a shifted copy.
+    # (k >= n: no row is k rows into its series)
+    steps = range(min(window, n))
+    reach = [offset[k:] >= k for k in steps]
+    for k in steps:
+        np.add(total[k:], filled[: n - k], out=total[k:], where=reach[k])
+        np.add(count[k:], present[: n - k], out=count[k:], where=reach[k], casting="unsafe")
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
         squares = np.zeros(n)
-        for k in range(window):
-            v = shifted(k)
-            squares += np.where(np.isnan(v), 0.0, (v - mean) ** 2)
+        for k in steps:
+            dev = values[: n - k] - mean[k:]
+            np.square(dev, out=dev)
+            np.add(squares[k:], dev, out=squares[k:], where=reach[k] & present[: n - k])
         sd = np.where(count >= 2, np.sqrt(squares / np.maximum(count - 1, 1)), np.nan)
     return mean, sd, count
 
