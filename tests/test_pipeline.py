@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from trustdata import TrustDataError, io, pipeline, synth
+from trustdata import TrustDataError, _memory, io, pipeline, synth
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_freed_memory_is_handed_back_before_and_after_each_analysis(logs, monkey
 
 def test_without_malloc_trim_the_results_are_the_same(logs, whole, monkeypatch):
     # macOS, Windows and musl have no malloc_trim: only Arrow's pool is released there
-    monkeypatch.setattr(pipeline, "_malloc_trim", lambda: None)
+    monkeypatch.setattr(_memory, "_malloc_trim", lambda: None)
     _same(pipeline.run(logs), whole)
 
 
@@ -170,6 +170,16 @@ def test_without_malloc_trim_the_results_are_the_same(logs, whole, monkeypatch):
     reason="malloc_trim is glibc's",
 )
 def test_glibc_malloc_trim_is_found():
-    trim = pipeline._malloc_trim()
+    trim = _memory._malloc_trim()
     assert trim is not None
     assert trim(0) in (0, 1)
+
+
+def test_load_hands_back_what_parsing_freed(tmp_path, logs, monkeypatch):
+    # direct callers of load (not only pipeline.run) start their analyses from the loaded frames
+    io.write(logs, tmp_path / "logs")
+    calls = []
+    monkeypatch.setattr(io, "release", lambda: calls.append(1))
+    again = io.load(tmp_path / "logs")
+    assert calls == [1]
+    assert len(again.checkins) == len(logs.checkins)

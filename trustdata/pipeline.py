@@ -26,15 +26,13 @@ On a real cluster::
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from trustdata._memory import release as _release_memory
 from trustdata.errors import TrustDataError
 from trustdata.logs import Logs
 
@@ -228,37 +226,6 @@ def _partition_folders(folder: Path) -> list[Path]:
             "... each holding check-ins), found none."
         )
     return parts
-
-
-@lru_cache(maxsize=1)
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none (macOS, Windows, musl)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
-
-
-def _release_memory() -> None:
-    """Hand the memory freed since the last analysis back to the operating system.
-
-    A cohort's analyses allocate and free arrays of millions of rows.  glibc's ``malloc`` keeps
-    freed blocks below its heap's top for reuse, and Arrow's memory pool keeps its freed pages:
-    after ``load`` of 10,000 couples that is more memory than the loaded frames themselves, and
-    the next analysis, needing blocks of other sizes, grows the heap instead of reusing it
-    (``benchmarks/bench_pipeline.py`` measures the peak with and without this).  Returning it
-    takes a few milliseconds; nothing that is still in use is touched.
-    """
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 def _analyse(
