@@ -906,14 +906,27 @@ def _printed_numbers(page: str) -> list[str]:
     return _NUMBER.findall(text)
 
 
-@pytest.mark.parametrize("audience", ["couple", "therapist"])
-@pytest.mark.parametrize("couple", ["couple-01", "couple-04", "abuse"])
-def test_every_number_on_the_page_is_a_value_of_the_review(audience, couple, sample_logs):
+@pytest.fixture(scope="module")
+def dated_reviews(sample_logs):
+    """``review(..., today="2026-01-05")`` of a couple, computed once for both audiences' pages."""
     from trustdata.review import review
 
-    logs = make_logs(abuse=True) if couple == "abuse" else sample_logs
-    cid = "couple-01" if couple == "abuse" else couple
-    r = review(logs, cid, today="2026-01-05")
+    done = {}
+
+    def get(couple):
+        if couple not in done:
+            logs = make_logs(abuse=True) if couple == "abuse" else sample_logs
+            cid = "couple-01" if couple == "abuse" else couple
+            done[couple] = review(logs, cid, today="2026-01-05")
+        return done[couple]
+
+    return get
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+@pytest.mark.parametrize("couple", ["couple-01", "couple-04", "abuse"])
+def test_every_number_on_the_page_is_a_value_of_the_review(audience, couple, dated_reviews):
+    r = dated_reviews(couple)
     page = report.render(r, audience=audience)
     allowed = _review_values(r)
     printed = _printed_numbers(page)
