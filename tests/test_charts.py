@@ -1218,9 +1218,12 @@ def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit
     spec.add(fig, print_height=230)
     text = spec._specs[0]
     page = json.loads(text)
-    # the print copy names the events beside their marks, and grows by their rows
+    # the print copy names the events beside their marks, on rows taken from its plot
     rows = charts.event_rows_px(charts.relabel_events(fig, PRINT_WIDTH - 80, 230 - _PRINT_FRAME_PX))
-    assert rows > 0 and page["ph"] == 230 + rows
+    scores_px = max(40, 230 - _PRINT_FRAME_PX - rows)  # the scores keep 40 px at least
+    assert rows > 0 and page["ph"] == 230 + max(0, 40 - (230 - _PRINT_FRAME_PX - rows))
+    short = charts.relabel_events(fig, PRINT_WIDTH - 80, scores_px)
+    assert page["pl"]["yrange"] == list(short.layout.yaxis.range)
     assert '"pl":' in text
     assert page["figure"]["layout"]["height"] == 420 + key
     assert page["figure"]["layout"]["margin"]["t"] == 40 + key

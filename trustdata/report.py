@@ -619,16 +619,20 @@ class Charts:
 
         fig = _copy_figure(fig)  # go.Figure(fig), faster
         # a trend chart names its events for a phone, maybe in a key above the plot that the
-        # chart grows by; the print copy names them for its own, wider and shorter plot, a
-        # row of names EVENT_ROW_PX px tall, and grows by the rows so the scores keep their room
+        # chart grows by; the print copy names them for its own, wider and shorter plot, each
+        # row of names EVENT_ROW_PX px tall, taken from its plot (the printed pages stay few)
         key = event_key_px(fig)
         height = int(height or (None if key else fig.layout.height) or 420) + key
         print_height = int(print_height or max(200, round((height - key) * 0.75)))
-        scores_px = max(40, print_height - _PRINT_FRAME_PX)
+        plot_px = max(40, print_height - _PRINT_FRAME_PX)
         # relabel_events(fig, ..., scores_px), without validating the copy of the copy again
-        printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80, scores_px)
+        printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80, plot_px)
+        rows = event_rows_px(printed)  # the rows do not depend on the height
+        if rows:
+            _relabel(printed, PRINT_WIDTH - 80, max(40, plot_px - rows))
+            print_height += max(0, 40 - (plot_px - rows))  # the scores keep 40 px at least
         print_key = event_key_px(printed)
-        print_height += print_key + event_rows_px(printed)
+        print_height += print_key
         title = fig.layout.title.text or ""
         caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
         for one, extra in ((fig, key), (printed, print_key)):
