@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -1208,7 +1209,7 @@ def test_names_on_one_row_never_overlap_at_phone_width():
 def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit():
     import json
 
-    from trustdata.report import PRINT_WIDTH, Charts
+    from trustdata.report import _PRINT_FRAME_PX, PRINT_WIDTH, Charts
 
     fig = charts.plot_trend(_year_trend(), events=_crowded(), title="t")
     key = charts.event_key_px(fig)
@@ -1216,9 +1217,14 @@ def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit
     spec = Charts()
     spec.add(fig, print_height=230)
     text = spec._specs[0]
-    assert '"ph":230,' in text  # the print copy names the events beside their marks
-    assert '"pl":' in text
     page = json.loads(text)
+    # the print copy names the events beside their marks, on rows taken from its plot
+    rows = charts.event_rows_px(charts.relabel_events(fig, PRINT_WIDTH - 80, 230 - _PRINT_FRAME_PX))
+    scores_px = max(40, 230 - _PRINT_FRAME_PX - rows)  # the scores keep 40 px at least
+    assert rows > 0 and page["ph"] == 230 + max(0, 40 - (230 - _PRINT_FRAME_PX - rows))
+    short = charts.relabel_events(fig, PRINT_WIDTH - 80, scores_px)
+    assert page["pl"]["yrange"] == list(short.layout.yaxis.range)
+    assert '"pl":' in text
     assert page["figure"]["layout"]["height"] == 420 + key
     assert page["figure"]["layout"]["margin"]["t"] == 40 + key
     printed = page["pl"]["annotations"]
@@ -1231,6 +1237,25 @@ def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit
     assert [a.text for a in _event_names(wide)] == [a["text"] for a in printed]
     assert charts.event_key_px(wide) == 0 and wide.layout.height is None
     assert fig.layout.height == 450 + key  # the figure relabelled is a copy
+
+
+def test_rows_of_event_names_are_a_name_apart_on_a_short_print_plot():
+    # couple-03's print copy: rows 0.75 y units apart were 6 px apart on its 85 px plot
+    fig = charts.plot_trend(_year_trend(), events=_crowded())
+    for scores_px in (85, 200):
+        short = charts.relabel_events(fig, 620, scores_px)
+        ys = sorted({a.y for a in _event_names(short)})
+        assert len(ys) >= 2
+        rows_px = charts.event_rows_px(short)
+        assert rows_px == len(ys) * charts.EVENT_ROW_PX
+        lo, hi = short.layout.yaxis.range
+        px_per_unit = (scores_px + rows_px) / (hi - lo)
+        gaps = [(b - a) * px_per_unit for a, b in itertools.pairwise(ys)]
+        assert min(gaps) == pytest.approx(charts.EVENT_ROW_PX)
+        # the scores (and the marks above them) keep their height in px
+        assert (schemas.SCORE_MAX + 0.8 - lo) * px_per_unit == pytest.approx(scores_px)
+    with pytest.raises(ValueError, match="plot_height_px"):
+        charts.relabel_events(fig, 620, 0)
 
 
 def test_a_page_chart_without_events_keeps_its_own_layout_in_print():

@@ -104,3 +104,21 @@ def test_unreadable_input_exits_2_with_the_reason(tmp_path, capsys, name, text, 
     captured = capsys.readouterr()
     assert message in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_the_help_and_the_readme_list_every_exit_code_the_command_returns(capsys):
+    import re
+
+    from trustdata import cli
+
+    assert main([]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert " ".join(cli.EXIT_CODES.split()) in shown
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
+    assert " ".join(cli.EXIT_CODES.split()) in readme
+    # every code a command returns (the `return N` of cli.py, and Ctrl-C's) is in the help
+    source = Path(cli.__file__).read_text("utf-8")
+    codes = {int(n) for n in re.findall(r"\breturn (\d+)\b", source)} | {cli.EXIT_INTERRUPTED}
+    said = {int(n) for n in re.findall(r"(?:Exit codes: |; )(\d+) ", cli.EXIT_CODES)}
+    assert codes == said == {0, 1, 2, 130}
+    assert "k-anonymity" in cli.EXIT_CODES  # anonymize's 1 for a group smaller than k

@@ -237,6 +237,22 @@ def test_when_the_current_streak_is_the_longest_it_says_so_in_one_row():
     )
 
 
+def test_a_current_streak_as_long_as_the_longest_before_says_it_is_as_long():
+    # couple-01: "gone 20 weeks ... since 13 January" beside "longest: 20 weeks ... to 30 Dec"
+    trig = _triggers([("A", "2025-01-07 10:00", 9), ("A", "2025-02-04 10:00", 9)])
+    wins = milestones.small_wins(_weekly_checkins([5] * 8), trig)  # weeks 1-3 and 5-7 calm
+    longest = _win(wins, "longest_calm_streak")
+    current = _win(wins, "weeks_without_major_trigger")
+    assert longest["value"] == current["value"] == 3
+    assert longest["start"] == pd.Timestamp("2025-01-13") and longest["end"] == pd.Timestamp(
+        "2025-01-27"
+    )
+    assert current["evidence"] == (
+        "A has gone 3 weeks without a major trigger (intensity 7 or more), since the week of "
+        "10 February 2025; as long as their longest stretch before."
+    )
+
+
 def test_small_wins_columns_and_order_are_fixed_and_the_input_is_untouched():
     checkins, triggers = _weekly_checkins([5, 6, 7, 8, 8, 9, 9, 9]), _triggers(CALM_TRIGGERS)
     before = checkins.copy(), triggers.copy()

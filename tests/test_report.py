@@ -1686,7 +1686,7 @@ def test_the_couple_notebook_says_when_its_logs_stopped(monkeypatch):
 @pytest.mark.parametrize(
     ("audience", "says"),
     [
-        ("couple", "in the first 4 weeks and 6.5 in the latest 4 weeks outside a sudden dip."),
+        ("couple", "in the first 4 weeks and 6.5 in the 4 weeks before a sudden dip. That is"),
         ("therapist", "6.5 in the first 4 weeks, 6.5 in the latest 4 outside a sudden dip ("),
     ],
 )  # fmt: skip
@@ -1703,6 +1703,24 @@ def test_an_end_that_leaves_a_sudden_dip_out_is_not_called_the_latest_weeks(audi
     text = _section_text(report.render(r, audience=audience), "summary")
     assert says in text
     assert "6.5 in the latest 4 weeks." not in text and "6.5 in the latest 4 (" not in text
+    if audience == "couple":  # the dip is now: the page says the latest weeks are lower
+        assert "yet. Since the week of 28 April 2025 it has been lower: 2.0 on average." in text
+
+
+def test_couple_page_names_the_weeks_of_a_sudden_dip_left_out_of_an_end(sample_logs):
+    # couple-04: "5.5 in the latest 4 weeks outside a sudden dip" did not say which weeks
+    from trustdata.review import review
+
+    r = review(sample_logs, "couple-04")
+    text = _section_text(report.render(r, audience="couple"), "summary")
+    assert (
+        "A's trust was on average 4.0 out of 10 in the first 4 weeks and 5.5 in the latest 4 "
+        "weeks, leaving out a sudden dip (to 2.2 on average) in the weeks of 13 January 2025 "
+        "to 10 February 2025."
+    ) in text
+    assert "outside a sudden dip" not in text
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert "5.5 in the latest 4 outside a sudden dip (" in therapist
 
 
 def test_couple_page_says_a_note_both_partners_share_once_to_both(sample_logs):

@@ -73,6 +73,7 @@ __all__ = [
     "AUDIENCES",
     "escape",
     "event_key_px",
+    "event_rows_px",
     "relabel_events",
     "plot_expected_band",
     "plot_expected_curves",
@@ -799,6 +800,9 @@ NARROW_PLOT_PX = 260
 _CHAR_PX = 7.0  # width of one character of a 12 px name, about
 #: Height (px) of one line of the key of numbered events above the plot.
 EVENT_KEY_LINE_PX = 17
+#: Height (px) of one row of event names when a view gives the plot's height
+#: (:func:`relabel_events`): a 12 px name and a little air.
+EVENT_ROW_PX = 16
 _KEY_GAP_PX = 16  # space between two entries on one line of the key
 
 
@@ -870,6 +874,21 @@ def event_key_px(fig: go.Figure) -> int:
     """
     rows = {a.yshift for a in (fig.layout.annotations or ()) if a.name == "event_key"}
     return len(rows) * EVENT_KEY_LINE_PX + (6 if rows else 0)
+
+
+def event_rows_px(fig: go.Figure) -> int:
+    """Height in px of the rows of event names above the scores: :data:`EVENT_ROW_PX` a row.
+
+    A view that gave :func:`relabel_events` the plot's height draws the plot this much taller,
+    so the scores keep that height and each row of names its :data:`EVENT_ROW_PX`.
+
+    Examples
+    --------
+    >>> event_rows_px(go.Figure())
+    0
+    """
+    rows = {a.y for a in (fig.layout.annotations or ()) if a.name == "event"}
+    return len(rows) * EVENT_ROW_PX
 
 
 def _seen(value: str) -> str:
@@ -967,19 +986,30 @@ def _add_events(
         )
 
 
-def _name_events(fig: go.Figure, plot_px: float) -> None:
+def _name_events(fig: go.Figure, plot_px: float, plot_height_px: float | None = None) -> None:
     """Name the events of a trend figure for a plot ``plot_px`` wide (in place).
 
     When every name fits beside its mark (staggered on up to :data:`EVENT_LANES` rows) the
     names sit there; otherwise each mark gets its number (1, 2, ... in date order) and a key
     above the plot lists the numbered names (``name = "event_key"``); the figure's top margin
-    and height grow by the key, and the y axis by the rows used.
+    and height grow by the key, and the y axis by the rows used: :data:`_LANE_HEIGHT` y units a
+    row, or, given the scores' height ``plot_height_px``, :data:`EVENT_ROW_PX` px a row.
     """
     marks_trace = [t for t in fig.data if t.meta and t.meta.get("part") == "events"]
     old_key = event_key_px(fig)
     keep = [a for a in fig.layout.annotations if a.name not in ("event", "event_key")]
     fig.layout.annotations = keep
     lanes_used = 0
+    lane_height = _LANE_HEIGHT
+    if plot_height_px is not None:
+        if not plot_height_px > 0:
+            raise ValueError(
+                f"plot_height_px must be a positive number of pixels, not {plot_height_px!r}."
+            )
+        # the scores' part of the axis (SCORE_MIN - 0.5 to SCORE_MAX + 0.8) keeps its height
+        # in px; each row of names adds EVENT_ROW_PX px at the same y units per px
+        scores_span = (schemas.SCORE_MAX + 0.8) - (schemas.SCORE_MIN - 0.5)
+        lane_height = EVENT_ROW_PX * scores_span / float(plot_height_px)
     if marks_trace:
         trace = marks_trace[0]
         dates = pd.Series(pd.to_datetime(trace.x))
@@ -992,13 +1022,13 @@ def _name_events(fig: go.Figure, plot_px: float) -> None:
         numbers = [str(i) for i in range(1, len(labels) + 1)]
         if not fits:  # numbers beside the marks, names in the key
             lanes, anchors, _ = _stagger(dates, numbers, x_min, x_max, plot_px)
-        _mark_events(fig, dates, labels if fits else numbers, groups, lanes, anchors)
+        _mark_events(fig, dates, labels if fits else numbers, groups, lanes, anchors, lane_height)
         if not fits:
             entries = [f"{n}  {t}, {d}" for n, t, d in zip(numbers, labels, when, strict=True)]
             _add_event_key(fig, entries, groups, plot_px)
         lanes_used = max(lanes) + 1
     key = event_key_px(fig)
-    top = schemas.SCORE_MAX + 0.8 + lanes_used * _LANE_HEIGHT
+    top = schemas.SCORE_MAX + 0.8 + lanes_used * lane_height
     fig.update_yaxes(range=[schemas.SCORE_MIN - 0.5, top])
     fig.update_layout(margin_t=(fig.layout.margin.t or 0) - old_key + key)
     fig.layout.height = 450 + key if key else None  # plotly's default height, plus the key
@@ -1006,25 +1036,32 @@ def _name_events(fig: go.Figure, plot_px: float) -> None:
         fig.update_layout(title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}})
 
 
-def relabel_events(fig: go.Figure, plot_px: float) -> go.Figure:
+def relabel_events(
+    fig: go.Figure, plot_px: float, plot_height_px: float | None = None
+) -> go.Figure:
     """A copy of a :func:`plot_trend` figure with its events named for a plot ``plot_px`` wide.
 
     The figure itself names events for a phone (:data:`NARROW_PLOT_PX`); a view that knows
     its width, such as the report's print copy (about 620 px), can have the names beside
     their marks again where they fit there.  Other figures are returned as a copy, unchanged.
 
+    A view that also knows how tall its plot is (a short print copy, where rows of names a
+    fixed part of the axis apart would overlap) gives ``plot_height_px``, the height in px the
+    scores get: the rows of names are then :data:`EVENT_ROW_PX` px apart, and the view draws
+    the plot :func:`event_rows_px` taller than ``plot_height_px`` so the scores keep it.
+
     Examples
     --------
     >>> relabel_events(go.Figure(), 600).layout.annotations
     ()
     """
-    return _relabel(_copy_figure(fig), plot_px)
+    return _relabel(_copy_figure(fig), plot_px, plot_height_px)
 
 
-def _relabel(out: go.Figure, plot_px: float) -> go.Figure:
+def _relabel(out: go.Figure, plot_px: float, plot_height_px: float | None = None) -> go.Figure:
     """:func:`relabel_events` of a figure of the caller's own (changed in place)."""
     if any(t.meta and t.meta.get("part") == "events" for t in out.data):
-        _name_events(out, plot_px)
+        _name_events(out, plot_px, plot_height_px)
     return out
 
 
@@ -1068,13 +1105,13 @@ def _copy_validated(fig: go.Figure) -> go.Figure:
     return out
 
 
-def _mark_events(fig, dates, marks, groups, lanes, anchors) -> None:
+def _mark_events(fig, dates, marks, groups, lanes, anchors, lane_height=_LANE_HEIGHT) -> None:
     # the annotations fig.add_annotation adds one by one, added at once (each call validates
     # every annotation so far again)
     fig.layout.annotations += tuple(
         go.layout.Annotation(
             x=day,
-            y=schemas.SCORE_MAX + 0.85 + lane * _LANE_HEIGHT,
+            y=schemas.SCORE_MAX + 0.85 + lane * lane_height,
             xref="x",
             yref="y",
             text=f"<b>{mark}</b>" if group == "abuse" else mark,

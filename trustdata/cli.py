@@ -1,10 +1,9 @@
 """The ``trustdata`` command: chains load -> analyse -> write; no analysis of its own.
 
 Subcommands: ``validate``, ``sample``, ``report``, ``couples``, ``import``, ``anonymize``.  Exit
-codes: 0 all good, 1 some records were rejected (or a check failed), 2 a file or an argument could
-not be used.  ``trustdata`` alone prints the help and exits 0 (asking what the command does is not
-an error); ``trustdata --version`` prints the version.  Each subcommand's body lives in a
-``_cmd_<name>`` function below.
+codes: :data:`EXIT_CODES` (the help's last sentence; README.md says the same).  ``trustdata``
+alone prints the help and exits 0 (asking what the command does is not an error); ``trustdata
+--version`` prints the version.  Each subcommand's body lives in a ``_cmd_<name>`` function below.
 """
 
 from __future__ import annotations
@@ -15,7 +14,18 @@ from collections.abc import Sequence
 
 from trustdata.errors import TrustDataError
 
-__all__ = ["main", "build_parser", "iso_date"]
+__all__ = ["main", "build_parser", "iso_date", "EXIT_CODES"]
+
+#: What each exit code means, as the help and README.md say it: 1 is what ``validate``,
+#: ``import`` and ``anonymize`` return (``report`` and ``couples`` leave rejected records out,
+#: say how many, and exit 0); 2 is every error :func:`main` catches and argparse's own; 130 is
+#: :data:`EXIT_INTERRUPTED`.
+EXIT_CODES = (
+    "Exit codes: 0 all good; 1 validate, import or anonymize rejected some records (anonymize "
+    "also when a k-anonymity group, or the whole cohort, has fewer than k couples); 2 a file, "
+    "key or argument could not be used; 130 interrupted with Ctrl-C (every file is left whole, "
+    "old or new)."
+)
 
 
 def iso_date(text: str, *, option: str = "since"):
@@ -61,8 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trustdata",
         description="Validate, analyse and report the logs couples keep while rebuilding trust.",
-        epilog="Run `trustdata COMMAND --help` for a command's options. Exit codes: 0 all good, "
-        "1 some records were rejected, 2 a file or an argument could not be used.",
+        epilog=f"Run `trustdata COMMAND --help` for a command's options. {EXIT_CODES}",
     )
     parser.add_argument("--version", action="version", version=f"trustdata {__version__}")
     # bare `trustdata` prints this help (exit 0); each subcommand sets its own func

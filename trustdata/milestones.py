@@ -405,7 +405,8 @@ def small_wins(
         (the earliest one on a tie); ``start`` and ``end`` are its first and last weeks,
         ``date`` = ``end``.  Reported when the partner had at least one major trigger and that
         run is over; when the current streak is the longest, the current streak's evidence
-        says so ("their longest stretch so far") instead of a second row.
+        says so ("their longest stretch so far") instead of a second row, and when it is as
+        long as this earlier one, "as long as their longest stretch before".
     ``first_good_month``
         The first week whose trailing four-week mean (``rolling_mean`` of
         :func:`trustdata.trends.weekly_trend` with ``window`` weeks: the mean of the weekly
@@ -502,8 +503,14 @@ def small_wins(
                 "since the week of " + _day(current["start"]),
                 "since they started logging (week of " + _day(current["start"]) + ")",
             )
-            since = since + np.where(
-                current.index.isin(longest.index), "; their longest stretch so far", ""
+            # on a tie the earliest run is the longest: the current one is as long, not shorter
+            best = longest.set_index(["couple_id", "partner"])["weeks"]
+            ties = pd.MultiIndex.from_frame(current[["couple_id", "partner"]]).map(best.get)
+            tied = ~current.index.isin(longest.index) & (current["weeks"].to_numpy() == ties)
+            since = since + np.select(
+                [current.index.isin(longest.index), tied],
+                ["; their longest stretch so far", "; as long as their longest stretch before"],
+                "",
             )
             parts.append(
                 _frame(

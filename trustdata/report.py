@@ -110,6 +110,10 @@ CSP = (
 #: Width in CSS pixels of the print copy of each chart: A4 (210 mm) and US Letter less the
 #: page's 12 mm margins, at 96 px per inch.
 PRINT_WIDTH = 700
+# Of a print copy's height, what is not its plot: the top margin (40 px, without a key of
+# events), the x axis and the legend in rows under it (about 105 px, measured in headless
+# Chromium on the bundled sample's trend charts).
+_PRINT_FRAME_PX = 145
 
 _PLOTLY_CONFIG = {
     "responsive": True,
@@ -604,17 +608,31 @@ class Charts:
         import plotly.io as pio
         from plotly.utils import PlotlyJSONEncoder
 
-        from trustdata.charts import LEGEND, _copy_figure, _copy_validated, _relabel, event_key_px
+        from trustdata.charts import (
+            LEGEND,
+            _copy_figure,
+            _copy_validated,
+            _relabel,
+            event_key_px,
+            event_rows_px,
+        )
 
         fig = _copy_figure(fig)  # go.Figure(fig), faster
         # a trend chart names its events for a phone, maybe in a key above the plot that the
-        # chart grows by; the print copy names them for its own, wider plot
+        # chart grows by; the print copy names them for its own, wider and shorter plot, each
+        # row of names EVENT_ROW_PX px tall, taken from its plot (the printed pages stay few)
         key = event_key_px(fig)
         height = int(height or (None if key else fig.layout.height) or 420) + key
-        # relabel_events(fig, ...), without validating the copy of the copy again
-        printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80)  # the print plot's width
+        print_height = int(print_height or max(200, round((height - key) * 0.75)))
+        plot_px = max(40, print_height - _PRINT_FRAME_PX)
+        # relabel_events(fig, ..., scores_px), without validating the copy of the copy again
+        printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80, plot_px)
+        rows = event_rows_px(printed)  # the rows do not depend on the height
+        if rows:
+            _relabel(printed, PRINT_WIDTH - 80, max(40, plot_px - rows))
+            print_height += max(0, 40 - (plot_px - rows))  # the scores keep 40 px at least
         print_key = event_key_px(printed)
-        print_height = int(print_height or max(200, round((height - key) * 0.75))) + print_key
+        print_height += print_key
         title = fig.layout.title.text or ""
         caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
         for one, extra in ((fig, key), (printed, print_key)):

@@ -312,7 +312,11 @@ class CoupleReview:
         setback lies in those compared weeks and their mean counts it; else ``""``),
         ``first_aside`` / ``latest_aside`` (that end's mean leaves a sudden dip's weeks out, as
         :func:`~trustdata.trends.trend_summary` does, ``set_aside`` of ``trend_weeks``: it is
-        not the plain mean of those weeks).
+        not the plain mean of those weeks), and of that dip ``first_dip_from`` /
+        ``first_dip_to`` / ``latest_dip_from`` / ``latest_dip_to`` (its first and last weeks,
+        NaT when none), ``first_dip_mean`` / ``latest_dip_mean`` (the mean of its weekly
+        scores) and ``latest_dip_at_end`` (the dip runs to the partner's last observed week:
+        the latest mean is the level before it, not now).
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -811,23 +815,49 @@ def _setback_at_ends(verdicts: pd.DataFrame, weeks: pd.DataFrame, found: pd.Data
     return out
 
 
-def _ends_aside(verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame]) -> tuple[list, list]:
+def _ends_aside(verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Whether each verdict's first / latest mean leaves weeks out: one of the partner's first
     / latest ``end_weeks`` observed weeks is ``set_aside`` in
     :func:`trustdata.trends.trend_weeks` (``trend_summary`` sets a sudden dip's weeks aside
-    from its ends), so the page must not call it "the first 4 weeks".
+    from its ends), so the page must not call it "the first 4 weeks".  With it, for the
+    couple's plain words: that dip's first and last weeks (``*_dip_from`` / ``*_dip_to``, the
+    whole run of set-aside weeks), the mean of its weekly scores (``*_dip_mean``) and whether
+    the latest dip runs to the partner's last observed week (``latest_dip_at_end``).
     """
-    first, latest = [], []
+    rows = []
     for v in verdicts.itertuples(index=False):
+        row = {"first_aside": False, "latest_aside": False, "latest_dip_at_end": False}
+        for end in ("first", "latest"):
+            row.update({f"{end}_dip_from": pd.NaT, f"{end}_dip_to": pd.NaT,
+                        f"{end}_dip_mean": np.nan})  # fmt: skip
         frame = weeks.get(v.measure)
         if v.too_short or frame is None or np.isnan(v.first_mean) or np.isnan(v.latest_mean):
-            first.append(False)
-            latest.append(False)
+            rows.append(row)
             continue
-        aside = frame.loc[frame["partner"] == v.partner, "set_aside"]  # sorted by week
-        first.append(bool(aside.iloc[: v.end_weeks].any()))
-        latest.append(bool(aside.iloc[-v.end_weeks :].any()))
-    return first, latest
+        mine = frame.loc[frame["partner"] == v.partner]  # sorted by week
+        aside = mine["set_aside"].to_numpy(dtype=bool)
+        n = len(aside)
+        for end, window in (("first", range(min(v.end_weeks, n))),
+                            ("latest", range(max(n - v.end_weeks, 0), n))):  # fmt: skip
+            hit = [i for i in window if aside[i]]
+            if not hit:
+                continue
+            lo, hi = hit[0], hit[-1]
+            while lo > 0 and aside[lo - 1]:
+                lo -= 1
+            while hi < n - 1 and aside[hi + 1]:
+                hi += 1
+            row[f"{end}_aside"] = True
+            row[f"{end}_dip_from"] = mine["week"].iloc[lo]
+            row[f"{end}_dip_to"] = mine["week"].iloc[hi]
+            row[f"{end}_dip_mean"] = float(mine["score"].iloc[lo : hi + 1].mean())
+            if end == "latest":
+                row["latest_dip_at_end"] = hi == n - 1
+        rows.append(row)
+    columns = ["first_aside", "latest_aside", "latest_dip_at_end"] + [
+        f"{e}_dip_{k}" for e in ("first", "latest") for k in ("from", "to", "mean")
+    ]
+    return pd.DataFrame(rows, columns=columns, index=verdicts.index)
 
 
 def _with_window_days(trend: pd.DataFrame) -> pd.DataFrame:
@@ -1027,7 +1057,8 @@ def review(
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
     verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_weeks["connection"], found)
-    verdicts["first_aside"], verdicts["latest_aside"] = _ends_aside(verdicts, trend_weeks)
+    aside = _ends_aside(verdicts, trend_weeks)
+    verdicts[list(aside.columns)] = aside
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
     abuse = ev.loc[kinds == "abuse"]
