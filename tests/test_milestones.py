@@ -496,9 +496,10 @@ def _long_logs(n_weeks: int, latest: float, *, flat: bool = False) -> pd.DataFra
         # 54 weekly check-ins span 53 weeks = 371 days >= 12 months (365.25 days).
         # latest 4.5: no change at all -> flagged
         (54, 4.5, "no_reliable_improvement_12m", "watch"),
-        # latest 8: a rise of 3.5 points, error 49/53 * sqrt(pi)/2 = 0.82: RCI 3.0 -> not
+        # latest 8: a rise of 3.5 points, error about 0.74 (the semivariogram's sill, as in
+        # test_rci_in_the_evidence_matches_the_jacobson_truax_formula): RCI 3.35 -> not
         (54, 8.0, None, None),
-        # 5.0: RCI = 0.5 / (sqrt(2) * 0.82) = 0.43 -> flagged (a rise, but not a reliable one)
+        # 5.0: RCI = 0.5 / (sqrt(2) * 0.68) = 0.52 -> flagged (a rise, but not a reliable one)
         (54, 5.0, "no_reliable_improvement_12m", "watch"),
         # 52 check-ins span 357 days < 12 months -> not evaluated
         (52, 4.5, None, None),
@@ -577,10 +578,17 @@ def test_the_sample_no_improvement_couple_is_flagged():
 
 def test_rci_in_the_evidence_matches_the_jacobson_truax_formula():
     flags = milestones.red_flags(_long_logs(54, 5.0))
-    # Jacobson & Truax (1991) with the within-person error: 49 steps of 1 point and 4 of 0,
-    # error = 49/53 * sqrt(pi)/2; RCI = (5.0 - 4.5) / (sqrt(2) * error) = 0.43
-    error = 49 / 53 * np.sqrt(np.pi) / 2
+    # Jacobson & Truax (1991) with the within-person error, the sill of the semivariogram
+    # (docs/verdicts.md, step 2), by hand: scores 4, 5, 4, 5, ... (50 weeks) then 5, 5, 5, 5.
+    # The week-to-week steps, less the straight line's share b a week: 49 of +-1 and 4 of 0,
+    # g(1) = mean((d - b)^2) / 2; at two weeks 51 steps of 0 and one of 1, so g(2) < g(1),
+    # rho = 0 and error = sqrt(1/12 + g(1) - 1/12) = sqrt(g(1)).
+    # RCI = (5.0 - 4.5) / (sqrt(2) * error) = 0.52.
+    scores = np.array([4 + i % 2 for i in range(50)] + [5] * 4, dtype=float)
+    b = np.polyfit(np.arange(54), scores, 1)[0]
+    error = np.sqrt(np.mean((np.diff(scores) - b) ** 2) / 2)
     rci = 0.5 / (np.sqrt(2) * error)
+    assert f"{rci:.2f}" == "0.52"
     assert f"Reliable Change Index {rci:.2f}" in flags.iloc[0]["evidence"]
     assert f"ups and downs are about {error:.2f} points" in flags.iloc[0]["evidence"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import numpy as np
@@ -247,12 +248,22 @@ def logs():
 
 
 @pytest.fixture(scope="module")
-def pages(logs):
+def pages_day():
+    # the day the module's pages are made on, so a test run across midnight compares like pages
+    return datetime.date.today()
+
+
+@pytest.fixture(scope="module")
+def pages(logs, pages_day):
+    day = {"today": pages_day}
+    abuse = make_logs(abuse=True)
     return {
-        "couple": report.build(logs, "couple-01"),
-        "therapist": report.build(logs, "couple-01", audience="therapist", since="2025-06-01"),
-        "abuse": report.build(make_logs(abuse=True), "couple-01"),
-        "abuse_therapist": report.build(make_logs(abuse=True), "couple-01", audience="therapist"),
+        "couple": report.build(logs, "couple-01", **day),
+        "therapist": report.build(
+            logs, "couple-01", audience="therapist", since="2025-06-01", **day
+        ),
+        "abuse": report.build(abuse, "couple-01", **day),
+        "abuse_therapist": report.build(abuse, "couple-01", audience="therapist", **day),
     }
 
 
@@ -582,8 +593,8 @@ def test_events_only_with_abuse_still_opens_with_safety():
     assert _sections(page)[0] == "safety"
 
 
-def test_same_input_gives_the_same_page(logs, pages):
-    assert report.build(logs, "couple-01") == pages["couple"]
+def test_same_input_gives_the_same_page(logs, pages, pages_day):
+    assert report.build(logs, "couple-01", today=pages_day) == pages["couple"]
 
 
 def test_write_returns_the_path_and_writes_utf8(tmp_path, logs):
