@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from trustdata import schemas, synth
+from trustdata.anonymize import KeyFileWarning
 from trustdata.logs import empty_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -484,7 +485,9 @@ def test_rerunning_over_an_old_sample_removes_stale_files_and_keeps_the_key(tmp_
     (tmp_path / "cohort_anonymized" / "triggers.csv").write_text("stale\n")
     key = "another demo key, 0123456789abcdef\n"
     (tmp_path / "demo.key").write_text(key)
-    written = synth.write_bundled(tmp_path)
+    (tmp_path / "demo.key").chmod(0o644)  # whatever the umask
+    with pytest.warns(KeyFileWarning, match="can be read by other users"):
+        written = synth.write_bundled(tmp_path)  # not the demo key: its 0644 is worth a word
     assert not (tmp_path / "cohort" / "checkins.csv").exists()
     assert not (tmp_path / "cohort_anonymized" / "triggers.csv").exists()
     assert (tmp_path / "demo.key").read_text() == key

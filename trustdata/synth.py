@@ -97,6 +97,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trustdata import schemas
+from trustdata._atomic import write_text
 from trustdata.logs import Logs
 
 __all__ = [
@@ -1025,7 +1026,7 @@ def write_bundled(folder: str | Path = "data/sample") -> dict[str, Any]:
         out[name] = write_sample(folder / name, **kw)
     key = folder / _ANONYMIZED["key_file"]
     if not key.exists():
-        key.write_text(_DEMO_KEY, encoding="utf-8")
+        write_text(key, _DEMO_KEY)
     anon = folder / _ANONYMIZED["out"]
     _remove_log_files(anon, extra=[REPORT_FILE])
     out[_ANONYMIZED["out"]] = anonymize_folder(
