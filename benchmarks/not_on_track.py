@@ -914,7 +914,8 @@ def triggers_as_predictors(ref_logs, ref_truth, rc, sets, label: str) -> None:
     )
 
 
-def pooled(totals: list[dict]) -> str:
+def pooled(totals: list[dict], label: str = "all") -> str:
+    """One line: sensitivity and specificity pooled over ``totals``, with Clopper-Pearson CIs."""
     tp = sum(s["tp"] for s in totals)
     nb = sum(s["bad"] for s in totals)
     tn = sum(s["tn"] for s in totals)
@@ -922,7 +923,7 @@ def pooled(totals: list[dict]) -> str:
     lo, hi = clopper_pearson(tp, nb)
     slo, shi = clopper_pearson(tn, ng)
     return (
-        f"{'all':<34} sensitivity {tp / nb:.3f} [{lo:.3f}, {hi:.3f}] ({tp}/{nb}), "
+        f"{label:<34} sensitivity {tp / nb:.3f} [{lo:.3f}, {hi:.3f}] ({tp}/{nb}), "
         f"specificity {tn / ng:.3f} [{slo:.3f}, {shi:.3f}] ({tn}/{ng})"
     )
 
@@ -1052,16 +1053,7 @@ def main() -> None:
             print(line(name, s))
             if args.by_arc:
                 print(s["by_arc"].to_string())
-        tp = sum(s["tp"] for s in totals)
-        nb = sum(s["bad"] for s in totals)
-        tn = sum(s["tn"] for s in totals)
-        ng = sum(s["good"] for s in totals)
-        lo, hi = clopper_pearson(tp, nb)
-        slo, shi = clopper_pearson(tn, ng)
-        print(
-            f"{'all held-out':<34} sensitivity {tp / nb:.3f} [{lo:.3f}, {hi:.3f}] ({tp}/{nb}), "
-            f"specificity {tn / ng:.3f} [{slo:.3f}, {shi:.3f}] ({tn}/{ng})"
-        )
+        print(pooled(totals, "all held-out"))
     print("targets: sensitivity >= 0.72 at specificity >= 0.90")
     print(f"done in {time.time() - t0:.0f} s")
 
