@@ -265,10 +265,6 @@ def _pvalue(value: object) -> str:
     return "p < 0.001" if float(value) < 0.001 else f"p = {float(value):.3f}"
 
 
-def _plural(n: object, word: str, plural: str | None = None) -> str:
-    return _words.plural(n, word, plural)
-
-
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
@@ -436,7 +432,7 @@ def _env():
         signed=_signed,
         rate=_rate,
         pvalue=_pvalue,
-        plural=_plural,
+        plural=_words.plural,
         bdi=_bdi,
         verdict=lambda v: _VERDICT_WORDS.get(str(v), str(v).replace("_", " ")),
         measure=lambda m: _MEASURE_WORDS.get(str(m), str(m).replace("_", " ")),
