@@ -11,6 +11,7 @@ import pytest
 
 from trustdata import schemas, synth
 from trustdata.anonymize import KeyFileWarning
+from trustdata.errors import FileProblem
 from trustdata.logs import empty_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -479,10 +480,13 @@ def test_bundled_sample_formats_csv_couples_and_parquet_cohorts(folder, suffix):
 
 def test_rerunning_over_an_old_sample_removes_stale_files_and_keeps_the_key(tmp_path):
     # an earlier run wrote the cohort as CSV; the demo key is an input that is never replaced
-    (tmp_path / "cohort").mkdir()
+    # (an earlier run leaves its marks: truth/params.csv, the anonymization report)
+    (tmp_path / "cohort" / "truth").mkdir(parents=True)
+    (tmp_path / "cohort" / "truth" / "params.csv").write_text("couple_id\n")
     (tmp_path / "cohort" / "checkins.csv").write_text("couple_id,partner,date,connection\n")
     (tmp_path / "cohort_anonymized").mkdir()
     (tmp_path / "cohort_anonymized" / "triggers.csv").write_text("stale\n")
+    (tmp_path / "cohort_anonymized" / "anonymization_report.md").write_text("stale\n")
     key = "another demo key, 0123456789abcdef\n"
     (tmp_path / "demo.key").write_text(key)
     (tmp_path / "demo.key").chmod(0o644)  # whatever the umask
@@ -542,3 +546,30 @@ def test_some_spontaneous_setbacks_hit_both_partners_in_the_same_week(medium):
     b = truth[truth["partner"] == "B"][["couple_id", "planted_start"]]
     both = a.merge(b, on=["couple_id", "planted_start"])
     assert 0.05 < len(both) / len(truth) < 0.5
+
+
+@pytest.mark.parametrize("sub", ["couples", "cohort", "cohort_anonymized"])
+def test_regenerating_the_sample_never_replaces_logs_it_did_not_write(tmp_path, capsys, sub):
+    """``python -m trustdata.synth DIR`` over a folder of real logs: refused, nothing touched.
+
+    Logs without an earlier run's marks (``truth/params.csv``; the anonymized copy's report)
+    may be a couple's own; the command exits 2 with a sentence before writing anything.
+    """
+    real = tmp_path / sub / "checkins.csv"
+    real.parent.mkdir()
+    real.write_text("couple_id,partner,date,connection\nc1,A,2024-01-01,5\n")
+    assert synth.main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / sub}: holds log files (checkins.csv)" in err
+    assert "Give a new or empty folder." in err
+    assert real.read_text() == "couple_id,partner,date,connection\nc1,A,2024-01-01,5\n"
+    assert _files(tmp_path) == [Path(sub) / "checkins.csv"]  # nothing else written
+
+
+def test_write_sample_refuses_a_folder_of_logs_it_did_not_write(tmp_path):
+    (tmp_path / "events.csv").write_text("couple_id,date,kind\n")
+    with pytest.raises(FileProblem, match="no synthetic run wrote"):
+        synth.write_sample(tmp_path, couples=1)
+    assert _files(tmp_path) == [Path("events.csv")]
+    synth.write_sample(tmp_path / "new", couples=1)  # a new folder, then the same one again
+    synth.write_sample(tmp_path / "new", couples=1, seed=1)

@@ -916,6 +916,10 @@ _ANONYMIZED: dict[str, Any] = {
 #: The content of ``data/sample/demo.key``: a fixed, public key for the synthetic sample only.
 _DEMO_KEY = "DEMO-KEY-for-the-synthetic-sample-cohort-only-NEVER-use-it-for-real-data\n"
 
+#: What an earlier :func:`write_sample` leaves beside its logs: a folder holding log files without
+#: it is never written into (the logs may be real).
+_TRUTH_MARKER = "truth/params.csv"
+
 _FORMATS = ("csv", "json", "parquet")
 
 
@@ -949,7 +953,9 @@ def write_sample(
     The log files (``checkins``, ``triggers``, ``events``, ``couples`` in the chosen format) go
     into ``folder``; the planted truth goes into ``folder/truth/setbacks.csv`` and
     ``folder/truth/params.csv`` (always CSV; the loader ignores sub-folders).  Existing files of
-    the same names are overwritten.
+    the same names are overwritten, but only where an earlier run wrote them: a folder holding
+    log files without ``truth/params.csv`` (perhaps a couple's real logs) is refused with
+    :class:`~trustdata.errors.FileProblem` and left as it is.
 
     Parameters
     ----------
@@ -979,8 +985,9 @@ def write_sample(
         raise ValueError(
             f"The value for `format` must be one of {list(_FORMATS)}, but {format!r} was passed."
         )
-    syn = generate(couples, seed=seed, **options)
     folder = Path(folder)
+    _refuse_real_logs(folder, _TRUTH_MARKER)
+    syn = generate(couples, seed=seed, **options)
     truth = folder / "truth"
     truth.mkdir(parents=True, exist_ok=True)
     from trustdata.io import write
@@ -989,6 +996,26 @@ def write_sample(
     _write_truth(syn.setbacks, truth / "setbacks.csv")
     _write_truth(syn.params, truth / "params.csv")
     return syn
+
+
+def _refuse_real_logs(folder: Path, marker: str) -> None:
+    """Refuse ``folder`` when it holds log files that an earlier synthetic run did not write.
+
+    An earlier run of :func:`write_sample` leaves ``truth/params.csv`` (the anonymized copy of
+    :func:`write_bundled` leaves its report) beside its logs: log files without that ``marker``
+    may be a couple's real ones, and are never replaced or removed.
+    """
+    from trustdata._atomic import log_files
+    from trustdata.errors import FileProblem
+
+    found = log_files(folder)
+    if found and not (folder / marker).is_file():
+        shown = ", ".join(p.name for p in found[:4])
+        raise FileProblem(
+            f"holds log files ({shown}) that no synthetic run wrote (there is no {marker}); "
+            "synthetic logs written here would replace them. Give a new or empty folder.",
+            source=str(folder),
+        )
 
 
 def _remove_log_files(folder: Path, extra: Sequence[str] = ()) -> None:
@@ -1009,7 +1036,10 @@ def write_bundled(folder: str | Path = "data/sample") -> dict[str, Any]:
     --quasi-identifiers group,site`` (which writes CSV).  ``demo.key`` is an input: a fixed demo
     key for this synthetic data only, kept as it is; it is written (with its fixed content) only
     when missing.  Log files of these folders left by an earlier run, in any format, are removed
-    first; the committed ``data/sample`` is exactly the output.
+    first (only from folders an earlier run wrote: a folder holding log files without
+    ``truth/params.csv``, or an anonymized folder without its report, is refused with
+    :class:`~trustdata.errors.FileProblem` before anything is written or removed); the
+    committed ``data/sample`` is exactly the output.
 
     Returns
     -------
@@ -1020,6 +1050,9 @@ def write_bundled(folder: str | Path = "data/sample") -> dict[str, Any]:
     from trustdata.anonymize import REPORT_FILE, anonymize_folder
 
     folder = Path(folder)
+    for name in BUNDLED:  # every folder is checked before anything is removed
+        _refuse_real_logs(folder / name, _TRUTH_MARKER)
+    _refuse_real_logs(folder / _ANONYMIZED["out"], REPORT_FILE)
     out: dict[str, Any] = {}
     for name, kw in BUNDLED.items():
         _remove_log_files(folder / name)
@@ -1064,7 +1097,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("folder", nargs="?", default="data/sample")
     args = parser.parse_args(argv)
     folder = Path(args.folder)
-    for name, what in write_bundled(folder).items():
+    from trustdata.errors import TrustDataError
+
+    try:
+        written = write_bundled(folder)
+    except TrustDataError as exc:
+        print(f"python -m trustdata.synth: {exc}", file=sys.stderr)
+        return 2
+    for name, what in written.items():
         if isinstance(what, Synthetic):
             print(describe(what, folder / name))
         else:
