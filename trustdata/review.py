@@ -333,8 +333,8 @@ class CoupleReview:
         ``small_win`` events (after the latest hard news, when there is one).
     red_flags : pandas.DataFrame
         :func:`~trustdata.milestones.red_flags` plus ``guidance`` (:data:`THERAPIST_GUIDANCE`)
-        and ``new_since`` (the flag's date is on or after ``since``: new since the last
-        session).
+        and ``new_since`` (new since the last session: not raised by the same rules on the
+        records dated before ``since``; see :func:`_new_since`).
     stopped : pandas.DataFrame
         ``partner, last_checkin, days_before_latest, weeks_before_latest`` of each partner who
         stopped checking in (:data:`STOPPED_DAYS`).
@@ -935,6 +935,44 @@ def _couple_notes(flags: pd.DataFrame) -> pd.DataFrame:
     return picked[["flag", "partner", "message"]].reset_index(drop=True)
 
 
+#: What makes two red flags the same flag: an event's flag is its event (flag, partner, date);
+#: a flag on the scores or the gap is a standing condition (flag, partner), whatever its date.
+_EVENT_FLAGS = ("abuse", "repeat_betrayal", "new_information")
+
+
+def _new_since(
+    flags: pd.DataFrame,
+    ci: pd.DataFrame,
+    tr: pd.DataFrame,
+    ev: pd.DataFrame,
+    since: pd.Timestamp | None,
+) -> np.ndarray | bool:
+    """Which red flags are new since the last session: not raised on the logs before ``since``.
+
+    A flag's ``date`` is the date of its latest evidence (the latest check-in, for a standing
+    condition such as no reliable improvement), so a date after ``since`` does not make it new:
+    :func:`~trustdata.milestones.red_flags` is run again on the records dated before ``since``,
+    and a flag is new when that run did not raise it (an event's flag: the same event; any other
+    flag: the same flag for the same partner).
+    """
+    if since is None or not len(flags):
+        return False
+    from trustdata import milestones
+
+    before = milestones.red_flags(
+        ci.loc[ci["date"] < since], tr.loc[tr["timestamp"] < since], ev.loc[ev["date"] < since]
+    )
+
+    def keys(frame: pd.DataFrame) -> list[tuple]:
+        flag = frame["flag"].astype(str)
+        partner = frame["partner"].astype(object).where(frame["partner"].notna(), None)
+        date = frame["date"].where(flag.isin(_EVENT_FLAGS))
+        return list(zip(flag, partner, date.astype(object).where(date.notna(), None), strict=True))
+
+    old = set(keys(before))
+    return np.array([k not in old for k in keys(flags)], dtype=bool)
+
+
 def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
     """Drop calm-streak wins of a partner who was not logging triggers at the streak's end."""
     streak = wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
@@ -1107,9 +1145,7 @@ def review(
         since_value = default_since(one)
     else:
         since_value = stamp
-    flags = flags.assign(
-        new_since=(flags["date"] >= since_value).astype(bool) if since_value is not None else False
-    )
+    flags = flags.assign(new_since=_new_since(flags, ci, tr, ev, since_value))
     if since_value is not None:
         ch = trends.changes_since(one, since_value)
         ch = ch.assign(

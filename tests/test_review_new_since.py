@@ -1,0 +1,59 @@
+"""Red flags "new since the last session": not raised on the records dated before it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import trustdata
+from trustdata import milestones, review
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+
+
+@pytest.fixture(scope="module")
+def logs():
+    return trustdata.load(SAMPLE)
+
+
+def _flags(logs, couple, since):
+    r = review.review(logs, couple, since=pd.Timestamp(since))
+    return r.red_flags.set_index(["flag", "partner"])["new_since"]
+
+
+def test_a_standing_flag_raised_before_the_session_is_not_new(logs):
+    # couple-02's "no reliable improvement after a year" held on the logs up to 1 March 2025
+    # already (a reader found the page calling it "new since 1 March 2025"): the flag's date is
+    # its latest check-in, which is after the session, but the condition is not new
+    ci = logs.checkins.loc[logs.checkins["couple_id"] == "couple-02"]
+    before = milestones.red_flags(ci.loc[ci["date"] < "2025-03-01"])
+    assert set(before["flag"]) == {"no_reliable_improvement_12m"}
+    new = _flags(logs, "couple-02", "2025-03-01")
+    assert new.index.get_level_values("flag").tolist() == ["no_reliable_improvement_12m"] * 2
+    assert not new.any()
+
+
+def test_a_flag_first_raised_after_the_session_is_new(logs):
+    # on 1 January 2024 couple-02 had logged under a year: the flag came later
+    new = _flags(logs, "couple-02", "2024-01-01")
+    assert new.all() and len(new) == 2
+
+
+def test_an_event_flag_is_new_only_when_its_event_is(logs):
+    new = _flags(logs, "couple-03", "2024-06-01")
+    assert not new[("new_information", "B")]  # the event is of 28 April 2024
+    assert new[("no_reliable_improvement_12m", "B")]  # a year of logs came only later
+    new = _flags(logs, "couple-03", "2024-04-28")  # the day of the event itself
+    assert new[("new_information", "B")]
+
+
+def test_the_page_says_new_since_only_for_new_flags(logs):
+    from trustdata import report
+
+    r = review.review(logs, "couple-02", since=pd.Timestamp("2025-03-01"))
+    assert "no reliable improvement" in report.render(r, audience="therapist").lower()
+    assert "new since" not in report.render(r, audience="therapist")
+    r = review.review(logs, "couple-02", since=pd.Timestamp("2024-01-01"))
+    assert report.render(r, audience="therapist").count("new since 1 January 2024") == 2
