@@ -15,6 +15,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import trustdata
@@ -508,3 +509,27 @@ def test_a_trigger_intensity_scale_is_rescaled_and_checked():
     assert triggers["reason"].tolist() == ["intensity: 8 is outside the question's 1-5 scale"] * 2
     notes = " ".join(result.report.notes)
     assert "says 1-10 but [scales] intensity = [1, 5] is used" in notes
+
+
+# ---------------------------------------------------------------------------------------------
+# The README's own wording: "How connected do you feel to me right now, 1-10?"
+# ---------------------------------------------------------------------------------------------
+
+SHORT_CSV = FIX / "google_forms" / "short_titles" / "Check-in (Responses) - Form Responses 1.csv"
+
+
+def test_the_readme_question_with_its_scale_after_a_comma_and_short_titles_are_read():
+    # a first user built the form from the README's words and got "no question matching
+    # connection"; the short answer titles and a "Partner" question were ignored
+    result = read_google_forms(SHORT_CSV, couple="c1")
+    balanced(result)
+    ci = result.logs.checkins.set_index(["partner", "date"])
+    a2, a9 = ("A", pd.Timestamp("2025-03-02")), ("A", pd.Timestamp("2025-03-09"))
+    b2 = ("B", pd.Timestamp("2025-03-02"))
+    assert ci.index.tolist() == [a2, a9, b2]
+    assert ci["connection"].tolist() == [6, 7, 5]  # read as 1-10 from ", 1-10" in the title
+    assert ci.loc[a2, "increased_trust"] == "He called when he was late"
+    assert ci.loc[b2, "decreased_trust"] == "Phone face down again"
+    assert (ci.loc[a2, "need"], ci.loc[b2, "need"]) == ("A quiet evening", "Patience")
+    assert pd.isna(ci.loc[a9, "need"]) and pd.isna(ci.loc[a2, "decreased_trust"])
+    assert not len(result.logs.rejected)

@@ -115,8 +115,23 @@ def _columns_for(headers: list[str], table: dict[str, Any], *, section: str) -> 
 
 
 def _without_scale(title: str) -> str:
-    """A question's title, normalised, without a scale in brackets: "... (1-5)?" -> "..."."""
-    return norm_text(re.sub(r"[(\[]\s*\d+\s*(?:-|\u2013|\u2014|to)\s*\d+\s*[)\]]", " ", title))
+    """A question's title, normalised, without its scale, in brackets or after a comma.
+
+    Examples
+    --------
+    >>> _without_scale("How connected do you feel to me right now (1-5)?")
+    'how connected do you feel to me right now'
+    >>> _without_scale("How connected do you feel to me right now, 1-10?")
+    'how connected do you feel to me right now'
+    """
+    return norm_text(_SCALE_IN_TITLE.sub(" ", title))
+
+
+#: A scale written in a question's title: "(1-5)", "[1 to 10]", or ", 1-10" at its end.
+_SCALE_IN_TITLE = re.compile(
+    r"[(\[]\s*\d+\s*(?:-|\u2013|\u2014|to)\s*\d+\s*[)\]]"
+    r"|,\s*\d+\s*(?:-|\u2013|\u2014|to)\s*\d+\s*(?=[?:.*\s]*$)"
+)
 
 
 @names_the_mapping
