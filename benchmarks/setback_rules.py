@@ -422,13 +422,40 @@ def threshold_table(cal: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.nda
     return centres, np.array(zs)
 
 
+def paired(one: dict, two: dict, *, couples: int) -> None:
+    """tp / fp / fn and F1 of two rules (the detector's own trend and noise) on each tuning
+    set: a paired comparison on the same data, less noisy than pooled F1s."""
+    rows = []
+    for g in sa.GENERATORS:
+        for seed in sa.TUNING_SEEDS:
+            s = sa.Set(g, seed, couples)
+            x = Inputs(s, sa.Planted(s), oracle=False)
+            row = {"generator": g, "seed": seed}
+            for name, rule in (("a", one), ("b", two)):
+                found = detect(x, rule)
+                _, hit = sa.match(found, s.truth)
+                tp = int(hit.sum())
+                r = sa.prf(tp, len(found) - tp, len(hit) - tp)
+                row |= {f"{name}_tp": tp, f"{name}_fp": r["fp"], f"{name}_f1": r["f1"]}
+            row["f1_b-a"] = row["b_f1"] - row["a_f1"]
+            rows.append(row)
+    print(f"a: {label(one)}; b: {label(two)}")
+    print(sa.show(pd.DataFrame(rows)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--oracle", action="store_true", help="only the planted-level oracle")
     parser.add_argument("--own", action="store_true", help="only the detector's own inputs")
     parser.add_argument("--couples", type=int, default=200)
     parser.add_argument("--only", type=int, nargs="*", default=None, help="rule numbers")
+    parser.add_argument(
+        "--paired", type=int, nargs=2, default=None, help="two rule numbers, per seed (own)"
+    )
     args = parser.parse_args()
+    if args.paired:
+        paired(*(RULES[i] for i in args.paired), couples=args.couples)
+        return
     clock = time.perf_counter()
     sets = {g: [sa.Set(g, s, args.couples) for s in sa.TUNING_SEEDS] for g in sa.GENERATORS}
     planted = {g: [sa.Planted(s) for s in sets[g]] for g in sa.GENERATORS}
