@@ -422,6 +422,30 @@ def threshold_table(cal: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.nda
     return centres, np.array(zs)
 
 
+def noise_bias(nulls: list[Inputs]) -> pd.DataFrame:
+    """On null series: by planted noise SD, the median ratio of the noise estimate to the SD of
+    the whole-point noise (``sqrt(sd**2 + 1/12)``) and the median AR(1) estimate and planted
+    coefficient."""
+    rows = []
+    for x in nulls:
+        f, first = x.p.frame, x.p.first
+        sd = f["noise_sd"].to_numpy()[first]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "planted_sd": sd,
+                    "ratio": x.sd / np.sqrt(sd**2 + 1 / 12),
+                    "ar_estimate": x.ar,
+                    "ar_planted": f["ar"].to_numpy()[first],
+                }
+            )
+        )
+    frame = pd.concat(rows, ignore_index=True)
+    bins = pd.cut(frame["planted_sd"], [0.3, 0.5, 0.7, 0.9, 1.0])
+    out = frame.groupby(bins, observed=True)[["ratio", "ar_estimate", "ar_planted"]].median()
+    return out.assign(partners=frame.groupby(bins, observed=True).size()).reset_index()
+
+
 def paired(one: dict, two: dict, *, couples: int) -> None:
     """tp / fp / fn and F1 of two rules (the detector's own trend and noise) on each tuning
     set: a paired comparison on the same data, less noisy than pooled F1s."""
@@ -472,6 +496,8 @@ def main() -> None:
             Inputs(s, p, oracle=oracle, null=True)
             for s, p in zip(sets["dips"], planted["dips"], strict=True)
         ]
+        print(f"{mode}: the noise estimate on the dips null series, by planted noise SD")
+        print(sa.show(noise_bias(nulls)))
         cal = None
         rows = []
         for i, r in enumerate(rules):
