@@ -257,13 +257,15 @@ def find_setbacks(
     and the structurally different one of ``benchmarks/_dips.py`` (three dip shapes, AR(1)
     noise of SD 0.3-1.0, 2-8 weeks, 2-5 points, on steep rises and plateaus), and measured on
     fresh seeds of both by ``benchmarks/setback_accuracy.py`` (figures by depth, length and
-    noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each: ``synth`` precision
-    0.963, recall 0.986, F1 0.974; ``dips`` precision 0.928, recall 0.842, F1 0.883 (0.906
-    at noise SD <= 0.8).  Setbacks of 3.5 points or more are found 96-100 % of the time; on
-    ``dips``, setbacks of 2-2.5 points only 56 % and two-week ones 81 %, and at noise SD
-    0.9-1.0 about one setback found in five is noise (precision 0.81).  Even with the planted
-    level and noise known, this scan reaches F1 0.952 on ``dips`` at noise SD <= 0.8 and
-    recalls 84 % of its two-week setbacks.  These are claims of that strength, not more.
+    noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each (seeds 5151 and 5152):
+    ``synth`` precision 0.965, recall 0.988, F1 0.976; ``dips`` precision 0.929, recall
+    0.852, F1 0.888 (0.914 at noise SD <= 0.8).  Setbacks of 3.5 points or more are found
+    97-100 % of the time; on ``dips``, setbacks of 2-2.5 points only 60 % and two-week ones
+    81 %, and at noise SD 0.9-1.0 about one setback found in six is noise (precision 0.83).
+    Even with the planted level and noise known, this scan reaches F1 0.954 on ``dips`` at
+    noise SD <= 0.8 and recalls 82 % of its two-week setbacks; other decision rules (a
+    matched filter, two thresholds, single weeks, thresholds calibrated on null series) did
+    no better.  These are claims of that strength, not more.
 
     Examples
     --------
