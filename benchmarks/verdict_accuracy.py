@@ -65,13 +65,17 @@ from trustdata.trends import trend_summary
 #: Seeds 4-6 and 3103-3108 were added as tuning seeds in the fourth round (diagnosis and the
 #: choice of the trend route's size rule and ends test looked at all of them).
 TUNING_SEEDS = (1, 2, 3, 4, 5, 6)
-FRESH_SEEDS = (2201, 2202, 2203)
+#: The sixth round's fresh seeds, picked before any of its rules changed and scored once, by its
+#: final rules.
+FRESH_SEEDS = (3301, 3302, 3303)
 SYNTH_TUNING_SEEDS = (3101, 3102, 3103, 3104, 3105, 3106, 3107, 3108)
-SYNTH_FRESH_SEEDS = (4201, 4202)
-#: The fresh seeds of the earlier rounds: scored once by the rules of their round, and once by
-#: an intermediate version of the third round's rules; no longer fresh (``--previous``).
-PREVIOUS_FRESH_SEEDS = (2101, 2102, 2103)
-PREVIOUS_SYNTH_FRESH_SEEDS = (4101, 4102)
+SYNTH_FRESH_SEEDS = (5301, 5302)
+#: The fresh seeds of the earlier rounds, no longer fresh (``--previous``): 2101-2103 and
+#: 4101-4102 were scored once by the rules of their round and once by an intermediate version
+#: of the third round's rules; 2201-2203 and 4201-4202 once after each of the third, fourth and
+#: fifth rounds.
+PREVIOUS_FRESH_SEEDS = (2101, 2102, 2103, 2201, 2202, 2203)
+PREVIOUS_SYNTH_FRESH_SEEDS = (4101, 4102, 4201, 4202)
 RIGHT = {"improving": "improved", "flat": "no_clear_change", "worsening": "deteriorated"}
 TARGETS = {"accuracy": 0.97, "flat_improved": 0.03, "slope_right": 0.95}
 
