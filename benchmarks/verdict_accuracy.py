@@ -12,12 +12,12 @@ Two sources of planted truth:
    early-then-plateau, late and sigmoid arcs; AR(1) heavy-tailed noise; whole points; missed
    weeks and gaps; 30-110 weeks).  The rules (all four rounds: the ends, the error and its
    AR(1) correction, the slope interval, the dips set aside, the verdict's trend route, its
-   size and its ends test; in the fifth round the error's model with a rounding nugget) were
-   chosen on the seeds :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the
-   figures are printed for :data:`FRESH_SEEDS`, never looked at while choosing (scored once
-   by the fourth round's and once by the fifth round's final rules; ``--tuning`` prints the
-   tuning seeds instead,
-   ``--previous`` the earlier rounds' fresh seeds, :data:`PREVIOUS_FRESH_SEEDS`).
+   size and its ends test; in the fifth round the error's model with a rounding nugget; in
+   the sixth the trailing dip's limit and the trend route's index) were chosen on the seeds
+   :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the figures are printed for
+   :data:`FRESH_SEEDS`, never looked at while choosing (new in the sixth round, picked before
+   its rules changed and scored once by its final rules; ``--tuning`` prints the tuning seeds
+   instead, ``--previous`` the earlier rounds' fresh seeds, :data:`PREVIOUS_FRESH_SEEDS`).
 2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
    looked at while choosing).  The planted change of a partner is the
    underlying level (:func:`trustdata.synth.underlying_level`, without setbacks or noise) at
@@ -29,7 +29,8 @@ Two sources of planted truth:
 
 A planted setback in the first or the latest weeks moves an end mean by several points.
 ``trend_summary`` sets aside the weeks of a sudden dip (a drop of 3 points or more, held for
-at most 12 weekly scores; one running to the latest score only while it holds at most 4), so
+at most 12 weekly scores; one running to the latest score only while it holds at most 4, or
+at most 8 and a quarter of the scores before it), so
 that a partner who rose and is in a short setback now is still "improved" (the setback is named
 by ``find_setbacks``); a longer dip at the end is the partner's present and the verdict follows
 it, while the planted arc without setbacks rose.  A partner who starts inside a setback shows
