@@ -12,12 +12,12 @@ Two sources of planted truth:
    early-then-plateau, late and sigmoid arcs; AR(1) heavy-tailed noise; whole points; missed
    weeks and gaps; 30-110 weeks).  The rules (all four rounds: the ends, the error and its
    AR(1) correction, the slope interval, the dips set aside, the verdict's trend route, its
-   size and its ends test; in the fifth round the error's model with a rounding nugget) were
-   chosen on the seeds :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the
-   figures are printed for :data:`FRESH_SEEDS`, never looked at while choosing (scored once
-   by the fourth round's and once by the fifth round's final rules; ``--tuning`` prints the
-   tuning seeds instead,
-   ``--previous`` the earlier rounds' fresh seeds, :data:`PREVIOUS_FRESH_SEEDS`).
+   size and its ends test; in the fifth round the error's model with a rounding nugget; in
+   the sixth the trailing dip's limit and the trend route's index) were chosen on the seeds
+   :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the figures are printed for
+   :data:`FRESH_SEEDS`, never looked at while choosing (new in the sixth round, picked before
+   its rules changed and scored once by its final rules; ``--tuning`` prints the tuning seeds
+   instead, ``--previous`` the earlier rounds' fresh seeds, :data:`PREVIOUS_FRESH_SEEDS`).
 2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
    looked at while choosing).  The planted change of a partner is the
    underlying level (:func:`trustdata.synth.underlying_level`, without setbacks or noise) at
@@ -29,7 +29,8 @@ Two sources of planted truth:
 
 A planted setback in the first or the latest weeks moves an end mean by several points.
 ``trend_summary`` sets aside the weeks of a sudden dip (a drop of 3 points or more, held for
-at most 12 weekly scores; one running to the latest score only while it holds at most 4), so
+at most 12 weekly scores; one running to the latest score only while it holds at most 4, or
+at most 8 and a quarter of the scores before it), so
 that a partner who rose and is in a short setback now is still "improved" (the setback is named
 by ``find_setbacks``); a longer dip at the end is the partner's present and the verdict follows
 it, while the planted arc without setbacks rose.  A partner who starts inside a setback shows
@@ -65,13 +66,17 @@ from trustdata.trends import trend_summary
 #: Seeds 4-6 and 3103-3108 were added as tuning seeds in the fourth round (diagnosis and the
 #: choice of the trend route's size rule and ends test looked at all of them).
 TUNING_SEEDS = (1, 2, 3, 4, 5, 6)
-FRESH_SEEDS = (2201, 2202, 2203)
+#: The sixth round's fresh seeds, picked before any of its rules changed and scored once, by its
+#: final rules.
+FRESH_SEEDS = (3301, 3302, 3303)
 SYNTH_TUNING_SEEDS = (3101, 3102, 3103, 3104, 3105, 3106, 3107, 3108)
-SYNTH_FRESH_SEEDS = (4201, 4202)
-#: The fresh seeds of the earlier rounds: scored once by the rules of their round, and once by
-#: an intermediate version of the third round's rules; no longer fresh (``--previous``).
-PREVIOUS_FRESH_SEEDS = (2101, 2102, 2103)
-PREVIOUS_SYNTH_FRESH_SEEDS = (4101, 4102)
+SYNTH_FRESH_SEEDS = (5301, 5302)
+#: The fresh seeds of the earlier rounds, no longer fresh (``--previous``): 2101-2103 and
+#: 4101-4102 were scored once by the rules of their round and once by an intermediate version
+#: of the third round's rules; 2201-2203 and 4201-4202 once after each of the third, fourth and
+#: fifth rounds.
+PREVIOUS_FRESH_SEEDS = (2101, 2102, 2103, 2201, 2202, 2203)
+PREVIOUS_SYNTH_FRESH_SEEDS = (4101, 4102, 4201, 4202)
 RIGHT = {"improving": "improved", "flat": "no_clear_change", "worsening": "deteriorated"}
 TARGETS = {"accuracy": 0.97, "flat_improved": 0.03, "slope_right": 0.95}
 

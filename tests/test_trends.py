@@ -291,11 +291,11 @@ def test_trend_summary_rci_cutoff_is_1_96(rci, expected):
     assert out["change"] == expected
 
 
-@pytest.mark.parametrize(("rci", "expected"), [(1.01, "improved"), (0.99, "no_clear_change")])
-def test_trend_summary_trend_route_needs_an_index_of_one(rci, expected):
+@pytest.mark.parametrize(("rci", "expected"), [(0.76, "improved"), (0.74, "no_clear_change")])
+def test_trend_summary_trend_route_needs_an_index_of_three_quarters(rci, expected):
     # a steady rise over 40 weeks (the 95 % slope interval is far above 0), with the error set
     # by reference_sd so that the index is exactly `rci`: below 1.96, the trend route decides
-    assert trends.TREND_RCI == 1.0 and trends.TREND_LEVEL == 0.95
+    assert trends.TREND_RCI == 0.75 and trends.TREND_LEVEL == 0.95
     scores = [int(v) for v in np.round(np.linspace(3, 7, 40))]
     ci = checkins(weekly_series("c1", "A", "2025-01-06", scores))
     change = trends.trend_summary(ci).iloc[0]["change_points"]
@@ -561,8 +561,11 @@ def _dips_by_hand(y: np.ndarray) -> np.ndarray:
         j = i
         while j + 1 < n and in_dip[j + 1]:
             j += 1
+        # at the latest score: in progress while at most 4 scores, or at most 8 and a quarter
+        # of the scores before the dip (here i of them)
+        in_progress = length[j] <= 4 or (length[j] <= 8 and length[j] <= 0.25 * i)
         new_level = (length[j] >= 12 and j + 1 < n and y[j + 1] <= ref[j] - 1.5) or (
-            j == n - 1 and length[j] > 4
+            j == n - 1 and not in_progress
         )
         if new_level:
             out[i : j + 1] = False
@@ -737,13 +740,15 @@ def test_trend_summary_finds_planted_slopes(cohort):
 
 
 def test_trend_summary_sets_aside_a_setback_at_an_end():
-    # a rise from 4 to 7 over a year, then a sudden drop to 3 for the latest 3 weeks: a setback
-    # in progress (MAX_TRAILING_DIP = 4), set aside: the rise is still the verdict.  Held for
-    # 5 weeks it is the present and the ends show no change.
-    assert (trends.DIP_MARGIN, trends.MAX_DIP_WEEKS, trends.MAX_TRAILING_DIP) == (1.5, 12, 4)
-    assert trends.PRE_DIP_WEEKS == 2
+    # a rise from 4 to 7 over a year, then a sudden drop to 3 for the latest 3 (or 8) weeks: a
+    # setback in progress (MAX_TRAILING_DIP = 8, at most a quarter of the 50 weeks before),
+    # set aside: the rise is still the verdict.  Held for 9 weeks it is the present and the
+    # ends show no change.
+    assert (trends.DIP_MARGIN, trends.MAX_DIP_WEEKS, trends.MAX_TRAILING_DIP) == (1.5, 12, 8)
+    assert trends.PRE_DIP_WEEKS == 2 and trends.TRAILING_DIP_SHARE == 0.25
     rise = [int(v) for v in np.round(np.linspace(4, 7, 50))]
-    for tail, expected in (([3] * 3, "improved"), ([3] * 5, "no_clear_change")):
+    cases = (([3] * 3, "improved"), ([3] * 8, "improved"), ([3] * 9, "no_clear_change"))
+    for tail, expected in cases:
         ci = checkins(weekly_series("c1", "A", "2025-01-06", rise + tail))
         row = trends.trend_summary(ci).iloc[0]
         assert row["n_weeks"] == 50 + len(tail) and row["change"] == expected
@@ -762,6 +767,25 @@ def test_trend_summary_sets_aside_a_setback_at_an_end():
         got = trends._dip_weeks(np.zeros(len(y), dtype=np.int64), y)
         assert got[3 : 3 + low].all() == expected and not got[:3].any()
         assert (got == _dips_by_hand(y)).all()
+    # at the latest score: 4 scores are always in progress; 5-8 only while at most a quarter
+    # of the scores before the dip (6 after 24 is, 6 after 23 is not; 9 never)
+    for before, low, expected in (
+        (5, 4, True),
+        (19, 5, False),
+        (20, 5, True),
+        (23, 6, False),
+        (24, 6, True),
+        (32, 8, True),
+        (60, 9, False),
+    ):
+        y = np.array([7.0] * before + [3.0] * low)
+        got = trends._dip_weeks(np.zeros(len(y), dtype=np.int64), y)
+        assert got[before:].all() == expected and not got[:before].any()
+        assert (got == _dips_by_hand(y)).all()
+    # two series side by side: the share counts the dip's own series only
+    y = np.array([7.0] * 30 + [7.0] * 20 + [3.0] * 6)
+    sid = np.r_[np.zeros(30, dtype=np.int64), np.ones(26, dtype=np.int64)]
+    assert not trends._dip_weeks(sid, y).any()
 
 
 def test_trend_summary_few_weeks_give_nan_slope():
