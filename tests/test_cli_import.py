@@ -63,7 +63,7 @@ def test_rejected_lines_of_the_old_log_are_not_lost(tmp_path, capsys):
     (out / "checkins.csv").write_text(text + "c1,A,2025-02-30,x\n", encoding="utf-8")
     before = _snapshot(out)
     assert _import(DL_2019, out) == 2
-    assert "1 check-in or trigger record(s) that cannot be read" in capsys.readouterr().err
+    assert "1 check-in or trigger record that cannot be read" in capsys.readouterr().err
     assert _snapshot(out) == before
 
 

@@ -19,8 +19,8 @@ def test_clean_folder_exits_0_with_a_summary(tmp_path, capsys):
     write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2025-03-03,6\n")
     assert main(["validate", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "checkins.csv (checkins): 1 records, 1 valid, 0 rejected" in out
-    assert "OK: 0 record(s) rejected in total." in out
+    assert "checkins.csv (checkins): 1 record, 1 valid, 0 rejected" in out
+    assert "OK: 0 records rejected in total." in out
 
 
 def test_rejected_records_exit_1_with_kinds_and_examples(tmp_path, capsys):
@@ -42,8 +42,8 @@ def test_rejected_records_exit_1_with_kinds_and_examples(tmp_path, capsys):
     assert "problems by kind: connection 2, duplicate 1, date 1, wrong number of values 1" in out
     assert "line 3: duplicate check-in: couple c1, partner A already has one on 2025-03-03" in out
     assert "line 4: connection is 11, expected a whole number 1-10" in out
-    assert "events.csv (events): 1 records, 0 valid, 1 rejected" in out
-    assert "REJECTED: 5 record(s) rejected in total." in out
+    assert "events.csv (events): 1 record, 0 valid, 1 rejected" in out
+    assert "REJECTED: 5 records rejected in total." in out
 
 
 def test_at_most_five_example_lines_per_file(tmp_path, capsys):
@@ -51,7 +51,7 @@ def test_at_most_five_example_lines_per_file(tmp_path, capsys):
     write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + rows)
     assert main(["validate", str(tmp_path / "checkins.csv")]) == 1
     out = capsys.readouterr().out
-    assert "first 5 rejected line(s):" in out
+    assert "first 5 rejected lines:" in out
     assert out.count("connection is 0") == 5
 
 
@@ -62,7 +62,7 @@ def test_examples_option_sets_how_many_lines_are_shown(tmp_path, capsys, example
     assert main(["validate", str(tmp_path), "--examples", examples]) == 1
     out = capsys.readouterr().out
     assert out.count("connection is 0") == shown
-    assert ("rejected line(s):" in out) == (shown > 0)
+    assert (f"first {shown} rejected lines:" in out) == (shown > 0)
 
 
 def test_negative_examples_exit_2_with_a_sentence(tmp_path, capsys):

@@ -262,6 +262,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     import re
     from collections import Counter
 
+    from trustdata._words import plural
     from trustdata.io import load
 
     examples = int(getattr(args, "examples", 5))
@@ -286,7 +287,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     for row in logs.summary.itertuples(index=False):
         print(
-            f"{row.source} ({row.table}): {row.records} records, {row.valid} valid, "
+            f"{row.source} ({row.table}): {plural(row.records, 'record')}, {row.valid} valid, "
             f"{row.rejected} rejected"
         )
         if row.extra_columns:
@@ -299,11 +300,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             shown = ", ".join(f"{k} {n}" for k, n in counts.most_common())
             print(f"  problems by kind: {shown}")
             if examples:
-                print(f"  first {min(examples, len(mine))} rejected line(s):")
+                print(f"  first {plural(min(examples, len(mine)), 'rejected line')}:")
             for r in mine.head(examples).itertuples(index=False):
                 print(f"    line {r.line}: {r.reason}")
     total = len(rejected)
-    print(f"{'OK' if total == 0 else 'REJECTED'}: {total} record(s) rejected in total.")
+    print(f"{'OK' if total == 0 else 'REJECTED'}: {plural(total, 'record')} rejected in total.")
     return 0 if total == 0 else 1
 
 
@@ -621,6 +622,7 @@ def _check_import_target(out, export, new) -> None:
     """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`)."""
     from trustdata import schemas
     from trustdata._atomic import check_not_an_input, log_files
+    from trustdata._words import plural
     from trustdata.errors import FileProblem
     from trustdata.io import EXTENSIONS, load
 
@@ -645,7 +647,7 @@ def _check_import_target(out, export, new) -> None:
     lost = old.rejected.loc[old.rejected["table"].isin(["checkins", "triggers"])]
     if len(lost):
         raise FileProblem(
-            f"already holds {len(lost)} check-in or trigger record(s) that cannot be read "
+            f"already holds {plural(len(lost), 'check-in or trigger record')} that cannot be read "
             f"(`trustdata validate {out}` lists them); this import would replace the files and "
             "lose them. Repair them, move the files away, or import into a new folder.",
             source=str(out),
