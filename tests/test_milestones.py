@@ -339,10 +339,21 @@ def test_event_flags_say_how_long_after_the_discovery():
     events = _events([("2025-01-01", "discovery"), ("2025-02-12", "repeat_betrayal")])
     (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
     # 42 days = 6 weeks
-    assert evidence == (
-        "A repeat betrayal was recorded on 12 February 2025, 6 weeks after the discovery or "
-        "disclosure."
+    assert (
+        evidence
+        == "A repeat betrayal was recorded on 12 February 2025, 6 weeks after the discovery."
     )
+
+
+def test_event_flags_name_the_disclosure_when_it_is_the_anchor():
+    # couple-04's page said "after the discovery or disclosure" of its disclosure
+    events = _events([("2025-01-01", "disclosure"), ("2025-02-12", "repeat_betrayal")])
+    (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
+    assert evidence.endswith(", 6 weeks after the disclosure.")
+    events = _events([("2024-01-01", "disclosure"), ("2024-03-01", "discovery"),
+                      ("2024-04-12", "new_information")])  # fmt: skip
+    (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
+    assert evidence.endswith(", 6 weeks after the discovery.")  # the discovery is the anchor
 
 
 @pytest.mark.parametrize(
@@ -352,7 +363,7 @@ def test_weeks_after_the_discovery_agree_in_number(days_after, words):
     when = (pd.Timestamp("2025-01-01") + pd.Timedelta(days=days_after)).strftime("%Y-%m-%d")
     events = _events([("2025-01-01", "discovery"), (when, "new_information")])
     (evidence,) = milestones.red_flags(EMPTY, events=events)["evidence"]
-    assert f", {words} the discovery or disclosure." in evidence
+    assert f", {words} the discovery." in evidence
 
 
 # every date an evidence sentence holds reads as the pages write dates: "6 January 2025"

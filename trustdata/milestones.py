@@ -669,9 +669,22 @@ def _anchor(events: pd.DataFrame) -> pd.Series:
     return out
 
 
+def _anchor_kind(events: pd.DataFrame) -> pd.Series:
+    """The kind of each couple's anchor (:func:`_anchor`): ``discovery`` when it has one."""
+    kinds = events["kind"].astype(object)
+    has = kinds.isin(schemas.ANCHOR_EVENT_KINDS)
+    first = (
+        kinds.loc[has]
+        .groupby(events.loc[has, "couple_id"])
+        .agg(lambda k: next(a for a in schemas.ANCHOR_EVENT_KINDS if (k == a).any()))
+    )
+    return first.astype(object)
+
+
 def _event_flags(events: pd.DataFrame) -> pd.DataFrame:
     kinds = events["kind"].astype(object)
     anchor = _anchor(events).reindex(events["couple_id"]).to_numpy()
+    anchor_kind = _anchor_kind(events).reindex(events["couple_id"]).to_numpy()
     after = pd.isna(anchor) | (events["date"].to_numpy() >= anchor)
     abuse = kinds == "abuse"
     recovery = kinds.isin(["new_information", "repeat_betrayal"]) & after
@@ -687,12 +700,15 @@ def _event_flags(events: pd.DataFrame) -> pd.DataFrame:
     who = np.where(picked["partner"].isna(), "", " (partner " + picked["partner"].fillna("") + ")")
     evidence = what + _day(picked["date"]) + who + "."
     anchor_p = pd.Series(anchor, index=events.index).loc[picked.index]
+    anchor_k = pd.Series(anchor_kind, index=events.index).loc[picked.index].fillna("")
     evidence = evidence.where(
         (flag == "abuse") | anchor_p.isna(),
         evidence.str[:-1]
         + ", "
         + _plural((picked["date"] - anchor_p).dt.days // 7, "week")
-        + " after the discovery or disclosure.",
+        + " after the "
+        + anchor_k
+        + ".",
     )
     return _frame(
         RED_FLAG_COLUMNS,
@@ -945,8 +961,7 @@ def red_flags(
     ...     {"couple_id": "c1", "date": "2025-02-11", "kind": "new_information"}])
     >>> flags = red_flags(as_table("checkins", []), events=ev)
     >>> print(flags.loc[0, "flag"], "|", flags.loc[0, "evidence"])
-    new_information | New information came out on 11 February 2025, 5 weeks after the discovery or \
-disclosure.
+    new_information | New information came out on 11 February 2025, 5 weeks after the discovery.
     """
     _check_measure(measure)
     _check_positive("month_weeks", month_weeks)
