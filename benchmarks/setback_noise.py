@@ -14,20 +14,23 @@ SD and AR(1) coefficient of step 3 change:
   own residuals: what a perfect noise estimate would give (a bound for this round);
 - ``upper``: the library's estimate (twice the upper semivariance of the kept residuals; the
   lag-1 autocorrelation of the kept residuals);
-- ``sv``: the semivariogram of the residuals at lags 1 and 2 calendar weeks with the 1/12
-  rounding nugget, ``g(h) = 1/12 + s^2 (1 - rho^h)`` (``trustdata.trends._semivariogram`` and
+- ``sv``: the semivariogram of the residuals at lags 1 and 2 calendar weeks with the 1/12 rounding
+  nugget, ``g(h) = 1/12 + s^2 (1 - rho^h)`` (``trustdata.trends._semivariogram`` and
   ``_error_sd``, imported: the estimator ``trend_summary`` uses; differences of 3 points or more
   left out): the SD is the sill ``sqrt(1/12 + s^2)`` (at least 0.5, ``nofloor``: at least
-  ``sqrt(1/12)``), the correlation ``rho`` of the AR(1) part (``rho``) or the whole-point
-  noise's own lag-1 correlation ``1 - g(1) / sill^2`` (``total``).  On the weeks step 2 kept
-  (not more than ``1.5 * noise0`` below the first fit), on every week (``all``), or on the weeks
-  not more than ``2`` / ``2.5 * noise0`` below the final trend (``trim2``, ``trim2.5``);
+  ``sqrt(1/12)``), the correlation ``rho`` of the AR(1) part (``rho``) or the whole-point noise's
+  own lag-1 correlation ``1 - g(1) / sill^2`` (``total``); ``jump4``: differences of up to 4
+  points kept (``trends.SUDDEN_JUMP`` set to 4 for the call, then restored). On the weeks step 2
+  kept (not more than ``1.5 * noise0`` below the first fit), on every week (``all``), or on the
+  weeks not more than ``2`` / ``2.5 * noise0`` below the final trend (``trim2``, ``trim2.5``);
 - ``sv sd, lag1`` / ``upper sd, sv rho`` / ``max sd, sv rho``: one part of each, or the larger
   SD;
 - ``ch``: the robust semivariogram of Cressie & Hawkins (1980),
   ``2 g(h) = mean(|d|^(1/2))^4 / (0.457 + 0.494 / N)`` (``nocut``: no difference left out);
-- ``centre``: the residuals less their per-series median (the trimmed line sits above the
-  level, so null residuals lean low), with the library's noise or ``sv rho trim2``.
+- ``--alpha``: also the calibrated rule of ``setback_rules.py`` (a threshold per noise estimate,
+  set on both generators' null series for ``alpha`` false alarms a partner-year);
+- ``centre``: the residuals less their per-series median (in case the trimmed line sits above the
+  level and null residuals lean low), with the library's noise or ``sv rho trim2``.
 
 The residuals are those of the detector's own trend (steps 1-2). Each estimate is scored with the
 library's rule at several ``z``; the columns are those of ``setback_rules.py`` (its ``fa_null``:
@@ -65,6 +68,7 @@ def semivariogram_noise(
     kept: bool = True,
     cut: float = 3.0,
     trim: float | None = None,
+    jump: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SD and AR(1) coefficient from the semivariogram of the kept residuals (lags 1, 2)."""
     p = x.p
@@ -79,7 +83,13 @@ def semivariogram_noise(
     if robust:
         g = cressie_hawkins(sid, off, y, n_series, cut)
     else:
-        g = trends._semivariogram(sid, off, y, n_series, slope=zero)
+        saved = trends.SUDDEN_JUMP
+        if jump is not None:  # the differences left out (an experiment: trends' own constant)
+            trends.SUDDEN_JUMP = jump
+        try:
+            g = trends._semivariogram(sid, off, y, n_series, slope=zero)
+        finally:
+            trends.SUDDEN_JUMP = saved
     sd = trends._error_sd(sid, y, n_series, g)
     c = trends.ROUNDING_SD**2
     if ar == "rho":
@@ -127,6 +137,15 @@ ESTIMATES: dict[str, dict] = {
     "max sd, sv rho": {"robust": False, "ar": "rho", "floor": 0.5, "mix": "max"},
     "sv rho trim2.5": {"robust": False, "ar": "rho", "floor": 0.5, "kept": False, "trim": 2.5},
     "sv rho trim2": {"robust": False, "ar": "rho", "floor": 0.5, "kept": False, "trim": 2.0},
+    "sv rho trim2 jump4": {
+        "robust": False,
+        "ar": "rho",
+        "floor": 0.5,
+        "kept": False,
+        "trim": 2.0,
+        "jump": 4.0,
+    },
+    "sv rho jump4": {"robust": False, "ar": "rho", "floor": 0.5, "jump": 4.0},
     "ch total all nocut": {
         "robust": True,
         "ar": "total",
@@ -209,6 +228,13 @@ def main() -> None:
         "--estimates", nargs="*", default=["planted", *ESTIMATES, "centre", "centre sv rho trim2"]
     )
     parser.add_argument("--z", type=float, nargs="*", default=[3.0, 3.25, 3.5, 3.75, 4.0])
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also the calibrated rule of setback_rules.py at these null false-alarm rates",
+    )
     parser.add_argument("--paired", nargs=4, default=None, metavar=("EST_A", "Z_A", "EST_B", "Z_B"))
     args = parser.parse_args()
     _raw_resid_patch()
@@ -240,6 +266,17 @@ def main() -> None:
             {"noise": est, "z": z, **sr.score_rule(xs, nulls, {"kind": "glr", "z": z})}
             for z in args.z
         ]
+        if args.alpha:  # thresholds per noise estimate, calibrated on both generators' nulls
+            cal = sr.calibrate(
+                [
+                    inputs(s, p, est, null=True)
+                    for g in sa.GENERATORS
+                    for s, p in zip(sets[g], planted[g], strict=True)
+                ]
+            )
+            for a in args.alpha:
+                rule = {"kind": "glr", "alpha": a, "ztab": sr.threshold_table(cal, a)}
+                mine.append({"noise": est, "z": np.nan, **sr.score_rule(xs, nulls, rule)})
         print(sa.show(pd.DataFrame(mine)), flush=True)
         rows += mine
     if rows:
