@@ -138,6 +138,8 @@ EVENT_WORDS: dict[str, str] = {
     "separation": "separation",
     "small_win": "small win",
     "other": "other",
+    "anniversary_of_discovery": "anniversary of the discovery",
+    "anniversary_of_disclosure": "anniversary of the disclosure",
 }
 
 _NEWS_PHRASES = {

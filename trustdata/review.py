@@ -322,7 +322,8 @@ class CoupleReview:
         (:data:`CONTEXT_DAYS`).
     setback_events : pandas.DataFrame
         ``setback_id, date, kind`` of each event inside a setback's context window (abuse
-        events only in ``setback_events_all``).
+        events only in ``setback_events_all``), and of each yearly return of the discovery or
+        disclosure inside it (kind :data:`ANNIVERSARY_KINDS`), by date.
     setback_events_all : pandas.DataFrame
     trigger_frequency, trigger_trend : pandas.DataFrame
         Monthly trigger counts per category and :func:`~trustdata.triggers.trigger_trend`
@@ -900,15 +901,42 @@ def _stopped(checkins: pd.DataFrame, partners, last) -> pd.DataFrame:
     )
 
 
+#: The kind a setback's context gives the yearly return of the couple's discovery or disclosure
+#: falling in its window (:func:`~trustdata.setbacks.setback_context`'s ``anniversary``).
+ANNIVERSARY_KINDS: dict[str, str] = {
+    kind: f"anniversary_of_{kind}" for kind in schemas.ANCHOR_EVENT_KINDS
+}
+
+
 def _window_events(context: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Each setback's events, and the anniversaries of the discovery or disclosure in its window.
+
+    An anniversary is the date of :func:`~trustdata.setbacks.setback_context`'s ``anniversary``
+    (the same rule: same month and day, a later year, 29 February on 28 February), with the kind
+    :data:`ANNIVERSARY_KINDS` of its event.
+    """
+    from trustdata.setbacks import _next_anniversary
+
     out = []
+    kinds = events["kind"].astype(object)
+    anchors = events.loc[kinds.isin(schemas.ANCHOR_EVENT_KINDS)]
     for row in context.itertuples(index=False):
         inside = events.loc[
             (events["date"] >= row.window_start) & (events["date"] <= row.window_end)
         ]
         for e in inside.itertuples(index=False):
             out.append({"setback_id": row.setback_id, "date": e.date, "kind": str(e.kind)})
-    return pd.DataFrame(out, columns=["setback_id", "date", "kind"])
+        if not row.anniversary or anchors.empty:
+            continue
+        starts = pd.Series([row.window_start] * len(anchors))
+        returns = _next_anniversary(anchors["date"], starts)
+        for when, kind in zip(returns, anchors["kind"].astype(str), strict=True):
+            if when <= row.window_end:
+                out.append(
+                    {"setback_id": row.setback_id, "date": when, "kind": ANNIVERSARY_KINDS[kind]}
+                )
+    frame = pd.DataFrame(out, columns=["setback_id", "date", "kind"])
+    return frame.sort_values(["setback_id", "date"], kind="stable").reset_index(drop=True)
 
 
 def _answered(checkins: pd.DataFrame) -> pd.Series:
@@ -937,7 +965,7 @@ def _couple_notes(flags: pd.DataFrame) -> pd.DataFrame:
 
 #: What makes two red flags the same flag: an event's flag is its event (flag, partner, date);
 #: a flag on the scores or the gap is a standing condition (flag, partner), whatever its date.
-_EVENT_FLAGS = ("abuse", "repeat_betrayal", "new_information")
+_EVENT_FLAG_CODES = ("abuse", "repeat_betrayal", "new_information")
 
 
 def _new_since(
@@ -966,7 +994,7 @@ def _new_since(
     def keys(frame: pd.DataFrame) -> list[tuple]:
         flag = frame["flag"].astype(str)
         partner = frame["partner"].astype(object).where(frame["partner"].notna(), None)
-        date = frame["date"].where(flag.isin(_EVENT_FLAGS))
+        date = frame["date"].where(flag.isin(_EVENT_FLAG_CODES))
         return list(zip(flag, partner, date.astype(object).where(date.notna(), None), strict=True))
 
     old = set(keys(before))

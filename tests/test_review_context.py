@@ -1,0 +1,73 @@
+"""A setback's context names the anniversary of the discovery or disclosure falling in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import trustdata
+from trustdata import report, review
+from trustdata.logs import as_table
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+
+
+@pytest.fixture(scope="module")
+def logs():
+    return trustdata.load(SAMPLE)
+
+
+def test_the_sample_setbacks_around_an_anniversary_name_it(logs):
+    # a reader saw "events around" empty for couple-02 B and couple-04 A, whose setbacks take
+    # in the first anniversary of the discovery (3 January 2024) and of the disclosure
+    # (25 January 2024); setback_context's own `anniversary` said so, the page did not
+    r = review.review(logs, "couple-02")
+    assert r.setback_context.set_index("setback_id").loc["couple-02/B/1", "anniversary"]
+    ev = r.setback_events_all
+    assert ev.loc[ev["setback_id"] == "couple-02/B/1", ["date", "kind"]].values.tolist() == [
+        [pd.Timestamp("2025-01-03"), "anniversary_of_discovery"]
+    ]
+    page = report.render(r, audience="therapist")
+    assert "3 January 2025 anniversary of the discovery" in page
+    r = review.review(logs, "couple-04")
+    ev = r.setback_events_all.set_index("setback_id")
+    assert ev.loc["couple-04/A/2", "kind"] == "anniversary_of_disclosure"
+    assert ev.loc["couple-04/A/2", "date"] == pd.Timestamp("2025-01-25")
+
+
+def test_an_anniversary_outside_the_window_or_of_another_event_is_not_named():
+    # a three-week dip from the week of 24 February 2025: its window opens 14 days before
+    # (10 February); a discovery of 10 March 2024 returns inside it, one of 1 June 2024 only
+    # after it, a leap-day discovery on 28 February; the agreement of 16 February 2024 is no
+    # anniversary (only the discovery or disclosure count)
+    weeks = pd.date_range("2024-03-11", periods=70, freq="W-MON")
+    level = [8] * 50 + [3, 3, 3] + [8] * 17
+    ci = as_table(
+        "checkins",
+        [
+            {"couple_id": "c1", "partner": "A", "date": d.strftime("%Y-%m-%d"), "connection": s}
+            for d, s in zip(weeks, level, strict=True)
+        ],
+    )
+    for discovery, expected in [
+        ("2024-03-10", [("2025-03-10", "anniversary_of_discovery")]),
+        ("2024-02-29", [("2025-02-28", "anniversary_of_discovery")]),
+        ("2024-06-01", []),
+    ]:
+        ev = as_table(
+            "events",
+            [
+                {"couple_id": "c1", "date": discovery, "kind": "discovery"},
+                {"couple_id": "c1", "date": "2024-02-16", "kind": "agreement"},
+            ],
+        )
+        logs = trustdata.Logs(checkins=ci, events=ev)
+        r = review.review(logs, "c1")
+        assert len(r.setbacks) == 1, r.setbacks
+        start = r.setback_context.loc[0, "window_start"]
+        got = r.setback_events_all.loc[
+            r.setback_events_all["kind"].str.startswith("anniversary"), ["date", "kind"]
+        ]
+        assert [(d.strftime("%Y-%m-%d"), k) for d, k in got.values.tolist()] == expected, start
