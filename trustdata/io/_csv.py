@@ -260,15 +260,21 @@ def _read_csv(
     header_example: str = "couple_id,partner,date,connection",
     surplus_into: str | None = None,
     coded: frozenset[str] = frozenset(),
+    typed: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """:func:`read_raw_csv`; the columns named in ``coded`` may come back as categoricals of
     their text (codes and the distinct values, as :func:`trustdata.io._parse._factorize` needs
-    them) instead of one string per row: the same text, a fraction of the memory."""
+    them) instead of one string per row: the same text, a fraction of the memory.  The columns
+    named in ``typed`` (name to kind, ``"whole"`` or ``"date"``) may come back typed (``Int64``,
+    ``datetime64[ns]``) when every value of the file is written as its canonical text (see
+    :func:`_typed_csv`), so that the text they would be parsed from is known exactly."""
     name = str(path)
     try:
         # No local name keeps the bytes alive: the parser frees them once pyarrow has read them.
         holder = [Path(path).read_bytes()]
-        return _parse_csv_bytes(holder, name, number_repeated, header_example, surplus_into, coded)
+        return _parse_csv_bytes(
+            holder, name, number_repeated, header_example, surplus_into, coded, typed
+        )
     except FileNotFoundError:
         raise FileProblem("the file does not exist.", source=name) from None
     except IsADirectoryError:
@@ -288,6 +294,7 @@ def _parse_csv_bytes(
     header_example: str = "couple_id,partner,date,connection",
     surplus_into: str | None = None,
     coded: frozenset[str] = frozenset(),
+    typed: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse the file's bytes, handed over in a one-item list so that they can be freed early."""
     data, pos, notes = _decode(holder.pop(), name, header_example)
@@ -369,8 +376,11 @@ def _parse_csv_bytes(
     unnamed = [n for n, cell in zip(names, header_cells, strict=True) if not cell.strip()]
     body = len(data) if end < 0 else end + 1
     frame = None
-    if data.find(b"\r", body) < 0 or data.count(b"\r", body) == data.count(b"\r\n", body):
-        frame = _fast_reader()(data, body, names, delim, header_end, coded, quiet)
+    quotes = data.count(b'"', body)
+    crs = 0 if data.find(b"\r", body) < 0 else data.count(b"\r", body)
+    if not crs or crs == data.count(b"\r\n", body):
+        counts = (quotes, crs)
+        frame = _fast_reader()(data, body, names, delim, header_end, coded, quiet, typed, counts)
     if frame is None:
         lowered = [n.casefold() for n in names]
         wanted = surplus_into.casefold() if surplus_into is not None else None
@@ -384,7 +394,7 @@ def _parse_csv_bytes(
                 f"{len(repaired)} line(s) had the delimiter unquoted inside {surplus_into!r} "
                 f"(lines {shown}{more}): the extra values were joined back into it"
             )
-    if len(frame) and data.count(b'"', body) % 2:
+    if len(frame) and quotes % 2:
         _mark_unclosed_quote(frame, data, delim)
     del data
     # Rows whose every value is empty or whitespace (",,,," left by spreadsheets) are blank.
@@ -407,7 +417,10 @@ def _parse_csv_bytes(
 
 def _blank(values: pd.Series) -> np.ndarray:
     """Where the text is empty or only whitespace (worked out on the distinct values of a
-    categorical column)."""
+    categorical column; a column :func:`_typed_csv` read typed is blank where missing, as its
+    text was then empty)."""
+    if not isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype):
+        return values.isna().to_numpy(dtype=bool)
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = pd.Series(values.cat.categories, dtype="str")
         blank_cat = np.append((cats.str.strip() == "").to_numpy(dtype=bool), False)
@@ -471,13 +484,16 @@ def _fast_csv(
     header_line: int,
     coded: frozenset[str] = frozenset(),
     quiet: bool = False,
+    typed: dict[str, str] | None = None,
+    counts: tuple[int, int] | None = None,
 ) -> pd.DataFrame | None:
     """pyarrow's reader, with each record's physical line worked out from the line structure.
 
     Columns named in ``coded`` are read as dictionaries (categoricals of their text): pyarrow
-    finds their distinct values while it reads, and no string is made per row.  Returns None
-    when the file needs the careful reader (ragged rows, whitespace-only lines, or line numbers
-    that do not add up).
+    finds their distinct values while it reads, and no string is made per row.  Columns named
+    in ``typed`` are first tried typed (:func:`_typed_csv`; ``counts``: the quotes and carriage
+    returns after ``body``, when known).  Returns None when the file needs the careful reader
+    (ragged rows, whitespace-only lines, or line numbers that do not add up).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -485,6 +501,10 @@ def _fast_csv(
     if len(names) < 2:
         return None  # one column: whitespace-only lines would pass as records
     n_lines, empty = _line_structure(data, body, quiet)
+    if typed and quiet and not len(empty):
+        frame = _typed_csv(data, body, names, delim, header_line, coded, typed, n_lines, counts)
+        if frame is not None:
+            return frame
     table, lines = None, None
     # The system allocator hands freed blocks back at once; pyarrow's default pool keeps them
     # in per-thread heaps, which raised the peak by about twice the file's size (and was slower).
@@ -528,6 +548,197 @@ def _fast_csv(
     frame[_LINE] = lines
     frame[_PROBLEM] = _null_text(len(frame))
     return frame
+
+
+#: The largest magnitude a typed whole-number column may hold for :func:`_typed_csv` to prove
+#: its text canonical: below it, every other form pyarrow reads as the same number (spaces,
+#: leading zeros, a minus sign on zero, ``0x`` hexadecimal) is longer than the number's own
+#: digits (hexadecimal catches up with decimal only from 16**5).
+_TYPED_WHOLE_LIMIT = 100_000
+
+#: The dates a typed date column may hold (as days since 1970-01-01): the years the text
+#: parser accepts (``_parse.MIN_YEAR`` to ``_parse.MAX_YEAR``).
+_TYPED_DAYS = (
+    int(np.datetime64("1900-01-01", "D").astype(np.int64)),
+    int(np.datetime64("2151-01-01", "D").astype(np.int64)),
+)
+
+
+def _typed_csv(
+    data: bytes,
+    body: int,
+    names: list[str],
+    delim: str,
+    header_line: int,
+    coded: frozenset[str],
+    typed: dict[str, str],
+    n_lines: int,
+    counts: tuple[int, int] | None = None,
+) -> pd.DataFrame | None:
+    """The file read with the columns of ``typed`` parsed by pyarrow (``"whole"`` as int64,
+    ``"date"`` as date32), when that gives exactly what the text path gives; else None.
+
+    pyarrow reads more forms than the text path reads the same way (``" 7"``, ``"07"``,
+    ``"0x7"``; dates with spaces around them), and the rejected records must keep each value's
+    text.  So the typed read is kept only when every typed value is written in its canonical
+    form (the number's digits, with a minus sign only before a negative number; ``YYYY-MM-DD``;
+    an empty cell where missing), which is then exactly its text.  That is proven by counting
+    bytes (:func:`_canonical_bytes`): every other form pyarrow accepts is longer, so the file's
+    bytes add up only when none is there.  Values the text path rejects while parsing (years
+    outside 1900-2150) or that the count cannot vouch for (see :data:`_TYPED_WHOLE_LIMIT`) send
+    the file to the text path, as does any value pyarrow cannot convert (a word in a score
+    column), a quoted line break or a line whose width is wrong.  What is kept is what the text
+    path makes of canonical text; the checks that follow (ranges, required values, duplicates)
+    run on it unchanged.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    kinds = {"whole": pa.int64(), "date": pa.date32()}
+    if not any(typed.get(n) in kinds for n in names):
+        return None
+    types = {
+        n: kinds[typed[n]]
+        if typed.get(n) in kinds
+        else _coded_type()
+        if n in coded
+        else pa.large_string()
+        for n in names
+    }
+    pool = pa.system_memory_pool()
+    view = memoryview(data)[body:]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(view),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[""],  # only typed columns take it: text stays text
+            ),
+            memory_pool=pool,
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    finally:
+        del view
+    if not table.num_rows or table.num_rows != n_lines:
+        return None
+    kept = {n: typed[n] for n in names if typed.get(n) in kinds}
+    if not _canonical_bytes(data, body, table, names, kept, counts):
+        return None
+    for i, n in enumerate(names):
+        if kept.get(n) == "date":
+            table = table.set_column(i, n, table.column(i).cast(pa.timestamp("ns")))
+    frame = table.to_pandas(memory_pool=pool, types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    del table
+    frame[_LINE] = np.arange(header_line + 1, header_line + 1 + n_lines, dtype="int64")
+    frame[_PROBLEM] = _null_text(len(frame))
+    return frame
+
+
+def _canonical_bytes(
+    data: bytes,
+    body: int,
+    table: Any,
+    names: list[str],
+    typed: dict[str, str],
+    counts: tuple[int, int] | None = None,
+) -> bool:
+    """Whether every typed value of ``table`` (read from ``data[body:]``, one line per record,
+    no blank line) is written in its canonical form, proven by counting bytes.
+
+    The file's bytes after the header are the values' bytes, one delimiter between two values,
+    the line ends and the quotes.  Less the quotes, the line ends and the delimiters, what is
+    left is the values' unquoted text.  Text columns count their bytes as read (less the quotes
+    inside their values, which the file holds too); a typed value counts the length of its
+    canonical form (a missing one 0).  Every other form pyarrow reads as the same value is
+    longer, so the two totals are equal exactly when no such form is there.  Typed values
+    outside what the text path accepts while parsing (see :data:`_TYPED_WHOLE_LIMIT`,
+    :data:`_TYPED_DAYS`) make it False.  ``counts``: the quotes and carriage returns after
+    ``body``, when known.
+    """
+    import pyarrow as pa
+
+    quotes, crs = (
+        counts if counts is not None else (data.count(b'"', body), data.count(b"\r", body))
+    )
+    ends = table.num_rows - (0 if data.endswith(b"\n") else 1)  # one line end per record
+    left = len(data) - body - quotes - ends - crs - table.num_rows * (len(names) - 1)
+    total = 0
+    for name, column in zip(names, table.columns, strict=True):
+        kind = typed.get(name)
+        if kind is not None:
+            size = _typed_size(column, kind)
+            if size is None:
+                return False
+            total += size
+            continue
+        for chunk in column.chunks:
+            if not len(chunk):
+                continue
+            if chunk.null_count:
+                return False  # text is never missing here (strings_can_be_null=False)
+            if pa.types.is_dictionary(chunk.type):
+                sizes = _text_sizes(chunk.dictionary, quotes > 0)
+                codes = chunk.indices.to_numpy(zero_copy_only=False)
+                total += int(np.bincount(codes, minlength=len(sizes)) @ sizes)
+            else:
+                total += int(_text_sizes(chunk, quotes > 0, whole=True)[0])
+    return total == left
+
+
+def _typed_size(column: Any, kind: str) -> int | None:
+    """The bytes of the canonical text of a typed column (``"whole"``: int64, ``"date"``:
+    date32), or None when a value is one the text path rejects while parsing or beyond what the
+    count of :func:`_canonical_bytes` proves."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = len(column) - column.null_count
+    if not present:
+        return 0
+    if kind == "date":
+        low, high = (v.as_py() for v in pc.min_max(column.cast(pa.int32())).values())
+        if low < _TYPED_DAYS[0] or high >= _TYPED_DAYS[1]:
+            return None
+        return 10 * present
+    low, high = (v.as_py() for v in pc.min_max(column).values())
+    most = max(-low, high)
+    if most >= _TYPED_WHOLE_LIMIT:
+        return None
+    size = present
+    if low < 0:
+        size += pc.sum(pc.less(column, 0)).as_py()  # the minus signs
+        column = pc.abs(column)
+    for power in (10, 100, 1_000, 10_000):  # one more digit from each power of ten on
+        if power > most:
+            break
+        size += pc.sum(pc.greater_equal(column, power)).as_py()
+    return int(size)
+
+
+def _text_sizes(chunk: Any, quotes: bool, whole: bool = False) -> np.ndarray:
+    """The UTF-8 bytes of each value of a large_string array less the quotes in it (or, with
+    ``whole``, of all its values together, as one number), read from its buffers."""
+    import pyarrow.compute as pc
+
+    n = len(chunk)
+    buffers = chunk.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64, count=chunk.offset + n + 1)
+    offsets = offsets[chunk.offset :]
+    sizes = np.asarray([offsets[-1] - offsets[0]]) if whole else np.diff(offsets)
+    if not quotes or buffers[2] is None:
+        return sizes
+    text = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    inside = int(np.count_nonzero(text == 34))  # '"'
+    if not inside:
+        return sizes
+    if whole:
+        return sizes - inside
+    return sizes - np.asarray(pc.count_substring(chunk, '"').to_numpy(zero_copy_only=False))
 
 
 def _multiline_starts(table: Any, n_lines: int, empty: np.ndarray) -> np.ndarray | None:

@@ -145,7 +145,7 @@ def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
     name = str(path)
     ext = path.suffix.lower()
     if ext == ".csv":
-        raw, notes = _read_csv(path, coded=_coded_columns(table))
+        raw, notes = _read_csv(path, coded=_coded_columns(table), typed=_typed_columns(table))
     elif ext == ".json":
         raw, notes = _read_json(path)
     elif ext == ".parquet":
@@ -172,6 +172,17 @@ def _coded_columns(table: str) -> frozenset[str]:
         for c in schemas.KNOWN_COLUMNS.get(table, ())
         if _KIND.get(c) in _CODED_KINDS and c not in ("utc_offset_minutes", "time_known")
     )
+
+
+def _typed_columns(table: str) -> dict[str, str]:
+    """The known columns of ``table`` that the CSV reader may hand over typed (see
+    ``_csv._typed_csv``), by kind: whole numbers (the scores, a trigger's intensity; not the
+    offset derived with a timestamp) and dates."""
+    return {
+        c: _KIND[c]
+        for c in schemas.KNOWN_COLUMNS.get(table, ())
+        if _KIND.get(c) in ("whole", "date") and c != "utc_offset_minutes"
+    }
 
 
 def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:

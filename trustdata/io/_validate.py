@@ -146,7 +146,7 @@ def _process(
     bad = problems.mask()
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
-    rejected = _rejected_frame(table, raw, columns, bad, reasons, source, compact)
+    rejected = _rejected_frame(table, raw, columns, bad, reasons, source, compact, unescape)
     summary = {
         "table": table,
         "source": source,
@@ -572,7 +572,11 @@ def _rejected_frame(
     reasons: pd.Series,
     source: str,
     compact: dict[str, tuple[np.ndarray, pd.Index]],
+    from_text: bool = False,
 ) -> pd.DataFrame:
+    """The rejected records with their original text; ``from_text``: the raw frame was read
+    from a text file (CSV, JSON), whose typed columns (``_csv._typed_csv``) hold values whose
+    text was canonical."""
     if not bad.any():
         return empty_rejected()
     where = np.flatnonzero(bad)
@@ -594,6 +598,8 @@ def _rejected_frame(
                 picked >= 0, texts[np.maximum(picked, 0)] if len(texts) else None, None
             )
             out[name] = pd.Series(values, dtype="str")
+        elif from_text and not isinstance(raw[col].dtype, pd.StringDtype):
+            out[name] = _canonical_text(raw[col].iloc[where].reset_index(drop=True))
         elif pd.api.types.is_datetime64_dtype(raw[col].dtype):
             # How a datetime is written depends on the whole column (dates only when every
             # value is a midnight), so it is written whole, as when it was parsed from text.
@@ -601,6 +607,19 @@ def _rejected_frame(
         else:
             out[name] = _as_text(raw[col].iloc[where].reset_index(drop=True))
     return out
+
+
+def _canonical_text(values: pd.Series) -> pd.Series:
+    """The text a value read typed from a CSV file was written as (``_csv._typed_csv`` keeps a
+    column typed only when every value is in its canonical form): a whole number's digits, a
+    date as ``YYYY-MM-DD``, ``""`` where the cell was empty."""
+    missing = values.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        text = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object, na_value="")
+    else:
+        text = values.astype("str").to_numpy(dtype=object, na_value="")
+    text[missing] = ""
+    return pd.Series(text, dtype="str")
 
 
 def _assemble(parts: list[_Result], *, errors: str) -> Logs:
