@@ -2,7 +2,8 @@
 rejected records (reasons, lines, original text) and the same summary.
 
 The fast paths (see ``docs/format.md``, "How fast"): CSV columns parsed on their distinct
-values are read by pyarrow as dictionaries (``_files._coded_columns``); the schema's checks are
+values are read by pyarrow as dictionaries (``_files._coded_columns``), and whole numbers and
+dates typed when a byte count proves them canonical (``_csv._typed_csv``); the schema's checks are
 evaluated as array operations (``_validate._failing_rows``) instead of by pandera; later copies
 are found on one combined code (``_validate._duplicated``); the ``'`` that ``write`` puts before
 formula-looking text is removed in pyarrow (``_write._unescape``).  Each test switches them off
@@ -93,6 +94,7 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch every fast path of this module's docstring off."""
     monkeypatch.setattr(files_mod, "_coded_columns", lambda table: frozenset())
     monkeypatch.setattr(files_mod, "_text_ids", lambda path: [])  # Parquet ids as dictionaries
+    monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})  # CSV numbers, dates
     monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema: None)
     monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
     monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
@@ -393,3 +395,134 @@ def test_plain_timestamps_read_from_bytes_as_the_exact_formats_read_them(values)
     np.testing.assert_array_equal(fast[0], careful[0])
     np.testing.assert_array_equal(fast[1], careful[1])
     np.testing.assert_array_equal(fast[2], careful[2])
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV numbers and dates read typed by pyarrow (``_csv._typed_csv``): only when a byte count
+# proves every value canonical, so the frames, the reasons and the rejected records' text are
+# those of the text path, whatever forms pyarrow would also accept.
+# ---------------------------------------------------------------------------------------------
+
+CANONICAL_SCORES = ["1", "5", "7", "10", "", "0", "11", "-3", "99999"]
+#: Forms pyarrow reads as a number that the text path reads differently, or not at all, or
+#: whose text a rejected record must keep as written.
+HOSTILE_SCORES = ["07", " 7", "7 ", "\t7", "0x7", "0X10", "-0", "+3", "00", "0xFFFFFFFFFF",
+                  "1099511627775", "100000", "-100000", "9007199254740993", "7.0", "1e1",
+                  "seven", " ", "\u0661", "0x", "9223372036854775808"]  # fmt: skip
+CANONICAL_DATES = ["2025-03-03", "2025-03-04", "2024-02-29", "1900-01-01", "2150-12-31", ""]
+HOSTILE_DATES = [" 2025-03-03", "2025-03-03 ", "2025-03-03\t", "1899-12-31", "2151-01-01",
+                 "1725-03-03", "0999-01-01", "2025-02-30", "2023-02-29", "2025-3-3",
+                 "20250303", "2025-03-03T00:00", "2025-03-03T00:00:00+02:00", "03/03/2025",
+                 " "]  # fmt: skip
+TEXTS = ["", "fine", 'say "hi"', "x,y", "'=1+1", '"', 'a""b', "Zoë"]
+
+
+@st.composite
+def _typed_file(draw: st.DrawFn) -> tuple[list[str], list[list[str]], dict]:
+    """A check-ins table whose scores and dates are canonical but for a few hostile values."""
+    columns = ["couple_id", "partner", "date", "connection", "trust", "need"]
+    n = draw(st.integers(1, 30))
+    rows = [
+        [
+            draw(st.sampled_from(["c1", "c2", "c3"])),
+            draw(st.sampled_from(["A", "B"])),
+            draw(st.sampled_from(CANONICAL_DATES)),
+            draw(st.sampled_from(CANONICAL_SCORES)),
+            draw(st.sampled_from(CANONICAL_SCORES)),
+            draw(st.sampled_from(TEXTS)),
+        ]
+        for _ in range(n)
+    ]
+    for _ in range(draw(st.integers(0, 2))):
+        row, col = draw(st.integers(0, n - 1)), draw(st.sampled_from([2, 3, 4]))
+        rows[row][col] = draw(st.sampled_from(HOSTILE_DATES if col == 2 else HOSTILE_SCORES))
+    style = {
+        "quoting": draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+        "lineterminator": draw(st.sampled_from(["\n", "\r\n"])),
+        "last": draw(st.booleans()),  # a line end after the last record
+    }
+    return columns, rows, style
+
+
+def _write_styled(path, columns: list[str], rows: list[list[str]], style: dict) -> None:
+    buffer = stdio.StringIO()
+    writer = csv.writer(buffer, quoting=style["quoting"], lineterminator=style["lineterminator"])
+    writer.writerow(columns)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    if not style["last"]:
+        text = text[: -len(style["lineterminator"])]
+    path.write_bytes(text.encode("utf-8"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_typed_file())
+def test_typed_csv_columns_load_as_the_text_path_loads_them(tmp_path_factory, case):
+    columns, rows, style = case
+    folder = tmp_path_factory.mktemp("typed_csv")
+    _write_styled(folder / "checkins.csv", columns, rows, style)
+    fast = io.load(folder)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})
+        text = io.load(folder)
+    _assert_same(fast, text)
+    for table in schemas.TABLES:  # the dtypes too, column by column
+        assert getattr(fast, table).dtypes.to_dict() == getattr(text, table).dtypes.to_dict()
+
+
+def _spy_typed(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    taken: list[bool] = []
+    real = csv_mod._typed_csv
+
+    def spy(*args):
+        frame = real(*args)
+        taken.append(frame is not None)
+        return frame
+
+    monkeypatch.setattr(csv_mod, "_typed_csv", spy)
+    return taken
+
+
+def test_canonical_scores_and_dates_are_read_typed(tmp_path, monkeypatch):
+    rows = [["c1", "A", "2025-03-03", "7", "", 'say "hi", twice'],
+            ["c1", "A", "2025-03-03", "11", "-3", ""],  # a duplicate, out of range: rejected
+            ["c2", "B", "", "10", "1", "x"]]  # fmt: skip
+    _write(tmp_path / "checkins.csv", ["couple_id", "partner", "date", "connection", "trust",
+                                        "need"], rows)  # fmt: skip
+    taken = _spy_typed(monkeypatch)
+    fast = io.load(tmp_path)
+    assert taken == [True]
+    assert str(fast.checkins["connection"].dtype) == "Int64"
+    rejected = fast.rejected.set_index("line")
+    # the rejected records keep the text as written, an empty cell as ""
+    assert rejected.loc[3, "connection"] == "11" and rejected.loc[3, "trust"] == "-3"
+    assert rejected.loc[4, "date"] == "" and rejected.loc[4, "trust"] == "1"
+    assert "date is missing" in rejected.loc[4, "reason"]
+    monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})
+    _assert_same(fast, io.load(tmp_path))
+
+
+@pytest.mark.parametrize("value", HOSTILE_SCORES)
+def test_a_score_pyarrow_reads_otherwise_sends_the_file_to_the_text_path(
+    tmp_path, monkeypatch, value
+):
+    _write(tmp_path / "checkins.csv", ["couple_id", "partner", "date", "connection"],
+           [["c1", "A", "2025-03-03", "7"], ["c1", "A", "2025-03-04", value]])  # fmt: skip
+    taken = _spy_typed(monkeypatch)
+    fast = io.load(tmp_path)
+    assert taken in ([False], [])  # tried and refused, or not tried (a blank line)
+    monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})
+    _assert_same(fast, io.load(tmp_path))
+
+
+@pytest.mark.parametrize("value", HOSTILE_DATES)
+def test_a_date_pyarrow_reads_otherwise_sends_the_file_to_the_text_path(
+    tmp_path, monkeypatch, value
+):
+    _write(tmp_path / "checkins.csv", ["couple_id", "partner", "date", "connection"],
+           [["c1", "A", "2025-03-03", "7"], ["c1", "A", value, "8"]])  # fmt: skip
+    taken = _spy_typed(monkeypatch)
+    fast = io.load(tmp_path)
+    assert taken in ([False], [])
+    monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})
+    _assert_same(fast, io.load(tmp_path))
