@@ -383,8 +383,9 @@ def _check_parquet_rows(path: Path, name: str) -> None:
 
 
 def _text_ids(path: Path) -> list[str]:
-    """The id columns (see ``_columns._KIND``) a Parquet file holds as text: read as
-    dictionaries, they are parsed once per distinct id (``_validate._coded_ids``)."""
+    """The id, role, category and kind columns (see ``_columns._KIND``) a Parquet file holds
+    as text: read as dictionaries, they are parsed once per distinct value (ids by
+    ``_validate._coded_ids``, the others by ``_parse._parse_column`` on the categories)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -395,7 +396,7 @@ def _text_ids(path: Path) -> list[str]:
     return [
         field.name
         for field in schema
-        if _KIND.get(field.name) == "id"
+        if _KIND.get(field.name) in ("id", "role", "category", "kind")
         and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
     ]
 

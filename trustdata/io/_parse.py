@@ -726,16 +726,20 @@ def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
             stop = start + len(chunk)
             if pa.types.is_string(chunk.type):  # e.g. from Parquet: 64-bit offsets, same text
                 chunk = chunk.cast(pa.large_string())
-            if chunk.offset or not pa.types.is_large_string(chunk.type):
-                raise TypeError("not a plain large_string chunk")
+            if not pa.types.is_large_string(chunk.type):
+                raise TypeError("not a large_string chunk")
             keep = ~missing[start:stop]
             valid = pa.array(keep).buffers()[1]
             buffers = chunk.buffers()
+            offsets = buffers[1]
+            if chunk.offset:  # a slice (Parquet's row groups): its own offsets, which point
+                # into the same bytes, so the new array starts at 0 with its own validity
+                offsets = offsets.slice(chunk.offset * 8, (len(chunk) + 1) * 8)
             chunks.append(
                 pa.Array.from_buffers(
                     chunk.type,
                     len(chunk),
-                    [valid, buffers[1], buffers[2]],
+                    [valid, offsets, buffers[2]],
                     null_count=int(len(chunk) - keep.sum()),
                 )
             )

@@ -441,6 +441,22 @@ def _passes(
     if name == "isin":
         return values.isin(list(stats["allowed_values"])).to_numpy(dtype=bool) | values.isna()
     if name == "str_length":
+        arr = getattr(values.array, "_pa_array", None)
+        least = stats.get("min_value")
+        if (
+            arr is not None
+            and isinstance(values.dtype, pd.StringDtype)
+            and stats.get("exact_value") is None
+            and stats.get("max_value") is None
+            and least is not None
+            and least <= 1
+        ):
+            # UTF-8 text has at least one character exactly when it has at least one byte:
+            # the byte lengths (pyarrow's offsets) decide, with no character count
+            import pyarrow.compute as pc
+
+            size = pc.fill_null(pc.binary_length(arr), least)
+            return np.asarray(size.to_numpy(), dtype="int64") >= least
         length = values.str.len().to_numpy(dtype="float64", na_value=np.nan)
         ok = np.ones(len(values), dtype=bool)
         with np.errstate(invalid="ignore"):
