@@ -169,54 +169,61 @@ def _unescape(values: pd.Series) -> pd.Series:
 
 
 def _unescape_arrow(arr: Any) -> Any:
-    """:func:`_unescape` on a pyarrow (chunked) string array: the fixed array as one
-    ``large_string`` chunk, or None when no cell is escaped.
+    """:func:`_unescape` on a pyarrow (chunked) string array: the fixed array as a chunked
+    ``large_string`` array, or None when no cell is escaped.
 
     Which cells start with ``'`` is read from each chunk's offsets and bytes (no copy); the
-    pattern is matched on those cells only, and only when one is escaped is the column rebuilt,
-    from its buffers, with one byte less per escaped cell.
+    pattern is matched on those cells only, and only the chunks where one is escaped are
+    rebuilt, from their buffers, with one byte less per escaped cell (the others are kept).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    found, start = [], 0
+    out, changed = [], False
     for chunk in chunks:
         quoted = _quoted_cells(chunk)
         if quoted is not None:
-            found.append(quoted + start)
-        start += len(chunk)
-    if not found:
+            cells = chunk.take(pa.array(quoted))
+            escaped = pc.fill_null(pc.match_substring_regex(cells, _ESCAPED_RE), False)
+            escaped = escaped.to_numpy(zero_copy_only=False)
+            if escaped.any():
+                out.append(_drop_first_bytes(chunk, quoted[escaped]))
+                changed = True
+                continue
+        out.append(chunk if pa.types.is_large_string(chunk.type) else chunk.cast(pa.large_string()))
+    if not changed:
         return None
-    rows = np.concatenate(found)
-    whole = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    if not pa.types.is_large_string(whole.type):
-        whole = whole.cast(pa.large_string())
-    cells = whole.take(pa.array(rows))
-    escaped = pc.fill_null(pc.match_substring_regex(cells, _ESCAPED_RE), False)
-    escaped = escaped.to_numpy(zero_copy_only=False)
-    if not escaped.any():
-        return None
-    rows = rows[escaped]
-    n = len(whole)
-    validity, offsets, data = whole.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64, count=whole.offset + n + 1)[whole.offset :]
-    raw = np.frombuffer(data, dtype=np.uint8)
-    keep = np.ones(int(off[-1] - off[0]), dtype=bool)
-    keep[off[rows] - off[0]] = False  # the first byte of each escaped cell: its "'"
-    new_data = raw[int(off[0]) : int(off[-1])][keep]
-    removed = np.zeros(n + 1, dtype=np.int64)
-    removed[rows + 1] = 1
-    new_off = off - off[0] - np.cumsum(removed)
-    if validity is not None and whole.offset:
-        validity = pa.array(whole.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
-    fixed = pa.Array.from_buffers(
+    return pa.chunked_array(out, pa.large_string())
+
+
+def _drop_first_bytes(chunk: Any, rows: np.ndarray) -> Any:
+    """The string chunk with the first byte of each cell at ``rows`` removed, as one
+    ``large_string`` array built from the chunk's buffers."""
+    import pyarrow as pa
+
+    if not pa.types.is_large_string(chunk.type):
+        chunk = chunk.cast(pa.large_string())
+    n = len(chunk)
+    validity, offsets, data = chunk.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64, count=chunk.offset + n + 1)[chunk.offset :]
+    first = int(off[0])
+    new_data = np.delete(
+        np.frombuffer(data, dtype=np.uint8)[first : int(off[-1])], off[rows] - first
+    )
+    shift = np.zeros(n + 1, dtype=np.int64)
+    shift[rows + 1] = 1  # one byte fewer from each escaped cell on
+    np.cumsum(shift, out=shift)
+    new_off = off - first
+    new_off -= shift
+    if validity is not None and chunk.offset:
+        validity = pa.array(chunk.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
+    return pa.Array.from_buffers(
         pa.large_string(),
         n,
-        [validity, pa.py_buffer(new_off), pa.py_buffer(new_data)],
-        null_count=whole.null_count,
+        [validity if chunk.null_count else None, pa.py_buffer(new_off), pa.py_buffer(new_data)],
+        null_count=chunk.null_count,
     )
-    return pa.chunked_array([fixed], pa.large_string())
 
 
 def _quoted_cells(chunk: Any) -> np.ndarray | None:
