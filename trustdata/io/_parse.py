@@ -61,10 +61,8 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         if pd.api.types.is_integer_dtype(dtype):
             if kind == "number":
                 return True
-            ints = _present_ints(values)
-            if not len(ints):
-                return True
-            return max(abs(int(ints.min())), abs(int(ints.max()))) < 2**53
+            low, high = _int_bounds(values)
+            return low is None or max(abs(low), abs(high)) < 2**53
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -74,11 +72,22 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         if not pd.api.types.is_datetime64_dtype(dtype) or isinstance(dtype, pd.DatetimeTZDtype):
             return False
         arr = values.to_numpy()
-        arr = arr[~np.isnat(arr)]
-        inside = (arr >= _NS_MIN.to_datetime64()) & (arr < _NS_MAX.to_datetime64())
-        if kind == "date":
-            inside &= arr.astype("datetime64[D]") == arr
-        return bool(inside.all())
+        if arr.dtype != "datetime64[ns]":
+            arr = arr[~np.isnat(arr)]
+            inside = (arr >= _NS_MIN.to_datetime64()) & (arr < _NS_MAX.to_datetime64())
+            if kind == "date":
+                inside &= arr.astype("datetime64[D]") == arr
+            return bool(inside.all())
+        # nanoseconds as integers, reduced where present (NaT is the smallest int64): no copy
+        ns = arr.view("int64")
+        present = ~np.isnat(arr)
+        if not present.any():
+            return True
+        low = int(ns.min(where=present, initial=np.iinfo(np.int64).max))
+        high = int(ns.max(where=present, initial=np.iinfo(np.int64).min))
+        if low < _NS_MIN.value or high >= _NS_MAX.value:
+            return False
+        return kind != "date" or not bool(np.any(ns % _DAY_NS != 0, where=present))
     if kind == "bool":
         return pd.api.types.is_bool_dtype(dtype)
     if kind in ("category", "kind", "role"):
@@ -93,6 +102,30 @@ def _text_categories(dtype: pd.CategoricalDtype) -> bool:
     if isinstance(categories.dtype, pd.StringDtype):
         return True
     return categories.dtype == object and all(isinstance(c, str) for c in categories)
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _int_bounds(values: pd.Series) -> tuple[int | None, int | None]:
+    """The lowest and highest present value of an integer column (None, None when none is
+    present), reduced where present on a masked array's own data (no copy)."""
+    array = values.array
+    data = getattr(array, "_data", None)
+    mask = getattr(array, "_mask", None)
+    if not (isinstance(data, np.ndarray) and isinstance(mask, np.ndarray)):
+        ints = _present_ints(values)
+        return (int(ints.min()), int(ints.max())) if len(ints) else (None, None)
+    if mask.all():
+        return None, None
+    if not mask.any():
+        return int(data.min()), int(data.max())
+    present = ~mask
+    info = np.iinfo(data.dtype)
+    return (
+        int(data.min(where=present, initial=info.max)),
+        int(data.max(where=present, initial=info.min)),
+    )
 
 
 def _present_ints(values: pd.Series) -> np.ndarray:
@@ -411,8 +444,8 @@ def _parse_timestamp(
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         offset = np.full(n, np.nan)
         # As text, a column of midnights is written as dates only (the time is not known).
-        present = ts_values[~missing]
-        dates_only = bool((present.astype("datetime64[D]") == present).all())
+        ns = ts_values.view("int64")
+        dates_only = not bool(np.any(ns % _DAY_NS != 0, where=~missing))
         date_only = ~missing & dates_only
     ts = pd.Series(ts_values, index=pd.RangeIndex(n), copy=False)
     bad = ~missing & ts.isna().to_numpy()
@@ -430,12 +463,20 @@ def _parse_timestamp(
         ]
         problems.add(where, np.array(shown, dtype=object), col)
     offset[np.isinf(offset)] = np.nan
-    offset_series = pd.Series(pd.array(offset, dtype="Float64")).round().astype("Int64")
+    no_offset = bool(np.isnan(offset).all())  # e.g. naive times, typed or as text
+    if no_offset:
+        offset_series = pd.Series(pd.arrays.IntegerArray(np.zeros(n, "int64"), np.ones(n, bool)))
+    else:
+        offset_series = pd.Series(pd.array(offset, dtype="Float64")).round().astype("Int64")
     if "utc_offset_minutes" in raw.columns:
         given = _parse_column(
             "triggers", "utc_offset_minutes", "whole", raw["utc_offset_minutes"], problems, False
         )
-        both = given.notna() & offset_series.notna() & (given != offset_series)
+        both = (
+            given.notna() & offset_series.notna() & (given != offset_series)
+            if not no_offset
+            else pd.Series(False, index=given.index)
+        )
         if both.any():
             where = np.flatnonzero(both.to_numpy(dtype=bool))
             shown = [
@@ -444,7 +485,7 @@ def _parse_timestamp(
                 for i in where
             ]
             problems.add(where, np.array(shown, dtype=object), "utc_offset_minutes")
-        offset_series = given.fillna(offset_series).astype("Int64")
+        offset_series = (given if no_offset else given.fillna(offset_series)).astype("Int64")
     known_time = pd.Series(~date_only, dtype=bool)
     if "time_known" in raw.columns:
         given_known = _parse_column(
