@@ -132,11 +132,44 @@ def _blank_text(values: pd.Series, *, missing: bool) -> np.ndarray:
     if arr is None or not isinstance(values.dtype, pd.StringDtype):
         blank = (values.str.strip() == "").to_numpy(dtype=bool, na_value=False)
         return blank | values.isna().to_numpy(dtype=bool) if missing else blank
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    out = pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
-    out = pc.fill_null(out, missing)
-    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=bool)
+    parts = []
+    for chunk in arr.chunks:
+        part = _blank_chunk(chunk, missing) if pa.types.is_large_string(chunk.type) else None
+        if part is None:
+            out = pc.or_(pc.equal(pc.binary_length(chunk), 0), pc.utf8_is_space(chunk))
+            part = np.asarray(pc.fill_null(out, missing).to_numpy(zero_copy_only=False), bool)
+        parts.append(part)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _blank_chunk(chunk: Any, missing: bool) -> np.ndarray | None:
+    """:func:`_blank_text` on one large_string chunk: only cells that are empty or start with
+    a byte that may begin whitespace (:data:`_EDGE_BYTES`) can be blank, so only those go
+    through ``utf8_is_space`` (the first bytes are read from the offsets, with no copy)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(chunk)
+    validity, offsets, data = chunk.buffers()
+    if not n or data is None:
+        return None
+    off = np.frombuffer(offsets, dtype=np.int64, count=chunk.offset + n + 1)[chunk.offset :]
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts = off[:-1]
+    filled = off[1:] > starts
+    blank = ~filled
+    maybe = np.flatnonzero(filled)
+    maybe = maybe[_EDGE_BYTES[raw[starts[maybe]]]]
+    if len(maybe):
+        spaces = pc.utf8_is_space(chunk.take(pa.array(maybe)))
+        blank[maybe] = np.asarray(pc.fill_null(spaces, False).to_numpy(zero_copy_only=False), bool)
+    if validity is not None and chunk.null_count:
+        present = chunk.is_valid().to_numpy(zero_copy_only=False)
+        blank = np.where(present, blank, missing)
+    return blank
 
 
 #: Bytes a cell may start or end with when ``str.strip`` could change it: ASCII controls and
