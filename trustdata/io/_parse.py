@@ -61,8 +61,10 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         if pd.api.types.is_integer_dtype(dtype):
             if kind == "number":
                 return True
-            low, high = _int_bounds(values)
-            return low is None or max(abs(low), abs(high)) < 2**53
+            ints = _present_ints(values)
+            if not len(ints):
+                return True
+            return max(abs(int(ints.min())), abs(int(ints.max()))) < 2**53
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -78,16 +80,13 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
             if kind == "date":
                 inside &= arr.astype("datetime64[D]") == arr
             return bool(inside.all())
-        # nanoseconds as integers, reduced where present (NaT is the smallest int64): no copy
-        ns = arr.view("int64")
-        present = ~np.isnat(arr)
-        if not present.any():
+        # the present nanoseconds as integers: two reductions and, for dates, one remainder
+        ns = arr.view("int64")[~np.isnat(arr)]
+        if not len(ns):
             return True
-        low = int(ns.min(where=present, initial=np.iinfo(np.int64).max))
-        high = int(ns.max(where=present, initial=np.iinfo(np.int64).min))
-        if low < _NS_MIN.value or high >= _NS_MAX.value:
+        if int(ns.min()) < _NS_MIN.value or int(ns.max()) >= _NS_MAX.value:
             return False
-        return kind != "date" or not bool(np.any(ns % _DAY_NS != 0, where=present))
+        return kind != "date" or not bool((ns % _DAY_NS).any())
     if kind == "bool":
         return pd.api.types.is_bool_dtype(dtype)
     if kind in ("category", "kind", "role"):
@@ -105,27 +104,6 @@ def _text_categories(dtype: pd.CategoricalDtype) -> bool:
 
 
 _DAY_NS = 86_400 * 10**9
-
-
-def _int_bounds(values: pd.Series) -> tuple[int | None, int | None]:
-    """The lowest and highest present value of an integer column (None, None when none is
-    present), reduced where present on a masked array's own data (no copy)."""
-    array = values.array
-    data = getattr(array, "_data", None)
-    mask = getattr(array, "_mask", None)
-    if not (isinstance(data, np.ndarray) and isinstance(mask, np.ndarray)):
-        ints = _present_ints(values)
-        return (int(ints.min()), int(ints.max())) if len(ints) else (None, None)
-    if mask.all():
-        return None, None
-    if not mask.any():
-        return int(data.min()), int(data.max())
-    present = ~mask
-    info = np.iinfo(data.dtype)
-    return (
-        int(data.min(where=present, initial=info.max)),
-        int(data.max(where=present, initial=info.min)),
-    )
 
 
 def _present_ints(values: pd.Series) -> np.ndarray:
@@ -444,8 +422,7 @@ def _parse_timestamp(
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         offset = np.full(n, np.nan)
         # As text, a column of midnights is written as dates only (the time is not known).
-        ns = ts_values.view("int64")
-        dates_only = not bool(np.any(ns % _DAY_NS != 0, where=~missing))
+        dates_only = not bool((ts_values.view("int64")[~missing] % _DAY_NS).any())
         date_only = ~missing & dates_only
     ts = pd.Series(ts_values, index=pd.RangeIndex(n), copy=False)
     bad = ~missing & ts.isna().to_numpy()
