@@ -17,6 +17,11 @@ Steps (for each format):
 - ``load(file)``: :func:`trustdata.load` on that one file (parse + validate + quarantine).
 - ``load(folder)``: the whole folder (check-ins, triggers, events, couples).
 
+pyarrow's reading options are its defaults on both sides: ``load`` and the floor both read CSV
+with ``use_threads=True`` and the default block size (``pyarrow.csv.ReadOptions()``), and Parquet
+with ``pyarrow.parquet``'s defaults (threads on); ``load`` passes only column types, the column
+names, its null handling (which the floor infers) and the system allocator as memory pool.
+
 "x floor" compares CPU seconds (user + system, all threads), which a busy shared machine
 disturbs far less than wall time; both are printed.  The last lines give the issue's targets
 (issue 15): ``load`` of the CSV cohort (the folder) at most 2x its floor, of the Parquet cohort
@@ -162,6 +167,8 @@ _STAGES = [
     ("_csv", "_decode", "  decode / check UTF-8"),
     ("_csv", "_check_line_lengths", "  line-length and blank-line bounds"),
     ("_csv", "_line_structure", "  line numbers"),
+    ("_csv", "_typed_csv", "  typed read (scores, dates), kept or not"),
+    ("_csv", "_canonical_bytes", "    canonical-text proof (byte count)"),
     ("_csv", "_blank", "  blank records"),
     ("_files", "_read_parquet", "read Parquet (all of it)"),
     ("_files", "_check_parquet_rows", "  rows-per-couple bound"),
