@@ -526,3 +526,20 @@ def test_a_date_pyarrow_reads_otherwise_sends_the_file_to_the_text_path(
     assert taken in ([False], [])
     monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})
     _assert_same(fast, io.load(tmp_path))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2", None]),
+            st.sampled_from(["A", "B"]),
+            st.sampled_from(["1950-01-01", "2025-03-04", "2100-12-31", None]),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_combined_codes_over_many_possible_keys_use_a_hash_and_agree(rows):
+    # dates 150 years apart: far more possible codes than rows, so not the per-code minimum
+    test_combined_codes_find_the_same_duplicates_as_pandas.hypothesis.inner_test(rows)

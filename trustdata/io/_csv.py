@@ -632,7 +632,13 @@ def _typed_csv(
     for i, n in enumerate(names):
         if kept.get(n) == "date":
             table = table.set_column(i, n, table.column(i).cast(pa.timestamp("ns")))
-    frame = table.to_pandas(memory_pool=pool, types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    # each column's Arrow buffers are freed once it is converted (the table is not used after)
+    frame = table.to_pandas(
+        memory_pool=pool,
+        types_mapper={pa.int64(): pd.Int64Dtype()}.get,
+        self_destruct=True,
+        split_blocks=True,
+    )
     del table
     frame[_LINE] = np.arange(header_line + 1, header_line + 1 + n_lines, dtype="int64")
     frame[_PROBLEM] = _null_text(len(frame))

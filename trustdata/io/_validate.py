@@ -534,7 +534,8 @@ def _duplicated(
     for key in keys:
         if known_codes and key in known_codes:
             codes, width = known_codes[key]  # -1 where missing: the last code
-            codes = np.where(codes >= 0, codes, width - 1).astype("int64", copy=False)
+            if (codes < 0).any():
+                codes = np.where(codes >= 0, codes, width - 1)
         else:
             codes, width = _key_codes(frame[key])
         if size * width >= 2**62:  # would overflow: let pandas combine them
@@ -544,14 +545,26 @@ def _duplicated(
         combined += codes
         del codes
         size *= width
-    where = np.flatnonzero(clean)
-    picked = combined[where]
+    everyone = bool(clean.all())
+    where = None if everyone else np.flatnonzero(clean)
+    picked = combined if where is None else combined[where]  # no copy when all rows are clean
     del combined
     if len(picked) < 2 or bool((picked[1:] > picked[:-1]).all()):
         # strictly increasing (a log sorted by its keys, as write() leaves it): all distinct,
         # no hash table needed
-        return where[:0]
-    return where[pd.Series(picked, copy=False).duplicated(keep="first").to_numpy(dtype=bool)]
+        return np.zeros(0, dtype=np.int64)
+    m = len(picked)
+    if size <= 4 * m + 1024 and m < 2**31 - 1:
+        # few possible codes (e.g. many rows of few couples): the first position of each code,
+        # by a minimum per code (4 bytes a code), instead of a hash table over every row
+        first = np.full(size, m, dtype=np.int32)
+        positions = np.arange(m, dtype=np.int32)
+        np.minimum.at(first, picked, positions)
+        repeats = first[picked] != positions
+    else:
+        repeats = pd.Series(picked, copy=False).duplicated(keep="first").to_numpy(dtype=bool)
+    found = np.flatnonzero(repeats)
+    return found if where is None else where[found]
 
 
 _DAY_NS = 86_400 * 10**9
@@ -567,10 +580,13 @@ def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     if values.dtype == "datetime64[ns]" and len(values):
         ns = values.to_numpy().view("int64")
         nat = np.isnat(values.to_numpy())
-        if not nat.all():
-            first = int(ns[~nat].min())
-            last = int(ns[~nat].max())
-            if (last - first) // _DAY_NS < 10_000_000 and not ((ns[~nat] - first) % _DAY_NS).any():
+        present = ns[~nat] if nat.any() else ns
+        if len(present):
+            first = int(present.min())
+            last = int(present.max())
+            if (last - first) // _DAY_NS < 10_000_000 and not (
+                present % _DAY_NS != first % _DAY_NS
+            ).any():
                 width = (last - first) // _DAY_NS + 2  # the last code is for missing dates
                 codes = ns - first
                 codes //= _DAY_NS
