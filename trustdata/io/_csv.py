@@ -97,15 +97,17 @@ def _blank_lines(data: bytes, pos: int) -> int:
     return blank
 
 
-def _maybe_long_line(data: bytes, pos: int) -> bool:
+def _maybe_long_line(data: bytes, pos: int, limit: int | None = None) -> bool:
     """Whether a line after ``pos`` is over :data:`MAX_LINE_BYTES` (without an array over the
     whole file).
 
     A line over L bytes holds L consecutive bytes without a line break, so it covers at least
     one whole piece of L/2 bytes of the file; when every piece holds a line break, no line is
     that long.  One ``find`` per piece; a piece without one is measured as the line it is in.
+    ``limit``: another L than :data:`MAX_LINE_BYTES`.
     """
-    step = MAX_LINE_BYTES // 2
+    limit = MAX_LINE_BYTES if limit is None else limit
+    step = max(limit // 2, 1)
     start = pos
     while start < len(data):
         stop = min(start + step, len(data))
@@ -115,7 +117,7 @@ def _maybe_long_line(data: bytes, pos: int) -> bool:
             first = max(first, pos)
             end = data.find(b"\n", stop)
             end = len(data) if end < 0 else end
-            if end - first > MAX_LINE_BYTES:
+            if end - first > limit:
                 return True
             start = end + 1
             continue
@@ -501,7 +503,7 @@ def _fast_csv(
     if len(names) < 2:
         return None  # one column: whitespace-only lines would pass as records
     n_lines, empty = _line_structure(data, body, quiet)
-    if typed and quiet and not len(empty):
+    if typed and quiet and not len(empty) and not _maybe_long_line(data, body, _TYPED_LINE):
         frame = _typed_csv(data, body, names, delim, header_line, coded, typed, n_lines, counts)
         if frame is not None:
             return frame
@@ -555,6 +557,11 @@ def _fast_csv(
 #: leading zeros, a minus sign on zero, ``0x`` hexadecimal) is longer than the number's own
 #: digits (hexadecimal catches up with decimal only from 16**5).
 _TYPED_WHOLE_LIMIT = 100_000
+
+#: The longest line (bytes) of a file :func:`_typed_csv` reads: a longer line holds a value
+#: too long to be a canonical number or date, which pyarrow would refuse after copying it
+#: into its error message (several times its size), so such a file goes to the text path.
+_TYPED_LINE = 64 * 1024
 
 #: The dates a typed date column may hold (as days since 1970-01-01): the years the text
 #: parser accepts (``_parse.MIN_YEAR`` to ``_parse.MAX_YEAR``).
