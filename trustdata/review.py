@@ -245,6 +245,29 @@ def _route(verdict: str, rci: float, low: float = np.nan, high: float = np.nan) 
     return ""
 
 
+def _trend_short(verdict: str, rci: float, low: float, high: float, points: float) -> str:
+    """What the trend route lacked when the slope's interval clears 0 yet there is no verdict.
+
+    For a ``no_clear_change`` verdict whose slope interval (at the summary's default level,
+    :data:`trustdata.trends.TREND_LEVEL`) lies above or below 0: ``"points"`` when the
+    change's size (``trend_points``) is under :data:`trustdata.trends.MIN_TREND_POINTS` in
+    that direction, ``"rci"`` when the index is not beyond :data:`trustdata.trends.TREND_RCI`
+    in it, ``"rci and points"`` when both; ``""`` otherwise (another verdict, or an interval
+    that reaches 0).
+    """
+    from trustdata import trends
+
+    if verdict != "no_clear_change" or not (low > 0 or high < 0):
+        return ""
+    sign = 1.0 if low > 0 else -1.0
+    short = []
+    if not sign * rci > trends.TREND_RCI:
+        short.append("rci")
+    if not sign * points >= trends.MIN_TREND_POINTS:
+        short.append("points")
+    return " and ".join(short)
+
+
 def _hard_news_messages() -> dict[str, str]:
     return {
         "repeat_betrayal": _REPEAT_BETRAYAL_MESSAGE,
@@ -306,7 +329,10 @@ class CoupleReview:
         slope's 95 % interval with the ends agreeing, or ``ends``, the ends' difference beyond
         its own 95 % interval, the slope's reaching 0; ``""`` for other verdicts) and
         ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
-        more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
+        more than the usual ups and downs), ``trend_points`` (the summary's: the change's size
+        the trend route reads), ``trend_short`` (for a ``no_clear_change`` whose slope interval
+        lies on one side of 0, what the trend route lacked: ``"points"``, a size under 1.25
+        points, ``"rci"``, the index within ±1, or ``"rci and points"``; else ``""``) and ``stopped`` (the partner is in ``stopped``: their
         latest weeks are their last weeks of check-ins, not the couple's latest weeks) and
         ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
         setback lies in those compared weeks and their mean counts it; else ``""``),
@@ -759,6 +785,16 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                         str(s.change), float(s.rci), float(s.slope_low), float(s.slope_high)
                     ),
                     "ends_reliable": bool(abs(float(s.rci)) > _rci_cutoff()),
+                    "trend_points": float(getattr(s, "trend_points", np.nan)),
+                    "trend_short": ""
+                    if too_short
+                    else _trend_short(
+                        str(s.change),
+                        float(s.rci),
+                        float(s.slope_low),
+                        float(s.slope_high),
+                        float(getattr(s, "trend_points", np.nan)),
+                    ),
                 }
             )
     columns = [
@@ -781,6 +817,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
         "end_weeks",
         "route",
         "ends_reliable",
+        "trend_points",
+        "trend_short",
     ]
     return pd.DataFrame(rows, columns=columns)
 
