@@ -975,6 +975,42 @@ def test_what_the_trend_route_lacked_in_both_ways(dated_reviews):
     ) in page
 
 
+def _chart_specs(page: str) -> list[dict]:
+    """The charts the page's drawing script holds (id, print height, figure JSON)."""
+    import json
+
+    return json.loads(re.search(r"var charts = (\[.*?\]);\n", page, flags=re.S).group(1))
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+def test_a_partner_without_triggers_gets_words_not_an_empty_panel(audience, dated_reviews):
+    # couple-01 B logged no triggers: their panel of the trigger charts was a row of zeros
+    r = dated_reviews("couple-01")
+    assert r.partners == ("A", "B") and r.partners_with_triggers == ("A",)
+    page = report.render(r, audience=audience)
+    text = _section_text(page, "triggers")
+    assert re.search(r"\bB( \(involved partner\))? has not logged any triggers\.", text)
+    assert "Only A's triggers are drawn: B logged none." in text
+    # the trigger bars (a meta category) and the therapist's heat map, by partner
+    drawn = [
+        t
+        for spec in _chart_specs(page)
+        for t in spec["figure"]["data"]
+        if t.get("type") == "heatmap" or "category" in (t.get("meta") or {})
+    ]
+    assert len({t["type"] for t in drawn}) == 1 + (audience == "therapist")
+    assert {(t.get("meta") or {}).get("partner", t.get("name")) for t in drawn} == {"A"}
+    # both partners with triggers: both panels, no such sentence
+    both = report.render(dated_reviews("couple-04"), audience=audience)
+    assert "triggers are drawn" not in _section_text(both, "triggers")
+    assert {
+        (t.get("meta") or {}).get("partner", t.get("name"))
+        for spec in _chart_specs(both)
+        for t in spec["figure"]["data"]
+        if t.get("type") == "heatmap" or "category" in (t.get("meta") or {})
+    } == {"A", "B"}
+
+
 @pytest.fixture(scope="module")
 def sample_logs():
     import trustdata

@@ -1061,14 +1061,26 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                     )
                 )
         body += Markup("</ul>")
+        # a partner who logged no triggers gets no panel of zeros: the words below say so
+        freq = r.trigger_frequency
+        silent = [p for p in r.partners if p not in r.partners_with_triggers]
+        if silent:
+            freq = freq.loc[freq["partner"].isin(r.partners_with_triggers)]
         fig = charts.plot_trigger_bars(
-            r.trigger_frequency,
+            freq,
             title="Triggers per month, by kind"
             if therapist
             else "How many triggers each of you logged each month, by kind",
         )
         _rename_partners(fig, r)
         body += chart.add(fig, print_height=260)
+        if silent:
+            named = [_bdi(r.name(p)) for p in r.partners_with_triggers]
+            body += Markup(
+                '<p class="note">Only {}\'s triggers are drawn: {} logged none.</p>'
+            ).format(
+                Markup(" and ").join(named), Markup(" and ").join(_bdi(r.name(p)) for p in silent)
+            )
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
@@ -1102,9 +1114,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                 typed=["who"],
             )
             body += Markup('<h3 class="screen-only">Trigger categories over time</h3>')
-            fig = charts.plot_trigger_heatmap(
-                r.trigger_frequency, title="Triggers per month and category"
-            )
+            fig = charts.plot_trigger_heatmap(freq, title="Triggers per month and category")
             _rename_partners(fig, r)
             body += Markup('<div class="screen-only">{}</div>').format(chart.add(fig))
         else:
