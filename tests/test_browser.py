@@ -56,10 +56,19 @@ _INSPECT = """() => {
         .map(t => t.textContent),
     };
   });
+  // each table's wrapper: can it scroll sideways, and is its hint shown?
+  const tables = Array.from(document.querySelectorAll('.table-wrap')).map(w => {
+    const hint = w.querySelector('.scroll-hint');
+    const r = hint ? hint.getBoundingClientRect() : null;
+    return {section: w.closest('section').id, scroll: w.scrollWidth, client: w.clientWidth,
+            hint: hint !== null && getComputedStyle(hint).display !== 'none' && r.height > 0,
+            hint_text: hint ? hint.textContent : ''};
+  });
   const sections = Array.from(document.querySelectorAll('main > section')).map(s => s.id);
   const first = document.querySelector('main > section');
   return {
     charts: charts,
+    tables: tables,
     sections: sections,
     first_text: first ? first.innerText : '',
     scroll_width: document.documentElement.scrollWidth,
@@ -152,6 +161,10 @@ def _open(
             seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page[^s]", printed))
         page.set_viewport_size({"width": int(A4_CONTENT_PX), "height": 1100})
         seen["print"] = page.evaluate(_PRINT_INSPECT)
+        seen["print_hints"] = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.scroll-hint'))"
+            ".filter(h => getComputedStyle(h).display !== 'none').length"
+        )
     finally:
         context.close()
     seen["url"] = page_url
@@ -289,6 +302,22 @@ def test_phone_width_page_does_not_scroll_sideways(pages):
     seen = pages["phone"]
     assert seen["scroll_width"] <= seen["client_width"] + 1
     assert all(c["width"] <= 390 for c in seen["charts"])
+
+
+def test_a_table_wider_than_a_phone_says_it_scrolls_sideways(pages):
+    # at 390 px the therapist's wide tables (11-12 columns) scroll inside their wrapper; each
+    # says so above it, and only those: a table that fits, or any table at 1200 px, does not
+    phone = pages["phone"]["tables"]
+    wide = [t for t in phone if t["scroll"] > t["client"] + 1]
+    assert len(wide) >= 2, phone
+    for t in phone:
+        assert t["hint"] == (t["scroll"] > t["client"] + 1), t
+    assert {t["hint_text"] for t in wide} == {"Scroll sideways to see all columns \u2192"}
+    assert any(not t["hint"] for t in phone)  # the narrow tables keep no hint
+    for name in ("therapist", "couple"):
+        assert pages[name]["tables"] and not any(t["hint"] for t in pages[name]["tables"])
+    # on paper a table never scrolls: no hint in print media
+    assert pages["phone"]["print_hints"] == 0
 
 
 def test_print_hides_navigation_and_makes_a_pdf(pages):
