@@ -89,6 +89,10 @@ _PRINT_INSPECT = """() => Array.from(document.querySelectorAll('.chart-print')).
   return {id: gd.id, left: r.left, right: r.right, width: r.width, height: r.height,
           shown: getComputedStyle(gd).display !== 'none' && r.width > 0, ticks: ticks,
           caption: (gd.closest('figure').querySelector('.chart-title') || {}).textContent || '',
+          // the y axis as drawn, and how many event names the copy carries
+          yaxis: gd._fullLayout && gd._fullLayout.yaxis
+            ? {range: gd._fullLayout.yaxis.range, length: gd._fullLayout.yaxis._length} : null,
+          events: ((gd.layout || {}).annotations || []).filter(a => a.name === 'event').length,
           screen_hidden: getComputedStyle(gd.closest('figure').querySelector('.chart-screen'))
             .visibility === 'hidden'};
 })"""
@@ -407,6 +411,22 @@ def test_printed_charts_are_whole_and_reach_the_logs_last_month(
             end = gap_end if "apart" in chart["caption"] else last
             assert stamps.max() >= end - pd.Timedelta(days=92), (chart["caption"], stamps.max())
     assert dated >= 2
+
+
+@pytest.mark.parametrize(("couple", "audience"), SAMPLE)
+def test_printed_scores_keep_their_height_under_rows_of_event_names(sample_pages, couple, audience):
+    # a 230 px print copy with three or four rows of event names kept 40 px for the scores;
+    # they now keep _PRINT_SCORES_PX, measured on the drawn axis (the scores run from the
+    # axis' bottom to SCORE_MAX + 0.8, the rows of names above them)
+    from trustdata import schemas
+    from trustdata.report import _PRINT_SCORES_PX
+
+    named = [c for c in sample_pages[(couple, audience)]["print"] if c["shown"] and c["events"]]
+    assert named
+    for c in named:
+        lo, hi = c["yaxis"]["range"]
+        scores_px = (schemas.SCORE_MAX + 0.8 - lo) / (hi - lo) * c["yaxis"]["length"]
+        assert scores_px >= _PRINT_SCORES_PX - 1, (c["caption"], scores_px)
 
 
 def test_couple_04_therapist_pdf_is_at_most_four_a4_pages(sample_pages):

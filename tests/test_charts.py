@@ -1209,7 +1209,13 @@ def test_names_on_one_row_never_overlap_at_phone_width():
 def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit():
     import json
 
-    from trustdata.report import _PRINT_FRAME_PX, PRINT_WIDTH, Charts
+    from trustdata.report import (
+        _PRINT_FRAME_PX,
+        _PRINT_SCORES_PX,
+        _PRINT_TOP_PX,
+        PRINT_WIDTH,
+        Charts,
+    )
 
     fig = charts.plot_trend(_year_trend(), events=_crowded(), title="t")
     key = charts.event_key_px(fig)
@@ -1220,8 +1226,15 @@ def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit
     page = json.loads(text)
     # the print copy names the events beside their marks, on rows taken from its plot
     rows = charts.event_rows_px(charts.relabel_events(fig, PRINT_WIDTH - 80, 230 - _PRINT_FRAME_PX))
-    scores_px = max(40, 230 - _PRINT_FRAME_PX - rows)  # the scores keep 40 px at least
-    assert rows > 0 and page["ph"] == 230 + max(0, 40 - (230 - _PRINT_FRAME_PX - rows))
+    # the scores keep _PRINT_SCORES_PX (120) at least: the copy grows by what the rows take;
+    # its names all sit on rows inside the plot, so its top margin is _PRINT_TOP_PX, not 40
+    assert _PRINT_SCORES_PX == 120
+    scores_px = max(_PRINT_SCORES_PX, 230 - _PRINT_FRAME_PX - rows)
+    grown = 230 + max(0, _PRINT_SCORES_PX - (230 - _PRINT_FRAME_PX - rows))
+    assert rows > 0 and page["ph"] == grown - (40 - _PRINT_TOP_PX)
+    assert page["pl"]["margin"]["t"] == _PRINT_TOP_PX
+    # what is left of the copy under its frame (with the top it no longer has) and its rows
+    assert page["ph"] + (40 - _PRINT_TOP_PX) - _PRINT_FRAME_PX - rows == scores_px == 120
     short = charts.relabel_events(fig, PRINT_WIDTH - 80, scores_px)
     assert page["pl"]["yrange"] == list(short.layout.yaxis.range)
     assert '"pl":' in text
