@@ -374,3 +374,5 @@ def test_what_the_trend_route_lacked_is_named(sample_couples):
 def test_trend_short_reads_the_direction_of_the_slope(rci, low, high, points, short):
     assert rv._trend_short("no_clear_change", rci, low, high, points) == short
     assert rv._trend_short("improved", rci, low, high, points) == ""
+    # an interval at another level than the route's says nothing of the route
+    assert rv._trend_short("no_clear_change", rci, low, high, points, level=0.9) == ""

@@ -88,6 +88,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -245,11 +246,14 @@ def _route(verdict: str, rci: float, low: float = np.nan, high: float = np.nan) 
     return ""
 
 
-def _trend_short(verdict: str, rci: float, low: float, high: float, points: float) -> str:
+def _trend_short(
+    verdict: str, rci: float, low: float, high: float, points: float, level: float = 0.95
+) -> str:
     """What the trend route lacked when the slope's interval clears 0 yet there is no verdict.
 
-    For a ``no_clear_change`` verdict whose slope interval (at the summary's default level,
-    :data:`trustdata.trends.TREND_LEVEL`) lies above or below 0: ``"points"`` when the
+    For a ``no_clear_change`` verdict whose slope interval (at ``level``, the summary's; only
+    when it is the route's :data:`trustdata.trends.TREND_LEVEL`) lies above or below 0:
+    ``"points"`` when the
     change's size (``trend_points``) is under :data:`trustdata.trends.MIN_TREND_POINTS` in
     that direction, ``"rci"`` when the index is not beyond :data:`trustdata.trends.TREND_RCI`
     in it, ``"rci and points"`` when both; ``""`` otherwise (another verdict, or an interval
@@ -259,6 +263,8 @@ def _trend_short(verdict: str, rci: float, low: float, high: float, points: floa
 
     if verdict != "no_clear_change" or not (low > 0 or high < 0):
         return ""
+    if not math.isclose(level, trends.TREND_LEVEL):
+        return ""  # the printed interval is not the one the route tests
     sign = 1.0 if low > 0 else -1.0
     short = []
     if not sign * rci > trends.TREND_RCI:
@@ -795,6 +801,7 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                         float(s.slope_low),
                         float(s.slope_high),
                         float(getattr(s, "trend_points", np.nan)),
+                        float(s.level),
                     ),
                 }
             )
