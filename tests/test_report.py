@@ -970,8 +970,8 @@ def test_what_the_trend_route_lacked_in_both_ways(dated_reviews):
     page = _section_text(report.render(dated_reviews("couple-03"), audience="therapist"), "summary")
     assert (
         "RCI 0.54: no clear change, though the slope's 95% interval is above 0: the RCI is within "
-        "±1 and the change's size, the mean of the ends' difference and the slope's change, is "
-        "0.86 points, where a clear change needs an RCI beyond ±1 and at least 1.25 points"
+        "±0.75 and the change's size, the mean of the ends' difference and the slope's change, is "
+        "0.86 points, where a clear change needs an RCI beyond ±0.75 and at least 1.25 points"
     ) in page
 
 

@@ -342,7 +342,7 @@ def test_trend_points_is_the_size_the_trend_route_reads(sample_couples):
 
 def test_what_the_trend_route_lacked_is_named(sample_couples):
     # couple-02 A: the slope's interval lies above 0 (0.04 to 0.12) and the RCI is 1.19 (over
-    # 1), but the change's size is 1.17 points, under 1.25; couple-03 B: interval above 0, RCI
+    # TREND_RCI), but the change's size is 1.17 points, under 1.25; couple-03 B: above 0, RCI
     # 0.54 and 0.86 points, both short
     from trustdata import trends
 
@@ -364,7 +364,7 @@ def test_what_the_trend_route_lacked_is_named(sample_couples):
     ("rci", "low", "high", "points", "short"),
     [
         (1.2, 0.04, 0.12, 1.17, "points"),
-        (0.8, 0.04, 0.12, 1.40, "rci"),
+        (0.6, 0.04, 0.12, 1.40, "rci"),  # under TREND_RCI (0.75)
         (0.5, 0.02, 0.08, 0.86, "rci and points"),
         (-1.2, -0.12, -0.04, -1.10, "points"),
         (-1.2, -0.12, -0.04, 1.30, "points"),  # a size on the other side is no fall

@@ -338,7 +338,8 @@ class CoupleReview:
         more than the usual ups and downs), ``trend_points`` (the summary's: the change's size
         the trend route reads), ``trend_short`` (for a ``no_clear_change`` whose slope interval
         lies on one side of 0, what the trend route lacked: ``"points"``, a size under 1.25
-        points, ``"rci"``, the index within ±1, or ``"rci and points"``; else ``""``) and
+        points, ``"rci"``, the index not beyond :data:`~trustdata.trends.TREND_RCI`, or
+        ``"rci and points"``; else ``""``) and
         ``stopped`` (the partner is in ``stopped``: their latest weeks are their last weeks of
         check-ins, not the couple's latest weeks) and
         ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
