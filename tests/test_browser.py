@@ -56,10 +56,19 @@ _INSPECT = """() => {
         .map(t => t.textContent),
     };
   });
+  // each table's wrapper: can it scroll sideways, and is its hint shown?
+  const tables = Array.from(document.querySelectorAll('.table-wrap')).map(w => {
+    const hint = w.querySelector('.scroll-hint');
+    const r = hint ? hint.getBoundingClientRect() : null;
+    return {section: w.closest('section').id, scroll: w.scrollWidth, client: w.clientWidth,
+            hint: hint !== null && getComputedStyle(hint).display !== 'none' && r.height > 0,
+            hint_text: hint ? hint.textContent : ''};
+  });
   const sections = Array.from(document.querySelectorAll('main > section')).map(s => s.id);
   const first = document.querySelector('main > section');
   return {
     charts: charts,
+    tables: tables,
     sections: sections,
     first_text: first ? first.innerText : '',
     scroll_width: document.documentElement.scrollWidth,
@@ -80,6 +89,10 @@ _PRINT_INSPECT = """() => Array.from(document.querySelectorAll('.chart-print')).
   return {id: gd.id, left: r.left, right: r.right, width: r.width, height: r.height,
           shown: getComputedStyle(gd).display !== 'none' && r.width > 0, ticks: ticks,
           caption: (gd.closest('figure').querySelector('.chart-title') || {}).textContent || '',
+          // the y axis as drawn, and how many event names the copy carries
+          yaxis: gd._fullLayout && gd._fullLayout.yaxis
+            ? {range: gd._fullLayout.yaxis.range, length: gd._fullLayout.yaxis._length} : null,
+          events: ((gd.layout || {}).annotations || []).filter(a => a.name === 'event').length,
           screen_hidden: getComputedStyle(gd.closest('figure').querySelector('.chart-screen'))
             .visibility === 'hidden'};
 })"""
@@ -152,6 +165,10 @@ def _open(
             seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page[^s]", printed))
         page.set_viewport_size({"width": int(A4_CONTENT_PX), "height": 1100})
         seen["print"] = page.evaluate(_PRINT_INSPECT)
+        seen["print_hints"] = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.scroll-hint'))"
+            ".filter(h => getComputedStyle(h).display !== 'none').length"
+        )
     finally:
         context.close()
     seen["url"] = page_url
@@ -291,6 +308,22 @@ def test_phone_width_page_does_not_scroll_sideways(pages):
     assert all(c["width"] <= 390 for c in seen["charts"])
 
 
+def test_a_table_wider_than_a_phone_says_it_scrolls_sideways(pages):
+    # at 390 px the therapist's wide tables (11-12 columns) scroll inside their wrapper; each
+    # says so above it, and only those: a table that fits, or any table at 1200 px, does not
+    phone = pages["phone"]["tables"]
+    wide = [t for t in phone if t["scroll"] > t["client"] + 1]
+    assert len(wide) >= 2, phone
+    for t in phone:
+        assert t["hint"] == (t["scroll"] > t["client"] + 1), t
+    assert {t["hint_text"] for t in wide} == {"Scroll sideways to see all columns \u2192"}
+    assert any(not t["hint"] for t in phone)  # the narrow tables keep no hint
+    for name in ("therapist", "couple"):
+        assert pages[name]["tables"] and not any(t["hint"] for t in pages[name]["tables"])
+    # on paper a table never scrolls: no hint in print media
+    assert pages["phone"]["print_hints"] == 0
+
+
 def test_print_hides_navigation_and_makes_a_pdf(pages):
     assert pages["therapist"]["print_nav_display"] == "none"
     assert pages["therapist"]["pdf_bytes"] > 10_000
@@ -378,6 +411,22 @@ def test_printed_charts_are_whole_and_reach_the_logs_last_month(
             end = gap_end if "apart" in chart["caption"] else last
             assert stamps.max() >= end - pd.Timedelta(days=92), (chart["caption"], stamps.max())
     assert dated >= 2
+
+
+@pytest.mark.parametrize(("couple", "audience"), SAMPLE)
+def test_printed_scores_keep_their_height_under_rows_of_event_names(sample_pages, couple, audience):
+    # a 230 px print copy with three or four rows of event names kept 40 px for the scores;
+    # they now keep _PRINT_SCORES_PX, measured on the drawn axis (the scores run from the
+    # axis' bottom to SCORE_MAX + 0.8, the rows of names above them)
+    from trustdata import schemas
+    from trustdata.report import _PRINT_SCORES_PX
+
+    named = [c for c in sample_pages[(couple, audience)]["print"] if c["shown"] and c["events"]]
+    assert named
+    for c in named:
+        lo, hi = c["yaxis"]["range"]
+        scores_px = (schemas.SCORE_MAX + 0.8 - lo) / (hi - lo) * c["yaxis"]["length"]
+        assert scores_px >= _PRINT_SCORES_PX - 1, (c["caption"], scores_px)
 
 
 def test_couple_04_therapist_pdf_is_at_most_four_a4_pages(sample_pages):

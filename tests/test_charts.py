@@ -1209,7 +1209,13 @@ def test_names_on_one_row_never_overlap_at_phone_width():
 def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit():
     import json
 
-    from trustdata.report import _PRINT_FRAME_PX, PRINT_WIDTH, Charts
+    from trustdata.report import (
+        _PRINT_FRAME_PX,
+        _PRINT_SCORES_PX,
+        _PRINT_TOP_PX,
+        PRINT_WIDTH,
+        Charts,
+    )
 
     fig = charts.plot_trend(_year_trend(), events=_crowded(), title="t")
     key = charts.event_key_px(fig)
@@ -1220,8 +1226,15 @@ def test_a_page_chart_grows_by_its_key_of_events_and_prints_names_where_they_fit
     page = json.loads(text)
     # the print copy names the events beside their marks, on rows taken from its plot
     rows = charts.event_rows_px(charts.relabel_events(fig, PRINT_WIDTH - 80, 230 - _PRINT_FRAME_PX))
-    scores_px = max(40, 230 - _PRINT_FRAME_PX - rows)  # the scores keep 40 px at least
-    assert rows > 0 and page["ph"] == 230 + max(0, 40 - (230 - _PRINT_FRAME_PX - rows))
+    # the scores keep _PRINT_SCORES_PX (120) at least: the copy grows by what the rows take;
+    # its names all sit on rows inside the plot, so its top margin is _PRINT_TOP_PX, not 40
+    assert _PRINT_SCORES_PX == 120
+    scores_px = max(_PRINT_SCORES_PX, 230 - _PRINT_FRAME_PX - rows)
+    grown = 230 + max(0, _PRINT_SCORES_PX - (230 - _PRINT_FRAME_PX - rows))
+    assert rows > 0 and page["ph"] == grown - (40 - _PRINT_TOP_PX)
+    assert page["pl"]["margin"]["t"] == _PRINT_TOP_PX
+    # what is left of the copy under its frame (with the top it no longer has) and its rows
+    assert page["ph"] + (40 - _PRINT_TOP_PX) - _PRINT_FRAME_PX - rows == scores_px == 120
     short = charts.relabel_events(fig, PRINT_WIDTH - 80, scores_px)
     assert page["pl"]["yrange"] == list(short.layout.yaxis.range)
     assert '"pl":' in text
@@ -1277,21 +1290,23 @@ def test_relabel_for_a_phone_gives_back_the_figures_own_names():
 
 def test_layer_profile_words_near_the_scales_ends_stay_inside_the_plot():
     # "highest now" centred on a level of 9 of 10 was cut to "highest no" on a 390 px phone:
-    # near either end the word goes inward from its dot
+    # near either end the word goes inward from its dot.  In the last of two panels a word
+    # goes left only from 9 on: on couple-04's 390 px page B's "highest now" going left from
+    # 7.3 ran into A's "lowest now" going right on the same row ("lowest nowhighest now")
+    levels = [2.0, 4.0, 5.5, 7.0, 8.5, 9.5, 10.0]
     prof = _profile()
+    for p in ("A", "B"):
+        mine = prof["partner"] == p
+        prof.loc[mine, "recent_level"] = levels
     fig = charts.plot_layers(prof)
-    pairs = []
-    for partner in ("A", "B"):
-        (recent,) = _part(fig, "recent", partner)
-        pairs += list(zip(recent.x, recent.textposition, strict=True))
-    for level, position in pairs:
-        if level >= 7:
-            assert position == "top left"
-        elif level <= 4:
-            assert position == "top right"
-        else:
-            assert position == "top center"
-    assert {position for _, position in pairs} == {"top left", "top right", "top center"}
+    (first,) = _part(fig, "recent", "A")
+    (last,) = _part(fig, "recent", "B")
+    assert list(first.x) == list(last.x) == levels
+    assert list(first.textposition) == ["top right"] * 2 + ["top center"] + ["top left"] * 4
+    assert list(last.textposition) == ["top right"] * 2 + ["top center"] * 3 + ["top left"] * 2
+    # one panel alone is the first: from 7 on
+    (alone,) = _part(charts.plot_layers(prof.query("partner == 'B'")), "recent", "B")
+    assert list(alone.textposition) == list(first.textposition)
 
 
 def test_hard_news_is_drawn_over_a_step_taken_a_week_later():

@@ -935,7 +935,7 @@ def dated_reviews(sample_logs):
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
-@pytest.mark.parametrize("couple", ["couple-01", "couple-04", "abuse"])
+@pytest.mark.parametrize("couple", ["couple-01", "couple-02", "couple-04", "abuse"])
 def test_every_number_on_the_page_is_a_value_of_the_review(audience, couple, dated_reviews):
     r = dated_reviews(couple)
     page = report.render(r, audience=audience)
@@ -944,6 +944,71 @@ def test_every_number_on_the_page_is_a_value_of_the_review(audience, couple, dat
     assert len(printed) > 50
     strays = sorted({n for n in printed if n not in allowed})
     assert strays == []
+
+
+def test_a_slope_clear_of_0_without_a_clear_change_says_why(dated_reviews):
+    # couple-02 A: 95% CI 0.04 to 0.12 and Mann-Kendall p < 0.001, yet no clear change: the
+    # change's size the trend route reads (trend_points) is 1.17 points, under 1.25
+    r = dated_reviews("couple-02")
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert (
+        "95% CI 0.04 to 0.12; Mann-Kendall tau 0.64, p < 0.001; RCI 1.19: no clear change, "
+        "though the slope's 95% interval is above 0: the change's size, the mean of the ends' "
+        "difference and the slope's change, is 1.17 points, under the 1.25 a clear change needs)"
+    ) in therapist
+    # B too (1.12 points), and never for trust, whose interval reaches 0
+    assert "is 1.12 points, under the 1.25 a clear change needs" in therapist
+    assert therapist.count("though the slope's") == 4  # A and B, in the line and the card
+    couple = _section_text(report.render(r, audience="couple"), "summary")
+    said = "Over the months it has edged up, though by less than a clear rise: no clear change yet."
+    assert couple.count(said) == 2
+    assert "clear rise:" not in couple.replace(said, "")  # no rise claimed beyond that
+
+
+def test_what_the_trend_route_lacked_in_both_ways(dated_reviews):
+    # couple-03 B: the interval is above 0 but the RCI (0.54) and the size (0.86) both fall short
+    page = _section_text(report.render(dated_reviews("couple-03"), audience="therapist"), "summary")
+    assert (
+        "RCI 0.54: no clear change, though the slope's 95% interval is above 0: the RCI is within "
+        "±0.75 and the change's size, the mean of the ends' difference and the slope's change, is "
+        "0.86 points, where a clear change needs an RCI beyond ±0.75 and at least 1.25 points"
+    ) in page
+
+
+def _chart_specs(page: str) -> list[dict]:
+    """The charts the page's drawing script holds (id, print height, figure JSON)."""
+    import json
+
+    return json.loads(re.search(r"var charts = (\[.*?\]);\n", page, flags=re.S).group(1))
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+def test_a_partner_without_triggers_gets_words_not_an_empty_panel(audience, dated_reviews):
+    # couple-01 B logged no triggers: their panel of the trigger charts was a row of zeros
+    r = dated_reviews("couple-01")
+    assert r.partners == ("A", "B") and r.partners_with_triggers == ("A",)
+    page = report.render(r, audience=audience)
+    text = _section_text(page, "triggers")
+    assert re.search(r"\bB( \(involved partner\))? has not logged any triggers\.", text)
+    assert "Only A's triggers are drawn: B logged none." in text
+    # the trigger bars (a meta category) and the therapist's heat map, by partner
+    drawn = [
+        t
+        for spec in _chart_specs(page)
+        for t in spec["figure"]["data"]
+        if t.get("type") == "heatmap" or "category" in (t.get("meta") or {})
+    ]
+    assert len({t["type"] for t in drawn}) == 1 + (audience == "therapist")
+    assert {(t.get("meta") or {}).get("partner", t.get("name")) for t in drawn} == {"A"}
+    # both partners with triggers: both panels, no such sentence
+    both = report.render(dated_reviews("couple-04"), audience=audience)
+    assert "triggers are drawn" not in _section_text(both, "triggers")
+    assert {
+        (t.get("meta") or {}).get("partner", t.get("name"))
+        for spec in _chart_specs(both)
+        for t in spec["figure"]["data"]
+        if t.get("type") == "heatmap" or "category" in (t.get("meta") or {})
+    } == {"A", "B"}
 
 
 @pytest.fixture(scope="module")

@@ -316,3 +316,63 @@ def test_a_separation_after_a_fall_is_not_told_how_far_they_came():
     (message,) = r.hard_news["message"]
     assert "how far you came" not in message and "came" not in message
     assert message.startswith("Whatever it means for the two of you")
+
+
+def test_trend_points_is_the_size_the_trend_route_reads(sample_couples):
+    # trend_points, worked out here from the public frames: the mean of the ends' difference
+    # and the fitted line's change from the first to the latest kept week
+    # (months = weeks * 7 / DAYS_PER_MONTH)
+    from trustdata import schemas, trends
+
+    for measure in ("connection", "trust"):
+        summary = trends.trend_summary(sample_couples.checkins, measure=measure)
+        weeks = trends.trend_weeks(sample_couples.checkins, measure=measure)
+        assert "trend_points" in trends.TREND_SUMMARY_COLUMNS
+        for s in summary.itertuples(index=False):
+            kept = weeks.loc[
+                (weeks["couple_id"] == s.couple_id)
+                & (weeks["partner"] == s.partner)
+                & ~weeks["set_aside"],
+                "weeks_since_first",
+            ]
+            months = (kept.max() - kept.min()) * 7 / schemas.DAYS_PER_MONTH
+            expected = (s.change_points + s.slope_per_month * months) / 2
+            assert s.trend_points == pytest.approx(expected, rel=1e-12), (s.couple_id, s.partner)
+
+
+def test_what_the_trend_route_lacked_is_named(sample_couples):
+    # couple-02 A: the slope's interval lies above 0 (0.04 to 0.12) and the RCI is 1.19 (over
+    # TREND_RCI), but the change's size is 1.17 points, under 1.25; couple-03 B: above 0, RCI
+    # 0.54 and 0.86 points, both short
+    from trustdata import trends
+
+    a = rv.review(sample_couples, "couple-02").trend_verdicts.set_index(["partner", "measure"])
+    row = a.loc[("A", "connection")]
+    assert row["verdict"] == "no_clear_change" and row["slope_low"] > 0
+    assert row["rci"] > trends.TREND_RCI
+    assert row["trend_points"] == pytest.approx(1.172368, abs=1e-6)
+    assert row["trend_short"] == "points"
+    # an interval reaching 0: nothing was lacking that the line could name
+    assert a.loc[("A", "trust"), "slope_low"] <= 0 and a.loc[("A", "trust"), "trend_short"] == ""
+    b = rv.review(sample_couples, "couple-03").trend_verdicts.set_index(["partner", "measure"])
+    assert b.loc[("B", "connection"), "trend_short"] == "rci and points"
+    # an improved verdict lacked nothing
+    assert (b.loc[b["verdict"] == "improved", "trend_short"] == "").all()
+
+
+@pytest.mark.parametrize(
+    ("rci", "low", "high", "points", "short"),
+    [
+        (1.2, 0.04, 0.12, 1.17, "points"),
+        (0.6, 0.04, 0.12, 1.40, "rci"),  # under TREND_RCI (0.75)
+        (0.5, 0.02, 0.08, 0.86, "rci and points"),
+        (-1.2, -0.12, -0.04, -1.10, "points"),
+        (-1.2, -0.12, -0.04, 1.30, "points"),  # a size on the other side is no fall
+        (1.2, -0.01, 0.12, 1.00, ""),  # the interval reaches 0
+    ],
+)
+def test_trend_short_reads_the_direction_of_the_slope(rci, low, high, points, short):
+    assert rv._trend_short("no_clear_change", rci, low, high, points) == short
+    assert rv._trend_short("improved", rci, low, high, points) == ""
+    # an interval at another level than the route's says nothing of the route
+    assert rv._trend_short("no_clear_change", rci, low, high, points, level=0.9) == ""

@@ -1375,9 +1375,13 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 marker={"color": colour[p], "size": 12, "symbol": "circle"},
                 text=mark.tolist(),
                 # a word near either end of the scale goes inward, so a phone's narrow plot
-                # does not cut it off ("highest no" at 9 of 10)
+                # does not cut it off ("highest no" at 9 of 10); in the last of several panels
+                # only from 9 on (the figure's right margin holds the rest): a word going left
+                # from 7 ran into the panel before's word going right on a phone
                 textposition=np.where(
-                    recent >= 7, "top left", np.where(recent <= 4, "top right", "top center")
+                    recent >= (9 if 1 < i == len(order) else 7),
+                    "top left",
+                    np.where(recent <= 4, "top right", "top center"),
                 ).tolist(),
                 cliponaxis=False,  # a panel narrower than the word: it may reach past the edge
                 textfont={"size": 11, "color": "#333333"},

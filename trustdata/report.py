@@ -114,6 +114,11 @@ PRINT_WIDTH = 700
 # events), the x axis and the legend in rows under it (about 105 px, measured in headless
 # Chromium on the bundled sample's trend charts).
 _PRINT_FRAME_PX = 145
+# The least height in px a print copy's scores keep under its rows of event names: the copy
+# grows by what the rows would take from them (a short copy with many events kept 40 px).
+_PRINT_SCORES_PX = 120
+# The top margin of a print copy whose event names all sit on rows inside its plot.
+_PRINT_TOP_PX = 12
 
 _PLOTLY_CONFIG = {
     "responsive": True,
@@ -627,27 +632,38 @@ class Charts:
         printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80, plot_px)
         rows = event_rows_px(printed)  # the rows do not depend on the height
         if rows:
-            _relabel(printed, PRINT_WIDTH - 80, max(40, plot_px - rows))
-            print_height += max(0, 40 - (plot_px - rows))  # the scores keep 40 px at least
+            _relabel(printed, PRINT_WIDTH - 80, max(_PRINT_SCORES_PX, plot_px - rows))
+            print_height += max(0, _PRINT_SCORES_PX - (plot_px - rows))  # the scores keep theirs
         print_key = event_key_px(printed)
         print_height += print_key
+        # a print copy whose only annotations are event names on rows inside its plot needs
+        # no room above the plot for them: it is that much shorter, its plot as tall
+        print_top = 40 if printed.layout.annotations else 20
+        tight = bool(rows) and not print_key
+        tight = tight and all(a.name == "event" for a in printed.layout.annotations)
+        if tight:
+            print_height -= print_top - _PRINT_TOP_PX
+            print_top = _PRINT_TOP_PX
         title = fig.layout.title.text or ""
         caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
-        for one, extra in ((fig, key), (printed, print_key)):
+        for one, top in (
+            (fig, (40 if fig.layout.annotations else 20) + key),
+            (printed, print_top + print_key),
+        ):
             one.update_layout(
                 title_text=None,
                 width=None,
                 height=height,
                 autosize=True,
                 font_family=FONT_STACK,
-                margin={"t": (40 if one.layout.annotations else 20) + extra, "autoexpand": True},
+                margin={"t": top, "autoexpand": True},
                 legend=dict(LEGEND),
             )
         div_id = f"chart-{len(self._specs) + 1}"
         figure = _script_safe(pio.to_json(fig, validate=False))
         spec = f'{{"id":"{div_id}","ph":{print_height},"figure":{figure}'
         own = printed.layout.to_plotly_json()
-        if own.get("annotations") != fig.layout.to_plotly_json().get("annotations"):
+        if tight or own.get("annotations") != fig.layout.to_plotly_json().get("annotations"):
             # the print copy's events, named anew for its wider plot
             keep = {"annotations": own["annotations"], "margin": own["margin"],
                     "yrange": list(printed.layout.yaxis.range)}  # fmt: skip
@@ -1061,14 +1077,26 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                     )
                 )
         body += Markup("</ul>")
+        # a partner who logged no triggers gets no panel of zeros: the words below say so
+        freq = r.trigger_frequency
+        silent = [p for p in r.partners if p not in r.partners_with_triggers]
+        if silent:
+            freq = freq.loc[freq["partner"].isin(r.partners_with_triggers)]
         fig = charts.plot_trigger_bars(
-            r.trigger_frequency,
+            freq,
             title="Triggers per month, by kind"
             if therapist
             else "How many triggers each of you logged each month, by kind",
         )
         _rename_partners(fig, r)
         body += chart.add(fig, print_height=260)
+        if silent:
+            named = [_bdi(r.name(p)) for p in r.partners_with_triggers]
+            body += Markup(
+                '<p class="note">Only {}\'s triggers are drawn: {} logged none.</p>'
+            ).format(
+                Markup(" and ").join(named), Markup(" and ").join(_bdi(r.name(p)) for p in silent)
+            )
         if therapist:
             cols = ["who", "first_count", "latest_count", "first_rate_per_month",
                     "latest_rate_per_month", "rate_ratio", "rate_ratio_low", "rate_ratio_high",
@@ -1102,9 +1130,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                 typed=["who"],
             )
             body += Markup('<h3 class="screen-only">Trigger categories over time</h3>')
-            fig = charts.plot_trigger_heatmap(
-                r.trigger_frequency, title="Triggers per month and category"
-            )
+            fig = charts.plot_trigger_heatmap(freq, title="Triggers per month and category")
             _rename_partners(fig, r)
             body += Markup('<div class="screen-only">{}</div>').format(chart.add(fig))
         else:

@@ -88,6 +88,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -245,6 +246,34 @@ def _route(verdict: str, rci: float, low: float = np.nan, high: float = np.nan) 
     return ""
 
 
+def _trend_short(
+    verdict: str, rci: float, low: float, high: float, points: float, level: float = 0.95
+) -> str:
+    """What the trend route lacked when the slope's interval clears 0 yet there is no verdict.
+
+    For a ``no_clear_change`` verdict whose slope interval (at ``level``, the summary's; only
+    when it is the route's :data:`trustdata.trends.TREND_LEVEL`) lies above or below 0:
+    ``"points"`` when the
+    change's size (``trend_points``) is under :data:`trustdata.trends.MIN_TREND_POINTS` in
+    that direction, ``"rci"`` when the index is not beyond :data:`trustdata.trends.TREND_RCI`
+    in it, ``"rci and points"`` when both; ``""`` otherwise (another verdict, or an interval
+    that reaches 0).
+    """
+    from trustdata import trends
+
+    if verdict != "no_clear_change" or not (low > 0 or high < 0):
+        return ""
+    if not math.isclose(level, trends.TREND_LEVEL):
+        return ""  # the printed interval is not the one the route tests
+    sign = 1.0 if low > 0 else -1.0
+    short = []
+    if not sign * rci > trends.TREND_RCI:
+        short.append("rci")
+    if not sign * points >= trends.MIN_TREND_POINTS:
+        short.append("points")
+    return " and ".join(short)
+
+
 def _hard_news_messages() -> dict[str, str]:
     return {
         "repeat_betrayal": _REPEAT_BETRAYAL_MESSAGE,
@@ -306,8 +335,13 @@ class CoupleReview:
         slope's 95 % interval with the ends agreeing, or ``ends``, the ends' difference beyond
         its own 95 % interval, the slope's reaching 0; ``""`` for other verdicts) and
         ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
-        more than the usual ups and downs) and ``stopped`` (the partner is in ``stopped``: their
-        latest weeks are their last weeks of check-ins, not the couple's latest weeks) and
+        more than the usual ups and downs), ``trend_points`` (the summary's: the change's size
+        the trend route reads), ``trend_short`` (for a ``no_clear_change`` whose slope interval
+        lies on one side of 0, what the trend route lacked: ``"points"``, a size under 1.25
+        points, ``"rci"``, the index not beyond :data:`~trustdata.trends.TREND_RCI`, or
+        ``"rci and points"``; else ``""``) and
+        ``stopped`` (the partner is in ``stopped``: their latest weeks are their last weeks of
+        check-ins, not the couple's latest weeks) and
         ``setback_at_end`` (connection: ``"first"``, ``"latest"``, ``"first and latest"`` when a
         setback lies in those compared weeks and their mean counts it; else ``""``),
         ``first_aside`` / ``latest_aside`` (that end's mean leaves a sudden dip's weeks out, as
@@ -759,6 +793,17 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                         str(s.change), float(s.rci), float(s.slope_low), float(s.slope_high)
                     ),
                     "ends_reliable": bool(abs(float(s.rci)) > _rci_cutoff()),
+                    "trend_points": float(getattr(s, "trend_points", np.nan)),
+                    "trend_short": ""
+                    if too_short
+                    else _trend_short(
+                        str(s.change),
+                        float(s.rci),
+                        float(s.slope_low),
+                        float(s.slope_high),
+                        float(getattr(s, "trend_points", np.nan)),
+                        float(s.level),
+                    ),
                 }
             )
     columns = [
@@ -781,6 +826,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
         "end_weeks",
         "route",
         "ends_reliable",
+        "trend_points",
+        "trend_short",
     ]
     return pd.DataFrame(rows, columns=columns)
 

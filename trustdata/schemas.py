@@ -470,6 +470,7 @@ class TrendSummaryOutput(_Output):
     slope_points: Series[np.int64] = pa.Field(ge=0)
     shape: Series[str] = pa.Field(isin=list(SHAPES))
     steady: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    trend_points: Series[float] = pa.Field(nullable=True)
 
 
 class MonthlyScoresOutput(_Output):

@@ -423,6 +423,10 @@ def trend_summary(
         - ``slope_points`` (int64): four-weekly means the slope rests on.
         - ``shape`` (str): one of :data:`SHAPES` (``"insufficient_data"`` when ``change`` is).
         - ``steady`` (boolean): ``shape == "steady"``; missing when insufficient.
+        - ``trend_points`` (float): the size of the change the trend route reads, the mean of
+          ``change_points`` and the fitted line's change over the kept weeks (``change_points``
+          alone without a slope); the route needs at least :data:`MIN_TREND_POINTS` in the
+          verdict's direction.  NaN when insufficient.
 
     Raises
     ------
@@ -566,6 +570,7 @@ def trend_summary(
             "slope_points": ols["n"],
             "shape": shape.astype(object),
             "steady": steady,
+            "trend_points": trend_points,
         }
     )
     return out.astype(_SUMMARY_DTYPES)
