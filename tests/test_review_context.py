@@ -71,3 +71,24 @@ def test_an_anniversary_outside_the_window_or_of_another_event_is_not_named():
             r.setback_events_all["kind"].str.startswith("anniversary"), ["date", "kind"]
         ]
         assert [(d.strftime("%Y-%m-%d"), k) for d, k in got.values.tolist()] == expected, start
+
+
+def test_a_chart_drawn_for_one_partner_says_the_other_never_rated_it(logs):
+    # couple-01's trust and layers charts showed only A, with no word about B (a reader asked
+    # whether B's line was missing); B never gave a trust or layer score
+    ci = logs.checkins.loc[logs.checkins["couple_id"] == "couple-01"]
+    assert ci.loc[ci["partner"] == "B", "trust"].isna().all()
+    r = review.review(logs, "couple-01")
+    assert r.partners_scoring == {
+        "connection": ("A", "B"),
+        "trust": ("A",),
+        "layers": ("A",),
+    }
+    for audience in ("couple", "therapist"):
+        page = report.render(r, audience=audience)
+        assert page.count("never did.</p>") == 2, audience
+        text = page.replace("<bdi>", "").replace("</bdi>", "")
+        assert "Only A rated trust: B never did." in text
+        assert "Only A rated trust and its layers: B never did." in text
+    both = review.review(logs, "couple-02")
+    assert "never did." not in report.render(both, audience="couple")

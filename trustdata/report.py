@@ -972,6 +972,19 @@ def _trend_caption(r: CoupleReview, measure: str, audience: str) -> str:
     }.get(measure, f"Weekly {measure}")
 
 
+def _only_some_rated(r: CoupleReview, key: str, what: str) -> Markup:
+    """A note under a chart that shows fewer partners than the couple has: who never rated it."""
+    rated = r.partners_scoring.get(key, ())
+    silent = [p for p in r.partners if p not in rated]
+    if not silent or not rated:
+        return Markup("")
+    return Markup('<p class="note">Only {} rated {}: {} never did.</p>').format(
+        Markup(" and ").join(_bdi(r.name(p)) for p in rated),
+        what,
+        Markup(" and ").join(_bdi(r.name(p)) for p in silent),
+    )
+
+
 def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     from trustdata import charts
 
@@ -1019,6 +1032,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             title=_trend_caption(r, measure, audience),
         )
         body += chart.add(fig, print_height=230)
+        body += _only_some_rated(r, measure, measure)
     if r.layers_profile is not None:
         fig = charts.plot_layers(
             r.layers_profile,
@@ -1030,6 +1044,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             else "Trust and its layers for each of you: at the start and recently",
         )
         body += chart.add(fig, print_height=300)
+        body += _only_some_rated(r, "layers", "trust and its layers")
     if therapist and not r.partner_gap.empty:
         # on screen only: in print the cards and sentences give both partners side by side
         body += Markup('<div class="screen-only">')

@@ -431,6 +431,10 @@ class CoupleReview:
     setbacks_per_partner, triggers_per_partner : dict
         Counts per partner.
     partners_with_triggers : tuple of str
+    partners_scoring : dict
+        Per measure of ``measures`` (and ``"layers"`` when there is a ``layers_profile``): the
+        partners who gave at least one such score, so a chart drawn for one partner only can say
+        the other never rated it.
     since_before_end : pandas.Timestamp or None
         The day before ``since`` (the end of the span it is compared with).
     since_logs_start_after, since_before_reaches_past_start : bool
@@ -498,6 +502,7 @@ class CoupleReview:
     setbacks_per_partner: dict[str, int]
     triggers_per_partner: dict[str, int]
     partners_with_triggers: tuple[str, ...]
+    partners_scoring: dict[str, tuple[str, ...]]
     since_before_end: pd.Timestamp | None
     since_logs_start_after: bool
     since_before_reaches_past_start: bool
@@ -955,6 +960,17 @@ ANNIVERSARY_KINDS: dict[str, str] = {
 }
 
 
+def _partners_scoring(
+    ci: pd.DataFrame, measures: list[str], layers: bool
+) -> dict[str, tuple[str, ...]]:
+    """Per measure (and ``"layers"``): the partners with at least one score of it."""
+    out = {m: tuple(sorted(set(ci.loc[ci[m].notna(), "partner"]))) for m in measures}
+    if layers:
+        cols = [c for c in ("trust", *schemas.LAYERS) if c in ci.columns]
+        out["layers"] = tuple(sorted(set(ci.loc[ci[cols].notna().any(axis=1), "partner"])))
+    return out
+
+
 def _window_events(context: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Each setback's events, and the anniversaries of the discovery or disclosure in its window.
 
@@ -1340,6 +1356,7 @@ def review(
         setbacks_per_partner={str(k): int(v) for k, v in found.groupby("partner").size().items()},
         triggers_per_partner={str(k): int(v) for k, v in tr.groupby("partner").size().items()},
         partners_with_triggers=tuple(sorted(set(tr["partner"]))),
+        partners_scoring=_partners_scoring(ci, measures, layers_profile is not None),
         since_before_end=None if since_value is None else since_value - pd.Timedelta(days=1),
         since_logs_start_after=bool(
             since_value is not None and first is not None and first.normalize() > since_value
