@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    nice -n 10 .venv/bin/python benchmarks/setback_asym.py             # bias and scores, ~8 min
+    nice -n 10 .venv/bin/python benchmarks/setback_asym.py             # bias and scores, ~7 min
     nice -n 10 .venv/bin/python benchmarks/setback_asym.py --only current "bw 2.5"
     nice -n 10 .venv/bin/python benchmarks/setback_asym.py --paired current 3.25 "bw 2.5" 3.5
 
@@ -30,6 +30,12 @@ then the line without the weeks ``1.5 * noise0`` below it) unless it says otherw
   library's line;
 - ``env q``: the library's line plus a running ``q`` quantile of its residuals over the same
   17-week window (an upper envelope of the residuals; ``q`` 0.5 is a running median);
+- ``plain``: the library's line through every week, no trimming (a diagnostic: on the null
+  series it is what the oracle fits);
+- ``gate zg``: no trimming, except of the setbacks found: the plain line, its noise (every
+  week), the library's scan, choice and setbacks at ``z`` ``zg`` (``depth``: ``min_depth``), then
+  the line again without those setbacks' weeks (``m1``: and one week on each side), and step 3
+  on the weeks left (the oracle's form, with found setbacks for planted ones);
 - ``oracle``: the exclusion oracle of ``setback_variants.py`` (variant 26) for reference: the
   library's line and noise on exactly the weeks without a planted setback (``dips`` only: on
   ``synth``, whose offsets are not recorded, it is the untrimmed line, and its ``synth`` F1
@@ -94,6 +100,12 @@ VARIANTS: dict[str, dict] = {
     "qr 0.55": {"kind": "qr", "tau": 0.55},
     "qr 0.6": {"kind": "qr", "tau": 0.6},
     "qr 0.7": {"kind": "qr", "tau": 0.7},
+    "plain": {"kind": "plain"},
+    "gate 2": {"kind": "gate", "zg": 2.0, "m": 0},
+    "gate 2 m1": {"kind": "gate", "zg": 2.0, "m": 1},
+    "gate 2.5": {"kind": "gate", "zg": 2.5, "m": 0},
+    "gate 2.5 m1": {"kind": "gate", "zg": 2.5, "m": 1},
+    "gate 2 depth 1.5": {"kind": "gate", "zg": 2.0, "m": 0, "depth": 1.5},
     "oracle": {"kind": "oracle"},
     "env 0.5": {"kind": "env", "q": 0.5},
     "env 0.6": {"kind": "env", "q": 0.6},
@@ -165,6 +177,28 @@ def asym_trend(
             w = np.where(r >= 0, o["tau"], 1 - o["tau"]) / np.maximum(np.abs(r), eps)
             fit = sb._trend(score, t, w, lo, hi)
         return fit, score - fit >= -sb._TRIM * noise0
+    if kind == "plain":  # the library's line through every week: no trimming at all
+        return sb._trend(score, t, weight, lo, hi), np.ones(n, dtype=bool)
+    if kind == "gate":  # leave out only the weeks of setbacks found at zg on the plain line
+        n_series = len(first)
+        plain = sb._trend(score, t, weight, lo, hi)
+        resid = score - plain
+        every = np.ones(n, dtype=bool)
+        noise = sb._upper_noise(resid, every, code, n_series)
+        ar = sb._lag1(resid, every, t, code, noise, n_series)
+        resid[(np.append(first[1:], n) - first)[code] < sb._MIN_WEEKS] = np.nan
+        rules = sb._Rules(o["zg"], 1.0, o.get("depth", 2.0), 8, 1.0)
+        row, length, z = sb._scan(resid, t, first, code, ar, noise, rules)
+        w_lo, w_hi = sb._select(row, length, z, code, n_series)
+        i_start, _, i_last = sb._episodes(w_lo, w_hi, resid, code, rules)
+        mark = np.zeros(n + 1, dtype="int64")
+        m = o["m"]
+        a = np.maximum(i_start - m, first[code[i_start]])
+        b = np.minimum(i_last + 1 + m, np.append(first, n)[code[i_start] + 1])
+        np.add.at(mark, a, 1)
+        np.add.at(mark, b, -1)
+        outside_found = np.cumsum(mark)[:n] == 0
+        return sb._trend(score, t, outside_found.astype("float64"), lo, hi), outside_found
     if kind == "oracle":  # the library's line on exactly the weeks without a planted setback
         return sb._trend(score, t, outside.astype("float64"), lo, hi), outside
     if kind == "env":
