@@ -30,6 +30,9 @@ then the line without the weeks ``1.5 * noise0`` below it) unless it says otherw
   library's line;
 - ``env q``: the library's line plus a running ``q`` quantile of its residuals over the same
   17-week window (an upper envelope of the residuals; ``q`` 0.5 is a running median);
+- ``runs a b``: the library's trimming limited to runs: a week is left out when it lies ``a *
+  noise0`` below the flat fit and a neighbouring week ``b * noise0`` below it (a lone low week
+  stays in; ``x2``: once more from the line);
 - ``plain``: the library's line through every week, no trimming (a diagnostic: on the null
   series it is what the oracle fits);
 - ``gate zg``: no trimming, except of the setbacks found: the plain line, its noise (every
@@ -101,6 +104,11 @@ VARIANTS: dict[str, dict] = {
     "qr 0.6": {"kind": "qr", "tau": 0.6},
     "qr 0.7": {"kind": "qr", "tau": 0.7},
     "plain": {"kind": "plain"},
+    "runs 1.5 1": {"kind": "runs", "a": 1.5, "b": 1.0},
+    "runs 1.5 1.5": {"kind": "runs", "a": 1.5, "b": 1.5},
+    "runs 1 1": {"kind": "runs", "a": 1.0, "b": 1.0},
+    "runs 1.5 1 x2": {"kind": "runs", "a": 1.5, "b": 1.0, "passes": 2},
+    "runs 1 1 x2": {"kind": "runs", "a": 1.0, "b": 1.0, "passes": 2},
     "gate 2": {"kind": "gate", "zg": 2.0, "m": 0},
     "gate 2 m1": {"kind": "gate", "zg": 2.0, "m": 1},
     "gate 2.5": {"kind": "gate", "zg": 2.5, "m": 0},
@@ -179,6 +187,17 @@ def asym_trend(
         return fit, score - fit >= -sb._TRIM * noise0
     if kind == "plain":  # the library's line through every week: no trimming at all
         return sb._trend(score, t, weight, lo, hi), np.ones(n, dtype=bool)
+    if kind == "runs":  # leave out only low weeks with a low neighbour (setbacks last 2+ weeks)
+        same = np.r_[False, code[1:] == code[:-1]]
+        fit = flat
+        for _ in range(o.get("passes", 1)):
+            r = score - fit
+            deep, low = r < -o["a"] * noise0, r < -o["b"] * noise0
+            before = np.r_[False, low[:-1]] & same
+            after = np.r_[low[1:] & same[1:], False]
+            w = (~(deep & (before | after))).astype("float64")
+            fit = sb._trend(score, t, w, lo, hi)
+        return fit, w > 0
     if kind == "gate":  # leave out only the weeks of setbacks found at zg on the plain line
         n_series = len(first)
         plain = sb._trend(score, t, weight, lo, hi)
