@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    nice -n 10 .venv/bin/python benchmarks/setback_asym.py             # bias and scores, ~7 min
+    nice -n 10 .venv/bin/python benchmarks/setback_asym.py             # bias and scores, 3-5 min
     nice -n 10 .venv/bin/python benchmarks/setback_asym.py --only current "bw 2.5"
     nice -n 10 .venv/bin/python benchmarks/setback_asym.py --paired current 3.25 "bw 2.5" 3.5
 
