@@ -276,6 +276,25 @@ def _rgba(colour: str, alpha: float) -> str:
     return f"rgba({r}, {g}, {b}, {alpha})"
 
 
+# Traces, shapes and annotations are handed to plotly as dicts: ``fig.add_trace(dict)`` (and
+# ``layout.shapes`` / ``layout.annotations`` set from dicts) validates each property once, into
+# the same objects, whereas ``go.Scatter(...)`` is validated when made and again when added.
+# (tests/test_report_speed.py checks that each chart of the sample pages is exactly what
+# plotly validates.)
+
+
+def _scatter(**props: object) -> dict:
+    return {"type": "scatter", **props}
+
+
+def _bar(**props: object) -> dict:
+    return {"type": "bar", **props}
+
+
+def _heatmap(**props: object) -> dict:
+    return {"type": "heatmap", **props}
+
+
 def _floats(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
 
@@ -528,9 +547,9 @@ def _add_band(
             "legendgroup": name,
             "name": f"{name}: band",
         }
-        fig.add_trace(go.Scatter(y=high[keep], meta=meta | {"part": parts[1]}, **common))
+        fig.add_trace(_scatter(y=high[keep], meta=meta | {"part": parts[1]}, **common))
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 y=low[keep],
                 fill="tonexty",
                 fillcolor=_rgba(colour, 0.15),
@@ -713,7 +732,7 @@ def plot_trend(
             ]
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=weeks,
                 y=_floats(d["score"]),
                 mode="markers",
@@ -727,7 +746,7 @@ def plot_trend(
             )
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=weeks,
                 y=_floats(d["rolling_mean"]),
                 mode="lines",
@@ -766,7 +785,7 @@ def _add_setbacks(
     if rows.empty:
         return
     fig.add_trace(
-        go.Scatter(
+        _scatter(
             x=[None],
             y=[None],
             mode="markers",
@@ -917,7 +936,7 @@ def _add_events(
     # once (add_vline validates every shape so far at each call)
     line = {"color": "#777777", "width": 1, "dash": "dot"}
     fig.layout.shapes += tuple(
-        go.layout.Shape(
+        dict(
             type="line",
             x0=day,
             x1=day,
@@ -941,7 +960,7 @@ def _add_events(
         ]
     )
     fig.add_trace(
-        go.Scatter(
+        _scatter(
             x=rows["date"],
             y=np.full(len(rows), schemas.SCORE_MAX + 0.5),
             mode="markers",
@@ -968,7 +987,7 @@ def _add_events(
     if top.any():
         on_top = [st for st, t in zip(styles, top, strict=True) if t]
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=rows["date"][top],
                 y=np.full(int(top.sum()), schemas.SCORE_MAX + 0.5),
                 mode="markers",
@@ -1109,7 +1128,7 @@ def _mark_events(fig, dates, marks, groups, lanes, anchors, lane_height=_LANE_HE
     # the annotations fig.add_annotation adds one by one, added at once (each call validates
     # every annotation so far again)
     fig.layout.annotations += tuple(
-        go.layout.Annotation(
+        dict(
             x=day,
             y=schemas.SCORE_MAX + 0.85 + lane * lane_height,
             xref="x",
@@ -1152,7 +1171,7 @@ def _add_event_key(fig: go.Figure, entries: list[str], groups: list[str], plot_p
         for i in line:
             group = groups[i]
             key.append(
-                go.layout.Annotation(
+                dict(
                     x=0,
                     y=1,
                     xref="paper",
@@ -1331,7 +1350,7 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
             "recently%{customdata[5]} %{customdata[3]}%{customdata[4]}<extra></extra>"
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=seg_x,
                 y=seg_y,
                 mode="lines",
@@ -1346,7 +1365,7 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
             col=i,
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=start,
                 y=y,
                 mode="markers",
@@ -1366,7 +1385,7 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
             col=i,
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=recent,
                 y=y,
                 mode="markers+text",
@@ -1455,7 +1474,7 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
                 "customdata": custom,
             }
             fig.add_trace(
-                go.Scatter(
+                _scatter(
                     y=_floats(d["score"]),
                     mode="markers",
                     name=f"{name}: weekly score",
@@ -1470,7 +1489,7 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
                 col=c,
             )
             fig.add_trace(
-                go.Scatter(
+                _scatter(
                     y=_floats(d["rolling_mean"]),
                     mode="lines",
                     name=f"{name}: recent average",
@@ -1593,7 +1612,7 @@ def plot_trigger_heatmap(
             axis=-1,
         )
         fig.add_trace(
-            go.Heatmap(
+            _heatmap(
                 x=z.columns,
                 y=labels,
                 z=counts,
@@ -1682,7 +1701,7 @@ def plot_trigger_bars(
             )
             major = _floats(dc["major_count"]) if "major_count" in dc else np.full(len(dc), np.nan)
             fig.add_trace(
-                go.Bar(
+                _bar(
                     x=dc["period_start"],
                     y=dc["count"].to_numpy(),
                     name=label,
@@ -1810,7 +1829,7 @@ def plot_setback_timeline(
             ]
         )
         fig.add_trace(
-            go.Bar(
+            _bar(
                 base=start,
                 x=length,
                 y=np.full(len(d), shown(p), dtype=object),
@@ -1903,7 +1922,7 @@ def plot_partner_gap(
     )
     fig = go.Figure()
     fig.add_trace(
-        go.Bar(
+        _bar(
             x=data["week"],
             y=values,
             name="Gap each week",
@@ -1915,7 +1934,7 @@ def plot_partner_gap(
     )
     if "rolling_gap" in data.columns:
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=data["week"],
                 y=_floats(data["rolling_gap"]),
                 mode="lines",
@@ -2002,7 +2021,7 @@ def plot_expected_band(
     )
     for column, name, line, label, fill in band:
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=data["week"],
                 y=_floats(data[column]),
                 mode="lines",
@@ -2015,7 +2034,7 @@ def plot_expected_band(
         )
     custom = np.column_stack([days, np.full(len(data), who, dtype=object)])
     fig.add_trace(
-        go.Scatter(
+        _scatter(
             x=data["week"],
             y=_floats(data["rolling_mean"]),
             mode="lines",
@@ -2028,7 +2047,7 @@ def plot_expected_band(
     )
     flagged = data.loc[data["status"] == "not_on_track"]
     fig.add_trace(
-        go.Scatter(
+        _scatter(
             x=flagged["week"],
             y=_floats(flagged["rolling_mean"]),
             mode="markers",
@@ -2090,7 +2109,7 @@ def plot_expected_curves(curves: pd.DataFrame, *, title: str | None = None) -> g
             parts=("low", "high"),
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=d["aligned_week"],
                 y=_floats(d["median"]),
                 mode="lines",
@@ -2189,7 +2208,7 @@ def plot_cohort_trajectories(
             parts=("ci_low", "ci_high"),
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=d[x],
                 y=_floats(d["mean"]),
                 mode="lines+markers",
@@ -2294,7 +2313,7 @@ def plot_survival(
             ]
         )
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=d["weeks"].to_numpy(),
                 y=_floats(d["survival"]),
                 mode="lines",
