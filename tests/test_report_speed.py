@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import pytest
 
 from trustdata import report
 
@@ -133,3 +134,52 @@ def test_fast_copy_of_a_validated_figure_is_the_validated_copy():
             pass
         else:
             raise AssertionError("a copy set a margin of words")
+
+
+def test_charts_made_from_dicts_are_the_charts_made_from_plotly_objects(monkeypatch):
+    # The charts hand traces, shapes and annotations to plotly as dicts (validated once, when
+    # added) and style a one-plot figure in one update: every sample page must be, to the
+    # byte, the page made with go.Scatter, go.Bar, go.layout.Shape, ... (validated when made
+    # and again when added) and three updates.
+    import plotly.graph_objects as go
+
+    from trustdata import charts, io
+
+    def reference_style(fig, title, x_label, y_label):
+        charts._white_template(fig)
+        fig.update_layout(
+            title={"text": title, "x": 0.02},
+            font={"family": charts.FONT, "size": 14},
+            hoverlabel={"font": {"family": charts.FONT}},
+            legend=dict(charts.LEGEND),
+            margin={"l": 60, "r": 20, "t": 60, "b": 60},
+        )
+        fig.update_xaxes(title_text=x_label)
+        fig.update_yaxes(title_text=y_label)
+        return fig
+
+    logs = io.load(ROOT / "data" / "sample" / "couples")
+    reviews = [report.review(logs, c, today="2026-01-05") for c in logs.couple_ids]
+    reviews.append(
+        report.review(
+            logs, "couple-02", today="2026-01-05", reference=ROOT / "data" / "sample" / "cohort"
+        )
+    )
+    pages = [(r, a) for r in reviews for a in report.AUDIENCES]
+    fast = [report.render(r, audience=a, include_expected=True) for r, a in pages]
+    with monkeypatch.context() as m:
+        m.setattr(charts, "_scatter", go.Scatter)
+        m.setattr(charts, "_bar", go.Bar)
+        m.setattr(charts, "_heatmap", go.Heatmap)
+        m.setattr(charts, "_shape", go.layout.Shape)
+        m.setattr(charts, "_annotation", go.layout.Annotation)
+        m.setattr(charts, "_style", reference_style)
+        slow = [report.render(r, audience=a, include_expected=True) for r, a in pages]
+    assert len(fast) == 10 and all("Plotly.newPlot" in page for page in fast)
+    for (r, audience), one, other in zip(pages, fast, slow, strict=True):
+        assert one == other, (r.couple_id, audience, r.reference_given)
+    # a chart is still a validated figure: what is added as a dict is checked when added
+    fig = charts.plot_trend(reviews[0].trends["connection"])
+    assert all(isinstance(t, go.Scatter) for t in fig.data)
+    with pytest.raises(ValueError):
+        go.Figure().add_trace(charts._scatter(x=[1], mode="sideways"))
