@@ -662,8 +662,9 @@ class Charts:
         div_id = f"chart-{len(self._specs) + 1}"
         figure = _script_safe(pio.to_json(fig, validate=False))
         spec = f'{{"id":"{div_id}","ph":{print_height},"figure":{figure}'
-        own = printed.layout.to_plotly_json()
-        if tight or own.get("annotations") != fig.layout.to_plotly_json().get("annotations"):
+        # the layouts' own properties, read (layout.to_plotly_json() deep-copies the template)
+        own = printed.layout._props
+        if tight or own.get("annotations") != fig.layout._props.get("annotations"):
             # the print copy's events, named anew for its wider plot
             keep = {"annotations": own["annotations"], "margin": own["margin"],
                     "yrange": list(printed.layout.yaxis.range)}  # fmt: skip
