@@ -89,7 +89,8 @@ open(sys.argv[2], "w").write(json.dumps(names))
 
 _PAGES = """
 import hashlib, json
-from trustdata import io, report
+from trustdata import cli, io, report
+cli._prepare_report_process()  # as the command makes them
 logs = io.load("data/sample/couples")
 out = {}
 for couple in logs.couple_ids:

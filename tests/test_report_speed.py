@@ -183,3 +183,59 @@ def test_charts_made_from_dicts_are_the_charts_made_from_plotly_objects(monkeypa
     assert all(isinstance(t, go.Scatter) for t in fig.data)
     with pytest.raises(ValueError):
         go.Figure().add_trace(charts._scatter(x=[1], mode="sideways"))
+
+
+def test_shipped_validators_are_plotlys_own_and_any_other_is_read_from_plotly():
+    import json
+
+    import plotly
+    from plotly.validator_cache import ValidatorCache
+
+    from trustdata import charts
+
+    # run `python scripts/ship_plotly_validators.py` after upgrading plotly
+    shipped = json.loads(
+        resources.files("trustdata").joinpath("resources", charts.VALIDATORS).read_text("utf-8")
+    )
+    with charts._validators_file().open("r") as f:
+        table = json.load(f)
+    assert shipped["plotly"] == plotly.__version__
+    assert shipped["size"] == charts._validators_file().stat().st_size
+    assert {"scatter.x", "bar.y", "layout.annotations"} <= set(shipped["validators"])
+    assert all(table[name] == entry for name, entry in shipped["validators"].items())
+    # an entry it does not hold: plotly's whole table takes its place, the entries read so
+    # far (as plotly may have changed them) kept
+    some = charts._SomeValidators({"scatter.x": {"changed": True}})
+    saved = ValidatorCache._json_cache
+    try:
+        assert some.get("scatter.x") == {"changed": True}
+        assert some.get("heatmap.zsmooth") == table["heatmap.zsmooth"]
+        assert ValidatorCache._json_cache is not some
+        assert ValidatorCache._json_cache["scatter.x"] == {"changed": True}
+        assert len(ValidatorCache._json_cache) == len(table)
+        assert some.get("no.such.property") is None
+    finally:
+        ValidatorCache._json_cache = saved
+    # and in a process that has read plotly's table already, nothing changes
+    assert ValidatorCache._json_cache is None or not charts.use_shipped_validators()
+
+
+def test_report_command_starts_plotly_from_the_shipped_validators(tmp_path):
+    out = tmp_path / "page.html"
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['trustdata', 'report', {str(ROOT / 'data/sample/couples')!r}, "
+        f"'--couple', 'couple-02', '--audience', 'therapist', '-o', {str(out)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('trustdata', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "from plotly.validator_cache import ValidatorCache\n"
+        "print(type(ValidatorCache._json_cache).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    # every property of the page was validated from the shipped entries: none was missing
+    assert done.stdout.strip().splitlines()[-1] == "_SomeValidators"
+    assert out.is_file()

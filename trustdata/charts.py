@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -441,6 +442,95 @@ def white_template_resource() -> str:
         json.dumps(
             {"plotly": plotly.__version__, "sha256": _plotly_white_digest(), "template": template},
             indent=1,
+        )
+        + "\n"
+    )
+
+
+#: The entries of plotly's table of validators (``plotly/validators/_validators.json``, 3.2 MB of
+#: JSON that plotly reads whole on the first property it validates, about 0.04 s) that the sample
+#: pages use, with plotly's version and the size of that file (a package resource; see
+#: :func:`validators_resource`).
+VALIDATORS = "plotly_validators.json"
+
+
+def _validators_file() -> Path:
+    import plotly.validator_cache
+
+    return Path(plotly.validator_cache.__file__).parent / "validators" / "_validators.json"
+
+
+class _SomeValidators(dict):
+    """Some entries of plotly's table of validators; asked for any other, plotly's whole table.
+
+    plotly reads its table only through ``ValidatorCache._json_cache.get``: an entry not
+    here makes the whole file be read, as plotly reads it, with these entries (as plotly may
+    have changed them since) in their places, and puts that table in place of this one.
+    """
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            return dict.get(self, key)
+        import json
+
+        from plotly.validator_cache import ValidatorCache
+
+        with _validators_file().open("r") as f:
+            full = json.load(f)
+        full.update(self)
+        ValidatorCache._json_cache = full
+        return full.get(key, default)
+
+
+def use_shipped_validators() -> bool:
+    """Have plotly start from the validators the pages use, when made from its own table.
+
+    For a process that makes a page (``trustdata report``; called before any figure is made):
+    plotly then reads 0.1 MB, not its whole 3.2 MB table, and reads the rest only if a property
+    the resource does not hold is ever validated (:class:`_SomeValidators`).  Each validator is
+    made from the same entry either way.  Returns whether the resource is in use: not when
+    plotly has read its table already, nor when the resource was made for another plotly.
+    """
+    import json
+    from importlib import resources
+
+    import plotly
+    from plotly.validator_cache import ValidatorCache
+
+    if ValidatorCache._json_cache is not None:
+        return False
+    try:
+        path = resources.files("trustdata").joinpath("resources", VALIDATORS)
+        shipped = json.loads(path.read_text("utf-8"))
+        size = _validators_file().stat().st_size
+    except (FileNotFoundError, ValueError, OSError):
+        return False
+    if shipped.get("plotly") != plotly.__version__ or shipped.get("size") != size:
+        return False
+    ValidatorCache._json_cache = _SomeValidators(shipped["validators"])
+    return True
+
+
+def validators_resource(names: Sequence[str]) -> str:
+    """The text of the ``resources/plotly_validators.json`` resource: plotly's own entries
+    ``names`` (as its file holds them), its version and the file's size.
+
+    ``python scripts/ship_plotly_validators.py`` writes it with the entries the 16 sample pages
+    use; a test checks each entry is plotly's.
+    """
+    import json
+
+    import plotly
+
+    path = _validators_file()
+    with path.open("r") as f:
+        table = json.load(f)
+    entries = {name: table[name] for name in sorted(set(names)) if name in table}
+    return (
+        json.dumps(
+            {"plotly": plotly.__version__, "size": path.stat().st_size, "validators": entries},
+            indent=0,
+            sort_keys=True,
         )
         + "\n"
     )

@@ -213,13 +213,16 @@ def _prepare_report_process() -> None:
     few hundred thousand objects that live as long as the process; each full collection scans
     them all again, about 0.2 s of a report.  :func:`gc.freeze` moves the objects alive after
     the imports to a generation that is never scanned (nothing is freed by it: every object
-    made afterwards is collected as usual).  See also :func:`_without_pandera_strategies`.
+    made afterwards is collected as usual).  plotly starts from the validators the pages use
+    (:func:`trustdata.charts.use_shipped_validators`), not from reading its whole table.  See
+    also :func:`_without_pandera_strategies`.
     """
     import gc
 
     _without_pandera_strategies()
     from trustdata import charts, io, report  # noqa: F401
 
+    charts.use_shipped_validators()
     gc.freeze()
 
 
