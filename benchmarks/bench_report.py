@@ -14,8 +14,9 @@ change to the work can take the report under that.
 
 ``--pages OTHER_CHECKOUT`` checks instead that this checkout writes the same bytes as the other
 for all 16 sample pages (4 couples x couple/therapist page x without/with the bundled reference
-cohort, ``--include-expected`` on the couple page), made on one fixed day: a speed change must
-leave every page as it was.
+cohort, ``--include-expected`` on the couple page), made on one fixed day in a process prepared
+as the command prepares its own (``cli._prepare_report_process``): a speed change must leave
+every page as it was.
 
     nice -n 10 .venv/bin/python benchmarks/bench_report.py --repeat 5 [--against /tmp/main]
     nice -n 10 .venv/bin/python benchmarks/bench_report.py --repeat 3 --stages
