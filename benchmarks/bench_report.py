@@ -78,14 +78,14 @@ for name in json.loads(open(sys.argv[1]).read()):
 
 _MODULES = """
 import json, runpy, sys
-sys.argv = ["trustdata", "report", "data/sample/couples", "--couple", "couple-01", "-o",
-            sys.argv[1]]
+page, listing = sys.argv[1:3]
+sys.argv = ["trustdata", "report", "data/sample/couples", "--couple", "couple-01", "-o", page]
 try:
     runpy.run_module("trustdata", run_name="__main__")
 except SystemExit as exc:
     assert not exc.code, exc.code
 names = sorted(m for m, mod in sys.modules.items() if mod is not None and "__" not in m)
-open(sys.argv[2], "w").write(json.dumps(names))
+open(listing, "w").write(json.dumps(names))
 """
 
 _PAGES = """
