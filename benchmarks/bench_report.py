@@ -12,6 +12,9 @@ the rest of its imports, ``load``, ``review``, ``render`` and writing the page; 
 "imports only" process that imports every module a report imports and does nothing else: no
 change to the work can take the report under that.
 
+``--analyses`` also times each analysis the review calls (``trustdata.trends``, ``milestones``,
+``layers``, ... functions, the outermost call only).
+
 ``--pages OTHER_CHECKOUT`` checks instead that this checkout writes the same bytes as the other
 for all 16 sample pages (4 couples x couple/therapist page x without/with the bundled reference
 cohort, ``--include-expected`` on the couple page), made on one fixed day in a process prepared
@@ -88,6 +91,33 @@ names = sorted(m for m, mod in sys.modules.items() if mod is not None and "__" n
 open(listing, "w").write(json.dumps(names))
 """
 
+# CPU of each analysis the review calls (the outermost trustdata call only), in one review.
+_ANALYSES = """
+import collections, functools, inspect, json, time
+from trustdata import cli
+cli._prepare_report_process()
+from trustdata import dyad, io, layers, milestones, report, setbacks, trends, triggers
+spent, depth = collections.Counter(), [0]
+for mod in (dyad, layers, milestones, setbacks, trends, triggers):
+    for name, f in list(vars(mod).items()):
+        if inspect.isfunction(f) and f.__module__ == mod.__name__:
+            def timed(*a, _f=f, _name=mod.__name__[10:] + "." + name, **k):
+                depth[0] += 1
+                t = time.process_time()
+                try:
+                    return _f(*a, **k)
+                finally:
+                    depth[0] -= 1
+                    if not depth[0]:
+                        spent[_name] += time.process_time() - t
+            setattr(mod, name, functools.wraps(f)(timed))
+logs = io.load("data/sample/couples")
+t = time.process_time()
+report.review(logs, "couple-01")
+spent["(the whole review)"] = time.process_time() - t
+print(json.dumps(spent))
+"""
+
 _PAGES = """
 import hashlib, json
 from trustdata import cli, io, report
@@ -146,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", type=Path, help="another checkout of trustdata to time")
     parser.add_argument("--stages", action="store_true", help="also CPU by stage, in-process")
     parser.add_argument(
+        "--analyses", action="store_true", help="also CPU of each analysis the review calls"
+    )
+    parser.add_argument(
         "--pages",
         type=Path,
         metavar="OTHER",
@@ -183,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         print("in one process, best of the turns (CPU s):")
         for stage in stages[0]:
             print(f"  {stage:<14} {min(s[stage] for s in stages):6.2f}")
+    if args.analyses:
+        runs = [json.loads(_child(_ANALYSES, ROOT)) for _ in range(args.repeat)]
+        print("the review's analyses, best of the turns (CPU s; each call's outermost only):")
+        best = {name: min(run.get(name, 0.0) for run in runs) for name in runs[0]}
+        for name, cpu in sorted(best.items(), key=lambda kv: -kv[1])[:12]:
+            print(f"  {name:<36} {cpu:6.3f}")
     print("target: report <= 1.5x the bare import")
     return 0
 
