@@ -1284,8 +1284,8 @@ def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sa
     assert "bigger than the usual ups and downs" in a
     therapist = _section_text(report.render(r, audience="therapist"), "summary")
     assert (
-        "RCI 1.78: improved as a steady trend: the slope's 95% interval is above 0, though the "
-        "RCI alone is within ±1.96"
+        "RCI 1.78: improved as a steady trend: the slope's 95% interval is above 0; the RCI "
+        "alone is within ±1.96"
     ) in therapist
     assert "RCI 3.29: improved)" in therapist
     assert (
@@ -1509,9 +1509,9 @@ def test_a_change_shown_by_the_ends_is_not_called_steady():
         "ups and downs of a few weeks would explain." in couple
     )
     assert (
-        "RCI -1.47: deteriorated by the ends: the latest 4 weeks' mean is below the first 4 "
-        "weeks' beyond its own 95% interval, though the slope's interval includes 0 and the RCI "
-        "alone is within ±1.96)" in therapist
+        "RCI -1.47: deteriorated by the ends: the latest 4 weeks' mean is below the first's "
+        "beyond its 95% interval; the slope's interval includes 0; the RCI alone is within "
+        "±1.96)" in therapist
     )
 
 
