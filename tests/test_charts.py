@@ -561,6 +561,43 @@ def test_trend_has_a_legend_key_for_setbacks_only_when_one_is_shaded():
     assert not _part(charts.plot_trend(_trend(), setbacks=_setbacks().iloc[0:0]), "setbacks")
 
 
+def test_trend_legend_keys_look_like_the_marks_they_name():
+    # a reader saw an orange triangle for "Events" (the first event's marker) beside circles
+    # and stars, and a grey "Setback" key beside blue shading: each key is now drawn as its marks
+    events = pd.concat(
+        [
+            _events(),
+            pd.DataFrame(
+                {
+                    "couple_id": ["c1", "c1"],
+                    "date": pd.to_datetime(["2025-01-15", "2025-01-22"]),
+                    "kind": pd.Categorical(["couples_therapy", "small_win"]),
+                    "partner": [None, "B"],
+                    "note": [None, None],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    fig = charts.plot_trend(_trend(), setbacks=_setbacks(), events=events, names={"A": "Sam"})
+    (marks,) = _part(fig, "events")
+    assert marks.showlegend is False
+    keys = _part(fig, "event_key")
+    assert [k.name for k in keys] == ["Hard news", "Steps taken", "Small wins"]
+    for key in keys:
+        style = charts.EVENT_STYLES[key.meta["group"]]
+        assert (key.marker.symbol, key.marker.color) == (style["symbol"], style["color"])
+        assert style["symbol"] in marks.marker.symbol  # the key's marker is one drawn
+    shading = {s.fillcolor for s in fig.layout.shapes if s.type == "rect"}
+    setback_keys = _part(fig, "setbacks")
+    assert [k.name for k in setback_keys] == ["Sam's setback", "B's setback"]
+    for key in setback_keys:
+        colour = key.marker.color  # rgba(r, g, b, a) of the partner's shading colour
+        assert any(colour.startswith(charts._rgba(c, 0.3)[: -len("0.3)")]) for c in shading)
+    one = charts.plot_trend(_trend(), setbacks=_setbacks().iloc[[0]])
+    assert [k.name for k in _part(one, "setbacks")] == ["Setback (shaded)"]
+
+
 @pytest.mark.parametrize(("y_range", "expected"), [((0.5, 10.5), (0.5, 10.5)), (None, None)])
 def test_cohort_y_range_keeps_wide_bands_on_the_score_scale(y_range, expected):
     fig = charts.plot_cohort_trajectories(_traj().assign(ci_low=-30.0), y_range=y_range)

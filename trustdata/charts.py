@@ -45,7 +45,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -226,6 +226,15 @@ _EVENT_GROUP: dict[str, str] = {
 }
 #: What the couple's figures call an abuse event (its note and who recorded it are not shown).
 _ABUSE_COUPLE_LABEL = "Safety concern"
+#: The legend's name for each group of events (a key per group drawn, in this order, with the
+#: group's own marker: the legend shows what the marks are).
+EVENT_KEYS: dict[str, str] = {
+    "hard": "Hard news",
+    "step": "Steps taken",
+    "win": "Small wins",
+    "abuse": "Abuse",
+    "other": "Other events",
+}
 
 _WEEK_MS = 7 * 24 * 3600 * 1000
 
@@ -863,7 +872,7 @@ def plot_trend(
             )
         )
     if setbacks is not None:
-        _add_setbacks(fig, setbacks, cid, m, colour)
+        _add_setbacks(fig, setbacks, cid, m, colour, shown)
     if events is not None:
         _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
     _style(fig, title, "Week", y_label)
@@ -877,7 +886,12 @@ def plot_trend(
 
 
 def _add_setbacks(
-    fig: go.Figure, setbacks: pd.DataFrame, couple_id: str, measure: str, colour: dict[str, str]
+    fig: go.Figure,
+    setbacks: pd.DataFrame,
+    couple_id: str,
+    measure: str,
+    colour: dict[str, str],
+    shown: Callable[[str], str],
 ) -> None:
     _require(setbacks, ("couple_id", "partner", "start", "end", "weeks"), "setbacks")
     keep = setbacks["couple_id"].astype(str) == couple_id
@@ -886,17 +900,26 @@ def _add_setbacks(
     rows = setbacks.loc[keep]
     if rows.empty:
         return
-    fig.add_trace(
-        _scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            name="Setback (shaded)",
-            marker={"symbol": "square", "size": 12, "color": _rgba(OKABE_ITO["black"], 0.15)},
-            hoverinfo="skip",
-            meta={"part": "setbacks"},
+    # a legend key per partner whose setback is shaded, in the shading's own colour
+    shaded = [p for p in colour if p in set(rows["partner"].astype(str))]
+    shaded += sorted(set(rows["partner"].astype(str)) - set(shaded))
+    for p in shaded:
+        name = "Setback (shaded)" if len(shaded) == 1 else f"{shown(p)}'s setback"
+        fig.add_trace(
+            _scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=name,
+                marker={
+                    "symbol": "square",
+                    "size": 12,
+                    "color": _rgba(colour.get(p, OKABE_ITO["vermillion"]), 0.3),
+                },
+                hoverinfo="skip",
+                meta={"part": "setbacks", "partner": p},
+            )
         )
-    )
     for row in rows.itertuples(index=False):  # one shape per setback
         end = row.end
         if pd.isna(end):
@@ -1067,6 +1090,7 @@ def _add_events(
             y=np.full(len(rows), schemas.SCORE_MAX + 0.5),
             mode="markers",
             name="Events",
+            showlegend=False,
             marker={
                 "symbol": [st["symbol"] for st in styles],
                 "color": [st["color"] for st in styles],
@@ -1084,6 +1108,24 @@ def _add_events(
             },
         )
     )
+    # the legend: a key per group of events drawn, with that group's own marker
+    drawn = set(rows["group"])
+    for group, key in EVENT_KEYS.items():
+        if group not in drawn:
+            continue
+        style = EVENT_STYLES[group]
+        label = _ABUSE_COUPLE_LABEL if group == "abuse" and audience == "couple" else key
+        fig.add_trace(
+            _scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=label,
+                marker={"symbol": style["symbol"], "color": style["color"], "size": 11},
+                hoverinfo="skip",
+                meta={"part": "event_key", "group": group},
+            )
+        )
     # hard news and abuse drawn again on top: a week apart, a later step's circle hid them
     top = rows["group"].isin(["hard", "abuse"]).to_numpy()
     if top.any():
