@@ -1774,8 +1774,27 @@ def plot_trigger_heatmap(
         )
     _style(fig, title, "", "")
     fig.update_xaxes(title_text=x_label, row=len(partners), col=1)
+    fig.update_yaxes(dtick=1)  # every category named (plotly skips some when rows are low)
+    # rows tall enough for their names (about 22 px each), the colour bar above them
+    n_rows = sum(len(set(t.y)) for t in fig.data if t.y is not None)
+    fig.update_layout(height=max(420, 170 + 22 * n_rows))
     fig.update_layout(
-        coloraxis={"colorscale": HEAT_SCALE, "cmin": 0, "colorbar": {"title": {"text": "Triggers"}}}
+        coloraxis={
+            "colorscale": HEAT_SCALE,
+            "cmin": 0,
+            # across, above the panels: beside them it took the cells' width on a 390 px phone
+            "colorbar": {
+                "title": {"text": "Triggers", "side": "top"},
+                "orientation": "h",
+                "thickness": 10,
+                "len": 160,
+                "lenmode": "pixels",
+                "x": 1,
+                "xanchor": "right",
+                "y": 1.08,
+                "yanchor": "bottom",
+            },
+        }
     )
     return fig
 
