@@ -409,7 +409,8 @@ def _parse_timestamp(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     text = raw[col]
     n = len(text)
-    if _is_text(text):
+    typed = not _is_text(text)
+    if not typed:
         stripped = _strip_text(text)
         missing = _blank_text(text, missing=True)
         if missing.any():
@@ -418,29 +419,33 @@ def _parse_timestamp(
     else:  # naive datetimes kept typed by _raw_from_frame: wall-clock times, no offset
         ts_values = text.to_numpy().astype("datetime64[ns]")
         missing = np.isnat(ts_values)
-        if missing.any():
+        any_missing = bool(missing.any())
+        if any_missing:
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
-        offset = np.full(n, np.nan)
+        offset = None  # no offset was written: every one is missing
         # As text, a column of midnights is written as dates only (the time is not known).
-        dates_only = not bool((ts_values.view("int64")[~missing] % _DAY_NS).any())
-        date_only = ~missing & dates_only
+        date_only = ~missing if any_missing else np.ones(n, dtype=bool)
+        if not _all_midnight(ts_values, missing if any_missing else None):
+            date_only[:] = False
     ts = pd.Series(ts_values, index=pd.RangeIndex(n), copy=False)
-    bad = ~missing & ts.isna().to_numpy()
+    # a typed value is a time, or missing: only text can fail to parse
+    bad = np.zeros(n, dtype=bool) if typed else ~missing & ts.isna().to_numpy()
     if bad.any():
         where = np.flatnonzero(bad)
         shown = [f"{col} is {_fmt(v)}, expected {_EXPECTED[col]}" for v in text.to_numpy()[where]]
         problems.add(where, np.array(shown, dtype=object), col)
-    off_bad = np.isinf(offset)
-    off_bad &= ~bad
-    if off_bad.any():
-        where = np.flatnonzero(off_bad)
-        shown = [
-            f"{col} is {_fmt(v)}, expected a UTC offset between -16:00 and +16:00"
-            for v in text.to_numpy()[where]
-        ]
-        problems.add(where, np.array(shown, dtype=object), col)
-    offset[np.isinf(offset)] = np.nan
-    no_offset = bool(np.isnan(offset).all())  # e.g. naive times, typed or as text
+    if offset is not None:
+        off_bad = np.isinf(offset)
+        off_bad &= ~bad
+        if off_bad.any():
+            where = np.flatnonzero(off_bad)
+            shown = [
+                f"{col} is {_fmt(v)}, expected a UTC offset between -16:00 and +16:00"
+                for v in text.to_numpy()[where]
+            ]
+            problems.add(where, np.array(shown, dtype=object), col)
+        offset[np.isinf(offset)] = np.nan
+    no_offset = offset is None or bool(np.isnan(offset).all())  # e.g. naive times
     if no_offset:
         offset_series = pd.Series(pd.arrays.IntegerArray(np.zeros(n, "int64"), np.ones(n, bool)))
     else:
@@ -475,6 +480,18 @@ def _parse_timestamp(
 
 
 _NAT = np.datetime64("NaT", "ns")
+
+
+def _all_midnight(values: np.ndarray, missing: np.ndarray | None) -> bool:
+    """Whether every present ``datetime64[ns]`` value is a midnight (``missing``: None when
+    none is missing).  A few values are looked at first: a column of times has a non-midnight
+    among them, and then the whole column is not read."""
+    ns = values.view("int64")
+    head = ns[:1024] if missing is None else ns[:1024][~missing[:1024]]
+    if (head % _DAY_NS).any():
+        return False
+    present = ns if missing is None else ns[~missing]
+    return not bool((present % _DAY_NS).any())
 
 
 def _timestamp_parts(
