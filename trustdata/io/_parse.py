@@ -61,10 +61,10 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         if pd.api.types.is_integer_dtype(dtype):
             if kind == "number":
                 return True
-            ints = _present_ints(values)
-            if not len(ints):
+            bounds = _int_bounds(values)
+            if bounds is None:
                 return True
-            return max(abs(int(ints.min())), abs(int(ints.max()))) < 2**53
+            return max(abs(bounds[0]), abs(bounds[1])) < 2**53
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -106,15 +106,25 @@ def _text_categories(dtype: pd.CategoricalDtype) -> bool:
 _DAY_NS = 86_400 * 10**9
 
 
-def _present_ints(values: pd.Series) -> np.ndarray:
-    """The present values of an integer column as a numpy array (a masked array's own data,
-    not a copy through pandas' reductions)."""
+def _int_bounds(values: pd.Series) -> tuple[int, int] | None:
+    """Bounds of the present values of an integer column (None when none is present): the
+    least and greatest of a masked array's whole data when they already fit (the data under
+    the mask can only widen them), otherwise of its present values."""
     array = values.array
     data = getattr(array, "_data", None)
     mask = getattr(array, "_mask", None)
-    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
-        return data[~mask] if mask.any() else data
-    return values.dropna().to_numpy()
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype.kind in "iu":
+        if not len(data) or (mask.any() and mask.all()):
+            return None
+        low, high = int(data.min()), int(data.max())  # no copy; a superset of the present
+        if max(abs(low), abs(high)) < 2**53 or not mask.any():
+            return low, high
+        ints = data[~mask]
+    else:
+        ints = values.dropna().to_numpy()
+    if not len(ints):
+        return None
+    return int(ints.min()), int(ints.max())
 
 
 def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -327,14 +337,26 @@ def _parse_column(
     raise AssertionError(kind)  # pragma: no cover - every kind is handled above
 
 
-def _text_from_codes(codes: np.ndarray, texts: list[str], index: pd.Index) -> pd.Series:
+def _text_from_codes(codes: np.ndarray, texts: Any, index: pd.Index) -> pd.Series:
     """``str`` values ``texts[code]`` (missing where the code is -1), built in pyarrow from the
-    codes rather than one Python string per row."""
+    codes rather than one Python string per row (``texts``: a list of ``str``, or a pandas
+    Index or array of them)."""
     import pyarrow as pa
     from pandas.core.arrays.string_arrow import ArrowStringArray
 
-    lookup = pa.array([*texts, None], type=pa.large_string())
-    where = np.where(codes >= 0, codes, len(texts)).astype("int32", copy=False)
+    arrow = getattr(getattr(texts, "array", texts), "_pa_array", None)
+    if arrow is not None:  # pyarrow-backed text: no Python string per distinct value either
+        pieces = [c.cast(pa.large_string()) for c in arrow.chunks]
+        lookup = pa.concat_arrays([*pieces, pa.nulls(1, pa.large_string())])
+    else:
+        lookup = pa.array([*texts, None], type=pa.large_string())
+    n_texts = len(lookup) - 1
+    if len(codes) and int(codes.min()) >= 0:  # none missing: the codes index as they are
+        where = codes
+    else:
+        where = np.where(codes >= 0, codes, n_texts)
+    if where.dtype.kind != "i" or where.dtype.itemsize > 4:
+        where = where.astype("int32")
     values = lookup.take(pa.array(where))
     array = ArrowStringArray(
         pa.chunked_array([values], pa.large_string()), dtype=pd.StringDtype("pyarrow", np.nan)

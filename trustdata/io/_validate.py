@@ -220,7 +220,7 @@ def _coded_ids(
     lookup = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last entry: code -1, missing
     lookup[order] = final_codes
     row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
-    out = _text_from_codes(row_codes, list(final), pd.RangeIndex(len(text)))
+    out = _text_from_codes(row_codes, final, pd.RangeIndex(len(text)))
     return out, (row_codes, len(final) + 1)
 
 
@@ -271,7 +271,7 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
         notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
     non_ascii = final[~ascii_]
     skeleton = non_ascii.map(_ascii_skeleton)
-    known = set(final)
+    known = set(final) if len(non_ascii) else set()  # only looked up for non-ASCII ids
     alike = [(v, s) for v, s in zip(non_ascii, skeleton, strict=True) if s != v and s in known]
     if alike:
         shown = ", ".join(f"{v!r} looks like {s!r}" for v, s in alike[:6])
