@@ -603,7 +603,13 @@ def test_typed_parquet_timestamps_say_whether_the_time_is_known(tmp_path, late):
         stamps.iloc[late] += pd.Timedelta(hours=21, minutes=15)
     stamps.iloc[7] = pd.NaT
     frame = pd.DataFrame(
-        {"couple_id": "c1", "partner": "A", "timestamp": stamps, "category": "media", "intensity": 5}
+        {
+            "couple_id": "c1",
+            "partner": "A",
+            "timestamp": stamps,
+            "category": "media",
+            "intensity": 5,
+        }
     )
     frame.to_parquet(tmp_path / "triggers.parquet")
     logs = io.load(tmp_path / "triggers.parquet")
