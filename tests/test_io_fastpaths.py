@@ -543,3 +543,83 @@ def test_a_date_pyarrow_reads_otherwise_sends_the_file_to_the_text_path(
 def test_combined_codes_over_many_possible_keys_use_a_hash_and_agree(rows):
     # dates 150 years apart: far more possible codes than rows, so not the per-code minimum
     test_combined_codes_find_the_same_duplicates_as_pandas.hypothesis.inner_test(rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    present=st.lists(st.integers(-(2**62), 2**62), max_size=20),
+    hidden=st.lists(st.integers(-(2**63), 2**63 - 1), max_size=5),
+)
+def test_integer_bounds_without_a_copy_are_those_of_the_present_values(present, hidden):
+    # whatever the data under the mask holds, a typed score is kept exactly when every present
+    # value is below 2**53 (the careful answer: the present values' own bounds)
+    data = np.array(present + hidden, dtype="int64")
+    mask = np.array([False] * len(present) + [True] * len(hidden), dtype=bool)
+    values = pd.Series(pd.arrays.IntegerArray(data, mask))
+    bounds = parse_mod._int_bounds(values)
+    if not present:
+        assert bounds is None
+        assert parse_mod._keeps_type("whole", values)
+        return
+    expected = max(abs(min(present)), abs(max(present))) < 2**53
+    assert parse_mod._keeps_type("whole", values) is expected
+    low, high = bounds
+    if expected:  # bounds that fit may be wider than the present values, never narrower
+        assert low <= min(present) and high >= max(present)
+    else:
+        assert (low, high) == (min(present), max(present))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.lists(st.integers(0, 40_000), min_size=1, max_size=40),
+    late=st.integers(0, 3000),
+    seconds=st.one_of(st.none(), st.integers(1, 86_399)),
+    missing=st.lists(st.integers(0, 3000), max_size=5),
+)
+def test_the_midnight_check_reads_a_prefix_first_and_agrees_with_the_whole_column(
+    days, late, seconds, missing
+):
+    n = 3001
+    ns = (np.resize(np.array(days, dtype="int64"), n) * 86_400 * 10**9).astype("int64")
+    if seconds is not None:  # one time of day somewhere, before or after the prefix
+        ns[late] += seconds * 10**9
+    values = ns.view("datetime64[ns]").copy()
+    gone = np.zeros(n, dtype=bool)
+    gone[missing] = True
+    values[gone] = np.datetime64("NaT")
+    ints = values.view("int64")[~gone]
+    expected = not bool((ints % (86_400 * 10**9)).any())
+    assert parse_mod._all_midnight(values, gone if gone.any() else None) is expected
+
+
+@pytest.mark.parametrize("late", [None, 5, 1500])
+def test_typed_parquet_timestamps_say_whether_the_time_is_known(tmp_path, late):
+    # a typed column of midnights was written as dates (time not known); one time of day,
+    # before or after the rows the check looks at first, makes every time known, as text does
+    n = 2000
+    stamps = pd.Series(pd.date_range("2025-03-03", periods=n, freq="D"), dtype="datetime64[ns]")
+    if late is not None:
+        stamps.iloc[late] += pd.Timedelta(hours=21, minutes=15)
+    stamps.iloc[7] = pd.NaT
+    frame = pd.DataFrame(
+        {
+            "couple_id": "c1",
+            "partner": "A",
+            "timestamp": stamps,
+            "category": "media",
+            "intensity": 5,
+        }
+    )
+    frame.to_parquet(tmp_path / "triggers.parquet")
+    logs = io.load(tmp_path / "triggers.parquet")
+    assert len(logs.triggers) == n - 1
+    assert list(logs.rejected["reason"]) == ["timestamp is missing"]
+    assert logs.triggers["time_known"].eq(late is not None).all()
+    text = frame.assign(timestamp=stamps.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna(""))
+    if late is None:  # as text, midnights written as dates only
+        text["timestamp"] = stamps.dt.strftime("%Y-%m-%d").fillna("")
+    text.to_csv(tmp_path / "triggers.csv", index=False)
+    as_text = io.load(tmp_path / "triggers.csv")
+    pd.testing.assert_frame_equal(logs.triggers, as_text.triggers, check_exact=True)
+    assert list(as_text.rejected["reason"]) == ["timestamp is missing"]

@@ -61,10 +61,10 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         if pd.api.types.is_integer_dtype(dtype):
             if kind == "number":
                 return True
-            ints = _present_ints(values)
-            if not len(ints):
+            bounds = _int_bounds(values)
+            if bounds is None:
                 return True
-            return max(abs(int(ints.min())), abs(int(ints.max()))) < 2**53
+            return max(abs(bounds[0]), abs(bounds[1])) < 2**53
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -106,15 +106,25 @@ def _text_categories(dtype: pd.CategoricalDtype) -> bool:
 _DAY_NS = 86_400 * 10**9
 
 
-def _present_ints(values: pd.Series) -> np.ndarray:
-    """The present values of an integer column as a numpy array (a masked array's own data,
-    not a copy through pandas' reductions)."""
+def _int_bounds(values: pd.Series) -> tuple[int, int] | None:
+    """Bounds of the present values of an integer column (None when none is present): the
+    least and greatest of a masked array's whole data when they already fit (the data under
+    the mask can only widen them), otherwise of its present values."""
     array = values.array
     data = getattr(array, "_data", None)
     mask = getattr(array, "_mask", None)
-    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
-        return data[~mask] if mask.any() else data
-    return values.dropna().to_numpy()
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype.kind in "iu":
+        if not len(data) or (mask.any() and mask.all()):
+            return None
+        low, high = int(data.min()), int(data.max())  # no copy; a superset of the present
+        if max(abs(low), abs(high)) < 2**53 or not mask.any():
+            return low, high
+        ints = data[~mask]
+    else:
+        ints = values.dropna().to_numpy()
+    if not len(ints):
+        return None
+    return int(ints.min()), int(ints.max())
 
 
 def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -327,14 +337,26 @@ def _parse_column(
     raise AssertionError(kind)  # pragma: no cover - every kind is handled above
 
 
-def _text_from_codes(codes: np.ndarray, texts: list[str], index: pd.Index) -> pd.Series:
+def _text_from_codes(codes: np.ndarray, texts: Any, index: pd.Index) -> pd.Series:
     """``str`` values ``texts[code]`` (missing where the code is -1), built in pyarrow from the
-    codes rather than one Python string per row."""
+    codes rather than one Python string per row (``texts``: a list of ``str``, or a pandas
+    Index or array of them)."""
     import pyarrow as pa
     from pandas.core.arrays.string_arrow import ArrowStringArray
 
-    lookup = pa.array([*texts, None], type=pa.large_string())
-    where = np.where(codes >= 0, codes, len(texts)).astype("int32", copy=False)
+    arrow = getattr(getattr(texts, "array", texts), "_pa_array", None)
+    if arrow is not None:  # pyarrow-backed text: no Python string per distinct value either
+        pieces = [c.cast(pa.large_string()) for c in arrow.chunks]
+        lookup = pa.concat_arrays([*pieces, pa.nulls(1, pa.large_string())])
+    else:
+        lookup = pa.array([*texts, None], type=pa.large_string())
+    n_texts = len(lookup) - 1
+    if len(codes) and int(codes.min()) >= 0:  # none missing: the codes index as they are
+        where = codes
+    else:
+        where = np.where(codes >= 0, codes, n_texts)
+    if where.dtype.kind != "i" or where.dtype.itemsize > 4:
+        where = where.astype("int32")
     values = lookup.take(pa.array(where))
     array = ArrowStringArray(
         pa.chunked_array([values], pa.large_string()), dtype=pd.StringDtype("pyarrow", np.nan)
@@ -409,7 +431,8 @@ def _parse_timestamp(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     text = raw[col]
     n = len(text)
-    if _is_text(text):
+    typed = not _is_text(text)
+    if not typed:
         stripped = _strip_text(text)
         missing = _blank_text(text, missing=True)
         if missing.any():
@@ -418,29 +441,33 @@ def _parse_timestamp(
     else:  # naive datetimes kept typed by _raw_from_frame: wall-clock times, no offset
         ts_values = text.to_numpy().astype("datetime64[ns]")
         missing = np.isnat(ts_values)
-        if missing.any():
+        any_missing = bool(missing.any())
+        if any_missing:
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
-        offset = np.full(n, np.nan)
+        offset = None  # no offset was written: every one is missing
         # As text, a column of midnights is written as dates only (the time is not known).
-        dates_only = not bool((ts_values.view("int64")[~missing] % _DAY_NS).any())
-        date_only = ~missing & dates_only
+        date_only = ~missing if any_missing else np.ones(n, dtype=bool)
+        if not _all_midnight(ts_values, missing if any_missing else None):
+            date_only[:] = False
     ts = pd.Series(ts_values, index=pd.RangeIndex(n), copy=False)
-    bad = ~missing & ts.isna().to_numpy()
+    # a typed value is a time, or missing: only text can fail to parse
+    bad = np.zeros(n, dtype=bool) if typed else ~missing & ts.isna().to_numpy()
     if bad.any():
         where = np.flatnonzero(bad)
         shown = [f"{col} is {_fmt(v)}, expected {_EXPECTED[col]}" for v in text.to_numpy()[where]]
         problems.add(where, np.array(shown, dtype=object), col)
-    off_bad = np.isinf(offset)
-    off_bad &= ~bad
-    if off_bad.any():
-        where = np.flatnonzero(off_bad)
-        shown = [
-            f"{col} is {_fmt(v)}, expected a UTC offset between -16:00 and +16:00"
-            for v in text.to_numpy()[where]
-        ]
-        problems.add(where, np.array(shown, dtype=object), col)
-    offset[np.isinf(offset)] = np.nan
-    no_offset = bool(np.isnan(offset).all())  # e.g. naive times, typed or as text
+    if offset is not None:
+        off_bad = np.isinf(offset)
+        off_bad &= ~bad
+        if off_bad.any():
+            where = np.flatnonzero(off_bad)
+            shown = [
+                f"{col} is {_fmt(v)}, expected a UTC offset between -16:00 and +16:00"
+                for v in text.to_numpy()[where]
+            ]
+            problems.add(where, np.array(shown, dtype=object), col)
+        offset[np.isinf(offset)] = np.nan
+    no_offset = offset is None or bool(np.isnan(offset).all())  # e.g. naive times
     if no_offset:
         offset_series = pd.Series(pd.arrays.IntegerArray(np.zeros(n, "int64"), np.ones(n, bool)))
     else:
@@ -475,6 +502,18 @@ def _parse_timestamp(
 
 
 _NAT = np.datetime64("NaT", "ns")
+
+
+def _all_midnight(values: np.ndarray, missing: np.ndarray | None) -> bool:
+    """Whether every present ``datetime64[ns]`` value is a midnight (``missing``: None when
+    none is missing).  A few values are looked at first: a column of times has a non-midnight
+    among them, and then the whole column is not read."""
+    ns = values.view("int64")
+    head = ns[:1024] if missing is None else ns[:1024][~missing[:1024]]
+    if (head % _DAY_NS).any():
+        return False
+    present = ns if missing is None else ns[~missing]
+    return not bool((present % _DAY_NS).any())
 
 
 def _timestamp_parts(

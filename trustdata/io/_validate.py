@@ -206,11 +206,14 @@ def _coded_ids(
     compact[col] = (codes, uniques)
     texts = pd.Series(uniques, dtype="str")
     blank_u = np.append(_blank_text(texts, missing=True), True)  # the last: code -1
-    missing = blank_u[codes]
-    if required and missing.any():
+    if not blank_u[:-1].any() and (not len(codes) or int(codes.min()) >= 0):
+        missing = None  # no blank value and no missing code: no row is missing
+    else:
+        missing = blank_u[codes]
+    if required and missing is not None and missing.any():
         problems.add(np.flatnonzero(missing), f"{col} is missing", col)
     # the distinct values present, in order of first appearance (as the text path sees them)
-    order = pd.unique(codes[~missing])
+    order = pd.unique(codes if missing is None else codes[~missing])
     values = texts.iloc[order].reset_index(drop=True)
     values = _strip_text(values)
     if unescape:
@@ -219,8 +222,11 @@ def _coded_ids(
     final_codes, final = pd.factorize(values, use_na_sentinel=True)
     lookup = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last entry: code -1, missing
     lookup[order] = final_codes
-    row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
-    out = _text_from_codes(row_codes, list(final), pd.RangeIndex(len(text)))
+    if missing is None and np.array_equal(lookup[:-1], np.arange(len(uniques))):
+        row_codes = codes.astype(np.int32)  # the codes are already the final ones
+    else:
+        row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
+    out = _text_from_codes(row_codes, final, pd.RangeIndex(len(text)))
     return out, (row_codes, len(final) + 1)
 
 
@@ -271,7 +277,7 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
         notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
     non_ascii = final[~ascii_]
     skeleton = non_ascii.map(_ascii_skeleton)
-    known = set(final)
+    known = set(final) if len(non_ascii) else set()  # only looked up for non-ASCII ids
     alike = [(v, s) for v, s in zip(non_ascii, skeleton, strict=True) if s != v and s in known]
     if alike:
         shown = ", ".join(f"{v!r} looks like {s!r}" for v, s in alike[:6])
@@ -391,14 +397,31 @@ def _failing_rows(frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray] | N
         values = frame[name]
         if col.dtype is not None and not _dtype_fits(col.dtype, values, pandas_engine):
             return None
+        numbers = _numbers(values) if col.checks else None
+        checks = [c for c in col.checks if not _bound_holds(c.name, c.statistics, numbers)]
+        if col.nullable and not checks:
+            continue
         present = values.notna().to_numpy(dtype=bool)
         bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
-        numbers = _numbers(values) if col.checks else None
-        for check in col.checks:
+        for check in checks:
             bad |= present & ~_passes(check.name, check.statistics, values, numbers)
         if bad.any():
             failing[name] = np.flatnonzero(bad)
     return failing
+
+
+def _bound_holds(name: str, stats: dict[str, Any], numbers: np.ndarray | None) -> bool:
+    """Whether a bound check (``greater_than_or_equal_to``, ``less_than_or_equal_to``) is
+    proved to pass by the least and greatest of ``numbers``: taken over every slot, the masked
+    ones too, they bound the present values, so a bound they keep every present value keeps.
+    False (check each value) when they do not keep it, or are NaN."""
+    if numbers is None or not len(numbers):
+        return False
+    if name == "greater_than_or_equal_to":
+        return bool(numbers.min() >= stats["min_value"])
+    if name == "less_than_or_equal_to":
+        return bool(numbers.max() <= stats["max_value"])
+    return False
 
 
 def _dtype_fits(dtype: Any, values: pd.Series, engine: Any) -> bool:
