@@ -274,15 +274,11 @@ def paired(sets, planted, one: tuple, two: tuple) -> pd.DataFrame:
     rows = []
     for g in sa.GENERATORS:
         for s, p in zip(sets[g], planted[g], strict=True):
-            row = {"generator": g, "seed": s.seed}
-            for name, (v, z) in (("a", one), ("b", two)):
-                found = sr.detect(inputs(s, p, v), {"kind": "glr", "z": z})
-                _, hit = sa.match(found, s.truth)
-                tp = int(hit.sum())
-                r = sa.prf(tp, len(found) - tp, len(hit) - tp)
-                row |= {f"{name}_tp": tp, f"{name}_fp": r["fp"], f"{name}_f1": r["f1"]}
-            row["f1_b-a"] = row["b_f1"] - row["a_f1"]
-            rows.append(row)
+            found = {
+                name: sr.detect(inputs(s, p, v), {"kind": "glr", "z": z})
+                for name, (v, z) in (("a", one), ("b", two))
+            }
+            rows.append(sr.paired_row(g, s.seed, s.truth, found))
     print(f"a: {one}; b: {two}")
     return pd.DataFrame(rows)
 

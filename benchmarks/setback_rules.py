@@ -446,6 +446,19 @@ def noise_bias(nulls: list[Inputs]) -> pd.DataFrame:
     return out.assign(partners=frame.groupby(bins, observed=True).size()).reset_index()
 
 
+def paired_row(generator: str, seed: int, truth: pd.DataFrame, found: dict) -> dict:
+    """One row of a paired comparison: tp / fp and F1 of each run's ``found`` setbacks (``found``
+    maps "a" and "b" to them) on the same tuning set, and F1 b - a."""
+    row = {"generator": generator, "seed": seed}
+    for name, setbacks in found.items():
+        _, hit = sa.match(setbacks, truth)
+        tp = int(hit.sum())
+        r = sa.prf(tp, len(setbacks) - tp, len(hit) - tp)
+        row |= {f"{name}_tp": tp, f"{name}_fp": r["fp"], f"{name}_f1": r["f1"]}
+    row["f1_b-a"] = row["b_f1"] - row["a_f1"]
+    return row
+
+
 def paired(one: dict, two: dict, *, couples: int) -> None:
     """tp / fp / fn and F1 of two rules (the detector's own trend and noise) on each tuning
     set: a paired comparison on the same data, less noisy than pooled F1s."""
@@ -454,15 +467,8 @@ def paired(one: dict, two: dict, *, couples: int) -> None:
         for seed in sa.TUNING_SEEDS:
             s = sa.Set(g, seed, couples)
             x = Inputs(s, sa.Planted(s), oracle=False)
-            row = {"generator": g, "seed": seed}
-            for name, rule in (("a", one), ("b", two)):
-                found = detect(x, rule)
-                _, hit = sa.match(found, s.truth)
-                tp = int(hit.sum())
-                r = sa.prf(tp, len(found) - tp, len(hit) - tp)
-                row |= {f"{name}_tp": tp, f"{name}_fp": r["fp"], f"{name}_f1": r["f1"]}
-            row["f1_b-a"] = row["b_f1"] - row["a_f1"]
-            rows.append(row)
+            found = {"a": detect(x, one), "b": detect(x, two)}
+            rows.append(paired_row(g, seed, s.truth, found))
     print(f"a: {label(one)}; b: {label(two)}")
     print(sa.show(pd.DataFrame(rows)))
 
