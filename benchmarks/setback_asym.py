@@ -270,17 +270,9 @@ def at_rate(rows: pd.DataFrame, rate: float) -> dict:
     return out
 
 
-def paired(sets, planted, one: tuple, two: tuple) -> pd.DataFrame:
-    rows = []
-    for g in sa.GENERATORS:
-        for s, p in zip(sets[g], planted[g], strict=True):
-            found = {
-                name: sr.detect(inputs(s, p, v), {"kind": "glr", "z": z})
-                for name, (v, z) in (("a", one), ("b", two))
-            }
-            rows.append(sr.paired_row(g, s.seed, s.truth, found))
-    print(f"a: {one}; b: {two}")
-    return pd.DataFrame(rows)
+def paired(sets: dict, planted: dict, one: tuple, two: tuple) -> pd.DataFrame:
+    """Per tuning set, tp / fp and F1 of (trend variant, z) ``one`` and ``two``."""
+    return sr.paired_variants(sets, planted, one, two, inputs)
 
 
 def main() -> None:

@@ -202,17 +202,8 @@ def bias(xs: list[sr.Inputs]) -> pd.DataFrame:
 
 
 def paired(sets: dict, planted: dict, one: tuple, two: tuple) -> pd.DataFrame:
-    """Per tuning set, tp / fp and F1 of (estimate, z) ``one`` and ``two``."""
-    rows = []
-    for g in sa.GENERATORS:
-        for s, p in zip(sets[g], planted[g], strict=True):
-            found = {
-                name: sr.detect(inputs(s, p, est), {"kind": "glr", "z": z})
-                for name, (est, z) in (("a", one), ("b", two))
-            }
-            rows.append(sr.paired_row(g, s.seed, s.truth, found))
-    print(f"a: {one}; b: {two}")
-    return pd.DataFrame(rows)
+    """Per tuning set, tp / fp and F1 of (noise estimate, z) ``one`` and ``two``."""
+    return sr.paired_variants(sets, planted, one, two, inputs)
 
 
 def main() -> None:

@@ -459,6 +459,22 @@ def paired_row(generator: str, seed: int, truth: pd.DataFrame, found: dict) -> d
     return row
 
 
+def paired_variants(sets: dict, planted: dict, one: tuple, two: tuple, inputs) -> pd.DataFrame:
+    """Per tuning set (``sets`` / ``planted`` by generator), :func:`paired_row` of two
+    ``(variant, z)`` pairs, where ``inputs(set, planted, variant)`` makes the detector's
+    :class:`Inputs` for a variant (of the trend, the noise estimate, ...)."""
+    rows = []
+    for g in sa.GENERATORS:
+        for s, p in zip(sets[g], planted[g], strict=True):
+            found = {
+                name: detect(inputs(s, p, v), {"kind": "glr", "z": z})
+                for name, (v, z) in (("a", one), ("b", two))
+            }
+            rows.append(paired_row(g, s.seed, s.truth, found))
+    print(f"a: {one}; b: {two}")
+    return pd.DataFrame(rows)
+
+
 def paired(one: dict, two: dict, *, couples: int) -> None:
     """tp / fp / fn and F1 of two rules (the detector's own trend and noise) on each tuning
     set: a paired comparison on the same data, less noisy than pooled F1s."""
