@@ -91,21 +91,61 @@ def test_an_import_never_writes_over_the_export_it_reads(tmp_path, capsys, name)
     assert export.read_bytes() == before
 
 
-def test_a_newer_import_without_triggers_removes_the_earlier_imports_triggers(tmp_path):
-    """Point 12: the old triggers.csv stayed next to the newer check-ins (two exports mixed).
+def test_a_newer_export_holding_every_earlier_answer_replaces_the_import(tmp_path):
+    """A newer export of the same person replaces, as a whole, what the earlier import wrote.
 
-    Decision (see ``_cmd_import``): a newer import of the same person replaces, as a whole,
-    what the earlier import wrote, so its triggers go too; another person's triggers are never
-    touched (the import is refused instead, see the test above).
+    A newer Daylio (or Forms, Bearable) export holds every earlier entry: the folder is the
+    newer export's, never two exports mixed.
     """
     out = tmp_path / "logs"
     assert _import(DL_2019, out) == 0
-    assert len(trustdata.load(out).triggers) == 1
-    newer = _daylio(tmp_path / "newer.csv", "2019-03-12,12 March,Tuesday,21:12,good,friends,ok")
+    newer = _daylio(
+        tmp_path / "newer.csv",
+        '2019-03-12,12 March,Tuesday,21:12,rad,"",Better',
+        '2019-03-05,5 March,Tuesday,9:12 pm,good,"friends | triggered: place",Drove past',
+        '2019-03-04,4 March,Monday,21:40,meh,"",Quiet evening',
+    )
     assert _import(newer, out) == 0
     logs = trustdata.load(out)
-    assert logs.triggers.empty and not (out / "triggers.csv").exists()
-    assert logs.checkins["date"].dt.strftime("%Y-%m-%d").tolist() == ["2019-03-12"]
+    assert logs.checkins["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2019-03-04",
+        "2019-03-05",
+        "2019-03-12",
+    ]
+    assert logs.checkins["connection"].tolist()[-1] == 10  # the newer export's answer
+    assert len(logs.triggers) == 1
+
+
+@pytest.mark.parametrize(
+    ("lines", "lacks"),
+    [
+        # a partial export (a date filter, a new phone): the earlier days are not in it
+        (["2019-03-12,12 March,Tuesday,21:12,good,friends,ok"], "2 check-ins"),
+        # the same days, but the trigger activity is gone (another mapping, an edited entry)
+        (
+            [
+                '2019-03-05,5 March,Tuesday,9:12 pm,good,"friends","Drove past the restaurant"',
+                '2019-03-04,4 March,Monday,21:40,meh,"","Quiet evening"',
+            ],
+            "1 trigger",
+        ),
+    ],
+)
+def test_a_newer_export_without_some_earlier_answers_is_refused(tmp_path, capsys, lines, lacks):
+    """A reader imported March, then an export of April only: March was gone, exit 0.
+
+    An export lacking records of the earlier import would take them out of the log: refused,
+    exit 2, the folder unchanged, the message saying how many and from when.
+    """
+    out = tmp_path / "logs"
+    assert _import(DL_2019, out) == 0
+    capsys.readouterr()
+    before = _snapshot(out)
+    assert _import(_daylio(tmp_path / "newer.csv", *lines), out) == 2
+    err = capsys.readouterr().err
+    assert f"already holds {lacks} that this export does not have" in err
+    assert "export the whole history again, or import into a new folder" in err
+    assert _snapshot(out) == before
 
 
 def test_an_import_leaves_no_staging_folder_and_keeps_events(tmp_path):

@@ -577,11 +577,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     """Import an export into a log folder, without ever destroying a log.
 
     A newer export of the same person into the same folder replaces what an earlier import of
-    that person wrote, as a whole: check-ins, and triggers (an import without triggers removes
-    the earlier import's triggers file, so the folder never mixes two exports).  Refused
-    (exit 2, nothing written): a folder holding records of another couple or partner, log
-    files that cannot be read (a renamed column, a truncated file) or records the loader
-    rejects (they would be lost), and an export that is itself one of the files to write.
+    that person wrote, as a whole: check-ins and triggers, the folder never mixing two exports.
+    Refused (exit 2, nothing written): a folder holding records of another couple or partner,
+    log files that cannot be read (a renamed column, a truncated file) or records the loader
+    rejects (they would be lost), check-ins or triggers the new export does not hold (a
+    partial or filtered export: a newer export holds every earlier answer; same couple,
+    partner and date, or timestamp and category), and an export that is itself one of the
+    files to write.
     Files are written into a hidden staging folder inside ``out`` and renamed into place one by
     one, so an interrupted import leaves each file whole.
     """
@@ -671,6 +673,48 @@ def _check_import_target(out, export, new) -> None:
                 "import into a new folder (one per person), or move those files away first.",
                 source=str(out),
             )
+    # a newer export holds every earlier answer: one without some of them (a partial or
+    # filtered export) would take them out of the log, so it is refused, naming what it lacks
+    for table, key in _IMPORT_KEYS.items():
+        had, now = getattr(old, table), getattr(new, table)
+        gone = ~_keys(had, key).isin(set(_keys(now, key)))
+        if gone.any():
+            word = "check-in" if table == "checkins" else "trigger"
+            when = had.loc[gone.to_numpy(), key[2]]
+            first, last = _day_words(when.min()), _day_words(when.max())
+            span = f"on {first}" if first == last else f"from {first} to {last}"
+            raise FileProblem(
+                f"already holds {plural(int(gone.sum()), word)} that this export does not have "
+                f"({span}); importing it would "
+                "take them out of the log. A newer export holds every earlier answer: export "
+                "the whole history again, or import into a new folder.",
+                source=str(out),
+            )
+
+
+#: What makes a record the same record in an earlier import and a newer one.
+_IMPORT_KEYS = {
+    "checkins": ("couple_id", "partner", "date"),
+    "triggers": ("couple_id", "partner", "timestamp", "category"),
+}
+
+
+def _keys(frame, key):
+    """One hashable key per record of ``frame`` (its ``key`` columns, as text)."""
+    import pandas as pd
+
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    parts = [frame[c].astype(str) for c in key]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + "\x1f" + part
+    return out.reset_index(drop=True)
+
+
+def _day_words(value) -> str:
+    """A date as the pages write it: 5 March 2019."""
+    return f"{value.day} {value:%B %Y}"
 
 
 def _write_import(result, out):
