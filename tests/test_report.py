@@ -953,11 +953,20 @@ def test_a_slope_clear_of_0_without_a_clear_change_says_why(dated_reviews):
     therapist = _section_text(report.render(r, audience="therapist"), "summary")
     assert (
         "95% CI 0.04 to 0.12; Mann-Kendall tau 0.64, p < 0.001; RCI 1.19: no clear change, "
-        "though the slope's 95% interval is above 0: the change's size, the mean of the ends' "
-        "difference and the slope's change, is 1.17 points, under the 1.25 a clear change needs)"
+        "though the slope's 95% interval is above 0: a small steady rise; its size (the mean of "
+        "the ends' difference, 1.00 points, and the line's change, 1.34) is 1.17 points, under "
+        "the 1.25 a clear change needs)"
     ) in therapist
-    # B too (1.12 points), and never for trust, whose interval reaches 0
-    assert "is 1.12 points, under the 1.25 a clear change needs" in therapist
+    # B too (1.12 points), and never for trust, whose interval reaches 0; B's ends differ by
+    # 1.25 points, as its flag says, so the line reads which 1.25 is under which: a reader saw
+    # "1.12 points, under the 1.25" beside a flag's "(1.25 points; ...)"
+    assert (
+        "its size (the mean of the ends' difference, 1.25 points, and the line's change, 0.99) is "
+        "1.12 points, under the 1.25 a clear change needs"
+    ) in therapist
+    assert "5.75 in the latest 4 (1.25 points;" in _section_text(
+        report.render(r, audience="therapist"), "flags"
+    )
     assert therapist.count("though the slope's") == 4  # A and B, in the line and the card
     couple = _section_text(report.render(r, audience="couple"), "summary")
     said = "Over the months it has edged up, though by less than a clear rise: no clear change yet."
@@ -970,8 +979,9 @@ def test_what_the_trend_route_lacked_in_both_ways(dated_reviews):
     page = _section_text(report.render(dated_reviews("couple-03"), audience="therapist"), "summary")
     assert (
         "RCI 0.54: no clear change, though the slope's 95% interval is above 0: the RCI is within "
-        "±0.75 and the change's size, the mean of the ends' difference and the slope's change, is "
-        "0.86 points, where a clear change needs an RCI beyond ±0.75 and at least 1.25 points"
+        "±0.75 and its size (the mean of the ends' difference, 0.50 points, and the line's "
+        "change, 1.23) is 0.86 points, where a clear change needs an RCI beyond ±0.75 and at "
+        "least 1.25 points"
     ) in page
 
 

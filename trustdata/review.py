@@ -336,8 +336,10 @@ class CoupleReview:
         its own 95 % interval, the slope's reaching 0; ``""`` for other verdicts) and
         ``ends_reliable`` (the index is beyond ±1.96, whatever the verdict: the ends differ by
         more than the usual ups and downs), ``trend_points`` (the summary's: the change's size
-        the trend route reads), ``trend_short`` (for a ``no_clear_change`` whose slope interval
-        lies on one side of 0, what the trend route lacked: ``"points"``, a size under 1.25
+        the trend route reads), ``change_points`` and ``line_points`` (the summary's: its two
+        halves, the ends' difference and the line's change), ``trend_short`` (for a
+        ``no_clear_change`` whose slope interval lies on one side of 0, what the trend route
+        lacked: ``"points"``, a size under 1.25
         points, ``"rci"``, the index not beyond :data:`~trustdata.trends.TREND_RCI`, or
         ``"rci and points"``; else ``""``) and
         ``stopped`` (the partner is in ``stopped``: their latest weeks are their last weeks of
@@ -799,6 +801,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
                     ),
                     "ends_reliable": bool(abs(float(s.rci)) > _rci_cutoff()),
                     "trend_points": float(getattr(s, "trend_points", np.nan)),
+                    "change_points": float(getattr(s, "change_points", np.nan)),
+                    "line_points": float(getattr(s, "line_points", np.nan)),
                     "trend_short": ""
                     if too_short
                     else _trend_short(
@@ -832,6 +836,8 @@ def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) 
         "route",
         "ends_reliable",
         "trend_points",
+        "change_points",
+        "line_points",
         "trend_short",
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -471,6 +471,7 @@ class TrendSummaryOutput(_Output):
     shape: Series[str] = pa.Field(isin=list(SHAPES))
     steady: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     trend_points: Series[float] = pa.Field(nullable=True)
+    line_points: Series[float] = pa.Field(nullable=True)
 
 
 class MonthlyScoresOutput(_Output):

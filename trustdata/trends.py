@@ -427,6 +427,9 @@ def trend_summary(
           ``change_points`` and the fitted line's change over the kept weeks (``change_points``
           alone without a slope); the route needs at least :data:`MIN_TREND_POINTS` in the
           verdict's direction.  NaN when insufficient.
+        - ``line_points`` (float): the fitted line's change over the kept weeks, the slope
+          times the months from the first to the latest of them (the second half of
+          ``trend_points``).  NaN without a slope.
 
     Raises
     ------
@@ -502,7 +505,7 @@ def trend_summary(
     ends_se = _ends_se(offset, n, k, noise_sd, noise_rho)
     # the size of the change: the mean of the ends' difference and the fitted line's change
     # over the kept weeks
-    trend_points = _trend_points(sid, offset, n_series, change_points, ols["slope"])
+    trend_points, line_points = _trend_points(sid, offset, n_series, change_points, ols["slope"])
 
     # --- the measurement error ---------------------------------------------------------------
     if reference_sd is None:
@@ -571,6 +574,7 @@ def trend_summary(
             "shape": shape.astype(object),
             "steady": steady,
             "trend_points": trend_points,
+            "line_points": line_points,
         }
     )
     return out.astype(_SUMMARY_DTYPES)
@@ -869,7 +873,7 @@ def _trend_points(
     change_points: np.ndarray,
     slope: np.ndarray,
 ) -> np.ndarray:
-    """The size of the change the trend route reads: the mean of two estimates of it.
+    """The size of the change the trend route reads, and the line's half of it.
 
     ``(change_points + slope * months) / 2``: the difference of the end means (right for any
     shape of the way there, but it rests on 2 x 4 scores) and the fitted line's change over
@@ -886,7 +890,7 @@ def _trend_points(
         last[sid[ends]] = offset[ends]
     months = (last - first) * 7.0 / schemas.DAYS_PER_MONTH
     line = slope * months
-    return np.where(np.isfinite(line), (change_points + line) / 2.0, change_points)
+    return np.where(np.isfinite(line), (change_points + line) / 2.0, change_points), line
 
 
 def _set_aside(sid: np.ndarray, y: np.ndarray, n_series: int) -> np.ndarray:
