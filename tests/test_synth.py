@@ -482,7 +482,8 @@ def test_rerunning_over_an_old_sample_removes_stale_files_and_keeps_the_key(tmp_
     # an earlier run wrote the cohort as CSV; the demo key is an input that is never replaced
     # (an earlier run leaves its marks: truth/params.csv, the anonymization report)
     (tmp_path / "cohort" / "truth").mkdir(parents=True)
-    (tmp_path / "cohort" / "truth" / "params.csv").write_text("couple_id\n")
+    head = ",".join(synth.generate(1, seed=0).params.columns)
+    (tmp_path / "cohort" / "truth" / "params.csv").write_text(head + "\n")
     (tmp_path / "cohort" / "checkins.csv").write_text("couple_id,partner,date,connection\n")
     (tmp_path / "cohort_anonymized").mkdir()
     (tmp_path / "cohort_anonymized" / "triggers.csv").write_text("stale\n")
@@ -573,3 +574,22 @@ def test_write_sample_refuses_a_folder_of_logs_it_did_not_write(tmp_path):
     assert _files(tmp_path) == [Path("events.csv")]
     synth.write_sample(tmp_path / "new", couples=1)  # a new folder, then the same one again
     synth.write_sample(tmp_path / "new", couples=1, seed=1)
+
+
+def test_an_empty_truth_file_or_a_lone_anonymized_folder_is_no_mark_of_a_synthetic_run(tmp_path):
+    # a reader put an empty truth/params.csv beside real logs and the command replaced them
+    real = "couple_id,partner,date,connection\nc1,A,2024-01-01,5\n"
+    (tmp_path / "couples" / "truth").mkdir(parents=True)
+    (tmp_path / "couples" / "truth" / "params.csv").write_text("")
+    (tmp_path / "couples" / "checkins.csv").write_text(real)
+    with pytest.raises(FileProblem, match=r"no truth/params\.csv from one"):
+        synth.write_bundled(tmp_path)
+    assert (tmp_path / "couples" / "checkins.csv").read_text() == real
+    # an anonymized export with its report, but no synthetic cohort beside it: a real one
+    other = tmp_path / "other"
+    (other / "cohort_anonymized").mkdir(parents=True)
+    (other / "cohort_anonymized" / "checkins.csv").write_text(real)
+    (other / "cohort_anonymized" / "anonymization_report.md").write_text("# Anonymization report\n")
+    with pytest.raises(FileProblem, match="cohort_anonymized: holds log files"):
+        synth.write_bundled(other)
+    assert (other / "cohort_anonymized" / "checkins.csv").read_text() == real

@@ -998,21 +998,43 @@ def write_sample(
     return syn
 
 
-def _refuse_real_logs(folder: Path, marker: str) -> None:
+def _marked(folder: Path, marker: str) -> bool:
+    """Whether ``folder`` holds the mark an earlier synthetic run leaves (see
+    :func:`_refuse_real_logs`): ``truth/params.csv`` headed by the planted parameters' own
+    columns (an empty file of that name is no mark), or another named file."""
+    path = folder / marker
+    if not path.is_file():
+        return False
+    if marker != _TRUTH_MARKER:
+        return True
+    with path.open("rb") as f:
+        head = f.readline(4096).decode("utf-8", "replace").strip().split(",")
+    return head[: len(_PARAMS_HEAD)] == list(_PARAMS_HEAD)
+
+
+#: The first columns of the planted parameters (``truth/params.csv``), in their order.
+_PARAMS_HEAD = ("couple_id", "partner", "role", "baseline", "slope_per_month")
+
+
+def _refuse_real_logs(folder: Path, marker: str, *, also: Path | None = None) -> None:
     """Refuse ``folder`` when it holds log files that an earlier synthetic run did not write.
 
     An earlier run of :func:`write_sample` leaves ``truth/params.csv`` (the anonymized copy of
-    :func:`write_bundled` leaves its report) beside its logs: log files without that ``marker``
-    may be a couple's real ones, and are never replaced or removed.
+    :func:`write_bundled` leaves its report, beside a synthetic cohort ``also``) beside its
+    logs: log files without that ``marker`` may be a couple's real ones, and are never replaced
+    or removed.
     """
     from trustdata._atomic import log_files
     from trustdata.errors import FileProblem
 
     found = log_files(folder)
-    if found and not (folder / marker).is_file():
+    unmarked = not _marked(folder, marker) or (
+        also is not None and not _marked(also, _TRUTH_MARKER)
+    )
+    if found and unmarked:
         shown = ", ".join(p.name for p in found[:4])
         raise FileProblem(
-            f"holds log files ({shown}) that no synthetic run wrote (there is no {marker}); "
+            f"holds log files ({shown}) that no synthetic run wrote (no {marker} from one); "
             "synthetic logs written here would replace them. Give a new or empty folder.",
             source=str(folder),
         )
@@ -1052,7 +1074,7 @@ def write_bundled(folder: str | Path = "data/sample") -> dict[str, Any]:
     folder = Path(folder)
     for name in BUNDLED:  # every folder is checked before anything is removed
         _refuse_real_logs(folder / name, _TRUTH_MARKER)
-    _refuse_real_logs(folder / _ANONYMIZED["out"], REPORT_FILE)
+    _refuse_real_logs(folder / _ANONYMIZED["out"], REPORT_FILE, also=folder / _ANONYMIZED["input"])
     out: dict[str, Any] = {}
     for name, kw in BUNDLED.items():
         _remove_log_files(folder / name)
