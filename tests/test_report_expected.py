@@ -168,7 +168,7 @@ def test_therapist_page_shows_the_band_status_and_caveat(reviewed):
     # A was not on track once before this run (week of 4 March 2024): said as before it, not
     # as "first flagged" after a status "since" a later week (a reader read a contradiction)
     first = report.day(a["first_flag_date"])
-    assert f"; first not on track in the week of {first}, before this run." in text
+    assert f"; it had been so before too, first in the week of {first}." in text
     assert "first flagged" not in text
     assert rv.EXPECTED_CAVEAT in text
     assert text.count("4-week mean against the expected range") == 2  # a chart per partner

@@ -73,7 +73,7 @@ def test_an_anniversary_outside_the_window_or_of_another_event_is_not_named():
         assert [(d.strftime("%Y-%m-%d"), k) for d, k in got.values.tolist()] == expected, start
 
 
-def test_a_chart_drawn_for_one_partner_says_the_other_never_rated_it(logs):
+def test_a_chart_drawn_for_one_partner_says_the_other_has_not_rated_it(logs):
     # couple-01's trust and layers charts showed only A, with no word about B (a reader asked
     # whether B's line was missing); B never gave a trust or layer score
     ci = logs.checkins.loc[logs.checkins["couple_id"] == "couple-01"]
@@ -86,9 +86,9 @@ def test_a_chart_drawn_for_one_partner_says_the_other_never_rated_it(logs):
     }
     for audience in ("couple", "therapist"):
         page = report.render(r, audience=audience)
-        assert page.count("never did.</p>") == 2, audience
+        assert page.count("has not (it is optional).</p>") == 2, audience
         text = page.replace("<bdi>", "").replace("</bdi>", "")
-        assert "Only A rated trust: B never did." in text
-        assert "Only A rated trust and its layers: B never did." in text
+        assert "Only A rated trust; B has not (it is optional)." in text
+        assert "Only A rated trust and its layers; B has not (it is optional)." in text
     both = review.review(logs, "couple-02")
-    assert "never did." not in report.render(both, audience="couple")
+    assert "(it is optional)" not in report.render(both, audience="couple")

@@ -979,7 +979,7 @@ def _only_some_rated(r: CoupleReview, key: str, what: str) -> Markup:
     silent = [p for p in r.partners if p not in rated]
     if not silent or not rated:
         return Markup("")
-    return Markup('<p class="note">Only {} rated {}: {} never did.</p>').format(
+    return Markup('<p class="note">Only {} rated {}; {} has not (it is optional).</p>').format(
         Markup(" and ").join(_bdi(r.name(p)) for p in rated),
         what,
         Markup(" and ").join(_bdi(r.name(p)) for p in silent),
