@@ -45,7 +45,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -224,17 +224,10 @@ _EVENT_GROUP: dict[str, str] = {
     "small_win": "win",
     "abuse": "abuse",
 }
+#: The colour of a shaded setback (both partners'), and of its legend key.
+SETBACK_SHADE = "#777777"
 #: What the couple's figures call an abuse event (its note and who recorded it are not shown).
 _ABUSE_COUPLE_LABEL = "Safety concern"
-#: The legend's name for each group of events (a key per group drawn, in this order, with the
-#: group's own marker: the legend shows what the marks are).
-EVENT_KEYS: dict[str, str] = {
-    "hard": "Hard news",
-    "step": "Steps taken",
-    "win": "Small wins",
-    "abuse": "Abuse",
-    "other": "Other events",
-}
 
 _WEEK_MS = 7 * 24 * 3600 * 1000
 
@@ -872,7 +865,7 @@ def plot_trend(
             )
         )
     if setbacks is not None:
-        _add_setbacks(fig, setbacks, cid, m, colour, shown)
+        _add_setbacks(fig, setbacks, cid, m)
     if events is not None:
         _add_events(fig, events, cid, audience=audience, names=names, x=data["week"])
     _style(fig, title, "Week", y_label)
@@ -885,14 +878,7 @@ def plot_trend(
     return fig
 
 
-def _add_setbacks(
-    fig: go.Figure,
-    setbacks: pd.DataFrame,
-    couple_id: str,
-    measure: str,
-    colour: dict[str, str],
-    shown: Callable[[str], str],
-) -> None:
+def _add_setbacks(fig: go.Figure, setbacks: pd.DataFrame, couple_id: str, measure: str) -> None:
     _require(setbacks, ("couple_id", "partner", "start", "end", "weeks"), "setbacks")
     keep = setbacks["couple_id"].astype(str) == couple_id
     if "measure" in setbacks.columns:
@@ -900,26 +886,19 @@ def _add_setbacks(
     rows = setbacks.loc[keep]
     if rows.empty:
         return
-    # a legend key per partner whose setback is shaded, in the shading's own colour
-    shaded = [p for p in colour if p in set(rows["partner"].astype(str))]
-    shaded += sorted(set(rows["partner"].astype(str)) - set(shaded))
-    for p in shaded:
-        name = "Setback (shaded)" if len(shaded) == 1 else f"{shown(p)}'s setback"
-        fig.add_trace(
-            _scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=name,
-                marker={
-                    "symbol": "square",
-                    "size": 12,
-                    "color": _rgba(colour.get(p, OKABE_ITO["vermillion"]), 0.3),
-                },
-                hoverinfo="skip",
-                meta={"part": "setbacks", "partner": p},
-            )
+    # one legend key, drawn as the shading is (the same grey for both partners: which line dips
+    # inside it says whose setback it is, and one key keeps the printed legend to two rows)
+    fig.add_trace(
+        _scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name="Setback (shaded)",
+            marker={"symbol": "square", "size": 12, "color": _rgba(SETBACK_SHADE, 0.3)},
+            hoverinfo="skip",
+            meta={"part": "setbacks"},
         )
+    )
     for row in rows.itertuples(index=False):  # one shape per setback
         end = row.end
         if pd.isna(end):
@@ -927,8 +906,8 @@ def _add_setbacks(
         fig.add_vrect(
             x0=row.start,
             x1=end,
-            fillcolor=colour.get(str(row.partner), OKABE_ITO["vermillion"]),
-            opacity=0.12,
+            fillcolor=SETBACK_SHADE,
+            opacity=0.18,
             layer="below",
             line_width=0,
         )
@@ -1108,24 +1087,20 @@ def _add_events(
             },
         )
     )
-    # the legend: a key per group of events drawn, with that group's own marker
-    drawn = set(rows["group"])
-    for group, key in EVENT_KEYS.items():
-        if group not in drawn:
-            continue
-        style = EVENT_STYLES[group]
-        label = _ABUSE_COUPLE_LABEL if group == "abuse" and audience == "couple" else key
-        fig.add_trace(
-            _scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=label,
-                marker={"symbol": style["symbol"], "color": style["color"], "size": 11},
-                hoverinfo="skip",
-                meta={"part": "event_key", "group": group},
-            )
+    # the legend: one neutral key (the first event's own marker stood for all of them, an orange
+    # triangle beside circles and stars); each event is named in words above the plot, and a
+    # key per kind of marker made the printed legend a row longer than its plot allows for
+    fig.add_trace(
+        _scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name="Events",
+            marker={"symbol": "circle-open", "color": "#555555", "size": 10},
+            hoverinfo="skip",
+            meta={"part": "event_key"},
         )
+    )
     # hard news and abuse drawn again on top: a week apart, a later step's circle hid them
     top = rows["group"].isin(["hard", "abuse"]).to_numpy()
     if top.any():
