@@ -92,3 +92,19 @@ def test_a_chart_drawn_for_one_partner_says_the_other_has_not_rated_it(logs):
         assert "Only A rated trust and its layers; B has not (it is optional)." in text
     both = review.review(logs, "couple-02")
     assert "(it is optional)" not in report.render(both, audience="couple")
+
+
+def test_the_trigger_table_says_none_logged_for_a_partner_without_triggers(logs):
+    # couple-01's therapist table gave B, who logged no trigger, the verdict "not enough data"
+    r = review.review(logs, "couple-01")
+    assert r.partners_with_triggers == ("A",)
+    verdicts = r.trigger_trend.set_index("partner")["verdict"]
+    assert verdicts["B"] == "insufficient_data"  # the analysis' own word stays
+    page = report.render(r, audience="therapist")
+    i = page.index("intensity slope /month")
+    table = page[i : page.index("</table>", i)]
+    rows = {
+        row.split("</bdi>")[0]: row for row in table.split("<tr><td><bdi>")[1:]
+    }  # partner -> its row
+    assert "<td>none logged</td>" in rows["B"]
+    assert "not enough data" not in rows["B"] and "<td>lessening</td>" in rows["A"]

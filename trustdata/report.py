@@ -1123,9 +1123,10 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                 p_shown=r.trigger_trend["rate_p"].map(
                     lambda p: "" if _missing(p) else _pvalue(p).removeprefix("p ").lstrip("= ")
                 ),
-                verdict_words=r.trigger_trend["verdict"].map(
-                    lambda v: _VERDICT_WORDS.get(str(v), str(v))
-                ),
+                # a partner who logged no trigger has none, not "not enough data"
+                verdict_words=r.trigger_trend["verdict"]
+                .map(lambda v: _VERDICT_WORDS.get(str(v), str(v)))
+                .where(r.trigger_trend["partner"].isin(r.partners_with_triggers), "none logged"),
             )
             body += html_table(
                 tt,
