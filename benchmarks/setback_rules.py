@@ -147,6 +147,17 @@ def scan(x: Inputs, *, stat: str, z: float, z1: float | None, shift: float) -> t
     cum_low = np.concatenate([[0], np.cumsum(resid < -RECOVER)])
     rows, lens, zs = [], [], []
     lengths = range(1 if z1 is not None else 2, MAX_WEEKS + 1)
+
+    def keep(zz: np.ndarray, mu: np.ndarray, m: int, length: int) -> None:
+        """Keep the windows of ``length`` past the threshold, inside one series, with a low week."""
+        thr = z1 if length == 1 else z
+        thr = thr[code[:m]] if np.ndim(thr) else thr
+        hit = np.flatnonzero((zz <= -thr) & (mu <= -shift))
+        hit = hit[(left[hit] >= length) & (cum_low[hit + length] > cum_low[hit])]
+        rows.append(hit)
+        lens.append(np.full(len(hit), length))
+        zs.append(zz[hit])
+
     if stat == "glr":
         inv = 1.0 / (noise[code] * np.sqrt(1.0 - rho * rho))
         prev = np.empty(n)
@@ -168,13 +179,7 @@ def scan(x: Inputs, *, stat: str, z: float, z1: float | None, shift: float) -> t
             sum_xx = core_xx[:m] + tail_xx[length : length + m]
             zz = sum_wx / np.sqrt(sum_xx)
             mu = sum_wx / sum_xx
-            thr = z1 if length == 1 else z
-            thr = thr[code[:m]] if np.ndim(thr) else thr
-            hit = np.flatnonzero((zz <= -thr) & (mu <= -shift))
-            hit = hit[(left[hit] >= length) & (cum_low[hit + length] > cum_low[hit])]
-            rows.append(hit)
-            lens.append(np.full(len(hit), length))
-            zs.append(zz[hit])
+            keep(zz, mu, m, length)
     else:
         # e[k][j] = ar ** (t_j - t_(j-k)) within a series (0 across series).
         s = np.zeros(n)
@@ -192,13 +197,7 @@ def scan(x: Inputs, *, stat: str, z: float, z1: float | None, shift: float) -> t
             sdw = noise[code[:m]] * np.sqrt(var[:m])
             zz = s[:m] / sdw
             mu = s[:m] / length
-            thr = z1 if length == 1 else z
-            thr = thr[code[:m]] if np.ndim(thr) else thr
-            hit = np.flatnonzero((zz <= -thr) & (mu <= -shift))
-            hit = hit[(left[hit] >= length) & (cum_low[hit + length] > cum_low[hit])]
-            rows.append(hit)
-            lens.append(np.full(len(hit), length))
-            zs.append(zz[hit])
+            keep(zz, mu, m, length)
     return np.concatenate(rows), np.concatenate(lens), np.concatenate(zs)
 
 
