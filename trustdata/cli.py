@@ -482,6 +482,7 @@ def _cmd_couples(args: argparse.Namespace) -> int:
     """
     import pandas as pd
 
+    from trustdata._words import day
     from trustdata.io import load
 
     logs = load(args.path)
@@ -509,9 +510,6 @@ def _cmd_couples(args: argparse.Namespace) -> int:
             name = names.get((cid, p))
             shown.append(f"{p} ({name})" if name and name != p else p)
         return _printable(", ".join(shown)) or "-"
-
-    def day(value: object) -> str:
-        return "" if pd.isna(value) else f"{pd.Timestamp(value).day} {pd.Timestamp(value):%B %Y}"
 
     rows = []
     for cid in ids:
@@ -627,7 +625,7 @@ def _check_import_target(out, export, new) -> None:
     """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`)."""
     from trustdata import schemas
     from trustdata._atomic import check_not_an_input, log_files
-    from trustdata._words import plural
+    from trustdata._words import day, plural
     from trustdata.errors import FileProblem
     from trustdata.io import EXTENSIONS, load
 
@@ -681,7 +679,7 @@ def _check_import_target(out, export, new) -> None:
         if gone.any():
             word = "check-in" if table == "checkins" else "trigger"
             when = had.loc[gone.to_numpy(), key[2]]
-            first, last = _day_words(when.min()), _day_words(when.max())
+            first, last = day(when.min()), day(when.max())
             span = f"on {first}" if first == last else f"from {first} to {last}"
             raise FileProblem(
                 f"already holds {plural(int(gone.sum()), word)} that this export does not have "
@@ -710,11 +708,6 @@ def _keys(frame, key):
     for part in parts[1:]:
         out = out + "\x1f" + part
     return out.reset_index(drop=True)
-
-
-def _day_words(value) -> str:
-    """A date as the pages write it: 5 March 2019."""
-    return f"{value.day} {value:%B %Y}"
 
 
 def _write_import(result, out):
