@@ -623,6 +623,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _check_import_target(out, export, new) -> None:
     """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`)."""
+    import pandas as pd
+
     from trustdata import schemas
     from trustdata._atomic import check_not_an_input, log_files
     from trustdata._words import day, plural
@@ -675,10 +677,12 @@ def _check_import_target(out, export, new) -> None:
     # filtered export) would take them out of the log, so it is refused, naming what it lacks
     for table, key in _IMPORT_KEYS.items():
         had, now = getattr(old, table), getattr(new, table)
-        gone = ~_keys(had, key).isin(set(_keys(now, key)))
+        gone = ~pd.MultiIndex.from_frame(had[list(key)].astype(str)).isin(
+            pd.MultiIndex.from_frame(now[list(key)].astype(str))
+        )
         if gone.any():
             word = "check-in" if table == "checkins" else "trigger"
-            when = had.loc[gone.to_numpy(), key[2]]
+            when = had.loc[gone, key[2]]
             first, last = day(when.min()), day(when.max())
             span = f"on {first}" if first == last else f"from {first} to {last}"
             raise FileProblem(
@@ -695,19 +699,6 @@ _IMPORT_KEYS = {
     "checkins": ("couple_id", "partner", "date"),
     "triggers": ("couple_id", "partner", "timestamp", "category"),
 }
-
-
-def _keys(frame, key):
-    """One hashable key per record of ``frame`` (its ``key`` columns, as text)."""
-    import pandas as pd
-
-    if frame.empty:
-        return pd.Series([], dtype=object)
-    parts = [frame[c].astype(str) for c in key]
-    out = parts[0]
-    for part in parts[1:]:
-        out = out + "\x1f" + part
-    return out.reset_index(drop=True)
 
 
 def _write_import(result, out):
