@@ -328,8 +328,11 @@ def trend_summary(
     running to the latest score is set aside only while it is a setback in progress: at most
     4 scores, or at most :data:`MAX_TRAILING_DIP` and a quarter of the scores before it).  A
     setback is then not read as the partner's level at an end, nor does it pull the slope;
-    :func:`trustdata.find_setbacks` names it.  Nothing is set aside when fewer than 8 weekly
-    scores would be left.  ``shape`` is read from every weekly score.
+    :func:`trustdata.find_setbacks` names it.  So is a **low start**, logs that begin inside a
+    setback (no drop shows): 4 to 8 first scores at the bottom of the scale, then a step of
+    :data:`LOW_START_RISE` points within :data:`LOW_START_CLIMB` scores that holds
+    (:data:`LOW_START_TOP`).  Nothing is set aside when fewer than 8 weekly scores would be
+    left.  ``shape`` is read from every weekly score but a low start's.
 
     **Reliable change** (Jacobson & Truax 1991, *J. Consult. Clin. Psychol.* 59(1), 12-19).
     ``change_points`` is the mean of the latest ``k`` weekly scores minus the mean of the first
@@ -393,7 +396,9 @@ def trend_summary(
     contradicts the slope's sign, so never an interval on the other side of 0.  ``shape`` says
     whether the way there was steady: ``"up_then_down"`` when a
     four-weekly mean between the ends rose above both end means by more than ``rc_points``,
-    ``"down_then_up"`` for the mirror case (the larger excursion wins), else ``"steady"``.
+    ``"down_then_up"`` for the mirror case (the larger excursion wins), else ``"steady"``;
+    read from every weekly score but those of a low start set aside (they come before the
+    first end).
 
     Parameters
     ----------
@@ -495,7 +500,10 @@ def trend_summary(
     n_all = np.bincount(sid, minlength=n_series).astype(np.int64)
     # weeks inside a sudden dip (a setback) are set aside, unless too few weeks would be left
     keep = ~_set_aside(sid, score, n_series)
-    every_week = (sid, offset, score)  # the shape of the way there is read from all of them
+    # the shape of the way there is read from every week but a low start's (it lies before the
+    # first end: the way from the first end to the latest does not pass through it)
+    way = keep | ~_low_start_weeks(sid, score)
+    every_week = (sid[way], offset[way], score[way])
     sid, score, offset = sid[keep], score[keep], offset[keep]
     n = np.bincount(sid, minlength=n_series).astype(np.int64)
     rank = np.arange(len(sid)) - np.concatenate([[0], np.cumsum(n)[:-1]])[sid]
