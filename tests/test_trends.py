@@ -823,6 +823,8 @@ def test_trend_summary_sets_aside_a_low_start():
     row = trends.trend_summary(ci).iloc[0]
     assert row["change"] == "no_clear_change" and row["n_weeks"] == 58
     assert row["first_month_mean"] == 5.0  # from the step: 4, 5, 6, 5
+    # the way from the first end to the latest does not pass through the low start
+    assert row["shape"] == "steady"
     weeks = trends.trend_weeks(ci)
     assert weeks["set_aside"].tolist() == [True] * 7 + [False] * 51
     # a gradual rise from the floor is no low start: the first weeks are kept, and it improved
