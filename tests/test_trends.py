@@ -573,33 +573,9 @@ def _dips_by_hand(y: np.ndarray) -> np.ndarray:
     return out
 
 
-def _low_start_by_hand(y: np.ndarray) -> np.ndarray:
-    """Reference of trends._low_start_weeks for one series, as a plain loop.
-
-    The first scores at most 2, 4 to 8 of them, one at 1; within 4 scores after them the first
-    one at least 2.5 above their mean, and the median of 8 scores from it as high: the run and
-    the scores before that one.
-    """
-    out = np.zeros(len(y), dtype=bool)
-    run = 0
-    while run < len(y) and y[run] <= 2:
-        run += 1
-    if not 4 <= run <= 8 or not (y[:run] == 1).any():
-        return out
-    target = y[:run].mean() + 2.5
-    for i in range(run, min(run + 4, len(y))):
-        if y[i] >= target:
-            if len(y) - i >= 8 and np.median(y[i : i + 8]) >= target:
-                out[:i] = True
-            break
-    return out
-
-
 def _kept(g: pd.DataFrame) -> pd.DataFrame:
-    """The weekly scores trend_summary keeps: all but those in a dip or a low start (if 8 or
-    more are left)."""
-    y = g["score"].to_numpy()
-    dip = _dips_by_hand(y) | _low_start_by_hand(y)
+    """The weekly scores trend_summary keeps: all but those in a dip (if 8 or more are left)."""
+    dip = _dips_by_hand(g["score"].to_numpy())
     return g[~dip] if (~dip).sum() >= 8 else g
 
 
@@ -810,72 +786,6 @@ def test_trend_summary_sets_aside_a_setback_at_an_end():
     y = np.array([7.0] * 30 + [7.0] * 20 + [3.0] * 6)
     sid = np.r_[np.zeros(30, dtype=np.int64), np.ones(26, dtype=np.int64)]
     assert not trends._dip_weeks(sid, y).any()
-
-
-def test_trend_summary_sets_aside_a_low_start():
-    # the logs begin inside a setback: 6 weeks at the floor, a climb in 2 weeks, then 50 weeks
-    # at 5.  No drop shows, so no dip; the low start is set aside and the ends show no change.
-    assert (trends.LOW_START_TOP, trends.LOW_START_CLIMB) == (1.0, 4)
-    assert (trends.LOW_START_RISE, trends.LOW_START_HOLD) == (2.5, 8)
-    assert (trends.MIN_END_WEEKS, trends.MAX_TRAILING_DIP, schemas.SCORE_MIN) == (4, 8, 1)
-    flat = [5, 6, 5, 5, 4, 5, 5, 6, 5, 5] * 5
-    ci = checkins(weekly_series("c1", "A", "2025-01-06", [1, 1, 2, 1, 1, 1, 3, 4, *flat]))
-    row = trends.trend_summary(ci).iloc[0]
-    assert row["change"] == "no_clear_change" and row["n_weeks"] == 58
-    assert row["first_month_mean"] == 5.0  # from the step: 4, 5, 6, 5
-    # the way from the first end to the latest does not pass through the low start
-    assert row["shape"] == "steady"
-    weeks = trends.trend_weeks(ci)
-    assert weeks["set_aside"].tolist() == [True] * 7 + [False] * 51
-    # a gradual rise from the floor is no low start: the first weeks are kept, and it improved
-    rise = [1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, *flat]
-    row = trends.trend_summary(checkins(weekly_series("c1", "A", "2025-01-06", rise))).iloc[0]
-    assert row["change"] == "improved" and row["first_month_mean"] == 1.5
-
-    def aside(y):
-        y = np.asarray(y, dtype=float)
-        got = trends._low_start_weeks(np.zeros(len(y), dtype=np.int64), y)
-        assert (got == _low_start_by_hand(y)).all()
-        return int(got.sum())
-
-    after = [4.0] * 8  # mean of the run + 2.5 = 3.5 or more, held
-    # the run: 4 to 8 scores (3 and 9 are not), each at most 2 (2.1 is not), one at 1
-    assert aside([1] * 3 + after) == 0
-    assert aside([1] * 4 + after) == 4
-    assert aside([1] * 8 + after) == 8
-    assert aside([1] * 9 + after) == 0
-    assert aside([2, 2, 1, 2] + [4.5] * 8) == 4
-    assert aside([2.1, 1, 1, 1, 1, *after]) == 0
-    assert aside([2, 2, 2, 2] + [4.5] * 8) == 0
-    # the step: 2.5 above the run's mean (1.0 here), within 4 scores after the run
-    assert aside([1] * 4 + [3.5] * 8) == 4
-    assert aside([1] * 4 + [3.4] * 8) == 0
-    assert aside([1] * 4 + [3, 3, 3] + after) == 7
-    assert aside([1] * 4 + [3, 3, 3, 3] + after) == 0
-    # held: the median of the 8 scores from the step at least as high; 8 of them needed
-    assert aside([1] * 4 + [4] * 4 + [3] * 4) == 4  # median 3.5
-    assert aside([1] * 4 + [4] * 4 + [2.9] * 4) == 0  # median 3.45
-    assert aside([1] * 4 + [4] * 7) == 0
-    # the run is the first scores: a low stretch after a first score of 3 is not one
-    assert aside([3] + [1] * 4 + after) == 0
-    # side by side: each series by its own first scores
-    y = np.array([5.0] * 12 + [1] * 4 + after)
-    sid = np.r_[np.zeros(12, dtype=np.int64), np.ones(12, dtype=np.int64)]
-    assert trends._low_start_weeks(sid, y).tolist() == [False] * 12 + [True] * 4 + [False] * 8
-
-
-def test_low_start_rule_equals_the_plain_loop_on_a_synth_cohort():
-    ci = synth.generate(couples=200, seed=11, text=False).logs.checkins
-    weeks = trends.trend_weeks(ci)
-    hits = 0
-    for _, g in weeks.groupby(["couple_id", "partner"]):
-        y = g["score"].to_numpy()
-        expected = _dips_by_hand(y) | _low_start_by_hand(y)
-        if (~expected).sum() < 8:
-            expected[:] = False
-        hits += _low_start_by_hand(y).any()
-        assert g["set_aside"].tolist() == expected.tolist()
-    assert hits >= 3
 
 
 def test_trend_summary_few_weeks_give_nan_slope():

@@ -158,28 +158,6 @@ MAX_TRAILING_DIP = 8
 #: limit on the tuning seeds).
 TRAILING_DIP_SHARE = 0.25
 
-#: A partner whose logs **begin inside a setback** shows no drop to detect.  The first weekly
-#: scores are set aside as a low start when they hold :data:`MIN_END_WEEKS` to
-#: :data:`MAX_TRAILING_DIP` scores at the bottom of the scale (each at most this many points
-#: above :data:`trustdata.schemas.SCORE_MIN`, at least one at it), and the scores then climb
-#: out of it as a step: within :data:`LOW_START_CLIMB` scores after the run one reaches
-#: :data:`LOW_START_RISE` points above the run's mean, and the median of the
-#: :data:`LOW_START_HOLD` scores from that one is as high (the new level holds).  The run and
-#: the climb's scores before that one are set aside.  Since the seventh round; every number was
-#: chosen on the benchmark's tuning seeds (docs/verdicts.md), and synth, the only generator
-#: here that plants setbacks, caps a setback's depth at the level less 1 point, so its setbacks
-#: at the start lie on the floor: the rule is read from it alone.
-LOW_START_TOP = 1.0
-
-#: ... within this many scores after the low run (synth recovers over 1-4 weeks)
-LOW_START_CLIMB = 4
-
-#: ... to at least this many points above the run's mean (2.5 was chosen over 2, 3 and 3.5)
-LOW_START_RISE = 2.5
-
-#: ... and the median of this many scores from there is as high.
-LOW_START_HOLD = 8
-
 #: Calendar weeks per block of the slope's four-weekly means.
 BLOCK_WEEKS = 4
 
@@ -328,11 +306,8 @@ def trend_summary(
     running to the latest score is set aside only while it is a setback in progress: at most
     4 scores, or at most :data:`MAX_TRAILING_DIP` and a quarter of the scores before it).  A
     setback is then not read as the partner's level at an end, nor does it pull the slope;
-    :func:`trustdata.find_setbacks` names it.  So is a **low start**, logs that begin inside a
-    setback (no drop shows): 4 to 8 first scores at the bottom of the scale, then a step of
-    :data:`LOW_START_RISE` points within :data:`LOW_START_CLIMB` scores that holds
-    (:data:`LOW_START_TOP`).  Nothing is set aside when fewer than 8 weekly scores would be
-    left.  ``shape`` is read from every weekly score but a low start's.
+    :func:`trustdata.find_setbacks` names it.  Nothing is set aside when fewer than 8 weekly
+    scores would be left.  ``shape`` is read from every weekly score.
 
     **Reliable change** (Jacobson & Truax 1991, *J. Consult. Clin. Psychol.* 59(1), 12-19).
     ``change_points`` is the mean of the latest ``k`` weekly scores minus the mean of the first
@@ -396,9 +371,7 @@ def trend_summary(
     contradicts the slope's sign, so never an interval on the other side of 0.  ``shape`` says
     whether the way there was steady: ``"up_then_down"`` when a
     four-weekly mean between the ends rose above both end means by more than ``rc_points``,
-    ``"down_then_up"`` for the mirror case (the larger excursion wins), else ``"steady"``;
-    read from every weekly score but those of a low start set aside (they come before the
-    first end).
+    ``"down_then_up"`` for the mirror case (the larger excursion wins), else ``"steady"``.
 
     Parameters
     ----------
@@ -500,10 +473,7 @@ def trend_summary(
     n_all = np.bincount(sid, minlength=n_series).astype(np.int64)
     # weeks inside a sudden dip (a setback) are set aside, unless too few weeks would be left
     keep = ~_set_aside(sid, score, n_series)
-    # the shape of the way there is read from every week but a low start's (it lies before the
-    # first end: the way from the first end to the latest does not pass through it)
-    way = keep | ~_low_start_weeks(sid, score)
-    every_week = (sid[way], offset[way], score[way])
+    every_week = (sid, offset, score)  # the shape of the way there is read from all of them
     sid, score, offset = sid[keep], score[keep], offset[keep]
     n = np.bincount(sid, minlength=n_series).astype(np.int64)
     rank = np.arange(len(sid)) - np.concatenate([[0], np.cumsum(n)[:-1]])[sid]
@@ -928,51 +898,9 @@ def _set_aside(sid: np.ndarray, y: np.ndarray, n_series: int) -> np.ndarray:
     of the rule; :func:`trend_weeks` shows it): those inside a sudden dip
     (:func:`_dip_weeks`), unless fewer than ``2 * MIN_END_WEEKS`` weekly scores would be left.
     """
-    aside = _dip_weeks(sid, y) | _low_start_weeks(sid, y)
+    aside = _dip_weeks(sid, y)
     too_few = np.bincount(sid[~aside], minlength=n_series) < 2 * MIN_END_WEEKS
     return aside & ~too_few[sid]
-
-
-def _low_start_weeks(sid: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Weekly scores of a low start: the logs begin inside a setback (:data:`LOW_START_TOP`).
-
-    The run is the longest stretch of first scores at most ``SCORE_MIN + LOW_START_TOP``; it
-    must hold :data:`MIN_END_WEEKS` to :data:`MAX_TRAILING_DIP` scores, one of them at
-    ``SCORE_MIN``.  Within :data:`LOW_START_CLIMB` scores after it, the first score at least
-    :data:`LOW_START_RISE` above the run's mean is the step, and the median of the
-    :data:`LOW_START_HOLD` scores from the step must be as high.  The run and the scores
-    between it and the step are returned.
-    """
-    n = len(y)
-    out = np.zeros(n, dtype=bool)
-    if not n:
-        return out
-    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
-    length = np.diff(np.r_[starts, n])
-    width = MAX_TRAILING_DIP + LOW_START_CLIMB + LOW_START_HOLD
-    col = np.arange(width)
-    at = starts[:, None] + col[None, :]
-    inside = col[None, :] < length[:, None]
-    head = np.where(inside, y[np.minimum(at, n - 1)], np.nan)  # the first scores, NaN padded
-    low = head <= schemas.SCORE_MIN + LOW_START_TOP
-    run = np.cumprod(low, axis=1).sum(axis=1)  # the leading run's length
-    in_run = col[None, :] < run[:, None]
-    floor = (in_run & (head <= schemas.SCORE_MIN)).any(axis=1)
-    with np.errstate(invalid="ignore"):
-        target = np.where(in_run, head, 0.0).sum(axis=1) / np.maximum(run, 1) + LOW_START_RISE
-        after = (col[None, :] >= run[:, None]) & (col[None, :] < (run + LOW_START_CLIMB)[:, None])
-        up = after & (head >= target[:, None])
-    step = np.argmax(up, axis=1)  # the first climbing score (0 when none)
-    ok = (run >= MIN_END_WEEKS) & (run <= MAX_TRAILING_DIP) & floor & up.any(axis=1)
-    hold = step[:, None] + np.arange(LOW_START_HOLD)[None, :]
-    held = np.take_along_axis(head, np.minimum(hold, width - 1), axis=1)
-    held = np.where(hold < width, held, np.nan)
-    with np.errstate(invalid="ignore"):
-        ok &= ~np.isnan(held).any(axis=1)
-        ok &= np.median(np.where(np.isnan(held), 0.0, held), axis=1) >= target
-    for s0, k in zip(starts[ok], step[ok], strict=True):
-        out[s0 : s0 + k] = True
-    return out
 
 
 def _dip_weeks(sid: np.ndarray, y: np.ndarray) -> np.ndarray:
