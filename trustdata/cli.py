@@ -90,14 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--couples", type=int, default=3, help="how many couples (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
-        "--format", choices=["csv", "json", "parquet"], default="csv", help="file format"
+        "--format",
+        choices=["csv", "json", "parquet"],
+        default="csv",
+        help="file format (default csv)",
     )
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("report", help="write a self-contained offline HTML report for one couple")
-    p.add_argument("path", help="a log folder or a single check-ins file")
+    p = sub.add_parser(
+        "report", help="write a self-contained offline report for one couple (HTML page or PDF)"
+    )
+    p.add_argument(
+        "path",
+        help="a log folder, or a check-ins file that is the only log table of its folder",
+    )
     p.add_argument("--couple", required=True, help="the couple's id")
-    p.add_argument("--audience", choices=["couple", "therapist"], default="couple")
+    p.add_argument(
+        "--audience",
+        choices=["couple", "therapist"],
+        default="couple",
+        help="whose page: the couple's shared page or the therapist's review (default couple)",
+    )
     p.add_argument(
         "--since",
         metavar="YYYY-MM-DD",
@@ -120,7 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         default="report.html",
-        help="the .html page (or .pdf) to write; never one of the logs read",
+        help="the .html page (or .pdf) to write (default report.html); never one of the logs "
+        "read. An existing file there is replaced only when it is a report trustdata wrote",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output file even when it is not a report trustdata wrote (a page or "
+        "PDF of your own there is lost); never one of the logs read",
     )
     p.set_defaults(func=_cmd_report)
 
@@ -159,7 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="smallest group size allowed (default 5)")
     p.add_argument("--keep-text", action="store_true", help="keep free text (off by default)")
     p.add_argument(
-        "--format", choices=["csv", "json", "parquet"], default="csv", help="output file format"
+        "--format",
+        choices=["csv", "json", "parquet"],
+        default="csv",
+        help="output file format (default csv)",
     )
     p.set_defaults(func=_cmd_anonymize)
     return parser
@@ -334,6 +357,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
             "them. Give a new or empty folder.",
             source=str(out),
         )
+    if args.seed < 0:
+        raise ValueError(
+            f"The value for `--seed` must be a whole number of at least 0, but {args.seed} was "
+            "passed."
+        )
     syn = synth.write_sample(args.out, couples=args.couples, seed=args.seed, format=args.format)
     print(synth.describe(syn, args.out))
     return 0
@@ -353,8 +381,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     what came before, so the option is for the therapist's "since the last session"), an
     unknown couple, a couple without check-ins (a report is about how each partner felt;
     triggers or events alone cannot make one), an output that is not ``.html``/``.htm``/``.pdf``
-    (:data:`REPORT_SUFFIXES`) or is one of the files read.  An older report at the output path
-    is replaced, and the command says so.
+    (:data:`REPORT_SUFFIXES`) or is one of the files read, a single table file whose folder holds
+    other logs (:func:`_check_whole_folder`), ``--include-expected`` without ``--reference``.
+    An existing file at the output path is replaced only when trustdata wrote it
+    (:func:`trustdata.report.is_report_file`) or with ``--force``, and the command says so.
     """
     from pathlib import Path
 
@@ -369,6 +399,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.include_expected and args.reference is None:
+        print(
+            "trustdata: --include-expected shows the couple where each partner stands against "
+            "a reference cohort, and none was given. Add --reference COHORT (a folder of many "
+            "couples' logs, such as data/sample/cohort), or leave out --include-expected.",
+            file=sys.stderr,
+        )
+        return 2
+    _check_whole_folder(Path(args.path))
     logs = io.load(args.path)
     if args.couple not in logs.couple_ids:
         known = logs.couple_ids
@@ -410,6 +449,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     target = Path(args.output)
     problem = None
     replaced = target.is_file()
+    was_report = replaced and report.is_report_file(target)
     if target.is_dir():
         problem = "that is a folder; give a file name such as report.html"
     elif not target.parent.is_dir():
@@ -421,6 +461,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         )
     elif not _writable_report(target, args.path, logs):
         problem = "that is one of the log files being read; a report never overwrites its input"
+    elif replaced and not args.force and not was_report:
+        problem = (
+            "a file of that name exists and is not a report trustdata wrote, so it is left "
+            "as it is; give another name, move the file away, or add --force to replace it"
+        )
     if problem is None:
         try:
             out = report.write(
@@ -438,14 +483,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"trustdata: could not write the report to {target}: {problem}.", file=sys.stderr)
         return 2
     if len(logs.rejected):
-        print(
-            f"Note: {len(logs.rejected)} records could not be used and are not in the report; "
-            f"`trustdata validate {args.path}` lists them with the reasons.",
-            file=sys.stderr,
-        )
+        print(_rejected_note(len(logs.rejected), "in the report", args.path), file=sys.stderr)
     size = out.stat().st_size / 1e6
     if replaced:
-        print(f"Replaced the older report at {out}.")
+        said = "the older report at" if was_report else "the file at"
+        print(f"Replaced {said} {out}.")
     print(f"Wrote the {args.audience} report for {args.couple} to {out} ({size:.1f} MB).")
     if out.suffix.lower() == ".pdf":  # printed through Chromium (report.write_pdf)
         print("A PDF of the page, printed on this computer; it holds the same private logs.")
@@ -453,6 +495,43 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(f"Open it in a web browser: {out.resolve().as_uri()}")
     print("It works offline and sends nothing anywhere.")
     return 0
+
+
+def _check_whole_folder(path) -> None:
+    """Refuse a report from one table file whose folder holds the couple's other logs.
+
+    Reading only ``folder/checkins.csv`` would leave out the triggers and events beside it: the
+    page would say "0 triggers and 0 events" as a fact and, with an ``abuse`` event in
+    ``events.csv``, open without the safety notice.  So a single file is read only when it is
+    the folder's one log table; otherwise the command asks for the folder (it does not read the
+    folder by itself: the user named one file, and should know that the page holds them all).
+    """
+    from trustdata._atomic import log_files
+    from trustdata.errors import FileProblem
+
+    if not path.is_file():
+        return
+    folder = path.parent
+    others = [p for p in log_files(folder) if not _same_file(p, path)]
+    if not others:
+        return
+    names = [p.name for p in others]
+    shown = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    raise FileProblem(
+        f"is one table of the log folder {folder}, which also holds {shown}. A report reads a "
+        "couple's whole logs (their triggers and events change the page; an abuse event puts "
+        f"the safety notice first), so give the folder: trustdata report {folder} --couple ...",
+        source=str(path),
+    )
+
+
+def _same_file(a, b) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _writable_report(target, path: str, logs) -> bool:
@@ -535,12 +614,26 @@ def _cmd_couples(args: argparse.Namespace) -> int:
         print("  ".join(cells).rstrip())
     print(f"{len(ids)} couple{'s' if len(ids) != 1 else ''}.")
     if len(logs.rejected):
-        print(
-            f"Note: {len(logs.rejected)} records could not be used and are not counted; "
-            f"`trustdata validate {args.path}` lists them with the reasons.",
-            file=sys.stderr,
-        )
+        print(_rejected_note(len(logs.rejected), "counted", args.path), file=sys.stderr)
     return 0
+
+
+def _rejected_note(n: int, left_out: str, path: str) -> str:
+    """The stderr note of ``report`` and ``couples`` on the records the loader rejected.
+
+    >>> _rejected_note(1, "counted", "logs")
+    'Note: 1 record could not be used and is not counted; `trustdata validate logs` shows it with the reason.'
+    """  # noqa: E501
+    from trustdata._words import plural
+
+    if n == 1:
+        verb, tail = "is", "shows it with the reason"
+    else:
+        verb, tail = "are", "lists them with the reasons"
+    return (
+        f"Note: {plural(n, 'record')} could not be used and {verb} not {left_out}; "
+        f"`trustdata validate {path}` {tail}."
+    )
 
 
 def _display_names(couples) -> dict[tuple[str, str], str]:
