@@ -207,3 +207,20 @@ def test_an_email_address_never_leaves_the_importer(tmp_path, capsys):
         assert address not in printed, printed
         assert address.encode() not in written
     assert "e-mail address" in printed
+
+
+def test_google_forms_counts_every_response_whose_partner_it_read(tmp_path, capsys):
+    """reader7 finding 17: "(4 responses)" beside "5 records": a row rejected for its date was
+    left out of the count of responses whose partner came from the e-mail column."""
+    lines = GF.read_text(encoding="utf-8").splitlines()
+    bad = lines[2].replace("2026/05/03 9:40:02 PM AST", "yesterday")
+    assert bad != lines[2]
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join([lines[0], lines[1], bad, *lines[3:]]) + "\n", encoding="utf-8")
+    code = main(["import", "google-forms", str(export), str(tmp_path / "logs"), "--couple", "c1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    first = out.splitlines()[0]
+    records = int(first.split(": ")[1].split(" records")[0])
+    assert records == 7 and "3 rejected" in first
+    assert "partner from the 'Email Address' column (7 responses)" in out
