@@ -668,8 +668,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     """Import an export into a log folder, without ever destroying a log.
 
     A newer export of the same person into the same folder replaces what an earlier import of
-    that person wrote, as a whole: check-ins and triggers, the folder never mixing two exports.
-    Refused (exit 2, nothing written): a folder holding records of another couple or partner,
+    that person wrote, as a whole: check-ins and triggers, the folder never mixing two exports
+    of one person.  The records of the same couple's other partners (another app's import) are
+    kept unchanged beside it (:func:`_write_beside` reads them back before anything is renamed
+    into place).  Refused (exit 2, nothing written): a folder holding records of another couple,
     log files that cannot be read (a renamed column, a truncated file) or records the loader
     rejects (they would be lost), check-ins or triggers the new export does not hold (a
     partial or filtered export: a newer export holds every earlier answer; same couple,
@@ -697,7 +699,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             raise
         raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
-    _check_import_target(out, Path(args.input), result.logs)
+    kept = _check_import_target(out, Path(args.input), result.logs)
     print(result.report.to_text())
     rejected = result.logs.rejected
     if len(rejected):
@@ -709,13 +711,27 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if result.nothing_imported:  # an empty log folder would look like an import that worked
         print(f"Nothing written: every record was rejected, so {out} was not made or changed.")
         return 1
-    folder = _write_import(result, out)
+    folder = _write_import(result, out, kept)
+    if kept is not None:
+        beside = sorted(
+            {
+                (c, p)
+                for frame in kept.values()
+                for c, p in zip(frame["couple_id"], frame["partner"], strict=True)
+            }
+        )
+        shown = ", ".join(f"couple {c} partner {p}" for c, p in beside)
+        print(f"Kept the records of {_printable(shown)} in {folder} as they were.")
     print(f"Wrote the log folder {folder} (read it with `trustdata validate {folder}`).")
     return 1 if len(rejected) else 0
 
 
-def _check_import_target(out, export, new) -> None:
-    """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`)."""
+def _check_import_target(out, export, new):
+    """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`).
+
+    Returns the folder's check-ins and triggers of the couple's other partners, which the
+    import keeps unchanged beside its own (None when there are none).
+    """
     import pandas as pd
 
     from trustdata import schemas
@@ -733,7 +749,7 @@ def _check_import_target(out, export, new) -> None:
                 check_not_an_input(target, [export], log_name_ok=True)
     existing = [p for p in log_files(out) if p.stem.lower() in ("checkins", "triggers")]
     if not existing:
-        return
+        return None
     try:
         old = load(out)
     except TrustDataError as exc:
@@ -755,21 +771,30 @@ def _check_import_target(out, export, new) -> None:
         return set(zip(frame["couple_id"], frame["partner"], strict=True))
 
     pairs = people(new.checkins) | people(new.triggers)
+    ours = {c for c, _ in pairs}
     for table in ("checkins", "triggers"):
-        others = sorted(p for p in people(getattr(old, table)) if p not in pairs)
+        others = sorted(p for p in people(getattr(old, table)) if p[0] not in ours)
         if others:
             shown = ", ".join(f"couple {c} partner {p}" for c, p in others[:5])
             more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             word = "check-ins" if table == "checkins" else "triggers"
             raise FileProblem(
-                f"already holds {word} of {shown}{more}, which this import would replace; "
-                "import into a new folder (one per person), or move those files away first.",
+                f"already holds {word} of {shown}{more}, another couple than this import's; "
+                "import into a new folder (one per couple), or move those files away first.",
                 source=str(out),
             )
+
+    def of(frame, mine: bool):
+        if not len(frame):
+            return frame
+        keys = pd.MultiIndex.from_frame(frame[["couple_id", "partner"]].astype(str))
+        return frame.loc[keys.isin(list(pairs)) == mine]
+
     # a newer export holds every earlier answer: one without some of them (a partial or
-    # filtered export) would take them out of the log, so it is refused, naming what it lacks
+    # filtered export) would take them out of the log, so it is refused, naming what it lacks;
+    # the other partner's records are kept as they are (see _write_import)
     for table, key in _IMPORT_KEYS.items():
-        had, now = getattr(old, table), getattr(new, table)
+        had, now = of(getattr(old, table), True), getattr(new, table)
         gone = ~pd.MultiIndex.from_frame(had[list(key)].astype(str)).isin(
             pd.MultiIndex.from_frame(now[list(key)].astype(str))
         )
@@ -785,6 +810,8 @@ def _check_import_target(out, export, new) -> None:
                 "the whole history again, or import into a new folder.",
                 source=str(out),
             )
+    kept = {table: of(getattr(old, table), False) for table in ("checkins", "triggers")}
+    return kept if any(len(frame) for frame in kept.values()) else None
 
 
 #: What makes a record the same record in an earlier import and a newer one.
@@ -794,8 +821,13 @@ _IMPORT_KEYS = {
 }
 
 
-def _write_import(result, out):
-    """Write an import into ``out`` through a staging folder inside it (see _cmd_import)."""
+def _write_import(result, out, kept=None):
+    """Write an import into ``out`` through a staging folder inside it (see _cmd_import).
+
+    ``kept`` (from :func:`_check_import_target`): the other partners' check-ins and triggers,
+    written again beside the import's own; the staged files are read back and must hold those
+    records unchanged, or nothing is written.
+    """
     import shutil
     import tempfile
 
@@ -810,7 +842,10 @@ def _write_import(result, out):
             f"cannot write the log folder here ({exc.strerror or exc}).", source=str(out)
         ) from None
     try:
-        result.write(staging)
+        if kept is None:
+            result.write(staging)
+        else:
+            _write_beside(result.logs, kept, staging, out)
         # the import replaces the check-ins and triggers an earlier import of the same person
         # wrote (checked by _check_import_target), in any format: an earlier triggers file
         # left next to newer check-ins would mix two exports
@@ -820,6 +855,49 @@ def _write_import(result, out):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+def _write_beside(new, kept, staging, out) -> None:
+    """Write ``new``'s check-ins and triggers with the ``kept`` records of the other partners
+    into ``staging``; read them back and refuse (FileProblem) unless ``kept`` is unchanged."""
+    import pandas as pd
+
+    from trustdata.errors import FileProblem
+    from trustdata.io import from_frames, load, write
+
+    frames = {
+        table: pd.concat([kept[table], getattr(new, table)], ignore_index=True)
+        for table in ("checkins", "triggers")
+    }
+    merged = from_frames(**frames, source=str(out))
+    if len(merged.rejected):
+        raise FileProblem(
+            "the import's records and the other partner's could not be written together "
+            f"({merged.rejected['reason'].iloc[0]}); import into a new folder.",
+            source=str(out),
+        )
+    write(merged, staging)
+    back = load(staging)
+    for table in ("checkins", "triggers"):
+        had = kept[table]
+        if not len(had):
+            continue
+        cols = list(had.columns)
+        keys = [*_IMPORT_KEYS[table]]
+        now = getattr(back, table)
+        now = now.loc[
+            pd.MultiIndex.from_frame(now[["couple_id", "partner"]].astype(str)).isin(
+                pd.MultiIndex.from_frame(had[["couple_id", "partner"]].astype(str))
+            )
+        ]
+        a = had.sort_values(keys).reset_index(drop=True)[cols].astype(object)
+        b = now.sort_values(keys).reset_index(drop=True).reindex(columns=cols).astype(object)
+        if not a.fillna("<missing>").equals(b.fillna("<missing>")):
+            raise FileProblem(
+                "the other partner's records would not be written back unchanged; nothing was "
+                "written. Import into a new folder.",
+                source=str(out),
+            )
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:
