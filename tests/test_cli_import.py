@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import trustdata
@@ -72,10 +73,78 @@ def test_another_partners_triggers_are_not_replaced(tmp_path, capsys):
     assert _import(DL_2019, out) == 0
     checkins = (out / "checkins.csv").read_text(encoding="utf-8")
     (out / "checkins.csv").write_text(checkins.replace(",A,", ",B,"), encoding="utf-8")
+    a_triggers = trustdata.load(out).triggers
+    assert set(a_triggers["partner"]) == {"A"}
+    # only the triggers still belong to A: an import of B keeps them as they are
+    assert _import(DL_2019, out, partner="B") == 0
+    assert "Kept the records of couple c1 partner A" in capsys.readouterr().out
+    triggers = trustdata.load(out).triggers
+    kept = triggers.loc[triggers["partner"] == "A"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, a_triggers)
+    assert set(triggers["partner"]) == {"A", "B"}
+
+
+def _frames(folder: Path, partner: str) -> dict[str, pd.DataFrame]:
+    logs = trustdata.load(folder)
+    return {
+        t: getattr(logs, t).loc[lambda f: f["partner"] == partner].reset_index(drop=True)
+        for t in ("checkins", "triggers")
+    }
+
+
+def test_two_partners_two_apps_make_one_couple_folder(tmp_path, capsys):
+    """reader7 finding 8: A keeps Daylio, B Bearable; B's import into A's folder was refused,
+    so no page could show both partners."""
+    out = tmp_path / "both"
+    assert _import(DL_2019, out) == 0
+    a_before = _frames(out, "A")
+    assert _import(BR, out, partner="B", kind="bearable") == 1  # one Bearable record rejected
+    printed = capsys.readouterr().out
+    assert f"Kept the records of couple c1 partner A in {out} as they were." in printed
+    for table, frame in _frames(out, "A").items():
+        # the same records; a column only B's app writes is blank in A's rows
+        pd.testing.assert_frame_equal(frame[list(a_before[table].columns)], a_before[table])
+        assert frame.drop(columns=a_before[table].columns).isna().all().all()
+    b_before = _frames(out, "B")
+    assert len(b_before["checkins"]) > 0
+    # a newer export of A replaces A's records and keeps B's as they are
+    newer = _daylio(
+        tmp_path / "newer.csv",
+        '2019-03-12,12 March,Tuesday,21:12,rad,"",Better',
+        '2019-03-05,5 March,Tuesday,9:12 pm,good,"friends | triggered: place",Drove past',
+        '2019-03-04,4 March,Monday,21:40,meh,"",Quiet evening',
+    )
+    assert _import(newer, out) == 0
+    for table, frame in _frames(out, "B").items():
+        pd.testing.assert_frame_equal(frame, b_before[table])
+    assert len(_frames(out, "A")["checkins"]) == 3
+    # one report shows both partners
+    page = tmp_path / "r.html"
+    assert main(["report", str(out), "--couple", "c1", "-o", str(page)]) == 0
+    assert trustdata.load(out).checkins.groupby("partner").size().to_dict().keys() == {"A", "B"}
+
+
+def test_a_partial_export_of_one_partner_is_refused_in_a_two_partner_folder(tmp_path, capsys):
+    out = tmp_path / "both"
+    assert _import(DL_2019, out) == 0
+    assert _import(BR, out, partner="B", kind="bearable") == 1
+    capsys.readouterr()
     before = _snapshot(out)
-    # only the triggers still belong to A; an import of B would replace them
-    assert _import(DL_2019, out, partner="B") == 2
-    assert "already holds triggers of couple c1 partner A" in capsys.readouterr().err
+    partial = _daylio(tmp_path / "p.csv", "2019-03-12,12 March,Tuesday,21:12,good,friends,ok")
+    assert _import(partial, out) == 2
+    assert "already holds 2 check-ins that this export does not have" in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+def test_another_couples_folder_is_still_refused(tmp_path, capsys):
+    out = tmp_path / "logs"
+    assert _import(DL_2019, out) == 0
+    before = _snapshot(out)
+    code = main(["import", "bearable", str(BR), str(out), "--couple", "c2", "--partner", "B"])
+    assert code == 2
+    assert "already holds check-ins of couple c1 partner A, another couple" in (
+        capsys.readouterr().err
+    )
     assert _snapshot(out) == before
 
 
@@ -207,3 +276,20 @@ def test_an_email_address_never_leaves_the_importer(tmp_path, capsys):
         assert address not in printed, printed
         assert address.encode() not in written
     assert "e-mail address" in printed
+
+
+def test_google_forms_counts_every_response_whose_partner_it_read(tmp_path, capsys):
+    """reader7 finding 17: "(4 responses)" beside "5 records": a row rejected for its date was
+    left out of the count of responses whose partner came from the e-mail column."""
+    lines = GF.read_text(encoding="utf-8").splitlines()
+    bad = lines[2].replace("2026/05/03 9:40:02 PM AST", "yesterday")
+    assert bad != lines[2]
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join([lines[0], lines[1], bad, *lines[3:]]) + "\n", encoding="utf-8")
+    code = main(["import", "google-forms", str(export), str(tmp_path / "logs"), "--couple", "c1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    first = out.splitlines()[0]
+    records = int(first.split(": ")[1].split(" records")[0])
+    assert records == 7 and "3 rejected" in first
+    assert "partner from the 'Email Address' column (7 responses)" in out

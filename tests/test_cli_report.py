@@ -181,7 +181,7 @@ def test_couples_notes_rejected_records_on_stderr(capsys, tmp_path):
     )
     code, out, err = _run(capsys, "couples", str(tmp_path))
     assert code == 0
-    assert "1 records could not be used" in err
+    assert "1 record could not be used and is not counted" in err
     assert "couple-09" not in out
 
 
@@ -290,3 +290,235 @@ def test_couple_report_says_the_expected_range_only_with_include_expected(capsys
                 str(COHORT), "--include-expected", "-o", str(chosen))[0] == 0  # fmt: skip
     assert "Your therapist chose" not in plain.read_text(encoding="utf-8")
     assert "Your therapist chose to show this" in chosen.read_text(encoding="utf-8")
+
+
+# --- a single table file of a log folder (reader7 finding 1) ----------------------------------
+
+
+def _folder_with_abuse(tmp_path: Path) -> Path:
+    folder = _copy_sample(tmp_path)
+    with (folder / "events.csv").open("a", encoding="utf-8") as fh:
+        fh.write("couple-01,2025-03-15,abuse,A,SECRETNOTE\n")
+    return folder
+
+
+def test_the_checkins_file_of_a_folder_is_refused_naming_the_folder(capsys, tmp_path):
+    folder = _folder_with_abuse(tmp_path)
+    out = tmp_path / "x.html"
+    code, stdout, err = _run(capsys, "report", str(folder / "checkins.csv"), "--couple",
+                             "couple-01", "-o", str(out))  # fmt: skip
+    assert code == 2 and not out.exists() and "Wrote" not in stdout
+    assert f"is one table of the log folder {folder}" in err
+    assert "couples.csv, events.csv and triggers.csv" in err
+    assert f"give the folder: trustdata report {folder} --couple" in err
+    # the folder itself gives the page with the safety notice the single file left out
+    code, _, err = _run(capsys, "report", str(folder), "--couple", "couple-01", "-o", str(out))
+    assert code == 0, err
+    assert "Your safety comes first" in out.read_text(encoding="utf-8")
+
+
+def test_a_checkins_file_that_is_its_folders_only_log_is_read(capsys, tmp_path):
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLE / "checkins.csv", tmp_path / "in" / "checkins.csv")
+    (tmp_path / "in" / "notes.txt").write_text("not a log", encoding="utf-8")
+    out = tmp_path / "x.html"
+    code, _, err = _run(capsys, "report", str(tmp_path / "in" / "checkins.csv"), "--couple",
+                        "couple-01", "-o", str(out))  # fmt: skip
+    assert code == 0, err
+    assert out.is_file()
+
+
+# --- what -o may replace (reader7 finding 4) --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["journal.html", "consent.pdf"])
+def test_report_refuses_to_replace_a_file_it_did_not_write(capsys, tmp_path, name):
+    own = tmp_path / name
+    own.write_bytes(b"%PDF-1.4 mine" if name.endswith(".pdf") else b"<p>my private journal</p>")
+    before = own.read_bytes()
+    code, stdout, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-01", "-o",
+                             str(own))  # fmt: skip
+    assert code == 2 and "Wrote" not in stdout and "Replaced" not in stdout
+    assert "is not a report trustdata wrote" in err and "--force" in err
+    assert own.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
+def test_force_replaces_a_file_trustdata_did_not_write_and_says_so_truly(capsys, tmp_path):
+    own = tmp_path / "journal.html"
+    own.write_text("<p>my private journal</p>", encoding="utf-8")
+    code, stdout, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-01", "-o",
+                             str(own), "--force")  # fmt: skip
+    assert code == 0, err
+    assert f"Replaced the file at {own}." in stdout and "older report" not in stdout
+    assert "my private journal" not in own.read_text(encoding="utf-8")
+
+
+def test_force_never_writes_over_a_log(capsys, tmp_path):
+    folder = _copy_sample(tmp_path)
+    before = (folder / "events.csv").read_bytes()
+    code, _, err = _run(capsys, "report", str(folder), "--couple", "couple-01", "-o",
+                        str(folder / "events.csv"), "--force")  # fmt: skip
+    assert code == 2 and "could not write" in err and (folder / "events.csv").read_bytes() == before
+
+
+def test_the_page_trustdata_writes_is_known_as_its_own(tmp_path):
+    from trustdata import report
+
+    page = tmp_path / "r.html"
+    report.write(trustdata.load(SAMPLE), "couple-03", page)
+    assert report.is_report_file(page)
+    # the mark is the style sheet's first line, which every page embeds
+    css = (ROOT / "trustdata" / "resources" / "report.css").read_bytes()
+    assert css.startswith(report.HTML_MARK)
+    edited = tmp_path / "e.html"
+    edited.write_bytes(page.read_bytes().replace(report.HTML_MARK, b"/* mine"))
+    assert not report.is_report_file(edited)
+
+
+def _tiny_pdf() -> bytes:
+    """A minimal PDF laid out as Chromium writes them (classic xref table, /Info dictionary)."""
+    objs = [
+        b"<</Title (Your progress)\n/Creator (Mozilla/5.0 \\(X11\\) HeadlessChrome)\n"
+        b"/Producer (Skia/PDF m156)>>",
+        b"<</Type /Catalog /Pages 3 0 R>>",
+        b"<</Type /Pages /Kids [4 0 R] /Count 1>>",
+        b"<</Type /Page /Parent 3 0 R /MediaBox [0 0 595 842]>>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (i, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<</Size %d\n/Root 2 0 R\n/Info 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1,
+        xref,
+    )
+    return out
+
+
+def test_a_pdf_is_marked_by_an_incremental_update_that_keeps_every_byte(tmp_path):
+    import re
+
+    from trustdata import report
+
+    plain = _tiny_pdf()
+    marked = report._mark_pdf(plain)
+    assert marked.startswith(plain) and marked.endswith(b"%%EOF\n")  # appended, nothing changed
+    added = marked[len(plain) :]
+    # the new /Info replaces Chromium's /Creator only, keeps title and producer
+    assert b"/Title (Your progress)" in added and b"/Producer (Skia/PDF m156)" in added
+    assert added.count(b"/Creator") == 1 and report.PDF_MARK in added
+    # its cross-reference entry points at the new object, the trailer at the old section
+    at = int(re.search(rb"xref\n1 1\n(\d{10}) 00000 n \n", added).group(1))
+    assert marked[at:].startswith(b"1 0 obj\n")
+    prev = int(re.search(rb"/Prev (\d+)", added).group(1))
+    assert plain[prev:].startswith(b"xref\n")
+    start = int(re.search(rb"startxref\n(\d+)\n%%EOF\n$", marked).group(1))
+    assert marked[start:].startswith(b"xref\n1 1\n")
+    for name, data, mine in [("plain.pdf", plain, False), ("marked.pdf", marked, True)]:
+        (tmp_path / name).write_bytes(data)
+        assert report.is_report_file(tmp_path / name) is mine
+    odd = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\nstartxref\n9\n%%EOF\n"  # an xref stream layout
+    assert report._mark_pdf(odd) == odd
+
+
+def test_a_pdf_report_is_replaced_by_the_next_one(capsys, tmp_path):
+    from trustdata import report
+
+    if report.find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    out = tmp_path / "r.pdf"
+    argv = ["report", str(SAMPLE), "--couple", "couple-02", "-o", str(out)]
+    code, _, err = _run(capsys, *argv)
+    assert code == 0, err
+    assert report.is_report_file(out)
+    code, second, err = _run(capsys, *argv)
+    assert code == 0 and f"Replaced the older report at {out}." in second, err
+
+
+# --- --include-expected, a small reference, the anonymized sample (findings 6 and 5) -----------
+
+
+def test_include_expected_without_a_reference_is_refused(capsys, tmp_path):
+    out = tmp_path / "c.html"
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-02",
+                        "--include-expected", "-o", str(out))  # fmt: skip
+    assert code == 2 and not out.exists()
+    assert "--include-expected" in err and "Add --reference COHORT" in err
+
+
+def test_a_too_small_reference_names_what_the_command_can_do(capsys, tmp_path):
+    out = tmp_path / "t.html"
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-02", "--audience",
+                        "therapist", "--reference", str(SAMPLE), "-o", str(out))  # fmt: skip
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    assert "No expected range is shown" in page
+    assert "by=()" not in page
+    assert "a larger reference cohort can give one, such as data/sample/cohort" in page
+
+
+def test_the_anonymized_sample_cohort_is_labelled_synthetic(capsys, tmp_path):
+    out = tmp_path / "t.html"
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-02", "--audience",
+                        "therapist", "--reference", str(ROOT / "data" / "sample" /
+                        "cohort_anonymized"), "-o", str(out))  # fmt: skip
+    assert code == 0, err
+    assert "Synthetic reference, not real couples." in out.read_text(encoding="utf-8")
+
+
+def test_only_demo_key_pseudonyms_of_synthetic_names_mark_an_anonymized_reference():
+    from trustdata import review
+    from trustdata.anonymize import _couple_map
+    from trustdata.synth import _DEMO_KEY
+
+    demo = _DEMO_KEY.strip().encode()
+    names = [f"couple-{i:03d}" for i in range(1, 121)]
+    assert review._demo_pseudonyms_of_synthetic(list(_couple_map(demo, names).values()))
+    # a clinic's own key, or the demo key over names synth never gives, is no mark
+    own = b"3f9c1e8a0b7d2c4e5a6f8b9d0c1e2f3a"
+    assert not review._demo_pseudonyms_of_synthetic(list(_couple_map(own, names).values()))
+    clinic = [f"clinic-{i}" for i in range(1, 121)]
+    assert not review._demo_pseudonyms_of_synthetic(list(_couple_map(demo, clinic).values()))
+    mixed = [*_couple_map(demo, names[:119]).values(), *_couple_map(own, names[119:]).values()]
+    assert not review._demo_pseudonyms_of_synthetic(mixed)
+    assert not review._demo_pseudonyms_of_synthetic([])
+
+
+# --- wording (finding 18) -----------------------------------------------------------------------
+
+
+def test_report_notes_one_rejected_record_in_the_singular(capsys, tmp_path):
+    folder = _copy_sample(tmp_path)
+    with (folder / "checkins.csv").open("a", encoding="utf-8") as fh:
+        fh.write("couple-01,A,hurt,2025-06-02,11,,,,,,,,,,\n")
+    code, _, err = _run(capsys, "report", str(folder), "--couple", "couple-01", "-o",
+                        str(tmp_path / "r.html"))  # fmt: skip
+    assert code == 0
+    assert "Note: 1 record could not be used and is not in the report" in err
+    assert "shows it with the reason" in err and "1 records" not in err
+
+
+def test_sample_with_a_negative_seed_names_the_option(capsys, tmp_path):
+    code, _, err = _run(capsys, "sample", str(tmp_path / "s"), "--seed", "-5")
+    assert code == 2
+    assert "`--seed` must be a whole number of at least 0, but -5 was passed" in err
+    assert not (tmp_path / "s").exists()
+
+
+def test_help_names_pdf_and_every_default(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "(HTML page or PDF)" in " ".join(capsys.readouterr().out.split())
+    for command in ("sample", "anonymize"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert "(default csv)" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default couple)" in text and "(default report.html)" in text and "--force" in text

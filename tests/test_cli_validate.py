@@ -122,3 +122,22 @@ def test_the_help_and_the_readme_list_every_exit_code_the_command_returns(capsys
     said = {int(n) for n in re.findall(r"(?:Exit codes: |; )(\d+) ", cli.EXIT_CODES)}
     assert codes == said == {0, 1, 2, 130}
     assert "k-anonymity" in cli.EXIT_CODES  # anonymize's 1 for a group smaller than k
+
+
+def test_a_sub_folder_is_named_as_a_sub_folder_not_a_file(tmp_path, capsys):
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2025-03-03,6\n")
+    (tmp_path / "truth").mkdir()
+    write(tmp_path, "README.txt", "about these logs")
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "other files in the folder were not read: README.txt" in out
+    assert "sub-folders were not read: truth" in out
+    assert "were not read: README.txt, truth" not in out
+
+
+def test_a_line_over_the_limit_is_measured_in_mib(tmp_path, capsys):
+    line = "c1,A,2025-03-03,6," + "x" * (3 * 2**20) + "\n"
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection,need\n" + line)
+    assert main(["validate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2 is 3.0 MiB long; a record of a log is at most 1 MiB" in err

@@ -812,17 +812,23 @@ def test_cli_import_does_not_replace_another_persons_check_ins(tmp_path, capsys)
     out = tmp_path / "logs"
     a = ["daylio", str(DL_2019), str(out), "--couple", "c1", "--partner", "A"]
     assert main(["import", *a]) == 0
-    before = (out / "checkins.csv").read_bytes()
-    b = ["bearable", str(BR), str(out), "--couple", "c1", "--partner", "B"]
-    assert main(["import", *b]) == 2
+    before = trustdata.load(out).checkins
+    # another couple's export is refused; the other partner of the same couple is added
+    c2 = ["bearable", str(BR), str(out), "--couple", "c2", "--partner", "B"]
+    assert main(["import", *c2]) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        f"trustdata: {out}: already holds check-ins of couple c1 partner A, which this import "
-        "would replace; import into a new folder (one per person)"
+        f"trustdata: {out}: already holds check-ins of couple c1 partner A, another couple than "
+        "this import's; import into a new folder (one per couple)"
     )
-    assert (out / "checkins.csv").read_bytes() == before
+    b = ["bearable", str(BR), str(out), "--couple", "c1", "--partner", "B"]
+    assert main(["import", *b]) == 1  # one Bearable record is rejected
+    after = trustdata.load(out).checkins
+    mine = after.loc[after["partner"] == "A"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine[list(before.columns)], before)
+    assert set(after["partner"]) == {"A", "B"}
     assert main(["import", *a]) == 0  # a newer export of the same person updates the folder
-    assert main(["import", *b[:2], str(tmp_path / "logs-b"), *b[3:]]) == 1
+    assert set(trustdata.load(out).checkins["partner"]) == {"A", "B"}
 
 
 @pytest.mark.parametrize("out", ["taken.csv", "taken.csv/logs"])

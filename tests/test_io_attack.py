@@ -215,7 +215,7 @@ def test_json_nested_deeply_says_so(tmp_path):
 def test_a_line_over_a_megabyte_is_refused_before_it_is_parsed(tmp_path):
     """Point 20: one 1 GB field took 11.4 GB of memory."""
     with pytest.raises(
-        TrustDataError, match=r"line 3 is 2\.0 MB long; a record of a log is at most"
+        TrustDataError, match=r"line 3 is 2\.0 MiB long; a record of a log is at most"
     ):
         load(_folder(tmp_path, f"{HEADER},note\nc1,A,2025-03-03,5,x\nc1,A,2025-03-10,5,"
                                + "y" * (2 * 2**20) + "\n"))  # fmt: skip

@@ -105,9 +105,15 @@ def test_a_too_small_reference_is_refused_with_a_sentence_and_nothing_claimed(bu
     with pytest.raises(ValueError) as err:
         expected.expected_recovery(small)
     r = rv.review(bundled, "couple-02", reference=small, today="2026-01-05")
-    assert r.expected_refusal == str(err.value) and r.track is None and r.track_now is None
+    # the page's sentence names what the command can do, not the Python argument by=()
+    said = str(err.value).replace(
+        "(pass by=() to pool the roles, or a larger reference)",
+        "(a larger reference cohort can give one, such as data/sample/cohort)",
+    )
+    assert "by=()" in str(err.value) and "by=()" not in said
+    assert r.expected_refusal == said and r.track is None and r.track_now is None
     text = _text(report.render(r, audience="therapist"))
-    assert str(err.value) in text and "not on track" not in text
+    assert said in text and "not on track" not in text
     couple = _text(report.render(r, audience="couple", include_expected=True))
     assert "Your therapist chose" not in couple
 

@@ -90,14 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--couples", type=int, default=3, help="how many couples (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
-        "--format", choices=["csv", "json", "parquet"], default="csv", help="file format"
+        "--format",
+        choices=["csv", "json", "parquet"],
+        default="csv",
+        help="file format (default csv)",
     )
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("report", help="write a self-contained offline HTML report for one couple")
-    p.add_argument("path", help="a log folder or a single check-ins file")
+    p = sub.add_parser(
+        "report", help="write a self-contained offline report for one couple (HTML page or PDF)"
+    )
+    p.add_argument(
+        "path",
+        help="a log folder, or a check-ins file that is the only log table of its folder",
+    )
     p.add_argument("--couple", required=True, help="the couple's id")
-    p.add_argument("--audience", choices=["couple", "therapist"], default="couple")
+    p.add_argument(
+        "--audience",
+        choices=["couple", "therapist"],
+        default="couple",
+        help="whose page: the couple's shared page or the therapist's review (default couple)",
+    )
     p.add_argument(
         "--since",
         metavar="YYYY-MM-DD",
@@ -120,7 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         default="report.html",
-        help="the .html page (or .pdf) to write; never one of the logs read",
+        help="the .html page (or .pdf) to write (default report.html); never one of the logs "
+        "read. An existing file there is replaced only when it is a report trustdata wrote",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output file even when it is not a report trustdata wrote (a page or "
+        "PDF of your own there is lost); never one of the logs read",
     )
     p.set_defaults(func=_cmd_report)
 
@@ -159,7 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="smallest group size allowed (default 5)")
     p.add_argument("--keep-text", action="store_true", help="keep free text (off by default)")
     p.add_argument(
-        "--format", choices=["csv", "json", "parquet"], default="csv", help="output file format"
+        "--format",
+        choices=["csv", "json", "parquet"],
+        default="csv",
+        help="output file format (default csv)",
     )
     p.set_defaults(func=_cmd_anonymize)
     return parser
@@ -334,6 +357,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
             "them. Give a new or empty folder.",
             source=str(out),
         )
+    if args.seed < 0:
+        raise ValueError(
+            f"The value for `--seed` must be a whole number of at least 0, but {args.seed} was "
+            "passed."
+        )
     syn = synth.write_sample(args.out, couples=args.couples, seed=args.seed, format=args.format)
     print(synth.describe(syn, args.out))
     return 0
@@ -353,8 +381,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     what came before, so the option is for the therapist's "since the last session"), an
     unknown couple, a couple without check-ins (a report is about how each partner felt;
     triggers or events alone cannot make one), an output that is not ``.html``/``.htm``/``.pdf``
-    (:data:`REPORT_SUFFIXES`) or is one of the files read.  An older report at the output path
-    is replaced, and the command says so.
+    (:data:`REPORT_SUFFIXES`) or is one of the files read, a single table file whose folder holds
+    other logs (:func:`_check_whole_folder`), ``--include-expected`` without ``--reference``.
+    An existing file at the output path is replaced only when trustdata wrote it
+    (:func:`trustdata.report.is_report_file`) or with ``--force``, and the command says so.
     """
     from pathlib import Path
 
@@ -369,6 +399,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.include_expected and args.reference is None:
+        print(
+            "trustdata: --include-expected shows the couple where each partner stands against "
+            "a reference cohort, and none was given. Add --reference COHORT (a folder of many "
+            "couples' logs, such as data/sample/cohort), or leave out --include-expected.",
+            file=sys.stderr,
+        )
+        return 2
+    _check_whole_folder(Path(args.path))
     logs = io.load(args.path)
     if args.couple not in logs.couple_ids:
         known = logs.couple_ids
@@ -410,6 +449,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     target = Path(args.output)
     problem = None
     replaced = target.is_file()
+    was_report = replaced and report.is_report_file(target)
     if target.is_dir():
         problem = "that is a folder; give a file name such as report.html"
     elif not target.parent.is_dir():
@@ -421,6 +461,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         )
     elif not _writable_report(target, args.path, logs):
         problem = "that is one of the log files being read; a report never overwrites its input"
+    elif replaced and not args.force and not was_report:
+        problem = (
+            "a file of that name exists and is not a report trustdata wrote, so it is left "
+            "as it is; give another name, move the file away, or add --force to replace it"
+        )
     if problem is None:
         try:
             out = report.write(
@@ -438,14 +483,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"trustdata: could not write the report to {target}: {problem}.", file=sys.stderr)
         return 2
     if len(logs.rejected):
-        print(
-            f"Note: {len(logs.rejected)} records could not be used and are not in the report; "
-            f"`trustdata validate {args.path}` lists them with the reasons.",
-            file=sys.stderr,
-        )
+        print(_rejected_note(len(logs.rejected), "in the report", args.path), file=sys.stderr)
     size = out.stat().st_size / 1e6
     if replaced:
-        print(f"Replaced the older report at {out}.")
+        said = "the older report at" if was_report else "the file at"
+        print(f"Replaced {said} {out}.")
     print(f"Wrote the {args.audience} report for {args.couple} to {out} ({size:.1f} MB).")
     if out.suffix.lower() == ".pdf":  # printed through Chromium (report.write_pdf)
         print("A PDF of the page, printed on this computer; it holds the same private logs.")
@@ -453,6 +495,43 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(f"Open it in a web browser: {out.resolve().as_uri()}")
     print("It works offline and sends nothing anywhere.")
     return 0
+
+
+def _check_whole_folder(path) -> None:
+    """Refuse a report from one table file whose folder holds the couple's other logs.
+
+    Reading only ``folder/checkins.csv`` would leave out the triggers and events beside it: the
+    page would say "0 triggers and 0 events" as a fact and, with an ``abuse`` event in
+    ``events.csv``, open without the safety notice.  So a single file is read only when it is
+    the folder's one log table; otherwise the command asks for the folder (it does not read the
+    folder by itself: the user named one file, and should know that the page holds them all).
+    """
+    from trustdata._atomic import log_files
+    from trustdata.errors import FileProblem
+
+    if not path.is_file():
+        return
+    folder = path.parent
+    others = [p for p in log_files(folder) if not _same_file(p, path)]
+    if not others:
+        return
+    names = [p.name for p in others]
+    shown = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    raise FileProblem(
+        f"is one table of the log folder {folder}, which also holds {shown}. A report reads a "
+        "couple's whole logs (their triggers and events change the page; an abuse event puts "
+        f"the safety notice first), so give the folder: trustdata report {folder} --couple ...",
+        source=str(path),
+    )
+
+
+def _same_file(a, b) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _writable_report(target, path: str, logs) -> bool:
@@ -535,12 +614,26 @@ def _cmd_couples(args: argparse.Namespace) -> int:
         print("  ".join(cells).rstrip())
     print(f"{len(ids)} couple{'s' if len(ids) != 1 else ''}.")
     if len(logs.rejected):
-        print(
-            f"Note: {len(logs.rejected)} records could not be used and are not counted; "
-            f"`trustdata validate {args.path}` lists them with the reasons.",
-            file=sys.stderr,
-        )
+        print(_rejected_note(len(logs.rejected), "counted", args.path), file=sys.stderr)
     return 0
+
+
+def _rejected_note(n: int, left_out: str, path: str) -> str:
+    """The stderr note of ``report`` and ``couples`` on the records the loader rejected.
+
+    >>> _rejected_note(1, "counted", "logs")
+    'Note: 1 record could not be used and is not counted; `trustdata validate logs` shows it with the reason.'
+    """  # noqa: E501
+    from trustdata._words import plural
+
+    if n == 1:
+        verb, tail = "is", "shows it with the reason"
+    else:
+        verb, tail = "are", "lists them with the reasons"
+    return (
+        f"Note: {plural(n, 'record')} could not be used and {verb} not {left_out}; "
+        f"`trustdata validate {path}` {tail}."
+    )
 
 
 def _display_names(couples) -> dict[tuple[str, str], str]:
@@ -575,8 +668,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     """Import an export into a log folder, without ever destroying a log.
 
     A newer export of the same person into the same folder replaces what an earlier import of
-    that person wrote, as a whole: check-ins and triggers, the folder never mixing two exports.
-    Refused (exit 2, nothing written): a folder holding records of another couple or partner,
+    that person wrote, as a whole: check-ins and triggers, the folder never mixing two exports
+    of one person.  The records of the same couple's other partners (another app's import) are
+    kept unchanged beside it (:func:`_write_beside` reads them back before anything is renamed
+    into place).  Refused (exit 2, nothing written): a folder holding records of another couple,
     log files that cannot be read (a renamed column, a truncated file) or records the loader
     rejects (they would be lost), check-ins or triggers the new export does not hold (a
     partial or filtered export: a newer export holds every earlier answer; same couple,
@@ -604,7 +699,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             raise
         raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
-    _check_import_target(out, Path(args.input), result.logs)
+    kept = _check_import_target(out, Path(args.input), result.logs)
     print(result.report.to_text())
     rejected = result.logs.rejected
     if len(rejected):
@@ -616,13 +711,27 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if result.nothing_imported:  # an empty log folder would look like an import that worked
         print(f"Nothing written: every record was rejected, so {out} was not made or changed.")
         return 1
-    folder = _write_import(result, out)
+    folder = _write_import(result, out, kept)
+    if kept is not None:
+        beside = sorted(
+            {
+                (c, p)
+                for frame in kept.values()
+                for c, p in zip(frame["couple_id"], frame["partner"], strict=True)
+            }
+        )
+        shown = ", ".join(f"couple {c} partner {p}" for c, p in beside)
+        print(f"Kept the records of {_printable(shown)} in {folder} as they were.")
     print(f"Wrote the log folder {folder} (read it with `trustdata validate {folder}`).")
     return 1 if len(rejected) else 0
 
 
-def _check_import_target(out, export, new) -> None:
-    """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`)."""
+def _check_import_target(out, export, new):
+    """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`).
+
+    Returns the folder's check-ins and triggers of the couple's other partners, which the
+    import keeps unchanged beside its own (None when there are none).
+    """
     import pandas as pd
 
     from trustdata import schemas
@@ -640,7 +749,7 @@ def _check_import_target(out, export, new) -> None:
                 check_not_an_input(target, [export], log_name_ok=True)
     existing = [p for p in log_files(out) if p.stem.lower() in ("checkins", "triggers")]
     if not existing:
-        return
+        return None
     try:
         old = load(out)
     except TrustDataError as exc:
@@ -662,21 +771,30 @@ def _check_import_target(out, export, new) -> None:
         return set(zip(frame["couple_id"], frame["partner"], strict=True))
 
     pairs = people(new.checkins) | people(new.triggers)
+    ours = {c for c, _ in pairs}
     for table in ("checkins", "triggers"):
-        others = sorted(p for p in people(getattr(old, table)) if p not in pairs)
+        others = sorted(p for p in people(getattr(old, table)) if p[0] not in ours)
         if others:
             shown = ", ".join(f"couple {c} partner {p}" for c, p in others[:5])
             more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             word = "check-ins" if table == "checkins" else "triggers"
             raise FileProblem(
-                f"already holds {word} of {shown}{more}, which this import would replace; "
-                "import into a new folder (one per person), or move those files away first.",
+                f"already holds {word} of {shown}{more}, another couple than this import's; "
+                "import into a new folder (one per couple), or move those files away first.",
                 source=str(out),
             )
+
+    def of(frame, mine: bool):
+        if not len(frame):
+            return frame
+        keys = pd.MultiIndex.from_frame(frame[["couple_id", "partner"]].astype(str))
+        return frame.loc[keys.isin(list(pairs)) == mine]
+
     # a newer export holds every earlier answer: one without some of them (a partial or
-    # filtered export) would take them out of the log, so it is refused, naming what it lacks
+    # filtered export) would take them out of the log, so it is refused, naming what it lacks;
+    # the other partner's records are kept as they are (see _write_import)
     for table, key in _IMPORT_KEYS.items():
-        had, now = getattr(old, table), getattr(new, table)
+        had, now = of(getattr(old, table), True), getattr(new, table)
         gone = ~pd.MultiIndex.from_frame(had[list(key)].astype(str)).isin(
             pd.MultiIndex.from_frame(now[list(key)].astype(str))
         )
@@ -692,6 +810,8 @@ def _check_import_target(out, export, new) -> None:
                 "the whole history again, or import into a new folder.",
                 source=str(out),
             )
+    kept = {table: of(getattr(old, table), False) for table in ("checkins", "triggers")}
+    return kept if any(len(frame) for frame in kept.values()) else None
 
 
 #: What makes a record the same record in an earlier import and a newer one.
@@ -701,8 +821,13 @@ _IMPORT_KEYS = {
 }
 
 
-def _write_import(result, out):
-    """Write an import into ``out`` through a staging folder inside it (see _cmd_import)."""
+def _write_import(result, out, kept=None):
+    """Write an import into ``out`` through a staging folder inside it (see _cmd_import).
+
+    ``kept`` (from :func:`_check_import_target`): the other partners' check-ins and triggers,
+    written again beside the import's own; the staged files are read back and must hold those
+    records unchanged, or nothing is written.
+    """
     import shutil
     import tempfile
 
@@ -717,7 +842,10 @@ def _write_import(result, out):
             f"cannot write the log folder here ({exc.strerror or exc}).", source=str(out)
         ) from None
     try:
-        result.write(staging)
+        if kept is None:
+            result.write(staging)
+        else:
+            _write_beside(result.logs, kept, staging, out)
         # the import replaces the check-ins and triggers an earlier import of the same person
         # wrote (checked by _check_import_target), in any format: an earlier triggers file
         # left next to newer check-ins would mix two exports
@@ -727,6 +855,49 @@ def _write_import(result, out):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+def _write_beside(new, kept, staging, out) -> None:
+    """Write ``new``'s check-ins and triggers with the ``kept`` records of the other partners
+    into ``staging``; read them back and refuse (FileProblem) unless ``kept`` is unchanged."""
+    import pandas as pd
+
+    from trustdata.errors import FileProblem
+    from trustdata.io import from_frames, load, write
+
+    frames = {
+        table: pd.concat([kept[table], getattr(new, table)], ignore_index=True)
+        for table in ("checkins", "triggers")
+    }
+    merged = from_frames(**frames, source=str(out))
+    if len(merged.rejected):
+        raise FileProblem(
+            "the import's records and the other partner's could not be written together "
+            f"({merged.rejected['reason'].iloc[0]}); import into a new folder.",
+            source=str(out),
+        )
+    write(merged, staging)
+    back = load(staging)
+    for table in ("checkins", "triggers"):
+        had = kept[table]
+        if not len(had):
+            continue
+        cols = list(had.columns)
+        keys = [*_IMPORT_KEYS[table]]
+        now = getattr(back, table)
+        now = now.loc[
+            pd.MultiIndex.from_frame(now[["couple_id", "partner"]].astype(str)).isin(
+                pd.MultiIndex.from_frame(had[["couple_id", "partner"]].astype(str))
+            )
+        ]
+        a = had.sort_values(keys).reset_index(drop=True)[cols].astype(object)
+        b = now.sort_values(keys).reset_index(drop=True).reindex(columns=cols).astype(object)
+        if not a.fillna("<missing>").equals(b.fillna("<missing>")):
+            raise FileProblem(
+                "the other partner's records would not be written back unchanged; nothing was "
+                "written. Import into a new folder.",
+                source=str(out),
+            )
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:

@@ -1421,6 +1421,92 @@ def render(r: CoupleReview, *, audience: str = "couple", include_expected: bool 
     return render_page(title, sections, subtitle=subtitle, footer=footer, charts=chart)
 
 
+#: How an HTML page trustdata wrote is known again: the first line of its style sheet
+#: (``resources/report.css``), inside the ``<style>`` of every report page since the first.
+HTML_MARK = b"/* trustdata report: one offline page."
+
+#: How a PDF trustdata wrote is known again: the document information's ``/Creator`` (the
+#: program that made the page it was printed from), set by :func:`_mark_pdf`.
+PDF_MARK = b"/Creator (trustdata report)"
+
+
+def is_report_file(path: str | Path) -> bool:
+    """Whether ``path`` is a report page or PDF that trustdata wrote (:data:`HTML_MARK`,
+    :data:`PDF_MARK`): the only existing files ``trustdata report -o`` replaces unasked.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> own = Path(tempfile.mkdtemp()) / "journal.html"
+    >>> _ = own.write_text("<p>my private journal</p>")
+    >>> is_report_file(own)
+    False
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+            if head.startswith(b"%PDF-"):
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - 4096))
+                return PDF_MARK in fh.read()
+    except OSError:
+        return False
+    return head.lstrip()[:15].lower() == b"<!doctype html>" and HTML_MARK in head
+
+
+def _mark_pdf(data: bytes) -> bytes:
+    """Chromium's PDF with :data:`PDF_MARK` as its ``/Creator``, by an incremental update.
+
+    A PDF may be updated by appending a new version of an object, a cross-reference section
+    for it and a trailer pointing back at the previous one (ISO 32000-1, 7.5.6); nothing
+    before is changed.  The new document information is Chromium's (title, producer, dates)
+    with the ``/Creator`` replaced.  A PDF of another layout (no classic cross-reference table,
+    no document information) is returned unchanged: it is then written unmarked, and an
+    unmarked PDF is never replaced without ``--force``.
+    """
+    end = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", data[-1024:])
+    if end is None:
+        return data
+    prev = int(end.group(1))
+    at = data.rfind(b"trailer", prev)
+    if not data.startswith(b"xref", prev) or at < 0:
+        return data
+    found = re.match(rb"trailer\s*<<(.*?)>>\s*startxref", data[at:], re.S)
+    if found is None:
+        return data
+    trailer = found.group(1)
+    info = re.search(rb"/Info\s+(\d+)\s+(\d+)\s+R", trailer)
+    if info is None:
+        return data
+    num, gen = int(info.group(1)), int(info.group(2))
+    offset = None
+    lines = iter(data[prev + 4 : at].split())
+    try:
+        while offset is None:
+            first, count = int(next(lines)), int(next(lines))
+            for i in range(first, first + count):
+                where, _, kind = next(lines), next(lines), next(lines)
+                if i == num and kind == b"n":
+                    offset = int(where)
+    except (StopIteration, ValueError):
+        return data
+    obj = re.match(rb"%d %d obj\s*<<(.*?)>>\s*endobj" % (num, gen), data[offset:], re.S)
+    if obj is None:
+        return data
+    fields = obj.group(1)
+    creator = re.compile(rb"\s*/Creator\s*\((?:\\.|[^\\()])*\)")
+    if b"/Creator" in fields and not creator.search(fields):
+        return data  # a /Creator this parser does not follow: leave the PDF as it is
+    fields = creator.sub(b"", fields).rstrip() + b"\n" + PDF_MARK
+    body = data if data.endswith(b"\n") else data + b"\n"
+    new_obj = b"%d %d obj\n<<%s>>\nendobj\n" % (num, gen, fields)
+    xref_at = len(body) + len(new_obj)
+    xref = b"xref\n%d 1\n%010d %05d n \n" % (num, len(body), gen)
+    kept = re.sub(rb"\s*/Prev\s+\d+", b"", trailer).rstrip()
+    tail = b"trailer\n<<%s\n/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (kept, prev, xref_at)
+    return body + new_obj + xref + tail
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write through :func:`trustdata._atomic.write_bytes` (temporary file, then rename)."""
     from trustdata._atomic import write_bytes
@@ -1524,7 +1610,7 @@ def write_pdf(page: str, path: str | Path, *, timeout: float = 120.0) -> Path:
             raise TrustDataError(f"Chromium could not print the PDF: {exc}") from exc
         if not out.is_file() or out.stat().st_size == 0:
             raise TrustDataError(f"Chromium ({browser}) did not write a PDF.")
-        _atomic_write(path, out.read_bytes())
+        _atomic_write(path, _mark_pdf(out.read_bytes()))
     return path
 
 

@@ -566,7 +566,15 @@ EXPECTED_CAVEAT = BENCHMARK_CAVEAT
 
 
 def _is_synthetic(reference: object, ref: Logs) -> bool:
-    """The reference is synthetic: its folder holds ``truth`` or its couples say so."""
+    """The reference is synthetic: its folder holds ``truth``, its couples say so, or it is an
+    anonymized copy of synthetic couples made with the public demo key.
+
+    The last mark: ``trustdata anonymize`` accepts the public demo key
+    (``data/sample/demo.key``) only for synthetic input, and :mod:`trustdata.synth` names its
+    couples ``couple-01``, ``couple-002``, ...  A folder whose every couple id is the demo key's
+    pseudonym of such a name was made from synthetic couples; a real clinic's export, made with
+    its own secret key, never matches (the pseudonyms are keyed HMACs).
+    """
     from pathlib import Path
 
     if isinstance(reference, str | Path) and (Path(reference) / "truth").is_dir():
@@ -574,7 +582,26 @@ def _is_synthetic(reference: object, ref: Logs) -> bool:
     couples = ref.couples
     if "synthetic" in couples.columns and len(couples):
         return bool(couples["synthetic"].fillna(False).astype(bool).all())
-    return False
+    return _demo_pseudonyms_of_synthetic(ref.couple_ids)
+
+
+def _demo_pseudonyms_of_synthetic(ids: list[str]) -> bool:
+    """Whether every id is the demo key's couple pseudonym of a synthetic couple's name
+    (``couple-`` and a number of at least 2 digits, at most four times as many couples as
+    ``ids``, as :func:`trustdata.synth.generate` numbers them)."""
+    if not ids or not all(str(i).startswith("c") and len(str(i)) == 17 for i in ids):
+        return False
+    from trustdata.anonymize import _couple_map
+    from trustdata.synth import _DEMO_KEY
+
+    key = _DEMO_KEY.strip().encode("utf-8")
+    most = 4 * len(ids) + 100
+    names = {
+        f"couple-{i:0{width}d}"
+        for width in range(2, len(str(most)) + 1)
+        for i in range(1, min(most, 10**width - 1) + 1)
+    }
+    return set(map(str, ids)) <= set(_couple_map(key, sorted(names)).values())
 
 
 def _expected_fields(one: Logs, reference: object) -> dict:
@@ -600,7 +627,11 @@ def _expected_fields(one: Logs, reference: object) -> dict:
     try:
         band = expected.expected_recovery(ref, quantiles=EXPECTED_QUANTILES)
     except ValueError as exc:
-        out["expected_refusal"] = str(exc)
+        # the sentence is read on a page, where the Python argument by=() cannot be passed
+        out["expected_refusal"] = str(exc).replace(
+            "(pass by=() to pool the roles, or a larger reference)",
+            "(a larger reference cohort can give one, such as data/sample/cohort)",
+        )
         return out
     status = expected.track_status(one, band, weeks_below=EXPECTED_WEEKS_BELOW)
     now = _reference_reach(_status_since(status), status, band)

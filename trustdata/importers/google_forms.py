@@ -321,6 +321,7 @@ def _translate(
     responses: list[dict[str, Any]] = []
     email_labels: dict[str, dict[str, str]] = defaultdict(dict)
     partner_source: Counter = Counter()
+    n_roles = 0
     drop = (email_col,) if email_col else ()
     for pos, row in enumerate(records_of(frame)):
         problems = [p for p in (ragged(row),) if p]
@@ -352,6 +353,9 @@ def _translate(
                 how = f"the {email_col!r} column"
         if who is None:
             problems.append("partner: no answer says which partner this is")
+        else:  # counted whether or not the record is kept: "(N responses)" names them all
+            partner_source[how] += 1
+        n_roles += role is not None
         values = {f: text(row[q[f]]) for f in CHECKIN_FIELDS if f in q}
         for field_name, (low, high, _) in scales.items():
             values[field_name], why = _on_scale(values[field_name], low, high)
@@ -362,7 +366,6 @@ def _translate(
                 Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row, drop=drop))
             )
             continue
-        partner_source[how] += 1
         stamp_time = order_stamps.times[pos] if order_stamps is not None else None
         stamp_date = order_stamps.dates[pos] if order_stamps is not None else None
         responses.append(
@@ -380,7 +383,6 @@ def _translate(
     _warn_small_answers(responses, q, scales, report)
     for how, n in partner_source.items():
         report.mapped.append(f"partner from {how} ({plural(n, 'response')})")
-    n_roles = sum(r["role"] is not None for r in responses)
     if n_roles and "role" not in q:
         report.mapped.append(
             f"role from the answers to {q['partner']!r} that name one "

@@ -116,7 +116,12 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
     for table, file in files:
         raw, notes, name = _read_file(file, table)
         if table == "checkins" and ignored:
-            notes.append("other files in the folder were not read: " + ", ".join(ignored))
+            subs = {n for n in ignored if (Path(path) / n).is_dir()}
+            if len(subs) < len(ignored):
+                kept = [n for n in ignored if n not in subs]
+                notes.append("other files in the folder were not read: " + ", ".join(kept))
+            if subs:
+                notes.append("sub-folders were not read: " + ", ".join(sorted(subs)))
         unescape = file.suffix.lower() != ".parquet"
         if unescape and file.suffix.lower() == ".csv":
             raw = _unescape_header(raw)

@@ -59,8 +59,8 @@ def _check_line_lengths(
     longest = int(lengths.argmax())
     if lengths[longest] > MAX_LINE_BYTES:
         raise FileProblem(
-            f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MB long; a record "
-            f"of a log is at most {MAX_LINE_BYTES // 2**20} MB (a value that long is not an "
+            f"line {first_line + longest} is {lengths[longest] / 2**20:,.1f} MiB long; a record "
+            f"of a log is at most {MAX_LINE_BYTES // 2**20} MiB (a value that long is not an "
             "answer: is this a log file?).",
             source=source,
         )
