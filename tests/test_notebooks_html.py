@@ -1,9 +1,12 @@
-"""The notebooks outside JupyterLab: `jupyter nbconvert --to html --execute` shows every chart.
+"""The notebooks outside JupyterLab: the documented `jupyter nbconvert --to html --execute
+--template-file notebooks/offline.html.j2 NOTEBOOK` shows every chart and loads nothing.
 
 Each chart of the couple and therapist notebooks goes through :func:`trustdata.charts.offline`,
 whose output carries a PNG beside plotly's JSON: the exported page shows the charts as inline
-images, with no script and no network.  The couple's copy shows no code, no checks and no NaN.
-Runs the real command (as a reader would), so it takes about 30 s a notebook.
+images.  The template leaves out the scripts nbconvert's lab page fetches from cdnjs (require.js,
+MathJax, mermaid) and forbids any request: no script, no link to the network, and Chromium,
+opening the page, asks for nothing but the file.  The couple's copy shows no code, no checks and
+no NaN.  Runs the real command (as a reader would), so it takes about 30 s a notebook.
 """
 
 from __future__ import annotations
@@ -42,22 +45,44 @@ pytestmark = [
 ]
 
 
+#: The command the couple's notebook gives for its offline copy (run from the trustdata folder).
+DOCUMENTED = re.compile(
+    r"`(jupyter nbconvert --to html --execute [^`]*notebooks/our_progress\.ipynb)`"
+)
+
+
+def _documented_command() -> list[str]:
+    book = json.loads((ROOT / "notebooks" / "our_progress.ipynb").read_text(encoding="utf-8"))
+    text = "".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "markdown")
+    found = DOCUMENTED.findall(text)
+    assert len(found) == 1, found
+    return found[0].split()
+
+
+def test_the_documented_command_is_the_offline_one():
+    assert _documented_command() == [
+        "jupyter", "nbconvert", "--to", "html", "--execute",
+        "--template-file", "notebooks/offline.html.j2", "notebooks/our_progress.ipynb",
+    ]  # fmt: skip
+    for doc in ("docs/charts.md", "docs/privacy.md"):
+        text = re.sub(r"\s+", " ", (ROOT / doc).read_text(encoding="utf-8"))
+        assert "--template-file notebooks/offline.html.j2" in text, doc
+
+
 def _export(name: str, out: Path) -> str:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
+    words = _documented_command()  # the same options for both notebooks
     cmd = [
         str(JUPYTER) if JUPYTER.exists() else shutil.which("jupyter") or "jupyter",
-        "nbconvert",
-        "--to",
-        "html",
-        "--execute",
-        str(ROOT / "notebooks" / name),
+        *words[1:-1],
+        "notebooks/" + name,
         "--output-dir",
         str(out),
     ]
-    done = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return (out / name.replace(".ipynb", ".html")).read_text(encoding="utf-8")
 
@@ -84,6 +109,65 @@ def test_every_chart_is_an_inline_image_in_the_exported_page(pages, name):
     # no chart needs a script: plotly.js is not in the page and no image points elsewhere
     assert "Plotly.newPlot" not in page
     assert not re.search(r"<img\b[^>]*\bsrc=\"(?!data:)", page)
+
+
+#: Anything in a page that makes a browser fetch (or run) something.
+FETCHES = re.compile(
+    r"<script\b|<link\b[^>]*\bhref\s*=\s*[\"']?\s*(?:https?:)?//|\b(?:src|href|action|poster|data)"
+    r"\s*=\s*[\"']?\s*(?:https?:)?//|url\(\s*[\"']?\s*(?:https?:)?//|@import\b|<iframe\b|<object\b"
+    r"|<embed\b",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_the_exported_pages_hold_no_script_and_no_link_to_the_network(pages, name):
+    page = pages[name]
+    assert not FETCHES.search(page), FETCHES.search(page)
+    metas = re.findall(r"<meta\b[^>]*>", page, flags=re.I)
+    policy = [m for m in metas if 'http-equiv="Content-Security-Policy"' in m]
+    assert len(policy) == 1 and "content=\"default-src 'none'; img-src data:;" in policy[0]
+
+
+def test_the_pattern_finds_what_nbconverts_own_page_fetches():
+    # what `jupyter nbconvert --to html` (lab template) puts in a page: the test must see it
+    for fetch in (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js">',
+        '<link rel="stylesheet" href="https://example.org/a.css">',
+        "<img src='//example.org/x.png'>",
+        "background: url( https://example.org/x.png)",
+        '@import "x.css";',
+        '<script type="module">',
+    ):
+        assert FETCHES.search(fetch), fetch
+    assert not FETCHES.search('<img src="data:image/png;base64,AAAA"> <a href="#top">')
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chromium_opening_the_exported_page_asks_for_nothing_but_the_file(pages, name, tmp_path):
+    pytest.importorskip("playwright")
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / name.replace(".ipynb", ".html")
+    path.write_text(pages[name], encoding="utf-8")
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("BROWSER_PATH", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_timeout(500)
+            drawn = page.evaluate(
+                "[...document.images].filter(i => i.complete && i.naturalWidth > 0).length"
+            )
+        finally:
+            browser.close()
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert drawn == CHARTS[name]  # the charts still show
 
 
 def test_the_couples_copy_shows_no_code_no_checks_and_no_nan(pages):

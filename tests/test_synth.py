@@ -387,7 +387,7 @@ def test_params_and_data_reflect_the_planted_group_effect(effect):
         ({"months": 12.5}, "`months`"),
         ({"months": ("a", "b")}, "`months`"),
         ({"months": (1, 2, 3)}, "`months`"),
-        ({"start": None}, "`start`"),
+        ({"start": ["2024-01-01"]}, "`start`"),
         ({"start": "yesterday-ish"}, "`start`"),
         ({"hard_road_share": 2}, "`hard_road_share`"),
     ],
@@ -509,7 +509,7 @@ def test_anonymized_sample_parquet_metadata_holds_no_original_id_or_date():
 
     ids = set(pd.read_parquet(SAMPLE / "cohort" / "couples.parquet")["couple_id"])
     first_original = pd.read_parquet(SAMPLE / "cohort" / "events.parquet")["date"].min()
-    assert first_original >= pd.Timestamp("2024-01-01")
+    assert first_original >= pd.Timestamp(synth.DEFAULT_START_COHORT)
     for path in sorted((SAMPLE / "cohort_anonymized").glob("*.parquet")):
         assert b"couple-" not in path.read_bytes(), path.name
         pf = pq.ParquetFile(path)

@@ -27,10 +27,14 @@ Free text
     ``keep_text=True`` (they are the likeliest place for names, places and dates).  Kept text
     has every numeric date (``2025-03-12``, ``2025-3-3``, ``12/03/2025``, ``3/3/25``,
     ``3.3.``, ``20250312``, ...) and every date with an English month name (``3 March``,
-    ``Mar 3rd, 2025``) replaced by ``[date]``, e-mail addresses by ``[email]``, web addresses
-    by ``[link]``, phone-like numbers (8 digits or more) by ``[number]``, and the couple's own
-    couple and partner ids (whole words of three characters or more, in any case) by their
-    pseudonyms; other names and places stay: read kept text before sharing it.
+    ``Mar 3rd, 2025``) or a day spelled out (``twelfth of March``, ``March the twelfth``,
+    ``on the 12th.``) replaced by ``[date]``, weekday names (``Tuesday``, ``Tue``; a weekday
+    beside a shifted date gives the shift modulo 7) by ``[day]``, e-mail addresses by
+    ``[email]``, web addresses (up to a space, a quote or ``<``, without the punctuation after
+    them) by ``[link]``, phone-like numbers (8 digits or more) by ``[number]``, and the couple's
+    own couple and partner ids (whole words of three characters or more, in any case) by their
+    pseudonyms; other names, places, holidays ("Christmas Eve"), "the weekend" and "the 3rd
+    time" stay: read kept text before sharing it.
 Other columns
     Columns the format does not know are removed from check-ins, triggers and events unless
     the researcher lists them in ``keep_columns`` (declaring them safe).  The ``couples`` table
@@ -155,8 +159,31 @@ _TEXT_DATE = re.compile(
     + rf"|{_MONTH}\s+{_DAY_TH}(?:,?\s+\d{{4}})?)(?![\w])",
     re.IGNORECASE,
 )
+#: A day of the month spelled out: ``first`` ... ``thirty-first`` (also ``twenty first``).
+_DAY_WORD = (
+    r"(?:(?:twenty|thirty)[- ]?)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
+    r"|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth"
+    r"|nineteenth|twentieth|thirtieth"
+)
+#: Dates written in words, which the date shift cannot move: ``twelfth of March``, ``March the
+#: twelfth``, ``the 12th`` at the end of a clause (``on the 12th.``), and weekday names (a
+#: weekday next to a shifted date gives the shift modulo 7).
+_WORD_DATE = re.compile(
+    rf"(?<![\w])(?:(?:the\s+)?(?:{_DAY_WORD})\s+(?:of\s+)?{_MONTH}"
+    rf"|{_MONTH}\s+(?:the\s+)?(?:{_DAY_WORD}|{_DAY_TH}))(?![\w])"
+    rf"|(?<![\w])the\s+(?:{_DAY_TH}|{_DAY_WORD})(?=\s*(?:[.,;:!?)]|$))",
+    re.IGNORECASE,
+)
+_WEEKDAY = re.compile(
+    # full names in any case; abbreviations only capitalised ("sat down", "wed" are words)
+    r"(?<![\w])(?:(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)days?)"
+    r"|(?:Mon|Tue|Tues|Wed|Weds|Thu|Thur|Thurs|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN)\.?)"
+    r"(?:'s)?(?![\w])"
+)
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+#: A web address: up to a space, a quote or a bracket no address holds (``"`` ends it in
+#: ``=HYPERLINK("http://x/?"&A1,"click")``), never ending on punctuation after it.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s\"<>`{}|\\^]*[^\s\"<>`{}|\\^.,;:!?)\]']", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ ().-]?\d){7,}(?!\w)")
 _SORT_KEYS = {
     "checkins": ["couple_id", "partner", "date"],
@@ -553,19 +580,36 @@ def _check_kept(
             )
 
 
+#: What kept free text loses, in order: (pattern, placeholder, what it is, its plural).
+_SCRUBS: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
+    (_EMAIL, "[email]", "e-mail address", "e-mail addresses"),
+    (_LINK, "[link]", "web address", "web addresses"),
+    (_TEXT_DATE, "[date]", "date", "dates"),
+    (_WORD_DATE, "[date]", "date", "dates"),
+    (_WEEKDAY, "[day]", "weekday name", "weekday names"),
+    (_PHONE, "[number]", "phone-like number", "phone-like numbers"),
+)
+
+
 def _scrub_text(
     values: pd.Series, couples: pd.Series, names: dict[str, dict[str, str]]
-) -> tuple[pd.Series, int]:
-    """Kept free text with e-mail and web addresses, dates and phone-like numbers replaced
-    (``[email]``, ``[link]``, ``[date]``, ``[number]``) and the couple's own ids (as whole
-    words, any case, three characters or more) by their pseudonyms; and how many cells changed.
+) -> tuple[pd.Series, int, dict[str, int]]:
+    """Kept free text with e-mail and web addresses, dates (numeric or in words), weekday
+    names and phone-like numbers replaced (``[email]``, ``[link]``, ``[date]``, ``[day]``,
+    ``[number]``) and the couple's own ids (as whole words, any case, three characters or more)
+    by their pseudonyms; how many cells changed; and how many of each were replaced (keyed by
+    the singular of :data:`_SCRUBS`, and ``"id"``).
     """
     filled = values.notna()
     text = values.loc[filled].astype(str)
-    new = text.str.replace(_EMAIL, "[email]", regex=True)
-    new = new.str.replace(_LINK, "[link]", regex=True)
-    new = new.str.replace(_TEXT_DATE, "[date]", regex=True)
-    new = new.str.replace(_PHONE, "[number]", regex=True)
+    new = text
+    found: dict[str, int] = {}
+    for pattern, placeholder, what, _ in _SCRUBS:
+        hits = int(new.str.count(pattern).sum()) if len(new) else 0
+        if hits:
+            found[what] = found.get(what, 0) + hits
+            new = new.str.replace(pattern, placeholder, regex=True)
+    ids = 0
     for cid, idx in new.groupby(couples.loc[filled].astype(str), sort=False).groups.items():
         spellings = {
             variant: pseudo
@@ -578,12 +622,31 @@ def _scrub_text(
         repl = {w.lower(): v for w, v in spellings.items()}
         words = "|".join(re.escape(w) for w in sorted(spellings, key=len, reverse=True))
         pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+        ids += int(new.loc[idx].str.count(pattern).sum())
         new.loc[idx] = new.loc[idx].str.replace(
             pattern, lambda m, repl=repl: repl.get(m.group(0).lower(), "[id]"), regex=True
         )
+    if ids:
+        found["id"] = ids
     out = values.astype("str").copy()
     out.loc[filled] = new
-    return out, int((new != text).sum())
+    return out, int((new != text).sum()), found
+
+
+def _scrubbed_words(name: str, cells: int, found: dict[str, int]) -> str:
+    """The report's line for what kept free text lost, naming only what was replaced."""
+    plurals = {what: many for _, _, what, many in _SCRUBS} | {"id": "ids"}
+    marks = {what: mark for _, mark, what, _ in _SCRUBS}
+    parts = []
+    for what in [*dict.fromkeys(w for _, _, w, _ in _SCRUBS), "id"]:
+        n = found.get(what, 0)
+        if not n:
+            continue
+        by = "its pseudonym" if what == "id" and n == 1 else "their pseudonyms"
+        by = by if what == "id" else marks[what]
+        parts.append(f"{n} {what if n == 1 else plurals[what]} (by {by})")
+    cell = "cell" if cells == 1 else "cells"
+    return f"{name}: inside the kept free text of {cells} {cell}, replaced: " + ", ".join(parts)
 
 
 def _unused_categories_dropped(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -753,14 +816,14 @@ def anonymize(
                 removed.append(f"{name}: free text ({', '.join(filled)})")
         else:
             changed = 0
+            found: dict[str, int] = {}
             for c in text_cols:
-                out[c], n = _scrub_text(frame[c], frame["couple_id"], names)
+                out[c], n, kinds = _scrub_text(frame[c], frame["couple_id"], names)
                 changed += n
+                for what, count in kinds.items():
+                    found[what] = found.get(what, 0) + count
             if changed:
-                removed.append(
-                    f"{name}: dates and ids inside the kept free text of {changed} cell(s) "
-                    "(replaced by [date] and by the pseudonyms)"
-                )
+                removed.append(_scrubbed_words(name, changed, found))
         tables[name] = _sorted(out, _SORT_KEYS[name])
 
     couples = logs.couples

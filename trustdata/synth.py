@@ -118,6 +118,12 @@ __all__ = [
 #: From this many couples on, :func:`generate` behaves as with ``cohort=True``.
 COHORT_THRESHOLD = 100
 
+#: The default earliest anchor; a cohort's default is 104 weeks earlier (its anchors spread
+#: over two years), so no default synthetic record is dated after January 2026: the loader
+#: rejects records dated after today.
+DEFAULT_START = "2024-01-01"
+DEFAULT_START_COHORT = "2022-01-03"
+
 #: A planted setback is listed in the truth when its check-ins show it at least this deep.
 MIN_VISIBLE_DEPTH = 2.0
 
@@ -341,7 +347,7 @@ def generate(
     couples: int = 3,
     *,
     seed: int = 0,
-    start: str | pd.Timestamp = "2024-01-01",
+    start: str | pd.Timestamp | None = None,
     months: tuple[int, int] | int = (12, 24),
     cohort: bool = False,
     group_effect: float = 0.1,
@@ -357,8 +363,12 @@ def generate(
         How many couples.
     seed : int
         Seed of the random generator; the same arguments give the same result.
-    start : str or pandas.Timestamp
-        The earliest anchor (discovery or disclosure) date.
+    start : str or pandas.Timestamp, optional
+        The earliest anchor (discovery or disclosure) date.  By default 1 January 2024, and for
+        a cohort 3 January 2022 (104 weeks earlier: its anchors spread over two years), so that
+        with the default ``months`` no record is dated after January 2026.  ``trustdata.load``
+        rejects records dated after today, so a ``start`` or ``months`` reaching past today
+        gives logs part of which will not load.
     months : (int, int) or int
         Each couple logs for a whole number of months drawn uniformly from this range.
     cohort : bool
@@ -395,6 +405,10 @@ def generate(
         raise ValueError(
             f"The value for `hard_road_share` must be between 0 and 1, but {hard_road_share!r} "
             "was passed."
+        )
+    if start is None:
+        start = (
+            DEFAULT_START_COHORT if cohort or int(couples) >= COHORT_THRESHOLD else DEFAULT_START
         )
     try:
         start_day = np.datetime64(pd.Timestamp(start).date(), "D")

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -48,6 +49,7 @@ import pandas as pd
 
 # Private names that benchmarks and tests reach for are importable from here, as before the split.
 from trustdata._memory import release
+from trustdata.io import _future
 from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM  # noqa: F401
 from trustdata.io._csv import _fast_csv, _slow_csv, read_raw_csv  # noqa: F401
 from trustdata.io._files import (
@@ -66,7 +68,9 @@ from trustdata.logs import Logs
 __all__ = ["load", "from_frames", "write", "read_raw_csv", "EXTENSIONS", "ERRORS"]
 
 
-def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
+def load(
+    path: str | Path, *, errors: str = "quarantine", today: dt.date | str | None = None
+) -> Logs:
     """Read a log folder (or one table file), validate it and quarantine what does not fit.
 
     Parameters
@@ -81,6 +85,11 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
         ``"quarantine"`` (default) puts records that do not fit in :attr:`Logs.rejected`;
         ``"raise"`` raises :class:`~trustdata.errors.RecordsRejected` listing every problem of
         every file (after reading them all), with ``.rejected`` attached.
+    today : datetime.date or str, optional
+        The day the logs are read (default: the local date).  A check-in, trigger or event
+        dated more than a day after it (a day of slack for time zones) is a typo such as 2052
+        for 2025: it is rejected with a reason naming the column and the date.  Pass a fixed day
+        (``"2026-12-02"``) for reproducible results.
 
     Returns
     -------
@@ -110,6 +119,7 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
     (1, [[3, 'connection is 11, expected a whole number 1-10']])
     """
     _check_errors(errors)
+    day = _future.resolve_today(today)
     check_path(path)
     files, ignored = _find_files(path)
     parts: list[_Result] = []
@@ -125,7 +135,7 @@ def load(path: str | Path, *, errors: str = "quarantine") -> Logs:
         unescape = file.suffix.lower() != ".parquet"
         if unescape and file.suffix.lower() == ".csv":
             raw = _unescape_header(raw)
-        parts.append(_process(table, raw, source=name, notes=notes, unescape=unescape))
+        parts.append(_process(table, raw, source=name, notes=notes, unescape=unescape, today=day))
     logs = _assemble(parts, errors=errors)
     parts.clear()
     raw = None  # the last file's raw frame: freed before the memory goes back

@@ -10,6 +10,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
+from trustdata.io import _future
 from trustdata.io._columns import (
     _EXPECTED,
     _KIND,
@@ -64,12 +65,19 @@ class _Result:
 
 
 def _process(
-    table: str, raw: pd.DataFrame, *, source: str, notes: list[str], unescape: bool
+    table: str,
+    raw: pd.DataFrame,
+    *,
+    source: str,
+    notes: list[str],
+    unescape: bool,
+    today: Any = None,
 ) -> _Result:
     """Parse, validate and split one table's raw records.
 
     ``unescape`` removes the ``'`` that :func:`write` puts before formula-looking text (only for
-    CSV and JSON files, which trustdata may have written).
+    CSV and JSON files, which trustdata may have written).  ``today`` (a date): records dated
+    after it are rejected (:mod:`trustdata.io._future`); None checks no date against the calendar.
     """
     n = len(raw)
     columns = [c for c in raw.columns if c not in (_LINE, _PROBLEM)]
@@ -143,6 +151,8 @@ def _process(
     _validate(table, frame, schema, problems)
     if keys:
         _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems, id_codes)
+    if today is not None:  # the last check: a date after today is a typo
+        _future.check(table, frame, problems, today=today)
     bad = problems.mask()
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
