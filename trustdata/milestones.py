@@ -734,7 +734,7 @@ def _hard_events_before(
     An event of a kind in :data:`_EVENT_PHRASES` (abuse, new information, a repeat betrayal) of
     the couple, on or after the end of the first ``month_weeks`` weeks and before the end of
     weeks ``lo + 1`` to ``hi``: "A repeat betrayal was recorded on 6 July 2024, 2 weeks before
-    week 25 (the week of 22 July 2024)." (or "..., in week 26." inside them), oldest first;
+    week 25." (or "..., in week 26." inside them), oldest first;
     "" when there is none.
     """
     out = pd.Series("", index=hit.index, dtype="str")
@@ -767,14 +767,13 @@ def _hard_events_before(
         index=both.index,
     )
     number = (schemas.week_start(both["date"]) - both["first_week"]).dt.days // 7 + 1
-    start = f"week {lo + 1} (the week of "
     text = (
         both["kind"].astype(object).map(_EVENT_PHRASES)
         + _day(both["date"])
         + pd.Series(
             np.where(
                 before > 0,
-                ", " + gap + " before " + start + _day(begin) + ").",
+                ", " + gap + " before week " + str(lo + 1) + ".",
                 ", in week " + number.astype(str) + ".",
             ),
             index=both.index,
@@ -967,8 +966,7 @@ def red_flags(
         Its evidence then names each abuse, new-information or repeat-betrayal event of the
         couple between the two windows (from the end of the first to the end of the six-month
         one) and its date: "A repeat betrayal was recorded on 6 July 2024, 2 weeks before week
-        25 (the week of 22 July 2024)." or "..., in week 26." (the therapist weighs the drop
-        with it).
+        25." or "..., in week 26." (the therapist weighs the drop with it).
     ``no_reliable_improvement_12m`` (``"watch"``), ``no_reliable_improvement_24m`` (``"raise"``)
         Per partner with at least 12 (24) months between their first and latest check-in:
         flagged when the verdict ``change`` of :func:`trustdata.trends.trend_summary` (the

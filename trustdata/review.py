@@ -132,6 +132,9 @@ CONTEXT_DAYS = 14
 TRIGGER_MIN_DAYS = 14
 #: Weeks of the trailing mean of the trend charts and of "the first / latest weeks".
 WINDOW_WEEKS = 4
+#: The level of :func:`trustdata.triggers.plan_effect`'s tests and intervals (its verdict rule,
+#: which the therapist's table states).
+PLAN_ALPHA = 0.05
 #: "What helped" answers kept per partner and month for the couple's page (the latest ones).
 HELPED_PER_MONTH = 1
 #: Event kinds that are hard news during the recovery, in the order they are named.
@@ -159,7 +162,7 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "agreements and each partner's support.",
     "new_information": "A dip after a new disclosure is common; check how safe the hurt "
     "partner feels and whether more is still to come out.",
-    "worse_after_6_months": "This partner was worse six months in than at the start; review "
+    "worse_after_6_months": "A partner who was worse six months in than at the start: review "
     "the treatment plan and individual support.",
     "no_reliable_improvement_12m": "A year without reliable improvement: review the goals "
     "and what has and has not helped.",
@@ -562,6 +565,7 @@ class CoupleReview:
             "tau_range": 1,
             "band_sd": 1,
             "trigger_min_days": TRIGGER_MIN_DAYS,
+            "plan_alpha": PLAN_ALPHA,
             **_trend_rule(),
         }
     )
@@ -1273,7 +1277,7 @@ def review(
     verdicts = _trend_verdicts(ci, summaries)
     verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
-    plan = triggers.plan_effect(tr)
+    plan = triggers.plan_effect(tr, alpha=PLAN_ALPHA)
     ahead = triggers.upcoming_anniversaries(ev, tr)
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
