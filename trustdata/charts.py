@@ -1328,6 +1328,23 @@ _PROFILE_COLUMNS = (
 _LAYER_ORDER = ("trust", *schemas.LAYERS)
 
 
+def _column(frame: pd.DataFrame, name: str) -> list:
+    """A column's values, or None for each row when the frame has no such column."""
+    return frame[name].tolist() if name in frame else [None] * len(frame)
+
+
+def _window_words(words: str, left_from: object, left_to: object) -> str:
+    """A window's words in parentheses, with the sudden dip the review left out of it."""
+    if _day_words(left_from) and _day_words(left_to):
+        weeks = (
+            f"the week of {_day_words(left_from)}"
+            if left_from == left_to
+            else f"the weeks of {_day_words(left_from)} to {_day_words(left_to)}"
+        )
+        words = (words + ", " if words else "") + f"leaving out a sudden dip in {weeks}"
+    return f" ({words})" if words else ""
+
+
 def _level_words(level: object, n: object) -> str:
     if level is None or pd.isna(level):
         return "not rated"
@@ -1452,8 +1469,22 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 ),
                 np.asarray(
                     [
-                        f" (the weeks to {_day_words(e)})" if _day_words(e) else ""
-                        for e in (d["recent_end"] if "recent_end" in d else [None] * len(d))
+                        _window_words(_day_words(e) and f"the weeks to {_day_words(e)}", a, b)
+                        for e, a, b in zip(
+                            _column(d, "recent_end"),
+                            _column(d, "recent_left_from"),
+                            _column(d, "recent_left_to"),
+                            strict=True,
+                        )
+                    ],
+                    dtype=object,
+                ),
+                np.asarray(
+                    [
+                        _window_words("", a, b)
+                        for a, b in zip(
+                            _column(d, "start_left_from"), _column(d, "start_left_to"), strict=True
+                        )
                     ],
                     dtype=object,
                 ),
@@ -1465,8 +1496,9 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 seg_x += [a, b, None]
                 seg_y += [lab, lab, None]
         hover = (
-            "%{customdata[0]}, %{customdata[1]}<br>at the start %{customdata[2]}<br>"
-            "recently%{customdata[5]} %{customdata[3]}%{customdata[4]}<extra></extra>"
+            "%{customdata[0]}, %{customdata[1]}<br>at the start%{customdata[6]} "
+            "%{customdata[2]}<br>recently%{customdata[5]} %{customdata[3]}%{customdata[4]}"
+            "<extra></extra>"
         )
         fig.add_trace(
             _scatter(

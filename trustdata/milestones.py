@@ -681,6 +681,14 @@ def _anchor_kind(events: pd.DataFrame) -> pd.Series:
     return first.astype(object)
 
 
+#: How an event flag's sentence (and the six-month flag's, for the events before it) opens.
+_EVENT_PHRASES: dict[str, str] = {
+    "abuse": "An abuse event was recorded on ",
+    "new_information": "New information came out on ",
+    "repeat_betrayal": "A repeat betrayal was recorded on ",
+}
+
+
 def _event_flags(events: pd.DataFrame) -> pd.DataFrame:
     kinds = events["kind"].astype(object)
     anchor = _anchor(events).reindex(events["couple_id"]).to_numpy()
@@ -690,13 +698,7 @@ def _event_flags(events: pd.DataFrame) -> pd.DataFrame:
     recovery = kinds.isin(["new_information", "repeat_betrayal"]) & after
     picked = events.loc[abuse | recovery]
     flag = picked["kind"].astype(object)
-    what = flag.map(
-        {
-            "abuse": "An abuse event was recorded on ",
-            "new_information": "New information came out on ",
-            "repeat_betrayal": "A repeat betrayal was recorded on ",
-        }
-    )
+    what = flag.map(_EVENT_PHRASES)
     who = np.where(picked["partner"].isna(), "", " (partner " + picked["partner"].fillna("") + ")")
     evidence = what + _day(picked["date"]) + who + "."
     anchor_p = pd.Series(anchor, index=events.index).loc[picked.index]
@@ -724,14 +726,78 @@ def _event_flags(events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float) -> pd.DataFrame:
+def _hard_events_before(
+    hit: pd.DataFrame, events: pd.DataFrame | None, month_weeks: int, lo: int, hi: int
+) -> pd.Series:
+    """Per six-month flag, the hard events between the two compared windows, in words.
+
+    An event of a kind in :data:`_EVENT_PHRASES` (abuse, new information, a repeat betrayal) of
+    the couple, on or after the end of the first ``month_weeks`` weeks and before the end of
+    weeks ``lo + 1`` to ``hi``: "A repeat betrayal was recorded on 6 July 2024, 2 weeks before
+    week 25." (or "..., in week 26." inside them), oldest first;
+    "" when there is none.
+    """
+    out = pd.Series("", index=hit.index, dtype="str")
+    if events is None or not len(events) or not len(hit):
+        return out
+    kinds = events["kind"].astype(object)
+    hard = events.loc[kinds.isin(list(_EVENT_PHRASES)), ["couple_id", "date", "kind"]]
+    if hard.empty:
+        return out
+    week = pd.Timedelta(weeks=1)
+    windows = pd.DataFrame(
+        {
+            "_flag": hit.index,
+            "couple_id": hit["couple_id"].to_numpy(),
+            "first_week": hit["first_week"].to_numpy(),
+        }
+    )
+    both = windows.merge(hard.assign(couple_id=hard["couple_id"].astype(str)), on="couple_id")
+    begin = both["first_week"] + lo * week
+    both = both.loc[
+        (both["date"] >= both["first_week"] + month_weeks * week)
+        & (both["date"] < both["first_week"] + hi * week)
+    ].sort_values(["_flag", "date"], kind="stable")
+    if both.empty:
+        return out
+    begin = begin.loc[both.index]
+    before = (begin - both["date"]).dt.days
+    gap = pd.Series(
+        np.where(before >= 14, _plural(before // 7, "week"), _plural(before, "day")),
+        index=both.index,
+    )
+    number = (schemas.week_start(both["date"]) - both["first_week"]).dt.days // 7 + 1
+    text = (
+        both["kind"].astype(object).map(_EVENT_PHRASES)
+        + _day(both["date"])
+        + pd.Series(
+            np.where(
+                before > 0,
+                ", " + gap + " before week " + str(lo + 1) + ".",
+                ", in week " + number.astype(str) + ".",
+            ),
+            index=both.index,
+        )
+    )
+    joined = text.groupby(both["_flag"], sort=False).agg(" ".join)
+    out.loc[joined.index] = joined.to_numpy()
+    return out
+
+
+def _worse_after_6_months(
+    trend: pd.DataFrame, month_weeks: int, min_drop: float, events: pd.DataFrame | None = None
+) -> pd.DataFrame:
     six = round(6 * schemas.DAYS_PER_MONTH / 7)  # 26 weeks
     lo, hi = six - month_weeks // 2, six - month_weeks // 2 + month_weeks
     wsf = trend["weeks_since_first"]
     first = trend.loc[wsf < month_weeks]
     around = trend.loc[(wsf >= lo) & (wsf < hi)]
     keys = ["couple_id", "partner"]
-    a = first.groupby(keys).agg(first_mean=("score", "mean"), first_n=("score", "count"))
+    a = first.groupby(keys).agg(
+        first_mean=("score", "mean"),
+        first_n=("score", "count"),
+        first_week=("week", "min"),  # weeks_since_first 0: the partner's first week
+    )
     b = around.groupby(keys).agg(
         six_mean=("score", "mean"), six_n=("score", "count"), six_week=("week", "max")
     )
@@ -751,6 +817,9 @@ def _worse_after_6_months(trend: pd.DataFrame, month_weeks: int, min_drop: float
         + lower
         + " points lower."
     )
+    # the hard news between the compared weeks, which the therapist weighs with the drop
+    news = _hard_events_before(hit, events, month_weeks, lo, hi)
+    evidence = evidence + np.where(news != "", " " + news, "")
     return _frame(
         RED_FLAG_COLUMNS,
         {
@@ -894,6 +963,10 @@ def red_flags(
         in (6 x ``DAYS_PER_MONTH`` days = week 26; with 4 weeks: ``weeks_since_first`` 24 to
         27, shown as weeks 25-28 counting the first as week 1).  Flagged when both windows hold
         at least 2 weekly scores and the six-month mean is at least ``min_drop`` points lower.
+        Its evidence then names each abuse, new-information or repeat-betrayal event of the
+        couple between the two windows (from the end of the first to the end of the six-month
+        one) and its date: "A repeat betrayal was recorded on 6 July 2024, 2 weeks before week
+        25." or "..., in week 26." (the therapist weighs the drop with it).
     ``no_reliable_improvement_12m`` (``"watch"``), ``no_reliable_improvement_24m`` (``"raise"``)
         Per partner with at least 12 (24) months between their first and latest check-in:
         flagged when the verdict ``change`` of :func:`trustdata.trends.trend_summary` (the
@@ -980,7 +1053,7 @@ def red_flags(
         from trustdata.trends import trend_summary, weekly_trend
 
         trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
-        parts.append(_worse_after_6_months(trend, month_weeks, min_drop))
+        parts.append(_worse_after_6_months(trend, month_weeks, min_drop, events))
         summary = trend_summary(
             checkins, measure=measure, r=r, reference_sd=reference_sd, month_weeks=month_weeks
         )

@@ -267,9 +267,10 @@ def _rate(value: object) -> str:
 
 
 def _pvalue(value: object) -> str:
+    # a no-break space after "<": a narrow table column must not break "< 0.001" in two
     if _missing(value):
         return "p n/a"
-    return "p < 0.001" if float(value) < 0.001 else f"p = {float(value):.3f}"
+    return "p <\u00a00.001" if float(value) < 0.001 else f"p = {float(value):.3f}"
 
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -1045,6 +1046,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             else "Trust and its layers for each of you: at the start and recently",
         )
         body += chart.add(fig, print_height=300)
+        body += Markup(m.layers_note(r, audience))
         body += _only_some_rated(r, "layers", "trust and its layers")
     if therapist and not r.partner_gap.empty:
         # on screen only: in print the cards and sentences give both partners side by side

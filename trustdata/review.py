@@ -62,7 +62,9 @@ Rules (each lives here, nowhere else)
     this couple; ``track_now`` adds ``status_since``, ``status_reason``, and ``last_week`` /
     ``reference_end`` / ``beyond_reference``: a partner's logs may run past the last week the
     reference covers, and then a page says which week it compares and that the reference does
-    not reach the later weeks) and ``reference_couples``; when the reference is too small
+    not reach the later weeks), ``not_on_track`` (the partners whose latest status is
+    ``not_on_track``: the therapist's red-flag list raises them, with
+    :data:`THERAPIST_GUIDANCE`) and ``reference_couples``; when the reference is too small
     (``expected_recovery`` raises ``ValueError``) ``expected_refusal`` holds its sentence and
     nothing is claimed.  ``reference_synthetic`` is True for the bundled synthetic cohort: a
     reference whose folder holds a ``truth`` folder (written only by :mod:`trustdata.synth`)
@@ -130,6 +132,9 @@ CONTEXT_DAYS = 14
 TRIGGER_MIN_DAYS = 14
 #: Weeks of the trailing mean of the trend charts and of "the first / latest weeks".
 WINDOW_WEEKS = 4
+#: The level of :func:`trustdata.triggers.plan_effect`'s tests and intervals (its verdict rule,
+#: which the therapist's table states).
+PLAN_ALPHA = 0.05
 #: "What helped" answers kept per partner and month for the couple's page (the latest ones).
 HELPED_PER_MONTH = 1
 #: Event kinds that are hard news during the recovery, in the order they are named.
@@ -157,7 +162,7 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "agreements and each partner's support.",
     "new_information": "A dip after a new disclosure is common; check how safe the hurt "
     "partner feels and whether more is still to come out.",
-    "worse_after_6_months": "This partner was worse six months in than at the start; review "
+    "worse_after_6_months": "A partner who was worse six months in than at the start: review "
     "the treatment plan and individual support.",
     "no_reliable_improvement_12m": "A year without reliable improvement: review the goals "
     "and what has and has not helped.",
@@ -169,6 +174,9 @@ THERAPIST_GUIDANCE: dict[str, str] = {
     "of the form; ask.",
     "no_checkins": "A partner who never checks in may not have agreed to keep the logs, or may "
     "find the questions hard; ask each partner, without pressing.",
+    "not_on_track": "Below where most partners of the reference who started at the same level "
+    "were at this point: ask how things are and what is in the way, and review the plan "
+    "together; it is a reason to look closer, not a forecast of failure.",
 }
 
 #: The couple's own words for the score-based red flags, where those of
@@ -315,8 +323,19 @@ class CoupleReview:
     has_layers : bool
         Whether the check-ins hold any of the six layers of trust.
     layers_profile : pandas.DataFrame or None
-        :func:`trustdata.layers.layers_profile` when the check-ins hold trust or a layer; None
-        when they do not.
+        :func:`trustdata.layers.layers_profile` (:data:`LAYER_WINDOW_WEEKS`-week windows) when
+        the check-ins hold trust or a layer; None when they do not.  It leaves out the weeks of a
+        sudden dip the partner's trust sentence leaves out (``first_aside`` / ``latest_aside``
+        of ``trend_verdicts``, not a dip that runs to the last week), so the chart's "at the
+        start" and "recently" leave out what the sentence does; ``start_left_from`` /
+        ``start_left_to`` / ``recent_left_from`` / ``recent_left_to`` name that dip (NaT when
+        none).
+    layers_left_out : pandas.DataFrame
+        One row per dip left out of a window of ``layers_profile``: ``partner, end``
+        (``"first"``: the start window, ``"latest"``: the recent one), ``dip_from, dip_to`` (its
+        first and last weeks), ``no_recent`` (the measures scored in the recent window only inside
+        the dip, which therefore show no recent level) and ``last_rated`` (their latest score's
+        check-in; NaT when none).
     trends, summaries, monthly : dict of measure -> DataFrame
         :func:`~trustdata.trends.weekly_trend`, :func:`~trustdata.trends.trend_summary` and
         :func:`~trustdata.trends.monthly_scores` of each measure.
@@ -462,6 +481,7 @@ class CoupleReview:
     measures: tuple[str, ...]
     has_layers: bool
     layers_profile: pd.DataFrame | None
+    layers_left_out: pd.DataFrame
     trends: dict[str, pd.DataFrame]
     summaries: dict[str, pd.DataFrame]
     monthly: dict[str, pd.DataFrame]
@@ -522,6 +542,7 @@ class CoupleReview:
     expected_weeks_below: int = 4
     expected_caveat: str = ""
     expected_couple: dict[str, str] = field(default_factory=dict)
+    not_on_track: tuple[str, ...] = ()
     plan_clear_partners: tuple[str, ...] = ()
     anniversary_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
     couple_first: pd.Timestamp | None = None
@@ -544,6 +565,7 @@ class CoupleReview:
             "tau_range": 1,
             "band_sd": 1,
             "trigger_min_days": TRIGGER_MIN_DAYS,
+            "plan_alpha": PLAN_ALPHA,
             **_trend_rule(),
         }
     )
@@ -640,6 +662,7 @@ def _expected_fields(one: Logs, reference: object) -> dict:
         track=status,
         track_now=now,
         expected_couple=_told_couple(now),
+        not_on_track=tuple(str(p) for p in now.loc[now["status"] == "not_on_track", "partner"]),
     )
     return out
 
@@ -950,6 +973,80 @@ def _ends_aside(verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame]) -> pd.Da
     return pd.DataFrame(rows, columns=columns, index=verdicts.index)
 
 
+#: Calendar weeks of the layers chart's "at the start" and "recently" windows
+#: (:func:`trustdata.layers.layers_profile`'s ``start_weeks`` and ``recent_weeks``).
+LAYER_WINDOW_WEEKS = 8
+
+_LEFT_OUT_COLUMNS = ["partner", "end", "dip_from", "dip_to", "no_recent", "last_rated"]
+
+
+def _layers_profile(
+    ci: pd.DataFrame, verdicts: pd.DataFrame, trust_weeks: pd.DataFrame | None
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The layers chart's profile, leaving out the sudden dips the trust sentences leave out.
+
+    A partner's trust sentence leaves a sudden dip out of its first or latest weeks
+    (``first_aside`` / ``latest_aside``, except a dip that runs to the last week, which the
+    sentence tells as now); the profile is then :func:`trustdata.layers.layers_profile` of the
+    check-ins without that dip's weeks (``dip_from`` to ``dip_to``, every measure), so its "at the
+    start" and "recently" leave out the same weeks.  Returns the profile (None when empty) with
+    ``start_left_from`` / ``start_left_to`` / ``recent_left_from`` / ``recent_left_to`` (the dip
+    left out of that window; NaT when none) and one row per dip left out that falls in a window:
+    ``partner, end`` (``"first"`` or ``"latest"``), ``dip_from, dip_to``, ``no_recent`` (the
+    measures, in :data:`trustdata.layers.LAYER_MEASURES` order, that the partner scored in the
+    recent window only inside the dip: they have no recent level) and ``last_rated`` (the latest
+    check-in scoring them).
+    """
+    from trustdata import layers
+
+    week = schemas.week_start(ci["date"])
+    dips = []
+    if trust_weeks is not None:
+        for v in verdicts.loc[verdicts["measure"] == "trust"].itertuples(index=False):
+            for end in ("first", "latest"):
+                if not getattr(v, f"{end}_aside") or (end == "latest" and v.latest_dip_at_end):
+                    continue
+                dips.append((str(v.partner), end, getattr(v, f"{end}_dip_from"),
+                             getattr(v, f"{end}_dip_to")))  # fmt: skip
+    inside = pd.Series(False, index=ci.index)
+    for partner, _, lo, hi in dips:
+        inside |= (ci["partner"] == partner) & (week >= lo) & (week <= hi)
+    n = LAYER_WINDOW_WEEKS
+    profile = layers.layers_profile(ci.loc[~inside], recent_weeks=n, start_weeks=n)
+    measures = [m for m in layers.LAYER_MEASURES if m in ci.columns]
+    rows = []
+    for partner, end, lo, hi in dips:
+        mine = profile.loc[profile["partner"] == partner]
+        if end == "first":
+            first = trust_weeks.loc[trust_weeks["partner"] == partner, "week"].min()
+            if lo > first + pd.Timedelta(weeks=n - 1):
+                continue  # the dip lies after the start window: nothing left out of it
+            no_recent: tuple[str, ...] = ()
+            last_rated = pd.NaT
+        else:
+            if mine.empty or hi < mine["recent_start"].iloc[0]:
+                continue  # the dip lies before the recent window
+            start = mine["recent_start"].iloc[0]
+            level = mine.set_index("layer")["recent_level"]
+            in_dip = ci.loc[(ci["partner"] == partner) & (week >= max(lo, start)) & (week <= hi)]
+            no_recent = tuple(
+                m for m in measures if in_dip[m].notna().any() and pd.isna(level.get(m, np.nan))
+            )
+            scored = in_dip.loc[in_dip[list(no_recent)].notna().any(axis=1), "date"]
+            last_rated = scored.max() if len(no_recent) else pd.NaT
+        rows.append({"partner": partner, "end": end, "dip_from": lo, "dip_to": hi,
+                     "no_recent": no_recent, "last_rated": last_rated})  # fmt: skip
+    left = pd.DataFrame(rows, columns=_LEFT_OUT_COLUMNS)
+    if profile.empty:
+        return None, left
+    for end, window in (("first", "start"), ("latest", "recent")):
+        these = left.loc[left["end"] == end].set_index("partner")
+        for side in ("from", "to"):
+            got = profile["partner"].map(these[f"dip_{side}"]) if len(these) else pd.NaT
+            profile[f"{window}_left_{side}"] = pd.to_datetime(pd.Series(got, index=profile.index))
+    return profile, left
+
+
 def _with_window_days(trend: pd.DataFrame) -> pd.DataFrame:
     """``trigger_trend`` plus ``first_until`` / ``latest_until``: the last day inside each
     window (the windows' ends are exclusive), for the therapist's "from ... to ..."."""
@@ -1201,13 +1298,6 @@ def review(
     if "trust" in ci.columns and ci["trust"].notna().any():
         measures.append("trust")
     has_layers = any(c in ci.columns and ci[c].notna().any() for c in schemas.LAYERS)
-    layers_profile = None
-    if has_layers or ("trust" in measures):
-        from trustdata import layers
-
-        layers_profile = layers.layers_profile(ci)
-        if layers_profile.empty:
-            layers_profile = None
 
     scored = {m: ci.loc[ci[m].notna()] if m != "connection" else ci for m in measures}
     trend_frames = {m: trends.weekly_trend(scored[m], ev, measure=m) for m in measures}
@@ -1218,13 +1308,16 @@ def review(
     verdicts = _trend_verdicts(ci, summaries)
     verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
-    plan = triggers.plan_effect(tr)
+    plan = triggers.plan_effect(tr, alpha=PLAN_ALPHA)
     ahead = triggers.upcoming_anniversaries(ev, tr)
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
     verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_weeks["connection"], found)
     aside = _ends_aside(verdicts, trend_weeks)
     verdicts[list(aside.columns)] = aside
+    layers_profile, layers_left_out = None, pd.DataFrame(columns=_LEFT_OUT_COLUMNS)
+    if has_layers or ("trust" in measures):
+        layers_profile, layers_left_out = _layers_profile(ci, verdicts, trend_weeks.get("trust"))
     context = setbacks.setback_context(found, tr, ev, days=CONTEXT_DAYS)
     kinds = _kinds(ev)
     abuse = ev.loc[kinds == "abuse"]
@@ -1343,6 +1436,7 @@ def review(
         measures=tuple(measures),
         has_layers=has_layers,
         layers_profile=layers_profile,
+        layers_left_out=layers_left_out,
         trends=trend_frames,
         summaries=summaries,
         monthly=monthly,

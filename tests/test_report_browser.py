@@ -1,0 +1,44 @@
+"""The readers' page defects, seen in headless Chromium (see tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import ARGS, CHROMIUM, _need_browser  # tests/ is on sys.path
+
+pytestmark = pytest.mark.browser
+
+# every table cell holding a p-value under a thousandth, and the lines its text is laid out on
+_P_CELLS = """() => Array.from(document.querySelectorAll('td'))
+  .filter(td => td.textContent.includes('0.001'))
+  .map(td => { const range = document.createRange(); range.selectNodeContents(td);
+    return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size; })"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_playwright = _need_browser()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_p_value_under_a_thousandth_stays_on_one_line(browser, tmp_path, width):
+    # couple-02's therapist tables: "< 0.001" wrapped in the narrow p columns at 1280 px
+    import trustdata
+    from trustdata import report
+
+    logs = trustdata.load(report.resolve_path("data/sample/couples"))
+    path = report.write(logs, "couple-02", tmp_path / "t.html", audience="therapist")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        lines = page.evaluate(_P_CELLS)
+    finally:
+        context.close()
+    assert len(lines) >= 2  # the trigger table's and the plan table's
+    assert lines == [1] * len(lines)
