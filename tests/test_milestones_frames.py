@@ -240,3 +240,17 @@ def test_new_since_runs_fewer_rules_and_finds_the_same(sample, cohort):
             for w in want:
                 seen[w] += 1
     assert seen[True] and seen[False]  # both new and standing flags were compared
+
+
+@pytest.mark.parametrize("unit", ["s", "us", "ns"])
+def test_dates_in_words_are_those_of_words_days(unit):
+    # milestones writes each distinct date once; the words must be _words.days' own
+    from trustdata._words import days
+
+    stamps = pd.Series(pd.date_range("1999-12-27", periods=400, freq="61h"), index=range(5, 405))
+    stamps = stamps.astype(f"datetime64[{unit}]").sample(frac=1, random_state=3)
+    stamps.iloc[[4, 17]] = pd.NaT
+    for value in (stamps, stamps[:0], stamps.iloc[[4]]):
+        want = pd.Series(days(value), index=value.index, dtype="str")
+        pd.testing.assert_series_equal(milestones._day(value), want)
+    assert milestones._day(stamps).loc[stamps.index[4]] == ""
