@@ -56,8 +56,8 @@ import numpy as np
 import pandas as pd
 
 from trustdata import schemas
-from trustdata._frames import _check_measure
-from trustdata._words import days, plurals, slopes
+from trustdata._frames import _check_measure, _require
+from trustdata._words import day, days, plurals, slopes
 
 __all__ = [
     "SMALL_WIN_COLUMNS",
@@ -234,8 +234,16 @@ def safety_notice(events: pd.DataFrame | None) -> SafetyNotice | None:
 
 
 def _day(value: pd.Series) -> pd.Series:
-    """Dates in words, as every page writes them ("6 January 2025"; :func:`_words.day`)."""
-    return pd.Series(days(value), index=value.index, dtype="str")
+    """Dates in words, as every page writes them ("6 January 2025"; :func:`_words.day`).
+
+    Each distinct date is written once (:func:`_words.day` of each of the few distinct weeks,
+    then taken for every row): the same words, at a fraction of the cost.
+    """
+    if not (isinstance(value.dtype, np.dtype) and value.dtype.kind == "M"):  # naive dates
+        return pd.Series(days(value), index=value.index, dtype="str")
+    distinct, at = np.unique(value.to_numpy(), return_inverse=True)  # NaT once, last
+    words = np.array([day(v) for v in distinct] or [""], dtype=object)
+    return pd.Series(words[at.reshape(-1)], index=value.index, dtype="str")
 
 
 def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
@@ -273,6 +281,14 @@ def _plural(n: pd.Series, word: str) -> pd.Series:
     return pd.Series(plurals(n, word), index=n.index, dtype="str")
 
 
+#: the dtype each name of :func:`_frame`'s dtypes stands for
+_DTYPE_OF = {
+    "str": pd.Series([], dtype="str").dtype,
+    "datetime64[ns]": np.dtype("datetime64[ns]"),
+    "float64": np.dtype("float64"),
+}
+
+
 def _frame(columns: tuple[str, ...], data: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     """A frame with exactly ``columns`` and the module's dtypes (empty when ``data`` is None)."""
     dtypes = {
@@ -295,6 +311,11 @@ def _frame(columns: tuple[str, ...], data: dict[str, pd.Series] | None = None) -
         values = data.get(col)
         if values is None:
             values = pd.Series([None] * n, dtype=object)
+        # a column already of its dtype is taken as it is (the same values the conversions
+        # below give it, without the round trip through objects)
+        if isinstance(values, pd.Series) and values.dtype == _DTYPE_OF[dtypes[col]]:
+            out[col] = pd.Series(values.to_numpy(), dtype=values.dtype)
+            continue
         values = pd.Series(np.asarray(values, dtype=object), dtype=object)
         if dtypes[col] == "datetime64[ns]":
             out[col] = pd.to_datetime(values).astype("datetime64[ns]")
@@ -303,6 +324,56 @@ def _frame(columns: tuple[str, ...], data: dict[str, pd.Series] | None = None) -
         else:
             out[col] = values.astype("str")
     return pd.DataFrame(out, columns=list(columns))
+
+
+def _given(frame: object, name: str, columns: tuple[str, ...], measure: str) -> pd.DataFrame:
+    """A precomputed frame passed as ``name``: a DataFrame with ``columns``, of ``measure``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(
+            f"The value for `{name}` must be a pandas DataFrame, but a "
+            f"{type(frame).__name__} was passed."
+        )
+    _require(frame, columns, f"`{name}`")
+    if "measure" in frame.columns and len(frame) and (frame["measure"] != measure).any():
+        raise ValueError(
+            f"The `{name}` frame must be of the measure {measure!r}, but it holds "
+            f"{sorted(set(frame['measure'].astype(str)))}."
+        )
+    return frame
+
+
+#: the columns of a precomputed ``trend`` / ``summary`` / ``gaps`` frame each rule reads
+_WIN_TREND_COLUMNS = ("couple_id", "partner", "week", "score", "rolling_mean", "rolling_n")
+_FLAG_TREND_COLUMNS = ("couple_id", "partner", "week", "measure", "score", "weeks_since_first")
+_FLAG_SUMMARY_COLUMNS = (
+    "couple_id",
+    "partner",
+    "measure",
+    "first_date",
+    "last_date",
+    "change",
+    "end_weeks",
+    "first_month_mean",
+    "latest_month_mean",
+    "rc_points",
+    "error_sd",
+    "rci",
+    "slope_per_month",
+)
+_FLAG_GAP_COLUMNS = (
+    "couple_id",
+    "partner_a",
+    "partner_b",
+    "measure",
+    "n_weeks",
+    "first_week",
+    "last_week",
+    "slope_per_month",
+    "mk_tau",
+    "mk_p",
+    "mean_abs_gap",
+    "diverging",
+)
 
 
 def _check_positive(name: str, value: object, *, integer: bool = True) -> None:
@@ -385,6 +456,7 @@ def small_wins(
     window: int = 4,
     min_weeks: int = 3,
     as_of: str | pd.Timestamp | None = None,
+    trend: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Small wins of each partner, each with the evidence that supports it.
 
@@ -440,6 +512,11 @@ def small_wins(
         Weekly scores the window needs for ``first_good_month``.
     as_of : date-like, optional
         The "now" of the calm streak (default: each partner's latest check-in or trigger).
+    trend : pandas.DataFrame, optional
+        ``weekly_trend(checkins, measure=measure, window=window)`` (any ``band``, with or
+        without events) when the caller already holds it: it is used instead of computing it
+        again, and the result is the same.  It is not checked against ``checkins`` beyond its
+        columns and measure: pass the trend of these check-ins.
 
     Returns
     -------
@@ -558,9 +635,12 @@ def small_wins(
             )
 
     if len(checkins):
-        from trustdata.trends import weekly_trend
+        if trend is None:
+            from trustdata.trends import weekly_trend
 
-        trend = weekly_trend(checkins, measure=measure, window=window, band="none")
+            trend = weekly_trend(checkins, measure=measure, window=window, band="none")
+        else:
+            trend = _given(trend, "trend", _WIN_TREND_COLUMNS, measure)
         good = trend.loc[(trend["rolling_n"] >= min_weeks) & (trend["rolling_mean"] >= good_level)]
         good = good.drop_duplicates(["couple_id", "partner"])  # sorted by week: the first
         if len(good):
@@ -944,6 +1024,9 @@ def red_flags(
     min_drop: float = 1.0,
     diverge_alpha: float = 0.05,
     diverge_min_weeks: int = 6,
+    trend: pd.DataFrame | None = None,
+    summary: pd.DataFrame | None = None,
+    gaps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Red flags, sorted with safety first, each with its evidence and a gentle message.
 
@@ -1005,6 +1088,14 @@ def red_flags(
         ``alpha`` of :func:`trustdata.dyad.gap_trend`.
     diverge_min_weeks : int, default 6
         ``min_weeks`` of :func:`trustdata.dyad.gap_trend`.
+    trend, summary, gaps : pandas.DataFrame, optional
+        The frames the rules read, when the caller already holds them:
+        ``trend = weekly_trend(checkins, measure=measure, window=month_weeks)`` (any ``band``,
+        with or without events), ``summary = trend_summary(checkins, measure=measure, r=r,
+        reference_sd=reference_sd, month_weeks=month_weeks)``, ``gaps = gap_trend(checkins,
+        measure=measure, alpha=diverge_alpha, min_weeks=diverge_min_weeks)``.  Each one given
+        is used instead of computing it again, and the result is the same.  They are not checked
+        against ``checkins`` beyond their columns and measure: pass those of these check-ins.
 
     Returns
     -------
@@ -1046,24 +1137,86 @@ def red_flags(
         )
     if not (isinstance(r, int | float) and 0 <= r < 1):
         raise ValueError(f"The value for `r` must be in [0, 1), but {r!r} was passed.")
+    return _red_flags(
+        checkins,
+        events,
+        measure=measure,
+        r=r,
+        reference_sd=reference_sd,
+        month_weeks=month_weeks,
+        min_drop=min_drop,
+        diverge_alpha=diverge_alpha,
+        diverge_min_weeks=diverge_min_weeks,
+        trend=trend,
+        summary=summary,
+        gaps=gaps,
+    )
+
+
+#: the flags each rule of :func:`red_flags` can raise (a rule runs only when one is asked for)
+_EVENT_FLAGS = frozenset({"abuse", "repeat_betrayal", "new_information"})
+_SUMMARY_FLAGS = frozenset({"no_reliable_improvement_12m", "no_reliable_improvement_24m"})
+
+
+def _red_flags(
+    checkins: pd.DataFrame,
+    events: pd.DataFrame | None,
+    *,
+    measure: str = "connection",
+    r: float = 0.8,
+    reference_sd: float | None = None,
+    month_weeks: int = 4,
+    min_drop: float = 1.0,
+    diverge_alpha: float = 0.05,
+    diverge_min_weeks: int = 6,
+    trend: pd.DataFrame | None = None,
+    summary: pd.DataFrame | None = None,
+    gaps: pd.DataFrame | None = None,
+    only: frozenset[str] | set[str] | None = None,
+) -> pd.DataFrame:
+    """:func:`red_flags` on checked arguments; with ``only``, just the rules that can raise one
+    of those flags run (the others' rows are not looked for: every row found is as
+    :func:`red_flags` finds it, and each flag of ``only`` is found as it would be)."""
+
+    def wanted(codes: frozenset[str]) -> bool:
+        return only is None or not codes.isdisjoint(only)
+
     parts = [_frame(RED_FLAG_COLUMNS)]
-    if events is not None and len(events):
+    if events is not None and len(events) and wanted(_EVENT_FLAGS):
         parts.append(_event_flags(events))
     if len(checkins):
-        from trustdata.trends import trend_summary, weekly_trend
+        if wanted(frozenset({"worse_after_6_months"})):
+            if trend is None:
+                from trustdata.trends import weekly_trend
 
-        trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
-        parts.append(_worse_after_6_months(trend, month_weeks, min_drop, events))
-        summary = trend_summary(
-            checkins, measure=measure, r=r, reference_sd=reference_sd, month_weeks=month_weeks
-        )
-        parts.append(_no_reliable_improvement(summary))
-        from trustdata.dyad import gap_trend
+                trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
+            else:
+                trend = _given(trend, "trend", _FLAG_TREND_COLUMNS, measure)
+            parts.append(_worse_after_6_months(trend, month_weeks, min_drop, events))
+        if wanted(_SUMMARY_FLAGS):
+            if summary is None:
+                from trustdata.trends import trend_summary
 
-        gaps = gap_trend(
-            checkins, measure=measure, alpha=diverge_alpha, min_weeks=diverge_min_weeks
-        )
-        parts.append(_diverging(gaps))
+                summary = trend_summary(
+                    checkins,
+                    measure=measure,
+                    r=r,
+                    reference_sd=reference_sd,
+                    month_weeks=month_weeks,
+                )
+            else:
+                summary = _given(summary, "summary", _FLAG_SUMMARY_COLUMNS, measure)
+            parts.append(_no_reliable_improvement(summary))
+        if wanted(frozenset({"diverging_partners"})):
+            if gaps is None:
+                from trustdata.dyad import gap_trend
+
+                gaps = gap_trend(
+                    checkins, measure=measure, alpha=diverge_alpha, min_weeks=diverge_min_weeks
+                )
+            else:
+                gaps = _given(gaps, "gaps", _FLAG_GAP_COLUMNS, measure)
+            parts.append(_diverging(gaps))
     out = pd.concat([p for p in parts if len(p)] or parts, ignore_index=True)
     sev = out["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
     flag = out["flag"].map({f: i for i, f in enumerate(FLAGS)})

@@ -1176,16 +1176,21 @@ def _new_since(
 
     A flag's ``date`` is the date of its latest evidence (the latest check-in, for a standing
     condition such as no reliable improvement), so a date after ``since`` does not make it new:
-    :func:`~trustdata.milestones.red_flags` is run again on the records dated before ``since``,
-    and a flag is new when that run did not raise it (an event's flag: the same event; any other
-    flag: the same flag for the same partner).
+    :func:`~trustdata.milestones.red_flags` is run again on the records dated before ``since``
+    (its rules that can raise one of ``flags`` only), and a flag is new when that run did not
+    raise it (an event's flag: the same event; any other flag: the same flag for the same
+    partner).
     """
     if since is None or not len(flags):
         return False
     from trustdata import milestones
 
-    before = milestones.red_flags(
-        ci.loc[ci["date"] < since], tr.loc[tr["timestamp"] < since], ev.loc[ev["date"] < since]
+    # only the rules that can raise one of these flags: no other flag of the earlier run is
+    # looked up below
+    before = milestones._red_flags(
+        ci.loc[ci["date"] < since],
+        ev.loc[ev["date"] < since],
+        only=set(flags["flag"].astype(str)),
     )
 
     def keys(frame: pd.DataFrame) -> list[tuple]:
@@ -1347,7 +1352,8 @@ def review(
     ).reset_index(drop=True)
     latest_news = hard_news["date"].max() if len(hard_news) else None
 
-    wins = milestones.small_wins(ci, tr)
+    # the review's own connection trend (and summary, below): the frames the rules would compute
+    wins = milestones.small_wins(ci, tr, trend=trend_frames["connection"])
     wins = _keep_logged_streaks(wins, tr)
     logged_wins = couple_events.loc[_kinds(couple_events) == "small_win"]
     if latest_news is not None:
@@ -1359,7 +1365,9 @@ def review(
     logged_wins = logged_wins.reset_index(drop=True)
     sb_after = found.loc[found["start"] >= latest_news] if latest_news is not None else found[:0]
 
-    flags = milestones.red_flags(ci, tr, ev)
+    flags = milestones.red_flags(
+        ci, tr, ev, trend=trend_frames["connection"], summary=summaries["connection"]
+    )
     flags = flags.assign(guidance=flags["flag"].astype(str).map(THERAPIST_GUIDANCE))
 
     if stamp is None:
