@@ -111,6 +111,29 @@ VARIANTS: dict[str, dict] = {
     "w em soft tw10": {"kind": "w", "em": True, "soft": True, "tw": 10},
     "w em soft tw12": {"kind": "w", "em": True, "soft": True, "tw": 12},
     "w em soft tw6": {"kind": "w", "em": True, "soft": True, "tw": 6},
+    "w em soft couple": {"kind": "w", "em": True, "soft": True, "by": "couple"},
+    "w em soft partner": {"kind": "w", "em": True, "soft": True, "by": "partner"},
+    "w em soft couple k50": {"kind": "w", "em": True, "soft": True, "by": "couple", "k": 50.0},
+    "w em soft couple k10": {"kind": "w", "em": True, "soft": True, "by": "couple", "k": 10.0},
+    "w em soft couple k10 1x": {
+        "kind": "w",
+        "em": True,
+        "soft": True,
+        "by": "couple",
+        "k": 10.0,
+        "em_steps": 1,
+    },
+    "w em partner k10 1x": {"kind": "w", "em": True, "by": "partner", "k": 10.0, "em_steps": 1},
+    "w em partner 1x": {"kind": "w", "em": True, "by": "partner", "em_steps": 1},
+    "w em partner k5 1x": {"kind": "w", "em": True, "by": "partner", "k": 5.0, "em_steps": 1},
+    "w em soft partner k10 1x": {
+        "kind": "w",
+        "em": True,
+        "soft": True,
+        "by": "partner",
+        "k": 10.0,
+        "em_steps": 1,
+    },
     "post fixed": {"kind": "post"},
     "post fixed p.7": {"kind": "post", "p": 0.7},
     "post fixed p.9": {"kind": "post", "p": 0.9},
@@ -137,39 +160,45 @@ def posterior(
     par: Params,
 ) -> tuple[np.ndarray, dict]:
     """``P(setback)`` of every row (NaN residuals carry no evidence) by forward-backward over
-    all partners at once, and the expected counts for the pooled updates of :class:`Params`."""
+    all partners at once, and per series the expected one-week transitions (``"00"``, ``"01"``,
+    ``"10"``, ``"11"``) for the updates of :class:`Params` (whose fields may be scalars or
+    arrays with one value per series)."""
     n, n_series = len(resid), len(first)
     pos, width = _positions(first, code, n)
+
+    def per_row(v):
+        return np.broadcast_to(np.asarray(v, dtype="float64"), (n_series,))[code]
+
+    a, b, mu, tau = (per_row(v) for v in (par.a, par.b, par.mu, par.tau))
     sd = noise[code]
-    sd1 = np.sqrt(sd * sd + par.tau**2)
+    sd1 = np.sqrt(sd * sd + tau**2)
     r = np.nan_to_num(resid, nan=0.0)
-    # Likelihood ratio setback / level of each week (NaN: 1, no evidence), clipped for safety.
-    log_ratio = -0.5 * ((r + par.mu) / sd1) ** 2 + 0.5 * (r / sd) ** 2 - np.log(sd1 / sd)
-    ratio = np.exp(np.clip(log_ratio, -600, 600))
+    # Likelihood ratio setback / level of each week (NaN: 1, no evidence), clipped to e**+-30
+    # (as the library: beyond it a week decides alone anyway, and smaller numbers go subnormal).
+    log_ratio = -0.5 * ((r + mu) / sd1) ** 2 + 0.5 * (r / sd) ** 2 - np.log(sd1 / sd)
+    ratio = np.exp(np.clip(log_ratio, -30, 30))
     ratio[np.isnan(resid)] = 1.0
     gap = np.ones(n)
     gap[1:] = t[1:] - t[:-1]
     gap[first] = 1.0
-    lam = 1.0 - par.a - par.b
-    pi1 = par.a / (par.a + par.b)
+    lam = 1.0 - a - b
+    pi1 = a / (a + b)
     decay = lam**gap
     p01 = pi1 * (1.0 - decay)  # level -> setback over the gap before the row
     p11 = pi1 + (1.0 - pi1) * decay  # setback -> setback
     # (width, n_series) grids, padding: ratio 1, no change of state.
-    grid = np.full((width, n_series), -1)
-    grid[pos, code] = np.arange(n)
-    live = grid >= 0
+    live = np.zeros((width, n_series), dtype=bool)
+    live[pos, code] = True
     e1 = np.ones((width, n_series))
     e1[pos, code] = ratio
     g01 = np.zeros((width, n_series))
     g11 = np.ones((width, n_series))
     g01[pos, code] = p01
     g11[pos, code] = p11
+    g01[0] = g11[0] = pi1[first]  # the first week: the stationary law
     f1 = np.empty((width, n_series))  # filtered P(setback)
-    prior = np.full(n_series, pi1)
     for k in range(width):
-        if k:
-            prior = (1.0 - f1[k - 1]) * g01[k] + f1[k - 1] * g11[k]
+        prior = g01[0] if k == 0 else (1.0 - f1[k - 1]) * g01[k] + f1[k - 1] * g11[k]
         num = prior * e1[k]
         f1[k] = num / (num + 1.0 - prior)
     # Backward messages, normalised so that b0 + b1 = 1.
@@ -182,20 +211,18 @@ def posterior(
         to1 = (1.0 - g11[k + 1]) * nb0 + g11[k + 1] * ne1 * nb1
         b1[k] = to1 / (to0 + to1)
     post = f1 * b1 / (f1 * b1 + (1.0 - f1) * (1.0 - b1))
-    # Expected transitions over one-week steps between observed weeks (for the pooled update).
-    one = np.zeros((width, n_series), dtype=bool)
+    # Expected transitions over one-week steps between observed weeks (for the updates).
     gap_grid = np.zeros((width, n_series))
     gap_grid[pos, code] = gap
-    one[1:] = live[1:] & (gap_grid[1:] == 1) & live[:-1]
+    m = live[1:] & (gap_grid[1:] == 1) & live[:-1]
     pf1, nb1, ne1 = f1[:-1], b1[1:], e1[1:]
     x00 = (1 - pf1) * (1 - g01[1:]) * (1 - nb1)
     x01 = (1 - pf1) * g01[1:] * ne1 * nb1
     x10 = pf1 * (1 - g11[1:]) * (1 - nb1)
     x11 = pf1 * g11[1:] * ne1 * nb1
     tot = x00 + x01 + x10 + x11
-    m = one[1:]
     counts = {
-        k: float((v[m] / tot[m]).sum())
+        k: np.where(m, v / tot, 0.0).sum(axis=0)
         for k, v in zip(("00", "01", "10", "11"), (x00, x01, x10, x11), strict=True)
     }
     return post[pos, code], counts
@@ -207,23 +234,39 @@ def update(
     counts: dict,
     resid: np.ndarray,
     noise_row: np.ndarray,
+    code: np.ndarray,
+    group: np.ndarray,
     k: float = 20.0,
-):
-    """Pooled Baum-Welch updates of the shared parameters, with pseudo-counts on the priors
-    (``a``, ``b``: 20 transitions' worth; ``mu``, ``tau``: 20 weeks')."""
+) -> Params:
+    """Baum-Welch updates of the parameters shared by the series of each ``group`` (one
+    number per series: 0 for all, the couple, or the series itself), with pseudo-counts on the
+    priors (``a``, ``b``: ``k`` transitions' worth; ``mu``, ``tau``: ``k`` weeks')."""
     prior = Params()
-    a = (counts["01"] + k * prior.a) / (counts["00"] + counts["01"] + k)
-    b = (counts["10"] + k * prior.b) / (counts["10"] + counts["11"] + k)
+    n_groups = int(group.max()) + 1
+
+    def by_group(v):
+        return np.bincount(group, weights=v, minlength=n_groups)
+
+    c00, c01, c10, c11 = (by_group(counts[x]) for x in ("00", "01", "10", "11"))
+    a = (c01 + k * prior.a) / (c00 + c01 + k)
+    b = (c10 + k * prior.b) / (c10 + c11 + k)
     ok = ~np.isnan(resid)
-    w, r, s = post[ok], resid[ok], noise_row[ok]
-    mu = (-(w * r).sum() + k * prior.mu) / (w.sum() + k)
-    var = ((w * ((r + mu) ** 2 - s * s)).sum() + k * prior.tau**2) / (w.sum() + k)
-    tau = float(np.sqrt(max(var, 0.25**2)))
+    row_group = group[code]
+    w = np.where(ok, post, 0.0)
+    r = np.where(ok, resid, 0.0)
+
+    def by_row(v):
+        return np.bincount(row_group, weights=v, minlength=n_groups)
+
+    mu = (-by_row(w * r) + k * prior.mu) / (by_row(w) + k)
+    mu_row = mu[row_group]
+    var = (by_row(w * ((r + mu_row) ** 2 - noise_row**2)) + k * prior.tau**2) / (by_row(w) + k)
+    tau = np.sqrt(np.maximum(var, 0.25**2))
     return Params(
-        a=float(np.clip(a, 1e-3, 0.3)),
-        b=float(np.clip(b, 0.05, 0.9)),
-        mu=float(max(mu, 1.0)),
-        tau=tau,
+        a=np.clip(a, 1e-3, 0.3)[group],
+        b=np.clip(b, 0.05, 0.9)[group],
+        mu=np.maximum(mu, 1.0)[group],
+        tau=tau[group],
     )
 
 
@@ -256,15 +299,26 @@ class TwoState(sr.Inputs):
             tau=variant.get("tau", Params.tau),
         )
         cut = variant.get("cut", 0.5)
+        by = variant.get("by", "all")
+        if by == "all":
+            group = np.zeros(n_series, dtype="int64")
+        elif by == "couple":
+            group = pd.factorize(p.frame["couple_id"].to_numpy()[first])[0]
+        else:
+            group = np.arange(n_series)
         for _ in range(variant.get("it", 2)):
             r_in = resid.copy()
             r_in[short] = np.nan
             post, counts = posterior(r_in, sd, t, first, code, par)
             if variant.get("em"):
                 for _ in range(variant.get("em_steps", 3)):
-                    par = update(par, post, counts, r_in, sd[code], variant.get("k", 20.0))
+                    par = update(
+                        par, post, counts, r_in, sd[code], code, group, variant.get("k", 20.0)
+                    )
                     post, counts = posterior(r_in, sd, t, first, code, par)
             weight = 1.0 - post if variant.get("soft") else (post < cut).astype("float64")
+            weight[weight < 1e-3] = 0.0  # as the library: surely a setback's week is out ...
+            weight[weight > 1 - 1e-3] = 1.0  # ... and surely not, in whole
             trend = sb._trend(score, t, weight, lo, hi)
             resid = score - trend
             keep = post < cut
@@ -402,7 +456,8 @@ def main() -> None:
         extra = bias(inputs, nulls) if args.bias else {}
         for g in sa.GENERATORS if v.get("em") else ():
             par = inputs[g][0].params
-            extra[f"{g} seed 1: a b mu tau"] = f"{par.a:.3f} {par.b:.3f} {par.mu:.2f} {par.tau:.2f}"
+            med = [float(np.median(v)) for v in (par.a, par.b, par.mu, par.tau)]
+            extra[f"{g} seed 1: a b mu tau"] = "{:.3f} {:.3f} {:.2f} {:.2f}".format(*med)
         zs = args.z if v.get("kind") != "post" else [3.25]
         for z in zs:
             rows.append({"variant": name, "z": z, **score(inputs, nulls, v, z), **extra})
