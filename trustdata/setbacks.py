@@ -160,6 +160,22 @@ def find_setbacks(
        points of a steady partner); ``ar``, the week-to-week (AR(1)) correlation, =
        ``sum d_k d_(k-1) / sum d_k**2`` over consecutive calendar weeks, ``d = r - mean(r)``
        clipped to +-2.5 ``noise``, the result clipped to 0-0.8.
+       3b. **Two-state model** (which weeks are a setback's): each observed week is in a
+       *level* state (residual from the trend ``~ N(0, noise)``) or a *setback* state
+       (``~ N(-mean, sqrt(noise**2 + spread**2))``); the states follow a Markov chain on
+       calendar weeks, entering a setback with probability ``enter`` a week and leaving it
+       with ``leave`` (over a missed week, the chain's two-step law).  Each week's
+       probability ``P(setback)`` comes from the forward-backward algorithm.  Each partner
+       has their own ``enter``, ``leave``, ``mean``, ``spread``: one Baum-Welch update from
+       the priors 0.03, 0.2, 2.5 and 1 points, each weighing 10 transitions (or weeks) in the
+       update (bounds: ``enter`` 0.001-0.3, ``leave`` 0.05-0.9, ``mean`` at least 1,
+       ``spread`` at least 0.25).  Then the line of step 2 is fitted again with each week
+       weighted ``1 - P(setback)`` (0 or 1 within 0.001 of them; the line rounded to 1e-9
+       points), and the noise of step 3 is taken again on the weeks with ``P(setback) <
+       0.5``.  This is done twice (the second time from the new residuals, noise and
+       estimates), then the correlation of step 3 is taken on those weeks.  One low week is
+       seldom a setback under the chain (entering costs 0.03), a run of them is: so a
+       setback's weeks leave the line while a partner's ordinary low weeks stay in it.
     4. **Scan**: for every window of 2 to ``max_weeks`` consecutive observed weeks holding at
        least one week more than ``recover_within`` below the trend, the
        generalised likelihood-ratio test of a mean shift under AR(1) noise: the residuals and
@@ -201,7 +217,7 @@ def find_setbacks(
     trend_weeks : int, default 8
         Observed weeks on each side of a week in its trend window (``2 * trend_weeks + 1`` in
         all).
-    z : float, default 3.25
+    z : float, default 3.0
         Step 4: how many standard errors below the trend a window's mean must lie (the false
         alarms per partner-year it gives are in ``docs/setbacks.md``).
     min_shift : float, default 1.0
@@ -228,8 +244,9 @@ def find_setbacks(
           (the first, on ties).
         - ``end`` (datetime64[ns]): the Monday of the first week back near the trend; NaT
           while the setback is still going on at the partner's last observed week.
-        - ``level_before`` (float): the level the partner's trend (step 2, fitted without
-          the weeks far below it) gives for the trough week: where they would have been.
+        - ``level_before`` (float): the level the partner's trend (steps 2 and 3b, fitted
+          without the weeks of their setbacks) gives for the trough week: where they would
+          have been.
         - ``trough_score`` (float): the weekly score at the trough.
         - ``depth`` (float): ``level_before - trough_score`` (points, > 0).
         - ``weeks`` (int): calendar weeks from ``start`` to ``end`` (``end`` not counted); while
@@ -237,8 +254,8 @@ def find_setbacks(
         - ``recovered`` (bool): False while ongoing.
         - ``weeks_to_recover`` (float): calendar weeks from ``trough_date`` to ``end``; NaN while
           ongoing.
-        - ``noise`` (float): the partner's final noise estimate (step 3; points, SD of one
-          week around the trend).
+        - ``noise`` (float): the partner's final noise estimate (steps 3 and 3b; points, SD
+          of one week around the trend).
 
     Raises
     ------
@@ -257,14 +274,15 @@ def find_setbacks(
     and the structurally different one of ``benchmarks/_dips.py`` (three dip shapes, AR(1)
     noise of SD 0.3-1.0, 2-8 weeks, 2-5 points, on steep rises and plateaus), and measured on
     fresh seeds of both by ``benchmarks/setback_accuracy.py`` (figures by depth, length and
-    noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each (seeds 5151 and 5152):
-    ``synth`` precision 0.965, recall 0.988, F1 0.976; ``dips`` precision 0.929, recall
-    0.852, F1 0.888 (0.914 at noise SD <= 0.8).  Setbacks of 3.5 points or more are found
-    97-100 % of the time; on ``dips``, setbacks of 2-2.5 points only 60 % and two-week ones
-    81 %, and at noise SD 0.9-1.0 about one setback found in six is noise (precision 0.83).
-    Even with the planted level and noise known, this scan reaches F1 0.954 on ``dips`` at
-    noise SD <= 0.8 and recalls 82 % of its two-week setbacks; other decision rules (a
-    matched filter, two thresholds, single weeks, thresholds calibrated on null series) did
+    noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each (seeds 6161 and 6162):
+    ``synth`` precision 0.970, recall 0.983, F1 0.976; ``dips`` precision 0.927, recall
+    0.856, F1 0.890 (0.916 at noise SD <= 0.8; the rule without step 3b: 0.975 and 0.881 on
+    the same couples).  Setbacks of 3.5 points or more are found 97-100 % of the time; on
+    ``dips``, setbacks of 2-2.5 points only 59 % and two-week ones 82 %, and at noise SD
+    0.9-1.0 about one setback found in six or seven is noise (precision 0.84).  Even with the
+    planted level and noise known, this scan reaches F1 0.951 on ``dips`` at noise SD <= 0.8
+    and recalls 87 % of its two-week setbacks; other decision rules (a matched filter, two
+    thresholds, single weeks, thresholds calibrated on null series) did
     no better.  These are claims of that strength, not more.
 
     Examples
