@@ -41,6 +41,15 @@ and the model is run again on the new residuals (``it`` rounds in all).  The dec
   rule 6 (extended over adjacent weeks more than ``recover_within`` low, merged, ``min_depth``):
   the model's own decision (a posterior-decoding detector; ``z`` is then unused).
 
+Other keys of :data:`VARIANTS`: ``by`` (``em``'s estimates shared by the whole cohort, the
+default, by each couple, or by each partner), ``k`` (the pseudo-counts, default 20),
+``em_steps`` (updates a round, default 3), ``it`` (rounds, default 2), ``tw`` (the trend's half
+window, default 8), ``a``, ``b``, ``mu``, ``tau`` (fixed priors), ``cut`` (the hard cut).
+Weights within 0.001 of 0 or 1 are made 0 or 1, as in the library.  The library's step 3b
+(``trustdata.setbacks``) is the variant ``w em soft partner k10 1x`` at ``z`` 3 (its
+setbacks are the same on tuning seed 1 of both generators); ``current`` stays the rule before
+it (steps 1-3 as ``setback_rules.Inputs`` computes them).
+
 Variants also start the model from the untrimmed line (``plain``: every week in, the trend on
 which the null series give few false alarms) instead of the library's trimmed one.
 
