@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trustdata import schemas
+from trustdata import setbacks as sb
 from trustdata.logs import as_table, empty_table
 from trustdata.setbacks import (
     CONTEXT_COLUMNS,
@@ -119,8 +120,30 @@ FLAT = [7] * 8
 # other weeks' residuals are 0, so the noise is its floor 0.5 and the correlation 0.  A window
 # of L weeks r below the trend then has (rule 4, whitening with rho = 0, 1 / noise = 2)
 # sum(w x) = 4 * sum(r), sum(x x) = 4 * L: mu = mean(r) and z = sum(r) / (0.5 * sqrt(L)).
+# Weeks only 1 below are not surely a setback's for step 3b's two-state model, which gives
+# them part of their weight in the trend; the boundaries of rules 4 and 6 on such weeks are
+# pinned on the residuals themselves (``rules_4_to_6``: the trend 7, noise 0.5, no correlation).
 #: Only rule 4's z decides (no minimal shift, depth; weeks 1 below count as low).
 Z_ONLY = {"min_shift": 0.0, "min_depth": 0.0, "recover_within": 0.5}
+
+
+def rules_4_to_6(scores, *, z=3.0, min_shift=1.0, min_depth=2.0, max_weeks=8,
+                 recover_within=1.0):  # fmt: skip
+    """Rules 4-6 of find_setbacks (the library's scan, choice and setbacks) on one partner's
+    weekly scores with the trend exactly 7, noise 0.5 and no correlation: (start, trough,
+    end) week numbers, as :func:`spans_of`."""
+    resid = np.asarray(scores, dtype="float64") - 7.0
+    n = len(resid)
+    first, code, t = np.array([0]), np.zeros(n, dtype="int64"), np.arange(n, dtype="float64")
+    rules = sb._Rules(z=z, min_shift=min_shift, min_depth=min_depth, max_weeks=max_weeks,
+                      recover_within=recover_within)  # fmt: skip
+    row, length, zz = sb._scan(resid, t, first, code, np.zeros(1), np.full(1, 0.5), rules)
+    lo, hi = sb._select(row, length, zz, code, 1)
+    i_lo, i_tr, i_hi = sb._episodes(lo, hi, resid, code, rules)
+    return [
+        (int(a), int(b), int(c) + 1 if c + 1 < n else None)
+        for a, b, c in zip(i_lo, i_tr, i_hi, strict=True)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -135,32 +158,34 @@ Z_ONLY = {"min_shift": 0.0, "min_depth": 0.0, "recover_within": 0.5}
     ],
 )
 def test_recovery_boundary_a_week_exactly_recover_within_below_ends_it(recover_within, end):
-    out = find([*FLAT, 4, 6, 7, 7, 7, 7, 7, 7, 7], recover_within=recover_within)
-    assert spans_of(out) == [(8, 8, end)]
+    scores = [*FLAT, 4, 6, 7, 7, 7, 7, 7, 7, 7]
+    assert rules_4_to_6(scores, recover_within=recover_within) == [(8, 8, end)]
+    if recover_within == 1.0:  # the whole of find_setbacks: the trend there is 7 too
+        assert spans_of(find(scores, recover_within=recover_within)) == [(8, 8, end)]
 
 
 @pytest.mark.parametrize(("z", "n_found"), [(4.0, 1), (4.01, 0)])
 def test_scan_threshold_is_at_least_z(z, n_found):
     # four weeks 1 below: the best window is those four, z = -4 / (0.5 * 2) = -4 exactly
     # (three of them: -3.46; five with a 7: -3.58).  z <= -4 counts; a hundredth more does not.
-    out = find([*FLAT, 6, 6, 6, 6, *FLAT], z=z, **Z_ONLY)
+    out = rules_4_to_6([*FLAT, 6, 6, 6, 6, *FLAT], z=z, **Z_ONLY)
     assert len(out) == n_found
     if n_found:
-        assert spans_of(out) == [(8, 8, 12)]
+        assert out == [(8, 8, 12)]
 
 
 @pytest.mark.parametrize(("max_weeks", "n_found"), [(4, 1), (3, 0)])
 def test_the_longest_window_scanned_is_max_weeks(max_weeks, n_found):
     # the same dip with z = 4: only the 4-week window reaches it.
-    out = find([*FLAT, 6, 6, 6, 6, *FLAT], z=4.0, max_weeks=max_weeks, **Z_ONLY)
+    out = rules_4_to_6([*FLAT, 6, 6, 6, 6, *FLAT], z=4.0, max_weeks=max_weeks, **Z_ONLY)
     assert len(out) == n_found
 
 
 @pytest.mark.parametrize(("min_shift", "n_found"), [(1.0, 1), (1.01, 0)])
 def test_scan_shift_is_at_least_min_shift(min_shift, n_found):
     # four weeks 1 below: mu = -1 exactly in the windows inside the dip, less outside.
-    out = find([*FLAT, 6, 6, 6, 6, *FLAT], z=0.0, min_shift=min_shift, min_depth=0.0,
-               recover_within=0.5)  # fmt: skip
+    out = rules_4_to_6([*FLAT, 6, 6, 6, 6, *FLAT], z=0.0, min_shift=min_shift, min_depth=0.0,
+                       recover_within=0.5)  # fmt: skip
     assert len(out) == n_found
 
 
@@ -1013,3 +1038,135 @@ def test_weeks_and_scores_are_those_of_weekly_trend():
     trend = trend.loc[trend["n_checkins"] > 0, ["couple_id", "partner", "week", "score"]]
     pd.testing.assert_frame_equal(weekly, trend.reset_index(drop=True))
     assert weekly["score"].tolist() == [5.5, 9.0, 2.0, 6.0]
+
+
+# --- step 3b: the two-state (level / setback) model -------------------------------------------
+
+
+def _two_state_brute(resid, sd, t, enter, leave, mean, spread):
+    """P(setback) of each week and the expected one-week transitions of one series, by summing
+    over every path of states (the definition that the forward-backward must equal)."""
+    import itertools
+
+    from scipy import stats
+
+    n = len(resid)
+    pi1 = enter / (enter + leave)
+    lam = 1.0 - enter - leave
+
+    def trans(s_prev, s, gap):
+        p01 = pi1 * (1 - lam**gap)
+        p11 = pi1 + (1 - pi1) * lam**gap
+        p = p11 if s_prev else p01
+        return p if s else 1 - p
+
+    def emit(r, s):
+        if np.isnan(r):
+            return 1.0
+        if s:
+            return stats.norm.pdf(r, -mean, np.sqrt(sd**2 + spread**2))
+        return stats.norm.pdf(r, 0.0, sd)
+
+    post = np.zeros(n)
+    counts = np.zeros(4)
+    total = 0.0
+    for path in itertools.product((0, 1), repeat=n):
+        p = (pi1 if path[0] else 1 - pi1) * emit(resid[0], path[0])
+        for k in range(1, n):
+            p *= trans(path[k - 1], path[k], t[k] - t[k - 1]) * emit(resid[k], path[k])
+        total += p
+        post += p * np.array(path)
+        for k in range(1, n):
+            if t[k] - t[k - 1] == 1:
+                counts[2 * path[k - 1] + path[k]] += p
+    return post / total, counts / total
+
+
+def test_two_state_posterior_is_the_exact_forward_backward():
+    # two partners of different lengths (the layout's blocks), a missed week (t 2 -> 4: the
+    # chain's two-step law, and no one-week transition counted), a NaN week (no evidence) and
+    # each partner their own parameters.
+    r_a = np.array([0.2, -2.5, -3.0, np.nan, -0.4, 0.1])
+    t_a = np.array([0.0, 1.0, 2.0, 4.0, 5.0, 6.0])
+    r_b = np.array([-0.5, 0.3, -1.8, -2.2])
+    t_b = np.array([0.0, 1.0, 2.0, 3.0])
+    resid, t = np.r_[r_a, r_b], np.r_[t_a, t_b]
+    first = np.array([0, 6])
+    code = np.r_[np.zeros(6, dtype="int64"), np.ones(4, dtype="int64")]
+    noise = np.array([0.6, 0.8])
+    par = sb._TwoState(
+        enter=np.array([0.03, 0.1]),
+        leave=np.array([0.2, 0.35]),
+        mean=np.array([2.5, 1.5]),
+        spread=np.array([1.0, 0.5]),
+    )
+    post, counts = sb._posterior(resid, noise, par, sb._Layout.of(t, first, code))
+    for s, (r, tt) in enumerate(((r_a, t_a), (r_b, t_b))):
+        want_post, want_counts = _two_state_brute(
+            r, noise[s], tt, par.enter[s], par.leave[s], par.mean[s], par.spread[s]
+        )
+        np.testing.assert_allclose(post[first[s] : first[s] + len(r)], want_post, atol=1e-12)
+        np.testing.assert_allclose(counts[:, s], want_counts, atol=1e-12)
+    only_post, none = sb._posterior(
+        resid, noise, par, sb._Layout.of(t, first, code), transitions=False
+    )
+    assert none is None
+    np.testing.assert_array_equal(only_post, post)
+
+
+def test_two_state_updates_weigh_the_priors_as_ten():
+    # one partner: expected transitions 00 50, 01 2, 10 1, 11 5; setback weeks' posteriors and
+    # residuals below.  Each estimate is the data's plus 10 transitions (or weeks) of the prior.
+    counts = np.array([[50.0], [2.0], [1.0], [5.0]])
+    resid = np.array([0.0, -3.0, -2.0, 0.5, np.nan])
+    post = np.array([0.0, 1.0, 0.5, 0.0, 1.0])  # the NaN week does not count
+    noise = np.array([0.5])
+    code = np.zeros(5, dtype="int64")
+    par = sb._update(post, counts, resid, noise, code, np.array([0]))
+    assert par.enter[0] == pytest.approx((2 + 10 * 0.03) / (52 + 10))
+    assert par.leave[0] == pytest.approx((1 + 10 * 0.2) / (6 + 10))
+    mean = (3.0 + 0.5 * 2.0 + 10 * 2.5) / (1.5 + 10)
+    assert par.mean[0] == pytest.approx(mean)
+    var = ((mean - 3) ** 2 - 0.25 + 0.5 * ((mean - 2) ** 2 - 0.25) + 10 * 1.0) / (1.5 + 10)
+    assert par.spread[0] == pytest.approx(np.sqrt(var))
+
+
+@pytest.mark.parametrize(
+    ("c01", "c10", "enter", "leave"),
+    [
+        # no data: the priors; many entries / no exits: the bounds 0.3 and 0.05
+        (0.0, 0.0, 0.03, 0.2),
+        (1e6, 0.0, 0.3, 0.05),
+    ],
+)
+def test_two_state_updates_stay_in_their_bounds(c01, c10, enter, leave):
+    counts = np.array([[0.0], [c01], [c10], [1e6 if c10 == 0 and c01 else 0.0]])
+    resid = np.array([0.0, 0.0])
+    par = sb._update(
+        np.zeros(2), counts, resid, np.array([0.5]), np.zeros(2, "int64"), np.array([0])
+    )
+    assert par.enter[0] == pytest.approx(enter)
+    assert par.leave[0] == pytest.approx(leave)
+    assert par.mean[0] == pytest.approx(2.5)  # no setback week: the prior (at least 1)
+    assert par.spread[0] == pytest.approx(1.0)
+
+
+def test_two_state_a_lone_low_week_stays_in_the_trend_a_run_of_them_does_not():
+    # residuals 0, noise 0.8: one week 2 below (2.5 noise SDs) is an ordinary low week under
+    # the chain's priors (entering a setback costs 0.03: P 0.09), three in a row are a
+    # setback's (P 0.86-0.92); the weeks around stay the level's.
+    def post_of(resid):
+        resid = np.asarray(resid, dtype="float64")
+        n = len(resid)
+        code, first, t = np.zeros(n, "int64"), np.array([0]), np.arange(n, dtype="float64")
+        post, _ = sb._posterior(
+            resid, np.array([0.8]), sb._TwoState.prior(1), sb._Layout.of(t, first, code)
+        )
+        return post
+
+    lone = post_of([0] * 8 + [-2] + [0] * 8)
+    assert lone[8] == pytest.approx(0.09, abs=0.005)
+    assert lone[8] < sb._KEEP_BELOW
+    run = post_of([0] * 8 + [-2, -2, -2] + [0] * 8)
+    np.testing.assert_allclose(run[8:11], [0.855, 0.92, 0.855], atol=0.005)
+    assert (np.delete(run, [8, 9, 10]) < 0.1).all()

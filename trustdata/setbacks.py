@@ -128,7 +128,7 @@ def find_setbacks(
     *,
     measure: str = "connection",
     trend_weeks: int = 8,
-    z: float = 3.25,
+    z: float = 3.0,
     min_shift: float = 1.0,
     min_depth: float = 2.0,
     max_weeks: int = 8,
@@ -160,6 +160,22 @@ def find_setbacks(
        points of a steady partner); ``ar``, the week-to-week (AR(1)) correlation, =
        ``sum d_k d_(k-1) / sum d_k**2`` over consecutive calendar weeks, ``d = r - mean(r)``
        clipped to +-2.5 ``noise``, the result clipped to 0-0.8.
+       3b. **Two-state model** (which weeks are a setback's): each observed week is in a
+       *level* state (residual from the trend ``~ N(0, noise)``) or a *setback* state
+       (``~ N(-mean, sqrt(noise**2 + spread**2))``); the states follow a Markov chain on
+       calendar weeks, entering a setback with probability ``enter`` a week and leaving it
+       with ``leave`` (over a missed week, the chain's two-step law).  Each week's
+       probability ``P(setback)`` comes from the forward-backward algorithm.  Each partner
+       has their own ``enter``, ``leave``, ``mean``, ``spread``: one Baum-Welch update from
+       the priors 0.03, 0.2, 2.5 and 1 points, each weighing 10 transitions (or weeks) in the
+       update (bounds: ``enter`` 0.001-0.3, ``leave`` 0.05-0.9, ``mean`` at least 1,
+       ``spread`` at least 0.25).  Then the line of step 2 is fitted again with each week
+       weighted ``1 - P(setback)`` (0 or 1 within 0.001 of them; the line rounded to 1e-9
+       points), and the noise of step 3 is taken again on the weeks with ``P(setback) <
+       0.5``.  This is done twice (the second time from the new residuals, noise and
+       estimates), then the correlation of step 3 is taken on those weeks.  One low week is
+       seldom a setback under the chain (entering costs 0.03), a run of them is: so a
+       setback's weeks leave the line while a partner's ordinary low weeks stay in it.
     4. **Scan**: for every window of 2 to ``max_weeks`` consecutive observed weeks holding at
        least one week more than ``recover_within`` below the trend, the
        generalised likelihood-ratio test of a mean shift under AR(1) noise: the residuals and
@@ -201,7 +217,7 @@ def find_setbacks(
     trend_weeks : int, default 8
         Observed weeks on each side of a week in its trend window (``2 * trend_weeks + 1`` in
         all).
-    z : float, default 3.25
+    z : float, default 3.0
         Step 4: how many standard errors below the trend a window's mean must lie (the false
         alarms per partner-year it gives are in ``docs/setbacks.md``).
     min_shift : float, default 1.0
@@ -228,8 +244,9 @@ def find_setbacks(
           (the first, on ties).
         - ``end`` (datetime64[ns]): the Monday of the first week back near the trend; NaT
           while the setback is still going on at the partner's last observed week.
-        - ``level_before`` (float): the level the partner's trend (step 2, fitted without
-          the weeks far below it) gives for the trough week: where they would have been.
+        - ``level_before`` (float): the level the partner's trend (steps 2 and 3b, fitted
+          without the weeks of their setbacks) gives for the trough week: where they would
+          have been.
         - ``trough_score`` (float): the weekly score at the trough.
         - ``depth`` (float): ``level_before - trough_score`` (points, > 0).
         - ``weeks`` (int): calendar weeks from ``start`` to ``end`` (``end`` not counted); while
@@ -237,8 +254,8 @@ def find_setbacks(
         - ``recovered`` (bool): False while ongoing.
         - ``weeks_to_recover`` (float): calendar weeks from ``trough_date`` to ``end``; NaN while
           ongoing.
-        - ``noise`` (float): the partner's final noise estimate (step 3; points, SD of one
-          week around the trend).
+        - ``noise`` (float): the partner's final noise estimate (steps 3 and 3b; points, SD
+          of one week around the trend).
 
     Raises
     ------
@@ -257,14 +274,15 @@ def find_setbacks(
     and the structurally different one of ``benchmarks/_dips.py`` (three dip shapes, AR(1)
     noise of SD 0.3-1.0, 2-8 weeks, 2-5 points, on steep rises and plateaus), and measured on
     fresh seeds of both by ``benchmarks/setback_accuracy.py`` (figures by depth, length and
-    noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each (seeds 5151 and 5152):
-    ``synth`` precision 0.965, recall 0.988, F1 0.976; ``dips`` precision 0.929, recall
-    0.852, F1 0.888 (0.914 at noise SD <= 0.8).  Setbacks of 3.5 points or more are found
-    97-100 % of the time; on ``dips``, setbacks of 2-2.5 points only 60 % and two-week ones
-    81 %, and at noise SD 0.9-1.0 about one setback found in six is noise (precision 0.83).
-    Even with the planted level and noise known, this scan reaches F1 0.954 on ``dips`` at
-    noise SD <= 0.8 and recalls 82 % of its two-week setbacks; other decision rules (a
-    matched filter, two thresholds, single weeks, thresholds calibrated on null series) did
+    noise in ``docs/setbacks.md``).  On 1,000 fresh couples of each (seeds 6161 and 6162):
+    ``synth`` precision 0.970, recall 0.983, F1 0.976; ``dips`` precision 0.927, recall
+    0.856, F1 0.890 (0.916 at noise SD <= 0.8; the rule without step 3b: 0.975 and 0.881 on
+    the same couples).  Setbacks of 3.5 points or more are found 97-100 % of the time; on
+    ``dips``, setbacks of 2-2.5 points only 59 % and two-week ones 82 %, and at noise SD
+    0.9-1.0 about one setback found in six or seven is noise (precision 0.84).  Even with the
+    planted level and noise known, this scan reaches F1 0.951 on ``dips`` at noise SD <= 0.8
+    and recalls 87 % of its two-week setbacks; other decision rules (a matched filter, two
+    thresholds, single weeks, thresholds calibrated on null series) did
     no better.  These are claims of that strength, not more.
 
     Examples
@@ -803,6 +821,34 @@ _MIN_WEEKS = 3
 _AR_CLIP = 2.5
 #: The largest week-to-week correlation used (more would whiten a dip away).
 _MAX_AR = 0.8
+#: The two-state model (step 3b): its priors, shared by the two partners of a couple and
+#: re-estimated from their weeks: a week's chance of going from the level into a setback and
+#: of coming back, a setback week's mean residual (points below the trend) and the spread of
+#: setback weeks' offsets (points, added to the noise).
+_PRIOR_ENTER = 0.03
+_PRIOR_LEAVE = 0.2
+_PRIOR_MEAN = 2.5
+_PRIOR_SPREAD = 1.0
+#: The priors' weight in the couple's estimates: this many transitions (enter, leave) or weeks
+#: (mean, spread) of the prior values.
+_PRIOR_WEIGHT = 10.0
+#: Bounds of the couple's estimates (enter, leave, mean, spread).
+_ENTER_RANGE = (1e-3, 0.3)
+_LEAVE_RANGE = (0.05, 0.9)
+_MIN_MEAN = 1.0
+_MIN_SPREAD = 0.25
+#: Rounds of the two-state model (each: posterior, updates, the trend and the noise again) and
+#: updates of the couple's estimates a round.
+_TWO_STATE_ROUNDS = 2
+_TWO_STATE_UPDATES = 1
+#: A week's likelihood ratio setback / level is clipped to e**+-this: beyond it one week decides
+#: its state alone anyway, and the products of smaller numbers go subnormal (slow).
+_LOG_RATIO_CLIP = 30.0
+#: A week's weight in the refitted trend is ``1 - P(setback)``, made 0 or 1 when it is within
+#: this of either.
+_SURE = 1e-3
+#: Weeks with a posterior setback probability below this enter the noise and AR(1) estimates.
+_KEEP_BELOW = 0.5
 #: Rows handled at once by the trend's line and the scan (whole partners for the scan): bounds
 #: their temporary arrays; the results do not depend on it.
 _CHUNK_ROWS = 1 << 16
@@ -1194,8 +1240,211 @@ def _episodes(
     return g_lo[keep], trough[keep], g_hi[keep]
 
 
+@dataclass
+class _TwoState:
+    """The two-state model's parameters, one value per series (equal within a couple)."""
+
+    enter: np.ndarray
+    leave: np.ndarray
+    mean: np.ndarray
+    spread: np.ndarray
+
+    @classmethod
+    def prior(cls, n_series: int) -> _TwoState:
+        return cls(
+            *(
+                np.full(n_series, v)
+                for v in (_PRIOR_ENTER, _PRIOR_LEAVE, _PRIOR_MEAN, _PRIOR_SPREAD)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Step 3b's layout of the rows, position by position (a log's first observed week, its
+    second, ...), the series longest first: the series still going at position ``k`` are the
+    first ``count[k]`` of its block, which starts at ``offset[k]``, and the block of ``k - 1``
+    starts with the same series.  ``order``: the row at each place; ``code``, ``gap``: the
+    series of each place and the calendar weeks since its previous observed week (1 at a
+    log's first); ``starts``: the places of the logs' first weeks."""
+
+    order: np.ndarray
+    offset: np.ndarray
+    count: np.ndarray
+    code: np.ndarray
+    gap: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, t: np.ndarray, first: np.ndarray, code: np.ndarray) -> _Layout:
+        n, n_series = len(t), len(first)
+        length = np.append(first[1:], n) - first
+        rank = np.empty(n_series, dtype="int64")
+        rank[np.argsort(-length, kind="stable")] = np.arange(n_series)
+        width = int(length.max(initial=0))
+        count = n_series - np.searchsorted(np.sort(length), np.arange(1, width + 1), side="left")
+        offset = np.concatenate([[0], np.cumsum(count)])
+        pos = np.arange(n) - first[code]
+        at = offset[pos] + rank[code]
+        gap = np.ones(n)
+        gap[1:] = t[1:] - t[:-1]
+        gap[first] = 1.0
+        order = np.empty(n, dtype="int64")
+        order[at] = np.arange(n)
+        return cls(order, offset, count, code[order], gap[order], at[first])
+
+
+def _posterior(
+    resid: np.ndarray,
+    noise: np.ndarray,
+    par: _TwoState,
+    lay: _Layout,
+    *,
+    transitions: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Step 3b's forward-backward: ``P(setback)`` of every row and (``transitions``), per
+    series, the expected one-week transitions level-level, level-setback, setback-level,
+    setback-setback (a ``(4, n_series)`` array; else None).
+
+    A row's residual is ``N(0, noise)`` in the level state and ``N(-mean, sqrt(noise**2 +
+    spread**2))`` in the setback state (a NaN residual carries no evidence); the states follow
+    a Markov chain on calendar weeks (``enter``, ``leave`` a week; over a gap of ``g`` weeks
+    the chain's ``g``-step law), started from its stationary law.  One step per week position,
+    every series at once, in the places of :class:`_Layout`.
+    """
+    n, n_series = len(resid), len(noise)
+    offset, count, code = lay.offset, lay.count, lay.code
+    # The likelihood ratio setback / level of each week.
+    sd = noise[code]
+    sd1 = par.spread[code]
+    sd1 *= sd1
+    sd1 += sd * sd
+    np.sqrt(sd1, out=sd1)
+    r = resid[lay.order]
+    missing = np.isnan(r)
+    r[missing] = 0.0
+    e1 = r / sd
+    e1 *= e1
+    e1 *= 0.5
+    r += par.mean[code]
+    r /= sd1
+    r *= r
+    r *= 0.5
+    e1 -= r
+    np.divide(sd1, sd, out=sd)
+    e1 -= np.log(sd, out=sd)
+    del sd, sd1, r
+    np.clip(e1, -_LOG_RATIO_CLIP, _LOG_RATIO_CLIP, out=e1)
+    np.exp(e1, out=e1)
+    e1[missing] = 1.0  # no evidence
+    del missing
+    # The chain's law over the gap before each row: level -> setback, setback -> setback.
+    pi1 = par.enter / (par.enter + par.leave)
+    decay = (1.0 - par.enter - par.leave)[code]
+    far = np.flatnonzero(lay.gap != 1)
+    decay[far] **= lay.gap[far]
+    pi = pi1[code]
+    g01 = 1.0 - decay
+    g01 *= pi
+    g11 = g01 + decay
+    del decay, pi
+    g01[lay.starts] = g11[lay.starts] = pi1[code[lay.starts]]  # a log's first week: stationary
+    f1 = np.empty(n)  # filtered P(setback)
+    for k in range(len(count)):
+        lo, c = offset[k], count[k]
+        if k:
+            prior = g11[lo : lo + c] - g01[lo : lo + c]
+            prior *= f1[offset[k - 1] : offset[k - 1] + c]
+            prior += g01[lo : lo + c]
+        else:
+            prior = g01[lo : lo + c].copy()
+        num = prior * e1[lo : lo + c]
+        prior -= num
+        prior -= 1.0
+        np.divide(num, prior, out=num)
+        np.negative(num, out=f1[lo : lo + c])
+    b1 = np.full(n, 0.5)  # backward messages, normalised: b0 + b1 = 1 (0.5 at a log's end)
+    if transitions:  # expected transitions, by the series' rank (the places of position 0)
+        acc = np.zeros((4, n_series))
+        one = (lay.gap == 1).astype("float64")  # only one-week steps count
+    for k in range(len(count) - 2, -1, -1):
+        lo, c, nx = offset[k], count[k + 1], offset[k + 1]
+        nb1 = b1[nx : nx + c]
+        nb0 = 1.0 - nb1
+        stay = e1[nx : nx + c] * nb1  # next week a setback, its evidence and messages
+        diff = stay - nb0
+        to1 = g11[nx : nx + c] * diff  # from a setback week: the next weeks' evidence
+        to1 += nb0
+        to0 = g01[nx : nx + c] * diff  # from a level week
+        to0 += nb0
+        if transitions:
+            pf = f1[lo : lo + c]
+            from1 = to1 * pf
+            from0 = to0 - to0 * pf
+            w = one[nx : nx + c] / (from0 + from1)
+            x01 = g01[nx : nx + c] * stay
+            x01 -= x01 * pf
+            x10 = 1.0 - g11[nx : nx + c]
+            x10 *= nb0
+            x10 *= pf
+            acc[0, :c] += (from0 - x01) * w
+            acc[1, :c] += x01 * w
+            acc[2, :c] += x10 * w
+            acc[3, :c] += (from1 - x10) * w
+        to0 += to1
+        np.divide(to1, to0, out=b1[lo : lo + c])
+    joint = f1 * b1
+    rest = 1.0 - f1
+    rest *= 1.0 - b1
+    rest += joint
+    joint /= rest
+    del rest
+    post = np.empty(n)
+    post[lay.order] = joint
+    if not transitions:
+        return post, None
+    counts = np.empty((4, n_series))
+    counts[:, code[:n_series]] = acc
+    return post, counts
+
+
+def _update(
+    post: np.ndarray,
+    counts: np.ndarray,
+    resid: np.ndarray,
+    noise: np.ndarray,
+    code: np.ndarray,
+    group: np.ndarray,
+) -> _TwoState:
+    """Step 3b's updates (Baum-Welch, with the priors worth ``_PRIOR_WEIGHT`` transitions or
+    weeks): one estimate per ``group`` of series (a couple), from the posteriors and the
+    expected transitions of its series.  NaN residuals do not count."""
+    n_groups = int(group.max(initial=-1)) + 1
+    c = np.stack([np.bincount(group, weights=v, minlength=n_groups) for v in counts])
+    k = _PRIOR_WEIGHT
+    enter = np.clip((c[1] + k * _PRIOR_ENTER) / (c[0] + c[1] + k), *_ENTER_RANGE)
+    leave = np.clip((c[2] + k * _PRIOR_LEAVE) / (c[2] + c[3] + k), *_LEAVE_RANGE)
+    ok = ~np.isnan(resid)
+    row_group = group[code]
+    w = np.where(ok, post, 0.0)
+    r = np.where(ok, resid, 0.0)
+    total = np.bincount(row_group, weights=w, minlength=n_groups) + k
+    mean = (k * _PRIOR_MEAN - np.bincount(row_group, weights=w * r, minlength=n_groups)) / total
+    sq = (r + mean[row_group]) ** 2 - noise[code] ** 2
+    var = (
+        np.bincount(row_group, weights=w * sq, minlength=n_groups) + k * _PRIOR_SPREAD**2
+    ) / total
+    spread = np.sqrt(np.maximum(var, _MIN_SPREAD**2))
+    return _TwoState(enter[group], leave[group], np.maximum(mean, _MIN_MEAN)[group], spread[group])
+
+
 def _detect(
-    score: np.ndarray, week: np.ndarray, first: np.ndarray, *, trend_weeks: int, rules: _Rules
+    score: np.ndarray,
+    week: np.ndarray,
+    first: np.ndarray,
+    *,
+    trend_weeks: int,
+    rules: _Rules,
 ) -> tuple[np.ndarray, ...]:
     """Steps 1-6 of :func:`find_setbacks`, vectorised over every partner at once.
 
@@ -1215,14 +1464,34 @@ def _detect(
         # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
         trend = _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
         weight = (score - trend >= -_TRIM * noise0[code]).astype("float64")
-    del lo, hi, fix
     keep = weight > 0
     del weight
     resid = score - trend
     noise = _upper_noise(resid, keep, code, n_series)
-    ar = _lag1(resid, keep, t, code, noise, n_series)
     # Fewer than _MIN_WEEKS observed weeks: too little to tell a trend from a fall.
-    resid[(np.append(first[1:], n) - first)[code] < _MIN_WEEKS] = np.nan
+    short = (np.append(first[1:], n) - first)[code] < _MIN_WEEKS
+    # 3b. The two-state model: which weeks are a setback's, to leave them out of the trend.
+    group = np.arange(n_series)  # each partner their own estimates
+    par = _TwoState.prior(n_series)
+    lay = _Layout.of(t, first, code)
+    for _ in range(_TWO_STATE_ROUNDS):
+        resid[short] = np.nan
+        post, counts = _posterior(resid, noise, par, lay)
+        for i in range(_TWO_STATE_UPDATES):
+            par = _update(post, counts, resid, noise, code, group)
+            more = i + 1 < _TWO_STATE_UPDATES
+            post, counts = _posterior(resid, noise, par, lay, transitions=more)
+        weight = 1.0 - post
+        weight[weight < _SURE] = 0.0  # surely a setback's week: out altogether
+        weight[weight > 1.0 - _SURE] = 1.0  # surely not: in, whole
+        # Rounded to 1e-9 points: sums of fractional weights must not show as 6.999999999999994.
+        trend = np.round(_trend(score, t, weight, lo, hi, fix=fix), 9)
+        resid = score - trend
+        keep = post < _KEEP_BELOW
+        noise = _upper_noise(resid, keep, code, n_series)
+    del lo, hi, fix, post, counts, lay, weight
+    ar = _lag1(resid, keep, t, code, noise, n_series)
+    resid[short] = np.nan
     row, length, z = _scan(resid, t, first, code, ar, noise, rules)
     win_lo, win_hi = _select(row, length, z, code, n_series)
     i_start, i_trough, i_last = _episodes(win_lo, win_hi, resid, code, rules)
