@@ -95,7 +95,7 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files_mod, "_coded_columns", lambda table: frozenset())
     monkeypatch.setattr(files_mod, "_text_ids", lambda path: [])  # Parquet ids as dictionaries
     monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})  # CSV numbers, dates
-    monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema: None)
+    monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema, distinct=None: None)
     monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
     monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
     monkeypatch.setattr(write_mod, "_unescape", _pandas_unescape)  # header cells

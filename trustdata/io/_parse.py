@@ -221,9 +221,12 @@ def _parse_column(
     problems: _Problems,
     required: bool,
     compact: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
+    distinct: dict[str, tuple[np.ndarray, pd.Series]] | None = None,
 ) -> pd.Series:
     """Convert one column's text; ``compact`` receives (codes, distinct texts) of factorised
-    columns, from which the original text of any row can be rebuilt once the raw column is gone.
+    columns, from which the original text of any row can be rebuilt once the raw column is gone;
+    ``distinct`` receives, for categories, kinds and roles, the row codes (-1 where missing) and
+    the values they index, so that the schema checks can look at those values only.
     """
     n = len(text)
     if not _is_text(text) and not isinstance(text.dtype, pd.CategoricalDtype):
@@ -322,10 +325,16 @@ def _parse_column(
         )
         codes2 = cat_code[codes]
         if kind == "role":
-            return _text_from_codes(codes2, list(cats), text.index)
-        return pd.Series(
-            pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index, copy=False
-        )
+            out = _text_from_codes(codes2, list(cats), text.index)
+        else:
+            out = pd.Series(
+                pd.Categorical.from_codes(codes2, categories=list(cats)),
+                index=text.index,
+                copy=False,
+            )
+        if distinct is not None:
+            distinct[col] = (codes2, pd.Series(list(cats), dtype=out.dtype))
+        return out
     if kind == "bool":
         mapped = [schemas.normalize_bool(u) for u in uniques]
         bad_u = np.array([m is None for m in mapped], dtype=bool)
