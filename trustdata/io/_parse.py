@@ -65,6 +65,11 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
             if bounds is None:
                 return True
             return max(abs(bounds[0]), abs(bounds[1])) < 2**53
+        data = getattr(values.array, "_data", None)
+        if kind == "number" and isinstance(data, np.ndarray) and data.dtype.kind == "f":
+            # a masked array's values, masked slots too: finite there means finite everywhere
+            if np.isfinite(data).all():
+                return True
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -81,7 +86,8 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
                 inside &= arr.astype("datetime64[D]") == arr
             return bool(inside.all())
         # the present nanoseconds as integers: two reductions and, for dates, one remainder
-        ns = arr.view("int64")[~np.isnat(arr)]
+        nat = np.isnat(arr)
+        ns = arr.view("int64")[~nat] if nat.any() else arr.view("int64")
         if not len(ns):
             return True
         if int(ns.min()) < _NS_MIN.value or int(ns.max()) >= _NS_MAX.value:
@@ -131,8 +137,9 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     names = _clean_names([str(c) for c in frame.columns if c not in (_LINE, _PROBLEM)], name)
     data: dict[str, pd.Series] = {}
     src = [c for c in frame.columns if c not in (_LINE, _PROBLEM)]
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.equals(pd.RangeIndex(len(frame)))
     for col, new in zip(src, names, strict=True):
-        series = frame[col].reset_index(drop=True)
+        series = frame[col] if plain else frame[col].reset_index(drop=True)
         # Known columns are parsed from text, unless their type is already the right one (then
         # they are only checked); extra columns are kept as they are.
         if new in _KIND and not _keeps_type(_KIND[new], series):
