@@ -27,6 +27,7 @@ from trustdata.io._columns import (
     _blank_text,
     _clean_names,
     _fmt,
+    _null_text,
     _strip_text,
 )
 
@@ -155,7 +156,7 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if _PROBLEM in frame.columns:
         raw[_PROBLEM] = _as_text(frame[_PROBLEM].reset_index(drop=True))
     else:
-        raw[_PROBLEM] = pd.Series(np.nan, index=raw.index, dtype="str")
+        raw[_PROBLEM] = _null_text(len(raw))  # no problem yet: one shared all-missing chunk
     return raw
 
 
@@ -258,6 +259,8 @@ def _parse_column(
         if kind == "id":
             stripped = _strip_text(text)
             return _null_where(stripped, missing) if missing.any() else stripped
+        if _only_nulls(text, missing):
+            return text.astype("str")  # the blank cells are the missing ones already
         return _null_where(text, missing)
     # Everything else has few distinct values: work on those, then spread by the codes.
     codes, uniques = _factorize(text)
@@ -782,6 +785,19 @@ def _offset_minutes(text: str) -> float:
     if mins >= 60 or minutes > _OFFSET_LIMIT:
         return math.inf
     return float(-minutes if text.startswith("-") else minutes)
+
+
+def _only_nulls(text: pd.Series, missing: np.ndarray) -> bool:
+    """Whether the ``missing`` cells of arrow-backed ``large_string`` text (which include its
+    missing values) are exactly its missing values: as many as its null count."""
+    import pyarrow as pa
+
+    arr = getattr(text.array, "_pa_array", None)
+    if arr is None or not isinstance(text.dtype, pd.StringDtype):
+        return False
+    if not all(pa.types.is_large_string(chunk.type) for chunk in arr.chunks):
+        return False
+    return int(np.count_nonzero(missing)) == arr.null_count
 
 
 def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:
