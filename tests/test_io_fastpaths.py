@@ -701,3 +701,23 @@ def test_usual_timestamps_are_read_at_once():
     args = (np.full(n + 1, np.nan), np.zeros(n + 1, bool))
     assert not _parse._cast_iso(_parse._arrow_text(bad), todo, ts, *args)
     assert todo.all() and np.isnat(ts).all()  # nothing written
+
+
+def test_timestamps_read_at_once_across_chunks_and_slices():
+    import pyarrow as pa
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    from trustdata.io import _parse
+
+    pieces = ["2024-01-30", "2024-01-30T20:46:00", "2024-01-30T20:46:00-08:00"] * 5
+    whole = pa.array(["x", *pieces, "y"], type=pa.large_string())
+    chunks = [whole.slice(1, 7), whole.slice(8, 8)]  # slices: offsets not at 0
+    text = pd.Series(
+        ArrowStringArray(pa.chunked_array(chunks), dtype=pd.StringDtype("pyarrow", np.nan))
+    )
+    missing = np.zeros(len(text), dtype=bool)
+    fast = _parse._timestamp_parts(text, missing)
+    expected = pd.to_datetime([p[:19] for p in pieces], format="ISO8601").to_numpy()
+    np.testing.assert_array_equal(fast[0], expected)
+    assert fast[1][2] == -480 and np.isnan(fast[1][0]) and np.isnan(fast[1][1])
+    assert fast[2].tolist() == [len(p) == 10 for p in pieces]

@@ -615,48 +615,20 @@ def _timestamp_parts(
     return ts, offset, date_only
 
 
-def _offset_bytes(values: Any, size: np.ndarray) -> tuple[Any, Any, Any]:
-    """For the 25-byte ASCII values of ``values`` (``size``: each value's bytes), the sign byte
-    and the hours and minutes of the ``+HH:MM`` after the 19th byte; three Nones when one is
-    not so written or its hours are over 23 or its minutes over 59."""
-    signs, hours, minutes = [], [], []
-    start = 0
-    for chunk in values.chunks:
-        n = len(chunk)
-        _, offsets, data = chunk.buffers()
-        zoned = size[start : start + n] == 25
-        start += n
-        if not zoned.any():
-            continue
-        off = np.frombuffer(offsets, dtype=np.int64, count=chunk.offset + n + 1)[chunk.offset :]
-        raw = np.frombuffer(data, dtype=np.uint8)
-        at = off[:-1][zoned]
-        sign = raw[at + 19]
-        hh = _digits(raw, at, range(20, 22))
-        mm = _digits(raw, at, range(23, 25))
-        ok = _all_digits(hh + mm) & (raw[at + 22] == ord(":"))
-        ok &= (sign == ord("+")) | (sign == ord("-"))
-        h, m = _number(hh), _number(mm)
-        if not (ok & (h <= 23) & (m <= 59)).all():
-            return None, None, None
-        signs.append(sign)
-        hours.append(h)
-        minutes.append(m)
-    return np.concatenate(signs), np.concatenate(hours), np.concatenate(minutes)
-
-
 def _cast_iso(
     arr: Any, todo: np.ndarray, ts: np.ndarray, offset: np.ndarray, date_only: np.ndarray
 ) -> bool:
     """Read every value where ``todo`` with pyarrow's ISO parser at once, when each is ASCII of
-    10, 19 or 25 bytes (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS``, that and ``+HH:MM``) and the
-    parser takes them all; False (nothing written) otherwise.
+    10, 19 or 25 bytes (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS``, that and ``+HH:MM``, hours up
+    to 23 and minutes up to 59) and the parser takes them all; False (nothing written)
+    otherwise.  Chunk by chunk, so that its temporaries stay small.
 
     The result is what the rest of :func:`_timestamp_parts` gives such a column: there, the
     values :func:`_plain_iso` does not read go, by their length, to the same parser (which
     takes every subset of values it takes together, giving the same times) and their offsets
     to the same check (``[+-]\\d\\d:\\d\\d``, ASCII here) and :func:`_offset_minutes`; the values
-    :func:`_plain_iso` reads, the parser reads to the same times.
+    :func:`_plain_iso` reads, the parser reads to the same times.  A value with an offset is
+    parsed as a UTC time and its offset added back: its wall-clock time.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -665,43 +637,72 @@ def _cast_iso(
     if not len(rows):
         return False
     sub = arr if len(rows) == len(todo) else pc.filter(arr, pa.array(todo))
-    if sub.null_count or not pc.all(pc.string_is_ascii(sub)).as_py():
-        return False
-    size = np.asarray(pc.binary_length(sub).to_numpy(), dtype=np.int64)
-    dated, timed, zoned = size == 10, size == 19, size == 25
-    if not (dated | timed | zoned).all():
+    if sub.null_count:
         return False
     parsed = np.empty(len(rows), dtype="M8[ns]")
-    minutes = None
+    minutes = np.full(len(rows), np.nan)
+    dated = np.zeros(len(rows), dtype=bool)
+    start = 0
     try:
-        if zoned.any():
-            # the offsets from their bytes (+HH:MM, HH up to 23 and MM up to 59, as the parser
-            # reads them); the wall-clock time is the parsed UTC time plus the offset
-            sign, hours, mins = _offset_bytes(sub, size)
-            if sign is None:
+        for chunk in sub.chunks:
+            n = len(chunk)
+            if not n:
+                continue
+            if not pc.all(pc.string_is_ascii(chunk)).as_py():
                 return False
-            total = hours * 60 + mins
-            signed = np.where(sign == ord("-"), -total, total)
-            picked = pc.filter(sub, pa.array(zoned))
-            utc = pc.cast(picked, pa.timestamp("ns", tz="UTC"))
-            ns = np.asarray(utc.cast(pa.int64()).to_numpy(), dtype=np.int64)
-            parsed[zoned] = (ns + signed * (60 * 10**9)).view("M8[ns]")
-            minutes = signed.astype("float64")
-            minutes[total > _OFFSET_LIMIT] = np.inf  # as _offset_minutes says
-        if not zoned.all():
-            plain = sub if not zoned.any() else pc.filter(sub, pa.array(~zoned))
-            naive = pc.cast(plain, pa.timestamp("ns"))
-            parsed[~zoned] = np.asarray(naive.to_numpy(), dtype="M8[ns]")
+            size = np.asarray(pc.binary_length(chunk).to_numpy(), dtype=np.int64)
+            zoned = size == 25
+            if not ((size == 10) | (size == 19) | zoned).all():
+                return False
+            out = parsed[start : start + n]  # views: written in place
+            if zoned.any():
+                sign, hours, mins = _offset_bytes(chunk, zoned)
+                if sign is None:
+                    return False
+                total = hours * 60 + mins
+                signed = np.where(sign == ord("-"), -total, total)
+                utc = pc.cast(chunk.filter(pa.array(zoned)), pa.timestamp("ns", tz="UTC"))
+                ns = np.asarray(utc.cast(pa.int64()).to_numpy(), dtype=np.int64)
+                out[zoned] = (ns + signed * (60 * 10**9)).view("M8[ns]")
+                found = signed.astype("float64")
+                found[total > _OFFSET_LIMIT] = np.inf  # as _offset_minutes says
+                minutes[start : start + n][zoned] = found
+            if not zoned.all():
+                plain = chunk if not zoned.any() else chunk.filter(pa.array(~zoned))
+                naive = pc.cast(plain, pa.timestamp("ns"))
+                out[~zoned] = np.asarray(naive.to_numpy(), dtype="M8[ns]")
+            dated[start : start + n] = size == 10
+            start += n
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
         return False
     if np.isnat(parsed).any():  # pragma: no cover - the parser gives a time or fails
         return False
     ts[rows] = parsed
-    if minutes is not None:
-        offset[rows[zoned]] = minutes
+    has = ~np.isnan(minutes)
+    offset[rows[has]] = minutes[has]
     date_only[rows] = dated
     todo[rows] = False
     return True
+
+
+def _offset_bytes(chunk: Any, zoned: np.ndarray) -> tuple[Any, Any, Any]:
+    """For the ``zoned`` (25-byte ASCII) values of a large_string chunk, the sign byte and the
+    hours and minutes of the ``+HH:MM`` after the 19th byte; three Nones when one is not so
+    written or its hours are over 23 or its minutes over 59."""
+    n = len(chunk)
+    _, offsets, data = chunk.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64, count=chunk.offset + n + 1)[chunk.offset :]
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = off[:-1][zoned]
+    sign = raw[at + 19]
+    hh = _digits(raw, at, range(20, 22))
+    mm = _digits(raw, at, range(23, 25))
+    ok = _all_digits(hh + mm) & (raw[at + 22] == ord(":"))
+    ok &= (sign == ord("+")) | (sign == ord("-"))
+    hours, mins = _number(hh), _number(mm)
+    if not (ok & (hours <= 23) & (mins <= 59)).all():
+        return None, None, None
+    return sign, hours, mins
 
 
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
