@@ -9,6 +9,11 @@ target raises is compared by type and message).  Used for issue 15 to show that 
     .venv/bin/python benchmarks/compare_load.py /work/main . data/sample/couples data/sample/cohort
 
 It prints one line per difference and exits 1 when there is one.
+
+``--hostile DIR`` first writes a set of hostile log folders into ``DIR`` (a new or empty folder;
+see :func:`write_hostile`) and adds each to the targets::
+
+    .venv/bin/python benchmarks/compare_load.py /work/main . data/sample/couples --hostile /tmp/h
 """
 
 import pickle
@@ -46,12 +51,102 @@ def run(root: str, targets: list[str], dest: str) -> dict:
         return dict(zip(targets, pickle.load(fh).values(), strict=True))
 
 
+def write_hostile(root: Path) -> list[Path]:
+    """Write hostile log folders under ``root`` and return them: the sample couples with
+    rejected and non-canonical values (CSV, and Parquet with text, typed and dictionary
+    columns, unused categories, missing ids), a million short CSV rows, a score of a million
+    digits, and Parquet files over and under the rows-per-couple bound."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    here = Path(__file__).resolve().parents[1]
+    root.mkdir(parents=True, exist_ok=True)
+    out: list[Path] = []
+
+    def folder(name: str) -> Path:
+        path = root / name
+        path.mkdir(exist_ok=True)
+        out.append(path)
+        return path
+
+    sample = here / "data" / "sample" / "couples"
+    raw = pd.read_csv(sample / "checkins.csv", dtype=str, keep_default_na=False)
+    bad = raw.copy()
+    odd = {
+        "connection": [" 7", "07", "11", "seven", "-0", "7.0", "", "0x7", "6.9999999999999999"],
+        "trust": ["+5", "5 ", "1e1", "١", "NaN", "-3"],
+        "date": ["01/02/2024", "2024-02-30", " 2024-03-04", "2024-3-4", "1725-03-10", ""],
+        "couple_id": [" couple-01", "=cmd", "", "couple\u200b-01", "COUPLE-01"],
+        "partner": ["a", "C", "", " B"],
+        "role": ["Hurt ", "unknown", "", "HURT"],
+    }
+    for col, values in odd.items():
+        where = np.arange(len(values)) * 7 + 3
+        bad.loc[where, col] = values
+    bad = pd.concat([bad, bad.iloc[:5]], ignore_index=True)  # duplicates
+    dest = folder("sample-rejected-csv")
+    bad.to_csv(dest / "checkins.csv", index=False)
+    for name in ("triggers.csv", "events.csv", "couples.csv"):
+        text = (sample / name).read_text(encoding="utf-8")
+        lines = text.splitlines()
+        lines.insert(3, lines[2])  # a duplicate record
+        if name == "triggers.csv":
+            lines[4] = lines[4].replace("2024-", "01/02/2024 x", 1)
+        (dest / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dest = folder("sample-rejected-parquet")
+    table = pa.Table.from_pandas(bad, preserve_index=False)
+    pq.write_table(table, dest / "checkins.parquet")
+    trig = pd.read_csv(sample / "triggers.csv")
+    trig["category"] = pd.Categorical(trig["category"], categories=[*sorted(
+        trig["category"].dropna().unique()), "not-a-category"])  # fmt: skip
+    trig.loc[::11, "couple_id"] = None
+    trig.loc[::13, "intensity"] = 11
+    trig["couple_id"] = trig["couple_id"].astype("category").cat.add_categories(["unused"])
+    trig.to_parquet(dest / "triggers.parquet")
+    dest = folder("short-rows")
+    n = 1_000_000
+    ids = np.char.add("c", (np.arange(n) // 20).astype(str))
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) % 20, unit="D")
+    short = {"couple_id": ids, "partner": "A", "date": days.strftime("%Y-%m-%d"),
+             "connection": np.arange(n) % 12}  # fmt: skip
+    pd.DataFrame(short).to_csv(dest / "checkins.csv", index=False)
+    dest = folder("million-digit-score")
+    (dest / "checkins.csv").write_text(
+        "couple_id,partner,date,connection\nc1,A,2025-03-03," + "9" * 1_000_000 + "\n"
+        "c1,A,2025-03-10,6\n",
+        encoding="utf-8",
+    )
+    for name, per in (("parquet-over-bound", 100_001), ("parquet-at-bound", 100_000)):
+        dest = folder(name)
+        m = per + 50
+        pq.write_table(
+            pa.table(
+                {
+                    "couple_id": ["c1"] * per + [f"c{i}" for i in range(2, 52)],
+                    "partner": ["A"] * m,
+                    "date": pd.Timestamp("1900-01-01") + pd.to_timedelta(np.arange(m), unit="D"),
+                    "connection": pa.array(np.arange(m) % 10 + 1),
+                }
+            ),
+            dest / "checkins.parquet",
+        )
+    return out
+
+
 def main() -> int:
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    hostile: list[str] = []
+    if "--hostile" in args:
+        at = args.index("--hostile")
+        hostile = [str(p) for p in write_hostile(Path(args[at + 1]))]
+        del args[at : at + 2]
+    if len(args) < 2 or len(args) + len(hostile) < 3:
         print(__doc__)
         return 2
-    a, b = sys.argv[1], sys.argv[2]
-    targets = [str(Path(t).resolve()) for t in sys.argv[3:]]
+    a, b = args[0], args[1]
+    targets = [str(Path(t).resolve()) for t in [*args[2:], *hostile]]
     with tempfile.TemporaryDirectory() as tmp:
         ra = run(a, targets, f"{tmp}/a.pkl")
         rb = run(b, targets, f"{tmp}/b.pkl")

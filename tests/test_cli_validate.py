@@ -141,3 +141,40 @@ def test_a_line_over_the_limit_is_measured_in_mib(tmp_path, capsys):
     assert main(["validate", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "line 2 is 3.0 MiB long; a record of a log is at most 1 MiB" in err
+
+
+def test_a_day_month_date_is_called_ambiguous_with_the_dayfirst_option(tmp_path, capsys):
+    # 01/02/2024 is 1 February (day/month) or 2 January (month/day); 13/02/2024 only day/month.
+    write(
+        tmp_path,
+        "checkins.csv",
+        "couple_id,partner,date,connection\n"
+        "c1,A,01/02/2024,6\n"
+        "c1,A,2024-02-08,7\n"
+        "c1,B,13/02/2024,5\n"
+        "c1,B,2024-02-14,0\n",
+    )
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "    line 2: '01/02/2024' is ambiguous: 1 February 2024 (day/month) or 2 January 2024 "
+        "(month/day); write the date as 2024-02-01 or 2024-01-02\n"
+    ) in out
+    assert (
+        "    line 4: '13/02/2024' is 13 February 2024 (day/month); write the date as 2024-02-13\n"
+        in out
+    )
+    assert "line 5: '" not in out  # a bad score beside an ISO date gets no date hint
+    assert "`trustdata import KIND EXPORT OUT --dayfirst` (day/month) or `--no-dayfirst`" in out
+    # the options named are the import command's own
+    from trustdata.cli import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["import"]
+    flags = {s for a in sub._actions for s in a.option_strings}
+    assert {"--dayfirst", "--no-dayfirst"} <= flags
+
+
+def test_iso_dates_get_no_day_month_hint(tmp_path, capsys):
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2024-02-01,0\n")
+    assert main(["validate", str(tmp_path)]) == 1
+    assert "dayfirst" not in capsys.readouterr().out

@@ -95,7 +95,7 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files_mod, "_coded_columns", lambda table: frozenset())
     monkeypatch.setattr(files_mod, "_text_ids", lambda path: [])  # Parquet ids as dictionaries
     monkeypatch.setattr(files_mod, "_typed_columns", lambda table: {})  # CSV numbers, dates
-    monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema: None)
+    monkeypatch.setattr(validate_mod, "_failing_rows", lambda frame, schema, distinct=None: None)
     monkeypatch.setattr(validate_mod, "_duplicated", _pandas_duplicated)
     monkeypatch.setattr(validate_mod, "_unescape", _pandas_unescape)
     monkeypatch.setattr(write_mod, "_unescape", _pandas_unescape)  # header cells
@@ -623,3 +623,101 @@ def test_typed_parquet_timestamps_say_whether_the_time_is_known(tmp_path, late):
     as_text = io.load(tmp_path / "triggers.csv")
     pd.testing.assert_frame_equal(logs.triggers, as_text.triggers, check_exact=True)
     assert list(as_text.rejected["reason"]) == ["timestamp is missing"]
+
+
+_STAMP_PIECES = st.sampled_from(
+    [
+        "2024-01-30",
+        "2024-02-30",
+        "1850-01-30",
+        "9999-12-31",
+        "2024-01-30T20:46:00",
+        "2024-01-30 20:46:00",
+        "2024-01-30t20:46:00",
+        "2024-01-30T24:00:00",
+        "2024-01-30T20:46:60",
+        "2024-01-30T20:46:00+02:00",
+        "2024-01-30t20:46:00+02:00",
+        "2024-01-30 20:46:00-05:30",
+        "2024-01-30T20:46:00+23:59",
+        "2024-01-30T20:46:00+24:00",
+        "2024-02-30T20:46:00+01:00",
+        "1677-09-21T00:12:44+01:00",
+        "2262-04-11T23:47:16-01:00",
+        "1850-01-30T20:46:00-03:00",
+        "2024-01-30T20:46:00-00:00",
+        "2024-01-30T20:46:00+16:30",
+        "2024-01-30T20:46:00+02:61",
+        "2024-01-30T20:46:00+0200x",
+        "2024-01-30T20:46:00Z",
+        "2024-01-30T20:46:00+٠٢:00",
+        "2024-1-30T20:46:00+02:00",
+        "2024-01-30T20:46",
+        "2024-01-30T20:46:00.5",
+        "2024-０1-30",
+        "",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_STAMP_PIECES, min_size=1, max_size=12))
+def test_timestamps_read_at_once_equal_the_careful_reading(values):
+    """pyarrow's parser on a whole column of usual shapes (``_cast_iso``) gives exactly the
+    times, offsets and date-only flags of the byte reader and the per-length parsers."""
+    from trustdata.io import _parse
+
+    text = pd.Series(values, dtype="str")
+    missing = _parse._blank_text(text, missing=True)
+    stripped = _parse._strip_text(text)
+    fast = _parse._timestamp_parts(stripped, missing)
+    original = _parse._cast_iso
+    try:
+        _parse._cast_iso = lambda *args: False
+        careful = _parse._timestamp_parts(stripped, missing)
+    finally:
+        _parse._cast_iso = original
+    np.testing.assert_array_equal(fast[0], careful[0])
+    np.testing.assert_array_equal(fast[1], careful[1])
+    np.testing.assert_array_equal(fast[2], careful[2])
+
+
+def test_usual_timestamps_are_read_at_once():
+    from trustdata.io import _parse
+
+    values = ["2024-01-30", "2024-01-30T20:46:00", "2024-01-30T20:46:00-08:00"]
+    text = pd.Series(values, dtype="str")
+    n = len(values)
+    ts = np.full(n, np.datetime64("NaT", "ns"))
+    offset, date_only, todo = np.full(n, np.nan), np.zeros(n, bool), np.ones(n, bool)
+    assert _parse._cast_iso(_parse._arrow_text(text), todo, ts, offset, date_only)
+    assert not todo.any()
+    assert ts[2] == np.datetime64("2024-01-30T20:46:00")
+    assert offset[2] == -480 and np.isnan(offset[:2]).all()
+    assert date_only.tolist() == [True, False, False]
+    bad = pd.Series([*values, "2024-02-30"], dtype="str")
+    todo = np.ones(n + 1, bool)
+    ts = np.full(n + 1, np.datetime64("NaT", "ns"))
+    args = (np.full(n + 1, np.nan), np.zeros(n + 1, bool))
+    assert not _parse._cast_iso(_parse._arrow_text(bad), todo, ts, *args)
+    assert todo.all() and np.isnat(ts).all()  # nothing written
+
+
+def test_timestamps_read_at_once_across_chunks_and_slices():
+    import pyarrow as pa
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    from trustdata.io import _parse
+
+    pieces = ["2024-01-30", "2024-01-30T20:46:00", "2024-01-30T20:46:00-08:00"] * 5
+    whole = pa.array(["x", *pieces, "y"], type=pa.large_string())
+    chunks = [whole.slice(1, 7), whole.slice(8, 8)]  # slices: offsets not at 0
+    text = pd.Series(
+        ArrowStringArray(pa.chunked_array(chunks), dtype=pd.StringDtype("pyarrow", np.nan))
+    )
+    missing = np.zeros(len(text), dtype=bool)
+    fast = _parse._timestamp_parts(text, missing)
+    expected = pd.to_datetime([p[:19] for p in pieces], format="ISO8601").to_numpy()
+    np.testing.assert_array_equal(fast[0], expected)
+    assert fast[1][2] == -480 and np.isnan(fast[1][0]) and np.isnan(fast[1][1])
+    assert fast[2].tolist() == [len(p) == 10 for p in pieces]

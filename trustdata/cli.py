@@ -285,11 +285,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     Exit 0 when nothing was rejected, 1 when some records were, 2 (via :func:`main`) when a
     file cannot be read at all.
     """
+    import datetime as dt
     import re
     from collections import Counter
 
-    from trustdata._words import plural
+    import pandas as pd
+
+    from trustdata._words import day, plural
     from trustdata.io import load
+
+    # A date written as day and month in numbers, either order, then a 4-digit year
+    # (01/02/2024, 1.2.2024), maybe followed by a time.
+    numeric_date = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T]|\s*$)")
+
+    def real_date(year: int, month: int, day_: int) -> dt.date | None:
+        try:
+            return dt.date(year, month, day_)
+        except ValueError:  # no such day (13/13, 30 February)
+            return None
 
     examples = int(getattr(args, "examples", 5))
     if examples < 0:
@@ -311,6 +324,45 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         m = re.match(r"(\w+) is ", problem)
         return m.group(1) if m else "other"
 
+    def order_hints(mine: pd.DataFrame, shown: int = 3) -> list[str]:
+        # Rejected dates written with the day and month as numbers (01/02/2024): say which
+        # day each could be, and how a log writes it (YYYY-MM-DD).
+        found = []
+        for col in ("date", "timestamp"):
+            if col not in mine.columns:
+                continue
+            for line, value in zip(mine["line"], mine[col], strict=True):
+                m = numeric_date.match(value) if isinstance(value, str) else None
+                if m is None:
+                    continue
+                a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+                as_dm, as_md = real_date(year, b, a), real_date(year, a, b)
+                if as_dm and as_md and a != b:
+                    found.append(
+                        f"    line {line}: {value.strip()!r} is ambiguous: {day(as_dm)} "
+                        f"(day/month) or {day(as_md)} (month/day); write the date as "
+                        f"{as_dm:%Y-%m-%d} or {as_md:%Y-%m-%d}"
+                    )
+                elif as_dm or as_md:
+                    which = "day/month" if as_dm and not as_md else "month/day"
+                    if a == b:
+                        which = "either order"
+                    when = as_dm or as_md
+                    found.append(
+                        f"    line {line}: {value.strip()!r} is {day(when)} ({which}); "
+                        f"write the date as {when:%Y-%m-%d}"
+                    )
+        if not found:
+            return []
+        more = len(found) - shown
+        return [
+            "  dates with the day and month as numbers (a log writes dates as YYYY-MM-DD):",
+            *found[:shown],
+            *([f"    ... and {more} more"] if more > 0 else []),
+            "  an app's export with such dates is read by `trustdata import KIND EXPORT OUT "
+            "--dayfirst` (day/month) or `--no-dayfirst` (month/day)",
+        ]
+
     for row in logs.summary.itertuples(index=False):
         print(
             f"{row.source} ({row.table}): {plural(row.records, 'record')}, {row.valid} valid, "
@@ -329,6 +381,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 print(f"  first {plural(min(examples, len(mine)), 'rejected line')}:")
             for r in mine.head(examples).itertuples(index=False):
                 print(f"    line {r.line}: {r.reason}")
+            for hint in order_hints(mine):
+                print(hint)
     total = len(rejected)
     print(f"{'OK' if total == 0 else 'REJECTED'}: {plural(total, 'record')} rejected in total.")
     return 0 if total == 0 else 1

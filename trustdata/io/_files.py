@@ -346,22 +346,27 @@ def _json_type(value: Any) -> str:
 MAX_ROWS_PER_COUPLE = 100_000
 
 
-def _check_parquet_rows(path: Path, name: str) -> None:
+def _check_parquet_rows(path: Path, name: str) -> Any:
+    """Refuse a Parquet file with over :data:`MAX_ROWS_PER_COUPLE` rows for one couple, before
+    the whole file is read.  Returns the ``couple_id`` column it read (as a dictionary), or None
+    when it read none (few rows, no such column, not a Parquet file)."""
     import pyarrow.parquet as pq
 
     try:
         meta = pq.ParquetFile(path).metadata
     except Exception:  # reported by the full read below
-        return
+        return None
     if meta.num_rows <= MAX_ROWS_PER_COUPLE:
-        return
+        return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:  # as a dictionary: codes, not one string per row
-        ids = pq.read_table(path, columns=["couple_id"], read_dictionary=["couple_id"]).column(0)
+        read = pq.read_table(path, columns=["couple_id"], read_dictionary=["couple_id"])
+        ids = read.column(0)
     except Exception:  # no couple_id column: the full read says so
-        return
+        return None
+    kept = ids
     if pa.types.is_dictionary(ids.type):
         ids = ids.unify_dictionaries()
         codes = [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in ids.chunks]
@@ -380,6 +385,48 @@ def _check_parquet_rows(path: Path, name: str) -> None:
             f"{MAX_ROWS_PER_COUPLE:,} per couple (is this a log file?).",
             source=name,
         )
+    return kept
+
+
+def _read_table(path: Path, dictionaries: list[str], ids: Any) -> pd.DataFrame:
+    """``pandas.read_parquet(path, read_dictionary=dictionaries)``; when ``ids`` is the file's
+    ``couple_id`` column already read as a dictionary (see :func:`_check_parquet_rows`), the
+    other columns are read and it is put back in its place, so that it is not read twice.
+    pandas' own conversion (``arrow_table_to_pandas``) makes the frame, as in ``read_parquet``.
+    """
+    import pyarrow.parquet as pq
+
+    if ids is None or "couple_id" not in dictionaries:
+        return pd.read_parquet(path, read_dictionary=dictionaries or None)
+    schema = pq.read_schema(path)
+    names = schema.names
+    if (
+        "couple_id" not in dictionaries
+        or names.count("couple_id") != 1
+        or len(set(names)) != len(names)
+        or len(ids) != pq.ParquetFile(path).metadata.num_rows
+    ):
+        return pd.read_parquet(path, read_dictionary=dictionaries or None)
+    import warnings
+
+    from pandas.io._util import arrow_table_to_pandas
+
+    at = names.index("couple_id")
+    others = [n for n in names if n != "couple_id"]
+    table = pq.read_table(
+        path,
+        columns=others,
+        read_dictionary=[d for d in dictionaries if d != "couple_id"] or None,
+        use_pandas_metadata=False,
+    )
+    table = table.add_column(at, schema.field(at).with_type(ids.type), ids)
+    attrs = (table.schema.metadata or {}).get(b"PANDAS_ATTRS")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "make_block is deprecated")
+        frame = arrow_table_to_pandas(table)
+    if attrs is not None:
+        frame.attrs = json.loads(attrs)
+    return frame
 
 
 def _text_ids(path: Path) -> list[str]:
@@ -403,9 +450,9 @@ def _text_ids(path: Path) -> list[str]:
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
     name = str(path)
-    _check_parquet_rows(path, name)
+    ids = _check_parquet_rows(path, name)
     try:
-        frame = pd.read_parquet(path, read_dictionary=_text_ids(path) or None)
+        frame = _read_table(path, _text_ids(path), ids)
     except Exception as exc:  # pyarrow raises many kinds for a file that is not parquet
         detail = str(exc).replace(name, "the file").replace(str(path.resolve()), "the file")
         raise FileProblem(

@@ -27,6 +27,7 @@ from trustdata.io._columns import (
     _blank_text,
     _clean_names,
     _fmt,
+    _null_text,
     _strip_text,
 )
 
@@ -65,6 +66,11 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
             if bounds is None:
                 return True
             return max(abs(bounds[0]), abs(bounds[1])) < 2**53
+        data = getattr(values.array, "_data", None)
+        if kind == "number" and isinstance(data, np.ndarray) and data.dtype.kind == "f":
+            # a masked array's values, masked slots too: finite there means finite everywhere
+            if np.isfinite(data).all():
+                return True
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
         if kind == "number":
@@ -81,7 +87,8 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
                 inside &= arr.astype("datetime64[D]") == arr
             return bool(inside.all())
         # the present nanoseconds as integers: two reductions and, for dates, one remainder
-        ns = arr.view("int64")[~np.isnat(arr)]
+        nat = np.isnat(arr)
+        ns = arr.view("int64")[~nat] if nat.any() else arr.view("int64")
         if not len(ns):
             return True
         if int(ns.min()) < _NS_MIN.value or int(ns.max()) >= _NS_MAX.value:
@@ -131,8 +138,9 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     names = _clean_names([str(c) for c in frame.columns if c not in (_LINE, _PROBLEM)], name)
     data: dict[str, pd.Series] = {}
     src = [c for c in frame.columns if c not in (_LINE, _PROBLEM)]
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.equals(pd.RangeIndex(len(frame)))
     for col, new in zip(src, names, strict=True):
-        series = frame[col].reset_index(drop=True)
+        series = frame[col] if plain else frame[col].reset_index(drop=True)
         # Known columns are parsed from text, unless their type is already the right one (then
         # they are only checked); extra columns are kept as they are.
         if new in _KIND and not _keeps_type(_KIND[new], series):
@@ -148,7 +156,7 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if _PROBLEM in frame.columns:
         raw[_PROBLEM] = _as_text(frame[_PROBLEM].reset_index(drop=True))
     else:
-        raw[_PROBLEM] = pd.Series(np.nan, index=raw.index, dtype="str")
+        raw[_PROBLEM] = _null_text(len(raw))  # no problem yet: one shared all-missing chunk
     return raw
 
 
@@ -221,9 +229,12 @@ def _parse_column(
     problems: _Problems,
     required: bool,
     compact: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
+    distinct: dict[str, tuple[np.ndarray, pd.Series]] | None = None,
 ) -> pd.Series:
     """Convert one column's text; ``compact`` receives (codes, distinct texts) of factorised
-    columns, from which the original text of any row can be rebuilt once the raw column is gone.
+    columns, from which the original text of any row can be rebuilt once the raw column is gone;
+    ``distinct`` receives, for categories, kinds and roles, the row codes (-1 where missing) and
+    the values they index, so that the schema checks can look at those values only.
     """
     n = len(text)
     if not _is_text(text) and not isinstance(text.dtype, pd.CategoricalDtype):
@@ -248,6 +259,8 @@ def _parse_column(
         if kind == "id":
             stripped = _strip_text(text)
             return _null_where(stripped, missing) if missing.any() else stripped
+        if _only_nulls(text, missing):
+            return text.astype("str")  # the blank cells are the missing ones already
         return _null_where(text, missing)
     # Everything else has few distinct values: work on those, then spread by the codes.
     codes, uniques = _factorize(text)
@@ -322,10 +335,16 @@ def _parse_column(
         )
         codes2 = cat_code[codes]
         if kind == "role":
-            return _text_from_codes(codes2, list(cats), text.index)
-        return pd.Series(
-            pd.Categorical.from_codes(codes2, categories=list(cats)), index=text.index, copy=False
-        )
+            out = _text_from_codes(codes2, list(cats), text.index)
+        else:
+            out = pd.Series(
+                pd.Categorical.from_codes(codes2, categories=list(cats)),
+                index=text.index,
+                copy=False,
+            )
+        if distinct is not None:
+            distinct[col] = (codes2, pd.Series(list(cats), dtype=out.dtype))
+        return out
     if kind == "bool":
         mapped = [schemas.normalize_bool(u) for u in uniques]
         bad_u = np.array([m is None for m in mapped], dtype=bool)
@@ -534,6 +553,8 @@ def _timestamp_parts(
     date_only = np.zeros(n, dtype=bool)
     arr = _arrow_text(stripped)
     todo = ~missing
+    if _cast_iso(arr, todo, ts, offset, date_only):  # every value in one of the usual shapes
+        return ts, offset, date_only
     _plain_iso(arr, todo, ts, offset, date_only)  # most values: read from the bytes, in numpy
     if not todo.any():
         return ts, offset, date_only
@@ -592,6 +613,96 @@ def _timestamp_parts(
         minutes = np.array([_offset_minutes(u) for u in uniques] + [np.nan], dtype="float64")
         offset[rows] = np.where(np.isnat(parsed), np.nan, minutes[np.where(codes >= 0, codes, -1)])
     return ts, offset, date_only
+
+
+def _cast_iso(
+    arr: Any, todo: np.ndarray, ts: np.ndarray, offset: np.ndarray, date_only: np.ndarray
+) -> bool:
+    """Read every value where ``todo`` with pyarrow's ISO parser at once, when each is ASCII of
+    10, 19 or 25 bytes (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS``, that and ``+HH:MM``, hours up
+    to 23 and minutes up to 59) and the parser takes them all; False (nothing written)
+    otherwise.  Chunk by chunk, so that its temporaries stay small.
+
+    The result is what the rest of :func:`_timestamp_parts` gives such a column: there, the
+    values :func:`_plain_iso` does not read go, by their length, to the same parser (which
+    takes every subset of values it takes together, giving the same times) and their offsets
+    to the same check (``[+-]\\d\\d:\\d\\d``, ASCII here) and :func:`_offset_minutes`; the values
+    :func:`_plain_iso` reads, the parser reads to the same times.  A value with an offset is
+    parsed as a UTC time and its offset added back: its wall-clock time.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = np.flatnonzero(todo)
+    if not len(rows):
+        return False
+    sub = arr if len(rows) == len(todo) else pc.filter(arr, pa.array(todo))
+    if sub.null_count:
+        return False
+    parsed = np.empty(len(rows), dtype="M8[ns]")
+    minutes = np.full(len(rows), np.nan)
+    dated = np.zeros(len(rows), dtype=bool)
+    start = 0
+    try:
+        for chunk in sub.chunks:
+            n = len(chunk)
+            if not n:
+                continue
+            if not pc.all(pc.string_is_ascii(chunk)).as_py():
+                return False
+            size = np.asarray(pc.binary_length(chunk).to_numpy(), dtype=np.int64)
+            zoned = size == 25
+            if not ((size == 10) | (size == 19) | zoned).all():
+                return False
+            out = parsed[start : start + n]  # views: written in place
+            if zoned.any():
+                sign, hours, mins = _offset_bytes(chunk, zoned)
+                if sign is None:
+                    return False
+                total = hours * 60 + mins
+                signed = np.where(sign == ord("-"), -total, total)
+                utc = pc.cast(chunk.filter(pa.array(zoned)), pa.timestamp("ns", tz="UTC"))
+                ns = np.asarray(utc.cast(pa.int64()).to_numpy(), dtype=np.int64)
+                out[zoned] = (ns + signed * (60 * 10**9)).view("M8[ns]")
+                found = signed.astype("float64")
+                found[total > _OFFSET_LIMIT] = np.inf  # as _offset_minutes says
+                minutes[start : start + n][zoned] = found
+            if not zoned.all():
+                plain = chunk if not zoned.any() else chunk.filter(pa.array(~zoned))
+                naive = pc.cast(plain, pa.timestamp("ns"))
+                out[~zoned] = np.asarray(naive.to_numpy(), dtype="M8[ns]")
+            dated[start : start + n] = size == 10
+            start += n
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return False
+    if np.isnat(parsed).any():  # pragma: no cover - the parser gives a time or fails
+        return False
+    ts[rows] = parsed
+    has = ~np.isnan(minutes)
+    offset[rows[has]] = minutes[has]
+    date_only[rows] = dated
+    todo[rows] = False
+    return True
+
+
+def _offset_bytes(chunk: Any, zoned: np.ndarray) -> tuple[Any, Any, Any]:
+    """For the ``zoned`` (25-byte ASCII) values of a large_string chunk, the sign byte and the
+    hours and minutes of the ``+HH:MM`` after the 19th byte; three Nones when one is not so
+    written or its hours are over 23 or its minutes over 59."""
+    n = len(chunk)
+    _, offsets, data = chunk.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64, count=chunk.offset + n + 1)[chunk.offset :]
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = off[:-1][zoned]
+    sign = raw[at + 19]
+    hh = _digits(raw, at, range(20, 22))
+    mm = _digits(raw, at, range(23, 25))
+    ok = _all_digits(hh + mm) & (raw[at + 22] == ord(":"))
+    ok &= (sign == ord("+")) | (sign == ord("-"))
+    hours, mins = _number(hh), _number(mm)
+    if not (ok & (hours <= 23) & (mins <= 59)).all():
+        return None, None, None
+    return sign, hours, mins
 
 
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -766,6 +877,19 @@ def _offset_minutes(text: str) -> float:
     if mins >= 60 or minutes > _OFFSET_LIMIT:
         return math.inf
     return float(-minutes if text.startswith("-") else minutes)
+
+
+def _only_nulls(text: pd.Series, missing: np.ndarray) -> bool:
+    """Whether the ``missing`` cells of arrow-backed ``large_string`` text (which include its
+    missing values) are exactly its missing values: as many as its null count."""
+    import pyarrow as pa
+
+    arr = getattr(text.array, "_pa_array", None)
+    if arr is None or not isinstance(text.dtype, pd.StringDtype):
+        return False
+    if not all(pa.types.is_large_string(chunk.type) for chunk in arr.chunks):
+        return False
+    return int(np.count_nonzero(missing)) == arr.null_count
 
 
 def _null_where(text: pd.Series, missing: np.ndarray) -> pd.Series:

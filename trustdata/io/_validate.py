@@ -111,6 +111,8 @@ def _process(
     typed: dict[str, pd.Series] = {}
     compact: dict[str, tuple[np.ndarray, pd.Index]] = {}
     id_codes: dict[str, tuple[np.ndarray, int]] = {}
+    # columns whose values are drawn from a few distinct ones: codes and those values
+    distinct: dict[str, tuple[np.ndarray, pd.Series]] = {}
     for col in known:
         kind = _KIND.get(col, "text")
         required = not schema.columns[col].nullable if col in schema.columns else False
@@ -126,11 +128,13 @@ def _process(
         if kind == "id" and isinstance(raw[col].dtype, pd.CategoricalDtype):
             # read as codes: stripped, unescaped and normalised once per distinct value
             typed[col], id_codes[col] = _coded_ids(
-                col, raw[col], problems, required, compact, unescape, notes
+                col, raw[col], problems, required, compact, unescape, notes, distinct
             )
             del raw[col]
             continue
-        typed[col] = _parse_column(table, col, kind, raw[col], problems, required, compact)
+        typed[col] = _parse_column(
+            table, col, kind, raw[col], problems, required, compact, distinct
+        )
         if col in compact:
             del raw[col]  # the codes keep what the rejected rows need
         if kind in ("text", "id") and unescape:
@@ -148,7 +152,7 @@ def _process(
             values = _unescape(values) if unescape else values
         typed[col] = values
     frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)  # copy-on-write
-    _validate(table, frame, schema, problems)
+    _validate(table, frame, schema, problems, distinct)
     if keys:
         _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems, id_codes)
     if today is not None:  # the last check: a date after today is a typo
@@ -203,11 +207,13 @@ def _coded_ids(
     compact: dict[str, tuple[np.ndarray, pd.Index]],
     unescape: bool,
     notes: list[str],
+    distinct: dict[str, tuple[np.ndarray, pd.Series]] | None = None,
 ) -> tuple[pd.Series, tuple[np.ndarray, int]]:
     """An id column read as codes (a categorical of its text), parsed as the text path parses
     it (``_parse_column``, then ``_unescape``, then :func:`_normalised_ids`) but once per
     distinct value; also the codes of the final ids for the uniqueness check (equal ids share
     a code, numbered in order of first appearance; missing ids are -1, taking the last code).
+    ``distinct`` receives the row codes and the final ids (see :func:`_failing_rows`).
     """
     codes, uniques = _factorize(text)
     small = np.int32 if len(uniques) < 2**31 - 1 else np.int64
@@ -237,6 +243,8 @@ def _coded_ids(
     else:
         row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
     out = _text_from_codes(row_codes, final, pd.RangeIndex(len(text)))
+    if distinct is not None:
+        distinct[col] = (row_codes, pd.Series(final, dtype=out.dtype))
     return out, (row_codes, len(final) + 1)
 
 
@@ -323,15 +331,22 @@ def _ascii_skeleton(value: str) -> str:
     return value.translate(_HOMOGLYPHS)
 
 
-def _validate(table: str, frame: pd.DataFrame, schema: Any, problems: _Problems) -> None:
+def _validate(
+    table: str,
+    frame: pd.DataFrame,
+    schema: Any,
+    problems: _Problems,
+    distinct: dict[str, tuple[np.ndarray, pd.Series]] | None = None,
+) -> None:
     """Check the typed frame against the table's schema; failing values become problems.
 
     The schema's checks are evaluated as array operations (:func:`_failing_rows`) when every
     check is one it knows (bounds, allowed values, text length) and every dtype fits; otherwise,
     and for checks it does not know, pandera validates the frame itself (:func:`_pandera_cases`).
-    Both give the same failing rows per column, so the reasons are the same.
+    Both give the same failing rows per column, so the reasons are the same.  ``distinct``:
+    columns whose row values are ``values[codes]`` (-1: missing), checked on those values.
     """
-    failing = _failing_rows(frame, schema)
+    failing = _failing_rows(frame, schema, distinct)
     if failing is None:
         failing = _pandera_cases(table, frame, schema)
     _add_failures(frame, failing, problems)
@@ -380,13 +395,21 @@ def _pandera_cases(table: str, frame: pd.DataFrame, schema: Any) -> dict[str, np
 _OWN_CHECKS = frozenset({"greater_than_or_equal_to", "less_than_or_equal_to", "isin", "str_length"})
 
 
-def _failing_rows(frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray] | None:
+def _failing_rows(
+    frame: pd.DataFrame,
+    schema: Any,
+    distinct: dict[str, tuple[np.ndarray, pd.Series]] | None = None,
+) -> dict[str, np.ndarray] | None:
     """The row positions that fail the schema, per column, without pandera's machinery.
 
     Evaluates what the schemas of :mod:`trustdata.schemas` hold: each column's dtype, its
     nullability and the built-in checks in :data:`_OWN_CHECKS` (which, as pandera's, ignore
     missing values).  None when the schema holds anything else (a custom or frame-wide check,
     coercion, a regex column, a missing column) or a dtype does not fit: pandera then decides.
+
+    A column named in ``distinct`` (codes, values), whose row ``i`` holds ``values[codes[i]]``
+    (missing where the code is -1; the values are present), has its checks evaluated on its
+    few distinct values and spread to the rows by the codes: the same failing rows.
     """
     from pandera.engines import pandas_engine
 
@@ -407,6 +430,18 @@ def _failing_rows(frame: pd.DataFrame, schema: Any) -> dict[str, np.ndarray] | N
         values = frame[name]
         if col.dtype is not None and not _dtype_fits(col.dtype, values, pandas_engine):
             return None
+        if distinct and name in distinct:
+            codes, uniques = distinct[name]
+            present = codes >= 0
+            bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
+            ok = np.ones(len(uniques), dtype=bool)
+            for check in col.checks:
+                ok &= _passes(check.name, check.statistics, uniques)
+            if not ok.all():
+                bad |= present & ~ok[np.maximum(codes, 0)]
+            if bad.any():
+                failing[name] = np.flatnonzero(bad)
+            continue
         numbers = _numbers(values) if col.checks else None
         checks = [c for c in col.checks if not _bound_holds(c.name, c.statistics, numbers)]
         if col.nullable and not checks:
