@@ -860,14 +860,16 @@ def _review_values(r) -> set[str]:
     """Every way the page may print a value of the review: numbers at 0-3 decimals, dates'
     day and year, and the numbers inside the review's own text (evidence, notes, answers)."""
     import dataclasses
+    from decimal import ROUND_HALF_UP, Decimal
 
     out: set[str] = set()
 
     def number(x: float) -> None:
         if x != x or x in (float("inf"), float("-inf")):
             return
-        for d in range(4):
-            out.add(f"{abs(x):.{d}f}")
+        for d in range(4):  # halves away from zero on the decimal as written, as pages print
+            step = Decimal(1).scaleb(-d)
+            out.add(format(Decimal(repr(abs(float(x)))).quantize(step, ROUND_HALF_UP), "f"))
         if float(x).is_integer():
             out.add(str(abs(int(x))))
 

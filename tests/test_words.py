@@ -144,7 +144,7 @@ def test_the_plan_verdict_carries_what_was_not_clear(sample):
     # the page's contradiction: p < 0.001 beside "no clear difference"
     assert row["p"] < 0.001 and row["verdict"] == "no_clear_difference"
     assert row["ci_high"] == 0.0 and row["month_p"] > 0.05
-    assert row["verdict_reason"] == "whole-span interval reaches 0; within-month p not under 0.05"
+    assert row["verdict_reason"] == "interval reaches 0; within-month p ≥ 0.05"
     clear = out.loc[out["verdict"].isin(["lower_with_plan", "higher_with_plan"])]
     assert len(clear) and (clear["verdict_reason"] == "").all()
     few = out.loc[out["verdict"] == "insufficient_data", "verdict_reason"]
@@ -156,29 +156,23 @@ def test_the_plan_reason_names_each_failed_part():
     # the rule of plan_effect, one condition at a time (p, lo, hi, month p, lo, hi, same sign)
     reason = triggers._plan_reason
     assert reason(0.01, -3, -1, 0.01, -2, -1, True, 0.05) == ""
-    assert reason(0.20, -3, 1, 0.01, -2, -1, True, 0.05) == "whole-span p not under 0.05"
+    assert reason(0.20, -3, 1, 0.01, -2, -1, True, 0.05) == "p ≥ 0.05"
     assert reason(0.01, -3, -1, 0.01, -2, 0, True, 0.05) == "within-month interval reaches 0"
-    assert reason(0.01, -3, -1, 0.01, 1, 2, False, 0.05) == (
-        "the two comparisons point opposite ways"
-    )
-    assert reason(0.01, -3, -1, np.nan, np.nan, np.nan, False, 0.05) == (
-        "no month holds triggers both with and without the plan"
-    )
-    assert reason(0.02, -3, -1, 0.03, -2, -1, True, 0.01) == (
-        "whole-span p not under 0.01; within-month p not under 0.01"
-    )
+    assert reason(0.01, -3, -1, 0.01, 1, 2, False, 0.05) == "opposite directions"
+    assert reason(0.01, -3, -1, np.nan, np.nan, np.nan, False, 0.05) == "no month holds both"
+    assert reason(0.02, -3, -1, 0.03, -2, -1, True, 0.01) == ("p ≥ 0.01; within-month p ≥ 0.01")
 
 
 def test_the_therapist_plan_table_explains_p_beside_no_clear_difference(sample):
     r = review.review(sample, "couple-04")
     text = _text(report.render(r, audience="therapist"))
-    assert (
-        "< 0.001 0.239 no clear difference (whole-span interval reaches 0; within-month p not "
-        "under 0.05)"
-    ) in text
+    assert ("< 0.001 0.239 no clear difference (interval reaches 0; within-month p ≥ 0.05)") in text
     assert r.plan_rule == triggers.plan_rule()
-    assert "needs two clear comparisons, each with p under 0.05 and its interval clear of 0" in text
-    assert "within calendar months (within-month)" in text
+    assert (
+        "Lower or higher with the plan needs p under 0.05 and an interval clear of 0 both over "
+        "the whole span and within months"
+    ) in text
+    assert "whole-number intensities can give an interval ending at 0 beside a small p" in text
 
 
 # --- 14: the expected range names the couple's anchor -------------------------------------------

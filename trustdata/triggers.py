@@ -895,16 +895,13 @@ def plan_rule(alpha: float = 0.05) -> str:
 
     Examples
     --------
-    >>> plan_rule(0.05)[:59]
-    'A verdict of lower or higher with the plan needs two clear '
+    >>> plan_rule(0.05)[:48]
+    'Lower or higher with the plan needs p under 0.05'
     """
     return (
-        f"A verdict of lower or higher with the plan needs two clear comparisons, each with p "
-        f"under {alpha:g} and its interval clear of 0: over the whole span and within calendar "
-        "months (within-month), so that the drift of plan use and intensity over the recovery "
-        "does not pass for an effect of the plan; otherwise the verdict says which part was not "
-        "clear. Intensities are whole numbers, so the ends of their interval are too, and it "
-        "can reach 0 while p is small."
+        f"Lower or higher with the plan needs p under {alpha:g} and an interval clear of 0 both "
+        "over the whole span and within months (plan use and intensity drift over the "
+        "recovery); whole-number intensities can give an interval ending at 0 beside a small p."
     )
 
 
@@ -912,17 +909,17 @@ def _plan_reason(p, lo, hi, m_p, m_lo, m_hi, same_sign, alpha) -> str:
     """Why a comparison is not clear, in words; "" when both comparisons are clear."""
     parts = []
     if not p < alpha:
-        parts.append(f"whole-span p not under {alpha:g}")
+        parts.append(f"p ≥ {alpha:g}")
     elif not (lo > 0 or hi < 0):
-        parts.append("whole-span interval reaches 0")
+        parts.append("interval reaches 0")
     if np.isnan(m_p):
-        parts.append("no month holds triggers both with and without the plan")
+        parts.append("no month holds both")
     elif not m_p < alpha:
-        parts.append(f"within-month p not under {alpha:g}")
+        parts.append(f"within-month p ≥ {alpha:g}")
     elif not (m_lo > 0 or m_hi < 0):
         parts.append("within-month interval reaches 0")
     elif not same_sign:
-        parts.append("the two comparisons point opposite ways")
+        parts.append("opposite directions")
     return "; ".join(parts)
 
 
@@ -1146,9 +1143,12 @@ def plan_effect(
           evidence is clear: both comparisons have ``p < alpha``, intervals excluding 0 and
           the same sign; otherwise ``"no_clear_difference"`` (not evidence of no
           difference), or ``"insufficient_data"``.
-        - ``verdict_reason`` (str): what was not clear, in words ("whole-span interval
-          reaches 0; within-month p not under 0.05", "the two comparisons point opposite
-          ways", "fewer than 5 triggers with or without the plan"); "" for a clear verdict.
+        - ``verdict_reason`` (str): what was not clear, in words: ``"p ≥ 0.05"`` or
+          ``"interval reaches 0"`` (the whole span), ``"within-month p ≥ 0.05"``, ``"within-month
+          interval reaches 0"``, ``"no month holds both"`` (no calendar month has triggers with
+          and without the plan), ``"opposite directions"`` (the two shifts' signs differ),
+          joined by "; "; ``"fewer than 5 triggers with or without the plan"`` for
+          ``insufficient_data``; "" for a clear verdict.
         - ``plan_share`` (float): share of the triggers with ``used_plan`` recorded (any
           category) where the plan was used; ``plan_share_first``, ``plan_share_latest``
           (float): the same in the first and the latest ``months``.
