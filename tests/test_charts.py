@@ -388,22 +388,27 @@ def test_heatmap_z_is_the_pivot_of_counts(partner):
 def test_heatmap_names_every_category_and_keeps_its_width_for_the_cells():
     # at 390 px the cells were about 60 px wide (the colour bar and its title took the rest)
     # and plotly named only some rows: the bar now lies across above the panels, every row is
-    # named and the figure grows by about 22 px a row
+    # named (on lines of at most 14 characters: tests/test_charts_phone.py) and the figure
+    # grows by HEAT_ROW_PX a row
     freq = _freq()
     fig = charts.plot_trigger_heatmap(freq)
     bar = fig.layout.coloraxis.colorbar
     assert (bar.orientation, bar.yanchor, bar.y > 1) == ("h", "bottom", True)
-    assert all(fig.layout[a].dtick == 1 for a in ("yaxis", "yaxis2"))
+    names = [charts.CATEGORY_LABELS[c] for c in ("date_or_anniversary", "location", "media")]
+    assert all(list(fig.layout[a].tickvals) == names for a in ("yaxis", "yaxis2"))
     rows = sum(len(t.y) for t in fig.data)
     assert rows == 2 * freq["category"].nunique()
-    assert fig.layout.height == 420  # few rows: the usual height
+    # 2 panels of 3 rows: 30 px a row in what the gap between the panels leaves, 230 px besides
+    assert fig.layout.height == round(230 + charts.HEAT_ROW_PX * 6 / (1 - 0.12)) == 435
     cats = [c for c in charts.CATEGORY_LABELS if c != "all"][:7]
     seven = pd.concat(
         [freq.loc[freq["category"] == freq["category"].iloc[0]].assign(category=c) for c in cats],
         ignore_index=True,
     )
     assert len(seven["category"].unique()) == 7
-    assert charts.plot_trigger_heatmap(seven).layout.height == 170 + 22 * 14  # 2 panels of 7
+    # 2 panels of 7 rows, sharing what the gap between them leaves
+    height = round(230 + charts.HEAT_ROW_PX * 14 / (1 - 0.12))
+    assert charts.plot_trigger_heatmap(seven).layout.height == height
 
 
 def test_heatmap_leaves_missing_cells_empty():

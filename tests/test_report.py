@@ -860,14 +860,16 @@ def _review_values(r) -> set[str]:
     """Every way the page may print a value of the review: numbers at 0-3 decimals, dates'
     day and year, and the numbers inside the review's own text (evidence, notes, answers)."""
     import dataclasses
+    from decimal import ROUND_HALF_UP, Decimal
 
     out: set[str] = set()
 
     def number(x: float) -> None:
         if x != x or x in (float("inf"), float("-inf")):
             return
-        for d in range(4):
-            out.add(f"{abs(x):.{d}f}")
+        for d in range(4):  # halves away from zero on the decimal as written, as pages print
+            step = Decimal(1).scaleb(-d)
+            out.add(format(Decimal(repr(abs(float(x)))).quantize(step, ROUND_HALF_UP), "f"))
         if float(x).is_integer():
             out.add(str(abs(int(x))))
 
@@ -1809,9 +1811,10 @@ def test_couple_page_names_the_weeks_of_a_sudden_dip_left_out_of_an_end(sample_l
 
     r = review(sample_logs, "couple-04")
     text = _section_text(report.render(r, audience="couple"), "summary")
+    # the dip's mean, (1 + 3 + 2 + 3) / 4 = 2.25, prints 2.3: a half rounds away from zero
     assert (
         "A's trust was on average 4.0 out of 10 in the first 4 weeks and 5.5 in the latest 4 "
-        "weeks, leaving out a sudden dip (to 2.2 on average) in the weeks of 13 January 2025 "
+        "weeks, leaving out a sudden dip (to 2.3 on average) in the weeks of 13 January 2025 "
         "to 10 February 2025."
     ) in text
     assert "outside a sudden dip" not in text

@@ -163,13 +163,14 @@ def test_what_changed_since_keeps_a_setback_that_spans_the_date():
 
 
 def test_differences_are_those_of_the_shown_rounded_values():
-    # before: 4.25 (4, 4, 5, 4 -> 4.25 shown 4.2); since: 3.75 (4, 4, 3, 4 -> 3.75 shown 3.8)
+    # before: 4.25 (4, 4, 5, 4 -> shown 4.3); since: 3.75 (4, 4, 3, 4 -> shown 3.8): halves
+    # round away from zero, as every page prints them; the difference is the shown means'
     rows = _weekly("A", [4, 4, 5, 4, 4, 4, 3, 4])
     r = rv.review(Logs(checkins=as_table("checkins", rows)), "c1", since="2025-02-03")
     row = r.changes_since.iloc[0]
     assert row["mean_before"] == 4.25 and row["mean_since"] == 3.75
-    assert row["mean_before_shown"] == 4.2 and row["mean_since_shown"] == 3.8
-    assert row["difference_shown"] == pytest.approx(-0.4)
+    assert row["mean_before_shown"] == 4.3 and row["mean_since_shown"] == 3.8
+    assert row["difference_shown"] == pytest.approx(-0.5)
 
 
 def test_answers_since_per_partner_and_who_wrote_none():

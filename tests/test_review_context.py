@@ -86,10 +86,11 @@ def test_a_chart_drawn_for_one_partner_says_the_other_has_not_rated_it(logs):
     }
     for audience in ("couple", "therapist"):
         page = report.render(r, audience=audience)
-        assert page.count("has not (it is optional).</p>") == 2, audience
+        assert page.count("has not (it is optional).</p>") == 1, audience  # trust
+        assert page.count("has not (they are optional).</p>") == 1, audience  # the layers
         text = page.replace("<bdi>", "").replace("</bdi>", "")
         assert "Only A rated trust; B has not (it is optional)." in text
-        assert "Only A rated trust and its layers; B has not (it is optional)." in text
+        assert "Only A rated the layers of trust; B has not (they are optional)." in text
     both = review.review(logs, "couple-02")
     assert "(it is optional)" not in report.render(both, audience="couple")
 

@@ -1,10 +1,14 @@
-"""Counts and dates in words, the one way every view writes them.
+"""Counts, numbers and dates in words, the one way every view writes them.
 
 A count takes the singular only for exactly one ("1 check-in", "0 check-ins", "2 check-ins");
 a date reads as the pages write it, day month year with the month's name and no leading zero
-("6 January 2025"), and a missing date is "".  Scalar helpers (:func:`plural`, :func:`day`)
-serve single values; the vectorised ones (:func:`plurals`, :func:`days`) build whole columns
-of evidence sentences or hover text at once.
+("6 January 2025"), and a missing date is "".  A number is rounded half away from zero on its
+decimal value as written (the shortest decimal that reads back as the same float: 7.25 -> "7.3",
+-2.25 -> "-2.3", 2.675 -> "2.68"), the rule a reader with a calculator applies and the one the
+importers use for a day's mean; it never prints a signed zero.  Scalar helpers (:func:`plural`,
+:func:`day`, :func:`number`) serve single values; the vectorised ones (:func:`plurals`,
+:func:`days`, :func:`numbers`, :func:`rounded`) build whole columns of evidence sentences or
+hover text at once.
 
 Examples
 --------
@@ -14,16 +18,19 @@ Examples
 '6 January 2025'
 >>> days(pd.Series(pd.to_datetime(["2025-03-01", None]))).tolist()
 ['1 March 2025', '']
+>>> number(7.25), number(4.75), number(2.675, 2), number(-0.04), number(0.25, signed=True)
+('7.3', '4.8', '2.68', '0.0', '+0.3')
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["plural", "plurals", "day", "days", "slopes"]
+__all__ = ["plural", "plurals", "day", "days", "number", "numbers", "rounded", "slopes"]
 
 
 def plural(n: object, word: str, many: str | None = None) -> str:
@@ -112,6 +119,83 @@ def days(values: pd.Series | Sequence[object]) -> np.ndarray:
     return np.where(stamps.isna().to_numpy(), "", text.to_numpy(dtype=object)).astype(object)
 
 
+def rounded(values: pd.Series | np.ndarray | Sequence[object], digits: int = 1) -> np.ndarray:
+    """Values rounded to ``digits`` decimals half away from zero, on the decimal as written.
+
+    ``numpy.round`` and Python's ``round`` take the even neighbour of a half (7.25 -> 7.2);
+    this takes the one away from zero (7.25 -> 7.3, -7.25 -> -7.3), judging a half on the
+    shortest decimal that reads back as the value (``repr``: 2.675 is a half at 2 decimals,
+    although its float lies just below).  Only values within a hair of a half go through
+    :class:`decimal.Decimal`; every other one is already nearest either way.
+
+    Returns
+    -------
+    numpy.ndarray of float, the same length as ``values``; NaN stays NaN, infinities stay,
+    and a result of zero is +0.0 (never -0.0).
+
+    Examples
+    --------
+    >>> rounded([7.25, -7.25, 4.75, 2.675, 1/3, None], 2).tolist()
+    [7.25, -7.25, 4.75, 2.68, 0.33, nan]
+    >>> rounded([7.25, -0.04, 0.05], 1).tolist()
+    [7.3, 0.0, 0.1]
+    """
+    v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    v = v.to_numpy(dtype=float)
+    scale = 10.0**digits
+    scaled = v * scale
+    out = np.round(scaled)
+    with np.errstate(invalid="ignore"):
+        frac = np.abs(scaled - np.trunc(scaled))
+        near = np.isfinite(scaled) & (np.abs(frac - 0.5) < 1e-6)
+    step = Decimal(1).scaleb(-digits)
+    for k in np.flatnonzero(near):
+        exact = Decimal(repr(float(v[k]))).quantize(step, rounding=ROUND_HALF_UP)
+        out[k] = float(exact.scaleb(digits))
+    with np.errstate(invalid="ignore"):
+        result = np.where(np.isfinite(v), out / scale, v)
+    return result + 0.0  # + 0.0: no signed zero
+
+
+def number(value: object, digits: int = 1, *, signed: bool = False) -> str:
+    """One number in words: ``digits`` decimals, half away from zero (:func:`rounded`).
+
+    ``signed`` writes a leading "+" on positive values and zero (``"+0.4"``, ``"+0.0"``,
+    ``"-0.4"``).  A missing value gives "", an infinite one "∞" or "-∞".
+
+    Examples
+    --------
+    >>> number(4.25), number(2.25), number(-2.25), number(7.0, 2), number(None)
+    ('4.3', '2.3', '-2.3', '7.00', '')
+    >>> number(-0.2, signed=True), number(-0.04, signed=True), number(float("inf"))
+    ('-0.2', '+0.0', '∞')
+    """
+    return str(numbers([value], digits, signed=signed)[0])
+
+
+def numbers(
+    values: pd.Series | np.ndarray | Sequence[object], digits: int = 1, *, signed: bool = False
+) -> np.ndarray:
+    """:func:`number` for every value at once.
+
+    Returns
+    -------
+    numpy.ndarray of str (object dtype), the same length as ``values``; "" where one is missing.
+
+    Examples
+    --------
+    >>> numbers(pd.Series([7.25, 6.65, None, 10.0])).tolist()
+    ['7.3', '6.7', '', '10.0']
+    """
+    v = rounded(values, digits)
+    form = f"{{:{'+' if signed else ''}.{digits}f}}"
+    text = [
+        "" if np.isnan(x) else ("∞" if x > 0 else "-∞") if np.isinf(x) else form.format(x)
+        for x in v.tolist()
+    ]
+    return np.asarray(text, dtype=object)
+
+
 def slopes(
     values: pd.Series | np.ndarray | Sequence[object],
     digits: int = 2,
@@ -133,8 +217,8 @@ def slopes(
      '-0.25 points a month', '']
     """
     v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce").astype(float)
-    shown = v.round(digits)
-    text = shown.map(lambda x: f"{x:.{digits}f} {unit}").to_numpy(dtype=object)
-    flat = f"about flat (under {10.0**-digits:.{digits}f} {unit} either way)"
-    text = np.where(shown.to_numpy() == 0, flat, text)
+    shown = rounded(v, digits)
+    text = numbers(v, digits) + f" {unit}"
+    flat = f"about flat (under {number(10.0**-digits, digits)} {unit} either way)"
+    text = np.where(shown == 0, flat, text)
     return np.where(v.isna().to_numpy(), "", text).astype(object)

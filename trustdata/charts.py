@@ -1674,6 +1674,10 @@ def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.
 _FREQ_COLUMNS = ("couple_id", "partner", "period_start", "period", "category", "count")
 
 
+#: The gap between two partners' panels, as a share of the plotting height.
+_PANEL_GAP = 0.12
+
+
 def _partner_panels(data: pd.DataFrame, shown) -> tuple[list[str], go.Figure]:
     """The partners of ``data`` (sorted) and a figure with one panel per partner, stacked."""
     partners = sorted(data["partner"].astype(str).unique().tolist())
@@ -1682,7 +1686,7 @@ def _partner_panels(data: pd.DataFrame, shown) -> tuple[list[str], go.Figure]:
         cols=1,
         shared_xaxes=True,
         subplot_titles=[shown(p) for p in partners],
-        vertical_spacing=0.12 if len(partners) > 1 else 0.0,
+        vertical_spacing=_PANEL_GAP if len(partners) > 1 else 0.0,
     )
     return partners, fig
 
@@ -1697,6 +1701,24 @@ def _freq_rows(freq: pd.DataFrame, couple_id: str | None) -> tuple[pd.DataFrame,
     order = [c for c in (*schemas.TRIGGER_CATEGORIES, "all") if c in present]
     order += sorted(present - set(order))
     return data, order
+
+
+#: Characters a line of a heat map row's name holds before it wraps (about 90 px at 12 px).
+HEAT_LABEL_CHARS = 14
+#: Height of a heat map row, px: two lines of a wrapped name at 12 px.
+HEAT_ROW_PX = 30
+
+
+def _wrap_label(text: str, width: int = HEAT_LABEL_CHARS) -> str:
+    """``text`` in lines of at most ``width`` characters (a longer word keeps its line), "<br>"
+    between them: "TV, film, music or media" -> "TV, film,<br>music or media"."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def plot_trigger_heatmap(
@@ -1728,7 +1750,9 @@ def plot_trigger_heatmap(
         One ``Heatmap`` per partner (sorted), named after the partner, with
         ``z = freq.pivot(index="category", columns="period_start", values="count")`` (categories
         in :data:`trustdata.schemas.TRIGGER_CATEGORIES` order, labelled in words), sharing one
-        colour scale (:data:`HEAT_SCALE`) that starts at 0.
+        colour scale (:data:`HEAT_SCALE`) that starts at 0.  The rows' names are written on
+        lines of at most :data:`HEAT_LABEL_CHARS` characters (``ticktext``; ``y`` keeps each
+        name whole), so that on a 390 px phone the cells keep most of the width.
 
     Examples
     --------
@@ -1781,10 +1805,21 @@ def plot_trigger_heatmap(
         )
     _style(fig, title, "", "")
     fig.update_xaxes(title_text=x_label, row=len(partners), col=1)
-    fig.update_yaxes(dtick=1)  # every category named (plotly skips some when rows are low)
-    # rows tall enough for their names (about 22 px each), the colour bar above them
+    # every category named (plotly skips some when rows are low), on short lines at 12 px: on
+    # one line the longest names took 170 of a phone's 348 px and left the cells 7 px wide
+    names = list(dict.fromkeys(y for t in fig.data if t.y is not None for y in t.y))
+    fig.update_yaxes(
+        tickmode="array",
+        tickvals=names,
+        ticktext=[_wrap_label(n) for n in names],
+        tickfont={"size": 12},
+    )
+    fig.update_layout(margin={"l": 10, "r": 10})  # the names' width is found by automargin
+    # rows tall enough for their two-line names (the panels share what the gaps between them
+    # leave), and about 230 px for the title, the colour bar above and the months below
     n_rows = sum(len(set(t.y)) for t in fig.data if t.y is not None)
-    fig.update_layout(height=max(420, 170 + 22 * n_rows))
+    share = 1 - _PANEL_GAP * (len(partners) - 1)
+    fig.update_layout(height=max(420, round(230 + HEAT_ROW_PX * n_rows / share)))
     fig.update_layout(
         coloraxis={
             "colorscale": HEAT_SCALE,
@@ -1899,6 +1934,9 @@ def plot_trigger_bars(
     _style(fig, title, "", "Triggers")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(rangemode="nonnegative")  # a panel of zeros runs 0-1, not -1 to 1
+    # the first period's name sits a little lower, clear of the y axis' "0" beside it (at
+    # 390 px "Jan 2024" ran into it)
+    fig.update_xaxes(ticklabelstandoff=8)
     fig.update_xaxes(title_text=x_label, row=len(partners), col=1)
     return fig
 

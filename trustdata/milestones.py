@@ -57,7 +57,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata._frames import _check_measure, _require
-from trustdata._words import day, days, plurals, slopes
+from trustdata._words import day, days, numbers, plurals, rounded, slopes
 
 __all__ = [
     "SMALL_WIN_COLUMNS",
@@ -247,8 +247,8 @@ def _day(value: pd.Series) -> pd.Series:
 
 
 def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
-    rounded = value.astype(float).round(digits) + 0.0  # + 0.0: no signed zero ("-0.0")
-    return rounded.map(lambda v: f"{v:.{digits}f}").astype("str")
+    """Numbers as every page prints them: half away from zero, no "-0.0" (:func:`numbers`)."""
+    return pd.Series(numbers(value, digits), index=value.index, dtype="str")
 
 
 def _ends(first: pd.Series, last: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -983,17 +983,20 @@ def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
         + hit["measure"]
         + " scores grew by "
         + np.where(
-            hit["slope_per_month"].astype(float).round(2) == 0,
+            rounded(hit["slope_per_month"], 2) == 0,
             "less than 0.01 points a month",  # rising, but below the printed precision
             "about " + _slope(hit["slope_per_month"]),
         )
         + " (Mann-Kendall tau "
         + _fmt(hit["mk_tau"], 2)
         + ", "
-        + hit["mk_p"]
-        .astype(float)
-        .map(lambda p: "p < 0.001" if p < 0.001 else f"p = {p:.3f}")
-        .astype("str")
+        + pd.Series(
+            np.where(
+                hit["mk_p"].astype(float) < 0.001, "p < 0.001", "p = " + numbers(hit["mk_p"], 3)
+            ),
+            index=hit.index,
+            dtype="str",
+        )
         + "); the mean gap was "
         + _fmt(hit["mean_abs_gap"])
         + " points."

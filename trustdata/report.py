@@ -50,7 +50,6 @@ import base64
 import hashlib
 import html
 import json
-import math
 import os
 import re
 import shutil
@@ -243,19 +242,12 @@ def _month(value: object) -> str:
 
 
 def _num(value: object, digits: int = 1) -> str:
-    if _missing(value):
-        return "n/a"
-    value = float(value)
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
+    """A number as every page prints it: half away from zero, no "-0.0" (:func:`_words.number`)."""
+    return "n/a" if _missing(value) else _words.number(float(value), digits)
 
 
 def _signed(value: object) -> str:
-    if _missing(value):
-        return "n/a"
-    return f"{float(value):+.1f}"
+    return "n/a" if _missing(value) else _words.number(float(value), 1, signed=True)
 
 
 def _rate(value: object) -> str:
@@ -263,14 +255,14 @@ def _rate(value: object) -> str:
     if _missing(value):
         return "n/a"
     value = float(value)
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+    return _words.number(value, 0 if value >= 10 else 1)
 
 
 def _pvalue(value: object) -> str:
     # a no-break space after "<": a narrow table column must not break "< 0.001" in two
     if _missing(value):
         return "p n/a"
-    return "p <\u00a00.001" if float(value) < 0.001 else f"p = {float(value):.3f}"
+    return "p <\u00a00.001" if float(value) < 0.001 else f"p = {_words.number(float(value), 3)}"
 
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -974,16 +966,17 @@ def _trend_caption(r: CoupleReview, measure: str, audience: str) -> str:
     }.get(measure, f"Weekly {measure}")
 
 
-def _only_some_rated(r: CoupleReview, key: str, what: str) -> Markup:
+def _only_some_rated(r: CoupleReview, key: str, what: str, optional: str = "it is") -> Markup:
     """A note under a chart that shows fewer partners than the couple has: who never rated it."""
     rated = r.partners_scoring.get(key, ())
     silent = [p for p in r.partners if p not in rated]
     if not silent or not rated:
         return Markup("")
-    return Markup('<p class="note">Only {} rated {}; {} has not (it is optional).</p>').format(
+    return Markup('<p class="note">Only {} rated {}; {} has not ({} optional).</p>').format(
         Markup(" and ").join(_bdi(r.name(p)) for p in rated),
         what,
         Markup(" and ").join(_bdi(r.name(p)) for p in silent),
+        optional,
     )
 
 
@@ -1047,7 +1040,13 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         )
         body += chart.add(fig, print_height=300)
         body += Markup(m.layers_note(r, audience))
-        body += _only_some_rated(r, "layers", "trust and its layers")
+        if r.partners_scoring.get("layers"):
+            body += _only_some_rated(r, "layers", "the layers of trust", "they are")
+        else:
+            body += Markup(
+                '<p class="note">No one rated any of the six layers of trust (they are optional): '
+                "the chart shows trust alone.</p>"
+            )
     if therapist and not r.partner_gap.empty:
         # on screen only: in print the cards and sentences give both partners side by side
         body += Markup('<div class="screen-only">')
@@ -1298,7 +1297,12 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                 who=plan["partner"].map(r.name),
                 p_shown=shown_p("p"),
                 month_p_shown=shown_p("month_p"),
-                verdict_words=plan["verdict"].map(lambda v: _PLAN_WORDS.get(str(v), str(v))),
+                verdict_words=plan["verdict"].map(lambda v: _PLAN_WORDS.get(str(v), str(v)))
+                + np.where(
+                    plan["verdict"] == "no_clear_difference",
+                    " (" + plan["verdict_reason"].astype(str) + ")",
+                    "",
+                ),
             ),
             [
                 "who",

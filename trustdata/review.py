@@ -44,8 +44,8 @@ Rules (each lives here, nowhere else)
     without logging, not weeks without triggers.
 ``plan effect``
     ``plan_effect`` holds :func:`trustdata.triggers.plan_effect` rows of category ``"all"``
-    (the caution in ``plan_caution``); a page may say the plan went with milder triggers only
-    when a row's verdict is ``"lower_with_plan"``.
+    (the caution in ``plan_caution``, the verdict's rule in ``plan_rule``); a page may say the
+    plan went with milder triggers only when a row's verdict is ``"lower_with_plan"``.
 ``anniversaries``
     ``anniversaries`` is :func:`trustdata.triggers.upcoming_anniversaries` of the couple (the
     next 6 weeks after its latest record); ``anniversary_notes`` (one row per coming date) holds
@@ -98,6 +98,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata._frames import _parse_since
+from trustdata._words import rounded
 from trustdata.expected import BENCHMARK_CAVEAT
 from trustdata.logs import Logs
 
@@ -436,6 +437,9 @@ class CoupleReview:
         ``date, partner, note`` of abuse events (``partner``: who recorded it).
     hard_news : pandas.DataFrame
         ``date, kind, partner, note, message`` of each hard-news event, oldest first.
+    anchor_kind : str or None
+        The kind of the couple's anchor event (the earliest discovery, else the earliest
+        disclosure: the weeks of the expected range count from it); None without either.
     latest_hard_news : pandas.Timestamp or None
     setbacks_since_hard_news, recovered_since_hard_news : int
         Setbacks that started on or after the latest hard news, and how many of them ended.
@@ -453,9 +457,9 @@ class CoupleReview:
         Counts per partner.
     partners_with_triggers : tuple of str
     partners_scoring : dict
-        Per measure of ``measures`` (and ``"layers"`` when there is a ``layers_profile``): the
-        partners who gave at least one such score, so a chart drawn for one partner only can say
-        the other never rated it.
+        Per measure of ``measures`` (and ``"layers"`` when there is a ``layers_profile``: a
+        score of one of the six layers, trust not counted): the partners who gave at least one
+        such score, so a chart drawn for one partner only can say the other never rated it.
     since_before_end : pandas.Timestamp or None
         The day before ``since`` (the end of the span it is compared with).
     since_logs_start_after, since_before_reaches_past_start : bool
@@ -530,6 +534,8 @@ class CoupleReview:
     since_before_reaches_past_start: bool
     plan_effect: pd.DataFrame = field(default_factory=pd.DataFrame)
     plan_caution: str = ""
+    plan_rule: str = ""
+    anchor_kind: str | None = None
     anniversaries: pd.DataFrame = field(default_factory=pd.DataFrame)
     reference_given: bool = False
     reference_synthetic: bool = False
@@ -1097,10 +1103,14 @@ ANNIVERSARY_KINDS: dict[str, str] = {
 def _partners_scoring(
     ci: pd.DataFrame, measures: list[str], layers: bool
 ) -> dict[str, tuple[str, ...]]:
-    """Per measure (and ``"layers"``): the partners with at least one score of it."""
+    """Per measure (and ``"layers"``): the partners with at least one score of it.
+
+    ``"layers"`` counts the six layers only (:data:`trustdata.schemas.LAYERS`), not trust, which
+    is a measure of its own: a partner who rated trust and no layer has not rated the layers.
+    """
     out = {m: tuple(sorted(set(ci.loc[ci[m].notna(), "partner"]))) for m in measures}
     if layers:
-        cols = [c for c in ("trust", *schemas.LAYERS) if c in ci.columns]
+        cols = [c for c in schemas.LAYERS if c in ci.columns]
         out["layers"] = tuple(sorted(set(ci.loc[ci[cols].notna().any(axis=1), "partner"])))
     return out
 
@@ -1332,11 +1342,11 @@ def review(
     window_couple = window_all.loc[window_all["kind"] != "abuse"].reset_index(drop=True)
 
     # hard news: during the recovery (on or after the anchor event), oldest first
-    anchor = None
+    anchor = anchor_kind = None
     for kind in schemas.ANCHOR_EVENT_KINDS:
         got = ev.loc[kinds == kind, "date"]
         if len(got):
-            anchor = got.min()
+            anchor, anchor_kind = got.min(), kind
             break
     news = ev.loc[kinds.isin(HARD_NEWS_KINDS)]
     if anchor is not None:
@@ -1378,10 +1388,12 @@ def review(
     if since_value is not None:
         ch = trends.changes_since(one, since_value)
         ch = ch.assign(
-            mean_before_shown=ch["mean_before"].round(1),
-            mean_since_shown=ch["mean_since"].round(1),
+            mean_before_shown=rounded(ch["mean_before"], 1),  # as the page prints them
+            mean_since_shown=rounded(ch["mean_since"], 1),
         )
-        ch = ch.assign(difference_shown=(ch["mean_since_shown"] - ch["mean_before_shown"]).round(1))
+        ch = ch.assign(
+            difference_shown=rounded(ch["mean_since_shown"] - ch["mean_before_shown"], 1)
+        )
         nothing_after = last is None or last < since_value
         nothing_before = first is None or first >= since_value
         ended = found["end"]
@@ -1505,6 +1517,8 @@ def review(
         ),
         plan_effect=plan_rows,
         plan_caution=str(plan.attrs.get("caution", triggers.PLAN_CAUTION)),
+        plan_rule=str(plan.attrs.get("rule", triggers.plan_rule())),
+        anchor_kind=anchor_kind,
         anniversaries=ahead,
         anniversary_notes=_anniversary_notes(ahead),
         plan_clear_partners=tuple(

@@ -1095,6 +1095,7 @@ class PlanEffectSchema(pa.DataFrameModel):
     month_ci_high: Series[float] = pa.Field(nullable=True)
     month_p: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     verdict: Series[str] = pa.Field(isin=_PLAN_VERDICT_VALUES)
+    verdict_reason: Series[str]
     plan_share: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     plan_share_first: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     plan_share_latest: Series[float] = pa.Field(nullable=True, ge=0, le=1)

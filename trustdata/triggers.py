@@ -862,6 +862,7 @@ _PLAN_EFFECT_DTYPES: dict[str, str] = {
     "month_ci_high": "float64",
     "month_p": "float64",
     "verdict": "str",
+    "verdict_reason": "str",
     "plan_share": "float64",
     "plan_share_first": "float64",
     "plan_share_latest": "float64",
@@ -887,6 +888,39 @@ PLAN_CAUTION = (
 )
 
 _PLAN_MEASURES: tuple[str, ...] = ("intensity", "minutes")
+
+
+def plan_rule(alpha: float = 0.05) -> str:
+    """The rule of :func:`plan_effect`'s verdict in words (its ``attrs["rule"]``).
+
+    Examples
+    --------
+    >>> plan_rule(0.05)[:48]
+    'Lower or higher with the plan needs p under 0.05'
+    """
+    return (
+        f"Lower or higher with the plan needs p under {alpha:g} and an interval clear of 0 both "
+        "over the whole span and within months (plan use and intensity drift over the "
+        "recovery); whole-number intensities can give an interval ending at 0 beside a small p."
+    )
+
+
+def _plan_reason(p, lo, hi, m_p, m_lo, m_hi, same_sign, alpha) -> str:
+    """Why a comparison is not clear, in words; "" when both comparisons are clear."""
+    parts = []
+    if not p < alpha:
+        parts.append(f"p ≥ {alpha:g}")
+    elif not (lo > 0 or hi < 0):
+        parts.append("interval reaches 0")
+    if np.isnan(m_p):
+        parts.append("no month holds both")
+    elif not m_p < alpha:
+        parts.append(f"within-month p ≥ {alpha:g}")
+    elif not (m_lo > 0 or m_hi < 0):
+        parts.append("within-month interval reaches 0")
+    elif not same_sign:
+        parts.append("opposite directions")
+    return "; ".join(parts)
 
 
 def _wilcox_quantile(alpha: float, m: int, n: int) -> int:
@@ -1109,12 +1143,19 @@ def plan_effect(
           evidence is clear: both comparisons have ``p < alpha``, intervals excluding 0 and
           the same sign; otherwise ``"no_clear_difference"`` (not evidence of no
           difference), or ``"insufficient_data"``.
+        - ``verdict_reason`` (str): what was not clear, in words: ``"p ≥ 0.05"`` or
+          ``"interval reaches 0"`` (the whole span), ``"within-month p ≥ 0.05"``, ``"within-month
+          interval reaches 0"``, ``"no month holds both"`` (no calendar month has triggers with
+          and without the plan), ``"opposite directions"`` (the two shifts' signs differ),
+          joined by "; "; ``"fewer than 5 triggers with or without the plan"`` for
+          ``insufficient_data``; "" for a clear verdict.
         - ``plan_share`` (float): share of the triggers with ``used_plan`` recorded (any
           category) where the plan was used; ``plan_share_first``, ``plan_share_latest``
           (float): the same in the first and the latest ``months``.
         - ``caution`` (str): :data:`PLAN_CAUTION`.
 
-        ``attrs["caution"]`` holds the caution too.
+        ``attrs["caution"]`` holds the caution too, ``attrs["rule"]`` the verdict's rule in
+        words (:func:`plan_rule`).
 
     Raises
     ------
@@ -1204,13 +1245,9 @@ def plan_effect(
                         x, y, month[has & used], month[has & ~used], alpha
                     )
                     # clear: the whole-span and the within-month comparisons agree
-                    clear = (
-                        p < alpha
-                        and (lo > 0 or hi < 0)
-                        and m_p < alpha
-                        and (m_lo > 0 or m_hi < 0)
-                        and np.sign(m_diff) == np.sign(diff)
-                    )
+                    same_sign = bool(np.sign(m_diff) == np.sign(diff))
+                    reason = _plan_reason(p, lo, hi, m_p, m_lo, m_hi, same_sign, alpha)
+                    clear = not reason
                     verdict = (
                         ("lower_with_plan" if diff < 0 else "higher_with_plan")
                         if clear
@@ -1219,6 +1256,7 @@ def plan_effect(
                 else:
                     diff = lo = hi = u = p = np.nan
                     verdict = "insufficient_data"
+                    reason = f"fewer than {min_n} triggers with or without the plan"
                 rows.append(
                     {
                         "couple_id": cid,
@@ -1240,6 +1278,7 @@ def plan_effect(
                         "month_ci_high": m_hi,
                         "month_p": m_p,
                         "verdict": verdict,
+                        "verdict_reason": reason,
                         "plan_share": shares[0],
                         "plan_share_first": shares[1],
                         "plan_share_latest": shares[2],
@@ -1250,7 +1289,7 @@ def plan_effect(
     if out is None:
         return _empty(_PLAN_EFFECT_DTYPES)
     out = out.astype(_PLAN_EFFECT_DTYPES)
-    out.attrs = {"caution": PLAN_CAUTION, "alpha": alpha}
+    out.attrs = {"caution": PLAN_CAUTION, "alpha": alpha, "rule": plan_rule(alpha)}
     return out
 
 
@@ -1531,6 +1570,7 @@ __all__ += [
     "PLAN_EFFECT_COLUMNS",
     "PLAN_VERDICTS",
     "PLAN_CAUTION",
+    "plan_rule",
     "UPCOMING_COLUMNS",
     "HARD_EVENT_KINDS",
     "HOLIDAYS",
