@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import trustdata
@@ -109,3 +110,27 @@ def test_synthetic_logs_and_the_sample_are_never_dated_after_today():
     for folder in ("couples", "cohort", "cohort_anonymized"):
         logs = trustdata.load(SAMPLE / folder)
         assert len(logs.rejected) == 0, folder
+
+
+def test_an_import_rejects_a_record_dated_after_today_and_writes_a_log_load_reads_whole(tmp_path):
+    # the same rule at import: an export row dated 2052 is rejected with the calendar reason,
+    # so the folder the import writes is read back by `load` with nothing rejected
+    from trustdata.importers import import_export
+
+    src = Path(__file__).parent / "fixtures/importers/google_forms"
+    text = (src / "Weekly check-in (Responses) - Form Responses 1.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines.append(lines[1].replace("2026/05/03", "2052/05/03", 1))
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = import_export(
+        "google-forms", src / "Weekly check-in (Responses) - Form Responses 1.csv", couple="c1"
+    )
+    result = import_export("google-forms", export, couple="c1")
+    rejected = result.logs.rejected
+    assert len(rejected) == len(before.logs.rejected) + 1
+    late = rejected[rejected["reason"].str.contains("after today", regex=False)]
+    assert len(late) == 1 and "2052" in late["reason"].iloc[0]
+    back = trustdata.load(result.write(tmp_path / "out"))
+    assert back.rejected.empty
+    assert back.checkins["date"].max() < pd.Timestamp("2030-01-01")

@@ -785,6 +785,7 @@ def finish(
         triggers=_frame(triggers, "triggers"),
         source=report.source,
         errors="quarantine",
+        today=dt.date.today(),  # an import never writes a record that `load` would reject
     )
     rejected = logs.rejected
     by_table = rejected["table"].value_counts().to_dict() if len(rejected) else {}

@@ -164,6 +164,7 @@ def from_frames(
     *,
     source: str | Mapping[str, str] = "<memory>",
     errors: str = "quarantine",
+    today: dt.date | str | None = None,
 ) -> Logs:
     """Parse, validate and quarantine raw in-memory frames exactly as :func:`load` does for files.
 
@@ -183,6 +184,12 @@ def from_frames(
         a mapping gives one per table (tables it leaves out are ``"<memory>"``).
     errors : {"quarantine", "raise"}
         As in :func:`load`.
+    today : datetime.date or str, optional
+        Records dated after it (and a day of slack) are rejected, as :func:`load` does
+        (:mod:`trustdata.io._future`).  Unlike :func:`load`, the default None checks no date
+        against the calendar (frames in memory may be planted, e.g. by :mod:`trustdata.synth`);
+        the importers pass the local date, so an import never writes a log that :func:`load`
+        would reject.
 
     Returns
     -------
@@ -208,6 +215,7 @@ def from_frames(
     ([7], ['export.csv'])
     """
     _check_errors(errors)
+    day = None if today is None else _future.resolve_today(today)
     frames = {"checkins": checkins, "triggers": triggers, "events": events, "couples": couples}
     parts: list[_Result] = []
     for table, frame in frames.items():
@@ -223,5 +231,5 @@ def from_frames(
         else:
             name = str(source)
         raw = _raw_from_frame(frame, name)
-        parts.append(_process(table, raw, source=name, notes=[], unescape=False))
+        parts.append(_process(table, raw, source=name, notes=[], unescape=False, today=day))
     return _assemble(parts, errors=errors)
