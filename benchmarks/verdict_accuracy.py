@@ -16,9 +16,10 @@ Two sources of planted truth:
    the sixth the trailing dip's limit and the trend route's index) were chosen on the seeds
    :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the figures are printed for
    :data:`FRESH_SEEDS`, never looked at while choosing (new in the seventh round, picked before
-   any rule changed and scored once, by main's rules and its one candidate; ``--tuning``
-   prints the tuning seeds instead, ``--previous`` the earlier rounds' fresh seeds,
-   :data:`PREVIOUS_FRESH_SEEDS`).
+   any rule changed and scored once, by main's rules and its one candidate; in the eighth
+   round the exclusion oracle, ``--set-aside planted``, a bound and no rule, ran on them);
+   ``--tuning`` prints the tuning seeds instead, ``--previous`` the earlier rounds' fresh
+   seeds, :data:`PREVIOUS_FRESH_SEEDS`.
 2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
    looked at while choosing).  The planted change of a partner is the
    underlying level (:func:`trustdata.synth.underlying_level`, without setbacks or noise) at
@@ -87,7 +88,9 @@ from trustdata.trends import trend_summary
 TUNING_SEEDS = (1, 2, 3, 4, 5, 6)
 #: The seventh round's fresh seeds, picked before any of its rules changed and scored once
 #: (2026-12-02), by main's rules and by the round's one candidate (a low start set aside,
-#: not taken: docs/verdicts.md).  No longer fresh: the next round picks new ones.
+#: not taken: docs/verdicts.md); in the eighth round the exclusion oracle (``--set-aside
+#: planted``, a bound, no rule) was run on them.  No longer fresh: the next round picks new
+#: ones.
 FRESH_SEEDS = (3501, 3502, 3503)
 SYNTH_TUNING_SEEDS = (3101, 3102, 3103, 3104, 3105, 3106, 3107, 3108)
 SYNTH_FRESH_SEEDS = (5501, 5502)
