@@ -39,6 +39,27 @@ def _series(scores: list[float], start: str = "2025-01-06") -> pd.DataFrame:
     )
 
 
+def test_planted_window_is_the_weeks_at_depth_and_of_recovery(va):
+    days = pd.date_range("2025-01-01", "2025-02-28", freq="D")
+    ci = as_table("checkins", {"couple_id": "c1", "partner": "B", "date": days, "connection": 5})
+    sb = pd.DataFrame(
+        {
+            "couple_id": ["c1"],
+            "partner": ["B"],
+            "planted_start": [pd.Timestamp("2025-01-13")],  # a Monday
+            "weeks_at_depth": [2],
+            "recovery_weeks": [1],
+        }
+    )
+    gone = ci.drop(index=va.drop_windows(ci, va.planted_windows(sb)).index)
+    assert gone["date"].min() == pd.Timestamp("2025-01-13")
+    assert gone["date"].max() == pd.Timestamp("2025-02-02")  # the Sunday of the third week
+    assert len(gone) == 21
+    # another partner's check-ins on the same days are kept
+    other = ci.assign(partner="A")
+    assert len(va.drop_windows(other, va.planted_windows(sb))) == len(other)
+
+
 def test_planted_windows_leave_out_the_planted_weeks_only(va):
     syn = synth.generate(couples=40, seed=11, text=False)
     ci, sb = syn.logs.checkins, syn.setbacks
