@@ -16,9 +16,10 @@ Two sources of planted truth:
    the sixth the trailing dip's limit and the trend route's index) were chosen on the seeds
    :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the figures are printed for
    :data:`FRESH_SEEDS`, never looked at while choosing (new in the seventh round, picked before
-   any rule changed and scored once, by main's rules and its one candidate; ``--tuning``
-   prints the tuning seeds instead, ``--previous`` the earlier rounds' fresh seeds,
-   :data:`PREVIOUS_FRESH_SEEDS`).
+   any rule changed and scored once, by main's rules and its one candidate; in the eighth
+   round the exclusion oracle, ``--set-aside planted``, a bound and no rule, ran on them);
+   ``--tuning`` prints the tuning seeds instead, ``--previous`` the earlier rounds' fresh
+   seeds, :data:`PREVIOUS_FRESH_SEEDS`.
 2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
    looked at while choosing).  The planted change of a partner is the
    underlying level (:func:`trustdata.synth.underlying_level`, without setbacks or noise) at
@@ -37,6 +38,22 @@ by ``find_setbacks``); a longer dip at the end is the partner's present and the 
 it, while the planted arc without setbacks rose.  A partner who starts inside a setback shows
 no drop and is not covered.  The synth figures are therefore printed twice: for every partner,
 and for the partners without a planted setback touching their first or latest five weeks.
+
+``--set-aside`` scores two bounds of that cover (the eighth round, ``docs/verdicts.md``); the
+library is unchanged by it, only the check-ins handed to ``trend_summary`` are:
+
+- ``planted`` (``planted-start``, ``planted-end``): the **exclusion oracle**.  The check-ins in
+  the weeks of each synth partner's planted setbacks (from ``planted_start`` for
+  ``weeks_at_depth + recovery_weeks`` weeks, the weeks with a planted offset) are left out
+  and the same ``trend_summary`` rules run on the rest; ``-start`` / ``-end``: only the
+  setbacks touching the first / the latest five weeks (as for the split above).  Arcs are
+  unchanged (none is planted).  ``Synthetic.setbacks`` lists a setback only when the
+  check-ins show it at least 2 points deep, so an unlisted one (all its weeks missed, or
+  clipped at the floor) stays in.
+- ``found`` (``found-start``, ``found-end``): the library's own detector at the ends.  The
+  weeks of each setback :func:`trustdata.find_setbacks` finds (from its ``start`` to its
+  ``end``, or to the latest observed week while ongoing) that overlaps the first or the latest
+  ``k = 4`` observed weekly scores are left out, on both generators.
 
 Printed per planted class: how many series, the share of right verdicts (``improved`` /
 ``no_clear_change`` / ``deteriorated``), the share called each verdict, and how often the
@@ -62,6 +79,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _arcs
 
 from trustdata import synth
+from trustdata.schemas import week_start
+from trustdata.setbacks import find_setbacks
 from trustdata.trends import trend_summary
 
 #: Seeds 4-6 and 3103-3108 were added as tuning seeds in the fourth round (diagnosis and the
@@ -69,7 +88,9 @@ from trustdata.trends import trend_summary
 TUNING_SEEDS = (1, 2, 3, 4, 5, 6)
 #: The seventh round's fresh seeds, picked before any of its rules changed and scored once
 #: (2026-12-02), by main's rules and by the round's one candidate (a low start set aside,
-#: not taken: docs/verdicts.md).  No longer fresh: the next round picks new ones.
+#: not taken: docs/verdicts.md); in the eighth round the exclusion oracle (``--set-aside
+#: planted``, a bound, no rule) was run on them.  No longer fresh: the next round picks new
+#: ones.
 FRESH_SEEDS = (3501, 3502, 3503)
 SYNTH_TUNING_SEEDS = (3101, 3102, 3103, 3104, 3105, 3106, 3107, 3108)
 SYNTH_FRESH_SEEDS = (5501, 5502)
@@ -79,6 +100,12 @@ SYNTH_FRESH_SEEDS = (5501, 5502)
 #: fifth rounds; 3301-3303 and 5301-5302 once, by the sixth round's final rules.
 PREVIOUS_FRESH_SEEDS = (2101, 2102, 2103, 2201, 2202, 2203, 3301, 3302, 3303)
 PREVIOUS_SYNTH_FRESH_SEEDS = (4101, 4102, 4201, 4202, 5301, 5302)
+#: ``--set-aside`` choices (see the module docstring)
+SET_ASIDE = ("planted", "planted-start", "planted-end", "found", "found-start", "found-end")
+#: ``found``: a setback is "at an end" when it overlaps the first or latest this many weekly
+#: scores (``trends.MIN_END_WEEKS``, an end's worth)
+END_SCORES = 4
+KEY = ["couple_id", "partner"]
 RIGHT = {"improving": "improved", "flat": "no_clear_change", "worsening": "deteriorated"}
 TARGETS = {"accuracy": 0.97, "flat_improved": 0.03, "slope_right": 0.95}
 
@@ -117,17 +144,57 @@ def score(m: pd.DataFrame, by: str = "klass") -> pd.DataFrame:
     return out.sort_values("class", key=lambda s: s.astype(str).map(order).fillna(9))
 
 
-def arcs_table(n: int, seeds: tuple[int, ...]) -> pd.DataFrame:
+def drop_windows(checkins: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """``checkins`` without those dated in ``[lo, hi)`` of one of their partner's windows."""
+    if not len(windows):
+        return checkins
+    m = checkins[[*KEY, "date"]].reset_index().merge(windows[[*KEY, "lo", "hi"]], on=KEY)
+    hit = m.loc[(m["date"] >= m["lo"]) & (m["date"] < m["hi"]), "index"].unique()
+    return checkins.drop(index=hit)
+
+
+def planted_windows(setbacks: pd.DataFrame) -> pd.DataFrame:
+    """The weeks of each planted synth setback: its offset is above 0 in them."""
+    weeks = setbacks["weeks_at_depth"] + setbacks["recovery_weeks"]
+    return setbacks[KEY].assign(
+        lo=setbacks["planted_start"],
+        hi=setbacks["planted_start"] + pd.to_timedelta(7 * weeks, unit="D"),
+    )
+
+
+def found_windows(checkins: pd.DataFrame, side: str = "both", k: int = END_SCORES) -> pd.DataFrame:
+    """The weeks of each setback ``find_setbacks`` finds overlapping the first (``side``
+    ``"start"``), the latest (``"end"``) or either (``"both"``) ``k`` observed weekly scores."""
+    found = find_setbacks(checkins)
+    weeks = checkins[KEY].assign(week=week_start(checkins["date"])).drop_duplicates()
+    weeks = weeks.sort_values([*KEY, "week"])
+    g = weeks.groupby(KEY)["week"]
+    weeks = weeks.assign(rank=g.cumcount(), back=g.cumcount(ascending=False))
+    first_k = weeks[weeks["rank"] == k - 1].set_index(KEY)["week"].rename("first_k")
+    last_k = weeks[weeks["back"] == k - 1].set_index(KEY)["week"].rename("last_k")
+    last = weeks[weeks["back"] == 0].set_index(KEY)["week"].rename("last")
+    found = found.join(first_k, on=KEY).join(last_k, on=KEY).join(last, on=KEY)
+    hi = found["end"].fillna(found["last"] + pd.Timedelta(days=7))
+    at_start = (found["start"] <= found["first_k"]) & (side != "end")
+    at_end = (hi > found["last_k"]) & (side != "start")
+    pick = at_start | at_end
+    return found.loc[pick, KEY].assign(lo=found.loc[pick, "start"], hi=hi[pick])
+
+
+def arcs_table(n: int, seeds: tuple[int, ...], set_aside: str | None = None) -> pd.DataFrame:
     parts = []
     for seed in seeds:
         arcs = _arcs.generate(n, seed=seed)
-        out = trend_summary(arcs.checkins)
+        ci = arcs.checkins
+        if set_aside is not None and set_aside.startswith("found"):
+            ci = drop_windows(ci, found_windows(ci, side=set_aside.partition("-")[2] or "both"))
+        out = trend_summary(ci)
         out = out.merge(arcs.truth, on=["couple_id", "partner"])
         parts.append(out.assign(couple_id=f"{seed}-" + out["couple_id"]))
     return pd.concat(parts, ignore_index=True)
 
 
-def synth_table(couples: int, seeds: tuple[int, ...]) -> pd.DataFrame:
+def synth_table(couples: int, seeds: tuple[int, ...], set_aside: str | None = None) -> pd.DataFrame:
     parts = []
     for seed in seeds:
         syn = synth.generate(couples=couples, seed=seed, text=False)
@@ -146,12 +213,18 @@ def synth_table(couples: int, seeds: tuple[int, ...]) -> pd.DataFrame:
         sb = syn.setbacks.merge(span, on=["couple_id", "partner"])
         sb_end = sb["end"].fillna(sb["max"])
         five = pd.Timedelta(weeks=5)
-        hits = ((sb["planted_start"] < sb["min"] + five) & (sb_end >= sb["min"])) | (
-            sb_end > sb["max"] - five
-        )
+        hit_start = (sb["planted_start"] < sb["min"] + five) & (sb_end >= sb["min"])
+        hit_end = sb_end > sb["max"] - five
+        hits = hit_start | hit_end
         touched = sb.loc[hits, ["couple_id", "partner"]].drop_duplicates().assign(at_end=True)
         span = span.merge(touched, on=["couple_id", "partner"], how="left")
         span["at_end"] = span["at_end"].fillna(False).astype(bool)
+        side = (set_aside or "").partition("-")[2]
+        if set_aside is not None and set_aside.startswith("planted"):
+            pick = {"": np.ones(len(sb), dtype=bool), "start": hit_start, "end": hit_end}[side]
+            ci = drop_windows(ci, planted_windows(sb[pick]))
+        elif set_aside is not None:
+            ci = drop_windows(ci, found_windows(ci, side=side or "both"))
         out = trend_summary(ci)
         cols = ["couple_id", "partner", "klass", "delta", "at_end"]
         out = out.merge(span[cols], on=["couple_id", "partner"])
@@ -204,6 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--previous", action="store_true", help="score the earlier rounds' fresh seeds instead"
     )
+    ap.add_argument(
+        "--set-aside",
+        choices=SET_ASIDE,
+        default=None,
+        help="leave out planted setback weeks (the oracle) or the detector's at the ends",
+    )
     args = ap.parse_args(argv)
     n_arcs, n_couples = (150, 60) if args.quick else (args.arcs, args.couples)
     seeds, synth_seeds = FRESH_SEEDS, SYNTH_FRESH_SEEDS
@@ -212,9 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.previous:
         seeds, synth_seeds = PREVIOUS_FRESH_SEEDS, PREVIOUS_SYNTH_FRESH_SEEDS
     t0 = time.perf_counter()
-    print(f"# verdict accuracy of trend_summary ({'quick' if args.quick else 'full'} run)")
-    _print(f"benchmarks/_arcs.py, {n_arcs} series x seeds {seeds}", arcs_table(n_arcs, seeds))
-    syn = synth_table(n_couples, synth_seeds)
+    aside = f", set aside: {args.set_aside}" if args.set_aside else ""
+    print(f"# verdict accuracy of trend_summary ({'quick' if args.quick else 'full'} run{aside})")
+    arcs = arcs_table(n_arcs, seeds, args.set_aside)
+    _print(f"benchmarks/_arcs.py, {n_arcs} series x seeds {seeds}", arcs)
+    syn = synth_table(n_couples, synth_seeds, args.set_aside)
     _print(f"trustdata.synth, {n_couples} couples x seeds {synth_seeds} (both partners)", syn)
     _print(
         "trustdata.synth, the same partners without a planted setback in their first or latest "
