@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -522,3 +523,54 @@ def test_help_names_pdf_and_every_default(capsys):
         cli.main(["report", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(default couple)" in text and "(default report.html)" in text and "--force" in text
+
+
+@pytest.mark.parametrize("command", ["couples", "anonymize"])
+def test_couples_and_anonymize_refuse_one_table_of_a_log_folder(capsys, tmp_path, command):
+    # reader8 finding 10: `couples folder/checkins.csv` printed "triggers 0, events 0" for every
+    # couple of a folder holding 636 triggers and 30 events, and `anonymize` exported the
+    # check-ins alone (no events: the research notebook had no discovery to align on)
+    folder = _copy_sample(tmp_path)
+    out, key = tmp_path / "anon", tmp_path / "k.key"
+    key.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    extra = [str(out), "--key-file", str(key)] if command == "anonymize" else []
+    code, stdout, err = _run(capsys, command, str(folder / "checkins.csv"), *extra)
+    assert code == 2, err
+    assert f"is one table of the log folder {folder}" in err
+    assert f"give the folder: trustdata {command} {folder}" in err
+    assert "triggers" not in stdout and "Wrote" not in stdout
+    assert not out.exists()
+    # the folder itself is read whole
+    code, stdout, err = _run(capsys, command, str(folder), *extra)
+    assert code in (0, 1), err
+    if command == "couples":
+        line = next(ln for ln in stdout.splitlines() if "couple-01" in ln)
+        assert "triggers 0" not in line and "events 0" not in line
+    else:
+        assert (out / "events.csv").is_file() and (out / "triggers.csv").is_file()
+
+
+def test_since_after_today_is_refused_as_a_typo(capsys, tmp_path):
+    # reader8 finding 11: --since 2030-01-01 printed "Nothing was logged on or after 1 January
+    # 2030": true, but 2052 typed for 2025 is the typo the records' own rule catches
+    import datetime as dt
+
+    out = tmp_path / "t.html"
+    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-01",
+                        "--audience", "therapist", "--since", later, "-o", str(out))  # fmt: skip
+    assert code == 2 and not out.exists()
+    assert f"--since is {later}" in err and "after today" in err and "a typo?" in err
+    # tomorrow is still today somewhere (the records' day of slack)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-01",
+                        "--audience", "therapist", "--since", tomorrow, "-o", str(out))  # fmt: skip
+    assert code == 0, err
+
+
+def test_report_to_a_name_that_is_only_the_suffix_says_so(capsys, tmp_path):
+    # reader8 finding 11: `-o .html` was refused as "not an .html page"
+    out = tmp_path / ".html"
+    code, _, err = _run(capsys, "report", str(SAMPLE), "--couple", "couple-01", "-o", str(out))
+    assert code == 2 and not out.exists()
+    assert ".html has no name before .html; give one, such as report.html" in err

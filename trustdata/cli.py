@@ -440,6 +440,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     An existing file at the output path is replaced only when trustdata wrote it
     (:func:`trustdata.report.is_report_file`) or with ``--force``, and the command says so.
     """
+    import datetime as dt
     from pathlib import Path
 
     from trustdata import io, report
@@ -453,6 +454,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if since is not None:
+        from trustdata._words import day
+        from trustdata.io._future import SLACK_DAYS, resolve_today
+
+        today = resolve_today(None)
+        if since.date() > today + dt.timedelta(days=SLACK_DAYS):
+            print(
+                f"trustdata: --since is {since.date().isoformat()}, {day(since)}, after today "
+                f"({day(today)}): a typo? Give the date of the last session, on or before "
+                "today.",
+                file=sys.stderr,
+            )
+            return 2
     if args.include_expected and args.reference is None:
         print(
             "trustdata: --include-expected shows the couple where each partner stands against "
@@ -508,6 +522,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         problem = "that is a folder; give a file name such as report.html"
     elif not target.parent.is_dir():
         problem = f"the folder {target.parent} does not exist"
+    elif target.name.lower() in REPORT_SUFFIXES:  # ".html": a hidden file with no name
+        problem = f"{target.name} has no name before {target.name}; give one, such as report.html"
     elif target.suffix.lower() not in REPORT_SUFFIXES:
         problem = (
             "a report is an .html page (or a .pdf); give a name such as report.html, so that "
@@ -551,14 +567,33 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_whole_folder(path) -> None:
-    """Refuse a report from one table file whose folder holds the couple's other logs.
+#: Why each command that reads a couple's logs refuses one table of a log folder.
+_WHOLE_FOLDER_WHY: dict[str, str] = {
+    "report": (
+        "A report reads a couple's whole logs (their triggers and events change the page; an "
+        "abuse event puts the safety notice first)"
+    ),
+    "couples": (
+        "The list counts every table's records and dates (one table alone would print 0 "
+        "triggers and 0 events as a fact)"
+    ),
+    "anonymize": (
+        "An anonymized export holds a couple's whole logs (without events.csv the research "
+        "notebook has no discovery to align the couples on)"
+    ),
+}
 
-    Reading only ``folder/checkins.csv`` would leave out the triggers and events beside it: the
-    page would say "0 triggers and 0 events" as a fact and, with an ``abuse`` event in
-    ``events.csv``, open without the safety notice.  So a single file is read only when it is
-    the folder's one log table; otherwise the command asks for the folder (it does not read the
-    folder by itself: the user named one file, and should know that the page holds them all).
+
+def _check_whole_folder(path, command: str = "report") -> None:
+    """Refuse one table file whose folder holds the couple's other logs.
+
+    Reading only ``folder/checkins.csv`` would leave out the triggers and events beside it: a
+    report would say "0 triggers and 0 events" as a fact and, with an ``abuse`` event in
+    ``events.csv``, open without the safety notice; ``couples`` would count 0 triggers and 0
+    events; ``anonymize`` would export the check-ins alone.  So a single file is read only when
+    it is the folder's one log table; otherwise the command (``report``, ``couples`` or
+    ``anonymize``) asks for the folder (it does not read the folder by itself: the user named
+    one file, and should know that the output holds them all).
     """
     from trustdata._atomic import log_files
     from trustdata.errors import FileProblem
@@ -572,11 +607,19 @@ def _check_whole_folder(path) -> None:
     names = [p.name for p in others]
     shown = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     raise FileProblem(
-        f"is one table of the log folder {folder}, which also holds {shown}. A report reads a "
-        "couple's whole logs (their triggers and events change the page; an abuse event puts "
-        f"the safety notice first), so give the folder: trustdata report {folder} --couple ...",
+        f"is one table of the log folder {folder}, which also holds {shown}. "
+        f"{_WHOLE_FOLDER_WHY[command]}, so give the folder: trustdata {command} {folder}"
+        f"{_WHOLE_FOLDER_REST[command]}",
         source=str(path),
     )
+
+
+#: What follows the folder in the command :func:`_check_whole_folder` suggests.
+_WHOLE_FOLDER_REST: dict[str, str] = {
+    "report": " --couple ...",
+    "couples": "",
+    "anonymize": " OUT --key-file KEY ...",
+}
 
 
 def _same_file(a, b) -> bool:
@@ -613,11 +656,14 @@ def _cmd_couples(args: argparse.Namespace) -> int:
     rejected are not counted, and a note on stderr says how many there were (as ``report``
     does); a folder with no couple at all is exit 2.
     """
+    from pathlib import Path
+
     import pandas as pd
 
     from trustdata._words import day
     from trustdata.io import load
 
+    _check_whole_folder(Path(args.path), "couples")
     logs = load(args.path)
     ids = logs.couple_ids
     if not ids:
@@ -956,6 +1002,7 @@ def _write_beside(new, kept, staging, out) -> None:
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:
     import warnings
+    from pathlib import Path
 
     from trustdata.anonymize import (
         REPORT_FILE,
@@ -965,6 +1012,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         anonymize_folder,
     )
 
+    _check_whole_folder(Path(args.input), "anonymize")
     qis = [c.strip() for c in args.quasi_identifiers.split(",") if c.strip()]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", KAnonymityWarning)  # the report lists them below
