@@ -126,6 +126,34 @@ def test_google_forms_email_addresses_become_labels_and_are_never_written(tmp_pa
     assert not result.logs.rejected.astype(str).apply(lambda c: c.str.contains("@")).any().any()
 
 
+def test_google_forms_a_sorted_sheet_keeps_each_address_label(tmp_path):
+    # reader8 finding 8: labels were given in file order, so a sheet sorted by e-mail in Sheets
+    # (alex's rows first) swapped A and B on re-import, every earlier answer with them
+    head = "Timestamp,Email Address,How connected do you feel to me right now (1-10)?\n"
+    week1 = [
+        "2026/05/03 8:00:00 PM,sam@example.org,4\n",
+        "2026/05/03 9:00:00 PM,alex@example.org,6\n",
+        "2026/05/10 8:00:00 PM,sam@example.org,5\n",
+        "2026/05/10 9:00:00 PM,alex@example.org,7\n",
+    ]
+    week2 = sorted([*week1, "2026/05/17 8:00:00 PM,sam@example.org,6\n"], key=lambda r: r[22:])
+    assert week2[0].split(",")[1] == "alex@example.org"  # the sorted sheet starts with alex
+    first, later = tmp_path / "w1.csv", tmp_path / "w2.csv"
+    first.write_text(head + "".join(week1), encoding="utf-8")
+    later.write_text(head + "".join(week2), encoding="utf-8")
+    one = by_day(read_google_forms(first, couple="c1").logs.checkins, "connection")
+    two = by_day(read_google_forms(later, couple="c1").logs.checkins, "connection")
+    assert one == {("A", "2026-05-03"): 4, ("B", "2026-05-03"): 6,
+                   ("A", "2026-05-10"): 5, ("B", "2026-05-10"): 7}  # fmt: skip
+    assert {k: v for k, v in two.items() if k in one} == one  # sam stays A, alex stays B
+    assert two[("A", "2026-05-17")] == 6
+    # an unreadable timestamp does not take the first label: it counts after every dated one
+    odd = tmp_path / "odd.csv"
+    odd.write_text(head + "not a date,alex@example.org,5\n" + week1[0], encoding="utf-8")
+    result = read_google_forms(odd, couple="c1")
+    assert by_day(result.logs.checkins, "connection") == {("A", "2026-05-03"): 4}
+
+
 def test_google_forms_email_addresses_are_dropped_from_rejected_records(tmp_path):
     path = tmp_path / "responses.csv"
     path.write_text(

@@ -15,9 +15,9 @@ Rules (see ``docs/importers.md``):
 - **Partner**: ``partner`` if given; else the answer to the partner question (via
   ``[partners]``; an answer naming a role, "Hurt partner", also gives the check-in's ``role``
   unless a question is mapped to it); else the ``Email Address`` column, each address one
-  partner labelled A, B, ... in order of first appearance within its couple (or by
-  ``[partners]``).  Addresses are never kept: not in the logs, not in the rejected records,
-  not in the report.
+  partner labelled A, B, ... in the order of its first response (by Timestamp) within its
+  couple (or by ``[partners]``), so that a sorted sheet keeps each person's label.
+  Addresses are never kept: not in the logs, not in the rejected records, not in the report.
 - **Couple**: ``couple`` if given, else the answer to the couple question.
 - **Several responses by one partner on one day**: the latest (by Timestamp) is kept whole, the
   earlier ones count as *merged* (a resubmission replaces the first answers); the report lists them.
@@ -323,7 +323,10 @@ def _translate(
     partner_source: Counter = Counter()
     n_roles = 0
     drop = (email_col,) if email_col else ()
-    for pos, row in enumerate(records_of(frame)):
+    rows = list(records_of(frame))
+    if email_col is not None and partner is None:
+        _label_addresses(rows, email_labels, partner_labels, email_col, q, couple, order_stamps)
+    for pos, row in enumerate(rows):
         problems = [p for p in (ragged(row),) if p]
         date = stamps.dates[pos]
         if date is None:
@@ -393,7 +396,8 @@ def _translate(
         report.notes.append(
             f"{n_addresses} e-mail address(es) replaced by partner labels "
             f"({', '.join(sorted({lab for v in email_labels.values() for lab in v.values()}))}) in "
-            "order of first appearance within each couple; the addresses are not kept"
+            "the order of their first response (by Timestamp) within each couple; the "
+            "addresses are not kept"
         )
 
     checkins, trigger_rows, merged = [], [], 0
@@ -590,6 +594,34 @@ def _warn_small_answers(
                 "If the question used a smaller scale (Google Forms' default is 1-5), declare it "
                 f"in a mapping file: [scales] {field_name} = [1, 5]"
             )
+
+
+def _label_addresses(rows, email_labels, partner_labels, email_col, q, couple, stamps) -> None:
+    """Label each couple's e-mail addresses A, B, ... in the order of their first response.
+
+    The order is the Timestamp's (then the file's, for equal or unreadable timestamps), so a
+    sheet sorted or filtered in Sheets (by e-mail, say) gives each address the label it had in
+    the export before: the file order would swap A and B, and every earlier answer with them.
+    Only responses that the partner question does not already place count.
+    """
+
+    def when(pos: int) -> tuple:
+        if stamps is None or stamps.dates[pos] is None:
+            return (1, dt.date.max, dt.time(), pos)
+        return (0, stamps.dates[pos], stamps.times[pos] or dt.time(), pos)
+
+    for pos in sorted(range(len(rows)), key=when):
+        row = rows[pos]
+        if "partner" in q and text(row[q["partner"]]) is not None:
+            continue
+        couple_id = couple if couple is not None else text(row[q["couple"]])
+        address = text(row[email_col])
+        if couple_id is None or address is None:
+            continue
+        key = norm_text(address)
+        known = email_labels[couple_id]
+        if key not in partner_labels and key not in known:
+            known[key] = _label(len(known))
 
 
 def _label(n: int) -> str:
