@@ -1040,27 +1040,49 @@ def _stratified_shift(
     def z_at(d: float) -> float:
         return _van_elteren_z(x - d, y, sx, sy)
 
+    # The statistic is a step function of d: it changes only at the candidates, takes one
+    # value on each open interval between two of them (read at the midpoint) and a value of
+    # its own at each candidate (where ties count half).  ``grid`` holds both, in order, with
+    # the open rays below the first candidate and above the last at its ends.
+    grid = np.empty(2 * len(cands) + 1)
+    grid[1::2] = cands
+    grid[2:-1:2] = (cands[:-1] + cands[1:]) / 2
+    grid[0], grid[-1] = cands[0] - 1, cands[-1] + 1
+    zs: dict[int, float] = {}
+
+    def z_of(i: int) -> float:
+        if i not in zs:
+            zs[i] = z_at(grid[i])
+        return zs[i]
+
     def first_where(pred) -> int:
-        """Smallest index i of cands with pred(z_at(cands[i])) True (pred is monotone)."""
-        lo, hi = 0, len(cands)
+        """Smallest index i of grid with pred(z) True (pred is monotone: z non-increasing)."""
+        lo, hi = 0, len(grid)
         while lo < hi:
             mid = (lo + hi) // 2
-            if pred(z_at(cands[mid])):
+            if pred(z_of(mid)):
                 hi = mid
             else:
                 lo = mid + 1
         return lo
 
+    def inf_where(pred) -> float:
+        """inf of the shifts d with pred(z(d)): a candidate's own value, or an open stretch's
+        left end (kept at the first candidate when pred holds on the whole lower ray)."""
+        i = first_where(pred)
+        return float(cands[min(max(i - 1, 0) // 2 if i % 2 == 0 else i // 2, len(cands) - 1)])
+
+    def sup_where(pred) -> float:
+        """sup of the shifts d with pred(z(d)) for pred True below and False above."""
+        j = first_where(lambda z: not pred(z)) - 1  # the last index where pred holds
+        return float(cands[max(min(j // 2, len(cands) - 1), 0)])
+
     zq = stats.norm.ppf(1 - alpha / 2)
-    # z_at is non-increasing in d
-    i_le0 = first_where(lambda z: z <= 0)
-    i_lt0 = first_where(lambda z: z < 0)
-    top = len(cands) - 1
-    estimate = float((cands[min(i_le0, top)] + cands[max(min(i_lt0, top + 1) - 1, 0)]) / 2)
-    i_low = first_where(lambda z: z < zq)  # first shift not rejected from above
-    i_high = first_where(lambda z: z <= -zq)  # first shift rejected from below
-    low = float(cands[min(i_low, top)])
-    high = float(cands[max(i_high - 1, 0)])
+    # the estimate: halfway between where the statistic stops being above 0 and where it
+    # starts being below it (Hodges-Lehmann); the interval: the shifts not rejected at alpha
+    estimate = (sup_where(lambda z: z > 0) + inf_where(lambda z: z < 0)) / 2
+    low = inf_where(lambda z: z < zq)
+    high = sup_where(lambda z: z > -zq)
     p = float(2 * stats.norm.sf(abs(z0)))
     return len(shared), estimate, low, high, min(p, 1.0)
 
