@@ -339,11 +339,18 @@ def detect(x: Inputs, rule: dict) -> pd.DataFrame:
 
 
 def score_rule(inputs: dict, nulls: list[Inputs], rule: dict) -> dict:
-    out = {"rule": label(rule)}
+    return {"rule": label(rule)} | score_detector(inputs, nulls, lambda x: detect(x, rule))
+
+
+def score_detector(inputs: dict, nulls: list, find) -> dict:
+    """The columns of a detector ``find(x) -> setbacks frame`` over every seed's inputs of both
+    generators (``inputs[g]``, one per seed) and the null series: the ``dips`` targets' figures,
+    ``synth``'s F1 and ``fa_null`` (false alarms a partner-year on ``nulls``)."""
+    out = {}
     for g in sa.GENERATORS:
         det_all, tru_all = [], []
         for x in inputs[g]:
-            found = detect(x, rule)
+            found = find(x)
             det_hit, tru_hit = sa.match(found, x.s.truth)
             det_all.append(
                 found.assign(hit=det_hit).merge(x.s.noise, on=["couple_id", "partner"], how="left")
@@ -361,7 +368,7 @@ def score_rule(inputs: dict, nulls: list[Inputs], rule: dict) -> dict:
             }
         else:
             out["synth_f1"] = row["f1"]
-    fa = sum(len(detect(x, rule)) for x in nulls)
+    fa = sum(len(find(x)) for x in nulls)
     out["fa_null"] = fa / sum(x.years for x in nulls)
     return out
 

@@ -363,31 +363,7 @@ def detect(x: TwoState, variant: dict, z: float) -> pd.DataFrame:
 
 
 def score(inputs: dict, nulls: list, variant: dict, z: float) -> dict:
-    out = {}
-    for g in sa.GENERATORS:
-        det_all, tru_all = [], []
-        for x in inputs[g]:
-            found = detect(x, variant, z)
-            det_hit, tru_hit = sa.match(found, x.s.truth)
-            det_all.append(
-                found.assign(hit=det_hit).merge(x.s.noise, on=["couple_id", "partner"], how="left")
-            )
-            tru_all.append(x.s.truth.assign(hit=tru_hit))
-        det, tru = pd.concat(det_all, ignore_index=True), pd.concat(tru_all, ignore_index=True)
-        row = sa._targets_row(det, tru)
-        if g == "dips":
-            out |= {
-                "f1": row["f1"],
-                "f1_le0.8": row["f1_noise<=0.8"],
-                "r_2wk": row["recall_2_weeks"],
-                "r_2.5-3": row["recall_2.5-3_points"],
-                "p_sd>0.9": row["precision_noise>0.9"],
-            }
-        else:
-            out["synth_f1"] = row["f1"]
-    fa = sum(len(detect(x, variant, z)) for x in nulls)
-    out["fa_null"] = fa / sum(x.years for x in nulls)
-    return out
+    return sr.score_detector(inputs, nulls, lambda x: detect(x, variant, z))
 
 
 def bias(inputs: dict, nulls: list) -> dict:

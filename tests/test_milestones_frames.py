@@ -254,3 +254,24 @@ def test_dates_in_words_are_those_of_words_days(unit):
         want = pd.Series(days(value), index=value.index, dtype="str")
         pd.testing.assert_series_equal(milestones._day(value), want)
     assert milestones._day(stamps).loc[stamps.index[4]] == ""
+
+
+def test_red_flags_options_have_one_record(sample):
+    # red_flags' option keywords are the fields of one checked record, their defaults read from
+    # it; _red_flags takes the record, so the list of options is written once
+    import dataclasses
+    import inspect
+
+    params = inspect.signature(milestones.red_flags).parameters
+    fields = dataclasses.fields(milestones._FlagOptions)
+    assert {f.name: f.default for f in fields} == {f.name: params[f.name].default for f in fields}
+    assert "measure" not in inspect.signature(milestones._red_flags).parameters
+    opts = {"min_drop": 0.5, "month_weeks": 6, "r": 0.7, "diverge_alpha": 0.2}
+    ci, tr, ev = sample.checkins, sample.triggers, sample.events
+    given = milestones.red_flags(ci, tr, ev, **opts)
+    pd.testing.assert_frame_equal(
+        given, milestones._red_flags(ci, ev, milestones._FlagOptions(**opts))
+    )
+    assert not given.equals(milestones.red_flags(ci, tr, ev))  # the options reach the rules
+    with pytest.raises(ValueError, match="The value for `diverge_alpha` must be in"):
+        milestones._FlagOptions(diverge_alpha=1.5)

@@ -57,3 +57,46 @@ def test_the_page_says_new_since_only_for_new_flags(logs):
     assert "new since" not in report.render(r, audience="therapist")
     r = review.review(logs, "couple-02", since=pd.Timestamp("2024-01-01"))
     assert report.render(r, audience="therapist").count("new since 1 January 2024") == 2
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    from trustdata.cohort import load_cohort
+
+    return load_cohort(SAMPLE.parent / "cohort", progress=False)
+
+
+def test_not_on_track_is_new_since_only_when_the_records_before_did_not_raise_it(logs, cohort):
+    # couple-02 A, against the bundled cohort: not on track from the week of 7 April 2025 (a
+    # run that began after being on track in March 2025); also once before, from the week of
+    # 4 March 2024 to April 2024.  Like the other flags, it is new since a session when the
+    # same rule (track_status against the same band) on the records dated before the session
+    # did not raise it.
+    from trustdata import expected, report
+    from trustdata._words import day
+
+    one = logs.couple("couple-02")
+    band = expected.expected_recovery(cohort, quantiles=review.EXPECTED_QUANTILES)
+    seen = {}
+    for since in ("2025-04-01", "2025-05-18", "2024-03-11"):
+        ts = pd.Timestamp(since)
+        before = trustdata.Logs(
+            checkins=one.checkins.loc[one.checkins["date"] < ts],
+            events=one.events.loc[one.events["date"] < ts],
+        )
+        then = expected.track_summary(expected.track_status(before, band)).set_index("partner")
+        r = review.review(logs, "couple-02", since=ts, reference=cohort, today="2026-01-05")
+        now = r.track_now.set_index("partner")
+        assert now.loc["A", "status"] == "not_on_track" and r.not_on_track == ("A",)
+        assert now.loc["A", "new_since"] == (then.loc["A", "status"] != "not_on_track"), since
+        assert not now.loc["B", "new_since"]  # B is on watch, no flag
+        seen[since] = bool(now.loc["A", "new_since"])
+        if since == "2024-03-11":
+            continue  # the page is read at the two sessions of 2025 (rendering is the slow part)
+        page = report.render(r, audience="therapist")
+        flag = page[page.index("<strong>not on track</strong>") :].split("</div>")[0]
+        assert (f"new since {day(ts)})" in flag) == seen[since], since
+        assert ("new since" in flag) == seen[since], since
+    # not on track on 1 April 2025 only after that date; already on 18 May 2025 (the default
+    # session) and on 11 March 2024 (the earlier run)
+    assert seen == {"2025-04-01": True, "2025-05-18": False, "2024-03-11": False}

@@ -157,7 +157,11 @@ def test_the_plan_reason_names_each_failed_part():
     reason = triggers._plan_reason
     assert reason(0.01, -3, -1, 0.01, -2, -1, True, 0.05) == ""
     assert reason(0.20, -3, 1, 0.01, -2, -1, True, 0.05) == "p ≥ 0.05"
-    assert reason(0.01, -3, -1, 0.01, -2, 0, True, 0.05) == "within-month interval reaches 0"
+    # the within-month interval inverts the test whose p is the 4th argument: with that p under
+    # alpha, 0 is rejected, so an end at 0 is open and the shifts kept all lie below 0 (couple-02
+    # A: kept [-1, 0), p 0.020; tests/test_triggers_within_month.py checks it by hand)
+    assert reason(0.01, -3, -1, 0.01, -2, 0, True, 0.05) == ""
+    assert reason(0.01, -3, -1, 0.01, -2, 1, True, 0.05) == "within-month interval reaches 0"
     assert reason(0.01, -3, -1, 0.01, 1, 2, False, 0.05) == "opposite directions"
     assert reason(0.01, -3, -1, np.nan, np.nan, np.nan, False, 0.05) == "no month holds both"
     assert reason(0.02, -3, -1, 0.03, -2, -1, True, 0.01) == ("p ≥ 0.01; within-month p ≥ 0.01")

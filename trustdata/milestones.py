@@ -1015,18 +1015,48 @@ def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class _FlagOptions:
+    """The options of :func:`red_flags`' rules, checked on construction: their one record (the
+    defaults of :func:`red_flags`' signature are read from :data:`_FLAG_DEFAULTS`)."""
+
+    measure: str = "connection"
+    r: float = 0.8
+    reference_sd: float | None = None
+    month_weeks: int = 4
+    min_drop: float = 1.0
+    diverge_alpha: float = 0.05
+    diverge_min_weeks: int = 6
+
+    def __post_init__(self) -> None:
+        _check_measure(self.measure)
+        _check_positive("month_weeks", self.month_weeks)
+        _check_positive("diverge_min_weeks", self.diverge_min_weeks)
+        _check_positive("min_drop", self.min_drop, integer=False)
+        alpha = self.diverge_alpha
+        if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+            raise ValueError(
+                f"The value for `diverge_alpha` must be in (0, 1), but {alpha!r} was passed."
+            )
+        if not (isinstance(self.r, int | float) and 0 <= self.r < 1):
+            raise ValueError(f"The value for `r` must be in [0, 1), but {self.r!r} was passed.")
+
+
+_FLAG_DEFAULTS = _FlagOptions()
+
+
 def red_flags(
     checkins: pd.DataFrame,
     triggers: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     *,
-    measure: str = "connection",
-    r: float = 0.8,
-    reference_sd: float | None = None,
-    month_weeks: int = 4,
-    min_drop: float = 1.0,
-    diverge_alpha: float = 0.05,
-    diverge_min_weeks: int = 6,
+    measure: str = _FLAG_DEFAULTS.measure,
+    r: float = _FLAG_DEFAULTS.r,
+    reference_sd: float | None = _FLAG_DEFAULTS.reference_sd,
+    month_weeks: int = _FLAG_DEFAULTS.month_weeks,
+    min_drop: float = _FLAG_DEFAULTS.min_drop,
+    diverge_alpha: float = _FLAG_DEFAULTS.diverge_alpha,
+    diverge_min_weeks: int = _FLAG_DEFAULTS.diverge_min_weeks,
     trend: pd.DataFrame | None = None,
     summary: pd.DataFrame | None = None,
     gaps: pd.DataFrame | None = None,
@@ -1130,30 +1160,10 @@ def red_flags(
     >>> print(flags.loc[0, "flag"], "|", flags.loc[0, "evidence"])
     new_information | New information came out on 11 February 2025, 5 weeks after the discovery.
     """
-    _check_measure(measure)
-    _check_positive("month_weeks", month_weeks)
-    _check_positive("diverge_min_weeks", diverge_min_weeks)
-    _check_positive("min_drop", min_drop, integer=False)
-    if not (isinstance(diverge_alpha, int | float) and 0 < diverge_alpha < 1):
-        raise ValueError(
-            f"The value for `diverge_alpha` must be in (0, 1), but {diverge_alpha!r} was passed."
-        )
-    if not (isinstance(r, int | float) and 0 <= r < 1):
-        raise ValueError(f"The value for `r` must be in [0, 1), but {r!r} was passed.")
-    return _red_flags(
-        checkins,
-        events,
-        measure=measure,
-        r=r,
-        reference_sd=reference_sd,
-        month_weeks=month_weeks,
-        min_drop=min_drop,
-        diverge_alpha=diverge_alpha,
-        diverge_min_weeks=diverge_min_weeks,
-        trend=trend,
-        summary=summary,
-        gaps=gaps,
+    options = _FlagOptions(
+        measure, r, reference_sd, month_weeks, min_drop, diverge_alpha, diverge_min_weeks
     )
+    return _red_flags(checkins, events, options, trend=trend, summary=summary, gaps=gaps)
 
 
 #: the flags each rule of :func:`red_flags` can raise (a rule runs only when one is asked for)
@@ -1164,22 +1174,17 @@ _SUMMARY_FLAGS = frozenset({"no_reliable_improvement_12m", "no_reliable_improvem
 def _red_flags(
     checkins: pd.DataFrame,
     events: pd.DataFrame | None,
+    options: _FlagOptions = _FLAG_DEFAULTS,
     *,
-    measure: str = "connection",
-    r: float = 0.8,
-    reference_sd: float | None = None,
-    month_weeks: int = 4,
-    min_drop: float = 1.0,
-    diverge_alpha: float = 0.05,
-    diverge_min_weeks: int = 6,
     trend: pd.DataFrame | None = None,
     summary: pd.DataFrame | None = None,
     gaps: pd.DataFrame | None = None,
     only: frozenset[str] | set[str] | None = None,
 ) -> pd.DataFrame:
-    """:func:`red_flags` on checked arguments; with ``only``, just the rules that can raise one
-    of those flags run (the others' rows are not looked for: every row found is as
-    :func:`red_flags` finds it, and each flag of ``only`` is found as it would be)."""
+    """:func:`red_flags` with its options in one checked record; with ``only``, just the rules
+    that can raise one of those flags run (the others' rows are not looked for: every row found
+    is as :func:`red_flags` finds it, and each flag of ``only`` is found as it would be)."""
+    measure, month_weeks = options.measure, options.month_weeks
 
     def wanted(codes: frozenset[str]) -> bool:
         return only is None or not codes.isdisjoint(only)
@@ -1195,7 +1200,7 @@ def _red_flags(
                 trend = weekly_trend(checkins, measure=measure, window=month_weeks, band="none")
             else:
                 trend = _given(trend, "trend", _FLAG_TREND_COLUMNS, measure)
-            parts.append(_worse_after_6_months(trend, month_weeks, min_drop, events))
+            parts.append(_worse_after_6_months(trend, month_weeks, options.min_drop, events))
         if wanted(_SUMMARY_FLAGS):
             if summary is None:
                 from trustdata.trends import trend_summary
@@ -1203,8 +1208,8 @@ def _red_flags(
                 summary = trend_summary(
                     checkins,
                     measure=measure,
-                    r=r,
-                    reference_sd=reference_sd,
+                    r=options.r,
+                    reference_sd=options.reference_sd,
                     month_weeks=month_weeks,
                 )
             else:
@@ -1215,7 +1220,10 @@ def _red_flags(
                 from trustdata.dyad import gap_trend
 
                 gaps = gap_trend(
-                    checkins, measure=measure, alpha=diverge_alpha, min_weeks=diverge_min_weeks
+                    checkins,
+                    measure=measure,
+                    alpha=options.diverge_alpha,
+                    min_weeks=options.diverge_min_weeks,
                 )
             else:
                 gaps = _given(gaps, "gaps", _FLAG_GAP_COLUMNS, measure)

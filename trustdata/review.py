@@ -62,14 +62,15 @@ Rules (each lives here, nowhere else)
     this couple; ``track_now`` adds ``status_since``, ``status_reason``, and ``last_week`` /
     ``reference_end`` / ``beyond_reference``: a partner's logs may run past the last week the
     reference covers, and then a page says which week it compares and that the reference does
-    not reach the later weeks), ``not_on_track`` (the partners whose latest status is
-    ``not_on_track``: the therapist's red-flag list raises them, with
-    :data:`THERAPIST_GUIDANCE`) and ``reference_couples``; when the reference is too small
-    (``expected_recovery`` raises ``ValueError``) ``expected_refusal`` holds its sentence and
-    nothing is claimed.  ``reference_synthetic`` is True for the bundled synthetic cohort: a
-    reference whose folder holds a ``truth`` folder (written only by :mod:`trustdata.synth`)
-    or whose couples table has a true ``synthetic`` column; any page must then say
-    "synthetic reference, not real couples".
+    not reach the later weeks; and ``new_since``, True where a partner's ``not_on_track`` is
+    new since the last session, by the red flags' rule: see :func:`_track_new_since`),
+    ``not_on_track`` (the partners whose latest status is ``not_on_track``: the therapist's
+    red-flag list raises them, with :data:`THERAPIST_GUIDANCE`) and ``reference_couples``;
+    when the reference is too small (``expected_recovery`` raises ``ValueError``)
+    ``expected_refusal`` holds its sentence and nothing is claimed.  ``reference_synthetic``
+    is True for the bundled synthetic cohort: a reference whose folder holds a ``truth``
+    folder (written only by :mod:`trustdata.synth`) or whose couples table has a true
+    ``synthetic`` column; any page must then say "synthetic reference, not real couples".
 ``display names``
     Optional columns ``name_<partner>`` of the couples table (e.g. ``name_A``, ``name_B``: see
     :data:`trustdata.schemas.DISPLAY_NAME_PREFIX`) give a partner's name; without one the
@@ -1213,6 +1214,39 @@ def _new_since(
     return np.array([k not in old for k in keys(flags)], dtype=bool)
 
 
+def _track_new_since(
+    one: Logs, band: pd.DataFrame | None, now: pd.DataFrame | None, since: pd.Timestamp | None
+) -> np.ndarray:
+    """Which rows of ``track_now`` are a "not on track" flag new since the last session.
+
+    The rule of :func:`_new_since` for the red flag the therapist page adds from the expected
+    recovery: :func:`~trustdata.expected.track_status` is run again, against the same band, on
+    the records dated before ``since``, and a partner's ``"not_on_track"`` is new when that
+    run's latest status for the partner was not ``"not_on_track"`` (a standing condition: the
+    same flag for the same partner, whatever its date).  False for every other status.
+    """
+    if now is None or not len(now):
+        return np.zeros(0 if now is None else len(now), dtype=bool)
+    flagged = (now["status"] == "not_on_track").to_numpy()
+    if since is None or band is None or not flagged.any():
+        return np.zeros(len(now), dtype=bool)
+    from dataclasses import replace
+
+    from trustdata import expected
+
+    before = replace(
+        one,
+        checkins=one.checkins.loc[one.checkins["date"] < since],
+        triggers=one.triggers.loc[one.triggers["timestamp"] < since],
+        events=one.events.loc[one.events["date"] < since],
+    )
+    then = expected.track_summary(
+        expected.track_status(before, band, weeks_below=EXPECTED_WEEKS_BELOW)
+    )
+    was = set(then.loc[then["status"] == "not_on_track", "partner"].astype(str))
+    return flagged & ~now["partner"].astype(str).isin(was).to_numpy()
+
+
 def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
     """Drop calm-streak wins of a partner who was not logging triggers at the streak's end."""
     streak = wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
@@ -1385,6 +1419,12 @@ def review(
     else:
         since_value = stamp
     flags = flags.assign(new_since=_new_since(flags, ci, tr, ev, since_value))
+    expected_fields = _expected_fields(one, reference)
+    if expected_fields.get("track_now") is not None:
+        now = expected_fields["track_now"]
+        expected_fields["track_now"] = now.assign(
+            new_since=_track_new_since(one, expected_fields["expected_band"], now, since_value)
+        )
     if since_value is not None:
         ch = trends.changes_since(one, since_value)
         ch = ch.assign(
@@ -1528,5 +1568,5 @@ def review(
                 "partner",
             ].drop_duplicates()
         ),
-        **_expected_fields(one, reference),
+        **expected_fields,
     )

@@ -916,7 +916,9 @@ def _plan_reason(p, lo, hi, m_p, m_lo, m_hi, same_sign, alpha) -> str:
         parts.append("no month holds both")
     elif not m_p < alpha:
         parts.append(f"within-month p ≥ {alpha:g}")
-    elif not (m_lo > 0 or m_hi < 0):
+    elif not (m_lo >= 0 or m_hi <= 0):
+        # the within-month interval inverts the test whose p is m_p: with m_p < alpha the shift
+        # 0 is rejected, so an end at 0 is open (the shifts kept lie on one side of 0)
         parts.append("within-month interval reaches 0")
     elif not same_sign:
         parts.append("opposite directions")
@@ -1023,9 +1025,16 @@ def _stratified_shift(
 
     The estimate is the shift ``d`` at which the stratified statistic of ``x - d`` against
     ``y`` crosses 0 and the interval the shifts it does not reject at ``alpha`` (the
-    Hodges-Lehmann construction applied to the stratified test), searched over the
-    within-stratum pairwise differences, where the statistic changes.  Returns the number of
-    strata holding both groups, the estimate, the interval and the p-value at shift 0.
+    Hodges-Lehmann construction applied to the stratified test).  The statistic is a step
+    function of ``d``: it changes only at the within-stratum pairwise differences (the
+    candidates), holds one value on each open stretch between two of them and a value of its
+    own at each candidate, where ties count half; all of them are read.  The interval's ends
+    are the inf and sup of the shifts not rejected, so an end is a candidate or ``-inf`` /
+    ``inf`` (when no shift that far is rejected: too few triggers within the months).  An end
+    is open when the candidate there is itself rejected and only the stretch beside it kept;
+    in particular, with ``p < alpha`` the shift 0 is rejected, so the interval does not hold
+    0 even when an end is 0.  Returns the number of strata holding both groups, the
+    estimate, the interval and the p-value at shift 0.
     """
     shared = np.intersect1d(sx, sy)
     if len(shared) == 0:
@@ -1040,27 +1049,47 @@ def _stratified_shift(
     def z_at(d: float) -> float:
         return _van_elteren_z(x - d, y, sx, sy)
 
+    # The grid holds, in order: the open ray below the first candidate, then each candidate
+    # followed by the open stretch after it (read at its midpoint, the last one a ray).
+    # Index 2k + 1 is candidate k; index 2k (k >= 1) the stretch between candidates k - 1, k.
+    grid = np.empty(2 * len(cands) + 1)
+    grid[1::2] = cands
+    grid[2:-1:2] = (cands[:-1] + cands[1:]) / 2
+    grid[0], grid[-1] = cands[0] - 1, cands[-1] + 1
+    zs: dict[int, float] = {}
+
+    def z_of(i: int) -> float:
+        if i not in zs:
+            zs[i] = z_at(grid[i])
+        return zs[i]
+
     def first_where(pred) -> int:
-        """Smallest index i of cands with pred(z_at(cands[i])) True (pred is monotone)."""
-        lo, hi = 0, len(cands)
+        """Smallest grid index with pred(z) True (pred false then true: z is non-increasing)."""
+        lo, hi = 0, len(grid)
         while lo < hi:
             mid = (lo + hi) // 2
-            if pred(z_at(cands[mid])):
+            if pred(z_of(mid)):
                 hi = mid
             else:
                 lo = mid + 1
         return lo
 
+    def inf_where(pred) -> float:
+        """inf of the shifts with pred(z) (pred false below, true above)."""
+        i = first_where(pred)  # a candidate (odd) or the stretch after candidate (i - 1) // 2
+        return -np.inf if i == 0 else float(cands[min((i - 1) // 2, len(cands) - 1)])
+
+    def sup_where(pred) -> float:
+        """sup of the shifts with pred(z) (pred true below, false above)."""
+        j = first_where(lambda z: not pred(z)) - 1  # the last grid index where pred holds
+        return np.inf if j == len(grid) - 1 else float(cands[max(j, 0) // 2])
+
     zq = stats.norm.ppf(1 - alpha / 2)
-    # z_at is non-increasing in d
-    i_le0 = first_where(lambda z: z <= 0)
-    i_lt0 = first_where(lambda z: z < 0)
-    top = len(cands) - 1
-    estimate = float((cands[min(i_le0, top)] + cands[max(min(i_lt0, top + 1) - 1, 0)]) / 2)
-    i_low = first_where(lambda z: z < zq)  # first shift not rejected from above
-    i_high = first_where(lambda z: z <= -zq)  # first shift rejected from below
-    low = float(cands[min(i_low, top)])
-    high = float(cands[max(i_high - 1, 0)])
+    # the estimate: halfway between where the statistic stops being above 0 and where it
+    # starts being below it (Hodges-Lehmann); the interval: the shifts not rejected at alpha
+    estimate = (sup_where(lambda z: z > 0) + inf_where(lambda z: z < 0)) / 2
+    low = inf_where(lambda z: z < zq)
+    high = sup_where(lambda z: z > -zq)
     p = float(2 * stats.norm.sf(abs(z0)))
     return len(shared), estimate, low, high, min(p, 1.0)
 
@@ -1088,8 +1117,8 @@ def plan_effect(
     and how they match R's ``wilcox.test(x, y, conf.int=TRUE)``); and the same comparison
     within calendar months (``month_*``), as both plan use and intensity drift over the
     months (in :mod:`trustdata.synth`, where the plan has no effect at all, the whole-span
-    comparison alone "finds" one for about one partner in eight; requiring both, about one in
-    ninety).  Rows are given for every
+    comparison alone "finds" one for about one row in eight of the bundled cohort; requiring
+    both, about one in seventy).  Rows are given for every
     category together (``category == "all"``) and for each category where both groups hold at
     least ``min_category`` triggers with the measure.
 
@@ -1138,7 +1167,10 @@ def plan_effect(
           same comparison made *within calendar months* (van Elteren's stratified Wilcoxon
           test, its shift and interval found by inverting it: :func:`_stratified_shift`), so
           that the drift of both plan use and intensity over the recovery does not pass for
-          an effect of the plan.
+          an effect of the plan.  The interval's ends are the inf and sup of the shifts the
+          test does not reject: ``-inf`` / ``inf`` when it rejects none that far (too few
+          triggers within the months); an end at 0 beside ``month_p < alpha`` is open (0
+          itself is rejected), so that interval is clear of 0.
         - ``verdict`` (str): ``"lower_with_plan"`` / ``"higher_with_plan"`` only when the
           evidence is clear: both comparisons have ``p < alpha``, intervals excluding 0 and
           the same sign; otherwise ``"no_clear_difference"`` (not evidence of no
