@@ -538,6 +538,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     if len(logs.rejected):
         print(_rejected_note(len(logs.rejected), "in the report", args.path), file=sys.stderr)
+        from trustdata.review import unread_abuse
+
+        unread = unread_abuse(logs, args.couple)
+        if len(unread):
+            print(_abuse_note(unread), file=sys.stderr)
     size = out.stat().st_size / 1e6
     if replaced:
         said = "the older report at" if was_report else "the file at"
@@ -687,6 +692,20 @@ def _rejected_note(n: int, left_out: str, path: str) -> str:
     return (
         f"Note: {plural(n, 'record')} could not be used and {verb} not {left_out}; "
         f"`trustdata validate {path}` {tail}."
+    )
+
+
+def _abuse_note(unread) -> str:
+    """The stderr note of ``report`` on abuse records that could not be read (the review's
+    ``abuse_unread``): the page keeps its safety notice, and says where they are."""
+    from trustdata._words import plural
+    from trustdata.review import _lines_words
+
+    where = _lines_words(unread)
+    return (
+        f"Note: {plural(len(unread), 'record')} of abuse could not be read ({where}); the "
+        "report opens with the safety notice all the same. Please correct "
+        f"{'that line' if len(unread) == 1 else 'those lines'}."
     )
 
 
