@@ -142,7 +142,8 @@ def test_another_couples_folder_is_still_refused(tmp_path, capsys):
     before = _snapshot(out)
     code = main(["import", "bearable", str(BR), str(out), "--couple", "c2", "--partner", "B"])
     assert code == 2
-    assert "already holds check-ins of couple c1 partner A, another couple" in (
+    # reader8 F9: "of couple c1 partner A, couple c1 partner B, another couple than ..." read oddly
+    assert "already holds check-ins of couple c1 (partner A), not of couple c2 of this import" in (
         capsys.readouterr().err
     )
     assert _snapshot(out) == before

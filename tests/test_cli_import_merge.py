@@ -204,3 +204,85 @@ def test_the_docs_example_is_what_the_command_prints(tmp_path, capsys):
     said = capsys.readouterr().out.splitlines()
     at = said.index(shown[0])
     assert said[at : at + len(shown)] == shown
+
+
+def test_a_trigger_added_by_hand_is_kept_with_keep_missing(tmp_path, capsys):
+    """reader8 F12: a trigger typed into the log blocked every later import, and the advice
+    ("export the whole history again") could not help: no export of the app holds it."""
+    out = tmp_path / "both"
+    assert _import("daylio", out) == 1
+    with (out / "triggers.csv").open("a", encoding="utf-8") as f:
+        f.write("c1,A,2026-05-13T20:00:00,location,6,true,15,drove past\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert _import("daylio", out) == 2
+    err = capsys.readouterr().err
+    assert "already holds 1 trigger that this export does not have (on 13 May 2026)" in err
+    assert "add --keep-missing to keep them beside the export's records" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    path, extra = EXPORTS["daylio"]
+    args = ["import", "daylio", str(path), str(out), "--couple", "c1", *extra, "--keep-missing"]
+    assert main(args) == 1
+    said = capsys.readouterr().out
+    assert (
+        "Kept the log's records that the export does not have: triggers.csv: 1 trigger, "
+        "13 May 2026." in said
+    )
+    tr = trustdata.load(out).triggers
+    assert len(tr) == 3
+    hand = tr.loc[tr["note"] == "drove past"].iloc[0]
+    assert (hand["category"], hand["intensity"], hand["minutes"]) == ("location", 6, 15)
+    assert bool(hand["used_plan"]) is True
+
+
+CONNECTED = "How connected do you feel to me right now (1-10)?"
+
+
+def _form(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A Google Forms sheet: (timestamp, address, connection, need) per response."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Timestamp", "Email Address", CONNECTED, "What do you need from me?"])
+        w.writerows(rows)
+    return path
+
+
+WEEKS = [
+    ("2026/05/03 8:12:45 PM", "sam@example.org", "4", "A walk"),
+    ("2026/05/03 9:40:02 PM", "alex@example.org", "6", "Patience"),
+    ("2026/05/10 7:55:10 PM", "sam@example.org", "5", "Time"),
+    ("2026/05/10 10:15:00 PM", "alex@example.org", "7", "Honesty"),
+]
+
+
+def test_a_sorted_form_sheet_that_swaps_the_partners_is_refused(tmp_path, capsys):
+    """reader8 F8: the same responses sorted by address (alex first) labelled alex A and sam B;
+    the re-import rewrote every past answer as the other partner's, exit 0, without a word."""
+    out = tmp_path / "gf"
+    assert main(["import", "google-forms", str(_form(tmp_path / "a.csv", WEEKS)), str(out),
+                 "--couple", "c1"]) == 0  # fmt: skip
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    later = [
+        *sorted(WEEKS, key=lambda r: r[1]),
+        ("2026/05/17 8:00:00 PM", "alex@example.org", "8", "More"),
+        ("2026/05/17 8:30:00 PM", "sam@example.org", "6", "Less"),
+    ]
+    capsys.readouterr()
+    code = main(["import", "google-forms", str(_form(tmp_path / "b.csv", later)), str(out),
+                 "--couple", "c1"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "holds partners A and B the other way round from this export: on 4 " in err
+    assert "(on 0 as before)" in err and "[partners]" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # the same sheet in its own order is taken, and a sheet pinned by [partners] too
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[partners]\n"sam@example.org" = "A"\n"alex@example.org" = "B"\n')
+    code = main(["import", "google-forms", str(_form(tmp_path / "b.csv", later)), str(out),
+                 "--couple", "c1", "--mapping", str(mapping)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    ci = trustdata.load(out).checkins
+    a = ci.loc[ci["partner"] == "A", "connection"].tolist()
+    assert a == [4, 5, 6]  # sam's answers stay sam's

@@ -165,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="dates are day/month (--dayfirst) or month/day (--no-dayfirst); detected when unsaid",
     )
+    p.add_argument(
+        "--keep-missing",
+        action="store_true",
+        help="keep the log's check-ins and triggers of this person that the export does not "
+        "have (added by hand) beside the export's; without it such an import is refused",
+    )
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("anonymize", help="write an anonymized copy of a log folder for research")
@@ -775,7 +781,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             raise
         raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
-    target = _check_import_target(out, Path(args.input), result.logs)
+    target = _check_import_target(
+        out, Path(args.input), result.logs, keep_missing=getattr(args, "keep_missing", False)
+    )
     print(result.report.to_text())
     rejected = result.logs.rejected
     if len(rejected):
@@ -807,6 +815,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 1 if len(rejected) else 0
 
 
+_WHEN = {"checkins": "date", "triggers": "timestamp"}
+
+
 def _and(items) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -836,6 +847,11 @@ def _merge_lines(target, folder) -> list[str]:
         return f"{files.get(table, table)}: {plural(len(stamps), word)}, {shown}"
 
     lines = []
+    for table, gone in merge.gone.items():  # kept with --keep-missing (else refused)
+        stamps = gone[_WHEN[table]].tolist()
+        lines.append(
+            f"Kept the log's records that the export does not have: {where(table, stamps)}."
+        )
     for title, values in (
         ("Kept the values of the log that the export does not have", merge.kept),
         ("Replaced the log's values that the export gives differently", merge.replaced),
@@ -861,7 +877,7 @@ class _Target:
         self.kept, self.merge, self.formats, self.files = kept, merge, formats, files
 
 
-def _check_import_target(out, export, new):
+def _check_import_target(out, export, new, *, keep_missing=False):
     """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`).
 
     Returns a :class:`_Target` (None when the folder holds no check-ins or triggers).
@@ -872,7 +888,7 @@ def _check_import_target(out, export, new):
     from trustdata._atomic import check_not_an_input, log_files
     from trustdata._words import day, plural
     from trustdata.errors import FileProblem
-    from trustdata.importers._into import folder_formats, merge_person
+    from trustdata.importers._into import folder_formats, merge_person, swapped_partners
     from trustdata.io import EXTENSIONS, load
 
     if out.exists() and not out.is_dir():
@@ -910,11 +926,18 @@ def _check_import_target(out, export, new):
     for table in ("checkins", "triggers"):
         others = sorted(p for p in people(getattr(old, table)) if p[0] not in ours)
         if others:
-            shown = ", ".join(f"couple {c} partner {p}" for c, p in others[:5])
-            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+            couples = sorted({c for c, _ in others})
+            shown = "; ".join(
+                f"couple {c} ({'partner' if n == 1 else 'partners'} "
+                f"{', '.join(p for k, p in others if k == c)})"
+                for c in couples[:5]
+                for n in [sum(1 for k, _ in others if k == c)]
+            )
+            more = f" and {len(couples) - 5} more couples" if len(couples) > 5 else ""
             word = "check-ins" if table == "checkins" else "triggers"
+            this = ", ".join(sorted(ours))
             raise FileProblem(
-                f"already holds {word} of {shown}{more}, another couple than this import's; "
+                f"already holds {word} of {shown}{more}, not of couple {this} of this import; "
                 "import into a new folder (one per couple), or move those files away first.",
                 source=str(out),
             )
@@ -930,10 +953,26 @@ def _check_import_target(out, export, new):
     # some of them (a partial or filtered export) would take them out of the log: refused,
     # naming what it lacks; the other partner's records are kept as they are (_write_import)
     mine = {table: of(getattr(old, table), True) for table in ("checkins", "triggers")}
+    for p, q, crossed, kept in swapped_partners(mine["checkins"], new.checkins):
+        raise FileProblem(
+            f"holds partners {p} and {q} the other way round from this export: on {crossed} "
+            f"of the check-ins of the days both answered, the export's {p} answered as the "
+            f"log's {q} and its {q} as the log's {p} (on {kept} as before). Google Forms "
+            "labels partners in the order their addresses first appear in the sheet, so a "
+            "sorted or filtered sheet swaps them; nothing was written. Give each address its "
+            "label in the mapping's [partners] table (docs/importers.md), or export the sheet "
+            "in the order of its answers.",
+            source=str(out),
+        )
     merge = None
     if any(len(frame) for frame in mine.values()):
-        merge = merge_person(mine, {"checkins": new.checkins, "triggers": new.triggers})
-        for table, when in merge.gone.items():
+        merge = merge_person(
+            mine, {"checkins": new.checkins, "triggers": new.triggers}, keep_missing=keep_missing
+        )
+        for table, gone in merge.gone.items():
+            if keep_missing:
+                break
+            when = gone[_WHEN[table]]
             word = "check-in" if table == "checkins" else "trigger"
             first, last = day(when.min()), day(when.max())
             span = f"on {first}" if first == last else f"from {first} to {last}"
@@ -941,7 +980,9 @@ def _check_import_target(out, export, new):
                 f"already holds {plural(len(when), word)} that this export does not have "
                 f"({span}); importing it would "
                 "take them out of the log. A newer export holds every earlier answer: export "
-                "the whole history again, or import into a new folder.",
+                "the whole history again, or import into a new folder; if you added "
+                f"{'it' if len(when) == 1 else 'them'} to the log by hand (no export of the app "
+                "has them), add --keep-missing to keep them beside the export's records.",
                 source=str(out),
             )
     kept = {table: of(getattr(old, table), False) for table in ("checkins", "triggers")}
@@ -1071,7 +1112,7 @@ def _write_beside(new, target, staging, out) -> None:
 
 def _merged_table(target, table, merged):
     """The person's records as validated before writing (the merge's), to compare read back."""
-    if target.merge is None or not target.merge.kept:
+    if target.merge is None:
         return None
     frame = getattr(merged, table)
     if target.kept is None:

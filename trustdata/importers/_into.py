@@ -15,9 +15,12 @@ blank (docs/importers.md):
 - where both hold a value and they differ, the export's value is written and the log's is
   replaced (``replaced``: the command prints the column and the day, so nothing goes without a
   word);
-- a record of the log that the export does not hold (a partial or filtered export) is not
-  merged: :class:`Merge` lists it in ``gone`` and the command refuses the import.
+- a record of the log that the export does not hold (a partial or filtered export, or one
+  added by hand) is listed in ``gone``: the command refuses the import, unless told to keep
+  such records (``--keep-missing``: then they are kept as they are).
 
+:func:`swapped_partners` finds partners whose labels an export gives the other way round
+(Google Forms labels them in the order of the sheet's rows): the command refuses such an import.
 :func:`folder_formats` tells the format of each log table of the folder, so an import writes
 the folder in the format it has (``checkins.json`` stays JSON).
 """
@@ -29,9 +32,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from trustdata import schemas
 from trustdata._atomic import log_files
 
-__all__ = ["Merge", "merge_person", "folder_formats", "KEYS"]
+__all__ = ["Merge", "merge_person", "swapped_partners", "folder_formats", "KEYS"]
 
 #: What makes a record the same record in an earlier import and a newer one.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -57,14 +61,15 @@ class Merge:
     kept, replaced : dict of (str, str) to list of pandas.Timestamp
         Per ``(table, column)``: the dates (check-ins) or timestamps (triggers) of the records
         whose log value was kept (the export had none) or replaced (the export had another).
-    gone : dict of str to pandas.Series
-        Per table: the dates or timestamps of the log's records the export does not hold.
+    gone : dict of str to pandas.DataFrame
+        Per table: the log's records the export does not hold (in ``frames`` too with
+        ``keep_missing``).
     """
 
     frames: dict[str, pd.DataFrame]
     kept: dict[tuple[str, str], list] = field(default_factory=dict)
     replaced: dict[tuple[str, str], list] = field(default_factory=dict)
-    gone: dict[str, pd.Series] = field(default_factory=dict)
+    gone: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
@@ -104,7 +109,9 @@ def _missing(value: object) -> bool:
         return False
 
 
-def merge_person(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> Merge:
+def merge_person(
+    old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame], *, keep_missing: bool = False
+) -> Merge:
     """Keep the values of the person's records in the log that the export does not give.
 
     Parameters
@@ -114,6 +121,9 @@ def merge_person(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> 
         (validated, as :func:`trustdata.load` returns them).
     new : dict of str to pandas.DataFrame
         The export's validated ``checkins`` and ``triggers``.
+    keep_missing : bool, default False
+        Keep the log's records the export does not hold (added by hand) in ``frames``, as
+        they are; without it they are only listed in ``gone`` (the command refuses).
 
     Returns
     -------
@@ -142,7 +152,7 @@ def merge_person(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> 
             continue
         pairs = _pairs(had, now, table)
         matched = {i for i, _ in pairs}
-        gone = had.loc[~had.index.isin(list(matched)), _WHEN[table]]
+        gone = had.loc[~had.index.isin(list(matched))]
         if len(gone):
             out.gone[table] = gone
         merged = now.astype(object).copy()
@@ -164,8 +174,77 @@ def merge_person(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> 
                     out.kept.setdefault((table, col), []).append(stamp)
                 elif str(got) != str(was):
                     out.replaced.setdefault((table, col), []).append(stamp)
+        if keep_missing and len(gone):
+            extra = gone.astype(object)
+            merged = pd.concat([merged, extra.reindex(columns=merged.columns)], ignore_index=True)
         out.frames[table] = merged
     return out
+
+
+#: The answers that tell whose check-in a record is (reader8 F8: a sorted sheet swapped A, B).
+_ANSWERS = (
+    "connection", "trust", *schemas.LAYERS, *schemas.CHECKIN_TEXT_COLUMNS,
+)  # fmt: skip
+
+
+def swapped_partners(old: pd.DataFrame, new: pd.DataFrame) -> list[tuple[str, str, int, int]]:
+    """Pairs of partners whose labels in the export look swapped against the log's.
+
+    Google Forms labels partners ``A``, ``B``, ... by the order their addresses first appear in
+    the sheet: the same responses sorted another way label them the other way round.  For each
+    pair ``(p, q)`` of partners in both, the check-ins of a day both hold are compared answer by
+    answer (scores and text, each given on both sides): a record *agrees* with another when
+    every answer given in both is the same.  ``(p, q, crossed, kept)``: on ``crossed`` days the
+    export's ``p`` agrees with the log's ``q`` and its ``q`` with the log's ``p``, on ``kept``
+    days each with its own; listed when ``crossed`` is more than ``kept`` (and at least 2).
+
+    >>> from trustdata.logs import as_table
+    >>> rows = [("A", "2026-05-03", 4), ("B", "2026-05-03", 6), ("A", "2026-05-10", 5),
+    ...         ("B", "2026-05-10", 7)]
+    >>> old = as_table("checkins", [{"couple_id": "c1", "partner": p, "date": d,
+    ...     "connection": c} for p, d, c in rows])
+    >>> new = old.assign(partner=old["partner"].map({"A": "B", "B": "A"}))
+    >>> swapped_partners(old, new), swapped_partners(old, old)
+    ([('A', 'B', 4, 0)], [])
+    """
+    cols = [c for c in _ANSWERS if c in old.columns and c in new.columns]
+    if not cols or not len(old) or not len(new):
+        return []
+
+    def rows(frame: pd.DataFrame) -> dict[tuple, dict]:
+        out = {}
+        for rec in frame[["couple_id", "partner", "date", *cols]].to_dict("records"):
+            key = (str(rec["couple_id"]), str(rec["partner"]), str(rec["date"]))
+            out[key] = {c: str(rec[c]) for c in cols if not _missing(rec[c])}
+        return out
+
+    had, got = rows(old), rows(new)
+
+    def agree(a: dict, b: dict) -> bool:
+        both = set(a) & set(b)
+        return bool(both) and all(a[c] == b[c] for c in both)
+
+    found = []
+    couples = {k[0] for k in got}
+    for couple in sorted(couples):
+        theirs = {k[1] for k in had if k[0] == couple}
+        people = sorted({k[1] for k in got if k[0] == couple} & theirs)
+        for i, p in enumerate(people):
+            for q in people[i + 1 :]:
+                days = {k[2] for k in got if k[:2] == (couple, p)} & {
+                    k[2] for k in got if k[:2] == (couple, q)
+                }
+                crossed = kept = 0
+                for d in days:
+                    gp, gq = got[(couple, p, d)], got[(couple, q, d)]
+                    hp, hq = had.get((couple, p, d)), had.get((couple, q, d))
+                    if hp is None or hq is None:
+                        continue
+                    crossed += agree(gp, hq) + agree(gq, hp)
+                    kept += agree(gp, hp) + agree(gq, hq)
+                if crossed > kept and crossed >= 2:
+                    found.append((p, q, crossed, kept))
+    return found
 
 
 def folder_formats(folder: str | Path) -> dict[str, str]:
