@@ -62,12 +62,18 @@ def _kept(text: str) -> str:
         ("12-Mar-25, 3-jan, 12/Mar/2025, 12.Mar.2025", "[date], [date], [date], [date]"),
         ("2025 March, March of 2024, Mar, 2025", "[date], [date], [date]"),
         ("Mar-12-2025 and Sept-3", "[date] and [date]"),
+        (
+            "since 12/2025, in 3.2025, by 2025-03, Q1 2025",
+            "since [date], in [date], by [date], Q1 [year]",
+        ),
         ("the 1990s, summer of '24, in 2019, we", "the [year], summer of [year], in [year], we"),
         # still replaced as before
         ("12 mar, Sept 3, 31.12.2024, 20250312", "[date], [date], [date], [date]"),
         # left as they are: no year, no date
         ("we sat down, wed in May, for the 3rd time", "we sat down, wed in May, for the 3rd time"),
-        ("slept 1.5 hours, version 2.2019", "slept 1.5 hours, version 2.2019"),
+        # a month.year in digits goes, whatever it was (a version number 2.2019 too)
+        ("version 2.2019", "version [date]"),
+        ("slept 1.5 hours, version 2.5.1", "slept 1.5 hours, version 2.5.1"),
         ("call +44 20 7946 0958", "call [number]"),
     ],
 )
@@ -98,6 +104,8 @@ _WRITTEN = st.one_of(
     st.builds(lambda m, y, s: f"{m}{s}{y}", _MONTH, _YEAR, _MONTH_YEAR),
     st.builds(lambda m, y, q: f"{m} {q}{y % 100:02d}", _MONTH, _YEAR, st.sampled_from("'’")),
     st.builds(lambda w, y: f"{w} {y}", st.sampled_from(["since", "Christmas", "in"]), _YEAR),
+    st.builds(lambda m, y, s: f"{m}{s}{y}", st.integers(1, 12), _YEAR, st.sampled_from("/.-")),
+    st.builds(lambda y, m, s: f"{y}{s}{m:02d}", _YEAR, st.integers(1, 12), st.sampled_from("/-")),
 )  # fmt: skip
 _WORDS = st.sampled_from(["", "it was ", "we met on ", "(", "hard: ", "after "])
 _AFTER = st.sampled_from(["", ".", ",", " was rough", ")", "; then calm", "!"])

@@ -182,7 +182,8 @@ _WEEKDAY = re.compile(
 )
 #: Dates with a month name that the two patterns above leave (Excel's and many apps'
 #: ``12-Mar-2025``, ``2025-Mar-12``, ``Mar-12``) and a month with its year (``March 2025``,
-#: ``2025 March``, ``Jan '25``): a month and year give the date shift to within a month.
+#: ``2025 March``, ``Jan '25``, ``12/2025``, ``2025-03``): a month and year give the date shift
+#: to within a month.
 _MONTH_DATE = re.compile(
     rf"(?<![\w])(?:{_DAY_TH}[-/.]{_MONTH}(?:[-/.,]\s*|\s+)(?:1\d|20)\d\d(?!\d)"
     rf"|{_DAY_TH}[-/.]{_MONTH}(?:[-/.](?:\d{{2}})(?!\d))?"
@@ -190,7 +191,10 @@ _MONTH_DATE = re.compile(
     rf"|{_MONTH}[-/.]{_DAY_TH}(?:[-/.,]\s*(?:(?:1\d|20)\d\d|\d{{2}}))?"
     rf"|{_MONTH}(?:\s+(?:of\s+)?|[-/.,]\s*)(?:1\d|20)\d\d(?!\d)"
     rf"|(?:1\d|20)\d\d[-/.\s]{_MONTH}"
-    rf"|{_MONTH}\s*['\u2019]\d\d(?!\d))(?![\w])",
+    rf"|{_MONTH}\s*['\u2019]\d\d(?!\d))(?![\w])"
+    # a month and year in digits: 12/2025, 3.2025, 2025-03 (not 2025-03-12: a date, above)
+    r"|(?<![\d/.-])(?:0?[1-9]|1[0-2])[/.-](?:19|20)\d\d(?![\d/-]|\.\d)"
+    r"|(?<![\d/.-])(?:19|20)\d\d[/-](?:0[1-9]|1[0-2])(?![\d/-]|\.\d)",
     re.IGNORECASE,
 )
 #: A year on its own (``since 2019``, ``Christmas 2024``, ``the 1990s``): 19xx and 20xx, and a
