@@ -846,8 +846,8 @@ def test_cli_import_does_not_replace_another_persons_check_ins(tmp_path, capsys)
     assert main(["import", *c2]) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        f"trustdata: {out}: already holds check-ins of couple c1 partner A, another couple than "
-        "this import's; import into a new folder (one per couple)"
+        f"trustdata: {out}: already holds check-ins of couple c1 (partner A), not of couple c2 "
+        "of this import; import into a new folder (one per couple)"
     )
     b = ["bearable", str(BR), str(out), "--couple", "c1", "--partner", "B"]
     assert main(["import", *b]) == 1  # one Bearable record is rejected

@@ -180,6 +180,30 @@ _WEEKDAY = re.compile(
     r"|(?:Mon|Tue|Tues|Wed|Weds|Thu|Thur|Thurs|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN)\.?)"
     r"(?:'s)?(?![\w])"
 )
+#: Dates with a month name that the two patterns above leave (Excel's and many apps'
+#: ``12-Mar-2025``, ``2025-Mar-12``, ``Mar-12``) and a month with its year (``March 2025``,
+#: ``2025 March``, ``Jan '25``, ``12/2025``, ``2025-03``): a month and year give the date shift
+#: to within a month.
+_MONTH_DATE = re.compile(
+    rf"(?<![\w])(?:{_DAY_TH}[-/.]{_MONTH}(?:[-/.,]\s*|\s+)(?:1\d|20)\d\d(?!\d)"
+    rf"|{_DAY_TH}[-/.]{_MONTH}(?:[-/.](?:\d{{2}})(?!\d))?"
+    rf"|(?:1\d|20)\d\d[-/.\s]{_MONTH}[-/.\s]{_DAY_TH}"
+    rf"|{_MONTH}[-/.]{_DAY_TH}(?:[-/.,]\s*(?:(?:1\d|20)\d\d|\d{{2}}))?"
+    rf"|{_MONTH}(?:\s+(?:of\s+)?|[-/.,]\s*)(?:1\d|20)\d\d(?!\d)"
+    rf"|(?:1\d|20)\d\d[-/.\s]{_MONTH}"
+    rf"|{_MONTH}\s*['\u2019]\d\d(?!\d))(?![\w])"
+    # a month and year in digits: 12/2025, 3.2025, 2025-03 (not 2025-03-12: a date, above)
+    r"|(?<![\d/.-])(?:0?[1-9]|1[0-2])[/.-](?:19|20)\d\d(?![\d/-]|\.\d)"
+    r"|(?<![\d/.-])(?:19|20)\d\d[/-](?:0[1-9]|1[0-2])(?![\d/-]|\.\d)",
+    re.IGNORECASE,
+)
+#: A year on its own (``since 2019``, ``Christmas 2024``, ``the 1990s``): 19xx and 20xx, and a
+#: year written ``'25`` (``summer of '24``); every shifted timeline starts in 2000, so a real
+#: year gives the shift to within a year.  Numbers such as ``2000 steps`` go with them.
+_YEAR = re.compile(
+    r"(?<![\w.,/:-])(?:19|20)\d\d(?:s|'s)?(?![\w]|[.,:]\d)"
+    r"|(?<![\w'\u2019])['\u2019]\d\d(?:s)?(?![\w'\u2019])"
+)
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 #: A web address: up to a space, a quote or a bracket no address holds (``"`` ends it in
 #: ``=HYPERLINK("http://x/?"&A1,"click")``), never ending on punctuation after it.
@@ -586,8 +610,10 @@ _SCRUBS: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
     (_LINK, "[link]", "web address", "web addresses"),
     (_TEXT_DATE, "[date]", "date", "dates"),
     (_WORD_DATE, "[date]", "date", "dates"),
+    (_MONTH_DATE, "[date]", "date", "dates"),
     (_WEEKDAY, "[day]", "weekday name", "weekday names"),
     (_PHONE, "[number]", "phone-like number", "phone-like numbers"),
+    (_YEAR, "[year]", "year", "years"),
 )
 
 

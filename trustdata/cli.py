@@ -165,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="dates are day/month (--dayfirst) or month/day (--no-dayfirst); detected when unsaid",
     )
+    p.add_argument(
+        "--keep-missing",
+        action="store_true",
+        help="keep the log's check-ins and triggers of this person that the export does not "
+        "have (added by hand) beside the export's; without it such an import is refused",
+    )
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("anonymize", help="write an anonymized copy of a log folder for research")
@@ -554,6 +560,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     if len(logs.rejected):
         print(_rejected_note(len(logs.rejected), "in the report", args.path), file=sys.stderr)
+        from trustdata.review import unread_abuse
+
+        unread = unread_abuse(logs, args.couple)
+        if len(unread):
+            print(_abuse_note(unread), file=sys.stderr)
     size = out.stat().st_size / 1e6
     if replaced:
         said = "the older report at" if was_report else "the file at"
@@ -736,6 +747,20 @@ def _rejected_note(n: int, left_out: str, path: str) -> str:
     )
 
 
+def _abuse_note(unread) -> str:
+    """The stderr note of ``report`` on abuse records that could not be read (the review's
+    ``abuse_unread``): the page keeps its safety notice, and says where they are."""
+    from trustdata._words import plural
+    from trustdata.review import _lines_words
+
+    where = _lines_words(unread)
+    return (
+        f"Note: {plural(len(unread), 'record')} of abuse could not be read ({where}); the "
+        "report opens with the safety notice all the same. Please correct "
+        f"{'that line' if len(unread) == 1 else 'those lines'}."
+    )
+
+
 def _display_names(couples) -> dict[tuple[str, str], str]:
     """(couple, partner) -> display name, from the couples table's ``name_<partner>`` columns."""
     import pandas as pd
@@ -767,16 +792,19 @@ def _printable(text: str) -> str:
 def _cmd_import(args: argparse.Namespace) -> int:
     """Import an export into a log folder, without ever destroying a log.
 
-    A newer export of the same person into the same folder replaces what an earlier import of
-    that person wrote, as a whole: check-ins and triggers, the folder never mixing two exports
-    of one person.  The records of the same couple's other partners (another app's import) are
-    kept unchanged beside it (:func:`_write_beside` reads them back before anything is renamed
-    into place).  Refused (exit 2, nothing written): a folder holding records of another couple,
+    A newer export of the same person into the same folder updates that person's records
+    (:mod:`trustdata.importers._into`): the export's records are written, and every value the
+    log holds where the export's cell is empty (a trust score, ``need``, ``used_plan`` added by
+    hand, an extra column) is kept in them; a value the export changes is replaced, and the
+    command says which (column and day).  The records of the same couple's other partners
+    (another app's import) are kept unchanged beside it (:func:`_write_beside` reads them back
+    before anything is renamed into place).  The folder keeps its format: a log table written
+    as JSON or Parquet is written again as JSON or Parquet, and the command names the files it
+    replaced.  Refused (exit 2, nothing written): a folder holding records of another couple,
     log files that cannot be read (a renamed column, a truncated file) or records the loader
     rejects (they would be lost), check-ins or triggers the new export does not hold (a
     partial or filtered export: a newer export holds every earlier answer; same couple,
-    partner and date, or timestamp and category), and an export that is itself one of the
-    files to write.
+    partner and date, or timestamp), and an export that is itself one of the files to write.
     Files are written into a hidden staging folder inside ``out`` and renamed into place one by
     one, so an interrupted import leaves each file whole.
     """
@@ -799,7 +827,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             raise
         raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
-    kept = _check_import_target(out, Path(args.input), result.logs)
+    target = _check_import_target(
+        out, Path(args.input), result.logs, keep_missing=getattr(args, "keep_missing", False)
+    )
     print(result.report.to_text())
     rejected = result.logs.rejected
     if len(rejected):
@@ -811,7 +841,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if result.nothing_imported:  # an empty log folder would look like an import that worked
         print(f"Nothing written: every record was rejected, so {out} was not made or changed.")
         return 1
-    folder = _write_import(result, out, kept)
+    folder, replaced = _write_import(result, out, target)
+    for line in _merge_lines(target, folder):
+        print(line)
+    kept = target.kept if target is not None else None
     if kept is not None:
         beside = sorted(
             {
@@ -822,15 +855,78 @@ def _cmd_import(args: argparse.Namespace) -> int:
         )
         shown = ", ".join(f"couple {c} partner {p}" for c, p in beside)
         print(f"Kept the records of {_printable(shown)} in {folder} as they were.")
+    if replaced:
+        print(f"Replaced {_and(replaced)} in {folder}.")
     print(f"Wrote the log folder {folder} (read it with `trustdata validate {folder}`).")
     return 1 if len(rejected) else 0
 
 
-def _check_import_target(out, export, new):
+_WHEN = {"checkins": "date", "triggers": "timestamp"}
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _merge_lines(target, folder) -> list[str]:
+    """What the import kept of the log's values and what it replaced (see :func:`_cmd_import`)."""
+    from trustdata._words import day, plural
+
+    if target is None or target.merge is None:
+        return []
+    merge, files = target.merge, target.files
+
+    def where(table: str, stamps: list) -> str:
+        import pandas as pd
+
+        days = sorted(
+            {
+                (t.tz_localize(None) if t.tzinfo else t).normalize()
+                for t in map(pd.Timestamp, stamps)
+            }
+        )
+        word = "check-in" if table == "checkins" else "trigger"
+        shown = _and([day(d) for d in days[:6]])
+        if len(days) > 6:
+            shown = ", ".join(day(d) for d in days[:6]) + f" and {len(days) - 6} more days"
+        return f"{files.get(table, table)}: {plural(len(stamps), word)}, {shown}"
+
+    lines = []
+    for table, gone in merge.gone.items():  # kept with --keep-missing (else refused)
+        stamps = gone[_WHEN[table]].tolist()
+        lines.append(
+            f"Kept the log's records that the export does not have: {where(table, stamps)}."
+        )
+    for title, values in (
+        ("Kept the values of the log that the export does not have", merge.kept),
+        ("Replaced the log's values that the export gives differently", merge.replaced),
+    ):
+        if not values:
+            continue
+        lines.append(f"{title}:")
+        for (table, col), stamps in sorted(values.items()):
+            lines.append(f"  - {col} ({where(table, stamps)})")
+    return lines
+
+
+class _Target:
+    """What :func:`_check_import_target` found in the log folder.
+
+    ``kept``: the other partners' check-ins and triggers, kept unchanged beside the import's
+    (None when there are none); ``merge``: the :class:`~trustdata.importers._into.Merge` of the
+    person's records in the folder with the export's (None when the folder holds none);
+    ``formats`` / ``files``: each log table's format and file name in the folder.
+    """
+
+    def __init__(self, kept, merge, formats, files):
+        self.kept, self.merge, self.formats, self.files = kept, merge, formats, files
+
+
+def _check_import_target(out, export, new, *, keep_missing=False):
     """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`).
 
-    Returns the folder's check-ins and triggers of the couple's other partners, which the
-    import keeps unchanged beside its own (None when there are none).
+    Returns a :class:`_Target` (None when the folder holds no check-ins or triggers).
     """
     import pandas as pd
 
@@ -838,6 +934,7 @@ def _check_import_target(out, export, new):
     from trustdata._atomic import check_not_an_input, log_files
     from trustdata._words import day, plural
     from trustdata.errors import FileProblem
+    from trustdata.importers._into import folder_formats, merge_person, swapped_partners
     from trustdata.io import EXTENSIONS, load
 
     if out.exists() and not out.is_dir():
@@ -875,11 +972,18 @@ def _check_import_target(out, export, new):
     for table in ("checkins", "triggers"):
         others = sorted(p for p in people(getattr(old, table)) if p[0] not in ours)
         if others:
-            shown = ", ".join(f"couple {c} partner {p}" for c, p in others[:5])
-            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+            couples = sorted({c for c, _ in others})
+            shown = "; ".join(
+                f"couple {c} ({'partner' if n == 1 else 'partners'} "
+                f"{', '.join(p for k, p in others if k == c)})"
+                for c in couples[:5]
+                for n in [sum(1 for k, _ in others if k == c)]
+            )
+            more = f" and {len(couples) - 5} more couples" if len(couples) > 5 else ""
             word = "check-ins" if table == "checkins" else "triggers"
+            this = ", ".join(sorted(ours))
             raise FileProblem(
-                f"already holds {word} of {shown}{more}, another couple than this import's; "
+                f"already holds {word} of {shown}{more}, not of couple {this} of this import; "
                 "import into a new folder (one per couple), or move those files away first.",
                 source=str(out),
             )
@@ -890,46 +994,65 @@ def _check_import_target(out, export, new):
         keys = pd.MultiIndex.from_frame(frame[["couple_id", "partner"]].astype(str))
         return frame.loc[keys.isin(list(pairs)) == mine]
 
-    # a newer export holds every earlier answer: one without some of them (a partial or
-    # filtered export) would take them out of the log, so it is refused, naming what it lacks;
-    # the other partner's records are kept as they are (see _write_import)
-    for table, key in _IMPORT_KEYS.items():
-        had, now = of(getattr(old, table), True), getattr(new, table)
-        gone = ~pd.MultiIndex.from_frame(had[list(key)].astype(str)).isin(
-            pd.MultiIndex.from_frame(now[list(key)].astype(str))
+    # the person's records in the log and the export's: every value the export does not give
+    # is kept (importers._into); a newer export holds every earlier answer, so one without
+    # some of them (a partial or filtered export) would take them out of the log: refused,
+    # naming what it lacks; the other partner's records are kept as they are (_write_import)
+    mine = {table: of(getattr(old, table), True) for table in ("checkins", "triggers")}
+    for p, q, crossed, kept in swapped_partners(mine["checkins"], new.checkins):
+        raise FileProblem(
+            f"holds partners {p} and {q} the other way round from this export: on {crossed} "
+            f"of the check-ins of the days both answered, the export's {p} answered as the "
+            f"log's {q} and its {q} as the log's {p} (on {kept} as before). Google Forms "
+            "labels partners in the order their addresses first appear in the sheet, so a "
+            "sorted or filtered sheet swaps them; nothing was written. Give each address its "
+            "label in the mapping's [partners] table (docs/importers.md), or export the sheet "
+            "in the order of its answers.",
+            source=str(out),
         )
-        if gone.any():
+    merge = None
+    if any(len(frame) for frame in mine.values()):
+        merge = merge_person(
+            mine, {"checkins": new.checkins, "triggers": new.triggers}, keep_missing=keep_missing
+        )
+        for table, gone in merge.gone.items():
+            if keep_missing:
+                break
+            when = gone[_WHEN[table]]
             word = "check-in" if table == "checkins" else "trigger"
-            when = had.loc[gone, key[2]]
             first, last = day(when.min()), day(when.max())
             span = f"on {first}" if first == last else f"from {first} to {last}"
             raise FileProblem(
-                f"already holds {plural(int(gone.sum()), word)} that this export does not have "
+                f"already holds {plural(len(when), word)} that this export does not have "
                 f"({span}); importing it would "
                 "take them out of the log. A newer export holds every earlier answer: export "
-                "the whole history again, or import into a new folder.",
+                "the whole history again, or import into a new folder; if you added "
+                f"{'it' if len(when) == 1 else 'them'} to the log by hand (no export of the app "
+                "has them), add --keep-missing to keep them beside the export's records.",
                 source=str(out),
             )
     kept = {table: of(getattr(old, table), False) for table in ("checkins", "triggers")}
-    return kept if any(len(frame) for frame in kept.values()) else None
+    files = {p.stem.lower(): p.name for p in existing}
+    return _Target(
+        kept if any(len(frame) for frame in kept.values()) else None,
+        merge,
+        folder_formats(out),
+        files,
+    )
 
 
-#: What makes a record the same record in an earlier import and a newer one.
-_IMPORT_KEYS = {
-    "checkins": ("couple_id", "partner", "date"),
-    "triggers": ("couple_id", "partner", "timestamp", "category"),
-}
-
-
-def _write_import(result, out, kept=None):
+def _write_import(result, out, target=None):
     """Write an import into ``out`` through a staging folder inside it (see _cmd_import).
 
-    ``kept`` (from :func:`_check_import_target`): the other partners' check-ins and triggers,
-    written again beside the import's own; the staged files are read back and must hold those
-    records unchanged, or nothing is written.
+    ``target`` (from :func:`_check_import_target`): the other partners' check-ins and triggers,
+    written again beside the import's own (the staged files are read back and must hold those
+    records unchanged, or nothing is written), the person's records merged with the log's, and
+    the format of each table in the folder (a folder of JSON or Parquet logs stays so).
+    Returns the folder and the names of the log files it replaced.
     """
     import shutil
     import tempfile
+    from pathlib import Path
 
     from trustdata._atomic import log_files, move_into
     from trustdata.errors import FileProblem
@@ -942,48 +1065,81 @@ def _write_import(result, out, kept=None):
             f"cannot write the log folder here ({exc.strerror or exc}).", source=str(out)
         ) from None
     try:
-        if kept is None:
+        if target is None:
             result.write(staging)
         else:
-            _write_beside(result.logs, kept, staging, out)
+            _write_beside(result.logs, target, staging, out)
         # the import replaces the check-ins and triggers an earlier import of the same person
-        # wrote (checked by _check_import_target), in any format: an earlier triggers file
-        # left next to newer check-ins would mix two exports
+        # wrote (checked by _check_import_target): a file of another format left next to the
+        # new one would be a second copy
         stale = [p.name for p in log_files(out) if p.stem.lower() in ("checkins", "triggers")]
+        written = {p.name for p in Path(staging).iterdir() if p.is_file()}
         move_into(staging, out, remove=stale)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
+    return out, sorted(stale, key=lambda n: (n not in written, n))
 
 
-def _write_beside(new, kept, staging, out) -> None:
-    """Write ``new``'s check-ins and triggers with the ``kept`` records of the other partners
-    into ``staging``; read them back and refuse (FileProblem) unless ``kept`` is unchanged."""
+def _write_beside(new, target, staging, out) -> None:
+    """Write ``new``'s check-ins and triggers (merged with the log's, ``target.merge``) with the
+    ``target.kept`` records of the other partners into ``staging``, each table in the folder's
+    format; read them back and refuse (FileProblem) unless the kept records and the kept values
+    are unchanged."""
+    from pathlib import Path
+
     import pandas as pd
 
     from trustdata.errors import FileProblem
+    from trustdata.importers._into import KEYS
     from trustdata.io import from_frames, load, write
+    from trustdata.logs import Logs
 
+    kept = target.kept or {}
+    mine = target.merge.frames if target.merge is not None else {}
     frames = {
-        table: pd.concat([kept[table], getattr(new, table)], ignore_index=True)
+        table: pd.concat(
+            [
+                f
+                for f in (kept.get(table), mine.get(table, getattr(new, table)))
+                if f is not None and len(f)
+            ]
+            or [getattr(new, table)],
+            ignore_index=True,
+        )
         for table in ("checkins", "triggers")
     }
     merged = from_frames(**frames, source=str(out))
     if len(merged.rejected):
         raise FileProblem(
-            "the import's records and the other partner's could not be written together "
+            "the import's records and those kept from the log could not be written together "
             f"({merged.rejected['reason'].iloc[0]}); import into a new folder.",
             source=str(out),
         )
-    write(merged, staging)
+    staging = Path(staging)
+    # a table the folder does not have yet takes the format of the one it has (CSV when none)
+    had = set(target.formats.get(t) for t in ("checkins", "triggers")) - {None}
+    default = had.pop() if len(had) == 1 else "csv"
+    formats = {t: target.formats.get(t, default) for t in ("checkins", "triggers")}
+    for fmt in sorted(set(formats.values())):
+        part = staging / f".{fmt}"
+        write(Logs(checkins=merged.checkins, triggers=merged.triggers), part, format=fmt)
+        for table, want in formats.items():
+            if want == fmt:
+                for p in part.iterdir():
+                    if p.stem.lower() == table:
+                        p.replace(staging / p.name)
+        for p in part.iterdir():
+            p.unlink()
+        part.rmdir()
     back = load(staging)
-    for table in ("checkins", "triggers"):
-        had = kept[table]
-        if not len(had):
+    checks = [(kept.get(table), table) for table in ("checkins", "triggers")]
+    checks += [(_merged_table(target, table, merged), table) for table in ("checkins", "triggers")]
+    for had, table in checks:
+        if had is None or not len(had):
             continue
         cols = list(had.columns)
-        keys = [*_IMPORT_KEYS[table]]
+        keys = [*KEYS[table]]
         now = getattr(back, table)
         now = now.loc[
             pd.MultiIndex.from_frame(now[["couple_id", "partner"]].astype(str)).isin(
@@ -994,10 +1150,27 @@ def _write_beside(new, kept, staging, out) -> None:
         b = now.sort_values(keys).reset_index(drop=True).reindex(columns=cols).astype(object)
         if not a.fillna("<missing>").equals(b.fillna("<missing>")):
             raise FileProblem(
-                "the other partner's records would not be written back unchanged; nothing was "
-                "written. Import into a new folder.",
+                "the records kept from the log would not be written back unchanged; nothing "
+                "was written. Import into a new folder.",
                 source=str(out),
             )
+
+
+def _merged_table(target, table, merged):
+    """The person's records as validated before writing (the merge's), to compare read back."""
+    if target.merge is None:
+        return None
+    frame = getattr(merged, table)
+    if target.kept is None:
+        return frame
+    other = target.kept[table]
+    if not len(other):
+        return frame
+    import pandas as pd
+
+    keys = pd.MultiIndex.from_frame(frame[["couple_id", "partner"]].astype(str))
+    theirs = pd.MultiIndex.from_frame(other[["couple_id", "partner"]].astype(str))
+    return frame.loc[~keys.isin(theirs)]
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:

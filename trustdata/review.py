@@ -36,7 +36,11 @@ Rules (each lives here, nowhere else)
     log), not necessarily the one harmed or the one who harmed.  While any abuse event is
     logged, ``safety`` holds the notice, ``couple_events`` (what the couple's shared page may
     show) holds no abuse event at all (no date, no note), and ``abuse_events`` lists them for
-    the therapist with :data:`ABUSE_GUIDANCE`.
+    the therapist with :data:`ABUSE_GUIDANCE`.  A record of abuse that could not be read
+    (rejected: a date after today, a date that is no date, a broken line) keeps the notice: a
+    rejected events record of the couple whose ``kind`` reads ``abuse``, or whose kind is not
+    one the format knows and whose values hold the word, is listed in ``abuse_unread`` (file,
+    line, reason), leads ``red_flags`` (no date) and the notice's text says where it is.
 ``not logging is not a win``
     A ``weeks_without_major_trigger`` or ``longest_calm_streak`` win is kept only when the
     partner's latest logged trigger (of any intensity) is at most :data:`STOPPED_DAYS` days
@@ -92,7 +96,9 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -107,6 +113,7 @@ __all__ = [
     "CoupleReview",
     "review",
     "default_since",
+    "unread_abuse",
     "SHORT_SPAN_DAYS",
     "STOPPED_DAYS",
     "DEFAULT_SINCE_DAYS",
@@ -445,6 +452,12 @@ class CoupleReview:
     setbacks_since_hard_news, recovered_since_hard_news : int
         Setbacks that started on or after the latest hard news, and how many of them ended.
     safety : trustdata.milestones.SafetyNotice or None
+        The notice while the couple's logs hold an abuse event or an abuse record that could
+        not be read (``abuse_unread``); its ``text`` then ends by saying so and where.
+    abuse_unread : pandas.DataFrame
+        ``source, line, reason, partner, note, date_unread`` of each rejected events record
+        of the couple that records abuse (see ``abuse`` above); each also leads
+        ``red_flags`` as an ``abuse`` flag without a date.
     couple_notes : pandas.DataFrame
         ``flag, partner, message``: the red flags the couple's page tells them about in their
         own words (:data:`COUPLE_NOTE_MESSAGES`, else :data:`trustdata.milestones.FLAG_MESSAGES`):
@@ -552,6 +565,9 @@ class CoupleReview:
     not_on_track: tuple[str, ...] = ()
     plan_clear_partners: tuple[str, ...] = ()
     anniversary_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    abuse_unread: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(UNREAD_ABUSE_COLUMNS))
+    )
     couple_first: pd.Timestamp | None = None
     couple_last: pd.Timestamp | None = None
     n_couple_events: int = 0
@@ -827,6 +843,175 @@ def _display_names(couples: pd.DataFrame, partners: tuple[str, ...]) -> dict[str
 
 def _kinds(events: pd.DataFrame) -> pd.Series:
     return events["kind"].astype(object).astype(str)
+
+
+#: The word that marks a rejected events record as abuse when its ``kind`` is not a kind the
+#: format knows (``"domestic abuse"``, a shifted line): anywhere in the record, any case.
+_ABUSE_WORD = re.compile(r"(?<![a-z])abuse(?![a-z])", re.IGNORECASE)
+#: A rejected record's reason names its date (``"date is ..."``: unreadable, or after today).
+_DATE_REASON = re.compile(r"(?:^|; )date\b")
+
+#: ``source, line, reason, partner, note, date_unread`` of :func:`_unread_abuse`.
+UNREAD_ABUSE_COLUMNS = ("source", "line", "reason", "partner", "note", "date_unread")
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A rejected frame's column as stripped text ("" where missing or absent)."""
+    if column not in frame.columns:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    values = frame[column].astype(object)
+    return values.where(values.notna(), "").astype(str).str.strip()
+
+
+def _unread_abuse(rejected: pd.DataFrame, couple_id: str, only_couple: bool) -> pd.DataFrame:
+    """The rejected events records of this couple that record abuse (see ``abuse`` above).
+
+    A record counts when its ``kind`` reads ``abuse`` (case and spaces aside), or, when its
+    kind is not one the format knows, when any of its values holds the word "abuse".
+    ``couple_id`` is compared with spaces at the ends and case aside (a slip of the keyboard
+    must not hide abuse); a record without a couple id counts for the couple only when the
+    logs hold no other couple.
+    ``date_unread`` is True when the reason names the record's date (unreadable, or after
+    today), else False (the record was left out for another reason: its date is not used).
+    """
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in UNREAD_ABUSE_COLUMNS})
+    if rejected is None or rejected.empty or "table" not in rejected.columns:
+        return empty
+    ev = rejected.loc[rejected["table"].astype(str) == "events"]
+    if ev.empty:
+        return empty
+    ids = _text(ev, "couple_id")
+    mine = ids.str.casefold() == str(couple_id).strip().casefold()
+    if only_couple:
+        mine |= ids == ""
+    ev = ev.loc[mine]
+    kind = _text(ev, "kind").str.casefold().str.replace(r"[\s-]+", "_", regex=True)
+    known = kind.isin(schemas.EVENT_KINDS)
+    values = [c for c in ev.columns if c not in schemas.REJECTED_COLUMNS]
+    worded = pd.Series(False, index=ev.index)
+    for col in values:
+        worded |= _text(ev, col).str.contains(_ABUSE_WORD)
+    reason = _text(ev, "reason")
+    hit = (kind == "abuse") | (~known & worded)
+    ev = ev.loc[hit]
+    if ev.empty:
+        return empty
+    return pd.DataFrame(
+        {
+            "source": _text(ev, "source").to_numpy(dtype=object),
+            "line": pd.array(ev["line"].to_numpy(), dtype="Int64"),
+            "reason": reason.loc[ev.index].to_numpy(dtype=object),
+            "partner": _text(ev, "partner").to_numpy(dtype=object),
+            "note": _text(ev, "note").to_numpy(dtype=object),
+            "date_unread": reason.loc[ev.index].str.contains(_DATE_REASON).to_numpy(dtype=bool),
+        }
+    ).reset_index(drop=True)
+
+
+def unread_abuse(logs: Logs, couple_id: str) -> pd.DataFrame:
+    """The abuse records of one couple that could not be read (the review's ``abuse_unread``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, line, reason, partner, note, date_unread``: one row per rejected events
+        record of the couple that records abuse (see ``abuse`` in the module docstring).
+
+    Examples
+    --------
+    >>> from trustdata.logs import empty_rejected
+    >>> bad = pd.DataFrame({"table": ["events"], "source": ["events.csv"], "line": [4],
+    ...     "reason": ["date is 2052-03-15, ... after today"], "couple_id": ["c1"],
+    ...     "date": ["2052-03-15"], "kind": ["abuse"]})
+    >>> got = unread_abuse(Logs(rejected=bad), "c1")
+    >>> got[["source", "line", "date_unread"]].to_dict("records")
+    [{'source': 'events.csv', 'line': 4, 'date_unread': True}]
+    >>> len(unread_abuse(Logs(rejected=empty_rejected()), "c1"))
+    0
+    """
+    return _unread_abuse(logs.rejected, couple_id, len(logs.couple_ids) <= 1)
+
+
+def _lines_words(unread: pd.DataFrame) -> str:
+    """Where the records are: ``"events.csv, line 32"``, ``"events.csv, lines 32 and 33"``."""
+    parts = []
+    for source, group in unread.groupby("source", sort=False):
+        lines = [str(int(x)) for x in group["line"].dropna()]
+        word = "line" if len(lines) == 1 else "lines"
+        joined = " and ".join([", ".join(lines[:-1]), lines[-1]] if len(lines) > 1 else lines)
+        parts.append(f"{source}, {word} {joined}" if lines else str(source))
+    return "; ".join(parts)
+
+
+def _unread_sentence(unread: pd.DataFrame) -> str:
+    """What the safety notice adds for abuse records that could not be read (no date, no note,
+    no reason: the couple's page may show neither an abuse event's date nor its note)."""
+    if unread.empty:
+        return ""
+    n = len(unread)
+    k = int(unread["date_unread"].sum())
+    where = _lines_words(unread)
+    if n == 1:
+        what = "The date of an abuse record" if k else "An abuse record"
+        return (
+            f"{what} could not be read ({where}), so it is on no chart or list here; this "
+            "notice is shown for it all the same. Please correct that line in the log."
+        )
+    dates = ""
+    if k == n:
+        dates = ": their dates could not be read"
+    elif k:
+        dates = f": the date of {k} of them could not be read"
+    return (
+        f"{n} abuse records could not be read ({where}){dates}, so they are on no chart or "
+        "list here; this notice is shown for them all the same. Please correct those lines "
+        "in the log."
+    )
+
+
+def _safety(events: pd.DataFrame, unread: pd.DataFrame, couple_id: str):
+    """The review's safety fact: the notice of :func:`trustdata.milestones.safety_notice` for the
+    couple's abuse events, or for abuse records that could not be read (``unread``), whose
+    text then says so and where (see ``abuse`` above); None when there is no abuse anywhere."""
+    from dataclasses import replace
+
+    from trustdata import milestones
+
+    notice = milestones.safety_notice(events)
+    if unread.empty:
+        return notice
+    if notice is None:
+        notice = milestones.SafetyNotice(
+            title=milestones.SAFETY_TITLE,
+            text=milestones.SAFETY_TEXT,
+            resources=milestones.SAFETY_RESOURCES,
+            couple_ids=(couple_id,),
+        )
+    return replace(notice, text=f"{notice.text} {_unread_sentence(unread)}")
+
+
+def _unread_flags(unread: pd.DataFrame, couple_id: str, columns: pd.Index) -> pd.DataFrame:
+    """One ``abuse`` red flag (severity ``safety``, no date) per unread abuse record."""
+    from trustdata import milestones
+
+    rows = [
+        {
+            "couple_id": couple_id,
+            "partner": u.partner or None,
+            "flag": "abuse",
+            "severity": "safety",
+            "date": pd.NaT,
+            "evidence": (
+                f"An abuse record could not be read ({PurePath(u.source).name}, line {u.line}); "
+                "its date is not known."
+            ),
+            "message": milestones.SAFETY_TEXT,
+            "guidance": THERAPIST_GUIDANCE["abuse"],
+            "new_since": False,
+        }
+        for u in unread.itertuples()
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _trend_verdicts(checkins: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -1425,6 +1610,10 @@ def review(
         expected_fields["track_now"] = now.assign(
             new_since=_track_new_since(one, expected_fields["expected_band"], now, since_value)
         )
+    unread = unread_abuse(logs, couple_id)
+    if len(unread):  # safety first: the abuse records that could not be read lead the flags
+        extra = _unread_flags(unread, couple_id, flags.columns)
+        flags = pd.concat([extra.astype(flags.dtypes.to_dict()), flags], ignore_index=True)
     if since_value is not None:
         ch = trends.changes_since(one, since_value)
         ch = ch.assign(
@@ -1538,7 +1727,8 @@ def review(
         latest_hard_news=latest_news,
         setbacks_since_hard_news=len(sb_after),
         recovered_since_hard_news=int(sb_after["recovered"].astype(bool).sum()),
-        safety=milestones.safety_notice(ev),
+        safety=_safety(ev, unread, couple_id),
+        abuse_unread=unread,
         couple_notes=_couple_notes(flags),
         n_recovered=len(done),
         recover_weeks_min=float(weeks.min()) if len(done) else np.nan,
