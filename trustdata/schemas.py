@@ -553,6 +553,9 @@ class TriggerTrendOutput(_Output):
     rate_verdict: Series[str] = pa.Field(isin=list(TRIGGER_TEST_VERDICTS))
     intensity_verdict: Series[str] = pa.Field(isin=list(TRIGGER_TEST_VERDICTS))
     alpha: Series[float] = pa.Field(nullable=True)
+    latest_logged: Series[bool]
+    gap_from: Series[pd.Timestamp] = pa.Field(nullable=True)
+    gap_to: Series[pd.Timestamp] = pa.Field(nullable=True)
 
 
 class AnniversaryTriggersOutput(_Output):
