@@ -1333,6 +1333,16 @@ def _column(frame: pd.DataFrame, name: str) -> list:
     return frame[name].tolist() if name in frame else [None] * len(frame)
 
 
+def _span_words(start: object, end: object) -> str:
+    """A window's days in words, "the weeks of 7 April to 26 May 2025" ("" when unknown); with
+    no start, "the weeks to 26 May 2025"."""
+    if not _day_words(end):
+        return ""
+    if not _day_words(start):
+        return f"the weeks to {_day_words(end)}"
+    return f"the weeks of {_day_words(start)} to {_day_words(end)}"
+
+
 def _window_words(words: str, left_from: object, left_to: object) -> str:
     """A window's words in parentheses, with the sudden dip the review left out of it."""
     if _day_words(left_from) and _day_words(left_to):
@@ -1469,8 +1479,9 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 ),
                 np.asarray(
                     [
-                        _window_words(_day_words(e) and f"the weeks to {_day_words(e)}", a, b)
-                        for e, a, b in zip(
+                        _window_words(_span_words(f, e), a, b)
+                        for f, e, a, b in zip(
+                            _column(d, "recent_start"),
                             _column(d, "recent_end"),
                             _column(d, "recent_left_from"),
                             _column(d, "recent_left_to"),
@@ -1481,9 +1492,13 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 ),
                 np.asarray(
                     [
-                        _window_words("", a, b)
-                        for a, b in zip(
-                            _column(d, "start_left_from"), _column(d, "start_left_to"), strict=True
+                        _window_words(_span_words(f, e), a, b)
+                        for f, e, a, b in zip(
+                            _column(d, "start_from"),
+                            _column(d, "start_to"),
+                            _column(d, "start_left_from"),
+                            _column(d, "start_left_to"),
+                            strict=True,
                         )
                     ],
                     dtype=object,
@@ -2134,6 +2149,8 @@ def plot_partner_gap(
             x=data["week"],
             y=values,
             name="Gap each week",
+            # two colours in one trace: the legend gets one entry per colour below
+            showlegend=False,
             marker={"color": colours.tolist()},
             customdata=custom,
             hovertemplate="Week of %{customdata[0]}<br>%{customdata[3]}: %{customdata[1]:.1f}, "
@@ -2151,6 +2168,22 @@ def plot_partner_gap(
                 hovertemplate="Recent average gap %{y:+.1f}<extra></extra>",
             )
         )
+    for who, colour, shown_ in (
+        (a, PALETTE[0], (values > 0).any()),
+        (b, PALETTE[1], (values < 0).any()),
+    ):
+        if shown_:
+            # a legend entry only (no data): what each bar colour means
+            fig.add_trace(
+                _bar(
+                    x=[None],
+                    y=[None],
+                    name=f"{who} higher",
+                    marker={"color": colour},
+                    hoverinfo="skip",
+                    meta={"legend_only": True},
+                )
+            )
     fig.add_hline(y=0, line={"color": "#555555", "width": 1})
     _style(fig, title, "Week", f"Gap in points ({a} minus {b})")
     return fig

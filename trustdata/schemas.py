@@ -1198,6 +1198,8 @@ class LayersProfileSchema(pa.DataFrameModel):
     last_date: Series[pd.Timestamp]
     start_level: Series[float] = pa.Field(**_score, nullable=True)
     n_start: Series[int] = pa.Field(ge=0)
+    start_from: Series[pd.Timestamp] = pa.Field(nullable=True)
+    start_to: Series[pd.Timestamp] = pa.Field(nullable=True)
     recent_start: Series[pd.Timestamp]
     recent_end: Series[pd.Timestamp]
     recent_level: Series[float] = pa.Field(**_score, nullable=True)
