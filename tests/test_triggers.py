@@ -224,11 +224,16 @@ def test_trend_no_first_window_triggers_gives_infinite_ratio_and_worsening():
     assert row["first_count"] == 1 and row["latest_count"] == 10
     assert row["rate_ratio"] == pytest.approx(10.0)
     days = list(range(153, 181, 3))
+    # weekly check-ins from day 0: the first months were logged, their zero is real (one
+    # check-in on day 0 alone leaves the latest window mostly unlogged: insufficient_data)
     ci = as_table(
-        "checkins", [{"couple_id": "c1", "partner": "A", "date": "2025-01-06", "connection": 5}]
-    )
+        "checkins",
+        [{"couple_id": "c1", "partner": "A", "connection": 5,
+          "date": pd.Timestamp("2025-01-06") + pd.Timedelta(days=d)} for d in range(0, 181, 7)],
+    )  # fmt: skip
     out = triggers.trigger_trend(trig(on_days("c1", "A", "2025-01-06", days)), checkins=ci)
     row = out.iloc[0]
+    assert row["latest_logged"]
     assert row["first_count"] == 0 and np.isinf(row["rate_ratio"])
     assert row["verdict"] == "worsening" and not row["lessening"]
     assert np.isinf(row["rate_ratio_high"])

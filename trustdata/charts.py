@@ -1333,6 +1333,16 @@ def _column(frame: pd.DataFrame, name: str) -> list:
     return frame[name].tolist() if name in frame else [None] * len(frame)
 
 
+def _span_words(start: object, end: object) -> str:
+    """A window's days in words, "the weeks of 7 April to 26 May 2025" ("" when unknown); with
+    no start, "the weeks to 26 May 2025"."""
+    if not _day_words(end):
+        return ""
+    if not _day_words(start):
+        return f"the weeks to {_day_words(end)}"
+    return f"the weeks of {_day_words(start)} to {_day_words(end)}"
+
+
 def _window_words(words: str, left_from: object, left_to: object) -> str:
     """A window's words in parentheses, with the sudden dip the review left out of it."""
     if _day_words(left_from) and _day_words(left_to):
@@ -1469,8 +1479,9 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 ),
                 np.asarray(
                     [
-                        _window_words(_day_words(e) and f"the weeks to {_day_words(e)}", a, b)
-                        for e, a, b in zip(
+                        _window_words(_span_words(f, e), a, b)
+                        for f, e, a, b in zip(
+                            _column(d, "recent_start"),
                             _column(d, "recent_end"),
                             _column(d, "recent_left_from"),
                             _column(d, "recent_left_to"),
@@ -1481,9 +1492,13 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 ),
                 np.asarray(
                     [
-                        _window_words("", a, b)
-                        for a, b in zip(
-                            _column(d, "start_left_from"), _column(d, "start_left_to"), strict=True
+                        _window_words(_span_words(f, e), a, b)
+                        for f, e, a, b in zip(
+                            _column(d, "start_from"),
+                            _column(d, "start_to"),
+                            _column(d, "start_left_from"),
+                            _column(d, "start_left_to"),
+                            strict=True,
                         )
                     ],
                     dtype=object,
@@ -1575,7 +1590,47 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
         categoryarray=[labels[m] for m in reversed(present)],
     )
     fig.update_layout(height=max(320, 70 + 48 * len(present)))
+    if len(order) > 1:
+        fig.update_layout(meta={"narrow": _stacked_layout(fig, len(order), len(present))})
     return fig
+
+
+#: Under this width (CSS px) a view draws the layers profile's partners one above the other
+#: (``layout.meta["narrow"]``): side by side on a 390 px phone each panel was about 60 px wide.
+NARROW_STACK_PX = 600
+#: Height (px) of a layer's row when the partners are stacked.
+STACK_ROW_PX = 30
+
+
+def _stacked_layout(fig: go.Figure, n_panels: int, n_rows: int) -> dict:
+    """The layout properties that put side-by-side panels one above the other (same traces:
+    panel ``i`` keeps its axes ``x{i}``/``y{i}``): each axis' domain and anchor, every panel's
+    layer names and scale shown, the panels' titles over each, and the taller height.  Each
+    value replaces the wide layout's property of that name one level deep (a view merges
+    ``axis.update(narrow[axis])``)."""
+    gap_px, top_px, bottom_px = 56, 40, 150  # between panels; title; scale and legend
+    panel_px = STACK_ROW_PX * n_rows + 20
+    height = top_px + bottom_px + n_panels * panel_px + (n_panels - 1) * gap_px
+    plot_px = height - top_px - bottom_px
+    out: dict = {"height": height}
+    titles = []
+    wide = list(fig.layout.annotations)
+    for i in range(n_panels):
+        top = 1 - i * (panel_px + gap_px) / plot_px
+        bottom = max(0.0, top - panel_px / plot_px)
+        suffix = "" if i == 0 else str(i + 1)
+        out[f"xaxis{suffix}"] = {"domain": [0.0, 1.0], "anchor": f"y{suffix}", "dtick": 2}
+        # the scale's name once, under the last panel
+        out[f"xaxis{suffix}"]["title"] = {"text": "Level (1-10)" if i == n_panels - 1 else ""}
+        out[f"yaxis{suffix}"] = {
+            "domain": [round(bottom, 4), round(top, 4)],
+            "anchor": f"x{suffix}",
+            "showticklabels": True,
+        }
+        if i < len(wide):
+            titles.append({**wide[i].to_plotly_json(), "x": 0.5, "y": round(top, 4)})
+    out["annotations"] = titles
+    return out
 
 
 def _plot_layer_weeks(frame, couple_id, partners, names, audience, title) -> go.Figure:
@@ -1938,7 +1993,15 @@ def plot_trigger_bars(
     # 390 px "Jan 2024" ran into it)
     fig.update_xaxes(ticklabelstandoff=8)
     fig.update_xaxes(title_text=x_label, row=len(partners), col=1)
+    # each further panel adds its height: at 420 px for two, on a 390 px phone (the legend
+    # under the plot on six lines) each panel was about 70 px and B's title touched A's axis
+    fig.update_layout(height=BARS_HEIGHT + BARS_PANEL_PX * (len(partners) - 1))
     return fig
+
+
+#: Height (px) of the trigger bars with one partner's panel, and what each further one adds.
+BARS_HEIGHT = 420
+BARS_PANEL_PX = 160
 
 
 # --------------------------------------------------------------------------------------------
@@ -2134,6 +2197,8 @@ def plot_partner_gap(
             x=data["week"],
             y=values,
             name="Gap each week",
+            # two colours in one trace: the legend gets one entry per colour below
+            showlegend=False,
             marker={"color": colours.tolist()},
             customdata=custom,
             hovertemplate="Week of %{customdata[0]}<br>%{customdata[3]}: %{customdata[1]:.1f}, "
@@ -2151,6 +2216,22 @@ def plot_partner_gap(
                 hovertemplate="Recent average gap %{y:+.1f}<extra></extra>",
             )
         )
+    for who, colour, shown_ in (
+        (a, PALETTE[0], (values > 0).any()),
+        (b, PALETTE[1], (values < 0).any()),
+    ):
+        if shown_:
+            # a legend entry only (no data): what each bar colour means
+            fig.add_trace(
+                _bar(
+                    x=[None],
+                    y=[None],
+                    name=f"{who} higher",
+                    marker={"color": colour},
+                    hoverinfo="skip",
+                    meta={"legend_only": True},
+                )
+            )
     fig.add_hline(y=0, line={"color": "#555555", "width": 1})
     _style(fig, title, "Week", f"Gap in points ({a} minus {b})")
     return fig

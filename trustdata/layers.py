@@ -41,6 +41,8 @@ _PROFILE_DTYPES: dict[str, str] = {
     "last_date": "datetime64[ns]",
     "start_level": "float64",
     "n_start": "int64",
+    "start_from": "datetime64[ns]",
+    "start_to": "datetime64[ns]",
     "recent_start": "datetime64[ns]",
     "recent_end": "datetime64[ns]",
     "recent_level": "float64",
@@ -94,6 +96,9 @@ def layers_profile(
         - ``start_level`` (float): mean of the weekly scores in the start window; NaN when the
           window is empty (the measure was first scored inside the recent window).
         - ``n_start`` (int64): check-ins behind ``start_level``.
+        - ``start_from``, ``start_to`` (datetime64[ns]): the start window, from the Monday of
+          the measure's first scored week to the Sunday ``start_weeks`` weeks on (or the day
+          before ``recent_start`` when the recent window cuts it); NaT when it is empty.
         - ``recent_start``, ``recent_end`` (datetime64[ns]): the recent window, from the Monday
           of its first week to the partner's last check-in (the same for every measure of a
           partner; a view can say "recently" means the weeks to that date, e.g. for a partner
@@ -184,10 +189,17 @@ def layers_profile(
         last_date=("date", "max"),
         recent_start=("recent_from", "first"),
         recent_end=("recent_to", "first"),
+        start_from=("week", "min"),
+        start_to=("start_to", "first"),
     )
     out = out.join(window(in_start, "start")).join(window(in_recent, "recent")).reset_index()
     out["n_start"] = out["n_start"].fillna(0)
     out["n_recent"] = out["n_recent"].fillna(0)
+    # the start window as days: its last Sunday, cut the day before the recent window begins
+    day = pd.Timedelta(days=1)
+    out["start_to"] = (out["start_to"] + 6 * day).clip(upper=out["recent_start"] - day)
+    none = out["start_level"].isna()
+    out.loc[none, ["start_from", "start_to"]] = pd.NaT
     out["change"] = out["recent_level"] - out["start_level"]
     out["is_layer"] = out["layer"] != "trust"
     # which layer lags and which leads: lowest / highest recent level among the six layers

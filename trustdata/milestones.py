@@ -489,7 +489,8 @@ def small_wins(
         first check-in or end on a missed week), and the evidence names them and the count.
     ``best_week``
         The partner's highest weekly score (the mean of that week's check-ins); when several
-        weeks share it, the most recent one, and the evidence says how often it was reached.
+        weeks share it, the most recent one, and the evidence says so ("last reached in the
+        week of ..."), how often it was reached and the week it was first reached.
         ``start`` = ``end`` = ``date`` = that week.
 
     Weeks are labelled by their Monday (:func:`trustdata.schemas.week_start`).
@@ -696,13 +697,20 @@ def small_wins(
         top = scored.groupby(["couple_id", "partner"])["score"].transform("max")
         best_all = scored.loc[scored["score"] == top]
         times = best_all.groupby(["couple_id", "partner"])["week"].transform("size")
-        best = best_all.assign(times=times).drop_duplicates(["couple_id", "partner"], keep="last")
+        first = best_all.groupby(["couple_id", "partner"])["week"].transform("min")
+        best = best_all.assign(times=times, first=first).drop_duplicates(
+            ["couple_id", "partner"], keep="last"
+        )
         if len(best):
+            # the week named is the latest of the ties: say so, and when it was first reached
+            many = best["times"] > 1
+            said = np.where(many, ", last reached in the week of ", " in the week of ")
             again = np.where(
-                best["times"] > 1,
-                " (reached " + _plural(best["times"], "time") + " so far).",
+                many,
+                " (" + _plural(best["times"], "time") + " so far, first in the week of "
+                + _day(best["first"]) + ").",
                 ".",
-            )
+            )  # fmt: skip
             parts.append(
                 _frame(
                     SMALL_WIN_COLUMNS,
@@ -717,7 +725,7 @@ def small_wins(
                         "evidence": best["partner"]
                         + f"'s best week so far: a {measure} score of "
                         + _fmt(best["score"])
-                        + " in the week of "
+                        + said
                         + _day(best["week"])
                         + again,
                     },

@@ -667,6 +667,8 @@ class Charts:
 
     def script(self) -> str:
         """The JavaScript that draws every chart added (plotly.js must be loaded first)."""
+        from trustdata.charts import NARROW_STACK_PX
+
         config = json.dumps(_PLOTLY_CONFIG)
         static = json.dumps({"staticPlot": True, "displayModeBar": False})
         return (
@@ -678,8 +680,19 @@ class Charts:
             "  if (!window.Plotly) { return; }\n"
             "  for (var i = 0; i < charts.length; i++) {\n"
             "    var c = charts[i];\n"
-            "    if (document.getElementById(c.id)) {\n"
-            "      window.Plotly.newPlot(c.id, c.figure.data, c.figure.layout, config);\n"
+            "    var el = document.getElementById(c.id);\n"
+            "    if (el) {\n"
+            # a figure with a narrow layout (charts.NARROW_STACK_PX) takes it on a phone
+            "      var lay = c.figure.layout, nar = lay.meta && lay.meta.narrow;\n"
+            f"      if (nar && el.clientWidth < {NARROW_STACK_PX}) {{\n"
+            "        lay = JSON.parse(JSON.stringify(lay));\n"
+            "        for (var k in nar) {\n"
+            "          var o = nar[k] && typeof nar[k] === 'object' && !Array.isArray(nar[k]);\n"
+            "          lay[k] = o && lay[k] ? Object.assign({}, lay[k], nar[k]) : nar[k];\n"
+            "        }\n"
+            "        el.style.height = lay.height + 'px';\n"
+            "      }\n"
+            "      window.Plotly.newPlot(c.id, c.figure.data, lay, config);\n"
             "    }\n"
             "    var p = document.getElementById(c.id + '-print');\n"
             "    if (p) {\n"

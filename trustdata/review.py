@@ -579,6 +579,7 @@ class CoupleReview:
             "scale_min": schemas.SCORE_MIN,
             "scale_max": schemas.SCORE_MAX,
             "window_weeks": WINDOW_WEEKS,
+            "layer_window_weeks": LAYER_WINDOW_WEEKS,
             "context_days": CONTEXT_DAYS,
             "stopped_weeks": STOPPED_DAYS // 7,
             "major_intensity": schemas.MAJOR_TRIGGER_INTENSITY,

@@ -553,6 +553,9 @@ class TriggerTrendOutput(_Output):
     rate_verdict: Series[str] = pa.Field(isin=list(TRIGGER_TEST_VERDICTS))
     intensity_verdict: Series[str] = pa.Field(isin=list(TRIGGER_TEST_VERDICTS))
     alpha: Series[float] = pa.Field(nullable=True)
+    latest_logged: Series[bool]
+    gap_from: Series[pd.Timestamp] = pa.Field(nullable=True)
+    gap_to: Series[pd.Timestamp] = pa.Field(nullable=True)
 
 
 class AnniversaryTriggersOutput(_Output):
@@ -1195,6 +1198,8 @@ class LayersProfileSchema(pa.DataFrameModel):
     last_date: Series[pd.Timestamp]
     start_level: Series[float] = pa.Field(**_score, nullable=True)
     n_start: Series[int] = pa.Field(ge=0)
+    start_from: Series[pd.Timestamp] = pa.Field(nullable=True)
+    start_to: Series[pd.Timestamp] = pa.Field(nullable=True)
     recent_start: Series[pd.Timestamp]
     recent_end: Series[pd.Timestamp]
     recent_level: Series[float] = pa.Field(**_score, nullable=True)
