@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from test_browser import ARGS, CHROMIUM, _need_browser  # tests/ is on sys.path
 
 pytestmark = pytest.mark.browser
 
@@ -12,17 +11,6 @@ _P_CELLS = """() => Array.from(document.querySelectorAll('td'))
   .filter(td => td.textContent.includes('0.001'))
   .map(td => { const range = document.createRange(); range.selectNodeContents(td);
     return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size; })"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = _need_browser()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390])
