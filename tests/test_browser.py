@@ -2,37 +2,18 @@
 
 Each page is opened once (module-scoped fixtures) with every request that is not the page's own
 ``file://`` URL aborted and recorded; the tests then read what happened.  In CI (``CI`` set) the
-browser must be there; elsewhere the tests are skipped with a message when it is missing.
+browser must be there; elsewhere the tests are skipped with a message when it is missing (the
+``browser`` fixture, tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("TRUSTDATA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-
-
-def _need_browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: Chromium is required for the browser test but {CHROMIUM} is missing.")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); not in CI.")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("playwright is not installed (pip install -e '.[test]').")
-    return sync_playwright
-
 
 # Read in the page: every chart's size, traces and drawn marks; the order of the sections.
 _INSPECT = """() => {
@@ -194,17 +175,6 @@ def hostile_logs():
     from test_report import HOSTILE_COUPLE, HOSTILE_PARTNERS, make_logs
 
     return make_logs(couple_id=HOSTILE_COUPLE, partners=HOSTILE_PARTNERS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = _need_browser()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,12 @@ elsewhere the browser part is skipped with a message when it is missing.
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from trustdata import charts
-
-CHROMIUM = os.environ.get("TRUSTDATA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
 def _freq(months: int = 17, partners=("A",)) -> pd.DataFrame:
@@ -76,20 +70,6 @@ def test_trigger_bars_keep_their_month_names_off_the_y_axis():
 # --- in the browser ------------------------------------------------------------------------------
 
 
-def _need_browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: Chromium is required for the browser test but {CHROMIUM} is missing.")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); not in CI.")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("playwright is not installed (pip install -e '.[test]').")
-    return sync_playwright
-
-
 # each on-screen heat map and trigger bar chart: its plots' widths, months, and tick boxes
 _MEASURE = """() => Array.from(document.querySelectorAll('.chart-screen.js-plotly-plot'))
   .filter(gd => gd.getBoundingClientRect().width > 0)
@@ -112,29 +92,25 @@ def _overlap(a, b) -> bool:
 
 
 @pytest.fixture(scope="module")
-def phone(tmp_path_factory):
-    sync_playwright = _need_browser()
+def phone(tmp_path_factory, browser):
     import trustdata
     from trustdata import report, review
 
     logs = trustdata.load(report.resolve_path("data/sample/couples"))
     folder = tmp_path_factory.mktemp("phone")
     seen = {}
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    for couple in ("couple-01", "couple-04"):  # one panel of 17 months; two of 14
+        path = folder / f"{couple}.html"
+        page = report.render(review.review(logs, couple), audience="therapist")
+        path.write_text(page, encoding="utf-8")
+        tab = browser.new_page(viewport={"width": 390, "height": 844})
         try:
-            for couple in ("couple-01", "couple-04"):  # one panel of 17 months; two of 14
-                path = folder / f"{couple}.html"
-                page = report.render(review.review(logs, couple), audience="therapist")
-                path.write_text(page, encoding="utf-8")
-                tab = b.new_page(viewport={"width": 390, "height": 844})
-                tab.goto(path.as_uri())
-                tab.wait_for_function("document.querySelectorAll('.main-svg').length > 0")
-                tab.wait_for_timeout(500)
-                seen[couple] = tab.evaluate(_MEASURE)
-                tab.close()
+            tab.goto(path.as_uri())
+            tab.wait_for_function("document.querySelectorAll('.main-svg').length > 0")
+            tab.wait_for_timeout(500)
+            seen[couple] = tab.evaluate(_MEASURE)
         finally:
-            b.close()
+            tab.close()
     return seen
 
 

@@ -144,28 +144,22 @@ def test_the_pattern_finds_what_nbconverts_own_page_fetches():
 
 
 @pytest.mark.parametrize("name", sorted(CHARTS))
-def test_chromium_opening_the_exported_page_asks_for_nothing_but_the_file(pages, name, tmp_path):
-    pytest.importorskip("playwright")
-    from playwright.sync_api import sync_playwright
-
+def test_chromium_opening_the_exported_page_asks_for_nothing_but_the_file(
+    pages, name, tmp_path, browser
+):
     path = tmp_path / name.replace(".ipynb", ".html")
     path.write_text(pages[name], encoding="utf-8")
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("BROWSER_PATH", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    page = browser.new_page()
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_timeout(500)
+        drawn = page.evaluate(
+            "[...document.images].filter(i => i.complete && i.naturalWidth > 0).length"
         )
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.as_uri(), wait_until="load")
-            page.wait_for_timeout(500)
-            drawn = page.evaluate(
-                "[...document.images].filter(i => i.complete && i.naturalWidth > 0).length"
-            )
-        finally:
-            browser.close()
+    finally:
+        page.close()
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert drawn == CHARTS[name]  # the charts still show
 

@@ -920,27 +920,44 @@ def _printed_numbers(page: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def dated_reviews(sample_logs):
+def dated_reviews(sample_review):
     """``review(..., today="2026-01-05")`` of a couple, computed once for both audiences' pages."""
     from trustdata.review import review
 
     done = {}
 
     def get(couple):
-        if couple not in done:
-            logs = make_logs(abuse=True) if couple == "abuse" else sample_logs
-            cid = "couple-01" if couple == "abuse" else couple
-            done[couple] = review(logs, cid, today="2026-01-05")
-        return done[couple]
+        if couple == "abuse":
+            if couple not in done:
+                done[couple] = review(make_logs(abuse=True), "couple-01", today="2026-01-05")
+            return done[couple]
+        return sample_review(couple, today="2026-01-05")
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def dated_pages(dated_reviews, sample_page):
+    """``report.render(dated_reviews(couple), audience=audience)``, made once."""
+    done = {}
+
+    def get(couple, audience):
+        if couple != "abuse":
+            return sample_page(couple, audience, today="2026-01-05")
+        if audience not in done:
+            done[audience] = report.render(dated_reviews(couple), audience=audience)
+        return done[audience]
 
     return get
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
 @pytest.mark.parametrize("couple", ["couple-01", "couple-02", "couple-04", "abuse"])
-def test_every_number_on_the_page_is_a_value_of_the_review(audience, couple, dated_reviews):
+def test_every_number_on_the_page_is_a_value_of_the_review(
+    audience, couple, dated_reviews, dated_pages
+):
     r = dated_reviews(couple)
-    page = report.render(r, audience=audience)
+    page = dated_pages(couple, audience)
     allowed = _review_values(r)
     printed = _printed_numbers(page)
     assert len(printed) > 50
@@ -948,11 +965,10 @@ def test_every_number_on_the_page_is_a_value_of_the_review(audience, couple, dat
     assert strays == []
 
 
-def test_a_slope_clear_of_0_without_a_clear_change_says_why(dated_reviews):
+def test_a_slope_clear_of_0_without_a_clear_change_says_why(dated_pages):
     # couple-02 A: 95% CI 0.04 to 0.12 and Mann-Kendall p < 0.001, yet no clear change: the
     # change's size the trend route reads (trend_points) is 1.17 points, under 1.25
-    r = dated_reviews("couple-02")
-    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    therapist = _section_text(dated_pages("couple-02", "therapist"), "summary")
     assert (
         "95% CI 0.04 to 0.12; Mann-Kendall tau 0.64, p < 0.001; RCI 1.19: no clear change, "
         "though the slope's 95% interval is above 0: a small steady rise; its size (the mean of "
@@ -967,18 +983,18 @@ def test_a_slope_clear_of_0_without_a_clear_change_says_why(dated_reviews):
         "1.12 points, under the 1.25 a clear change needs"
     ) in therapist
     assert "5.75 in the latest 4 (1.25 points;" in _section_text(
-        report.render(r, audience="therapist"), "flags"
+        dated_pages("couple-02", "therapist"), "flags"
     )
     assert therapist.count("though the slope's") == 4  # A and B, in the line and the card
-    couple = _section_text(report.render(r, audience="couple"), "summary")
+    couple = _section_text(dated_pages("couple-02", "couple"), "summary")
     said = "Over the months it has edged up, though by less than a clear rise: no clear change yet."
     assert couple.count(said) == 2
     assert "clear rise:" not in couple.replace(said, "")  # no rise claimed beyond that
 
 
-def test_what_the_trend_route_lacked_in_both_ways(dated_reviews):
+def test_what_the_trend_route_lacked_in_both_ways(dated_pages):
     # couple-03 B: the interval is above 0 but the RCI (0.54) and the size (0.86) both fall short
-    page = _section_text(report.render(dated_reviews("couple-03"), audience="therapist"), "summary")
+    page = _section_text(dated_pages("couple-03", "therapist"), "summary")
     assert (
         "RCI 0.54: no clear change, though the slope's 95% interval is above 0: the RCI is within "
         "±0.75 and its size (the mean of the ends' difference, 0.50 points, and the line's "
@@ -995,11 +1011,13 @@ def _chart_specs(page: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
-def test_a_partner_without_triggers_gets_words_not_an_empty_panel(audience, dated_reviews):
+def test_a_partner_without_triggers_gets_words_not_an_empty_panel(
+    audience, dated_reviews, dated_pages
+):
     # couple-01 B logged no triggers: their panel of the trigger charts was a row of zeros
     r = dated_reviews("couple-01")
     assert r.partners == ("A", "B") and r.partners_with_triggers == ("A",)
-    page = report.render(r, audience=audience)
+    page = dated_pages("couple-01", audience)
     text = _section_text(page, "triggers")
     assert re.search(r"\bB( \(involved partner\))? has not logged any triggers\.", text)
     assert "Only A's triggers are drawn: B logged none." in text
@@ -1013,7 +1031,7 @@ def test_a_partner_without_triggers_gets_words_not_an_empty_panel(audience, date
     assert len({t["type"] for t in drawn}) == 1 + (audience == "therapist")
     assert {(t.get("meta") or {}).get("partner", t.get("name")) for t in drawn} == {"A"}
     # both partners with triggers: both panels, no such sentence
-    both = report.render(dated_reviews("couple-04"), audience=audience)
+    both = dated_pages("couple-04", audience)
     assert "triggers are drawn" not in _section_text(both, "triggers")
     assert {
         (t.get("meta") or {}).get("partner", t.get("name"))
@@ -1030,17 +1048,47 @@ def sample_logs():
     return trustdata.load(report.resolve_path("data/sample/couples"))
 
 
+@pytest.fixture(scope="module")
+def sample_review(sample_logs):
+    """``review(sample_logs, couple, **options)``, computed once per couple and options for the
+    module: the tests read a review and its pages, none changes them."""
+    from trustdata.review import review
+
+    done = {}
+
+    def get(couple, **options):
+        key = (couple, tuple(sorted(options.items())))
+        if key not in done:
+            done[key] = review(sample_logs, couple, **options)
+        return done[key]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def sample_page(sample_review):
+    """``report.render(sample_review(couple, **options), audience=audience)``, made once (the
+    same page ``report.build(sample_logs, couple, audience=audience, **options)`` returns)."""
+    done = {}
+
+    def get(couple, audience="couple", **options):
+        key = (couple, audience, tuple(sorted(options.items())))
+        if key not in done:
+            done[key] = report.render(sample_review(couple, **options), audience=audience)
+        return done[key]
+
+    return get
+
+
 # --------------------------------------------------------------------------------------------
 # Issue 11 on the page
 # --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def couple04(sample_logs):
-    return {
-        a: report.build(sample_logs, "couple-04", audience=a, today="2026-01-05")
-        for a in report.AUDIENCES
-    }
+def couple04(sample_page):
+    # report.build(sample_logs, "couple-04", audience=a, today="2026-01-05"), made once
+    return {a: sample_page("couple-04", a, today="2026-01-05") for a in report.AUDIENCES}
 
 
 def test_couple_page_names_the_repeat_betrayal_kindly_and_counts_from_it(couple04):
@@ -1057,10 +1105,8 @@ def test_couple_page_names_the_repeat_betrayal_kindly_and_counts_from_it(couple0
     assert "normal part of recovery" not in page
 
 
-def test_no_small_win_from_before_the_hard_news(sample_logs):
-    from trustdata.review import review
-
-    r = review(sample_logs, "couple-04")
+def test_no_small_win_from_before_the_hard_news(sample_review):
+    r = sample_review("couple-04")
     assert len(r.small_wins) and (r.small_wins["date"] >= r.latest_hard_news).all()
 
 
@@ -1228,13 +1274,12 @@ def test_cli_report_writes_a_real_pdf(tmp_path, logs, capsys):
     assert "A PDF of the page" in capsys.readouterr().out
 
 
-def test_couple_page_tells_its_red_flags_in_the_couples_own_words(sample_logs):
+def test_couple_page_tells_its_red_flags_in_the_couples_own_words(sample_review, sample_page):
     from trustdata import review as rv
-    from trustdata.review import review
 
-    r = review(sample_logs, "couple-02")
+    r = sample_review("couple-02")
     assert "no_reliable_improvement_12m" in r.couple_notes["flag"].tolist()
-    page = report.render(r, audience="couple")
+    page = sample_page("couple-02", "couple")
     text = _section_text(page, "notes")
     assert rv.COUPLE_NOTE_MESSAGES["no_reliable_improvement_12m"] in text
     assert "For the therapist" not in text
@@ -1263,38 +1308,35 @@ def test_couple_04_cut_four_weeks_after_the_betrayal_reads_true(sample_logs):
     assert r.logged_wins.empty or (r.logged_wins["date"] >= pd.Timestamp("2024-07-06")).all()
 
 
-def test_no_clear_change_in_the_rate_does_not_deny_a_reliable_fall_in_intensity(sample_logs):
+def test_no_clear_change_in_the_rate_does_not_deny_a_reliable_fall_in_intensity(
+    sample_review, sample_page
+):
     # couple-03: B's trigger rate did not change reliably (p = 0.73) but the intensity fell
     # reliably (Kendall p = 0.003); the page said "neither how often they come nor how strong
     # they feel has moved"
-    from trustdata.review import review
-
-    r = review(sample_logs, "couple-03")
+    r = sample_review("couple-03")
     row = r.trigger_trend.set_index("partner").loc["B"]
     assert row["verdict"] == "no_clear_change" and row["intensity_verdict"] == "lessening"
-    couple = _text(report.render(r, audience="couple"))
+    couple = _text(sample_page("couple-03", "couple"))
     assert "nor how strong they feel" not in couple
     assert "B's triggers have not clearly become rarer" in couple
     assert "but the ones that still come have felt milder" in couple
-    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    therapist = _section_text(sample_page("couple-03", "therapist"), "summary")
     assert "no clear change in the rate; intensity down (Theil-Sen slope -0.14" in therapist
 
 
-def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sample_logs):
+def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sample_page):
     # couple-01 B: "improved" by the slope rule with RCI 1.78 (under 1.96): the page said "bigger
     # than the usual ups and downs" (the words of a reliable change, RCI beyond 1.96) and the
     # therapist's "RCI 1.78: improved" read as if the index had decided
-    from trustdata.review import review
-
-    r = review(sample_logs, "couple-01")
-    couple = _section_text(report.render(r, audience="couple"), "summary")
+    couple = _section_text(sample_page("couple-01", "couple"), "summary")
     b = couple[couple.index("B felt") :]
     b = b[: b.index("B's latest check-in")]
     assert "bigger than the usual ups and downs" not in b
     assert "a steady climb over the months" in b
     a = couple[couple.index("A felt") : couple.index("B felt")]
     assert "bigger than the usual ups and downs" in a
-    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    therapist = _section_text(sample_page("couple-01", "therapist"), "summary")
     assert (
         "RCI 1.78: improved as a steady trend: the slope's 95% interval is above 0; the RCI "
         "alone is within ±1.96"
@@ -1327,9 +1369,9 @@ def test_ends_apart_against_the_slope_is_not_within_the_ups_and_downs():
     assert "no clear change, the RCI beyond ±1.96 but the slope not rising" in therapist
 
 
-def test_trigger_table_never_prints_a_p_value_of_zero(sample_logs):
+def test_trigger_table_never_prints_a_p_value_of_zero(sample_page):
     # couple-01 A: p = 1e-16; the sentence said "p < 0.001", the table "0.000"
-    page = report.build(sample_logs, "couple-01", audience="therapist", today="2026-01-05")
+    page = sample_page("couple-01", "therapist", today="2026-01-05")
     section = page[page.index('<section id="triggers"') :]
     table = section[section.index("<table") : section.index("</table>")]
     cells = re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)
@@ -1337,10 +1379,10 @@ def test_trigger_table_never_prints_a_p_value_of_zero(sample_logs):
     assert "&lt;\u00a00.001" in cells  # a no-break space: the cell never breaks in two
 
 
-def test_new_information_is_told_to_both_partners_not_about_the_hurt_one(sample_logs):
+def test_new_information_is_told_to_both_partners_not_about_the_hurt_one(sample_page):
     # couple-03: "new information came out (B). New information came out during the recovery.
     # New disclosures often shake how safe the hurt partner feels"
-    text = _section_text(report.build(sample_logs, "couple-03", today="2026-01-05"), "summary")
+    text = _section_text(sample_page("couple-03", today="2026-01-05"), "summary")
     assert "On 28 April 2024, new information came out" in text
     assert "the hurt partner" not in text
     assert text.count("ew information came out") == 1
@@ -1378,13 +1420,13 @@ def test_therapist_card_of_a_short_log_gives_no_empty_evidence():
     assert "n/a" not in text and "1 check-ins" not in text and "0 weeks" not in text
 
 
-def test_the_setbacks_heading_says_came_through_only_when_they_did(sample_logs):
+def test_the_setbacks_heading_says_came_through_only_when_they_did(sample_page):
     def heading(page: str) -> str:
         section = page[page.index('<section id="setbacks"') :]
         return re.search(r"<h2>(.*?)</h2>", section).group(1)
 
     # couple-01: one setback, ended
-    assert heading(report.build(sample_logs, "couple-01")) == "Setbacks you came through"
+    assert heading(sample_page("couple-01")) == "Setbacks you came through"
     # no setback at all: the heading does not claim one
     ci = as_table("checkins", _weekly_rows([5, 6] * 8))
     page = report.build(Logs(checkins=ci), "c1")
@@ -1428,18 +1470,18 @@ def test_the_diverging_flag_names_both_partners_by_their_names():
     assert "between <bdi>Ann</bdi>'s and <bdi>Bo</bdi>'s connection" in page
 
 
-def test_the_couples_month_table_says_it_is_connection(sample_logs):
+def test_the_couples_month_table_says_it_is_connection(sample_page):
     # the table of monthly connection means follows the trust and layers charts; its heading
     # "Month by month, on average" did not say which score it holds
-    text = _section_text(report.build(sample_logs, "couple-01"), "connection")
+    text = _section_text(sample_page("couple-01"), "connection")
     assert "How connected each of you felt, month by month (on average)" in text
     assert "Month by month, on average" not in text
 
 
-def test_setbacks_are_named_as_falls_of_the_connection_score(sample_logs):
+def test_setbacks_are_named_as_falls_of_the_connection_score(sample_page):
     # find_setbacks runs on the connection score only; the words said "a score", which a reader
     # of the trust chart above could take for trust
-    text = _section_text(report.build(sample_logs, "couple-03"), "setbacks")
+    text = _section_text(sample_page("couple-03"), "setbacks")
     assert "stretches when the connection score fell clearly below its usual level" in text
     assert "when the connection score fell clearly below its own recent level" in text
     assert "a score fell" not in text
@@ -1620,16 +1662,14 @@ def test_a_year_old_log_says_its_latest_weeks_are_not_now(audience, says):
     assert "Nothing has been logged since" not in fresh and "Nothing was logged in" not in fresh
 
 
-def test_the_therapist_reads_which_weeks_at_first_and_lately_are(sample_logs):
+def test_the_therapist_reads_which_weeks_at_first_and_lately_are(sample_review, sample_page):
     # "21.0 triggers/month at first, 0.7 lately": which months? couple-01 A's windows are the
     # first and the latest three months of A's span (trigger_trend), 63 and 2 triggers
-    from trustdata.review import review
-
-    r = review(sample_logs, "couple-01")
+    r = sample_review("couple-01")
     row = r.trigger_trend.set_index("partner").loc["A"]
     assert (row["first_count"], row["latest_count"]) == (63, 2)
     assert row["latest_until"] == pd.Timestamp("2025-05-26")  # the end is exclusive
-    text = _section_text(report.render(r, audience="therapist"), "summary")
+    text = _section_text(sample_page("couple-01", "therapist"), "summary")
     assert (
         "A (hurt partner): 63 triggers from 29 January 2024 to 29 April 2024 (21.0/month), 2 from "
         "24 February 2025 to 26 May 2025 (0.7/month); rate ratio 0.03, 95% CI 0.00 to 0.12, "
@@ -1687,15 +1727,13 @@ def test_the_therapist_notebook_gives_the_stopped_note_not_no_red_flags():
     assert "**Note: stopped checking in** · B: last check-in 10 March 2025" in text
 
 
-def test_the_couple_notebook_gives_small_wins_with_dates_in_words(sample_logs):
+def test_the_couple_notebook_gives_small_wins_with_dates_in_words(sample_review):
     # our_progress printed milestones' evidence as it is: "since the week of 2025-01-13",
     # "weeks of 2024-08-19 to 2024-12-30"; the page writes those dates in words
     from IPython.display import Markdown
 
-    from trustdata.review import review
-
     shown: list[str] = []
-    r = review(sample_logs, "couple-01")
+    r = sample_review("couple-01")
     env = {
         "r": r,
         "report": report,
@@ -1805,12 +1843,9 @@ def test_an_end_that_leaves_a_sudden_dip_out_is_not_called_the_latest_weeks(audi
         assert "yet. Since the week of 28 April 2025 it has been lower: 2.0 on average." in text
 
 
-def test_couple_page_names_the_weeks_of_a_sudden_dip_left_out_of_an_end(sample_logs):
+def test_couple_page_names_the_weeks_of_a_sudden_dip_left_out_of_an_end(sample_page):
     # couple-04: "5.5 in the latest 4 weeks outside a sudden dip" did not say which weeks
-    from trustdata.review import review
-
-    r = review(sample_logs, "couple-04")
-    text = _section_text(report.render(r, audience="couple"), "summary")
+    text = _section_text(sample_page("couple-04", "couple"), "summary")
     # the dip's mean, (1 + 3 + 2 + 3) / 4 = 2.25, prints 2.3: a half rounds away from zero
     assert (
         "A's trust was on average 4.0 out of 10 in the first 4 weeks and 5.5 in the latest 4 "
@@ -1818,28 +1853,25 @@ def test_couple_page_names_the_weeks_of_a_sudden_dip_left_out_of_an_end(sample_l
         "to 10 February 2025."
     ) in text
     assert "outside a sudden dip" not in text
-    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    therapist = _section_text(sample_page("couple-04", "therapist"), "summary")
     assert "5.5 in the latest 4 outside a sudden dip (" in therapist
 
 
-def test_couple_page_says_a_note_both_partners_share_once_to_both(sample_logs):
+def test_couple_page_says_a_note_both_partners_share_once_to_both(sample_review, sample_page):
     # couple-04: both partners have both score flags; the page said each hard sentence twice,
     # four bullets "A: ..." / "B: ..." with the same words
     from trustdata import review as rv
-    from trustdata.review import review
 
-    r = review(sample_logs, "couple-04")
+    r = sample_review("couple-04")
     shared = r.couple_notes.groupby("flag")["partner"].nunique()
     assert (shared == 2).sum() == 2  # the case this test is about
-    text = _section_text(report.render(r, audience="couple"), "notes")
+    text = _section_text(sample_page("couple-04", "couple"), "notes")
     for flag in shared.index:
         message = rv.COUPLE_NOTE_MESSAGES[flag]
         assert text.count(message) == 1
         assert f"A and B: {message}" in text
     # a note only one partner has still names that partner alone
-    three = _section_text(
-        report.render(review(sample_logs, "couple-03"), audience="couple"), "notes"
-    )
+    three = _section_text(sample_page("couple-03", "couple"), "notes")
     assert "B: " + rv.COUPLE_NOTE_MESSAGES["no_reliable_improvement_12m"] in three
     assert "A and B" not in three
 
@@ -1865,15 +1897,15 @@ def test_couple_page_against_expected_says_whose_last_weeks_a_stopped_partner_is
     assert text.count("last weeks of check-ins") == 1  # A, still checking in, is not told so
 
 
-def test_therapist_plan_table_says_its_difference_is_not_the_medians_difference(sample_logs):
+def test_therapist_plan_table_says_its_difference_is_not_the_medians_difference(
+    sample_review, sample_page
+):
     # couple-01, A's intensity: median with 5.00, without 6.00, "difference 0.00": the column is
     # the Hodges-Lehmann shift, and the page did not say so
-    from trustdata.review import review
-
-    r = review(sample_logs, "couple-01")
+    r = sample_review("couple-01")
     plan = r.plan_effect
     row = plan.loc[(plan["partner"] == "A") & (plan["measure"] == "intensity")].iloc[0]
     assert row["median_plan"] - row["median_no_plan"] != row["difference"]  # the confusing case
-    text = _section_text(report.render(r, audience="therapist"), "plan")
+    text = _section_text(sample_page("couple-01", "therapist"), "plan")
     assert "Difference: with the plan minus without, the Hodges-Lehmann shift" in text
     assert "need not equal the difference of the two medians" in text

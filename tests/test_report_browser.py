@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from test_browser import ARGS, CHROMIUM, _need_browser  # tests/ is on sys.path
 
 pytestmark = pytest.mark.browser
 
@@ -15,24 +14,20 @@ _P_CELLS = """() => Array.from(document.querySelectorAll('td'))
 
 
 @pytest.fixture(scope="module")
-def browser():
-    sync_playwright = _need_browser()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.mark.parametrize("width", [1280, 390])
-def test_a_p_value_under_a_thousandth_stays_on_one_line(browser, tmp_path, width):
-    # couple-02's therapist tables: "< 0.001" wrapped in the narrow p columns at 1280 px
+def couple02_therapist(tmp_path_factory):
+    """couple-02's therapist page, written once for both widths."""
     import trustdata
     from trustdata import report
 
     logs = trustdata.load(report.resolve_path("data/sample/couples"))
-    path = report.write(logs, "couple-02", tmp_path / "t.html", audience="therapist")
+    out = tmp_path_factory.mktemp("p_cells") / "t.html"
+    return report.write(logs, "couple-02", out, audience="therapist")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_p_value_under_a_thousandth_stays_on_one_line(browser, couple02_therapist, width):
+    # couple-02's therapist tables: "< 0.001" wrapped in the narrow p columns at 1280 px
+    path = couple02_therapist
     context = browser.new_context(viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
