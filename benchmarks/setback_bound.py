@@ -1,0 +1,408 @@
+"""A Neyman-Pearson bound for the ``dips`` generator: what a detector that knows everything
+about the generator except where the dips are can do on the issue's four targets.
+
+Run from the repository root (tuning seeds 1-3 of ``benchmarks/_dips.py``, 200 couples each)::
+
+    nice -n 10 .venv/bin/python benchmarks/setback_bound.py            # about 2 minutes
+    nice -n 10 .venv/bin/python benchmarks/setback_bound.py --quick    # 60 couples a seed
+
+For each partner the detector is given the planted level (without the dips), the planted noise
+SD and AR(1) coefficient, and the generator's rules for dips: the three shape families of
+:func:`_dips.dip_offsets` (``hold``, ``v``, ``slide``; a slide shorter than 4 weeks is drawn as a
+V), 2-8 weeks long, 2-5 points deep, starting at week 3 or later, at least 6 weeks apart.
+
+- **Noise model.** The residuals ``r = score - level`` on the observed weeks are Gaussian with
+  covariance ``noise_sd**2 * ar**|t_i - t_j| + 1/12 * I`` (the AR(1) noise on calendar weeks, so
+  a missed week weakens the link exactly; the whole-point rounding as added independent variance
+  ``1/12``).  Scores clipped at 10 are replaced by the level plus the mean of the noise above the
+  clip (``--clip raw`` keeps them as they are): a 10 says "at least 9.5", and read as a 10 it
+  would look like a low week on a partner whose level is near the top of the scale.
+- **Score of a candidate.** A candidate dip is a start week, a shape and a length; its offsets
+  are ``depth * u`` with ``u = dip_offsets(shape, length, 1)`` on the observed weeks.  With
+  ``P`` the inverse covariance, the log likelihood ratio of "this dip, this depth" against "no
+  dip" is ``-depth * u'P r - depth**2 / 2 * u'P u``.
+  - ``glr`` (the default): maximised over depth in 2-5, then over shape and length: every
+    (start, shape, length) is a candidate.
+  - ``bayes``: the likelihood ratio integrated over the generator's prior (depth uniform on 2-5,
+    on a grid of 0.05 points; shape and length as the generator draws them) for each start week:
+    one candidate per start, its extent the most likely (shape, length) there.
+- **Choice.** As the scan of ``find_setbacks`` does: per partner, the candidate with the highest
+  score, then the highest one not overlapping it (and, knowing the generator, not within 6
+  weeks of it; ``--separation 0`` drops that), and so on, down to the threshold.  Because each
+  choice depends only on the candidates chosen before it, the detections at a threshold are
+  exactly the full greedy list cut at that threshold: one list, every threshold.
+- **Dates.** A detection is reported as the generator's truth is: from the first observed week
+  with a fitted offset of 1 point or more to the first observed week after the trough with an
+  offset below 1 point (ongoing when the log stops first).
+- **Scoring.** :func:`setback_accuracy.match` (the rule of ``score_detection``, checked against
+  it) and the four figures of ``setback_accuracy._targets_row``.
+
+Then the thresholds: one for every partner (the trade-off table), and one per noise group
+(noise SD <= 0.8, 0.8-0.9, above 0.9: the detector knows each partner's noise, and the targets
+read those groups separately), every combination of the single-threshold grid, to find whether
+any meets the four targets at once.  ``--short-bonus`` adds a bonus to the score of candidates
+of 2-3 weeks (a detector may favour short dips to buy 2-week recall).
+
+What the bound leaves out, so it is the likelihood-ratio detector under these approximations
+rather than the exact Neyman-Pearson test of the generator: the rounding is taken as Gaussian,
+the clip at 1 and 10 as described, and the greedy choice is not a joint decoding of all of a
+partner's dips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, special, stats
+
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
+
+import setback_accuracy as sa  # noqa: E402
+from _dips import SHAPES, dip_offsets  # noqa: E402
+
+from trustdata.setbacks import score_detection  # noqa: E402
+
+LENGTHS = range(2, 9)
+DEPTH_LO, DEPTH_HI = 2.0, 5.0
+DEPTH_GRID = np.arange(DEPTH_LO, DEPTH_HI + 1e-9, 0.05)
+FIRST_START = 3
+SEPARATION = 6
+#: The targets: (label, key of ``_targets_row``, goal).
+TARGETS = (
+    ("F1 at noise SD <= 0.8", "f1_noise<=0.8", 0.95),
+    ("recall, 2-week setbacks", "recall_2_weeks", 0.90),
+    ("recall, 2.5-3 points", "recall_2.5-3_points", 0.90),
+    ("precision at noise SD 0.9-1.0", "precision_noise>0.9", 0.90),
+)
+#: Noise groups for the per-group thresholds: (upper edge, name).
+GROUPS = ((0.8, "sd<=0.8"), (0.9, "0.8<sd<=0.9"), (np.inf, "sd>0.9"))
+
+
+def templates() -> list[tuple[str, int, np.ndarray, float]]:
+    """(shape, length, unit offsets, prior probability) as ``_dips._place_dips`` draws them:
+    shape uniform over the three, length uniform over 2-8, a slide shorter than 4 weeks a V."""
+    out = []
+    for shape in SHAPES:
+        for length in LENGTHS:
+            prior = 1 / 3 / len(LENGTHS)
+            if length < 4 and shape == "slide":
+                continue
+            if length < 4 and shape == "v":
+                prior *= 2
+            out.append((shape, length, dip_offsets(shape, length, 1.0), prior))
+    return out
+
+
+TEMPLATES = templates()
+
+
+def _covariance(t: np.ndarray, sd: float, ar: float) -> np.ndarray:
+    lag = np.abs(t[:, None] - t[None, :])
+    return sd * sd * np.power(ar, lag) + np.eye(len(t)) / 12.0
+
+
+def _residuals(score, level, sd_total, clip: str) -> np.ndarray:
+    r = score - level
+    if clip == "impute":
+        top = score >= 10
+        if top.any():
+            # E[e | e >= a] for e ~ N(0, s): s * phi(a/s) / (1 - Phi(a/s)), a = 9.5 - level.
+            a = (9.5 - level[top]) / sd_total
+            mills = np.exp(stats.norm.logpdf(a) - stats.norm.logsf(a))
+            r[top] = sd_total * mills
+    return r
+
+
+def partner_candidates(
+    t: np.ndarray,
+    r: np.ndarray,
+    sd: float,
+    ar: float,
+    *,
+    kind: str,
+    short_bonus: float,
+    listed: bool = True,
+) -> pd.DataFrame:
+    """Every candidate dip of one partner with its score, extent and fitted depth."""
+    n = len(t)
+    span = int(t[-1]) + 1
+    pos = np.full(span + 8, -1)
+    pos[t.astype(int)] = np.arange(n)
+    cov = _covariance(t, sd, ar)
+    chol = linalg.cho_factor(cov, lower=True)
+    prec = linalg.cho_solve(chol, np.eye(n))
+    pr = prec @ r
+    starts = np.arange(FIRST_START, span)
+    rows_x, meta = [], []
+    for j, (_, length, unit, prior) in enumerate(TEMPLATES):
+        idx = pos[starts[:, None] + np.arange(length)[None, :]]  # (starts, length), -1: missed
+        seen = (idx >= 0).any(axis=1)
+        idx, s = idx[seen], starts[seen]
+        x = np.zeros((len(s), n + 1))  # column n collects the missed weeks, then dropped
+        np.put_along_axis(x, np.where(idx >= 0, idx, n), unit[None, :].repeat(len(s), 0), axis=1)
+        rows_x.append(x[:, :n])
+        meta.append(
+            np.column_stack(
+                [np.full(len(s), j), s, np.minimum(s + length, span) - 1, np.full(len(s), prior)]
+            )
+        )
+    if not rows_x:
+        return pd.DataFrame()
+    x = np.vstack(rows_x)
+    a = x @ pr  # u'P r
+    b = np.einsum("ij,ij->i", x @ prec, x)  # u'P u
+    # The truth lists a dip only when its visible depth (on the observed weeks) is 2 points or
+    # more: a planted depth of at least 2 / (the template's largest observed offset).
+    depth_lo = DEPTH_LO / x.max(axis=1) if listed else np.full(len(x), DEPTH_LO)
+    depth_lo = np.maximum(depth_lo, DEPTH_LO)
+    ok = depth_lo <= DEPTH_HI
+    x, a, b, depth_lo, meta = x[ok], a[ok], b[ok], depth_lo[ok], np.vstack(meta)[ok]
+    depth = np.clip(-a / b, depth_lo, DEPTH_HI)
+    glr = -depth * a - 0.5 * depth * depth * b
+    j, s, e = (meta[:, k].astype(int) for k in range(3))
+    prior = meta[:, 3]
+    out = pd.DataFrame({"template": j, "s": s, "e": e, "depth": depth, "glr": glr})
+    if kind == "bayes":
+        llr = -np.outer(a, DEPTH_GRID) - 0.5 * np.outer(b, DEPTH_GRID**2)
+        llr[DEPTH_GRID[None, :] < depth_lo[:, None] - 1e-9] = -np.inf
+        out["bf"] = special.logsumexp(llr, axis=1) - np.log(len(DEPTH_GRID)) + np.log(prior)
+        best = out.sort_values(["s", "bf"], ascending=[True, False]).drop_duplicates("s")
+        per_start = out.groupby("s")["bf"].apply(lambda v: special.logsumexp(v.to_numpy()))
+        out = best.assign(score=per_start.loc[best["s"]].to_numpy())
+    else:
+        out["score"] = out["glr"]
+    length = np.array([TEMPLATES[k][1] for k in out["template"]])
+    out["score"] = out["score"] + np.where(length <= 3, short_bonus, 0.0)
+    return out
+
+
+def greedy(cands: pd.DataFrame, span: int, separation: int, floor: float) -> pd.DataFrame:
+    """The scan's choice: highest score first, never overlapping (nor within ``separation``
+    weeks of) a candidate chosen before; candidates below ``floor`` are not looked at."""
+    c = cands.loc[cands["score"] >= floor].sort_values(["score", "s"], ascending=[False, True])
+    # taken[w + separation] is week w; a candidate of weeks s-e conflicts with a chosen week
+    # in s - separation .. e + separation.
+    taken = np.zeros(span + 2 * separation + 16, dtype=bool)
+    keep = []
+    for i, s, e in zip(c.index.to_numpy(), c["s"].to_numpy(), c["e"].to_numpy(), strict=True):
+        if taken[s : e + 2 * separation + 1].any():
+            continue
+        taken[s + separation : e + separation + 1] = True
+        keep.append(i)
+    return c.loc[keep]
+
+
+def detections(
+    p: sa.Planted, *, kind: str, clip: str, separation: int, short_bonus: float, listed: bool
+):
+    """The full greedy list of every partner of a set (couple, partner, start, end, score, ...)."""
+    f, first = p.frame, p.first
+    bounds = np.append(first, len(f))
+    score = f["score"].to_numpy()
+    level = f["level"].to_numpy()
+    week = f["week"].to_numpy()
+    rows = []
+    for k in range(len(first)):
+        lo, hi = bounds[k], bounds[k + 1]
+        if hi - lo < 3:
+            continue
+        t = p.t[lo:hi]
+        sd, ar = float(f["noise_sd"].iat[lo]), float(f["ar"].iat[lo])
+        sd_total = np.sqrt(sd * sd + 1 / 12)
+        r = _residuals(score[lo:hi], level[lo:hi], sd_total, clip)
+        cands = partner_candidates(t, r, sd, ar, kind=kind, short_bonus=short_bonus, listed=listed)
+        if cands.empty:
+            continue
+        span = int(t[-1]) + 1
+        chosen = greedy(cands, span, separation, floor=0.0)
+        pos = np.full(span + 8, -1)
+        pos[t.astype(int)] = np.arange(hi - lo)
+        for tpl, s, depth, sc in zip(
+            chosen["template"], chosen["s"], chosen["depth"], chosen["score"], strict=True
+        ):
+            _, length, unit, _ = TEMPLATES[tpl]
+            idx = pos[s : s + length]
+            obs = idx >= 0
+            off = depth * unit[: len(idx)][obs]
+            where = idx[obs]
+            low = np.flatnonzero(off >= 1.0)
+            i_start = where[low[0]] if len(low) else where[0]
+            trough = int(np.argmax(off))
+            after = where[trough + 1 :][off[trough + 1 :] < 1.0]
+            if len(after):
+                i_end = after[0]
+            else:
+                nxt = where[-1] + 1
+                i_end = nxt if nxt < hi - lo else -1
+            rows.append(
+                {
+                    "couple_id": f["couple_id"].iat[lo],
+                    "partner": f["partner"].iat[lo],
+                    "start": week[lo + i_start],
+                    "end": week[lo + i_end] if i_end >= 0 else pd.NaT,
+                    "score": sc,
+                    "depth": depth,
+                    "weeks": length,
+                    "shape": TEMPLATES[tpl][0],
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["start"] = out["start"].astype("datetime64[ns]")
+    out["end"] = out["end"].astype("datetime64[ns]")
+    return out
+
+
+def scored(sets, lists, threshold) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Detections at ``threshold`` of every set, matched to the truth (``hit`` flags)."""
+    det_all, tru_all = [], []
+    for s, full in zip(sets, lists, strict=True):
+        found = full.loc[full["score"] >= threshold].reset_index(drop=True)
+        det_hit, tru_hit = sa.match(found, s.truth)
+        check = score_detection(found, s.truth).iloc[0]
+        assert int(check["tp"]) == int(det_hit.sum())
+        det_all.append(
+            found.assign(hit=det_hit).merge(s.noise, on=["couple_id", "partner"], how="left")
+        )
+        tru_all.append(s.truth.assign(hit=tru_hit))
+    return pd.concat(det_all, ignore_index=True), pd.concat(tru_all, ignore_index=True)
+
+
+def _group(noise: pd.Series) -> np.ndarray:
+    edges = [g[0] for g in GROUPS]
+    return np.searchsorted(edges, noise.to_numpy(), side="left")
+
+
+def group_counts(det: pd.DataFrame, tru: pd.DataFrame) -> np.ndarray:
+    """Per noise group: tp, fp, fn, 2-week planted / hit, 2.5-3-point planted / hit."""
+    gd, gt = _group(det["noise_sd"]), _group(tru["noise_sd"])
+    out = np.zeros((len(GROUPS), 7))
+    two = (tru["length_weeks"] == 2).to_numpy()
+    shallow = ((tru["depth"] >= 2.5) & (tru["depth"] < 3.0)).to_numpy()
+    hit_d, hit_t = det["hit"].to_numpy(), tru["hit"].to_numpy()
+    for g in range(len(GROUPS)):
+        d, t = gd == g, gt == g
+        out[g] = [
+            hit_t[t].sum(),
+            (~hit_d[d]).sum(),
+            (~hit_t[t]).sum(),
+            two[t].sum(),
+            (two & hit_t)[t].sum(),
+            shallow[t].sum(),
+            (shallow & hit_t)[t].sum(),
+        ]
+    return out
+
+
+def combine(counts: np.ndarray, thresholds: np.ndarray) -> pd.DataFrame:
+    """Every combination of one threshold per noise group: the four target figures.
+    ``counts[i, g]`` are :func:`group_counts` at ``thresholds[i]``."""
+    m = len(thresholds)
+    grid = np.array(list(itertools.product(range(m), repeat=len(GROUPS))))
+    c = [counts[grid[:, g], g] for g in range(len(GROUPS))]  # each (combos, 7)
+    tp0, fp0, fn0 = c[0][:, 0], c[0][:, 1], c[0][:, 2]
+    f1_low = 2 * tp0 / (2 * tp0 + fp0 + fn0)
+    tot = sum(c)
+    rec2 = tot[:, 4] / tot[:, 3]
+    rec25 = tot[:, 6] / tot[:, 5]
+    top = c[-1]
+    prec_noisy = top[:, 0] / np.maximum(top[:, 0] + top[:, 1], 1)
+    # Precision at noise SD > 0.9 counts detections of partners with SD > 0.9 (the last group).
+    names = [name for _, name in GROUPS]
+    out = pd.DataFrame({f"thr_{name}": thresholds[grid[:, g]] for g, name in enumerate(names)})
+    figures = (f1_low, rec2, rec25, prec_noisy)
+    for (label, _, goal), v in zip(TARGETS, figures, strict=True):
+        out[label] = v
+        out[f"_margin {label}"] = v - goal
+    margins = out[[f"_margin {label}" for label, _, _ in TARGETS]]
+    out["worst margin"] = margins.min(axis=1)
+    out["met"] = (margins >= 0).sum(axis=1)
+    return out.drop(columns=margins.columns)
+
+
+def run(sets, planted, *, kind, clip, separation, short_bonus, listed, thresholds):
+    clock = time.perf_counter()
+    lists = [
+        detections(
+            p, kind=kind, clip=clip, separation=separation, short_bonus=short_bonus, listed=listed
+        )
+        for p in planted
+    ]
+    rows, counts = [], []
+    for thr in thresholds:
+        det, tru = scored(sets, lists, thr)
+        rows.append({"threshold": thr, **sa._targets_row(det, tru)})
+        counts.append(group_counts(det, tru))
+    table = pd.DataFrame(rows)
+    print(
+        f"\n== {kind}, clip {clip}, separation {separation}, short bonus {short_bonus:g}, "
+        f"{'listed dips only' if listed else 'any dip'} "
+        f"({time.perf_counter() - clock:.0f} s) =="
+    )
+    print("one threshold for every partner:")
+    print(sa.show(table))
+    combos = combine(np.array(counts), np.asarray(thresholds, dtype=float))
+    best = combos.sort_values("worst margin", ascending=False)
+    print(
+        f"one threshold per noise group ({len(combos)} combinations): "
+        f"{int((combos['met'] == 4).sum())} meet all four targets; best 5 by worst margin:"
+    )
+    print(sa.show(best.head(5)))
+    # The best that can be had on each target while the others are met: per pair of targets.
+    return table, combos
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="60 couples a seed")
+    parser.add_argument("--couples", type=int, default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(sa.TUNING_SEEDS))
+    parser.add_argument("--kind", nargs="+", default=["glr", "bayes"], choices=["glr", "bayes"])
+    parser.add_argument("--clip", nargs="+", default=["impute"], choices=["impute", "raw"])
+    parser.add_argument("--separation", type=int, nargs="+", default=[SEPARATION])
+    parser.add_argument("--short-bonus", type=float, nargs="+", default=[0.0])
+    parser.add_argument(
+        "--any-dip",
+        action="store_true",
+        help="also score dips the truth would not list (visible depth below 2 points)",
+    )
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="+",
+        default=[2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 9, 10, 12],
+    )
+    args = parser.parse_args()
+    if set(args.seeds) - set(sa.TUNING_SEEDS):
+        print(f"note: seeds {sorted(set(args.seeds) - set(sa.TUNING_SEEDS))} are not tuning seeds")
+    if set(args.seeds) & set(sa.FRESH_SEEDS):
+        parser.error(f"seeds {list(sa.FRESH_SEEDS)} are the benchmark's fresh seeds")
+    couples = args.couples or (60 if args.quick else 200)
+    clock = time.perf_counter()
+    sets = [sa.Set("dips", s, couples) for s in args.seeds]
+    planted = [sa.Planted(s) for s in sets]
+    n_truth = sum(len(s.truth) for s in sets)
+    print(f"dips, seeds {args.seeds}, {couples} couples each, {n_truth} planted setbacks")
+    for kind, clip, sep, bonus in itertools.product(
+        args.kind, args.clip, args.separation, args.short_bonus
+    ):
+        run(
+            sets,
+            planted,
+            kind=kind,
+            clip=clip,
+            separation=sep,
+            short_bonus=bonus,
+            listed=not args.any_dip,
+            thresholds=args.thresholds,
+        )
+    print(f"\n({time.perf_counter() - clock:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
