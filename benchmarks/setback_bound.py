@@ -85,8 +85,10 @@ TARGETS = (
     ("recall, 2.5-3 points", "recall_2.5-3_points", 0.90),
     ("precision at noise SD 0.9-1.0", "precision_noise>0.9", 0.90),
 )
-#: Noise groups for the per-group thresholds: (upper edge, name).
-GROUPS = ((0.8, "sd<=0.8"), (0.9, "0.8<sd<=0.9"), (np.inf, "sd>0.9"))
+#: Upper edges of the noise groups of the per-group thresholds (the last group is above the
+#: last edge); 0.8 and 0.9 must be edges, the last one 0.9, so that every target reads whole
+#: groups.
+EDGES = (0.8, 0.9)
 
 
 def templates() -> list[tuple[str, int, np.ndarray, float]]:
@@ -294,19 +296,23 @@ def scored(sets, lists, threshold) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(det_all, ignore_index=True), pd.concat(tru_all, ignore_index=True)
 
 
-def _group(noise: pd.Series) -> np.ndarray:
-    edges = [g[0] for g in GROUPS]
-    return np.searchsorted(edges, noise.to_numpy(), side="left")
+def _group(noise: pd.Series, edges: tuple[float, ...]) -> np.ndarray:
+    return np.searchsorted(np.asarray(edges), noise.to_numpy(), side="left")
 
 
-def group_counts(det: pd.DataFrame, tru: pd.DataFrame) -> np.ndarray:
+def group_names(edges: tuple[float, ...]) -> list[str]:
+    lows = [0.0, *edges]
+    return [f"({lo:g},{hi:g}]" for lo, hi in zip(lows, edges, strict=False)] + [f">{edges[-1]:g}"]
+
+
+def group_counts(det: pd.DataFrame, tru: pd.DataFrame, edges: tuple[float, ...]) -> np.ndarray:
     """Per noise group: tp, fp, fn, 2-week planted / hit, 2.5-3-point planted / hit."""
-    gd, gt = _group(det["noise_sd"]), _group(tru["noise_sd"])
-    out = np.zeros((len(GROUPS), 7))
+    gd, gt = _group(det["noise_sd"], edges), _group(tru["noise_sd"], edges)
+    out = np.zeros((len(edges) + 1, 7))
     two = (tru["length_weeks"] == 2).to_numpy()
     shallow = ((tru["depth"] >= 2.5) & (tru["depth"] < 3.0)).to_numpy()
     hit_d, hit_t = det["hit"].to_numpy(), tru["hit"].to_numpy()
-    for g in range(len(GROUPS)):
+    for g in range(len(edges) + 1):
         d, t = gd == g, gt == g
         out[g] = [
             hit_t[t].sum(),
@@ -320,22 +326,22 @@ def group_counts(det: pd.DataFrame, tru: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def combine(counts: np.ndarray, thresholds: np.ndarray) -> pd.DataFrame:
+def combine(counts: np.ndarray, thresholds: np.ndarray, edges: tuple[float, ...]) -> pd.DataFrame:
     """Every combination of one threshold per noise group: the four target figures.
     ``counts[i, g]`` are :func:`group_counts` at ``thresholds[i]``."""
-    m = len(thresholds)
-    grid = np.array(list(itertools.product(range(m), repeat=len(GROUPS))))
-    c = [counts[grid[:, g], g] for g in range(len(GROUPS))]  # each (combos, 7)
-    tp0, fp0, fn0 = c[0][:, 0], c[0][:, 1], c[0][:, 2]
-    f1_low = 2 * tp0 / (2 * tp0 + fp0 + fn0)
+    m, n_groups = len(thresholds), len(edges) + 1
+    grid = np.array(list(itertools.product(range(m), repeat=n_groups)))
+    c = [counts[grid[:, g], g] for g in range(n_groups)]  # each (combos, 7)
+    low = sum(c[g] for g in range(n_groups - 1) if edges[g] <= 0.8 + 1e-9)
+    f1_low = 2 * low[:, 0] / (2 * low[:, 0] + low[:, 1] + low[:, 2])
     tot = sum(c)
     rec2 = tot[:, 4] / tot[:, 3]
     rec25 = tot[:, 6] / tot[:, 5]
+    # Precision at noise SD 0.9-1.0: the detections of the partners above the last edge (0.9).
     top = c[-1]
     prec_noisy = top[:, 0] / np.maximum(top[:, 0] + top[:, 1], 1)
-    # Precision at noise SD > 0.9 counts detections of partners with SD > 0.9 (the last group).
-    names = [name for _, name in GROUPS]
-    out = pd.DataFrame({f"thr_{name}": thresholds[grid[:, g]] for g, name in enumerate(names)})
+    names = group_names(edges)
+    out = pd.DataFrame({f"thr {name}": thresholds[grid[:, g]] for g, name in enumerate(names)})
     figures = (f1_low, rec2, rec25, prec_noisy)
     for (label, _, goal), v in zip(TARGETS, figures, strict=True):
         out[label] = v
@@ -346,7 +352,7 @@ def combine(counts: np.ndarray, thresholds: np.ndarray) -> pd.DataFrame:
     return out.drop(columns=margins.columns)
 
 
-def run(sets, planted, *, kind, clip, separation, short_bonus, listed, thresholds):
+def run(sets, planted, *, kind, clip, separation, short_bonus, listed, thresholds, edges):
     clock = time.perf_counter()
     options = {"kind": kind, "clip": clip, "separation": separation, "short_bonus": short_bonus}
     lists = [detections(p, **options, listed=listed, floor=min(thresholds)) for p in planted]
@@ -354,7 +360,7 @@ def run(sets, planted, *, kind, clip, separation, short_bonus, listed, threshold
     for thr in thresholds:
         det, tru = scored(sets, lists, thr)
         rows.append({"threshold": thr, **sa._targets_row(det, tru)})
-        counts.append(group_counts(det, tru))
+        counts.append(group_counts(det, tru, edges))
     table = pd.DataFrame(rows)
     print(
         f"\n== {kind}, clip {clip}, separation {separation}, short bonus {short_bonus:g}, "
@@ -363,7 +369,11 @@ def run(sets, planted, *, kind, clip, separation, short_bonus, listed, threshold
     )
     print("one threshold for every partner:")
     print(sa.show(table))
-    combos = combine(np.array(counts), np.asarray(thresholds, dtype=float))
+    thr = np.asarray(thresholds, dtype=float)
+    # More than three groups: every other threshold of the grid (half-points), so that the
+    # combinations stay few enough to hold in memory.
+    use = np.arange(len(thr)) if len(edges) <= 2 else np.flatnonzero((thr * 2) % 1 == 0)
+    combos = combine(np.array(counts)[use], thr[use], edges)
     best = combos.sort_values("worst margin", ascending=False)
     print(
         f"one threshold per noise group ({len(combos)} combinations): "
@@ -384,7 +394,7 @@ def run(sets, planted, *, kind, clip, separation, short_bonus, listed, threshold
                 "target": label,
                 "goal": goals[label],
                 "best with the other three met": float(best_here[label].iloc[0]),
-                **{c: best_here[c].iloc[0] for c in combos.columns if c.startswith("thr_")},
+                **{c: best_here[c].iloc[0] for c in combos.columns if c.startswith("thr ")},
             }
         )
     print("each target at its best while the other three are met (per-group thresholds):")
@@ -393,9 +403,9 @@ def run(sets, planted, *, kind, clip, separation, short_bonus, listed, threshold
 
 
 def default_thresholds(kind: str) -> list[float]:
-    """glr: 2-8 by 0.25, then 9, 10, 12; bayes (a log Bayes factor with the prior of a start
+    """glr: 0.5-8 by 0.25, then 9, 10, 12; bayes (a log Bayes factor with the prior of a start
     in it, about 2 lower for the same detections): the same grid minus 2."""
-    grid = [*np.arange(2.0, 8.01, 0.25).round(2).tolist(), 9.0, 10.0, 12.0]
+    grid = [*np.arange(0.5, 8.01, 0.25).round(2).tolist(), 9.0, 10.0, 12.0]
     return [g - 2.0 for g in grid] if kind == "bayes" else grid
 
 
@@ -408,6 +418,13 @@ def main() -> None:
     parser.add_argument("--clip", nargs="+", default=["impute"], choices=["impute", "raw"])
     parser.add_argument("--separation", type=int, nargs="+", default=[SEPARATION])
     parser.add_argument("--short-bonus", type=float, nargs="+", default=[0.0])
+    parser.add_argument(
+        "--edges",
+        type=float,
+        nargs="+",
+        default=list(EDGES),
+        help="upper edges of the noise groups (must hold 0.8 and end with 0.9)",
+    )
     parser.add_argument(
         "--any-dip",
         action="store_true",
@@ -425,6 +442,8 @@ def main() -> None:
         print(f"note: seeds {sorted(set(args.seeds) - set(sa.TUNING_SEEDS))} are not tuning seeds")
     if set(args.seeds) & set(sa.FRESH_SEEDS):
         parser.error(f"seeds {list(sa.FRESH_SEEDS)} are the benchmark's fresh seeds")
+    if 0.8 not in args.edges or args.edges[-1] != 0.9 or sorted(args.edges) != args.edges:
+        parser.error("--edges must be increasing, hold 0.8 and end with 0.9")
     couples = args.couples or (60 if args.quick else 200)
     clock = time.perf_counter()
     sets = [sa.Set("dips", s, couples) for s in args.seeds]
@@ -443,6 +462,7 @@ def main() -> None:
             short_bonus=bonus,
             listed=not args.any_dip,
             thresholds=args.thresholds or default_thresholds(kind),
+            edges=tuple(args.edges),
         )
     print(f"\n({time.perf_counter() - clock:.0f} s)")
 
