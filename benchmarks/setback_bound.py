@@ -71,6 +71,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 import setback_accuracy as sa  # noqa: E402
 from _dips import SHAPES, dip_offsets  # noqa: E402
 
+from trustdata import setbacks as sb  # noqa: E402
 from trustdata.setbacks import score_detection  # noqa: E402
 
 LENGTHS = range(2, 9)
@@ -114,9 +115,9 @@ def _logsumexp_rows(v: np.ndarray) -> np.ndarray:
     return top + np.log(np.exp(v - top[:, None]).sum(axis=1))
 
 
-def _covariance(t: np.ndarray, sd: float, ar: float) -> np.ndarray:
+def _covariance(t: np.ndarray, sd: float, ar: float, white: float) -> np.ndarray:
     lag = np.abs(t[:, None] - t[None, :])
-    return sd * sd * np.power(ar, lag) + np.eye(len(t)) / 12.0
+    return sd * sd * np.power(ar, lag) + np.eye(len(t)) * white
 
 
 def _residuals(score, level, sd_total, clip: str) -> np.ndarray:
@@ -140,13 +141,14 @@ def partner_candidates(
     kind: str,
     short_bonus: float,
     listed: bool = True,
+    white: float = 1 / 12,
 ) -> pd.DataFrame:
     """Every candidate dip of one partner with its score, extent and fitted depth."""
     n = len(t)
     span = int(t[-1]) + 1
     pos = np.full(span + 8, -1)
     pos[t.astype(int)] = np.arange(n)
-    cov = _covariance(t, sd, ar)
+    cov = _covariance(t, sd, ar, white)
     prec = linalg.inv(cov, check_finite=False)
     pr = prec @ r
     starts = np.arange(FIRST_START, span)
@@ -223,23 +225,35 @@ def detections(
     short_bonus: float,
     listed: bool,
     floor: float,
+    own: bool = False,
 ):
-    """The full greedy list of every partner of a set (couple, partner, start, end, score, ...)."""
+    """The full greedy list of every partner of a set (couple, partner, start, end, score, ...).
+
+    ``own``: the realistic version: the library's own trend, noise and AR(1) coefficient
+    (steps 1-3b of ``find_setbacks``, :func:`own_inputs`) instead of the planted ones, and no
+    added rounding variance (the library's noise is measured on the whole points)."""
     f, first = p.frame, p.first
     bounds = np.append(first, len(f))
     score = f["score"].to_numpy()
-    level = f["level"].to_numpy()
     week = f["week"].to_numpy()
+    if own:
+        level, sds, ars = own_inputs(p)
+        white = 0.0
+    else:
+        level = f["level"].to_numpy()
+        sds, ars = f["noise_sd"].to_numpy()[first], f["ar"].to_numpy()[first]
+        white = 1 / 12
     rows = []
     for k in range(len(first)):
         lo, hi = bounds[k], bounds[k + 1]
         if hi - lo < 3:
             continue
         t = p.t[lo:hi]
-        sd, ar = float(f["noise_sd"].iat[lo]), float(f["ar"].iat[lo])
-        sd_total = np.sqrt(sd * sd + 1 / 12)
-        r = _residuals(score[lo:hi], level[lo:hi], sd_total, clip)
-        cands = partner_candidates(t, r, sd, ar, kind=kind, short_bonus=short_bonus, listed=listed)
+        sd, ar = float(sds[k]), float(ars[k])
+        r = _residuals(score[lo:hi], level[lo:hi], np.sqrt(sd * sd + white), clip)
+        cands = partner_candidates(
+            t, r, sd, ar, kind=kind, short_bonus=short_bonus, listed=listed, white=white
+        )
         if cands.empty:
             continue
         span = int(t[-1]) + 1
@@ -279,6 +293,44 @@ def detections(
     out["start"] = out["start"].astype("datetime64[ns]")
     out["end"] = out["end"].astype("datetime64[ns]")
     return out
+
+
+def own_inputs(p: sa.Planted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 1-3b of ``find_setbacks`` (``trustdata.setbacks._detect`` up to the scan) on the
+    set's weekly scores: the trend per week, the noise and the AR(1) coefficient per partner."""
+    score = p.frame["score"].to_numpy(dtype="float64")
+    first, code, t = p.first, p.code, p.t
+    n, n_series = len(score), len(first)
+    lo, hi = sb._trend_windows(first, code, n, sa.DEFAULTS["trend_weeks"])
+    fix = sb._off_centre(lo, hi)
+    noise0 = sb._diff_noise(score, first, code)
+    weight = np.ones(n)
+    for k in range(sb._TRIM_FITS + 1):
+        trend = sb._trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
+        weight = (score - trend >= -sb._TRIM * noise0[code]).astype("float64")
+    keep = weight > 0
+    resid = score - trend
+    noise = sb._upper_noise(resid, keep, code, n_series)
+    short = (np.append(first[1:], n) - first)[code] < sb._MIN_WEEKS
+    group = np.arange(n_series)
+    par = sb._TwoState.prior(n_series)
+    lay = sb._Layout.of(t, first, code)
+    for _ in range(sb._TWO_STATE_ROUNDS):
+        resid[short] = np.nan
+        post, counts = sb._posterior(resid, noise, par, lay)
+        for i in range(sb._TWO_STATE_UPDATES):
+            par = sb._update(post, counts, resid, noise, code, group)
+            more = i + 1 < sb._TWO_STATE_UPDATES
+            post, counts = sb._posterior(resid, noise, par, lay, transitions=more)
+        weight = 1.0 - post
+        weight[weight < sb._SURE] = 0.0
+        weight[weight > 1.0 - sb._SURE] = 1.0
+        trend = np.round(sb._trend(score, t, weight, lo, hi, fix=fix), 9)
+        resid = score - trend
+        keep = post < sb._KEEP_BELOW
+        noise = sb._upper_noise(resid, keep, code, n_series)
+    ar = sb._lag1(resid, keep, t, code, noise, n_series)
+    return trend, noise, ar
 
 
 def scored(sets, lists, threshold) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -374,32 +426,43 @@ def run(sets, planted, *, kind, clip, separation, short_bonus, listed, threshold
     # combinations stay few enough to hold in memory.
     use = np.arange(len(thr)) if len(edges) <= 2 else np.flatnonzero((thr * 2) % 1 == 0)
     combos = combine(np.array(counts)[use], thr[use], edges)
+    summarize(combos, "one threshold per noise group")
+    thr_cols = [c for c in combos.columns if c.startswith("thr ")]
+    rising = np.logical_and.reduce(
+        [combos[a] <= combos[b] for a, b in itertools.pairwise(thr_cols)]
+    )
+    summarize(
+        combos.loc[rising],
+        "the same, thresholds not falling with the noise (no group seen more leniently than a"
+        " quieter one)",
+    )
+    return table, combos
+
+
+def summarize(combos: pd.DataFrame, what: str) -> None:
+    """How many threshold combinations meet all four targets, the best five by their worst
+    margin, and each target at its best while the other three are met."""
     best = combos.sort_values("worst margin", ascending=False)
     print(
-        f"one threshold per noise group ({len(combos)} combinations): "
+        f"{what} ({len(combos)} combinations): "
         f"{int((combos['met'] == 4).sum())} meet all four targets; best 5 by worst margin:"
     )
     print(sa.show(best.head(5)))
     labels = [label for label, _, _ in TARGETS]
     goals = {label: goal for label, _, goal in TARGETS}
+    thr_cols = [c for c in combos.columns if c.startswith("thr ")]
     rows = []
     for label in labels:
         others = [o for o in labels if o != label]
         ok = np.logical_and.reduce([combos[o] >= goals[o] for o in others])
-        best_here = combos.loc[ok].sort_values(label, ascending=False).head(1)
-        rows.append(
-            {"target": label, "goal": goals[label], "best with the other three met": np.nan}
-            if best_here.empty
-            else {
-                "target": label,
-                "goal": goals[label],
-                "best with the other three met": float(best_here[label].iloc[0]),
-                **{c: best_here[c].iloc[0] for c in combos.columns if c.startswith("thr ")},
-            }
-        )
-    print("each target at its best while the other three are met (per-group thresholds):")
+        here = combos.loc[ok].sort_values(label, ascending=False).head(1)
+        row = {"target": label, "goal": goals[label], "best, the other three met": np.nan}
+        if not here.empty:
+            row["best, the other three met"] = float(here[label].iloc[0])
+            row |= {c: here[c].iloc[0] for c in thr_cols}
+        rows.append(row)
+    print("each target at its best while the other three are met:")
     print(sa.show(pd.DataFrame(rows)))
-    return table, combos
 
 
 def default_thresholds(kind: str) -> list[float]:
@@ -407,6 +470,68 @@ def default_thresholds(kind: str) -> list[float]:
     in it, about 2 lower for the same detections): the same grid minus 2."""
     grid = [*np.arange(0.5, 8.01, 0.25).round(2).tolist(), 9.0, 10.0, 12.0]
     return [g - 2.0 for g in grid] if kind == "bayes" else grid
+
+
+def realistic(args: argparse.Namespace, couples: int) -> None:
+    """``--own``: the shape templates as a matched filter on the library's own trend and noise
+    (no planted knowledge, no separation rule unless ``--separation`` says so), on both
+    generators; its threshold picked on the tuning seeds by the mean of the two generators'
+    F1, then paired against ``find_setbacks`` per seed (``setback_rules.paired_row``)."""
+    import setback_rules as sr
+
+    kind = args.kind[0]
+    thresholds = args.thresholds or default_thresholds(kind)
+    sep = args.separation[0]
+    options = {"kind": kind, "clip": args.clip[0], "separation": sep}
+    options |= {"short_bonus": args.short_bonus[0], "listed": not args.any_dip}
+    print(f"realistic version (own trend, noise and AR(1)): {options}")
+    seeds = sorted(set(args.seeds) | set(args.paired_seeds))
+    sets = {g: {s: sa.Set(g, s, couples) for s in seeds} for g in sa.GENERATORS}
+    lists = {
+        g: {
+            s: detections(sa.Planted(x), **options, floor=min(thresholds), own=True)
+            for s, x in sets[g].items()
+        }
+        for g in sa.GENERATORS
+    }
+    rows = []
+    for thr in thresholds:
+        row = {"threshold": thr}
+        for g in sa.GENERATORS:
+            tune = [sets[g][s] for s in args.seeds]
+            det, tru = scored(tune, [lists[g][s] for s in args.seeds], thr)
+            figures = sa._targets_row(det, tru)
+            if g == "dips":
+                row |= {f"dips {k}": v for k, v in figures.items() if k != "recall"}
+            else:
+                row["synth f1"] = figures["f1"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["mean f1"] = (table["dips f1"] + table["synth f1"]) / 2
+    print(f"tuning seeds {args.seeds}, every threshold:")
+    print(sa.show(table))
+    best = float(table.sort_values("mean f1", ascending=False)["threshold"].iloc[0])
+    print(f"\nthreshold by the mean F1 on the tuning seeds: {best:g}")
+    rows = []
+    for g in sa.GENERATORS:
+        for s in args.paired_seeds:
+            x = sets[g][s]
+            found = {
+                "a": sa.find_setbacks(x.checkins),
+                "b": lists[g][s].loc[lists[g][s]["score"] >= best].reset_index(drop=True),
+            }
+            rows.append(sr.paired_row(g, s, x.truth, found))
+    paired = pd.DataFrame(rows)
+    print("paired per seed, a = find_setbacks, b = the shape matched filter:")
+    print(sa.show(paired))
+    for g in sa.GENERATORS:
+        d = paired.loc[paired["generator"] == g, "f1_b-a"].to_numpy()
+        sd = d.std(ddof=1) if len(d) > 1 else np.nan
+        t = d.mean() / (sd / np.sqrt(len(d))) if len(d) > 1 and sd > 0 else np.nan
+        print(
+            f"{g}: F1 b - a mean {d.mean():+.4f}, SD {sd:.4f}, {int((d > 0).sum())} of {len(d)} "
+            f"up, paired t {t:.2f}"
+        )
 
 
 def main() -> None:
@@ -437,15 +562,26 @@ def main() -> None:
         default=None,
         help="score thresholds (default: glr 2-8 by 0.25 and 9, 10, 12; bayes 2 lower)",
     )
+    parser.add_argument(
+        "--own",
+        action="store_true",
+        help="the realistic version: the library's own trend and noise, both generators",
+    )
+    parser.add_argument("--paired-seeds", type=int, nargs="+", default=list(sa.TUNING_SEEDS))
     args = parser.parse_args()
     if set(args.seeds) - set(sa.TUNING_SEEDS):
         print(f"note: seeds {sorted(set(args.seeds) - set(sa.TUNING_SEEDS))} are not tuning seeds")
-    if set(args.seeds) & set(sa.FRESH_SEEDS):
-        parser.error(f"seeds {list(sa.FRESH_SEEDS)} are the benchmark's fresh seeds")
+    used = set(args.seeds) | set(args.paired_seeds)
+    if used & (set(sa.FRESH_SEEDS) | set(sa.PREVIOUS_FRESH_SEEDS)):
+        parser.error("fresh seeds (and earlier rounds' fresh seeds) are not read here")
     if 0.8 not in args.edges or args.edges[-1] != 0.9 or sorted(args.edges) != args.edges:
         parser.error("--edges must be increasing, hold 0.8 and end with 0.9")
     couples = args.couples or (60 if args.quick else 200)
     clock = time.perf_counter()
+    if args.own:
+        realistic(args, couples)
+        print(f"\n({time.perf_counter() - clock:.0f} s)")
+        return
     sets = [sa.Set("dips", s, couples) for s in args.seeds]
     planted = [sa.Planted(s) for s in sets]
     n_truth = sum(len(s.truth) for s in sets)
