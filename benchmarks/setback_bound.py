@@ -52,6 +52,7 @@ partner's dips.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import os
 import sys
@@ -132,18 +133,10 @@ def _residuals(score, level, sd_total, clip: str) -> np.ndarray:
     return r
 
 
-def partner_candidates(
-    t: np.ndarray,
-    r: np.ndarray,
-    sd: float,
-    ar: float,
-    *,
-    kind: str,
-    short_bonus: float,
-    listed: bool = True,
-    white: float = 1 / 12,
-) -> pd.DataFrame:
-    """Every candidate dip of one partner with its score, extent and fitted depth."""
+def _template_terms(t, r, sd, ar, white, first_start):
+    """Every template placed at every start week of one partner (on the observed weeks ``t``):
+    the offsets ``x`` (templates x weeks), ``u'P r``, ``u'P u`` and (template, start, end week,
+    prior); None when no template has an observed week."""
     n = len(t)
     span = int(t[-1]) + 1
     pos = np.full(span + 8, -1)
@@ -151,7 +144,7 @@ def partner_candidates(
     cov = _covariance(t, sd, ar, white)
     prec = linalg.inv(cov, check_finite=False)
     pr = prec @ r
-    starts = np.arange(FIRST_START, span)
+    starts = np.arange(first_start, span)
     rows_x, meta = [], []
     for j, (_, length, unit, prior) in enumerate(TEMPLATES):
         idx = pos[starts[:, None] + np.arange(length)[None, :]]  # (starts, length), -1: missed
@@ -165,17 +158,36 @@ def partner_candidates(
                 [np.full(len(s), j), s, np.minimum(s + length, span) - 1, np.full(len(s), prior)]
             )
         )
-    if not rows_x:
-        return pd.DataFrame()
+    if not rows_x or not sum(len(m) for m in meta):
+        return None
     x = np.vstack(rows_x)
     a = x @ pr  # u'P r
     b = np.einsum("ij,ij->i", x @ prec, x)  # u'P u
+    return x, a, b, np.vstack(meta)
+
+
+def partner_candidates(
+    t: np.ndarray,
+    r: np.ndarray,
+    sd: float,
+    ar: float,
+    *,
+    kind: str,
+    short_bonus: float,
+    listed: bool = True,
+    white: float = 1 / 12,
+) -> pd.DataFrame:
+    """Every candidate dip of one partner with its score, extent and fitted depth."""
+    terms = _template_terms(t, r, sd, ar, white, FIRST_START)
+    if terms is None:
+        return pd.DataFrame()
+    x, a, b, meta = terms
     # The truth lists a dip only when its visible depth (on the observed weeks) is 2 points or
     # more: a planted depth of at least 2 / (the template's largest observed offset).
     depth_lo = DEPTH_LO / x.max(axis=1) if listed else np.full(len(x), DEPTH_LO)
     depth_lo = np.maximum(depth_lo, DEPTH_LO)
     ok = depth_lo <= DEPTH_HI
-    x, a, b, depth_lo, meta = x[ok], a[ok], b[ok], depth_lo[ok], np.vstack(meta)[ok]
+    x, a, b, depth_lo, meta = x[ok], a[ok], b[ok], depth_lo[ok], meta[ok]
     depth = np.clip(-a / b, depth_lo, DEPTH_HI)
     glr = -depth * a - 0.5 * depth * depth * b
     j, s, e = (meta[:, k].astype(int) for k in range(3))
@@ -472,6 +484,146 @@ def default_thresholds(kind: str) -> list[float]:
     return [g - 2.0 for g in grid] if kind == "bayes" else grid
 
 
+#: The library's rules 4-6 at its defaults (``find_setbacks``).
+RULES = sb._Rules(z=3.0, min_shift=1.0, min_depth=2.0, max_weeks=8, recover_within=1.0)
+
+
+class OwnScan:
+    """The realistic version of the shape templates: a matched filter added to the scan of
+    ``find_setbacks`` on its own trend, noise and AR(1) coefficient (steps 1-3b).
+
+    Each template (the three shapes, 2-8 weeks) at every start week of a partner is a window
+    with the matched filter's z, ``u'P r / sqrt(u'P u)`` (``P`` the inverse covariance of the
+    library's AR(1) noise on the observed weeks: for a flat template this is the scan's own z),
+    significant when ``z <= -z_t`` and its fitted depth ``-u'P r / u'P u`` is at least
+    ``min_shift`` (1).  Those windows (first to last observed week) join the library's own
+    significant windows; then the library's choice (rule 5) and setbacks (rule 6)."""
+
+    def __init__(self, p: sa.Planted, z_floor: float, z_box_floor: float = RULES.z) -> None:
+        self.p = p
+        f, first, code = p.frame, p.first, p.code
+        score = f["score"].to_numpy(dtype="float64")
+        trend, noise, ar = own_inputs(p)
+        n = len(score)
+        resid = score - trend
+        resid[(np.append(first[1:], n) - first)[code] < sb._MIN_WEEKS] = np.nan
+        self.resid = resid
+        rules = dataclasses.replace(RULES, z=z_box_floor)
+        # The scan drops a window holding a more significant one: exact at any higher z too.
+        self.lib = sb._scan(resid, p.t, first, code, ar, noise, rules)
+        bounds = np.append(first, n)
+        rows, lens, zs = [], [], []
+        for k in range(len(first)):
+            lo, hi = bounds[k], bounds[k + 1]
+            r = resid[lo:hi]
+            if np.isnan(r).any():
+                continue
+            terms = _template_terms(p.t[lo:hi], r, float(noise[k]), float(ar[k]), 0.0, 0)
+            if terms is None:
+                continue
+            x, a, b, _ = terms
+            z = a / np.sqrt(b)
+            sig = (z <= -z_floor) & (-a / b >= RULES.min_shift)
+            x, z = x[sig] > 0, z[sig]
+            i_first = np.argmax(x, axis=1)
+            i_last = x.shape[1] - 1 - np.argmax(x[:, ::-1], axis=1)
+            rows.append(lo + i_first)
+            lens.append(i_last - i_first + 1)
+            zs.append(z)
+        empty = np.array([], dtype="int64")
+        self.row = np.concatenate(rows) if rows else empty
+        self.length = np.concatenate(lens) if lens else empty
+        self.z = np.concatenate(zs) if zs else np.array([], dtype="float64")
+
+    def setbacks(self, z_t: float | None, z_box: float = RULES.z) -> pd.DataFrame:
+        """Start and end of each setback with the library's windows at ``z_box`` and the
+        templates at ``z_t`` (None: none; with ``z_box`` 3 that is ``find_setbacks`` itself)."""
+        p = self.p
+        row, length, z = self.lib
+        keep = z <= -z_box
+        row, length, z = row[keep], length[keep], z[keep]
+        if z_t is not None:
+            use = self.z <= -z_t
+            row = np.concatenate([row, self.row[use]])
+            length = np.concatenate([length, self.length[use]])
+            z = np.concatenate([z, self.z[use]])
+        lo, hi = sb._select(row, length, z, p.code, len(p.first))
+        i_lo, _, i_hi = sb._episodes(lo, hi, self.resid, p.code, RULES)
+        return sa._episode_frame(p.frame, p.first, p.code, i_lo, i_hi)
+
+
+def realistic_mf(args: argparse.Namespace, couples: int) -> None:
+    """``--own --kind mf``: the templates as a matched filter added to the library's scan
+    (:class:`OwnScan`); ``z_t`` picked on the tuning seeds by the mean of the two generators'
+    F1, then paired against ``find_setbacks`` on every seed of ``--paired-seeds``."""
+    import setback_rules as sr
+
+    z_grid = args.thresholds or [2.75, 3.0, 3.25, 3.5, 3.75, 4.0, 4.5]
+    box_grid = args.z_box
+    seeds = sorted(set(args.seeds) | set(args.paired_seeds))
+    scans = {}
+    for g in sa.GENERATORS:
+        for s in seeds:
+            x = sa.Set(g, s, couples)
+            scan = OwnScan(sa.Planted(x), min(z_grid), min(box_grid))
+            same = scan.setbacks(None)
+            lib = sa.find_setbacks(x.checkins)
+            # Without templates this is find_setbacks itself (same starts and ends).
+            assert same["start"].tolist() == lib["start"].tolist()
+            scans[g, s] = (x, scan)
+    rows = []
+    for z_box, z_t in itertools.product(box_grid, [None, *z_grid]):
+        row = {"z_box": z_box, "z_t": np.inf if z_t is None else z_t}
+        for g in sa.GENERATORS:
+            det_all, tru_all = [], []
+            for s in args.seeds:
+                x, scan = scans[g, s]
+                found = scan.setbacks(z_t, z_box)
+                det_hit, tru_hit = sa.match(found, x.truth)
+                det_all.append(
+                    found.assign(hit=det_hit).merge(
+                        x.noise, on=["couple_id", "partner"], how="left"
+                    )
+                )
+                tru_all.append(x.truth.assign(hit=tru_hit))
+            figures = sa._targets_row(pd.concat(det_all), pd.concat(tru_all))
+            if g == "dips":
+                row |= {f"dips {k}": v for k, v in figures.items() if k != "recall"}
+            else:
+                row["synth f1"] = figures["f1"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["mean f1"] = (table["dips f1"] + table["synth f1"]) / 2
+    print(
+        f"tuning seeds {args.seeds}, the library's windows at z_box with the templates added at"
+        " z_t (inf: none; z_box 3, z_t inf is find_setbacks):"
+    )
+    print(sa.show(table))
+    best = table.loc[np.isfinite(table["z_t"])].sort_values("mean f1", ascending=False).iloc[0]
+    z_box, z_t = float(best["z_box"]), float(best["z_t"])
+    print(f"\nz_box, z_t by the mean F1 on the tuning seeds: {z_box:g}, {z_t:g}")
+    rows = []
+    for g in sa.GENERATORS:
+        for s in args.paired_seeds:
+            x, scan = scans[g, s]
+            found = {"a": scan.setbacks(None), "b": scan.setbacks(z_t, z_box)}
+            rows.append(sr.paired_row(g, s, x.truth, found))
+    _paired_summary(pd.DataFrame(rows))
+
+
+def _paired_summary(paired: pd.DataFrame) -> None:
+    print("paired per seed, a = find_setbacks, b = with the shape templates:")
+    print(sa.show(paired))
+    for g in sa.GENERATORS:
+        d = paired.loc[paired["generator"] == g, "f1_b-a"].to_numpy()
+        sd = d.std(ddof=1) if len(d) > 1 else np.nan
+        t = d.mean() / (sd / np.sqrt(len(d))) if len(d) > 1 and sd > 0 else np.nan
+        print(
+            f"{g}: F1 b - a mean {d.mean():+.4f}, SD {sd:.4f}, {int((d > 0).sum())} of {len(d)} "
+            f"up, paired t {t:.2f}"
+        )
+
+
 def realistic(args: argparse.Namespace, couples: int) -> None:
     """``--own``: the shape templates as a matched filter on the library's own trend and noise
     (no planted knowledge, no separation rule unless ``--separation`` says so), on both
@@ -521,17 +673,7 @@ def realistic(args: argparse.Namespace, couples: int) -> None:
                 "b": lists[g][s].loc[lists[g][s]["score"] >= best].reset_index(drop=True),
             }
             rows.append(sr.paired_row(g, s, x.truth, found))
-    paired = pd.DataFrame(rows)
-    print("paired per seed, a = find_setbacks, b = the shape matched filter:")
-    print(sa.show(paired))
-    for g in sa.GENERATORS:
-        d = paired.loc[paired["generator"] == g, "f1_b-a"].to_numpy()
-        sd = d.std(ddof=1) if len(d) > 1 else np.nan
-        t = d.mean() / (sd / np.sqrt(len(d))) if len(d) > 1 and sd > 0 else np.nan
-        print(
-            f"{g}: F1 b - a mean {d.mean():+.4f}, SD {sd:.4f}, {int((d > 0).sum())} of {len(d)} "
-            f"up, paired t {t:.2f}"
-        )
+    _paired_summary(pd.DataFrame(rows))
 
 
 def main() -> None:
@@ -539,7 +681,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="60 couples a seed")
     parser.add_argument("--couples", type=int, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(sa.TUNING_SEEDS))
-    parser.add_argument("--kind", nargs="+", default=["glr", "bayes"], choices=["glr", "bayes"])
+    parser.add_argument(
+        "--kind",
+        nargs="+",
+        default=["glr", "bayes"],
+        choices=["glr", "bayes", "mf"],
+        help="mf: with --own only, the templates added to the library's scan",
+    )
     parser.add_argument("--clip", nargs="+", default=["impute"], choices=["impute", "raw"])
     parser.add_argument("--separation", type=int, nargs="+", default=[SEPARATION])
     parser.add_argument("--short-bonus", type=float, nargs="+", default=[0.0])
@@ -568,6 +716,13 @@ def main() -> None:
         help="the realistic version: the library's own trend and noise, both generators",
     )
     parser.add_argument("--paired-seeds", type=int, nargs="+", default=list(sa.TUNING_SEEDS))
+    parser.add_argument(
+        "--z-box",
+        type=float,
+        nargs="+",
+        default=[3.0, 3.25, 3.5],
+        help="with --own --kind mf: z of the library's own windows",
+    )
     args = parser.parse_args()
     if set(args.seeds) - set(sa.TUNING_SEEDS):
         print(f"note: seeds {sorted(set(args.seeds) - set(sa.TUNING_SEEDS))} are not tuning seeds")
@@ -579,7 +734,7 @@ def main() -> None:
     couples = args.couples or (60 if args.quick else 200)
     clock = time.perf_counter()
     if args.own:
-        realistic(args, couples)
+        (realistic_mf if args.kind[0] == "mf" else realistic)(args, couples)
         print(f"\n({time.perf_counter() - clock:.0f} s)")
         return
     sets = [sa.Set("dips", s, couples) for s in args.seeds]
