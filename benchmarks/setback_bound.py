@@ -390,30 +390,52 @@ def group_counts(det: pd.DataFrame, tru: pd.DataFrame, edges: tuple[float, ...])
     return out
 
 
+def _figures(c: list[np.ndarray], edges: tuple[float, ...]) -> dict[str, np.ndarray]:
+    """The four target figures (and the precision of the groups between 0.8 and 0.9) from
+    :func:`group_counts` rows of each group (``c[g]``: combinations x 7)."""
+    n_groups = len(c)
+    low = sum(c[g] for g in range(n_groups - 1) if edges[g] <= 0.8 + 1e-9)
+    mid = sum(c[g] for g in range(n_groups - 1) if edges[g] > 0.8 + 1e-9)
+    tot = sum(c)
+    top = c[-1]  # the partners above the last edge (0.9)
+    return {
+        TARGETS[0][0]: 2 * low[:, 0] / (2 * low[:, 0] + low[:, 1] + low[:, 2]),
+        TARGETS[1][0]: tot[:, 4] / tot[:, 3],
+        TARGETS[2][0]: tot[:, 6] / tot[:, 5],
+        TARGETS[3][0]: top[:, 0] / np.maximum(top[:, 0] + top[:, 1], 1),
+        "precision at noise SD 0.8-0.9 (no target)": mid[:, 0]
+        / np.maximum(mid[:, 0] + mid[:, 1], 1),
+    }
+
+
 def combine(counts: np.ndarray, thresholds: np.ndarray, edges: tuple[float, ...]) -> pd.DataFrame:
     """Every combination of one threshold per noise group: the four target figures.
     ``counts[i, g]`` are :func:`group_counts` at ``thresholds[i]``."""
     m, n_groups = len(thresholds), len(edges) + 1
     grid = np.array(list(itertools.product(range(m), repeat=n_groups)))
     c = [counts[grid[:, g], g] for g in range(n_groups)]  # each (combos, 7)
-    low = sum(c[g] for g in range(n_groups - 1) if edges[g] <= 0.8 + 1e-9)
-    f1_low = 2 * low[:, 0] / (2 * low[:, 0] + low[:, 1] + low[:, 2])
-    tot = sum(c)
-    rec2 = tot[:, 4] / tot[:, 3]
-    rec25 = tot[:, 6] / tot[:, 5]
-    # Precision at noise SD 0.9-1.0: the detections of the partners above the last edge (0.9).
-    top = c[-1]
-    prec_noisy = top[:, 0] / np.maximum(top[:, 0] + top[:, 1], 1)
     names = group_names(edges)
     out = pd.DataFrame({f"thr {name}": thresholds[grid[:, g]] for g, name in enumerate(names)})
-    figures = (f1_low, rec2, rec25, prec_noisy)
-    for (label, _, goal), v in zip(TARGETS, figures, strict=True):
+    for label, v in _figures(c, edges).items():
         out[label] = v
-        out[f"_margin {label}"] = v - goal
-    margins = out[[f"_margin {label}" for label, _, _ in TARGETS]]
+    margins = pd.DataFrame({label: out[label] - goal for label, _, goal in TARGETS})
     out["worst margin"] = margins.min(axis=1)
     out["met"] = (margins >= 0).sum(axis=1)
-    return out.drop(columns=margins.columns)
+    return out
+
+
+def per_seed(
+    counts: np.ndarray, thresholds: np.ndarray, edges: tuple[float, ...], pick: pd.Series
+) -> pd.DataFrame:
+    """The figures of one threshold combination (``pick``'s ``thr`` columns) on each seed;
+    ``counts[seed, i, g]`` are :func:`group_counts` of one seed at ``thresholds[i]``."""
+    names = group_names(edges)
+    idx = [int(np.flatnonzero(np.isclose(thresholds, pick[f"thr {n}"]))[0]) for n in names]
+    rows = []
+    for one in counts:
+        c = [one[idx[g], g][None, :] for g in range(len(names))]
+        rows.append({label: float(v[0]) for label, v in _figures(c, edges).items()})
+    return pd.DataFrame(rows)
 
 
 def run(sets, planted, *, kind, clip, separation, short_bonus, listed, thresholds, edges):
@@ -421,10 +443,13 @@ def run(sets, planted, *, kind, clip, separation, short_bonus, listed, threshold
     options = {"kind": kind, "clip": clip, "separation": separation, "short_bonus": short_bonus}
     lists = [detections(p, **options, listed=listed, floor=min(thresholds)) for p in planted]
     rows, counts = [], []
-    for thr in thresholds:
+    seed_counts = np.zeros((len(sets), len(thresholds), len(edges) + 1, 7))
+    for i, thr in enumerate(thresholds):
         det, tru = scored(sets, lists, thr)
         rows.append({"threshold": thr, **sa._targets_row(det, tru)})
         counts.append(group_counts(det, tru, edges))
+        for k, (s, full) in enumerate(zip(sets, lists, strict=True)):
+            seed_counts[k, i] = group_counts(*scored([s], [full], thr), edges)
     table = pd.DataFrame(rows)
     print(
         f"\n== {kind}, clip {clip}, separation {separation}, short bonus {short_bonus:g}, "
@@ -438,22 +463,28 @@ def run(sets, planted, *, kind, clip, separation, short_bonus, listed, threshold
     # combinations stay few enough to hold in memory.
     use = np.arange(len(thr)) if len(edges) <= 2 else np.flatnonzero((thr * 2) % 1 == 0)
     combos = combine(np.array(counts)[use], thr[use], edges)
-    summarize(combos, "one threshold per noise group")
     thr_cols = [c for c in combos.columns if c.startswith("thr ")]
     rising = np.logical_and.reduce(
         [combos[a] <= combos[b] for a, b in itertools.pairwise(thr_cols)]
     )
-    summarize(
-        combos.loc[rising],
-        "the same, thresholds not falling with the noise (no group seen more leniently than a"
-        " quieter one)",
-    )
+    for what, subset in (
+        ("one threshold per noise group", combos),
+        (
+            "the same, thresholds not falling with the noise (no group seen more leniently than"
+            " a quieter one)",
+            combos.loc[rising],
+        ),
+    ):
+        pick = summarize(subset, what)
+        seeds = [s.seed for s in sets]
+        print(f"the first of those best 5 on each seed ({seeds}):")
+        print(sa.show(per_seed(seed_counts[:, use], thr[use], edges, pick).assign(seed=seeds)))
     return table, combos
 
 
-def summarize(combos: pd.DataFrame, what: str) -> None:
+def summarize(combos: pd.DataFrame, what: str) -> pd.Series:
     """How many threshold combinations meet all four targets, the best five by their worst
-    margin, and each target at its best while the other three are met."""
+    margin, and each target at its best while the other three are met; returns the best."""
     best = combos.sort_values("worst margin", ascending=False)
     print(
         f"{what} ({len(combos)} combinations): "
@@ -475,6 +506,7 @@ def summarize(combos: pd.DataFrame, what: str) -> None:
         rows.append(row)
     print("each target at its best while the other three are met:")
     print(sa.show(pd.DataFrame(rows)))
+    return best.iloc[0]
 
 
 def default_thresholds(kind: str) -> list[float]:
