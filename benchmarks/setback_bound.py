@@ -764,6 +764,9 @@ def main() -> None:
     )
     parser.add_argument("--paired-seeds", type=int, nargs="+", default=list(sa.TUNING_SEEDS))
     parser.add_argument(
+        "--oracle", action="store_true", help="first the mean-shift oracle on the same seeds"
+    )
+    parser.add_argument(
         "--z-box",
         type=float,
         nargs="+",
@@ -788,6 +791,17 @@ def main() -> None:
     planted = [sa.Planted(s) for s in sets]
     n_truth = sum(len(s.truth) for s in sets)
     print(f"dips, seeds {args.seeds}, {couples} couples each, {n_truth} planted setbacks")
+    if args.oracle:
+        rows = []
+        for z, depth in itertools.product([2.0, 2.5, 3.0, 3.25, 3.5, 4.0], [1.5, 2.0]):
+            options = {"z": z, "shift": 1.0, "depth": depth}
+            det, tru = sa._scored(sets, planted, options)
+            rows.append({**options, **sa._targets_row(det, tru)})
+        print(
+            "\nthe mean-shift oracle of setback_accuracy.py (rules 4-6 on score - planted level,"
+            " planted noise) on the same seeds:"
+        )
+        print(sa.show(pd.DataFrame(rows)))
     for kind, clip, sep, bonus in itertools.product(
         args.kind, args.clip, args.separation, args.short_bonus
     ):
