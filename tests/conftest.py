@@ -107,6 +107,6 @@ def browser():
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item, nextitem):
     # after the item's own fixtures are torn down: close the browser unless the next test uses it
-    if nextitem is None or "browser" not in nextitem.fixturenames:
+    if nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ()):
         for chromium in _SHARED:
             chromium.close()
