@@ -10,17 +10,10 @@ part is skipped with a message when it is missing.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from trustdata import charts
-
-CHROMIUM = os.environ.get("TRUSTDATA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
 def _profile(partners=("A", "B")) -> pd.DataFrame:
@@ -74,20 +67,6 @@ def test_trigger_bars_grow_a_panel_per_partner():
 # --- in the browser ------------------------------------------------------------------------------
 
 
-def _need_browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: Chromium is required for the browser test but {CHROMIUM} is missing.")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); not in CI.")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("playwright is not installed (pip install -e '.[test]').")
-    return sync_playwright
-
-
 # the layers chart's and trigger bars' plot boxes and panel titles, on screen
 _MEASURE = """() => Array.from(document.querySelectorAll('.chart-screen.js-plotly-plot'))
   .filter(gd => gd.getBoundingClientRect().width > 0)
@@ -106,8 +85,7 @@ _MEASURE = """() => Array.from(document.querySelectorAll('.chart-screen.js-plotl
 
 
 @pytest.fixture(scope="module")
-def drawn(tmp_path_factory):
-    sync_playwright = _need_browser()
+def drawn(tmp_path_factory, browser):
     import trustdata
     from trustdata import report, review
 
@@ -115,18 +93,15 @@ def drawn(tmp_path_factory):
     path = tmp_path_factory.mktemp("layers-phone") / "couple-04.html"
     path.write_text(report.render(review.review(logs, "couple-04")), encoding="utf-8")
     seen = {}
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    for width in (390, 1280):
+        tab = browser.new_page(viewport={"width": width, "height": 844})
         try:
-            for width in (390, 1280):
-                tab = b.new_page(viewport={"width": width, "height": 844})
-                tab.goto(path.as_uri())
-                tab.wait_for_function("document.querySelectorAll('.main-svg').length > 0")
-                tab.wait_for_timeout(500)
-                seen[width] = {c["kind"]: c for c in tab.evaluate(_MEASURE)}
-                tab.close()
+            tab.goto(path.as_uri())
+            tab.wait_for_function("document.querySelectorAll('.main-svg').length > 0")
+            tab.wait_for_timeout(500)
+            seen[width] = {c["kind"]: c for c in tab.evaluate(_MEASURE)}
         finally:
-            b.close()
+            tab.close()
     return seen
 
 
