@@ -1343,6 +1343,24 @@ def _span_words(start: object, end: object) -> str:
     return f"the weeks of {_day_words(start)} to {_day_words(end)}"
 
 
+def _windows_words(d: pd.DataFrame, first: str, last: str, left: str) -> np.ndarray:
+    """Each row's window in words: its weeks ``first``-``last`` and the stretch ``left``
+    (``<left>_from``-``<left>_to``) it leaves out, by :func:`_window_words`."""
+    return np.asarray(
+        [
+            _window_words(_span_words(f, e), a, b)
+            for f, e, a, b in zip(
+                _column(d, first),
+                _column(d, last),
+                _column(d, f"{left}_from"),
+                _column(d, f"{left}_to"),
+                strict=True,
+            )
+        ],
+        dtype=object,
+    )
+
+
 def _window_words(words: str, left_from: object, left_to: object) -> str:
     """A window's words in parentheses, with the sudden dip the review left out of it."""
     if _day_words(left_from) and _day_words(left_to):
@@ -1477,32 +1495,8 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
                 np.asarray(
                     ["" if np.isnan(c) else f", change {c:+.1f}" for c in change], dtype=object
                 ),
-                np.asarray(
-                    [
-                        _window_words(_span_words(f, e), a, b)
-                        for f, e, a, b in zip(
-                            _column(d, "recent_start"),
-                            _column(d, "recent_end"),
-                            _column(d, "recent_left_from"),
-                            _column(d, "recent_left_to"),
-                            strict=True,
-                        )
-                    ],
-                    dtype=object,
-                ),
-                np.asarray(
-                    [
-                        _window_words(_span_words(f, e), a, b)
-                        for f, e, a, b in zip(
-                            _column(d, "start_from"),
-                            _column(d, "start_to"),
-                            _column(d, "start_left_from"),
-                            _column(d, "start_left_to"),
-                            strict=True,
-                        )
-                    ],
-                    dtype=object,
-                ),
+                _windows_words(d, "recent_start", "recent_end", "recent_left"),
+                _windows_words(d, "start_from", "start_to", "start_left"),
             ]
         )
         seg_x, seg_y = [], []
