@@ -225,7 +225,7 @@ def test_best_week_averages_the_week_and_reports_the_latest_of_ties():
     assert win["date"] == pd.Timestamp("2025-01-20")
     assert win["evidence"] == (
         "A's best week so far: a connection score of 8.0, last reached in the week of "
-        "20 January 2025 (2 times so far, first in the week of 13 January 2025)."
+        "20 January 2025 (2 times so far)."
     )
 
 

@@ -490,7 +490,7 @@ def small_wins(
     ``best_week``
         The partner's highest weekly score (the mean of that week's check-ins); when several
         weeks share it, the most recent one, and the evidence says so ("last reached in the
-        week of ..."), how often it was reached and the week it was first reached.
+        week of ...") and how often it was reached.
         ``start`` = ``end`` = ``date`` = that week.
 
     Weeks are labelled by their Monday (:func:`trustdata.schemas.week_start`).
@@ -697,18 +697,15 @@ def small_wins(
         top = scored.groupby(["couple_id", "partner"])["score"].transform("max")
         best_all = scored.loc[scored["score"] == top]
         times = best_all.groupby(["couple_id", "partner"])["week"].transform("size")
-        first = best_all.groupby(["couple_id", "partner"])["week"].transform("min")
-        best = best_all.assign(times=times, first=first).drop_duplicates(
-            ["couple_id", "partner"], keep="last"
-        )
+        best = best_all.assign(times=times).drop_duplicates(["couple_id", "partner"], keep="last")
         if len(best):
-            # the week named is the latest of the ties: say so, and when it was first reached
+            # the week named is the latest of the ties: say so (a line more would push
+            # couple-04's therapist PDF to a fifth page)
             many = best["times"] > 1
             said = np.where(many, ", last reached in the week of ", " in the week of ")
             again = np.where(
                 many,
-                " (" + _plural(best["times"], "time") + " so far, first in the week of "
-                + _day(best["first"]) + ").",
+                " (" + _plural(best["times"], "time") + " so far).",
                 ".",
             )  # fmt: skip
             parts.append(
