@@ -16,7 +16,8 @@ Two sources of planted truth:
    the sixth the trailing dip's limit and the trend route's index) were chosen on the seeds
    :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the figures are printed for
    :data:`FRESH_SEEDS`, never looked at while choosing (new in the ninth round, drawn before
-   any of its rules changed);
+   any of its rules changed, scored once by main's rules and its one candidate, then by the
+   exclusion oracle);
    ``--tuning`` prints the tuning seeds instead, ``--previous`` the earlier rounds' fresh
    seeds, :data:`PREVIOUS_FRESH_SEEDS`.
 2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
@@ -86,7 +87,10 @@ from trustdata.trends import trend_summary
 #: choice of the trend route's size rule and ends test looked at all of them).
 TUNING_SEEDS = (1, 2, 3, 4, 5, 6)
 #: The ninth round's fresh seeds, drawn before any of its rules changed (never used before in
-#: this repository) and not looked at while choosing.
+#: this repository), not looked at while choosing, and scored once (2026-12-03) by main's rules
+#: and the round's one candidate (a low start of a partner with setbacks, not taken:
+#: docs/verdicts.md), then by the exclusion oracle.  No longer fresh: the next round picks new
+#: ones.
 FRESH_SEEDS = (9101, 9102, 9103)
 SYNTH_TUNING_SEEDS = (3101, 3102, 3103, 3104, 3105, 3106, 3107, 3108)
 SYNTH_FRESH_SEEDS = (9201, 9202)
