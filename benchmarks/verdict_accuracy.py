@@ -15,9 +15,9 @@ Two sources of planted truth:
    size and its ends test; in the fifth round the error's model with a rounding nugget; in
    the sixth the trailing dip's limit and the trend route's index) were chosen on the seeds
    :data:`TUNING_SEEDS` (seeds 4-6 added in the fourth round); the figures are printed for
-   :data:`FRESH_SEEDS`, never looked at while choosing (new in the seventh round, picked before
-   any rule changed and scored once, by main's rules and its one candidate; in the eighth
-   round the exclusion oracle, ``--set-aside planted``, a bound and no rule, ran on them);
+   :data:`FRESH_SEEDS`, never looked at while choosing (new in the ninth round, drawn before
+   any of its rules changed, scored once by main's rules and its one candidate, then by the
+   exclusion oracle);
    ``--tuning`` prints the tuning seeds instead, ``--previous`` the earlier rounds' fresh
    seeds, :data:`PREVIOUS_FRESH_SEEDS`.
 2. **trustdata.synth** couples: :data:`SYNTH_FRESH_SEEDS` (:data:`SYNTH_TUNING_SEEDS` were
@@ -86,20 +86,23 @@ from trustdata.trends import trend_summary
 #: Seeds 4-6 and 3103-3108 were added as tuning seeds in the fourth round (diagnosis and the
 #: choice of the trend route's size rule and ends test looked at all of them).
 TUNING_SEEDS = (1, 2, 3, 4, 5, 6)
-#: The seventh round's fresh seeds, picked before any of its rules changed and scored once
-#: (2026-12-02), by main's rules and by the round's one candidate (a low start set aside,
-#: not taken: docs/verdicts.md); in the eighth round the exclusion oracle (``--set-aside
-#: planted``, a bound, no rule) was run on them.  No longer fresh: the next round picks new
+#: The ninth round's fresh seeds, drawn before any of its rules changed (never used before in
+#: this repository), not looked at while choosing, and scored once (2026-12-03) by main's rules
+#: and the round's one candidate (a low start of a partner with setbacks, not taken:
+#: docs/verdicts.md), then by the exclusion oracle.  No longer fresh: the next round picks new
 #: ones.
-FRESH_SEEDS = (3501, 3502, 3503)
+FRESH_SEEDS = (9101, 9102, 9103)
 SYNTH_TUNING_SEEDS = (3101, 3102, 3103, 3104, 3105, 3106, 3107, 3108)
-SYNTH_FRESH_SEEDS = (5501, 5502)
+SYNTH_FRESH_SEEDS = (9201, 9202)
 #: The fresh seeds of the earlier rounds, no longer fresh (``--previous``): 2101-2103 and
 #: 4101-4102 were scored once by the rules of their round and once by an intermediate version
 #: of the third round's rules; 2201-2203 and 4201-4202 once after each of the third, fourth and
-#: fifth rounds; 3301-3303 and 5301-5302 once, by the sixth round's final rules.
-PREVIOUS_FRESH_SEEDS = (2101, 2102, 2103, 2201, 2202, 2203, 3301, 3302, 3303)
-PREVIOUS_SYNTH_FRESH_SEEDS = (4101, 4102, 4201, 4202, 5301, 5302)
+#: fifth rounds; 3301-3303 and 5301-5302 once, by the sixth round's final rules; 3501-3503 and
+#: 5501-5502 (the seventh round's) once by main's rules and the seventh round's candidate
+#: (a low start set aside, not taken), and in the eighth round by the exclusion oracle
+#: (``--set-aside planted``, a bound, no rule).
+PREVIOUS_FRESH_SEEDS = (2101, 2102, 2103, 2201, 2202, 2203, 3301, 3302, 3303, 3501, 3502, 3503)
+PREVIOUS_SYNTH_FRESH_SEEDS = (4101, 4102, 4201, 4202, 5301, 5302, 5501, 5502)
 #: ``--set-aside`` choices (see the module docstring)
 SET_ASIDE = ("planted", "planted-start", "planted-end", "found", "found-start", "found-end")
 #: ``found``: a setback is "at an end" when it overlaps the first or latest this many weekly

@@ -4,6 +4,7 @@ detector bounds, ``docs/verdicts.md``) leave out what they say they leave out.""
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import sys
 from pathlib import Path
 
@@ -113,3 +114,73 @@ def test_found_windows_take_the_setbacks_at_the_ends_only(va):
     assert va.found_windows(later, side="start").empty
     assert va.found_windows(later, side="start", k=5).shape[0] == 1
     assert np.array_equal(va.drop_windows(later, va.found_windows(later)).index, later.index)
+
+
+@pytest.fixture(scope="module")
+def vn():
+    """benchmarks/verdict_noise.py (the ninth round's candidates)."""
+    spec = importlib.util.spec_from_file_location("verdict_noise", BENCH / "verdict_noise.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _low_start_reference(vn, y: np.ndarray, z: float, min_dip: int) -> np.ndarray:
+    """The ninth round's candidate for one series, as plain loops."""
+    from trustdata import trends
+
+    sid = np.zeros(len(y), dtype=np.int64)
+    dips = trends._dip_weeks(sid, y)
+    longest, run = 0, 0
+    for d in dips:
+        run = run + 1 if d else 0
+        longest = max(longest, run)
+    out = np.zeros(len(y), dtype=bool)
+    if longest < min_dip:
+        return out
+    diffs = [b - a for a, b in itertools.pairwise(y) if abs(b - a) < trends.SUDDEN_JUMP]
+    s = max(np.mean(np.square(diffs)) / 2 if diffs else 0.0, trends.ROUNDING_SD**2) ** 0.5
+    best = 0
+    for m in range(1, trends.MAX_TRAILING_DIP + 1):
+        if len(y) < m + vn.AFTER or m > trends.TRAILING_DIP_SHARE * (len(y) - m):
+            continue
+        if max(y[:m]) < np.median(y[m : m + vn.AFTER]) - z * s:
+            best = m
+    out[:best] = True
+    return out
+
+
+def test_setback_prone_low_start_matches_a_loop_reference(vn):
+    rng = np.random.default_rng(9)
+    series = []
+    for _ in range(300):
+        n = int(rng.integers(6, 60))
+        y = np.clip(np.round(5 + rng.normal(0, 0.7, n)), 1, 10)
+        if rng.random() < 0.6:  # a low start
+            y[: int(rng.integers(1, 10))] = rng.integers(1, 3)
+        if rng.random() < 0.6:  # a setback later on
+            at, hold = int(rng.integers(2, n)), int(rng.integers(1, 7))
+            y[at : at + hold] -= 4
+        series.append(np.clip(y, 1, 10))
+    sid = np.concatenate([np.full(len(y), i) for i, y in enumerate(series)]).astype(np.int64)
+    y = np.concatenate(series)
+    for z, min_dip in ((1.96 * np.sqrt(2), 4), (2.0, 2)):
+        got = vn.setback_prone_weeks(sid, y, len(series), z=z, min_dip=min_dip)
+        want = np.concatenate([_low_start_reference(vn, s, z, min_dip) for s in series])
+        assert got.tolist() == want.tolist()
+    assert got.any() and not got.all()
+
+
+def test_setback_prone_low_start_needs_a_setback_elsewhere(vn):
+    start = [1.0, 1, 1, 1, 1]
+    level = [5.0, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6]
+    setback = [1.0, 1, 1, 1]  # held 4 weekly scores: an end's worth
+    with_setback = np.array(start + level[:12] + setback + level[12:])
+    sid = np.zeros(len(with_setback), dtype=np.int64)
+    got = vn.setback_prone_weeks(sid, with_setback, 1)
+    assert got.tolist() == [True] * 5 + [False] * (len(with_setback) - 5)
+    # a setback of 3 scores is not enough, and none at all leaves the start alone
+    short = np.array(start + level[:12] + setback[:3] + level[12:])
+    assert not vn.setback_prone_weeks(np.zeros(len(short), dtype=np.int64), short, 1).any()
+    plain = np.array(start + level)
+    assert not vn.setback_prone_weeks(np.zeros(len(plain), dtype=np.int64), plain, 1).any()
