@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import trustdata
-from trustdata.cli import main
+from trustdata.cli import build_parser, main
 
+ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "fixtures" / "importers"
 DL_2019 = FIX / "daylio" / "daylio_export_2019.csv"
 BR = FIX / "bearable" / "bearable_export.csv"
@@ -295,3 +298,41 @@ def test_google_forms_counts_every_response_whose_partner_it_read(tmp_path, caps
     records = int(first.split(": ")[1].split(" records")[0])
     assert records == 7 and "3 rejected" in first
     assert "partner from the 'Email Address' column (7 responses)" in out
+
+
+def _import_options() -> list[str]:
+    """Every option string of the `import` subcommand's parser, but --help."""
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    sub = commands.choices["import"]
+    return [
+        option
+        for action in sub._actions
+        if not isinstance(action, argparse._HelpAction)
+        for option in action.option_strings
+    ]
+
+
+def _mentions(text: str, option: str) -> bool:
+    # `--dayfirst` must be there in its own right, not only inside `--no-dayfirst`
+    return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None
+
+
+def test_the_readme_and_the_importers_doc_list_every_option_of_the_import_command():
+    options = _import_options()
+    assert {"--couple", "--partner", "--mapping", "--dayfirst", "--no-dayfirst"} <= set(options)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    # the README's command-line block: its `trustdata import` lines and the options line under them
+    readme_lines = "\n".join(
+        line
+        for line in readme.splitlines()
+        if line.startswith("trustdata import") or "importer options:" in line
+    )
+    doc = (ROOT / "docs" / "importers.md").read_text(encoding="utf-8")
+    # the doc's synopsis: the fenced block that opens with `trustdata import KIND IN OUT`
+    synopsis = doc.split("trustdata import KIND IN OUT", 1)[1].split("```", 1)[0]
+    missing = {
+        "README.md": [o for o in options if not _mentions(readme_lines, o)],
+        "docs/importers.md": [o for o in options if not _mentions(synopsis, o)],
+    }
+    assert missing == {"README.md": [], "docs/importers.md": []}

@@ -432,7 +432,7 @@ def test_worse_after_6_months_compares_the_first_month_with_weeks_24_to_27(six_m
         row = flags.iloc[0]
         assert row["partner"] == "A" and row["severity"] == "raise"
         assert row["date"] == MONDAY + pd.Timedelta(weeks=27)
-        assert f"6.0 in the first 4 weeks, {six_month_score:.1f} in weeks 25-28" in row["evidence"]
+        assert f"6.00 in the first 4 weeks, {six_month_score:.2f} in weeks 25-28" in row["evidence"]
 
 
 def test_worse_after_6_months_ends_and_drop_agree_as_printed():
@@ -442,6 +442,28 @@ def test_worse_after_6_months_ends_and_drop_agree_as_printed():
     (evidence,) = flags.loc[flags["flag"] == "worse_after_6_months", "evidence"]
     assert "score 5.75 in the first 4 weeks, 4.50 in weeks 25-28" in evidence
     assert evidence.endswith(", 1.25 points lower.")
+
+
+def test_every_number_of_points_in_the_red_flags_has_the_same_decimals():
+    # first 4 weeks 5, 6, 5, 6 = 5.5, latest 6, 6, 6, 6 = 6.0: round means, and a reliable
+    # change of a few hundredths.  It read "from 5.5 ... to 6.0 (0.5 points; a reliable change
+    # needs more than 1.83 points" beside another row's "from 4.50 ... to 5.75 (1.25 points"
+    weeks = [5 + i % 2 for i in range(50)] + [6, 6, 6, 6]
+    flags = milestones.red_flags(_weekly_checkins(weeks))
+    (evidence,) = flags.loc[flags["flag"].str.startswith("no_reliable"), "evidence"]
+    assert "went from 5.50 in the first 4 weeks to 6.00 in the latest 4 (0.50 points;" in evidence
+    points = re.findall(r"(-?\d+(?:\.\d+)?) points", evidence)
+    assert len(points) >= 3 and all(re.fullmatch(r"-?\d+\.\d\d", x) for x in points), points
+    assert re.search(r"Reliable Change Index -?\d+\.\d\d;", evidence)
+
+
+def test_the_mean_gap_of_diverging_partners_has_the_decimals_of_every_other_point():
+    # A stays at 9, B falls 9, 8, ..., 2: gaps 0, 1, ..., 7, a mean of 3.5 (it read "3.5 points")
+    a = _weekly_checkins([9] * 8)
+    b = _weekly_checkins([9, 8, 7, 6, 5, 4, 3, 2], partner="B")
+    flags = milestones.red_flags(pd.concat([a, b], ignore_index=True))
+    (evidence,) = flags.loc[flags["flag"] == "diverging_partners", "evidence"]
+    assert evidence.endswith("the mean gap was 3.50 points.")
 
 
 def _printed_differences(evidence: str) -> list[tuple[float, float, float, bool]]:

@@ -169,9 +169,9 @@ def test_worse_six_months_in_names_a_repeat_betrayal_before_its_weeks_and_its_da
         ("2024-06-06", "repeat_betrayal"),
     )
     evidence = _six_month_evidence(events)
-    assert evidence.startswith("A: mean connection score 6.0 in the first 4 weeks, 4.0 in weeks")
+    assert evidence.startswith("A: mean connection score 6.00 in the first 4 weeks, 4.00 in weeks")
     assert evidence.endswith(
-        "2.0 points lower. New information came out on 1 May 2024, 6 weeks before week 25. "
+        "2.00 points lower. New information came out on 1 May 2024, 6 weeks before week 25. "
         "A repeat betrayal was recorded on 6 June 2024, 11 days before week 25."
     )
 
@@ -187,10 +187,10 @@ def test_worse_six_months_in_names_hard_news_inside_its_weeks_and_not_outside_th
     )
     evidence = _six_month_evidence(events)
     assert evidence.endswith(
-        "2.0 points lower. An abuse event was recorded on 26 June 2024, in week 26."
+        "2.00 points lower. An abuse event was recorded on 26 June 2024, in week 26."
     )
     assert "10 January" not in evidence and "15 July" not in evidence
-    assert _six_month_evidence(None).endswith("2.0 points lower.")
+    assert _six_month_evidence(None).endswith("2.00 points lower.")
 
 
 def test_couple_04_therapist_flag_names_the_repeat_betrayal(sample_logs):

@@ -99,8 +99,71 @@ def test_with_triggers_alone_the_rule_does_not_apply():
 def test_bundled_logs_keep_every_verdict():
     logs = trustdata.load(SAMPLE)
     out = triggers.trigger_trend(logs.triggers, checkins=logs.checkins)
-    assert out["latest_logged"].all()
-    assert out["gap_from"].isna().all()
+    assert out["latest_logged"].all() and out["first_logged"].all()
+    assert out["gap_from"].isna().all() and out["first_gap_from"].isna().all()
+
+
+def test_a_baseline_with_months_not_logged_gives_no_verdict():
+    # one intake check-in, then nothing for ten weeks, then a trigger every 3 days all year
+    # with weekly check-ins: the first window's few triggers are "not logged", not "fewer"
+    # (without the rule: 7 first vs 31 latest, "worsening" at a constant rate)
+    tr, ci = _logs(list(range(70, 365, 3)), [0, *range(70, 365, 7)])
+    out = triggers.trigger_trend(tr, checkins=ci)
+    schemas.TriggerTrendOutput.validate(out)
+    row = out.iloc[0]
+    assert not row["first_logged"] and row["latest_logged"]
+    assert (row["first_count"], row["latest_count"]) == (7, 31)
+    assert row["verdict"] == row["rate_verdict"] == "insufficient_data"
+    assert pd.isna(row["lessening"])
+    assert np.isnan(row["first_rate_per_month"]) and np.isnan(row["rate_ratio"])
+    assert row["latest_rate_per_month"] == pytest.approx(31 / row["latest_days"] * 30.4375)
+    # the stretch whole: the day after the intake check-in to the day before the next record
+    assert row["first_gap_from"] == START + pd.Timedelta(days=1)
+    assert row["first_gap_to"] == START + pd.Timedelta(days=69)
+    assert pd.isna(row["gap_from"]) and pd.isna(row["gap_to"])
+
+
+@pytest.mark.parametrize(("empty_days", "logged"), [(44, True), (47, False)])
+def test_the_line_is_half_the_first_window(empty_days, logged):
+    # daily check-ins but for one stretch inside the first window (91.3 days), triggers steady
+    first_empty = 20
+    last_empty = first_empty + empty_days - 1
+    days = [d for d in range(0, 401) if not first_empty <= d <= last_empty]
+    tr, ci = _logs(days[::3], days)
+    row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    assert bool(row["first_logged"]) is logged and row["latest_logged"]
+    assert (row["verdict"] == "insufficient_data") is not logged
+    assert pd.isna(row["first_gap_from"]) is logged
+
+
+def test_one_stretch_over_both_windows_is_named_once():
+    # ten days of logs, a pause of six months, ten days again: neither window was logged
+    tr, ci = _logs([0, 2, 4, 6, 8, 10, 200, 202, 204], [*range(0, 11), *range(200, 211)])
+    out = triggers.trigger_trend(tr, checkins=ci)
+    row = out.iloc[0]
+    assert not row["first_logged"] and not row["latest_logged"]
+    assert row["first_gap_from"] == row["gap_from"] == START + pd.Timedelta(days=11)
+    assert row["first_gap_to"] == row["gap_to"] == START + pd.Timedelta(days=199)
+    item = _text(str(report._macros().trigger_item("Sam", next(out.itertuples()), False)))
+    assert item == (
+        "Sam logged no trigger and no check-in from 17 January 2025 to 24 July 2025: not enough "
+        "logging at the start of the logs or recently to see whether triggers are lessening."
+    )
+
+
+def test_two_stretches_are_both_named():
+    # a pause at the start and another at the end, each over half its window
+    days = [0, *range(60, 300), 360]
+    tr, ci = _logs(days[1:-1:3], days)
+    out = triggers.trigger_trend(tr, checkins=ci)
+    row = next(out.itertuples())
+    assert not row.first_logged and not row.latest_logged
+    item = _text(str(report._macros().trigger_item("Sam", row, True)))
+    assert item == (
+        "Sam logged no trigger and no check-in from 7 January 2025 to 6 March 2025 and from "
+        "2 November 2025 to 31 December 2025: not enough logging at the start of the logs or "
+        "recently to see whether triggers are lessening."
+    )
 
 
 def _text(page: str) -> str:
@@ -133,3 +196,32 @@ def test_the_page_names_the_gap_instead_of_a_verdict(returned, audience):
     assert "Nothing was logged in the" not in text
     if audience == "therapist":
         assert "triggers: 122 (not enough recent logging: none logged from 27 May 2025" in text
+
+
+@pytest.fixture(scope="module")
+def early(tmp_path_factory):
+    """couple-01's sample with A checking in once, four months before the logs begin."""
+    folder = tmp_path_factory.mktemp("early") / "couples"
+    shutil.copytree(SAMPLE, folder)
+    with open(folder / "checkins.csv", "a", encoding="utf-8") as fh:
+        fh.write("couple-01,A,hurt,2023-10-02,4,4,,,,,,,,,\n")
+    return trustdata.load(folder)
+
+
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+def test_the_page_names_a_gap_at_the_start(early, audience):
+    row = triggers.trigger_trend(early.triggers, checkins=early.checkins).iloc[0]
+    assert (row["couple_id"], row["partner"]) == ("couple-01", "A")
+    assert not row["first_logged"] and row["latest_logged"]
+    page = report.build(early, "couple-01", audience=audience)
+    text = _text(page)
+    assert (
+        "logged no trigger and no check-in from 3 October 2023 to 28 January 2024: not enough "
+        "logging at the start of the logs to see whether triggers are lessening." in text
+    )
+    assert "recent logging" not in text
+    if audience == "therapist":
+        assert (
+            "(not enough logging at the start of the logs: none logged from 3 October 2023 to "
+            "28 January 2024)" in text
+        )

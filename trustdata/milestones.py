@@ -251,24 +251,26 @@ def _fmt(value: pd.Series, digits: int = 1) -> pd.Series:
     return pd.Series(numbers(value, digits), index=value.index, dtype="str")
 
 
+#: Decimals of every number of points in the red flags' evidence: the means, their difference,
+#: the reliable change, the week-to-week ups and downs and the partners' mean gap (the index,
+#: tau and slopes have 2 as well, p-values 3).  One rule for each kind of number: before,
+#: "5.5 ... 6.0 (0.5 points; a reliable change needs more than 1.83 points" stood beside
+#: "4.50 ... 5.75 (1.25 points" and "the mean gap was 1.3 points".
+POINTS_DIGITS = 2
+
+
 def _ends(first: pd.Series, last: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Two means and their difference ``last - first`` in words, agreeing as printed.
 
-    One decimal when both means have at most one (3.5 to 4.0, 0.5), else two (4.50 to 5.75,
-    1.25: one decimal would read 4.5 to 5.8 with 1.25 between them); the same precision for
-    all three in a row.  Should the printed ends still not differ by the printed difference
+    :data:`POINTS_DIGITS` decimals for all three, whatever the values (4.50 to 5.75, 1.25;
+    5.50 to 6.00, 0.50).  Should the printed ends still not differ by the printed difference
     (means such as 13/3), the difference reads "about".
     """
     first, last = first.astype(float), last.astype(float)
-    exact = lambda v: np.isclose(v, v.round(1), rtol=0, atol=1e-9)  # noqa: E731
-    one = exact(first) & exact(last)
-    f1, f2 = _fmt(first, 1), _fmt(first, 2)
-    l1, l2 = _fmt(last, 1), _fmt(last, 2)
-    d1, d2 = _fmt(last - first, 1), _fmt(last - first, 2)
-    agree = np.isclose(l2.astype(float) - f2.astype(float), d2.astype(float), rtol=0, atol=1e-9)
-    d2 = d2.where(agree, "about " + d2)
-    pick = lambda a, b: pd.Series(np.where(one, a, b), index=first.index, dtype="str")  # noqa: E731
-    return pick(f1, f2), pick(l1, l2), pick(d1, d2)
+    f, la = _fmt(first, POINTS_DIGITS), _fmt(last, POINTS_DIGITS)
+    d = _fmt(last - first, POINTS_DIGITS)
+    agree = np.isclose(la.astype(float) - f.astype(float), d.astype(float), rtol=0, atol=1e-9)
+    return f, la, d.where(agree, "about " + d)
 
 
 def _slope(value: pd.Series) -> pd.Series:
@@ -947,9 +949,9 @@ def _no_reliable_improvement(summary: pd.DataFrame) -> pd.DataFrame:
         + " ("
         + change
         + " points; a reliable change needs more than "
-        + _fmt(hit["rc_points"], 2)
+        + _fmt(hit["rc_points"], POINTS_DIGITS)
         + " points, as the week-to-week ups and downs are about "
-        + _fmt(hit["error_sd"], 2)
+        + _fmt(hit["error_sd"], POINTS_DIGITS)
         + " points; Reliable Change Index "
         + _fmt(hit["rci"], 2)
         + "; slope "
@@ -1003,7 +1005,7 @@ def _diverging(gaps: pd.DataFrame) -> pd.DataFrame:
             dtype="str",
         )
         + "); the mean gap was "
-        + _fmt(hit["mean_abs_gap"])
+        + _fmt(hit["mean_abs_gap"], POINTS_DIGITS)
         + " points."
     )
     return _frame(
@@ -1147,7 +1149,11 @@ def red_flags(
         - ``severity`` (str): ``"safety"``, ``"raise"`` or ``"watch"`` (:data:`FLAG_SEVERITY`).
         - ``date`` (datetime64[ns]): the event's date, the last week of the window looked at,
           or the latest check-in.
-        - ``evidence`` (str): a sentence with the numbers.
+        - ``evidence`` (str): a sentence with the numbers, each kind written one way: points
+          (means, differences, the reliable change, the ups and downs, the mean gap) with
+          :data:`POINTS_DIGITS` decimals, the Reliable Change Index, tau and slopes with 2,
+          p-values with 3 ("p < 0.001" below), all rounded half away from zero
+          (:func:`trustdata._words.numbers`).
         - ``message`` (str): gentle plain-language words (:data:`FLAG_MESSAGES`).
 
     Raises

@@ -380,7 +380,12 @@ class CoupleReview:
         ``first_dip_to`` / ``latest_dip_from`` / ``latest_dip_to`` (its first and last weeks,
         NaT when none), ``first_dip_mean`` / ``latest_dip_mean`` (the mean of its weekly
         scores) and ``latest_dip_at_end`` (the dip runs to the partner's last observed week:
-        the latest mean is the level before it, not now).
+        the latest mean is the level before it, not now); ``latest_from`` / ``latest_to``
+        (the Mondays of the first and last of the latest mean's weeks), ``latest_span_weeks``
+        (the calendar weeks they span), ``latest_pause_from`` / ``latest_pause_to`` (the
+        longest stretch without a score among them, when it is at least ``end_weeks`` weeks
+        long; else NaT) and ``latest_paused`` (there is such a pause: the page then does not
+        call those weeks "the latest 4 weeks").
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -1166,6 +1171,53 @@ def _ends_aside(verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame]) -> pd.Da
     return pd.DataFrame(rows, columns=columns, index=verdicts.index)
 
 
+def _latest_pause(
+    verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame], scored: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Where each verdict's latest ``end_weeks`` weekly scores lie in the calendar.
+
+    The latest mean is the mean of the partner's latest ``end_weeks`` weeks with a score (not
+    set aside, :func:`trustdata.trends.trend_weeks`): after a pause in logging they are not
+    "the latest 4 weeks" (a lone check-in today after a year without one is one of them).
+    Returns ``latest_from`` / ``latest_to`` (the Mondays of the first and last of those weeks),
+    ``latest_span_weeks`` (calendar weeks from the one to the other, both counted),
+    ``latest_pause_from`` / ``latest_pause_to`` (the longest stretch between them without a
+    check-in scoring the measure, from the day after one to the day before the next, when it
+    is at least ``end_weeks`` weeks long; else NaT) and ``latest_paused`` (there is one).
+    """
+    rows = []
+    for v in verdicts.itertuples(index=False):
+        row = {"latest_from": pd.NaT, "latest_to": pd.NaT, "latest_span_weeks": 0,
+               "latest_paused": False, "latest_pause_from": pd.NaT,
+               "latest_pause_to": pd.NaT}  # fmt: skip
+        frame = weeks.get(v.measure)
+        if v.too_short or frame is None or v.end_weeks == 0 or np.isnan(v.latest_mean):
+            rows.append(row)
+            continue
+        mine = frame.loc[(frame["partner"] == v.partner) & ~frame["set_aside"], "week"]
+        ends = mine.iloc[-v.end_weeks :]  # sorted by week: the latest mean's weeks
+        lo, hi = ends.iloc[0], ends.iloc[-1]
+        row.update(latest_from=lo, latest_to=hi, latest_span_weeks=int((hi - lo).days // 7) + 1)
+        ci = scored[v.measure]
+        days = ci.loc[ci["partner"] == v.partner, "date"].dt.normalize()
+        days = np.sort(days.loc[(days >= lo) & (days < hi + pd.Timedelta(days=7))].unique())
+        if len(days) > 1:
+            gaps = np.diff(days)
+            at = int(np.argmax(gaps))
+            # at least end_weeks whole weeks of days without a score between two scores
+            if gaps[at] > np.timedelta64(7 * v.end_weeks, "D"):
+                row["latest_paused"] = True
+                row["latest_pause_from"] = pd.Timestamp(days[at]) + pd.Timedelta(days=1)
+                row["latest_pause_to"] = pd.Timestamp(days[at + 1]) - pd.Timedelta(days=1)
+        rows.append(row)
+    columns = ["latest_from", "latest_to", "latest_span_weeks", "latest_paused",
+               "latest_pause_from", "latest_pause_to"]  # fmt: skip
+    out = pd.DataFrame(rows, columns=columns, index=verdicts.index)
+    for c in ("latest_from", "latest_to", "latest_pause_from", "latest_pause_to"):
+        out[c] = pd.to_datetime(out[c])
+    return out.astype({"latest_span_weeks": "int64", "latest_paused": bool})
+
+
 #: Calendar weeks of the layers chart's "at the start" and "recently" windows
 #: (:func:`trustdata.layers.layers_profile`'s ``start_weeks`` and ``recent_weeks``).
 LAYER_WINDOW_WEEKS = 8
@@ -1550,6 +1602,8 @@ def review(
     verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_weeks["connection"], found)
     aside = _ends_aside(verdicts, trend_weeks)
     verdicts[list(aside.columns)] = aside
+    pause = _latest_pause(verdicts, trend_weeks, scored)
+    verdicts[list(pause.columns)] = pause
     layers_profile, layers_left_out = None, pd.DataFrame(columns=_LEFT_OUT_COLUMNS)
     if has_layers or ("trust" in measures):
         layers_profile, layers_left_out = _layers_profile(ci, verdicts, trend_weeks.get("trust"))

@@ -556,6 +556,9 @@ class TriggerTrendOutput(_Output):
     latest_logged: Series[bool]
     gap_from: Series[pd.Timestamp] = pa.Field(nullable=True)
     gap_to: Series[pd.Timestamp] = pa.Field(nullable=True)
+    first_logged: Series[bool]
+    first_gap_from: Series[pd.Timestamp] = pa.Field(nullable=True)
+    first_gap_to: Series[pd.Timestamp] = pa.Field(nullable=True)
 
 
 class AnniversaryTriggersOutput(_Output):

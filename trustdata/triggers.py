@@ -233,16 +233,20 @@ def trigger_trend(
     the last as many days; when the span is shorter than twice that, the two windows are the two
     halves of the span.  Spans shorter than 14 days are ``"insufficient_data"``.
 
-    The latest window must be a period the partner was logging: when check-ins are given and
-    the partner has any, a stretch of more than half the latest window with no record at all
-    (no trigger and no check-in; the stretch counted inside the window) means they were not
-    logging then, so its zero triggers are "not logged", not "none": ``latest_logged`` is
-    False, ``gap_from`` / ``gap_to`` name that stretch (whole, from the day after the record
-    before it to the day before the record after it), the latest rate is NaN and every verdict
-    is ``"insufficient_data"``.  A partner back after a pause (one check-in today after a year
-    without logs) gets no verdict until they have logged through most of a window again.  With
-    triggers alone (no check-ins) a quiet stretch cannot be told from one not logged, and the
-    rule does not apply.  (The first window starts at the partner's first record.)
+    Both windows must be periods the partner was logging: when check-ins are given and the
+    partner has any, a stretch of more than half a window with no record at all (no trigger
+    and no check-in; the stretch counted inside the window) means they were not logging then,
+    so its zero triggers are "not logged", not "none".  For the latest window
+    ``latest_logged`` is False, ``gap_from`` / ``gap_to`` name that stretch (whole, from the
+    day after the record before it to the day before the record after it) and the latest rate
+    is NaN; for the first (baseline) window ``first_logged``, ``first_gap_from`` /
+    ``first_gap_to`` and the first rate say the same.  Either way every verdict is
+    ``"insufficient_data"``: a baseline with months nobody logged would make "lessening" out of
+    too few recorded triggers.  A partner back after a pause (one check-in today after a year
+    without logs) gets no verdict until they have logged through most of a window again; a
+    partner whose first window has such a stretch (one check-in, then months without logs)
+    gets none, since the first window starts at their first record.  With triggers alone (no
+    check-ins) a quiet stretch cannot be told from one not logged, and the rule does not apply.
 
     The rate ratio (latest rate / first rate) is tested with the exact conditional test: given
     ``n = first_count + latest_count`` triggers, under equal rates ``latest_count`` is
@@ -285,7 +289,7 @@ def trigger_trend(
         - ``first_count``, ``latest_count`` (int64): triggers in each window.
         - ``first_days``, ``latest_days`` (float): the windows' lengths in days (exposure).
         - ``first_rate_per_month``, ``latest_rate_per_month`` (float): count / days *
-          ``DAYS_PER_MONTH`` (the latest NaN when ``latest_logged`` is False).
+          ``DAYS_PER_MONTH`` (NaN when ``first_logged`` / ``latest_logged`` is False).
         - ``rate_ratio`` (float): latest rate / first rate (inf when ``first_count`` is 0 and
           ``latest_count`` is not; NaN when both are 0).
         - ``rate_ratio_low``, ``rate_ratio_high`` (float): its exact ``1 - alpha`` interval.
@@ -296,8 +300,8 @@ def trigger_trend(
         - ``intensity_tau``, ``intensity_p`` (float): Kendall's tau-b and its p-value.
         - ``lessening`` (boolean, nullable): True when triggers became reliably less frequent
           (``rate_p < alpha`` and ``rate_ratio < 1``); False otherwise; missing when the data
-          are insufficient (span under 14 days, no trigger in either window, or the latest
-          window not a period of logging).
+          are insufficient (span under 14 days, no trigger in either window, or a window
+          not a period of logging).
         - ``verdict`` (str): one of :data:`VERDICTS`, decided by the frequency test at
           ``alpha``, which the intensity test can only turn into ``"mixed"``:
           ``"lessening"`` when ``rate_verdict`` is ``"lessening"`` (``rate_p < alpha`` and
@@ -319,6 +323,10 @@ def trigger_trend(
         - ``gap_from``, ``gap_to`` (datetime64[ns]): when ``latest_logged`` is False, the first
           and last day of the longest stretch without a record that reaches into the latest
           window; NaT otherwise.
+        - ``first_logged`` (bool): the first window was a period of logging (same rule).
+        - ``first_gap_from``, ``first_gap_to`` (datetime64[ns]): when ``first_logged`` is
+          False, the first and last day of the longest stretch without a record that reaches
+          into the first window; NaT otherwise.
 
     Raises
     ------
@@ -363,16 +371,20 @@ def trigger_trend(
     first_count = np.bincount(trig_sid[in_first], minlength=n_series)
     latest_count = np.bincount(trig_sid[in_latest], minlength=n_series)
     total = first_count + latest_count
-    # the latest window must be a period of logging (docstring, docs/verdicts.md)
-    gap_days, gap_from, gap_to, checked = _latest_gap(
-        sid, n_trig, ts_ns, checkins, n_series, latest_start, span_end
+    # both windows must be periods of logging (docstring, docs/verdicts.md): a baseline with
+    # months nobody logged would make "lessening" out of too few recorded triggers
+    *gaps, checked = _record_gaps(sid, n_trig, ts_ns, checkins, n_series)
+    gap_days, gap_from, gap_to = _window_gap(gaps, n_series, latest_start, span_end)
+    first_gap_days, first_gap_from, first_gap_to = _window_gap(
+        gaps, n_series, span_start, first_end
     )
     latest_logged = ~checked | (gap_days <= width / 2)
-    enough = (span_days >= 14) & (total > 0) & latest_logged
+    first_logged = ~checked | (first_gap_days <= width / 2)
+    enough = (span_days >= 14) & (total > 0) & latest_logged & first_logged
     per_month = schemas.DAYS_PER_MONTH
     with np.errstate(invalid="ignore", divide="ignore"):
-        first_rate = first_count / width * per_month
         # a window nobody was logging in has no rate: its zero is "not logged", not "none"
+        first_rate = np.where(first_logged, first_count / width * per_month, np.nan)
         latest_rate = np.where(latest_logged, latest_count / width * per_month, np.nan)
         ratio = np.where(total > 0, (latest_count / width) / (first_count / width), np.nan)
     low, high, pval = _rate_ratio_tests(latest_count, total, width, width, 1 - alpha, enough)
@@ -451,44 +463,61 @@ def trigger_trend(
             # NaT where the latest window was a period of logging
             "gap_from": np.where(latest_logged, nat, (gap_from * _NS_PER_DAY).astype(ns)),
             "gap_to": np.where(latest_logged, nat, (gap_to * _NS_PER_DAY).astype(ns)),
+            # the same for the first (baseline) window
+            "first_logged": first_logged,
+            "first_gap_from": np.where(
+                first_logged, nat, (first_gap_from * _NS_PER_DAY).astype(ns)
+            ),
+            "first_gap_to": np.where(first_logged, nat, (first_gap_to * _NS_PER_DAY).astype(ns)),
         }
     )
     return out.astype(_TREND_DTYPES)
 
 
-def _latest_gap(
+def _record_gaps(
     sid: np.ndarray,
     n_trig: int,
     ts_ns: np.ndarray,
     checkins: pd.DataFrame | None,
     n_series: int,
-    latest_start: np.ndarray,
-    span_end: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per series: the longest stretch with no record (trigger or check-in) inside the latest
-    window, in days (the stretch cut to the window), its first and last empty day (day numbers,
-    the stretch whole, beyond the window too) and whether the rule applies (the partner has a
-    check-in: with triggers alone a quiet stretch cannot be told from one not logged)."""
+    """Every stretch between two records (trigger or check-in) of a series: the day numbers of
+    the records before and after it and the series, plus whether the logging rule applies to
+    each series (the partner has a check-in: with triggers alone a quiet stretch cannot be told
+    from one not logged)."""
     n_ci = len(sid) - n_trig
     days = _day_index(ts_ns)
     if n_ci:
         days = np.concatenate([days, _day_index(checkins["date"].to_numpy(dtype="datetime64[ns]"))])
     checked = np.bincount(sid[n_trig:], minlength=n_series) > 0
-    gap_days = np.zeros(n_series)
-    gap_from = np.zeros(n_series, dtype=np.int64)
-    gap_to = np.zeros(n_series, dtype=np.int64)
     if len(days) < 2:
-        return gap_days, gap_from, gap_to, checked
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, checked
     order = np.lexsort((days, sid))
     s, d = sid[order], days[order]
     same = s[1:] == s[:-1]
-    a, b, g = d[:-1][same], d[1:][same], s[1:][same]
-    # the empty days a+1 .. b-1, as [a+1, b) in ns, cut to the latest window [start, end)
-    lo = np.maximum((a + 1) * _NS_PER_DAY, latest_start[g])
-    hi = np.minimum(b * _NS_PER_DAY, span_end[g])
+    return d[:-1][same], d[1:][same], s[1:][same], checked
+
+
+def _window_gap(
+    gaps: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_series: int,
+    start: np.ndarray,
+    end: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per series: the longest stretch with no record inside the window [start, end) (ns), in
+    days (the stretch cut to the window), and its first and last empty day (day numbers, the
+    stretch whole, beyond the window too)."""
+    a, b, g = gaps
+    gap_days = np.zeros(n_series)
+    gap_from = np.zeros(n_series, dtype=np.int64)
+    gap_to = np.zeros(n_series, dtype=np.int64)
+    if not len(g):
+        return gap_days, gap_from, gap_to
+    # the empty days a+1 .. b-1, as [a+1, b) in ns, cut to the window [start, end)
+    lo = np.maximum((a + 1) * _NS_PER_DAY, start[g])
+    hi = np.minimum(b * _NS_PER_DAY, end[g])
     inside = np.maximum(hi - lo, 0) / _NS_PER_DAY
-    if not len(inside):
-        return gap_days, gap_from, gap_to, checked
     # the longest per series: sort by (series, length) and take each series' last
     pick = np.lexsort((inside, g))
     last = np.r_[g[pick][1:] != g[pick][:-1], True]
@@ -496,7 +525,7 @@ def _latest_gap(
     gap_days[g[at]] = inside[at]
     gap_from[g[at]] = a[at] + 1
     gap_to[g[at]] = b[at] - 1
-    return gap_days, gap_from, gap_to, checked
+    return gap_days, gap_from, gap_to
 
 
 def anniversary_triggers(
