@@ -103,24 +103,126 @@ def test_bundled_logs_keep_every_verdict():
     assert out["gap_from"].isna().all() and out["first_gap_from"].isna().all()
 
 
-def test_a_baseline_with_months_not_logged_gives_no_verdict():
-    # one intake check-in, then nothing for ten weeks, then a trigger every 3 days all year
-    # with weekly check-ins: the first window's few triggers are "not logged", not "fewer"
-    # (without the rule: 7 first vs 31 latest, "worsening" at a constant rate)
-    tr, ci = _logs(list(range(70, 365, 3)), [0, *range(70, 365, 7)])
+def test_the_cohort_keeps_every_verdict():
+    # one partner of the 600 has a pause at the start (couple-150 B, no triggers): its start
+    # moves, its verdict stays insufficient_data; the counts are those measured before the rule
+    logs = trustdata.load(SAMPLE.parent / "cohort")
+    out = triggers.trigger_trend(logs.triggers, checkins=logs.checkins)
+    moved = out.loc[out["first_gap_from"].notna()]
+    assert moved[["couple_id", "partner"]].to_numpy().tolist() == [["couple-150", "B"]]
+    assert moved["first_logged"].all() and (moved["verdict"] == "insufficient_data").all()
+    assert out["verdict"].value_counts().to_dict() == {
+        "lessening": 335, "insufficient_data": 157, "no_clear_change": 108
+    }  # fmt: skip
+
+
+def _intake_then_logging(later: int = 180) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One intake check-in, ten weeks without a record, then a trigger every three days for a
+    year and one every nine days for ``later`` days, with weekly check-ins."""
+    days = [*range(70, 70 + 365, 3), *range(70 + 365, 70 + 365 + later, 9)]
+    return _logs(days, [0, *range(70, 70 + 365 + later, 7)])
+
+
+def test_a_pause_at_the_start_is_skipped():
+    # the baseline is the first months of real logging, not the ten weeks nobody logged
+    # (before: 7 first vs 31 latest, "worsening"; then insufficient_data, no verdict ever)
+    tr, ci = _intake_then_logging()
     out = triggers.trigger_trend(tr, checkins=ci)
     schemas.TriggerTrendOutput.validate(out)
     row = out.iloc[0]
-    assert not row["first_logged"] and row["latest_logged"]
-    assert (row["first_count"], row["latest_count"]) == (7, 31)
-    assert row["verdict"] == row["rate_verdict"] == "insufficient_data"
-    assert pd.isna(row["lessening"])
-    assert np.isnan(row["first_rate_per_month"]) and np.isnan(row["rate_ratio"])
-    assert row["latest_rate_per_month"] == pytest.approx(31 / row["latest_days"] * 30.4375)
-    # the stretch whole: the day after the intake check-in to the day before the next record
+    assert row["first_logged"] and row["latest_logged"]
+    # the span starts at the first record after the pause: day 70
+    assert row["span_start"] == row["first_start"] == START + pd.Timedelta(days=70)
+    # the pause skipped: the day after the intake check-in to the day before the next record
     assert row["first_gap_from"] == START + pd.Timedelta(days=1)
     assert row["first_gap_to"] == START + pd.Timedelta(days=69)
     assert pd.isna(row["gap_from"]) and pd.isna(row["gap_to"])
+    width = 3 * schemas.DAYS_PER_MONTH
+    assert row["first_days"] == pytest.approx(width)
+    days = np.array([*range(70, 70 + 365, 3), *range(70 + 365, 70 + 365 + 180, 9)])
+    assert row["first_count"] == np.sum(days < 70 + width)
+    assert row["latest_count"] == (tr["timestamp"] >= row["latest_start"]).sum()
+    assert (row["first_count"], row["latest_count"]) == (31, 10)
+    assert row["verdict"] == row["rate_verdict"] == "lessening"
+    assert row["first_rate_per_month"] == pytest.approx(31 / width * schemas.DAYS_PER_MONTH)
+
+
+def test_records_before_the_new_start_count_nowhere():
+    # the same logs with a trigger (intensity 10) on the intake day: it is before the start
+    tr, ci = _intake_then_logging()
+    extra = as_table(
+        "triggers",
+        [{"couple_id": "c1", "partner": "A", "category": "media", "intensity": 10,
+          "timestamp": START + pd.Timedelta(hours=20)}],
+    )  # fmt: skip
+    both = pd.concat([extra, tr], ignore_index=True)
+    a = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    b = triggers.trigger_trend(both, checkins=ci).iloc[0]
+    assert b["span_start"] == START + pd.Timedelta(days=70)
+    assert b["first_gap_from"] == START + pd.Timedelta(days=1)
+    for col in ("first_count", "latest_count", "n_weeks_with_triggers", "intensity_slope_per_month",
+                "intensity_tau", "rate_p", "verdict"):  # fmt: skip
+        assert b[col] == a[col] or (pd.isna(b[col]) and pd.isna(a[col])), col
+
+
+def test_two_pauses_at_the_start_are_both_skipped():
+    # intake, 10 weeks nothing, three days of logs, 10 weeks nothing, then a year of logging
+    second = 73 + 70
+    days = [*range(70, 73), *range(second, second + 365, 3)]
+    tr, ci = _logs(days, [0, 70, 71, 72, *range(second, second + 365, 7)])
+    row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    assert row["first_logged"] and row["latest_logged"]
+    assert row["span_start"] == START + pd.Timedelta(days=second)
+    # the last pause skipped is named: it ends the day before the span starts
+    assert row["first_gap_from"] == START + pd.Timedelta(days=73)
+    assert row["first_gap_to"] == START + pd.Timedelta(days=second - 1)
+    assert row["first_count"] == len(range(second, second + 92, 3))
+    assert row["verdict"] == "no_clear_change"
+
+
+def test_a_pause_leaving_under_14_days_is_not_skipped():
+    # intake, ten weeks nothing, then ten days of daily logs: too little after the pause
+    tr, ci = _logs(list(range(70, 80)), [0, *range(70, 80)])
+    row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    assert not row["first_logged"]
+    assert row["span_start"] == START  # not moved
+    assert row["first_gap_from"] == START + pd.Timedelta(days=1)
+    assert row["first_gap_to"] == START + pd.Timedelta(days=69)
+    assert row["verdict"] == row["rate_verdict"] == "insufficient_data"
+    assert np.isnan(row["first_rate_per_month"])
+    item = _text(str(report._macros().trigger_item("Sam", row, False)))
+    assert item == (
+        "Sam logged no trigger and no check-in from 7 January 2025 to 16 March 2025: not enough "
+        "logging after a pause to see whether triggers are lessening."
+    )
+    # fourteen days after it are enough to skip it, and for a verdict
+    tr, ci = _logs(list(range(70, 84)), [0, *range(70, 84)])
+    row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    assert row["first_logged"] and row["span_start"] == START + pd.Timedelta(days=70)
+    assert row["span_end"] - row["span_start"] == pd.Timedelta(days=14)
+    item = _text(str(report._macros().trigger_item("Sam", row, False)))
+    assert item == (
+        "Sam's triggers show no clear change yet (about 30 a month at first, about 30 a month "
+        "lately): neither how often they come nor how strong they feel has moved beyond the "
+        "usual ups and downs. Triggers are counted from 17 March 2025, after a pause in logging "
+        "from 7 January 2025 to 16 March 2025."
+    )
+
+
+def test_the_page_says_from_when_triggers_are_counted():
+    tr, ci = _intake_then_logging()
+    row = next(triggers.trigger_trend(tr, checkins=ci).itertuples())
+    for therapist in (False, True):
+        item = _text(str(report._macros().trigger_item("Sam", row, therapist)))
+        assert item.endswith(
+            " Triggers are counted from 17 March 2025, after a pause in logging from 7 January "
+            "2025 to 16 March 2025."
+        )
+    # no such sentence without a pause skipped
+    tr, ci = _logs(list(range(0, 365, 3)), list(range(0, 365, 7)))
+    row = next(triggers.trigger_trend(tr, checkins=ci).itertuples())
+    assert pd.isna(row.first_gap_from)
+    assert "counted from" not in str(report._macros().trigger_item("Sam", row, False))
 
 
 @pytest.mark.parametrize(("empty_days", "logged"), [(44, True), (47, False)])
@@ -131,13 +233,17 @@ def test_the_line_is_half_the_first_window(empty_days, logged):
     days = [d for d in range(0, 401) if not first_empty <= d <= last_empty]
     tr, ci = _logs(days[::3], days)
     row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
-    assert bool(row["first_logged"]) is logged and row["latest_logged"]
-    assert (row["verdict"] == "insufficient_data") is not logged
+    # over the line the stretch is a pause the span starts after; under it nothing moves
+    assert row["first_logged"] and row["latest_logged"]
+    assert row["verdict"] != "insufficient_data"
     assert pd.isna(row["first_gap_from"]) is logged
+    moved = START + pd.Timedelta(days=last_empty + 1)
+    assert row["span_start"] == (START if logged else moved)
 
 
 def test_one_stretch_over_both_windows_is_named_once():
-    # ten days of logs, a pause of six months, ten days again: neither window was logged
+    # ten days of logs, a pause of six months, ten days again: neither window was logged, and
+    # eleven days after the pause are too few to start after it
     tr, ci = _logs([0, 2, 4, 6, 8, 10, 200, 202, 204], [*range(0, 11), *range(200, 211)])
     out = triggers.trigger_trend(tr, checkins=ci)
     row = out.iloc[0]
@@ -147,22 +253,23 @@ def test_one_stretch_over_both_windows_is_named_once():
     item = _text(str(report._macros().trigger_item("Sam", next(out.itertuples()), False)))
     assert item == (
         "Sam logged no trigger and no check-in from 17 January 2025 to 24 July 2025: not enough "
-        "logging at the start of the logs or recently to see whether triggers are lessening."
+        "logging after a pause to see whether triggers are lessening."
     )
 
 
-def test_two_stretches_are_both_named():
-    # a pause at the start and another at the end, each over half its window
+def test_a_pause_at_the_start_and_one_at_the_end_are_both_named():
+    # a pause at the start (skipped) and another at the end, each over half its window
     days = [0, *range(60, 300), 360]
     tr, ci = _logs(days[1:-1:3], days)
     out = triggers.trigger_trend(tr, checkins=ci)
     row = next(out.itertuples())
-    assert not row.first_logged and not row.latest_logged
+    assert row.first_logged and not row.latest_logged
+    assert row.span_start == START + pd.Timedelta(days=60)
     item = _text(str(report._macros().trigger_item("Sam", row, True)))
     assert item == (
-        "Sam logged no trigger and no check-in from 7 January 2025 to 6 March 2025 and from "
-        "2 November 2025 to 31 December 2025: not enough logging at the start of the logs or "
-        "recently to see whether triggers are lessening."
+        "Sam logged no trigger and no check-in from 2 November 2025 to 31 December 2025: not "
+        "enough recent logging to see whether triggers are lessening. Triggers are counted from "
+        "7 March 2025, after a pause in logging from 7 January 2025 to 6 March 2025."
     )
 
 
@@ -209,19 +316,30 @@ def early(tmp_path_factory):
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
-def test_the_page_names_a_gap_at_the_start(early, audience):
+def test_the_page_counts_from_after_a_pause_at_the_start(early, audience):
     row = triggers.trigger_trend(early.triggers, checkins=early.checkins).iloc[0]
     assert (row["couple_id"], row["partner"]) == ("couple-01", "A")
-    assert not row["first_logged"] and row["latest_logged"]
+    assert row["first_logged"] and row["latest_logged"]
+    # the same windows and verdict as without the early check-in
+    base = trustdata.load(SAMPLE)
+    plain = triggers.trigger_trend(base.triggers, checkins=base.checkins).iloc[0]
+    for col in ("span_start", "first_end", "latest_start", "first_count", "latest_count",
+                "rate_p", "intensity_slope_per_month", "verdict"):  # fmt: skip
+        assert row[col] == plain[col], col
+    assert row["first_gap_from"] == pd.Timestamp("2023-10-03")
+    assert row["first_gap_to"] == pd.Timestamp("2024-01-28")
     page = report.build(early, "couple-01", audience=audience)
     text = _text(page)
     assert (
-        "logged no trigger and no check-in from 3 October 2023 to 28 January 2024: not enough "
-        "logging at the start of the logs to see whether triggers are lessening." in text
+        "Triggers are counted from 29 January 2024, after a pause in logging from 3 October "
+        "2023 to 28 January 2024." in text
     )
-    assert "recent logging" not in text
+    assert "not enough logging" not in text and "recent logging" not in text
     if audience == "therapist":
+        assert "63 triggers from 29 January 2024 to 29 April 2024 (21.0/month)" in text
         assert (
-            "(not enough logging at the start of the logs: none logged from 3 October 2023 to "
-            "28 January 2024)" in text
+            "triggers counted from 29 January 2024, after a pause in logging from 3 October "
+            "2023 to 28 January 2024" in text
         )
+    else:
+        assert "about 21 a month at first, about 0.7 a month lately" in text

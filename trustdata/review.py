@@ -385,7 +385,10 @@ class CoupleReview:
         (the calendar weeks they span), ``latest_pause_from`` / ``latest_pause_to`` (the
         longest stretch without a score among them, when it is at least ``end_weeks`` weeks
         long; else NaT) and ``latest_paused`` (there is such a pause: the page then does not
-        call those weeks "the latest 4 weeks").
+        call those weeks "the latest 4 weeks"); ``first_from``, ``first_to``,
+        ``first_span_weeks``, ``first_pause_from``, ``first_pause_to`` and ``first_paused``
+        the same for the first mean's weeks (an intake check-in, then months without one:
+        the page does not call them "the first 4 weeks").
     setbacks, setback_context : pandas.DataFrame
         :func:`~trustdata.setbacks.find_setbacks` and :func:`~trustdata.setbacks.setback_context`
         (:data:`CONTEXT_DAYS`).
@@ -1171,51 +1174,64 @@ def _ends_aside(verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame]) -> pd.Da
     return pd.DataFrame(rows, columns=columns, index=verdicts.index)
 
 
-def _latest_pause(
+def _end_pauses(
     verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame], scored: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
-    """Where each verdict's latest ``end_weeks`` weekly scores lie in the calendar.
+    """Where each verdict's first and latest ``end_weeks`` weekly scores lie in the calendar.
 
-    The latest mean is the mean of the partner's latest ``end_weeks`` weeks with a score (not
-    set aside, :func:`trustdata.trends.trend_weeks`): after a pause in logging they are not
+    The first and latest means are the means of the partner's first and latest ``end_weeks``
+    weeks with a score (not set aside, :func:`trustdata.trends.trend_weeks`): across a pause in
+    logging they are not "the first 4 weeks" (an intake check-in, then months without one) or
     "the latest 4 weeks" (a lone check-in today after a year without one is one of them).
-    Returns ``latest_from`` / ``latest_to`` (the Mondays of the first and last of those weeks),
-    ``latest_span_weeks`` (calendar weeks from the one to the other, both counted),
-    ``latest_pause_from`` / ``latest_pause_to`` (the longest stretch between them without a
-    check-in scoring the measure, from the day after one to the day before the next, when it
-    is at least ``end_weeks`` weeks long; else NaT) and ``latest_paused`` (there is one).
+    Returns, for ``end`` in ``first`` and ``latest``, ``{end}_from`` / ``{end}_to`` (the Mondays
+    of the first and last of those weeks), ``{end}_span_weeks`` (calendar weeks from the one to
+    the other, both counted), ``{end}_pause_from`` / ``{end}_pause_to`` (the longest stretch
+    between them without a check-in scoring the measure, from the day after one to the day
+    before the next, when it is at least ``end_weeks`` weeks long; else NaT) and
+    ``{end}_paused`` (there is one).
     """
+    ends = ("first", "latest")
     rows = []
     for v in verdicts.itertuples(index=False):
-        row = {"latest_from": pd.NaT, "latest_to": pd.NaT, "latest_span_weeks": 0,
-               "latest_paused": False, "latest_pause_from": pd.NaT,
-               "latest_pause_to": pd.NaT}  # fmt: skip
+        row = {}
+        for end in ends:
+            row.update({f"{end}_from": pd.NaT, f"{end}_to": pd.NaT, f"{end}_span_weeks": 0,
+                        f"{end}_paused": False, f"{end}_pause_from": pd.NaT,
+                        f"{end}_pause_to": pd.NaT})  # fmt: skip
         frame = weeks.get(v.measure)
-        if v.too_short or frame is None or v.end_weeks == 0 or np.isnan(v.latest_mean):
+        if v.too_short or frame is None or v.end_weeks == 0:
             rows.append(row)
             continue
         mine = frame.loc[(frame["partner"] == v.partner) & ~frame["set_aside"], "week"]
-        ends = mine.iloc[-v.end_weeks :]  # sorted by week: the latest mean's weeks
-        lo, hi = ends.iloc[0], ends.iloc[-1]
-        row.update(latest_from=lo, latest_to=hi, latest_span_weeks=int((hi - lo).days // 7) + 1)
         ci = scored[v.measure]
-        days = ci.loc[ci["partner"] == v.partner, "date"].dt.normalize()
-        days = np.sort(days.loc[(days >= lo) & (days < hi + pd.Timedelta(days=7))].unique())
-        if len(days) > 1:
-            gaps = np.diff(days)
-            at = int(np.argmax(gaps))
-            # at least end_weeks whole weeks of days without a score between two scores
-            if gaps[at] > np.timedelta64(7 * v.end_weeks, "D"):
-                row["latest_paused"] = True
-                row["latest_pause_from"] = pd.Timestamp(days[at]) + pd.Timedelta(days=1)
-                row["latest_pause_to"] = pd.Timestamp(days[at + 1]) - pd.Timedelta(days=1)
+        all_days = ci.loc[ci["partner"] == v.partner, "date"].dt.normalize()
+        for end, mean in (("first", v.first_mean), ("latest", v.latest_mean)):
+            if np.isnan(mean):
+                continue
+            # sorted by week: the end mean's weeks
+            at_end = mine.iloc[: v.end_weeks] if end == "first" else mine.iloc[-v.end_weeks :]
+            lo, hi = at_end.iloc[0], at_end.iloc[-1]
+            row.update({f"{end}_from": lo, f"{end}_to": hi,
+                        f"{end}_span_weeks": int((hi - lo).days // 7) + 1})  # fmt: skip
+            inside = (all_days >= lo) & (all_days < hi + pd.Timedelta(days=7))
+            days = np.sort(all_days.loc[inside].unique())
+            if len(days) > 1:
+                gaps = np.diff(days)
+                at = int(np.argmax(gaps))
+                # at least end_weeks whole weeks of days without a score between two scores
+                if gaps[at] > np.timedelta64(7 * v.end_weeks, "D"):
+                    row[f"{end}_paused"] = True
+                    row[f"{end}_pause_from"] = pd.Timestamp(days[at]) + pd.Timedelta(days=1)
+                    row[f"{end}_pause_to"] = pd.Timestamp(days[at + 1]) - pd.Timedelta(days=1)
         rows.append(row)
-    columns = ["latest_from", "latest_to", "latest_span_weeks", "latest_paused",
-               "latest_pause_from", "latest_pause_to"]  # fmt: skip
+    columns = [f"{end}_{k}" for end in ends for k in ("from", "to", "span_weeks", "paused",
+                                                      "pause_from", "pause_to")]  # fmt: skip
     out = pd.DataFrame(rows, columns=columns, index=verdicts.index)
-    for c in ("latest_from", "latest_to", "latest_pause_from", "latest_pause_to"):
-        out[c] = pd.to_datetime(out[c])
-    return out.astype({"latest_span_weeks": "int64", "latest_paused": bool})
+    for end in ends:
+        for c in (f"{end}_from", f"{end}_to", f"{end}_pause_from", f"{end}_pause_to"):
+            out[c] = pd.to_datetime(out[c])
+    return out.astype({c: "int64" if c.endswith("span_weeks") else bool
+                       for c in columns if c.endswith(("span_weeks", "paused"))})  # fmt: skip
 
 
 #: Calendar weeks of the layers chart's "at the start" and "recently" windows
@@ -1602,7 +1618,7 @@ def review(
     verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_weeks["connection"], found)
     aside = _ends_aside(verdicts, trend_weeks)
     verdicts[list(aside.columns)] = aside
-    pause = _latest_pause(verdicts, trend_weeks, scored)
+    pause = _end_pauses(verdicts, trend_weeks, scored)
     verdicts[list(pause.columns)] = pause
     layers_profile, layers_left_out = None, pd.DataFrame(columns=_LEFT_OUT_COLUMNS)
     if has_layers or ("trust" in measures):

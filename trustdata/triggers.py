@@ -228,25 +228,36 @@ def trigger_trend(
     """Are triggers lessening?  First versus latest months, with an exact test, per partner.
 
     Each partner's span runs from the day of their first record to the end of the day of their
-    last record (records are triggers, and check-ins too when ``checkins`` is given).  The
-    *first* window is the first ``months * DAYS_PER_MONTH`` days of the span, the *latest* window
-    the last as many days; when the span is shorter than twice that, the two windows are the two
-    halves of the span.  Spans shorter than 14 days are ``"insufficient_data"``.
+    last record (records are triggers, and check-ins too when ``checkins`` is given), unless it
+    starts after a pause (below).  The *first* window is the first ``months * DAYS_PER_MONTH``
+    days of the span, the *latest* window the last as many days; when the span is shorter than
+    twice that, the two windows are the two halves of the span.  Spans shorter than 14 days are
+    ``"insufficient_data"``.
 
     Both windows must be periods the partner was logging: when check-ins are given and the
     partner has any, a stretch of more than half a window with no record at all (no trigger
     and no check-in; the stretch counted inside the window) means they were not logging then,
-    so its zero triggers are "not logged", not "none".  For the latest window
-    ``latest_logged`` is False, ``gap_from`` / ``gap_to`` name that stretch (whole, from the
-    day after the record before it to the day before the record after it) and the latest rate
-    is NaN; for the first (baseline) window ``first_logged``, ``first_gap_from`` /
-    ``first_gap_to`` and the first rate say the same.  Either way every verdict is
-    ``"insufficient_data"``: a baseline with months nobody logged would make "lessening" out of
-    too few recorded triggers.  A partner back after a pause (one check-in today after a year
-    without logs) gets no verdict until they have logged through most of a window again; a
-    partner whose first window has such a stretch (one check-in, then months without logs)
-    gets none, since the first window starts at their first record.  With triggers alone (no
-    check-ins) a quiet stretch cannot be told from one not logged, and the rule does not apply.
+    so its zero triggers are "not logged", not "none".  A baseline with months nobody logged
+    would make "lessening" (or "worsening") out of too few recorded triggers.
+
+    - **A pause at the start is skipped.**  When the first window holds such a stretch (one
+      intake check-in, then months without logs), the span starts instead at the first record
+      after the stretch and both windows are placed again, as often as the new first window
+      holds one, while at least 14 days of span are left after it.  ``span_start`` /
+      ``first_start`` are then that record's day and ``first_gap_from`` / ``first_gap_to`` name
+      the (last) pause skipped.  Records before the new start are not counted at all: in
+      neither window, not in the intensity trend, not in ``n_weeks_with_triggers``.
+    - **A pause that cannot be skipped** (fewer than 14 days of records after it) leaves the
+      span as it was: ``first_logged`` is False, ``first_gap_from`` / ``first_gap_to`` name
+      the stretch, the first rate is NaN and every verdict ``"insufficient_data"``.
+    - **A pause in the latest window** (a partner back after a pause: one check-in today
+      after a year without logs) gives ``latest_logged`` False, ``gap_from`` / ``gap_to``
+      naming the stretch, a NaN latest rate and ``"insufficient_data"`` until they have
+      logged through most of a window again.
+
+    A stretch is named whole, from the day after the record before it to the day before the
+    record after it.  With triggers alone (no check-ins) a quiet stretch cannot be told from
+    one not logged, and the rule does not apply.
 
     The rate ratio (latest rate / first rate) is tested with the exact conditional test: given
     ``n = first_count + latest_count`` triggers, under equal rates ``latest_count`` is
@@ -283,7 +294,8 @@ def trigger_trend(
         One row per couple and partner, sorted by both.
 
         - ``couple_id`` (str), ``partner`` (str)
-        - ``span_start``, ``span_end`` (datetime64[ns]): the span (end exclusive, midnight).
+        - ``span_start``, ``span_end`` (datetime64[ns]): the span (end exclusive, midnight);
+          ``span_start`` is after a skipped pause when there was one (``first_gap_from``).
         - ``first_start``, ``first_end``, ``latest_start``, ``latest_end`` (datetime64[ns]): the
           two windows (ends exclusive).
         - ``first_count``, ``latest_count`` (int64): triggers in each window.
@@ -323,10 +335,16 @@ def trigger_trend(
         - ``gap_from``, ``gap_to`` (datetime64[ns]): when ``latest_logged`` is False, the first
           and last day of the longest stretch without a record that reaches into the latest
           window; NaT otherwise.
-        - ``first_logged`` (bool): the first window was a period of logging (same rule).
-        - ``first_gap_from``, ``first_gap_to`` (datetime64[ns]): when ``first_logged`` is
-          False, the first and last day of the longest stretch without a record that reaches
-          into the first window; NaT otherwise.
+        - ``first_logged`` (bool): the first window, as finally placed (from ``first_start``,
+          after any skipped pause), was a period of logging (the rule above; True when it does
+          not apply).  False only when its stretch could not be skipped: fewer than 14 days of
+          span after it.
+        - ``first_gap_from``, ``first_gap_to`` (datetime64[ns]): the first and last day of the
+          stretch without a record that kept the first window from being a period of logging:
+          when ``first_logged`` is False the one it holds, not skipped; when True the pause
+          skipped (the last one when several were; ``first_gap_to`` is the day before
+          ``span_start``); NaT when the first window from the partner's first record was a
+          period of logging (or the rule does not apply).
 
     Raises
     ------
@@ -358,6 +376,13 @@ def trigger_trend(
     if n_series == 0:
         return _empty(_TREND_DTYPES)
     trig_sid = sid[:n_trig]
+    # both windows must be periods of logging (docstring, docs/verdicts.md): a baseline with
+    # months nobody logged would make "lessening" out of too few recorded triggers; a pause at
+    # the start (one intake check-in, then months without logs) is skipped instead
+    *gaps, checked = _record_gaps(sid, n_trig, ts_ns, checkins, n_series)
+    first_day, skip_from, skip_to, skipped = _skip_leading_pauses(
+        gaps, checked, first_day, last_day, months
+    )
     span_start = first_day * _NS_PER_DAY
     span_end = (last_day + 1) * _NS_PER_DAY
     span_days = (last_day + 1 - first_day).astype(float)
@@ -366,14 +391,13 @@ def trigger_trend(
     first_end = span_start + width_ns
     latest_start = span_end - width_ns
     tsi = ts_ns.astype(np.int64)
-    in_first = tsi < first_end[trig_sid]
+    # records before a moved start count nowhere: not in a window, not in the intensity trend
+    counted = tsi >= span_start[trig_sid]
+    in_first = counted & (tsi < first_end[trig_sid])
     in_latest = tsi >= latest_start[trig_sid]
     first_count = np.bincount(trig_sid[in_first], minlength=n_series)
     latest_count = np.bincount(trig_sid[in_latest], minlength=n_series)
     total = first_count + latest_count
-    # both windows must be periods of logging (docstring, docs/verdicts.md): a baseline with
-    # months nobody logged would make "lessening" out of too few recorded triggers
-    *gaps, checked = _record_gaps(sid, n_trig, ts_ns, checkins, n_series)
     gap_days, gap_from, gap_to = _window_gap(gaps, n_series, latest_start, span_end)
     first_gap_days, first_gap_from, first_gap_to = _window_gap(
         gaps, n_series, span_start, first_end
@@ -390,12 +414,12 @@ def trigger_trend(
     low, high, pval = _rate_ratio_tests(latest_count, total, width, width, 1 - alpha, enough)
     ratio = np.where(enough, ratio, np.nan)
     # intensity: weekly mean intensity against months since the span's first week
-    week = _week_index(ts_ns)
+    week = _week_index(ts_ns)[counted]
     wfirst = (first_day - 4) // 7
-    wspan = int(week.max() - week.min()) + 1 if n_trig else 1
-    wmin = int(week.min()) if n_trig else 0
-    key = trig_sid.astype(np.int64) * wspan + (week - wmin)
-    inten = triggers["intensity"].to_numpy(dtype=float, na_value=np.nan)
+    wspan = int(week.max() - week.min()) + 1 if len(week) else 1
+    wmin = int(week.min()) if len(week) else 0
+    key = trig_sid[counted].astype(np.int64) * wspan + (week - wmin)
+    inten = triggers["intensity"].to_numpy(dtype=float, na_value=np.nan)[counted]
     uniq, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
     wk_mean = np.bincount(inv, weights=inten, minlength=len(uniq)) / cnt
     wk_sid = uniq // wspan
@@ -465,10 +489,17 @@ def trigger_trend(
             "gap_to": np.where(latest_logged, nat, (gap_to * _NS_PER_DAY).astype(ns)),
             # the same for the first (baseline) window
             "first_logged": first_logged,
+            # the stretch the first window holds (not logged), else the pause skipped, else NaT
             "first_gap_from": np.where(
-                first_logged, nat, (first_gap_from * _NS_PER_DAY).astype(ns)
+                first_logged,
+                np.where(skipped, (skip_from * _NS_PER_DAY).astype(ns), nat),
+                (first_gap_from * _NS_PER_DAY).astype(ns),
             ),
-            "first_gap_to": np.where(first_logged, nat, (first_gap_to * _NS_PER_DAY).astype(ns)),
+            "first_gap_to": np.where(
+                first_logged,
+                np.where(skipped, (skip_to * _NS_PER_DAY).astype(ns), nat),
+                (first_gap_to * _NS_PER_DAY).astype(ns),
+            ),
         }
     )
     return out.astype(_TREND_DTYPES)
@@ -497,6 +528,44 @@ def _record_gaps(
     s, d = sid[order], days[order]
     same = s[1:] == s[:-1]
     return d[:-1][same], d[1:][same], s[1:][same], checked
+
+
+def _skip_leading_pauses(
+    gaps: tuple[np.ndarray, np.ndarray, np.ndarray],
+    checked: np.ndarray,
+    first_day: np.ndarray,
+    last_day: np.ndarray,
+    months: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Move each series' start past pauses at the start of its logs (trigger_trend's rule).
+
+    While a series' first window (``months`` long, or half the span) holds a stretch with no
+    record over half of it, and at least 14 days of span are left from the first record after
+    that stretch, the span starts at that record instead and the window is placed again.  One
+    vectorised pass per pause skipped, over the series still moving.  Returns the start day of
+    each series, the first and last day of the last pause skipped and whether one was.
+    """
+    start = first_day.copy()
+    skip_from = np.zeros(len(start), dtype=np.int64)
+    skip_to = np.zeros(len(start), dtype=np.int64)
+    skipped = np.zeros(len(start), dtype=bool)
+    a, b, g = gaps
+    moving = checked.copy()
+    while moving.any() and len(g):
+        keep = moving[g]  # the stretches of the series still moving
+        a, b, g = a[keep], b[keep], g[keep]
+        span_days = (last_day + 1 - start).astype(float)
+        width = np.minimum(months * schemas.DAYS_PER_MONTH, span_days / 2)
+        start_ns = start * _NS_PER_DAY
+        end_ns = start_ns + np.round(width * _NS_PER_DAY).astype(np.int64)
+        days, lo, hi = _window_gap((a, b, g), len(start), start_ns, end_ns)
+        after = hi + 1  # the day of the first record after the stretch
+        moving &= (days > width / 2) & (last_day + 1 - after >= 14)
+        start = np.where(moving, after, start)
+        skip_from = np.where(moving, lo, skip_from)
+        skip_to = np.where(moving, hi, skip_to)
+        skipped |= moving
+    return start, skip_from, skip_to, skipped
 
 
 def _window_gap(
