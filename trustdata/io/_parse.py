@@ -27,6 +27,9 @@ from trustdata.io._columns import (
     _blank_text,
     _clean_names,
     _fmt,
+    _greatest,
+    _known,
+    _least,
     _null_text,
     _strip_text,
 )
@@ -87,13 +90,25 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
                 inside &= arr.astype("datetime64[D]") == arr
             return bool(inside.all())
         # the present nanoseconds as integers: two reductions and, for dates, one remainder
-        nat = np.isnat(arr)
-        ns = arr.view("int64")[~nat] if nat.any() else arr.view("int64")
-        if not len(ns):
+        # (once per column while the table is read: the later checks ask again)
+        whole = arr.view("int64")
+        if _has_nat(arr):
+            ns = whole[~np.isnat(arr)]
+            if not len(ns):
+                return True
+            low, high = int(ns.min()), int(ns.max())
+        elif not len(whole):
             return True
-        if int(ns.min()) < _NS_MIN.value or int(ns.max()) >= _NS_MAX.value:
+        else:
+            ns = whole
+            low, high = int(_least(whole)), int(_greatest(whole))
+        if low < _NS_MIN.value or high >= _NS_MAX.value:
             return False
-        return kind != "date" or not bool((ns % _DAY_NS).any())
+        if kind != "date":
+            return True
+        if ns is whole:
+            return _midnights(whole)
+        return not bool((ns % _DAY_NS).any())
     if kind == "bool":
         return pd.api.types.is_bool_dtype(dtype)
     if kind in ("category", "kind", "role"):
@@ -101,6 +116,17 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
     if kind == "id":  # text categories (a Parquet dictionary): parsed once per category
         return isinstance(dtype, pd.CategoricalDtype) and _text_categories(dtype)
     return False
+
+
+def _has_nat(values: np.ndarray) -> bool:
+    """Whether ``datetime64`` ``values`` hold a NaT (once per array while a table is read)."""
+    return bool(_known(values, "nat", lambda v: np.isnat(v).any()))
+
+
+def _midnights(ns: np.ndarray) -> bool:
+    """Whether every one of ``ns`` (``datetime64[ns]`` as int64, no NaT) is a midnight (once
+    per array while a table is read)."""
+    return bool(_known(ns, "midnights", lambda v: not (v % _DAY_NS).any()))
 
 
 def _text_categories(dtype: pd.CategoricalDtype) -> bool:
@@ -123,7 +149,7 @@ def _int_bounds(values: pd.Series) -> tuple[int, int] | None:
     if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype.kind in "iu":
         if not len(data) or (mask.any() and mask.all()):
             return None
-        low, high = int(data.min()), int(data.max())  # no copy; a superset of the present
+        low, high = int(_least(data)), int(_greatest(data))  # no copy; a superset of the present
         if max(abs(low), abs(high)) < 2**53 or not mask.any():
             return low, high
         ints = data[~mask]
@@ -151,8 +177,8 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         line = pd.to_numeric(frame[_LINE].reset_index(drop=True), errors="coerce")
         fallback = pd.Series(np.arange(1, len(frame) + 1), dtype="float64")
         raw[_LINE] = line.where(line.notna() & (line >= 1), fallback).astype("int64")
-    else:
-        raw[_LINE] = np.arange(1, len(frame) + 1, dtype="int64")
+    # else no line column: a record's line is its position + 1 (see _validate._lines), worked
+    # out only for the records that need one (rejected, or first of a duplicate)
     if _PROBLEM in frame.columns:
         raw[_PROBLEM] = _as_text(frame[_PROBLEM].reset_index(drop=True))
     else:

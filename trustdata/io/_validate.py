@@ -19,11 +19,15 @@ from trustdata.io._columns import (
     _as_text,
     _blank_text,
     _fmt,
+    _greatest,
+    _least,
     _null_text,
     _strip_text,
 )
 from trustdata.io._parse import (
     _factorize,
+    _has_nat,
+    _midnights,
     _missing_mask,
     _parse_column,
     _parse_timestamp,
@@ -154,7 +158,7 @@ def _process(
     frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)  # copy-on-write
     _validate(table, frame, schema, problems, distinct)
     if keys:
-        _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems, id_codes)
+        _duplicates(table, frame, keys, raw, problems, id_codes)
     if today is not None:  # the last check: a date after today is a typo
         _future.check(table, frame, problems, today=today)
     bad = problems.mask()
@@ -171,6 +175,18 @@ def _process(
         "notes": "; ".join(notes),
     }
     return _Result(table, valid, rejected, summary)
+
+
+def _lines(raw: pd.DataFrame, where: np.ndarray | None = None) -> np.ndarray:
+    """The line of each record of ``raw`` (of those at positions ``where``): its line column,
+    which text files (CSV, JSON) carry; a frame or a Parquet file has none, and a record's
+    line is then its position + 1 (built only for the positions asked for)."""
+    if _LINE in raw.columns:
+        lines = raw[_LINE].to_numpy()
+        return lines if where is None else lines[where]
+    if where is None:
+        return np.arange(1, len(raw) + 1, dtype="int64")
+    return np.asarray(where, dtype="int64") + 1
 
 
 def _absent(empty: pd.Series, n: int) -> pd.Series:
@@ -463,9 +479,9 @@ def _bound_holds(name: str, stats: dict[str, Any], numbers: np.ndarray | None) -
     if numbers is None or not len(numbers):
         return False
     if name == "greater_than_or_equal_to":
-        return bool(numbers.min() >= stats["min_value"])
+        return bool(_least(numbers) >= stats["min_value"])
     if name == "less_than_or_equal_to":
-        return bool(numbers.max() <= stats["max_value"])
+        return bool(_greatest(numbers) <= stats["max_value"])
     return False
 
 
@@ -542,12 +558,13 @@ def _duplicates(
     table: str,
     frame: pd.DataFrame,
     keys: list[str],
-    lines: np.ndarray,
+    raw: pd.DataFrame,
     problems: _Problems,
     known_codes: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> None:
     """Reject later copies of a record that must be unique; the first clean copy is kept.
 
+    ``raw``: the table's raw records, for the first copy's line (see :func:`_lines`);
     ``known_codes``: codes of key columns already worked out (see :func:`_key_codes`)."""
     clean = ~problems.mask()
     # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
@@ -564,10 +581,10 @@ def _duplicates(
     later = sub.loc[idx].copy()
     later["_pos"] = idx
     merged = later.merge(firsts, on=keys, how="left")
+    lines = _lines(raw, merged["first_pos"].to_numpy(dtype="int64"))
     word = _DUPLICATE_WORD.get(table, f"{table} record")
     shown = []
-    for row in merged.itertuples(index=False):
-        first_line = int(lines[int(row.first_pos)])
+    for row, first_line in zip(merged.itertuples(index=False), lines.tolist(), strict=True):
         values = dict(zip(keys, row[: len(keys)], strict=True))
         if table == "checkins":
             shown.append(
@@ -646,19 +663,26 @@ def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     is factorised.
     """
     if values.dtype == "datetime64[ns]" and len(values):
-        ns = values.to_numpy().view("int64")
-        nat = np.isnat(values.to_numpy())
-        present = ns[~nat] if nat.any() else ns
+        stamps = values.to_numpy()
+        ns = stamps.view("int64")
+        if _has_nat(stamps):
+            nat = np.isnat(stamps)
+            present = ns[~nat]
+            first, last = (int(present.min()), int(present.max())) if len(present) else (0, 0)
+        else:  # no NaT: the bounds (and whether all are midnights) the type check found
+            nat, present = None, ns
+            first, last = int(_least(ns)), int(_greatest(ns))
         if len(present):
-            first = int(present.min())
-            last = int(present.max())
-            if (last - first) // _DAY_NS < 10_000_000 and not (
-                present % _DAY_NS != first % _DAY_NS
-            ).any():
+            if nat is None and first % _DAY_NS == 0 and _midnights(ns):
+                same_time = True  # every remainder is 0, the first one's
+            else:
+                same_time = not (present % _DAY_NS != first % _DAY_NS).any()
+            if (last - first) // _DAY_NS < 10_000_000 and same_time:
                 width = (last - first) // _DAY_NS + 2  # the last code is for missing dates
                 codes = ns - first
                 codes //= _DAY_NS
-                codes[nat] = width - 1
+                if nat is not None:
+                    codes[nat] = width - 1
                 return codes, width
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, max(len(uniques), 1)
@@ -684,7 +708,7 @@ def _rejected_frame(
         {
             "table": pd.Series([table] * len(where), dtype="str"),
             "source": pd.Series([source] * len(where), dtype="str"),
-            "line": pd.array(raw[_LINE].to_numpy()[where], dtype="Int64"),
+            "line": pd.array(_lines(raw, where), dtype="Int64"),
             "reason": pd.Series(reasons.loc[where].to_numpy(), dtype="str"),
         }
     )
