@@ -72,7 +72,7 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         data = getattr(values.array, "_data", None)
         if kind == "number" and isinstance(data, np.ndarray) and data.dtype.kind == "f":
             # a masked array's values, masked slots too: finite there means finite everywhere
-            if np.isfinite(data).all():
+            if _finite(data):
                 return True
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
@@ -116,6 +116,11 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
     if kind == "id":  # text categories (a Parquet dictionary): parsed once per category
         return isinstance(dtype, pd.CategoricalDtype) and _text_categories(dtype)
     return False
+
+
+def _finite(values: np.ndarray) -> bool:
+    """Whether every one of float ``values`` is finite (once per array while a table is read)."""
+    return bool(_known(values, "finite", lambda v: np.isfinite(v).all()))
 
 
 def _has_nat(values: np.ndarray) -> bool:
@@ -265,12 +270,18 @@ def _parse_column(
     n = len(text)
     if not _is_text(text) and not isinstance(text.dtype, pd.CategoricalDtype):
         # Kept typed by _raw_from_frame: nothing to parse.
-        missing = text.isna().to_numpy(dtype=bool)
-        if required and missing.any():
-            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        if required:
+            missing = text.isna().to_numpy(dtype=bool)
+            if missing.any():
+                problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         if kind == "whole":
             return text.astype("Int64")  # no copy when it is Int64 already (copy-on-write)
         if kind == "number":
+            data = getattr(text.array, "_data", None)
+            if text.dtype == "Float64" and isinstance(data, np.ndarray) and _finite(data):
+                # no NaN or infinity even under the mask: the missing values are the mask's,
+                # as a round trip through float64 would make them (no copy, copy-on-write)
+                return text.astype("Float64")
             arr = text.to_numpy(dtype="float64", na_value=np.nan)
             return pd.Series(pd.array(arr, dtype="Float64"), index=text.index, copy=False)
         if kind == "date":

@@ -255,7 +255,7 @@ def _coded_ids(
     lookup = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last entry: code -1, missing
     lookup[order] = final_codes
     if missing is None and np.array_equal(lookup[:-1], np.arange(len(uniques))):
-        row_codes = codes.astype(np.int32)  # the codes are already the final ones
+        row_codes = codes  # already the final ones (in their own small type: no copy)
     else:
         row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
     out = _text_from_codes(row_codes, final, pd.RangeIndex(len(text)))
