@@ -285,6 +285,9 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
     # Plain ASCII ids with no whitespace at either end are already normal: only the others
     # go through Python (NFC, invisible characters, str.strip).
     plain = _plain_ascii(uniques)
+    if plain.all():  # plain ASCII, distinct already: nothing to normalise, only case to compare
+        _note_twins(uniques, col, notes)
+        return values
     fixed = uniques.copy()
     odd = ~plain
     if odd.any():
@@ -302,13 +305,7 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
         )
     final = pd.Series(fixed.unique(), dtype="str")
     ascii_ = _plain_ascii(final, edges=False)
-    folded = final.str.lower()  # casefold is lower for ASCII text
-    if not ascii_.all():
-        folded[~ascii_] = final[~ascii_].map(str.casefold)
-    twins = final[folded.duplicated(keep=False)]
-    if len(twins):
-        shown = ", ".join(repr(v) for v in sorted(twins)[:6])
-        notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
+    _note_twins(final, col, notes, ascii_)
     non_ascii = final[~ascii_]
     skeleton = non_ascii.map(_ascii_skeleton)
     known = set(final) if len(non_ascii) else set()  # only looked up for non-ASCII ids
@@ -317,6 +314,20 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
         shown = ", ".join(f"{v!r} looks like {s!r}" for v, s in alike[:6])
         notes.append(f"{col} values that look alike (kept apart; check them): {shown}")
     return out
+
+
+def _note_twins(
+    final: pd.Series, col: str, notes: list[str], ascii_: np.ndarray | None = None
+) -> None:
+    """Note the distinct ids ``final`` that differ only in case (``ascii_``: which are ASCII;
+    None when all are)."""
+    folded = final.str.lower()  # casefold is lower for ASCII text
+    if ascii_ is not None and not ascii_.all():
+        folded[~ascii_] = final[~ascii_].map(str.casefold)
+    twins = final[folded.duplicated(keep=False)]
+    if len(twins):
+        shown = ", ".join(repr(v) for v in sorted(twins)[:6])
+        notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
 
 
 #: ASCII characters that ``str.strip`` removes.
@@ -448,11 +459,13 @@ def _failing_rows(
             return None
         if distinct and name in distinct:
             codes, uniques = distinct[name]
-            present = codes >= 0
-            bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
             ok = np.ones(len(uniques), dtype=bool)
             for check in col.checks:
                 ok &= _passes(check.name, check.statistics, uniques)
+            if ok.all() and (col.nullable or not len(codes) or _least(codes) >= 0):
+                continue  # every value passes, and none is missing where one is required
+            present = codes >= 0
+            bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
             if not ok.all():
                 bad |= present & ~ok[np.maximum(codes, 0)]
             if bad.any():
@@ -460,7 +473,7 @@ def _failing_rows(
             continue
         numbers = _numbers(values) if col.checks else None
         checks = [c for c in col.checks if not _bound_holds(c.name, c.statistics, numbers)]
-        if col.nullable and not checks:
+        if not checks and (col.nullable or _none_missing(values)):
             continue
         present = values.notna().to_numpy(dtype=bool)
         bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
@@ -469,6 +482,22 @@ def _failing_rows(
         if bad.any():
             failing[name] = np.flatnonzero(bad)
     return failing
+
+
+def _none_missing(values: pd.Series) -> bool:
+    """Whether no value is missing, told without a pass over the rows where the column's
+    storage says so: a masked array's mask, a NaT (once per array while a table is read), an
+    arrow array's null count.  False (look at the rows) otherwise."""
+    array = values.array
+    mask = getattr(array, "_mask", None)
+    if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray | pd.arrays.BooleanArray):
+        return isinstance(mask, np.ndarray) and not bool(mask.any())
+    if values.dtype == "datetime64[ns]":
+        return not _has_nat(values.to_numpy())
+    arrow = getattr(array, "_pa_array", None)
+    if arrow is not None and isinstance(values.dtype, pd.StringDtype):
+        return arrow.null_count == 0
+    return False
 
 
 def _bound_holds(name: str, stats: dict[str, Any], numbers: np.ndarray | None) -> bool:
