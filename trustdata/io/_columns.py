@@ -207,8 +207,14 @@ def _blank_chunk(chunk: Any, missing: bool) -> np.ndarray | None:
         spaces = pc.utf8_is_space(chunk.take(pa.array(maybe)))
         blank[maybe] = np.asarray(pc.fill_null(spaces, False).to_numpy(zero_copy_only=False), bool)
     if validity is not None and chunk.null_count:
-        present = chunk.is_valid().to_numpy(zero_copy_only=False)
-        blank = np.where(present, blank, missing)
+        # the validity bitmap unpacked (one byte a cell, no arrow boolean array in between)
+        bits = np.frombuffer(validity, dtype=np.uint8)
+        count = chunk.offset + n
+        present = np.unpackbits(bits, count=count, bitorder="little")[chunk.offset :].view(bool)
+        if missing:
+            blank |= ~present
+        else:
+            blank &= present
     return blank
 
 
