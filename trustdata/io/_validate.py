@@ -245,7 +245,7 @@ def _coded_ids(
     if required and missing is not None and missing.any():
         problems.add(np.flatnonzero(missing), f"{col} is missing", col)
     # the distinct values present, in order of first appearance (as the text path sees them)
-    order = pd.unique(codes if missing is None else codes[~missing])
+    order = _first_seen(codes if missing is None else codes[~missing])
     values = texts.iloc[order].reset_index(drop=True)
     values = _strip_text(values)
     if unescape:
@@ -262,6 +262,19 @@ def _coded_ids(
     if distinct is not None:
         distinct[col] = (row_codes, pd.Series(final, dtype=out.dtype))
     return out, (row_codes, len(final) + 1)
+
+
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """``pd.unique(codes)`` for codes >= 0: each code once, in order of first appearance.
+
+    A dictionary read from Parquet numbers its values in the order they first appear, so the
+    order is usually 0, 1, 2, ...: true exactly when no code exceeds by more than one the
+    greatest before it (a running maximum and one comparison, no hash table over the rows)."""
+    if len(codes) and codes[0] == 0:
+        top = np.maximum.accumulate(codes)
+        if not (codes[1:] > top[:-1] + 1).any():
+            return np.arange(int(top[-1]) + 1, dtype=codes.dtype)
+    return pd.unique(codes)
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
