@@ -721,3 +721,44 @@ def test_timestamps_read_at_once_across_chunks_and_slices():
     np.testing.assert_array_equal(fast[0], expected)
     assert fast[1][2] == -480 and np.isnan(fast[1][0]) and np.isnan(fast[1][1])
     assert fast[2].tolist() == [len(p) == 10 for p in pieces]
+
+
+@SETTINGS
+@given(
+    codes=st.lists(st.integers(0, 127), max_size=40),
+    dtype=st.sampled_from(["int8", "int16", "int32"]),
+    ordered=st.booleans(),
+)
+def test_first_seen_codes_are_pandas_unique(codes, dtype, ordered):
+    """The running-maximum order of first appearance is ``pd.unique``'s (int8 codes near 127
+    included, where the running maximum + 1 wraps and the hash table decides)."""
+    values = np.array(sorted(codes) if ordered else codes, dtype=dtype)
+    got = validate_mod._first_seen(values)
+    want = pd.unique(values)
+    assert got.dtype == want.dtype
+    assert got.tolist() == want.tolist()
+
+
+def test_facts_about_arrays_are_forgotten_after_each_table(tmp_path):
+    """What ``_columns._known`` remembers during a table holds that table's arrays: it is
+    emptied when the table is done, also when the file is refused."""
+    from trustdata.io import _columns
+
+    frame = pd.DataFrame(
+        {
+            "couple_id": ["c1", "c1"],
+            "partner": ["A", "A"],
+            "date": pd.to_datetime(["2025-03-03", "2025-03-10"]),
+            "connection": pd.array([6, 12], dtype="Int64"),
+        }
+    )
+    frame.to_parquet(tmp_path / "checkins.parquet")
+    logs = io.load(tmp_path, today="2026-12-01")
+    assert logs.rejected["reason"].tolist() == ["connection is 12, expected a whole number 1-10"]
+    assert logs.rejected["line"].tolist() == [2]
+    assert not _columns._FACTS
+    io.from_frames(checkins=frame)
+    assert not _columns._FACTS
+    with pytest.raises(Exception, match="required column"):
+        io.from_frames(checkins=frame.drop(columns="partner"))
+    assert not _columns._FACTS

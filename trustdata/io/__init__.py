@@ -50,7 +50,7 @@ import pandas as pd
 # Private names that benchmarks and tests reach for are importable from here, as before the split.
 from trustdata._memory import release
 from trustdata.io import _future
-from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM  # noqa: F401
+from trustdata.io._columns import _EXPECTED, _KIND, _LINE, _PROBLEM, _forget_facts  # noqa: F401
 from trustdata.io._csv import _fast_csv, _slow_csv, read_raw_csv  # noqa: F401
 from trustdata.io._files import (
     ERRORS,
@@ -124,18 +124,23 @@ def load(
     files, ignored = _find_files(path)
     parts: list[_Result] = []
     for table, file in files:
-        raw, notes, name = _read_file(file, table)
-        if table == "checkins" and ignored:
-            subs = {n for n in ignored if (Path(path) / n).is_dir()}
-            if len(subs) < len(ignored):
-                kept = [n for n in ignored if n not in subs]
-                notes.append("other files in the folder were not read: " + ", ".join(kept))
-            if subs:
-                notes.append("sub-folders were not read: " + ", ".join(sorted(subs)))
-        unescape = file.suffix.lower() != ".parquet"
-        if unescape and file.suffix.lower() == ".csv":
-            raw = _unescape_header(raw)
-        parts.append(_process(table, raw, source=name, notes=notes, unescape=unescape, today=day))
+        try:
+            raw, notes, name = _read_file(file, table)
+            if table == "checkins" and ignored:
+                subs = {n for n in ignored if (Path(path) / n).is_dir()}
+                if len(subs) < len(ignored):
+                    kept = [n for n in ignored if n not in subs]
+                    notes.append("other files in the folder were not read: " + ", ".join(kept))
+                if subs:
+                    notes.append("sub-folders were not read: " + ", ".join(sorted(subs)))
+            unescape = file.suffix.lower() != ".parquet"
+            if unescape and file.suffix.lower() == ".csv":
+                raw = _unescape_header(raw)
+            parts.append(
+                _process(table, raw, source=name, notes=notes, unescape=unescape, today=day)
+            )
+        finally:
+            _forget_facts()  # what was worked out about this file's arrays
     logs = _assemble(parts, errors=errors)
     parts.clear()
     raw = None  # the last file's raw frame: freed before the memory goes back
@@ -230,6 +235,9 @@ def from_frames(
             name = str(source.get(table, "<memory>"))
         else:
             name = str(source)
-        raw = _raw_from_frame(frame, name)
-        parts.append(_process(table, raw, source=name, notes=[], unescape=False, today=day))
+        try:
+            raw = _raw_from_frame(frame, name)
+            parts.append(_process(table, raw, source=name, notes=[], unescape=False, today=day))
+        finally:
+            _forget_facts()  # what was worked out about this frame's arrays
     return _assemble(parts, errors=errors)

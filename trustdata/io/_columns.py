@@ -104,6 +104,46 @@ def _clean_names(
     return out
 
 
+#: Facts about arrays worked out while one table is read and checked (see :func:`_known`).
+_FACTS: dict[tuple[Any, ...], tuple[np.ndarray, dict[str, Any]]] = {}
+
+
+def _known(values: np.ndarray, fact: str, compute: Any) -> Any:
+    """``compute(values)``, worked out once per array while one table is read and checked.
+
+    The type checks, the schema's bounds, the uniqueness check and the calendar check each
+    ask for a column's least and greatest value (or whether it holds a NaT, or only
+    midnights): each is one pass over millions of rows, done once here.  An entry is keyed by
+    the memory the array views (address, shape, strides, dtype), so that two views of one
+    column share it, and holds the array, so that no other array can take that memory while
+    the entry lives; nothing in the loader writes into an array it has read.  The entries go
+    when the table is done (:func:`_forget_facts`).
+    """
+    key = (values.__array_interface__["data"][0], values.shape, values.strides, values.dtype.str)
+    entry = _FACTS.get(key)
+    if entry is None:
+        entry = _FACTS[key] = (values, {})
+    facts = entry[1]
+    if fact not in facts:
+        facts[fact] = compute(values)
+    return facts[fact]
+
+
+def _forget_facts() -> None:
+    """Drop what :func:`_known` remembered (after each table, and the arrays with it)."""
+    _FACTS.clear()
+
+
+def _least(values: np.ndarray) -> Any:
+    """The least of ``values`` (not empty), once per array while a table is read."""
+    return _known(values, "min", np.min)
+
+
+def _greatest(values: np.ndarray) -> Any:
+    """The greatest of ``values`` (not empty), once per array while a table is read."""
+    return _known(values, "max", np.max)
+
+
 #: Rows per chunk of an all-missing text column (every chunk is the same immutable array).
 _NULL_CHUNK = 1 << 16
 
@@ -167,8 +207,14 @@ def _blank_chunk(chunk: Any, missing: bool) -> np.ndarray | None:
         spaces = pc.utf8_is_space(chunk.take(pa.array(maybe)))
         blank[maybe] = np.asarray(pc.fill_null(spaces, False).to_numpy(zero_copy_only=False), bool)
     if validity is not None and chunk.null_count:
-        present = chunk.is_valid().to_numpy(zero_copy_only=False)
-        blank = np.where(present, blank, missing)
+        # the validity bitmap unpacked (one byte a cell, no arrow boolean array in between)
+        bits = np.frombuffer(validity, dtype=np.uint8)
+        count = chunk.offset + n
+        present = np.unpackbits(bits, count=count, bitorder="little")[chunk.offset :].view(bool)
+        if missing:
+            blank |= ~present
+        else:
+            blank &= present
     return blank
 
 

@@ -371,9 +371,12 @@ def _check_parquet_rows(path: Path, name: str) -> Any:
         ids = ids.unify_dictionaries()
         codes = [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in ids.chunks]
         present = [c for c, chunk in zip(codes, ids.chunks, strict=True) if chunk.null_count == 0]
-        if len(present) == len(codes):  # no missing ids: count the codes
-            counts = np.bincount(np.concatenate(codes).astype("int64")) if codes else []
-            most = int(max(counts, default=0))
+        if len(present) == len(codes):  # no missing ids: count the codes, chunk by chunk
+            size = len(ids.chunks[0].dictionary) if ids.num_chunks else 0
+            counts = np.zeros(size, dtype="int64")
+            for c in codes:
+                counts += np.bincount(c, minlength=size)[:size]
+            most = int(counts.max()) if size else 0
         else:
             most = max((c.as_py() for c in pc.value_counts(ids).field("counts")), default=0)
     else:

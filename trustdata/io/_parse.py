@@ -27,6 +27,9 @@ from trustdata.io._columns import (
     _blank_text,
     _clean_names,
     _fmt,
+    _greatest,
+    _known,
+    _least,
     _null_text,
     _strip_text,
 )
@@ -69,7 +72,7 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
         data = getattr(values.array, "_data", None)
         if kind == "number" and isinstance(data, np.ndarray) and data.dtype.kind == "f":
             # a masked array's values, masked slots too: finite there means finite everywhere
-            if np.isfinite(data).all():
+            if _finite(data):
                 return True
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         arr = arr[~np.isnan(arr)]
@@ -87,13 +90,25 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
                 inside &= arr.astype("datetime64[D]") == arr
             return bool(inside.all())
         # the present nanoseconds as integers: two reductions and, for dates, one remainder
-        nat = np.isnat(arr)
-        ns = arr.view("int64")[~nat] if nat.any() else arr.view("int64")
-        if not len(ns):
+        # (once per column while the table is read: the later checks ask again)
+        whole = arr.view("int64")
+        if _has_nat(arr):
+            ns = whole[~np.isnat(arr)]
+            if not len(ns):
+                return True
+            low, high = int(ns.min()), int(ns.max())
+        elif not len(whole):
             return True
-        if int(ns.min()) < _NS_MIN.value or int(ns.max()) >= _NS_MAX.value:
+        else:
+            ns = whole
+            low, high = int(_least(whole)), int(_greatest(whole))
+        if low < _NS_MIN.value or high >= _NS_MAX.value:
             return False
-        return kind != "date" or not bool((ns % _DAY_NS).any())
+        if kind != "date":
+            return True
+        if ns is whole:
+            return _midnights(whole)
+        return not bool((ns % _DAY_NS).any())
     if kind == "bool":
         return pd.api.types.is_bool_dtype(dtype)
     if kind in ("category", "kind", "role"):
@@ -101,6 +116,22 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
     if kind == "id":  # text categories (a Parquet dictionary): parsed once per category
         return isinstance(dtype, pd.CategoricalDtype) and _text_categories(dtype)
     return False
+
+
+def _finite(values: np.ndarray) -> bool:
+    """Whether every one of float ``values`` is finite (once per array while a table is read)."""
+    return bool(_known(values, "finite", lambda v: np.isfinite(v).all()))
+
+
+def _has_nat(values: np.ndarray) -> bool:
+    """Whether ``datetime64`` ``values`` hold a NaT (once per array while a table is read)."""
+    return bool(_known(values, "nat", lambda v: np.isnat(v).any()))
+
+
+def _midnights(ns: np.ndarray) -> bool:
+    """Whether every one of ``ns`` (``datetime64[ns]`` as int64, no NaT) is a midnight (once
+    per array while a table is read)."""
+    return bool(_known(ns, "midnights", lambda v: not (v % _DAY_NS).any()))
 
 
 def _text_categories(dtype: pd.CategoricalDtype) -> bool:
@@ -123,7 +154,7 @@ def _int_bounds(values: pd.Series) -> tuple[int, int] | None:
     if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype.kind in "iu":
         if not len(data) or (mask.any() and mask.all()):
             return None
-        low, high = int(data.min()), int(data.max())  # no copy; a superset of the present
+        low, high = int(_least(data)), int(_greatest(data))  # no copy; a superset of the present
         if max(abs(low), abs(high)) < 2**53 or not mask.any():
             return low, high
         ints = data[~mask]
@@ -151,8 +182,8 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         line = pd.to_numeric(frame[_LINE].reset_index(drop=True), errors="coerce")
         fallback = pd.Series(np.arange(1, len(frame) + 1), dtype="float64")
         raw[_LINE] = line.where(line.notna() & (line >= 1), fallback).astype("int64")
-    else:
-        raw[_LINE] = np.arange(1, len(frame) + 1, dtype="int64")
+    # else no line column: a record's line is its position + 1 (see _validate._lines), worked
+    # out only for the records that need one (rejected, or first of a duplicate)
     if _PROBLEM in frame.columns:
         raw[_PROBLEM] = _as_text(frame[_PROBLEM].reset_index(drop=True))
     else:
@@ -239,12 +270,18 @@ def _parse_column(
     n = len(text)
     if not _is_text(text) and not isinstance(text.dtype, pd.CategoricalDtype):
         # Kept typed by _raw_from_frame: nothing to parse.
-        missing = text.isna().to_numpy(dtype=bool)
-        if required and missing.any():
-            problems.add(np.flatnonzero(missing), f"{col} is missing", col)
+        if required:
+            missing = text.isna().to_numpy(dtype=bool)
+            if missing.any():
+                problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         if kind == "whole":
             return text.astype("Int64")  # no copy when it is Int64 already (copy-on-write)
         if kind == "number":
+            data = getattr(text.array, "_data", None)
+            if text.dtype == "Float64" and isinstance(data, np.ndarray) and _finite(data):
+                # no NaN or infinity even under the mask: the missing values are the mask's,
+                # as a round trip through float64 would make them (no copy, copy-on-write)
+                return text.astype("Float64")
             arr = text.to_numpy(dtype="float64", na_value=np.nan)
             return pd.Series(pd.array(arr, dtype="Float64"), index=text.index, copy=False)
         if kind == "date":

@@ -19,11 +19,15 @@ from trustdata.io._columns import (
     _as_text,
     _blank_text,
     _fmt,
+    _greatest,
+    _least,
     _null_text,
     _strip_text,
 )
 from trustdata.io._parse import (
     _factorize,
+    _has_nat,
+    _midnights,
     _missing_mask,
     _parse_column,
     _parse_timestamp,
@@ -154,7 +158,7 @@ def _process(
     frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)  # copy-on-write
     _validate(table, frame, schema, problems, distinct)
     if keys:
-        _duplicates(table, frame, keys, raw[_LINE].to_numpy(), problems, id_codes)
+        _duplicates(table, frame, keys, raw, problems, id_codes)
     if today is not None:  # the last check: a date after today is a typo
         _future.check(table, frame, problems, today=today)
     bad = problems.mask()
@@ -171,6 +175,18 @@ def _process(
         "notes": "; ".join(notes),
     }
     return _Result(table, valid, rejected, summary)
+
+
+def _lines(raw: pd.DataFrame, where: np.ndarray | None = None) -> np.ndarray:
+    """The line of each record of ``raw`` (of those at positions ``where``): its line column,
+    which text files (CSV, JSON) carry; a frame or a Parquet file has none, and a record's
+    line is then its position + 1 (built only for the positions asked for)."""
+    if _LINE in raw.columns:
+        lines = raw[_LINE].to_numpy()
+        return lines if where is None else lines[where]
+    if where is None:
+        return np.arange(1, len(raw) + 1, dtype="int64")
+    return np.asarray(where, dtype="int64") + 1
 
 
 def _absent(empty: pd.Series, n: int) -> pd.Series:
@@ -229,7 +245,7 @@ def _coded_ids(
     if required and missing is not None and missing.any():
         problems.add(np.flatnonzero(missing), f"{col} is missing", col)
     # the distinct values present, in order of first appearance (as the text path sees them)
-    order = pd.unique(codes if missing is None else codes[~missing])
+    order = _first_seen(codes if missing is None else codes[~missing])
     values = texts.iloc[order].reset_index(drop=True)
     values = _strip_text(values)
     if unescape:
@@ -239,13 +255,26 @@ def _coded_ids(
     lookup = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last entry: code -1, missing
     lookup[order] = final_codes
     if missing is None and np.array_equal(lookup[:-1], np.arange(len(uniques))):
-        row_codes = codes.astype(np.int32)  # the codes are already the final ones
+        row_codes = codes  # already the final ones (in their own small type: no copy)
     else:
         row_codes = lookup[codes]  # 4 bytes a row; -1 where missing
     out = _text_from_codes(row_codes, final, pd.RangeIndex(len(text)))
     if distinct is not None:
         distinct[col] = (row_codes, pd.Series(final, dtype=out.dtype))
     return out, (row_codes, len(final) + 1)
+
+
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """``pd.unique(codes)`` for codes >= 0: each code once, in order of first appearance.
+
+    A dictionary read from Parquet numbers its values in the order they first appear, so the
+    order is usually 0, 1, 2, ...: true exactly when no code exceeds by more than one the
+    greatest before it (a running maximum and one comparison, no hash table over the rows)."""
+    if len(codes) and codes[0] == 0:
+        top = np.maximum.accumulate(codes)
+        if not (codes[1:] > top[:-1] + 1).any():
+            return np.arange(int(top[-1]) + 1, dtype=codes.dtype)
+    return pd.unique(codes)
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -269,6 +298,9 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
     # Plain ASCII ids with no whitespace at either end are already normal: only the others
     # go through Python (NFC, invisible characters, str.strip).
     plain = _plain_ascii(uniques)
+    if plain.all():  # plain ASCII, distinct already: nothing to normalise, only case to compare
+        _note_twins(uniques, col, notes)
+        return values
     fixed = uniques.copy()
     odd = ~plain
     if odd.any():
@@ -286,13 +318,7 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
         )
     final = pd.Series(fixed.unique(), dtype="str")
     ascii_ = _plain_ascii(final, edges=False)
-    folded = final.str.lower()  # casefold is lower for ASCII text
-    if not ascii_.all():
-        folded[~ascii_] = final[~ascii_].map(str.casefold)
-    twins = final[folded.duplicated(keep=False)]
-    if len(twins):
-        shown = ", ".join(repr(v) for v in sorted(twins)[:6])
-        notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
+    _note_twins(final, col, notes, ascii_)
     non_ascii = final[~ascii_]
     skeleton = non_ascii.map(_ascii_skeleton)
     known = set(final) if len(non_ascii) else set()  # only looked up for non-ASCII ids
@@ -301,6 +327,20 @@ def _normalised_ids(values: pd.Series, col: str, notes: list[str]) -> pd.Series:
         shown = ", ".join(f"{v!r} looks like {s!r}" for v, s in alike[:6])
         notes.append(f"{col} values that look alike (kept apart; check them): {shown}")
     return out
+
+
+def _note_twins(
+    final: pd.Series, col: str, notes: list[str], ascii_: np.ndarray | None = None
+) -> None:
+    """Note the distinct ids ``final`` that differ only in case (``ascii_``: which are ASCII;
+    None when all are)."""
+    folded = final.str.lower()  # casefold is lower for ASCII text
+    if ascii_ is not None and not ascii_.all():
+        folded[~ascii_] = final[~ascii_].map(str.casefold)
+    twins = final[folded.duplicated(keep=False)]
+    if len(twins):
+        shown = ", ".join(repr(v) for v in sorted(twins)[:6])
+        notes.append(f"{col} values that differ only in case (kept apart; check them): {shown}")
 
 
 #: ASCII characters that ``str.strip`` removes.
@@ -432,11 +472,13 @@ def _failing_rows(
             return None
         if distinct and name in distinct:
             codes, uniques = distinct[name]
-            present = codes >= 0
-            bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
             ok = np.ones(len(uniques), dtype=bool)
             for check in col.checks:
                 ok &= _passes(check.name, check.statistics, uniques)
+            if ok.all() and (col.nullable or not len(codes) or _least(codes) >= 0):
+                continue  # every value passes, and none is missing where one is required
+            present = codes >= 0
+            bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
             if not ok.all():
                 bad |= present & ~ok[np.maximum(codes, 0)]
             if bad.any():
@@ -444,7 +486,7 @@ def _failing_rows(
             continue
         numbers = _numbers(values) if col.checks else None
         checks = [c for c in col.checks if not _bound_holds(c.name, c.statistics, numbers)]
-        if col.nullable and not checks:
+        if not checks and (col.nullable or _none_missing(values)):
             continue
         present = values.notna().to_numpy(dtype=bool)
         bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
@@ -455,6 +497,22 @@ def _failing_rows(
     return failing
 
 
+def _none_missing(values: pd.Series) -> bool:
+    """Whether no value is missing, told without a pass over the rows where the column's
+    storage says so: a masked array's mask, a NaT (once per array while a table is read), an
+    arrow array's null count.  False (look at the rows) otherwise."""
+    array = values.array
+    mask = getattr(array, "_mask", None)
+    if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray | pd.arrays.BooleanArray):
+        return isinstance(mask, np.ndarray) and not bool(mask.any())
+    if values.dtype == "datetime64[ns]":
+        return not _has_nat(values.to_numpy())
+    arrow = getattr(array, "_pa_array", None)
+    if arrow is not None and isinstance(values.dtype, pd.StringDtype):
+        return arrow.null_count == 0
+    return False
+
+
 def _bound_holds(name: str, stats: dict[str, Any], numbers: np.ndarray | None) -> bool:
     """Whether a bound check (``greater_than_or_equal_to``, ``less_than_or_equal_to``) is
     proved to pass by the least and greatest of ``numbers``: taken over every slot, the masked
@@ -463,9 +521,9 @@ def _bound_holds(name: str, stats: dict[str, Any], numbers: np.ndarray | None) -
     if numbers is None or not len(numbers):
         return False
     if name == "greater_than_or_equal_to":
-        return bool(numbers.min() >= stats["min_value"])
+        return bool(_least(numbers) >= stats["min_value"])
     if name == "less_than_or_equal_to":
-        return bool(numbers.max() <= stats["max_value"])
+        return bool(_greatest(numbers) <= stats["max_value"])
     return False
 
 
@@ -542,12 +600,13 @@ def _duplicates(
     table: str,
     frame: pd.DataFrame,
     keys: list[str],
-    lines: np.ndarray,
+    raw: pd.DataFrame,
     problems: _Problems,
     known_codes: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> None:
     """Reject later copies of a record that must be unique; the first clean copy is kept.
 
+    ``raw``: the table's raw records, for the first copy's line (see :func:`_lines`);
     ``known_codes``: codes of key columns already worked out (see :func:`_key_codes`)."""
     clean = ~problems.mask()
     # pandera's unique=keys with report_duplicates="exclude_first" is exactly this
@@ -564,10 +623,10 @@ def _duplicates(
     later = sub.loc[idx].copy()
     later["_pos"] = idx
     merged = later.merge(firsts, on=keys, how="left")
+    lines = _lines(raw, merged["first_pos"].to_numpy(dtype="int64"))
     word = _DUPLICATE_WORD.get(table, f"{table} record")
     shown = []
-    for row in merged.itertuples(index=False):
-        first_line = int(lines[int(row.first_pos)])
+    for row, first_line in zip(merged.itertuples(index=False), lines.tolist(), strict=True):
         values = dict(zip(keys, row[: len(keys)], strict=True))
         if table == "checkins":
             shown.append(
@@ -646,19 +705,26 @@ def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     is factorised.
     """
     if values.dtype == "datetime64[ns]" and len(values):
-        ns = values.to_numpy().view("int64")
-        nat = np.isnat(values.to_numpy())
-        present = ns[~nat] if nat.any() else ns
+        stamps = values.to_numpy()
+        ns = stamps.view("int64")
+        if _has_nat(stamps):
+            nat = np.isnat(stamps)
+            present = ns[~nat]
+            first, last = (int(present.min()), int(present.max())) if len(present) else (0, 0)
+        else:  # no NaT: the bounds (and whether all are midnights) the type check found
+            nat, present = None, ns
+            first, last = int(_least(ns)), int(_greatest(ns))
         if len(present):
-            first = int(present.min())
-            last = int(present.max())
-            if (last - first) // _DAY_NS < 10_000_000 and not (
-                present % _DAY_NS != first % _DAY_NS
-            ).any():
+            if nat is None and first % _DAY_NS == 0 and _midnights(ns):
+                same_time = True  # every remainder is 0, the first one's
+            else:
+                same_time = not (present % _DAY_NS != first % _DAY_NS).any()
+            if (last - first) // _DAY_NS < 10_000_000 and same_time:
                 width = (last - first) // _DAY_NS + 2  # the last code is for missing dates
                 codes = ns - first
                 codes //= _DAY_NS
-                codes[nat] = width - 1
+                if nat is not None:
+                    codes[nat] = width - 1
                 return codes, width
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, max(len(uniques), 1)
@@ -684,7 +750,7 @@ def _rejected_frame(
         {
             "table": pd.Series([table] * len(where), dtype="str"),
             "source": pd.Series([source] * len(where), dtype="str"),
-            "line": pd.array(raw[_LINE].to_numpy()[where], dtype="Int64"),
+            "line": pd.array(_lines(raw, where), dtype="Int64"),
             "reason": pd.Series(reasons.loc[where].to_numpy(), dtype="str"),
         }
     )
