@@ -46,70 +46,99 @@ def find(parts: list) -> pd.DataFrame:
     """The :attr:`~trustdata.logs.Logs.warnings` rows of isolated records of ``parts``.
 
     ``parts`` are the loader's per-file results (``table``, ``valid``, ``lines``: the line of
-    each valid record, and ``summary["source"]``).  One sort of the couples' dates; words are
-    made only for the records found.
+    each valid record, and ``summary["source"]``).  One sort of the distinct couple-and-day
+    numbers; frames and words are made only for the records found (usually none).
     """
-    frames = []
+    dated = []
     for part in parts:
         col = DATE_COLUMNS.get(part.table)
-        valid = part.valid
-        if col is None or col not in valid.columns or not len(valid):
-            continue
-        when = valid[col]
-        text = when.dt.strftime("%Y-%m-%d %H:%M" if part.table == "triggers" else "%Y-%m-%d")
-        frames.append(
+        if col is not None and col in part.valid.columns and len(part.valid):
+            dated.append((part, col))
+    if not dated:
+        return empty_warnings()
+    couples = pd.concat([p.valid["couple_id"] for p, _ in dated], ignore_index=True)
+    codes, _ = pd.factorize(couples)  # -1: no couple id (not in a valid frame)
+    days = np.concatenate(
+        [p.valid[c].to_numpy().astype("datetime64[D]").astype("int64") for p, c in dated]
+    )
+    ok = (codes >= 0) & (days != np.iinfo("int64").min)  # NaT: no date
+    if not ok.any():
+        return empty_warnings()
+    low = int(days[ok].min())
+    width = int(days[ok].max()) - low + 1
+    # one number per couple and day; the distinct ones, sorted by couple then day
+    keys = np.sort(pd.unique(codes[ok].astype("int64") * width + (days[ok] - low)))
+    code, when = keys // width, keys % width + low
+    if len(code) < 2:
+        return empty_warnings()
+    lone = np.zeros(len(code), dtype=bool)
+    lone[:-1] = (code[1:] == code[:-1]) & (when[1:] - when[:-1] > ISOLATED_DAYS)
+    if not lone.any():
+        return empty_warnings()
+    nxt = np.zeros(len(code), dtype="int64")
+    nxt[:-1] = when[1:]
+    flagged = pd.DataFrame({"code": code[lone], "day": when[lone], "next": nxt[lone]})
+    return _rows(dated, codes, days, flagged)
+
+
+def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
+    """The warnings of the records of the ``flagged`` couple codes and days."""
+    records, at = [], 0
+    for part, col in dated:
+        n = len(part.valid)
+        records.append(
             pd.DataFrame(
                 {
                     "table": part.table,
                     "source": part.summary["source"],
                     "line": np.asarray(part.lines),
-                    "couple_id": valid["couple_id"].astype("str").to_numpy(),
+                    "couple_id": part.valid["couple_id"].astype("str").to_numpy(),
                     "column": col,
-                    "value": text.to_numpy(),
-                    "day": when.dt.normalize().to_numpy(),
-                    "kind": valid["kind"].astype(object).to_numpy()
+                    "when": part.valid[col].to_numpy(),
+                    "kind": part.valid["kind"].astype(object).to_numpy()
                     if part.table == "events"
                     else None,
+                    "code": codes[at : at + n],
+                    "day": days[at : at + n],
                 }
             )
         )
-    if not frames:
-        return empty_warnings()
-    records = pd.concat(frames, ignore_index=True)
-    records = records.loc[records["day"].notna() & records["couple_id"].notna()]
-    days = records[["couple_id", "day"]].drop_duplicates().sort_values(["couple_id", "day"])
-    days["next"] = days.groupby("couple_id")["day"].shift(-1)
-    gap = (days["next"] - days["day"]).dt.days
-    lone = days.loc[gap > ISOLATED_DAYS]
-    if not len(lone):
-        return empty_warnings()
+        at += n
+    records = pd.concat(records, ignore_index=True)
     anchor = None
     for kind in schemas.ANCHOR_EVENT_KINDS:  # the earliest discovery, else disclosure
-        got = records.loc[records["kind"] == kind].groupby("couple_id")["day"].min()
+        got = records.loc[records["kind"] == kind].groupby("code")["day"].min()
         if len(got):
             anchor = got if anchor is None else anchor.combine_first(got)
-    before = lone["couple_id"].map(anchor) if anchor is not None else None
-    if before is not None:
-        lone = lone.loc[before.isna() | (lone["day"] < before)]
-    found = records.merge(lone, on=["couple_id", "day"])
+    if anchor is not None:
+        news = flagged["code"].map(anchor)
+        flagged = flagged.loc[news.isna() | (flagged["day"] < news)]
+    found = records.merge(flagged, on=["code", "day"])
     if not len(found):
         return empty_warnings()
     found = found.sort_values(["couple_id", "day", "table", "line"], kind="stable")
-    years = ((found["next"] - found["day"]).dt.days // 365).astype(int)
+    stamp = pd.Series(found["when"].to_numpy())
+    value = np.where(
+        found["table"].to_numpy() == "triggers",
+        stamp.dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object),
+        stamp.dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+    )
+    nxt = pd.Series(found["next"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
+    years = (found["next"].to_numpy() - found["day"].to_numpy()) // 365
     reason = (
-        found["column"]
+        found["column"].to_numpy(dtype=object)
         + " is "
-        + found["value"]
+        + value
         + ", "
-        + years.astype(str)
-        + np.where(years == 1, " year", " years")
+        + years.astype(str).astype(object)
+        + np.where(years == 1, " year", " years").astype(object)
         + " before the next record of "
-        + found["couple_id"]
+        + found["couple_id"].to_numpy(dtype=object)
         + " ("
-        + found["next"].map(day)
+        + nxt.map(day).to_numpy(dtype=object)
         + "): a typo for "
-        + found["next"].dt.year.astype(str)
+        + nxt.dt.year.astype(str).to_numpy(dtype=object)
         + "? The record is kept; correct it in the file if the year is wrong"
     )
-    out = found.assign(reason=reason)[list(WARNING_COLUMNS)].reset_index(drop=True)
-    return out.astype(empty_warnings().dtypes.to_dict())
+    out = found.assign(value=value, reason=reason)[list(WARNING_COLUMNS)]
+    return out.reset_index(drop=True).astype(empty_warnings().dtypes.to_dict())
