@@ -389,8 +389,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 print(f"    line {r.line}: {r.reason}")
             for hint in order_hints(mine):
                 print(hint)
+        flagged = logs.warnings.loc[
+            (logs.warnings["source"] == row.source) & (logs.warnings["table"] == row.table)
+        ]
+        if len(flagged):
+            print(f"  {plural(len(flagged), 'kept record')} that may be wrong (check them):")
+            for w in flagged.itertuples(index=False):
+                print(f"    line {w.line}: {w.reason}")
     total = len(rejected)
     print(f"{'OK' if total == 0 else 'REJECTED'}: {plural(total, 'record')} rejected in total.")
+    if len(logs.warnings):  # kept and not counted as rejected: the exit code is unchanged
+        print(f"WARNING: {plural(len(logs.warnings), 'kept record')} may be wrong (see above).")
     return 0 if total == 0 else 1
 
 
@@ -565,6 +574,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         unread = unread_abuse(logs, args.couple)
         if len(unread):
             print(_abuse_note(unread), file=sys.stderr)
+    for line in _warning_notes(logs, args.couple):
+        print(line, file=sys.stderr)
     size = out.stat().st_size / 1e6
     if replaced:
         said = "the older report at" if was_report else "the file at"
@@ -727,6 +738,26 @@ def _cmd_couples(args: argparse.Namespace) -> int:
     if len(logs.rejected):
         print(_rejected_note(len(logs.rejected), "counted", args.path), file=sys.stderr)
     return 0
+
+
+def _warning_notes(logs, couple_id: str) -> list[str]:
+    """The stderr lines of ``report`` on the couple's kept records that may be wrong.
+
+    >>> import pandas as pd
+    >>> from trustdata.io import from_frames
+    >>> logs = from_frames(checkins=pd.DataFrame({"couple_id": "c1", "partner": "A",
+    ...     "connection": "5", "date": ["2014-02-05", "2024-02-12"]}))
+    >>> print("\\n".join(_warning_notes(logs, "c1")))  # doctest: +NORMALIZE_WHITESPACE
+    trustdata: warning: <memory>, line 1: date is 2014-02-05, 10 years before the next
+    record of c1 (12 February 2024): a typo for 2024? The record is kept; correct it in the
+    file if the year is wrong (it is in the report as written; `trustdata validate` lists it)
+    """
+    mine = logs.warnings.loc[logs.warnings["couple_id"] == couple_id]
+    return [
+        f"trustdata: warning: {w.source}, line {w.line}: {w.reason} (it is in the report as "
+        "written; `trustdata validate` lists it)"
+        for w in mine.itertuples(index=False)
+    ]
 
 
 def _rejected_note(n: int, left_out: str, path: str) -> str:

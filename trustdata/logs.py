@@ -8,7 +8,15 @@ import pandas as pd
 
 from trustdata import schemas
 
-__all__ = ["Logs", "empty_table", "empty_rejected", "empty_summary", "SUMMARY_COLUMNS"]
+__all__ = [
+    "Logs",
+    "empty_table",
+    "empty_rejected",
+    "empty_summary",
+    "empty_warnings",
+    "SUMMARY_COLUMNS",
+    "WARNING_COLUMNS",
+]
 
 _DTYPES: dict[str, str] = {
     "couple_id": "str",
@@ -134,6 +142,33 @@ def empty_rejected() -> pd.DataFrame:
     )
 
 
+#: Columns of :attr:`Logs.warnings`: one row per kept record that looks wrong.
+WARNING_COLUMNS: tuple[str, ...] = (
+    "table",
+    "source",
+    "line",
+    "couple_id",
+    "column",
+    "value",
+    "reason",
+)
+
+
+def empty_warnings() -> pd.DataFrame:
+    """An empty frame in the format of :attr:`Logs.warnings`."""
+    return pd.DataFrame(
+        {
+            "table": pd.Series([], dtype="str"),
+            "source": pd.Series([], dtype="str"),
+            "line": pd.Series([], dtype="Int64"),
+            "couple_id": pd.Series([], dtype="str"),
+            "column": pd.Series([], dtype="str"),
+            "value": pd.Series([], dtype="str"),
+            "reason": pd.Series([], dtype="str"),
+        }
+    )
+
+
 def empty_summary() -> pd.DataFrame:
     """An empty frame in the format of :attr:`Logs.summary`."""
     return pd.DataFrame(
@@ -167,6 +202,13 @@ class Logs:
         One row per file read: ``table``, ``source``, ``records``, ``valid``, ``rejected``,
         ``extra_columns`` (columns the format does not know, kept; ``", "``-joined), ``notes``
         (e.g. an encoding fallback).  ``records == valid + rejected`` on every row.
+    warnings : pandas.DataFrame
+        One row per **kept** record that looks wrong but may be true (so it is neither
+        rejected nor changed): ``table``, ``source``, ``line`` (as in ``rejected``),
+        ``couple_id``, ``column``, ``value`` (as text) and ``reason`` in words.  Today one kind:
+        a record isolated by more than a year before the rest of its couple's logs, a likely
+        mistyped year (:mod:`trustdata.io._isolated`).  Empty for frames not read by
+        :func:`trustdata.io.load` or :func:`trustdata.io.from_frames`.
     """
 
     checkins: pd.DataFrame = field(default_factory=lambda: empty_table("checkins"))
@@ -175,6 +217,7 @@ class Logs:
     couples: pd.DataFrame = field(default_factory=lambda: empty_table("couples"))
     rejected: pd.DataFrame = field(default_factory=empty_rejected)
     summary: pd.DataFrame = field(default_factory=empty_summary)
+    warnings: pd.DataFrame = field(default_factory=empty_warnings)
 
     @property
     def couple_ids(self) -> list[str]:
@@ -185,7 +228,7 @@ class Logs:
         return sorted(ids)
 
     def couple(self, couple_id: str) -> Logs:
-        """The logs of one couple (``rejected`` and ``summary`` are kept whole).
+        """The logs of one couple (``rejected``, ``summary`` and ``warnings`` are kept whole).
 
         Raises
         ------

@@ -62,6 +62,7 @@ from trustdata._words import day, days, numbers, plurals, rounded, slopes
 __all__ = [
     "SMALL_WIN_COLUMNS",
     "SMALL_WIN_KINDS",
+    "UNLOGGED_WEEKS",
     "RED_FLAG_COLUMNS",
     "FLAGS",
     "SEVERITIES",
@@ -151,6 +152,13 @@ FLAG_MESSAGES: dict[str, str] = {
 }
 
 _WEEK = pd.Timedelta(days=7)
+
+#: The longest run of calendar weeks without a record of a partner (no check-in, no trigger)
+#: that a calm streak of :func:`small_wins` runs through: a longer run breaks the streak and its
+#: weeks count toward none ("not logging is not a win"; 4 weeks are the 28 days of
+#: ``trustdata.review.STOPPED_DAYS``).  Before, one check-in mistyped ten years early made
+#: "521 weeks in a row" of weeks nobody logged.
+UNLOGGED_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -393,7 +401,11 @@ def _check_positive(name: str, value: object, *, integer: bool = True) -> None:
 def _trigger_weeks(
     checkins: pd.DataFrame, triggers: pd.DataFrame, major: int, as_of: pd.Timestamp | None
 ) -> pd.DataFrame:
-    """One row per partner-with-triggers and calendar week of their span, with ``major``."""
+    """One row per partner-with-triggers and calendar week of their span: ``major``, ``gap``.
+
+    ``gap`` marks the weeks of a run of more than :data:`UNLOGGED_WEEKS` weeks without a
+    check-in or trigger of the partner (the weeks after ``as_of``'s last record included).
+    """
     trig = triggers.loc[:, ["couple_id", "partner", "timestamp", "intensity"]]
     trig = trig.assign(week=schemas.week_start(trig["timestamp"]))
     first_trig = trig.groupby(["couple_id", "partner"])["week"].min()
@@ -423,17 +435,45 @@ def _trigger_weeks(
     )
     grid = grid.merge(major_weeks, on=["couple_id", "partner", "week"], how="left")
     grid["major"] = grid["major"].fillna(False).astype(bool)
-    return grid[["couple_id", "partner", "week", "major"]]
-
-
-def _calm_runs(grid: pd.DataFrame) -> pd.DataFrame:
-    """Runs of consecutive calm weeks: couple_id, partner, start, end, weeks, current."""
+    # weeks with a record of the partner (a check-in or a trigger): a run of more than
+    # UNLOGGED_WEEKS weeks without one is a gap, no calm weeks
+    logged_weeks = pd.concat(
+        [
+            trig[["couple_id", "partner", "week"]],
+            pd.DataFrame(
+                {
+                    "couple_id": checkins["couple_id"],
+                    "partner": checkins["partner"],
+                    "week": chk_week,
+                }
+            ),
+        ]
+    ).drop_duplicates()
+    grid = grid.merge(
+        logged_weeks.assign(logged=True), on=["couple_id", "partner", "week"], how="left"
+    )
+    logged = grid["logged"].fillna(False).astype(bool)
     new_series = (grid["couple_id"] != grid["couple_id"].shift()) | (
         grid["partner"] != grid["partner"].shift()
     )
-    run = ((grid["major"] != grid["major"].shift()) | new_series).cumsum()
+    stretch = ((logged != logged.shift()) | new_series).cumsum()
+    length = stretch.map(stretch.value_counts())
+    grid["gap"] = ~logged & (length > UNLOGGED_WEEKS)
+    return grid[["couple_id", "partner", "week", "major", "gap"]]
+
+
+def _calm_runs(grid: pd.DataFrame) -> pd.DataFrame:
+    """Runs of consecutive calm weeks (neither major nor gap): couple_id, partner, start, end,
+    weeks, current."""
+    new_series = (grid["couple_id"] != grid["couple_id"].shift()) | (
+        grid["partner"] != grid["partner"].shift()
+    )
+    # a week is major, a gap (weeks nobody logged) or calm: a run of calm weeks ends at either
+    state = np.select([grid["major"], grid["gap"]], [1, 2], 0)
+    state = pd.Series(state, index=grid.index)
+    run = ((state != state.shift()) | new_series).cumsum()
     is_last = new_series.shift(-1, fill_value=True)
-    calm = grid.assign(run=run, is_last=is_last).loc[~grid["major"]]
+    calm = grid.assign(run=run, is_last=is_last).loc[state == 0]
     return (
         calm.groupby("run")
         .agg(
@@ -470,17 +510,22 @@ def small_wins(
         partner's own latest check-in or trigger, so a partner who stopped logging is not
         credited with the weeks after).  The win counts the calendar weeks since the last
         week with a major trigger, up to and including the ``as_of`` week (a partner with no
-        major trigger at all counts every week of the span).  Reported when at least 1; ``start``
-        is the first calm week, ``end`` and ``date`` the ``as_of`` week.  Only partners with at
+        major trigger at all counts every week of the span).  Weeks nobody logged are no calm
+        weeks: a run of more than :data:`UNLOGGED_WEEKS` calendar weeks without a check-in or a
+        trigger of the partner breaks the streak and counts toward none (a shorter one, a missed
+        check-in or two, counts, as before); when the ``as_of`` week ends such a run there is no
+        current streak.  Reported when at least 1; ``start`` is the first calm week, ``end``
+        and ``date`` the ``as_of`` week.  Only partners with at
         least one trigger logged are considered (someone who does not use the trigger log has
         no calm weeks to celebrate); nothing is reported when ``triggers`` is None.
     ``longest_calm_streak``
         The longest run of consecutive calendar weeks of that span without a major trigger
-        (the earliest one on a tie); ``start`` and ``end`` are its first and last weeks,
-        ``date`` = ``end``.  Reported when the partner had at least one major trigger and that
-        run is over; when the current streak is the longest, the current streak's evidence
-        says so ("their longest stretch so far") instead of a second row, and when it is as
-        long as this earlier one, "as long as their longest stretch before".
+        and without a run of unlogged weeks as above (the earliest one on a tie); ``start`` and
+        ``end`` are its first and last weeks, ``date`` = ``end``.  Reported when the partner had
+        at least one major trigger or such a run of unlogged weeks, and that run is over; when
+        the current streak is the longest, the current streak's evidence says so ("their
+        longest stretch so far") instead of a second row, and when it is as long as this
+        earlier one, "as long as their longest stretch before".
     ``first_good_month``
         The first week whose trailing four-week mean (``rolling_mean`` of
         :func:`trustdata.trends.weekly_trend` with ``window`` weeks: the mean of the weekly
@@ -569,17 +614,22 @@ def small_wins(
     if triggers is not None and len(triggers):
         grid = _trigger_weeks(checkins, triggers, major, None if as_of is None else as_of)
         runs = _calm_runs(grid)
-        had_major = grid.groupby(["couple_id", "partner"])["major"].any().rename("had_major")
-        runs = runs.join(had_major, on=["couple_id", "partner"])
+        keys = ["couple_id", "partner"]
+        had_major = grid.groupby(keys)["major"].any().rename("had_major")
+        # a streak cut by weeks nobody logged is over too: the longest may be an earlier one
+        broken = (grid["major"] | grid["gap"]).groupby([grid[k] for k in keys]).any()
+        first_week = grid.groupby(keys)["week"].min().rename("first_week")
+        runs = runs.join(had_major, on=keys).join(broken.rename("broken"), on=keys)
+        runs = runs.join(first_week, on=keys)
         longest = (
-            runs.loc[runs["had_major"]]
+            runs.loc[runs["broken"]]
             .sort_values(["couple_id", "partner", "weeks", "start"], ascending=[1, 1, 0, 1])
             .drop_duplicates(["couple_id", "partner"])
         )
         current = runs.loc[runs["current"]]
         if len(current):
             since = np.where(
-                current["had_major"],
+                current["had_major"] | (current["start"] != current["first_week"]),
                 "since the week of " + _day(current["start"]),
                 "since they started logging (week of " + _day(current["start"]) + ")",
             )

@@ -45,7 +45,10 @@ Rules (each lives here, nowhere else)
     A ``weeks_without_major_trigger`` or ``longest_calm_streak`` win is kept only when the
     partner's latest logged trigger (of any intensity) is at most :data:`STOPPED_DAYS` days
     before the win's last week: weeks after someone stopped logging triggers may be weeks
-    without logging, not weeks without triggers.
+    without logging, not weeks without triggers.  Nor does a streak run through weeks nobody
+    logged: :func:`trustdata.milestones.small_wins` breaks it at more than
+    :data:`trustdata.milestones.UNLOGGED_WEEKS` weeks in a row without a check-in or trigger
+    of the partner (the same 28 days).
 ``plan effect``
     ``plan_effect`` holds :func:`trustdata.triggers.plan_effect` rows of category ``"all"``
     (the caution in ``plan_caution``, the verdict's rule in ``plan_rule``); a page may say the

@@ -10,7 +10,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
-from trustdata.io import _future
+from trustdata.io import _future, _isolated
 from trustdata.io._columns import (
     _EXPECTED,
     _KIND,
@@ -62,10 +62,19 @@ def _schemas(table: str) -> tuple[Any, list[str]]:
 
 
 class _Result:
-    __slots__ = ("rejected", "summary", "table", "valid")
+    __slots__ = ("lines", "rejected", "summary", "table", "valid")
 
-    def __init__(self, table: str, valid: pd.DataFrame, rejected: pd.DataFrame, summary: dict):
+    def __init__(
+        self,
+        table: str,
+        valid: pd.DataFrame,
+        rejected: pd.DataFrame,
+        summary: dict,
+        lines: np.ndarray | None = None,
+    ):
         self.table, self.valid, self.rejected, self.summary = table, valid, rejected, summary
+        # the line of each valid record (for the warnings of trustdata.io._isolated)
+        self.lines = np.zeros(len(valid), dtype="int64") if lines is None else lines
 
 
 def _process(
@@ -164,6 +173,7 @@ def _process(
     bad = problems.mask()
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
+    lines = np.asarray(raw[_LINE].to_numpy())[~bad]
     rejected = _rejected_frame(table, raw, columns, bad, reasons, source, compact, unescape)
     summary = {
         "table": table,
@@ -174,7 +184,7 @@ def _process(
         "extra_columns": ", ".join(extra),
         "notes": "; ".join(notes),
     }
-    return _Result(table, valid, rejected, summary)
+    return _Result(table, valid, rejected, summary, lines)
 
 
 def _lines(raw: pd.DataFrame, where: np.ndarray | None = None) -> np.ndarray:
@@ -810,4 +820,5 @@ def _assemble(parts: list[_Result], *, errors: str) -> Logs:
             f"{len(rejected)} record(s) were rejected:\n" + "\n".join(listed) + tail,
             rejected=rejected,
         )
-    return Logs(**tables, rejected=rejected, summary=summary)
+    warnings = _isolated.find(parts)  # kept records that look like a mistyped year
+    return Logs(**tables, rejected=rejected, summary=summary, warnings=warnings)

@@ -1,0 +1,144 @@
+"""A record isolated by more than a year before the rest of its couple's logs: a likely typo.
+
+One check-in typed ``2014-02-05`` for ``2024-02-05`` passes every check of a record on its own,
+yet it makes the logs "run from 5 February 2014", adds a month row of 2014, flips a trigger
+verdict and bends the slopes.  The value may be true (a couple can log once and come back years
+later), so the record is **kept and never changed**: :func:`find` only lists it, in
+:attr:`trustdata.logs.Logs.warnings`, with the file, line, column, value and what looks wrong,
+and ``trustdata validate`` and ``trustdata report`` print it.
+
+The rule: a check-in, trigger or event dated more than :data:`ISOLATED_DAYS` days before the
+next record of the same couple (any of the three tables; records of one day count as one), and
+before the couple's anchor event (its earliest discovery, else disclosure) when it has one: a
+record years before the news is a typo more often than history.  Records of the same day as the
+flagged one are flagged with it.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from trustdata.io import from_frames
+>>> logs = from_frames(checkins=pd.DataFrame({
+...     "couple_id": "c1", "partner": "A", "connection": "5",
+...     "date": ["2014-02-05", "2024-02-12", "2024-02-19"]}))
+>>> len(logs.checkins), logs.warnings[["line", "column", "value"]].values.tolist()
+(3, [[1, 'date', '2014-02-05']])
+>>> print(logs.warnings.loc[0, "reason"])
+date is 2014-02-05, 10 years before the next record of c1 (12 February 2024): a typo for 2024? The record is kept; correct it in the file if the year is wrong
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trustdata import schemas
+from trustdata._words import day
+from trustdata.io._future import DATE_COLUMNS
+from trustdata.logs import WARNING_COLUMNS, empty_warnings
+
+__all__ = ["ISOLATED_DAYS", "find"]
+
+#: More days than this between a record and its couple's next one make it isolated.
+ISOLATED_DAYS = 365
+
+
+def find(parts: list) -> pd.DataFrame:
+    """The :attr:`~trustdata.logs.Logs.warnings` rows of isolated records of ``parts``.
+
+    ``parts`` are the loader's per-file results (``table``, ``valid``, ``lines``: the line of
+    each valid record, and ``summary["source"]``).  One sort of the distinct couple-and-day
+    numbers; frames and words are made only for the records found (usually none).
+    """
+    dated = []
+    for part in parts:
+        col = DATE_COLUMNS.get(part.table)
+        if col is not None and col in part.valid.columns and len(part.valid):
+            dated.append((part, col))
+    if not dated:
+        return empty_warnings()
+    couples = pd.concat([p.valid["couple_id"] for p, _ in dated], ignore_index=True)
+    codes, _ = pd.factorize(couples)  # -1: no couple id (not in a valid frame)
+    days = np.concatenate(
+        [p.valid[c].to_numpy().astype("datetime64[D]").astype("int64") for p, c in dated]
+    )
+    ok = (codes >= 0) & (days != np.iinfo("int64").min)  # NaT: no date
+    if not ok.any():
+        return empty_warnings()
+    low = int(days[ok].min())
+    width = int(days[ok].max()) - low + 1
+    # one number per couple and day; the distinct ones, sorted by couple then day
+    keys = np.sort(pd.unique(codes[ok].astype("int64") * width + (days[ok] - low)))
+    code, when = keys // width, keys % width + low
+    if len(code) < 2:
+        return empty_warnings()
+    lone = np.zeros(len(code), dtype=bool)
+    lone[:-1] = (code[1:] == code[:-1]) & (when[1:] - when[:-1] > ISOLATED_DAYS)
+    if not lone.any():
+        return empty_warnings()
+    nxt = np.zeros(len(code), dtype="int64")
+    nxt[:-1] = when[1:]
+    flagged = pd.DataFrame({"code": code[lone], "day": when[lone], "next": nxt[lone]})
+    return _rows(dated, codes, days, flagged)
+
+
+def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
+    """The warnings of the records of the ``flagged`` couple codes and days."""
+    records, at = [], 0
+    for part, col in dated:
+        n = len(part.valid)
+        records.append(
+            pd.DataFrame(
+                {
+                    "table": part.table,
+                    "source": part.summary["source"],
+                    "line": np.asarray(part.lines),
+                    "couple_id": part.valid["couple_id"].astype("str").to_numpy(),
+                    "column": col,
+                    "when": part.valid[col].to_numpy(),
+                    "kind": part.valid["kind"].astype(object).to_numpy()
+                    if part.table == "events"
+                    else None,
+                    "code": codes[at : at + n],
+                    "day": days[at : at + n],
+                }
+            )
+        )
+        at += n
+    records = pd.concat(records, ignore_index=True)
+    anchor = None
+    for kind in schemas.ANCHOR_EVENT_KINDS:  # the earliest discovery, else disclosure
+        got = records.loc[records["kind"] == kind].groupby("code")["day"].min()
+        if len(got):
+            anchor = got if anchor is None else anchor.combine_first(got)
+    if anchor is not None:
+        news = flagged["code"].map(anchor)
+        flagged = flagged.loc[news.isna() | (flagged["day"] < news)]
+    found = records.merge(flagged, on=["code", "day"])
+    if not len(found):
+        return empty_warnings()
+    found = found.sort_values(["couple_id", "day", "table", "line"], kind="stable")
+    stamp = pd.Series(found["when"].to_numpy())
+    value = np.where(
+        found["table"].to_numpy() == "triggers",
+        stamp.dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object),
+        stamp.dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+    )
+    nxt = pd.Series(found["next"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
+    years = (found["next"].to_numpy() - found["day"].to_numpy()) // 365
+    reason = (
+        found["column"].to_numpy(dtype=object)
+        + " is "
+        + value
+        + ", "
+        + years.astype(str).astype(object)
+        + np.where(years == 1, " year", " years").astype(object)
+        + " before the next record of "
+        + found["couple_id"].to_numpy(dtype=object)
+        + " ("
+        + nxt.map(day).to_numpy(dtype=object)
+        + "): a typo for "
+        + nxt.dt.year.astype(str).to_numpy(dtype=object)
+        + "? The record is kept; correct it in the file if the year is wrong"
+    )
+    out = found.assign(value=value, reason=reason)[list(WARNING_COLUMNS)]
+    return out.reset_index(drop=True).astype(empty_warnings().dtypes.to_dict())
