@@ -46,7 +46,7 @@ def find(parts: list) -> pd.DataFrame:
     """The :attr:`~trustdata.logs.Logs.warnings` rows of isolated records of ``parts``.
 
     ``parts`` are the loader's per-file results (``table``, ``valid``, ``lines``: the line of
-    each valid record, and ``summary["source"]``).  One sort of the distinct couple-and-day
+    each valid record, and ``summary["source"]``).  One sort of the records' couple-and-day
     numbers; frames and words are made only for the records found (usually none).
     """
     dated = []
@@ -59,26 +59,71 @@ def find(parts: list) -> pd.DataFrame:
     couples = pd.concat([p.valid["couple_id"] for p, _ in dated], ignore_index=True)
     codes, _ = pd.factorize(couples)  # -1: no couple id (not in a valid frame)
     days = np.concatenate(
-        [p.valid[c].to_numpy().astype("datetime64[D]").astype("int64") for p, c in dated]
+        [p.valid[c].to_numpy().astype("datetime64[D]").view("int64") for p, c in dated]
     )
     ok = (codes >= 0) & (days != np.iinfo("int64").min)  # NaT: no date
-    if not ok.any():
+    if not ok.all():
+        if not ok.any():
+            return empty_warnings()
+        codes_ok, days_ok = codes[ok], days[ok]
+    else:
+        codes_ok, days_ok = codes, days
+    low = int(days_ok.min())
+    width = int(days_ok.max()) - low + 1
+    codes_ok, days_ok = _candidates(codes_ok, days_ok, low, width)
+    if not len(codes_ok):
         return empty_warnings()
-    low = int(days[ok].min())
-    width = int(days[ok].max()) - low + 1
-    # one number per couple and day; the distinct ones, sorted by couple then day
-    keys = np.sort(pd.unique(codes[ok].astype("int64") * width + (days[ok] - low)))
-    code, when = keys // width, keys % width + low
-    if len(code) < 2:
+    # one number per record (couple, then day), sorted; a couple's records of one day are
+    # equal numbers, so a step over ISOLATED_DAYS is only ever taken from a day's last copy
+    keys = codes_ok.astype("int64") * width
+    keys += days_ok
+    keys -= low
+    keys.sort()
+    if len(keys) < 2:
         return empty_warnings()
+    code, when = np.divmod(keys, width)
+    when += low
+    step = np.diff(when)
     lone = np.zeros(len(code), dtype=bool)
-    lone[:-1] = (code[1:] == code[:-1]) & (when[1:] - when[:-1] > ISOLATED_DAYS)
+    lone[:-1] = (step > ISOLATED_DAYS) & (code[1:] == code[:-1])
     if not lone.any():
         return empty_warnings()
     nxt = np.zeros(len(code), dtype="int64")
     nxt[:-1] = when[1:]
     flagged = pd.DataFrame({"code": code[lone], "day": when[lone], "next": nxt[lone]})
     return _rows(dated, codes, days, flagged)
+
+
+#: Days per bucket of the first, coarse pass of :func:`find`.
+_BUCKET = 30
+
+
+def _candidates(
+    codes: np.ndarray, days: np.ndarray, low: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The records of the couples that may hold a step of over :data:`ISOLATED_DAYS` days.
+
+    A coarse pass in 30-day buckets, one bit per couple and bucket, with no sort of the
+    records: two consecutive record days ``d1 < d2`` of a couple with ``d2 - d1 > 365`` lie in
+    buckets at least ``366 // 30 = 12`` apart (``(a + m) // 30 >= a // 30 + m // 30``), with
+    none of the couple's records between.  So only couples with two consecutive non-empty
+    buckets that far apart need the exact pass (usually none).  When the bits would outnumber
+    the records several times over (dates spread over centuries), every record goes on.
+    """
+    n_codes, n_buckets = int(codes.max()) + 1, (width - 1) // _BUCKET + 1
+    if n_codes * n_buckets > max(8 * len(codes), 1 << 20):
+        return codes, days
+    bucket = days - low
+    bucket //= _BUCKET
+    bucket += codes.astype("int64") * n_buckets
+    seen = np.zeros(n_codes * n_buckets, dtype=bool)
+    seen[bucket] = True
+    couple, at = np.divmod(np.flatnonzero(seen), n_buckets)
+    far = (at[1:] - at[:-1] >= (ISOLATED_DAYS + 1) // _BUCKET) & (couple[1:] == couple[:-1])
+    if not far.any():
+        return codes[:0], days[:0]
+    keep = np.isin(codes, np.unique(couple[1:][far]))
+    return codes[keep], days[keep]
 
 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:

@@ -173,7 +173,7 @@ def _process(
     bad = problems.mask()
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
-    lines = np.asarray(raw[_LINE].to_numpy())[~bad]
+    lines = _lines(raw, np.flatnonzero(~bad)) if bad.any() else _lines(raw)
     rejected = _rejected_frame(table, raw, columns, bad, reasons, source, compact, unescape)
     summary = {
         "table": table,
