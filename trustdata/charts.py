@@ -985,6 +985,12 @@ def _stagger(
     return rows, anchors, fits
 
 
+def _annotations(fig: go.Figure) -> list[dict]:
+    """The properties of a figure's annotations as plotly holds them (read, not copied):
+    ``fig.layout.annotations`` without making an object of each."""
+    return (fig.layout._props or {}).get("annotations") or []
+
+
 def event_key_px(fig: go.Figure) -> int:
     """Height in px of the key of numbered events a figure lists above its plot (0 if none).
 
@@ -995,7 +1001,7 @@ def event_key_px(fig: go.Figure) -> int:
     >>> event_key_px(go.Figure())
     0
     """
-    rows = {a.yshift for a in (fig.layout.annotations or ()) if a.name == "event_key"}
+    rows = {a.get("yshift") for a in _annotations(fig) if a.get("name") == "event_key"}
     return len(rows) * EVENT_KEY_LINE_PX + (6 if rows else 0)
 
 
@@ -1010,7 +1016,7 @@ def event_rows_px(fig: go.Figure) -> int:
     >>> event_rows_px(go.Figure())
     0
     """
-    rows = {a.y for a in (fig.layout.annotations or ()) if a.name == "event"}
+    rows = {a.get("y") for a in _annotations(fig) if a.get("name") == "event"}
     return len(rows) * EVENT_ROW_PX
 
 
@@ -1196,9 +1202,14 @@ def relabel_events(
     return _relabel(_copy_figure(fig), plot_px, plot_height_px)
 
 
+def _has_events(fig: go.Figure) -> bool:
+    """Whether a figure marks events that :func:`relabel_events` names (a trend's)."""
+    return any(t.meta and t.meta.get("part") == "events" for t in fig.data)
+
+
 def _relabel(out: go.Figure, plot_px: float, plot_height_px: float | None = None) -> go.Figure:
     """:func:`relabel_events` of a figure of the caller's own (changed in place)."""
-    if any(t.meta and t.meta.get("part") == "events" for t in out.data):
+    if _has_events(out):
         _name_events(out, plot_px, plot_height_px)
     return out
 
