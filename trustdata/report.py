@@ -608,6 +608,7 @@ class Charts:
             LEGEND,
             _annotations,
             _copy_figure,
+            _copy_in_order,
             _copy_validated,
             _has_events,
             _relabel,
@@ -615,7 +616,7 @@ class Charts:
             event_rows_px,
         )
 
-        fig = _copy_figure(fig)  # go.Figure(fig), faster
+        fig = _copy_in_order(fig) or _copy_figure(fig)  # go.Figure(fig), faster
         # a trend chart names its events for a phone, maybe in a key above the plot that the
         # chart grows by; the print copy names them for its own, wider and shorter plot, each
         # row of names EVENT_ROW_PX px tall, taken from its plot (the printed pages stay few)
