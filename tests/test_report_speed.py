@@ -136,6 +136,32 @@ def test_fast_copy_of_a_validated_figure_is_the_validated_copy():
             raise AssertionError("a copy set a margin of words")
 
 
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+def test_copy_in_plotly_order_is_plotly_copy(audience):
+    # Charts.add copies each figure by charts._copy_in_order (its properties put in plotly's
+    # order, not validated again): the same figure as go.Figure(fig), to the byte, and a copy
+    # that validates what is set on it afterwards
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from trustdata import charts
+
+    figures = _report_figures(audience)
+    figures.append(go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"template": "plotly"}))
+    for fig in figures:
+        fast = charts._copy_in_order(fig)
+        assert fast is not None  # every chart of the page takes the fast copy
+        assert pio.to_json(fast, validate=False) == pio.to_json(go.Figure(fig), validate=False)
+        assert fast._grid_ref == fig._grid_ref
+        with pytest.raises(ValueError):
+            fast.update_layout(margin={"t": "seven"})
+    # a figure with a property it does not know is left to plotly (None)
+    odd = charts._style(go.Figure(), "A title", "x", "y")  # the shipped template, as a page's
+    assert charts._copy_in_order(odd) is not None
+    odd.layout._props["notaproperty"] = 1
+    assert charts._copy_in_order(odd) is None
+
+
 def test_charts_made_from_dicts_are_the_charts_made_from_plotly_objects(monkeypatch):
     # The charts hand traces, shapes and annotations to plotly as dicts (validated once, when
     # added) and style a one-plot figure in one update: every sample page must be, to the

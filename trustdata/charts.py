@@ -45,8 +45,9 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -985,6 +986,12 @@ def _stagger(
     return rows, anchors, fits
 
 
+def _annotations(fig: go.Figure) -> list[dict]:
+    """The properties of a figure's annotations as plotly holds them (read, not copied):
+    ``fig.layout.annotations`` without making an object of each."""
+    return (fig.layout._props or {}).get("annotations") or []
+
+
 def event_key_px(fig: go.Figure) -> int:
     """Height in px of the key of numbered events a figure lists above its plot (0 if none).
 
@@ -995,7 +1002,7 @@ def event_key_px(fig: go.Figure) -> int:
     >>> event_key_px(go.Figure())
     0
     """
-    rows = {a.yshift for a in (fig.layout.annotations or ()) if a.name == "event_key"}
+    rows = {a.get("yshift") for a in _annotations(fig) if a.get("name") == "event_key"}
     return len(rows) * EVENT_KEY_LINE_PX + (6 if rows else 0)
 
 
@@ -1010,7 +1017,7 @@ def event_rows_px(fig: go.Figure) -> int:
     >>> event_rows_px(go.Figure())
     0
     """
-    rows = {a.y for a in (fig.layout.annotations or ()) if a.name == "event"}
+    rows = {a.get("y") for a in _annotations(fig) if a.get("name") == "event"}
     return len(rows) * EVENT_ROW_PX
 
 
@@ -1196,9 +1203,14 @@ def relabel_events(
     return _relabel(_copy_figure(fig), plot_px, plot_height_px)
 
 
+def _has_events(fig: go.Figure) -> bool:
+    """Whether a figure marks events that :func:`relabel_events` names (a trend's)."""
+    return any(t.meta and t.meta.get("part") == "events" for t in fig.data)
+
+
 def _relabel(out: go.Figure, plot_px: float, plot_height_px: float | None = None) -> go.Figure:
     """:func:`relabel_events` of a figure of the caller's own (changed in place)."""
-    if any(t.meta and t.meta.get("part") == "events" for t in out.data):
+    if _has_events(out):
         _name_events(out, plot_px, plot_height_px)
     return out
 
@@ -1223,6 +1235,97 @@ def _copy_figure(fig: go.Figure) -> go.Figure:
     out._grid_str, out._grid_ref = fig._grid_str, fig._grid_ref
     out.layout._props["template"] = json.loads(text)
     out.layout._compound_props.pop("template", None)
+    return out
+
+
+@cache
+def _plotly_order(cls: type) -> dict[str, int]:
+    """Where each property of a plotly class comes in its objects' properties (its own order).
+
+    ``cls(props)`` sets the properties in the order its ``__init__`` names them (plotly's
+    schema order, also the place of a trace's ``type``, set after them), each name first
+    appearing among the constants of that code in that order.
+    """
+    valid = cls._valid_props
+    order: dict[str, int] = {}
+    for const in cls.__init__.__code__.co_consts:
+        if isinstance(const, str) and const in valid and const not in order:
+            order[const] = len(order)
+    return order
+
+
+_SUBPLOT_AXIS = re.compile(r"([xy]axis)[2-9]\d*|([xy]axis)1\d+")
+
+
+def _in_plotly_order(props: dict, cls: type, template: bool = False) -> dict | None:
+    """``cls(props).to_plotly_json()`` for properties plotly has validated already: the same
+    values, each object's properties in plotly's order (see :func:`_plotly_order`) and empty
+    objects left out, without validating them again.  None for what it does not know (the
+    caller then lets plotly copy): a property the class does not name (but a layout's second
+    axes, which plotly puts after the others, as they come).  A layout's template is put in
+    order too, or with ``template=True`` kept as it is (one plotly has validated).
+    """
+    from _plotly_utils.basevalidators import (
+        BaseTemplateValidator,
+        CompoundArrayValidator,
+        CompoundValidator,
+    )
+    from plotly.validator_cache import ValidatorCache
+
+    order = _plotly_order(cls)
+    known = sorted((name for name in props if name in order), key=order.__getitem__)
+    others = [name for name in props if name not in order]
+    out: dict = {}
+    for name in known + others:
+        value = props[name]
+        prop = name
+        if name not in order:
+            axis = _SUBPLOT_AXIS.fullmatch(name) if cls is go.Layout else None
+            if axis is None:
+                return None
+            prop = axis[1] or axis[2]
+        validator = ValidatorCache.get_validator(cls._path_str, prop)
+        if template and isinstance(validator, BaseTemplateValidator):
+            out[name] = value
+        elif isinstance(validator, CompoundValidator):
+            if not isinstance(value, dict):
+                return None
+            child = _in_plotly_order(value, validator.data_class)
+            if child is None:
+                return None
+            if child:
+                out[name] = child
+        elif isinstance(validator, CompoundArrayValidator):
+            if not isinstance(value, list | tuple):
+                return None
+            items = [_in_plotly_order(item, validator.data_class) for item in value]
+            if any(item is None for item in items):
+                return None
+            out[name] = items
+        else:
+            out[name] = value
+    return out
+
+
+def _copy_in_order(fig: go.Figure) -> go.Figure | None:
+    """:func:`_copy_figure` made by :func:`_in_plotly_order` (its values validated once, not
+    again; the shipped "plotly_white" template kept as it is); None when that does not know
+    one of the figure's properties."""
+    import json
+
+    text = _white_text()
+    template = (fig.layout._props or {}).get("template")
+    shipped = text is not None and isinstance(template, dict) and json.dumps(template) == text
+    spec = fig.to_dict()
+    data = [_in_plotly_order(t, type(obj)) for t, obj in zip(spec["data"], fig.data, strict=True)]
+    layout = _in_plotly_order(spec["layout"], go.Layout, template=shipped)
+    if layout is None or any(trace is None for trace in data):
+        return None
+    out = go.Figure({"data": data, "layout": layout}, _validate=False)
+    out._grid_str, out._grid_ref = fig._grid_str, fig._grid_ref
+    out._validate = out.layout._validate = True
+    for trace in out.data:
+        trace._validate = True
     return out
 
 

@@ -257,7 +257,12 @@ def gap_trend(
             f"The value for `alpha` must be a number between 0 and 0.5, but {alpha!r} was passed."
         )
     _check_int("min_weeks", min_weeks, 2)
-    gaps = partner_gap(checkins, measure=measure)
+    return _gap_trend_of(partner_gap(checkins, measure=measure), measure, alpha, min_weeks)
+
+
+def _gap_trend_of(gaps: pd.DataFrame, measure: str, alpha: float, min_weeks: int) -> pd.DataFrame:
+    """:func:`gap_trend` of ``gaps = partner_gap(checkins, measure=measure)`` (default window),
+    for a caller that holds that frame already (its options checked by the caller)."""
     if gaps.empty:
         return _empty(_GAP_TREND_DTYPES)
     codes, keys = pd.factorize(gaps["couple_id"], sort=True)

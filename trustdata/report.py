@@ -601,19 +601,22 @@ class Charts:
         print_height : int, optional
             Height in pixels of the print copy (default: three quarters of ``height``).
         """
-        import plotly.io as pio
+        from plotly.io.json import to_json_plotly
         from plotly.utils import PlotlyJSONEncoder
 
         from trustdata.charts import (
             LEGEND,
+            _annotations,
             _copy_figure,
+            _copy_in_order,
             _copy_validated,
+            _has_events,
             _relabel,
             event_key_px,
             event_rows_px,
         )
 
-        fig = _copy_figure(fig)  # go.Figure(fig), faster
+        fig = _copy_in_order(fig) or _copy_figure(fig)  # go.Figure(fig), faster
         # a trend chart names its events for a phone, maybe in a key above the plot that the
         # chart grows by; the print copy names them for its own, wider and shorter plot, each
         # row of names EVENT_ROW_PX px tall, taken from its plot (the printed pages stay few)
@@ -621,8 +624,12 @@ class Charts:
         height = int(height or (None if key else fig.layout.height) or 420) + key
         print_height = int(print_height or max(200, round((height - key) * 0.75)))
         plot_px = max(40, print_height - _PRINT_FRAME_PX)
-        # relabel_events(fig, ..., scores_px), without validating the copy of the copy again
-        printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80, plot_px)
+        # relabel_events(fig, ..., scores_px), without validating the copy of the copy again;
+        # a figure without events would be relabelled to itself: it is its own print copy (only
+        # read from here on)
+        printed = fig
+        if _has_events(fig):
+            printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80, plot_px)
         rows = event_rows_px(printed)  # the rows do not depend on the height
         if rows:
             _relabel(printed, PRINT_WIDTH - 80, max(_PRINT_SCORES_PX, plot_px - rows))
@@ -631,35 +638,42 @@ class Charts:
         print_height += print_key
         # a print copy whose only annotations are event names on rows inside its plot needs
         # no room above the plot for them: it is that much shorter, its plot as tall
-        print_top = 40 if printed.layout.annotations else 20
+        print_top = 40 if _annotations(printed) else 20
         tight = bool(rows) and not print_key
-        tight = tight and all(a.name == "event" for a in printed.layout.annotations)
+        tight = tight and all(a.get("name") == "event" for a in _annotations(printed))
         if tight:
             print_height -= print_top - _PRINT_TOP_PX
             print_top = _PRINT_TOP_PX
         title = fig.layout.title.text or ""
         caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
-        for one, top in (
-            (fig, (40 if fig.layout.annotations else 20) + key),
-            (printed, print_top + print_key),
-        ):
-            one.update_layout(
-                title_text=None,
-                width=None,
-                height=height,
-                autosize=True,
-                font_family=FONT_STACK,
-                margin={"t": top, "autoexpand": True},
-                legend=dict(LEGEND),
-            )
+        # fig.update_layout(...) and pio.to_json(fig, validate=False), on the figure's dict:
+        # its values are plotly's already, and these are valid (see _update_layout_props)
+        spec_dict = fig.to_dict()
+        _update_layout_props(
+            spec_dict["layout"],
+            {
+                "title": {"text": None},
+                "width": None,
+                "height": height,
+                "autosize": True,
+                "font": {"family": FONT_STACK},
+                "margin": {"t": (40 if _annotations(fig) else 20) + key, "autoexpand": True},
+                "legend": dict(LEGEND),
+            },
+        )
+        for trace in spec_dict.get("data", []):
+            trace.pop("uid", None)
         div_id = f"chart-{len(self._specs) + 1}"
-        figure = _script_safe(pio.to_json(fig, validate=False))
+        figure = _script_safe(to_json_plotly(spec_dict))
         spec = f'{{"id":"{div_id}","ph":{print_height},"figure":{figure}'
         # the layouts' own properties, read (layout.to_plotly_json() deep-copies the template)
         own = printed.layout._props
         if tight or own.get("annotations") != fig.layout._props.get("annotations"):
-            # the print copy's events, named anew for its wider plot
-            keep = {"annotations": own["annotations"], "margin": own["margin"],
+            # the print copy's events, named anew for its wider plot; its margin as the update
+            # above makes the figure's
+            margin = dict(own.get("margin") or {})
+            _update_layout_props(margin, {"t": print_top + print_key, "autoexpand": True})
+            keep = {"annotations": own["annotations"], "margin": margin,
                     "yrange": list(printed.layout.yaxis.range)}  # fmt: skip
             spec += ',"pl":' + _script_safe(json.dumps(keep, cls=PlotlyJSONEncoder))
         self._specs.append(spec + "}")
@@ -708,6 +722,46 @@ class Charts:
             "  }\n"
             "})();\n"
         )
+
+
+def _merge_props(props: dict, update: dict) -> None:
+    """``obj.update(update)`` of a plotly object, on its properties' dict ``props`` (in place).
+
+    As plotly does: a dict updates the property's own properties (made when first set), None
+    removes a property, any other value replaces it (in its place) or comes last.
+    """
+    for name, value in update.items():
+        if isinstance(value, dict):
+            child = props.get(name)
+            if isinstance(child, dict):
+                _merge_props(child, value)
+            else:
+                child = {}
+                _merge_props(child, value)
+                if child:
+                    props[name] = child
+        elif value is None:
+            props.pop(name, None)
+        else:
+            props[name] = value
+
+
+def _update_layout_props(props: dict, update: dict) -> None:
+    """``fig.update_layout(**update)`` on the layout's properties' dict ``props`` (in place).
+
+    For values already valid (plotly's own, or ints, bools and strings it keeps as they are),
+    in plotly's order: plotly sets the properties of the layout's objects (``font``,
+    ``margin``, ...) at once and its own plain properties (``height``, ...) after them, in
+    turn (``update_layout`` runs in ``batch_update``; its plain properties are set when the
+    batch ends).
+    """
+    plain = {}
+    for name, value in update.items():
+        if isinstance(value, dict):
+            _merge_props(props, {name: value})
+        else:
+            plain[name] = value
+    _merge_props(props, plain)
 
 
 def _script_safe(text: str) -> str:

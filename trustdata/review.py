@@ -1668,8 +1668,19 @@ def review(
     logged_wins = logged_wins.reset_index(drop=True)
     sb_after = found.loc[found["start"] >= latest_news] if latest_news is not None else found[:0]
 
+    # the partners' weekly gap, once: the page's chart and the diverging-partners flag read it
+    # (with red_flags' defaults, the frame gap_trend(ci, ...) would make again)
+    gap = dyad.partner_gap(ci, measure="connection")
+    defaults = milestones._FLAG_DEFAULTS
     flags = milestones.red_flags(
-        ci, tr, ev, trend=trend_frames["connection"], summary=summaries["connection"]
+        ci,
+        tr,
+        ev,
+        trend=trend_frames["connection"],
+        summary=summaries["connection"],
+        gaps=dyad._gap_trend_of(
+            gap, "connection", defaults.diverge_alpha, defaults.diverge_min_weeks
+        ),
     )
     flags = flags.assign(guidance=flags["flag"].astype(str).map(THERAPIST_GUIDANCE))
 
@@ -1777,7 +1788,7 @@ def review(
         logged_wins=logged_wins,
         red_flags=flags,
         stopped=stopped,
-        partner_gap=dyad.partner_gap(ci, measure="connection"),
+        partner_gap=gap,
         since=since_value,
         since_given=stamp is not None,
         changes_since=ch,
