@@ -1,4 +1,4 @@
-""""What changed since": the span before is named with its length, never called "the same
+"""The "what changed since" span before is named with its length, never called "the same
 length" when it is longer; triggers per week when the lengths differ."""
 
 from __future__ import annotations
