@@ -68,7 +68,7 @@ from markupsafe import Markup
 from trustdata import _words, schemas
 from trustdata.errors import TrustDataError
 from trustdata.logs import Logs
-from trustdata.review import CoupleReview, default_since, review
+from trustdata.review import ANNIVERSARY_WEEKS, CoupleReview, default_since, review
 
 __all__ = [
     "AUDIENCES",
@@ -1376,6 +1376,9 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                 digits=2,
                 typed=["who"],
             )
+            body += Markup(
+                '<p class="note">The coming {} weeks from {}, the day this page was made.</p>'
+            ).format(ANNIVERSARY_WEEKS, day(r.generated))
         elif r.safety is None:
             body += Markup(m.anniversaries_couple(r))
         if body:
