@@ -88,6 +88,8 @@ __all__ = [
     "html_table",
     "esc",
     "day",
+    "num",
+    "rounded",
     "latest_answers",
     "default_since",
     "plain_summary",
@@ -239,6 +241,30 @@ def day(value: object) -> str:
 
 def _month(value: object) -> str:
     return "" if _missing(value) else f"{pd.Timestamp(value):%B %Y}"
+
+
+def num(value: object, digits: int = 1) -> str:
+    """A number as every page prints it, for notebooks and scripts: ``digits`` decimals, half
+    away from zero on the decimal as written, no "-0.0" ("n/a" when missing).
+
+    Examples
+    --------
+    >>> num(4.25), num(2.675, 2), num(-0.04), num(None)
+    ('4.3', '2.68', '0.0', 'n/a')
+    """
+    return _num(value, digits)
+
+
+def rounded(values: object, digits: int = 1) -> np.ndarray:
+    """Values rounded as every page prints them (half away from zero, not numpy's half to
+    even): a column for a notebook's table that must agree with the page.
+
+    Examples
+    --------
+    >>> rounded(pd.Series([4.25, 7.35, None])).tolist()
+    [4.3, 7.4, nan]
+    """
+    return _words.rounded(values, digits)
 
 
 def _num(value: object, digits: int = 1) -> str:
