@@ -50,3 +50,26 @@ def test_the_month_table_of_our_progress_agrees_with_the_page():
                 assert rows[month][k] == f"{value:.1f}" == report.num(value), (month, k, value)
                 compared += 1
     assert compared == by_month.notna().to_numpy().sum() > 20
+
+
+def test_the_therapist_notebook_shows_the_pages_events_around_a_setback():
+    # couple-01's page listed "21 January 2025 anniversary of the discovery; 22 January 2025
+    # small win" around a setback; the notebook's table showed only the small win
+    logs = trustdata.load(report.resolve_path("data/sample/couples"))
+    r = review(logs, "couple-01", today="2026-02-01")
+    said = "21 January 2025 anniversary of the discovery; 22 January 2025 small win"
+    assert said in report.events_around(r).tolist()
+    page = report.render(r, audience="therapist")
+    part = page[page.index('<section id="setbacks"') :]
+    assert said in part[: part.index("</section>")]
+    cell = next(s for s in _cells(report.resolve_path("notebooks/therapist_review.ipynb"))
+                if s.startswith("found = r.setbacks\naround = "))  # fmt: skip
+    from trustdata import charts
+
+    space = {"r": r, "report": report, "charts": charts, "partners": list(r.partners),
+             "display": lambda *a: None, "Markdown": str}  # fmt: skip
+    exec(cell, space)  # the notebook's own code for its setbacks table
+    assert said in space["around"]["events_around"].tolist()
+    assert space["around"]["events_around"].tolist() == (
+        space["around"]["setback_id"].map(report.events_around(r)).fillna("").tolist()
+    )

@@ -90,6 +90,7 @@ __all__ = [
     "day",
     "num",
     "rounded",
+    "events_around",
     "latest_answers",
     "default_since",
     "plain_summary",
@@ -893,13 +894,29 @@ def build(
     return render(r, audience=audience, include_expected=include_expected)
 
 
-def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
-    sb = r.setbacks.copy()
+def events_around(r: CoupleReview, audience: str = "therapist") -> pd.Series:
+    """What happened around each setback, as the page's "events around" column says it.
+
+    The review's ``setback_events_all`` (therapist) or ``setback_events`` (couple: no abuse
+    event), the yearly returns of the discovery or disclosure included, each as "date kind"
+    in words, joined with "; " by date.
+
+    Returns
+    -------
+    pandas.Series
+        str, indexed by ``setback_id``; a setback with nothing around it has no entry.
+    """
+    _check_audience(audience)
     events = r.setback_events if audience == "couple" else r.setback_events_all
     words = events.assign(
         text=events["date"].map(day) + " " + events["kind"].map(lambda k: EVENT_WORDS.get(k, k))
     )
-    around = words.groupby("setback_id")["text"].agg("; ".join)
+    return words.groupby("setback_id")["text"].agg("; ".join).rename("events_around")
+
+
+def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
+    sb = r.setbacks.copy()
+    around = events_around(r, audience)
     sb["who"] = sb["partner"].map(r.name)
     sb["back"] = sb["end"].map(lambda d: day(d) if not _missing(d) else "not yet")
     tables = {}
