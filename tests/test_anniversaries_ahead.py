@@ -143,3 +143,45 @@ def test_bad_arguments() -> None:
         tg.upcoming_anniversaries(_events(EV), tr, weeks=0)
     with pytest.raises(ValueError, match="`kinds`"):
         tg.upcoming_anniversaries(_events(EV), tr, kinds=("birthday",))
+
+
+# --- on the pages: ahead of the day the page is made ------------------------------------------
+
+
+def _cut_couple_03():
+    """couple-03's logs (discovery 13 January 2024) cut to end on 1 January 2025."""
+    import trustdata
+    from trustdata import report
+    from trustdata.logs import Logs
+
+    one = trustdata.load(report.resolve_path("data/sample/couples")).couple("couple-03")
+    end = pd.Timestamp("2025-01-02")
+    return Logs(
+        checkins=one.checkins.loc[one.checkins["date"] < end],
+        triggers=one.triggers.loc[one.triggers["timestamp"] < end],
+        events=one.events.loc[one.events["date"] < end],
+    )
+
+
+def test_the_review_looks_ahead_from_the_day_the_page_is_made() -> None:
+    import re
+
+    from trustdata import report
+    from trustdata import review as rv
+
+    # a reviewer found "discovery | 13 January 2025" listed as ahead on a page made in December
+    # 2026, as the review looked ahead from the logs' latest record (1 January 2025)
+    r = rv.review(_cut_couple_03(), "couple-03", today="2026-12-03")
+    ahead = r.anniversaries
+    assert set(ahead["on"]) == {pd.Timestamp("2026-12-03")}
+    assert ahead["anniversary"].tolist() == [pd.Timestamp("2027-01-13")] * len(ahead)
+    assert ahead["label"].tolist() == ["discovery"] * len(ahead)
+    page = report.render(r, audience="therapist")
+    part = page[page.index('<section id="anniversaries"') :]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part[: part.index("</section>")]))
+    assert "13 January 2027" in text and "13 January 2025" not in text
+    assert "The coming 6 weeks from 3 December 2026, the day this page was made." in text
+    couple = report.render(r, audience="couple")
+    assert "The anniversary of the discovery is on 13 January." in couple
+    # made on 1 February 2025, after the discovery's second return: nothing ahead to list
+    assert rv.review(_cut_couple_03(), "couple-03", today="2025-02-01").anniversaries.empty

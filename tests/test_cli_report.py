@@ -60,9 +60,23 @@ def test_version_from_the_command_line():
 
 
 @pytest.mark.parametrize(
-    "since", ["01/05/2025", "05/01/2025", "2025-1-5", "5 Jan 2025", "20250105"]
+    ("since", "ambiguous"),
+    [
+        ("01/05/2025", True),
+        ("05/01/2025", True),
+        ("2025-1-5", False),
+        ("5 Jan 2025", False),
+        ("20250105", False),
+        ("28 April 2025", False),
+        ("2025-4-28", False),
+        ("2025-04-28T10:00", False),
+        ("", False),
+        ("28/04/2025", False),  # 28 is no month: it does not read both ways
+    ],
 )
-def test_since_refuses_an_ambiguous_or_non_iso_date_with_a_sentence(capsys, tmp_path, since):
+def test_since_refuses_an_ambiguous_or_non_iso_date_with_a_sentence(
+    capsys, tmp_path, since, ambiguous
+):
     out = tmp_path / "r.html"
     code, stdout, err = _run(
         capsys, "report", str(SAMPLE), "--couple", "couple-01", "--audience", "therapist",
@@ -70,7 +84,11 @@ def test_since_refuses_an_ambiguous_or_non_iso_date_with_a_sentence(capsys, tmp_
     )  # fmt: skip
     assert code == 2
     assert f"`since` must be a date written as YYYY-MM-DD, but {since!r} was passed" in err
-    assert "reads both ways" in err
+    # the "reads both ways" reason only for a day and month that can swap (a reader was told
+    # it for "28 April 2025", which reads one way only)
+    assert ("reads both ways" in err) is ambiguous
+    if not ambiguous:
+        assert "write it as YYYY-MM-DD, e.g. 2025-04-28 for 28 April 2025." in err
     assert "Traceback" not in err and not out.exists() and stdout == ""
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import report, trends
+from trustdata import report, trends, triggers
 from trustdata.logs import Logs, as_table
 
 INJECT = "<script>alert('x')</script>"
@@ -316,19 +316,27 @@ def test_therapist_page_shows_the_answers_escaped(pages):
     assert "<bdi>more walks &amp; &lt;b&gt;time&lt;/b&gt;</bdi>" in page
 
 
-def test_couple_page_sections_in_order(pages):
+def _ahead(logs, pages_day) -> list[str]:
+    """["anniversaries"] when the discovery (27 December 2024) returns within 6 weeks of the day
+    the pages are made (from 15 November to 27 December each year), else []."""
+    ahead = triggers.upcoming_anniversaries(logs.events, logs.triggers, on=pages_day)
+    return ["anniversaries"] if len(ahead) else []
+
+
+def test_couple_page_sections_in_order(pages, logs, pages_day):
     assert _sections(pages["couple"]) == [
         "summary",
         "connection",
         "triggers",
         "setbacks",
         "words",
+        *_ahead(logs, pages_day),
         "events",
         "wins",
     ]
 
 
-def test_therapist_page_sections_in_order(pages):
+def test_therapist_page_sections_in_order(pages, logs, pages_day):
     assert _sections(pages["therapist"]) == [
         "summary",
         "flags",
@@ -338,6 +346,7 @@ def test_therapist_page_sections_in_order(pages):
         "triggers",
         "setbacks",
         "plan",  # issue 14: triggers with and without the plan, always on the therapist page
+        *_ahead(logs, pages_day),
         "events",
         "wins",
     ]

@@ -225,7 +225,8 @@ def test_anniversary_without_a_clear_last_year_says_only_the_date():
     calm = logs.triggers.loc[
         (logs.triggers["timestamp"] - pd.Timestamp("2024-03-14")).abs() > pd.Timedelta(days=8)
     ]
-    r = rv.review(Logs(checkins=logs.checkins, triggers=calm, events=logs.events), "c1")
+    calm_logs = Logs(checkins=logs.checkins, triggers=calm, events=logs.events)
+    r = rv.review(calm_logs, "c1", today="2025-02-21")  # the day after the logs end
     assert not r.anniversaries["last_year_more_often"].fillna(False).astype(bool).any()
     couple = _text(report.render(r, audience="couple"))
     assert "The anniversary of the discovery is on 14 March." in couple
@@ -254,7 +255,7 @@ def test_couple_page_on_track_and_watch_words(bundled):
 def test_review_decides_what_the_couple_page_may_say(reviewed):
     assert reviewed.expected_couple == {"A": "below"}  # B is on "watch": not told
     assert reviewed.plan_clear_partners == ("A",)
-    r = rv.review(_anniversary_logs(), "c1")
+    r = rv.review(_anniversary_logs(), "c1", today="2025-02-21")  # the day after the logs end
     notes = r.anniversary_notes
     assert notes["label"].tolist() == ["discovery"]
     assert notes["anniversary"].tolist() == [pd.Timestamp("2025-03-14")]

@@ -33,6 +33,8 @@ def iso_date(text: str, *, option: str = "since"):
 
     ``01/05/2025`` is 1 May in most of the world and 5 January in the US: it is refused with
     a sentence (a ``ValueError``, which the command prints and exits 2 on), never guessed.
+    Any other input that is not YYYY-MM-DD (``28 April 2025``, ``2025-4-28``,
+    ``2025-04-28T10:00``, ``""``) is refused with the form to write, not that explanation.
 
     Examples
     --------
@@ -42,17 +44,26 @@ def iso_date(text: str, *, option: str = "since"):
     Traceback (most recent call last):
     ...
     ValueError: `since` must be a date written as YYYY-MM-DD, but '01/05/2025' was passed...
+    >>> iso_date("28 April 2025")
+    Traceback (most recent call last):
+    ...
+    ValueError: `since` must be a date written as YYYY-MM-DD, but '28 April 2025' was passed: ...
     """
     import re
 
     import pandas as pd
 
     value = str(text).strip()
-    said = (
-        f"`{option}` must be a date written as YYYY-MM-DD, but {text!r} was passed: "
-        "2025-05-01 is 1 May 2025 and 2025-01-05 is 5 January 2025 (a date such as 01/05/2025 "
-        "reads both ways, so it is refused rather than guessed)."
-    )
+    said = f"`{option}` must be a date written as YYYY-MM-DD, but {text!r} was passed: "
+    # day and month both 12 or under (01/05/2025): the one kind of input that reads both ways
+    both = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}", value)
+    if both and all(1 <= int(part) <= 12 for part in both.groups()):
+        said += (
+            "2025-05-01 is 1 May 2025 and 2025-01-05 is 5 January 2025 (a date such as "
+            f"{value} reads both ways, so it is refused rather than guessed)."
+        )
+    else:
+        said += "write it as YYYY-MM-DD, e.g. 2025-04-28 for 28 April 2025."
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError(said)
     try:

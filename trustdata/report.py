@@ -68,7 +68,7 @@ from markupsafe import Markup
 from trustdata import _words, schemas
 from trustdata.errors import TrustDataError
 from trustdata.logs import Logs
-from trustdata.review import CoupleReview, default_since, review
+from trustdata.review import ANNIVERSARY_WEEKS, CoupleReview, default_since, review
 
 __all__ = [
     "AUDIENCES",
@@ -88,6 +88,9 @@ __all__ = [
     "html_table",
     "esc",
     "day",
+    "num",
+    "rounded",
+    "events_around",
     "latest_answers",
     "default_since",
     "plain_summary",
@@ -239,6 +242,30 @@ def day(value: object) -> str:
 
 def _month(value: object) -> str:
     return "" if _missing(value) else f"{pd.Timestamp(value):%B %Y}"
+
+
+def num(value: object, digits: int = 1) -> str:
+    """A number as every page prints it, for notebooks and scripts: ``digits`` decimals, half
+    away from zero on the decimal as written, no "-0.0" ("n/a" when missing).
+
+    Examples
+    --------
+    >>> num(4.25), num(2.675, 2), num(-0.04), num(None)
+    ('4.3', '2.68', '0.0', 'n/a')
+    """
+    return _num(value, digits)
+
+
+def rounded(values: object, digits: int = 1) -> np.ndarray:
+    """Values rounded as every page prints them (half away from zero, not numpy's half to
+    even): a column for a notebook's table that must agree with the page.
+
+    Examples
+    --------
+    >>> rounded(pd.Series([4.25, 7.35, None])).tolist()
+    [4.3, 7.4, nan]
+    """
+    return _words.rounded(values, digits)
 
 
 def _num(value: object, digits: int = 1) -> str:
@@ -921,13 +948,29 @@ def build(
     return render(r, audience=audience, include_expected=include_expected)
 
 
-def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
-    sb = r.setbacks.copy()
+def events_around(r: CoupleReview, audience: str = "therapist") -> pd.Series:
+    """What happened around each setback, as the page's "events around" column says it.
+
+    The review's ``setback_events_all`` (therapist) or ``setback_events`` (couple: no abuse
+    event), the yearly returns of the discovery or disclosure included, each as "date kind"
+    in words, joined with "; " by date.
+
+    Returns
+    -------
+    pandas.Series
+        str, indexed by ``setback_id``; a setback with nothing around it has no entry.
+    """
+    _check_audience(audience)
     events = r.setback_events if audience == "couple" else r.setback_events_all
     words = events.assign(
         text=events["date"].map(day) + " " + events["kind"].map(lambda k: EVENT_WORDS.get(k, k))
     )
-    around = words.groupby("setback_id")["text"].agg("; ".join)
+    return words.groupby("setback_id")["text"].agg("; ".join).rename("events_around")
+
+
+def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
+    sb = r.setbacks.copy()
+    around = events_around(r, audience)
     sb["who"] = sb["partner"].map(r.name)
     sb["back"] = sb["end"].map(lambda d: day(d) if not _missing(d) else "not yet")
     tables = {}
@@ -1430,6 +1473,9 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
                 digits=2,
                 typed=["who"],
             )
+            body += Markup(
+                '<p class="note">The coming {} weeks from {}, the day this page was made.</p>'
+            ).format(ANNIVERSARY_WEEKS, day(r.generated))
         elif r.safety is None:
             body += Markup(m.anniversaries_couple(r))
         if body:

@@ -55,10 +55,11 @@ Rules (each lives here, nowhere else)
     plan went with milder triggers only when a row's verdict is ``"lower_with_plan"``.
 ``anniversaries``
     ``anniversaries`` is :func:`trustdata.triggers.upcoming_anniversaries` of the couple (the
-    next 6 weeks after its latest record); ``anniversary_notes`` (one row per coming date) holds
-    a ``last_year_ratio`` ("last year triggers came about N times as often") only where a
-    partner's ``last_year_more_often`` is True.  ``plan_clear_partners``: partners whose
-    intensity verdict is ``"lower_with_plan"`` (the couple page's one sentence).
+    next :data:`ANNIVERSARY_WEEKS` weeks after ``generated``, the day the page is made);
+    ``anniversary_notes`` (one row per coming date) holds a ``last_year_ratio`` ("last year
+    triggers came about N times as often") only where a partner's ``last_year_more_often`` is
+    True.  ``plan_clear_partners``: partners whose intensity verdict is ``"lower_with_plan"``
+    (the couple page's one sentence).
     ``expected_couple``: what the couple page may say when the therapist includes the
     expected range: ``"below"`` for ``not_on_track``; for ``on_track``, ``"within"`` when the
     latest 4-week mean lies inside the band that week (anywhere between its 10th and 90th
@@ -147,6 +148,8 @@ WINDOW_WEEKS = 4
 #: The level of :func:`trustdata.triggers.plan_effect`'s tests and intervals (its verdict rule,
 #: which the therapist's table states).
 PLAN_ALPHA = 0.05
+#: Weeks ahead of the day the page is made that "anniversaries ahead" covers.
+ANNIVERSARY_WEEKS = 6
 #: "What helped" answers kept per partner and month for the couple's page (the latest ones).
 HELPED_PER_MONTH = 1
 #: Event kinds that are hard news during the recovery, in the order they are named.
@@ -1615,7 +1618,9 @@ def review(
     verdicts["stopped"] = verdicts["partner"].isin(stopped["partner"]).astype(bool)
 
     plan = triggers.plan_effect(tr, alpha=PLAN_ALPHA)
-    ahead = triggers.upcoming_anniversaries(ev, tr)
+    # ahead of the day the page is made, not of the latest record: logs that ended months ago
+    # must not list as "ahead" an anniversary that has already passed
+    ahead = triggers.upcoming_anniversaries(ev, tr, on=generated, weeks=ANNIVERSARY_WEEKS)
     plan_rows = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     found = setbacks.find_setbacks(ci)
     verdicts["setback_at_end"] = _setback_at_ends(verdicts, trend_weeks["connection"], found)

@@ -502,6 +502,10 @@ class ChangesSinceOutput(_Output):
     triggers_before: Series[np.int64] = pa.Field(ge=0)
     triggers_since: Series[np.int64] = pa.Field(ge=0)
     major_triggers_since: Series[np.int64] = pa.Field(ge=0)
+    days_before: Series[np.int64] = pa.Field(ge=1)
+    days_since: Series[np.int64] = pa.Field(ge=1)
+    triggers_per_week_before: Series[float] = pa.Field(ge=0)
+    triggers_per_week_since: Series[float] = pa.Field(ge=0)
 
 
 class TriggerFrequencyOutput(_Output):

@@ -1266,10 +1266,13 @@ def monthly_scores(checkins: pd.DataFrame, *, measure: str = "connection") -> pd
 
 
 def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> pd.DataFrame:
-    """What changed since a date (the last session), per partner, against as long a span before.
+    """What changed since a date (the last session), per partner, against the span just before.
 
     The span *since* runs from ``since`` to the couple's latest record (check-in, trigger or
-    event); the span *before* is as many days (at least 28) just before ``since``.
+    event); the span *before* is as many days just before ``since``, but at least 28: a week
+    since a weekly session is compared with the four weeks before it, not with one week that a
+    single busy or quiet day could decide.  The two spans then differ in length, so the trigger
+    counts come with rates per week (``days_before``, ``days_since`` give the lengths).
 
     Parameters
     ----------
@@ -1295,6 +1298,10 @@ def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> 
         - ``triggers_before``, ``triggers_since`` (int64): triggers logged in each span.
         - ``major_triggers_since`` (int64): triggers since with intensity at least
           :data:`trustdata.schemas.MAJOR_TRIGGER_INTENSITY`.
+        - ``days_before``, ``days_since`` (int64): the spans' lengths in calendar days, both
+          ends counted (``days_before >= max(days_since, 28)``).
+        - ``triggers_per_week_before``, ``triggers_per_week_since`` (float): the trigger counts
+          per 7 days of their span, to compare spans of unequal length.
 
     Examples
     --------
@@ -1306,6 +1313,10 @@ def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> 
     >>> out = changes_since(Logs(checkins=ci), "2025-02-01")
     >>> out[["mean_before", "mean_since", "difference"]].to_numpy().tolist()
     [[4.5, 7.0, 2.5]]
+    >>> out[["before_start", "until"]].iloc[0].dt.strftime("%Y-%m-%d").tolist()
+    ['2025-01-04', '2025-02-10']
+    >>> out[["days_before", "days_since"]].to_numpy().tolist()
+    [[28, 10]]
     """
     stamp = _parse_since(since)
     if stamp is None:
@@ -1373,4 +1384,11 @@ def changes_since(logs: Logs, since: object, *, measure: str = "connection") -> 
         else:
             out[name] = values.fillna(0).to_numpy(dtype="int64")
     out["difference"] = out["mean_since"] - out["mean_before"]
+    day = pd.Timedelta(days=1)
+    out["days_before"] = ((out["since"] - out["before_start"]) // day).astype("int64")
+    out["days_since"] = ((out["until"] - out["since"]) // day + 1).astype("int64")
+    for when in ("before", "since"):
+        out[f"triggers_per_week_{when}"] = (
+            out[f"triggers_{when}"] * 7 / out[f"days_{when}"]
+        ).astype("float64")
     return out[list(SINCE_COLUMNS)]

@@ -1,0 +1,71 @@
+"""The "what changed since" span before is named with its length, never called "the same
+length" when it is longer; triggers per week when the lengths differ."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import trustdata
+from trustdata import report, schemas, trends
+from trustdata import review as rv
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return trustdata.load(report.resolve_path("data/sample/couples"))
+
+
+def _since_text(bundled, since: str) -> str:
+    r = rv.review(bundled, "couple-03", since=since, today="2026-02-01")
+    page = report.render(r, audience="therapist")
+    part = page[page.index('<section id="since"') :]
+    section = part[: part.index("</section>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)).replace("&#39;", "'")
+
+
+def test_changes_since_gives_both_lengths_and_weekly_rates(bundled):
+    # couple-03's logs end on 18 January 2026: 7 days since 12 January, against the 28 before
+    out = trends.changes_since(bundled.couple("couple-03"), "2026-01-12")
+    schemas.ChangesSinceOutput.validate(out)
+    out = out.set_index("partner")
+    a = out.loc["A"]
+    assert (a["days_since"], a["days_before"]) == (7, 28)
+    assert a["before_start"] == pd.Timestamp("2025-12-15")
+    assert (a["triggers_since"], a["triggers_before"]) == (2, 7)
+    assert a["triggers_per_week_since"] == pytest.approx(2.0)
+    assert a["triggers_per_week_before"] == pytest.approx(7 * 7 / 28)
+    # a longer span since: the span before is exactly as long
+    long = trends.changes_since(bundled.couple("couple-03"), "2025-10-01").iloc[0]
+    assert long["days_since"] == long["days_before"] == 110
+    assert long["since"] - long["before_start"] == pd.Timedelta(days=110)
+
+
+def test_a_short_span_since_is_not_called_the_same_length(bundled):
+    text = _since_text(bundled, "2026-01-12")
+    assert "same length" not in text
+    assert (
+        "From 12 January 2026 to 18 January 2026 (7 days), compared with the 28 days just "
+        "before (15 December 2025 to 11 January 2026): the span before is never shorter than 4 "
+        "weeks" in text
+    )
+    assert "2 triggers since (0 major; 2.0 a week), 7 before (1.8 a week)." in text
+
+
+def test_an_equal_span_is_called_the_same_length_with_its_days(bundled):
+    text = _since_text(bundled, "2025-10-01")
+    assert (
+        "From 1 October 2025 to 18 January 2026 (110 days), compared with the same length of "
+        "time just before (13 June 2025 to 30 September 2025)." in text
+    )
+    assert "a week" not in text  # equal spans: the counts compare as they are
+    assert "16 triggers since (1 major), 10 before." in text
+
+
+def test_a_one_day_span_reads_as_one_day(bundled):
+    text = _since_text(bundled, "2026-01-18")
+    assert "From 18 January 2026 to 18 January 2026" not in text
+    assert "On 18 January 2026 (1 day), compared with the 28 days just before" in text
+    assert "A span of 1 day since is too short to read much into" in text

@@ -1,0 +1,50 @@
+"""A trend whose way there dipped or peaked is never called steady (words beside its shape)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import trustdata
+from trustdata import report
+from trustdata import review as rv
+
+
+@pytest.fixture(scope="module")
+def couple_03():
+    logs = trustdata.load(report.resolve_path("data/sample/couples"))
+    return rv.review(logs, "couple-03", today="2026-02-01")
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'")
+
+
+def test_the_review_holds_a_trend_with_a_dip(couple_03):
+    v = couple_03.trend_verdicts.set_index(["partner", "measure"]).loc[("B", "trust")]
+    assert (v["verdict"], v["route"], v["shape"]) == ("improved", "trend", "down_then_up")
+
+
+def test_the_therapist_page_does_not_call_a_dipping_trend_steady(couple_03):
+    # it read "RCI 1.50: improved as a steady trend: ...; not steady: down, then up"
+    text = _text(report.render(couple_03, audience="therapist"))
+    assert (
+        "improved as a steady trend: the slope's 95% interval is above 0; the RCI alone is "
+        "within ±1.96; not steady" not in text
+    )
+    assert (
+        "RCI 1.50: improved as a trend over the months: the slope's 95% interval is above 0; the "
+        "RCI alone is within ±1.96; not steady: down, then up)" in text
+    )
+
+
+def test_the_couple_page_does_not_call_a_dipping_rise_a_steady_climb(couple_03):
+    text = _text(report.render(couple_03, audience="couple"))
+    said = text[text.index("B 's trust was on average") :][:400]
+    assert "steady climb" not in said
+    assert (
+        "That is a clear rise over the months, more than the usual ups and downs from week to "
+        "week would explain, though not a steady one. It fell for a while and has risen since."
+    ) in said
