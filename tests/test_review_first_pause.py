@@ -9,32 +9,21 @@ the page now names the weeks they span and the pause, as it does for the latest 
 from __future__ import annotations
 
 import datetime
-import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from _pages import EARLY_CHECKIN, RETURNED_CHECKIN, SAMPLE, sample_with
+from _pages import page_text as _text
 
 import trustdata
 from trustdata import report, review
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
-
-
-def _text(page: str) -> str:
-    page = re.sub(r"<script.*?</script>", "", page, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'")
 
 
 @pytest.fixture(scope="module")
 def early(tmp_path_factory):
     """couple-01's sample with A checking in once (connection and trust 4), four months before
     the logs begin."""
-    folder = tmp_path_factory.mktemp("early") / "couples"
-    shutil.copytree(SAMPLE, folder)
-    with open(folder / "checkins.csv", "a", encoding="utf-8") as fh:
-        fh.write("couple-01,A,hurt,2023-10-02,4,4,,,,,,,,,\n")
+    folder = sample_with(tmp_path_factory.mktemp("early") / "couples", EARLY_CHECKIN)
     return trustdata.load(folder)
 
 
@@ -81,11 +70,7 @@ def test_the_page_names_the_pause_at_the_start(early, audience):
 
 def test_a_pause_at_both_ends_is_named_at_both(tmp_path):
     # the early check-in and one more 18 months after the logs end
-    folder = tmp_path / "couples"
-    shutil.copytree(SAMPLE, folder)
-    with open(folder / "checkins.csv", "a", encoding="utf-8") as fh:
-        fh.write("couple-01,A,hurt,2023-10-02,4,4,,,,,,,,,\n")
-        fh.write("couple-01,A,hurt,2026-12-03,7,7,,,,,,,,,\n")
+    folder = sample_with(tmp_path / "couples", EARLY_CHECKIN, RETURNED_CHECKIN)
     today = datetime.date(2026, 12, 3)
     logs = trustdata.load(folder, today=today)
     v = review.review(logs, "couple-01", today=today).trend_verdicts

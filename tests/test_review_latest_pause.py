@@ -9,33 +9,23 @@ names the weeks they span and the pause.
 from __future__ import annotations
 
 import datetime
-import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from _pages import RETURNED_CHECKIN, SAMPLE, sample_with
+from _pages import page_text as _text
 
 import trustdata
 from trustdata import report, review
 from trustdata.logs import Logs, as_table
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
 TODAY = datetime.date(2026, 12, 3)
-
-
-def _text(page: str) -> str:
-    page = re.sub(r"<script.*?</script>", "", page, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'")
 
 
 @pytest.fixture(scope="module")
 def returned(tmp_path_factory):
     """couple-01's sample with A checking in once more, 18 months after the logs end."""
-    folder = tmp_path_factory.mktemp("returned") / "couples"
-    shutil.copytree(SAMPLE, folder)
-    with open(folder / "checkins.csv", "a", encoding="utf-8") as fh:
-        fh.write("couple-01,A,hurt,2026-12-03,7,7,,,,,,,,,\n")
+    folder = sample_with(tmp_path_factory.mktemp("returned") / "couples", RETURNED_CHECKIN)
     return trustdata.load(folder, today=TODAY)
 
 

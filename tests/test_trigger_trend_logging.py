@@ -7,19 +7,17 @@ lessening" on couple-01's page after one check-in was added 18 months after its 
 from __future__ import annotations
 
 import datetime
-import re
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _pages import EARLY_CHECKIN, RETURNED_CHECKIN, SAMPLE, sample_with
+from _pages import page_text as _text
 
 import trustdata
 from trustdata import report, schemas, triggers
 from trustdata.logs import as_table
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
 START = pd.Timestamp("2025-01-06")  # a Monday
 
 
@@ -273,18 +271,10 @@ def test_a_pause_at_the_start_and_one_at_the_end_are_both_named():
     )
 
 
-def _text(page: str) -> str:
-    page = re.sub(r"<script.*?</script>", "", page, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'")
-
-
 @pytest.fixture(scope="module")
 def returned(tmp_path_factory):
     """couple-01's sample with A checking in once more, 18 months after the logs end."""
-    folder = tmp_path_factory.mktemp("returned") / "couples"
-    shutil.copytree(SAMPLE, folder)
-    with open(folder / "checkins.csv", "a", encoding="utf-8") as fh:
-        fh.write("couple-01,A,hurt,2026-12-03,7,7,,,,,,,,,\n")
+    folder = sample_with(tmp_path_factory.mktemp("returned") / "couples", RETURNED_CHECKIN)
     return trustdata.load(folder, today=datetime.date(2026, 12, 3))
 
 
@@ -308,10 +298,7 @@ def test_the_page_names_the_gap_instead_of_a_verdict(returned, audience):
 @pytest.fixture(scope="module")
 def early(tmp_path_factory):
     """couple-01's sample with A checking in once, four months before the logs begin."""
-    folder = tmp_path_factory.mktemp("early") / "couples"
-    shutil.copytree(SAMPLE, folder)
-    with open(folder / "checkins.csv", "a", encoding="utf-8") as fh:
-        fh.write("couple-01,A,hurt,2023-10-02,4,4,,,,,,,,,\n")
+    folder = sample_with(tmp_path_factory.mktemp("early") / "couples", EARLY_CHECKIN)
     return trustdata.load(folder)
 
 
