@@ -6,9 +6,11 @@ A new user's review: in a copy of the sample, couple-01's check-in of 2024-02-05
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -117,3 +119,41 @@ def test_records_of_the_same_day_are_flagged_together_and_couples_apart():
         ["triggers", "c1", "2014-02-05 20:00"],
     ]
     assert _isolated.ISOLATED_DAYS == 365
+
+
+def _brute_force(checkins: pd.DataFrame) -> set[tuple[str, str]]:
+    """The rule by hand: per couple, each distinct day over 365 days before the next one."""
+    out = set()
+    for couple, dates in checkins.groupby("couple_id")["date"]:
+        days = sorted(set(pd.to_datetime(dates)))
+        for this, after in itertools.pairwise(days):
+            if (after - this).days > _isolated.ISOLATED_DAYS:
+                out.add((couple, this.strftime("%Y-%m-%d")))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_coarse_pass_never_hides_an_isolated_record(seed):
+    # small logs (one to three couples) whose steps lie near a year, across the 30-day bucket
+    # edges: the coarse pass decides alone whether the exact one runs, so a coarse pass that
+    # missed a step of 366 days would lose its warning here
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        rows = []
+        for c in range(int(rng.integers(1, 4))):
+            day = pd.Timestamp("2015-01-01") + pd.Timedelta(days=int(rng.integers(0, 400)))
+            for _ in range(int(rng.integers(1, 8))):
+                rows.append(
+                    {
+                        "couple_id": f"c{c}",
+                        "partner": "A",
+                        "connection": "5",
+                        "date": day.strftime("%Y-%m-%d"),
+                    }
+                )
+                step = rng.choice([1, 7, 300, 364, 365, 366, 367, 390])
+                day += pd.Timedelta(days=int(step))
+        frame = pd.DataFrame(rows).drop_duplicates(["couple_id", "date"])
+        logs = io.from_frames(checkins=frame)
+        got = set(zip(logs.warnings["couple_id"], logs.warnings["value"], strict=True))
+        assert got == _brute_force(frame), frame

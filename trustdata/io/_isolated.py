@@ -56,8 +56,10 @@ def find(parts: list) -> pd.DataFrame:
             dated.append((part, col))
     if not dated:
         return empty_warnings()
-    couples = pd.concat([p.valid["couple_id"] for p, _ in dated], ignore_index=True)
-    codes, _ = pd.factorize(couples)  # -1: no couple id (not in a valid frame)
+    lookups = _couple_lookups(dated)
+    if not _any_far_step(dated, lookups):
+        return empty_warnings()  # the usual case: no couple has a year without a record
+    codes = np.concatenate([lookup[codes] for codes, lookup in lookups])  # -1: no couple id
     days = np.concatenate(
         [p.valid[c].to_numpy().astype("datetime64[D]").view("int64") for p, c in dated]
     )
@@ -70,9 +72,6 @@ def find(parts: list) -> pd.DataFrame:
         codes_ok, days_ok = codes, days
     low = int(days_ok.min())
     width = int(days_ok.max()) - low + 1
-    codes_ok, days_ok = _candidates(codes_ok, days_ok, low, width)
-    if not len(codes_ok):
-        return empty_warnings()
     # one number per record (couple, then day), sorted; a couple's records of one day are
     # equal numbers, so a step over ISOLATED_DAYS is only ever taken from a day's last copy
     keys = codes_ok.astype("int64") * width
@@ -94,36 +93,80 @@ def find(parts: list) -> pd.DataFrame:
     return _rows(dated, codes, days, flagged)
 
 
-#: Days per bucket of the first, coarse pass of :func:`find`.
-_BUCKET = 30
+def _couple_lookups(dated: list) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per part of ``dated``: its records' codes and the lookup that turns them into one code
+    per couple id over all parts (-1 where a record has none: a negative code picks the -1 at
+    the lookup's end).
 
-
-def _candidates(
-    codes: np.ndarray, days: np.ndarray, low: int, width: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The records of the couples that may hold a step of over :data:`ISOLATED_DAYS` days.
-
-    A coarse pass in 30-day buckets, one bit per couple and bucket, with no sort of the
-    records: two consecutive record days ``d1 < d2`` of a couple with ``d2 - d1 > 365`` lie in
-    buckets at least ``366 // 30 = 12`` apart (``(a + m) // 30 >= a // 30 + m // 30``), with
-    none of the couple's records between.  So only couples with two consecutive non-empty
-    buckets that far apart need the exact pass (usually none).  When the bits would outnumber
-    the records several times over (dates spread over centuries), every record goes on.
+    A table whose ids the loader read as codes (``part.couple_codes``: the records' codes and
+    the ids they stand for) is mapped through its few distinct ids; only the others' ids are
+    hashed row by row.
     """
-    n_codes, n_buckets = int(codes.max()) + 1, (width - 1) // _BUCKET + 1
-    if n_codes * n_buckets > max(8 * len(codes), 1 << 20):
-        return codes, days
-    bucket = days - low
-    bucket //= _BUCKET
-    bucket += codes.astype("int64") * n_buckets
+    row_codes, ids = [], []
+    for part, _ in dated:
+        got = getattr(part, "couple_codes", None)
+        if got is None or len(got[0]) != len(part.valid):
+            codes, uniques = pd.factorize(part.valid["couple_id"])
+            got = (codes, uniques)
+        row_codes.append(np.asarray(got[0]))
+        ids.append(pd.Series(np.asarray(got[1], dtype=object)))
+    common, _ = pd.factorize(pd.concat(ids, ignore_index=True))
+    out, at = [], 0
+    for codes, distinct in zip(row_codes, ids, strict=True):
+        out.append((codes, np.append(common[at : at + len(distinct)], -1).astype("int64")))
+        at += len(distinct)
+    return out
+
+
+#: Days per bucket of the first, coarse pass of :func:`find`; records per chunk of it.
+_BUCKET, _CHUNK = 30, 1 << 16
+
+
+def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Whether some couple may hold two consecutive records over :data:`ISOLATED_DAYS` apart.
+
+    A coarse pass in 30-day buckets, one bit per couple and bucket, with no sort, in chunks
+    of records (small temporaries): two consecutive record days ``d1 < d2`` of a couple with
+    ``d2 - d1 > 365`` lie in buckets at least ``366 // 30 = 12`` apart
+    (``(a + m) // 30 >= a // 30 + m // 30``), with none of the couple's records between.  So
+    False (no two non-empty buckets of a couple that far apart) proves there is nothing to
+    find; True sends every record to the exact pass.  When the bits would far outnumber the
+    records (dates spread over centuries), the answer is True without the pass.
+    """
+    n_codes = max(int(lookup.max()) for _, lookup in lookups) + 1
+    if n_codes <= 0:
+        return False
+    low = high = None
+    for part, col in dated:
+        stamps = part.valid[col]
+        first, last = stamps.min(), stamps.max()
+        if pd.notna(first):
+            first, last = _day_number(first), _day_number(last)
+            low = first if low is None else min(low, first)
+            high = last if high is None else max(high, last)
+    if low is None:
+        return False
+    n_buckets = (high - low) // _BUCKET + 1
+    n_records = sum(len(part.valid) for part, _ in dated)
+    if n_codes * n_buckets > max(8 * n_records, 1 << 20):
+        return True
     seen = np.zeros(n_codes * n_buckets, dtype=bool)
-    seen[bucket] = True
+    nat = np.iinfo("int64").min
+    for (part, col), (codes, lookup) in zip(dated, lookups, strict=True):
+        stamps = part.valid[col].to_numpy()
+        for at in range(0, len(stamps), _CHUNK):
+            days = stamps[at : at + _CHUNK].astype("datetime64[D]").view("int64")
+            code = lookup[codes[at : at + _CHUNK]]
+            ok = (code >= 0) & (days != nat)
+            seen[(code * n_buckets + (days - low) // _BUCKET)[ok]] = True
     couple, at = np.divmod(np.flatnonzero(seen), n_buckets)
     far = (at[1:] - at[:-1] >= (ISOLATED_DAYS + 1) // _BUCKET) & (couple[1:] == couple[:-1])
-    if not far.any():
-        return codes[:0], days[:0]
-    keep = np.isin(codes, np.unique(couple[1:][far]))
-    return codes[keep], days[keep]
+    return bool(far.any())
+
+
+def _day_number(stamp: pd.Timestamp) -> int:
+    """Days since 1970-01-01 of ``stamp`` (as ``datetime64[D]`` counts them)."""
+    return int(np.datetime64(stamp.to_datetime64(), "D").astype("int64"))
 
 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:

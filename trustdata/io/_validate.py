@@ -62,7 +62,7 @@ def _schemas(table: str) -> tuple[Any, list[str]]:
 
 
 class _Result:
-    __slots__ = ("lines", "rejected", "summary", "table", "valid")
+    __slots__ = ("couple_codes", "lines", "rejected", "summary", "table", "valid")
 
     def __init__(
         self,
@@ -71,10 +71,14 @@ class _Result:
         rejected: pd.DataFrame,
         summary: dict,
         lines: np.ndarray | None = None,
+        couple_codes: tuple[np.ndarray, pd.Series] | None = None,
     ):
         self.table, self.valid, self.rejected, self.summary = table, valid, rejected, summary
         # the line of each valid record (for the warnings of trustdata.io._isolated)
         self.lines = np.zeros(len(valid), dtype="int64") if lines is None else lines
+        # when the couple ids were read as codes: each valid record's code (negative: none)
+        # and the ids they stand for, so that trustdata.io._isolated need not hash the ids
+        self.couple_codes = couple_codes
 
 
 def _process(
@@ -174,6 +178,9 @@ def _process(
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
     lines = _lines(raw, np.flatnonzero(~bad)) if bad.any() else _lines(raw)
+    couple_codes = distinct.get("couple_id")
+    if couple_codes is not None and bad.any():
+        couple_codes = (couple_codes[0][~bad], couple_codes[1])
     rejected = _rejected_frame(table, raw, columns, bad, reasons, source, compact, unescape)
     summary = {
         "table": table,
@@ -184,7 +191,7 @@ def _process(
         "extra_columns": ", ".join(extra),
         "notes": "; ".join(notes),
     }
-    return _Result(table, valid, rejected, summary, lines)
+    return _Result(table, valid, rejected, summary, lines, couple_codes)
 
 
 def _lines(raw: pd.DataFrame, where: np.ndarray | None = None) -> np.ndarray:
