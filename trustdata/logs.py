@@ -142,31 +142,22 @@ def empty_rejected() -> pd.DataFrame:
     )
 
 
-#: Columns of :attr:`Logs.warnings`: one row per kept record that looks wrong.
-WARNING_COLUMNS: tuple[str, ...] = (
-    "table",
-    "source",
-    "line",
-    "couple_id",
-    "column",
-    "value",
-    "reason",
-)
+#: Columns of :attr:`Logs.warnings` and their dtypes: one row per kept record that looks wrong.
+_WARNING_DTYPES: dict[str, str] = {
+    "table": "str",
+    "source": "str",
+    "line": "Int64",
+    "couple_id": "str",
+    "column": "str",
+    "value": "str",
+    "reason": "str",
+}
+WARNING_COLUMNS: tuple[str, ...] = tuple(_WARNING_DTYPES)
 
 
 def empty_warnings() -> pd.DataFrame:
     """An empty frame in the format of :attr:`Logs.warnings`."""
-    return pd.DataFrame(
-        {
-            "table": pd.Series([], dtype="str"),
-            "source": pd.Series([], dtype="str"),
-            "line": pd.Series([], dtype="Int64"),
-            "couple_id": pd.Series([], dtype="str"),
-            "column": pd.Series([], dtype="str"),
-            "value": pd.Series([], dtype="str"),
-            "reason": pd.Series([], dtype="str"),
-        }
-    )
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in _WARNING_DTYPES.items()})
 
 
 def empty_summary() -> pd.DataFrame:

@@ -453,21 +453,25 @@ def _trigger_weeks(
         logged_weeks.assign(logged=True), on=["couple_id", "partner", "week"], how="left"
     )
     logged = grid["logged"].fillna(False).astype(bool)
-    new_series = (grid["couple_id"] != grid["couple_id"].shift()) | (
-        grid["partner"] != grid["partner"].shift()
-    )
+    new_series = _new_series(grid)
     stretch = ((logged != logged.shift()) | new_series).cumsum()
     length = stretch.map(stretch.value_counts())
     grid["gap"] = ~logged & (length > UNLOGGED_WEEKS)
     return grid[["couple_id", "partner", "week", "major", "gap"]]
 
 
+def _new_series(grid: pd.DataFrame) -> pd.Series:
+    """True on each row of the week grid (sorted by couple, partner, week) that starts a
+    partner's weeks."""
+    return (grid["couple_id"] != grid["couple_id"].shift()) | (
+        grid["partner"] != grid["partner"].shift()
+    )
+
+
 def _calm_runs(grid: pd.DataFrame) -> pd.DataFrame:
     """Runs of consecutive calm weeks (neither major nor gap): couple_id, partner, start, end,
     weeks, current."""
-    new_series = (grid["couple_id"] != grid["couple_id"].shift()) | (
-        grid["partner"] != grid["partner"].shift()
-    )
+    new_series = _new_series(grid)
     # a week is major, a gap (weeks nobody logged) or calm: a run of calm weeks ends at either
     state = np.select([grid["major"], grid["gap"]], [1, 2], 0)
     state = pd.Series(state, index=grid.index)

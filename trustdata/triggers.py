@@ -383,11 +383,7 @@ def trigger_trend(
     first_day, skip_from, skip_to, skipped = _skip_leading_pauses(
         gaps, checked, first_day, last_day, months
     )
-    span_start = first_day * _NS_PER_DAY
-    span_end = (last_day + 1) * _NS_PER_DAY
-    span_days = (last_day + 1 - first_day).astype(float)
-    width = np.minimum(months * schemas.DAYS_PER_MONTH, span_days / 2)
-    width_ns = np.round(width * _NS_PER_DAY).astype(np.int64)
+    span_start, span_end, span_days, width, width_ns = _windows(first_day, last_day, months)
     first_end = span_start + width_ns
     latest_start = span_end - width_ns
     tsi = ts_ns.astype(np.int64)
@@ -530,6 +526,20 @@ def _record_gaps(
     return d[:-1][same], d[1:][same], s[1:][same], checked
 
 
+def _windows(
+    first_day: np.ndarray, last_day: np.ndarray, months: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per series from its first and last day numbers: the span's start and end (ns, the end
+    exclusive), its length in days, and the windows' width in days and in ns (``months``
+    long, or half the span when the span is shorter than twice that)."""
+    span_start = first_day * _NS_PER_DAY
+    span_end = (last_day + 1) * _NS_PER_DAY
+    span_days = (last_day + 1 - first_day).astype(float)
+    width = np.minimum(months * schemas.DAYS_PER_MONTH, span_days / 2)
+    width_ns = np.round(width * _NS_PER_DAY).astype(np.int64)
+    return span_start, span_end, span_days, width, width_ns
+
+
 def _skip_leading_pauses(
     gaps: tuple[np.ndarray, np.ndarray, np.ndarray],
     checked: np.ndarray,
@@ -554,11 +564,8 @@ def _skip_leading_pauses(
     while moving.any() and len(g):
         keep = moving[g]  # the stretches of the series still moving
         a, b, g = a[keep], b[keep], g[keep]
-        span_days = (last_day + 1 - start).astype(float)
-        width = np.minimum(months * schemas.DAYS_PER_MONTH, span_days / 2)
-        start_ns = start * _NS_PER_DAY
-        end_ns = start_ns + np.round(width * _NS_PER_DAY).astype(np.int64)
-        days, lo, hi = _window_gap((a, b, g), len(start), start_ns, end_ns)
+        start_ns, _, _, width, width_ns = _windows(start, last_day, months)
+        days, lo, hi = _window_gap((a, b, g), len(start), start_ns, start_ns + width_ns)
         after = hi + 1  # the day of the first record after the stretch
         moving &= (days > width / 2) & (last_day + 1 - after >= 14)
         start = np.where(moving, after, start)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from trustdata._words import day, days
+from trustdata.io._columns import _greatest
 
 __all__ = ["DATE_COLUMNS", "SLACK_DAYS", "check", "resolve_today"]
 
@@ -77,8 +78,6 @@ def check(table: str, frame: pd.DataFrame, problems, *, today: dt.date) -> None:
     if values.dtype.kind != "M":
         return
     if values.dtype == "datetime64[ns]":
-        from trustdata.io._columns import _greatest
-
         # the greatest value, read as an integer (NaT is the least int64), compared as the rows
         # would be: under the limit, no row is late (the type check already found it)
         top = np.array(_greatest(values.view("int64"))).view("datetime64[ns]")
