@@ -99,8 +99,15 @@ RIGHT = {
 
 
 # --------------------------------------------------------------------------------------------
-# the candidate: a quasi-Poisson test of the two windows' weekly counts
+# the candidates: the rate test allowing for overdispersed (clustered) triggers
 # --------------------------------------------------------------------------------------------
+
+#: The candidates' level for the Poisson dispersion test that gates ``quasi``.
+DISPERSION_GATE = 0.05
+#: ``quasi``: blocks of this many days over the span, their mean taken per segment of
+#: :data:`SEGMENT_BLOCKS` blocks (14 x 7 = 98 days, about a window).
+BLOCK_DAYS = 14
+SEGMENT_BLOCKS = 7
 
 
 def quasi_poisson_p(first_blocks: np.ndarray, latest_blocks: np.ndarray) -> tuple[float, float]:
@@ -123,73 +130,133 @@ def quasi_poisson_p(first_blocks: np.ndarray, latest_blocks: np.ndarray) -> tupl
     if A == 0 or B == 0 or df < 1:
         return float("nan"), float("nan")
     ma, mb = A / len(a), B / len(b)
-    x2 = ((a - ma) ** 2).sum() / ma + ((b - mb) ** 2).sum() / mb
-    phi = x2 / df
-    se = np.sqrt(phi * (1 / A + 1 / B))
-    t = np.log(mb / ma) / se if se > 0 else np.inf
+    phi = (((a - ma) ** 2).sum() / ma + ((b - mb) ** 2).sum() / mb) / df
+    t = np.log(mb / ma) / np.sqrt(phi * (1 / A + 1 / B)) if phi > 0 else np.inf
     return float(2 * stats.t.sf(abs(t), df)), float(phi)
 
 
-def _blocks(ts: np.ndarray, start: int, end: int, n: int) -> np.ndarray:
-    edges = np.linspace(start, end, n + 1)
-    return np.histogram(ts, bins=edges)[0]
+def span_dispersion(counts: np.ndarray, segment: np.ndarray) -> tuple[float, int]:
+    """Pearson's X2 over its degrees of freedom for block ``counts`` around their mean in
+    each ``segment``: the dispersion of the Poisson GLM ``count ~ factor(segment)``, as R's
+    ``summary(glm(y ~ factor(s), family = quasipoisson))$dispersion`` (segments with no
+    trigger contribute nothing and lose their degrees of freedom, as their fitted mean 0 has
+    no Pearson residual).  Returns ``(phi, df)``; ``(nan, 0)`` without degrees of freedom."""
+    y = np.asarray(counts, float)
+    seg = np.asarray(segment)
+    x2, df = 0.0, 0
+    for s_ in np.unique(seg):
+        v = y[seg == s_]
+        m = v.mean()
+        if m > 0 and len(v) > 1:
+            x2 += ((v - m) ** 2).sum() / m
+            df += len(v) - 1
+    return (x2 / df, df) if df else (float("nan"), 0)
 
 
-def quasi_rule(out: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
-    """``rate_verdict`` under the candidate: where ``trigger_trend`` tested (``rate_p`` not
-    NaN), the windows are cut into weekly blocks (``round(days / 7)``, at least 2) and, when
-    the blocks are overdispersed (``phi > 1``), ``p = max(rate_p, quasi-Poisson p)``; a window
-    without a trigger keeps ``rate_p`` with the counts divided by ``phi`` (the conditional
-    test of the scaled counts).  Returns ``out`` with ``rate_p``, ``phi`` and
-    ``rate_verdict`` replaced."""
-    res = out.copy()
-    ts = triggers["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    key = triggers["couple_id"].astype(str) + "\x00" + triggers["partner"].astype(str)
+def scaled_rate_p(first: int, latest: int, phi: float, df: int) -> float:
+    """Two-sided p-value of equal rates in two windows of equal length holding ``first`` and
+    ``latest`` triggers, when counts vary ``phi`` times as much as Poisson counts: the
+    quasi-Poisson Wald test ``log(latest / first) / sqrt(phi (1/first + 1/latest))`` against
+    Student's t with ``df`` (the dispersion's degrees of freedom); with a window empty, the
+    exact conditional test of the counts divided by ``phi``."""
+    if first > 0 and latest > 0:
+        t = np.log(latest / first) / np.sqrt(phi * (1 / first + 1 / latest))
+        return float(2 * stats.t.sf(abs(t), df))
+    n = first + latest
+    return float(stats.binomtest(round(latest / phi), max(round(n / phi), 1), 0.5).pvalue)
+
+
+def _by_series(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
+    key = frame["couple_id"].astype(str) + "\x00" + frame["partner"].astype(str)
+    ns = frame[column].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     order = np.argsort(key.to_numpy(), kind="stable")
-    keys = key.to_numpy()[order]
-    ts = ts[order]
-    uk, first_i = np.unique(keys, return_index=True)
-    bounds = dict(zip(uk, zip(first_i, np.r_[first_i[1:], len(keys)], strict=True), strict=True))
+    keys, ns = key.to_numpy()[order], ns[order]
+    uk, first = np.unique(keys, return_index=True)
+    ends = np.r_[first[1:], len(keys)]
+    return {k: ns[i:j] for k, i, j in zip(uk, first, ends, strict=True)}
+
+
+def quasi_rule(
+    out: pd.DataFrame, triggers: pd.DataFrame, checkins: pd.DataFrame, how: str = "span"
+) -> pd.DataFrame:
+    """``rate_verdict`` under a candidate, from ``trigger_trend``'s windows and the records.
+
+    Where ``trigger_trend`` tested (``rate_p`` not NaN) and the triggers are overdispersed
+    (``phi > 1``), ``p = max(rate_p, p_quasi)``, never below the exact test's:
+
+    - ``how="window"``: the two windows cut into weekly blocks (``round(days / 7)``, at least
+      2), ``p_quasi`` the quasi-Poisson GLM's (:func:`quasi_poisson_p`); a window without a
+      trigger: :func:`scaled_rate_p` with ``phi`` of all blocks around one mean.
+    - ``how="span"``: ``phi`` from the whole span (from ``span_start``) cut into blocks of
+      :data:`BLOCK_DAYS` days, around their mean per :data:`SEGMENT_BLOCKS` blocks, blocks
+      without any record (trigger or check-in: not logged) left out
+      (:func:`span_dispersion`); used only when the Poisson dispersion test rejects
+      (``chi2.sf(phi * df, df) < DISPERSION_GATE``); ``p_quasi`` = :func:`scaled_rate_p` of
+      the two windows' counts.
+
+    Returns ``out`` with ``rate_p`` and ``rate_verdict`` replaced and a ``phi`` column.
+    """
+    res = out.copy()
+    trig = _by_series(triggers, "timestamp")
+    recs = _by_series(checkins, "date")
+    none = np.zeros(0, np.int64)
     ps, phis = [], []
-    cols = ["first_start", "first_end", "latest_start", "latest_end"]
+    cols = ["span_start", "span_end", "first_start", "first_end", "latest_start", "latest_end"]
     ns = {c: res[c].to_numpy(dtype="datetime64[ns]").astype(np.int64) for c in cols}
+    day = 86_400 * 10**9
     for i, row in enumerate(res.itertuples(index=False)):
         p0 = row.rate_p
         if np.isnan(p0):
             ps.append(p0)
             phis.append(np.nan)
             continue
-        lo, hi = bounds.get(f"{row.couple_id}\x00{row.partner}", (0, 0))
-        mine = ts[lo:hi]
-        n_b = max(2, round(row.first_days / 7))
-        fb = _blocks(mine, ns["first_start"][i], ns["first_end"][i], n_b)
-        lb = _blocks(mine, ns["latest_start"][i], ns["latest_end"][i], n_b)
-        pq, phi = quasi_poisson_p(fb, lb)
-        if np.isnan(phi):  # a window without a trigger: scale the counts of the exact test
-            phi = _pooled_phi(fb, lb)
-            if phi > 1:
-                k, n = int(lb.sum()), int(fb.sum() + lb.sum())
-                pq = stats.binomtest(round(k / phi), max(round(n / phi), 1), 0.5).pvalue
+        key = f"{row.couple_id}\x00{row.partner}"
+        t = trig.get(key, none)
+        if how == "window":
+            n_b = max(2, round(row.first_days / 7))
+            fb = np.histogram(t, np.linspace(ns["first_start"][i], ns["first_end"][i], n_b + 1))[0]
+            lb = np.histogram(t, np.linspace(ns["latest_start"][i], ns["latest_end"][i], n_b + 1))[
+                0
+            ]
+            pq, phi = quasi_poisson_p(fb, lb)
+            if np.isnan(phi):
+                phi, df = span_dispersion(np.r_[fb, lb], np.zeros(2 * n_b))
+                pq = scaled_rate_p(row.first_count, row.latest_count, phi, df) if phi > 1 else p0
+        else:
+            start, end = ns["span_start"][i], ns["span_end"][i]
+            t = t[t >= start]
+            n_b = int((end - start) // (BLOCK_DAYS * day))
+            phi, pq = np.nan, p0
+            if n_b >= 2:
+                edges = start + np.arange(n_b + 1) * BLOCK_DAYS * day
+                y = np.histogram(t, edges)[0]
+                seen = np.histogram(np.r_[t, recs.get(key, none)], edges)[0] > 0
+                seg = np.arange(n_b) // SEGMENT_BLOCKS
+                short = seg == seg.max()
+                if seg.max() > 0 and short.sum() < SEGMENT_BLOCKS // 2:
+                    seg[short] -= 1  # a short last segment joins the one before
+                phi, df = span_dispersion(y[seen], seg[seen])
+                gate = df > 0 and stats.chi2.sf(phi * df, df) < DISPERSION_GATE
+                if gate and phi > 1:
+                    pq = scaled_rate_p(row.first_count, row.latest_count, phi, df)
         ps.append(max(p0, pq) if phi > 1 and not np.isnan(pq) else p0)
         phis.append(phi)
     res["rate_p"] = ps
     res["phi"] = phis
     p = res["rate_p"].to_numpy(dtype=float)
     ratio = res["rate_ratio"].to_numpy(dtype=float)
-    tested = ~np.isnan(p)
     res["rate_verdict"] = np.select(
-        [~tested, (p < ALPHA) & (ratio < 1), (p < ALPHA) & (ratio > 1)],
+        [np.isnan(p), (p < ALPHA) & (ratio < 1), (p < ALPHA) & (ratio > 1)],
         ["insufficient_data", "lessening", "worsening"],
         default="no_clear_change",
     )
     return res
 
 
-def _pooled_phi(a: np.ndarray, b: np.ndarray) -> float:
-    """Dispersion of the blocks around one common mean (used when a window has no trigger)."""
-    y = np.r_[a, b].astype(float)
-    m = y.mean()
-    return float(((y - m) ** 2).sum() / m / (len(y) - 1)) if m > 0 and len(y) > 1 else 1.0
+def _apply(rule: str, out: pd.DataFrame, triggers, checkins) -> pd.DataFrame:
+    if rule == "library":
+        return out
+    return quasi_rule(out, triggers, checkins, how="window" if rule == "quasi-window" else "span")
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,8 +330,7 @@ def arcs_table(n: int, seeds: tuple[int, ...], rule: str, record_all: bool = Fal
     for seed in seeds:
         arcs = _trigger_arcs.generate(n, seed=seed, record_all=record_all)
         out = trigger_trend(arcs.triggers, checkins=arcs.checkins)
-        if rule == "quasi":
-            out = quasi_rule(out, arcs.triggers)
+        out = _apply(rule, out, arcs.triggers, arcs.checkins)
         pos = {c: i for i, c in enumerate(arcs.truth["couple_id"])}
         out = out.assign(idx=out["couple_id"].astype(str).map(pos), per_logged_day=False)
         day0 = list(arcs.truth["day0"])
@@ -362,8 +428,7 @@ def synth_table(couples: int, seeds: tuple[int, ...], rule: str, plateau: bool =
             ci = ci.merge(cut, on=["couple_id", "partner"])
             ci = ci.loc[ci["date"] >= ci["cut"]].drop(columns="cut")
         out = trigger_trend(tr, checkins=ci)
-        if rule == "quasi":
-            out = quasi_rule(out, tr)
+        out = _apply(rule, out, tr, ci)
         key = params["couple_id"].astype(str) + "/" + params["partner"].astype(str)
         pos = {k: i for i, k in enumerate(key)}
         out = out.assign(
@@ -492,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arcs", type=int, default=3000, help="series per arcs seed")
     ap.add_argument("--couples", type=int, default=600, help="couples per synth seed")
     ap.add_argument("--tuning", action="store_true", help="score the tuning seeds instead")
-    ap.add_argument("--rule", choices=("library", "quasi"), default="library")
+    ap.add_argument("--rule", choices=("library", "quasi", "quasi-window"), default="library")
     args = ap.parse_args(argv)
     n_arcs, n_couples = (300, 80) if args.quick else (args.arcs, args.couples)
     seeds, synth_seeds = (
