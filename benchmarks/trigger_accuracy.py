@@ -46,10 +46,12 @@ independent triggers; the arcs' triggers are clustered, so it is expected to be
 anti-conservative there: that is the figure this benchmark exists for.
 
 ``--rule quasi`` scores the candidate test of the eleventh round (docs/verdicts.md, "How often
-the trigger verdict is right"): the same windows, the exact p-value kept unless the
-triggers are overdispersed, when the quasi-Poisson test on the windows' weekly counts is used
-(:func:`quasi_poisson_p`); it is computed here from ``trigger_trend``'s windows and the
-records, the library is not changed by it.
+the trigger verdict is right"; not taken): the same windows, the exact p-value kept unless the
+partner's triggers are overdispersed (a span-wide quasi-Poisson dispersion of 14-day blocks,
+used when the Poisson dispersion test rejects), when the quasi-Poisson test of the two
+windows' counts is used if it is larger (:func:`quasi_rule`); ``--rule quasi-window`` the
+quasi-Poisson GLM of the windows' weekly counts (:func:`quasi_poisson_p`).  Both are computed
+here from ``trigger_trend``'s windows and the records; the library is not changed by them.
 
 Seeds: :data:`TUNING_SEEDS` / :data:`SYNTH_TUNING_SEEDS` were looked at while building the
 benchmark and the candidate; :data:`FRESH_SEEDS` / :data:`SYNTH_FRESH_SEEDS` were drawn
