@@ -72,6 +72,12 @@ PLAN: list[tuple[str, list[str], list[str], str]] = [
         r"^headline",
     ),
     (
+        "trigger_accuracy.py",
+        [],
+        ["--quick"],
+        r"^headline",
+    ),
+    (
         "coverage_simulation.py",
         ["--reps", "200"],
         ["--reps", "50"],

@@ -1,0 +1,599 @@
+"""How often is the trigger verdict of ``trigger_trend`` right on planted truth?
+
+Run from the repository root::
+
+    nice -n 10 .venv/bin/python benchmarks/trigger_accuracy.py             # the figures (fresh)
+    nice -n 10 .venv/bin/python benchmarks/trigger_accuracy.py --quick     # a smoke run
+    nice -n 10 .venv/bin/python benchmarks/trigger_accuracy.py --tuning    # the tuning seeds
+    nice -n 10 .venv/bin/python benchmarks/trigger_accuracy.py --rule quasi   # the candidate
+
+``trigger_trend(triggers, checkins=checkins)`` (the default three-month windows, alpha 0.05)
+is run on two sources of planted truth, and the truth is read **inside the windows the
+function used** (``first_start`` .. ``first_end``, ``latest_start`` .. ``latest_end``):
+
+1. **benchmarks/_trigger_arcs.py**, built to differ from :mod:`trustdata.synth`'s trigger model
+   (day-by-day, self-exciting and gamma-mixed clustering, anniversary bursts, falling / flat /
+   rising rates, planted logging pauses at the start, in the middle, at the end and short
+   ones).  Truth per partner: the expected number of triggers in each window (exact, from the
+   generator's own recursion) and the days of it that were not logged.  The same partners are
+   also run **as if they had logged through their pauses** (``record_all``), so what a pause
+   costs is measured on the same histories.
+2. **trustdata.synth** couples.  synth plants a trigger trend: a rate falling geometrically
+   from ``trigger_rate_start`` to ``trigger_rate_end`` over the first 12 months, then flat,
+   with x3 around anniversaries, x2 during setbacks and a boost after new information; half
+   the involved partners log none.  Its exact weekly rates are recorded from the one
+   ``Generator.poisson`` call that draws them (a recording wrapper around synth's random
+   generator: the draws are the same, nothing else changes) and spread evenly over the week's
+   days, as synth spreads the triggers.  A week with rate 0 (a gap of 2-4 weeks, or after the
+   partner stopped) is a week not logged.  Nearly every synth partner's rate falls between the
+   first and the latest window, so synth has almost no flat truth there; its **plateau**
+   (the records from 13 months after the anchor on, for partners with at least 6 months of
+   logs left) is scored as synth's flat truth, for the false alarms.
+
+The planted ratio is the expected count in the latest window over that in the first (per day
+logged, for synth).  Scored classes, from that ratio: ``falling`` (ratio <= 0.6: the range
+the arcs plant, a fall of 40 % or more, which a partner would notice and the page's
+"lessening" should say), ``flat`` (0.8-1.25), ``rising`` (>= 1.667 = 1/0.6); between them a
+ratio is only counted; ``not logged`` (a window with more than half its days in a planted
+pause: the only right answer is ``insufficient_data``) and ``none`` (no trigger planted).
+
+A false **lessening** is ``rate_verdict == "lessening"`` (the frequency test said fewer
+triggers, whatever the intensity made of the verdict) on a partner whose planted ratio is
+above 0.8 or whose window was not logged; a false **worsening** the mirror image (ratio below
+1.25).  The rate test is two-sided at 5 %: on exactly flat rates it should say "lessening" at
+most 2.5 % of the time and either direction at most 5 %.  The exact Poisson test assumes
+independent triggers; the arcs' triggers are clustered, so it is expected to be
+anti-conservative there: that is the figure this benchmark exists for.
+
+``--rule quasi`` scores the candidate test of the eleventh round (docs/verdicts.md, "How often
+the trigger verdict is right"; not taken): the same windows, the exact p-value kept unless the
+partner's triggers are overdispersed (a span-wide quasi-Poisson dispersion of 14-day blocks,
+used when the Poisson dispersion test rejects), when the quasi-Poisson test of the two
+windows' counts is used if it is larger (:func:`quasi_rule`); ``--rule quasi-window`` the
+quasi-Poisson GLM of the windows' weekly counts (:func:`quasi_poisson_p`).  Both are computed
+here from ``trigger_trend``'s windows and the records; the library is not changed by them.
+
+Seeds: :data:`TUNING_SEEDS` / :data:`SYNTH_TUNING_SEEDS` were looked at while building the
+benchmark and the candidate; :data:`FRESH_SEEDS` / :data:`SYNTH_FRESH_SEEDS` were drawn
+(``secrets.randbelow``) and committed before any rule was changed, and scored once per rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+# the checkout this file lives in, not whichever trustdata the venv installed
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _trigger_arcs
+
+from trustdata import schemas, synth
+from trustdata.triggers import trigger_trend
+
+TUNING_SEEDS = (1, 2, 3)
+#: Drawn with ``secrets.randbelow(90000) + 10000`` on 2026-12-03 and committed before any rule
+#: changed.
+FRESH_SEEDS = (52681, 28292, 46166)
+SYNTH_TUNING_SEEDS = (6101, 6102, 6103, 6104)
+SYNTH_FRESH_SEEDS = (62491, 64167)
+
+FALLING_MAX = 0.6
+FLAT_BAND = (0.8, 1.25)
+RISING_MIN = 1 / 0.6
+ALPHA = 0.05
+TARGETS = {"flat_lessening": 0.025, "flat_either": 0.05, "not_logged_claim": 0.0}
+RIGHT = {
+    "falling": "lessening",
+    "flat": "no_clear_change",
+    "rising": "worsening",
+    "not logged": "insufficient_data",
+    "none": "insufficient_data",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# the candidates: the rate test allowing for overdispersed (clustered) triggers
+# --------------------------------------------------------------------------------------------
+
+#: The candidates' level for the Poisson dispersion test that gates ``quasi``.
+DISPERSION_GATE = 0.05
+#: ``quasi``: blocks of this many days over the span, their mean taken per segment of
+#: :data:`SEGMENT_BLOCKS` blocks (14 x 7 = 98 days, about a window).
+BLOCK_DAYS = 14
+SEGMENT_BLOCKS = 7
+
+
+def quasi_poisson_p(first_blocks: np.ndarray, latest_blocks: np.ndarray) -> tuple[float, float]:
+    """Two-sided p-value of equal rates in two windows from their blocks' counts (blocks of
+    equal length), and the dispersion ``phi``.
+
+    The quasi-Poisson GLM ``count ~ window`` (log link): the coefficient is ``log(b / a)``
+    (``a``, ``b`` the windows' mean counts), its standard error ``sqrt(phi (1 / A + 1 / B))``
+    (``A``, ``B`` the windows' totals), ``phi`` Pearson's X2 over the residual degrees of
+    freedom, and the p-value from Student's t with those degrees of freedom; as R::
+
+        summary(glm(y ~ w, family = quasipoisson))$coefficients["w", 4]
+
+    and statsmodels ``GLM(y, X, family=Poisson()).fit(scale="X2", use_t=True).pvalues[1]``
+    (pinned in tests/test_trigger_arcs.py).  NaN when a window has no trigger.
+    """
+    a, b = np.asarray(first_blocks, float), np.asarray(latest_blocks, float)
+    A, B = a.sum(), b.sum()
+    df = len(a) + len(b) - 2
+    if A == 0 or B == 0 or df < 1:
+        return float("nan"), float("nan")
+    ma, mb = A / len(a), B / len(b)
+    phi = (((a - ma) ** 2).sum() / ma + ((b - mb) ** 2).sum() / mb) / df
+    t = np.log(mb / ma) / np.sqrt(phi * (1 / A + 1 / B)) if phi > 0 else np.inf
+    return float(2 * stats.t.sf(abs(t), df)), float(phi)
+
+
+def span_dispersion(counts: np.ndarray, segment: np.ndarray) -> tuple[float, int]:
+    """Pearson's X2 over its degrees of freedom for block ``counts`` around their mean in
+    each ``segment``: the dispersion of the Poisson GLM ``count ~ factor(segment)``, as R's
+    ``summary(glm(y ~ factor(s), family = quasipoisson))$dispersion`` (segments with no
+    trigger contribute nothing and lose their degrees of freedom, as their fitted mean 0 has
+    no Pearson residual).  Returns ``(phi, df)``; ``(nan, 0)`` without degrees of freedom."""
+    y = np.asarray(counts, float)
+    seg = np.asarray(segment)
+    x2, df = 0.0, 0
+    for s_ in np.unique(seg):
+        v = y[seg == s_]
+        m = v.mean()
+        if m > 0 and len(v) > 1:
+            x2 += ((v - m) ** 2).sum() / m
+            df += len(v) - 1
+    return (x2 / df, df) if df else (float("nan"), 0)
+
+
+def scaled_rate_p(first: int, latest: int, phi: float, df: int) -> float:
+    """Two-sided p-value of equal rates in two windows of equal length holding ``first`` and
+    ``latest`` triggers, when counts vary ``phi`` times as much as Poisson counts: the
+    quasi-Poisson Wald test ``log(latest / first) / sqrt(phi (1/first + 1/latest))`` against
+    Student's t with ``df`` (the dispersion's degrees of freedom); with a window empty, the
+    exact conditional test of the counts divided by ``phi``."""
+    if first > 0 and latest > 0:
+        t = np.log(latest / first) / np.sqrt(phi * (1 / first + 1 / latest))
+        return float(2 * stats.t.sf(abs(t), df))
+    n = first + latest
+    return float(stats.binomtest(round(latest / phi), max(round(n / phi), 1), 0.5).pvalue)
+
+
+def _by_series(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
+    key = frame["couple_id"].astype(str) + "\x00" + frame["partner"].astype(str)
+    ns = frame[column].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    order = np.argsort(key.to_numpy(), kind="stable")
+    keys, ns = key.to_numpy()[order], ns[order]
+    uk, first = np.unique(keys, return_index=True)
+    ends = np.r_[first[1:], len(keys)]
+    return {k: ns[i:j] for k, i, j in zip(uk, first, ends, strict=True)}
+
+
+def quasi_rule(
+    out: pd.DataFrame, triggers: pd.DataFrame, checkins: pd.DataFrame, how: str = "span"
+) -> pd.DataFrame:
+    """``rate_verdict`` under a candidate, from ``trigger_trend``'s windows and the records.
+
+    Where ``trigger_trend`` tested (``rate_p`` not NaN) and the triggers are overdispersed
+    (``phi > 1``), ``p = max(rate_p, p_quasi)``, never below the exact test's:
+
+    - ``how="window"``: the two windows cut into weekly blocks (``round(days / 7)``, at least
+      2), ``p_quasi`` the quasi-Poisson GLM's (:func:`quasi_poisson_p`); a window without a
+      trigger: :func:`scaled_rate_p` with ``phi`` of all blocks around one mean.
+    - ``how="span"``: ``phi`` from the whole span (from ``span_start``) cut into blocks of
+      :data:`BLOCK_DAYS` days, around their mean per :data:`SEGMENT_BLOCKS` blocks, blocks
+      without any record (trigger or check-in: not logged) left out
+      (:func:`span_dispersion`); used only when the Poisson dispersion test rejects
+      (``chi2.sf(phi * df, df) < DISPERSION_GATE``); ``p_quasi`` = :func:`scaled_rate_p` of
+      the two windows' counts.
+
+    Returns ``out`` with ``rate_p`` and ``rate_verdict`` replaced and a ``phi`` column.
+    """
+    res = out.copy()
+    trig = _by_series(triggers, "timestamp")
+    recs = _by_series(checkins, "date")
+    none = np.zeros(0, np.int64)
+    ps, phis = [], []
+    cols = ["span_start", "span_end", "first_start", "first_end", "latest_start", "latest_end"]
+    ns = {c: res[c].to_numpy(dtype="datetime64[ns]").astype(np.int64) for c in cols}
+    day = 86_400 * 10**9
+    for i, row in enumerate(res.itertuples(index=False)):
+        p0 = row.rate_p
+        if np.isnan(p0):
+            ps.append(p0)
+            phis.append(np.nan)
+            continue
+        key = f"{row.couple_id}\x00{row.partner}"
+        t = trig.get(key, none)
+        if how == "window":
+            n_b = max(2, round(row.first_days / 7))
+            fb = np.histogram(t, np.linspace(ns["first_start"][i], ns["first_end"][i], n_b + 1))[0]
+            lb = np.histogram(t, np.linspace(ns["latest_start"][i], ns["latest_end"][i], n_b + 1))[
+                0
+            ]
+            pq, phi = quasi_poisson_p(fb, lb)
+            if np.isnan(phi):
+                phi, df = span_dispersion(np.r_[fb, lb], np.zeros(2 * n_b))
+                pq = scaled_rate_p(row.first_count, row.latest_count, phi, df) if phi > 1 else p0
+        else:
+            start, end = ns["span_start"][i], ns["span_end"][i]
+            t = t[t >= start]
+            n_b = int((end - start) // (BLOCK_DAYS * day))
+            phi, pq = np.nan, p0
+            if n_b >= 2:
+                edges = start + np.arange(n_b + 1) * BLOCK_DAYS * day
+                y = np.histogram(t, edges)[0]
+                seen = np.histogram(np.r_[t, recs.get(key, none)], edges)[0] > 0
+                seg = np.arange(n_b) // SEGMENT_BLOCKS
+                short = seg == seg.max()
+                if seg.max() > 0 and short.sum() < SEGMENT_BLOCKS // 2:
+                    seg[short] -= 1  # a short last segment joins the one before
+                phi, df = span_dispersion(y[seen], seg[seen])
+                gate = df > 0 and stats.chi2.sf(phi * df, df) < DISPERSION_GATE
+                if gate and phi > 1:
+                    pq = scaled_rate_p(row.first_count, row.latest_count, phi, df)
+        ps.append(max(p0, pq) if phi > 1 and not np.isnan(pq) else p0)
+        phis.append(phi)
+    res["rate_p"] = ps
+    res["phi"] = phis
+    p = res["rate_p"].to_numpy(dtype=float)
+    ratio = res["rate_ratio"].to_numpy(dtype=float)
+    res["rate_verdict"] = np.select(
+        [np.isnan(p), (p < ALPHA) & (ratio < 1), (p < ALPHA) & (ratio > 1)],
+        ["insufficient_data", "lessening", "worsening"],
+        default="no_clear_change",
+    )
+    return res
+
+
+def _apply(rule: str, out: pd.DataFrame, triggers, checkins) -> pd.DataFrame:
+    if rule == "library":
+        return out
+    return quasi_rule(out, triggers, checkins, how="window" if rule == "quasi-window" else "span")
+
+
+# --------------------------------------------------------------------------------------------
+# truth inside the windows the function used
+# --------------------------------------------------------------------------------------------
+
+
+def _truth_columns(out: pd.DataFrame, expected, logged, day0) -> pd.DataFrame:
+    """Expected triggers and unlogged days in both windows, per row of ``out`` (whose
+    ``couple_id``/``partner`` index ``expected``/``logged``/``day0`` by position)."""
+    cols = {"exp_first": [], "exp_latest": [], "off_first": [], "off_latest": []}
+    for row in out.itertuples(index=False):
+        i = row.idx
+        ef, of = _trigger_arcs.window_truth(
+            expected[i], logged[i], day0[i], row.first_start, row.first_end
+        )
+        el, ol = _trigger_arcs.window_truth(
+            expected[i], logged[i], day0[i], row.latest_start, row.latest_end
+        )
+        cols["exp_first"].append(ef)
+        cols["exp_latest"].append(el)
+        cols["off_first"].append(of)
+        cols["off_latest"].append(ol)
+    res = out.assign(**cols)
+    w = res["first_days"].to_numpy(dtype=float)
+    on_f = w - res["off_first"].to_numpy()
+    on_l = w - res["off_latest"].to_numpy()
+    res["first_truly_logged"] = res["off_first"] <= w / 2
+    res["latest_truly_logged"] = res["off_latest"] <= w / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate_f = res["exp_first"].to_numpy() / np.where(res["per_logged_day"], on_f, w)
+        rate_l = res["exp_latest"].to_numpy() / np.where(res["per_logged_day"], on_l, w)
+        res["planted_ratio"] = rate_l / rate_f
+    res["planted_first_per_month"] = rate_f * schemas.DAYS_PER_MONTH
+    res["planted_latest_per_month"] = rate_l * schemas.DAYS_PER_MONTH
+    return res
+
+
+def _klass(res: pd.DataFrame) -> pd.Series:
+    r = res["planted_ratio"].to_numpy(dtype=float)
+    logged = res["first_truly_logged"].to_numpy() & res["latest_truly_logged"].to_numpy()
+    none = res["exp_first"].to_numpy() + res["exp_latest"].to_numpy() == 0
+    k = np.select(
+        [
+            ~logged,
+            none,
+            r <= FALLING_MAX,
+            (r >= FLAT_BAND[0]) & (r <= FLAT_BAND[1]),
+            r >= RISING_MIN,
+        ],
+        ["not logged", "none", "falling", "flat", "rising"],
+        default="between",
+    )
+    return pd.Series(k, index=res.index)
+
+
+def _score_frame(res: pd.DataFrame) -> pd.DataFrame:
+    res = res.assign(scored=_klass(res))
+    r = res["planted_ratio"].to_numpy(dtype=float)
+    nl = res["scored"].eq("not logged").to_numpy()
+    rv = res["rate_verdict"].to_numpy()
+    res["false_lessening"] = (rv == "lessening") & (nl | ~(r <= FLAT_BAND[0]))
+    res["false_worsening"] = (rv == "worsening") & (nl | ~(r >= FLAT_BAND[1]))
+    right = res["scored"].map(RIGHT)
+    res["right"] = (res["rate_verdict"] == right) & right.notna()
+    return res
+
+
+def arcs_table(n: int, seeds: tuple[int, ...], rule: str, record_all: bool = False):
+    parts = []
+    for seed in seeds:
+        arcs = _trigger_arcs.generate(n, seed=seed, record_all=record_all)
+        out = trigger_trend(arcs.triggers, checkins=arcs.checkins)
+        out = _apply(rule, out, arcs.triggers, arcs.checkins)
+        pos = {c: i for i, c in enumerate(arcs.truth["couple_id"])}
+        out = out.assign(idx=out["couple_id"].astype(str).map(pos), per_logged_day=False)
+        day0 = list(arcs.truth["day0"])
+        res = _truth_columns(out, arcs.expected, arcs.logged, day0)
+        res = res.merge(arcs.truth, on=["couple_id", "partner"], suffixes=("", "_planted"))
+        # where the pause rule should start the span: the day of the first record after a
+        # planted pause at the start (the first record otherwise)
+        after = res["day0"] + pd.to_timedelta(
+            np.where(res["pause"] == "start", res["pause_to"] + 1, 0), unit="D"
+        )
+        res["start_placed_right"] = res["first_start"] == _first_record_from(
+            arcs, res["couple_id"], after
+        )
+        parts.append(res.assign(couple_id=f"{seed}-" + res["couple_id"].astype(str)))
+    return _score_frame(pd.concat(parts, ignore_index=True))
+
+
+def _first_record_from(arcs, couple_id: pd.Series, after: pd.Series) -> pd.Series:
+    """The day of each series' first record (trigger or check-in) on or after ``after``."""
+    days = pd.concat(
+        [
+            arcs.triggers[["couple_id"]].assign(day=arcs.triggers["timestamp"].dt.normalize()),
+            arcs.checkins[["couple_id"]].assign(day=arcs.checkins["date"].dt.normalize()),
+        ],
+        ignore_index=True,
+    )
+    days["couple_id"] = days["couple_id"].astype(str)
+    lim = pd.Series(after.to_numpy(), index=couple_id.astype(str).to_numpy())
+    days = days.loc[days["day"] >= days["couple_id"].map(lim)]
+    first = days.groupby("couple_id")["day"].min()
+    return couple_id.astype(str).map(first).set_axis(couple_id.index)
+
+
+class _Recording:
+    """A random generator that records the 2-d rate arrays handed to ``poisson``."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self.rates: list[np.ndarray] = []
+
+    def poisson(self, lam=1.0, size=None):
+        arr = np.asarray(lam)
+        if arr.ndim == 2:
+            self.rates.append(arr.copy())
+        return self._rng.poisson(lam, size)
+
+    def __getattr__(self, name):
+        return getattr(self._rng, name)
+
+
+@contextmanager
+def _recorded(box: list):
+    real = np.random.default_rng
+
+    def make(seed=None):
+        rec = _Recording(real(seed))
+        box.append(rec)
+        return rec
+
+    np.random.default_rng = make
+    try:
+        yield
+    finally:
+        np.random.default_rng = real
+
+
+def synth_generate(couples: int, seed: int):
+    """``synth.generate`` and the weekly trigger rates it drew from, (partners x weeks)."""
+    box: list[_Recording] = []
+    with _recorded(box):
+        syn = synth.generate(couples=couples, seed=seed, text=False)
+    (rec,) = box
+    (rates,) = rec.rates  # the triggers' draw is synth's only 2-d Poisson draw
+    return syn, rates
+
+
+def synth_table(couples: int, seeds: tuple[int, ...], rule: str, plateau: bool = False):
+    parts = []
+    for seed in seeds:
+        syn, rates = synth_generate(couples, seed)
+        params = syn.params.reset_index(drop=True)
+        quiet = params["trigger_rate_start"].to_numpy() == 0
+        week0 = params["first_week"]
+        expected = [np.repeat(rates[p], 7) / 7 for p in range(len(params))]
+        logged = [(np.repeat(rates[p], 7) > 0) | quiet[p] for p in range(len(params))]
+        for p in range(len(params)):  # days after the partner's own logs: not logged
+            logged[p][int(params["weeks"].iloc[p]) * 7 :] = False
+        tr, ci = syn.logs.triggers, syn.logs.checkins
+        if plateau:
+            cut = params[["couple_id", "partner"]].assign(
+                cut=params["anchor_date"] + pd.Timedelta(days=395)
+            )
+            tr = tr.merge(cut, on=["couple_id", "partner"])
+            tr = tr.loc[tr["timestamp"] >= tr["cut"]].drop(columns="cut")
+            ci = ci.merge(cut, on=["couple_id", "partner"])
+            ci = ci.loc[ci["date"] >= ci["cut"]].drop(columns="cut")
+        out = trigger_trend(tr, checkins=ci)
+        out = _apply(rule, out, tr, ci)
+        key = params["couple_id"].astype(str) + "/" + params["partner"].astype(str)
+        pos = {k: i for i, k in enumerate(key)}
+        out = out.assign(
+            idx=(out["couple_id"].astype(str) + "/" + out["partner"].astype(str)).map(pos),
+            per_logged_day=True,
+        )
+        if plateau:  # 6 months or more of logs left after the cut
+            out = out.loc[out["span_end"] - out["span_start"] >= pd.Timedelta(days=183)]
+        res = _truth_columns(out, expected, logged, list(week0))
+        res = res.merge(
+            params[["couple_id", "partner", "role", "trigger_rate_start", "trigger_rate_end"]],
+            on=["couple_id", "partner"],
+        )
+        res["cluster"] = "synth"
+        res["pause"] = "synth"
+        parts.append(res.assign(couple_id=f"{seed}-" + res["couple_id"].astype(str)))
+    return _score_frame(pd.concat(parts, ignore_index=True))
+
+
+# --------------------------------------------------------------------------------------------
+# printing
+# --------------------------------------------------------------------------------------------
+
+
+def score(res: pd.DataFrame, by: str) -> pd.DataFrame:
+    rows = []
+    for key, g in res.groupby(by, sort=True):
+        row = {by: key, "n": len(g)}
+        scored = g["scored"].map(RIGHT).notna()
+        row["right"] = g.loc[scored, "right"].mean() if scored.any() else np.nan
+        for v in ("lessening", "no_clear_change", "worsening", "insufficient_data"):
+            row[v] = (g["rate_verdict"] == v).mean()
+        row["verdict_mixed"] = (g["verdict"] == "mixed").mean()
+        row["false_less"] = g["false_lessening"].mean()
+        row["false_wors"] = g["false_worsening"].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _show(title: str, table: pd.DataFrame) -> None:
+    print(f"\n{title}")
+    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 180):
+        print(table.to_string(index=False))
+
+
+def _flat_figures(name: str, res: pd.DataFrame) -> dict[str, float]:
+    flat = res[res["scored"] == "flat"]
+    r = flat["planted_ratio"]
+    null = flat[(r >= 1 / 1.1) & (r <= 1.1)]
+    less = float(flat["false_lessening"].mean()) if len(flat) else np.nan
+    either = float((flat["rate_verdict"].isin(["lessening", "worsening"])).mean())
+    null_less = float(null["false_lessening"].mean()) if len(null) else np.nan
+    null_either = float(null["rate_verdict"].isin(["lessening", "worsening"]).mean())
+    t = TARGETS
+    print(
+        f"headline {name}: flat partners (planted ratio {FLAT_BAND[0]}-{FLAT_BAND[1]}, "
+        f"n={len(flat)}) called lessening {less:.3f} (target <= {t['flat_lessening']}: "
+        f"{'met' if less <= t['flat_lessening'] else 'MISSED'}), either direction "
+        f"{either:.3f} (target <= {t['flat_either']}: "
+        f"{'met' if either <= t['flat_either'] else 'MISSED'}); within 10 % of flat (n="
+        f"{len(null)}): lessening {null_less:.3f}, either {null_either:.3f}"
+    )
+    return {"flat_lessening": less, "flat_either": either, "null_lessening": null_less}
+
+
+def _report_arcs(res: pd.DataFrame, full: pd.DataFrame | None) -> None:
+    _show("by scored class (rate_verdict; 'right' as RIGHT):", score(res, "scored"))
+    _show("by planted pause:", score(res, "pause"))
+    flat = res[res["scored"] == "flat"]
+    _show("flat partners by clustering:", score(flat, "cluster"))
+    falling = res[res["scored"] == "falling"]
+    _show("falling partners by clustering:", score(falling, "cluster"))
+    both = res[res["scored"] != "between"]
+    _show(
+        "by pause and scored class:",
+        score(both.assign(k=both["pause"] + "/" + both["scored"]), "k"),
+    )
+    nl = res[res["scored"] == "not logged"]
+    claim = nl["rate_verdict"].isin(["lessening", "worsening", "no_clear_change"]).mean()
+    print(
+        f"headline arcs: a window truly not logged (n={len(nl)}) but a verdict given "
+        f"{claim:.3f} (target {TARGETS['not_logged_claim']}: "
+        f"{'met' if claim <= TARGETS['not_logged_claim'] else 'MISSED'})"
+    )
+    st = res[res["pause"] == "start"]
+    print(
+        f"headline arcs: pause at the start skipped to the first record after it "
+        f"{st['start_placed_right'].mean():.3f} (n={len(st)}); first window truly logged "
+        f"{st['first_truly_logged'].mean():.3f}"
+    )
+    if full is not None:
+        m = res[["couple_id", "pause", "scored", "right", "rate_verdict"]].merge(
+            full[["couple_id", "scored", "right", "rate_verdict"]],
+            on="couple_id",
+            suffixes=("", "_full"),
+        )
+        rows = []
+        for key, g in m.groupby("pause"):
+            changed = g["rate_verdict"] != g["rate_verdict_full"]
+            claims = g["rate_verdict"].isin(["lessening", "worsening"])
+            rows.append(
+                {
+                    "pause": key,
+                    "n": len(g),
+                    "verdict_changed": changed.mean(),
+                    "to_insufficient": (
+                        changed & (g["rate_verdict"] == "insufficient_data")
+                    ).mean(),
+                    "to_other_claim": (changed & claims).mean(),
+                    "right_paused": g.loc[g["scored"].map(RIGHT).notna(), "right"].mean(),
+                    "right_if_logged": g.loc[
+                        g["scored_full"].map(RIGHT).notna(), "right_full"
+                    ].mean(),
+                }
+            )
+        _show(
+            "what a pause did (the same partners as if they had logged through it; "
+            "'right_if_logged' scored against the truth of those windows):",
+            pd.DataFrame(rows),
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small samples (a smoke run)")
+    ap.add_argument("--arcs", type=int, default=3000, help="series per arcs seed")
+    ap.add_argument("--couples", type=int, default=600, help="couples per synth seed")
+    ap.add_argument("--tuning", action="store_true", help="score the tuning seeds instead")
+    ap.add_argument("--rule", choices=("library", "quasi", "quasi-window"), default="library")
+    args = ap.parse_args(argv)
+    n_arcs, n_couples = (300, 80) if args.quick else (args.arcs, args.couples)
+    seeds, synth_seeds = (
+        (TUNING_SEEDS, SYNTH_TUNING_SEEDS)
+        if args.tuning
+        else (
+            FRESH_SEEDS,
+            SYNTH_FRESH_SEEDS,
+        )
+    )
+    t0 = time.perf_counter()
+    print(
+        f"# trigger verdict accuracy of trigger_trend ({'quick' if args.quick else 'full'} run, "
+        f"{'tuning' if args.tuning else 'fresh'} seeds, rule: {args.rule})"
+    )
+    print(f"\n## benchmarks/_trigger_arcs.py, {n_arcs} series x seeds {seeds}")
+    arcs = arcs_table(n_arcs, seeds, args.rule)
+    full = arcs_table(n_arcs, seeds, args.rule, record_all=True)
+    _report_arcs(arcs, full)
+    _flat_figures("arcs", arcs)
+    print(f"\n## trustdata.synth, {n_couples} couples x seeds {synth_seeds} (both partners)")
+    syn = synth_table(n_couples, synth_seeds, args.rule)
+    _show("by scored class:", score(syn, "scored"))
+    print(
+        f"planted ratio of synth partners with triggers: median "
+        f"{syn.loc[syn['scored'] != 'none', 'planted_ratio'].median():.3f}"
+    )
+    print("\n## trustdata.synth's plateau (records from 13 months after the anchor on)")
+    plat = synth_table(n_couples, synth_seeds, args.rule, plateau=True)
+    _show("by scored class:", score(plat, "scored"))
+    _flat_figures("synth plateau", plat)
+    print(f"\n({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,172 @@
+"""The trigger benchmark's generator (benchmarks/_trigger_arcs.py) holds the truth it says it
+plants, and the benchmark's candidate tests (benchmarks/trigger_accuracy.py) equal an
+independent implementation."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str):
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault(name, mod)  # a dataclass needs its module registered
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(BENCH))
+    return mod
+
+
+@pytest.fixture(scope="module")
+def ta(bench):
+    return sys.modules["_trigger_arcs"]  # the generator the benchmark imported
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return _load("trigger_accuracy")
+
+
+@pytest.fixture(scope="module")
+def arcs(ta):
+    return ta.generate(150, seed=11)
+
+
+def _days(frame: pd.DataFrame, column: str, day0: pd.Series) -> pd.DataFrame:
+    out = frame[["couple_id"]].assign(day=frame[column].dt.normalize())
+    out["couple_id"] = out["couple_id"].astype(str)
+    out["d"] = (out["day"] - out["couple_id"].map(day0)).dt.days
+    return out
+
+
+def test_planted_pauses_hold_no_record(arcs):
+    truth = arcs.truth.set_index("couple_id")
+    assert set(truth["pause"]) == {"none", "start", "middle", "end", "short"}
+    for frame, col in ((arcs.triggers, "timestamp"), (arcs.checkins, "date")):
+        d = _days(frame, col, truth["day0"])
+        pos = {c: i for i, c in enumerate(arcs.truth["couple_id"])}
+        logged = np.array(
+            [arcs.logged[pos[c]][x] for c, x in zip(d["couple_id"], d["d"], strict=True)]
+        )
+        assert logged.all()  # no record on a day not logged
+        p = d.join(truth[["pause_from", "pause_to"]], on="couple_id")
+        inside = (p["d"] >= p["pause_from"]) & (p["d"] <= p["pause_to"]) & (p["pause_from"] >= 0)
+        assert not inside.any()
+    # a pause at the start: one intake check-in on day 0, then nothing until the pause ends
+    start = truth[truth["pause"] == "start"]
+    assert len(start) > 5
+    ci = _days(arcs.checkins, "date", truth["day0"])
+    first = ci.groupby("couple_id")["d"].apply(sorted)
+    for cid, row in start.iterrows():
+        assert first[cid][0] == 0 and first[cid][1] > row["pause_to"]
+    # the end: one check-in back after the pause, on the last day
+    end = truth[truth["pause"] == "end"]
+    for cid, row in end.iterrows():
+        after = [x for x in first[cid] if x > row["pause_to"]]
+        assert after == [row["days"] - 1]
+
+
+def test_expected_counts_hold_on_average(ta):
+    # every trigger drawn, against the exact expected counts, per class and clustering
+    arcs = ta.generate(240, seed=3, record_all=True)
+    n = arcs.triggers.groupby(arcs.triggers["couple_id"].astype(str), observed=True).size()
+    t = arcs.truth.assign(
+        n=arcs.truth["couple_id"].map(n).fillna(0),
+        expected=[e.sum() for e in arcs.expected],
+    )
+    for _, g in t.groupby("cluster"):
+        assert g["n"].sum() == pytest.approx(g["expected"].sum(), rel=0.08)
+    # every day logged when the pauses are logged through
+    assert all(x.all() for x in arcs.logged)
+
+
+def test_planted_ratio_holds_between_the_windows(ta):
+    arcs = ta.generate(90, seed=4)
+    w = int(ta.WINDOW_DAYS)
+    n = 0
+    for i, row in arcs.truth.iterrows():
+        if row["pause"] != "none" or row["cluster"] != "poisson":
+            continue
+        e = arcs.expected[i]
+        # bursts only multiply the base rate (by 1.5 or more), so outside them, in the days
+        # the windows cover, the expected count is the flat base of each window
+        first, latest = e[:w].min(), e[len(e) - w :].min()
+        assert latest / first == pytest.approx(row["ratio"], rel=1e-9)
+        n += 1
+    assert n >= 5
+
+
+def test_logged_through_pauses_adds_only_the_pause_days(ta):
+    paused, full = ta.generate(60, seed=8), ta.generate(60, seed=8, record_all=True)
+    key = ["couple_id", "timestamp", "intensity"]
+    a = paused.triggers[key].astype({"couple_id": str})
+    b = full.triggers[key].astype({"couple_id": str})
+    both = b.merge(a, on=key, how="left", indicator=True)
+    assert len(a) < len(b) and (both["_merge"] == "both").sum() == len(a)
+
+
+def test_window_truth_counts_fractions_of_days(ta):
+    e = np.array([1.0, 2.0, 3.0, 4.0])
+    logged = np.array([True, False, False, True])
+    day0 = pd.Timestamp("2025-01-01")
+    exp, off = ta.window_truth(e, logged, day0, "2025-01-01 12:00", "2025-01-03")
+    assert exp == pytest.approx(0.5 * 1 + 2)
+    assert off == pytest.approx(1.0)
+
+
+def test_quasi_poisson_p_equals_statsmodels(bench):
+    sm = pytest.importorskip("statsmodels.api")
+    y = np.array([3, 0, 5, 2, 7, 1, 4, 0, 0, 6, 2, 3, 1, 0, 2, 0, 1, 4, 0, 0], dtype=float)
+    w = np.r_[np.zeros(10), np.ones(10)]
+    # statsmodels: GLM(y, add_constant(w), family=Poisson()).fit(scale="X2", use_t=True)
+    # -> pvalues[1] = 0.12299549181051199, scale = 1.995726495726496
+    # (R: summary(glm(y ~ w, family = quasipoisson)) gives the same t test; R was not
+    # installed where this was written, so the pin is statsmodels')
+    fit = sm.GLM(y, sm.add_constant(w), family=sm.families.Poisson()).fit(scale="X2", use_t=True)
+    p, phi = bench.quasi_poisson_p(y[:10], y[10:])
+    assert p == pytest.approx(fit.pvalues[1], rel=1e-10)
+    assert p == pytest.approx(0.12299549181051199, rel=1e-10)
+    assert phi == pytest.approx(fit.scale, rel=1e-12)
+    # the same test from the windows' totals
+    assert bench.scaled_rate_p(int(y[:10].sum()), int(y[10:].sum()), phi, 18) == pytest.approx(
+        p, rel=1e-10
+    )
+    assert np.isnan(bench.quasi_poisson_p(np.zeros(5), np.ones(5))[0])
+
+
+def test_span_dispersion_equals_statsmodels(bench):
+    sm = pytest.importorskip("statsmodels.api")
+    y = np.array([3, 0, 5, 2, 7, 1, 4, 0, 0, 6, 2, 3, 1, 0, 2, 0, 1, 4, 0, 0], dtype=float)
+    s = np.r_[np.zeros(7), np.ones(7), 2 * np.ones(6)]
+    X = sm.add_constant(pd.get_dummies(s, drop_first=True).astype(float))
+    # statsmodels GLM(y, X, family=Poisson()).fit(scale="X2").scale = 2.309269162210338
+    # (R: summary(glm(y ~ factor(s), family = quasipoisson))$dispersion)
+    fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2")
+    phi, df = bench.span_dispersion(y, s)
+    assert phi == pytest.approx(fit.scale, rel=1e-10)
+    assert phi == pytest.approx(2.309269162210338, rel=1e-10)
+    assert df == fit.df_resid == 17
+
+
+def test_synth_recording_changes_no_draw(bench):
+    from trustdata import synth
+
+    plain = synth.generate(couples=4, seed=21, text=False)
+    recorded, rates = bench.synth_generate(4, 21)
+    pd.testing.assert_frame_equal(plain.logs.triggers, recorded.logs.triggers)
+    assert rates.shape[0] == len(plain.params)
+    # the recorded weekly rates are the ones the triggers were drawn from: zero rate, no trigger
+    assert (rates >= 0).all() and rates.sum() > 0
+    assert np.random.default_rng is not None and not isinstance(
+        np.random.default_rng(0), bench._Recording
+    )
