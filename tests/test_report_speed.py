@@ -86,6 +86,29 @@ def test_report_command_imports_no_heavy_module_it_does_not_use(tmp_path):
     assert not {m for m in loaded if m.split(".")[0] in heavy}
 
 
+@pytest.mark.parametrize("audience", ["couple", "therapist"])
+def test_report_command_never_imports_scipy_stats(tmp_path, audience):
+    # importing scipy.stats costs about 0.5 CPU s (a third of a report) and brings
+    # scipy.optimize, spatial, interpolate, ... with it; the report's distribution functions
+    # are trustdata._dist's.  The modules are read when the real command's process exits, so
+    # that no import anywhere in the run (a later one included) can bring it back unnoticed.
+    out = tmp_path / "page.html"
+    code = (
+        "import atexit, json, runpy, sys\n"
+        "atexit.register(lambda: print(json.dumps(sorted(sys.modules))))\n"
+        f"sys.argv = ['trustdata', 'report', {str(ROOT / 'data/sample/couples')!r}, "
+        f"'--couple', 'couple-01', '--audience', {audience!r}, '-o', {str(out)!r}]\n"
+        "runpy.run_module('trustdata', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert out.is_file()
+    assert "trustdata.triggers" in loaded and "scipy.special" in loaded  # the analyses ran
+    assert not {m for m in loaded if m == "scipy.stats" or m.startswith("scipy.stats.")}
+
+
 def _report_figures(audience, couple="couple-01"):
     """The figures one page draws (couple-01's: trends with a key of numbered events, bars,
     layers, setbacks)."""

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trustdata import schemas
+from trustdata._dist import t_ppf
 from trustdata._frames import _check_choice, _check_measure, _empty, _take, _week_dates
 from trustdata._frames import _weekly_scores as _week_means
 
@@ -500,7 +500,7 @@ def sudden_losses(
         post_mean, post_ss = _mean_ss(post_w[hit])
         df = n_pre[hit] + n_post[hit] - 2
         pooled = np.sqrt((pre_ss + post_ss) / df)
-        t_crit = stats.t.ppf(0.975, df)
+        t_crit = t_ppf(0.975, df)
         diff = pre_mean - post_mean - t_crit * pooled
         keep = diff > 0
         hit = hit[keep]

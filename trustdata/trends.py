@@ -22,9 +22,10 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from trustdata import schemas
+from trustdata._dist import norm_ppf, t_ppf
 from trustdata._frames import (
     _check_choice,
     _check_int,
@@ -258,7 +259,7 @@ def weekly_trend(
         half = sd
     elif band == "ci":
         with np.errstate(invalid="ignore"):
-            half = stats.t.ppf((1 + level) / 2, count - 1) * sd / np.sqrt(count)
+            half = t_ppf((1 + level) / 2, count - 1) * sd / np.sqrt(count)
     else:
         half = np.full(size, np.nan)
     week = _week_dates(a["first"][gsid] + offset)
@@ -498,9 +499,9 @@ def trend_summary(
     ar1_se = _block_slope_se(sid, offset, bsid, bblock, bx, n_series, noise_sd, noise_rho)
     with np.errstate(invalid="ignore", divide="ignore"):
         df = np.maximum(ols["n"] - 2, 1)
-        q = stats.t.ppf((1 + level) / 2, df)
+        q = t_ppf((1 + level) / 2, df)
         se = np.fmax(_mssd_slope_se(bsid, bx, bmean, n_series), ar1_se)
-        trend_half = stats.t.ppf((1 + TREND_LEVEL) / 2, df) * se
+        trend_half = t_ppf((1 + TREND_LEVEL) / 2, df) * se
     # the difference of the ends against its own standard error under the same AR(1) noise
     ends_se = _ends_se(offset, n, k, noise_sd, noise_rho)
     # the size of the change: the mean of the ends' difference and the fitted line's change
@@ -528,7 +529,7 @@ def trend_summary(
     # TREND_LEVEL (the slope's interval excludes 0, or the ends' difference is beyond its own
     # interval with the slope's sign) with at least TREND_RCI in the index and
     # MIN_TREND_POINTS in points (trend_points)
-    z_ends = stats.norm.ppf((1 + TREND_LEVEL) / 2)
+    z_ends = norm_ppf((1 + TREND_LEVEL) / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         ends_z = change_points / ends_se
     clear_up = (slope - trend_half > 0) | ((ends_z > z_ends) & (slope > 0))
@@ -632,6 +633,7 @@ def trend_weeks(checkins: pd.DataFrame, *, measure: str = "connection") -> pd.Da
     >>> weeks.loc[weeks["set_aside"], "score"].tolist()
     [2.0, 2.0, 3.0]
     >>> kept = weeks[~weeks["set_aside"]].groupby("block_months")["score"].mean()
+    >>> from scipy import stats
     >>> slope = stats.linregress(kept.index, kept.to_numpy()).slope
     >>> bool(np.isclose(slope, trend_summary(ci)["slope_per_month"].iloc[0]))
     True
@@ -1029,7 +1031,7 @@ def _ols_stats(
         slope = sxy / sxx
         resid = np.maximum(syy - slope * sxy, 0.0)
         se = np.sqrt(resid / (n - 2) / sxx)
-        half = stats.t.ppf((1 + level) / 2, np.maximum(n - 2, 1)) * se
+        half = t_ppf((1 + level) / 2, np.maximum(n - 2, 1)) * se
     enough = (n >= max(min_n, 3)) & (sxx > 0)
     nan = np.full(n_series, np.nan)
     return {
@@ -1152,7 +1154,7 @@ def _trend_stats(
     order = np.lexsort((x, sid))
     x, y = x[order], y[order]
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
-    z = stats.norm.ppf((1.0 - level) / 2.0)
+    z = norm_ppf((1.0 - level) / 2.0)
     eligible = np.flatnonzero(n >= max(min_n, 2))
     for size in np.unique(n[eligible]):
         rows = eligible[n[eligible] == size]

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from trustdata import schemas
+from trustdata._dist import binom_cdf, binom_sf, mannwhitneyu, norm_ppf, norm_sf
 from trustdata._frames import (
     _NS_PER_DAY,
     _check_choice,
@@ -785,7 +786,7 @@ def anniversary_summary(
         observed = n_near / n_triggers
         expected = days_near / days_total
         ratio = np.where(days_near > 0, observed / expected, np.nan)
-        pv = np.where(days_near > 0, stats.binom.sf(n_near - 1, n_triggers, expected), np.nan)
+        pv = np.where(days_near > 0, binom_sf(n_near - 1, n_triggers, expected), np.nan)
     out = pd.DataFrame(
         {
             "couple_id": table["couple_id"],
@@ -927,7 +928,10 @@ def _rate_ratio_tests(
     # with m = min(k, n - k), and 1 when k = n / 2; other p0 go through binomtest itself
     half = p == 0.5
     m = np.minimum(k, n - k)
-    pv = np.where(2 * k == n, 1.0, stats.binom.cdf(m, n, 0.5) + stats.binom.sf(n - m - 1, n, 0.5))
+    pv = np.where(2 * k == n, 1.0, binom_cdf(m, n, 0.5) + binom_sf(n - m - 1, n, 0.5))
+    if not half.all():
+        from scipy import stats  # only here: importing scipy.stats costs ~0.5 CPU s
+
     for i in np.flatnonzero(~half):
         pv[i] = stats.binomtest(int(k[i]), int(n[i]), float(p[i])).pvalue
     scale = first_days[rows] / latest_days[rows]
@@ -1145,11 +1149,11 @@ def _hodges_lehmann(
     if m < 50 and n < 50:
         k = max(_wilcox_quantile(alpha / 2, m, n), 1)
     else:
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = norm_ppf(1 - alpha / 2)
         k = max(int(np.floor(m * n / 2 - z * np.sqrt(m * n * (m + n + 1) / 12))), 1)
     low, high = float(diffs[k - 1]), float(diffs[m * n - k])
-    res = stats.mannwhitneyu(x, y, alternative="two-sided")
-    return estimate, low, high, float(res.statistic), float(res.pvalue)
+    statistic, pvalue = mannwhitneyu(x, y)  # scipy.stats.mannwhitneyu(x, y), two-sided
+    return estimate, low, high, statistic, pvalue
 
 
 def _van_elteren_z(x: np.ndarray, y: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> float:
@@ -1260,13 +1264,13 @@ def _stratified_shift(
         j = first_where(lambda z: not pred(z)) - 1  # the last grid index where pred holds
         return np.inf if j == len(grid) - 1 else float(cands[max(j, 0) // 2])
 
-    zq = stats.norm.ppf(1 - alpha / 2)
+    zq = norm_ppf(1 - alpha / 2)
     # the estimate: halfway between where the statistic stops being above 0 and where it
     # starts being below it (Hodges-Lehmann); the interval: the shifts not rejected at alpha
     estimate = (sup_where(lambda z: z > 0) + inf_where(lambda z: z < 0)) / 2
     low = inf_where(lambda z: z < zq)
     high = sup_where(lambda z: z > -zq)
-    p = float(2 * stats.norm.sf(abs(z0)))
+    p = float(2 * norm_sf(abs(z0)))
     return len(shared), estimate, low, high, min(p, 1.0)
 
 
