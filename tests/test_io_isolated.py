@@ -157,3 +157,61 @@ def test_the_coarse_pass_never_hides_an_isolated_record(seed):
         logs = io.from_frames(checkins=frame)
         got = set(zip(logs.warnings["couple_id"], logs.warnings["value"], strict=True))
         assert got == _brute_force(frame), frame
+
+
+# --------------------------------------------------------------------------------------------
+# load_cohort carries the warnings of load
+# --------------------------------------------------------------------------------------------
+
+
+def test_load_cohort_of_couple_folders_carries_each_folders_warnings(typo, tmp_path):
+    from trustdata import cohort
+
+    shutil.copytree(typo, tmp_path / "north")
+    shutil.copytree(SAMPLE, tmp_path / "south")
+    # ids are unique across folders only with the prefix here (the same sample twice)
+    logs = cohort.load_cohort(tmp_path, ids="prefix", progress=False)
+    assert list(logs.warnings.columns) == list(WARNING_COLUMNS)
+    (w,) = logs.warnings.to_dict("records")
+    assert (w["table"], w["line"], w["couple_id"], w["value"]) == (
+        "checkins", 3, "north/couple-01", "2014-02-05"
+    )  # fmt: skip
+    assert w["source"] == str(tmp_path / "north" / "checkins.csv")
+    assert w["reason"] == REASON.replace("of couple-01", "of north/couple-01")
+    assert logs.warnings.dtypes.to_dict() == io.load(typo).warnings.dtypes.to_dict()
+    # the same rows as load on the folder, whatever the folder count
+    alone = cohort.load_cohort([tmp_path / "north"], progress=False)
+    pd.testing.assert_frame_equal(alone.warnings, io.load(tmp_path / "north").warnings)
+    clean = cohort.load_cohort([tmp_path / "south"], ids="prefix", progress=False)
+    assert len(clean.warnings) == 0 and list(clean.warnings.columns) == list(WARNING_COLUMNS)
+
+
+def test_a_cohort_folder_with_a_mistyped_year_is_flagged_by_load_cohort_and_validate(
+    tmp_path, capsys
+):
+    from trustdata import cohort
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "sample" / "cohort"
+    logs = cohort.load_cohort(folder, progress=False)
+    assert len(logs.warnings) == 0
+    first = logs.checkins.sort_values(["couple_id", "date"]).index[0]  # couple-001's first
+    checkins = logs.checkins.copy()
+    when = checkins.loc[first, "date"]
+    checkins.loc[first, "date"] = when - pd.DateOffset(years=10)
+    io.write(
+        io.from_frames(
+            checkins=checkins, triggers=logs.triggers, events=logs.events, couples=logs.couples
+        ),
+        tmp_path / "cohort",
+        format="parquet",
+    )
+    got = cohort.load_cohort(tmp_path / "cohort", progress=False).warnings
+    typed = (when - pd.DateOffset(years=10)).strftime("%Y-%m-%d")
+    assert got[["table", "couple_id", "column", "value"]].values.tolist() == [
+        ["checkins", "couple-001", "date", typed]
+    ]
+    assert cli.main(["validate", str(tmp_path / "cohort")]) == 0
+    out = capsys.readouterr().out
+    assert f"1 kept record that may be wrong (check them):\n    line {got['line'].iloc[0]}: " in out
+    assert got["reason"].iloc[0] in out
+    assert "WARNING: 1 kept record may be wrong (see above)." in out

@@ -36,7 +36,7 @@ from trustdata._words import day
 from trustdata.io._future import DATE_COLUMNS
 from trustdata.logs import WARNING_COLUMNS, empty_warnings
 
-__all__ = ["ISOLATED_DAYS", "find"]
+__all__ = ["ISOLATED_DAYS", "find", "prefixed"]
 
 #: More days than this between a record and its couple's next one make it isolated.
 ISOLATED_DAYS = 365
@@ -230,3 +230,33 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
     )
     out = found.assign(value=value, reason=reason)[list(WARNING_COLUMNS)]
     return out.reset_index(drop=True).astype(empty_warnings().dtypes.to_dict())
+
+
+def prefixed(warnings: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """``warnings`` of logs whose couple ids were prefixed with ``prefix`` (as
+    :func:`trustdata.cohort.load_cohort` does with ``ids="prefix"``): the ``couple_id`` column
+    and the id in each ``reason`` say the new id, so the rows read as :func:`find` would have
+    written them on the prefixed logs.
+
+    >>> import pandas as pd
+    >>> from trustdata.io import from_frames
+    >>> logs = from_frames(checkins=pd.DataFrame({"couple_id": "c1", "partner": "A",
+    ...     "connection": "5", "date": ["2014-02-05", "2024-02-12"]}))
+    >>> got = prefixed(logs.warnings, "north/")
+    >>> got.loc[0, "couple_id"], "record of north/c1 (12 February 2024)" in got.loc[0, "reason"]
+    ('north/c1', True)
+    """
+    if not len(warnings):
+        return warnings.copy()
+    out = warnings.copy()
+    old = warnings["couple_id"].astype(str)
+    out["couple_id"] = (prefix + old).astype(warnings["couple_id"].dtype)
+    out["reason"] = pd.Series(
+        [
+            reason.replace(f" record of {cid} (", f" record of {prefix}{cid} (", 1)
+            for reason, cid in zip(warnings["reason"], old, strict=True)
+        ],
+        index=warnings.index,
+        dtype=warnings["reason"].dtype,
+    )
+    return out
