@@ -1,17 +1,25 @@
-"""A record isolated by more than a year before the rest of its couple's logs: a likely typo.
+"""A record isolated by more than a year from the rest of its couple's logs: a likely typo.
 
 One check-in typed ``2014-02-05`` for ``2024-02-05`` passes every check of a record on its own,
 yet it makes the logs "run from 5 February 2014", adds a month row of 2014, flips a trigger
-verdict and bends the slopes.  The value may be true (a couple can log once and come back years
-later), so the record is **kept and never changed**: :func:`find` only lists it, in
-:attr:`trustdata.logs.Logs.warnings`, with the file, line, column, value and what looks wrong,
-and ``trustdata validate`` and ``trustdata report`` print it.
+verdict and bends the slopes; one typed ``2026-02-05`` when the logs run 2023-2024 makes them
+run to 2026 and the page's "latest" weeks a single check-in.  The value may be true (a couple
+can log once and come back years later), so the record is **kept and never changed**:
+:func:`find` only lists it, in :attr:`trustdata.logs.Logs.warnings`, with the file, line,
+column, value and what looks wrong, and ``trustdata validate`` and ``trustdata report`` print it.
 
-The rule: a check-in, trigger or event dated more than :data:`ISOLATED_DAYS` days before the
-next record of the same couple (any of the three tables; records of one day count as one), and
-before the couple's anchor event (its earliest discovery, else disclosure) when it has one: a
-record years before the news is a typo more often than history.  Records of the same day as the
-flagged one are flagged with it.
+The rule, per couple, over its record days (check-ins, triggers and events; records of one
+day count as one), for each step of more than :data:`ISOLATED_DAYS` days between two
+consecutive days:
+
+- **after the rest**: when the day after the step is the couple's last and at least
+  :data:`LATE_MIN_BEFORE` days come before it, that lone last day is flagged (a couple who
+  really came back after a pause has more than one day after it, and is not flagged);
+- **before the rest**: otherwise the day before the step is flagged, when it is before the
+  couple's anchor event (its earliest discovery, else disclosure) or it has none: a record
+  years before the news is a typo more often than history.
+
+One step flags one side only, and every record of a flagged day is flagged with it.
 
 Examples
 --------
@@ -36,10 +44,15 @@ from trustdata._words import day
 from trustdata.io._future import DATE_COLUMNS
 from trustdata.logs import WARNING_COLUMNS, empty_warnings
 
-__all__ = ["ISOLATED_DAYS", "find", "prefixed"]
+__all__ = ["ISOLATED_DAYS", "LATE_MIN_BEFORE", "find", "prefixed"]
 
 #: More days than this between a record and its couple's next one make it isolated.
 ISOLATED_DAYS = 365
+
+#: Record days (of any table) a couple must have before a lone last day for that day to be
+#: flagged as isolated after the rest: a month of weekly check-ins, the page's shortest window
+#: (see :func:`_far_days` and docs/format.md).
+LATE_MIN_BEFORE = 4
 
 
 def find(parts: list) -> pd.DataFrame:
@@ -72,25 +85,57 @@ def find(parts: list) -> pd.DataFrame:
         codes_ok, days_ok = codes, days
     low = int(days_ok.min())
     width = int(days_ok.max()) - low + 1
-    # one number per record (couple, then day), sorted; a couple's records of one day are
-    # equal numbers, so a step over ISOLATED_DAYS is only ever taken from a day's last copy
+    # one number per record day of a couple (couple, then day), sorted, each once: the
+    # records of one day count as one
     keys = codes_ok.astype("int64") * width
     keys += days_ok
     keys -= low
     keys.sort()
     if len(keys) < 2:
         return empty_warnings()
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     code, when = np.divmod(keys, width)
     when += low
-    step = np.diff(when)
-    lone = np.zeros(len(code), dtype=bool)
-    lone[:-1] = (step > ISOLATED_DAYS) & (code[1:] == code[:-1])
-    if not lone.any():
+    early, late = _far_days(code, when)
+    if not (early.any() or late.any()):
         return empty_warnings()
     nxt = np.zeros(len(code), dtype="int64")
     nxt[:-1] = when[1:]
-    flagged = pd.DataFrame({"code": code[lone], "day": when[lone], "next": nxt[lone]})
+    prev = np.zeros(len(code), dtype="int64")
+    prev[1:] = when[:-1]
+    flagged = pd.DataFrame(
+        {
+            "code": np.concatenate((code[early], code[late])),
+            "day": np.concatenate((when[early], when[late])),
+            "near": np.concatenate((nxt[early], prev[late])),
+            "late": np.repeat([False, True], [int(early.sum()), int(late.sum())]),
+        }
+    )
     return _rows(dated, codes, days, flagged)
+
+
+def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which record days are flagged, before (``early``) and after (``late``) a far step.
+
+    ``code`` and ``when`` are the sorted distinct (couple, day) pairs.  A step over
+    :data:`ISOLATED_DAYS` days between two consecutive days of a couple flags the couple's
+    **last** day when it is the only day after the step and at least :data:`LATE_MIN_BEFORE`
+    days come before it (``late``); else it flags the day before the step (``early``; the
+    anchor rule of :func:`_rows` then applies).  One step flags one side only: the lone
+    last day, not the day before it, is the likely typo.
+    """
+    n = len(code)
+    same = code[1:] == code[:-1]
+    far = (np.diff(when) > ISOLATED_DAYS) & same  # far[j]: from day j to day j + 1
+    last = np.ones(n, dtype=bool)
+    last[:-1] = ~same
+    first = np.concatenate(([True], ~same))
+    rank = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    late = np.zeros(n, dtype=bool)
+    late[1:] = far & last[1:] & (rank[1:] >= LATE_MIN_BEFORE)
+    early = np.zeros(n, dtype=bool)
+    early[:-1] = far & ~late[1:]
+    return early, late
 
 
 def _couple_lookups(dated: list) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -198,9 +243,9 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         got = records.loc[records["kind"] == kind].groupby("code")["day"].min()
         if len(got):
             anchor = got if anchor is None else anchor.combine_first(got)
-    if anchor is not None:
+    if anchor is not None:  # a record before the news only (a late one is after it anyway)
         news = flagged["code"].map(anchor)
-        flagged = flagged.loc[news.isna() | (flagged["day"] < news)]
+        flagged = flagged.loc[flagged["late"] | news.isna() | (flagged["day"] < news)]
     found = records.merge(flagged, on=["code", "day"])
     if not len(found):
         return empty_warnings()
@@ -211,8 +256,9 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         stamp.dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object),
         stamp.dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
     )
-    nxt = pd.Series(found["next"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
-    years = (found["next"].to_numpy() - found["day"].to_numpy()) // 365
+    near = pd.Series(found["near"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
+    late = found["late"].to_numpy(dtype=bool)
+    years = np.abs(found["near"].to_numpy() - found["day"].to_numpy()) // 365
     reason = (
         found["column"].to_numpy(dtype=object)
         + " is "
@@ -220,12 +266,13 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         + ", "
         + years.astype(str).astype(object)
         + np.where(years == 1, " year", " years").astype(object)
-        + " before the next record of "
+        + np.where(late, " after the previous", " before the next").astype(object)
+        + " record of "
         + found["couple_id"].to_numpy(dtype=object)
         + " ("
-        + nxt.map(day).to_numpy(dtype=object)
+        + near.map(day).to_numpy(dtype=object)
         + "): a typo for "
-        + nxt.dt.year.astype(str).to_numpy(dtype=object)
+        + near.dt.year.astype(str).to_numpy(dtype=object)
         + "? The record is kept; correct it in the file if the year is wrong"
     )
     out = found.assign(value=value, reason=reason)[list(WARNING_COLUMNS)]
