@@ -123,15 +123,18 @@ def test_records_of_the_same_day_are_flagged_together_and_couples_apart():
 
 def _brute_force(checkins: pd.DataFrame) -> set[tuple[str, str]]:
     """The rule by hand: per couple, for each step of over 365 days between two distinct days,
+    the day before it when that is the couple's first day (a lone record before the rest),
     the day after it when that is the couple's last day with at least LATE_MIN_BEFORE days
-    before it (a lone record after the rest), else the day before it."""
+    before it (a lone record after the rest)."""
     out = set()
     for couple, dates in checkins.groupby("couple_id")["date"]:
         days = sorted(set(pd.to_datetime(dates)))
         for i, (this, after) in enumerate(itertools.pairwise(days)):
             if (after - this).days > _isolated.ISOLATED_DAYS:
-                lone_last = i + 1 == len(days) - 1 and i + 1 >= _isolated.LATE_MIN_BEFORE
-                out.add((couple, (after if lone_last else this).strftime("%Y-%m-%d")))
+                if i == 0:
+                    out.add((couple, this.strftime("%Y-%m-%d")))
+                if i + 1 == len(days) - 1 and i + 1 >= _isolated.LATE_MIN_BEFORE:
+                    out.add((couple, after.strftime("%Y-%m-%d")))
     return out
 
 
@@ -286,6 +289,15 @@ def test_a_lone_record_after_the_rest_is_flagged_a_real_return_is_not():
     assert alone["value"].tolist() == ["2026-02-05"]
 
 
+def test_a_pause_with_records_on_both_sides_is_no_warning_with_or_without_an_anchor():
+    # logged weekly for a year, stopped 2 years, came back: neither side is a lone record
+    days = [*_weekly("2023-01-09", 60), *_weekly("2026-02-05", 5)]
+    assert len(_frames(_ci(days)).warnings) == 0
+    assert len(_frames(_ci(days), DISCOVERY).warnings) == 0
+    # two check-ins in 2014, then a run in 2024: two slips are less likely than history
+    assert len(_frames(_ci(["2014-02-05", "2014-02-12", *_weekly("2024-01-01", 10)])).warnings) == 0
+
+
 def test_a_lone_last_day_is_flagged_with_every_record_of_that_day():
     tr = pd.DataFrame(
         {"couple_id": "c1", "partner": "B", "timestamp": ["2026-02-05T20:00", "2024-01-01"],
@@ -308,10 +320,10 @@ def _rule_by_hand(days_by_couple: dict[str, list[pd.Timestamp]]) -> set[tuple[st
         for i in range(len(days) - 1):
             if (days[i + 1] - days[i]).days <= 365:
                 continue
-            if i + 1 == len(days) - 1 and i + 1 >= 4:  # the lone last day, 4+ days before it
-                out.add((couple, days[i + 1].strftime("%Y-%m-%d")))
-            else:
+            if i == 0:  # the lone first day
                 out.add((couple, days[i].strftime("%Y-%m-%d")))
+            elif i + 1 == len(days) - 1 and i + 1 >= 4:  # the lone last day, 4+ days before it
+                out.add((couple, days[i + 1].strftime("%Y-%m-%d")))
     return out
 
 

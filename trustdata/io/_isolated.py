@@ -12,14 +12,16 @@ The rule, per couple, over its record days (check-ins, triggers and events; reco
 day count as one), for each step of more than :data:`ISOLATED_DAYS` days between two
 consecutive days:
 
+- **before the rest**: when the day before the step is the couple's first, that lone first
+  day is flagged, when it is before the couple's anchor event (its earliest discovery, else
+  disclosure) or it has none: a record years before the news is a typo more often than
+  history;
 - **after the rest**: when the day after the step is the couple's last and at least
-  :data:`LATE_MIN_BEFORE` days come before it, that lone last day is flagged (a couple who
-  really came back after a pause has more than one day after it, and is not flagged);
-- **before the rest**: otherwise the day before the step is flagged, when it is before the
-  couple's anchor event (its earliest discovery, else disclosure) or it has none: a record
-  years before the news is a typo more often than history.
+  :data:`LATE_MIN_BEFORE` days come before it, that lone last day is flagged.
 
-One step flags one side only, and every record of a flagged day is flagged with it.
+A step with more than one day on each side is a pause: a couple who really stopped logging
+for a year and came back has days on both sides of it, and nothing is flagged.  Every record
+of a flagged day is flagged with it.
 
 Examples
 --------
@@ -120,9 +122,10 @@ def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarra
     ``code`` and ``when`` are the sorted distinct (couple, day) pairs.  A step over
     :data:`ISOLATED_DAYS` days between two consecutive days of a couple flags the couple's
     **last** day when it is the only day after the step and at least :data:`LATE_MIN_BEFORE`
-    days come before it (``late``); else it flags the day before the step (``early``; the
-    anchor rule of :func:`_rows` then applies).  One step flags one side only: the lone
-    last day, not the day before it, is the likely typo.
+    days come before it (``late``), and the couple's **first** day when it is the only day
+    before the step (``early``; the anchor rule of :func:`_rows` then applies).  A step
+    with a run of days on both sides is a pause, and flags nothing; a step from the first
+    day to the last flags the first (the anchor rule decides).
     """
     n = len(code)
     same = code[1:] == code[:-1]
@@ -134,7 +137,7 @@ def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarra
     late = np.zeros(n, dtype=bool)
     late[1:] = far & last[1:] & (rank[1:] >= LATE_MIN_BEFORE)
     early = np.zeros(n, dtype=bool)
-    early[:-1] = far & ~late[1:]
+    early[:-1] = far & first[:-1]
     return early, late
 
 
