@@ -99,25 +99,22 @@ def find(parts: list) -> pd.DataFrame:
     code, when = np.divmod(keys, width)
     when += low
     early, late = _far_days(code, when)
-    if not (early.any() or late.any()):
+    if not (len(early) or len(late)):
         return empty_warnings()
-    nxt = np.zeros(len(code), dtype="int64")
-    nxt[:-1] = when[1:]
-    prev = np.zeros(len(code), dtype="int64")
-    prev[1:] = when[:-1]
     flagged = pd.DataFrame(
         {
             "code": np.concatenate((code[early], code[late])),
             "day": np.concatenate((when[early], when[late])),
-            "near": np.concatenate((nxt[early], prev[late])),
-            "late": np.repeat([False, True], [int(early.sum()), int(late.sum())]),
+            "near": np.concatenate((when[early + 1], when[late - 1])),
+            "late": np.repeat([False, True], [len(early), len(late)]),
         }
     )
     return _rows(dated, codes, days, flagged)
 
 
 def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which record days are flagged, before (``early``) and after (``late``) a far step.
+    """The positions of the flagged record days, before (``early``) and after (``late``) a
+    far step.
 
     ``code`` and ``when`` are the sorted distinct (couple, day) pairs.  A step over
     :data:`ISOLATED_DAYS` days between two consecutive days of a couple flags the couple's
@@ -125,19 +122,17 @@ def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarra
     days come before it (``late``), and the couple's **first** day when it is the only day
     before the step (``early``; the anchor rule of :func:`_rows` then applies).  A step
     with a run of days on both sides is a pause, and flags nothing; a step from the first
-    day to the last flags the first (the anchor rule decides).
+    day to the last flags the first (the anchor rule decides).  Only the few far steps are
+    looked at further: a couple's first and last positions come from a search in the
+    sorted codes.
     """
-    n = len(code)
-    same = code[1:] == code[:-1]
-    far = (np.diff(when) > ISOLATED_DAYS) & same  # far[j]: from day j to day j + 1
-    last = np.ones(n, dtype=bool)
-    last[:-1] = ~same
-    first = np.concatenate(([True], ~same))
-    rank = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    late = np.zeros(n, dtype=bool)
-    late[1:] = far & last[1:] & (rank[1:] >= LATE_MIN_BEFORE)
-    early = np.zeros(n, dtype=bool)
-    early[:-1] = far & first[:-1]
+    step = np.flatnonzero((np.diff(when) > ISOLATED_DAYS) & (code[1:] == code[:-1]))
+    if not len(step):  # from day step to day step + 1
+        return step, step
+    first = np.searchsorted(code, code[step], "left")
+    last = np.searchsorted(code, code[step], "right") - 1
+    late = step[(step + 1 == last) & (step + 1 - first >= LATE_MIN_BEFORE)] + 1
+    early = step[step == first]
     return early, late
 
 
@@ -218,24 +213,32 @@ def _day_number(stamp: pd.Timestamp) -> int:
 
 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
-    """The warnings of the records of the ``flagged`` couple codes and days."""
+    """The warnings of the records of the ``flagged`` couple codes and days.
+
+    Frames are made for the records of the flagged couples only (their anchor events are
+    among them): a few hundred rows, not the cohort's millions.
+    """
+    wanted = np.unique(flagged["code"].to_numpy())
     records, at = [], 0
     for part, col in dated:
         n = len(part.valid)
+        pick = np.flatnonzero(np.isin(codes[at : at + n], wanted))
+        keep = ["couple_id", col, *(["kind"] if part.table == "events" else [])]
+        valid = part.valid[keep].iloc[pick]
         records.append(
             pd.DataFrame(
                 {
                     "table": part.table,
                     "source": part.summary["source"],
-                    "line": np.asarray(part.lines),
-                    "couple_id": part.valid["couple_id"].astype("str").to_numpy(),
+                    "line": np.asarray(part.lines)[pick],
+                    "couple_id": valid["couple_id"].astype("str").to_numpy(),
                     "column": col,
-                    "when": part.valid[col].to_numpy(),
-                    "kind": part.valid["kind"].astype(object).to_numpy()
+                    "when": valid[col].to_numpy(),
+                    "kind": valid["kind"].astype(object).to_numpy()
                     if part.table == "events"
                     else None,
-                    "code": codes[at : at + n],
-                    "day": days[at : at + n],
+                    "code": codes[at : at + n][pick],
+                    "day": days[at : at + n][pick],
                 }
             )
         )
