@@ -126,8 +126,9 @@ def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarra
     looked at further: a couple's first and last positions come from a search in the
     sorted codes.
     """
+    # each far step, by the position of its first day (it goes on to the next position)
     step = np.flatnonzero((np.diff(when) > ISOLATED_DAYS) & (code[1:] == code[:-1]))
-    if not len(step):  # from day step to day step + 1
+    if not len(step):
         return step, step
     first = np.searchsorted(code, code[step], "left")
     last = np.searchsorted(code, code[step], "right") - 1
