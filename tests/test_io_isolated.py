@@ -122,13 +122,19 @@ def test_records_of_the_same_day_are_flagged_together_and_couples_apart():
 
 
 def _brute_force(checkins: pd.DataFrame) -> set[tuple[str, str]]:
-    """The rule by hand: per couple, each distinct day over 365 days before the next one."""
+    """The rule by hand: per couple, for each step of over 365 days between two distinct days,
+    the day before it when that is the couple's first day (a lone record before the rest),
+    the day after it when that is the couple's last day with at least LATE_MIN_BEFORE days
+    before it (a lone record after the rest)."""
     out = set()
     for couple, dates in checkins.groupby("couple_id")["date"]:
         days = sorted(set(pd.to_datetime(dates)))
-        for this, after in itertools.pairwise(days):
+        for i, (this, after) in enumerate(itertools.pairwise(days)):
             if (after - this).days > _isolated.ISOLATED_DAYS:
-                out.add((couple, this.strftime("%Y-%m-%d")))
+                if i == 0:
+                    out.add((couple, this.strftime("%Y-%m-%d")))
+                if i + 1 == len(days) - 1 and i + 1 >= _isolated.LATE_MIN_BEFORE:
+                    out.add((couple, after.strftime("%Y-%m-%d")))
     return out
 
 
@@ -157,3 +163,186 @@ def test_the_coarse_pass_never_hides_an_isolated_record(seed):
         logs = io.from_frames(checkins=frame)
         got = set(zip(logs.warnings["couple_id"], logs.warnings["value"], strict=True))
         assert got == _brute_force(frame), frame
+
+
+# --------------------------------------------------------------------------------------------
+# load_cohort carries the warnings of load
+# --------------------------------------------------------------------------------------------
+
+
+def test_load_cohort_of_couple_folders_carries_each_folders_warnings(typo, tmp_path):
+    from trustdata import cohort
+
+    shutil.copytree(typo, tmp_path / "north")
+    shutil.copytree(SAMPLE, tmp_path / "south")
+    # ids are unique across folders only with the prefix here (the same sample twice)
+    logs = cohort.load_cohort(tmp_path, ids="prefix", progress=False)
+    assert list(logs.warnings.columns) == list(WARNING_COLUMNS)
+    (w,) = logs.warnings.to_dict("records")
+    assert (w["table"], w["line"], w["couple_id"], w["value"]) == (
+        "checkins", 3, "north/couple-01", "2014-02-05"
+    )  # fmt: skip
+    assert w["source"] == str(tmp_path / "north" / "checkins.csv")
+    assert w["reason"] == REASON.replace("of couple-01", "of north/couple-01")
+    assert logs.warnings.dtypes.to_dict() == io.load(typo).warnings.dtypes.to_dict()
+    # the same rows as load on the folder, whatever the folder count
+    alone = cohort.load_cohort([tmp_path / "north"], progress=False)
+    pd.testing.assert_frame_equal(alone.warnings, io.load(tmp_path / "north").warnings)
+    clean = cohort.load_cohort([tmp_path / "south"], ids="prefix", progress=False)
+    assert len(clean.warnings) == 0 and list(clean.warnings.columns) == list(WARNING_COLUMNS)
+
+
+def test_a_cohort_folder_with_a_mistyped_year_is_flagged_by_load_cohort_and_validate(
+    tmp_path, capsys
+):
+    from trustdata import cohort
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "sample" / "cohort"
+    logs = cohort.load_cohort(folder, progress=False)
+    assert len(logs.warnings) == 0
+    first = logs.checkins.sort_values(["couple_id", "date"]).index[0]  # couple-001's first
+    checkins = logs.checkins.copy()
+    when = checkins.loc[first, "date"]
+    checkins.loc[first, "date"] = when - pd.DateOffset(years=10)
+    io.write(
+        io.from_frames(
+            checkins=checkins, triggers=logs.triggers, events=logs.events, couples=logs.couples
+        ),
+        tmp_path / "cohort",
+        format="parquet",
+    )
+    got = cohort.load_cohort(tmp_path / "cohort", progress=False).warnings
+    typed = (when - pd.DateOffset(years=10)).strftime("%Y-%m-%d")
+    assert got[["table", "couple_id", "column", "value"]].values.tolist() == [
+        ["checkins", "couple-001", "date", typed]
+    ]
+    assert cli.main(["validate", str(tmp_path / "cohort")]) == 0
+    out = capsys.readouterr().out
+    assert f"1 kept record that may be wrong (check them):\n    line {got['line'].iloc[0]}: " in out
+    assert got["reason"].iloc[0] in out
+    assert "WARNING: 1 kept record may be wrong (see above)." in out
+
+
+# --------------------------------------------------------------------------------------------
+# A lone record years after the rest
+# --------------------------------------------------------------------------------------------
+
+LATE_LINE = "couple-01,A,hurt,2025-05-26,"
+LATE_REASON = (
+    "date is 2026-05-26, 1 year after the previous record of couple-01 (22 May 2025): a typo "
+    "for 2025? The record is kept; correct it in the file if the year is wrong"
+)
+
+
+@pytest.fixture(scope="module")
+def late_typo(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("late") / "couples"
+    shutil.copytree(SAMPLE, folder)
+    path = folder / "checkins.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n" + LATE_LINE) == 1  # couple-01's latest record (A's check-in)
+    path.write_text(
+        text.replace("\n" + LATE_LINE, "\n" + LATE_LINE.replace("2025", "2026")), "utf-8"
+    )
+    return folder
+
+
+def test_a_mistyped_later_year_of_the_last_record_is_kept_and_warned_of(late_typo, capsys):
+    logs = io.load(late_typo, today="2026-12-03")
+    assert len(logs.rejected) == 0 and len(logs.checkins) == len(io.load(SAMPLE).checkins)
+    assert pd.Timestamp("2026-05-26") in set(logs.checkins["date"])  # never silently changed
+    (w,) = logs.warnings.to_dict("records")
+    assert (w["table"], w["line"], w["couple_id"], w["column"], w["value"]) == (
+        "checkins", 64, "couple-01", "date", "2026-05-26"
+    )  # fmt: skip
+    assert w["reason"] == LATE_REASON
+    assert cli.main(["validate", str(late_typo)]) == 0
+    out = capsys.readouterr().out
+    assert "  1 kept record that may be wrong (check them):\n    line 64: " + LATE_REASON in out
+
+
+def _weekly(start: str, n: int) -> list[str]:
+    return [d.strftime("%Y-%m-%d") for d in pd.date_range(start, periods=n, freq="7D")]
+
+
+DISCOVERY = {"couple_id": "c1", "date": ["2023-01-02"], "kind": ["discovery"]}
+
+
+def test_a_lone_record_after_the_rest_is_flagged_a_real_return_is_not():
+    run = _weekly("2023-01-09", 60)  # weekly to 2024-02-26
+    got = _frames(_ci([*run, "2026-02-05"]), DISCOVERY).warnings
+    assert got[["line", "value"]].values.tolist() == [[61, "2026-02-05"]]
+    assert got["reason"].iloc[0] == (
+        "date is 2026-02-05, 1 year after the previous record of c1 (26 February 2024): a "
+        "typo for 2024? The record is kept; correct it in the file if the year is wrong"
+    )
+    # the couple came back after the pause: several check-ins after it, nothing flagged
+    back = _frames(_ci([*run, *_weekly("2026-02-05", 3)]), DISCOVERY).warnings
+    assert len(back) == 0
+    back = _frames(_ci([*run, "2026-02-05", "2026-02-12"]), DISCOVERY).warnings
+    assert len(back) == 0
+    # too few records before the pause to call the one after it the odd one out
+    few = _frames(_ci(["2023-01-09", "2023-01-16", "2026-02-05"]), DISCOVERY).warnings
+    assert len(few) == 0 and _isolated.LATE_MIN_BEFORE == 4
+    # the flag goes to the lone record, not to the record before the pause
+    alone = _frames(_ci([*run, "2026-02-05"])).warnings
+    assert alone["value"].tolist() == ["2026-02-05"]
+
+
+def test_a_pause_with_records_on_both_sides_is_no_warning_with_or_without_an_anchor():
+    # logged weekly for a year, stopped 2 years, came back: neither side is a lone record
+    days = [*_weekly("2023-01-09", 60), *_weekly("2026-02-05", 5)]
+    assert len(_frames(_ci(days)).warnings) == 0
+    assert len(_frames(_ci(days), DISCOVERY).warnings) == 0
+    # two check-ins in 2014, then a run in 2024: two slips are less likely than history
+    assert len(_frames(_ci(["2014-02-05", "2014-02-12", *_weekly("2024-01-01", 10)])).warnings) == 0
+
+
+def test_a_lone_last_day_is_flagged_with_every_record_of_that_day():
+    tr = pd.DataFrame(
+        {"couple_id": "c1", "partner": "B", "timestamp": ["2026-02-05T20:00", "2024-01-01"],
+         "category": "location", "intensity": "5"}
+    )  # fmt: skip
+    ci = pd.DataFrame(_ci([*_weekly("2023-01-09", 10), "2026-02-05"]))
+    got = io.from_frames(checkins=ci, triggers=tr).warnings
+    assert got[["table", "value"]].values.tolist() == [
+        ["checkins", "2026-02-05"],
+        ["triggers", "2026-02-05 20:00"],
+    ]
+    assert got["reason"].str.contains("after the previous record of c1 \\(1 January 2024\\)").all()
+
+
+def _rule_by_hand(days_by_couple: dict[str, list[pd.Timestamp]]) -> set[tuple[str, str]]:
+    """Both sides of the rule by hand, written apart from the module (no anchor events)."""
+    out = set()
+    for couple, days in days_by_couple.items():
+        days = sorted(set(days))
+        for i in range(len(days) - 1):
+            if (days[i + 1] - days[i]).days <= 365:
+                continue
+            if i == 0:  # the lone first day
+                out.add((couple, days[i].strftime("%Y-%m-%d")))
+            elif i + 1 == len(days) - 1 and i + 1 >= 4:  # the lone last day, 4+ days before it
+                out.add((couple, days[i + 1].strftime("%Y-%m-%d")))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_rule_on_random_logs_is_the_rule_by_hand(seed):
+    # longer logs than the coarse-pass test, whose last steps are often a pause: a lone last
+    # day, or a return with more days, after 1 to 8 days before it
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(20):
+        rows, days_by_couple = [], {}
+        for c in range(int(rng.integers(1, 4))):
+            day = pd.Timestamp("2015-01-01") + pd.Timedelta(days=int(rng.integers(0, 400)))
+            days = []
+            for _ in range(int(rng.integers(1, 9))):
+                days.append(day)
+                day += pd.Timedelta(days=int(rng.choice([1, 7, 7, 30, 365, 366, 400, 800])))
+            days_by_couple[f"c{c}"] = days
+            rows += [_ci(d.strftime("%Y-%m-%d"), couple=f"c{c}") for d in days]
+        frame = pd.DataFrame(rows).drop_duplicates(["couple_id", "date"])
+        logs = io.from_frames(checkins=frame)
+        got = set(zip(logs.warnings["couple_id"], logs.warnings["value"], strict=True))
+        assert got == _rule_by_hand(days_by_couple), frame

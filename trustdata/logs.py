@@ -197,8 +197,9 @@ class Logs:
         One row per **kept** record that looks wrong but may be true (so it is neither
         rejected nor changed): ``table``, ``source``, ``line`` (as in ``rejected``),
         ``couple_id``, ``column``, ``value`` (as text) and ``reason`` in words.  Today one kind:
-        a record isolated by more than a year before the rest of its couple's logs, a likely
-        mistyped year (:mod:`trustdata.io._isolated`).  Empty for frames not read by
+        a record isolated by more than a year before the rest of its couple's logs, or a
+        lone last record more than a year after it, a likely mistyped year
+        (:mod:`trustdata.io._isolated`).  Empty for frames not read by
         :func:`trustdata.io.load` or :func:`trustdata.io.from_frames`.
     """
 

@@ -444,6 +444,15 @@ class CoupleReview:
         Every event, dated, with notes (the therapist's list).
     couple_events : pandas.DataFrame
         The events the couple's shared page may show: no abuse event.
+    mistyped : pandas.DataFrame
+        The couple's kept records that may have a mistyped year (their rows of
+        ``Logs.warnings``, :mod:`trustdata.io._isolated`): ``table, date, file, line`` (the
+        file's name and line), ``side`` (``"before"``: more than a year before the next record,
+        ``"after"``: more than a year after the one before it) and ``year`` (that neighbour's
+        year, the likely one), by date; see :func:`_mistyped`.  Empty for most logs.
+    couple_mistyped : pandas.DataFrame
+        The same for the couple's shared page: no abuse event, and each record's neighbour
+        among the records that page shows.
     couple_first, couple_last : pandas.Timestamp or None
         The first and latest record the couple's shared page may show: every table, abuse
         events left out (an abuse event's date is never on their page, not even as the end of
@@ -584,6 +593,8 @@ class CoupleReview:
     )
     couple_first: pd.Timestamp | None = None
     couple_last: pd.Timestamp | None = None
+    mistyped: pd.DataFrame = field(default_factory=lambda: _no_mistyped())
+    couple_mistyped: pd.DataFrame = field(default_factory=lambda: _no_mistyped())
     n_couple_events: int = 0
     no_checkins: tuple[str, ...] = ()
     weeks_since_last: int | None = None
@@ -921,6 +932,72 @@ def _unread_abuse(rejected: pd.DataFrame, couple_id: str, only_couple: bool) -> 
             "date_unread": reason.loc[ev.index].str.contains(_DATE_REASON).to_numpy(dtype=bool),
         }
     ).reset_index(drop=True)
+
+
+#: Columns of the review's ``mistyped`` and ``couple_mistyped`` frames, and their dtypes.
+_MISTYPED_DTYPES = {
+    "table": "str",
+    "date": "datetime64[ns]",
+    "file": "str",
+    "line": "Int64",
+    "side": "str",
+    "year": "Int64",
+}
+
+
+def _no_mistyped() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in _MISTYPED_DTYPES.items()})
+
+
+def _mistyped(warnings: pd.DataFrame, couple_id: str, dates: pd.Series) -> pd.DataFrame:
+    """The couple's kept records that may have a mistyped year (``Logs.warnings``), as a view
+    says them: which side of the rest each lies on and the year of its neighbour.
+
+    ``dates`` are the records the page may show (any table); a warning's neighbour is the
+    nearest of them after it (``side == "before"``: it is more than
+    :data:`~trustdata.io._isolated.ISOLATED_DAYS` days before the next record) or else before
+    it (``"after"``); ``"apart"`` with no ``year`` when neither is that far (a neighbour the
+    page does not show).  ``file`` is the file's name (``""`` for frames not read from a
+    file), ``line`` its line.  One row per warning, by date, table and line.
+    """
+    from trustdata.io._isolated import ISOLATED_DAYS
+
+    mine = warnings.loc[warnings["couple_id"].astype(str) == couple_id]
+    if not len(mine):
+        return _no_mistyped()
+    days = np.unique(pd.to_datetime(dates).dt.normalize().to_numpy(dtype="datetime64[D]"))
+    rows = []
+    for w in mine.itertuples(index=False):
+        day = np.datetime64(str(w.value)[:10], "D")
+        before, after = np.searchsorted(days, day, "left"), np.searchsorted(days, day, "right")
+        side, year = "apart", None
+        if after < len(days) and int((days[after] - day).astype(int)) > ISOLATED_DAYS:
+            side, year = "before", pd.Timestamp(days[after]).year
+        elif before > 0 and int((day - days[before - 1]).astype(int)) > ISOLATED_DAYS:
+            side, year = "after", pd.Timestamp(days[before - 1]).year
+        source = str(w.source)
+        rows.append(
+            {
+                "table": str(w.table),
+                "date": pd.Timestamp(day),
+                "file": "" if source.startswith("<") else PurePath(source).name,
+                "line": w.line,
+                "side": side,
+                "year": year,
+            }
+        )
+    out = pd.DataFrame(rows, columns=list(_MISTYPED_DTYPES)).astype(_MISTYPED_DTYPES)
+    return out.sort_values(["date", "table", "line"], kind="stable").reset_index(drop=True)
+
+
+def _without_abuse(warnings: pd.DataFrame, abuse: pd.DataFrame) -> pd.DataFrame:
+    """``warnings`` without the events records of a day with an abuse event (the couple's
+    shared page never shows an abuse event, nor its date)."""
+    days = {d.strftime("%Y-%m-%d") for d in abuse["date"].dropna()}
+    if not days or not len(warnings):
+        return warnings
+    drop = (warnings["table"] == "events") & warnings["value"].astype(str).str[:10].isin(days)
+    return warnings.loc[~drop.to_numpy(dtype=bool)]
 
 
 def unread_abuse(logs: Logs, couple_id: str) -> pd.DataFrame:
@@ -1811,6 +1888,8 @@ def review(
         couple_events=couple_events,
         couple_first=shown.min() if len(shown) else None,
         couple_last=shown.max() if len(shown) else None,
+        mistyped=_mistyped(one.warnings, couple_id, dates),
+        couple_mistyped=_mistyped(_without_abuse(one.warnings, abuse), couple_id, shown),
         n_couple_events=len(couple_events),
         abuse_events=abuse[["date", "partner", "note"]].reset_index(drop=True),
         hard_news=hard_news,

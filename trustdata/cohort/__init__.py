@@ -66,7 +66,7 @@ from trustdata import schemas
 from trustdata._frames import _check_choice, _check_measure
 from trustdata.cohort._fit import DEFAULT_METHODS
 from trustdata.errors import FileProblem, TrustDataError
-from trustdata.logs import Logs, empty_table
+from trustdata.logs import Logs, empty_table, empty_warnings
 from trustdata.pipeline import run  # the per-couple pipeline over partitions (Dask or pandas)
 
 __all__ = [
@@ -211,7 +211,9 @@ def load_cohort(
     Returns
     -------
     Logs
-        The concatenated tables; ``rejected`` and ``summary`` of every folder, concatenated.
+        The concatenated tables; ``rejected``, ``summary`` and ``warnings`` (kept records
+        that may be wrong: :mod:`trustdata.io._isolated`, the rule of
+        :func:`trustdata.load`) of every folder, concatenated.
 
     Raises
     ------
@@ -227,7 +229,7 @@ def load_cohort(
         raise ValueError(
             f"The value for `ids` must be one of ['keep', 'prefix'], but {ids!r} was passed."
         )
-    from trustdata.io import load
+    from trustdata.io import _isolated, load
 
     folders = _cohort_folders(path_or_paths)
     iterator = folders
@@ -246,7 +248,7 @@ def load_cohort(
                 frame = getattr(logs, name).copy()
                 frame["couple_id"] = prefix + frame["couple_id"].astype(str)
                 tables[name] = frame
-            logs = replace(logs, **tables)
+            logs = replace(logs, **tables, warnings=_isolated.prefixed(logs.warnings, prefix))
         elif len(folders) > 1:
             for cid in logs.couple_ids:
                 if cid in owner:
@@ -265,7 +267,10 @@ def load_cohort(
     }
     rejected = pd.concat([p.rejected for p in parts], ignore_index=True)
     summary = pd.concat([p.summary for p in parts], ignore_index=True)
-    return Logs(**tables, rejected=rejected, summary=summary)
+    # Each folder's warnings are the rule run on its couples, and a couple is in one folder
+    # only (an id in two is refused, or prefixed apart): their rows are the rule on the cohort.
+    kept = _concat([p.warnings for p in parts], empty_warnings())
+    return Logs(**tables, rejected=rejected, summary=summary, warnings=kept)
 
 
 # --------------------------------------------------------------------------------------------

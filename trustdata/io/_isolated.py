@@ -1,17 +1,27 @@
-"""A record isolated by more than a year before the rest of its couple's logs: a likely typo.
+"""A record isolated by more than a year from the rest of its couple's logs: a likely typo.
 
 One check-in typed ``2014-02-05`` for ``2024-02-05`` passes every check of a record on its own,
 yet it makes the logs "run from 5 February 2014", adds a month row of 2014, flips a trigger
-verdict and bends the slopes.  The value may be true (a couple can log once and come back years
-later), so the record is **kept and never changed**: :func:`find` only lists it, in
-:attr:`trustdata.logs.Logs.warnings`, with the file, line, column, value and what looks wrong,
-and ``trustdata validate`` and ``trustdata report`` print it.
+verdict and bends the slopes; one typed ``2026-02-05`` when the logs run 2023-2024 makes them
+run to 2026 and the page's "latest" weeks a single check-in.  The value may be true (a couple
+can log once and come back years later), so the record is **kept and never changed**:
+:func:`find` only lists it, in :attr:`trustdata.logs.Logs.warnings`, with the file, line,
+column, value and what looks wrong, and ``trustdata validate`` and ``trustdata report`` print it.
 
-The rule: a check-in, trigger or event dated more than :data:`ISOLATED_DAYS` days before the
-next record of the same couple (any of the three tables; records of one day count as one), and
-before the couple's anchor event (its earliest discovery, else disclosure) when it has one: a
-record years before the news is a typo more often than history.  Records of the same day as the
-flagged one are flagged with it.
+The rule, per couple, over its record days (check-ins, triggers and events; records of one
+day count as one), for each step of more than :data:`ISOLATED_DAYS` days between two
+consecutive days:
+
+- **before the rest**: when the day before the step is the couple's first, that lone first
+  day is flagged, when it is before the couple's anchor event (its earliest discovery, else
+  disclosure) or it has none: a record years before the news is a typo more often than
+  history;
+- **after the rest**: when the day after the step is the couple's last and at least
+  :data:`LATE_MIN_BEFORE` days come before it, that lone last day is flagged.
+
+A step with more than one day on each side is a pause: a couple who really stopped logging
+for a year and came back has days on both sides of it, and nothing is flagged.  Every record
+of a flagged day is flagged with it.
 
 Examples
 --------
@@ -36,10 +46,15 @@ from trustdata._words import day
 from trustdata.io._future import DATE_COLUMNS
 from trustdata.logs import WARNING_COLUMNS, empty_warnings
 
-__all__ = ["ISOLATED_DAYS", "find"]
+__all__ = ["ISOLATED_DAYS", "LATE_MIN_BEFORE", "find", "prefixed"]
 
 #: More days than this between a record and its couple's next one make it isolated.
 ISOLATED_DAYS = 365
+
+#: Record days (of any table) a couple must have before a lone last day for that day to be
+#: flagged as isolated after the rest: a month of weekly check-ins, the page's shortest window
+#: (see :func:`_far_days` and docs/format.md).
+LATE_MIN_BEFORE = 4
 
 
 def find(parts: list) -> pd.DataFrame:
@@ -72,25 +87,54 @@ def find(parts: list) -> pd.DataFrame:
         codes_ok, days_ok = codes, days
     low = int(days_ok.min())
     width = int(days_ok.max()) - low + 1
-    # one number per record (couple, then day), sorted; a couple's records of one day are
-    # equal numbers, so a step over ISOLATED_DAYS is only ever taken from a day's last copy
+    # one number per record day of a couple (couple, then day), sorted, each once: the
+    # records of one day count as one
     keys = codes_ok.astype("int64") * width
     keys += days_ok
     keys -= low
     keys.sort()
     if len(keys) < 2:
         return empty_warnings()
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     code, when = np.divmod(keys, width)
     when += low
-    step = np.diff(when)
-    lone = np.zeros(len(code), dtype=bool)
-    lone[:-1] = (step > ISOLATED_DAYS) & (code[1:] == code[:-1])
-    if not lone.any():
+    early, late = _far_days(code, when)
+    if not (len(early) or len(late)):
         return empty_warnings()
-    nxt = np.zeros(len(code), dtype="int64")
-    nxt[:-1] = when[1:]
-    flagged = pd.DataFrame({"code": code[lone], "day": when[lone], "next": nxt[lone]})
+    flagged = pd.DataFrame(
+        {
+            "code": np.concatenate((code[early], code[late])),
+            "day": np.concatenate((when[early], when[late])),
+            "near": np.concatenate((when[early + 1], when[late - 1])),
+            "late": np.repeat([False, True], [len(early), len(late)]),
+        }
+    )
     return _rows(dated, codes, days, flagged)
+
+
+def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the flagged record days, before (``early``) and after (``late``) a
+    far step.
+
+    ``code`` and ``when`` are the sorted distinct (couple, day) pairs.  A step over
+    :data:`ISOLATED_DAYS` days between two consecutive days of a couple flags the couple's
+    **last** day when it is the only day after the step and at least :data:`LATE_MIN_BEFORE`
+    days come before it (``late``), and the couple's **first** day when it is the only day
+    before the step (``early``; the anchor rule of :func:`_rows` then applies).  A step
+    with a run of days on both sides is a pause, and flags nothing; a step from the first
+    day to the last flags the first (the anchor rule decides).  Only the few far steps are
+    looked at further: a couple's first and last positions come from a search in the
+    sorted codes.
+    """
+    # each far step, by the position of its first day (it goes on to the next position)
+    step = np.flatnonzero((np.diff(when) > ISOLATED_DAYS) & (code[1:] == code[:-1]))
+    if not len(step):
+        return step, step
+    first = np.searchsorted(code, code[step], "left")
+    last = np.searchsorted(code, code[step], "right") - 1
+    late = step[(step + 1 == last) & (step + 1 - first >= LATE_MIN_BEFORE)] + 1
+    early = step[step == first]
+    return early, late
 
 
 def _couple_lookups(dated: list) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -170,24 +214,32 @@ def _day_number(stamp: pd.Timestamp) -> int:
 
 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
-    """The warnings of the records of the ``flagged`` couple codes and days."""
+    """The warnings of the records of the ``flagged`` couple codes and days.
+
+    Frames are made for the records of the flagged couples only (their anchor events are
+    among them): a few hundred rows, not the cohort's millions.
+    """
+    wanted = np.unique(flagged["code"].to_numpy())
     records, at = [], 0
     for part, col in dated:
         n = len(part.valid)
+        pick = np.flatnonzero(np.isin(codes[at : at + n], wanted))
+        keep = ["couple_id", col, *(["kind"] if part.table == "events" else [])]
+        valid = part.valid[keep].iloc[pick]
         records.append(
             pd.DataFrame(
                 {
                     "table": part.table,
                     "source": part.summary["source"],
-                    "line": np.asarray(part.lines),
-                    "couple_id": part.valid["couple_id"].astype("str").to_numpy(),
+                    "line": np.asarray(part.lines)[pick],
+                    "couple_id": valid["couple_id"].astype("str").to_numpy(),
                     "column": col,
-                    "when": part.valid[col].to_numpy(),
-                    "kind": part.valid["kind"].astype(object).to_numpy()
+                    "when": valid[col].to_numpy(),
+                    "kind": valid["kind"].astype(object).to_numpy()
                     if part.table == "events"
                     else None,
-                    "code": codes[at : at + n],
-                    "day": days[at : at + n],
+                    "code": codes[at : at + n][pick],
+                    "day": days[at : at + n][pick],
                 }
             )
         )
@@ -198,9 +250,9 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         got = records.loc[records["kind"] == kind].groupby("code")["day"].min()
         if len(got):
             anchor = got if anchor is None else anchor.combine_first(got)
-    if anchor is not None:
+    if anchor is not None:  # a record before the news only (a late one is after it anyway)
         news = flagged["code"].map(anchor)
-        flagged = flagged.loc[news.isna() | (flagged["day"] < news)]
+        flagged = flagged.loc[flagged["late"] | news.isna() | (flagged["day"] < news)]
     found = records.merge(flagged, on=["code", "day"])
     if not len(found):
         return empty_warnings()
@@ -211,8 +263,9 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         stamp.dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object),
         stamp.dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
     )
-    nxt = pd.Series(found["next"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
-    years = (found["next"].to_numpy() - found["day"].to_numpy()) // 365
+    near = pd.Series(found["near"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
+    late = found["late"].to_numpy(dtype=bool)
+    years = np.abs(found["near"].to_numpy() - found["day"].to_numpy()) // 365
     reason = (
         found["column"].to_numpy(dtype=object)
         + " is "
@@ -220,13 +273,44 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         + ", "
         + years.astype(str).astype(object)
         + np.where(years == 1, " year", " years").astype(object)
-        + " before the next record of "
+        + np.where(late, " after the previous", " before the next").astype(object)
+        + " record of "
         + found["couple_id"].to_numpy(dtype=object)
         + " ("
-        + nxt.map(day).to_numpy(dtype=object)
+        + near.map(day).to_numpy(dtype=object)
         + "): a typo for "
-        + nxt.dt.year.astype(str).to_numpy(dtype=object)
+        + near.dt.year.astype(str).to_numpy(dtype=object)
         + "? The record is kept; correct it in the file if the year is wrong"
     )
     out = found.assign(value=value, reason=reason)[list(WARNING_COLUMNS)]
     return out.reset_index(drop=True).astype(empty_warnings().dtypes.to_dict())
+
+
+def prefixed(warnings: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """``warnings`` of logs whose couple ids were prefixed with ``prefix`` (as
+    :func:`trustdata.cohort.load_cohort` does with ``ids="prefix"``): the ``couple_id`` column
+    and the id in each ``reason`` say the new id, so the rows read as :func:`find` would have
+    written them on the prefixed logs.
+
+    >>> import pandas as pd
+    >>> from trustdata.io import from_frames
+    >>> logs = from_frames(checkins=pd.DataFrame({"couple_id": "c1", "partner": "A",
+    ...     "connection": "5", "date": ["2014-02-05", "2024-02-12"]}))
+    >>> got = prefixed(logs.warnings, "north/")
+    >>> got.loc[0, "couple_id"], "record of north/c1 (12 February 2024)" in got.loc[0, "reason"]
+    ('north/c1', True)
+    """
+    if not len(warnings):
+        return warnings.copy()
+    out = warnings.copy()
+    old = warnings["couple_id"].astype(str)
+    out["couple_id"] = (prefix + old).astype(warnings["couple_id"].dtype)
+    out["reason"] = pd.Series(
+        [
+            reason.replace(f" record of {cid} (", f" record of {prefix}{cid} (", 1)
+            for reason, cid in zip(warnings["reason"], old, strict=True)
+        ],
+        index=warnings.index,
+        dtype=warnings["reason"].dtype,
+    )
+    return out
