@@ -762,3 +762,117 @@ def test_facts_about_arrays_are_forgotten_after_each_table(tmp_path):
     with pytest.raises(Exception, match="required column"):
         io.from_frames(checkins=frame.drop(columns="partner"))
     assert not _columns._FACTS
+
+
+def test_the_arrow_buffers_make_the_frame_pandas_makes():
+    """``_files._table_to_frame`` builds ``Int64`` and categorical columns from the Arrow
+    buffers: the same frame as pandas' own conversion, with missing values, sliced chunks,
+    chunks with dictionaries of their own and an ordered dictionary."""
+    import pyarrow as pa
+    from pandas.io._util import arrow_table_to_pandas
+
+    frame = pd.DataFrame(
+        {
+            "couple_id": pd.Categorical(["c1", "c2", None, "c1", "c3", "c2"]),
+            "kind": pd.Categorical(["a", "b", "a", None, "b", "a"], ordered=True),
+            "connection": pd.array([1, None, 3, 4, None, 6], dtype="Int64"),
+            "used_plan": pd.array([True, None, False, True, True, False], dtype="boolean"),
+            "note": pd.Series(["x", None, "y", "", "z", "w"], dtype="str"),
+        }
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pieces = [table.slice(1, 2), table.slice(0, 1), table.slice(3, 3)]
+    chunked = pa.concat_tables(pieces)  # three chunks, each dictionary its own
+    for t in (table, chunked, chunked.slice(1, 4), table.slice(0, 0)):
+        got = files_mod._table_to_frame(t, arrow_table_to_pandas)
+        want = arrow_table_to_pandas(t)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        for col in ("couple_id", "kind"):
+            assert got[col].dtype == want[col].dtype
+            assert got[col].cat.codes.dtype == want[col].cat.codes.dtype
+
+
+@SETTINGS
+@given(
+    codes=st.lists(st.integers(0, 6), max_size=40),
+    piece=st.integers(1, 5),
+    ordered=st.booleans(),
+)
+def test_first_seen_in_pieces_is_pandas_unique(codes, piece, ordered):
+    """The order of first appearance worked out in pieces of rows is ``pd.unique``'s, whatever
+    the pieces' size (codes that come back in a later piece included)."""
+    values = np.array(sorted(codes) if ordered else codes, dtype="int16")
+    saved = validate_mod._PIECE
+    validate_mod._PIECE = piece
+    try:
+        got = validate_mod._first_seen(values)
+    finally:
+        validate_mod._PIECE = saved
+    assert got.tolist() == pd.unique(values).tolist()
+
+
+@SETTINGS
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(-1, 2),
+            st.integers(0, 1),
+            st.sampled_from(["2025-03-03", "2025-03-04", "2025-03-05", None]),
+        ),
+        max_size=30,
+    ),
+    piece=st.integers(1, 5),
+    ordered=st.booleans(),
+)
+def test_sorted_keys_told_in_pieces_find_the_same_duplicates(rows, piece, ordered):
+    """With the ids' codes known (as a Parquet file gives them), the "keys strictly increase"
+    test runs in pieces of rows; it finds the duplicates pandas finds, sorted or not."""
+    rows = sorted(rows, key=lambda r: (r[0] % 4, r[1], r[2] or "9")) if ordered else rows
+    keys = ["couple_id", "partner", "date"]
+    couple = np.array([r[0] for r in rows], dtype="int32")
+    partner = np.array([r[1] for r in rows], dtype="int8")
+    frame = pd.DataFrame(
+        {
+            "couple_id": pd.Series(couple).where(couple >= 0),
+            "partner": partner,
+            "date": pd.to_datetime(pd.Series([r[2] for r in rows], dtype=object)),
+        }
+    )
+    frame["date"] = frame["date"].astype("datetime64[ns]")
+    clean = np.ones(len(rows), dtype=bool)
+    known = {"couple_id": (couple, 4), "partner": (partner, 3)}
+    saved = validate_mod._PIECE
+    validate_mod._PIECE = piece
+    try:
+        got = validate_mod._duplicated(frame, keys, clean, known)
+    finally:
+        validate_mod._PIECE = saved
+        from trustdata.io._columns import _forget_facts
+
+        _forget_facts()
+    np.testing.assert_array_equal(got, _pandas_duplicated(frame, keys, clean))
+
+
+def test_masked_scores_keep_their_bounds_or_are_rejected_row_by_row():
+    """A missing score's slot holds 0 under the mask, so the whole data's least value does not
+    prove the bound 1-10; the present values decide (in pieces), and a present 0 or 11 is still
+    rejected with its reason."""
+    frame = pd.DataFrame(
+        {
+            "couple_id": ["c1"] * 4,
+            "partner": ["A"] * 4,
+            "date": pd.to_datetime(["2025-03-03", "2025-03-10", "2025-03-17", "2025-03-24"]),
+            "connection": pd.array([5, 6, 7, 8], dtype="Int64"),
+            # 0 under the mask, as a Parquet file's missing values read
+            "trust": pd.arrays.IntegerArray(
+                np.array([5, 0, 7, 0]), np.array([False, True, False, True])
+            ),
+            "honesty": pd.array([None, 0, 11, 4], dtype="Int64"),
+        }
+    )
+    logs = io.from_frames(checkins=frame)
+    assert logs.rejected["reason"].tolist() == [
+        "honesty is 0, expected a whole number 1-10",
+        "honesty is 11, expected a whole number 1-10",
+    ]
+    assert logs.checkins["trust"].tolist()[0] == 5

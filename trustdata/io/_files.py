@@ -368,7 +368,7 @@ def _check_parquet_rows(path: Path, name: str) -> Any:
         return None
     kept = ids
     if pa.types.is_dictionary(ids.type):
-        ids = ids.unify_dictionaries()
+        ids = kept = ids.unify_dictionaries()  # one dictionary for every chunk, kept so
         codes = [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in ids.chunks]
         present = [c for c, chunk in zip(codes, ids.chunks, strict=True) if chunk.null_count == 0]
         if len(present) == len(codes):  # no missing ids: count the codes, chunk by chunk
@@ -426,10 +426,115 @@ def _read_table(path: Path, dictionaries: list[str], ids: Any) -> pd.DataFrame:
     attrs = (table.schema.metadata or {}).get(b"PANDAS_ATTRS")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "make_block is deprecated")
-        frame = arrow_table_to_pandas(table)
+        frame = _table_to_frame(table, arrow_table_to_pandas)
     if attrs is not None:
         frame.attrs = json.loads(attrs)
     return frame
+
+
+def _table_to_frame(table: Any, convert: Any) -> pd.DataFrame:
+    """``convert(table)`` (pandas' ``arrow_table_to_pandas``), with the columns it would make
+    ``Int64`` or categorical built here straight from the Arrow buffers: one copy of the values
+    instead of pandas' two (chunks combined, then copied again) and no mask inverted in a
+    second array; categories from the dictionary once, codes without a pass through pandas'
+    own dictionary conversion.  The other columns, the column labels and the index are
+    pandas' own: the layout is taken from converting no rows first, and anything but plain
+    labels over a 0, 1, 2, ... index goes through ``convert`` whole."""
+    import pyarrow as pa
+
+    layout = convert(table.slice(0, 0))
+    names = table.column_names
+    if (
+        not isinstance(layout.index, pd.RangeIndex)
+        or list(layout.columns) != names
+        or len(set(names)) != len(names)
+        or not all(isinstance(n, str) for n in names)
+    ):
+        return convert(table)
+    built: dict[str, Any] = {}
+    for name, dtype in layout.dtypes.items():
+        column = table.column(name)
+        if dtype == "Int64" and column.type == pa.int64():
+            built[name] = _int64_array(column)
+        elif isinstance(dtype, pd.CategoricalDtype) and pa.types.is_dictionary(column.type):
+            got = _categorical(column)
+            if got is not None:
+                built[name] = got
+    if not built:
+        return convert(table)
+    rest = table.drop_columns(list(built))
+    others = convert(rest) if rest.num_columns else None
+    n = table.num_rows
+    data = {
+        name: pd.Series(built[name], index=pd.RangeIndex(n), copy=False)
+        if name in built
+        else others[name]
+        for name in names
+    }
+    frame = pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
+    frame.columns = layout.columns
+    return frame
+
+
+def _int64_array(column: Any) -> pd.arrays.IntegerArray:
+    """An ``int64`` Arrow column as pandas' ``Int64`` array: the values copied once into one
+    array, the validity bits unpacked into the mask."""
+    n = len(column)
+    data = np.empty(n, dtype=np.int64)
+    mask = np.zeros(n, dtype=bool)
+    at = 0
+    for chunk in column.chunks:
+        m = len(chunk)
+        validity, values = chunk.buffers()[:2]
+        if m and values is not None:
+            data[at : at + m] = np.frombuffer(values, dtype=np.int64, count=chunk.offset + m)[
+                chunk.offset :
+            ]
+        elif m:
+            data[at : at + m] = 0
+        if chunk.null_count and validity is not None:
+            bits = np.frombuffer(validity, dtype=np.uint8)
+            valid = np.unpackbits(bits, count=chunk.offset + m, bitorder="little")[chunk.offset :]
+            np.logical_not(valid.view(bool), out=mask[at : at + m])
+        elif chunk.null_count:  # a null-typed layout: every value missing
+            mask[at : at + m] = True
+        at += m
+    return pd.arrays.IntegerArray(data, mask, copy=False)
+
+
+def _categorical(column: Any) -> pd.Categorical | None:
+    """A dictionary Arrow column of text as a pandas categorical (None: another kind, left to
+    pandas): the chunks' dictionaries unified, the codes copied once (-1 where missing)."""
+    import pyarrow as pa
+
+    value_type = column.type.value_type
+    if not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type)):
+        return None
+    if not pa.types.is_integer(column.type.index_type) or not column.num_chunks:
+        return None
+    column = column.unify_dictionaries()
+    dictionary = column.chunk(0).dictionary
+    if dictionary.null_count:
+        return None
+    n = len(column)
+    codes = np.empty(n, dtype=np.int64 if len(dictionary) >= 2**31 - 1 else np.int32)
+    at = 0
+    for chunk in column.chunks:
+        m = len(chunk)
+        indices = chunk.indices
+        validity, values = indices.buffers()[:2]
+        if m:
+            kind = np.dtype(indices.type.to_pandas_dtype())
+            count = indices.offset + m
+            codes[at : at + m] = np.frombuffer(values, dtype=kind, count=count)[indices.offset :]
+        if chunk.null_count and validity is not None:
+            bits = np.frombuffer(validity, dtype=np.uint8)
+            valid = np.unpackbits(bits, count=indices.offset + m, bitorder="little")
+            codes[at : at + m][~valid[indices.offset :].view(bool)] = -1
+        at += m
+    categories = pd.Index(dictionary.to_pandas(), dtype="str")
+    dtype = pd.CategoricalDtype(categories, ordered=column.type.ordered)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _text_ids(path: Path) -> list[str]:

@@ -165,6 +165,8 @@ def _couple_lookups(dated: list) -> list[tuple[np.ndarray, np.ndarray]]:
 #: Days per bucket of the first, coarse pass of :func:`find`; records per chunk of it.
 _BUCKET, _CHUNK = 30, 1 << 16
 
+_DAY_NS = 86_400 * 10**9
+
 
 def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> bool:
     """Whether some couple may hold two consecutive records over :data:`ISOLATED_DAYS` apart.
@@ -180,12 +182,25 @@ def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> 
     n_codes = max(int(lookup.max()) for _, lookup in lookups) + 1
     if n_codes <= 0:
         return False
+    nat = np.iinfo("int64").min
     low = high = None
+    stamps = []  # per part: its nanoseconds (NaT: the least int64) and whether one is NaT
     for part, col in dated:
-        stamps = part.valid[col]
-        first, last = stamps.min(), stamps.max()
-        if pd.notna(first):
-            first, last = _day_number(first), _day_number(last)
+        values = part.valid[col].to_numpy()
+        if values.dtype != "datetime64[ns]":
+            values = values.astype("datetime64[ns]")
+        ns = values.view("int64")
+        first = last = None
+        has_nat = False
+        if len(ns):
+            first, last = int(ns.min()), int(ns.max())
+            if first == nat:
+                has_nat = True
+                present = ns[ns != nat]
+                first = int(present.min()) if len(present) else None
+        stamps.append((ns, has_nat))
+        if first is not None:  # day numbers, as datetime64[D] counts them (floored)
+            first, last = first // _DAY_NS, last // _DAY_NS
             low = first if low is None else min(low, first)
             high = last if high is None else max(high, last)
     if low is None:
@@ -195,22 +210,32 @@ def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> 
     if n_codes * n_buckets > max(8 * n_records, 1 << 20):
         return True
     seen = np.zeros(n_codes * n_buckets, dtype=bool)
-    nat = np.iinfo("int64").min
-    for (part, col), (codes, lookup) in zip(dated, lookups, strict=True):
-        stamps = part.valid[col].to_numpy()
-        for at in range(0, len(stamps), _CHUNK):
-            days = stamps[at : at + _CHUNK].astype("datetime64[D]").view("int64")
+    # a record's bucket straight from its nanoseconds: floor((floor(ns / day) - low) / 30) is
+    # floor((ns - low * day) / (30 * day)), one division instead of a cast to days and another
+    start, span = low * _DAY_NS, _BUCKET * _DAY_NS
+    for (ns, has_nat), (codes, lookup) in zip(stamps, lookups, strict=True):
+        # every record with a couple and a date (the usual case): no mask to pick them
+        clean = (
+            not has_nat
+            and len(lookup) > 1
+            and int(lookup[:-1].min()) >= 0
+            and int(codes.min(initial=0)) >= 0
+        )
+        for at in range(0, len(ns), _CHUNK):
+            piece = ns[at : at + _CHUNK]
             code = lookup[codes[at : at + _CHUNK]]
-            ok = (code >= 0) & (days != nat)
-            seen[(code * n_buckets + (days - low) // _BUCKET)[ok]] = True
+            where = piece - start
+            where //= span
+            if clean:
+                code *= n_buckets
+                code += where
+                seen[code] = True
+            else:
+                ok = (code >= 0) & (piece != nat)
+                seen[(code * n_buckets + where)[ok]] = True
     couple, at = np.divmod(np.flatnonzero(seen), n_buckets)
     far = (at[1:] - at[:-1] >= (ISOLATED_DAYS + 1) // _BUCKET) & (couple[1:] == couple[:-1])
     return bool(far.any())
-
-
-def _day_number(stamp: pd.Timestamp) -> int:
-    """Days since 1970-01-01 of ``stamp`` (as ``datetime64[D]`` counts them)."""
-    return int(np.datetime64(stamp.to_datetime64(), "D").astype("int64"))
 
 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:

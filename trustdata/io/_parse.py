@@ -120,7 +120,18 @@ def _keeps_type(kind: str, values: pd.Series) -> bool:
 
 def _finite(values: np.ndarray) -> bool:
     """Whether every one of float ``values`` is finite (once per array while a table is read)."""
-    return bool(_known(values, "finite", lambda v: np.isfinite(v).all()))
+    return bool(_known(values, "finite", lambda v: _every(v, lambda c: np.isfinite(c).all())))
+
+
+#: Values per piece of :func:`_every` (small temporaries, reused while they stay in cache).
+_PIECE = 1 << 16
+
+
+def _every(values: np.ndarray, test: Any) -> bool:
+    """Whether ``test`` holds for every piece of ``values`` (stopping at the first that fails):
+    a test such as ``not (v % day).any()`` over millions of rows then needs no temporary of
+    the column's size (fresh memory that the system must zero and map)."""
+    return all(test(values[at : at + _PIECE]) for at in range(0, len(values), _PIECE))
 
 
 def _has_nat(values: np.ndarray) -> bool:
@@ -131,7 +142,7 @@ def _has_nat(values: np.ndarray) -> bool:
 def _midnights(ns: np.ndarray) -> bool:
     """Whether every one of ``ns`` (``datetime64[ns]`` as int64, no NaT) is a midnight (once
     per array while a table is read)."""
-    return bool(_known(ns, "midnights", lambda v: not (v % _DAY_NS).any()))
+    return bool(_known(ns, "midnights", lambda v: _every(v, lambda c: not (c % _DAY_NS).any())))
 
 
 def _text_categories(dtype: pd.CategoricalDtype) -> bool:
@@ -495,7 +506,9 @@ def _parse_timestamp(
             problems.add(np.flatnonzero(missing), f"{col} is missing", col)
         ts_values, offset, date_only = _timestamp_parts(stripped, missing)
     else:  # naive datetimes kept typed by _raw_from_frame: wall-clock times, no offset
-        ts_values = text.to_numpy().astype("datetime64[ns]")
+        ts_values = text.to_numpy()
+        if ts_values.dtype != "datetime64[ns]":
+            ts_values = ts_values.astype("datetime64[ns]")  # else the column's own (no copy)
         missing = np.isnat(ts_values)
         any_missing = bool(missing.any())
         if any_missing:
@@ -546,12 +559,15 @@ def _parse_timestamp(
             ]
             problems.add(where, np.array(shown, dtype=object), "utc_offset_minutes")
         offset_series = (given if no_offset else given.fillna(offset_series)).astype("Int64")
-    known_time = pd.Series(~date_only, dtype=bool)
-    if "time_known" in raw.columns:
-        given_known = _parse_column(
-            "triggers", "time_known", "bool", raw["time_known"], problems, False
-        )
-        known_time = given_known.fillna(known_time).astype(bool)
+    if "time_known" in raw.columns and raw["time_known"].dtype == np.bool_:
+        known_time = raw["time_known"]  # typed, none missing: what parsing it gives (no copy)
+    else:
+        known_time = pd.Series(~date_only, dtype=bool)
+        if "time_known" in raw.columns:
+            given_known = _parse_column(
+                "triggers", "time_known", "bool", raw["time_known"], problems, False
+            )
+            known_time = given_known.fillna(known_time).astype(bool)
     ts = ts.astype("datetime64[ns]")
     ts.index = pd.RangeIndex(n)
     return ts, offset_series, known_time
@@ -569,7 +585,7 @@ def _all_midnight(values: np.ndarray, missing: np.ndarray | None) -> bool:
     if (head % _DAY_NS).any():
         return False
     present = ns if missing is None else ns[~missing]
-    return not bool((present % _DAY_NS).any())
+    return _every(present, lambda c: not (c % _DAY_NS).any())
 
 
 def _timestamp_parts(

@@ -25,6 +25,7 @@ from trustdata.io._columns import (
     _strip_text,
 )
 from trustdata.io._parse import (
+    _PIECE,
     _factorize,
     _has_nat,
     _midnights,
@@ -62,7 +63,7 @@ def _schemas(table: str) -> tuple[Any, list[str]]:
 
 
 class _Result:
-    __slots__ = ("couple_codes", "lines", "rejected", "summary", "table", "valid")
+    __slots__ = ("_lines", "couple_codes", "rejected", "summary", "table", "valid")
 
     def __init__(
         self,
@@ -74,11 +75,19 @@ class _Result:
         couple_codes: tuple[np.ndarray, pd.Series] | None = None,
     ):
         self.table, self.valid, self.rejected, self.summary = table, valid, rejected, summary
-        # the line of each valid record (for the warnings of trustdata.io._isolated)
-        self.lines = np.zeros(len(valid), dtype="int64") if lines is None else lines
+        # the line of each valid record (for the warnings of trustdata.io._isolated); the
+        # string "position" when it is the record's position + 1, made only if asked for
+        self._lines = np.zeros(len(valid), dtype="int64") if lines is None else lines
         # when the couple ids were read as codes: each valid record's code (negative: none)
         # and the ids they stand for, so that trustdata.io._isolated need not hash the ids
         self.couple_codes = couple_codes
+
+    @property
+    def lines(self) -> np.ndarray:
+        """The line of each valid record."""
+        if isinstance(self._lines, str):
+            return np.arange(1, len(self.valid) + 1, dtype="int64")
+        return self._lines
 
 
 def _process(
@@ -177,7 +186,10 @@ def _process(
     bad = problems.mask()
     reasons = problems.joined()
     valid = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
-    lines = _lines(raw, np.flatnonzero(~bad)) if bad.any() else _lines(raw)
+    if bad.any():
+        lines = _lines(raw, np.flatnonzero(~bad))
+    else:  # every record valid: without a line column, a line is its position + 1
+        lines = _lines(raw) if _LINE in raw.columns else "position"
     couple_codes = distinct.get("couple_id")
     if couple_codes is not None and bad.any():
         couple_codes = (couple_codes[0][~bad], couple_codes[1])
@@ -288,9 +300,18 @@ def _first_seen(codes: np.ndarray) -> np.ndarray:
     order is usually 0, 1, 2, ...: true exactly when no code exceeds by more than one the
     greatest before it (a running maximum and one comparison, no hash table over the rows)."""
     if len(codes) and codes[0] == 0:
-        top = np.maximum.accumulate(codes)
-        if not (codes[1:] > top[:-1] + 1).any():
-            return np.arange(int(top[-1]) + 1, dtype=codes.dtype)
+        top = -1  # the greatest code before the piece
+        for at in range(0, len(codes), _PIECE):  # small temporaries (see _parse._every)
+            piece = codes[at : at + _PIECE]
+            if piece[0] > top + 1:
+                return pd.unique(codes)
+            running = np.maximum.accumulate(piece)
+            if (piece[1:] > running[:-1] + 1).any():  # then with the codes before it too
+                np.maximum(running, top, out=running)  # the running maximum of all so far
+                if (piece[1:] > running[:-1] + 1).any():
+                    return pd.unique(codes)
+            top = max(top, int(running[-1]))
+        return np.arange(top + 1, dtype=codes.dtype)
     return pd.unique(codes)
 
 
@@ -369,7 +390,11 @@ def _plain_ascii(values: pd.Series, *, edges: bool = True) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is not None and isinstance(values.dtype, pd.StringDtype):  # no Python strings
+        arr = arrow.combine_chunks() if arrow.num_chunks != 1 else arrow.chunk(0)
+    else:
+        arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
     out = pc.string_is_ascii(arr)
     if edges:
         spaced = pc.match_substring_regex(arr, f"^{_ASCII_SPACE}|{_ASCII_SPACE}$")
@@ -505,6 +530,8 @@ def _failing_rows(
         checks = [c for c in col.checks if not _bound_holds(c.name, c.statistics, numbers)]
         if not checks and (col.nullable or _none_missing(values)):
             continue
+        if (col.nullable or _none_missing(values)) and _bounds_kept(checks, values, numbers):
+            continue  # every present value keeps its bounds (told in pieces of rows)
         present = values.notna().to_numpy(dtype=bool)
         bad = np.zeros(len(values), dtype=bool) if col.nullable else ~present
         for check in checks:
@@ -512,6 +539,35 @@ def _failing_rows(
         if bad.any():
             failing[name] = np.flatnonzero(bad)
     return failing
+
+
+def _bounds_kept(checks: list, values: pd.Series, numbers: np.ndarray | None) -> bool:
+    """Whether every present value of a masked numeric column keeps the bound ``checks``
+    (as :func:`_passes` decides, row by row), worked out in pieces of rows: no array of the
+    column's length.  A missing score's slot holds 0, so the least of the whole data does not
+    prove a bound of 1 (:func:`_bound_holds`), while the present scores keep it.  False when
+    a value fails (the rows are then looked at one by one) or for any other kind of check."""
+    array = values.array
+    mask = getattr(array, "_mask", None)
+    if (
+        numbers is None
+        or numbers is not getattr(array, "_data", None)
+        or not isinstance(mask, np.ndarray)
+        or any(c.name not in ("greater_than_or_equal_to", "less_than_or_equal_to") for c in checks)
+    ):
+        return False
+    for at in range(0, len(numbers), _PIECE):
+        piece, missing = numbers[at : at + _PIECE], mask[at : at + _PIECE]
+        with np.errstate(invalid="ignore"):
+            for check in checks:
+                if check.name == "greater_than_or_equal_to":
+                    fails = piece < check.statistics["min_value"]
+                else:
+                    fails = piece > check.statistics["max_value"]
+                fails &= ~missing
+                if fails.any():
+                    return False
+    return True
 
 
 def _none_missing(values: pd.Series) -> bool:
@@ -673,6 +729,8 @@ def _duplicated(
     Each key column is factorised whole and the codes combined into one integer per row, so
     that no copy of the key columns is made; pandas combines them when that would overflow.
     """
+    if bool(clean.all()) and _sorted_keys(frame, keys, known_codes):
+        return np.zeros(0, dtype=np.int64)  # strictly increasing keys: all distinct
     combined = np.zeros(len(frame), dtype="int64")
     size = 1
     for key in keys:
@@ -714,6 +772,84 @@ def _duplicated(
 _DAY_NS = 86_400 * 10**9
 
 
+def _sorted_keys(
+    frame: pd.DataFrame, keys: list[str], known_codes: dict[str, tuple[np.ndarray, int]] | None
+) -> bool:
+    """Whether the rows' combined key codes (as :func:`_duplicated` combines them) strictly
+    increase, as in a log sorted by its keys (``write`` leaves it so): then no two rows share
+    their keys.  Worked out in pieces of rows (small temporaries, see ``_parse._every``), with
+    no array of the table's length; False as soon as a piece is out of order (or when the
+    key columns are not codes and day-numbered dates), and :func:`_duplicated` looks whole."""
+    parts: list[tuple[Any, int]] = []  # per key: codes of rows [a, b), and how many codes
+    size = 1
+    for key in keys:
+        if known_codes and key in known_codes:
+            codes, width = known_codes[key]
+            if not len(codes) or _least(codes) >= 0:  # none missing: the codes as they are
+                parts.append((lambda a, b, c=codes: c[a:b], width))
+            else:  # -1 where missing: the last code
+                parts.append((lambda a, b, c=codes, w=width: np.where(c[a:b] >= 0, c[a:b], w - 1),
+                              width))  # fmt: skip
+        else:
+            days = _day_codes(frame[key])
+            if days is None:
+                return False
+            ns, first, width, nat = days
+            parts.append((lambda a, b, v=ns, f=first, w=width, m=nat: _days(v, f, w, m, a, b),
+                          width))  # fmt: skip
+        size *= width
+        if size >= 2**62:
+            return False
+    last = -1
+    for at in range(0, len(frame), _PIECE):
+        stop = min(at + _PIECE, len(frame))
+        combined = np.zeros(stop - at, dtype="int64")
+        for codes_of, width in parts:
+            combined *= width
+            combined += codes_of(at, stop)
+        if combined[0] <= last or not bool((combined[1:] > combined[:-1]).all()):
+            return False
+        last = int(combined[-1])
+    return True
+
+
+def _days(
+    ns: np.ndarray, first: int, width: int, nat: np.ndarray | None, at: int, stop: int
+) -> np.ndarray:
+    """The day codes of rows [at, stop) (see :func:`_day_codes`)."""
+    codes = ns[at:stop] - first
+    codes //= _DAY_NS
+    if nat is not None:
+        codes[nat[at:stop]] = width - 1
+    return codes
+
+
+def _day_codes(values: pd.Series) -> tuple[np.ndarray, int, int, np.ndarray | None] | None:
+    """For ``datetime64[ns]`` values that all share one time of day: their nanoseconds, the
+    first, how many codes there can be (the last: missing) and where they are NaT (None when
+    none is), so that a row's code is its day counted from the first one; None otherwise."""
+    if values.dtype != "datetime64[ns]" or not len(values):
+        return None
+    stamps = values.to_numpy()
+    ns = stamps.view("int64")
+    if _has_nat(stamps):
+        nat = np.isnat(stamps)
+        present = ns[~nat]
+        first, last = (int(present.min()), int(present.max())) if len(present) else (0, 0)
+    else:  # no NaT: the bounds (and whether all are midnights) the type check found
+        nat, present = None, ns
+        first, last = int(_least(ns)), int(_greatest(ns))
+    if not len(present):
+        return None
+    if nat is None and first % _DAY_NS == 0 and _midnights(ns):
+        same_time = True  # every remainder is 0, the first one's
+    else:
+        same_time = not (present % _DAY_NS != first % _DAY_NS).any()
+    if (last - first) // _DAY_NS < 10_000_000 and same_time:
+        return ns, first, (last - first) // _DAY_NS + 2, nat  # the last code: missing dates
+    return None
+
+
 def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Codes that tell the values apart (equal values, missing ones included, share a code),
     and how many codes there can be.
@@ -721,28 +857,10 @@ def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     Dates are counted in days from the first one (no hash table over every row); anything else
     is factorised.
     """
-    if values.dtype == "datetime64[ns]" and len(values):
-        stamps = values.to_numpy()
-        ns = stamps.view("int64")
-        if _has_nat(stamps):
-            nat = np.isnat(stamps)
-            present = ns[~nat]
-            first, last = (int(present.min()), int(present.max())) if len(present) else (0, 0)
-        else:  # no NaT: the bounds (and whether all are midnights) the type check found
-            nat, present = None, ns
-            first, last = int(_least(ns)), int(_greatest(ns))
-        if len(present):
-            if nat is None and first % _DAY_NS == 0 and _midnights(ns):
-                same_time = True  # every remainder is 0, the first one's
-            else:
-                same_time = not (present % _DAY_NS != first % _DAY_NS).any()
-            if (last - first) // _DAY_NS < 10_000_000 and same_time:
-                width = (last - first) // _DAY_NS + 2  # the last code is for missing dates
-                codes = ns - first
-                codes //= _DAY_NS
-                if nat is not None:
-                    codes[nat] = width - 1
-                return codes, width
+    days = _day_codes(values)
+    if days is not None:
+        ns, first, width, nat = days
+        return _days(ns, first, width, nat, 0, len(ns)), width
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, max(len(uniques), 1)
 
