@@ -1292,7 +1292,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             )
         _rename_partners(fig, r)
         rows = r.setbacks["partner"].nunique()
-        body += chart.add(fig, height=170 + 70 * rows, print_height=110 + 45 * rows)
+        body += chart.add(fig, height=170 + 70 * rows, print_height=90 + 40 * rows)
         body += tables["setbacks"]
     if therapist and not r.setbacks.empty:
         body += Markup('<p class="note">{}</p>').format(
