@@ -1818,7 +1818,8 @@ def test_the_couple_notebook_says_when_its_logs_stopped(monkeypatch):
     shown: list[str] = []
     # the cell imports display itself: what it displays is caught where it goes
     monkeypatch.setattr(IPython.display, "display", lambda m: shown.append(m.data))
-    env = {"LOGS": "data/sample/couples", "COUPLE": "couple-01"}
+    # the notebook's parameters (TODAY None: the day it is read, as here)
+    env = {"LOGS": "data/sample/couples", "COUPLE": "couple-01", "TODAY": None}
     exec(_notebook_cell("our_progress.ipynb", "logs = trustdata.load("), env)  # our notebook
     r = env["r"]
     assert r.weeks_since_couple_last is not None  # the sample ends in 2025

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from trustdata import schemas
-from trustdata._frames import _check_measure, _require
+from trustdata._frames import _check_measure, _parse_since, _require
 from trustdata._words import day, days, numbers, plurals, rounded, slopes
 
 __all__ = [
@@ -460,6 +460,15 @@ def _trigger_weeks(
     return grid[["couple_id", "partner", "week", "major", "gap"]]
 
 
+def _first_whole_week(since: pd.Timestamp | None) -> pd.Timestamp | None:
+    """The Monday of the first calendar week that starts on or after ``since`` (None stays
+    None): the week of ``since`` when it is a Monday, else the next one."""
+    if since is None:
+        return None
+    week = since.to_period(schemas.WEEK_FREQ).start_time
+    return week if week >= since else week + _WEEK
+
+
 def _new_series(grid: pd.DataFrame) -> pd.Series:
     """True on each row of the week grid (sorted by couple, partner, week) that starts a
     partner's weeks."""
@@ -503,6 +512,8 @@ def small_wins(
     min_weeks: int = 3,
     as_of: str | pd.Timestamp | None = None,
     trend: pd.DataFrame | None = None,
+    since: str | pd.Timestamp | None = None,
+    since_words: str | None = None,
 ) -> pd.DataFrame:
     """Small wins of each partner, each with the evidence that supports it.
 
@@ -546,6 +557,14 @@ def small_wins(
 
     Weeks are labelled by their Monday (:func:`trustdata.schemas.week_start`).
 
+    With ``since`` (e.g. the date of hard news such as a repeat betrayal) every win is found
+    again on the records from then on, as though nothing had been logged before: the check-ins
+    and triggers of the calendar weeks that start on or after ``since`` (the first counted week
+    is the week of ``since`` when it is a Monday, else the next one: the week of the news itself
+    holds records from before it).  So the streaks, the first good month and the best week
+    rest only on those weeks, and the evidence says so: "... since the repeat betrayal" in
+    place of "so far" (``since_words``; default the date in words).
+
     Parameters
     ----------
     checkins : pandas.DataFrame
@@ -568,7 +587,13 @@ def small_wins(
         ``weekly_trend(checkins, measure=measure, window=window)`` (any ``band``, with or
         without events) when the caller already holds it: it is used instead of computing it
         again, and the result is the same.  It is not checked against ``checkins`` beyond its
-        columns and measure: pass the trend of these check-ins.
+        columns and measure: pass the trend of these check-ins (with ``since``, of the check-ins
+        from the first counted week on: a trend holding an earlier week is refused).
+    since : date-like, optional
+        Find the wins on the weeks from this date on only (see above).
+    since_words : str, optional
+        What ``since`` is, as the evidence names it after "since" (``"the repeat betrayal"``);
+        default the date in words ("6 July 2024").  Only with ``since``.
 
     Returns
     -------
@@ -602,6 +627,10 @@ def small_wins(
     >>> print(wins["evidence"].iloc[0])
     A has gone 4 weeks without a major trigger (intensity 7 or more), since the week of \
 20 January 2025; their longest stretch so far.
+    >>> later = small_wins(ci, tr, since="2025-01-27", since_words="the repeat betrayal")
+    >>> print(later.loc[later["kind"] == "best_week", "evidence"].iloc[0])
+    A's best week since the repeat betrayal: a connection score of 8.0 in the week of \
+27 January 2025.
     """
     _check_measure(measure)
     _check_positive("window", window)
@@ -613,6 +642,23 @@ def small_wins(
             f"The value for `min_weeks` must be at most `window` ({window}), "
             f"but {min_weeks!r} was passed."
         )
+    from_week = _first_whole_week(_parse_since(since))
+    if since_words is not None and not (isinstance(since_words, str) and since_words.strip()):
+        raise ValueError(
+            f"The value for `since_words` must be words such as 'the repeat betrayal', but "
+            f"{since_words!r} was passed."
+        )
+    if since_words is not None and from_week is None:
+        raise ValueError("The value for `since_words` names `since`: pass `since` with it.")
+    what = ""  # what `since` is, in words
+    if from_week is None:
+        so_far = " so far"
+    else:  # every win rests on the weeks from `since` on: the records before are left out
+        checkins = checkins.loc[checkins["date"] >= from_week]
+        if triggers is not None:
+            triggers = triggers.loc[triggers["timestamp"] >= from_week]
+        what = since_words or day(_parse_since(since))
+        so_far = " since " + what
     parts: list[pd.DataFrame] = []
 
     if triggers is not None and len(triggers):
@@ -632,18 +678,28 @@ def small_wins(
         )
         current = runs.loc[runs["current"]]
         if len(current):
-            since = np.where(
-                current["had_major"] | (current["start"] != current["first_week"]),
-                "since the week of " + _day(current["start"]),
-                "since they started logging (week of " + _day(current["start"]) + ")",
-            )
+            if from_week is None:
+                from_start = ~current["had_major"] & (current["start"] == current["first_week"])
+                said = np.where(
+                    from_start,
+                    "since they started logging (week of " + _day(current["start"]) + ")",
+                    "since the week of " + _day(current["start"]),
+                )
+            else:  # a streak from the first counted week on: the week of the news, when it is
+                # a whole week (the news on a Monday), else the next
+                said = "since the week of " + _day(current["start"])
+                if from_week == _parse_since(since):
+                    which = "" if since_words is None else ", the week of " + what
+                else:
+                    which = ", the first whole week after " + what
+                said = said.where(current["start"] != from_week, said + which)
             # on a tie the earliest run is the longest: the current one is as long, not shorter
             best = longest.set_index(["couple_id", "partner"])["weeks"]
             ties = pd.MultiIndex.from_frame(current[["couple_id", "partner"]]).map(best.get)
             tied = ~current.index.isin(longest.index) & (current["weeks"].to_numpy() == ties)
-            since = since + np.select(
+            said = said + np.select(
                 [current.index.isin(longest.index), tied],
-                ["; their longest stretch so far", "; as long as their longest stretch before"],
+                [f"; their longest stretch{so_far}", "; as long as their longest stretch before"],
                 "",
             )
             parts.append(
@@ -661,7 +717,7 @@ def small_wins(
                         + " has gone "
                         + _plural(current["weeks"], "week")
                         + f" without a major trigger (intensity {major} or more), "
-                        + since
+                        + said
                         + ".",
                     },
                 )
@@ -680,7 +736,9 @@ def small_wins(
                         "start": longest["start"],
                         "end": longest["end"],
                         "evidence": longest["partner"]
-                        + "'s longest stretch without a major trigger: "
+                        + "'s longest stretch without a major trigger"
+                        + ("" if from_week is None else so_far)
+                        + ": "
                         + _plural(longest["weeks"], "week")
                         + " in a row, weeks of "
                         + _day(longest["start"])
@@ -698,6 +756,12 @@ def small_wins(
             trend = weekly_trend(checkins, measure=measure, window=window, band="none")
         else:
             trend = _given(trend, "trend", _WIN_TREND_COLUMNS, measure)
+            if from_week is not None and len(trend) and trend["week"].min() < from_week:
+                raise ValueError(
+                    "The `trend` frame must be the trend of the check-ins from `since` on (the "
+                    f"weeks of {day(from_week)} and later), but it holds the week of "
+                    f"{day(trend['week'].min())}."
+                )
         good = trend.loc[(trend["rolling_n"] >= min_weeks) & (trend["rolling_mean"] >= good_level)]
         good = good.drop_duplicates(["couple_id", "partner"])  # sorted by week: the first
         if len(good):
@@ -742,7 +806,9 @@ def small_wins(
                         "start": good["min"],
                         "end": good["max"],
                         "evidence": good["partner"]
-                        + f"'s first good month: the {measure} score averaged "
+                        + "'s first good month"
+                        + ("" if from_week is None else so_far)
+                        + f": the {measure} score averaged "
                         + _fmt(good["rolling_mean"])
                         + spanned
                         + f" (a good level is {good_level:g} or more).",
@@ -761,7 +827,8 @@ def small_wins(
             said = np.where(many, ", last reached in the week of ", " in the week of ")
             again = np.where(
                 many,
-                " (" + _plural(best["times"], "time") + " so far).",
+                " (" + _plural(best["times"], "time")
+                + (" so far)." if from_week is None else " since then)."),
                 ".",
             )  # fmt: skip
             parts.append(
@@ -776,7 +843,7 @@ def small_wins(
                         "start": best["week"],
                         "end": best["week"],
                         "evidence": best["partner"]
-                        + f"'s best week so far: a {measure} score of "
+                        + f"'s best week{so_far}: a {measure} score of "
                         + _fmt(best["score"])
                         + said
                         + _day(best["week"])

@@ -95,6 +95,8 @@ __all__ = [
     "default_since",
     "plain_summary",
     "safety_markdown",
+    "couple_section_markdown",
+    "COUPLE_TEXT_SECTIONS",
     "resolve_path",
 ]
 
@@ -1106,8 +1108,8 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         else:
             out.append(Section("safety", r.safety.title, m.safety_couple(r), "safety"))
     out.append(Section("summary", "Summary" if therapist else "In short", m.summary(r, audience)))
-    if not therapist and r.safety is None and len(r.couple_notes):
-        out.append(Section("notes", "Worth talking about", m.couple_notes(r)))
+    if not therapist and (notes := _couple_notes_section(r)) is not None:
+        out.append(notes)
     if therapist:
         out.append(Section("flags", "Red flags and notes for the therapist", m.flags(r)))
         if r.since is not None:
@@ -1290,7 +1292,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             )
         _rename_partners(fig, r)
         rows = r.setbacks["partner"].nunique()
-        body += chart.add(fig, height=170 + 70 * rows, print_height=110 + 45 * rows)
+        body += chart.add(fig, height=170 + 70 * rows, print_height=90 + 40 * rows)
         body += tables["setbacks"]
     if therapist and not r.setbacks.empty:
         body += Markup('<p class="note">{}</p>').format(
@@ -1445,42 +1447,128 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
         )
         body = Markup(m.plan_therapist(r, body))
         new.append(Section("plan", "Triggers with and without the plan", body))
-    elif not therapist and r.safety is None:
-        if r.plan_clear_partners:
-            new.append(Section("plan", "Your plan for triggers", Markup(m.plan_couple(r))))
+    elif not therapist and (plan_section := _couple_plan_section(r)) is not None:
+        new.append(plan_section)
     # anniversaries ahead
     ahead = r.anniversaries
-    if len(ahead):
-        body = Markup("")
-        if therapist:
-            body += html_table(
-                ahead.assign(who=ahead["partner"].map(r.name)),
-                [
-                    "label",
-                    "anniversary",
-                    "years_since",
-                    "who",
-                    "last_year_ratio",
-                    "last_year_p",
-                    "last_year_more_often",
-                ],
-                labels={
-                    "who": "partner",
-                    "last_year_ratio": "last year ratio",
-                    "last_year_p": "p",
-                    "last_year_more_often": "more often",
-                },
-                digits=2,
-                typed=["who"],
-            )
-            body += Markup(
-                '<p class="note">The coming {} weeks from {}, the day this page was made.</p>'
-            ).format(ANNIVERSARY_WEEKS, day(r.generated))
-        elif r.safety is None:
-            body += Markup(m.anniversaries_couple(r))
-        if body:
-            new.append(Section("anniversaries", "Anniversaries ahead", body))
+    if not therapist:
+        if (ahead_section := _couple_anniversaries_section(r)) is not None:
+            new.append(ahead_section)
+    elif len(ahead):
+        body = html_table(
+            ahead.assign(who=ahead["partner"].map(r.name)),
+            [
+                "label",
+                "anniversary",
+                "years_since",
+                "who",
+                "last_year_ratio",
+                "last_year_p",
+                "last_year_more_often",
+            ],
+            labels={
+                "who": "partner",
+                "last_year_ratio": "last year ratio",
+                "last_year_p": "p",
+                "last_year_more_often": "more often",
+            },
+            digits=2,
+            typed=["who"],
+        )
+        body += Markup(
+            '<p class="note">The coming {} weeks from {}, the day this page was made.</p>'
+        ).format(ANNIVERSARY_WEEKS, day(r.generated))
+        new.append(Section("anniversaries", "Anniversaries ahead", body))
     sections[at:at] = new
+
+
+# The couple page's sections of sentences, each built in one place: the page and the couple's
+# notebook (through couple_section_markdown) show the same section, or neither does.
+
+
+def _couple_notes_section(r: CoupleReview) -> Section | None:
+    """The section "Worth talking about": the red flags in the couple's words."""
+    if r.safety is not None or not len(r.couple_notes):
+        return None
+    return Section("notes", "Worth talking about", _macros().couple_notes(r))
+
+
+def _couple_plan_section(r: CoupleReview) -> Section | None:
+    """The section "Your plan for triggers": a sentence per partner whose plan was milder."""
+    if r.safety is not None or not r.plan_clear_partners:
+        return None
+    return Section("plan", "Your plan for triggers", Markup(_issue14().plan_couple(r)))
+
+
+def _couple_anniversaries_section(r: CoupleReview) -> Section | None:
+    """The couple's section "Anniversaries ahead": the coming dates."""
+    if r.safety is not None or not len(r.anniversaries):
+        return None
+    body = Markup(_issue14().anniversaries_couple(r))
+    return Section("anniversaries", "Anniversaries ahead", body) if body else None
+
+
+#: The couple page's sections of sentences a notebook can show (:func:`couple_section_markdown`),
+#: by key, in the page's order.
+COUPLE_TEXT_SECTIONS: tuple[str, ...] = ("notes", "plan", "anniversaries")
+
+_COUPLE_SECTION_BUILDERS = {
+    "notes": _couple_notes_section,
+    "plan": _couple_plan_section,
+    "anniversaries": _couple_anniversaries_section,
+}
+
+
+def couple_section_markdown(r: CoupleReview, key: str) -> str:
+    """One of the couple page's sections of sentences as Markdown, for the couple's notebook.
+
+    The same section the couple's page shows for the review ``r`` (the same rule decides whether
+    it is shown, the same templates write it): its heading (``## ...``), then its paragraphs and
+    list items in order, escaped HTML that Markdown shows as written (names in ``<bdi>``).  ""
+    when the page leaves the section out (no such note, an abuse event logged, ...).
+
+    Parameters
+    ----------
+    r : CoupleReview
+        The review the notebook shows (:func:`trustdata.review.review`).
+    key : str
+        One of :data:`COUPLE_TEXT_SECTIONS`: ``"notes"`` ("Worth talking about"), ``"plan"``
+        ("Your plan for triggers"), ``"anniversaries"`` ("Anniversaries ahead").
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        When ``key`` is not one of :data:`COUPLE_TEXT_SECTIONS`.
+
+    Examples
+    --------
+    >>> from trustdata.logs import Logs, as_table
+    >>> from trustdata.review import review
+    >>> ci = as_table("checkins", [{"couple_id": "c1", "partner": "A", "date": "2025-01-06",
+    ...                             "connection": 5}])
+    >>> couple_section_markdown(review(Logs(checkins=ci), "c1"), "notes")
+    ''
+    """
+    if key not in _COUPLE_SECTION_BUILDERS:
+        raise ValueError(
+            f"The value for `key` must be one of {list(COUPLE_TEXT_SECTIONS)}, but {key!r} was "
+            "passed."
+        )
+    section = _COUPLE_SECTION_BUILDERS[key](r)
+    if section is None:
+        return ""
+    blocks = [f"## {esc(section.title)}"]
+    for tag, text in re.findall(r"<(p|li)\b[^>]*>(.*?)</\1>", str(section.body), flags=re.S):
+        text = " ".join(text.split())
+        if tag == "li" and blocks[-1].startswith("- "):
+            blocks[-1] += f"\n- {text}"  # the items of one list, one a line
+        else:
+            blocks.append(f"- {text}" if tag == "li" else text)
+    return "\n\n".join(blocks) + "\n"
 
 
 def _rename_partners(fig, r: CoupleReview) -> None:
@@ -1827,10 +1915,16 @@ def safety_markdown(notice) -> str:
 
 
 def plain_summary(
-    logs: Logs, couple_id: str, *, audience: str = "couple", since: object = None
+    logs: Logs,
+    couple_id: str,
+    *,
+    audience: str = "couple",
+    since: object = None,
+    today: object = None,
 ) -> list[str]:
     """The report's summary sentences (escaped HTML, Markdown-safe): news, trend, triggers,
-    setbacks; the same words as the "In short" / "Summary" section of :func:`build`.
+    setbacks; the same words as the "In short" / "Summary" section of :func:`build` (``since``
+    and ``today`` as there: the last session, and the day the page is made, default today).
 
     Examples
     --------
@@ -1841,6 +1935,6 @@ def plain_summary(
     '<bdi>A</bdi>: 1 check-in so far, on average 5.0 out of 10; a few more weeks are needed ...'
     """
     _check_audience(audience)
-    body = str(_macros().summary(review(logs, couple_id, since=since), audience))
+    body = str(_macros().summary(review(logs, couple_id, since=since, today=today), audience))
     items = re.findall(r"<li[^>]*>(.*?)</li>", body, flags=re.S)
     return [" ".join(item.split()) for item in items]

@@ -27,10 +27,14 @@ Rules (each lives here, nowhere else)
 ``hard news``
     Events of a kind in :data:`HARD_NEWS_KINDS` on or after the couple's anchor event (earliest
     discovery, else disclosure; every such event when there is none).  After the latest one,
-    "since then" counts from its date: setbacks that started on or after it, and small wins
-    from before it are dropped (a best week before a repeat betrayal is not news to celebrate),
-    as are wins that rest on weeks before it (a calm streak that ran through it: its ``start``
-    is before the news).
+    "since then" counts from its date: setbacks that started on or after it, and the small
+    wins are found again on the records from then on (:func:`trustdata.milestones.small_wins`
+    with ``since=`` its date: the calendar weeks that start on or after it), so every win rests
+    only on weeks from the news on (a best week before a repeat betrayal is not news to
+    celebrate, nor a calm streak that ran through it) and none is lost because an earlier one
+    was better or came first; their evidence says "since" the news
+    (:data:`HARD_NEWS_SINCE`: "B's first good month since the repeat betrayal: ...").  Small
+    wins the couple logged as events count from its date on.
 ``abuse``
     An abuse event's ``partner`` is **the partner who recorded the event** (who wrote it in the
     log), not necessarily the one harmed or the one who harmed.  While any abuse event is
@@ -125,6 +129,7 @@ __all__ = [
     "WINDOW_WEEKS",
     "HARD_NEWS_KINDS",
     "HARD_NEWS_MESSAGES",
+    "HARD_NEWS_SINCE",
     "ABUSE_GUIDANCE",
     "THERAPIST_GUIDANCE",
     "COUPLE_NOTE_MESSAGES",
@@ -159,6 +164,14 @@ HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separ
 #: a repeat betrayal was recorded." (so not the :data:`trustdata.milestones.FLAG_MESSAGES`,
 #: which would say it twice).
 HARD_NEWS_MESSAGES: dict[str, str] = {}
+
+#: What the small wins found after the latest hard news are "since", in their evidence
+#: ("A's best week since the repeat betrayal: ...").
+HARD_NEWS_SINCE: dict[str, str] = {
+    "repeat_betrayal": "the repeat betrayal",
+    "new_information": "the new information",
+    "separation": "the separation",
+}
 
 #: Guidance for a clinician when an abuse event is logged (about the couple, never to them).
 ABUSE_GUIDANCE: tuple[str, ...] = (
@@ -1737,15 +1750,19 @@ def review(
     ).reset_index(drop=True)
     latest_news = hard_news["date"].max() if len(hard_news) else None
 
-    # the review's own connection trend (and summary, below): the frames the rules would compute
-    wins = milestones.small_wins(ci, tr, trend=trend_frames["connection"])
+    if latest_news is None:
+        # the review's own connection trend (and summary, below): the frames the rules compute
+        wins = milestones.small_wins(ci, tr, trend=trend_frames["connection"])
+    else:
+        # a win must rest only on weeks from the news on: found again on the records since
+        # (the latest news of its date names them; ties keep the order of the events)
+        latest_kind = hard_news.loc[hard_news["date"] == latest_news, "kind"].iloc[-1]
+        wins = milestones.small_wins(
+            ci, tr, since=latest_news, since_words=HARD_NEWS_SINCE[latest_kind]
+        )
     wins = _keep_logged_streaks(wins, tr)
     logged_wins = couple_events.loc[_kinds(couple_events) == "small_win"]
     if latest_news is not None:
-        # a win must rest only on weeks from the news on: a streak that ran through it is no
-        # win to celebrate (its first week is before the news)
-        wins = wins.loc[(wins["date"] >= latest_news) & (wins["start"] >= latest_news)]
-        wins = wins.reset_index(drop=True)
         logged_wins = logged_wins.loc[logged_wins["date"] >= latest_news]
     logged_wins = logged_wins.reset_index(drop=True)
     sb_after = found.loc[found["start"] >= latest_news] if latest_news is not None else found[:0]
