@@ -596,6 +596,13 @@ def _report_arcs(res: pd.DataFrame, full: pd.DataFrame | None) -> None:
         f"{claim:.3f} (target {TARGETS['not_logged_claim']}: "
         f"{'met' if claim <= TARGETS['not_logged_claim'] else 'MISSED'})"
     )
+    if "pause_sum" in res:
+        was = res["pause_sum"] & res["scored"].ne("not logged")
+        print(
+            f"headline arcs --pause-sum: made insufficient_data with both windows truly logged "
+            f"{int(was.sum())} of {len(res)} ({was.mean():.4f}); windows not logged caught "
+            f"{int(res.loc[nl.index, 'pause_sum'].sum())} of {len(nl)}"
+        )
     st = res[res["pause"] == "start"]
     print(
         f"headline arcs: pause at the start skipped to the first record after it "
@@ -673,6 +680,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n## trustdata.synth, {n_couples} couples x seeds {synth_seeds} (both partners)")
     syn = synth_table(n_couples, synth_seeds, args.rule, pause_sum=ps)
     _show("by scored class:", score(syn, "scored"))
+    if "pause_sum" in syn:
+        print(
+            f"headline synth --pause-sum: made insufficient_data {int(syn['pause_sum'].sum())} "
+            f"of {len(syn)} ({syn['pause_sum'].mean():.4f}; windows not logged among them "
+            f"{int((syn['pause_sum'] & syn['scored'].eq('not logged')).sum())})"
+        )
     print(
         f"planted ratio of synth partners with triggers: median "
         f"{syn.loc[syn['scored'] != 'none', 'planted_ratio'].median():.3f}"
