@@ -53,9 +53,15 @@ windows' counts is used if it is larger (:func:`quasi_rule`); ``--rule quasi-win
 quasi-Poisson GLM of the windows' weekly counts (:func:`quasi_poisson_p`).  Both are computed
 here from ``trigger_trend``'s windows and the records; the library is not changed by them.
 
+``--rule quasi2`` (the twelfth round's; not taken either, docs/verdicts.md) is ``quasi`` with
+14-day and 28-day blocks, the larger p-value of those gated; ``--pause-sum`` adds the
+pauses-added-up rule (:func:`pause_sum_rule`) on top of any rule; it is the library's since
+the twelfth round, so on the library it changes nothing.
+
 Seeds: :data:`TUNING_SEEDS` / :data:`SYNTH_TUNING_SEEDS` were looked at while building the
 benchmark and the candidate; :data:`FRESH_SEEDS` / :data:`SYNTH_FRESH_SEEDS` were drawn
-(``secrets.randbelow``) and committed before any rule was changed, and scored once per rule.
+(``secrets.randbelow``) and committed before any rule was changed, and scored once per rule;
+``--previous`` scores the eleventh round's fresh seeds (:data:`PREVIOUS_FRESH_SEEDS`).
 """
 
 from __future__ import annotations
