@@ -53,9 +53,15 @@ windows' counts is used if it is larger (:func:`quasi_rule`); ``--rule quasi-win
 quasi-Poisson GLM of the windows' weekly counts (:func:`quasi_poisson_p`).  Both are computed
 here from ``trigger_trend``'s windows and the records; the library is not changed by them.
 
+``--rule quasi2`` (the twelfth round's; not taken either, docs/verdicts.md) is ``quasi`` with
+14-day and 28-day blocks, the larger p-value of those gated; ``--pause-sum`` adds the
+pauses-added-up rule (:func:`pause_sum_rule`) on top of any rule; it is the library's since
+the twelfth round, so on the library it changes nothing.
+
 Seeds: :data:`TUNING_SEEDS` / :data:`SYNTH_TUNING_SEEDS` were looked at while building the
 benchmark and the candidate; :data:`FRESH_SEEDS` / :data:`SYNTH_FRESH_SEEDS` were drawn
-(``secrets.randbelow``) and committed before any rule was changed, and scored once per rule.
+(``secrets.randbelow``) and committed before any rule was changed, and scored once per rule;
+``--previous`` scores the eleventh round's fresh seeds (:data:`PREVIOUS_FRESH_SEEDS`).
 """
 
 from __future__ import annotations
@@ -80,11 +86,15 @@ from trustdata import schemas, synth
 from trustdata.triggers import trigger_trend
 
 TUNING_SEEDS = (1, 2, 3)
-#: Drawn with ``secrets.randbelow(90000) + 10000`` on 2026-12-03 and committed before any rule
-#: changed.
-FRESH_SEEDS = (52681, 28292, 46166)
+#: Drawn with ``secrets.randbelow(90000) + 10000`` on 2026-12-03 (the twelfth round) and
+#: committed before anything was scored on them.
+FRESH_SEEDS = (35324, 98868, 31731)
 SYNTH_TUNING_SEEDS = (6101, 6102, 6103, 6104)
-SYNTH_FRESH_SEEDS = (62491, 64167)
+SYNTH_FRESH_SEEDS = (60374, 15751)
+#: The eleventh round's fresh seeds (scored by the library and by ``quasi``), no longer fresh
+#: (``--previous``).
+PREVIOUS_FRESH_SEEDS = (52681, 28292, 46166)
+SYNTH_PREVIOUS_FRESH_SEEDS = (62491, 64167)
 
 FALLING_MAX = 0.6
 FLAT_BAND = (0.8, 1.25)
@@ -110,6 +120,14 @@ DISPERSION_GATE = 0.05
 #: :data:`SEGMENT_BLOCKS` blocks (14 x 7 = 98 days, about a window).
 BLOCK_DAYS = 14
 SEGMENT_BLOCKS = 7
+SEGMENT_DAYS = BLOCK_DAYS * SEGMENT_BLOCKS
+#: ``quasi2`` (the twelfth round's candidate): the dispersion of 14-day and of 28-day blocks,
+#: each gated as ``quasi``; the larger of the two p-values (waves longer than 14 days are seen
+#: by the 28-day blocks).
+BLOCKS2 = (14, 28)
+#: ``--pause-sum``: a window is not a period of logging when its stretches without a record of
+#: at least this many days add up to more than half of it (the library's rule: one stretch).
+PAUSE_SUM_MIN_DAYS = 21
 
 
 def quasi_poisson_p(first_blocks: np.ndarray, latest_blocks: np.ndarray) -> tuple[float, float]:
@@ -178,8 +196,39 @@ def _by_series(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
     return {k: ns[i:j] for k, i, j in zip(uk, first, ends, strict=True)}
 
 
+def span_phi(
+    t: np.ndarray, seen_at: np.ndarray, start: int, end: int, block_days: int
+) -> tuple[float, int]:
+    """:func:`span_dispersion` of the span ``[start, end)`` (ns) cut into blocks of
+    ``block_days`` days (whole blocks from ``start``), around their mean per segment of about
+    98 days (``round(98 / block_days)`` blocks; a last segment under half that joins the one
+    before), blocks without any record (``seen_at``: triggers and check-ins) left out."""
+    day = 86_400 * 10**9
+    n_b = int((end - start) // (block_days * day))
+    if n_b < 2:
+        return float("nan"), 0
+    # blocks [start + i B, start + (i + 1) B): half-open, also the last (np.histogram's last bin
+    # holds a record at its right edge; the scored run of d8011b0 used that, which on tuning
+    # seed 1 changed 1 p-value in 1500)
+    stop = start + n_b * block_days * day
+    t = t[(t >= start) & (t < stop)]
+    seen_at = seen_at[(seen_at >= start) & (seen_at < stop)]
+    y = np.bincount((t - start) // (block_days * day), minlength=n_b)
+    seen = np.bincount((seen_at - start) // (block_days * day), minlength=n_b) > 0
+    per = max(1, round(SEGMENT_DAYS / block_days))
+    seg = np.arange(n_b) // per
+    short = seg == seg.max()
+    if seg.max() > 0 and short.sum() < per // 2:
+        seg[short] -= 1  # a short last segment joins the one before
+    return span_dispersion(y[seen], seg[seen])
+
+
 def quasi_rule(
-    out: pd.DataFrame, triggers: pd.DataFrame, checkins: pd.DataFrame, how: str = "span"
+    out: pd.DataFrame,
+    triggers: pd.DataFrame,
+    checkins: pd.DataFrame,
+    how: str = "span",
+    blocks: tuple[int, ...] = (BLOCK_DAYS,),
 ) -> pd.DataFrame:
     """``rate_verdict`` under a candidate, from ``trigger_trend``'s windows and the records.
 
@@ -192,7 +241,8 @@ def quasi_rule(
     - ``how="span"``: ``phi`` from the whole span (from ``span_start``) cut into blocks of
       :data:`BLOCK_DAYS` days, around their mean per :data:`SEGMENT_BLOCKS` blocks, blocks
       without any record (trigger or check-in: not logged) left out
-      (:func:`span_dispersion`); used only when the Poisson dispersion test rejects
+      (:func:`span_dispersion`; several block lengths ``blocks``: the largest p-value of those
+      gated); used only when the Poisson dispersion test rejects
       (``chi2.sf(phi * df, df) < DISPERSION_GATE``); ``p_quasi`` = :func:`scaled_rate_p` of
       the two windows' counts.
 
@@ -205,7 +255,6 @@ def quasi_rule(
     ps, phis = [], []
     cols = ["span_start", "span_end", "first_start", "first_end", "latest_start", "latest_end"]
     ns = {c: res[c].to_numpy(dtype="datetime64[ns]").astype(np.int64) for c in cols}
-    day = 86_400 * 10**9
     for i, row in enumerate(res.itertuples(index=False)):
         p0 = row.rate_p
         if np.isnan(p0):
@@ -227,20 +276,17 @@ def quasi_rule(
         else:
             start, end = ns["span_start"][i], ns["span_end"][i]
             t = t[t >= start]
-            n_b = int((end - start) // (BLOCK_DAYS * day))
+            seen_at = np.r_[t, recs.get(key, none)]
             phi, pq = np.nan, p0
-            if n_b >= 2:
-                edges = start + np.arange(n_b + 1) * BLOCK_DAYS * day
-                y = np.histogram(t, edges)[0]
-                seen = np.histogram(np.r_[t, recs.get(key, none)], edges)[0] > 0
-                seg = np.arange(n_b) // SEGMENT_BLOCKS
-                short = seg == seg.max()
-                if seg.max() > 0 and short.sum() < SEGMENT_BLOCKS // 2:
-                    seg[short] -= 1  # a short last segment joins the one before
-                phi, df = span_dispersion(y[seen], seg[seen])
-                gate = df > 0 and stats.chi2.sf(phi * df, df) < DISPERSION_GATE
-                if gate and phi > 1:
-                    pq = scaled_rate_p(row.first_count, row.latest_count, phi, df)
+            for block in blocks:  # the block length whose test is the most cautious
+                phi_b, df = span_phi(t, seen_at, start, end, block)
+                gate = df > 0 and stats.chi2.sf(phi_b * df, df) < DISPERSION_GATE
+                if gate and phi_b > 1:
+                    pq_b = scaled_rate_p(row.first_count, row.latest_count, phi_b, df)
+                    if np.isnan(phi) or pq_b > pq:
+                        phi, pq = phi_b, pq_b
+                elif np.isnan(phi):
+                    phi = phi_b
         ps.append(max(p0, pq) if phi > 1 and not np.isnan(pq) else p0)
         phis.append(phi)
     res["rate_p"] = ps
@@ -255,10 +301,48 @@ def quasi_rule(
     return res
 
 
-def _apply(rule: str, out: pd.DataFrame, triggers, checkins) -> pd.DataFrame:
-    if rule == "library":
-        return out
-    return quasi_rule(out, triggers, checkins, how="window" if rule == "quasi-window" else "span")
+def pause_sum_rule(
+    out: pd.DataFrame, triggers: pd.DataFrame, checkins: pd.DataFrame
+) -> pd.DataFrame:
+    """``rate_verdict`` ``"insufficient_data"`` also where a window's stretches without a
+    record (trigger or check-in) of at least :data:`PAUSE_SUM_MIN_DAYS` empty days, cut to the
+    window, add up to more than half of it (two short pauses in one window); a ``pause_sum``
+    column says where.  Only for partners with check-ins (the library's rule applies only
+    there)."""
+    res = out.copy()
+    trig = _by_series(triggers, "timestamp")
+    recs = _by_series(checkins, "date")
+    none = np.zeros(0, np.int64)
+    day = 86_400 * 10**9
+    cols = ["first_start", "first_end", "latest_start", "latest_end"]
+    ns = {c: res[c].to_numpy(dtype="datetime64[ns]").astype(np.int64) for c in cols}
+    w = res["first_days"].to_numpy(dtype=float)
+    flag = np.zeros(len(res), dtype=bool)
+    for i, row in enumerate(res.itertuples(index=False)):
+        key = f"{row.couple_id}\x00{row.partner}"
+        if key not in recs:
+            continue
+        d = np.unique(np.r_[trig.get(key, none), recs[key]] // day)
+        a, b = d[:-1], d[1:]
+        keep = b - a - 1 >= PAUSE_SUM_MIN_DAYS
+        a, b = a[keep], b[keep]
+        for s_, e_ in (("first_start", "first_end"), ("latest_start", "latest_end")):
+            lo = np.maximum((a + 1) * day, ns[s_][i])
+            hi = np.minimum(b * day, ns[e_][i])
+            flag[i] |= np.maximum(hi - lo, 0).sum() / day > w[i] / 2
+    res["pause_sum"] = flag
+    res.loc[flag, "rate_verdict"] = "insufficient_data"
+    return res
+
+
+def _apply(rule: str, out: pd.DataFrame, triggers, checkins, pause_sum=False) -> pd.DataFrame:
+    if rule == "quasi2":
+        out = quasi_rule(out, triggers, checkins, how="span", blocks=BLOCKS2)
+    elif rule != "library":
+        out = quasi_rule(
+            out, triggers, checkins, how="window" if rule == "quasi-window" else "span"
+        )
+    return pause_sum_rule(out, triggers, checkins) if pause_sum else out
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,12 +411,14 @@ def _score_frame(res: pd.DataFrame) -> pd.DataFrame:
     return res
 
 
-def arcs_table(n: int, seeds: tuple[int, ...], rule: str, record_all: bool = False):
+def arcs_table(
+    n: int, seeds: tuple[int, ...], rule: str, record_all: bool = False, pause_sum: bool = False
+):
     parts = []
     for seed in seeds:
         arcs = _trigger_arcs.generate(n, seed=seed, record_all=record_all)
         out = trigger_trend(arcs.triggers, checkins=arcs.checkins)
-        out = _apply(rule, out, arcs.triggers, arcs.checkins)
+        out = _apply(rule, out, arcs.triggers, arcs.checkins, pause_sum)
         pos = {c: i for i, c in enumerate(arcs.truth["couple_id"])}
         out = out.assign(idx=out["couple_id"].astype(str).map(pos), per_logged_day=False)
         day0 = list(arcs.truth["day0"])
@@ -409,7 +495,13 @@ def synth_generate(couples: int, seed: int):
     return syn, rates
 
 
-def synth_table(couples: int, seeds: tuple[int, ...], rule: str, plateau: bool = False):
+def synth_table(
+    couples: int,
+    seeds: tuple[int, ...],
+    rule: str,
+    plateau: bool = False,
+    pause_sum: bool = False,
+):
     parts = []
     for seed in seeds:
         syn, rates = synth_generate(couples, seed)
@@ -430,7 +522,7 @@ def synth_table(couples: int, seeds: tuple[int, ...], rule: str, plateau: bool =
             ci = ci.merge(cut, on=["couple_id", "partner"])
             ci = ci.loc[ci["date"] >= ci["cut"]].drop(columns="cut")
         out = trigger_trend(tr, checkins=ci)
-        out = _apply(rule, out, tr, ci)
+        out = _apply(rule, out, tr, ci, pause_sum)
         key = params["couple_id"].astype(str) + "/" + params["partner"].astype(str)
         pos = {k: i for i, k in enumerate(key)}
         out = out.assign(
@@ -515,6 +607,13 @@ def _report_arcs(res: pd.DataFrame, full: pd.DataFrame | None) -> None:
         f"{claim:.3f} (target {TARGETS['not_logged_claim']}: "
         f"{'met' if claim <= TARGETS['not_logged_claim'] else 'MISSED'})"
     )
+    if "pause_sum" in res:
+        was = res["pause_sum"] & res["scored"].ne("not logged")
+        print(
+            f"headline arcs --pause-sum: made insufficient_data with both windows truly logged "
+            f"{int(was.sum())} of {len(res)} ({was.mean():.4f}); windows not logged caught "
+            f"{int(res.loc[nl.index, 'pause_sum'].sum())} of {len(nl)}"
+        )
     st = res[res["pause"] == "start"]
     print(
         f"headline arcs: pause at the start skipped to the first record after it "
@@ -559,36 +658,51 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arcs", type=int, default=3000, help="series per arcs seed")
     ap.add_argument("--couples", type=int, default=600, help="couples per synth seed")
     ap.add_argument("--tuning", action="store_true", help="score the tuning seeds instead")
-    ap.add_argument("--rule", choices=("library", "quasi", "quasi-window"), default="library")
+    ap.add_argument(
+        "--previous", action="store_true", help="score the earlier round's fresh seeds instead"
+    )
+    ap.add_argument(
+        "--rule", choices=("library", "quasi", "quasi-window", "quasi2"), default="library"
+    )
+    ap.add_argument(
+        "--pause-sum",
+        action="store_true",
+        help="also the candidate pause rule: stretches of 21 days or more summed per window",
+    )
     args = ap.parse_args(argv)
     n_arcs, n_couples = (300, 80) if args.quick else (args.arcs, args.couples)
-    seeds, synth_seeds = (
-        (TUNING_SEEDS, SYNTH_TUNING_SEEDS)
-        if args.tuning
-        else (
-            FRESH_SEEDS,
-            SYNTH_FRESH_SEEDS,
-        )
-    )
+    if args.tuning:
+        seeds, synth_seeds, which = TUNING_SEEDS, SYNTH_TUNING_SEEDS, "tuning"
+    elif args.previous:
+        seeds, synth_seeds, which = PREVIOUS_FRESH_SEEDS, SYNTH_PREVIOUS_FRESH_SEEDS, "previous"
+    else:
+        seeds, synth_seeds, which = FRESH_SEEDS, SYNTH_FRESH_SEEDS, "fresh"
+    ps = args.pause_sum
     t0 = time.perf_counter()
     print(
         f"# trigger verdict accuracy of trigger_trend ({'quick' if args.quick else 'full'} run, "
-        f"{'tuning' if args.tuning else 'fresh'} seeds, rule: {args.rule})"
+        f"{which} seeds, rule: {args.rule}{', pause-sum' if ps else ''})"
     )
     print(f"\n## benchmarks/_trigger_arcs.py, {n_arcs} series x seeds {seeds}")
-    arcs = arcs_table(n_arcs, seeds, args.rule)
-    full = arcs_table(n_arcs, seeds, args.rule, record_all=True)
+    arcs = arcs_table(n_arcs, seeds, args.rule, pause_sum=ps)
+    full = arcs_table(n_arcs, seeds, args.rule, record_all=True, pause_sum=ps)
     _report_arcs(arcs, full)
     _flat_figures("arcs", arcs)
     print(f"\n## trustdata.synth, {n_couples} couples x seeds {synth_seeds} (both partners)")
-    syn = synth_table(n_couples, synth_seeds, args.rule)
+    syn = synth_table(n_couples, synth_seeds, args.rule, pause_sum=ps)
     _show("by scored class:", score(syn, "scored"))
+    if "pause_sum" in syn:
+        print(
+            f"headline synth --pause-sum: made insufficient_data {int(syn['pause_sum'].sum())} "
+            f"of {len(syn)} ({syn['pause_sum'].mean():.4f}; windows not logged among them "
+            f"{int((syn['pause_sum'] & syn['scored'].eq('not logged')).sum())})"
+        )
     print(
         f"planted ratio of synth partners with triggers: median "
         f"{syn.loc[syn['scored'] != 'none', 'planted_ratio'].median():.3f}"
     )
     print("\n## trustdata.synth's plateau (records from 13 months after the anchor on)")
-    plat = synth_table(n_couples, synth_seeds, args.rule, plateau=True)
+    plat = synth_table(n_couples, synth_seeds, args.rule, plateau=True, pause_sum=ps)
     _show("by scored class:", score(plat, "scored"))
     _flat_figures("synth plateau", plat)
     print(f"\n({time.perf_counter() - t0:.0f} s)")

@@ -170,3 +170,27 @@ def test_synth_recording_changes_no_draw(bench):
     assert np.random.default_rng is not None and not isinstance(
         np.random.default_rng(0), bench._Recording
     )
+
+
+def test_span_phi_of_28_day_blocks_equals_statsmodels(bench):
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(7)
+    day = 86_400 * 10**9
+    start, end = 0, 390 * day  # 13 whole 28-day blocks, 4 per segment (the last one joins)
+    t = np.sort(rng.integers(start, end, 90))
+    t = t[(t < 56 * day) | (t >= 130 * day)]  # no trigger on days 56-129 ...
+    seen_at = np.r_[t, np.arange(0, 58) * 7 * day]  # ... weekly check-ins: logged, but
+    seen_at = seen_at[(seen_at < 56 * day) | (seen_at >= 84 * day)]  # block 2: no record
+    phi, df = bench.span_phi(t, seen_at, start, end, 28)
+    edges = np.arange(14) * 28 * day
+    y = np.histogram(t, edges)[0].astype(float)
+    seg = np.minimum(np.arange(13) // 4, 2)  # the short last segment (1 block) joins
+    keep = np.arange(13) != 2
+    X = sm.add_constant(pd.get_dummies(seg[keep], drop_first=True).astype(float))
+    # statsmodels GLM(y[keep], X, family=Poisson()).fit(scale="X2").scale = 2.52209595959596
+    # (R: summary(glm(y ~ factor(seg), family = quasipoisson))$dispersion; R not installed)
+    fit = sm.GLM(y[keep], X, family=sm.families.Poisson()).fit(scale="X2")
+    assert phi == pytest.approx(fit.scale, rel=1e-10)
+    assert phi == pytest.approx(2.52209595959596, rel=1e-10)
+    assert df == fit.df_resid == 9
+    assert np.isnan(bench.span_phi(t, seen_at, start, 40 * day, 28)[0])

@@ -330,3 +330,24 @@ def test_the_page_counts_from_after_a_pause_at_the_start(early, audience):
         )
     else:
         assert "about 21 a month at first, about 0.7 a month lately" in text
+
+
+@pytest.mark.parametrize(
+    ("empty_days", "logged"),
+    [(25, False), (22, True), (20, True)],  # two stretches: 50 > 45.65; 44 <= 45.65; < 21 each
+)
+def test_two_pauses_in_one_window_count_together(empty_days, logged):
+    # daily check-ins, but for two stretches of `empty_days` days inside the latest window
+    # (91.3 days): neither is over half of it; stretches of 21 days or more are added up
+    end = 400
+    width = 3 * schemas.DAYS_PER_MONTH
+    start = int(np.ceil(end + 1 - width))
+    empty = {*range(start + 5, start + 5 + empty_days)}
+    empty |= {*range(start + 40, start + 40 + empty_days)}
+    days = [d for d in range(0, end + 1) if d not in empty]
+    tr, ci = _logs(BUSY, days)
+    row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    assert bool(row["latest_logged"]) is logged
+    assert (row["verdict"] == "insufficient_data") is not logged
+    if not logged:  # the longest of the stretches is named
+        assert row["gap_to"] - row["gap_from"] == pd.Timedelta(days=empty_days - 1)

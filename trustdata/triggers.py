@@ -219,6 +219,11 @@ def trigger_frequency(
     return out.astype(_FREQUENCY_DTYPES)
 
 
+#: A window is not a period of logging when its stretches without a record of at least this
+#: many days add up to more than half of it (besides one stretch over half of it).
+PAUSE_SUM_MIN_DAYS: int = 21
+
+
 def trigger_trend(
     triggers: pd.DataFrame,
     *,
@@ -238,8 +243,11 @@ def trigger_trend(
     Both windows must be periods the partner was logging: when check-ins are given and the
     partner has any, a stretch of more than half a window with no record at all (no trigger
     and no check-in; the stretch counted inside the window) means they were not logging then,
-    so its zero triggers are "not logged", not "none".  A baseline with months nobody logged
-    would make "lessening" (or "worsening") out of too few recorded triggers.
+    so its zero triggers are "not logged", not "none"; so do stretches of at least
+    :data:`PAUSE_SUM_MIN_DAYS` (21) days each that together cover more than half a window (two
+    short pauses in one window; ``gap_from`` / ``gap_to`` then name the longest of them).  A
+    baseline with months nobody logged would make "lessening" (or "worsening") out of too few
+    recorded triggers.
 
     - **A pause at the start is skipped.**  When the first window holds such a stretch (one
       intake check-in, then months without logs), the span starts instead at the first record
@@ -399,8 +407,11 @@ def trigger_trend(
     first_gap_days, first_gap_from, first_gap_to = _window_gap(
         gaps, n_series, span_start, first_end
     )
-    latest_logged = ~checked | (gap_days <= width / 2)
-    first_logged = ~checked | (first_gap_days <= width / 2)
+    # two or more pauses can cover most of a window while no one stretch does
+    latest_paused = _window_pause_days(gaps, n_series, latest_start, span_end)
+    first_paused = _window_pause_days(gaps, n_series, span_start, first_end)
+    latest_logged = ~checked | ((gap_days <= width / 2) & (latest_paused <= width / 2))
+    first_logged = ~checked | ((first_gap_days <= width / 2) & (first_paused <= width / 2))
     enough = (span_days >= 14) & (total > 0) & latest_logged & first_logged
     per_month = schemas.DAYS_PER_MONTH
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -574,6 +585,22 @@ def _skip_leading_pauses(
         skip_to = np.where(moving, hi, skip_to)
         skipped |= moving
     return start, skip_from, skip_to, skipped
+
+
+def _window_pause_days(
+    gaps: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_series: int,
+    start: np.ndarray,
+    end: np.ndarray,
+) -> np.ndarray:
+    """Per series: the days inside the window [start, end) (ns) of all its stretches with no
+    record of at least :data:`PAUSE_SUM_MIN_DAYS` empty days, added up."""
+    a, b, g = gaps
+    long = b - a - 1 >= PAUSE_SUM_MIN_DAYS
+    a, b, g = a[long], b[long], g[long]
+    lo = np.maximum((a + 1) * _NS_PER_DAY, start[g])
+    hi = np.minimum(b * _NS_PER_DAY, end[g])
+    return np.bincount(g, weights=np.maximum(hi - lo, 0) / _NS_PER_DAY, minlength=n_series)
 
 
 def _window_gap(
