@@ -287,16 +287,30 @@ def _rgba(colour: str, alpha: float) -> str:
 # byte, as when these are made as go.Scatter, go.Bar, go.layout.Shape, ...)
 
 
+def _dates(props: dict) -> dict:
+    """``props`` with each pandas Series or Index of dates (no time zone) as its numpy array.
+
+    plotly makes that same array of them (``Series.to_numpy()``, through narwhals, whose
+    pandas support it then imports, about 0.02 s in a report, and wraps each Series in).
+    """
+    for name, value in props.items():
+        if isinstance(value, pd.Series | pd.Index):
+            dtype = value.dtype
+            if isinstance(dtype, np.dtype) and dtype.kind == "M":
+                props[name] = value.to_numpy()
+    return props
+
+
 def _scatter(**props: object) -> dict:
-    return {"type": "scatter", **props}
+    return {"type": "scatter", **_dates(props)}
 
 
 def _bar(**props: object) -> dict:
-    return {"type": "bar", **props}
+    return {"type": "bar", **_dates(props)}
 
 
 def _heatmap(**props: object) -> dict:
-    return {"type": "heatmap", **props}
+    return {"type": "heatmap", **_dates(props)}
 
 
 def _shape(**props: object) -> dict:
@@ -1365,10 +1379,10 @@ def _in_plotly_order(props: dict, cls: type, template: bool = False) -> dict | N
     return out
 
 
-def _copy_in_order(fig: go.Figure) -> go.Figure | None:
-    """:func:`_copy_figure` made by :func:`_in_plotly_order` (its values validated once, not
-    again; the shipped "plotly_white" template kept as it is); None when that does not know
-    one of the figure's properties."""
+def _spec_in_order(fig: go.Figure) -> dict | None:
+    """``go.Figure(fig).to_dict()`` made by :func:`_in_plotly_order` (its values validated
+    once, not again; the shipped "plotly_white" template kept as it is); None when that does
+    not know one of the figure's properties."""
     import json
 
     text = _white_text()
@@ -1379,12 +1393,25 @@ def _copy_in_order(fig: go.Figure) -> go.Figure | None:
     layout = _in_plotly_order(spec["layout"], go.Layout, template=shipped)
     if layout is None or any(trace is None for trace in data):
         return None
-    out = go.Figure({"data": data, "layout": layout}, _validate=False)
-    out._grid_str, out._grid_ref = fig._grid_str, fig._grid_ref
+    return {"data": data, "layout": layout}
+
+
+def _figure_of(spec: dict, like: go.Figure) -> go.Figure:
+    """A figure of ``spec`` (plotly's validated properties, in its order; copied), not
+    validated again, with ``like``'s subplot grid; changes made to it are validated."""
+    out = go.Figure(spec, _validate=False)
+    out._grid_str, out._grid_ref = like._grid_str, like._grid_ref
     out._validate = out.layout._validate = True
     for trace in out.data:
         trace._validate = True
     return out
+
+
+def _copy_in_order(fig: go.Figure) -> go.Figure | None:
+    """:func:`_copy_figure` made from :func:`_spec_in_order`; None when that does not know
+    one of the figure's properties."""
+    spec = _spec_in_order(fig)
+    return None if spec is None else _figure_of(spec, fig)
 
 
 def _copy_validated(fig: go.Figure) -> go.Figure:
