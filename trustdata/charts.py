@@ -287,16 +287,30 @@ def _rgba(colour: str, alpha: float) -> str:
 # byte, as when these are made as go.Scatter, go.Bar, go.layout.Shape, ...)
 
 
+def _dates(props: dict) -> dict:
+    """``props`` with each pandas Series or Index of dates (no time zone) as its numpy array.
+
+    plotly makes that same array of them (``Series.to_numpy()``, through narwhals, whose
+    pandas support it then imports, about 0.02 s in a report, and wraps each Series in).
+    """
+    for name, value in props.items():
+        if isinstance(value, pd.Series | pd.Index):
+            dtype = value.dtype
+            if isinstance(dtype, np.dtype) and dtype.kind == "M":
+                props[name] = value.to_numpy()
+    return props
+
+
 def _scatter(**props: object) -> dict:
-    return {"type": "scatter", **props}
+    return {"type": "scatter", **_dates(props)}
 
 
 def _bar(**props: object) -> dict:
-    return {"type": "bar", **props}
+    return {"type": "bar", **_dates(props)}
 
 
 def _heatmap(**props: object) -> dict:
-    return {"type": "heatmap", **props}
+    return {"type": "heatmap", **_dates(props)}
 
 
 def _shape(**props: object) -> dict:
@@ -584,6 +598,56 @@ def _white_template(fig: go.Figure) -> None:
         layout._validate = before
 
 
+_PLAIN = (str, int, float, bool)
+
+
+def _relayout(fig: go.Figure, update: dict) -> None:
+    """``fig.update_layout(update)`` for plain values plotly keeps as they are, without its
+    validation and batch machinery, or by ``update_layout`` itself for anything else.
+
+    The values must be ``str``, ``int``, ``float`` or ``bool`` (plotly's validators return
+    those unchanged when valid), nested in dicts; the keys must be valid property names (this
+    is for the charts' own constant styles and words, not for values from outside).  The
+    layout's dict ends up as plotly leaves it, key order included: ``update_layout`` runs in a
+    batch, which makes each object's dict when it first reaches it (in the update's order)
+    and sets the values themselves when the batch ends, in the same order.
+    """
+    props = fig.layout._props
+
+    def plain(value: object) -> bool:
+        if isinstance(value, dict):
+            return bool(value) and all(plain(v) for v in value.values())
+        if type(value) is list:  # an info array's items, kept as they are in a new list
+            return all(type(v) in _PLAIN for v in value)
+        return type(value) in _PLAIN
+
+    if (
+        type(fig) is not go.Figure
+        or props is None
+        or not plain(update)
+        or any(
+            not isinstance(props.get(k, {}), dict) for k, v in update.items() if v.__class__ is dict
+        )
+    ):
+        fig.update_layout(update)
+        return
+    leaves: list[tuple[dict, str, object]] = []
+
+    def walk(into: dict, part: dict) -> None:
+        for name, value in part.items():
+            if isinstance(value, dict):
+                child = into.get(name)
+                if not isinstance(child, dict):
+                    child = into[name] = {}
+                walk(child, value)
+            else:
+                leaves.append((into, name, list(value) if type(value) is list else value))
+
+    walk(props, update)
+    for into, name, value in leaves:
+        into[name] = value
+
+
 def _style(fig: go.Figure, title: str, x_label: str, y_label: str) -> go.Figure:
     _white_template(fig)
     style = {
@@ -594,7 +658,10 @@ def _style(fig: go.Figure, title: str, x_label: str, y_label: str) -> go.Figure:
         "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
     }
     if fig._grid_ref is None:  # one plot, whose axes are xaxis and yaxis: one update, not three
-        fig.update_layout(style, xaxis_title_text=x_label, yaxis_title_text=y_label)
+        _relayout(
+            fig,
+            style | {"xaxis": {"title": {"text": x_label}}, "yaxis": {"title": {"text": y_label}}},
+        )
         return fig
     fig.update_layout(style)
     fig.update_xaxes(title_text=x_label)
@@ -1174,11 +1241,16 @@ def _name_events(fig: go.Figure, plot_px: float, plot_height_px: float | None = 
         lanes_used = max(lanes) + 1
     key = event_key_px(fig)
     top = schemas.SCORE_MAX + 0.8 + lanes_used * lane_height
-    fig.update_yaxes(range=[schemas.SCORE_MIN - 0.5, top])
-    fig.update_layout(margin_t=(fig.layout.margin.t or 0) - old_key + key)
+    y_range = [schemas.SCORE_MIN - 0.5, top]
+    props = fig.layout._props or {}
+    if fig._grid_ref is None and not any(_SUBPLOT_AXIS.fullmatch(k) for k in props):
+        _relayout(fig, {"yaxis": {"range": y_range}})  # its one y axis: fig.update_yaxes
+    else:
+        fig.update_yaxes(range=y_range)
+    _relayout(fig, {"margin": {"t": (fig.layout.margin.t or 0) - old_key + key}})
     fig.layout.height = 450 + key if key else None  # plotly's default height, plus the key
     if key:  # the key sits between the title and the plot
-        fig.update_layout(title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}})
+        _relayout(fig, {"title": {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}}})
 
 
 def relabel_events(
@@ -1307,10 +1379,10 @@ def _in_plotly_order(props: dict, cls: type, template: bool = False) -> dict | N
     return out
 
 
-def _copy_in_order(fig: go.Figure) -> go.Figure | None:
-    """:func:`_copy_figure` made by :func:`_in_plotly_order` (its values validated once, not
-    again; the shipped "plotly_white" template kept as it is); None when that does not know
-    one of the figure's properties."""
+def _spec_in_order(fig: go.Figure) -> dict | None:
+    """``go.Figure(fig).to_dict()`` made by :func:`_in_plotly_order` (its values validated
+    once, not again; the shipped "plotly_white" template kept as it is); None when that does
+    not know one of the figure's properties."""
     import json
 
     text = _white_text()
@@ -1321,12 +1393,25 @@ def _copy_in_order(fig: go.Figure) -> go.Figure | None:
     layout = _in_plotly_order(spec["layout"], go.Layout, template=shipped)
     if layout is None or any(trace is None for trace in data):
         return None
-    out = go.Figure({"data": data, "layout": layout}, _validate=False)
-    out._grid_str, out._grid_ref = fig._grid_str, fig._grid_ref
+    return {"data": data, "layout": layout}
+
+
+def _figure_of(spec: dict, like: go.Figure) -> go.Figure:
+    """A figure of ``spec`` (plotly's validated properties, in its order; copied), not
+    validated again, with ``like``'s subplot grid; changes made to it are validated."""
+    out = go.Figure(spec, _validate=False)
+    out._grid_str, out._grid_ref = like._grid_str, like._grid_ref
     out._validate = out.layout._validate = True
     for trace in out.data:
         trace._validate = True
     return out
+
+
+def _copy_in_order(fig: go.Figure) -> go.Figure | None:
+    """:func:`_copy_figure` made from :func:`_spec_in_order`; None when that does not know
+    one of the figure's properties."""
+    spec = _spec_in_order(fig)
+    return None if spec is None else _figure_of(spec, fig)
 
 
 def _copy_validated(fig: go.Figure) -> go.Figure:

@@ -637,15 +637,20 @@ class Charts:
             LEGEND,
             _annotations,
             _copy_figure,
-            _copy_in_order,
-            _copy_validated,
+            _figure_of,
             _has_events,
             _relabel,
+            _spec_in_order,
             event_key_px,
             event_rows_px,
         )
 
-        fig = _copy_in_order(fig) or _copy_figure(fig)  # go.Figure(fig), faster
+        # go.Figure(fig).to_dict(), faster; the figure itself is only read from here on (the
+        # caller's is not changed), and the print copy is made from that dict
+        spec_dict = _spec_in_order(fig)
+        if spec_dict is None:
+            fig = _copy_figure(fig)  # go.Figure(fig)
+            spec_dict = fig.to_dict()
         # a trend chart names its events for a phone, maybe in a key above the plot that the
         # chart grows by; the print copy names them for its own, wider and shorter plot, each
         # row of names EVENT_ROW_PX px tall, taken from its plot (the printed pages stay few)
@@ -658,7 +663,7 @@ class Charts:
         # read from here on)
         printed = fig
         if _has_events(fig):
-            printed = _relabel(_copy_validated(fig), PRINT_WIDTH - 80, plot_px)
+            printed = _relabel(_figure_of(spec_dict, fig), PRINT_WIDTH - 80, plot_px)
         rows = event_rows_px(printed)  # the rows do not depend on the height
         if rows:
             _relabel(printed, PRINT_WIDTH - 80, max(_PRINT_SCORES_PX, plot_px - rows))
@@ -677,7 +682,6 @@ class Charts:
         caption = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", title)).split())
         # fig.update_layout(...) and pio.to_json(fig, validate=False), on the figure's dict:
         # its values are plotly's already, and these are valid (see _update_layout_props)
-        spec_dict = fig.to_dict()
         _update_layout_props(
             spec_dict["layout"],
             {
