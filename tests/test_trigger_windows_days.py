@@ -74,9 +74,13 @@ def test_couple_03_a_as_the_reader_counted(logs):
     assert _by_hand(stamps, "22 January 2024", "22 April 2024")[0] == 88
 
 
+@pytest.fixture(scope="module")
+def gen():
+    return synth.generate(couples=8, seed=5, text=False)
+
+
 @pytest.mark.parametrize("months", [1, 2, 3, 4.5])
-def test_windows_start_and_end_at_midnight_and_count_whole_days(months):
-    gen = synth.generate(couples=12, seed=5, text=False)
+def test_windows_start_and_end_at_midnight_and_count_whole_days(gen, months):
     out = triggers.trigger_trend(gen.logs.triggers, months=months, checkins=gen.logs.checkins)
     midnight = [
         (out[c] == out[c].dt.normalize()).all()
