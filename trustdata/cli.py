@@ -681,9 +681,16 @@ def _check_whole_folder(path, command: str = "report") -> None:
     """
     from trustdata._atomic import log_files
     from trustdata.errors import FileProblem
+    from trustdata.io._files import _export_hint, check_extension
 
     if not path.is_file():
         return
+    # an HTML report or an app's export lying in a log folder is no table of it: the reason
+    # load gives (the extension; the app and its import command), not "one table of ..."
+    check_extension(path)
+    hint = _export_hint(path)
+    if hint:
+        raise FileProblem(f"{path}: is not a log table.{hint}", source=str(path))
     folder = path.parent
     others = [p for p in log_files(folder) if not _same_file(p, path)]
     if not others:
