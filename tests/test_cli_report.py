@@ -59,23 +59,41 @@ def test_version_from_the_command_line():
 # --- --since ----------------------------------------------------------------------------------
 
 
+GENERIC = "write it as YYYY-MM-DD, e.g. 2025-04-28 for 28 April 2025."
+
+
 @pytest.mark.parametrize(
-    ("since", "ambiguous"),
+    ("since", "reason"),
     [
-        ("01/05/2025", True),
-        ("05/01/2025", True),
-        ("2025-1-5", False),
-        ("5 Jan 2025", False),
-        ("20250105", False),
-        ("28 April 2025", False),
-        ("2025-4-28", False),
-        ("2025-04-28T10:00", False),
-        ("", False),
-        ("28/04/2025", False),  # 28 is no month: it does not read both ways
+        # both readings, built from the value typed (a reader was told "2025-05-01 is 1 May 2025
+        # and 2025-01-05 is 5 January 2025" whatever they had typed)
+        ("01/05/2025", "2025-05-01 is 1 May 2025 and 2025-01-05 is 5 January 2025"),
+        ("05/01/2025", "2025-01-05 is 5 January 2025 and 2025-05-01 is 1 May 2025"),
+        ("12/04/2025", "2025-04-12 is 12 April 2025 and 2025-12-04 is 4 December 2025"),
+        ("3.11.2024", "2024-11-03 is 3 November 2024 and 2024-03-11 is 11 March 2024"),
+        ("10-02-2026", "2026-02-10 is 10 February 2026 and 2026-10-02 is 2 October 2026"),
+        # one reading only: that one is named, and no "reads both ways"
+        ("25/04/2025", "write it as 2025-04-25 for 25 April 2025."),
+        ("28/04/2025", "write it as 2025-04-28 for 28 April 2025."),  # 28 is no month
+        ("04/25/2025", "write it as 2025-04-25 for 25 April 2025."),  # US order, 25 is no month
+        ("05/05/2025", "write it as 2025-05-05 for 5 May 2025."),  # the same date both ways
+        ("29/02/2024", "write it as 2024-02-29 for 29 February 2024."),
+        # no reading the calendar has, or no full year: the form to write
+        ("31/02/2025", GENERIC),
+        ("29/02/2025", GENERIC),
+        ("13/13/2025", GENERIC),
+        ("12/04/25", GENERIC),  # no century: not guessed either
+        ("2025-1-5", GENERIC),
+        ("5 Jan 2025", GENERIC),
+        ("20250105", GENERIC),
+        ("28 April 2025", GENERIC),
+        ("2025-4-28", GENERIC),
+        ("2025-04-28T10:00", GENERIC),
+        ("", GENERIC),
     ],
 )
 def test_since_refuses_an_ambiguous_or_non_iso_date_with_a_sentence(
-    capsys, tmp_path, since, ambiguous
+    capsys, tmp_path, since, reason
 ):
     out = tmp_path / "r.html"
     code, stdout, err = _run(
@@ -83,12 +101,14 @@ def test_since_refuses_an_ambiguous_or_non_iso_date_with_a_sentence(
         "--since", since, "-o", str(out),
     )  # fmt: skip
     assert code == 2
-    assert f"`since` must be a date written as YYYY-MM-DD, but {since!r} was passed" in err
+    said = f"`since` must be a date written as YYYY-MM-DD, but {since!r} was passed: "
+    assert said + reason in err
     # the "reads both ways" reason only for a day and month that can swap (a reader was told
     # it for "28 April 2025", which reads one way only)
+    ambiguous = " and " in reason
     assert ("reads both ways" in err) is ambiguous
-    if not ambiguous:
-        assert "write it as YYYY-MM-DD, e.g. 2025-04-28 for 28 April 2025." in err
+    if ambiguous:
+        assert f"(a date such as {since} reads both ways, so it is refused" in err
     assert "Traceback" not in err and not out.exists() and stdout == ""
 
 

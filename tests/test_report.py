@@ -1672,16 +1672,16 @@ def test_a_year_old_log_says_its_latest_weeks_are_not_now(audience, says):
 
 
 def test_the_therapist_reads_which_weeks_at_first_and_lately_are(sample_review, sample_page):
-    # "21.0 triggers/month at first, 0.7 lately": which months? couple-01 A's windows are the
-    # first and the latest three months of A's span (trigger_trend), 63 and 2 triggers
+    # "21.1 triggers/month at first, 0.7 lately": which months? couple-01 A's windows are the
+    # first and the latest 91 days of A's span (trigger_trend), 63 and 2 triggers
     r = sample_review("couple-01")
     row = r.trigger_trend.set_index("partner").loc["A"]
     assert (row["first_count"], row["latest_count"]) == (63, 2)
     assert row["latest_until"] == pd.Timestamp("2025-05-26")  # the end is exclusive
     text = _section_text(sample_page("couple-01", "therapist"), "summary")
     assert (
-        "A (hurt partner): 63 triggers from 29 January 2024 to 29 April 2024 (21.0/month), 2 from "
-        "24 February 2025 to 26 May 2025 (0.7/month); rate ratio 0.03, 95% CI 0.00 to 0.12, "
+        "A (hurt partner): 63 triggers from 29 January 2024 to 28 April 2024 (21.1/month), 2 from "
+        "25 February 2025 to 26 May 2025 (0.7/month); rate ratio 0.03, 95% CI 0.00 to 0.12, "
         "p < 0.001: lessening." in text
     )
 

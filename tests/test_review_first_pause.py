@@ -61,9 +61,10 @@ def test_the_page_names_the_pause_at_the_start(early, audience):
         assert "4.0 out of 10 connected in the first 4 weeks and" not in text
     else:
         assert (
-            "connection 4.0 in the first 4 weeks with a score (over 20 weeks with none from "
-            "3 October 2023 to 28 January 2024), 7.0 in the latest 4 (slope" in text
+            "connection 4.0 in the first 4 weeks with a score (spread over 20 weeks: no "
+            "check-in from 3 October 2023 to 28 January 2024), 7.0 in the latest 4 (slope" in text
         )
+        assert "weeks with none from" not in text
         assert "first / latest 4 weeks 4.0 / 7.0 (the first over 20 weeks, a pause);" in text
         assert "4.0 in the first 4 weeks, 7.0" not in text
 

@@ -17,6 +17,7 @@ from _pages import page_text as _text
 
 import trustdata
 from trustdata import report, review
+from trustdata._words import day
 from trustdata.logs import Logs, as_table
 
 TODAY = datetime.date(2026, 12, 3)
@@ -59,10 +60,13 @@ def test_the_page_names_the_pause(returned, audience):
         )
         assert "6.8 in the latest 4 weeks." not in text
     else:
+        # the couple page's words for the pause ("over 82 weeks with none from ..." read as 82
+        # weeks without a score)
         assert (
-            "connection 4.0 in the first 4 weeks, 6.8 in the latest 4 weeks with a score, over "
-            "82 weeks with none from 27 May 2025 to 2 December 2026 (slope" in text
+            "connection 4.0 in the first 4 weeks, 6.8 in the latest 4 weeks with a score "
+            "(spread over 82 weeks: no check-in from 27 May 2025 to 2 December 2026) (slope" in text
         )
+        assert "weeks with none from" not in text
         assert "first / latest 4 weeks 4.0 / 6.8 (the latest over 82 weeks, a pause);" in text
         assert "6.8 in the latest 4 (" not in text
 
@@ -80,6 +84,25 @@ def test_a_pause_in_one_score_while_checking_in_is_named_for_that_score():
     )
     # its connection was scored every week: still "the latest 4 weeks"
     assert "weeks with a check-in" not in text
+
+
+def test_the_therapist_summary_names_the_pause_in_the_couple_pages_words():
+    # couple-02's therapist summary said "3.5 in the latest 4 weeks with a score, over 9 weeks
+    # with none from 24 March 2025 to 3 May 2025": 9 weeks with no score, it read, although
+    # the pause is 41 days and the 4 scored weeks are spread over 9
+    logs = trustdata.load(SAMPLE)
+    r = review.review(logs, "couple-02")
+    row = r.trend_verdicts.set_index(["partner", "measure"]).loc[("A", "trust")]
+    words = (
+        f"(spread over {row['latest_span_weeks']} weeks: no trust score from "
+        f"{day(row['latest_pause_from'])} to {day(row['latest_pause_to'])})"
+    )
+    assert words == "(spread over 9 weeks: no trust score from 24 March 2025 to 3 May 2025)"
+    couple = _text(report.build(logs, "couple-02", audience="couple"))
+    therapist = _text(report.build(logs, "couple-02", audience="therapist"))
+    assert f"in the latest 4 weeks with a trust score {words}." in couple
+    assert f"3.5 in the latest 4 weeks with a score {words} (slope" in therapist
+    assert "weeks with none from" not in therapist
 
 
 def test_no_other_sample_couple_has_a_pause_among_its_latest_weeks():

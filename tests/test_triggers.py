@@ -166,14 +166,18 @@ def test_frequency_matches_a_groupby_count(cohort):
 def test_trend_by_hand_against_scipy_and_statsmodels():
     from statsmodels.stats.rates import test_poisson_2indep
 
-    # Span: day 0 to the end of day 175 = 176 days; months=2 -> windows of 60.875 days.
-    # First window holds days 0..30 (10 triggers), latest (from day 115.125) days 150, 175 (2).
+    # Span: day 0 to the end of day 175 = 176 days; months=2 -> 2 * 30.4375 = 60.875 days,
+    # windows of 61 whole days (days 0..60 and, from midnight of day 115, days 115..175).
+    # First window holds days 0..30 (10 triggers), latest days 150, 175 (2).
     days = [0, 1, 2, 4, 6, 9, 12, 15, 20, 30, 70, 95, 150, 175]
     out = triggers.trigger_trend(trig(on_days("c1", "A", "2025-01-06", days)), months=2)
     row = out.iloc[0]
-    width = 2 * schemas.DAYS_PER_MONTH
+    width = 61
+    day0 = pd.Timestamp("2025-01-06")
+    assert row["first_end"] == day0 + pd.Timedelta(days=61)
+    assert row["latest_start"] == day0 + pd.Timedelta(days=115)
     assert (row["first_count"], row["latest_count"]) == (10, 2)
-    assert row["first_days"] == pytest.approx(width)
+    assert row["first_days"] == width
     assert row["first_rate_per_month"] == pytest.approx(10 / width * schemas.DAYS_PER_MONTH)
     assert row["rate_ratio"] == pytest.approx(0.2)
     # exact conditional test: 2 of 12 under Binomial(12, 0.5): p = 2 * (1 + 12 + 66) / 4096
@@ -391,21 +395,21 @@ def test_trend_needs_a_span_of_14_days(last_day, enough):
 
 
 def test_trend_window_edges_are_half_open():
-    # span: day 0 00:00 .. day 201 00:00; months=1: width 30.4375 days = 30 d 10 h 30 min.
-    # first window [day 0, day 30 10:30), latest window [day 170 13:30, day 201).
+    # span: day 0 00:00 .. day 201 00:00; months=1: 30.4375 days, windows of 30 whole days:
+    # first window [day 0, day 30), latest window [day 171, day 201), both from midnight.
     base = pd.Timestamp("2025-01-06")
     at = [
         base,
-        base + pd.Timedelta(days=30, hours=10, minutes=29),  # in the first window
-        base + pd.Timedelta(days=30, hours=10, minutes=30),  # first_end itself: not in it
-        base + pd.Timedelta(days=170, hours=13, minutes=29),  # just before latest_start
-        base + pd.Timedelta(days=170, hours=13, minutes=30),  # latest_start itself: in it
+        base + pd.Timedelta(days=29, hours=23, minutes=59),  # the first window's last day
+        base + pd.Timedelta(days=30),  # first_end itself: not in it
+        base + pd.Timedelta(days=170, hours=23, minutes=59),  # the day before latest_start
+        base + pd.Timedelta(days=171),  # latest_start itself: in it
         base + pd.Timedelta(days=200, hours=23, minutes=59),
     ]
     row = triggers.trigger_trend(trig([("c1", "A", t, 5) for t in at]), months=1).iloc[0]
-    assert row["first_end"] == base + pd.Timedelta(days=30, hours=10, minutes=30)
-    assert row["latest_start"] == base + pd.Timedelta(days=170, hours=13, minutes=30)
-    assert row["first_days"] == pytest.approx(30.4375)
+    assert row["first_end"] == base + pd.Timedelta(days=30)
+    assert row["latest_start"] == base + pd.Timedelta(days=171)
+    assert row["first_days"] == row["latest_days"] == 30
     assert (row["first_count"], row["latest_count"]) == (2, 2)
 
 

@@ -31,19 +31,28 @@ EXIT_CODES = (
 def iso_date(text: str, *, option: str = "since"):
     """Parse ``--since``: only an unambiguous ISO date (YYYY-MM-DD) is accepted.
 
-    ``01/05/2025`` is 1 May in most of the world and 5 January in the US: it is refused with
-    a sentence (a ``ValueError``, which the command prints and exits 2 on), never guessed.
-    Any other input that is not YYYY-MM-DD (``28 April 2025``, ``2025-4-28``,
-    ``2025-04-28T10:00``, ``""``) is refused with the form to write, not that explanation.
+    ``12/04/2025`` is 12 April in most of the world and 4 December in the US: it is refused
+    with a sentence naming both readings, built from the value typed (a ``ValueError``, which
+    the command prints and exits 2 on), never guessed.  A day/month/year value that reads as
+    one date only (``25/04/2025``: 25 is no month; ``05/05/2025``) is refused with that date in
+    ISO form.  Any other input that is not YYYY-MM-DD (``28 April 2025``, ``2025-4-28``,
+    ``2025-04-28T10:00``, ``12/04/25``, ``""``) is refused with the form to write.
 
     Examples
     --------
     >>> iso_date("2025-05-01").date()
     datetime.date(2025, 5, 1)
-    >>> iso_date("01/05/2025")
+    >>> iso_date("12/04/2025")
     Traceback (most recent call last):
     ...
-    ValueError: `since` must be a date written as YYYY-MM-DD, but '01/05/2025' was passed...
+    ValueError: `since` must be a date written as YYYY-MM-DD, but '12/04/2025' was passed:
+    2025-04-12 is 12 April 2025 and 2025-12-04 is 4 December 2025 (a date such as 12/04/2025
+    reads both ways, so it is refused rather than guessed).
+    >>> iso_date("25/04/2025")
+    Traceback (most recent call last):
+    ...
+    ValueError: `since` must be a date written as YYYY-MM-DD, but '25/04/2025' was passed:
+    write it as 2025-04-25 for 25 April 2025.
     >>> iso_date("28 April 2025")
     Traceback (most recent call last):
     ...
@@ -55,13 +64,16 @@ def iso_date(text: str, *, option: str = "since"):
 
     value = str(text).strip()
     said = f"`{option}` must be a date written as YYYY-MM-DD, but {text!r} was passed: "
-    # day and month both 12 or under (01/05/2025): the one kind of input that reads both ways
-    both = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}", value)
-    if both and all(1 <= int(part) <= 12 for part in both.groups()):
+    readings = _day_month_readings(value)
+    if len(readings) == 2:
+        (first, first_words), (second, second_words) = readings
         said += (
-            "2025-05-01 is 1 May 2025 and 2025-01-05 is 5 January 2025 (a date such as "
+            f"{first} is {first_words} and {second} is {second_words} (a date such as "
             f"{value} reads both ways, so it is refused rather than guessed)."
         )
+    elif len(readings) == 1:
+        ((only, only_words),) = readings
+        said += f"write it as {only} for {only_words}."
     else:
         said += "write it as YYYY-MM-DD, e.g. 2025-04-28 for 28 April 2025."
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -73,6 +85,45 @@ def iso_date(text: str, *, option: str = "since"):
             f"`{option}` must be a date of the calendar, but {text!r} was passed (the month "
             "runs 01-12 and the day must exist in it)."
         ) from None
+
+
+def _day_month_readings(value: str) -> list[tuple[str, str]]:
+    """The calendar dates ``value`` can mean if it is day/month/year or month/day/year.
+
+    Only a full four-digit year is read (``12/04/25`` names no century, so no reading is
+    offered); the separator is ``/``, ``.`` or ``-``.  Day-first comes first; a reading the
+    calendar does not have (``25/04`` as month 25, ``31/02``) is left out, and a value that
+    reads the same both ways (``05/05/2025``) has one reading.
+
+    Returns
+    -------
+    list of (ISO date, date in words) pairs: none, one or two.
+
+    Examples
+    --------
+    >>> _day_month_readings("12/04/2025")
+    [('2025-04-12', '12 April 2025'), ('2025-12-04', '4 December 2025')]
+    >>> _day_month_readings("04/25/2025"), _day_month_readings("31/02/2025")
+    ([('2025-04-25', '25 April 2025')], [])
+    """
+    import datetime as dt
+    import re
+
+    from trustdata._words import day
+
+    parts = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", value)
+    if parts is None:
+        return []
+    first, _, second, year = parts.groups()
+    readings: list[tuple[str, str]] = []
+    for day_of_month, month in ((first, second), (second, first)):
+        try:
+            date = dt.date(int(year), int(month), int(day_of_month))
+        except ValueError:
+            continue
+        if all(date.isoformat() != seen for seen, _ in readings):
+            readings.append((date.isoformat(), day(date)))
+    return readings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -630,9 +681,16 @@ def _check_whole_folder(path, command: str = "report") -> None:
     """
     from trustdata._atomic import log_files
     from trustdata.errors import FileProblem
+    from trustdata.io._files import _export_hint, check_extension
 
     if not path.is_file():
         return
+    # an HTML report or an app's export lying in a log folder is no table of it: the reason
+    # load gives (the extension; the app and its import command), not "one table of ..."
+    check_extension(path)
+    hint = _export_hint(path)
+    if hint:
+        raise FileProblem(f"{path}: is not a log table.{hint}", source=str(path))
     folder = path.parent
     others = [p for p in log_files(folder) if not _same_file(p, path)]
     if not others:

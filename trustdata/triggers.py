@@ -235,10 +235,13 @@ def trigger_trend(
 
     Each partner's span runs from the day of their first record to the end of the day of their
     last record (records are triggers, and check-ins too when ``checkins`` is given), unless it
-    starts after a pause (below).  The *first* window is the first ``months * DAYS_PER_MONTH``
-    days of the span, the *latest* window the last as many days; when the span is shorter than
-    twice that, the two windows are the two halves of the span.  Spans shorter than 14 days are
-    ``"insufficient_data"``.
+    starts after a pause (below).  The windows are whole days, from midnight to midnight, so
+    that a window "from X to Y" holds exactly the days X to Y: the *first* window is the first
+    ``months * DAYS_PER_MONTH`` days of the span rounded to the nearest day (3 months are 91
+    days), the *latest* window the last as many days, ending at the end of the last record's
+    day; when the span is shorter than twice that, the two windows are the whole days of its
+    two halves (the middle day of an odd span in neither).  The rates are per the windows' own
+    days (``first_days``).  Spans shorter than 14 days are ``"insufficient_data"``.
 
     Both windows must be periods the partner was logging: when check-ins are given and the
     partner has any, a stretch of more than half a window with no record at all (no trigger
@@ -306,9 +309,9 @@ def trigger_trend(
         - ``span_start``, ``span_end`` (datetime64[ns]): the span (end exclusive, midnight);
           ``span_start`` is after a skipped pause when there was one (``first_gap_from``).
         - ``first_start``, ``first_end``, ``latest_start``, ``latest_end`` (datetime64[ns]): the
-          two windows (ends exclusive).
+          two windows, each at midnight (ends exclusive: the last day inside is the day before).
         - ``first_count``, ``latest_count`` (int64): triggers in each window.
-        - ``first_days``, ``latest_days`` (float): the windows' lengths in days (exposure).
+        - ``first_days``, ``latest_days`` (float): the windows' lengths in whole days (exposure).
         - ``first_rate_per_month``, ``latest_rate_per_month`` (float): count / days *
           ``DAYS_PER_MONTH`` (NaN when ``first_logged`` / ``latest_logged`` is False).
         - ``rate_ratio`` (float): latest rate / first rate (inf when ``first_count`` is 0 and
@@ -542,13 +545,20 @@ def _windows(
     first_day: np.ndarray, last_day: np.ndarray, months: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per series from its first and last day numbers: the span's start and end (ns, the end
-    exclusive), its length in days, and the windows' width in days and in ns (``months``
-    long, or half the span when the span is shorter than twice that)."""
+    exclusive), its length in days, and the windows' width in days and in ns.
+
+    The width is whole days, so that both windows start and end at midnight and a window
+    "from X to Y" holds exactly the days X to Y: ``months * DAYS_PER_MONTH`` rounded to the
+    nearest day (at least 1; 3 months are 91 days), or the whole days of half the span when
+    the span is shorter than twice that (the middle day of an odd span is in neither window;
+    a one-day span has windows of 0 days).
+    """
     span_start = first_day * _NS_PER_DAY
     span_end = (last_day + 1) * _NS_PER_DAY
     span_days = (last_day + 1 - first_day).astype(float)
-    width = np.minimum(months * schemas.DAYS_PER_MONTH, span_days / 2)
-    width_ns = np.round(width * _NS_PER_DAY).astype(np.int64)
+    months_days = max(1.0, np.floor(months * schemas.DAYS_PER_MONTH + 0.5))
+    width = np.minimum(months_days, np.floor(span_days / 2))
+    width_ns = width.astype(np.int64) * _NS_PER_DAY
     return span_start, span_end, span_days, width, width_ns
 
 
@@ -939,7 +949,8 @@ def _rate_ratio_tests(
     low = np.full(n_rows, np.nan)
     high = np.full(n_rows, np.nan)
     pval = np.full(n_rows, np.nan)
-    p0 = latest_days / (latest_days + first_days)
+    with np.errstate(invalid="ignore"):  # windows of 0 days (a one-day span) have no p0
+        p0 = latest_days / (latest_days + first_days)
     rows = np.flatnonzero(enough)
     if len(rows) == 0:
         return low, high, pval

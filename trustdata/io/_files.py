@@ -141,21 +141,42 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
+def check_extension(path: Path) -> None:
+    """Raise FileProblem unless ``path`` has one of :data:`EXTENSIONS` (a log table's).
+
+    The one check of a table file's kind, for :func:`load` and for the commands that look at a
+    file before loading it: an HTML report, a PDF or an app's backup lying in a log folder is
+    no table of it.  An app's export (a Daylio backup) is named, with its import command.
+    """
+    ext = path.suffix.lower()
+    if ext not in EXTENSIONS:
+        said = (
+            f"has the extension {ext!r}; expected .csv, .json or .parquet "
+            "(save a spreadsheet as CSV UTF-8)."
+        )
+        hint = _export_hint(path)
+        # the file's name first, also when the hint's command holds it
+        raise FileProblem(f"{path}: {said}{hint}" if hint else said, source=str(path))
+
+
+def _export_hint(path: Path | str) -> str:
+    """The importers' sentence for an app's export ("" for any other file).  Asked only on the
+    way to an error, so loading a log folder never reads a file twice."""
+    from trustdata.importers._recognise import export_hint
+
+    return export_hint(path)
+
+
 def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
     name = str(path)
+    check_extension(path)
     ext = path.suffix.lower()
     if ext == ".csv":
         raw, notes = _read_csv(path, coded=_coded_columns(table), typed=_typed_columns(table))
     elif ext == ".json":
         raw, notes = _read_json(path)
-    elif ext == ".parquet":
-        raw, notes = _read_parquet(path)
     else:
-        raise FileProblem(
-            f"has the extension {ext!r}; expected .csv, .json or .parquet "
-            "(save a spreadsheet as CSV UTF-8).",
-            source=name,
-        )
+        raw, notes = _read_parquet(path)
     return raw, notes, name
 
 

@@ -120,11 +120,18 @@ def _process(
             if len(missing_required) > 1
             else ""
         )
-        raise FileProblem(
+        from pathlib import Path
+
+        from trustdata.io._files import _export_hint
+
+        # an app's export (Daylio, Bearable, Google Forms) given as a log table: name the app
+        hint = _export_hint(source) if Path(source).is_file() else ""
+        said = (
             f"required column {col!r} is missing{more}. Columns in the file: {columns}. "
-            f"A {table} file needs {list(schemas.REQUIRED_COLUMNS[table])}.",
-            source=source,
+            f"A {table} file needs {list(schemas.REQUIRED_COLUMNS[table])}."
         )
+        # the file's name first, also when the hint's command holds it
+        raise FileProblem(f"{source}: {said}{hint}" if hint else said, source=source)
     known = schemas.KNOWN_COLUMNS[table]
     extra = [c for c in columns if c not in known]
     problems = _Problems(n)
