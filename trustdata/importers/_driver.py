@@ -76,6 +76,8 @@ class Importer(ABC):
     mapping: str = ""
     #: The kind shown in the report (``google-forms``, ``daylio``, ``bearable``).
     kind: str = ""
+    #: The app's name in a sentence (``Google Forms``, ``Daylio``, ``Bearable``).
+    title: str = ""
     #: The export's usual header, shown when the file is empty.
     header: str = ""
     #: Whether a repeated column name is numbered (a form may repeat a title) or an error.

@@ -15,13 +15,6 @@ from pathlib import Path
 from trustdata.importers._common import load_mapping
 from trustdata.importers._driver import Importer
 
-#: What each app is called in a sentence.
-APP_NAMES: dict[str, str] = {
-    "daylio": "Daylio",
-    "bearable": "Bearable",
-    "google-forms": "Google Forms",
-}
-
 
 def _importers() -> tuple[Importer, ...]:
     from trustdata.importers.bearable import _BEARABLE
@@ -31,8 +24,9 @@ def _importers() -> tuple[Importer, ...]:
     return (_DAYLIO, _BEARABLE, _FORMS)
 
 
-def recognise_export(path: str | Path) -> tuple[str, bool] | None:
-    """The kind of app export ``path`` is, and whether its records say which couple they are.
+def recognise_export(path: str | Path) -> tuple[Importer, bool] | None:
+    """The importer of the app that exported ``path``, and whether its records say which
+    couple they are.
 
     Returns None when no importer finds its columns in the file (a log table, or a file of no
     app); a file that cannot be read at all is None too: the caller's own error stands.
@@ -46,7 +40,7 @@ def recognise_export(path: str | Path) -> tuple[str, bool] | None:
             continue
         # a form with a couple question names the couple itself (docs/importers.md)
         names_couple = isinstance(columns, dict) and "couple" in columns.get("q", {})
-        return importer.kind, names_couple
+        return importer, names_couple
     return None
 
 
@@ -83,9 +77,10 @@ def export_hint(path: str | Path) -> str:
     found = recognise_export(path)
     if found is None:
         return ""
-    kind, names_couple = found
+    importer, names_couple = found
+    command = import_command(path, importer.kind, names_couple=names_couple)
     return (
-        f" It looks like a {APP_NAMES[kind]} export, which trustdata reads through its importer: "
-        f"{import_command(path, kind, names_couple=names_couple)} (OUT the log folder to write), "
+        f" It looks like a {importer.title} export, which trustdata reads through its importer: "
+        f"{command} (OUT the log folder to write), "
         "then use that folder."
     )

@@ -160,6 +160,7 @@ def read_bearable(
 class _Bearable(Importer):
     mapping = "bearable"
     kind = "bearable"
+    title = "Bearable"
     header = "date,weekday,time of day,category,rating/amount,detail,notes"
     triggers_are_records = True
 
@@ -215,7 +216,7 @@ class _Bearable(Importer):
                 "category": ["category"],
                 "rating/amount": ["rating/amount", "rating", "amount"],
             },
-            kind="Bearable",
+            kind=self.title,
             source=source,
             header=self.header,
         )

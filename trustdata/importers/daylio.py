@@ -151,6 +151,7 @@ def read_daylio(
 class _Daylio(Importer):
     mapping = "daylio"
     kind = "daylio"
+    title = "Daylio"
     header = "full_date,date,weekday,time,mood,activities,note_title,note"
 
     def ids(self, couple: str | None, partner: str | None) -> tuple[str, str]:
@@ -173,7 +174,7 @@ class _Daylio(Importer):
         cols: dict[str, Any] = require_columns(
             frame,
             {"mood": ["mood"], "time": ["time"]},
-            kind="Daylio",
+            kind=self.title,
             source=source,
             header=self.header,
         )
@@ -184,7 +185,7 @@ class _Daylio(Importer):
             require_columns(
                 frame,
                 {"full_date": ["full_date"]},
-                kind="Daylio",
+                kind=self.title,
                 source=source,
                 header=self.header,
             )

@@ -195,6 +195,7 @@ def read_google_forms(
 class _GoogleForms(Importer):
     mapping = "google_forms"
     kind = "google-forms"
+    title = "Google Forms"
     header = "Timestamp,Email Address,<one column per question>"
     number_repeated_columns = True
 
