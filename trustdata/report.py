@@ -1512,15 +1512,15 @@ def _couple_anniversaries_section(r: CoupleReview) -> Section | None:
     return Section("anniversaries", "Anniversaries ahead", body) if body else None
 
 
-#: The couple page's sections of sentences a notebook can show (:func:`couple_section_markdown`),
-#: by key, in the page's order.
-COUPLE_TEXT_SECTIONS: tuple[str, ...] = ("notes", "plan", "anniversaries")
-
 _COUPLE_SECTION_BUILDERS = {
     "notes": _couple_notes_section,
     "plan": _couple_plan_section,
     "anniversaries": _couple_anniversaries_section,
 }
+
+#: The couple page's sections of sentences a notebook can show (:func:`couple_section_markdown`),
+#: by key, in the page's order.
+COUPLE_TEXT_SECTIONS: tuple[str, ...] = tuple(_COUPLE_SECTION_BUILDERS)
 
 
 def couple_section_markdown(r: CoupleReview, key: str) -> str:
