@@ -560,12 +560,11 @@ def _at(news: pd.DataFrame, column: str, rows: pd.DataFrame, fill: object = None
         values = values.astype("datetime64[ns]")
     cids = rows["couple_id"]
     if isinstance(cids.dtype, pd.CategoricalDtype):  # each distinct id looked up once
-        pos = news.index.get_indexer(cids.cat.categories.astype(str))
-        codes = cids.cat.codes.to_numpy()
-        pos = np.where(codes < 0, -1, pos[codes])
+        codes, distinct = cids.cat.codes.to_numpy(), cids.cat.categories
     else:
-        pos = news.index.get_indexer(cids.astype(str))
-    return values[pos]
+        codes, distinct = pd.factorize(cids)
+    pos = np.append(news.index.get_indexer(pd.Index(distinct).astype(str)), -1)
+    return values[pos[codes]]  # a missing id (code -1) and an unknown one pick ``fill``
 
 
 def _blank(rows: pd.DataFrame) -> pd.Series:
@@ -757,10 +756,14 @@ def small_wins(
         )
     news = _since_table(since, since_words, checkins, triggers)  # None: the whole logs
     if news is not None:  # every win rests on the weeks from `since` on: the records before
-        # are left out (a couple without a date keeps them all: NaT is never later)
-        checkins = checkins.loc[~(checkins["date"] < _at(news, "from_week", checkins))]
+        # are left out (a couple without a date keeps them all: NaT is never later); only the
+        # columns the rules read are copied
+        read = ["couple_id", "partner", "date", *([measure] if measure in checkins else [])]
+        keep = ~(checkins["date"].to_numpy() < _at(news, "from_week", checkins))
+        checkins = checkins.loc[keep, read]
         if triggers is not None:
-            triggers = triggers.loc[~(triggers["timestamp"] < _at(news, "from_week", triggers))]
+            keep = ~(triggers["timestamp"].to_numpy() < _at(news, "from_week", triggers))
+            triggers = triggers.loc[keep, ["couple_id", "partner", "timestamp", "intensity"]]
 
     def since_of(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Series]:
         """For the couples of ``rows``: whether their wins are found since a date, that first
