@@ -678,6 +678,11 @@ def _check_whole_folder(path, command: str = "report") -> None:
     it is the folder's one log table; otherwise the command (``report``, ``couples`` or
     ``anonymize``) asks for the folder (it does not read the folder by itself: the user named
     one file, and should know that the output holds them all).
+
+    Nothing is read here unless the command is refused: whether a file is an app's export is
+    asked of the importers (which read it) only on the way to that error.  A file alone in its
+    folder is left to :func:`trustdata.load`, which asks them when the file turns out to be no
+    log table (a required column missing), so a large table is read once, not twice.
     """
     from trustdata._atomic import log_files
     from trustdata.errors import FileProblem
@@ -688,13 +693,13 @@ def _check_whole_folder(path, command: str = "report") -> None:
     # an HTML report or an app's export lying in a log folder is no table of it: the reason
     # load gives (the extension; the app and its import command), not "one table of ..."
     check_extension(path)
-    hint = _export_hint(path)
-    if hint:
-        raise FileProblem(f"{path}: is not a log table.{hint}", source=str(path))
     folder = path.parent
     others = [p for p in log_files(folder) if not _same_file(p, path)]
     if not others:
         return
+    hint = _export_hint(path)  # the command is refused either way: now the file may be read
+    if hint:
+        raise FileProblem(f"{path}: is not a log table.{hint}", source=str(path))
     names = [p.name for p in others]
     shown = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     raise FileProblem(

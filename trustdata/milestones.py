@@ -72,7 +72,11 @@ __all__ = [
     "SAFETY_TEXT",
     "SAFETY_RESOURCES",
     "SafetyNotice",
+    "HARD_NEWS_KINDS",
+    "HARD_NEWS_SINCE",
     "small_wins",
+    "hard_news",
+    "latest_hard_news",
     "red_flags",
     "safety_notice",
 ]
@@ -82,6 +86,18 @@ SMALL_WIN_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.SmallWinsOut
 
 #: Kinds of small win, in the order rows are sorted.
 SMALL_WIN_KINDS: tuple[str, ...] = schemas.SMALL_WIN_KIND_CODES
+
+#: Event kinds that are hard news during the recovery, in the order they are named (the one
+#: rule of :func:`hard_news`, which the couple's review and the cohort pipeline read).
+HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separation")
+
+#: What the small wins found after the latest hard news are "since", in their evidence
+#: ("A's best week since the repeat betrayal: ...").
+HARD_NEWS_SINCE: dict[str, str] = {
+    "repeat_betrayal": "the repeat betrayal",
+    "new_information": "the new information",
+    "separation": "the separation",
+}
 
 #: Columns of :func:`red_flags`, in order.
 RED_FLAG_COLUMNS: tuple[str, ...] = schemas.output_columns(schemas.RedFlagsOutput)
@@ -469,6 +485,92 @@ def _first_whole_week(since: pd.Timestamp | None) -> pd.Timestamp | None:
     return week if week >= since else week + _WEEK
 
 
+def _since_table(
+    since: object, since_words: object, checkins: pd.DataFrame, triggers: pd.DataFrame | None
+) -> pd.DataFrame | None:
+    """The date each couple's small wins are found since, by couple id (None: none has one).
+
+    Columns: ``since`` (the date, midnight), ``from_week`` (its first whole week,
+    :func:`_first_whole_week`), ``exact`` (that week starts on ``since``: a Monday), ``what``
+    (``since`` in words: ``since_words``, else the date) and ``named`` (``since_words`` gave
+    them).  A date for every couple, or a Series of dates by couple id (missing or NaT: that
+    couple's whole logs).
+    """
+    words_error = (
+        "The value for `since_words` must be words such as 'the repeat betrayal' (or, with a "
+        "Series of dates, a Series of such words by couple id), but {!r} was passed."
+    )
+    if since is None:
+        if since_words is not None:
+            raise ValueError("The value for `since_words` names `since`: pass `since` with it.")
+        return None
+    if isinstance(since, pd.Series):
+        try:
+            dates = pd.to_datetime(since, errors="raise")
+        except (TypeError, ValueError):
+            raise ValueError(
+                "The value for `since` must be a date such as '2025-03-01', or a Series of "
+                f"dates by couple id, but a Series holding {since.tolist()[:3]!r}... was passed."
+            ) from None
+        if dates.dt.tz is not None:
+            dates = dates.dt.tz_localize(None)
+        dates = dates.dt.normalize().dropna()
+        dates.index = dates.index.astype(str)
+        if dates.index.has_duplicates:
+            raise ValueError(
+                "The value for `since` must hold one date per couple id, but "
+                f"{dates.index[dates.index.duplicated()][0]!r} has more than one."
+            )
+    else:
+        stamp = _parse_since(since)
+        seen = [checkins["couple_id"]] + ([] if triggers is None else [triggers["couple_id"]])
+        ids = pd.Index(pd.concat([pd.Series(pd.unique(c.astype(object))) for c in seen]))
+        dates = pd.Series(stamp, index=ids.unique().astype(str), dtype="datetime64[ns]")
+    if isinstance(since_words, pd.Series) and isinstance(since, pd.Series):
+        words = since_words.copy()
+        words.index = words.index.astype(str)
+        words = words.reindex(dates.index)
+    elif since_words is None or isinstance(since_words, str):
+        words = pd.Series(since_words, index=dates.index, dtype=object)
+    else:
+        raise ValueError(words_error.format(since_words))
+    given = words.notna()
+    bad = given & ~words.map(lambda w: isinstance(w, str) and bool(w.strip()))
+    if bad.any():
+        raise ValueError(words_error.format(words.loc[bad].iloc[0]))
+    week = dates.dt.to_period(schemas.WEEK_FREQ).dt.start_time.astype("datetime64[ns]")
+    from_week = week.where(week >= dates, week + _WEEK)
+    return pd.DataFrame(
+        {
+            "since": dates.astype("datetime64[ns]"),
+            "from_week": from_week,
+            "exact": from_week == dates,
+            "what": words.where(given, _day(dates)).astype(object),
+            "named": given,
+        }
+    )
+
+
+def _at(news: pd.DataFrame, column: str, rows: pd.DataFrame, fill: object = None) -> np.ndarray:
+    """``news[column]`` for each row of ``rows`` by its couple id; ``fill`` (default NaT) for a
+    couple ``news`` does not hold."""
+    values = news[column].to_numpy()
+    values = np.append(values, np.array([np.datetime64("NaT") if fill is None else fill]))
+    if values.dtype.kind == "M":
+        values = values.astype("datetime64[ns]")
+    cids = rows["couple_id"]
+    if isinstance(cids.dtype, pd.CategoricalDtype):  # each distinct id looked up once
+        codes, distinct = cids.cat.codes.to_numpy(), cids.cat.categories
+    else:
+        codes, distinct = pd.factorize(cids)
+    pos = np.append(news.index.get_indexer(pd.Index(distinct).astype(str)), -1)
+    return values[pos[codes]]  # a missing id (code -1) and an unknown one pick ``fill``
+
+
+def _blank(rows: pd.DataFrame) -> pd.Series:
+    return pd.Series("", index=rows.index, dtype="str")
+
+
 def _new_series(grid: pd.DataFrame) -> pd.Series:
     """True on each row of the week grid (sorted by couple, partner, week) that starts a
     partner's weeks."""
@@ -563,7 +665,11 @@ def small_wins(
     is the week of ``since`` when it is a Monday, else the next one: the week of the news itself
     holds records from before it).  So the streaks, the first good month and the best week
     rest only on those weeks, and the evidence says so: "... since the repeat betrayal" in
-    place of "so far" (``since_words``; default the date in words).
+    place of "so far" (``since_words``; default the date in words).  ``since`` may also be a
+    date per couple (a Series by couple id, with ``since_words`` a Series likewise): each
+    couple's wins as the call on that couple alone with its date gives them, in one pass; a
+    couple without a date keeps its whole logs.  :func:`latest_hard_news` gives the dates
+    and words the couple's review uses (``trustdata.pipeline`` reads them so).
 
     Parameters
     ----------
@@ -589,11 +695,13 @@ def small_wins(
         again, and the result is the same.  It is not checked against ``checkins`` beyond its
         columns and measure: pass the trend of these check-ins (with ``since``, of the check-ins
         from the first counted week on: a trend holding an earlier week is refused).
-    since : date-like, optional
-        Find the wins on the weeks from this date on only (see above).
-    since_words : str, optional
+    since : date-like or pandas.Series, optional
+        Find the wins on the weeks from this date on only (see above); a Series of dates by
+        couple id gives each couple its own (missing or NaT: the whole logs).
+    since_words : str or pandas.Series, optional
         What ``since`` is, as the evidence names it after "since" (``"the repeat betrayal"``);
-        default the date in words ("6 July 2024").  Only with ``since``.
+        default the date in words ("6 July 2024").  Only with ``since``; a Series (by couple
+        id) only with a Series ``since``.
 
     Returns
     -------
@@ -631,6 +739,10 @@ def small_wins(
     >>> print(later.loc[later["kind"] == "best_week", "evidence"].iloc[0])
     A's best week since the repeat betrayal: a connection score of 8.0 in the week of \
 27 January 2025.
+    >>> by_couple = small_wins(ci, tr, since=pd.Series({"c1": pd.Timestamp("2025-01-27")}),
+    ...                        since_words=pd.Series({"c1": "the repeat betrayal"}))
+    >>> by_couple.equals(later)
+    True
     """
     _check_measure(measure)
     _check_positive("window", window)
@@ -642,23 +754,31 @@ def small_wins(
             f"The value for `min_weeks` must be at most `window` ({window}), "
             f"but {min_weeks!r} was passed."
         )
-    from_week = _first_whole_week(_parse_since(since))
-    if since_words is not None and not (isinstance(since_words, str) and since_words.strip()):
-        raise ValueError(
-            f"The value for `since_words` must be words such as 'the repeat betrayal', but "
-            f"{since_words!r} was passed."
-        )
-    if since_words is not None and from_week is None:
-        raise ValueError("The value for `since_words` names `since`: pass `since` with it.")
-    what = ""  # what `since` is, in words
-    if from_week is None:
-        so_far = " so far"
-    else:  # every win rests on the weeks from `since` on: the records before are left out
-        checkins = checkins.loc[checkins["date"] >= from_week]
+    news = _since_table(since, since_words, checkins, triggers)  # None: the whole logs
+    if news is not None:  # every win rests on the weeks from `since` on: the records before
+        # are left out (a couple without a date keeps them all: NaT is never later); only the
+        # columns the rules read are copied
+        read = ["couple_id", "partner", "date", *([measure] if measure in checkins else [])]
+        keep = ~(checkins["date"].to_numpy() < _at(news, "from_week", checkins))
+        checkins = checkins.loc[keep, read]
         if triggers is not None:
-            triggers = triggers.loc[triggers["timestamp"] >= from_week]
-        what = since_words or day(_parse_since(since))
-        so_far = " since " + what
+            keep = ~(triggers["timestamp"].to_numpy() < _at(news, "from_week", triggers))
+            triggers = triggers.loc[keep, ["couple_id", "partner", "timestamp", "intensity"]]
+
+    def since_of(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+        """For the couples of ``rows``: whether their wins are found since a date, that first
+        counted week, and what the date is in words ("" where the whole logs are used)."""
+        if news is None:
+            return np.zeros(len(rows), bool), np.full(len(rows), pd.NaT), _blank(rows)
+        week = _at(news, "from_week", rows)
+        what = pd.Series(_at(news, "what", rows, ""), index=rows.index, dtype="str")
+        return ~pd.isna(week), week, what
+
+    def so_far(rows: pd.DataFrame, whole: str = " so far") -> pd.Series:
+        """``whole`` (" so far") for the wins on the whole logs, " since <what>" for the rest."""
+        has, _, what = since_of(rows)
+        return pd.Series(np.where(has, " since " + what, whole), index=rows.index, dtype="str")
+
     parts: list[pd.DataFrame] = []
 
     if triggers is not None and len(triggers):
@@ -678,28 +798,35 @@ def small_wins(
         )
         current = runs.loc[runs["current"]]
         if len(current):
-            if from_week is None:
-                from_start = ~current["had_major"] & (current["start"] == current["first_week"])
-                said = np.where(
-                    from_start,
-                    "since they started logging (week of " + _day(current["start"]) + ")",
-                    "since the week of " + _day(current["start"]),
+            has, from_week, what = since_of(current)
+            from_start = ~current["had_major"] & (current["start"] == current["first_week"])
+            said = "since the week of " + _day(current["start"])
+            # on the whole logs, a streak from the partner's first week says so; since a date,
+            # a streak from the first counted week on names it: the week of the news, when it
+            # is a whole week (the news on a Monday), else the next
+            if news is not None:
+                exact = _at(news, "exact", current, False).astype(bool)
+                named = _at(news, "named", current, False).astype(bool)
+                which = np.where(
+                    exact,
+                    np.where(named, ", the week of " + what, ""),
+                    ", the first whole week after " + what,
                 )
-            else:  # a streak from the first counted week on: the week of the news, when it is
-                # a whole week (the news on a Monday), else the next
-                said = "since the week of " + _day(current["start"])
-                if from_week == _parse_since(since):
-                    which = "" if since_words is None else ", the week of " + what
-                else:
-                    which = ", the first whole week after " + what
-                said = said.where(current["start"] != from_week, said + which)
+                said = said.where(~has | (current["start"].to_numpy() != from_week), said + which)
+            said = said.where(
+                has | ~from_start,
+                "since they started logging (week of " + _day(current["start"]) + ")",
+            )
             # on a tie the earliest run is the longest: the current one is as long, not shorter
             best = longest.set_index(["couple_id", "partner"])["weeks"]
             ties = pd.MultiIndex.from_frame(current[["couple_id", "partner"]]).map(best.get)
             tied = ~current.index.isin(longest.index) & (current["weeks"].to_numpy() == ties)
             said = said + np.select(
                 [current.index.isin(longest.index), tied],
-                [f"; their longest stretch{so_far}", "; as long as their longest stretch before"],
+                [
+                    "; their longest stretch" + so_far(current),
+                    "; as long as their longest stretch before",
+                ],
                 "",
             )
             parts.append(
@@ -737,7 +864,7 @@ def small_wins(
                         "end": longest["end"],
                         "evidence": longest["partner"]
                         + "'s longest stretch without a major trigger"
-                        + ("" if from_week is None else so_far)
+                        + so_far(longest, "")
                         + ": "
                         + _plural(longest["weeks"], "week")
                         + " in a row, weeks of "
@@ -756,12 +883,16 @@ def small_wins(
             trend = weekly_trend(checkins, measure=measure, window=window, band="none")
         else:
             trend = _given(trend, "trend", _WIN_TREND_COLUMNS, measure)
-            if from_week is not None and len(trend) and trend["week"].min() < from_week:
-                raise ValueError(
-                    "The `trend` frame must be the trend of the check-ins from `since` on (the "
-                    f"weeks of {day(from_week)} and later), but it holds the week of "
-                    f"{day(trend['week'].min())}."
-                )
+            if news is not None and len(trend):
+                early = trend["week"] < _at(news, "from_week", trend)
+                if early.any():
+                    first = trend.loc[early].sort_values("week").iloc[:1]
+                    from_week = pd.Timestamp(_at(news, "from_week", first)[0])
+                    raise ValueError(
+                        "The `trend` frame must be the trend of the check-ins from `since` on "
+                        f"(the weeks of {day(from_week)} and later), but it holds the week of "
+                        f"{day(first['week'].iloc[0])}."
+                    )
         good = trend.loc[(trend["rolling_n"] >= min_weeks) & (trend["rolling_mean"] >= good_level)]
         good = good.drop_duplicates(["couple_id", "partner"])  # sorted by week: the first
         if len(good):
@@ -807,7 +938,7 @@ def small_wins(
                         "end": good["max"],
                         "evidence": good["partner"]
                         + "'s first good month"
-                        + ("" if from_week is None else so_far)
+                        + so_far(good, "")
                         + f": the {measure} score averaged "
                         + _fmt(good["rolling_mean"])
                         + spanned
@@ -828,7 +959,7 @@ def small_wins(
             again = np.where(
                 many,
                 " (" + _plural(best["times"], "time")
-                + (" so far)." if from_week is None else " since then)."),
+                + np.where(since_of(best)[0], " since then).", " so far)."),
                 ".",
             )  # fmt: skip
             parts.append(
@@ -843,7 +974,9 @@ def small_wins(
                         "start": best["week"],
                         "end": best["week"],
                         "evidence": best["partner"]
-                        + f"'s best week{so_far}: a {measure} score of "
+                        + "'s best week"
+                        + so_far(best)
+                        + f": a {measure} score of "
                         + _fmt(best["score"])
                         + said
                         + _day(best["week"])
@@ -858,6 +991,90 @@ def small_wins(
     order = out["kind"].map({k: i for i, k in enumerate(SMALL_WIN_KINDS)})
     out = out.assign(_o=order).sort_values(["couple_id", "partner", "_o"], kind="stable")
     return out.drop(columns="_o").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Hard news
+# --------------------------------------------------------------------------------------------
+
+
+def hard_news(events: pd.DataFrame) -> pd.DataFrame:
+    """The events that are hard news during the recovery, oldest first within each couple.
+
+    An event of a kind in :data:`HARD_NEWS_KINDS` dated on or after its couple's anchor (the
+    earliest ``discovery``, else the earliest ``disclosure``); a couple without an anchor event
+    keeps all of its hard news.  Events on one date keep the order they were logged in.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Validated events (any number of couples).  Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The hard-news rows of ``events`` (its columns), sorted by couple and date.
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ev = as_table("events", [
+    ...     {"couple_id": "c1", "date": "2024-12-01", "kind": "separation"},
+    ...     {"couple_id": "c1", "date": "2025-01-01", "kind": "discovery"},
+    ...     {"couple_id": "c1", "date": "2025-03-03", "kind": "repeat_betrayal"}])
+    >>> hard_news(ev)["kind"].astype(str).tolist()
+    ['repeat_betrayal']
+    """
+    _require(events, ["couple_id", "date", "kind"], "events")
+    kinds = events["kind"].astype(object).astype(str)
+    news = events.loc[kinds.isin(HARD_NEWS_KINDS)]
+    anchor = _anchor(events).reindex(news["couple_id"].astype(object)).to_numpy()
+    news = news.loc[~(news["date"].to_numpy() < anchor)]  # no anchor (NaT): all of it
+    return news.sort_values(["couple_id", "date"], kind="stable")
+
+
+def latest_hard_news(events: pd.DataFrame) -> pd.DataFrame:
+    """Each couple's latest hard news (:func:`hard_news`): the date its small wins count from.
+
+    On a date with more than one, the one logged last names it.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Validated events (any number of couples).  Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per couple with hard news, sorted by couple:
+
+        - ``couple_id`` (str)
+        - ``date`` (datetime64[ns]): the date of the latest hard news.
+        - ``kind`` (str): its kind, one of :data:`HARD_NEWS_KINDS`.
+        - ``since_words`` (str): what it is in the small wins' evidence
+          (:data:`HARD_NEWS_SINCE`: ``"the repeat betrayal"``).
+
+    Examples
+    --------
+    >>> from trustdata.logs import as_table
+    >>> ev = as_table("events", [
+    ...     {"couple_id": "c1", "date": "2025-01-01", "kind": "discovery"},
+    ...     {"couple_id": "c1", "date": "2025-02-03", "kind": "new_information"},
+    ...     {"couple_id": "c1", "date": "2025-03-03", "kind": "repeat_betrayal"}])
+    >>> latest_hard_news(ev)[["date", "since_words"]].values.tolist()
+    [[Timestamp('2025-03-03 00:00:00'), 'the repeat betrayal']]
+    """
+    news = hard_news(events)
+    last = news.drop_duplicates("couple_id", keep="last")
+    kind = last["kind"].astype(object).astype(str)
+    return pd.DataFrame(
+        {
+            "couple_id": last["couple_id"].astype(object).astype(str),
+            "date": last["date"].astype("datetime64[ns]"),
+            "kind": kind,
+            "since_words": kind.map(HARD_NEWS_SINCE),
+        }
+    ).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -70,9 +70,20 @@ def _trigger_trend(logs: Logs) -> pd.DataFrame:
 
 
 def _small_wins(logs: Logs) -> pd.DataFrame:
+    """Each couple's small wins as its review finds them: after hard news, on the records
+    since the latest (:func:`trustdata.milestones.latest_hard_news`), the evidence saying so;
+    ``since`` is that date (NaT: the whole logs)."""
     from trustdata import milestones
 
-    return milestones.small_wins(logs.checkins, logs.triggers)
+    news = milestones.latest_hard_news(logs.events).set_index("couple_id")
+    if not len(news):
+        wins = milestones.small_wins(logs.checkins, logs.triggers)
+    else:
+        wins = milestones.small_wins(
+            logs.checkins, logs.triggers, since=news["date"], since_words=news["since_words"]
+        )
+    since = news["date"].reindex(wins["couple_id"].astype(object)).to_numpy()
+    return wins.assign(since=pd.Series(since, index=wins.index, dtype="datetime64[ns]"))
 
 
 def _red_flags(logs: Logs) -> pd.DataFrame:
@@ -82,7 +93,9 @@ def _red_flags(logs: Logs) -> pd.DataFrame:
 
 
 #: The per-couple analyses :func:`run` knows by name: each takes a :class:`~trustdata.Logs` of
-#: whole couples and returns the analysis's tidy frame with its default options.
+#: whole couples and returns the analysis's tidy frame with its default options (the small
+#: wins since each couple's latest hard news, as its review finds them, with a ``since``
+#: column: :func:`_small_wins`).
 ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
     "weekly_trend": _weekly_trend,
     "trend_summary": _trend_summary,

@@ -116,6 +116,8 @@ from trustdata._frames import _parse_since
 from trustdata._words import rounded
 from trustdata.expected import BENCHMARK_CAVEAT
 from trustdata.logs import Logs
+from trustdata.milestones import HARD_NEWS_KINDS as _HARD_NEWS_KINDS
+from trustdata.milestones import HARD_NEWS_SINCE as _HARD_NEWS_SINCE
 
 __all__ = [
     "CoupleReview",
@@ -157,8 +159,9 @@ PLAN_ALPHA = 0.05
 ANNIVERSARY_WEEKS = 6
 #: "What helped" answers kept per partner and month for the couple's page (the latest ones).
 HELPED_PER_MONTH = 1
-#: Event kinds that are hard news during the recovery, in the order they are named.
-HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separation")
+#: Event kinds that are hard news during the recovery, in the order they are named (the rule
+#: of :func:`trustdata.milestones.hard_news`, which the cohort pipeline reads too).
+HARD_NEWS_KINDS: tuple[str, ...] = _HARD_NEWS_KINDS
 
 #: The words the couple reads about each kind of hard news, after the page's own "On <date>,
 #: a repeat betrayal was recorded." (so not the :data:`trustdata.milestones.FLAG_MESSAGES`,
@@ -166,12 +169,8 @@ HARD_NEWS_KINDS: tuple[str, ...] = ("repeat_betrayal", "new_information", "separ
 HARD_NEWS_MESSAGES: dict[str, str] = {}
 
 #: What the small wins found after the latest hard news are "since", in their evidence
-#: ("A's best week since the repeat betrayal: ...").
-HARD_NEWS_SINCE: dict[str, str] = {
-    "repeat_betrayal": "the repeat betrayal",
-    "new_information": "the new information",
-    "separation": "the separation",
-}
+#: ("A's best week since the repeat betrayal: ..."; :data:`trustdata.milestones.HARD_NEWS_SINCE`).
+HARD_NEWS_SINCE: dict[str, str] = _HARD_NEWS_SINCE
 
 #: Guidance for a clinician when an abuse event is logged (about the couple, never to them).
 ABUSE_GUIDANCE: tuple[str, ...] = (
@@ -1729,16 +1728,14 @@ def review(
     window_all = _window_events(context, ev)
     window_couple = window_all.loc[window_all["kind"] != "abuse"].reset_index(drop=True)
 
-    # hard news: during the recovery (on or after the anchor event), oldest first
-    anchor = anchor_kind = None
+    anchor_kind = None
     for kind in schemas.ANCHOR_EVENT_KINDS:
-        got = ev.loc[kinds == kind, "date"]
-        if len(got):
-            anchor, anchor_kind = got.min(), kind
+        if (kinds == kind).any():
+            anchor_kind = kind
             break
-    news = ev.loc[kinds.isin(HARD_NEWS_KINDS)]
-    if anchor is not None:
-        news = news.loc[news["date"] >= anchor]
+    # hard news: during the recovery (on or after the anchor event), oldest first; the one
+    # rule the cohort pipeline's small wins read too (milestones.hard_news)
+    news = milestones.hard_news(ev)
     hard_news = pd.DataFrame(
         {
             "date": news["date"],
@@ -1748,7 +1745,8 @@ def review(
             "message": news["kind"].astype(object).astype(str).map(HARD_NEWS_MESSAGES),
         }
     ).reset_index(drop=True)
-    latest_news = hard_news["date"].max() if len(hard_news) else None
+    latest = milestones.latest_hard_news(ev)
+    latest_news = latest["date"].iloc[0] if len(latest) else None
 
     if latest_news is None:
         # the review's own connection trend (and summary, below): the frames the rules compute
@@ -1756,9 +1754,8 @@ def review(
     else:
         # a win must rest only on weeks from the news on: found again on the records since
         # (the latest news of its date names them; ties keep the order of the events)
-        latest_kind = hard_news.loc[hard_news["date"] == latest_news, "kind"].iloc[-1]
         wins = milestones.small_wins(
-            ci, tr, since=latest_news, since_words=HARD_NEWS_SINCE[latest_kind]
+            ci, tr, since=latest_news, since_words=latest["since_words"].iloc[0]
         )
     wins = _keep_logged_streaks(wins, tr)
     logged_wins = couple_events.loc[_kinds(couple_events) == "small_win"]
