@@ -356,6 +356,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     import datetime as dt
     import re
     from collections import Counter
+    from pathlib import Path
 
     import pandas as pd
 
@@ -377,6 +378,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         raise ValueError(
             f"The value for `--examples` must be 0 or more, but {examples} was passed."
         )
+    _check_not_a_page(Path(args.path), "validate")
     logs = load(args.path)
     rejected = logs.rejected
 
@@ -513,7 +515,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     unknown couple, a couple without check-ins (a report is about how each partner felt;
     triggers or events alone cannot make one), an output that is not ``.html``/``.htm``/``.pdf``
     (:data:`REPORT_SUFFIXES`) or is one of the files read, a single table file whose folder holds
-    other logs (:func:`_check_whole_folder`), ``--include-expected`` without ``--reference``.
+    other logs (:func:`_check_whole_folder`), a page trustdata wrote given as the logs
+    (:func:`_check_not_a_page`), ``--include-expected`` without ``--reference``.
     An existing file at the output path is replaced only when trustdata wrote it
     (:func:`trustdata.report.is_report_file`) or with ``--force``, and the command says so.
     """
@@ -690,6 +693,7 @@ def _check_whole_folder(path, command: str = "report") -> None:
 
     if not path.is_file():
         return
+    _check_not_a_page(path, command)
     # an HTML report or an app's export lying in a log folder is no table of it: the reason
     # load gives (the extension; the app and its import command), not "one table of ..."
     check_extension(path)
@@ -715,7 +719,38 @@ _WHOLE_FOLDER_REST: dict[str, str] = {
     "report": " --couple ...",
     "couples": "",
     "anonymize": " OUT --key-file KEY ...",
+    "validate": "",
 }
+
+
+def _check_not_a_page(path, command: str) -> None:
+    """Refuse a report page or PDF trustdata wrote (:func:`trustdata.report.is_report_file`)
+    given as the logs to read: it is the output of ``report``, not a log, so the answer is the
+    log folder (the one beside it when it lies in one), not the extension a log table needs.
+    Only a file named like a report (:data:`REPORT_SUFFIXES`) is opened, on its way to
+    :func:`trustdata.load`'s refusal of the extension."""
+    from trustdata._atomic import log_files
+    from trustdata.errors import FileProblem
+
+    if path.suffix.lower() not in REPORT_SUFFIXES or not path.is_file():
+        return
+    from trustdata.report import is_report_file
+
+    if not is_report_file(path):
+        return
+    what = "a PDF" if path.suffix.lower() == ".pdf" else "a page"
+    folder = path.parent
+    rest = _WHOLE_FOLDER_REST[command]
+    if log_files(folder):
+        where = f"the log folder ({folder}): trustdata {command} {folder}{rest}"
+    else:
+        where = (
+            "the log folder it was made from (the folder holding checkins.csv): "
+            f"trustdata {command} FOLDER{rest}"
+        )
+    raise FileProblem(
+        f"{path}: this is {what} trustdata wrote, not a log; pass {where}", source=str(path)
+    )
 
 
 def _same_file(a, b) -> bool:
