@@ -356,6 +356,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     import datetime as dt
     import re
     from collections import Counter
+    from pathlib import Path
 
     import pandas as pd
 
@@ -377,6 +378,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         raise ValueError(
             f"The value for `--examples` must be 0 or more, but {examples} was passed."
         )
+    _check_not_a_page(Path(args.path), "validate")
     logs = load(args.path)
     rejected = logs.rejected
 
@@ -513,7 +515,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     unknown couple, a couple without check-ins (a report is about how each partner felt;
     triggers or events alone cannot make one), an output that is not ``.html``/``.htm``/``.pdf``
     (:data:`REPORT_SUFFIXES`) or is one of the files read, a single table file whose folder holds
-    other logs (:func:`_check_whole_folder`), ``--include-expected`` without ``--reference``.
+    other logs (:func:`_check_whole_folder`), a page trustdata wrote given as the logs
+    (:func:`_check_not_a_page`), ``--include-expected`` without ``--reference``.
     An existing file at the output path is replaced only when trustdata wrote it
     (:func:`trustdata.report.is_report_file`) or with ``--force``, and the command says so.
     """
@@ -690,6 +693,7 @@ def _check_whole_folder(path, command: str = "report") -> None:
 
     if not path.is_file():
         return
+    _check_not_a_page(path, command)
     # an HTML report or an app's export lying in a log folder is no table of it: the reason
     # load gives (the extension; the app and its import command), not "one table of ..."
     check_extension(path)
@@ -715,7 +719,38 @@ _WHOLE_FOLDER_REST: dict[str, str] = {
     "report": " --couple ...",
     "couples": "",
     "anonymize": " OUT --key-file KEY ...",
+    "validate": "",
 }
+
+
+def _check_not_a_page(path, command: str) -> None:
+    """Refuse a report page or PDF trustdata wrote (:func:`trustdata.report.is_report_file`)
+    given as the logs to read: it is the output of ``report``, not a log, so the answer is the
+    log folder (the one beside it when it lies in one), not the extension a log table needs.
+    Only a file named like a report (:data:`REPORT_SUFFIXES`) is opened, on its way to
+    :func:`trustdata.load`'s refusal of the extension."""
+    from trustdata._atomic import log_files
+    from trustdata.errors import FileProblem
+
+    if path.suffix.lower() not in REPORT_SUFFIXES or not path.is_file():
+        return
+    from trustdata.report import is_report_file
+
+    if not is_report_file(path):
+        return
+    what = "a PDF" if path.suffix.lower() == ".pdf" else "a page"
+    folder = path.parent
+    rest = _WHOLE_FOLDER_REST[command]
+    if log_files(folder):
+        where = f"the log folder ({folder}): trustdata {command} {folder}{rest}"
+    else:
+        where = (
+            "the log folder it was made from (the folder holding checkins.csv): "
+            f"trustdata {command} FOLDER{rest}"
+        )
+    raise FileProblem(
+        f"{path}: this is {what} trustdata wrote, not a log; pass {where}", source=str(path)
+    )
 
 
 def _same_file(a, b) -> bool:
@@ -932,8 +967,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
             raise
         raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
+    given = {"--couple": args.couple, "--partner": args.partner}
     target = _check_import_target(
-        out, Path(args.input), result.logs, keep_missing=getattr(args, "keep_missing", False)
+        out,
+        Path(args.input),
+        result.logs,
+        keep_missing=getattr(args, "keep_missing", False),
+        given={k: v for k, v in given.items() if v is not None},
     )
     print(result.report.to_text())
     rejected = result.logs.rejected
@@ -1028,8 +1068,13 @@ class _Target:
         self.kept, self.merge, self.formats, self.files = kept, merge, formats, files
 
 
-def _check_import_target(out, export, new, *, keep_missing=False):
+def _check_import_target(out, export, new, *, keep_missing=False, given=None):
     """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`).
+
+    ``given``: the ids typed (``{"--couple": "c1", "--partner": "B"}``), named when the log's
+    records of that person the export lacks share no day with the export's records: then the
+    export may well be another person's (the wrong ``--partner``), and the refusal asks that
+    before it offers ``--keep-missing``, which would file the export beside them.
 
     Returns a :class:`_Target` (None when the folder holds no check-ins or triggers).
     """
@@ -1037,7 +1082,7 @@ def _check_import_target(out, export, new, *, keep_missing=False):
 
     from trustdata import schemas
     from trustdata._atomic import check_not_an_input, log_files
-    from trustdata._words import day, plural
+    from trustdata._words import plural
     from trustdata.errors import FileProblem
     from trustdata.importers._into import folder_formats, merge_person, swapped_partners
     from trustdata.io import EXTENSIONS, load
@@ -1120,13 +1165,15 @@ def _check_import_target(out, export, new, *, keep_missing=False):
         merge = merge_person(
             mine, {"checkins": new.checkins, "triggers": new.triggers}, keep_missing=keep_missing
         )
-        for table, gone in merge.gone.items():
-            if keep_missing:
-                break
-            when = gone[_WHEN[table]]
+        gone = {} if keep_missing else {t: g for t, g in merge.gone.items() if len(g)}
+        theirs = _days({"checkins": new.checkins, "triggers": new.triggers})
+        if gone and theirs and not _days(mine) & theirs:  # the wrong person's export?
+            said = _no_shared_day(gone, old, new, given or {})
+            raise FileProblem(f"{out}: {said}", source=str(out))  # also when "out" is in it
+        for table, lost in gone.items():
+            when = lost[_WHEN[table]]
             word = "check-in" if table == "checkins" else "trigger"
-            first, last = day(when.min()), day(when.max())
-            span = f"on {first}" if first == last else f"from {first} to {last}"
+            span = _span(when)
             raise FileProblem(
                 f"already holds {plural(len(when), word)} that this export does not have "
                 f"({span}); importing it would "
@@ -1143,6 +1190,89 @@ def _check_import_target(out, export, new, *, keep_missing=False):
         merge,
         folder_formats(out),
         files,
+    )
+
+
+def _span(when) -> str:
+    """The days of ``when`` in words: on one day, or from the first to the last."""
+    from trustdata._words import day
+
+    first, last = day(when.min()), day(when.max())
+    return f"on {first}" if first == last else f"from {first} to {last}"
+
+
+def _when(frames, person=None):
+    """The dates of the check-ins and the timestamps of the triggers of ``frames`` (by table;
+    only ``person``'s, a (couple, partner), when given), as one series of local wall times
+    (a log's timestamps are; its UTC offset is a column of its own)."""
+    import pandas as pd
+
+    parts = []
+    for table, frame in frames.items():
+        if person is not None:
+            frame = frame.loc[(frame["couple_id"] == person[0]) & (frame["partner"] == person[1])]
+        if len(frame):
+            when = pd.to_datetime(frame[_WHEN[table]])
+            parts.append(when.dt.tz_localize(None) if when.dt.tz is not None else when)
+    return pd.concat(parts, ignore_index=True).dropna() if parts else pd.Series([], "M8[ns]")
+
+
+def _days(frames) -> set:
+    """The days of the check-ins and triggers of ``frames`` (by table)."""
+    return set(_when(frames).dt.normalize().tolist())
+
+
+def _no_shared_day(gone, old, new, given) -> str:
+    """The refusal of an import whose person's records in the log share no day with the
+    export's (``gone``: by table, the log's records it lacks).  The export may be another
+    person's (the ids typed wrong), so that is asked first; then the answers for the person's
+    own export, as plainly: the whole history exported again, or --keep-missing."""
+    from trustdata._words import plural
+
+    lacks = ", and ".join(
+        f"{plural(len(frame), 'check-in' if table == 'checkins' else 'trigger')}"
+        f"{' that this export does not have' if not at else ''} ({_span(_when({table: frame}))})"
+        for at, (table, frame) in enumerate(gone.items())
+    )
+    people = sorted(
+        {
+            p
+            for frame in gone.values()
+            for p in zip(frame["couple_id"], frame["partner"], strict=True)
+        }
+    )
+    whose = _and([f"couple {c} partner {p}" for c, p in people])
+    owner = f"{whose}'s" if len(people) == 1 else "theirs"
+    theirs = _when({"checkins": new.checkins, "triggers": new.triggers})
+    logs = {"checkins": old.checkins, "triggers": old.triggers}
+    folder = sorted(
+        {
+            p
+            for frame in logs.values()
+            for p in zip(frame["couple_id"], frame["partner"], strict=True)
+        }
+    )
+    held = "; ".join(f"couple {c} partner {p} ({_span(_when(logs, (c, p)))})" for c, p in folder)
+    if "--partner" in given:
+        asked = f"is --partner {given['--partner']} right"
+        other = (
+            "another person's, import it again with their --partner (and their --couple, into "
+            "a folder of their own, if they are another couple)"
+        )
+    elif "--couple" in given:
+        asked = f"is --couple {given['--couple']} right"
+        other = "another couple's, import it into a folder of its own with their --couple"
+    else:
+        asked = "is this export this folder's couple's"
+        other = "another couple's, import it into a folder of its own"
+    return _printable(
+        f"already holds {lacks}; importing it would take them out of the log. No record of "
+        f"{whose} in the log is on a day of this export's ({_span(theirs)}): {asked}? The "
+        f"folder holds {held}. Nothing was written. If the export is {other}. If it is "
+        f"{owner}: a newer export holds every earlier answer, so export the whole history "
+        "again, or import into a new folder; if the log's records are in no export of this "
+        "app (added by hand, or from another app), add --keep-missing to keep them beside "
+        "the export's records."
     )
 
 

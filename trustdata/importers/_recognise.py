@@ -60,8 +60,11 @@ def import_command(path: str | Path, kind: str, *, names_couple: bool = False) -
     return f"trustdata import {kind} {shlex.quote(str(path))} OUT{ids}"
 
 
-def export_hint(path: str | Path) -> str:
+def export_hint(path: str | Path, subject: str = "It") -> str:
     """A sentence naming the app ``path`` was exported from and how to import it ("" if none).
+
+    ``subject`` is what the sentence calls the file: "It" after the file's own error, the file
+    by its name after its folder's (see ``trustdata.io._files``).
 
     Examples
     --------
@@ -80,7 +83,6 @@ def export_hint(path: str | Path) -> str:
     importer, names_couple = found
     command = import_command(path, importer.kind, names_couple=names_couple)
     return (
-        f" It looks like a {importer.title} export, which trustdata reads through its importer: "
-        f"{command} (OUT the log folder to write), "
-        "then use that folder."
+        f" {subject} looks like a {importer.title} export, which trustdata reads through its "
+        f"importer: {command} (OUT the log folder to write), then use that folder."
     )

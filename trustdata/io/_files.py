@@ -129,12 +129,39 @@ def _find_files(path: str | Path) -> tuple[list[tuple[str, Path]], list[str]]:
                 "checkins.json or checkins.parquet (save a spreadsheet as CSV UTF-8).",
                 source=name,
             )
+        # the folder's name first, also when an export's command holds it
         raise FileProblem(
-            "no check-ins file in the folder; expected checkins.csv, checkins.json or "
-            "checkins.parquet.",
+            f"{name}: no check-ins file in the folder; expected checkins.csv, checkins.json or "
+            f"checkins.parquet.{_folder_export_hint(p, ignored)}",
             source=name,
         )
     return [(t, found[t][0]) for t in schemas.TABLES if t in found], ignored
+
+
+#: The extensions of the apps' exports (a CSV; Daylio's backup), and how many of a folder's
+#: files with one of them are shown to the importers when the folder has no check-ins.
+EXPORT_EXTENSIONS: tuple[str, ...] = (".csv", ".daylio")
+MAX_EXPORTS_ASKED = 10
+
+
+def _folder_export_hint(folder: Path, names: list[str]) -> str:
+    """The importers' sentence for each app export among the files of ``folder`` that are no
+    log table (``names``, in order; "" when none is one): a folder holding only a Daylio
+    export is answered with the app and its import command, as the export given by itself is.
+
+    Asked only on the way to the folder's error; at most :data:`MAX_EXPORTS_ASKED` of the
+    files with an export's extension are read.
+    """
+    candidates = [
+        folder / n
+        for n in names
+        if Path(n).suffix.lower() in EXPORT_EXTENSIONS and (folder / n).is_file()
+    ][:MAX_EXPORTS_ASKED]
+    if not candidates:
+        return ""
+    from trustdata.importers._recognise import export_hint
+
+    return "".join(export_hint(path, subject=f"The file {path.name} in it") for path in candidates)
 
 
 def _short(text: str, limit: int = 200) -> str:
