@@ -24,12 +24,14 @@ class TrustDataError(Exception):
     message : str
         A sentence for a person: what was found and what was expected.
     source : str, optional
-        The file the problem is in, when there is one.
+        The file the problem is in, when there is one.  The message is prefixed with
+        ``"{source}: "`` unless it already starts with the source (a message that names the file
+        elsewhere, e.g. inside a command to run, still starts with it).
     """
 
     def __init__(self, message: str, *, source: str | None = None) -> None:
         self.source = source
-        if source is not None and source not in message:
+        if source is not None and not message.startswith(source):
             message = f"{source}: {message}"
         super().__init__(message)
 
