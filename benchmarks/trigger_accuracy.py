@@ -423,6 +423,70 @@ def poisson_trend_fit(
     return mu, sup.sum(axis=1)
 
 
+#: ``--trend-model steps``: the trend is instead a step function with this many change-points
+#: (binary segmentation, each the Poisson maximum-likelihood split of a segment) ...
+TREND_STEPS: int = 2
+#: ... segments at least this many days long ...
+TREND_STEP_MIN_DAYS: int = 56
+#: ... each change-point's location charged this many residual degrees of freedom besides its
+#: segment's mean (the best split of noise takes more than one degree of freedom's X2)
+TREND_STEP_DF: int = 3
+TREND_MODEL: str = "smooth"
+
+
+def step_trend_fit(
+    y: np.ndarray, row: np.ndarray, n_steps: int, min_bins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A step function per ``row`` (bins ``y`` grouped by row, in time order): up to
+    ``n_steps`` change-points by binary segmentation, each the split of one of the row's
+    segments that raises the Poisson log-likelihood most (segments of ``min_bins`` bins or
+    more), vectorised over rows.  Returns the fitted means (the segment means), each row's
+    number of segments with a trigger and the number of change-points made."""
+    y = np.asarray(y, dtype=float)
+    N = len(y)
+    pos = np.arange(N)
+    cum = np.r_[0.0, np.cumsum(y)]
+    starts = np.r_[0, np.flatnonzero(np.diff(row)) + 1]
+    ends = np.r_[starts[1:], N]
+    which = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, N]))
+    s, e = starts[which], ends[which]
+
+    def ll(a, b):
+        S, n = cum[b] - cum[a], np.maximum(b - a, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(S > 0, S * np.log(S / n), 0.0)
+
+    made = np.zeros(row.max() + 1 if N else 0, dtype=np.int64)
+    for _ in range(n_steps):
+        ok = (pos - s >= min_bins) & (e - pos >= min_bins)
+        gain = np.where(ok, ll(s, pos) + ll(pos, e) - ll(s, e), -np.inf)
+        order = np.lexsort((gain, row))
+        last = np.r_[row[order][1:] != row[order][:-1], True]
+        best = order[last]
+        best = best[gain[best] > 0]
+        if not len(best):
+            break
+        made[row[best]] += 1
+        # the bins of each split segment (same row, same start): those from the split on start
+        # there, the others end there
+        split_at = np.full(N, -1)
+        # map each bin to the split (if any) of its own segment: same row and same start
+        sk = row.astype(np.int64) * (N + 1) + s
+        bk = row[best].astype(np.int64) * (N + 1) + s[best]
+        idx = np.searchsorted(bk, sk)
+        idx = np.minimum(idx, len(bk) - 1)
+        hit = bk[idx] == sk
+        split_at[hit] = best[idx[hit]]
+        right = hit & (pos >= split_at)
+        left = hit & (pos < split_at)
+        s = np.where(right, split_at, s)
+        e = np.where(left, split_at, e)
+    mu = (cum[e] - cum[s]) / (e - s)
+    first_of_seg = pos == s
+    n_seg = np.bincount(row[first_of_seg & (mu > 0)], minlength=len(made))
+    return mu, n_seg, made
+
+
 def trend_dispersion(
     rec_row: np.ndarray,
     rec_day: np.ndarray,
@@ -463,9 +527,18 @@ def trend_dispersion(
     if not len(y):
         return phi, df
     rows, bin_row = np.unique(bin_row, return_inverse=True)
-    mu, rank = poisson_trend_fit(y, bin_row, j, u, len(rows), int(m.max()) + 1)
-    x2 = np.bincount(bin_row, weights=(y - mu) ** 2 / mu, minlength=len(rows))
-    d = np.bincount(bin_row, minlength=len(rows)) - rank
+    if TREND_MODEL == "steps":
+        min_bins = int(np.ceil(TREND_STEP_MIN_DAYS / bin_days))
+        mu, n_seg, made = step_trend_fit(y, bin_row, TREND_STEPS, min_bins)
+        pos = mu > 0  # a segment without a trigger has no Pearson residual (and no df)
+        x2 = np.bincount(
+            bin_row[pos], weights=(y[pos] - mu[pos]) ** 2 / mu[pos], minlength=len(rows)
+        )
+        d = np.bincount(bin_row[pos], minlength=len(rows)) - n_seg - TREND_STEP_DF * made
+    else:
+        mu, rank = poisson_trend_fit(y, bin_row, j, u, len(rows), int(m.max()) + 1)
+        x2 = np.bincount(bin_row, weights=(y - mu) ** 2 / mu, minlength=len(rows))
+        d = np.bincount(bin_row, minlength=len(rows)) - rank
     df[rows] = d
     with np.errstate(invalid="ignore", divide="ignore"):
         phi[rows] = np.where(d > 0, x2 / np.maximum(d, 1), np.nan)
@@ -895,7 +968,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trend-knots", type=float, default=None, help="--rule trend: knot days")
     ap.add_argument("--trend-min-df", type=int, default=None, help="--rule trend: df floor")
     ap.add_argument("--trend-gate", type=float, default=None, help="--rule trend: gate level")
+    ap.add_argument("--trend-model", choices=("smooth", "steps"), default=None)
+    ap.add_argument("--trend-steps", type=int, default=None, help="--trend-model steps: count")
+    ap.add_argument("--trend-step-days", type=int, default=None, help="shortest segment, days")
+    ap.add_argument("--trend-step-df", type=int, default=None, help="df per change-point")
     args = ap.parse_args(argv)
+    global TREND_MODEL, TREND_STEPS, TREND_STEP_MIN_DAYS, TREND_STEP_DF
+    if args.trend_model:
+        TREND_MODEL = args.trend_model
+    if args.trend_steps is not None:
+        TREND_STEPS = args.trend_steps
+    if args.trend_step_days:
+        TREND_STEP_MIN_DAYS = args.trend_step_days
+    if args.trend_step_df is not None:
+        TREND_STEP_DF = args.trend_step_df
     global TREND_BIN_DAYS, TREND_KNOT_DAYS, TREND_MIN_DF, TREND_GATE
     if args.trend_bins:
         TREND_BIN_DAYS = tuple(int(x) for x in args.trend_bins.split(","))
@@ -919,7 +1005,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{which} seeds, rule: {args.rule}{', pause-sum' if ps else ''}"
         + (
             f"; bins {TREND_BIN_DAYS}, knots {TREND_KNOT_DAYS:g} days, df >= {TREND_MIN_DF}, "
-            f"gate {TREND_GATE})"
+            f"gate {TREND_GATE}, model {TREND_MODEL}"
+            + (
+                f" ({TREND_STEPS} change-points, segments >= {TREND_STEP_MIN_DAYS} days, "
+                f"{TREND_STEP_DF} df each)"
+                if TREND_MODEL == "steps"
+                else ""
+            )
+            + ")"
             if args.rule == "trend"
             else ")"
         )
