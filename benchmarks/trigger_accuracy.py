@@ -58,10 +58,20 @@ here from ``trigger_trend``'s windows and the records; the library is not change
 pauses-added-up rule (:func:`pause_sum_rule`) on top of any rule; it is the library's since
 the twelfth round, so on the library it changes nothing.
 
+``--rule trend`` (the thirteenth round's; not taken, docs/verdicts.md): the dispersion of the
+span's 7-, 14- and 28-day bins around a trend over the whole span that can follow a change of
+rate (:func:`trend_dispersion`): by default a step function with up to two change-points
+(:func:`step_trend_fit`), or with ``--trend-model smooth`` a Poisson GLM with a
+piecewise-linear log rate (:func:`poisson_trend_fit`); each used with at least
+:data:`TREND_MIN_DF` degrees of freedom where the Poisson dispersion test rejects at
+:data:`TREND_GATE`; ``p = max(exact, the exact test of the counts divided by phi)``
+(:func:`scaled_exact_p`).
+
 Seeds: :data:`TUNING_SEEDS` / :data:`SYNTH_TUNING_SEEDS` were looked at while building the
 benchmark and the candidate; :data:`FRESH_SEEDS` / :data:`SYNTH_FRESH_SEEDS` were drawn
 (``secrets.randbelow``) and committed before any rule was changed, and scored once per rule;
-``--previous`` scores the eleventh round's fresh seeds (:data:`PREVIOUS_FRESH_SEEDS`).
+``--previous 1`` scores the twelfth round's fresh seeds, ``--previous 2`` the eleventh's
+(:data:`PREVIOUS_FRESH_SEEDS`).
 """
 
 from __future__ import annotations
@@ -86,15 +96,16 @@ from trustdata import schemas, synth
 from trustdata.triggers import trigger_trend
 
 TUNING_SEEDS = (1, 2, 3)
-#: Drawn with ``secrets.randbelow(90000) + 10000`` on 2026-12-03 (the twelfth round) and
-#: committed before anything was scored on them.
-FRESH_SEEDS = (35324, 98868, 31731)
+#: Drawn with ``secrets.randbelow(100000)`` on 2026-12-03 (the thirteenth round) and committed
+#: before anything was scored on them.
+FRESH_SEEDS = (39106, 13222, 13757)
 SYNTH_TUNING_SEEDS = (6101, 6102, 6103, 6104)
-SYNTH_FRESH_SEEDS = (60374, 15751)
-#: The eleventh round's fresh seeds (scored by the library and by ``quasi``), no longer fresh
-#: (``--previous``).
-PREVIOUS_FRESH_SEEDS = (52681, 28292, 46166)
-SYNTH_PREVIOUS_FRESH_SEEDS = (62491, 64167)
+SYNTH_FRESH_SEEDS = (8628, 41415)
+#: Earlier rounds' fresh seeds, no longer fresh (``--previous 1``: the twelfth round's, scored
+#: by the library and by ``quasi2``; ``--previous 2``: the eleventh round's, scored by the
+#: library and by ``quasi``).
+PREVIOUS_FRESH_SEEDS: tuple[tuple[int, ...], ...] = ((35324, 98868, 31731), (52681, 28292, 46166))
+SYNTH_PREVIOUS_FRESH_SEEDS: tuple[tuple[int, ...], ...] = ((60374, 15751), (62491, 64167))
 
 FALLING_MAX = 0.6
 FLAT_BAND = (0.8, 1.25)
@@ -340,14 +351,14 @@ def pause_sum_rule(
 # --------------------------------------------------------------------------------------------
 
 #: ``--rule trend``: the span cut into whole bins of each of these lengths in days ...
-TREND_BIN_DAYS: tuple[int, ...] = (7,)
+TREND_BIN_DAYS: tuple[int, ...] = (7, 14, 28)
 #: ... a Poisson GLM of the bins' counts on a piecewise-linear log rate with knots equally
 #: spaced about this many days apart over the span ...
 TREND_KNOT_DAYS: float = 91.0
 #: ... its dispersion used only with at least this many residual degrees of freedom ...
-TREND_MIN_DF: int = 10
+TREND_MIN_DF: int = 6
 #: ... and, when not None, only where the Poisson dispersion test rejects at this level.
-TREND_GATE: float | None = None
+TREND_GATE: float | None = 0.05
 _DAY_NS = 86_400 * 10**9
 
 
@@ -431,7 +442,9 @@ TREND_STEP_MIN_DAYS: int = 56
 #: ... each change-point's location charged this many residual degrees of freedom besides its
 #: segment's mean (the best split of noise takes more than one degree of freedom's X2)
 TREND_STEP_DF: int = 3
-TREND_MODEL: str = "smooth"
+#: The trend the dispersion is measured around: ``"steps"`` (the thirteenth round's candidate,
+#: chosen on the tuning seeds) or ``"smooth"`` (the piecewise-linear GLM).
+TREND_MODEL: str = "steps"
 
 
 def step_trend_fit(
@@ -952,7 +965,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--couples", type=int, default=600, help="couples per synth seed")
     ap.add_argument("--tuning", action="store_true", help="score the tuning seeds instead")
     ap.add_argument(
-        "--previous", action="store_true", help="score the earlier round's fresh seeds instead"
+        "--previous",
+        type=int,
+        default=0,
+        metavar="N",
+        help="score the fresh seeds of N rounds ago instead (1: the twelfth's, 2: the eleventh's)",
     )
     ap.add_argument(
         "--rule", choices=("library", "quasi", "quasi-window", "quasi2", "trend"), default="library"
@@ -995,7 +1012,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.tuning:
         seeds, synth_seeds, which = TUNING_SEEDS, SYNTH_TUNING_SEEDS, "tuning"
     elif args.previous:
-        seeds, synth_seeds, which = PREVIOUS_FRESH_SEEDS, SYNTH_PREVIOUS_FRESH_SEEDS, "previous"
+        seeds = PREVIOUS_FRESH_SEEDS[args.previous - 1]
+        synth_seeds = SYNTH_PREVIOUS_FRESH_SEEDS[args.previous - 1]
+        which = f"previous {args.previous}"
     else:
         seeds, synth_seeds, which = FRESH_SEEDS, SYNTH_FRESH_SEEDS, "fresh"
     ps = args.pause_sum
