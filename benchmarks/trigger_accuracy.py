@@ -509,10 +509,15 @@ def trend_dispersion(
     checked: np.ndarray,
     bin_days: int,
     knot_days: float = TREND_KNOT_DAYS,
+    model: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per series: Pearson's X2 over its residual degrees of freedom of the triggers in whole
     bins of ``bin_days`` days from ``start_day`` (``span_days // bin_days`` of them) around a
-    Poisson GLM trend over the span (:func:`hat_basis`, :func:`poisson_trend_fit`): as
+    trend over the span: ``model`` ``"smooth"``, a Poisson GLM with a piecewise-linear log rate
+    (:func:`hat_basis`, :func:`poisson_trend_fit`), or ``"steps"``, a step function
+    (:func:`step_trend_fit`, with :data:`TREND_STEPS` change-points at least
+    :data:`TREND_STEP_MIN_DAYS` apart, each charged :data:`TREND_STEP_DF` degrees of freedom);
+    None: :data:`TREND_MODEL`.  For the smooth trend, as
     statsmodels ``GLM(y, X, family=Poisson()).fit(scale="X2")``'s ``scale`` and
     ``df_resid``.  For series with check-ins (``checked``) bins without any record (trigger
     or check-in) are left out (not logged).  Series with ``span_days`` 0 get NaN / 0.
@@ -540,7 +545,7 @@ def trend_dispersion(
     if not len(y):
         return phi, df
     rows, bin_row = np.unique(bin_row, return_inverse=True)
-    if TREND_MODEL == "steps":
+    if (TREND_MODEL if model is None else model) == "steps":
         min_bins = int(np.ceil(TREND_STEP_MIN_DAYS / bin_days))
         mu, n_seg, made = step_trend_fit(y, bin_row, TREND_STEPS, min_bins)
         pos = mu > 0  # a segment without a trigger has no Pearson residual (and no df)

@@ -239,10 +239,18 @@ def test_trend_dispersion_from_records_equals_its_bins(bench):
     is_t = np.r_[np.ones(len(days), bool), np.zeros(len(ci), bool)]
     phi, df = bench.trend_dispersion(
         np.zeros(len(rec_day), int), rec_day, is_t, np.array([20_000]), np.array([423]),
-        np.array([True]), 7, 91.0
+        np.array([True]), 7, 91.0, model="smooth"
     )  # fmt: skip
     assert df[0] == 54
     assert phi[0] == pytest.approx(1.7923981634001211, rel=1e-6)
+    # around the step trend (two change-points: 60 bins - 3 means - 2 x 3 for the places);
+    # X2 from statsmodels' factor GLM on those segments (the test below: scale x 57)
+    phi, df = bench.trend_dispersion(
+        np.zeros(len(rec_day), int), rec_day, is_t, np.array([20_000]), np.array([423]),
+        np.array([True]), 7, model="steps"
+    )  # fmt: skip
+    assert df[0] == 51
+    assert phi[0] == pytest.approx(1.5369643651037914 * 57 / 51, rel=1e-10)
 
 
 def test_step_trend_is_the_likelihood_split_and_equals_statsmodels(bench):
