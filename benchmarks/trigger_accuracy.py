@@ -58,10 +58,20 @@ here from ``trigger_trend``'s windows and the records; the library is not change
 pauses-added-up rule (:func:`pause_sum_rule`) on top of any rule; it is the library's since
 the twelfth round, so on the library it changes nothing.
 
+``--rule trend`` (the thirteenth round's; not taken, docs/verdicts.md): the dispersion of the
+span's 7-, 14- and 28-day bins around a trend over the whole span that can follow a change of
+rate (:func:`trend_dispersion`): by default a step function with up to two change-points
+(:func:`step_trend_fit`), or with ``--trend-model smooth`` a Poisson GLM with a
+piecewise-linear log rate (:func:`poisson_trend_fit`); each used with at least
+:data:`TREND_MIN_DF` degrees of freedom where the Poisson dispersion test rejects at
+:data:`TREND_GATE`; ``p = max(exact, the exact test of the counts divided by phi)``
+(:func:`scaled_exact_p`).
+
 Seeds: :data:`TUNING_SEEDS` / :data:`SYNTH_TUNING_SEEDS` were looked at while building the
 benchmark and the candidate; :data:`FRESH_SEEDS` / :data:`SYNTH_FRESH_SEEDS` were drawn
 (``secrets.randbelow``) and committed before any rule was changed, and scored once per rule;
-``--previous`` scores the eleventh round's fresh seeds (:data:`PREVIOUS_FRESH_SEEDS`).
+``--previous 1`` scores the twelfth round's fresh seeds, ``--previous 2`` the eleventh's
+(:data:`PREVIOUS_FRESH_SEEDS`).
 """
 
 from __future__ import annotations
@@ -86,15 +96,16 @@ from trustdata import schemas, synth
 from trustdata.triggers import trigger_trend
 
 TUNING_SEEDS = (1, 2, 3)
-#: Drawn with ``secrets.randbelow(90000) + 10000`` on 2026-12-03 (the twelfth round) and
-#: committed before anything was scored on them.
-FRESH_SEEDS = (35324, 98868, 31731)
+#: Drawn with ``secrets.randbelow(100000)`` on 2026-12-03 (the thirteenth round) and committed
+#: before anything was scored on them.
+FRESH_SEEDS = (39106, 13222, 13757)
 SYNTH_TUNING_SEEDS = (6101, 6102, 6103, 6104)
-SYNTH_FRESH_SEEDS = (60374, 15751)
-#: The eleventh round's fresh seeds (scored by the library and by ``quasi``), no longer fresh
-#: (``--previous``).
-PREVIOUS_FRESH_SEEDS = (52681, 28292, 46166)
-SYNTH_PREVIOUS_FRESH_SEEDS = (62491, 64167)
+SYNTH_FRESH_SEEDS = (8628, 41415)
+#: Earlier rounds' fresh seeds, no longer fresh (``--previous 1``: the twelfth round's, scored
+#: by the library and by ``quasi2``; ``--previous 2``: the eleventh round's, scored by the
+#: library and by ``quasi``).
+PREVIOUS_FRESH_SEEDS: tuple[tuple[int, ...], ...] = ((35324, 98868, 31731), (52681, 28292, 46166))
+SYNTH_PREVIOUS_FRESH_SEEDS: tuple[tuple[int, ...], ...] = ((60374, 15751), (62491, 64167))
 
 FALLING_MAX = 0.6
 FLAT_BAND = (0.8, 1.25)
@@ -335,8 +346,308 @@ def pause_sum_rule(
     return res
 
 
+# --------------------------------------------------------------------------------------------
+# the thirteenth round's candidate: the dispersion around a smooth trend over the span
+# --------------------------------------------------------------------------------------------
+
+#: ``--rule trend``: the span cut into whole bins of each of these lengths in days ...
+TREND_BIN_DAYS: tuple[int, ...] = (7, 14, 28)
+#: ... a Poisson GLM of the bins' counts on a piecewise-linear log rate with knots equally
+#: spaced about this many days apart over the span ...
+TREND_KNOT_DAYS: float = 91.0
+#: ... its dispersion used only with at least this many residual degrees of freedom ...
+TREND_MIN_DF: int = 6
+#: ... and, when not None, only where the Poisson dispersion test rejects at this level.
+TREND_GATE: float | None = 0.05
+_DAY_NS = 86_400 * 10**9
+
+
+def hat_basis(t: np.ndarray, length: np.ndarray, knot_days: float) -> tuple:
+    """The linear B-spline ("hat") basis of a piecewise-linear function of ``t`` (days from
+    the span's start, per bin) on ``[0, length]`` (per bin: its series' binned span) with
+    ``m = max(1, round(length / knot_days))`` equal pieces: each bin has weight ``1 - u`` on
+    column ``j`` and ``u`` on column ``j + 1`` (``m + 1`` columns per series; the same
+    column space as ``1, t, (t - k_1)_+, ..., (t - k_{m-1})_+``).  Returns ``(j, u, m)``."""
+    m = np.maximum(1, np.floor(length / knot_days + 0.5)).astype(np.int64)
+    s = t / (length / m)
+    j = np.minimum(np.floor(s).astype(np.int64), m - 1)
+    return j, s - j, m
+
+
+def poisson_trend_fit(
+    y: np.ndarray,
+    row: np.ndarray,
+    j: np.ndarray,
+    u: np.ndarray,
+    n_rows: int,
+    n_cols: int,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson GLM (log link) of counts ``y`` on the hat basis (:func:`hat_basis`), one model
+    per ``row``, all fitted together by iteratively reweighted least squares: ``X'WX`` is
+    tridiagonal per row (each bin has two nonzero columns), assembled with ``bincount`` and
+    solved as one stack of ``n_cols`` x ``n_cols`` systems (columns a row does not use, or
+    that no bin of it supports, held at 0).  Started as statsmodels (``mu = (y + mean y) /
+    2``); stops when no row's deviance changes by more than ``tol`` (relative) or after
+    ``max_iter`` passes; the linear predictor is kept above -40 (a piece without a trigger
+    has a fitted rate that tends to 0).  Returns the fitted means and each row's rank (the
+    columns some bin supports)."""
+    y = np.asarray(y, dtype=float)
+    a, b = 1.0 - u, u
+    P = n_cols
+    cnt = np.bincount(row, minlength=n_rows)
+    tot = np.bincount(row, weights=y, minlength=n_rows)
+    mu = (y + (tot / np.maximum(cnt, 1))[row]) / 2
+    eta = np.log(mu)
+    sup = (
+        np.bincount(row * P + j, weights=a, minlength=n_rows * P)
+        + np.bincount(row * P + j + 1, weights=b, minlength=n_rows * P)
+    ).reshape(n_rows, P) > 0
+    rr, cc = np.nonzero(~sup)
+    base = row * P * P
+    jj, j1, jo = base + j * (P + 1), base + (j + 1) * (P + 1), base + j * P + j + 1
+    dev_old = np.full(n_rows, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(y > 0, y * np.log(y), 0.0)
+    for _ in range(max_iter):
+        w = mu
+        z = eta + (y - mu) / mu
+        size = n_rows * P * P
+        A = np.bincount(jj, weights=w * a * a, minlength=size) + np.bincount(
+            j1, weights=w * b * b, minlength=size
+        )
+        A = A.reshape(n_rows, P, P)
+        off = np.bincount(jo, weights=w * a * b, minlength=size).reshape(n_rows, P, P)
+        A += off + off.transpose(0, 2, 1)
+        A[rr, cc, cc] = 1.0
+        rhs = np.bincount(row * P + j, weights=w * a * z, minlength=n_rows * P) + np.bincount(
+            row * P + j + 1, weights=w * b * z, minlength=n_rows * P
+        )
+        beta = np.linalg.solve(A, rhs.reshape(n_rows, P, 1))[..., 0]
+        eta = np.maximum(beta[row, j] * a + beta[row, j + 1] * b, -40.0)
+        mu = np.exp(eta)
+        dev = 2 * np.bincount(row, weights=ylogy - y * eta - (y - mu), minlength=n_rows)
+        if np.all(np.abs(dev - dev_old) <= tol * (np.abs(dev) + 1)):
+            break
+        dev_old = dev
+    return mu, sup.sum(axis=1)
+
+
+#: ``--trend-model steps``: the trend is instead a step function with this many change-points
+#: (binary segmentation, each the Poisson maximum-likelihood split of a segment) ...
+TREND_STEPS: int = 2
+#: ... segments at least this many days long ...
+TREND_STEP_MIN_DAYS: int = 56
+#: ... each change-point's location charged this many residual degrees of freedom besides its
+#: segment's mean (the best split of noise takes more than one degree of freedom's X2)
+TREND_STEP_DF: int = 3
+#: The trend the dispersion is measured around: ``"steps"`` (the thirteenth round's candidate,
+#: chosen on the tuning seeds) or ``"smooth"`` (the piecewise-linear GLM).
+TREND_MODEL: str = "steps"
+
+
+def step_trend_fit(
+    y: np.ndarray, row: np.ndarray, n_steps: int, min_bins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A step function per ``row`` (bins ``y`` grouped by row, in time order): up to
+    ``n_steps`` change-points by binary segmentation, each the split of one of the row's
+    segments that raises the Poisson log-likelihood most (segments of ``min_bins`` bins or
+    more), vectorised over rows.  Returns the fitted means (the segment means), each row's
+    number of segments with a trigger and the number of change-points made."""
+    y = np.asarray(y, dtype=float)
+    N = len(y)
+    pos = np.arange(N)
+    cum = np.r_[0.0, np.cumsum(y)]
+    starts = np.r_[0, np.flatnonzero(np.diff(row)) + 1]
+    ends = np.r_[starts[1:], N]
+    which = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, N]))
+    s, e = starts[which], ends[which]
+
+    def ll(a, b):
+        S, n = cum[b] - cum[a], np.maximum(b - a, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(S > 0, S * np.log(S / n), 0.0)
+
+    made = np.zeros(row.max() + 1 if N else 0, dtype=np.int64)
+    for _ in range(n_steps):
+        ok = (pos - s >= min_bins) & (e - pos >= min_bins)
+        gain = np.where(ok, ll(s, pos) + ll(pos, e) - ll(s, e), -np.inf)
+        order = np.lexsort((gain, row))
+        last = np.r_[row[order][1:] != row[order][:-1], True]
+        best = order[last]
+        best = best[gain[best] > 0]
+        if not len(best):
+            break
+        made[row[best]] += 1
+        # the bins of each split segment (same row, same start): those from the split on start
+        # there, the others end there
+        split_at = np.full(N, -1)
+        # map each bin to the split (if any) of its own segment: same row and same start
+        sk = row.astype(np.int64) * (N + 1) + s
+        bk = row[best].astype(np.int64) * (N + 1) + s[best]
+        idx = np.searchsorted(bk, sk)
+        idx = np.minimum(idx, len(bk) - 1)
+        hit = bk[idx] == sk
+        split_at[hit] = best[idx[hit]]
+        right = hit & (pos >= split_at)
+        left = hit & (pos < split_at)
+        s = np.where(right, split_at, s)
+        e = np.where(left, split_at, e)
+    mu = (cum[e] - cum[s]) / (e - s)
+    first_of_seg = pos == s
+    n_seg = np.bincount(row[first_of_seg & (mu > 0)], minlength=len(made))
+    return mu, n_seg, made
+
+
+def trend_dispersion(
+    rec_row: np.ndarray,
+    rec_day: np.ndarray,
+    is_trigger: np.ndarray,
+    start_day: np.ndarray,
+    span_days: np.ndarray,
+    checked: np.ndarray,
+    bin_days: int,
+    knot_days: float = TREND_KNOT_DAYS,
+    model: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per series: Pearson's X2 over its residual degrees of freedom of the triggers in whole
+    bins of ``bin_days`` days from ``start_day`` (``span_days // bin_days`` of them) around a
+    trend over the span: ``model`` ``"smooth"``, a Poisson GLM with a piecewise-linear log rate
+    (:func:`hat_basis`, :func:`poisson_trend_fit`), or ``"steps"``, a step function
+    (:func:`step_trend_fit`, with :data:`TREND_STEPS` change-points at least
+    :data:`TREND_STEP_MIN_DAYS` apart, each charged :data:`TREND_STEP_DF` degrees of freedom);
+    None: :data:`TREND_MODEL`.  For the smooth trend, as
+    statsmodels ``GLM(y, X, family=Poisson()).fit(scale="X2")``'s ``scale`` and
+    ``df_resid``.  For series with check-ins (``checked``) bins without any record (trigger
+    or check-in) are left out (not logged).  Series with ``span_days`` 0 get NaN / 0.
+    Returns ``(phi, df)``."""
+    n = len(start_day)
+    n_b = (span_days // bin_days).astype(np.int64)
+    offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
+    total = int(n_b.sum())
+    phi = np.full(n, np.nan)
+    df = np.zeros(n, dtype=np.int64)
+    if total == 0:
+        return phi, df
+    idx = (rec_day - start_day[rec_row]) // bin_days
+    ok = (idx >= 0) & (idx < n_b[rec_row])
+    cell = offset[rec_row[ok]] + idx[ok]
+    y = np.bincount(cell[is_trigger[ok]], minlength=total).astype(float)
+    bin_row = np.repeat(np.arange(n), n_b)
+    seen = (np.bincount(cell, minlength=total) > 0) | ~checked[bin_row]
+    t = (np.arange(total) - offset[bin_row] + 0.5) * bin_days
+    j, u, m = hat_basis(t, (n_b * bin_days)[bin_row].astype(float), knot_days)
+    y, bin_row, j, u = y[seen], bin_row[seen], j[seen], u[seen]
+    has = np.bincount(bin_row, weights=y, minlength=n) > 0
+    keep = has[bin_row]
+    y, bin_row, j, u = y[keep], bin_row[keep], j[keep], u[keep]
+    if not len(y):
+        return phi, df
+    rows, bin_row = np.unique(bin_row, return_inverse=True)
+    if (TREND_MODEL if model is None else model) == "steps":
+        min_bins = int(np.ceil(TREND_STEP_MIN_DAYS / bin_days))
+        mu, n_seg, made = step_trend_fit(y, bin_row, TREND_STEPS, min_bins)
+        pos = mu > 0  # a segment without a trigger has no Pearson residual (and no df)
+        x2 = np.bincount(
+            bin_row[pos], weights=(y[pos] - mu[pos]) ** 2 / mu[pos], minlength=len(rows)
+        )
+        d = np.bincount(bin_row[pos], minlength=len(rows)) - n_seg - TREND_STEP_DF * made
+    else:
+        mu, rank = poisson_trend_fit(y, bin_row, j, u, len(rows), int(m.max()) + 1)
+        x2 = np.bincount(bin_row, weights=(y - mu) ** 2 / mu, minlength=len(rows))
+        d = np.bincount(bin_row, minlength=len(rows)) - rank
+    df[rows] = d
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi[rows] = np.where(d > 0, x2 / np.maximum(d, 1), np.nan)
+    return phi, df
+
+
+def scaled_exact_p(first: np.ndarray, latest: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Two-sided p-value of equal rates in two windows of equal length holding ``first`` and
+    ``latest`` triggers when counts vary ``phi`` times as much as Poisson counts: the exact
+    conditional test of the counts divided by ``phi`` (Binomial(n / phi, 1/2), its cdf
+    extended to non-whole counts by the regularised incomplete beta function, ``P(X <= m) =
+    I_{1/2}(n - m, m + 1)``); at ``phi = 1`` it is the exact test itself (scipy's
+    ``binomtest(latest, first + latest, 0.5)``)."""
+    from scipy import special
+
+    k = np.asarray(latest, float) / phi
+    n = (np.asarray(first, float) + np.asarray(latest, float)) / phi
+    m = np.minimum(k, n - k)
+    with np.errstate(invalid="ignore"):
+        p = np.where(2 * k == n, 1.0, 2 * special.betainc(n - m, m + 1, 0.5))
+    return np.minimum(p, 1.0)
+
+
+def _records_by_row(out: pd.DataFrame, triggers: pd.DataFrame, checkins: pd.DataFrame):
+    """Each record's row of ``out`` (by couple and partner), day number and kind."""
+    key = out["couple_id"].astype(str) + "\x00" + out["partner"].astype(str)
+    pos = pd.Series(np.arange(len(out)), index=key.to_numpy())
+    parts = []
+    for frame, col, trig in ((triggers, "timestamp", True), (checkins, "date", False)):
+        k = frame["couple_id"].astype(str) + "\x00" + frame["partner"].astype(str)
+        r = k.map(pos).to_numpy(dtype=float)
+        d = frame[col].to_numpy(dtype="datetime64[ns]").astype(np.int64) // _DAY_NS
+        parts.append((r, d, np.full(len(r), trig)))
+    r, d, is_t = (np.concatenate(x) for x in zip(*parts, strict=True))
+    ok = ~np.isnan(r)
+    checked = np.bincount(r[ok & ~is_t].astype(np.int64), minlength=len(out)) > 0
+    return r[ok].astype(np.int64), d[ok], is_t[ok], checked
+
+
+def trend_rule(
+    out: pd.DataFrame,
+    triggers: pd.DataFrame,
+    checkins: pd.DataFrame,
+    bins: tuple[int, ...] | None = None,
+    knot_days: float | None = None,
+    min_df: int | None = None,
+    gate: float | None = None,
+) -> pd.DataFrame:
+    """``rate_verdict`` under ``--rule trend``: for each bin length of ``bins``, the dispersion
+    ``phi`` of the partner's triggers around a smooth trend over the whole span
+    (:func:`trend_dispersion`, from ``span_start``; used only with ``df >= min_df`` and, with
+    ``gate``, where ``chi2.sf(phi df, df) < gate``); ``phi`` = the largest of those, at least
+    1; ``p = max(rate_p, scaled_exact_p(first, latest, phi))``.  Options left None take
+    the module's ``TREND_*`` values (set from the command line).  Returns ``out`` with
+    ``rate_p`` and ``rate_verdict`` replaced and ``phi`` / ``rate_p_exact`` columns."""
+    bins = TREND_BIN_DAYS if bins is None else bins
+    knot_days = TREND_KNOT_DAYS if knot_days is None else knot_days
+    min_df = TREND_MIN_DF if min_df is None else min_df
+    gate = TREND_GATE if gate is None else gate
+    res = out.copy()
+    enough = res["rate_p"].notna().to_numpy()
+    rec_row, rec_day, is_t, checked = _records_by_row(res, triggers, checkins)
+    start = res["span_start"].to_numpy(dtype="datetime64[ns]").astype(np.int64) // _DAY_NS
+    end = res["span_end"].to_numpy(dtype="datetime64[ns]").astype(np.int64) // _DAY_NS
+    span = np.where(enough, end - start, 0)
+    phi = np.ones(len(res))
+    for b in bins:
+        ph, df = trend_dispersion(rec_row, rec_day, is_t, start, span, checked, b, knot_days)
+        use = (df >= min_df) & (ph > 1)
+        if gate is not None:
+            use &= stats.chi2.sf(ph * df, np.maximum(df, 1)) < gate
+        phi = np.where(use, np.fmax(phi, ph), phi)
+    p0 = res["rate_p"].to_numpy(dtype=float)
+    pq = scaled_exact_p(res["first_count"].to_numpy(), res["latest_count"].to_numpy(), phi)
+    res["rate_p_exact"] = p0
+    res["phi"] = np.where(enough, phi, np.nan)
+    res["rate_p"] = np.where(enough & (phi > 1), np.fmax(p0, pq), p0)
+    p = res["rate_p"].to_numpy(dtype=float)
+    ratio = res["rate_ratio"].to_numpy(dtype=float)
+    res["rate_verdict"] = np.select(
+        [np.isnan(p), (p < ALPHA) & (ratio < 1), (p < ALPHA) & (ratio > 1)],
+        ["insufficient_data", "lessening", "worsening"],
+        default="no_clear_change",
+    )
+    return res
+
+
 def _apply(rule: str, out: pd.DataFrame, triggers, checkins, pause_sum=False) -> pd.DataFrame:
-    if rule == "quasi2":
+    if rule == "trend":
+        out = trend_rule(out, triggers, checkins)
+    elif rule == "quasi2":
         out = quasi_rule(out, triggers, checkins, how="span", blocks=BLOCKS2)
     elif rule != "library":
         out = quasi_rule(
@@ -659,29 +970,76 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--couples", type=int, default=600, help="couples per synth seed")
     ap.add_argument("--tuning", action="store_true", help="score the tuning seeds instead")
     ap.add_argument(
-        "--previous", action="store_true", help="score the earlier round's fresh seeds instead"
+        "--previous",
+        type=int,
+        default=0,
+        metavar="N",
+        help="score the fresh seeds of N rounds ago instead (1: the twelfth's, 2: the eleventh's)",
     )
     ap.add_argument(
-        "--rule", choices=("library", "quasi", "quasi-window", "quasi2"), default="library"
+        "--rule", choices=("library", "quasi", "quasi-window", "quasi2", "trend"), default="library"
     )
     ap.add_argument(
         "--pause-sum",
         action="store_true",
         help="also the candidate pause rule: stretches of 21 days or more summed per window",
     )
+    ap.add_argument(
+        "--trend-bins", default=None, help="--rule trend: bin lengths in days, e.g. 7,14,28"
+    )
+    ap.add_argument("--trend-knots", type=float, default=None, help="--rule trend: knot days")
+    ap.add_argument("--trend-min-df", type=int, default=None, help="--rule trend: df floor")
+    ap.add_argument("--trend-gate", type=float, default=None, help="--rule trend: gate level")
+    ap.add_argument("--trend-model", choices=("smooth", "steps"), default=None)
+    ap.add_argument("--trend-steps", type=int, default=None, help="--trend-model steps: count")
+    ap.add_argument("--trend-step-days", type=int, default=None, help="shortest segment, days")
+    ap.add_argument("--trend-step-df", type=int, default=None, help="df per change-point")
     args = ap.parse_args(argv)
+    global TREND_MODEL, TREND_STEPS, TREND_STEP_MIN_DAYS, TREND_STEP_DF
+    if args.trend_model:
+        TREND_MODEL = args.trend_model
+    if args.trend_steps is not None:
+        TREND_STEPS = args.trend_steps
+    if args.trend_step_days:
+        TREND_STEP_MIN_DAYS = args.trend_step_days
+    if args.trend_step_df is not None:
+        TREND_STEP_DF = args.trend_step_df
+    global TREND_BIN_DAYS, TREND_KNOT_DAYS, TREND_MIN_DF, TREND_GATE
+    if args.trend_bins:
+        TREND_BIN_DAYS = tuple(int(x) for x in args.trend_bins.split(","))
+    if args.trend_knots:
+        TREND_KNOT_DAYS = args.trend_knots
+    if args.trend_min_df:
+        TREND_MIN_DF = args.trend_min_df
+    if args.trend_gate:
+        TREND_GATE = args.trend_gate
     n_arcs, n_couples = (300, 80) if args.quick else (args.arcs, args.couples)
     if args.tuning:
         seeds, synth_seeds, which = TUNING_SEEDS, SYNTH_TUNING_SEEDS, "tuning"
     elif args.previous:
-        seeds, synth_seeds, which = PREVIOUS_FRESH_SEEDS, SYNTH_PREVIOUS_FRESH_SEEDS, "previous"
+        seeds = PREVIOUS_FRESH_SEEDS[args.previous - 1]
+        synth_seeds = SYNTH_PREVIOUS_FRESH_SEEDS[args.previous - 1]
+        which = f"previous {args.previous}"
     else:
         seeds, synth_seeds, which = FRESH_SEEDS, SYNTH_FRESH_SEEDS, "fresh"
     ps = args.pause_sum
     t0 = time.perf_counter()
     print(
         f"# trigger verdict accuracy of trigger_trend ({'quick' if args.quick else 'full'} run, "
-        f"{which} seeds, rule: {args.rule}{', pause-sum' if ps else ''})"
+        f"{which} seeds, rule: {args.rule}{', pause-sum' if ps else ''}"
+        + (
+            f"; bins {TREND_BIN_DAYS}, knots {TREND_KNOT_DAYS:g} days, df >= {TREND_MIN_DF}, "
+            f"gate {TREND_GATE}, model {TREND_MODEL}"
+            + (
+                f" ({TREND_STEPS} change-points, segments >= {TREND_STEP_MIN_DAYS} days, "
+                f"{TREND_STEP_DF} df each)"
+                if TREND_MODEL == "steps"
+                else ""
+            )
+            + ")"
+            if args.rule == "trend"
+            else ")"
+        )
     )
     print(f"\n## benchmarks/_trigger_arcs.py, {n_arcs} series x seeds {seeds}")
     arcs = arcs_table(n_arcs, seeds, args.rule, pause_sum=ps)

@@ -194,3 +194,97 @@ def test_span_phi_of_28_day_blocks_equals_statsmodels(bench):
     assert phi == pytest.approx(2.52209595959596, rel=1e-10)
     assert df == fit.df_resid == 9
     assert np.isnan(bench.span_phi(t, seen_at, start, 40 * day, 28)[0])
+
+
+#: 60 weekly counts: Poisson(4 before day 150, else 1, times Gamma(2, 0.5) waves), seed 5
+_Y60 = [2, 4, 3, 0, 4, 2, 5, 5, 0, 0, 3, 7, 0, 2, 3, 2, 0, 0, 4, 8, 1, 0, 0, 0, 2, 0, 0, 1, 6, 3,
+        1, 0, 2, 2, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 2, 2, 1, 0, 0, 1, 2,
+        1]  # fmt: skip
+
+
+def test_trend_irls_and_pearson_equal_statsmodels(bench):
+    sm = pytest.importorskip("statsmodels.api")
+    # 60 weekly counts, and a second series (the first 30 weeks reversed) fitted in the same
+    # stack: each equals its own fit
+    y1 = np.array(_Y60, dtype=float)
+    y2 = y1[:30][::-1].copy()
+    rows = np.r_[np.zeros(60, int), np.ones(30, int)]
+    t = np.r_[(np.arange(60) + 0.5) * 7, (np.arange(30) + 0.5) * 7]
+    length = np.r_[np.full(60, 420.0), np.full(30, 210.0)]
+    j, u, m = bench.hat_basis(t, length, 91.0)
+    y = np.r_[y1, y2]
+    mu, rank = bench.poisson_trend_fit(y, rows, j, u, 2, int(m.max()) + 1)
+    for r, yy in ((0, y1), (1, y2)):
+        sel = rows == r
+        X = np.zeros((sel.sum(), m[sel][0] + 1))
+        X[np.arange(sel.sum()), j[sel]] += 1 - u[sel]
+        X[np.arange(sel.sum()), j[sel] + 1] += u[sel]
+        # statsmodels GLM(yy, X, family=Poisson()).fit(scale="X2"): for the first series
+        # scale = 1.7923981634001211, df_resid = 54 (R: summary(glm(y ~ X - 1, family =
+        # quasipoisson))$dispersion; R not installed here)
+        fit = sm.GLM(yy, X, family=sm.families.Poisson()).fit(scale="X2")
+        x2 = ((yy - mu[sel]) ** 2 / mu[sel]).sum()
+        assert rank[r] == X.shape[1] and sel.sum() - rank[r] == fit.df_resid
+        np.testing.assert_allclose(mu[sel], fit.mu, rtol=1e-6)
+        assert x2 / (sel.sum() - rank[r]) == pytest.approx(fit.scale, rel=1e-6)
+
+
+def test_trend_dispersion_from_records_equals_its_bins(bench):
+    # one series of 60 whole weeks: triggers on the weeks' days as _Y60 counts, a check-in
+    # every week; the dispersion equals the hat-basis fit of those 60 counts (the statsmodels
+    # figure of the test above)
+    days = np.concatenate([7 * w + np.arange(c) % 7 for w, c in enumerate(_Y60)])
+    ci = np.arange(60) * 7 + 3
+    rec_day = np.r_[days, ci] + 20_000
+    is_t = np.r_[np.ones(len(days), bool), np.zeros(len(ci), bool)]
+    phi, df = bench.trend_dispersion(
+        np.zeros(len(rec_day), int), rec_day, is_t, np.array([20_000]), np.array([423]),
+        np.array([True]), 7, 91.0, model="smooth"
+    )  # fmt: skip
+    assert df[0] == 54
+    assert phi[0] == pytest.approx(1.7923981634001211, rel=1e-6)
+    # around the step trend (two change-points: 60 bins - 3 means - 2 x 3 for the places);
+    # X2 from statsmodels' factor GLM on those segments (the test below: scale x 57)
+    phi, df = bench.trend_dispersion(
+        np.zeros(len(rec_day), int), rec_day, is_t, np.array([20_000]), np.array([423]),
+        np.array([True]), 7, model="steps"
+    )  # fmt: skip
+    assert df[0] == 51
+    assert phi[0] == pytest.approx(1.5369643651037914 * 57 / 51, rel=1e-10)
+
+
+def test_step_trend_is_the_likelihood_split_and_equals_statsmodels(bench):
+    sm = pytest.importorskip("statsmodels.api")
+    y = np.array(_Y60, dtype=float)
+    mu, n_seg, made = bench.step_trend_fit(y, np.zeros(60, int), 1, 8)
+
+    def ll(v):
+        return v.sum() * np.log(v.sum() / len(v)) if v.sum() else 0.0
+
+    best = max(range(8, 53), key=lambda c: ll(y[:c]) + ll(y[c:]))  # by brute force
+    assert made[0] == 1 and n_seg[0] == 2
+    np.testing.assert_allclose(
+        mu, np.r_[np.full(best, y[:best].mean()), np.full(60 - best, y[best:].mean())]
+    )
+    mu2, n_seg2, made2 = bench.step_trend_fit(y, np.zeros(60, int), 2, 8)
+    seg = np.r_[0, np.cumsum(np.diff(mu2) != 0)]
+    X = sm.add_constant(pd.get_dummies(seg, drop_first=True).astype(float))
+    # statsmodels GLM(y, X, family=Poisson()).fit(scale="X2").scale = 1.5369643651037914
+    # with df_resid 57 (segments weeks 0-19, 20-34, 35-59)
+    fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2")
+    assert made2[0] == 2 and n_seg2[0] == 3 and fit.df_resid == 57
+    np.testing.assert_allclose(mu2, fit.mu, rtol=1e-12)
+    assert ((y - mu2) ** 2 / mu2).sum() / 57 == pytest.approx(1.5369643651037914, rel=1e-10)
+
+
+def test_scaled_exact_p_is_the_exact_test_at_phi_1_and_grows_with_phi(bench):
+    from scipy import stats
+
+    for first, latest in ((10, 2), (0, 5), (7, 7), (40, 1), (3, 9)):
+        ref = stats.binomtest(latest, first + latest, 0.5).pvalue
+        p1 = bench.scaled_exact_p(np.array([first]), np.array([latest]), np.array([1.0]))[0]
+        assert p1 == pytest.approx(ref, rel=1e-10)
+        ps = bench.scaled_exact_p(
+            np.full(4, first), np.full(4, latest), np.array([1.0, 1.5, 2.0, 4.0])
+        )
+        assert (np.diff(ps) >= -1e-12).all()
