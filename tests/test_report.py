@@ -1352,7 +1352,8 @@ def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sa
     ) in therapist
     assert "RCI 3.29: improved)" in therapist
     assert (
-        "or as a clear change: the slope's 95% interval above (below) 0 (a steady trend), or the "
+        "or as a clear change: the slope's 95% interval above (below) 0 (a trend over the "
+        "months), or the "
         "latest 4 weeks' mean beyond its own 95% interval from the first's (by the ends)"
     ) in therapist
 
