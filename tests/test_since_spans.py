@@ -69,3 +69,37 @@ def test_a_one_day_span_reads_as_one_day(bundled):
     assert "From 18 January 2026 to 18 January 2026" not in text
     assert "On 18 January 2026 (1 day), compared with the 28 days just before" in text
     assert "A span of 1 day since is too short to read much into" in text
+
+
+def test_a_setback_in_the_span_before_is_listed_and_said_in_the_comparison(bundled):
+    # couple-04 on the default "since" (9 February 2025): the span before (11 January to 8
+    # February) is A's anniversary setback (weeks of 13 January to 27 January, back near the
+    # level on 3 February); the page said "vs 2.5 over 6 check-ins before, difference +2.0"
+    # and listed no setback, so a return to A's usual level read as progress since the session
+    r = rv.review(bundled, "couple-04", today="2026-02-01")
+    assert r.since == pd.Timestamp("2025-02-09")
+    sb = r.setbacks.set_index("setback_id").loc["couple-04/A/2"]
+    assert sb["start"] == pd.Timestamp("2025-01-13") and sb["end"] == pd.Timestamp("2025-02-03")
+    assert "couple-04/A/2" in r.since_setbacks["setback_id"].tolist()
+    a = r.changes_since.set_index("partner").loc["A"]
+    # the review counts them: A's check-ins before dated in the setback's weeks
+    ci = bundled.couple("couple-04").checkins
+    dates = ci.loc[(ci["partner"] == "A") & ci["connection"].notna(), "date"]
+    before = dates[(dates >= a["before_start"]) & (dates < a["since"])]
+    weeks = schemas.week_start(before)
+    in_setback = ((weeks >= sb["start"]) & (weeks < sb["end"])).sum()
+    assert (a["checkins_before"], a["checkins_before_in_setback"]) == (6, in_setback) == (6, 5)
+    assert a["checkins_since_in_setback"] == 0
+    b = r.changes_since.set_index("partner").loc["B"]
+    assert (b["checkins_before_in_setback"], b["checkins_since_in_setback"]) == (0, 0)
+    page = report.render(r, audience="therapist")
+    part = page[page.index('<section id="since"') :]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part[: part.index("</section>")]))
+    assert (
+        "connection 4.5 over 6 check-ins since (vs 2.5 over 6 check-ins before, 5 of them in a "
+        "setback, difference +2.0)" in text
+    )
+    assert "Setbacks since 9 February 2025, still going on, or in the span before" in text
+    assert "13 January 2025" in text
+    # B had no setback then: their comparison says none
+    assert "(vs 6.8 over 4 check-ins before, difference -0.8)" in text

@@ -435,11 +435,15 @@ class CoupleReview:
         The last session (given, or :func:`default_since`) and whether it was given.
     changes_since : pandas.DataFrame
         :func:`~trustdata.trends.changes_since` plus ``mean_before_shown``, ``mean_since_shown``
-        (rounded to one decimal, as printed) and ``difference_shown`` (their difference).
+        (rounded to one decimal, as printed), ``difference_shown`` (their difference) and
+        ``checkins_before_in_setback``, ``checkins_since_in_setback`` (how many of the
+        check-ins of each span fell in a setback of that partner: a mean before taken in a
+        setback is not the partner's usual level; see :func:`_checkins_in_setbacks`).
     since_nothing_after, since_nothing_before : bool
         Nothing logged on or after ``since``; nothing logged before it.
     since_setbacks : pandas.DataFrame
-        Setbacks that started since, are still going on, or span ``since`` (ended on or after).
+        Setbacks that started since, are still going on, or overlap the span before ``since``
+        (ended after its first day; a setback spanning ``since`` is one of them).
     since_events : pandas.DataFrame
         Events on or after ``since`` (abuse events only in ``abuse_events``).
     answers_since : pandas.DataFrame
@@ -1597,6 +1601,44 @@ def _track_new_since(
     return flagged & ~now["partner"].astype(str).isin(was).to_numpy()
 
 
+def _checkins_in_setbacks(
+    changes: pd.DataFrame, checkins: pd.DataFrame, found: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Per row of ``changes``: how many of its check-ins before and since fell in a setback.
+
+    A check-in is in a setback of its partner (on the compared measure) when its week
+    (:func:`trustdata.schemas.week_start`) is from the setback's ``start`` up to, not
+    including, its ``end`` (the first week back near the trend; an ongoing one has no end).
+    The spans are those of :func:`trustdata.trends.changes_since`: ``[before_start, since)``
+    and from ``since`` on.
+
+    Returns
+    -------
+    dict
+        ``checkins_before_in_setback`` and ``checkins_since_in_setback`` (int64 arrays in the
+        order of ``changes``).
+    """
+    out = {
+        "checkins_before_in_setback": np.zeros(len(changes), dtype="int64"),
+        "checkins_since_in_setback": np.zeros(len(changes), dtype="int64"),
+    }
+    for i, row in enumerate(changes.itertuples(index=False)):
+        sb = found.loc[(found["partner"] == row.partner) & (found["measure"] == row.measure)]
+        if sb.empty:
+            continue
+        mine = checkins.loc[
+            (checkins["partner"] == row.partner) & checkins[row.measure].notna(), "date"
+        ]
+        week = schemas.week_start(mine)
+        inside = pd.Series(False, index=mine.index)
+        for start, end in zip(sb["start"], sb["end"], strict=True):
+            inside |= (week >= start) & ((week < end) if pd.notna(end) else True)
+        before = (mine >= row.before_start) & (mine < row.since)
+        out["checkins_before_in_setback"][i] = int((inside & before).sum())
+        out["checkins_since_in_setback"][i] = int((inside & (mine >= row.since)).sum())
+    return out
+
+
 def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
     """Drop calm-streak wins of a partner who was not logging triggers at the streak's end."""
     streak = wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
@@ -1809,16 +1851,20 @@ def review(
         )
         nothing_after = last is None or last < since_value
         nothing_before = first is None or first >= since_value
+        # the span before: a setback in it makes its mean a setback's, not the usual level
+        before_start = ch["before_start"].iloc[0] if len(ch) else since_value
         ended = found["end"]
         since_sb = found.loc[
             (found["start"] >= since_value)
             | ~found["recovered"].astype(bool)
-            | (ended.notna() & (ended >= since_value))
+            | (ended.notna() & (ended > before_start))
         ].reset_index(drop=True)
+        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found))
         since_ev = couple_events.loc[couple_events["date"] >= since_value].reset_index(drop=True)
         recent = ci.loc[(ci["date"] >= since_value) & _answered(ci).to_numpy()]
     else:
         ch = trends.changes_since(one, pd.Timestamp("2000-01-01"))[:0]
+        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found))
         nothing_after = nothing_before = True
         since_sb = found[:0]
         since_ev = couple_events[:0]
