@@ -507,7 +507,10 @@ def test_since_whose_span_before_reaches_past_the_start_says_the_logs_start_late
     # since 2025-01-13: 8 days since (to 2025-01-20 inclusive), 28 days before -> 2024-12-16,
     # but the logs start on 2025-01-06
     text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2025-01-13"))
-    assert "(16 December 2024 to 12 January 2025; the logs start on 6 January 2025)" in text
+    assert (
+        "(16 December 2024 to 12 January 2025; the logs start on 6 January 2025, so only its "
+        "last 7 days, 1 week, are logged)" in text
+    )
     # 1 check-in before (score 4), 2 since (5, 6): singular and plural
     assert "A: connection 5.5 over 2 check-ins since (vs 4.0 over 1 check-in before" in text
 
@@ -1352,7 +1355,8 @@ def test_a_rise_by_the_trend_rule_is_not_called_bigger_than_the_ups_and_downs(sa
     ) in therapist
     assert "RCI 3.29: improved)" in therapist
     assert (
-        "or as a clear change: the slope's 95% interval above (below) 0 (a steady trend), or the "
+        "or as a clear change: the slope's 95% interval above (below) 0 (a trend over the "
+        "months), or the "
         "latest 4 weeks' mean beyond its own 95% interval from the first's (by the ends)"
     ) in therapist
 

@@ -196,6 +196,42 @@ def test_couple_page_says_the_expected_range_only_when_the_therapist_chose(revie
     assert "It does not say how things will go" in chosen
 
 
+def test_couple_page_says_a_synthetic_reference_is_made_up_couples_not_most_people(
+    bundled, reviewed
+):
+    # couple-02 against the bundled (synthetic) cohort: the couple page said "lower than most
+    # people who started at a similar level" and never that the reference is made up
+    assert reviewed.reference_synthetic
+    text = _text(report.render(reviewed, audience="couple", include_expected=True))
+    assert (
+        "A 's recent average has been lower than most partners in made-up example couples "
+        "(not real people) who started at a similar level had at this point."
+    ) in text
+    assert "most people" not in text
+    # the anonymized copy of it (made with the public demo key) is synthetic too
+    anon = rv.review(
+        bundled,
+        "couple-02",
+        reference=str(report.resolve_path("data/sample/cohort_anonymized")),
+        today="2026-01-05",
+    )
+    assert anon.reference_synthetic
+    anon_text = _text(report.render(anon, audience="couple", include_expected=True))
+    assert "made-up example couples (not real people)" in anon_text
+    assert "most people" not in anon_text
+    # a reference the review does not find synthetic keeps "most people"
+    ref = trustdata.cohort.load_cohort(COHORT, progress=False)
+    real = rv.review(bundled, "couple-02", reference=ref, today="2026-01-05")
+    assert not real.reference_synthetic and real.expected_couple == {"A": "below"}
+    real_text = _text(report.render(real, audience="couple", include_expected=True))
+    assert "lower than most people who started at a similar level" in real_text
+    assert "made-up" not in real_text
+    for told, sentence in report.EXPECTED_COUPLE_WORDS.items():
+        assert sentence.count("most people") == 1
+        made_up = report.EXPECTED_COUPLE_WORDS_SYNTHETIC[told]
+        assert "most people" not in made_up and "made-up example couples" in made_up
+
+
 def test_couple_page_plan_sentence_only_when_the_verdict_is_clear(bundled, reviewed):
     assert "lower_with_plan" in set(reviewed.plan_effect["verdict"])
     assert "handled with your plan were clearly milder" in _text(
@@ -274,8 +310,9 @@ def test_couple_page_within_the_band_below_its_median_is_not_at_or_above_most(bu
     assert r.expected_couple["A"] == "within"
     text = _text(report.render(r, audience="couple", include_expected=True))
     assert (
-        "A 's recent average is within the usual range: the range where most people who "
-        "started at a similar level were at this point."
+        "A 's recent average is within the usual range: the range where most partners in "
+        "made-up example couples (not real people) who started at a similar level were at this "
+        "point."
     ) in text
     assert "at or above" not in text and "not below the usual range" not in text
 

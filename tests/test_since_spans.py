@@ -1,5 +1,6 @@
 """The "what changed since" span before is named with its length, never called "the same
-length" when it is longer; triggers per week when the lengths differ."""
+length" when it is longer; triggers per week when the lengths differ or the logs start inside
+the span before (then per logged week); a setback in the span before is said."""
 
 from __future__ import annotations
 
@@ -69,3 +70,87 @@ def test_a_one_day_span_reads_as_one_day(bundled):
     assert "From 18 January 2026 to 18 January 2026" not in text
     assert "On 18 January 2026 (1 day), compared with the 28 days just before" in text
     assert "A span of 1 day since is too short to read much into" in text
+
+
+def test_a_setback_in_the_span_before_is_listed_and_said_in_the_comparison(bundled):
+    # couple-04 on the default "since" (9 February 2025): the span before (11 January to 8
+    # February) is A's anniversary setback (weeks of 13 January to 27 January, back near the
+    # level on 3 February); the page said "vs 2.5 over 6 check-ins before, difference +2.0"
+    # and listed no setback, so a return to A's usual level read as progress since the session
+    r = rv.review(bundled, "couple-04", today="2026-02-01")
+    assert r.since == pd.Timestamp("2025-02-09")
+    sb = r.setbacks.set_index("setback_id").loc["couple-04/A/2"]
+    assert sb["start"] == pd.Timestamp("2025-01-13") and sb["end"] == pd.Timestamp("2025-02-03")
+    assert "couple-04/A/2" in r.since_setbacks["setback_id"].tolist()
+    a = r.changes_since.set_index("partner").loc["A"]
+    # the review counts them: A's check-ins before dated in the setback's weeks
+    ci = bundled.couple("couple-04").checkins
+    dates = ci.loc[(ci["partner"] == "A") & ci["connection"].notna(), "date"]
+    before = dates[(dates >= a["before_start"]) & (dates < a["since"])]
+    weeks = schemas.week_start(before)
+    in_setback = ((weeks >= sb["start"]) & (weeks < sb["end"])).sum()
+    assert (a["checkins_before"], a["checkins_before_in_setback"]) == (6, in_setback) == (6, 5)
+    assert a["checkins_since_in_setback"] == 0
+    b = r.changes_since.set_index("partner").loc["B"]
+    assert (b["checkins_before_in_setback"], b["checkins_since_in_setback"]) == (0, 0)
+    page = report.render(r, audience="therapist")
+    part = page[page.index('<section id="since"') :]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part[: part.index("</section>")]))
+    assert (
+        "connection 4.5 over 6 check-ins since (vs 2.5 over 6 check-ins before, 5 of them in a "
+        "setback, difference +2.0)" in text
+    )
+    assert "Setbacks since 9 February 2025, still going on, or in the span before" in text
+    assert "13 January 2025" in text
+    # B had no setback then: their comparison says none
+    assert "(vs 6.8 over 4 check-ins before, difference -0.8)" in text
+
+
+def test_a_span_before_that_starts_before_the_logs_gives_rates_per_logged_week(bundled):
+    # couple-01 since 15 February 2024: 467 days since, against the 467 days before (from 5
+    # November 2022), of which only the last 25 are logged (the logs start on 21 January
+    # 2024); the page said "110 triggers since (37 major), 12 before": equal spans, no rates,
+    # read as a rise while the rate fell
+    r = rv.review(bundled, "couple-01", since="2024-02-15", today="2026-02-01")
+    a = r.changes_since.set_index("partner").loc["A"]
+    assert (a["days_since"], a["days_before"], a["logged_days_before"]) == (467, 467, 25)
+    assert a["logged_days_since"] == 467
+    assert r.first.normalize() == pd.Timestamp("2024-01-21")
+    assert (a["triggers_since"], a["triggers_before"]) == (110, 12)
+    assert a["triggers_per_logged_week_before"] == pytest.approx(12 * 7 / 25)
+    assert a["triggers_per_logged_week_since"] == pytest.approx(110 * 7 / 467)
+    assert r.since_per_week and r.since_partly_logged
+    page = report.render(r, audience="therapist")
+    part = page[page.index('<section id="since"') :]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part[: part.index("</section>")]))
+    assert (
+        "compared with the same length of time just before (5 November 2022 to 14 February "
+        "2024; the logs start on 21 January 2024, so only its last 25 days, 3.6 weeks, are "
+        "logged): as the logged parts differ in length, triggers are also given per logged "
+        "week." in text
+    )
+    assert "110 triggers since (37 major; 1.6 a week), 12 before (3.4 a logged week)." in text
+
+
+def test_a_shorter_span_since_with_the_logs_starting_inside_the_span_before(bundled):
+    # couple-01's logs start on 21 January 2024; since 1 February 2024 and a short span since
+    # (the logs cut at 8 February): 8 days since, 28 days before (4 January to 31 January),
+    # of which 11 are logged
+    logs = bundled.couple("couple-01")
+    cut = trustdata.Logs(
+        checkins=logs.checkins.loc[logs.checkins["date"] < "2024-02-09"],
+        triggers=logs.triggers.loc[logs.triggers["timestamp"] < "2024-02-09"],
+        events=logs.events.loc[logs.events["date"] < "2024-02-09"],
+        couples=logs.couples,
+    )
+    r = rv.review(cut, "couple-01", since="2024-02-01", today="2026-02-01")
+    a = r.changes_since.set_index("partner").loc["A"]
+    assert (a["days_before"], a["logged_days_before"]) == (28, 11)
+    assert r.since_partly_logged
+    text = re.sub(r"<[^>]+>", " ", report.render(r, audience="therapist"))
+    text = re.sub(r"\s+", " ", text)
+    assert "compared with the 28 days just before (4 January 2024 to 31 January 2024; the " in text
+    assert "so only its last 11 days, 1.6 weeks, are logged): the span before is never" in text
+    assert "; as the logged parts differ in length, triggers are also given per logged week" in text
+    assert "as the spans differ in length" not in text
+    assert f"({a['triggers_per_logged_week_before']:.1f} a logged week)" in text

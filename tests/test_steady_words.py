@@ -40,6 +40,18 @@ def test_the_therapist_page_does_not_call_a_dipping_trend_steady(couple_03):
     )
 
 
+def test_the_verdict_key_does_not_call_the_slope_route_steady(couple_03):
+    # the key under "not steady: down, then up" defined that route as "the slope's 95% interval
+    # above (below) 0 (a steady trend)": a route the page then says is not steady
+    text = _text(report.render(couple_03, audience="therapist"))
+    assert "not steady: down, then up" in text
+    assert "(a steady trend)" not in text
+    assert (
+        "or as a clear change: the slope's 95% interval above (below) 0 (a trend over the "
+        "months), or the latest 4 weeks' mean beyond its own 95% interval"
+    ) in text
+
+
 def test_the_couple_page_does_not_call_a_dipping_rise_a_steady_climb(couple_03):
     text = _text(report.render(couple_03, audience="couple"))
     said = text[text.index("B 's trust was on average") :][:400]

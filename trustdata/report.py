@@ -1362,6 +1362,15 @@ EXPECTED_COUPLE_WORDS = {
     "within": EXPECTED_COUPLE_WITHIN,
     "above": EXPECTED_COUPLE_ABOVE,
 }
+#: Who the couple is compared with when the review finds the reference synthetic
+#: (``CoupleReview.reference_synthetic``): not "most people" but made-up couples.
+EXPECTED_COUPLE_SYNTHETIC_MOST = "most partners in made-up example couples (not real people)"
+#: :data:`EXPECTED_COUPLE_WORDS` against a synthetic reference: the same sentences, each saying
+#: who the comparison is with.
+EXPECTED_COUPLE_WORDS_SYNTHETIC = {
+    told: sentence.replace("most people", EXPECTED_COUPLE_SYNTHETIC_MOST)
+    for told, sentence in EXPECTED_COUPLE_WORDS.items()
+}
 
 
 def _issue14():
@@ -1397,7 +1406,8 @@ def _add_issue14(sections, r: CoupleReview, audience: str, chart, include_expect
         body = Markup(m.expected_therapist(r, figures, _STATUS_WORDS))
         new.append(Section("expected", "Against expected recovery", body))
     elif r.reference_given and include_expected and r.expected_couple:
-        body = Markup(m.expected_couple(r, EXPECTED_COUPLE_WORDS))
+        words = EXPECTED_COUPLE_WORDS_SYNTHETIC if r.reference_synthetic else EXPECTED_COUPLE_WORDS
+        body = Markup(m.expected_couple(r, words))
         new.append(Section("expected", "Compared with others", body))
     # plan effect
     plan = r.plan_effect

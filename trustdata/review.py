@@ -434,11 +434,18 @@ class CoupleReview:
         The last session (given, or :func:`default_since`) and whether it was given.
     changes_since : pandas.DataFrame
         :func:`~trustdata.trends.changes_since` plus ``mean_before_shown``, ``mean_since_shown``
-        (rounded to one decimal, as printed) and ``difference_shown`` (their difference).
+        (rounded to one decimal, as printed), ``difference_shown`` (their difference) and
+        ``checkins_before_in_setback``, ``checkins_since_in_setback`` (how many of the
+        check-ins of each span fell in a setback of that partner: a mean before taken in a
+        setback is not the partner's usual level; see :func:`_checkins_in_setbacks`), and the
+        spans' logged parts (``logged_days_before``, ``logged_days_since``,
+        ``logged_weeks_before_shown``, ``triggers_per_logged_week_before``,
+        ``triggers_per_logged_week_since``; see :func:`_logged_parts`).
     since_nothing_after, since_nothing_before : bool
         Nothing logged on or after ``since``; nothing logged before it.
     since_setbacks : pandas.DataFrame
-        Setbacks that started since, are still going on, or span ``since`` (ended on or after).
+        Setbacks that started since, are still going on, or overlap the span before ``since``
+        (ended after its first day; a setback spanning ``since`` is one of them).
     since_events : pandas.DataFrame
         Events on or after ``since`` (abuse events only in ``abuse_events``).
     answers_since : pandas.DataFrame
@@ -514,6 +521,11 @@ class CoupleReview:
     since_logs_start_after, since_before_reaches_past_start : bool
         The logs start after ``since``; the compared span before ``since`` starts before the
         logs do.
+    since_per_week, since_partly_logged : bool
+        The page gives triggers per week: the spans differ in length or the logged part of
+        either is shorter than it (``since_partly_logged``: the logs start inside the span
+        before, so its trigger count covers fewer days; the rates are then per logged week,
+        ``changes_since``'s ``triggers_per_logged_week_*``; see :func:`_logged_parts`).
     constants : dict
         The numbers the page's words use (scale, window, context days, the stopped rule).
     """
@@ -581,6 +593,8 @@ class CoupleReview:
     since_before_end: pd.Timestamp | None
     since_logs_start_after: bool
     since_before_reaches_past_start: bool
+    since_per_week: bool = False
+    since_partly_logged: bool = False
     plan_effect: pd.DataFrame = field(default_factory=pd.DataFrame)
     plan_caution: str = ""
     plan_rule: str = ""
@@ -1596,6 +1610,83 @@ def _track_new_since(
     return flagged & ~now["partner"].astype(str).isin(was).to_numpy()
 
 
+def _checkins_in_setbacks(
+    changes: pd.DataFrame, checkins: pd.DataFrame, found: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Per row of ``changes``: how many of its check-ins before and since fell in a setback.
+
+    A check-in is in a setback of its partner (on the compared measure) when its week
+    (:func:`trustdata.schemas.week_start`) is from the setback's ``start`` up to, not
+    including, its ``end`` (the first week back near the trend; an ongoing one has no end).
+    The spans are those of :func:`trustdata.trends.changes_since`: ``[before_start, since)``
+    and from ``since`` on.
+
+    Returns
+    -------
+    dict
+        ``checkins_before_in_setback`` and ``checkins_since_in_setback`` (int64 arrays in the
+        order of ``changes``).
+    """
+    out = {
+        "checkins_before_in_setback": np.zeros(len(changes), dtype="int64"),
+        "checkins_since_in_setback": np.zeros(len(changes), dtype="int64"),
+    }
+    for i, row in enumerate(changes.itertuples(index=False)):
+        sb = found.loc[(found["partner"] == row.partner) & (found["measure"] == row.measure)]
+        if sb.empty:
+            continue
+        mine = checkins.loc[
+            (checkins["partner"] == row.partner) & checkins[row.measure].notna(), "date"
+        ]
+        week = schemas.week_start(mine)
+        inside = pd.Series(False, index=mine.index)
+        for start, end in zip(sb["start"], sb["end"], strict=True):
+            inside |= (week >= start) & ((week < end) if pd.notna(end) else True)
+        before = (mine >= row.before_start) & (mine < row.since)
+        out["checkins_before_in_setback"][i] = int((inside & before).sum())
+        out["checkins_since_in_setback"][i] = int((inside & (mine >= row.since)).sum())
+    return out
+
+
+def _logged_parts(changes: pd.DataFrame, first: pd.Timestamp | None) -> dict[str, pd.Series]:
+    """The logged part of each span of ``changes``: the days from the couple's first record on.
+
+    :func:`trustdata.trends.changes_since` makes the span before as long as the span since
+    (at least 28 days) whether or not the logs reach back that far; a span before that starts
+    before the logs holds records only from their first day (e.g. 25 of 467 days), so its
+    trigger count is compared with the span since per *logged* week.  The span since ends on
+    the latest record; when anything was logged before ``since`` it is logged throughout.
+
+    Returns
+    -------
+    dict
+        ``logged_days_before``, ``logged_days_since`` (int64: days of each span from the first
+        record's day on, both ends counted), ``logged_weeks_before_shown`` (the former in
+        weeks, rounded to one decimal as printed), ``triggers_per_logged_week_before``,
+        ``triggers_per_logged_week_since`` (float: the trigger counts per 7 logged days; NaN
+        without a logged day).
+    """
+    day = pd.Timedelta(days=1)
+    start = first.normalize() if first is not None else None
+    begin_before = (
+        changes["before_start"] if start is None else changes["before_start"].clip(lower=start)
+    )
+    begin_since = changes["since"] if start is None else changes["since"].clip(lower=start)
+    logged_before = ((changes["since"] - begin_before) // day).clip(lower=0).astype("int64")
+    logged_since = ((changes["until"] - begin_since) // day + 1).clip(lower=0).astype("int64")
+    return {
+        "logged_days_before": logged_before,
+        "logged_days_since": logged_since,
+        "logged_weeks_before_shown": rounded(logged_before / 7, 1),
+        "triggers_per_logged_week_before": (
+            changes["triggers_before"] * 7 / logged_before.where(logged_before > 0)
+        ).astype("float64"),
+        "triggers_per_logged_week_since": (
+            changes["triggers_since"] * 7 / logged_since.where(logged_since > 0)
+        ).astype("float64"),
+    }
+
+
 def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
     """Drop calm-streak wins of a partner who was not logging triggers at the streak's end."""
     streak = wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
@@ -1806,16 +1897,20 @@ def review(
         )
         nothing_after = last is None or last < since_value
         nothing_before = first is None or first >= since_value
+        # the span before: a setback in it makes its mean a setback's, not the usual level
+        before_start = ch["before_start"].iloc[0] if len(ch) else since_value
         ended = found["end"]
         since_sb = found.loc[
             (found["start"] >= since_value)
             | ~found["recovered"].astype(bool)
-            | (ended.notna() & (ended >= since_value))
+            | (ended.notna() & (ended > before_start))
         ].reset_index(drop=True)
+        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found), **_logged_parts(ch, first))
         since_ev = couple_events.loc[couple_events["date"] >= since_value].reset_index(drop=True)
         recent = ci.loc[(ci["date"] >= since_value) & _answered(ci).to_numpy()]
     else:
         ch = trends.changes_since(one, pd.Timestamp("2000-01-01"))[:0]
+        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found), **_logged_parts(ch, first))
         nothing_after = nothing_before = True
         since_sb = found[:0]
         since_ev = couple_events[:0]
@@ -1927,6 +2022,23 @@ def review(
         ),
         since_before_reaches_past_start=bool(
             len(ch) and first is not None and first > ch["before_start"].iloc[0]
+        ),
+        since_per_week=bool(
+            len(ch)
+            and not nothing_before
+            and (
+                ch["days_before"].iloc[0] != ch["days_since"].iloc[0]
+                or ch["logged_days_before"].iloc[0] < ch["days_before"].iloc[0]
+                or ch["logged_days_since"].iloc[0] < ch["days_since"].iloc[0]
+            )
+        ),
+        since_partly_logged=bool(
+            len(ch)
+            and not nothing_before
+            and (
+                ch["logged_days_before"].iloc[0] < ch["days_before"].iloc[0]
+                or ch["logged_days_since"].iloc[0] < ch["days_since"].iloc[0]
+            )
         ),
         plan_effect=plan_rows,
         plan_caution=str(plan.attrs.get("caution", triggers.PLAN_CAUTION)),
