@@ -69,6 +69,24 @@ def _check_line_lengths(
 #: Bytes per piece of the scans over a whole file.
 _PIECE = 1 << 24
 
+#: Bytes per piece of :func:`_count_byte` (its comparison stays in the processor's cache).
+_COUNT_PIECE = 1 << 18
+
+
+def _count_byte(data: bytes, byte: bytes, start: int = 0) -> int:
+    """``data.count(byte, start)`` for a single byte, counted with numpy piece by piece: over a
+    large file several times faster than ``bytes.count`` (which compares byte after byte),
+    with temporaries of one piece."""
+    start = slice(start, None).indices(len(data))[0]  # a negative start counts from the end
+    if len(byte) != 1 or len(data) - start <= _COUNT_PIECE:
+        return data.count(byte, start)
+    value = byte[0]
+    raw = np.frombuffer(data, dtype=np.uint8)
+    return sum(
+        int(np.count_nonzero(raw[at : at + _COUNT_PIECE] == value))
+        for at in range(start, len(data), _COUNT_PIECE)
+    )
+
 
 def _blank_lines(data: bytes, pos: int) -> int:
     """How many lines after ``pos`` hold only filler bytes (delimiters, spaces, carriage
@@ -150,7 +168,7 @@ def _maybe_many_blank_lines(data: bytes, pos: int, quiet: bool = False) -> bool:
     """
     if quiet:
         return 1 > MAX_BLANK_LINES
-    if data.count(b"\n", pos) + 1 <= MAX_BLANK_LINES:  # lines: one more than line breaks
+    if _count_byte(data, b"\n", pos) + 1 <= MAX_BLANK_LINES:  # lines: one more than breaks
         return False
     starts_blank = np.zeros(256, dtype=bool)  # a line starting so may be blank
     starts_blank[list(_FILLER + b"\n")] = True
@@ -378,8 +396,8 @@ def _parse_csv_bytes(
     unnamed = [n for n, cell in zip(names, header_cells, strict=True) if not cell.strip()]
     body = len(data) if end < 0 else end + 1
     frame = None
-    quotes = data.count(b'"', body)
-    crs = 0 if data.find(b"\r", body) < 0 else data.count(b"\r", body)
+    quotes = _count_byte(data, b'"', body)
+    crs = 0 if data.find(b"\r", body) < 0 else _count_byte(data, b"\r", body)
     if not crs or crs == data.count(b"\r\n", body):
         counts = (quotes, crs)
         frame = _fast_reader()(data, body, names, delim, header_end, coded, quiet, typed, counts)
@@ -676,7 +694,9 @@ def _canonical_bytes(
     import pyarrow as pa
 
     quotes, crs = (
-        counts if counts is not None else (data.count(b'"', body), data.count(b"\r", body))
+        counts
+        if counts is not None
+        else (_count_byte(data, b'"', body), _count_byte(data, b"\r", body))
     )
     ends = table.num_rows - (0 if data.endswith(b"\n") else 1)  # one line end per record
     left = len(data) - body - quotes - ends - crs - table.num_rows * (len(names) - 1)
@@ -806,7 +826,7 @@ def _line_structure(data: bytes, body: int, quiet: bool = False) -> tuple[int, n
     """How many physical lines follow the header, and which of them (0-based) are empty
     (none when ``quiet``: see :func:`_quiet_lines`)."""
     size = len(data) - body
-    n_lines = data.count(b"\n", body) + (0 if size == 0 or data.endswith(b"\n") else 1)
+    n_lines = _count_byte(data, b"\n", body) + (0 if size == 0 or data.endswith(b"\n") else 1)
     empty: list[int] = []
     if quiet:
         return n_lines, np.asarray(empty, dtype="int64")

@@ -97,7 +97,9 @@ def _decode(
         # Windows-1252 file whose bytes happen to form UTF-8 sequences (e.g. "Â" + "Œ"): no
         # person types those controls.  Read it as cp1252 when that decodes.
         # Decided per line: a line that also holds UTF-8 letters (Zoë) stays UTF-8.
-        if _C1_IN_UTF8.search(data, start) is not None:
+        # (every such character starts with the byte C2: a file without one, found by one
+        # memchr, holds none, and the slower pattern search is skipped)
+        if data.find(b"\xc2", start) >= 0 and _C1_IN_UTF8.search(data, start) is not None:
             lines = data[start:].split(b"\n")
             changed = 0
             for i, line in enumerate(lines):

@@ -565,7 +565,9 @@ def _categorical(column: Any) -> pd.Categorical | None:
     if dictionary.null_count:
         return None
     n = len(column)
-    codes = np.empty(n, dtype=np.int64 if len(dictionary) >= 2**31 - 1 else np.int32)
+    # the codes in the type pandas keeps them in (int8 below 127 categories, ...), so that
+    # from_codes has no second, narrower copy to make
+    codes = np.empty(n, dtype=_codes_dtype(len(dictionary)))
     at = 0
     for chunk in column.chunks:
         m = len(chunk)
@@ -583,6 +585,15 @@ def _categorical(column: Any) -> pd.Categorical | None:
     categories = pd.Index(dictionary.to_pandas(), dtype="str")
     dtype = pd.CategoricalDtype(categories, ordered=column.type.ordered)
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def _codes_dtype(categories: int) -> np.dtype:
+    """The integer type pandas keeps a categorical's codes in, for that many categories (the
+    smallest signed type whose greatest value is above it, as ``Categorical.from_codes``)."""
+    for kind in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(kind).max:
+            return np.dtype(kind)
+    return np.dtype(np.int64)
 
 
 def _text_ids(path: Path) -> list[str]:

@@ -537,11 +537,13 @@ def _parse_timestamp(
             problems.add(where, np.array(shown, dtype=object), col)
         offset[np.isinf(offset)] = np.nan
     no_offset = offset is None or bool(np.isnan(offset).all())  # e.g. naive times
+    given_column = "utc_offset_minutes" in raw.columns
     if no_offset:
-        offset_series = pd.Series(pd.arrays.IntegerArray(np.zeros(n, "int64"), np.ones(n, bool)))
+        # every offset missing; not made when the file's own column is kept instead (below)
+        offset_series = None if given_column else _all_missing_int(n)
     else:
         offset_series = pd.Series(pd.array(offset, dtype="Float64")).round().astype("Int64")
-    if "utc_offset_minutes" in raw.columns:
+    if given_column:
         given = _parse_column(
             "triggers", "utc_offset_minutes", "whole", raw["utc_offset_minutes"], problems, False
         )
@@ -571,6 +573,13 @@ def _parse_timestamp(
     ts = ts.astype("datetime64[ns]")
     ts.index = pd.RangeIndex(n)
     return ts, offset_series, known_time
+
+
+def _all_missing_int(n: int) -> pd.Series:
+    """``n`` missing ``Int64`` values over a 0, 1, 2, ... index, made in place (the values are
+    zeros the system maps lazily; no copy by the Series)."""
+    array = pd.arrays.IntegerArray(np.zeros(n, "int64"), np.ones(n, bool))
+    return pd.Series(array, index=pd.RangeIndex(n), copy=False)
 
 
 _NAT = np.datetime64("NaT", "ns")
