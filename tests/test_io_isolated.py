@@ -346,3 +346,42 @@ def test_the_rule_on_random_logs_is_the_rule_by_hand(seed):
         logs = io.from_frames(checkins=frame)
         got = set(zip(logs.warnings["couple_id"], logs.warnings["value"], strict=True))
         assert got == _rule_by_hand(days_by_couple), frame
+
+
+# --------------------------------------------------------------------------------------------
+# The anchor event a year before every other record (reader12, finding 1)
+# --------------------------------------------------------------------------------------------
+
+
+def _sample_with(tmp_path: Path, name: str, line: str, typed: str) -> Path:
+    folder = tmp_path / "couples"
+    shutil.copytree(SAMPLE, folder)
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n" + line) == 1
+    path.write_text(text.replace("\n" + line, "\n" + typed), "utf-8")
+    return folder
+
+
+def test_a_mistyped_year_of_the_anchor_event_itself_is_flagged(tmp_path):
+    # couple-04's disclosure typed 2014: before, nothing was flagged, since the rule only
+    # looked at records before the anchor, and the pages said "545 weeks after the disclosure"
+    line = "couple-04,2024-01-25,disclosure,"
+    folder = _sample_with(tmp_path, "events.csv", line, line.replace("2024", "2014"))
+    logs = io.load(folder, today="2026-12-03")
+    assert len(logs.rejected) == 0 and pd.Timestamp("2014-01-25") in set(logs.events["date"])
+    (w,) = logs.warnings.to_dict("records")
+    assert (w["table"], w["line"], w["couple_id"], w["value"]) == (
+        "events", 25, "couple-04", "2014-01-25"
+    )  # fmt: skip
+    assert w["reason"] == (
+        "date is 2014-01-25, 10 years before the next record of couple-04 (5 February 2024): a "
+        "typo for 2024? The record is kept; correct it in the file if the year is wrong"
+    )
+
+
+def test_an_old_anchor_with_logging_near_it_is_not_flagged():
+    # the news in 2014 and a month of check-ins after it, then a return in 2024: a pause
+    ev = {"couple_id": "c1", "date": ["2014-01-01"], "kind": ["discovery"]}
+    days = [*_weekly("2014-01-06", 4), *_weekly("2024-01-01", 10)]
+    assert len(_frames(_ci(days), ev).warnings) == 0

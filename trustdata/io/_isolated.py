@@ -13,9 +13,10 @@ day count as one), for each step of more than :data:`ISOLATED_DAYS` days between
 consecutive days:
 
 - **before the rest**: when the day before the step is the couple's first, that lone first
-  day is flagged, when it is before the couple's anchor event (its earliest discovery, else
-  disclosure) or it has none: a record years before the news is a typo more often than
-  history;
+  day is flagged, even when it holds the couple's anchor event (its earliest discovery, else
+  disclosure): an anchor a year before every other record puts every "weeks after the
+  discovery" of the pages years off, and a lone record years before the rest is a typo more
+  often than history;
 - **after the rest**: when the day after the step is the couple's last and at least
   :data:`LATE_MIN_BEFORE` days come before it, that lone last day is flagged.
 
@@ -41,7 +42,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trustdata import schemas
 from trustdata._words import day
 from trustdata.io._future import DATE_COLUMNS
 from trustdata.logs import WARNING_COLUMNS, empty_warnings
@@ -120,11 +120,10 @@ def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarra
     :data:`ISOLATED_DAYS` days between two consecutive days of a couple flags the couple's
     **last** day when it is the only day after the step and at least :data:`LATE_MIN_BEFORE`
     days come before it (``late``), and the couple's **first** day when it is the only day
-    before the step (``early``; the anchor rule of :func:`_rows` then applies).  A step
-    with a run of days on both sides is a pause, and flags nothing; a step from the first
-    day to the last flags the first (the anchor rule decides).  Only the few far steps are
-    looked at further: a couple's first and last positions come from a search in the
-    sorted codes.
+    before the step (``early``).  A step with a run of days on both sides is a pause, and
+    flags nothing; a step from the first day to the last flags the first.  Only the few far
+    steps are looked at further: a couple's first and last positions come from a search in
+    the sorted codes.
     """
     # each far step, by the position of its first day (it goes on to the next position)
     step = np.flatnonzero((np.diff(when) > ISOLATED_DAYS) & (code[1:] == code[:-1]))
@@ -241,8 +240,8 @@ def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
     """The warnings of the records of the ``flagged`` couple codes and days.
 
-    Frames are made for the records of the flagged couples only (their anchor events are
-    among them): a few hundred rows, not the cohort's millions.
+    Frames are made for the records of the flagged couples only: a few hundred rows, not the
+    cohort's millions.
     """
     wanted = np.unique(flagged["code"].to_numpy())
     records, at = [], 0
@@ -270,14 +269,6 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         )
         at += n
     records = pd.concat(records, ignore_index=True)
-    anchor = None
-    for kind in schemas.ANCHOR_EVENT_KINDS:  # the earliest discovery, else disclosure
-        got = records.loc[records["kind"] == kind].groupby("code")["day"].min()
-        if len(got):
-            anchor = got if anchor is None else anchor.combine_first(got)
-    if anchor is not None:  # a record before the news only (a late one is after it anyway)
-        news = flagged["code"].map(anchor)
-        flagged = flagged.loc[flagged["late"] | news.isna() | (flagged["day"] < news)]
     found = records.merge(flagged, on=["code", "day"])
     if not len(found):
         return empty_warnings()
