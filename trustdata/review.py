@@ -460,9 +460,10 @@ class CoupleReview:
     mistyped : pandas.DataFrame
         The couple's kept records that may have a mistyped year (their rows of
         ``Logs.warnings``, :mod:`trustdata.io._isolated`): ``table, date, file, line`` (the
-        file's name and line), ``side`` (``"before"``: more than a year before the next record,
-        ``"after"``: more than a year after the one before it) and ``year`` (that neighbour's
-        year, the likely one), by date; see :func:`_mistyped`.  Empty for most logs.
+        file's name and line), ``side`` (``"before"``: far before the next record, ``"after"``:
+        far after the one before it), ``months`` (how far in whole months when less than a
+        year: a one-year slip; missing when more) and ``year`` (the likely year), by date; see
+        :func:`_mistyped`.  Empty for most logs.
     couple_mistyped : pandas.DataFrame
         The same for the couple's shared page: no abuse event, and each record's neighbour
         among the records that page shows.
@@ -954,6 +955,7 @@ _MISTYPED_DTYPES = {
     "file": "str",
     "line": "Int64",
     "side": "str",
+    "months": "Int64",
     "year": "Int64",
 }
 
@@ -968,12 +970,15 @@ def _mistyped(warnings: pd.DataFrame, couple_id: str, dates: pd.Series) -> pd.Da
 
     ``dates`` are the records the page may show (any table); a warning's neighbour is the
     nearest of them after it (``side == "before"``: it is more than
-    :data:`~trustdata.io._isolated.ISOLATED_DAYS` days before the next record) or else before
-    it (``"after"``); ``"apart"`` with no ``year`` when neither is that far (a neighbour the
-    page does not show).  ``file`` is the file's name (``""`` for frames not read from a
+    :data:`~trustdata.io._isolated.NEAR_DAYS` days before the next record) or else before it
+    (``"after"``); ``"apart"`` with no ``year`` when neither is that far (a neighbour the page
+    does not show).  More than :data:`~trustdata.io._isolated.ISOLATED_DAYS` days away,
+    ``months`` is missing and ``year`` is the neighbour's; less (a one-year slip of a record
+    among the rest), ``months`` is the whole months to the neighbour and ``year`` the one a
+    year toward the rest.  ``file`` is the file's name (``""`` for frames not read from a
     file), ``line`` its line.  One row per warning, by date, table and line.
     """
-    from trustdata.io._isolated import ISOLATED_DAYS
+    from trustdata.io._isolated import ISOLATED_DAYS, NEAR_DAYS
 
     mine = warnings.loc[warnings["couple_id"].astype(str) == couple_id]
     if not len(mine):
@@ -983,11 +988,16 @@ def _mistyped(warnings: pd.DataFrame, couple_id: str, dates: pd.Series) -> pd.Da
     for w in mine.itertuples(index=False):
         day = np.datetime64(str(w.value)[:10], "D")
         before, after = np.searchsorted(days, day, "left"), np.searchsorted(days, day, "right")
-        side, year = "apart", None
-        if after < len(days) and int((days[after] - day).astype(int)) > ISOLATED_DAYS:
-            side, year = "before", pd.Timestamp(days[after]).year
-        elif before > 0 and int((day - days[before - 1]).astype(int)) > ISOLATED_DAYS:
-            side, year = "after", pd.Timestamp(days[before - 1]).year
+        side, year, months, gap = "apart", None, None, 0
+        if after < len(days) and int((days[after] - day).astype(int)) > NEAR_DAYS:
+            side, near, gap = "before", days[after], int((days[after] - day).astype(int))
+        elif before > 0 and int((day - days[before - 1]).astype(int)) > NEAR_DAYS:
+            side, near, gap = "after", days[before - 1], int((day - days[before - 1]).astype(int))
+        if gap > ISOLATED_DAYS:  # a year apart: the neighbour's year
+            year = pd.Timestamp(near).year
+        elif gap:  # a one-year slip: the year a year toward the rest
+            months = int(gap / schemas.DAYS_PER_MONTH)
+            year = (pd.Timestamp(day) + pd.Timedelta(days=365 if side == "before" else -365)).year
         source = str(w.source)
         rows.append(
             {
@@ -996,6 +1006,7 @@ def _mistyped(warnings: pd.DataFrame, couple_id: str, dates: pd.Series) -> pd.Da
                 "file": "" if source.startswith("<") else PurePath(source).name,
                 "line": w.line,
                 "side": side,
+                "months": months,
                 "year": year,
             }
         )
