@@ -360,7 +360,8 @@ def prefixed(warnings: pd.DataFrame, prefix: str) -> pd.DataFrame:
     """``warnings`` of logs whose couple ids were prefixed with ``prefix`` (as
     :func:`trustdata.cohort.load_cohort` does with ``ids="prefix"``): the ``couple_id`` column
     and the id in each ``reason`` say the new id, so the rows read as :func:`find` would have
-    written them on the prefixed logs.
+    written them on the prefixed logs (the rows of :mod:`trustdata.io._case` on couple ids get
+    the new id in ``value`` too; their ``reason`` quotes the ids as the file writes them).
 
     >>> import pandas as pd
     >>> from trustdata.io import from_frames
@@ -375,6 +376,9 @@ def prefixed(warnings: pd.DataFrame, prefix: str) -> pd.DataFrame:
     out = warnings.copy()
     old = warnings["couple_id"].astype(str)
     out["couple_id"] = (prefix + old).astype(warnings["couple_id"].dtype)
+    ids = (warnings["column"] == "couple_id").to_numpy(dtype=bool)  # trustdata.io._case's rows
+    if ids.any():
+        out.loc[ids, "value"] = prefix + warnings.loc[ids, "value"].astype(str)
     out["reason"] = pd.Series(
         [
             reason.replace(f" record of {cid} (", f" record of {prefix}{cid} (", 1)
