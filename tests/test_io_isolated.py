@@ -6,7 +6,6 @@ A new user's review: in a copy of the sample, couple-01's check-in of 2024-02-05
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from pathlib import Path
 
@@ -122,20 +121,9 @@ def test_records_of_the_same_day_are_flagged_together_and_couples_apart():
 
 
 def _brute_force(checkins: pd.DataFrame) -> set[tuple[str, str]]:
-    """The rule by hand: per couple, for each step of over 365 days between two distinct days,
-    the day before it when that is the couple's first day (a lone record before the rest),
-    the day after it when that is the couple's last day with at least LATE_MIN_BEFORE days
-    before it (a lone record after the rest)."""
-    out = set()
-    for couple, dates in checkins.groupby("couple_id")["date"]:
-        days = sorted(set(pd.to_datetime(dates)))
-        for i, (this, after) in enumerate(itertools.pairwise(days)):
-            if (after - this).days > _isolated.ISOLATED_DAYS:
-                if i == 0:
-                    out.add((couple, this.strftime("%Y-%m-%d")))
-                if i + 1 == len(days) - 1 and i + 1 >= _isolated.LATE_MIN_BEFORE:
-                    out.add((couple, after.strftime("%Y-%m-%d")))
-    return out
+    """The rule by hand (:func:`_rule_by_hand`) on the check-ins of ``checkins``."""
+    by_couple = checkins.groupby("couple_id")["date"]
+    return _rule_by_hand({c: list(pd.to_datetime(d)) for c, d in by_couple})
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -157,7 +145,7 @@ def test_the_coarse_pass_never_hides_an_isolated_record(seed):
                         "date": day.strftime("%Y-%m-%d"),
                     }
                 )
-                step = rng.choice([1, 7, 300, 364, 365, 366, 367, 390])
+                step = rng.choice([1, 7, 150, 180, 181, 182, 210, 300, 364, 365, 366, 367, 390])
                 day += pd.Timedelta(days=int(step))
         frame = pd.DataFrame(rows).drop_duplicates(["couple_id", "date"])
         logs = io.from_frames(checkins=frame)
@@ -313,17 +301,27 @@ def test_a_lone_last_day_is_flagged_with_every_record_of_that_day():
 
 
 def _rule_by_hand(days_by_couple: dict[str, list[pd.Timestamp]]) -> set[tuple[str, str]]:
-    """Both sides of the rule by hand, written apart from the module (no anchor events)."""
+    """Both sides of the rule by hand, written apart from the module (no events).
+
+    Per couple, for each step of over 180 days between two distinct days: the lone first day
+    before it, and the lone last day after it when at least 4 days come before it, each when
+    the step is over 365 days (a year apart) or when at least 4 days are on the other side
+    and the lone day moved 365 days toward them lands within their first to last day (a
+    one-year slip)."""
     out = set()
+    year = pd.Timedelta(days=365)
     for couple, days in days_by_couple.items():
         days = sorted(set(days))
         for i in range(len(days) - 1):
-            if (days[i + 1] - days[i]).days <= 365:
+            gap = (days[i + 1] - days[i]).days
+            if gap <= 180:
                 continue
             if i == 0:  # the lone first day
-                out.add((couple, days[i].strftime("%Y-%m-%d")))
-            elif i + 1 == len(days) - 1 and i + 1 >= 4:  # the lone last day, 4+ days before it
-                out.add((couple, days[i + 1].strftime("%Y-%m-%d")))
+                if gap > 365 or (len(days) - 1 >= 4 and days[0] + year <= days[-1]):
+                    out.add((couple, days[0].strftime("%Y-%m-%d")))
+            if i + 1 == len(days) - 1 and i + 1 >= 4:  # the lone last day, 4+ days before it
+                if gap > 365 or days[-1] - year >= days[0]:
+                    out.add((couple, days[-1].strftime("%Y-%m-%d")))
     return out
 
 
@@ -339,10 +337,111 @@ def test_the_rule_on_random_logs_is_the_rule_by_hand(seed):
             days = []
             for _ in range(int(rng.integers(1, 9))):
                 days.append(day)
-                day += pd.Timedelta(days=int(rng.choice([1, 7, 7, 30, 365, 366, 400, 800])))
+                step = rng.choice([1, 7, 7, 30, 181, 250, 365, 366, 400, 800])
+                day += pd.Timedelta(days=int(step))
             days_by_couple[f"c{c}"] = days
             rows += [_ci(d.strftime("%Y-%m-%d"), couple=f"c{c}") for d in days]
         frame = pd.DataFrame(rows).drop_duplicates(["couple_id", "date"])
         logs = io.from_frames(checkins=frame)
         got = set(zip(logs.warnings["couple_id"], logs.warnings["value"], strict=True))
         assert got == _rule_by_hand(days_by_couple), frame
+
+
+# --------------------------------------------------------------------------------------------
+# The anchor event a year before every other record (reader12, finding 1)
+# --------------------------------------------------------------------------------------------
+
+
+def _sample_with(tmp_path: Path, name: str, line: str, typed: str) -> Path:
+    folder = tmp_path / "couples"
+    shutil.copytree(SAMPLE, folder)
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n" + line) == 1
+    path.write_text(text.replace("\n" + line, "\n" + typed), "utf-8")
+    return folder
+
+
+def test_a_mistyped_year_of_the_anchor_event_itself_is_flagged(tmp_path):
+    # couple-04's disclosure typed 2014: before, nothing was flagged, since the rule only
+    # looked at records before the anchor, and the pages said "545 weeks after the disclosure"
+    line = "couple-04,2024-01-25,disclosure,"
+    folder = _sample_with(tmp_path, "events.csv", line, line.replace("2024", "2014"))
+    logs = io.load(folder, today="2026-12-03")
+    assert len(logs.rejected) == 0 and pd.Timestamp("2014-01-25") in set(logs.events["date"])
+    (w,) = logs.warnings.to_dict("records")
+    assert (w["table"], w["line"], w["couple_id"], w["value"]) == (
+        "events", 25, "couple-04", "2014-01-25"
+    )  # fmt: skip
+    assert w["reason"] == (
+        "date is 2014-01-25, 10 years before the next record of couple-04 (5 February 2024): a "
+        "typo for 2024? The record is kept; correct it in the file if the year is wrong"
+    )
+
+
+def test_an_old_anchor_with_logging_near_it_is_not_flagged():
+    # the news in 2014 and a month of check-ins after it, then a return in 2024: a pause
+    ev = {"couple_id": "c1", "date": ["2014-01-01"], "kind": ["discovery"]}
+    days = [*_weekly("2014-01-06", 4), *_weekly("2024-01-01", 10)]
+    assert len(_frames(_ci(days), ev).warnings) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# A one-year slip of a record of the middle (reader12, finding 2)
+# --------------------------------------------------------------------------------------------
+
+LATE_SLIP = "couple-01,A,hurt,2025-02-17,"  # a check-in 14 weeks before couple-01's last record
+EARLY_SLIP = "couple-01,A,hurt,2024-02-19,"  # couple-01's third check-in
+
+
+def test_a_one_year_slip_of_a_record_in_the_middle_to_after_the_rest_is_flagged(tmp_path, capsys):
+    folder = _sample_with(tmp_path, "checkins.csv", LATE_SLIP, LATE_SLIP.replace("2025", "2026"))
+    logs = io.load(folder, today="2026-12-03")
+    assert len(logs.rejected) == 0 and pd.Timestamp("2026-02-17") in set(logs.checkins["date"])
+    (w,) = logs.warnings.to_dict("records")
+    assert (w["table"], w["line"], w["value"]) == ("checkins", 53, "2026-02-17")
+    reason = (
+        "date is 2026-02-17, 8 months after the previous record of couple-01 (26 May 2025); a "
+        "year earlier (2025-02-17) it would fall among the couple's other records: a typo for "
+        "2025? The record is kept; correct it in the file if the year is wrong"
+    )
+    assert w["reason"] == reason
+    assert cli.main(["validate", str(folder)]) == 0
+    assert "    line 53: " + reason in capsys.readouterr().out
+
+
+def test_a_one_year_slip_to_before_the_rest_is_flagged(tmp_path):
+    folder = _sample_with(tmp_path, "checkins.csv", EARLY_SLIP, EARLY_SLIP.replace("2024", "2023"))
+    (w,) = io.load(folder, today="2026-12-03").warnings.to_dict("records")
+    assert (w["table"], w["line"], w["value"]) == ("checkins", 5, "2023-02-19")
+    assert w["reason"] == (
+        "date is 2023-02-19, 11 months before the next record of couple-01 (21 January 2024); a "
+        "year later (2024-02-19) it would fall among the couple's other records: a typo for "
+        "2024? The record is kept; correct it in the file if the year is wrong"
+    )
+
+
+def test_a_real_pause_of_months_is_not_flagged():
+    run = _weekly("2023-01-09", 60)  # weekly to 2024-02-26
+    # eight months without a record, then back with several check-ins: a pause
+    assert len(_frames(_ci([*run, *_weekly("2024-10-28", 3)]), DISCOVERY).warnings) == 0
+    # one check-in eight months after the rest: flagged (it may be a slip of February 2024)
+    got = _frames(_ci([*run, "2024-10-28"]), DISCOVERY).warnings
+    assert got["value"].tolist() == ["2024-10-28"] and "8 months after" in got["reason"].iloc[0]
+    # six months (180 days) or less: not flagged
+    assert len(_frames(_ci([*run, "2024-08-24"]), DISCOVERY).warnings) == 0
+    # a short run: a year earlier the lone record falls before the run began, not within it
+    short = _frames(_ci([*_weekly("2023-01-09", 12), "2023-12-04"]), DISCOVERY).warnings
+    assert len(short) == 0
+
+
+def test_an_event_months_before_the_logging_is_history_a_check_in_is_flagged():
+    run = _weekly("2024-01-01", 60)
+    # the discovery (or a first session) eight months before the first check-in: usual
+    ev = {"couple_id": "c1", "date": ["2023-05-01"], "kind": ["discovery"]}
+    assert len(_frames(_ci(run), ev).warnings) == 0
+    ev = {"couple_id": "c1", "date": ["2023-05-01"], "kind": ["couples_therapy"]}
+    assert len(_frames(_ci(run), ev).warnings) == 0
+    # a lone check-in there (with no event that day): flagged, a year later it is among the rest
+    got = _frames(_ci(["2023-05-01", *run])).warnings
+    assert got["value"].tolist() == ["2023-05-01"] and "a year later" in got["reason"].iloc[0]

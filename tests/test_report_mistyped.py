@@ -52,7 +52,7 @@ def test_the_review_carries_the_couples_warnings(early, late):
     r = review.review(early, "couple-01", today=TODAY)
     assert r.mistyped.to_dict("records") == [
         {"table": "checkins", "date": pd.Timestamp("2014-02-05"), "file": "checkins.csv",
-         "line": 3, "side": "before", "year": 2024}
+         "line": 3, "side": "before", "months": None, "year": 2024}
     ]  # fmt: skip
     pd.testing.assert_frame_equal(r.couple_mistyped, r.mistyped)
     r = review.review(late, "couple-01", today=TODAY)
@@ -155,3 +155,26 @@ def test_an_abuse_event_is_never_on_the_couples_list():
     r = review.review(from_frames(checkins=ci, events=ev), "c1", today=TODAY)
     assert r.mistyped[["table", "date"]].values.tolist() == [["events", pd.Timestamp("2014-01-10")]]
     assert len(r.couple_mistyped) == 0
+
+
+SLIP = "couple-01,A,hurt,2025-02-17,"  # a check-in 14 weeks before couple-01's last record
+
+
+def test_a_one_year_slip_is_said_in_months_with_the_slipped_year(tmp_path):
+    # reader12, finding 2: a check-in typed a year late landed 8 months after the rest, and
+    # the pages said "logs run ... to 17 February 2026" with no word of it
+    logs = io.load(_typo(tmp_path / "couples", SLIP, ("2025", "2026")), today=TODAY)
+    r = review.review(logs, "couple-01", today=TODAY)
+    assert r.mistyped[["date", "line", "side", "months", "year"]].values.tolist() == [
+        [pd.Timestamp("2026-02-17"), 53, "after", 8, 2025]
+    ]
+    assert (
+        "One record may be mistyped: the check-in of 17 February 2026 in checkins.csv line 53 is "
+        "8 months after the record before it. If it should be 2025, correct it; the charts "
+        "count it as it is."
+    ) in _page(logs, "therapist")
+    assert (
+        "One date may have a typo: the check-in of 17 February 2026 ( checkins.csv , line 53) "
+        "comes 8 months after the rest of your logs. If it should be 2025, you can correct it "
+        "in the file; until then this page counts it as written."
+    ) in _page(logs, "couple")

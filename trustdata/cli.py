@@ -861,12 +861,50 @@ def _warning_notes(logs, couple_id: str) -> list[str]:
     record of c1 (12 February 2024): a typo for 2024? The record is kept; correct it in the
     file if the year is wrong (it is in the report as written; `trustdata validate` lists it)
     """
-    mine = logs.warnings.loc[logs.warnings["couple_id"] == couple_id]
-    return [
+    from trustdata.io._future import DATE_COLUMNS
+    from trustdata.review import case_twins
+
+    w = logs.warnings
+    dated = w["column"].isin(set(DATE_COLUMNS.values())).to_numpy(dtype=bool)
+    mine = w.loc[dated & (w["couple_id"] == couple_id).to_numpy(dtype=bool)]
+    out = [
         f"trustdata: warning: {w.source}, line {w.line}: {w.reason} (it is in the report as "
         "written; `trustdata validate` lists it)"
         for w in mine.itertuples(index=False)
     ]
+    return out + [_case_note(t) for t in case_twins(logs, couple_id).itertuples(index=False)]
+
+
+def _case_note(t) -> str:
+    """The stderr line of ``report`` on one row of the review's ``case_twins``.
+
+    >>> import pandas as pd
+    >>> from trustdata.io import from_frames
+    >>> from trustdata.review import case_twins
+    >>> logs = from_frames(checkins=pd.DataFrame({"couple_id": "c1", "partner": ["A", "a"],
+    ...     "connection": "5", "date": ["2024-02-05", "2024-02-12"]}))
+    >>> print(_case_note(next(case_twins(logs, "c1").itertuples())))
+    trustdata: note: partner 'a' (1 record, line 2) and 'A' differ only in case: kept apart, as two partners; if they are the same person, write them the same way.
+    """  # noqa: E501
+    import pandas as pd
+
+    from trustdata._words import plural
+
+    where = [t.file] if t.file else []
+    where.append(plural(t.n, "record"))
+    if not pd.isna(t.first_line):
+        same = t.first_line == t.last_line
+        where.append(f"line {t.first_line}" if same else f"lines {t.first_line} to {t.last_line}")
+    others = " and ".join(repr(o) for o in t.others)
+    if t.column == "couple_id":
+        what, two, who = "the couple id", "couples", "couple"
+    else:
+        what, two, who = "partner", "partners", "person"
+    return (
+        f"trustdata: note: {what} {t.value!r} ({', '.join(where)}) and {others} differ only in "
+        f"case: kept apart, as two {two}; if they are the same {who}, write them "
+        "the same way."
+    )
 
 
 def _rejected_note(n: int, left_out: str, path: str) -> str:

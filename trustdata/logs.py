@@ -196,10 +196,11 @@ class Logs:
     warnings : pandas.DataFrame
         One row per **kept** record that looks wrong but may be true (so it is neither
         rejected nor changed): ``table``, ``source``, ``line`` (as in ``rejected``),
-        ``couple_id``, ``column``, ``value`` (as text) and ``reason`` in words.  Today one kind:
-        a record isolated by more than a year before the rest of its couple's logs, or a
-        lone last record more than a year after it, a likely mistyped year
-        (:mod:`trustdata.io._isolated`).  Empty for frames not read by
+        ``couple_id``, ``column``, ``value`` (as text) and ``reason`` in words.  Two kinds: a
+        lone first or last record far from the rest of its couple's logs, a likely mistyped
+        year (``column`` a date column; :mod:`trustdata.io._isolated`), and a record whose
+        couple id or partner differs only in case from a more used one (``column``
+        ``couple_id`` or ``partner``; :mod:`trustdata.io._case`).  Empty for frames not read by
         :func:`trustdata.io.load` or :func:`trustdata.io.from_frames`.
     """
 

@@ -124,6 +124,7 @@ __all__ = [
     "review",
     "default_since",
     "unread_abuse",
+    "case_twins",
     "SHORT_SPAN_DAYS",
     "STOPPED_DAYS",
     "DEFAULT_SINCE_DAYS",
@@ -466,12 +467,17 @@ class CoupleReview:
     mistyped : pandas.DataFrame
         The couple's kept records that may have a mistyped year (their rows of
         ``Logs.warnings``, :mod:`trustdata.io._isolated`): ``table, date, file, line`` (the
-        file's name and line), ``side`` (``"before"``: more than a year before the next record,
-        ``"after"``: more than a year after the one before it) and ``year`` (that neighbour's
-        year, the likely one), by date; see :func:`_mistyped`.  Empty for most logs.
+        file's name and line), ``side`` (``"before"``: far before the next record, ``"after"``:
+        far after the one before it), ``months`` (how far in whole months when less than a
+        year: a one-year slip; missing when more) and ``year`` (the likely year), by date; see
+        :func:`_mistyped`.  Empty for most logs.
     couple_mistyped : pandas.DataFrame
         The same for the couple's shared page: no abuse event, and each record's neighbour
         among the records that page shows.
+    case_twins : pandas.DataFrame
+        Ids of this couple written in another case elsewhere in the logs, kept apart (the
+        couple id ``Couple-01`` beside ``couple-01``, partner ``a`` beside ``A``): one row per
+        less used spelling and file; see :func:`case_twins`.  Empty for most logs.
     couple_first, couple_last : pandas.Timestamp or None
         The first and latest record the couple's shared page may show: every table, abuse
         events left out (an abuse event's date is never on their page, not even as the end of
@@ -621,6 +627,7 @@ class CoupleReview:
     couple_last: pd.Timestamp | None = None
     mistyped: pd.DataFrame = field(default_factory=lambda: _no_mistyped())
     couple_mistyped: pd.DataFrame = field(default_factory=lambda: _no_mistyped())
+    case_twins: pd.DataFrame = field(default_factory=lambda: _no_case_twins())
     n_couple_events: int = 0
     no_checkins: tuple[str, ...] = ()
     weeks_since_last: int | None = None
@@ -967,6 +974,7 @@ _MISTYPED_DTYPES = {
     "file": "str",
     "line": "Int64",
     "side": "str",
+    "months": "Int64",
     "year": "Int64",
 }
 
@@ -981,14 +989,19 @@ def _mistyped(warnings: pd.DataFrame, couple_id: str, dates: pd.Series) -> pd.Da
 
     ``dates`` are the records the page may show (any table); a warning's neighbour is the
     nearest of them after it (``side == "before"``: it is more than
-    :data:`~trustdata.io._isolated.ISOLATED_DAYS` days before the next record) or else before
-    it (``"after"``); ``"apart"`` with no ``year`` when neither is that far (a neighbour the
-    page does not show).  ``file`` is the file's name (``""`` for frames not read from a
+    :data:`~trustdata.io._isolated.NEAR_DAYS` days before the next record) or else before it
+    (``"after"``); ``"apart"`` with no ``year`` when neither is that far (a neighbour the page
+    does not show).  More than :data:`~trustdata.io._isolated.ISOLATED_DAYS` days away,
+    ``months`` is missing and ``year`` is the neighbour's; less (a one-year slip of a record
+    among the rest), ``months`` is the whole months to the neighbour and ``year`` the one a
+    year toward the rest.  ``file`` is the file's name (``""`` for frames not read from a
     file), ``line`` its line.  One row per warning, by date, table and line.
     """
-    from trustdata.io._isolated import ISOLATED_DAYS
+    from trustdata.io._future import DATE_COLUMNS
+    from trustdata.io._isolated import ISOLATED_DAYS, NEAR_DAYS
 
-    mine = warnings.loc[warnings["couple_id"].astype(str) == couple_id]
+    dated = warnings["column"].astype(str).isin(set(DATE_COLUMNS.values()))
+    mine = warnings.loc[dated & (warnings["couple_id"].astype(str) == couple_id)]
     if not len(mine):
         return _no_mistyped()
     days = np.unique(pd.to_datetime(dates).dt.normalize().to_numpy(dtype="datetime64[D]"))
@@ -996,11 +1009,16 @@ def _mistyped(warnings: pd.DataFrame, couple_id: str, dates: pd.Series) -> pd.Da
     for w in mine.itertuples(index=False):
         day = np.datetime64(str(w.value)[:10], "D")
         before, after = np.searchsorted(days, day, "left"), np.searchsorted(days, day, "right")
-        side, year = "apart", None
-        if after < len(days) and int((days[after] - day).astype(int)) > ISOLATED_DAYS:
-            side, year = "before", pd.Timestamp(days[after]).year
-        elif before > 0 and int((day - days[before - 1]).astype(int)) > ISOLATED_DAYS:
-            side, year = "after", pd.Timestamp(days[before - 1]).year
+        side, year, months, gap = "apart", None, None, 0
+        if after < len(days) and int((days[after] - day).astype(int)) > NEAR_DAYS:
+            side, near, gap = "before", days[after], int((days[after] - day).astype(int))
+        elif before > 0 and int((day - days[before - 1]).astype(int)) > NEAR_DAYS:
+            side, near, gap = "after", days[before - 1], int((day - days[before - 1]).astype(int))
+        if gap > ISOLATED_DAYS:  # a year apart: the neighbour's year
+            year = pd.Timestamp(near).year
+        elif gap:  # a one-year slip: the year a year toward the rest
+            months = int(gap / schemas.DAYS_PER_MONTH)
+            year = (pd.Timestamp(day) + pd.Timedelta(days=365 if side == "before" else -365)).year
         source = str(w.source)
         rows.append(
             {
@@ -1009,11 +1027,87 @@ def _mistyped(warnings: pd.DataFrame, couple_id: str, dates: pd.Series) -> pd.Da
                 "file": "" if source.startswith("<") else PurePath(source).name,
                 "line": w.line,
                 "side": side,
+                "months": months,
                 "year": year,
             }
         )
     out = pd.DataFrame(rows, columns=list(_MISTYPED_DTYPES)).astype(_MISTYPED_DTYPES)
     return out.sort_values(["date", "table", "line"], kind="stable").reset_index(drop=True)
+
+
+#: Columns of the review's ``case_twins`` frame, and their dtypes.
+_CASE_TWIN_DTYPES = {
+    "column": "str",
+    "value": "str",
+    "others": "object",
+    "file": "str",
+    "n": "int64",
+    "first_line": "Int64",
+    "last_line": "Int64",
+}
+
+
+def _no_case_twins() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in _CASE_TWIN_DTYPES.items()})
+
+
+def case_twins(logs: Logs, couple_id: str) -> pd.DataFrame:
+    """The couple's ids written in another case elsewhere in the logs (the review's
+    ``case_twins``; ``trustdata report`` says them on stderr too).
+
+    From the loader's warnings (:mod:`trustdata.io._case`: the records of the less used
+    spelling): the couple id when another couple id equals it but for case (``Couple-01`` and
+    ``couple-01``, whichever of them is ``couple_id``), and the couple's partners that do
+    (``a`` and ``A``).  One row per spelling listed and file: ``column`` (``"couple_id"`` or
+    ``"partner"``), ``value`` (that spelling), ``others`` (the other spellings, a tuple),
+    ``file`` (the file's name, ``""`` for frames not read from a file), ``n`` (its records)
+    and ``first_line`` / ``last_line``.
+
+    Examples
+    --------
+    >>> from trustdata.io import from_frames
+    >>> logs = from_frames(checkins=pd.DataFrame({"couple_id": "c1", "partner": ["A", "A", "a"],
+    ...     "connection": "5", "date": ["2024-02-05", "2024-02-12", "2024-02-19"]}))
+    >>> case_twins(logs, "c1")[["column", "value", "others", "n", "first_line"]].values.tolist()
+    [['partner', 'a', ('A',), 1, 3]]
+    """
+    w = logs.warnings
+    if not len(w):
+        return _no_case_twins()
+    column, cid = w["column"].astype(str), w["couple_id"].astype(str)
+    folded = couple_id.casefold()
+    ids = (column == "couple_id") & (cid.str.casefold() == folded)
+    partners = (column == "partner") & (cid == couple_id)
+    mine = w.loc[(ids | partners).to_numpy(dtype=bool)]
+    if not len(mine):
+        return _no_case_twins()
+    known_ids = [c for c in logs.couple_ids if str(c).casefold() == folded]
+    one = logs.couple(couple_id) if couple_id in logs.couple_ids else None
+    known_partners = set()
+    if one is not None:
+        for table in (one.checkins, one.triggers, one.events):
+            if "partner" in table.columns:
+                known_partners |= set(table["partner"].dropna().astype(str))
+    rows = []
+    keys = ["column", "value", "source"]
+    for (col, value, source), group in mine.groupby(keys, sort=True):
+        pool = known_ids if col == "couple_id" else known_partners
+        others = tuple(sorted(v for v in pool if v != value and v.casefold() == value.casefold()))
+        if not others:  # the other spelling is not in these logs (e.g. one couple's)
+            continue
+        lines = group["line"].dropna()
+        rows.append(
+            {
+                "column": col,
+                "value": value,
+                "others": others,
+                "file": "" if str(source).startswith("<") else PurePath(str(source)).name,
+                "n": len(group),
+                "first_line": int(lines.min()) if len(lines) else None,
+                "last_line": int(lines.max()) if len(lines) else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(_CASE_TWIN_DTYPES)).astype(_CASE_TWIN_DTYPES)
 
 
 def _without_abuse(warnings: pd.DataFrame, abuse: pd.DataFrame) -> pd.DataFrame:
@@ -1999,6 +2093,7 @@ def review(
         couple_last=shown.max() if len(shown) else None,
         mistyped=_mistyped(one.warnings, couple_id, dates),
         couple_mistyped=_mistyped(_without_abuse(one.warnings, abuse), couple_id, shown),
+        case_twins=case_twins(logs, couple_id),
         n_couple_events=len(couple_events),
         abuse_events=abuse[["date", "partner", "note"]].reset_index(drop=True),
         hard_news=hard_news,

@@ -1,4 +1,4 @@
-"""A record isolated by more than a year from the rest of its couple's logs: a likely typo.
+"""A record far from the rest of its couple's logs: a likely mistyped year.
 
 One check-in typed ``2014-02-05`` for ``2024-02-05`` passes every check of a record on its own,
 yet it makes the logs "run from 5 February 2014", adds a month row of 2014, flips a trigger
@@ -9,19 +9,27 @@ can log once and come back years later), so the record is **kept and never chang
 column, value and what looks wrong, and ``trustdata validate`` and ``trustdata report`` print it.
 
 The rule, per couple, over its record days (check-ins, triggers and events; records of one
-day count as one), for each step of more than :data:`ISOLATED_DAYS` days between two
-consecutive days:
+day count as one), for each step of more than :data:`NEAR_DAYS` days between two consecutive
+days:
 
-- **before the rest**: when the day before the step is the couple's first, that lone first
-  day is flagged, when it is before the couple's anchor event (its earliest discovery, else
-  disclosure) or it has none: a record years before the news is a typo more often than
-  history;
-- **after the rest**: when the day after the step is the couple's last and at least
-  :data:`LATE_MIN_BEFORE` days come before it, that lone last day is flagged.
+- **a year apart**: when the step is over :data:`ISOLATED_DAYS` days and the day before it is
+  the couple's first, that lone first day is flagged, even when it is the couple's anchor
+  event (its earliest discovery, else disclosure: an anchor a year before every other record
+  puts every "weeks after the discovery" of the page years off); when the day after it is the
+  couple's last and at least :data:`LATE_MIN_BEFORE` days come before it, that lone last day
+  is flagged;
+- **a one-year slip**: when the step is over :data:`NEAR_DAYS` days (and at most a year), the
+  lone first or last day is flagged if at least :data:`LATE_MIN_BEFORE` days are on the other
+  side of it and its date moved one year toward them lands within their span (first to last
+  day): a record of the middle typed a year off lands less than a year beyond the rest, at
+  the place its true date has in the rest.  A lone first day holding an event is not flagged
+  by this rule (events record history, the news or a first session, often months before the
+  logging starts).
 
 A step with more than one day on each side is a pause: a couple who really stopped logging
 for a year and came back has days on both sides of it, and nothing is flagged.  Every record
-of a flagged day is flagged with it.
+of a flagged day is flagged with it.  docs/format.md gives the reasons and the measured
+false alarms and hits (``benchmarks/typo_warnings.py``).
 
 Examples
 --------
@@ -46,14 +54,20 @@ from trustdata._words import day
 from trustdata.io._future import DATE_COLUMNS
 from trustdata.logs import WARNING_COLUMNS, empty_warnings
 
-__all__ = ["ISOLATED_DAYS", "LATE_MIN_BEFORE", "find", "prefixed"]
+__all__ = ["ISOLATED_DAYS", "LATE_MIN_BEFORE", "NEAR_DAYS", "find", "prefixed"]
 
 #: More days than this between a record and its couple's next one make it isolated.
 ISOLATED_DAYS = 365
 
+#: More days than this between a lone first or last record day and the rest, when its date
+#: moved a year toward the rest falls within the rest's span, make it a likely one-year slip
+#: (about six months: see docs/format.md for the false alarms and hits measured around it).
+NEAR_DAYS = 180
+
 #: Record days (of any table) a couple must have before a lone last day for that day to be
-#: flagged as isolated after the rest: a month of weekly check-ins, the page's shortest window
-#: (see :func:`_far_days` and docs/format.md).
+#: flagged as isolated after the rest, and on the other side of a lone day for the one-year
+#: slip rule: a month of weekly check-ins, the page's shortest window (see :func:`_far_days`
+#: and docs/format.md).
 LATE_MIN_BEFORE = 4
 
 
@@ -73,7 +87,7 @@ def find(parts: list) -> pd.DataFrame:
         return empty_warnings()
     lookups = _couple_lookups(dated)
     if not _any_far_step(dated, lookups):
-        return empty_warnings()  # the usual case: no couple has a year without a record
+        return empty_warnings()  # the usual case: no couple has six months without a record
     codes = np.concatenate([lookup[codes] for codes, lookup in lookups])  # -1: no couple id
     days = np.concatenate(
         [p.valid[c].to_numpy().astype("datetime64[D]").view("int64") for p, c in dated]
@@ -98,7 +112,7 @@ def find(parts: list) -> pd.DataFrame:
     keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     code, when = np.divmod(keys, width)
     when += low
-    early, late = _far_days(code, when)
+    early, late, slip = _far_days(code, when)
     if not (len(early) or len(late)):
         return empty_warnings()
     flagged = pd.DataFrame(
@@ -107,34 +121,50 @@ def find(parts: list) -> pd.DataFrame:
             "day": np.concatenate((when[early], when[late])),
             "near": np.concatenate((when[early + 1], when[late - 1])),
             "late": np.repeat([False, True], [len(early), len(late)]),
+            "slip": slip,
         }
     )
     return _rows(dated, codes, days, flagged)
 
 
-def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The positions of the flagged record days, before (``early``) and after (``late``) a
-    far step.
+    far step, and which of them (``early`` then ``late``) the one-year slip rule flagged.
 
     ``code`` and ``when`` are the sorted distinct (couple, day) pairs.  A step over
-    :data:`ISOLATED_DAYS` days between two consecutive days of a couple flags the couple's
-    **last** day when it is the only day after the step and at least :data:`LATE_MIN_BEFORE`
-    days come before it (``late``), and the couple's **first** day when it is the only day
-    before the step (``early``; the anchor rule of :func:`_rows` then applies).  A step
-    with a run of days on both sides is a pause, and flags nothing; a step from the first
-    day to the last flags the first (the anchor rule decides).  Only the few far steps are
-    looked at further: a couple's first and last positions come from a search in the
-    sorted codes.
+    :data:`NEAR_DAYS` days between two consecutive days of a couple may flag the couple's
+    **first** day when it is the only day before the step (``early``), and its **last** day
+    when it is the only day after the step and at least :data:`LATE_MIN_BEFORE` days come
+    before it (``late``):
+
+    - a step over :data:`ISOLATED_DAYS` days always does (a year apart);
+    - a shorter one does when at least :data:`LATE_MIN_BEFORE` days are on the other side
+      and the lone day moved one year (365 days) toward them lands within their span (a
+      one-year slip; :func:`_rows` then drops a lone first day holding an event).
+
+    A step with a run of days on both sides is a pause, and flags nothing.  Only the few far
+    steps are looked at further: a couple's first and last positions come from a search in
+    the sorted codes.
     """
     # each far step, by the position of its first day (it goes on to the next position)
-    step = np.flatnonzero((np.diff(when) > ISOLATED_DAYS) & (code[1:] == code[:-1]))
+    gaps = np.diff(when)
+    step = np.flatnonzero((gaps > NEAR_DAYS) & (code[1:] == code[:-1]))
     if not len(step):
-        return step, step
+        return step, step, np.zeros(0, dtype=bool)
     first = np.searchsorted(code, code[step], "left")
     last = np.searchsorted(code, code[step], "right") - 1
-    late = step[(step + 1 == last) & (step + 1 - first >= LATE_MIN_BEFORE)] + 1
-    early = step[step == first]
-    return early, late
+    year = gaps[step] > ISOLATED_DAYS
+    lone_first = step == first
+    lone_last = (step + 1 == last) & (step + 1 - first >= LATE_MIN_BEFORE)
+    # a one-year slip: the lone day a year nearer the rest lands within the rest's span
+    early_slip = (
+        lone_first & ~year & (last - step >= LATE_MIN_BEFORE) & (when[step] + 365 <= when[last])
+    )
+    late_slip = lone_last & ~year & (when[step + 1] - 365 >= when[first])
+    early_pick = (lone_first & year) | early_slip
+    late_pick = (lone_last & year) | late_slip
+    slip = np.concatenate((early_slip[early_pick], late_slip[late_pick]))
+    return step[early_pick], step[late_pick] + 1, slip
 
 
 def _couple_lookups(dated: list) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -169,11 +199,11 @@ _DAY_NS = 86_400 * 10**9
 
 
 def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> bool:
-    """Whether some couple may hold two consecutive records over :data:`ISOLATED_DAYS` apart.
+    """Whether some couple may hold two consecutive records over :data:`NEAR_DAYS` apart.
 
     A coarse pass in 30-day buckets, one bit per couple and bucket, with no sort, in chunks
     of records (small temporaries): two consecutive record days ``d1 < d2`` of a couple with
-    ``d2 - d1 > 365`` lie in buckets at least ``366 // 30 = 12`` apart
+    ``d2 - d1 > 180`` lie in buckets at least ``181 // 30 = 6`` apart
     (``(a + m) // 30 >= a // 30 + m // 30``), with none of the couple's records between.  So
     False (no two non-empty buckets of a couple that far apart) proves there is nothing to
     find; True sends every record to the exact pass.  When the bits would far outnumber the
@@ -234,23 +264,23 @@ def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> 
                 ok = (code >= 0) & (piece != nat)
                 seen[(code * n_buckets + where)[ok]] = True
     couple, at = np.divmod(np.flatnonzero(seen), n_buckets)
-    far = (at[1:] - at[:-1] >= (ISOLATED_DAYS + 1) // _BUCKET) & (couple[1:] == couple[:-1])
+    far = (at[1:] - at[:-1] >= (NEAR_DAYS + 1) // _BUCKET) & (couple[1:] == couple[:-1])
     return bool(far.any())
 
 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
     """The warnings of the records of the ``flagged`` couple codes and days.
 
-    Frames are made for the records of the flagged couples only (their anchor events are
-    among them): a few hundred rows, not the cohort's millions.
+    Frames are made for the records of the flagged couples only (their events are among
+    them): a few hundred rows, not the cohort's millions.  A lone first day flagged by the
+    one-year slip rule is dropped when it holds an event.
     """
     wanted = np.unique(flagged["code"].to_numpy())
     records, at = [], 0
     for part, col in dated:
         n = len(part.valid)
         pick = np.flatnonzero(np.isin(codes[at : at + n], wanted))
-        keep = ["couple_id", col, *(["kind"] if part.table == "events" else [])]
-        valid = part.valid[keep].iloc[pick]
+        valid = part.valid[["couple_id", col]].iloc[pick]
         records.append(
             pd.DataFrame(
                 {
@@ -260,9 +290,6 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
                     "couple_id": valid["couple_id"].astype("str").to_numpy(),
                     "column": col,
                     "when": valid[col].to_numpy(),
-                    "kind": valid["kind"].astype(object).to_numpy()
-                    if part.table == "events"
-                    else None,
                     "code": codes[at : at + n][pick],
                     "day": days[at : at + n][pick],
                 }
@@ -270,14 +297,11 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
         )
         at += n
     records = pd.concat(records, ignore_index=True)
-    anchor = None
-    for kind in schemas.ANCHOR_EVENT_KINDS:  # the earliest discovery, else disclosure
-        got = records.loc[records["kind"] == kind].groupby("code")["day"].min()
-        if len(got):
-            anchor = got if anchor is None else anchor.combine_first(got)
-    if anchor is not None:  # a record before the news only (a late one is after it anyway)
-        news = flagged["code"].map(anchor)
-        flagged = flagged.loc[flagged["late"] | news.isna() | (flagged["day"] < news)]
+    history = flagged["slip"] & ~flagged["late"]
+    if history.any():  # a lone first day of the slip rule that holds an event: history
+        ev = records.loc[records["table"] == "events", ["code", "day"]].drop_duplicates()
+        held = flagged[["code", "day"]].merge(ev, how="left", indicator=True)["_merge"]
+        flagged = flagged.loc[~(history & (held == "both").to_numpy())]
     found = records.merge(flagged, on=["code", "day"])
     if not len(found):
         return empty_warnings()
@@ -290,21 +314,42 @@ def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFram
     )
     near = pd.Series(found["near"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))
     late = found["late"].to_numpy(dtype=bool)
-    years = np.abs(found["near"].to_numpy() - found["day"].to_numpy()) // 365
+    slip = found["slip"].to_numpy(dtype=bool)
+    apart = np.abs(found["near"].to_numpy() - found["day"].to_numpy())
+    years, months = apart // 365, (apart / schemas.DAYS_PER_MONTH).astype("int64")
+    when = pd.Series(found["when"].to_numpy()).dt.normalize()
+    moved = (when + pd.to_timedelta(np.where(late, -365, 365), unit="D")).dt.strftime("%Y-%m-%d")
+    # the year asked about: the neighbour's (a year apart), else the slipped year's
+    guess = np.where(slip, moved.str[:4].to_numpy(dtype=object), near.dt.year.astype(str))
+    distance = np.where(
+        slip,
+        months.astype(str).astype(object) + " months",
+        years.astype(str).astype(object) + np.where(years == 1, " year", " years"),
+    ).astype(object)
+    among = np.where(
+        slip,
+        "; a year "
+        + np.where(late, "earlier", "later").astype(object)
+        + " ("
+        + moved.to_numpy(dtype=object)
+        + ") it would fall among the couple's other records",
+        "",
+    ).astype(object)
     reason = (
         found["column"].to_numpy(dtype=object)
         + " is "
         + value
         + ", "
-        + years.astype(str).astype(object)
-        + np.where(years == 1, " year", " years").astype(object)
+        + distance
         + np.where(late, " after the previous", " before the next").astype(object)
         + " record of "
         + found["couple_id"].to_numpy(dtype=object)
         + " ("
         + near.map(day).to_numpy(dtype=object)
-        + "): a typo for "
-        + near.dt.year.astype(str).to_numpy(dtype=object)
+        + ")"
+        + among
+        + ": a typo for "
+        + guess.astype(object)
         + "? The record is kept; correct it in the file if the year is wrong"
     )
     out = found.assign(value=value, reason=reason)[list(WARNING_COLUMNS)]
@@ -315,7 +360,8 @@ def prefixed(warnings: pd.DataFrame, prefix: str) -> pd.DataFrame:
     """``warnings`` of logs whose couple ids were prefixed with ``prefix`` (as
     :func:`trustdata.cohort.load_cohort` does with ``ids="prefix"``): the ``couple_id`` column
     and the id in each ``reason`` say the new id, so the rows read as :func:`find` would have
-    written them on the prefixed logs.
+    written them on the prefixed logs (the rows of :mod:`trustdata.io._case` on couple ids get
+    the new id in ``value`` too; their ``reason`` quotes the ids as the file writes them).
 
     >>> import pandas as pd
     >>> from trustdata.io import from_frames
@@ -330,6 +376,9 @@ def prefixed(warnings: pd.DataFrame, prefix: str) -> pd.DataFrame:
     out = warnings.copy()
     old = warnings["couple_id"].astype(str)
     out["couple_id"] = (prefix + old).astype(warnings["couple_id"].dtype)
+    ids = (warnings["column"] == "couple_id").to_numpy(dtype=bool)  # trustdata.io._case's rows
+    if ids.any():
+        out.loc[ids, "value"] = prefix + warnings.loc[ids, "value"].astype(str)
     out["reason"] = pd.Series(
         [
             reason.replace(f" record of {cid} (", f" record of {prefix}{cid} (", 1)
