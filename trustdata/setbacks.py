@@ -998,12 +998,21 @@ def _upper_noise(
     above keeps one great week of a steady partner from making their noise huge.
     """
     count = np.bincount(code[keep], minlength=n_series)
-    total = np.bincount(code[keep], weights=resid[keep], minlength=n_series)
+    total = _masked_sum(code, keep, resid, n_series)
     centre = total / np.maximum(count, 1)
     d = np.where(keep, resid - centre[code], 0.0)
-    up = d > 0
-    square = np.bincount(code[up], weights=d[up] * d[up], minlength=n_series)
+    square = _masked_sum(code, d > 0, d * d, n_series)
     return np.maximum(np.sqrt(2.0 * square / np.maximum(count, 1)), _NOISE_FLOOR)
+
+
+def _masked_sum(
+    code: np.ndarray, mask: np.ndarray, values: np.ndarray, n_series: int
+) -> np.ndarray:
+    """Per series, the sum of ``values`` where ``mask``: ``np.bincount(code[mask],
+    weights=values[mask])`` without gathering the masked rows (slow for a mask that is true
+    for about half of them, in no pattern).  The same sum bit for bit: the rows left out add
+    +0.0, and a bin's sum starts at +0.0, so ``s + 0.0 == s``."""
+    return np.bincount(code, weights=np.where(mask, values, 0.0), minlength=n_series)
 
 
 def _lag1(
@@ -1025,7 +1034,7 @@ def _lag1(
     pair = np.zeros(n, dtype=bool)
     pair[1:] = keep[1:] & keep[:-1] & (code[1:] == code[:-1]) & (t[1:] - t[:-1] == 1)
     count = np.bincount(code[keep], minlength=n_series)
-    centre = np.bincount(code[keep], weights=resid[keep], minlength=n_series) / np.maximum(count, 1)
+    centre = _masked_sum(code, keep, resid, n_series) / np.maximum(count, 1)
     limit = _AR_CLIP * noise[code]
     r = resid - centre[code]
     r[~keep] = 0.0
@@ -1033,9 +1042,9 @@ def _lag1(
     del limit
     prod = np.zeros(n)
     np.multiply(r[1:], r[:-1], out=prod[1:])
-    num = np.bincount(code[pair], weights=prod[pair], minlength=n_series)
+    num = _masked_sum(code, pair, prod, n_series)
     np.multiply(r, r, out=prod)
-    den = np.bincount(code[keep], weights=prod[keep], minlength=n_series)
+    den = _masked_sum(code, keep, prod, n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
         ar = num / den
     return np.clip(np.nan_to_num(ar, nan=0.0), 0.0, _MAX_AR)
@@ -1266,7 +1275,8 @@ class _Layout:
     first ``count[k]`` of its block, which starts at ``offset[k]``, and the block of ``k - 1``
     starts with the same series.  ``order``: the row at each place; ``code``, ``gap``: the
     series of each place and the calendar weeks since its previous observed week (1 at a
-    log's first); ``starts``: the places of the logs' first weeks."""
+    log's first); ``starts``: the places of the logs' first weeks; ``far``: the places after a
+    missed week (``gap != 1``), ``one_week``: 1.0 at the others, else 0.0."""
 
     order: np.ndarray
     offset: np.ndarray
@@ -1274,6 +1284,8 @@ class _Layout:
     code: np.ndarray
     gap: np.ndarray
     starts: np.ndarray
+    far: np.ndarray
+    one_week: np.ndarray
 
     @classmethod
     def of(cls, t: np.ndarray, first: np.ndarray, code: np.ndarray) -> _Layout:
@@ -1291,7 +1303,10 @@ class _Layout:
         gap[first] = 1.0
         order = np.empty(n, dtype="int64")
         order[at] = np.arange(n)
-        return cls(order, offset, count, code[order], gap[order], at[first])
+        gap = gap[order]
+        one_week = (gap == 1).astype("float64")
+        far = np.flatnonzero(gap != 1)
+        return cls(order, offset, count, code[order], gap, at[first], far, one_week)
 
 
 def _posterior(
@@ -1315,25 +1330,25 @@ def _posterior(
     n, n_series = len(resid), len(noise)
     offset, count, code = lay.offset, lay.count, lay.code
     # The likelihood ratio setback / level of each week.
-    sd = noise[code]
-    sd1 = par.spread[code]
-    sd1 *= sd1
-    sd1 += sd * sd
-    np.sqrt(sd1, out=sd1)
+    # (what depends on the series alone is computed once per series, then spread to its rows:
+    # the same operations on the same values, so the same numbers as computed row by row)
+    spread = par.spread * par.spread
+    spread += noise * noise
+    np.sqrt(spread, out=spread)  # the setback state's SD
+    log_ratio = np.log(spread / noise)
     r = resid[lay.order]
     missing = np.isnan(r)
     r[missing] = 0.0
-    e1 = r / sd
+    e1 = r / noise[code]
     e1 *= e1
     e1 *= 0.5
     r += par.mean[code]
-    r /= sd1
+    r /= spread[code]
     r *= r
     r *= 0.5
     e1 -= r
-    np.divide(sd1, sd, out=sd)
-    e1 -= np.log(sd, out=sd)
-    del sd, sd1, r
+    e1 -= log_ratio[code]
+    del spread, log_ratio, r
     np.clip(e1, -_LOG_RATIO_CLIP, _LOG_RATIO_CLIP, out=e1)
     np.exp(e1, out=e1)
     e1[missing] = 1.0  # no evidence
@@ -1341,8 +1356,7 @@ def _posterior(
     # The chain's law over the gap before each row: level -> setback, setback -> setback.
     pi1 = par.enter / (par.enter + par.leave)
     decay = (1.0 - par.enter - par.leave)[code]
-    far = np.flatnonzero(lay.gap != 1)
-    decay[far] **= lay.gap[far]
+    decay[lay.far] **= lay.gap[lay.far]
     pi = pi1[code]
     g01 = 1.0 - decay
     g01 *= pi
@@ -1366,7 +1380,7 @@ def _posterior(
     b1 = np.full(n, 0.5)  # backward messages, normalised: b0 + b1 = 1 (0.5 at a log's end)
     if transitions:  # expected transitions, by the series' rank (the places of position 0)
         acc = np.zeros((4, n_series))
-        one = (lay.gap == 1).astype("float64")  # only one-week steps count
+        one = lay.one_week  # only one-week steps count
     for k in range(len(count) - 2, -1, -1):
         lo, c, nx = offset[k], count[k + 1], offset[k + 1]
         nb1 = b1[nx : nx + c]
