@@ -157,13 +157,8 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
         mask = checkins[measure].notna().to_numpy() & checkins["date"].notna().to_numpy()
     else:
         mask = np.zeros(len(checkins), dtype=bool)
-    df = checkins.loc[mask, ["couple_id", "partner", "date"]]
-    values = (
-        checkins.loc[mask, measure].to_numpy(dtype=float, na_value=np.nan)
-        if mask.any()
-        else np.array([], dtype=float)
-    )
-    if len(df) == 0:
+    n_rows = int(mask.sum())
+    if n_rows == 0:
         table = pd.DataFrame(
             {"couple_id": pd.Series([], dtype="str"), "partner": pd.Series([], dtype="str")}
         )
@@ -180,24 +175,66 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
             "last_date": np.array([], dtype="datetime64[ns]"),
         }
         return table, arrays
-    codes, table = _series_codes(df, ["couple_id", "partner"])
-    date_ns = df["date"].to_numpy(dtype="datetime64[ns]")
+    values = checkins[measure].to_numpy(dtype=float, na_value=np.nan)[mask]
+    date_ns = checkins["date"].to_numpy(dtype="datetime64[ns]")[mask]
     week = _week_index(date_ns)
     wmin = int(week.min())
     span = int(week.max()) - wmin + 1
-    key = codes.astype(np.int64) * span + (week - wmin)
-    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse, weights=values, minlength=len(uniq))
-    sid = uniq // span
-    wk = uniq % span + wmin
+    pairs = _pair_codes(checkins, mask, span)
+    if pairs is None:  # the general way: a groupby of the selected rows
+        codes, table = _series_codes(
+            checkins.loc[mask, ["couple_id", "partner"]], ["couple_id", "partner"]
+        )
+        pair = codes.astype(np.int64)
+    else:  # each row's (couple, partner) as one number in sorted order: no groupby
+        pair, couples, partners = pairs
+    key = pair * span
+    key += week - wmin
+    # the distinct (pair, week) keys in order, each row's and their counts: np.unique's, or
+    # (check-ins as loaded: sorted by couple, partner and date) read off the sorted keys
+    ordered = bool((key[1:] >= key[:-1]).all())
+    if ordered:
+        new = np.empty(len(key), dtype=bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        inverse = np.cumsum(new, dtype=np.intp)
+        inverse -= 1
+        counts = np.diff(np.append(starts, len(key)))
+        wk, pair_of_week = week[starts], pair[starts]
+    else:
+        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        wk, pair_of_week = uniq % span + wmin, uniq // span
+    del key
+    if pairs is None:
+        sid = pair_of_week  # the groupby's codes already
+    else:
+        new_pair = np.r_[True, pair_of_week[1:] != pair_of_week[:-1]]
+        sid = np.cumsum(new_pair) - 1
+        codes = sid[inverse]
+        in_table = pair_of_week[new_pair]
+        table = pd.DataFrame(
+            {
+                "couple_id": couples.take(in_table // len(partners)),
+                "partner": partners.take(in_table % len(partners)),
+            }
+        )
+    sums = np.bincount(inverse, weights=values, minlength=len(counts))
     n_series = len(table)
     is_first = np.r_[True, sid[1:] != sid[:-1]]
     is_last = np.r_[sid[1:] != sid[:-1], True]
     date_i = date_ns.astype(np.int64)
-    first_date = np.full(n_series, np.iinfo(np.int64).max)
-    last_date = np.full(n_series, np.iinfo(np.int64).min)
-    np.minimum.at(first_date, codes, date_i)
-    np.maximum.at(last_date, codes, date_i)
+    if ordered and pairs is not None:  # each series' rows in one run: their first, last date
+        bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        first_date = np.minimum.reduceat(date_i, bounds)
+        last_date = np.maximum.reduceat(date_i, bounds)
+        n_checkins = np.diff(np.append(bounds, len(codes)))
+    else:
+        first_date = np.full(n_series, np.iinfo(np.int64).max)
+        last_date = np.full(n_series, np.iinfo(np.int64).min)
+        np.minimum.at(first_date, codes, date_i)
+        np.maximum.at(last_date, codes, date_i)
+        n_checkins = np.bincount(codes, minlength=n_series)
     arrays = {
         "sid": sid,
         "week": wk,
@@ -205,11 +242,30 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
         "n": counts.astype(np.int64),
         "first": wk[is_first],
         "last": wk[is_last],
-        "n_checkins": np.bincount(codes, minlength=n_series).astype(np.int64),
+        "n_checkins": n_checkins.astype(np.int64),
         "first_date": first_date.astype("datetime64[ns]"),
         "last_date": last_date.astype("datetime64[ns]"),
     }
     return table, arrays
+
+
+def _pair_codes(
+    checkins: pd.DataFrame, mask: np.ndarray, span: int
+) -> tuple[np.ndarray, pd.Index, pd.Index] | None:
+    """Each selected row's (couple_id, partner) as ``couple code * n_partners + partner code``
+    (codes of the sorted distinct values, so the numbers sort as the pairs do), with the
+    distinct values; None where :func:`_series_codes`' groupby must decide (keys that are not
+    plain ``str`` columns, or missing, or too many pairs for ``* span`` to fit an int64)."""
+    keys = [checkins["couple_id"], checkins["partner"]]
+    if any(k.dtype != "str" or k.hasnans for k in keys):
+        return None
+    (couple, couples), (partner, partners) = (pd.factorize(k, sort=True) for k in keys)
+    if len(couples) * len(partners) * span >= 2**62:
+        return None
+    pair = couple[mask].astype(np.int64)
+    pair *= len(partners)
+    pair += partner[mask]
+    return pair, couples, partners
 
 
 def _parse_since(since: object, *, name: str = "since") -> pd.Timestamp | None:
