@@ -1108,7 +1108,9 @@ def _scan_block(
     gap = np.ones(n)
     gap[1:] = t[1:] - t[:-1]
     gap[first] = 1.0
-    rho = np.power(ar[code], gap)
+    rho = ar[code]  # ar ** 1 after an observed week (most)
+    far = np.flatnonzero(gap != 1)
+    rho[far] **= gap[far]
     rho[first] = 0.0
     inv = 1.0 / (noise[code] * np.sqrt(1.0 - rho * rho))
     prev = np.empty(n)
@@ -1176,7 +1178,7 @@ def _select(
     shortest), then the most significant of those not overlapping it, and so on.  Each round
     takes one window of every partner at once.  Returns the windows' rows ``[lo, hi)``."""
     series = code[row]
-    order = np.lexsort((length, row, z, series))
+    order = _order_by(series, z, row * (int(length.max(initial=0)) + 1) + length)
     row, series = row[order], series[order]
     stop = row + length[order]
     took_lo, took_hi = [], []
@@ -1196,6 +1198,22 @@ def _select(
         empty = np.array([], dtype="int64")
         return empty, empty
     return np.concatenate(took_lo), np.concatenate(took_hi)
+
+
+def _order_by(major: np.ndarray, value: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, value, major))`` for integer ``major`` and ``minor`` and float
+    ``value`` without NaN, where no two rows share all three: the same order, without
+    lexsort's stable sort of the floats (slow).  The floats are sorted unstably, then the
+    rows stably by ``major``; the rare runs of equal ``(major, value)`` are put in ``minor``
+    order."""
+    order = np.argsort(value)
+    order = order[np.argsort(major[order], kind="stable")]
+    m, v = major[order], value[order]
+    tie = (m[1:] == m[:-1]) & (v[1:] == v[:-1])
+    if tie.any():
+        run = np.cumsum(np.r_[True, ~tie])  # non-decreasing: sorting by it keeps the order
+        order = order[np.lexsort((minor[order], run))]
+    return order
 
 
 def _episodes(
@@ -1243,10 +1261,24 @@ def _episodes(
     span = g_hi - g_lo + 1
     rows = np.repeat(g_lo - np.r_[0, np.cumsum(span)[:-1]], span) + np.arange(int(span.sum()))
     owner = np.repeat(np.arange(n_groups), span)
-    order = np.lexsort((rows, resid[rows], owner))
-    trough = rows[order][np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    trough = _first_lowest(resid[rows], rows, owner, span)
     keep = resid[trough] <= -rules.min_depth
     return g_lo[keep], trough[keep], g_hi[keep]
+
+
+def _first_lowest(
+    values: np.ndarray, rows: np.ndarray, owner: np.ndarray, span: np.ndarray
+) -> np.ndarray:
+    """Per group (``owner``, non-decreasing, groups of ``span`` > 0 rows, ``rows`` increasing
+    within each): the row with the lowest value, the first on ties, NaN last (as the first
+    of ``np.lexsort((rows, values, owner))`` in each group)."""
+    starts = np.concatenate([[0], np.cumsum(span)[:-1]])
+    with np.errstate(invalid="ignore"):
+        lowest = np.fmin.reduceat(values, starts)  # NaN only where all are NaN
+    hit = values == lowest[owner]
+    hit[starts[np.isnan(lowest)]] = True  # all NaN: the first row
+    at = np.flatnonzero(hit)
+    return rows[at[np.r_[True, owner[at][1:] != owner[at][:-1]]]]
 
 
 @dataclass
