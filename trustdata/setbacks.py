@@ -901,13 +901,6 @@ def _trend_windows(
     return lo, np.minimum(lo + width, b)
 
 
-def _off_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Rows whose window is not the full window centred on them (ends of logs, short logs)."""
-    width = int((hi - lo).max(initial=0))
-    centred = (lo == np.arange(len(lo)) - width // 2) & (hi - lo == width)
-    return np.flatnonzero(~centred)
-
-
 def _trend(
     score: np.ndarray,
     t: np.ndarray,
@@ -916,21 +909,15 @@ def _trend(
     hi: np.ndarray,
     *,
     flat: bool = False,
-    fix: np.ndarray | None = None,
 ) -> np.ndarray:
     """Least-squares line through the weighted rows [lo, hi), evaluated at each row's time
-    (``flat``: the weighted mean of the window).  ``fix``: :func:`_off_centre` of the windows.
+    (``flat``: the weighted mean of the window).
 
     Window sums come from cumulative sums, so the cost does not depend on the window.  Rows
     whose window has no weight get NaN; one distinct time (or one row) gives a flat line.
     """
     n = len(score)
     width = int((hi - lo).max(initial=0))
-    centred = np.zeros(n, dtype=bool)
-    if n >= width > 0:
-        centred[width // 2 : width // 2 + n + 1 - width] = True
-    fix = _off_centre(lo, hi) if fix is None else fix
-    centred[fix] = False
     level = np.empty(n)
     # The running sums w, w y (flat); w, w y, w t, w t^2, w t y (a line), _CHUNK_ROWS rows at a
     # time.  A chunk's windows reach at most `width` rows beyond it, so its block holds the
@@ -951,15 +938,8 @@ def _trend(
             np.multiply(block[2, 1:], score[first:stop], out=block[4, 1:])
         np.cumsum(block, axis=1, out=block)
         carry = block[:, max(b - width, 0) - first].copy()
-        # Rows whose window is centred on them and full: [row - half, row - half + width) ...
-        top = np.arange(a, b) - width // 2 + width
-        bottom = top - width
-        # ... the others (near the ends of a log, or shorter logs) from their own bounds.
-        own = ~centred[a:b]
-        top[own] = hi[a:b][own]
-        bottom[own] = lo[a:b][own]
-        window = np.take(block, top - first, axis=1)
-        window -= np.take(block, bottom - first, axis=1)
+        window = np.take(block, hi[a:b] - first, axis=1)
+        window -= np.take(block, lo[a:b] - first, axis=1)
         level[a:b] = _line(window, t[a:b], flat)
     return level
 
@@ -1341,6 +1321,21 @@ class _Layout:
         return cls(order, offset, count, code[order], gap, at[first], far, one_week)
 
 
+def _level_evidence(
+    resid: np.ndarray, noise: np.ndarray, lay: _Layout
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The part of :func:`_posterior`'s evidence that does not depend on the two-state
+    parameters (shared by the posteriors of one round): the residuals in the layout's places
+    (0 where missing), where they are missing, and ``(r / noise)**2 / 2``."""
+    r = resid[lay.order]
+    missing = np.isnan(r)
+    r[missing] = 0.0
+    e1 = r / noise[lay.code]
+    e1 *= e1
+    e1 *= 0.5
+    return r, missing, e1
+
+
 def _posterior(
     resid: np.ndarray,
     noise: np.ndarray,
@@ -1348,6 +1343,7 @@ def _posterior(
     lay: _Layout,
     *,
     transitions: bool = True,
+    level: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Step 3b's forward-backward: ``P(setback)`` of every row and (``transitions``), per
     series, the expected one-week transitions level-level, level-setback, setback-level,
@@ -1357,7 +1353,8 @@ def _posterior(
     spread**2))`` in the setback state (a NaN residual carries no evidence); the states follow
     a Markov chain on calendar weeks (``enter``, ``leave`` a week; over a gap of ``g`` weeks
     the chain's ``g``-step law), started from its stationary law.  One step per week position,
-    every series at once, in the places of :class:`_Layout`.
+    every series at once, in the places of :class:`_Layout`.  ``level``: what
+    :func:`_level_evidence` gives for these ``resid`` and ``noise`` (computed when not given).
     """
     n, n_series = len(resid), len(noise)
     offset, count, code = lay.offset, lay.count, lay.code
@@ -1368,13 +1365,9 @@ def _posterior(
     spread += noise * noise
     np.sqrt(spread, out=spread)  # the setback state's SD
     log_ratio = np.log(spread / noise)
-    r = resid[lay.order]
-    missing = np.isnan(r)
-    r[missing] = 0.0
-    e1 = r / noise[code]
-    e1 *= e1
-    e1 *= 0.5
-    r += par.mean[code]
+    r, missing, e1 = _level_evidence(resid, noise, lay) if level is None else level
+    e1 = e1.copy()
+    r = r + par.mean[code]
     r /= spread[code]
     r *= r
     r *= 0.5
@@ -1503,12 +1496,11 @@ def _detect(
     code = _series_codes(first, n)
     t = (week - week[first][code]).astype("float64")  # calendar weeks since the first
     lo, hi = _trend_windows(first, code, n, trend_weeks)
-    fix = _off_centre(lo, hi)
     noise0 = _diff_noise(score, first, code)
     weight = np.ones(n)
     for k in range(_TRIM_FITS + 1):
         # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
-        trend = _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
+        trend = _trend(score, t, weight, lo, hi, flat=k == 0)
         weight = (score - trend >= -_TRIM * noise0[code]).astype("float64")
     keep = weight > 0
     del weight
@@ -1522,20 +1514,22 @@ def _detect(
     lay = _Layout.of(t, first, code)
     for _ in range(_TWO_STATE_ROUNDS):
         resid[short] = np.nan
-        post, counts = _posterior(resid, noise, par, lay)
+        level = _level_evidence(resid, noise, lay)  # the same for every posterior of the round
+        post, counts = _posterior(resid, noise, par, lay, level=level)
         for i in range(_TWO_STATE_UPDATES):
             par = _update(post, counts, resid, noise, code, group)
             more = i + 1 < _TWO_STATE_UPDATES
-            post, counts = _posterior(resid, noise, par, lay, transitions=more)
+            post, counts = _posterior(resid, noise, par, lay, transitions=more, level=level)
+        del level
         weight = 1.0 - post
         weight[weight < _SURE] = 0.0  # surely a setback's week: out altogether
         weight[weight > 1.0 - _SURE] = 1.0  # surely not: in, whole
         # Rounded to 1e-9 points: sums of fractional weights must not show as 6.999999999999994.
-        trend = np.round(_trend(score, t, weight, lo, hi, fix=fix), 9)
+        trend = np.round(_trend(score, t, weight, lo, hi), 9)
         resid = score - trend
         keep = post < _KEEP_BELOW
         noise = _upper_noise(resid, keep, code, n_series)
-    del lo, hi, fix, post, counts, lay, weight
+    del lo, hi, post, counts, lay, weight
     ar = _lag1(resid, keep, t, code, noise, n_series)
     resid[short] = np.nan
     row, length, z = _scan(resid, t, first, code, ar, noise, rules)
