@@ -702,8 +702,9 @@ def _semivariogram(
     for h in (1, 2):
         d = grid[h:] - grid[:-h] - h * per_week[gs[h:]]
         use = (gs[h:] == gs[:-h]) & np.isfinite(d) & (np.abs(d) < SUDDEN_JUMP)
-        cnt = np.bincount(gs[h:][use], minlength=n_series)
-        tot = np.bincount(gs[h:][use], weights=d[use] ** 2, minlength=n_series)
+        # sums over the pairs used, without gathering them (the others add +0.0: the same sums)
+        cnt = np.bincount(gs[h:], weights=use, minlength=n_series)
+        tot = np.bincount(gs[h:], weights=np.where(use, d**2, 0.0), minlength=n_series)
         with np.errstate(invalid="ignore", divide="ignore"):
             g.append(tot / cnt / 2.0)
     return g
@@ -1193,8 +1194,10 @@ def _trend_stats(
     out["n"] = n
     if len(sid) == 0:
         return out
-    order = np.lexsort((x, sid))
-    x, y = x[order], y[order]
+    # (already in order, as the four-weekly means come: lexsort is stable, so it would keep it)
+    if not ((sid[1:] > sid[:-1]) | ((sid[1:] == sid[:-1]) & (x[1:] >= x[:-1]))).all():
+        order = np.lexsort((x, sid))
+        x, y = x[order], y[order]
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
     z = norm_ppf((1.0 - level) / 2.0)
     eligible = np.flatnonzero(n >= max(min_n, 2))
