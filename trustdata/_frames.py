@@ -221,8 +221,11 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
             "last_date": np.array([], dtype="datetime64[ns]"),
         }
         return table, arrays
-    values = checkins[measure].to_numpy(dtype=float, na_value=np.nan)[mask]
-    date_ns = checkins["date"].to_numpy(dtype="datetime64[ns]")[mask]
+    every = n_rows == len(checkins)  # (then no copy of the selected rows)
+    values = checkins[measure].to_numpy(dtype=float, na_value=np.nan)
+    date_ns = checkins["date"].to_numpy(dtype="datetime64[ns]")
+    if not every:
+        values, date_ns = values[mask], date_ns[mask]
     week = _week_index(date_ns)
     wmin = int(week.min())
     span = int(week.max()) - wmin + 1
@@ -233,7 +236,7 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
         )
         pair = codes.astype(np.int64)
     else:  # each row's (couple, partner) as one number in sorted order: no groupby
-        pair, table_of = pairs
+        pair, table_of, dense = pairs
     key = pair * span
     key += week - wmin
     # the distinct (pair, week) keys in order, each row's and their counts: np.unique's, or
@@ -254,6 +257,9 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
     del key
     if pairs is None:
         sid = pair_of_week  # the groupby's codes already
+    elif dense and every:  # the pairs are 0, 1, ... and each has rows: the series already
+        sid, codes = pair_of_week, pair
+        table = table_of(np.arange(int(pair[-1]) + 1))
     else:
         new_pair = np.r_[True, pair_of_week[1:] != pair_of_week[:-1]]
         sid = np.cumsum(new_pair) - 1
@@ -263,7 +269,7 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
     n_series = len(table)
     is_first = np.r_[True, sid[1:] != sid[:-1]]
     is_last = np.r_[sid[1:] != sid[:-1], True]
-    date_i = date_ns.astype(np.int64)
+    date_i = date_ns.view(np.int64)
     if ordered and pairs is not None:  # each series' rows in one run: their first, last date
         bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
         first_date = np.minimum.reduceat(date_i, bounds)
@@ -279,19 +285,20 @@ def _weekly_scores(checkins: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, 
         "sid": sid,
         "week": wk,
         "score": sums / counts,
-        "n": counts.astype(np.int64),
+        "n": counts.astype(np.int64, copy=False),
         "first": wk[is_first],
         "last": wk[is_last],
-        "n_checkins": n_checkins.astype(np.int64),
-        "first_date": first_date.astype("datetime64[ns]"),
-        "last_date": last_date.astype("datetime64[ns]"),
+        "n_checkins": n_checkins.astype(np.int64, copy=False),
+        "first_date": first_date.view("datetime64[ns]"),
+        "last_date": last_date.view("datetime64[ns]"),
     }
     return table, arrays
 
 
 def _pair_codes(checkins: pd.DataFrame, mask: np.ndarray, span: int) -> tuple | None:
-    """Each selected row's (couple_id, partner) as one number that sorts as the pairs do, and
-    a function giving the table (couple_id, partner) of a list of such numbers; None where
+    """Each selected row's (couple_id, partner) as one number that sorts as the pairs do, a
+    function giving the table (couple_id, partner) of a list of such numbers, and whether the
+    numbers are 0, 1, ... each with rows (every row selected, runs); None where
     :func:`_series_codes`' groupby must decide (keys that are not plain ``str`` columns, or
     missing, or too many pairs for ``* span`` to fit an int64).  Rows sorted by the pair (as
     loaded): the pair's run (:func:`_sorted_runs`); else ``couple code * n_partners + partner
@@ -314,7 +321,7 @@ def _pair_codes(checkins: pd.DataFrame, mask: np.ndarray, span: int) -> tuple | 
                 }
             )
 
-        return codes[mask], table
+        return (codes, table, True) if mask.all() else (codes[mask], table, False)
     (couple, couples), (partner, partners) = (pd.factorize(k, sort=True) for k in keys)
     if len(couples) * len(partners) * span >= 2**62:
         return None
@@ -330,7 +337,7 @@ def _pair_codes(checkins: pd.DataFrame, mask: np.ndarray, span: int) -> tuple | 
             }
         )
 
-    return pair, table
+    return pair, table, False
 
 
 def _parse_since(since: object, *, name: str = "since") -> pd.Timestamp | None:
