@@ -1181,19 +1181,27 @@ def _select(
 
 
 def _order_by(major: np.ndarray, value: np.ndarray, minor: np.ndarray) -> np.ndarray:
-    """``np.lexsort((minor, value, major))`` for integer ``major`` and ``minor`` and float
-    ``value`` without NaN, where no two rows share all three: the same order, without
-    lexsort's stable sort of the floats (slow).  The floats are sorted unstably, then the
-    rows stably by ``major``; the rare runs of equal ``(major, value)`` are put in ``minor``
-    order."""
-    order = np.argsort(value)
-    order = order[np.argsort(major[order], kind="stable")]
-    m, v = major[order], value[order]
-    tie = (m[1:] == m[:-1]) & (v[1:] == v[:-1])
-    if tie.any():
-        run = np.cumsum(np.r_[True, ~tie])  # non-decreasing: sorting by it keeps the order
-        order = order[np.lexsort((minor[order], run))]
-    return order
+    """``np.lexsort((minor, value, major))`` for non-negative integer ``major`` and ``minor``
+    and float ``value`` without NaN, where no two rows share all three: the same order,
+    without lexsort's three stable sorts (slow, for floats most).  The floats are ranked by
+    one unstable sort (equal values, -0.0 and 0.0 too, share a rank), and the rows sorted by
+    one number made of (major, rank, minor): the numbers are distinct, so any sort gives the
+    one order.  Keys too many for an int64 take lexsort."""
+    n = len(value)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    by_value = np.argsort(value)
+    v = value[by_value]
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_value] = np.cumsum(np.r_[False, v[1:] != v[:-1]])
+    n_rank, n_minor = int(rank.max()) + 1, int(minor.max()) + 1
+    if (int(major.max()) + 1) * n_rank * n_minor >= 2**63:
+        return np.lexsort((minor, value, major))
+    key = major.astype(np.int64) * n_rank
+    key += rank
+    key *= n_minor
+    key += minor
+    return np.argsort(key)
 
 
 def _episodes(
