@@ -329,11 +329,10 @@ def own_inputs(p: sa.Planted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     first, code, t = p.first, p.code, p.t
     n, n_series = len(score), len(first)
     lo, hi = sb._trend_windows(first, code, n, sa.DEFAULTS["trend_weeks"])
-    fix = sb._off_centre(lo, hi)
     noise0 = sb._diff_noise(score, first, code)
     weight = np.ones(n)
     for k in range(sb._TRIM_FITS + 1):
-        trend = sb._trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
+        trend = sb._trend(score, t, weight, lo, hi, flat=k == 0)
         weight = (score - trend >= -sb._TRIM * noise0[code]).astype("float64")
     keep = weight > 0
     resid = score - trend
@@ -352,7 +351,7 @@ def own_inputs(p: sa.Planted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         weight = 1.0 - post
         weight[weight < sb._SURE] = 0.0
         weight[weight > 1.0 - sb._SURE] = 1.0
-        trend = np.round(sb._trend(score, t, weight, lo, hi, fix=fix), 9)
+        trend = np.round(sb._trend(score, t, weight, lo, hi), 9)
         resid = score - trend
         keep = post < sb._KEEP_BELOW
         noise = sb._upper_noise(resid, keep, code, n_series)

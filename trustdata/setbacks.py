@@ -901,13 +901,6 @@ def _trend_windows(
     return lo, np.minimum(lo + width, b)
 
 
-def _off_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Rows whose window is not the full window centred on them (ends of logs, short logs)."""
-    width = int((hi - lo).max(initial=0))
-    centred = (lo == np.arange(len(lo)) - width // 2) & (hi - lo == width)
-    return np.flatnonzero(~centred)
-
-
 def _trend(
     score: np.ndarray,
     t: np.ndarray,
@@ -916,21 +909,15 @@ def _trend(
     hi: np.ndarray,
     *,
     flat: bool = False,
-    fix: np.ndarray | None = None,
 ) -> np.ndarray:
     """Least-squares line through the weighted rows [lo, hi), evaluated at each row's time
-    (``flat``: the weighted mean of the window).  ``fix``: :func:`_off_centre` of the windows.
+    (``flat``: the weighted mean of the window).
 
     Window sums come from cumulative sums, so the cost does not depend on the window.  Rows
     whose window has no weight get NaN; one distinct time (or one row) gives a flat line.
     """
     n = len(score)
     width = int((hi - lo).max(initial=0))
-    centred = np.zeros(n, dtype=bool)
-    if n >= width > 0:
-        centred[width // 2 : width // 2 + n + 1 - width] = True
-    fix = _off_centre(lo, hi) if fix is None else fix
-    centred[fix] = False
     level = np.empty(n)
     # The running sums w, w y (flat); w, w y, w t, w t^2, w t y (a line), _CHUNK_ROWS rows at a
     # time.  A chunk's windows reach at most `width` rows beyond it, so its block holds the
@@ -951,15 +938,8 @@ def _trend(
             np.multiply(block[2, 1:], score[first:stop], out=block[4, 1:])
         np.cumsum(block, axis=1, out=block)
         carry = block[:, max(b - width, 0) - first].copy()
-        # Rows whose window is centred on them and full: [row - half, row - half + width) ...
-        top = np.arange(a, b) - width // 2 + width
-        bottom = top - width
-        # ... the others (near the ends of a log, or shorter logs) from their own bounds.
-        own = ~centred[a:b]
-        top[own] = hi[a:b][own]
-        bottom[own] = lo[a:b][own]
-        window = np.take(block, top - first, axis=1)
-        window -= np.take(block, bottom - first, axis=1)
+        window = np.take(block, hi[a:b] - first, axis=1)
+        window -= np.take(block, lo[a:b] - first, axis=1)
         level[a:b] = _line(window, t[a:b], flat)
     return level
 
@@ -998,12 +978,21 @@ def _upper_noise(
     above keeps one great week of a steady partner from making their noise huge.
     """
     count = np.bincount(code[keep], minlength=n_series)
-    total = np.bincount(code[keep], weights=resid[keep], minlength=n_series)
+    total = _masked_sum(code, keep, resid, n_series)
     centre = total / np.maximum(count, 1)
     d = np.where(keep, resid - centre[code], 0.0)
-    up = d > 0
-    square = np.bincount(code[up], weights=d[up] * d[up], minlength=n_series)
+    square = _masked_sum(code, d > 0, d * d, n_series)
     return np.maximum(np.sqrt(2.0 * square / np.maximum(count, 1)), _NOISE_FLOOR)
+
+
+def _masked_sum(
+    code: np.ndarray, mask: np.ndarray, values: np.ndarray, n_series: int
+) -> np.ndarray:
+    """Per series, the sum of ``values`` where ``mask``: ``np.bincount(code[mask],
+    weights=values[mask])`` without gathering the masked rows (slow for a mask that is true
+    for about half of them, in no pattern).  The same sum bit for bit: the rows left out add
+    +0.0, and a bin's sum starts at +0.0, so ``s + 0.0 == s``."""
+    return np.bincount(code, weights=np.where(mask, values, 0.0), minlength=n_series)
 
 
 def _lag1(
@@ -1025,7 +1014,7 @@ def _lag1(
     pair = np.zeros(n, dtype=bool)
     pair[1:] = keep[1:] & keep[:-1] & (code[1:] == code[:-1]) & (t[1:] - t[:-1] == 1)
     count = np.bincount(code[keep], minlength=n_series)
-    centre = np.bincount(code[keep], weights=resid[keep], minlength=n_series) / np.maximum(count, 1)
+    centre = _masked_sum(code, keep, resid, n_series) / np.maximum(count, 1)
     limit = _AR_CLIP * noise[code]
     r = resid - centre[code]
     r[~keep] = 0.0
@@ -1033,9 +1022,9 @@ def _lag1(
     del limit
     prod = np.zeros(n)
     np.multiply(r[1:], r[:-1], out=prod[1:])
-    num = np.bincount(code[pair], weights=prod[pair], minlength=n_series)
+    num = _masked_sum(code, pair, prod, n_series)
     np.multiply(r, r, out=prod)
-    den = np.bincount(code[keep], weights=prod[keep], minlength=n_series)
+    den = _masked_sum(code, keep, prod, n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
         ar = num / den
     return np.clip(np.nan_to_num(ar, nan=0.0), 0.0, _MAX_AR)
@@ -1099,7 +1088,9 @@ def _scan_block(
     gap = np.ones(n)
     gap[1:] = t[1:] - t[:-1]
     gap[first] = 1.0
-    rho = np.power(ar[code], gap)
+    rho = ar[code]  # ar ** 1 after an observed week (most)
+    far = np.flatnonzero(gap != 1)
+    rho[far] **= gap[far]
     rho[first] = 0.0
     inv = 1.0 / (noise[code] * np.sqrt(1.0 - rho * rho))
     prev = np.empty(n)
@@ -1167,7 +1158,7 @@ def _select(
     shortest), then the most significant of those not overlapping it, and so on.  Each round
     takes one window of every partner at once.  Returns the windows' rows ``[lo, hi)``."""
     series = code[row]
-    order = np.lexsort((length, row, z, series))
+    order = _order_by(series, z, row * (int(length.max(initial=0)) + 1) + length)
     row, series = row[order], series[order]
     stop = row + length[order]
     took_lo, took_hi = [], []
@@ -1187,6 +1178,30 @@ def _select(
         empty = np.array([], dtype="int64")
         return empty, empty
     return np.concatenate(took_lo), np.concatenate(took_hi)
+
+
+def _order_by(major: np.ndarray, value: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, value, major))`` for non-negative integer ``major`` and ``minor``
+    and float ``value`` without NaN, where no two rows share all three: the same order,
+    without lexsort's three stable sorts (slow, for floats most).  The floats are ranked by
+    one unstable sort (equal values, -0.0 and 0.0 too, share a rank), and the rows sorted by
+    one number made of (major, rank, minor): the numbers are distinct, so any sort gives the
+    one order.  Keys too many for an int64 take lexsort."""
+    n = len(value)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    by_value = np.argsort(value)
+    v = value[by_value]
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_value] = np.cumsum(np.r_[False, v[1:] != v[:-1]])
+    n_rank, n_minor = int(rank.max()) + 1, int(minor.max()) + 1
+    if (int(major.max()) + 1) * n_rank * n_minor >= 2**63:
+        return np.lexsort((minor, value, major))
+    key = major.astype(np.int64) * n_rank
+    key += rank
+    key *= n_minor
+    key += minor
+    return np.argsort(key)
 
 
 def _episodes(
@@ -1234,10 +1249,24 @@ def _episodes(
     span = g_hi - g_lo + 1
     rows = np.repeat(g_lo - np.r_[0, np.cumsum(span)[:-1]], span) + np.arange(int(span.sum()))
     owner = np.repeat(np.arange(n_groups), span)
-    order = np.lexsort((rows, resid[rows], owner))
-    trough = rows[order][np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    trough = _first_lowest(resid[rows], rows, owner, span)
     keep = resid[trough] <= -rules.min_depth
     return g_lo[keep], trough[keep], g_hi[keep]
+
+
+def _first_lowest(
+    values: np.ndarray, rows: np.ndarray, owner: np.ndarray, span: np.ndarray
+) -> np.ndarray:
+    """Per group (``owner``, non-decreasing, groups of ``span`` > 0 rows, ``rows`` increasing
+    within each): the row with the lowest value, the first on ties, NaN last (as the first
+    of ``np.lexsort((rows, values, owner))`` in each group)."""
+    starts = np.concatenate([[0], np.cumsum(span)[:-1]])
+    with np.errstate(invalid="ignore"):
+        lowest = np.fmin.reduceat(values, starts)  # NaN only where all are NaN
+    hit = values == lowest[owner]
+    hit[starts[np.isnan(lowest)]] = True  # all NaN: the first row
+    at = np.flatnonzero(hit)
+    return rows[at[np.r_[True, owner[at][1:] != owner[at][:-1]]]]
 
 
 @dataclass
@@ -1266,7 +1295,8 @@ class _Layout:
     first ``count[k]`` of its block, which starts at ``offset[k]``, and the block of ``k - 1``
     starts with the same series.  ``order``: the row at each place; ``code``, ``gap``: the
     series of each place and the calendar weeks since its previous observed week (1 at a
-    log's first); ``starts``: the places of the logs' first weeks."""
+    log's first); ``starts``: the places of the logs' first weeks; ``far``: the places after a
+    missed week (``gap != 1``), ``one_week``: 1.0 at the others, else 0.0."""
 
     order: np.ndarray
     offset: np.ndarray
@@ -1274,6 +1304,8 @@ class _Layout:
     code: np.ndarray
     gap: np.ndarray
     starts: np.ndarray
+    far: np.ndarray
+    one_week: np.ndarray
 
     @classmethod
     def of(cls, t: np.ndarray, first: np.ndarray, code: np.ndarray) -> _Layout:
@@ -1291,7 +1323,25 @@ class _Layout:
         gap[first] = 1.0
         order = np.empty(n, dtype="int64")
         order[at] = np.arange(n)
-        return cls(order, offset, count, code[order], gap[order], at[first])
+        gap = gap[order]
+        one_week = (gap == 1).astype("float64")
+        far = np.flatnonzero(gap != 1)
+        return cls(order, offset, count, code[order], gap, at[first], far, one_week)
+
+
+def _level_evidence(
+    resid: np.ndarray, noise: np.ndarray, lay: _Layout
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The part of :func:`_posterior`'s evidence that does not depend on the two-state
+    parameters (shared by the posteriors of one round): the residuals in the layout's places
+    (0 where missing), where they are missing, and ``(r / noise)**2 / 2``."""
+    r = resid[lay.order]
+    missing = np.isnan(r)
+    r[missing] = 0.0
+    e1 = r / noise[lay.code]
+    e1 *= e1
+    e1 *= 0.5
+    return r, missing, e1
 
 
 def _posterior(
@@ -1301,6 +1351,7 @@ def _posterior(
     lay: _Layout,
     *,
     transitions: bool = True,
+    level: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Step 3b's forward-backward: ``P(setback)`` of every row and (``transitions``), per
     series, the expected one-week transitions level-level, level-setback, setback-level,
@@ -1310,30 +1361,27 @@ def _posterior(
     spread**2))`` in the setback state (a NaN residual carries no evidence); the states follow
     a Markov chain on calendar weeks (``enter``, ``leave`` a week; over a gap of ``g`` weeks
     the chain's ``g``-step law), started from its stationary law.  One step per week position,
-    every series at once, in the places of :class:`_Layout`.
+    every series at once, in the places of :class:`_Layout`.  ``level``: what
+    :func:`_level_evidence` gives for these ``resid`` and ``noise`` (computed when not given).
     """
     n, n_series = len(resid), len(noise)
     offset, count, code = lay.offset, lay.count, lay.code
     # The likelihood ratio setback / level of each week.
-    sd = noise[code]
-    sd1 = par.spread[code]
-    sd1 *= sd1
-    sd1 += sd * sd
-    np.sqrt(sd1, out=sd1)
-    r = resid[lay.order]
-    missing = np.isnan(r)
-    r[missing] = 0.0
-    e1 = r / sd
-    e1 *= e1
-    e1 *= 0.5
-    r += par.mean[code]
-    r /= sd1
+    # (what depends on the series alone is computed once per series, then spread to its rows:
+    # the same operations on the same values, so the same numbers as computed row by row)
+    spread = par.spread * par.spread
+    spread += noise * noise
+    np.sqrt(spread, out=spread)  # the setback state's SD
+    log_ratio = np.log(spread / noise)
+    r, missing, e1 = _level_evidence(resid, noise, lay) if level is None else level
+    e1 = e1.copy()
+    r = r + par.mean[code]
+    r /= spread[code]
     r *= r
     r *= 0.5
     e1 -= r
-    np.divide(sd1, sd, out=sd)
-    e1 -= np.log(sd, out=sd)
-    del sd, sd1, r
+    e1 -= log_ratio[code]
+    del spread, log_ratio, r
     np.clip(e1, -_LOG_RATIO_CLIP, _LOG_RATIO_CLIP, out=e1)
     np.exp(e1, out=e1)
     e1[missing] = 1.0  # no evidence
@@ -1341,8 +1389,7 @@ def _posterior(
     # The chain's law over the gap before each row: level -> setback, setback -> setback.
     pi1 = par.enter / (par.enter + par.leave)
     decay = (1.0 - par.enter - par.leave)[code]
-    far = np.flatnonzero(lay.gap != 1)
-    decay[far] **= lay.gap[far]
+    decay[lay.far] **= lay.gap[lay.far]
     pi = pi1[code]
     g01 = 1.0 - decay
     g01 *= pi
@@ -1366,7 +1413,7 @@ def _posterior(
     b1 = np.full(n, 0.5)  # backward messages, normalised: b0 + b1 = 1 (0.5 at a log's end)
     if transitions:  # expected transitions, by the series' rank (the places of position 0)
         acc = np.zeros((4, n_series))
-        one = (lay.gap == 1).astype("float64")  # only one-week steps count
+        one = lay.one_week  # only one-week steps count
     for k in range(len(count) - 2, -1, -1):
         lo, c, nx = offset[k], count[k + 1], offset[k + 1]
         nb1 = b1[nx : nx + c]
@@ -1457,12 +1504,11 @@ def _detect(
     code = _series_codes(first, n)
     t = (week - week[first][code]).astype("float64")  # calendar weeks since the first
     lo, hi = _trend_windows(first, code, n, trend_weeks)
-    fix = _off_centre(lo, hi)
     noise0 = _diff_noise(score, first, code)
     weight = np.ones(n)
     for k in range(_TRIM_FITS + 1):
         # The first fit is a flat one (a window's mean): a dip at the end of a log cannot tilt it.
-        trend = _trend(score, t, weight, lo, hi, flat=k == 0, fix=fix)
+        trend = _trend(score, t, weight, lo, hi, flat=k == 0)
         weight = (score - trend >= -_TRIM * noise0[code]).astype("float64")
     keep = weight > 0
     del weight
@@ -1476,20 +1522,22 @@ def _detect(
     lay = _Layout.of(t, first, code)
     for _ in range(_TWO_STATE_ROUNDS):
         resid[short] = np.nan
-        post, counts = _posterior(resid, noise, par, lay)
+        level = _level_evidence(resid, noise, lay)  # the same for every posterior of the round
+        post, counts = _posterior(resid, noise, par, lay, level=level)
         for i in range(_TWO_STATE_UPDATES):
             par = _update(post, counts, resid, noise, code, group)
             more = i + 1 < _TWO_STATE_UPDATES
-            post, counts = _posterior(resid, noise, par, lay, transitions=more)
+            post, counts = _posterior(resid, noise, par, lay, transitions=more, level=level)
+        del level
         weight = 1.0 - post
         weight[weight < _SURE] = 0.0  # surely a setback's week: out altogether
         weight[weight > 1.0 - _SURE] = 1.0  # surely not: in, whole
         # Rounded to 1e-9 points: sums of fractional weights must not show as 6.999999999999994.
-        trend = np.round(_trend(score, t, weight, lo, hi, fix=fix), 9)
+        trend = np.round(_trend(score, t, weight, lo, hi), 9)
         resid = score - trend
         keep = post < _KEEP_BELOW
         noise = _upper_noise(resid, keep, code, n_series)
-    del lo, hi, fix, post, counts, lay, weight
+    del lo, hi, post, counts, lay, weight
     ar = _lag1(resid, keep, t, code, noise, n_series)
     resid[short] = np.nan
     row, length, z = _scan(resid, t, first, code, ar, noise, rules)

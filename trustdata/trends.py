@@ -702,8 +702,9 @@ def _semivariogram(
     for h in (1, 2):
         d = grid[h:] - grid[:-h] - h * per_week[gs[h:]]
         use = (gs[h:] == gs[:-h]) & np.isfinite(d) & (np.abs(d) < SUDDEN_JUMP)
-        cnt = np.bincount(gs[h:][use], minlength=n_series)
-        tot = np.bincount(gs[h:][use], weights=d[use] ** 2, minlength=n_series)
+        # sums over the pairs used, without gathering them (the others add +0.0: the same sums)
+        cnt = np.bincount(gs[h:], weights=use, minlength=n_series)
+        tot = np.bincount(gs[h:], weights=np.where(use, d**2, 0.0), minlength=n_series)
         with np.errstate(invalid="ignore", divide="ignore"):
             g.append(tot / cnt / 2.0)
     return g
@@ -818,23 +819,65 @@ def _ar1_combination_se(
     """
     gs, grid = _week_grid(sid, offset, w, n_series, 0.0)
     var = np.bincount(gs, weights=grid * grid, minlength=n_series)
+    length = np.bincount(gs, minlength=n_series)  # calendar weeks of each series
+    # lag h adds 2 rho^h sum_t w_t w_(t+h) to a series' variance, h = 1, 2, ... up to its last
+    # lag: each series' weeks as a column of a matrix (zeros below its end), the columns by
+    # their last lag, longest first, so that lag h takes the first columns
+    last = np.minimum(_lags_counted(rho, length), length - 1)
+    todo = np.flatnonzero(last > 0)
+    todo = todo[np.lexsort((-length[todo], -last[todo]))]
+    start = np.concatenate([[0], np.cumsum(length)[:-1]])
+    per_block = max(1, _PAIR_CELLS // max(int(length.max(initial=1)), 1))
+    for pos in range(0, len(todo), per_block):
+        cols = todo[pos : pos + per_block]
+        weeks, c = length[cols], len(cols)
+        col = np.repeat(np.arange(c), weeks)
+        week = np.arange(len(col)) - np.repeat(np.cumsum(weeks) - weeks, weeks)
+        mat = np.zeros((int(weeks.max()), c))
+        mat[week, col] = grid[start[cols][col] + week]
+        lags = last[cols]  # non-increasing
+        rho_c = rho[cols]
+        rpow = np.ones(c)
+        acc = var[cols]
+        for h in range(1, int(lags[0]) + 1):
+            k = int(np.searchsorted(-lags, -h, side="right"))  # the columns with lag h
+            rpow[:k] *= rho_c[:k]
+            # a sum down the rows (axis 0) adds them in order, as a bincount over the grid did
+            pairs = np.add.reduce(mat[h:, :k] * mat[:-h, :k], axis=0)
+            acc[:k] += 2.0 * rpow[:k] * pairs
+        var[cols] = acc
+    return sd * np.sqrt(np.maximum(var, 0.0))
+
+
+#: Cells of the matrices of :func:`_ar1_combination_se` (weeks x series) built at once.
+_PAIR_CELLS = 1 << 22
+
+
+def _lags_counted(rho: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The last lag whose pairs count in each series' variance in :func:`_ar1_combination_se`
+    (0: none): every lag ``h`` while some series' ``rho^h >= 1e-12``, for the series still
+    taken; those whose ``rho^h`` fell below it are let go (their pairs add less than 1e-12 of
+    their variance) once they are more than a fifth of the series taken, and the lags stop at
+    the number of weeks of the series taken (the schedule the sums were always made on, so
+    the variances are the same to the last bit)."""
+    n_series = len(rho)
+    last = np.zeros(n_series, dtype=np.int64)
+    taken = np.ones(n_series, dtype=bool)
+    n_taken, weeks = n_series, int(length.sum())
     rpow = np.ones(n_series)
-    n_active = n_series
-    for h in range(1, len(grid)):
+    for h in range(1, weeks):
         rpow = rpow * rho
         live = rpow >= 1e-12
         if not live.any():
             break
-        if live.sum() < 0.8 * n_active:
-            # each series is a contiguous run of the grid: keep only those whose rho^h still
-            # counts (the pairs of the others add less than 1e-12 of their variance)
-            keep = live[gs]
-            gs, grid, n_active = gs[keep], grid[keep], int(live.sum())
-        if h >= len(grid):
+        if live.sum() < 0.8 * n_taken:
+            taken &= live
+            n_taken = int(live.sum())
+            weeks = int(length[taken].sum())
+        if h >= weeks:
             break
-        prod = np.where(gs[h:] == gs[:-h], grid[h:] * grid[:-h], 0.0)
-        var += 2.0 * rpow * np.bincount(gs[h:], weights=prod, minlength=n_series)
-    return sd * np.sqrt(np.maximum(var, 0.0))
+        last[taken] = h
+    return last
 
 
 def _ends_se(
@@ -1151,8 +1194,10 @@ def _trend_stats(
     out["n"] = n
     if len(sid) == 0:
         return out
-    order = np.lexsort((x, sid))
-    x, y = x[order], y[order]
+    # (already in order, as the four-weekly means come: lexsort is stable, so it would keep it)
+    if not ((sid[1:] > sid[:-1]) | ((sid[1:] == sid[:-1]) & (x[1:] >= x[:-1]))).all():
+        order = np.lexsort((x, sid))
+        x, y = x[order], y[order]
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
     z = norm_ppf((1.0 - level) / 2.0)
     eligible = np.flatnonzero(n >= max(min_n, 2))
