@@ -1002,6 +1002,12 @@ def main(argv: list[str] | None = None) -> int:
     full = arcs_table(n_arcs, seeds, args.rule, record_all=True, pause_sum=ps)
     _report_arcs(arcs, full)
     _flat_figures("arcs", arcs)
+    fall = arcs[arcs["scored"] == "falling"]
+    said = fall["rate_verdict"] == "lessening"
+    print(
+        f"headline arcs: falling partners (n={len(fall)}) called lessening {said.mean():.3f}, "
+        f"of them without 'could be chance' {(said & (fall['rate_p_bursts'] < ALPHA)).mean():.3f}"
+    )
     print(f"\n## trustdata.synth, {n_couples} couples x seeds {synth_seeds} (both partners)")
     syn = synth_table(n_couples, synth_seeds, args.rule, pause_sum=ps)
     _show("by scored class:", score(syn, "scored"))

@@ -970,7 +970,8 @@ DISPERSION_GATE: float = 0.05
 def _step_trend_fit(
     y: np.ndarray, row: np.ndarray, n_steps: int, min_bins: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A step function per ``row`` (bins ``y`` grouped by row, in time order), vectorised
+    """A step function per ``row`` (bins ``y`` grouped by row, each row's bins contiguous and
+    in time order), vectorised
     over rows: up to ``n_steps`` change-points by binary segmentation, each the split of one of
     the row's segments into two of at least ``min_bins`` bins that raises the Poisson
     log-likelihood most (none when no split raises it).  Returns the fitted means (the segment
@@ -978,13 +979,15 @@ def _step_trend_fit(
     trigger and the number of change-points made."""
     y = np.asarray(y, dtype=float)
     N = len(y)
+    if N == 0:
+        return y, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pos = np.arange(N)
     cum = np.r_[0.0, np.cumsum(y)]
     starts = np.r_[0, np.flatnonzero(np.diff(row)) + 1]
     ends = np.r_[starts[1:], N]
     which = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, N]))
     s, e = starts[which], ends[which]
-    n_rows = int(row.max()) + 1 if N else 0
+    n_rows = int(row.max()) + 1
 
     def loglik(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         S = cum[b] - cum[a]
@@ -996,19 +999,18 @@ def _step_trend_fit(
         ok = (pos - s >= min_bins) & (e - pos >= min_bins)
         with np.errstate(invalid="ignore"):
             gain = np.where(ok, loglik(s, pos) + loglik(pos, e) - loglik(s, e), -np.inf)
-        order = np.lexsort((gain, row))
-        best = order[np.r_[row[order][1:] != row[order][:-1], True]]
-        best = best[gain[best] > 0]
-        if not len(best):
+        # each row's best split (the last bin of the largest gain: its runs of bins are
+        # contiguous), made where it raises the likelihood
+        top = np.maximum.reduceat(gain, starts)
+        at = np.maximum.reduceat(np.where(gain == top[which], pos, -1), starts)
+        at = np.where(top > 0, at, -1)
+        if not (at >= 0).any():
             break
-        made[row[best]] += 1
+        made[row[starts[at >= 0]]] += 1
         # the bins of each split segment (same row, same start): those from the split on start
         # there, the others end there
-        seg_key = row.astype(np.int64) * (N + 1) + s
-        best_key = row[best].astype(np.int64) * (N + 1) + s[best]
-        at = np.minimum(np.searchsorted(best_key, seg_key), len(best) - 1)
-        hit = best_key[at] == seg_key
-        split = np.where(hit, best[at], -1)
+        split = at[which]
+        hit = (split >= 0) & (s == s[split])
         s = np.where(hit & (pos >= split), split, s)
         e = np.where(hit & (pos < split), split, e)
     mu = (cum[e] - cum[s]) / (e - s)
