@@ -93,6 +93,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _trigger_arcs
 
 from trustdata import schemas, synth
+from trustdata import triggers as _triggers
 from trustdata.triggers import trigger_trend
 
 TUNING_SEEDS = (1, 2, 3)
@@ -447,57 +448,10 @@ TREND_STEP_DF: int = 3
 TREND_MODEL: str = "steps"
 
 
-def step_trend_fit(
-    y: np.ndarray, row: np.ndarray, n_steps: int, min_bins: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A step function per ``row`` (bins ``y`` grouped by row, in time order): up to
-    ``n_steps`` change-points by binary segmentation, each the split of one of the row's
-    segments that raises the Poisson log-likelihood most (segments of ``min_bins`` bins or
-    more), vectorised over rows.  Returns the fitted means (the segment means), each row's
-    number of segments with a trigger and the number of change-points made."""
-    y = np.asarray(y, dtype=float)
-    N = len(y)
-    pos = np.arange(N)
-    cum = np.r_[0.0, np.cumsum(y)]
-    starts = np.r_[0, np.flatnonzero(np.diff(row)) + 1]
-    ends = np.r_[starts[1:], N]
-    which = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, N]))
-    s, e = starts[which], ends[which]
-
-    def ll(a, b):
-        S, n = cum[b] - cum[a], np.maximum(b - a, 1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(S > 0, S * np.log(S / n), 0.0)
-
-    made = np.zeros(row.max() + 1 if N else 0, dtype=np.int64)
-    for _ in range(n_steps):
-        ok = (pos - s >= min_bins) & (e - pos >= min_bins)
-        gain = np.where(ok, ll(s, pos) + ll(pos, e) - ll(s, e), -np.inf)
-        order = np.lexsort((gain, row))
-        last = np.r_[row[order][1:] != row[order][:-1], True]
-        best = order[last]
-        best = best[gain[best] > 0]
-        if not len(best):
-            break
-        made[row[best]] += 1
-        # the bins of each split segment (same row, same start): those from the split on start
-        # there, the others end there
-        split_at = np.full(N, -1)
-        # map each bin to the split (if any) of its own segment: same row and same start
-        sk = row.astype(np.int64) * (N + 1) + s
-        bk = row[best].astype(np.int64) * (N + 1) + s[best]
-        idx = np.searchsorted(bk, sk)
-        idx = np.minimum(idx, len(bk) - 1)
-        hit = bk[idx] == sk
-        split_at[hit] = best[idx[hit]]
-        right = hit & (pos >= split_at)
-        left = hit & (pos < split_at)
-        s = np.where(right, split_at, s)
-        e = np.where(left, split_at, e)
-    mu = (cum[e] - cum[s]) / (e - s)
-    first_of_seg = pos == s
-    n_seg = np.bincount(row[first_of_seg & (mu > 0)], minlength=len(made))
-    return mu, n_seg, made
+#: The step trend is the library's (:func:`trustdata.triggers._step_trend_fit`, whose
+#: dispersion :func:`trustdata.triggers.trigger_trend` reports since the fourteenth round); one
+#: copy, pinned against statsmodels in tests/test_trigger_arcs.py.
+step_trend_fit = _triggers._step_trend_fit
 
 
 def trend_dispersion(
@@ -522,6 +476,11 @@ def trend_dispersion(
     ``df_resid``.  For series with check-ins (``checked``) bins without any record (trigger
     or check-in) are left out (not logged).  Series with ``span_days`` 0 get NaN / 0.
     Returns ``(phi, df)``."""
+    if (TREND_MODEL if model is None else model) == "steps":  # the library's, one copy
+        return _triggers._trend_dispersion(
+            rec_row, rec_day, is_trigger, start_day, span_days, checked, bin_days,
+            n_steps=TREND_STEPS, step_min_days=TREND_STEP_MIN_DAYS, step_df=TREND_STEP_DF,
+        )  # fmt: skip
     n = len(start_day)
     n_b = (span_days // bin_days).astype(np.int64)
     offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
@@ -545,18 +504,9 @@ def trend_dispersion(
     if not len(y):
         return phi, df
     rows, bin_row = np.unique(bin_row, return_inverse=True)
-    if (TREND_MODEL if model is None else model) == "steps":
-        min_bins = int(np.ceil(TREND_STEP_MIN_DAYS / bin_days))
-        mu, n_seg, made = step_trend_fit(y, bin_row, TREND_STEPS, min_bins)
-        pos = mu > 0  # a segment without a trigger has no Pearson residual (and no df)
-        x2 = np.bincount(
-            bin_row[pos], weights=(y[pos] - mu[pos]) ** 2 / mu[pos], minlength=len(rows)
-        )
-        d = np.bincount(bin_row[pos], minlength=len(rows)) - n_seg - TREND_STEP_DF * made
-    else:
-        mu, rank = poisson_trend_fit(y, bin_row, j, u, len(rows), int(m.max()) + 1)
-        x2 = np.bincount(bin_row, weights=(y - mu) ** 2 / mu, minlength=len(rows))
-        d = np.bincount(bin_row, minlength=len(rows)) - rank
+    mu, rank = poisson_trend_fit(y, bin_row, j, u, len(rows), int(m.max()) + 1)
+    x2 = np.bincount(bin_row, weights=(y - mu) ** 2 / mu, minlength=len(rows))
+    d = np.bincount(bin_row, minlength=len(rows)) - rank
     df[rows] = d
     with np.errstate(invalid="ignore", divide="ignore"):
         phi[rows] = np.where(d > 0, x2 / np.maximum(d, 1), np.nan)
@@ -565,19 +515,11 @@ def trend_dispersion(
 
 def scaled_exact_p(first: np.ndarray, latest: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """Two-sided p-value of equal rates in two windows of equal length holding ``first`` and
-    ``latest`` triggers when counts vary ``phi`` times as much as Poisson counts: the exact
-    conditional test of the counts divided by ``phi`` (Binomial(n / phi, 1/2), its cdf
-    extended to non-whole counts by the regularised incomplete beta function, ``P(X <= m) =
-    I_{1/2}(n - m, m + 1)``); at ``phi = 1`` it is the exact test itself (scipy's
-    ``binomtest(latest, first + latest, 0.5)``)."""
-    from scipy import special
-
-    k = np.asarray(latest, float) / phi
-    n = (np.asarray(first, float) + np.asarray(latest, float)) / phi
-    m = np.minimum(k, n - k)
-    with np.errstate(invalid="ignore"):
-        p = np.where(2 * k == n, 1.0, 2 * special.betainc(n - m, m + 1, 0.5))
-    return np.minimum(p, 1.0)
+    ``latest`` triggers when counts vary ``phi`` times as much as Poisson counts: the library's
+    :func:`trustdata.triggers._scaled_exact_p` (the exact conditional test of the counts
+    divided by ``phi``; at ``phi = 1`` scipy's ``binomtest(latest, first + latest, 0.5)``)."""
+    latest = np.asarray(latest, dtype=float)
+    return _triggers._scaled_exact_p(latest, np.asarray(first, dtype=float) + latest, phi)
 
 
 def _records_by_row(out: pd.DataFrame, triggers: pd.DataFrame, checkins: pd.DataFrame):
@@ -887,6 +829,10 @@ def _flat_figures(name: str, res: pd.DataFrame) -> dict[str, float]:
     either = float((flat["rate_verdict"].isin(["lessening", "worsening"])).mean())
     null_less = float(null["false_lessening"].mean()) if len(null) else np.nan
     null_either = float(null["rate_verdict"].isin(["lessening", "worsening"]).mean())
+    # the library's words since the fourteenth round: a lessening whose p-value allowing for
+    # bursts (rate_p_bursts) is not below alpha is said as "could be chance"
+    plain = flat["false_lessening"] & ~(flat["rate_p_bursts"] >= ALPHA)
+    unqualified = float(plain.mean()) if len(flat) else np.nan
     t = TARGETS
     print(
         f"headline {name}: flat partners (planted ratio {FLAT_BAND[0]}-{FLAT_BAND[1]}, "
@@ -896,7 +842,17 @@ def _flat_figures(name: str, res: pd.DataFrame) -> dict[str, float]:
         f"{'met' if either <= t['flat_either'] else 'MISSED'}); within 10 % of flat (n="
         f"{len(null)}): lessening {null_less:.3f}, either {null_either:.3f}"
     )
-    return {"flat_lessening": less, "flat_either": either, "null_lessening": null_less}
+    print(
+        f"headline {name}: flat partners called lessening without 'could be chance' (rate_p_bursts"
+        f" < {ALPHA}) {unqualified:.3f} (target <= {t['flat_lessening']}: "
+        f"{'met' if unqualified <= t['flat_lessening'] else 'MISSED'})"
+    )
+    return {
+        "flat_lessening": less,
+        "flat_either": either,
+        "null_lessening": null_less,
+        "flat_unqualified_lessening": unqualified,
+    }
 
 
 def _report_arcs(res: pd.DataFrame, full: pd.DataFrame | None) -> None:
@@ -1046,6 +1002,12 @@ def main(argv: list[str] | None = None) -> int:
     full = arcs_table(n_arcs, seeds, args.rule, record_all=True, pause_sum=ps)
     _report_arcs(arcs, full)
     _flat_figures("arcs", arcs)
+    fall = arcs[arcs["scored"] == "falling"]
+    said = fall["rate_verdict"] == "lessening"
+    print(
+        f"headline arcs: falling partners (n={len(fall)}) called lessening {said.mean():.3f}, "
+        f"of them without 'could be chance' {(said & (fall['rate_p_bursts'] < ALPHA)).mean():.3f}"
+    )
     print(f"\n## trustdata.synth, {n_couples} couples x seeds {synth_seeds} (both partners)")
     syn = synth_table(n_couples, synth_seeds, args.rule, pause_sum=ps)
     _show("by scored class:", score(syn, "scored"))

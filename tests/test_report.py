@@ -834,6 +834,64 @@ def test_therapist_mixed_sentence_says_which_way_each_moved(changes, says):
     assert "rate ratio" in text and says in text
 
 
+_BURSTS_THERAPIST = (
+    "; triggers came in bursts (dispersion 1.71): allowing for that, the change could be "
+    "chance (p = 0.136)."
+)
+_BURSTS_COUPLE = "They tend to come in bursts, so this may partly be chance."
+
+
+@pytest.mark.parametrize(
+    ("verdict", "changes", "said"),
+    [
+        ("lessening", {}, True),
+        ("worsening", {"rate_ratio": 3.0}, True),
+        # the p-value allowing for the bursts is still below alpha: the change stands
+        ("lessening", {"rate_p_bursts": 0.03}, False),
+        # independent-looking triggers: never
+        ("lessening", {"bursty": False, "dispersion": 1.0, "rate_p_bursts": 0.002}, False),
+        ("mixed", {}, False),
+        ("no_clear_change", {"rate_p": 0.4, "rate_p_bursts": 0.6}, False),
+    ],
+    ids=["lessening", "worsening", "still-clear", "independent", "mixed", "none"],
+)
+def test_a_change_from_bursts_of_triggers_is_said_to_be_possibly_chance(verdict, changes, said):
+    row = _trend_row(verdict, alpha=0.05, bursty=True, dispersion=1.713064, rate_p_bursts=0.1356103)
+    row = pd.Series(row.to_dict() | changes)
+    therapist = _trigger_sentence("A", row, therapist=True)
+    couple = _trigger_sentence("A", row, therapist=False)
+    assert (_BURSTS_THERAPIST in therapist) == said and therapist.endswith(".")
+    assert (_BURSTS_COUPLE in couple) == said
+    assert "burst" not in therapist + couple or said
+
+
+def test_on_the_sample_only_couple_04_a_hears_its_change_could_be_chance(
+    sample_logs, sample_review
+):
+    # the verdict stays the exact test's (p 0.042: "lessening"); its triggers came in bursts
+    # (dispersion 1.71) and allowing for that p is 0.136; couple-01 A and couple-03 A are bursty
+    # too, but their falls stay clear (p 6e-6 and 1e-6): no words
+    for couple in sample_logs.couple_ids:
+        r = sample_review(couple)
+        for audience in report.AUDIENCES:
+            page = _text(report.render(r, audience=audience))
+            n = page.count("in bursts")
+            if couple != "couple-04":
+                assert n == 0, (couple, audience)
+            elif audience == "therapist":
+                # in the summary and in the triggers section, after A's sentence
+                assert page.count("p = 0.042: lessening" + _BURSTS_THERAPIST) == 2 == n
+            else:
+                assert page.count("about 11 a month lately. " + _BURSTS_COUPLE) == 2 == n
+    a = sample_review("couple-04").trigger_trend.set_index("partner").loc["A"]
+    assert a["verdict"] == "lessening" and a["bursty"]
+    assert (round(a["rate_p"], 3), round(a["dispersion"], 2), round(a["rate_p_bursts"], 3)) == (
+        0.042,
+        1.71,
+        0.136,
+    )
+
+
 def test_a_mixed_trend_is_not_called_no_change_in_the_page():
     # first three months: many mild triggers; then fewer strong ones (rate down, intensity up):
     # the real trigger_trend calls this "mixed" (no mock)

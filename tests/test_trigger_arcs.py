@@ -288,3 +288,18 @@ def test_scaled_exact_p_is_the_exact_test_at_phi_1_and_grows_with_phi(bench):
             np.full(4, first), np.full(4, latest), np.array([1.0, 1.5, 2.0, 4.0])
         )
         assert (np.diff(ps) >= -1e-12).all()
+
+
+def test_the_benchmarks_trend_rule_is_the_librarys_dispersion(bench, arcs):
+    # one copy of the step-trend dispersion: ``--rule trend`` (bins 7, 14, 28, gated at 0.05,
+    # df >= 6) gives the p-value trigger_trend reports as rate_p_bursts, partner by partner
+    from trustdata.triggers import trigger_trend
+
+    out = trigger_trend(arcs.triggers, checkins=arcs.checkins)
+    res = bench.trend_rule(out, arcs.triggers, arcs.checkins)
+    tested = out["rate_p"].notna()
+    assert tested.sum() > 100 and out["bursty"].sum() > 20
+    np.testing.assert_allclose(res["rate_p"], out["rate_p_bursts"], rtol=1e-12)
+    np.testing.assert_allclose(res["phi"], out["dispersion"], rtol=1e-12)
+    np.testing.assert_array_equal(res["rate_p_exact"], out["rate_p"])
+    assert (out.loc[tested, "dispersion"] > 1).eq(out.loc[tested, "bursty"]).all()

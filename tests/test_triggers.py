@@ -193,6 +193,103 @@ def test_trend_by_hand_against_scipy_and_statsmodels():
     assert bool(row["lessening"]) and row["verdict"] == "lessening"
 
 
+def _dispersion_by_hand(day: np.ndarray, span_days: int) -> tuple[float, dict]:
+    """trigger_trend's ``dispersion`` of triggers on days ``day`` (from the span's start; no
+    day unlogged) written out: per bin length, the span's whole bins, a step trend with up to
+    two change-points by brute-force binary segmentation (each split the Poisson likelihood's
+    best, segments of 56 days or more), statsmodels' X2 around its segment means with 3 more
+    degrees of freedom per change-point, used where df >= 6 and chi2.sf(X2, df) < 0.05."""
+    sm = pytest.importorskip("statsmodels.api")
+
+    def ll(v):
+        return v.sum() * np.log(v.sum() / len(v)) if v.sum() else 0.0
+
+    used, phi = {}, 1.0
+    for b in (7, 14, 28):
+        n = span_days // b
+        y = np.bincount(day[day < n * b] // b, minlength=n).astype(float)
+        least = int(np.ceil(56 / b))
+        segs, made = [(0, n)], 0
+        for _ in range(2):
+            best = None
+            for a, e in segs:
+                for c in range(a + least, e - least + 1):
+                    gain = ll(y[a:c]) + ll(y[c:e]) - ll(y[a:e])
+                    if best is None or gain >= best[0]:
+                        best = (gain, a, e, c)
+            if best is None or best[0] <= 0:
+                break
+            _, a, e, c = best
+            segs = sorted([s for s in segs if s != (a, e)] + [(a, c), (c, e)])
+            made += 1
+        seg = np.concatenate([np.full(e - a, i) for i, (a, e) in enumerate(segs)])
+        keep = np.array([y[a:e].sum() > 0 for a, e in segs])[seg]
+        X = pd.get_dummies(seg[keep]).astype(float).to_numpy()
+        fit = sm.GLM(y[keep], X, family=sm.families.Poisson()).fit(scale="X2")
+        df = int(fit.df_resid) - 3 * made
+        x2 = fit.scale * fit.df_resid
+        used[b] = (x2 / df, df)
+        if df >= 6 and stats.chi2.sf(x2, df) < 0.05:
+            phi = max(phi, x2 / df)
+    return phi, used
+
+
+def test_trend_dispersion_and_the_p_allowing_for_bursts_by_hand():
+    # the by-hand case above: 10 triggers in the first 30 days (weekly 5, 2, 2, 0, 1), 4 in
+    # the next 145; they vary more than independent triggers around any step trend, so the
+    # exact p (158 / 4096, the verdict's) is too small: with the counts divided by the
+    # dispersion the change could be chance
+    days = [0, 1, 2, 4, 6, 9, 12, 15, 20, 30, 70, 95, 150, 175]
+    row = triggers.trigger_trend(trig(on_days("c1", "A", "2025-01-06", days)), months=2).iloc[0]
+    phi, used = _dispersion_by_hand(np.array(days), 176)
+    assert phi > 1 and row["bursty"]
+    assert row["dispersion"] == pytest.approx(phi, rel=1e-10)
+    # latest 2 / phi of 12 / phi against Binomial(12 / phi, 1/2), extended by the beta cdf
+    k, n = 2 / phi, 12 / phi
+    scaled = 2 * stats.beta.cdf(0.5, n - k, k + 1)
+    assert row["rate_p_bursts"] == pytest.approx(max(158 / 4096, scaled), rel=1e-9)
+    assert row["rate_p_bursts"] >= 0.05 and row["rate_p"] == pytest.approx(158 / 4096)
+    assert row["verdict"] == "lessening"  # the verdict stays the exact test's
+    # 60 whole weeks of triggers (these weekly counts) with a check-in each week: each bin
+    # length's dispersion around its step trend, the largest that rejects
+    weekly = [2, 4, 3, 0, 4, 2, 5, 5, 0, 0, 3, 7, 0, 2, 3, 2, 0, 0, 4, 8, 1, 0, 0, 0, 2, 0, 0,
+              1, 6, 3, 1, 0, 2, 2, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 2, 2,
+              1, 0, 0, 1, 2, 1]  # fmt: skip
+    tdays = np.concatenate([7 * w + np.arange(c) % 7 for w, c in enumerate(weekly)])
+    tr = trig(on_days("c1", "A", "2025-01-06", [int(d) for d in tdays]))
+    day0 = pd.Timestamp("2025-01-06")
+    ci = as_table(
+        "checkins",
+        [
+            {"couple_id": "c1", "partner": "A", "date": day0 + pd.Timedelta(days=d),
+             "connection": 5}
+            for d in [*range(3, 420, 7), 419]
+        ],
+    )  # fmt: skip
+    row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    phi, used = _dispersion_by_hand(tdays, 420)
+    # statsmodels' figure of benchmarks/trigger_accuracy.py's test: weekly bins, df 51
+    assert used[7] == (pytest.approx(1.5369643651037914 * 57 / 51, rel=1e-10), 51)
+    assert phi > 1 and bool(row["bursty"])
+    assert row["dispersion"] == pytest.approx(phi, rel=1e-10)
+    first, latest = int(row["first_count"]), int(row["latest_count"])
+    assert (first, latest) == (35, 11)
+    k, n = latest / phi, (first + latest) / phi
+    scaled = 2 * stats.beta.cdf(0.5, n - k, k + 1)
+    assert row["rate_p"] == pytest.approx(stats.binomtest(11, 46, 0.5).pvalue)
+    assert row["rate_p_bursts"] == pytest.approx(max(row["rate_p"], scaled), rel=1e-9)
+
+
+def test_trend_independent_looking_triggers_are_not_bursty():
+    # one trigger every 3 days then one every 6: as regular as triggers come; no bin length's
+    # dispersion test rejects, so the p-value allowing for bursts is the exact one
+    days = [*range(0, 120, 3), *range(120, 360, 6)]
+    row = triggers.trigger_trend(trig(on_days("c1", "A", "2025-01-06", days))).iloc[0]
+    phi, _ = _dispersion_by_hand(np.array(days), 360 - 0 + 1)
+    assert phi == 1.0 and row["dispersion"] == 1.0 and not row["bursty"]
+    assert row["rate_p_bursts"] == row["rate_p"] and row["verdict"] == "lessening"
+
+
 @pytest.mark.parametrize(("first", "latest"), [(40, 20), (25, 30), (60, 35)])
 def test_trend_p_value_close_to_poisson_means_test_for_larger_counts(first, latest):
     days_first = np.linspace(0, 80, first)

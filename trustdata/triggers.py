@@ -318,6 +318,19 @@ def trigger_trend(
           ``latest_count`` is not; NaN when both are 0).
         - ``rate_ratio_low``, ``rate_ratio_high`` (float): its exact ``1 - alpha`` interval.
         - ``rate_p`` (float): two-sided p-value of the conditional binomial test.
+        - ``dispersion`` (float): how many times more the partner's triggers vary than
+          independent (Poisson) ones around a step trend over the span, the largest over
+          7-, 14- and 28-day bins of those whose Poisson dispersion test rejects at
+          :data:`DISPERSION_GATE`; 1 when none does; NaN where not tested (``lessening``
+          missing).  Pearson's X2 over its degrees of freedom around a step function with up
+          to :data:`DISPERSION_STEPS` change-points (docs/verdicts.md, "How often the trigger
+          verdict is right").
+        - ``bursty`` (bool): the dispersion test rejected (``dispersion > 1``): the triggers
+          came in bursts, and ``rate_p`` (exact only for independent triggers) is too small.
+        - ``rate_p_bursts`` (float): the p-value allowing for the bursts: where ``bursty`` the
+          larger of ``rate_p`` and the exact test of both counts divided by ``dispersion``;
+          else ``rate_p``.  The verdicts rest on ``rate_p``; a "lessening" or "worsening" with
+          ``rate_p_bursts >= alpha`` could be chance, and the pages say so.
         - ``n_weeks_with_triggers`` (int64): weeks of the span with at least one trigger.
         - ``intensity_slope_per_month``, ``intensity_slope_low``, ``intensity_slope_high``
           (float): Theil-Sen slope of weekly mean intensity per month and its interval.
@@ -423,6 +436,12 @@ def trigger_trend(
         latest_rate = np.where(latest_logged, latest_count / width * per_month, np.nan)
         ratio = np.where(total > 0, (latest_count / width) / (first_count / width), np.nan)
     low, high, pval = _rate_ratio_tests(latest_count, total, width, width, 1 - alpha, enough)
+    # clustered triggers make the exact test's p-value too small: where they vary more than
+    # Poisson counts around a trend over the span, the p-value allowing for it divides the
+    # counts by that dispersion (the verdict stays the exact test's; the pages say it)
+    dispersion = _dispersion(sid, ts_ns, n_trig, checkins, first_day, span_days, checked, enough)
+    bursty = enough & (dispersion > 1)
+    pval_bursts = _scaled_rate_p(latest_count, total, dispersion, pval, bursty)
     ratio = np.where(enough, ratio, np.nan)
     # intensity: weekly mean intensity against months since the span's first week
     week = _week_index(ts_ns)[counted]
@@ -483,6 +502,9 @@ def trigger_trend(
             "rate_ratio_low": low,
             "rate_ratio_high": high,
             "rate_p": pval,
+            "dispersion": dispersion,
+            "bursty": bursty,
+            "rate_p_bursts": pval_bursts,
             "n_weeks_with_triggers": np.bincount(wk_sid, minlength=n_series),
             "intensity_slope_per_month": ts["slope"],
             "intensity_slope_low": ts["low"],
@@ -926,6 +948,186 @@ def _category_codes(triggers: pd.DataFrame) -> np.ndarray:
             f"triggers: the category {bad!r} is not one of {list(schemas.TRIGGER_CATEGORIES)}."
         )
     return codes
+
+
+#: The rate test allows for clustered triggers (docs/verdicts.md, "How often the trigger verdict
+#: is right"): the span is cut into whole bins of each of these lengths in days ...
+DISPERSION_BIN_DAYS: tuple[int, ...] = (7, 14, 28)
+#: ... whose counts get a step function over the span with up to this many change-points ...
+DISPERSION_STEPS: int = 2
+#: ... between segments at least this many days long ...
+DISPERSION_STEP_MIN_DAYS: int = 56
+#: ... each change-point's place charged this many degrees of freedom besides its segment's
+#: mean ...
+DISPERSION_STEP_DF: int = 3
+#: ... and the dispersion around it is used only with at least this many residual degrees of
+#: freedom ...
+DISPERSION_MIN_DF: int = 6
+#: ... and where the Poisson dispersion test rejects at this level.
+DISPERSION_GATE: float = 0.05
+
+
+def _step_trend_fit(
+    y: np.ndarray, row: np.ndarray, n_steps: int, min_bins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A step function per ``row`` (bins ``y`` grouped by row, each row's bins contiguous and
+    in time order), vectorised
+    over rows: up to ``n_steps`` change-points by binary segmentation, each the split of one of
+    the row's segments into two of at least ``min_bins`` bins that raises the Poisson
+    log-likelihood most (none when no split raises it).  Returns the fitted means (the segment
+    means: the Poisson GLM ``count ~ factor(segment)``), each row's number of segments with a
+    trigger and the number of change-points made."""
+    y = np.asarray(y, dtype=float)
+    N = len(y)
+    if N == 0:
+        return y, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pos = np.arange(N)
+    cum = np.r_[0.0, np.cumsum(y)]
+    starts = np.r_[0, np.flatnonzero(np.diff(row)) + 1]
+    ends = np.r_[starts[1:], N]
+    which = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, N]))
+    s, e = starts[which], ends[which]
+    n_rows = int(row.max()) + 1
+
+    def loglik(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        S = cum[b] - cum[a]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(S > 0, S * np.log(S / np.maximum(b - a, 1)), 0.0)
+
+    made = np.zeros(n_rows, dtype=np.int64)
+    for _ in range(n_steps):
+        ok = (pos - s >= min_bins) & (e - pos >= min_bins)
+        with np.errstate(invalid="ignore"):
+            gain = np.where(ok, loglik(s, pos) + loglik(pos, e) - loglik(s, e), -np.inf)
+        # each row's best split (the last bin of the largest gain: its runs of bins are
+        # contiguous), made where it raises the likelihood
+        top = np.maximum.reduceat(gain, starts)
+        at = np.maximum.reduceat(np.where(gain == top[which], pos, -1), starts)
+        at = np.where(top > 0, at, -1)
+        if not (at >= 0).any():
+            break
+        made[row[starts[at >= 0]]] += 1
+        # the bins of each split segment (same row, same start): those from the split on start
+        # there, the others end there
+        split = at[which]
+        hit = (split >= 0) & (s == s[split])
+        s = np.where(hit & (pos >= split), split, s)
+        e = np.where(hit & (pos < split), split, e)
+    mu = (cum[e] - cum[s]) / (e - s)
+    n_seg = np.bincount(row[(pos == s) & (mu > 0)], minlength=n_rows)
+    return mu, n_seg, made
+
+
+def _trend_dispersion(
+    rec_sid: np.ndarray,
+    rec_day: np.ndarray,
+    is_trigger: np.ndarray,
+    start_day: np.ndarray,
+    span_days: np.ndarray,
+    checked: np.ndarray,
+    bin_days: int,
+    n_steps: int = DISPERSION_STEPS,
+    step_min_days: int = DISPERSION_STEP_MIN_DAYS,
+    step_df: int = DISPERSION_STEP_DF,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per series: Pearson's X2 over its residual degrees of freedom of the triggers in the
+    span's whole bins of ``bin_days`` days from ``start_day`` (``span_days // bin_days`` of
+    them) around a step function over the span (:func:`_step_trend_fit`, up to ``n_steps``
+    change-points, segments at least ``step_min_days`` long): for the segments found,
+    statsmodels ``GLM(y, X, family=Poisson()).fit(scale="X2")``'s ``scale`` with ``df_resid``
+    less ``step_df`` per change-point (segments without a trigger add nothing and
+    lose their degrees of freedom).  For series with check-ins (``checked``) bins without any
+    record (trigger or check-in) are left out: not logged.  Series with ``span_days`` 0 or no
+    trigger in a bin get NaN and 0.  Returns ``(phi, df)``."""
+    n = len(start_day)
+    n_b = (span_days // bin_days).astype(np.int64)
+    offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
+    total = int(n_b.sum())
+    phi = np.full(n, np.nan)
+    df = np.zeros(n, dtype=np.int64)
+    if total == 0:
+        return phi, df
+    idx = (rec_day - start_day[rec_sid]) // bin_days
+    ok = (idx >= 0) & (idx < n_b[rec_sid])
+    cell = offset[rec_sid[ok]] + idx[ok]
+    y = np.bincount(cell[is_trigger[ok]], minlength=total).astype(float)
+    bin_sid = np.repeat(np.arange(n), n_b)
+    seen = (np.bincount(cell, minlength=total) > 0) | ~checked[bin_sid]
+    y, bin_sid = y[seen], bin_sid[seen]
+    keep = (np.bincount(bin_sid, weights=y, minlength=n) > 0)[bin_sid]
+    y, bin_sid = y[keep], bin_sid[keep]
+    if not len(y):
+        return phi, df
+    rows, row = np.unique(bin_sid, return_inverse=True)
+    min_bins = int(np.ceil(step_min_days / bin_days))
+    mu, n_seg, made = _step_trend_fit(y, row, n_steps, min_bins)
+    pos = mu > 0  # a segment without a trigger has no Pearson residual
+    x2 = np.bincount(row[pos], weights=(y[pos] - mu[pos]) ** 2 / mu[pos], minlength=len(rows))
+    d = np.bincount(row[pos], minlength=len(rows)) - n_seg - step_df * made
+    df[rows] = d
+    phi[rows] = np.where(d > 0, x2 / np.maximum(d, 1), np.nan)
+    return phi, df
+
+
+def _dispersion(
+    sid: np.ndarray,
+    ts_ns: np.ndarray,
+    n_trig: int,
+    checkins: pd.DataFrame | None,
+    start_day: np.ndarray,
+    span_days: np.ndarray,
+    checked: np.ndarray,
+    enough: np.ndarray,
+) -> np.ndarray:
+    """Per series tested (``enough``): how many times more its triggers vary than Poisson
+    counts around a step trend over the span, at least 1 (NaN where not tested): the largest
+    :func:`_trend_dispersion` over :data:`DISPERSION_BIN_DAYS` among those with at least
+    :data:`DISPERSION_MIN_DF` degrees of freedom whose Poisson dispersion test (``P(chi2_df >=
+    X2)``) rejects at :data:`DISPERSION_GATE`; 1 when none does."""
+    rec_day = _day_index(ts_ns)
+    if checkins is not None and len(sid) > n_trig:
+        ci_day = _day_index(checkins["date"].to_numpy(dtype="datetime64[ns]"))
+        rec_day = np.concatenate([rec_day, ci_day])
+    is_trigger = np.arange(len(sid)) < n_trig
+    span = np.where(enough, span_days, 0).astype(np.int64)
+    phi = np.ones(len(start_day))
+    for bin_days in DISPERSION_BIN_DAYS:
+        ph, df = _trend_dispersion(sid, rec_day, is_trigger, start_day, span, checked, bin_days)
+        with np.errstate(invalid="ignore"):
+            use = (df >= DISPERSION_MIN_DF) & (ph > 1)
+            use &= special.gammaincc(np.maximum(df, 1) / 2, np.nan_to_num(ph) * df / 2) < (
+                DISPERSION_GATE
+            )
+        phi = np.where(use, np.fmax(phi, ph), phi)
+    return np.where(enough, phi, np.nan)
+
+
+def _scaled_exact_p(latest: np.ndarray, total: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Two-sided p-value of equal rates in two windows of equal length holding ``latest`` of
+    ``total`` triggers when counts vary ``phi`` times as much as Poisson counts (they then
+    carry the information of ``1 / phi`` as many independent ones): the exact conditional test
+    of the counts divided by ``phi``, ``latest / phi`` out of ``total / phi`` against
+    Binomial(total / phi, 1/2), the binomial cdf extended to counts that are not whole by the
+    regularised incomplete beta function (``P(X <= m) = I_{1/2}(n - m, m + 1)``).  At ``phi =
+    1`` it is the exact test (``scipy.stats.binomtest(latest, total, 0.5)``)."""
+    k = np.asarray(latest, dtype=float) / phi
+    n = np.asarray(total, dtype=float) / phi
+    m = np.minimum(k, n - k)
+    with np.errstate(invalid="ignore"):
+        p = np.where(2 * k == n, 1.0, 2 * special.betainc(n - m, m + 1, 0.5))
+    return np.minimum(p, 1.0)
+
+
+def _scaled_rate_p(
+    latest: np.ndarray, total: np.ndarray, phi: np.ndarray, pval: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """``pval`` (the exact test's), where ``rows`` the larger of it and
+    :func:`_scaled_exact_p` of the counts with dispersion ``phi``."""
+    out = np.asarray(pval, dtype=float).copy()
+    at = np.flatnonzero(rows)
+    if len(at):
+        out[at] = np.fmax(out[at], _scaled_exact_p(latest[at], total[at], phi[at]))
+    return out
 
 
 def _rate_ratio_tests(
