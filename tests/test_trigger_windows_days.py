@@ -28,6 +28,9 @@ SENTENCE = re.compile(
 
 
 def _text(page: str) -> str:
+    """The page's words: scripts and styles dropped (plotly.js' long runs without a space made
+    ``SENTENCE``'s ``\\S+`` backtrack for half a minute a page), then the tags."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
 
 
