@@ -86,13 +86,18 @@ def find(parts: list) -> pd.DataFrame:
     if not dated:
         return empty_warnings()
     lookups = _couple_lookups(dated)
-    if not _any_far_step(dated, lookups):
+    candidates = _far_couples(dated, lookups)
+    if candidates is not None and not len(candidates):
         return empty_warnings()  # the usual case: no couple has six months without a record
     codes = np.concatenate([lookup[codes] for codes, lookup in lookups])  # -1: no couple id
     days = np.concatenate(
         [p.valid[c].to_numpy().astype("datetime64[D]").view("int64") for p, c in dated]
     )
     ok = (codes >= 0) & (days != np.iinfo("int64").min)  # NaT: no date
+    if candidates is not None:  # the exact pass looks at the coarse pass's couples only
+        pick = np.zeros(int(codes.max(initial=-1)) + 2, dtype=bool)  # [-1]: no couple id
+        pick[candidates] = True
+        ok &= pick[codes]
     if not ok.all():
         if not ok.any():
             return empty_warnings()
@@ -198,20 +203,23 @@ _BUCKET, _CHUNK = 30, 1 << 16
 _DAY_NS = 86_400 * 10**9
 
 
-def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> bool:
-    """Whether some couple may hold two consecutive records over :data:`NEAR_DAYS` apart.
+def _far_couples(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
+    """The couple codes that may hold two consecutive records over :data:`NEAR_DAYS` apart
+    (``None``: any couple may).
 
     A coarse pass in 30-day buckets, one bit per couple and bucket, with no sort, in chunks
     of records (small temporaries): two consecutive record days ``d1 < d2`` of a couple with
     ``d2 - d1 > 180`` lie in buckets at least ``181 // 30 = 6`` apart
     (``(a + m) // 30 >= a // 30 + m // 30``), with none of the couple's records between.  So
     False (no two non-empty buckets of a couple that far apart) proves there is nothing to
-    find; True sends every record to the exact pass.  When the bits would far outnumber the
-    records (dates spread over centuries), the answer is True without the pass.
+    find for a couple; the exact pass then looks only at the couples returned (the rule is
+    per couple: a couple's records alone decide its warnings).  When the bits would far
+    outnumber the records (dates spread over centuries), the answer is ``None`` (every couple)
+    without the pass.
     """
     n_codes = max(int(lookup.max()) for _, lookup in lookups) + 1
     if n_codes <= 0:
-        return False
+        return np.zeros(0, dtype=np.int64)
     nat = np.iinfo("int64").min
     low = high = None
     stamps = []  # per part: its nanoseconds (NaT: the least int64) and whether one is NaT
@@ -234,11 +242,11 @@ def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> 
             low = first if low is None else min(low, first)
             high = last if high is None else max(high, last)
     if low is None:
-        return False
+        return np.zeros(0, dtype=np.int64)
     n_buckets = (high - low) // _BUCKET + 1
     n_records = sum(len(part.valid) for part, _ in dated)
     if n_codes * n_buckets > max(8 * n_records, 1 << 20):
-        return True
+        return None
     seen = np.zeros(n_codes * n_buckets, dtype=bool)
     # a record's bucket straight from its nanoseconds: floor((floor(ns / day) - low) / 30) is
     # floor((ns - low * day) / (30 * day)), one division instead of a cast to days and another
@@ -265,7 +273,7 @@ def _any_far_step(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> 
                 seen[(code * n_buckets + where)[ok]] = True
     couple, at = np.divmod(np.flatnonzero(seen), n_buckets)
     far = (at[1:] - at[:-1] >= (NEAR_DAYS + 1) // _BUCKET) & (couple[1:] == couple[:-1])
-    return bool(far.any())
+    return np.unique(couple[1:][far])
 
 
 def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
