@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustdata import cohort, dyad, layers, milestones, setbacks, synth, trends, triggers
+from trustdata import cohort, dyad, layers, milestones, pipeline, setbacks, synth, trends, triggers
 from trustdata.logs import Logs
 
 
@@ -69,6 +69,8 @@ ANALYSES: dict[str, Callable[[Logs], pd.DataFrame]] = {
         setbacks.find_setbacks(lg.checkins), lg.triggers, lg.events
     ),
     "small_wins": lambda lg: milestones.small_wins(lg.checkins, lg.triggers),
+    # the cohort pipeline's small wins: since each couple's latest hard news, with `since`
+    "cohort_small_wins": lambda lg: pipeline.ANALYSES["small_wins"](lg),
     "red_flags": lambda lg: milestones.red_flags(lg.checkins, lg.triggers, lg.events),
     "align": _aligned,
     "trajectories": lambda lg: cohort.trajectories(_aligned(lg), _groups(lg)),
@@ -175,6 +177,7 @@ MODEL_OF: dict[str, str] = {
     "sudden_losses": "sudden_losses",
     "setback_context": "setback_context",
     "small_wins": "small_wins",
+    "cohort_small_wins": "cohort_small_wins",
     "red_flags": "red_flags",
     "align": "align",
     "trajectories": "trajectories",

@@ -106,6 +106,7 @@ __all__ = [
     "SuddenLossesOutput",
     "SetbackContextOutput",
     "SmallWinsOutput",
+    "CohortSmallWinsOutput",
     "RedFlagsOutput",
     "AlignedOutput",
     "TrajectoriesOutput",
@@ -730,6 +731,14 @@ class SmallWinsOutput(_Output):
     evidence: Series[str]
 
 
+class CohortSmallWinsOutput(SmallWinsOutput):
+    """One row of the cohort pipeline's small wins (``trustdata.pipeline.run(...,
+    ["small_wins"])``): :class:`SmallWinsOutput`'s columns, then ``since``, the couple's latest
+    hard news the wins count from (NaT: the whole logs)."""
+
+    since: Series[pd.Timestamp] = pa.Field(nullable=True)
+
+
 class RedFlagsOutput(_Output):
     """One row of :func:`trustdata.milestones.red_flags`."""
 
@@ -853,6 +862,7 @@ OUTPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "sudden_losses": SuddenLossesOutput,
     "setback_context": SetbackContextOutput,
     "small_wins": SmallWinsOutput,
+    "cohort_small_wins": CohortSmallWinsOutput,
     "red_flags": RedFlagsOutput,
     "align": AlignedOutput,
     "trajectories": TrajectoriesOutput,
