@@ -47,6 +47,7 @@ __all__ = [
     "VERDICTS",
     "trigger_frequency",
     "trigger_trend",
+    "could_be_chance",
     "anniversary_triggers",
     "anniversary_summary",
 ]
@@ -331,6 +332,9 @@ def trigger_trend(
           larger of ``rate_p`` and the exact test of both counts divided by ``dispersion``;
           else ``rate_p``.  The verdicts rest on ``rate_p``; a "lessening" or "worsening" with
           ``rate_p_bursts >= alpha`` could be chance, and the pages say so.
+        - ``could_be_chance`` (bool): that case (:func:`could_be_chance`): the ``verdict`` is
+          ``"lessening"`` or ``"worsening"``, the triggers were ``bursty`` and ``rate_p_bursts``
+          is not below ``alpha``.  The pages add "could be chance" where it is True.
         - ``n_weeks_with_triggers`` (int64): weeks of the span with at least one trigger.
         - ``intensity_slope_per_month``, ``intensity_slope_low``, ``intensity_slope_high``
           (float): Theil-Sen slope of weekly mean intensity per month and its interval.
@@ -480,6 +484,7 @@ def trigger_trend(
     )
     lessening = pd.array(rate_down, dtype="boolean")
     lessening[~enough] = pd.NA
+    chance = could_be_chance(verdict, bursty, pval_bursts, alpha)
     ns = "datetime64[ns]"
     nat = np.datetime64("NaT", "ns")
     out = pd.DataFrame(
@@ -505,6 +510,7 @@ def trigger_trend(
             "dispersion": dispersion,
             "bursty": bursty,
             "rate_p_bursts": pval_bursts,
+            "could_be_chance": chance,
             "n_weeks_with_triggers": np.bincount(wk_sid, minlength=n_series),
             "intensity_slope_per_month": ts["slope"],
             "intensity_slope_low": ts["low"],
@@ -1116,6 +1122,47 @@ def _scaled_exact_p(latest: np.ndarray, total: np.ndarray, phi: np.ndarray) -> n
     with np.errstate(invalid="ignore"):
         p = np.where(2 * k == n, 1.0, 2 * special.betainc(n - m, m + 1, 0.5))
     return np.minimum(p, 1.0)
+
+
+def could_be_chance(
+    verdict: np.ndarray | pd.Series,
+    bursty: np.ndarray | pd.Series,
+    rate_p_bursts: np.ndarray | pd.Series,
+    alpha: float,
+) -> np.ndarray:
+    """Where a change in the trigger rate could be chance once bursts are allowed for.
+
+    The verdict rests on the exact test, which assumes independent triggers.  Where the
+    triggers came in bursts (``bursty``) and the p-value allowing for that (``rate_p_bursts``)
+    is not below ``alpha``, a ``"lessening"`` or ``"worsening"`` verdict could be chance: the
+    pages say so.  Other verdicts claim no change, so they are never flagged.
+
+    Parameters
+    ----------
+    verdict, bursty, rate_p_bursts : array-like
+        :func:`trigger_trend`'s columns of those names, aligned.
+    alpha : float
+        The level the verdicts were tested at.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans, one per row (``trigger_trend``'s ``could_be_chance`` column).
+
+    Examples
+    --------
+    >>> could_be_chance(
+    ...     ["lessening", "lessening", "worsening", "no_clear_change"],
+    ...     [True, True, False, True],
+    ...     [0.136, 0.03, 0.2, 0.6],
+    ...     0.05,
+    ... ).tolist()
+    [True, False, False, False]
+    """
+    changed = np.isin(np.asarray(verdict, dtype=object), ["lessening", "worsening"])
+    p = np.asarray(rate_p_bursts, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return changed & np.asarray(bursty, dtype=bool) & (p >= alpha)
 
 
 def _scaled_rate_p(
