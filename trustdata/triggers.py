@@ -1024,6 +1024,42 @@ def _step_trend_fit(
     return mu, n_seg, made
 
 
+def _span_bins(
+    rec_sid: np.ndarray,
+    rec_day: np.ndarray,
+    is_trigger: np.ndarray,
+    start_day: np.ndarray,
+    span_days: np.ndarray,
+    checked: np.ndarray,
+    bin_days: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The trigger counts of each series' whole bins of ``bin_days`` days from ``start_day``
+    (``span_days // bin_days`` of them; records outside them are not counted), the bins a
+    trend is fitted to: for series with check-ins (``checked``) bins without any record
+    (trigger or check-in) are left out (not logged), and series without a trigger in a bin
+    left are left out whole.  ``rec_sid`` / ``rec_day`` / ``is_trigger`` are per record (its
+    series, its day index, whether it is a trigger).  Returns ``(y, bin_sid, pos, n_b)``: per
+    bin kept its count (float), its series and its index within the series' bins; per series
+    its number of whole bins."""
+    n = len(start_day)
+    n_b = (span_days // bin_days).astype(np.int64)
+    offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
+    total = int(n_b.sum())
+    if total == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros(0), empty, empty, n_b
+    idx = (rec_day - start_day[rec_sid]) // bin_days
+    ok = (idx >= 0) & (idx < n_b[rec_sid])
+    cell = offset[rec_sid[ok]] + idx[ok]
+    y = np.bincount(cell[is_trigger[ok]], minlength=total).astype(float)
+    bin_sid = np.repeat(np.arange(n), n_b)
+    kept = np.flatnonzero((np.bincount(cell, minlength=total) > 0) | ~checked[bin_sid])
+    y, bin_sid = y[kept], bin_sid[kept]
+    keep = (np.bincount(bin_sid, weights=y, minlength=n) > 0)[bin_sid]
+    kept, y, bin_sid = kept[keep], y[keep], bin_sid[keep]
+    return y, bin_sid, kept - offset[bin_sid], n_b
+
+
 def _trend_dispersion(
     rec_sid: np.ndarray,
     rec_day: np.ndarray,
@@ -1046,22 +1082,11 @@ def _trend_dispersion(
     record (trigger or check-in) are left out: not logged.  Series with ``span_days`` 0 or no
     trigger in a bin get NaN and 0.  Returns ``(phi, df)``."""
     n = len(start_day)
-    n_b = (span_days // bin_days).astype(np.int64)
-    offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
-    total = int(n_b.sum())
     phi = np.full(n, np.nan)
     df = np.zeros(n, dtype=np.int64)
-    if total == 0:
-        return phi, df
-    idx = (rec_day - start_day[rec_sid]) // bin_days
-    ok = (idx >= 0) & (idx < n_b[rec_sid])
-    cell = offset[rec_sid[ok]] + idx[ok]
-    y = np.bincount(cell[is_trigger[ok]], minlength=total).astype(float)
-    bin_sid = np.repeat(np.arange(n), n_b)
-    seen = (np.bincount(cell, minlength=total) > 0) | ~checked[bin_sid]
-    y, bin_sid = y[seen], bin_sid[seen]
-    keep = (np.bincount(bin_sid, weights=y, minlength=n) > 0)[bin_sid]
-    y, bin_sid = y[keep], bin_sid[keep]
+    y, bin_sid, _, _ = _span_bins(
+        rec_sid, rec_day, is_trigger, start_day, span_days, checked, bin_days
+    )
     if not len(y):
         return phi, df
     rows, row = np.unique(bin_sid, return_inverse=True)
