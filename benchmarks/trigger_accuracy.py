@@ -482,27 +482,16 @@ def trend_dispersion(
             n_steps=TREND_STEPS, step_min_days=TREND_STEP_MIN_DAYS, step_df=TREND_STEP_DF,
         )  # fmt: skip
     n = len(start_day)
-    n_b = (span_days // bin_days).astype(np.int64)
-    offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
-    total = int(n_b.sum())
     phi = np.full(n, np.nan)
     df = np.zeros(n, dtype=np.int64)
-    if total == 0:
-        return phi, df
-    idx = (rec_day - start_day[rec_row]) // bin_days
-    ok = (idx >= 0) & (idx < n_b[rec_row])
-    cell = offset[rec_row[ok]] + idx[ok]
-    y = np.bincount(cell[is_trigger[ok]], minlength=total).astype(float)
-    bin_row = np.repeat(np.arange(n), n_b)
-    seen = (np.bincount(cell, minlength=total) > 0) | ~checked[bin_row]
-    t = (np.arange(total) - offset[bin_row] + 0.5) * bin_days
-    j, u, m = hat_basis(t, (n_b * bin_days)[bin_row].astype(float), knot_days)
-    y, bin_row, j, u = y[seen], bin_row[seen], j[seen], u[seen]
-    has = np.bincount(bin_row, weights=y, minlength=n) > 0
-    keep = has[bin_row]
-    y, bin_row, j, u = y[keep], bin_row[keep], j[keep], u[keep]
+    # the library's bins (one copy): whole bins, not-logged ones and series without a trigger out
+    y, bin_row, pos, n_b = _triggers._span_bins(
+        rec_row, rec_day, is_trigger, start_day, span_days, checked, bin_days
+    )
     if not len(y):
         return phi, df
+    t = (pos + 0.5) * bin_days
+    j, u, m = hat_basis(t, (n_b * bin_days)[bin_row].astype(float), knot_days)
     rows, bin_row = np.unique(bin_row, return_inverse=True)
     mu, rank = poisson_trend_fit(y, bin_row, j, u, len(rows), int(m.max()) + 1)
     x2 = np.bincount(bin_row, weights=(y - mu) ** 2 / mu, minlength=len(rows))

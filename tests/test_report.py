@@ -745,6 +745,7 @@ def _trend_row(verdict: str, **changes) -> pd.Series:
         "intensity_slope_per_month": 0.8,
         "intensity_p": 0.01,
         "intensity_verdict": "worsening",
+        "could_be_chance": False,
     }
     return pd.Series(row | changes)
 
@@ -856,8 +857,16 @@ _BURSTS_COUPLE = "They tend to come in bursts, so this may partly be chance."
     ids=["lessening", "worsening", "still-clear", "independent", "mixed", "none"],
 )
 def test_a_change_from_bursts_of_triggers_is_said_to_be_possibly_chance(verdict, changes, said):
+    from trustdata import triggers
+
     row = _trend_row(verdict, alpha=0.05, bursty=True, dispersion=1.713064, rate_p_bursts=0.1356103)
     row = pd.Series(row.to_dict() | changes)
+    # the decision is trigger_trend's column (its rule, triggers.could_be_chance); the page
+    # only reads it
+    row["could_be_chance"] = bool(
+        triggers.could_be_chance([row["verdict"]], [row["bursty"]], [row["rate_p_bursts"]], 0.05)[0]
+    )
+    assert row["could_be_chance"] == said
     therapist = _trigger_sentence("A", row, therapist=True)
     couple = _trigger_sentence("A", row, therapist=False)
     assert (_BURSTS_THERAPIST in therapist) == said and therapist.endswith(".")
@@ -884,7 +893,7 @@ def test_on_the_sample_only_couple_04_a_hears_its_change_could_be_chance(
             else:
                 assert page.count("about 11 a month lately. " + _BURSTS_COUPLE) == 2 == n
     a = sample_review("couple-04").trigger_trend.set_index("partner").loc["A"]
-    assert a["verdict"] == "lessening" and a["bursty"]
+    assert a["verdict"] == "lessening" and a["bursty"] and a["could_be_chance"]
     assert (round(a["rate_p"], 3), round(a["dispersion"], 2), round(a["rate_p_bursts"], 3)) == (
         0.042,
         1.71,

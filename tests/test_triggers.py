@@ -250,6 +250,7 @@ def test_trend_dispersion_and_the_p_allowing_for_bursts_by_hand():
     assert row["rate_p_bursts"] == pytest.approx(max(158 / 4096, scaled), rel=1e-9)
     assert row["rate_p_bursts"] >= 0.05 and row["rate_p"] == pytest.approx(158 / 4096)
     assert row["verdict"] == "lessening"  # the verdict stays the exact test's
+    assert row["could_be_chance"]  # ... and the pages say the change could be chance
     # 60 whole weeks of triggers (these weekly counts) with a check-in each week: each bin
     # length's dispersion around its step trend, the largest that rejects
     weekly = [2, 4, 3, 0, 4, 2, 5, 5, 0, 0, 3, 7, 0, 2, 3, 2, 0, 0, 4, 8, 1, 0, 0, 0, 2, 0, 0,
@@ -288,6 +289,35 @@ def test_trend_independent_looking_triggers_are_not_bursty():
     phi, _ = _dispersion_by_hand(np.array(days), 360 - 0 + 1)
     assert phi == 1.0 and row["dispersion"] == 1.0 and not row["bursty"]
     assert row["rate_p_bursts"] == row["rate_p"] and row["verdict"] == "lessening"
+    assert not row["could_be_chance"]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "bursty", "p_bursts", "chance"),
+    [
+        ("lessening", True, 0.136, True),
+        ("worsening", True, 0.05, True),  # not below alpha
+        ("lessening", True, 0.049, False),  # still clear once bursts are allowed for
+        ("lessening", False, 0.2, False),  # independent-looking triggers
+        ("mixed", True, 0.3, False),
+        ("no_clear_change", True, 0.6, False),
+        ("insufficient_data", False, np.nan, False),
+    ],
+)
+def test_could_be_chance_rule(verdict, bursty, p_bursts, chance):
+    got = triggers.could_be_chance(np.array([verdict], dtype=object), [bursty], [p_bursts], 0.05)
+    assert got.dtype == bool and got.tolist() == [chance]
+
+
+def test_trend_could_be_chance_column_follows_its_columns(cohort):
+    # the column is the rule applied to the row's own verdict, bursty, rate_p_bursts and alpha,
+    # for every partner of a synth cohort (which has bursty partners on both sides of alpha)
+    out = triggers.trigger_trend(cohort.logs.triggers, checkins=cohort.logs.checkins)
+    changed = out["verdict"].isin(["lessening", "worsening"])
+    expected = changed & out["bursty"] & (out["rate_p_bursts"] >= out["alpha"])
+    assert out["could_be_chance"].dtype == bool
+    pd.testing.assert_series_equal(out["could_be_chance"], expected, check_names=False)
+    assert 0 < out["could_be_chance"].sum() < (changed & out["bursty"]).sum()
 
 
 @pytest.mark.parametrize(("first", "latest"), [(40, 20), (25, 30), (60, 35)])

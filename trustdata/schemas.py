@@ -550,6 +550,7 @@ class TriggerTrendOutput(_Output):
     dispersion: Series[float] = pa.Field(ge=1, nullable=True)
     bursty: Series[bool]
     rate_p_bursts: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    could_be_chance: Series[bool]
     n_weeks_with_triggers: Series[np.int64] = pa.Field(ge=0)
     intensity_slope_per_month: Series[float] = pa.Field(nullable=True)
     intensity_slope_low: Series[float] = pa.Field(nullable=True)

@@ -47,6 +47,7 @@ __all__ = [
     "VERDICTS",
     "trigger_frequency",
     "trigger_trend",
+    "could_be_chance",
     "anniversary_triggers",
     "anniversary_summary",
 ]
@@ -331,6 +332,9 @@ def trigger_trend(
           larger of ``rate_p`` and the exact test of both counts divided by ``dispersion``;
           else ``rate_p``.  The verdicts rest on ``rate_p``; a "lessening" or "worsening" with
           ``rate_p_bursts >= alpha`` could be chance, and the pages say so.
+        - ``could_be_chance`` (bool): that case (:func:`could_be_chance`): the ``verdict`` is
+          ``"lessening"`` or ``"worsening"``, the triggers were ``bursty`` and ``rate_p_bursts``
+          is not below ``alpha``.  The pages add "could be chance" where it is True.
         - ``n_weeks_with_triggers`` (int64): weeks of the span with at least one trigger.
         - ``intensity_slope_per_month``, ``intensity_slope_low``, ``intensity_slope_high``
           (float): Theil-Sen slope of weekly mean intensity per month and its interval.
@@ -480,6 +484,7 @@ def trigger_trend(
     )
     lessening = pd.array(rate_down, dtype="boolean")
     lessening[~enough] = pd.NA
+    chance = could_be_chance(verdict, bursty, pval_bursts, alpha)
     ns = "datetime64[ns]"
     nat = np.datetime64("NaT", "ns")
     out = pd.DataFrame(
@@ -505,6 +510,7 @@ def trigger_trend(
             "dispersion": dispersion,
             "bursty": bursty,
             "rate_p_bursts": pval_bursts,
+            "could_be_chance": chance,
             "n_weeks_with_triggers": np.bincount(wk_sid, minlength=n_series),
             "intensity_slope_per_month": ts["slope"],
             "intensity_slope_low": ts["low"],
@@ -1018,6 +1024,42 @@ def _step_trend_fit(
     return mu, n_seg, made
 
 
+def _span_bins(
+    rec_sid: np.ndarray,
+    rec_day: np.ndarray,
+    is_trigger: np.ndarray,
+    start_day: np.ndarray,
+    span_days: np.ndarray,
+    checked: np.ndarray,
+    bin_days: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The trigger counts of each series' whole bins of ``bin_days`` days from ``start_day``
+    (``span_days // bin_days`` of them; records outside them are not counted), the bins a
+    trend is fitted to: for series with check-ins (``checked``) bins without any record
+    (trigger or check-in) are left out (not logged), and series without a trigger in a bin
+    left are left out whole.  ``rec_sid`` / ``rec_day`` / ``is_trigger`` are per record (its
+    series, its day index, whether it is a trigger).  Returns ``(y, bin_sid, pos, n_b)``: per
+    bin kept its count (float), its series and its index within the series' bins; per series
+    its number of whole bins."""
+    n = len(start_day)
+    n_b = (span_days // bin_days).astype(np.int64)
+    offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
+    total = int(n_b.sum())
+    if total == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros(0), empty, empty, n_b
+    idx = (rec_day - start_day[rec_sid]) // bin_days
+    ok = (idx >= 0) & (idx < n_b[rec_sid])
+    cell = offset[rec_sid[ok]] + idx[ok]
+    y = np.bincount(cell[is_trigger[ok]], minlength=total).astype(float)
+    bin_sid = np.repeat(np.arange(n), n_b)
+    kept = np.flatnonzero((np.bincount(cell, minlength=total) > 0) | ~checked[bin_sid])
+    y, bin_sid = y[kept], bin_sid[kept]
+    keep = (np.bincount(bin_sid, weights=y, minlength=n) > 0)[bin_sid]
+    kept, y, bin_sid = kept[keep], y[keep], bin_sid[keep]
+    return y, bin_sid, kept - offset[bin_sid], n_b
+
+
 def _trend_dispersion(
     rec_sid: np.ndarray,
     rec_day: np.ndarray,
@@ -1040,22 +1082,11 @@ def _trend_dispersion(
     record (trigger or check-in) are left out: not logged.  Series with ``span_days`` 0 or no
     trigger in a bin get NaN and 0.  Returns ``(phi, df)``."""
     n = len(start_day)
-    n_b = (span_days // bin_days).astype(np.int64)
-    offset = np.r_[0, np.cumsum(n_b)[:-1]].astype(np.int64)
-    total = int(n_b.sum())
     phi = np.full(n, np.nan)
     df = np.zeros(n, dtype=np.int64)
-    if total == 0:
-        return phi, df
-    idx = (rec_day - start_day[rec_sid]) // bin_days
-    ok = (idx >= 0) & (idx < n_b[rec_sid])
-    cell = offset[rec_sid[ok]] + idx[ok]
-    y = np.bincount(cell[is_trigger[ok]], minlength=total).astype(float)
-    bin_sid = np.repeat(np.arange(n), n_b)
-    seen = (np.bincount(cell, minlength=total) > 0) | ~checked[bin_sid]
-    y, bin_sid = y[seen], bin_sid[seen]
-    keep = (np.bincount(bin_sid, weights=y, minlength=n) > 0)[bin_sid]
-    y, bin_sid = y[keep], bin_sid[keep]
+    y, bin_sid, _, _ = _span_bins(
+        rec_sid, rec_day, is_trigger, start_day, span_days, checked, bin_days
+    )
     if not len(y):
         return phi, df
     rows, row = np.unique(bin_sid, return_inverse=True)
@@ -1116,6 +1147,47 @@ def _scaled_exact_p(latest: np.ndarray, total: np.ndarray, phi: np.ndarray) -> n
     with np.errstate(invalid="ignore"):
         p = np.where(2 * k == n, 1.0, 2 * special.betainc(n - m, m + 1, 0.5))
     return np.minimum(p, 1.0)
+
+
+def could_be_chance(
+    verdict: np.ndarray | pd.Series,
+    bursty: np.ndarray | pd.Series,
+    rate_p_bursts: np.ndarray | pd.Series,
+    alpha: float,
+) -> np.ndarray:
+    """Where a change in the trigger rate could be chance once bursts are allowed for.
+
+    The verdict rests on the exact test, which assumes independent triggers.  Where the
+    triggers came in bursts (``bursty``) and the p-value allowing for that (``rate_p_bursts``)
+    is not below ``alpha``, a ``"lessening"`` or ``"worsening"`` verdict could be chance: the
+    pages say so.  Other verdicts claim no change, so they are never flagged.
+
+    Parameters
+    ----------
+    verdict, bursty, rate_p_bursts : array-like
+        :func:`trigger_trend`'s columns of those names, aligned.
+    alpha : float
+        The level the verdicts were tested at.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans, one per row (``trigger_trend``'s ``could_be_chance`` column).
+
+    Examples
+    --------
+    >>> could_be_chance(
+    ...     ["lessening", "lessening", "worsening", "no_clear_change"],
+    ...     [True, True, False, True],
+    ...     [0.136, 0.03, 0.2, 0.6],
+    ...     0.05,
+    ... ).tolist()
+    [True, False, False, False]
+    """
+    changed = np.isin(np.asarray(verdict, dtype=object), ["lessening", "worsening"])
+    p = np.asarray(rate_p_bursts, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return changed & np.asarray(bursty, dtype=bool) & (p >= alpha)
 
 
 def _scaled_rate_p(
