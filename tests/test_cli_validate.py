@@ -47,22 +47,52 @@ def test_rejected_records_exit_1_with_kinds_and_examples(tmp_path, capsys):
 
 
 def test_at_most_five_example_lines_per_file(tmp_path, capsys):
+    # one line per record is --every-line's listing (by default the 8 twins share one line)
+    rows = "".join(f"c1,A,2025-03-{d:02d},0\n" for d in range(1, 9))
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + rows)
+    assert main(["validate", str(tmp_path / "checkins.csv"), "--every-line"]) == 1
+    out = capsys.readouterr().out
+    assert "first 5 rejected lines:" in out
+    assert out.count("connection is 0") == 5
+
+
+def test_records_rejected_for_the_same_reason_share_one_line(tmp_path, capsys):
+    # the same 8 records as above, by default: every line number, on one line
     rows = "".join(f"c1,A,2025-03-{d:02d},0\n" for d in range(1, 9))
     write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + rows)
     assert main(["validate", str(tmp_path / "checkins.csv")]) == 1
     out = capsys.readouterr().out
-    assert "first 5 rejected lines:" in out
-    assert out.count("connection is 0") == 5
+    assert "  rejected lines by reason:\n" in out
+    assert "    lines 2-9 (8 records): connection is 0, expected a whole number 1-10\n" in out
+    assert out.count("connection is 0") == 1
+    assert "first 5 rejected lines:" not in out and "--every-line" not in out
 
 
 @pytest.mark.parametrize(("examples", "shown"), [("0", 0), ("2", 2), ("20", 8)])
 def test_examples_option_sets_how_many_lines_are_shown(tmp_path, capsys, examples, shown):
     rows = "".join(f"c1,A,2025-03-{d:02d},0\n" for d in range(1, 9))
     write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + rows)
-    assert main(["validate", str(tmp_path), "--examples", examples]) == 1
+    assert main(["validate", str(tmp_path), "--examples", examples, "--every-line"]) == 1
     out = capsys.readouterr().out
     assert out.count("connection is 0") == shown
     assert (f"first {shown} rejected lines:" in out) == (shown > 0)
+
+
+@pytest.mark.parametrize(("examples", "shown"), [("0", 0), ("2", 2), ("8", 8), ("20", 8)])
+def test_examples_option_sets_how_many_reasons_are_shown(tmp_path, capsys, examples, shown):
+    # 8 different reasons (connection 0, 11, ..., 17), each once: one line each, up to N
+    rows = "".join(f"c1,A,2025-03-{d:02d},{0 if d == 1 else 9 + d}\n" for d in range(1, 9))
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\n" + rows)
+    assert main(["validate", str(tmp_path), "--examples", examples]) == 1
+    out = capsys.readouterr().out
+    assert out.count(", expected a whole number 1-10") == shown
+    assert ("rejected lines by reason:" in out) == (shown > 0)
+    if shown:
+        assert "    line 2: connection is 0, expected a whole number 1-10\n" in out
+    if 0 < shown < 8:
+        assert f"    ... and {8 - shown} more reasons ({8 - shown} records); `--examples 8` " in out
+    else:
+        assert "more reason" not in out
 
 
 def test_negative_examples_exit_2_with_a_sentence(tmp_path, capsys):

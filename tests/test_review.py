@@ -139,9 +139,9 @@ def test_abuse_is_kept_from_the_couples_frames_and_listed_for_the_therapist():
 
 
 def test_not_logging_is_not_a_win():
-    # B logs two triggers in week one, then none for 22 weeks while checking in: milestones
-    # credits B with weeks without a major trigger; the review does not (no trigger logged in
-    # the span: the weeks may be weeks without logging)
+    # B logs two triggers in week one, then none for 22 weeks while checking in: the streaks'
+    # weeks alone (stopped_days=None) credit B with weeks without a major trigger; the review
+    # does not (no trigger logged in the span: the weeks may be weeks without logging)
     r = rv.review(_news_logs(), "c1")
     streaks = r.small_wins.loc[
         r.small_wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
@@ -149,8 +149,11 @@ def test_not_logging_is_not_a_win():
     assert "B" not in set(streaks["partner"])
     from trustdata import milestones
 
-    raw = milestones.small_wins(r.logs.checkins, r.logs.triggers)
+    raw = milestones.small_wins(r.logs.checkins, r.logs.triggers, stopped_days=None)
     assert "B" in set(raw.loc[raw["kind"] == "weeks_without_major_trigger", "partner"])
+    # the rule is small_wins' own default, the review reads it (so does the cohort pipeline)
+    ruled = milestones.small_wins(r.logs.checkins, r.logs.triggers)
+    assert "B" not in set(ruled.loc[ruled["kind"].isin(milestones.STREAK_KINDS), "partner"])
 
 
 def test_what_changed_since_keeps_a_setback_that_spans_the_date():

@@ -106,14 +106,17 @@ def test_since_is_the_same_as_the_records_from_the_first_whole_week_on():
 
 def test_a_streak_from_the_first_whole_week_says_so_and_is_the_longest_since():
     trig = _triggers([("2025-01-14 20:00", 8), ("2025-02-19 20:00", 3)])
-    wins = milestones.small_wins(_checkins(), trig, since=NEWS, since_words="the repeat betrayal")
+    # the streaks' wording alone: the last trigger is more than 28 days before the streaks'
+    # last week, which small_wins' default (stopped_days) would drop
+    since = {"since": NEWS, "since_words": "the repeat betrayal", "stopped_days": None}
+    wins = milestones.small_wins(_checkins(), trig, **since)
     assert _kinds(wins)["weeks_without_major_trigger"]["evidence"] == (
         "A has gone 7 weeks without a major trigger (intensity 7 or more), since the week of "
         "10 February 2025, the first whole week after the repeat betrayal."
     )
     # a major trigger then a calm streak longer than the one before
     trig = _triggers([("2025-02-12 20:00", 8), ("2025-02-19 20:00", 3)])
-    wins = milestones.small_wins(_checkins(), trig, since=NEWS, since_words="the repeat betrayal")
+    wins = milestones.small_wins(_checkins(), trig, **since)
     assert _kinds(wins)["weeks_without_major_trigger"]["evidence"] == (
         "A has gone 6 weeks without a major trigger (intensity 7 or more), since the week of "
         "17 February 2025; their longest stretch since the repeat betrayal."
@@ -123,9 +126,11 @@ def test_a_streak_from_the_first_whole_week_says_so_and_is_the_longest_since():
 def test_since_on_a_monday_counts_its_own_week_and_names_the_date_by_default():
     ci, trig = _checkins(), _triggers([("2025-02-04 20:00", 8), ("2025-02-19 20:00", 3)])
     monday = pd.Timestamp("2025-02-10")
-    wins = milestones.small_wins(ci, trig, since=monday)
+    # the streak's wording alone: the last trigger is more than 28 days before the streak's
+    # last week, which small_wins' default (stopped_days) would drop
+    wins = milestones.small_wins(ci, trig, since=monday, stopped_days=None)
     alone = milestones.small_wins(
-        ci.loc[ci["date"] >= monday], trig.loc[trig["timestamp"] >= monday]
+        ci.loc[ci["date"] >= monday], trig.loc[trig["timestamp"] >= monday], stopped_days=None
     )
     pd.testing.assert_frame_equal(wins.drop(columns="evidence"), alone.drop(columns="evidence"))
     got = _kinds(wins)
@@ -134,7 +139,9 @@ def test_since_on_a_monday_counts_its_own_week_and_names_the_date_by_default():
         "A has gone 7 weeks without a major trigger (intensity 7 or more), since the week of "
         "10 February 2025."
     )
-    named = milestones.small_wins(ci, trig, since=monday, since_words="the separation")
+    named = milestones.small_wins(
+        ci, trig, since=monday, since_words="the separation", stopped_days=None
+    )
     assert _kinds(named)["weeks_without_major_trigger"]["evidence"] == (
         "A has gone 7 weeks without a major trigger (intensity 7 or more), since the week of "
         "10 February 2025, the week of the separation."

@@ -30,7 +30,21 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-__all__ = ["plural", "plurals", "day", "days", "number", "numbers", "rounded", "slopes"]
+__all__ = [
+    "plural",
+    "plurals",
+    "day",
+    "days",
+    "number",
+    "numbers",
+    "rounded",
+    "slopes",
+    "line_numbers",
+    "LINES_SHOWN",
+]
+
+#: How many line numbers or ranges of them :func:`line_numbers` writes before "and N more".
+LINES_SHOWN = 10
 
 
 def plural(n: object, word: str, many: str | None = None) -> str:
@@ -59,6 +73,65 @@ def plural(n: object, word: str, many: str | None = None) -> str:
     """
     k = int(n)
     return f"{k} {word if k == 1 else (many or _many(word))}"
+
+
+def line_numbers(lines: Sequence[object] | pd.Series, shown: int | None = LINES_SHOWN) -> str:
+    """File line numbers in words, consecutive ones as ranges: "lines 2-4, 7, 9-10".
+
+    The messages that list records of a file by their line (``trustdata validate``, the
+    stderr notes of ``trustdata report``) write them so: one line is "line 7"; several are
+    sorted, repeats dropped, each run of consecutive numbers written ``first-last``; after
+    ``shown`` numbers or ranges the rest is counted ("and 42 more": line numbers, not ranges).
+    Missing ones (a record read from a frame has no line) are counted last ("1 without a line
+    number").
+
+    Parameters
+    ----------
+    lines : sequence of int-like
+        The line numbers (any order; missing values allowed).
+    shown : int or None, default :data:`LINES_SHOWN`
+        Most numbers or ranges written; None writes them all.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> line_numbers([7])
+    'line 7'
+    >>> line_numbers([10, 9, 2, 3, 4, 7])
+    'lines 2-4, 7, 9-10'
+    >>> line_numbers(range(2, 65))
+    'lines 2-64'
+    >>> line_numbers(range(2, 40, 2), shown=3)
+    'lines 2, 4, 6 and 16 more'
+    >>> line_numbers(pd.Series([3, None], dtype="Int64"))
+    'line 3 and 1 without a line number'
+    """
+    if shown is not None and (isinstance(shown, bool) or not isinstance(shown, int) or shown < 1):
+        raise ValueError(
+            f"The value for `shown` must be 1 or more, or None, but {shown!r} was passed."
+        )
+    values = pd.Series(lines, dtype="Int64") if not isinstance(lines, pd.Series) else lines
+    missing = int(values.isna().sum())
+    numbers_ = np.unique(values.dropna().to_numpy(dtype="int64"))
+    # runs of consecutive numbers: a new run where the step is not 1
+    cut = np.flatnonzero(np.diff(numbers_) != 1) + 1
+    firsts = np.split(numbers_, cut) if len(numbers_) else []
+    items = [str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in firsts]
+    rest = firsts[shown:] if shown is not None else []
+    items = items[:shown] if shown is not None else items
+    text = ""
+    if items:
+        one = len(numbers_) == 1
+        text = ("line " if one else "lines ") + ", ".join(items)
+    more = sum(len(r) for r in rest)
+    if more:
+        text += f" and {more} more"
+    if missing:
+        text += f"{' and ' if text else ''}{missing} without a line number"
+    return text
 
 
 def _many(word: str) -> str:

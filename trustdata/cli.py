@@ -143,7 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a log folder or file and summarise each file")
     p.add_argument("path", help="a log folder or a single table file")
     p.add_argument(
-        "--examples", type=int, default=5, help="rejected lines shown per file (default 5)"
+        "--examples",
+        type=int,
+        default=5,
+        help="reasons for rejected lines shown per file, each with its line numbers (default "
+        "5); with --every-line, rejected lines shown per file",
+    )
+    p.add_argument(
+        "--every-line",
+        action="store_true",
+        help="list each rejected or flagged record on its own line (`line N: reason`); by "
+        "default records with the same reason share one line, their line numbers as ranges",
     )
     p.set_defaults(func=_cmd_validate)
 
@@ -350,6 +360,8 @@ def _without_pandera_strategies() -> None:
 def _cmd_validate(args: argparse.Namespace) -> int:
     """Load a log folder or file and print, per file, what was read, kept and rejected and why.
 
+    Records of a file rejected or flagged for the same reason share one line, their line
+    numbers as ranges (:func:`_by_reason`); ``--every-line`` prints one line per record.
     Exit 0 when nothing was rejected, 1 when some records were, 2 (via :func:`main`) when a
     file cannot be read at all.
     """
@@ -374,6 +386,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             return None
 
     examples = int(getattr(args, "examples", 5))
+    every_line = bool(getattr(args, "every_line", False))
+    left_out = False  # some line numbers of a reason not printed: --every-line prints them
     if examples < 0:
         raise ValueError(
             f"The value for `--examples` must be 0 or more, but {examples} was passed."
@@ -447,10 +461,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             counts = Counter(kind(p) for reason in mine["reason"] for p in reason.split("; "))
             shown = ", ".join(f"{k} {n}" for k, n in counts.most_common())
             print(f"  problems by kind: {shown}")
-            if examples:
-                print(f"  first {plural(min(examples, len(mine)), 'rejected line')}:")
-            for r in mine.head(examples).itertuples(index=False):
-                print(f"    line {r.line}: {r.reason}")
+            if every_line:
+                if examples:
+                    print(f"  first {plural(min(examples, len(mine)), 'rejected line')}:")
+                for r in mine.head(examples).itertuples(index=False):
+                    print(f"    line {r.line}: {r.reason}")
+            elif examples:
+                # one line per reason, in the order of their first line (twin records share one)
+                said = _by_reason(mine)
+                print("  rejected lines by reason:")
+                for text, _, cut in said[:examples]:
+                    print(f"    {text}")
+                    left_out |= cut
+                hidden = said[examples:]
+                if hidden:
+                    n = sum(records for _, records, _ in hidden)
+                    print(
+                        f"    ... and {plural(len(hidden), 'more reason')} "
+                        f"({plural(n, 'record')}); `--examples {len(said)}` shows them all"
+                    )
             for hint in order_hints(mine):
                 print(hint)
         flagged = logs.warnings.loc[
@@ -458,13 +487,51 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         ]
         if len(flagged):
             print(f"  {plural(len(flagged), 'kept record')} that may be wrong (check them):")
-            for w in flagged.itertuples(index=False):
-                print(f"    line {w.line}: {w.reason}")
+            if every_line:
+                for w in flagged.itertuples(index=False):
+                    print(f"    line {w.line}: {w.reason}")
+            else:
+                for text, _, cut in _by_reason(flagged):
+                    print(f"    {text}")
+                    left_out |= cut
     total = len(rejected)
     print(f"{'OK' if total == 0 else 'REJECTED'}: {plural(total, 'record')} rejected in total.")
     if len(logs.warnings):  # kept and not counted as rejected: the exit code is unchanged
         print(f"WARNING: {plural(len(logs.warnings), 'kept record')} may be wrong (see above).")
+    if left_out:
+        print(
+            'Some line numbers were left out above ("and N more"); '
+            f"`trustdata validate {args.path} --every-line` lists each record on its own line."
+        )
     return 0 if total == 0 else 1
+
+
+def _by_reason(frame, shown: int | None = None) -> list[tuple[str, int, bool]]:
+    """One line per reason of ``frame`` (one file's rows of ``Logs.rejected`` or
+    ``Logs.warnings``), in the order each reason first appears: ``(text, records, cut)``, ``cut``
+    when line numbers were left out of ``text`` (more than ``shown``, default
+    :data:`trustdata._words.LINES_SHOWN`, numbers or ranges of them).  ``Logs`` keeps every
+    record; only the printing groups them.
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"line": pd.array([2, 3, 4, 7, 5, 9, 10], dtype="Int64"),
+    ...     "reason": ["partner 'A' differs"] * 4 + ["connection is 0"] + ["partner 'A' differs"] * 2})
+    >>> for text, n, cut in _by_reason(rows):
+    ...     print(text, n, cut)
+    lines 2-4, 7, 9-10 (6 records): partner 'A' differs 6 False
+    line 5: connection is 0 1 False
+    >>> _by_reason(rows, shown=2)[0]
+    ("lines 2-4, 7 and 2 more (6 records): partner 'A' differs", 6, True)
+    """  # noqa: E501
+    from trustdata._words import LINES_SHOWN, line_numbers, plural
+
+    shown = LINES_SHOWN if shown is None else shown
+    out = []
+    for reason, rows in frame.groupby("reason", sort=False)["line"]:
+        where = line_numbers(rows, shown)
+        many = f" ({plural(len(rows), 'record')})" if len(rows) > 1 else ""
+        out.append((f"{where}{many}: {reason}", len(rows), where != line_numbers(rows, None)))
+    return out
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -850,7 +917,8 @@ def _cmd_couples(args: argparse.Namespace) -> int:
 
 
 def _warning_notes(logs, couple_id: str) -> list[str]:
-    """The stderr lines of ``report`` on the couple's kept records that may be wrong.
+    """The stderr lines of ``report`` on the couple's kept records that may be wrong: one per
+    file and reason (:func:`_by_reason`), then one per spelling of :func:`case_twins`.
 
     >>> import pandas as pd
     >>> from trustdata.io import from_frames
@@ -867,11 +935,15 @@ def _warning_notes(logs, couple_id: str) -> list[str]:
     w = logs.warnings
     dated = w["column"].isin(set(DATE_COLUMNS.values())).to_numpy(dtype=bool)
     mine = w.loc[dated & (w["couple_id"] == couple_id).to_numpy(dtype=bool)]
-    out = [
-        f"trustdata: warning: {w.source}, line {w.line}: {w.reason} (it is in the report as "
-        "written; `trustdata validate` lists it)"
-        for w in mine.itertuples(index=False)
-    ]
+    out = []
+    # records of one file with the same reason share one note (their lines as ranges)
+    for source, rows in mine.groupby("source", sort=False):
+        for said, n, _ in _by_reason(rows):
+            it = "it is" if n == 1 else "they are"
+            out.append(
+                f"trustdata: warning: {source}, {said} ({it} in the report as written; "
+                f"`trustdata validate` lists {'it' if n == 1 else 'them'})"
+            )
     return out + [_case_note(t) for t in case_twins(logs, couple_id).itertuples(index=False)]
 
 

@@ -62,7 +62,9 @@ from trustdata._words import day, days, numbers, plurals, rounded, slopes
 __all__ = [
     "SMALL_WIN_COLUMNS",
     "SMALL_WIN_KINDS",
+    "STOPPED_DAYS",
     "UNLOGGED_WEEKS",
+    "STREAK_KINDS",
     "RED_FLAG_COLUMNS",
     "FLAGS",
     "SEVERITIES",
@@ -169,12 +171,22 @@ FLAG_MESSAGES: dict[str, str] = {
 
 _WEEK = pd.Timedelta(days=7)
 
+#: Days after a partner's latest record of a kind from which they have stopped logging it (for
+#: now): a calm streak of :func:`small_wins` whose last week is more than this many days after
+#: the partner's latest trigger is no win (``stopped_days``), and the review's partner whose
+#: latest check-in is more than this many days before the couple's latest record has stopped
+#: checking in (``trustdata.review.STOPPED_DAYS`` is this constant).
+STOPPED_DAYS = 28
+
 #: The longest run of calendar weeks without a record of a partner (no check-in, no trigger)
 #: that a calm streak of :func:`small_wins` runs through: a longer run breaks the streak and its
 #: weeks count toward none ("not logging is not a win"; 4 weeks are the 28 days of
-#: ``trustdata.review.STOPPED_DAYS``).  Before, one check-in mistyped ten years early made
+#: :data:`STOPPED_DAYS`).  Before, one check-in mistyped ten years early made
 #: "521 weeks in a row" of weeks nobody logged.
-UNLOGGED_WEEKS = 4
+UNLOGGED_WEEKS = STOPPED_DAYS // 7
+
+#: The two calm-streak kinds of :func:`small_wins` (the wins the trigger log's weeks make).
+STREAK_KINDS = ("weeks_without_major_trigger", "longest_calm_streak")
 
 
 @dataclass(frozen=True)
@@ -414,6 +426,22 @@ def _check_positive(name: str, value: object, *, integer: bool = True) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _still_logging(wins: pd.DataFrame, triggers: pd.DataFrame, stopped_days: int) -> np.ndarray:
+    """Which rows of ``wins`` to keep: every row but a calm streak (:data:`STREAK_KINDS`) whose
+    ``end`` is more than ``stopped_days`` days after the day of its partner's latest trigger.
+
+    One pass per couple and partner (a group-by and a join, no loop over rows); a partner
+    without a trigger keeps no streak (:func:`small_wins` finds none for them anyway).
+    """
+    keys = ["couple_id", "partner"]
+    streak = wins["kind"].isin(STREAK_KINDS).to_numpy(dtype=bool)
+    latest = triggers.groupby(keys, observed=True)["timestamp"].max().dt.normalize()
+    at = pd.MultiIndex.from_frame(wins[keys].astype(object))
+    last = latest.reindex(at).to_numpy()
+    gap = (wins["end"].to_numpy() - last) / np.timedelta64(1, "D")
+    return ~streak | (gap <= stopped_days)  # NaN (no trigger, no end) compares False
+
+
 def _trigger_weeks(
     checkins: pd.DataFrame, triggers: pd.DataFrame, major: int, as_of: pd.Timestamp | None
 ) -> pd.DataFrame:
@@ -616,6 +644,7 @@ def small_wins(
     trend: pd.DataFrame | None = None,
     since: str | pd.Timestamp | None = None,
     since_words: str | None = None,
+    stopped_days: int | None = STOPPED_DAYS,
 ) -> pd.DataFrame:
     """Small wins of each partner, each with the evidence that supports it.
 
@@ -643,6 +672,14 @@ def small_wins(
         the current streak is the longest, the current streak's evidence says so ("their
         longest stretch so far") instead of a second row, and when it is as long as this
         earlier one, "as long as their longest stretch before".
+    not logging is not a win (both streaks)
+        A streak is kept only when the partner's latest trigger (of any intensity; its day) is
+        at most ``stopped_days`` (default :data:`STOPPED_DAYS`, 28) days before the Monday of
+        the streak's last week: weeks after someone stopped logging triggers may be weeks
+        without logging, not weeks without triggers (the check-ins may go on).  The other rows
+        are as they are (a current streak left out still makes an earlier one "their longest
+        stretch"); ``stopped_days=None`` keeps every streak.  The couple's review
+        (:func:`trustdata.review.review`) and the cohort pipeline read this default.
     ``first_good_month``
         The first week whose trailing four-week mean (``rolling_mean`` of
         :func:`trustdata.trends.weekly_trend` with ``window`` weeks: the mean of the weekly
@@ -702,6 +739,9 @@ def small_wins(
         What ``since`` is, as the evidence names it after "since" (``"the repeat betrayal"``);
         default the date in words ("6 July 2024").  Only with ``since``; a Series (by couple
         id) only with a Series ``since``.
+    stopped_days : int or None, default :data:`STOPPED_DAYS`
+        Days from a partner's latest trigger after which their calm streaks are not kept (see
+        "not logging is not a win" above); None keeps every streak.
 
     Returns
     -------
@@ -753,6 +793,15 @@ def small_wins(
         raise ValueError(
             f"The value for `min_weeks` must be at most `window` ({window}), "
             f"but {min_weeks!r} was passed."
+        )
+    if stopped_days is not None and (
+        isinstance(stopped_days, bool)
+        or not isinstance(stopped_days, int | np.integer)
+        or stopped_days < 0
+    ):
+        raise ValueError(
+            "The value for `stopped_days` must be a whole number 0 or more, or None, "
+            f"but {stopped_days!r} was passed."
         )
     news = _since_table(since, since_words, checkins, triggers)  # None: the whole logs
     if news is not None:  # every win rests on the weeks from `since` on: the records before
@@ -988,6 +1037,8 @@ def small_wins(
     if not parts:
         return _frame(SMALL_WIN_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
+    if stopped_days is not None and triggers is not None:
+        out = out.loc[_still_logging(out, triggers, stopped_days)]
     order = out["kind"].map({k: i for i, k in enumerate(SMALL_WIN_KINDS)})
     out = out.assign(_o=order).sort_values(["couple_id", "partner", "_o"], kind="stable")
     return out.drop(columns="_o").reset_index(drop=True)

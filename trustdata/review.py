@@ -49,7 +49,9 @@ Rules (each lives here, nowhere else)
     A ``weeks_without_major_trigger`` or ``longest_calm_streak`` win is kept only when the
     partner's latest logged trigger (of any intensity) is at most :data:`STOPPED_DAYS` days
     before the win's last week: weeks after someone stopped logging triggers may be weeks
-    without logging, not weeks without triggers.  Nor does a streak run through weeks nobody
+    without logging, not weeks without triggers (the rule of
+    :func:`trustdata.milestones.small_wins`, its default ``stopped_days``, which the cohort
+    pipeline's small wins read too).  Nor does a streak run through weeks nobody
     logged: :func:`trustdata.milestones.small_wins` breaks it at more than
     :data:`trustdata.milestones.UNLOGGED_WEEKS` weeks in a row without a check-in or trigger
     of the partner (the same 28 days).
@@ -118,6 +120,7 @@ from trustdata.expected import BENCHMARK_CAVEAT
 from trustdata.logs import Logs
 from trustdata.milestones import HARD_NEWS_KINDS as _HARD_NEWS_KINDS
 from trustdata.milestones import HARD_NEWS_SINCE as _HARD_NEWS_SINCE
+from trustdata.milestones import STOPPED_DAYS as _STOPPED_DAYS
 
 __all__ = [
     "CoupleReview",
@@ -142,8 +145,9 @@ __all__ = [
 #: Below this span (seven weeks) the first and the latest four weeks overlap: no direction yet.
 SHORT_SPAN_DAYS = 7 * 7
 #: A partner whose latest check-in is more than this many days before the couple's latest
-#: record has stopped checking in (for now).
-STOPPED_DAYS = 28
+#: record has stopped checking in (for now); a calm streak more than this many days after the
+#: partner's latest trigger is no win.  The one constant :data:`trustdata.milestones.STOPPED_DAYS`.
+STOPPED_DAYS = _STOPPED_DAYS
 #: The default "last session": this many days before the couple's latest record.
 DEFAULT_SINCE_DAYS = 28
 #: Days before a setback's start that count as "around" it (triggers and events).
@@ -1781,25 +1785,6 @@ def _logged_parts(changes: pd.DataFrame, first: pd.Timestamp | None) -> dict[str
     }
 
 
-def _keep_logged_streaks(wins: pd.DataFrame, triggers: pd.DataFrame) -> pd.DataFrame:
-    """Drop calm-streak wins of a partner who was not logging triggers at the streak's end."""
-    streak = wins["kind"].isin(["weeks_without_major_trigger", "longest_calm_streak"])
-    last = triggers.groupby("partner")["timestamp"].max()
-    keep = []
-    for i, w in wins.iterrows():
-        if not streak.loc[i]:
-            keep.append(True)
-            continue
-        latest = last.get(w["partner"])
-        end = w["end"] if pd.notna(w["end"]) else w["date"]
-        keep.append(
-            latest is not None
-            and pd.notna(end)
-            and (end.normalize() - latest.normalize()).days <= STOPPED_DAYS
-        )
-    return wins.loc[keep].reset_index(drop=True)
-
-
 def review(
     logs: Logs,
     couple_id: str,
@@ -1933,6 +1918,8 @@ def review(
     latest = milestones.latest_hard_news(ev)
     latest_news = latest["date"].iloc[0] if len(latest) else None
 
+    # not logging is not a win: small_wins' own rule (its default stopped_days, STOPPED_DAYS),
+    # the one the cohort pipeline's small wins read too
     if latest_news is None:
         # the review's own connection trend (and summary, below): the frames the rules compute
         wins = milestones.small_wins(ci, tr, trend=trend_frames["connection"])
@@ -1942,7 +1929,6 @@ def review(
         wins = milestones.small_wins(
             ci, tr, since=latest_news, since_words=latest["since_words"].iloc[0]
         )
-    wins = _keep_logged_streaks(wins, tr)
     logged_wins = couple_events.loc[_kinds(couple_events) == "small_win"]
     if latest_news is not None:
         logged_wins = logged_wins.loc[logged_wins["date"] >= latest_news]
