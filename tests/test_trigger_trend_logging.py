@@ -351,3 +351,28 @@ def test_two_pauses_in_one_window_count_together(empty_days, logged):
     assert (row["verdict"] == "insufficient_data") is not logged
     if not logged:  # the longest of the stretches is named
         assert row["gap_to"] - row["gap_from"] == pd.Timedelta(days=empty_days - 1)
+
+
+def test_a_span_under_14_days_is_too_early_not_a_gap():
+    # docs/format.md's example (reader13 F6): a check-in on day 0, triggers on days 1 and 6; the
+    # days 2-5 without a record are over half of each (overlapping) window, but with under 14
+    # days of span no verdict is possible whatever the pauses: the rule does not apply
+    tr, ci = _logs([1, 6], [0])
+    row = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    assert row["verdict"] == "insufficient_data" and pd.isna(row["lessening"])
+    assert row["latest_logged"] and row["first_logged"]
+    assert pd.isna(row["gap_from"]) and pd.isna(row["gap_to"])
+    assert pd.isna(row["first_gap_from"]) and pd.isna(row["first_gap_to"])
+    # the same records over 14 days or more: the pause rule applies again
+    tr, ci = _logs([1, 13], [0])
+    longer = triggers.trigger_trend(tr, checkins=ci).iloc[0]
+    assert not longer["latest_logged"] and longer["gap_from"] == START + pd.Timedelta(days=2)
+
+
+def test_the_page_says_too_early_for_a_six_day_log():
+    tr, ci = _logs([1, 6], [0])
+    logs = trustdata.from_frames(checkins=ci, triggers=tr)
+    for audience in report.AUDIENCES:
+        page = _text(report.render(report.review(logs, "c1"), audience=audience))
+        assert "not enough trigger logs yet to see a direction" in page, audience
+        assert "logged no trigger and no check-in" not in page, audience

@@ -360,14 +360,15 @@ def trigger_trend(
           fewer than 3 weeks with triggers (or all weekly intensities equal).
         - ``alpha`` (float): the level the verdicts were tested at.
         - ``latest_logged`` (bool): the latest window was a period of logging (the rule
-          above; True when it does not apply).
+          above; True when it does not apply: without check-ins, or a span under 14 days,
+          which is too short for any verdict whatever its pauses).
         - ``gap_from``, ``gap_to`` (datetime64[ns]): when ``latest_logged`` is False, the first
           and last day of the longest stretch without a record that reaches into the latest
           window; NaT otherwise.
         - ``first_logged`` (bool): the first window, as finally placed (from ``first_start``,
           after any skipped pause), was a period of logging (the rule above; True when it does
-          not apply).  False only when its stretch could not be skipped: fewer than 14 days of
-          span after it.
+          not apply, as for ``latest_logged``).  False only when its stretch could not be
+          skipped: fewer than 14 days of span after it.
         - ``first_gap_from``, ``first_gap_to`` (datetime64[ns]): the first and last day of the
           stretch without a record that kept the first window from being a period of logging:
           when ``first_logged`` is False the one it holds, not skipped; when True the pause
@@ -430,8 +431,11 @@ def trigger_trend(
     # two or more pauses can cover most of a window while no one stretch does
     latest_paused = _window_pause_days(gaps, n_series, latest_start, span_end)
     first_paused = _window_pause_days(gaps, n_series, span_start, first_end)
-    latest_logged = ~checked | ((gap_days <= width / 2) & (latest_paused <= width / 2))
-    first_logged = ~checked | ((first_gap_days <= width / 2) & (first_paused <= width / 2))
+    # under 14 days of span the windows overlap and no verdict is given: too early, whatever
+    # the pauses (the rule does not apply, so the pages say "not enough logs yet", not "a gap")
+    short = span_days < 14
+    latest_logged = ~checked | short | ((gap_days <= width / 2) & (latest_paused <= width / 2))
+    first_logged = ~checked | short | ((first_gap_days <= width / 2) & (first_paused <= width / 2))
     enough = (span_days >= 14) & (total > 0) & latest_logged & first_logged
     per_month = schemas.DAYS_PER_MONTH
     with np.errstate(invalid="ignore", divide="ignore"):
