@@ -479,9 +479,11 @@ def _three_weeks() -> Logs:
     return Logs(checkins=checkins)
 
 
-@pytest.mark.parametrize("audience", ["couple", "therapist"])
-def test_since_after_the_logs_end_says_nothing_was_logged_since(audience):
-    text = _since_text(report.build(_three_weeks(), "c1", audience=audience, since="2027-01-01"))
+def test_since_after_the_logs_end_says_nothing_was_logged_since():
+    # the therapist page; the couple page refuses since (tests/test_couple_page_since.py)
+    with pytest.raises(ValueError, match="`since` is for the therapist page"):
+        report.build(_three_weeks(), "c1", audience="couple", since="2027-01-01")
+    text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2027-01-01"))
     says = (
         "Nothing was logged on or after 1 January 2027; the latest record is from 20 January 2025."
     )

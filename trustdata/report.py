@@ -928,8 +928,9 @@ def build(
     audience : {"couple", "therapist"}
         Who will read it.
     since : date-like, optional
-        The last session (default: :func:`trustdata.review.default_since`).  The therapist page
-        always shows what changed since then; the couple page when it is given.
+        The last session (default: :func:`trustdata.review.default_since`): the therapist page
+        shows what changed since then.  Refused for the couple page, which always shows the
+        couple's whole logs (as ``trustdata report --since`` is).
     today : date-like, optional
         The generation date printed on the page (default: today).
     reference : Logs or path, optional
@@ -947,9 +948,16 @@ def build(
     Raises
     ------
     ValueError
-        When the couple is not in the logs, or an argument is not one of the allowed values.
+        When the couple is not in the logs, an argument is not one of the allowed values, or
+        ``since`` is given for the couple page.
     """
     _check_audience(audience)
+    if since is not None and audience == "couple":
+        raise ValueError(
+            "`since` is for the therapist page (what changed since the last session); the "
+            "couple page always shows the couple's whole logs. Leave out `since`, or pass "
+            'audience="therapist".'
+        )
     r = review(logs, couple_id, since=since, today=today, reference=reference)
     return render(r, audience=audience, include_expected=include_expected)
 
@@ -1118,7 +1126,7 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         out.append(Section("flags", "Red flags and notes for the therapist", m.flags(r)))
         if r.since is not None:
             out.append(Section("since", f"What changed since {day(r.since)}",
-                               m.since(r, audience, tables)))  # fmt: skip
+                               m.since(r, tables)))  # fmt: skip
         out.append(Section("answers", "The partners' own words", m.answers(r, _answer_table)))
 
     # scores: connection, trust (and the layers when the review has them)
@@ -1311,8 +1319,6 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
 
     if not therapist:
         out.append(Section("words", "What helped, in your own words", m.helped(r)))
-        if r.since_given and r.since is not None:
-            out.append(Section("since", f"Since {day(r.since)}", m.since(r, audience, tables)))
     out.append(
         Section(
             "events",
