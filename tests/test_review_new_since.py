@@ -111,7 +111,8 @@ def test_a_standing_flag_that_lifted_for_a_month_is_raised_again_not_new(logs):
 
     def raised(cut):
         f = milestones.red_flags(ci.loc[ci["date"] < cut], events=ev.loc[ev["date"] < cut])
-        return ("no_reliable_improvement_12m", "B") in set(zip(f["flag"], f["partner"]))
+        pairs = set(zip(f["flag"], f["partner"], strict=True))
+        return ("no_reliable_improvement_12m", "B") in pairs
 
     assert raised("2025-11-23") and not raised("2025-12-21") and raised("2026-12-01")
     r = review.review(logs, "couple-03", since=pd.Timestamp("2025-12-21"))
