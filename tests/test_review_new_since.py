@@ -100,3 +100,41 @@ def test_not_on_track_is_new_since_only_when_the_records_before_did_not_raise_it
     # not on track on 1 April 2025 only after that date; already on 18 May 2025 (the default
     # session) and on 11 March 2024 (the earlier run)
     assert seen == {"2025-04-01": True, "2025-05-18": False, "2024-03-11": False}
+
+
+def test_a_standing_flag_that_lifted_for_a_month_is_raised_again_not_new(logs):
+    # reader13 F11: couple-03 B's "no reliable improvement after a year" was up on the records
+    # before 23 November 2025 and lifted on those before 21 December 2025 (B's one good month,
+    # 24 November to 15 December at 7.0): on the page of 21 December it read "new since"
+    ci = logs.checkins.loc[logs.checkins["couple_id"] == "couple-03"]
+    ev = logs.events.loc[logs.events["couple_id"] == "couple-03"]
+
+    def raised(cut):
+        f = milestones.red_flags(ci.loc[ci["date"] < cut], events=ev.loc[ev["date"] < cut])
+        pairs = set(zip(f["flag"], f["partner"], strict=True))
+        return ("no_reliable_improvement_12m", "B") in pairs
+
+    assert raised("2025-11-23") and not raised("2025-12-21") and raised("2026-12-01")
+    r = review.review(logs, "couple-03", since=pd.Timestamp("2025-12-21"))
+    row = r.red_flags.set_index(["flag", "partner"]).loc[("no_reliable_improvement_12m", "B")]
+    assert not row["new_since"] and row["again_since"]
+    assert row["raised_to"] == pd.Timestamp("2025-11-22")  # the cut 28 days before, its eve
+    from trustdata import report
+
+    page = report.render(r, audience="therapist")
+    assert "new since 21 December 2025" not in page
+    assert (
+        "(15 January 2026, raised again since 21 December 2025: it was raised on the records up "
+        "to 22 November 2025 too)" in page
+    )
+
+
+def test_raised_again_looks_back_half_a_year_only(logs):
+    # couple-02's flags held from early 2025 on: at a session of 1 March 2025 they are not new
+    # (raised before it), so no earlier cut is run and nothing is "again"
+    r = review.review(logs, "couple-02", since=pd.Timestamp("2025-03-01"))
+    assert not r.red_flags["again_since"].any() and r.red_flags["raised_to"].isna().all()
+    # on 1 January 2024 they came later: new, and no cut of the half year before raised them
+    r = review.review(logs, "couple-02", since=pd.Timestamp("2024-01-01"))
+    assert r.red_flags["new_since"].all() and not r.red_flags["again_since"].any()
+    assert review.AGAIN_CUT_DAYS == (28, 56, 84, 112, 140, 168)

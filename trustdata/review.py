@@ -430,7 +430,11 @@ class CoupleReview:
     red_flags : pandas.DataFrame
         :func:`~trustdata.milestones.red_flags` plus ``guidance`` (:data:`THERAPIST_GUIDANCE`)
         and ``new_since`` (new since the last session: not raised by the same rules on the
-        records dated before ``since``; see :func:`_new_since`).
+        records dated before ``since``, see :func:`_new_since`, nor on those before any earlier
+        cut of :data:`AGAIN_CUT_DAYS`), ``again_since`` (a standing flag not raised at the last
+        session but raised before it: it lifted for a while, see :func:`_raised_again`) and
+        ``raised_to`` (then the last day of the latest earlier records that raised it; NaT
+        otherwise).
     stopped : pandas.DataFrame
         ``partner, last_checkin, days_before_latest, weeks_before_latest`` of each partner who
         stopped checking in (:data:`STOPPED_DAYS`).
@@ -1224,6 +1228,8 @@ def _unread_flags(unread: pd.DataFrame, couple_id: str, columns: pd.Index) -> pd
             "message": milestones.SAFETY_TEXT,
             "guidance": THERAPIST_GUIDANCE["abuse"],
             "new_since": False,
+            "again_since": False,
+            "raised_to": pd.NaT,
         }
         for u in unread.itertuples()
     ]
@@ -1675,6 +1681,54 @@ def _new_since(
     return np.array([k not in old for k in keys(flags)], dtype=bool)
 
 
+#: A standing red flag not raised on the records before ``since`` is "raised again", not new,
+#: when the records before one of these earlier cuts (days before ``since``: every 4 weeks over
+#: the half year before) raised it: a condition that lifted for a good month is not news.
+AGAIN_CUT_DAYS: tuple[int, ...] = (28, 56, 84, 112, 140, 168)
+
+
+def _raised_again(
+    flags: pd.DataFrame,
+    ci: pd.DataFrame,
+    ev: pd.DataFrame,
+    since: pd.Timestamp | None,
+    new: np.ndarray | bool,
+) -> np.ndarray:
+    """For each standing flag that :func:`_new_since` calls new, the last day of the records of
+    the latest earlier cut (:data:`AGAIN_CUT_DAYS` before ``since``) on which the same rules
+    raised it for the same partner; NaT where none did, for event flags (new with their event)
+    and for flags not new.  The rules run again only when some standing flag is new."""
+    out = np.full(len(flags), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if since is None or not len(flags):
+        return out
+    from trustdata import milestones
+
+    flag = flags["flag"].astype(str)
+    todo = np.asarray(new, dtype=bool) & ~flag.isin(_EVENT_FLAG_CODES).to_numpy()
+    if not todo.any():
+        return out
+    partner = flags["partner"].astype(object).where(flags["partner"].notna(), None)
+    wanted = set(flag[todo])
+    for days in AGAIN_CUT_DAYS:  # nearest cut first: its date is the one named
+        cut = since - pd.Timedelta(days=days)
+        raised = milestones._red_flags(
+            ci.loc[ci["date"] < cut], ev.loc[ev["date"] < cut], only=wanted
+        )
+        keys = set(
+            zip(
+                raised["flag"].astype(str),
+                raised["partner"].astype(object).where(raised["partner"].notna(), None),
+                strict=True,
+            )
+        )
+        hit = todo & np.array([(f, p) in keys for f, p in zip(flag, partner, strict=True)])
+        out[hit] = (cut - pd.Timedelta(days=1)).to_datetime64()
+        todo &= ~hit
+        if not todo.any():
+            break
+    return out
+
+
 def _track_new_since(
     one: Logs, band: pd.DataFrame | None, now: pd.DataFrame | None, since: pd.Timestamp | None
 ) -> np.ndarray:
@@ -1955,7 +2009,13 @@ def review(
         since_value = default_since(one)
     else:
         since_value = stamp
-    flags = flags.assign(new_since=_new_since(flags, ci, tr, ev, since_value))
+    new = _new_since(flags, ci, tr, ev, since_value)
+    raised_to = _raised_again(flags, ci, ev, since_value, new)
+    flags = flags.assign(
+        new_since=np.asarray(new, dtype=bool) & np.isnat(raised_to),
+        again_since=~np.isnat(raised_to),
+        raised_to=pd.Series(raised_to, index=flags.index, dtype="datetime64[ns]"),
+    )
     expected_fields = _expected_fields(one, reference)
     if expected_fields.get("track_now") is not None:
         now = expected_fields["track_now"]
