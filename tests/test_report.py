@@ -1992,3 +1992,22 @@ def test_therapist_plan_table_says_its_difference_is_not_the_medians_difference(
     text = _section_text(sample_page("couple-01", "therapist"), "plan")
     assert "Difference: with the plan minus without, the Hodges-Lehmann shift" in text
     assert "need not equal the difference of the two medians" in text
+
+
+@pytest.mark.parametrize(("couple", "panels"), [("couple-01", 1), ("couple-04", 2)])
+def test_the_printed_trigger_bars_give_each_partner_a_panel_tall_enough(
+    couple, panels, dated_pages
+):
+    # reader13 F9: the print copy was 260 px whatever the panels: two partners' panels got
+    # about 50 px each in the therapist PDF, their ticks and axis titles overlapping
+    from trustdata.report import PRINT_BARS_PANEL_PX, PRINT_BARS_PX
+
+    for audience in ("couple", "therapist"):
+        (bars,) = [
+            spec
+            for spec in _chart_specs(dated_pages(couple, audience))
+            if any("category" in (t.get("meta") or {}) for t in spec["figure"]["data"])
+        ]
+        assert bars["ph"] == PRINT_BARS_PX + PRINT_BARS_PANEL_PX * panels
+        # what is left for the panels once the frame (x axis, legend) is taken: >= 90 px each
+        assert (bars["ph"] - PRINT_BARS_PX) / panels >= 90

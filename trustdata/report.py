@@ -118,6 +118,11 @@ PRINT_WIDTH = 700
 # events), the x axis and the legend in rows under it (about 105 px, measured in headless
 # Chromium on the bundled sample's trend charts).
 _PRINT_FRAME_PX = 145
+#: The print copy of the trigger bars (one panel per partner): this many px for its frame (the
+#: x axis and the two-row legend under it) plus PRINT_BARS_PANEL_PX per panel; a fixed 260 px
+#: squashed two panels into 50 px each, their ticks and axis titles overlapping (reader13 F9).
+PRINT_BARS_PX = 170
+PRINT_BARS_PANEL_PX = 95
 # The least height in px a print copy's scores keep under its rows of event names: the copy
 # grows by what the rows would take from them (a short copy with many events kept 40 px).
 _PRINT_SCORES_PX = 120
@@ -1230,7 +1235,9 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             else "How many triggers each of you logged each month, by kind",
         )
         _rename_partners(fig, r)
-        body += chart.add(fig, print_height=260)
+        # one panel per partner, each tall enough in print for its ticks and axis title
+        panels = max(1, len(r.partners_with_triggers))
+        body += chart.add(fig, print_height=PRINT_BARS_PX + PRINT_BARS_PANEL_PX * panels)
         if silent:
             named = [_bdi(r.name(p)) for p in r.partners_with_triggers]
             body += Markup(
