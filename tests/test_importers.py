@@ -942,3 +942,20 @@ def test_report_lists_at_most_max_listed_items_then_says_how_many_more(n, tail):
     else:
         assert line.endswith(f" and {tail} more")
         assert lines[-1] == f"... and {tail} more days" and len(lines) == MAX_LISTED + 1
+
+
+def test_cli_import_lists_the_rejected_records_of_one_reason_on_one_line(tmp_path, capsys):
+    # 12 days with the unmapped mood 'sad' (lines 2-13) and one with 'glum' (line 14): two lines,
+    # not thirteen; each names its table and its line numbers (ranges when several)
+    rows = ["full_date,date,weekday,time,mood,activities,note_title,note"]
+    rows += [f"2026-04-{d:02d},Apr {d},x,9:00,sad,,," for d in range(1, 13)]
+    rows += ["2026-04-20,Apr 20,x,9:00,glum,,,", "2026-04-21,Apr 21,x,9:00,good,,,"]
+    src = tmp_path / "daylio.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["import", "daylio", str(src), str(out), "--couple", "c1", "--partner", "A"]) == 1
+    printed = capsys.readouterr().out
+    listed = printed.split("Rejected (13):\n", 1)[1].splitlines()
+    assert listed[0].startswith("  lines 2-13 (12 records, checkins): mood: the label 'sad'")
+    assert listed[1].startswith("  line 14 (checkins): mood: the label 'glum'")
+    assert not listed[2].startswith("  line")

@@ -1039,6 +1039,44 @@ def _printable(text: str) -> str:
     )
 
 
+#: How many reasons ``import`` lists (each with its line numbers) before "... and N more".
+IMPORT_REASONS_SHOWN = 50
+
+
+def _import_rejected_lines(rejected, shown: int = IMPORT_REASONS_SHOWN) -> list[str]:
+    """``import``'s listing of the records it rejected: one line per table and reason, in the
+    order they first appear, with the line numbers (``line 8 (checkins): ...``; ranges when
+    several, ``lines 2-4, 7 (4 records, checkins): ...``); at most ``shown`` such lines, then
+    how many reasons and records are left.  The import's rejected frame keeps every record.
+
+    >>> import pandas as pd
+    >>> rej = pd.DataFrame({"table": ["checkins"] * 4 + ["triggers"],
+    ...     "line": pd.array([2, 3, 4, 8, 5], dtype="Int64"),
+    ...     "reason": ["mood: 'sad'"] * 3 + ["date: empty", "mood: 'sad'"]})
+    >>> for line in _import_rejected_lines(rej):
+    ...     print(line)
+    lines 2-4 (3 records, checkins): mood: 'sad'
+    line 8 (checkins): date: empty
+    line 5 (triggers): mood: 'sad'
+    >>> _import_rejected_lines(rej, shown=1)[1]
+    '... and 2 more reasons (2 records)'
+    """
+    from trustdata._words import line_numbers, plural
+
+    groups = list(rejected.groupby(["table", "reason"], sort=False)["line"])
+    out = []
+    for (table, reason), lines in groups[:shown]:
+        where = line_numbers(lines)
+        what = f"{len(lines)} records, {table}" if len(lines) > 1 else table
+        out.append(f"{where} ({what}): {reason}")
+    if len(groups) > shown:
+        left = sum(len(lines) for _, lines in groups[shown:])
+        out.append(
+            f"... and {plural(len(groups) - shown, 'more reason')} ({plural(left, 'record')})"
+        )
+    return out
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     """Import an export into a log folder, without ever destroying a log.
 
@@ -1089,10 +1127,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     rejected = result.logs.rejected
     if len(rejected):
         print(f"Rejected ({len(rejected)}):")
-        for row in rejected.head(50).itertuples(index=False):
-            print(f"  line {row.line} ({row.table}): {row.reason}")
-        if len(rejected) > 50:
-            print(f"  ... and {len(rejected) - 50} more")
+        for line in _import_rejected_lines(rejected):
+            print(f"  {line}")
     if result.nothing_imported:  # an empty log folder would look like an import that worked
         print(f"Nothing written: every record was rejected, so {out} was not made or changed.")
         return 1
