@@ -60,9 +60,9 @@ def test_the_review_says_which_ids_file_and_lines(mixed):
     got = review.review(logs, "couple-01", today=TODAY).case_twins
     assert got.to_dict("records") == [
         {"column": "couple_id", "value": "Couple-01", "others": ("couple-01",),
-         "file": "checkins.csv", "n": 5, "first_line": 56, "last_line": 60},
+         "file": "checkins.csv", "n": 5, "first_line": 56, "last_line": 60, "lines": "lines 56-60"},
         {"column": "partner", "value": "a", "others": ("A",), "file": "checkins.csv", "n": 4,
-         "first_line": 61, "last_line": 64},
+         "first_line": 61, "last_line": 64, "lines": "lines 61-64"},
     ]  # fmt: skip
     other = review.case_twins(logs, "Couple-01")  # the other spelling's report says it too
     assert other["value"].tolist() == ["Couple-01"]
@@ -75,12 +75,12 @@ def test_report_says_it_on_stderr(mixed, tmp_path, capsys):
     assert cli.main(["report", str(mixed), "--couple", "couple-01", "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert (
-        "trustdata: note: the couple id 'Couple-01' (checkins.csv, 5 records, lines 56 to 60) "
+        "trustdata: note: the couple id 'Couple-01' (checkins.csv, 5 records, lines 56-60) "
         "and 'couple-01' differ only in case: kept apart, as two couples; if they are the same "
         "couple, write them the same way."
     ) in err
     assert (
-        "trustdata: note: partner 'a' (checkins.csv, 4 records, lines 61 to 64) and 'A' differ "
+        "trustdata: note: partner 'a' (checkins.csv, 4 records, lines 61-64) and 'A' differ "
         "only in case: kept apart, as two partners; if they are the same person, write them "
         "the same way."
     ) in err
@@ -96,7 +96,7 @@ def test_both_pages_say_it(mixed, audience, keeps, tail):
     logs = io.load(mixed, today=TODAY)
     text = page_text(report.build(logs, "couple-01", audience=audience, today=TODAY))
     assert (  # page_text puts spaces around the <bdi> of typed text
-        "The couple id “ Couple-01 ” ( checkins.csv , 5 records, lines 56 to 60) and "
+        "The couple id “ Couple-01 ” ( checkins.csv , 5 records, lines 56-60) and "
         f"“ couple-01 ” differ only in case, so {keeps} them apart as two couples. If they are "
         f"the same couple, write them the same way{tail}."
     ) in text
@@ -111,3 +111,18 @@ def test_partners_of_different_couples_are_no_twins():
          "connection": "5", "date": ["2024-02-05", "2024-02-05", "2024-02-05", "2024-02-05"]}
     )  # fmt: skip
     assert len(io.from_frames(checkins=ci).warnings) == 0
+
+
+def test_lines_with_gaps_are_not_written_as_a_run():
+    # 'a' on rows 1 and 4 of the frame (from_frames numbers rows from 1; A on 2, 3): "lines 1
+    # to 4" read as four records of 'a'
+    ci = pd.DataFrame(
+        {"couple_id": "c1", "partner": ["a", "A", "A", "a"], "connection": "5",
+         "date": ["2024-02-05", "2024-02-12", "2024-02-19", "2024-02-26"]}
+    )  # fmt: skip
+    logs = io.from_frames(checkins=ci)
+    (t,) = review.case_twins(logs, "c1").itertuples()
+    assert (t.value, t.n, t.first_line, t.last_line, t.lines) == ("a", 2, 1, 4, "lines 1, 4")
+    assert "(2 records, lines 1, 4)" in cli._case_note(t)
+    text = page_text(report.build(logs, "c1", audience="therapist"))
+    assert "2 records, lines 1, 4) and “ A ” differ only in case" in text

@@ -958,15 +958,12 @@ def _case_note(t) -> str:
     >>> print(_case_note(next(case_twins(logs, "c1").itertuples())))
     trustdata: note: partner 'a' (1 record, line 2) and 'A' differ only in case: kept apart, as two partners; if they are the same person, write them the same way.
     """  # noqa: E501
-    import pandas as pd
-
     from trustdata._words import plural
 
     where = [t.file] if t.file else []
     where.append(plural(t.n, "record"))
-    if not pd.isna(t.first_line):
-        same = t.first_line == t.last_line
-        where.append(f"line {t.first_line}" if same else f"lines {t.first_line} to {t.last_line}")
+    if t.lines:
+        where.append(t.lines)
     others = " and ".join(repr(o) for o in t.others)
     if t.column == "couple_id":
         what, two, who = "the couple id", "couples", "couple"

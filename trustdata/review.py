@@ -115,7 +115,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata._frames import _parse_since
-from trustdata._words import rounded
+from trustdata._words import line_numbers, rounded
 from trustdata.expected import BENCHMARK_CAVEAT
 from trustdata.logs import Logs
 from trustdata.milestones import HARD_NEWS_KINDS as _HARD_NEWS_KINDS
@@ -1052,6 +1052,7 @@ _CASE_TWIN_DTYPES = {
     "n": "int64",
     "first_line": "Int64",
     "last_line": "Int64",
+    "lines": "str",
 }
 
 
@@ -1069,7 +1070,8 @@ def case_twins(logs: Logs, couple_id: str) -> pd.DataFrame:
     (``a`` and ``A``).  One row per spelling listed and file: ``column`` (``"couple_id"`` or
     ``"partner"``), ``value`` (that spelling), ``others`` (the other spellings, a tuple),
     ``file`` (the file's name, ``""`` for frames not read from a file), ``n`` (its records)
-    and ``first_line`` / ``last_line``.
+    and ``first_line`` / ``last_line``, and ``lines``: all of them in words
+    (:func:`trustdata._words.line_numbers`, e.g. ``"lines 2-4, 7"``; empty without lines).
 
     Examples
     --------
@@ -1113,6 +1115,9 @@ def case_twins(logs: Logs, couple_id: str) -> pd.DataFrame:
                 "n": len(group),
                 "first_line": int(lines.min()) if len(lines) else None,
                 "last_line": int(lines.max()) if len(lines) else None,
+                # every line, ranges where consecutive ("lines 2-4, 7"): first to last alone
+                # read as a run where the records had gaps
+                "lines": line_numbers(group["line"]) if len(lines) else "",
             }
         )
     return pd.DataFrame(rows, columns=list(_CASE_TWIN_DTYPES)).astype(_CASE_TWIN_DTYPES)
