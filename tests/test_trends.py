@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -962,9 +962,11 @@ def _verdict_by_hand(g_all: pd.DataFrame, out: pd.Series) -> str:
 
     Either route: a reliable change (|rci| > 1.96) with the slope's sign; or a clear change at
     95 % (the printed 95 % slope interval on one side of 0, or the ends' difference beyond
-    1.96 times its AR(1) standard error, _ends_se, with the slope's sign), an index beyond 1
-    and a size of 1.25 points or more the same way, the size being the mean of the ends'
-    difference and the line's change from the first to the latest kept weekly score.
+    1.96 times its AR(1) standard error, _ends_se, with the slope's sign), an index beyond
+    0.75 (trends.TREND_RCI since round 6; the rule here said 1 and a random example with an
+    index of 0.99 and a clear rise found it) and a size of 1.25 points or more the same way,
+    the size being the mean of the ends' difference and the line's change from the first to
+    the latest kept weekly score.
     """
     g = _kept(g_all)
     slope, rci, cp = out["slope_per_month"], out["rci"], out["change_points"]
@@ -980,8 +982,8 @@ def _verdict_by_hand(g_all: pd.DataFrame, out: pd.Series) -> str:
     z = cp / _ends_se(g)
     clear_up = slope - half95 > 0 or (z > stats.norm.ppf(0.975) and slope > 0)
     clear_down = slope + half95 < 0 or (z < -stats.norm.ppf(0.975) and slope < 0)
-    up = (rci > 1.96 and not slope <= 0) or (clear_up and rci > 1.0 and size >= 1.25)
-    down = (rci < -1.96 and not slope >= 0) or (clear_down and rci < -1.0 and size <= -1.25)
+    up = (rci > 1.96 and not slope <= 0) or (clear_up and rci > 0.75 and size >= 1.25)
+    down = (rci < -1.96 and not slope >= 0) or (clear_down and rci < -0.75 and size <= -1.25)
     return "improved" if up else "deteriorated" if down else "no_clear_change"
 
 
@@ -989,6 +991,8 @@ def _verdict_by_hand(g_all: pd.DataFrame, out: pd.Series) -> str:
 @given(
     st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=1, max_size=60),
 )
+# an index of 0.99 with a clear rise (ends 5.5 -> 8.25, z 1.98): "improved" by the trend route
+@example([1, 4, 7, None, None, None, None, 10, None, None, 6, 10, None, None, None, 7, 10])
 def test_trend_summary_verdict_exists_and_agrees_with_the_slope(scores):
     rows = weekly_series("c1", "A", "2025-01-06", scores)
     if not rows:
