@@ -628,8 +628,8 @@ def setback_context(
     ...      "category": c, "intensity": 5}
     ...     for d, c in [(4, "media"), (5, "location"), (6, "media"), (7, "location")]])
     >>> setback_context(setbacks, tied, events)[
-    ...     ["top_category", "top_categories", "top_count"]].iloc[0].tolist()
-    ['location', 'location; media', 2]
+    ...     ["top_category", "top_categories", "top_count"]].to_dict("records")
+    [{'top_category': 'location', 'top_categories': 'location; media', 'top_count': 2}]
     """
     _check_columns("setbacks", setbacks, ("setback_id", "couple_id", "partner", "start", "end"))
     _check_columns(
