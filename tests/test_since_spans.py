@@ -12,6 +12,7 @@ import pytest
 import trustdata
 from trustdata import report, schemas, trends
 from trustdata import review as rv
+from trustdata.logs import as_table
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +188,27 @@ def test_an_event_before_since_with_no_log_before_it_is_nothing_to_compare_with(
         "compare with." in text
     )
     assert "a logged week" not in text
+
+
+def test_events_alone_are_no_logs_to_start_from():
+    # only events (a discovery before "since", an agreement after): no check-in or trigger, so
+    # no day the logs start on
+    ev = as_table(
+        "events",
+        [
+            {"couple_id": "c1", "date": "2025-03-01", "kind": "discovery"},
+            {"couple_id": "c1", "date": "2025-03-20", "kind": "agreement"},
+        ],
+    )
+    r = rv.review(trustdata.Logs(events=ev), "c1", since="2025-03-10", today="2025-04-01")
+    assert r.logged_first is None and r.since_nothing_before
+    text = re.sub(r"<[^>]+>", " ", report.render(r, audience="therapist"))
+    text = re.sub(r"\s+", " ", text)
+    assert (
+        "From 10 March 2025 to 20 March 2025. No check-in or trigger is logged yet: there is "
+        "nothing before to compare with." in text
+    )
+    assert "The logs start on" not in text
 
 
 def test_a_shorter_span_since_with_the_logs_starting_inside_the_span_before(bundled):
