@@ -208,3 +208,16 @@ def test_iso_dates_get_no_day_month_hint(tmp_path, capsys):
     write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2024-02-01,0\n")
     assert main(["validate", str(tmp_path)]) == 1
     assert "dayfirst" not in capsys.readouterr().out
+
+
+def test_an_empty_triggers_file_is_shown_the_triggers_header(tmp_path, capsys):
+    # reader13 F12: the hint was the check-ins header
+    write(tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2025-03-03,5\n")
+    (tmp_path / "triggers.csv").write_bytes(b"")
+    assert main(["validate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "triggers.csv: is empty; expected a header line naming the columns (e.g. "
+        "couple_id,partner,timestamp,category,intensity)." in err
+    )
+    assert "couple_id,partner,date,connection" not in err

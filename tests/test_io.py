@@ -588,6 +588,38 @@ def test_whole_file_problems_name_the_file(tmp_path, name, data, match):
     assert isinstance(info.value, FileProblem) or "checkins.csv" in str(info.value)
 
 
+#: Each table's required header as docs/format.md states it (written out, not read from the
+#: code under test).
+FORMAT_HEADERS = {
+    "checkins": "couple_id,partner,date,connection",
+    "triggers": "couple_id,partner,timestamp,category,intensity",
+    "events": "couple_id,date,kind",
+    "couples": "couple_id",
+}
+
+
+@pytest.mark.parametrize("table", list(FORMAT_HEADERS))
+@pytest.mark.parametrize("data", [b"", b"\n \r\n", b"\xef\xbb\xbf"])
+def test_an_empty_table_file_is_shown_its_own_header(tmp_path, table, data):
+    # reader13 F12: an empty triggers.csv was told "(e.g. couple_id,partner,date,connection)",
+    # the check-ins header, and a triggers file with that header is refused
+    if table != "checkins":
+        write_text(
+            tmp_path, "checkins.csv", "couple_id,partner,date,connection\nc1,A,2025-03-03,5\n"
+        )
+    (tmp_path / f"{table}.csv").write_bytes(data)
+    with pytest.raises(FileProblem) as info:
+        io.load(tmp_path)
+    assert str(info.value) == (
+        f"{tmp_path / (table + '.csv')}: is empty; expected a header line naming the columns "
+        f"(e.g. {FORMAT_HEADERS[table]})."
+    )
+    # following the hint verbatim gives a file the loader reads (no record yet)
+    (tmp_path / f"{table}.csv").write_text(FORMAT_HEADERS[table] + "\n", encoding="utf-8")
+    logs = io.load(tmp_path)
+    assert len(getattr(logs, table)) == 0 and logs.rejected.empty
+
+
 def test_unclosed_quote_rejects_or_raises_but_never_crashes(tmp_path):
     write_text(tmp_path, "checkins.csv", 'couple_id,partner,date,connection\nc1,A,"2025\n')
     try:

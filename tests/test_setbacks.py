@@ -900,10 +900,73 @@ def test_context_counts_triggers_of_both_partners_inside_the_window():
     assert row["n_own_triggers"] == 2
     assert row["n_major_triggers"] == 2  # 7 and 8 (>= MAJOR_TRIGGER_INTENSITY)
     assert row["max_intensity"] == 8.0
-    # location 2, media 2: a tie goes to the first in TRIGGER_CATEGORIES order
+    # location 2, media 2: a tie goes to the first in TRIGGER_CATEGORIES order, and the tie is
+    # kept whole beside it (neither is *the* most common)
     assert row["top_category"] == "location"
+    assert (row["top_categories"], row["top_count"]) == ("location; media", 2)
     counts = {c: row[f"triggers_{c}"] for c in schemas.TRIGGER_CATEGORIES}
     assert counts == {c: {"location": 2, "media": 2}.get(c, 0) for c in schemas.TRIGGER_CATEGORIES}
+
+
+def test_context_top_categories_without_a_tie_and_with_three_tied():
+    # one clear winner: a list of one; three tied: all three, in TRIGGER_CATEGORIES order
+    # (other_person, behavior_change, media), whatever order they were logged in
+    clear = as_table(
+        "triggers",
+        [
+            trig("2025-03-04 20:00", "media", 5),
+            trig("2025-03-05 20:00", "media", 5),
+            trig("2025-03-06 20:00", "location", 5),
+        ],
+    )
+    row = setback_context(one_setback(), clear, empty_table("events")).iloc[0]
+    assert (row["top_category"], row["top_categories"], row["top_count"]) == ("media", "media", 2)
+    three = as_table(
+        "triggers",
+        [trig(f"2025-03-0{d} 20:00", c, 4) for d, c in enumerate(
+            ["media", "behavior_change", "other_person", "media", "other_person",
+             "behavior_change", "location"], start=2)],
+    )  # fmt: skip
+    row = setback_context(one_setback(), three, empty_table("events")).iloc[0]
+    assert row["top_categories"] == "other_person; behavior_change; media"
+    assert (row["top_category"], row["top_count"]) == ("other_person", 2)
+
+
+def test_a_tied_most_common_trigger_is_said_on_the_therapist_page():
+    # reader13 F2: couple-04 A's setback of 15 July 2024; its window (1 July to 23 September
+    # 2024, both partners) holds 9 behaviour-change and 9 media triggers, and the page said
+    # "A change in behaviour" alone
+    import re
+
+    import trustdata
+    from trustdata import report
+    from trustdata import review as rv
+
+    folder = report.resolve_path("data/sample/couples")
+    r = rv.review(trustdata.load(folder), "couple-04", today="2026-02-01")
+    ctx = r.setback_context.set_index("setback_id").loc["couple-04/A/1"]
+    assert (ctx["window_start"], ctx["window_end"]) == (
+        pd.Timestamp("2024-07-01"),
+        pd.Timestamp("2024-09-23"),
+    )
+    # by pandas on the CSV: the window's triggers of both partners, per category
+    tr = pd.read_csv(folder / "triggers.csv")
+    tr = tr.loc[tr["couple_id"] == "couple-04"]
+    day = pd.to_datetime(tr["timestamp"].str[:10])
+    inside = tr.loc[(day >= "2024-07-01") & (day <= "2024-09-23"), "category"]
+    counts = inside.value_counts()
+    tied = sorted(counts.index[counts == counts.max()], key=schemas.TRIGGER_CATEGORIES.index)
+    assert (len(inside), counts.max(), tied) == (47, 9, ["behavior_change", "media"])
+    assert ctx["n_triggers"] == len(inside)
+    assert (ctx["top_categories"], ctx["top_count"]) == ("; ".join(tied), counts.max())
+    schemas.SetbackContextOutput.validate(r.setback_context)
+    page = report.render(r, audience="therapist")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'")
+    assert "A change in behaviour / TV, film, music or media (9 each)" in text
+    # the other setbacks have one most common category, shown alone
+    others = r.setback_context.loc[r.setback_context["setback_id"] != "couple-04/A/1"]
+    assert not others["top_categories"].str.contains(";").any()
+    assert text.count(" each) ") == 1
 
 
 def test_context_events_text_flags_and_anniversaries():
@@ -924,6 +987,7 @@ def test_context_events_text_flags_and_anniversaries():
     assert row["anniversary"]  # 2025-03-10, one year after the discovery
     assert row["n_triggers"] == 0 and np.isnan(row["max_intensity"])
     assert pd.isna(row["top_category"])
+    assert (row["top_categories"], row["top_count"]) == ("", 0)
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def test_with_since_the_wins_are_found_on_the_weeks_from_the_news_on():
     # by hand: weeks 5-11 score 4, 7, 8, 7, 8, 7, 6; the 8 is reached in weeks 7 and 9
     assert got["best_week"]["evidence"] == (
         "A's best week since the repeat betrayal: a connection score of 8.0, last reached in "
-        "the week of 10 March 2025 (2 times since then)."
+        "the week of 10 March 2025 (2 times since the repeat betrayal)."
     )
     # trailing 4-week means from week 5: 4, 5.5, 6.33, 6.5, then 7.5 (weeks 6-9: 7, 8, 7, 8)
     good = got["first_good_month"]
@@ -232,5 +232,35 @@ def test_a_synthetic_best_week_counts_only_the_weeks_since_the_betrayal(tmp_path
     assert best["value"] == top and best["date"] == last
     assert best["evidence"] == (
         f"A's best week since the repeat betrayal: a connection score of {top:.1f}, last "
-        f"reached in the week of {last.day} {last:%B %Y} ({times} times since then)."
+        f"reached in the week of {last.day} {last:%B %Y} ({times} times since the repeat "
+        "betrayal)."
     )
+
+
+def test_a_best_week_count_names_the_news_it_counts_from_not_then():
+    # reader13 F1: couple-03's page said "B's best week since the new information: a
+    # connection score of 7.0, last reached in the week of 5 January 2026 (22 times since
+    # then)": "then" read as that week, B's latest of the 22
+    import trustdata
+
+    folder = report.resolve_path("data/sample/couples")
+    r = rv.review(trustdata.load(folder), "couple-03", today="2026-02-01")
+    assert r.latest_hard_news == pd.Timestamp("2024-04-28")  # a Sunday: counted from 29 April
+    # by pandas on the CSV: B's weekly means (Monday weeks) from 29 April 2024 on
+    ci = pd.read_csv(folder / "checkins.csv", parse_dates=["date"])
+    b = ci.loc[(ci["couple_id"] == "couple-03") & (ci["partner"] == "B")]
+    b = b.loc[b["date"] >= pd.Timestamp("2024-04-29")]
+    weekly = b.groupby(b["date"].dt.to_period("W-SUN").dt.start_time)["connection"].mean()
+    top = weekly.max()
+    times, last = int((weekly == top).sum()), weekly[weekly == top].index.max()
+    assert (top, times, last) == (7.0, 22, pd.Timestamp("2026-01-05"))
+    best = r.small_wins.set_index(["partner", "kind"]).loc[("B", "best_week"), "evidence"]
+    assert best == (
+        "B's best week since the new information: a connection score of 7.0, last reached in "
+        "the week of 5 January 2026 (22 times since the new information)."
+    )
+    # no small win of any sample couple counts "since then"
+    logs = trustdata.load(folder)
+    for couple in sorted(logs.couples["couple_id"]):
+        wins = rv.review(logs, couple, today="2026-02-01").small_wins
+        assert not wins["evidence"].str.contains("since then").any(), couple

@@ -691,7 +691,8 @@ def small_wins(
     ``best_week``
         The partner's highest weekly score (the mean of that week's check-ins); when several
         weeks share it, the most recent one, and the evidence says so ("last reached in the
-        week of ...") and how often it was reached.
+        week of ...") and how often it was reached ("4 times so far"; with ``since``, "4 times
+        since the repeat betrayal").
         ``start`` = ``end`` = ``date`` = that week.
 
     Weeks are labelled by their Monday (:func:`trustdata.schemas.week_start`).
@@ -1002,15 +1003,12 @@ def small_wins(
         best = best_all.assign(times=times).drop_duplicates(["couple_id", "partner"], keep="last")
         if len(best):
             # the week named is the latest of the ties: say so (a line more would push
-            # couple-04's therapist PDF to a fifth page)
+            # couple-04's therapist PDF to a fifth page); the count names what it counts from
+            # ("since the repeat betrayal"), never "since then", whose nearest antecedent is
+            # the week just named: "(22 times since then)" after the latest of 22 weeks
             many = best["times"] > 1
             said = np.where(many, ", last reached in the week of ", " in the week of ")
-            again = np.where(
-                many,
-                " (" + _plural(best["times"], "time")
-                + np.where(since_of(best)[0], " since then).", " so far)."),
-                ".",
-            )  # fmt: skip
+            again = np.where(many, " (" + _plural(best["times"], "time") + so_far(best) + ").", ".")
             parts.append(
                 _frame(
                     SMALL_WIN_COLUMNS,

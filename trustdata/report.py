@@ -997,7 +997,10 @@ def _setback_tables(r: CoupleReview, audience: str) -> dict[str, Markup]:
         ctx = r.setback_context.set_index("setback_id")
         sb["triggers_around"] = sb["setback_id"].map(ctx["n_triggers"]).astype("Int64")
         sb["major"] = sb["setback_id"].map(ctx["n_major_triggers"]).astype("Int64")
-        sb["top_category"] = sb["setback_id"].map(ctx["top_category"]).map(_category)
+        sb["top_category"] = [
+            _top_categories(ctx.at[i, "top_categories"], ctx.at[i, "top_count"])
+            for i in sb["setback_id"]
+        ]
         sb["events_around"] = sb["setback_id"].map(lambda i: around.get(i, ""))
         tables["setbacks"] = html_table(
             sb,
@@ -1046,6 +1049,17 @@ def _answer_table(rows: pd.DataFrame) -> Markup:
         labels={"date": "Date", **dict(_ANSWER_LABELS)},
         typed=[c for c, _ in _ANSWER_LABELS],
     )
+
+
+def _top_categories(codes: str, count: int) -> str:
+    """The most common trigger category in words; a tie names every tied one and the count
+    they share ("A change in behaviour / TV, film, music or media (9 each)"), so no one of
+    them reads as *the* most common (``setback_context``'s ``top_categories``, ``top_count``).
+    """
+    names = [_category(c) for c in str(codes).split("; ") if c]
+    if len(names) < 2:
+        return "".join(names)
+    return " / ".join(names) + f" ({count} each)"
 
 
 def _category(code: object) -> str:

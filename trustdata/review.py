@@ -347,6 +347,11 @@ class CoupleReview:
         The day the review was made (``today``).
     first, last : pandas.Timestamp or None
         The couple's first and latest record (any table).
+    logged_first : pandas.Timestamp or None
+        The couple's first check-in or trigger: the day their logging starts.  Events are dated
+        facts, not logging (a discovery is often entered when logging starts, dated weeks
+        before), so the logged part of the spans of ``changes_since`` starts here, not at
+        ``first``; see :func:`_logged_parts`.
     n_checkins, n_triggers, n_events : int
     rejected_total, rejected_couple : int
         Records the load rejected in all, and those whose couple id reads as this couple.
@@ -451,7 +456,8 @@ class CoupleReview:
         ``logged_weeks_before_shown``, ``triggers_per_logged_week_before``,
         ``triggers_per_logged_week_since``; see :func:`_logged_parts`).
     since_nothing_after, since_nothing_before : bool
-        Nothing logged on or after ``since``; nothing logged before it.
+        Nothing logged on or after ``since``; no check-in or trigger before it (an event
+        before it is not a logged span to compare with).
     since_setbacks : pandas.DataFrame
         Setbacks that started since, are still going on, or overlap the span before ``since``
         (ended after its first day; a setback spanning ``since`` is one of them).
@@ -533,8 +539,8 @@ class CoupleReview:
     since_before_end : pandas.Timestamp or None
         The day before ``since`` (the end of the span it is compared with).
     since_logs_start_after, since_before_reaches_past_start : bool
-        The logs start after ``since``; the compared span before ``since`` starts before the
-        logs do.
+        The logs (``logged_first``) start after ``since``; the compared span before ``since``
+        starts before the logs do.
     since_per_week, since_partly_logged : bool
         The page gives triggers per week: the spans differ in length or the logged part of
         either is shorter than it (``since_partly_logged``: the logs start inside the span
@@ -552,6 +558,7 @@ class CoupleReview:
     generated: pd.Timestamp
     first: pd.Timestamp | None
     last: pd.Timestamp | None
+    logged_first: pd.Timestamp | None
     n_checkins: int
     n_triggers: int
     n_events: int
@@ -1806,13 +1813,19 @@ def _checkins_in_setbacks(
 
 
 def _logged_parts(changes: pd.DataFrame, first: pd.Timestamp | None) -> dict[str, pd.Series]:
-    """The logged part of each span of ``changes``: the days from the couple's first record on.
+    """The logged part of each span of ``changes``: the days from the couple's first log on.
 
     :func:`trustdata.trends.changes_since` makes the span before as long as the span since
     (at least 28 days) whether or not the logs reach back that far; a span before that starts
-    before the logs holds records only from their first day (e.g. 25 of 467 days), so its
+    before the logs holds records only from their first day (e.g. 17 of 467 days), so its
     trigger count is compared with the span since per *logged* week.  The span since ends on
     the latest record; when anything was logged before ``since`` it is logged throughout.
+
+    ``first`` is the couple's first check-in or trigger (``CoupleReview.logged_first``), not
+    their first event: an event is a dated fact (a discovery entered when logging starts is
+    dated weeks before it), and counting from it would spread the triggers before over days
+    nobody logged.  It is the couple's, not each partner's: the page names one start and one
+    logged length for the span before, said once above both partners' rows.
 
     Returns
     -------
@@ -1904,6 +1917,12 @@ def review(
     dates = _all_dates(one)
     first = dates.min() if len(dates) else None
     last = dates.max() if len(dates) else None
+    # the logging starts at the first check-in or trigger: events are dated facts, often
+    # entered later and dated in the past (see _logged_parts)
+    logged_first = min(
+        (d.min() for d in (ci["date"].dropna(), tr["timestamp"].dropna()) if len(d)),
+        default=None,
+    )
     # a partner is anyone with a check-in or a trigger, named by an event or given a display
     # name: a partner who never logs is still one of the two (``no_checkins``)
     named = {
@@ -2041,7 +2060,7 @@ def review(
             difference_shown=rounded(ch["mean_since_shown"] - ch["mean_before_shown"], 1)
         )
         nothing_after = last is None or last < since_value
-        nothing_before = first is None or first >= since_value
+        nothing_before = logged_first is None or logged_first >= since_value
         # the span before: a setback in it makes its mean a setback's, not the usual level
         before_start = ch["before_start"].iloc[0] if len(ch) else since_value
         ended = found["end"]
@@ -2050,12 +2069,12 @@ def review(
             | ~found["recovered"].astype(bool)
             | (ended.notna() & (ended > before_start))
         ].reset_index(drop=True)
-        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found), **_logged_parts(ch, first))
+        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found), **_logged_parts(ch, logged_first))
         since_ev = couple_events.loc[couple_events["date"] >= since_value].reset_index(drop=True)
         recent = ci.loc[(ci["date"] >= since_value) & _answered(ci).to_numpy()]
     else:
         ch = trends.changes_since(one, pd.Timestamp("2000-01-01"))[:0]
-        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found), **_logged_parts(ch, first))
+        ch = ch.assign(**_checkins_in_setbacks(ch, ci, found), **_logged_parts(ch, logged_first))
         nothing_after = nothing_before = True
         since_sb = found[:0]
         since_ev = couple_events[:0]
@@ -2098,6 +2117,7 @@ def review(
         generated=generated,
         first=first,
         last=last,
+        logged_first=logged_first,
         n_checkins=len(ci),
         n_triggers=len(tr),
         n_events=len(ev),
@@ -2164,10 +2184,12 @@ def review(
         partners_scoring=_partners_scoring(ci, measures, layers_profile is not None),
         since_before_end=None if since_value is None else since_value - pd.Timedelta(days=1),
         since_logs_start_after=bool(
-            since_value is not None and first is not None and first.normalize() > since_value
+            since_value is not None
+            and logged_first is not None
+            and logged_first.normalize() > since_value
         ),
         since_before_reaches_past_start=bool(
-            len(ch) and first is not None and first > ch["before_start"].iloc[0]
+            len(ch) and logged_first is not None and logged_first > ch["before_start"].iloc[0]
         ),
         since_per_week=bool(
             len(ch)

@@ -704,6 +704,8 @@ class SetbackContextOutput(_Output):
     n_major_triggers: Series[np.int64] = pa.Field(ge=0)
     max_intensity: Series[float] = pa.Field(nullable=True)
     top_category: Series[str] = pa.Field(nullable=True)
+    top_categories: Series[str]
+    top_count: Series[np.int64] = pa.Field(ge=0)
     triggers_date_or_anniversary: Series[np.int64] = pa.Field(ge=0)
     triggers_location: Series[np.int64] = pa.Field(ge=0)
     triggers_similar_situation: Series[np.int64] = pa.Field(ge=0)

@@ -102,6 +102,8 @@ _CONTEXT_DTYPES: dict[str, str] = {
     "n_major_triggers": "int64",
     "max_intensity": "float64",
     "top_category": "str",
+    "top_categories": "str",
+    "top_count": "int64",
     **{f"triggers_{c}": "int64" for c in schemas.TRIGGER_CATEGORIES},
     "events": "str",
     "n_events": "int64",
@@ -579,6 +581,10 @@ def setback_context(
         - ``max_intensity`` (float): the highest intensity (NaN when no trigger).
         - ``top_category`` (str): the most frequent category (ties: the first in
           TRIGGER_CATEGORIES order); missing when no trigger.
+        - ``top_categories`` (str): every category with that many triggers, in
+          TRIGGER_CATEGORIES order, joined with ``"; "`` (``"behavior_change; media"`` on a
+          tie: neither is *the* most common); ``""`` when no trigger.
+        - ``top_count`` (int): the triggers of each of those categories (0 when no trigger).
         - ``triggers_<category>`` (int): one count per category of TRIGGER_CATEGORIES, always all.
         - ``events`` (str): the window's events as ``"kind YYYY-MM-DD; kind YYYY-MM-DD"`` in date
           order ("" when none).
@@ -614,6 +620,16 @@ def setback_context(
     ...     "records")
     [{'n_triggers': 1, 'n_own_triggers': 0, 'top_category': 'media', \
 'events': 'new_information 2025-03-02', 'anniversary': True}]
+
+    A tie for the most common category is kept whole:
+
+    >>> tied = as_table("triggers", [
+    ...     {"couple_id": "c1", "partner": "A", "timestamp": f"2025-03-0{d} 20:00",
+    ...      "category": c, "intensity": 5}
+    ...     for d, c in [(4, "media"), (5, "location"), (6, "media"), (7, "location")]])
+    >>> setback_context(setbacks, tied, events)[
+    ...     ["top_category", "top_categories", "top_count"]].to_dict("records")
+    [{'top_category': 'location', 'top_categories': 'location; media', 'top_count': 2}]
     """
     _check_columns("setbacks", setbacks, ("setback_id", "couple_id", "partner", "start", "end"))
     _check_columns(
@@ -678,11 +694,12 @@ def setback_context(
     )
     own = own_hi - own_lo
 
-    top = np.where(
-        n_trig > 0,
-        np.asarray(schemas.TRIGGER_CATEGORIES, dtype=object)[cat_counts.argmax(axis=1)],
-        None,
-    )
+    names = np.asarray(schemas.TRIGGER_CATEGORIES, dtype=object)
+    top = np.where(n_trig > 0, names[cat_counts.argmax(axis=1)], None)
+    # every category of the top count, not only the first: a tie has no single "most common"
+    top_count = cat_counts.max(axis=1, initial=0)
+    at_top = (cat_counts == top_count[:, None]) & (top_count[:, None] > 0)
+    top_all = np.array(["; ".join(names[row]) for row in at_top], dtype=object)
     ev_text, n_ev, flags, anniversary = _events_in_windows(
         sb_c, window_start, stop, ev_c, ev["kind"].astype("str").to_numpy(), ev_date
     )
@@ -697,6 +714,8 @@ def setback_context(
         "n_major_triggers": major,
         "max_intensity": max_int,
         "top_category": top,
+        "top_categories": top_all,
+        "top_count": top_count,
         **{f"triggers_{c}": cat_counts[:, k] for k, c in enumerate(schemas.TRIGGER_CATEGORIES)},
         "events": ev_text,
         "n_events": n_ev,

@@ -12,9 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustdata import schemas
 from trustdata.errors import FileProblem
 from trustdata.io._columns import _LINE, _PROBLEM, _blank_text, _clean_names, _null_text
 from trustdata.io._encodings import _decode
+
+#: The header an empty file is shown by default: the check-ins table's required columns.
+_CHECKINS_HEADER = ",".join(schemas.REQUIRED_COLUMNS["checkins"])
 
 #: Input limits (see docs/format.md): longer or wider files are refused with a sentence, so
 #: that memory stays bounded by the file's size.
@@ -206,7 +210,7 @@ def read_raw_csv(
     path: str | Path,
     *,
     number_repeated_columns: bool = False,
-    header_example: str = "couple_id,partner,date,connection",
+    header_example: str = _CHECKINS_HEADER,
     surplus_into: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read a CSV file as text, hardened against what real exports look like.
@@ -230,7 +234,8 @@ def read_raw_csv(
         ``<name> (2)``, ``<name> (3)``, ... and a note says so (True: a form may ask two questions
         with the same title).
     header_example : str, default "couple_id,partner,date,connection"
-        The header line shown as an example when the file is empty.
+        The header line shown as an example when the file is empty (default: the check-ins
+        table's required columns; :func:`trustdata.load` passes each table's own).
     surplus_into : str, optional
         A column that takes a row's surplus values (too many values), joined back with the
         delimiter, instead of the row being marked: for an app that writes one free-text column
@@ -277,7 +282,7 @@ def _read_csv(
     path: str | Path,
     *,
     number_repeated: bool = False,
-    header_example: str = "couple_id,partner,date,connection",
+    header_example: str = _CHECKINS_HEADER,
     surplus_into: str | None = None,
     coded: frozenset[str] = frozenset(),
     typed: dict[str, str] | None = None,
@@ -311,7 +316,7 @@ def _parse_csv_bytes(
     holder: list[bytes],
     name: str,
     number_repeated: bool = False,
-    header_example: str = "couple_id,partner,date,connection",
+    header_example: str = _CHECKINS_HEADER,
     surplus_into: str | None = None,
     coded: frozenset[str] = frozenset(),
     typed: dict[str, str] | None = None,

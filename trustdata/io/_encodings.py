@@ -8,12 +8,12 @@ import re
 from trustdata.errors import FileProblem
 
 
-def _decode(
-    data: bytes, name: str, header_example: str = "couple_id,partner,date,connection"
-) -> tuple[bytes, int, list[str]]:
+def _decode(data: bytes, name: str, header_example: str) -> tuple[bytes, int, list[str]]:
     """UTF-8 bytes of the file, where its text starts (after a BOM) and notes.
 
-    Raises FileProblem when the file is not a text table.
+    Raises FileProblem when the file is not a text table; an empty one is shown
+    ``header_example``, the header its table needs (the caller knows the table: a log table's
+    required columns, an app's usual export header).
     """
     notes: list[str] = []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -199,12 +199,27 @@ def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
     check_extension(path)
     ext = path.suffix.lower()
     if ext == ".csv":
-        raw, notes = _read_csv(path, coded=_coded_columns(table), typed=_typed_columns(table))
+        raw, notes = _read_csv(
+            path,
+            header_example=_header_example(table),
+            coded=_coded_columns(table),
+            typed=_typed_columns(table),
+        )
     elif ext == ".json":
         raw, notes = _read_json(path)
     else:
         raw, notes = _read_parquet(path)
     return raw, notes, name
+
+
+def _header_example(table: str) -> str:
+    """The header line an empty file of ``table`` is told to start with: the table's required
+    columns (:data:`trustdata.schemas.REQUIRED_COLUMNS`), comma-separated.
+
+    >>> _header_example("triggers")
+    'couple_id,partner,timestamp,category,intensity'
+    """
+    return ",".join(schemas.REQUIRED_COLUMNS[table])
 
 
 #: The kinds of column parsed on their distinct values (see ``_parse._parse_column``).
