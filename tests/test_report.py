@@ -1929,15 +1929,120 @@ def test_an_end_that_leaves_a_sudden_dip_out_is_not_called_the_latest_weeks(audi
 def test_couple_page_names_the_weeks_of_a_sudden_dip_left_out_of_an_end(sample_page):
     # couple-04: "5.5 in the latest 4 weeks outside a sudden dip" did not say which weeks
     text = _section_text(sample_page("couple-04", "couple"), "summary")
-    # the dip's mean, (1 + 3 + 2 + 3) / 4 = 2.25, prints 2.3: a half rounds away from zero
+    # the dip's mean, (1 + 3 + 2 + 3) / 4 = 2.25, prints 2.3: a half rounds away from zero;
+    # the 4 weeks averaged (trend_weeks, not set aside) are 16 December 2024 (6), 6 January
+    # (5), 17 February (6) and 24 February 2025 (5): "the latest 4 weeks" reached back months
+    # to a week before the dip, and A's actual latest 4 weeks average 4.0 (reader13 F3)
     assert (
-        "A's trust was on average 4.0 out of 10 in the first 4 weeks and 5.5 in the latest 4 "
-        "weeks, leaving out a sudden dip (to 2.3 on average) in the weeks of 13 January 2025 "
-        "to 10 February 2025."
+        "A's trust was on average 4.0 out of 10 in the first 4 weeks and 5.5 in 4 weeks from "
+        "16 December 2024 to 24 February 2025, leaving out a sudden dip (to 2.3 on average) "
+        "in the weeks of 13 January 2025 to 10 February 2025."
     ) in text
-    assert "outside a sudden dip" not in text
+    assert "outside a sudden dip" not in text and "in the latest 4 weeks, leaving" not in text
     therapist = _section_text(sample_page("couple-04", "therapist"), "summary")
-    assert "5.5 in the latest 4 outside a sudden dip (" in therapist
+    # the therapist's line is terse (the PDF must keep to 4 pages): its 4 weeks run from 16
+    # December 2024 to the latest, and its evidence says "the latest mean", not "the latest 4
+    # weeks' mean"
+    assert "5.5 in 4 from 16 December 2024 outside a sudden dip (slope" in therapist
+    assert "improved by the ends: the latest mean is above the first's" in therapist
+    assert "5.5 in the latest 4 outside" not in therapist
+
+
+def _two_dip_logs() -> Logs:
+    """A's weekly trust (and connection) rises 4 -> 8, then 8, 8, 3, 6, 8, 3, 4: two sudden
+    dips (3, 6 and 3, 4) with a week back at 8 between them, the second at the very end."""
+    scores = [4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8, 8, 3, 6, 8, 3, 4]
+    days = pd.date_range("2025-01-06", periods=len(scores), freq="7D")
+    rows = [
+        {"couple_id": "c1", "partner": "A", "date": d, "connection": s, "trust": s}
+        for d, s in zip(days, scores, strict=True)
+    ]
+    return Logs(checkins=as_table("checkins", rows))
+
+
+def test_two_sudden_dips_are_two_dips_not_one_span_over_a_kept_week():
+    # reader13 F8: _ends_aside took the first to the last set-aside week of the latest weeks,
+    # so the two dips merged into one "since the week of 31 March 2025" (week 12) at 4.8, the
+    # kept 8 of week 14 counted both "before the dip" and "since" it
+    from trustdata.review import review
+
+    logs = _two_dip_logs()
+    weeks = trends.trend_weeks(logs.checkins, measure="trust")  # the real rule, no mocks
+    assert weeks["set_aside"].tolist() == [False] * 12 + [True, True, False, True, True]
+    r = review(logs, "c1", today="2025-05-05")
+    v = r.trend_verdicts.set_index("measure").loc["trust"]
+    week = pd.Timestamp("2025-01-06") + pd.to_timedelta(np.arange(17), unit="W")
+    # the latest dip: the run at the end only, its mean over its own two weeks, (3 + 4) / 2
+    assert bool(v["latest_aside"]) and bool(v["latest_dip_at_end"])
+    assert (v["latest_dip_from"], v["latest_dip_to"]) == (week[15], week[16])
+    assert v["latest_dip_mean"] == 3.5
+    # the latest mean's weeks: 8, 8, 8 (weeks 9-11) and 8 (week 14), the earlier dip among them
+    assert v["latest_mean"] == 8.0 and v["latest_dips"] == 1
+    assert (v["latest_from"], v["latest_to"]) == (week[9], week[14])
+    assert not bool(v["first_aside"]) and v["first_dips"] == 0
+    text = _section_text(report.render(r, audience="couple"), "summary")
+    assert (
+        "A's trust was on average 4.5 out of 10 in the first 4 weeks and 8.0 in 4 weeks from "
+        "10 March 2025 to 14 April 2025 before a sudden dip, leaving out an earlier one."
+    ) in text
+    assert "Since the week of 21 April 2025 it has been lower: 3.5 on average." in text
+    assert "Since the week of 31 March 2025" not in text
+    therapist = _section_text(report.render(r, audience="therapist"), "summary")
+    assert (
+        "trust 4.5 in the first 4 weeks, 8.0 in 4 from 10 March 2025 before a sudden dip, "
+        "outside an earlier one (slope"
+    ) in therapist
+    # the layers chart's "recently" (weeks 9-16) leaves out the earlier dip the trust mean
+    # leaves out, not the one at the end, which the sentence tells as now
+    left = r.layers_left_out
+    assert left[["end", "dip_from", "dip_to"]].values.tolist() == [["latest", week[12], week[13]]]
+
+
+def test_an_end_with_a_dip_among_its_weeks_names_its_latest_dip_only_when_not_at_the_end():
+    # the same two dips, then A back at 8 for 2 weeks: the latest mean's weeks (8, 8, 8, 8:
+    # weeks 11, 14, 17, 18) hold both dips; the page names the latest and counts them
+    from trustdata.review import review
+
+    logs = _two_dip_logs()
+    last = logs.checkins["date"].max()
+    more = as_table("checkins", [
+        {"couple_id": "c1", "partner": "A", "date": last + pd.Timedelta(weeks=k),
+         "connection": 8, "trust": 8} for k in (1, 2)])  # fmt: skip
+    logs = Logs(checkins=as_table("checkins", pd.concat([logs.checkins, more])))
+    r = review(logs, "c1", today="2025-05-19")
+    v = r.trend_verdicts.set_index("measure").loc["trust"]
+    week = pd.Timestamp("2025-01-06") + pd.to_timedelta(np.arange(19), unit="W")
+    assert not bool(v["latest_dip_at_end"]) and v["latest_dips"] == 2
+    assert (v["latest_dip_from"], v["latest_dip_to"], v["latest_dip_mean"]) == (
+        week[15], week[16], 3.5)  # fmt: skip
+    text = _section_text(report.render(r, audience="couple"), "summary")
+    assert (
+        "and 8.0 in 4 weeks from 24 March 2025 to 12 May 2025, leaving out 2 sudden dips, the "
+        "latest (to 3.5 on average) in the weeks of 21 April 2025 to 28 April 2025."
+    ) in text
+
+
+def test_synthetic_couple_02_trust_names_its_latest_dip_apart_from_the_earlier_one():
+    # the README's sample (`trustdata sample ... --couples 20 --seed 3`), couple-02 A: planted
+    # setbacks from 13 January 2025 (to 3 March) and from 15 April 2025; weekly trust 9 Dec 9,
+    # 16 Dec 8, 6 Jan 8, 13 Jan 3 and 24 Feb 6 (set aside), 7 Apr 8 (kept), 5 May 3, 19 May 4
+    # (set aside).  The page said "8.3 in the 4 weeks before a sudden dip ... Since the week
+    # of 13 January 2025 it has been lower: 4.8", 7 April in both means (reader13 F8)
+    from trustdata import synth
+    from trustdata.review import review
+
+    r = review(synth.generate(20, seed=3).logs, "couple-02")
+    v = r.trend_verdicts.set_index(["partner", "measure"]).loc[("A", "trust")]
+    assert (v["latest_dip_from"], v["latest_dip_to"]) == (
+        pd.Timestamp("2025-05-05"), pd.Timestamp("2025-05-19"))  # fmt: skip
+    assert v["latest_dip_mean"] == 3.5  # (3 + 4) / 2
+    text = _section_text(report.render(r, audience="couple"), "summary")
+    assert (
+        "8.3 in 4 weeks from 9 December 2024 to 7 April 2025 before a sudden dip, leaving out "
+        "an earlier one (no trust score from 25 February 2025 to 7 April 2025)."
+    ) in text
+    assert "Since the week of 5 May 2025 it has been lower: 3.5 on average." in text
+    assert "Since the week of 13 January 2025" not in text
 
 
 def test_couple_page_says_a_note_both_partners_share_once_to_both(sample_review, sample_page):

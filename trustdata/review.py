@@ -365,8 +365,8 @@ class CoupleReview:
         sudden dip the partner's trust sentence leaves out (``first_aside`` / ``latest_aside``
         of ``trend_verdicts``, not a dip that runs to the last week), so the chart's "at the
         start" and "recently" leave out what the sentence does; ``start_left_from`` /
-        ``start_left_to`` / ``recent_left_from`` / ``recent_left_to`` name that dip (NaT when
-        none).
+        ``start_left_to`` / ``recent_left_from`` / ``recent_left_to`` name that dip, the latest
+        when a window leaves out two (NaT when none).
     layers_left_out : pandas.DataFrame
         One row per dip left out of a window of ``layers_profile``: ``partner, end``
         (``"first"``: the start window, ``"latest"``: the recent one), ``dip_from, dip_to`` (its
@@ -404,11 +404,15 @@ class CoupleReview:
         setback lies in those compared weeks and their mean counts it; else ``""``),
         ``first_aside`` / ``latest_aside`` (that end's mean leaves a sudden dip's weeks out, as
         :func:`~trustdata.trends.trend_summary` does, ``set_aside`` of ``trend_weeks``: it is
-        not the plain mean of those weeks), and of that dip ``first_dip_from`` /
-        ``first_dip_to`` / ``latest_dip_from`` / ``latest_dip_to`` (its first and last weeks,
-        NaT when none), ``first_dip_mean`` / ``latest_dip_mean`` (the mean of its weekly
-        scores) and ``latest_dip_at_end`` (the dip runs to the partner's last observed week:
-        the latest mean is the level before it, not now); ``latest_from`` / ``latest_to``
+        not the plain mean of those weeks), ``first_dips`` / ``latest_dips`` (how many
+        dips, runs of set-aside weeks, lie among that end's weeks: then they are not the
+        first / latest weeks in a row, and the page names them by ``first_from`` ... ``to``),
+        ``latest_dip_at_end`` (a dip runs to the partner's last observed week: the latest
+        mean is the level before it, not now), and of one dip, the latest the end leaves out
+        (the one at the end when there is one), ``first_dip_from`` / ``first_dip_to`` /
+        ``latest_dip_from`` / ``latest_dip_to`` (its first and last weeks, set aside both,
+        never a kept week between two dips; NaT when none) and ``first_dip_mean`` /
+        ``latest_dip_mean`` (the mean of its weekly scores); ``latest_from`` / ``latest_to``
         (the Mondays of the first and last of the latest mean's weeks), ``latest_span_weeks``
         (the calendar weeks they span), ``latest_pause_from`` / ``latest_pause_to`` (the
         longest stretch without a score among them, when it is at least ``end_weeks`` weeks
@@ -1354,49 +1358,85 @@ def _setback_at_ends(verdicts: pd.DataFrame, weeks: pd.DataFrame, found: pd.Data
     return out
 
 
+def _dip_runs(aside: np.ndarray, end_weeks: int) -> dict[str, list[tuple[int, int]]]:
+    """The runs of set-aside weeks each end mean of one partner leaves out (one rule for the
+    trust sentences and the layers chart).
+
+    ``aside`` is the partner's ``set_aside`` of :func:`trustdata.trends.trend_weeks` (sorted by
+    week).  The first / latest mean is the mean of the first / latest ``end_weeks`` weeks not
+    set aside; the runs it leaves out are the runs of consecutive set-aside weeks that lie
+    among those weeks (``"first"`` and ``"latest"``: ``(lo, hi)`` positions, oldest first),
+    and for the latest mean also the run after its last week, which runs to the partner's
+    last observed week (``"trailing"``: one run or none).  Two runs with a kept week between
+    them are two dips: a kept week is never inside a run.
+
+    Examples
+    --------
+    Weeks 0-11, set aside: week 2, weeks 7-8 and weeks 10-11 (kept: 0, 1, 3-6 and 9).  The
+    first mean's weeks are 0, 1, 3 and 4; the latest mean's 4, 5, 6 and 9:
+
+    >>> aside = np.array([0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1], dtype=bool)
+    >>> _dip_runs(aside, 4)
+    {'first': [(2, 2)], 'latest': [(7, 8)], 'trailing': [(10, 11)]}
+    """
+    n = len(aside)
+    kept = np.flatnonzero(~aside)
+    starts = np.flatnonzero(aside & ~np.r_[False, aside[:-1]])
+    stops = np.flatnonzero(aside & ~np.r_[aside[1:], False])
+    runs = [(int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
+    out: dict[str, list[tuple[int, int]]] = {"first": [], "latest": [], "trailing": []}
+    k = min(end_weeks, len(kept))
+    if k == 0 or n == 0:
+        return out
+    first_hi, latest_lo, latest_hi = kept[k - 1], kept[-k], kept[-1]
+    out["first"] = [(a, b) for a, b in runs if b < first_hi]
+    out["latest"] = [(a, b) for a, b in runs if latest_lo < a and b < latest_hi]
+    out["trailing"] = [(a, b) for a, b in runs if a > latest_hi]
+    return out
+
+
 def _ends_aside(verdicts: pd.DataFrame, weeks: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Whether each verdict's first / latest mean leaves weeks out: one of the partner's first
-    / latest ``end_weeks`` observed weeks is ``set_aside`` in
-    :func:`trustdata.trends.trend_weeks` (``trend_summary`` sets a sudden dip's weeks aside
-    from its ends), so the page must not call it "the first 4 weeks".  With it, for the
-    couple's plain words: that dip's first and last weeks (``*_dip_from`` / ``*_dip_to``, the
-    whole run of set-aside weeks), the mean of its weekly scores (``*_dip_mean``) and whether
-    the latest dip runs to the partner's last observed week (``latest_dip_at_end``).
+    """Whether each verdict's first / latest mean leaves weeks out: a run of weeks
+    ``set_aside`` in :func:`trustdata.trends.trend_weeks` (``trend_summary`` sets a sudden
+    dip's weeks aside from its ends) lies among that mean's weeks, or, for the latest mean,
+    after them (:func:`_dip_runs`), so the page must not call them "the first 4 weeks".
+
+    With it, for the couple's plain words: ``{end}_dips``, how many such runs lie among the
+    end's weeks (for the latest end, not counting a run after them: ``latest_dip_at_end``,
+    the dip runs to the partner's last observed week), and of one of them, the latest (for
+    the latest end, the run at the end when there is one), ``{end}_dip_from`` /
+    ``{end}_dip_to`` (its first and last weeks: set-aside weeks only, never a kept week
+    between two dips) and ``{end}_dip_mean`` (the mean of its weekly scores).
     """
     rows = []
     for v in verdicts.itertuples(index=False):
         row = {"first_aside": False, "latest_aside": False, "latest_dip_at_end": False}
         for end in ("first", "latest"):
             row.update({f"{end}_dip_from": pd.NaT, f"{end}_dip_to": pd.NaT,
-                        f"{end}_dip_mean": np.nan})  # fmt: skip
+                        f"{end}_dip_mean": np.nan, f"{end}_dips": 0})  # fmt: skip
         frame = weeks.get(v.measure)
         if v.too_short or frame is None or np.isnan(v.first_mean) or np.isnan(v.latest_mean):
             rows.append(row)
             continue
         mine = frame.loc[frame["partner"] == v.partner]  # sorted by week
-        aside = mine["set_aside"].to_numpy(dtype=bool)
-        n = len(aside)
-        for end, window in (("first", range(min(v.end_weeks, n))),
-                            ("latest", range(max(n - v.end_weeks, 0), n))):  # fmt: skip
-            hit = [i for i in window if aside[i]]
-            if not hit:
+        runs = _dip_runs(mine["set_aside"].to_numpy(dtype=bool), v.end_weeks)
+        for end in ("first", "latest"):
+            named = runs[end] + (runs["trailing"] if end == "latest" else [])
+            if not named:
                 continue
-            lo, hi = hit[0], hit[-1]
-            while lo > 0 and aside[lo - 1]:
-                lo -= 1
-            while hi < n - 1 and aside[hi + 1]:
-                hi += 1
+            lo, hi = named[-1]
             row[f"{end}_aside"] = True
+            row[f"{end}_dips"] = len(runs[end])
             row[f"{end}_dip_from"] = mine["week"].iloc[lo]
             row[f"{end}_dip_to"] = mine["week"].iloc[hi]
             row[f"{end}_dip_mean"] = float(mine["score"].iloc[lo : hi + 1].mean())
-            if end == "latest":
-                row["latest_dip_at_end"] = hi == n - 1
+        row["latest_dip_at_end"] = bool(runs["trailing"])
         rows.append(row)
     columns = ["first_aside", "latest_aside", "latest_dip_at_end"] + [
-        f"{e}_dip_{k}" for e in ("first", "latest") for k in ("from", "to", "mean")
+        f"{e}_dip{k}" for e in ("first", "latest") for k in ("_from", "_to", "_mean", "s")
     ]
-    return pd.DataFrame(rows, columns=columns, index=verdicts.index)
+    out = pd.DataFrame(rows, columns=columns, index=verdicts.index)
+    return out.astype({"first_dips": "int64", "latest_dips": "int64"})
 
 
 def _end_pauses(
@@ -1471,10 +1511,11 @@ def _layers_profile(
 ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """The layers chart's profile, leaving out the sudden dips the trust sentences leave out.
 
-    A partner's trust sentence leaves a sudden dip out of its first or latest weeks
-    (``first_aside`` / ``latest_aside``, except a dip that runs to the last week, which the
-    sentence tells as now); the profile is then :func:`trustdata.layers.layers_profile` of the
-    check-ins without that dip's weeks (``dip_from`` to ``dip_to``, every measure), so its "at the
+    A partner's trust sentence leaves sudden dips out of its first or latest weeks
+    (``first_aside`` / ``latest_aside``; :func:`_dip_runs`, except a dip that runs to the last
+    week, which the sentence tells as now); the profile is then
+    :func:`trustdata.layers.layers_profile` of the check-ins without those dips' weeks (each
+    ``dip_from`` to ``dip_to``, every measure), so its "at the
     start" and "recently" leave out the same weeks.  Returns the profile (None when empty) with
     ``start_left_from`` / ``start_left_to`` / ``recent_left_from`` / ``recent_left_to`` (the dip
     left out of that window; NaT when none) and one row per dip left out that falls in a window:
@@ -1489,11 +1530,15 @@ def _layers_profile(
     dips = []
     if trust_weeks is not None:
         for v in verdicts.loc[verdicts["measure"] == "trust"].itertuples(index=False):
+            if not (v.first_aside or v.latest_aside):
+                continue  # too short, or no end leaves a dip out
+            mine = trust_weeks.loc[trust_weeks["partner"] == v.partner]  # sorted by week
+            runs = _dip_runs(mine["set_aside"].to_numpy(dtype=bool), v.end_weeks)
+            # every dip an end's mean leaves out, each its own run; not a dip at the very end
             for end in ("first", "latest"):
-                if not getattr(v, f"{end}_aside") or (end == "latest" and v.latest_dip_at_end):
-                    continue
-                dips.append((str(v.partner), end, getattr(v, f"{end}_dip_from"),
-                             getattr(v, f"{end}_dip_to")))  # fmt: skip
+                for lo, hi in runs[end]:
+                    dips.append((str(v.partner), end, mine["week"].iloc[lo],
+                                 mine["week"].iloc[hi]))  # fmt: skip
     inside = pd.Series(False, index=ci.index)
     for partner, _, lo, hi in dips:
         inside |= (ci["partner"] == partner) & (week >= lo) & (week <= hi)
@@ -1526,7 +1571,9 @@ def _layers_profile(
     if profile.empty:
         return None, left
     for end, window in (("first", "start"), ("latest", "recent")):
-        these = left.loc[left["end"] == end].set_index("partner")
+        # two dips left out of one window (rare): the chart's words name the latest
+        these = left.loc[left["end"] == end].drop_duplicates("partner", keep="last")
+        these = these.set_index("partner")
         for side in ("from", "to"):
             got = profile["partner"].map(these[f"dip_{side}"]) if len(these) else pd.NaT
             profile[f"{window}_left_{side}"] = pd.to_datetime(pd.Series(got, index=profile.index))
