@@ -876,3 +876,48 @@ def test_masked_scores_keep_their_bounds_or_are_rejected_row_by_row():
         "honesty is 11, expected a whole number 1-10",
     ]
     assert logs.checkins["trust"].tolist()[0] == 5
+
+
+@SETTINGS
+@given(
+    texts=st.lists(st.text(alphabet="ab\u00e9 ", min_size=0, max_size=3), min_size=1, max_size=5),
+    picks=st.lists(st.integers(-1, 5), max_size=30),
+    arrow=st.booleans(),
+)
+def test_text_from_codes_of_one_width_is_pyarrows_take(texts, picks, arrow):
+    """Texts of one byte length are spread to the rows as fixed-width records
+    (``_parse._take_same_width``): the same ``str`` values as pyarrow's take, missing where the
+    code is -1; texts of several lengths, and codes that pick the missing entry, go through
+    pyarrow's take."""
+    import pyarrow as pa
+
+    codes = np.array([p % (len(texts) + 1) - (p < 0) for p in picks], dtype="int32")
+    codes[codes == len(texts)] = -1
+    given_texts = pd.Index(texts, dtype="str") if arrow else list(texts)
+    got = parse_mod._text_from_codes(codes, given_texts, pd.RangeIndex(len(codes)))
+    want = [None if c < 0 else texts[c] for c in codes]
+    assert [None if v is None or v != v else v for v in got.tolist()] == want
+    assert got.dtype == pd.StringDtype("pyarrow", np.nan)
+    got.array._pa_array.validate(full=True)
+    lookup = pa.array([*texts, None], type=pa.large_string())
+    fast = parse_mod._take_same_width(lookup, codes)
+    widths = {len(t.encode()) for t in texts}
+    if len(codes) and codes.min() >= 0 and widths != {0} and len(widths) == 1:
+        assert fast is not None
+        fast.validate(full=True)
+        assert fast.equals(lookup.take(pa.array(codes)))
+    else:
+        assert fast is None
+
+
+def test_text_from_codes_of_one_width_reads_a_sliced_lookup():
+    """A lookup that is a slice of a larger array (its buffers shared, an offset) gives the
+    slice's texts."""
+    import pyarrow as pa
+
+    whole = pa.array(["xx", "c1", "c2", "c3", None], type=pa.large_string())
+    lookup = whole.slice(1)
+    codes = np.array([2, 0, 1, 1], dtype="int16")
+    fast = parse_mod._take_same_width(lookup, codes)
+    assert fast.to_pylist() == ["c3", "c1", "c2", "c2"]
+    assert parse_mod._take_same_width(lookup, np.array([3], dtype="int8")) is None  # missing
