@@ -921,3 +921,32 @@ def test_text_from_codes_of_one_width_reads_a_sliced_lookup():
     fast = parse_mod._take_same_width(lookup, codes)
     assert fast.to_pylist() == ["c3", "c1", "c2", "c2"]
     assert parse_mod._take_same_width(lookup, np.array([3], dtype="int8")) is None  # missing
+
+
+@SETTINGS
+@given(
+    steps=st.lists(st.integers(-3, 1), max_size=40),
+    jump=st.integers(0, 40),
+    piece=st.integers(1, 5),
+    dtype=st.sampled_from(["int8", "int16", "int32"]),
+)
+def test_first_seen_of_walks_by_at_most_one_is_pandas_unique(steps, jump, piece, dtype):
+    """Codes that never rise by more than one from one row to the next (sorted ids, a
+    partner's A and B, falling back to earlier codes) skip the running maximum; with one
+    jump of two somewhere (which sends that piece to it, or to ``pd.unique``), the order of
+    first appearance is still ``pd.unique``'s."""
+    walk = [0]
+    for step in steps:
+        walk.append(min(max(walk[-1] + step, 0), 120))
+    if jump < len(walk):
+        walk[jump] = min(walk[jump - 1] + 2, 127) if jump else 0
+    values = np.array(walk, dtype=dtype)
+    saved = validate_mod._PIECE
+    validate_mod._PIECE = piece
+    try:
+        got = validate_mod._first_seen(values)
+    finally:
+        validate_mod._PIECE = saved
+    want = pd.unique(values)
+    assert got.dtype == want.dtype
+    assert got.tolist() == want.tolist()
