@@ -783,7 +783,25 @@ def test_the_arrow_buffers_make_the_frame_pandas_makes():
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pieces = [table.slice(1, 2), table.slice(0, 1), table.slice(3, 3)]
     chunked = pa.concat_tables(pieces)  # three chunks, each dictionary its own
-    for t in (table, chunked, chunked.slice(1, 4), table.slice(0, 0)):
+    unified = chunked.unify_dictionaries()  # three chunks, one dictionary (equal copies)
+    # chunks whose dictionaries differ (other values, other orders): unified when read
+    own = pa.concat_tables(
+        [
+            pa.Table.from_pandas(
+                frame.iloc[rows]
+                .reset_index(drop=True)
+                .assign(
+                    couple_id=lambda f: f["couple_id"].cat.remove_unused_categories(),
+                    kind=lambda f: f["kind"].cat.remove_unused_categories(),
+                ),
+                preserve_index=False,
+            )
+            for rows in ([4, 1], [0], [3, 2, 5])
+        ]
+    )
+    ids = own.column("couple_id")
+    assert not ids.chunk(0).dictionary.equals(ids.chunk(1).dictionary)
+    for t in (table, chunked, chunked.slice(1, 4), table.slice(0, 0), unified, own):
         got = files_mod._table_to_frame(t, arrow_table_to_pandas)
         want = arrow_table_to_pandas(t)
         pd.testing.assert_frame_equal(got, want, check_exact=True)

@@ -560,7 +560,11 @@ def _categorical(column: Any) -> pd.Categorical | None:
         return None
     if not pa.types.is_integer(column.type.index_type) or not column.num_chunks:
         return None
-    column = column.unify_dictionaries()
+    # chunks that share one dictionary (the couple ids, unified by _check_parquet_rows) are
+    # unified already: hashing the dictionary's values again would give their codes back
+    first = column.chunk(0).dictionary
+    if not all(chunk.dictionary.equals(first) for chunk in column.chunks[1:]):
+        column = column.unify_dictionaries()
     dictionary = column.chunk(0).dictionary
     if dictionary.null_count:
         return None
