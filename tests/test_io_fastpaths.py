@@ -968,3 +968,40 @@ def test_first_seen_of_walks_by_at_most_one_is_pandas_unique(steps, jump, piece,
     want = pd.unique(values)
     assert got.dtype == want.dtype
     assert got.tolist() == want.tolist()
+
+
+def test_int64_columns_remember_their_bounds_while_copied():
+    """``_files._int64_array`` takes the least and greatest of every slot (masked ones too,
+    as ``np.min`` of the array sees them) chunk by chunk as it copies them, and remembers
+    them for the table: the bounds checks after it find them, equal to the array's own."""
+    import pyarrow as pa
+
+    from trustdata.io import _columns
+
+    chunks = [
+        pa.array([3, None, -7], type=pa.int64()),
+        pa.array([12, 5, None, 40], type=pa.int64()).slice(1),
+        pa.nulls(2, type=pa.int64()),
+        pa.array([], type=pa.int64()),
+    ]
+    _columns._forget_facts()
+    try:
+        got = files_mod._int64_array(pa.chunked_array(chunks))
+        data = got._data
+        assert [None if v is pd.NA else v for v in got.tolist()] == [
+            3,
+            None,
+            -7,
+            5,
+            None,
+            40,
+            None,
+            None,
+        ]
+        facts = _columns._FACTS[
+            (data.__array_interface__["data"][0], data.shape, data.strides, data.dtype.str)
+        ][1]
+        assert facts == {"min": np.min(data), "max": np.max(data)}
+        assert _columns._least(data) == np.min(data) and _columns._greatest(data) == 40
+    finally:
+        _columns._forget_facts()
