@@ -1,7 +1,7 @@
 """Load the same folders or files with two checkouts and compare the ``Logs`` exactly.
 
 Each checkout's package loads every target in its own fresh process; the frames (check-ins,
-triggers, events, couples), ``rejected`` and ``summary`` are compared with
+triggers, events, couples), ``rejected``, ``summary`` and ``warnings`` are compared with
 ``pandas.testing.assert_frame_equal(check_exact=True)`` and their dtypes one by one (an error a
 target raises is compared by type and message).  Used for issue 15 to show that a faster
 ``load`` gives byte-identical results to its base branch::
@@ -32,7 +32,8 @@ out = {}
 for target in sys.argv[3:]:
     try:
         logs = tio.load(target)
-        names = ("checkins", "triggers", "events", "couples", "rejected", "summary")
+        names = ("checkins", "triggers", "events", "couples", "rejected", "summary",
+                 "warnings")
         out[target] = {n: getattr(logs, n) for n in names}
     except TrustDataError as exc:
         out[target] = ("error", type(exc).__name__, str(exc))

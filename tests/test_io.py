@@ -1085,3 +1085,46 @@ def test_an_id_with_accents_but_no_look_alike_letters_is_not_said_to_look_like_i
         )
     )
     assert "'Аnna' looks like 'Anna'" in logs.summary.loc[0, "notes"]
+
+
+def test_the_empty_frames_are_fresh_copies_every_time():
+    """``empty_rejected``, ``empty_summary`` and ``empty_warnings`` are built once and handed
+    out as copies: a caller filling one in does not change the next one (the loader starts
+    from them for every file), and each keeps its columns and dtypes."""
+    from trustdata import logs as logs_mod
+
+    shapes = {
+        logs_mod.empty_rejected: {
+            "table": "str",
+            "source": "str",
+            "line": "Int64",
+            "reason": "str",
+        },
+        logs_mod.empty_summary: {
+            "table": "str",
+            "source": "str",
+            "records": "int64",
+            "valid": "int64",
+            "rejected": "int64",
+            "extra_columns": "str",
+            "notes": "str",
+        },
+        logs_mod.empty_warnings: {
+            "table": "str",
+            "source": "str",
+            "line": "Int64",
+            "couple_id": "str",
+            "column": "str",
+            "value": "str",
+            "reason": "str",
+        },
+    }
+    for make, dtypes in shapes.items():
+        first = make()
+        first.loc[0] = ["x"] * len(first.columns)
+        first["extra"] = 1
+        first.attrs["note"] = "changed"
+        again = make()
+        assert len(again) == 0 and not again.attrs
+        assert again.dtypes.astype(str).to_dict() == dtypes
+        assert again is not make()

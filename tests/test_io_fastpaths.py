@@ -783,7 +783,25 @@ def test_the_arrow_buffers_make_the_frame_pandas_makes():
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pieces = [table.slice(1, 2), table.slice(0, 1), table.slice(3, 3)]
     chunked = pa.concat_tables(pieces)  # three chunks, each dictionary its own
-    for t in (table, chunked, chunked.slice(1, 4), table.slice(0, 0)):
+    unified = chunked.unify_dictionaries()  # three chunks, one dictionary (equal copies)
+    # chunks whose dictionaries differ (other values, other orders): unified when read
+    own = pa.concat_tables(
+        [
+            pa.Table.from_pandas(
+                frame.iloc[rows]
+                .reset_index(drop=True)
+                .assign(
+                    couple_id=lambda f: f["couple_id"].cat.remove_unused_categories(),
+                    kind=lambda f: f["kind"].cat.remove_unused_categories(),
+                ),
+                preserve_index=False,
+            )
+            for rows in ([4, 1], [0], [3, 2, 5])
+        ]
+    )
+    ids = own.column("couple_id")
+    assert not ids.chunk(0).dictionary.equals(ids.chunk(1).dictionary)
+    for t in (table, chunked, chunked.slice(1, 4), table.slice(0, 0), unified, own):
         got = files_mod._table_to_frame(t, arrow_table_to_pandas)
         want = arrow_table_to_pandas(t)
         pd.testing.assert_frame_equal(got, want, check_exact=True)
@@ -876,3 +894,114 @@ def test_masked_scores_keep_their_bounds_or_are_rejected_row_by_row():
         "honesty is 11, expected a whole number 1-10",
     ]
     assert logs.checkins["trust"].tolist()[0] == 5
+
+
+@SETTINGS
+@given(
+    texts=st.lists(st.text(alphabet="ab\u00e9 ", min_size=0, max_size=3), min_size=1, max_size=5),
+    picks=st.lists(st.integers(-1, 5), max_size=30),
+    arrow=st.booleans(),
+)
+def test_text_from_codes_of_one_width_is_pyarrows_take(texts, picks, arrow):
+    """Texts of one byte length are spread to the rows as fixed-width records
+    (``_parse._take_same_width``): the same ``str`` values as pyarrow's take, missing where the
+    code is -1; texts of several lengths, and codes that pick the missing entry, go through
+    pyarrow's take."""
+    import pyarrow as pa
+
+    codes = np.array([p % (len(texts) + 1) - (p < 0) for p in picks], dtype="int32")
+    codes[codes == len(texts)] = -1
+    given_texts = pd.Index(texts, dtype="str") if arrow else list(texts)
+    got = parse_mod._text_from_codes(codes, given_texts, pd.RangeIndex(len(codes)))
+    want = [None if c < 0 else texts[c] for c in codes]
+    assert [None if v is None or v != v else v for v in got.tolist()] == want
+    assert got.dtype == pd.StringDtype("pyarrow", np.nan)
+    got.array._pa_array.validate(full=True)
+    lookup = pa.array([*texts, None], type=pa.large_string())
+    fast = parse_mod._take_same_width(lookup, codes)
+    widths = {len(t.encode()) for t in texts}
+    if len(codes) and codes.min() >= 0 and widths != {0} and len(widths) == 1:
+        assert fast is not None
+        fast.validate(full=True)
+        assert fast.equals(lookup.take(pa.array(codes)))
+    else:
+        assert fast is None
+
+
+def test_text_from_codes_of_one_width_reads_a_sliced_lookup():
+    """A lookup that is a slice of a larger array (its buffers shared, an offset) gives the
+    slice's texts."""
+    import pyarrow as pa
+
+    whole = pa.array(["xx", "c1", "c2", "c3", None], type=pa.large_string())
+    lookup = whole.slice(1)
+    codes = np.array([2, 0, 1, 1], dtype="int16")
+    fast = parse_mod._take_same_width(lookup, codes)
+    assert fast.to_pylist() == ["c3", "c1", "c2", "c2"]
+    assert parse_mod._take_same_width(lookup, np.array([3], dtype="int8")) is None  # missing
+
+
+@SETTINGS
+@given(
+    steps=st.lists(st.integers(-3, 1), max_size=40),
+    jump=st.integers(0, 40),
+    piece=st.integers(1, 5),
+    dtype=st.sampled_from(["int8", "int16", "int32"]),
+)
+def test_first_seen_of_walks_by_at_most_one_is_pandas_unique(steps, jump, piece, dtype):
+    """Codes that never rise by more than one from one row to the next (sorted ids, a
+    partner's A and B, falling back to earlier codes) skip the running maximum; with one
+    jump of two somewhere (which sends that piece to it, or to ``pd.unique``), the order of
+    first appearance is still ``pd.unique``'s."""
+    walk = [0]
+    for step in steps:
+        walk.append(min(max(walk[-1] + step, 0), 120))
+    if jump < len(walk):
+        walk[jump] = min(walk[jump - 1] + 2, 127) if jump else 0
+    values = np.array(walk, dtype=dtype)
+    saved = validate_mod._PIECE
+    validate_mod._PIECE = piece
+    try:
+        got = validate_mod._first_seen(values)
+    finally:
+        validate_mod._PIECE = saved
+    want = pd.unique(values)
+    assert got.dtype == want.dtype
+    assert got.tolist() == want.tolist()
+
+
+def test_int64_columns_remember_their_bounds_while_copied():
+    """``_files._int64_array`` takes the least and greatest of every slot (masked ones too,
+    as ``np.min`` of the array sees them) chunk by chunk as it copies them, and remembers
+    them for the table: the bounds checks after it find them, equal to the array's own."""
+    import pyarrow as pa
+
+    from trustdata.io import _columns
+
+    chunks = [
+        pa.array([3, None, -7], type=pa.int64()),
+        pa.array([12, 5, None, 40], type=pa.int64()).slice(1),
+        pa.nulls(2, type=pa.int64()),
+        pa.array([], type=pa.int64()),
+    ]
+    _columns._forget_facts()
+    try:
+        got = files_mod._int64_array(pa.chunked_array(chunks))
+        data = got._data
+        assert [None if v is pd.NA else v for v in got.tolist()] == [
+            3,
+            None,
+            -7,
+            5,
+            None,
+            40,
+            None,
+            None,
+        ]
+        facts = _columns._FACTS[
+            (data.__array_interface__["data"][0], data.shape, data.strides, data.dtype.str)
+        ][1]
+        assert facts == {"min": np.min(data), "max": np.max(data)}
+        assert _columns._least(data) == np.min(data) and _columns._greatest(data) == 40
+    finally:
+        _columns._forget_facts()

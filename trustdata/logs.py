@@ -131,15 +131,35 @@ def as_table(table: str, data: pd.DataFrame | list[dict] | dict) -> pd.DataFrame
 
 
 def empty_rejected() -> pd.DataFrame:
-    """An empty frame in the format of :attr:`Logs.rejected`."""
-    return pd.DataFrame(
-        {
-            "table": pd.Series([], dtype="str"),
-            "source": pd.Series([], dtype="str"),
-            "line": pd.Series([], dtype="Int64"),
-            "reason": pd.Series([], dtype="str"),
-        }
-    )
+    """An empty frame in the format of :attr:`Logs.rejected`.
+
+    >>> empty_rejected().dtypes.astype(str).to_dict()
+    {'table': 'str', 'source': 'str', 'line': 'Int64', 'reason': 'str'}
+    """
+    return _copy_of("rejected", _REJECTED_DTYPES)
+
+
+#: Columns of an empty :attr:`Logs.rejected` and their dtypes.
+_REJECTED_DTYPES: dict[str, str] = {
+    "table": "str",
+    "source": "str",
+    "line": "Int64",
+    "reason": "str",
+}
+
+
+#: The empty ``rejected``, ``summary`` and ``warnings`` frames, built once (the loader asks
+#: for several per file: each build costs about a millisecond of Series constructions);
+#: callers get a deep copy, as from :func:`empty_table`.
+_EMPTY_FRAMES: dict[str, pd.DataFrame] = {}
+
+
+def _copy_of(name: str, dtypes: dict[str, str]) -> pd.DataFrame:
+    cached = _EMPTY_FRAMES.get(name)
+    if cached is None:
+        cached = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in dtypes.items()})
+        _EMPTY_FRAMES[name] = cached
+    return cached.copy(deep=True)
 
 
 #: Columns of :attr:`Logs.warnings` and their dtypes: one row per kept record that looks wrong.
@@ -157,22 +177,24 @@ WARNING_COLUMNS: tuple[str, ...] = tuple(_WARNING_DTYPES)
 
 def empty_warnings() -> pd.DataFrame:
     """An empty frame in the format of :attr:`Logs.warnings`."""
-    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in _WARNING_DTYPES.items()})
+    return _copy_of("warnings", _WARNING_DTYPES)
 
 
 def empty_summary() -> pd.DataFrame:
     """An empty frame in the format of :attr:`Logs.summary`."""
-    return pd.DataFrame(
-        {
-            "table": pd.Series([], dtype="str"),
-            "source": pd.Series([], dtype="str"),
-            "records": pd.Series([], dtype="int64"),
-            "valid": pd.Series([], dtype="int64"),
-            "rejected": pd.Series([], dtype="int64"),
-            "extra_columns": pd.Series([], dtype="str"),
-            "notes": pd.Series([], dtype="str"),
-        }
-    )
+    return _copy_of("summary", _SUMMARY_DTYPES)
+
+
+#: Columns of :attr:`Logs.summary` (:data:`SUMMARY_COLUMNS`) and their dtypes.
+_SUMMARY_DTYPES: dict[str, str] = {
+    "table": "str",
+    "source": "str",
+    "records": "int64",
+    "valid": "int64",
+    "rejected": "int64",
+    "extra_columns": "str",
+    "notes": "str",
+}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,15 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem
-from trustdata.io._columns import _KIND, _LINE, _PROBLEM, _clean_names, _fmt, _json_text
+from trustdata.io._columns import (
+    _KIND,
+    _LINE,
+    _PROBLEM,
+    _clean_names,
+    _fmt,
+    _json_text,
+    _known,
+)
 from trustdata.io._csv import _read_csv
 from trustdata.io._parse import _raw_from_frame
 
@@ -541,20 +549,30 @@ def _table_to_frame(table: Any, convert: Any) -> pd.DataFrame:
 
 def _int64_array(column: Any) -> pd.arrays.IntegerArray:
     """An ``int64`` Arrow column as pandas' ``Int64`` array: the values copied once into one
-    array, the validity bits unpacked into the mask."""
+    array, the validity bits unpacked into the mask.
+
+    The least and greatest of the values (every slot, masked ones too: what ``_least`` and
+    ``_greatest`` of the array give) are taken chunk by chunk while each chunk is still in
+    the cache and remembered for the table (``_columns._known``): the bounds checks that
+    follow (``_parse._int_bounds``, the schema's ranges) then read no array again."""
     n = len(column)
     data = np.empty(n, dtype=np.int64)
     mask = np.zeros(n, dtype=bool)
+    low = high = None
     at = 0
     for chunk in column.chunks:
         m = len(chunk)
         validity, values = chunk.buffers()[:2]
         if m and values is not None:
-            data[at : at + m] = np.frombuffer(values, dtype=np.int64, count=chunk.offset + m)[
-                chunk.offset :
-            ]
+            piece = data[at : at + m]
+            piece[:] = np.frombuffer(values, dtype=np.int64, count=chunk.offset + m)[chunk.offset :]
+            least, most = int(piece.min()), int(piece.max())
+            low = least if low is None else min(low, least)
+            high = most if high is None else max(high, most)
         elif m:
             data[at : at + m] = 0
+            low = 0 if low is None else min(low, 0)
+            high = 0 if high is None else max(high, 0)
         if chunk.null_count and validity is not None:
             bits = np.frombuffer(validity, dtype=np.uint8)
             valid = np.unpackbits(bits, count=chunk.offset + m, bitorder="little")[chunk.offset :]
@@ -562,6 +580,9 @@ def _int64_array(column: Any) -> pd.arrays.IntegerArray:
         elif chunk.null_count:  # a null-typed layout: every value missing
             mask[at : at + m] = True
         at += m
+    if low is not None:
+        _known(data, "min", lambda _: np.int64(low))
+        _known(data, "max", lambda _: np.int64(high))
     return pd.arrays.IntegerArray(data, mask, copy=False)
 
 
@@ -575,7 +596,11 @@ def _categorical(column: Any) -> pd.Categorical | None:
         return None
     if not pa.types.is_integer(column.type.index_type) or not column.num_chunks:
         return None
-    column = column.unify_dictionaries()
+    # chunks that share one dictionary (the couple ids, unified by _check_parquet_rows) are
+    # unified already: hashing the dictionary's values again would give their codes back
+    first = column.chunk(0).dictionary
+    if not all(chunk.dictionary.equals(first) for chunk in column.chunks[1:]):
+        column = column.unify_dictionaries()
     dictionary = column.chunk(0).dictionary
     if dictionary.null_count:
         return None

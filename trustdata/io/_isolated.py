@@ -89,15 +89,25 @@ def find(parts: list) -> pd.DataFrame:
     candidates = _far_couples(dated, lookups)
     if candidates is not None and not len(candidates):
         return empty_warnings()  # the usual case: no couple has six months without a record
-    codes = np.concatenate([lookup[codes] for codes, lookup in lookups])  # -1: no couple id
-    days = np.concatenate(
-        [p.valid[c].to_numpy().astype("datetime64[D]").view("int64") for p, c in dated]
-    )
+    # per part: the records the exact pass looks at (their positions, couple codes and day
+    # numbers), only the coarse pass's couples' when it ran: a few rows, not the millions
+    pick = None
+    if candidates is not None:
+        pick = np.zeros(max(int(lookup.max()) for _, lookup in lookups) + 2, dtype=bool)
+        pick[candidates] = True  # pick[-1] stays False: no couple id
+    records = []
+    for (part, col), (row_codes, lookup) in zip(dated, lookups, strict=True):
+        stamps = part.valid[col].to_numpy()
+        if pick is None:
+            where, codes = None, lookup[row_codes]  # -1: no couple id
+        else:  # the candidates' rows, told per distinct id first
+            where = np.flatnonzero(pick[lookup][row_codes])
+            codes, stamps = lookup[row_codes[where]], stamps[where]
+        days = stamps.astype("datetime64[D]").view("int64")
+        records.append((where, codes, days))
+    codes = np.concatenate([c for _, c, _ in records])
+    days = np.concatenate([d for _, _, d in records])
     ok = (codes >= 0) & (days != np.iinfo("int64").min)  # NaT: no date
-    if candidates is not None:  # the exact pass looks at the coarse pass's couples only
-        pick = np.zeros(int(codes.max(initial=-1)) + 2, dtype=bool)  # [-1]: no couple id
-        pick[candidates] = True
-        ok &= pick[codes]
     if not ok.all():
         if not ok.any():
             return empty_warnings()
@@ -129,7 +139,7 @@ def find(parts: list) -> pd.DataFrame:
             "slip": slip,
         }
     )
-    return _rows(dated, codes, days, flagged)
+    return _rows(dated, records, flagged)
 
 
 def _far_days(code: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -276,34 +286,36 @@ def _far_couples(dated: list, lookups: list[tuple[np.ndarray, np.ndarray]]) -> n
     return np.unique(couple[1:][far])
 
 
-def _rows(dated: list, codes: np.ndarray, days: np.ndarray, flagged: pd.DataFrame) -> pd.DataFrame:
+def _rows(dated: list, looked: list, flagged: pd.DataFrame) -> pd.DataFrame:
     """The warnings of the records of the ``flagged`` couple codes and days.
 
-    Frames are made for the records of the flagged couples only (their events are among
-    them): a few hundred rows, not the cohort's millions.  A lone first day flagged by the
-    one-year slip rule is dropped when it holds an event.
+    ``looked``: per part of ``dated``, the records the exact pass looked at (their positions
+    in ``part.valid``, None for all of them; their couple codes; their day numbers).  Frames
+    are made for the records of the flagged couples only (their events are among them): a few
+    hundred rows, not the cohort's millions.  A lone first day flagged by the one-year slip
+    rule is dropped when it holds an event.
     """
-    wanted = np.unique(flagged["code"].to_numpy())
-    records, at = [], 0
-    for part, col in dated:
-        n = len(part.valid)
-        pick = np.flatnonzero(np.isin(codes[at : at + n], wanted))
-        valid = part.valid[["couple_id", col]].iloc[pick]
+    top = max((int(c.max()) for _, c, _ in looked if len(c)), default=-1)
+    wanted = np.zeros(top + 2, dtype=bool)  # [-1]: no couple id, never wanted
+    wanted[flagged["code"].to_numpy()] = True
+    records = []
+    for (part, col), (where, codes, days) in zip(dated, looked, strict=True):
+        pick = np.flatnonzero(wanted[codes])
+        rows = pick if where is None else where[pick]
         records.append(
             pd.DataFrame(
                 {
                     "table": part.table,
                     "source": part.summary["source"],
-                    "line": np.asarray(part.lines)[pick],
-                    "couple_id": valid["couple_id"].astype("str").to_numpy(),
+                    "line": np.asarray(part.lines)[rows],
+                    "couple_id": part.valid["couple_id"].iloc[rows].astype("str").to_numpy(),
                     "column": col,
-                    "when": valid[col].to_numpy(),
-                    "code": codes[at : at + n][pick],
-                    "day": days[at : at + n][pick],
+                    "when": part.valid[col].to_numpy()[rows],
+                    "code": codes[pick],
+                    "day": days[pick],
                 }
             )
         )
-        at += n
     records = pd.concat(records, ignore_index=True)
     history = flagged["slip"] & ~flagged["late"]
     if history.any():  # a lone first day of the slip rule that holds an event: history

@@ -422,13 +422,58 @@ def _text_from_codes(codes: np.ndarray, texts: Any, index: pd.Index) -> pd.Serie
         where = codes
     else:
         where = np.where(codes >= 0, codes, n_texts)
-    if where.dtype.kind != "i" or where.dtype.itemsize > 4:
-        where = where.astype("int32")
-    values = lookup.take(pa.array(where))
+    values = _take_same_width(lookup, where) if where is codes else None
+    if values is None:
+        if where.dtype.kind != "i" or where.dtype.itemsize > 4:
+            where = where.astype("int32")
+        values = lookup.take(pa.array(where))
     array = ArrowStringArray(
         pa.chunked_array([values], pa.large_string()), dtype=pd.StringDtype("pyarrow", np.nan)
     )
     return pd.Series(array, index=index, copy=False)
+
+
+def _take_same_width(lookup: Any, codes: np.ndarray) -> Any:
+    """``lookup.take(codes)`` for a ``large_string`` ``lookup`` whose texts (all but its last
+    entry, the missing one, which no code picks here) have one byte length, such as ids
+    ``couple-00001`` ... or partners ``A``/``B``: each text is then a fixed-width record, and the
+    rows' bytes are one numpy take of those records (no per-row offset lookups), their offsets
+    ``0, w, 2w, ...``.  None when the texts' lengths differ (pyarrow's take does it then).
+
+    >>> import pyarrow as pa
+    >>> got = _take_same_width(pa.array(["ab", "cd", None], pa.large_string()), np.array([1, 0, 1]))
+    >>> got.to_pylist()
+    ['cd', 'ab', 'cd']
+    """
+    import pyarrow as pa
+
+    n_texts, n = len(lookup) - 1, len(codes)
+    if (
+        not n
+        or n_texts < 1
+        or codes.dtype.kind not in "iu"
+        or not pa.types.is_large_string(lookup.type)
+    ):
+        return None
+    if lookup.slice(0, n_texts).null_count:
+        return None
+    _, offsets, data = lookup.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64, count=lookup.offset + n_texts + 1)
+    off = off[lookup.offset :]
+    width = int(off[1] - off[0])
+    if width < 1 or int(off[-1] - off[0]) != width * n_texts:
+        return None
+    if n_texts > 1 and not bool((np.diff(off) == width).all()):
+        return None
+    if int(codes.min()) < 0 or int(_greatest(codes)) >= n_texts:
+        return None
+    texts = np.frombuffer(data, dtype=np.uint8, count=int(off[-1]))[int(off[0]) :]
+    rows = np.take(texts.view(f"V{width}"), codes)  # n fixed-width records, in order
+    starts = np.arange(n + 1, dtype=np.int64)
+    starts *= width
+    return pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(starts), pa.py_buffer(rows.view(np.uint8)), null_count=0
+    )
 
 
 def _report_uniques(
