@@ -866,15 +866,14 @@ def test_a_change_from_bursts_of_triggers_is_said_to_be_possibly_chance(verdict,
 
 
 def test_on_the_sample_only_couple_04_a_hears_its_change_could_be_chance(
-    sample_logs, sample_review
+    sample_logs, sample_review, sample_page
 ):
     # the verdict stays the exact test's (p 0.042: "lessening"); its triggers came in bursts
     # (dispersion 1.71) and allowing for that p is 0.136; couple-01 A and couple-03 A are bursty
     # too, but their falls stay clear (p 6e-6 and 1e-6): no words
     for couple in sample_logs.couple_ids:
-        r = sample_review(couple)
         for audience in report.AUDIENCES:
-            page = _text(report.render(r, audience=audience))
+            page = _text(sample_page(couple, audience))
             n = page.count("in bursts")
             if couple != "couple-04":
                 assert n == 0, (couple, audience)
@@ -1112,40 +1111,25 @@ def test_a_partner_without_triggers_gets_words_not_an_empty_panel(
 
 
 @pytest.fixture(scope="module")
-def sample_logs():
-    import trustdata
-
-    return trustdata.load(report.resolve_path("data/sample/couples"))
-
-
-@pytest.fixture(scope="module")
-def sample_review(sample_logs):
-    """``review(sample_logs, couple, **options)``, computed once per couple and options for the
-    module: the tests read a review and its pages, none changes them."""
-    from trustdata.review import review
-
-    done = {}
-
-    def get(couple, **options):
-        key = (couple, tuple(sorted(options.items())))
-        if key not in done:
-            done[key] = review(sample_logs, couple, **options)
-        return done[key]
-
-    return get
+def sample_logs(sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return sample.logs()
 
 
 @pytest.fixture(scope="module")
-def sample_page(sample_review):
+def sample_review(sample):
+    """``review(sample_logs, couple, **options)``, computed once per couple and options
+    (tests/conftest.py): each call a copy, so no test can change what another reads."""
+    return sample.review
+
+
+@pytest.fixture(scope="module")
+def sample_page(sample):
     """``report.render(sample_review(couple, **options), audience=audience)``, made once (the
     same page ``report.build(sample_logs, couple, audience=audience, **options)`` returns)."""
-    done = {}
 
     def get(couple, audience="couple", **options):
-        key = (couple, audience, tuple(sorted(options.items())))
-        if key not in done:
-            done[key] = report.render(sample_review(couple, **options), audience=audience)
-        return done[key]
+        return sample.page(couple, audience, **options)
 
     return get
 
