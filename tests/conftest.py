@@ -117,9 +117,8 @@ def pytest_runtest_teardown(item, nextitem):
 # The bundled sample, its reviews and pages: built once per worker, shared by every module
 # --------------------------------------------------------------------------------------------
 
-#: The bundled sample log folder and its synthetic reference cohort.
+#: The bundled sample log folder.
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
-COHORT = Path(__file__).resolve().parents[1] / "data" / "sample" / "cohort"
 
 
 def _key(options: dict):
@@ -192,7 +191,7 @@ class SampleCache:
 
 
 @pytest.fixture(scope="session")
-def sample() -> SampleCache:
+def bundled_sample() -> SampleCache:
     """The bundled sample's logs, reviews and pages, each made once per worker
     (:class:`SampleCache`)."""
     return SampleCache()

@@ -1111,25 +1111,25 @@ def test_a_partner_without_triggers_gets_words_not_an_empty_panel(
 
 
 @pytest.fixture(scope="module")
-def sample_logs(sample):
+def sample_logs(bundled_sample):
     """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
-    return sample.logs()
+    return bundled_sample.logs()
 
 
 @pytest.fixture(scope="module")
-def sample_review(sample):
+def sample_review(bundled_sample):
     """``review(sample_logs, couple, **options)``, computed once per couple and options
     (tests/conftest.py): each call a copy, so no test can change what another reads."""
-    return sample.review
+    return bundled_sample.review
 
 
 @pytest.fixture(scope="module")
-def sample_page(sample):
+def sample_page(bundled_sample):
     """``report.render(sample_review(couple, **options), audience=audience)``, made once (the
     same page ``report.build(sample_logs, couple, audience=audience, **options)`` returns)."""
 
     def get(couple, audience="couple", **options):
-        return sample.page(couple, audience, **options)
+        return bundled_sample.page(couple, audience, **options)
 
     return get
 

@@ -17,9 +17,9 @@ COHORT = report.resolve_path("data/sample/cohort")
 
 
 @pytest.fixture(scope="module")
-def bundled(sample):
+def bundled(bundled_sample):
     """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
-    return sample.logs()
+    return bundled_sample.logs()
 
 
 #: The review of ``reviewed``: couple-02 against the bundled cohort on 5 January 2026.
@@ -27,17 +27,17 @@ REVIEWED = {"reference": str(COHORT), "today": "2026-01-05"}
 
 
 @pytest.fixture(scope="module")
-def reviewed(sample):
+def reviewed(bundled_sample):
     """couple-02 (partner A not on track, plan clearly lower) against the bundled cohort."""
-    return sample.review("couple-02", **REVIEWED)
+    return bundled_sample.review("couple-02", **REVIEWED)
 
 
 @pytest.fixture(scope="module")
-def reviewed_page(sample):
+def reviewed_page(bundled_sample):
     """``report.render(reviewed, audience=audience, include_expected=...)``, made once."""
 
     def get(audience: str, include_expected: bool = False) -> str:
-        return sample.page("couple-02", audience, include_expected, **REVIEWED)
+        return bundled_sample.page("couple-02", audience, include_expected, **REVIEWED)
 
     return get
 
@@ -79,11 +79,11 @@ def _anniversary_logs() -> Logs:
 # --- the review -------------------------------------------------------------------------------
 
 
-def test_review_without_a_reference_claims_nothing(sample):
-    r = sample.review("couple-02", today="2026-01-05")
+def test_review_without_a_reference_claims_nothing(bundled_sample):
+    r = bundled_sample.review("couple-02", today="2026-01-05")
     assert not r.reference_given and r.track is None and r.expected_band is None
     for audience in report.AUDIENCES:
-        page = sample.page("couple-02", audience, True, today="2026-01-05")
+        page = bundled_sample.page("couple-02", audience, True, today="2026-01-05")
         assert 'id="expected"' not in page and "expected range" not in page
 
 
@@ -141,8 +141,8 @@ def test_a_too_small_reference_is_refused_with_a_sentence_and_nothing_claimed(bu
     assert "Your therapist chose" not in couple
 
 
-def test_review_always_holds_plan_effect_and_anniversaries(bundled, sample):
-    r = sample.review("couple-02", today="2026-01-05")
+def test_review_always_holds_plan_effect_and_anniversaries(bundled, bundled_sample):
+    r = bundled_sample.review("couple-02", today="2026-01-05")
     plan = triggers.plan_effect(bundled.couple("couple-02").triggers)
     want = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     pd.testing.assert_frame_equal(r.plan_effect, want)
@@ -254,13 +254,15 @@ def test_couple_page_says_a_synthetic_reference_is_made_up_couples_not_most_peop
         assert "most people" not in made_up and "made-up example couples" in made_up
 
 
-def test_couple_page_plan_sentence_only_when_the_verdict_is_clear(sample, reviewed, reviewed_page):
+def test_couple_page_plan_sentence_only_when_the_verdict_is_clear(
+    bundled_sample, reviewed, reviewed_page
+):
     assert "lower_with_plan" in set(reviewed.plan_effect["verdict"])
     assert "handled with your plan were clearly milder" in _text(reviewed_page("couple"))
-    other = sample.review("couple-01", today="2026-01-05")
+    other = bundled_sample.review("couple-01", today="2026-01-05")
     assert "lower_with_plan" not in set(other.plan_effect["verdict"])
     assert "handled with your plan" not in _text(
-        sample.page("couple-01", "couple", today="2026-01-05")
+        bundled_sample.page("couple-01", "couple", today="2026-01-05")
     )
 
 
@@ -301,11 +303,11 @@ def test_every_number_with_a_reference_is_a_value_of_the_review(reviewed, review
     assert strays == []
 
 
-def test_couple_page_on_track_and_watch_words(sample):
-    r = sample.review("couple-03", **REVIEWED)
+def test_couple_page_on_track_and_watch_words(bundled_sample):
+    r = bundled_sample.review("couple-03", **REVIEWED)
     now = r.track_now.set_index("partner")["status"].to_dict()
     assert now == {"A": "on_track", "B": "watch"}
-    text = _text(sample.page("couple-03", "couple", True, **REVIEWED))
+    text = _text(bundled_sample.page("couple-03", "couple", True, **REVIEWED))
     assert "A 's recent average is within the usual range" in text
     assert "B 's recent average" not in text  # "watch" is not clear enough to tell the couple
 
@@ -322,15 +324,15 @@ def test_review_decides_what_the_couple_page_may_say(reviewed):
     )
 
 
-def test_couple_page_within_the_band_below_its_median_is_not_at_or_above_most(sample):
+def test_couple_page_within_the_band_below_its_median_is_not_at_or_above_most(bundled_sample):
     # couple-04's A: 4-week mean 4.5 against a band 3.38 / 6.21 / 7.45 (10th / median / 90th):
     # inside the band, below its middle; "at or above where most people were" would be false
-    r = sample.review("couple-04", **REVIEWED)
+    r = bundled_sample.review("couple-04", **REVIEWED)
     a = r.track_now.set_index("partner").loc["A"]
     assert a["status"] == "on_track"
     assert a["expected_low"] <= a["rolling_mean"] < a["expected_median"]
     assert r.expected_couple["A"] == "within"
-    text = _text(sample.page("couple-04", "couple", True, **REVIEWED))
+    text = _text(bundled_sample.page("couple-04", "couple", True, **REVIEWED))
     assert (
         "A 's recent average is within the usual range: the range where most partners in "
         "made-up example couples (not real people) who started at a similar level were at this "
@@ -352,7 +354,9 @@ def test_review_tells_the_couple_above_only_above_the_band():
     assert "above the usual range: higher than most people" in report.EXPECTED_COUPLE_ABOVE
 
 
-def test_pages_say_the_reference_does_not_reach_the_latest_weeks(sample, reviewed, reviewed_page):
+def test_pages_say_the_reference_does_not_reach_the_latest_weeks(
+    bundled_sample, reviewed, reviewed_page
+):
     # couple-02's logs run to 15 June 2025 (week of 9 June), 75 weeks after the discovery; the
     # reference's band covers weeks 0-66 only (to the week of 7 April 2025): the comparison is
     # for 7 April, and the pages must say so rather than "at this point"
@@ -373,10 +377,10 @@ def test_pages_say_the_reference_does_not_reach_the_latest_weeks(sample, reviewe
         "reach the later weeks, to the week of 9 June 2025)"
     ) in therapist
     # couple-04's logs end (3 March 2025, week 58) inside the reference's weeks: nothing to add
-    r = sample.review("couple-04", **REVIEWED)
+    r = bundled_sample.review("couple-04", **REVIEWED)
     assert not r.track_now["beyond_reference"].any()
     for audience in report.AUDIENCES:
-        text = _text(sample.page("couple-04", audience, True, **REVIEWED))
+        text = _text(bundled_sample.page("couple-04", audience, True, **REVIEWED))
         assert "the reference covers" not in text and "does not reach" not in text
 
 

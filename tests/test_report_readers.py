@@ -20,23 +20,23 @@ from trustdata.review import review
 
 
 @pytest.fixture(scope="module")
-def sample_logs(sample):
+def sample_logs(bundled_sample):
     """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
-    return sample.logs()
+    return bundled_sample.logs()
 
 
 @pytest.fixture(scope="module")
-def r04(sample):
-    return sample.review("couple-04", today="2026-01-05")
+def r04(bundled_sample):
+    return bundled_sample.review("couple-04", today="2026-01-05")
 
 
 @pytest.fixture(scope="module")
-def built(sample):
+def built(bundled_sample):
     """``report.build(sample_logs, couple, audience=audience, today="2026-01-05")``: the
     sample's page, rendered once per worker (tests/conftest.py)."""
 
     def get(couple: str, audience: str) -> str:
-        return sample.page(couple, audience, today="2026-01-05")
+        return bundled_sample.page(couple, audience, today="2026-01-05")
 
     return get
 
