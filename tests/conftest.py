@@ -7,6 +7,10 @@ example that falsified it.
 Chromium: the ``browser`` fixture is one headless Debian Chromium (driven by Playwright) per
 worker process, shared by every test that asks for it.  In CI (``CI`` set) the browser must be
 there; elsewhere those tests are skipped with a message when it is missing.
+
+The bundled sample: ``bundled_sample`` (:class:`SampleCache`) loads it, reviews a couple and
+renders a page once per worker process for every module that asks; the logs and reviews it
+hands out are copies.
 """
 
 from __future__ import annotations
@@ -138,7 +142,8 @@ class SampleCache:
     one to two; many modules read the same ones.  Every call hands out a fresh deep copy of a
     loaded ``Logs`` or a ``CoupleReview``, so a test that changed one could not change what
     another test reads; pages are strings.  The copies are what ``trustdata.load(SAMPLE)``,
-    ``review(...)`` and ``report.render(...)`` return (the same calls, made once).
+    ``review(...)`` and ``report.render(...)`` return (the same calls, made once).  Ask for them
+    outside any monkeypatch of trustdata: what is made first is what every later test reads.
     """
 
     def __init__(self) -> None:
