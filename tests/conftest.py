@@ -7,10 +7,15 @@ example that falsified it.
 Chromium: the ``browser`` fixture is one headless Debian Chromium (driven by Playwright) per
 worker process, shared by every test that asks for it.  In CI (``CI`` set) the browser must be
 there; elsewhere those tests are skipped with a message when it is missing.
+
+The bundled sample: ``bundled_sample`` (:class:`SampleCache`) loads it, reviews a couple and
+renders a page once per worker process for every module that asks; the logs and reviews it
+hands out are copies.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -110,3 +115,88 @@ def pytest_runtest_teardown(item, nextitem):
     if nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ()):
         for chromium in _SHARED:
             chromium.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The bundled sample, its reviews and pages: built once per worker, shared by every module
+# --------------------------------------------------------------------------------------------
+
+#: The bundled sample log folder.
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
+
+
+def _key(options: dict):
+    """A dictionary key for ``options``, or None when a value cannot be one (a ``Logs``)."""
+    key = tuple(sorted(options.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+class SampleCache:
+    """The bundled sample loaded, reviewed and rendered once per worker process.
+
+    A review of a sample couple takes seconds (with the reference cohort, several) and a page
+    one to two; many modules read the same ones.  Every call hands out a fresh deep copy of a
+    loaded ``Logs`` or a ``CoupleReview``, so a test that changed one could not change what
+    another test reads; pages are strings.  The copies are what ``trustdata.load(SAMPLE)``,
+    ``review(...)`` and ``report.render(...)`` return (the same calls, made once).  Ask for them
+    outside any monkeypatch of trustdata: what is made first is what every later test reads.
+    """
+
+    def __init__(self) -> None:
+        self._logs = None
+        self._reviews: dict = {}
+        self._pages: dict = {}
+
+    def _loaded(self):
+        if self._logs is None:
+            import trustdata
+
+            self._logs = trustdata.load(SAMPLE)
+        return self._logs
+
+    def logs(self):
+        """``trustdata.load(SAMPLE)``: a copy of the one loaded."""
+        return copy.deepcopy(self._loaded())
+
+    def _review(self, couple: str, options: dict):
+        from trustdata.review import review
+
+        key = _key(options)
+        if key is None:
+            return review(self._loaded(), couple, **options)
+        if (couple, key) not in self._reviews:
+            self._reviews[couple, key] = review(self._loaded(), couple, **options)
+        return self._reviews[couple, key]
+
+    def review(self, couple: str, **options):
+        """``review(trustdata.load(SAMPLE), couple, **options)``: a copy of the one made."""
+        return copy.deepcopy(self._review(couple, options))
+
+    def page(self, couple: str, audience: str = "couple", include_expected: bool = False,
+             **options) -> str:  # fmt: skip
+        """``report.render(review(sample, couple, **options), audience=audience,
+        include_expected=include_expected)``, rendered once (the page ``report.build`` of the
+        sample gives with the same arguments)."""
+        from trustdata import report
+
+        key = _key(options)
+        page_key = (couple, audience, include_expected, key)
+        if key is None or page_key not in self._pages:
+            page = report.render(
+                self._review(couple, options), audience=audience, include_expected=include_expected
+            )
+            if key is None:
+                return page
+            self._pages[page_key] = page
+        return self._pages[page_key]
+
+
+@pytest.fixture(scope="session")
+def bundled_sample() -> SampleCache:
+    """The bundled sample's logs, reviews and pages, each made once per worker
+    (:class:`SampleCache`)."""
+    return SampleCache()

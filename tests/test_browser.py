@@ -178,27 +178,25 @@ def hostile_logs():
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    import trustdata
-    from trustdata import report
-
-    return trustdata.load(report.resolve_path("data/sample/couples"))
+def bundled(bundled_sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
 @pytest.fixture(scope="module")
-def sample_pages(tmp_path_factory, browser, bundled):
+def sample_pages(tmp_path_factory, browser, bundled, bundled_sample):
     """Every bundled sample couple, both audiences."""
     from trustdata import report
 
     out = tmp_path_factory.mktemp("sample")
     seen = {}
-    from trustdata.review import review
-
     for couple in bundled.couple_ids:
-        r = review(bundled, couple)  # once per couple, rendered for both readers
+        # review(bundled, couple) and report.render(r, audience=...), made once per worker
+        # (tests/conftest.py): the same pages other modules read as text
+        r = bundled_sample.review(couple)
         for audience in report.AUDIENCES:
             path = out / f"{couple}-{audience}.html"
-            path.write_text(report.render(r, audience=audience), encoding="utf-8")
+            path.write_text(bundled_sample.page(couple, audience), encoding="utf-8")
             # a PDF of couple-04's therapist page (the page-count test); the others are read
             # in print media at A4 width, which is what the PDF lays out
             pdf = (couple, audience) == ("couple-04", "therapist")
@@ -420,11 +418,18 @@ def test_no_abuse_note_on_the_couple_page_while_abuse_is_logged(pages):
     assert note in pages["abuse_therapist"]["text"]
 
 
-def test_therapist_page_with_the_synthetic_reference_draws_the_band(browser, bundled, tmp_path):
+def test_therapist_page_with_the_synthetic_reference_draws_the_band(
+    browser, bundled_sample, tmp_path
+):
     from trustdata import report
 
-    path = report.write(bundled, "couple-02", tmp_path / "ref.html", audience="therapist",
-                        reference=report.resolve_path("data/sample/cohort"))  # fmt: skip
+    # report.write(bundled, "couple-02", ..., audience="therapist", reference=the cohort) on the
+    # day test_report_expected reviews it, so the review against the cohort (seconds) is made
+    # once per worker (tests/conftest.py); what the browser draws of it is unchanged
+    path = tmp_path / "ref.html"
+    reference = str(report.resolve_path("data/sample/cohort"))
+    page = bundled_sample.page("couple-02", "therapist", reference=reference, today="2026-01-05")
+    path.write_text(page, encoding="utf-8")
     seen = _open(browser, path)
     band = [c for c in seen["charts"] if "against the expected range" in c["caption"]]
     assert len(band) == 2

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import trustdata
 from trustdata import report
-from trustdata.review import review
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -28,17 +26,17 @@ def test_no_notebook_rounds_on_its_own(path):
         assert not re.search(r":[+ ]?\.\d+[fe%]\}", src), f"{path.name}: a float format in\n{src}"
 
 
-def test_the_month_table_of_our_progress_agrees_with_the_page():
+def test_the_month_table_of_our_progress_agrees_with_the_page(bundled_sample):
     # couple-01 A, April 2024: mean 4.25, printed 4.3 on the page; the notebook printed 4.2
-    logs = trustdata.load(report.resolve_path("data/sample/couples"))
-    r = review(logs, "couple-01", today="2026-02-01")
+    # (review(trustdata.load(the sample), ...) and its page: made once per worker)
+    r = bundled_sample.review("couple-01", today="2026-02-01")
     cell = next(s for s in _cells(report.resolve_path("notebooks/our_progress.ipynb"))
                 if s.startswith('monthly = r.monthly["connection"]'))  # fmt: skip
     space = {"r": r, "report": report}
     exec(cell, space)  # the notebook's own code for its month table
     by_month = space["by_month"]
     assert by_month.loc["April 2024", "A"] == 4.3
-    page = report.render(r, audience="couple")
+    page = bundled_sample.page("couple-01", "couple", today="2026-02-01")
     rows = {
         m: re.findall(r'<td class="num">([^<]*)</td>', cells)
         for m, cells in re.findall(r"<tr><td>([A-Z][a-z]+ \d{4})</td>(.*?)</tr>", page)
@@ -52,14 +50,13 @@ def test_the_month_table_of_our_progress_agrees_with_the_page():
     assert compared == by_month.notna().to_numpy().sum() > 20
 
 
-def test_the_therapist_notebook_shows_the_pages_events_around_a_setback():
+def test_the_therapist_notebook_shows_the_pages_events_around_a_setback(bundled_sample):
     # couple-01's page listed "21 January 2025 anniversary of the discovery; 22 January 2025
     # small win" around a setback; the notebook's table showed only the small win
-    logs = trustdata.load(report.resolve_path("data/sample/couples"))
-    r = review(logs, "couple-01", today="2026-02-01")
+    r = bundled_sample.review("couple-01", today="2026-02-01")
     said = "21 January 2025 anniversary of the discovery; 22 January 2025 small win"
     assert said in report.events_around(r).tolist()
-    page = report.render(r, audience="therapist")
+    page = bundled_sample.page("couple-01", "therapist", today="2026-02-01")
     part = page[page.index('<section id="setbacks"') :]
     assert said in part[: part.index("</section>")]
     cell = next(s for s in _cells(report.resolve_path("notebooks/therapist_review.ipynb"))

@@ -23,7 +23,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import trustdata
 from trustdata import charts, report
 from trustdata.review import review
 
@@ -58,8 +57,9 @@ def _run_notebook(couple: str, monkeypatch) -> str:
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return trustdata.load(report.resolve_path("data/sample/couples"))
+def bundled(bundled_sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
 def _page_sentences(page: str, key: str) -> list[str]:
@@ -85,8 +85,9 @@ def _page_sentences(page: str, key: str) -> list[str]:
         ]),
     ],
 )  # fmt: skip
-def test_the_notebook_holds_the_couple_pages_sentences(couple, says, bundled, monkeypatch):
-    page = report.render(review(bundled, couple, today=TODAY), audience="couple")
+def test_the_notebook_holds_the_couple_pages_sentences(couple, says, bundled_sample, monkeypatch):
+    # report.render(review(bundled, couple, today=TODAY), audience="couple"), made once
+    page = bundled_sample.page(couple, "couple", today=TODAY)
     sentences = {key: _page_sentences(page, key) for key in ("notes", "plan", "anniversaries")}
     assert sentences["notes"] and sentences["anniversaries"]
     assert bool(sentences["plan"]) == (couple == "couple-02")
@@ -102,11 +103,11 @@ def test_the_notebook_holds_the_couple_pages_sentences(couple, says, bundled, mo
         assert said in page_text and said in notebook, said
 
 
-def test_each_section_is_shown_where_the_page_shows_it(bundled):
+def test_each_section_is_shown_where_the_page_shows_it(bundled, bundled_sample):
     # the notebook's sections come from the page's own builders: the same rule for both
     for couple in bundled.couple_ids:
-        r = review(bundled, couple, today=TODAY)
-        page = report.render(r, audience="couple")
+        r = bundled_sample.review(couple, today=TODAY)  # and its page, made once per worker
+        page = bundled_sample.page(couple, "couple", today=TODAY)
         for key in report.COUPLE_TEXT_SECTIONS:
             md = report.couple_section_markdown(r, key)
             assert bool(md) == (f'<section id="{key}"' in page), (couple, key)
@@ -136,8 +137,8 @@ def test_no_section_under_the_safety_notice(bundled):
     assert [report.couple_section_markdown(r, k) for k in report.COUPLE_TEXT_SECTIONS] == [""] * 3
 
 
-def test_an_unknown_section_is_refused_with_a_sentence(bundled):
-    r = review(bundled, "couple-01", today=TODAY)
+def test_an_unknown_section_is_refused_with_a_sentence(bundled_sample):
+    r = bundled_sample.review("couple-01", today=TODAY)
     with pytest.raises(ValueError, match=r"must be one of \['notes', 'plan', 'anniversaries'\]"):
         report.couple_section_markdown(r, "summary")
 

@@ -47,11 +47,16 @@ def test_unsupported_traces(trace, expected):
     assert _plotlyjs.unsupported_traces([go.Figure(trace)]) == expected
 
 
-def test_every_chart_of_every_sample_page_is_drawable_by_the_partial_bundle(monkeypatch):
+def test_every_chart_of_every_sample_page_is_drawable_by_the_partial_bundle(
+    monkeypatch, bundled_sample
+):
     # a chart with a trace type outside the cartesian bundle would draw nothing in the report
-    import trustdata
     from trustdata import report
 
+    # report.build(logs, couple, audience=...) is report.render of review(logs, couple): the
+    # reviews are the worker's (tests/conftest.py), the pages are rendered here to record them
+    logs = bundled_sample.logs()
+    reviews = [bundled_sample.review(couple) for couple in logs.couple_ids]
     seen = []
     real_add = report.Charts.add
 
@@ -60,10 +65,9 @@ def test_every_chart_of_every_sample_page_is_drawable_by_the_partial_bundle(monk
         return real_add(self, fig, **kwargs)
 
     monkeypatch.setattr(report.Charts, "add", recording_add)
-    logs = trustdata.load("data/sample/couples")
-    for couple in logs.couple_ids:
+    for r in reviews:
         for audience in ("couple", "therapist"):
-            report.build(logs, couple, audience=audience)
+            report.render(r, audience=audience)
     assert len(seen) >= 8 * len(logs.couple_ids)
     assert _plotlyjs.unsupported_traces(seen) == []
     assert {t.type for fig in seen for t in fig.data} >= {"scatter", "bar", "heatmap"}

@@ -163,11 +163,11 @@ def test_render_page_has_csp_viewport_and_no_network_reference():
     assert "@media print" in page
 
 
-def test_csp_lists_exactly_the_hashes_of_the_pages_own_scripts(logs):
+def test_csp_lists_exactly_the_hashes_of_the_pages_own_scripts(pages):
     import base64
     import hashlib
 
-    page = report.build(logs, "couple-01")
+    page = pages["couple"]  # report.build(logs, "couple-01"), made once for the module
     scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
     assert len(scripts) == 2  # plotly.js and the one that draws the charts
     expected = {
@@ -393,14 +393,23 @@ def test_couple_summary_counts_the_setbacks_it_lists(logs, pages):
     assert table.count("<tr>") - 1 == len(found)
 
 
+def _built(logs: Logs, couple: str, **options) -> dict[str, str]:
+    """``report.build(logs, couple, audience=audience, **options)`` for both audiences: build is
+    ``report.render`` of ``review(logs, couple, **options)``, so both pages are rendered from
+    one review rather than reviewing the logs once per page."""
+    r = report.review(logs, couple, **options)
+    return {audience: report.render(r, audience=audience) for audience in report.AUDIENCES}
+
+
 HOSTILE_COUPLE = "<script>alert('couple')</script>"
 HOSTILE_PARTNERS = ("<b onmouseover=alert(1)>Ann</b>", "Bob & <i>co</i>")
 
 
 def test_hostile_ids_are_escaped_in_text_and_charts():
     logs = make_logs(couple_id=HOSTILE_COUPLE, partners=HOSTILE_PARTNERS)
+    built = _built(logs, HOSTILE_COUPLE)
     for audience in report.AUDIENCES:
-        rest = _without_plotly_js(report.build(logs, HOSTILE_COUPLE, audience=audience))
+        rest = _without_plotly_js(built[audience])
         assert HOSTILE_COUPLE not in rest and "<b onmouseover" not in rest and "<i>co" not in rest
         assert report.esc(HOSTILE_PARTNERS[1]) in rest
 
@@ -877,15 +886,14 @@ def test_a_change_from_bursts_of_triggers_is_said_to_be_possibly_chance(verdict,
 
 
 def test_on_the_sample_only_couple_04_a_hears_its_change_could_be_chance(
-    sample_logs, sample_review
+    sample_logs, sample_review, sample_page
 ):
     # the verdict stays the exact test's (p 0.042: "lessening"); its triggers came in bursts
     # (dispersion 1.71) and allowing for that p is 0.136; couple-01 A and couple-03 A are bursty
     # too, but their falls stay clear (p 6e-6 and 1e-6): no words
     for couple in sample_logs.couple_ids:
-        r = sample_review(couple)
         for audience in report.AUDIENCES:
-            page = _text(report.render(r, audience=audience))
+            page = _text(sample_page(couple, audience))
             n = page.count("in bursts")
             if couple != "couple-04":
                 assert n == 0, (couple, audience)
@@ -1123,40 +1131,25 @@ def test_a_partner_without_triggers_gets_words_not_an_empty_panel(
 
 
 @pytest.fixture(scope="module")
-def sample_logs():
-    import trustdata
-
-    return trustdata.load(report.resolve_path("data/sample/couples"))
-
-
-@pytest.fixture(scope="module")
-def sample_review(sample_logs):
-    """``review(sample_logs, couple, **options)``, computed once per couple and options for the
-    module: the tests read a review and its pages, none changes them."""
-    from trustdata.review import review
-
-    done = {}
-
-    def get(couple, **options):
-        key = (couple, tuple(sorted(options.items())))
-        if key not in done:
-            done[key] = review(sample_logs, couple, **options)
-        return done[key]
-
-    return get
+def sample_logs(bundled_sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
 @pytest.fixture(scope="module")
-def sample_page(sample_review):
+def sample_review(bundled_sample):
+    """``review(sample_logs, couple, **options)``, computed once per couple and options
+    (tests/conftest.py): each call a copy, so no test can change what another reads."""
+    return bundled_sample.review
+
+
+@pytest.fixture(scope="module")
+def sample_page(bundled_sample):
     """``report.render(sample_review(couple, **options), audience=audience)``, made once (the
     same page ``report.build(sample_logs, couple, audience=audience, **options)`` returns)."""
-    done = {}
 
     def get(couple, audience="couple", **options):
-        key = (couple, audience, tuple(sorted(options.items())))
-        if key not in done:
-            done[key] = report.render(sample_review(couple, **options), audience=audience)
-        return done[key]
+        return bundled_sample.page(couple, audience, **options)
 
     return get
 
@@ -1224,8 +1217,9 @@ def test_generation_date_and_rejected_records_are_on_the_page(tmp_path):
         "couple_id,partner,date,connection\nc1,A,2025-01-06,5\nc1,A,2025-01-13,11\n"
     )
     logs = trustdata.load(tmp_path)
+    built = _built(logs, "c1", today="2026-02-03")
     for audience in report.AUDIENCES:
-        text = _text(report.build(logs, "c1", audience=audience, today="2026-02-03"))
+        text = _text(built[audience])
         assert "Made on 3 February 2026" in text
         assert "1 record in the files could not be read and is not in this page" in text
 
@@ -1238,9 +1232,9 @@ def test_display_names_are_used_in_every_view_and_roles_keep_their_order():
         events=logs.events,
         couples=as_table("couples", [{"couple_id": "couple-01", "name_A": "Ann", "name_B": "Bo"}]),
     )
-    pages = {}
+    pages = _built(named, "couple-01")
     for audience in report.AUDIENCES:
-        page = pages[audience] = report.build(named, "couple-01", audience=audience)
+        page = pages[audience]
         text = _text(page)
         assert "Ann" in text and "Bo" in text
         assert text.index("Ann") < text.index("Bo")
@@ -1256,8 +1250,9 @@ def test_display_names_are_used_in_every_view_and_roles_keep_their_order():
 def test_typed_text_is_isolated_in_bdi():
     rlo = "\u202eevil\u202c"
     logs = make_logs(partners=(f"Ann{rlo}", "Bob"))
+    built = _built(logs, "couple-01")
     for audience in report.AUDIENCES:
-        page = _without_plotly_js(report.build(logs, "couple-01", audience=audience))
+        page = _without_plotly_js(built[audience])
         body = page[page.index("<main>") : page.index("<script>", page.index("<main>"))]
         # every occurrence of the typed name in the HTML is inside a <bdi> element
         outside = re.sub(r"<bdi>.*?</bdi>", "", body, flags=re.S)
@@ -1636,8 +1631,8 @@ def test_a_change_shown_by_the_ends_is_not_called_steady():
     # steadily over the months" and "as a steady trend" would not be true of it
     scores = [7, 6, 7, 7] + [5, 4, 5, 6, 4, 5, 6, 5] * 5 + [5, 5, 5, 4]
     logs = Logs(checkins=as_table("checkins", _partner_weeks("A", scores)))
-    couple = _text(report.build(logs, "c1", audience="couple"))
-    therapist = _text(report.build(logs, "c1", audience="therapist"))
+    built = _built(logs, "c1")
+    couple, therapist = _text(built["couple"]), _text(built["therapist"])
     said = couple[couple.index("4.8 in the latest 4 weeks.") :][:300]
     assert "steadily" not in said and "deteriorated as a steady trend" not in therapist
     assert (
@@ -1670,7 +1665,8 @@ def test_no_difference_is_not_called_within_the_usual_ups_and_downs():
     # of scores that never moved; at the scale's top no rise can show at all
     rows = _partner_weeks("A", [10] * 12) + _partner_weeks("B", [6] * 12, offset=1)
     logs = Logs(checkins=as_table("checkins", rows))
-    text = _text(report.build(logs, "c1", audience="couple"))
+    built = _built(logs, "c1")
+    text = _text(built["couple"])
     assert "within the usual ups and downs" not in text
     assert (
         "10.0 in the latest 4 weeks. That is the top of the scale, at the start and now: there "
@@ -1680,7 +1676,7 @@ def test_no_difference_is_not_called_within_the_usual_ups_and_downs():
         "6.0 in the latest 4 weeks. That is the same level as in the first weeks: no clear change "
         "yet." in text
     )
-    therapist = _text(report.build(logs, "c1", audience="therapist"))
+    therapist = _text(built["therapist"])
     assert "both at the scale's top (10): a ceiling, no rise can show" in therapist
     assert therapist.count("a ceiling") == 1  # A only
     # a difference within the noise keeps its words
@@ -1694,9 +1690,10 @@ def test_a_partner_who_never_checks_in_is_named_on_both_pages():
     tr = [{"couple_id": "c1", "partner": "B", "timestamp": f"2025-01-{d:02d} 20:00",
            "intensity": 5, "category": "media"} for d in (8, 15, 22)]  # fmt: skip
     logs = Logs(checkins=as_table("checkins", rows), triggers=as_table("triggers", tr))
-    couple = _section_text(report.build(logs, "c1"), "summary")
+    built = _built(logs, "c1")
+    couple = _section_text(built["couple"], "summary")
     assert "B has not checked in yet: every score on this page is A's." in couple
-    therapist = report.build(logs, "c1", audience="therapist")
+    therapist = built["therapist"]
     flags = _section_text(therapist, "flags")
     assert "No red flags" not in flags
     assert "no check-ins · B: no check-in in these logs (3 triggers logged)." in flags

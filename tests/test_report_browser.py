@@ -14,14 +14,13 @@ _P_CELLS = """() => Array.from(document.querySelectorAll('td'))
 
 
 @pytest.fixture(scope="module")
-def couple02_therapist(tmp_path_factory):
-    """couple-02's therapist page, written once for both widths."""
-    import trustdata
-    from trustdata import report
-
-    logs = trustdata.load(report.resolve_path("data/sample/couples"))
+def couple02_therapist(tmp_path_factory, bundled_sample):
+    """couple-02's therapist page, written once for both widths (the page
+    ``report.write(logs, "couple-02", out, audience="therapist")`` writes, as rendered once per
+    worker by tests/conftest.py)."""
     out = tmp_path_factory.mktemp("p_cells") / "t.html"
-    return report.write(logs, "couple-02", out, audience="therapist")
+    out.write_text(bundled_sample.page("couple-02", "therapist"), encoding="utf-8")
+    return out
 
 
 @pytest.mark.parametrize("width", [1280, 390])

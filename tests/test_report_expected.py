@@ -17,14 +17,37 @@ COHORT = report.resolve_path("data/sample/cohort")
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return trustdata.load(report.resolve_path("data/sample/couples"))
+def bundled(bundled_sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
+
+
+#: The review of ``reviewed``: couple-02 against the bundled cohort on 5 January 2026.
+REVIEWED = {"reference": str(COHORT), "today": "2026-01-05"}
 
 
 @pytest.fixture(scope="module")
-def reviewed(bundled):
+def reviewed(bundled_sample):
     """couple-02 (partner A not on track, plan clearly lower) against the bundled cohort."""
-    return rv.review(bundled, "couple-02", reference=str(COHORT), today="2026-01-05")
+    return bundled_sample.review("couple-02", **REVIEWED)
+
+
+@pytest.fixture(scope="module")
+def reviewed_page(bundled_sample):
+    """``report.render(reviewed, audience=audience, include_expected=...)``, made once."""
+
+    def get(audience: str, include_expected: bool = False) -> str:
+        return bundled_sample.page("couple-02", audience, include_expected, **REVIEWED)
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def logs_reviewed(bundled):
+    """couple-02 against the bundled cohort passed as ``Logs`` (no folder, so no ``truth``
+    marker): what two tests read, computed once."""
+    ref = trustdata.cohort.load_cohort(COHORT, progress=False)
+    return rv.review(bundled, "couple-02", reference=ref, today="2026-01-05")
 
 
 def _text(page: str) -> str:
@@ -56,11 +79,11 @@ def _anniversary_logs() -> Logs:
 # --- the review -------------------------------------------------------------------------------
 
 
-def test_review_without_a_reference_claims_nothing(bundled):
-    r = rv.review(bundled, "couple-02", today="2026-01-05")
+def test_review_without_a_reference_claims_nothing(bundled_sample):
+    r = bundled_sample.review("couple-02", today="2026-01-05")
     assert not r.reference_given and r.track is None and r.expected_band is None
     for audience in report.AUDIENCES:
-        page = report.render(r, audience=audience, include_expected=True)
+        page = bundled_sample.page("couple-02", audience, True, today="2026-01-05")
         assert 'id="expected"' not in page and "expected range" not in page
 
 
@@ -87,9 +110,9 @@ def test_review_holds_the_band_and_status_of_the_analyses(bundled, reviewed):
     assert set(after) == {"not_on_track"} and before.iloc[-1] != "not_on_track"
 
 
-def test_a_logs_reference_is_synthetic_only_with_the_marker(bundled):
+def test_a_logs_reference_is_synthetic_only_with_the_marker(bundled, logs_reviewed):
     ref = trustdata.cohort.load_cohort(COHORT, progress=False)
-    r = rv.review(bundled, "couple-02", reference=ref, today="2026-01-05")
+    r = logs_reviewed
     assert r.reference_given and not r.reference_synthetic and r.track_now is not None
     marked = Logs(
         checkins=ref.checkins,
@@ -118,8 +141,8 @@ def test_a_too_small_reference_is_refused_with_a_sentence_and_nothing_claimed(bu
     assert "Your therapist chose" not in couple
 
 
-def test_review_always_holds_plan_effect_and_anniversaries(bundled):
-    r = rv.review(bundled, "couple-02", today="2026-01-05")
+def test_review_always_holds_plan_effect_and_anniversaries(bundled, bundled_sample):
+    r = bundled_sample.review("couple-02", today="2026-01-05")
     plan = triggers.plan_effect(bundled.couple("couple-02").triggers)
     want = plan.loc[plan["category"] == "all"].reset_index(drop=True)
     pd.testing.assert_frame_equal(r.plan_effect, want)
@@ -160,8 +183,8 @@ def test_expected_band_chart_of_an_unassessed_partner_is_empty():
 # --- the pages --------------------------------------------------------------------------------
 
 
-def test_therapist_page_shows_the_band_status_and_caveat(reviewed):
-    page = report.render(reviewed, audience="therapist")
+def test_therapist_page_shows_the_band_status_and_caveat(reviewed, reviewed_page):
+    page = reviewed_page("therapist")
     text = _text(page)
     assert "Against expected recovery" in text
     assert "reference of 300 couples" in text and "Synthetic reference, not real couples." in text
@@ -180,16 +203,16 @@ def test_therapist_page_shows_the_band_status_and_caveat(reviewed):
     assert text.count("4-week mean against the expected range") == 2  # a chart per partner
 
 
-def test_therapist_page_lists_the_plan_rows_with_the_caution(reviewed):
-    text = _text(report.render(reviewed, audience="therapist"))
+def test_therapist_page_lists_the_plan_rows_with_the_caution(reviewed_page):
+    text = _text(reviewed_page("therapist"))
     assert "Triggers with and without the plan" in text
     assert "lower with the plan" in text and triggers.PLAN_CAUTION in text.replace("&#39;", "'")
 
 
-def test_couple_page_says_the_expected_range_only_when_the_therapist_chose(reviewed):
-    plain = _text(report.render(reviewed, audience="couple"))
+def test_couple_page_says_the_expected_range_only_when_the_therapist_chose(reviewed_page):
+    plain = _text(reviewed_page("couple"))
     assert "Your therapist chose" not in plain and "Synthetic" not in plain
-    chosen = _text(report.render(reviewed, audience="couple", include_expected=True))
+    chosen = _text(reviewed_page("couple", include_expected=True))
     assert (
         "Your therapist chose to show this: for four weeks or more, A 's recent average" in chosen
     )
@@ -197,12 +220,12 @@ def test_couple_page_says_the_expected_range_only_when_the_therapist_chose(revie
 
 
 def test_couple_page_says_a_synthetic_reference_is_made_up_couples_not_most_people(
-    bundled, reviewed
+    bundled, reviewed, reviewed_page, logs_reviewed
 ):
     # couple-02 against the bundled (synthetic) cohort: the couple page said "lower than most
     # people who started at a similar level" and never that the reference is made up
     assert reviewed.reference_synthetic
-    text = _text(report.render(reviewed, audience="couple", include_expected=True))
+    text = _text(reviewed_page("couple", include_expected=True))
     assert (
         "A 's recent average has been lower than most partners in made-up example couples "
         "(not real people) who started at a similar level had at this point."
@@ -220,8 +243,7 @@ def test_couple_page_says_a_synthetic_reference_is_made_up_couples_not_most_peop
     assert "made-up example couples (not real people)" in anon_text
     assert "most people" not in anon_text
     # a reference the review does not find synthetic keeps "most people"
-    ref = trustdata.cohort.load_cohort(COHORT, progress=False)
-    real = rv.review(bundled, "couple-02", reference=ref, today="2026-01-05")
+    real = logs_reviewed
     assert not real.reference_synthetic and real.expected_couple == {"A": "below"}
     real_text = _text(report.render(real, audience="couple", include_expected=True))
     assert "lower than most people who started at a similar level" in real_text
@@ -232,14 +254,16 @@ def test_couple_page_says_a_synthetic_reference_is_made_up_couples_not_most_peop
         assert "most people" not in made_up and "made-up example couples" in made_up
 
 
-def test_couple_page_plan_sentence_only_when_the_verdict_is_clear(bundled, reviewed):
+def test_couple_page_plan_sentence_only_when_the_verdict_is_clear(
+    bundled_sample, reviewed, reviewed_page
+):
     assert "lower_with_plan" in set(reviewed.plan_effect["verdict"])
-    assert "handled with your plan were clearly milder" in _text(
-        report.render(reviewed, audience="couple")
-    )
-    other = rv.review(bundled, "couple-01", today="2026-01-05")
+    assert "handled with your plan were clearly milder" in _text(reviewed_page("couple"))
+    other = bundled_sample.review("couple-01", today="2026-01-05")
     assert "lower_with_plan" not in set(other.plan_effect["verdict"])
-    assert "handled with your plan" not in _text(report.render(other, audience="couple"))
+    assert "handled with your plan" not in _text(
+        bundled_sample.page("couple-01", "couple", today="2026-01-05")
+    )
 
 
 def test_anniversary_sentences_and_therapist_list():
@@ -270,20 +294,20 @@ def test_anniversary_without_a_clear_last_year_says_only_the_date():
 
 
 @pytest.mark.parametrize("audience", ["therapist", "couple"])
-def test_every_number_with_a_reference_is_a_value_of_the_review(reviewed, audience):
+def test_every_number_with_a_reference_is_a_value_of_the_review(reviewed, reviewed_page, audience):
     from test_report import _printed_numbers, _review_values
 
-    page = report.render(reviewed, audience=audience, include_expected=True)
+    page = reviewed_page(audience, include_expected=True)
     allowed = _review_values(reviewed)
     strays = sorted({n for n in _printed_numbers(page) if n not in allowed})
     assert strays == []
 
 
-def test_couple_page_on_track_and_watch_words(bundled):
-    r = rv.review(bundled, "couple-03", reference=str(COHORT), today="2026-01-05")
+def test_couple_page_on_track_and_watch_words(bundled_sample):
+    r = bundled_sample.review("couple-03", **REVIEWED)
     now = r.track_now.set_index("partner")["status"].to_dict()
     assert now == {"A": "on_track", "B": "watch"}
-    text = _text(report.render(r, audience="couple", include_expected=True))
+    text = _text(bundled_sample.page("couple-03", "couple", True, **REVIEWED))
     assert "A 's recent average is within the usual range" in text
     assert "B 's recent average" not in text  # "watch" is not clear enough to tell the couple
 
@@ -300,15 +324,15 @@ def test_review_decides_what_the_couple_page_may_say(reviewed):
     )
 
 
-def test_couple_page_within_the_band_below_its_median_is_not_at_or_above_most(bundled):
+def test_couple_page_within_the_band_below_its_median_is_not_at_or_above_most(bundled_sample):
     # couple-04's A: 4-week mean 4.5 against a band 3.38 / 6.21 / 7.45 (10th / median / 90th):
     # inside the band, below its middle; "at or above where most people were" would be false
-    r = rv.review(bundled, "couple-04", reference=str(COHORT), today="2026-01-05")
+    r = bundled_sample.review("couple-04", **REVIEWED)
     a = r.track_now.set_index("partner").loc["A"]
     assert a["status"] == "on_track"
     assert a["expected_low"] <= a["rolling_mean"] < a["expected_median"]
     assert r.expected_couple["A"] == "within"
-    text = _text(report.render(r, audience="couple", include_expected=True))
+    text = _text(bundled_sample.page("couple-04", "couple", True, **REVIEWED))
     assert (
         "A 's recent average is within the usual range: the range where most partners in "
         "made-up example couples (not real people) who started at a similar level were at this "
@@ -330,7 +354,9 @@ def test_review_tells_the_couple_above_only_above_the_band():
     assert "above the usual range: higher than most people" in report.EXPECTED_COUPLE_ABOVE
 
 
-def test_pages_say_the_reference_does_not_reach_the_latest_weeks(bundled, reviewed):
+def test_pages_say_the_reference_does_not_reach_the_latest_weeks(
+    bundled_sample, reviewed, reviewed_page
+):
     # couple-02's logs run to 15 June 2025 (week of 9 June), 75 weeks after the discovery; the
     # reference's band covers weeks 0-66 only (to the week of 7 April 2025): the comparison is
     # for 7 April, and the pages must say so rather than "at this point"
@@ -340,21 +366,21 @@ def test_pages_say_the_reference_does_not_reach_the_latest_weeks(bundled, review
     assert now.loc["A", "last_week"] == pd.Timestamp("2025-06-09")
     assert bool(now.loc["A", "beyond_reference"])
     assert reviewed.expected_band["aligned_week"].max() == 66
-    couple = _text(report.render(reviewed, audience="couple", include_expected=True))
+    couple = _text(reviewed_page("couple", include_expected=True))
     assert (
         "This compares the week of 7 April 2025, the last week the reference covers; it does "
         "not reach A 's later weeks."
     ) in couple
-    therapist = _text(report.render(reviewed, audience="therapist"))
+    therapist = _text(reviewed_page("therapist"))
     assert (
         "(latest week assessed: 7 April 2025, the last week the reference covers; it does not "
         "reach the later weeks, to the week of 9 June 2025)"
     ) in therapist
     # couple-04's logs end (3 March 2025, week 58) inside the reference's weeks: nothing to add
-    r = rv.review(bundled, "couple-04", reference=str(COHORT), today="2026-01-05")
+    r = bundled_sample.review("couple-04", **REVIEWED)
     assert not r.track_now["beyond_reference"].any()
     for audience in report.AUDIENCES:
-        text = _text(report.render(r, audience=audience, include_expected=True))
+        text = _text(bundled_sample.page("couple-04", audience, True, **REVIEWED))
         assert "the reference covers" not in text and "does not reach" not in text
 
 
@@ -374,14 +400,16 @@ def test_reference_reach_when_the_last_assessed_week_is_before_the_reference_end
     assert not bool(inside["beyond_reference"])
 
 
-def test_therapist_card_names_when_the_run_below_began_and_when_the_flag_came(reviewed):
+def test_therapist_card_names_when_the_run_below_began_and_when_the_flag_came(
+    reviewed, reviewed_page
+):
     # couple-02's A: below the band from the week of 17 March 2025 (weeks 63-66), flagged "not
     # on track" in the fourth week of that run (7 April); "not on track since 7 April" alone hid
     # the three weeks below before it
     a = reviewed.track_now.set_index("partner").loc["A"]
     assert a["status"] == "not_on_track" and a["status_since"] == pd.Timestamp("2025-04-07")
     assert a["below_since"] == pd.Timestamp("2025-03-17") and a["weeks_below_at_since"] == 4
-    text = _text(report.render(reviewed, audience="therapist"))
+    text = _text(reviewed_page("therapist"))
     assert (
         "A (hurt partner): not on track : below the expected range since the week of 17 March "
         "2025; not on track from the week of 7 April 2025, after 4 weeks below (latest week "

@@ -48,50 +48,76 @@ def _page(logs, audience, couple="couple-01"):
     return page_text(report.build(logs, couple, audience=audience, today=TODAY))
 
 
-def test_the_review_carries_the_couples_warnings(early, late):
-    r = review.review(early, "couple-01", today=TODAY)
+@pytest.fixture(scope="module")
+def reviewed(early, late):
+    """``review.review(logs, couple, today=TODAY)`` of the ``early``, ``late`` or ``sample``
+    logs, made once for the module: several tests read the same review and its pages."""
+    loaded = {"early": early, "late": late, "sample": io.load(SAMPLE, today=TODAY)}
+    done = {}
+
+    def get(name, couple="couple-01"):
+        if (name, couple) not in done:
+            done[name, couple] = review.review(loaded[name], couple, today=TODAY)
+        return done[name, couple]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def page(reviewed):
+    """``_page(logs, audience, couple)`` of the module's logs: ``report.build`` is
+    ``report.render`` of the review, so it is rendered from ``reviewed``'s."""
+
+    def get(name, audience, couple="couple-01"):
+        return page_text(report.render(reviewed(name, couple), audience=audience))
+
+    return get
+
+
+def test_the_review_carries_the_couples_warnings(reviewed):
+    r = reviewed("early")
     assert r.mistyped.to_dict("records") == [
         {"table": "checkins", "date": pd.Timestamp("2014-02-05"), "file": "checkins.csv",
          "line": 3, "side": "before", "months": None, "year": 2024}
     ]  # fmt: skip
     pd.testing.assert_frame_equal(r.couple_mistyped, r.mistyped)
-    r = review.review(late, "couple-01", today=TODAY)
+    r = reviewed("late")
     assert r.mistyped[["date", "line", "side", "year"]].values.tolist() == [
         [pd.Timestamp("2026-05-26"), 64, "after", 2025]
     ]
-    assert len(review.review(late, "couple-02", today=TODAY).mistyped) == 0
+    assert len(reviewed("late", "couple-02").mistyped) == 0
     assert len(review.review(io.load(SAMPLE, today=TODAY), "couple-01").mistyped) == 0
 
 
-def test_the_therapist_page_says_it_plainly(early, late):
+def test_the_therapist_page_says_it_plainly(page):
     assert (
         "One record may be mistyped: the check-in of 5 February 2014 in checkins.csv line 3 is "
         "more than a year before the next record. If it should be 2024, correct it; the charts "
         "count it as it is."
-    ) in _page(early, "therapist")
+    ) in page("early", "therapist")
     assert (
         "One record may be mistyped: the check-in of 26 May 2026 in checkins.csv line 64 is "
         "more than a year after the record before it. If it should be 2025, correct it; the "
         "charts count it as it is."
-    ) in _page(late, "therapist")
+    ) in page("late", "therapist")
 
 
-def test_the_couple_page_says_it_short_and_kind(early, late):
+def test_the_couple_page_says_it_short_and_kind(page):
     assert (
         "One date may have a typo: the check-in of 5 February 2014 ( checkins.csv , line 3) "
         "comes more than a year before the rest of your logs. If it should be 2024, you can "
         "correct it in the file; until then this page counts it as written."
-    ) in _page(early, "couple")
+    ) in page("early", "couple")
     assert (
         "the check-in of 26 May 2026 ( checkins.csv , line 64) comes more than a year after the "
         "rest of your logs. If it should be 2025"
-    ) in _page(late, "couple")
+    ) in page("late", "couple")
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
-def test_another_couples_page_and_the_samples_say_nothing_of_it(early, audience):
-    for logs, couple in ((early, "couple-02"), (io.load(SAMPLE, today=TODAY), "couple-01")):
-        text = _page(logs, audience, couple)
+def test_another_couples_page_and_the_samples_say_nothing_of_it(page, audience):
+    for logs, couple in (("early", "couple-02"), ("sample", "couple-01")):
+        text = page(logs, audience, couple)
         assert "mistyped" not in text and "may have a typo" not in text
 
 
@@ -124,8 +150,8 @@ def test_several_records_are_listed_one_by_one():
     ) in text
 
 
-def test_the_page_renders_the_reviews_values_it_computes_nothing(early):
-    r = review.review(early, "couple-01", today=TODAY)
+def test_the_page_renders_the_reviews_values_it_computes_nothing(reviewed):
+    r = reviewed("early")
     # another year and line in the review: the page says them, whatever the logs hold
     changed = dataclasses.replace(
         r, mistyped=r.mistyped.assign(year=pd.array([2023], dtype="Int64"), line=99)

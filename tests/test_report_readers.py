@@ -20,15 +20,25 @@ from trustdata.review import review
 
 
 @pytest.fixture(scope="module")
-def sample_logs():
-    import trustdata
-
-    return trustdata.load(report.resolve_path("data/sample/couples"))
+def sample_logs(bundled_sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
 @pytest.fixture(scope="module")
-def r04(sample_logs):
-    return review(sample_logs, "couple-04", today="2026-01-05")
+def r04(bundled_sample):
+    return bundled_sample.review("couple-04", today="2026-01-05")
+
+
+@pytest.fixture(scope="module")
+def built(bundled_sample):
+    """``report.build(sample_logs, couple, audience=audience, today="2026-01-05")``: the
+    sample's page, rendered once per worker (tests/conftest.py)."""
+
+    def get(couple: str, audience: str) -> str:
+        return bundled_sample.page(couple, audience, today="2026-01-05")
+
+    return get
 
 
 def _text(page: str) -> str:
@@ -77,9 +87,9 @@ def test_couple_04_layers_chart_leaves_out_the_dip_the_trust_sentence_leaves_out
     assert r04.layers_left_out["partner"].tolist() == ["A"]
 
 
-def test_couple_04_page_says_what_the_layers_chart_leaves_out(sample_logs):
+def test_couple_04_page_says_what_the_layers_chart_leaves_out(built):
     for audience in report.AUDIENCES:
-        text = _text(report.build(sample_logs, "couple-04", audience=audience, today="2026-01-05"))
+        text = _text(built("couple-04", audience))
         assert (
             "“recently” leaves out the sudden dip in the weeks of 13 January 2025 to "
             "10 February 2025, as the trust summary does; A rated the six layers recently only "
@@ -193,8 +203,8 @@ def test_worse_six_months_in_names_hard_news_inside_its_weeks_and_not_outside_th
     assert _six_month_evidence(None).endswith("2.00 points lower.")
 
 
-def test_couple_04_therapist_flag_names_the_repeat_betrayal(sample_logs):
-    text = _text(report.build(sample_logs, "couple-04", audience="therapist", today="2026-01-05"))
+def test_couple_04_therapist_flag_names_the_repeat_betrayal(built):
+    text = _text(built("couple-04", "therapist"))
     for p, first in (("A", "3.75"), ("B", "5.75")):
         assert f"{p}: mean connection score {first} in the first 4 weeks, " in text
     said = "points lower. A repeat betrayal was recorded on 6 July 2024, 2 weeks before week 25."
@@ -231,9 +241,9 @@ def test_not_on_track_is_in_the_therapists_red_flags_when_raised(sample_logs, co
     status = r.track_now.set_index("partner")["status"]
     assert status["A"] == "not_on_track" and status["B"] == "watch"
     assert r.not_on_track == ("A",)
-    page = report.build(
-        sample_logs, "couple-02", audience="therapist", today="2026-01-05", reference=cohort
-    )
+    # report.build(sample_logs, "couple-02", audience="therapist", today=..., reference=cohort)
+    # is report.render of this same review: rendered from it, not reviewed twice
+    page = report.render(r, audience="therapist")
     flags = _flags_section(page)
     assert (
         "watch not on track · A (hurt partner) (week of 7 April 2025): the 4-week mean has been "
@@ -251,8 +261,8 @@ def test_not_on_track_is_in_the_therapists_red_flags_when_raised(sample_logs, co
     assert "below the expected range since the week of 17 March 2025" in card
 
 
-def test_no_not_on_track_flag_without_a_reference_or_when_on_track(sample_logs, cohort):
-    page = report.build(sample_logs, "couple-02", audience="therapist", today="2026-01-05")
+def test_no_not_on_track_flag_without_a_reference_or_when_on_track(sample_logs, built, cohort):
+    page = built("couple-02", "therapist")
     assert "not on track" not in _flags_section(page)
     page = report.build(
         sample_logs, "couple-04", audience="therapist", today="2026-01-05", reference=cohort
@@ -265,8 +275,8 @@ def test_no_not_on_track_flag_without_a_reference_or_when_on_track(sample_logs, 
 # --------------------------------------------------------------------------------------------
 
 
-def test_a_p_value_under_a_thousandth_cannot_break_after_its_sign(sample_logs):
-    page = report.build(sample_logs, "couple-01", audience="therapist", today="2026-01-05")
+def test_a_p_value_under_a_thousandth_cannot_break_after_its_sign(built):
+    page = built("couple-01", "therapist")
     cells = re.findall(r"<td[^>]*>([^<]*0\.001)</td>", page)
     assert cells and all(c == "&lt;\u00a00.001" for c in cells), cells
     assert "&lt; 0.001" not in page  # nor in the sentences

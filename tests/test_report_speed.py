@@ -109,12 +109,11 @@ def test_report_command_never_imports_scipy_stats(tmp_path, audience):
     assert not {m for m in loaded if m == "scipy.stats" or m.startswith("scipy.stats.")}
 
 
-def _report_figures(audience, couple="couple-01"):
+def _report_figures(bundled_sample, audience, couple="couple-01"):
     """The figures one page draws (couple-01's: trends with a key of numbered events, bars,
-    layers, setbacks)."""
-    from trustdata import io
-
-    r = report.review(io.load(ROOT / "data" / "sample" / "couples"), couple, today="2026-01-01")
+    layers, setbacks).  ``bundled_sample``: tests/conftest.py's, whose review is
+    ``report.review(io.load(the sample), couple, today=...)`` made once per worker."""
+    r = bundled_sample.review(couple, today="2026-01-01")
     figures = []
     original = report.Charts.add
 
@@ -130,13 +129,13 @@ def _report_figures(audience, couple="couple-01"):
     return figures
 
 
-def test_fast_copy_of_a_validated_figure_is_the_validated_copy():
+def test_fast_copy_of_a_validated_figure_is_the_validated_copy(bundled_sample):
     import plotly.graph_objects as go
     import plotly.io as pio
 
     from trustdata import charts
 
-    figures = _report_figures("therapist")
+    figures = _report_figures(bundled_sample, "therapist")
     assert any(charts.event_key_px(f) for f in figures)  # a key of numbered events is covered
     for fig in figures:
         assert pio.to_json(charts._copy_figure(fig)) == pio.to_json(go.Figure(fig))
@@ -160,7 +159,7 @@ def test_fast_copy_of_a_validated_figure_is_the_validated_copy():
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
-def test_copy_in_plotly_order_is_plotly_copy(audience):
+def test_copy_in_plotly_order_is_plotly_copy(bundled_sample, audience):
     # Charts.add copies each figure by charts._copy_in_order (its properties put in plotly's
     # order, not validated again): the same figure as go.Figure(fig), to the byte, and a copy
     # that validates what is set on it afterwards
@@ -169,7 +168,7 @@ def test_copy_in_plotly_order_is_plotly_copy(audience):
 
     from trustdata import charts
 
-    figures = _report_figures(audience)
+    figures = _report_figures(bundled_sample, audience)
     figures.append(go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"template": "plotly"}))
     for fig in figures:
         fast = charts._copy_in_order(fig)
@@ -185,14 +184,16 @@ def test_copy_in_plotly_order_is_plotly_copy(audience):
     assert charts._copy_in_order(odd) is None
 
 
-def test_charts_made_from_dicts_are_the_charts_made_from_plotly_objects(monkeypatch):
+def test_charts_made_from_dicts_are_the_charts_made_from_plotly_objects(
+    monkeypatch, bundled_sample
+):
     # The charts hand traces, shapes and annotations to plotly as dicts (validated once, when
     # added) and style a one-plot figure in one update: every sample page must be, to the
     # byte, the page made with go.Scatter, go.Bar, go.layout.Shape, ... (validated when made
     # and again when added) and three updates.
     import plotly.graph_objects as go
 
-    from trustdata import charts, io
+    from trustdata import charts
 
     def reference_style(fig, title, x_label, y_label):
         charts._white_template(fig)
@@ -207,15 +208,16 @@ def test_charts_made_from_dicts_are_the_charts_made_from_plotly_objects(monkeypa
         fig.update_yaxes(title_text=y_label)
         return fig
 
-    logs = io.load(ROOT / "data" / "sample" / "couples")
-    reviews = [report.review(logs, c, today="2026-01-05") for c in logs.couple_ids]
-    reviews.append(
-        report.review(
-            logs, "couple-02", today="2026-01-05", reference=ROOT / "data" / "sample" / "cohort"
-        )
-    )
+    # report.review(io.load(the sample), couple, **options) and report.render of it, made once
+    # per worker (tests/conftest.py); the pages made from plotly objects are rendered here
+    reference = str(ROOT / "data" / "sample" / "cohort")
+    made = [(c, {"today": "2026-01-05"}) for c in bundled_sample.logs().couple_ids]
+    made.append(("couple-02", {"today": "2026-01-05", "reference": reference}))
+    reviews = [bundled_sample.review(c, **options) for c, options in made]
     pages = [(r, a) for r in reviews for a in report.AUDIENCES]
-    fast = [report.render(r, audience=a, include_expected=True) for r, a in pages]
+    fast = [
+        bundled_sample.page(c, a, True, **options) for c, options in made for a in report.AUDIENCES
+    ]
     with monkeypatch.context() as m:
         m.setattr(charts, "_scatter", go.Scatter)
         m.setattr(charts, "_bar", go.Bar)

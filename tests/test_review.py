@@ -215,17 +215,21 @@ def test_rejected_records_are_counted(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def sample_couples():
-    import trustdata
-    from trustdata.report import resolve_path
-
-    return trustdata.load(resolve_path("data/sample/couples"))
+def sample_couples(bundled_sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
-def test_couple_notes_speak_of_the_past_and_never_of_this_partner(sample_couples):
+@pytest.fixture(scope="module")
+def sample_review(bundled_sample):
+    """``rv.review(sample_couples, couple)``, made once per worker (tests/conftest.py)."""
+    return bundled_sample.review
+
+
+def test_couple_notes_speak_of_the_past_and_never_of_this_partner(sample_review):
     # couple-04: both partners were lower around six months in (August 2024) than at the start,
     # and are not now; the note once said "Six months in, this partner feels worse"
-    r = rv.review(sample_couples, "couple-04")
+    r = sample_review("couple-04")
     notes = r.couple_notes.set_index(["flag", "partner"])["message"]
     for p in ("A", "B"):
         six = notes[("worse_after_6_months", p)]
@@ -239,10 +243,10 @@ def test_couple_notes_speak_of_the_past_and_never_of_this_partner(sample_couples
     assert "was worse six months in" in rv.THERAPIST_GUIDANCE["worse_after_6_months"]
 
 
-def test_the_route_of_a_verdict_is_named(sample_couples):
+def test_the_route_of_a_verdict_is_named(sample_review):
     # couple-01: B's connection improved by the trend rule (RCI 1.78, under 1.96), A's by a
     # reliable change (RCI 3.29)
-    r = rv.review(sample_couples, "couple-01")
+    r = sample_review("couple-01")
     v = r.trend_verdicts.set_index(["partner", "measure"])
     assert v.loc[("B", "connection"), "verdict"] == "improved"
     assert v.loc[("B", "connection"), "route"] == "trend"
@@ -252,11 +256,11 @@ def test_the_route_of_a_verdict_is_named(sample_couples):
     assert r.constants["trend_percent"] == 95
 
 
-def test_no_win_rests_on_weeks_before_the_hard_news(sample_couples):
+def test_no_win_rests_on_weeks_before_the_hard_news(sample_review):
     # couple-04: B's longest calm streak ran from February 2024 to the week of 8 July 2024,
     # through the repeat betrayal of 6 July 2024: its last week is after the news, but the
     # streak is not a win of the time since
-    r = rv.review(sample_couples, "couple-04")
+    r = sample_review("couple-04")
     assert len(r.small_wins)
     assert (r.small_wins["start"] >= r.latest_hard_news).all()
     assert not (
@@ -344,13 +348,13 @@ def test_trend_points_is_the_size_the_trend_route_reads(sample_couples):
             assert s.trend_points == pytest.approx(expected, rel=1e-12), (s.couple_id, s.partner)
 
 
-def test_what_the_trend_route_lacked_is_named(sample_couples):
+def test_what_the_trend_route_lacked_is_named(sample_review):
     # couple-02 A: the slope's interval lies above 0 (0.04 to 0.12) and the RCI is 1.19 (over
     # TREND_RCI), but the change's size is 1.17 points, under 1.25; couple-03 B: above 0, RCI
     # 0.54 and 0.86 points, both short
     from trustdata import trends
 
-    a = rv.review(sample_couples, "couple-02").trend_verdicts.set_index(["partner", "measure"])
+    a = sample_review("couple-02").trend_verdicts.set_index(["partner", "measure"])
     row = a.loc[("A", "connection")]
     assert row["verdict"] == "no_clear_change" and row["slope_low"] > 0
     assert row["rci"] > trends.TREND_RCI
@@ -358,7 +362,7 @@ def test_what_the_trend_route_lacked_is_named(sample_couples):
     assert row["trend_short"] == "points"
     # an interval reaching 0: nothing was lacking that the line could name
     assert a.loc[("A", "trust"), "slope_low"] <= 0 and a.loc[("A", "trust"), "trend_short"] == ""
-    b = rv.review(sample_couples, "couple-03").trend_verdicts.set_index(["partner", "measure"])
+    b = sample_review("couple-03").trend_verdicts.set_index(["partner", "measure"])
     assert b.loc[("B", "connection"), "trend_short"] == "rci and points"
     # an improved verdict lacked nothing
     assert (b.loc[b["verdict"] == "improved", "trend_short"] == "").all()

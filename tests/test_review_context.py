@@ -8,30 +8,42 @@ import pandas as pd
 import pytest
 
 import trustdata
-from trustdata import report, review
+from trustdata import review
 from trustdata.logs import as_table
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
 
 
 @pytest.fixture(scope="module")
-def logs():
-    return trustdata.load(SAMPLE)
+def logs(bundled_sample):
+    """``trustdata.load(SAMPLE)`` (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
-def test_the_sample_setbacks_around_an_anniversary_name_it(logs):
+@pytest.fixture(scope="module")
+def reviewed(bundled_sample):
+    """``review.review(logs, couple)``, made once per worker (tests/conftest.py)."""
+    return bundled_sample.review
+
+
+@pytest.fixture(scope="module")
+def page(bundled_sample):
+    """``report.render(review.review(logs, couple), audience=audience)``, made once."""
+    return bundled_sample.page
+
+
+def test_the_sample_setbacks_around_an_anniversary_name_it(reviewed, page):
     # a reader saw "events around" empty for couple-02 B and couple-04 A, whose setbacks take
     # in the first anniversary of the discovery (3 January 2024) and of the disclosure
     # (25 January 2024); setback_context's own `anniversary` said so, the page did not
-    r = review.review(logs, "couple-02")
+    r = reviewed("couple-02")
     assert r.setback_context.set_index("setback_id").loc["couple-02/B/1", "anniversary"]
     ev = r.setback_events_all
     assert ev.loc[ev["setback_id"] == "couple-02/B/1", ["date", "kind"]].values.tolist() == [
         [pd.Timestamp("2025-01-03"), "anniversary_of_discovery"]
     ]
-    page = report.render(r, audience="therapist")
-    assert "3 January 2025 anniversary of the discovery" in page
-    r = review.review(logs, "couple-04")
+    assert "3 January 2025 anniversary of the discovery" in page("couple-02", "therapist")
+    r = reviewed("couple-04")
     ev = r.setback_events_all.set_index("setback_id")
     assert ev.loc["couple-04/A/2", "kind"] == "anniversary_of_disclosure"
     assert ev.loc["couple-04/A/2", "date"] == pd.Timestamp("2025-01-25")
@@ -73,35 +85,36 @@ def test_an_anniversary_outside_the_window_or_of_another_event_is_not_named():
         assert [(d.strftime("%Y-%m-%d"), k) for d, k in got.values.tolist()] == expected, start
 
 
-def test_a_chart_drawn_for_one_partner_says_the_other_has_not_rated_it(logs):
+def test_a_chart_drawn_for_one_partner_says_the_other_has_not_rated_it(logs, reviewed, page):
     # couple-01's trust and layers charts showed only A, with no word about B (a reader asked
     # whether B's line was missing); B never gave a trust or layer score
     ci = logs.checkins.loc[logs.checkins["couple_id"] == "couple-01"]
     assert ci.loc[ci["partner"] == "B", "trust"].isna().all()
-    r = review.review(logs, "couple-01")
+    r = reviewed("couple-01")
     assert r.partners_scoring == {
         "connection": ("A", "B"),
         "trust": ("A",),
         "layers": ("A",),
     }
     for audience in ("couple", "therapist"):
-        page = report.render(r, audience=audience)
-        assert page.count("has not (it is optional).</p>") == 1, audience  # trust
-        assert page.count("has not (they are optional).</p>") == 1, audience  # the layers
-        text = page.replace("<bdi>", "").replace("</bdi>", "")
+        shown = page("couple-01", audience)
+        assert shown.count("has not (it is optional).</p>") == 1, audience  # trust
+        assert shown.count("has not (they are optional).</p>") == 1, audience  # the layers
+        text = shown.replace("<bdi>", "").replace("</bdi>", "")
         assert "Only A rated trust; B has not (it is optional)." in text
         assert "Only A rated the layers of trust; B has not (they are optional)." in text
-    both = review.review(logs, "couple-02")
-    assert "(it is optional)" not in report.render(both, audience="couple")
+    assert "(it is optional)" not in page("couple-02", "couple")
 
 
-def test_the_trigger_table_says_none_logged_for_a_partner_without_triggers(logs):
+def test_the_trigger_table_says_none_logged_for_a_partner_without_triggers(
+    reviewed, bundled_sample
+):
     # couple-01's therapist table gave B, who logged no trigger, the verdict "not enough data"
-    r = review.review(logs, "couple-01")
+    r = reviewed("couple-01")
     assert r.partners_with_triggers == ("A",)
     verdicts = r.trigger_trend.set_index("partner")["verdict"]
     assert verdicts["B"] == "insufficient_data"  # the analysis' own word stays
-    page = report.render(r, audience="therapist")
+    page = bundled_sample.page("couple-01", "therapist")  # report.render(r, ...), made once
     i = page.index("intensity slope /month")
     table = page[i : page.index("</table>", i)]
     rows = {

@@ -12,7 +12,7 @@ import datetime
 
 import pandas as pd
 import pytest
-from _pages import EARLY_CHECKIN, RETURNED_CHECKIN, SAMPLE, sample_with
+from _pages import EARLY_CHECKIN, RETURNED_CHECKIN, sample_with
 from _pages import page_text as _text
 
 import trustdata
@@ -27,8 +27,15 @@ def early(tmp_path_factory):
     return trustdata.load(folder)
 
 
-def test_an_intake_check_in_is_not_in_the_first_4_weeks(early):
-    v = review.review(early, "couple-01").trend_verdicts
+@pytest.fixture(scope="module")
+def early_review(early):
+    """``review.review(early, "couple-01")``, made once for the module (its pages are
+    ``report.build(early, ...)``: ``report.render`` of this review)."""
+    return review.review(early, "couple-01")
+
+
+def test_an_intake_check_in_is_not_in_the_first_4_weeks(early_review):
+    v = early_review.trend_verdicts
     a = v.loc[v["partner"] == "A"].set_index("measure")
     # A's first 4 weeks with a score: 2 October 2023, then three weeks from 29 January 2024
     assert a["first_paused"].all()
@@ -45,8 +52,8 @@ def test_an_intake_check_in_is_not_in_the_first_4_weeks(early):
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
-def test_the_page_names_the_pause_at_the_start(early, audience):
-    text = _text(report.build(early, "couple-01", audience=audience))
+def test_the_page_names_the_pause_at_the_start(early_review, audience):
+    text = _text(report.render(early_review, audience=audience))
     if audience == "couple":
         assert (
             "A felt on average 4.0 out of 10 connected in the first 4 weeks with a check-in "
@@ -74,20 +81,22 @@ def test_a_pause_at_both_ends_is_named_at_both(tmp_path):
     folder = sample_with(tmp_path / "couples", EARLY_CHECKIN, RETURNED_CHECKIN)
     today = datetime.date(2026, 12, 3)
     logs = trustdata.load(folder, today=today)
-    v = review.review(logs, "couple-01", today=today).trend_verdicts
+    r = review.review(logs, "couple-01", today=today)
+    v = r.trend_verdicts
     a = v.loc[(v["partner"] == "A") & (v["measure"] == "connection")].iloc[0]
     assert a["first_paused"] and a["latest_paused"]
-    text = _text(report.build(logs, "couple-01", audience="therapist", today=today))
+    # report.build(logs, "couple-01", audience="therapist", today=today) is render of r
+    text = _text(report.render(r, audience="therapist"))
     assert (
         "first / latest 4 weeks 4.0 / 6.8 (the first over 20 weeks, the latest over 82 weeks, "
         "pauses);" in text
     )
 
 
-def test_the_bundled_first_weeks_have_no_pause():
-    logs = trustdata.load(SAMPLE)
+def test_the_bundled_first_weeks_have_no_pause(bundled_sample):
     for couple in ("couple-01", "couple-02", "couple-03", "couple-04"):
-        v = review.review(logs, couple).trend_verdicts
+        # review.review(trustdata.load(SAMPLE), couple), made once per worker
+        v = bundled_sample.review(couple).trend_verdicts
         assert not v["first_paused"].any(), couple
         assert v["first_pause_from"].isna().all() and v["first_pause_to"].isna().all()
         assert (v["first_span_weeks"] >= v["end_weeks"]).all()

@@ -12,7 +12,7 @@ import datetime
 
 import pandas as pd
 import pytest
-from _pages import RETURNED_CHECKIN, SAMPLE, sample_with
+from _pages import RETURNED_CHECKIN, sample_with
 from _pages import page_text as _text
 
 import trustdata
@@ -30,8 +30,15 @@ def returned(tmp_path_factory):
     return trustdata.load(folder, today=TODAY)
 
 
-def test_a_lone_check_in_after_a_pause_is_not_in_the_latest_4_weeks(returned):
-    v = review.review(returned, "couple-01", today=TODAY).trend_verdicts
+@pytest.fixture(scope="module")
+def returned_review(returned):
+    """``review.review(returned, "couple-01", today=TODAY)``, made once for the module (its
+    pages are ``report.build(returned, ...)``: ``report.render`` of this review)."""
+    return review.review(returned, "couple-01", today=TODAY)
+
+
+def test_a_lone_check_in_after_a_pause_is_not_in_the_latest_4_weeks(returned_review):
+    v = returned_review.trend_verdicts
     a = v.loc[v["partner"] == "A"].set_index("measure")
     # A's latest 4 weeks with a score: 12, 19 and 26 May 2025 and 30 November 2026
     assert a["latest_paused"].all()
@@ -46,8 +53,8 @@ def test_a_lone_check_in_after_a_pause_is_not_in_the_latest_4_weeks(returned):
 
 
 @pytest.mark.parametrize("audience", ["couple", "therapist"])
-def test_the_page_names_the_pause(returned, audience):
-    text = _text(report.build(returned, "couple-01", audience=audience, today=TODAY))
+def test_the_page_names_the_pause(returned_review, audience):
+    text = _text(report.render(returned_review, audience=audience))
     if audience == "couple":
         assert (
             "A felt on average 4.0 out of 10 connected in the first 4 weeks and 6.8 in the "
@@ -71,13 +78,13 @@ def test_the_page_names_the_pause(returned, audience):
         assert "6.8 in the latest 4 (" not in text
 
 
-def test_a_pause_in_one_score_while_checking_in_is_named_for_that_score():
+def test_a_pause_in_one_score_while_checking_in_is_named_for_that_score(bundled_sample):
     # couple-02's A checked in every week from 23 March to 4 May 2025 without scoring trust
-    logs = trustdata.load(SAMPLE)
-    v = review.review(logs, "couple-02").trend_verdicts
+    # (review.review(trustdata.load(SAMPLE), ...) and its pages: made once per worker)
+    v = bundled_sample.review("couple-02").trend_verdicts
     paused = v.loc[v["latest_paused"], ["partner", "measure"]].to_numpy().tolist()
     assert paused == [["A", "trust"]]
-    text = _text(report.build(logs, "couple-02", audience="couple"))
+    text = _text(bundled_sample.page("couple-02", "couple"))
     assert (
         "in the latest 4 weeks with a trust score (spread over 9 weeks: no trust score from "
         "24 March 2025 to 3 May 2025)." in text
@@ -86,29 +93,27 @@ def test_a_pause_in_one_score_while_checking_in_is_named_for_that_score():
     assert "weeks with a check-in" not in text
 
 
-def test_the_therapist_summary_names_the_pause_in_the_couple_pages_words():
+def test_the_therapist_summary_names_the_pause_in_the_couple_pages_words(bundled_sample):
     # couple-02's therapist summary said "3.5 in the latest 4 weeks with a score, over 9 weeks
     # with none from 24 March 2025 to 3 May 2025": 9 weeks with no score, it read, although
     # the pause is 41 days and the 4 scored weeks are spread over 9
-    logs = trustdata.load(SAMPLE)
-    r = review.review(logs, "couple-02")
+    r = bundled_sample.review("couple-02")  # review.review(trustdata.load(SAMPLE), ...)
     row = r.trend_verdicts.set_index(["partner", "measure"]).loc[("A", "trust")]
     words = (
         f"(spread over {row['latest_span_weeks']} weeks: no trust score from "
         f"{day(row['latest_pause_from'])} to {day(row['latest_pause_to'])})"
     )
     assert words == "(spread over 9 weeks: no trust score from 24 March 2025 to 3 May 2025)"
-    couple = _text(report.build(logs, "couple-02", audience="couple"))
-    therapist = _text(report.build(logs, "couple-02", audience="therapist"))
+    couple = _text(bundled_sample.page("couple-02", "couple"))
+    therapist = _text(bundled_sample.page("couple-02", "therapist"))
     assert f"in the latest 4 weeks with a trust score {words}." in couple
     assert f"3.5 in the latest 4 weeks with a score {words} (slope" in therapist
     assert "weeks with none from" not in therapist
 
 
-def test_no_other_sample_couple_has_a_pause_among_its_latest_weeks():
-    logs = trustdata.load(SAMPLE)
+def test_no_other_sample_couple_has_a_pause_among_its_latest_weeks(bundled_sample):
     for couple in ("couple-01", "couple-03", "couple-04"):
-        v = review.review(logs, couple).trend_verdicts
+        v = bundled_sample.review(couple).trend_verdicts
         assert not v["latest_paused"].any(), couple
 
 

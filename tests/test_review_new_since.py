@@ -14,49 +14,57 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples"
 
 
 @pytest.fixture(scope="module")
-def logs():
-    return trustdata.load(SAMPLE)
+def logs(bundled_sample):
+    """``trustdata.load(SAMPLE)`` (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
-def _flags(logs, couple, since):
-    r = review.review(logs, couple, since=pd.Timestamp(since))
-    return r.red_flags.set_index(["flag", "partner"])["new_since"]
+@pytest.fixture(scope="module")
+def flags(bundled_sample):
+    """``review.review(logs, couple, since=...)``'s flags and whether each is new since: the
+    review made once per worker (tests/conftest.py), as the page test reads it too."""
+
+    def get(couple, since):
+        r = bundled_sample.review(couple, since=pd.Timestamp(since))
+        return r.red_flags.set_index(["flag", "partner"])["new_since"]
+
+    return get
 
 
-def test_a_standing_flag_raised_before_the_session_is_not_new(logs):
+def test_a_standing_flag_raised_before_the_session_is_not_new(logs, flags):
     # couple-02's "no reliable improvement after a year" held on the logs up to 1 March 2025
     # already (a reader found the page calling it "new since 1 March 2025"): the flag's date is
     # its latest check-in, which is after the session, but the condition is not new
     ci = logs.checkins.loc[logs.checkins["couple_id"] == "couple-02"]
     before = milestones.red_flags(ci.loc[ci["date"] < "2025-03-01"])
     assert set(before["flag"]) == {"no_reliable_improvement_12m"}
-    new = _flags(logs, "couple-02", "2025-03-01")
+    new = flags("couple-02", "2025-03-01")
     assert new.index.get_level_values("flag").tolist() == ["no_reliable_improvement_12m"] * 2
     assert not new.any()
 
 
-def test_a_flag_first_raised_after_the_session_is_new(logs):
+def test_a_flag_first_raised_after_the_session_is_new(flags):
     # on 1 January 2024 couple-02 had logged under a year: the flag came later
-    new = _flags(logs, "couple-02", "2024-01-01")
+    new = flags("couple-02", "2024-01-01")
     assert new.all() and len(new) == 2
 
 
-def test_an_event_flag_is_new_only_when_its_event_is(logs):
-    new = _flags(logs, "couple-03", "2024-06-01")
+def test_an_event_flag_is_new_only_when_its_event_is(flags):
+    new = flags("couple-03", "2024-06-01")
     assert not new[("new_information", "B")]  # the event is of 28 April 2024
     assert new[("no_reliable_improvement_12m", "B")]  # a year of logs came only later
-    new = _flags(logs, "couple-03", "2024-04-28")  # the day of the event itself
+    new = flags("couple-03", "2024-04-28")  # the day of the event itself
     assert new[("new_information", "B")]
 
 
-def test_the_page_says_new_since_only_for_new_flags(logs):
-    from trustdata import report
-
-    r = review.review(logs, "couple-02", since=pd.Timestamp("2025-03-01"))
-    assert "no reliable improvement" in report.render(r, audience="therapist").lower()
-    assert "new since" not in report.render(r, audience="therapist")
-    r = review.review(logs, "couple-02", since=pd.Timestamp("2024-01-01"))
-    assert report.render(r, audience="therapist").count("new since 1 January 2024") == 2
+def test_the_page_says_new_since_only_for_new_flags(bundled_sample):
+    # report.render(review.review(logs, "couple-02", since=...), audience="therapist"), made
+    # once per worker (tests/conftest.py)
+    page = bundled_sample.page("couple-02", "therapist", since=pd.Timestamp("2025-03-01"))
+    assert "no reliable improvement" in page.lower()
+    assert "new since" not in page
+    page = bundled_sample.page("couple-02", "therapist", since=pd.Timestamp("2024-01-01"))
+    assert page.count("new since 1 January 2024") == 2
 
 
 @pytest.fixture(scope="module")

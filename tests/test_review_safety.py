@@ -57,7 +57,16 @@ def _line(folder: Path) -> int:
 def rejected(request, tmp_path_factory) -> dict:
     folder = _folder(tmp_path_factory.mktemp(request.param), LINES[request.param])
     logs = trustdata.load(folder)
-    return {"folder": folder, "logs": logs, "line": _line(folder), "case": request.param}
+    # review(logs, "couple-01"), made once for the module's tests: report.build(logs, ...) is
+    # report.render of it, so the pages are rendered from it rather than reviewed again
+    r = review(logs, "couple-01")
+    return {
+        "folder": folder,
+        "logs": logs,
+        "review": r,
+        "line": _line(folder),
+        "case": request.param,
+    }
 
 
 def test_the_rejected_abuse_record_is_seen_with_its_file_and_line(rejected):
@@ -67,7 +76,7 @@ def test_the_rejected_abuse_record_is_seen_with_its_file_and_line(rejected):
     assert got["line"].tolist() == [rejected["line"]]
     assert got["source"].map(lambda s: Path(s).name).tolist() == ["events.csv"]
     assert got["date_unread"].tolist() == [True]
-    r = review(logs, "couple-01")
+    r = rejected["review"]
     assert r.safety is not None and r.safety.couple_ids == ("couple-01",)
     assert r.safety.text.startswith(NOTICE)
     where = f"{got['source'].iloc[0]}, line {rejected['line']}"
@@ -82,7 +91,7 @@ def test_the_rejected_abuse_record_is_seen_with_its_file_and_line(rejected):
 
 
 def test_the_couple_page_opens_with_the_notice_and_says_where_the_record_is(rejected):
-    page = report.build(rejected["logs"], "couple-01", audience="couple")
+    page = report.render(rejected["review"], audience="couple")
     assert page.count(NOTICE) == 1 and TITLE in page
     assert page.index(TITLE) < page.index("<h2>In short")
     assert f"line {rejected['line']}), so it is on no chart or list here" in page
@@ -93,7 +102,7 @@ def test_the_couple_page_opens_with_the_notice_and_says_where_the_record_is(reje
 
 
 def test_the_therapist_page_lists_the_record_with_its_reason(rejected):
-    page = report.build(rejected["logs"], "couple-01", audience="therapist")
+    page = report.render(rejected["review"], audience="therapist")
     assert "Abuse recorded: safety first" in page and "Abuse has been recorded" in page
     line = rejected["line"]
     assert "Date not known: an abuse record in <bdi>" in page
@@ -191,13 +200,14 @@ def test_no_notice_without_abuse_of_this_couple(tmp_path, line):
     assert r.safety is None and r.abuse_unread.empty
     assert not (r.red_flags["flag"] == "abuse").any()
     if line.startswith("couple-02"):  # one page: the record of another couple's abuse
-        page = report.build(logs, "couple-01", audience="couple")
+        # report.build(logs, "couple-01", audience=...) is report.render of this review
+        page = report.render(r, audience="couple")
         assert NOTICE not in page and TITLE not in page and SMALL_WINS in page
-        assert "abuse record" not in report.build(logs, "couple-01", audience="therapist")
+        assert "abuse record" not in report.render(r, audience="therapist")
 
 
-def test_no_notice_in_the_sample():
-    r = review(trustdata.load(SAMPLE), "couple-01")
+def test_no_notice_in_the_sample(bundled_sample):
+    r = bundled_sample.review("couple-01")  # review(trustdata.load(SAMPLE), "couple-01")
     assert r.safety is None and r.abuse_unread.empty
 
 

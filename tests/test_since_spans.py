@@ -16,13 +16,14 @@ from trustdata.logs import as_table
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return trustdata.load(report.resolve_path("data/sample/couples"))
+def bundled(bundled_sample):
+    """``trustdata.load`` of the bundled sample (tests/conftest.py: loaded once per worker)."""
+    return bundled_sample.logs()
 
 
-def _since_text(bundled, since: str) -> str:
-    r = rv.review(bundled, "couple-03", since=since, today="2026-02-01")
-    page = report.render(r, audience="therapist")
+def _since_text(bundled_sample, since: str) -> str:
+    # report.render(rv.review(bundled, "couple-03", since=since, today=...), audience=...)
+    page = bundled_sample.page("couple-03", "therapist", since=since, today="2026-02-01")
     part = page[page.index('<section id="since"') :]
     section = part[: part.index("</section>")]
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)).replace("&#39;", "'")
@@ -45,8 +46,8 @@ def test_changes_since_gives_both_lengths_and_weekly_rates(bundled):
     assert long["since"] - long["before_start"] == pd.Timedelta(days=110)
 
 
-def test_a_short_span_since_is_not_called_the_same_length(bundled):
-    text = _since_text(bundled, "2026-01-12")
+def test_a_short_span_since_is_not_called_the_same_length(bundled_sample):
+    text = _since_text(bundled_sample, "2026-01-12")
     assert "same length" not in text
     assert (
         "From 12 January 2026 to 18 January 2026 (7 days), compared with the 28 days just "
@@ -56,8 +57,8 @@ def test_a_short_span_since_is_not_called_the_same_length(bundled):
     assert "2 triggers since (0 major; 2.0 a week), 7 before (1.8 a week)." in text
 
 
-def test_an_equal_span_is_called_the_same_length_with_its_days(bundled):
-    text = _since_text(bundled, "2025-10-01")
+def test_an_equal_span_is_called_the_same_length_with_its_days(bundled_sample):
+    text = _since_text(bundled_sample, "2025-10-01")
     assert (
         "From 1 October 2025 to 18 January 2026 (110 days), compared with the same length of "
         "time just before (13 June 2025 to 30 September 2025)." in text
@@ -66,19 +67,19 @@ def test_an_equal_span_is_called_the_same_length_with_its_days(bundled):
     assert "16 triggers since (1 major), 10 before." in text
 
 
-def test_a_one_day_span_reads_as_one_day(bundled):
-    text = _since_text(bundled, "2026-01-18")
+def test_a_one_day_span_reads_as_one_day(bundled_sample):
+    text = _since_text(bundled_sample, "2026-01-18")
     assert "From 18 January 2026 to 18 January 2026" not in text
     assert "On 18 January 2026 (1 day), compared with the 28 days just before" in text
     assert "A span of 1 day since is too short to read much into" in text
 
 
-def test_a_setback_in_the_span_before_is_listed_and_said_in_the_comparison(bundled):
+def test_a_setback_in_the_span_before_is_listed_and_said_in_the_comparison(bundled, bundled_sample):
     # couple-04 on the default "since" (9 February 2025): the span before (11 January to 8
     # February) is A's anniversary setback (weeks of 13 January to 27 January, back near the
     # level on 3 February); the page said "vs 2.5 over 6 check-ins before, difference +2.0"
     # and listed no setback, so a return to A's usual level read as progress since the session
-    r = rv.review(bundled, "couple-04", today="2026-02-01")
+    r = bundled_sample.review("couple-04", today="2026-02-01")  # made once per worker
     assert r.since == pd.Timestamp("2025-02-09")
     sb = r.setbacks.set_index("setback_id").loc["couple-04/A/2"]
     assert sb["start"] == pd.Timestamp("2025-01-13") and sb["end"] == pd.Timestamp("2025-02-03")
@@ -94,7 +95,7 @@ def test_a_setback_in_the_span_before_is_listed_and_said_in_the_comparison(bundl
     assert a["checkins_since_in_setback"] == 0
     b = r.changes_since.set_index("partner").loc["B"]
     assert (b["checkins_before_in_setback"], b["checkins_since_in_setback"]) == (0, 0)
-    page = report.render(r, audience="therapist")
+    page = bundled_sample.page("couple-04", "therapist", today="2026-02-01")
     part = page[page.index('<section id="since"') :]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part[: part.index("</section>")]))
     assert (
@@ -129,7 +130,9 @@ def _a_triggers_from(start: pd.Timestamp, end: pd.Timestamp) -> int:
     return int(((day >= start) & (day <= end)).sum())
 
 
-def test_a_span_before_that_starts_before_the_logs_gives_rates_per_logged_week(bundled):
+def test_a_span_before_that_starts_before_the_logs_gives_rates_per_logged_week(
+    bundled, bundled_sample
+):
     # couple-01 since 15 February 2024: 467 days since, against the 467 days before (from 5
     # November 2022); the page said "110 triggers since (37 major), 12 before": equal spans,
     # no rates, read as a rise while the rate fell.  The logged part of the span before starts
@@ -139,11 +142,12 @@ def test_a_span_before_that_starts_before_the_logs_gives_rates_per_logged_week(b
     # logged ... 12 before (3.4 a logged week)", diluting the rate before by a third.
     start, discovery = _couple01_logging_starts()
     assert (start, discovery) == (pd.Timestamp("2024-01-29"), pd.Timestamp("2024-01-21"))
-    since, before_end = pd.Timestamp("2024-02-15"), pd.Timestamp("2024-02-14")
+    before_end = pd.Timestamp("2024-02-14")  # the day before the session of 15 February
     logged = (before_end - start).days + 1  # 29 January to 14 February, both counted
     n_before = _a_triggers_from(start, before_end)
     assert (logged, n_before) == (17, 12)
-    r = rv.review(bundled, "couple-01", since=since, today="2026-02-01")
+    options = {"since": "2024-02-15", "today": "2026-02-01"}
+    r = bundled_sample.review("couple-01", **options)  # made once per worker
     a = r.changes_since.set_index("partner").loc["A"]
     assert (a["days_since"], a["days_before"], a["logged_days_before"]) == (467, 467, logged)
     assert a["logged_days_since"] == 467
@@ -153,7 +157,7 @@ def test_a_span_before_that_starts_before_the_logs_gives_rates_per_logged_week(b
     assert a["triggers_per_logged_week_before"] == pytest.approx(n_before * 7 / logged)
     assert a["triggers_per_logged_week_since"] == pytest.approx(110 * 7 / 467)
     assert r.since_per_week and r.since_partly_logged
-    page = report.render(r, audience="therapist")
+    page = bundled_sample.page("couple-01", "therapist", **options)
     part = page[page.index('<section id="since"') :]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part[: part.index("</section>")]))
     # 17 days are 2.4 weeks; 12 triggers in them are 4.9 a logged week (12 * 7 / 17 = 4.94)

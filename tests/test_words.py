@@ -76,19 +76,20 @@ def test_the_pages_round_as_the_importers_do():
         assert str(round_half_up(mean)) == _words.number(float(mean), 0), mean
 
 
-def test_pages_print_the_halves_of_the_sample_rounded_away_from_zero(sample):
-    r = review.review(sample, "couple-01")
+def test_pages_print_the_halves_of_the_sample_rounded_away_from_zero(bundled_sample):
+    # review.review(sample, couple) and its pages, made once per worker (tests/conftest.py)
+    r = bundled_sample.review("couple-01")
     trust_a = r.trend_verdicts.set_index(["partner", "measure"]).loc[("A", "trust")]
     assert (trust_a["first_mean"], trust_a["latest_mean"]) == (4.75, 7.25)
-    text = _text(report.render(r, audience="couple"))
+    text = _text(bundled_sample.page("couple-01", "couple"))
     assert "4.8 out of 10 in the first 4 weeks and 7.3 in the latest 4 weeks" in text
     # couple-02 A on the default "since": 4.25 against 3.8 before, the difference of the
     # shown means (+0.4 beside "4.2" before)
-    r2 = review.review(sample, "couple-02")
+    r2 = bundled_sample.review("couple-02")
     row = r2.changes_since.set_index(["partner", "measure"]).loc[("A", "connection")]
     assert row["mean_since"] == 4.25
     assert (row["mean_since_shown"], row["mean_before_shown"]) == (4.3, 3.8)
-    therapist = _text(report.render(r2, audience="therapist"))
+    therapist = _text(bundled_sample.page("couple-02", "therapist"))
     assert "connection 4.3 over 4 check-ins since (vs 3.8 over 5 check-ins before, " in therapist
     assert "difference +0.5)" in therapist
 
@@ -167,9 +168,9 @@ def test_the_plan_reason_names_each_failed_part():
     assert reason(0.02, -3, -1, 0.03, -2, -1, True, 0.01) == ("p ≥ 0.01; within-month p ≥ 0.01")
 
 
-def test_the_therapist_plan_table_explains_p_beside_no_clear_difference(sample):
-    r = review.review(sample, "couple-04")
-    text = _text(report.render(r, audience="therapist"))
+def test_the_therapist_plan_table_explains_p_beside_no_clear_difference(bundled_sample):
+    r = bundled_sample.review("couple-04")  # review.review(sample, "couple-04"), made once
+    text = _text(bundled_sample.page("couple-04", "therapist"))
     assert ("< 0.001 0.239 no clear difference (interval reaches 0; within-month p ≥ 0.05)") in text
     assert r.plan_rule == triggers.plan_rule()
     assert (
@@ -182,8 +183,8 @@ def test_the_therapist_plan_table_explains_p_beside_no_clear_difference(sample):
 # --- 14: the expected range names the couple's anchor -------------------------------------------
 
 
-def test_the_expected_caption_names_the_couples_anchor(sample):
-    assert review.review(sample, "couple-03").anchor_kind == "discovery"
+def test_the_expected_caption_names_the_couples_anchor(sample, bundled_sample):
+    assert bundled_sample.review("couple-03").anchor_kind == "discovery"
     r = review.review(sample, "couple-04", reference="data/sample/cohort")
     assert r.anchor_kind == "disclosure"  # couple-04 has no discovery event
     kinds = sample.events.loc[sample.events["couple_id"] == "couple-04", "kind"].astype(str)
