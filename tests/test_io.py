@@ -1121,7 +1121,8 @@ def test_the_empty_frames_are_fresh_copies_every_time():
     }
     for make, dtypes in shapes.items():
         first = make()
-        first.loc[0] = ["x"] * len(first.columns)
+        # a row of values each column's dtype holds (an incompatible one warns in pandas 3)
+        first.loc[0] = [1 if "int" in dtypes[c].lower() else "x" for c in first.columns]
         first["extra"] = 1
         first.attrs["note"] = "changed"
         again = make()
