@@ -506,12 +506,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if total == 0 else 1
 
 
-def _by_reason(frame, shown: int | None = None) -> list[tuple[str, int, bool]]:
+def _by_reason(
+    frame, shown: int | None = None, label: str | None = None
+) -> list[tuple[str, int, bool]]:
     """One line per reason of ``frame`` (one file's rows of ``Logs.rejected`` or
     ``Logs.warnings``), in the order each reason first appears: ``(text, records, cut)``, ``cut``
     when line numbers were left out of ``text`` (more than ``shown``, default
-    :data:`trustdata._words.LINES_SHOWN`, numbers or ranges of them).  ``Logs`` keeps every
-    record; only the printing groups them.
+    :data:`trustdata._words.LINES_SHOWN`, numbers or ranges of them).  ``label`` (a table's
+    name) goes in the brackets after the lines, with the count of records when several.
+    ``Logs`` keeps every record; only the printing groups them.
 
     >>> import pandas as pd
     >>> rows = pd.DataFrame({"line": pd.array([2, 3, 4, 7, 5, 9, 10], dtype="Int64"),
@@ -522,6 +525,8 @@ def _by_reason(frame, shown: int | None = None) -> list[tuple[str, int, bool]]:
     line 5: connection is 0 1 False
     >>> _by_reason(rows, shown=2)[0]
     ("lines 2-4, 7 and 2 more (6 records): partner 'A' differs", 6, True)
+    >>> _by_reason(rows, label="checkins")[1][0]
+    'line 5 (checkins): connection is 0'
     """  # noqa: E501
     from trustdata._words import LINES_SHOWN, line_numbers, plural
 
@@ -529,8 +534,10 @@ def _by_reason(frame, shown: int | None = None) -> list[tuple[str, int, bool]]:
     out = []
     for reason, rows in frame.groupby("reason", sort=False)["line"]:
         where = line_numbers(rows, shown)
-        many = f" ({plural(len(rows), 'record')})" if len(rows) > 1 else ""
-        out.append((f"{where}{many}: {reason}", len(rows), where != line_numbers(rows, None)))
+        said = [plural(len(rows), "record")] if len(rows) > 1 else []
+        said += [label] if label else []
+        brackets = f" ({', '.join(said)})" if said else ""
+        out.append((f"{where}{brackets}: {reason}", len(rows), where != line_numbers(rows, None)))
     return out
 
 
@@ -1058,19 +1065,17 @@ def _import_rejected_lines(rejected, shown: int = IMPORT_REASONS_SHOWN) -> list[
     >>> _import_rejected_lines(rej, shown=1)[1]
     '... and 2 more reasons (2 records)'
     """
-    from trustdata._words import line_numbers, plural
+    from trustdata._words import plural
 
-    groups = list(rejected.groupby(["table", "reason"], sort=False)["line"])
-    out = []
-    for (table, reason), lines in groups[:shown]:
-        where = line_numbers(lines)
-        what = f"{len(lines)} records, {table}" if len(lines) > 1 else table
-        out.append(f"{where} ({what}): {reason}")
-    if len(groups) > shown:
-        left = sum(len(lines) for _, lines in groups[shown:])
-        out.append(
-            f"... and {plural(len(groups) - shown, 'more reason')} ({plural(left, 'record')})"
-        )
+    said = [
+        (text, n)
+        for table, rows in rejected.groupby("table", sort=False)
+        for text, n, _ in _by_reason(rows, label=str(table))
+    ]
+    out = [text for text, _ in said[:shown]]
+    if len(said) > shown:
+        left = sum(n for _, n in said[shown:])
+        out.append(f"... and {plural(len(said) - shown, 'more reason')} ({plural(left, 'record')})")
     return out
 
 
