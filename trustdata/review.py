@@ -1729,15 +1729,17 @@ def _new_since(
         ev.loc[ev["date"] < since],
         only=set(flags["flag"].astype(str)),
     )
+    old = set(_flag_keys(before))
+    return np.array([k not in old for k in _flag_keys(flags)], dtype=bool)
 
-    def keys(frame: pd.DataFrame) -> list[tuple]:
-        flag = frame["flag"].astype(str)
-        partner = frame["partner"].astype(object).where(frame["partner"].notna(), None)
-        date = frame["date"].where(flag.isin(_EVENT_FLAG_CODES))
-        return list(zip(flag, partner, date.astype(object).where(date.notna(), None), strict=True))
 
-    old = set(keys(before))
-    return np.array([k not in old for k in keys(flags)], dtype=bool)
+def _flag_keys(frame: pd.DataFrame) -> list[tuple]:
+    """What makes two red flags the same one: the flag and the partner, and for an event's
+    flag (:data:`_EVENT_FLAG_CODES`) its date (the same event); None for a missing value."""
+    flag = frame["flag"].astype(str)
+    partner = frame["partner"].astype(object).where(frame["partner"].notna(), None)
+    date = frame["date"].where(flag.isin(_EVENT_FLAG_CODES))
+    return list(zip(flag, partner, date.astype(object).where(date.notna(), None), strict=True))
 
 
 #: A standing red flag not raised on the records before ``since`` is "raised again", not new,
@@ -1766,21 +1768,18 @@ def _raised_again(
     todo = np.asarray(new, dtype=bool) & ~flag.isin(_EVENT_FLAG_CODES).to_numpy()
     if not todo.any():
         return out
-    partner = flags["partner"].astype(object).where(flags["partner"].notna(), None)
+    mine = _flag_keys(flags)  # standing flags: (flag, partner, None)
     wanted = set(flag[todo])
     for days in AGAIN_CUT_DAYS:  # nearest cut first: its date is the one named
         cut = since - pd.Timedelta(days=days)
-        raised = milestones._red_flags(
-            ci.loc[ci["date"] < cut], ev.loc[ev["date"] < cut], only=wanted
-        )
-        keys = set(
-            zip(
-                raised["flag"].astype(str),
-                raised["partner"].astype(object).where(raised["partner"].notna(), None),
-                strict=True,
+        raised = set(
+            _flag_keys(
+                milestones._red_flags(
+                    ci.loc[ci["date"] < cut], ev.loc[ev["date"] < cut], only=wanted
+                )
             )
         )
-        hit = todo & np.array([(f, p) in keys for f, p in zip(flag, partner, strict=True)])
+        hit = todo & np.array([k in raised for k in mine], dtype=bool)
         out[hit] = (cut - pd.Timedelta(days=1)).to_datetime64()
         todo &= ~hit
         if not todo.any():
