@@ -17,8 +17,19 @@ from trustdata.errors import FileProblem
 from trustdata.io._columns import _LINE, _PROBLEM, _blank_text, _clean_names, _null_text
 from trustdata.io._encodings import _decode
 
-#: The header an empty file is shown by default: the check-ins table's required columns.
-_CHECKINS_HEADER = ",".join(schemas.REQUIRED_COLUMNS["checkins"])
+
+def _header_example(table: str) -> str:
+    """The header line an empty file of ``table`` is told to start with: the table's required
+    columns (:data:`trustdata.schemas.REQUIRED_COLUMNS`), comma-separated.
+
+    >>> _header_example("triggers")
+    'couple_id,partner,timestamp,category,intensity'
+    """
+    return ",".join(schemas.REQUIRED_COLUMNS[table])
+
+
+#: The header an empty file is shown by default: the check-ins table's.
+_CHECKINS_HEADER = _header_example("checkins")
 
 #: Input limits (see docs/format.md): longer or wider files are refused with a sentence, so
 #: that memory stays bounded by the file's size.

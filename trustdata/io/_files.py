@@ -23,7 +23,7 @@ from trustdata.io._columns import (
     _json_text,
     _known,
 )
-from trustdata.io._csv import _read_csv
+from trustdata.io._csv import _header_example, _read_csv
 from trustdata.io._parse import _raw_from_frame
 
 #: File extensions :func:`load` reads, in order of preference.
@@ -218,16 +218,6 @@ def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, list[str], str]:
     else:
         raw, notes = _read_parquet(path)
     return raw, notes, name
-
-
-def _header_example(table: str) -> str:
-    """The header line an empty file of ``table`` is told to start with: the table's required
-    columns (:data:`trustdata.schemas.REQUIRED_COLUMNS`), comma-separated.
-
-    >>> _header_example("triggers")
-    'couple_id,partner,timestamp,category,intensity'
-    """
-    return ",".join(schemas.REQUIRED_COLUMNS[table])
 
 
 #: The kinds of column parsed on their distinct values (see ``_parse._parse_column``).
