@@ -1196,26 +1196,33 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         )
         body += chart.add(fig, print_height=230)
         body += _only_some_rated(r, measure, measure)
-    if r.layers_profile is not None:
+    rated_layers = bool(r.partners_scoring.get("layers"))
+    if r.layers_profile is not None and (therapist or rated_layers):
+        # the couple page's trust is the summary's (its first and latest weeks) and its own
+        # chart's: its layers chart draws the six layers alone, so no second "trust at the
+        # start" (of other weeks) stands beside the summary's (reader14 F10); the therapist
+        # page keeps trust in it, with the note naming the windows
+        profile = (
+            r.layers_profile if therapist else r.layers_profile.loc[r.layers_profile["is_layer"]]
+        )
         fig = charts.plot_layers(
-            r.layers_profile,
+            profile,
             partners=list(r.partners),
             names=r.names,
             audience=audience,
             title="Trust and its layers: at the start and recently, per partner"
             if therapist
-            else f"Trust and its layers for {_each_of_you(r, _scorers(r, 'trust', 'layers'))}: "
+            else f"The layers of trust for {_each_of_you(r, _scorers(r, 'layers'))}: "
             "at the start and recently",
         )
         body += chart.add(fig, print_height=300)
         body += Markup(m.layers_note(r, audience))
-        if r.partners_scoring.get("layers"):
+        if rated_layers:
             body += _only_some_rated(r, "layers", "the layers of trust", "they are")
-        else:
-            body += Markup(
-                '<p class="note">No one rated any of the six layers of trust (they are optional): '
-                "the chart shows trust alone.</p>"
-            )
+    if r.layers_profile is not None and not rated_layers:
+        body += Markup(
+            '<p class="note">No one rated any of the six layers of trust (they are optional){}.</p>'
+        ).format(": the chart shows trust alone" if therapist else "")
     if therapist and not r.partner_gap.empty:
         # on screen only: in print the cards and sentences give both partners side by side
         body += Markup('<div class="screen-only">')
