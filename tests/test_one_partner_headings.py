@@ -61,7 +61,7 @@ def test_a_one_partner_page_never_says_each_of_you(pages):
         "How A has felt",
         "How connected A felt, week by week",
         "How much A trusted, week by week",
-        "Trust and its layers for A: at the start and recently",
+        "The layers of trust for A: at the start and recently",
         "How connected A felt, month by month (on average)",
         "How many triggers A logged each month, by kind",
         "When A had a harder stretch",
