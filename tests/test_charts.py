@@ -966,9 +966,11 @@ def test_layer_profile_draws_each_partners_start_and_recent_levels(partner):
     np.testing.assert_array_equal(start.x, mine["start_level"].to_numpy())
     np.testing.assert_array_equal(recent.x, mine["recent_level"].to_numpy())
     assert list(recent.y) == [charts.LAYER_LABELS[m] for m in mine["layer"]]
-    marks = dict(zip(recent.y, recent.text, strict=True))
+    # the words are a trace of their own, on the marked rows only (reader14 F13)
+    (words,) = _part(fig, "mark", partner)
+    marks = dict(zip(words.y, words.text, strict=True))
     assert marks["Reliability"] == "lowest now" and marks["Transparency"] == "highest now"
-    assert marks["Honesty"] == ""
+    assert "Honesty" not in marks and recent.text is None
     # the hover says "not rated", never NaN
     hover = " ".join(map(str, recent.customdata.ravel()))
     assert "nan" not in hover.lower()
@@ -1346,25 +1348,32 @@ def test_relabel_for_a_phone_gives_back_the_figures_own_names():
     assert list(again.layout.yaxis.range) == list(fig.layout.yaxis.range)
 
 
-def test_layer_profile_words_near_the_scales_ends_stay_inside_the_plot():
-    # "highest now" centred on a level of 9 of 10 was cut to "highest no" on a 390 px phone:
-    # near either end the word goes inward from its dot.  In the last of two panels a word
-    # goes left only from 9 on: on couple-04's 390 px page B's "highest now" going left from
-    # 7.3 ran into A's "lowest now" going right on the same row ("lowest nowhighest now")
-    levels = [2.0, 4.0, 5.5, 7.0, 8.5, 9.5, 10.0]
+def test_layer_profile_words_sit_on_their_rows_right_of_both_dots_and_inside_the_plot():
+    # "highest now" centred on a level of 9 of 10 was cut to "highest no" on a 390 px phone;
+    # above its dot the word sat halfway to the row above and read as that row's (reader14
+    # F13): it is now on the layer's own row ("middle"), right of the row's rightmost dot, so
+    # never on the change line, and the plot reaches far enough right to hold it
     prof = _profile()
-    for p in ("A", "B"):
-        mine = prof["partner"] == p
-        prof.loc[mine, "recent_level"] = levels
-    fig = charts.plot_layers(prof)
-    (first,) = _part(fig, "recent", "A")
-    (last,) = _part(fig, "recent", "B")
-    assert list(first.x) == list(last.x) == levels
-    assert list(first.textposition) == ["top right"] * 2 + ["top center"] + ["top left"] * 4
-    assert list(last.textposition) == ["top right"] * 2 + ["top center"] * 3 + ["top left"] * 2
-    # one panel alone is the first: from 7 on
-    (alone,) = _part(charts.plot_layers(prof.query("partner == 'B'")), "recent", "B")
-    assert list(alone.textposition) == list(first.textposition)
+    for recent_level, reach in ((4.0, 10.5), (9.5, 9.5 + charts.LAYER_WORD_UNITS)):
+        prof.loc[prof["layer"] == "transparency", "recent_level"] = recent_level
+        fig = charts.plot_layers(prof)
+        for p in ("A", "B"):
+            (words,) = _part(fig, "mark", p)
+            mine = prof.query("partner == @p and (lags or leads)")
+            assert list(words.y) == [charts.LAYER_LABELS[m] for m in mine["layer"]]
+            assert list(words.x) == mine[["start_level", "recent_level"]].max(axis=1).tolist()
+            assert words.textposition == "middle right" and words.mode == "markers+text"
+            assert words.cliponaxis is False and words.showlegend is False
+        assert fig.layout.xaxis.range[1] == fig.layout.xaxis2.range[1] == reach
+        assert list(fig.layout.xaxis.tickvals) == [2, 4, 6, 8, 10]  # the scale's ticks
+    # a layer that fell: its word is right of its start, off the line between the dots
+    fell = _profile().query("partner == 'A'").copy()
+    fell.loc[fell["layer"] == "reliability", ["start_level", "recent_level"]] = [6.0, 2.0]
+    (words,) = _part(charts.plot_layers(fell), "mark", "A")
+    assert dict(zip(words.y, words.x, strict=True))["Reliability"] == 6.0
+    # nothing marked: no words trace
+    calm = _profile().assign(lags=False, leads=False)
+    assert _part(charts.plot_layers(calm), "mark") == []
 
 
 def test_hard_news_is_drawn_over_a_step_taken_a_week_later():
@@ -1395,5 +1404,6 @@ def test_layer_profile_side_by_side_titles_fit_a_phone_and_words_are_not_clipped
     assert [two.layout.xaxis.title.text, two.layout.xaxis2.title.text] == ["Level", "Level"]
     one = charts.plot_layers(_profile().query("partner == 'A'"))
     assert one.layout.xaxis.title.text == "Level (1-10)"
-    (recent,) = _part(two, "recent", "B")
-    assert recent.cliponaxis is False
+    # the words are their own trace since reader14 F13 (they were the recent dots' text)
+    (words,) = _part(two, "mark", "B")
+    assert words.cliponaxis is False

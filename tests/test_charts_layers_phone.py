@@ -10,6 +10,8 @@ part is skipped with a message when it is missing.
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -80,7 +82,13 @@ _MEASURE = """() => Array.from(document.querySelectorAll('.chart-screen.js-plotl
       .map(t => [t.textContent, ...box(t)]);
     const xticks = Array.from(gd.querySelectorAll('.xtick text')).filter(t => t.textContent)
       .map(t => box(t));
-    return {kind, panels, titles, xticks};
+    const words = Array.from(gd.querySelectorAll('.textpoint text'))
+      .filter(t => / now$/.test(t.textContent)).map(t => [t.textContent, ...box(t)]);
+    const yticks = Array.from(gd.querySelectorAll('.ytick text, .y2tick text'))
+      .filter(t => t.textContent).map(t => [t.textContent, ...box(t)]);
+    const dots = Array.from(gd.querySelectorAll('.scatterlayer .trace .points path'))
+      .map(d => box(d));
+    return {kind, panels, titles, xticks, words, yticks, dots, figure: box(gd)};
   }).filter(c => c.kind)"""
 
 
@@ -128,3 +136,45 @@ def test_trigger_bars_title_b_is_clear_of_a_s_axis(drawn, width):
     (title_b,) = [t for t in chart["titles"] if t[0] == "B"]
     assert title_b[2] - a[3] >= 12, (title_b, a)  # at 420 px it touched A's axis
     assert title_b[4] <= b[1] + 1
+
+
+def _mid(b) -> float:
+    return (b[1] + b[3]) / 2
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_layers_words_sit_on_their_own_row_whole_and_clear_of_the_dots(drawn, width):
+    # reader14 F13: "lowest now" above its dot sat halfway to the row above and read as that
+    # row's; it is on its layer's row now, right of the row's dots, and whole on the screen
+    import trustdata
+    from trustdata import report, review
+
+    chart = drawn[width]["layers"]
+    r = review.review(trustdata.load(report.resolve_path("data/sample/couples")), "couple-04")
+    prof = r.layers_profile.loc[r.layers_profile["is_layer"]]
+    marked = prof.loc[prof["lags"] | prof["leads"]]
+    assert len(chart["words"]) == len(marked) > 0
+    rows = sorted({_mid(t[1:]) for t in chart["yticks"]})
+    gap = min(b - a for a, b in itertools.pairwise(rows))
+    found = []
+    for word, *b in chart["words"]:
+        # its row: the row name level with it, within a tenth of the rows' spacing (above its
+        # dot it was about half a row off)
+        name, *t = min(chart["yticks"], key=lambda t: abs(_mid(t[1:]) - _mid(b)))
+        assert abs(_mid(t) - _mid(b)) <= gap / 10, (word, name, b, t)
+        found.append((name, word))
+        # whole inside the figure, and over no dot
+        assert chart["figure"][0] <= b[0] and b[2] <= chart["figure"][2], (word, b)
+        assert not any(_overlap(b, d) for d in chart["dots"]), (word, b)
+    words = {"lowest now": "lags", "highest now": "leads"}
+    expected = sorted(
+        (charts.LAYER_LABELS[row.layer], word)
+        for row in marked.itertuples()
+        for word, col in words.items()
+        if getattr(row, col)
+    )
+    assert sorted(found) == expected
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -52,8 +52,18 @@ def test_layers_hover_names_each_window_and_the_page_says_they_differ(logs):
     page = trustdata.report.build(logs, "couple-01")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "4.8 out of 10 in the first 4 weeks" in text  # the trust sentence's window
-    assert "&ldquo;at the start&rdquo; is your first 8 weeks of scoring trust or a layer" in text
-    assert "so its trust numbers can differ from the trust dots" in text
+    # reader14 F10: the couple page's layers chart draws no trust dots (its trust is the
+    # summary's), so its note names the windows and reconciles no second trust number
+    assert "&ldquo;at the start&rdquo; is your first 8 weeks of rating trust or its layers" in text
+    assert "Trust itself is in the summary and its own chart above." in text
+    assert "trust dots" not in text
+    # the therapist page keeps trust in the chart and says its weeks are not the summary's
+    page = trustdata.report.build(logs, "couple-01", audience="therapist")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert (
+        "Dots: each partner's first and last 8 weeks of scoring trust or a layer (dates in each "
+        "label), not the trust summary's weeks."
+    ) in text
 
 
 def test_gap_chart_legend_shows_both_bar_colours():

@@ -116,10 +116,12 @@ def test_no_layer_rated_is_said_and_never_called_trust_and_its_layers():
         text = _text(report.render(r, audience=audience))
         assert "its layers;" not in text and "rated the layers" not in text
         assert "Only A rated trust; B has not (it is optional)." in text
-        assert (
-            "No one rated any of the six layers of trust (they are optional): "
-            "the chart shows trust alone."
-        ) in text
+        # reader14 F10: the couple page's layers chart draws the layers alone, so with none
+        # rated it draws no chart (trust has its own) and says so without "shows trust alone"
+        shown = ": the chart shows trust alone." if audience == "therapist" else "."
+        assert f"No one rated any of the six layers of trust (they are optional){shown}" in text
+    assert "the chart shows trust alone" not in _text(report.render(r, audience="couple"))
+    assert "Trust and its layers" not in _text(report.render(r, audience="couple"))
 
 
 def test_a_partner_who_rated_trust_but_no_layer_has_not_rated_the_layers():

@@ -1584,7 +1584,8 @@ def plot_layers(
         Either the output of :func:`trustdata.layers.layers_profile` (it has a ``layer``
         column): one panel per partner, side by side, each layer a row with its level at the
         start (hollow circle) joined to its recent level (filled circle), the lagging layer(s)
-        marked "lowest now" and the leading one(s) "highest now" in words;
+        marked "lowest now" and the leading one(s) "highest now" in words on their own row,
+        right of the row's rightmost dot;
         or the output of :func:`trustdata.layers.layers_weekly` (``measure`` and ``week``
         columns): one small panel per measure (trust first, then the six layers in the
         guide's order, two panels a row, shared axes), both partners' recent averages as lines
@@ -1605,10 +1606,13 @@ def plot_layers(
     plotly.graph_objects.Figure
         Profile: per partner (in ``partners`` order, panel ``i``): ``"<name>: change"`` (lines
         from start to recent level, one segment per layer with both), ``"<name>: at the
-        start"`` (``x = start_level``) and ``"<name>: recently"`` (``x = recent_level``,
-        ``text`` "lowest now" / "highest now" / ""), ``y`` = the layer in words
+        start"`` (``x = start_level``), ``"<name>: recently"`` (``x = recent_level``) and
+        ``"<name>: lowest and highest now"`` (the marked layers only: ``text`` "lowest now" /
+        "highest now" from the profile's ``lags`` / ``leads``, ``x`` the larger of the row's
+        two levels, the word to its right), ``y`` = the layer in words
         (:data:`LAYER_LABELS`), ``meta = {"partner": ..., "part": "change" | "start" |
-        "recent"}``.  A level that is missing is not drawn (the hover says "not rated").
+        "recent" | "mark"}``.  A level that is missing is not drawn (the hover says "not
+        rated").
         Weekly: per measure and partner ``"<name>: weekly score"`` (``y = score``) and
         ``"<name>: recent average"`` (``y = rolling_mean``), ``meta = {"partner": ...,
         "measure": ..., "part": "score" | "average"}``; panel titles are the measures in words.
@@ -1654,8 +1658,10 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
         cols=len(order),
         shared_yaxes=True,
         subplot_titles=[shown(p) for p in order],
-        horizontal_spacing=0.06,
+        # the gap holds the first panel's "highest now" beside a dot near 10
+        horizontal_spacing=0.1,
     )
+    reach = 0.0  # the highest level with a word to its right
     for i, p in enumerate(order, start=1):
         d = data.loc[data["partner"].astype(str) == p].copy()
         d["_o"] = d["layer"].astype(str).map({m: k for k, m in enumerate(present)})
@@ -1736,22 +1742,10 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
             _scatter(
                 x=recent,
                 y=y,
-                mode="markers+text",
+                mode="markers",
                 name=f"{name}: recently",
                 legendgroup=name,
                 marker={"color": colour[p], "size": 12, "symbol": "circle"},
-                text=mark.tolist(),
-                # a word near either end of the scale goes inward, so a phone's narrow plot
-                # does not cut it off ("highest no" at 9 of 10); in the last of several panels
-                # only from 9 on (the figure's right margin holds the rest): a word going left
-                # from 7 ran into the panel before's word going right on a phone
-                textposition=np.where(
-                    recent >= (9 if 1 < i == len(order) else 7),
-                    "top left",
-                    np.where(recent <= 4, "top right", "top center"),
-                ).tolist(),
-                cliponaxis=False,  # a panel narrower than the word: it may reach past the edge
-                textfont={"size": 11, "color": "#333333"},
                 customdata=custom,
                 hovertemplate=hover,
                 meta={"partner": p, "part": "recent"},
@@ -1759,11 +1753,46 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
             row=1,
             col=i,
         )
+        # "lowest now" / "highest now" on the layer's own row, beside its dots: above the dot it
+        # sat halfway to the row above and read as that row's (reader14 F13).  Right of the
+        # row's rightmost dot: never on the change line, nor into the row names on the left.
+        # The layer marked is the analysis' (``lags`` / ``leads``); ties each on their own row.
+        marked = mark != ""
+        right = np.fmax(start, recent)[marked]
+        reach = max(reach, float(np.max(right, initial=0)))
+        if not marked.any():
+            continue
+        fig.add_trace(
+            _scatter(
+                x=right,
+                y=np.asarray(y, dtype=object)[marked].tolist(),
+                mode="markers+text",
+                name=f"{name}: lowest and highest now",
+                legendgroup=name,
+                showlegend=False,
+                # a clear marker the size of the dots: the word starts just past the dot
+                marker={"color": "rgba(0,0,0,0)", "size": 12},
+                text=mark[marked].tolist(),
+                textposition="middle right",
+                cliponaxis=False,
+                textfont={"size": 11, "color": "#333333"},
+                hoverinfo="skip",
+                meta={"partner": p, "part": "mark"},
+            ),
+            row=1,
+            col=i,
+        )
     _style(fig, title, "", "")
     # side by side on a 390 px phone a panel is about 70 px wide: "Level (1-10)" under each
     # ran into the next one, "Level" fits (the ticks show the 1-10 scale)
+    # a word right of a dot past LAYER_WORD_RIGHT_UPTO gets room inside the plot
+    top = schemas.SCORE_MAX + 0.5
+    if reach > LAYER_WORD_RIGHT_UPTO:
+        top = reach + LAYER_WORD_UNITS
     fig.update_xaxes(
-        range=[schemas.SCORE_MIN - 0.5, schemas.SCORE_MAX + 0.5],
+        range=[schemas.SCORE_MIN - 0.5, top],
+        tickmode="array",
+        tickvals=list(range(2, schemas.SCORE_MAX + 1, 2)),
         title_text=x_label if len(order) == 1 else "Level",
     )
     fig.update_yaxes(
@@ -1776,6 +1805,12 @@ def _plot_layer_profile(frame, couple_id, partners, names, audience, title) -> g
         fig.update_layout(meta={"narrow": _stacked_layout(fig, len(order), len(present))})
     return fig
 
+
+#: The layers profile's "lowest now" / "highest now" goes right of its row's rightmost dot; past
+#: this level the plot reaches LAYER_WORD_UNITS beyond that dot, so the word (about 65 px) is
+#: whole on a 390 px phone, whose stacked panel is about 160 px wide (its ticks stay 2-10).
+LAYER_WORD_RIGHT_UPTO = 7.0
+LAYER_WORD_UNITS = 5.0
 
 #: Under this width (CSS px) a view draws the layers profile's partners one above the other
 #: (``layout.meta["narrow"]``): side by side on a 390 px phone each panel was about 60 px wide.

@@ -55,7 +55,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -1099,13 +1099,38 @@ def _month_table(r: CoupleReview, measure: str) -> Markup:
     )
 
 
+def _each_of_you(r: CoupleReview, partners: Iterable[object]) -> str:
+    """Whom a couple page's heading is about: "each of you", or the one partner it shows.
+
+    ``partners`` are those the review found in what the heading is over (``partners_scoring``
+    of a measure, ``partners_with_triggers``): with one of them, "each of you" would speak of a
+    second partner who is not in it (reader14 F7), so the heading names that one (plain text:
+    headings and chart titles are escaped where they are drawn).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(name=lambda p: {"A": "Sam"}.get(p, p))
+    >>> _each_of_you(r, ["A", "B"]), _each_of_you(r, ["A"])
+    ('each of you', 'Sam')
+    """
+    shown = list(dict.fromkeys(str(p) for p in partners))
+    return r.name(shown[0]) if len(shown) == 1 else "each of you"
+
+
+def _scorers(r: CoupleReview, *keys: str) -> list[str]:
+    """The partners with a score of any of ``keys`` (the review's ``partners_scoring``)."""
+    return [p for p in r.partners if any(p in r.partners_scoring.get(k, ()) for k in keys)]
+
+
 def _trend_caption(r: CoupleReview, measure: str, audience: str) -> str:
     if audience == "therapist":
         low, high = r.constants["scale_min"], r.constants["scale_max"]
         return f"Weekly {measure} ({low}-{high}) per partner"
+    who = _each_of_you(r, _scorers(r, measure))
     return {
-        "connection": "How connected each of you felt, week by week",
-        "trust": "How much each of you trusted, week by week",
+        "connection": f"How connected {who} felt, week by week",
+        "trust": f"How much {who} trusted, week by week",
     }.get(measure, f"Weekly {measure}")
 
 
@@ -1171,25 +1196,33 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
         )
         body += chart.add(fig, print_height=230)
         body += _only_some_rated(r, measure, measure)
-    if r.layers_profile is not None:
+    rated_layers = bool(r.partners_scoring.get("layers"))
+    if r.layers_profile is not None and (therapist or rated_layers):
+        # the couple page's trust is the summary's (its first and latest weeks) and its own
+        # chart's: its layers chart draws the six layers alone, so no second "trust at the
+        # start" (of other weeks) stands beside the summary's (reader14 F10); the therapist
+        # page keeps trust in it, with the note naming the windows
+        profile = (
+            r.layers_profile if therapist else r.layers_profile.loc[r.layers_profile["is_layer"]]
+        )
         fig = charts.plot_layers(
-            r.layers_profile,
+            profile,
             partners=list(r.partners),
             names=r.names,
             audience=audience,
             title="Trust and its layers: at the start and recently, per partner"
             if therapist
-            else "Trust and its layers for each of you: at the start and recently",
+            else f"The layers of trust for {_each_of_you(r, _scorers(r, 'layers'))}: "
+            "at the start and recently",
         )
         body += chart.add(fig, print_height=300)
         body += Markup(m.layers_note(r, audience))
-        if r.partners_scoring.get("layers"):
+        if rated_layers:
             body += _only_some_rated(r, "layers", "the layers of trust", "they are")
-        else:
-            body += Markup(
-                '<p class="note">No one rated any of the six layers of trust (they are optional): '
-                "the chart shows trust alone.</p>"
-            )
+    if r.layers_profile is not None and not rated_layers:
+        body += Markup(
+            '<p class="note">No one rated any of the six layers of trust (they are optional){}.</p>'
+        ).format(": the chart shows trust alone" if therapist else "")
     if therapist and not r.partner_gap.empty:
         # on screen only: in print the cards and sentences give both partners side by side
         body += Markup('<div class="screen-only">')
@@ -1207,10 +1240,15 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
     body += Markup('<h3 class="screen-only">{}</h3>').format(
         "Connection month by month"
         if therapist
-        else "How connected each of you felt, month by month (on average)"
+        else f"How connected {_each_of_you(r, _scorers(r, 'connection'))} felt, month by month "
+        "(on average)"
     )
     body += Markup('<div class="screen-only narrow">{}</div>').format(_month_table(r, "connection"))
-    title = "Scores over time" if therapist else "How each of you has felt"
+    title = (
+        "Scores over time"
+        if therapist
+        else f"How {_each_of_you(r, _scorers(r, *r.measures))} has felt"
+    )
     out.append(Section("connection", title, body))
 
     # triggers
@@ -1246,7 +1284,8 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             freq,
             title="Triggers per month, by kind"
             if therapist
-            else "How many triggers each of you logged each month, by kind",
+            else f"How many triggers {_each_of_you(r, r.partners_with_triggers)} logged each "
+            "month, by kind",
         )
         _rename_partners(fig, r)
         # one panel per partner, each tall enough in print for its ticks and axis title
@@ -1317,7 +1356,10 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
             r.setbacks,
             as_of=r.last if therapist else r.couple_last,
             partners=list(r.partners),
-            title="Setbacks per partner" if therapist else "When each of you had a harder stretch",
+            # setbacks are found in the connection score: the partners who scored it
+            title="Setbacks per partner"
+            if therapist
+            else f"When {_each_of_you(r, _scorers(r, 'connection'))} had a harder stretch",
         )
         if r.first is not None:
             fig.update_xaxes(
@@ -1339,7 +1381,13 @@ def _sections(r: CoupleReview, audience: str, chart: Charts) -> list[Section]:
                        body))  # fmt: skip
 
     if not therapist:
-        out.append(Section("words", "What helped, in your own words", m.helped(r)))
+        out.append(
+            Section(
+                "words",
+                "What helped, in your own words",
+                m.helped(r, _each_of_you(r, r.helped["partner"])),
+            )
+        )
     out.append(
         Section(
             "events",
