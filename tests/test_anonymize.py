@@ -586,6 +586,30 @@ def test_the_report_names_what_the_kept_text_lost(tmp_path):
     ]
 
 
+def test_the_report_counts_cells_whose_only_change_is_an_id():
+    """reader14 A1: a cell whose only kept-text change was an id went uncounted (the id pass
+    wrote into the frame it was compared with), so a table whose notes lost only ids had no
+    line in the report at all, and the researcher read its text as untouched."""
+    logs = Logs(
+        checkins=as_table("checkins", [
+            {"couple_id": "smith", "partner": "Sarah", "date": "2025-03-12", "connection": 4,
+             "need": "time with Mike"},
+            {"couple_id": "smith", "partner": "Mike", "date": "2025-03-12", "connection": 4,
+             "need": "more"}]),
+        triggers=as_table("triggers", [
+            {"couple_id": "smith", "partner": "Sarah", "timestamp": "2025-03-13 09:00",
+             "category": "other", "intensity": 5, "note": "saw the smith family"}]),
+    )  # fmt: skip
+    anon, report = anonymize(logs, key=KEY, keep_text=True, k=1)
+    mike = anon.checkins.loc[anon.checkins["need"] != "more", "need"].iloc[0]
+    assert mike.startswith("time with p") and "Mike" not in mike
+    assert "smith" not in anon.triggers["note"].iloc[0]
+    assert report.removed == (
+        "checkins: inside the kept free text of 1 cell, replaced: 1 id (by its pseudonym)",
+        "triggers: inside the kept free text of 1 cell, replaced: 1 id (by its pseudonym)",
+    )
+
+
 def test_an_interrupted_export_leaves_no_partial_folder(tmp_path, monkeypatch):
     """Issue 13 point 11: Ctrl-C during anonymize left a partial export that validated."""
     import trustdata.io as io_module

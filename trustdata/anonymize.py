@@ -628,7 +628,7 @@ def _scrub_text(
     """
     filled = values.notna()
     text = values.loc[filled].astype(str)
-    new = text
+    new = text.copy()  # a copy: the id pass below writes into it in place
     found: dict[str, int] = {}
     for pattern, placeholder, what, _ in _SCRUBS:
         hits = int(new.str.count(pattern).sum()) if len(new) else 0
