@@ -586,6 +586,49 @@ def test_the_report_names_what_the_kept_text_lost(tmp_path):
     ]
 
 
+def test_the_report_counts_cells_whose_only_change_is_an_id():
+    """reader14 A1: a cell whose only kept-text change was an id went uncounted (the id pass
+    wrote into the frame it was compared with), so a table whose notes lost only ids had no
+    line in the report at all, and the researcher read its text as untouched."""
+    logs = Logs(
+        checkins=as_table("checkins", [
+            {"couple_id": "smith", "partner": "Sarah", "date": "2025-03-12", "connection": 4,
+             "need": "time with Mike"},
+            {"couple_id": "smith", "partner": "Mike", "date": "2025-03-12", "connection": 4,
+             "need": "more"}]),
+        triggers=as_table("triggers", [
+            {"couple_id": "smith", "partner": "Sarah", "timestamp": "2025-03-13 09:00",
+             "category": "other", "intensity": 5, "note": "saw the smith family"}]),
+    )  # fmt: skip
+    anon, report = anonymize(logs, key=KEY, keep_text=True, k=1)
+    mike = anon.checkins.loc[anon.checkins["need"] != "more", "need"].iloc[0]
+    assert mike.startswith("time with p") and "Mike" not in mike
+    assert "smith" not in anon.triggers["note"].iloc[0]
+    assert report.removed == (
+        "checkins: inside the kept free text of 1 cell, replaced: 1 id (by its pseudonym)",
+        "triggers: inside the kept free text of 1 cell, replaced: 1 id (by its pseudonym)",
+    )
+
+
+def test_a_diary_note_beside_the_check_ins_is_free_text(tmp_path):
+    """reader14 A2: the check-ins' ``note`` (where the Daylio and Bearable importers put the
+    diary text) was dropped as "a column the format does not know", with --keep-text too."""
+    rows = [{"couple_id": "smith", "partner": "Sarah", "date": "2025-03-12", "connection": 4,
+             "note": "a walk, Sarah, on 3 March"}]  # fmt: skip
+    logs = Logs(checkins=as_table("checkins", rows))
+    assert "note" in logs.checkins.columns
+    kept, report = anonymize(logs, key=KEY, keep_text=True, k=1)
+    row = kept.checkins.iloc[0]
+    assert row["note"] == f"a walk, {row['partner']}, on [date]"
+    assert report.removed == (
+        "checkins: inside the kept free text of 1 cell, replaced: 1 date (by [date]), "
+        "1 id (by its pseudonym)",
+    )
+    gone, report = anonymize(logs, key=KEY, k=1)
+    assert gone.checkins["note"].isna().all()
+    assert report.removed == ("checkins: free text (note)",)
+
+
 def test_an_interrupted_export_leaves_no_partial_folder(tmp_path, monkeypatch):
     """Issue 13 point 11: Ctrl-C during anonymize left a partial export that validated."""
     import trustdata.io as io_module

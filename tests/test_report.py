@@ -502,7 +502,10 @@ def test_since_after_the_logs_end_says_nothing_was_logged_since():
 
 def test_since_before_the_logs_start_does_not_compare_with_an_empty_span():
     text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2024-12-01"))
-    says = "The logs start on 6 January 2025, after 1 December 2024: there is nothing before"
+    says = (
+        "The check-ins and triggers start on 6 January 2025, after 1 December 2024: "
+        "there is nothing before"
+    )
     assert says in text
     assert "same length of time before" not in text and "n/a" not in text
     assert "A: connection 5.0 over 3 check-ins since; 0 triggers since (0 major)." in text
@@ -510,7 +513,10 @@ def test_since_before_the_logs_start_does_not_compare_with_an_empty_span():
 
 def test_since_on_the_first_day_of_the_logs_does_not_say_after():
     text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2025-01-06"))
-    assert "The logs start on 6 January 2025: there is nothing before to compare with." in text
+    assert (
+        "The check-ins and triggers start on 6 January 2025: "
+        "there is nothing before to compare with." in text
+    )
     assert "after 6 January 2025" not in text
 
 
@@ -519,7 +525,8 @@ def test_since_whose_span_before_reaches_past_the_start_says_the_logs_start_late
     # but the logs start on 2025-01-06
     text = _since_text(report.build(_three_weeks(), "c1", audience="therapist", since="2025-01-13"))
     assert (
-        "(16 December 2024 to 12 January 2025; the logs start on 6 January 2025, so only its "
+        "(16 December 2024 to 12 January 2025; check-ins and triggers start on 6 January 2025, "
+        "so only its "
         "last 7 days, 1 week, are logged)" in text
     )
     # 1 check-in before (score 4), 2 since (5, 6): singular and plural

@@ -113,6 +113,31 @@ def test_the_therapist_page_lists_the_record_with_its_reason(rejected):
     )
 
 
+def test_the_therapist_page_says_truly_what_the_couple_page_shows(tmp_path):
+    """reader14 T3: the therapist page said the couple's page "shows only a safety notice and
+    support resources", while it shows every section after the notice: a therapist deciding
+    whether the shared file is safe to hand over was told it held nothing else."""
+    logs = trustdata.load(_folder(tmp_path, "couple-01,2025-03-15,abuse,B,he pushed me"))
+    r = review(logs, "couple-01")
+    therapist = " ".join(report.render(r, audience="therapist").split())
+    couple = report.render(r, audience="couple")
+    assert "shows only a safety notice" not in therapist
+    assert (
+        "The couple's own page opens with a safety notice and support resources; it never shows "
+        "an abuse event, its date or its note, and it leaves out small wins and any "
+        "encouragement to keep working on the relationship. Its other sections (how each "
+        "partner felt, triggers, setbacks, their own words) are shown as usual"
+    ) in therapist
+    # each part of that sentence, read off the couple page of the same review
+    assert couple.index(TITLE) < couple.index("<h2>In short")
+    for shown in ("<h2>How each of you has felt", "<h2>Are triggers getting rarer",
+                  "<h2>Setbacks you came through", "<h2>What helped"):  # fmt: skip
+        assert shown in couple, shown
+    assert SMALL_WINS not in couple
+    for hidden in ("he pushed me", "15 March 2025"):
+        assert hidden not in couple
+
+
 def _run_notebook(name: str, folder: Path) -> list[str]:
     """Run a notebook's code cells in-process on ``folder``; return what it displayed as
     Markdown (charts: the figure is kept, no PNG is drawn)."""

@@ -164,7 +164,8 @@ def test_a_span_before_that_starts_before_the_logs_gives_rates_per_logged_week(
     assert f"{logged / 7:.1f}" == "2.4" and f"{n_before * 7 / logged:.1f}" == "4.9"
     assert (
         "compared with the same length of time just before (5 November 2022 to 14 February "
-        "2024; the logs start on 29 January 2024, so only its last 17 days, 2.4 weeks, are "
+        "2024; check-ins and triggers start on 29 January 2024, so only its last 17 days, "
+        "2.4 weeks, are "
         "logged): as the logged parts differ in length, triggers are also given per logged "
         "week." in text
     )
@@ -188,9 +189,13 @@ def test_an_event_before_since_with_no_log_before_it_is_nothing_to_compare_with(
     text = re.sub(r"<[^>]+>", " ", report.render(r, audience="therapist"))
     text = re.sub(r"\s+", " ", text)
     assert (
-        "The logs start on 1 February 2024, after 25 January 2024: there is nothing before to "
+        "The check-ins and triggers start on 1 February 2024, after 25 January 2024: "
+        "there is nothing before to "
         "compare with." in text
     )
+    # reader14 T1: the page's header says "logs from 21 January 2024" (the discovery event), so
+    # "the logs start on 1 February" contradicted it: what starts then is the check-ins and triggers
+    assert "logs from 21 January 2024" in text and "logs start" not in text
     assert "a logged week" not in text
 
 
@@ -212,7 +217,7 @@ def test_events_alone_are_no_logs_to_start_from():
         "From 10 March 2025 to 20 March 2025. No check-in or trigger is logged yet: there is "
         "nothing before to compare with." in text
     )
-    assert "The logs start on" not in text
+    assert "start on" not in text
 
 
 def test_a_shorter_span_since_with_the_logs_starting_inside_the_span_before(bundled):
@@ -235,8 +240,14 @@ def test_a_shorter_span_since_with_the_logs_starting_inside_the_span_before(bund
     assert r.since_partly_logged
     text = re.sub(r"<[^>]+>", " ", report.render(r, audience="therapist"))
     text = re.sub(r"\s+", " ", text)
-    assert "compared with the 28 days just before (4 January 2024 to 31 January 2024; the " in text
-    assert "start on 29 January 2024, so only its last 3 days, 0.4 weeks, are logged): the " in text
+    assert (
+        "compared with the 28 days just before (4 January 2024 to 31 January 2024; check-ins"
+        in text
+    )
+    assert (
+        " and triggers start on 29 January 2024, so only its last 3 days, 0.4 weeks, "
+        "are logged): the " in text
+    )
     assert "; as the logged parts differ in length, triggers are also given per logged week" in text
     assert "as the spans differ in length" not in text
     assert f"({a['triggers_per_logged_week_before']:.1f} a logged week)" in text

@@ -136,6 +136,37 @@ def test_a_partner_who_rated_trust_but_no_layer_has_not_rated_the_layers():
     assert "No one rated" not in text
 
 
+def test_a_partner_with_no_check_in_is_not_said_to_have_skipped_an_optional_score():
+    """reader14 S2: "Only A rated connection; B has not (it is optional)." of a B who never
+    checked in: connection is the score every check-in has, so B has not checked in."""
+    ci = as_table("checkins", _weekly("A", 10, trust=6))
+    tr = as_table(
+        "triggers",
+        [{"couple_id": "c1", "partner": "B", "timestamp": "2025-01-08 20:00",
+          "category": "other", "intensity": 4}],
+    )  # fmt: skip
+    r = review.review(trustdata.Logs(checkins=ci, triggers=tr), "c1")
+    assert r.partners == ("A", "B") and r.no_checkins == ("B",)
+    for audience in ("couple", "therapist"):
+        text = _text(report.render(r, audience=audience))
+        assert "Only A rated connection; B has not checked in." in text
+        assert "Only A rated trust; B has not checked in." in text
+        assert "B has not (it is optional)" not in text
+
+
+def test_the_note_tells_a_skipped_score_from_a_partner_who_never_checked_in():
+    ci = as_table("checkins", _weekly("A", 10, trust=6) + _weekly("B", 10))
+    tr = as_table(
+        "triggers",
+        [{"couple_id": "c1", "partner": "C", "timestamp": "2025-01-08 20:00",
+          "category": "other", "intensity": 4}],
+    )  # fmt: skip
+    r = review.review(trustdata.Logs(checkins=ci, triggers=tr), "c1")
+    assert r.no_checkins == ("C",)
+    text = _text(report.render(r, audience="therapist"))
+    assert "Only A rated trust; B has not (it is optional); C has not checked in." in text
+
+
 # --- 10: the plan table's verdict says why ------------------------------------------------------
 
 

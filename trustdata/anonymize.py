@@ -23,7 +23,8 @@ Dates
     (an offset that changes at a daylight-saving switch would reveal the season, and the
     offset itself the region).
 Free text
-    ``increased_trust``, ``decreased_trust``, ``need`` and ``note`` are removed unless
+    ``increased_trust``, ``decreased_trust``, ``need`` and ``note`` (in any table: the
+    importers put an app's diary note beside its check-ins) are removed unless
     ``keep_text=True`` (they are the likeliest place for names, places and dates).  Kept text
     has every numeric date (``2025-03-12``, ``2025-3-3``, ``12/03/2025``, ``3/3/25``,
     ``3.3.``, ``20250312``, ...) and every date with an English month name (``3 March``,
@@ -628,7 +629,7 @@ def _scrub_text(
     """
     filled = values.notna()
     text = values.loc[filled].astype(str)
-    new = text
+    new = text.copy()  # a copy: the id pass below writes into it in place
     found: dict[str, int] = {}
     for pattern, placeholder, what, _ in _SCRUBS:
         hits = int(new.str.count(pattern).sum()) if len(new) else 0
@@ -805,7 +806,8 @@ def anonymize(
     tables: dict[str, pd.DataFrame] = {}
     for name in ("checkins", "triggers", "events"):
         frame = getattr(logs, name)
-        known = schemas.KNOWN_COLUMNS[name]
+        # free text is free text in any table (an app's diary ``note`` comes with check-ins)
+        known = (*schemas.KNOWN_COLUMNS[name], *schemas.TEXT_COLUMNS)
         extra = [c for c in frame.columns if c not in known]
         dropped = [c for c in extra if c not in keep_columns]
         kept = [c for c in extra if c in keep_columns]

@@ -1135,16 +1135,29 @@ def _trend_caption(r: CoupleReview, measure: str, audience: str) -> str:
 
 
 def _only_some_rated(r: CoupleReview, key: str, what: str, optional: str = "it is") -> Markup:
-    """A note under a chart that shows fewer partners than the couple has: who never rated it."""
+    """A note under a chart that shows fewer partners than the couple has: who never rated it
+    (a partner with check-ins left an optional score out; one without has not checked in, which
+    is the only way to leave out connection, the score every check-in has)."""
     rated = r.partners_scoring.get(key, ())
     silent = [p for p in r.partners if p not in rated]
     if not silent or not rated:
         return Markup("")
-    return Markup('<p class="note">Only {} rated {}; {} has not ({} optional).</p>').format(
-        Markup(" and ").join(_bdi(r.name(p)) for p in rated),
-        what,
-        Markup(" and ").join(_bdi(r.name(p)) for p in silent),
-        optional,
+    names = Markup(" and ").join
+    absent = [p for p in silent if p in r.no_checkins]
+    skipped = [p for p in silent if p not in r.no_checkins]
+    clauses = []
+    if skipped:
+        clauses.append(
+            Markup("{} has not ({} optional)").format(
+                names(_bdi(r.name(p)) for p in skipped), optional
+            )
+        )
+    if absent:
+        clauses.append(
+            Markup("{} has not checked in").format(names(_bdi(r.name(p)) for p in absent))
+        )
+    return Markup('<p class="note">Only {} rated {}; {}.</p>').format(
+        names(_bdi(r.name(p)) for p in rated), what, Markup("; ").join(clauses)
     )
 
 
