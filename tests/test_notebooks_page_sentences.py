@@ -150,3 +150,31 @@ def test_the_notebook_takes_the_day_as_a_parameter():
     code = "\n".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code")
     assert "review(logs, couple, today=TODAY)" in code
     assert "plain_summary(logs, couple, today=TODAY)" in code
+
+
+def test_the_notebooks_layers_chart_draws_the_layers_the_page_draws(bundled_sample, monkeypatch):
+    # reader14 F10: the couple page's layers chart draws the six layers alone (trust is the
+    # summary's and its own chart's, of other weeks); the notebook, "the same as your page",
+    # drew trust's 8-week dots beside them
+    import IPython.display
+
+    figures: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: None)
+    monkeypatch.setattr(charts, "offline", lambda fig, *a, **k: figures.append(fig))
+    book = json.loads((ROOT / "notebooks" / "our_progress.ipynb").read_text("utf-8"))
+    cells = ["".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code"]
+    cells.insert(1, f"COUPLE = 'couple-01'\nTODAY = {TODAY!r}")
+    monkeypatch.chdir(ROOT)
+    space: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for src in cells:
+            exec(compile(src, "<our_progress>", "exec"), space)
+
+    def rows(fig) -> set[str]:
+        return {str(y) for t in fig.data if t.y is not None for y in t.y}
+
+    (layers,) = [f for f in figures if "Reliability" in rows(f)]
+    page = charts.plot_layers(
+        space["r"].layers_profile.query("is_layer"), partners=space["partners"]
+    )
+    assert "Trust" not in rows(layers) and rows(layers) == rows(page)
