@@ -549,6 +549,40 @@ def test_sample_with_a_negative_seed_names_the_option(capsys, tmp_path):
     assert not (tmp_path / "s").exists()
 
 
+def test_the_option_names_are_the_commands_not_pythons(capsys, tmp_path):
+    # reader14 C1: "The value for `couples` ..." and "`k`" named the Python parameters
+    code, _, err = _run(capsys, "sample", str(tmp_path / "s"), "--couples", "0")
+    assert code == 2 and not (tmp_path / "s").exists()
+    assert "`--couples` must be a whole number of at least 1, but 0 was passed" in err
+    key = tmp_path / "research.key"
+    key.write_text("ab" * 32, "utf-8")
+    code, _, err = _run(capsys, "anonymize", str(SAMPLE), str(tmp_path / "a"),
+                        "--key-file", str(key), "-k", "0")  # fmt: skip
+    assert code == 2 and not (tmp_path / "a").exists()
+    assert "The value for `-k` must be at least 1, but 0 was passed." in err
+
+
+def test_a_mistyped_option_gets_its_commands_usage_and_a_suggestion(capsys):
+    # reader14 C1: argparse gave the top level's usage for an option of `report`
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["report", str(SAMPLE), "--couple", "couple-01", "--sinse", "2025-01-01"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: trustdata report ")
+    assert (
+        "trustdata report: error: unrecognized arguments: --sinse 2025-01-01 "
+        "(did you mean --since?)"
+    ) in err
+    with pytest.raises(SystemExit):
+        cli.main(["validate", str(SAMPLE), "stray"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: trustdata validate ") and "did you mean" not in err
+    assert "unrecognized arguments: stray" in err
+    with pytest.raises(SystemExit):
+        cli.main(["--bogus"])
+    assert capsys.readouterr().err.startswith("usage: trustdata [-h]")
+
+
 def test_help_names_pdf_and_every_default(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])

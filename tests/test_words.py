@@ -47,8 +47,9 @@ def test_a_half_rounds_away_from_zero_as_a_reader_with_a_calculator_does():
     assert _words.number(0.0005, 3) == "0.001"
     # not a half: nearest, either side
     assert _words.number(7.2499999) == "7.2" and _words.number(7.2500001) == "7.3"
-    # no signed zero; a sign when asked for
-    assert _words.number(-0.04) == "0.0" and _words.number(-0.04, signed=True) == "+0.0"
+    # no signed zero, even when a sign is asked for (reader14 C1: a fall of 0.04 read "+0.0")
+    assert _words.number(-0.04) == "0.0" and _words.number(-0.04, signed=True) == "0.0"
+    assert _words.number(0.04, signed=True) == "0.0" and _words.number(0.0, signed=True) == "0.0"
     assert _words.number(0.45, signed=True) == "+0.5" and _words.number(-0.45) == "-0.5"
     assert _words.number(None) == "" and _words.number(float("-inf")) == "-∞"
     assert _words.rounded([7.25, -7.25, np.nan], 1)[:2].tolist() == [7.3, -7.3]

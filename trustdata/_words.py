@@ -233,15 +233,16 @@ def rounded(values: pd.Series | np.ndarray | Sequence[object], digits: int = 1) 
 def number(value: object, digits: int = 1, *, signed: bool = False) -> str:
     """One number in words: ``digits`` decimals, half away from zero (:func:`rounded`).
 
-    ``signed`` writes a leading "+" on positive values and zero (``"+0.4"``, ``"+0.0"``,
-    ``"-0.4"``).  A missing value gives "", an infinite one "∞" or "-∞".
+    ``signed`` writes a leading "+" on positive values (``"+0.4"``, ``"-0.4"``); a value that
+    rounds to zero has no sign either way (``"0.0"``: neither a rise nor a fall).  A missing
+    value gives "", an infinite one "∞" or "-∞".
 
     Examples
     --------
     >>> number(4.25), number(2.25), number(-2.25), number(7.0, 2), number(None)
     ('4.3', '2.3', '-2.3', '7.00', '')
     >>> number(-0.2, signed=True), number(-0.04, signed=True), number(float("inf"))
-    ('-0.2', '+0.0', '∞')
+    ('-0.2', '0.0', '∞')
     """
     return str(numbers([value], digits, signed=signed)[0])
 
@@ -263,7 +264,13 @@ def numbers(
     v = rounded(values, digits)
     form = f"{{:{'+' if signed else ''}.{digits}f}}"
     text = [
-        "" if np.isnan(x) else ("∞" if x > 0 else "-∞") if np.isinf(x) else form.format(x)
+        ""
+        if np.isnan(x)
+        else ("∞" if x > 0 else "-∞")
+        if np.isinf(x)
+        else form.format(x)
+        if x
+        else f"{0:.{digits}f}"  # no sign on a zero (a fall that rounds to it included)
         for x in v.tolist()
     ]
     return np.asarray(text, dtype=object)

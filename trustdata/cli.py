@@ -266,6 +266,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unknown_options(parser: argparse.ArgumentParser, command: str | None, extra: list[str]):
+    """Exit 2 with the usage of the command given (the top level's without one), naming the
+    arguments it does not take and, for a mistyped option, the option it likely meant."""
+    import difflib
+
+    chosen = parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            chosen = action.choices[command]
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    known = [o for a in chosen._actions for o in a.option_strings if o.startswith("--")]
+    for arg in extra:
+        near = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.75)
+        if arg.startswith("--") and near:
+            message += f" (did you mean {near[0]}?)"
+            break
+    chosen.error(message)
+
+
 #: The exit code of a run stopped with Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
 
@@ -279,7 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # the command's own usage, not the top level's (argparse's default)
+            _unknown_options(parser, args.command, extra)
         if argv is None and args.func is _cmd_report:  # the command itself, in its own process
             _prepare_report_process()
         return int(args.func(args))
@@ -563,6 +584,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
             f"already holds log files ({shown}); synthetic logs written here would replace "
             "them. Give a new or empty folder.",
             source=str(out),
+        )
+    if args.couples < 1:  # the option's name, not the Python parameter's synth would give
+        raise ValueError(
+            f"The value for `--couples` must be a whole number of at least 1, but {args.couples} "
+            "was passed."
         )
     if args.seed < 0:
         raise ValueError(
@@ -1569,6 +1595,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     )
 
     _check_whole_folder(Path(args.input), "anonymize")
+    if args.k < 1:  # the option's name, not the Python parameter's that anonymize would give
+        raise ValueError(f"The value for `-k` must be at least 1, but {args.k} was passed.")
     qis = [c.strip() for c in args.quasi_identifiers.split(",") if c.strip()]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", KAnonymityWarning)  # the report lists them below
