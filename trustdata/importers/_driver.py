@@ -143,4 +143,6 @@ def run_import(
         merged=out.merged,
         not_mapped=out.not_mapped,
         triggers_are_records=importer.triggers_are_records,
+        couple=couple,
+        partner=partner,
     )

@@ -367,7 +367,15 @@ def _translate(
                 problems.append(f"{field_name}: {why}")
         if problems:
             rejections.append(
-                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row, drop=drop))
+                Rejection(
+                    "checkins",
+                    lines[pos],
+                    "; ".join(problems),
+                    blank_values(row, drop=drop),
+                    date,
+                    couple_id,
+                    who,
+                )
             )
             continue
         stamp_time = order_stamps.times[pos] if order_stamps is not None else None
