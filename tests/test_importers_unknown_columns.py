@@ -42,9 +42,7 @@ def test_an_unknown_column_is_listed_with_its_values(tmp_path, kind):
     got = import_export(kind, path, couple="c1", partner="A")
     assert _columns(got) == [f"column 'scales' ({(rows + 1) // 2} values, not imported)"]
     assert _columns(base) == []  # the app's own columns, weekday too, are not listed
-    assert f"  - column 'scales' ({(rows + 1) // 2} values, not imported)" in (
-        got.report.to_text()
-    )
+    assert f"  - column 'scales' ({(rows + 1) // 2} values, not imported)" in (got.report.to_text())
     for table in ("checkins", "triggers"):  # what is imported is unchanged
         assert getattr(got.logs, table).equals(getattr(base.logs, table))
 
