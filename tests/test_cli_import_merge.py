@@ -218,7 +218,7 @@ def test_a_trigger_added_by_hand_is_kept_with_keep_missing(tmp_path, capsys):
     assert _import("daylio", out) == 2
     err = capsys.readouterr().err
     assert "already holds 1 trigger that this export does not have (on 13 May 2026)" in err
-    assert "add --keep-missing to keep them beside the export's records" in err
+    assert "add --keep-missing to keep it beside the export's records" in err  # 1: "it"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     path, extra = EXPORTS["daylio"]
     args = ["import", "daylio", str(path), str(out), "--couple", "c1", *extra, "--keep-missing"]

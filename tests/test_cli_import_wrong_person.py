@@ -109,13 +109,15 @@ def test_a_form_whose_couple_shares_no_day_asks_about_couple(tmp_path, capsys):
 
 
 def test_a_record_added_by_hand_on_the_exports_days_keeps_the_old_advice(tmp_path, capsys):
+    # typed in on 8 May, a day the export does not have (its 9 May entry, 'sad', is rejected:
+    # a record of that day is answered by the rejected line, test_cli_import_rejected_day.py)
     out = _both(tmp_path)
     with (out / "checkins.csv").open("a", encoding="utf-8") as f:
-        f.write("c1,A,,2026-05-09,6,,,,,,,,,,,typed in\n")
+        f.write("c1,A,,2026-05-08,6,,,,,,,,,,,typed in\n")
     capsys.readouterr()
     assert (
         main(["import", "daylio", str(DAYLIO), str(out), "--couple", "c1", "--partner", "A"]) == 2
     )
     err = capsys.readouterr().err
-    assert "already holds 1 check-in that this export does not have (on 9 May 2026)" in err
+    assert "already holds 1 check-in that this export does not have (on 8 May 2026)" in err
     assert "right?" not in err

@@ -1144,19 +1144,28 @@ def _cmd_import(args: argparse.Namespace) -> int:
         raise TrustDataError(scrub_addresses(str(exc))) from None
     out = Path(args.out)
     given = {"--couple": args.couple, "--partner": args.partner}
-    target = _check_import_target(
-        out,
-        Path(args.input),
-        result.logs,
-        keep_missing=getattr(args, "keep_missing", False),
-        given={k: v for k, v in given.items() if v is not None},
-    )
-    print(result.report.to_text())
     rejected = result.logs.rejected
-    if len(rejected):
-        print(f"Rejected ({len(rejected)}):")
-        for line in _import_rejected_lines(rejected):
-            print(f"  {line}")
+
+    def print_report() -> None:
+        print(result.report.to_text())
+        if len(rejected):
+            print(f"Rejected ({len(rejected)}):")
+            for line in _import_rejected_lines(rejected):
+                print(f"  {line}")
+
+    try:
+        target = _check_import_target(
+            out,
+            Path(args.input),
+            result.logs,
+            keep_missing=getattr(args, "keep_missing", False),
+            given={k: v for k, v in given.items() if v is not None},
+            rejected_days=result.rejected_days,
+        )
+    except _RejectedInExport:  # the report names the rejected lines and how to fix them
+        print_report()
+        raise
+    print_report()
     if result.nothing_imported:  # an empty log folder would look like an import that worked
         print(f"Nothing written: every record was rejected, so {out} was not made or changed.")
         return 1
@@ -1242,13 +1251,24 @@ class _Target:
         self.kept, self.merge, self.formats, self.files = kept, merge, formats, files
 
 
-def _check_import_target(out, export, new, *, keep_missing=False, given=None):
+class _RejectedInExport(TrustDataError):
+    """The refusal of an import whose export has a day of the log's but rejected its record:
+    :func:`_cmd_import` prints the import report (the rejected lines, the block to paste)
+    before the message."""
+
+
+def _check_import_target(out, export, new, *, keep_missing=False, given=None, rejected_days=None):
     """Refuse an import into ``out`` that would destroy a log (see :func:`_cmd_import`).
 
     ``given``: the ids typed (``{"--couple": "c1", "--partner": "B"}``), named when the log's
     records of that person the export lacks share no day with the export's records: then the
     export may well be another person's (the wrong ``--partner``), and the refusal asks that
     before it offers ``--keep-missing``, which would file the export beside them.
+
+    ``rejected_days``: the export's rejected records with their day where known
+    (:attr:`~trustdata.importers.ImportResult.rejected_days`).  A record of the log the
+    export lacks on a day whose record the export has but rejected is not a partial export:
+    the refusal (:class:`_RejectedInExport`) names the rejected lines and says to fix them.
 
     Returns a :class:`_Target` (None when the folder holds no check-ins or triggers).
     """
@@ -1340,6 +1360,9 @@ def _check_import_target(out, export, new, *, keep_missing=False, given=None):
             mine, {"checkins": new.checkins, "triggers": new.triggers}, keep_missing=keep_missing
         )
         gone = {} if keep_missing else {t: g for t, g in merge.gone.items() if len(g)}
+        bad = _rejected_in_export(gone, rejected_days)
+        if bad is not None:
+            raise _RejectedInExport(f"{out}: {bad}", source=str(out))
         theirs = _days({"checkins": new.checkins, "triggers": new.triggers})
         if gone and theirs and not _days(mine) & theirs:  # the wrong person's export?
             said = _no_shared_day(gone, old, new, given or {})
@@ -1351,10 +1374,11 @@ def _check_import_target(out, export, new, *, keep_missing=False, given=None):
             raise FileProblem(
                 f"already holds {plural(len(when), word)} that this export does not have "
                 f"({span}); importing it would "
-                "take them out of the log. A newer export holds every earlier answer: export "
-                "the whole history again, or import into a new folder; if you added "
-                f"{'it' if len(when) == 1 else 'them'} to the log by hand (no export of the app "
-                "has them), add --keep-missing to keep them beside the export's records.",
+                f"take {_them(len(when))} out of the log. A newer export holds every earlier "
+                "answer: export the whole history again, or import into a new folder; if you "
+                f"added {_them(len(when))} to the log by hand (no export of the app "
+                f"has {_them(len(when))}), add --keep-missing to keep "
+                f"{_them(len(when))} beside the export's records.",
                 source=str(out),
             )
     kept = {table: of(getattr(old, table), False) for table in ("checkins", "triggers")}
@@ -1365,6 +1389,96 @@ def _check_import_target(out, export, new, *, keep_missing=False, given=None):
         folder_formats(out),
         files,
     )
+
+
+def _them(n: int) -> str:
+    """The pronoun of ``n`` records: ``it`` or ``them``."""
+    return "it" if n == 1 else "them"
+
+
+#: How many rejected lines a refusal of :func:`_rejected_in_export` quotes.
+_REJECTED_QUOTED = 5
+
+
+def _rejected_in_export(gone, rejected_days) -> str | None:
+    """The refusal of an import that lacks records of the log (``gone``, by table) on days
+    whose record the export has but rejected (``rejected_days``, as
+    :attr:`~trustdata.importers.ImportResult.rejected_days`), or None when none is.
+
+    A rejected record whose couple or partner is unknown matches any.  The records lacking on
+    other days are named after them, with the advice for a partial export.
+
+    >>> import pandas as pd
+    >>> gone = {"checkins": pd.DataFrame({"couple_id": ["c1"], "partner": ["A"],
+    ...     "date": pd.to_datetime(["2026-05-09"])})}
+    >>> days = pd.DataFrame({"table": ["checkins"], "line": [8], "reason": ["mood: 'sad'"],
+    ...     "couple_id": ["c1"], "partner": ["A"], "date": pd.to_datetime(["2026-05-09"])})
+    >>> print(_rejected_in_export(gone, days))  # doctest: +NORMALIZE_WHITESPACE
+    already holds 1 check-in (on 9 May 2026) on a day whose record this export has but
+    rejected (line 8: mood: 'sad'); importing it would take it out of the log, so nothing
+    was written. Fix the rejected record and import again: the import report above says why
+    each was rejected; a label or answer the mapping lacks (a Daylio mood not in [moods])
+    goes into a mapping file, passed with --mapping.
+    >>> _rejected_in_export(gone, days.assign(partner="B")) is None
+    True
+    """
+    import pandas as pd
+
+    from trustdata._words import plural
+
+    if not gone or rejected_days is None or not len(rejected_days):
+        return None
+    known = rejected_days.loc[rejected_days["date"].notna()]
+    hit: dict[str, list] = {}
+    missing: dict[str, list] = {}
+    lines: set[int] = set()
+    for table, frame in gone.items():
+        days = pd.to_datetime(frame[_WHEN[table]])
+        if days.dt.tz is not None:
+            days = days.dt.tz_localize(None)
+        for couple, partner, day in zip(
+            frame["couple_id"], frame["partner"], days.dt.normalize(), strict=True
+        ):
+            same = known.loc[
+                (known["date"] == day)
+                & (known["couple_id"].isna() | (known["couple_id"] == couple))
+                & (known["partner"].isna() | (known["partner"] == partner))
+            ]
+            (hit if len(same) else missing).setdefault(table, []).append(day)
+            lines.update(int(x) for x in same["line"])
+    if not hit:
+        return None
+    word = {"checkins": "check-in", "triggers": "trigger"}
+
+    def held(found: dict[str, list]) -> str:
+        counts = _and([plural(len(days), word[table]) for table, days in found.items()])
+        return f"{counts} ({_span(pd.Series([d for days in found.values() for d in days]))})"
+
+    shown = known.loc[known["line"].isin(lines)].drop_duplicates(["line", "reason"])
+    quoted = "; ".join(
+        f"line {int(r.line)}: {r.reason}" for r in shown.head(_REJECTED_QUOTED).itertuples()
+    )
+    if len(shown) > _REJECTED_QUOTED:
+        quoted += f"; and {plural(len(shown) - _REJECTED_QUOTED, 'more rejected line')}"
+    n = sum(len(days) for days in hit.values())
+    n_days = len({d for days in hit.values() for d in days})
+    said = (
+        f"already holds {held(hit)} on {'a day' if n_days == 1 else 'days'} whose record this "
+        f"export has but rejected ({quoted}); importing it would take {_them(n)} out of the "
+        "log, so nothing was written. Fix the rejected "
+        f"{'record' if len(shown) == 1 else 'records'} and import again: the import report "
+        "above says why each was rejected; a label or answer the mapping lacks (a Daylio "
+        "mood not in [moods]) goes into a mapping file, passed with --mapping."
+    )
+    if missing:
+        m = sum(len(days) for days in missing.values())
+        said += (
+            f" It also lacks {held(missing)} of the log's that it does not have at all: a "
+            "newer export holds every earlier answer, so export the whole history again, or, "
+            f"if you added {_them(m)} to the log by hand, add --keep-missing to keep "
+            f"{_them(m)}."
+        )
+    return said
 
 
 def _span(when) -> str:
@@ -1440,7 +1554,8 @@ def _no_shared_day(gone, old, new, given) -> str:
         asked = "is this export this folder's couple's"
         other = "another couple's, import it into a folder of its own"
     return _printable(
-        f"already holds {lacks}; importing it would take them out of the log. No record of "
+        f"already holds {lacks}; importing it would take "
+        f"{_them(sum(len(frame) for frame in gone.values()))} out of the log. No record of "
         f"{whose} in the log is on a day of this export's ({_span(theirs)}): {asked}? The "
         f"folder holds {held}. Nothing was written. If the export is {other}. If it is "
         f"{owner}: a newer export holds every earlier answer, so export the whole history "

@@ -700,10 +700,18 @@ class ImportResult:
         in the original export.
     report : ImportReport
         What was mapped, what was not, what was merged, the date-order decision.
+    rejected_days : pandas.DataFrame
+        One row per rejected record: ``table``, ``line``, ``reason``, and whose and which day it
+        is, where the record says so (``couple_id``, ``partner``, ``date`` a day, else missing).
+        An import into a log folder tells by it a day the export does not have from a day
+        whose record it has but rejected (the log's check-in of that day would be lost).
     """
 
     logs: Logs
     report: ImportReport
+    rejected_days: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(REJECTED_DAY_COLUMNS))
+    )
 
     @property
     def nothing_imported(self) -> bool:
@@ -749,6 +757,70 @@ class Rejection:
     values: dict[str, str | None]
     #: The record's day when it could be read (a rejected reading holds its day back).
     date: dt.date | None = None
+    #: Whose record it is, when the export says so and the importer was not told (Google Forms).
+    couple_id: str | None = None
+    partner: str | None = None
+
+
+#: The columns of :attr:`ImportResult.rejected_days`.
+REJECTED_DAY_COLUMNS = ("table", "line", "reason", "couple_id", "partner", "date")
+_ISO_DAY = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
+
+
+def _day_of(value: Any) -> pd.Timestamp | None:
+    """The day a rejected record's date or timestamp text starts with (ISO), else None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    found = _ISO_DAY.match(str(value))
+    if not found:
+        return None
+    day = pd.to_datetime(found.group(1), format="%Y-%m-%d", errors="coerce")
+    return None if pd.isna(day) else day
+
+
+def _rejected_days(
+    rejected: pd.DataFrame,
+    rejections: list[Rejection],
+    *,
+    couple: str | None,
+    partner: str | None,
+) -> pd.DataFrame:
+    """:attr:`ImportResult.rejected_days`: validation rejections (log-format values) and the
+    importer's own (their :attr:`Rejection.date`, the ids given to the importer), ``rejected``
+    being the validation's rejections only (log-format text)."""
+
+    def cell(row: Any, col: str) -> Any:
+        value = row.get(col)
+        return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+    rows = []
+    for _, row in rejected.iterrows():
+        when = cell(row, "date") if row["table"] == "checkins" else cell(row, "timestamp")
+        rows.append(
+            {
+                "table": row["table"],
+                "line": row["line"],
+                "reason": row["reason"],
+                "couple_id": cell(row, "couple_id") or couple,
+                "partner": cell(row, "partner") or partner,
+                "date": _day_of(when),
+            }
+        )
+    for r in rejections:
+        rows.append(
+            {
+                "table": r.table,
+                "line": r.line,
+                "reason": r.reason,
+                "couple_id": r.couple_id or couple,
+                "partner": r.partner or partner,
+                "date": pd.Timestamp(r.date) if r.date is not None else None,
+            }
+        )
+    out = pd.DataFrame(rows, columns=list(REJECTED_DAY_COLUMNS))
+    out["reason"] = [scrub_addresses(x) for x in out["reason"]]
+    out["date"] = pd.to_datetime(out["date"])
+    return out.sort_values(["line", "table"], kind="stable").reset_index(drop=True)
 
 
 def _frame(rows: list[dict[str, Any]], table: str) -> pd.DataFrame | None:
@@ -770,12 +842,16 @@ def finish(
     merged: int,
     not_mapped: int,
     triggers_are_records: bool,
+    couple: str | None = None,
+    partner: str | None = None,
 ) -> ImportResult:
     """Validate the translated records with :func:`trustdata.io.from_frames` and count outcomes.
 
     ``checkins`` and ``triggers`` are lists of dicts of log-format text with a ``_line`` key (the
     record's line in the export).  ``triggers_are_records`` says whether each trigger is a record
-    of the export (Bearable) or made from a check-in record (Daylio, Google Forms).
+    of the export (Bearable) or made from a check-in record (Daylio, Google Forms).  ``couple``
+    and ``partner``: the ids the importer was given, whose the rejections without their own
+    ids are (:attr:`ImportResult.rejected_days`).
     """
     from trustdata.io import from_frames
 
@@ -788,6 +864,7 @@ def finish(
         today=dt.date.today(),  # an import never writes a record that `load` would reject
     )
     rejected = logs.rejected
+    days = _rejected_days(rejected, rejections, couple=couple, partner=partner)
     by_table = rejected["table"].value_counts().to_dict() if len(rejected) else {}
     ci_rejected = int(by_table.get("checkins", 0))
     tr_rejected = int(by_table.get("triggers", 0))
@@ -870,7 +947,7 @@ def finish(
     logs = dataclasses.replace(logs, rejected=_scrub_frame(logs.rejected))
     for name in ("mapped", "not_mapped", "merges", "notes"):
         setattr(report, name, [scrub_addresses(item) for item in getattr(report, name)])
-    return ImportResult(logs=logs, report=report)
+    return ImportResult(logs=logs, report=report, rejected_days=days)
 
 
 #: An e-mail address (issue 13 point 2: an address never leaves the importer).

@@ -19,13 +19,17 @@ from typing import Any
 
 import pandas as pd
 
+from trustdata._words import plural
 from trustdata.importers._common import (
+    HELPER_COLUMNS,
     ImportReport,
     ImportResult,
     Rejection,
     finish,
     load_mapping,
+    norm_text,
     read_export,
+    text,
 )
 
 __all__ = ["Context", "Importer", "Translation", "run_import"]
@@ -109,6 +113,30 @@ class Importer(ABC):
     ) -> Translation:
         """Every record becomes log text, a rejection, part of a merge, or not mapped."""
 
+    #: The app's own columns read for nothing (``weekday``): not listed as unknown.  None: the
+    #: importer lists the columns it does not read itself (Google Forms, its questions).
+    skipped_columns: tuple[str, ...] | None = None
+
+    def unknown_columns(self, frame: pd.DataFrame, columns: Any) -> list[str]:
+        """The report's lines for the export's columns this importer does not know.
+
+        ``columns``: what :meth:`columns` found (a dict whose values are the export's column
+        names, None for one not there).  Each other column of the export that is not one of
+        :attr:`skipped_columns` gives ``column 'extra' (7 values, not imported)``, so a column
+        the app adds (or one typed in) never vanishes without a word.
+        """
+        if self.skipped_columns is None:
+            return []
+        used = {c for c in columns.values() if c is not None}
+        skipped = {norm_text(c) for c in self.skipped_columns}
+        lines = []
+        for col in frame.columns:
+            if col in HELPER_COLUMNS or col in used or norm_text(col) in skipped:
+                continue
+            values = int(sum(text(v) is not None for v in frame[col]))
+            lines.append(f"column {col!r} ({plural(values, 'value')}, not imported)")
+        return lines
+
 
 def run_import(
     importer: Importer,
@@ -135,6 +163,7 @@ def run_import(
         lines=[int(x) for x in frame["_line"]],
     )
     out = importer.translate(frame, columns, settings, ctx)
+    report.not_mapped.extend(importer.unknown_columns(frame, columns))
     return finish(
         report,
         checkins=out.checkins,
@@ -143,4 +172,6 @@ def run_import(
         merged=out.merged,
         not_mapped=out.not_mapped,
         triggers_are_records=importer.triggers_are_records,
+        couple=couple,
+        partner=partner,
     )

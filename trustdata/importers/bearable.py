@@ -208,6 +208,8 @@ class _Bearable(Importer):
             note_field,
         )
 
+    skipped_columns = ("weekday",)
+
     def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
         cols: dict[str, Any] = require_columns(
             frame,

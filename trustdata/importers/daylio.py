@@ -170,6 +170,8 @@ class _Daylio(Importer):
         # surplus values can only be the activities'.
         return read_export(path, header=self.header, surplus_into="activities")
 
+    skipped_columns = ("weekday",)
+
     def columns(self, frame: pd.DataFrame, settings: Any, *, source: str) -> dict[str, Any]:
         cols: dict[str, Any] = require_columns(
             frame,

@@ -367,7 +367,15 @@ def _translate(
                 problems.append(f"{field_name}: {why}")
         if problems:
             rejections.append(
-                Rejection("checkins", lines[pos], "; ".join(problems), blank_values(row, drop=drop))
+                Rejection(
+                    "checkins",
+                    lines[pos],
+                    "; ".join(problems),
+                    blank_values(row, drop=drop),
+                    date,
+                    couple_id,
+                    who,
+                )
             )
             continue
         stamp_time = order_stamps.times[pos] if order_stamps is not None else None
@@ -382,9 +390,11 @@ def _translate(
                 "partner": who,
                 "role": role,
                 "values": values,
+                "how": how,
             }
         )
     _warn_small_answers(responses, q, scales, report)
+    _warn_partners(responses, report)
     for how, n in partner_source.items():
         report.mapped.append(f"partner from {how} ({plural(n, 'response')})")
     if n_roles and "role" not in q:
@@ -595,6 +605,90 @@ def _warn_small_answers(
                 "If the question used a smaller scale (Google Forms' default is 1-5), declare it "
                 f"in a mapping file: [scales] {field_name} = [1, 5]"
             )
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a quoted TOML string (a key of ``[partners]`` or its label)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _warn_partners(responses: list[dict[str, Any]], report: Any) -> None:
+    """Warn about a couple's partners that differ only in case, or more than two of them.
+
+    Free-text answers to the partner question ("A", "a", "Partner B", "Sam") each become a
+    partner of their own: one couple of five partners, silently (reader14 I1).  They are kept
+    as answered (the answer may be deliberate); the warning names them with their responses
+    and says how to give each person one label (``[partners]``).  Addresses are never named.
+
+    >>> from trustdata.importers._common import ImportReport
+    >>> report = ImportReport(kind="google-forms", source="f.csv", records=4)
+    >>> how = "the answer to 'Which partner are you?'"
+    >>> _warn_partners([{"couple_id": "c1", "partner": p, "how": how}
+    ...                 for p in ("A", "B", "a", "Partner B")], report)
+    >>> for note in report.notes: print(note)
+    warning: couple c1: partner answers 'A' and 'a' differ only in case: kept apart as different partners. If they are the same person, give them one label in the mapping's [partners] table: "a" = "A"
+    warning: couple c1 has 4 partners: 'A' (1 response), 'B' (1 response), 'Partner B' (1 response), 'a' (1 response), from the answer to 'Which partner are you?'; a couple has two, and each different answer is kept as another partner. Give each person's answers one label in the mapping's [partners] table (docs/importers.md), e.g. [partners] "a" = "A", "Partner B" = "B"
+    """  # noqa: E501
+    by_couple: dict[str, Counter] = defaultdict(Counter)
+    sources: dict[str, set[str]] = defaultdict(set)
+    for r in responses:
+        by_couple[r["couple_id"]][r["partner"]] += 1
+        sources[r["couple_id"]].add(r["how"])
+    for couple_id in sorted(by_couple):
+        counts = by_couple[couple_id]
+        if len(counts) < 2:
+            continue
+        # the usual order: most responses first, ties in sorted order
+        order = sorted(counts, key=lambda p: (-counts[p], p))
+        answered = any(h.startswith("the answer to") for h in sources[couple_id])
+        folded: dict[str, list[str]] = defaultdict(list)
+        for p in order:
+            folded[p.casefold()].append(p)
+        guess: dict[str, str] = {}
+        for ways in folded.values():
+            if len(ways) < 2:
+                continue
+            for other in ways[1:]:
+                guess[other] = ways[0]
+            shown = " and ".join(repr(p) for p in ways)
+            advice = (
+                "give them one label in the mapping's [partners] table: "
+                + ", ".join(f"{_quoted(o)} = {_quoted(ways[0])}" for o in ways[1:])
+                if answered
+                else "give each address its label in the mapping's [partners] table"
+            )
+            report.notes.append(
+                f"warning: couple {couple_id}: partner answers {shown} differ only in case: kept "
+                "apart as different partners. If they are the same person, "
+                f"{advice}"
+            )
+        if len(counts) <= 2:
+            continue
+        two = [p for p in order if p not in guess][:2]
+        for p in order:
+            if p in guess or p in two:
+                continue
+            words = re.findall(r"\w+", p.casefold())
+            hit = [t for t in two if words and words[-1] == t.casefold()]
+            if hit:
+                guess[p] = hit[0]
+        listed = ", ".join(f"{p!r} ({plural(counts[p], 'response')})" for p in order)
+        whence = "; ".join(sorted(sources[couple_id]))
+        example = (
+            ", ".join(f"{_quoted(o)} = {_quoted(u)}" for o, u in guess.items() if counts[o])
+            or f"{_quoted(order[2])} = {_quoted(two[0])}"
+        )
+        advice = (
+            "Give each person's answers one label in the mapping's [partners] table "
+            f"(docs/importers.md), e.g. [partners] {example}"
+            if answered
+            else "Give each address its label in the mapping's [partners] table "
+            '(docs/importers.md): "sam@example.org" = "A"'
+        )
+        report.notes.append(
+            f"warning: couple {couple_id} has {len(counts)} partners: {listed}, from {whence}; "
+            "a couple has two, and each different answer is kept as another partner. " + advice
+        )
 
 
 def _label_addresses(rows, email_labels, partner_labels, email_col, q, couple, stamps) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from trustdata import schemas
 from trustdata.errors import FileProblem, RecordsRejected, TrustDataError
-from trustdata.io import _case, _future, _isolated
+from trustdata.io import _case, _future, _isolated, _partners
 from trustdata.io._columns import (
     _EXPECTED,
     _KIND,
@@ -960,6 +960,8 @@ def _assemble(parts: list[_Result], *, errors: str) -> Logs:
         )
     warnings = _isolated.find(parts)  # kept records that look like a mistyped year
     twins = _case.find(parts)  # kept records whose id differs only in case from another's
-    if len(twins):
-        warnings = pd.concat([warnings, twins], ignore_index=True) if len(warnings) else twins
+    third = _partners.find(parts)  # kept records of a couple's partners beyond its two
+    for more in (twins, third):
+        if len(more):
+            warnings = pd.concat([warnings, more], ignore_index=True) if len(warnings) else more
     return Logs(**tables, rejected=rejected, summary=summary, warnings=warnings)
